@@ -1,0 +1,18 @@
+//! Kubeplay's engine: a simulated Kubernetes cluster.
+//!
+//! The engine has no web dependencies: it builds and tests natively, and the
+//! same code runs in the browser. Simulated time only advances through
+//! [`Cluster::step`], and every random choice comes from one seeded generator.
+
+pub mod cluster;
+pub mod quantity;
+pub mod value;
+pub mod yaml;
+
+pub use cluster::{Cluster, NodeRole, NodeSummary};
+
+/// The Kubernetes release whose behaviour the engine reproduces.
+pub const KUBERNETES_VERSION: &str = "v1.37.0";
+
+/// The engine's own version (the workspace version).
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

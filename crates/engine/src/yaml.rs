@@ -1,0 +1,1101 @@
+//! YAML and JSON in and out.
+//!
+//! Loading keeps every node's line and column so that errors point at the
+//! source, resolves scalars the way kubectl's YAML library (go-yaml v2, YAML
+//! 1.1 rules) does, and refuses hostile input: documents over 3 MiB, nesting
+//! deeper than [`MAX_DEPTH`], alias expansion past [`MAX_NODES`], control
+//! characters and invalid UTF-8. Printing follows kubectl: `-o yaml` as
+//! go-yaml v2 writes it and `-o json` as Go's `json.MarshalIndent` does.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::rc::Rc;
+
+use saphyr_parser::{Event, Parser, ScalarStyle, Span};
+
+use crate::value::{Map, Value};
+
+/// kube-apiserver's request body limit (3 MiB), applied to each document.
+pub const MAX_DOCUMENT_BYTES: usize = 3 * 1024 * 1024;
+/// The largest input accepted at once.
+pub const MAX_INPUT_BYTES: usize = 32 * 1024 * 1024;
+/// The deepest nesting accepted; real manifests stay far below it.
+pub const MAX_DEPTH: usize = 100;
+/// The most nodes one input may expand to, aliases included.
+pub const MAX_NODES: usize = 2_000_000;
+
+/// A position in the source: 1-based line and column.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Mark {
+    /// The line, from 1.
+    pub line: u32,
+    /// The column, from 1.
+    pub column: u32,
+}
+
+impl Mark {
+    fn from_span(span: &Span) -> Mark {
+        Mark {
+            line: span.start.line() as u32,
+            column: span.start.col() as u32 + 1,
+        }
+    }
+}
+
+/// A loaded YAML node with its position.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    /// What the node holds.
+    pub value: NodeValue,
+    /// Where it starts.
+    pub mark: Mark,
+}
+
+/// The content of a node.
+#[derive(Clone, Debug, PartialEq)]
+pub enum NodeValue {
+    /// `null`, `~` or nothing.
+    Null,
+    /// A YAML 1.1 boolean (`true`, `yes`, `on`, …).
+    Bool(bool),
+    /// An integer.
+    Int(i64),
+    /// A floating-point number.
+    Float(f64),
+    /// A string, with whether it was quoted or a block scalar.
+    String(String),
+    /// A sequence.
+    Seq(Vec<Node>),
+    /// A mapping, in source order, with each key's position.
+    Map(Vec<(String, Mark, Node)>),
+}
+
+impl Node {
+    /// The member `key` of a mapping node.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        match &self.value {
+            NodeValue::Map(entries) => entries.iter().find(|(k, _, _)| k == key).map(|e| &e.2),
+            _ => None,
+        }
+    }
+
+    /// The string, if this node is one.
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            NodeValue::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Converts to a plain value, dropping positions.
+    pub fn to_value(&self) -> Value {
+        match &self.value {
+            NodeValue::Null => Value::Null,
+            NodeValue::Bool(b) => Value::Bool(*b),
+            NodeValue::Int(i) => Value::Int(*i),
+            NodeValue::Float(f) => Value::Float(*f),
+            NodeValue::String(s) => Value::str(s),
+            NodeValue::Seq(items) => Value::array(items.iter().map(Node::to_value).collect()),
+            NodeValue::Map(entries) => Value::Object(Rc::new(
+                entries
+                    .iter()
+                    .map(|(k, _, v)| (Rc::from(k.as_str()), v.to_value()))
+                    .collect::<Map>(),
+            )),
+        }
+    }
+
+    /// The JSON type name of this node, as Go's decoder names it.
+    pub fn type_name(&self) -> &'static str {
+        match &self.value {
+            NodeValue::Null => "null",
+            NodeValue::Bool(_) => "bool",
+            NodeValue::Int(_) | NodeValue::Float(_) => "number",
+            NodeValue::String(_) => "string",
+            NodeValue::Seq(_) => "array",
+            NodeValue::Map(_) => "object",
+        }
+    }
+}
+
+/// One document of a stream.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Document {
+    /// Its position in the stream, from 1, counting only non-empty documents.
+    pub index: usize,
+    /// Its root node.
+    pub root: Node,
+}
+
+/// Why an input could not be loaded, and where.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoadError {
+    /// What is wrong.
+    pub message: String,
+    /// The document it is in, from 1.
+    pub document: usize,
+    /// Where in the source.
+    pub mark: Mark,
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "yaml: line {}, column {}: {}",
+            self.mark.line, self.mark.column, self.message
+        )
+    }
+}
+
+/// Loads raw bytes: refuses invalid UTF-8 with the position of the first bad byte.
+pub fn load_bytes(bytes: &[u8]) -> Result<Vec<Document>, LoadError> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => load_str(text),
+        Err(e) => {
+            let good = &bytes[..e.valid_up_to()];
+            let line = good.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
+            let column = good.iter().rev().take_while(|&&b| b != b'\n').count() as u32 + 1;
+            Err(LoadError {
+                message: format!("invalid UTF-8 at byte {}", e.valid_up_to()),
+                document: 1,
+                mark: Mark { line, column },
+            })
+        }
+    }
+}
+
+/// Loads every document of a YAML (or JSON) stream. Empty documents are skipped.
+pub fn load_str(text: &str) -> Result<Vec<Document>, LoadError> {
+    let err = |message: String, mark: Mark| LoadError {
+        message,
+        document: 1,
+        mark,
+    };
+    if text.len() > MAX_INPUT_BYTES {
+        return Err(err(
+            format!(
+                "input is {} bytes, larger than the {} bytes accepted at once",
+                text.len(),
+                MAX_INPUT_BYTES
+            ),
+            Mark { line: 1, column: 1 },
+        ));
+    }
+    // YAML forbids control characters; go-yaml refuses them with this text.
+    let mut line = 1u32;
+    let mut column = 1u32;
+    for ch in text.chars() {
+        if ch == '\n' {
+            line += 1;
+            column = 1;
+            continue;
+        }
+        let forbidden = (ch.is_control() && ch != '\t' && ch != '\r' && ch != '\u{85}')
+            || ch == '\u{FFFE}'
+            || ch == '\u{FFFF}';
+        if forbidden {
+            return Err(err(
+                format!(
+                    "control characters are not allowed (found U+{:04X})",
+                    ch as u32
+                ),
+                Mark { line, column },
+            ));
+        }
+        column += 1;
+    }
+    let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+    let mut loader = Loader {
+        parser: Parser::new_from_str(text),
+        anchors: HashMap::new(),
+        nodes: 0,
+        document: 0,
+        text,
+    };
+    loader.stream()
+}
+
+struct Loader<'a> {
+    parser: Parser<'a, saphyr_parser::StrInput<'a>>,
+    anchors: HashMap<usize, Node>,
+    nodes: usize,
+    document: usize,
+    text: &'a str,
+}
+
+impl<'a> Loader<'a> {
+    fn error(&self, message: impl Into<String>, mark: Mark) -> LoadError {
+        LoadError {
+            message: message.into(),
+            document: self.document.max(1),
+            mark,
+        }
+    }
+
+    fn next(&mut self) -> Result<(Event<'a>, Span), LoadError> {
+        match self.parser.next_event() {
+            Some(Ok(ev)) => Ok(ev),
+            Some(Err(e)) => {
+                let mark = Mark {
+                    line: e.marker().line() as u32,
+                    column: e.marker().col() as u32 + 1,
+                };
+                let message = if e.info() == "recursion limit exceeded" {
+                    format!("exceeded max depth of {MAX_DEPTH} nested collections")
+                } else {
+                    e.info().to_string()
+                };
+                Err(self.error(message, mark))
+            }
+            None => Err(self.error("unexpected end of input", Mark::default())),
+        }
+    }
+
+    fn stream(&mut self) -> Result<Vec<Document>, LoadError> {
+        let mut docs = Vec::new();
+        let mut doc_start_index = 0usize;
+        loop {
+            let (event, span) = self.next()?;
+            match event {
+                Event::StreamStart | Event::DocumentEnd | Event::Nothing => {}
+                Event::StreamEnd => break,
+                Event::DocumentStart(_) => {
+                    self.document += 1;
+                    self.anchors.clear();
+                    doc_start_index = span.start.index();
+                    let (ev, sp) = self.next()?;
+                    let root = self.node(ev, sp, 0)?;
+                    let end = self.parser_position_chars();
+                    let bytes = char_span_bytes(self.text, doc_start_index, end);
+                    if bytes > MAX_DOCUMENT_BYTES {
+                        return Err(self.error(
+                            format!(
+                                "document is {bytes} bytes, larger than kube-apiserver's request limit of {MAX_DOCUMENT_BYTES} bytes (3 MiB)"
+                            ),
+                            root.mark,
+                        ));
+                    }
+                    if root.value != NodeValue::Null {
+                        docs.push(Document {
+                            index: docs.len() + 1,
+                            root,
+                        });
+                    }
+                }
+                _ => {
+                    return Err(self.error(
+                        "unexpected content outside a document",
+                        Mark::from_span(&span),
+                    ));
+                }
+            }
+        }
+        let _ = doc_start_index;
+        Ok(docs)
+    }
+
+    fn parser_position_chars(&mut self) -> usize {
+        match self.parser.peek() {
+            Some(Ok((_, span))) => span.start.index(),
+            _ => self.text.chars().count(),
+        }
+    }
+
+    fn count(&mut self, n: usize, mark: Mark) -> Result<(), LoadError> {
+        self.nodes += n;
+        if self.nodes > MAX_NODES {
+            return Err(self.error(
+                format!("document contains excessive aliasing (more than {MAX_NODES} nodes)"),
+                mark,
+            ));
+        }
+        Ok(())
+    }
+
+    fn node(&mut self, event: Event<'a>, span: Span, depth: usize) -> Result<Node, LoadError> {
+        let mark = Mark::from_span(&span);
+        if depth > MAX_DEPTH {
+            return Err(self.error(
+                format!("exceeded max depth of {MAX_DEPTH} nested collections"),
+                mark,
+            ));
+        }
+        let (node, anchor) = match event {
+            Event::Scalar(text, style, anchor, tag) => {
+                self.count(1, mark)?;
+                let tag = tag.map(|t| format!("{}{}", t.handle, t.suffix));
+                let value = resolve_scalar(&text, style, tag.as_deref())
+                    .map_err(|msg| self.error(msg, mark))?;
+                (Node { value, mark }, anchor)
+            }
+            Event::Alias(id) => {
+                let Some(target) = self.anchors.get(&id) else {
+                    return Err(self.error("unknown anchor", mark));
+                };
+                let target = target.clone();
+                self.count(node_count(&target), mark)?;
+                return Ok(Node {
+                    value: target.value,
+                    mark,
+                });
+            }
+            Event::SequenceStart(anchor, _) => {
+                self.count(1, mark)?;
+                let mut items = Vec::new();
+                loop {
+                    let (ev, sp) = self.next()?;
+                    if matches!(ev, Event::SequenceEnd) {
+                        break;
+                    }
+                    items.push(self.node(ev, sp, depth + 1)?);
+                }
+                (
+                    Node {
+                        value: NodeValue::Seq(items),
+                        mark,
+                    },
+                    anchor,
+                )
+            }
+            Event::MappingStart(anchor, _) => {
+                self.count(1, mark)?;
+                let mut entries: Vec<(String, Mark, Node)> = Vec::new();
+                let mut merged: Vec<(String, Mark, Node)> = Vec::new();
+                loop {
+                    let (ev, sp) = self.next()?;
+                    if matches!(ev, Event::MappingEnd) {
+                        break;
+                    }
+                    let key_mark = Mark::from_span(&sp);
+                    let is_merge =
+                        matches!(&ev, Event::Scalar(t, ScalarStyle::Plain, _, None) if t == "<<");
+                    let key_node = self.node(ev, sp, depth + 1)?;
+                    let (vev, vsp) = self.next()?;
+                    let value = self.node(vev, vsp, depth + 1)?;
+                    if is_merge {
+                        // `<<: *base` merges the base mapping's keys (YAML 1.1).
+                        let sources = match value.value {
+                            NodeValue::Map(_) => vec![value],
+                            NodeValue::Seq(items) => items,
+                            _ => {
+                                return Err(self.error(
+                                    "map merge requires map or sequence of maps as the value",
+                                    key_mark,
+                                ));
+                            }
+                        };
+                        for source in sources {
+                            match source.value {
+                                NodeValue::Map(src) => {
+                                    for entry in src {
+                                        if !merged.iter().any(|(k, _, _)| *k == entry.0) {
+                                            merged.push(entry);
+                                        }
+                                    }
+                                }
+                                _ => {
+                                    return Err(self.error(
+                                        "map merge requires map or sequence of maps as the value",
+                                        key_mark,
+                                    ));
+                                }
+                            }
+                        }
+                        continue;
+                    }
+                    let key = match key_node.value {
+                        NodeValue::String(s) => s,
+                        NodeValue::Int(i) => i.to_string(),
+                        NodeValue::Bool(b) => b.to_string(),
+                        NodeValue::Float(f) => format_float(f),
+                        NodeValue::Null => "null".to_string(),
+                        NodeValue::Seq(_) | NodeValue::Map(_) => {
+                            return Err(self.error(
+                                "invalid map key: a mapping key must be a scalar",
+                                key_mark,
+                            ));
+                        }
+                    };
+                    if let Some((_, first, _)) = entries.iter().find(|(k, _, _)| *k == key) {
+                        return Err(self.error(
+                            format!("mapping key {key:?} already defined at line {}", first.line),
+                            key_mark,
+                        ));
+                    }
+                    entries.push((key, key_mark, value));
+                }
+                for entry in merged {
+                    if !entries.iter().any(|(k, _, _)| *k == entry.0) {
+                        entries.push(entry);
+                    }
+                }
+                (
+                    Node {
+                        value: NodeValue::Map(entries),
+                        mark,
+                    },
+                    anchor,
+                )
+            }
+            _ => return Err(self.error("unexpected YAML event", mark)),
+        };
+        if anchor > 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+        Ok(node)
+    }
+}
+
+fn node_count(node: &Node) -> usize {
+    match &node.value {
+        NodeValue::Seq(items) => 1 + items.iter().map(node_count).sum::<usize>(),
+        NodeValue::Map(entries) => 1 + entries.iter().map(|e| 1 + node_count(&e.2)).sum::<usize>(),
+        _ => 1,
+    }
+}
+
+/// Bytes between two character offsets of `text`.
+fn char_span_bytes(text: &str, start_char: usize, end_char: usize) -> usize {
+    if text.is_ascii() {
+        return end_char.saturating_sub(start_char);
+    }
+    text.chars()
+        .skip(start_char)
+        .take(end_char.saturating_sub(start_char))
+        .map(char::len_utf8)
+        .sum()
+}
+
+/// Resolves a scalar's type as go-yaml v2 does (YAML 1.1 booleans, octal,
+/// hex, base-2 ints, `.inf`; timestamps stay strings).
+fn resolve_scalar(text: &str, style: ScalarStyle, tag: Option<&str>) -> Result<NodeValue, String> {
+    let tag = tag.map(|t| {
+        t.strip_prefix("tag:yaml.org,2002:")
+            .map_or(t.to_string(), |s| format!("!!{s}"))
+    });
+    match tag.as_deref() {
+        Some("!!str") | Some("!!binary") => return Ok(NodeValue::String(text.to_string())),
+        Some("!!null") => return Ok(NodeValue::Null),
+        Some("!!bool") => {
+            return match resolve_plain(text) {
+                NodeValue::Bool(b) => Ok(NodeValue::Bool(b)),
+                _ => Err(format!("cannot decode !!str `{text}` as a !!bool")),
+            };
+        }
+        Some("!!int") => {
+            return match resolve_plain(text) {
+                NodeValue::Int(i) => Ok(NodeValue::Int(i)),
+                _ => Err(format!("cannot decode !!str `{text}` as a !!int")),
+            };
+        }
+        Some("!!float") => {
+            return match resolve_plain(text) {
+                NodeValue::Int(i) => Ok(NodeValue::Float(i as f64)),
+                NodeValue::Float(f) => Ok(NodeValue::Float(f)),
+                _ => Err(format!("cannot decode !!str `{text}` as a !!float")),
+            };
+        }
+        _ => {}
+    }
+    if style != ScalarStyle::Plain {
+        return Ok(NodeValue::String(text.to_string()));
+    }
+    match resolve_plain(text) {
+        NodeValue::Float(f) if !f.is_finite() => Err(format!(
+            "json: unsupported value: {text} (infinite or NaN numbers cannot be represented in JSON)"
+        )),
+        v => Ok(v),
+    }
+}
+
+fn resolve_plain(text: &str) -> NodeValue {
+    match text {
+        "" | "~" | "null" | "Null" | "NULL" => return NodeValue::Null,
+        "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
+            return NodeValue::Bool(true);
+        }
+        "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
+            return NodeValue::Bool(false);
+        }
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            return NodeValue::Float(f64::INFINITY);
+        }
+        "-.inf" | "-.Inf" | "-.INF" => return NodeValue::Float(f64::NEG_INFINITY),
+        ".nan" | ".NaN" | ".NAN" => return NodeValue::Float(f64::NAN),
+        _ => {}
+    }
+    let first = text.as_bytes()[0];
+    if !(first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.')) {
+        return NodeValue::String(text.to_string());
+    }
+    let plain: String = text.chars().filter(|&c| c != '_').collect();
+    let (negative, digits) = match plain.as_bytes().first() {
+        Some(b'-') => (true, &plain[1..]),
+        Some(b'+') => (false, &plain[1..]),
+        _ => (false, &plain[..]),
+    };
+    let int = if let Some(hex) = digits.strip_prefix("0x") {
+        i64::from_str_radix(hex, 16).ok()
+    } else if let Some(bin) = digits.strip_prefix("0b") {
+        i64::from_str_radix(bin, 2).ok()
+    } else if digits.len() > 1
+        && digits.starts_with('0')
+        && digits.bytes().all(|b| b.is_ascii_digit())
+    {
+        i64::from_str_radix(&digits[1..], 8).ok()
+    } else if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        digits.parse::<i64>().ok().or_else(|| {
+            // Too large for an int: go-yaml falls back to a float.
+            None
+        })
+    } else {
+        None
+    };
+    if let Some(i) = int {
+        return NodeValue::Int(if negative { -i } else { i });
+    }
+    if is_yaml_float(&plain) {
+        if let Ok(f) = plain.parse::<f64>() {
+            return NodeValue::Float(f);
+        }
+    }
+    NodeValue::String(text.to_string())
+}
+
+/// `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`
+fn is_yaml_float(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = 0;
+    if i < b.len() && matches!(b[i], b'-' | b'+') {
+        i += 1;
+    }
+    let int_start = i;
+    while i < b.len() && b[i].is_ascii_digit() {
+        i += 1;
+    }
+    let int_digits = i - int_start;
+    if i < b.len() && b[i] == b'.' {
+        i += 1;
+        let frac_start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        if int_digits == 0 && i == frac_start {
+            return false;
+        }
+    } else if int_digits == 0 {
+        return false;
+    }
+    if i < b.len() && matches!(b[i], b'e' | b'E') {
+        i += 1;
+        if i < b.len() && matches!(b[i], b'-' | b'+') {
+            i += 1;
+        }
+        let exp_start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i == exp_start {
+            return false;
+        }
+    }
+    i == b.len()
+}
+
+/// Formats a float as Go's `strconv.FormatFloat(f, 'g'-like, -1, 64)` does in JSON.
+pub fn format_float(f: f64) -> String {
+    if f.fract() == 0.0 && f.abs() < 1e21 {
+        return format!("{}", f as i128);
+    }
+    let abs = f.abs();
+    if (1e-6..1e21).contains(&abs) {
+        format!("{f}")
+    } else {
+        let s = format!("{f:e}");
+        // Go writes `1e+21` and `1e-07`.
+        match s.split_once('e') {
+            Some((m, e)) => {
+                let (sign, digits) = match e.strip_prefix('-') {
+                    Some(d) => ('-', d),
+                    None => ('+', e),
+                };
+                format!("{m}e{sign}{digits:0>2}")
+            }
+            None => s,
+        }
+    }
+}
+
+// ---------------------------------------------------------------- JSON out
+
+/// Compact JSON with sorted keys, as Go's `json.Marshal` writes it.
+pub fn to_json_compact(value: &Value) -> String {
+    let mut out = String::new();
+    write_json(&mut out, value, None, 0);
+    out
+}
+
+/// Indented JSON (four spaces) as `kubectl get -o json` prints it, with a final newline.
+pub fn to_json_pretty(value: &Value) -> String {
+    let mut out = String::new();
+    write_json(&mut out, value, Some(4), 0);
+    out.push('\n');
+    out
+}
+
+fn write_json(out: &mut String, value: &Value, indent: Option<usize>, level: usize) {
+    let newline = |out: &mut String, level: usize| {
+        if let Some(n) = indent {
+            out.push('\n');
+            for _ in 0..n * level {
+                out.push(' ');
+            }
+        }
+    };
+    match value {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Int(i) => {
+            let _ = write!(out, "{i}");
+        }
+        Value::Float(f) => out.push_str(&format_float(*f)),
+        Value::String(s) => write_json_string(out, s),
+        Value::Array(items) => {
+            if items.is_empty() {
+                out.push_str("[]");
+                return;
+            }
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                newline(out, level + 1);
+                write_json(out, item, indent, level + 1);
+            }
+            newline(out, level);
+            out.push(']');
+        }
+        Value::Object(map) => {
+            if map.is_empty() {
+                out.push_str("{}");
+                return;
+            }
+            out.push('{');
+            for (i, (k, v)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                newline(out, level + 1);
+                write_json_string(out, k);
+                out.push(':');
+                if indent.is_some() {
+                    out.push(' ');
+                }
+                write_json(out, v, indent, level + 1);
+            }
+            newline(out, level);
+            out.push('}');
+        }
+    }
+}
+
+/// A JSON string with Go's escaping (HTML-safe: `<`, `>`, `&` as `\u003c`…).
+pub fn write_json_string(out: &mut String, s: &str) {
+    out.push('"');
+    for ch in s.chars() {
+        match ch {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+// ---------------------------------------------------------------- YAML out
+
+/// YAML as `kubectl get -o yaml` prints it (go-yaml v2 style: sorted keys,
+/// sequences not indented under their key, strings quoted only when needed).
+pub fn to_yaml(value: &Value) -> String {
+    let mut out = String::new();
+    match value {
+        Value::Object(m) if !m.is_empty() => write_yaml_map(&mut out, m, 0),
+        Value::Array(a) if !a.is_empty() => write_yaml_seq(&mut out, a, 0),
+        scalar => {
+            write_yaml_scalar(&mut out, scalar, 0);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+fn indent(out: &mut String, n: usize) {
+    for _ in 0..n {
+        out.push(' ');
+    }
+}
+
+fn write_yaml_map(out: &mut String, map: &Map, level: usize) {
+    for (k, v) in map {
+        indent(out, level);
+        write_yaml_string(out, k, level);
+        out.push(':');
+        write_yaml_value_after_key(out, v, level);
+    }
+}
+
+fn write_yaml_value_after_key(out: &mut String, v: &Value, level: usize) {
+    match v {
+        Value::Object(m) if !m.is_empty() => {
+            out.push('\n');
+            write_yaml_map(out, m, level + 2);
+        }
+        Value::Array(a) if !a.is_empty() => {
+            out.push('\n');
+            write_yaml_seq(out, a, level);
+        }
+        scalar => {
+            out.push(' ');
+            write_yaml_scalar(out, scalar, level + 2);
+            out.push('\n');
+        }
+    }
+}
+
+fn write_yaml_seq(out: &mut String, items: &[Value], level: usize) {
+    for item in items {
+        indent(out, level);
+        out.push('-');
+        match item {
+            Value::Object(m) if !m.is_empty() => {
+                out.push(' ');
+                // The first key shares the dash's line.
+                let mut first = true;
+                for (k, v) in m.iter() {
+                    if !first {
+                        indent(out, level + 2);
+                    }
+                    first = false;
+                    write_yaml_string(out, k, level + 2);
+                    out.push(':');
+                    write_yaml_value_after_key(out, v, level + 2);
+                }
+            }
+            Value::Array(a) if !a.is_empty() => {
+                out.push('\n');
+                write_yaml_seq(out, a, level + 2);
+            }
+            scalar => {
+                out.push(' ');
+                write_yaml_scalar(out, scalar, level + 2);
+                out.push('\n');
+            }
+        }
+    }
+}
+
+fn write_yaml_scalar(out: &mut String, v: &Value, level: usize) {
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Int(i) => {
+            let _ = write!(out, "{i}");
+        }
+        Value::Float(f) => out.push_str(&format_float(*f)),
+        Value::String(s) => write_yaml_string(out, s, level),
+        Value::Array(_) => out.push_str("[]"),
+        Value::Object(_) => out.push_str("{}"),
+    }
+}
+
+/// Writes a string the way go-yaml v2 chooses its style: literal block for
+/// multi-line text, plain when it would read back as the same string,
+/// single-quoted when plain is not allowed, double-quoted when it would
+/// resolve to another type or holds characters that need escapes.
+fn write_yaml_string(out: &mut String, s: &str, level: usize) {
+    if s.contains('\n') && s.chars().all(|c| c == '\n' || !c.is_control() || c == '\t') {
+        write_literal(out, s, level);
+        return;
+    }
+    let resolves_to_string = !s.is_empty()
+        && matches!(resolve_plain(s), NodeValue::String(_))
+        && !looks_like_timestamp(s)
+        && !is_base60_float(s);
+    if !resolves_to_string || s.chars().any(|c| c.is_control()) {
+        write_double_quoted(out, s);
+    } else if plain_allowed(s) {
+        out.push_str(s);
+    } else {
+        out.push('\'');
+        out.push_str(&s.replace('\'', "''"));
+        out.push('\'');
+    }
+}
+
+fn write_literal(out: &mut String, s: &str, level: usize) {
+    out.push('|');
+    let trailing = s.len() - s.trim_end_matches('\n').len();
+    match trailing {
+        0 => out.push('-'),
+        1 => {}
+        _ => out.push('+'),
+    }
+    if s.starts_with(' ') || s.starts_with('\n') {
+        out.push('2');
+    }
+    out.push('\n');
+    let body = s.trim_end_matches('\n');
+    for line in body.split('\n') {
+        if !line.is_empty() {
+            indent(out, level);
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    for _ in 1..trailing {
+        out.push('\n');
+    }
+    // The caller adds the newline that ends the entry: remove ours.
+    out.pop();
+}
+
+fn write_double_quoted(out: &mut String, s: &str) {
+    out.push('"');
+    for ch in s.chars() {
+        match ch {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            '\n' => out.push_str("\\n"),
+            '\0' => out.push_str("\\0"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\x{:02X}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// go-yaml v2 quotes strings that look like timestamps.
+fn looks_like_timestamp(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() >= 10
+        && b[..4].iter().all(u8::is_ascii_digit)
+        && b[4] == b'-'
+        && b[5..7].iter().all(u8::is_ascii_digit)
+        && b[7] == b'-'
+        && b[8..10].iter().all(u8::is_ascii_digit)
+}
+
+/// YAML 1.1 sexagesimal floats such as `190:20:30.15`, which go-yaml quotes.
+fn is_base60_float(s: &str) -> bool {
+    let t = s.strip_prefix(['-', '+']).unwrap_or(s);
+    let Some((head, rest)) = t.split_once(':') else {
+        return false;
+    };
+    !head.is_empty()
+        && head.bytes().all(|b| b.is_ascii_digit() || b == b'_')
+        && head.as_bytes()[0] != b'0'
+        && rest.split(':').enumerate().all(|(i, part)| {
+            let part = if i == rest.split(':').count() - 1 {
+                part.split_once('.').map_or(part, |p| p.0)
+            } else {
+                part
+            };
+            !part.is_empty()
+                && part.len() <= 2
+                && part.bytes().all(|b| b.is_ascii_digit())
+                && part.as_bytes()[0] <= b'5'
+        })
+}
+
+/// libyaml's rules for when a plain (unquoted) scalar is allowed in block context.
+fn plain_allowed(s: &str) -> bool {
+    let b = s.as_bytes();
+    if s.is_empty() || s.starts_with(' ') || s.ends_with(' ') {
+        return false;
+    }
+    if s.starts_with("---") || s.starts_with("...") {
+        return false;
+    }
+    let first = b[0];
+    if matches!(
+        first,
+        b'#' | b','
+            | b'['
+            | b']'
+            | b'{'
+            | b'}'
+            | b'&'
+            | b'*'
+            | b'!'
+            | b'|'
+            | b'>'
+            | b'\''
+            | b'"'
+            | b'%'
+            | b'@'
+            | b'`'
+    ) {
+        return false;
+    }
+    if matches!(first, b'?' | b':' | b'-') && (b.len() == 1 || b[1] == b' ') {
+        return false;
+    }
+    for (i, &c) in b.iter().enumerate() {
+        let next = b.get(i + 1).copied();
+        let prev = if i > 0 { Some(b[i - 1]) } else { None };
+        if c == b':' && (next.is_none() || next == Some(b' ')) {
+            return false;
+        }
+        if c == b'#' && prev == Some(b' ') {
+            return false;
+        }
+    }
+    // Non-ASCII printable text is fine; other specials need quoting.
+    !s.chars()
+        .any(|c| c == '\u{FEFF}' || c == '\u{85}' || c == '\u{2028}' || c == '\u{2029}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_one(text: &str) -> Value {
+        let docs = load_str(text).unwrap();
+        assert_eq!(docs.len(), 1);
+        docs[0].root.to_value()
+    }
+
+    #[test]
+    fn scalars_resolve_like_go_yaml_v2() {
+        let v = load_one(
+            "a: yes\nb: 'yes'\nc: 010\nd: 0x1F\ne: 1.5\nf: ~\ng: 2024-01-01\nh: 1_000\ni: +12\nj: .5\nk: 1e3\nl: '80'\n",
+        );
+        assert_eq!(v.get("a"), &Value::Bool(true));
+        assert_eq!(v.get("b"), &Value::str("yes"));
+        assert_eq!(v.get("c"), &Value::Int(8));
+        assert_eq!(v.get("d"), &Value::Int(31));
+        assert_eq!(v.get("e"), &Value::Float(1.5));
+        assert_eq!(v.get("f"), &Value::Null);
+        assert_eq!(v.get("g"), &Value::str("2024-01-01"));
+        assert_eq!(v.get("h"), &Value::Int(1000));
+        assert_eq!(v.get("i"), &Value::Int(12));
+        assert_eq!(v.get("j"), &Value::Float(0.5));
+        assert_eq!(v.get("k"), &Value::Float(1000.0));
+        assert_eq!(v.get("l"), &Value::str("80"));
+    }
+
+    #[test]
+    fn positions_are_kept() {
+        let docs = load_str("a: 1\n---\nkind: Pod\nspec:\n  replica: 3\n").unwrap();
+        assert_eq!(docs.len(), 2);
+        let spec = docs[1].root.get("spec").unwrap();
+        match &spec.value {
+            NodeValue::Map(entries) => {
+                assert_eq!(entries[0].0, "replica");
+                assert_eq!(entries[0].1, Mark { line: 5, column: 3 });
+            }
+            other => panic!("expected a map, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn json_is_yaml() {
+        let v = load_one(r#"{"kind": "Pod", "spec": {"containers": [{"name": "x"}]}, "n": 3}"#);
+        assert_eq!(v.str_at(&["kind"]), Some("Pod"));
+        assert_eq!(v.get("n"), &Value::Int(3));
+    }
+
+    #[test]
+    fn anchors_aliases_and_merge_keys() {
+        let v = load_one("base: &b {x: 1, z: 2}\nc: *b\nd:\n  <<: *b\n  z: 3\n");
+        assert_eq!(v.at(&["c", "x"]), &Value::Int(1));
+        assert_eq!(v.at(&["d", "x"]), &Value::Int(1));
+        assert_eq!(v.at(&["d", "z"]), &Value::Int(3));
+    }
+
+    #[test]
+    fn hostile_input_is_refused() {
+        // A billion laughs.
+        let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 0..12 {
+            let prev = if i == 0 {
+                "a".to_string()
+            } else {
+                format!("l{}", i - 1)
+            };
+            bomb.push_str(&format!("l{i}: &l{i} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
+        }
+        let err = load_str(&bomb).unwrap_err();
+        assert!(err.message.contains("excessive aliasing"), "{err:?}");
+
+        let deep = "[".repeat(10_000) + &"]".repeat(10_000);
+        let err = load_str(&deep).unwrap_err();
+        assert!(err.message.contains("max depth"), "{err:?}");
+
+        let err = load_bytes(b"kind: Pod\nname: \xff\xfe\n").unwrap_err();
+        assert_eq!(err.mark, Mark { line: 2, column: 7 });
+        assert!(err.message.contains("invalid UTF-8"));
+
+        let err = load_str("kind: Pod\x00\n").unwrap_err();
+        assert!(err.message.contains("control characters"));
+
+        let big = format!(
+            "kind: ConfigMap\ndata:\n  x: \"{}\"\n",
+            "a".repeat(MAX_DOCUMENT_BYTES)
+        );
+        let err = load_str(&big).unwrap_err();
+        assert!(err.message.contains("request limit"), "{err:?}");
+    }
+
+    #[test]
+    fn syntax_errors_name_line_and_column() {
+        let err = load_str("a: 1\nb: [1, 2\n").unwrap_err();
+        assert!(err.mark.line >= 2, "{err:?}");
+        let err = load_str("a: 1\na: 2\n").unwrap_err();
+        assert_eq!(err.mark.line, 2);
+        assert!(err.message.contains("already defined at line 1"));
+    }
+
+    #[test]
+    fn yaml_output_matches_kubectl() {
+        let v = load_one(
+            "metadata:\n  name: web\n  creationTimestamp: \"2024-01-01T00:00:00Z\"\n  labels: {}\nspec:\n  containers:\n  - name: web\n    args: ['true', '', 'a: b', '*', '80']\n    ports:\n    - containerPort: 80\n",
+        );
+        assert_eq!(
+            to_yaml(&v),
+            "metadata:\n  creationTimestamp: \"2024-01-01T00:00:00Z\"\n  labels: {}\n  name: web\nspec:\n  containers:\n  - args:\n    - \"true\"\n    - \"\"\n    - 'a: b'\n    - '*'\n    - \"80\"\n    name: web\n    ports:\n    - containerPort: 80\n"
+        );
+        let annotated = Value::from_pairs([("a", Value::str("{\"x\":1}\n"))]);
+        assert_eq!(to_yaml(&annotated), "a: |\n  {\"x\":1}\n");
+    }
+
+    #[test]
+    fn json_output_matches_go() {
+        let v = load_one("b: [1, 'x']\na: {}\nc: '<none>'\n");
+        assert_eq!(
+            to_json_compact(&v),
+            r#"{"a":{},"b":[1,"x"],"c":"\u003cnone\u003e"}"#
+        );
+        assert_eq!(
+            to_json_pretty(&v),
+            "{\n    \"a\": {},\n    \"b\": [\n        1,\n        \"x\"\n    ],\n    \"c\": \"\\u003cnone\\u003e\"\n}\n"
+        );
+    }
+}

@@ -1,0 +1,39 @@
+// Reports the release bundle's size: wasm, js and css, raw and gzipped, and
+// fails when the gzipped total is over the budget.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, extname } from 'node:path';
+import { gzipSync } from 'node:zlib';
+
+const BUDGET_GZIP_BYTES = 450 * 1024;
+const dist = process.argv[2] ?? 'dist';
+
+const totals = { wasm: [0, 0], js: [0, 0], css: [0, 0] };
+const walk = (dir) => {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) { walk(path); continue; }
+    const kind = extname(name).slice(1);
+    if (!(kind in totals)) continue;
+    const bytes = readFileSync(path);
+    totals[kind][0] += bytes.length;
+    totals[kind][1] += gzipSync(bytes, { level: 9 }).length;
+  }
+};
+walk(dist);
+
+const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
+console.log('kind        raw      gzipped');
+let gzipTotal = 0;
+for (const [kind, [raw, gz]] of Object.entries(totals)) {
+  gzipTotal += gz;
+  console.log(`${kind.padEnd(5)} ${kib(raw).padStart(11)} ${kib(gz).padStart(12)}   (${raw} / ${gz} bytes)`);
+}
+console.log(`gzipped total: ${kib(gzipTotal)} (${gzipTotal} bytes); budget ${kib(BUDGET_GZIP_BYTES)}`);
+if (totals.wasm[0] === 0) {
+  console.error(`error: no .wasm file in ${dist}; was the bundle built?`);
+  process.exit(1);
+}
+if (gzipTotal > BUDGET_GZIP_BYTES) {
+  console.error(`error: the bundle is over budget by ${kib(gzipTotal - BUDGET_GZIP_BYTES)}`);
+  process.exit(1);
+}
