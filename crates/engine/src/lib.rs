@@ -4,6 +4,7 @@
 //! same code runs in the browser. Simulated time only advances through
 //! [`Cluster::step`], and every random choice comes from one seeded generator.
 
+pub mod api;
 pub mod cluster;
 pub mod quantity;
 pub mod value;
