@@ -10,7 +10,8 @@ const DEFAULT_SEED: u64 = 1;
 #[function_component(App)]
 pub fn app() -> Html {
     let cluster = use_memo((), |_| Cluster::new(DEFAULT_SEED));
-    let nodes = cluster.nodes().iter().map(|node| {
+    let node_list = cluster.nodes();
+    let nodes = node_list.iter().map(|node| {
         let role = match node.role {
             NodeRole::ControlPlane => "control-plane",
             NodeRole::Worker => "worker",

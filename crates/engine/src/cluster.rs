@@ -1,6 +1,21 @@
-//! The simulated cluster: its nodes, its clock and its random generator.
+//! The simulated cluster: one clock, one random generator, the object store
+//! and the components that act on it.
+//!
+//! Simulated time only moves in [`Cluster::step`]. Work is driven by watch
+//! events (a change to an object wakes the controllers that care) and by a
+//! timer queue (image pulls finishing, back-offs expiring, grace periods
+//! running out), so the cost of a step follows activity, not cluster size.
 
+use std::cmp::Reverse;
+use std::collections::{BTreeSet, BinaryHeap, VecDeque};
+
+use crate::api::registry::{ResourceId, by_kind};
+use crate::events::EventLog;
 use crate::quantity::Quantity;
+use crate::rng::Rng;
+use crate::store::{ObjectKey, Store, WatchEvent};
+use crate::time::Millis;
+use crate::value::Value;
 
 /// Whether a node hosts the control plane or runs workloads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,35 +41,220 @@ pub struct NodeSummary {
     pub pods: i64,
 }
 
+/// A taint to put on a node.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Taint {
+    /// The taint's key.
+    pub key: String,
+    /// Its value (may be empty).
+    pub value: String,
+    /// `NoSchedule`, `PreferNoSchedule` or `NoExecute`.
+    pub effect: String,
+}
+
+/// How to build a node: its name, size, labels and taints.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodeOptions {
+    /// The node's name.
+    pub name: String,
+    /// Allocatable CPU in millicores.
+    pub cpu_milli: i64,
+    /// Allocatable memory in bytes.
+    pub memory_bytes: i64,
+    /// How many pods it accepts.
+    pub pods: i64,
+    /// Extra labels (the well-known ones are added).
+    pub labels: Vec<(String, String)>,
+    /// Taints.
+    pub taints: Vec<Taint>,
+    /// Whether it is a control-plane node.
+    pub control_plane: bool,
+}
+
+impl NodeOptions {
+    /// A worker with the default size: 4 CPU, 8Gi memory, 110 pods.
+    pub fn worker(name: &str) -> NodeOptions {
+        NodeOptions {
+            name: name.to_string(),
+            cpu_milli: 4000,
+            memory_bytes: 8 << 30,
+            pods: 110,
+            labels: Vec::new(),
+            taints: Vec::new(),
+            control_plane: false,
+        }
+    }
+}
+
+/// Something that happens at a moment of simulated time.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Task {
+    /// Run a controller's reconcile for a key again (`requeue after`).
+    Requeue(Controller, ObjectKey),
+    /// Finish deleting a pod whose grace period ran out.
+    PodGraceExpired(ObjectKey),
+    /// kube-scheduler's timers (back-off expiry, periodic flush).
+    Scheduler(crate::scheduler::SchedulerTask),
+    /// A kubelet's timers (pull done, container exit, probe, back-off).
+    Kubelet(crate::kubelet::KubeletTask),
+    /// The node lifecycle and taint-eviction timers.
+    NodeLifecycle(crate::controllers::nodelifecycle::NodeLifecycleTask),
+    /// The network's timers (load-balancer IPs, traffic generators).
+    Network(crate::network::NetworkTask),
+}
+
+/// The controllers of kube-controller-manager that Kubeplay runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Controller {
+    /// Keeps ReplicaSets' pods at the desired count.
+    ReplicaSet,
+    /// Rolls Deployments out through ReplicaSets.
+    Deployment,
+    /// Deletes dependents of deleted owners.
+    GarbageCollector,
+    /// Empties and removes terminating namespaces.
+    Namespace,
+    /// Writes a Service's Endpoints.
+    Endpoints,
+    /// Writes a Service's EndpointSlices.
+    EndpointSlice,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Timer {
+    at: Millis,
+    seq: u64,
+    task: Task,
+}
+
+/// A de-duplicating FIFO of keys, like client-go's workqueue.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct WorkQueue {
+    order: VecDeque<ObjectKey>,
+    queued: BTreeSet<ObjectKey>,
+}
+
+impl WorkQueue {
+    pub(crate) fn add(&mut self, key: ObjectKey) {
+        if self.queued.insert(key.clone()) {
+            self.order.push_back(key);
+        }
+    }
+
+    pub(crate) fn pop(&mut self) -> Option<ObjectKey> {
+        let key = self.order.pop_front()?;
+        self.queued.remove(&key);
+        Some(key)
+    }
+}
+
+/// One line of the cluster's activity log: which component did what, when.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Activity {
+    /// Simulated time.
+    pub at: Millis,
+    /// `kube-apiserver`, `kube-scheduler`, `kubelet/node-1`, …
+    pub component: String,
+    /// What it did.
+    pub message: String,
+}
+
 /// A simulated Kubernetes cluster.
 #[derive(Clone, Debug)]
 pub struct Cluster {
-    seed: u64,
-    now_ms: u64,
-    nodes: Vec<NodeSummary>,
+    pub(crate) seed: u64,
+    pub(crate) now: Millis,
+    pub(crate) rng: Rng,
+    pub(crate) store: Store,
+    pub(crate) events: EventLog,
+    pub(crate) alloc: crate::apiserver::Allocators,
+    timers: BinaryHeap<Reverse<Timer>>,
+    timer_seq: u64,
+    pub(crate) queues: std::collections::BTreeMap<Controller, WorkQueue>,
+    pub(crate) activity: Vec<Activity>,
+    #[allow(dead_code)] // filled in as the components land
+    pub(crate) scheduler: crate::scheduler::SchedulerState,
+    #[allow(dead_code)]
+    pub(crate) kubelet: crate::kubelet::KubeletState,
+    #[allow(dead_code)]
+    pub(crate) network: crate::network::NetworkState,
+    /// Watch events dispatched so far, kept for the UI to read (bounded).
+    pub(crate) recent_changes: VecDeque<WatchEvent>,
+    change_seq: u64,
 }
+
+/// How many recent watch events the cluster keeps for observers.
+const RECENT_CHANGES: usize = 4096;
+/// A guard against controllers that never settle within one instant.
+const MAX_SETTLE_ROUNDS: usize = 10_000;
 
 impl Cluster {
     /// The default cluster: a tainted control-plane node and three workers
     /// (`node-1` … `node-3`), each with 4 CPU, 8Gi memory and 110 pods.
     pub fn new(seed: u64) -> Cluster {
-        let node = |name: &str, role| NodeSummary {
-            name: name.to_string(),
-            role,
-            cpu: Quantity::from_units(4),
-            memory: Quantity::from_bytes(8 << 30),
-            pods: 110,
-        };
-        Cluster {
-            seed,
-            now_ms: 0,
-            nodes: vec![
-                node("control-plane", NodeRole::ControlPlane),
-                node("node-1", NodeRole::Worker),
-                node("node-2", NodeRole::Worker),
-                node("node-3", NodeRole::Worker),
-            ],
+        let mut cluster = Cluster::empty(seed);
+        cluster.bootstrap();
+        let mut cp = NodeOptions::worker("control-plane");
+        cp.control_plane = true;
+        cp.taints.push(Taint {
+            key: "node-role.kubernetes.io/control-plane".into(),
+            value: String::new(),
+            effect: "NoSchedule".into(),
+        });
+        cluster
+            .add_node(cp)
+            .expect("the control-plane node is valid");
+        for i in 1..=3 {
+            cluster
+                .add_node(NodeOptions::worker(&format!("node-{i}")))
+                .expect("default workers are valid");
         }
+        cluster.settle();
+        cluster
+    }
+
+    /// A cluster with only its system namespaces and no nodes.
+    pub fn empty(seed: u64) -> Cluster {
+        let mut cluster = Cluster {
+            seed,
+            now: 0,
+            rng: Rng::new(seed),
+            store: Store::new(),
+            events: EventLog::default(),
+            alloc: crate::apiserver::Allocators::default(),
+            timers: BinaryHeap::new(),
+            timer_seq: 0,
+            queues: Default::default(),
+            activity: Vec::new(),
+            scheduler: Default::default(),
+            kubelet: Default::default(),
+            network: Default::default(),
+            recent_changes: VecDeque::new(),
+            change_seq: 0,
+        };
+        cluster.bootstrap();
+        cluster
+    }
+
+    /// Creates the namespaces every cluster starts with.
+    fn bootstrap(&mut self) {
+        if self
+            .store
+            .get_named(res("Namespace"), "", "default")
+            .is_some()
+        {
+            return;
+        }
+        for ns in ["default", "kube-node-lease", "kube-public", "kube-system"] {
+            let obj = Value::from_pairs([
+                ("apiVersion", Value::str("v1")),
+                ("kind", Value::str("Namespace")),
+                ("metadata", Value::from_pairs([("name", Value::str(ns))])),
+            ]);
+            self.create(obj, &crate::apiserver::WriteOptions::system())
+                .expect("system namespaces are valid");
+        }
+        self.settle();
     }
 
     /// The seed every random choice derives from.
@@ -63,19 +263,228 @@ impl Cluster {
     }
 
     /// Simulated milliseconds since the cluster started.
-    pub fn now_ms(&self) -> u64 {
-        self.now_ms
+    pub fn now_ms(&self) -> Millis {
+        self.now
     }
 
-    /// Advances simulated time by `dt_ms` milliseconds.
-    pub fn step(&mut self, dt_ms: u64) {
-        self.now_ms = self.now_ms.saturating_add(dt_ms);
+    /// The object store (read-only).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The activity log, oldest first.
+    pub fn activity(&self) -> &[Activity] {
+        &self.activity
+    }
+
+    /// Advances simulated time by `dt_ms`, running everything that falls due.
+    pub fn step(&mut self, dt_ms: Millis) {
+        let target = self.now.saturating_add(dt_ms);
+        self.settle();
+        while let Some(Reverse(next)) = self.timers.peek() {
+            if next.at > target {
+                break;
+            }
+            let Reverse(timer) = self.timers.pop().expect("peeked above");
+            self.now = self.now.max(timer.at);
+            self.run_task(timer.task);
+            self.settle();
+        }
+        self.now = target;
+    }
+
+    /// The simulated time of the next scheduled work, if any.
+    pub fn next_timer_at(&self) -> Option<Millis> {
+        self.timers.peek().map(|Reverse(t)| t.at)
+    }
+
+    /// Schedules `task` to run `delay` milliseconds from now.
+    pub(crate) fn schedule(&mut self, delay: Millis, task: Task) {
+        self.timer_seq += 1;
+        self.timers.push(Reverse(Timer {
+            at: self.now.saturating_add(delay),
+            seq: self.timer_seq,
+            task,
+        }));
+    }
+
+    /// Notes what a component did, for the activity log.
+    pub(crate) fn note(&mut self, component: &str, message: String) {
+        self.activity.push(Activity {
+            at: self.now,
+            component: component.to_string(),
+            message,
+        });
+    }
+
+    fn run_task(&mut self, task: Task) {
+        match task {
+            Task::Requeue(controller, key) => {
+                self.queues.entry(controller).or_default().add(key);
+            }
+            Task::PodGraceExpired(key) => self.finish_pod_deletion(&key),
+            Task::Scheduler(t) => crate::scheduler::run_task(self, t),
+            Task::Kubelet(t) => crate::kubelet::run_task(self, t),
+            Task::NodeLifecycle(t) => crate::controllers::nodelifecycle::run_task(self, t),
+            Task::Network(t) => crate::network::run_task(self, t),
+        }
+    }
+
+    /// Dispatches pending watch events to the controllers and runs them
+    /// until nothing more happens at this instant.
+    pub(crate) fn settle(&mut self) {
+        for _ in 0..MAX_SETTLE_ROUNDS {
+            let events = self.store.take_events();
+            for event in &events {
+                self.dispatch(event);
+            }
+            for event in events {
+                self.change_seq += 1;
+                if self.recent_changes.len() == RECENT_CHANGES {
+                    self.recent_changes.pop_front();
+                }
+                self.recent_changes.push_back(event);
+            }
+            if let Some((controller, key)) = self.next_work() {
+                self.reconcile(controller, &key);
+                continue;
+            }
+            // Controllers are idle: the scheduler binds, kubelets and the
+            // network react, in that order.
+            if crate::scheduler::work(self)
+                || crate::kubelet::work(self)
+                || crate::network::work(self)
+            {
+                continue;
+            }
+            if !self.store.has_events() {
+                return;
+            }
+        }
+        self.note(
+            "kube-controller-manager",
+            format!("stopped settling after {MAX_SETTLE_ROUNDS} rounds"),
+        );
+    }
+
+    fn next_work(&mut self) -> Option<(Controller, ObjectKey)> {
+        for (controller, queue) in self.queues.iter_mut() {
+            if let Some(key) = queue.pop() {
+                return Some((*controller, key));
+            }
+        }
+        None
+    }
+
+    /// Wakes the components that care about a change.
+    fn dispatch(&mut self, event: &WatchEvent) {
+        crate::controllers::on_change(self, event);
+        crate::controllers::nodelifecycle::on_change(self, event);
+        crate::scheduler::on_change(self, event);
+        crate::kubelet::on_change(self, event);
+        crate::network::on_change(self, event);
+        let kind = event.key.resource.get().kind;
+        let obj = self.store.get(&event.key).or(event.old.as_ref()).cloned();
+        // Owners of the changed object hear about it (RS for pods, Deployment for RSs).
+        if let Some(obj) = &obj {
+            for owner in obj.at(&["metadata", "ownerReferences"]).items() {
+                let Some(owner_kind) = owner.get("kind").as_str() else {
+                    continue;
+                };
+                let controller = match owner_kind {
+                    "ReplicaSet" => Controller::ReplicaSet,
+                    "Deployment" => Controller::Deployment,
+                    _ => continue,
+                };
+                if let (Some(r), Some(name)) = (by_kind(owner_kind), owner.get("name").as_str()) {
+                    let key = ObjectKey::new(r, &event.key.namespace, name);
+                    self.queues.entry(controller).or_default().add(key);
+                }
+            }
+        }
+        match kind {
+            "ReplicaSet" => self.enqueue(Controller::ReplicaSet, event.key.clone()),
+            "Deployment" => self.enqueue(Controller::Deployment, event.key.clone()),
+            "Namespace" => self.enqueue(Controller::Namespace, event.key.clone()),
+            _ => {}
+        }
+        if event.kind == crate::store::WatchEventType::Deleted {
+            if let Some(old) = &event.old {
+                self.gc_on_delete(old);
+            }
+        } else if obj
+            .as_ref()
+            .is_some_and(|o| !o.at(&["metadata", "deletionTimestamp"]).is_null())
+        {
+            self.enqueue(Controller::GarbageCollector, event.key.clone());
+        }
+    }
+
+    pub(crate) fn enqueue(&mut self, controller: Controller, key: ObjectKey) {
+        self.queues.entry(controller).or_default().add(key);
+    }
+
+    fn reconcile(&mut self, controller: Controller, key: &ObjectKey) {
+        match controller {
+            Controller::GarbageCollector => crate::controllers::gc::reconcile(self, key),
+            Controller::Namespace => crate::controllers::namespace::reconcile(self, key),
+            Controller::ReplicaSet
+            | Controller::Deployment
+            | Controller::Endpoints
+            | Controller::EndpointSlice => crate::controllers::reconcile(self, controller, key),
+        }
+    }
+
+    /// Recent watch events with their sequence numbers, oldest first.
+    pub fn recent_changes(&self) -> impl Iterator<Item = (u64, &WatchEvent)> {
+        let first = self.change_seq + 1 - self.recent_changes.len() as u64;
+        self.recent_changes
+            .iter()
+            .enumerate()
+            .map(move |(i, e)| (first + i as u64, e))
     }
 
     /// The nodes, control plane first, then workers by name.
-    pub fn nodes(&self) -> &[NodeSummary] {
-        &self.nodes
+    pub fn nodes(&self) -> Vec<NodeSummary> {
+        let mut nodes: Vec<NodeSummary> = self
+            .store
+            .list(res("Node"), None)
+            .map(|(_, node)| {
+                let role = if node
+                    .at(&["metadata", "labels"])
+                    .as_object()
+                    .is_some_and(|l| l.contains_key("node-role.kubernetes.io/control-plane"))
+                {
+                    NodeRole::ControlPlane
+                } else {
+                    NodeRole::Worker
+                };
+                let q = |name: &str| {
+                    node.at(&["status", "allocatable", name])
+                        .as_str()
+                        .and_then(|s| Quantity::parse(s).ok())
+                        .unwrap_or(Quantity::from_units(0))
+                };
+                NodeSummary {
+                    name: node.str_at(&["metadata", "name"]).unwrap_or("").to_string(),
+                    role,
+                    cpu: q("cpu"),
+                    memory: q("memory"),
+                    pods: q("pods").value(),
+                }
+            })
+            .collect();
+        nodes.sort_by(|a, b| {
+            (a.role != NodeRole::ControlPlane, &a.name)
+                .cmp(&(b.role != NodeRole::ControlPlane, &b.name))
+        });
+        nodes
     }
+}
+
+/// The resource id of a built-in kind (panics on a typo, caught by tests).
+pub(crate) fn res(kind: &str) -> ResourceId {
+    by_kind(kind).unwrap_or_else(|| panic!("unknown built-in kind {kind}"))
 }
 
 #[cfg(test)]
@@ -85,15 +494,25 @@ mod tests {
     #[test]
     fn default_cluster_has_a_control_plane_and_three_workers() {
         let cluster = Cluster::new(1);
-        let names: Vec<_> = cluster.nodes().iter().map(|n| n.name.as_str()).collect();
+        let nodes = cluster.nodes();
+        let names: Vec<_> = nodes.iter().map(|n| n.name.as_str()).collect();
         assert_eq!(names, ["control-plane", "node-1", "node-2", "node-3"]);
-        assert_eq!(cluster.nodes()[0].role, NodeRole::ControlPlane);
-        for worker in &cluster.nodes()[1..] {
+        assert_eq!(nodes[0].role, NodeRole::ControlPlane);
+        for worker in &nodes[1..] {
             assert_eq!(worker.role, NodeRole::Worker);
             assert_eq!(worker.cpu.to_string(), "4");
             assert_eq!(worker.memory.to_string(), "8Gi");
             assert_eq!(worker.pods, 110);
         }
+        let ns: Vec<_> = cluster
+            .store()
+            .list(res("Namespace"), None)
+            .map(|(k, _)| k.1.to_string())
+            .collect();
+        assert_eq!(
+            ns,
+            ["default", "kube-node-lease", "kube-public", "kube-system"]
+        );
     }
 
     #[test]

@@ -5,12 +5,21 @@
 //! [`Cluster::step`], and every random choice comes from one seeded generator.
 
 pub mod api;
+pub mod apiserver;
 pub mod cluster;
+pub mod controllers;
+pub mod events;
+pub mod kubelet;
+pub mod network;
 pub mod quantity;
+pub mod rng;
+pub mod scheduler;
+pub mod store;
+pub mod time;
 pub mod value;
 pub mod yaml;
 
-pub use cluster::{Cluster, NodeRole, NodeSummary};
+pub use cluster::{Cluster, NodeOptions, NodeRole, NodeSummary, Taint};
 
 /// The Kubernetes release whose behaviour the engine reproduces.
 pub const KUBERNETES_VERSION: &str = "v1.37.0";

@@ -79,6 +79,40 @@ impl Node {
         }
     }
 
+    /// Where the field at a path like `spec.containers[0].image` is
+    /// written: the deepest node of the path that exists (its key's mark
+    /// for map members).
+    pub fn mark_of_path(&self, path: &str) -> Mark {
+        let mut node = self;
+        let mut mark = self.mark;
+        for segment in path_segments(path) {
+            let next = match (&node.value, segment) {
+                (NodeValue::Map(entries), PathSegment::Key(k)) => entries
+                    .iter()
+                    .find(|(name, _, _)| name == k)
+                    .map(|(_, m, v)| (*m, v)),
+                (NodeValue::Map(entries), PathSegment::Index(i)) => {
+                    // A map member named by a bracketed key (`labels[app]`).
+                    let k = i.to_string();
+                    entries
+                        .iter()
+                        .find(|(name, _, _)| *name == k)
+                        .map(|(_, m, v)| (*m, v))
+                }
+                (NodeValue::Seq(items), PathSegment::Index(i)) => items.get(i).map(|v| (v.mark, v)),
+                _ => None,
+            };
+            match next {
+                Some((m, v)) => {
+                    mark = m;
+                    node = v;
+                }
+                None => break,
+            }
+        }
+        mark
+    }
+
     /// The string, if this node is one.
     pub fn as_str(&self) -> Option<&str> {
         match &self.value {
@@ -118,11 +152,47 @@ impl Node {
     }
 }
 
+/// One step of a field path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PathSegment<'a> {
+    /// A map key.
+    Key(&'a str),
+    /// A list index.
+    Index(usize),
+}
+
+/// Splits `spec.containers[0].image` into its steps (`metadata.labels[a.b/c]`
+/// keeps a bracketed key whole).
+pub fn path_segments(path: &str) -> Vec<PathSegment<'_>> {
+    let mut out = Vec::new();
+    let mut rest = path;
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix('[') {
+            let end = r.find(']').unwrap_or(r.len());
+            let inner = &r[..end];
+            out.push(match inner.parse() {
+                Ok(i) => PathSegment::Index(i),
+                Err(_) => PathSegment::Key(inner),
+            });
+            rest = r.get(end + 1..).unwrap_or("");
+            rest = rest.strip_prefix('.').unwrap_or(rest);
+            continue;
+        }
+        let end = rest.find(['.', '[']).unwrap_or(rest.len());
+        out.push(PathSegment::Key(&rest[..end]));
+        rest = &rest[end..];
+        rest = rest.strip_prefix('.').unwrap_or(rest);
+    }
+    out
+}
+
 /// One document of a stream.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Document {
-    /// Its position in the stream, from 1, counting only non-empty documents.
+    /// Its position in the stream, from 1.
     pub index: usize,
+    /// The line its chunk starts at (after its `---`).
+    pub start_line: u32,
     /// Its root node.
     pub root: Node,
 }
@@ -134,8 +204,17 @@ pub struct LoadError {
     pub message: String,
     /// The document it is in, from 1.
     pub document: usize,
+    /// The line the document's chunk starts at (after its `---`).
+    pub document_start_line: u32,
     /// Where in the source.
     pub mark: Mark,
+}
+
+impl LoadError {
+    /// The line counted from the start of the document, as kubectl reports it.
+    pub fn document_line(&self) -> u32 {
+        self.mark.line.saturating_sub(self.document_start_line) + 1
+    }
 }
 
 impl std::fmt::Display for LoadError {
@@ -159,6 +238,7 @@ pub fn load_bytes(bytes: &[u8]) -> Result<Vec<Document>, LoadError> {
             Err(LoadError {
                 message: format!("invalid UTF-8 at byte {}", e.valid_up_to()),
                 document: 1,
+                document_start_line: 1,
                 mark: Mark { line, column },
             })
         }
@@ -167,20 +247,35 @@ pub fn load_bytes(bytes: &[u8]) -> Result<Vec<Document>, LoadError> {
 
 /// Loads every document of a YAML (or JSON) stream. Empty documents are skipped.
 pub fn load_str(text: &str) -> Result<Vec<Document>, LoadError> {
-    let err = |message: String, mark: Mark| LoadError {
-        message,
-        document: 1,
-        mark,
+    match load_stream(text) {
+        (docs, None) => Ok(docs),
+        (_, Some(e)) => Err(e),
+    }
+}
+
+/// Loads documents until the first error, returning those that loaded and
+/// the error, as kubectl applies the documents before a broken one.
+pub fn load_stream(text: &str) -> (Vec<Document>, Option<LoadError>) {
+    let err = |message: String, mark: Mark| {
+        (
+            Vec::new(),
+            Some(LoadError {
+                message,
+                document: 1,
+                document_start_line: 1,
+                mark,
+            }),
+        )
     };
     if text.len() > MAX_INPUT_BYTES {
-        return Err(err(
+        return err(
             format!(
                 "input is {} bytes, larger than the {} bytes accepted at once",
                 text.len(),
                 MAX_INPUT_BYTES
             ),
             Mark { line: 1, column: 1 },
-        ));
+        );
     }
     // YAML forbids control characters; go-yaml refuses them with this text.
     let mut line = 1u32;
@@ -195,13 +290,13 @@ pub fn load_str(text: &str) -> Result<Vec<Document>, LoadError> {
             || ch == '\u{FFFE}'
             || ch == '\u{FFFF}';
         if forbidden {
-            return Err(err(
+            return err(
                 format!(
                     "control characters are not allowed (found U+{:04X})",
                     ch as u32
                 ),
                 Mark { line, column },
-            ));
+            );
         }
         column += 1;
     }
@@ -211,6 +306,7 @@ pub fn load_str(text: &str) -> Result<Vec<Document>, LoadError> {
         anchors: HashMap::new(),
         nodes: 0,
         document: 0,
+        start_line: 1,
         text,
     };
     loader.stream()
@@ -221,6 +317,7 @@ struct Loader<'a> {
     anchors: HashMap<usize, Node>,
     nodes: usize,
     document: usize,
+    start_line: u32,
     text: &'a str,
 }
 
@@ -229,6 +326,7 @@ impl<'a> Loader<'a> {
         LoadError {
             message: message.into(),
             document: self.document.max(1),
+            document_start_line: self.start_line.max(1),
             mark,
         }
     }
@@ -252,47 +350,63 @@ impl<'a> Loader<'a> {
         }
     }
 
-    fn stream(&mut self) -> Result<Vec<Document>, LoadError> {
+    fn stream(&mut self) -> (Vec<Document>, Option<LoadError>) {
         let mut docs = Vec::new();
-        let mut doc_start_index = 0usize;
         loop {
-            let (event, span) = self.next()?;
+            let (event, span) = match self.next() {
+                Ok(ev) => ev,
+                Err(e) => return (docs, Some(e)),
+            };
             match event {
                 Event::StreamStart | Event::DocumentEnd | Event::Nothing => {}
                 Event::StreamEnd => break,
-                Event::DocumentStart(_) => {
+                Event::DocumentStart(explicit) => {
                     self.document += 1;
                     self.anchors.clear();
-                    doc_start_index = span.start.index();
-                    let (ev, sp) = self.next()?;
-                    let root = self.node(ev, sp, 0)?;
-                    let end = self.parser_position_chars();
-                    let bytes = char_span_bytes(self.text, doc_start_index, end);
-                    if bytes > MAX_DOCUMENT_BYTES {
-                        return Err(self.error(
-                            format!(
-                                "document is {bytes} bytes, larger than kube-apiserver's request limit of {MAX_DOCUMENT_BYTES} bytes (3 MiB)"
-                            ),
-                            root.mark,
-                        ));
-                    }
-                    if root.value != NodeValue::Null {
-                        docs.push(Document {
-                            index: docs.len() + 1,
+                    // kubectl splits the stream at `---` lines and numbers
+                    // lines from the start of each chunk.
+                    self.start_line = if explicit {
+                        span.start.line() as u32 + 1
+                    } else {
+                        1.max(self.start_line)
+                    };
+                    let doc_start_index = span.start.index();
+                    match self.document_root(doc_start_index) {
+                        Ok(root) if root.value == NodeValue::Null => {}
+                        Ok(root) => docs.push(Document {
+                            index: self.document,
+                            start_line: self.start_line,
                             root,
-                        });
+                        }),
+                        Err(e) => return (docs, Some(e)),
                     }
                 }
                 _ => {
-                    return Err(self.error(
+                    let e = self.error(
                         "unexpected content outside a document",
                         Mark::from_span(&span),
-                    ));
+                    );
+                    return (docs, Some(e));
                 }
             }
         }
-        let _ = doc_start_index;
-        Ok(docs)
+        (docs, None)
+    }
+
+    fn document_root(&mut self, doc_start_index: usize) -> Result<Node, LoadError> {
+        let (ev, sp) = self.next()?;
+        let root = self.node(ev, sp, 0)?;
+        let end = self.parser_position_chars();
+        let bytes = char_span_bytes(self.text, doc_start_index, end);
+        if bytes > MAX_DOCUMENT_BYTES {
+            return Err(self.error(
+                format!(
+                    "document is {bytes} bytes, larger than kube-apiserver's request limit of {MAX_DOCUMENT_BYTES} bytes (3 MiB)"
+                ),
+                root.mark,
+            ));
+        }
+        Ok(root)
     }
 
     fn parser_position_chars(&mut self) -> usize {

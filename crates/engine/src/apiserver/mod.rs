@@ -1,0 +1,1125 @@
+//! The simulated kube-apiserver: create, update, delete and get objects with
+//! the real server's defaulting, admission, validation and metadata rules.
+
+pub mod apply;
+pub mod manifest;
+
+use std::collections::BTreeSet;
+
+use crate::api::errors::{FieldError, StatusError, quote};
+use crate::api::registry::ResourceId;
+use crate::api::{defaults, validation};
+use crate::cluster::{Cluster, NodeOptions, Task, res};
+use crate::store::ObjectKey;
+use crate::time::{SECOND, rfc3339};
+use crate::value::Value;
+
+/// Who makes a request, and how.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WriteOptions {
+    /// True for the cluster's own components (controllers, kubelet), which
+    /// may write status and skip user-facing admission.
+    pub system: bool,
+    /// Validate and default, but store nothing (`--dry-run=server`).
+    pub dry_run: bool,
+}
+
+impl WriteOptions {
+    /// A request from a user (kubectl, the editor).
+    pub fn user() -> WriteOptions {
+        WriteOptions::default()
+    }
+
+    /// A request from a cluster component.
+    pub fn system() -> WriteOptions {
+        WriteOptions {
+            system: true,
+            dry_run: false,
+        }
+    }
+}
+
+/// How dependents are treated when their owner is deleted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Propagation {
+    /// Delete the owner now; the garbage collector deletes dependents.
+    #[default]
+    Background,
+    /// Delete dependents first, then the owner.
+    Foreground,
+    /// Delete the owner and leave dependents without it.
+    Orphan,
+}
+
+/// Options of a delete request.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DeleteOptions {
+    /// Cascading policy.
+    pub propagation: Propagation,
+    /// Grace period override for pods (`--grace-period`); `None` uses the pod's own.
+    pub grace_period_seconds: Option<i64>,
+}
+
+/// Allocators for Service cluster IPs, NodePorts, load-balancer IPs and
+/// node pod CIDRs.
+#[derive(Clone, Debug, Default)]
+pub struct Allocators {
+    cluster_ips: BTreeSet<u32>,
+    node_ports: BTreeSet<i64>,
+    next_pod_cidr: u32,
+    load_balancer_ips: BTreeSet<u32>,
+}
+
+/// The service CIDR 10.96.0.0/12 as a number.
+const SERVICE_CIDR_BASE: u32 = (10 << 24) | (96 << 16);
+const SERVICE_CIDR_SIZE: u32 = 1 << 20;
+/// The NodePort range.
+pub const NODE_PORT_RANGE: std::ops::RangeInclusive<i64> = 30000..=32767;
+
+/// Formats an IPv4 address.
+pub fn ipv4(n: u32) -> String {
+    format!(
+        "{}.{}.{}.{}",
+        n >> 24,
+        (n >> 16) & 255,
+        (n >> 8) & 255,
+        n & 255
+    )
+}
+
+/// Parses an IPv4 address.
+pub fn parse_ipv4(s: &str) -> Option<u32> {
+    let parts: Vec<u32> = s
+        .split('.')
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
+    if parts.len() != 4 || parts.iter().any(|&p| p > 255) {
+        return None;
+    }
+    Some((parts[0] << 24) | (parts[1] << 16) | (parts[2] << 8) | parts[3])
+}
+
+impl Cluster {
+    /// The object of `resource` named `name` in `namespace` (empty for
+    /// cluster-scoped kinds), or kubectl's NotFound error.
+    pub fn get(
+        &self,
+        resource: ResourceId,
+        namespace: &str,
+        name: &str,
+    ) -> Result<&Value, StatusError> {
+        let ns = if resource.get().namespaced {
+            namespace
+        } else {
+            ""
+        };
+        self.store
+            .get_named(resource, ns, name)
+            .ok_or_else(|| StatusError::not_found(&resource.get().plural_group(), name))
+    }
+
+    /// Creates an object: defaults, admits, validates and stores it.
+    /// Returns the stored object.
+    pub fn create(&mut self, mut obj: Value, opts: &WriteOptions) -> Result<Value, StatusError> {
+        let resource = resource_of(&obj)?;
+        let rt = resource.get();
+        // Namespace: defaulted for namespaced kinds, cleared for cluster-scoped ones.
+        if rt.namespaced {
+            if obj
+                .str_at(&["metadata", "namespace"])
+                .is_none_or(str::is_empty)
+            {
+                obj.set_at(&["metadata", "namespace"], Value::str("default"));
+            }
+        } else if !obj.at(&["metadata", "namespace"]).is_null() {
+            obj.entry("metadata").remove("namespace");
+        }
+        let namespace = obj
+            .str_at(&["metadata", "namespace"])
+            .unwrap_or("")
+            .to_string();
+        if rt.namespaced {
+            match self.store.get_named(res("Namespace"), "", &namespace) {
+                None => return Err(StatusError::not_found("namespaces", &namespace)),
+                Some(ns) if !ns.at(&["metadata", "deletionTimestamp"]).is_null() => {
+                    return Err(StatusError::forbidden(format!(
+                        "{} \"{}\" is forbidden: unable to create new content in namespace {} because it is being terminated",
+                        rt.plural_group(),
+                        obj.str_at(&["metadata", "name"]).unwrap_or(""),
+                        namespace
+                    )));
+                }
+                Some(_) => {}
+            }
+        }
+        // generateName: the server appends five random characters.
+        if obj.str_at(&["metadata", "name"]).is_none_or(str::is_empty)
+            && let Some(prefix) = obj
+                .str_at(&["metadata", "generateName"])
+                .map(str::to_string)
+            && !prefix.is_empty()
+        {
+            let name = format!("{prefix}{}", self.rng.k8s_string(5));
+            obj.set_at(&["metadata", "name"], Value::from(name));
+        }
+        defaults::apply_defaults(resource, &mut obj);
+        self.prepare_for_create(resource, &mut obj, opts)?;
+        let name = obj.str_at(&["metadata", "name"]).unwrap_or("").to_string();
+        let errors = validation::validate(resource, &obj, None);
+        if !errors.is_empty() {
+            return Err(StatusError::invalid(&rt.group_kind(), &name, errors));
+        }
+        let key = ObjectKey::new(resource, &namespace, &name);
+        if self.store.get(&key).is_some() {
+            return Err(StatusError::already_exists(&rt.plural_group(), &name));
+        }
+        self.allocate(resource, &mut obj, None)?;
+        // Metadata the server owns.
+        let meta = obj.entry("metadata");
+        meta.set("uid", Value::from(self.rng.uuid()));
+        meta.set("creationTimestamp", Value::from(rfc3339(self.now)));
+        meta.remove("resourceVersion");
+        meta.remove("deletionTimestamp");
+        meta.remove("deletionGracePeriodSeconds");
+        if has_generation(resource) {
+            meta.set("generation", Value::Int(1));
+        } else {
+            meta.remove("generation");
+        }
+        if opts.dry_run {
+            return Ok(obj);
+        }
+        let stored = self.store.put(&key, obj).clone();
+        self.after_create(resource, &stored);
+        Ok(stored)
+    }
+
+    /// Replaces an object's spec and metadata (`PUT`); status written by
+    /// users is ignored for kinds with a status subresource.
+    pub fn update(&mut self, mut obj: Value, opts: &WriteOptions) -> Result<Value, StatusError> {
+        let resource = resource_of(&obj)?;
+        let rt = resource.get();
+        let namespace = if rt.namespaced {
+            obj.str_at(&["metadata", "namespace"])
+                .unwrap_or("default")
+                .to_string()
+        } else {
+            String::new()
+        };
+        let name = obj.str_at(&["metadata", "name"]).unwrap_or("").to_string();
+        let key = ObjectKey::new(resource, &namespace, &name);
+        let Some(old) = self.store.get(&key).cloned() else {
+            return Err(StatusError::not_found(&rt.plural_group(), &name));
+        };
+        if let Some(rv) = obj.str_at(&["metadata", "resourceVersion"])
+            && rv != old.str_at(&["metadata", "resourceVersion"]).unwrap_or("")
+        {
+            return Err(StatusError::conflict(format!(
+                "Operation cannot be fulfilled on {} \"{}\": the object has been modified; please apply your changes to the latest version and try again",
+                rt.plural_group(),
+                name
+            )));
+        }
+        if rt.namespaced {
+            obj.set_at(&["metadata", "namespace"], Value::from(namespace.clone()));
+        }
+        defaults::apply_defaults(resource, &mut obj);
+        // Server-owned metadata survives updates.
+        for field in [
+            "uid",
+            "creationTimestamp",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+            "generation",
+        ] {
+            match old.at(&["metadata", field]) {
+                Value::Null => {
+                    obj.entry("metadata").remove(field);
+                }
+                v => obj.set_at(&["metadata", field], v.clone()),
+            }
+        }
+        if has_status_subresource(resource) && !opts.system {
+            match old.get("status") {
+                Value::Null => {
+                    obj.remove("status");
+                }
+                s => obj.set("status", s.clone()),
+            }
+        }
+        self.prepare_for_update(resource, &mut obj, &old);
+        let errors = validation::validate(resource, &obj, Some(&old));
+        if !errors.is_empty() {
+            return Err(StatusError::invalid(&rt.group_kind(), &name, errors));
+        }
+        self.allocate(resource, &mut obj, Some(&old))?;
+        if has_generation(resource) && spec_changed(&old, &obj) {
+            let generation = old.at(&["metadata", "generation"]).as_i64().unwrap_or(0) + 1;
+            obj.set_at(&["metadata", "generation"], Value::Int(generation));
+        }
+        if without_rv(&obj) == without_rv(&old) {
+            return Ok(old);
+        }
+        if opts.dry_run {
+            return Ok(obj);
+        }
+        let stored = self.store.put(&key, obj).clone();
+        self.after_update(resource, &stored, &old);
+        Ok(stored)
+    }
+
+    /// Replaces an object's status (the `/status` subresource), keeping its spec.
+    pub fn update_status(&mut self, key: &ObjectKey, status: Value) -> Result<Value, StatusError> {
+        let Some(mut obj) = self.store.get(key).cloned() else {
+            return Err(StatusError::not_found(
+                &key.resource.get().plural_group(),
+                &key.name,
+            ));
+        };
+        if obj.get("status") == &status {
+            return Ok(obj);
+        }
+        obj.set("status", status);
+        Ok(self.store.put(key, obj).clone())
+    }
+
+    /// Writes a changed object as a cluster component would (an update
+    /// with system rights), returning the stored object.
+    pub(crate) fn write(&mut self, obj: Value) -> Result<Value, StatusError> {
+        self.update(obj, &WriteOptions::system())
+    }
+
+    /// Deletes an object. Pods on a node terminate gracefully; objects with
+    /// finalizers are marked and wait; dependents follow `propagation`.
+    pub fn delete(&mut self, key: &ObjectKey, opts: DeleteOptions) -> Result<Value, StatusError> {
+        let rt = key.resource.get();
+        let Some(mut obj) = self.store.get(key).cloned() else {
+            return Err(StatusError::not_found(&rt.plural_group(), &key.name));
+        };
+        let already_deleting = !obj.at(&["metadata", "deletionTimestamp"]).is_null();
+        // Finalizers for the cascading policy, as the generic registry adds them.
+        let mut finalizers: Vec<Value> = obj
+            .at(&["metadata", "finalizers"])
+            .items()
+            .filter(|f| !matches!(f.as_str(), Some("orphan" | "foregroundDeletion")))
+            .cloned()
+            .collect();
+        let has_dependents = self.has_dependents(&obj);
+        match opts.propagation {
+            Propagation::Orphan if has_dependents => finalizers.push(Value::str("orphan")),
+            Propagation::Foreground if has_dependents => {
+                finalizers.push(Value::str("foregroundDeletion"))
+            }
+            _ => {}
+        }
+        if rt.kind == "Pod" {
+            let on_node = obj
+                .str_at(&["spec", "nodeName"])
+                .is_some_and(|n| !n.is_empty());
+            let grace = opts
+                .grace_period_seconds
+                .or_else(|| obj.at(&["spec", "terminationGracePeriodSeconds"]).as_i64())
+                .unwrap_or(30)
+                .max(0);
+            let finished = matches!(
+                obj.str_at(&["status", "phase"]),
+                Some("Succeeded" | "Failed")
+            );
+            if already_deleting {
+                // A second delete may shorten the grace period (`--grace-period=0 --force`).
+                if opts.grace_period_seconds == Some(0) {
+                    self.finish_pod_deletion(key);
+                }
+                return Ok(obj);
+            }
+            if on_node && grace > 0 && !finished {
+                let meta = obj.entry("metadata");
+                meta.set(
+                    "deletionTimestamp",
+                    Value::from(rfc3339(self.now + grace as u64 * SECOND)),
+                );
+                meta.set("deletionGracePeriodSeconds", Value::Int(grace));
+                if !finalizers.is_empty() || !meta.get("finalizers").is_null() {
+                    meta.set("finalizers", Value::array(finalizers));
+                }
+                let stored = self.store.put(key, obj).clone();
+                self.schedule(grace as u64 * SECOND, Task::PodGraceExpired(key.clone()));
+                return Ok(stored);
+            }
+        }
+        if already_deleting {
+            return Ok(obj);
+        }
+        if rt.kind == "Namespace" {
+            if matches!(
+                &*key.name,
+                "default" | "kube-system" | "kube-public" | "kube-node-lease"
+            ) {
+                return Err(StatusError::forbidden(format!(
+                    "namespaces \"{}\" is forbidden: this namespace may not be deleted",
+                    key.name
+                )));
+            }
+            let meta = obj.entry("metadata");
+            meta.set("deletionTimestamp", Value::from(rfc3339(self.now)));
+            if !finalizers.is_empty() {
+                meta.set("finalizers", Value::array(finalizers));
+            }
+            obj.set_at(&["status", "phase"], Value::str("Terminating"));
+            return Ok(self.store.put(key, obj).clone());
+        }
+        if !finalizers.is_empty() {
+            let meta = obj.entry("metadata");
+            meta.set("deletionTimestamp", Value::from(rfc3339(self.now)));
+            meta.set("deletionGracePeriodSeconds", Value::Int(0));
+            meta.set("finalizers", Value::array(finalizers));
+            if rt.kind == "Namespace" {
+                obj.set_at(&["status", "phase"], Value::str("Terminating"));
+            }
+            return Ok(self.store.put(key, obj).clone());
+        }
+        let removed = self.store.remove(key).expect("checked above");
+        self.release(key.resource, &removed);
+        Ok(removed)
+    }
+
+    /// Removes a pod whose termination finished (grace period over or the
+    /// kubelet reports its containers stopped).
+    pub(crate) fn finish_pod_deletion(&mut self, key: &ObjectKey) {
+        let Some(obj) = self.store.get(key) else {
+            return;
+        };
+        if obj.at(&["metadata", "deletionTimestamp"]).is_null() {
+            return;
+        }
+        let waiting_on_finalizers = obj.at(&["metadata", "finalizers"]).items().next().is_some();
+        if !waiting_on_finalizers && let Some(removed) = self.store.remove(key) {
+            self.release(key.resource, &removed);
+        }
+    }
+
+    /// Removes a finalizer from an object; deletes it if it was being
+    /// deleted and none remain.
+    pub(crate) fn remove_finalizer(&mut self, key: &ObjectKey, finalizer: &str) {
+        let Some(mut obj) = self.store.get(key).cloned() else {
+            return;
+        };
+        let remaining: Vec<Value> = obj
+            .at(&["metadata", "finalizers"])
+            .items()
+            .filter(|f| f.as_str() != Some(finalizer))
+            .cloned()
+            .collect();
+        let deleting = !obj.at(&["metadata", "deletionTimestamp"]).is_null();
+        if remaining.is_empty() {
+            obj.entry("metadata").remove("finalizers");
+        } else {
+            obj.set_at(&["metadata", "finalizers"], Value::array(remaining.clone()));
+        }
+        let pod_terminating = key.resource == res("Pod")
+            && obj
+                .at(&["metadata", "deletionGracePeriodSeconds"])
+                .as_i64()
+                .unwrap_or(0)
+                > 0;
+        if deleting && remaining.is_empty() && !pod_terminating {
+            if let Some(removed) = self.store.remove(key) {
+                self.release(key.resource, &removed);
+            }
+        } else {
+            self.store.put(key, obj);
+        }
+    }
+
+    /// True when some object names `obj` as its owner.
+    pub(crate) fn has_dependents(&self, obj: &Value) -> bool {
+        let Some(uid) = obj.str_at(&["metadata", "uid"]) else {
+            return false;
+        };
+        let ns = obj.str_at(&["metadata", "namespace"]);
+        self.dependents_of(uid, ns).next().is_some()
+    }
+
+    /// Keys of the objects whose ownerReferences name `uid`, in `namespace`
+    /// (dependents live in their owner's namespace) or anywhere for
+    /// cluster-scoped owners.
+    pub(crate) fn dependents_of<'a>(
+        &'a self,
+        uid: &'a str,
+        namespace: Option<&'a str>,
+    ) -> impl Iterator<Item = ObjectKey> + 'a {
+        crate::api::registry::RESOURCES
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| {
+                matches!(
+                    r.kind,
+                    "Pod"
+                        | "ReplicaSet"
+                        | "Endpoints"
+                        | "EndpointSlice"
+                        | "ControllerRevision"
+                        | "Job"
+                ) || r.namespaced
+            })
+            .flat_map(move |(i, _)| {
+                let rid = ResourceId(i as u16);
+                self.store
+                    .list(rid, namespace)
+                    .filter(move |(_, v)| {
+                        v.at(&["metadata", "ownerReferences"])
+                            .items()
+                            .any(|o| o.get("uid").as_str() == Some(uid))
+                    })
+                    .map(move |((ns, name), _)| ObjectKey {
+                        resource: rid,
+                        namespace: ns.clone(),
+                        name: name.clone(),
+                    })
+            })
+    }
+
+    /// Adds a node with a running kubelet: registers the Node object with
+    /// its capacity, labels, taints and a Ready condition.
+    pub fn add_node(&mut self, options: NodeOptions) -> Result<Value, StatusError> {
+        let name = options.name.clone();
+        let mut labels = vec![
+            ("beta.kubernetes.io/arch".to_string(), "amd64".to_string()),
+            ("beta.kubernetes.io/os".to_string(), "linux".to_string()),
+            ("kubernetes.io/arch".to_string(), "amd64".to_string()),
+            ("kubernetes.io/hostname".to_string(), name.clone()),
+            ("kubernetes.io/os".to_string(), "linux".to_string()),
+        ];
+        if options.control_plane {
+            labels.push((
+                "node-role.kubernetes.io/control-plane".into(),
+                String::new(),
+            ));
+            labels.push((
+                "node.kubernetes.io/exclude-from-external-load-balancers".into(),
+                String::new(),
+            ));
+        }
+        labels.extend(options.labels.iter().cloned());
+        let mut node = Value::from_pairs([
+            ("apiVersion", Value::str("v1")),
+            ("kind", Value::str("Node")),
+            (
+                "metadata",
+                Value::from_pairs([
+                    ("name", Value::from(name.clone())),
+                    (
+                        "labels",
+                        Value::from_pairs(labels.into_iter().map(|(k, v)| (k, Value::from(v)))),
+                    ),
+                ]),
+            ),
+        ]);
+        if !options.taints.is_empty() {
+            let taints = options
+                .taints
+                .iter()
+                .map(|t| {
+                    let mut taint = Value::from_pairs([
+                        ("key", Value::from(t.key.clone())),
+                        ("effect", Value::from(t.effect.clone())),
+                    ]);
+                    if !t.value.is_empty() {
+                        taint.set("value", Value::from(t.value.clone()));
+                    }
+                    taint
+                })
+                .collect();
+            node.set_at(&["spec", "taints"], Value::array(taints));
+        }
+        let capacity = Value::from_pairs([
+            (
+                "cpu",
+                Value::from(crate::quantity::Quantity::from_milli(options.cpu_milli).to_string()),
+            ),
+            ("ephemeral-storage", Value::str("102626232Ki")),
+            ("hugepages-1Gi", Value::str("0")),
+            ("hugepages-2Mi", Value::str("0")),
+            (
+                "memory",
+                Value::from(
+                    crate::quantity::Quantity::from_bytes(options.memory_bytes).to_string(),
+                ),
+            ),
+            ("pods", Value::from(options.pods.to_string())),
+        ]);
+        node.set_at(&["status", "capacity"], capacity.clone());
+        node.set_at(&["status", "allocatable"], capacity);
+        self.create(node, &WriteOptions::system())
+    }
+}
+
+/// The resource of an object from its apiVersion and kind.
+pub(crate) fn resource_of(obj: &Value) -> Result<ResourceId, StatusError> {
+    let api_version = obj.get("apiVersion").as_str().unwrap_or("");
+    let kind = obj.get("kind").as_str().unwrap_or("");
+    crate::api::registry::lookup_kind(api_version, kind)
+        .map(|(r, _)| r)
+        .ok_or_else(|| {
+            StatusError::bad_request(format!(
+                "no matches for kind {} in version {}",
+                quote(kind),
+                quote(api_version)
+            ))
+        })
+}
+
+/// Kinds whose metadata.generation the server tracks.
+fn has_generation(resource: ResourceId) -> bool {
+    matches!(
+        resource.get().kind,
+        "Deployment"
+            | "ReplicaSet"
+            | "DaemonSet"
+            | "StatefulSet"
+            | "Job"
+            | "CronJob"
+            | "HorizontalPodAutoscaler"
+            | "Ingress"
+            | "NetworkPolicy"
+            | "PodDisruptionBudget"
+            | "Pod"
+            | "PriorityClass"
+            | "IngressClass"
+    )
+}
+
+/// Kinds whose status users cannot write through the main resource.
+fn has_status_subresource(resource: ResourceId) -> bool {
+    matches!(
+        resource.get().kind,
+        "Deployment"
+            | "ReplicaSet"
+            | "DaemonSet"
+            | "StatefulSet"
+            | "Job"
+            | "CronJob"
+            | "HorizontalPodAutoscaler"
+            | "Ingress"
+            | "Pod"
+            | "Service"
+            | "Node"
+            | "Namespace"
+            | "PersistentVolumeClaim"
+            | "PersistentVolume"
+            | "PodDisruptionBudget"
+            | "ReplicationController"
+            | "ResourceQuota"
+    )
+}
+
+/// Whether anything but metadata and status differs (what moves generation).
+fn spec_changed(old: &Value, new: &Value) -> bool {
+    let strip = |v: &Value| -> Value {
+        let mut v = v.clone();
+        v.remove("metadata");
+        v.remove("status");
+        v
+    };
+    strip(old) != strip(new)
+}
+
+fn without_rv(v: &Value) -> Value {
+    let mut v = v.clone();
+    if let Some(meta) = v.as_object_mut().and_then(|m| m.get_mut("metadata")) {
+        meta.remove("resourceVersion");
+    }
+    v
+}
+
+impl Cluster {
+    /// The create half of each kind's registry strategy, plus admission.
+    fn prepare_for_create(
+        &mut self,
+        resource: ResourceId,
+        obj: &mut Value,
+        opts: &WriteOptions,
+    ) -> Result<(), StatusError> {
+        match resource.get().kind {
+            "Pod" => {
+                defaults::admit_pod(obj);
+                self.admit_service_account(obj);
+                if !opts.system || obj.get("status").is_null() {
+                    let qos = crate::api::qos_class(obj.get("spec"));
+                    obj.set(
+                        "status",
+                        Value::from_pairs([
+                            ("phase", Value::str("Pending")),
+                            ("qosClass", Value::str(qos)),
+                        ]),
+                    );
+                }
+            }
+            "Deployment" | "ReplicaSet" | "DaemonSet" | "StatefulSet" | "Job" | "CronJob"
+                if !opts.system =>
+            {
+                obj.set("status", Value::object());
+            }
+            "Service" if obj.get("status").is_null() || !opts.system => {
+                obj.set(
+                    "status",
+                    Value::from_pairs([("loadBalancer", Value::object())]),
+                );
+            }
+            "Ingress" if obj.get("status").is_null() || !opts.system => {
+                obj.set(
+                    "status",
+                    Value::from_pairs([("loadBalancer", Value::object())]),
+                );
+            }
+            "Namespace" => {
+                let mut finalizers: Vec<Value> =
+                    obj.at(&["spec", "finalizers"]).items().cloned().collect();
+                if !finalizers.iter().any(|f| f.as_str() == Some("kubernetes")) {
+                    finalizers.push(Value::str("kubernetes"));
+                }
+                obj.set_at(&["spec", "finalizers"], Value::array(finalizers));
+                obj.set(
+                    "status",
+                    Value::from_pairs([("phase", Value::str("Active"))]),
+                );
+            }
+            "Node" => {
+                let cidr = format!("10.244.{}.0/24", self.alloc.next_pod_cidr);
+                self.alloc.next_pod_cidr += 1;
+                if obj.at(&["spec", "podCIDR"]).is_null() {
+                    obj.set_at(&["spec", "podCIDR"], Value::from(cidr.clone()));
+                    obj.set_at(&["spec", "podCIDRs"], Value::array(vec![Value::from(cidr)]));
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// The update half of each kind's registry strategy.
+    fn prepare_for_update(&mut self, resource: ResourceId, obj: &mut Value, old: &Value) {
+        match resource.get().kind {
+            "Pod" => {
+                // Tolerations and the service account stay as admitted.
+                if obj.at(&["spec", "tolerations"]).is_null() {
+                    let t = old.at(&["spec", "tolerations"]).clone();
+                    if !t.is_null() {
+                        obj.set_at(&["spec", "tolerations"], t);
+                    }
+                }
+                defaults::admit_pod(obj);
+            }
+            "Namespace" => {
+                obj.set_at(
+                    &["spec", "finalizers"],
+                    old.at(&["spec", "finalizers"]).clone(),
+                );
+            }
+            "Node" => {
+                for f in ["podCIDR", "podCIDRs"] {
+                    if obj.at(&["spec", f]).is_null() && !old.at(&["spec", f]).is_null() {
+                        obj.set_at(&["spec", f], old.at(&["spec", f]).clone());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The ServiceAccount admission plugin: the namespace's `default`
+    /// account and its projected API token volume.
+    fn admit_service_account(&mut self, pod: &mut Value) {
+        if pod.at(&["spec", "serviceAccountName"]).is_null() {
+            pod.set_at(&["spec", "serviceAccountName"], Value::str("default"));
+        }
+        let sa = pod
+            .str_at(&["spec", "serviceAccountName"])
+            .unwrap_or("default")
+            .to_string();
+        pod.set_at(&["spec", "serviceAccount"], Value::from(sa));
+        if pod.at(&["spec", "automountServiceAccountToken"]).as_bool() == Some(false) {
+            return;
+        }
+        let has_mount = pod
+            .at(&["spec", "containers"])
+            .items()
+            .flat_map(|c| c.get("volumeMounts").items())
+            .any(|m| {
+                m.get("mountPath").as_str() == Some("/var/run/secrets/kubernetes.io/serviceaccount")
+            });
+        if has_mount {
+            return;
+        }
+        let volume_name = format!("kube-api-access-{}", self.rng.k8s_string(5));
+        let volume = crate::yaml::load_str(&format!(
+            "name: {volume_name}\nprojected:\n  defaultMode: 420\n  sources:\n  - serviceAccountToken:\n      expirationSeconds: 3607\n      path: token\n  - configMap:\n      items:\n      - key: ca.crt\n        path: ca.crt\n      name: kube-root-ca.crt\n  - downwardAPI:\n      items:\n      - fieldRef:\n          apiVersion: v1\n          fieldPath: metadata.namespace\n        path: namespace\n"
+        ))
+        .expect("the projected volume is valid YAML")[0]
+            .root
+            .to_value();
+        let mut volumes: Vec<Value> = pod.at(&["spec", "volumes"]).items().cloned().collect();
+        volumes.push(volume);
+        pod.set_at(&["spec", "volumes"], Value::array(volumes));
+        let mount = Value::from_pairs([
+            (
+                "mountPath",
+                Value::str("/var/run/secrets/kubernetes.io/serviceaccount"),
+            ),
+            ("name", Value::from(volume_name)),
+            ("readOnly", Value::Bool(true)),
+        ]);
+        for list in ["initContainers", "containers"] {
+            let containers = pod.at(&["spec", list]);
+            if containers.is_null() {
+                continue;
+            }
+            let updated: Vec<Value> = containers
+                .items()
+                .map(|c| {
+                    let mut c = c.clone();
+                    let mut mounts: Vec<Value> = c.get("volumeMounts").items().cloned().collect();
+                    mounts.push(mount.clone());
+                    c.set("volumeMounts", Value::array(mounts));
+                    c
+                })
+                .collect();
+            pod.set_at(&["spec", list], Value::array(updated));
+        }
+    }
+
+    /// Allocates cluster IPs and NodePorts for Services.
+    fn allocate(
+        &mut self,
+        resource: ResourceId,
+        obj: &mut Value,
+        old: Option<&Value>,
+    ) -> Result<(), StatusError> {
+        if resource.get().kind != "Service" {
+            return Ok(());
+        }
+        let name = obj.str_at(&["metadata", "name"]).unwrap_or("").to_string();
+        let svc_type = obj
+            .str_at(&["spec", "type"])
+            .unwrap_or("ClusterIP")
+            .to_string();
+        if svc_type == "ExternalName" {
+            return Ok(());
+        }
+        // Cluster IP: kept on update, "None" for headless, else allocated.
+        let old_ip = old.and_then(|o| o.str_at(&["spec", "clusterIP"]).map(str::to_string));
+        let requested = obj.str_at(&["spec", "clusterIP"]).map(str::to_string);
+        let ip = match (old_ip, requested) {
+            (Some(old_ip), _) => old_ip,
+            (None, Some(ip)) if ip == "None" => ip,
+            (None, Some(ip)) if !ip.is_empty() => {
+                let n = parse_ipv4(&ip).filter(|n| {
+                    (SERVICE_CIDR_BASE..SERVICE_CIDR_BASE + SERVICE_CIDR_SIZE).contains(n)
+                });
+                let Some(n) = n else {
+                    return Err(StatusError::invalid(
+                        "Service",
+                        &name,
+                        vec![FieldError::invalid(
+                            "spec.clusterIPs",
+                            format!("[]string{{{}}}", quote(&ip)),
+                            &format!(
+                                "failed to allocate IP {ip}: the provided IP ({ip}) is not in the valid range. The range of valid IPs is 10.96.0.0/12"
+                            ),
+                        )],
+                    ));
+                };
+                if !self.alloc.cluster_ips.insert(n) {
+                    return Err(StatusError::invalid(
+                        "Service",
+                        &name,
+                        vec![FieldError::invalid(
+                            "spec.clusterIPs",
+                            format!("[]string{{{}}}", quote(&ip)),
+                            &format!(
+                                "failed to allocate IP {ip}: provided IP is already allocated"
+                            ),
+                        )],
+                    ));
+                }
+                ip
+            }
+            _ => {
+                let mut n;
+                loop {
+                    // Skip .0 and the first address (the `kubernetes` service's).
+                    n = SERVICE_CIDR_BASE
+                        + 2
+                        + self.rng.below(u64::from(SERVICE_CIDR_SIZE - 3)) as u32;
+                    if self.alloc.cluster_ips.insert(n) {
+                        break;
+                    }
+                }
+                ipv4(n)
+            }
+        };
+        obj.set_at(&["spec", "clusterIP"], Value::from(ip.clone()));
+        obj.set_at(&["spec", "clusterIPs"], Value::array(vec![Value::from(ip)]));
+        if obj.at(&["spec", "ipFamilies"]).is_null() {
+            obj.set_at(
+                &["spec", "ipFamilies"],
+                Value::array(vec![Value::str("IPv4")]),
+            );
+        }
+        if obj.at(&["spec", "ipFamilyPolicy"]).is_null() {
+            obj.set_at(&["spec", "ipFamilyPolicy"], Value::str("SingleStack"));
+        }
+        // NodePorts.
+        let wants_node_ports = svc_type == "NodePort"
+            || (svc_type == "LoadBalancer"
+                && obj.at(&["spec", "allocateLoadBalancerNodePorts"]).as_bool() != Some(false));
+        let old_ports: Vec<(i64, i64)> = old
+            .map(|o| {
+                o.at(&["spec", "ports"])
+                    .items()
+                    .filter_map(|p| Some((p.get("port").as_i64()?, p.get("nodePort").as_i64()?)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut ports: Vec<Value> = obj.at(&["spec", "ports"]).items().cloned().collect();
+        let mut errors = Vec::new();
+        let mut claimed: Vec<i64> = Vec::new();
+        for (i, port) in ports.iter_mut().enumerate() {
+            let requested = port.get("nodePort").as_i64();
+            let previous = old_ports
+                .iter()
+                .find(|(p, _)| Some(*p) == port.get("port").as_i64())
+                .map(|(_, np)| *np);
+            if !wants_node_ports {
+                if requested.is_some() && svc_type == "ClusterIP" {
+                    errors.push(FieldError::forbidden(
+                        &format!("spec.ports[{i}].nodePort"),
+                        "may not be used when `type` is 'ClusterIP'",
+                    ));
+                }
+                continue;
+            }
+            let np = match requested {
+                Some(np) if Some(np) == previous => np,
+                Some(np) => {
+                    if !NODE_PORT_RANGE.contains(&np) {
+                        errors.push(FieldError::invalid(
+                            &format!("spec.ports[{i}].nodePort"),
+                            np.to_string(),
+                            "provided port is not in the valid range. The range of valid ports is 30000-32767",
+                        ));
+                        continue;
+                    }
+                    if self.alloc.node_ports.contains(&np) || claimed.contains(&np) {
+                        errors.push(FieldError::invalid(
+                            &format!("spec.ports[{i}].nodePort"),
+                            np.to_string(),
+                            "provided port is already allocated",
+                        ));
+                        continue;
+                    }
+                    np
+                }
+                None => match previous {
+                    Some(np) => np,
+                    None => loop {
+                        let np = 30000 + self.rng.below(2768) as i64;
+                        if !self.alloc.node_ports.contains(&np) && !claimed.contains(&np) {
+                            break np;
+                        }
+                    },
+                },
+            };
+            claimed.push(np);
+            port.set("nodePort", Value::Int(np));
+        }
+        if !errors.is_empty() {
+            return Err(StatusError::invalid("Service", &name, errors));
+        }
+        if let Some(old) = old {
+            for p in old.at(&["spec", "ports"]).items() {
+                if let Some(np) = p.get("nodePort").as_i64()
+                    && !claimed.contains(&np)
+                {
+                    self.alloc.node_ports.remove(&np);
+                }
+            }
+        }
+        self.alloc.node_ports.extend(claimed);
+        if !ports.is_empty() {
+            obj.set_at(&["spec", "ports"], Value::array(ports));
+        }
+        Ok(())
+    }
+
+    /// Frees what a deleted object held.
+    fn release(&mut self, resource: ResourceId, obj: &Value) {
+        if resource.get().kind == "Service" {
+            if let Some(n) = obj.str_at(&["spec", "clusterIP"]).and_then(parse_ipv4) {
+                self.alloc.cluster_ips.remove(&n);
+            }
+            for p in obj.at(&["spec", "ports"]).items() {
+                if let Some(np) = p.get("nodePort").as_i64() {
+                    self.alloc.node_ports.remove(&np);
+                }
+            }
+            for ing in obj.at(&["status", "loadBalancer", "ingress"]).items() {
+                if let Some(n) = ing.get("ip").as_str().and_then(parse_ipv4) {
+                    self.alloc.load_balancer_ips.remove(&n);
+                }
+            }
+        }
+    }
+
+    /// Side effects of a create: the objects controllers make for new
+    /// namespaces (the `default` ServiceAccount and `kube-root-ca.crt`).
+    fn after_create(&mut self, resource: ResourceId, obj: &Value) {
+        if resource.get().kind == "Namespace" {
+            let ns = obj.str_at(&["metadata", "name"]).unwrap_or("").to_string();
+            let sa = Value::from_pairs([
+                ("apiVersion", Value::str("v1")),
+                ("kind", Value::str("ServiceAccount")),
+                (
+                    "metadata",
+                    Value::from_pairs([
+                        ("name", Value::str("default")),
+                        ("namespace", Value::from(ns.clone())),
+                    ]),
+                ),
+            ]);
+            let _ = self.create(sa, &WriteOptions::system());
+            let ca = Value::from_pairs([
+                ("apiVersion", Value::str("v1")),
+                ("kind", Value::str("ConfigMap")),
+                (
+                    "metadata",
+                    Value::from_pairs([
+                        ("name", Value::str("kube-root-ca.crt")),
+                        ("namespace", Value::from(ns)),
+                        (
+                            "annotations",
+                            Value::from_pairs([(
+                                "kubernetes.io/description",
+                                Value::str(
+                                    "Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IPs or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.",
+                                ),
+                            )]),
+                        ),
+                    ]),
+                ),
+                (
+                    "data",
+                    Value::from_pairs([(
+                        "ca.crt",
+                        Value::str(
+                            "-----BEGIN CERTIFICATE-----\nMIIDBTCCAe2gAwIBAgIIKubeplayCAwDQYJKoZIhvcNAQELBQAwFTETMBEGA1UE\nAxMKa3ViZXJuZXRlczAeFw0yNjAxMDEwMDAwMDBaFw0zNjAxMDEwMDAwMDBaMBUx\n-----END CERTIFICATE-----\n",
+                        ),
+                    )]),
+                ),
+            ]);
+            let _ = self.create(ca, &WriteOptions::system());
+        }
+    }
+
+    fn after_update(&mut self, _resource: ResourceId, _obj: &Value, _old: &Value) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn deployment(name: &str) -> Value {
+        crate::yaml::load_str(&format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\nspec:\n  selector:\n    matchLabels: {{app: web}}\n  template:\n    metadata:\n      labels: {{app: web}}\n    spec:\n      containers:\n      - name: web\n        image: nginx\n"
+        ))
+        .unwrap()[0]
+            .root
+            .to_value()
+    }
+
+    #[test]
+    fn create_sets_server_metadata_and_refuses_duplicates() {
+        let mut c = Cluster::new(1);
+        let d = c.create(deployment("web"), &WriteOptions::user()).unwrap();
+        assert_eq!(d.str_at(&["metadata", "namespace"]), Some("default"));
+        assert_eq!(d.at(&["metadata", "generation"]), &Value::Int(1));
+        assert_eq!(
+            d.str_at(&["metadata", "creationTimestamp"]),
+            Some("2026-01-01T00:00:00Z")
+        );
+        assert!(d.str_at(&["metadata", "uid"]).is_some());
+        let err = c
+            .create(deployment("web"), &WriteOptions::user())
+            .unwrap_err();
+        assert_eq!(
+            err.kubectl_message(None),
+            "Error from server (AlreadyExists): deployments.apps \"web\" already exists"
+        );
+    }
+
+    #[test]
+    fn generation_moves_only_on_spec_changes() {
+        let mut c = Cluster::new(1);
+        let d = c.create(deployment("web"), &WriteOptions::user()).unwrap();
+        let mut labeled = d.clone();
+        labeled.set_at(&["metadata", "labels", "tier"], Value::str("front"));
+        let d2 = c.update(labeled, &WriteOptions::user()).unwrap();
+        assert_eq!(d2.at(&["metadata", "generation"]), &Value::Int(1));
+        let mut scaled = d2.clone();
+        scaled.set_at(&["spec", "replicas"], Value::Int(3));
+        let d3 = c.update(scaled, &WriteOptions::user()).unwrap();
+        assert_eq!(d3.at(&["metadata", "generation"]), &Value::Int(2));
+        // A stale resourceVersion conflicts.
+        let err = c.update(d2, &WriteOptions::user()).unwrap_err();
+        assert!(err.message.contains("the object has been modified"));
+    }
+
+    #[test]
+    fn missing_namespace_is_not_found() {
+        let mut c = Cluster::new(1);
+        let mut d = deployment("web");
+        d.set_at(&["metadata", "namespace"], Value::str("nope"));
+        let err = c.create(d, &WriteOptions::user()).unwrap_err();
+        assert_eq!(
+            err.kubectl_message(None),
+            "Error from server (NotFound): namespaces \"nope\" not found"
+        );
+    }
+
+    #[test]
+    fn services_get_cluster_ips_and_node_ports() {
+        let mut c = Cluster::new(1);
+        let svc = |name: &str, extra: &str| {
+            crate::yaml::load_str(&format!(
+                "apiVersion: v1\nkind: Service\nmetadata:\n  name: {name}\nspec:\n  type: NodePort\n  selector: {{app: web}}\n  ports:\n  - port: 80\n    targetPort: 80\n{extra}"
+            ))
+            .unwrap()[0]
+                .root
+                .to_value()
+        };
+        let a = c.create(svc("a", ""), &WriteOptions::user()).unwrap();
+        let ip = a.str_at(&["spec", "clusterIP"]).unwrap();
+        assert!(ip.starts_with("10."), "{ip}");
+        let np = a
+            .at(&["spec", "ports"])
+            .items()
+            .next()
+            .unwrap()
+            .get("nodePort")
+            .as_i64()
+            .unwrap();
+        assert!(NODE_PORT_RANGE.contains(&np));
+        let dup = format!("    nodePort: {np}\n");
+        let err = c.create(svc("b", &dup), &WriteOptions::user()).unwrap_err();
+        assert_eq!(
+            err.kubectl_message(None),
+            format!(
+                "The Service \"b\" is invalid: spec.ports[0].nodePort: Invalid value: {np}: provided port is already allocated"
+            )
+        );
+        let err = c
+            .create(svc("c", "    nodePort: 8080\n"), &WriteOptions::user())
+            .unwrap_err();
+        assert!(err.kubectl_message(None).ends_with("Invalid value: 8080: provided port is not in the valid range. The range of valid ports is 30000-32767"));
+    }
+}

@@ -1,0 +1,281 @@
+//! Kubernetes Events: what components report about objects (`Scheduled`,
+//! `Pulling`, `ScalingReplicaSet`, …), aggregated the way client-go's event
+//! recorder does it: a repeat of the same event increments its count and
+//! moves its last timestamp.
+//!
+//! Recorded events are kept compactly and turned into `v1.Event` objects
+//! only when read, because a large cluster records several per pod.
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use crate::cluster::Cluster;
+use crate::time::{EPOCH_UNIX_SECONDS, Millis, rfc3339, rfc3339_micro};
+use crate::value::Value;
+
+/// `Normal` or `Warning`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum EventType {
+    /// Something expected happened.
+    Normal,
+    /// Something may need attention.
+    Warning,
+}
+
+impl EventType {
+    /// The type's name as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::Normal => "Normal",
+            EventType::Warning => "Warning",
+        }
+    }
+}
+
+/// The object an event is about.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct InvolvedObject {
+    /// `apps/v1`
+    pub api_version: Rc<str>,
+    /// `Deployment`
+    pub kind: Rc<str>,
+    /// Namespace (empty for cluster-scoped objects).
+    pub namespace: Rc<str>,
+    /// Name.
+    pub name: Rc<str>,
+    /// UID.
+    pub uid: Rc<str>,
+    /// `spec.containers{nginx}` for container events.
+    pub field_path: Option<Rc<str>>,
+    /// The object's resourceVersion when the event was first recorded.
+    pub resource_version: Rc<str>,
+}
+
+impl InvolvedObject {
+    /// The reference to a stored object.
+    pub fn of(obj: &Value, field_path: Option<&str>) -> InvolvedObject {
+        let s = |path: &[&str]| -> Rc<str> { Rc::from(obj.str_at(path).unwrap_or("")) };
+        InvolvedObject {
+            api_version: s(&["apiVersion"]),
+            kind: s(&["kind"]),
+            namespace: s(&["metadata", "namespace"]),
+            name: s(&["metadata", "name"]),
+            uid: s(&["metadata", "uid"]),
+            field_path: field_path.map(Rc::from),
+            resource_version: s(&["metadata", "resourceVersion"]),
+        }
+    }
+}
+
+/// One recorded event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EventRecord {
+    /// The Event object's name: `<involved name>.<hex nanoseconds>`.
+    pub name: Rc<str>,
+    /// Its UID.
+    pub uid: Rc<str>,
+    /// What it is about.
+    pub involved: InvolvedObject,
+    /// `Normal` or `Warning`.
+    pub event_type: EventType,
+    /// `Scheduled`, `Pulling`, …
+    pub reason: Rc<str>,
+    /// The human-readable message.
+    pub message: Rc<str>,
+    /// The reporting component (`default-scheduler`, `kubelet`, …).
+    pub component: Rc<str>,
+    /// The node, for kubelet events.
+    pub host: Option<Rc<str>>,
+    /// When it first happened.
+    pub first: Millis,
+    /// When it last happened.
+    pub last: Millis,
+    /// How many times.
+    pub count: u32,
+    /// resourceVersion of the Event object.
+    pub resource_version: u64,
+}
+
+type AggregationKey = (
+    Rc<str>,
+    Option<Rc<str>>,
+    EventType,
+    Rc<str>,
+    Rc<str>,
+    Rc<str>,
+);
+
+/// All recorded events, in the order they were first recorded.
+#[derive(Clone, Debug, Default)]
+pub struct EventLog {
+    records: Vec<EventRecord>,
+    index: HashMap<AggregationKey, usize>,
+}
+
+impl EventLog {
+    /// Every event, oldest first.
+    pub fn records(&self) -> &[EventRecord] {
+        &self.records
+    }
+
+    /// Events about the object with `uid`, oldest first.
+    pub fn for_object<'a>(&'a self, uid: &'a str) -> impl Iterator<Item = &'a EventRecord> + 'a {
+        self.records.iter().filter(move |r| &*r.involved.uid == uid)
+    }
+
+    /// Forgets events about a namespace's objects (the namespace is gone).
+    pub(crate) fn drop_namespace(&mut self, namespace: &str) {
+        self.records.retain(|r| &*r.involved.namespace != namespace);
+        self.reindex();
+    }
+
+    fn reindex(&mut self) {
+        self.index = self
+            .records
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (aggregation_key(r), i))
+            .collect();
+    }
+}
+
+fn aggregation_key(r: &EventRecord) -> AggregationKey {
+    (
+        r.involved.uid.clone(),
+        r.involved.field_path.clone(),
+        r.event_type,
+        r.reason.clone(),
+        r.message.clone(),
+        r.component.clone(),
+    )
+}
+
+impl EventRecord {
+    /// The `v1.Event` object, as `kubectl get events -o yaml` shows it.
+    pub fn to_value(&self) -> Value {
+        let namespace = if self.involved.namespace.is_empty() {
+            "default"
+        } else {
+            &self.involved.namespace
+        };
+        let mut involved = Value::from_pairs([
+            (
+                "apiVersion",
+                Value::String(self.involved.api_version.clone()),
+            ),
+            ("kind", Value::String(self.involved.kind.clone())),
+            ("name", Value::String(self.involved.name.clone())),
+            ("uid", Value::String(self.involved.uid.clone())),
+        ]);
+        if !self.involved.namespace.is_empty() {
+            involved.set("namespace", Value::String(self.involved.namespace.clone()));
+        }
+        if !self.involved.resource_version.is_empty() {
+            involved.set(
+                "resourceVersion",
+                Value::String(self.involved.resource_version.clone()),
+            );
+        }
+        if let Some(fp) = &self.involved.field_path {
+            involved.set("fieldPath", Value::String(fp.clone()));
+        }
+        let mut source = Value::from_pairs([("component", Value::String(self.component.clone()))]);
+        if let Some(host) = &self.host {
+            source.set("host", Value::String(host.clone()));
+        }
+        Value::from_pairs([
+            ("apiVersion", Value::str("v1")),
+            ("kind", Value::str("Event")),
+            ("count", Value::Int(i64::from(self.count))),
+            ("eventTime", Value::Null),
+            ("firstTimestamp", Value::from(rfc3339(self.first))),
+            ("lastTimestamp", Value::from(rfc3339(self.last))),
+            ("involvedObject", involved),
+            ("message", Value::String(self.message.clone())),
+            (
+                "metadata",
+                Value::from_pairs([
+                    ("creationTimestamp", Value::from(rfc3339(self.first))),
+                    ("name", Value::String(self.name.clone())),
+                    ("namespace", Value::str(namespace)),
+                    (
+                        "resourceVersion",
+                        Value::from(self.resource_version.to_string()),
+                    ),
+                    ("uid", Value::String(self.uid.clone())),
+                ]),
+            ),
+            ("reason", Value::String(self.reason.clone())),
+            ("reportingComponent", Value::String(self.component.clone())),
+            (
+                "reportingInstance",
+                Value::String(self.host.clone().unwrap_or_else(|| Rc::from(""))),
+            ),
+            ("source", source),
+            ("type", Value::str(self.event_type.as_str())),
+        ])
+    }
+}
+
+#[allow(dead_code)] // used as the components land
+impl Cluster {
+    /// Records an event about `obj` (a stored object), aggregating repeats.
+    /// The source is the reporting component and, for kubelets, the node.
+    pub(crate) fn record_event(
+        &mut self,
+        obj: &Value,
+        field_path: Option<&str>,
+        event_type: EventType,
+        reason: &str,
+        message: &str,
+        (component, host): (&str, Option<&str>),
+    ) {
+        let involved = InvolvedObject::of(obj, field_path);
+        let key: AggregationKey = (
+            involved.uid.clone(),
+            involved.field_path.clone(),
+            event_type,
+            Rc::from(reason),
+            Rc::from(message),
+            Rc::from(component),
+        );
+        self.store_bump_rv();
+        let rv = self.store.resource_version();
+        if let Some(&i) = self.events.index.get(&key) {
+            let rec = &mut self.events.records[i];
+            rec.count += 1;
+            rec.last = self.now;
+            rec.resource_version = rv;
+            return;
+        }
+        let nanos = (EPOCH_UNIX_SECONDS as u128 * 1_000_000_000)
+            + u128::from(self.now) * 1_000_000
+            + u128::from(self.rng.below(1_000_000));
+        let record = EventRecord {
+            name: Rc::from(format!("{}.{:x}", involved.name, nanos)),
+            uid: Rc::from(self.rng.uuid()),
+            involved,
+            event_type,
+            reason: key.3.clone(),
+            message: key.4.clone(),
+            component: key.5.clone(),
+            host: host.map(Rc::from),
+            first: self.now,
+            last: self.now,
+            count: 1,
+            resource_version: rv,
+        };
+        self.events.index.insert(key, self.events.records.len());
+        self.events.records.push(record);
+    }
+
+    fn store_bump_rv(&mut self) {
+        // Events share the global resourceVersion sequence.
+        self.store.bump_resource_version();
+    }
+}
+
+/// An event time as `metav1.MicroTime` (used by `events.k8s.io`).
+pub fn event_time(ms: Millis) -> String {
+    rfc3339_micro(ms)
+}
