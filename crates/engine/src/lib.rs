@@ -9,6 +9,7 @@ pub mod apiserver;
 pub mod cluster;
 pub mod controllers;
 pub mod events;
+pub mod http;
 pub mod kubelet;
 pub mod network;
 pub mod quantity;

@@ -1,0 +1,50 @@
+//! HTTP as the simulated network carries it: a request from a client and
+//! the answer a container gives.
+
+/// An HTTP request arriving at a pod's container port.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HttpRequest {
+    /// `GET`, `POST`, …
+    pub method: String,
+    /// The Host header.
+    pub host: String,
+    /// The path, with query (`/snackerbis?x=1`).
+    pub path: String,
+    /// The client's address (for session affinity and logs).
+    pub client_ip: String,
+}
+
+/// What a container answers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HttpAnswer {
+    /// Status code.
+    pub status: u16,
+    /// Response body.
+    pub body: String,
+    /// How long the container took, in simulated milliseconds.
+    pub latency_ms: u64,
+}
+
+/// The reason phrase of a status code (`200 OK`, `503 Service Unavailable`).
+pub fn reason_phrase(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        201 => "Created",
+        204 => "No Content",
+        301 => "Moved Permanently",
+        302 => "Found",
+        304 => "Not Modified",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        408 => "Request Timeout",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => "",
+    }
+}
