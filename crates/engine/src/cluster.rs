@@ -181,6 +181,9 @@ pub struct Cluster {
     /// Watch events dispatched so far, kept for the UI to read (bounded).
     pub(crate) recent_changes: VecDeque<WatchEvent>,
     change_seq: u64,
+    /// The namespace kubectl's current context names
+    /// (`kubectl config set-context --current --namespace=…`).
+    pub(crate) kubeconfig_namespace: Option<String>,
 }
 
 /// How many recent watch events the cluster keeps for observers.
@@ -231,6 +234,7 @@ impl Cluster {
             network: Default::default(),
             recent_changes: VecDeque::new(),
             change_seq: 0,
+            kubeconfig_namespace: None,
         };
         cluster.bootstrap();
         cluster

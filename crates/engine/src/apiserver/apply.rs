@@ -233,9 +233,10 @@ impl Cluster {
                 .and_then(|docs| docs.into_iter().next())
                 .map(|d| convert(&d.root.to_value())),
             None => {
+                // `info.ObjectName()`: the plural resource (no group) and the name.
                 warnings.push(format!(
-                    "resource {} is missing the kubectl.kubernetes.io/last-applied-configuration annotation which is required by kubectl apply. kubectl apply should only be used on resources created declaratively by either kubectl create --save-config or kubectl apply. The missing annotation will be patched automatically.",
-                    rt.plural_group()
+                    "resource {}/{name} is missing the kubectl.kubernetes.io/last-applied-configuration annotation which is required by kubectl apply. kubectl apply should only be used on resources created declaratively by either kubectl create --save-config or kubectl apply. The missing annotation will be patched automatically.",
+                    rt.plural
                 ));
                 None
             }

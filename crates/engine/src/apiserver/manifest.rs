@@ -349,10 +349,8 @@ impl Cluster {
                         .diagnostics
                         .push(diag(node.mark, None, e.message.clone()));
                 }
-                let source = (e.reason != crate::api::StatusReason::NotFound
-                    || verb != ManifestVerb::Delete)
-                    .then_some((verb_text, source));
-                outcome.result = Err(e.kubectl_message(source));
+                // kubectl's AddSourceToErr names the file for every API error.
+                outcome.result = Err(e.kubectl_message(Some((verb_text, source))));
             }
         }
         outcome

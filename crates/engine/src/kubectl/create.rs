@@ -1,0 +1,710 @@
+//! The generators: `kubectl create deployment|namespace|configmap|secret`,
+//! `kubectl run` and `kubectl expose`. Each builds the object kubectl would
+//! send (the same zero-value fields it prints with `--dry-run=client -o
+//! yaml`) and creates it through the API server.
+
+use crate::api::errors::StatusError;
+use crate::apiserver::WriteOptions;
+use crate::kubectl::flags::Parsed;
+use crate::kubectl::get::{self, Format};
+use crate::kubectl::resources;
+use crate::kubectl::{Ctx, DryRun, Fail, FileError, dry_run};
+use crate::value::Value;
+
+/// `NameFromCommandArgs`.
+fn name_arg(ctx: &Ctx, p: &Parsed) -> Result<String, Fail> {
+    match p.args.first() {
+        Some(n) => Ok(n.clone()),
+        None => Err(Fail::usage(&ctx.path, "NAME is required")),
+    }
+}
+
+/// Standard base64.
+pub(crate) fn base64_encode(data: &[u8]) -> String {
+    const T: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in data.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        out.push(T[(n >> 18) as usize & 63] as char);
+        out.push(T[(n >> 12) as usize & 63] as char);
+        out.push(if chunk.len() > 1 {
+            T[(n >> 6) as usize & 63] as char
+        } else {
+            '='
+        });
+        out.push(if chunk.len() > 2 {
+            T[n as usize & 63] as char
+        } else {
+            '='
+        });
+    }
+    out
+}
+
+/// Sets `metadata.namespace` when `-n` was given (kubectl only sends it then).
+fn with_namespace(ctx: &Ctx, mut o: Value) -> Value {
+    if ctx.namespace_explicit {
+        o.set_at(
+            &["metadata", "namespace"],
+            Value::from(ctx.namespace.clone()),
+        );
+    }
+    o
+}
+
+/// Creates (or dry-runs) a generated object and prints the result.
+/// `wrap` is the prefix kubectl puts before API errors (`failed to create
+/// deployment: `), if any.
+fn finish(
+    ctx: &mut Ctx,
+    p: &Parsed,
+    client_obj: Value,
+    operation: &str,
+    wrap: Option<&str>,
+) -> Result<(), Fail> {
+    let format = get::parse_output(p.str_or_empty("output"), false)?;
+    let dry = dry_run(ctx, p)?;
+    let rid = resources::rid_of(&client_obj).expect("generators build served kinds");
+    let name = client_obj
+        .str_at(&["metadata", "name"])
+        .unwrap_or("")
+        .to_string();
+    let result_obj = match dry {
+        Some(DryRun::Client) => client_obj,
+        _ => {
+            let mut to_send = client_obj.clone();
+            to_send.remove("status");
+            let opts = WriteOptions {
+                system: false,
+                dry_run: dry == Some(DryRun::Server),
+            };
+            if rid.get().namespaced && to_send.str_at(&["metadata", "namespace"]).is_none() {
+                to_send.set_at(
+                    &["metadata", "namespace"],
+                    Value::from(ctx.namespace.clone()),
+                );
+            }
+            match ctx.cluster.create(to_send, &opts) {
+                Ok(o) => o,
+                Err(e) => return Err(api_error(&e, wrap)),
+            }
+        }
+    };
+    match format {
+        Format::Table => {
+            let suffix = dry.map(DryRun::suffix).unwrap_or("");
+            ctx.out.line(&format!(
+                "{} {operation}{suffix}",
+                resources::kind_name(rid, &name)
+            ));
+            Ok(())
+        }
+        f => get::print_objects(ctx, &f, vec![result_obj], true, false),
+    }
+}
+
+fn api_error(e: &StatusError, wrap: Option<&str>) -> Fail {
+    match wrap {
+        // `fmt.Errorf("failed to create …: %v", err)` loses the status type.
+        Some(w) => Fail::error(format!("{w}{}", e.message)),
+        None => Fail::status(e),
+    }
+}
+
+/// `kubectl create deployment`.
+pub(crate) fn deployment(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
+    let name = name_arg(ctx, p)?;
+    let images = p.all("image");
+    if images.is_empty() {
+        return Err(Fail::error("required flag(s) \"image\" not set"));
+    }
+    let command: Vec<String> = p.args[1..].to_vec();
+    if images.len() > 1 && !command.is_empty() {
+        return Err(Fail::error(
+            "cannot specify multiple --image options and command",
+        ));
+    }
+    let replicas = p.int("replicas").unwrap_or(1);
+    let mut containers = Vec::new();
+    for image in images {
+        let last = image.rsplit('/').next().unwrap_or(image);
+        let mut cname = last.split(':').next().unwrap_or(last).to_string();
+        cname = cname.split('@').next().unwrap_or(&cname).to_string();
+        if cname.contains(['_', '.']) {
+            cname = cname.replace(['_', '.'], "-");
+            cname = format!("{cname}-{}", ctx.cluster.rng.k8s_string(5));
+        }
+        let mut c = Value::from_pairs([
+            ("image", Value::from(image.clone())),
+            ("name", Value::from(cname)),
+            ("resources", Value::object()),
+        ]);
+        if !command.is_empty() {
+            c.set(
+                "command",
+                Value::array(command.iter().map(|s| Value::from(s.clone())).collect()),
+            );
+        }
+        containers.push(c);
+    }
+    if let Some(port) = p.int("port").filter(|p| *p >= 0)
+        && let Some(first) = containers.first_mut()
+    {
+        first.set(
+            "ports",
+            Value::array(vec![Value::from_pairs([(
+                "containerPort",
+                Value::Int(port),
+            )])]),
+        );
+    }
+    let labels = Value::from_pairs([("app", Value::from(name.clone()))]);
+    let d = Value::from_pairs([
+        ("apiVersion", Value::str("apps/v1")),
+        ("kind", Value::str("Deployment")),
+        (
+            "metadata",
+            Value::from_pairs([("labels", labels.clone()), ("name", Value::from(name))]),
+        ),
+        (
+            "spec",
+            Value::from_pairs([
+                ("replicas", Value::Int(replicas)),
+                (
+                    "selector",
+                    Value::from_pairs([("matchLabels", labels.clone())]),
+                ),
+                ("strategy", Value::object()),
+                (
+                    "template",
+                    Value::from_pairs([
+                        ("metadata", Value::from_pairs([("labels", labels)])),
+                        (
+                            "spec",
+                            Value::from_pairs([("containers", Value::array(containers))]),
+                        ),
+                    ]),
+                ),
+            ]),
+        ),
+        ("status", Value::object()),
+    ]);
+    let d = with_namespace(ctx, d);
+    finish(ctx, p, d, "created", Some("failed to create deployment: "))
+}
+
+/// `kubectl create namespace`.
+pub(crate) fn namespace(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
+    let name = name_arg(ctx, p)?;
+    let ns = Value::from_pairs([
+        ("apiVersion", Value::str("v1")),
+        ("kind", Value::str("Namespace")),
+        ("metadata", Value::from_pairs([("name", Value::from(name))])),
+        ("spec", Value::object()),
+        ("status", Value::object()),
+    ]);
+    finish(ctx, p, ns, "created", None)
+}
+
+/// `util.ParseLiteralSource`: `key=value`.
+fn literal(source: &str) -> Result<(String, String), Fail> {
+    match source.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+        _ => Err(Fail::error(format!(
+            "invalid literal source {source}, expected key=value"
+        ))),
+    }
+}
+
+/// `util.ParseFileSource`: `[key=]path`.
+fn file_source(ctx: &Ctx, source: &str) -> Result<Vec<(String, String)>, Fail> {
+    let (key, path) = match source.split_once('=') {
+        Some((k, p)) => {
+            if k.is_empty() {
+                return Err(Fail::error(format!("key name for file path {p} missing")));
+            }
+            (Some(k.to_string()), p.to_string())
+        }
+        None => (None, source.to_string()),
+    };
+    if let Some(entries) = ctx.files.list_dir(&path) {
+        if key.is_some() {
+            return Err(Fail::error("cannot give a key name for a directory path"));
+        }
+        let mut entries = entries;
+        entries.sort();
+        let mut out = Vec::new();
+        for e in entries {
+            let full = format!("{}/{e}", path.trim_end_matches('/'));
+            if let Ok(text) = ctx.files.read(&full) {
+                out.push((e, text));
+            }
+        }
+        return Ok(out);
+    }
+    match ctx.files.read(&path) {
+        Ok(text) => {
+            let key = key.unwrap_or_else(|| path.rsplit('/').next().unwrap_or(&path).to_string());
+            Ok(vec![(key, text)])
+        }
+        Err(FileError::NotFound) => Err(Fail::error(format!(
+            "error reading {path}: no such file or directory"
+        ))),
+        Err(FileError::Other(m)) => Err(Fail::error(format!("error reading {path}: {m}"))),
+    }
+}
+
+/// An env file's `KEY=value` lines.
+fn env_file(ctx: &Ctx, path: &str) -> Result<Vec<(String, String)>, Fail> {
+    let text = match ctx.files.read(path) {
+        Ok(t) => t,
+        Err(_) => {
+            return Err(Fail::error(format!(
+                "error reading {path}: no such file or directory"
+            )));
+        }
+    };
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim_start();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        match line.split_once('=') {
+            Some((k, v)) => out.push((k.to_string(), v.to_string())),
+            None => {
+                return Err(Fail::error(format!(
+                    "{path}: line {}: invalid line: {line}",
+                    i + 1
+                )));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn valid_key(k: &str) -> bool {
+    !k.is_empty()
+        && k.len() <= 253
+        && k.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-._".contains(c))
+        && k != "."
+        && k != ".."
+}
+
+/// `kubectl create configmap`.
+pub(crate) fn configmap(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
+    let name = name_arg(ctx, p)?;
+    if !p.all("from-env-file").is_empty()
+        && (!p.all("from-file").is_empty() || !p.all("from-literal").is_empty())
+    {
+        return Err(Fail::error(
+            "from-env-file cannot be combined with from-file or from-literal",
+        ));
+    }
+    let mut data: Vec<(String, String)> = Vec::new();
+    for f in p.all("from-file") {
+        data.extend(file_source(ctx, f)?);
+    }
+    for l in p.all("from-literal") {
+        data.push(literal(l)?);
+    }
+    for f in p.all("from-env-file") {
+        data.extend(env_file(ctx, f)?);
+    }
+    let mut map = Value::object();
+    for (k, v) in data {
+        if !valid_key(&k) {
+            return Err(Fail::error(format!(
+                "{} is not a valid key name for a ConfigMap: a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')",
+                crate::api::errors::quote(&k)
+            )));
+        }
+        if !map.get(&k).is_null() {
+            return Err(Fail::error(format!(
+                "cannot add key {}, another key by that name already exists in Data for ConfigMap {}",
+                crate::api::errors::quote(&k),
+                crate::api::errors::quote(&name)
+            )));
+        }
+        map.set(&k, Value::from(v));
+    }
+    let mut cm = Value::from_pairs([
+        ("apiVersion", Value::str("v1")),
+        ("kind", Value::str("ConfigMap")),
+        ("metadata", Value::from_pairs([("name", Value::from(name))])),
+    ]);
+    if !map.is_empty() {
+        cm.set("data", map);
+    }
+    let cm = with_namespace(ctx, cm);
+    finish(ctx, p, cm, "created", Some("failed to create configmap: "))
+}
+
+fn secret(
+    ctx: &Ctx,
+    name: &str,
+    secret_type: &str,
+    data: Vec<(String, Vec<u8>)>,
+) -> Result<Value, Fail> {
+    let mut map = Value::object();
+    for (k, v) in data {
+        if !valid_key(&k) {
+            return Err(Fail::error(format!(
+                "{} is not valid key name for a Secret a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')",
+                crate::api::errors::quote(&k)
+            )));
+        }
+        if !map.get(&k).is_null() {
+            return Err(Fail::error(format!(
+                "cannot add key {k}, another key by that name already exists"
+            )));
+        }
+        map.set(&k, Value::from(base64_encode(&v)));
+    }
+    let mut s = Value::from_pairs([
+        ("apiVersion", Value::str("v1")),
+        ("kind", Value::str("Secret")),
+        ("metadata", Value::from_pairs([("name", Value::str(name))])),
+    ]);
+    if !map.is_empty() {
+        s.set("data", map);
+    }
+    if !secret_type.is_empty() {
+        s.set("type", Value::str(secret_type));
+    }
+    Ok(with_namespace(ctx, s))
+}
+
+/// `kubectl create secret generic`.
+pub(crate) fn secret_generic(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
+    let name = name_arg(ctx, p)?;
+    if !p.all("from-env-file").is_empty()
+        && (!p.all("from-file").is_empty() || !p.all("from-literal").is_empty())
+    {
+        return Err(Fail::error(
+            "from-env-file cannot be combined with from-file or from-literal",
+        ));
+    }
+    let mut data: Vec<(String, Vec<u8>)> = Vec::new();
+    for l in p.all("from-literal") {
+        let (k, v) = literal(l)?;
+        data.push((k, v.into_bytes()));
+    }
+    for f in p.all("from-file") {
+        data.extend(
+            file_source(ctx, f)?
+                .into_iter()
+                .map(|(k, v)| (k, v.into_bytes())),
+        );
+    }
+    for f in p.all("from-env-file") {
+        data.extend(
+            env_file(ctx, f)?
+                .into_iter()
+                .map(|(k, v)| (k, v.into_bytes())),
+        );
+    }
+    let s = secret(ctx, &name, p.str_or_empty("type"), data)?;
+    finish(ctx, p, s, "created", Some("failed to create secret: "))
+}
+
+/// `kubectl create secret docker-registry`.
+pub(crate) fn secret_docker_registry(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
+    let name = name_arg(ctx, p)?;
+    let user = p.str_or_empty("docker-username");
+    let pass = p.str_or_empty("docker-password");
+    let server = p
+        .str("docker-server")
+        .unwrap_or("https://index.docker.io/v1/");
+    if p.all("from-file").is_empty() && (user.is_empty() || pass.is_empty() || server.is_empty()) {
+        return Err(Fail::error(
+            "either --from-file or the combination of --docker-username, --docker-password and --docker-server is required",
+        ));
+    }
+    let data = if !p.all("from-file").is_empty() {
+        let mut d = Vec::new();
+        for f in p.all("from-file") {
+            d.extend(
+                file_source(ctx, f)?
+                    .into_iter()
+                    .map(|(k, v)| (k, v.into_bytes())),
+            );
+        }
+        d
+    } else {
+        // DockerConfigJSON, fields in struct order, empty ones omitted.
+        let mut entry = String::from("{");
+        let mut fields = Vec::new();
+        let mut push = |k: &str, v: &str| {
+            if !v.is_empty() {
+                let mut s = String::new();
+                crate::yaml::write_json_string(&mut s, v);
+                fields.push(format!("\"{k}\":{s}"));
+            }
+        };
+        push("username", user);
+        push("password", pass);
+        push("email", p.str_or_empty("docker-email"));
+        push("auth", &base64_encode(format!("{user}:{pass}").as_bytes()));
+        entry.push_str(&fields.join(","));
+        entry.push('}');
+        let mut key = String::new();
+        crate::yaml::write_json_string(&mut key, server);
+        let json = format!("{{\"auths\":{{{key}:{entry}}}}}");
+        vec![(".dockerconfigjson".to_string(), json.into_bytes())]
+    };
+    let s = secret(ctx, &name, "kubernetes.io/dockerconfigjson", data)?;
+    finish(ctx, p, s, "created", Some("failed to create secret "))
+}
+
+/// `kubectl run`.
+pub(crate) fn run(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
+    let Some(name) = p.args.first().cloned() else {
+        return Err(Fail::usage("kubectl run", "NAME is required for run"));
+    };
+    let Some(image) = p.str("image").filter(|i| !i.is_empty()) else {
+        return Err(Fail::error("required flag(s) \"image\" not set"));
+    };
+    let restart = p.str("restart").unwrap_or("Always");
+    if !matches!(restart, "Always" | "OnFailure" | "Never") {
+        return Err(Fail::error(format!("invalid restart policy: {restart}")));
+    }
+    let labels = match p.str("labels") {
+        Some(l) => {
+            let mut m = Value::object();
+            for pair in l.split(',') {
+                let Some((k, v)) = pair.split_once('=') else {
+                    return Err(Fail::error(format!("invalid label spec: {pair}")));
+                };
+                m.set(k, Value::str(v));
+            }
+            m
+        }
+        None => Value::from_pairs([("run", Value::from(name.clone()))]),
+    };
+    let mut c = Value::from_pairs([
+        ("image", Value::str(image)),
+        ("name", Value::from(name.clone())),
+        ("resources", Value::object()),
+    ]);
+    let rest: Vec<Value> = p.args[1..].iter().map(|s| Value::from(s.clone())).collect();
+    if !rest.is_empty() {
+        c.set(
+            if p.bool("command") { "command" } else { "args" },
+            Value::array(rest),
+        );
+    }
+    let env: Vec<Value> = p
+        .all("env")
+        .iter()
+        .map(|e| {
+            let (k, v) = e.split_once('=').unwrap_or((e, ""));
+            Value::from_pairs([("name", Value::str(k)), ("value", Value::str(v))])
+        })
+        .collect();
+    if !env.is_empty() {
+        c.set("env", Value::array(env));
+    }
+    if let Some(port) = p.str("port") {
+        let n: i64 = port
+            .parse()
+            .map_err(|_| Fail::error(format!("invalid port: {port}")))?;
+        c.set(
+            "ports",
+            Value::array(vec![Value::from_pairs([("containerPort", Value::Int(n))])]),
+        );
+    }
+    if let Some(policy) = p.str("image-pull-policy") {
+        c.set("imagePullPolicy", Value::str(policy));
+    }
+    let mut meta = Value::from_pairs([("labels", labels), ("name", Value::from(name))]);
+    for a in p.all("annotations") {
+        let (k, v) = a.split_once('=').unwrap_or((a, ""));
+        meta.set_at(&["annotations", k], Value::str(v));
+    }
+    let pod = Value::from_pairs([
+        ("apiVersion", Value::str("v1")),
+        ("kind", Value::str("Pod")),
+        ("metadata", meta),
+        (
+            "spec",
+            Value::from_pairs([
+                ("containers", Value::array(vec![c])),
+                ("dnsPolicy", Value::str("ClusterFirst")),
+                ("restartPolicy", Value::str(restart)),
+            ]),
+        ),
+        ("status", Value::object()),
+    ]);
+    let pod = with_namespace(ctx, pod);
+    finish(ctx, p, pod, "created", None)
+}
+
+/// `kubectl expose`.
+pub(crate) fn expose(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
+    let resolved = resources::resolve(&p.args)?;
+    let Some(resources::Target::Named(rid, name)) = resolved.targets.first().cloned() else {
+        return Err(Fail::usage(
+            "kubectl expose",
+            "You must provide one or more resources by argument or filename.\nExample resource specifications include:\n   '-f rsrc.yaml'\n   '--filename=rsrc.json'\n   '<resource> <name>'\n   '<resource>'",
+        ));
+    };
+    let kind = rid.get().kind;
+    if !matches!(
+        kind,
+        "Pod" | "Service" | "ReplicationController" | "Deployment" | "ReplicaSet"
+    ) {
+        return Err(Fail::error(format!(
+            "cannot expose a {}",
+            rid.get().group_kind()
+        )));
+    }
+    let ns = ctx.namespace.clone();
+    let target = resources::get(ctx.cluster, rid, &ns, &name).map_err(|e| Fail::status(&e))?;
+    let selector = match p.str("selector") {
+        Some(s) => {
+            let mut m = Value::object();
+            for pair in s.split(',') {
+                let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+                m.set(k, Value::str(v));
+            }
+            m
+        }
+        None => match kind {
+            "Pod" => target.at(&["metadata", "labels"]).clone(),
+            "Service" | "ReplicationController" => target.at(&["spec", "selector"]).clone(),
+            _ => {
+                let sel = target.at(&["spec", "selector"]);
+                if sel.get("matchExpressions").items().next().is_some() {
+                    return Err(Fail::error(format!(
+                        "couldn't retrieve selectors via --selector flag or introspection: the {} has match expressions; expose by label selector instead",
+                        kind.to_ascii_lowercase()
+                    )));
+                }
+                sel.get("matchLabels").clone()
+            }
+        },
+    };
+    if selector.is_empty() {
+        return Err(Fail::error(
+            "couldn't retrieve selectors via --selector flag or introspection: the object has no labels to select on",
+        ));
+    }
+    let protocol = p.str("protocol").unwrap_or("TCP").to_string();
+    let container_ports: Vec<Value> = match kind {
+        "Pod" => target
+            .at(&["spec", "containers"])
+            .items()
+            .flat_map(|c| c.get("ports").items().cloned())
+            .collect(),
+        "Service" => Vec::new(),
+        _ => target
+            .at(&["spec", "template", "spec", "containers"])
+            .items()
+            .flat_map(|c| c.get("ports").items().cloned())
+            .collect(),
+    };
+    let mut ports: Vec<(i64, String)> = Vec::new();
+    match p.str("port") {
+        Some(port) => {
+            let n: i64 = port
+                .parse()
+                .map_err(|_| Fail::error(format!("invalid port: {port}")))?;
+            ports.push((n, protocol.clone()));
+        }
+        None => {
+            if kind == "Service" {
+                for sp in target.at(&["spec", "ports"]).items() {
+                    ports.push((
+                        sp.get("port").as_i64().unwrap_or(0),
+                        sp.get("protocol").as_str().unwrap_or("TCP").to_string(),
+                    ));
+                }
+            } else {
+                for cp in &container_ports {
+                    ports.push((
+                        cp.get("containerPort").as_i64().unwrap_or(0),
+                        cp.get("protocol").as_str().unwrap_or("TCP").to_string(),
+                    ));
+                }
+            }
+        }
+    }
+    if ports.is_empty() {
+        return Err(Fail::error(
+            "couldn't find port via --port flag or introspection",
+        ));
+    }
+    let many = ports.len() > 1;
+    let svc_ports: Vec<Value> = ports
+        .iter()
+        .enumerate()
+        .map(|(i, (port, proto))| {
+            let mut sp = Value::object();
+            if many {
+                sp.set("name", Value::from(format!("port-{}", i + 1)));
+            }
+            sp.set("port", Value::Int(*port));
+            sp.set("protocol", Value::from(proto.clone()));
+            let target_port = match p.str("target-port") {
+                Some(t) => match t.parse::<i64>() {
+                    Ok(n) => Value::Int(n),
+                    Err(_) => Value::str(t),
+                },
+                None => Value::Int(*port),
+            };
+            sp.set("targetPort", target_port);
+            sp
+        })
+        .collect();
+    let svc_name = p.str("name").unwrap_or(&name).to_string();
+    let mut meta = Value::from_pairs([("name", Value::from(svc_name))]);
+    let labels = target.at(&["metadata", "labels"]);
+    if !labels.is_empty() {
+        meta.set("labels", labels.clone());
+    }
+    let mut spec = Value::from_pairs([("ports", Value::array(svc_ports)), ("selector", selector)]);
+    if let Some(t) = p.str("type") {
+        spec.set("type", Value::str(t));
+    }
+    if let Some(ip) = p.str("cluster-ip") {
+        spec.set("clusterIP", Value::str(ip));
+    }
+    if let Some(ip) = p.str("external-ip") {
+        spec.set("externalIPs", Value::array(vec![Value::str(ip)]));
+    }
+    if let Some(a) = p.str("session-affinity") {
+        spec.set("sessionAffinity", Value::str(a));
+    }
+    let svc = Value::from_pairs([
+        ("apiVersion", Value::str("v1")),
+        ("kind", Value::str("Service")),
+        ("metadata", meta),
+        ("spec", spec),
+        (
+            "status",
+            Value::from_pairs([("loadBalancer", Value::object())]),
+        ),
+    ]);
+    let svc = with_namespace(ctx, svc);
+    finish(ctx, p, svc, "exposed", None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_round_trips() {
+        assert_eq!(base64_encode(b"admin"), "YWRtaW4=");
+        assert_eq!(base64_encode(b"password"), "cGFzc3dvcmQ=");
+        assert_eq!(base64_encode(b""), "");
+        assert_eq!(base64_encode(b"abc"), "YWJj");
+    }
+}

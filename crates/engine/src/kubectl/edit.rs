@@ -1,0 +1,1050 @@
+//! Commands that change objects in place: `scale`, `label`, `annotate`,
+//! `set image`, `taint`, `cordon`, `uncordon` and `drain`.
+
+use crate::api::registry::ResourceId;
+use crate::apiserver::{DeleteOptions, WriteOptions};
+use crate::cluster::res;
+use crate::kubectl::apply::wait_until_gone;
+use crate::kubectl::describe::taint_string;
+use crate::kubectl::flags::Parsed;
+use crate::kubectl::get::Filters;
+use crate::kubectl::resources::{self, Target};
+use crate::kubectl::{Ctx, DryRun, Fail, dry_run};
+use crate::store::ObjectKey;
+use crate::time::{Millis, SECOND};
+use crate::value::Value;
+
+/// Objects found, and the errors for those that were not.
+type Selected = (Vec<(ResourceId, Value)>, Vec<String>);
+
+/// Fetches the objects a mutating command acts on: `TYPE NAME…`,
+/// `TYPE/NAME…`, `TYPE -l sel`, `TYPE --all`, or `-f`.
+fn select(ctx: &mut Ctx, p: &Parsed, args: &[String]) -> Result<Selected, Fail> {
+    let mut objs = Vec::new();
+    let mut errors = Vec::new();
+    let filenames = p.all("filename");
+    if !filenames.is_empty() {
+        let sources = resources::read_sources(ctx, filenames, p.bool("recursive"))?;
+        let (refs, errs) = resources::manifest_refs(ctx, &sources);
+        errors.extend(errs);
+        for (rid, ns, name) in refs {
+            match resources::get(ctx.cluster, rid, &ns, &name) {
+                Ok(o) => objs.push((rid, o)),
+                Err(e) => errors.push(e.kubectl_message(None)),
+            }
+        }
+        return Ok((objs, errors));
+    }
+    let resolved = resources::resolve(args)?;
+    let filters = Filters::from(p)?;
+    let all = p.bool("all");
+    let all_ns = p.bool("all-namespaces");
+    let ns = ctx.namespace.clone();
+    for t in resolved.targets {
+        match t {
+            Target::Named(rid, name) => match resources::get(ctx.cluster, rid, &ns, &name) {
+                Ok(o) => objs.push((rid, o)),
+                Err(e) => errors.push(e.kubectl_message(None)),
+            },
+            Target::List(rid) => {
+                if !all && filters.is_empty() {
+                    return Err(Fail::error(
+                        "resource(s) were provided, but no name was specified",
+                    ));
+                }
+                let scope = if all_ns { None } else { Some(ns.as_str()) };
+                for o in filters.apply(rid, resources::list(ctx.cluster, rid, scope))? {
+                    objs.push((rid, o));
+                }
+            }
+        }
+    }
+    Ok((objs, errors))
+}
+
+/// Writes a changed object (dry runs only validate).
+fn write(ctx: &mut Ctx, obj: Value, dry: Option<DryRun>) -> Result<Value, Fail> {
+    match dry {
+        Some(DryRun::Client) => Ok(obj),
+        _ => ctx
+            .cluster
+            .update(
+                obj,
+                &WriteOptions {
+                    system: false,
+                    dry_run: dry == Some(DryRun::Server),
+                },
+            )
+            .map_err(|e| Fail::status(&e)),
+    }
+}
+
+fn print_name_op(
+    ctx: &mut Ctx,
+    p: &Parsed,
+    rid: ResourceId,
+    name: &str,
+    op: &str,
+    dry: Option<DryRun>,
+) {
+    let kn = resources::kind_name(rid, name);
+    if p.str("output") == Some("name") {
+        ctx.out.line(&kn);
+    } else {
+        ctx.out.line(&format!(
+            "{kn} {op}{}",
+            dry.map(DryRun::suffix).unwrap_or("")
+        ));
+    }
+}
+
+// ------------------------------------------------------------------ scale
+
+/// `kubectl scale`.
+pub(crate) fn scale(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
+    let replicas = p.int("replicas").unwrap_or(-1);
+    if replicas < 0 {
+        return Err(Fail::error(
+            "The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0",
+        ));
+    }
+    let current = p.int("current-replicas").unwrap_or(-1);
+    if current < -1 {
+        return Err(Fail::error(
+            "The --current-replicas must specify an integer of -1 or greater",
+        ));
+    }
+    let dry = dry_run(ctx, p)?;
+    if p.args.is_empty() && p.all("filename").is_empty() {
+        return Err(Fail::error(
+            "You must provide one or more resources by argument or filename.\nExample resource specifications include:\n   '-f rsrc.yaml'\n   '--filename=rsrc.json'\n   '<resource> <name>'\n   '<resource>'",
+        ));
+    }
+    let (objs, mut errors) = select(ctx, p, &p.args.clone())?;
+    if objs.is_empty() && errors.is_empty() {
+        return Err(Fail::error("no objects passed to scale"));
+    }
+    if p.changed("resource-version") && objs.len() > 1 {
+        return Err(Fail::error(
+            "cannot use --resource-version with multiple resources",
+        ));
+    }
+    for (rid, mut obj) in objs {
+        let kind = rid.get().kind;
+        if !matches!(
+            kind,
+            "Deployment" | "ReplicaSet" | "ReplicationController" | "StatefulSet"
+        ) {
+            errors.push(
+                "Error from server (NotFound): the server could not find the requested resource"
+                    .to_string(),
+            );
+            continue;
+        }
+        let have = obj.at(&["spec", "replicas"]).as_i64().unwrap_or(1);
+        if current >= 0 && have != current {
+            errors.push(format!(
+                "error: Expected replicas to be {current}, was {have}"
+            ));
+            continue;
+        }
+        let name = obj.str_at(&["metadata", "name"]).unwrap_or("").to_string();
+        obj.set_at(&["spec", "replicas"], Value::Int(replicas));
+        if let Some(rv) = p.str("resource-version") {
+            obj.set_at(&["metadata", "resourceVersion"], Value::str(rv));
+        }
+        match write(ctx, obj, dry) {
+            Ok(_) => print_name_op(ctx, p, rid, &name, "scaled", dry),
+            Err(Fail(e)) => errors.push(e),
+        }
+    }
+    resources::aggregate(errors)
+}
+
+// --------------------------------------------------------- label/annotate
+
+/// `GetResourcesAndPairs`: resource arguments first, then `k=v` / `k-`.
+fn split_pairs(args: &[String], what: &str) -> Result<(Vec<String>, Vec<String>), Fail> {
+    let mut resources = Vec::new();
+    let mut pairs = Vec::new();
+    let mut first_pair = false;
+    for s in args {
+        let is_pair = s.contains('=') || s.ends_with('-');
+        if is_pair {
+            first_pair = true;
+            pairs.push(s.clone());
+        } else if first_pair {
+            return Err(Fail::error(format!(
+                "all resources must be specified before {what} changes: {s}"
+            )));
+        } else {
+            resources.push(s.clone());
+        }
+    }
+    Ok((resources, pairs))
+}
+
+fn valid_label_value(v: &str) -> bool {
+    v.is_empty()
+        || (v.len() <= 63
+            && v.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+            && v.starts_with(|c: char| c.is_ascii_alphanumeric())
+            && v.ends_with(|c: char| c.is_ascii_alphanumeric()))
+}
+
+fn valid_qualified_name(k: &str) -> bool {
+    let (prefix, name) = match k.rsplit_once('/') {
+        Some((p, n)) => (Some(p), n),
+        None => (None, k),
+    };
+    prefix.is_none_or(|p| {
+        !p.is_empty()
+            && p.len() <= 253
+            && p.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-.".contains(c))
+    }) && !name.is_empty()
+        && name.len() <= 63
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name.ends_with(|c: char| c.is_ascii_alphanumeric())
+}
+
+/// Parsed `k=v` and `k-` arguments.
+struct Changes {
+    set: Vec<(String, String)>,
+    remove: Vec<String>,
+}
+
+fn parse_changes(pairs: &[String], labels: bool) -> Result<Changes, Fail> {
+    let mut set: Vec<(String, String)> = Vec::new();
+    let mut remove = Vec::new();
+    for spec in pairs {
+        if let Some((k, v)) = spec.split_once('=') {
+            if k.is_empty() {
+                return Err(Fail::error(if labels {
+                    format!("invalid label spec: {spec}")
+                } else {
+                    format!("invalid annotation spec: {spec}")
+                }));
+            }
+            if labels {
+                if !valid_qualified_name(k) {
+                    return Err(Fail::error(format!("invalid label spec: {spec}")));
+                }
+                if !valid_label_value(v) {
+                    return Err(Fail::error(format!(
+                        "invalid label value: {}: a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')",
+                        crate::api::errors::quote(spec)
+                    )));
+                }
+            }
+            set.retain(|(key, _)| key != k);
+            set.push((k.to_string(), v.to_string()));
+        } else if let Some(k) = spec.strip_suffix('-') {
+            remove.push(k.to_string());
+        } else {
+            return Err(Fail::error(if labels {
+                format!("unknown label spec: {spec}")
+            } else {
+                format!("invalid annotation spec: {spec}")
+            }));
+        }
+    }
+    for r in &remove {
+        if set.iter().any(|(k, _)| k == r) {
+            return Err(Fail::error(if labels {
+                "can not both modify and remove a label in the same command".to_string()
+            } else {
+                format!(
+                    "can not both modify and remove the following annotation(s) in the same command: {r}"
+                )
+            }));
+        }
+    }
+    Ok(Changes { set, remove })
+}
+
+fn label_or_annotate(ctx: &mut Ctx, p: &Parsed, labels: bool) -> Result<(), Fail> {
+    let what = if labels { "label" } else { "annotation" };
+    let field = if labels { "labels" } else { "annotations" };
+    let (res_args, pairs) = split_pairs(&p.args, what)?;
+    if res_args.is_empty() && p.all("filename").is_empty() {
+        return Err(Fail::usage(
+            &ctx.path.clone(),
+            "one or more resources must be specified as <resource> <name> or <resource>/<name>",
+        ));
+    }
+    let list = p.bool("list");
+    if pairs.is_empty() && !list {
+        return Err(Fail::usage(
+            &ctx.path.clone(),
+            &format!("at least one {what} update is required"),
+        ));
+    }
+    let changes = parse_changes(&pairs, labels)?;
+    let dry = dry_run(ctx, p)?;
+    let overwrite = p.bool("overwrite");
+    let (objs, mut errors) = select(ctx, p, &res_args)?;
+    if p.changed("resource-version") && objs.len() > 1 {
+        return Err(Fail::error(
+            "--resource-version may only be used with a single resource",
+        ));
+    }
+    for (rid, mut obj) in objs {
+        let name = obj.str_at(&["metadata", "name"]).unwrap_or("").to_string();
+        let current = obj.at(&["metadata", field]).clone();
+        if list {
+            let mut lines: Vec<String> = current
+                .members()
+                .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or("")))
+                .collect();
+            lines.sort();
+            for l in lines {
+                ctx.out.line(&l);
+            }
+            continue;
+        }
+        if !overwrite {
+            let conflicts: Vec<(String, String)> = changes
+                .set
+                .iter()
+                .filter(|(k, v)| {
+                    (labels || k != "kubernetes.io/change-cause")
+                        && current.get(k).as_str().is_some_and(|cur| cur != v)
+                })
+                .map(|(k, _)| (k.clone(), current.get(k).as_str().unwrap_or("").to_string()))
+                .collect();
+            if !conflicts.is_empty() {
+                if labels {
+                    let msgs: Vec<String> = conflicts
+                        .iter()
+                        .map(|(k, v)| {
+                            format!("'{k}' already has a value ({v}), and --overwrite is false")
+                        })
+                        .collect();
+                    errors.push(format!("error: {}", msgs.join("\n")));
+                } else {
+                    let msgs: Vec<String> = conflicts
+                        .iter()
+                        .map(|(k, v)| format!("'{k}' already has a value ({v})"))
+                        .collect();
+                    errors.push(format!(
+                        "error: --overwrite is false but found the following declared annotation(s): {}",
+                        msgs.join("; ")
+                    ));
+                }
+                continue;
+            }
+        }
+        let mut updated = current.clone();
+        if updated.is_null() {
+            updated = Value::object();
+        }
+        for (k, v) in &changes.set {
+            updated.set(k, Value::from(v.clone()));
+        }
+        for k in &changes.remove {
+            if updated.remove(k).is_none() && labels {
+                ctx.out.line(&format!(
+                    "label {} not found.",
+                    crate::api::errors::quote(k)
+                ));
+            }
+        }
+        let old_len = crate::yaml::to_json_compact(&current).len();
+        let new_len = crate::yaml::to_json_compact(&updated).len();
+        let changed = updated != current && !(current.is_null() && updated.is_empty());
+        let msg = if labels {
+            if !changed {
+                "not labeled"
+            } else if !overwrite && new_len < old_len {
+                "unlabeled"
+            } else {
+                "labeled"
+            }
+        } else {
+            "annotated"
+        };
+        if changed {
+            if updated.is_empty() {
+                obj.entry("metadata").remove(field);
+            } else {
+                obj.set_at(&["metadata", field], updated);
+            }
+            if let Some(rv) = p.str("resource-version") {
+                obj.set_at(&["metadata", "resourceVersion"], Value::str(rv));
+            }
+            if let Err(Fail(e)) = write(ctx, obj, dry) {
+                errors.push(e);
+                continue;
+            }
+        }
+        print_name_op(ctx, p, rid, &name, msg, dry);
+    }
+    resources::aggregate(errors)
+}
+
+/// `kubectl label`.
+pub(crate) fn label(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
+    label_or_annotate(ctx, p, true)
+}
+
+/// `kubectl annotate`.
+pub(crate) fn annotate(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
+    label_or_annotate(ctx, p, false)
+}
+
+// -------------------------------------------------------------- set image
+
+/// The pod spec path of a kind with a pod template.
+pub(crate) fn pod_spec_path(kind: &str) -> Option<&'static [&'static str]> {
+    Some(match kind {
+        "Pod" => &["spec"],
+        "Deployment"
+        | "ReplicaSet"
+        | "ReplicationController"
+        | "StatefulSet"
+        | "DaemonSet"
+        | "Job" => &["spec", "template", "spec"],
+        "CronJob" => &["spec", "jobTemplate", "spec", "template", "spec"],
+        _ => return None,
+    })
+}
+
+/// `kubectl set image`.
+pub(crate) fn set_image(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
+    let mut res_args = Vec::new();
+    let mut images: Vec<(String, String)> = Vec::new();
+    for a in &p.args {
+        match a.split_once('=') {
+            Some((c, i)) => images.push((c.to_string(), i.to_string())),
+            None => res_args.push(a.clone()),
+        }
+    }
+    if images.is_empty() {
+        return Err(Fail::error("at least one image update is required"));
+    }
+    if images.len() > 1 && images.iter().any(|(c, _)| c == "*") {
+        return Err(Fail::error(
+            "all containers are already specified by *, but saw more than one container_name=container_image pairs",
+        ));
+    }
+    let dry = dry_run(ctx, p)?;
+    let (objs, mut errors) = select(ctx, p, &res_args)?;
+    for (rid, mut obj) in objs {
+        let name = obj.str_at(&["metadata", "name"]).unwrap_or("").to_string();
+        let Some(path) = pod_spec_path(rid.get().kind) else {
+            errors.push(format!(
+                "error: {}/{name} the object is not a pod or does not have a pod template: {}",
+                rid.get().plural,
+                rid.get().kind
+            ));
+            continue;
+        };
+        let mut spec = obj.at(path).clone();
+        let mut transformed = false;
+        for (cname, image) in &images {
+            let mut found = false;
+            for list in ["initContainers", "containers"] {
+                let containers: Vec<Value> = spec.get(list).items().cloned().collect();
+                if containers.is_empty() {
+                    continue;
+                }
+                let updated: Vec<Value> = containers
+                    .into_iter()
+                    .map(|mut c| {
+                        if cname == "*" || c.get("name").as_str() == Some(cname.as_str()) {
+                            found = true;
+                            if c.get("image").as_str() != Some(image.as_str()) {
+                                c.set("image", Value::from(image.clone()));
+                                transformed = true;
+                            }
+                        }
+                        c
+                    })
+                    .collect();
+                spec.set(list, Value::array(updated));
+            }
+            if !found {
+                errors.push(format!(
+                    "error: unable to find container named {}",
+                    crate::api::errors::quote(cname)
+                ));
+            }
+        }
+        if !transformed {
+            continue;
+        }
+        obj.set_at(path, spec);
+        if p.bool("record") {
+            obj.set_at(
+                &["metadata", "annotations", "kubernetes.io/change-cause"],
+                Value::from(format!(
+                    "kubectl set image {} --record=true",
+                    p.args.join(" ")
+                )),
+            );
+        }
+        match write(ctx, obj, dry) {
+            Ok(_) => print_name_op(ctx, p, rid, &name, "image updated", dry),
+            Err(Fail(e)) => errors.push(format!(
+                "failed to patch image update to pod template: {}",
+                e.strip_prefix("error: ").unwrap_or(&e)
+            )),
+        }
+    }
+    resources::aggregate(errors)
+}
+
+// ------------------------------------------------------------------ taint
+
+fn parse_taint(spec: &str) -> Result<(String, String, String), Fail> {
+    let invalid = || Fail::error(format!("invalid taint spec: {spec}"));
+    let parts: Vec<&str> = spec.split(':').collect();
+    let (key, value, effect) = match parts.len() {
+        1 => (parts[0].to_string(), String::new(), String::new()),
+        2 => {
+            let effect = parts[1];
+            if !matches!(effect, "NoSchedule" | "PreferNoSchedule" | "NoExecute") {
+                return Err(Fail::error(format!(
+                    "invalid taint effect: {effect}, unsupported taint effect"
+                )));
+            }
+            let kv: Vec<&str> = parts[0].split('=').collect();
+            if kv.len() > 2 {
+                return Err(invalid());
+            }
+            let value = kv.get(1).copied().unwrap_or("");
+            if !valid_label_value(value) {
+                return Err(invalid());
+            }
+            (kv[0].to_string(), value.to_string(), effect.to_string())
+        }
+        _ => return Err(invalid()),
+    };
+    if !valid_qualified_name(&key) {
+        return Err(invalid());
+    }
+    Ok((key, value, effect))
+}
+
+/// `kubectl taint`.
+pub(crate) fn taint(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
+    let mut res_args = Vec::new();
+    let mut taint_args = Vec::new();
+    let mut met = false;
+    for s in &p.args {
+        let is_taint = s.contains('=') || s.contains(':') || s.ends_with('-');
+        if is_taint {
+            met = true;
+            taint_args.push(s.clone());
+        } else if met {
+            return Err(Fail::error(format!(
+                "all resources must be specified before taint changes: {s}"
+            )));
+        } else {
+            res_args.push(s.clone());
+        }
+    }
+    if res_args.is_empty() {
+        return Err(Fail::usage(
+            "kubectl taint",
+            "one or more resources must be specified as <resource> <name>",
+        ));
+    }
+    if taint_args.is_empty() {
+        return Err(Fail::usage(
+            "kubectl taint",
+            "at least one taint update is required",
+        ));
+    }
+    let first = res_args[0]
+        .split('/')
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if !matches!(first.as_str(), "node" | "nodes" | "no") {
+        return Err(Fail::error(format!(
+            "invalid resource type {}, only node types are supported",
+            res_args[0]
+        )));
+    }
+    let mut to_add: Vec<(String, String, String)> = Vec::new();
+    let mut to_remove: Vec<(String, String)> = Vec::new();
+    for spec in &taint_args {
+        if let Some(rm) = spec.strip_suffix('-') {
+            let (k, e) = match rm.split_once(':') {
+                Some((k, e)) => (k.to_string(), e.to_string()),
+                None => (rm.to_string(), String::new()),
+            };
+            to_remove.push((k, e));
+        } else {
+            let t = parse_taint(spec)?;
+            if t.2.is_empty() {
+                return Err(Fail::error(format!("invalid taint spec: {spec}")));
+            }
+            if to_add.iter().any(|a| a.0 == t.0 && a.2 == t.2) {
+                return Err(Fail::error(format!(
+                    "duplicated taints with the same key and effect: {}",
+                    taint_text(&t)
+                )));
+            }
+            to_add.push(t);
+        }
+    }
+    let conflicts: Vec<String> = to_add
+        .iter()
+        .filter(|a| {
+            to_remove
+                .iter()
+                .any(|r| r.0 == a.0 && (r.1.is_empty() || r.1 == a.2))
+        })
+        .map(taint_text)
+        .collect();
+    if !conflicts.is_empty() {
+        return Err(Fail::error(format!(
+            "can not both modify and remove the following taint(s) in the same command: {}",
+            conflicts.join(", ")
+        )));
+    }
+    let dry = dry_run(ctx, p)?;
+    let overwrite = p.bool("overwrite");
+    let (objs, mut errors) = select(ctx, p, &res_args)?;
+    for (rid, mut node) in objs {
+        let name = node.str_at(&["metadata", "name"]).unwrap_or("").to_string();
+        let old: Vec<Value> = node.at(&["spec", "taints"]).items().cloned().collect();
+        if !overwrite {
+            let dup: Vec<&str> = to_add
+                .iter()
+                .filter(|a| {
+                    old.iter().any(|o| {
+                        o.get("key").as_str() == Some(a.0.as_str())
+                            && o.get("effect").as_str() == Some(a.2.as_str())
+                    })
+                })
+                .map(|a| a.0.as_str())
+                .collect();
+            if !dup.is_empty() {
+                errors.push(format!(
+                    "error: node {name} already has {} taint(s) with same effect(s) and --overwrite is false",
+                    dup.join(",")
+                ));
+                continue;
+            }
+        }
+        let mut new: Vec<Value> = to_add
+            .iter()
+            .map(|(k, v, e)| {
+                let mut t = Value::from_pairs([
+                    ("effect", Value::from(e.clone())),
+                    ("key", Value::from(k.clone())),
+                ]);
+                if !v.is_empty() {
+                    t.set("value", Value::from(v.clone()));
+                }
+                t
+            })
+            .collect();
+        for o in &old {
+            let exists = new
+                .iter()
+                .any(|n| n.get("key") == o.get("key") && n.get("effect") == o.get("effect"));
+            if !exists {
+                new.push(o.clone());
+            }
+        }
+        let added = old.len() != new.len();
+        let mut deleted = false;
+        let mut taint_errors = Vec::new();
+        for (k, e) in &to_remove {
+            let before = new.len();
+            new.retain(|t| {
+                !(t.get("key").as_str() == Some(k.as_str())
+                    && (e.is_empty() || t.get("effect").as_str() == Some(e.as_str())))
+            });
+            if new.len() == before {
+                let spec = if e.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{k}:{e}")
+                };
+                taint_errors.push(format!(
+                    "taint {} not found",
+                    crate::api::errors::quote(&spec)
+                ));
+            } else {
+                deleted = true;
+            }
+        }
+        if !taint_errors.is_empty() {
+            errors.push(format!("error: {}", taint_errors.join("\n")));
+            continue;
+        }
+        let op = if (added && deleted) || overwrite {
+            "modified"
+        } else if added {
+            "tainted"
+        } else {
+            "untainted"
+        };
+        if new.is_empty() {
+            node.entry("spec").remove("taints");
+        } else {
+            node.set_at(&["spec", "taints"], Value::array(new));
+        }
+        match write(ctx, node, dry) {
+            Ok(_) => print_name_op(ctx, p, rid, &name, op, dry),
+            Err(Fail(e)) => errors.push(e),
+        }
+    }
+    resources::aggregate(errors)
+}
+
+fn taint_text(t: &(String, String, String)) -> String {
+    taint_string(&Value::from_pairs([
+        ("key", Value::from(t.0.clone())),
+        ("value", Value::from(t.1.clone())),
+        ("effect", Value::from(t.2.clone())),
+    ]))
+}
+
+// ------------------------------------------------------ cordon and drain
+
+fn nodes_for(ctx: &mut Ctx, p: &Parsed, verb: &str) -> Result<Vec<Value>, Fail> {
+    if p.args.is_empty() && !p.changed("selector") {
+        return Err(Fail::usage(
+            &format!("kubectl {verb}"),
+            &format!("USAGE: {verb} NODE [flags]"),
+        ));
+    }
+    if !p.args.is_empty() && p.changed("selector") {
+        return Err(Fail::error(
+            "cannot specify both a node name and a --selector option",
+        ));
+    }
+    let node = res("Node");
+    if p.changed("selector") {
+        let filters = Filters::from(p)?;
+        return filters.apply(node, resources::list(ctx.cluster, node, None));
+    }
+    let mut out = Vec::new();
+    for name in &p.args {
+        let name = name
+            .strip_prefix("node/")
+            .or_else(|| name.strip_prefix("nodes/"))
+            .unwrap_or(name);
+        match ctx.cluster.get(node, "", name) {
+            Ok(n) => out.push(n.clone()),
+            Err(e) => return Err(Fail::status(&e)),
+        }
+    }
+    Ok(out)
+}
+
+fn set_cordon(
+    ctx: &mut Ctx,
+    node: &Value,
+    desired: bool,
+    dry: Option<DryRun>,
+) -> Result<String, Fail> {
+    let name = node.str_at(&["metadata", "name"]).unwrap_or("").to_string();
+    let current = node
+        .at(&["spec", "unschedulable"])
+        .as_bool()
+        .unwrap_or(false);
+    let kn = format!("node/{name}");
+    let suffix = dry.map(DryRun::suffix).unwrap_or("");
+    if current == desired {
+        let already = if desired {
+            "already cordoned"
+        } else {
+            "already uncordoned"
+        };
+        return Ok(format!("{kn} {already}{suffix}"));
+    }
+    let mut updated = node.clone();
+    if desired {
+        updated.set_at(&["spec", "unschedulable"], Value::Bool(true));
+    } else {
+        updated.entry("spec").remove("unschedulable");
+    }
+    write(ctx, updated, dry).map_err(|Fail(e)| {
+        Fail::error(format!(
+            "unable to {} node {}: {}",
+            if desired { "cordon" } else { "uncordon" },
+            crate::api::errors::quote(&name),
+            e
+        ))
+    })?;
+    Ok(format!(
+        "{kn} {}{suffix}",
+        if desired { "cordoned" } else { "uncordoned" }
+    ))
+}
+
+fn cordon_or_uncordon(ctx: &mut Ctx, p: &Parsed, desired: bool) -> Result<(), Fail> {
+    let verb = if desired { "cordon" } else { "uncordon" };
+    let nodes = nodes_for(ctx, p, verb)?;
+    let dry = dry_run(ctx, p)?;
+    for n in nodes {
+        let line = set_cordon(ctx, &n, desired, dry)?;
+        ctx.out.line(&line);
+    }
+    Ok(())
+}
+
+/// `kubectl cordon`.
+pub(crate) fn cordon(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
+    cordon_or_uncordon(ctx, p, true)
+}
+
+/// `kubectl uncordon`.
+pub(crate) fn uncordon(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
+    cordon_or_uncordon(ctx, p, false)
+}
+
+fn controller_of(pod: &Value) -> Option<&Value> {
+    pod.at(&["metadata", "ownerReferences"])
+        .items()
+        .find(|r| r.get("controller").as_bool() == Some(true))
+}
+
+/// `kubectl drain`: cordon, then evict the node's pods and wait for them.
+pub(crate) fn drain(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
+    let nodes = nodes_for(ctx, p, "drain")?;
+    let dry = dry_run(ctx, p)?;
+    if p.changed("delete-local-data") {
+        ctx.out.err_line("Flag --delete-local-data has been deprecated, This option is deprecated and will be deleted. Use --delete-emptydir-data.");
+    }
+    let ignore_ds = p.bool("ignore-daemonsets");
+    let delete_local = p.bool("delete-emptydir-data") || p.bool("delete-local-data");
+    let force = p.bool("force");
+    let grace = p.int("grace-period").filter(|g| *g >= 0);
+    let pod_filter = crate::kubectl::selector::parse_label_selector(p.str_or_empty("pod-selector"))
+        .map_err(Fail::error)?;
+    let names: Vec<String> = nodes
+        .iter()
+        .map(|n| n.str_at(&["metadata", "name"]).unwrap_or("").to_string())
+        .collect();
+    for (idx, node) in nodes.iter().enumerate() {
+        let line = set_cordon(ctx, node, true, dry)?;
+        ctx.out.line(&line);
+        let name = names[idx].clone();
+        // GetPodsForDeletion with its filters, in order.
+        let pods: Vec<Value> = ctx
+            .cluster
+            .store
+            .list(res("Pod"), None)
+            .map(|(_, v)| v)
+            .filter(|v| v.str_at(&["spec", "nodeName"]) == Some(name.as_str()))
+            .filter(|v| pod_filter.matches(v.at(&["metadata", "labels"])))
+            .cloned()
+            .collect();
+        let mut evict: Vec<Value> = Vec::new();
+        let mut ds_pods = Vec::new();
+        let mut local_pods = Vec::new();
+        let mut unmanaged = Vec::new();
+        let mut errs_ds = Vec::new();
+        let mut errs_local = Vec::new();
+        let mut errs_unmanaged = Vec::new();
+        for pod in pods {
+            let id = format!(
+                "{}/{}",
+                pod.str_at(&["metadata", "namespace"]).unwrap_or(""),
+                pod.str_at(&["metadata", "name"]).unwrap_or("")
+            );
+            let finished = matches!(
+                pod.str_at(&["status", "phase"]),
+                Some("Succeeded" | "Failed")
+            );
+            if pod
+                .at(&["metadata", "annotations", "kubernetes.io/config.mirror"])
+                .as_str()
+                .is_some()
+            {
+                continue;
+            }
+            if controller_of(&pod).and_then(|c| c.get("kind").as_str()) == Some("DaemonSet") {
+                if ignore_ds {
+                    ds_pods.push(id);
+                } else {
+                    errs_ds.push(id);
+                }
+                continue;
+            }
+            if !finished
+                && pod
+                    .at(&["spec", "volumes"])
+                    .items()
+                    .any(|v| !v.get("emptyDir").is_null())
+            {
+                if delete_local {
+                    local_pods.push(id.clone());
+                } else {
+                    errs_local.push(id);
+                    continue;
+                }
+            }
+            if !finished && controller_of(&pod).is_none() {
+                if force {
+                    unmanaged.push(id);
+                } else {
+                    errs_unmanaged.push(id);
+                    continue;
+                }
+            }
+            evict.push(pod);
+        }
+        let mut errs = Vec::new();
+        if !errs_ds.is_empty() {
+            errs.push(format!(
+                "cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): {}",
+                errs_ds.join(", ")
+            ));
+        }
+        if !errs_local.is_empty() {
+            errs.push(format!(
+                "cannot delete Pods with local storage (use --delete-emptydir-data to override): {}",
+                errs_local.join(", ")
+            ));
+        }
+        if !errs_unmanaged.is_empty() {
+            errs.push(format!(
+                "cannot delete Pods that declare no controller (use --force to override): {}",
+                errs_unmanaged.join(", ")
+            ));
+        }
+        if !errs.is_empty() {
+            ctx.out.err(&format!(
+                "error: unable to drain node \"{name}\", aborting command...\n\n"
+            ));
+            let remaining: Vec<&String> = names[idx..].iter().collect();
+            if remaining.len() > 1 {
+                ctx.out.err("There are pending nodes to be drained:\n");
+                for n in remaining {
+                    ctx.out.err(&format!(" {n}\n"));
+                }
+            }
+            return resources::aggregate(errs.into_iter().map(|e| format!("error: {e}")).collect());
+        }
+        let mut warnings = Vec::new();
+        if !ds_pods.is_empty() {
+            warnings.push(format!(
+                "ignoring DaemonSet-managed Pods: {}",
+                ds_pods.join(", ")
+            ));
+        }
+        if !local_pods.is_empty() {
+            warnings.push(format!(
+                "deleting Pods with local storage: {}",
+                local_pods.join(", ")
+            ));
+        }
+        if !unmanaged.is_empty() {
+            warnings.push(format!(
+                "deleting Pods that declare no controller: {}",
+                unmanaged.join(", ")
+            ));
+        }
+        if !warnings.is_empty() {
+            ctx.out
+                .err_line(&format!("WARNING: {}", warnings.join("; ")));
+        }
+        let mut keys: Vec<(ObjectKey, String, String)> = Vec::new();
+        for pod in &evict {
+            let ns = pod
+                .str_at(&["metadata", "namespace"])
+                .unwrap_or("")
+                .to_string();
+            let pname = pod.str_at(&["metadata", "name"]).unwrap_or("").to_string();
+            match dry {
+                Some(DryRun::Client) => {
+                    ctx.out
+                        .line(&format!("evicting pod {ns}/{pname} (dry run)"));
+                    continue;
+                }
+                Some(DryRun::Server) => {
+                    ctx.out
+                        .line(&format!("evicting pod {ns}/{pname} (server dry run)"));
+                    continue;
+                }
+                None => ctx.out.line(&format!("evicting pod {ns}/{pname}")),
+            }
+            let key = ObjectKey::new(res("Pod"), &ns, &pname);
+            let uid = pod.str_at(&["metadata", "uid"]).unwrap_or("").to_string();
+            let _ = ctx.cluster.delete(
+                &key,
+                DeleteOptions {
+                    propagation: Default::default(),
+                    grace_period_seconds: grace,
+                },
+            );
+            keys.push((key, uid, pname));
+        }
+        // Report each pod as it disappears.
+        // As for `delete`: wait out the grace periods, not forever.
+        let longest_grace = keys
+            .iter()
+            .filter_map(|(k, _, _)| ctx.cluster.store.get(k))
+            .filter_map(|o| o.at(&["metadata", "deletionGracePeriodSeconds"]).as_i64())
+            .max()
+            .unwrap_or(0)
+            .max(0) as Millis;
+        let limit: Millis = match p.duration_ms("timeout") {
+            Some(t) if t > 0 => t as Millis,
+            _ => (longest_grace + 60) * SECOND,
+        };
+        let deadline = ctx.cluster.now.saturating_add(limit);
+        let mut pending = keys;
+        for _ in 0..100_000 {
+            let mut still = Vec::new();
+            for (k, uid, pname) in pending {
+                let gone = ctx
+                    .cluster
+                    .store
+                    .get(&k)
+                    .is_none_or(|o| o.str_at(&["metadata", "uid"]) != Some(uid.as_str()));
+                if gone {
+                    ctx.out.line(&format!("pod/{pname} evicted"));
+                } else {
+                    still.push((k, uid, pname));
+                }
+            }
+            pending = still;
+            if pending.is_empty() {
+                break;
+            }
+            let waiting: Vec<(ObjectKey, String)> = pending
+                .iter()
+                .map(|(k, u, _)| (k.clone(), u.clone()))
+                .collect();
+            let before = ctx.cluster.now;
+            let remaining = deadline.saturating_sub(before);
+            match ctx.cluster.next_timer_at() {
+                Some(t) if t <= deadline => {
+                    let dt = t.saturating_sub(before);
+                    ctx.cluster.step(dt);
+                }
+                _ => {
+                    let _ = wait_until_gone(ctx.cluster, &waiting, remaining);
+                    break;
+                }
+            }
+        }
+        if !pending.is_empty() {
+            let list: Vec<String> = pending.iter().map(|(_, _, n)| format!("pod/{n}")).collect();
+            return Err(Fail::error(format!(
+                "There are pending pods in node \"{name}\" when an error occurred: global timeout reached\n{}",
+                list.join("\n")
+            )));
+        }
+        ctx.out.line(&format!(
+            "node/{name} drained{}",
+            dry.map(DryRun::suffix).unwrap_or("")
+        ));
+    }
+    Ok(())
+}

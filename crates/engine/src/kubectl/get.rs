@@ -1,0 +1,459 @@
+//! `kubectl get`, and the output formats every command shares (`-o yaml`,
+//! `-o json`, `-o name`, `-o jsonpath=…`, `-o custom-columns=…`).
+
+use std::cmp::Ordering;
+
+use crate::api::registry::ResourceId;
+use crate::kubectl::flags::Parsed;
+use crate::kubectl::jsonpath::{self, Template};
+use crate::kubectl::printers::{self, TableOptions};
+use crate::kubectl::resources::{self, Target};
+use crate::kubectl::selector::{self, LabelQuery};
+use crate::kubectl::tabwriter::TabWriter;
+use crate::kubectl::{Ctx, Fail};
+use crate::value::Value;
+use crate::yaml;
+
+/// An `-o` output format.
+#[derive(Clone, Debug)]
+pub(crate) enum Format {
+    /// The default table.
+    Table,
+    /// `-o wide`
+    Wide,
+    /// `-o yaml`
+    Yaml,
+    /// `-o json`
+    Json,
+    /// `-o name`
+    Name,
+    /// `-o jsonpath=…` (or `jsonpath-as-json`)
+    JsonPath(Template, bool),
+    /// `-o custom-columns=…`
+    CustomColumns(Vec<(String, Template)>),
+}
+
+impl Format {
+    /// Whether this is a table (`get`'s human-readable printer).
+    pub(crate) fn is_table(&self) -> bool {
+        matches!(self, Format::Table | Format::Wide)
+    }
+}
+
+const GET_FORMATS: &str = "custom-columns,custom-columns-file,go-template,go-template-file,json,jsonpath,jsonpath-as-json,jsonpath-file,name,template,templatefile,wide,yaml";
+const OBJECT_FORMATS: &str = "go-template,go-template-file,json,jsonpath,jsonpath-as-json,jsonpath-file,name,template,templatefile,yaml";
+
+/// Parses `-o`. `tables` allows `wide` and `custom-columns` (get only).
+pub(crate) fn parse_output(output: &str, tables: bool) -> Result<Format, Fail> {
+    let allowed = if tables { GET_FORMATS } else { OBJECT_FORMATS };
+    let no_printer = || {
+        Fail::error(format!(
+            "unable to match a printer suitable for the output format \"{output}\", allowed formats are: {allowed}"
+        ))
+    };
+    let (name, arg) = match output.split_once('=') {
+        Some((n, a)) => (n, Some(a)),
+        None => (output, None),
+    };
+    match (name, arg) {
+        ("", None) => Ok(Format::Table),
+        ("wide", None) if tables => Ok(Format::Wide),
+        ("yaml", None) => Ok(Format::Yaml),
+        ("json", None) => Ok(Format::Json),
+        ("name", None) => Ok(Format::Name),
+        ("jsonpath" | "jsonpath-as-json", Some(t)) => {
+            let template = Template::parse(t)
+                .map_err(|e| Fail::error(format!("error parsing jsonpath {t}, {e}")))?;
+            Ok(Format::JsonPath(template, name == "jsonpath-as-json"))
+        }
+        ("jsonpath" | "jsonpath-as-json", None) => Err(Fail::error(
+            "template format specified but no template given",
+        )),
+        ("custom-columns", Some(spec)) if tables => {
+            if spec.is_empty() {
+                return Err(Fail::error(
+                    "custom-columns format specified but no custom columns given",
+                ));
+            }
+            let mut cols = Vec::new();
+            for part in spec.split(',') {
+                let Some((header, path)) = part.split_once(':') else {
+                    return Err(Fail::error(format!(
+                        "unexpected custom-columns spec: {part}, expected <header>:<json-path-expr>"
+                    )));
+                };
+                let expr = jsonpath::relaxed(path).map_err(Fail::error)?;
+                let t = Template::parse(&expr)
+                    .map_err(|e| Fail::error(format!("error parsing jsonpath {expr}, {e}")))?;
+                cols.push((header.to_string(), t));
+            }
+            Ok(Format::CustomColumns(cols))
+        }
+        ("custom-columns", None) if tables => Err(Fail::error(
+            "custom-columns format specified but no custom columns given",
+        )),
+        (
+            "go-template"
+            | "go-template-file"
+            | "template"
+            | "templatefile"
+            | "jsonpath-file"
+            | "custom-columns-file",
+            _,
+        ) if allowed.split(',').any(|f| f == name) => Err(Fail::error(format!(
+            "-o {name} is not supported in Kubeplay; use -o jsonpath=… instead"
+        ))),
+        _ => Err(no_printer()),
+    }
+}
+
+/// The List kubectl wraps several objects in.
+pub(crate) fn list_of(items: Vec<Value>) -> Value {
+    Value::from_pairs([
+        ("apiVersion", Value::str("v1")),
+        ("items", Value::array(items)),
+        ("kind", Value::str("List")),
+        (
+            "metadata",
+            Value::from_pairs([("resourceVersion", Value::str(""))]),
+        ),
+    ])
+}
+
+/// `kind.group/name` for the name printer, from an object's own type fields.
+pub(crate) fn name_of(obj: &Value) -> String {
+    let kind = obj.get("kind").as_str().unwrap_or("").to_ascii_lowercase();
+    let group = obj
+        .get("apiVersion")
+        .as_str()
+        .and_then(|v| v.split_once('/'))
+        .map(|(g, _)| g)
+        .unwrap_or("");
+    let name = obj.str_at(&["metadata", "name"]).unwrap_or("<unknown>");
+    if group.is_empty() {
+        format!("{kind}/{name}")
+    } else {
+        format!("{kind}.{group}/{name}")
+    }
+}
+
+/// Prints objects in a non-table format: one object as itself, or a List.
+pub(crate) fn print_objects(
+    ctx: &mut Ctx,
+    format: &Format,
+    objs: Vec<Value>,
+    single: bool,
+    no_headers: bool,
+) -> Result<(), Fail> {
+    let data = if single && objs.len() == 1 {
+        objs.into_iter().next().expect("one")
+    } else {
+        list_of(objs)
+    };
+    match format {
+        Format::Yaml => ctx.out.out(&yaml::to_yaml(&data)),
+        Format::Json => ctx.out.out(&yaml::to_json_pretty(&data)),
+        Format::Name => {
+            if data.get("kind").as_str() == Some("List") && !data.get("items").is_null() {
+                for item in data.get("items").items() {
+                    ctx.out.line(&name_of(item));
+                }
+            } else {
+                ctx.out.line(&name_of(&data));
+            }
+        }
+        Format::JsonPath(t, as_json) => {
+            let text = if *as_json {
+                let results = t.results(&data).map_err(|e| jsonpath_error(t, &data, &e))?;
+                yaml::to_json_pretty(&Value::array(results))
+            } else {
+                t.execute(&data).map_err(|e| jsonpath_error(t, &data, &e))?
+            };
+            ctx.out.out(&text);
+        }
+        Format::CustomColumns(cols) => {
+            let items: Vec<Value> = if data.get("kind").as_str() == Some("List") {
+                data.get("items").items().cloned().collect()
+            } else {
+                vec![data]
+            };
+            let mut tw = TabWriter::table();
+            if !no_headers {
+                let headers: Vec<&str> = cols.iter().map(|(h, _)| h.as_str()).collect();
+                tw.write(&headers.join("\t"));
+                tw.write("\n");
+            }
+            for item in &items {
+                let mut cells = Vec::new();
+                for (_, t) in cols {
+                    let values = t.results(item).map_err(|e| jsonpath_error(t, item, &e))?;
+                    if values.is_empty() {
+                        cells.push("<none>".to_string());
+                    } else {
+                        cells.push(
+                            values
+                                .iter()
+                                .map(jsonpath::text_of)
+                                .collect::<Vec<_>>()
+                                .join(","),
+                        );
+                    }
+                }
+                tw.write(&cells.join("\t"));
+                tw.write("\n");
+            }
+            ctx.out.out(&tw.finish());
+        }
+        Format::Table | Format::Wide => {}
+    }
+    Ok(())
+}
+
+fn jsonpath_error(t: &Template, data: &Value, e: &str) -> Fail {
+    Fail::error(format!(
+        "error executing jsonpath {}: Error executing template: {e}. Printing more information for debugging the template:\n\ttemplate was:\n\t\t{}\n\tobject given to jsonpath engine was:\n\t\t{}\n\n",
+        crate::api::errors::quote(t.source()),
+        t.source(),
+        jsonpath::go_sharp_v(data)
+    ))
+}
+
+/// The label and field filters of a list request.
+pub(crate) struct Filters {
+    pub labels: LabelQuery,
+    pub label_text: String,
+    pub fields: Vec<selector::FieldTerm>,
+    pub field_text: String,
+}
+
+impl Filters {
+    /// Reads `-l` and `--field-selector`.
+    pub(crate) fn from(p: &Parsed) -> Result<Filters, Fail> {
+        let label_text = p.str_or_empty("selector").to_string();
+        let labels = selector::parse_label_selector(&label_text).map_err(Fail::error)?;
+        let field_text = p.str_or_empty("field-selector").to_string();
+        let fields = selector::parse_field_selector(&field_text).map_err(Fail::error)?;
+        Ok(Filters {
+            labels,
+            label_text,
+            fields,
+            field_text,
+        })
+    }
+
+    /// True when no filter is set.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.labels.is_empty() && self.fields.is_empty()
+    }
+
+    /// Keeps the objects that match, or the API server's BadRequest for a
+    /// field it cannot select on.
+    pub(crate) fn apply(&self, rid: ResourceId, objs: Vec<Value>) -> Result<Vec<Value>, Fail> {
+        let rt = rid.get();
+        for term in &self.fields {
+            if selector::field_value(rt.kind, &Value::Null, &term.field).is_none() {
+                return Err(Fail::raw(format!(
+                    "Error from server (BadRequest): Unable to find \"{}/{}, Resource={}\" that match label selector \"{}\", field selector \"{}\": field label not supported: {}",
+                    rt.group, rt.version, rt.plural, self.label_text, self.field_text, term.field
+                )));
+            }
+        }
+        Ok(objs
+            .into_iter()
+            .filter(|o| self.labels.matches(o.at(&["metadata", "labels"])))
+            .filter(|o| {
+                self.fields.iter().all(|t| {
+                    let v = selector::field_value(rt.kind, o, &t.field).unwrap_or_default();
+                    (v == t.value) != t.negated
+                })
+            })
+            .collect())
+    }
+}
+
+/// One result of the builder: a list (even empty) or a named object.
+struct Info {
+    rid: ResourceId,
+    objs: Vec<Value>,
+}
+
+fn compare_values(a: &[Value], b: &[Value]) -> Ordering {
+    match (a.first(), b.first()) {
+        (None, None) => Ordering::Equal,
+        (None, Some(_)) => Ordering::Less,
+        (Some(_), None) => Ordering::Greater,
+        (Some(x), Some(y)) => match (x.as_f64(), y.as_f64()) {
+            (Some(p), Some(q)) => p.partial_cmp(&q).unwrap_or(Ordering::Equal),
+            _ => jsonpath::text_of(x).cmp(&jsonpath::text_of(y)),
+        },
+    }
+}
+
+/// `--sort-by`: sorts objects by a JSONPath.
+pub(crate) fn sort_by(objs: &mut [Value], expr: &str) -> Result<(), Fail> {
+    let relaxed = jsonpath::relaxed(expr).map_err(Fail::error)?;
+    let t = Template::parse(&relaxed)
+        .map_err(|e| Fail::error(format!("error parsing jsonpath {relaxed}, {e}")))?;
+    let mut keyed: Vec<(Vec<Value>, Value)> = Vec::new();
+    let mut found_any = false;
+    for o in objs.iter() {
+        let v = t.results(o).unwrap_or_default();
+        found_any |= !v.is_empty();
+        keyed.push((v, o.clone()));
+    }
+    if !found_any && !objs.is_empty() {
+        return Err(Fail::error(format!(
+            "couldn't find any field with path \"{relaxed}\" in the list of objects"
+        )));
+    }
+    keyed.sort_by(|a, b| compare_values(&a.0, &b.0));
+    for (slot, (_, o)) in objs.iter_mut().zip(keyed) {
+        *slot = o;
+    }
+    Ok(())
+}
+
+/// `kubectl get`.
+pub(crate) fn run(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
+    let output = p.str_or_empty("output").to_string();
+    let format = parse_output(&output, true)?;
+    if p.bool("show-labels") && !format.is_table() {
+        return Err(Fail::error(format!(
+            "--show-labels option cannot be used with {output} printer"
+        )));
+    }
+    if p.bool("output-watch-events") {
+        return Err(Fail::error(
+            "--output-watch-events option can only be used with --watch or --watch-only",
+        ));
+    }
+    let filenames = p.all("filename");
+    if p.args.is_empty() && filenames.is_empty() {
+        ctx.out.err("You must specify the type of resource to get. Use \"kubectl api-resources\" for a complete list of supported resources.\n\n");
+        return Err(Fail::usage(
+            "kubectl get",
+            "Required resource not specified.\nUse \"kubectl explain <resource>\" for a detailed description of that resource (e.g. kubectl explain pods).",
+        ));
+    }
+    let all_ns = p.bool("all-namespaces");
+    let filters = Filters::from(p)?;
+    let ignore_not_found = p.bool("ignore-not-found");
+    let mut errors: Vec<String> = Vec::new();
+    let (targets, single) = if !filenames.is_empty() {
+        let sources = resources::read_sources(ctx, filenames, p.bool("recursive"))?;
+        let (refs, errs) = resources::manifest_refs(ctx, &sources);
+        errors.extend(errs);
+        let single = refs.len() == 1;
+        let t: Vec<(Target, String)> = refs
+            .into_iter()
+            .map(|(rid, ns, name)| (Target::Named(rid, name), ns))
+            .collect();
+        (t, single)
+    } else {
+        let resolved = resources::resolve(&p.args)?;
+        let named = resolved
+            .targets
+            .iter()
+            .any(|t| matches!(t, Target::Named(..)));
+        if named && !filters.labels.is_empty() {
+            return Err(Fail::error(
+                "name cannot be provided when a selector is specified",
+            ));
+        }
+        if named && all_ns {
+            return Err(Fail::error(
+                "a resource cannot be retrieved by name across all namespaces",
+            ));
+        }
+        let ns = ctx.namespace.clone();
+        (
+            resolved
+                .targets
+                .into_iter()
+                .map(|t| (t, ns.clone()))
+                .collect(),
+            resolved.single_item_implied,
+        )
+    };
+    let mut infos: Vec<Info> = Vec::new();
+    for (target, ns) in targets {
+        match target {
+            Target::List(rid) => {
+                let scope = if all_ns { None } else { Some(ns.as_str()) };
+                let objs = resources::list(ctx.cluster, rid, scope);
+                let objs = filters.apply(rid, objs)?;
+                infos.push(Info { rid, objs });
+            }
+            Target::Named(rid, name) => match resources::get(ctx.cluster, rid, &ns, &name) {
+                Ok(obj) => infos.push(Info {
+                    rid,
+                    objs: vec![obj],
+                }),
+                Err(e) => {
+                    if !(ignore_not_found && e.reason == crate::api::StatusReason::NotFound) {
+                        errors.push(e.kubectl_message(None));
+                    }
+                }
+            },
+        }
+    }
+    if let Some(expr) = p.str("sort-by") {
+        for info in &mut infos {
+            sort_by(&mut info.objs, expr)?;
+        }
+    }
+    if !format.is_table() {
+        if single && !errors.is_empty() {
+            return resources::aggregate(errors);
+        }
+        let objs: Vec<Value> = infos.into_iter().flat_map(|i| i.objs).collect();
+        if !(objs.is_empty() && ignore_not_found) {
+            print_objects(ctx, &format, objs, single, p.bool("no-headers"))?;
+        }
+        return resources::aggregate(errors);
+    }
+    // Tables: one per run of infos of the same type.
+    let distinct: std::collections::BTreeSet<ResourceId> = infos.iter().map(|i| i.rid).collect();
+    let with_kind = p.bool("show-kind") || (infos.len() >= 2 && distinct.len() >= 2);
+    let all_namespaced = !all_ns && infos.iter().all(|i| i.rid.get().namespaced);
+    let now = ctx.cluster.now;
+    let mut wrote = false;
+    let mut i = 0;
+    while i < infos.len() {
+        let rid = infos[i].rid;
+        let mut objs: Vec<&Value> = Vec::new();
+        while i < infos.len() && infos[i].rid == rid {
+            objs.extend(infos[i].objs.iter());
+            i += 1;
+        }
+        let table = printers::table(rid, &objs, matches!(format, Format::Wide), now);
+        let opts = TableOptions {
+            wide: matches!(format, Format::Wide),
+            no_headers: p.bool("no-headers"),
+            with_namespace: all_ns && rid.get().namespaced,
+            with_kind: with_kind.then(|| rid.get().singular_group()),
+            label_columns: p.all("label-columns").to_vec(),
+            show_labels: p.bool("show-labels"),
+        };
+        let mut tw = TabWriter::table();
+        printers::write_table(&mut tw, &table, &objs, &opts, true);
+        let text = tw.finish();
+        if !text.is_empty() {
+            if wrote && !opts.no_headers {
+                ctx.out.out("\n");
+            }
+            ctx.out.out(&text);
+            wrote = true;
+        }
+    }
+    if !wrote && !ignore_not_found && errors.is_empty() {
+        if all_namespaced {
+            let ns = ctx.namespace.clone();
+            ctx.out
+                .err_line(&format!("No resources found in {ns} namespace."));
+        } else {
+            ctx.out.err_line("No resources found");
+        }
+    }
+    resources::aggregate(errors)
+}

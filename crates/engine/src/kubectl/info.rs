@@ -1,0 +1,402 @@
+//! Informational commands: `version`, `cluster-info`, `api-resources`,
+//! `api-versions`, `config …`, `auth …` and `options`.
+
+use std::collections::BTreeSet;
+
+use crate::api::registry::{OTHER_VERSIONS, RESOURCES, ResourceType};
+use crate::cluster::res;
+use crate::kubectl::flags::Parsed;
+use crate::kubectl::tabwriter::TabWriter;
+use crate::kubectl::{Ctx, Fail, GLOBAL_FLAGS};
+use crate::value::Value;
+
+/// The API server address kubectl talks to (the kubeconfig's server).
+pub(crate) const SERVER: &str = "https://127.0.0.1:6443";
+/// The kubeconfig context, cluster and user name.
+pub(crate) const CONTEXT: &str = "kubeplay";
+/// The kustomize version kubectl v1.37 embeds.
+pub(crate) const KUSTOMIZE_VERSION: &str = "v5.8.1";
+
+/// `kubectl version`.
+pub(crate) fn version(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
+    if let Some(o) = p.str("output").filter(|o| !o.is_empty()) {
+        if o != "json" && o != "yaml" {
+            return Err(Fail::error("--output must be 'yaml' or 'json'"));
+        }
+        return Err(Fail::error(format!(
+            "--output={o} is not supported by Kubeplay's version command (it has no build metadata to report)"
+        )));
+    }
+    let v = crate::KUBERNETES_VERSION;
+    ctx.out.line(&format!("Client Version: {v}"));
+    ctx.out
+        .line(&format!("Kustomize Version: {KUSTOMIZE_VERSION}"));
+    if !p.bool("client") {
+        ctx.out.line(&format!("Server Version: {v}"));
+    }
+    Ok(())
+}
+
+/// `kubectl cluster-info` (without terminal colours).
+pub(crate) fn cluster_info(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
+    if let Some(arg) = p.args.first() {
+        if arg == "dump" {
+            return Err(Fail::error(
+                "`kubectl cluster-info dump` is not supported in Kubeplay",
+            ));
+        }
+        return Err(Fail::usage(
+            "kubectl cluster-info",
+            &format!("unknown command \"{}\"", p.args.join(" ")),
+        ));
+    }
+    ctx.out
+        .line(&format!("Kubernetes control plane is running at {SERVER}"));
+    let services: Vec<Value> = ctx
+        .cluster
+        .store
+        .list(res("Service"), Some("kube-system"))
+        .map(|(_, v)| v.clone())
+        .filter(|s| {
+            s.at(&["metadata", "labels", "kubernetes.io/cluster-service"])
+                .as_str()
+                == Some("true")
+        })
+        .collect();
+    for svc in services {
+        let name = svc
+            .at(&["metadata", "labels", "kubernetes.io/name"])
+            .as_str()
+            .filter(|n| !n.is_empty())
+            .or_else(|| svc.str_at(&["metadata", "name"]))
+            .unwrap_or("")
+            .to_string();
+        let ingress: Vec<&Value> = svc
+            .at(&["status", "loadBalancer", "ingress"])
+            .items()
+            .collect();
+        let link = if !ingress.is_empty() {
+            let mut link = String::new();
+            for ing in ingress {
+                let ip = ing
+                    .get("ip")
+                    .as_str()
+                    .or_else(|| ing.get("hostname").as_str())
+                    .unwrap_or("");
+                for port in svc.at(&["spec", "ports"]).items() {
+                    link.push_str(&format!(
+                        "http://{ip}:{} ",
+                        port.get("port").as_i64().unwrap_or(0)
+                    ));
+                }
+            }
+            link
+        } else {
+            let svc_name = svc.str_at(&["metadata", "name"]).unwrap_or("");
+            let port = svc.at(&["spec", "ports"]).items().next();
+            let port_name = port.and_then(|p| p.get("name").as_str()).unwrap_or("");
+            let https =
+                port_name == "https" || port.and_then(|p| p.get("port").as_i64()) == Some(443);
+            let scheme = if https { "https:" } else { "" };
+            let joined = if port_name.is_empty() {
+                format!("{scheme}{svc_name}")
+            } else {
+                format!("{scheme}{svc_name}:{port_name}")
+            };
+            format!("{SERVER}/api/v1/namespaces/kube-system/services/{joined}/proxy")
+        };
+        ctx.out.line(&format!("{name} is running at {link}"));
+    }
+    ctx.out.out(
+        "\nTo further debug and diagnose cluster problems, use 'kubectl cluster-info dump'.\n",
+    );
+    Ok(())
+}
+
+fn verbs(rt: &ResourceType) -> &'static str {
+    match rt.kind {
+        "Namespace" => "create,delete,get,list,patch,update,watch",
+        "Event" | "Pod" | "Node" | "Service" | "ConfigMap" | "Secret" => {
+            "create,delete,deletecollection,get,list,patch,update,watch"
+        }
+        _ => "create,delete,deletecollection,get,list,patch,update,watch",
+    }
+}
+
+fn in_all_category(kind: &str) -> bool {
+    matches!(
+        kind,
+        "Pod"
+            | "ReplicationController"
+            | "Service"
+            | "DaemonSet"
+            | "Deployment"
+            | "ReplicaSet"
+            | "StatefulSet"
+            | "HorizontalPodAutoscaler"
+            | "CronJob"
+            | "Job"
+    )
+}
+
+/// `kubectl api-resources`.
+pub(crate) fn api_resources(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
+    let output = p.str_or_empty("output").to_string();
+    if !matches!(output.as_str(), "" | "wide" | "name") {
+        return Err(Fail::error(format!("--output {output} is not available")));
+    }
+    let mut rows: Vec<&ResourceType> = RESOURCES.iter().collect();
+    if p.changed("namespaced") {
+        let want = p.bool("namespaced");
+        rows.retain(|r| r.namespaced == want);
+    }
+    if let Some(g) = p.str("api-group") {
+        rows.retain(|r| r.group == g);
+    }
+    let wanted_verbs = p.all("verbs");
+    if !wanted_verbs.is_empty() {
+        rows.retain(|r| {
+            wanted_verbs
+                .iter()
+                .all(|v| verbs(r).split(',').any(|x| x == v))
+        });
+    }
+    match p.str("sort-by") {
+        None => {}
+        Some("name") => rows.sort_by(|a, b| a.plural.cmp(b.plural)),
+        Some("kind") => rows.sort_by(|a, b| a.kind.cmp(b.kind)),
+        Some(other) => {
+            return Err(Fail::error(format!(
+                "--sort-by accepts only name or kind, got {other}"
+            )));
+        }
+    }
+    if output == "name" {
+        for r in rows {
+            if r.group.is_empty() {
+                ctx.out.line(r.plural);
+            } else {
+                ctx.out.line(&format!("{}.{}", r.plural, r.group));
+            }
+        }
+        return Ok(());
+    }
+    let mut tw = TabWriter::table();
+    if !p.bool("no-headers") {
+        if output == "wide" {
+            tw.write("NAME\tSHORTNAMES\tAPIVERSION\tNAMESPACED\tKIND\tVERBS\tCATEGORIES\n");
+        } else {
+            tw.write("NAME\tSHORTNAMES\tAPIVERSION\tNAMESPACED\tKIND\n");
+        }
+    }
+    for r in rows {
+        let line = format!(
+            "{}\t{}\t{}\t{}\t{}",
+            r.plural,
+            r.short_names.join(","),
+            r.api_version(),
+            r.namespaced,
+            r.kind
+        );
+        tw.write(&line);
+        if output == "wide" {
+            let cat = if in_all_category(r.kind) { "all" } else { "" };
+            tw.write(&format!("\t{}\t{cat}", verbs(r)));
+        }
+        tw.write("\n");
+    }
+    ctx.out.out(&tw.finish());
+    Ok(())
+}
+
+/// `kubectl api-versions`.
+pub(crate) fn api_versions(ctx: &mut Ctx, _p: &Parsed) -> Result<(), Fail> {
+    let mut versions: BTreeSet<String> = RESOURCES.iter().map(|r| r.api_version()).collect();
+    for v in OTHER_VERSIONS {
+        // Served legacy Ingress versions are converted, not listed.
+        if v.deprecation.is_none() {
+            versions.insert(v.api_version.to_string());
+        }
+    }
+    for v in versions {
+        ctx.out.line(&v);
+    }
+    Ok(())
+}
+
+/// `kubectl config current-context`.
+pub(crate) fn config_current_context(ctx: &mut Ctx, _p: &Parsed) -> Result<(), Fail> {
+    ctx.out.line(CONTEXT);
+    Ok(())
+}
+
+/// `kubectl config get-contexts`.
+pub(crate) fn config_get_contexts(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
+    if let Some(name) = p.args.first()
+        && name != CONTEXT
+    {
+        return Err(Fail::error(format!("context {name} not found")));
+    }
+    if p.str("output") == Some("name") {
+        ctx.out.line(CONTEXT);
+        return Ok(());
+    }
+    let ns = ctx.cluster.kubeconfig_namespace.clone().unwrap_or_default();
+    let mut tw = TabWriter::table();
+    if !p.bool("no-headers") {
+        tw.write("CURRENT\tNAME\tCLUSTER\tAUTHINFO\tNAMESPACE\n");
+    }
+    tw.write(&format!("*\t{CONTEXT}\t{CONTEXT}\t{CONTEXT}\t{ns}\n"));
+    ctx.out.out(&tw.finish());
+    Ok(())
+}
+
+/// `kubectl config set-context` (the namespace of the current context).
+pub(crate) fn config_set_context(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
+    let name = match (p.args.first(), p.bool("current")) {
+        (Some(_), true) => {
+            return Err(Fail::error(
+                "you cannot specify both a context name and --current",
+            ));
+        }
+        (Some(n), false) => n.clone(),
+        (None, true) => CONTEXT.to_string(),
+        (None, false) => {
+            return Err(Fail::usage(
+                "kubectl config set-context",
+                "you must specify a non-empty context name or --current",
+            ));
+        }
+    };
+    if name != CONTEXT {
+        return Err(Fail::error(format!(
+            "Kubeplay has a single context, {CONTEXT:?}; use --current"
+        )));
+    }
+    if ctx.namespace_explicit {
+        ctx.cluster.kubeconfig_namespace = Some(ctx.namespace.clone());
+    }
+    ctx.out.line(&format!("Context \"{name}\" modified."));
+    Ok(())
+}
+
+/// `kubectl config view`.
+pub(crate) fn config_view(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
+    let mut context = Value::from_pairs([
+        ("cluster", Value::str(CONTEXT)),
+        ("user", Value::str(CONTEXT)),
+    ]);
+    if let Some(ns) = &ctx.cluster.kubeconfig_namespace {
+        context.set("namespace", Value::from(ns.clone()));
+    }
+    let secret = if p.bool("raw") {
+        "REDACTED"
+    } else {
+        "DATA+OMITTED"
+    };
+    let config = Value::from_pairs([
+        ("apiVersion", Value::str("v1")),
+        (
+            "clusters",
+            Value::array(vec![Value::from_pairs([
+                (
+                    "cluster",
+                    Value::from_pairs([
+                        ("certificate-authority-data", Value::str(secret)),
+                        ("server", Value::str(SERVER)),
+                    ]),
+                ),
+                ("name", Value::str(CONTEXT)),
+            ])]),
+        ),
+        (
+            "contexts",
+            Value::array(vec![Value::from_pairs([
+                ("context", context),
+                ("name", Value::str(CONTEXT)),
+            ])]),
+        ),
+        ("current-context", Value::str(CONTEXT)),
+        ("kind", Value::str("Config")),
+        ("preferences", Value::object()),
+        (
+            "users",
+            Value::array(vec![Value::from_pairs([
+                ("name", Value::str(CONTEXT)),
+                (
+                    "user",
+                    Value::from_pairs([
+                        ("client-certificate-data", Value::str(secret)),
+                        ("client-key-data", Value::str(secret)),
+                    ]),
+                ),
+            ])]),
+        ),
+    ]);
+    match p.str_or_empty("output") {
+        "" | "yaml" => ctx.out.out(&crate::yaml::to_yaml(&config)),
+        "json" => ctx.out.out(&crate::yaml::to_json_pretty(&config)),
+        o => {
+            let format = crate::kubectl::get::parse_output(o, false)?;
+            crate::kubectl::get::print_objects(ctx, &format, vec![config], true, false)?;
+        }
+    }
+    Ok(())
+}
+
+/// `kubectl auth can-i`: the Kubeplay user is a cluster admin.
+pub(crate) fn auth_can_i(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
+    if p.bool("list") {
+        let mut tw = TabWriter::table();
+        if !p.bool("no-headers") {
+            tw.write("Resources\tNon-Resource URLs\tResource Names\tVerbs\n");
+        }
+        tw.write("*.*\t[]\t[]\t[*]\n");
+        tw.write("\t[*]\t[]\t[*]\n");
+        ctx.out.out(&tw.finish());
+        return Ok(());
+    }
+    if p.args.is_empty() {
+        return Err(Fail::usage(
+            "kubectl auth can-i",
+            "you must specify two arguments: verb resource or verb resource/resourceName.",
+        ));
+    }
+    if let Some(r) = p.args.get(1)
+        && !r.starts_with('/')
+    {
+        let t = r.split('/').next().unwrap_or(r);
+        if t != "*" && crate::api::registry::lookup_resource(t).is_none() {
+            ctx.out.err_line(&format!(
+                "Warning: the server doesn't have a resource type '{t}'"
+            ));
+        }
+    }
+    if !p.bool("quiet") {
+        ctx.out.line("yes");
+    }
+    Ok(())
+}
+
+/// `kubectl auth whoami`.
+pub(crate) fn auth_whoami(ctx: &mut Ctx, _p: &Parsed) -> Result<(), Fail> {
+    let mut tw = TabWriter::table();
+    tw.write("ATTRIBUTE\tVALUE\n");
+    tw.write("Username\tkubernetes-admin\n");
+    tw.write("Groups\t[kubeadm:cluster-admins system:authenticated]\n");
+    ctx.out.out(&tw.finish());
+    Ok(())
+}
+
+/// `kubectl options`.
+pub(crate) fn options(ctx: &mut Ctx, _p: &Parsed) -> Result<(), Fail> {
+    ctx.out
+        .out("The following options can be passed to any command:\n\n");
+    for f in GLOBAL_FLAGS {
+        match f.short {
+            Some(c) => ctx.out.line(&format!("    -{c}, --{}", f.name)),
+            None => ctx.out.line(&format!("    --{}", f.name)),
+        }
+    }
+    Ok(())
+}

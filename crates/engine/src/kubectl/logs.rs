@@ -1,0 +1,365 @@
+//! `kubectl logs` and `kubectl top`.
+
+use crate::cluster::res;
+use crate::kubectl::flags::Parsed;
+use crate::kubectl::get::Filters;
+use crate::kubectl::resources;
+use crate::kubectl::tabwriter::TabWriter;
+use crate::kubectl::{Ctx, Fail};
+use crate::quantity::Quantity;
+use crate::value::Value;
+
+fn s<'a>(o: &'a Value, path: &[&str]) -> &'a str {
+    o.str_at(path).unwrap_or("")
+}
+
+/// `kubectl logs`.
+pub(crate) fn logs(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
+    if p.bool("timestamps") {
+        return Err(Fail::error(
+            "--timestamps is not supported in Kubeplay: simulated containers keep no log timestamps",
+        ));
+    }
+    let ns = ctx.namespace.clone();
+    let (pod, container_arg) = if p.changed("selector") {
+        let filters = Filters::from(p)?;
+        let pods = filters.apply(
+            res("Pod"),
+            resources::list(ctx.cluster, res("Pod"), Some(&ns)),
+        )?;
+        match pods.into_iter().next() {
+            Some(pod) => (pod, p.str("container").map(str::to_string)),
+            None => {
+                ctx.out
+                    .err_line(&format!("No resources found in {ns} namespace."));
+                return Ok(());
+            }
+        }
+    } else {
+        let (target, container) = match p.args.as_slice() {
+            [] => {
+                return Err(Fail::usage(
+                    "kubectl logs",
+                    "expected 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]'.\nPOD or TYPE/NAME is a required argument for the logs command",
+                ));
+            }
+            [t] => (t.clone(), p.str("container").map(str::to_string)),
+            [t, c] if !p.changed("container") => (t.clone(), Some(c.clone())),
+            _ => {
+                return Err(Fail::usage(
+                    "kubectl logs",
+                    "expected 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]'.\nPOD or TYPE/NAME is a required argument for the logs command",
+                ));
+            }
+        };
+        let pod = match target.split_once('/') {
+            Some((t, name)) => {
+                let rid = resources::lookup_type(t)?;
+                let obj =
+                    resources::get(ctx.cluster, rid, &ns, name).map_err(|e| Fail::status(&e))?;
+                if rid.get().kind == "Pod" {
+                    obj
+                } else {
+                    // A controller: its first pod, as kubectl's attachable pod lookup.
+                    let selector = obj.at(&["spec", "selector"]);
+                    let match_labels = if selector.get("matchLabels").is_null() {
+                        selector.clone()
+                    } else {
+                        selector.get("matchLabels").clone()
+                    };
+                    let mut pods: Vec<Value> = resources::list(ctx.cluster, res("Pod"), Some(&ns))
+                        .into_iter()
+                        .filter(|pod| {
+                            match_labels
+                                .members()
+                                .all(|(k, v)| pod.at(&["metadata", "labels", k]) == v)
+                        })
+                        .collect();
+                    if pods.is_empty() {
+                        return Err(Fail::error("timed out waiting for the condition"));
+                    }
+                    if pods.len() > 1 {
+                        ctx.out.err_line(&format!(
+                            "Found {} pods, using pod/{}",
+                            pods.len(),
+                            s(&pods[0], &["metadata", "name"])
+                        ));
+                    }
+                    pods.remove(0)
+                }
+            }
+            None => resources::get(ctx.cluster, res("Pod"), &ns, &target)
+                .map_err(|e| Fail::status(&e))?,
+        };
+        (pod, container)
+    };
+    let pod_name = s(&pod, &["metadata", "name"]).to_string();
+    let names = |key: &str| -> Vec<String> {
+        pod.at(&["spec", key])
+            .items()
+            .map(|c| s(c, &["name"]).to_string())
+            .collect()
+    };
+    let containers = names("containers");
+    let inits = names("initContainers");
+    let container = match container_arg {
+        Some(c) => {
+            if !containers.contains(&c) && !inits.contains(&c) {
+                return Err(Fail::error(format!(
+                    "container {c} is not valid for pod {pod_name}"
+                )));
+            }
+            c
+        }
+        None => {
+            let default = s(
+                &pod,
+                &[
+                    "metadata",
+                    "annotations",
+                    "kubectl.kubernetes.io/default-container",
+                ],
+            );
+            let chosen = if !default.is_empty() && containers.iter().any(|c| c == default) {
+                default.to_string()
+            } else {
+                containers.first().cloned().unwrap_or_default()
+            };
+            if containers.len() + inits.len() > 1 && default.is_empty() {
+                let mut all: Vec<String> = containers.clone();
+                all.extend(inits.iter().map(|i| format!("{i} (init)")));
+                ctx.out.err_line(&format!(
+                    "Defaulted container \"{chosen}\" out of: {}",
+                    all.join(", ")
+                ));
+            }
+            chosen
+        }
+    };
+    if p.bool("all-containers") {
+        for c in inits.iter().chain(containers.iter()) {
+            let text = ctx
+                .cluster
+                .container_logs(&ns, &pod_name, Some(c), p.bool("previous"))
+                .map_err(|e| Fail::status(&e))?;
+            emit(
+                ctx,
+                p,
+                &text,
+                p.bool("prefix").then(|| format!("[pod/{pod_name}/{c}] ")),
+            );
+        }
+        return Ok(());
+    }
+    let text = ctx
+        .cluster
+        .container_logs(
+            s(&pod, &["metadata", "namespace"]),
+            &pod_name,
+            Some(&container),
+            p.bool("previous"),
+        )
+        .map_err(|e| Fail::status(&e))?;
+    emit(
+        ctx,
+        p,
+        &text,
+        p.bool("prefix")
+            .then(|| format!("[pod/{pod_name}/{container}] ")),
+    );
+    Ok(())
+}
+
+fn emit(ctx: &mut Ctx, p: &Parsed, text: &str, prefix: Option<String>) {
+    let mut lines: Vec<&str> = text.lines().collect();
+    if let Some(n) = p.int("tail").filter(|n| *n >= 0) {
+        let n = n as usize;
+        if lines.len() > n {
+            lines = lines[lines.len() - n..].to_vec();
+        }
+    }
+    let mut out = String::new();
+    for l in lines {
+        if let Some(pfx) = &prefix {
+            out.push_str(pfx);
+        }
+        out.push_str(l);
+        out.push('\n');
+    }
+    if let Some(limit) = p.int("limit-bytes").filter(|n| *n > 0) {
+        out.truncate((limit as usize).min(out.len()));
+    }
+    ctx.out.out(&out);
+}
+
+/// Pods with usage, summed per node: (cpu milli, memory bytes).
+fn usage_of(ctx: &Ctx, pod: &Value) -> Option<(i64, i64)> {
+    ctx.cluster.pod_usage(
+        s(pod, &["metadata", "namespace"]),
+        s(pod, &["metadata", "name"]),
+    )
+}
+
+/// Whether metrics exist at all (metrics-server answers for some pod).
+// TODO: ask the kubelet for node metrics directly once it reports them.
+fn metrics_available(ctx: &Ctx) -> bool {
+    ctx.cluster
+        .store
+        .list(res("Pod"), None)
+        .any(|(_, p)| usage_of(ctx, p).is_some())
+}
+
+fn mi(bytes: i64) -> String {
+    format!("{}Mi", bytes / (1024 * 1024))
+}
+
+/// `kubectl top node`.
+pub(crate) fn top_node(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
+    if !metrics_available(ctx) {
+        return Err(Fail::error("Metrics API not available"));
+    }
+    let filters = Filters::from(p)?;
+    let mut nodes = filters.apply(res("Node"), resources::list(ctx.cluster, res("Node"), None))?;
+    if let Some(name) = p.args.first() {
+        nodes.retain(|n| s(n, &["metadata", "name"]) == name);
+        if nodes.is_empty() {
+            return Err(Fail::raw(format!(
+                "Error from server (NotFound): nodemetrics.metrics.k8s.io \"{name}\" not found"
+            )));
+        }
+    }
+    let pods: Vec<Value> = resources::list(ctx.cluster, res("Pod"), None);
+    let mut rows: Vec<(String, i64, i64, i64, i64)> = Vec::new();
+    for n in &nodes {
+        let name = s(n, &["metadata", "name"]).to_string();
+        let (mut cpu, mut mem) = (0, 0);
+        for pod in pods
+            .iter()
+            .filter(|pod| s(pod, &["spec", "nodeName"]) == name)
+        {
+            if let Some((c, m)) = usage_of(ctx, pod) {
+                cpu += c;
+                mem += m;
+            }
+        }
+        let source = if p.bool("show-capacity") {
+            "capacity"
+        } else {
+            "allocatable"
+        };
+        let q = |r: &str| {
+            n.at(&["status", source, r])
+                .as_str()
+                .and_then(|t| Quantity::parse(t).ok())
+        };
+        let cpu_total = q("cpu").map(|x| x.milli_value()).unwrap_or(0);
+        let mem_total = q("memory").map(|x| x.milli_value()).unwrap_or(0);
+        rows.push((name, cpu, mem, cpu_total, mem_total));
+    }
+    match p.str("sort-by") {
+        Some("cpu") => rows.sort_by_key(|r| std::cmp::Reverse(r.1)),
+        Some("memory") => rows.sort_by_key(|r| std::cmp::Reverse(r.2)),
+        _ => {}
+    }
+    let mut tw = TabWriter::table();
+    if !p.bool("no-headers") {
+        tw.write("NAME\tCPU(cores)\tCPU(%)\tMEMORY(bytes)\tMEMORY(%)\t\n");
+    }
+    for (name, cpu, mem, cpu_total, mem_total) in rows {
+        let pct = |v: i64, total: i64| {
+            if total == 0 {
+                0
+            } else {
+                (v as f64 / total as f64 * 100.0) as i64
+            }
+        };
+        tw.write(&format!(
+            "{name}\t{cpu}m\t{}%\t{}\t{}%\t\n",
+            pct(cpu, cpu_total),
+            mi(mem),
+            pct(mem * 1000, mem_total)
+        ));
+    }
+    ctx.out.out(&tw.finish());
+    Ok(())
+}
+
+/// `kubectl top pod`.
+pub(crate) fn top_pod(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
+    if p.bool("containers") {
+        return Err(Fail::error(
+            "--containers is not supported in Kubeplay: metrics are per pod",
+        ));
+    }
+    if !metrics_available(ctx) {
+        return Err(Fail::error("Metrics API not available"));
+    }
+    let all_ns = p.bool("all-namespaces");
+    let ns = ctx.namespace.clone();
+    let filters = Filters::from(p)?;
+    let scope = if all_ns { None } else { Some(ns.as_str()) };
+    let mut pods = filters.apply(res("Pod"), resources::list(ctx.cluster, res("Pod"), scope))?;
+    if let Some(name) = p.args.first() {
+        pods.retain(|pod| s(pod, &["metadata", "name"]) == name);
+        if pods.is_empty() {
+            return Err(Fail::raw(format!(
+                "Error from server (NotFound): podmetrics.metrics.k8s.io \"{ns}/{name}\" not found"
+            )));
+        }
+    }
+    let mut rows: Vec<(String, String, i64, i64)> = pods
+        .iter()
+        .filter_map(|pod| {
+            usage_of(ctx, pod).map(|(c, m)| {
+                (
+                    s(pod, &["metadata", "namespace"]).to_string(),
+                    s(pod, &["metadata", "name"]).to_string(),
+                    c,
+                    m,
+                )
+            })
+        })
+        .collect();
+    if rows.is_empty() {
+        if all_ns {
+            ctx.out.err_line("No resources found");
+        } else {
+            ctx.out
+                .err_line(&format!("No resources found in {ns} namespace."));
+        }
+        return Ok(());
+    }
+    match p.str("sort-by") {
+        Some("cpu") => rows.sort_by_key(|r| std::cmp::Reverse(r.2)),
+        Some("memory") => rows.sort_by_key(|r| std::cmp::Reverse(r.3)),
+        _ => {}
+    }
+    let mut tw = TabWriter::table();
+    if !p.bool("no-headers") {
+        if all_ns {
+            tw.write("NAMESPACE\t");
+        }
+        tw.write("NAME\tCPU(cores)\tMEMORY(bytes)\t\n");
+    }
+    let (mut sum_cpu, mut sum_mem) = (0, 0);
+    for (pns, name, cpu, mem) in rows {
+        if all_ns {
+            tw.write(&format!("{pns}\t"));
+        }
+        tw.write(&format!("{name}\t{cpu}m\t{}\t\n", mi(mem)));
+        sum_cpu += cpu;
+        sum_mem += mem;
+    }
+    if p.bool("sum") {
+        if all_ns {
+            tw.write("\t");
+        }
+        tw.write("\t________\t________\t\n");
+        if all_ns {
+            tw.write("\t");
+        }
+        tw.write(&format!("\t{sum_cpu}m\t{}\t\n", mi(sum_mem)));
+    }
+    ctx.out.out(&tw.finish());
+    Ok(())
+}

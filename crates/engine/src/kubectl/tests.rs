@@ -1,0 +1,1282 @@
+//! kubectl against the simulated cluster: exact outputs per command.
+
+use super::*;
+use crate::apiserver::WriteOptions;
+use crate::cluster::res;
+use crate::events::EventType;
+use crate::store::ObjectKey;
+use crate::time::SECOND;
+use crate::value::Value;
+
+fn v(yaml: &str) -> Value {
+    crate::yaml::load_str(yaml).unwrap()[0].root.to_value()
+}
+
+fn k(c: &mut Cluster, line: &str) -> KubectlOutput {
+    c.kubectl(line, &NoFiles)
+}
+
+fn kf(c: &mut Cluster, line: &str, files: &MemoryFiles) -> KubectlOutput {
+    c.kubectl(line, files)
+}
+
+/// A pod created as a component would, then given a status.
+fn pod(c: &mut Cluster, yaml: &str, status: &str) {
+    let obj = c.create(v(yaml), &WriteOptions::system()).unwrap();
+    let key = ObjectKey::of(res("Pod"), &obj);
+    c.update_status(&key, v(status)).unwrap();
+}
+
+const DEPLOY: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 2
+  selector:
+    matchLabels:
+      app: web
+  template:
+    metadata:
+      labels:
+        app: web
+    spec:
+      containers:
+      - name: web
+        image: nginx:1.25
+";
+
+#[test]
+fn no_command_line_panics() {
+    // A small xorshift over a vocabulary of real and broken tokens.
+    let vocab: &[&str] = &[
+        "kubectl",
+        "get",
+        "describe",
+        "delete",
+        "apply",
+        "create",
+        "label",
+        "annotate",
+        "scale",
+        "rollout",
+        "status",
+        "history",
+        "undo",
+        "restart",
+        "pause",
+        "resume",
+        "set",
+        "image",
+        "taint",
+        "cordon",
+        "uncordon",
+        "drain",
+        "logs",
+        "top",
+        "node",
+        "pod",
+        "explain",
+        "version",
+        "cluster-info",
+        "api-resources",
+        "config",
+        "view",
+        "auth",
+        "can-i",
+        "run",
+        "expose",
+        "secret",
+        "generic",
+        "docker-registry",
+        "configmap",
+        "namespace",
+        "deployment",
+        "pods",
+        "po",
+        "deploy",
+        "svc",
+        "no",
+        "ns",
+        "ev",
+        "all",
+        "pods,svc",
+        "deploy/web",
+        "pod/",
+        "/x",
+        "web",
+        "node-1",
+        "-n",
+        "kube-system",
+        "-A",
+        "-o",
+        "wide",
+        "yaml",
+        "json",
+        "name",
+        "jsonpath={.items[*].metadata.name}",
+        "jsonpath={.items[",
+        "custom-columns=N:.x",
+        "custom-columns=",
+        "-l",
+        "app=web",
+        "app in (a,b)",
+        "!app",
+        "a=b,",
+        "--sort-by=.metadata.name",
+        "--show-labels",
+        "--no-headers",
+        "-f",
+        "-",
+        "x.yaml",
+        "--replicas=3",
+        "--replicas",
+        "--current-replicas=-5",
+        "k=v",
+        "k-",
+        "--overwrite",
+        "k=v:NoSchedule",
+        "k:NoSchedule-",
+        "--force",
+        "--grace-period=0",
+        "--cascade=orphan",
+        "--cascade=maybe",
+        "--dry-run=client",
+        "--dry-run",
+        "--image=nginx",
+        "--from-literal=a=1",
+        "--from-literal==",
+        "web=nginx:2",
+        "*=x",
+        "--to-revision=3",
+        "--revision=1",
+        "--timeout=5s",
+        "--watch=false",
+        "-w",
+        "--",
+        "'",
+        "\"",
+        "\\",
+        "é",
+        "ñ=ü",
+        "--foo",
+        "-x",
+        "-nfoo",
+        "--namespace=",
+        "=",
+        ":",
+        "{",
+        "}",
+        "--field-selector=status.phase=Running",
+        "--field-selector=bogus",
+        "-c",
+        "--tail=2",
+        "-p",
+        "--ignore-daemonsets",
+        "--all",
+        "--selector=",
+        "0",
+        "-1",
+        "999999999999999999999",
+    ];
+    let mut c = Cluster::new(3);
+    let files = MemoryFiles::default()
+        .with("x.yaml", DEPLOY)
+        .with("bad.yaml", "apiVersion: v1\nkind: Pod\nmetadata: [\n");
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for _ in 0..2500 {
+        let n = 1 + (next() % 7) as usize;
+        let words: Vec<&str> = (0..n)
+            .map(|_| vocab[(next() % vocab.len() as u64) as usize])
+            .collect();
+        let line = words.join(" ");
+        let out = c.kubectl(&line, &files);
+        assert!(
+            out.exit_code == 0 || out.exit_code == 1,
+            "{line}: {}",
+            out.exit_code
+        );
+        assert!(
+            out.exit_code == 0 || !out.stderr.is_empty() || !out.stdout.is_empty(),
+            "{line}: a failure must say why"
+        );
+    }
+}
+
+#[test]
+fn unknown_commands_flags_and_types() {
+    let mut c = Cluster::new(1);
+    let out = k(&mut c, "kubectl gett pods");
+    assert_eq!(out.exit_code, 1);
+    assert_eq!(
+        out.stderr,
+        "error: unknown command \"gett\" for \"kubectl\"\n\nDid you mean this?\n\tget\n\tset\n"
+    );
+    assert_eq!(
+        k(&mut c, "kubectl frobnicate").stderr,
+        "error: unknown command \"frobnicate\" for \"kubectl\"\n"
+    );
+    assert_eq!(
+        k(&mut c, "kubectl list").stderr,
+        "error: unknown command \"list\" for \"kubectl\"\n\nDid you mean this?\n\tget\n"
+    );
+    assert_eq!(
+        k(&mut c, "kubectl get pods --foo").stderr,
+        "error: unknown flag: --foo\nSee 'kubectl get --help' for usage.\n"
+    );
+    assert_eq!(
+        k(&mut c, "kubectl delete pod x --grace-period").stderr,
+        "error: flag needs an argument: --grace-period\nSee 'kubectl delete --help' for usage.\n"
+    );
+    assert_eq!(
+        k(&mut c, "kubectl rollout status -z").stderr,
+        "error: unknown shorthand flag: 'z' in -z\nSee 'kubectl rollout status --help' for usage.\n"
+    );
+    assert_eq!(
+        k(&mut c, "kubectl get foo").stderr,
+        "error: the server doesn't have a resource type \"foo\"\n"
+    );
+    assert_eq!(
+        k(&mut c, "kubectl get pods -w").stderr,
+        "error: --watch: watching never ends, so it cannot run in a script or the console; run the command again later (after `sleep`) instead\n"
+    );
+    assert_eq!(
+        k(&mut c, "get").stderr,
+        "You must specify the type of resource to get. Use \"kubectl api-resources\" for a complete list of supported resources.\n\nerror: Required resource not specified.\nUse \"kubectl explain <resource>\" for a detailed description of that resource (e.g. kubectl explain pods).\nSee 'kubectl get -h' for help and examples\n"
+    );
+    assert_eq!(
+        k(&mut c, "kubectl get pod pod/x").stderr,
+        "error: there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'kubectl get resource/<resource_name>' instead of 'kubectl get resource resource/<resource_name>'\n"
+    );
+    assert_eq!(
+        k(&mut c, "kubectl get pods x -A").stderr,
+        "error: a resource cannot be retrieved by name across all namespaces\n"
+    );
+    assert_eq!(
+        k(&mut c, "kubectl rollout frob").stderr,
+        "error: unknown command \"frob\"\nSee 'kubectl rollout -h' for help and examples\n"
+    );
+    assert_eq!(
+        k(&mut c, "kubectl exec -it web -- sh").stderr,
+        "error: kubectl exec is not supported: containers in Kubeplay are simulated; they cannot run commands (use `curl` in a script to reach them)\n"
+    );
+    assert_eq!(
+        k(&mut c, "kubectl 'oops").stderr,
+        "error: unterminated single quote\n"
+    );
+}
+
+#[test]
+fn get_prints_tables_with_kubectl_columns() {
+    let mut c = Cluster::new(1);
+    pod(
+        &mut c,
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: web-1, labels: {app: web}}\nspec: {nodeName: node-1, containers: [{name: web, image: nginx}]}\n",
+        "phase: Running\npodIP: 10.244.1.5\npodIPs: [{ip: 10.244.1.5}]\nconditions: [{type: Ready, status: 'True'}]\ncontainerStatuses: [{name: web, ready: true, restartCount: 2, state: {running: {startedAt: '2026-01-01T00:00:30Z'}}, lastState: {terminated: {exitCode: 1, reason: Error, finishedAt: '2026-01-01T00:00:30Z'}}}]\n",
+    );
+    pod(
+        &mut c,
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: db-0}\nspec: {containers: [{name: db, image: postgres}, {name: sidecar, image: envoy}]}\n",
+        "phase: Pending\ncontainerStatuses: [{name: db, ready: false, restartCount: 0, state: {waiting: {reason: ImagePullBackOff}}}, {name: sidecar, ready: false, restartCount: 0, state: {waiting: {reason: ContainerCreating}}}]\n",
+    );
+    c.step(150 * SECOND);
+    let out = k(&mut c, "kubectl get pods");
+    assert_eq!(out.exit_code, 0);
+    assert_eq!(
+        out.stdout,
+        "NAME    READY   STATUS             RESTARTS     AGE\n\
+         db-0    0/2     ImagePullBackOff   0            2m30s\n\
+         web-1   1/1     Running            2 (2m ago)   2m30s\n"
+    );
+    assert_eq!(
+        k(&mut c, "kubectl get po -o wide").stdout,
+        "NAME    READY   STATUS             RESTARTS     AGE     IP           NODE     NOMINATED NODE   READINESS GATES\n\
+         db-0    0/2     ImagePullBackOff   0            2m30s   <none>       <none>   <none>           <none>\n\
+         web-1   1/1     Running            2 (2m ago)   2m30s   10.244.1.5   node-1   <none>           <none>\n"
+    );
+    assert_eq!(
+        k(&mut c, "kubectl get pods --show-labels --no-headers").stdout,
+        "db-0    0/2   ImagePullBackOff   0            2m30s   <none>\n\
+         web-1   1/1   Running            2 (2m ago)   2m30s   app=web\n"
+    );
+    assert_eq!(
+        k(&mut c, "kubectl get pods -A -l app=web").stdout,
+        "NAMESPACE   NAME    READY   STATUS    RESTARTS     AGE\n\
+         default     web-1   1/1     Running   2 (2m ago)   2m30s\n"
+    );
+    let out = k(&mut c, "kubectl get pods web-1 nope");
+    assert_eq!(
+        out.stdout,
+        "NAME    READY   STATUS    RESTARTS     AGE\nweb-1   1/1     Running   2 (2m ago)   2m30s\n"
+    );
+    assert_eq!(
+        out.stderr,
+        "Error from server (NotFound): pods \"nope\" not found\n"
+    );
+    assert_eq!(out.exit_code, 1);
+    let out = k(&mut c, "kubectl get pods -n kube-system");
+    assert_eq!(
+        (out.stdout.as_str(), out.stderr.as_str()),
+        ("", "No resources found in kube-system namespace.\n")
+    );
+    assert_eq!(k(&mut c, "kubectl get pv").stderr, "No resources found\n");
+    assert_eq!(
+        k(&mut c, "kubectl get pods --sort-by=.metadata.name -o name").stdout,
+        "pod/db-0\npod/web-1\n"
+    );
+    assert_eq!(
+        k(
+            &mut c,
+            "kubectl get pods -o jsonpath={.items[*].status.phase}"
+        )
+        .stdout,
+        "Pending Running"
+    );
+    assert_eq!(
+        k(
+            &mut c,
+            "kubectl get pods -o custom-columns=NAME:.metadata.name,IP:.status.podIP"
+        )
+        .stdout,
+        "NAME    IP\ndb-0    <none>\nweb-1   10.244.1.5\n"
+    );
+    assert_eq!(
+        k(&mut c, "kubectl get pods -o yaml --show-labels").stderr,
+        "error: --show-labels option cannot be used with yaml printer\n"
+    );
+}
+
+#[test]
+fn several_kinds_get_prefixes_and_a_blank_line_between_tables() {
+    let mut c = Cluster::new(1);
+    let files = MemoryFiles::default().with("d.yaml", DEPLOY).with(
+        "s.yaml",
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  type: ClusterIP\n  clusterIP: 10.96.0.10\n  selector: {app: web}\n  ports:\n  - port: 80\n    protocol: TCP\n",
+    );
+    assert_eq!(
+        kf(&mut c, "kubectl apply -f d.yaml -f s.yaml", &files).stdout,
+        "deployment.apps/web created\nservice/web created\n"
+    );
+    c.step(65 * SECOND);
+    assert_eq!(
+        k(&mut c, "kubectl get deploy,svc").stdout,
+        "NAME                  READY   UP-TO-DATE   AVAILABLE   AGE\n\
+         deployment.apps/web   0/2     0            0           65s\n\
+         \n\
+         NAME          TYPE        CLUSTER-IP   EXTERNAL-IP   PORT(S)   AGE\n\
+         service/web   ClusterIP   10.96.0.10   <none>        80/TCP    65s\n"
+    );
+    assert_eq!(
+        k(&mut c, "kubectl get all --no-headers").stdout,
+        "service/web   ClusterIP   10.96.0.10   <none>   80/TCP   65s\n\
+         deployment.apps/web   0/2   0     0     65s\n"
+    );
+    assert_eq!(
+        k(&mut c, "kubectl get svc,deploy -o name").stdout,
+        "service/web\ndeployment.apps/web\n"
+    );
+    assert_eq!(
+        k(&mut c, "kubectl get deploy web -o wide").stdout,
+        "NAME   READY   UP-TO-DATE   AVAILABLE   AGE   CONTAINERS   IMAGES       SELECTOR\n\
+         web    0/2     0            0           65s   web          nginx:1.25   app=web\n"
+    );
+}
+
+#[test]
+fn yaml_json_and_lists() {
+    let mut c = Cluster::new(1);
+    k(&mut c, "kubectl create namespace dev");
+    k(
+        &mut c,
+        "kubectl create configmap cfg --from-literal=b=2 --from-literal=a=1 -n dev",
+    );
+    let out = k(&mut c, "kubectl get cm cfg -n dev -o yaml");
+    assert!(
+        out.stdout.starts_with("apiVersion: v1\ndata:\n  a: \"1\"\n  b: \"2\"\nkind: ConfigMap\nmetadata:\n  creationTimestamp: \"2026-01-01T00:00:00Z\"\n  name: cfg\n  namespace: dev\n"),
+        "{}",
+        out.stdout
+    );
+    let out = k(&mut c, "kubectl get cm -n dev -o json");
+    assert!(
+        out.stdout
+            .starts_with("{\n    \"apiVersion\": \"v1\",\n    \"items\": [\n        {\n"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.ends_with("    ],\n    \"kind\": \"List\",\n    \"metadata\": {\n        \"resourceVersion\": \"\"\n    }\n}\n"));
+    assert_eq!(
+        k(&mut c, "kubectl get pods -o yaml").stdout,
+        "apiVersion: v1\nitems: []\nkind: List\nmetadata:\n  resourceVersion: \"\"\n"
+    );
+    assert_eq!(
+        k(
+            &mut c,
+            "kubectl get cm -n dev -o jsonpath='{range .items[*]}{.metadata.name}{\"\\n\"}{end}'"
+        )
+        .stdout,
+        "cfg\nkube-root-ca.crt\n"
+    );
+    assert_eq!(
+        k(&mut c, "kubectl get cm cfg -n dev -o jsonpath={.data.a}").stdout,
+        "1"
+    );
+    assert_eq!(
+        k(&mut c, "kubectl get cm -n dev -o jsonpath={.items[").stderr,
+        "error: error parsing jsonpath {.items[, unclosed action\n"
+    );
+    assert_eq!(
+        k(&mut c, "kubectl get cm -o foo").stderr,
+        "error: unable to match a printer suitable for the output format \"foo\", allowed formats are: custom-columns,custom-columns-file,go-template,go-template-file,json,jsonpath,jsonpath-as-json,jsonpath-file,name,template,templatefile,wide,yaml\n"
+    );
+}
+
+#[test]
+fn apply_create_and_delete_messages() {
+    let mut c = Cluster::new(1);
+    let legacy = "apiVersion: extensions/v1beta1\nkind: Ingress\nmetadata:\n  name: a\nspec:\n  rules:\n  - host: a.example.com\n    http:\n      paths:\n      - path: /\n        backend:\n          serviceName: s\n          servicePort: 80\n---\napiVersion: extensions/v1beta1\nkind: Ingress\nmetadata:\n  name: b\nspec:\n  backend:\n    serviceName: s\n    servicePort: 80\n---\napiVersion: v1\nkind: Frob\nmetadata:\n  name: f\n";
+    let files = MemoryFiles::default()
+        .with("d.yaml", DEPLOY)
+        .with("ing.yaml", legacy)
+        .with(
+            "dir/a.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
+        )
+        .with(
+            "dir/b.yml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n",
+        )
+        .with("dir/notes.txt", "ignored");
+    let out = kf(&mut c, "kubectl apply -f d.yaml", &files);
+    assert_eq!(out.stdout, "deployment.apps/web created\n");
+    assert_eq!(
+        kf(&mut c, "kubectl apply -f d.yaml", &files).stdout,
+        "deployment.apps/web unchanged\n"
+    );
+    let out = kf(&mut c, "kubectl apply -f ing.yaml", &files);
+    assert_eq!(
+        out.terminal,
+        "Warning: extensions/v1beta1 Ingress is deprecated in v1.14+, unavailable in v1.22+; use networking.k8s.io/v1 Ingress\n\
+         ingress.networking.k8s.io/a created\n\
+         ingress.networking.k8s.io/b created\n\
+         error: resource mapping not found for name: \"f\" namespace: \"\" from \"ing.yaml\": no matches for kind \"Frob\" in version \"v1\"\n\
+         ensure CRDs are installed first\n"
+    );
+    assert_eq!(out.exit_code, 1);
+    assert_eq!(
+        kf(&mut c, "kubectl apply -f dir", &files).stdout,
+        "configmap/a created\nconfigmap/b created\n"
+    );
+    assert_eq!(
+        kf(&mut c, "kubectl apply -f missing.yaml", &files).stderr,
+        "error: the path \"missing.yaml\" does not exist\n"
+    );
+    assert_eq!(
+        k(&mut c, "kubectl apply").stderr,
+        "error: must specify one of -f and -k\n"
+    );
+    assert_eq!(
+        kf(&mut c, "kubectl create -f d.yaml", &files).stderr,
+        "Error from server (AlreadyExists): error when creating \"d.yaml\": deployments.apps \"web\" already exists\n"
+    );
+    assert_eq!(
+        k(&mut c, "kubectl create deployment web --image=nginx").stderr,
+        "error: failed to create deployment: deployments.apps \"web\" already exists\n"
+    );
+    assert_eq!(
+        kf(&mut c, "kubectl delete -f d.yaml", &files).stdout,
+        "deployment.apps \"web\" deleted from default namespace\n"
+    );
+    assert_eq!(
+        kf(&mut c, "kubectl delete -f d.yaml", &files).stderr,
+        "Error from server (NotFound): error when deleting \"d.yaml\": deployments.apps \"web\" not found\n"
+    );
+    assert_eq!(
+        k(&mut c, "kubectl create ns dev").stdout,
+        "namespace/dev created\n"
+    );
+    let out = k(&mut c, "kubectl delete ns dev -n default");
+    assert_eq!(
+        out.terminal,
+        "Warning: deleting cluster-scoped resources, not scoped to the provided namespace\nnamespace \"dev\" deleted\n"
+    );
+    assert_eq!(
+        k(&mut c, "kubectl delete cm a b nope").terminal,
+        "configmap \"a\" deleted from default namespace\nconfigmap \"b\" deleted from default namespace\nError from server (NotFound): configmaps \"nope\" not found\n"
+    );
+    assert_eq!(
+        k(&mut c, "kubectl delete cm -l app=none").stdout,
+        "No resources found\n"
+    );
+    assert_eq!(
+        k(&mut c, "kubectl delete cm").stderr,
+        "error: resource(s) were provided, but no name was specified\n"
+    );
+    assert_eq!(
+        k(&mut c, "kubectl delete").stderr,
+        "error: You must provide one or more resources by argument or filename.\nExample resource specifications include:\n   '-f rsrc.yaml'\n   '--filename=rsrc.json'\n   '<resource> <name>'\n   '<resource>'\n"
+    );
+    assert_eq!(
+        k(&mut c, "kubectl delete pod x --force --grace-period=5").stderr,
+        "error: --force and --grace-period greater than 0 cannot be specified together\n"
+    );
+    assert_eq!(
+        k(&mut c, "kubectl delete pod x --cascade=maybe").stderr,
+        "error: invalid cascade value (maybe). Must be \"background\", \"foreground\", or \"orphan\".\n"
+    );
+}
+
+#[test]
+fn deleting_a_running_pod_waits_for_its_grace_period() {
+    let mut c = Cluster::new(1);
+    pod(
+        &mut c,
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {nodeName: node-1, terminationGracePeriodSeconds: 20, containers: [{name: a, image: nginx}]}\n",
+        "phase: Running\n",
+    );
+    let out = k(&mut c, "kubectl delete pod p");
+    assert_eq!(out.stdout, "pod \"p\" deleted from default namespace\n");
+    assert_eq!(c.now_ms(), 20 * SECOND, "kubectl waited for the pod to go");
+    assert!(c.store.get_named(res("Pod"), "default", "p").is_none());
+    pod(
+        &mut c,
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: q}\nspec: {nodeName: node-1, containers: [{name: a, image: nginx}]}\n",
+        "phase: Running\n",
+    );
+    let out = k(&mut c, "kubectl delete pod q --wait=false");
+    assert_eq!(out.stdout, "pod \"q\" deleted from default namespace\n");
+    assert_eq!(
+        k(&mut c, "kubectl get pod q --no-headers").stdout,
+        "q     0/1   Terminating   0     0s\n"
+    );
+}
+
+#[test]
+fn label_annotate_scale_and_set_image() {
+    let mut c = Cluster::new(1);
+    let files = MemoryFiles::default().with("d.yaml", DEPLOY);
+    kf(&mut c, "kubectl apply -f d.yaml", &files);
+    let run = |c: &mut Cluster, l: &str| {
+        let o = k(c, l);
+        format!("{}{}", o.terminal, o.exit_code)
+    };
+    assert_eq!(
+        run(&mut c, "kubectl label deploy web tier=front"),
+        "deployment.apps/web labeled\n0"
+    );
+    assert_eq!(
+        run(&mut c, "kubectl label deploy web tier=front"),
+        "deployment.apps/web not labeled\n0"
+    );
+    assert_eq!(
+        run(&mut c, "kubectl label deploy web tier=back"),
+        "error: 'tier' already has a value (front), and --overwrite is false\n1"
+    );
+    assert_eq!(
+        run(&mut c, "kubectl label deploy/web tier=back --overwrite"),
+        "deployment.apps/web labeled\n0"
+    );
+    assert_eq!(
+        run(&mut c, "kubectl label deploy web tier-"),
+        "deployment.apps/web unlabeled\n0"
+    );
+    assert_eq!(
+        run(&mut c, "kubectl label deploy web tier-"),
+        "label \"tier\" not found.\ndeployment.apps/web not labeled\n0"
+    );
+    assert_eq!(
+        run(&mut c, "kubectl label deploy web a=b a-"),
+        "error: can not both modify and remove a label in the same command\n1"
+    );
+    assert_eq!(
+        run(&mut c, "kubectl label deploy web"),
+        "error: at least one label update is required\nSee 'kubectl label -h' for help and examples\n1"
+    );
+    assert_eq!(
+        run(&mut c, "kubectl annotate deploy web note=hi"),
+        "deployment.apps/web annotated\n0"
+    );
+    assert_eq!(
+        run(&mut c, "kubectl annotate deploy web note=bye"),
+        "error: --overwrite is false but found the following declared annotation(s): 'note' already has a value (hi)\n1"
+    );
+    assert_eq!(
+        run(&mut c, "kubectl scale deploy web --replicas=5"),
+        "deployment.apps/web scaled\n0"
+    );
+    assert_eq!(
+        run(
+            &mut c,
+            "kubectl scale deploy web --replicas=1 --current-replicas=3"
+        ),
+        "error: Expected replicas to be 3, was 5\n1"
+    );
+    assert_eq!(
+        run(&mut c, "kubectl scale deploy web"),
+        "error: The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0\n1"
+    );
+    assert_eq!(
+        run(&mut c, "kubectl scale --replicas=abc deploy web"),
+        "error: invalid argument \"abc\" for \"--replicas\" flag: strconv.ParseInt: parsing \"abc\": invalid syntax\nSee 'kubectl scale --help' for usage.\n1"
+    );
+    assert_eq!(
+        run(&mut c, "kubectl set image deployment/web web=nginx:1.26"),
+        "deployment.apps/web image updated\n0"
+    );
+    assert_eq!(
+        run(&mut c, "kubectl set image deployment/web web=nginx:1.26"),
+        "0"
+    );
+    assert_eq!(
+        run(&mut c, "kubectl set image deployment/web nope=x"),
+        "error: unable to find container named \"nope\"\n1"
+    );
+    let d = c
+        .store
+        .get_named(res("Deployment"), "default", "web")
+        .unwrap();
+    assert_eq!(d.at(&["spec", "replicas"]), &Value::Int(5));
+    assert_eq!(d.str_at(&["metadata", "annotations", "note"]), Some("hi"));
+    assert_eq!(
+        d.at(&["spec", "template", "spec", "containers"])
+            .items()
+            .next()
+            .unwrap()
+            .str_at(&["image"]),
+        Some("nginx:1.26")
+    );
+}
+
+#[test]
+fn nodes_cordon_taint_and_drain() {
+    let mut c = Cluster::new(1);
+    let run = |c: &mut Cluster, l: &str| {
+        let o = k(c, l);
+        format!("{}{}", o.terminal, o.exit_code)
+    };
+    assert_eq!(
+        run(&mut c, "kubectl cordon node-1"),
+        "node/node-1 cordoned\n0"
+    );
+    assert_eq!(
+        run(&mut c, "kubectl cordon node-1"),
+        "node/node-1 already cordoned\n0"
+    );
+    assert_eq!(
+        run(&mut c, "kubectl uncordon node-1"),
+        "node/node-1 uncordoned\n0"
+    );
+    assert_eq!(
+        run(&mut c, "kubectl uncordon node-1"),
+        "node/node-1 already uncordoned\n0"
+    );
+    assert_eq!(
+        run(&mut c, "kubectl cordon nope"),
+        "Error from server (NotFound): nodes \"nope\" not found\n1"
+    );
+    assert_eq!(
+        run(&mut c, "kubectl cordon"),
+        "error: USAGE: cordon NODE [flags]\nSee 'kubectl cordon -h' for help and examples\n1"
+    );
+    assert_eq!(
+        run(&mut c, "kubectl taint nodes node-2 gpu=true:NoSchedule"),
+        "node/node-2 tainted\n0"
+    );
+    assert_eq!(
+        run(&mut c, "kubectl taint nodes node-2 gpu=false:NoSchedule"),
+        "error: node node-2 already has gpu taint(s) with same effect(s) and --overwrite is false\n1"
+    );
+    assert_eq!(
+        run(
+            &mut c,
+            "kubectl taint nodes node-2 gpu=false:NoSchedule --overwrite"
+        ),
+        "node/node-2 modified\n0"
+    );
+    assert_eq!(
+        run(&mut c, "kubectl taint no node-2 gpu-"),
+        "node/node-2 untainted\n0"
+    );
+    assert_eq!(
+        run(&mut c, "kubectl taint nodes node-2 gpu-"),
+        "error: taint \"gpu\" not found\n1"
+    );
+    assert_eq!(
+        run(&mut c, "kubectl taint nodes node-2 gpu=x:Sometimes"),
+        "error: invalid taint effect: Sometimes, unsupported taint effect\n1"
+    );
+    assert_eq!(
+        run(&mut c, "kubectl taint pods x a=b:NoSchedule"),
+        "error: invalid resource type pods, only node types are supported\n1"
+    );
+    // A bare pod blocks a drain unless --force.
+    pod(
+        &mut c,
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: bare}\nspec: {nodeName: node-3, terminationGracePeriodSeconds: 5, containers: [{name: a, image: nginx}]}\n",
+        "phase: Running\n",
+    );
+    assert_eq!(
+        run(&mut c, "kubectl drain node-3"),
+        "node/node-3 cordoned\nerror: unable to drain node \"node-3\", aborting command...\n\nerror: cannot delete Pods that declare no controller (use --force to override): default/bare\n1"
+    );
+    assert_eq!(
+        run(&mut c, "kubectl drain node-3 --force"),
+        "node/node-3 already cordoned\nWARNING: deleting Pods that declare no controller: default/bare\nevicting pod default/bare\npod/bare evicted\nnode/node-3 drained\n0"
+    );
+    assert_eq!(c.now_ms(), 5 * SECOND);
+    let node = c.store.get_named(res("Node"), "", "node-3").unwrap();
+    assert_eq!(node.at(&["spec", "unschedulable"]), &Value::Bool(true));
+}
+
+#[test]
+fn describe_pod_layout() {
+    let mut c = Cluster::new(1);
+    pod(
+        &mut c,
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: web-1, labels: {app: web, tier: front}, ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: web-abc, uid: u1, controller: true}]}\nspec:\n  nodeName: node-1\n  containers:\n  - name: web\n    image: nginx:1.25\n    ports: [{containerPort: 80, protocol: TCP}]\n    env: [{name: MODE, value: prod}, {name: POD, valueFrom: {fieldRef: {apiVersion: v1, fieldPath: metadata.name}}}]\n    resources: {requests: {cpu: 100m, memory: 64Mi}}\n    readinessProbe: {httpGet: {path: /healthz, port: 80, scheme: HTTP}, timeoutSeconds: 1, periodSeconds: 10, successThreshold: 1, failureThreshold: 3}\n",
+        "phase: Running\nhostIP: 10.0.0.11\npodIP: 10.244.1.7\npodIPs: [{ip: 10.244.1.7}]\nstartTime: '2026-01-01T00:00:01Z'\nqosClass: Burstable\nconditions: [{type: Initialized, status: 'True'}, {type: Ready, status: 'True'}, {type: PodScheduled, status: 'True'}]\ncontainerStatuses: [{name: web, ready: true, restartCount: 0, image: 'nginx:1.25', imageID: 'docker.io/library/nginx@sha256:abc', containerID: 'containerd://0123', state: {running: {startedAt: '2026-01-01T00:00:04Z'}}}]\n",
+    );
+    let p = c
+        .store
+        .get_named(res("Pod"), "default", "web-1")
+        .unwrap()
+        .clone();
+    c.record_event(
+        &p,
+        None,
+        EventType::Normal,
+        "Scheduled",
+        "Successfully assigned default/web-1 to node-1",
+        ("default-scheduler", None),
+    );
+    c.step(3 * SECOND);
+    let p = c
+        .store
+        .get_named(res("Pod"), "default", "web-1")
+        .unwrap()
+        .clone();
+    for _ in 0..3 {
+        c.record_event(
+            &p,
+            Some("spec.containers{web}"),
+            EventType::Normal,
+            "Pulling",
+            "Pulling image \"nginx:1.25\"",
+            ("kubelet", Some("node-1")),
+        );
+    }
+    c.step(57 * SECOND);
+    let vol = p
+        .at(&["spec", "volumes"])
+        .items()
+        .next()
+        .unwrap()
+        .str_at(&["name"])
+        .unwrap()
+        .to_string();
+    let out = k(&mut c, "kubectl describe pod web-1");
+    assert_eq!(out.exit_code, 0, "{}", out.stderr);
+    assert_eq!(
+        out.stdout,
+        format!(
+            "Name:             web-1
+Namespace:        default
+Priority:         0
+Service Account:  default
+Node:             node-1/10.0.0.11
+Start Time:       Thu, 01 Jan 2026 00:00:01 +0000
+Labels:           app=web
+                  tier=front
+Annotations:      <none>
+Status:           Running
+IP:               10.244.1.7
+IPs:
+  IP:           10.244.1.7
+Controlled By:  ReplicaSet/web-abc
+Containers:
+  web:
+    Container ID:   containerd://0123
+    Image:          nginx:1.25
+    Image ID:       docker.io/library/nginx@sha256:abc
+    Port:           80/TCP
+    Host Port:      0/TCP
+    State:          Running
+      Started:      Thu, 01 Jan 2026 00:00:04 +0000
+    Ready:          True
+    Restart Count:  0
+    Requests:
+      cpu:      100m
+      memory:   64Mi
+    Readiness:  http-get http://:80/healthz delay=0s timeout=1s period=10s #success=1 #failure=3
+    Environment:
+      MODE:  prod
+      POD:   web-1 (v1:metadata.name)
+    Mounts:
+      /var/run/secrets/kubernetes.io/serviceaccount from {vol} (ro)
+Conditions:
+  Type           Status
+  Initialized    True 
+  Ready          True 
+  PodScheduled   True 
+Volumes:
+  {vol}:
+    Type:                    Projected (a volume that contains injected data from multiple sources)
+    TokenExpirationSeconds:  3607
+    ConfigMapName:           kube-root-ca.crt
+    Optional:                false
+    DownwardAPI:             true
+QoS Class:                   Burstable
+Node-Selectors:              <none>
+Tolerations:                 node.kubernetes.io/not-ready:NoExecute op=Exists for 300s
+                             node.kubernetes.io/unreachable:NoExecute op=Exists for 300s
+Events:
+  Type    Reason     Age                From               Message
+  ----    ------     ----               ----               -------
+  Normal  Scheduled  60s                default-scheduler  Successfully assigned default/web-1 to node-1
+  Normal  Pulling    57s (x3 over 57s)  kubelet            spec.containers{{web}}: Pulling image \"nginx:1.25\"
+"
+        )
+    );
+}
+
+#[test]
+fn describe_service_namespace_secret_and_not_found() {
+    let mut c = Cluster::new(1);
+    let files = MemoryFiles::default().with(
+        "s.yaml",
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  labels: {app: web}\nspec:\n  type: NodePort\n  clusterIP: 10.96.0.20\n  selector: {app: web}\n  sessionAffinity: None\n  ports:\n  - name: http\n    port: 80\n    targetPort: 8080\n    nodePort: 30080\n    protocol: TCP\n",
+    );
+    kf(&mut c, "kubectl apply -f s.yaml", &files);
+    assert_eq!(
+        k(&mut c, "kubectl describe svc web").stdout,
+        "Name:              web
+Namespace:         default
+Labels:            app=web
+Annotations:       <none>
+Selector:          app=web
+Type:              NodePort
+IP Family Policy:  SingleStack
+IP Families:       IPv4
+IP:                10.96.0.20
+IPs:               10.96.0.20
+Port:              http  80/TCP
+TargetPort:        8080/TCP
+NodePort:          http  30080/TCP
+Endpoints:         <none>
+Session Affinity:  None
+Events:            <none>
+"
+    );
+    k(
+        &mut c,
+        "kubectl create secret generic creds --from-literal=username=admin --from-literal=password=hunter22 --type=Opaque",
+    );
+    assert_eq!(
+        k(&mut c, "kubectl describe secret creds").stdout,
+        "Name:         creds\nNamespace:    default\nLabels:       <none>\nAnnotations:  <none>\n\nType:  Opaque\n\nData\n====\npassword:  8 bytes\nusername:  5 bytes\n"
+    );
+    let out = k(&mut c, "kubectl describe ns kube-public");
+    assert!(
+        out.stdout
+            .ends_with("\nNo resource quota.\n\nNo LimitRange resource.\n"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(
+        k(&mut c, "kubectl describe pods nope").stderr,
+        "Error from server (NotFound): pods \"nope\" not found\n"
+    );
+    assert_eq!(
+        k(&mut c, "kubectl describe").stderr,
+        "error: You must specify the type of resource to describe. Use \"kubectl api-resources\" for a complete list of supported resources.\n"
+    );
+    // A name prefix describes every match.
+    let out = k(&mut c, "kubectl describe secret cre");
+    assert!(
+        out.stdout.starts_with("Name:         creds\n"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn rollout_history_undo_and_status() {
+    let mut c = Cluster::new(1);
+    let files = MemoryFiles::default().with("d.yaml", DEPLOY);
+    kf(&mut c, "kubectl apply -f d.yaml", &files);
+    let d = c
+        .store
+        .get_named(res("Deployment"), "default", "web")
+        .unwrap()
+        .clone();
+    let uid = d.str_at(&["metadata", "uid"]).unwrap().to_string();
+    // ReplicaSets as the deployment controller would have made them.
+    for (rev, hash, image, cause) in [
+        (1, "aaa", "nginx:1.24", None),
+        (2, "bbb", "nginx:1.25", Some("image updated")),
+    ] {
+        let mut rs = v(&format!(
+            "apiVersion: apps/v1\nkind: ReplicaSet\nmetadata:\n  name: web-{hash}\n  annotations: {{deployment.kubernetes.io/revision: '{rev}'}}\n  ownerReferences: [{{apiVersion: apps/v1, kind: Deployment, name: web, uid: {uid}, controller: true}}]\nspec:\n  replicas: 0\n  selector: {{matchLabels: {{app: web, pod-template-hash: {hash}}}}}\n  template:\n    metadata: {{labels: {{app: web, pod-template-hash: {hash}}}}}\n    spec: {{containers: [{{name: web, image: '{image}'}}]}}\n"
+        ));
+        if let Some(cause) = cause {
+            rs.set_at(
+                &["metadata", "annotations", "kubernetes.io/change-cause"],
+                Value::str(cause),
+            );
+        }
+        c.create(rs, &WriteOptions::system()).unwrap();
+        c.step(SECOND);
+    }
+    assert_eq!(
+        k(&mut c, "kubectl rollout history deployment/web").stdout,
+        "deployment.apps/web \nREVISION  CHANGE-CAUSE\n1         <none>\n2         image updated\n\n"
+    );
+    assert_eq!(
+        k(
+            &mut c,
+            "kubectl rollout history deployment/web --revision=1"
+        )
+        .stdout,
+        "deployment.apps/web with revision #1\nPod Template:\n  Labels:\tapp=web\n\tpod-template-hash=aaa\n  Containers:\n   web:\n    Image:\tnginx:1.24\n    Port:\t<none>\n    Host Port:\t<none>\n    Environment:\t<none>\n    Mounts:\t<none>\n  Volumes:\t<none>\n  Node-Selectors:\t<none>\n  Tolerations:\t<none>\n\n"
+    );
+    assert_eq!(
+        k(
+            &mut c,
+            "kubectl rollout history deployment/web --revision=9"
+        )
+        .stderr,
+        "error: unable to find the specified revision\n"
+    );
+    // The template matches revision 2, so undo goes to revision 1.
+    assert_eq!(
+        k(&mut c, "kubectl rollout undo deployment/web").stdout,
+        "deployment.apps/web rolled back\n"
+    );
+    let d = c
+        .store
+        .get_named(res("Deployment"), "default", "web")
+        .unwrap();
+    assert_eq!(
+        d.at(&["spec", "template", "spec", "containers"])
+            .items()
+            .next()
+            .unwrap()
+            .str_at(&["image"]),
+        Some("nginx:1.24")
+    );
+    assert_eq!(
+        d.at(&["spec", "template", "metadata", "labels"]),
+        &v("{app: web}")
+    );
+    assert_eq!(
+        k(
+            &mut c,
+            "kubectl rollout undo deployment/web --to-revision=1"
+        )
+        .stdout,
+        "deployment.apps/web skipped rollback (current template already matches revision 1)\n"
+    );
+    assert_eq!(
+        k(
+            &mut c,
+            "kubectl rollout undo deployment/web --to-revision=7"
+        )
+        .stderr,
+        "error: unable to find specified revision 7 in history\n"
+    );
+    // A finished rollout: observed generation caught up, all replicas available.
+    let d = c
+        .store
+        .get_named(res("Deployment"), "default", "web")
+        .unwrap()
+        .clone();
+    let generation = d.at(&["metadata", "generation"]).as_i64().unwrap();
+    let key = ObjectKey::of(res("Deployment"), &d);
+    c.update_status(&key, v(&format!("{{observedGeneration: {generation}, replicas: 2, updatedReplicas: 2, availableReplicas: 1, readyReplicas: 1}}"))).unwrap();
+    assert_eq!(
+        k(&mut c, "kubectl rollout status deploy/web --watch=false").stdout,
+        "Waiting for deployment \"web\" rollout to finish: 1 of 2 updated replicas are available...\n"
+    );
+    c.update_status(&key, v(&format!("{{observedGeneration: {generation}, replicas: 2, updatedReplicas: 2, availableReplicas: 2, readyReplicas: 2}}"))).unwrap();
+    assert_eq!(
+        k(&mut c, "kubectl rollout status deploy/web").stdout,
+        "deployment \"web\" successfully rolled out\n"
+    );
+    assert_eq!(
+        k(&mut c, "kubectl rollout pause deploy/web").stdout,
+        "deployment.apps/web paused\n"
+    );
+    assert_eq!(
+        k(&mut c, "kubectl rollout undo deploy/web").stderr,
+        "error: you cannot rollback a paused deployment; resume it first with 'kubectl rollout resume deployment/web' and try again\n"
+    );
+    assert_eq!(
+        k(&mut c, "kubectl rollout resume deploy/web").stdout,
+        "deployment.apps/web resumed\n"
+    );
+    assert_eq!(
+        k(&mut c, "kubectl rollout resume deploy/web").stderr,
+        "error: deployments.apps \"web\" is not paused\n"
+    );
+    assert_eq!(
+        k(&mut c, "kubectl rollout restart deploy/web").stdout,
+        "deployment.apps/web restarted\n"
+    );
+    let d = c
+        .store
+        .get_named(res("Deployment"), "default", "web")
+        .unwrap();
+    assert_eq!(
+        d.str_at(&[
+            "spec",
+            "template",
+            "metadata",
+            "annotations",
+            "kubectl.kubernetes.io/restartedAt"
+        ]),
+        Some("2026-01-01T00:00:02Z")
+    );
+    assert_eq!(
+        k(&mut c, "kubectl rollout status rs/web-aaa").stderr,
+        "error: no status viewer has been implemented for ReplicaSet.apps\n"
+    );
+}
+
+#[test]
+fn a_stuck_rollout_waits_until_its_timeout() {
+    let mut c = Cluster::new(1);
+    let files = MemoryFiles::default().with("d.yaml", DEPLOY);
+    kf(&mut c, "kubectl apply -f d.yaml", &files);
+    let out = k(&mut c, "kubectl rollout status deploy/web --timeout=30s");
+    assert_eq!(
+        out.terminal,
+        "Waiting for deployment spec update to be observed...\nerror: timed out waiting for the condition\n"
+    );
+    assert_eq!(c.now_ms(), 30 * SECOND);
+}
+
+#[test]
+fn events_are_listed_and_filtered() {
+    let mut c = Cluster::new(1);
+    k(&mut c, "kubectl run a --image=nginx");
+    k(&mut c, "kubectl run b --image=nginx");
+    let a = c
+        .store
+        .get_named(res("Pod"), "default", "a")
+        .unwrap()
+        .clone();
+    let b = c
+        .store
+        .get_named(res("Pod"), "default", "b")
+        .unwrap()
+        .clone();
+    c.record_event(
+        &a,
+        None,
+        EventType::Warning,
+        "FailedScheduling",
+        "0/4 nodes are available: 4 Insufficient cpu.",
+        ("default-scheduler", None),
+    );
+    c.step(10 * SECOND);
+    c.record_event(
+        &b,
+        Some("spec.containers{b}"),
+        EventType::Normal,
+        "Pulled",
+        "  Container image \"nginx\" already present on machine  ",
+        ("kubelet", Some("node-2")),
+    );
+    c.step(5 * SECOND);
+    assert_eq!(
+        k(&mut c, "kubectl get events").stdout,
+        "LAST SEEN   TYPE      REASON             OBJECT   MESSAGE\n\
+         15s         Warning   FailedScheduling   pod/a    0/4 nodes are available: 4 Insufficient cpu.\n\
+         5s          Normal    Pulled             pod/b    Container image \"nginx\" already present on machine\n"
+    );
+    assert_eq!(
+        k(
+            &mut c,
+            "kubectl get ev --field-selector involvedObject.name=b,type=Normal --no-headers"
+        )
+        .stdout,
+        "5s    Normal   Pulled   pod/b   Container image \"nginx\" already present on machine\n"
+    );
+    let wide = k(&mut c, "kubectl get events -o wide").stdout;
+    assert!(
+        wide.starts_with("LAST SEEN   TYPE      REASON             OBJECT   SUBOBJECT            SOURCE              MESSAGE                                              FIRST SEEN   COUNT   NAME\n"),
+        "{wide}"
+    );
+    assert!(wide.contains("kubelet, node-2"), "{wide}");
+}
+
+#[test]
+fn version_api_resources_and_cluster_info() {
+    let mut c = Cluster::new(1);
+    assert_eq!(
+        k(&mut c, "kubectl version").stdout,
+        "Client Version: v1.37.0\nKustomize Version: v5.8.1\nServer Version: v1.37.0\n"
+    );
+    assert_eq!(
+        k(&mut c, "version --client").stdout,
+        "Client Version: v1.37.0\nKustomize Version: v5.8.1\n"
+    );
+    let out = k(&mut c, "kubectl api-resources");
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(
+        lines[0],
+        "NAME                                SHORTNAMES   APIVERSION                        NAMESPACED   KIND"
+    );
+    assert_eq!(
+        lines[1],
+        "configmaps                          cm           v1                                true         ConfigMap"
+    );
+    assert!(lines.contains(&"deployments                         deploy       apps/v1                           true         Deployment"));
+    assert_eq!(
+        k(&mut c, "kubectl api-resources --api-group=apps -o name").stdout,
+        "controllerrevisions.apps\ndaemonsets.apps\ndeployments.apps\nreplicasets.apps\nstatefulsets.apps\n"
+    );
+    assert_eq!(
+        k(&mut c, "kubectl cluster-info").stdout,
+        "Kubernetes control plane is running at https://127.0.0.1:6443\n\nTo further debug and diagnose cluster problems, use 'kubectl cluster-info dump'.\n"
+    );
+    assert_eq!(
+        k(&mut c, "kubectl top pods").stderr,
+        "error: Metrics API not available\n"
+    );
+}
+
+#[test]
+fn create_generators_and_dry_runs() {
+    let mut c = Cluster::new(1);
+    assert_eq!(
+        k(&mut c, "kubectl create deployment web --image=nginx:1.25 --port=80 -r 3 --dry-run=client -o yaml").stdout,
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  labels:\n    app: web\n  name: web\nspec:\n  replicas: 3\n  selector:\n    matchLabels:\n      app: web\n  strategy: {}\n  template:\n    metadata:\n      labels:\n        app: web\n    spec:\n      containers:\n      - image: nginx:1.25\n        name: nginx\n        ports:\n        - containerPort: 80\n        resources: {}\nstatus: {}\n"
+    );
+    assert!(
+        c.store
+            .get_named(res("Deployment"), "default", "web")
+            .is_none()
+    );
+    assert_eq!(
+        k(
+            &mut c,
+            "kubectl create deployment web --image=nginx --dry-run=server"
+        )
+        .stdout,
+        "deployment.apps/web created (server dry run)\n"
+    );
+    assert!(
+        c.store
+            .get_named(res("Deployment"), "default", "web")
+            .is_none()
+    );
+    assert_eq!(
+        k(&mut c, "kubectl create deployment web").stderr,
+        "error: required flag(s) \"image\" not set\n"
+    );
+    assert_eq!(
+        k(&mut c, "kubectl create deployment --image=nginx").stderr,
+        "error: NAME is required\nSee 'kubectl create deployment -h' for help and examples\n"
+    );
+    assert_eq!(
+        k(&mut c, "kubectl create secret docker-registry reg --docker-server=r.example.com --docker-username=u --docker-password=p -o jsonpath='{.data.\\.dockerconfigjson}'").stdout,
+        "eyJhdXRocyI6eyJyLmV4YW1wbGUuY29tIjp7InVzZXJuYW1lIjoidSIsInBhc3N3b3JkIjoicCIsImF1dGgiOiJkVHB3In19fQ=="
+    );
+    assert_eq!(
+        k(&mut c, "kubectl create configmap x --from-literal=novalue").stderr,
+        "error: invalid literal source novalue, expected key=value\n"
+    );
+    let out = k(&mut c, "kubectl create");
+    assert_eq!(out.exit_code, 1);
+    assert!(out.stderr.starts_with(
+        "Error: must specify one of -f and -k\n\nCreate a resource from a file or from stdin."
+    ));
+    assert_eq!(
+        k(&mut c, "kubectl run web --image=nginx").stdout,
+        "pod/web created\n"
+    );
+    assert_eq!(
+        k(&mut c, "kubectl expose pod web").stderr,
+        "error: couldn't find port via --port flag or introspection\n"
+    );
+    assert_eq!(
+        k(
+            &mut c,
+            "kubectl expose pod web --port=80 --target-port=8080"
+        )
+        .stdout,
+        "service/web exposed\n"
+    );
+    let svc = c.store.get_named(res("Service"), "default", "web").unwrap();
+    assert_eq!(svc.at(&["spec", "selector"]), &v("{run: web}"));
+    assert_eq!(
+        svc.at(&["spec", "ports"])
+            .items()
+            .next()
+            .unwrap()
+            .get("targetPort"),
+        &Value::Int(8080)
+    );
+}
+
+#[test]
+fn kubeconfig_namespace_and_explicit_namespaces() {
+    let mut c = Cluster::new(1);
+    k(&mut c, "kubectl create ns dev");
+    assert_eq!(
+        k(
+            &mut c,
+            "kubectl config set-context --current --namespace=dev"
+        )
+        .stdout,
+        "Context \"kubeplay\" modified.\n"
+    );
+    assert_eq!(
+        k(&mut c, "kubectl create cm a").stdout,
+        "configmap/a created\n"
+    );
+    assert!(c.store.get_named(res("ConfigMap"), "dev", "a").is_some());
+    assert_eq!(
+        k(&mut c, "kubectl get pods").stderr,
+        "No resources found in dev namespace.\n"
+    );
+    let files = MemoryFiles::default().with(
+        "cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b, namespace: other}\n",
+    );
+    assert_eq!(
+        kf(&mut c, "kubectl apply -f cm.yaml -n dev", &files).stderr,
+        "error: the namespace from the provided object \"other\" does not match the namespace \"dev\". You must pass '--namespace=other' to perform this operation.\n"
+    );
+}
+
+#[test]
+fn help_is_printed_for_commands() {
+    let mut c = Cluster::new(1);
+    let out = k(&mut c, "kubectl");
+    assert!(
+        out.stdout
+            .starts_with("kubectl controls the Kubernetes cluster manager.\n")
+    );
+    let out = k(&mut c, "kubectl rollout --help");
+    assert_eq!(out.exit_code, 0);
+    assert!(
+        out.stdout
+            .contains("Available Commands:\n  history         View rollout history\n"),
+        "{}",
+        out.stdout
+    );
+    let out = k(&mut c, "kubectl get -h");
+    assert!(
+        out.stdout
+            .starts_with("Display one or many resources.\n\nUsage:\n  kubectl get ["),
+        "{}",
+        out.stdout
+    );
+}

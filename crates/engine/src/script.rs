@@ -1,0 +1,537 @@
+//! Kubeplay scripts: a terminal session against the simulated cluster.
+//!
+//! Each line is a command, echoed as `$ <line>` before its output (stdout
+//! and stderr interleaved as a terminal shows them):
+//!
+//! - `kubectl …`, including `kubectl apply -f - <<EOF` with a here-document;
+//! - `sleep 30s` / `sleep 2m` / `sleep 1h30m` / `sleep 5` advances simulated time;
+//! - `curl [-s] [-S] [-i] [-H 'Host: …'] [-X METHOD] URL` sends a request
+//!   through the cluster network;
+//! - faults: `stop node NAME`, `start node NAME`, `kill pod NAME [-c
+//!   CONTAINER] [-n NAMESPACE]`, `add node NAME [--cpu 8] [--memory 16Gi]
+//!   [--pods 110] [--label k=v] [--taint k=v:NoSchedule]`, `remove node
+//!   NAME`, `break image IMAGE`, `fix image IMAGE`;
+//! - `echo …`, comments (`#`) and blank lines.
+//!
+//! A kubectl error is printed as kubectl prints it and the script goes on;
+//! a line Kubeplay cannot understand stops the script with its line number.
+
+use crate::cluster::{Cluster, NodeOptions, Taint};
+use crate::kubectl::{Files, WithStdin, shell};
+use crate::network::Request;
+use crate::quantity::Quantity;
+use crate::time::Millis;
+
+/// Why a script stopped early.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScriptError {
+    /// The 1-based line of the script.
+    pub line: usize,
+    /// What was wrong with it.
+    pub message: String,
+}
+
+/// What a script printed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScriptResult {
+    /// The terminal transcript: each `$ command` and its output.
+    pub output: String,
+    /// 0 when every line ran; 2 when a malformed line stopped the script.
+    pub exit_code: i32,
+    /// The malformed line, when there was one.
+    pub error: Option<ScriptError>,
+    /// How many kubectl commands exited non-zero.
+    pub kubectl_failures: usize,
+}
+
+/// Parses a `sleep` duration: `30`, `30s`, `2m`, `1h30m`, `1.5s`, `500ms`.
+pub fn parse_sleep(text: &str) -> Result<Millis, String> {
+    let bad = || format!("invalid time interval '{text}'");
+    if text.is_empty() {
+        return Err(bad());
+    }
+    if let Ok(secs) = text.parse::<f64>() {
+        if secs < 0.0 || !secs.is_finite() {
+            return Err(bad());
+        }
+        return Ok((secs * 1000.0).round() as Millis);
+    }
+    let mut total = 0.0f64;
+    let mut rest = text;
+    while !rest.is_empty() {
+        let n = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        if n == 0 {
+            return Err(bad());
+        }
+        let num: f64 = rest[..n].parse().map_err(|_| bad())?;
+        rest = &rest[n..];
+        let u = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let scale = match &rest[..u] {
+            "ms" => 1.0,
+            "s" | "" => 1000.0,
+            "m" => 60_000.0,
+            "h" => 3_600_000.0,
+            "d" => 86_400_000.0,
+            _ => return Err(bad()),
+        };
+        rest = &rest[u..];
+        total += num * scale;
+    }
+    if total > 365.0 * 86_400_000.0 {
+        return Err(format!("{text} is longer than Kubeplay simulates (a year)"));
+    }
+    Ok(total.round() as Millis)
+}
+
+fn parse_count(what: &str, v: &str) -> Result<i64, String> {
+    v.parse()
+        .map_err(|_| format!("invalid {what} {v:?}: expected a whole number"))
+}
+
+fn add_node_options(words: &[String]) -> Result<NodeOptions, String> {
+    let Some(name) = words.first() else {
+        return Err("usage: add node NAME [--cpu N] [--memory Q] [--pods N] [--label k=v] [--taint k=v:Effect]".into());
+    };
+    let mut opts = NodeOptions::worker(name);
+    let mut i = 1;
+    while i < words.len() {
+        let (flag, inline) = match words[i].split_once('=') {
+            Some((f, v)) if words[i].starts_with("--") => (f.to_string(), Some(v.to_string())),
+            _ => (words[i].clone(), None),
+        };
+        let mut value = || -> Result<String, String> {
+            if let Some(v) = inline.clone() {
+                return Ok(v);
+            }
+            i += 1;
+            words
+                .get(i)
+                .cloned()
+                .ok_or_else(|| format!("{flag} needs a value"))
+        };
+        match flag.as_str() {
+            "--cpu" => {
+                let q = Quantity::parse(&value()?).map_err(|e| format!("--cpu: {e}"))?;
+                opts.cpu_milli = q.milli_value();
+            }
+            "--memory" => {
+                let q = Quantity::parse(&value()?).map_err(|e| format!("--memory: {e}"))?;
+                opts.memory_bytes = q.value();
+            }
+            "--pods" => opts.pods = parse_count("--pods", &value()?)?,
+            "--label" => {
+                let v = value()?;
+                let (k, val) = v
+                    .split_once('=')
+                    .ok_or_else(|| format!("--label {v:?}: expected key=value"))?;
+                opts.labels.push((k.to_string(), val.to_string()));
+            }
+            "--taint" => {
+                let v = value()?;
+                let (kv, effect) = v
+                    .split_once(':')
+                    .ok_or_else(|| format!("--taint {v:?}: expected key[=value]:Effect"))?;
+                if !matches!(effect, "NoSchedule" | "PreferNoSchedule" | "NoExecute") {
+                    return Err(format!(
+                        "--taint {v:?}: the effect must be NoSchedule, PreferNoSchedule or NoExecute"
+                    ));
+                }
+                let (k, val) = kv.split_once('=').unwrap_or((kv, ""));
+                opts.taints.push(Taint {
+                    key: k.to_string(),
+                    value: val.to_string(),
+                    effect: effect.to_string(),
+                });
+            }
+            "--control-plane" => opts.control_plane = true,
+            other => return Err(format!("add node: unknown option {other:?}")),
+        }
+        i += 1;
+    }
+    Ok(opts)
+}
+
+/// Runs `curl` against the cluster network; returns the printed text.
+fn curl(cluster: &mut Cluster, args: &[String]) -> Result<String, String> {
+    let mut silent = false;
+    let mut show_error = false;
+    let mut include = false;
+    let mut verbose = false;
+    let mut method = "GET".to_string();
+    let mut host_header = None;
+    let mut url = None;
+    let mut i = 0;
+    let mut out = String::new();
+    while i < args.len() {
+        let a = &args[i];
+        let next = |i: &mut usize| -> Result<String, String> {
+            *i += 1;
+            args.get(*i)
+                .cloned()
+                .ok_or_else(|| format!("curl: option {a}: requires parameter"))
+        };
+        match a.as_str() {
+            "-s" | "--silent" => silent = true,
+            "-S" | "--show-error" => show_error = true,
+            "-sS" | "-Ss" => {
+                silent = true;
+                show_error = true;
+            }
+            "-i" | "--include" => include = true,
+            "-v" | "--verbose" => verbose = true,
+            "-L" | "--location" | "-k" | "--insecure" | "-f" | "--fail" => {}
+            "-X" | "--request" => method = next(&mut i)?,
+            "-H" | "--header" => {
+                let h = next(&mut i)?;
+                if let Some((name, value)) = h.split_once(':')
+                    && name.trim().eq_ignore_ascii_case("host")
+                {
+                    host_header = Some(value.trim().to_string());
+                }
+            }
+            "-m" | "--max-time" | "--connect-timeout" => {
+                next(&mut i)?;
+            }
+            s if s.starts_with('-') => {
+                return Ok(format!(
+                    "curl: option {s}: is unknown\ncurl: try 'curl --help' or 'curl --manual' for more information\n"
+                ));
+            }
+            s => url = Some(s.to_string()),
+        }
+        i += 1;
+    }
+    let Some(url) = url else {
+        return Ok("curl: no URL specified\ncurl: try 'curl --help' or 'curl --manual' for more information\n".to_string());
+    };
+    let request = Request {
+        method: method.clone(),
+        url: url.clone(),
+        host_header: host_header.clone(),
+    };
+    if verbose {
+        let host = host_header.clone().unwrap_or_else(|| {
+            url.split("://")
+                .nth(1)
+                .unwrap_or(&url)
+                .split('/')
+                .next()
+                .unwrap_or("")
+                .to_string()
+        });
+        let path = url
+            .split("://")
+            .nth(1)
+            .unwrap_or(&url)
+            .find('/')
+            .map(|i| url.split("://").nth(1).unwrap_or("")[i..].to_string())
+            .unwrap_or_else(|| "/".to_string());
+        out.push_str(&format!("> {method} {path} HTTP/1.1\n> Host: {host}\n> User-Agent: curl/8.5.0\n> Accept: */*\n>\n"));
+    }
+    let response = cluster.send_request(&request);
+    if response.status == 0 {
+        if !silent || show_error {
+            out.push_str(&response.body);
+            if !response.body.ends_with('\n') {
+                out.push('\n');
+            }
+        }
+        return Ok(out);
+    }
+    let status_line = format!(
+        "HTTP/1.1 {} {}",
+        response.status,
+        crate::http::reason_phrase(response.status)
+    );
+    if verbose {
+        out.push_str(&format!("< {status_line}\n<\n"));
+    } else if include {
+        out.push_str(&format!("{status_line}\n\n"));
+    }
+    out.push_str(&response.body);
+    Ok(out)
+}
+
+/// Runs one non-kubectl script command. `Err` is a malformed line.
+fn run_builtin(cluster: &mut Cluster, words: &[String]) -> Result<String, String> {
+    let w: Vec<&str> = words.iter().map(String::as_str).collect();
+    let report = |r: Result<(), String>| match r {
+        Ok(()) => String::new(),
+        Err(e) => format!("error: {e}\n"),
+    };
+    match w.as_slice() {
+        ["sleep", d] => {
+            let ms = parse_sleep(d)?;
+            cluster.step(ms);
+            Ok(String::new())
+        }
+        ["sleep", ..] => Err("usage: sleep DURATION (30s, 2m, 1h30m)".into()),
+        ["echo", rest @ ..] => Ok(format!("{}\n", rest.join(" "))),
+        ["curl", ..] => curl(cluster, &words[1..]),
+        ["stop", "node", name] => Ok(report(cluster.stop_node(name))),
+        ["start", "node", name] => Ok(report(cluster.start_node(name))),
+        ["remove", "node", name] => Ok(report(cluster.remove_node(name))),
+        ["add", "node", ..] => {
+            let opts = add_node_options(&words[2..])?;
+            Ok(match cluster.add_node(opts) {
+                Ok(_) => String::new(),
+                Err(e) => format!("error: {}\n", e.kubectl_message(None)),
+            })
+        }
+        ["kill", "pod", rest @ ..] => {
+            let mut pod = None;
+            let mut container = None;
+            let mut namespace = "default".to_string();
+            let mut i = 0;
+            while i < rest.len() {
+                match rest[i] {
+                    "-c" | "--container" => {
+                        i += 1;
+                        container = Some(
+                            rest.get(i)
+                                .ok_or("kill pod: -c needs a container name")?
+                                .to_string(),
+                        );
+                    }
+                    "-n" | "--namespace" => {
+                        i += 1;
+                        namespace = rest
+                            .get(i)
+                            .ok_or("kill pod: -n needs a namespace")?
+                            .to_string();
+                    }
+                    p if pod.is_none() && !p.starts_with('-') => pod = Some(p.to_string()),
+                    other => return Err(format!("kill pod: unexpected {other:?}")),
+                }
+                i += 1;
+            }
+            let pod = pod.ok_or("usage: kill pod NAME [-c CONTAINER] [-n NAMESPACE]")?;
+            Ok(report(cluster.kill_container(
+                &namespace,
+                &pod,
+                container.as_deref(),
+            )))
+        }
+        ["break", "image", image] => {
+            cluster.set_image_available(image, false);
+            Ok(String::new())
+        }
+        ["fix", "image", image] => {
+            cluster.set_image_available(image, true);
+            Ok(String::new())
+        }
+        [cmd, ..] => Err(format!("unknown command \"{cmd}\"")),
+        [] => Ok(String::new()),
+    }
+}
+
+/// Finds a here-document operator (`<<EOF`, `<<'EOF'`, `<<"EOF"`, `<<-EOF`)
+/// outside quotes; returns the line without it, the delimiter and whether
+/// leading tabs are stripped.
+fn heredoc(line: &str) -> Option<(String, String, bool)> {
+    let mut quote: Option<char> = None;
+    let chars: Vec<(usize, char)> = line.char_indices().collect();
+    let mut k = 0;
+    while k < chars.len() {
+        let (i, c) = chars[k];
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '\'' || c == '"' => quote = Some(c),
+            None if c == '<' && line[i..].starts_with("<<") => {
+                let mut rest = &line[i + 2..];
+                let strip = rest.starts_with('-');
+                if strip {
+                    rest = &rest[1..];
+                }
+                let rest = rest.trim_start();
+                let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+                let word = &rest[..end];
+                let delim = word.trim_matches(|c| c == '\'' || c == '"').to_string();
+                if delim.is_empty() {
+                    return None;
+                }
+                let after = &rest[end..];
+                let before = &line[..i];
+                return Some((
+                    format!("{before}{after}").trim_end().to_string(),
+                    delim,
+                    strip,
+                ));
+            }
+            None => {}
+        }
+        k += 1;
+    }
+    None
+}
+
+/// Runs a whole script.
+pub fn run_script(cluster: &mut Cluster, script: &str, files: &dyn Files) -> ScriptResult {
+    let lines: Vec<&str> = script.lines().collect();
+    let mut out = String::new();
+    let mut failures = 0;
+    let mut i = 0;
+    while i < lines.len() {
+        let line_no = i + 1;
+        let raw = lines[i];
+        i += 1;
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let fail = |out: String, message: String| {
+            let mut out = out;
+            out.push_str(&format!("kubeplay: line {line_no}: {message}\n"));
+            ScriptResult {
+                output: out,
+                exit_code: 2,
+                error: Some(ScriptError {
+                    line: line_no,
+                    message,
+                }),
+                kubectl_failures: failures,
+            }
+        };
+        // A here-document supplies standard input.
+        let (command, stdin) = match heredoc(line) {
+            Some((cmd, delim, strip)) => {
+                let mut body = String::new();
+                let mut echoed = vec![line.to_string()];
+                let mut closed = false;
+                while i < lines.len() {
+                    let l = lines[i];
+                    i += 1;
+                    let l = if strip { l.trim_start_matches('\t') } else { l };
+                    echoed.push(l.to_string());
+                    if l == delim {
+                        closed = true;
+                        break;
+                    }
+                    body.push_str(l);
+                    body.push('\n');
+                }
+                if !closed {
+                    return fail(
+                        out,
+                        format!("here-document delimited by end-of-file (wanted `{delim}`)"),
+                    );
+                }
+                out.push_str(&format!("$ {}\n", echoed[0]));
+                for l in &echoed[1..] {
+                    out.push_str(&format!("> {l}\n"));
+                }
+                (cmd, Some(body))
+            }
+            None => {
+                out.push_str(&format!("$ {line}\n"));
+                (line.to_string(), None)
+            }
+        };
+        let words = match shell::split(&command) {
+            Ok(w) => w,
+            Err(e) => return fail(out, e),
+        };
+        if words.first().map(String::as_str) == Some("kubectl") {
+            let result = match &stdin {
+                Some(text) => cluster.kubectl_args(&words, &WithStdin { files, stdin: text }),
+                None => cluster.kubectl_args(&words, files),
+            };
+            if result.exit_code != 0 {
+                failures += 1;
+            }
+            out.push_str(&result.terminal);
+            continue;
+        }
+        if stdin.is_some() {
+            return fail(out, "here-documents are only supported for kubectl".into());
+        }
+        match run_builtin(cluster, &words) {
+            Ok(text) => out.push_str(&text),
+            Err(e) => return fail(out, e),
+        }
+    }
+    ScriptResult {
+        output: out,
+        exit_code: 0,
+        error: None,
+        kubectl_failures: failures,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kubectl::NoFiles;
+
+    #[test]
+    fn sleep_durations() {
+        assert_eq!(parse_sleep("30s"), Ok(30_000));
+        assert_eq!(parse_sleep("2m"), Ok(120_000));
+        assert_eq!(parse_sleep("1h30m"), Ok(5_400_000));
+        assert_eq!(parse_sleep("5"), Ok(5_000));
+        assert_eq!(parse_sleep("1.5s"), Ok(1_500));
+        assert_eq!(parse_sleep("500ms"), Ok(500));
+        assert!(parse_sleep("soon").is_err());
+        assert!(parse_sleep("-1").is_err());
+    }
+
+    #[test]
+    fn echoes_commands_and_advances_time() {
+        let mut c = Cluster::new(1);
+        let r = run_script(
+            &mut c,
+            "# a comment\n\nkubectl get ns\nsleep 2m\nkubectl get ns default\n",
+            &NoFiles,
+        );
+        assert_eq!(r.exit_code, 0);
+        assert_eq!(
+            r.output,
+            "$ kubectl get ns\nNAME              STATUS   AGE\ndefault           Active   0s\nkube-node-lease   Active   0s\nkube-public       Active   0s\nkube-system       Active   0s\n$ sleep 2m\n$ kubectl get ns default\nNAME      STATUS   AGE\ndefault   Active   2m\n"
+        );
+        assert_eq!(c.now_ms(), 120_000);
+    }
+
+    #[test]
+    fn heredocs_feed_stdin_and_errors_keep_going() {
+        let mut c = Cluster::new(1);
+        let script = "kubectl apply -f - <<EOF\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\nEOF\nkubectl get cm b\nkubectl get cm a -o name\n";
+        let r = run_script(&mut c, script, &NoFiles);
+        assert_eq!(
+            r.output,
+            "$ kubectl apply -f - <<EOF\n> apiVersion: v1\n> kind: ConfigMap\n> metadata:\n>   name: a\n> EOF\nconfigmap/a created\n$ kubectl get cm b\nError from server (NotFound): configmaps \"b\" not found\n$ kubectl get cm a -o name\nconfigmap/a\n"
+        );
+        assert_eq!(r.kubectl_failures, 1);
+        assert_eq!(r.exit_code, 0);
+    }
+
+    #[test]
+    fn malformed_lines_stop_with_their_number() {
+        let mut c = Cluster::new(1);
+        let r = run_script(
+            &mut c,
+            "kubectl version --client\nfrobnicate now\nkubectl get ns\n",
+            &NoFiles,
+        );
+        assert_eq!(r.exit_code, 2);
+        assert_eq!(
+            r.error,
+            Some(ScriptError {
+                line: 2,
+                message: "unknown command \"frobnicate\"".into()
+            })
+        );
+        assert!(
+            r.output
+                .ends_with("$ frobnicate now\nkubeplay: line 2: unknown command \"frobnicate\"\n")
+        );
+        let r = run_script(&mut c, "kubectl apply -f - <<EOF\nkind: x\n", &NoFiles);
+        assert_eq!(r.error.unwrap().line, 1);
+        let r = run_script(&mut c, "sleep forever\n", &NoFiles);
+        assert_eq!(r.error.unwrap().message, "invalid time interval 'forever'");
+    }
+}
