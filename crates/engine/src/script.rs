@@ -11,6 +11,9 @@
 //!   CONTAINER] [-n NAMESPACE]`, `add node NAME [--cpu 8] [--memory 16Gi]
 //!   [--pods 110] [--label k=v] [--taint k=v:NoSchedule]`, `remove node
 //!   NAME`, `break image IMAGE`, `fix image IMAGE`;
+//! - `status TYPE/NAME [-n NAMESPACE] <<EOF … EOF` replaces an object's
+//!   status as a component would (a testing aid: printers and `describe`
+//!   can be shown on hand-built states);
 //! - `echo …`, comments (`#`) and blank lines.
 //!
 //! A kubectl error is printed as kubectl prints it and the script goes on;
@@ -329,6 +332,49 @@ fn run_builtin(cluster: &mut Cluster, words: &[String]) -> Result<String, String
     }
 }
 
+/// `status TYPE/NAME [-n NS]`: writes `body` (YAML) as the object's status.
+/// `Err` is a malformed line; an API error is printed like kubectl's.
+fn set_status(cluster: &mut Cluster, words: &[String], body: &str) -> Result<String, String> {
+    let mut target = None;
+    let mut namespace = "default".to_string();
+    let mut i = 0;
+    while i < words.len() {
+        match words[i].as_str() {
+            "-n" | "--namespace" => {
+                i += 1;
+                namespace = words.get(i).ok_or("status: -n needs a namespace")?.clone();
+            }
+            t if target.is_none() => target = Some(t.to_string()),
+            other => return Err(format!("status: unexpected {other:?}")),
+        }
+        i += 1;
+    }
+    let target = target.ok_or("usage: status TYPE/NAME [-n NAMESPACE] <<EOF … EOF")?;
+    let (kind, name) = target
+        .split_once('/')
+        .ok_or_else(|| format!("status: expected TYPE/NAME, got {target:?}"))?;
+    let rid = crate::api::registry::lookup_resource(kind)
+        .ok_or_else(|| format!("status: unknown resource type {kind:?}"))?;
+    let docs = crate::yaml::load_str(body).map_err(|e| format!("status: {}", e.message))?;
+    let status = docs
+        .into_iter()
+        .next()
+        .map(|d| d.root.to_value())
+        .unwrap_or_default();
+    let ns = if rid.get().namespaced {
+        namespace.as_str()
+    } else {
+        ""
+    };
+    let key = crate::store::ObjectKey::new(rid, ns, name);
+    let result = cluster.update_status(&key, status);
+    cluster.settle();
+    Ok(match result {
+        Ok(_) => String::new(),
+        Err(e) => format!("{}\n", e.kubectl_message(None)),
+    })
+}
+
 /// Finds a here-document operator (`<<EOF`, `<<'EOF'`, `<<"EOF"`, `<<-EOF`)
 /// outside quotes; returns the line without it, the delimiter and whether
 /// leading tabs are stripped.
@@ -447,8 +493,24 @@ pub fn run_script(cluster: &mut Cluster, script: &str, files: &dyn Files) -> Scr
             out.push_str(&result.terminal);
             continue;
         }
+        if words.first().map(String::as_str) == Some("status") {
+            let Some(body) = &stdin else {
+                return fail(
+                    out,
+                    "usage: status TYPE/NAME [-n NAMESPACE] <<EOF … EOF".into(),
+                );
+            };
+            match set_status(cluster, &words[1..], body) {
+                Ok(text) => out.push_str(&text),
+                Err(e) => return fail(out, e),
+            }
+            continue;
+        }
         if stdin.is_some() {
-            return fail(out, "here-documents are only supported for kubectl".into());
+            return fail(
+                out,
+                "here-documents are only supported for kubectl and status".into(),
+            );
         }
         match run_builtin(cluster, &words) {
             Ok(text) => out.push_str(&text),
@@ -507,6 +569,22 @@ mod tests {
         );
         assert_eq!(r.kubectl_failures, 1);
         assert_eq!(r.exit_code, 0);
+    }
+
+    #[test]
+    fn status_writes_a_hand_built_state() {
+        let mut c = Cluster::new(1);
+        let r = run_script(
+            &mut c,
+            "kubectl run web --image=nginx\nstatus pod/web <<EOF\nphase: Running\ncontainerStatuses:\n- name: web\n  ready: true\n  restartCount: 0\n  state: {running: {}}\nEOF\nkubectl get pod web --no-headers\nstatus pod/nope <<EOF\nphase: Failed\nEOF\n",
+            &NoFiles,
+        );
+        assert_eq!(r.exit_code, 0);
+        assert!(
+            r.output.ends_with("$ kubectl get pod web --no-headers\nweb   1/1   Running   0     0s\n$ status pod/nope <<EOF\n> phase: Failed\n> EOF\nError from server (NotFound): pods \"nope\" not found\n"),
+            "{}",
+            r.output
+        );
     }
 
     #[test]

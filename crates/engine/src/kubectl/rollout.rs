@@ -350,7 +350,7 @@ pub(crate) fn history(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         let kind = rid.get().kind;
         if !matches!(kind, "Deployment" | "DaemonSet" | "StatefulSet") {
             return Err(Fail::error(format!(
-                "no history viewer has been implemented for {}",
+                "no history viewer has been implemented for \"{}\"",
                 rid.get().group_kind()
             )));
         }
@@ -444,7 +444,7 @@ pub(crate) fn undo(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
                 errors.push("error: no last revision to roll back to".to_string());
             } else {
                 errors.push(format!(
-                    "error: no rollbacker has been implemented for {}",
+                    "error: no rollbacker has been implemented for \"{}\"",
                     rid.get().group_kind()
                 ));
             }
