@@ -298,6 +298,33 @@ impl Cluster {
             }
         };
         let key = ObjectKey::new(resource, &namespace_of(node, rt.namespaced), name);
+        if name.is_empty()
+            && matches!(
+                verb,
+                ManifestVerb::Apply | ManifestVerb::Check | ManifestVerb::Delete
+            )
+        {
+            // kubectl apply reads the live object first, which needs a name.
+            let generate = node
+                .get("metadata")
+                .and_then(|m| m.get("generateName"))
+                .is_some();
+            outcome.result = Err(if generate && verb != ManifestVerb::Delete {
+                format!("error: from {source}: cannot use generate name with apply")
+            } else {
+                let (group, version) = crate::api::registry::split_api_version(api_version);
+                format!(
+                    "error: error when retrieving current configuration of:\nResource: \"{group}/{version}, Resource={}\", GroupVersionKind: \"{group}/{version}, Kind={kind}\"\nName: \"\", Namespace: \"{}\"\nfrom server for: \"{source}\": resource name may not be empty",
+                    rt.plural, key.namespace
+                )
+            });
+            outcome.diagnostics.push(diag(
+                node.get("metadata").map_or(node.mark, |m| m.mark),
+                Some("metadata.name"),
+                "metadata.name: Required value: name is required for apply".into(),
+            ));
+            return outcome;
+        }
         outcome.key = Some(key.clone());
         let result = match verb {
             ManifestVerb::Apply | ManifestVerb::Check => {
