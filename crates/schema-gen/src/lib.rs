@@ -16,7 +16,8 @@
 //! A type line is the Go type name followed by its fields, separated by
 //! single spaces. A field is `name[!][^Embedded]:type[:GoType]`: `!` marks a
 //! required field, `^Embedded` a field promoted from an embedded Go struct
-//! (Go's decoder names it in type errors: `Probe.….ProbeHandler.httpGet`), and
+//! (Go's decoder names it in type errors: `Probe.….ProbeHandler.httpGet`;
+//! dotted when embedded twice: `RuleWithOperations.Rule`), and
 //! `GoType` overrides the Go type that error messages print when it is a
 //! named type (`v1.ResourceList`). Types are:
 //!
@@ -248,21 +249,529 @@ const EMBEDDED: &[(&str, &str, Promoted)] = &[
         Promoted::AllExcept(&["targetContainerName"]),
     ),
     (
+        "io.k8s.api.core.v1.ConfigMapEnvSource",
+        "LocalObjectReference",
+        Promoted::Only(&["name"]),
+    ),
+    (
+        "io.k8s.api.core.v1.SecretEnvSource",
+        "LocalObjectReference",
+        Promoted::Only(&["name"]),
+    ),
+    (
+        "io.k8s.api.core.v1.ConfigMapKeySelector",
+        "LocalObjectReference",
+        Promoted::Only(&["name"]),
+    ),
+    (
+        "io.k8s.api.core.v1.SecretKeySelector",
+        "LocalObjectReference",
+        Promoted::Only(&["name"]),
+    ),
+    (
+        "io.k8s.api.core.v1.ConfigMapVolumeSource",
+        "LocalObjectReference",
+        Promoted::Only(&["name"]),
+    ),
+    (
+        "io.k8s.api.core.v1.ConfigMapProjection",
+        "LocalObjectReference",
+        Promoted::Only(&["name"]),
+    ),
+    (
+        "io.k8s.api.core.v1.SecretProjection",
+        "LocalObjectReference",
+        Promoted::Only(&["name"]),
+    ),
+    (
         "io.k8s.api.networking.v1.IngressRule",
         "IngressRuleValue",
         Promoted::Only(&["http"]),
+    ),
+    (
+        "io.k8s.api.admissionregistration.v1.RuleWithOperations",
+        "Rule",
+        Promoted::AllExcept(&["operations"]),
+    ),
+    // Embedded two levels deep: Go names both structs.
+    (
+        "io.k8s.api.admissionregistration.v1.NamedRuleWithOperations",
+        "RuleWithOperations",
+        Promoted::Only(&["operations"]),
+    ),
+    (
+        "io.k8s.api.admissionregistration.v1.NamedRuleWithOperations",
+        "RuleWithOperations.Rule",
+        Promoted::Only(&["apiGroups", "apiVersions", "resources", "scope"]),
     ),
 ];
 
 /// Fields whose Go type is a named type, which Go's type errors print
 /// instead of the underlying type: (definition, field, Go type as
-/// `reflect.Type.String()` prints it). Maps of quantities are
-/// `v1.ResourceList` everywhere and need no entry here.
-const NAMED_TYPES: &[(&str, &str, &str)] = &[(
-    "io.k8s.api.certificates.v1.CertificateSigningRequestSpec",
-    "extra",
-    "map[string]v1.ExtraValue",
-)];
+/// `reflect.Type.String()` prints it). OpenAPI does not carry these; the
+/// list is taken from the k8s.io/api Go types and covers the enum-like
+/// fields of the spec types (status types are left out). Maps of quantities
+/// are `v1.ResourceList` everywhere and need no entry here.
+const NAMED_TYPES: &[(&str, &str, &str)] = &[
+    (
+        "io.k8s.api.core.v1.Container",
+        "imagePullPolicy",
+        "v1.PullPolicy",
+    ),
+    (
+        "io.k8s.api.core.v1.Container",
+        "restartPolicy",
+        "v1.ContainerRestartPolicy",
+    ),
+    (
+        "io.k8s.api.core.v1.Container",
+        "terminationMessagePolicy",
+        "v1.TerminationMessagePolicy",
+    ),
+    (
+        "io.k8s.api.core.v1.EphemeralContainer",
+        "imagePullPolicy",
+        "v1.PullPolicy",
+    ),
+    (
+        "io.k8s.api.core.v1.EphemeralContainer",
+        "restartPolicy",
+        "v1.ContainerRestartPolicy",
+    ),
+    (
+        "io.k8s.api.core.v1.EphemeralContainer",
+        "terminationMessagePolicy",
+        "v1.TerminationMessagePolicy",
+    ),
+    (
+        "io.k8s.api.core.v1.ContainerPort",
+        "protocol",
+        "v1.Protocol",
+    ),
+    ("io.k8s.api.core.v1.ServicePort", "protocol", "v1.Protocol"),
+    ("io.k8s.api.core.v1.EndpointPort", "protocol", "v1.Protocol"),
+    ("io.k8s.api.core.v1.PodSpec", "dnsPolicy", "v1.DNSPolicy"),
+    (
+        "io.k8s.api.core.v1.PodSpec",
+        "preemptionPolicy",
+        "v1.PreemptionPolicy",
+    ),
+    (
+        "io.k8s.api.core.v1.PodSpec",
+        "restartPolicy",
+        "v1.RestartPolicy",
+    ),
+    (
+        "io.k8s.api.core.v1.ServiceSpec",
+        "externalTrafficPolicy",
+        "v1.ServiceExternalTrafficPolicy",
+    ),
+    (
+        "io.k8s.api.core.v1.ServiceSpec",
+        "internalTrafficPolicy",
+        "v1.ServiceInternalTrafficPolicy",
+    ),
+    (
+        "io.k8s.api.core.v1.ServiceSpec",
+        "ipFamilies",
+        "[]v1.IPFamily",
+    ),
+    (
+        "io.k8s.api.core.v1.ServiceSpec",
+        "ipFamilyPolicy",
+        "v1.IPFamilyPolicy",
+    ),
+    (
+        "io.k8s.api.core.v1.ServiceSpec",
+        "sessionAffinity",
+        "v1.ServiceAffinity",
+    ),
+    ("io.k8s.api.core.v1.ServiceSpec", "type", "v1.ServiceType"),
+    ("io.k8s.api.core.v1.Toleration", "effect", "v1.TaintEffect"),
+    (
+        "io.k8s.api.core.v1.Toleration",
+        "operator",
+        "v1.TolerationOperator",
+    ),
+    ("io.k8s.api.core.v1.Taint", "effect", "v1.TaintEffect"),
+    (
+        "io.k8s.api.core.v1.NodeSelectorRequirement",
+        "operator",
+        "v1.NodeSelectorOperator",
+    ),
+    ("io.k8s.api.core.v1.HTTPGetAction", "scheme", "v1.URIScheme"),
+    (
+        "io.k8s.api.core.v1.VolumeMount",
+        "mountPropagation",
+        "v1.MountPropagationMode",
+    ),
+    (
+        "io.k8s.api.core.v1.VolumeMount",
+        "recursiveReadOnly",
+        "v1.RecursiveReadOnlyMode",
+    ),
+    (
+        "io.k8s.api.core.v1.PersistentVolumeClaimSpec",
+        "accessModes",
+        "[]v1.PersistentVolumeAccessMode",
+    ),
+    (
+        "io.k8s.api.core.v1.PersistentVolumeClaimSpec",
+        "volumeMode",
+        "v1.PersistentVolumeMode",
+    ),
+    (
+        "io.k8s.api.core.v1.PersistentVolumeSpec",
+        "accessModes",
+        "[]v1.PersistentVolumeAccessMode",
+    ),
+    (
+        "io.k8s.api.core.v1.PersistentVolumeSpec",
+        "persistentVolumeReclaimPolicy",
+        "v1.PersistentVolumeReclaimPolicy",
+    ),
+    (
+        "io.k8s.api.core.v1.PersistentVolumeSpec",
+        "volumeMode",
+        "v1.PersistentVolumeMode",
+    ),
+    ("io.k8s.api.core.v1.Secret", "type", "v1.SecretType"),
+    (
+        "io.k8s.api.core.v1.TopologySpreadConstraint",
+        "nodeAffinityPolicy",
+        "v1.NodeInclusionPolicy",
+    ),
+    (
+        "io.k8s.api.core.v1.TopologySpreadConstraint",
+        "nodeTaintsPolicy",
+        "v1.NodeInclusionPolicy",
+    ),
+    (
+        "io.k8s.api.core.v1.TopologySpreadConstraint",
+        "whenUnsatisfiable",
+        "v1.UnsatisfiableConstraintAction",
+    ),
+    (
+        "io.k8s.api.core.v1.SeccompProfile",
+        "type",
+        "v1.SeccompProfileType",
+    ),
+    (
+        "io.k8s.api.core.v1.AppArmorProfile",
+        "type",
+        "v1.AppArmorProfileType",
+    ),
+    (
+        "io.k8s.api.core.v1.PodSecurityContext",
+        "fsGroupChangePolicy",
+        "v1.PodFSGroupChangePolicy",
+    ),
+    (
+        "io.k8s.api.core.v1.PodSecurityContext",
+        "supplementalGroupsPolicy",
+        "v1.SupplementalGroupsPolicy",
+    ),
+    (
+        "io.k8s.api.core.v1.EmptyDirVolumeSource",
+        "medium",
+        "v1.StorageMedium",
+    ),
+    (
+        "io.k8s.api.core.v1.HostPathVolumeSource",
+        "type",
+        "v1.HostPathType",
+    ),
+    ("io.k8s.api.core.v1.Capabilities", "add", "[]v1.Capability"),
+    ("io.k8s.api.core.v1.Capabilities", "drop", "[]v1.Capability"),
+    (
+        "io.k8s.api.core.v1.ContainerResizePolicy",
+        "resourceName",
+        "v1.ResourceName",
+    ),
+    (
+        "io.k8s.api.core.v1.ContainerResizePolicy",
+        "restartPolicy",
+        "v1.ResourceResizeRestartPolicy",
+    ),
+    (
+        "io.k8s.api.core.v1.NamespaceSpec",
+        "finalizers",
+        "[]v1.FinalizerName",
+    ),
+    ("io.k8s.api.core.v1.PodOS", "name", "v1.OSName"),
+    (
+        "io.k8s.api.core.v1.PodReadinessGate",
+        "conditionType",
+        "v1.PodConditionType",
+    ),
+    ("io.k8s.api.core.v1.LimitRangeItem", "type", "v1.LimitType"),
+    (
+        "io.k8s.api.core.v1.ResourceQuotaSpec",
+        "scopes",
+        "[]v1.ResourceQuotaScope",
+    ),
+    (
+        "io.k8s.api.core.v1.ScopedResourceSelectorRequirement",
+        "operator",
+        "v1.ScopeSelectorOperator",
+    ),
+    (
+        "io.k8s.api.core.v1.ScopedResourceSelectorRequirement",
+        "scopeName",
+        "v1.ResourceQuotaScope",
+    ),
+    ("io.k8s.api.core.v1.ObjectReference", "uid", "types.UID"),
+    (
+        "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta",
+        "uid",
+        "types.UID",
+    ),
+    (
+        "io.k8s.apimachinery.pkg.apis.meta.v1.OwnerReference",
+        "uid",
+        "types.UID",
+    ),
+    (
+        "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelectorRequirement",
+        "operator",
+        "v1.LabelSelectorOperator",
+    ),
+    (
+        "io.k8s.apimachinery.pkg.apis.meta.v1.ManagedFieldsEntry",
+        "operation",
+        "v1.ManagedFieldsOperationType",
+    ),
+    (
+        "io.k8s.api.apps.v1.DeploymentStrategy",
+        "type",
+        "v1.DeploymentStrategyType",
+    ),
+    (
+        "io.k8s.api.apps.v1.StatefulSetSpec",
+        "podManagementPolicy",
+        "v1.PodManagementPolicyType",
+    ),
+    (
+        "io.k8s.api.apps.v1.StatefulSetUpdateStrategy",
+        "type",
+        "v1.StatefulSetUpdateStrategyType",
+    ),
+    (
+        "io.k8s.api.apps.v1.DaemonSetUpdateStrategy",
+        "type",
+        "v1.DaemonSetUpdateStrategyType",
+    ),
+    (
+        "io.k8s.api.apps.v1.StatefulSetPersistentVolumeClaimRetentionPolicy",
+        "whenDeleted",
+        "v1.PersistentVolumeClaimRetentionPolicyType",
+    ),
+    (
+        "io.k8s.api.apps.v1.StatefulSetPersistentVolumeClaimRetentionPolicy",
+        "whenScaled",
+        "v1.PersistentVolumeClaimRetentionPolicyType",
+    ),
+    (
+        "io.k8s.api.batch.v1.CronJobSpec",
+        "concurrencyPolicy",
+        "v1.ConcurrencyPolicy",
+    ),
+    (
+        "io.k8s.api.batch.v1.JobSpec",
+        "completionMode",
+        "v1.CompletionMode",
+    ),
+    (
+        "io.k8s.api.batch.v1.JobSpec",
+        "podReplacementPolicy",
+        "v1.PodReplacementPolicy",
+    ),
+    (
+        "io.k8s.api.batch.v1.PodFailurePolicyRule",
+        "action",
+        "v1.PodFailurePolicyAction",
+    ),
+    (
+        "io.k8s.api.batch.v1.PodFailurePolicyOnExitCodesRequirement",
+        "operator",
+        "v1.PodFailurePolicyOnExitCodesOperator",
+    ),
+    (
+        "io.k8s.api.batch.v1.PodFailurePolicyOnPodConditionsPattern",
+        "status",
+        "v1.ConditionStatus",
+    ),
+    (
+        "io.k8s.api.batch.v1.PodFailurePolicyOnPodConditionsPattern",
+        "type",
+        "v1.PodConditionType",
+    ),
+    (
+        "io.k8s.api.networking.v1.HTTPIngressPath",
+        "pathType",
+        "v1.PathType",
+    ),
+    (
+        "io.k8s.api.networking.v1.NetworkPolicySpec",
+        "policyTypes",
+        "[]v1.PolicyType",
+    ),
+    (
+        "io.k8s.api.networking.v1.NetworkPolicyPort",
+        "protocol",
+        "v1.Protocol",
+    ),
+    (
+        "io.k8s.api.discovery.v1.EndpointSlice",
+        "addressType",
+        "v1.AddressType",
+    ),
+    (
+        "io.k8s.api.discovery.v1.EndpointPort",
+        "protocol",
+        "v1.Protocol",
+    ),
+    (
+        "io.k8s.api.autoscaling.v2.MetricSpec",
+        "type",
+        "v2.MetricSourceType",
+    ),
+    (
+        "io.k8s.api.autoscaling.v2.MetricTarget",
+        "type",
+        "v2.MetricTargetType",
+    ),
+    (
+        "io.k8s.api.autoscaling.v2.HPAScalingPolicy",
+        "type",
+        "v2.HPAScalingPolicyType",
+    ),
+    (
+        "io.k8s.api.autoscaling.v2.HPAScalingRules",
+        "selectPolicy",
+        "v2.ScalingPolicySelect",
+    ),
+    (
+        "io.k8s.api.storage.v1.StorageClass",
+        "reclaimPolicy",
+        "v1.PersistentVolumeReclaimPolicy",
+    ),
+    (
+        "io.k8s.api.storage.v1.StorageClass",
+        "volumeBindingMode",
+        "v1.VolumeBindingMode",
+    ),
+    (
+        "io.k8s.api.storage.v1.CSIDriverSpec",
+        "fsGroupPolicy",
+        "v1.FSGroupPolicy",
+    ),
+    (
+        "io.k8s.api.storage.v1.CSIDriverSpec",
+        "volumeLifecycleModes",
+        "[]v1.VolumeLifecycleMode",
+    ),
+    (
+        "io.k8s.api.admissionregistration.v1.MutatingWebhook",
+        "failurePolicy",
+        "v1.FailurePolicyType",
+    ),
+    (
+        "io.k8s.api.admissionregistration.v1.MutatingWebhook",
+        "matchPolicy",
+        "v1.MatchPolicyType",
+    ),
+    (
+        "io.k8s.api.admissionregistration.v1.MutatingWebhook",
+        "reinvocationPolicy",
+        "v1.ReinvocationPolicyType",
+    ),
+    (
+        "io.k8s.api.admissionregistration.v1.MutatingWebhook",
+        "sideEffects",
+        "v1.SideEffectClass",
+    ),
+    (
+        "io.k8s.api.admissionregistration.v1.ValidatingWebhook",
+        "failurePolicy",
+        "v1.FailurePolicyType",
+    ),
+    (
+        "io.k8s.api.admissionregistration.v1.ValidatingWebhook",
+        "matchPolicy",
+        "v1.MatchPolicyType",
+    ),
+    (
+        "io.k8s.api.admissionregistration.v1.ValidatingWebhook",
+        "sideEffects",
+        "v1.SideEffectClass",
+    ),
+    (
+        "io.k8s.api.admissionregistration.v1.RuleWithOperations",
+        "operations",
+        "[]v1.OperationType",
+    ),
+    (
+        "io.k8s.api.admissionregistration.v1.RuleWithOperations",
+        "scope",
+        "v1.ScopeType",
+    ),
+    (
+        "io.k8s.api.admissionregistration.v1.NamedRuleWithOperations",
+        "operations",
+        "[]v1.OperationType",
+    ),
+    (
+        "io.k8s.api.admissionregistration.v1.NamedRuleWithOperations",
+        "scope",
+        "v1.ScopeType",
+    ),
+    (
+        "io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicySpec",
+        "failurePolicy",
+        "v1.FailurePolicyType",
+    ),
+    (
+        "io.k8s.api.admissionregistration.v1.MatchResources",
+        "matchPolicy",
+        "v1.MatchPolicyType",
+    ),
+    (
+        "io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicyBindingSpec",
+        "validationActions",
+        "[]v1.ValidationAction",
+    ),
+    (
+        "io.k8s.api.admissionregistration.v1.ParamRef",
+        "parameterNotFoundAction",
+        "v1.ParameterNotFoundActionType",
+    ),
+    (
+        "io.k8s.api.certificates.v1.CertificateSigningRequestSpec",
+        "extra",
+        "map[string]v1.ExtraValue",
+    ),
+    (
+        "io.k8s.api.certificates.v1.CertificateSigningRequestSpec",
+        "usages",
+        "[]v1.KeyUsage",
+    ),
+    (
+        "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionSpec",
+        "scope",
+        "v1.ResourceScope",
+    ),
+    (
+        "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceConversion",
+        "strategy",
+        "v1.ConversionStrategyType",
+    ),
+    (
+        "io.k8s.api.scheduling.v1.PriorityClass",
+        "preemptionPolicy",
+        "v1.PreemptionPolicy",
+    ),
+];
 
 /// Fields of kinds that the upstream OpenAPI spec does require, among those
 /// k8s-openapi marks required by its own convention.
@@ -435,7 +944,7 @@ impl Generator {
             .and_then(Value::as_array)
             .map(|r| r.iter().filter_map(Value::as_str).collect())
             .unwrap_or_default();
-        let embedded = EMBEDDED.iter().find(|(d, _, _)| *d == def_name);
+        let embedded: Vec<_> = EMBEDDED.iter().filter(|(d, _, _)| *d == def_name).collect();
         let is_root = roots().iter().any(|r| r.schema == def_name);
         if is_root {
             // k8s-openapi's code generator makes a kind's `metadata`, and
@@ -462,14 +971,16 @@ impl Generator {
                 .as_object()
                 .unwrap_or_else(|| panic!("{def_name}.{field} is not a schema"));
             let ty = self.expr(def_name, field, prop);
-            let promoted_from = match embedded {
-                Some((_, go, Promoted::Only(list))) if list.contains(&field.as_str()) => Some(*go),
-                Some((_, go, Promoted::AllExcept(list))) if !list.contains(&field.as_str()) => {
-                    Some(*go)
-                }
-                _ if is_root && (field == "apiVersion" || field == "kind") => Some("TypeMeta"),
-                _ => None,
-            };
+            let promoted_from = embedded
+                .iter()
+                .find(|(_, _, promoted)| match promoted {
+                    Promoted::Only(list) => list.contains(&field.as_str()),
+                    Promoted::AllExcept(list) => !list.contains(&field.as_str()),
+                })
+                .map(|(_, go, _)| *go)
+                .or_else(|| {
+                    (is_root && (field == "apiVersion" || field == "kind")).then_some("TypeMeta")
+                });
             let go_type = NAMED_TYPES
                 .iter()
                 .find(|(d, f, _)| *d == def_name && f == field)
@@ -484,7 +995,7 @@ impl Generator {
                 description: description(prop),
             });
         }
-        if let Some((_, _, promoted)) = embedded {
+        for (_, _, promoted) in &embedded {
             let listed = match promoted {
                 Promoted::Only(l) | Promoted::AllExcept(l) => *l,
             };
@@ -516,6 +1027,15 @@ impl Generator {
     }
 
     fn types(&self) -> Vec<TypeDef> {
+        // Every hand-kept table entry must name a generated type.
+        let listed = EMBEDDED
+            .iter()
+            .map(|e| e.0)
+            .chain(NAMED_TYPES.iter().map(|n| n.0))
+            .chain(ROOT_REQUIRED.iter().map(|r| r.0));
+        for def in listed {
+            assert!(self.ids.contains_key(def), "no generated type {def}");
+        }
         let mut names: Vec<&String> = self.ids.keys().collect();
         // Grouped by package, then by name.
         names.sort_by_key(|n| split_definition(n));

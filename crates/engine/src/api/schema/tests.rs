@@ -239,7 +239,28 @@ fn wrong_types_read_like_go() {
         ),
         (
             "apiVersion: v1\nkind: Pod\nmetadata: {name: x}\nspec:\n  volumes:\n  - name: v\n    emptyDir:\n      medium: 1\n".to_string(),
-            "json: cannot unmarshal number into Go struct field EmptyDirVolumeSource.spec.volumes.VolumeSource.emptyDir.medium of type string",
+            "json: cannot unmarshal number into Go struct field EmptyDirVolumeSource.spec.volumes.VolumeSource.emptyDir.medium of type v1.StorageMedium",
+        ),
+        (
+            // Named Go types print by name.
+            deployment_with("        ports:", "        imagePullPolicy: 1\n        ports:"),
+            "json: cannot unmarshal number into Go struct field Container.spec.template.spec.containers.imagePullPolicy of type v1.PullPolicy",
+        ),
+        (
+            "apiVersion: v1\nkind: Service\nmetadata: {name: x}\nspec:\n  ipFamilies: IPv4\n".to_string(),
+            "json: cannot unmarshal string into Go struct field ServiceSpec.spec.ipFamilies of type []v1.IPFamily",
+        ),
+        (
+            "apiVersion: v1\nkind: Service\nmetadata: {name: x}\nspec:\n  ipFamilies: [4]\n".to_string(),
+            "json: cannot unmarshal number into Go struct field ServiceSpec.spec.ipFamilies of type v1.IPFamily",
+        ),
+        (
+            deployment_with("        ports:", "        envFrom:\n        - secretRef: {name: 7}\n        ports:"),
+            "json: cannot unmarshal number into Go struct field SecretEnvSource.spec.template.spec.containers.envFrom.secretRef.LocalObjectReference.name of type string",
+        ),
+        (
+            "apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicy\nmetadata: {name: x}\nspec:\n  matchConstraints:\n    resourceRules:\n    - apiGroups: apps\n".to_string(),
+            "json: cannot unmarshal string into Go struct field NamedRuleWithOperations.spec.matchConstraints.resourceRules.RuleWithOperations.Rule.apiGroups of type []string",
         ),
         (
             "apiVersion: v1\nkind: Secret\nmetadata: {name: x}\ndata:\n  password: 12345\n".to_string(),
