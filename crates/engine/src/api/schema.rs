@@ -25,7 +25,8 @@ const SCHEMA_TEXT: &str = include_str!("schema.txt");
 pub enum DecodeErrorKind {
     /// A field the kind does not have (`unknown field "spec.replica"`).
     UnknownField,
-    /// A field given twice (`duplicate field "spec.replicas"`).
+    /// A field given twice (`duplicate field "spec.replicas"`). The YAML
+    /// loader already refuses duplicate keys, so [`decode`] never reports it.
     DuplicateField,
     /// A value of the wrong JSON type (`json: cannot unmarshal string into
     /// Go struct field DeploymentSpec.spec.replicas of type int32`).
