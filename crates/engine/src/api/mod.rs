@@ -3,6 +3,7 @@
 
 pub mod defaults;
 pub mod errors;
+pub mod explain;
 pub mod registry;
 pub mod schema;
 pub mod selector;
