@@ -17,6 +17,14 @@ use kubeplay_engine::apiserver::manifest::ManifestVerb;
 /// Files real Kubernetes 1.37 refuses on a cluster like ours, and why.
 const REFUSED: &[(&str, &str)] = &[
     (
+        "service/networking/dual-stack-ipv6-svc.yaml",
+        "spec.ipFamily was removed in 1.20: strict decoding refuses it",
+    ),
+    (
+        "service/networking/dual-stack-ipv6-lb-svc.yaml",
+        "spec.ipFamily was removed in 1.20: strict decoding refuses it",
+    ),
+    (
         "controllers/job-pod-failure-policy-ignore.yaml",
         "tab indentation is not YAML",
     ),
