@@ -232,12 +232,12 @@ impl fmt::Display for Quantity {
         }
         let sign = if self.nanos < 0 { "-" } else { "" };
         let abs = self.nanos.unsigned_abs();
-        if self.format == Format::BinarySI && abs % (NANO as u128) == 0 {
+        if self.format == Format::BinarySI && abs.is_multiple_of(NANO as u128) {
             let mut units = abs / NANO as u128;
             if units >= 1024 {
                 let suffixes = ["", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei"];
                 let mut i = 0;
-                while units % 1024 == 0 && i < 6 {
+                while units.is_multiple_of(1024) && i < 6 {
                     units /= 1024;
                     i += 1;
                 }
@@ -247,7 +247,7 @@ impl fmt::Display for Quantity {
         // Decimal: the largest power of 1000 that divides the value exactly.
         let mut mantissa = abs;
         let mut exp = -9i32;
-        while mantissa % 1000 == 0 && exp < 18 {
+        while mantissa.is_multiple_of(1000) && exp < 18 {
             mantissa /= 1000;
             exp += 3;
         }

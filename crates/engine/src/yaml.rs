@@ -545,20 +545,18 @@ fn resolve_plain(text: &str) -> NodeValue {
     {
         i64::from_str_radix(&digits[1..], 8).ok()
     } else if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
-        digits.parse::<i64>().ok().or_else(|| {
-            // Too large for an int: go-yaml falls back to a float.
-            None
-        })
+        // Too large for an int: go-yaml falls back to a float.
+        digits.parse::<i64>().ok()
     } else {
         None
     };
     if let Some(i) = int {
         return NodeValue::Int(if negative { -i } else { i });
     }
-    if is_yaml_float(&plain) {
-        if let Ok(f) = plain.parse::<f64>() {
-            return NodeValue::Float(f);
-        }
+    if is_yaml_float(&plain)
+        && let Ok(f) = plain.parse::<f64>()
+    {
+        return NodeValue::Float(f);
     }
     NodeValue::String(text.to_string())
 }

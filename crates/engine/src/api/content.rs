@@ -172,9 +172,7 @@ pub fn is_wildcard_dns1123_subdomain(v: &str) -> Vec<String> {
     if b.len() > DNS1123_SUBDOMAIN_MAX {
         errs.push(max_len_error(DNS1123_SUBDOMAIN_MAX));
     }
-    let ok = b
-        .strip_prefix(b"*.")
-        .is_some_and(|rest| match_dns1123_subdomain(rest));
+    let ok = b.strip_prefix(b"*.").is_some_and(match_dns1123_subdomain);
     if !ok {
         errs.push(regex_error(
             WILDCARD_MSG,

@@ -857,19 +857,18 @@ fn service(svc: &mut Value) {
         Some("None") => {
             spec.remove("sessionAffinityConfig");
         }
-        Some("ClientIP") => {
+        Some("ClientIP")
             if spec
                 .at(&["sessionAffinityConfig", "clientIP", "timeoutSeconds"])
-                .is_null()
-            {
-                spec.set(
-                    "sessionAffinityConfig",
-                    Value::from_pairs([(
-                        "clientIP",
-                        Value::from_pairs([("timeoutSeconds", Value::Int(10800))]),
-                    )]),
-                );
-            }
+                .is_null() =>
+        {
+            spec.set(
+                "sessionAffinityConfig",
+                Value::from_pairs([(
+                    "clientIP",
+                    Value::from_pairs([("timeoutSeconds", Value::Int(10800))]),
+                )]),
+            );
         }
         _ => {}
     }

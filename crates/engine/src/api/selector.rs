@@ -454,6 +454,8 @@ pub fn validate_label_name(key: &str, path: &Path, errs: &mut Vec<FieldError>) {
 
 /// `ValidateLabelSelector` (with `AllowInvalidLabelValueInSelector: false`):
 /// the rules for a LabelSelector object at `path`.
+// A guard would let a known operator fall through to "not a valid operator".
+#[allow(clippy::collapsible_match)]
 pub fn validate_label_selector(selector: &Value, path: &Path, errs: &mut Vec<FieldError>) {
     if selector.as_object().is_none() {
         return;
