@@ -1208,6 +1208,182 @@ pub fn base64_decode(text: &str) -> Result<Vec<u8>, usize> {
     Ok(out)
 }
 
+// ---------------------------------------------------------------- strategies
+
+/// Kinds whose create resets `status` (it is written through `/status`).
+fn status_reset_on_create(group: &str, kind: &str) -> bool {
+    matches!(
+        (group, kind),
+        (
+            "apps",
+            "Deployment" | "ReplicaSet" | "DaemonSet" | "StatefulSet"
+        ) | ("batch", "Job" | "CronJob")
+            | ("networking.k8s.io", "Ingress")
+            | ("", "Service" | "ReplicationController")
+    )
+}
+
+/// Kinds whose `metadata.generation` counts spec changes.
+fn tracks_generation(group: &str, kind: &str) -> bool {
+    matches!(
+        (group, kind),
+        (
+            "apps",
+            "Deployment" | "ReplicaSet" | "DaemonSet" | "StatefulSet"
+        ) | ("batch", "Job" | "CronJob")
+            | (
+                "networking.k8s.io",
+                "Ingress" | "IngressClass" | "NetworkPolicy"
+            )
+            | ("", "Pod" | "ReplicationController")
+    )
+}
+
+/// What the registry strategies' `PrepareForCreate` set before validation:
+/// `metadata.generation: 1` where generations are tracked, an empty status
+/// where status is its own subresource (a Service keeps
+/// `status.loadBalancer: {}`), and a new Pod's
+/// `status: {phase: Pending, qosClass: …}`. Run after [`apply_defaults`]
+/// (and [`admit_pod`]).
+pub fn prepare_for_create(resource: ResourceId, object: &mut Value) {
+    if object.as_object().is_none() {
+        return;
+    }
+    let rt = resource.get();
+    if tracks_generation(rt.group, rt.kind)
+        && let Some(meta) = ensure_obj(object, "metadata")
+    {
+        meta.set("generation", Value::Int(1));
+    }
+    if rt.group.is_empty() && rt.kind == "Pod" {
+        let qos = pod_qos_class(object);
+        object.set(
+            "status",
+            Value::from_pairs([
+                ("phase", Value::str("Pending")),
+                ("qosClass", Value::str(qos)),
+            ]),
+        );
+    } else if status_reset_on_create(rt.group, rt.kind) {
+        object.set("status", Value::object());
+        if rt.kind == "Service" || rt.kind == "Ingress" {
+            object.set_at(&["status", "loadBalancer"], Value::object());
+        }
+    }
+}
+
+/// What the registry strategies' `PrepareForUpdate` do before validating an
+/// update of `old` to `new`: status is kept from the stored object (it
+/// changes only through `/status`), the generation goes up when the spec
+/// changed, a Namespace keeps its finalizers, and a Service keeps the IPs
+/// and node ports allocated to it when the new object leaves them out (a
+/// `kubectl replace` of the original manifest).
+pub fn prepare_for_update(resource: ResourceId, new: &mut Value, old: &Value) {
+    if new.as_object().is_none() || old.as_object().is_none() {
+        return;
+    }
+    let rt = resource.get();
+    let (group, kind) = (rt.group, rt.kind);
+    if (group.is_empty() && kind == "Pod")
+        || status_reset_on_create(group, kind)
+        || (group.is_empty() && kind == "Namespace")
+    {
+        match old.get("status") {
+            Value::Null => {
+                new.remove("status");
+            }
+            s => new.set("status", s.clone()),
+        }
+    }
+    if tracks_generation(group, kind) {
+        let prev = old.at(&["metadata", "generation"]).as_i64().unwrap_or(0);
+        let changed = !crate::api::validation::semantic_eq(new.get("spec"), old.get("spec"));
+        if let Some(meta) = ensure_obj(new, "metadata") {
+            meta.set(
+                "generation",
+                Value::Int(if changed { prev + 1 } else { prev }),
+            );
+        }
+    }
+    if group.is_empty() && kind == "Namespace" {
+        let finalizers = old.at(&["spec", "finalizers"]).clone();
+        if let Some(spec) = ensure_obj(new, "spec") {
+            spec.set("finalizers", finalizers);
+        }
+    }
+    if group.is_empty() && kind == "Service" {
+        service_update(new, old);
+    }
+}
+
+/// `patchAllocatedValues` and `NormalizeClusterIPs` for an update.
+fn service_update(new: &mut Value, old: &Value) {
+    let old_spec = old.get("spec");
+    let Some(spec) = ensure_obj(new, "spec") else {
+        return;
+    };
+    let ty = spec.get("type").as_str().unwrap_or("").to_string();
+    let old_ty = old_spec.get("type").as_str().unwrap_or("");
+    if ty != "ExternalName" && old_ty != "ExternalName" {
+        let old_ip = old_spec.get("clusterIP").as_str().unwrap_or("");
+        let new_ip = spec.get("clusterIP").as_str().unwrap_or("").to_string();
+        if new_ip.is_empty() && !old_ip.is_empty() && spec.get("clusterIPs").is_empty() {
+            spec.set("clusterIP", old_spec.get("clusterIP").clone());
+            spec.set("clusterIPs", old_spec.get("clusterIPs").clone());
+        } else if spec.get("clusterIPs").is_empty() && !old_spec.get("clusterIPs").is_empty() {
+            if new_ip == old_ip {
+                // An old client patching something else.
+                spec.set("clusterIPs", old_spec.get("clusterIPs").clone());
+            } else if !new_ip.is_empty() {
+                spec.set("clusterIPs", Value::array(vec![Value::str(&new_ip)]));
+            }
+        }
+        for f in ["ipFamilies", "ipFamilyPolicy"] {
+            if spec.get(f).is_empty() && !old_spec.get(f).is_empty() {
+                spec.set(f, old_spec.get(f).clone());
+            }
+        }
+    }
+    let needs_node_ports = |t: &str| t == "NodePort" || t == "LoadBalancer";
+    if needs_node_ports(&ty) && needs_node_ports(old_ty) {
+        let olds: Vec<(Value, Value, Value)> = old_spec
+            .get("ports")
+            .items()
+            .map(|p| {
+                (
+                    p.get("port").clone(),
+                    p.get("protocol").clone(),
+                    p.get("nodePort").clone(),
+                )
+            })
+            .collect();
+        each_item(
+            spec,
+            "ports",
+            |p| unset_int(p.get("nodePort")),
+            |p| {
+                if let Some((_, _, np)) = olds.iter().find(|(port, proto, np)| {
+                    port == p.get("port") && proto == p.get("protocol") && !np.is_null()
+                }) {
+                    p.set("nodePort", np.clone());
+                }
+            },
+        );
+        let local = |s: &Value| s.get("externalTrafficPolicy").as_str() == Some("Local");
+        if ty == "LoadBalancer"
+            && old_ty == "LoadBalancer"
+            && local(spec)
+            && local(old_spec)
+            && unset_int(spec.get("healthCheckNodePort"))
+        {
+            spec.set(
+                "healthCheckNodePort",
+                old_spec.get("healthCheckNodePort").clone(),
+            );
+        }
+    }
+}
+
 // ---------------------------------------------------------------- admission
 
 /// The two tolerations DefaultTolerationSeconds adds (300 s each).

@@ -521,3 +521,85 @@ fn type_mismatches_do_not_panic() {
         }
     }
 }
+
+#[test]
+fn strategies_prepare_creates_and_updates() {
+    let id = by_kind("Deployment").unwrap();
+    let mut d = defaulted(
+        "Deployment",
+        "metadata: {name: d}\nspec: {template: {spec: {containers: [{name: a, image: a}]}}}\nstatus: {replicas: 5}",
+    );
+    prepare_for_create(id, &mut d);
+    assert_eq!(d.at(&["metadata", "generation"]), &Value::Int(1));
+    assert_eq!(d.get("status"), &Value::object());
+    let mut changed = d.clone();
+    changed.set_at(&["spec", "replicas"], Value::Int(3));
+    changed.set("status", Value::from_pairs([("replicas", Value::Int(9))]));
+    prepare_for_update(id, &mut changed, &d);
+    assert_eq!(changed.at(&["metadata", "generation"]), &Value::Int(2));
+    assert_eq!(changed.get("status"), &Value::object());
+    let mut same = d.clone();
+    prepare_for_update(id, &mut same, &d);
+    assert_eq!(same.at(&["metadata", "generation"]), &Value::Int(1));
+
+    let pod_id = by_kind("Pod").unwrap();
+    let mut p = defaulted(
+        "Pod",
+        "metadata: {name: p}\nspec: {containers: [{name: a, image: a}]}",
+    );
+    prepare_for_create(pod_id, &mut p);
+    assert_eq!(
+        yaml::to_json_compact(p.get("status")),
+        r#"{"phase":"Pending","qosClass":"BestEffort"}"#
+    );
+
+    let svc = by_kind("Service").unwrap();
+    let mut old = defaulted(
+        "Service",
+        "metadata: {name: s}\nspec: {type: NodePort, ports: [{port: 80}]}",
+    );
+    old.set_at(&["spec", "clusterIP"], Value::str("10.96.0.7"));
+    old.set_at(
+        &["spec", "clusterIPs"],
+        Value::array(vec![Value::str("10.96.0.7")]),
+    );
+    if let Some(ports) = old.entry_at(&["spec", "ports"]).as_array_mut() {
+        ports[0].set("nodePort", Value::Int(30007));
+    }
+    let mut replaced = defaulted(
+        "Service",
+        "metadata: {name: s}\nspec: {type: NodePort, ports: [{port: 80}]}",
+    );
+    prepare_for_update(svc, &mut replaced, &old);
+    assert_eq!(
+        replaced.at(&["spec", "clusterIP"]).as_str(),
+        Some("10.96.0.7")
+    );
+    assert_eq!(
+        yaml::to_json_compact(replaced.at(&["spec", "clusterIPs"])),
+        r#"["10.96.0.7"]"#
+    );
+    assert_eq!(
+        replaced
+            .at(&["spec", "ports"])
+            .items()
+            .next()
+            .unwrap()
+            .get("nodePort"),
+        &Value::Int(30007)
+    );
+    assert!(
+        crate::api::validation::validate(svc, &replaced, Some(&old))
+            .iter()
+            .all(|e| !e.to_string().contains("clusterIPs"))
+    );
+
+    let ns = by_kind("Namespace").unwrap();
+    let old = defaulted("Namespace", "metadata: {name: n}");
+    let mut new = load("metadata: {name: n}\nspec: {finalizers: []}");
+    prepare_for_update(ns, &mut new, &old);
+    assert_eq!(
+        yaml::to_json_compact(new.at(&["spec", "finalizers"])),
+        r#"["kubernetes"]"#
+    );
+}

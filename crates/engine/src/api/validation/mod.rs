@@ -150,7 +150,7 @@ pub(crate) const IMMUTABLE: &str = "field is immutable";
 /// `apiequality.Semantic.DeepEqual` on values: like `==`, except that a
 /// missing field, `null`, `""`, an empty list and an empty map are all
 /// equal (Go's zero values and nil-vs-empty).
-pub(crate) fn semantic_eq(a: &Value, b: &Value) -> bool {
+pub fn semantic_eq(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Object(x), Value::Object(y)) => {
             if std::rc::Rc::ptr_eq(x, y) {
