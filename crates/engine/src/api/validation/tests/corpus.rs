@@ -117,3 +117,92 @@ fn website_examples_validate_cleanly() {
     assert!(checked > 50, "only {checked} examples were validated");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Every path to a member or item of `v`, up to `limit` of them.
+fn paths(v: &Value, prefix: &mut Vec<String>, out: &mut Vec<Vec<String>>, limit: usize) {
+    if out.len() >= limit {
+        return;
+    }
+    match v {
+        Value::Object(m) => {
+            for (k, c) in m.iter() {
+                prefix.push(k.to_string());
+                out.push(prefix.clone());
+                paths(c, prefix, out, limit);
+                prefix.pop();
+            }
+        }
+        Value::Array(items) => {
+            for (i, c) in items.iter().enumerate() {
+                prefix.push(format!("#{i}"));
+                out.push(prefix.clone());
+                paths(c, prefix, out, limit);
+                prefix.pop();
+            }
+        }
+        _ => {}
+    }
+}
+
+fn replace_at(v: &mut Value, path: &[String], with: Value) {
+    let Some((first, rest)) = path.split_first() else {
+        *v = with;
+        return;
+    };
+    let child = match first.strip_prefix('#') {
+        Some(i) => v
+            .as_array_mut()
+            .and_then(|a| a.get_mut(i.parse::<usize>().unwrap_or(usize::MAX))),
+        None => v.as_object_mut().and_then(|m| m.get_mut(first.as_str())),
+    };
+    if let Some(c) = child {
+        replace_at(c, rest, with);
+    }
+}
+
+#[test]
+fn mutated_examples_never_panic() {
+    let dir = corpus_dir();
+    if !dir.is_dir() {
+        println!("note: {} is absent; mutation test skipped", dir.display());
+        return;
+    }
+    let mut files = Vec::new();
+    walk(&dir, &mut files);
+    files.sort();
+    let variants = || {
+        [
+            Value::Null,
+            Value::Int(-1),
+            Value::str(""),
+            Value::str("-Bad Value-"),
+            Value::array(vec![Value::Int(1)]),
+            Value::object(),
+        ]
+    };
+    for f in files.iter().filter(|f| {
+        f.to_string_lossy().contains("deployment")
+            || f.to_string_lossy().contains("service")
+            || f.to_string_lossy().contains("pods/")
+    }) {
+        let Ok(docs) = std::fs::read_to_string(f).map(|t| yaml::load_str(&t)) else {
+            continue;
+        };
+        let Ok(docs) = docs else { continue };
+        for d in docs {
+            let v = d.root.to_value();
+            let mut ps = Vec::new();
+            paths(&v, &mut Vec::new(), &mut ps, 60);
+            for p in ps
+                .iter()
+                .filter(|p| p.first().is_some_and(|k| k != "apiVersion" && k != "kind"))
+            {
+                for with in variants() {
+                    let mut m = v.clone();
+                    replace_at(&mut m, p, with);
+                    let _ = create_errors(&m);
+                }
+            }
+        }
+    }
+}
