@@ -5,6 +5,14 @@
 //! `old == None` and on update with the stored object. Fields holding a
 //! value of the wrong JSON type are skipped: the strict decoder reports
 //! those before validation runs. Nothing here panics on odd input.
+//!
+//! Where the output can only approximate Go's: the diff appended to a
+//! refused pod update (upstream uses `cmp.Diff` on the internal struct;
+//! here the changed top-level fields are listed), pointer addresses inside
+//! `%#v` values (a fixed stand-in, `0xc000a1b2c3`), and the order of errors
+//! found while walking a map (Go's map order is random; here keys are
+//! sorted). Declarative (CEL) validation of built-in kinds is not modelled;
+//! the hand-written rules it shadows give the same messages.
 
 mod apps;
 mod core;
