@@ -17,6 +17,10 @@ use kubeplay_engine::apiserver::manifest::ManifestVerb;
 /// Files real Kubernetes 1.37 refuses on a cluster like ours, and why.
 const REFUSED: &[(&str, &str)] = &[
     (
+        "pods/security/seccomp/fields.yaml",
+        "ephemeralContainers cannot be set on create (a field reference, not a manifest to apply)",
+    ),
+    (
         "service/networking/dual-stack-ipv6-svc.yaml",
         "spec.ipFamily was removed in 1.20: strict decoding refuses it",
     ),

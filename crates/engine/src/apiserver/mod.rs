@@ -181,11 +181,6 @@ impl Cluster {
         meta.remove("resourceVersion");
         meta.remove("deletionTimestamp");
         meta.remove("deletionGracePeriodSeconds");
-        if has_generation(resource) {
-            meta.set("generation", Value::Int(1));
-        } else {
-            meta.remove("generation");
-        }
         if opts.dry_run {
             return Ok(obj);
         }
@@ -239,13 +234,11 @@ impl Cluster {
                 v => obj.set_at(&["metadata", field], v.clone()),
             }
         }
-        if has_status_subresource(resource) && !opts.system {
-            match old.get("status") {
-                Value::Null => {
-                    obj.remove("status");
-                }
-                s => obj.set("status", s.clone()),
-            }
+        // Users cannot write status through the main resource; components can.
+        let component_status = opts.system.then(|| obj.get("status").clone());
+        defaults::prepare_for_update(resource, &mut obj, &old);
+        if let Some(status) = component_status.filter(|s| !s.is_null()) {
+            obj.set("status", status);
         }
         self.prepare_for_update(resource, &mut obj, &old);
         let errors = validation::validate(resource, &obj, Some(&old));
@@ -253,10 +246,6 @@ impl Cluster {
             return Err(StatusError::invalid(&rt.group_kind(), &name, errors));
         }
         self.allocate(resource, &mut obj, Some(&old))?;
-        if has_generation(resource) && spec_changed(&old, &obj) {
-            let generation = old.at(&["metadata", "generation"]).as_i64().unwrap_or(0) + 1;
-            obj.set_at(&["metadata", "generation"], Value::Int(generation));
-        }
         if without_rv(&obj) == without_rv(&old) {
             return Ok(old);
         }
@@ -569,61 +558,6 @@ pub(crate) fn resource_of(obj: &Value) -> Result<ResourceId, StatusError> {
         })
 }
 
-/// Kinds whose metadata.generation the server tracks.
-fn has_generation(resource: ResourceId) -> bool {
-    matches!(
-        resource.get().kind,
-        "Deployment"
-            | "ReplicaSet"
-            | "DaemonSet"
-            | "StatefulSet"
-            | "Job"
-            | "CronJob"
-            | "HorizontalPodAutoscaler"
-            | "Ingress"
-            | "NetworkPolicy"
-            | "PodDisruptionBudget"
-            | "Pod"
-            | "PriorityClass"
-            | "IngressClass"
-    )
-}
-
-/// Kinds whose status users cannot write through the main resource.
-fn has_status_subresource(resource: ResourceId) -> bool {
-    matches!(
-        resource.get().kind,
-        "Deployment"
-            | "ReplicaSet"
-            | "DaemonSet"
-            | "StatefulSet"
-            | "Job"
-            | "CronJob"
-            | "HorizontalPodAutoscaler"
-            | "Ingress"
-            | "Pod"
-            | "Service"
-            | "Node"
-            | "Namespace"
-            | "PersistentVolumeClaim"
-            | "PersistentVolume"
-            | "PodDisruptionBudget"
-            | "ReplicationController"
-            | "ResourceQuota"
-    )
-}
-
-/// Whether anything but metadata and status differs (what moves generation).
-fn spec_changed(old: &Value, new: &Value) -> bool {
-    let strip = |v: &Value| -> Value {
-        let mut v = v.clone();
-        v.remove("metadata");
-        v.remove("status");
-        v
-    };
-    strip(old) != strip(new)
-}
-
 fn without_rv(v: &Value) -> Value {
     let mut v = v.clone();
     if let Some(meta) = v.as_object_mut().and_then(|m| m.get_mut("metadata")) {
@@ -642,35 +576,8 @@ impl Cluster {
     ) -> Result<(), StatusError> {
         match resource.get().kind {
             "Pod" => {
-                defaults::admit_pod(obj);
+                defaults::admit_pod(obj)?;
                 self.admit_service_account(obj);
-                if !opts.system || obj.get("status").is_null() {
-                    let qos = crate::api::qos_class(obj.get("spec"));
-                    obj.set(
-                        "status",
-                        Value::from_pairs([
-                            ("phase", Value::str("Pending")),
-                            ("qosClass", Value::str(qos)),
-                        ]),
-                    );
-                }
-            }
-            "Deployment" | "ReplicaSet" | "DaemonSet" | "StatefulSet" | "Job" | "CronJob"
-                if !opts.system =>
-            {
-                obj.set("status", Value::object());
-            }
-            "Service" if obj.get("status").is_null() || !opts.system => {
-                obj.set(
-                    "status",
-                    Value::from_pairs([("loadBalancer", Value::object())]),
-                );
-            }
-            "Ingress" if obj.get("status").is_null() || !opts.system => {
-                obj.set(
-                    "status",
-                    Value::from_pairs([("loadBalancer", Value::object())]),
-                );
             }
             "Namespace" => {
                 let mut finalizers: Vec<Value> =
@@ -694,6 +601,10 @@ impl Cluster {
             }
             _ => {}
         }
+        // A registering kubelet writes its Node's status; users' status is reset.
+        if !(opts.system && resource.get().kind == "Node") {
+            defaults::prepare_for_create(resource, obj);
+        }
         Ok(())
     }
 
@@ -701,20 +612,21 @@ impl Cluster {
     fn prepare_for_update(&mut self, resource: ResourceId, obj: &mut Value, old: &Value) {
         match resource.get().kind {
             "Pod" => {
-                // Tolerations and the service account stay as admitted.
-                if obj.at(&["spec", "tolerations"]).is_null() {
-                    let t = old.at(&["spec", "tolerations"]).clone();
-                    if !t.is_null() {
-                        obj.set_at(&["spec", "tolerations"], t);
+                // Admitted fields stay as admitted when an update leaves them out.
+                for field in [
+                    "tolerations",
+                    "priority",
+                    "preemptionPolicy",
+                    "serviceAccountName",
+                    "serviceAccount",
+                ] {
+                    if obj.at(&["spec", field]).is_null() {
+                        let v = old.at(&["spec", field]).clone();
+                        if !v.is_null() {
+                            obj.set_at(&["spec", field], v);
+                        }
                     }
                 }
-                defaults::admit_pod(obj);
-            }
-            "Namespace" => {
-                obj.set_at(
-                    &["spec", "finalizers"],
-                    old.at(&["spec", "finalizers"]).clone(),
-                );
             }
             "Node" => {
                 for f in ["podCIDR", "podCIDRs"] {
