@@ -337,6 +337,7 @@ fn parse_stream(text: &str) -> (Vec<Document>, Option<LoadError>) {
         document: 0,
         start_line: 1,
         text,
+        ascii: text.is_ascii(),
     };
     loader.stream()
 }
@@ -376,6 +377,8 @@ struct Loader<'a> {
     document: usize,
     start_line: u32,
     text: &'a str,
+    /// Character offsets equal byte offsets (checked once per input).
+    ascii: bool,
 }
 
 impl<'a> Loader<'a> {
@@ -454,7 +457,11 @@ impl<'a> Loader<'a> {
         let (ev, sp) = self.next()?;
         let root = self.node(ev, sp, 0)?;
         let end = self.parser_position_chars();
-        let bytes = char_span_bytes(self.text, doc_start_index, end);
+        let bytes = if self.ascii {
+            end.saturating_sub(doc_start_index)
+        } else {
+            char_span_bytes(self.text, doc_start_index, end)
+        };
         if bytes > MAX_DOCUMENT_BYTES {
             return Err(self.error(
                 format!(
@@ -628,9 +635,6 @@ fn node_count(node: &Node) -> usize {
 
 /// Bytes between two character offsets of `text`.
 fn char_span_bytes(text: &str, start_char: usize, end_char: usize) -> usize {
-    if text.is_ascii() {
-        return end_char.saturating_sub(start_char);
-    }
     text.chars()
         .skip(start_char)
         .take(end_char.saturating_sub(start_char))
