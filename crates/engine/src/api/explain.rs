@@ -8,7 +8,37 @@ use std::sync::OnceLock;
 use crate::api::registry::ResourceId;
 use crate::api::schema::{TypeIndex, schema};
 
-const EXPLAIN_TEXT: &str = include_str!("explain.txt");
+/// The descriptions, compiled in (`embedded-explain`, the default) or, for
+/// the browser bundle, provided at run time by [`provide_explain_text`] so
+/// that ~117 KB of gzipped text load only when someone asks for them.
+#[cfg(feature = "embedded-explain")]
+fn explain_text() -> Option<&'static str> {
+    Some(include_str!("explain.txt"))
+}
+
+#[cfg(not(feature = "embedded-explain"))]
+fn explain_text() -> Option<&'static str> {
+    PROVIDED.get().copied()
+}
+
+#[cfg(not(feature = "embedded-explain"))]
+static PROVIDED: OnceLock<&'static str> = OnceLock::new();
+
+/// Supplies `explain.txt` when it is not compiled in (the web app fetches
+/// it). Later calls are ignored.
+pub fn provide_explain_text(text: String) {
+    #[cfg(not(feature = "embedded-explain"))]
+    {
+        let _ = PROVIDED.set(Box::leak(text.into_boxed_str()));
+    }
+    #[cfg(feature = "embedded-explain")]
+    drop(text);
+}
+
+/// True once field descriptions are available.
+pub fn explain_available() -> bool {
+    explain_text().is_some()
+}
 
 /// The descriptions of one type and of its fields (escaped as in the file).
 struct TypeDocs {
@@ -20,9 +50,12 @@ struct TypeDocs {
 
 fn docs() -> &'static [TypeDocs] {
     static DOCS: OnceLock<Vec<TypeDocs>> = OnceLock::new();
+    let Some(text) = explain_text() else {
+        return &[];
+    };
     DOCS.get_or_init(|| {
         let mut types: Vec<TypeDocs> = Vec::new();
-        for line in EXPLAIN_TEXT.lines() {
+        for line in text.lines() {
             if line.is_empty() || line.starts_with('#') || line.starts_with('@') {
                 continue;
             }
