@@ -209,6 +209,8 @@ impl Cluster {
                 .add_node(NodeOptions::worker(&format!("node-{i}")))
                 .expect("default workers are valid");
         }
+        // The default cluster runs an ingress controller (ingress-nginx).
+        crate::network::install_ingress_controller(&mut cluster);
         cluster.settle();
         cluster
     }
