@@ -130,6 +130,12 @@ pub enum NetworkTask {
 /// Hears about every change to the store.
 pub(crate) fn on_change(cluster: &mut Cluster, event: &WatchEvent) {
     let kind = event.key.resource.get().kind;
+    if !matches!(
+        kind,
+        "Service" | "EndpointSlice" | "Node" | "Pod" | "Ingress" | "IngressClass"
+    ) {
+        return;
+    }
     let current = cluster.store.get(&event.key).cloned();
     match kind {
         "Service" => {

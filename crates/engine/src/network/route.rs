@@ -684,19 +684,17 @@ fn find_service(cluster: &Cluster, f: impl Fn(&Value) -> bool) -> Option<ObjectK
 /// Where in-cluster requests come from: a shell on the first worker node
 /// (by name), with that node's address.
 pub(crate) fn in_cluster_client(cluster: &Cluster) -> (Option<String>, String) {
-    let nodes: Vec<&Value> = cluster
-        .store
-        .list(res("Node"), None)
-        .map(|(_, n)| n)
-        .collect();
-    let worker = nodes
-        .iter()
+    let mut nodes = cluster.store.list(res("Node"), None).map(|(_, n)| n);
+    let first = nodes.next();
+    let worker = first
+        .into_iter()
+        .chain(nodes)
         .find(|n| {
             n.at(&["metadata", "labels"])
                 .get("node-role.kubernetes.io/control-plane")
                 .is_null()
         })
-        .or(nodes.first());
+        .or(first);
     match worker {
         Some(n) => (
             n.str_at(&["metadata", "name"]).map(str::to_string),

@@ -1125,3 +1125,127 @@ fn the_default_cluster_has_the_nginx_ingress_class() {
             .is_none()
     );
 }
+
+#[test]
+fn named_ports_pick_the_endpoint_port_of_the_same_name() {
+    let mut c = cluster(1);
+    let svc = create(
+        &mut c,
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: app\n  namespace: default\nspec:\n  selector: {app: app}\n  ports:\n  - name: http\n    port: 80\n    targetPort: http\n  - name: metrics\n    port: 9090\n    targetPort: 9100\n",
+    );
+    let ip = svc.str_at(&["spec", "clusterIP"]).unwrap().to_string();
+    pod(&mut c, "app", "app-1", "node-1", "10.244.1.7", true);
+    create(
+        &mut c,
+        "apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n  name: app-x2k9p\n  namespace: default\n  labels:\n    kubernetes.io/service-name: app\naddressType: IPv4\nports:\n- name: http\n  port: 80\n  protocol: TCP\n- name: metrics\n  port: 9100\n  protocol: TCP\nendpoints:\n- addresses: [\"10.244.1.7\"]\n  conditions: {ready: true, serving: true, terminating: false}\n  nodeName: node-1\n  targetRef: {kind: Pod, name: app-1, namespace: default}\n",
+    );
+    let e = c.explain_route(&Request::get(&format!("http://{ip}:9090/metrics")));
+    let s = e.service.unwrap();
+    assert_eq!((s.port, s.target_port.as_str()), (Some(9090), "9100"));
+    assert_eq!(
+        s.endpoints
+            .iter()
+            .map(|e| (e.address.as_str(), e.port))
+            .collect::<Vec<_>>(),
+        [("10.244.1.7", 9100)]
+    );
+    // An Ingress backend naming the port reaches the same endpoint port.
+    ingress(
+        &mut c,
+        "metrics",
+        "  rules:\n  - host: m.example\n    http:\n      paths:\n      - path: /\n        pathType: Prefix\n        backend:\n          service:\n            name: app\n            port:\n              name: metrics\n",
+    );
+    let e = c.explain_route(&Request::get("http://m.example/"));
+    let s = e.service.unwrap();
+    assert_eq!((s.port, s.requested_port.as_str()), (Some(9090), "metrics"));
+    assert_eq!(
+        e.verdict,
+        Verdict::Forwarded {
+            pods: vec!["default/app-1".into()]
+        }
+    );
+    let r = c.send_request(&Request::get("http://m.example/"));
+    assert_eq!(
+        r.hops[1..3],
+        [
+            Hop::Ingress {
+                ingress: "default/metrics".into(),
+                rule: "m.example/ (Prefix)".into()
+            },
+            Hop::Service {
+                service: "default/app".into(),
+                port: 9090
+            }
+        ]
+    );
+}
+
+#[test]
+fn a_prefix_with_a_trailing_slash_redirects_the_bare_path() {
+    let mut c = cluster(1);
+    ingress(
+        &mut c,
+        "docs",
+        &format!(
+            "  rules:\n{}",
+            rule("docs.example", &[("/guide/", "Prefix", "web")])
+        ),
+    );
+    let r = c.send_request(&Request::get("http://docs.example/guide"));
+    assert_eq!(
+        (r.status, r.body.as_str()),
+        (
+            301,
+            "<html>\r\n<head><title>301 Moved Permanently</title></head>\r\n<body>\r\n<center><h1>301 Moved Permanently</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+        )
+    );
+    let e = c.explain_route(&Request::get("http://docs.example/guide"));
+    assert_eq!(
+        e.verdict,
+        Verdict::Redirect {
+            location: "/guide/".into()
+        }
+    );
+    assert_eq!(
+        e.ingress.unwrap().rules[0].verdict,
+        RuleVerdict::Redirect {
+            location: "/guide/".into()
+        }
+    );
+}
+
+#[test]
+fn odd_requests_get_answers_not_panics() {
+    let mut c = cluster(1);
+    web(&mut c, "");
+    for url in [
+        "",
+        " ",
+        "http://",
+        "://",
+        "http://:80",
+        "http://a:b/",
+        "http://%%%/%",
+        "http://x/%zz%4",
+        "http://[",
+        "http://@/",
+        "http://[::1]/",
+        "http://10.96.0.1:0/",
+        "http://é.example/ü?ö#ä",
+        "HTTP://SITE.EXAMPLE//a//b",
+        "http://web.svc",
+        "http://.svc.cluster.local/",
+    ] {
+        let req = Request::get(url).with_host("\u{0}:::");
+        let r = c.send_request(&req);
+        let e = c.explain_route(&req);
+        assert!(!e.lines().is_empty(), "{url}");
+        if r.status == 0 {
+            assert!(r.body.starts_with("curl: ("), "{url}: {}", r.body);
+        }
+    }
+    assert_eq!(
+        c.send_request(&Request::get("")).body,
+        "curl: (3) URL rejected: No host part in the URL"
+    );
+}

@@ -116,9 +116,17 @@ pub(crate) fn parse(url: &str) -> Result<Url, CurlError> {
         path.insert(0, '/');
     }
     let authority = authority.rsplit('@').next().unwrap_or("");
-    let (host, port) = match authority.rsplit_once(':') {
-        Some((host, port)) if !host.contains(']') || host.ends_with(']') => (host, Some(port)),
-        _ => (authority, None),
+    // `[v6]:port` keeps its brackets; otherwise the port follows the last colon.
+    let (host, port) = if authority.starts_with('[') {
+        match authority.find(']') {
+            Some(i) => (&authority[..=i], authority[i + 1..].strip_prefix(':')),
+            None => (authority, None),
+        }
+    } else {
+        match authority.rsplit_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        }
     };
     if host.is_empty() {
         return Err(CurlError {
@@ -223,6 +231,8 @@ mod tests {
             (Scheme::Http, 30080, "/")
         );
         assert_eq!(u.host_header(), "172.18.0.3:30080");
+        let u = parse("http://[::1]:8080/x").unwrap();
+        assert_eq!((u.host.as_str(), u.port), ("[::1]", 8080));
         let u = parse("https://User@Example.COM").unwrap();
         assert_eq!((u.host.as_str(), u.port), ("example.com", 443));
         assert_eq!(
