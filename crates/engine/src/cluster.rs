@@ -190,7 +190,8 @@ const MAX_SETTLE_ROUNDS: usize = 10_000;
 
 impl Cluster {
     /// The default cluster: a tainted control-plane node and three workers
-    /// (`node-1` … `node-3`), each with 4 CPU, 8Gi memory and 110 pods.
+    /// (`node-1` … `node-3`), each with 4 CPU, 8Gi memory and 110 pods, and
+    /// an ingress controller (ingress-nginx, with its `nginx` IngressClass).
     pub fn new(seed: u64) -> Cluster {
         let mut cluster = Cluster::empty(seed);
         cluster.bootstrap();
@@ -209,6 +210,8 @@ impl Cluster {
                 .add_node(NodeOptions::worker(&format!("node-{i}")))
                 .expect("default workers are valid");
         }
+        // The default cluster runs an ingress controller (ingress-nginx).
+        crate::network::install_ingress_controller(&mut cluster);
         cluster.settle();
         cluster
     }

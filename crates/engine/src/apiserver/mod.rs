@@ -67,7 +67,7 @@ pub struct Allocators {
     cluster_ips: BTreeSet<u32>,
     node_ports: BTreeSet<i64>,
     next_pod_cidr: u32,
-    load_balancer_ips: BTreeSet<u32>,
+    pub(crate) load_balancer_ips: BTreeSet<u32>,
 }
 
 /// The service CIDR 10.96.0.0/12 as a number.
@@ -574,6 +574,9 @@ impl Cluster {
         obj: &mut Value,
         opts: &WriteOptions,
     ) -> Result<(), StatusError> {
+        if resource.get().kind == "Ingress" {
+            crate::network::admit_ingress(self, obj);
+        }
         match resource.get().kind {
             "Pod" => {
                 defaults::admit_pod(obj)?;
