@@ -1316,8 +1316,85 @@ pub fn prepare_for_update(resource: ResourceId, new: &mut Value, old: &Value) {
     }
 }
 
+/// The Service strategy's `dropTypeDependentFields`: when an update changes
+/// the type, fields that no longer apply and that the user did not also
+/// change are wiped (they were probably filled in automatically).
+fn drop_type_dependent_fields(new: &mut Value, old: &Value) {
+    let old_spec = old.get("spec").clone();
+    let ty = |s: &Value| s.get("type").as_str().unwrap_or("ClusterIP").to_string();
+    let (old_ty, new_ty) = (ty(&old_spec), ty(new.get("spec")));
+    if old_ty == new_ty {
+        return;
+    }
+    let needs_cluster_ip = |t: &str| t != "ExternalName";
+    let needs_node_port = |t: &str| t == "NodePort" || t == "LoadBalancer";
+    let externally_accessible = |t: &str, spec: &Value| {
+        t == "NodePort"
+            || t == "LoadBalancer"
+            || (t == "ClusterIP" && !spec.get("externalIPs").is_empty())
+    };
+    let new_spec_snapshot = new.get("spec").clone();
+    let same = |field: &str| new_spec_snapshot.get(field) == old_spec.get(field);
+    let Some(spec) = ensure_obj(new, "spec") else {
+        return;
+    };
+    if needs_cluster_ip(&old_ty) && !needs_cluster_ip(&new_ty) {
+        if same("clusterIP") && same("clusterIPs") {
+            spec.remove("clusterIP");
+            spec.remove("clusterIPs");
+        }
+        for f in ["ipFamilies", "ipFamilyPolicy"] {
+            if same(f) {
+                spec.remove(f);
+            }
+        }
+    }
+    if needs_node_port(&old_ty) && !needs_node_port(&new_ty) {
+        let node_ports = |s: &Value| -> Vec<Value> {
+            s.get("ports")
+                .items()
+                .map(|p| p.get("nodePort").clone())
+                .collect()
+        };
+        if node_ports(&new_spec_snapshot) == node_ports(&old_spec) {
+            each_item(
+                spec,
+                "ports",
+                |p| !p.get("nodePort").is_null(),
+                |p| {
+                    p.remove("nodePort");
+                },
+            );
+        }
+        if same("healthCheckNodePort") {
+            spec.remove("healthCheckNodePort");
+        }
+    }
+    if old_ty == "LoadBalancer" && new_ty != "LoadBalancer" {
+        if same("allocateLoadBalancerNodePorts") {
+            spec.remove("allocateLoadBalancerNodePorts");
+        }
+        if same("loadBalancerClass") {
+            spec.remove("loadBalancerClass");
+        }
+    }
+    if externally_accessible(&old_ty, &old_spec)
+        && !externally_accessible(&new_ty, &new_spec_snapshot)
+        && same("externalTrafficPolicy")
+    {
+        spec.remove("externalTrafficPolicy");
+    }
+    if old_ty == "LoadBalancer" && new_ty != "LoadBalancer" {
+        new.set(
+            "status",
+            Value::from_pairs([("loadBalancer", Value::object())]),
+        );
+    }
+}
+
 /// `patchAllocatedValues` and `NormalizeClusterIPs` for an update.
 fn service_update(new: &mut Value, old: &Value) {
+    drop_type_dependent_fields(new, old);
     let old_spec = old.get("spec");
     let Some(spec) = ensure_obj(new, "spec") else {
         return;

@@ -57,12 +57,18 @@ pub(crate) fn on_service_change(
         }
         return;
     }
-    if has_address(svc) && svc.str_at(&["spec", "type"]) != Some("LoadBalancer") {
-        for ip in super::lb_ips(svc) {
-            if let Some(n) = parse_ipv4(&ip) {
-                cluster.alloc.load_balancer_ips.remove(&n);
-            }
+    if svc.str_at(&["spec", "type"]) == Some("LoadBalancer") {
+        return;
+    }
+    // The API server's strategy may already have cleared the status (a type
+    // change): release what the previous version held too.
+    let old_ips = event.old.as_ref().map(super::lb_ips).unwrap_or_default();
+    for ip in old_ips.iter().chain(super::lb_ips(svc).iter()) {
+        if let Some(n) = parse_ipv4(ip) {
+            cluster.alloc.load_balancer_ips.remove(&n);
         }
+    }
+    if has_address(svc) {
         let mut status = svc.get("status").clone();
         status.set("loadBalancer", Value::object());
         let _ = cluster.update_status(&event.key, status);

@@ -54,10 +54,19 @@ fn pod(c: &mut Cluster, app: &str, name: &str, node: &str, ip: &str, ready: bool
     create(
         c,
         &format!(
-            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\n  namespace: default\n  labels: {{app: {app}}}\nspec:\n  nodeName: {node}\n  containers:\n  - name: web\n    image: nginx\n    ports:\n    - containerPort: 80\n      name: http\nstatus:\n  phase: Running\n  podIP: {ip}\n  podIPs:\n  - ip: {ip}\n  conditions:\n  - type: Ready\n    status: \"{}\"\n",
-            if ready { "True" } else { "False" }
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\n  namespace: default\n  labels: {{app: {app}}}\nspec:\n  nodeName: {node}\n  containers:\n  - name: web\n    image: nginx\n    ports:\n    - containerPort: 80\n      name: http\n"
         ),
     );
+    // The kubelet's status (the API server resets status on create).
+    let status = crate::yaml::load_str(&format!(
+        "phase: Running\npodIP: {ip}\npodIPs:\n- ip: {ip}\nconditions:\n- type: Ready\n  status: \"{}\"\n",
+        if ready { "True" } else { "False" }
+    ))
+    .unwrap()[0]
+        .root
+        .to_value();
+    let key = crate::store::ObjectKey::new(res("Pod"), "default", name);
+    c.update_status(&key, status).unwrap();
 }
 
 /// A Service selecting `app` on port 80 (extra spec lines appended).
