@@ -586,6 +586,7 @@ fn has_generation(resource: ResourceId) -> bool {
             | "Pod"
             | "PriorityClass"
             | "IngressClass"
+            | "EndpointSlice"
     )
 }
 

@@ -475,6 +475,20 @@ fn record(cluster: &mut Cluster, d: &Value, event_type: EventType, reason: &str,
 /// `UpdateStatus` of the Deployment: status and the annotations the
 /// controller manages (the status strategy keeps metadata changes).
 fn write_deployment(cluster: &mut Cluster, d: &mut Value) -> Sync<()> {
+    let key = ObjectKey::of(res("Deployment"), d);
+    let stored = cluster.store.get(&key);
+    // Status alone goes through the cheaper status write.
+    if stored
+        .is_some_and(|s| s.get("metadata") == d.get("metadata") && s.get("spec") == d.get("spec"))
+    {
+        return match cluster.update_status(&key, d.get("status").clone()) {
+            Ok(stored) => {
+                *d = stored;
+                Ok(())
+            }
+            Err(e) => Err(e.message),
+        };
+    }
     match cluster.update(d.clone(), &WriteOptions::system()) {
         Ok(stored) => {
             *d = stored;

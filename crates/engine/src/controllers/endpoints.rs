@@ -544,7 +544,7 @@ mod tests {
             DeleteOptions::default(),
         )
         .unwrap();
-        c.settle();
+        c.step(0);
         let ep = endpoints(&c);
         assert_eq!(ep.get("subsets").items().len(), 1);
         assert!(
@@ -580,7 +580,7 @@ mod tests {
             DeleteOptions::default(),
         )
         .unwrap();
-        c.settle();
+        c.step(0);
         assert!(
             c.store
                 .get_named(res("Endpoints"), "default", "web")

@@ -448,6 +448,7 @@ mod tests {
         assert!(p.get("endpoints").is_null());
         assert!(p.get("ports").is_null());
         assert_eq!(p.str_at(&["addressType"]), Some("IPv4"));
+        assert_eq!(p.at(&["metadata", "generation"]), &Value::Int(1));
         assert_eq!(
             crate::yaml::to_json_compact(p.at(&["metadata", "labels"])),
             r#"{"endpointslice.kubernetes.io/managed-by":"endpointslice-controller.k8s.io","kubernetes.io/service-name":"web"}"#
@@ -464,6 +465,11 @@ mod tests {
         assert_eq!(s.len(), 1);
         // The placeholder became the slice (same name).
         assert_eq!(s[0].str_at(&["metadata", "name"]), Some(name.as_str()));
+        assert_eq!(s[0].at(&["metadata", "generation"]), &Value::Int(2));
+        assert_eq!(
+            s[0].str_at(&["metadata", "annotations", TRIGGER_TIME]),
+            Some("2026-01-01T00:00:00Z")
+        );
         let pod_uid = c
             .store
             .get_named(res("Pod"), "default", "a")
@@ -487,7 +493,7 @@ mod tests {
             DeleteOptions::default(),
         )
         .unwrap();
-        c.settle();
+        c.step(0);
         let s = slices(&c);
         assert_eq!(
             crate::yaml::to_json_compact(

@@ -257,30 +257,43 @@ impl ControllersState {
             }
             return (old, new);
         }
+        // Label sets only move when labels do (readiness changes are common).
+        let relabelled = old.as_ref().map(|o| &o.labels) != new.as_ref().map(|n| &n.labels);
+        let orphan_view = |e: &Option<PodEntry>| {
+            e.as_ref()
+                .filter(|e| e.controller.is_none())
+                .map(|e| (e.labels.clone(), e.active()))
+        };
+        if orphan_view(&old) != orphan_view(&new) {
+            *self.orphan_generation.entry(namespace.clone()).or_insert(0) += 1;
+        }
         if let Some(entry) = &old {
-            self.unindex_pod(namespace, name, entry);
+            self.unindex_pod(namespace, name, entry, relabelled);
         }
         if let Some(entry) = &new {
-            let relabelled = old
-                .as_ref()
-                .is_none_or(|o| o.labels != entry.labels || o.controller != entry.controller);
-            self.index_pod(namespace, name, entry, relabelled);
+            let dirty = relabelled
+                || old
+                    .as_ref()
+                    .is_none_or(|o| o.controller != entry.controller);
+            self.index_pod(namespace, name, entry, relabelled, dirty);
             self.pods.insert(key, entry.clone());
         }
         (old, new)
     }
 
-    fn unindex_pod(&mut self, namespace: &Rc<str>, name: &Rc<str>, entry: &PodEntry) {
-        for (k, v) in entry.labels.members() {
-            let label = (
-                namespace.clone(),
-                Rc::from(k),
-                Rc::from(v.as_str().unwrap_or("")),
-            );
-            if let Some(set) = self.labels.get_mut(&label) {
-                set.remove(name);
-                if set.is_empty() {
-                    self.labels.remove(&label);
+    fn unindex_pod(&mut self, namespace: &Rc<str>, name: &Rc<str>, entry: &PodEntry, labels: bool) {
+        if labels {
+            for (k, v) in entry.labels.members() {
+                let label = (
+                    namespace.clone(),
+                    Rc::from(k),
+                    Rc::from(v.as_str().unwrap_or("")),
+                );
+                if let Some(set) = self.labels.get_mut(&label) {
+                    set.remove(name);
+                    if set.is_empty() {
+                        self.labels.remove(&label);
+                    }
                 }
             }
         }
@@ -302,21 +315,29 @@ impl ControllersState {
                         self.orphans.remove(namespace);
                     }
                 }
-                *self.orphan_generation.entry(namespace.clone()).or_insert(0) += 1;
             }
         }
     }
 
-    fn index_pod(&mut self, namespace: &Rc<str>, name: &Rc<str>, entry: &PodEntry, dirty: bool) {
-        for (k, v) in entry.labels.members() {
-            self.labels
-                .entry((
-                    namespace.clone(),
-                    Rc::from(k),
-                    Rc::from(v.as_str().unwrap_or("")),
-                ))
-                .or_default()
-                .insert(name.clone());
+    fn index_pod(
+        &mut self,
+        namespace: &Rc<str>,
+        name: &Rc<str>,
+        entry: &PodEntry,
+        labels: bool,
+        dirty: bool,
+    ) {
+        if labels {
+            for (k, v) in entry.labels.members() {
+                self.labels
+                    .entry((
+                        namespace.clone(),
+                        Rc::from(k),
+                        Rc::from(v.as_str().unwrap_or("")),
+                    ))
+                    .or_default()
+                    .insert(name.clone());
+            }
         }
         match &entry.controller {
             Some(uid) => {
@@ -332,7 +353,6 @@ impl ControllersState {
                     .entry(namespace.clone())
                     .or_default()
                     .insert(name.clone());
-                *self.orphan_generation.entry(namespace.clone()).or_insert(0) += 1;
             }
         }
     }
@@ -671,12 +691,22 @@ fn pod_changed(cluster: &mut Cluster, event: &WatchEvent) {
         && let Some(d_ref) = controller_ref(rs)
         && d_ref.get("kind").as_str() == Some("Deployment")
         && let Some(d_name) = d_ref.get("name").as_str()
+        && cluster
+            .store
+            .get_named(res("Deployment"), &ns, d_name)
+            .is_some_and(|d| d.str_at(&["spec", "strategy", "type"]) == Some("Recreate"))
     {
         let key = ObjectKey::new(res("Deployment"), &ns, d_name);
         cluster.enqueue(Controller::Deployment, key);
     }
     // Services selecting the pod before or after the change.
-    if endpoints_relevant(event.old.as_ref(), current.as_ref()) {
+    if cluster
+        .store
+        .list(res("Service"), Some(&ns))
+        .next()
+        .is_some()
+        && endpoints_relevant(event.old.as_ref(), current.as_ref())
+    {
         let old_labels = event
             .old
             .as_ref()
@@ -700,9 +730,11 @@ fn pod_changed(cluster: &mut Cluster, event: &WatchEvent) {
             })
             .map(|((n, svc_name), _)| service_key(n, svc_name))
             .collect();
+        // Synced once everything else at this instant is done, so that a
+        // burst of pod changes (a rollout, a node going away) costs one sync.
         for key in services {
-            cluster.enqueue(Controller::Endpoints, key.clone());
-            cluster.enqueue(Controller::EndpointSlice, key);
+            requeue_after(cluster, Controller::Endpoints, &key, 0);
+            requeue_after(cluster, Controller::EndpointSlice, &key, 0);
         }
     }
 }
@@ -710,27 +742,26 @@ fn pod_changed(cluster: &mut Cluster, event: &WatchEvent) {
 /// Whether a pod change can change the endpoints of the Services that
 /// select it (`podEndpointsChanged` plus label changes).
 fn endpoints_relevant(old: Option<&Value>, new: Option<&Value>) -> bool {
-    let view = |pod: &Value| -> Value {
-        Value::from_pairs([
-            ("labels", pod.at(&["metadata", "labels"]).clone()),
-            (
-                "deletion",
-                pod.at(&["metadata", "deletionTimestamp"]).clone(),
-            ),
-            ("ip", pod.at(&["status", "podIP"]).clone()),
-            ("ips", pod.at(&["status", "podIPs"]).clone()),
-            ("phase", pod.at(&["status", "phase"]).clone()),
-            (
-                "ready",
-                pod_ready_condition(pod).cloned().unwrap_or_default(),
-            ),
-            ("node", pod.at(&["spec", "nodeName"]).clone()),
-            ("hostname", pod.at(&["spec", "hostname"]).clone()),
-            ("subdomain", pod.at(&["spec", "subdomain"]).clone()),
-        ])
-    };
+    const FIELDS: [&[&str]; 8] = [
+        &["metadata", "labels"],
+        &["metadata", "deletionTimestamp"],
+        &["status", "podIP"],
+        &["status", "podIPs"],
+        &["status", "phase"],
+        &["spec", "nodeName"],
+        &["spec", "hostname"],
+        &["spec", "subdomain"],
+    ];
+    let has_ip = |p: &Value| !p.at(&["status", "podIP"]).is_empty();
     match (old, new) {
-        (Some(o), Some(n)) => view(o) != view(n),
+        // Pods without an IP are in no endpoints (scheduling, pulling).
+        (Some(o), Some(n)) if !has_ip(o) && !has_ip(n) => {
+            o.at(&["metadata", "labels"]) != n.at(&["metadata", "labels"])
+        }
+        (Some(o), Some(n)) => {
+            FIELDS.iter().any(|path| o.at(path) != n.at(path))
+                || pod_ready_condition(o) != pod_ready_condition(n)
+        }
         _ => true,
     }
 }
@@ -914,8 +945,10 @@ pub(crate) fn requeue_after(
 ) {
     let at = cluster.now.saturating_add(delay);
     let slot = (controller, key.clone());
+    // A pending entry is removed when its sync runs, so one at `now` has
+    // not fired yet.
     if let Some(&pending) = cluster.controllers.requeues.get(&slot)
-        && pending > cluster.now
+        && pending >= cluster.now
         && pending <= at
     {
         return;
@@ -986,7 +1019,7 @@ pub(crate) mod testutil {
         let obj = cluster
             .create(yaml(text), &WriteOptions::user())
             .expect("test object is created");
-        cluster.settle();
+        cluster.step(0);
         obj
     }
 
@@ -1046,7 +1079,7 @@ pub(crate) mod testutil {
         cluster
             .update_status(&key, status)
             .expect("status write works");
-        cluster.settle();
+        cluster.step(0);
     }
 
     /// Marks every pod of the namespace Running and Ready on `node-1`,
@@ -1084,7 +1117,7 @@ pub(crate) mod testutil {
         for key in keys {
             cluster.finish_pod_deletion(&key);
         }
-        cluster.settle();
+        cluster.step(0);
     }
 
     /// Messages of the events recorded about the object with `uid`.
@@ -1094,5 +1127,113 @@ pub(crate) mod testutil {
             .for_object(uid)
             .map(|e| format!("{} {}", e.reason, e.message))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testutil::*;
+    use super::*;
+    use crate::apiserver::WriteOptions;
+
+    /// A rollout behind a Service, dumped: every object and event.
+    fn scenario(seed: u64) -> String {
+        let mut c = Cluster::new(seed);
+        create(
+            &mut c,
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 3\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.25\n        ports:\n        - {name: http, containerPort: 80}\n",
+        );
+        create(
+            &mut c,
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector: {app: web}\n  ports:\n  - port: 80\n    targetPort: http\n",
+        );
+        c.step(1_000);
+        ready_all(&mut c);
+        let mut d = c
+            .store
+            .get_named(res("Deployment"), "default", "web")
+            .cloned()
+            .unwrap();
+        d.set_at(
+            &["spec", "template", "metadata", "annotations", "rev"],
+            Value::str("2"),
+        );
+        c.update(d, &WriteOptions::user()).unwrap();
+        for _ in 0..10 {
+            c.step(1_000);
+            ready_all(&mut c);
+            finish_terminating(&mut c);
+        }
+        let mut out = String::new();
+        for r in crate::api::registry::RESOURCES {
+            for (_, obj) in c.store.list(r.id(), None) {
+                out.push_str(&crate::yaml::to_json_compact(obj));
+                out.push('\n');
+            }
+        }
+        for e in c.events.records() {
+            out.push_str(&crate::yaml::to_json_compact(&e.to_value()));
+            out.push('\n');
+        }
+        out
+    }
+
+    #[test]
+    fn same_seed_same_cluster() {
+        let a = scenario(11);
+        assert_eq!(a, scenario(11));
+        assert_ne!(a, scenario(12));
+        // The rollout finished: three new pods, ready, behind the Service.
+        assert!(a.contains(r#""availableReplicas":3"#), "{a}");
+        assert!(a.contains(r#""updatedReplicas":3"#), "{a}");
+    }
+
+    #[test]
+    fn owned_pods_count_availability_over_time() {
+        let mut owned = OwnedPods::default();
+        let entry = |ready_at: Option<Millis>| PodEntry {
+            labels: Value::object(),
+            controller: None,
+            node: Rc::from("n"),
+            terminal: false,
+            deleting: false,
+            ready: true,
+            ready_at,
+        };
+        owned.account(&entry(Some(1_000)), 1);
+        owned.account(&entry(Some(5_000)), 1);
+        owned.account(&entry(None), 1);
+        assert_eq!(owned.available(0, 6_000), 3);
+        assert_eq!(owned.available(3, 6_000), 1);
+        assert_eq!(owned.available(3, 8_000), 2);
+        assert_eq!(owned.next_available_in(3, 6_000), Some(2_000));
+        assert_eq!(owned.next_available_in(3, 9_000), None);
+        owned.account(&entry(Some(1_000)), -1);
+        assert_eq!(owned.available(3, 8_000), 1);
+    }
+
+    #[test]
+    fn trigger_time_is_the_first_change_since_the_last_sync() {
+        let mut tracker = TriggerTimeTracker::default();
+        let svc = yaml(
+            "metadata:\n  name: web\n  namespace: default\n  creationTimestamp: \"2026-01-01T00:00:01Z\"\n",
+        );
+        let pod = |name: &str, t: &str| {
+            yaml(&format!(
+                "metadata:\n  name: {name}\nstatus:\n  conditions:\n  - type: Ready\n    status: \"True\"\n    lastTransitionTime: \"{t}\"\n"
+            ))
+        };
+        let a = pod("a", "2026-01-01T00:00:05Z");
+        assert_eq!(tracker.compute(&svc, &[&a]), Some(1_000));
+        assert_eq!(tracker.compute(&svc, &[&a]), None);
+        let b = pod("b", "2026-01-01T00:00:09Z");
+        let a2 = pod("a", "2026-01-01T00:00:07Z");
+        assert_eq!(tracker.compute(&svc, &[&a2, &b]), Some(7_000));
+    }
+
+    #[test]
+    fn nano_times_drop_trailing_zeros() {
+        assert_eq!(rfc3339_nano(5_000), "2026-01-01T00:00:05Z");
+        assert_eq!(rfc3339_nano(5_120), "2026-01-01T00:00:05.12Z");
     }
 }

@@ -787,3 +787,63 @@ mod tests {
         assert_ne!(names(42), names(43));
     }
 }
+
+#[cfg(test)]
+mod perf {
+    use super::super::testutil::*;
+    use super::*;
+
+    /// `cargo test --release -p kubeplay-engine --lib perf -- --ignored --nocapture`
+    #[test]
+    #[ignore]
+    fn many_pods_across_many_replica_sets() {
+        let mut c = Cluster::new(1);
+        let start = std::time::Instant::now();
+        for i in 0..300 {
+            create(
+                &mut c,
+                &format!(
+                    "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app{i}\nspec:\n  replicas: 500\n  selector:\n    matchLabels: {{app: app{i}}}\n  template:\n    metadata:\n      labels: {{app: app{i}}}\n    spec:\n      containers:\n      - name: c\n        image: nginx\n"
+                ),
+            );
+        }
+        let created = start.elapsed();
+        let names = pod_names(&c, "default");
+        assert_eq!(names.len(), 150_000);
+        // The kubelet's part, in batches: every pod running and ready.
+        let start = std::time::Instant::now();
+        let now = crate::time::rfc3339(c.now);
+        for (i, name) in names.iter().enumerate() {
+            let key = ObjectKey::new(res("Pod"), "default", name);
+            let mut status = c.store.get(&key).unwrap().get("status").clone();
+            status.set("phase", Value::str("Running"));
+            status.set(
+                "podIP",
+                Value::from(format!("10.{}.{}.{}", i / 65536, (i / 256) % 256, i % 256)),
+            );
+            status.set(
+                "conditions",
+                Value::array(vec![Value::from_pairs([
+                    ("lastTransitionTime", Value::from(now.clone())),
+                    ("status", Value::str("True")),
+                    ("type", Value::str("Ready")),
+                ])]),
+            );
+            c.update_status(&key, status).unwrap();
+            if i % 1000 == 999 {
+                c.settle();
+            }
+        }
+        c.settle();
+        let readied = start.elapsed();
+        let start = std::time::Instant::now();
+        c.step(1_000);
+        let idle = start.elapsed();
+        let d = c
+            .store
+            .get_named(res("Deployment"), "default", "app7")
+            .unwrap();
+        assert_eq!(d.at(&["status", "availableReplicas"]), &Value::Int(500));
+        eprintln!("create {created:?}, ready {readied:?}, idle step {idle:?}");
+    }
+}
