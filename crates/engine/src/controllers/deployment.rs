@@ -2110,6 +2110,38 @@ mod tests {
     }
 
     #[test]
+    fn a_hash_collision_bumps_the_collision_count() {
+        let mut probe = Cluster::new(1);
+        let d = create(&mut probe, DEPLOYMENT);
+        let hash = compute_hash(d.at(&["spec", "template"]), None);
+        let mut c = Cluster::new(1);
+        // Someone else's ReplicaSet already has the name.
+        create(
+            &mut c,
+            &format!(
+                "apiVersion: apps/v1\nkind: ReplicaSet\nmetadata:\n  name: web-{hash}\nspec:\n  replicas: 0\n  selector:\n    matchLabels: {{app: other}}\n  template:\n    metadata:\n      labels: {{app: other}}\n    spec:\n      containers:\n      - name: c\n        image: busybox\n"
+            ),
+        );
+        let d = create(&mut c, DEPLOYMENT);
+        let next = compute_hash(d.at(&["spec", "template"]), Some(1));
+        assert_eq!(
+            deployment(&c).at(&["status", "collisionCount"]),
+            &Value::Int(1)
+        );
+        let names: Vec<String> = rs_summary(&c).into_iter().map(|(n, _, _)| n).collect();
+        assert_eq!(names, {
+            let mut v = vec![format!("web-{hash}"), format!("web-{next}")];
+            v.sort();
+            v
+        });
+        let theirs = c
+            .store
+            .get_named(res("ReplicaSet"), "default", &format!("web-{hash}"))
+            .unwrap();
+        assert!(controller_ref(theirs).is_none());
+    }
+
+    #[test]
     fn selecting_all_is_a_warning() {
         let mut c = Cluster::new(3);
         let mut d = yaml(DEPLOYMENT);

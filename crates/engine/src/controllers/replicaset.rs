@@ -41,10 +41,15 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
         return;
     }
     let uid: Rc<str> = Rc::from(rs.str_at(&["metadata", "uid"]).unwrap_or(""));
-    if claim_pods(cluster, &rs, &key.namespace, &uid, &selector) {
+    match claim_pods(cluster, &rs, &key.namespace, &uid, &selector) {
+        Claim::Unchanged => {}
         // The adoptions and releases come back as pod events, which sync
         // this ReplicaSet again with the claimed pods counted.
-        return;
+        Claim::Changed => return,
+        Claim::Failed => {
+            requeue_rate_limited(cluster, Controller::ReplicaSet, key);
+            return;
+        }
     }
     let active = cluster.controllers.owned(&uid).map_or(0, |o| o.active);
     let mut manage_error = None;
@@ -72,19 +77,31 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
     }
 }
 
+/// What claiming pods did.
+#[derive(Debug, PartialEq)]
+enum Claim {
+    /// Nothing to adopt or release.
+    Unchanged,
+    /// Pods were adopted or released.
+    Changed,
+    /// A write failed: try again later.
+    Failed,
+}
+
 /// `claimPods`: releases owned pods whose labels no longer match and
-/// adopts active orphans that match. Returns true when it changed any.
+/// adopts active orphans that match.
 fn claim_pods(
     cluster: &mut Cluster,
     rs: &Value,
     ns: &Rc<str>,
     uid: &Rc<str>,
     selector: &Value,
-) -> bool {
+) -> Claim {
     if is_deleting(rs) {
-        return false;
+        return Claim::Unchanged;
     }
     let mut changed = false;
+    let mut failed = false;
     for name in cluster.controllers.take_dirty(uid) {
         let Some(pod) = cluster.store.get_named(res("Pod"), ns, &name).cloned() else {
             continue;
@@ -95,6 +112,7 @@ fn claim_pods(
         if !selector::matches(selector, pod.at(&["metadata", "labels"])) {
             if cluster.write(without_owner_ref(&pod, uid)).is_err() {
                 cluster.controllers.mark_dirty(uid, &name);
+                failed = true;
             }
             changed = true;
         }
@@ -111,10 +129,15 @@ fn claim_pods(
         }
         if cluster.write(with_controller_ref(&pod, rs)).is_err() {
             cluster.controllers.forget_owner(uid);
+            failed = true;
         }
         changed = true;
     }
-    changed
+    match (changed, failed) {
+        (_, true) => Claim::Failed,
+        (true, false) => Claim::Changed,
+        (false, false) => Claim::Unchanged,
+    }
 }
 
 /// `manageReplicas`: creates or deletes pods, at most [`BURST_REPLICAS`]
@@ -625,8 +648,16 @@ mod tests {
         );
     }
 
+    fn deleting(c: &Cluster) -> Vec<String> {
+        pods(c, "default")
+            .iter()
+            .filter(|p| is_deleting(p))
+            .map(|p| p.str_at(&["metadata", "name"]).unwrap().to_string())
+            .collect()
+    }
+
     #[test]
-    fn ranks_doubled_up_pods_and_newer_ready_pods_first() {
+    fn newer_ready_pods_go_first() {
         let mut c = Cluster::new(5);
         create(&mut c, &RS.replace("replicas: 3", "replicas: 4"));
         let names = pod_names(&c, "default");
@@ -636,25 +667,44 @@ mod tests {
         run_pod(&mut c, &names[2], "node-3", "10.244.3.5", true);
         c.step(1_000);
         run_pod(&mut c, &names[3], "node-3", "10.244.3.6", true);
-        // node-3 holds two pods: one of them goes first; the one ready
-        // more recently (names[3]) before the other.
+        // A ReplicaSet without a controller has no related pods: no node
+        // ranks. The pod ready most recently goes.
         set_replicas(&mut c, 3);
-        let deleting: Vec<String> = pods(&c, "default")
-            .iter()
-            .filter(|p| is_deleting(p))
-            .map(|p| p.str_at(&["metadata", "name"]).unwrap().to_string())
-            .collect();
-        assert_eq!(deleting, vec![names[3].clone()]);
-        // Next: node-1 and node-2 and node-3 hold one active pod each; the
-        // pod ready for ~1s sorts before the pod ready for ~100s.
-        set_replicas(&mut c, 2);
-        let deleting: Vec<String> = pods(&c, "default")
-            .iter()
-            .filter(|p| is_deleting(p))
-            .map(|p| p.str_at(&["metadata", "name"]).unwrap().to_string())
-            .collect();
-        assert_eq!(deleting.len(), 2);
-        assert!(!deleting.contains(&names[0]), "{deleting:?}");
+        assert_eq!(deleting(&c), vec![names[3].clone()]);
+        // Ready ~1s and ~101s ago fall in different log2 buckets: the
+        // pods ready for ~1s go before the one ready for ~101s.
+        set_replicas(&mut c, 1);
+        let gone = deleting(&c);
+        assert_eq!(gone.len(), 3);
+        assert!(!gone.contains(&names[0]), "{gone:?}");
+    }
+
+    #[test]
+    fn doubled_up_pods_of_a_deployment_go_first() {
+        let mut c = Cluster::new(5);
+        create(
+            &mut c,
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 4\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n      - name: web\n        image: nginx\n",
+        );
+        let names = pod_names(&c, "default");
+        for (name, node, ip) in [
+            (&names[0], "node-1", "10.244.1.5"),
+            (&names[1], "node-3", "10.244.3.5"),
+            (&names[2], "node-3", "10.244.3.6"),
+            (&names[3], "node-2", "10.244.2.5"),
+        ] {
+            run_pod(&mut c, name, node, ip, true);
+        }
+        let mut d = c
+            .store
+            .get_named(res("Deployment"), "default", "web")
+            .cloned()
+            .unwrap();
+        d.set_at(&["spec", "replicas"], Value::Int(3));
+        c.update(d, &WriteOptions::user()).unwrap();
+        c.step(0);
+        // node-3 runs two of the Deployment's pods: one of them goes.
+        assert_eq!(deleting(&c), vec![names[1].clone()]);
     }
 
     #[test]
