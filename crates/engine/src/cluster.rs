@@ -178,6 +178,8 @@ pub struct Cluster {
     pub(crate) kubelet: crate::kubelet::KubeletState,
     #[allow(dead_code)]
     pub(crate) network: crate::network::NetworkState,
+    /// The workload controllers' indexes.
+    pub(crate) controllers: crate::controllers::ControllersState,
     /// Watch events dispatched so far, kept for the UI to read (bounded).
     pub(crate) recent_changes: VecDeque<WatchEvent>,
     change_seq: u64,
@@ -232,6 +234,7 @@ impl Cluster {
             scheduler: Default::default(),
             kubelet: Default::default(),
             network: Default::default(),
+            controllers: Default::default(),
             recent_changes: VecDeque::new(),
             change_seq: 0,
         };

@@ -1236,6 +1236,7 @@ fn tracks_generation(group: &str, kind: &str) -> bool {
                 "Ingress" | "IngressClass" | "NetworkPolicy"
             )
             | ("", "Pod" | "ReplicationController")
+            | ("discovery.k8s.io", "EndpointSlice")
     )
 }
 
@@ -1297,7 +1298,15 @@ pub fn prepare_for_update(resource: ResourceId, new: &mut Value, old: &Value) {
     }
     if tracks_generation(group, kind) {
         let prev = old.at(&["metadata", "generation"]).as_i64().unwrap_or(0);
-        let changed = !crate::api::validation::semantic_eq(new.get("spec"), old.get("spec"));
+        // EndpointSlices have no spec: their endpoints, ports and address
+        // type count instead (the EndpointSlice strategy).
+        let changed = if kind == "EndpointSlice" {
+            ["endpoints", "ports", "addressType"]
+                .iter()
+                .any(|f| !crate::api::validation::semantic_eq(new.get(f), old.get(f)))
+        } else {
+            !crate::api::validation::semantic_eq(new.get("spec"), old.get("spec"))
+        };
         if let Some(meta) = ensure_obj(new, "metadata") {
             meta.set(
                 "generation",

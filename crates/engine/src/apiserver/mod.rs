@@ -272,6 +272,43 @@ impl Cluster {
         Ok(self.store.put(key, obj).clone())
     }
 
+    /// Binds a pod to a node (the `pods/binding` subresource the scheduler
+    /// posts): sets `spec.nodeName` and the `PodScheduled=True` condition.
+    /// Pod updates cannot change `nodeName`; only a binding can.
+    pub fn bind_pod(&mut self, key: &ObjectKey, node: &str) -> Result<Value, StatusError> {
+        let Some(mut pod) = self.store.get(key).cloned() else {
+            return Err(StatusError::not_found("pods", &key.name));
+        };
+        if !pod.at(&["metadata", "deletionTimestamp"]).is_null() {
+            return Err(StatusError::conflict(format!(
+                "Operation cannot be fulfilled on pods/binding \"{}\": pod {} is being deleted, cannot be assigned to a host",
+                key.name, key.name
+            )));
+        }
+        if let Some(current) = pod.str_at(&["spec", "nodeName"]).filter(|n| !n.is_empty()) {
+            return Err(StatusError::conflict(format!(
+                "Operation cannot be fulfilled on pods/binding \"{}\": pod {} is already assigned to node \"{current}\"",
+                key.name, key.name
+            )));
+        }
+        pod.set_at(&["spec", "nodeName"], Value::from(node));
+        let condition = Value::from_pairs([
+            ("lastProbeTime", Value::Null),
+            ("lastTransitionTime", Value::from(rfc3339(self.now))),
+            ("status", Value::str("True")),
+            ("type", Value::str("PodScheduled")),
+        ]);
+        let mut conditions: Vec<Value> = pod
+            .at(&["status", "conditions"])
+            .items()
+            .filter(|c| c.get("type").as_str() != Some("PodScheduled"))
+            .cloned()
+            .collect();
+        conditions.push(condition);
+        pod.set_at(&["status", "conditions"], Value::array(conditions));
+        Ok(self.store.put(key, pod).clone())
+    }
+
     /// Writes a changed object as a cluster component would (an update
     /// with system rights), returning the stored object.
     pub(crate) fn write(&mut self, obj: Value) -> Result<Value, StatusError> {
@@ -543,6 +580,16 @@ impl Cluster {
     }
 }
 
+thread_local! {
+    /// The projected token volume's source, shared by every pod.
+    static API_ACCESS_PROJECTION: Value = crate::yaml::load_str(
+        "defaultMode: 420\nsources:\n- serviceAccountToken:\n    expirationSeconds: 3607\n    path: token\n- configMap:\n    items:\n    - key: ca.crt\n      path: ca.crt\n    name: kube-root-ca.crt\n- downwardAPI:\n    items:\n    - fieldRef:\n        apiVersion: v1\n        fieldPath: metadata.namespace\n      path: namespace\n",
+    )
+    .expect("the projected volume source is valid YAML")[0]
+        .root
+        .to_value();
+}
+
 /// The resource of an object from its apiVersion and kind.
 pub(crate) fn resource_of(obj: &Value) -> Result<ResourceId, StatusError> {
     let api_version = obj.get("apiVersion").as_str().unwrap_or("");
@@ -667,12 +714,8 @@ impl Cluster {
             return;
         }
         let volume_name = format!("kube-api-access-{}", self.rng.k8s_string(5));
-        let volume = crate::yaml::load_str(&format!(
-            "name: {volume_name}\nprojected:\n  defaultMode: 420\n  sources:\n  - serviceAccountToken:\n      expirationSeconds: 3607\n      path: token\n  - configMap:\n      items:\n      - key: ca.crt\n        path: ca.crt\n      name: kube-root-ca.crt\n  - downwardAPI:\n      items:\n      - fieldRef:\n          apiVersion: v1\n          fieldPath: metadata.namespace\n        path: namespace\n"
-        ))
-        .expect("the projected volume is valid YAML")[0]
-            .root
-            .to_value();
+        let mut volume = Value::from_pairs([("name", Value::from(volume_name.clone()))]);
+        volume.set("projected", API_ACCESS_PROJECTION.with(Value::clone));
         let mut volumes: Vec<Value> = pod.at(&["spec", "volumes"]).items().cloned().collect();
         volumes.push(volume);
         pod.set_at(&["spec", "volumes"], Value::array(volumes));
