@@ -178,6 +178,8 @@ pub struct Cluster {
     pub(crate) kubelet: crate::kubelet::KubeletState,
     #[allow(dead_code)]
     pub(crate) network: crate::network::NetworkState,
+    /// The workload controllers' indexes.
+    pub(crate) controllers: crate::controllers::ControllersState,
     /// Watch events dispatched so far, kept for the UI to read (bounded).
     pub(crate) recent_changes: VecDeque<WatchEvent>,
     change_seq: u64,
@@ -193,7 +195,8 @@ const MAX_SETTLE_ROUNDS: usize = 10_000;
 
 impl Cluster {
     /// The default cluster: a tainted control-plane node and three workers
-    /// (`node-1` … `node-3`), each with 4 CPU, 8Gi memory and 110 pods.
+    /// (`node-1` … `node-3`), each with 4 CPU, 8Gi memory and 110 pods, and
+    /// an ingress controller (ingress-nginx, with its `nginx` IngressClass).
     pub fn new(seed: u64) -> Cluster {
         let mut cluster = Cluster::empty(seed);
         cluster.bootstrap();
@@ -212,6 +215,8 @@ impl Cluster {
                 .add_node(NodeOptions::worker(&format!("node-{i}")))
                 .expect("default workers are valid");
         }
+        // The default cluster runs an ingress controller (ingress-nginx).
+        crate::network::install_ingress_controller(&mut cluster);
         cluster.settle();
         cluster
     }
@@ -232,6 +237,7 @@ impl Cluster {
             scheduler: Default::default(),
             kubelet: Default::default(),
             network: Default::default(),
+            controllers: Default::default(),
             recent_changes: VecDeque::new(),
             change_seq: 0,
             kubeconfig_namespace: None,

@@ -301,6 +301,35 @@ pub fn load_stream(text: &str) -> (Vec<Document>, Option<LoadError>) {
         column += 1;
     }
     let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+    let mut result = parse_stream(text);
+    // go-yaml (libyaml) does not check the indentation of lines inside a
+    // flow collection (`command: [` … `]` closed at the key's column, as
+    // in the Kubernetes docs); the YAML 1.2 parser does. Indent such lines
+    // a little and parse again, so kubectl's manifests load as in kubectl.
+    let mut patched = text.to_string();
+    for _ in 0..32 {
+        let Some(e) = &result.1 else { break };
+        if e.message != "invalid indentation" {
+            break;
+        }
+        let line = e.mark.line as usize;
+        if !inside_flow_collection(&patched, line) {
+            break;
+        }
+        let mut lines: Vec<&str> = patched.split('\n').collect();
+        let Some(target) = lines.get(line - 1) else {
+            break;
+        };
+        let indented = format!(" {target}");
+        lines[line - 1] = &indented;
+        let next = lines.join("\n");
+        patched = next;
+        result = parse_stream(&patched);
+    }
+    result
+}
+
+fn parse_stream(text: &str) -> (Vec<Document>, Option<LoadError>) {
     let mut loader = Loader {
         parser: Parser::new_from_str(text),
         anchors: HashMap::new(),
@@ -308,8 +337,37 @@ pub fn load_stream(text: &str) -> (Vec<Document>, Option<LoadError>) {
         document: 0,
         start_line: 1,
         text,
+        ascii: text.is_ascii(),
     };
     loader.stream()
+}
+
+/// Whether line `line` (1-based) starts inside an open `[` or `{`
+/// (ignoring quoted text and comments).
+fn inside_flow_collection(text: &str, line: usize) -> bool {
+    let mut depth = 0i32;
+    for l in text.split('\n').take(line.saturating_sub(1)) {
+        let mut quote: Option<char> = None;
+        let mut prev = ' ';
+        for ch in l.chars() {
+            match quote {
+                Some(q) => {
+                    if ch == q && prev != '\\' {
+                        quote = None;
+                    }
+                }
+                None => match ch {
+                    '#' if prev == ' ' || prev == '\t' => break,
+                    '"' | '\'' if depth > 0 || prev == ' ' => quote = Some(ch),
+                    '[' | '{' => depth += 1,
+                    ']' | '}' => depth -= 1,
+                    _ => {}
+                },
+            }
+            prev = ch;
+        }
+    }
+    depth > 0
 }
 
 struct Loader<'a> {
@@ -319,6 +377,8 @@ struct Loader<'a> {
     document: usize,
     start_line: u32,
     text: &'a str,
+    /// Character offsets equal byte offsets (checked once per input).
+    ascii: bool,
 }
 
 impl<'a> Loader<'a> {
@@ -397,7 +457,11 @@ impl<'a> Loader<'a> {
         let (ev, sp) = self.next()?;
         let root = self.node(ev, sp, 0)?;
         let end = self.parser_position_chars();
-        let bytes = char_span_bytes(self.text, doc_start_index, end);
+        let bytes = if self.ascii {
+            end.saturating_sub(doc_start_index)
+        } else {
+            char_span_bytes(self.text, doc_start_index, end)
+        };
         if bytes > MAX_DOCUMENT_BYTES {
             return Err(self.error(
                 format!(
@@ -571,9 +635,6 @@ fn node_count(node: &Node) -> usize {
 
 /// Bytes between two character offsets of `text`.
 fn char_span_bytes(text: &str, start_char: usize, end_char: usize) -> usize {
-    if text.is_ascii() {
-        return end_char.saturating_sub(start_char);
-    }
     text.chars()
         .skip(start_char)
         .take(end_char.saturating_sub(start_char))
@@ -1174,6 +1235,15 @@ mod tests {
         );
         let err = load_str(&big).unwrap_err();
         assert!(err.message.contains("request limit"), "{err:?}");
+    }
+
+    #[test]
+    fn flow_collections_closed_at_the_key_column_load_as_in_kubectl() {
+        let v = load_one("a:\n  command: [\n    \"sh\", \"-c\"\n  ]\n  b: 1\n");
+        assert_eq!(v.at(&["a", "command"]).items().count(), 2);
+        assert_eq!(v.at(&["a", "b"]), &Value::Int(1));
+        // Block mappings are still checked.
+        assert!(load_str("a:\n  b: 1\n c: 2\n").is_err());
     }
 
     #[test]

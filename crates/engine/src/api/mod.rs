@@ -1,8 +1,12 @@
 //! API machinery: the served resource types, their field schema, errors,
 //! label selectors, defaulting and validation.
 
+pub mod content;
 pub mod defaults;
 pub mod errors;
+pub mod explain;
+pub mod gofmt;
+pub mod path;
 pub mod registry;
 pub mod schema;
 pub mod selector;

@@ -234,9 +234,13 @@ impl Cluster {
         outcome.display_name = Some(format!("{}/{}", rt.singular_group(), name));
         // Older served versions are converted to the stored one first.
         let legacy_ingress = rt.kind == "Ingress" && api_version != "networking.k8s.io/v1";
+        let hpa_v1 = rt.kind == "HorizontalPodAutoscaler" && api_version == "autoscaling/v1";
         let converted;
         let node = if legacy_ingress {
             converted = convert_ingress_v1beta1(node);
+            &converted
+        } else if hpa_v1 {
+            converted = convert_hpa_v1(node);
             &converted
         } else {
             node
@@ -298,10 +302,37 @@ impl Cluster {
             }
         };
         let key = ObjectKey::new(resource, &namespace_of(node, rt.namespaced), name);
+        if name.is_empty()
+            && matches!(
+                verb,
+                ManifestVerb::Apply | ManifestVerb::Check | ManifestVerb::Delete
+            )
+        {
+            // kubectl apply reads the live object first, which needs a name.
+            let generate = node
+                .get("metadata")
+                .and_then(|m| m.get("generateName"))
+                .is_some();
+            outcome.result = Err(if generate && verb != ManifestVerb::Delete {
+                format!("error: from {source}: cannot use generate name with apply")
+            } else {
+                let (group, version) = crate::api::registry::split_api_version(api_version);
+                format!(
+                    "error: error when retrieving current configuration of:\nResource: \"{group}/{version}, Resource={}\", GroupVersionKind: \"{group}/{version}, Kind={kind}\"\nName: \"\", Namespace: \"{}\"\nfrom server for: \"{source}\": resource name may not be empty",
+                    rt.plural, key.namespace
+                )
+            });
+            outcome.diagnostics.push(diag(
+                node.get("metadata").map_or(node.mark, |m| m.mark),
+                Some("metadata.name"),
+                "metadata.name: Required value: name is required for apply".into(),
+            ));
+            return outcome;
+        }
         outcome.key = Some(key.clone());
         let result = match verb {
             ManifestVerb::Apply | ManifestVerb::Check => {
-                let original_source = if legacy_ingress {
+                let original_source = if legacy_ingress || hpa_v1 {
                     // kubectl records what it sent: the object as written.
                     self.legacy_recorded(node)
                 } else {
@@ -377,17 +408,89 @@ fn namespace_of(node: &Node, namespaced: bool) -> String {
 }
 
 /// Converts a recorded configuration to the stored version (legacy
-/// Ingresses recorded in the last-applied annotation).
+/// Ingresses and autoscaling/v1 HPAs recorded in the last-applied annotation).
 fn convert_recorded(v: &Value) -> Value {
-    let legacy = v.get("kind").as_str() == Some("Ingress")
-        && v.get("apiVersion").as_str() != Some("networking.k8s.io/v1");
-    if !legacy {
-        return v.clone();
-    }
+    let kind = v.get("kind").as_str();
+    let api_version = v.get("apiVersion").as_str();
+    let convert: fn(&Node) -> Node = match (kind, api_version) {
+        (Some("Ingress"), Some(av)) if av != "networking.k8s.io/v1" => convert_ingress_v1beta1,
+        (Some("HorizontalPodAutoscaler"), Some("autoscaling/v1")) => convert_hpa_v1,
+        _ => return v.clone(),
+    };
     let text = yaml::to_json_compact(v);
     match yaml::load_str(&text) {
-        Ok(docs) if !docs.is_empty() => convert_ingress_v1beta1(&docs[0].root).to_value(),
+        Ok(docs) if !docs.is_empty() => convert(&docs[0].root).to_value(),
         _ => v.clone(),
+    }
+}
+
+/// Converts an `autoscaling/v1` HorizontalPodAutoscaler to `autoscaling/v2`:
+/// `targetCPUUtilizationPercentage` becomes a CPU Utilization resource
+/// metric, as the API server's conversion does.
+pub fn convert_hpa_v1(node: &Node) -> Node {
+    let NodeValue::Map(entries) = &node.value else {
+        return node.clone();
+    };
+    let leaf = |value: NodeValue, mark: Mark| Node { value, mark };
+    let map = |entries: Vec<(&str, Node)>, mark: Mark| Node {
+        value: NodeValue::Map(
+            entries
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), mark, v))
+                .collect(),
+        ),
+        mark,
+    };
+    let out = entries
+        .iter()
+        .map(|(k, m, v)| match (k.as_str(), &v.value) {
+            ("apiVersion", _) => (
+                k.clone(),
+                *m,
+                leaf(NodeValue::String("autoscaling/v2".into()), v.mark),
+            ),
+            ("spec", NodeValue::Map(spec)) => {
+                let mut fields: Vec<(String, Mark, Node)> = Vec::new();
+                for (k2, m2, v2) in spec {
+                    if k2 != "targetCPUUtilizationPercentage" {
+                        fields.push((k2.clone(), *m2, v2.clone()));
+                        continue;
+                    }
+                    let target = map(
+                        vec![
+                            ("type", leaf(NodeValue::String("Utilization".into()), *m2)),
+                            ("averageUtilization", v2.clone()),
+                        ],
+                        *m2,
+                    );
+                    let resource = map(
+                        vec![
+                            ("name", leaf(NodeValue::String("cpu".into()), *m2)),
+                            ("target", target),
+                        ],
+                        *m2,
+                    );
+                    let metric = map(
+                        vec![
+                            ("type", leaf(NodeValue::String("Resource".into()), *m2)),
+                            ("resource", resource),
+                        ],
+                        *m2,
+                    );
+                    fields.push((
+                        "metrics".to_string(),
+                        *m2,
+                        leaf(NodeValue::Seq(vec![metric]), *m2),
+                    ));
+                }
+                (k.clone(), *m, leaf(NodeValue::Map(fields), v.mark))
+            }
+            _ => (k.clone(), *m, v.clone()),
+        })
+        .collect();
+    Node {
+        value: NodeValue::Map(out),
+        mark: node.mark,
     }
 }
 

@@ -67,7 +67,7 @@ pub struct Allocators {
     cluster_ips: BTreeSet<u32>,
     node_ports: BTreeSet<i64>,
     next_pod_cidr: u32,
-    load_balancer_ips: BTreeSet<u32>,
+    pub(crate) load_balancer_ips: BTreeSet<u32>,
 }
 
 /// The service CIDR 10.96.0.0/12 as a number.
@@ -181,11 +181,6 @@ impl Cluster {
         meta.remove("resourceVersion");
         meta.remove("deletionTimestamp");
         meta.remove("deletionGracePeriodSeconds");
-        if has_generation(resource) {
-            meta.set("generation", Value::Int(1));
-        } else {
-            meta.remove("generation");
-        }
         if opts.dry_run {
             return Ok(obj);
         }
@@ -239,13 +234,11 @@ impl Cluster {
                 v => obj.set_at(&["metadata", field], v.clone()),
             }
         }
-        if has_status_subresource(resource) && !opts.system {
-            match old.get("status") {
-                Value::Null => {
-                    obj.remove("status");
-                }
-                s => obj.set("status", s.clone()),
-            }
+        // Users cannot write status through the main resource; components can.
+        let component_status = opts.system.then(|| obj.get("status").clone());
+        defaults::prepare_for_update(resource, &mut obj, &old);
+        if let Some(status) = component_status.filter(|s| !s.is_null()) {
+            obj.set("status", status);
         }
         self.prepare_for_update(resource, &mut obj, &old);
         let errors = validation::validate(resource, &obj, Some(&old));
@@ -253,10 +246,6 @@ impl Cluster {
             return Err(StatusError::invalid(&rt.group_kind(), &name, errors));
         }
         self.allocate(resource, &mut obj, Some(&old))?;
-        if has_generation(resource) && spec_changed(&old, &obj) {
-            let generation = old.at(&["metadata", "generation"]).as_i64().unwrap_or(0) + 1;
-            obj.set_at(&["metadata", "generation"], Value::Int(generation));
-        }
         if without_rv(&obj) == without_rv(&old) {
             return Ok(old);
         }
@@ -281,6 +270,43 @@ impl Cluster {
         }
         obj.set("status", status);
         Ok(self.store.put(key, obj).clone())
+    }
+
+    /// Binds a pod to a node (the `pods/binding` subresource the scheduler
+    /// posts): sets `spec.nodeName` and the `PodScheduled=True` condition.
+    /// Pod updates cannot change `nodeName`; only a binding can.
+    pub fn bind_pod(&mut self, key: &ObjectKey, node: &str) -> Result<Value, StatusError> {
+        let Some(mut pod) = self.store.get(key).cloned() else {
+            return Err(StatusError::not_found("pods", &key.name));
+        };
+        if !pod.at(&["metadata", "deletionTimestamp"]).is_null() {
+            return Err(StatusError::conflict(format!(
+                "Operation cannot be fulfilled on pods/binding \"{}\": pod {} is being deleted, cannot be assigned to a host",
+                key.name, key.name
+            )));
+        }
+        if let Some(current) = pod.str_at(&["spec", "nodeName"]).filter(|n| !n.is_empty()) {
+            return Err(StatusError::conflict(format!(
+                "Operation cannot be fulfilled on pods/binding \"{}\": pod {} is already assigned to node \"{current}\"",
+                key.name, key.name
+            )));
+        }
+        pod.set_at(&["spec", "nodeName"], Value::from(node));
+        let condition = Value::from_pairs([
+            ("lastProbeTime", Value::Null),
+            ("lastTransitionTime", Value::from(rfc3339(self.now))),
+            ("status", Value::str("True")),
+            ("type", Value::str("PodScheduled")),
+        ]);
+        let mut conditions: Vec<Value> = pod
+            .at(&["status", "conditions"])
+            .items()
+            .filter(|c| c.get("type").as_str() != Some("PodScheduled"))
+            .cloned()
+            .collect();
+        conditions.push(condition);
+        pod.set_at(&["status", "conditions"], Value::array(conditions));
+        Ok(self.store.put(key, pod).clone())
     }
 
     /// Writes a changed object as a cluster component would (an update
@@ -554,6 +580,16 @@ impl Cluster {
     }
 }
 
+thread_local! {
+    /// The projected token volume's source, shared by every pod.
+    static API_ACCESS_PROJECTION: Value = crate::yaml::load_str(
+        "defaultMode: 420\nsources:\n- serviceAccountToken:\n    expirationSeconds: 3607\n    path: token\n- configMap:\n    items:\n    - key: ca.crt\n      path: ca.crt\n    name: kube-root-ca.crt\n- downwardAPI:\n    items:\n    - fieldRef:\n        apiVersion: v1\n        fieldPath: metadata.namespace\n      path: namespace\n",
+    )
+    .expect("the projected volume source is valid YAML")[0]
+        .root
+        .to_value();
+}
+
 /// The resource of an object from its apiVersion and kind.
 pub(crate) fn resource_of(obj: &Value) -> Result<ResourceId, StatusError> {
     let api_version = obj.get("apiVersion").as_str().unwrap_or("");
@@ -567,61 +603,6 @@ pub(crate) fn resource_of(obj: &Value) -> Result<ResourceId, StatusError> {
                 quote(api_version)
             ))
         })
-}
-
-/// Kinds whose metadata.generation the server tracks.
-fn has_generation(resource: ResourceId) -> bool {
-    matches!(
-        resource.get().kind,
-        "Deployment"
-            | "ReplicaSet"
-            | "DaemonSet"
-            | "StatefulSet"
-            | "Job"
-            | "CronJob"
-            | "HorizontalPodAutoscaler"
-            | "Ingress"
-            | "NetworkPolicy"
-            | "PodDisruptionBudget"
-            | "Pod"
-            | "PriorityClass"
-            | "IngressClass"
-    )
-}
-
-/// Kinds whose status users cannot write through the main resource.
-fn has_status_subresource(resource: ResourceId) -> bool {
-    matches!(
-        resource.get().kind,
-        "Deployment"
-            | "ReplicaSet"
-            | "DaemonSet"
-            | "StatefulSet"
-            | "Job"
-            | "CronJob"
-            | "HorizontalPodAutoscaler"
-            | "Ingress"
-            | "Pod"
-            | "Service"
-            | "Node"
-            | "Namespace"
-            | "PersistentVolumeClaim"
-            | "PersistentVolume"
-            | "PodDisruptionBudget"
-            | "ReplicationController"
-            | "ResourceQuota"
-    )
-}
-
-/// Whether anything but metadata and status differs (what moves generation).
-fn spec_changed(old: &Value, new: &Value) -> bool {
-    let strip = |v: &Value| -> Value {
-        let mut v = v.clone();
-        v.remove("metadata");
-        v.remove("status");
-        v
-    };
-    strip(old) != strip(new)
 }
 
 fn without_rv(v: &Value) -> Value {
@@ -640,37 +621,13 @@ impl Cluster {
         obj: &mut Value,
         opts: &WriteOptions,
     ) -> Result<(), StatusError> {
+        if resource.get().kind == "Ingress" {
+            crate::network::admit_ingress(self, obj);
+        }
         match resource.get().kind {
             "Pod" => {
-                defaults::admit_pod(obj);
+                defaults::admit_pod(obj)?;
                 self.admit_service_account(obj);
-                if !opts.system || obj.get("status").is_null() {
-                    let qos = crate::api::qos_class(obj.get("spec"));
-                    obj.set(
-                        "status",
-                        Value::from_pairs([
-                            ("phase", Value::str("Pending")),
-                            ("qosClass", Value::str(qos)),
-                        ]),
-                    );
-                }
-            }
-            "Deployment" | "ReplicaSet" | "DaemonSet" | "StatefulSet" | "Job" | "CronJob"
-                if !opts.system =>
-            {
-                obj.set("status", Value::object());
-            }
-            "Service" if obj.get("status").is_null() || !opts.system => {
-                obj.set(
-                    "status",
-                    Value::from_pairs([("loadBalancer", Value::object())]),
-                );
-            }
-            "Ingress" if obj.get("status").is_null() || !opts.system => {
-                obj.set(
-                    "status",
-                    Value::from_pairs([("loadBalancer", Value::object())]),
-                );
             }
             "Namespace" => {
                 let mut finalizers: Vec<Value> =
@@ -694,6 +651,10 @@ impl Cluster {
             }
             _ => {}
         }
+        // A registering kubelet writes its Node's status; users' status is reset.
+        if !(opts.system && resource.get().kind == "Node") {
+            defaults::prepare_for_create(resource, obj);
+        }
         Ok(())
     }
 
@@ -701,20 +662,21 @@ impl Cluster {
     fn prepare_for_update(&mut self, resource: ResourceId, obj: &mut Value, old: &Value) {
         match resource.get().kind {
             "Pod" => {
-                // Tolerations and the service account stay as admitted.
-                if obj.at(&["spec", "tolerations"]).is_null() {
-                    let t = old.at(&["spec", "tolerations"]).clone();
-                    if !t.is_null() {
-                        obj.set_at(&["spec", "tolerations"], t);
+                // Admitted fields stay as admitted when an update leaves them out.
+                for field in [
+                    "tolerations",
+                    "priority",
+                    "preemptionPolicy",
+                    "serviceAccountName",
+                    "serviceAccount",
+                ] {
+                    if obj.at(&["spec", field]).is_null() {
+                        let v = old.at(&["spec", field]).clone();
+                        if !v.is_null() {
+                            obj.set_at(&["spec", field], v);
+                        }
                     }
                 }
-                defaults::admit_pod(obj);
-            }
-            "Namespace" => {
-                obj.set_at(
-                    &["spec", "finalizers"],
-                    old.at(&["spec", "finalizers"]).clone(),
-                );
             }
             "Node" => {
                 for f in ["podCIDR", "podCIDRs"] {
@@ -752,12 +714,8 @@ impl Cluster {
             return;
         }
         let volume_name = format!("kube-api-access-{}", self.rng.k8s_string(5));
-        let volume = crate::yaml::load_str(&format!(
-            "name: {volume_name}\nprojected:\n  defaultMode: 420\n  sources:\n  - serviceAccountToken:\n      expirationSeconds: 3607\n      path: token\n  - configMap:\n      items:\n      - key: ca.crt\n        path: ca.crt\n      name: kube-root-ca.crt\n  - downwardAPI:\n      items:\n      - fieldRef:\n          apiVersion: v1\n          fieldPath: metadata.namespace\n        path: namespace\n"
-        ))
-        .expect("the projected volume is valid YAML")[0]
-            .root
-            .to_value();
+        let mut volume = Value::from_pairs([("name", Value::from(volume_name.clone()))]);
+        volume.set("projected", API_ACCESS_PROJECTION.with(Value::clone));
         let mut volumes: Vec<Value> = pod.at(&["spec", "volumes"]).items().cloned().collect();
         volumes.push(volume);
         pod.set_at(&["spec", "volumes"], Value::array(volumes));

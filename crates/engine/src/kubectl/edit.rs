@@ -824,7 +824,7 @@ pub(crate) fn drain(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     let force = p.bool("force");
     let grace = p.int("grace-period").filter(|g| *g >= 0);
     let pod_filter = crate::kubectl::selector::parse_label_selector(p.str_or_empty("pod-selector"))
-        .map_err(Fail::error)?;
+        .map_err(|_| Fail::error("--pod-selector=<pod_selector> must be a valid label selector"))?;
     let names: Vec<String> = nodes
         .iter()
         .map(|n| n.str_at(&["metadata", "name"]).unwrap_or("").to_string())

@@ -1,13 +1,15 @@
 //! `kubectl explain`: field documentation rendered with kubectl's
-//! `explain/v2/templates/plaintext.tmpl` layout.
+//! `explain/v2/templates/plaintext.tmpl` layout and its template functions
+//! (`wrap` is go-wordwrap's `WrapString`, `indent` pads every line).
 //!
-//! The documentation itself comes from an [`ExplainSource`].
-// TODO: implement `ExplainSource` over `api::schema` (field types) and
-// `api::explain` (descriptions) once the generated schema lands on this
-// branch, and make it the default in `run`; until then `explain` reports
-// that the documentation is not available.
+//! The documentation comes from an [`ExplainSource`]; the default one reads
+//! the generated field schema (`api::schema`) and descriptions
+//! (`api::explain`), following what the template does with the OpenAPI v3
+//! document a real API server serves.
 
+use crate::api::explain::{explain_available, field_doc, type_doc};
 use crate::api::registry::ResourceId;
+use crate::api::schema::{FieldType, JsonKind, SchemaUnion, TypeIndex, schema};
 use crate::kubectl::flags::Parsed;
 use crate::kubectl::resources;
 use crate::kubectl::{Ctx, Fail};
@@ -24,6 +26,9 @@ pub struct ExplainField {
     pub required: bool,
     /// Its description (may be empty).
     pub description: String,
+    /// Which object type it holds (through lists and maps), if any: the
+    /// `$ref` that `--recursive` does not follow again below itself.
+    pub object: Option<u32>,
 }
 
 /// What `explain` prints about a kind or a field of it.
@@ -35,6 +40,8 @@ pub struct ExplainedType {
     pub description: String,
     /// The fields of the type, sorted by name.
     pub fields: Vec<ExplainField>,
+    /// Which object type the explained field holds, if a field was explained.
+    pub object: Option<u32>,
 }
 
 /// Where field documentation comes from.
@@ -46,65 +53,201 @@ pub trait ExplainSource {
     -> Result<ExplainedType, Option<String>>;
 }
 
-/// The source used until the generated documentation lands.
-struct Unavailable;
+/// Descriptions of the named non-object types fields refer to; the OpenAPI
+/// document has them as definitions of their own, outside the field schema.
+const QUANTITY_DOC: &str = "Quantity is a fixed-point representation of a number. It provides convenient marshaling/unmarshaling in JSON and YAML, in addition to String() and AsInt64() accessors.\n\nThe serialization format is:\n\n``` <quantity>        ::= <signedNumber><suffix>\n\n\t(Note that <suffix> may be empty, from the \"\" case in <decimalSI>.)\n\n<digit>           ::= 0 | 1 | ... | 9 <digits>          ::= <digit> | <digit><digits> <number>          ::= <digits> | <digits>.<digits> | <digits>. | .<digits> <sign>            ::= \"+\" | \"-\" <signedNumber>    ::= <number> | <sign><number> <suffix>          ::= <binarySI> | <decimalExponent> | <decimalSI> <binarySI>        ::= Ki | Mi | Gi | Ti | Pi | Ei\n\n\t(International System of units; See: http://physics.nist.gov/cuu/Units/binary.html)\n\n<decimalSI>       ::= m | \"\" | k | M | G | T | P | E\n\n\t(Note that 1024 = 1Ki but 1000 = 1k; I didn't choose the capitalization.)\n\n<decimalExponent> ::= \"e\" <signedNumber> | \"E\" <signedNumber> ```\n\nNo matter which of the three exponent forms is used, no quantity may represent a number greater than 2^63-1 in magnitude, nor may it have more than 3 decimal places. Numbers larger or more precise will be capped or rounded up. (E.g.: 0.1m will rounded up to 1m.) This may be extended in the future if we require larger or smaller quantities.\n\nWhen a Quantity is parsed from a string, it will remember the type of suffix it had, and will use the same type again when it is serialized.\n\nBefore serializing, Quantity will be put in \"canonical form\". This means that Exponent/suffix will be adjusted up or down (with a corresponding increase or decrease in Mantissa) such that:\n\n- No precision is lost - No fractional digits will be emitted - The exponent (or suffix) is as large as possible.\n\nThe sign will be omitted unless the number is negative.\n\nExamples:\n\n- 1.5 will be serialized as \"1500m\" - 1.5Gi will be serialized as \"1536Mi\"\n\nNote that the quantity will NEVER be internally represented by a floating point number. That is the whole point of this exercise.\n\nNon-canonical values will still parse as long as they are well formed, but will be re-emitted in their canonical form. (So always use canonical form, or don't diff.)\n\nThis format is intended to make it difficult to use these numbers without writing some sort of special handling code in the hopes that that will cause implementors to also use a fixed point implementation.";
+const INT_OR_STRING_DOC: &str = "IntOrString is a type that can hold an int32 or a string.  When used in JSON or YAML marshalling and unmarshalling, it produces or consumes the inner type.  This allows you to have, for example, a JSON field that can accept a name or number.";
+const TIME_DOC: &str = "Time is a wrapper around time.Time which supports correct marshaling to YAML and JSON.  Wrappers are provided for many of the factory methods that the time package offers.";
+const MICRO_TIME_DOC: &str = "MicroTime is version of Time with microsecond level precision.";
+const JSON_DOC: &str = "JSON represents any valid JSON value. These types are supported: bool, int64, float64, string, []interface{}, map[string]interface{} and nil.";
+const FIELDS_V1_DOC: &str = "FieldsV1 stores a set of fields in a data structure like a Trie, in JSON format.\n\nEach key is either a '.' representing the field itself, and will always map to an empty set, or a string representing a sub-field or item. The string will follow one of these four formats: 'f:<name>', where <name> is the name of a field in a struct, or key in a map 'v:<value>', where <value> is the exact json formatted value of a list item 'i:<index>', where <index> is position of a item in a list 'k:<keys>', where <keys> is a map of  a list item's key fields to their unique values If a key maps to an empty Fields value, the field that key represents is part of the set.\n\nThe exact format is defined in sigs.k8s.io/structured-merge-diff";
+const RAW_EXTENSION_DOC: &str = "RawExtension is used to hold extensions in external versions.\n\nTo use this, make a field which has RawExtension as its type in your external, versioned struct, and Object in your internal struct. You also need to register your various plugin types.\n\n// Internal package:\n\n\ttype MyAPIObject struct {\n\t\truntime.TypeMeta `json:\",inline\"`\n\t\tMyPlugin runtime.Object `json:\"myPlugin\"`\n\t}\n\n\ttype PluginA struct {\n\t\tAOption string `json:\"aOption\"`\n\t}\n\n// External package:\n\n\ttype MyAPIObject struct {\n\t\truntime.TypeMeta `json:\",inline\"`\n\t\tMyPlugin runtime.RawExtension `json:\"myPlugin\"`\n\t}\n\n\ttype PluginA struct {\n\t\tAOption string `json:\"aOption\"`\n\t}\n\n// On the wire, the JSON will look something like this:\n\n\t{\n\t\t\"kind\":\"MyAPIObject\",\n\t\t\"apiVersion\":\"v1\",\n\t\t\"myPlugin\": {\n\t\t\t\"kind\":\"PluginA\",\n\t\t\t\"aOption\":\"foo\",\n\t\t},\n\t}\n\nSo what happens? Decode first uses json or yaml to unmarshal the serialized data into your external MyAPIObject. That causes the raw JSON to be stored, but not unpacked. The next step is to copy (using pkg/conversion) into the internal struct. The runtime package's DefaultScheme has conversion functions installed which will unpack the JSON stored in RawExtension, turning it into the correct object type, and storing it in the Object. (TODO: In the case where the object is of an unknown type, a runtime.Unknown object will be created and stored.)";
 
-impl ExplainSource for Unavailable {
+/// The generated field schema and descriptions.
+pub struct SchemaSource;
+
+/// The object type a field holds, through lists and maps.
+fn object_of(ty: &FieldType) -> Option<TypeIndex> {
+    match ty {
+        FieldType::Object(t) | FieldType::SchemaUnion(_, t) => Some(*t),
+        FieldType::List(inner) | FieldType::Map(inner) => object_of(inner),
+        _ => None,
+    }
+}
+
+/// The template's `typeGuess`: `items` give `[]…`, `additionalProperties`
+/// `map[string]…`, a `$ref` to an object (or to a schema without a type,
+/// like Quantity's `oneOf`) its last name segment, primitives their OpenAPI
+/// type.
+fn type_guess(ty: &FieldType) -> String {
+    match ty {
+        FieldType::String | FieldType::Time | FieldType::MicroTime | FieldType::Bytes => {
+            "string".into()
+        }
+        FieldType::Int32 | FieldType::Int64 => "integer".into(),
+        FieldType::Float64 => "number".into(),
+        FieldType::Bool => "boolean".into(),
+        FieldType::Quantity => "Quantity".into(),
+        FieldType::IntOrString => "IntOrString".into(),
+        FieldType::Json(JsonKind::Json) => "JSON".into(),
+        FieldType::Json(JsonKind::RawExtension) => "RawExtension".into(),
+        FieldType::Json(JsonKind::FieldsV1) => "FieldsV1".into(),
+        FieldType::Object(t) => schema().get(*t).name.to_string(),
+        FieldType::SchemaUnion(u, _) => match u {
+            SchemaUnion::OrBool => "JSONSchemaPropsOrBool".into(),
+            SchemaUnion::OrArray => "JSONSchemaPropsOrArray".into(),
+            SchemaUnion::OrStringArray => "JSONSchemaPropsOrStringArray".into(),
+        },
+        FieldType::List(inner) => format!("[]{}", type_guess(inner)),
+        FieldType::Map(inner) => format!("map[string]{}", type_guess(inner)),
+    }
+}
+
+/// The description of the definition a field's schema refers to (through
+/// `items`/`additionalProperties`), which the template's `description`
+/// prints after the field's own.
+fn referenced_doc(ty: &FieldType) -> Option<String> {
+    match ty {
+        FieldType::Object(t) | FieldType::SchemaUnion(_, t) => type_doc(*t).map(|d| d.into_owned()),
+        FieldType::List(inner) | FieldType::Map(inner) => referenced_doc(inner),
+        FieldType::Quantity => Some(QUANTITY_DOC.into()),
+        FieldType::IntOrString => Some(INT_OR_STRING_DOC.into()),
+        FieldType::Time => Some(TIME_DOC.into()),
+        FieldType::MicroTime => Some(MICRO_TIME_DOC.into()),
+        FieldType::Json(JsonKind::Json) => Some(JSON_DOC.into()),
+        FieldType::Json(JsonKind::RawExtension) => Some(RAW_EXTENSION_DOC.into()),
+        FieldType::Json(JsonKind::FieldsV1) => Some(FIELDS_V1_DOC.into()),
+        _ => None,
+    }
+}
+
+fn fields_of(t: TypeIndex) -> Vec<ExplainField> {
+    schema()
+        .get(t)
+        .fields
+        .iter()
+        .map(|f| ExplainField {
+            name: f.name.to_string(),
+            type_name: type_guess(&f.ty),
+            required: f.required,
+            description: field_doc(t, f.name)
+                .map(|d| d.into_owned())
+                .unwrap_or_default(),
+            object: object_of(&f.ty).map(|t| u32::from(t.0)),
+        })
+        .collect()
+}
+
+impl ExplainSource for SchemaSource {
     fn explain(
         &self,
-        _resource: ResourceId,
-        _path: &[&str],
+        resource: ResourceId,
+        path: &[&str],
     ) -> Result<ExplainedType, Option<String>> {
-        Err(None)
+        if !explain_available() {
+            return Err(None);
+        }
+        let root = schema().root(resource);
+        let Some(last) = path.last() else {
+            return Ok(ExplainedType {
+                field: None,
+                description: type_doc(root).map(|d| d.into_owned()).unwrap_or_default(),
+                fields: fields_of(root),
+                object: None,
+            });
+        };
+        // The template names the last path element whichever one is missing.
+        let missing = || Some(last.to_string());
+        let mut owner = root;
+        let mut found = None;
+        for (i, segment) in path.iter().enumerate() {
+            let field = schema().get(owner).field(segment).ok_or_else(missing)?;
+            if i + 1 < path.len() {
+                owner = object_of(&field.ty).ok_or_else(missing)?;
+            }
+            found = Some(field);
+        }
+        let field = found.ok_or_else(missing)?;
+        let description = [
+            field_doc(owner, field.name).map(|d| d.into_owned()),
+            referenced_doc(&field.ty),
+        ]
+        .into_iter()
+        .flatten()
+        .filter(|d| !d.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n");
+        Ok(ExplainedType {
+            field: Some((field.name.to_string(), type_guess(&field.ty))),
+            description,
+            fields: object_of(&field.ty).map(fields_of).unwrap_or_default(),
+            object: object_of(&field.ty).map(|t| u32::from(t.0)),
+        })
     }
 }
 
-/// sprig's `wrap` (goutils `WrapCustom`, long words kept whole; byte based,
-/// and existing newlines are not treated specially).
-pub fn wrap(s: &str, width: usize) -> String {
-    if s.is_empty() {
-        return String::new();
-    }
-    let b = s.as_bytes();
-    let len = b.len();
-    let mut offset = 0;
-    let mut out = String::new();
-    while len - offset > width {
-        if b[offset] == b' ' {
-            offset += 1;
-            continue;
-        }
-        let end = (width + offset + 1).min(len);
-        let window = &s.as_bytes()[offset..end];
-        match window.iter().rposition(|c| *c == b' ') {
-            Some(i) => {
-                let at = offset + i;
-                out.push_str(&String::from_utf8_lossy(&b[offset..at]));
-                out.push('\n');
-                offset = at + 1;
-            }
-            None => {
-                let from = width + offset;
-                match b[from..].iter().position(|c| *c == b' ') {
-                    None => {
-                        out.push_str(&String::from_utf8_lossy(&b[offset..]));
-                        offset = len;
-                    }
-                    Some(i) => {
-                        let at = from + i;
-                        out.push_str(&String::from_utf8_lossy(&b[offset..at]));
-                        out.push('\n');
-                        offset = at + 1;
-                    }
+/// kubectl's template `wrap`: go-wordwrap's `WrapString` (breaks at
+/// whitespace, keeps existing line breaks, counts runes, never splits a word
+/// longer than the limit).
+pub fn wrap(s: &str, lim: usize) -> String {
+    const NBSP: char = '\u{a0}';
+    let mut buf = String::with_capacity(s.len() + 16);
+    let mut current = 0usize;
+    let mut word = String::new();
+    let mut space = String::new();
+    let (mut word_len, mut space_len) = (0usize, 0usize);
+    for c in s.chars() {
+        if c == '\n' {
+            if word.is_empty() {
+                if current + space_len <= lim {
+                    buf.push_str(&space);
                 }
+            } else {
+                buf.push_str(&space);
+                buf.push_str(&word);
+                word.clear();
+                word_len = 0;
+            }
+            space.clear();
+            space_len = 0;
+            buf.push(c);
+            current = 0;
+        } else if c.is_whitespace() && c != NBSP {
+            if space.is_empty() || !word.is_empty() {
+                current += space_len + word_len;
+                buf.push_str(&space);
+                buf.push_str(&word);
+                space.clear();
+                space_len = 0;
+                word.clear();
+                word_len = 0;
+            }
+            space.push(c);
+            space_len += 1;
+        } else {
+            word.push(c);
+            word_len += 1;
+            if current + space_len + word_len > lim && word_len < lim {
+                buf.push('\n');
+                current = 0;
+                space.clear();
+                space_len = 0;
             }
         }
     }
-    out.push_str(&String::from_utf8_lossy(&b[offset..]));
-    out
+    if word.is_empty() {
+        if current + space_len <= lim {
+            buf.push_str(&space);
+        }
+    } else {
+        buf.push_str(&space);
+        buf.push_str(&word);
+    }
+    buf
 }
 
-/// sprig's `indent`: every line, including an empty last one, gets the pad.
+/// kubectl's template `indent`: every line, including an empty last one,
+/// gets the pad.
 pub fn indent(s: &str, n: usize) -> String {
     let pad = " ".repeat(n);
     format!("{pad}{}", s.replace('\n', &format!("\n{pad}")))
@@ -152,11 +295,13 @@ pub fn render(resource: ResourceId, e: &ExplainedType) -> String {
     out
 }
 
-/// `--recursive`: field names and types only, nested fields indented.
+/// `--recursive`: field names and types only, nested fields indented; a
+/// type is not expanded again inside itself (the template's `history`).
 fn render_recursive(
     source: &dyn ExplainSource,
     resource: ResourceId,
     path: &mut Vec<String>,
+    ancestors: &mut Vec<u32>,
     fields: &[ExplainField],
     level: usize,
     out: &mut String,
@@ -172,32 +317,39 @@ fn render_recursive(
             out.push_str(" -required-");
         }
         out.push('\n');
-        // Primitive types have no fields; stop at a depth that covers every
-        // real schema and guards against cycles.
-        if level < 12 {
-            path.push(f.name.clone());
-            let p: Vec<&str> = path.iter().map(String::as_str).collect();
-            if let Ok(sub) = source.explain(resource, &p) {
-                render_recursive(source, resource, path, &sub.fields, level + 1, out);
-            }
-            path.pop();
+        let Some(object) = f.object else { continue };
+        if ancestors.contains(&object) {
+            continue;
         }
+        path.push(f.name.clone());
+        let p: Vec<&str> = path.iter().map(String::as_str).collect();
+        if let Ok(sub) = source.explain(resource, &p) {
+            ancestors.push(object);
+            render_recursive(
+                source,
+                resource,
+                path,
+                ancestors,
+                &sub.fields,
+                level + 1,
+                out,
+            );
+            ancestors.pop();
+        }
+        path.pop();
     }
 }
 
 /// `kubectl explain`, with an explicit documentation source.
 pub(crate) fn run_with(ctx: &mut Ctx, p: &Parsed, source: &dyn ExplainSource) -> Result<(), Fail> {
+    // Plain errors (not usage errors), so no "See 'kubectl explain -h'" line.
     let Some(arg) = p.args.first() else {
-        return Err(Fail::usage(
-            "kubectl explain",
-            "You must specify the type of resource to explain. Use \"kubectl api-resources\" for a complete list of supported resources.\n",
+        return Err(Fail::error(
+            "You must specify the type of resource to explain. Use \"kubectl api-resources\" for a complete list of supported resources.",
         ));
     };
     if p.args.len() > 1 {
-        return Err(Fail::usage(
-            "kubectl explain",
-            "We accept only this format: explain RESOURCE\n",
-        ));
+        return Err(Fail::error("We accept only this format: explain RESOURCE"));
     }
     match p.str_or_empty("output") {
         "" | "plaintext" => {}
@@ -240,7 +392,8 @@ pub(crate) fn run_with(ctx: &mut Ctx, p: &Parsed, source: &dyn ExplainSource) ->
                 if !e.fields.is_empty() {
                     out.push_str("FIELDS:\n");
                     let mut p: Vec<String> = path.iter().map(|s| s.to_string()).collect();
-                    render_recursive(source, rid, &mut p, &e.fields, 1, &mut out);
+                    let mut ancestors: Vec<u32> = e.object.into_iter().collect();
+                    render_recursive(source, rid, &mut p, &mut ancestors, &e.fields, 1, &mut out);
                 }
                 out.push('\n');
                 ctx.out.out(&out);
@@ -251,7 +404,7 @@ pub(crate) fn run_with(ctx: &mut Ctx, p: &Parsed, source: &dyn ExplainSource) ->
         }
         Err(Some(field)) => Err(Fail::error(format!("field \"{field}\" does not exist"))),
         Err(None) => Err(Fail::error(format!(
-            "field documentation for {} is not available in this build of Kubeplay yet",
+            "field documentation for {} is not loaded yet",
             rid.get().kind
         ))),
     }
@@ -259,7 +412,7 @@ pub(crate) fn run_with(ctx: &mut Ctx, p: &Parsed, source: &dyn ExplainSource) ->
 
 /// `kubectl explain`.
 pub(crate) fn run(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
-    run_with(ctx, p, &Unavailable)
+    run_with(ctx, p, &SchemaSource)
 }
 
 #[cfg(test)]
@@ -275,6 +428,13 @@ mod tests {
         );
         assert_eq!(indent("a\nb\n", 4), "    a\n    b\n    ");
         assert_eq!(wrap("short", 76), "short");
+        // go-wordwrap keeps line breaks and restarts the count after them.
+        assert_eq!(
+            wrap("one two\nthree four five", 10),
+            "one two\nthree four\nfive"
+        );
+        // A trailing line break stays; runes count once.
+        assert_eq!(wrap("ééé ééé\n", 5), "ééé\nééé\n");
         assert_eq!(
             wrap("averyveryverylongword tail", 5),
             "averyveryverylongword\ntail"
@@ -288,6 +448,7 @@ mod tests {
             field: Some(("replicas".into(), "integer".into())),
             description: "Number of desired pods.".into(),
             fields: vec![],
+            object: None,
         };
         assert_eq!(
             render(rid, &e),
@@ -302,14 +463,17 @@ mod tests {
                     type_name: "string".into(),
                     required: false,
                     description: "APIVersion defines the versioned schema.".into(),
+                    object: None,
                 },
                 ExplainField {
                     name: "spec".into(),
                     type_name: "PodSpec".into(),
                     required: true,
                     description: String::new(),
+                    object: Some(1),
                 },
             ],
+            object: None,
         };
         assert_eq!(
             render(crate::cluster::res("Pod"), &e),

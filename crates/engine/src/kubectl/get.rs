@@ -220,7 +220,9 @@ fn jsonpath_error(t: &Template, data: &Value, e: &str) -> Fail {
 
 /// The label and field filters of a list request.
 pub(crate) struct Filters {
-    pub labels: LabelQuery,
+    /// The parsed `-l`, or the parse error the API server answers a list
+    /// with (kubectl does not parse selectors itself).
+    pub labels: Result<LabelQuery, String>,
     pub label_text: String,
     pub fields: Vec<selector::FieldTerm>,
     pub field_text: String,
@@ -230,7 +232,7 @@ impl Filters {
     /// Reads `-l` and `--field-selector`.
     pub(crate) fn from(p: &Parsed) -> Result<Filters, Fail> {
         let label_text = p.str_or_empty("selector").to_string();
-        let labels = selector::parse_label_selector(&label_text).map_err(Fail::error)?;
+        let labels = selector::parse_label_selector(&label_text);
         let field_text = p.str_or_empty("field-selector").to_string();
         let fields = selector::parse_field_selector(&field_text).map_err(Fail::error)?;
         Ok(Filters {
@@ -243,24 +245,31 @@ impl Filters {
 
     /// True when no filter is set.
     pub(crate) fn is_empty(&self) -> bool {
-        self.labels.is_empty() && self.fields.is_empty()
+        self.label_text.trim().is_empty() && self.fields.is_empty()
     }
 
     /// Keeps the objects that match, or the API server's BadRequest for a
     /// field it cannot select on.
     pub(crate) fn apply(&self, rid: ResourceId, objs: Vec<Value>) -> Result<Vec<Value>, Fail> {
         let rt = rid.get();
+        let bad_request = |message: &str| {
+            Fail::raw(format!(
+                "Error from server (BadRequest): Unable to find \"{}/{}, Resource={}\" that match label selector \"{}\", field selector \"{}\": {message}",
+                rt.group, rt.version, rt.plural, self.label_text, self.field_text
+            ))
+        };
+        let labels = self.labels.as_ref().map_err(|e| bad_request(e))?;
         for term in &self.fields {
             if selector::field_value(rt.kind, &Value::Null, &term.field).is_none() {
-                return Err(Fail::raw(format!(
-                    "Error from server (BadRequest): Unable to find \"{}/{}, Resource={}\" that match label selector \"{}\", field selector \"{}\": field label not supported: {}",
-                    rt.group, rt.version, rt.plural, self.label_text, self.field_text, term.field
+                return Err(bad_request(&format!(
+                    "field label not supported: {}",
+                    term.field
                 )));
             }
         }
         Ok(objs
             .into_iter()
-            .filter(|o| self.labels.matches(o.at(&["metadata", "labels"])))
+            .filter(|o| labels.matches(o.at(&["metadata", "labels"])))
             .filter(|o| {
                 self.fields.iter().all(|t| {
                     let v = selector::field_value(rt.kind, o, &t.field).unwrap_or_default();
@@ -355,7 +364,7 @@ pub(crate) fn run(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             .targets
             .iter()
             .any(|t| matches!(t, Target::Named(..)));
-        if named && !filters.labels.is_empty() {
+        if named && !filters.label_text.trim().is_empty() {
             return Err(Fail::error(
                 "name cannot be provided when a selector is specified",
             ));

@@ -489,14 +489,18 @@ pub(crate) fn undo(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
                 continue;
             }
         };
+        // The rollbacker's result is the name printer's operation, so a
+        // client dry run prints the template after the name.
+        let suffix = dry.map(DryRun::suffix).unwrap_or("");
         if dry == Some(DryRun::Client) {
-            ctx.out.out(&pod_template_raw(rs.at(&["spec", "template"])));
+            let template = pod_template_raw(rs.at(&["spec", "template"]));
+            ctx.out.line(&format!("{kn} {template}{suffix}"));
             continue;
         }
         let template = template_without_hash(rs.at(&["spec", "template"]));
         if template == template_without_hash(d.at(&["spec", "template"])) {
             ctx.out.line(&format!(
-                "{kn} skipped rollback (current template already matches revision {to_revision})"
+                "{kn} skipped rollback (current template already matches revision {to_revision}){suffix}"
             ));
             continue;
         }
@@ -523,10 +527,7 @@ pub(crate) fn undo(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             dry_run: dry == Some(DryRun::Server),
         };
         match ctx.cluster.update(updated, &opts) {
-            Ok(_) => ctx.out.line(&format!(
-                "{kn} rolled back{}",
-                dry.map(DryRun::suffix).unwrap_or("")
-            )),
+            Ok(_) => ctx.out.line(&format!("{kn} rolled back{suffix}")),
             Err(e) => errors.push(format!(
                 "error: failed restoring revision {to_revision}: {}",
                 e.message

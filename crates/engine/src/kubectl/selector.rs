@@ -1,208 +1,16 @@
 //! kubectl's `-l` label selectors and `--field-selector` field selectors.
 //!
-//! The label selector parser here is a small stand-in (equality- and
-//! set-based requirements: `a=b`, `a==b`, `a!=b`, `a in (x,y)`,
-//! `a notin (x)`, `a`, `!a`) behind [`parse_label_selector`]; swap its body
-//! for `api::selector::Selector::parse` once that lands, which also brings
-//! apimachinery's exact error texts.
+//! `-l` strings are parsed by `api::selector` (apimachinery's `labels.Parse`
+//! with its error texts); field selectors are parsed here.
 
 use crate::value::Value;
 
-/// A requirement's operator.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Op {
-    Equals,
-    NotEquals,
-    In,
-    NotIn,
-    Exists,
-    DoesNotExist,
-}
+/// A parsed `-l` selector.
+pub type LabelQuery = crate::api::selector::Selector;
 
-/// One requirement of a label selector.
-#[derive(Clone, Debug, PartialEq, Eq)]
-struct Requirement {
-    key: String,
-    op: Op,
-    values: Vec<String>,
-}
-
-/// A parsed `-l` selector: requirements ANDed together.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct LabelQuery {
-    requirements: Vec<Requirement>,
-}
-
-impl LabelQuery {
-    /// True when `labels` (an object of strings) satisfies every requirement.
-    pub fn matches(&self, labels: &Value) -> bool {
-        self.requirements.iter().all(|r| {
-            let v = labels.get(&r.key).as_str();
-            match r.op {
-                Op::Equals | Op::In => v.is_some_and(|v| r.values.iter().any(|x| x == v)),
-                Op::NotEquals | Op::NotIn => v.is_none_or(|v| !r.values.iter().any(|x| x == v)),
-                Op::Exists => v.is_some(),
-                Op::DoesNotExist => v.is_none(),
-            }
-        })
-    }
-
-    /// True when it selects everything.
-    pub fn is_empty(&self) -> bool {
-        self.requirements.is_empty()
-    }
-}
-
-/// Parses a `-l` string.
+/// Parses a `-l` string (`labels.Parse`).
 pub fn parse_label_selector(text: &str) -> Result<LabelQuery, String> {
-    let mut requirements = Vec::new();
-    for part in split_top_level(text) {
-        let part = part.trim();
-        if part.is_empty() {
-            if text.trim().is_empty() {
-                continue;
-            }
-            return Err(format!(
-                "unable to parse requirement: found ',', expected: identifier in {}",
-                crate::api::errors::quote(text)
-            ));
-        }
-        requirements.push(parse_requirement(part)?);
-    }
-    Ok(LabelQuery { requirements })
-}
-
-fn split_top_level(text: &str) -> Vec<&str> {
-    let mut parts = Vec::new();
-    let mut depth = 0;
-    let mut start = 0;
-    for (i, c) in text.char_indices() {
-        match c {
-            '(' => depth += 1,
-            ')' => depth -= 1,
-            ',' if depth == 0 => {
-                parts.push(&text[start..i]);
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    parts.push(&text[start..]);
-    parts
-}
-
-fn valid_key(key: &str) -> bool {
-    let (prefix, name) = match key.rsplit_once('/') {
-        Some((p, n)) => (Some(p), n),
-        None => (None, key),
-    };
-    let name_ok = !name.is_empty()
-        && name.len() <= 63
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
-        && name.ends_with(|c: char| c.is_ascii_alphanumeric());
-    let prefix_ok = prefix.is_none_or(|p| {
-        !p.is_empty()
-            && p.len() <= 253
-            && p.chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-.".contains(c))
-    });
-    name_ok && prefix_ok
-}
-
-fn valid_value(v: &str) -> bool {
-    v.is_empty()
-        || (v.len() <= 63
-            && v.chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-            && v.starts_with(|c: char| c.is_ascii_alphanumeric())
-            && v.ends_with(|c: char| c.is_ascii_alphanumeric()))
-}
-
-fn parse_requirement(part: &str) -> Result<Requirement, String> {
-    let bad_key = |k: &str| {
-        format!(
-            "unable to parse requirement: <nil>: Invalid value: {}: name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')",
-            crate::api::errors::quote(k)
-        )
-    };
-    let bad_value = |v: &str| {
-        format!(
-            "unable to parse requirement: values[0][{}]: Invalid value: {}: a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')",
-            "key",
-            crate::api::errors::quote(v)
-        )
-    };
-    if let Some(key) = part.strip_prefix('!') {
-        let key = key.trim();
-        if !valid_key(key) {
-            return Err(bad_key(key));
-        }
-        return Ok(Requirement {
-            key: key.to_string(),
-            op: Op::DoesNotExist,
-            values: Vec::new(),
-        });
-    }
-    for (token, op) in [("!=", Op::NotEquals), ("==", Op::Equals), ("=", Op::Equals)] {
-        if let Some((k, v)) = part.split_once(token) {
-            let (k, v) = (k.trim(), v.trim());
-            if !valid_key(k) {
-                return Err(bad_key(k));
-            }
-            if !valid_value(v) {
-                return Err(bad_value(v));
-            }
-            return Ok(Requirement {
-                key: k.to_string(),
-                op,
-                values: vec![v.to_string()],
-            });
-        }
-    }
-    let words: Vec<&str> = part.splitn(2, char::is_whitespace).collect();
-    if words.len() == 2 {
-        let key = words[0];
-        let rest = words[1].trim_start();
-        let (op, list) = if let Some(l) = rest.strip_prefix("notin") {
-            (Op::NotIn, l)
-        } else if let Some(l) = rest.strip_prefix("in") {
-            (Op::In, l)
-        } else {
-            return Err(format!(
-                "unable to parse requirement: found '{}', expected: in, notin, =, ==, !=, gt, lt",
-                rest.split_whitespace().next().unwrap_or("")
-            ));
-        };
-        let list = list.trim();
-        let Some(inner) = list.strip_prefix('(').and_then(|l| l.strip_suffix(')')) else {
-            return Err("unable to parse requirement: found '', expected: '('".to_string());
-        };
-        if !valid_key(key) {
-            return Err(bad_key(key));
-        }
-        let values: Vec<String> = inner.split(',').map(|v| v.trim().to_string()).collect();
-        for v in &values {
-            if !valid_value(v) {
-                return Err(bad_value(v));
-            }
-        }
-        return Ok(Requirement {
-            key: key.to_string(),
-            op,
-            values,
-        });
-    }
-    if !valid_key(part) {
-        return Err(bad_key(part));
-    }
-    Ok(Requirement {
-        key: part.to_string(),
-        op: Op::Exists,
-        values: Vec::new(),
-    })
+    LabelQuery::parse(text)
 }
 
 /// One `--field-selector` term.
@@ -332,6 +140,10 @@ mod tests {
         }
         assert!(parse_label_selector("a b").is_err());
         assert!(parse_label_selector("a=b,").is_err());
+        assert_eq!(
+            parse_label_selector("a b").unwrap_err(),
+            "unable to parse requirement: found 'b', expected: in, notin, =, ==, !=, gt, lt"
+        );
         assert!(parse_label_selector("-bad=x").is_err());
     }
 

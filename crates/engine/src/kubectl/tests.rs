@@ -367,15 +367,18 @@ fn several_kinds_get_prefixes_and_a_blank_line_between_tables() {
     assert_eq!(
         k(&mut c, "kubectl get deploy,svc").stdout,
         "NAME                  READY   UP-TO-DATE   AVAILABLE   AGE\n\
-         deployment.apps/web   0/2     0            0           65s\n\
+         deployment.apps/web   0/2     2            0           65s\n\
          \n\
          NAME          TYPE        CLUSTER-IP   EXTERNAL-IP   PORT(S)   AGE\n\
          service/web   ClusterIP   10.96.0.10   <none>        80/TCP    65s\n"
     );
     assert_eq!(
         k(&mut c, "kubectl get all --no-headers").stdout,
-        "service/web   ClusterIP   10.96.0.10   <none>   80/TCP   65s\n\
-         deployment.apps/web   0/2   0     0     65s\n"
+        "pod/web-544c4bf578-nzqcg   0/1   Pending   0     65s\n\
+         pod/web-544c4bf578-st26q   0/1   Pending   0     65s\n\
+         service/web   ClusterIP   10.96.0.10   <none>   80/TCP   65s\n\
+         deployment.apps/web   0/2   2     0     65s\n\
+         replicaset.apps/web-544c4bf578   2     2     0     65s\n"
     );
     assert_eq!(
         k(&mut c, "kubectl get svc,deploy -o name").stdout,
@@ -384,7 +387,7 @@ fn several_kinds_get_prefixes_and_a_blank_line_between_tables() {
     assert_eq!(
         k(&mut c, "kubectl get deploy web -o wide").stdout,
         "NAME   READY   UP-TO-DATE   AVAILABLE   AGE   CONTAINERS   IMAGES       SELECTOR\n\
-         web    0/2     0            0           65s   web          nginx:1.25   app=web\n"
+         web    0/2     2            0           65s   web          nginx:1.25   app=web\n"
     );
 }
 
@@ -854,22 +857,24 @@ fn describe_service_namespace_secret_and_not_found() {
     kf(&mut c, "kubectl apply -f s.yaml", &files);
     assert_eq!(
         k(&mut c, "kubectl describe svc web").stdout,
-        "Name:              web
-Namespace:         default
-Labels:            app=web
-Annotations:       <none>
-Selector:          app=web
-Type:              NodePort
-IP Family Policy:  SingleStack
-IP Families:       IPv4
-IP:                10.96.0.20
-IPs:               10.96.0.20
-Port:              http  80/TCP
-TargetPort:        8080/TCP
-NodePort:          http  30080/TCP
-Endpoints:         <none>
-Session Affinity:  None
-Events:            <none>
+        "Name:                     web
+Namespace:                default
+Labels:                   app=web
+Annotations:              <none>
+Selector:                 app=web
+Type:                     NodePort
+IP Family Policy:         SingleStack
+IP Families:              IPv4
+IP:                       10.96.0.20
+IPs:                      10.96.0.20
+Port:                     http  80/TCP
+TargetPort:               8080/TCP
+NodePort:                 http  30080/TCP
+Endpoints:                
+Session Affinity:         None
+External Traffic Policy:  Cluster
+Internal Traffic Policy:  Cluster
+Events:                   <none>
 "
     );
     k(
@@ -914,24 +919,15 @@ fn rollout_history_undo_and_status() {
         .get_named(res("Deployment"), "default", "web")
         .unwrap()
         .clone();
-    let uid = d.str_at(&["metadata", "uid"]).unwrap().to_string();
-    // ReplicaSets as the deployment controller would have made them.
-    for (rev, hash, image, cause) in [
-        (1, "aaa", "nginx:1.24", None),
-        (2, "bbb", "nginx:1.25", Some("image updated")),
-    ] {
-        let mut rs = v(&format!(
-            "apiVersion: apps/v1\nkind: ReplicaSet\nmetadata:\n  name: web-{hash}\n  annotations: {{deployment.kubernetes.io/revision: '{rev}'}}\n  ownerReferences: [{{apiVersion: apps/v1, kind: Deployment, name: web, uid: {uid}, controller: true}}]\nspec:\n  replicas: 0\n  selector: {{matchLabels: {{app: web, pod-template-hash: {hash}}}}}\n  template:\n    metadata: {{labels: {{app: web, pod-template-hash: {hash}}}}}\n    spec: {{containers: [{{name: web, image: '{image}'}}]}}\n"
-        ));
-        if let Some(cause) = cause {
-            rs.set_at(
-                &["metadata", "annotations", "kubernetes.io/change-cause"],
-                Value::str(cause),
-            );
-        }
-        c.create(rs, &WriteOptions::system()).unwrap();
-        c.step(SECOND);
-    }
+    let _ = d;
+    c.step(SECOND);
+    // Revision 2 with a change cause, as the deployment controller records it.
+    k(&mut c, "kubectl set image deployment/web web=nginx:1.26");
+    k(
+        &mut c,
+        "kubectl annotate deployment/web kubernetes.io/change-cause='image updated'",
+    );
+    c.step(SECOND);
     assert_eq!(
         k(&mut c, "kubectl rollout history deployment/web").stdout,
         "deployment.apps/web \nREVISION  CHANGE-CAUSE\n1         <none>\n2         image updated\n\n"
@@ -942,7 +938,7 @@ fn rollout_history_undo_and_status() {
             "kubectl rollout history deployment/web --revision=1"
         )
         .stdout,
-        "deployment.apps/web with revision #1\nPod Template:\n  Labels:\tapp=web\n\tpod-template-hash=aaa\n  Containers:\n   web:\n    Image:\tnginx:1.24\n    Port:\t<none>\n    Host Port:\t<none>\n    Environment:\t<none>\n    Mounts:\t<none>\n  Volumes:\t<none>\n  Node-Selectors:\t<none>\n  Tolerations:\t<none>\n\n"
+        "deployment.apps/web with revision #1\nPod Template:\n  Labels:\tapp=web\n\tpod-template-hash=544c4bf578\n  Containers:\n   web:\n    Image:\tnginx:1.25\n    Port:\t<none>\n    Host Port:\t<none>\n    Environment:\t<none>\n    Mounts:\t<none>\n  Volumes:\t<none>\n  Node-Selectors:\t<none>\n  Tolerations:\t<none>\n\n"
     );
     assert_eq!(
         k(
@@ -967,7 +963,7 @@ fn rollout_history_undo_and_status() {
             .next()
             .unwrap()
             .str_at(&["image"]),
-        Some("nginx:1.24")
+        Some("nginx:1.25")
     );
     assert_eq!(
         d.at(&["spec", "template", "metadata", "labels"]),
@@ -978,8 +974,17 @@ fn rollout_history_undo_and_status() {
             &mut c,
             "kubectl rollout undo deployment/web --to-revision=1"
         )
+        .stderr,
+        "error: unable to find specified revision 1 in history\n",
+        "the controller renumbered revision 1 as 3"
+    );
+    assert_eq!(
+        k(
+            &mut c,
+            "kubectl rollout undo deployment/web --to-revision=3"
+        )
         .stdout,
-        "deployment.apps/web skipped rollback (current template already matches revision 1)\n"
+        "deployment.apps/web skipped rollback (current template already matches revision 3)\n"
     );
     assert_eq!(
         k(
@@ -1042,7 +1047,7 @@ fn rollout_history_undo_and_status() {
         Some("2026-01-01T00:00:02Z")
     );
     assert_eq!(
-        k(&mut c, "kubectl rollout status rs/web-aaa").stderr,
+        k(&mut c, "kubectl rollout status rs/web-544c4bf578").stderr,
         "error: no status viewer has been implemented for ReplicaSet.apps\n"
     );
 }
@@ -1055,9 +1060,16 @@ fn a_stuck_rollout_waits_until_its_timeout() {
     let out = k(&mut c, "kubectl rollout status deploy/web --timeout=30s");
     assert_eq!(
         out.terminal,
-        "Waiting for deployment spec update to be observed...\nerror: timed out waiting for the condition\n"
+        "Waiting for deployment \"web\" rollout to finish: 0 of 2 updated replicas are available...\nerror: timed out waiting for the condition\n"
     );
     assert_eq!(c.now_ms(), 30 * SECOND);
+    // Without --timeout it waits until the progress deadline (600s) passes.
+    let out = k(&mut c, "kubectl rollout status deploy/web");
+    assert_eq!(
+        out.terminal,
+        "Waiting for deployment \"web\" rollout to finish: 0 of 2 updated replicas are available...\nerror: deployment \"web\" exceeded its progress deadline\n"
+    );
+    assert_eq!(out.exit_code, 1);
 }
 
 #[test]
@@ -1278,5 +1290,74 @@ fn help_is_printed_for_commands() {
             .starts_with("Display one or many resources.\n\nUsage:\n  kubectl get ["),
         "{}",
         out.stdout
+    );
+}
+
+#[test]
+fn explain_follows_the_plaintext_template() {
+    let mut c = Cluster::new(1);
+    assert_eq!(
+        k(&mut c, "kubectl explain deploy.spec.replicas").stdout,
+        "GROUP:      apps\nKIND:       Deployment\nVERSION:    v1\n\nFIELD: replicas <integer>\n\n\nDESCRIPTION:\n    Number of desired pods. This is a pointer to distinguish between explicit\n    zero and not specified. Defaults to 1.\n    \n\n"
+    );
+    // An object field: its own description, then its type's; then the fields.
+    let out = k(&mut c, "kubectl explain pods.metadata").stdout;
+    assert!(
+        out.starts_with(
+            "KIND:       Pod\nVERSION:    v1\n\nFIELD: metadata <ObjectMeta>\n\n\nDESCRIPTION:\n    Standard object's metadata. More info:\n    https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata\n    ObjectMeta is metadata that all persisted resources must have, which\n    includes all objects users must create.\n    \nFIELDS:\n  annotations\t<map[string]string>\n"
+        ),
+        "{out}"
+    );
+    // Existing line breaks are kept and each line wraps on its own.
+    assert!(
+        out.contains("    represented in RFC3339 form and is in UTC.\n    \n    Populated by the system. Read-only. Null for lists. More info:\n"),
+        "{out}"
+    );
+    let out = k(
+        &mut c,
+        "kubectl explain deployment.spec.strategy.rollingUpdate.maxSurge",
+    )
+    .stdout;
+    assert!(out.contains("FIELD: maxSurge <IntOrString>\n"), "{out}");
+    assert!(
+        out.contains("    time during the update is at most 130% of desired pods.\n    IntOrString is a type that can hold an int32 or a string.  When used in JSON\n"),
+        "{out}"
+    );
+    assert!(
+        k(&mut c, "kubectl explain pods.spec.containers.resources")
+            .stdout
+            .contains("  limits\t<map[string]Quantity>\n")
+    );
+    // The template reports the last path element, whichever one is missing.
+    assert_eq!(
+        k(&mut c, "kubectl explain deploy.spec.replica").stderr,
+        "error: field \"replica\" does not exist\n"
+    );
+    assert_eq!(
+        k(&mut c, "kubectl explain deploy.spek.replicas").stderr,
+        "error: field \"replicas\" does not exist\n"
+    );
+    assert_eq!(
+        k(&mut c, "kubectl explain frobs").stderr,
+        "error: the server doesn't have a resource type \"frobs\"\n"
+    );
+    // --recursive: names and types only; a type is not expanded inside itself.
+    let out = k(
+        &mut c,
+        "kubectl explain crd.spec.versions.schema.openAPIV3Schema --recursive",
+    )
+    .stdout;
+    assert!(
+        out.contains("FIELDS:\n  $ref\t<string>\n  $schema\t<string>\n  additionalItems\t<JSONSchemaPropsOrBool>\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("  properties\t<map[string]JSONSchemaProps>\n  required\t<[]string>\n"),
+        "{out}"
+    );
+    let out = k(&mut c, "kubectl explain deploy.spec.selector --recursive").stdout;
+    assert!(
+        out.ends_with("FIELDS:\n  matchExpressions\t<[]LabelSelectorRequirement>\n    key\t<string> -required-\n    operator\t<string> -required-\n    values\t<[]string>\n  matchLabels\t<map[string]string>\n\n"),
+        "{out}"
     );
 }

@@ -1,0 +1,547 @@
+//! Workload validation (`pkg/apis/apps/validation`, the batch rules and the
+//! ReplicationController rules of core), and the selector immutability the
+//! apps registry strategies add on update.
+
+use super::pod::pod_template_spec;
+use super::{IMMUTABLE, Sink, gint, gptr_int, gstr, nonnegative, semantic_eq};
+use crate::api::content::is_valid_percent;
+use crate::api::errors::{FieldError, quote};
+use crate::api::gofmt;
+use crate::api::path::Path;
+use crate::api::selector::{Selector, validate_label_selector, validate_labels};
+use crate::value::Value;
+
+/// A Deployment on create or update.
+pub(super) fn deployment(obj: &Value, old: Option<&Value>, errs: &mut Vec<FieldError>) {
+    let spec = obj.get("spec");
+    let sp = Path::new("spec");
+    if let Some(r) = gptr_int(spec, "replicas") {
+        nonnegative(r, &sp.child("replicas"), errs);
+    }
+    selector_and_template(spec, &sp, "deployment", errs);
+    strategy(spec.get("strategy"), &sp.child("strategy"), errs);
+    let min_ready = gint(spec, "minReadySeconds").unwrap_or(0);
+    nonnegative(min_ready, &sp.child("minReadySeconds"), errs);
+    if let Some(r) = gptr_int(spec, "revisionHistoryLimit") {
+        nonnegative(r, &sp.child("revisionHistoryLimit"), errs);
+    }
+    if let Some(pd) = gptr_int(spec, "progressDeadlineSeconds") {
+        let pp = sp.child("progressDeadlineSeconds");
+        nonnegative(pd, &pp, errs);
+        if pd <= min_ready {
+            errs.invalid(&pp, pd.to_string(), "must be greater than minReadySeconds");
+        }
+    }
+    if let Some(old) = old {
+        selector_immutable(spec, old.get("spec"), errs);
+    }
+}
+
+/// A ReplicaSet on create or update.
+pub(super) fn replica_set(obj: &Value, old: Option<&Value>, errs: &mut Vec<FieldError>) {
+    let spec = obj.get("spec");
+    let sp = Path::new("spec");
+    if let Some(r) = gptr_int(spec, "replicas") {
+        nonnegative(r, &sp.child("replicas"), errs);
+    }
+    if let Some(m) = gint(spec, "minReadySeconds") {
+        nonnegative(m, &sp.child("minReadySeconds"), errs);
+    }
+    // Upstream says "deployment" for ReplicaSets too.
+    selector_and_template(spec, &sp, "deployment", errs);
+    if let Some(old) = old {
+        selector_immutable(spec, old.get("spec"), errs);
+    }
+}
+
+/// `spec.selector: Invalid value: …: field is immutable` (apps/v1).
+fn selector_immutable(spec: &Value, old_spec: &Value, errs: &mut Vec<FieldError>) {
+    let (new, old) = (spec.get("selector"), old_spec.get("selector"));
+    if !semantic_eq(new, old) {
+        let p = Path::new("spec");
+        let shown = if new.is_null() {
+            "null".to_string()
+        } else {
+            gofmt::label_selector(new)
+        };
+        errs.invalid(&p.child("selector"), shown, IMMUTABLE);
+    }
+}
+
+/// The selector rules and `ValidatePodTemplateSpecForReplicaSet`.
+fn selector_and_template(spec: &Value, sp: &Path, what: &str, errs: &mut Vec<FieldError>) {
+    let sel = spec.get("selector");
+    let selp = sp.child("selector");
+    if sel.is_null() {
+        errs.required(&selp, "");
+    } else if sel.as_object().is_some() {
+        validate_label_selector(sel, &selp, errs);
+        if sel.get("matchLabels").is_empty() && sel.get("matchExpressions").is_empty() {
+            errs.invalid(
+                &selp,
+                gofmt::label_selector(sel),
+                &format!("empty selector is invalid for {what}"),
+            );
+        }
+    }
+    let tp = sp.child("template");
+    if !sel.is_null() && sel.as_object().is_none() {
+        // A selector of the wrong type was reported by the decoder.
+        pod_template_spec(spec.get("template"), &tp, errs);
+        return;
+    }
+    match Selector::from_value(sel) {
+        Err(_) => errs.invalid(&selp, gofmt::label_selector(sel), "invalid label selector"),
+        Ok(selector) => {
+            let tmpl = spec.get("template");
+            let labels = tmpl.at(&["metadata", "labels"]);
+            // A nil selector selects nothing, so it never matches.
+            if !selector.is_empty() && !selector.matches(labels) {
+                let mp = tp.child("metadata");
+                errs.invalid(
+                    &mp.child("labels"),
+                    gofmt::string_map(labels),
+                    "`selector` does not match template `labels`",
+                );
+            }
+            pod_template_spec(tmpl, &tp, errs);
+            template_restart_always(tmpl, &tp, "ReplicaSet", errs);
+        }
+    }
+}
+
+/// Templates of controllers that keep pods running: restartPolicy Always,
+/// no activeDeadlineSeconds.
+fn template_restart_always(tmpl: &Value, tp: &Path, kind: &str, errs: &mut Vec<FieldError>) {
+    let spec = tmpl.get("spec");
+    let sp = tp.child("spec");
+    if let Some(rp) = gstr(spec, "restartPolicy")
+        && rp != "Always"
+    {
+        errs.not_supported(&sp.child("restartPolicy"), quote(rp), &["Always"]);
+    }
+    if !spec.get("activeDeadlineSeconds").is_null() {
+        errs.forbidden(
+            &sp.child("activeDeadlineSeconds"),
+            &format!("activeDeadlineSeconds in {kind} is not Supported"),
+        );
+    }
+}
+
+/// `ValidateDeploymentStrategy`
+// A guard would let a known type fall through to "Unsupported value".
+#[allow(clippy::collapsible_match)]
+fn strategy(s: &Value, p: &Path, errs: &mut Vec<FieldError>) {
+    if s.as_object().is_none() {
+        return;
+    }
+    let rolling = s.get("rollingUpdate");
+    match gstr(s, "type") {
+        Some("Recreate") => {
+            if !rolling.is_null() {
+                errs.forbidden(
+                    &p.child("rollingUpdate"),
+                    "may not be specified when strategy `type` is 'Recreate'",
+                );
+            }
+        }
+        Some("RollingUpdate") => {
+            let rp = p.child("rollingUpdate");
+            if rolling.is_null() {
+                errs.required(&rp, "this should be defaulted and never be nil");
+            } else {
+                let mu = rolling.get("maxUnavailable");
+                let ms = rolling.get("maxSurge");
+                positive_int_or_percent(mu, &rp.child("maxUnavailable"), errs);
+                positive_int_or_percent(ms, &rp.child("maxSurge"), errs);
+                if int_or_percent_value(mu) == 0 && int_or_percent_value(ms) == 0 {
+                    errs.invalid(
+                        &rp.child("maxUnavailable"),
+                        gofmt::int_or_string(mu),
+                        "may not be 0 when `maxSurge` is 0",
+                    );
+                }
+                not_more_than_100(mu, &rp.child("maxUnavailable"), errs);
+            }
+        }
+        Some(other) => {
+            let ru = if rolling.is_null() {
+                "(*apps.RollingUpdateDeployment)(nil)"
+            } else {
+                "(*apps.RollingUpdateDeployment)(0xc000a1b2c3)"
+            };
+            errs.not_supported(
+                p,
+                format!(
+                    "apps.DeploymentStrategy{{Type:{}, RollingUpdate:{ru}}}",
+                    quote(other)
+                ),
+                &["Recreate", "RollingUpdate"],
+            );
+        }
+        None => {}
+    }
+}
+
+/// `ValidatePositiveIntOrPercent`
+fn positive_int_or_percent(v: &Value, p: &Path, errs: &mut Vec<FieldError>) {
+    match v {
+        Value::String(s) => {
+            for m in is_valid_percent(s) {
+                errs.invalid(p, s.to_string(), &m);
+            }
+        }
+        other => {
+            if let Some(n) = other.as_i64() {
+                nonnegative(n, p, errs);
+            }
+        }
+    }
+}
+
+/// A valid percent's number, `None` otherwise.
+fn percent_value(v: &Value) -> Option<i64> {
+    let s = v.as_str()?;
+    if !is_valid_percent(s).is_empty() {
+        return None;
+    }
+    s[..s.len() - 1].parse().ok()
+}
+
+/// `getIntOrPercentValue`: the percent number, else the integer (a string
+/// that is not a number counts as 0, like `IntValue()`).
+fn int_or_percent_value(v: &Value) -> i64 {
+    if let Some(p) = percent_value(v) {
+        return p;
+    }
+    match v {
+        Value::String(s) => s.parse().unwrap_or(0),
+        other => other.as_i64().unwrap_or(0),
+    }
+}
+
+/// `IsNotMoreThan100Percent`
+fn not_more_than_100(v: &Value, p: &Path, errs: &mut Vec<FieldError>) {
+    if percent_value(v).is_some_and(|n| n > 100) {
+        errs.invalid(p, gofmt::int_or_string(v), "must not be greater than 100%");
+    }
+}
+
+/// A DaemonSet on create or update (stored only; its rules still apply).
+pub(super) fn daemon_set(obj: &Value, old: Option<&Value>, errs: &mut Vec<FieldError>) {
+    let spec = obj.get("spec");
+    let sp = Path::new("spec");
+    let sel = spec.get("selector");
+    let selp = sp.child("selector");
+    validate_label_selector(sel, &selp, errs);
+    let tmpl = spec.get("template");
+    let tp = sp.child("template");
+    if let Ok(selector) = Selector::from_value(sel)
+        && !selector.matches(tmpl.at(&["metadata", "labels"]))
+    {
+        let mp = tp.child("metadata");
+        errs.invalid(
+            &mp.child("labels"),
+            gofmt::string_map(tmpl.at(&["metadata", "labels"])),
+            "`selector` does not match template `labels`",
+        );
+    }
+    if sel.as_object().is_some()
+        && sel.get("matchLabels").is_empty()
+        && sel.get("matchExpressions").is_empty()
+    {
+        errs.invalid(
+            &selp,
+            gofmt::label_selector(sel),
+            "empty selector is invalid for daemonset",
+        );
+    }
+    pod_template_spec(tmpl, &tp, errs);
+    template_restart_always(tmpl, &tp, "DaemonSet", errs);
+    if let Some(m) = gint(spec, "minReadySeconds") {
+        nonnegative(m, &sp.child("minReadySeconds"), errs);
+    }
+    let us = spec.get("updateStrategy");
+    let up = sp.child("updateStrategy");
+    match gstr(us, "type") {
+        Some("OnDelete") | None => {}
+        Some("RollingUpdate") => {
+            let ru = us.get("rollingUpdate");
+            let rp = up.child("rollingUpdate");
+            if ru.is_null() {
+                errs.required(&rp, "");
+            } else {
+                let (mu, ms) = (ru.get("maxUnavailable"), ru.get("maxSurge"));
+                positive_int_or_percent(mu, &rp.child("maxUnavailable"), errs);
+                positive_int_or_percent(ms, &rp.child("maxSurge"), errs);
+                not_more_than_100(mu, &rp.child("maxUnavailable"), errs);
+                not_more_than_100(ms, &rp.child("maxSurge"), errs);
+                let (u, s) = (int_or_percent_value(mu) != 0, int_or_percent_value(ms) != 0);
+                if u && s {
+                    errs.invalid(
+                        &rp.child("maxSurge"),
+                        gofmt::int_or_string(ms),
+                        "may not be set when maxUnavailable is non-zero",
+                    );
+                } else if !u && !s {
+                    errs.required(
+                        &rp.child("maxUnavailable"),
+                        "cannot be 0 when maxSurge is 0",
+                    );
+                }
+            }
+        }
+        Some(other) => {
+            let ru = if us.get("rollingUpdate").is_null() {
+                "(*apps.RollingUpdateDaemonSet)(nil)"
+            } else {
+                "(*apps.RollingUpdateDaemonSet)(0xc000a1b2c3)"
+            };
+            errs.not_supported(
+                &up,
+                format!(
+                    "apps.DaemonSetUpdateStrategy{{Type:{}, RollingUpdate:{ru}}}",
+                    quote(other)
+                ),
+                &["RollingUpdate", "OnDelete"],
+            );
+        }
+    }
+    if let Some(r) = gptr_int(spec, "revisionHistoryLimit") {
+        nonnegative(r, &sp.child("revisionHistoryLimit"), errs);
+    }
+    if let Some(old) = old {
+        selector_immutable(spec, old.get("spec"), errs);
+    }
+}
+
+/// A StatefulSet on create or update (stored only).
+// A guard would let a known type fall through to the invalid-type arm.
+#[allow(clippy::collapsible_match)]
+pub(super) fn stateful_set(obj: &Value, old: Option<&Value>, errs: &mut Vec<FieldError>) {
+    let spec = obj.get("spec");
+    let sp = Path::new("spec");
+    match gstr(spec, "podManagementPolicy") {
+        Some("") => errs.required(&sp.child("podManagementPolicy"), ""),
+        Some("OrderedReady" | "Parallel") | None => {}
+        Some(other) => errs.invalid(
+            &sp.child("podManagementPolicy"),
+            quote(other),
+            "must be 'OrderedReady' or 'Parallel'",
+        ),
+    }
+    let us = spec.get("updateStrategy");
+    let up = sp.child("updateStrategy");
+    match gstr(us, "type") {
+        Some("") => errs.required(&up, ""),
+        Some("OnDelete") => {
+            if !us.get("rollingUpdate").is_null() {
+                errs.invalid(
+                    &up.child("rollingUpdate"),
+                    "&apps.RollingUpdateStatefulSetStrategy{...}".into(),
+                    "only allowed for updateStrategy 'RollingUpdate'",
+                );
+            }
+        }
+        Some("RollingUpdate") => {
+            let ru = us.get("rollingUpdate");
+            if let Some(part) = gptr_int(ru, "partition") {
+                let rp = up.child("rollingUpdate");
+                nonnegative(part, &rp.child("partition"), errs);
+            }
+        }
+        Some(other) => errs.invalid(
+            &up,
+            format!(
+                "apps.StatefulSetUpdateStrategy{{Type:{}, RollingUpdate:(*apps.RollingUpdateStatefulSetStrategy)(nil)}}",
+                quote(other)
+            ),
+            "must be 'RollingUpdate' or 'OnDelete'",
+        ),
+        None => {}
+    }
+    let pvc = spec.get("persistentVolumeClaimRetentionPolicy");
+    let pvp = sp.child("persistentVolumeClaimRetentionPolicy");
+    for f in ["whenDeleted", "whenScaled"] {
+        if let Some(v) = gstr(pvc, f)
+            && pvc.as_object().is_some()
+            && v != "Retain"
+            && v != "Delete"
+        {
+            errs.not_supported(&pvp.child(f), quote(v), &["Retain", "Delete"]);
+        }
+    }
+    if let Some(r) = gptr_int(spec, "replicas") {
+        nonnegative(r, &sp.child("replicas"), errs);
+    }
+    if let Some(m) = gint(spec, "minReadySeconds") {
+        nonnegative(m, &sp.child("minReadySeconds"), errs);
+    }
+    let sel = spec.get("selector");
+    let selp = sp.child("selector");
+    if sel.is_null() {
+        errs.required(&selp, "");
+    } else {
+        validate_label_selector(sel, &selp, errs);
+        if sel.get("matchLabels").is_empty() && sel.get("matchExpressions").is_empty() {
+            errs.invalid(
+                &selp,
+                gofmt::label_selector(sel),
+                "empty selector is invalid for statefulset",
+            );
+        }
+    }
+    let tmpl = spec.get("template");
+    let tp = sp.child("template");
+    match Selector::from_value(sel) {
+        Err(_) => errs.invalid(&selp, gofmt::label_selector(sel), ""),
+        Ok(selector) => {
+            let labels = tmpl.at(&["metadata", "labels"]);
+            if !selector.is_empty() && !selector.matches(labels) {
+                let mp = tp.child("metadata");
+                errs.invalid(
+                    &mp.child("labels"),
+                    gofmt::string_map(labels),
+                    "`selector` does not match template `labels`",
+                );
+            }
+            // StatefulSets check only the template's labels and annotations.
+            validate_labels(tmpl.at(&["metadata", "labels"]), &tp.child("labels"), errs);
+            super::meta::annotations(
+                tmpl.at(&["metadata", "annotations"]),
+                &tp.child("annotations"),
+                errs,
+            );
+        }
+    }
+    template_restart_always(tmpl, &tp, "StatefulSet", errs);
+    if let Some(old) = old {
+        // Only a few spec fields may change.
+        let mut a = spec.clone();
+        let mut b = old.get("spec").clone();
+        for f in [
+            "replicas",
+            "template",
+            "updateStrategy",
+            "minReadySeconds",
+            "ordinals",
+            "persistentVolumeClaimRetentionPolicy",
+        ] {
+            a.remove(f);
+            b.remove(f);
+        }
+        if !semantic_eq(&a, &b) {
+            errs.forbidden(
+                &sp,
+                "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden",
+            );
+        }
+    }
+}
+
+/// A Job (stored only): counts and the pod template, whose restartPolicy
+/// must be OnFailure or Never. The selector is generated by the server.
+pub(super) fn job(obj: &Value, errs: &mut Vec<FieldError>) {
+    let p = Path::new("spec");
+    job_spec(obj.get("spec"), &p, errs);
+}
+
+fn job_spec(spec: &Value, sp: &Path, errs: &mut Vec<FieldError>) {
+    for f in [
+        "parallelism",
+        "completions",
+        "activeDeadlineSeconds",
+        "backoffLimit",
+    ] {
+        if let Some(n) = gptr_int(spec, f) {
+            nonnegative(n, &sp.child(f), errs);
+        }
+    }
+    let tmpl = spec.get("template");
+    let tp = sp.child("template");
+    pod_template_spec(tmpl, &tp, errs);
+    let tsp = tp.child("spec");
+    let rpp = tsp.child("restartPolicy");
+    // Defaulting fills in Always, so Always counts as not given.
+    match gstr(tmpl.get("spec"), "restartPolicy") {
+        Some("" | "Always") => errs.required(&rpp, "valid values: \"OnFailure\", \"Never\""),
+        Some(rp) if rp != "OnFailure" && rp != "Never" => {
+            errs.not_supported(&rpp, quote(rp), &["OnFailure", "Never"]);
+        }
+        Some(rp) if rp != "Never" && !spec.get("podFailurePolicy").is_null() => {
+            errs.invalid(
+                &rpp,
+                quote(rp),
+                "only \"Never\" is supported when podFailurePolicy is specified",
+            );
+        }
+        _ => {}
+    }
+}
+
+/// A CronJob (stored only).
+pub(super) fn cron_job(obj: &Value, errs: &mut Vec<FieldError>) {
+    let spec = obj.get("spec");
+    let sp = Path::new("spec");
+    if gstr(spec, "schedule") == Some("") {
+        errs.required(&sp.child("schedule"), "");
+    }
+    if let Some(cp) = gstr(spec, "concurrencyPolicy")
+        && !matches!(cp, "Allow" | "Forbid" | "Replace")
+    {
+        if cp.is_empty() {
+            errs.required(&sp.child("concurrencyPolicy"), "");
+        } else {
+            errs.not_supported(
+                &sp.child("concurrencyPolicy"),
+                quote(cp),
+                &["Allow", "Forbid", "Replace"],
+            );
+        }
+    }
+    for f in [
+        "startingDeadlineSeconds",
+        "successfulJobsHistoryLimit",
+        "failedJobsHistoryLimit",
+    ] {
+        if let Some(n) = gptr_int(spec, f) {
+            nonnegative(n, &sp.child(f), errs);
+        }
+    }
+    let jp = sp.child("jobTemplate");
+    job_spec(spec.at(&["jobTemplate", "spec"]), &jp.child("spec"), errs);
+}
+
+/// A ReplicationController (stored only).
+pub(super) fn replication_controller(obj: &Value, errs: &mut Vec<FieldError>) {
+    let spec = obj.get("spec");
+    let sp = Path::new("spec");
+    if let Some(m) = gint(spec, "minReadySeconds") {
+        nonnegative(m, &sp.child("minReadySeconds"), errs);
+    }
+    let sel = spec.get("selector");
+    if sel.is_empty() {
+        errs.required(&sp.child("selector"), "");
+    }
+    if let Some(r) = gptr_int(spec, "replicas") {
+        nonnegative(r, &sp.child("replicas"), errs);
+    }
+    let tmpl = spec.get("template");
+    let tp = sp.child("template");
+    if tmpl.is_null() {
+        errs.required(&tp, "");
+        return;
+    }
+    let selector = Selector::from_set(sel);
+    let labels = tmpl.at(&["metadata", "labels"]);
+    if !selector.is_empty() && !selector.matches(labels) {
+        let mp = tp.child("metadata");
+        errs.invalid(
+            &mp.child("labels"),
+            gofmt::string_map(labels),
+            "`selector` does not match template `labels`",
+        );
+    }
+    pod_template_spec(tmpl, &tp, errs);
+    template_restart_always(tmpl, &tp, "ReplicationController", errs);
+}

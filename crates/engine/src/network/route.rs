@@ -1,0 +1,752 @@
+//! A request's route: where its address leads (ingress controller, node,
+//! load balancer, cluster IP, pod), which endpoints may answer, and then the
+//! choice of one and the pod's answer.
+//!
+//! Planning reads the cluster only, so [`Cluster::explain_route`] can show
+//! the same decisions the request would meet; executing makes the random
+//! and round-robin choices and updates session affinity.
+
+use crate::cluster::{Cluster, res};
+use crate::http::HttpRequest;
+use crate::store::ObjectKey;
+use crate::value::Value;
+
+use super::ingress::{self, Decision, LocationMatch};
+use super::proxy::{self, Disposition, Endpoint, Traffic};
+use super::url::{self, CurlError};
+use super::{
+    Affinity, AffinityKey, CLIENT_IP, CONNECT_TIMEOUT_MS, Hop, INGRESS_CONTROLLER_IP,
+    INGRESS_LATENCY_MS, NETWORK_LATENCY_MS, Request, Response,
+};
+
+/// What happens at the end of the planned route.
+#[derive(Clone, Debug)]
+pub(crate) enum Outcome {
+    /// curl fails: nothing reachable.
+    Curl(CurlError, u64),
+    /// nginx answers by itself (404, 503, 301).
+    Page(u16),
+    /// A connection to one of these endpoints.
+    Forward(Forward),
+    /// Straight to a pod's IP.
+    Pod(ObjectKey, i64),
+}
+
+/// A connection about to be balanced over endpoints.
+#[derive(Clone, Debug)]
+pub(crate) struct Forward {
+    pub candidates: Vec<Endpoint>,
+    /// ingress-nginx's round robin (by upstream), else kube-proxy's random.
+    pub round_robin: Option<String>,
+    /// kube-proxy's ClientIP affinity: key and timeout in seconds.
+    pub affinity: Option<(AffinityKey, i64)>,
+}
+
+/// The Service part of a route.
+#[derive(Clone, Debug)]
+pub(crate) struct ServiceTrace {
+    /// `namespace/name`.
+    pub service: String,
+    /// The Service exists.
+    pub found: bool,
+    /// The Service port used (`port`).
+    pub port: Option<i64>,
+    /// How the backend named it, when no port matched.
+    pub wanted_port: String,
+    pub port_name: String,
+    pub target_port: String,
+    pub node_port: Option<i64>,
+    /// All endpoints of the port.
+    pub endpoints: Vec<Endpoint>,
+    /// The ones the connection may use.
+    pub usable: Vec<Endpoint>,
+    /// Traffic-policy or affinity notes.
+    pub notes: Vec<String>,
+}
+
+/// A planned route.
+#[derive(Clone, Debug)]
+pub(crate) struct Plan {
+    pub hops: Vec<Hop>,
+    pub latency_ms: u64,
+    pub outcome: Outcome,
+    /// What the pod will be asked.
+    pub http: HttpRequest,
+    /// How the URL's address was reached, in words.
+    pub entry: String,
+    /// The host and port curl connects to (for its messages).
+    pub target: (String, u16),
+    pub ingress: Option<Decision>,
+    pub service: Option<ServiceTrace>,
+}
+
+impl Plan {
+    fn fail(mut self, err: CurlError, latency: u64) -> Plan {
+        self.latency_ms = latency;
+        self.outcome = Outcome::Curl(err, latency);
+        self
+    }
+}
+
+/// Plans a request's route (no random choices, no writes).
+pub(crate) fn plan(cluster: &Cluster, request: &Request) -> Plan {
+    let mut plan = Plan {
+        hops: Vec::new(),
+        latency_ms: 0,
+        outcome: Outcome::Page(0),
+        http: HttpRequest {
+            method: request.method.clone(),
+            host: String::new(),
+            path: "/".into(),
+            client_ip: CLIENT_IP.into(),
+        },
+        entry: String::new(),
+        target: (String::new(), 0),
+        ingress: None,
+        service: None,
+    };
+    let url = match url::parse(&request.url) {
+        Ok(u) => u,
+        Err(e) => return plan.fail(e, 0),
+    };
+    plan.target = (url.host.clone(), url.port);
+    plan.http.host = request
+        .host_header
+        .clone()
+        .unwrap_or_else(|| url.host_header());
+    plan.http.path = url.path.clone();
+    let port = i64::from(url.port);
+
+    // Name resolution.
+    let ip = if crate::apiserver::parse_ipv4(&url.host).is_some() {
+        url.host.clone()
+    } else if let Some((svc, ns)) = cluster_dns_name(&url.host) {
+        match resolve_service_name(cluster, ns, svc) {
+            Some(ip) => {
+                plan.entry = format!("{} resolves (cluster DNS) to {ip}; ", url.host);
+                ip
+            }
+            None => return plan.fail(CurlError::unresolvable(&url.host), 0),
+        }
+    } else if cluster.network.ingress_installed {
+        plan.entry = format!(
+            "{} resolves to the ingress controller ({INGRESS_CONTROLLER_IP}); ",
+            url.host
+        );
+        INGRESS_CONTROLLER_IP.to_string()
+    } else {
+        return plan.fail(CurlError::unresolvable(&url.host), 0);
+    };
+    plan.latency_ms = NETWORK_LATENCY_MS;
+
+    // The ingress controller's load-balancer address.
+    if ip == INGRESS_CONTROLLER_IP && cluster.network.ingress_installed {
+        if port == 80 || port == 443 {
+            plan.entry += &format!("{ip}:{port} is the ingress controller (ingress-nginx)");
+            plan.hops.push(Hop::LoadBalancer {
+                ip: ip.clone(),
+                port,
+            });
+            return via_ingress(cluster, plan);
+        }
+        plan.entry += &format!("nothing listens on {ip}:{port}");
+        return plan.fail(
+            CurlError::timed_out(&url.host, url.port, CONNECT_TIMEOUT_MS),
+            CONNECT_TIMEOUT_MS,
+        );
+    }
+
+    // A node.
+    if let Some(node) = node_by_ip(cluster, &ip) {
+        if (port == 80 || port == 443) && cluster.network.ingress_installed {
+            plan.entry +=
+                &format!("{ip} is node {node}; port {port} is the ingress controller's host port");
+            plan.hops.push(Hop::Node { node, port });
+            return via_ingress(cluster, plan);
+        }
+        if let Some(key) = service_by_node_port(cluster, port) {
+            plan.entry += &format!("{ip} is node {node}; {port} is a NodePort");
+            plan.hops.push(Hop::Node {
+                node: node.clone(),
+                port,
+            });
+            return via_service(
+                cluster,
+                plan,
+                &key,
+                port,
+                true,
+                Traffic::External { node: Some(node) },
+            );
+        }
+        plan.entry += &format!("{ip} is node {node}; nothing listens on port {port}");
+        return plan.fail(CurlError::refused(&url.host, url.port, 0), 0);
+    }
+
+    // A load-balancer address.
+    if let Some(key) = service_by_lb_ip(cluster, &ip) {
+        let Some(svc) = cluster.store.get(&key) else {
+            return plan.fail(
+                CurlError::timed_out(&url.host, url.port, CONNECT_TIMEOUT_MS),
+                CONNECT_TIMEOUT_MS,
+            );
+        };
+        if proxy::service_port(svc, port, false).is_none() {
+            plan.entry += &format!(
+                "{ip} is the load balancer of Service {}/{}, which has no port {port}",
+                key.namespace, key.name
+            );
+            return plan.fail(
+                CurlError::timed_out(&url.host, url.port, CONNECT_TIMEOUT_MS),
+                CONNECT_TIMEOUT_MS,
+            );
+        }
+        let Some(node) = announcing_node(cluster, &key, svc, port) else {
+            plan.entry += &format!(
+                "{ip} is the load balancer of Service {}/{}, but no node announces it (no node has a ready endpoint under externalTrafficPolicy: Local)",
+                key.namespace, key.name
+            );
+            return plan.fail(
+                CurlError::timed_out(&url.host, url.port, CONNECT_TIMEOUT_MS),
+                CONNECT_TIMEOUT_MS,
+            );
+        };
+        plan.entry += &format!(
+            "{ip} is the load-balancer address of Service {}/{}, announced by node {node}",
+            key.namespace, key.name
+        );
+        plan.hops.push(Hop::LoadBalancer {
+            ip: ip.clone(),
+            port,
+        });
+        plan.hops.push(Hop::Node {
+            node: node.clone(),
+            port,
+        });
+        return via_service(
+            cluster,
+            plan,
+            &key,
+            port,
+            false,
+            Traffic::External { node: Some(node) },
+        );
+    }
+
+    // A cluster IP, as if curl ran in a shell on a node.
+    if let Some(key) = service_by_cluster_ip(cluster, &ip) {
+        let (client_node, client_ip) = in_cluster_client(cluster);
+        plan.entry += &format!(
+            "{ip} is the cluster IP of Service {}/{} (reached from node {})",
+            key.namespace,
+            key.name,
+            client_node.as_deref().unwrap_or("-")
+        );
+        plan.http.client_ip = client_ip;
+        let has_port = cluster
+            .store
+            .get(&key)
+            .is_some_and(|svc| proxy::service_port(svc, port, false).is_some());
+        if !has_port {
+            plan.entry += &format!("; the Service has no port {port}");
+            return plan.fail(
+                CurlError::timed_out(&url.host, url.port, CONNECT_TIMEOUT_MS),
+                CONNECT_TIMEOUT_MS,
+            );
+        }
+        return via_service(
+            cluster,
+            plan,
+            &key,
+            port,
+            false,
+            Traffic::Internal { node: client_node },
+        );
+    }
+
+    // A pod.
+    if let Some(key) = pod_by_ip(cluster, &ip) {
+        plan.entry += &format!("{ip} is the IP of pod {}/{}", key.namespace, key.name);
+        let (_, client_ip) = in_cluster_client(cluster);
+        plan.http.client_ip = client_ip;
+        plan.outcome = Outcome::Pod(key, port);
+        return plan;
+    }
+
+    plan.entry += &format!("{ip} is not an address in the cluster");
+    plan.fail(CurlError::refused(&url.host, url.port, 0), 0)
+}
+
+/// The ingress controller's part.
+fn via_ingress(cluster: &Cluster, mut plan: Plan) -> Plan {
+    plan.latency_ms += INGRESS_LATENCY_MS;
+    let cfg = ingress::config(cluster);
+    let host = url::server_name(&plan.http.host);
+    let uri = url::location_uri(&plan.http.path);
+    let decision = cfg.route(&host, &uri);
+    let loc = decision.location().clone();
+    let rule_text = |loc: &ingress::Location| match loc.rule {
+        Some(i) => {
+            let r = &decision.config.rules[i];
+            let host = if r.host.is_empty() { "*" } else { &r.host };
+            format!("{host}{} ({})", r.path, r.path_type)
+        }
+        None if loc.backend.is_some() => "defaultBackend".to_string(),
+        None => "default backend".to_string(),
+    };
+    plan.hops.push(Hop::Ingress {
+        ingress: loc.ingress.clone().unwrap_or_default(),
+        rule: rule_text(&loc),
+    });
+    let redirect = matches!(decision.result, LocationMatch::Redirect(_));
+    plan.ingress = Some(decision);
+    if redirect {
+        plan.outcome = Outcome::Page(301);
+        return plan;
+    }
+    let Some(backend) = loc.backend else {
+        plan.outcome = Outcome::Page(404);
+        return plan;
+    };
+    let service = format!("{}/{}", backend.namespace, backend.name);
+    let mut trace = ServiceTrace {
+        service: service.clone(),
+        found: false,
+        port: None,
+        wanted_port: backend.port.to_string(),
+        port_name: String::new(),
+        target_port: String::new(),
+        node_port: None,
+        endpoints: Vec::new(),
+        usable: Vec::new(),
+        notes: Vec::new(),
+    };
+    let svc = cluster
+        .store
+        .get_named(res("Service"), &backend.namespace, &backend.name);
+    // ingress-nginx's serviceEndpoints: a Service port whose number,
+    // targetPort or name equals the backend's port.
+    let svc_port = svc.and_then(|svc| {
+        let wanted = backend.port.to_string();
+        svc.at(&["spec", "ports"]).items().find(|p| {
+            p.get("port").as_i64().map(|n| n.to_string()).as_deref() == Some(&wanted)
+                || proxy::target_port_text(p) == wanted
+                || p.get("name").as_str() == Some(wanted.as_str())
+        })
+    });
+    trace.found = svc.is_some();
+    if let (Some(svc), Some(p)) = (svc, svc_port) {
+        let number = p.get("port").as_i64().unwrap_or(0);
+        trace.port = Some(number);
+        trace.port_name = p.get("name").as_str().unwrap_or("").to_string();
+        trace.target_port = proxy::target_port_text(p);
+        trace.node_port = p.get("nodePort").as_i64();
+        trace.endpoints =
+            proxy::endpoints_for_port(cluster, &backend.namespace, &backend.name, &trace.port_name);
+        trace.usable = if svc.str_at(&["spec", "type"]) == Some("ExternalName") {
+            Vec::new()
+        } else {
+            proxy::ingress_endpoints(cluster, &backend.namespace, &backend.name, p)
+        };
+        plan.hops.push(Hop::Service {
+            service: service.clone(),
+            port: number,
+        });
+    }
+    let candidates = trace.usable.clone();
+    plan.service = Some(trace);
+    if candidates.is_empty() {
+        plan.outcome = Outcome::Page(503);
+        return plan;
+    }
+    plan.outcome = Outcome::Forward(Forward {
+        candidates,
+        round_robin: Some(backend.upstream()),
+        affinity: None,
+    });
+    plan
+}
+
+/// kube-proxy's part.
+fn via_service(
+    cluster: &Cluster,
+    mut plan: Plan,
+    key: &ObjectKey,
+    port: i64,
+    node_port: bool,
+    traffic: Traffic,
+) -> Plan {
+    let (host, curl_port) = plan.target.clone();
+    let Some(svc) = cluster.store.get(key) else {
+        return plan.fail(CurlError::refused(&host, curl_port, 0), 0);
+    };
+    let Some(svc_port) = proxy::service_port(svc, port, node_port) else {
+        return plan.fail(CurlError::refused(&host, curl_port, 0), 0);
+    };
+    let service = format!("{}/{}", key.namespace, key.name);
+    let port_name = svc_port.get("name").as_str().unwrap_or("").to_string();
+    let number = svc_port.get("port").as_i64().unwrap_or(0);
+    let endpoints = proxy::endpoints_for_port(cluster, &key.namespace, &key.name, &port_name);
+    let mut trace = ServiceTrace {
+        service: service.clone(),
+        found: true,
+        port: Some(number),
+        wanted_port: port.to_string(),
+        port_name: port_name.clone(),
+        target_port: proxy::target_port_text(svc_port),
+        node_port: svc_port.get("nodePort").as_i64(),
+        endpoints: endpoints.clone(),
+        usable: Vec::new(),
+        notes: Vec::new(),
+    };
+    plan.hops.push(Hop::Service {
+        service: service.clone(),
+        port: number,
+    });
+    let local = proxy::local_policy(svc, &traffic);
+    if local {
+        let (field, node) = match &traffic {
+            Traffic::Internal { node } => ("internalTrafficPolicy", node),
+            Traffic::External { node } => ("externalTrafficPolicy", node),
+        };
+        trace.notes.push(format!(
+            "{field}: Local — only endpoints on node {}",
+            node.as_deref().unwrap_or("-")
+        ));
+    }
+    match proxy::categorize(svc, &endpoints, &traffic) {
+        Disposition::Reject => {
+            trace.notes.push(format!(
+                "kube-proxy: \"{service} has no endpoints\" (REJECT)"
+            ));
+            plan.service = Some(trace);
+            plan.fail(CurlError::refused(&host, curl_port, 0), 0)
+        }
+        Disposition::Drop => {
+            trace.notes.push(format!(
+                "kube-proxy: \"{service} has no local endpoints\" (DROP)"
+            ));
+            plan.service = Some(trace);
+            plan.fail(
+                CurlError::timed_out(&host, curl_port, CONNECT_TIMEOUT_MS),
+                CONNECT_TIMEOUT_MS,
+            )
+        }
+        Disposition::Forward(usable) => {
+            // Masquerade hides the client unless the policy is Local.
+            if let Traffic::External { node: Some(node) } = &traffic
+                && !local
+                && let Some(ip) = cluster
+                    .store
+                    .get_named(res("Node"), "", node)
+                    .and_then(super::node_internal_ip)
+            {
+                plan.http.client_ip = ip;
+            }
+            let affinity = proxy::affinity_timeout(svc).map(|timeout| {
+                let client = match &traffic {
+                    Traffic::External { .. } => CLIENT_IP.to_string(),
+                    Traffic::Internal { .. } => plan.http.client_ip.clone(),
+                };
+                trace.notes.push(format!(
+                    "sessionAffinity: ClientIP — {client} sticks to one endpoint for {timeout}s"
+                ));
+                ((service.clone(), port_name.clone(), client), timeout)
+            });
+            trace.usable = usable.clone();
+            plan.service = Some(trace);
+            plan.outcome = Outcome::Forward(Forward {
+                candidates: usable,
+                round_robin: None,
+                affinity,
+            });
+            plan
+        }
+    }
+}
+
+/// Sends the planned request: picks the endpoint and asks the pod.
+pub(crate) fn execute(cluster: &mut Cluster, plan: Plan) -> Response {
+    let Plan {
+        mut hops,
+        latency_ms,
+        outcome,
+        http,
+        target,
+        ingress,
+        ..
+    } = plan;
+    match outcome {
+        Outcome::Curl(err, latency) => Response {
+            status: 0,
+            body: err.line(),
+            latency_ms: latency,
+            hops,
+        },
+        Outcome::Page(status) => Response {
+            status,
+            body: ingress::nginx_page(status),
+            latency_ms,
+            hops,
+        },
+        Outcome::Pod(key, port) => {
+            let Some(pod) = cluster.store.get(&key).cloned() else {
+                return Response {
+                    status: 0,
+                    body: CurlError::refused(&target.0, target.1, 0).line(),
+                    latency_ms: 0,
+                    hops,
+                };
+            };
+            hops.push(Hop::Pod {
+                pod: format!("{}/{}", key.namespace, key.name),
+                node: pod.str_at(&["spec", "nodeName"]).unwrap_or("").to_string(),
+            });
+            let answer = crate::kubelet::serve_http(cluster, &pod, port, &http);
+            Response {
+                status: answer.status,
+                body: answer.body,
+                latency_ms: latency_ms + answer.latency_ms,
+                hops,
+            }
+        }
+        Outcome::Forward(fwd) => {
+            let via_ingress = ingress.is_some();
+            let chosen = choose(cluster, &fwd);
+            let pod = chosen
+                .pod
+                .as_ref()
+                .and_then(|(ns, name)| cluster.store.get_named(res("Pod"), ns, name).cloned());
+            let Some(pod) = pod else {
+                // The endpoint's pod is gone: nginx reports a bad gateway;
+                // a direct connection is refused.
+                return if via_ingress {
+                    Response {
+                        status: 502,
+                        body: ingress::nginx_page(502),
+                        latency_ms,
+                        hops,
+                    }
+                } else {
+                    Response {
+                        status: 0,
+                        body: CurlError::refused(&target.0, target.1, 0).line(),
+                        latency_ms: 0,
+                        hops,
+                    }
+                };
+            };
+            let node = if chosen.node.is_empty() {
+                pod.str_at(&["spec", "nodeName"]).unwrap_or("").to_string()
+            } else {
+                chosen.node.clone()
+            };
+            hops.push(Hop::Pod {
+                pod: chosen.pod_name(),
+                node,
+            });
+            let answer = crate::kubelet::serve_http(cluster, &pod, chosen.port, &http);
+            Response {
+                status: answer.status,
+                body: answer.body,
+                latency_ms: latency_ms + answer.latency_ms,
+                hops,
+            }
+        }
+    }
+}
+
+/// Picks the endpoint for one connection.
+fn choose(cluster: &mut Cluster, fwd: &Forward) -> Endpoint {
+    let n = fwd.candidates.len();
+    if let Some(upstream) = &fwd.round_robin {
+        let next = match cluster.network.round_robin.get(upstream) {
+            Some(&i) => i,
+            None => cluster.rng.index(n),
+        };
+        cluster
+            .network
+            .round_robin
+            .insert(upstream.clone(), next.wrapping_add(1));
+        return fwd.candidates[next % n].clone();
+    }
+    let now = cluster.now;
+    if let Some((key, timeout)) = &fwd.affinity
+        && let Some(a) = cluster.network.affinity.get(key)
+        && now.saturating_sub(a.last_used) <= (*timeout as u64).saturating_mul(1000)
+        && let Some(ep) = fwd
+            .candidates
+            .iter()
+            .find(|e| e.address == a.address && e.port == a.port)
+    {
+        let ep = ep.clone();
+        if let Some(a) = cluster.network.affinity.get_mut(key) {
+            a.last_used = now;
+        }
+        return ep;
+    }
+    let ep = fwd.candidates[cluster.rng.index(n)].clone();
+    if let Some((key, _)) = &fwd.affinity {
+        cluster.network.affinity.insert(
+            key.clone(),
+            Affinity {
+                address: ep.address.clone(),
+                port: ep.port,
+                last_used: now,
+            },
+        );
+    }
+    ep
+}
+
+/// `<service>.<namespace>.svc[.cluster.local]` → (service, namespace).
+fn cluster_dns_name(host: &str) -> Option<(&str, &str)> {
+    let rest = host
+        .strip_suffix(".svc.cluster.local")
+        .or_else(|| host.strip_suffix(".svc"))?;
+    let (svc, ns) = rest.split_once('.')?;
+    if ns.contains('.') || svc.is_empty() || ns.is_empty() {
+        return None;
+    }
+    Some((svc, ns))
+}
+
+/// What cluster DNS answers for a Service: its cluster IP, or for a
+/// headless Service the first ready endpoint.
+fn resolve_service_name(cluster: &Cluster, ns: &str, name: &str) -> Option<String> {
+    let svc = cluster.store.get_named(res("Service"), ns, name)?;
+    match svc.str_at(&["spec", "clusterIP"]) {
+        Some("None") => proxy::slices(cluster, ns, name)
+            .into_iter()
+            .flat_map(|s| s.get("endpoints").items())
+            .find(|e| e.at(&["conditions", "ready"]).as_bool().unwrap_or(true))
+            .and_then(|e| e.get("addresses").items().next())
+            .and_then(|a| a.as_str().map(str::to_string)),
+        Some(ip) if !ip.is_empty() => Some(ip.to_string()),
+        _ => None,
+    }
+}
+
+/// The node with this address.
+fn node_by_ip(cluster: &Cluster, ip: &str) -> Option<String> {
+    if !cluster.store.has_events() {
+        return cluster.network.index.node_ips.get(ip).cloned();
+    }
+    cluster
+        .store
+        .list(res("Node"), None)
+        .find(|(_, n)| super::node_ips(n).iter().any(|a| a == ip))
+        .map(|((_, name), _)| name.to_string())
+}
+
+fn service_by_node_port(cluster: &Cluster, port: i64) -> Option<ObjectKey> {
+    if !cluster.store.has_events() {
+        return cluster.network.index.node_ports.get(&port).cloned();
+    }
+    find_service(cluster, |svc| super::node_ports(svc).contains(&port))
+}
+
+fn service_by_lb_ip(cluster: &Cluster, ip: &str) -> Option<ObjectKey> {
+    if !cluster.store.has_events() {
+        return cluster.network.index.lb_ips.get(ip).cloned();
+    }
+    find_service(cluster, |svc| super::lb_ips(svc).iter().any(|a| a == ip))
+}
+
+fn service_by_cluster_ip(cluster: &Cluster, ip: &str) -> Option<ObjectKey> {
+    if !cluster.store.has_events() {
+        return cluster.network.index.cluster_ips.get(ip).cloned();
+    }
+    find_service(cluster, |svc| {
+        super::service_addresses(svc).iter().any(|a| a == ip)
+    })
+}
+
+fn pod_by_ip(cluster: &Cluster, ip: &str) -> Option<ObjectKey> {
+    if !cluster.store.has_events() {
+        return cluster.network.index.pod_ips.get(ip).cloned();
+    }
+    cluster
+        .store
+        .list(res("Pod"), None)
+        .find(|(_, p)| p.str_at(&["status", "podIP"]) == Some(ip))
+        .map(|(_, p)| ObjectKey::of(res("Pod"), p))
+}
+
+fn find_service(cluster: &Cluster, f: impl Fn(&Value) -> bool) -> Option<ObjectKey> {
+    cluster
+        .store
+        .list(res("Service"), None)
+        .find(|(_, svc)| f(svc))
+        .map(|(_, svc)| ObjectKey::of(res("Service"), svc))
+}
+
+/// Where in-cluster requests come from: a shell on the first worker node
+/// (by name), with that node's address.
+pub(crate) fn in_cluster_client(cluster: &Cluster) -> (Option<String>, String) {
+    let mut nodes = cluster.store.list(res("Node"), None).map(|(_, n)| n);
+    let first = nodes.next();
+    let worker = first
+        .into_iter()
+        .chain(nodes)
+        .find(|n| {
+            n.at(&["metadata", "labels"])
+                .get("node-role.kubernetes.io/control-plane")
+                .is_null()
+        })
+        .or(first);
+    match worker {
+        Some(n) => (
+            n.str_at(&["metadata", "name"]).map(str::to_string),
+            super::node_internal_ip(n).unwrap_or_else(|| CLIENT_IP.to_string()),
+        ),
+        None => (None, CLIENT_IP.to_string()),
+    }
+}
+
+/// The node MetalLB (layer 2) answers for a load-balancer address from:
+/// one of the nodes not excluded from load balancers and not NotReady
+/// (under `externalTrafficPolicy: Local`, only nodes with a ready endpoint),
+/// chosen by a hash of the Service so it stays put.
+fn announcing_node(cluster: &Cluster, key: &ObjectKey, svc: &Value, port: i64) -> Option<String> {
+    let local = svc.str_at(&["spec", "externalTrafficPolicy"]) == Some("Local");
+    let local_nodes: Vec<String> = if local {
+        let port_name = proxy::service_port(svc, port, false)
+            .and_then(|p| p.get("name").as_str())
+            .unwrap_or("")
+            .to_string();
+        proxy::endpoints_for_port(cluster, &key.namespace, &key.name, &port_name)
+            .into_iter()
+            .filter(|e| e.ready)
+            .map(|e| e.node)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let eligible: Vec<String> = cluster
+        .store
+        .list(res("Node"), None)
+        .map(|(_, n)| n)
+        .filter(|n| {
+            n.at(&["metadata", "labels"])
+                .get("node.kubernetes.io/exclude-from-external-load-balancers")
+                .is_null()
+        })
+        .filter(|n| {
+            !n.at(&["status", "conditions"]).items().any(|c| {
+                c.get("type").as_str() == Some("Ready") && c.get("status").as_str() != Some("True")
+            })
+        })
+        .filter_map(|n| n.str_at(&["metadata", "name"]).map(str::to_string))
+        .filter(|name| !local || local_nodes.contains(name))
+        .collect();
+    if eligible.is_empty() {
+        return None;
+    }
+    let hash = format!("{}/{}", key.namespace, key.name)
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+    Some(eligible[(hash % eligible.len() as u64) as usize].clone())
+}

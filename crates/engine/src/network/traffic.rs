@@ -1,0 +1,176 @@
+//! Traffic generators: a steady stream of requests in simulated time, sent
+//! in batches every [`TICK`] so that a high rate costs one timer per tick,
+//! with counts, latency percentiles and the spread over pods.
+
+use std::collections::BTreeMap;
+
+use crate::cluster::Cluster;
+use crate::time::{Millis, SECOND};
+
+use super::{NetworkTask, Request};
+
+/// How often a generator sends its due requests.
+pub(crate) const TICK: Millis = 100;
+/// The highest rate a generator accepts, in requests per second.
+pub const MAX_REQUESTS_PER_SECOND: u32 = 10_000;
+
+/// Identifies a traffic generator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TrafficId(pub u64);
+
+/// What a traffic generator has seen so far.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TrafficStats {
+    /// The URL it requests.
+    pub url: String,
+    /// The Host header it sends, if overridden.
+    pub host_header: Option<String>,
+    /// Its rate.
+    pub requests_per_second: u32,
+    /// Whether it is still sending.
+    pub running: bool,
+    /// Requests sent.
+    pub sent: u64,
+    /// Responses per status code (0 = client-side failure).
+    pub by_status: BTreeMap<u16, u64>,
+    /// Responses per pod (`namespace/name`).
+    pub by_pod: BTreeMap<String, u64>,
+    /// How many requests took each latency (ms); kept as a histogram so
+    /// percentiles are exact without storing every sample.
+    pub(crate) latencies: BTreeMap<u64, u64>,
+}
+
+impl TrafficStats {
+    /// The latency (ms) below or at which `p` percent of requests finished
+    /// (nearest rank), or `None` before any request.
+    pub fn percentile(&self, p: u32) -> Option<u64> {
+        if self.sent == 0 {
+            return None;
+        }
+        let p = u64::from(p.clamp(1, 100));
+        let rank = (p * self.sent).div_ceil(100).max(1);
+        let mut seen = 0;
+        for (&latency, &count) in &self.latencies {
+            seen += count;
+            if seen >= rank {
+                return Some(latency);
+            }
+        }
+        self.latencies.keys().next_back().copied()
+    }
+
+    /// The median latency.
+    pub fn p50(&self) -> Option<u64> {
+        self.percentile(50)
+    }
+
+    /// The 95th-percentile latency.
+    pub fn p95(&self) -> Option<u64> {
+        self.percentile(95)
+    }
+}
+
+/// A running (or stopped) generator.
+#[derive(Clone, Debug)]
+pub(crate) struct Generator {
+    request: Request,
+    started_at: Millis,
+    stats: TrafficStats,
+}
+
+impl Cluster {
+    /// Starts sending `GET url` (with an optional Host header) at
+    /// `requests_per_second` (1 to [`MAX_REQUESTS_PER_SECOND`]), evenly
+    /// spread in simulated time from now on.
+    pub fn start_traffic(
+        &mut self,
+        url: &str,
+        host_header: Option<&str>,
+        requests_per_second: u32,
+    ) -> TrafficId {
+        let rps = requests_per_second.clamp(1, MAX_REQUESTS_PER_SECOND);
+        self.network.next_traffic_id += 1;
+        let id = self.network.next_traffic_id;
+        let mut request = Request::get(url);
+        request.host_header = host_header.map(str::to_string);
+        self.network.traffic.insert(
+            id,
+            Generator {
+                request,
+                started_at: self.now,
+                stats: TrafficStats {
+                    url: url.to_string(),
+                    host_header: host_header.map(str::to_string),
+                    requests_per_second: rps,
+                    running: true,
+                    ..TrafficStats::default()
+                },
+            },
+        );
+        self.schedule_network(TICK, NetworkTask::TrafficTick(id));
+        TrafficId(id)
+    }
+
+    /// Stops a generator; its statistics stay readable. False when there is
+    /// no such generator.
+    pub fn stop_traffic(&mut self, id: TrafficId) -> bool {
+        match self.network.traffic.get_mut(&id.0) {
+            Some(g) => {
+                g.stats.running = false;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Forgets a generator and its statistics (stopping it).
+    pub fn remove_traffic(&mut self, id: TrafficId) -> bool {
+        self.network.traffic.remove(&id.0).is_some()
+    }
+
+    /// A generator's statistics.
+    pub fn traffic_stats(&self, id: TrafficId) -> Option<&TrafficStats> {
+        self.network.traffic.get(&id.0).map(|g| &g.stats)
+    }
+
+    /// The generators, oldest first.
+    pub fn traffic_ids(&self) -> Vec<TrafficId> {
+        self.network
+            .traffic
+            .keys()
+            .map(|&id| TrafficId(id))
+            .collect()
+    }
+}
+
+/// Sends the requests that fell due since the last tick and schedules the
+/// next one.
+pub(crate) fn tick(cluster: &mut Cluster, id: u64) {
+    let Some(g) = cluster.network.traffic.get(&id) else {
+        return;
+    };
+    if !g.stats.running {
+        return;
+    }
+    let rps = u64::from(g.stats.requests_per_second);
+    let started = g.started_at;
+    let request = g.request.clone();
+    let elapsed = cluster.now.saturating_sub(started);
+    let due = rps * elapsed / SECOND;
+    let first = g.stats.sent;
+    for n in first..due {
+        let at = started + n * SECOND / rps;
+        let response = cluster.deliver(&request, at, Some(TrafficId(id)));
+        let Some(g) = cluster.network.traffic.get_mut(&id) else {
+            return;
+        };
+        let s = &mut g.stats;
+        s.sent += 1;
+        *s.by_status.entry(response.status).or_insert(0) += 1;
+        if let Some(super::Hop::Pod { pod, .. }) = response.hops.last() {
+            *s.by_pod.entry(pod.clone()).or_insert(0) += 1;
+        }
+        *s.latencies.entry(response.latency_ms).or_insert(0) += 1;
+    }
+    cluster.schedule_network(TICK, NetworkTask::TrafficTick(id));
+}

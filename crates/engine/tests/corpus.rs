@@ -1,0 +1,201 @@
+//! Conformance over the Kubernetes documentation's example manifests
+//! (`../shared/corpus/k8s-website-examples/`, read in place, never copied).
+//!
+//! Each file is applied to a fresh default cluster, as `kubectl apply -f`
+//! would be, after creating the namespaces it names (the docs' tutorials
+//! create them first). The outcome — kubectl's output lines, warnings and
+//! errors — must equal the expectation kept in `tests/corpus.golden`
+//! (regenerate with `KUBEPLAY_BLESS=1 cargo test -p kubeplay-engine --test corpus`),
+//! and every file outside `REFUSED` must be accepted: real Kubernetes
+//! accepts it.
+
+use std::path::{Path, PathBuf};
+
+use kubeplay_engine::Cluster;
+use kubeplay_engine::apiserver::manifest::ManifestVerb;
+
+/// Files real Kubernetes 1.37 refuses on a cluster like ours, and why.
+const REFUSED: &[(&str, &str)] = &[
+    (
+        "pods/security/seccomp/fields.yaml",
+        "ephemeralContainers cannot be set on create (a field reference, not a manifest to apply)",
+    ),
+    (
+        "service/networking/dual-stack-ipv6-svc.yaml",
+        "spec.ipFamily was removed in 1.20: strict decoding refuses it",
+    ),
+    (
+        "service/networking/dual-stack-ipv6-lb-svc.yaml",
+        "spec.ipFamily was removed in 1.20: strict decoding refuses it",
+    ),
+    (
+        "controllers/job-pod-failure-policy-ignore.yaml",
+        "tab indentation is not YAML",
+    ),
+    (
+        "controllers/job-success-policy-example.yaml",
+        "no metadata.name: kubectl apply needs one",
+    ),
+    (
+        "pods/inject/envars-file-container.yaml",
+        "`\\'` is not a YAML escape",
+    ),
+    (
+        "pods/security/seccomp/kind.yaml",
+        "a kind cluster config, not a Kubernetes object",
+    ),
+    (
+        "service/networking/gateway.yaml",
+        "Gateway API kinds are CRDs, not installed",
+    ),
+    (
+        "service/networking/gatewayclass.yaml",
+        "Gateway API kinds are CRDs, not installed",
+    ),
+    (
+        "service/networking/httproute.yaml",
+        "Gateway API kinds are CRDs, not installed",
+    ),
+    (
+        "service/networking/grpcroute.yaml",
+        "Gateway API kinds are CRDs, not installed",
+    ),
+    (
+        "service/networking/grpcroute-matching.yaml",
+        "Gateway API kinds are CRDs, not installed",
+    ),
+];
+
+fn corpus_dir() -> Option<PathBuf> {
+    let dir =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/k8s-website-examples");
+    dir.is_dir().then_some(dir)
+}
+
+fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .expect("corpus folder is readable")
+        .map(|e| e.expect("corpus entry").path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            yaml_files(&path, out);
+        } else if matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("yaml" | "yml" | "json")
+        ) {
+            out.push(path);
+        }
+    }
+}
+
+/// Namespaces a manifest places objects in (found textually, so that broken
+/// YAML still gets its namespaces).
+fn named_namespaces(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let t = line.trim().trim_end_matches(',');
+        let Some(rest) = t
+            .strip_prefix("namespace:")
+            .or_else(|| t.strip_prefix("\"namespace\":"))
+        else {
+            continue;
+        };
+        let ns = rest.trim().trim_matches('"').trim_matches('\'').to_string();
+        if !ns.is_empty() && !out.contains(&ns) {
+            out.push(ns);
+        }
+    }
+    out
+}
+
+/// What kubectl would print for one file, and whether anything failed.
+fn apply_file(rel: &str, text: &str) -> (String, bool) {
+    let mut cluster = Cluster::new(1);
+    for ns in named_namespaces(text) {
+        let _ = cluster.run_manifest(
+            &format!("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {ns}\n"),
+            "setup",
+            ManifestVerb::Apply,
+        );
+    }
+    let file_name = Path::new(rel)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or(rel);
+    let outcomes = cluster.run_manifest(text, file_name, ManifestVerb::Apply);
+    let mut out = String::new();
+    let mut failed = false;
+    for o in &outcomes {
+        for w in &o.warnings {
+            out.push_str(&format!("Warning: {w}\n"));
+        }
+        match (&o.result, o.kubectl_line()) {
+            (Ok(_), Some(line)) => out.push_str(&format!("{line}\n")),
+            (Ok(_), None) => {}
+            (Err(e), _) => {
+                failed = true;
+                for d in &o.diagnostics {
+                    out.push_str(&format!(
+                        "  at line {}, column {}: {}\n",
+                        d.line, d.column, d.message
+                    ));
+                }
+                out.push_str(&format!("{e}\n"));
+            }
+        }
+    }
+    (out, failed)
+}
+
+#[test]
+fn docs_examples_apply_as_on_a_real_cluster() {
+    let Some(dir) = corpus_dir() else {
+        println!("corpus not found at ../shared/corpus/k8s-website-examples: skipped");
+        return;
+    };
+    let mut files = Vec::new();
+    yaml_files(&dir, &mut files);
+    assert!(files.len() > 50, "the corpus holds {} files", files.len());
+    let mut report = String::new();
+    let mut wrongly_refused = Vec::new();
+    for path in &files {
+        let rel = path
+            .strip_prefix(&dir)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        let text = std::fs::read(path).expect("readable");
+        let text = String::from_utf8_lossy(&text);
+        let (out, failed) = apply_file(&rel, &text);
+        report.push_str(&format!("== {rel}\n{out}"));
+        if failed && !REFUSED.iter().any(|(f, _)| *f == rel) {
+            wrongly_refused.push(format!("{rel}:\n{out}"));
+        }
+    }
+    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus.golden");
+    if std::env::var_os("KUBEPLAY_BLESS").is_some() {
+        std::fs::write(&golden, &report).expect("write golden");
+    }
+    assert!(
+        wrongly_refused.is_empty(),
+        "real Kubernetes accepts these files, Kubeplay refused them:\n{}",
+        wrongly_refused.join("\n")
+    );
+    let expected = std::fs::read_to_string(&golden).unwrap_or_default();
+    if expected != report {
+        let diff: Vec<String> = expected
+            .lines()
+            .zip(report.lines())
+            .enumerate()
+            .filter(|(_, (a, b))| a != b)
+            .take(10)
+            .map(|(i, (a, b))| format!("line {}:\n  expected: {a}\n  actual:   {b}", i + 1))
+            .collect();
+        panic!(
+            "corpus outcomes differ from tests/corpus.golden (bless with KUBEPLAY_BLESS=1):\n{}",
+            diff.join("\n")
+        );
+    }
+}
