@@ -22,7 +22,11 @@ fn run_script(path: &Path) -> String {
     let mut text = String::from_utf8(output.stdout).expect("UTF-8 output");
     text.push_str(&String::from_utf8(output.stderr).expect("UTF-8 errors"));
     if output.status.code() != Some(0) {
-        text.push_str(&format!("[exit status {:?}]\n", output.status.code()));
+        let code = output
+            .status
+            .code()
+            .map_or_else(|| "signal".to_string(), |c| c.to_string());
+        text.push_str(&format!("[exit status {code}]\n"));
     }
     text
 }

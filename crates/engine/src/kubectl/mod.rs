@@ -239,6 +239,10 @@ pub(crate) struct Command {
     pub subcommands: &'static [Command],
     /// Why Kubeplay cannot run it, for real commands it does not emulate.
     pub unsupported: Option<&'static str>,
+    /// The help's long description, as kubectl renders it (else `short`).
+    pub long: Option<&'static str>,
+    /// The help's examples, already indented.
+    pub example: Option<&'static str>,
 }
 
 impl Command {
@@ -253,6 +257,8 @@ impl Command {
             run: None,
             subcommands: &[],
             unsupported: None,
+            long: None,
+            example: None,
         }
     }
 
@@ -278,6 +284,12 @@ impl Command {
 
     const fn subcommands(mut self, subs: &'static [Command]) -> Command {
         self.subcommands = subs;
+        self
+    }
+
+    const fn long(mut self, long: &'static str, example: Option<&'static str>) -> Command {
+        self.long = Some(long);
+        self.example = example;
         self
     }
 
@@ -791,6 +803,10 @@ static ROOT_COMMANDS: &[Command] = &[
     ])
     .run(create::run),
     Command::new("set", "Set specific features on objects", "kubectl set SUBCOMMAND [options]")
+        .long(
+            "Configure application resources.\n\n These commands help you make changes to existing application resources.",
+            None,
+        )
         .subcommands(SET_SUBCOMMANDS),
     Command::new("explain", "Get documentation for a resource", "kubectl explain TYPE [--recursive=FALSE|TRUE] [--api-version=api-version-group] [-o|--output=plaintext|plaintext-openapiv2] [options]")
         .flags(flags![&[
@@ -817,6 +833,10 @@ static ROOT_COMMANDS: &[Command] = &[
     .flags(flags![FILENAME_FLAGS, DRY_RUN_FLAGS, DELETE_FLAGS])
     .run(apply::delete),
     Command::new("rollout", "Manage the rollout of a resource", "kubectl rollout SUBCOMMAND [options]")
+        .long(
+            "Manage the rollout of one or many resources.\n        \n Valid resource types include:\n\n  *  deployments\n  *  daemonsets\n  *  statefulsets",
+            Some("  # Rollback to the previous deployment\n  kubectl rollout undo deployment/abc\n  \n  # Check the rollout status of a daemonset\n  kubectl rollout status daemonset/foo\n  \n  # Restart a deployment\n  kubectl rollout restart deployment/abc\n  \n  # Restart deployments with the 'app=nginx' label\n  kubectl rollout restart deployment --selector=app=nginx"),
+        )
         .subcommands(ROLLOUT_SUBCOMMANDS),
     Command::new(
         "scale",
@@ -845,6 +865,10 @@ static ROOT_COMMANDS: &[Command] = &[
     Command::new("cluster-info", "Display cluster information", "kubectl cluster-info [flags] [options]")
         .run(info::cluster_info),
     Command::new("top", "Display resource (CPU/memory) usage", "kubectl top [flags] [options]")
+        .long(
+            "Display resource (CPU/memory) usage.\n\n The top command allows you to see the resource consumption for nodes or pods.\n\n This command requires Metrics Server to be correctly configured and working on the server.",
+            None,
+        )
         .subcommands(TOP_SUBCOMMANDS),
     Command::new("cordon", "Mark node as unschedulable", "kubectl cordon NODE [options]")
         .flags(flags![DRY_RUN_FLAGS, &[Flag::new("selector", Kind::Str).short('l')]])
@@ -1159,18 +1183,37 @@ fn suggestions(typed: &str) -> Vec<&'static str> {
     out
 }
 
+/// kubectl's help template (`templates.MainHelpTemplate` + usage sections)
+/// for a command: long description, examples, subcommands (names padded to
+/// cobra's `NamePadding`, then three spaces), usage and the tips.
 fn help_text(path: &str, cmd: &Command) -> String {
-    let mut s = format!("{}.\n", cmd.short.trim_end_matches('.'));
-    if !cmd.subcommands.is_empty() {
-        s.push_str("\nAvailable Commands:\n");
-        for sub in cmd.subcommands {
-            s.push_str(&format!("  {:<16}{}\n", sub.name, sub.short));
-        }
+    // Without the real long description, the short one stands in as its
+    // first sentence.
+    let mut s = match cmd.long {
+        Some(long) => format!("{}\n\n", long.trim_end()),
+        None => format!("{}.\n\n", cmd.short.trim_end_matches('.')),
+    };
+    if let Some(example) = cmd.example {
+        s.push_str(&format!("Examples:\n{}\n\n", example.trim_end()));
     }
-    s.push_str(&format!("\nUsage:\n  {}\n", cmd.usage));
+    if !cmd.subcommands.is_empty() {
+        let pad = cmd
+            .subcommands
+            .iter()
+            .map(|c| c.name.len())
+            .max()
+            .unwrap_or(0)
+            .max(11);
+        s.push_str("Available Commands:\n");
+        for sub in cmd.subcommands {
+            s.push_str(&format!("  {:<pad$}   {}\n", sub.name, sub.short));
+        }
+        s.push('\n');
+    }
+    s.push_str(&format!("Usage:\n  {}\n\n", cmd.usage));
     if !cmd.subcommands.is_empty() {
         s.push_str(&format!(
-            "\nUse \"{path} <command> --help\" for more information about a given command.\n"
+            "Use \"{path} <command> --help\" for more information about a given command.\n"
         ));
     }
     s.push_str(
@@ -1346,8 +1389,14 @@ fn dispatch(ctx: &mut Ctx, words: &[String]) -> Result<(), Fail> {
                     &format!("unknown command \"{}\"", parsed.args.join(" ")),
                 ));
             }
-            ctx.out.err(&help_text(&path, cmd));
-            Ok(())
+            // DefaultSubCommandRun: the help, then exit status 1 with no
+            // message; `rollout` writes it to stdout, the others to stderr.
+            if cmd.name == "rollout" {
+                ctx.out.out(&help_text(&path, cmd));
+            } else {
+                ctx.out.err(&help_text(&path, cmd));
+            }
+            Err(Fail(String::new()))
         }
     }
 }

@@ -1280,9 +1280,24 @@ fn help_is_printed_for_commands() {
     assert_eq!(out.exit_code, 0);
     assert!(
         out.stdout
-            .contains("Available Commands:\n  history         View rollout history\n"),
+            .contains("Available Commands:\n  history       View rollout history\n"),
         "{}",
         out.stdout
+    );
+    // A group without a subcommand: the help, and exit status 1.
+    let out = k(&mut c, "kubectl rollout");
+    assert_eq!(out.exit_code, 1);
+    assert!(
+        out.stdout
+            .starts_with("Manage the rollout of one or many resources.\n        \n Valid resource types include:\n"),
+        "{}",
+        out.stdout
+    );
+    let out = k(&mut c, "kubectl set");
+    assert_eq!((out.exit_code, out.stdout.as_str()), (1, ""));
+    assert!(
+        out.stderr
+            .starts_with("Configure application resources.\n\n These commands")
     );
     let out = k(&mut c, "kubectl get -h");
     assert!(
