@@ -316,17 +316,14 @@ pub(crate) fn status(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         if ctx.cluster.now >= deadline {
             break;
         }
-        if next.is_none() {
-            // Nothing will change any more: jump to the limit.
-            continue;
-        }
     }
     if timeout.is_some() {
         return Err(Fail::error("timed out waiting for the condition"));
     }
+    // Real kubectl would keep waiting; a script cannot, so say so plainly.
     Err(Fail::error(format!(
-        "deployment \"{}\" exceeded its progress deadline",
-        s(&obj, &["metadata", "name"])
+        "the rollout did not finish in {} of simulated time; kubectl would keep waiting (use --timeout to choose how long to wait)",
+        crate::kubectl::duration::human_duration(limit as i64)
     )))
 }
 
