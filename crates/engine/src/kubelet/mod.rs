@@ -65,8 +65,6 @@ pub enum KubeletTask {
     Container(Slot, Step),
     /// Every container stopped: remove the deleted pod.
     Finish(ObjectKey, u64),
-    /// The pod's status manager writes the final status.
-    Sync(ObjectKey, u64),
 }
 
 /// One container of one pod, with the tokens that keep old timers from
@@ -184,16 +182,6 @@ pub(crate) fn run_task(cluster: &mut Cluster, task: KubeletTask) {
         KubeletTask::Sandbox(key, epoch) => pods::sandbox_ready(cluster, &key, epoch),
         KubeletTask::Container(slot, step) => pods::container_step(cluster, slot, step),
         KubeletTask::Finish(key, epoch) => pods::finish(cluster, &key, epoch),
-        KubeletTask::Sync(key, epoch) => {
-            if cluster
-                .kubelet
-                .pods
-                .get(&key)
-                .is_some_and(|p| p.epoch == epoch)
-            {
-                cluster.kubelet.status_dirty.insert(key);
-            }
-        }
     }
 }
 
@@ -255,7 +243,6 @@ impl Cluster {
         if self.store.get(&key).is_none() {
             return Err(format!("node \"{name}\" not found"));
         }
-        node::forget(self, name);
         self.delete(&key, crate::apiserver::DeleteOptions::default())
             .map(|_| ())
             .map_err(|e| e.message)?;
@@ -268,11 +255,12 @@ impl Cluster {
         self.kubelet.nodes.get(name).is_some_and(|n| n.up)
     }
 
-    /// When a stopped node's kubelet last renewed its Lease (the moment
-    /// the node-monitor grace period counts from); `None` while it runs.
+    /// When the node's kubelet last renewed its Lease (every 10 s while it
+    /// runs; for a stopped node, the moment the node-monitor grace period
+    /// counts from). The Lease object in the store is not rewritten every
+    /// 10 s: this is the value to show.
     pub fn node_last_heartbeat(&self, name: &str) -> Option<Millis> {
-        let n = self.kubelet.nodes.get(name)?;
-        if n.up { None } else { Some(n.last_renew()) }
+        self.kubelet.nodes.get(name).map(|n| n.last_renew(self.now))
     }
 
     /// Kills a pod's container (the first one when `container` is None), as

@@ -43,8 +43,8 @@ pub(crate) struct NodeAgent {
 
 impl NodeAgent {
     /// The last Lease renewal before the stop (or now when running).
-    pub(crate) fn last_renew(&self) -> Millis {
-        let until = self.stopped_at.unwrap_or(self.started_at);
+    pub(crate) fn last_renew(&self, now: Millis) -> Millis {
+        let until = self.stopped_at.unwrap_or(now);
         self.started_at + (until.saturating_sub(self.started_at)) / LEASE_RENEW * LEASE_RENEW
     }
 
@@ -118,10 +118,7 @@ pub(crate) fn on_node_change(cluster: &mut Cluster, event: &WatchEvent) {
     let name: Rc<str> = event.key.name.clone();
     match event.kind {
         WatchEventType::Added => register(cluster, &name),
-        WatchEventType::Deleted => {
-            cluster.kubelet.nodes.remove(&name);
-            cluster.kubelet.node_dirty.remove(&name);
-        }
+        WatchEventType::Deleted => forget(cluster, &name),
         WatchEventType::Modified => {
             // A pod CIDR given later (or by a manifest) becomes usable.
             if let Some(agent) = cluster.kubelet.nodes.get(&name)
@@ -546,7 +543,7 @@ pub(crate) fn stop(cluster: &mut Cluster, name: &str) -> Result<(), String> {
     agent.up = false;
     agent.stopped_at = Some(cluster.now);
     agent.used_ips.clear();
-    let last_renew = agent.last_renew();
+    let last_renew = agent.last_renew(cluster.now);
     let keys: Vec<ObjectKey> = cluster
         .kubelet
         .bound
@@ -608,15 +605,20 @@ pub(crate) fn start(cluster: &mut Cluster, name: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Drops a node's kubelet (the machine is removed).
-pub(crate) fn forget(cluster: &mut Cluster, name: &str) {
+/// Drops a node's kubelet and what it ran (its Node object is gone).
+fn forget(cluster: &mut Cluster, name: &str) {
     if let Some(keys) = cluster.kubelet.bound.get(name).cloned() {
         for key in keys {
             cluster.kubelet.pods.remove(&key);
+            cluster.kubelet.status_dirty.remove(&key);
         }
     }
     cluster.kubelet.nodes.remove(name);
-    crate::controllers::nodelifecycle::heartbeat_stopped(cluster, name, cluster.now);
+    cluster.kubelet.node_dirty.remove(name);
+    cluster.note(
+        &format!("kubelet/{name}"),
+        "the node was removed".to_string(),
+    );
 }
 
 /// A node's resource use: its pods plus the system daemons.

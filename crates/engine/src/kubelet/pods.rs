@@ -351,6 +351,16 @@ fn note(cluster: &mut Cluster, key: &ObjectKey, message: String) {
     );
 }
 
+/// Equal values, checking shared subtrees by pointer first (a status
+/// write leaves the spec the same allocation).
+fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) if Rc::ptr_eq(x, y) => true,
+        (Value::Array(x), Value::Array(y)) if Rc::ptr_eq(x, y) => true,
+        _ => a == b,
+    }
+}
+
 /// Watch events about pods: bound pods are noted for their kubelet.
 pub(crate) fn on_pod_change(cluster: &mut Cluster, event: &WatchEvent) {
     let key = &event.key;
@@ -379,7 +389,14 @@ pub(crate) fn on_pod_change(cluster: &mut Cluster, event: &WatchEvent) {
                 // Our own status writes change nothing the kubelet acts on.
                 match &event.old {
                     Some(old) => {
-                        old.get("spec") != pod.get("spec")
+                        if !pod.at(&["spec", "readinessGates"]).is_null()
+                            && old.at(&["status", "conditions"])
+                                != pod.at(&["status", "conditions"])
+                        {
+                            // A readiness gate's condition may have changed.
+                            cluster.kubelet.status_dirty.insert(key.clone());
+                        }
+                        !same(old.get("spec"), pod.get("spec"))
                             || old.at(&["metadata", "deletionTimestamp"])
                                 != pod.at(&["metadata", "deletionTimestamp"])
                     }

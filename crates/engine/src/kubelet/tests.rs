@@ -1241,3 +1241,44 @@ spec:
     let gone = step_until(&mut c, 25_000, |c| pod(c, "trap").is_null());
     assert!((10_000..=10_500).contains(&(gone - t0)), "{}", gone - t0);
 }
+
+/// Scale check (run with `--ignored --release`): many nodes and pods start,
+/// then an idle cluster schedules nothing.
+#[test]
+#[ignore]
+fn scale_idle_cluster_costs_nothing() {
+    let started = std::time::Instant::now();
+    let mut c = Cluster::empty(1);
+    for i in 0..5000 {
+        c.add_node(crate::NodeOptions::worker(&format!("n{i}")))
+            .unwrap();
+    }
+    c.settle();
+    eprintln!("5000 nodes registered in {:?}", started.elapsed());
+    let t = std::time::Instant::now();
+    for i in 0..30_000 {
+        let pod = load(&format!(
+            "apiVersion: v1\nkind: Pod\nmetadata: {{name: p{i}}}\nspec:\n  nodeName: n{}\n  containers:\n  - {{name: web, image: 'nginx:1.27', readinessProbe: {{httpGet: {{path: /, port: 80}}}}}}\n",
+            i % 5000
+        ));
+        c.create(pod, &WriteOptions::user()).unwrap();
+    }
+    c.settle();
+    eprintln!("30000 pods created in {:?}", t.elapsed());
+    let t = std::time::Instant::now();
+    c.step(60_000);
+    eprintln!("60 s of start-up in {:?}", t.elapsed());
+    let running = c
+        .store()
+        .list(res("Pod"), None)
+        .filter(|(_, p)| p.str_at(&["status", "phase"]) == Some("Running"))
+        .count();
+    assert_eq!(running, 30_000);
+    assert_eq!(c.next_timer_at(), None);
+    let t = std::time::Instant::now();
+    for _ in 0..600 {
+        c.step(1_000);
+    }
+    eprintln!("600 idle steps in {:?}", t.elapsed());
+    assert!(t.elapsed() < std::time::Duration::from_millis(200));
+}
