@@ -449,6 +449,10 @@ pub(crate) fn sync(cluster: &mut Cluster, key: &ObjectKey) -> bool {
             ) {
                 return false;
             }
+            if let Some((reason, message)) = admission_failure(cluster, key, &pod, node) {
+                reject(cluster, key, &pod, &reason, &message);
+                return true;
+            }
             admit(cluster, key, &pod);
             true
         }
@@ -480,6 +484,121 @@ fn forget_pod(cluster: &mut Cluster, key: &ObjectKey) {
         }
     }
     cluster.kubelet.status_dirty.remove(key);
+}
+
+/// A pod's effective requests (milli-CPU, memory bytes): the larger of its
+/// containers' sum and its biggest init container.
+fn requests(pod: &Value) -> (i64, i64) {
+    let get = |c: &Value, r: &str, milli: bool| -> i64 {
+        c.at(&["resources", "requests", r])
+            .as_str()
+            .and_then(|q| crate::quantity::Quantity::parse(q).ok())
+            .map_or(0, |q| if milli { q.milli_value() } else { q.value() })
+    };
+    let sum = |list: &str, milli: bool, r: &str| -> i64 {
+        pod.at(&["spec", list])
+            .items()
+            .map(|c| get(c, r, milli))
+            .sum()
+    };
+    let max_init = |milli: bool, r: &str| -> i64 {
+        pod.at(&["spec", "initContainers"])
+            .items()
+            .map(|c| get(c, r, milli))
+            .max()
+            .unwrap_or(0)
+    };
+    (
+        sum("containers", true, "cpu").max(max_init(true, "cpu")),
+        sum("containers", false, "memory").max(max_init(false, "memory")),
+    )
+}
+
+/// The kubelet's own admission: a pod that does not fit the node's
+/// allocatable resources is rejected (`OutOfcpu`, `OutOfmemory`,
+/// `OutOfpods`), as happens when `nodeName` bypasses the scheduler.
+fn admission_failure(
+    cluster: &Cluster,
+    key: &ObjectKey,
+    pod: &Value,
+    node: &str,
+) -> Option<(String, String)> {
+    let node_obj = cluster.store.get_named(res("Node"), "", node)?;
+    let alloc = |r: &str, milli: bool| -> Option<i64> {
+        node_obj
+            .at(&["status", "allocatable", r])
+            .as_str()
+            .and_then(|q| crate::quantity::Quantity::parse(q).ok())
+            .map(|q| if milli { q.milli_value() } else { q.value() })
+    };
+    let (mut used_cpu, mut used_mem, mut used_pods) = (0i64, 0i64, 0i64);
+    for other in cluster.kubelet.bound.get(node).into_iter().flatten() {
+        if other == key || !cluster.kubelet.pods.contains_key(other) {
+            continue;
+        }
+        if cluster
+            .kubelet
+            .pods
+            .get(other)
+            .is_some_and(|r| r.terminal.is_some())
+        {
+            continue;
+        }
+        if let Some(p) = cluster.store.get(other) {
+            let (c, m) = requests(p);
+            used_cpu += c;
+            used_mem += m;
+            used_pods += 1;
+        }
+    }
+    let (cpu, mem) = requests(pod);
+    for (name, requested, used, capacity) in [
+        ("cpu", cpu, used_cpu, alloc("cpu", true)),
+        ("memory", mem, used_mem, alloc("memory", false)),
+        ("pods", 1, used_pods, alloc("pods", false)),
+    ] {
+        if let Some(capacity) = capacity
+            && requested > 0
+            && used + requested > capacity
+        {
+            return Some((
+                format!("OutOf{name}"),
+                format!(
+                    "Node didn't have enough resource: {name}, requested: {requested}, used: {used}, capacity: {capacity}"
+                ),
+            ));
+        }
+    }
+    None
+}
+
+/// Rejects a pod at admission: it fails without running.
+fn reject(cluster: &mut Cluster, key: &ObjectKey, pod: &Value, reason: &str, message: &str) {
+    let node = pod.str_at(&["spec", "nodeName"]).unwrap_or("").to_string();
+    cluster.record_event(
+        pod,
+        None,
+        EventType::Warning,
+        reason,
+        message,
+        ("kubelet", Some(&node)),
+    );
+    let mut status = pod.get("status").clone();
+    status.set("phase", Value::str("Failed"));
+    status.set("reason", Value::str(reason));
+    status.set(
+        "message",
+        Value::from(format!("Pod was rejected: {message}")),
+    );
+    status.set("startTime", Value::from(rfc3339(cluster.now)));
+    let _ = cluster.update_status(key, status);
+    cluster.note(
+        &format!("kubelet/{node}"),
+        format!(
+            "{}/{}: rejected the pod ({reason})",
+            key.namespace, key.name
+        ),
+    );
 }
 
 /// Admits a pod bound to a running node.

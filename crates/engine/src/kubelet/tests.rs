@@ -1282,3 +1282,38 @@ fn scale_idle_cluster_costs_nothing() {
     eprintln!("600 idle steps in {:?}", t.elapsed());
     assert!(t.elapsed() < std::time::Duration::from_millis(200));
 }
+
+#[test]
+fn a_pod_that_does_not_fit_is_rejected_by_the_kubelet() {
+    let mut c = Cluster::new(17);
+    create(
+        &mut c,
+        "apiVersion: v1
+kind: Pod
+metadata: {name: huge}
+spec:
+  nodeName: node-1
+  containers:
+  - name: app
+    image: 'nginx:1.27'
+    resources: {requests: {cpu: '8'}}
+",
+    );
+    let p = pod(&c, "huge");
+    assert_eq!(p.str_at(&["status", "phase"]), Some("Failed"));
+    assert_eq!(p.str_at(&["status", "reason"]), Some("OutOfcpu"));
+    assert_eq!(
+        p.str_at(&["status", "message"]),
+        Some(
+            "Pod was rejected: Node didn't have enough resource: cpu, requested: 8000, used: 0, capacity: 4000"
+        )
+    );
+    assert!(has_event(
+        &c,
+        "huge",
+        "OutOfcpu",
+        "Node didn't have enough resource: cpu, requested: 8000, used: 0, capacity: 4000"
+    ));
+    c.step(10_000);
+    assert_eq!(pod(&c, "huge").str_at(&["status", "phase"]), Some("Failed"));
+}
