@@ -28,7 +28,8 @@ Usage:
         kill pod NAME [-c CONTAINER] [-n NAMESPACE]
         break image IMAGE | fix image IMAGE
         status TYPE/NAME [-n NS] <<EOF … EOF
-                                       write an object's status (testing aid)
+                                       set status fields of an object no
+                                       component manages (testing aid)
         echo TEXT, # comments and blank lines
       A kubectl error is printed and the script goes on; a malformed line
       stops it with its line number (exit status 2).

@@ -180,6 +180,8 @@ pub struct Cluster {
     pub(crate) network: crate::network::NetworkState,
     /// The workload controllers' indexes.
     pub(crate) controllers: crate::controllers::ControllersState,
+    /// The node lifecycle and taint-eviction controllers' state.
+    pub(crate) nodelifecycle: crate::controllers::nodelifecycle::NodeLifecycleState,
     /// Watch events dispatched so far, kept for the UI to read (bounded).
     pub(crate) recent_changes: VecDeque<WatchEvent>,
     change_seq: u64,
@@ -238,6 +240,7 @@ impl Cluster {
             kubelet: Default::default(),
             network: Default::default(),
             controllers: Default::default(),
+            nodelifecycle: Default::default(),
             recent_changes: VecDeque::new(),
             change_seq: 0,
             kubeconfig_namespace: None,
@@ -332,7 +335,13 @@ impl Cluster {
             Task::Requeue(controller, key) => {
                 self.queues.entry(controller).or_default().add(key);
             }
-            Task::PodGraceExpired(key) => self.finish_pod_deletion(&key),
+            // A pod on a node whose kubelet is down stays Terminating: only
+            // the kubelet can confirm its containers stopped.
+            Task::PodGraceExpired(key) => {
+                if crate::kubelet::may_expire_grace(self, &key) {
+                    self.finish_pod_deletion(&key)
+                }
+            }
             Task::Scheduler(t) => crate::scheduler::run_task(self, t),
             Task::Kubelet(t) => crate::kubelet::run_task(self, t),
             Task::NodeLifecycle(t) => crate::controllers::nodelifecycle::run_task(self, t),

@@ -332,7 +332,9 @@ fn run_builtin(cluster: &mut Cluster, words: &[String]) -> Result<String, String
     }
 }
 
-/// `status TYPE/NAME [-n NS]`: writes `body` (YAML) as the object's status.
+/// `status TYPE/NAME [-n NS]`: writes `body` (YAML) into the object's status
+/// (top-level fields replaced, others kept). Meant for objects no simulated
+/// component manages; a controller or kubelet rewrites its own objects.
 /// `Err` is a malformed line; an API error is printed like kubectl's.
 fn set_status(cluster: &mut Cluster, words: &[String], body: &str) -> Result<String, String> {
     let mut target = None;
@@ -367,6 +369,17 @@ fn set_status(cluster: &mut Cluster, words: &[String], body: &str) -> Result<Str
         ""
     };
     let key = crate::store::ObjectKey::new(rid, ns, name);
+    // Like a status patch: the fields given replace theirs, the rest stay
+    // (a pod keeps the qosClass the API server set).
+    let status = match cluster.store.get(&key).map(|o| o.get("status").clone()) {
+        Some(mut current) if current.as_object().is_some() => {
+            for (k, v) in status.members() {
+                current.set(k, v.clone());
+            }
+            current
+        }
+        _ => status,
+    };
     let result = cluster.update_status(&key, status);
     cluster.settle();
     Ok(match result {

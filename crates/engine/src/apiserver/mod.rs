@@ -642,7 +642,12 @@ impl Cluster {
                 );
             }
             "Node" => {
-                let cidr = format!("10.244.{}.0/24", self.alloc.next_pod_cidr);
+                // /24s from 10.244.0.0 on (past 10.244.255.0 into 10.245.x for
+                // clusters larger than 256 nodes).
+                let cidr = format!(
+                    "{}/24",
+                    ipv4(((10 << 24) | (244 << 16)) + (self.alloc.next_pod_cidr << 8))
+                );
                 self.alloc.next_pod_cidr += 1;
                 if obj.at(&["spec", "podCIDR"]).is_null() {
                     obj.set_at(&["spec", "podCIDR"], Value::from(cidr.clone()));

@@ -1649,7 +1649,7 @@ mod tests {
 
     #[test]
     fn creates_a_replica_set_named_after_the_template_hash() {
-        let mut c = Cluster::new(1);
+        let mut c = hand_cluster(1);
         let d = create(&mut c, DEPLOYMENT);
         let hash = compute_hash(d.at(&["spec", "template"]), None);
         let rss = replica_sets(&c);
@@ -1716,14 +1716,14 @@ mod tests {
             "the first status write says NewReplicaSetCreated"
         );
         // The same template in another cluster gets the same name.
-        let mut other = Cluster::new(99);
+        let mut other = hand_cluster(99);
         create(&mut other, DEPLOYMENT);
         assert_eq!(rs_summary(&other)[0].0, format!("web-{hash}"));
     }
 
     #[test]
     fn becomes_available_and_complete_when_pods_are_ready() {
-        let mut c = Cluster::new(1);
+        let mut c = hand_cluster(1);
         create(&mut c, DEPLOYMENT);
         c.step(2_000);
         ready_all(&mut c);
@@ -1819,7 +1819,7 @@ mod tests {
             (4, 0, 1, "0", "1"),
             (5, 2, 2, "2", "2"),
         ] {
-            let mut c = Cluster::new(7);
+            let mut c = hand_cluster(7);
             create(
                 &mut c,
                 &DEPLOYMENT.replace(
@@ -1843,7 +1843,7 @@ mod tests {
 
     #[test]
     fn rolling_update_events_scale_up_new_and_down_old() {
-        let mut c = Cluster::new(4);
+        let mut c = hand_cluster(4);
         create(&mut c, DEPLOYMENT);
         drive_rollout(&mut c, 3, 1, 0);
         let old_name = rs_summary(&c)[0].0.clone();
@@ -1870,7 +1870,7 @@ mod tests {
 
     #[test]
     fn rollback_reuses_the_old_replica_set_with_a_new_revision() {
-        let mut c = Cluster::new(2);
+        let mut c = hand_cluster(2);
         create(&mut c, DEPLOYMENT);
         drive_rollout(&mut c, 3, 1, 0);
         let first = rs_summary(&c)[0].0.clone();
@@ -1901,7 +1901,7 @@ mod tests {
 
     #[test]
     fn change_cause_is_copied_to_the_new_replica_set() {
-        let mut c = Cluster::new(2);
+        let mut c = hand_cluster(2);
         create(
             &mut c,
             &DEPLOYMENT.replace(
@@ -1937,7 +1937,7 @@ mod tests {
 
     #[test]
     fn old_replica_sets_beyond_the_history_limit_are_deleted() {
-        let mut c = Cluster::new(3);
+        let mut c = hand_cluster(3);
         create(
             &mut c,
             &DEPLOYMENT.replace("replicas: 3", "replicas: 1\n  revisionHistoryLimit: 1"),
@@ -1956,7 +1956,7 @@ mod tests {
 
     #[test]
     fn scaling_is_proportional_during_a_rollout() {
-        let mut c = Cluster::new(3);
+        let mut c = hand_cluster(3);
         create(
             &mut c,
             &DEPLOYMENT.replace(
@@ -2003,7 +2003,7 @@ mod tests {
 
     #[test]
     fn paused_deployments_scale_but_do_not_roll_out() {
-        let mut c = Cluster::new(3);
+        let mut c = hand_cluster(3);
         create(&mut c, DEPLOYMENT);
         drive_rollout(&mut c, 3, 1, 0);
         edit(&mut c, |d| d.set_at(&["spec", "paused"], Value::Bool(true)));
@@ -2030,7 +2030,7 @@ mod tests {
 
     #[test]
     fn recreate_waits_for_old_pods_to_go() {
-        let mut c = Cluster::new(3);
+        let mut c = hand_cluster(3);
         create(
             &mut c,
             &DEPLOYMENT.replace(
@@ -2059,7 +2059,7 @@ mod tests {
 
     #[test]
     fn progress_deadline_exceeded_when_pods_never_become_ready() {
-        let mut c = Cluster::new(3);
+        let mut c = hand_cluster(3);
         create(
             &mut c,
             &DEPLOYMENT.replace("replicas: 3", "replicas: 1\n  progressDeadlineSeconds: 30"),
@@ -2092,7 +2092,7 @@ mod tests {
 
     #[test]
     fn orphaned_replica_sets_are_adopted() {
-        let mut c = Cluster::new(3);
+        let mut c = hand_cluster(3);
         let d = create(&mut c, DEPLOYMENT);
         let hash = compute_hash(d.at(&["spec", "template"]), None);
         let rs = replica_sets(&c).pop().unwrap();
@@ -2111,10 +2111,10 @@ mod tests {
 
     #[test]
     fn a_hash_collision_bumps_the_collision_count() {
-        let mut probe = Cluster::new(1);
+        let mut probe = hand_cluster(1);
         let d = create(&mut probe, DEPLOYMENT);
         let hash = compute_hash(d.at(&["spec", "template"]), None);
-        let mut c = Cluster::new(1);
+        let mut c = hand_cluster(1);
         // Someone else's ReplicaSet already has the name.
         create(
             &mut c,

@@ -498,7 +498,7 @@ mod tests {
 
     #[test]
     fn lists_ready_and_not_ready_pods_with_named_target_ports() {
-        let mut c = Cluster::new(1);
+        let mut c = hand_cluster(1);
         for name in ["a", "b", "c"] {
             create(&mut c, &POD.replace("NAME", name));
         }
@@ -559,7 +559,7 @@ mod tests {
 
     #[test]
     fn numeric_target_ports_headless_labels_and_service_deletion() {
-        let mut c = Cluster::new(1);
+        let mut c = hand_cluster(1);
         create(&mut c, &POD.replace("NAME", "a"));
         create(
             &mut c,
@@ -590,7 +590,7 @@ mod tests {
 
     #[test]
     fn pods_without_the_named_port_are_left_out() {
-        let mut c = Cluster::new(1);
+        let mut c = hand_cluster(1);
         create(&mut c, &POD.replace("NAME", "a"));
         create(
             &mut c,
@@ -612,7 +612,7 @@ mod tests {
 
     #[test]
     fn services_without_selectors_keep_user_endpoints() {
-        let mut c = Cluster::new(1);
+        let mut c = hand_cluster(1);
         create(
             &mut c,
             "apiVersion: v1\nkind: Service\nmetadata:\n  name: ext\nspec:\n  ports:\n  - port: 443\n",

@@ -436,7 +436,7 @@ mod tests {
 
     #[test]
     fn a_placeholder_slice_then_endpoints_with_conditions() {
-        let mut c = Cluster::new(1);
+        let mut c = hand_cluster(1);
         create(&mut c, &POD.replace("NAME", "a"));
         let svc = create(&mut c, SERVICE);
         let placeholder = slices(&c);
@@ -515,7 +515,7 @@ mod tests {
 
     #[test]
     fn pods_resolving_different_ports_get_separate_slices() {
-        let mut c = Cluster::new(1);
+        let mut c = hand_cluster(1);
         create(&mut c, &POD.replace("NAME", "a"));
         create(
             &mut c,
@@ -543,7 +543,7 @@ mod tests {
 
     #[test]
     fn slices_hold_at_most_a_hundred_endpoints() {
-        let mut c = Cluster::new(1);
+        let mut c = hand_cluster(1);
         create(&mut c, SERVICE);
         for i in 0..150 {
             create(&mut c, &POD.replace("NAME", &format!("p{i:03}")));
@@ -565,7 +565,7 @@ mod tests {
 
     #[test]
     fn headless_services_and_service_labels_are_reflected() {
-        let mut c = Cluster::new(1);
+        let mut c = hand_cluster(1);
         create(
             &mut c,
             "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  labels: {team: blue, kubernetes.io/service-name: spoof}\nspec:\n  clusterIP: None\n  selector: {app: web}\n",

@@ -1004,6 +1004,14 @@ pub(crate) mod testutil {
     use crate::apiserver::WriteOptions;
     use crate::cluster::{Cluster, res};
     use crate::store::ObjectKey;
+
+    /// The default cluster with its kubelets leaving pods to the test,
+    /// which plays the kubelet by hand ([`run_pod`]).
+    pub(crate) fn hand_cluster(seed: u64) -> Cluster {
+        let mut c = Cluster::new(seed);
+        c.kubelet.pods_played_by_hand = true;
+        c
+    }
     use crate::time::rfc3339;
     use crate::value::Value;
 
@@ -1135,7 +1143,7 @@ mod tests {
 
     /// A rollout behind a Service, dumped: every object and event.
     fn scenario(seed: u64) -> String {
-        let mut c = Cluster::new(seed);
+        let mut c = hand_cluster(seed);
         create(
             &mut c,
             "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 3\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.25\n        ports:\n        - {name: http, containerPort: 80}\n",

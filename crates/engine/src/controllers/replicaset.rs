@@ -548,7 +548,7 @@ mod tests {
 
     #[test]
     fn creates_pods_from_the_template_with_owner_references_and_events() {
-        let mut c = Cluster::new(1);
+        let mut c = hand_cluster(1);
         let created = create(&mut c, RS);
         let pods = pods(&c, "default");
         assert_eq!(pods.len(), 3);
@@ -590,7 +590,7 @@ mod tests {
 
     #[test]
     fn status_counts_ready_and_available_after_min_ready_seconds() {
-        let mut c = Cluster::new(1);
+        let mut c = hand_cluster(1);
         create(
             &mut c,
             &RS.replace("replicas: 3", "replicas: 2\n  minReadySeconds: 10"),
@@ -609,7 +609,7 @@ mod tests {
 
     #[test]
     fn scale_up_and_down_deletes_in_kube_order() {
-        let mut c = Cluster::new(3);
+        let mut c = hand_cluster(3);
         create(&mut c, RS);
         let names = pod_names(&c, "default");
         // names[0]: running and ready on node-1; names[1]: running, not
@@ -658,7 +658,7 @@ mod tests {
 
     #[test]
     fn newer_ready_pods_go_first() {
-        let mut c = Cluster::new(5);
+        let mut c = hand_cluster(5);
         create(&mut c, &RS.replace("replicas: 3", "replicas: 4"));
         let names = pod_names(&c, "default");
         run_pod(&mut c, &names[0], "node-1", "10.244.1.5", true);
@@ -681,7 +681,7 @@ mod tests {
 
     #[test]
     fn doubled_up_pods_of_a_deployment_go_first() {
-        let mut c = Cluster::new(5);
+        let mut c = hand_cluster(5);
         create(
             &mut c,
             "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 4\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n      - name: web\n        image: nginx\n",
@@ -751,7 +751,7 @@ mod tests {
 
     #[test]
     fn adopts_matching_orphans_and_releases_relabelled_pods() {
-        let mut c = Cluster::new(2);
+        let mut c = hand_cluster(2);
         create(
             &mut c,
             "apiVersion: v1\nkind: Pod\nmetadata:\n  name: stray\n  labels: {app: web}\nspec:\n  containers:\n  - name: c\n    image: nginx\n",
@@ -783,7 +783,7 @@ mod tests {
 
     #[test]
     fn fully_labeled_counts_pods_with_every_template_label() {
-        let mut c = Cluster::new(2);
+        let mut c = hand_cluster(2);
         create(
             &mut c,
             &RS.replace(
@@ -829,7 +829,7 @@ mod tests {
     #[test]
     fn same_seed_same_pod_names() {
         let names = |seed| {
-            let mut c = Cluster::new(seed);
+            let mut c = hand_cluster(seed);
             create(&mut c, RS);
             pod_names(&c, "default")
         };
@@ -847,7 +847,7 @@ mod perf {
     #[test]
     #[ignore]
     fn many_pods_across_many_replica_sets() {
-        let mut c = Cluster::new(1);
+        let mut c = hand_cluster(1);
         let start = std::time::Instant::now();
         for i in 0..300 {
             create(

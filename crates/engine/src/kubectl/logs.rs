@@ -200,10 +200,15 @@ fn usage_of(ctx: &Ctx, pod: &Value) -> Option<(i64, i64)> {
     )
 }
 
-/// Whether metrics exist at all (metrics-server answers for some pod).
-// TODO: ask the kubelet for node metrics directly once it reports them.
+/// Whether metrics exist at all (metrics-server answers for some node or
+/// pod).
 fn metrics_available(ctx: &Ctx) -> bool {
-    ctx.cluster
+    ctx.cluster.store.list(res("Node"), None).any(|(_, n)| {
+        ctx.cluster
+            .node_usage(s(n, &["metadata", "name"]))
+            .is_some()
+    }) || ctx
+        .cluster
         .store
         .list(res("Pod"), None)
         .any(|(_, p)| usage_of(ctx, p).is_some())
@@ -228,20 +233,15 @@ pub(crate) fn top_node(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             )));
         }
     }
-    let pods: Vec<Value> = resources::list(ctx.cluster, res("Pod"), None);
     let mut rows: Vec<(String, i64, i64, i64, i64)> = Vec::new();
+    // Nodes metrics-server has nothing for (a stopped kubelet).
+    let mut missing: Vec<String> = Vec::new();
     for n in &nodes {
         let name = s(n, &["metadata", "name"]).to_string();
-        let (mut cpu, mut mem) = (0, 0);
-        for pod in pods
-            .iter()
-            .filter(|pod| s(pod, &["spec", "nodeName"]) == name)
-        {
-            if let Some((c, m)) = usage_of(ctx, pod) {
-                cpu += c;
-                mem += m;
-            }
-        }
+        let Some((cpu, mem)) = ctx.cluster.node_usage(&name) else {
+            missing.push(name);
+            continue;
+        };
         let source = if p.bool("show-capacity") {
             "capacity"
         } else {
@@ -255,6 +255,15 @@ pub(crate) fn top_node(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         let cpu_total = q("cpu").map(|x| x.milli_value()).unwrap_or(0);
         let mem_total = q("memory").map(|x| x.milli_value()).unwrap_or(0);
         rows.push((name, cpu, mem, cpu_total, mem_total));
+    }
+    if !p.args.is_empty() && rows.is_empty() {
+        return Err(Fail::raw(format!(
+            "Error from server (NotFound): nodemetrics.metrics.k8s.io \"{}\" not found",
+            p.args[0]
+        )));
+    }
+    if rows.is_empty() {
+        return Err(Fail::error("metrics not available yet"));
     }
     match p.str("sort-by") {
         Some("cpu") => rows.sort_by_key(|r| std::cmp::Reverse(r.1)),
@@ -278,6 +287,11 @@ pub(crate) fn top_node(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             pct(cpu, cpu_total),
             mi(mem),
             pct(mem * 1000, mem_total)
+        ));
+    }
+    for name in missing {
+        tw.write(&format!(
+            "{name}\t<unknown>\t<unknown>\t<unknown>\t<unknown>\t\n"
         ));
     }
     ctx.out.out(&tw.finish());

@@ -20,6 +20,14 @@ fn kf(c: &mut Cluster, line: &str, files: &MemoryFiles) -> KubectlOutput {
     c.kubectl(line, files)
 }
 
+/// A cluster whose pod statuses the test writes itself, as the kubelet
+/// would (the simulated kubelet leaves pods alone).
+fn hand_cluster() -> Cluster {
+    let mut c = Cluster::new(1);
+    c.kubelet.pods_played_by_hand = true;
+    c
+}
+
 /// A pod created as a component would, then given a status.
 fn pod(c: &mut Cluster, yaml: &str, status: &str) {
     let obj = c.create(v(yaml), &WriteOptions::system()).unwrap();
@@ -274,7 +282,7 @@ fn unknown_commands_flags_and_types() {
 
 #[test]
 fn get_prints_tables_with_kubectl_columns() {
-    let mut c = Cluster::new(1);
+    let mut c = hand_cluster();
     pod(
         &mut c,
         "apiVersion: v1\nkind: Pod\nmetadata: {name: web-1, labels: {app: web}}\nspec: {nodeName: node-1, containers: [{name: web, image: nginx}]}\n",
@@ -374,8 +382,8 @@ fn several_kinds_get_prefixes_and_a_blank_line_between_tables() {
     );
     assert_eq!(
         k(&mut c, "kubectl get all --no-headers").stdout,
-        "pod/web-544c4bf578-nzqcg   0/1   Pending   0     65s\n\
-         pod/web-544c4bf578-st26q   0/1   Pending   0     65s\n\
+        "pod/web-544c4bf578-76w8k   0/1   Pending   0     65s\n\
+         pod/web-544c4bf578-d4qrk   0/1   Pending   0     65s\n\
          service/web   ClusterIP   10.96.0.10   <none>   80/TCP   65s\n\
          deployment.apps/web   0/2   2     0     65s\n\
          replicaset.apps/web-544c4bf578   2     2     0     65s\n"
@@ -536,7 +544,7 @@ fn apply_create_and_delete_messages() {
 
 #[test]
 fn deleting_a_running_pod_waits_for_its_grace_period() {
-    let mut c = Cluster::new(1);
+    let mut c = hand_cluster();
     pod(
         &mut c,
         "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {nodeName: node-1, terminationGracePeriodSeconds: 20, containers: [{name: a, image: nginx}]}\n",
@@ -657,7 +665,7 @@ fn label_annotate_scale_and_set_image() {
 
 #[test]
 fn nodes_cordon_taint_and_drain() {
-    let mut c = Cluster::new(1);
+    let mut c = hand_cluster();
     let run = |c: &mut Cluster, l: &str| {
         let o = k(c, l);
         format!("{}{}", o.terminal, o.exit_code)
@@ -738,7 +746,7 @@ fn nodes_cordon_taint_and_drain() {
 
 #[test]
 fn describe_pod_layout() {
-    let mut c = Cluster::new(1);
+    let mut c = hand_cluster();
     pod(
         &mut c,
         "apiVersion: v1\nkind: Pod\nmetadata: {name: web-1, labels: {app: web, tier: front}, ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: web-abc, uid: u1, controller: true}]}\nspec:\n  nodeName: node-1\n  containers:\n  - name: web\n    image: nginx:1.25\n    ports: [{containerPort: 80, protocol: TCP}]\n    env: [{name: MODE, value: prod}, {name: POD, valueFrom: {fieldRef: {apiVersion: v1, fieldPath: metadata.name}}}]\n    resources: {requests: {cpu: 100m, memory: 64Mi}}\n    readinessProbe: {httpGet: {path: /healthz, port: 80, scheme: HTTP}, timeoutSeconds: 1, periodSeconds: 10, successThreshold: 1, failureThreshold: 3}\n",
@@ -1106,7 +1114,11 @@ fn events_are_listed_and_filtered() {
     );
     c.step(5 * SECOND);
     assert_eq!(
-        k(&mut c, "kubectl get events").stdout,
+        k(
+            &mut c,
+            "kubectl get events --field-selector involvedObject.kind=Pod"
+        )
+        .stdout,
         "LAST SEEN   TYPE      REASON             OBJECT   MESSAGE\n\
          15s         Warning   FailedScheduling   pod/a    0/4 nodes are available: 4 Insufficient cpu.\n\
          5s          Normal    Pulled             pod/b    Container image \"nginx\" already present on machine\n"
@@ -1119,7 +1131,11 @@ fn events_are_listed_and_filtered() {
         .stdout,
         "5s    Normal   Pulled   pod/b   Container image \"nginx\" already present on machine\n"
     );
-    let wide = k(&mut c, "kubectl get events -o wide").stdout;
+    let wide = k(
+        &mut c,
+        "kubectl get events -o wide --field-selector involvedObject.kind=Pod",
+    )
+    .stdout;
     assert!(
         wide.starts_with("LAST SEEN   TYPE      REASON             OBJECT   SUBOBJECT            SOURCE              MESSAGE                                              FIRST SEEN   COUNT   NAME\n"),
         "{wide}"
@@ -1159,6 +1175,14 @@ fn version_api_resources_and_cluster_info() {
     );
     assert_eq!(
         k(&mut c, "kubectl top pods").stderr,
+        "No resources found in default namespace.\n"
+    );
+    // With every kubelet stopped nothing reports metrics.
+    for n in ["control-plane", "node-1", "node-2", "node-3"] {
+        c.stop_node(n).unwrap();
+    }
+    assert_eq!(
+        k(&mut c, "kubectl top nodes").stderr,
         "error: Metrics API not available\n"
     );
 }

@@ -648,8 +648,19 @@ pub(crate) fn on_change(cluster: &mut Cluster, event: &WatchEvent, current: Opti
             schedule_status_sync(cluster);
         }
     }
+    // A class change can make Ingresses served: sync only if one waits for
+    // its address (an idle cluster keeps no timers).
     if event.key.resource == res("IngressClass") {
-        schedule_status_sync(cluster);
+        let cfg = config(cluster);
+        let waiting = cfg.served.iter().any(|key| {
+            cluster
+                .store
+                .get(key)
+                .is_some_and(|ing| !has_controller_address(ing))
+        });
+        if waiting {
+            schedule_status_sync(cluster);
+        }
     }
 }
 

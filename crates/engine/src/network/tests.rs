@@ -45,6 +45,8 @@ fn node_addresses(c: &mut Cluster) {
 
 fn cluster(seed: u64) -> Cluster {
     let mut c = Cluster::new(seed);
+    // The tests play the kubelet by hand (pod IPs, readiness).
+    c.kubelet.pods_played_by_hand = true;
     node_addresses(&mut c);
     c
 }

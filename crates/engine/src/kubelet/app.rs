@@ -1,0 +1,1347 @@
+//! The simulated application inside a container: what it runs (from the
+//! image and the container's command), when it exits, what it answers on
+//! its ports, what it logs and how much CPU and memory it uses. Its
+//! environment variables change its behaviour (docs/simulated-containers.md).
+
+use std::collections::BTreeMap;
+
+use super::images::Flavor;
+use super::shell::{self, Context, Dialect, Outcome, Stmt};
+use crate::quantity::Quantity;
+use crate::time::{MINUTE, Millis, SECOND};
+use crate::value::Value;
+
+/// Parses a duration as the app's environment writes it: `30s`, `1m30s`,
+/// `500ms`, `2h`, or a bare number of seconds.
+pub(crate) fn parse_duration(text: &str) -> Option<Millis> {
+    let t = text.trim();
+    if t.is_empty() {
+        return None;
+    }
+    if let Ok(secs) = t.parse::<f64>() {
+        return (secs >= 0.0).then_some((secs * 1000.0) as Millis);
+    }
+    let mut total = 0f64;
+    let mut num = String::new();
+    let mut chars = t.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_ascii_digit() || c == '.' {
+            num.push(c);
+            continue;
+        }
+        let mut unit = c.to_string();
+        if c == 'm' && chars.peek() == Some(&'s') {
+            unit.push(chars.next().expect("peeked"));
+        }
+        let value: f64 = num.parse().ok()?;
+        num.clear();
+        total += value
+            * match unit.as_str() {
+                "ms" => 1.0,
+                "s" => 1000.0,
+                "m" => 60_000.0,
+                "h" => 3_600_000.0,
+                _ => return None,
+            };
+    }
+    if !num.is_empty() {
+        return None;
+    }
+    Some(total as Millis)
+}
+
+/// What the main process does over its life.
+#[derive(Clone, Debug)]
+pub(crate) enum Program {
+    /// A server that runs until stopped.
+    Server,
+    /// Runs a shell script (or a plain command line such as `sleep 3600`).
+    Script(Stmt),
+    /// Prints `lines` and exits with `code` after `after`.
+    Exits {
+        after: Millis,
+        code: i32,
+        lines: Vec<String>,
+        oom: bool,
+    },
+    /// Blocks forever without output (pause, `sleep infinity`).
+    Forever,
+}
+
+/// How a container's process ends on its own.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ExitPlan {
+    /// Offset from the start, in ms.
+    pub after: Millis,
+    /// Exit code.
+    pub code: i32,
+    /// `Completed`, `Error` or `OOMKilled`.
+    pub reason: &'static str,
+}
+
+/// The simulated application of one container instance.
+#[derive(Clone, Debug)]
+pub(crate) struct App {
+    pub flavor: Flavor,
+    pub program: Program,
+    pub env: BTreeMap<String, String>,
+    /// Ports it listens on.
+    pub ports: Vec<u16>,
+    /// Ports speaking HTTP (the rest are raw TCP).
+    pub http: bool,
+    pub dialect: Dialect,
+    /// `CRASH_AFTER` with `EXIT_CODE`.
+    pub crash: Option<(Millis, i32)>,
+    pub oom_after: Option<Millis>,
+    pub ready_after: Option<Millis>,
+    pub fail_after: Option<Millis>,
+    pub http_status: u16,
+    pub latency_ms: u64,
+    pub cpu_milli: i64,
+    pub memory_bytes: i64,
+    /// PID 1 without a SIGTERM handler: only SIGKILL at the end of the
+    /// grace period stops it.
+    pub ignores_sigterm: bool,
+    /// How long it takes to exit after SIGTERM.
+    pub shutdown: Millis,
+    /// Exit code after SIGTERM.
+    pub term_code: i32,
+    /// The image's display name (`nginx:1.27`).
+    pub image: String,
+    /// Messages (`-text` of http-echo, version of hello-app…).
+    pub text: String,
+    /// The script run, computed once from the start.
+    pub run: Option<shell::Run>,
+}
+
+/// The environment of a container: `env` values (valueFrom resolved where
+/// the simulation can, from ConfigMaps, Secrets and the downward API).
+pub(crate) fn container_env(
+    container: &Value,
+    pod: &Value,
+    lookup: &dyn Fn(&str, &str, &str) -> Option<String>,
+) -> BTreeMap<String, String> {
+    let mut env = BTreeMap::new();
+    env.insert(
+        "PATH".to_string(),
+        "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".to_string(),
+    );
+    env.insert(
+        "HOSTNAME".to_string(),
+        pod.str_at(&["metadata", "name"]).unwrap_or("").to_string(),
+    );
+    for from in container.get("envFrom").items() {
+        let prefix = from.get("prefix").as_str().unwrap_or("");
+        for (kind, key) in [("ConfigMap", "configMapRef"), ("Secret", "secretRef")] {
+            if let Some(name) = from.at(&[key, "name"]).as_str()
+                && let Some(text) = lookup(kind, name, "")
+            {
+                for line in text.lines() {
+                    if let Some((k, v)) = line.split_once('=') {
+                        env.insert(format!("{prefix}{k}"), v.to_string());
+                    }
+                }
+            }
+        }
+    }
+    for e in container.get("env").items() {
+        let Some(name) = e.get("name").as_str() else {
+            continue;
+        };
+        let value = if let Some(v) = e.get("value").as_str() {
+            // $(VAR) references to earlier variables.
+            let mut out = v.to_string();
+            for (k, val) in &env {
+                out = out.replace(&format!("$({k})"), val);
+            }
+            Some(out)
+        } else if let Some(path) = e.at(&["valueFrom", "fieldRef", "fieldPath"]).as_str() {
+            field_ref(pod, path)
+        } else if let Some(cm) = e.at(&["valueFrom", "configMapKeyRef"]).as_object() {
+            let n = cm.get("name").and_then(Value::as_str).unwrap_or("");
+            let k = cm.get("key").and_then(Value::as_str).unwrap_or("");
+            lookup("ConfigMap", n, k)
+        } else if let Some(s) = e.at(&["valueFrom", "secretKeyRef"]).as_object() {
+            let n = s.get("name").and_then(Value::as_str).unwrap_or("");
+            let k = s.get("key").and_then(Value::as_str).unwrap_or("");
+            lookup("Secret", n, k)
+        } else {
+            None
+        };
+        env.insert(name.to_string(), value.unwrap_or_default());
+    }
+    env
+}
+
+fn field_ref(pod: &Value, path: &str) -> Option<String> {
+    Some(match path {
+        "metadata.name" => pod.str_at(&["metadata", "name"])?.to_string(),
+        "metadata.namespace" => pod.str_at(&["metadata", "namespace"])?.to_string(),
+        "metadata.uid" => pod.str_at(&["metadata", "uid"])?.to_string(),
+        "spec.nodeName" => pod.str_at(&["spec", "nodeName"])?.to_string(),
+        "spec.serviceAccountName" => pod.str_at(&["spec", "serviceAccountName"])?.to_string(),
+        "status.podIP" => pod.str_at(&["status", "podIP"]).unwrap_or("").to_string(),
+        "status.hostIP" => pod.str_at(&["status", "hostIP"]).unwrap_or("").to_string(),
+        p => {
+            let key = p
+                .strip_prefix("metadata.labels['")
+                .or_else(|| p.strip_prefix("metadata.annotations['"))?
+                .strip_suffix("']")?;
+            let map = if p.starts_with("metadata.labels") {
+                "labels"
+            } else {
+                "annotations"
+            };
+            pod.at(&["metadata", map, key]).as_str()?.to_string()
+        }
+    })
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    v.items()
+        .map(|s| match s {
+            Value::String(s) => s.to_string(),
+            Value::Int(i) => i.to_string(),
+            other => crate::yaml::to_json_compact(other),
+        })
+        .collect()
+}
+
+/// Expands `$(VAR)` in command and args as the kubelet does.
+fn expand_refs(args: Vec<String>, env: &BTreeMap<String, String>) -> Vec<String> {
+    args.into_iter()
+        .map(|a| {
+            let mut out = a;
+            for (k, v) in env {
+                out = out.replace(&format!("$({k})"), v);
+            }
+            out
+        })
+        .collect()
+}
+
+/// The image's default entrypoint and command.
+fn image_defaults(flavor: Flavor, image: &str) -> (Vec<&'static str>, Vec<&'static str>) {
+    match flavor {
+        Flavor::Nginx => (
+            vec!["/docker-entrypoint.sh"],
+            vec!["nginx", "-g", "daemon off;"],
+        ),
+        Flavor::Httpd => (vec![], vec!["httpd-foreground"]),
+        Flavor::Shell => {
+            if image.contains("ubuntu") || image.contains("debian") || image.contains("golang") {
+                (vec![], vec!["bash"])
+            } else {
+                (vec![], vec!["sh"])
+            }
+        }
+        Flavor::Repl => {
+            if image.contains("python") {
+                (vec![], vec!["python3"])
+            } else if image.contains("node") {
+                (vec!["docker-entrypoint.sh"], vec!["node"])
+            } else {
+                (vec![], vec!["irb"])
+            }
+        }
+        Flavor::Redis => (vec!["docker-entrypoint.sh"], vec!["redis-server"]),
+        Flavor::Postgres => (vec!["docker-entrypoint.sh"], vec!["postgres"]),
+        Flavor::Mysql => (vec!["docker-entrypoint.sh"], vec!["mysqld"]),
+        Flavor::Pause => (vec!["/pause"], vec![]),
+        Flavor::Agnhost => (vec!["/agnhost"], vec![]),
+        Flavor::HttpEcho => (vec!["/http-echo"], vec![]),
+        Flavor::Stress => (vec!["/usr/local/bin/stress"], vec![]),
+        Flavor::Curl => (vec!["/entrypoint.sh"], vec!["curl"]),
+        Flavor::HelloWorld => (vec![], vec!["/hello"]),
+        _ => (vec![], vec![]),
+    }
+}
+
+/// Builds the application of a container from its spec and image.
+pub(crate) fn build(
+    container: &Value,
+    pod: &Value,
+    flavor: Flavor,
+    image_port: u16,
+    image: &str,
+    env: BTreeMap<String, String>,
+) -> App {
+    let get = |k: &str| env.get(k).map(String::as_str);
+    let dur = |k: &str| get(k).and_then(parse_duration);
+    let dialect = if image.contains("busybox") || image.contains("alpine") {
+        Dialect::Busybox
+    } else {
+        Dialect::Gnu
+    };
+    let command = expand_refs(strings(container.get("command")), &env);
+    let args = expand_refs(strings(container.get("args")), &env);
+    let (entry, cmd) = image_defaults(flavor, image);
+    let overridden = !command.is_empty() || !args.is_empty();
+    let argv: Vec<String> = if !command.is_empty() {
+        command
+            .iter()
+            .cloned()
+            .chain(args.iter().cloned())
+            .collect()
+    } else if !args.is_empty() {
+        entry
+            .iter()
+            .map(|s| s.to_string())
+            .chain(args.iter().cloned())
+            .collect()
+    } else {
+        entry
+            .iter()
+            .chain(cmd.iter())
+            .map(|s| s.to_string())
+            .collect()
+    };
+    let mut declared: Vec<u16> = container
+        .get("ports")
+        .items()
+        .filter(|p| p.get("protocol").as_str().is_none_or(|p| p == "TCP"))
+        .filter_map(|p| p.get("containerPort").as_i64())
+        .filter_map(|p| u16::try_from(p).ok())
+        .collect();
+    let mut app = App {
+        flavor,
+        program: Program::Server,
+        env: env.clone(),
+        ports: Vec::new(),
+        http: true,
+        dialect,
+        crash: dur("CRASH_AFTER").map(|d| {
+            (
+                d,
+                get("EXIT_CODE")
+                    .and_then(|c| c.trim().parse().ok())
+                    .unwrap_or(1),
+            )
+        }),
+        oom_after: dur("OOM_AFTER"),
+        ready_after: dur("READY_AFTER"),
+        fail_after: dur("FAIL_AFTER").or_else(|| dur("FAIL_READINESS_AFTER")),
+        http_status: get("HTTP_STATUS")
+            .and_then(|s| s.trim().parse().ok())
+            .filter(|s| (100..600).contains(s))
+            .unwrap_or(200),
+        latency_ms: get("LATENCY_MS")
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or(0),
+        cpu_milli: 1,
+        memory_bytes: 12 << 20,
+        ignores_sigterm: false,
+        shutdown: 100,
+        term_code: 0,
+        image: image.to_string(),
+        text: String::new(),
+        run: None,
+    };
+    let program_name = argv
+        .first()
+        .map(|a| a.rsplit('/').next().unwrap_or(a).to_string())
+        .unwrap_or_default();
+    let shells = ["sh", "bash", "ash", "dash"];
+    // What runs: a well-known server program, a shell script or command
+    // line, or the image's own default.
+    match program_name.as_str() {
+        _ if flavor == Flavor::Stress => stress(&mut app, &argv, container),
+        _ if flavor == Flavor::HttpEcho => {
+            let text = argv
+                .iter()
+                .find_map(|a| {
+                    a.strip_prefix("-text=")
+                        .or_else(|| a.strip_prefix("--text="))
+                })
+                .map(str::to_string);
+            if let Some(port) = argv
+                .iter()
+                .find_map(|a| a.strip_prefix("-listen=:").and_then(|p| p.parse().ok()))
+            {
+                declared.push(port);
+            } else {
+                declared.push(image_port);
+            }
+            match text {
+                Some(t) => {
+                    app.text = t;
+                    app.cpu_milli = 0;
+                    app.memory_bytes = 2 << 20;
+                }
+                None => {
+                    app.program = Program::Exits {
+                        after: 50,
+                        code: 127,
+                        lines: vec!["Missing -text option!".to_string()],
+                        oom: false,
+                    };
+                }
+            }
+        }
+        _ if flavor == Flavor::Agnhost && !shells.contains(&program_name.as_str()) => {
+            let sub = if program_name == "agnhost" {
+                argv.get(1).cloned().unwrap_or_default()
+            } else {
+                program_name.clone()
+            };
+            app.text = sub.clone();
+            let port = argv
+                .iter()
+                .find_map(|a| a.strip_prefix("--http-port=").and_then(|p| p.parse().ok()))
+                .or_else(|| {
+                    argv.iter()
+                        .find_map(|a| a.strip_prefix("--port=").and_then(|p| p.parse().ok()))
+                });
+            match sub.as_str() {
+                "netexec" => declared.push(port.unwrap_or(8080)),
+                "serve-hostname" => declared.push(port.unwrap_or(9376)),
+                "pause" => app.program = Program::Forever,
+                "" => {
+                    app.program = Program::Exits {
+                        after: 50,
+                        code: 0,
+                        lines: vec!["Usage:".into(), "  agnhost [command]".into()],
+                        oom: false,
+                    }
+                }
+                _ => declared.push(port.unwrap_or(8080)),
+            }
+            app.memory_bytes = 8 << 20;
+        }
+        "nginx"
+        | "httpd"
+        | "httpd-foreground"
+        | "apache2-foreground"
+        | "redis-server"
+        | "postgres"
+        | "mysqld"
+        | "docker-entrypoint.sh"
+        | "/docker-entrypoint.sh"
+            if !overridden || !matches!(flavor, Flavor::Shell | Flavor::Repl) =>
+        {
+            server_defaults(&mut app, flavor, image_port, &mut declared);
+        }
+        "python" | "python3"
+            if argv
+                .windows(2)
+                .any(|w| w[0] == "-m" && w[1] == "http.server") =>
+        {
+            let port = argv
+                .iter()
+                .skip_while(|a| *a != "http.server")
+                .nth(1)
+                .and_then(|p| p.parse().ok())
+                .unwrap_or(8000);
+            declared.push(port);
+            app.text = "python-http".into();
+            app.ignores_sigterm = true;
+            app.memory_bytes = 14 << 20;
+        }
+        "pause" => app.program = Program::Forever,
+        name if shells.contains(&name) => {
+            let script = argv
+                .iter()
+                .position(|a| a == "-c")
+                .and_then(|i| argv.get(i + 1));
+            match script {
+                Some(src) => match shell::parse(src) {
+                    Ok(stmt) => app.program = Program::Script(stmt),
+                    Err(e) => {
+                        app.program = Program::Exits {
+                            after: 20,
+                            code: 2,
+                            lines: vec![format!("sh: {e}")],
+                            oom: false,
+                        }
+                    }
+                },
+                // `sh` with no script and no terminal reads EOF and exits.
+                None => {
+                    app.program = Program::Exits {
+                        after: 20,
+                        code: 0,
+                        lines: Vec::new(),
+                        oom: false,
+                    }
+                }
+            }
+            shell_process(&mut app);
+        }
+        "sleep" | "echo" | "true" | "false" | "exit" | "cat" | "ls" | "date" | "printenv"
+        | "env" | "tail" | "touch" | "hostname" | "printf" | "seq" => {
+            app.program = Program::Script(shell::from_argv(&argv));
+            shell_process(&mut app);
+        }
+        _ => match flavor {
+            Flavor::HelloWorld if !overridden => {
+                app.program = Program::Exits {
+                    after: 50,
+                    code: 0,
+                    lines: HELLO_WORLD.lines().map(str::to_string).collect(),
+                    oom: false,
+                }
+            }
+            Flavor::Repl if !overridden => {
+                // A REPL without a terminal reads EOF and exits.
+                app.program = Program::Exits {
+                    after: if image.contains("python") { 40 } else { 300 },
+                    code: 0,
+                    lines: Vec::new(),
+                    oom: false,
+                };
+            }
+            Flavor::Curl => {
+                app.program = Program::Exits {
+                    after: 30,
+                    code: 2,
+                    lines: vec![
+                        "curl: try 'curl --help' or 'curl --manual' for more information"
+                            .to_string(),
+                    ],
+                    oom: false,
+                };
+            }
+            Flavor::Pause => app.program = Program::Forever,
+            Flavor::Shell | Flavor::Repl => {
+                // An unknown program: the shell cannot find it.
+                app.program = Program::Exits {
+                    after: 20,
+                    code: 127,
+                    lines: Vec::new(),
+                    oom: false,
+                };
+            }
+            _ => server_defaults(&mut app, flavor, image_port, &mut declared),
+        },
+    }
+    if matches!(app.program, Program::Server) {
+        if declared.is_empty() {
+            if image_port > 0 {
+                declared.push(image_port);
+            } else {
+                declared.extend([80, 8080]);
+            }
+        }
+        if let Some(p) = get("PORT").and_then(|p| p.trim().parse().ok()) {
+            declared.push(p);
+        }
+    }
+    declared.sort_unstable();
+    declared.dedup();
+    app.ports = declared;
+    if let Some(cpu) = get("CPU_MILLICORES").and_then(|s| s.trim().parse().ok()) {
+        app.cpu_milli = cpu;
+    }
+    if let Some(mb) = get("MEMORY_MB").and_then(|s| s.trim().parse::<i64>().ok()) {
+        app.memory_bytes = mb << 20;
+    }
+    if let Some(v) = get("IGNORE_SIGTERM") {
+        app.ignores_sigterm = matches!(v.trim(), "1" | "true" | "True" | "TRUE" | "yes");
+    }
+    if let Some(d) = dur("SHUTDOWN_DELAY") {
+        app.shutdown = d;
+    }
+    let _ = pod;
+    app
+}
+
+/// The usual settings of a well-known server image.
+fn server_defaults(app: &mut App, flavor: Flavor, image_port: u16, declared: &mut Vec<u16>) {
+    app.program = Program::Server;
+    let port = if image_port > 0 { image_port } else { 80 };
+    if declared.is_empty() || matches!(flavor, Flavor::Redis | Flavor::Postgres | Flavor::Mysql) {
+        declared.push(port);
+    }
+    match flavor {
+        Flavor::Nginx | Flavor::NginxHello => {
+            app.cpu_milli = 0;
+            app.memory_bytes = 3 << 20;
+        }
+        Flavor::Httpd => {
+            app.memory_bytes = 9 << 20;
+        }
+        Flavor::Redis => {
+            app.http = false;
+            app.cpu_milli = 2;
+            app.memory_bytes = 3 << 20;
+        }
+        Flavor::Postgres => {
+            app.http = false;
+            app.memory_bytes = 22 << 20;
+            let env = &app.env;
+            if env.get("POSTGRES_PASSWORD").is_none_or(String::is_empty)
+                && env.get("POSTGRES_HOST_AUTH_METHOD").map(String::as_str) != Some("trust")
+            {
+                app.program = Program::Exits {
+                    after: 200,
+                    code: 1,
+                    lines: POSTGRES_NO_PASSWORD.lines().map(str::to_string).collect(),
+                    oom: false,
+                };
+            }
+        }
+        Flavor::Mysql => {
+            app.http = false;
+            app.cpu_milli = 3;
+            app.memory_bytes = 370 << 20;
+            app.shutdown = 2 * SECOND;
+            let env = &app.env;
+            if [
+                "MYSQL_ROOT_PASSWORD",
+                "MYSQL_ALLOW_EMPTY_PASSWORD",
+                "MYSQL_RANDOM_ROOT_PASSWORD",
+            ]
+            .iter()
+            .all(|k| env.get(*k).is_none_or(String::is_empty))
+            {
+                app.program = Program::Exits {
+                    after: 400,
+                    code: 1,
+                    lines: Vec::new(),
+                    oom: false,
+                };
+            }
+        }
+        Flavor::TcpServer => {
+            app.http = false;
+            app.memory_bytes = 40 << 20;
+        }
+        Flavor::Echo | Flavor::Whoami | Flavor::HelloApp | Flavor::HttpEcho => {
+            app.cpu_milli = 0;
+            app.memory_bytes = 4 << 20;
+        }
+        Flavor::HpaExample => {
+            app.memory_bytes = 12 << 20;
+        }
+        _ => {}
+    }
+}
+
+/// A shell or one of its builtins as PID 1: no SIGTERM handler, so only
+/// SIGKILL stops it (a script's `trap … TERM` is honoured separately).
+fn shell_process(app: &mut App) {
+    app.ignores_sigterm = true;
+    app.cpu_milli = 0;
+    app.memory_bytes = 400 << 10;
+}
+
+/// polinux/stress and vish/stress: memory hogs and CPU burners.
+fn stress(app: &mut App, argv: &[String], container: &Value) {
+    let arg_after = |flag: &str| {
+        argv.iter()
+            .position(|a| a == flag)
+            .and_then(|i| argv.get(i + 1))
+            .cloned()
+    };
+    app.ignores_sigterm = false;
+    if let Some(bytes) = arg_after("--vm-bytes")
+        .or_else(|| arg_after("-mem-total"))
+        .and_then(|b| parse_stress_size(&b))
+    {
+        app.memory_bytes = bytes;
+        let limit = container
+            .at(&["resources", "limits", "memory"])
+            .as_str()
+            .and_then(|q| Quantity::parse(q).ok())
+            .map(|q| q.value());
+        if limit.is_some_and(|l| bytes > l) {
+            app.program = Program::Exits {
+                after: 1500,
+                code: 137,
+                lines: vec![
+                    "stress: info: [1] dispatching hogs: 0 cpu, 0 io, 1 vm, 0 hdd".to_string(),
+                ],
+                oom: true,
+            };
+            return;
+        }
+    }
+    if let Some(cpus) = arg_after("-cpus")
+        .or_else(|| arg_after("--cpu"))
+        .and_then(|c| c.parse::<i64>().ok())
+    {
+        app.cpu_milli = cpus * 1000;
+    }
+    let limit_cpu = container
+        .at(&["resources", "limits", "cpu"])
+        .as_str()
+        .and_then(|q| Quantity::parse(q).ok())
+        .map(|q| q.milli_value());
+    if let Some(l) = limit_cpu {
+        app.cpu_milli = app.cpu_milli.min(l);
+    }
+    app.program = Program::Forever;
+    app.text = "stress".into();
+}
+
+fn parse_stress_size(s: &str) -> Option<i64> {
+    let (num, unit) = s.split_at(s.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(s.len()));
+    let n: i64 = num.parse().ok()?;
+    Some(match unit {
+        "" | "B" => n,
+        "K" | "k" => n << 10,
+        "M" | "m" => n << 20,
+        "G" | "g" => n << 30,
+        _ => return None,
+    })
+}
+
+impl App {
+    /// Runs the script part (if any) from the container's start; done once
+    /// when the container starts, so exits and file changes are known.
+    pub(crate) fn prepare(&mut self, started_at: Millis, hostname: &str) {
+        if let Program::Script(stmt) = &self.program {
+            let ctx = self.context(started_at, hostname);
+            self.run = Some(shell::run(stmt, &ctx, 7 * 24 * 60 * MINUTE));
+        }
+    }
+
+    fn context(&self, started_at: Millis, hostname: &str) -> Context {
+        Context {
+            env: self.env.clone(),
+            hostname: hostname.to_string(),
+            dialect: self.dialect,
+            started_at,
+            files: BTreeMap::new(),
+        }
+    }
+
+    /// When and how the process ends on its own, if it does.
+    pub(crate) fn exit_plan(&self) -> Option<ExitPlan> {
+        let mut plan: Option<ExitPlan> = match &self.program {
+            Program::Exits {
+                after, code, oom, ..
+            } => Some(ExitPlan {
+                after: *after,
+                code: *code,
+                reason: if *oom {
+                    "OOMKilled"
+                } else if *code == 0 {
+                    "Completed"
+                } else {
+                    "Error"
+                },
+            }),
+            Program::Script(_) => match self.run.as_ref().map(|r| &r.outcome) {
+                Some(Outcome::Exited(at, code)) => Some(ExitPlan {
+                    after: *at,
+                    code: *code,
+                    reason: if *code == 0 { "Completed" } else { "Error" },
+                }),
+                _ => None,
+            },
+            Program::Server | Program::Forever => None,
+        };
+        let mut consider = |p: ExitPlan| {
+            if plan.as_ref().is_none_or(|q| p.after < q.after) {
+                plan = Some(p);
+            }
+        };
+        if let Some((after, code)) = self.crash {
+            consider(ExitPlan {
+                after,
+                code,
+                reason: if code == 0 { "Completed" } else { "Error" },
+            });
+        }
+        if let Some(after) = self.oom_after {
+            consider(ExitPlan {
+                after,
+                code: 137,
+                reason: "OOMKilled",
+            });
+        }
+        plan
+    }
+
+    /// Whether the file exists `offset` ms after the start (scripts).
+    fn files_at(&self, offset: Millis) -> BTreeMap<String, String> {
+        let mut files = BTreeMap::new();
+        if let Some(run) = &self.run {
+            for (t, path, exists) in &run.file_events {
+                if *t > offset {
+                    break;
+                }
+                if *exists {
+                    files.insert(path.clone(), String::new());
+                } else {
+                    files.remove(path);
+                }
+            }
+        }
+        files
+    }
+
+    /// Offsets at which the app's health may change (for the prober to
+    /// schedule its next look lazily).
+    pub(crate) fn change_points(&self) -> Vec<Millis> {
+        let mut points: Vec<Millis> = [self.ready_after, self.fail_after]
+            .into_iter()
+            .flatten()
+            .collect();
+        if let Some(run) = &self.run {
+            points.extend(run.file_events.iter().map(|(t, _, _)| *t));
+        }
+        points.sort_unstable();
+        points.dedup();
+        points
+    }
+
+    /// The HTTP status it answers at `offset` after its start.
+    pub(crate) fn status_at(&self, offset: Millis) -> u16 {
+        if self.ready_after.is_some_and(|r| offset < r) {
+            return 503;
+        }
+        if self.fail_after.is_some_and(|f| offset >= f) {
+            return 503;
+        }
+        self.http_status
+    }
+
+    /// The outcome of an exec probe at `offset`: success, and its output.
+    pub(crate) fn exec_probe(
+        &self,
+        argv: &[String],
+        offset: Millis,
+        started_at: Millis,
+        hostname: &str,
+    ) -> (bool, String) {
+        let name = argv
+            .first()
+            .map(|a| a.rsplit('/').next().unwrap_or(a))
+            .unwrap_or("");
+        let known = matches!(
+            name,
+            "cat"
+                | "test"
+                | "["
+                | "ls"
+                | "true"
+                | "false"
+                | "sh"
+                | "bash"
+                | "ash"
+                | "echo"
+                | "exit"
+        );
+        if !known {
+            // The image's own health tool (pg_isready, redis-cli ping…)
+            // reports the app's health.
+            let healthy = self.status_at(offset) < 400;
+            return (healthy, String::new());
+        }
+        let mut ctx = self.context(started_at, hostname);
+        ctx.files = self.files_at(offset);
+        let (code, output) = shell::probe(argv, &ctx);
+        (code == 0, output)
+    }
+
+    /// Whether it listens on `port`.
+    pub(crate) fn listens(&self, port: u16) -> bool {
+        matches!(self.program, Program::Server) && self.ports.contains(&port)
+    }
+
+    /// How long it takes to stop after SIGTERM (`None`: it ignores it)
+    /// and the exit code it gives.
+    pub(crate) fn on_sigterm(&self) -> (Option<Millis>, i32) {
+        if let Some(Some(handler)) = self.run.as_ref().map(|r| r.term_trap.as_ref()) {
+            // `trap '…; exit 0' TERM`: the handler runs to its exit.
+            if let Ok(stmt) = shell::parse(handler) {
+                let ctx = self.context(0, "");
+                let r = shell::run(&stmt, &ctx, 10 * MINUTE);
+                if let Outcome::Exited(after, code) = r.outcome {
+                    return (Some(after.max(10)), code);
+                }
+            }
+            return (None, 137);
+        }
+        if self.ignores_sigterm {
+            (None, 137)
+        } else {
+            (Some(self.shutdown), self.term_code)
+        }
+    }
+
+    /// Log lines written by the trap handler when SIGTERM arrives.
+    pub(crate) fn sigterm_lines(&self) -> Vec<(Millis, String)> {
+        if let Some(Some(handler)) = self.run.as_ref().map(|r| r.term_trap.as_ref())
+            && let Ok(stmt) = shell::parse(handler)
+        {
+            let ctx = self.context(0, "");
+            return shell::run(&stmt, &ctx, 10 * MINUTE).logs;
+        }
+        Vec::new()
+    }
+
+    /// Log lines from the start up to `offset` (the start-up banner,
+    /// script output, the crash message), with their offsets.
+    pub(crate) fn logs_until(
+        &self,
+        offset: Millis,
+        started_at: Millis,
+        hostname: &str,
+        pod_ip: &str,
+    ) -> Vec<(Millis, String)> {
+        let mut lines: Vec<(Millis, String)> = Vec::new();
+        match &self.program {
+            Program::Script(stmt) => {
+                let ctx = self.context(started_at, hostname);
+                let run = shell::run(stmt, &ctx, offset);
+                lines.extend(run.logs);
+            }
+            Program::Exits { lines: l, .. } => {
+                lines.extend(l.iter().map(|s| (0, s.clone())));
+                if self.flavor == Flavor::Mysql {
+                    lines.extend(mysql_no_password(started_at).into_iter().map(|s| (0, s)));
+                }
+            }
+            Program::Server => {
+                lines.extend(self.banner(started_at, pod_ip).into_iter().map(|l| (0, l)));
+            }
+            Program::Forever => {
+                if self.text == "stress" {
+                    lines.push((
+                        0,
+                        "stress: info: [1] dispatching hogs: 0 cpu, 0 io, 1 vm, 0 hdd".to_string(),
+                    ));
+                }
+            }
+        }
+        if let Some(plan) = self.exit_plan()
+            && plan.after <= offset
+        {
+            if self.crash.is_some_and(|(a, _)| a == plan.after) {
+                lines.push((
+                    plan.after,
+                    format!(
+                        "fatal: simulated crash after {} (CRASH_AFTER), exiting with code {}",
+                        super::go_duration(plan.after),
+                        plan.code
+                    ),
+                ));
+            }
+            lines.retain(|(t, _)| *t <= plan.after);
+        }
+        lines
+    }
+
+    /// The lines a server prints when it starts.
+    fn banner(&self, started_at: Millis, pod_ip: &str) -> Vec<String> {
+        let ts = nginx_time(started_at);
+        match self.flavor {
+            Flavor::Nginx => {
+                let mut l: Vec<String> = NGINX_START.lines().map(str::to_string).collect();
+                for line in [
+                    "using the \"epoll\" event method",
+                    "nginx/1.29.3",
+                    "built by gcc 14.2.0 (Debian 14.2.0-19) ",
+                    "OS: Linux 6.8.0-90-generic",
+                    "getrlimit(RLIMIT_NOFILE): 1048576:1048576",
+                    "start worker processes",
+                    "start worker process 29",
+                    "start worker process 30",
+                    "start worker process 31",
+                    "start worker process 32",
+                ] {
+                    l.push(format!("{ts} [notice] 1#1: {line}"));
+                }
+                l
+            }
+            Flavor::Httpd => {
+                let t = httpd_time(started_at);
+                vec![
+                    format!(
+                        "AH00558: httpd: Could not reliably determine the server's fully qualified domain name, using {pod_ip}. Set the 'ServerName' directive globally to suppress this message"
+                    ),
+                    format!(
+                        "AH00558: httpd: Could not reliably determine the server's fully qualified domain name, using {pod_ip}. Set the 'ServerName' directive globally to suppress this message"
+                    ),
+                    format!(
+                        "[{t}] [mpm_event:notice] [pid 1:tid 1] AH00489: Apache/2.4.65 (Unix) configured -- resuming normal operations"
+                    ),
+                    format!(
+                        "[{t}] [core:notice] [pid 1:tid 1] AH00094: Command line: 'httpd -D FOREGROUND'"
+                    ),
+                ]
+            }
+            Flavor::Redis => {
+                let t = redis_time(started_at);
+                vec![
+                    format!("1:C {t} * oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo"),
+                    format!(
+                        "1:C {t} * Redis version=8.2.2, bits=64, commit=00000000, modified=1, pid=1, just started"
+                    ),
+                    format!(
+                        "1:C {t} # Warning: no config file specified, using the default config. In order to specify a config file use redis-server /path/to/redis.conf"
+                    ),
+                    format!("1:M {t} * monotonic clock: POSIX clock_gettime"),
+                    format!("1:M {t} * Running mode=standalone, port=6379."),
+                    format!("1:M {t} * Server initialized"),
+                    format!("1:M {t} * Ready to accept connections tcp"),
+                ]
+            }
+            Flavor::Postgres => {
+                let t = pg_time(started_at);
+                vec![
+                    "PostgreSQL Database directory appears to contain a database; Skipping initialization".to_string(),
+                    String::new(),
+                    format!("{t} UTC [1] LOG:  starting PostgreSQL 18.0 (Debian 18.0-1.pgdg13+3) on x86_64-pc-linux-gnu, compiled by gcc (Debian 14.2.0-19) 14.2.0, 64-bit"),
+                    format!("{t} UTC [1] LOG:  listening on IPv4 address \"0.0.0.0\", port 5432"),
+                    format!("{t} UTC [1] LOG:  listening on IPv6 address \"::\", port 5432"),
+                    format!("{t} UTC [1] LOG:  listening on Unix socket \"/var/run/postgresql/.s.PGSQL.5432\""),
+                    format!("{t} UTC [1] LOG:  database system is ready to accept connections"),
+                ]
+            }
+            Flavor::Mysql => {
+                let t = format!(
+                    "{}+00:00",
+                    crate::time::rfc3339(started_at)
+                        .replace('T', " ")
+                        .trim_end_matches('Z')
+                );
+                vec![
+                    format!(
+                        "{t} [Note] [Entrypoint]: Entrypoint script for MySQL Server 9.5.0-1.el9 started."
+                    ),
+                    format!("{t} [Note] [Entrypoint]: Switching to dedicated user 'mysql'"),
+                    format!(
+                        "{t} [Note] [Entrypoint]: Entrypoint script for MySQL Server 9.5.0-1.el9 started."
+                    ),
+                    format!(
+                        "{}Z 0 [System] [MY-015015] [Server] MySQL Server - start.",
+                        crate::time::rfc3339_micro(started_at).trim_end_matches('Z')
+                    ),
+                    format!(
+                        "{}Z 0 [System] [MY-010931] [Server] /usr/sbin/mysqld: ready for connections. Version: '9.5.0'  socket: '/var/run/mysqld/mysqld.sock'  port: 3306  MySQL Community Server - GPL.",
+                        crate::time::rfc3339_micro(started_at).trim_end_matches('Z')
+                    ),
+                ]
+            }
+            Flavor::HelloApp => vec![format!(
+                "{} Server listening on port {}",
+                go_log_time(started_at),
+                self.ports.first().copied().unwrap_or(8080)
+            )],
+            Flavor::HttpEcho => vec![format!(
+                "{} [INFO] server is listening on :{}",
+                go_log_time(started_at),
+                self.ports.first().copied().unwrap_or(5678)
+            )],
+            Flavor::Whoami => vec![format!(
+                "{} Starting up on port {}",
+                go_log_time(started_at),
+                self.ports.first().copied().unwrap_or(80)
+            )],
+            Flavor::Agnhost => match self.text.as_str() {
+                "netexec" => vec![format!(
+                    "I0101 {} 1 log.go:245] Started HTTP server on port {}",
+                    &crate::time::rfc3339_micro(started_at)[11..26],
+                    self.ports.first().copied().unwrap_or(8080)
+                )],
+                "serve-hostname" => vec![format!(
+                    "{} Serving on port {}.",
+                    go_log_time(started_at),
+                    self.ports.first().copied().unwrap_or(9376)
+                )],
+                _ => Vec::new(),
+            },
+            Flavor::TcpServer | Flavor::Echo | Flavor::NginxHello | Flavor::HpaExample => {
+                Vec::new()
+            }
+            _ if self.text == "python-http" => Vec::new(),
+            _ => {
+                let mut l = vec![format!(
+                    "{} starting {} (simulated app)",
+                    go_log_time(started_at),
+                    self.image
+                )];
+                for p in &self.ports {
+                    l.push(format!("{} listening on :{p}", go_log_time(started_at)));
+                }
+                l
+            }
+        }
+    }
+
+    /// Answers one HTTP request: status, body, and the access-log line.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn answer(
+        &self,
+        offset: Millis,
+        now: Millis,
+        port: u16,
+        method: &str,
+        path: &str,
+        host: &str,
+        client: &str,
+        pod_name: &str,
+        pod_ip: &str,
+    ) -> (u16, String, Option<String>) {
+        let status = self.status_at(offset);
+        let ua = "curl/8.14.1";
+        let ts = nginx_time(now);
+        if status != 200 {
+            let body = format!("{} {}\n", status, crate::http::reason_phrase(status));
+            let log = format!("{client} - \"{method} {path} HTTP/1.1\" {status}");
+            return (status, body, Some(log));
+        }
+        let (status, body) = match self.flavor {
+            Flavor::Nginx if self.text.is_empty() => {
+                if path == "/" || path == "/index.html" || path.starts_with("/?") {
+                    (200, NGINX_WELCOME.to_string())
+                } else {
+                    (404, NGINX_404.to_string())
+                }
+            }
+            Flavor::Httpd => {
+                if path == "/" || path.starts_with("/?") || path == "/index.html" {
+                    (200, "<html><body><h1>It works!</h1></body></html>\n".to_string())
+                } else {
+                    (404, HTTPD_404.to_string())
+                }
+            }
+            Flavor::HelloApp => (
+                200,
+                format!(
+                    "Hello, world!\nVersion: {}\nHostname: {pod_name}\n",
+                    if self.image.contains(":2") { "2.0.0" } else { "1.0.0" }
+                ),
+            ),
+            Flavor::HttpEcho => (200, format!("{}\n", self.text)),
+            Flavor::Whoami => (
+                200,
+                format!(
+                    "Hostname: {pod_name}\nIP: 127.0.0.1\nIP: ::1\nIP: {pod_ip}\nRemoteAddr: {client}:{}\n{method} {path} HTTP/1.1\nHost: {host}\nUser-Agent: {ua}\nAccept: */*\n\n",
+                    40000 + (now % 20000)
+                ),
+            ),
+            Flavor::NginxHello => (
+                200,
+                format!(
+                    "Server address: {pod_ip}:{port}\nServer name: {pod_name}\nDate: {ts}\nURI: {path}\nRequest ID: {}\n",
+                    &super::images::hex64(&format!("{pod_name}{now}{path}"))[..32]
+                ),
+            ),
+            Flavor::HpaExample => (200, "OK!".to_string()),
+            Flavor::Echo => (
+                200,
+                format!(
+                    "\n\nHostname: {pod_name}\n\nPod Information:\n\t-no pod information available-\n\nServer values:\n\tserver_version=nginx: 1.13.3 - lua: 10008\n\nRequest Information:\n\tclient_address={client}\n\tmethod={method}\n\treal path={}\n\tquery={}\n\trequest_version=1.1\n\trequest_scheme=http\n\trequest_uri=http://{host}:{port}{path}\n\nRequest Headers:\n\taccept=*/*\n\thost={host}\n\tuser-agent={ua}\n\nRequest Body:\n\t-no body in request-\n\n",
+                    path.split('?').next().unwrap_or(path),
+                    path.split_once('?').map(|(_, q)| q).unwrap_or("")
+                ),
+            ),
+            Flavor::Agnhost => match (self.text.as_str(), path) {
+                ("serve-hostname", _) | (_, "/hostname") => (200, pod_name.to_string()),
+                (_, "/echo") | (_, "/healthz") => (200, String::new()),
+                _ => (
+                    200,
+                    format!(
+                        "NOW: {} +0000 UTC",
+                        crate::time::rfc3339_micro(now)
+                            .replace('T', " ")
+                            .trim_end_matches('Z')
+                    ),
+                ),
+            },
+            _ if self.text == "python-http" => (
+                200,
+                "<!DOCTYPE HTML>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Directory listing for /</title>\n</head>\n<body>\n<h1>Directory listing for /</h1>\n<hr>\n<ul>\n</ul>\n<hr>\n</body>\n</html>\n".to_string(),
+            ),
+            _ => (200, format!("Hello from {pod_name} ({})\n", self.image)),
+        };
+        let log = match self.flavor {
+            Flavor::Nginx | Flavor::NginxHello => Some(format!(
+                "{client} - - [{ts}] \"{method} {path} HTTP/1.1\" {status} {} \"-\" \"{ua}\" \"-\"",
+                body.len()
+            )),
+            Flavor::Httpd => Some(format!(
+                "{client} - - [{ts}] \"{method} {path} HTTP/1.1\" {status} {}",
+                body.len()
+            )),
+            Flavor::HelloApp => Some(format!("{} Serving request: {path}", go_log_time(now))),
+            Flavor::Echo => Some(format!(
+                "{client} - - [{ts}] \"{method} {path} HTTP/1.1\" {status} {} \"-\" \"{ua}\"",
+                body.len()
+            )),
+            Flavor::Whoami | Flavor::HttpEcho | Flavor::HpaExample => None,
+            Flavor::Agnhost => Some(format!(
+                "I0101 {} 1 log.go:245] GET {path}",
+                &crate::time::rfc3339_micro(now)[11..26]
+            )),
+            _ if self.text == "python-http" => Some(format!(
+                "{client} - - [{}] \"{method} {path} HTTP/1.1\" {status} -",
+                python_time(now)
+            )),
+            _ => Some(format!("{client} - \"{method} {path} HTTP/1.1\" {status}")),
+        };
+        (status, body, log)
+    }
+}
+
+/// `01/Jan/2026:00:00:07 +0000` (nginx and Apache access logs).
+pub(crate) fn nginx_time(ms: Millis) -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let (y, mo, d, h, mi, s, _) =
+        crate::time::civil(crate::time::EPOCH_UNIX_SECONDS + (ms / 1000) as i64);
+    format!(
+        "{d:02}/{}/{y}:{h:02}:{mi:02}:{s:02} +0000",
+        MONTHS[mo as usize - 1]
+    )
+}
+
+/// `2026/01/01 00:00:05` (nginx error log and Go's log package).
+pub(crate) fn go_log_time(ms: Millis) -> String {
+    let (y, mo, d, h, mi, s, _) =
+        crate::time::civil(crate::time::EPOCH_UNIX_SECONDS + (ms / 1000) as i64);
+    format!("{y}/{mo:02}/{d:02} {h:02}:{mi:02}:{s:02}")
+}
+
+fn httpd_time(ms: Millis) -> String {
+    let d = super::shell::busybox_date(ms);
+    // Thu Jan  1 00:00:05 UTC 2026 -> Thu Jan 01 00:00:05.123456 2026
+    let parts: Vec<&str> = d.split_whitespace().collect();
+    format!(
+        "{} {} {:0>2} {}.{:06} {}",
+        parts[0],
+        parts[1],
+        parts[2],
+        parts[3],
+        (ms % 1000) * 1000,
+        parts[5]
+    )
+}
+
+fn redis_time(ms: Millis) -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let (y, mo, d, h, mi, s, _) =
+        crate::time::civil(crate::time::EPOCH_UNIX_SECONDS + (ms / 1000) as i64);
+    format!(
+        "{d:02} {} {y} {h:02}:{mi:02}:{s:02}.{:03}",
+        MONTHS[mo as usize - 1],
+        ms % 1000
+    )
+}
+
+fn pg_time(ms: Millis) -> String {
+    let t = crate::time::rfc3339(ms);
+    format!("{}.{:03}", t[..19].replace('T', " "), ms % 1000)
+}
+
+fn python_time(ms: Millis) -> String {
+    let t = nginx_time(ms);
+    t.trim_end_matches(" +0000").replacen(':', " ", 1)
+}
+
+fn mysql_no_password(started_at: Millis) -> Vec<String> {
+    let t = format!(
+        "{}+00:00",
+        crate::time::rfc3339(started_at)
+            .replace('T', " ")
+            .trim_end_matches('Z')
+    );
+    vec![
+        format!("{t} [Note] [Entrypoint]: Entrypoint script for MySQL Server 9.5.0-1.el9 started."),
+        format!("{t} [Note] [Entrypoint]: Switching to dedicated user 'mysql'"),
+        format!("{t} [Note] [Entrypoint]: Entrypoint script for MySQL Server 9.5.0-1.el9 started."),
+        format!(
+            "{t} [ERROR] [Entrypoint]: Database is uninitialized and password option is not specified"
+        ),
+        "    You need to specify one of the following as an environment variable:".to_string(),
+        "    - MYSQL_ROOT_PASSWORD".to_string(),
+        "    - MYSQL_ALLOW_EMPTY_PASSWORD".to_string(),
+        "    - MYSQL_RANDOM_ROOT_PASSWORD".to_string(),
+    ]
+}
+
+const NGINX_START: &str = "/docker-entrypoint.sh: /docker-entrypoint.d/ is not empty, will attempt to perform configuration
+/docker-entrypoint.sh: Looking for shell scripts in /docker-entrypoint.d/
+/docker-entrypoint.sh: Launching /docker-entrypoint.d/10-listen-on-ipv6-by-default.sh
+10-listen-on-ipv6-by-default.sh: info: Getting the checksum of /etc/nginx/conf.d/default.conf
+10-listen-on-ipv6-by-default.sh: info: Enabled listen on IPv6 in /etc/nginx/conf.d/default.conf
+/docker-entrypoint.sh: Sourcing /docker-entrypoint.d/15-local-resolvers.envsh
+/docker-entrypoint.sh: Launching /docker-entrypoint.d/20-envsubst-on-templates.sh
+/docker-entrypoint.sh: Launching /docker-entrypoint.d/30-tune-worker-processes.sh
+/docker-entrypoint.sh: Configuration complete; ready for start up";
+
+/// nginx's default page.
+pub(crate) const NGINX_WELCOME: &str = "<!DOCTYPE html>
+<html>
+<head>
+<title>Welcome to nginx!</title>
+<style>
+html { color-scheme: light dark; }
+body { width: 35em; margin: 0 auto;
+font-family: Tahoma, Verdana, Arial, sans-serif; }
+</style>
+</head>
+<body>
+<h1>Welcome to nginx!</h1>
+<p>If you see this page, the nginx web server is successfully installed and
+working. Further configuration is required.</p>
+
+<p>For online documentation and support please refer to
+<a href=\"http://nginx.org/\">nginx.org</a>.<br/>
+Commercial support is available at
+<a href=\"http://nginx.com/\">nginx.com</a>.</p>
+
+<p><em>Thank you for using nginx.</em></p>
+</body>
+</html>
+";
+
+const NGINX_404: &str = "<html>\r\n<head><title>404 Not Found</title></head>\r\n<body>\r\n<center><h1>404 Not Found</h1></center>\r\n<hr><center>nginx/1.29.3</center>\r\n</body>\r\n</html>\r\n";
+
+const HTTPD_404: &str = "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\n<html><head>\n<title>404 Not Found</title>\n</head><body>\n<h1>Not Found</h1>\n<p>The requested URL was not found on this server.</p>\n</body></html>\n";
+
+const POSTGRES_NO_PASSWORD: &str =
+    "Error: Database is uninitialized and superuser password is not specified.
+       You must specify POSTGRES_PASSWORD to a non-empty value for the
+       superuser. For example, \"-e POSTGRES_PASSWORD=password\" on \"docker run\".
+
+       You may also use \"POSTGRES_HOST_AUTH_METHOD=trust\" to allow all
+       connections without a password. This is *not* recommended.
+
+       See PostgreSQL documentation about \"trust\":
+       https://www.postgresql.org/docs/current/auth-trust.html";
+
+const HELLO_WORLD: &str = "
+Hello from Docker!
+This message shows that your installation appears to be working correctly.
+
+To generate this message, Docker took the following steps:
+ 1. The Docker client contacted the Docker daemon.
+ 2. The Docker daemon pulled the \"hello-world\" image from the Docker Hub.
+    (amd64)
+ 3. The Docker daemon created a new container from that image which runs the
+    executable that produces the output you are currently reading.
+ 4. The Docker daemon streamed that output to the Docker client, which sent it
+    to your terminal.
+
+To try something more ambitious, you can run an Ubuntu container with:
+ $ docker run -it ubuntu bash
+
+Share images, automate workflows, and more with a free Docker ID:
+ https://hub.docker.com/
+
+For more examples and ideas, visit:
+ https://docs.docker.com/get-started/
+";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse_like_the_docs_say() {
+        assert_eq!(parse_duration("30s"), Some(30_000));
+        assert_eq!(parse_duration("1m30s"), Some(90_000));
+        assert_eq!(parse_duration("500ms"), Some(500));
+        assert_eq!(parse_duration("2"), Some(2_000));
+        assert_eq!(parse_duration("soon"), None);
+    }
+}

@@ -1,0 +1,2958 @@
+//! A kubelet's pods: admission, sandbox, image pulls with back-off, init
+//! and regular containers, probes, restarts with CrashLoopBackOff,
+//! graceful termination, and the pod status it writes.
+
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use super::app::{self, App};
+use super::images::{self, ResolvedImage};
+use super::{KubeletTask, ProbeKind, Slot, Step, Then, go_duration};
+use crate::api::errors::{StatusError, quote};
+use crate::apiserver::ipv4;
+use crate::cluster::{Cluster, Task, res};
+use crate::events::EventType;
+use crate::http::{HttpAnswer, HttpRequest};
+use crate::store::{ObjectKey, WatchEvent, WatchEventType};
+use crate::time::{Millis, SECOND, parse_rfc3339, rfc3339};
+use crate::value::Value;
+
+/// Crash back-off: 10 s doubling to 5 minutes (`MaxContainerBackOff`).
+const CRASH_INITIAL: Millis = 10 * SECOND;
+const CRASH_MAX: Millis = 300 * SECOND;
+/// Image pull back-off: 10 s doubling to `MaxImageBackOff`.
+const PULL_INITIAL: Millis = 10 * SECOND;
+const PULL_MAX: Millis = 300 * SECOND;
+/// How fast images download, bytes per second.
+const PULL_RATE: u64 = 50_000_000;
+
+/// `flowcontrol.Backoff`'s entry for one key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Backoff {
+    pub delay: Millis,
+    pub last: Millis,
+}
+
+fn backoff_next(b: &mut Option<Backoff>, at: Millis, initial: Millis, max: Millis) {
+    *b = Some(match *b {
+        Some(e) if at.saturating_sub(e.last) <= 2 * max => Backoff {
+            delay: (e.delay * 2).min(max),
+            last: at,
+        },
+        _ => Backoff {
+            delay: initial,
+            last: at,
+        },
+    });
+}
+
+/// `IsInBackOffSince(key, eventTime)`.
+fn in_backoff_since(b: Option<Backoff>, event: Millis, now: Millis, max: Millis) -> bool {
+    match b {
+        Some(e) if now.saturating_sub(e.last) <= 2 * max => now.saturating_sub(event) < e.delay,
+        _ => false,
+    }
+}
+
+/// `IsInBackOffSinceUpdate(key, now)`.
+fn in_backoff_since_update(b: Option<Backoff>, now: Millis, max: Millis) -> bool {
+    match b {
+        Some(e) if now.saturating_sub(e.last) <= 2 * max => now.saturating_sub(e.last) < e.delay,
+        _ => false,
+    }
+}
+
+/// A container's state as the runtime reports it.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum CState {
+    Waiting {
+        reason: String,
+        message: Option<String>,
+    },
+    Running,
+    Terminated(Term),
+}
+
+/// A terminated container instance.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Term {
+    pub exit: i32,
+    pub reason: String,
+    pub message: Option<String>,
+    pub started: Millis,
+    pub finished: Millis,
+    pub id: String,
+}
+
+/// One instance of a container (what `kubectl logs` reads).
+#[derive(Clone, Debug)]
+pub(crate) struct Instance {
+    pub id: String,
+    pub app: App,
+    pub started: Millis,
+    pub finished: Option<Millis>,
+    /// Lines written outside the app's own plan (shutdown messages).
+    pub extra: Vec<(Millis, String)>,
+    /// Where the probe workers' ticks fall within a second.
+    pub probe_phase: Millis,
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct ProbeRt {
+    last: Option<bool>,
+    run: u32,
+}
+
+/// A pull in progress.
+#[derive(Clone, Debug)]
+pub(crate) struct PullJob {
+    requested: Millis,
+    started: Millis,
+    result: Result<ResolvedImage, String>,
+}
+
+/// One container of a pod on a node.
+#[derive(Clone, Debug)]
+pub(crate) struct Ctr {
+    pub name: Rc<str>,
+    pub spec: Value,
+    pub sidecar: bool,
+    pub state: CState,
+    pub last: Option<Term>,
+    pub restarts: u32,
+    pub image: Option<ResolvedImage>,
+    pub crash_backoff: Option<Backoff>,
+    pub pull_backoff: Option<Backoff>,
+    pub pull_error: Option<String>,
+    pub pull: Option<PullJob>,
+    pub ready: bool,
+    pub started: bool,
+    pub current: Option<Instance>,
+    pub previous: Option<Instance>,
+    pub seq: u64,
+    /// A pull or create is under way.
+    pub in_flight: bool,
+    /// Waiting for a retry or back-off timer.
+    pub retry_pending: bool,
+    /// An error only a spec change clears (bad image name, Never policy).
+    pub stuck: bool,
+    /// An init container finished successfully.
+    pub done: bool,
+    pub stopping: bool,
+    stop_code: i32,
+    probes: [ProbeRt; 3],
+}
+
+impl Ctr {
+    fn new(spec: &Value, sidecar: bool, waiting: &str) -> Ctr {
+        Ctr {
+            name: Rc::from(spec.get("name").as_str().unwrap_or("")),
+            spec: spec.clone(),
+            sidecar,
+            state: CState::Waiting {
+                reason: waiting.to_string(),
+                message: None,
+            },
+            last: None,
+            restarts: 0,
+            image: None,
+            crash_backoff: None,
+            pull_backoff: None,
+            pull_error: None,
+            pull: None,
+            ready: false,
+            started: false,
+            current: None,
+            previous: None,
+            seq: 0,
+            in_flight: false,
+            retry_pending: false,
+            stuck: false,
+            done: false,
+            stopping: false,
+            stop_code: 0,
+            probes: [ProbeRt::default(); 3],
+        }
+    }
+
+    fn image_spec(&self) -> &str {
+        self.spec.get("image").as_str().unwrap_or("")
+    }
+
+    fn running(&self) -> bool {
+        matches!(self.state, CState::Running)
+    }
+
+    fn probe(&self, kind: ProbeKind) -> Option<&Value> {
+        let p = self.spec.get(kind.field());
+        (!p.is_null()).then_some(p)
+    }
+
+    fn created(&self) -> bool {
+        self.current.is_some()
+    }
+}
+
+/// A pod as one kubelet runs it.
+#[derive(Clone, Debug)]
+pub(crate) struct PodRuntime {
+    pub epoch: u64,
+    pub uid: Rc<str>,
+    pub node: Rc<str>,
+    pub admitted_at: Millis,
+    pub ip: Option<u32>,
+    pub sandbox: bool,
+    pub init: Vec<Ctr>,
+    pub main: Vec<Ctr>,
+    pub initialized: bool,
+    pub terminating: bool,
+    pub terminal: Option<&'static str>,
+    conds: BTreeMap<&'static str, (String, Millis)>,
+    mount_backoff: Millis,
+}
+
+impl PodRuntime {
+    fn ctr(&self, init: bool, index: usize) -> Option<&Ctr> {
+        if init {
+            self.init.get(index)
+        } else {
+            self.main.get(index)
+        }
+    }
+
+    fn ctr_mut(&mut self, init: bool, index: usize) -> Option<&mut Ctr> {
+        if init {
+            self.init.get_mut(index)
+        } else {
+            self.main.get_mut(index)
+        }
+    }
+
+    /// What survives a node stop: (container, restarts, started, ID).
+    pub(crate) fn frozen(&self) -> Vec<(String, u32, Millis, String)> {
+        self.init
+            .iter()
+            .chain(self.main.iter())
+            .filter_map(|c| {
+                let i = c.current.as_ref()?;
+                Some((c.name.to_string(), c.restarts, i.started, i.id.clone()))
+            })
+            .collect()
+    }
+
+    fn all(&self) -> impl Iterator<Item = &Ctr> {
+        self.init.iter().chain(self.main.iter())
+    }
+}
+
+fn token(cluster: &mut Cluster) -> u64 {
+    cluster.kubelet.tokens += 1;
+    cluster.kubelet.tokens
+}
+
+fn rt<'a>(cluster: &'a Cluster, key: &ObjectKey) -> Option<&'a PodRuntime> {
+    cluster.kubelet.pods.get(key)
+}
+
+fn rt_mut<'a>(cluster: &'a mut Cluster, key: &ObjectKey) -> Option<&'a mut PodRuntime> {
+    cluster.kubelet.pods.get_mut(key)
+}
+
+fn slot_ctr<'a>(cluster: &'a mut Cluster, slot: &Slot) -> Option<&'a mut Ctr> {
+    let rt = cluster.kubelet.pods.get_mut(&slot.pod)?;
+    if rt.epoch != slot.epoch {
+        return None;
+    }
+    let c = rt.ctr_mut(slot.init, slot.index)?;
+    (c.seq == slot.seq).then_some(c)
+}
+
+fn schedule(cluster: &mut Cluster, delay: Millis, task: KubeletTask) {
+    cluster.schedule(delay, Task::Kubelet(task));
+}
+
+fn schedule_step(
+    cluster: &mut Cluster,
+    key: &ObjectKey,
+    init: bool,
+    index: usize,
+    delay: Millis,
+    step: Step,
+) {
+    let Some(r) = rt(cluster, key) else {
+        return;
+    };
+    let Some(c) = r.ctr(init, index) else {
+        return;
+    };
+    let slot = Slot {
+        pod: key.clone(),
+        epoch: r.epoch,
+        init,
+        index,
+        seq: c.seq,
+    };
+    schedule(cluster, delay, KubeletTask::Container(slot, step));
+}
+
+fn dirty(cluster: &mut Cluster, key: &ObjectKey) {
+    cluster.kubelet.status_dirty.insert(key.clone());
+}
+
+fn rand_between(cluster: &mut Cluster, lo: Millis, hi: Millis) -> Millis {
+    lo + cluster.rng.below(hi.saturating_sub(lo).max(1))
+}
+
+fn field_path(init: bool, name: &str) -> String {
+    format!(
+        "spec.{}{{{name}}}",
+        if init { "initContainers" } else { "containers" }
+    )
+}
+
+/// Records a kubelet event about a pod (optionally one of its containers).
+fn pod_event(
+    cluster: &mut Cluster,
+    key: &ObjectKey,
+    container: Option<(bool, &str)>,
+    event_type: EventType,
+    reason: &str,
+    message: &str,
+) {
+    let Some(pod) = cluster.store.get(key).cloned() else {
+        return;
+    };
+    let node = pod.str_at(&["spec", "nodeName"]).unwrap_or("").to_string();
+    let fp = container.map(|(init, name)| field_path(init, name));
+    cluster.record_event(
+        &pod,
+        fp.as_deref(),
+        event_type,
+        reason,
+        message,
+        ("kubelet", Some(&node)),
+    );
+}
+
+fn pod_desc(cluster: &Cluster, key: &ObjectKey) -> String {
+    let uid = rt(cluster, key)
+        .map(|r| r.uid.to_string())
+        .unwrap_or_default();
+    format!("{}_{}({uid})", key.name, key.namespace)
+}
+
+fn note(cluster: &mut Cluster, key: &ObjectKey, message: String) {
+    let node = rt(cluster, key)
+        .map(|r| r.node.to_string())
+        .unwrap_or_default();
+    cluster.note(
+        &format!("kubelet/{node}"),
+        format!("{}/{}: {message}", key.namespace, key.name),
+    );
+}
+
+/// Equal values, checking shared subtrees by pointer first (a status
+/// write leaves the spec the same allocation).
+fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) if Rc::ptr_eq(x, y) => true,
+        (Value::Array(x), Value::Array(y)) if Rc::ptr_eq(x, y) => true,
+        _ => a == b,
+    }
+}
+
+/// Watch events about pods: bound pods are noted for their kubelet.
+pub(crate) fn on_pod_change(cluster: &mut Cluster, event: &WatchEvent) {
+    let key = &event.key;
+    match event.kind {
+        WatchEventType::Deleted => {
+            if let Some(old) = &event.old
+                && let Some(node) = old.str_at(&["spec", "nodeName"])
+                && let Some(set) = cluster.kubelet.bound.get_mut(node)
+            {
+                set.remove(key);
+            }
+            if cluster.kubelet.pods.contains_key(key) {
+                cluster.kubelet.pending.insert(key.clone());
+            }
+        }
+        WatchEventType::Added | WatchEventType::Modified => {
+            let Some(pod) = cluster.store.get(key) else {
+                return;
+            };
+            let Some(node) = pod.str_at(&["spec", "nodeName"]).filter(|n| !n.is_empty()) else {
+                return;
+            };
+            let node: Rc<str> = Rc::from(node);
+            let known = cluster.kubelet.pods.contains_key(key);
+            let interesting = if known {
+                // Our own status writes change nothing the kubelet acts on.
+                match &event.old {
+                    Some(old) => {
+                        if !pod.at(&["spec", "readinessGates"]).is_null()
+                            && old.at(&["status", "conditions"])
+                                != pod.at(&["status", "conditions"])
+                        {
+                            // A readiness gate's condition may have changed.
+                            cluster.kubelet.status_dirty.insert(key.clone());
+                        }
+                        !same(old.get("spec"), pod.get("spec"))
+                            || old.at(&["metadata", "deletionTimestamp"])
+                                != pod.at(&["metadata", "deletionTimestamp"])
+                    }
+                    None => true,
+                }
+            } else {
+                true
+            };
+            cluster
+                .kubelet
+                .bound
+                .entry(node)
+                .or_default()
+                .insert(key.clone());
+            if interesting {
+                cluster.kubelet.pending.insert(key.clone());
+            }
+        }
+    }
+}
+
+/// Looks at one pod: admits it, starts its termination, follows spec
+/// changes, or forgets it once gone. True if anything changed.
+pub(crate) fn sync(cluster: &mut Cluster, key: &ObjectKey) -> bool {
+    let pod = cluster.store.get(key).cloned();
+    let known = cluster.kubelet.pods.contains_key(key);
+    match (pod, known) {
+        (None, true) => {
+            forget_pod(cluster, key);
+            true
+        }
+        (None, false) => false,
+        (Some(pod), false) => {
+            let node = pod.str_at(&["spec", "nodeName"]).unwrap_or("");
+            if !cluster.kubelet.nodes.get(node).is_some_and(|n| n.up) {
+                return false;
+            }
+            if !pod.at(&["metadata", "deletionTimestamp"]).is_null() {
+                // Deleted while the kubelet could not act: nothing runs, so
+                // the deletion completes as soon as the kubelet sees it.
+                if let Some(agent) = cluster.kubelet.nodes.get_mut(node) {
+                    agent.frozen.remove(key);
+                }
+                cluster.finish_pod_deletion(key);
+                return true;
+            }
+            if matches!(
+                pod.str_at(&["status", "phase"]),
+                Some("Succeeded" | "Failed")
+            ) {
+                return false;
+            }
+            if let Some((reason, message)) = admission_failure(cluster, key, &pod, node) {
+                reject(cluster, key, &pod, &reason, &message);
+                return true;
+            }
+            admit(cluster, key, &pod);
+            true
+        }
+        (Some(pod), true) => {
+            let deleting = !pod.at(&["metadata", "deletionTimestamp"]).is_null();
+            let terminating = rt(cluster, key).is_some_and(|r| r.terminating);
+            if deleting && !terminating {
+                begin_termination(cluster, key, &pod);
+                return true;
+            }
+            if !deleting {
+                return follow_spec(cluster, key, &pod);
+            }
+            false
+        }
+    }
+}
+
+fn forget_pod(cluster: &mut Cluster, key: &ObjectKey) {
+    if let Some(r) = cluster.kubelet.pods.remove(key) {
+        if let (Some(ip), Some(agent)) = (r.ip, cluster.kubelet.nodes.get_mut(&r.node)) {
+            agent.used_ips.remove(&ip);
+        }
+        let mut logs = cluster.kubelet.request_logs.borrow_mut();
+        for c in r.all() {
+            for i in [&c.current, &c.previous].into_iter().flatten() {
+                logs.remove(&i.id);
+            }
+        }
+    }
+    cluster.kubelet.status_dirty.remove(key);
+}
+
+/// A pod's effective requests (milli-CPU, memory bytes): the larger of its
+/// containers' sum and its biggest init container.
+fn requests(pod: &Value) -> (i64, i64) {
+    let get = |c: &Value, r: &str, milli: bool| -> i64 {
+        c.at(&["resources", "requests", r])
+            .as_str()
+            .and_then(|q| crate::quantity::Quantity::parse(q).ok())
+            .map_or(0, |q| if milli { q.milli_value() } else { q.value() })
+    };
+    let sum = |list: &str, milli: bool, r: &str| -> i64 {
+        pod.at(&["spec", list])
+            .items()
+            .map(|c| get(c, r, milli))
+            .sum()
+    };
+    let max_init = |milli: bool, r: &str| -> i64 {
+        pod.at(&["spec", "initContainers"])
+            .items()
+            .map(|c| get(c, r, milli))
+            .max()
+            .unwrap_or(0)
+    };
+    (
+        sum("containers", true, "cpu").max(max_init(true, "cpu")),
+        sum("containers", false, "memory").max(max_init(false, "memory")),
+    )
+}
+
+/// The kubelet's own admission: a pod that does not fit the node's
+/// allocatable resources is rejected (`OutOfcpu`, `OutOfmemory`,
+/// `OutOfpods`), as happens when `nodeName` bypasses the scheduler.
+fn admission_failure(
+    cluster: &Cluster,
+    key: &ObjectKey,
+    pod: &Value,
+    node: &str,
+) -> Option<(String, String)> {
+    let node_obj = cluster.store.get_named(res("Node"), "", node)?;
+    let alloc = |r: &str, milli: bool| -> Option<i64> {
+        node_obj
+            .at(&["status", "allocatable", r])
+            .as_str()
+            .and_then(|q| crate::quantity::Quantity::parse(q).ok())
+            .map(|q| if milli { q.milli_value() } else { q.value() })
+    };
+    let (mut used_cpu, mut used_mem, mut used_pods) = (0i64, 0i64, 0i64);
+    for other in cluster.kubelet.bound.get(node).into_iter().flatten() {
+        if other == key || !cluster.kubelet.pods.contains_key(other) {
+            continue;
+        }
+        if cluster
+            .kubelet
+            .pods
+            .get(other)
+            .is_some_and(|r| r.terminal.is_some())
+        {
+            continue;
+        }
+        if let Some(p) = cluster.store.get(other) {
+            let (c, m) = requests(p);
+            used_cpu += c;
+            used_mem += m;
+            used_pods += 1;
+        }
+    }
+    let (cpu, mem) = requests(pod);
+    for (name, requested, used, capacity) in [
+        ("cpu", cpu, used_cpu, alloc("cpu", true)),
+        ("memory", mem, used_mem, alloc("memory", false)),
+        ("pods", 1, used_pods, alloc("pods", false)),
+    ] {
+        if let Some(capacity) = capacity
+            && requested > 0
+            && used + requested > capacity
+        {
+            return Some((
+                format!("OutOf{name}"),
+                format!(
+                    "Node didn't have enough resource: {name}, requested: {requested}, used: {used}, capacity: {capacity}"
+                ),
+            ));
+        }
+    }
+    None
+}
+
+/// Rejects a pod at admission: it fails without running.
+fn reject(cluster: &mut Cluster, key: &ObjectKey, pod: &Value, reason: &str, message: &str) {
+    let node = pod.str_at(&["spec", "nodeName"]).unwrap_or("").to_string();
+    cluster.record_event(
+        pod,
+        None,
+        EventType::Warning,
+        reason,
+        message,
+        ("kubelet", Some(&node)),
+    );
+    let mut status = pod.get("status").clone();
+    status.set("phase", Value::str("Failed"));
+    status.set("reason", Value::str(reason));
+    status.set(
+        "message",
+        Value::from(format!("Pod was rejected: {message}")),
+    );
+    status.set("startTime", Value::from(rfc3339(cluster.now)));
+    let _ = cluster.update_status(key, status);
+    cluster.note(
+        &format!("kubelet/{node}"),
+        format!(
+            "{}/{}: rejected the pod ({reason})",
+            key.namespace, key.name
+        ),
+    );
+}
+
+/// Admits a pod bound to a running node.
+fn admit(cluster: &mut Cluster, key: &ObjectKey, pod: &Value) {
+    let node: Rc<str> = Rc::from(pod.str_at(&["spec", "nodeName"]).unwrap_or(""));
+    let has_init = pod.at(&["spec", "initContainers"]).items().next().is_some();
+    let waiting = if has_init {
+        "PodInitializing"
+    } else {
+        "ContainerCreating"
+    };
+    let init: Vec<Ctr> = pod
+        .at(&["spec", "initContainers"])
+        .items()
+        .map(|c| {
+            Ctr::new(
+                c,
+                c.get("restartPolicy").as_str() == Some("Always"),
+                waiting,
+            )
+        })
+        .collect();
+    let mut main: Vec<Ctr> = pod
+        .at(&["spec", "containers"])
+        .items()
+        .map(|c| Ctr::new(c, false, waiting))
+        .collect();
+    let mut init = init;
+    // After a node restart the containers it ran are gone.
+    let frozen = cluster
+        .kubelet
+        .nodes
+        .get_mut(&node)
+        .and_then(|a| a.frozen.remove(key));
+    let restarted = frozen.is_some();
+    if let Some(frozen) = frozen {
+        for (name, restarts, started, id) in frozen {
+            if let Some(c) = init
+                .iter_mut()
+                .chain(main.iter_mut())
+                .find(|c| *c.name == *name)
+            {
+                c.restarts = restarts + 1;
+                c.last = Some(Term {
+                    exit: 255,
+                    reason: "Unknown".into(),
+                    message: None,
+                    started,
+                    finished: cluster.now,
+                    id,
+                });
+            }
+        }
+    }
+    let epoch = token(cluster);
+    let runtime = PodRuntime {
+        epoch,
+        uid: Rc::from(pod.str_at(&["metadata", "uid"]).unwrap_or("")),
+        node,
+        admitted_at: cluster.now,
+        ip: None,
+        sandbox: false,
+        init,
+        main,
+        initialized: !has_init,
+        terminating: false,
+        terminal: None,
+        conds: BTreeMap::new(),
+        mount_backoff: 500,
+    };
+    cluster.kubelet.pods.insert(key.clone(), runtime);
+    if restarted {
+        pod_event(
+            cluster,
+            key,
+            None,
+            EventType::Normal,
+            "SandboxChanged",
+            "Pod sandbox changed, it will be killed and re-created.",
+        );
+    }
+    dirty(cluster, key);
+    let delay = rand_between(cluster, 300, 900);
+    schedule(cluster, delay, KubeletTask::Sandbox(key.clone(), epoch));
+    note(cluster, key, "creating the pod sandbox".to_string());
+}
+
+/// A volume the pod needs that does not exist yet (`FailedMount`).
+fn missing_volume(cluster: &Cluster, pod: &Value, ns: &str) -> Option<String> {
+    for v in pod.at(&["spec", "volumes"]).items() {
+        let vname = v.get("name").as_str().unwrap_or("");
+        for (field, kind, plural, name_key) in [
+            ("configMap", "ConfigMap", "configmap", "name"),
+            ("secret", "Secret", "secret", "secretName"),
+        ] {
+            let src = v.get(field);
+            if src.is_null() || src.get("optional").as_bool() == Some(true) {
+                continue;
+            }
+            let name = src.get(name_key).as_str().unwrap_or("");
+            if cluster.store.get_named(res(kind), ns, name).is_none() {
+                return Some(format!(
+                    "MountVolume.SetUp failed for volume {} : {plural} {} not found",
+                    quote(vname),
+                    quote(name)
+                ));
+            }
+        }
+    }
+    None
+}
+
+/// The sandbox is up: the pod gets its IP and containers start.
+pub(crate) fn sandbox_ready(cluster: &mut Cluster, key: &ObjectKey, epoch: u64) {
+    if rt(cluster, key).is_none_or(|r| r.epoch != epoch || r.terminating) {
+        return;
+    }
+    let Some(pod) = cluster.store.get(key).cloned() else {
+        return;
+    };
+    if let Some(msg) = missing_volume(cluster, &pod, &key.namespace) {
+        pod_event(cluster, key, None, EventType::Warning, "FailedMount", &msg);
+        let r = rt_mut(cluster, key).expect("checked above");
+        let delay = r.mount_backoff;
+        r.mount_backoff = (delay * 2).min(122 * SECOND);
+        schedule(cluster, delay, KubeletTask::Sandbox(key.clone(), epoch));
+        return;
+    }
+    let node = rt(cluster, key).map(|r| r.node.clone()).expect("checked");
+    let ip = cluster
+        .kubelet
+        .nodes
+        .get_mut(&node)
+        .and_then(|a| a.allocate_ip());
+    let Some(ip) = ip else {
+        pod_event(
+            cluster,
+            key,
+            None,
+            EventType::Warning,
+            "FailedCreatePodSandBox",
+            "Failed to create pod sandbox: rpc error: code = Unknown desc = failed to setup network for sandbox: plugin type=\"host-local\" failed (add): failed to allocate for range 0: no IP addresses available in range set",
+        );
+        schedule(
+            cluster,
+            10 * SECOND,
+            KubeletTask::Sandbox(key.clone(), epoch),
+        );
+        return;
+    };
+    let r = rt_mut(cluster, key).expect("checked above");
+    r.ip = Some(ip);
+    r.sandbox = true;
+    dirty(cluster, key);
+    advance(cluster, key);
+}
+
+/// Starts the next containers: init containers one by one, then the
+/// regular ones in order, one pull at a time.
+fn advance(cluster: &mut Cluster, key: &ObjectKey) {
+    let Some(r) = rt(cluster, key) else {
+        return;
+    };
+    if r.terminating || r.terminal.is_some() || !r.sandbox {
+        return;
+    }
+    if r.all().any(|c| c.in_flight) {
+        return;
+    }
+    if !r.initialized {
+        for (i, c) in r.init.iter().enumerate() {
+            if c.sidecar {
+                if c.running() && c.started {
+                    continue;
+                }
+                if !c.created() && !c.retry_pending && !c.stuck {
+                    start_container(cluster, key, true, i);
+                }
+                return;
+            }
+            if c.done {
+                continue;
+            }
+            if !c.created() && !c.retry_pending && !c.stuck {
+                start_container(cluster, key, true, i);
+            }
+            return;
+        }
+        let r = rt_mut(cluster, key).expect("checked above");
+        r.initialized = true;
+        dirty(cluster, key);
+    }
+    let count = rt(cluster, key).map_or(0, |r| r.main.len());
+    for i in 0..count {
+        let Some(c) = rt(cluster, key).and_then(|r| r.main.get(i)) else {
+            return;
+        };
+        if !c.created() && !c.retry_pending && !c.stuck && !c.in_flight {
+            start_container(cluster, key, false, i);
+            if rt(cluster, key).is_some_and(|r| r.all().any(|c| c.in_flight)) {
+                return;
+            }
+        }
+    }
+}
+
+fn set_waiting(
+    cluster: &mut Cluster,
+    key: &ObjectKey,
+    init: bool,
+    index: usize,
+    reason: &str,
+    message: Option<String>,
+) {
+    if let Some(c) = rt_mut(cluster, key).and_then(|r| r.ctr_mut(init, index)) {
+        c.state = CState::Waiting {
+            reason: reason.to_string(),
+            message,
+        };
+        c.ready = false;
+        c.started = false;
+    }
+    dirty(cluster, key);
+}
+
+/// Registry hosts the pod has credentials for, and the pull secrets it
+/// names that do not exist.
+fn pull_credentials(cluster: &Cluster, pod: &Value, ns: &str) -> (Vec<String>, Vec<String>) {
+    let mut hosts = Vec::new();
+    let mut missing = Vec::new();
+    for s in pod.at(&["spec", "imagePullSecrets"]).items() {
+        let Some(name) = s.get("name").as_str() else {
+            continue;
+        };
+        match cluster.store.get_named(res("Secret"), ns, name) {
+            Some(secret) => hosts.extend(images::auth_hosts(secret)),
+            None => missing.push(name.to_string()),
+        }
+    }
+    (hosts, missing)
+}
+
+fn warn_missing_secrets(cluster: &mut Cluster, key: &ObjectKey, missing: &[String]) {
+    if missing.is_empty() {
+        return;
+    }
+    pod_event(
+        cluster,
+        key,
+        None,
+        EventType::Warning,
+        "FailedToRetrieveImagePullSecret",
+        &format!(
+            "Unable to retrieve some image pull secrets ({}); attempting to pull the image may not succeed.",
+            missing.join(", ")
+        ),
+    );
+}
+
+/// Makes sure a container's image is there (pulling it if needed), then
+/// creates and starts the container.
+fn start_container(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: usize) {
+    let Some(pod) = cluster.store.get(key).cloned() else {
+        return;
+    };
+    let Some(c) = rt(cluster, key).and_then(|r| r.ctr(init, index)) else {
+        return;
+    };
+    let name = c.name.to_string();
+    let image = c.image_spec().to_string();
+    let policy = c
+        .spec
+        .get("imagePullPolicy")
+        .as_str()
+        .unwrap_or_else(|| images::default_pull_policy(&image))
+        .to_string();
+    let pull_backoff = c.pull_backoff;
+    let node = rt(cluster, key).map(|r| r.node.clone()).expect("checked");
+    let r = match images::parse(&image) {
+        Ok(r) => r,
+        Err(e) => {
+            let msg = format!(
+                "Failed to apply default image tag {}: couldn't parse image reference {}: {e}",
+                quote(&image),
+                quote(&image)
+            );
+            pod_event(
+                cluster,
+                key,
+                Some((init, &name)),
+                EventType::Warning,
+                "InspectFailed",
+                &msg,
+            );
+            pod_event(
+                cluster,
+                key,
+                Some((init, &name)),
+                EventType::Warning,
+                "Failed",
+                "Error: InvalidImageName",
+            );
+            set_waiting(cluster, key, init, index, "InvalidImageName", Some(msg));
+            if let Some(c) = rt_mut(cluster, key).and_then(|r| r.ctr_mut(init, index)) {
+                c.stuck = true;
+            }
+            advance_after_failure(cluster, key, init);
+            return;
+        }
+    };
+    let present = cluster.kubelet.nodes.get(&node).and_then(|a| {
+        a.images.get(&r.full()).cloned().or_else(|| {
+            r.digest.as_ref().and_then(|d| {
+                a.images
+                    .values()
+                    .find(|i| i.repo_digest.ends_with(d.as_str()))
+                    .cloned()
+            })
+        })
+    });
+    if policy == "Never" && present.is_none() {
+        let msg = format!(
+            "Container image {} is not present with pull policy of Never",
+            quote(&image)
+        );
+        pod_event(
+            cluster,
+            key,
+            Some((init, &name)),
+            EventType::Warning,
+            "ErrImageNeverPull",
+            &msg,
+        );
+        pod_event(
+            cluster,
+            key,
+            Some((init, &name)),
+            EventType::Warning,
+            "Failed",
+            "Error: ErrImageNeverPull",
+        );
+        set_waiting(cluster, key, init, index, "ErrImageNeverPull", Some(msg));
+        if let Some(c) = rt_mut(cluster, key).and_then(|r| r.ctr_mut(init, index)) {
+            c.stuck = true;
+        }
+        advance_after_failure(cluster, key, init);
+        return;
+    }
+    if let Some(img) = present.clone()
+        && policy != "Always"
+    {
+        pod_event(
+            cluster,
+            key,
+            Some((init, &name)),
+            EventType::Normal,
+            "Pulled",
+            &format!(
+                "Container image {} already present on machine and can be accessed by the pod",
+                quote(&image)
+            ),
+        );
+        let c = rt_mut(cluster, key)
+            .and_then(|r| r.ctr_mut(init, index))
+            .expect("checked");
+        c.image = Some(img);
+        c.in_flight = true;
+        let delay = rand_between(cluster, 60, 250);
+        schedule_step(cluster, key, init, index, delay, Step::Start);
+        return;
+    }
+    let (hosts, missing) = pull_credentials(cluster, &pod, &key.namespace);
+    if in_backoff_since_update(pull_backoff, cluster.now, PULL_MAX) {
+        warn_missing_secrets(cluster, key, &missing);
+        pull_backoff_sync(cluster, key, init, index);
+        return;
+    }
+    warn_missing_secrets(cluster, key, &missing);
+    pod_event(
+        cluster,
+        key,
+        Some((init, &name)),
+        EventType::Normal,
+        "Pulling",
+        &format!("Pulling image {}", quote(&image)),
+    );
+    let result = images::resolve(&r, &hosts, &cluster.kubelet.unavailable).map_err(|e| e.0);
+    let duration = match &result {
+        Ok(_) if present.is_some() => rand_between(cluster, 150, 600),
+        Ok(img) => img.size * 1000 / PULL_RATE + rand_between(cluster, 200, 700),
+        Err(_) => rand_between(cluster, 300, 900),
+    };
+    let now = cluster.now;
+    let agent = cluster.kubelet.nodes.get_mut(&node).expect("the node runs");
+    let begin = agent.pull_free_at.max(now);
+    let end = begin + duration;
+    agent.pull_free_at = end;
+    let ok = result.is_ok();
+    let c = rt_mut(cluster, key)
+        .and_then(|r| r.ctr_mut(init, index))
+        .expect("checked");
+    c.pull = Some(PullJob {
+        requested: now,
+        started: begin,
+        result,
+    });
+    c.in_flight = true;
+    schedule_step(cluster, key, init, index, end - now, Step::PullDone(ok));
+    note(cluster, key, format!("pulling image {image}"));
+}
+
+/// After a container failed to start: init containers block the pod,
+/// regular ones let the next container start.
+fn advance_after_failure(cluster: &mut Cluster, key: &ObjectKey, init: bool) {
+    if !init {
+        advance(cluster, key);
+    }
+}
+
+/// A sync while the pull backs off: `BackOff` and `ImagePullBackOff`.
+fn pull_backoff_sync(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: usize) {
+    let Some(c) = rt(cluster, key).and_then(|r| r.ctr(init, index)) else {
+        return;
+    };
+    let name = c.name.to_string();
+    let image = c.image_spec().to_string();
+    let prev = c.pull_error.clone();
+    let created = c.created();
+    let msg = format!("Back-off pulling image {}", quote(&image));
+    pod_event(
+        cluster,
+        key,
+        Some((init, &name)),
+        EventType::Normal,
+        "BackOff",
+        &msg,
+    );
+    pod_event(
+        cluster,
+        key,
+        Some((init, &name)),
+        EventType::Warning,
+        "Failed",
+        "Error: ImagePullBackOff",
+    );
+    let full = match prev {
+        Some(p) => format!("{msg}: ErrImagePull: {p}"),
+        None => msg,
+    };
+    if created {
+        // A restart that cannot pull keeps the last run in lastState.
+        if let Some(c) = rt_mut(cluster, key).and_then(|r| r.ctr_mut(init, index))
+            && let CState::Terminated(t) = &c.state
+        {
+            c.last = Some(t.clone());
+        }
+    }
+    set_waiting(cluster, key, init, index, "ImagePullBackOff", Some(full));
+    let c = rt_mut(cluster, key)
+        .and_then(|r| r.ctr_mut(init, index))
+        .expect("checked");
+    c.retry_pending = true;
+    let delay = rand_between(cluster, 10 * SECOND, 15 * SECOND);
+    schedule_step(cluster, key, init, index, delay, Step::PullRetry);
+    advance_after_failure(cluster, key, init);
+}
+
+/// Runs one step of a container's life.
+pub(crate) fn container_step(cluster: &mut Cluster, slot: Slot, step: Step) {
+    if slot_ctr(cluster, &slot).is_none() {
+        return;
+    }
+    let key = slot.pod.clone();
+    let (init, index) = (slot.init, slot.index);
+    match step {
+        Step::PullDone(_) => pull_done(cluster, &key, init, index),
+        Step::Start => create_and_start(cluster, &key, init, index),
+        Step::Exit => {
+            let Some(c) = slot_ctr(cluster, &slot) else {
+                return;
+            };
+            let plan = c.current.as_ref().and_then(|i| i.app.exit_plan());
+            if let Some(plan) = plan {
+                process_exit(cluster, &key, init, index, plan.code, plan.reason);
+            }
+        }
+        Step::Detect => detect(cluster, &key, init, index),
+        Step::Restart => {
+            let c = slot_ctr(cluster, &slot).expect("checked");
+            c.retry_pending = false;
+            restart_now(cluster, &key, init, index);
+        }
+        Step::PullRetry => {
+            let c = slot_ctr(cluster, &slot).expect("checked");
+            c.retry_pending = false;
+            let waiting_image = matches!(&c.state, CState::Waiting { reason, .. } if reason == "ImagePullBackOff" || reason == "ErrImagePull");
+            let created = c.created();
+            if !waiting_image {
+                return;
+            }
+            let busy = rt(cluster, &key).is_some_and(|r| r.all().any(|c| c.in_flight));
+            if created || !busy {
+                start_container(cluster, &key, init, index);
+            }
+        }
+        Step::Probe(kind) => probe_tick(cluster, &key, init, index, kind),
+        Step::Stopped(then) => stopped(cluster, &key, init, index, then),
+    }
+}
+
+fn pull_done(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: usize) {
+    let now = cluster.now;
+    let Some(c) = rt_mut(cluster, key).and_then(|r| r.ctr_mut(init, index)) else {
+        return;
+    };
+    let Some(job) = c.pull.take() else {
+        return;
+    };
+    let name = c.name.to_string();
+    let image = c.image_spec().to_string();
+    match job.result {
+        Ok(img) => {
+            let pull = go_duration(now - job.started);
+            let total = go_duration(now - job.requested);
+            c.image = Some(img.clone());
+            let node = rt(cluster, key).map(|r| r.node.clone()).expect("checked");
+            if let Some(agent) = cluster.kubelet.nodes.get_mut(&node) {
+                agent.images.insert(img.name.clone(), img.clone());
+            }
+            cluster.kubelet.node_dirty.insert(node);
+            pod_event(
+                cluster,
+                key,
+                Some((init, &name)),
+                EventType::Normal,
+                "Pulled",
+                &format!(
+                    "Successfully pulled image {} in {pull} ({total} including waiting). Image size: {} bytes.",
+                    quote(&image),
+                    img.size
+                ),
+            );
+            let delay = rand_between(cluster, 60, 250);
+            schedule_step(cluster, key, init, index, delay, Step::Start);
+        }
+        Err(err) => {
+            c.in_flight = false;
+            c.retry_pending = true;
+            c.pull_error = Some(err.clone());
+            backoff_next(&mut c.pull_backoff, now, PULL_INITIAL, PULL_MAX);
+            let created = c.created();
+            if created && let CState::Terminated(t) = &c.state {
+                c.last = Some(t.clone());
+            }
+            pod_event(
+                cluster,
+                key,
+                Some((init, &name)),
+                EventType::Warning,
+                "Failed",
+                &format!("Failed to pull image {}: {err}", quote(&image)),
+            );
+            pod_event(
+                cluster,
+                key,
+                Some((init, &name)),
+                EventType::Warning,
+                "Failed",
+                "Error: ErrImagePull",
+            );
+            set_waiting(cluster, key, init, index, "ErrImagePull", Some(err));
+            // The next sync (the runtime's events wake it) finds the back-off.
+            let delay = rand_between(cluster, 800, 1200);
+            schedule_step(cluster, key, init, index, delay, Step::PullRetry);
+            note(cluster, key, format!("failed to pull image {image}"));
+            advance_after_failure(cluster, key, init);
+        }
+    }
+}
+
+/// Looks up a ConfigMap's or Secret's value (`key` empty: all as `k=v` lines).
+fn config_value(cluster: &Cluster, ns: &str, kind: &str, name: &str, key: &str) -> Option<String> {
+    let obj = cluster.store.get_named(res(kind), ns, name)?;
+    let decode = |v: &Value| -> Option<String> {
+        let s = v.as_str()?;
+        if kind == "Secret" {
+            images::decode_base64(s).map(|b| String::from_utf8_lossy(&b).into_owned())
+        } else {
+            Some(s.to_string())
+        }
+    };
+    if key.is_empty() {
+        let mut out = String::new();
+        for (k, v) in obj.get("data").members() {
+            out.push_str(&format!("{k}={}\n", decode(v).unwrap_or_default()));
+        }
+        if kind == "Secret" {
+            for (k, v) in obj.get("stringData").members() {
+                out.push_str(&format!("{k}={}\n", v.as_str().unwrap_or("")));
+            }
+        }
+        return Some(out);
+    }
+    obj.at(&["data", key])
+        .as_str()
+        .map(|_| decode(obj.at(&["data", key])))
+        .unwrap_or_else(|| obj.at(&["stringData", key]).as_str().map(str::to_string))
+}
+
+/// A missing ConfigMap, Secret or key the container's environment needs
+/// (`CreateContainerConfigError`).
+fn config_error(cluster: &Cluster, ns: &str, spec: &Value) -> Option<String> {
+    for e in spec.get("env").items() {
+        for (field, kind, plural) in [
+            ("configMapKeyRef", "ConfigMap", "configmap"),
+            ("secretKeyRef", "Secret", "secret"),
+        ] {
+            let r = e.at(&["valueFrom", field]);
+            if r.is_null() || r.get("optional").as_bool() == Some(true) {
+                continue;
+            }
+            let name = r.get("name").as_str().unwrap_or("");
+            let k = r.get("key").as_str().unwrap_or("");
+            match cluster.store.get_named(res(kind), ns, name) {
+                None => return Some(format!("{plural} {} not found", quote(name))),
+                Some(obj) => {
+                    if obj.at(&["data", k]).is_null() && obj.at(&["stringData", k]).is_null() {
+                        return Some(format!("couldn't find key {k} in {kind} {ns}/{name}"));
+                    }
+                }
+            }
+        }
+    }
+    for from in spec.get("envFrom").items() {
+        for (field, kind, plural) in [
+            ("configMapRef", "ConfigMap", "configmap"),
+            ("secretRef", "Secret", "secret"),
+        ] {
+            let r = from.get(field);
+            if r.is_null() || r.get("optional").as_bool() == Some(true) {
+                continue;
+            }
+            let name = r.get("name").as_str().unwrap_or("");
+            if cluster.store.get_named(res(kind), ns, name).is_none() {
+                return Some(format!("{plural} {} not found", quote(name)));
+            }
+        }
+    }
+    None
+}
+
+/// Creates and starts a container whose image is present.
+fn create_and_start(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: usize) {
+    let Some(pod) = cluster.store.get(key).cloned() else {
+        return;
+    };
+    let Some(c) = rt(cluster, key).and_then(|r| r.ctr(init, index)) else {
+        return;
+    };
+    let name = c.name.to_string();
+    let spec = c.spec.clone();
+    if let Some(err) = config_error(cluster, &key.namespace, &spec) {
+        pod_event(
+            cluster,
+            key,
+            Some((init, &name)),
+            EventType::Warning,
+            "Failed",
+            &format!("Error: {err}"),
+        );
+        set_waiting(
+            cluster,
+            key,
+            init,
+            index,
+            "CreateContainerConfigError",
+            Some(err),
+        );
+        let c = rt_mut(cluster, key)
+            .and_then(|r| r.ctr_mut(init, index))
+            .expect("checked");
+        c.in_flight = false;
+        c.retry_pending = true;
+        // The kubelet retries on its next sync.
+        let delay = rand_between(cluster, 10 * SECOND, 15 * SECOND);
+        let (epoch, seq) = {
+            let r = rt(cluster, key).expect("checked");
+            (r.epoch, r.ctr(init, index).expect("checked").seq)
+        };
+        schedule(
+            cluster,
+            delay,
+            KubeletTask::Container(
+                Slot {
+                    pod: key.clone(),
+                    epoch,
+                    init,
+                    index,
+                    seq,
+                },
+                Step::Start,
+            ),
+        );
+        advance_after_failure(cluster, key, init);
+        return;
+    }
+    let ns = key.namespace.to_string();
+    let lookup = |kind: &str, name: &str, k: &str| config_value(cluster, &ns, kind, name, k);
+    let env = app::container_env(&spec, &pod, &lookup);
+    let Some(img) = rt(cluster, key)
+        .and_then(|r| r.ctr(init, index))
+        .and_then(|c| c.image.clone())
+    else {
+        return;
+    };
+    let display = spec.get("image").as_str().unwrap_or("").to_string();
+    let mut application = app::build(&spec, &pod, img.flavor, img.port, &display, env);
+    let now = cluster.now;
+    application.prepare(now, &key.name);
+    let id = {
+        let mut s = String::with_capacity(64);
+        for _ in 0..4 {
+            s.push_str(&format!("{:016x}", cluster.rng.next_u64()));
+        }
+        format!("containerd://{s}")
+    };
+    let seq = token(cluster);
+    let probe_phase = cluster.rng.below(1000);
+    let has_startup = spec.get("startupProbe").as_object().is_some();
+    let has_readiness = spec.get("readinessProbe").as_object().is_some();
+    let old_previous = {
+        let c = rt_mut(cluster, key)
+            .and_then(|r| r.ctr_mut(init, index))
+            .expect("checked");
+        c.in_flight = false;
+        c.retry_pending = false;
+        c.stopping = false;
+        c.seq = seq;
+        c.state = CState::Running;
+        c.started = !has_startup;
+        // Regular init containers are never ready while they run.
+        c.ready = c.started && !has_readiness && (!init || c.sidecar);
+        c.probes = [ProbeRt::default(); 3];
+        let old_previous = c.previous.take();
+        c.previous = c.current.take();
+        c.current = Some(Instance {
+            id: id.clone(),
+            app: application.clone(),
+            started: now,
+            finished: None,
+            extra: Vec::new(),
+            probe_phase,
+        });
+        old_previous
+    };
+    if let Some(old) = old_previous {
+        cluster.kubelet.request_logs.borrow_mut().remove(&old.id);
+    }
+    pod_event(
+        cluster,
+        key,
+        Some((init, &name)),
+        EventType::Normal,
+        "Created",
+        "Container created",
+    );
+    pod_event(
+        cluster,
+        key,
+        Some((init, &name)),
+        EventType::Normal,
+        "Started",
+        "Container started",
+    );
+    note(cluster, key, format!("started container {name}"));
+    if let Some(plan) = application.exit_plan() {
+        schedule_step(cluster, key, init, index, plan.after.max(10), Step::Exit);
+    }
+    for kind in [
+        ProbeKind::Startup,
+        ProbeKind::Readiness,
+        ProbeKind::Liveness,
+    ] {
+        schedule_probe(cluster, key, init, index, kind, now);
+    }
+    dirty(cluster, key);
+    advance(cluster, key);
+}
+
+/// The container's process ended on its own (or was killed outright).
+fn process_exit(
+    cluster: &mut Cluster,
+    key: &ObjectKey,
+    init: bool,
+    index: usize,
+    code: i32,
+    reason: &str,
+) {
+    let now = cluster.now;
+    let seq = token(cluster);
+    let Some(c) = rt_mut(cluster, key).and_then(|r| r.ctr_mut(init, index)) else {
+        return;
+    };
+    let Some(inst) = c.current.as_mut() else {
+        return;
+    };
+    inst.finished = Some(now);
+    let term = Term {
+        exit: code,
+        reason: reason.to_string(),
+        message: None,
+        started: inst.started,
+        finished: now,
+        id: inst.id.clone(),
+    };
+    let name = c.name.to_string();
+    c.state = CState::Terminated(term);
+    c.ready = false;
+    c.started = false;
+    c.stopping = false;
+    c.seq = seq;
+    dirty(cluster, key);
+    note(
+        cluster,
+        key,
+        format!("container {name} exited with code {code}"),
+    );
+    after_exit(cluster, key, init, index, code);
+}
+
+/// What follows an exit: the next init container, a restart, or the end
+/// of the pod.
+fn after_exit(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: usize, code: i32) {
+    let Some(pod) = cluster.store.get(key).cloned() else {
+        return;
+    };
+    let policy = pod
+        .str_at(&["spec", "restartPolicy"])
+        .unwrap_or("Always")
+        .to_string();
+    let Some(r) = rt(cluster, key) else {
+        return;
+    };
+    if r.terminating {
+        return;
+    }
+    let sidecar = r.ctr(init, index).is_some_and(|c| c.sidecar);
+    if init && !sidecar {
+        if code == 0 {
+            if let Some(c) = rt_mut(cluster, key).and_then(|r| r.ctr_mut(init, index)) {
+                c.done = true;
+                c.ready = true;
+            }
+            advance(cluster, key);
+            return;
+        }
+        if policy == "Never" {
+            let r = rt_mut(cluster, key).expect("checked above");
+            r.terminal = Some("Failed");
+            end_sandbox(cluster, key);
+            return;
+        }
+        let delay = rand_between(cluster, 100, 1000);
+        schedule_step(cluster, key, init, index, delay, Step::Detect);
+        return;
+    }
+    let restart = sidecar
+        || match policy.as_str() {
+            "Never" => false,
+            "OnFailure" => code != 0,
+            _ => true,
+        };
+    if restart {
+        let delay = rand_between(cluster, 100, 1000);
+        schedule_step(cluster, key, init, index, delay, Step::Detect);
+        return;
+    }
+    // Does the pod end? Every regular container has terminated for good.
+    let r = rt(cluster, key).expect("checked above");
+    let all_done = r.main.iter().all(|c| match &c.state {
+        CState::Terminated(t) => match policy.as_str() {
+            "Never" => true,
+            "OnFailure" => t.exit == 0,
+            _ => false,
+        },
+        _ => false,
+    });
+    if all_done {
+        let failed = r
+            .main
+            .iter()
+            .any(|c| matches!(&c.state, CState::Terminated(t) if t.exit != 0));
+        let r = rt_mut(cluster, key).expect("checked above");
+        r.terminal = Some(if failed { "Failed" } else { "Succeeded" });
+        // Sidecars stop once the regular containers are done.
+        let sidecars: Vec<usize> = r
+            .init
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.sidecar && c.running())
+            .map(|(i, _)| i)
+            .collect();
+        for i in sidecars {
+            process_exit_quiet(cluster, key, i);
+        }
+        end_sandbox(cluster, key);
+        note(
+            cluster,
+            key,
+            format!("the pod {}", if failed { "failed" } else { "succeeded" }),
+        );
+    }
+}
+
+/// A sidecar stopped at the end of its pod (exits 0 on SIGTERM).
+fn process_exit_quiet(cluster: &mut Cluster, key: &ObjectKey, index: usize) {
+    let now = cluster.now;
+    if let Some(c) = rt_mut(cluster, key).and_then(|r| r.ctr_mut(true, index))
+        && let Some(inst) = c.current.as_mut()
+    {
+        inst.finished = Some(now);
+        c.state = CState::Terminated(Term {
+            exit: 0,
+            reason: "Completed".into(),
+            message: None,
+            started: inst.started,
+            finished: now,
+            id: inst.id.clone(),
+        });
+        c.ready = false;
+        c.started = false;
+        c.seq = c.seq.wrapping_add(1 << 40);
+    }
+}
+
+/// The pod finished: its sandbox goes and its IP returns to the range.
+fn end_sandbox(cluster: &mut Cluster, key: &ObjectKey) {
+    let Some(r) = rt_mut(cluster, key) else {
+        return;
+    };
+    r.sandbox = false;
+    let (ip, node) = (r.ip, r.node.clone());
+    if let (Some(ip), Some(agent)) = (ip, cluster.kubelet.nodes.get_mut(&node)) {
+        agent.used_ips.remove(&ip);
+    }
+    dirty(cluster, key);
+}
+
+/// The kubelet notices an exited container that should restart: now, or
+/// after the crash back-off (CrashLoopBackOff).
+fn detect(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: usize) {
+    let now = cluster.now;
+    let Some(c) = rt(cluster, key).and_then(|r| r.ctr(init, index)) else {
+        return;
+    };
+    let CState::Terminated(term) = c.state.clone() else {
+        return;
+    };
+    let backoff = c.crash_backoff;
+    if in_backoff_since(backoff, term.finished, now, CRASH_MAX) {
+        let b = backoff.expect("in back-off");
+        let name = c.name.to_string();
+        let desc = pod_desc(cluster, key);
+        pod_event(
+            cluster,
+            key,
+            Some((init, &name)),
+            EventType::Warning,
+            "BackOff",
+            &format!("Back-off restarting failed container {name} in pod {desc}"),
+        );
+        let msg = format!(
+            "back-off {} restarting failed container={name} pod={desc}",
+            go_duration(b.delay)
+        );
+        let c = rt_mut(cluster, key)
+            .and_then(|r| r.ctr_mut(init, index))
+            .expect("checked");
+        c.last = Some(term.clone());
+        c.state = CState::Waiting {
+            reason: "CrashLoopBackOff".into(),
+            message: Some(msg),
+        };
+        c.retry_pending = true;
+        dirty(cluster, key);
+        let wait = (term.finished + b.delay).saturating_sub(now);
+        schedule_step(cluster, key, init, index, wait, Step::Restart);
+        note(
+            cluster,
+            key,
+            format!("container {name} is in CrashLoopBackOff"),
+        );
+        return;
+    }
+    restart_now(cluster, key, init, index);
+}
+
+/// Starts a new instance of an exited container.
+fn restart_now(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: usize) {
+    let Some(c) = rt_mut(cluster, key).and_then(|r| r.ctr_mut(init, index)) else {
+        return;
+    };
+    let finished = match &c.state {
+        CState::Terminated(t) => Some(t.clone()),
+        _ => None,
+    };
+    if let Some(t) = &finished {
+        c.last = Some(t.clone());
+    }
+    let at = c.last.as_ref().map_or(0, |t| t.finished);
+    backoff_next(&mut c.crash_backoff, at, CRASH_INITIAL, CRASH_MAX);
+    c.restarts += 1;
+    c.done = false;
+    start_container(cluster, key, init, index);
+}
+
+/// Parses a probe's timing fields, with the API defaults.
+fn probe_params(p: &Value) -> (Millis, Millis, Millis, u32, u32) {
+    let n = |k: &str, d: i64| p.get(k).as_i64().filter(|v| *v >= 0).unwrap_or(d);
+    (
+        n("initialDelaySeconds", 0) as Millis * SECOND,
+        n("periodSeconds", 10).max(1) as Millis * SECOND,
+        n("timeoutSeconds", 1).max(1) as Millis * SECOND,
+        n("successThreshold", 1).max(1) as u32,
+        n("failureThreshold", 3).max(1) as u32,
+    )
+}
+
+/// The port a probe or request names (a number or a container port name).
+fn resolve_port(spec: &Value, port: &Value) -> Option<u16> {
+    match port {
+        Value::Int(p) => u16::try_from(*p).ok(),
+        Value::String(name) => name.parse().ok().or_else(|| {
+            spec.get("ports")
+                .items()
+                .find(|p| p.get("name").as_str() == Some(name))
+                .and_then(|p| p.get("containerPort").as_i64())
+                .and_then(|p| u16::try_from(p).ok())
+        }),
+        _ => None,
+    }
+}
+
+/// One probe against the container's app at time `at`: success, output.
+fn evaluate(
+    cluster: &Cluster,
+    key: &ObjectKey,
+    c: &Ctr,
+    probe: &Value,
+    at: Millis,
+) -> (bool, String) {
+    let Some(inst) = &c.current else {
+        return (false, String::new());
+    };
+    let a = &inst.app;
+    let offset = at.saturating_sub(inst.started);
+    let ip = rt(cluster, key)
+        .and_then(|r| r.ip)
+        .map(ipv4)
+        .unwrap_or_default();
+    let (_, _, timeout, _, _) = probe_params(probe);
+    if let Some(cmd) = probe.at(&["exec", "command"]).as_array() {
+        let argv: Vec<String> = cmd
+            .iter()
+            .map(|v| v.as_str().unwrap_or("").to_string())
+            .collect();
+        return a.exec_probe(&argv, offset, inst.started, &key.name);
+    }
+    if let Some(http) = probe.get("httpGet").as_object() {
+        let get = |k: &str| http.get(k).cloned().unwrap_or(Value::Null);
+        let port = resolve_port(&c.spec, &get("port")).unwrap_or(0);
+        let path = get("path").as_str().unwrap_or("/").to_string();
+        let scheme = get("scheme")
+            .as_str()
+            .unwrap_or("HTTP")
+            .to_ascii_lowercase();
+        let host = get("host")
+            .as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| ip.clone());
+        let url = format!("{scheme}://{host}:{port}{path}");
+        if !a.listens(port) {
+            return (
+                false,
+                format!("Get \"{url}\": dial tcp {host}:{port}: connect: connection refused"),
+            );
+        }
+        if !a.http {
+            return (false, format!("Get \"{url}\": EOF"));
+        }
+        if a.latency_ms >= timeout {
+            return (
+                false,
+                format!(
+                    "Get \"{url}\": context deadline exceeded (Client.Timeout exceeded while awaiting headers)"
+                ),
+            );
+        }
+        let (status, _, _) = a.answer(offset, at, port, "GET", &path, &host, &ip, &key.name, &ip);
+        return if (200..400).contains(&status) {
+            (true, String::new())
+        } else {
+            (
+                false,
+                format!("HTTP probe failed with statuscode: {status}"),
+            )
+        };
+    }
+    if let Some(tcp) = probe.get("tcpSocket").as_object() {
+        let port = tcp
+            .get("port")
+            .and_then(|p| resolve_port(&c.spec, p))
+            .unwrap_or(0);
+        return if a.listens(port) {
+            (true, String::new())
+        } else {
+            (
+                false,
+                format!("dial tcp {ip}:{port}: connect: connection refused"),
+            )
+        };
+    }
+    if let Some(grpc) = probe.get("grpc").as_object() {
+        let port = grpc
+            .get("port")
+            .and_then(Value::as_i64)
+            .and_then(|p| u16::try_from(p).ok())
+            .unwrap_or(0);
+        if !a.listens(port) {
+            return (
+                false,
+                format!(
+                    "timeout: failed to connect service \"{ip}:{port}\" within {}s",
+                    timeout / SECOND
+                ),
+            );
+        }
+        return if a.status_at(offset) < 400 {
+            (true, String::new())
+        } else {
+            (
+                false,
+                "service unhealthy (responded with \"NOT_SERVING\")".to_string(),
+            )
+        };
+    }
+    (true, String::new())
+}
+
+fn probe_index(kind: ProbeKind) -> usize {
+    match kind {
+        ProbeKind::Readiness => 0,
+        ProbeKind::Liveness => 1,
+        ProbeKind::Startup => 2,
+    }
+}
+
+/// Schedules a probe's next look at or after `from`. Probes whose answer
+/// cannot change (a healthy app between its behaviour's change points)
+/// are not run at all: the next look waits for the next change point.
+fn schedule_probe(
+    cluster: &mut Cluster,
+    key: &ObjectKey,
+    init: bool,
+    index: usize,
+    kind: ProbeKind,
+    from: Millis,
+) {
+    let Some(c) = rt(cluster, key).and_then(|r| r.ctr(init, index)) else {
+        return;
+    };
+    if !c.running() || c.stopping {
+        return;
+    }
+    // Regular init containers have no probes; the others wait for startup.
+    if init && !c.sidecar {
+        return;
+    }
+    let Some(probe) = c.probe(kind).cloned() else {
+        return;
+    };
+    match kind {
+        ProbeKind::Startup if c.started => return,
+        ProbeKind::Readiness | ProbeKind::Liveness if !c.started => return,
+        _ => {}
+    }
+    let Some(inst) = &c.current else {
+        return;
+    };
+    let (delay, period, _, _, _) = probe_params(&probe);
+    let first = inst.started + delay + inst.probe_phase;
+    let tick_at = |t: Millis| -> Millis {
+        if t <= first {
+            first
+        } else {
+            first + (t - first).div_ceil(period) * period
+        }
+    };
+    let changes: Vec<Millis> = inst
+        .app
+        .change_points()
+        .into_iter()
+        .map(|p| inst.started + p)
+        .collect();
+    let state = c.probes[probe_index(kind)];
+    let mut t = tick_at(from);
+    for _ in 0..64 {
+        let (ok, _) = evaluate(cluster, key, c, &probe, t);
+        let matters = !ok
+            || state.last != Some(true)
+            || match kind {
+                ProbeKind::Readiness => !c.ready,
+                ProbeKind::Startup => true,
+                ProbeKind::Liveness => false,
+            };
+        if matters {
+            schedule_step(
+                cluster,
+                key,
+                init,
+                index,
+                t - cluster.now,
+                Step::Probe(kind),
+            );
+            return;
+        }
+        // Nothing changes until the app's next change point.
+        match changes.iter().find(|&&p| p > t) {
+            Some(&p) => t = tick_at(p),
+            None => return,
+        }
+    }
+}
+
+fn probe_tick(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: usize, kind: ProbeKind) {
+    let now = cluster.now;
+    let Some(c) = rt(cluster, key).and_then(|r| r.ctr(init, index)) else {
+        return;
+    };
+    let Some(probe) = c.probe(kind).cloned() else {
+        return;
+    };
+    let (ok, output) = evaluate(cluster, key, c, &probe, now);
+    let (_, _, _, success, failure) = probe_params(&probe);
+    let name = c.name.to_string();
+    let spec = c.spec.clone();
+    let c = rt_mut(cluster, key)
+        .and_then(|r| r.ctr_mut(init, index))
+        .expect("checked");
+    let st = &mut c.probes[probe_index(kind)];
+    if st.last == Some(ok) {
+        st.run += 1;
+    } else {
+        st.last = Some(ok);
+        st.run = 1;
+    }
+    let run = st.run;
+    if !ok {
+        pod_event(
+            cluster,
+            key,
+            Some((init, &name)),
+            EventType::Warning,
+            "Unhealthy",
+            &format!("{} probe failed: {output}", kind.title()),
+        );
+    }
+    let pod_grace = cluster
+        .store
+        .get(key)
+        .and_then(|p| p.at(&["spec", "terminationGracePeriodSeconds"]).as_i64())
+        .unwrap_or(30);
+    let grace = probe
+        .get("terminationGracePeriodSeconds")
+        .as_i64()
+        .unwrap_or(pod_grace)
+        .max(0) as Millis
+        * SECOND;
+    match kind {
+        ProbeKind::Readiness => {
+            let c = rt_mut(cluster, key)
+                .and_then(|r| r.ctr_mut(init, index))
+                .expect("checked");
+            if ok && run >= success && !c.ready {
+                c.ready = true;
+                dirty(cluster, key);
+            } else if !ok && run >= failure && c.ready {
+                c.ready = false;
+                dirty(cluster, key);
+            }
+        }
+        ProbeKind::Liveness => {
+            if !ok && run >= failure {
+                stop_container(
+                    cluster,
+                    key,
+                    init,
+                    index,
+                    Some(format!(
+                        "Container {name} failed liveness probe, will be restarted"
+                    )),
+                    grace,
+                    Then::Restart,
+                );
+                return;
+            }
+        }
+        ProbeKind::Startup => {
+            if ok && run >= 1 {
+                let has_readiness = spec.get("readinessProbe").as_object().is_some();
+                let c = rt_mut(cluster, key)
+                    .and_then(|r| r.ctr_mut(init, index))
+                    .expect("checked");
+                c.started = true;
+                c.ready = !has_readiness;
+                dirty(cluster, key);
+                schedule_probe(cluster, key, init, index, ProbeKind::Readiness, now);
+                schedule_probe(cluster, key, init, index, ProbeKind::Liveness, now);
+                if init {
+                    advance(cluster, key);
+                }
+                return;
+            }
+            if !ok && run >= failure {
+                stop_container(
+                    cluster,
+                    key,
+                    init,
+                    index,
+                    Some(format!(
+                        "Container {name} failed startup probe, will be restarted"
+                    )),
+                    grace,
+                    Then::Restart,
+                );
+                return;
+            }
+        }
+    }
+    schedule_probe(cluster, key, init, index, kind, now + 1);
+}
+
+/// How long a preStop hook runs.
+fn prestop_duration(spec: &Value) -> Millis {
+    let hook = spec.at(&["lifecycle", "preStop"]);
+    if let Some(s) = hook.at(&["sleep", "seconds"]).as_i64() {
+        return s.max(0) as Millis * SECOND;
+    }
+    if let Some(cmd) = hook.at(&["exec", "command"]).as_array() {
+        let text: Vec<&str> = cmd.iter().filter_map(Value::as_str).collect();
+        let joined = text.join(" ");
+        if let Some(i) = joined.find("sleep ") {
+            let arg: String = joined[i + 6..]
+                .chars()
+                .take_while(|c| c.is_ascii_digit() || *c == '.')
+                .collect();
+            if let Ok(secs) = arg.parse::<f64>() {
+                return (secs * 1000.0) as Millis;
+            }
+        }
+        return 50;
+    }
+    if !hook.get("httpGet").is_null() {
+        return 10;
+    }
+    0
+}
+
+/// Stops a running container: `Killing` event, preStop hook, SIGTERM,
+/// and SIGKILL when the grace period runs out.
+fn stop_container(
+    cluster: &mut Cluster,
+    key: &ObjectKey,
+    init: bool,
+    index: usize,
+    message: Option<String>,
+    grace: Millis,
+    then: Then,
+) {
+    let now = cluster.now;
+    let Some(c) = rt(cluster, key).and_then(|r| r.ctr(init, index)) else {
+        return;
+    };
+    if !c.running() || c.stopping {
+        return;
+    }
+    let name = c.name.to_string();
+    let message = message.unwrap_or_else(|| format!("Stopping container {name}"));
+    pod_event(
+        cluster,
+        key,
+        Some((init, &name)),
+        EventType::Normal,
+        "Killing",
+        &message,
+    );
+    // The kubelet never gives less than 2 seconds.
+    let grace = grace.max(2 * SECOND);
+    let c = rt_mut(cluster, key)
+        .and_then(|r| r.ctr_mut(init, index))
+        .expect("checked");
+    let prestop = prestop_duration(&c.spec).min(grace);
+    let inst = c.current.as_mut().expect("running");
+    let (on_term, code) = inst.app.on_sigterm();
+    let term_at = now + prestop;
+    let (exit_at, code) = match on_term {
+        Some(d) if prestop + d <= grace => (term_at + d, code),
+        _ => (now + grace, 137),
+    };
+    for (offset, line) in inst.app.sigterm_lines() {
+        if term_at + offset <= exit_at {
+            inst.extra.push((term_at + offset, line));
+        }
+    }
+    if inst.app.flavor == images::Flavor::Nginx && matches!(inst.app.program, app::Program::Server)
+    {
+        let ts = app::go_log_time(term_at);
+        inst.extra.push((
+            term_at,
+            format!("{ts} [notice] 1#1: signal 3 (SIGQUIT) received, shutting down"),
+        ));
+        inst.extra.push((
+            exit_at,
+            format!("{} [notice] 1#1: exit", app::go_log_time(exit_at)),
+        ));
+    }
+    c.stopping = true;
+    c.stop_code = code;
+    c.seq += 1;
+    schedule_step(
+        cluster,
+        key,
+        init,
+        index,
+        exit_at - now,
+        Step::Stopped(then),
+    );
+    note(cluster, key, format!("stopping container {name}"));
+}
+
+fn stopped(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: usize, then: Then) {
+    let Some(c) = rt(cluster, key).and_then(|r| r.ctr(init, index)) else {
+        return;
+    };
+    let code = c.stop_code;
+    let reason = if code == 0 { "Completed" } else { "Error" };
+    let now = cluster.now;
+    let seq = token(cluster);
+    let c = rt_mut(cluster, key)
+        .and_then(|r| r.ctr_mut(init, index))
+        .expect("checked");
+    let Some(inst) = c.current.as_mut() else {
+        return;
+    };
+    inst.finished = Some(now);
+    c.state = CState::Terminated(Term {
+        exit: code,
+        reason: reason.to_string(),
+        message: None,
+        started: inst.started,
+        finished: now,
+        id: inst.id.clone(),
+    });
+    c.ready = false;
+    c.started = false;
+    c.stopping = false;
+    c.seq = seq;
+    dirty(cluster, key);
+    match then {
+        Then::Terminate => check_all_stopped(cluster, key),
+        Then::Restart => detect(cluster, key, init, index),
+        Then::Replace => {
+            let c = rt_mut(cluster, key)
+                .and_then(|r| r.ctr_mut(init, index))
+                .expect("checked");
+            if let CState::Terminated(t) = &c.state {
+                c.last = Some(t.clone());
+            }
+            c.restarts += 1;
+            start_container(cluster, key, init, index);
+        }
+    }
+}
+
+/// The pod was deleted: stop every container within the grace period.
+fn begin_termination(cluster: &mut Cluster, key: &ObjectKey, pod: &Value) {
+    let grace = pod
+        .at(&["metadata", "deletionGracePeriodSeconds"])
+        .as_i64()
+        .unwrap_or(30)
+        .max(0) as Millis
+        * SECOND;
+    let Some(r) = rt_mut(cluster, key) else {
+        return;
+    };
+    r.terminating = true;
+    // Pending pulls and restarts no longer matter.
+    for c in r.init.iter_mut().chain(r.main.iter_mut()) {
+        if !c.running() {
+            c.seq += 1;
+            c.in_flight = false;
+            c.retry_pending = false;
+            c.pull = None;
+        }
+    }
+    let running: Vec<(bool, usize)> = r
+        .main
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.running())
+        .map(|(i, _)| (false, i))
+        .chain(
+            r.init
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| c.running())
+                .map(|(i, _)| (true, i)),
+        )
+        .collect();
+    note(cluster, key, "the pod is being deleted".to_string());
+    for (init, i) in &running {
+        stop_container(cluster, key, *init, *i, None, grace, Then::Terminate);
+    }
+    check_all_stopped(cluster, key);
+}
+
+/// When nothing runs any more in a terminating pod, the kubelet writes
+/// its final status and completes the deletion.
+fn check_all_stopped(cluster: &mut Cluster, key: &ObjectKey) {
+    let Some(r) = rt(cluster, key) else {
+        return;
+    };
+    if !r.terminating || r.all().any(|c| c.running()) {
+        return;
+    }
+    let failed = r.main.iter().any(|c| match &c.state {
+        CState::Terminated(t) => t.exit != 0,
+        _ => true,
+    });
+    let epoch = r.epoch;
+    let r = rt_mut(cluster, key).expect("checked above");
+    if r.terminal.is_none() {
+        r.terminal = Some(if failed { "Failed" } else { "Succeeded" });
+    }
+    end_sandbox(cluster, key);
+    let delay = rand_between(cluster, 50, 300);
+    schedule(cluster, delay, KubeletTask::Finish(key.clone(), epoch));
+}
+
+/// Completes a deletion once the final status is written.
+pub(crate) fn finish(cluster: &mut Cluster, key: &ObjectKey, epoch: u64) {
+    if rt(cluster, key).is_some_and(|r| r.epoch == epoch) {
+        write_status(cluster, key);
+        note(
+            cluster,
+            key,
+            "containers stopped; the pod is removed".to_string(),
+        );
+        cluster.finish_pod_deletion(key);
+    }
+}
+
+/// A spec change on a running pod: a new image restarts that container.
+fn follow_spec(cluster: &mut Cluster, key: &ObjectKey, pod: &Value) -> bool {
+    let mut changed = Vec::new();
+    for (init, list) in [(true, "initContainers"), (false, "containers")] {
+        for (i, spec) in pod.at(&["spec", list]).items().enumerate() {
+            if let Some(c) = rt(cluster, key).and_then(|r| r.ctr(init, i))
+                && c.image_spec() != spec.get("image").as_str().unwrap_or("")
+            {
+                changed.push((init, i, spec.clone()));
+            }
+        }
+    }
+    if changed.is_empty() {
+        return false;
+    }
+    let grace = pod
+        .at(&["spec", "terminationGracePeriodSeconds"])
+        .as_i64()
+        .unwrap_or(30)
+        .max(0) as Millis
+        * SECOND;
+    for (init, i, spec) in changed {
+        let c = rt_mut(cluster, key)
+            .and_then(|r| r.ctr_mut(init, i))
+            .expect("checked");
+        c.spec = spec;
+        c.pull_backoff = None;
+        c.pull_error = None;
+        c.stuck = false;
+        let name = c.name.to_string();
+        if c.running() {
+            stop_container(
+                cluster,
+                key,
+                init,
+                i,
+                Some(format!(
+                    "Container {name} definition changed, will be restarted"
+                )),
+                grace,
+                Then::Replace,
+            );
+        } else if !c.in_flight {
+            c.seq += 1;
+            c.retry_pending = false;
+            if c.created() {
+                restart_now(cluster, key, init, i);
+            } else {
+                advance(cluster, key);
+            }
+        }
+    }
+    true
+}
+
+/// `kill_container`: the process dies (SIGKILL, exit code 137).
+pub(crate) fn kill_container(
+    cluster: &mut Cluster,
+    namespace: &str,
+    pod: &str,
+    container: Option<&str>,
+) -> Result<(), String> {
+    let key = ObjectKey::new(res("Pod"), namespace, pod);
+    let Some(r) = rt(cluster, &key) else {
+        return Err(format!("pod {namespace}/{pod} is not running on a node"));
+    };
+    let found = match container {
+        None => r
+            .main
+            .iter()
+            .position(Ctr::running)
+            .map(|i| (false, i))
+            .or(Some((false, 0))),
+        Some(name) => r
+            .main
+            .iter()
+            .position(|c| &*c.name == name)
+            .map(|i| (false, i))
+            .or_else(|| {
+                r.init
+                    .iter()
+                    .position(|c| &*c.name == name)
+                    .map(|i| (true, i))
+            }),
+    };
+    let Some((init, i)) = found else {
+        return Err(format!(
+            "container {} is not valid for pod {pod}",
+            container.unwrap_or("")
+        ));
+    };
+    let c = r.ctr(init, i).expect("found above");
+    if !c.running() {
+        return Err(format!("container {} in pod {pod} is not running", c.name));
+    }
+    process_exit(cluster, &key, init, i, 137, "Error");
+    Ok(())
+}
+
+/// The kubelet-owned conditions and the pod status it writes.
+pub(crate) fn write_status(cluster: &mut Cluster, key: &ObjectKey) -> bool {
+    let Some(status) = build_status(cluster, key) else {
+        return false;
+    };
+    let before = cluster.store.resource_version();
+    let _ = cluster.update_status(key, status);
+    cluster.store.resource_version() != before
+}
+
+fn cond_value(
+    kind: &str,
+    status: bool,
+    reason: Option<&str>,
+    message: Option<&str>,
+    ltt: Millis,
+    generation: i64,
+) -> Value {
+    let mut c = Value::from_pairs([
+        ("lastProbeTime", Value::Null),
+        ("lastTransitionTime", Value::from(rfc3339(ltt))),
+        ("observedGeneration", Value::Int(generation)),
+        ("status", Value::str(if status { "True" } else { "False" })),
+        ("type", Value::str(kind)),
+    ]);
+    if let Some(r) = reason {
+        c.set("reason", Value::str(r));
+    }
+    if let Some(m) = message {
+        c.set("message", Value::str(m));
+    }
+    c
+}
+
+fn term_value(t: &Term) -> Value {
+    let mut v = Value::from_pairs([
+        ("containerID", Value::from(t.id.clone())),
+        ("exitCode", Value::Int(i64::from(t.exit))),
+        ("finishedAt", Value::from(rfc3339(t.finished))),
+        ("reason", Value::from(t.reason.clone())),
+        ("startedAt", Value::from(rfc3339(t.started))),
+    ]);
+    if let Some(m) = &t.message {
+        v.set("message", Value::from(m.clone()));
+    }
+    v
+}
+
+/// The identity of the container's first process (`status.containerStatuses[].user`).
+fn user_value(c: &Ctr, pod: &Value) -> Value {
+    let sc = |k: &str| {
+        c.spec
+            .at(&["securityContext", k])
+            .as_i64()
+            .or_else(|| pod.at(&["spec", "securityContext", k]).as_i64())
+    };
+    let uid = sc("runAsUser").unwrap_or(0);
+    let gid = sc("runAsGroup").unwrap_or(0);
+    let image = c.image_spec();
+    let mut groups: Vec<i64> = if uid == 0 && gid == 0 {
+        if image.contains("busybox") {
+            vec![0, 10]
+        } else if image.contains("alpine") {
+            vec![0, 1, 2, 3, 4, 6, 10, 11, 20, 26, 27]
+        } else {
+            vec![0]
+        }
+    } else {
+        vec![gid]
+    };
+    if let Some(fs) = pod.at(&["spec", "securityContext", "fsGroup"]).as_i64() {
+        groups.push(fs);
+    }
+    groups.extend(
+        pod.at(&["spec", "securityContext", "supplementalGroups"])
+            .items()
+            .filter_map(Value::as_i64),
+    );
+    groups.sort_unstable();
+    groups.dedup();
+    Value::from_pairs([(
+        "linux",
+        Value::from_pairs([
+            ("gid", Value::Int(gid)),
+            (
+                "supplementalGroups",
+                Value::array(groups.into_iter().map(Value::Int).collect()),
+            ),
+            ("uid", Value::Int(uid)),
+        ]),
+    )])
+}
+
+fn container_status(c: &Ctr, pod: &Value) -> Value {
+    let created = c.created();
+    let mut s = Value::from_pairs([
+        ("name", Value::from(c.name.to_string())),
+        ("ready", Value::Bool(c.ready)),
+        ("restartCount", Value::Int(i64::from(c.restarts))),
+        ("started", Value::Bool(c.started && c.running())),
+    ]);
+    let (image, image_id) = match (&c.image, created || c.last.is_some()) {
+        (Some(i), true) => (i.name.clone(), i.repo_digest.clone()),
+        _ => (c.image_spec().to_string(), String::new()),
+    };
+    s.set("image", Value::from(image));
+    s.set("imageID", Value::from(image_id));
+    let id = match &c.state {
+        CState::Terminated(t) => Some(t.id.clone()),
+        _ => c
+            .current
+            .as_ref()
+            .map(|i| i.id.clone())
+            .or_else(|| c.last.as_ref().map(|t| t.id.clone())),
+    };
+    if let Some(id) = id {
+        s.set("containerID", Value::from(id));
+    }
+    s.set(
+        "lastState",
+        match &c.last {
+            Some(t) => Value::from_pairs([("terminated", term_value(t))]),
+            None => Value::object(),
+        },
+    );
+    let state = match &c.state {
+        CState::Waiting { reason, message } => {
+            let mut w = Value::from_pairs([("reason", Value::from(reason.clone()))]);
+            if let Some(m) = message {
+                w.set("message", Value::from(m.clone()));
+            }
+            Value::from_pairs([("waiting", w)])
+        }
+        CState::Running => Value::from_pairs([(
+            "running",
+            Value::from_pairs([(
+                "startedAt",
+                Value::from(rfc3339(c.current.as_ref().map_or(0, |i| i.started))),
+            )]),
+        )]),
+        CState::Terminated(t) => Value::from_pairs([("terminated", term_value(t))]),
+    };
+    s.set("state", state);
+    if created {
+        let resources = c.spec.get("resources");
+        let mut r = Value::object();
+        for k in ["limits", "requests"] {
+            if !resources.get(k).is_empty() {
+                r.set(k, resources.get(k).clone());
+            }
+        }
+        if !resources.get("requests").is_empty() {
+            s.set("allocatedResources", resources.get("requests").clone());
+        }
+        s.set("resources", r);
+        s.set("user", user_value(c, pod));
+        let mounts: Vec<Value> = c
+            .spec
+            .get("volumeMounts")
+            .items()
+            .map(|m| {
+                let mut v = Value::from_pairs([
+                    ("mountPath", m.get("mountPath").clone()),
+                    ("name", m.get("name").clone()),
+                ]);
+                if m.get("readOnly").as_bool() == Some(true) {
+                    v.set("readOnly", Value::Bool(true));
+                    v.set("recursiveReadOnly", Value::str("Disabled"));
+                }
+                v
+            })
+            .collect();
+        if !mounts.is_empty() {
+            s.set("volumeMounts", Value::array(mounts));
+        }
+    }
+    s
+}
+
+/// `getPhase`.
+fn phase(r: &PodRuntime, policy: &str) -> &'static str {
+    if let Some(t) = r.terminal {
+        return t;
+    }
+    if !r.initialized {
+        return "Pending";
+    }
+    let (mut running, mut waiting, mut stopped, mut succeeded) = (0, 0, 0, 0);
+    for c in &r.main {
+        match &c.state {
+            CState::Running => running += 1,
+            CState::Terminated(t) => {
+                stopped += 1;
+                if t.exit == 0 {
+                    succeeded += 1;
+                }
+            }
+            CState::Waiting { .. } if c.last.is_some() => stopped += 1,
+            CState::Waiting { .. } => waiting += 1,
+        }
+    }
+    if waiting > 0 {
+        return "Pending";
+    }
+    if running > 0 {
+        return "Running";
+    }
+    if stopped > 0 {
+        return match policy {
+            "Always" => "Running",
+            _ if succeeded == stopped => "Succeeded",
+            "Never" => "Failed",
+            _ => "Running",
+        };
+    }
+    "Pending"
+}
+
+fn build_status(cluster: &mut Cluster, key: &ObjectKey) -> Option<Value> {
+    let pod = cluster.store.get(key)?.clone();
+    let now = cluster.now;
+    let r = cluster.kubelet.pods.get(key)?;
+    let agent = cluster.kubelet.nodes.get(&r.node)?;
+    if !agent.up {
+        return None;
+    }
+    let host_ip = agent.internal_ip.clone();
+    let policy = pod.str_at(&["spec", "restartPolicy"]).unwrap_or("Always");
+    let generation = pod.at(&["metadata", "generation"]).as_i64().unwrap_or(1);
+    let phase = phase(r, policy);
+    let old = pod.get("status");
+    // Conditions.
+    let names = |list: &mut dyn Iterator<Item = &Ctr>| -> Vec<String> {
+        list.map(|c| c.name.to_string()).collect()
+    };
+    let incomplete = names(&mut r.init.iter().filter(|c| {
+        if c.sidecar {
+            !(c.running() && c.started)
+        } else {
+            !c.done
+        }
+    }));
+    let unready = names(
+        &mut r
+            .init
+            .iter()
+            .filter(|c| c.sidecar && !c.ready)
+            .chain(r.main.iter().filter(|c| !c.ready)),
+    );
+    let list = |v: &[String]| format!("[{}]", v.join(" "));
+    let mut wanted: Vec<(&'static str, bool, Option<String>, Option<String>)> = Vec::new();
+    wanted.push(("PodReadyToStartContainers", r.sandbox, None, None));
+    let initialized = r.initialized || incomplete.is_empty();
+    wanted.push(match (phase, initialized) {
+        ("Succeeded", _) => ("Initialized", true, Some("PodCompleted".into()), None),
+        (_, true) => ("Initialized", true, None, None),
+        (_, false) => (
+            "Initialized",
+            false,
+            Some("ContainersNotInitialized".into()),
+            Some(format!(
+                "containers with incomplete status: {}",
+                list(&incomplete)
+            )),
+        ),
+    });
+    let containers_ready: (bool, Option<String>, Option<String>) = match phase {
+        "Succeeded" => (false, Some("PodCompleted".into()), None),
+        "Failed" if r.terminal.is_some() => (false, Some("PodFailed".into()), None),
+        _ if unready.is_empty() => (true, None, None),
+        _ => (
+            false,
+            Some("ContainersNotReady".into()),
+            Some(format!(
+                "containers with unready status: {}",
+                list(&unready)
+            )),
+        ),
+    };
+    let mut ready = containers_ready.clone();
+    if ready.0 {
+        // Readiness gates: conditions other components own.
+        let mut gate_msgs = Vec::new();
+        for g in pod.at(&["spec", "readinessGates"]).items() {
+            let t = g.get("conditionType").as_str().unwrap_or("");
+            match old
+                .get("conditions")
+                .items()
+                .find(|c| c.get("type").as_str() == Some(t))
+            {
+                None => gate_msgs.push(format!(
+                    "corresponding condition of pod readiness gate {} does not exist.",
+                    quote(t)
+                )),
+                Some(c) if c.get("status").as_str() != Some("True") => gate_msgs.push(format!(
+                    "the status of pod readiness gate {} is not \"True\", but {}",
+                    quote(t),
+                    c.get("status").as_str().unwrap_or("")
+                )),
+                _ => {}
+            }
+        }
+        if !gate_msgs.is_empty() {
+            ready = (
+                false,
+                Some("ReadinessGatesNotReady".into()),
+                Some(gate_msgs.join(", ")),
+            );
+        }
+    }
+    wanted.push(("Ready", ready.0, ready.1, ready.2));
+    wanted.push((
+        "ContainersReady",
+        containers_ready.0,
+        containers_ready.1,
+        containers_ready.2,
+    ));
+    let kubelet_owned = [
+        "PodReadyToStartContainers",
+        "Initialized",
+        "Ready",
+        "ContainersReady",
+        "PodScheduled",
+    ];
+    let mut conditions: Vec<Value> = old
+        .get("conditions")
+        .items()
+        .filter(|c| !kubelet_owned.contains(&c.get("type").as_str().unwrap_or("")))
+        .cloned()
+        .collect();
+    let mut new_conds = BTreeMap::new();
+    for (kind, status, reason, message) in &wanted {
+        let s = if *status { "True" } else { "False" };
+        let ltt = match r.conds.get(kind) {
+            Some((prev, t)) if prev == s => *t,
+            _ => now,
+        };
+        new_conds.insert(*kind, (s.to_string(), ltt));
+        conditions.push(cond_value(
+            kind,
+            *status,
+            reason.as_deref(),
+            message.as_deref(),
+            ltt,
+            generation,
+        ));
+    }
+    let scheduled_ltt = old
+        .get("conditions")
+        .items()
+        .find(|c| c.get("type").as_str() == Some("PodScheduled"))
+        .and_then(|c| c.get("lastTransitionTime").as_str())
+        .and_then(parse_rfc3339)
+        .unwrap_or(r.admitted_at);
+    conditions.push(cond_value(
+        "PodScheduled",
+        true,
+        None,
+        None,
+        scheduled_ltt,
+        generation,
+    ));
+    let mut status = Value::object();
+    status.set("conditions", Value::array(conditions));
+    let mut main: Vec<&Ctr> = r.main.iter().collect();
+    main.sort_by(|a, b| a.name.cmp(&b.name));
+    status.set(
+        "containerStatuses",
+        Value::array(main.iter().map(|c| container_status(c, &pod)).collect()),
+    );
+    if !r.init.is_empty() {
+        status.set(
+            "initContainerStatuses",
+            Value::array(r.init.iter().map(|c| container_status(c, &pod)).collect()),
+        );
+    }
+    status.set("hostIP", Value::from(host_ip.clone()));
+    status.set(
+        "hostIPs",
+        Value::array(vec![Value::from_pairs([("ip", Value::from(host_ip))])]),
+    );
+    status.set("observedGeneration", Value::Int(generation));
+    status.set("phase", Value::str(phase));
+    if let Some(ip) = r.ip {
+        let ip = ipv4(ip);
+        status.set("podIP", Value::from(ip.clone()));
+        status.set(
+            "podIPs",
+            Value::array(vec![Value::from_pairs([("ip", Value::from(ip))])]),
+        );
+    }
+    if let Some(q) = old.get("qosClass").as_str() {
+        status.set("qosClass", Value::str(q));
+    }
+    let start = old
+        .get("startTime")
+        .as_str()
+        .map(str::to_string)
+        .unwrap_or_else(|| rfc3339(r.admitted_at));
+    status.set("startTime", Value::from(start));
+    cluster
+        .kubelet
+        .pods
+        .get_mut(key)
+        .expect("checked above")
+        .conds = new_conds;
+    Some(status)
+}
+
+fn find_ctr<'a>(r: &'a PodRuntime, name: &str) -> Option<(bool, &'a Ctr)> {
+    r.main
+        .iter()
+        .find(|c| &*c.name == name)
+        .map(|c| (false, c))
+        .or_else(|| r.init.iter().find(|c| &*c.name == name).map(|c| (true, c)))
+}
+
+/// The log of one container instance.
+fn instance_logs(cluster: &Cluster, key: &ObjectKey, inst: &Instance) -> Vec<(Millis, String)> {
+    let end = inst.finished.unwrap_or(cluster.now);
+    let ip = rt(cluster, key)
+        .and_then(|r| r.ip)
+        .map(ipv4)
+        .unwrap_or_default();
+    let mut lines: Vec<(Millis, String)> = inst
+        .app
+        .logs_until(
+            end.saturating_sub(inst.started),
+            inst.started,
+            &key.name,
+            &ip,
+        )
+        .into_iter()
+        .map(|(t, l)| (inst.started + t, l))
+        .collect();
+    if let Some(reqs) = cluster.kubelet.request_logs.borrow().get(&inst.id) {
+        lines.extend(reqs.iter().cloned());
+    }
+    lines.extend(inst.extra.iter().filter(|(t, _)| *t <= end).cloned());
+    lines.sort_by_key(|(t, _)| *t);
+    lines
+}
+
+/// `kubectl logs` through the kubelet, with its errors.
+pub(crate) fn logs(
+    cluster: &Cluster,
+    namespace: &str,
+    pod: &str,
+    container: Option<&str>,
+    previous: bool,
+) -> Result<Vec<(Millis, String)>, StatusError> {
+    let key = ObjectKey::new(res("Pod"), namespace, pod);
+    let Some(obj) = cluster.store.get(&key) else {
+        return Err(StatusError::not_found("pods", pod));
+    };
+    let name = match container {
+        Some(c) => c.to_string(),
+        None => obj
+            .at(&[
+                "metadata",
+                "annotations",
+                "kubectl.kubernetes.io/default-container",
+            ])
+            .as_str()
+            .or_else(|| {
+                obj.at(&["spec", "containers"])
+                    .items()
+                    .next()
+                    .and_then(|c| c.get("name").as_str())
+            })
+            .unwrap_or("")
+            .to_string(),
+    };
+    let in_spec = ["containers", "initContainers", "ephemeralContainers"]
+        .iter()
+        .flat_map(|l| obj.at(&["spec", l]).items())
+        .any(|c| c.get("name").as_str() == Some(&name));
+    if !in_spec {
+        return Err(StatusError::bad_request(format!(
+            "container {name} is not valid for pod {pod}"
+        )));
+    }
+    let node = obj.str_at(&["spec", "nodeName"]).unwrap_or("");
+    if node.is_empty() {
+        return Ok(Vec::new());
+    }
+    if let Some(agent) = cluster.kubelet.nodes.get(node)
+        && !agent.up
+    {
+        return Err(StatusError::internal(format!(
+            "Get \"https://{}:10250/containerLogs/{namespace}/{pod}/{name}\": dial tcp {}:10250: connect: no route to host",
+            agent.internal_ip, agent.internal_ip
+        )));
+    }
+    let waiting = |reason: &str| {
+        StatusError::bad_request(format!(
+            "container {} in pod {} is waiting to start: {reason}",
+            quote(&name),
+            quote(pod)
+        ))
+    };
+    let Some(r) = rt(cluster, &key) else {
+        let has_init = obj.at(&["spec", "initContainers"]).items().next().is_some();
+        return Err(waiting(if has_init {
+            "PodInitializing"
+        } else {
+            "ContainerCreating"
+        }));
+    };
+    let Some((_, c)) = find_ctr(r, &name) else {
+        return Err(waiting("ContainerCreating"));
+    };
+    if previous {
+        return match (&c.last, &c.previous, &c.current) {
+            (Some(t), Some(p), _) if p.id == t.id => Ok(instance_logs(cluster, &key, p)),
+            (Some(t), _, Some(cur)) if cur.id == t.id => Ok(instance_logs(cluster, &key, cur)),
+            (Some(_), _, _) => Ok(Vec::new()),
+            _ => Err(StatusError::bad_request(format!(
+                "previous terminated container {} in pod {} not found",
+                quote(&name),
+                quote(pod)
+            ))),
+        };
+    }
+    match &c.state {
+        CState::Running | CState::Terminated(_) => match &c.current {
+            Some(cur) => Ok(instance_logs(cluster, &key, cur)),
+            None => Ok(Vec::new()),
+        },
+        CState::Waiting { reason, .. } => {
+            if let Some(t) = &c.last {
+                // Back-off after a crash: the last run's log.
+                for inst in [&c.current, &c.previous].into_iter().flatten() {
+                    if inst.id == t.id {
+                        return Ok(instance_logs(cluster, &key, inst));
+                    }
+                }
+                return Ok(Vec::new());
+            }
+            Err(match reason.as_str() {
+                "ErrImagePull" => waiting("image can't be pulled"),
+                "ImagePullBackOff" => waiting("trying and failing to pull image"),
+                other => waiting(other),
+            })
+        }
+    }
+}
+
+/// Resource use of each running container, once metrics-server has
+/// scraped it (15 s after the container started).
+pub(crate) fn usage(
+    cluster: &Cluster,
+    namespace: &str,
+    pod: &str,
+) -> Option<Vec<(String, i64, i64)>> {
+    let key = ObjectKey::new(res("Pod"), namespace, pod);
+    let r = rt(cluster, &key)?;
+    if !cluster.kubelet.nodes.get(&r.node).is_some_and(|n| n.up) {
+        return None;
+    }
+    let now = cluster.now;
+    let window = now / (15 * SECOND);
+    let mut out = Vec::new();
+    for c in r.all() {
+        let Some(inst) = c.current.as_ref().filter(|_| c.running()) else {
+            continue;
+        };
+        if now < inst.started + 15 * SECOND {
+            continue;
+        }
+        let a = &inst.app;
+        let h = u64::from_str_radix(
+            &images::hex64(&format!("{}{}{window}", r.uid, c.name))[..8],
+            16,
+        )
+        .unwrap_or(0);
+        let mut mem = a.memory_bytes + (a.memory_bytes / 20) * (h % 3) as i64;
+        if let Some(oom) = a.oom_after {
+            // Memory grows towards the moment it is killed.
+            let limit = c
+                .spec
+                .at(&["resources", "limits", "memory"])
+                .as_str()
+                .and_then(|q| crate::quantity::Quantity::parse(q).ok())
+                .map(|q| q.value())
+                .unwrap_or(a.memory_bytes * 8);
+            let elapsed = now - inst.started;
+            mem += (limit - mem).max(0) * elapsed.min(oom) as i64 / oom.max(1) as i64;
+        }
+        let cpu = if a.cpu_milli > 0 {
+            a.cpu_milli + (h % 3) as i64 - 1
+        } else {
+            (h % 2) as i64
+        };
+        out.push((c.name.to_string(), cpu.max(0), mem));
+    }
+    if out.is_empty() { None } else { Some(out) }
+}
+
+/// When a container's back-off ends.
+pub(crate) fn backoff_until(
+    cluster: &Cluster,
+    namespace: &str,
+    pod: &str,
+    container: &str,
+) -> Option<Millis> {
+    let key = ObjectKey::new(res("Pod"), namespace, pod);
+    let (_, c) = find_ctr(rt(cluster, &key)?, container)?;
+    match &c.state {
+        CState::Waiting { reason, .. } if reason == "CrashLoopBackOff" => {
+            let t = c.last.as_ref()?;
+            Some(t.finished + c.crash_backoff?.delay)
+        }
+        CState::Waiting { reason, .. }
+            if reason == "ImagePullBackOff" || reason == "ErrImagePull" =>
+        {
+            let b = c.pull_backoff?;
+            Some(b.last + b.delay)
+        }
+        _ => None,
+    }
+}
+
+/// What a pod's container answers on a port.
+pub(crate) fn serve_http(
+    cluster: &Cluster,
+    pod: &Value,
+    port: i64,
+    request: &HttpRequest,
+) -> HttpAnswer {
+    let key = ObjectKey::of(res("Pod"), pod);
+    let ip = pod.str_at(&["status", "podIP"]).unwrap_or("").to_string();
+    let refused = |ip: &str| HttpAnswer {
+        status: 0,
+        body: format!(
+            "curl: (7) Failed to connect to {ip} port {port} after 0 ms: Couldn't connect to server"
+        ),
+        latency_ms: 1,
+    };
+    let Some(r) = rt(cluster, &key) else {
+        return refused(&ip);
+    };
+    if !cluster.kubelet.nodes.get(&r.node).is_some_and(|n| n.up) {
+        return HttpAnswer {
+            status: 0,
+            body: format!(
+                "curl: (28) Failed to connect to {ip} port {port} after 130001 ms: Couldn't connect to server"
+            ),
+            latency_ms: 130_001,
+        };
+    }
+    let Ok(port16) = u16::try_from(port) else {
+        return refused(&ip);
+    };
+    let Some(c) = r
+        .all()
+        .find(|c| c.running() && c.current.as_ref().is_some_and(|i| i.app.listens(port16)))
+    else {
+        return refused(&ip);
+    };
+    let inst = c.current.as_ref().expect("checked above");
+    let a = &inst.app;
+    if !a.http {
+        return HttpAnswer {
+            status: 0,
+            body: "curl: (52) Empty reply from server".to_string(),
+            latency_ms: 1,
+        };
+    }
+    let now = cluster.now;
+    let (status, body, log) = a.answer(
+        now.saturating_sub(inst.started),
+        now,
+        port16,
+        &request.method,
+        &request.path,
+        &request.host,
+        &request.client_ip,
+        &key.name,
+        &ip,
+    );
+    if let Some(line) = log {
+        let mut logs = cluster.kubelet.request_logs.borrow_mut();
+        let entry = logs.entry(inst.id.clone()).or_default();
+        // Keep the most recent lines of a busy container.
+        if entry.len() >= 10_000 {
+            entry.drain(..1_000);
+        }
+        entry.push((now, line));
+    }
+    HttpAnswer {
+        status,
+        body,
+        latency_ms: 1 + a.latency_ms,
+    }
+}

@@ -1,0 +1,1423 @@
+//! A small POSIX-shell subset for the commands pods run (`sh -c "touch
+//! /tmp/healthy; sleep 30; rm -f /tmp/healthy; sleep 600"`), evaluated
+//! lazily against simulated time: running a script up to a moment gives
+//! its output lines, the files it has made and whether it has exited, so
+//! a sleeping container costs nothing until someone looks.
+
+use std::collections::BTreeMap;
+
+use crate::time::{Millis, SECOND};
+
+/// A word: literal parts (quoted) and parts subject to `$` expansion.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Word(Vec<Part>);
+
+#[derive(Clone, Debug, PartialEq)]
+enum Part {
+    Literal(String),
+    Expand(String),
+}
+
+impl Word {
+    /// A literal word.
+    pub(crate) fn lit(s: &str) -> Word {
+        Word(vec![Part::Literal(s.to_string())])
+    }
+
+    /// The word's text if it has no expansions.
+    fn literal(&self) -> Option<String> {
+        let mut out = String::new();
+        for p in &self.0 {
+            match p {
+                Part::Literal(s) => out.push_str(s),
+                Part::Expand(s) if !s.contains('$') => out.push_str(s),
+                Part::Expand(_) => return None,
+            }
+        }
+        Some(out)
+    }
+
+    fn is_unquoted(&self, text: &str) -> bool {
+        matches!(self.0.as_slice(), [Part::Expand(s)] if s == text)
+    }
+}
+
+/// A command or compound statement.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Stmt {
+    /// `name=value … cmd args…` (with `>`/`>>` redirections).
+    Simple {
+        assigns: Vec<(String, Word)>,
+        words: Vec<Word>,
+        redirect: Option<(Word, bool)>,
+        discard: bool,
+    },
+    /// `a && b`, `a || b`, `a ; b`.
+    And(Box<Stmt>, Box<Stmt>),
+    Or(Box<Stmt>, Box<Stmt>),
+    Seq(Vec<Stmt>),
+    /// `while cond; do body; done` (`until` negates).
+    While {
+        cond: Box<Stmt>,
+        body: Box<Stmt>,
+        until: bool,
+    },
+    /// `for v in words; do body; done`.
+    For {
+        var: String,
+        items: Vec<Word>,
+        body: Box<Stmt>,
+    },
+    /// `if c; then a; elif …; else b; fi`.
+    If {
+        cond: Box<Stmt>,
+        then: Box<Stmt>,
+        otherwise: Option<Box<Stmt>>,
+    },
+    /// `! cmd`.
+    Not(Box<Stmt>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Tok {
+    Word(Word),
+    Op(&'static str),
+}
+
+fn tokenize(src: &str) -> Result<Vec<Tok>, String> {
+    let mut toks = Vec::new();
+    let chars: Vec<char> = src.chars().collect();
+    let mut i = 0;
+    let mut parts: Vec<Part> = Vec::new();
+    let mut cur = String::new();
+    let mut in_word = false;
+    let flush =
+        |parts: &mut Vec<Part>, cur: &mut String, in_word: &mut bool, toks: &mut Vec<Tok>| {
+            if !cur.is_empty() {
+                parts.push(Part::Expand(std::mem::take(cur)));
+            }
+            if *in_word {
+                toks.push(Tok::Word(Word(std::mem::take(parts))));
+            }
+            *in_word = false;
+        };
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            '\'' => {
+                in_word = true;
+                if !cur.is_empty() {
+                    parts.push(Part::Expand(std::mem::take(&mut cur)));
+                }
+                let start = i + 1;
+                let end = chars[start..]
+                    .iter()
+                    .position(|&c| c == '\'')
+                    .ok_or("unterminated quoted string")?;
+                parts.push(Part::Literal(chars[start..start + end].iter().collect()));
+                i = start + end + 1;
+                continue;
+            }
+            '"' => {
+                in_word = true;
+                let mut j = i + 1;
+                let mut s = String::new();
+                while j < chars.len() && chars[j] != '"' {
+                    if chars[j] == '\\' && j + 1 < chars.len() && "\"\\$`".contains(chars[j + 1]) {
+                        if chars[j + 1] == '$' {
+                            // A literal dollar inside double quotes.
+                            if !s.is_empty() {
+                                cur.push_str(&s);
+                                s.clear();
+                            }
+                            if !cur.is_empty() {
+                                parts.push(Part::Expand(std::mem::take(&mut cur)));
+                            }
+                            parts.push(Part::Literal("$".into()));
+                        } else {
+                            s.push(chars[j + 1]);
+                        }
+                        j += 2;
+                        continue;
+                    }
+                    s.push(chars[j]);
+                    j += 1;
+                }
+                if j >= chars.len() {
+                    return Err("unterminated quoted string".into());
+                }
+                cur.push_str(&s);
+                i = j + 1;
+                continue;
+            }
+            '\\' if i + 1 < chars.len() => {
+                in_word = true;
+                if chars[i + 1] == '\n' {
+                    i += 2;
+                    continue;
+                }
+                if !cur.is_empty() {
+                    parts.push(Part::Expand(std::mem::take(&mut cur)));
+                }
+                parts.push(Part::Literal(chars[i + 1].to_string()));
+                i += 2;
+                continue;
+            }
+            '#' if !in_word => {
+                while i < chars.len() && chars[i] != '\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            '$' if i + 1 < chars.len() && chars[i + 1] == '(' => {
+                // $( … ) or $(( … )): copy through the matching parenthesis.
+                in_word = true;
+                let mut depth = 0;
+                let mut j = i + 1;
+                while j < chars.len() {
+                    match chars[j] {
+                        '(' => depth += 1,
+                        ')' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                    j += 1;
+                }
+                if j >= chars.len() {
+                    return Err("unterminated $(".into());
+                }
+                cur.extend(&chars[i..=j]);
+                i = j + 1;
+                continue;
+            }
+            ' ' | '\t' => {
+                flush(&mut parts, &mut cur, &mut in_word, &mut toks);
+            }
+            '\n' | ';' | '&' | '|' | '(' | ')' | '>' | '<' => {
+                flush(&mut parts, &mut cur, &mut in_word, &mut toks);
+                let next = chars.get(i + 1).copied();
+                let op: &'static str = match (c, next) {
+                    ('&', Some('&')) => "&&",
+                    ('|', Some('|')) => "||",
+                    ('>', Some('>')) => ">>",
+                    (';', Some(';')) => ";;",
+                    ('\n', _) => "\n",
+                    (';', _) => ";",
+                    ('&', _) => "&",
+                    ('|', _) => "|",
+                    ('(', _) => "(",
+                    (')', _) => ")",
+                    ('>', _) => ">",
+                    _ => "<",
+                };
+                // `2>&1`, `2>/dev/null`: the descriptor digit was a word.
+                if (op == ">" || op == ">>")
+                    && let Some(Tok::Word(w)) = toks.last()
+                    && (w.is_unquoted("2") || w.is_unquoted("1"))
+                {
+                    toks.pop();
+                }
+                toks.push(Tok::Op(op));
+                i += op.len();
+                if op == ">" && chars.get(i) == Some(&'&') {
+                    // `>&1`, `>&2`: duplicate a descriptor; nothing to record.
+                    toks.pop();
+                    i += 1;
+                    while i < chars.len() && chars[i].is_ascii_digit() {
+                        i += 1;
+                    }
+                }
+                continue;
+            }
+            _ => {
+                in_word = true;
+                cur.push(c);
+            }
+        }
+        i += 1;
+    }
+    flush(&mut parts, &mut cur, &mut in_word, &mut toks);
+    Ok(toks)
+}
+
+struct Parser {
+    toks: Vec<Tok>,
+    pos: usize,
+}
+
+impl Parser {
+    fn peek_word(&self) -> Option<String> {
+        match self.toks.get(self.pos) {
+            Some(Tok::Word(w)) => w.literal(),
+            _ => None,
+        }
+    }
+
+    fn peek_op(&self) -> Option<&'static str> {
+        match self.toks.get(self.pos) {
+            Some(Tok::Op(o)) => Some(o),
+            _ => None,
+        }
+    }
+
+    fn skip_separators(&mut self) {
+        while matches!(self.peek_op(), Some(";" | "\n" | "&")) {
+            self.pos += 1;
+        }
+    }
+
+    fn expect_word(&mut self, word: &str) -> Result<(), String> {
+        self.skip_separators();
+        if self.peek_word().as_deref() == Some(word) {
+            self.pos += 1;
+            Ok(())
+        } else {
+            Err(format!("syntax error: expected \"{word}\""))
+        }
+    }
+
+    /// A list up to one of the `stop` keywords (not consumed).
+    fn list(&mut self, stop: &[&str]) -> Result<Stmt, String> {
+        let mut items = Vec::new();
+        loop {
+            self.skip_separators();
+            if self.pos >= self.toks.len() {
+                break;
+            }
+            if let Some(w) = self.peek_word()
+                && stop.contains(&w.as_str())
+            {
+                break;
+            }
+            if self.peek_op() == Some(")") {
+                break;
+            }
+            items.push(self.and_or()?);
+        }
+        Ok(if items.len() == 1 {
+            items.pop().expect("one item")
+        } else {
+            Stmt::Seq(items)
+        })
+    }
+
+    fn and_or(&mut self) -> Result<Stmt, String> {
+        let mut left = self.pipeline()?;
+        loop {
+            match self.peek_op() {
+                Some("&&") => {
+                    self.pos += 1;
+                    while self.peek_op() == Some("\n") {
+                        self.pos += 1;
+                    }
+                    left = Stmt::And(Box::new(left), Box::new(self.pipeline()?));
+                }
+                Some("||") => {
+                    self.pos += 1;
+                    while self.peek_op() == Some("\n") {
+                        self.pos += 1;
+                    }
+                    left = Stmt::Or(Box::new(left), Box::new(self.pipeline()?));
+                }
+                _ => return Ok(left),
+            }
+        }
+    }
+
+    fn pipeline(&mut self) -> Result<Stmt, String> {
+        let negate = self.peek_word().as_deref() == Some("!");
+        if negate {
+            self.pos += 1;
+        }
+        let mut stages = vec![self.command()?];
+        while self.peek_op() == Some("|") {
+            self.pos += 1;
+            stages.push(self.command()?);
+        }
+        // Only the last stage's output reaches the log.
+        let last = stages.pop().expect("one stage");
+        let mut seq: Vec<Stmt> = stages
+            .into_iter()
+            .map(|s| match s {
+                Stmt::Simple {
+                    assigns,
+                    words,
+                    redirect,
+                    ..
+                } => Stmt::Simple {
+                    assigns,
+                    words,
+                    redirect,
+                    discard: true,
+                },
+                other => other,
+            })
+            .collect();
+        let stmt = if seq.is_empty() {
+            last
+        } else {
+            seq.push(last);
+            Stmt::Seq(seq)
+        };
+        Ok(if negate {
+            Stmt::Not(Box::new(stmt))
+        } else {
+            stmt
+        })
+    }
+
+    fn command(&mut self) -> Result<Stmt, String> {
+        match self.peek_word().as_deref() {
+            Some("while") | Some("until") => {
+                let until = self.peek_word().as_deref() == Some("until");
+                self.pos += 1;
+                let cond = self.list(&["do"])?;
+                self.expect_word("do")?;
+                let body = self.list(&["done"])?;
+                self.expect_word("done")?;
+                Ok(Stmt::While {
+                    cond: Box::new(cond),
+                    body: Box::new(body),
+                    until,
+                })
+            }
+            Some("for") => {
+                self.pos += 1;
+                let var = self
+                    .peek_word()
+                    .ok_or("syntax error: bad for loop variable")?;
+                self.pos += 1;
+                let mut items = Vec::new();
+                if self.peek_word().as_deref() == Some("in") {
+                    self.pos += 1;
+                    while let Some(Tok::Word(w)) = self.toks.get(self.pos) {
+                        items.push(w.clone());
+                        self.pos += 1;
+                    }
+                }
+                self.expect_word("do")?;
+                let body = self.list(&["done"])?;
+                self.expect_word("done")?;
+                Ok(Stmt::For {
+                    var,
+                    items,
+                    body: Box::new(body),
+                })
+            }
+            Some("if") => {
+                self.pos += 1;
+                self.if_rest()
+            }
+            Some("{") => {
+                self.pos += 1;
+                let body = self.list(&["}"])?;
+                self.expect_word("}")?;
+                Ok(body)
+            }
+            _ if self.peek_op() == Some("(") => {
+                self.pos += 1;
+                let body = self.list(&[])?;
+                if self.peek_op() == Some(")") {
+                    self.pos += 1;
+                }
+                Ok(body)
+            }
+            _ => self.simple(),
+        }
+    }
+
+    fn if_rest(&mut self) -> Result<Stmt, String> {
+        let cond = self.list(&["then"])?;
+        self.expect_word("then")?;
+        let then = self.list(&["elif", "else", "fi"])?;
+        self.skip_separators();
+        let otherwise = match self.peek_word().as_deref() {
+            Some("elif") => {
+                self.pos += 1;
+                Some(Box::new(self.if_rest()?))
+            }
+            Some("else") => {
+                self.pos += 1;
+                let e = self.list(&["fi"])?;
+                self.expect_word("fi")?;
+                Some(Box::new(e))
+            }
+            _ => {
+                self.expect_word("fi")?;
+                None
+            }
+        };
+        if otherwise
+            .as_ref()
+            .is_some_and(|o| matches!(**o, Stmt::If { .. }))
+        {
+            // The nested `if` of an `elif` consumed the `fi`.
+        }
+        Ok(Stmt::If {
+            cond: Box::new(cond),
+            then: Box::new(then),
+            otherwise,
+        })
+    }
+
+    fn simple(&mut self) -> Result<Stmt, String> {
+        let mut assigns = Vec::new();
+        let mut words = Vec::new();
+        let mut redirect = None;
+        let mut discard = false;
+        loop {
+            match self.toks.get(self.pos) {
+                Some(Tok::Word(w)) => {
+                    if words.is_empty()
+                        && let Some(Part::Expand(first)) = w.0.first()
+                        && let Some((name, value)) = first.split_once('=')
+                        && !name.is_empty()
+                        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                        && !name.starts_with(|c: char| c.is_ascii_digit())
+                    {
+                        let mut parts = vec![Part::Expand(value.to_string())];
+                        parts.extend(w.0[1..].iter().cloned());
+                        assigns.push((name.to_string(), Word(parts)));
+                    } else {
+                        words.push(w.clone());
+                    }
+                    self.pos += 1;
+                }
+                Some(Tok::Op(op @ (">" | ">>"))) => {
+                    let append = *op == ">>";
+                    self.pos += 1;
+                    if let Some(Tok::Word(target)) = self.toks.get(self.pos) {
+                        let t = target.clone();
+                        self.pos += 1;
+                        if t.literal().as_deref() == Some("/dev/null") {
+                            discard = true;
+                        } else {
+                            redirect = Some((t, append));
+                        }
+                    }
+                }
+                Some(Tok::Op("<")) => {
+                    self.pos += 1;
+                    if matches!(self.toks.get(self.pos), Some(Tok::Word(_))) {
+                        self.pos += 1;
+                    }
+                }
+                _ => break,
+            }
+        }
+        if words.is_empty() && assigns.is_empty() {
+            return Err(match self.toks.get(self.pos) {
+                Some(Tok::Op(op)) => format!("syntax error: unexpected \"{}\"", op.trim()),
+                _ => "syntax error: unexpected end of file".to_string(),
+            });
+        }
+        Ok(Stmt::Simple {
+            assigns,
+            words,
+            redirect,
+            discard,
+        })
+    }
+}
+
+/// Parses a script (`sh -c` argument).
+pub(crate) fn parse(src: &str) -> Result<Stmt, String> {
+    let mut p = Parser {
+        toks: tokenize(src)?,
+        pos: 0,
+    };
+    let stmt = p.list(&[])?;
+    if p.pos < p.toks.len() {
+        let what = match &p.toks[p.pos] {
+            Tok::Op(o) => o.to_string(),
+            Tok::Word(w) => w.literal().unwrap_or_default(),
+        };
+        return Err(format!("syntax error: unexpected \"{what}\""));
+    }
+    Ok(stmt)
+}
+
+/// A command line as a statement (`["sleep", "3600"]`).
+pub(crate) fn from_argv(argv: &[String]) -> Stmt {
+    Stmt::Simple {
+        assigns: Vec::new(),
+        words: argv.iter().map(|a| Word::lit(a)).collect(),
+        redirect: None,
+        discard: false,
+    }
+}
+
+/// Which shell's messages to print: busybox (`sh: x: not found`, `cat:
+/// can't open 'f': …`) or GNU (`cat: f: No such file or directory`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Dialect {
+    /// busybox and alpine.
+    Busybox,
+    /// Debian, Ubuntu and other GNU userlands.
+    Gnu,
+}
+
+/// How a run stopped.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// The script exited (its own `exit` or its end) at this offset.
+    Exited(Millis, i32),
+    /// It was still running at the horizon.
+    Running,
+    /// It blocks forever from this offset (`sleep infinity`, `tail -f`, an
+    /// endless loop that never sleeps).
+    Forever(Millis),
+}
+
+/// What the environment of a run provides.
+#[derive(Clone, Debug)]
+pub(crate) struct Context {
+    /// The container's environment.
+    pub env: BTreeMap<String, String>,
+    /// `hostname` (the pod name).
+    pub hostname: String,
+    /// Messages dialect.
+    pub dialect: Dialect,
+    /// Simulated time of the container's start (for `date`).
+    pub started_at: Millis,
+    /// Files that exist before the run starts.
+    pub files: BTreeMap<String, String>,
+}
+
+/// A run of a script from the container's start up to a horizon.
+#[derive(Clone, Debug)]
+pub(crate) struct Run {
+    /// Output lines with their offsets from the start.
+    pub logs: Vec<(Millis, String)>,
+    /// File changes: (offset, path, exists afterwards).
+    pub file_events: Vec<(Millis, String, bool)>,
+    /// How it stopped.
+    pub outcome: Outcome,
+    /// The handler `trap '…' TERM` installed, if any.
+    pub term_trap: Option<String>,
+}
+
+/// The most commands one run executes; beyond it the run counts as
+/// going on forever (a busy loop).
+const MAX_STEPS: usize = 200_000;
+
+enum Flow {
+    Normal,
+    Exit(i32),
+    Stop,
+    Break,
+    Continue,
+}
+
+struct Interp<'a> {
+    ctx: &'a Context,
+    vars: BTreeMap<String, String>,
+    files: BTreeMap<String, String>,
+    t: Millis,
+    horizon: Millis,
+    status: i32,
+    steps: usize,
+    out: Vec<(Millis, String)>,
+    file_events: Vec<(Millis, String, bool)>,
+    forever: bool,
+    term_trap: Option<String>,
+    capture: Option<String>,
+}
+
+/// Runs `script` from the start up to `horizon` (offset in ms).
+pub(crate) fn run(script: &Stmt, ctx: &Context, horizon: Millis) -> Run {
+    let mut it = Interp {
+        ctx,
+        vars: ctx.env.clone(),
+        files: ctx.files.clone(),
+        t: 0,
+        horizon,
+        status: 0,
+        steps: 0,
+        out: Vec::new(),
+        file_events: Vec::new(),
+        forever: false,
+        term_trap: None,
+        capture: None,
+    };
+    let flow = it.exec(script);
+    let outcome = match flow {
+        Flow::Exit(code) => Outcome::Exited(it.t, code),
+        Flow::Stop if it.forever => Outcome::Forever(it.t),
+        Flow::Stop => Outcome::Running,
+        _ => Outcome::Exited(it.t, it.status),
+    };
+    Run {
+        logs: it.out,
+        file_events: it.file_events,
+        outcome,
+        term_trap: it.term_trap,
+    }
+}
+
+/// Runs a probe command (`cat /tmp/healthy`) against the files present:
+/// its exit status and combined output.
+pub(crate) fn probe(argv: &[String], ctx: &Context) -> (i32, String) {
+    let stmt = from_argv(argv);
+    let mut it = Interp {
+        ctx,
+        vars: ctx.env.clone(),
+        files: ctx.files.clone(),
+        t: 0,
+        horizon: 60 * SECOND,
+        status: 0,
+        steps: 0,
+        out: Vec::new(),
+        file_events: Vec::new(),
+        forever: false,
+        term_trap: None,
+        capture: None,
+    };
+    let code = match it.exec(&stmt) {
+        Flow::Exit(c) => c,
+        _ => it.status,
+    };
+    let mut output = String::new();
+    for (_, line) in it.out {
+        output.push_str(&line);
+        output.push('\n');
+    }
+    (code, output)
+}
+
+/// Parses `sleep`'s argument: `30`, `0.5`, `1m`, `2h`, `infinity`.
+fn sleep_duration(arg: &str) -> Option<Option<Millis>> {
+    if arg == "infinity" || arg == "inf" {
+        return Some(None);
+    }
+    let (num, unit) = match arg.char_indices().find(|(_, c)| c.is_ascii_alphabetic()) {
+        Some((i, _)) => (&arg[..i], &arg[i..]),
+        None => (arg, "s"),
+    };
+    let value: f64 = num.parse().ok()?;
+    let scale = match unit {
+        "s" => 1000.0,
+        "m" => 60_000.0,
+        "h" => 3_600_000.0,
+        "d" => 86_400_000.0,
+        _ => return None,
+    };
+    Some(Some((value * scale).max(0.0) as Millis))
+}
+
+impl Interp<'_> {
+    fn emit(&mut self, line: String) {
+        if let Some(buf) = &mut self.capture {
+            if !buf.is_empty() {
+                buf.push('\n');
+            }
+            buf.push_str(&line);
+        } else {
+            self.out.push((self.t, line));
+        }
+    }
+
+    fn exec(&mut self, stmt: &Stmt) -> Flow {
+        self.steps += 1;
+        if self.steps > MAX_STEPS {
+            self.forever = true;
+            return Flow::Stop;
+        }
+        match stmt {
+            Stmt::Seq(items) => {
+                for s in items {
+                    match self.exec(s) {
+                        Flow::Normal => {}
+                        other => return other,
+                    }
+                }
+                Flow::Normal
+            }
+            Stmt::And(a, b) => match self.exec(a) {
+                Flow::Normal if self.status == 0 => self.exec(b),
+                Flow::Normal => Flow::Normal,
+                other => other,
+            },
+            Stmt::Or(a, b) => match self.exec(a) {
+                Flow::Normal if self.status != 0 => self.exec(b),
+                Flow::Normal => Flow::Normal,
+                other => other,
+            },
+            Stmt::Not(a) => {
+                let f = self.exec(a);
+                self.status = i32::from(self.status == 0);
+                f
+            }
+            Stmt::While { cond, body, until } => {
+                let mut idle_iterations = 0;
+                loop {
+                    match self.exec(cond) {
+                        Flow::Normal => {}
+                        other => return other,
+                    }
+                    if (self.status == 0) == *until {
+                        self.status = 0;
+                        return Flow::Normal;
+                    }
+                    let before = self.t;
+                    match self.exec(body) {
+                        Flow::Normal | Flow::Continue => {}
+                        Flow::Break => {
+                            self.status = 0;
+                            return Flow::Normal;
+                        }
+                        other => return other,
+                    }
+                    // Iterations that never sleep make a busy loop: it runs
+                    // forever without the simulation following each turn.
+                    if self.t == before {
+                        idle_iterations += 1;
+                        if idle_iterations > 1000 {
+                            self.forever = true;
+                            return Flow::Stop;
+                        }
+                    } else {
+                        idle_iterations = 0;
+                    }
+                }
+            }
+            Stmt::For { var, items, body } => {
+                let mut values = Vec::new();
+                for w in items {
+                    let text = self.expand(w);
+                    if w.0.iter().any(|p| matches!(p, Part::Expand(_))) {
+                        values.extend(text.split_whitespace().map(str::to_string));
+                    } else {
+                        values.push(text);
+                    }
+                }
+                for v in values {
+                    self.vars.insert(var.clone(), v);
+                    match self.exec(body) {
+                        Flow::Normal | Flow::Continue => {}
+                        Flow::Break => break,
+                        other => return other,
+                    }
+                }
+                Flow::Normal
+            }
+            Stmt::If {
+                cond,
+                then,
+                otherwise,
+            } => {
+                match self.exec(cond) {
+                    Flow::Normal => {}
+                    other => return other,
+                }
+                if self.status == 0 {
+                    self.exec(then)
+                } else if let Some(o) = otherwise {
+                    self.exec(o)
+                } else {
+                    self.status = 0;
+                    Flow::Normal
+                }
+            }
+            Stmt::Simple {
+                assigns,
+                words,
+                redirect,
+                discard,
+            } => {
+                for (name, w) in assigns {
+                    let v = self.expand(w);
+                    self.vars.insert(name.clone(), v);
+                }
+                if words.is_empty() {
+                    self.status = 0;
+                    return Flow::Normal;
+                }
+                let argv: Vec<String> = words.iter().map(|w| self.expand(w)).collect();
+                let target = redirect
+                    .as_ref()
+                    .map(|(w, append)| (self.expand(w), *append));
+                if *discard || target.is_some() {
+                    let saved = self.capture.replace(String::new());
+                    let flow = self.command(&argv);
+                    let captured = std::mem::replace(&mut self.capture, saved).unwrap_or_default();
+                    if let Some((path, append)) = target {
+                        let mut content = if append {
+                            self.files.get(&path).cloned().unwrap_or_default()
+                        } else {
+                            String::new()
+                        };
+                        if !captured.is_empty() {
+                            content.push_str(&captured);
+                            content.push('\n');
+                        }
+                        self.write_file(&path, content);
+                    }
+                    flow
+                } else {
+                    self.command(&argv)
+                }
+            }
+        }
+    }
+
+    fn write_file(&mut self, path: &str, content: String) {
+        if self.capture.is_none() || !self.files.contains_key(path) {
+            self.file_events.push((self.t, path.to_string(), true));
+        }
+        self.files.insert(path.to_string(), content);
+    }
+
+    fn not_found(&mut self, cmd: &str) -> Flow {
+        let msg = match self.ctx.dialect {
+            Dialect::Busybox => format!("sh: {cmd}: not found"),
+            Dialect::Gnu => format!("sh: 1: {cmd}: not found"),
+        };
+        self.emit(msg);
+        self.status = 127;
+        Flow::Normal
+    }
+
+    fn command(&mut self, argv: &[String]) -> Flow {
+        let Some(cmd) = argv.first() else {
+            self.status = 0;
+            return Flow::Normal;
+        };
+        let name = cmd.rsplit('/').next().unwrap_or(cmd);
+        let args = &argv[1..];
+        self.status = 0;
+        match name {
+            "echo" => {
+                let mut newline = true;
+                let mut rest = args;
+                while let Some(first) = rest.first() {
+                    match first.as_str() {
+                        "-n" => newline = false,
+                        "-e" | "-E" => {}
+                        _ => break,
+                    }
+                    rest = &rest[1..];
+                }
+                let text = rest.join(" ").replace("\\n", "\n");
+                let _ = newline;
+                for line in text.split('\n') {
+                    self.emit(line.to_string());
+                }
+            }
+            "printf" => {
+                if let Some(fmt) = args.first() {
+                    let mut text = fmt.replace("\\n", "\n");
+                    for a in &args[1..] {
+                        if let Some(i) = text.find("%s").or_else(|| text.find("%d")) {
+                            text.replace_range(i..i + 2, a);
+                        }
+                    }
+                    let text = text.trim_end_matches('\n').to_string();
+                    for line in text.split('\n') {
+                        self.emit(line.to_string());
+                    }
+                }
+            }
+            "sleep" => {
+                let arg = args.first().map(String::as_str).unwrap_or("");
+                match sleep_duration(arg) {
+                    Some(None) => {
+                        self.forever = true;
+                        return Flow::Stop;
+                    }
+                    Some(Some(d)) => {
+                        if self.t.saturating_add(d) > self.horizon {
+                            self.t = self.horizon;
+                            return Flow::Stop;
+                        }
+                        self.t += d;
+                    }
+                    None => {
+                        let msg = match self.ctx.dialect {
+                            Dialect::Busybox => format!("sleep: invalid number '{arg}'"),
+                            Dialect::Gnu => format!("sleep: invalid time interval '{arg}'"),
+                        };
+                        self.emit(msg);
+                        self.status = 1;
+                    }
+                }
+            }
+            "tail" if args.iter().any(|a| a == "-f" || a == "-F") => {
+                self.forever = true;
+                return Flow::Stop;
+            }
+            "exit" => {
+                let code = args
+                    .first()
+                    .and_then(|a| a.parse::<i32>().ok())
+                    .unwrap_or(self.status);
+                return Flow::Exit(code & 255);
+            }
+            "true" | ":" => {}
+            "false" => self.status = 1,
+            "break" => return Flow::Break,
+            "continue" => return Flow::Continue,
+            "touch" => {
+                for f in args.iter().filter(|a| !a.starts_with('-')) {
+                    if !self.files.contains_key(f) {
+                        self.write_file(f, String::new());
+                    }
+                }
+            }
+            "mkdir" | "chmod" | "chown" | "cd" | "export" | "set" | "ulimit" | "umask" | "wait"
+            | "sync" | "ln" | "cp" | "mv" | "apk" | "apt-get" | "pip" | "npm" | "source" | "." => {
+                if name == "export" {
+                    for a in args {
+                        if let Some((k, v)) = a.split_once('=') {
+                            self.vars.insert(k.to_string(), v.to_string());
+                        }
+                    }
+                }
+            }
+            "rm" => {
+                let force = args.iter().any(|a| a.starts_with('-') && a.contains('f'));
+                for f in args.iter().filter(|a| !a.starts_with('-')) {
+                    if self.files.remove(f).is_some() {
+                        self.file_events.push((self.t, f.clone(), false));
+                    } else if !force {
+                        let msg = match self.ctx.dialect {
+                            Dialect::Busybox => {
+                                format!("rm: can't remove '{f}': No such file or directory")
+                            }
+                            Dialect::Gnu => {
+                                format!("rm: cannot remove '{f}': No such file or directory")
+                            }
+                        };
+                        self.emit(msg);
+                        self.status = 1;
+                    }
+                }
+            }
+            "cat" => {
+                for f in args.iter().filter(|a| !a.starts_with('-')) {
+                    match self.files.get(f).cloned() {
+                        Some(content) => {
+                            for line in content.lines() {
+                                self.emit(line.to_string());
+                            }
+                        }
+                        None if is_system_file(f) => {}
+                        None => {
+                            let msg = match self.ctx.dialect {
+                                Dialect::Busybox => {
+                                    format!("cat: can't open '{f}': No such file or directory")
+                                }
+                                Dialect::Gnu => format!("cat: {f}: No such file or directory"),
+                            };
+                            self.emit(msg);
+                            self.status = 1;
+                        }
+                    }
+                }
+            }
+            "ls" => {
+                for f in args.iter().filter(|a| !a.starts_with('-')) {
+                    if self.files.contains_key(f) || is_system_file(f) {
+                        self.emit(f.clone());
+                    } else {
+                        let msg = match self.ctx.dialect {
+                            Dialect::Busybox => format!("ls: {f}: No such file or directory"),
+                            Dialect::Gnu => {
+                                format!("ls: cannot access '{f}': No such file or directory")
+                            }
+                        };
+                        self.emit(msg);
+                        self.status = if self.ctx.dialect == Dialect::Gnu {
+                            2
+                        } else {
+                            1
+                        };
+                    }
+                }
+            }
+            "test" | "[" | "[[" => {
+                let mut a: Vec<&str> = args.iter().map(String::as_str).collect();
+                if matches!(a.last(), Some(&"]") | Some(&"]]")) {
+                    a.pop();
+                }
+                self.status = i32::from(!self.test(&a));
+            }
+            "date" => {
+                let line = busybox_date(self.ctx.started_at + self.t);
+                self.emit(line);
+            }
+            "hostname" => {
+                let h = self.ctx.hostname.clone();
+                self.emit(h);
+            }
+            "env" | "printenv" => {
+                if let Some(var) = args.first() {
+                    match self.vars.get(var).cloned() {
+                        Some(v) => self.emit(v),
+                        None => self.status = 1,
+                    }
+                } else {
+                    let lines: Vec<String> =
+                        self.vars.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                    for l in lines {
+                        self.emit(l);
+                    }
+                }
+            }
+            "seq" => {
+                let nums: Vec<i64> = args.iter().filter_map(|a| a.parse().ok()).collect();
+                let (from, to) = match nums.as_slice() {
+                    [to] => (1, *to),
+                    [from, to, ..] => (*from, *to),
+                    _ => (1, 0),
+                };
+                for i in from..=to.min(from + 100_000) {
+                    self.emit(i.to_string());
+                }
+            }
+            "trap" => {
+                // trap 'handler' TERM|SIGTERM|15
+                if let Some(handler) = args.first()
+                    && args[1..]
+                        .iter()
+                        .any(|s| matches!(s.as_str(), "TERM" | "SIGTERM" | "15" | "EXIT" | "0"))
+                {
+                    self.term_trap = Some(handler.clone());
+                }
+            }
+            "exec" | "nohup" | "command" | "time" => return self.command(args),
+            "sh" | "bash" | "ash" | "dash" => {
+                if let Some(pos) = args.iter().position(|a| a == "-c")
+                    && let Some(src) = args.get(pos + 1)
+                {
+                    match parse(src) {
+                        Ok(stmt) => {
+                            return match self.exec(&stmt) {
+                                Flow::Exit(c) => {
+                                    self.status = c;
+                                    Flow::Normal
+                                }
+                                other => other,
+                            };
+                        }
+                        Err(e) => {
+                            self.emit(format!("sh: {e}"));
+                            self.status = 2;
+                        }
+                    }
+                }
+            }
+            "wget" | "curl" | "nslookup" | "ping" | "nc" | "dig" | "host" => {
+                // Network tools run against the simulated network elsewhere;
+                // inside a script they just succeed quietly.
+            }
+            "yes" => {
+                self.forever = true;
+                return Flow::Stop;
+            }
+            _ => return self.not_found(cmd),
+        }
+        Flow::Normal
+    }
+
+    fn test(&self, a: &[&str]) -> bool {
+        match a {
+            [] => false,
+            ["!", rest @ ..] => !self.test(rest),
+            [op, path] if op.len() == 2 && op.starts_with('-') => match *op {
+                "-f" | "-e" | "-r" | "-s" | "-w" => {
+                    self.files.contains_key(*path) || is_system_file(path)
+                }
+                "-d" => path.ends_with('/') || matches!(*path, "/" | "/tmp" | "/etc" | "/var"),
+                "-z" => path.is_empty(),
+                "-n" => !path.is_empty(),
+                _ => false,
+            },
+            [x] => !x.is_empty(),
+            [l, op, r] => {
+                let (li, ri) = (l.parse::<i64>(), r.parse::<i64>());
+                match (*op, li, ri) {
+                    ("=" | "==", _, _) => l == r,
+                    ("!=", _, _) => l != r,
+                    ("-eq", Ok(x), Ok(y)) => x == y,
+                    ("-ne", Ok(x), Ok(y)) => x != y,
+                    ("-lt", Ok(x), Ok(y)) => x < y,
+                    ("-le", Ok(x), Ok(y)) => x <= y,
+                    ("-gt", Ok(x), Ok(y)) => x > y,
+                    ("-ge", Ok(x), Ok(y)) => x >= y,
+                    _ => false,
+                }
+            }
+            _ => false,
+        }
+    }
+
+    /// Expands `$VAR`, `${VAR}`, `$(cmd)` and `$((expr))` in a word.
+    fn expand(&mut self, w: &Word) -> String {
+        let mut out = String::new();
+        for p in &w.0 {
+            match p {
+                Part::Literal(s) => out.push_str(s),
+                Part::Expand(s) => {
+                    let e = self.expand_text(s);
+                    out.push_str(&e);
+                }
+            }
+        }
+        out
+    }
+
+    fn expand_text(&mut self, s: &str) -> String {
+        let chars: Vec<char> = s.chars().collect();
+        let mut out = String::new();
+        let mut i = 0;
+        while i < chars.len() {
+            if chars[i] != '$' || i + 1 >= chars.len() {
+                out.push(chars[i]);
+                i += 1;
+                continue;
+            }
+            let next = chars[i + 1];
+            if next == '(' {
+                // Find the matching parenthesis.
+                let mut depth = 0;
+                let mut j = i + 1;
+                while j < chars.len() {
+                    match chars[j] {
+                        '(' => depth += 1,
+                        ')' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                    j += 1;
+                }
+                let inner: String = chars[i + 2..j.min(chars.len())].iter().collect();
+                if let Some(expr) = inner.strip_prefix('(').and_then(|e| e.strip_suffix(')')) {
+                    let expr = self.expand_text(expr);
+                    out.push_str(&self.arith(&expr).to_string());
+                } else if let Ok(stmt) = parse(&inner) {
+                    let saved = self.capture.replace(String::new());
+                    let saved_t = self.t;
+                    let _ = self.exec(&stmt);
+                    self.t = saved_t;
+                    let captured = std::mem::replace(&mut self.capture, saved).unwrap_or_default();
+                    out.push_str(captured.trim_end_matches('\n'));
+                }
+                i = j + 1;
+                continue;
+            }
+            let (name, len) = if next == '{' {
+                let end = chars[i + 2..].iter().position(|&c| c == '}');
+                match end {
+                    Some(e) => (chars[i + 2..i + 2 + e].iter().collect::<String>(), e + 3),
+                    None => (String::new(), 1),
+                }
+            } else if next == '?' || next == '$' || next == '#' {
+                (next.to_string(), 2)
+            } else {
+                let n: String = chars[i + 1..]
+                    .iter()
+                    .take_while(|c| c.is_ascii_alphanumeric() || **c == '_')
+                    .collect();
+                let l = n.len() + 1;
+                (n, l)
+            };
+            if name.is_empty() {
+                out.push('$');
+                i += 1;
+                continue;
+            }
+            let value = match name.as_str() {
+                "?" => self.status.to_string(),
+                "$" => "1".to_string(),
+                "#" => "0".to_string(),
+                "HOSTNAME" => self
+                    .vars
+                    .get("HOSTNAME")
+                    .cloned()
+                    .unwrap_or_else(|| self.ctx.hostname.clone()),
+                _ => {
+                    let (var, default) = match name.split_once(":-") {
+                        Some((v, d)) => (v, Some(d)),
+                        None => (name.as_str(), None),
+                    };
+                    match (self.vars.get(var), default) {
+                        (Some(v), _) if !v.is_empty() => v.clone(),
+                        (_, Some(d)) => d.to_string(),
+                        (Some(v), None) => v.clone(),
+                        (None, None) => String::new(),
+                    }
+                }
+            };
+            out.push_str(&value);
+            i += len;
+        }
+        out
+    }
+
+    /// Integer arithmetic: + - * / % over variables and numbers, left to right
+    /// with * / % before + -.
+    fn arith(&self, expr: &str) -> i64 {
+        let value = |tok: &str| -> i64 {
+            let t = tok.trim();
+            t.parse()
+                .ok()
+                .or_else(|| self.vars.get(t).and_then(|v| v.trim().parse().ok()))
+                .unwrap_or(0)
+        };
+        let mut terms: Vec<(char, String)> = Vec::new();
+        let mut cur = String::new();
+        let mut op = '+';
+        for c in expr.chars() {
+            if (c == '+' || c == '-') && !cur.trim().is_empty() {
+                terms.push((op, std::mem::take(&mut cur)));
+                op = c;
+            } else {
+                cur.push(c);
+            }
+        }
+        terms.push((op, cur));
+        let mut total = 0i64;
+        for (op, term) in terms {
+            let mut acc: Option<i64> = None;
+            let mut mop = '*';
+            let mut tok = String::new();
+            for c in term.chars().chain(std::iter::once('*')) {
+                if matches!(c, '*' | '/' | '%') {
+                    let v = value(&tok);
+                    acc = Some(match (acc, mop) {
+                        (None, _) => v,
+                        (Some(a), '*') => a.wrapping_mul(v),
+                        (Some(a), '/') => a.checked_div(v).unwrap_or(0),
+                        (Some(a), _) => a.checked_rem(v).unwrap_or(0),
+                    });
+                    mop = c;
+                    tok.clear();
+                } else {
+                    tok.push(c);
+                }
+            }
+            let v = acc.unwrap_or(0);
+            total = if op == '-' {
+                total.wrapping_sub(v)
+            } else {
+                total.wrapping_add(v)
+            };
+        }
+        total
+    }
+}
+
+/// Files every image has (so `cat /etc/hostname` or `test -f /etc/passwd` work).
+fn is_system_file(path: &str) -> bool {
+    matches!(
+        path,
+        "/etc/hostname" | "/etc/hosts" | "/etc/passwd" | "/etc/resolv.conf" | "/etc/os-release"
+    ) || path.starts_with("/var/run/secrets/kubernetes.io/serviceaccount")
+        || path.starts_with("/proc/")
+        || path.starts_with("/dev/")
+}
+
+/// `date` as busybox prints it: `Thu Jan  1 00:00:05 UTC 2026`.
+pub(crate) fn busybox_date(ms: Millis) -> String {
+    const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let (y, mo, d, h, mi, s, wd) =
+        crate::time::civil(crate::time::EPOCH_UNIX_SECONDS + (ms / 1000) as i64);
+    format!(
+        "{} {} {d:>2} {h:02}:{mi:02}:{s:02} UTC {y}",
+        DAYS[wd as usize],
+        MONTHS[mo as usize - 1]
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx() -> Context {
+        Context {
+            env: BTreeMap::new(),
+            hostname: "web-0".into(),
+            dialect: Dialect::Busybox,
+            started_at: 0,
+            files: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn liveness_example_script_runs_in_simulated_time() {
+        let s = parse("touch /tmp/healthy; sleep 30; rm -f /tmp/healthy; sleep 600").unwrap();
+        let r = run(&s, &ctx(), 3_600_000);
+        assert_eq!(
+            r.file_events,
+            vec![
+                (0, "/tmp/healthy".to_string(), true),
+                (30_000, "/tmp/healthy".to_string(), false)
+            ]
+        );
+        assert_eq!(r.outcome, Outcome::Exited(630_000, 0));
+        let r = run(&s, &ctx(), 10_000);
+        assert_eq!(r.outcome, Outcome::Running);
+    }
+
+    #[test]
+    fn loops_variables_and_output() {
+        let s = parse("i=0; while true; do echo \"$i: hello\"; i=$((i+1)); sleep 1; done").unwrap();
+        let r = run(&s, &ctx(), 2_500);
+        let lines: Vec<_> = r.logs.iter().map(|(t, l)| (*t, l.as_str())).collect();
+        assert_eq!(
+            lines,
+            [(0, "0: hello"), (1000, "1: hello"), (2000, "2: hello")]
+        );
+        let s = parse("echo start && exit 3; echo never").unwrap();
+        let r = run(&s, &ctx(), 1000);
+        assert_eq!(r.outcome, Outcome::Exited(0, 3));
+        assert_eq!(r.logs.len(), 1);
+        let s = parse("for i in 1 2 3; do echo $i; done; sleep infinity").unwrap();
+        let r = run(&s, &ctx(), 1000);
+        assert_eq!(r.logs.len(), 3);
+        assert_eq!(r.outcome, Outcome::Forever(0));
+        let s = parse("while true; do :; done").unwrap();
+        assert_eq!(run(&s, &ctx(), 1000).outcome, Outcome::Forever(0));
+        let s = parse("echo ok > /tmp/ready; cat /tmp/ready; if [ -f /tmp/ready ]; then echo yes; else echo no; fi").unwrap();
+        let r = run(&s, &ctx(), 1000);
+        let lines: Vec<_> = r.logs.iter().map(|(_, l)| l.as_str()).collect();
+        assert_eq!(lines, ["ok", "yes"]);
+    }
+
+    #[test]
+    fn probes_see_files_and_print_busybox_errors() {
+        let mut c = ctx();
+        assert_eq!(
+            probe(&["cat".into(), "/tmp/healthy".into()], &c),
+            (
+                1,
+                "cat: can't open '/tmp/healthy': No such file or directory\n".to_string()
+            )
+        );
+        c.files.insert("/tmp/healthy".into(), String::new());
+        assert_eq!(
+            probe(&["cat".into(), "/tmp/healthy".into()], &c),
+            (0, String::new())
+        );
+        assert_eq!(probe(&["nosuch".into()], &c).0, 127);
+    }
+
+    #[test]
+    fn syntax_errors_are_reported() {
+        assert!(parse("while true; do echo").is_err());
+        assert!(parse("echo 'open").is_err());
+        assert_eq!(busybox_date(5_000), "Thu Jan  1 00:00:05 UTC 2026");
+    }
+}

@@ -1,0 +1,1319 @@
+//! Kubelet behaviour through the API: pods are created with
+//! `spec.nodeName` set (standing in for the scheduler) and time is stepped.
+
+use crate::Cluster;
+use crate::apiserver::{DeleteOptions, WriteOptions};
+use crate::cluster::res;
+use crate::store::ObjectKey;
+use crate::time::{Millis, SECOND, parse_rfc3339};
+use crate::value::Value;
+
+fn load(yaml: &str) -> Value {
+    crate::yaml::load_str(yaml).unwrap()[0].root.to_value()
+}
+
+fn create(c: &mut Cluster, yaml: &str) -> ObjectKey {
+    let obj = c.create(load(yaml), &WriteOptions::user()).unwrap();
+    c.settle();
+    ObjectKey::of(res(obj.get("kind").as_str().unwrap()), &obj)
+}
+
+fn pod(c: &Cluster, name: &str) -> Value {
+    c.store()
+        .get_named(res("Pod"), "default", name)
+        .cloned()
+        .unwrap_or(Value::Null)
+}
+
+fn container(c: &Cluster, name: &str) -> Value {
+    pod(c, name)
+        .at(&["status", "containerStatuses"])
+        .items()
+        .next()
+        .cloned()
+        .unwrap_or(Value::Null)
+}
+
+fn waiting(c: &Cluster, name: &str) -> (String, String) {
+    let s = container(c, name);
+    (
+        s.str_at(&["state", "waiting", "reason"])
+            .unwrap_or("")
+            .to_string(),
+        s.str_at(&["state", "waiting", "message"])
+            .unwrap_or("")
+            .to_string(),
+    )
+}
+
+/// (reason, message, count) of the events about a pod, in order.
+fn events(c: &Cluster, name: &str) -> Vec<(String, String, u32)> {
+    c.events
+        .records()
+        .iter()
+        .filter(|r| &*r.involved.name == name && &*r.involved.kind == "Pod")
+        .map(|r| (r.reason.to_string(), r.message.to_string(), r.count))
+        .collect()
+}
+
+fn has_event(c: &Cluster, name: &str, reason: &str, message: &str) -> bool {
+    events(c, name)
+        .iter()
+        .any(|(r, m, _)| r == reason && m == message)
+}
+
+fn condition(c: &Cluster, name: &str, kind: &str) -> Value {
+    pod(c, name)
+        .at(&["status", "conditions"])
+        .items()
+        .find(|x| x.get("type").as_str() == Some(kind))
+        .cloned()
+        .unwrap_or(Value::Null)
+}
+
+/// Steps in small increments until `done` holds (at most `limit` ms).
+fn step_until(c: &mut Cluster, limit: Millis, mut done: impl FnMut(&Cluster) -> bool) -> Millis {
+    let start = c.now_ms();
+    while !done(c) {
+        assert!(
+            c.now_ms() - start <= limit,
+            "condition not reached in {limit} ms"
+        );
+        c.step(100);
+    }
+    c.now_ms()
+}
+
+fn time(s: &str) -> Millis {
+    parse_rfc3339(s).unwrap()
+}
+
+const SECRET: &str = "apiVersion: v1
+kind: Secret
+metadata:
+  name: lambdaclass-registry
+type: kubernetes.io/dockerconfigjson
+data:
+  .dockerconfigjson: eyJhdXRocyI6eyJyZWdpc3RyeS5sYW1iZGFjbGFzcy5jb20iOnsiYXV0aCI6ImRUcHcifX19
+";
+
+#[test]
+fn seed_walkthrough_private_image_backs_off_until_the_secret_exists() {
+    let mut c = Cluster::new(11);
+    create(
+        &mut c,
+        "apiVersion: v1
+kind: Pod
+metadata:
+  name: snacker
+  labels: {app: snacker}
+spec:
+  nodeName: node-1
+  containers:
+  - name: snacker
+    image: registry.lambdaclass.com/snackerbis
+    ports:
+    - containerPort: 80
+  imagePullSecrets:
+  - name: lambdaclass-registry
+",
+    );
+    let t0 = c.now_ms();
+    step_until(&mut c, 5_000, |c| waiting(c, "snacker").0 == "ErrImagePull");
+    let err = "rpc error: code = Unknown desc = failed to pull and unpack image \"registry.lambdaclass.com/snackerbis:latest\": failed to resolve reference \"registry.lambdaclass.com/snackerbis:latest\": failed to authorize: failed to fetch anonymous token: unexpected status from GET request to https://registry.lambdaclass.com/token?scope=repository%3Asnackerbis%3Apull&service=registry.lambdaclass.com: 401 Unauthorized";
+    assert_eq!(waiting(&c, "snacker").1, err);
+    assert_eq!(
+        pod(&c, "snacker").str_at(&["status", "phase"]),
+        Some("Pending")
+    );
+    step_until(&mut c, 3_000, |c| {
+        waiting(c, "snacker").0 == "ImagePullBackOff"
+    });
+    assert_eq!(
+        waiting(&c, "snacker").1,
+        format!(
+            "Back-off pulling image \"registry.lambdaclass.com/snackerbis\": ErrImagePull: {err}"
+        )
+    );
+    let ev = events(&c, "snacker");
+    let reasons: Vec<(&str, &str)> = ev
+        .iter()
+        .map(|(r, m, _)| (r.as_str(), m.as_str()))
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            (
+                "FailedToRetrieveImagePullSecret",
+                "Unable to retrieve some image pull secrets (lambdaclass-registry); attempting to pull the image may not succeed."
+            ),
+            (
+                "Pulling",
+                "Pulling image \"registry.lambdaclass.com/snackerbis\""
+            ),
+            (
+                "Failed",
+                format!("Failed to pull image \"registry.lambdaclass.com/snackerbis\": {err}")
+                    .as_str()
+            ),
+            ("Failed", "Error: ErrImagePull"),
+            (
+                "BackOff",
+                "Back-off pulling image \"registry.lambdaclass.com/snackerbis\""
+            ),
+            ("Failed", "Error: ImagePullBackOff"),
+        ]
+    );
+    // Every event comes from this node's kubelet.
+    let rec = c
+        .events
+        .records()
+        .iter()
+        .find(|r| &*r.reason == "Pulling")
+        .unwrap();
+    assert_eq!(&*rec.component, "kubelet");
+    assert_eq!(rec.host.as_deref(), Some("node-1"));
+    assert_eq!(
+        rec.involved.field_path.as_deref(),
+        Some("spec.containers{snacker}")
+    );
+    // The pull is retried after 10 s, 20 s, 40 s of back-off.
+    let pulls = |c: &Cluster| {
+        events(c, "snacker")
+            .iter()
+            .find(|(r, _, _)| r == "Pulling")
+            .map_or(0, |e| e.2)
+    };
+    let mut attempts = vec![t0];
+    for expected_gap in [10 * SECOND, 20 * SECOND, 40 * SECOND] {
+        let n = pulls(&c);
+        let at = step_until(&mut c, 120_000, |c| pulls(c) > n);
+        let gap = at - *attempts.last().unwrap();
+        assert!(
+            gap >= expected_gap && gap <= expected_gap + 17 * SECOND,
+            "retry after {gap} ms, expected about {expected_gap}"
+        );
+        attempts.push(at);
+    }
+    step_until(&mut c, 5_000, |c| waiting(c, "snacker").0 == "ErrImagePull");
+    step_until(&mut c, 5_000, |c| {
+        waiting(c, "snacker").0 == "ImagePullBackOff"
+    });
+    let until = c.backoff_until("default", "snacker", "snacker").unwrap();
+    assert!(until > c.now_ms());
+    // The secret appears: the next retry pulls and the pod runs.
+    create(&mut c, SECRET);
+    let ready_at = step_until(&mut c, 200_000, |c| {
+        condition(c, "snacker", "Ready").str_at(&["status"]) == Some("True")
+    });
+    assert!(ready_at >= until, "pulled before the back-off ended");
+    let p = pod(&c, "snacker");
+    assert_eq!(p.str_at(&["status", "phase"]), Some("Running"));
+    let cs = container(&c, "snacker");
+    assert_eq!(
+        cs.str_at(&["image"]),
+        Some("registry.lambdaclass.com/snackerbis:latest")
+    );
+    assert!(
+        cs.str_at(&["imageID"])
+            .unwrap()
+            .starts_with("registry.lambdaclass.com/snackerbis@sha256:")
+    );
+    assert_eq!(
+        cs.str_at(&["containerID"]).unwrap().len(),
+        "containerd://".len() + 64
+    );
+    assert!(has_event(&c, "snacker", "Created", "Container created"));
+    assert!(has_event(&c, "snacker", "Started", "Container started"));
+    let pulled = events(&c, "snacker")
+        .into_iter()
+        .find(|(r, m, _)| {
+            r == "Pulled"
+                && m.starts_with(
+                    "Successfully pulled image \"registry.lambdaclass.com/snackerbis\" in ",
+                )
+        })
+        .unwrap();
+    assert!(pulled.1.ends_with(" bytes."), "{}", pulled.1);
+    assert!(
+        pulled.1.contains(" including waiting). Image size: "),
+        "{}",
+        pulled.1
+    );
+    // The node reports the image.
+    let node = c.store().get_named(res("Node"), "", "node-1").unwrap();
+    assert!(node.at(&["status", "images"]).items().any(|i| {
+        i.get("names")
+            .items()
+            .any(|n| n.as_str() == Some("registry.lambdaclass.com/snackerbis:latest"))
+    }));
+}
+
+#[test]
+fn pod_status_follows_the_kubelet_shape() {
+    let mut c = Cluster::new(3);
+    create(
+        &mut c,
+        "apiVersion: v1
+kind: Pod
+metadata: {name: web}
+spec:
+  nodeName: node-2
+  containers:
+  - name: nginx
+    image: nginx:1.27
+    ports: [{containerPort: 80}]
+",
+    );
+    let p = pod(&c, "web");
+    assert_eq!(p.str_at(&["status", "phase"]), Some("Pending"));
+    assert_eq!(waiting(&c, "web").0, "ContainerCreating");
+    assert_eq!(p.str_at(&["status", "hostIP"]), Some("172.18.0.4"));
+    assert!(p.at(&["status", "podIP"]).is_null());
+    let types: Vec<&str> = p
+        .at(&["status", "conditions"])
+        .items()
+        .map(|c| c.get("type").as_str().unwrap())
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "PodReadyToStartContainers",
+            "Initialized",
+            "Ready",
+            "ContainersReady",
+            "PodScheduled"
+        ]
+    );
+    assert_eq!(
+        condition(&c, "web", "Ready").str_at(&["message"]),
+        Some("containers with unready status: [nginx]")
+    );
+    step_until(&mut c, 10_000, |c| {
+        condition(c, "web", "Ready").str_at(&["status"]) == Some("True")
+    });
+    let p = pod(&c, "web");
+    assert_eq!(p.str_at(&["status", "phase"]), Some("Running"));
+    assert_eq!(p.str_at(&["status", "podIP"]), Some("10.244.2.2"));
+    let cs = container(&c, "web");
+    assert_eq!(cs.str_at(&["image"]), Some("docker.io/library/nginx:1.27"));
+    assert_eq!(cs.get("ready"), &Value::Bool(true));
+    assert_eq!(cs.get("started"), &Value::Bool(true));
+    assert_eq!(cs.get("lastState"), &Value::object());
+    assert_eq!(cs.at(&["user", "linux", "uid"]), &Value::Int(0));
+    let ev: Vec<String> = events(&c, "web").into_iter().map(|e| e.0).collect();
+    assert_eq!(ev, ["Pulling", "Pulled", "Created", "Started"]);
+    // A running pod without probes costs nothing: no timers remain.
+    assert_eq!(c.next_timer_at(), None);
+    // A second pod with the same image finds it present.
+    create(
+        &mut c,
+        "apiVersion: v1
+kind: Pod
+metadata: {name: web2}
+spec:
+  nodeName: node-2
+  containers:
+  - {name: nginx, image: 'nginx:1.27'}
+",
+    );
+    c.step(3_000);
+    assert!(has_event(
+        &c,
+        "web2",
+        "Pulled",
+        "Container image \"nginx:1.27\" already present on machine and can be accessed by the pod"
+    ));
+    assert_eq!(
+        pod(&c, "web2").str_at(&["status", "podIP"]),
+        Some("10.244.2.3")
+    );
+    // The app answers; nginx logs the request.
+    let p = pod(&c, "web");
+    let answer = super::serve_http(
+        &c,
+        &p,
+        80,
+        &crate::http::HttpRequest {
+            method: "GET".into(),
+            host: "10.244.2.2".into(),
+            path: "/".into(),
+            client_ip: "10.244.0.1".into(),
+        },
+    );
+    assert_eq!(answer.status, 200);
+    assert!(answer.body.contains("<title>Welcome to nginx!</title>"));
+    let log = c.container_logs("default", "web", None, false).unwrap();
+    assert!(log.starts_with("/docker-entrypoint.sh: /docker-entrypoint.d/ is not empty, will attempt to perform configuration\n"));
+    assert!(log.contains("\"GET / HTTP/1.1\" 200 615 \"-\""), "{log}");
+}
+
+#[test]
+fn crash_loop_back_off_doubles_from_10s() {
+    let mut c = Cluster::new(5);
+    create(
+        &mut c,
+        "apiVersion: v1
+kind: Pod
+metadata: {name: crash}
+spec:
+  nodeName: node-1
+  containers:
+  - name: app
+    image: busybox:1.36
+    command: ['sh', '-c', 'echo starting; exit 1']
+",
+    );
+    let uid = pod(&c, "crash")
+        .str_at(&["metadata", "uid"])
+        .unwrap()
+        .to_string();
+    let restarts = |c: &Cluster| {
+        container(c, "crash")
+            .get("restartCount")
+            .as_i64()
+            .unwrap_or(0)
+    };
+    // First crash: restarted at once.
+    step_until(&mut c, 10_000, |c| restarts(c) == 1);
+    // Each later crash waits 10 s, 20 s, 40 s, 80 s from the crash.
+    for (n, backoff) in [(2, "10s"), (3, "20s"), (4, "40s"), (5, "1m20s")] {
+        step_until(&mut c, 200_000, |c| {
+            waiting(c, "crash").0 == "CrashLoopBackOff"
+        });
+        assert_eq!(
+            waiting(&c, "crash").1,
+            format!("back-off {backoff} restarting failed container=app pod=crash_default({uid})")
+        );
+        let last = container(&c, "crash");
+        assert_eq!(
+            last.at(&["lastState", "terminated", "exitCode"]),
+            &Value::Int(1)
+        );
+        assert_eq!(
+            last.at(&["lastState", "terminated", "reason"]).as_str(),
+            Some("Error")
+        );
+        let finished = time(
+            last.str_at(&["lastState", "terminated", "finishedAt"])
+                .unwrap(),
+        );
+        step_until(&mut c, 200_000, |c| restarts(c) == n);
+        let state = container(&c, "crash");
+        let started = time(
+            state
+                .str_at(&["state", "running", "startedAt"])
+                .or_else(|| state.str_at(&["state", "terminated", "startedAt"]))
+                .unwrap(),
+        );
+        let delay = started.saturating_sub(finished);
+        let secs = super::app::parse_duration(backoff).unwrap();
+        assert!(
+            delay + 1000 >= secs && delay <= secs + 1000,
+            "{backoff}: restarted after {delay}"
+        );
+    }
+    assert_eq!(
+        pod(&c, "crash").str_at(&["status", "phase"]),
+        Some("Running")
+    );
+    let backoff = events(&c, "crash")
+        .into_iter()
+        .find(|(r, _, _)| r == "BackOff")
+        .unwrap();
+    assert_eq!(
+        backoff.1,
+        format!("Back-off restarting failed container app in pod crash_default({uid})")
+    );
+    assert_eq!(backoff.2, 4);
+    // kubectl logs shows the crashed run; --previous the one before.
+    assert_eq!(
+        c.container_logs("default", "crash", None, false).unwrap(),
+        "starting\n"
+    );
+    assert_eq!(
+        c.container_logs("default", "crash", None, true).unwrap(),
+        "starting\n"
+    );
+}
+
+#[test]
+fn busybox_without_a_command_completes_and_restarts() {
+    let mut c = Cluster::new(6);
+    create(
+        &mut c,
+        "apiVersion: v1
+kind: Pod
+metadata: {name: bb}
+spec:
+  nodeName: node-3
+  containers:
+  - {name: bb, image: busybox}
+",
+    );
+    step_until(&mut c, 20_000, |c| {
+        container(c, "bb")
+            .at(&["lastState", "terminated", "reason"])
+            .as_str()
+            == Some("Completed")
+    });
+    assert_eq!(
+        container(&c, "bb").at(&["lastState", "terminated", "exitCode"]),
+        &Value::Int(0)
+    );
+    // restartPolicy Never: the pod succeeds.
+    create(
+        &mut c,
+        "apiVersion: v1
+kind: Pod
+metadata: {name: once}
+spec:
+  nodeName: node-3
+  restartPolicy: Never
+  containers:
+  - {name: job, image: 'busybox:1.36', command: [sh, -c, 'echo done']}
+",
+    );
+    step_until(&mut c, 20_000, |c| {
+        pod(c, "once").str_at(&["status", "phase"]) == Some("Succeeded")
+    });
+    assert_eq!(
+        condition(&c, "once", "Ready").str_at(&["reason"]),
+        Some("PodCompleted")
+    );
+    assert_eq!(
+        condition(&c, "once", "PodReadyToStartContainers").str_at(&["status"]),
+        Some("False")
+    );
+    assert_eq!(
+        c.container_logs("default", "once", None, false).unwrap(),
+        "done\n"
+    );
+}
+
+#[test]
+fn readiness_waits_for_the_app_and_liveness_restarts_it() {
+    let mut c = Cluster::new(8);
+    create(
+        &mut c,
+        "apiVersion: v1
+kind: Pod
+metadata: {name: slow}
+spec:
+  nodeName: node-1
+  containers:
+  - name: app
+    image: someone/app:v1
+    env: [{name: READY_AFTER, value: 20s}]
+    ports: [{containerPort: 8080}]
+    readinessProbe:
+      httpGet: {path: /ready, port: 8080}
+      periodSeconds: 5
+",
+    );
+    let started = step_until(&mut c, 30_000, |c| {
+        container(c, "slow").get("started") == &Value::Bool(true)
+    });
+    c.step(10_000);
+    assert_eq!(container(&c, "slow").get("ready"), &Value::Bool(false));
+    let unhealthy = events(&c, "slow")
+        .into_iter()
+        .find(|(r, _, _)| r == "Unhealthy")
+        .unwrap();
+    assert_eq!(
+        unhealthy.1,
+        "Readiness probe failed: HTTP probe failed with statuscode: 503"
+    );
+    let ready_at = step_until(&mut c, 30_000, |c| {
+        condition(c, "slow", "Ready").str_at(&["status"]) == Some("True")
+    });
+    assert!(
+        ready_at >= started + 20_000 && ready_at <= started + 26_000,
+        "{}",
+        ready_at - started
+    );
+    // Ready and idle: no probe timers.
+    assert_eq!(c.next_timer_at(), None);
+
+    // The docs' liveness example: the file goes after 30 s.
+    create(
+        &mut c,
+        "apiVersion: v1
+kind: Pod
+metadata: {name: liveness-exec}
+spec:
+  nodeName: node-2
+  containers:
+  - name: liveness
+    image: registry.k8s.io/busybox:1.27.2
+    args: [/bin/sh, -c, 'touch /tmp/healthy; sleep 30; rm -f /tmp/healthy; sleep 600']
+    livenessProbe:
+      exec:
+        command: [cat, /tmp/healthy]
+      initialDelaySeconds: 5
+      periodSeconds: 5
+",
+    );
+    step_until(&mut c, 120_000, |c| {
+        has_event(
+            c,
+            "liveness-exec",
+            "Killing",
+            "Container liveness failed liveness probe, will be restarted",
+        )
+    });
+    let unhealthy = events(&c, "liveness-exec")
+        .into_iter()
+        .find(|(r, _, _)| r == "Unhealthy")
+        .unwrap();
+    assert_eq!(
+        unhealthy.1,
+        "Liveness probe failed: cat: can't open '/tmp/healthy': No such file or directory\n"
+    );
+    assert_eq!(unhealthy.2, 3);
+    // sh ignores SIGTERM: SIGKILL at the end of the 30 s grace period.
+    step_until(&mut c, 40_000, |c| {
+        container(c, "liveness-exec").get("restartCount") == &Value::Int(1)
+    });
+    let last = container(&c, "liveness-exec");
+    assert_eq!(
+        last.at(&["lastState", "terminated", "exitCode"]),
+        &Value::Int(137)
+    );
+    let t = last.at(&["lastState", "terminated"]);
+    let ran = time(t.str_at(&["finishedAt"]).unwrap()) - time(t.str_at(&["startedAt"]).unwrap());
+    // Failures at 30, 35 and 40 s (plus the probe worker's phase), then 30 s of grace.
+    assert!((70_000..=71_000).contains(&ran), "ran {ran} ms");
+}
+
+#[test]
+fn graceful_termination_takes_as_long_as_the_app() {
+    let mut c = Cluster::new(9);
+    for (name, image, cmd) in [
+        ("quick", "nginx:1.27", ""),
+        ("stubborn", "busybox:1.36", "    command: [sleep, '3600']\n"),
+    ] {
+        create(
+            &mut c,
+            &format!(
+                "apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}}}\nspec:\n  nodeName: node-1\n  containers:\n  - name: main\n    image: {image}\n{cmd}"
+            ),
+        );
+    }
+    step_until(&mut c, 20_000, |c| {
+        ["quick", "stubborn"]
+            .iter()
+            .all(|n| pod(c, n).str_at(&["status", "phase"]) == Some("Running"))
+    });
+    for name in ["quick", "stubborn"] {
+        let key = ObjectKey::new(res("Pod"), "default", name);
+        c.delete(&key, DeleteOptions::default()).unwrap();
+    }
+    c.settle();
+    let t0 = c.now_ms();
+    assert!(has_event(&c, "quick", "Killing", "Stopping container main"));
+    let gone = step_until(&mut c, 5_000, |c| pod(c, "quick").is_null());
+    assert!(gone - t0 <= 1_000, "nginx took {} ms", gone - t0);
+    assert!(!pod(&c, "stubborn").is_null());
+    let gone = step_until(&mut c, 40_000, |c| pod(c, "stubborn").is_null());
+    assert_eq!(gone - t0, 30_000);
+}
+
+#[test]
+fn image_errors_have_the_real_reasons() {
+    let mut c = Cluster::new(12);
+    create(
+        &mut c,
+        "apiVersion: v1
+kind: Pod
+metadata: {name: typo}
+spec:
+  nodeName: node-1
+  containers:
+  - {name: web, image: 'nginx:1.161'}
+---
+",
+    );
+    create(
+        &mut c,
+        "apiVersion: v1
+kind: Pod
+metadata: {name: never}
+spec:
+  nodeName: node-1
+  containers:
+  - {name: web, image: 'redis:7', imagePullPolicy: Never}
+",
+    );
+    create(
+        &mut c,
+        "apiVersion: v1
+kind: Pod
+metadata: {name: upper}
+spec:
+  nodeName: node-1
+  containers:
+  - {name: web, image: 'Nginx'}
+",
+    );
+    c.step(5_000);
+    assert_eq!(waiting(&c, "typo").0, "ImagePullBackOff");
+    assert!(has_event(
+        &c,
+        "typo",
+        "Failed",
+        "Failed to pull image \"nginx:1.161\": rpc error: code = NotFound desc = failed to pull and unpack image \"docker.io/library/nginx:1.161\": failed to resolve reference \"docker.io/library/nginx:1.161\": docker.io/library/nginx:1.161: not found"
+    ));
+    assert_eq!(
+        waiting(&c, "never"),
+        (
+            "ErrImageNeverPull".to_string(),
+            "Container image \"redis:7\" is not present with pull policy of Never".to_string()
+        )
+    );
+    assert_eq!(
+        waiting(&c, "upper"),
+        (
+            "InvalidImageName".to_string(),
+            "Failed to apply default image tag \"Nginx\": couldn't parse image reference \"Nginx\": invalid reference format: repository name (library/Nginx) must be lowercase".to_string()
+        )
+    );
+    assert_eq!(
+        c.container_logs("default", "typo", None, false)
+            .unwrap_err()
+            .message,
+        "container \"web\" in pod \"typo\" is waiting to start: trying and failing to pull image"
+    );
+    assert_eq!(
+        c.container_logs("default", "never", None, false)
+            .unwrap_err()
+            .message,
+        "container \"web\" in pod \"never\" is waiting to start: ErrImageNeverPull"
+    );
+    assert_eq!(
+        c.container_logs("default", "typo", Some("nope"), false)
+            .unwrap_err()
+            .message,
+        "container nope is not valid for pod typo"
+    );
+    assert_eq!(
+        c.container_logs("default", "typo", None, true)
+            .unwrap_err()
+            .message,
+        "previous terminated container \"web\" in pod \"typo\" not found"
+    );
+    // A registry outage makes a known image unpullable.
+    c.set_image_available("httpd", false);
+    create(
+        &mut c,
+        "apiVersion: v1
+kind: Pod
+metadata: {name: outage}
+spec:
+  nodeName: node-2
+  containers:
+  - {name: web, image: 'httpd:2.4'}
+",
+    );
+    c.step(3_000);
+    assert_eq!(waiting(&c, "outage").0, "ImagePullBackOff");
+}
+
+#[test]
+fn init_containers_run_in_order_before_the_app() {
+    let mut c = Cluster::new(13);
+    create(
+        &mut c,
+        "apiVersion: v1
+kind: Pod
+metadata: {name: init}
+spec:
+  nodeName: node-3
+  initContainers:
+  - {name: setup, image: 'busybox:1.36', command: [sh, -c, 'echo init running; sleep 10; echo init done']}
+  containers:
+  - {name: web, image: 'nginx:1.27'}
+",
+    );
+    c.step(2_000);
+    assert_eq!(waiting(&c, "init").0, "PodInitializing");
+    assert_eq!(
+        condition(&c, "init", "Initialized").str_at(&["message"]),
+        Some("containers with incomplete status: [setup]")
+    );
+    assert_eq!(
+        c.container_logs("default", "init", None, false)
+            .unwrap_err()
+            .message,
+        "container \"web\" in pod \"init\" is waiting to start: PodInitializing"
+    );
+    step_until(&mut c, 30_000, |c| {
+        pod(c, "init").str_at(&["status", "phase"]) == Some("Running")
+    });
+    let init = pod(&c, "init")
+        .at(&["status", "initContainerStatuses"])
+        .items()
+        .next()
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        init.at(&["state", "terminated", "reason"]).as_str(),
+        Some("Completed")
+    );
+    let t = init.at(&["state", "terminated"]);
+    assert_eq!(
+        time(t.str_at(&["finishedAt"]).unwrap()) - time(t.str_at(&["startedAt"]).unwrap()),
+        10_000
+    );
+    assert_eq!(
+        c.container_logs("default", "init", Some("setup"), false)
+            .unwrap(),
+        "init running\ninit done\n"
+    );
+}
+
+#[test]
+fn env_driven_failures_crash_and_oom() {
+    let mut c = Cluster::new(14);
+    create(
+        &mut c,
+        "apiVersion: v1
+kind: Pod
+metadata: {name: flaky}
+spec:
+  nodeName: node-1
+  containers:
+  - name: app
+    image: someone/app:v2
+    env:
+    - {name: CRASH_AFTER, value: 30s}
+    - {name: EXIT_CODE, value: '3'}
+    - {name: CPU_MILLICORES, value: '250'}
+    - {name: MEMORY_MB, value: '64'}
+",
+    );
+    c.step(20_000);
+    let (cpu, mem) = c.pod_usage("default", "flaky").unwrap();
+    assert!((249..=252).contains(&cpu), "{cpu}");
+    assert!((64 << 20..72 << 20).contains(&mem), "{mem}");
+    step_until(&mut c, 40_000, |c| {
+        container(c, "flaky").get("restartCount") == &Value::Int(1)
+    });
+    let t = container(&c, "flaky");
+    assert_eq!(
+        t.at(&["lastState", "terminated", "exitCode"]),
+        &Value::Int(3)
+    );
+    let prev = c.container_logs("default", "flaky", None, true).unwrap();
+    assert!(
+        prev.ends_with("fatal: simulated crash after 30s (CRASH_AFTER), exiting with code 3\n"),
+        "{prev}"
+    );
+    create(
+        &mut c,
+        "apiVersion: v1
+kind: Pod
+metadata: {name: hog}
+spec:
+  nodeName: node-1
+  containers:
+  - name: memory-demo-ctr
+    image: polinux/stress
+    resources: {limits: {memory: 100Mi}, requests: {memory: 50Mi}}
+    command: [stress]
+    args: [--vm, '1', --vm-bytes, 250M, --vm-hang, '1']
+",
+    );
+    step_until(&mut c, 20_000, |c| {
+        container(c, "hog")
+            .at(&["lastState", "terminated", "reason"])
+            .as_str()
+            == Some("OOMKilled")
+    });
+    assert_eq!(
+        container(&c, "hog").at(&["lastState", "terminated", "exitCode"]),
+        &Value::Int(137)
+    );
+}
+
+#[test]
+fn a_stopped_node_goes_unknown_then_its_pods_are_evicted() {
+    let mut c = Cluster::new(21);
+    create(
+        &mut c,
+        "apiVersion: v1
+kind: Pod
+metadata: {name: victim}
+spec:
+  nodeName: node-2
+  containers:
+  - {name: web, image: 'nginx:1.27'}
+",
+    );
+    step_until(&mut c, 10_000, |c| {
+        condition(c, "victim", "Ready").str_at(&["status"]) == Some("True")
+    });
+    c.step(37_000);
+    let stopped_at = c.now_ms();
+    c.stop_node("node-2").unwrap();
+    let renew = c.node_last_heartbeat("node-2").unwrap();
+    assert!(stopped_at - renew < 10_000);
+    let unknown_at = c.node_unknown_at("node-2").unwrap();
+    assert!(unknown_at > renew + 50_000 && unknown_at <= renew + 55_000);
+    assert_eq!(unknown_at % 5_000, 0);
+    // Nothing changes until the grace period passes.
+    c.step(unknown_at - c.now_ms() - 100);
+    let node = |c: &Cluster| {
+        c.store()
+            .get_named(res("Node"), "", "node-2")
+            .cloned()
+            .unwrap()
+    };
+    let ready = |c: &Cluster| {
+        node(c)
+            .at(&["status", "conditions"])
+            .items()
+            .find(|x| x.get("type").as_str() == Some("Ready"))
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(ready(&c).str_at(&["status"]), Some("True"));
+    assert_eq!(
+        pod(&c, "victim").str_at(&["status", "phase"]),
+        Some("Running")
+    );
+    c.step(100);
+    let r = ready(&c);
+    assert_eq!(r.str_at(&["status"]), Some("Unknown"));
+    assert_eq!(r.str_at(&["reason"]), Some("NodeStatusUnknown"));
+    assert_eq!(
+        r.str_at(&["message"]),
+        Some("Kubelet stopped posting node status.")
+    );
+    for kind in ["MemoryPressure", "DiskPressure", "PIDPressure"] {
+        let cond = node(&c)
+            .at(&["status", "conditions"])
+            .items()
+            .find(|x| x.get("type").as_str() == Some(kind))
+            .cloned()
+            .unwrap();
+        assert_eq!(cond.str_at(&["status"]), Some("Unknown"));
+    }
+    let taints: Vec<(String, String)> = node(&c)
+        .at(&["spec", "taints"])
+        .items()
+        .map(|t| {
+            (
+                t.str_at(&["key"]).unwrap().to_string(),
+                t.str_at(&["effect"]).unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        taints,
+        [
+            (
+                "node.kubernetes.io/unreachable".to_string(),
+                "NoSchedule".to_string()
+            ),
+            (
+                "node.kubernetes.io/unreachable".to_string(),
+                "NoExecute".to_string()
+            )
+        ]
+    );
+    assert_eq!(
+        condition(&c, "victim", "Ready").str_at(&["status"]),
+        Some("False")
+    );
+    assert_eq!(
+        pod(&c, "victim").str_at(&["status", "phase"]),
+        Some("Running")
+    );
+    assert!(has_event(&c, "victim", "NodeNotReady", "Node is not ready"));
+    assert!(
+        c.events
+            .records()
+            .iter()
+            .any(|e| &*e.reason == "NodeNotReady"
+                && &*e.message == "Node node-2 status is now: NodeNotReady"
+                && &*e.component == "node-controller")
+    );
+    // Evicted when the 300 s toleration runs out.
+    let deadline = c.eviction_deadline("default", "victim").unwrap();
+    assert_eq!(deadline, c.now_ms() + 300_000);
+    c.step(300_000);
+    assert!(has_event(
+        &c,
+        "victim",
+        "TaintManagerEviction",
+        "Marking for deletion Pod default/victim"
+    ));
+    let p = pod(&c, "victim");
+    assert!(!p.at(&["metadata", "deletionTimestamp"]).is_null());
+    assert_eq!(
+        condition(&c, "victim", "DisruptionTarget").str_at(&["reason"]),
+        Some("DeletionByTaintManager")
+    );
+    // The kubelet cannot confirm: the pod stays Terminating.
+    c.step(120_000);
+    assert!(!pod(&c, "victim").is_null());
+    // Logs cannot be fetched from a dead node.
+    assert!(
+        c.container_logs("default", "victim", None, false)
+            .unwrap_err()
+            .message
+            .contains(":10250: connect: no route to host")
+    );
+    // The node comes back: Ready, untainted, and the deleted pod goes.
+    c.start_node("node-2").unwrap();
+    c.step(2_000);
+    assert!(pod(&c, "victim").is_null());
+    assert_eq!(ready(&c).str_at(&["status"]), Some("True"));
+    assert!(node(&c).at(&["spec", "taints"]).is_null());
+}
+
+#[test]
+fn a_node_restarting_in_time_restarts_its_containers() {
+    let mut c = Cluster::new(22);
+    create(
+        &mut c,
+        "apiVersion: v1
+kind: Pod
+metadata: {name: survivor}
+spec:
+  nodeName: node-3
+  containers:
+  - {name: web, image: 'nginx:1.27'}
+",
+    );
+    step_until(&mut c, 10_000, |c| {
+        condition(c, "survivor", "Ready").str_at(&["status"]) == Some("True")
+    });
+    c.stop_node("node-3").unwrap();
+    c.step(20_000);
+    c.start_node("node-3").unwrap();
+    assert_eq!(c.node_unknown_at("node-3"), None);
+    step_until(&mut c, 10_000, |c| {
+        container(c, "survivor").get("restartCount") == &Value::Int(1)
+    });
+    step_until(&mut c, 10_000, |c| {
+        condition(c, "survivor", "Ready").str_at(&["status"]) == Some("True")
+    });
+    let cs = container(&c, "survivor");
+    assert_eq!(
+        cs.at(&["lastState", "terminated", "reason"]).as_str(),
+        Some("Unknown")
+    );
+    assert_eq!(
+        cs.at(&["lastState", "terminated", "exitCode"]),
+        &Value::Int(255)
+    );
+    assert!(has_event(
+        &c,
+        "survivor",
+        "SandboxChanged",
+        "Pod sandbox changed, it will be killed and re-created."
+    ));
+}
+
+#[test]
+fn registered_nodes_report_kubelet_status() {
+    let c = Cluster::new(1);
+    let node = c.store().get_named(res("Node"), "", "node-1").unwrap();
+    assert_eq!(
+        node.str_at(&["status", "nodeInfo", "kubeletVersion"]),
+        Some("v1.37.0")
+    );
+    assert_eq!(
+        node.str_at(&["status", "nodeInfo", "containerRuntimeVersion"]),
+        Some("containerd://2.3.4")
+    );
+    let addresses: Vec<(&str, &str)> = node
+        .at(&["status", "addresses"])
+        .items()
+        .map(|a| {
+            (
+                a.str_at(&["type"]).unwrap(),
+                a.str_at(&["address"]).unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        addresses,
+        [("InternalIP", "172.18.0.3"), ("Hostname", "node-1")]
+    );
+    let conds: Vec<(&str, &str, &str)> = node
+        .at(&["status", "conditions"])
+        .items()
+        .map(|c| {
+            (
+                c.str_at(&["type"]).unwrap(),
+                c.str_at(&["status"]).unwrap(),
+                c.str_at(&["reason"]).unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        conds,
+        [
+            ("MemoryPressure", "False", "KubeletHasSufficientMemory"),
+            ("DiskPressure", "False", "KubeletHasNoDiskPressure"),
+            ("PIDPressure", "False", "KubeletHasSufficientPID"),
+            ("Ready", "True", "KubeletReady"),
+        ]
+    );
+    assert_eq!(
+        node.at(&["status", "daemonEndpoints", "kubeletEndpoint", "Port"]),
+        &Value::Int(10250)
+    );
+    assert!(
+        c.store()
+            .get_named(res("Lease"), "kube-node-lease", "node-1")
+            .is_some()
+    );
+    assert_eq!(c.next_timer_at(), None);
+}
+
+#[test]
+fn a_node_applied_from_a_manifest_joins_with_the_default_size() {
+    let mut c = Cluster::new(2);
+    create(
+        &mut c,
+        "apiVersion: v1
+kind: Node
+metadata:
+  name: extra
+  labels: {disk: ssd}
+",
+    );
+    let node = c.store().get_named(res("Node"), "", "extra").unwrap();
+    assert_eq!(node.str_at(&["status", "capacity", "cpu"]), Some("4"));
+    assert_eq!(
+        node.str_at(&["status", "allocatable", "memory"]),
+        Some("8Gi")
+    );
+    assert!(c.node_running("extra"));
+    // Removing a node: its pods are garbage-collected after the quarantine.
+    create(
+        &mut c,
+        "apiVersion: v1
+kind: Pod
+metadata: {name: orphan}
+spec:
+  nodeName: extra
+  containers:
+  - {name: web, image: 'nginx:1.27'}
+",
+    );
+    c.step(5_000);
+    c.remove_node("extra").unwrap();
+    c.step(30_000);
+    assert!(!pod(&c, "orphan").is_null());
+    c.step(40_000);
+    assert!(pod(&c, "orphan").is_null());
+}
+
+#[test]
+fn a_missing_configmap_blocks_the_container() {
+    let mut c = Cluster::new(4);
+    create(
+        &mut c,
+        "apiVersion: v1
+kind: Pod
+metadata: {name: cfg}
+spec:
+  nodeName: node-1
+  containers:
+  - name: app
+    image: 'nginx:1.27'
+    env:
+    - name: MODE
+      valueFrom: {configMapKeyRef: {name: settings, key: mode}}
+",
+    );
+    c.step(4_000);
+    assert_eq!(
+        waiting(&c, "cfg"),
+        (
+            "CreateContainerConfigError".to_string(),
+            "configmap \"settings\" not found".to_string()
+        )
+    );
+    assert!(has_event(
+        &c,
+        "cfg",
+        "Failed",
+        "Error: configmap \"settings\" not found"
+    ));
+    create(
+        &mut c,
+        "apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings}
+data: {mode: fast}
+",
+    );
+    step_until(&mut c, 20_000, |c| {
+        pod(c, "cfg").str_at(&["status", "phase"]) == Some("Running")
+    });
+}
+
+#[test]
+fn kill_container_restarts_per_policy() {
+    let mut c = Cluster::new(15);
+    create(
+        &mut c,
+        "apiVersion: v1
+kind: Pod
+metadata: {name: victim}
+spec:
+  nodeName: node-1
+  containers:
+  - {name: web, image: 'nginx:1.27'}
+",
+    );
+    step_until(&mut c, 10_000, |c| {
+        pod(c, "victim").str_at(&["status", "phase"]) == Some("Running")
+    });
+    c.kill_container("default", "victim", None).unwrap();
+    let cs = container(&c, "victim");
+    assert_eq!(
+        cs.at(&["state", "terminated", "exitCode"]),
+        &Value::Int(137)
+    );
+    step_until(&mut c, 5_000, |c| {
+        container(c, "victim").get("restartCount") == &Value::Int(1)
+    });
+    assert!(c.kill_container("default", "nobody", None).is_err());
+}
+
+#[test]
+fn simulated_runs_are_deterministic() {
+    let run = || {
+        let mut c = Cluster::new(99);
+        create(
+            &mut c,
+            "apiVersion: v1
+kind: Pod
+metadata: {name: a}
+spec:
+  nodeName: node-1
+  containers:
+  - {name: a, image: 'busybox:1.36', command: [sh, -c, 'sleep 5; exit 2']}
+",
+        );
+        c.step(120_000);
+        crate::yaml::to_yaml(&pod(&c, "a"))
+    };
+    assert_eq!(run(), run());
+}
+
+#[test]
+fn a_sigterm_trap_shortens_the_shutdown() {
+    let mut c = Cluster::new(16);
+    create(
+        &mut c,
+        "apiVersion: v1
+kind: Pod
+metadata: {name: trap}
+spec:
+  nodeName: node-1
+  terminationGracePeriodSeconds: 20
+  containers:
+  - name: app
+    image: busybox:1.36
+    command: [sh, -c, \"trap 'echo SIGTERM received; sleep 10; exit 0' TERM; echo Application running; sleep 3600\"]
+",
+    );
+    step_until(&mut c, 10_000, |c| {
+        pod(c, "trap").str_at(&["status", "phase"]) == Some("Running")
+    });
+    let key = ObjectKey::new(res("Pod"), "default", "trap");
+    c.delete(&key, DeleteOptions::default()).unwrap();
+    c.settle();
+    let t0 = c.now_ms();
+    c.step(1_000);
+    assert_eq!(
+        c.container_logs("default", "trap", None, false).unwrap(),
+        "Application running\nSIGTERM received\n"
+    );
+    let gone = step_until(&mut c, 25_000, |c| pod(c, "trap").is_null());
+    assert!((10_000..=10_500).contains(&(gone - t0)), "{}", gone - t0);
+}
+
+/// Scale check (run with `--ignored --release`): many nodes and pods start,
+/// then an idle cluster schedules nothing.
+#[test]
+#[ignore]
+fn scale_idle_cluster_costs_nothing() {
+    let started = std::time::Instant::now();
+    let mut c = Cluster::empty(1);
+    for i in 0..5000 {
+        c.add_node(crate::NodeOptions::worker(&format!("n{i}")))
+            .unwrap();
+    }
+    c.settle();
+    eprintln!("5000 nodes registered in {:?}", started.elapsed());
+    let t = std::time::Instant::now();
+    for i in 0..30_000 {
+        let pod = load(&format!(
+            "apiVersion: v1\nkind: Pod\nmetadata: {{name: p{i}}}\nspec:\n  nodeName: n{}\n  containers:\n  - {{name: web, image: 'nginx:1.27', readinessProbe: {{httpGet: {{path: /, port: 80}}}}}}\n",
+            i % 5000
+        ));
+        c.create(pod, &WriteOptions::user()).unwrap();
+    }
+    c.settle();
+    eprintln!("30000 pods created in {:?}", t.elapsed());
+    let t = std::time::Instant::now();
+    c.step(60_000);
+    eprintln!("60 s of start-up in {:?}", t.elapsed());
+    let running = c
+        .store()
+        .list(res("Pod"), None)
+        .filter(|(_, p)| p.str_at(&["status", "phase"]) == Some("Running"))
+        .count();
+    assert_eq!(running, 30_000);
+    assert_eq!(c.next_timer_at(), None);
+    let t = std::time::Instant::now();
+    for _ in 0..600 {
+        c.step(1_000);
+    }
+    eprintln!("600 idle steps in {:?}", t.elapsed());
+    assert!(t.elapsed() < std::time::Duration::from_millis(200));
+}
+
+#[test]
+fn a_pod_that_does_not_fit_is_rejected_by_the_kubelet() {
+    let mut c = Cluster::new(17);
+    create(
+        &mut c,
+        "apiVersion: v1
+kind: Pod
+metadata: {name: huge}
+spec:
+  nodeName: node-1
+  containers:
+  - name: app
+    image: 'nginx:1.27'
+    resources: {requests: {cpu: '8'}}
+",
+    );
+    let p = pod(&c, "huge");
+    assert_eq!(p.str_at(&["status", "phase"]), Some("Failed"));
+    assert_eq!(p.str_at(&["status", "reason"]), Some("OutOfcpu"));
+    assert_eq!(
+        p.str_at(&["status", "message"]),
+        Some(
+            "Pod was rejected: Node didn't have enough resource: cpu, requested: 8000, used: 0, capacity: 4000"
+        )
+    );
+    assert!(has_event(
+        &c,
+        "huge",
+        "OutOfcpu",
+        "Node didn't have enough resource: cpu, requested: 8000, used: 0, capacity: 4000"
+    ));
+    c.step(10_000);
+    assert_eq!(pod(&c, "huge").str_at(&["status", "phase"]), Some("Failed"));
+}
