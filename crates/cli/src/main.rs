@@ -20,7 +20,7 @@ Usage:
         kubectl …                      any supported kubectl command
         kubectl apply -f - <<EOF       a here-document as standard input
         sleep 30s | 2m | 1h30m         advance simulated time
-        curl [-s] [-i] [-H 'Host: h'] [-X METHOD] URL
+        curl [-s] [-i] [-v] [-H 'Host: h'] [-X METHOD] [-o /dev/null] [-w '%{http_code}'] URL
                                        send a request through the cluster
         stop node NAME | start node NAME | remove node NAME
         add node NAME [--cpu 8] [--memory 16Gi] [--pods 110]

@@ -166,6 +166,8 @@ fn curl(cluster: &mut Cluster, args: &[String]) -> Result<String, String> {
     let mut verbose = false;
     let mut method = "GET".to_string();
     let mut host_header = None;
+    let mut discard_body = false;
+    let mut write_out: Option<String> = None;
     let mut url = None;
     let mut i = 0;
     let mut out = String::new();
@@ -199,6 +201,16 @@ fn curl(cluster: &mut Cluster, args: &[String]) -> Result<String, String> {
             "-m" | "--max-time" | "--connect-timeout" => {
                 next(&mut i)?;
             }
+            "-o" | "--output" => {
+                let file = next(&mut i)?;
+                if file != "/dev/null" {
+                    return Ok(format!(
+                        "curl: (23) Failure writing output to destination, passed {file}: scripts cannot write files (use -o /dev/null)\n"
+                    ));
+                }
+                discard_body = true;
+            }
+            "-w" | "--write-out" => write_out = Some(next(&mut i)?),
             s if s.starts_with('-') => {
                 return Ok(format!(
                     "curl: option {s}: is unknown\ncurl: try 'curl --help' or 'curl --manual' for more information\n"
@@ -233,10 +245,14 @@ fn curl(cluster: &mut Cluster, args: &[String]) -> Result<String, String> {
             .find('/')
             .map(|i| url.split("://").nth(1).unwrap_or("")[i..].to_string())
             .unwrap_or_else(|| "/".to_string());
-        out.push_str(&format!("> {method} {path} HTTP/1.1\n> Host: {host}\n> User-Agent: curl/8.5.0\n> Accept: */*\n>\n"));
+        out.push_str(&format!("> {method} {path} HTTP/1.1\n> Host: {host}\n> User-Agent: curl/8.14.1\n> Accept: */*\n>\n"));
     }
     let response = cluster.send_request(&request);
     if response.status == 0 {
+        // -w still reports (000); curl's error comes at exit, after it.
+        if let Some(format) = &write_out {
+            out.push_str(&write_out_text(format, 0));
+        }
         if !silent || show_error {
             out.push_str(&response.body);
             if !response.body.ends_with('\n') {
@@ -255,8 +271,22 @@ fn curl(cluster: &mut Cluster, args: &[String]) -> Result<String, String> {
     } else if include {
         out.push_str(&format!("{status_line}\n\n"));
     }
-    out.push_str(&response.body);
+    if !discard_body {
+        out.push_str(&response.body);
+    }
+    if let Some(format) = write_out {
+        out.push_str(&write_out_text(&format, response.status));
+    }
     Ok(out)
+}
+
+/// curl's `-w`: `%{http_code}` (and `%{response_code}`), `\n`/`\t` escapes.
+fn write_out_text(format: &str, status: u16) -> String {
+    format
+        .replace("%{http_code}", &format!("{status:03}"))
+        .replace("%{response_code}", &format!("{status:03}"))
+        .replace("\\n", "\n")
+        .replace("\\t", "\t")
 }
 
 /// Runs one non-kubectl script command. `Err` is a malformed line.
@@ -525,7 +555,11 @@ pub fn run_script(cluster: &mut Cluster, script: &str, files: &dyn Files) -> Scr
                 "here-documents are only supported for kubectl and status".into(),
             );
         }
-        match run_builtin(cluster, &words) {
+        let result = run_builtin(cluster, &words);
+        // Let the components react (a new node's kubelet registers, a
+        // killed container's restart is noticed) before the next line looks.
+        cluster.settle();
+        match result {
             Ok(text) => out.push_str(&text),
             Err(e) => return fail(out, e),
         }

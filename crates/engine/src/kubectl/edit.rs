@@ -829,10 +829,16 @@ pub(crate) fn drain(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         .iter()
         .map(|n| n.str_at(&["metadata", "name"]).unwrap_or("").to_string())
         .collect();
-    for (idx, node) in nodes.iter().enumerate() {
+    // RunDrain: cordon every node first, then drain them one by one; a node
+    // that cannot be drained is reported and the others still are.
+    for node in &nodes {
         let line = set_cordon(ctx, node, true, dry)?;
         ctx.out.line(&line);
-        let name = names[idx].clone();
+    }
+    // Per failed node, its errors (utilerrors aggregates).
+    let mut fatal: Vec<Vec<String>> = Vec::new();
+    let mut remaining_nodes: Vec<String> = Vec::new();
+    for name in names.iter().cloned() {
         // GetPodsForDeletion with its filters, in order.
         let pods: Vec<Value> = ctx
             .cluster
@@ -919,16 +925,12 @@ pub(crate) fn drain(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         }
         if !errs.is_empty() {
             ctx.out.err(&format!(
-                "error: unable to drain node \"{name}\", aborting command...\n\n"
+                "error: unable to drain node \"{name}\" due to error: {}, continuing command...\n",
+                aggregate_text(&errs)
             ));
-            let remaining: Vec<&String> = names[idx..].iter().collect();
-            if remaining.len() > 1 {
-                ctx.out.err("There are pending nodes to be drained:\n");
-                for n in remaining {
-                    ctx.out.err(&format!(" {n}\n"));
-                }
-            }
-            return resources::aggregate(errs.into_iter().map(|e| format!("error: {e}")).collect());
+            fatal.push(errs);
+            remaining_nodes.push(name);
+            continue;
         }
         let mut warnings = Vec::new();
         if !ds_pods.is_empty() {
@@ -1035,16 +1037,50 @@ pub(crate) fn drain(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             }
         }
         if !pending.is_empty() {
-            let list: Vec<String> = pending.iter().map(|(_, _, n)| format!("pod/{n}")).collect();
-            return Err(Fail::error(format!(
-                "There are pending pods in node \"{name}\" when an error occurred: global timeout reached\n{}",
-                list.join("\n")
-            )));
+            let err = format!(
+                "global timeout reached: {}",
+                crate::kubelet::go_duration(limit)
+            );
+            ctx.out.err(&format!(
+                "There are pending pods in node \"{name}\" when an error occurred: {err}\n"
+            ));
+            for (_, _, n) in &pending {
+                ctx.out.err(&format!("pod/{n}\n"));
+            }
+            ctx.out.err(&format!(
+                "error: unable to drain node \"{name}\" due to error: {err}, continuing command...\n"
+            ));
+            fatal.push(vec![err]);
+            remaining_nodes.push(name);
+            continue;
         }
         ctx.out.line(&format!(
             "node/{name} drained{}",
             dry.map(DryRun::suffix).unwrap_or("")
         ));
     }
-    Ok(())
+    if remaining_nodes.is_empty() {
+        return Ok(());
+    }
+    ctx.out.err("There are pending nodes to be drained:\n");
+    for n in &remaining_nodes {
+        ctx.out.err(&format!(" {n}\n"));
+    }
+    // CheckErr unwraps an aggregate of one and prints an aggregate's errors
+    // one per line, without "error: ".
+    let lines: Vec<String> = if fatal.len() == 1 {
+        fatal.remove(0)
+    } else {
+        fatal.iter().map(|errs| aggregate_text(errs)).collect()
+    };
+    Err(Fail::raw(lines.join("\n")))
+}
+
+/// `utilerrors.Aggregate.Error()`: one message alone, several in brackets.
+fn aggregate_text(errs: &[String]) -> String {
+    if errs.len() == 1 {
+        errs[0].clone()
+    } else {
+        format!("[{}]", errs.join(", "))
+    }
 }

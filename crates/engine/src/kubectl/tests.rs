@@ -733,7 +733,7 @@ fn nodes_cordon_taint_and_drain() {
     );
     assert_eq!(
         run(&mut c, "kubectl drain node-3"),
-        "node/node-3 cordoned\nerror: unable to drain node \"node-3\", aborting command...\n\nerror: cannot delete Pods that declare no controller (use --force to override): default/bare\n1"
+        "node/node-3 cordoned\nerror: unable to drain node \"node-3\" due to error: cannot delete Pods that declare no controller (use --force to override): default/bare, continuing command...\nThere are pending nodes to be drained:\n node-3\ncannot delete Pods that declare no controller (use --force to override): default/bare\n1"
     );
     assert_eq!(
         run(&mut c, "kubectl drain node-3 --force"),
