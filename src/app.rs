@@ -9,7 +9,8 @@ use yew::prelude::*;
 
 use crate::dom::{self, FrameLoop};
 use crate::state::{
-    Action, AppState, BottomTab, Files, Handle, SPEED_1X, SPEEDS, Theme, outcome_report,
+    Action, AppState, BottomTab, Files, Handle, LineMark, SPEED_1X, SPEEDS, Severity, Theme,
+    outcome_report,
 };
 use crate::ui::cluster_view::{ClusterView, FxTick, TrafficTick, parse_obj};
 use crate::ui::console::Console;
@@ -24,6 +25,8 @@ const DEFAULT_SEED: u64 = 1;
 /// Longest wall-clock gap one frame turns into simulated time (ms): a
 /// background tab or a slow frame must not jump the cluster ahead.
 const MAX_FRAME_MS: f64 = 100.0;
+/// Above this many pods the live check does not copy the cluster.
+const LIVE_CHECK_MAX_PODS: usize = 20_000;
 /// localStorage key of the editor's files.
 const FILES_KEY: &str = "kubeplay.files.v1";
 
@@ -110,6 +113,18 @@ fn frame_loop(handle: Handle, dispatch: UseReducerDispatcher<AppState>) -> Frame
         if let Some((i, name, text)) = due {
             let marks = if text.trim().is_empty() {
                 Vec::new()
+            } else if cluster.store().count(pod_resource) > LIVE_CHECK_MAX_PODS {
+                // Copying a huge cluster per pause in typing costs too much:
+                // check the YAML syntax only (Apply still reports everything).
+                kubeplay_engine::yaml::load_stream(&text)
+                    .1
+                    .map(|e| LineMark {
+                        line: e.mark.line.max(1),
+                        severity: Severity::Error,
+                        message: e.message,
+                    })
+                    .into_iter()
+                    .collect()
             } else {
                 let mut copy = cluster.clone();
                 outcome_report(&copy.run_manifest(&text, &name, ManifestVerb::Check)).1
@@ -310,7 +325,7 @@ fn split(p: &SplitProps) -> Html {
     html! {
         <div class={classes!("split", if vertical { "v" } else { "h" })} role="separator" tabindex="0"
             aria-orientation={if vertical { "vertical" } else { "horizontal" }}
-            aria-valuenow={format!("{:.0}", p.value)}
+            aria-valuenow={(p.value as i64).to_string()}
             aria-label={if vertical { "Resize the editor" } else { "Resize the bottom panel" }}
             onpointerdown={down} onpointermove={moved} onpointerup={up.clone()} onpointercancel={up}
             onkeydown={key}></div>
@@ -419,8 +434,8 @@ pub fn app() -> Html {
 
     let s = &*state;
     let style = format!(
-        "--editor-w:{:.0}px;--panel-h:{:.0}px",
-        s.editor_width, s.panel_height
+        "--editor-w:{}px;--panel-h:{}px",
+        s.editor_width as i64, s.panel_height as i64
     );
     html! {
         <ContextProvider<FxTick> context={FxTick(s.fx_gen)}>

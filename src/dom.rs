@@ -34,12 +34,12 @@ pub fn query(selector: &str) -> Option<Element> {
 
 /// The centre of an element relative to another's top-left corner (both
 /// in the same scrolling content).
-pub fn centre_in(el: &Element, origin: &Element) -> (f64, f64) {
+pub fn centre_in(el: &Element, origin: &Element) -> (i32, i32) {
     let r = el.get_bounding_client_rect();
     let o = origin.get_bounding_client_rect();
     (
-        r.left() - o.left() + r.width() / 2.0,
-        r.top() - o.top() + r.height() / 2.0,
+        (r.left() - o.left() + r.width() / 2.0) as i32,
+        (r.top() - o.top() + r.height() / 2.0) as i32,
     )
 }
 

@@ -71,8 +71,8 @@ pub struct Flight {
     pub node: Rc<str>,
     /// When it started (wall ms).
     pub born: f64,
-    /// From (x, y) to (x, y), in the cluster view's content coordinates.
-    pub geometry: Option<[f64; 4]>,
+    /// From (x, y) to (x, y), in the cluster view's content pixels.
+    pub geometry: Option<[i32; 4]>,
 }
 
 /// A request travelling along its hops.
@@ -85,7 +85,7 @@ pub struct Dot {
     /// When it started (wall ms).
     pub born: f64,
     /// How long it travels (wall ms).
-    pub duration: f64,
+    pub duration: u32,
     /// The way it took.
     pub hops: Vec<Hop>,
     /// An SVG path through the hops, once measured.
@@ -245,7 +245,7 @@ impl Fx {
                 id: self.next_id,
                 status,
                 born: now,
-                duration: (600.0 + latency as f64 * 4.0).min(1600.0),
+                duration: 600 + latency.min(250) as u32 * 4,
                 hops,
                 path: None,
             });
@@ -257,7 +257,8 @@ impl Fx {
     pub fn expire(&mut self, now: f64) -> bool {
         let before = self.flights.len() + self.dots.len();
         self.flights.retain(|f| now - f.born < FLIGHT_MS + 100.0);
-        self.dots.retain(|d| now - d.born < d.duration + 100.0);
+        self.dots
+            .retain(|d| now - d.born < f64::from(d.duration) + 100.0);
         let changed = before != self.flights.len() + self.dots.len();
         if changed {
             self.generation += 1;
@@ -273,7 +274,7 @@ impl Fx {
 
     /// Measures new animations' positions with `centre(selector)`; drops
     /// those whose ends are not on screen.
-    pub fn place(&mut self, centre: impl Fn(&str) -> Option<(f64, f64)>) {
+    pub fn place(&mut self, centre: impl Fn(&str) -> Option<(i32, i32)>) {
         self.flights.retain_mut(|f| {
             if f.geometry.is_some() {
                 return true;
@@ -317,7 +318,7 @@ impl Fx {
             let mut path = String::new();
             for (i, (x, y)) in points.iter().enumerate() {
                 path.push_str(if i == 0 { "M" } else { " L" });
-                path.push_str(&format!(" {x:.0} {y:.0}"));
+                path.push_str(&format!(" {x} {y}"));
             }
             d.path = Some(path);
             true
@@ -359,8 +360,8 @@ mod tests {
         assert_eq!(fx.pulses[SCHEDULER].message, "bound default/p to node-2");
         assert_eq!(fx.flights.len(), 1);
         assert_eq!(&*fx.flights[0].node, "node-2");
-        fx.place(|sel| (!sel.contains("node-3")).then_some((1.0, 2.0)));
-        assert_eq!(fx.flights[0].geometry, Some([1.0, 2.0, 1.0, 2.0]));
+        fx.place(|sel| (!sel.contains("node-3")).then_some((1, 2)));
+        assert_eq!(fx.flights[0].geometry, Some([1, 2, 1, 2]));
         assert!(fx.expire(4.0 + FLIGHT_MS + 200.0));
         assert!(fx.flights.is_empty());
     }
@@ -385,9 +386,9 @@ mod tests {
         fx.add_requests(vec![(200, 3, hops), (0, 0, Vec::new())], 0.0);
         assert_eq!(fx.dots.len(), 1, "failed connections have no way to draw");
         fx.place(|sel| match sel {
-            "[data-ing=\"default/ing\"]" => Some((0.0, 0.0)),
-            "[data-svc=\"default/svc\"]" => Some((10.0, 0.0)),
-            "[data-svc-row=\"default/svc\"] [data-ep=\"default/p\"]" => Some((20.0, 5.0)),
+            "[data-ing=\"default/ing\"]" => Some((0, 0)),
+            "[data-svc=\"default/svc\"]" => Some((10, 0)),
+            "[data-svc-row=\"default/svc\"] [data-ep=\"default/p\"]" => Some((20, 5)),
             _ => None,
         });
         assert_eq!(fx.dots[0].path.as_deref(), Some("M 0 0 L 10 0 L 20 5"));

@@ -9,6 +9,7 @@ mod engine_bridge;
 mod examples;
 mod fx;
 mod highlight;
+mod markup;
 mod model;
 mod state;
 mod traffic;

@@ -300,6 +300,19 @@ pub fn pod_requests(spec: &Value) -> (i64, i64) {
     (cpu + overhead("cpu", true), mem + overhead("memory", false))
 }
 
+/// Sorts a short list in place, stably. An insertion sort: tiny code per
+/// use (the standard sorts are large for each element type), and fast for
+/// the tens of items it is used on.
+pub fn sort_small<T>(v: &mut [T], less: impl Fn(&T, &T) -> bool) {
+    for i in 1..v.len() {
+        let mut j = i;
+        while j > 0 && less(&v[j], &v[j - 1]) {
+            v.swap(j, j - 1);
+            j -= 1;
+        }
+    }
+}
+
 /// A stable colour hue (0..360) for a workload name.
 pub fn hue(name: &str) -> u16 {
     let mut h: u32 = 2_166_136_261;
@@ -609,7 +622,7 @@ impl Snapshot {
             counts[p.state.index()] += 1;
         }
 
-        let mut nodes: Vec<NodeView> = store
+        let nodes: Vec<NodeView> = store
             .list(rid("Node"), None)
             .map(|(_, node)| {
                 let q = |name: &str, milli: bool| {
@@ -660,7 +673,11 @@ impl Snapshot {
                 }
             })
             .collect();
-        nodes.sort_by(|a, b| (!a.control_plane, &a.key.name).cmp(&(!b.control_plane, &b.key.name)));
+        // Listed by name; control-plane nodes go first.
+        let (mut first, workers): (Vec<NodeView>, Vec<NodeView>) =
+            nodes.into_iter().partition(|n| n.control_plane);
+        first.extend(workers);
+        let mut nodes = first;
         let node_index: HashMap<Rc<str>, usize> = nodes
             .iter()
             .enumerate()
@@ -691,7 +708,7 @@ impl Snapshot {
             }
         }
         for node in &mut nodes {
-            node.groups.sort_by(|a, b| a.label.cmp(&b.label));
+            sort_small(&mut node.groups, |a, b| a.label < b.label);
         }
 
         let workloads = workloads(cluster, &pods);
@@ -788,8 +805,10 @@ fn workloads(cluster: &Cluster, pods: &[Rc<PodView>]) -> Vec<WorkloadView> {
         }
     }
     for w in &mut out {
-        w.replica_sets
-            .sort_by(|a, b| (b.revision, &a.key.name).cmp(&(a.revision, &b.key.name)));
+        // Newest revision first.
+        sort_small(&mut w.replica_sets, |a, b| {
+            (b.revision, &a.key.name) < (a.revision, &b.key.name)
+        });
         if let Some(first) = w.replica_sets.first_mut() {
             first.newest = true;
         }
@@ -937,6 +956,17 @@ fn network(cluster: &Cluster, pods: &[Rc<PodView>]) -> (Vec<ServiceView>, Vec<Ro
         }
     }
     (services, routes)
+}
+
+/// `part / whole` clamped to 0..=1, as a CSS number with three decimals
+/// (`0.375`), written with integer arithmetic.
+pub fn fraction(part: i64, whole: i64) -> String {
+    let thousandths = if whole > 0 {
+        (part.max(0) as i128 * 1000 / whole as i128).min(1000) as i64
+    } else {
+        0
+    };
+    format!("{}.{:03}", thousandths / 1000, thousandths % 1000)
 }
 
 /// Millicores as kubectl prints them (`250m`, `1`, `1500m`).
@@ -1198,6 +1228,9 @@ mod tests {
 
     #[test]
     fn texts_follow_kubectl() {
+        assert_eq!(fraction(3, 8), "0.375");
+        assert_eq!(fraction(9, 8), "1.000");
+        assert_eq!(fraction(1, 0), "0.000");
         assert_eq!(cpu_text(250), "250m");
         assert_eq!(cpu_text(4000), "4");
         assert_eq!(mem_text(512 << 20), "512Mi");

@@ -158,7 +158,9 @@ impl EditorFile {
                 }
             }
         }
-        marks.sort_by_key(|m| (m.line, m.severity == Severity::Warning));
+        crate::model::sort_small(&mut marks, |a, b| {
+            (a.line, a.severity == Severity::Warning) < (b.line, b.severity == Severity::Warning)
+        });
         marks
     }
 }

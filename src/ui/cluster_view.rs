@@ -10,7 +10,7 @@ use kubeplay_engine::store::ObjectKey;
 use yew::prelude::*;
 
 use crate::fx::COMPONENTS;
-use crate::model::{NodeView, PodState, PodView, Snapshot, cpu_text, mem_text};
+use crate::model::{NodeView, PodState, PodView, Snapshot, cpu_text, fraction, mem_text};
 use crate::state::Handle;
 
 /// Above this many pods, nodes show counts per state instead of one shape per pod.
@@ -61,14 +61,9 @@ fn is_selected(selected: &Option<ObjectKey>, key: &ObjectKey) -> bool {
 }
 
 fn alloc_bar(label: &'static str, used: i64, total: i64, text: String) -> Html {
-    let pct = if total > 0 {
-        (used as f64 / total as f64 * 100.0).clamp(0.0, 100.0)
-    } else {
-        0.0
-    };
     let level = if used > total {
         "over"
-    } else if pct >= 85.0 {
+    } else if used * 100 >= total * 85 && total > 0 {
         "high"
     } else {
         ""
@@ -76,7 +71,7 @@ fn alloc_bar(label: &'static str, used: i64, total: i64, text: String) -> Html {
     html! {
         <div class={classes!("alloc", level)} title={format!("{label}: requested {text}")}>
             <span class="alloc-label">{ label }</span>
-            <span class="alloc-track"><span class="alloc-fill" style={format!("transform:scaleX({:.3})", pct / 100.0)}></span></span>
+            <span class="alloc-track"><span class="alloc-fill" style={format!("transform:scaleX({})", fraction(used, total))}></span></span>
             <span class="alloc-text">{ text }</span>
         </div>
     }
@@ -329,7 +324,6 @@ fn workloads(p: &WorkloadsProps) -> Html {
                             }
                         </div>
                         { for w.replica_sets.iter().enumerate().filter(|(i, rs)| *i == 0 || rs.desired > 0 || !rs.pods.is_empty()).map(|(_, rs)| {
-                            let pct = if rs.desired > 0 { (rs.ready as f64 / rs.desired as f64 * 100.0).min(100.0) } else { 0.0 };
                             let draining = !rs.newest && (rs.desired > 0 || !rs.pods.is_empty());
                             html! {
                                 <div key={obj_attr(&rs.key)} class={classes!("rs", rs.newest.then_some("newest"), draining.then_some("draining"),
@@ -339,13 +333,16 @@ fn workloads(p: &WorkloadsProps) -> Html {
                                         <span class="rs-name">{ &*rs.key.name }</span>
                                         { rs.revision.map(|r| html! { <span class="rs-rev">{ format!("rev {r}") }</span> }).unwrap_or_default() }
                                         <span class="rs-image" title="image">{ rs.images.join(", ") }</span>
-                                        <span class="rs-bar" title="ready / desired"><span class="rs-fill" style={format!("transform:scaleX({:.3})", pct / 100.0)}></span></span>
+                                        <span class="rs-bar" title="ready / desired"><span class="rs-fill" style={format!("transform:scaleX({})", fraction(rs.ready, rs.desired))}></span></span>
                                         <span class="rs-count">{ format!("{}/{}", rs.ready, rs.desired) }</span>
                                     </div>
                                     { pods_of(&rs.pods) }
                                 </div>
                             }
                         }) }
+                        if w.replica_sets.is_empty() && kind == "Deployment" {
+                            <div class="rs-older muted">{ "no ReplicaSet yet" }</div>
+                        }
                         if old_hidden > 0 {
                             <div class="rs-older muted">{ format!("{old_hidden} older revision{} scaled to 0", if old_hidden == 1 { "" } else { "s" }) }</div>
                         }
@@ -495,10 +492,10 @@ fn fx_layer(p: &FxLayerProps) -> Html {
             { for fx.flights.iter().filter_map(|f| {
                 let [x0, y0, x1, y1] = f.geometry?;
                 // An arc over the straight line, so the pod is seen to travel.
-                let (cx, cy) = ((x0 + x1) / 2.0, y0.min(y1) - 40.0);
+                let (cx, cy) = ((x0 + x1) / 2, y0.min(y1) - 40);
                 Some(html! {
                     <span key={f.id} class="flight"
-                        style={format!("offset-path:path('M {x0:.0} {y0:.0} Q {cx:.0} {cy:.0} {x1:.0} {y1:.0}')")}></span>
+                        style={format!("offset-path:path('M {x0} {y0} Q {cx} {cy} {x1} {y1}')")}></span>
                 })
             }) }
             { for fx.dots.iter().filter_map(|d| {
@@ -510,7 +507,7 @@ fn fx_layer(p: &FxLayerProps) -> Html {
                 };
                 Some(html! {
                     <span key={d.id} class={classes!("dot", class)}
-                        style={format!("offset-path:path('{path}');animation-duration:{:.0}ms", d.duration)}></span>
+                        style={format!("offset-path:path('{path}');animation-duration:{}ms", d.duration)}></span>
                 })
             }) }
         </div>
@@ -591,7 +588,6 @@ pub fn cluster_view(p: &ClusterViewProps) -> Html {
                 <h2>{ "Cluster" }</h2>
                 <span class="muted">{ format!("{} nodes · {} pods", s.nodes.len(), s.pod_count()) }</span>
                 <ul class="legend">{ for legend }</ul>
-                <div class="spacer"></div>
                 <div class="seg-ctl" role="group" aria-label="Draw pods">
                     <button class={classes!("btn", "small", individual.then_some("on"))} onclick={one}
                         aria-pressed={individual.to_string()} title="One shape per pod">{ "Pods" }</button>

@@ -326,6 +326,18 @@ pub fn editor(p: &EditorProps) -> Html {
         let menu_open = menu_open.clone();
         Callback::from(move |_: MouseEvent| menu_open.set(!*menu_open))
     };
+    let close_menu = {
+        let menu_open = menu_open.clone();
+        Callback::from(move |_: MouseEvent| menu_open.set(false))
+    };
+    let menu_key = {
+        let menu_open = menu_open.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Escape" {
+                menu_open.set(false);
+            }
+        })
+    };
     let examples = EXAMPLES.iter().map(|ex| {
         let open = {
             let handle = handle.clone();
@@ -400,12 +412,13 @@ pub fn editor(p: &EditorProps) -> Html {
                 { for tabs }
                 <button class="btn icon tab-add" onclick={add} aria-label="New file" title="New file">{ icons::plus() }</button>
                 <div class="spacer"></div>
-                <div class="menu-wrap">
+                <div class="menu-wrap" onkeydown={menu_key}>
                     <button class={classes!("btn", "examples", menu_open.then_some("on"))} onclick={toggle_menu}
                         aria-haspopup="menu" aria-expanded={menu_open.to_string()}>
                         { "Examples" }{ icons::chevron() }
                     </button>
                     if *menu_open {
+                        <div class="menu-backdrop" onclick={close_menu.clone()}></div>
                         <ul class="menu" role="menu">{ for examples }</ul>
                     }
                 </div>

@@ -5,6 +5,7 @@ use kubeplay_engine::api::registry::by_kind;
 use kubeplay_engine::events::{EventRecord, EventType};
 use yew::prelude::*;
 
+use crate::markup::Markup;
 use crate::model::human_duration;
 use crate::state::Handle;
 
@@ -22,25 +23,38 @@ pub struct EventsProps {
     pub now_s: u64,
 }
 
-fn row(r: &EventRecord, now: u64) -> Html {
-    let kind = &*r.involved.kind;
-    let target = format!("{}/{}", kind.to_lowercase(), r.involved.name);
-    let obj = by_kind(kind).map(|_| format!("{kind}/{}/{}", r.involved.namespace, r.involved.name));
-    let warn = r.event_type == EventType::Warning;
-    html! {
-        <tr class={classes!(warn.then_some("warn"))} data-obj={obj}>
-            <td class="ev-age">
-                { human_duration(now.saturating_sub(r.last)) }
-                if r.count > 1 {
-                    <span class="ev-count" title="count">{ format!(" ×{}", r.count) }</span>
-                }
-            </td>
-            <td class="ev-type">{ r.event_type.as_str() }</td>
-            <td class="ev-reason">{ &*r.reason }</td>
-            <td class="ev-object"><span class="link">{ target }</span></td>
-            <td class="ev-message">{ r.message.trim() }</td>
-        </tr>
+/// The table, newest first (as HTML: it can hold hundreds of rows).
+fn table(rows: &[&EventRecord], now: u64) -> Html {
+    let mut m = Markup::new();
+    m.open("table", "table");
+    m.head(&["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"]);
+    m.open("tbody", "");
+    for r in rows {
+        let kind = &*r.involved.kind;
+        let target = format!("{}/{}", kind.to_lowercase(), r.involved.name);
+        let warn = r.event_type == EventType::Warning;
+        m.open("tr", if warn { "warn" } else { "" });
+        m.open("td", "ev-age")
+            .text(&human_duration(now.saturating_sub(r.last)));
+        if r.count > 1 {
+            m.el("span", "ev-count", &format!(" ×{}", r.count));
+        }
+        m.close("td");
+        m.el("td", "ev-type", r.event_type.as_str());
+        m.el("td", "ev-reason", &r.reason);
+        m.open("td", "ev-object");
+        if by_kind(kind).is_some() {
+            let obj = format!("{kind}/{}/{}", r.involved.namespace, r.involved.name);
+            m.link(&obj, &target);
+        } else {
+            m.text(&target);
+        }
+        m.close("td");
+        m.el("td", "ev-message", r.message.trim());
+        m.close("tr");
     }
+    m.close("tbody").close("table");
+    m.into_html()
 }
 
 /// The Events tab.
@@ -74,12 +88,7 @@ pub fn events_panel(p: &EventsProps) -> Html {
             if rows.is_empty() {
                 <p class="empty muted">{ "No events yet. Components record Events as they act: Scheduled, Pulling, Started, ScalingReplicaSet, FailedScheduling…" }</p>
             } else {
-                <table class="table">
-                    <thead><tr>
-                        <th>{ "LAST SEEN" }</th><th>{ "TYPE" }</th><th>{ "REASON" }</th><th>{ "OBJECT" }</th><th>{ "MESSAGE" }</th>
-                    </tr></thead>
-                    <tbody>{ for rows.iter().map(|r| row(r, now)) }</tbody>
-                </table>
+                { table(&rows, now) }
             }
         </div>
     }

@@ -14,6 +14,7 @@ use yew::prelude::*;
 
 use crate::engine_bridge::{describe, scheduling_explanation};
 use crate::highlight::highlight;
+use crate::markup::Markup;
 use crate::model::{human_duration, pod_status};
 use crate::state::Handle;
 use crate::ui::cluster_view::obj_attr;
@@ -52,284 +53,352 @@ fn age(now: u64, obj: &Value) -> String {
         )
 }
 
-fn kv(label: &str, value: Html) -> Html {
-    html! { <><dt>{ label }</dt><dd>{ value }</dd></> }
+/// A `<dt>`/`<dd>` pair with plain text.
+fn kv(m: &mut Markup, label: &str, value: &str) {
+    m.el("dt", "", label).el("dd", "", value);
 }
 
-fn text(s: impl Into<String>) -> Html {
-    html! { { s.into() } }
-}
-
-fn labels(v: &Value) -> Html {
-    let items: Vec<(&str, &Value)> = v.members().collect();
-    if items.is_empty() {
-        return text("<none>");
+/// Labels (or a selector) as chips.
+fn labels(m: &mut Markup, label: &str, v: &Value) {
+    m.el("dt", "", label).open("dd", "");
+    let mut any = false;
+    for (k, v) in v.members() {
+        any = true;
+        m.el("span", "chip", &format!("{k}={}", v.as_str().unwrap_or("")));
     }
-    html! {
-        <span class="chips">
-            { for items.iter().map(|(k, v)| html! { <span class="chip">{ format!("{k}={}", v.as_str().unwrap_or("")) }</span> }) }
-        </span>
+    if !any {
+        m.text("<none>");
     }
+    m.close("dd");
 }
 
-fn link(kind: &str, namespace: &str, name: &str) -> Html {
+/// A link to an object by kind and name.
+fn link(m: &mut Markup, kind: &str, namespace: &str, name: &str) {
+    let text = format!("{kind}/{name}");
     match by_kind(kind) {
         Some(r) => {
-            let key = ObjectKey::new(r, if r.get().namespaced { namespace } else { "" }, name);
-            html! { <span class="link" data-obj={obj_attr(&key)}>{ format!("{}/{name}", kind) }</span> }
+            let ns = if r.get().namespaced { namespace } else { "" };
+            m.link(&obj_attr(&ObjectKey::new(r, ns, name)), &text);
         }
-        None => text(format!("{kind}/{name}")),
+        None => {
+            m.text(&text);
+        }
     }
 }
 
-fn conditions(obj: &Value) -> Html {
-    let rows: Vec<&Value> = obj.at(&["status", "conditions"]).items().collect();
-    if rows.is_empty() {
-        return html! {};
+fn conditions(m: &mut Markup, obj: &Value) {
+    let rows = obj.at(&["status", "conditions"]);
+    if rows.items().next().is_none() {
+        return;
     }
-    html! {
-        <table class="table small">
-            <thead><tr><th>{ "Type" }</th><th>{ "Status" }</th><th>{ "Reason" }</th><th>{ "Message" }</th></tr></thead>
-            <tbody>
-                { for rows.iter().map(|c| {
-                    let s = |k: &str| c.get(k).as_str().unwrap_or("").to_string();
-                    html! { <tr class={classes!((s("status") == "True").then_some("ok"))}>
-                        <td>{ s("type") }</td><td>{ s("status") }</td><td>{ s("reason") }</td><td>{ s("message") }</td>
-                    </tr> }
-                }) }
-            </tbody>
-        </table>
+    m.el("h4", "", "Conditions").open("table", "table small");
+    m.head(&["Type", "Status", "Reason", "Message"])
+        .open("tbody", "");
+    for c in rows.items() {
+        let s = |k: &str| c.get(k).as_str().unwrap_or("");
+        let class = if s("status") == "True" { "ok" } else { "" };
+        m.row(class, &[s("type"), s("status"), s("reason"), s("message")]);
+    }
+    m.close("tbody").close("table");
+}
+
+fn taint_text(t: &Value) -> String {
+    let k = t.get("key").as_str().unwrap_or("");
+    let e = t.get("effect").as_str().unwrap_or("");
+    match t.get("value").as_str() {
+        Some(v) if !v.is_empty() => format!("{k}={v}:{e}"),
+        _ => format!("{k}:{e}"),
     }
 }
 
 /// A short summary while the engine's `kubectl describe` is not available.
-fn summary(cluster: &Cluster, key: &ObjectKey, obj: &Value) -> Html {
+fn summary(cluster: &Cluster, key: &ObjectKey, obj: &Value) -> String {
     let now = cluster.now_ms();
     let kind = key.resource.get().kind;
     let meta = obj.get("metadata");
     let ns = meta.get("namespace").as_str().unwrap_or("");
-    let mut rows = vec![kv("Name", text(key.name.to_string()))];
+    let mut m = Markup::new();
+    m.el(
+        "p",
+        "note muted",
+        "Summary of the stored object. The full kubectl describe output appears here when the engine's kubectl can print it.",
+    );
+    m.open("dl", "kv");
+    kv(&mut m, "Name", &key.name);
     if !ns.is_empty() {
-        rows.push(kv("Namespace", text(ns)));
+        kv(&mut m, "Namespace", ns);
     }
-    rows.push(kv("Age", text(age(now, obj))));
-    rows.push(kv("Labels", labels(meta.get("labels"))));
+    kv(&mut m, "Age", &age(now, obj));
+    labels(&mut m, "Labels", meta.get("labels"));
     for owner in meta.get("ownerReferences").items() {
-        rows.push(kv(
-            "Controlled By",
-            link(
-                owner.get("kind").as_str().unwrap_or(""),
-                ns,
-                owner.get("name").as_str().unwrap_or(""),
-            ),
-        ));
+        m.el("dt", "", "Controlled By").open("dd", "");
+        link(
+            &mut m,
+            owner.get("kind").as_str().unwrap_or(""),
+            ns,
+            owner.get("name").as_str().unwrap_or(""),
+        );
+        m.close("dd");
     }
-    let mut extra = Html::default();
+    let int = |p: &[&str]| obj.at(p).as_i64().unwrap_or(0);
     match kind {
         "Pod" => {
             let st = pod_status(obj);
-            let node = obj.str_at(&["spec", "nodeName"]).unwrap_or("");
-            rows.push(kv(
-                "Node",
-                if node.is_empty() {
-                    text("<none>")
-                } else {
-                    link("Node", "", node)
-                },
-            ));
-            rows.push(kv("Status", text(&*st.reason)));
-            rows.push(kv("Ready", text(format!("{}/{}", st.ready, st.total))));
-            rows.push(kv("Restarts", text(st.restarts.to_string())));
-            rows.push(kv(
+            m.el("dt", "", "Node").open("dd", "");
+            match obj.str_at(&["spec", "nodeName"]).filter(|n| !n.is_empty()) {
+                Some(node) => link(&mut m, "Node", "", node),
+                None => {
+                    m.text("<none>");
+                }
+            }
+            m.close("dd");
+            kv(&mut m, "Status", &st.reason);
+            kv(&mut m, "Ready", &format!("{}/{}", st.ready, st.total));
+            kv(&mut m, "Restarts", &st.restarts.to_string());
+            kv(
+                &mut m,
                 "IP",
-                text(obj.str_at(&["status", "podIP"]).unwrap_or("<none>")),
-            ));
-            rows.push(kv(
+                obj.str_at(&["status", "podIP"]).unwrap_or("<none>"),
+            );
+            kv(
+                &mut m,
                 "QoS Class",
-                text(obj.str_at(&["status", "qosClass"]).unwrap_or("")),
-            ));
+                obj.str_at(&["status", "qosClass"]).unwrap_or(""),
+            );
+            m.close("dl");
             let statuses = obj.at(&["status", "containerStatuses"]);
-            extra = html! {
-                <>
-                <h4>{ "Containers" }</h4>
-                <table class="table small">
-                    <thead><tr><th>{ "Name" }</th><th>{ "Image" }</th><th>{ "State" }</th><th>{ "Ready" }</th><th>{ "Restarts" }</th><th>{ "Requests" }</th></tr></thead>
-                    <tbody>
-                    { for obj.at(&["spec", "containers"]).items().map(|c| {
-                        let name = c.get("name").as_str().unwrap_or("");
-                        let cs = statuses.items().find(|s| s.get("name").as_str() == Some(name));
-                        let state = cs.map_or("Waiting".to_string(), |s| {
-                            let st = s.get("state");
-                            if let Some(r) = st.at(&["waiting", "reason"]).as_str() { format!("Waiting ({r})") }
-                            else if !st.get("running").is_null() { "Running".into() }
-                            else if let Some(r) = st.at(&["terminated", "reason"]).as_str() { format!("Terminated ({r})") }
-                            else { "Waiting".into() }
-                        });
-                        let requests: Vec<String> = c.at(&["resources", "requests"]).members()
-                            .map(|(k, v)| format!("{k}: {}", v.as_str().unwrap_or(""))).collect();
-                        html! { <tr>
-                            <td>{ name }</td>
-                            <td>{ c.get("image").as_str().unwrap_or("") }</td>
-                            <td>{ state }</td>
-                            <td>{ cs.and_then(|s| s.get("ready").as_bool()).unwrap_or(false).to_string() }</td>
-                            <td>{ cs.and_then(|s| s.get("restartCount").as_i64()).unwrap_or(0) }</td>
-                            <td>{ if requests.is_empty() { "<none>".to_string() } else { requests.join(", ") } }</td>
-                        </tr> }
-                    }) }
-                    </tbody>
-                </table>
-                <h4>{ "Conditions" }</h4>
-                { conditions(obj) }
-                </>
-            };
+            m.el("h4", "", "Containers").open("table", "table small");
+            m.head(&["Name", "Image", "State", "Ready", "Restarts", "Requests"])
+                .open("tbody", "");
+            for c in obj.at(&["spec", "containers"]).items() {
+                let name = c.get("name").as_str().unwrap_or("");
+                let cs = statuses
+                    .items()
+                    .find(|s| s.get("name").as_str() == Some(name));
+                let state = cs.map_or("Waiting".to_string(), |s| {
+                    let st = s.get("state");
+                    if let Some(r) = st.at(&["waiting", "reason"]).as_str() {
+                        format!("Waiting ({r})")
+                    } else if !st.get("running").is_null() {
+                        "Running".into()
+                    } else if let Some(r) = st.at(&["terminated", "reason"]).as_str() {
+                        format!("Terminated ({r})")
+                    } else {
+                        "Waiting".into()
+                    }
+                });
+                let requests: Vec<String> = c
+                    .at(&["resources", "requests"])
+                    .members()
+                    .map(|(k, v)| format!("{k}: {}", v.as_str().unwrap_or("")))
+                    .collect();
+                let ready = cs.and_then(|s| s.get("ready").as_bool()).unwrap_or(false);
+                let restarts = cs
+                    .and_then(|s| s.get("restartCount").as_i64())
+                    .unwrap_or(0)
+                    .to_string();
+                let requests = if requests.is_empty() {
+                    "<none>".to_string()
+                } else {
+                    requests.join(", ")
+                };
+                m.row(
+                    "",
+                    &[
+                        name,
+                        c.get("image").as_str().unwrap_or(""),
+                        &state,
+                        if ready { "true" } else { "false" },
+                        &restarts,
+                        &requests,
+                    ],
+                );
+            }
+            m.close("tbody").close("table");
+            conditions(&mut m, obj);
+            return m.finish();
         }
         "Node" => {
             let taints: Vec<String> = obj
                 .at(&["spec", "taints"])
                 .items()
-                .map(|t| {
-                    let k = t.get("key").as_str().unwrap_or("");
-                    let e = t.get("effect").as_str().unwrap_or("");
-                    match t.get("value").as_str() {
-                        Some(v) if !v.is_empty() => format!("{k}={v}:{e}"),
-                        _ => format!("{k}:{e}"),
-                    }
-                })
+                .map(taint_text)
                 .collect();
-            rows.push(kv(
+            kv(
+                &mut m,
                 "Taints",
-                text(if taints.is_empty() {
+                &if taints.is_empty() {
                     "<none>".to_string()
                 } else {
                     taints.join(", ")
-                }),
-            ));
-            rows.push(kv(
+                },
+            );
+            let cordoned = obj.at(&["spec", "unschedulable"]).as_bool() == Some(true);
+            kv(
+                &mut m,
                 "Unschedulable",
-                text(
-                    obj.at(&["spec", "unschedulable"])
-                        .as_bool()
-                        .unwrap_or(false)
-                        .to_string(),
-                ),
-            ));
+                if cordoned { "true" } else { "false" },
+            );
             let alloc: Vec<String> = obj
                 .at(&["status", "allocatable"])
                 .members()
                 .filter(|(k, _)| matches!(*k, "cpu" | "memory" | "pods"))
                 .map(|(k, v)| format!("{k}: {}", v.as_str().unwrap_or("")))
                 .collect();
-            rows.push(kv("Allocatable", text(alloc.join(", "))));
-            extra = html! { <><h4>{ "Conditions" }</h4>{ conditions(obj) }</> };
+            kv(&mut m, "Allocatable", &alloc.join(", "));
         }
         "Deployment" | "ReplicaSet" => {
-            let int = |p: &[&str]| obj.at(p).as_i64().unwrap_or(0);
-            rows.push(kv(
+            kv(
+                &mut m,
                 "Replicas",
-                text(format!(
+                &format!(
                     "{} desired | {} updated | {} total | {} available",
                     obj.at(&["spec", "replicas"]).as_i64().unwrap_or(1),
                     int(&["status", "updatedReplicas"]),
                     int(&["status", "replicas"]),
                     int(&["status", "availableReplicas"]),
-                )),
-            ));
+                ),
+            );
             if let Some(s) = obj.str_at(&["spec", "strategy", "type"]) {
-                rows.push(kv("StrategyType", text(s)));
+                kv(&mut m, "StrategyType", s);
             }
-            rows.push(kv(
+            labels(
+                &mut m,
                 "Selector",
-                labels(obj.at(&["spec", "selector", "matchLabels"])),
-            ));
+                obj.at(&["spec", "selector", "matchLabels"]),
+            );
             let images: Vec<&str> = obj
                 .at(&["spec", "template", "spec", "containers"])
                 .items()
                 .filter_map(|c| c.get("image").as_str())
                 .collect();
-            rows.push(kv("Images", text(images.join(", "))));
-            extra = html! { <><h4>{ "Conditions" }</h4>{ conditions(obj) }</> };
+            kv(&mut m, "Images", &images.join(", "));
         }
         "Service" => {
-            rows.push(kv(
+            kv(
+                &mut m,
                 "Type",
-                text(obj.str_at(&["spec", "type"]).unwrap_or("ClusterIP")),
-            ));
-            rows.push(kv(
+                obj.str_at(&["spec", "type"]).unwrap_or("ClusterIP"),
+            );
+            kv(
+                &mut m,
                 "IP",
-                text(obj.str_at(&["spec", "clusterIP"]).unwrap_or("")),
-            ));
-            rows.push(kv("Port(s)", text(crate::model::service_ports(obj))));
-            rows.push(kv("Selector", labels(obj.at(&["spec", "selector"]))));
+                obj.str_at(&["spec", "clusterIP"]).unwrap_or(""),
+            );
+            kv(&mut m, "Port(s)", &crate::model::service_ports(obj));
+            labels(&mut m, "Selector", obj.at(&["spec", "selector"]));
         }
         _ => {}
     }
-    html! {
-        <div class="summary">
-            <p class="note muted">{ "Summary of the stored object. The full kubectl describe output appears here when the engine's kubectl can print it." }</p>
-            <dl class="kv">{ for rows }</dl>
-            { extra }
-        </div>
-    }
+    m.close("dl");
+    conditions(&mut m, obj);
+    m.finish()
 }
 
-fn events_of(cluster: &Cluster, uid: &str) -> Html {
+fn events_of(cluster: &Cluster, uid: &str) -> String {
     let now = cluster.now_ms();
-    let mut rows: Vec<_> = cluster.events().for_object(uid).collect();
-    rows.sort_by_key(|r| r.first);
-    if rows.is_empty() {
-        return html! { <p class="empty muted">{ "No events about this object." }</p> };
+    let mut m = Markup::new();
+    // Recorded in the order they first happened.
+    let mut rows = cluster.events().for_object(uid).peekable();
+    if rows.peek().is_none() {
+        m.el("p", "empty muted", "No events about this object.");
+        return m.finish();
     }
-    html! {
-        <table class="table">
-            <thead><tr><th>{ "Type" }</th><th>{ "Reason" }</th><th>{ "Age" }</th><th>{ "From" }</th><th>{ "Message" }</th></tr></thead>
-            <tbody>
-            { for rows.iter().map(|r| {
-                let age = if r.count > 1 {
-                    format!("{} (x{} over {})", human_duration(now.saturating_sub(r.last)), r.count, human_duration(now.saturating_sub(r.first)))
-                } else {
-                    human_duration(now.saturating_sub(r.first))
-                };
-                let from = match &r.host { Some(h) => format!("{}, {h}", r.component), None => r.component.to_string() };
-                html! { <tr class={classes!((r.event_type == EventType::Warning).then_some("warn"))}>
-                    <td>{ r.event_type.as_str() }</td><td>{ &*r.reason }</td><td>{ age }</td><td>{ from }</td><td>{ r.message.trim() }</td>
-                </tr> }
-            }) }
-            </tbody>
-        </table>
+    m.open("table", "table");
+    m.head(&["Type", "Reason", "Age", "From", "Message"])
+        .open("tbody", "");
+    for r in rows {
+        let age = if r.count > 1 {
+            format!(
+                "{} (x{} over {})",
+                human_duration(now.saturating_sub(r.last)),
+                r.count,
+                human_duration(now.saturating_sub(r.first))
+            )
+        } else {
+            human_duration(now.saturating_sub(r.first))
+        };
+        let from = match &r.host {
+            Some(h) => format!("{}, {h}", r.component),
+            None => r.component.to_string(),
+        };
+        let class = if r.event_type == EventType::Warning {
+            "warn"
+        } else {
+            ""
+        };
+        m.row(
+            class,
+            &[
+                r.event_type.as_str(),
+                &r.reason,
+                &age,
+                &from,
+                r.message.trim(),
+            ],
+        );
     }
+    m.close("tbody").close("table");
+    m.finish()
 }
 
-fn scheduling(cluster: &Cluster, pod: &Value) -> Html {
+fn scheduling(cluster: &Cluster, pod: &Value) -> String {
     let e = scheduling_explanation(cluster, pod);
-    html! {
-        <div class="scheduling">
-            <dl class="kv">
-                { kv("Node", match &e.node { Some(n) => link("Node", "", n), None => text("<none> (Pending)") }) }
-                { match &e.condition {
-                    Some((status, reason, message)) => html! { <>
-                        { kv("PodScheduled", text(format!("{status}{}", if reason.is_empty() { String::new() } else { format!(" ({reason})") }))) }
-                        if !message.is_empty() { { kv("Message", text(message.clone())) } }
-                    </> },
-                    None => kv("PodScheduled", text("not yet attempted")),
-                } }
-            </dl>
-            if e.verdicts.is_empty() {
-                <p class="note muted">{ "Each node's verdict from the scheduler's filter and score plugins appears here once the scheduler reports it." }</p>
-            } else {
-                <table class="table small">
-                    <thead><tr><th>{ "Node" }</th><th>{ "Feasible" }</th><th>{ "Score" }</th><th>{ "Why not" }</th></tr></thead>
-                    <tbody>
-                    { for e.verdicts.iter().map(|v| html! { <tr class={classes!(v.feasible.then_some("ok"))}>
-                        <td>{ &v.node }</td>
-                        <td>{ if v.feasible { "yes" } else { "no" } }</td>
-                        <td>{ v.score.map(|s| s.to_string()).unwrap_or_default() }</td>
-                        <td>{ v.reasons.join("; ") }</td>
-                    </tr> }) }
-                    </tbody>
-                </table>
-            }
-        </div>
+    let mut m = Markup::new();
+    m.open("div", "scheduling").open("dl", "kv");
+    m.el("dt", "", "Node").open("dd", "");
+    match &e.node {
+        Some(n) => link(&mut m, "Node", "", n),
+        None => {
+            m.text("<none> (Pending)");
+        }
     }
+    m.close("dd");
+    match &e.condition {
+        Some((status, reason, message)) => {
+            let value = if reason.is_empty() {
+                status.clone()
+            } else {
+                format!("{status} ({reason})")
+            };
+            kv(&mut m, "PodScheduled", &value);
+            if !message.is_empty() {
+                kv(&mut m, "Message", message);
+            }
+        }
+        None => kv(&mut m, "PodScheduled", "not yet attempted"),
+    }
+    m.close("dl");
+    if e.verdicts.is_empty() {
+        m.el(
+            "p",
+            "note muted",
+            "Each node's verdict from the scheduler's filter and score plugins appears here once the scheduler reports it.",
+        );
+    } else {
+        m.open("table", "table small");
+        m.head(&["Node", "Feasible", "Score", "Why not"])
+            .open("tbody", "");
+        for v in &e.verdicts {
+            let score = v.score.map(|s| s.to_string()).unwrap_or_default();
+            m.row(
+                if v.feasible { "ok" } else { "" },
+                &[
+                    &v.node,
+                    if v.feasible { "yes" } else { "no" },
+                    &score,
+                    &v.reasons.join("; "),
+                ],
+            );
+        }
+        m.close("tbody").close("table");
+    }
+    m.close("div");
+    m.finish()
+}
+
+fn raw(html: String) -> Html {
+    Html::from_html_unchecked(AttrValue::from(html))
 }
 
 /// The Inspector.
@@ -396,14 +465,17 @@ pub fn inspector(p: &InspectorProps) -> Html {
     let body = match current {
         View::Describe => match describe(&mut cluster, &key) {
             Some(out) => html! { <pre class="describe">{ out }</pre> },
-            None => summary(&cluster, &key, &obj),
+            None => raw(summary(&cluster, &key, &obj)),
         },
         View::Yaml => {
             let html = Html::from_html_unchecked(AttrValue::from(highlight(&to_yaml(&obj))));
             html! { <pre class="yaml">{ html }</pre> }
         }
-        View::Events => events_of(&cluster, obj.str_at(&["metadata", "uid"]).unwrap_or("")),
-        View::Scheduling => scheduling(&cluster, &obj),
+        View::Events => raw(events_of(
+            &cluster,
+            obj.str_at(&["metadata", "uid"]).unwrap_or(""),
+        )),
+        View::Scheduling => raw(scheduling(&cluster, &obj)),
         View::Logs => {
             let container = obj
                 .at(&["spec", "containers"])

@@ -5,7 +5,7 @@ use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use crate::model::clock_text;
-use crate::state::{SPEEDS, Theme};
+use crate::state::Theme;
 use crate::ui::icons;
 
 /// The top bar's inputs.
@@ -33,13 +33,8 @@ pub struct TopBarProps {
     pub on_theme: Callback<Theme>,
 }
 
-fn speed_text(s: f64) -> String {
-    if s < 1.0 {
-        format!("{s}×")
-    } else {
-        format!("{}×", s as u32)
-    }
-}
+/// The speeds' labels, in [`SPEEDS`] order.
+const SPEED_LABELS: [&str; 9] = ["0.25×", "0.5×", "1×", "2×", "4×", "8×", "16×", "32×", "64×"];
 
 /// The top bar.
 #[function_component(TopBar)]
@@ -110,8 +105,8 @@ pub fn top_bar(p: &TopBarProps) -> Html {
                     { icons::step() }
                 </button>
                 <select class="speed" aria-label="Speed" title="Simulation speed" onchange={speed}>
-                    { for SPEEDS.iter().enumerate().map(|(i, s)| html! {
-                        <option value={i.to_string()} selected={i == p.speed}>{ speed_text(*s) }</option>
+                    { for SPEED_LABELS.iter().enumerate().map(|(i, s)| html! {
+                        <option value={i.to_string()} selected={i == p.speed}>{ *s }</option>
                     }) }
                 </select>
                 <output class="clock" aria-label="Simulated time" title={format!("Simulated time since the cluster started ({date})")}>

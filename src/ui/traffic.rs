@@ -135,7 +135,7 @@ pub fn traffic_panel(p: &TrafficProps) -> Html {
                     { for t.per_pod.iter().map(|(pod, n)| html! {
                         <div class="dist-row" title={format!("{pod}: {n}")}>
                             <span class="dist-name">{ pod.rsplit('/').next().unwrap_or(pod) }</span>
-                            <span class="dist-bar"><span style={format!("transform:scaleX({:.3})", *n as f64 / max_hits as f64)}></span></span>
+                            <span class="dist-bar"><span style={format!("transform:scaleX({})", crate::model::fraction(*n as i64, max_hits as i64))}></span></span>
                             <span class="dist-n">{ n }</span>
                         </div>
                     }) }

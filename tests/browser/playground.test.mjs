@@ -37,6 +37,25 @@ test('layout at 1280×720: editor, cluster view and bottom panel side by side, n
     const components = await page.$$eval('[data-cp]', (els) => els.map((e) => e.dataset.cp));
     assert.deepEqual(components, ['apiserver', 'etcd', 'scheduler', 'controller-manager']);
     await screenshot(page, 'layout-1280x720');
+    // The splits resize the panes: drag the editor's edge 100 px right and
+    // the bottom panel's edge 80 px up; arrow keys nudge them too.
+    const v = await box('.split.v');
+    await page.mouse.move(v.x + v.width / 2, 300);
+    await page.mouse.down();
+    await page.mouse.move(v.x + v.width / 2 + 100, 300, { steps: 5 });
+    await page.mouse.up();
+    const wider = await box('section.editor');
+    assert.ok(Math.abs(wider.width - (editor.width + 100)) <= 4, `editor ${editor.width} → ${wider.width}`);
+    const h = await box('.split.h');
+    await page.mouse.move(900, h.y + h.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(900, h.y + h.height / 2 - 80, { steps: 5 });
+    await page.mouse.up();
+    const taller = await box('section.panel-bottom');
+    assert.ok(Math.abs(taller.height - (panel.height + 80)) <= 4, `panel ${panel.height} → ${taller.height}`);
+    await page.focus('.split.v');
+    await page.keyboard.press('ArrowLeft');
+    assert.ok(Math.abs((await box('section.editor')).width - (wider.width - 24)) <= 2, 'ArrowLeft narrows the editor');
     assert.deepEqual(problems, []);
   } finally {
     await close();
@@ -183,7 +202,19 @@ test('a misspelt field fails strict decoding on its line', { todo: 'needs the ge
 test('warnings are listed apart from errors: the legacy Ingress', async () => {
   const { page, problems, close } = await openApp(browser);
   try {
+    // The menu closes on Escape and on a click outside it.
     await page.click('button.examples');
+    await page.keyboard.press('Escape');
+    assert.equal(await page.$$eval('.menu', (els) => els.length), 0, 'Escape closes it');
+    await page.click('button.examples');
+    await page.click('.menu-backdrop', { position: { x: 5, y: 700 } });
+    assert.equal(await page.$$eval('.menu', (els) => els.length), 0, 'a click outside closes it');
+    await page.click('button.examples');
+    const titles = await page.$$eval('.menu-title', (els) => els.map((e) => e.textContent));
+    assert.deepEqual(titles, [
+      'Seed: the whole snacker app', 'Seed: Deployment', 'Seed: pull Secret', 'Seed: Service',
+      'Seed: Ingress (extensions/v1beta1)', 'nginx Deployment', 'Crash-looping app', 'Node affinity and taints', 'Rolling update',
+    ]);
     await page.click('.menu-item:has-text("Seed: the whole snacker app")');
     assert.equal(await page.textContent('.tab.active .tab-name'), 'snacker.yaml');
     await page.click('button.apply');
