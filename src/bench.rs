@@ -26,6 +26,7 @@ const CHURN_PER_SECOND: f64 = 6.0;
 /// Where a benchmark pod is in its made-up life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Phase {
+    Queued,
     Creating,
     Ready,
     NotReady,
@@ -71,7 +72,7 @@ impl Bench {
         };
         for i in 0..pods {
             let node = bench.workers[i % count].clone();
-            if let Some(key) = bench.create_pod(cluster, &node) {
+            if let Some(key) = bench.create_pod(cluster, Some(&node)) {
                 let status = bench.status(cluster, &key, "Running", true, "", 0);
                 let _ = cluster.update_status(&key, status);
                 bench.pods.push((key, Phase::Ready));
@@ -81,7 +82,7 @@ impl Bench {
         bench
     }
 
-    fn create_pod(&mut self, cluster: &mut Cluster, node: &str) -> Option<ObjectKey> {
+    fn create_pod(&mut self, cluster: &mut Cluster, node: Option<&str>) -> Option<ObjectKey> {
         let (app, image) = APPS[self.below(APPS.len())];
         let name = format!("{app}-{:05x}", self.next() & 0xf_ffff);
         let container = Value::from_pairs([
@@ -108,17 +109,34 @@ impl Bench {
             ),
             (
                 "spec",
-                Value::from_pairs([
-                    ("nodeName", Value::str(node)),
-                    ("containers", Value::array(vec![container])),
-                ]),
+                Value::from_pairs([("containers", Value::array(vec![container]))]),
             ),
         ]);
+        let mut pod = pod;
+        if let Some(node) = node {
+            pod.set_at(&["spec", "nodeName"], Value::str(node));
+        }
         cluster.create(pod, &WriteOptions::system()).ok()?;
         let key = ObjectKey::new(by_kind("Pod")?, "default", &name);
-        let status = self.status(cluster, &key, "Pending", false, "ContainerCreating", 0);
-        let _ = cluster.update_status(&key, status);
+        if node.is_some() {
+            let status = self.status(cluster, &key, "Pending", false, "ContainerCreating", 0);
+            let _ = cluster.update_status(&key, status);
+        }
         Some(key)
+    }
+
+    /// Binds a queued pod to a node, as the scheduler would.
+    fn bind(&mut self, cluster: &mut Cluster, key: &ObjectKey) -> bool {
+        let Some(mut pod) = cluster.store().get(key).cloned() else {
+            return false;
+        };
+        let w = self.below(self.workers.len());
+        pod.set_at(&["spec", "nodeName"], Value::from(self.workers[w].clone()));
+        if cluster.update(pod, &WriteOptions::system()).is_err() {
+            return false;
+        }
+        let status = self.status(cluster, key, "Pending", false, "ContainerCreating", 0);
+        cluster.update_status(key, status).is_ok()
     }
 
     fn status(
@@ -205,18 +223,31 @@ impl Bench {
                 let (key, _) = self.pods.swap_remove(i);
                 let _ = cluster.delete(&key, DeleteOptions::default());
             } else if roll <= 1 {
-                if live < self.target + self.target / 10 {
-                    let w = self.below(self.workers.len());
-                    let node = self.workers[w].clone();
-                    if let Some(key) = self.create_pod(cluster, &node) {
-                        self.pods.push((key, Phase::Creating));
-                    }
+                if live < self.target + self.target / 10
+                    && let Some(key) = self.create_pod(cluster, None)
+                {
+                    self.pods.push((key, Phase::Queued));
                 }
             } else if live > 0 {
-                let i = self.below(live);
+                // Queued pods are bound soon (as the scheduler would), others change at random.
+                let queued = self.pods.iter().rposition(|(_, p)| *p == Phase::Queued);
+                let i = match queued {
+                    Some(q) if roll == 2 => q,
+                    _ => self.below(live),
+                };
                 let (key, phase) = self.pods[i].clone();
+                if phase == Phase::Queued {
+                    if self.bind(cluster, &key) {
+                        self.pods[i].1 = Phase::Creating;
+                    } else {
+                        self.pods.swap_remove(i);
+                    }
+                    continue;
+                }
                 let next = match phase {
-                    Phase::Creating | Phase::Crashing | Phase::NotReady => Phase::Ready,
+                    Phase::Queued | Phase::Creating | Phase::Crashing | Phase::NotReady => {
+                        Phase::Ready
+                    }
                     Phase::Ready if roll == 2 => Phase::Crashing,
                     Phase::Ready => Phase::NotReady,
                 };

@@ -266,6 +266,11 @@ impl Fx {
         changed
     }
 
+    /// Whether a pod (`namespace/name`) is flying to its node right now.
+    pub fn in_flight(&self, pod: &str) -> bool {
+        self.flights.iter().any(|f| &*f.pod == pod)
+    }
+
     /// Whether some animation still needs its positions measured.
     pub fn needs_placing(&self) -> bool {
         self.flights.iter().any(|f| f.geometry.is_none())
@@ -279,7 +284,10 @@ impl Fx {
             if f.geometry.is_some() {
                 return true;
             }
-            let from = centre("[data-cp=\"scheduler\"]");
+            // From the pod's place in the queue (still drawn: the view has
+            // not re-rendered since the bind), else from the scheduler.
+            let from = centre(&format!(".queue [data-obj=\"Pod/{}\"]", f.pod))
+                .or_else(|| centre("[data-cp=\"scheduler\"]"));
             let to = centre(&format!("[data-node=\"{}\"] .node-pods", f.node))
                 .or_else(|| centre(&format!("[data-node=\"{}\"]", f.node)));
             match (from, to) {

@@ -50,8 +50,14 @@ pub fn parse_obj(attr: &str) -> Option<ObjectKey> {
 
 /// One pod's shape.
 pub fn pod_chip(pod: &PodView, selected: bool) -> Html {
+    pod_chip_landing(pod, selected, false)
+}
+
+/// One pod's shape; `landing` delays its appearance until its flight from
+/// the scheduler arrives.
+fn pod_chip_landing(pod: &PodView, selected: bool, landing: bool) -> Html {
     html! {
-        <span key={&*pod.uid} class={classes!("pod", pod.state.class(), selected.then_some("sel"))}
+        <span key={&*pod.uid} class={classes!("pod", pod.state.class(), selected.then_some("sel"), landing.then_some("landing"))}
             data-obj={AttrValue::Rc(pod.attr.clone())} title={AttrValue::Rc(pod.title.clone())}></span>
     }
 }
@@ -148,6 +154,7 @@ fn node_pods(
     n: &NodeView,
     individual: bool,
     selected: &Option<ObjectKey>,
+    fx: &crate::fx::Fx,
 ) -> Html {
     if !individual {
         return html! { <div class="node-pods">{ stacked_counts(&n.counts) }</div> };
@@ -163,7 +170,12 @@ fn node_pods(
                     <div class="pgroup" key={&*g.label} style={format!("--hue:{}", g.hue)}>
                         <span class="pgroup-label">{ label }</span>
                         <div class="pods">
-                            { for g.pods.iter().map(|&i| pod_chip(&snap.pods[i], is_selected(selected, &snap.pods[i].key))) }
+                            { for g.pods.iter().map(|&i| {
+                                let pod = &snap.pods[i];
+                                let landing = !fx.flights.is_empty()
+                                    && fx.in_flight(&format!("{}/{}", pod.key.namespace, pod.key.name));
+                                pod_chip_landing(pod, is_selected(selected, &pod.key), landing)
+                            }) }
                         </div>
                     </div>
                 }
@@ -238,8 +250,10 @@ fn worker_card(
     n: &NodeView,
     individual: bool,
     selected: &Option<ObjectKey>,
-    kubelet_class: &'static str,
+    fx: &crate::fx::Fx,
+    now: f64,
 ) -> Html {
+    let kubelet_class = fx.kubelets.get(&n.key.name).map_or("", |k| k.class(now));
     let (status, status_class) = node_status(n);
     html! {
         <article key={n.name()} class={classes!("node-card", n.down().then_some("down"), n.unschedulable.then_some("cordoned"),
@@ -255,7 +269,7 @@ fn worker_card(
             </header>
             { allocs(n) }
             { taints(n) }
-            { node_pods(snap, n, individual, selected) }
+            { node_pods(snap, n, individual, selected, fx) }
         </article>
     }
 }
@@ -568,10 +582,7 @@ pub fn cluster_view(p: &ClusterViewProps) -> Html {
         .skip_while(|n| n.control_plane)
         .chain(s.nodes.iter().filter(|n| n.control_plane).skip(1));
     let worker_cards: Vec<Html> = workers
-        .map(|n| {
-            let class = fx.kubelets.get(&n.key.name).map_or("", |k| k.class(now));
-            worker_card(s, n, individual, &p.selected, class)
-        })
+        .map(|n| worker_card(s, n, individual, &p.selected, &fx, now))
         .collect();
     drop(fx);
     let legend = PodState::ALL.iter().filter(|st| s.counts[st.index()] > 0).map(|st| {
