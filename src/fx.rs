@@ -25,7 +25,8 @@ const CONTROLLERS: usize = 3;
 
 /// How long a flight and its landing take (wall ms).
 pub const FLIGHT_MS: f64 = 900.0;
-const MAX_FLIGHTS: usize = 24;
+/// At most this many pods fly at once (main-thread animations); others just land.
+const MAX_FLIGHTS: usize = 6;
 const MAX_DOTS: usize = 48;
 
 /// A component's latest action.
@@ -39,13 +40,20 @@ pub struct Pulse {
     pub message: String,
 }
 
+/// A glow replays at most this often (wall ms): at high speed a component
+/// acts every frame, and re-rendering it every frame buys nothing.
+const PULSE_EVERY_MS: f64 = 250.0;
+
 impl Pulse {
-    fn hit(&mut self, now: f64, message: String) {
-        if self.at != now {
-            self.count += 1;
-        }
-        self.at = now;
+    /// Records an action; true when the glow restarts (the view must redraw).
+    fn hit(&mut self, now: f64, message: String) -> bool {
         self.message = message;
+        if self.count > 0 && now - self.at < PULSE_EVERY_MS {
+            return false;
+        }
+        self.count += 1;
+        self.at = now;
+        true
     }
 
     /// The CSS class that replays the glow when it acted recently.
@@ -116,7 +124,9 @@ fn node_of(pod: Option<&Value>) -> Option<&str> {
 }
 
 impl Fx {
-    /// Reads what happened since the last call. True when something new is shown.
+    /// Reads what happened since the last call. True when something new is
+    /// shown (a glow restarts, a flight starts); messages alone wait for the
+    /// next redraw.
     pub fn observe(&mut self, cluster: &Cluster, now: f64) -> bool {
         let mut lit = false;
         let store = cluster.store();
@@ -126,7 +136,6 @@ impl Fx {
                 continue;
             }
             self.seen_seq = seq;
-            lit = true;
             let rt = ev.key.resource.get();
             let verb = match ev.kind {
                 WatchEventType::Added => "create",
@@ -138,8 +147,8 @@ impl Fx {
             } else {
                 format!("{}/{}", ev.key.namespace, ev.key.name)
             };
-            self.pulses[APISERVER].hit(now, format!("{verb} {} {name}", rt.plural));
-            self.pulses[ETCD].hit(now, format!("resourceVersion {}", ev.resource_version));
+            lit |= self.pulses[APISERVER].hit(now, format!("{verb} {} {name}", rt.plural));
+            lit |= self.pulses[ETCD].hit(now, format!("resourceVersion {}", ev.resource_version));
             let current = store.get(&ev.key);
             let old = ev.old.as_ref();
             let owned = current.or(old).is_some_and(|o| {
@@ -154,8 +163,9 @@ impl Fx {
                         && node_of(old).is_none()
                         && node_of(current).is_some();
                     if let (true, Some(node)) = (bound, node_of(current)) {
-                        self.pulses[SCHEDULER].hit(now, format!("bound {name} to {node}"));
+                        lit |= self.pulses[SCHEDULER].hit(now, format!("bound {name} to {node}"));
                         if self.flights.len() < MAX_FLIGHTS {
+                            lit = true;
                             self.next_id += 1;
                             self.flights.push(Flight {
                                 id: self.next_id,
@@ -169,19 +179,21 @@ impl Fx {
                         && o.get("status") != c.get("status")
                     {
                         let phase = c.str_at(&["status", "phase"]).unwrap_or("");
-                        self.kubelets
+                        lit |= self
+                            .kubelets
                             .entry(Rc::from(node))
                             .or_default()
                             .hit(now, format!("{} {phase}", ev.key.name));
                     }
                     if ev.kind == WatchEventType::Added && owned {
-                        self.pulses[CONTROLLERS].hit(now, format!("created pod {name}"));
+                        lit |= self.pulses[CONTROLLERS].hit(now, format!("created pod {name}"));
                     }
                 }
                 "ReplicaSet" | "Deployment" | "Endpoints" | "EndpointSlice"
                     if owned || ev.kind == WatchEventType::Modified =>
                 {
-                    self.pulses[CONTROLLERS].hit(now, format!("{verb} {} {name}", rt.singular));
+                    lit |=
+                        self.pulses[CONTROLLERS].hit(now, format!("{verb} {} {name}", rt.singular));
                 }
                 _ => {}
             }
@@ -194,38 +206,37 @@ impl Fx {
                 if r.resource_version <= since {
                     continue;
                 }
-                lit = true;
                 let message = format!("{}: {}", r.reason, r.message);
-                match &*r.component {
+                lit |= match &*r.component {
                     "default-scheduler" => self.pulses[SCHEDULER].hit(now, message),
-                    "kubelet" => {
-                        if let Some(host) = &r.host {
-                            self.kubelets
-                                .entry(host.clone())
-                                .or_default()
-                                .hit(now, message);
-                        }
-                    }
+                    "kubelet" => r.host.as_ref().is_some_and(|host| {
+                        self.kubelets
+                            .entry(host.clone())
+                            .or_default()
+                            .hit(now, message)
+                    }),
                     c if c.contains("controller") => self.pulses[CONTROLLERS].hit(now, message),
-                    _ => {}
-                }
+                    _ => false,
+                };
             }
             self.seen_rv = rv;
         }
         let activity = cluster.activity();
         for a in activity.iter().skip(self.seen_activity) {
-            lit = true;
             let c = a.component.as_str();
-            if let Some(node) = c.strip_prefix("kubelet/") {
+            let message = a.message.clone();
+            lit |= if let Some(node) = c.strip_prefix("kubelet/") {
                 self.kubelets
                     .entry(Rc::from(node))
                     .or_default()
-                    .hit(now, a.message.clone());
+                    .hit(now, message)
             } else if let Some(i) = COMPONENTS.iter().position(|(_, full)| *full == c) {
-                self.pulses[i].hit(now, a.message.clone());
+                self.pulses[i].hit(now, message)
             } else if c.contains("controller") {
-                self.pulses[CONTROLLERS].hit(now, a.message.clone());
-            }
+                self.pulses[CONTROLLERS].hit(now, message)
+            } else {
+                false
+            };
         }
         self.seen_activity = activity.len();
         if lit {

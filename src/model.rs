@@ -595,7 +595,6 @@ impl Snapshot {
                 rs_workload.insert(uid, name);
             }
         }
-        let mut fresh: HashMap<Rc<str>, Rc<PodView>> = HashMap::with_capacity(cache.views.len());
         let mut pods: Vec<Rc<PodView>> = store
             .list(rid("Pod"), None)
             .map(|(_, pod)| {
@@ -606,15 +605,20 @@ impl Snapshot {
                 });
                 let uid = str_rc(pod.at(&["metadata", "uid"])).unwrap_or_else(|| Rc::from(""));
                 let rv = pod.str_at(&["metadata", "resourceVersion"]).unwrap_or("");
-                let view = match cache.views.remove(&uid) {
-                    Some(v) if &*v.resource_version == rv && v.workload == workload => v,
-                    _ => Rc::new(PodView::read(pod, workload)),
-                };
-                fresh.insert(uid, view.clone());
-                view
+                match cache.views.get(&uid) {
+                    Some(v) if &*v.resource_version == rv && v.workload == workload => v.clone(),
+                    _ => {
+                        let v = Rc::new(PodView::read(pod, workload));
+                        cache.views.insert(uid, v.clone());
+                        v
+                    }
+                }
             })
             .collect();
-        cache.views = fresh;
+        // Forget deleted pods once they are a good share of the cache.
+        if cache.views.len() > pods.len() + pods.len() / 4 + 64 {
+            cache.views = pods.iter().map(|p| (p.uid.clone(), p.clone())).collect();
+        }
         // New pods join the end of their group, so motion reads left to right.
         pods.sort_by(|a, b| (&a.created, &a.key).cmp(&(&b.created, &b.key)));
         let mut counts = [0u32; 11];

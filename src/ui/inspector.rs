@@ -437,9 +437,13 @@ pub fn inspector(p: &InspectorProps) -> Html {
     };
     let mut cluster = p.handle.cluster.borrow_mut();
     let Some(obj) = cluster.store().get(&key).cloned() else {
+        // Keep what the last action printed (`… deleted`).
         return html! {
-            <div class="inspector empty-state">
-                <p>{ format!("{}/{} no longer exists.", rt.singular, key.name) }</p>
+            <div class="inspector">
+                { message.as_ref().map(|(ok, m)| html! {
+                    <div class={classes!("insp-msg", (!ok).then_some("err"))}>{ m.clone() }</div>
+                }).unwrap_or_default() }
+                <p class="empty-state">{ format!("{}/{} no longer exists.", rt.singular, key.name) }</p>
             </div>
         };
     };
@@ -502,8 +506,13 @@ pub fn inspector(p: &InspectorProps) -> Html {
     let delete_key = key.clone();
     let delete = act(Box::new(move |c: &mut Cluster| {
         let rt = delete_key.resource.get();
+        // kubectl delete's line (cmd/delete PrintObj).
+        let mut line = format!("{} \"{}\" deleted", rt.singular_group(), delete_key.name);
+        if !delete_key.namespace.is_empty() {
+            line.push_str(&format!(" from {} namespace", delete_key.namespace));
+        }
         c.delete(&delete_key, DeleteOptions::default())
-            .map(|_| format!("{} \"{}\" deleted", rt.singular_group(), delete_key.name))
+            .map(|_| line)
             .map_err(|e| e.kubectl_message(None))
     }));
     match rt.kind {
@@ -537,14 +546,9 @@ pub fn inspector(p: &InspectorProps) -> Html {
                     let mut o = c.store().get(&k).cloned().ok_or("not found")?;
                     let n = (o.at(&["spec", "replicas"]).as_i64().unwrap_or(1) + delta).max(0);
                     o.set_at(&["spec", "replicas"], Value::Int(n));
+                    // kubectl scale's line.
                     c.update(o, &WriteOptions::user())
-                        .map(|_| {
-                            format!(
-                                "{}/{} scaled to {n}",
-                                k.resource.get().singular_group(),
-                                k.name
-                            )
-                        })
+                        .map(|_| format!("{}/{} scaled", k.resource.get().singular_group(), k.name))
                         .map_err(|e| e.kubectl_message(None))
                 }));
                 actions.push(html! { <button class="btn small" onclick={scale} aria-label={format!("Scale {}", if delta < 0 { "down" } else { "up" })}

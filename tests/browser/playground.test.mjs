@@ -390,3 +390,23 @@ test('the Traffic tab sends a request through the engine\'s network and counts i
     await close();
   }
 });
+
+test('the Inspector scales and deletes a Deployment with kubectl\'s words', async () => {
+  const { page, problems, close } = await openApp(browser);
+  try {
+    await page.click('button.apply');
+    await page.click('.workloads .wl-head');
+    await page.waitForSelector('.inspector .insp-name');
+    assert.equal(await page.textContent('.inspector .kind-badge'), 'Deployment');
+    await page.click('button[aria-label="Scale up"]');
+    assert.equal(await page.textContent('.insp-msg'), 'deployment.apps/snacker-deployment scaled');
+    await page.waitForFunction(() => document.querySelector('.workloads .wl-ready')?.textContent === '0/2');
+    await page.click('.insp-head button.danger');
+    assert.equal(await page.textContent('.insp-msg'), 'deployment.apps "snacker-deployment" deleted from default namespace');
+    await page.waitForSelector('.workloads .empty');
+    await page.waitForFunction(() => document.querySelector('.inspector')?.textContent.includes('no longer exists'));
+    assert.deepEqual(problems, []);
+  } finally {
+    await close();
+  }
+});
