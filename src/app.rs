@@ -1,41 +1,462 @@
-//! The top-level component: boots the engine's default cluster and shows it.
+//! The root component: owns the engine (`Rc<RefCell<Cluster>>`), drives
+//! simulated time from requestAnimationFrame, and lays out the editor, the
+//! cluster view and the bottom panel with resizable splits.
 
-use kubeplay_engine::{Cluster, NodeRole};
+use kubeplay_engine::apiserver::manifest::ManifestVerb;
+use kubeplay_engine::events::EventType;
+use kubeplay_engine::store::ObjectKey;
 use yew::prelude::*;
+
+use crate::dom::{self, FrameLoop};
+use crate::state::{
+    Action, AppState, BottomTab, Files, Handle, LineMark, SPEED_1X, SPEEDS, Severity, Theme,
+    outcome_report,
+};
+use crate::ui::cluster_view::{ClusterView, FxTick, TrafficTick, parse_obj};
+use crate::ui::console::Console;
+use crate::ui::editor::Editor;
+use crate::ui::events::EventsPanel;
+use crate::ui::inspector::Inspector;
+use crate::ui::topbar::TopBar;
+use crate::ui::traffic::TrafficPanel;
 
 /// The seed a fresh playground starts from.
 const DEFAULT_SEED: u64 = 1;
+/// Longest wall-clock gap one frame turns into simulated time (ms): a
+/// background tab or a slow frame must not jump the cluster ahead.
+const MAX_FRAME_MS: f64 = 100.0;
+/// Above this many pods the live check does not copy the cluster.
+const LIVE_CHECK_MAX_PODS: usize = 20_000;
+/// localStorage key of the editor's files.
+const FILES_KEY: &str = "kubeplay.files.v1";
+
+/// What the page's URL asks for: `?seed=7&speed=16&paused=1&bench=300`.
+struct Boot {
+    seed: u64,
+    speed: usize,
+    paused: bool,
+    bench: Option<usize>,
+}
+
+impl Boot {
+    fn read() -> Boot {
+        let seed = dom::query_param("seed")
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(DEFAULT_SEED);
+        let speed = dom::query_param("speed")
+            .and_then(|s| s.parse::<f64>().ok())
+            .and_then(|s| SPEEDS.iter().position(|x| *x == s))
+            .unwrap_or(SPEED_1X);
+        Boot {
+            seed,
+            speed,
+            paused: dom::query_param("paused").is_some_and(|p| p != "0"),
+            bench: dom::query_param("bench").and_then(|n| n.parse().ok()),
+        }
+    }
+}
+
+/// What the frame loop compares to know whether the cluster changed.
+#[derive(Clone, Copy, PartialEq, Eq, Default)]
+struct Fingerprint {
+    epoch: u64,
+    resource_version: u64,
+    activity: usize,
+}
+
+/// Advances time, runs due work and reports to the root, once per frame.
+fn frame_loop(handle: Handle, dispatch: UseReducerDispatcher<AppState>) -> FrameLoop {
+    let mut last: Option<f64> = None;
+    let mut carry = 0.0;
+    let mut seen = Fingerprint::default();
+    let mut version = 0u64;
+    let mut shown_at = 0.0;
+    let pod_resource = kubeplay_engine::api::registry::by_kind("Pod").expect("pods are served");
+    let mut saved = String::new();
+    let mut save_at = 0.0;
+    let measure = handle.bench.borrow().is_some();
+    FrameLoop::start(move |t| {
+        let started = if measure { dom::now() } else { 0.0 };
+        let dt = last.map_or(0.0, |l| (t - l).clamp(0.0, MAX_FRAME_MS));
+        last = Some(t);
+        let mut cluster = handle.cluster.borrow_mut();
+        if handle.playing.get() {
+            carry += dt * handle.speed.get();
+            let step = carry.floor();
+            carry -= step;
+            let step = step as u64;
+            if step > 0 {
+                if let Some(bench) = handle.bench.borrow_mut().as_mut() {
+                    bench.tick(&mut cluster, step);
+                }
+                cluster.step(step);
+                handle.traffic.borrow_mut().tick(&mut cluster, step);
+            }
+        }
+        if cluster.store().has_events() {
+            // Paused time still lets components react at this instant
+            // (controllers, scheduler): only the clock is frozen.
+            cluster.step(0);
+        }
+        // The editor's live check: a server-side dry run on a copy of the cluster.
+        let due = {
+            let mut files = handle.files.borrow_mut();
+            let found = files
+                .list
+                .iter()
+                .position(|f| f.check_at.is_some_and(|at| at <= t));
+            found.map(|i| {
+                files.list[i].check_at = None;
+                (i, files.list[i].name.clone(), files.list[i].text.clone())
+            })
+        };
+        if let Some((i, name, text)) = due {
+            let marks = if text.trim().is_empty() {
+                Vec::new()
+            } else if cluster.store().count(pod_resource) > LIVE_CHECK_MAX_PODS {
+                // Copying a huge cluster per pause in typing costs too much:
+                // check the YAML syntax only (Apply still reports everything).
+                kubeplay_engine::yaml::load_stream(&text)
+                    .1
+                    .map(|e| LineMark {
+                        line: e.mark.line.max(1),
+                        severity: Severity::Error,
+                        message: e.message,
+                    })
+                    .into_iter()
+                    .collect()
+            } else {
+                let mut copy = cluster.clone();
+                outcome_report(&copy.run_manifest(&text, &name, ManifestVerb::Check)).1
+            };
+            let mut files = handle.files.borrow_mut();
+            if let Some(f) = files.list.get_mut(i).filter(|f| f.text == text) {
+                f.live_marks = marks;
+                files.generation += 1;
+            }
+        }
+        let mut fx = handle.fx.borrow_mut();
+        fx.observe(&cluster, t);
+        let fresh = std::mem::take(&mut handle.traffic.borrow_mut().fresh);
+        if !fresh.is_empty() {
+            fx.add_requests(fresh, t);
+        }
+        fx.expire(t);
+        let now_ms = cluster.now_ms();
+        let print = Fingerprint {
+            epoch: handle.epoch.get(),
+            resource_version: cluster.store().resource_version(),
+            activity: cluster.activity().len(),
+        };
+        drop(cluster);
+        if fx.needs_placing()
+            && let Some(origin) = dom::query(".cv-content")
+        {
+            fx.place(|sel| dom::query(sel).map(|el| dom::centre_in(&el, &origin)));
+        }
+        let fx_gen = fx.generation;
+        drop(fx);
+        // Large clusters redraw at most every `pods / 10` ms (up to half a
+        // second): CSS carries the motion in between.
+        if print != seen {
+            let pods = handle.cluster.borrow().store().count(pod_resource) as f64;
+            let interval = if pods <= 300.0 {
+                0.0
+            } else {
+                (pods / 10.0).min(500.0)
+            };
+            if t - shown_at >= interval || print.epoch != seen.epoch {
+                seen = print;
+                version += 1;
+                shown_at = t;
+            }
+        }
+        let files_gen = handle.files.borrow().generation;
+        if t >= save_at {
+            save_at = t + 1000.0;
+            let text = handle.files.borrow().to_storage();
+            if text != saved {
+                dom::save(FILES_KEY, &text);
+                saved = text;
+            }
+        }
+        dispatch.dispatch(Action::Frame {
+            version,
+            fx_gen,
+            files_gen,
+            traffic_gen: handle.traffic.borrow().generation,
+            now_ms,
+        });
+        if measure {
+            // The benchmark reads each frame's work (simulation and render).
+            dom::record_frame_work(started);
+        }
+    })
+}
+
+/// The bottom panel's inputs.
+#[derive(Properties, PartialEq)]
+struct PanelProps {
+    handle: Handle,
+    version: u64,
+    now_s: u64,
+    traffic_gen: u64,
+    tab: BottomTab,
+    selected: Option<ObjectKey>,
+    on_tab: Callback<BottomTab>,
+    on_select: Callback<ObjectKey>,
+}
+
+#[function_component(BottomPanel)]
+fn bottom_panel(p: &PanelProps) -> Html {
+    let warnings = p
+        .handle
+        .cluster
+        .borrow()
+        .events()
+        .records()
+        .iter()
+        .filter(|r| r.event_type == EventType::Warning)
+        .count();
+    let running = p.handle.traffic.borrow().running;
+    let tab = |t: BottomTab, label: &str, badge: Option<String>| {
+        let on = p.tab == t;
+        let cb = p.on_tab.reform(move |_: MouseEvent| t);
+        html! {
+            <button class={classes!("ptab", on.then_some("on"))} role="tab" aria-selected={on.to_string()} onclick={cb}>
+                { label.to_string() }
+                { badge.map(|b| html! { <span class="badge">{ b }</span> }).unwrap_or_default() }
+            </button>
+        }
+    };
+    let onclick = {
+        let on_select = p.on_select.clone();
+        Callback::from(move |e: MouseEvent| {
+            if let Some(key) = dom::closest_obj(e.target()).and_then(|a| parse_obj(&a)) {
+                on_select.emit(key);
+            }
+        })
+    };
+    let body = match p.tab {
+        BottomTab::Console => html! { <Console handle={p.handle.clone()} /> },
+        BottomTab::Events => {
+            html! { <EventsPanel handle={p.handle.clone()} version={p.version} now_s={p.now_s} /> }
+        }
+        BottomTab::Inspector => html! {
+            <Inspector handle={p.handle.clone()} version={p.version} now_s={p.now_s} selected={p.selected.clone()} />
+        },
+        BottomTab::Traffic => {
+            html! { <TrafficPanel handle={p.handle.clone()} traffic_gen={p.traffic_gen} /> }
+        }
+    };
+    html! {
+        <section class="pane panel-bottom" aria-label="Console, Events, Inspector and Traffic">
+            <div class="ptabs" role="tablist">
+                { tab(BottomTab::Console, "Console", None) }
+                { tab(BottomTab::Events, "Events", (warnings > 0).then(|| warnings.to_string())) }
+                { tab(BottomTab::Inspector, "Inspector", p.selected.as_ref().map(|k| k.name.to_string())) }
+                { tab(BottomTab::Traffic, "Traffic", running.then(|| "live".to_string())) }
+            </div>
+            <div class="pbody" {onclick}>{ body }</div>
+        </section>
+    }
+}
+
+/// A drag handle between panes; `vertical` splits left/right.
+#[derive(Properties, PartialEq)]
+struct SplitProps {
+    vertical: bool,
+    value: f64,
+    on_change: Callback<f64>,
+}
+
+#[function_component(Split)]
+fn split(p: &SplitProps) -> Html {
+    let dragging = use_mut_ref(|| false);
+    let vertical = p.vertical;
+    let size_at = move |x: f64, y: f64| {
+        let w = dom::window();
+        if vertical {
+            x
+        } else {
+            let h = w
+                .inner_height()
+                .ok()
+                .and_then(|v| v.as_f64())
+                .unwrap_or(800.0);
+            h - y
+        }
+    };
+    let down = {
+        let dragging = dragging.clone();
+        Callback::from(move |e: PointerEvent| {
+            e.prevent_default();
+            *dragging.borrow_mut() = true;
+            let el: web_sys::Element = e.target_unchecked_into();
+            let _ = el.set_pointer_capture(e.pointer_id());
+        })
+    };
+    let moved = {
+        let dragging = dragging.clone();
+        let cb = p.on_change.clone();
+        Callback::from(move |e: PointerEvent| {
+            if *dragging.borrow() {
+                cb.emit(size_at(f64::from(e.client_x()), f64::from(e.client_y())));
+            }
+        })
+    };
+    let up = {
+        let dragging = dragging.clone();
+        Callback::from(move |_: PointerEvent| *dragging.borrow_mut() = false)
+    };
+    let key = {
+        let cb = p.on_change.clone();
+        let value = p.value;
+        Callback::from(move |e: KeyboardEvent| {
+            let delta = match (vertical, e.key().as_str()) {
+                (true, "ArrowLeft") | (false, "ArrowDown") => -24.0,
+                (true, "ArrowRight") | (false, "ArrowUp") => 24.0,
+                _ => return,
+            };
+            e.prevent_default();
+            cb.emit(value + delta);
+        })
+    };
+    html! {
+        <div class={classes!("split", if vertical { "v" } else { "h" })} role="separator" tabindex="0"
+            aria-orientation={if vertical { "vertical" } else { "horizontal" }}
+            aria-valuenow={(p.value as i64).to_string()}
+            aria-label={if vertical { "Resize the editor" } else { "Resize the bottom panel" }}
+            onpointerdown={down} onpointermove={moved} onpointerup={up.clone()} onpointercancel={up}
+            onkeydown={key}></div>
+    }
+}
+
+fn viewport() -> (f64, f64) {
+    let w = dom::window();
+    let px = |v: Result<wasm_bindgen::JsValue, wasm_bindgen::JsValue>, d: f64| {
+        v.ok().and_then(|v| v.as_f64()).unwrap_or(d)
+    };
+    (px(w.inner_width(), 1280.0), px(w.inner_height(), 800.0))
+}
 
 /// The playground's root component.
 #[function_component(App)]
 pub fn app() -> Html {
-    let cluster = use_memo((), |_| Cluster::new(DEFAULT_SEED));
-    let node_list = cluster.nodes();
-    let nodes = node_list.iter().map(|node| {
-        let role = match node.role {
-            NodeRole::ControlPlane => "control-plane",
-            NodeRole::Worker => "worker",
-        };
-        html! {
-            <li class={classes!("node-card", role)} data-node={node.name.clone()}>
-                <span class="node-name">{ &node.name }</span>
-                <span class="node-role">{ role }</span>
-                <span class="node-capacity">
-                    { format!("{} CPU · {} memory · {} pods", node.cpu, node.memory, node.pods) }
-                </span>
-            </li>
+    let boot = use_memo((), |_| Boot::read());
+    let handle = {
+        let boot = boot.clone();
+        use_memo((), move |_| {
+            let files = dom::load(FILES_KEY)
+                .and_then(|t| Files::from_storage(&t))
+                .unwrap_or_else(Files::initial);
+            let handle = Handle::new(boot.seed, files);
+            if let Some(n) = boot.bench {
+                let bench = crate::bench::Bench::setup(&mut handle.cluster.borrow_mut(), n);
+                *handle.bench.borrow_mut() = Some(bench);
+            }
+            handle
+        })
+    };
+    let handle: Handle = (*handle).clone();
+    let state = use_reducer(|| {
+        let (w, h) = viewport();
+        AppState {
+            version: 0,
+            fx_gen: 0,
+            files_gen: 0,
+            traffic_gen: 0,
+            now_ms: 0,
+            playing: !boot.paused,
+            speed: boot.speed,
+            seed: boot.seed,
+            selected: None,
+            tab: BottomTab::Console,
+            editor_width: (w * 0.36).clamp(320.0, 620.0),
+            panel_height: (h * 0.34).clamp(170.0, 340.0),
+            theme: Theme::System,
+            individual: None,
         }
     });
+    {
+        let handle = handle.clone();
+        use_effect_with((state.playing, state.speed), move |(playing, speed)| {
+            handle.playing.set(*playing);
+            handle.speed.set(SPEEDS[*speed]);
+        });
+    }
+    {
+        let handle = handle.clone();
+        let dispatch = state.dispatcher();
+        use_effect_with((), move |_| {
+            let looper = frame_loop(handle, dispatch);
+            move || drop(looper)
+        });
+    }
+    use_effect_with(state.theme, |theme| {
+        if let Some(root) = dom::document().document_element() {
+            let _ = match theme {
+                Theme::System => root.remove_attribute("data-theme"),
+                Theme::Light => root.set_attribute("data-theme", "light"),
+                Theme::Dark => root.set_attribute("data-theme", "dark"),
+            };
+        }
+    });
+
+    let d = state.dispatcher();
+    let on_play = use_callback(d.clone(), |p: bool, d| d.dispatch(Action::SetPlaying(p)));
+    let on_speed = use_callback(d.clone(), |s: usize, d| d.dispatch(Action::SetSpeed(s)));
+    let on_step = use_callback(handle.clone(), |_: (), h| {
+        let mut c = h.cluster.borrow_mut();
+        let dt = crate::engine_bridge::step_size(&c);
+        c.step(dt);
+    });
+    let on_reset = use_callback((handle.clone(), d.clone()), |seed: u64, (h, d)| {
+        h.reset(seed);
+        d.dispatch(Action::Reset(seed));
+    });
+    let on_theme = use_callback(d.clone(), |t: Theme, d| d.dispatch(Action::Theme(t)));
+    let on_select = use_callback(d.clone(), |k: ObjectKey, d| {
+        d.dispatch(Action::Select(Some(k)))
+    });
+    let on_tab = use_callback(d.clone(), |t: BottomTab, d| d.dispatch(Action::Tab(t)));
+    let on_individual = use_callback(d.clone(), |i: Option<bool>, d| {
+        d.dispatch(Action::Individual(i))
+    });
+    let on_editor_w = use_callback(d.clone(), |w: f64, d| {
+        let (vw, _) = viewport();
+        d.dispatch(Action::EditorWidth(w.clamp(260.0, (vw - 380.0).max(260.0))));
+    });
+    let on_panel_h = use_callback(d.clone(), |h: f64, d| {
+        let (_, vh) = viewport();
+        d.dispatch(Action::PanelHeight(h.clamp(110.0, (vh - 220.0).max(110.0))));
+    });
+
+    let s = &*state;
+    let style = format!(
+        "--editor-w:{}px;--panel-h:{}px",
+        s.editor_width as i64, s.panel_height as i64
+    );
     html! {
-        <main class="app" data-ready="true">
-            <header class="topbar">
-                <h1>{ "Kubeplay" }</h1>
-                <span class="tagline">{ "a Kubernetes cluster in your browser tab" }</span>
-                <span class="version">{ format!("Kubernetes {}", kubeplay_engine::KUBERNETES_VERSION) }</span>
-            </header>
-            <section class="cluster" aria-label="Cluster">
-                <ul class="nodes">{ for nodes }</ul>
-            </section>
+        <ContextProvider<FxTick> context={FxTick(s.fx_gen)}>
+        <ContextProvider<TrafficTick> context={TrafficTick(s.traffic_gen)}>
+        <main class="app" data-ready="true" {style}>
+            <TopBar now_ms={s.now_ms} playing={s.playing} speed={s.speed} seed={s.seed} theme={s.theme}
+                {on_play} {on_step} {on_speed} {on_reset} {on_theme} />
+            <div class="workspace">
+                <Editor handle={handle.clone()} files_gen={s.files_gen} />
+                <Split vertical=true value={s.editor_width} on_change={on_editor_w} />
+                <div class="right">
+                    <ClusterView handle={handle.clone()} version={s.version} selected={s.selected.clone()}
+                        on_select={on_select.clone()} individual={s.individual} {on_individual} />
+                    <Split vertical=false value={s.panel_height} on_change={on_panel_h} />
+                    <BottomPanel handle={handle.clone()} version={s.version} now_s={s.now_ms / 1000}
+                        traffic_gen={s.traffic_gen} tab={s.tab} selected={s.selected.clone()}
+                        {on_tab} {on_select} />
+                </div>
+            </div>
         </main>
+        </ContextProvider<TrafficTick>>
+        </ContextProvider<FxTick>>
     }
 }

@@ -96,3 +96,43 @@ export async function screenshot(page, name) {
   await mkdir(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
+
+/**
+ * Serves dist/ at the root, opens the app in a fresh context (optionally
+ * with a query string, viewport and colour scheme) and waits until it has
+ * rendered. Returns what the test needs and a `close()`.
+ */
+export async function openApp(browser, { query = '', viewport = { width: 1280, height: 720 }, colorScheme } = {}) {
+  const server = await serveDist('/');
+  const context = await browser.newContext({ viewport, colorScheme });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
+  });
+  page.on('pageerror', (err) => problems.push(`uncaught: ${err.message}`));
+  page.on('requestfailed', (req) =>
+    problems.push(`request failed: ${req.url()} (${req.failure()?.errorText})`),
+  );
+  page.on('response', (res) => {
+    if (res.status() >= 400) problems.push(`HTTP ${res.status()}: ${res.url()}`);
+  });
+  await page.goto(server.url + query, { waitUntil: 'load' });
+  await page.waitForSelector('main.app[data-ready="true"]', { timeout: 30_000 });
+  return {
+    page,
+    problems,
+    close: async () => {
+      await context.close();
+      await server.close();
+    },
+  };
+}
+
+/** Simulated milliseconds shown by the top bar's clock (`HH:MM:SS.t`). */
+export async function clockMs(page) {
+  const text = (await page.textContent('output.clock')).trim();
+  const m = /^(\d+):(\d\d):(\d\d)\.(\d)$/.exec(text);
+  if (!m) throw new Error(`unexpected clock text ${JSON.stringify(text)}`);
+  return ((+m[1] * 60 + +m[2]) * 60 + +m[3]) * 1000 + +m[4] * 100;
+}

@@ -290,6 +290,11 @@ impl Cluster {
         &self.activity
     }
 
+    /// The recorded Events (read-only), for `kubectl get events` and the UI.
+    pub fn events(&self) -> &EventLog {
+        &self.events
+    }
+
     /// Advances simulated time by `dt_ms`, running everything that falls due.
     pub fn step(&mut self, dt_ms: Millis) {
         let target = self.now.saturating_add(dt_ms);

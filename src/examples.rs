@@ -1,0 +1,407 @@
+//! The Examples menu: the seed document's objects and a few manifests that
+//! show one Kubernetes behaviour each.
+
+/// One entry of the Examples menu.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Example {
+    /// The menu's title.
+    pub title: &'static str,
+    /// One line on what it shows.
+    pub description: &'static str,
+    /// The editor tab it opens in.
+    pub file_name: &'static str,
+    /// The manifest.
+    pub text: &'static str,
+}
+
+/// The seed document's Deployment, exactly as written there.
+pub const SEED_DEPLOYMENT: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: snacker-deployment
+spec:
+  revisionHistoryLimit: 10
+  replicas: 1
+  selector:
+    matchLabels:
+      app: snacker
+  template:
+    metadata:
+      labels:
+        app: snacker
+    spec:
+      containers:
+        - name: snacker
+          image: registry.lambdaclass.com/snackerbis
+          ports:
+            - containerPort: 80
+      imagePullSecrets:
+        - name: lambdaclass-registry
+";
+
+/// The pull Secret the seed Deployment names in `imagePullSecrets`.
+pub const SEED_SECRET: &str = "# The credentials the kubelet uses to pull images from
+# registry.lambdaclass.com (the Deployment names this Secret in
+# imagePullSecrets). .dockerconfigjson is base64 of:
+# {\"auths\":{\"registry.lambdaclass.com\":{\"username\":\"snacker\",
+#   \"password\":\"not-a-real-password\",\"auth\":\"c25hY2tlcjpub3QtYS1yZWFsLXBhc3N3b3Jk\"}}}
+apiVersion: v1
+kind: Secret
+metadata:
+  name: lambdaclass-registry
+type: kubernetes.io/dockerconfigjson
+data:
+  .dockerconfigjson: eyJhdXRocyI6eyJyZWdpc3RyeS5sYW1iZGFjbGFzcy5jb20iOnsidXNlcm5hbWUiOiJzbmFja2VyIiwicGFzc3dvcmQiOiJub3QtYS1yZWFsLXBhc3N3b3JkIiwiYXV0aCI6ImMyNWhZMnRsY2pwdWIzUXRZUzF5WldGc0xYQmhjM04zYjNKayJ9fX0=
+";
+
+/// The Service the seed's Ingress sends traffic to.
+pub const SEED_SERVICE: &str = "# Pods come and go; the Service gives them one stable address and
+# balances requests over the ready ones labelled app: snacker.
+apiVersion: v1
+kind: Service
+metadata:
+  name: snackerbis-service
+spec:
+  selector:
+    app: snacker
+  ports:
+    - port: 80
+      targetPort: 80
+";
+
+/// The seed document's Ingress, exactly as written there (the legacy
+/// `extensions/v1beta1` version, converted with kubectl's warning).
+pub const SEED_INGRESS: &str = "apiVersion: extensions/v1beta1
+kind: Ingress
+metadata:
+  name: snackerbis-ingress
+  annotations:
+    kubernetes.io/ingress.class: \"nginx\"
+  labels:
+    app: snackerbis
+spec:
+  rules:
+  - host: kube.lambdaclass.com
+    http:
+      paths:
+      - path: /snackerbis
+        backend:
+          serviceName: snackerbis-service
+          servicePort: 80
+";
+
+/// The four seed objects in one file.
+pub const SEED_APP: &str = concat!(
+    "# The seed document's application: pull Secret, Deployment, Service\n",
+    "# and Ingress. Apply, then send requests to\n",
+    "# http://kube.lambdaclass.com/snackerbis from the Traffic tab.\n",
+    "apiVersion: v1
+kind: Secret
+metadata:
+  name: lambdaclass-registry
+type: kubernetes.io/dockerconfigjson
+data:
+  .dockerconfigjson: eyJhdXRocyI6eyJyZWdpc3RyeS5sYW1iZGFjbGFzcy5jb20iOnsidXNlcm5hbWUiOiJzbmFja2VyIiwicGFzc3dvcmQiOiJub3QtYS1yZWFsLXBhc3N3b3JkIiwiYXV0aCI6ImMyNWhZMnRsY2pwdWIzUXRZUzF5WldGc0xYQmhjM04zYjNKayJ9fX0=
+---
+",
+    "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: snacker-deployment
+spec:
+  revisionHistoryLimit: 10
+  replicas: 1
+  selector:
+    matchLabels:
+      app: snacker
+  template:
+    metadata:
+      labels:
+        app: snacker
+    spec:
+      containers:
+        - name: snacker
+          image: registry.lambdaclass.com/snackerbis
+          ports:
+            - containerPort: 80
+      imagePullSecrets:
+        - name: lambdaclass-registry
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: snackerbis-service
+spec:
+  selector:
+    app: snacker
+  ports:
+    - port: 80
+      targetPort: 80
+---
+apiVersion: extensions/v1beta1
+kind: Ingress
+metadata:
+  name: snackerbis-ingress
+  annotations:
+    kubernetes.io/ingress.class: \"nginx\"
+  labels:
+    app: snackerbis
+spec:
+  rules:
+  - host: kube.lambdaclass.com
+    http:
+      paths:
+      - path: /snackerbis
+        backend:
+          serviceName: snackerbis-service
+          servicePort: 80
+"
+);
+
+const NGINX: &str = "# A plain web server: three replicas, each asking the scheduler for a
+# tenth of a CPU and 64Mi of memory.
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: nginx
+  labels:
+    app: nginx
+spec:
+  replicas: 3
+  selector:
+    matchLabels:
+      app: nginx
+  template:
+    metadata:
+      labels:
+        app: nginx
+    spec:
+      containers:
+        - name: nginx
+          image: nginx:1.27
+          ports:
+            - containerPort: 80
+          resources:
+            requests:
+              cpu: 100m
+              memory: 64Mi
+          readinessProbe:
+            httpGet:
+              path: /
+              port: 80
+";
+
+const CRASH_LOOP: &str = "# A container that exits with an error five seconds after it starts.
+# The kubelet restarts it with a growing back-off (10s, 20s, 40s … 5m):
+# watch the pod go Running → Error → CrashLoopBackOff, and read its
+# logs and events in the Inspector.
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: crashy
+spec:
+  replicas: 2
+  selector:
+    matchLabels:
+      app: crashy
+  template:
+    metadata:
+      labels:
+        app: crashy
+    spec:
+      containers:
+        - name: app
+          image: busybox:1.36
+          command:
+            - sh
+            - -c
+            - echo starting up; sleep 5; echo 'fatal: cannot reach the database' >&2; exit 1
+";
+
+const AFFINITY_TAINTS: &str = "# Placement rules. These pods need a node labelled disktype=ssd and
+# tolerate the taint dedicated=cache:NoSchedule. No node has the label,
+# so they stay Pending: the Inspector's Scheduling tab says why. Then, in
+# the Console:
+#   kubectl label nodes node-2 disktype=ssd
+#   kubectl taint nodes node-2 dedicated=cache:NoSchedule
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ssd-cache
+spec:
+  replicas: 2
+  selector:
+    matchLabels:
+      app: ssd-cache
+  template:
+    metadata:
+      labels:
+        app: ssd-cache
+    spec:
+      affinity:
+        nodeAffinity:
+          requiredDuringSchedulingIgnoredDuringExecution:
+            nodeSelectorTerms:
+              - matchExpressions:
+                  - key: disktype
+                    operator: In
+                    values:
+                      - ssd
+      tolerations:
+        - key: dedicated
+          operator: Equal
+          value: cache
+          effect: NoSchedule
+      containers:
+        - name: redis
+          image: redis:7.4
+          resources:
+            requests:
+              cpu: 500m
+              memory: 256Mi
+";
+
+const ROLLING_UPDATE: &str = "# A rolling update. Apply, wait until 6/6 pods are ready, then change
+# the image to nginx:1.27 and apply again: the new ReplicaSet grows one
+# pod at a time while the old one drains, never dropping below 6 ready.
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 6
+  minReadySeconds: 3
+  strategy:
+    type: RollingUpdate
+    rollingUpdate:
+      maxSurge: 1
+      maxUnavailable: 0
+  selector:
+    matchLabels:
+      app: web
+  template:
+    metadata:
+      labels:
+        app: web
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.26
+          ports:
+            - containerPort: 80
+          readinessProbe:
+            httpGet:
+              path: /
+              port: 80
+            initialDelaySeconds: 2
+            periodSeconds: 2
+";
+
+/// The Examples menu, in order.
+pub const EXAMPLES: &[Example] = &[
+    Example {
+        title: "Seed: the whole snacker app",
+        description: "Secret, Deployment, Service and legacy Ingress in one file",
+        file_name: "snacker.yaml",
+        text: SEED_APP,
+    },
+    Example {
+        title: "Seed: Deployment",
+        description: "snacker-deployment, a private image with imagePullSecrets",
+        file_name: "deployment.yaml",
+        text: SEED_DEPLOYMENT,
+    },
+    Example {
+        title: "Seed: pull Secret",
+        description: "lambdaclass-registry, a kubernetes.io/dockerconfigjson Secret",
+        file_name: "secret.yaml",
+        text: SEED_SECRET,
+    },
+    Example {
+        title: "Seed: Service",
+        description: "snackerbis-service, port 80 to pods labelled app: snacker",
+        file_name: "service.yaml",
+        text: SEED_SERVICE,
+    },
+    Example {
+        title: "Seed: Ingress (extensions/v1beta1)",
+        description: "kube.lambdaclass.com/snackerbis, converted with a warning",
+        file_name: "ingress.yaml",
+        text: SEED_INGRESS,
+    },
+    Example {
+        title: "nginx Deployment",
+        description: "Three replicas with resource requests and a readiness probe",
+        file_name: "nginx.yaml",
+        text: NGINX,
+    },
+    Example {
+        title: "Crash-looping app",
+        description: "A container that exits 1: restarts and CrashLoopBackOff",
+        file_name: "crashy.yaml",
+        text: CRASH_LOOP,
+    },
+    Example {
+        title: "Node affinity and taints",
+        description: "Pods that need a labelled node and tolerate its taint",
+        file_name: "affinity.yaml",
+        text: AFFINITY_TAINTS,
+    },
+    Example {
+        title: "Rolling update",
+        description: "Six replicas, maxSurge 1, maxUnavailable 0: change the image",
+        file_name: "rolling-update.yaml",
+        text: ROLLING_UPDATE,
+    },
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kubeplay_engine::Cluster;
+    use kubeplay_engine::apiserver::manifest::ManifestVerb;
+
+    #[test]
+    fn the_seed_app_is_the_four_seed_objects() {
+        let docs: Vec<&str> = SEED_APP.split("---\n").collect();
+        assert_eq!(docs.len(), 4);
+        assert!(docs[1].starts_with(SEED_DEPLOYMENT));
+        assert_eq!(docs[3], SEED_INGRESS);
+        assert!(SEED_SECRET.ends_with(docs[0].split_once("apiVersion").map(|(_, t)| t).unwrap()));
+        assert!(SEED_SERVICE.ends_with(docs[2]));
+    }
+
+    #[test]
+    fn every_example_applies_cleanly() {
+        for example in EXAMPLES {
+            let mut cluster = Cluster::new(1);
+            let out = cluster.run_manifest(example.text, example.file_name, ManifestVerb::Apply);
+            assert!(!out.is_empty(), "{}", example.title);
+            for o in &out {
+                assert!(o.result.is_ok(), "{}: {:?}", example.title, o.result);
+            }
+        }
+    }
+
+    #[test]
+    fn the_seed_app_creates_its_four_objects() {
+        let mut cluster = Cluster::new(1);
+        let out = cluster.run_manifest(SEED_APP, "snacker.yaml", ManifestVerb::Apply);
+        let lines: Vec<String> = out.iter().filter_map(|o| o.kubectl_line()).collect();
+        assert_eq!(
+            lines,
+            [
+                "secret/lambdaclass-registry created",
+                "deployment.apps/snacker-deployment created",
+                "service/snackerbis-service created",
+                "ingress.networking.k8s.io/snackerbis-ingress created",
+            ]
+        );
+        assert_eq!(
+            out[3].warnings,
+            [
+                "extensions/v1beta1 Ingress is deprecated in v1.14+, unavailable in v1.22+; use networking.k8s.io/v1 Ingress"
+            ]
+        );
+    }
+}

@@ -1,0 +1,216 @@
+//! The console: a terminal for kubectl. Output is the engine's, shown
+//! verbatim; history with ↑/↓ and Tab completion.
+
+use web_sys::{HtmlElement, HtmlInputElement};
+use yew::prelude::*;
+
+use crate::completion::complete;
+use crate::engine_bridge::{CommandOutput, kubectl};
+use crate::state::{ConsoleEntry, Handle};
+
+/// Scrollback kept in the page.
+const MAX_ENTRIES: usize = 200;
+
+/// The console's inputs.
+#[derive(Properties, PartialEq)]
+pub struct ConsoleProps {
+    /// The playground.
+    pub handle: Handle,
+}
+
+/// Stderr's warning lines (printed before the result) and the rest.
+fn split_warnings(stderr: &str) -> (String, String) {
+    let mut warnings = String::new();
+    let mut rest = String::new();
+    for line in stderr.split_inclusive('\n') {
+        if line.starts_with("Warning: ") && rest.is_empty() {
+            warnings.push_str(line);
+        } else {
+            rest.push_str(line);
+        }
+    }
+    (warnings, rest)
+}
+
+fn entry_html(e: &ConsoleEntry) -> Html {
+    let (warnings, errors) = split_warnings(&e.output.stderr);
+    html! {
+        <div class="entry">
+            <div class="cmd"><span class="prompt">{ "$" }</span>{ " " }{ &e.command }</div>
+            if !warnings.is_empty() {
+                <pre class="out stderr warn">{ warnings }</pre>
+            }
+            if !e.output.stdout.is_empty() {
+                <pre class="out stdout">{ &e.output.stdout }</pre>
+            }
+            if !errors.is_empty() {
+                <pre class="out stderr">{ errors }</pre>
+            }
+        </div>
+    }
+}
+
+/// The console.
+#[function_component(Console)]
+pub fn console(p: &ConsoleProps) -> Html {
+    let update = use_force_update();
+    let input = use_node_ref();
+    let scroll = use_node_ref();
+    let cursor = use_mut_ref(|| None::<usize>);
+    let candidates = use_state(Vec::<String>::new);
+    {
+        let scroll = scroll.clone();
+        let count = p.handle.console.borrow().entries.len();
+        use_effect_with(count, move |_| {
+            if let Some(el) = scroll.cast::<HtmlElement>() {
+                el.set_scroll_top(el.scroll_height());
+            }
+        });
+    }
+    let onkeydown = {
+        let handle = p.handle.clone();
+        let update = update.clone();
+        let cursor = cursor.clone();
+        let candidates = candidates.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            let field: HtmlInputElement = e.target_unchecked_into();
+            match e.key().as_str() {
+                "Enter" => {
+                    let line = field.value();
+                    field.set_value("");
+                    *cursor.borrow_mut() = None;
+                    candidates.set(Vec::new());
+                    run_line(&handle, line.trim());
+                    update.force_update();
+                }
+                "Tab" => {
+                    e.prevent_default();
+                    let files: Vec<String> = handle
+                        .files
+                        .borrow()
+                        .list
+                        .iter()
+                        .map(|f| f.name.clone())
+                        .collect();
+                    let c = complete(&handle.cluster.borrow(), &field.value(), &files);
+                    field.set_value(&c.line);
+                    candidates.set(c.candidates);
+                }
+                "ArrowUp" | "ArrowDown" => {
+                    e.prevent_default();
+                    let console = handle.console.borrow();
+                    let n = console.history.len();
+                    if n == 0 {
+                        return;
+                    }
+                    let mut at = cursor.borrow_mut();
+                    let next = match (e.key().as_str(), *at) {
+                        ("ArrowUp", None) => Some(n - 1),
+                        ("ArrowUp", Some(i)) => Some(i.saturating_sub(1)),
+                        ("ArrowDown", Some(i)) if i + 1 < n => Some(i + 1),
+                        _ => None,
+                    };
+                    *at = next;
+                    field.set_value(next.map_or("", |i| console.history[i].as_str()));
+                }
+                "l" if e.ctrl_key() => {
+                    e.prevent_default();
+                    handle.console.borrow_mut().entries.clear();
+                    update.force_update();
+                }
+                "c" if e.ctrl_key() && field.selection_start() == field.selection_end() => {
+                    let line = field.value();
+                    field.set_value("");
+                    handle.console.borrow_mut().entries.push(ConsoleEntry {
+                        command: format!("{line}^C"),
+                        output: CommandOutput::default(),
+                    });
+                    update.force_update();
+                }
+                _ => {
+                    if !candidates.is_empty() {
+                        candidates.set(Vec::new());
+                    }
+                }
+            }
+        })
+    };
+    let focus = {
+        let input = input.clone();
+        Callback::from(move |_: MouseEvent| {
+            // Keep text selectable: focus only when nothing is selected.
+            let selected = crate::dom::window()
+                .get_selection()
+                .ok()
+                .flatten()
+                .is_some_and(|s| !s.is_collapsed());
+            if !selected && let Some(i) = input.cast::<HtmlInputElement>() {
+                let _ = i.focus();
+            }
+        })
+    };
+    let console = p.handle.console.borrow();
+    html! {
+        <div class="console" onclick={focus}>
+            <div class="scrollback" ref={scroll}>
+                <p class="hint">
+                    { "kubectl against the simulated cluster. Tab completes commands, kinds and names; ↑/↓ walk the history; Ctrl+L clears. The editor's files are readable by name: " }
+                    <code>{ "kubectl apply -f deployment.yaml" }</code>
+                </p>
+                { for console.entries.iter().map(entry_html) }
+            </div>
+            if !candidates.is_empty() {
+                <div class="candidates">{ for candidates.iter().map(|c| html! { <span>{ c }</span> }) }</div>
+            }
+            <div class="prompt-line">
+                <span class="prompt">{ "$" }</span>
+                <input ref={input} class="console-input" aria-label="Command" spellcheck="false"
+                    autocomplete="off" autocapitalize="off" placeholder="kubectl get pods" {onkeydown} />
+            </div>
+        </div>
+    }
+}
+
+/// Runs a typed line and records it.
+pub fn run_line(handle: &Handle, line: &str) {
+    if line.is_empty() {
+        handle.console.borrow_mut().entries.push(ConsoleEntry {
+            command: String::new(),
+            output: CommandOutput::default(),
+        });
+        return;
+    }
+    {
+        let mut console = handle.console.borrow_mut();
+        if console.history.last().map(String::as_str) != Some(line) {
+            console.history.push(line.to_string());
+        }
+        if line == "clear" {
+            console.entries.clear();
+            return;
+        }
+    }
+    let files = handle.files.borrow().named();
+    let output = kubectl(&mut handle.cluster.borrow_mut(), line, &files);
+    let mut console = handle.console.borrow_mut();
+    console.entries.push(ConsoleEntry {
+        command: line.to_string(),
+        output,
+    });
+    if console.entries.len() > MAX_ENTRIES {
+        let extra = console.entries.len() - MAX_ENTRIES;
+        console.entries.drain(..extra);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn warnings_come_before_the_result() {
+        let (w, rest) = split_warnings("Warning: old\nWarning: older\nerror: bad\nWarning: late\n");
+        assert_eq!(w, "Warning: old\nWarning: older\n");
+        assert_eq!(rest, "error: bad\nWarning: late\n");
+    }
+}
