@@ -326,6 +326,8 @@ impl Fx {
                         centre(&format!("[data-svc-row=\"{service}\"] [data-ep=\"{pod}\"]"))
                             .or_else(|| centre(&format!("[data-ep=\"{pod}\"]")))
                     }
+                    // Entry points without a drawn shape of their own.
+                    Hop::Node { .. } | Hop::LoadBalancer { .. } => None,
                 };
                 if let Some(p) = p {
                     points.push(p);
