@@ -28,14 +28,19 @@ pub type NamedFile = (String, String);
 /// Runs one `kubectl …` line against the cluster, with the editor's files
 /// readable by name. Output is byte-identical to the `kubeplay` binary's.
 pub fn kubectl(cluster: &mut Cluster, line: &str, files: &[NamedFile]) -> CommandOutput {
-    // Swap to the engine's kubectl when it lands:
-    // let out = cluster.kubectl(line, files); return CommandOutput { stdout: out.stdout, stderr: out.stderr, exit_code: out.exit_code };
-    fallback_kubectl(cluster, line, files)
+    let files = kubeplay_engine::kubectl::MemoryFiles(files.iter().cloned().collect());
+    let out = cluster.kubectl(line, &files);
+    CommandOutput {
+        stdout: out.stdout,
+        stderr: out.stderr,
+        exit_code: out.exit_code,
+    }
 }
 
 /// FALLBACK until the engine's kubectl lands: `apply`, `create` and
 /// `delete` with `-f` go through the engine's manifest pipeline (whose
 /// messages are kubectl's); other commands report that they are missing.
+#[allow(dead_code)]
 fn fallback_kubectl(cluster: &mut Cluster, line: &str, files: &[NamedFile]) -> CommandOutput {
     let args = split_args(line);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();

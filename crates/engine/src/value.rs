@@ -42,9 +42,11 @@ impl Value {
 
     /// An object built from key/value pairs.
     pub fn from_pairs<K: Into<Rc<str>>>(pairs: impl IntoIterator<Item = (K, Value)>) -> Value {
-        Value::Object(Rc::new(
-            pairs.into_iter().map(|(k, v)| (k.into(), v)).collect(),
-        ))
+        let mut map = Map::new();
+        for (k, v) in pairs {
+            insert_member(&mut map, k.into(), v);
+        }
+        Value::Object(Rc::new(map))
     }
 
     /// An array of values.
@@ -216,6 +218,14 @@ impl Value {
             .into_iter()
             .flat_map(|m| m.iter().map(|(k, v)| (&**k, v)))
     }
+}
+
+/// Inserts one member. Kept out of line so that building maps from the
+/// many kinds of iterators at call sites shares one copy of the map code
+/// (`BTreeMap::from_iter` would sort each kind separately: large in wasm).
+#[inline(never)]
+fn insert_member(map: &mut Map, key: Rc<str>, value: Value) {
+    map.insert(key, value);
 }
 
 /// A shared `Null` to return references to.

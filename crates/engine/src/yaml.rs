@@ -134,7 +134,10 @@ impl Node {
                 entries
                     .iter()
                     .map(|(k, _, v)| (Rc::from(k.as_str()), v.to_value()))
-                    .collect::<Map>(),
+                    .fold(Map::new(), |mut m, (k, v)| {
+                        m.insert(k, v);
+                        m
+                    }),
             )),
         }
     }
