@@ -10,8 +10,13 @@ use kubeplay_engine::apiserver::manifest::ObjectOutcome;
 use kubeplay_engine::store::ObjectKey;
 use yew::Reducible;
 
+use kubeplay_engine::apiserver::manifest::ManifestVerb;
+use kubeplay_engine::kubectl::MemoryFiles;
+use kubeplay_engine::script::run_script;
+
 use crate::engine_bridge::CommandOutput;
 use crate::fx::Fx;
+use crate::session::{Session, Workspace};
 use crate::traffic::Traffic;
 
 /// The speeds the time controls offer.
@@ -272,36 +277,6 @@ impl Files {
             .map(|f| (f.name.clone(), f.text.clone()))
             .collect()
     }
-
-    /// Serialises names and texts for localStorage (`name\0text\0…`).
-    pub fn to_storage(&self) -> String {
-        let mut out = format!("{}\0", self.active);
-        for f in &self.list {
-            out.push_str(&f.name);
-            out.push('\0');
-            out.push_str(&f.text);
-            out.push('\0');
-        }
-        out
-    }
-
-    /// Reads what [`Files::to_storage`] wrote.
-    pub fn from_storage(text: &str) -> Option<Files> {
-        let mut parts = text.split('\0');
-        let active: usize = parts.next()?.parse().ok()?;
-        let mut list = Vec::new();
-        while let (Some(name), Some(body)) = (parts.next(), parts.next()) {
-            if name.is_empty() {
-                break;
-            }
-            list.push(EditorFile::new(name, body));
-        }
-        (!list.is_empty()).then(|| Files {
-            active: active.min(list.len() - 1),
-            list,
-            generation: 0,
-        })
-    }
 }
 
 /// One command and what it printed.
@@ -322,6 +297,62 @@ pub struct ConsoleState {
     pub history: Vec<String>,
 }
 
+/// Runs one line against the cluster: kubectl, or one of the script's
+/// commands (`sleep 30s`, `curl …`, `stop node …`, `traffic start …`).
+/// The flag says whether the line is well-formed (a script could hold it).
+pub fn run_command(
+    cluster: &mut Cluster,
+    line: &str,
+    files: &[(String, String)],
+) -> (CommandOutput, bool) {
+    let line = line.trim();
+    let words = kubeplay_engine::kubectl::shell::split(line);
+    if let Ok(w) = &words
+        && w.first().map(String::as_str) == Some("kubectl")
+    {
+        let out = crate::engine_bridge::kubectl(cluster, line, files);
+        return (out, true);
+    }
+    let mem = MemoryFiles(files.iter().cloned().collect());
+    let r = run_script(cluster, line, &mem);
+    // The transcript starts with the echoed command.
+    let mut stdout = r.output.split_once('\n').map_or("", |x| x.1).to_string();
+    let Some(e) = r.error else {
+        return (
+            CommandOutput {
+                stdout,
+                ..Default::default()
+            },
+            true,
+        );
+    };
+    if let Some(at) = stdout.rfind("kubeplay: line ") {
+        stdout.truncate(at);
+    }
+    let first = words.ok().and_then(|w| w.into_iter().next()).unwrap_or_default();
+    const SCRIPT_WORDS: [&str; 12] = [
+        "sleep", "echo", "curl", "stop", "start", "remove", "add", "kill", "break", "fix",
+        "traffic", "status",
+    ];
+    let (stderr, exit_code) = if !SCRIPT_WORDS.contains(&first.as_str()) {
+        (format!("{first}: command not found\n"), 127)
+    } else {
+        (format!("{first}: {}\n", e.message), 2)
+    };
+    (
+        CommandOutput {
+            stdout,
+            stderr,
+            exit_code,
+        },
+        false,
+    )
+}
+
+/// A message for the page embedding the playground (postMessage): its type
+/// and fields.
+pub type HostMessage = (&'static str, Vec<(&'static str, String)>);
+
 /// Everything the root component shares with its children.
 pub struct Shared {
     /// The simulated cluster.
@@ -332,12 +363,21 @@ pub struct Shared {
     pub console: RefCell<ConsoleState>,
     /// Animations in flight.
     pub fx: RefCell<Fx>,
-    /// The traffic generator and its statistics.
+    /// The Traffic tab's settings.
     pub traffic: RefCell<Traffic>,
     /// Pod views reused between snapshots.
     pub pods: RefCell<crate::model::PodCache>,
     /// The benchmark's pod churn, when `?bench=N` is given.
     pub bench: RefCell<Option<crate::bench::Bench>>,
+    /// What was done, as a script (see [`crate::session`]).
+    pub session: RefCell<Session>,
+    /// Whether actions are recorded (not in the benchmark).
+    pub recording: Cell<bool>,
+    /// Messages for the embedding page, not sent yet.
+    pub outbox: RefCell<Vec<HostMessage>>,
+    /// A notice shown above the playground (a workspace that could not be
+    /// restored, a link too large to share).
+    pub notice: RefCell<Option<String>>,
     /// Whether time runs (read by the frame loop).
     pub playing: Cell<bool>,
     /// The speed factor (read by the frame loop).
@@ -374,20 +414,152 @@ impl Handle {
             traffic: RefCell::new(Traffic::default()),
             pods: RefCell::new(Default::default()),
             bench: RefCell::new(None),
+            session: RefCell::new(Session::default()),
+            recording: Cell::new(true),
+            outbox: RefCell::new(Vec::new()),
+            notice: RefCell::new(None),
             playing: Cell::new(true),
             speed: Cell::new(1.0),
             epoch: Cell::new(0),
         }))
     }
 
-    /// Replaces the cluster with a fresh one from `seed`.
-    pub fn reset(&self, seed: u64) {
-        *self.cluster.borrow_mut() = Cluster::new(seed);
+    /// Replaces the cluster (and what depends on it).
+    fn replace(&self, cluster: Cluster) {
+        *self.cluster.borrow_mut() = cluster;
         *self.fx.borrow_mut() = Fx::default();
         *self.pods.borrow_mut() = Default::default();
-        self.traffic.borrow_mut().reset();
+        *self.traffic.borrow_mut() = Traffic::default();
         self.bench.borrow_mut().take();
         self.epoch.set(self.epoch.get() + 1);
+    }
+
+    /// Replaces the cluster with a fresh one from `seed`; the session starts over.
+    pub fn reset(&self, seed: u64) {
+        self.replace(Cluster::new(seed));
+        *self.session.borrow_mut() = Session::default();
+    }
+
+    /// The workspace now: seed, files, the session up to now.
+    pub fn workspace(&self) -> Workspace {
+        let cluster = self.cluster.borrow();
+        let files = self.files.borrow();
+        Workspace {
+            seed: cluster.seed(),
+            files: files.named(),
+            active: files.active,
+            script: self.session.borrow().script_until(cluster.now_ms()),
+            time: cluster.now_ms(),
+        }
+    }
+
+    /// Restores a workspace: its files, and its cluster rebuilt by replaying
+    /// its session. Nothing changes when the replay fails.
+    pub fn load(&self, ws: &Workspace) -> Result<(), String> {
+        let cluster = ws.replay()?;
+        self.replace(cluster);
+        *self.session.borrow_mut() = Session {
+            script: ws.script.clone(),
+            at: ws.time,
+        };
+        let mut files = self.files.borrow_mut();
+        let generation = files.generation + 1;
+        *files = Files {
+            list: ws
+                .files
+                .iter()
+                .map(|(n, t)| EditorFile::new(n, t))
+                .collect(),
+            active: ws.active,
+            generation,
+        };
+        Ok(())
+    }
+
+    /// Records script text for an action that ran from `before` until now.
+    fn record(&self, before: u64, text: &str) {
+        if self.recording.get() {
+            let now = self.cluster.borrow().now_ms();
+            self.session.borrow_mut().record(before, text, now);
+        }
+    }
+
+    /// Runs one console line (see [`run_command`]) and records it.
+    pub fn run(&self, line: &str) -> CommandOutput {
+        let files = self.files.borrow().named();
+        let before = self.cluster.borrow().now_ms();
+        let (out, ok) = run_command(&mut self.cluster.borrow_mut(), line, &files);
+        if ok {
+            self.record(before, &crate::session::recordable(line.trim(), &files));
+        }
+        self.outbox.borrow_mut().push((
+            "command",
+            vec![
+                ("command", line.trim().to_string()),
+                ("exitCode", out.exit_code.to_string()),
+            ],
+        ));
+        out
+    }
+
+    /// Runs a whole script (the console's Run script) and records the part
+    /// that ran.
+    pub fn run_script(&self, text: &str) -> kubeplay_engine::script::ScriptResult {
+        let files = self.files.borrow().named();
+        let before = self.cluster.borrow().now_ms();
+        let mem = MemoryFiles(files.into_iter().collect());
+        let result = run_script(&mut self.cluster.borrow_mut(), text, &mem);
+        let ran = match &result.error {
+            Some(e) => {
+                let lines: Vec<&str> = text.lines().take(e.line.saturating_sub(1)).collect();
+                lines.join("\n")
+            }
+            None => text.to_string(),
+        };
+        self.record(before, &ran);
+        result
+    }
+
+    /// Applies or deletes the active editor file, as `kubectl apply -f` (or
+    /// `delete -f`) would; recorded as a here-document.
+    pub fn run_manifest(&self, verb: ManifestVerb) -> Vec<ObjectOutcome> {
+        let (name, text) = {
+            let files = self.files.borrow();
+            let f = files.current();
+            (f.name.clone(), f.text.clone())
+        };
+        let before = self.cluster.borrow().now_ms();
+        let outcomes = self
+            .cluster
+            .borrow_mut()
+            .run_manifest(&text, &name, verb);
+        let command = match verb {
+            ManifestVerb::Delete => "kubectl delete -f -",
+            _ => "kubectl apply -f -",
+        };
+        self.record(before, &crate::session::heredoc(command, &text));
+        let lines: Vec<String> = outcomes
+            .iter()
+            .map(|o| match &o.result {
+                Ok(_) => o.kubectl_line().unwrap_or_default(),
+                Err(e) => e.clone(),
+            })
+            .collect();
+        let errors = outcomes.iter().filter(|o| o.result.is_err()).count();
+        let kind = if verb == ManifestVerb::Delete {
+            "deleted"
+        } else {
+            "applied"
+        };
+        self.outbox.borrow_mut().push((
+            kind,
+            vec![
+                ("file", name),
+                ("results", lines.join("\n")),
+                ("errors", errors.to_string()),
+            ],
+        ));
+        outcomes
     }
 }
 
@@ -546,7 +718,6 @@ impl Reducible for AppState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kubeplay_engine::apiserver::manifest::ManifestVerb;
 
     #[test]
     fn errors_and_warnings_are_placed_on_their_lines() {
@@ -587,12 +758,48 @@ mod tests {
             Err("deployment.yaml is already open".into())
         );
         assert_eq!(f.rename(1, " web.yaml "), Ok(()));
-        let back = Files::from_storage(&f.to_storage()).unwrap();
-        assert_eq!(back.named(), f.named());
-        assert_eq!(back.active, 1);
+        assert_eq!(f.named()[1].0, "web.yaml");
         f.close(1);
         assert_eq!(f.active, 0);
         f.close(0);
         assert_eq!(f.list[0].name, "untitled.yaml");
+    }
+
+    #[test]
+    fn console_lines_run_kubectl_or_script_commands_and_are_recorded() {
+        let h = Handle::new(1, Files::initial());
+        let out = h.run("kubectl apply -f deployment.yaml");
+        assert_eq!(out.stdout, "deployment.apps/snacker-deployment created\n");
+        let out = h.run("sleep 2s");
+        assert_eq!((out.stdout.as_str(), out.exit_code), ("", 0));
+        let out = h.run("ls -l");
+        assert_eq!((out.stderr.as_str(), out.exit_code), ("ls: command not found\n", 127));
+        let out = h.run("stop node");
+        assert_eq!(
+            (out.stderr.as_str(), out.exit_code),
+            ("stop: unknown command \"stop\"\n", 2)
+        );
+        let out = h.run("stop node nope");
+        assert_eq!(out.stdout, "error: node \"nope\" not found\n");
+        h.cluster.borrow_mut().step(500);
+        let r = h.run_script("kubectl get deploy -o name\nsleep 1s\nfrobnicate\nkubectl get ns\n");
+        assert_eq!(r.error.map(|e| e.line), Some(3));
+        let ws = h.workspace();
+        assert_eq!(
+            ws.script,
+            format!(
+                "{}sleep 2s\nstop node nope\nsleep 500ms\nkubectl get deploy -o name\nsleep 1s\n",
+                crate::session::heredoc("kubectl apply -f -", crate::examples::SEED_DEPLOYMENT)
+            )
+        );
+        assert_eq!(ws.time, 3_500);
+        let copy = Handle::new(9, Files::initial());
+        copy.load(&ws).unwrap();
+        assert_eq!(copy.cluster.borrow().now_ms(), 3_500);
+        assert_eq!(copy.cluster.borrow().seed(), 1);
+        assert_eq!(
+            copy.run("kubectl get deploy -o name").stdout,
+            "deployment.apps/snacker-deployment\n"
+        );
     }
 }

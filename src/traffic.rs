@@ -1,59 +1,33 @@
-//! Requests into the cluster: one at a time or from a generator running at
-//! a rate in simulated time, with live statistics. Every request goes
-//! through the engine's network (`Cluster::send_request`).
+//! Requests into the cluster, as the Traffic tab shows them. Requests go
+//! through the engine's network: one at a time (`curl`) or from the engine's
+//! traffic generator (`traffic start`), both recorded in the session. The
+//! statistics are the engine's counters, counted from the last Clear.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 
 use kubeplay_engine::Cluster;
-use kubeplay_engine::network::{Hop, Response};
+use kubeplay_engine::network::{Hop, RequestRecord};
+
+use crate::session::join_words;
 
 /// The URL the Traffic tab starts with: the seed document's Ingress.
 pub const DEFAULT_URL: &str = "http://kube.lambdaclass.com/snackerbis";
-/// Most requests a generator sends in one frame (a slow frame at 64× must not stall).
-const MAX_PER_FRAME: u32 = 40;
-const LATENCY_WINDOW: usize = 500;
+/// Lines of the request log.
 const LOG_LINES: usize = 40;
 
-/// One answered request, for the log.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LogLine {
-    /// Simulated time it was sent.
-    pub at: u64,
-    /// Status (0 when the connection failed).
-    pub status: u16,
-    /// Simulated latency.
-    pub latency_ms: u64,
-    /// The pod that answered (`namespace/name`).
-    pub pod: Option<String>,
-    /// The first line of the body.
-    pub body: String,
-}
-
-/// The generator and what came back.
+/// The Traffic tab's settings and where Clear put the counters' zero.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Traffic {
     /// Where requests go.
     pub url: String,
     /// A Host header to send instead of the URL's host (empty: none).
     pub host_header: String,
-    /// Requests per simulated second.
-    pub rate: f64,
-    /// Whether the generator runs.
-    pub running: bool,
-    carry: f64,
-    /// Requests sent.
-    pub sent: u64,
-    /// Responses per status code.
-    pub by_status: BTreeMap<u16, u64>,
-    latencies: VecDeque<u64>,
-    /// Requests answered per pod (`namespace/name`).
-    pub per_pod: BTreeMap<String, u64>,
-    /// The latest answers, newest last.
-    pub log: VecDeque<LogLine>,
-    /// Bumped on every change.
-    pub generation: u64,
-    /// Ways taken by requests not animated yet: (status, latency, hops).
-    pub fresh: Vec<(u16, u64, Vec<Hop>)>,
+    /// Requests per simulated second for the generator.
+    pub rate: u32,
+    /// Requests with this id or lower are not counted (Clear).
+    pub since: u64,
+    base_status: BTreeMap<u16, u64>,
+    base_pods: BTreeMap<String, u64>,
 }
 
 impl Default for Traffic {
@@ -61,100 +35,127 @@ impl Default for Traffic {
         Traffic {
             url: DEFAULT_URL.into(),
             host_header: String::new(),
-            rate: 5.0,
-            running: false,
-            carry: 0.0,
-            sent: 0,
-            by_status: BTreeMap::new(),
-            latencies: VecDeque::new(),
-            per_pod: BTreeMap::new(),
-            log: VecDeque::new(),
-            generation: 0,
-            fresh: Vec::new(),
+            rate: 5,
+            since: 0,
+            base_status: BTreeMap::new(),
+            base_pods: BTreeMap::new(),
         }
     }
 }
 
+/// What the Traffic tab shows.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TrafficView {
+    /// Requests counted.
+    pub sent: u64,
+    /// Responses per status (0: the connection failed).
+    pub by_status: BTreeMap<u16, u64>,
+    /// Requests answered per pod (`namespace/name`).
+    pub per_pod: BTreeMap<String, u64>,
+    /// Average, median and 95th percentile latency of the recent requests.
+    pub latency: Option<(u64, u64, u64)>,
+    /// The latest requests, newest last.
+    pub log: Vec<RequestRecord>,
+    /// The generator sending now: (rate, sent, p50, p95).
+    pub generator: Option<(u32, u64, Option<u64>, Option<u64>)>,
+}
+
+/// The pod that answered a request.
+pub fn answered_by(hops: &[Hop]) -> Option<&str> {
+    hops.iter().rev().find_map(|h| match h {
+        Hop::Pod { pod, .. } => Some(pod.as_str()),
+        _ => None,
+    })
+}
+
+fn minus<K: Ord + Clone>(now: &BTreeMap<K, u64>, base: &BTreeMap<K, u64>) -> BTreeMap<K, u64> {
+    now.iter()
+        .map(|(k, n)| (k.clone(), n - base.get(k).copied().unwrap_or(0).min(*n)))
+        .filter(|(_, n)| *n > 0)
+        .collect()
+}
+
+/// The id of the newest request (0 before any).
+pub fn last_request_id(cluster: &Cluster) -> u64 {
+    cluster.recent_requests().last().map_or(0, |r| r.id)
+}
+
+/// The generator that is sending, if any.
+pub fn running_generator(cluster: &Cluster) -> Option<kubeplay_engine::network::TrafficId> {
+    cluster
+        .traffic_ids()
+        .into_iter()
+        .rev()
+        .find(|id| cluster.traffic_stats(*id).is_some_and(|s| s.running))
+}
+
 impl Traffic {
-    /// Sends one request and records the answer.
-    pub fn send(&mut self, cluster: &mut Cluster) -> Response {
-        let host = Some(self.host_header.trim()).filter(|h| !h.is_empty());
-        let response = crate::engine_bridge::send_request(cluster, &self.url, host);
-        self.record(cluster.now_ms(), &response);
-        response
+    fn host_args(&self) -> Vec<String> {
+        let host = self.host_header.trim();
+        if host.is_empty() {
+            Vec::new()
+        } else {
+            vec!["-H".into(), format!("Host: {host}")]
+        }
     }
 
-    fn record(&mut self, at: u64, r: &Response) {
-        self.sent += 1;
-        *self.by_status.entry(r.status).or_default() += 1;
-        if self.latencies.len() == LATENCY_WINDOW {
-            self.latencies.pop_front();
-        }
-        self.latencies.push_back(r.latency_ms);
-        let pod = r.hops.iter().find_map(|h| match h {
-            Hop::Pod { pod, .. } => Some(pod.clone()),
-            _ => None,
+    /// The script line that sends one request.
+    pub fn curl_line(&self) -> String {
+        let mut w: Vec<String> = vec!["curl".into(), "-s".into(), "-o".into(), "/dev/null".into()];
+        w.extend(self.host_args());
+        w.push(self.url.trim().to_string());
+        join_words(&w)
+    }
+
+    /// The script line that starts the generator.
+    pub fn start_line(&self) -> String {
+        let mut w: Vec<String> = vec![
+            "traffic".into(),
+            "start".into(),
+            self.url.trim().to_string(),
+            "--rate".into(),
+            self.rate.to_string(),
+        ];
+        w.extend(self.host_args());
+        join_words(&w)
+    }
+
+    /// Counts from now on.
+    pub fn clear(&mut self, cluster: &Cluster) {
+        self.since = last_request_id(cluster);
+        self.base_status = cluster.status_counts().clone();
+        self.base_pods = cluster.pod_hits().clone();
+    }
+
+    /// The statistics since the last Clear.
+    pub fn view(&self, cluster: &Cluster) -> TrafficView {
+        let by_status = minus(cluster.status_counts(), &self.base_status);
+        let recent: Vec<&RequestRecord> = cluster
+            .recent_requests()
+            .filter(|r| r.id > self.since)
+            .collect();
+        let latency = (!recent.is_empty()).then(|| {
+            let mut v: Vec<u64> = recent.iter().map(|r| r.latency_ms).collect();
+            v.sort_unstable();
+            let avg = v.iter().sum::<u64>() / v.len() as u64;
+            let at = |q: usize| v[(v.len() * q).div_ceil(100).clamp(1, v.len()) - 1];
+            (avg, at(50), at(95))
         });
-        if let Some(p) = &pod {
-            *self.per_pod.entry(p.clone()).or_default() += 1;
+        let generator = running_generator(cluster)
+            .and_then(|id| cluster.traffic_stats(id))
+            .map(|s| (s.requests_per_second, s.sent, s.p50(), s.p95()));
+        TrafficView {
+            sent: by_status.values().sum(),
+            by_status,
+            per_pod: minus(cluster.pod_hits(), &self.base_pods),
+            latency,
+            log: recent
+                .iter()
+                .skip(recent.len().saturating_sub(LOG_LINES))
+                .map(|r| (*r).clone())
+                .collect(),
+            generator,
         }
-        if self.log.len() == LOG_LINES {
-            self.log.pop_front();
-        }
-        self.log.push_back(LogLine {
-            at,
-            status: r.status,
-            latency_ms: r.latency_ms,
-            pod,
-            body: r.body.lines().next().unwrap_or("").to_string(),
-        });
-        if self.fresh.len() < 64 {
-            self.fresh.push((r.status, r.latency_ms, r.hops.clone()));
-        }
-        self.generation += 1;
-    }
-
-    /// Sends the requests that fall due in `dt_ms` of simulated time.
-    pub fn tick(&mut self, cluster: &mut Cluster, dt_ms: u64) {
-        if !self.running || self.rate <= 0.0 {
-            return;
-        }
-        self.carry += self.rate * dt_ms as f64 / 1000.0;
-        let due = self.carry.floor().min(f64::from(MAX_PER_FRAME)) as u32;
-        self.carry = (self.carry - f64::from(due)).min(f64::from(MAX_PER_FRAME));
-        for _ in 0..due {
-            self.send(cluster);
-        }
-    }
-
-    /// Starts or stops the generator.
-    pub fn set_running(&mut self, running: bool) {
-        self.running = running;
-        self.carry = 0.0;
-        self.generation += 1;
-    }
-
-    /// Average, median and 95th-percentile latency of the latest answers.
-    pub fn latency(&self) -> Option<(u64, u64, u64)> {
-        if self.latencies.is_empty() {
-            return None;
-        }
-        let mut v: Vec<u64> = self.latencies.iter().copied().collect();
-        v.sort_unstable();
-        let avg = v.iter().sum::<u64>() / v.len() as u64;
-        let at = |q: f64| v[((v.len() as f64 * q).ceil() as usize).clamp(1, v.len()) - 1];
-        Some((avg, at(0.5), at(0.95)))
-    }
-
-    /// Forgets the statistics and stops (the generator's settings stay).
-    pub fn reset(&mut self) {
-        *self = Traffic {
-            url: std::mem::take(&mut self.url),
-            host_header: std::mem::take(&mut self.host_header),
-            rate: self.rate,
-            generation: self.generation + 1,
-            ..Traffic::default()
-        };
     }
 }
 
@@ -163,29 +164,35 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_generator_sends_at_its_rate_in_simulated_time() {
-        let mut c = Cluster::new(1);
+    fn lines_and_counts_since_clear() {
         let mut t = Traffic {
-            rate: 4.0,
+            host_header: "kube.lambdaclass.com".into(),
+            url: "http://172.18.255.200/snackerbis".into(),
+            rate: 20,
             ..Traffic::default()
         };
-        t.tick(&mut c, 1000);
-        assert_eq!(t.sent, 0, "stopped");
-        t.set_running(true);
-        t.tick(&mut c, 500);
-        t.tick(&mut c, 500);
-        t.tick(&mut c, 250);
-        assert_eq!(t.sent, 5);
-        let failed = t.by_status.get(&0).copied().unwrap_or(0)
-            + t.by_status
-                .iter()
-                .filter(|(s, _)| **s != 0)
-                .map(|(_, n)| n)
-                .sum::<u64>();
-        assert_eq!(failed, 5);
-        assert_eq!(t.log.len(), 5);
-        assert!(t.latency().is_some());
-        t.reset();
-        assert_eq!((t.sent, t.running, t.rate), (0, false, 4.0));
+        assert_eq!(
+            t.curl_line(),
+            "curl -s -o /dev/null -H 'Host: kube.lambdaclass.com' http://172.18.255.200/snackerbis"
+        );
+        assert_eq!(
+            t.start_line(),
+            "traffic start http://172.18.255.200/snackerbis --rate 20 -H 'Host: kube.lambdaclass.com'"
+        );
+        let mut c = Cluster::new(1);
+        let files = Vec::new();
+        crate::state::run_command(&mut c, &t.curl_line(), &files);
+        crate::state::run_command(&mut c, &t.start_line(), &files);
+        c.step(1_000);
+        let v = t.view(&c);
+        assert_eq!(v.sent, 21);
+        assert_eq!(v.by_status.get(&404), Some(&21), "{:?}", v.by_status);
+        assert_eq!(v.generator.map(|g| (g.0, g.1)), Some((20, 20)));
+        assert_eq!(v.log.len(), 21);
+        t.clear(&c);
+        crate::state::run_command(&mut c, "traffic stop", &files);
+        c.step(1_000);
+        let v = t.view(&c);
+        assert_eq!((v.sent, v.log.len(), v.generator), (0, 0, None));
     }
 }

@@ -19,7 +19,7 @@ Usage:
       script's folder. Script lines:
         kubectl …                      any supported kubectl command
         kubectl apply -f - <<EOF       a here-document as standard input
-        sleep 30s | 2m | 1h30m         advance simulated time
+        sleep 30s | 2m | 1h30m | 500ms advance simulated time
         curl [-s] [-i] [-v] [-H 'Host: h'] [-X METHOD] [-o /dev/null] [-w '%{http_code}'] URL
                                        send a request through the cluster
         stop node NAME | start node NAME | remove node NAME
@@ -27,6 +27,9 @@ Usage:
                       [--label k=v] [--taint k=v:NoSchedule]
         kill pod NAME [-c CONTAINER] [-n NAMESPACE]
         break image IMAGE | fix image IMAGE
+        traffic start URL [--rate N] [-H 'Host: h'] | traffic stop
+                                       a traffic generator (N requests per
+                                       simulated second, default 5)
         status TYPE/NAME [-n NS] <<EOF … EOF
                                        set status fields of an object no
                                        component manages (testing aid)

@@ -11,6 +11,9 @@
 //!   CONTAINER] [-n NAMESPACE]`, `add node NAME [--cpu 8] [--memory 16Gi]
 //!   [--pods 110] [--label k=v] [--taint k=v:NoSchedule]`, `remove node
 //!   NAME`, `break image IMAGE`, `fix image IMAGE`;
+//! - `traffic start URL [--rate N] [-H 'Host: …']` starts a traffic
+//!   generator (N requests per simulated second, default 5) and `traffic
+//!   stop` stops every running one;
 //! - `status TYPE/NAME [-n NAMESPACE] <<EOF … EOF` replaces an object's
 //!   status as a component would (a testing aid: printers and `describe`
 //!   can be shown on hand-built states);
@@ -156,6 +159,65 @@ fn add_node_options(words: &[String]) -> Result<NodeOptions, String> {
         i += 1;
     }
     Ok(opts)
+}
+
+const TRAFFIC_USAGE: &str = "usage: traffic start URL [--rate N] [-H 'Host: NAME'] | traffic stop";
+
+/// `traffic start`'s URL, Host header and rate (requests per simulated second).
+fn traffic_options(words: &[String]) -> Result<(String, Option<String>, u32), String> {
+    let mut url = None;
+    let mut host = None;
+    let mut rate = 5;
+    let mut i = 0;
+    while i < words.len() {
+        let (flag, inline) = match words[i].split_once('=') {
+            Some((f, v)) if words[i].starts_with("--") => (f, Some(v.to_string())),
+            _ => (words[i].as_str(), None),
+        };
+        let mut value = || -> Result<String, String> {
+            if let Some(v) = inline.clone() {
+                return Ok(v);
+            }
+            i += 1;
+            words
+                .get(i)
+                .cloned()
+                .ok_or_else(|| format!("traffic start: {flag} needs a value"))
+        };
+        match flag {
+            "--rate" => {
+                let v = value()?;
+                rate = v
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|r| (1..=crate::network::MAX_REQUESTS_PER_SECOND).contains(r))
+                    .ok_or_else(|| {
+                        format!(
+                            "traffic start: invalid rate {v:?}: expected 1 to {} requests per second",
+                            crate::network::MAX_REQUESTS_PER_SECOND
+                        )
+                    })?;
+            }
+            "-H" | "--header" => {
+                let h = value()?;
+                match h.split_once(':') {
+                    Some((name, v)) if name.trim().eq_ignore_ascii_case("host") => {
+                        host = Some(v.trim().to_string())
+                    }
+                    _ => {
+                        return Err(format!(
+                            "traffic start: only a Host header is supported, got {h:?}"
+                        ));
+                    }
+                }
+            }
+            u if url.is_none() && !u.starts_with('-') => url = Some(u.to_string()),
+            other => return Err(format!("traffic start: unexpected {other:?}")),
+        }
+        i += 1;
+    }
+    let url = url.ok_or(TRAFFIC_USAGE)?;
+    Ok((url, host, rate))
 }
 
 /// Runs `curl` against the cluster network; returns the printed text.
@@ -349,6 +411,18 @@ fn run_builtin(cluster: &mut Cluster, words: &[String]) -> Result<String, String
                 container.as_deref(),
             )))
         }
+        ["traffic", "start", ..] => {
+            let (url, host, rate) = traffic_options(&words[2..])?;
+            cluster.start_traffic(&url, host.as_deref(), rate);
+            Ok(String::new())
+        }
+        ["traffic", "stop"] => {
+            for id in cluster.traffic_ids() {
+                cluster.stop_traffic(id);
+            }
+            Ok(String::new())
+        }
+        ["traffic", ..] => Err(TRAFFIC_USAGE.into()),
         ["break", "image", image] => {
             cluster.set_image_available(image, false);
             Ok(String::new())
@@ -632,6 +706,42 @@ mod tests {
             "{}",
             r.output
         );
+    }
+
+    #[test]
+    fn traffic_generators_start_and_stop_in_simulated_time() {
+        let mut c = Cluster::new(1);
+        let r = run_script(
+            &mut c,
+            "traffic start http://172.18.255.200/ --rate 20 -H 'Host: nothing.example'\nsleep 1500ms\ntraffic stop\nsleep 1s\n",
+            &NoFiles,
+        );
+        assert_eq!(r.exit_code, 0, "{}", r.output);
+        let ids = c.traffic_ids();
+        assert_eq!(ids.len(), 1);
+        let s = c.traffic_stats(ids[0]).unwrap();
+        assert_eq!((s.sent, s.running, s.requests_per_second), (30, false, 20));
+        assert_eq!(s.host_header.as_deref(), Some("nothing.example"));
+        assert_eq!(c.now_ms(), 2_500);
+        for (line, message) in [
+            ("traffic start", TRAFFIC_USAGE),
+            (
+                "traffic start http://x/ --rate 0",
+                "traffic start: invalid rate \"0\": expected 1 to 10000 requests per second",
+            ),
+            (
+                "traffic start http://x/ -H 'Accept: x'",
+                "traffic start: only a Host header is supported, got \"Accept: x\"",
+            ),
+            ("traffic go", TRAFFIC_USAGE),
+        ] {
+            let r = run_script(&mut c, line, &NoFiles);
+            assert_eq!(
+                r.error.map(|e| e.message).as_deref(),
+                Some(message),
+                "{line}"
+            );
+        }
     }
 
     #[test]

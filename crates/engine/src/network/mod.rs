@@ -38,7 +38,7 @@ use crate::time::Millis;
 pub use explain::{
     EndpointState, IngressDecision, RouteExplanation, RuleCheck, RuleVerdict, ServiceRoute, Verdict,
 };
-pub use traffic::{TrafficId, TrafficStats};
+pub use traffic::{MAX_REQUESTS_PER_SECOND, TrafficId, TrafficStats};
 
 /// The address the simulated ingress-nginx is reachable at from outside:
 /// the first address of the load-balancer pool, as MetalLB would give the
