@@ -1,0 +1,1038 @@
+//! One scheduling cycle (`schedule_one.go`): PreFilter, Filter over the
+//! nodes from the rotating start index until enough feasible nodes are
+//! found (percentageOfNodesToScore), PostFilter (preemption) when none is,
+//! PreScore/Score/NormalizeScore, `selectHost`, and binding or failure
+//! handling with the real event and condition texts.
+
+use std::rc::Rc;
+
+use super::SchedulerState;
+use super::explain::{AttemptDetail, AttemptOutcome, SchedulingAttempt};
+use super::plugins::*;
+use super::podinfo::{PodSpecInfo, Resources, SpreadConstraint};
+use super::selectors::{Effect, Selector, Toleration};
+use super::util::{FxMap, Interner, PodKey, Sym, fx_map};
+use crate::cluster::{Cluster, res};
+use crate::events::EventType;
+use crate::store::ObjectKey;
+use crate::time::rfc3339;
+use crate::value::Value;
+
+/// The reporting component of the scheduler's events.
+pub(crate) const COMPONENT: &str = "default-scheduler";
+/// `validation.NoteLengthLimit`: events longer than this are truncated.
+const NOTE_LENGTH_LIMIT: usize = 1024;
+
+/// `numFeasibleNodesToFind` with the adaptive percentage (the profile
+/// leaves percentageOfNodesToScore at 0).
+pub(crate) fn num_feasible_nodes_to_find(num_all_nodes: usize) -> usize {
+    const MIN_FEASIBLE_NODES_TO_FIND: usize = 100;
+    const MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND: usize = 5;
+    if num_all_nodes < MIN_FEASIBLE_NODES_TO_FIND {
+        return num_all_nodes;
+    }
+    let percentage = 50usize
+        .saturating_sub(num_all_nodes / 125)
+        .max(MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND);
+    (num_all_nodes * percentage / 100).max(MIN_FEASIBLE_NODES_TO_FIND)
+}
+
+/// `FitError.Error()`: `0/N nodes are available: <histogram>. <postfilter>`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn fit_error_message(
+    num_all_nodes: usize,
+    prefilter: Option<&str>,
+    failures: &[(u32, Failure)],
+    absent: Option<u32>,
+    reasons: &ReasonTable,
+    scalar_reasons: &[u32],
+    post_filter: Option<&str>,
+) -> String {
+    let mut msg = format!("0/{num_all_nodes} nodes are available:");
+    if let Some(p) = prefilter {
+        msg.push(' ');
+        msg.push_str(p);
+        msg.push('.');
+    } else {
+        let mut counts: Vec<(u32, usize)> = Vec::new();
+        let mut bump = |id: u32, n: usize| match counts.iter_mut().find(|(r, _)| *r == id) {
+            Some(e) => e.1 += n,
+            None => counts.push((id, n)),
+        };
+        for (_, f) in failures {
+            f.for_each_reason(scalar_reasons, |id| bump(id, 1));
+        }
+        if failures.len() < num_all_nodes
+            && let Some(a) = absent
+        {
+            bump(a, num_all_nodes - failures.len());
+        }
+        let mut parts: Vec<String> = counts
+            .iter()
+            .map(|(id, n)| format!("{n} {}", reasons.get(*id)))
+            .collect();
+        // sort.Strings: byte order, so "10 x" sorts before "2 y".
+        parts.sort();
+        if !parts.is_empty() {
+            msg.push(' ');
+            msg.push_str(&parts.join(", "));
+            msg.push('.');
+        }
+    }
+    if let Some(p) = post_filter {
+        msg.push(' ');
+        msg.push_str(p);
+    }
+    msg
+}
+
+/// `truncateMessage`.
+fn truncate_message(message: &str) -> String {
+    if message.len() <= NOTE_LENGTH_LIMIT {
+        return message.to_string();
+    }
+    let mut end = NOTE_LENGTH_LIMIT - 4;
+    while !message.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{} ...", &message[..end])
+}
+
+/// The node names a required node affinity pins the pod to through
+/// `matchFields` on `metadata.name` (NodeAffinity's PreFilterResult).
+fn prefilter_node_names(pod: &PodSpecInfo) -> Option<Vec<Sym>> {
+    let terms = pod.required_node.terms.as_ref()?;
+    let mut all: Vec<Sym> = Vec::new();
+    for t in terms.iter() {
+        let mut term_names: Option<Vec<Sym>> = None;
+        for f in t.fields.iter().filter(|f| !f.not_in) {
+            term_names = Some(match term_names {
+                None => f.names.to_vec(),
+                Some(prev) => prev.into_iter().filter(|n| f.names.contains(n)).collect(),
+            });
+        }
+        let names = term_names?;
+        for n in names {
+            if !all.contains(&n) {
+                all.push(n);
+            }
+        }
+    }
+    Some(all)
+}
+
+/// `helper.DefaultSelector`: the selectors of the Services selecting the
+/// pod and of its controlling ReplicationController, ReplicaSet or
+/// StatefulSet, for the system-default spreading constraints.
+fn default_selector(
+    cluster: &Cluster,
+    pod: &PodSpecInfo,
+    interner: &mut Interner,
+) -> Option<Selector> {
+    let ns = interner.str(pod.namespace).clone();
+    let mut set: Vec<(Sym, Sym)> = Vec::new();
+    for (_, svc) in cluster.store.list(res("Service"), Some(&ns)) {
+        let sel = svc.at(&["spec", "selector"]);
+        if sel.as_object().is_none() {
+            continue;
+        }
+        let pairs = super::util::intern_labels(interner, sel);
+        if pairs
+            .iter()
+            .all(|&(k, v)| super::util::label(&pod.labels, k) == Some(v))
+        {
+            for p in pairs.iter() {
+                if !set.contains(p) {
+                    set.push(*p);
+                }
+            }
+        }
+    }
+    set.sort_unstable();
+    let mut reqs = match Selector::from_set(&set) {
+        Selector::Reqs(r) => r.into_vec(),
+        Selector::Nothing => Vec::new(),
+    };
+    if let Some((kind, name)) = &pod.owner {
+        let owner_kind = match &**kind {
+            "ReplicationController" => Some("ReplicationController"),
+            "ReplicaSet" => Some("ReplicaSet"),
+            "StatefulSet" => Some("StatefulSet"),
+            _ => None,
+        };
+        if let Some(k) = owner_kind
+            && let Some(owner) = cluster.store.get_named(res(k), &ns, name)
+        {
+            let sel = owner.at(&["spec", "selector"]);
+            if k == "ReplicationController" {
+                let pairs = super::util::intern_labels(interner, sel);
+                for p in pairs.iter() {
+                    if !set.contains(p) {
+                        set.push(*p);
+                    }
+                }
+                set.sort_unstable();
+                reqs = match Selector::from_set(&set) {
+                    Selector::Reqs(r) => r.into_vec(),
+                    Selector::Nothing => Vec::new(),
+                };
+            } else if let Selector::Reqs(r) = Selector::compile(sel, interner) {
+                reqs.extend(r.iter().cloned());
+            }
+        }
+    }
+    (!reqs.is_empty()).then(|| Selector::Reqs(reqs.into_boxed_slice()))
+}
+
+/// What the filter phase found.
+pub(crate) struct FilterOutcome {
+    pub(crate) feasible: Vec<u32>,
+    pub(crate) failures: Vec<(u32, Failure)>,
+    pub(crate) narrowed: Option<Vec<u32>>,
+    pub(crate) prefilter: Option<(u8, Rc<str>)>,
+    pub(crate) skip: u16,
+    pub(crate) spread: Vec<SpreadCount>,
+    pub(crate) interpod: Option<InterPodCounts>,
+    pub(crate) nominated_usage: FxMap<u32, (Resources, usize)>,
+}
+
+/// Requests of pods nominated to each node with priority at least the
+/// pod's (RunFilterPluginsWithNominatedPods counts them as present).
+fn nominated_usage(
+    st: &SchedulerState,
+    key: &PodKey,
+    pod: &PodSpecInfo,
+) -> FxMap<u32, (Resources, usize)> {
+    let mut out: FxMap<u32, (Resources, usize)> = fx_map();
+    for (node, keys) in &st.queue.nominated {
+        let Some(&slot) = st.cache.by_name.get(node) else {
+            continue;
+        };
+        for k in keys {
+            if k == key {
+                continue;
+            }
+            let Some(e) = st.queue.entries.get(k) else {
+                continue;
+            };
+            if e.info.priority >= pod.priority {
+                let u = out.entry(slot).or_default();
+                u.0.add(&e.info.requests);
+                u.1 += 1;
+            }
+        }
+    }
+    out
+}
+
+/// PreFilter and Filter (`findNodesThatFitPod`).
+pub(crate) fn find_nodes_that_fit(
+    st: &mut SchedulerState,
+    key: &PodKey,
+    pod: &PodSpecInfo,
+    nominated_node: Option<&str>,
+) -> FilterOutcome {
+    let mut out = FilterOutcome {
+        feasible: Vec::new(),
+        failures: Vec::new(),
+        narrowed: None,
+        prefilter: None,
+        skip: 0,
+        spread: Vec::new(),
+        interpod: None,
+        nominated_usage: fx_map(),
+    };
+    // PreFilter.
+    if !pod.required_node.is_set() {
+        out.skip |= 1 << F_NODE_AFFINITY;
+    }
+    if pod.host_ports.is_empty() {
+        out.skip |= 1 << F_NODE_PORTS;
+    }
+    if let Some(names) = prefilter_node_names(pod) {
+        if names.is_empty() {
+            out.prefilter = Some((F_NODE_AFFINITY, Rc::from("pod affinity terms conflict")));
+            return out;
+        }
+        let mut positions: Vec<u32> = Vec::new();
+        for (pos, &slot) in st.cache.order.iter().enumerate() {
+            if names.contains(&st.cache.nodes[slot as usize].name_sym) {
+                positions.push(pos as u32);
+            }
+        }
+        out.narrowed = Some(positions);
+    }
+    out.spread = spread_prefilter(pod, &st.cache, &st.interner);
+    if out.spread.is_empty() {
+        out.skip |= 1 << F_SPREAD;
+    }
+    let required_terms = pod
+        .affinity
+        .as_ref()
+        .is_some_and(|a| !a.required.is_empty() || !a.required_anti.is_empty());
+    if required_terms || st.cache.required_anti_pods > 0 {
+        out.interpod = Some(interpod_prefilter(pod, &st.cache, &st.interner));
+    } else {
+        out.skip |= 1 << F_INTERPOD;
+    }
+    if !st.queue.nominated.is_empty() {
+        out.nominated_usage = nominated_usage(st, key, pod);
+    }
+    // Filter.
+    let st_ref: &SchedulerState = st;
+    let ctx = FilterCtx {
+        pod,
+        interner: &st_ref.interner,
+        skip: out.skip,
+        unschedulable_taint: &st_ref.syms.unschedulable_taint,
+        spread: &out.spread,
+        interpod: out.interpod.as_ref(),
+    };
+    let cache = &st_ref.cache;
+    let order = &cache.order;
+    let wildcard = st_ref.syms.wildcard_ip;
+    let run = |pos: u32| -> Result<(), Failure> {
+        let slot = order[pos as usize];
+        let node = &cache.nodes[slot as usize];
+        let mut usage = Usage::of(node);
+        if let Some((r, n)) = out.nominated_usage.get(&slot) {
+            usage.nominated = Some(r);
+            usage.pods += n;
+        }
+        filter(&ctx, cache, node, &usage, wildcard)
+    };
+    let n_cand = out.narrowed.as_ref().map_or(order.len(), Vec::len);
+    let cand = |i: usize| -> u32 {
+        match &out.narrowed {
+            Some(v) => v[i],
+            None => i as u32,
+        }
+    };
+    let mut feasible = Vec::new();
+    let mut failures = Vec::new();
+    let mut next_start = st_ref.next_start;
+    let mut done = false;
+    // The nominated node is evaluated first; if it fits it is used.
+    if let Some(nom) = nominated_node
+        && let Some(&slot) = cache.by_name.get(nom)
+        && let Some(pos) = order.iter().position(|s| *s == slot)
+    {
+        match run(pos as u32) {
+            Ok(()) => {
+                feasible.push(pos as u32);
+                done = true;
+            }
+            Err(f) => failures.push((pos as u32, f)),
+        }
+        next_start = 0;
+    }
+    if !done && n_cand > 0 {
+        failures.clear();
+        let to_find = num_feasible_nodes_to_find(n_cand);
+        let start = next_start % n_cand;
+        let mut processed = 0;
+        for i in 0..n_cand {
+            let pos = cand((start + i) % n_cand);
+            processed += 1;
+            match run(pos) {
+                Ok(()) => {
+                    feasible.push(pos);
+                    if feasible.len() >= to_find {
+                        break;
+                    }
+                }
+                Err(f) => failures.push((pos, f)),
+            }
+        }
+        next_start = (start + processed) % n_cand;
+    }
+    out.feasible = feasible;
+    out.failures = failures;
+    st.next_start = next_start;
+    out
+}
+
+/// Scores of the feasible nodes: raw and normalized per plugin.
+pub(crate) struct Scores {
+    pub(crate) raw: Vec<[i64; 7]>,
+    pub(crate) normalized: Vec<[i64; 7]>,
+    pub(crate) skip: u8,
+}
+
+/// PreScore, Score and NormalizeScore of the default profile.
+pub(crate) fn score_nodes(
+    st: &mut SchedulerState,
+    cluster: &Cluster,
+    pod: &PodSpecInfo,
+    feasible: &[u32],
+) -> Scores {
+    let n = feasible.len();
+    let mut skip: u8 = 0;
+    // NodeAffinity: nothing to score without preferred terms.
+    if pod.preferred_node.is_empty() {
+        skip |= 1 << S_NODE_AFFINITY;
+    }
+    // BalancedAllocation skips best-effort pods (PR #130260).
+    if pod.requests.cpu == 0 && pod.requests.memory == 0 {
+        skip |= 1 << S_BALANCED;
+    }
+    // PodTopologySpread soft constraints, or the system defaults.
+    let mut soft: Vec<SpreadConstraint> = pod.spread.iter().filter(|c| !c.hard).cloned().collect();
+    let require_all = !pod.spread.is_empty();
+    if pod.spread.is_empty()
+        && let Some(sel) = default_selector(cluster, pod, &mut st.interner)
+    {
+        for (key, skew) in [(st.syms.hostname, 3), (st.syms.zone, 5)] {
+            soft.push(SpreadConstraint {
+                max_skew: skew,
+                topology_key: key,
+                selector: sel.clone(),
+                min_domains: 1,
+                honor_affinity: true,
+                honor_taints: false,
+                hard: false,
+            });
+        }
+    }
+    if soft.is_empty() {
+        skip |= 1 << S_SPREAD;
+    }
+    let has_preferred = pod
+        .affinity
+        .as_ref()
+        .is_some_and(|a| !a.preferred.is_empty() || !a.preferred_anti.is_empty());
+    if !has_preferred && st.cache.affinity_pods == 0 {
+        skip |= 1 << S_INTERPOD;
+    }
+    let st: &SchedulerState = st;
+    let cache = &st.cache;
+    let interner = &st.interner;
+    let slots: Vec<u32> = feasible.iter().map(|p| cache.order[*p as usize]).collect();
+    let prefer: Vec<Toleration> = pod
+        .tolerations
+        .iter()
+        .filter(|t| t.effect.is_none() || t.effect == Some(Effect::PreferNoSchedule))
+        .cloned()
+        .collect();
+    // PodTopologySpread PreScore.
+    let mut ignored = vec![false; n];
+    let mut spread: Vec<SoftSpread> = Vec::new();
+    if skip & (1 << S_SPREAD) == 0 {
+        let has_all = |node: &super::cache::NodeInfo| {
+            soft.iter().all(|c| node.label(c.topology_key).is_some())
+        };
+        for (i, &slot) in slots.iter().enumerate() {
+            ignored[i] = require_all && !has_all(&cache.nodes[slot as usize]);
+        }
+        let kept = ignored.iter().filter(|i| !**i).count();
+        for c in &soft {
+            let hostname = c.topology_key == st.syms.hostname;
+            let mut s = SoftSpread {
+                key: c.topology_key,
+                max_skew: c.max_skew,
+                weight: 0.0,
+                hostname,
+                counts: fx_map(),
+                per_node: fx_map(),
+            };
+            let size;
+            if hostname {
+                size = kept;
+                for &set_id in cache.sets_in(pod.namespace) {
+                    let set = &cache.label_sets[set_id as usize];
+                    if c.selector.matches(&set.labels, interner) {
+                        for &(node, _, active) in &set.nodes {
+                            *s.per_node.entry(node).or_insert(0) += i64::from(active);
+                        }
+                    }
+                }
+            } else {
+                let mut labeled = false;
+                for (i, &slot) in slots.iter().enumerate() {
+                    if ignored[i] {
+                        continue;
+                    }
+                    let v = cache.nodes[slot as usize].label(c.topology_key);
+                    labeled |= v.is_some();
+                    s.counts.entry(v.unwrap_or(st.syms.empty)).or_insert(0);
+                }
+                size = s.counts.len();
+                // Counts only matter for nodes that carry the key.
+                if labeled {
+                    for &set_id in cache.sets_in(pod.namespace) {
+                        let set = &cache.label_sets[set_id as usize];
+                        if !c.selector.matches(&set.labels, interner) {
+                            continue;
+                        }
+                        for &(node, _, active) in &set.nodes {
+                            let ni = &cache.nodes[node as usize];
+                            if !ni.exists
+                                || (require_all && !has_all(ni))
+                                || !spread_includes(c, pod, ni, interner)
+                            {
+                                continue;
+                            }
+                            let v = ni.label(c.topology_key).unwrap_or(st.syms.empty);
+                            if let Some(cnt) = s.counts.get_mut(&v) {
+                                *cnt += i64::from(active);
+                            }
+                        }
+                    }
+                }
+            }
+            s.weight = topology_normalizing_weight(size);
+            spread.push(s);
+        }
+    }
+    // InterPodAffinity PreScore.
+    let mut topo: FxMap<Sym, FxMap<Sym, i64>> = fx_map();
+    if skip & (1 << S_INTERPOD) == 0 {
+        if let Some(aff) = pod.affinity.as_ref().filter(|_| has_preferred) {
+            for set in &cache.label_sets {
+                if set.total == 0 {
+                    continue;
+                }
+                let ns_labels = cache.namespace_labels(set.namespace);
+                for (terms, sign) in [(&aff.preferred, 1), (&aff.preferred_anti, -1)] {
+                    for t in terms.iter() {
+                        if !t.matches(set.namespace, &set.labels, ns_labels, interner) {
+                            continue;
+                        }
+                        for &(node, all, _) in &set.nodes {
+                            let ni = &cache.nodes[node as usize];
+                            if !ni.exists {
+                                continue;
+                            }
+                            if let Some(v) = ni.label(t.topology_key) {
+                                *topo
+                                    .entry(t.topology_key)
+                                    .or_default()
+                                    .entry(v)
+                                    .or_insert(0) += t.weight * sign * i64::from(all);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if cache.affinity_pods > 0 {
+            let own_ns = cache.namespace_labels(pod.namespace);
+            for &slot in cache.order.iter() {
+                let node = &cache.nodes[slot as usize];
+                for &id in &node.pods_with_affinity {
+                    let Some(e) = &cache.pods[id as usize] else {
+                        continue;
+                    };
+                    let Some(aff) = &e.info.affinity else {
+                        continue;
+                    };
+                    // Hard affinity counts with hardPodAffinityWeight 1.
+                    for (terms, weight, sign) in [
+                        (&aff.required, Some(1), 1),
+                        (&aff.preferred, None, 1),
+                        (&aff.preferred_anti, None, -1),
+                    ] {
+                        for t in terms.iter() {
+                            if t.matches(pod.namespace, &pod.labels, own_ns, interner)
+                                && let Some(v) = node.label(t.topology_key)
+                            {
+                                *topo
+                                    .entry(t.topology_key)
+                                    .or_default()
+                                    .entry(v)
+                                    .or_insert(0) += weight.unwrap_or(t.weight) * sign;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    // Score.
+    let mut raw = vec![[0i64; 7]; n];
+    for (i, &slot) in slots.iter().enumerate() {
+        let node = &cache.nodes[slot as usize];
+        let r = &mut raw[i];
+        r[S_TAINT] = taint_score(node, &prefer);
+        if skip & (1 << S_NODE_AFFINITY) == 0 {
+            r[S_NODE_AFFINITY] = node_affinity_score(pod, node, interner);
+        }
+        r[S_FIT] = least_allocated(pod, node);
+        if skip & (1 << S_SPREAD) == 0 && !ignored[i] {
+            let mut s = 0f64;
+            for c in &spread {
+                if let Some(v) = node.label(c.key) {
+                    let cnt = if c.hostname {
+                        c.per_node.get(&slot).copied().unwrap_or(0)
+                    } else {
+                        c.counts.get(&v).copied().unwrap_or(0)
+                    };
+                    s += score_for_count(cnt, c.max_skew, c.weight);
+                }
+            }
+            r[S_SPREAD] = s.round() as i64;
+        }
+        if skip & (1 << S_INTERPOD) == 0 {
+            let mut s = 0;
+            for (key, values) in &topo {
+                if let Some(v) = node.label(*key) {
+                    s += values.get(&v).copied().unwrap_or(0);
+                }
+            }
+            r[S_INTERPOD] = s;
+        }
+        if skip & (1 << S_BALANCED) == 0 {
+            r[S_BALANCED] = balanced_allocation(pod, node);
+        }
+        r[S_IMAGE] = image_locality(pod, node, cache);
+    }
+    // NormalizeScore.
+    let mut normalized = raw.clone();
+    let mut column: Vec<i64> = vec![0; n];
+    // TaintToleration: reversed default normalization.
+    take(S_TAINT, &normalized, &mut column);
+    default_normalize(&mut column, true);
+    put(&mut normalized, S_TAINT, &column);
+    if skip & (1 << S_NODE_AFFINITY) == 0 {
+        take(S_NODE_AFFINITY, &normalized, &mut column);
+        default_normalize(&mut column, false);
+        put(&mut normalized, S_NODE_AFFINITY, &column);
+    }
+    if skip & (1 << S_SPREAD) == 0 {
+        let mut min = i64::MAX;
+        let mut max = 0i64;
+        for (i, r) in normalized.iter().enumerate() {
+            if !ignored[i] {
+                min = min.min(r[S_SPREAD]);
+                max = max.max(r[S_SPREAD]);
+            }
+        }
+        for (i, r) in normalized.iter_mut().enumerate() {
+            r[S_SPREAD] = if ignored[i] {
+                0
+            } else if max == 0 {
+                MAX_NODE_SCORE
+            } else {
+                MAX_NODE_SCORE * (max + min - r[S_SPREAD]) / max
+            };
+        }
+    }
+    if skip & (1 << S_INTERPOD) == 0 && !topo.is_empty() {
+        let min = normalized.iter().map(|r| r[S_INTERPOD]).min().unwrap_or(0);
+        let max = normalized.iter().map(|r| r[S_INTERPOD]).max().unwrap_or(0);
+        let diff = max - min;
+        for r in normalized.iter_mut() {
+            r[S_INTERPOD] = if diff > 0 {
+                (MAX_NODE_SCORE as f64 * ((r[S_INTERPOD] - min) as f64 / diff as f64)) as i64
+            } else {
+                0
+            };
+        }
+    }
+    for r in normalized.iter_mut() {
+        for (j, v) in r.iter_mut().enumerate() {
+            if skip & (1 << j) != 0 {
+                *v = 0;
+            }
+        }
+    }
+    Scores {
+        raw,
+        normalized,
+        skip,
+    }
+}
+
+fn take(j: usize, rows: &[[i64; 7]], column: &mut [i64]) {
+    for (c, r) in column.iter_mut().zip(rows) {
+        *c = r[j];
+    }
+}
+
+fn put(rows: &mut [[i64; 7]], j: usize, column: &[i64]) {
+    for (r, v) in rows.iter_mut().zip(column) {
+        r[j] = *v;
+    }
+}
+
+/// The weighted total of a node's normalized scores.
+pub(crate) fn total(normalized: &[i64; 7]) -> i64 {
+    normalized
+        .iter()
+        .zip(SCORES.iter())
+        .map(|(s, (_, w))| s * w)
+        .sum()
+}
+
+/// `selectHost`: the highest total; ties broken uniformly at random
+/// (reservoir sampling over the nodes with the top score).
+pub(crate) fn select_host(cluster: &mut Cluster, scores: &Scores) -> usize {
+    let mut best = i64::MIN;
+    let mut chosen = 0;
+    let mut count = 0u64;
+    for (i, n) in scores.normalized.iter().enumerate() {
+        let t = total(n);
+        if t > best {
+            best = t;
+            chosen = i;
+            count = 1;
+        } else if t == best {
+            count += 1;
+            if cluster.rng.below(count) == 0 {
+                chosen = i;
+            }
+        }
+    }
+    chosen
+}
+
+fn pod_okey(key: &PodKey) -> ObjectKey {
+    ObjectKey {
+        resource: res("Pod"),
+        namespace: key.namespace.clone(),
+        name: key.name.clone(),
+    }
+}
+
+/// Sets the PodScheduled condition (and the nomination) on a pod's status,
+/// as `updatePod` does after a failed attempt.
+fn set_unschedulable_status(
+    cluster: &mut Cluster,
+    key: &PodKey,
+    reason: &str,
+    message: &str,
+    nominate: Option<Option<Rc<str>>>,
+) {
+    let okey = pod_okey(key);
+    let Some(pod) = cluster.store.get(&okey) else {
+        return;
+    };
+    let mut status = pod.get("status").clone();
+    let mut conditions: Vec<Value> = status.get("conditions").items().cloned().collect();
+    let now = Value::from(rfc3339(cluster.now));
+    let existing = conditions
+        .iter()
+        .position(|c| c.get("type").as_str() == Some("PodScheduled"));
+    let transition = match existing.map(|i| &conditions[i]) {
+        Some(c) if c.get("status").as_str() == Some("False") => c.get("lastTransitionTime").clone(),
+        _ => now,
+    };
+    let condition = Value::from_pairs([
+        ("lastProbeTime", Value::Null),
+        ("lastTransitionTime", transition),
+        ("message", Value::str(message)),
+        ("reason", Value::str(reason)),
+        ("status", Value::str("False")),
+        ("type", Value::str("PodScheduled")),
+    ]);
+    match existing {
+        Some(i) => conditions[i] = condition,
+        None => conditions.push(condition),
+    }
+    status.set("conditions", Value::array(conditions));
+    match nominate {
+        Some(Some(node)) => status.set("nominatedNodeName", Value::from(&*node)),
+        Some(None) => {
+            status.remove("nominatedNodeName");
+        }
+        None => {}
+    }
+    let _ = cluster.update_status(&okey, status);
+}
+
+/// Records an attempt in the explanation log.
+fn record(
+    st: &mut SchedulerState,
+    key: &PodKey,
+    at: u64,
+    number: u32,
+    outcome: AttemptOutcome,
+    nodes_to_find: usize,
+    detail: Option<AttemptDetail>,
+) {
+    let attempt = SchedulingAttempt {
+        at,
+        number,
+        outcome,
+        num_all_nodes: st.cache.num_nodes(),
+        nodes_to_find,
+        detail: detail.map(Rc::new),
+    };
+    st.attempts.record(key, attempt);
+}
+
+/// The reason strings used by this pod's failures ("Insufficient
+/// nvidia.com/gpu" for its extended resources).
+fn scalar_reasons(st: &mut SchedulerState, pod: &PodSpecInfo) -> Box<[u32]> {
+    pod.requests
+        .scalars
+        .iter()
+        .map(|(name, _)| {
+            let s = format!("Insufficient {}", st.interner.str(*name));
+            st.reasons.id(&s)
+        })
+        .collect()
+}
+
+/// Fails an attempt with an error (`SchedulerError`): the pod is retried
+/// after back-off.
+fn fail_with_error(
+    cluster: &mut Cluster,
+    st: &mut SchedulerState,
+    key: &PodKey,
+    pod: &Value,
+    number: u32,
+    message: &str,
+) {
+    cluster.record_event(
+        pod,
+        None,
+        EventType::Warning,
+        "FailedScheduling",
+        &truncate_message(message),
+        (COMPONENT, None),
+    );
+    set_unschedulable_status(cluster, key, "SchedulerError", message, None);
+    st.queue.error(key, cluster.now);
+    record(
+        st,
+        key,
+        cluster.now,
+        number,
+        AttemptOutcome::Error {
+            message: message.to_string(),
+        },
+        0,
+        None,
+    );
+}
+
+/// Runs one scheduling cycle for the popped pod `key`.
+pub(crate) fn schedule_one(cluster: &mut Cluster, st: &mut SchedulerState, key: PodKey) {
+    let Some(entry) = st.queue.entries.get(&key) else {
+        return;
+    };
+    let info = entry.info.clone();
+    let number = entry.attempts;
+    let okey = pod_okey(&key);
+    let Some(pod) = cluster.store.get(&okey).cloned() else {
+        st.queue.remove(&key);
+        return;
+    };
+    if pod
+        .str_at(&["spec", "nodeName"])
+        .is_some_and(|n| !n.is_empty())
+    {
+        st.queue.remove(&key);
+        return;
+    }
+    if !pod.at(&["metadata", "deletionTimestamp"]).is_null() {
+        cluster.record_event(
+            &pod,
+            None,
+            EventType::Warning,
+            "FailedScheduling",
+            &format!("skip schedule deleting pod: {}/{}", key.namespace, key.name),
+            (COMPONENT, None),
+        );
+        st.queue.remove(&key);
+        return;
+    }
+    st.stats.attempts += 1;
+    let now = cluster.now;
+    let n_all = st.cache.num_nodes();
+    if n_all == 0 {
+        fail_with_error(
+            cluster,
+            st,
+            &key,
+            &pod,
+            number,
+            "no nodes available to schedule pods",
+        );
+        return;
+    }
+    let nominated = pod
+        .str_at(&["status", "nominatedNodeName"])
+        .filter(|n| !n.is_empty())
+        .map(str::to_string);
+    let found = find_nodes_that_fit(st, &key, &info, nominated.as_deref());
+    let nodes_to_find = num_feasible_nodes_to_find(found.narrowed.as_ref().map_or(n_all, Vec::len));
+    let scalar_reasons = if info.requests.scalars.is_empty() {
+        Box::default()
+    } else {
+        scalar_reasons(st, &info)
+    };
+    let names = st.cache.order_names.clone();
+    let mut detail = AttemptDetail {
+        names,
+        narrowed: found.narrowed.clone().map(Vec::into_boxed_slice),
+        prefilter: found.prefilter.clone(),
+        skip_filters: found.skip,
+        failures: found.failures.clone(),
+        feasible: found.feasible.clone(),
+        scalar_reasons: scalar_reasons.clone(),
+        ..Default::default()
+    };
+    if found.feasible.is_empty() {
+        let mut rejectors: u16 = found
+            .failures
+            .iter()
+            .fold(0, |m, (_, f)| m | (1 << f.plugin));
+        if let Some((p, _)) = &found.prefilter {
+            rejectors |= 1 << p;
+        }
+        let absent = found.narrowed.as_ref().map(|_| R_PREFILTER_NODE_AFFINITY);
+        let pre = super::preemption::preempt(
+            cluster,
+            st,
+            &key,
+            &info,
+            nominated.as_deref(),
+            &found,
+            n_all,
+        );
+        let post = pre
+            .message
+            .as_ref()
+            .map(|m| format!("no new claims to deallocate, preemption: {m}"));
+        let message = fit_error_message(
+            n_all,
+            found.prefilter.as_ref().map(|(_, m)| &**m),
+            &found.failures,
+            absent,
+            &st.reasons,
+            &scalar_reasons,
+            post.as_deref(),
+        );
+        cluster.record_event(
+            &pod,
+            None,
+            EventType::Warning,
+            "FailedScheduling",
+            &truncate_message(&message),
+            (COMPONENT, None),
+        );
+        let nominated_node = pre.nominate.clone().flatten().map(|n| n.to_string());
+        set_unschedulable_status(
+            cluster,
+            &key,
+            "Unschedulable",
+            &message,
+            pre.nominate.clone(),
+        );
+        st.queue.unschedulable(&key, rejectors, now);
+        st.stats.unschedulable += 1;
+        detail.preemption_ran = pre.ran;
+        detail.preemption = pre.statuses;
+        detail.reasons = st.reasons_snapshot();
+        record(
+            st,
+            &key,
+            now,
+            number,
+            AttemptOutcome::Unschedulable {
+                message,
+                nominated_node,
+            },
+            nodes_to_find,
+            Some(detail),
+        );
+        return;
+    }
+    let chosen_index = if found.feasible.len() == 1 {
+        0
+    } else {
+        let scores = score_nodes(st, cluster, &info, &found.feasible);
+        let i = select_host(cluster, &scores);
+        detail.skip_scores = scores.skip;
+        detail.raw = scores.raw.iter().map(|r| r.map(|v| v as i32)).collect();
+        detail.normalized = scores
+            .normalized
+            .iter()
+            .map(|r| r.map(|v| v as i32))
+            .collect();
+        i
+    };
+    let pos = found.feasible[chosen_index];
+    detail.chosen = Some(pos);
+    let slot = st.cache.order[pos as usize];
+    let node_name = st.cache.nodes[slot as usize].name.clone();
+    // Assume: account the pod on the node before the API call returns, so
+    // the next cycle sees it.
+    let state = super::cache::PodState {
+        deleting: false,
+        preempted: false,
+        started_ms: now,
+    };
+    st.cache
+        .add_pod(&key, info.clone(), &node_name, state, &mut st.interner);
+    match cluster.bind_pod(&key.namespace, &key.name, &node_name) {
+        Ok(bound) => {
+            let msg = format!(
+                "Successfully assigned {}/{} to {}",
+                key.namespace, key.name, node_name
+            );
+            cluster.record_event(
+                &bound,
+                None,
+                EventType::Normal,
+                "Scheduled",
+                &msg,
+                (COMPONENT, None),
+            );
+            cluster.note("kube-scheduler", msg);
+            st.queue.remove(&key);
+            st.stats.scheduled += 1;
+            detail.reasons = st.reasons_snapshot();
+            record(
+                st,
+                &key,
+                now,
+                number,
+                AttemptOutcome::Scheduled {
+                    node: node_name.to_string(),
+                },
+                nodes_to_find,
+                Some(detail),
+            );
+        }
+        Err(e) => {
+            st.cache.remove_pod(&key);
+            let message = format!(
+                "binding rejected: running Bind plugin \"DefaultBinder\": {}",
+                e.message
+            );
+            fail_with_error(cluster, st, &key, &pod, number, &message);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn adaptive_percentage_of_nodes_to_score() {
+        assert_eq!(num_feasible_nodes_to_find(4), 4);
+        assert_eq!(num_feasible_nodes_to_find(99), 99);
+        assert_eq!(num_feasible_nodes_to_find(100), 100);
+        // 50 − 1000/125 = 42 %.
+        assert_eq!(num_feasible_nodes_to_find(1000), 420);
+        // 50 − 5000/125 = 10 %.
+        assert_eq!(num_feasible_nodes_to_find(5000), 500);
+        // 50 − 6000/125 = 2 %, raised to 5 %.
+        assert_eq!(num_feasible_nodes_to_find(6000), 300);
+        // 5 % of 150 is below 100 → 100.
+        assert_eq!(num_feasible_nodes_to_find(150), 100);
+    }
+
+    #[test]
+    fn long_messages_are_truncated_like_events() {
+        let long = "x".repeat(2000);
+        let t = truncate_message(&long);
+        assert_eq!(t.len(), 1024);
+        assert!(t.ends_with(" ..."));
+        assert_eq!(truncate_message("short"), "short");
+    }
+}
