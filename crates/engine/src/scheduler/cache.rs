@@ -70,6 +70,30 @@ impl NodeInfo {
     }
 }
 
+/// The per-node numbers the filter and score loops read, packed together
+/// (one cache line or two per node instead of a walk through `NodeInfo`).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct NodeHot {
+    pub(crate) alloc_cpu: i64,
+    pub(crate) alloc_memory: i64,
+    pub(crate) alloc_ephemeral: i64,
+    pub(crate) allowed_pods: i64,
+    pub(crate) req_cpu: i64,
+    pub(crate) req_memory: i64,
+    pub(crate) req_ephemeral: i64,
+    pub(crate) nz_cpu: i64,
+    pub(crate) nz_memory: i64,
+    pub(crate) pods: u32,
+    /// BalancedAllocation's score of the node as it is (without the pod).
+    pub(crate) balanced_without: i32,
+    pub(crate) flags: u8,
+}
+
+/// The node has PreferNoSchedule taints.
+pub(crate) const HOT_PREFER_TAINTS: u8 = 1;
+/// The node reports images.
+pub(crate) const HOT_IMAGES: u8 = 2;
+
 /// What changed on a node, for queueing hints.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct NodeChange {
@@ -137,6 +161,12 @@ pub(crate) struct Cache {
     /// All assigned pods with (anti-)affinity terms, and with required anti-affinity.
     pub(crate) affinity_pods: usize,
     pub(crate) required_anti_pods: usize,
+    /// `hot[slot]` mirrors `nodes[slot]`.
+    pub(crate) hot: Vec<NodeHot>,
+    /// Moves whenever a node's labels, taints, name or schedulability
+    /// change, or nodes come and go: static filter results are cached
+    /// per epoch.
+    pub(crate) static_epoch: u64,
 }
 
 impl std::fmt::Debug for Cache {
@@ -175,7 +205,39 @@ impl Cache {
         let info = NodeInfo::placeholder(name, interner);
         self.by_name.insert(info.name.clone(), s);
         self.nodes.push(info);
+        self.hot.push(NodeHot::default());
         s
+    }
+
+    /// Recomputes a node's hot numbers.
+    fn refresh_hot(&mut self, slot: u32) {
+        let n = &self.nodes[slot as usize];
+        let mut flags = 0;
+        if n.taints
+            .iter()
+            .any(|t| t.effect == Effect::PreferNoSchedule)
+        {
+            flags |= HOT_PREFER_TAINTS;
+        }
+        if !n.images.is_empty() {
+            flags |= HOT_IMAGES;
+        }
+        let alloc = [n.allocatable.cpu, n.allocatable.memory];
+        let req = [n.requested.cpu, n.requested.memory];
+        self.hot[slot as usize] = NodeHot {
+            alloc_cpu: n.allocatable.cpu,
+            alloc_memory: n.allocatable.memory,
+            alloc_ephemeral: n.allocatable.ephemeral,
+            allowed_pods: n.allowed_pods,
+            req_cpu: n.requested.cpu,
+            req_memory: n.requested.memory,
+            req_ephemeral: n.requested.ephemeral,
+            nz_cpu: n.non_zero_requested.0,
+            nz_memory: n.non_zero_requested.1,
+            pods: n.pods.len() as u32,
+            balanced_without: super::plugins::balanced_score(req, alloc) as i32,
+            flags,
+        };
     }
 
     /// The live nodes in evaluation order.
@@ -252,6 +314,10 @@ impl Cache {
         n.allowed_pods = pods.unwrap_or(0);
         n.images = images.into_boxed_slice();
         n.fingerprint = fp;
+        if change.labels || change.taints || change.unschedulable {
+            self.static_epoch += 1;
+        }
+        self.refresh_hot(slot);
         if zone_changed {
             self.remove_from_tree(slot);
             let zone = self.nodes[slot as usize].zone.clone();
@@ -285,6 +351,8 @@ impl Cache {
         self.image_nodes.retain(|_, c| *c > 0);
         self.remove_from_tree(slot);
         self.rebuild_order();
+        self.static_epoch += 1;
+        self.refresh_hot(slot);
         true
     }
 
@@ -416,6 +484,7 @@ impl Cache {
             started_ms: state.started_ms,
         });
         self.pod_by_key.insert(key.clone(), id);
+        self.refresh_hot(node);
         true
     }
 
@@ -454,6 +523,7 @@ impl Cache {
             }
         }
         set.total -= 1;
+        self.refresh_hot(pod.node);
         Some(pod)
     }
 

@@ -225,6 +225,74 @@ fn nominated_usage(
     out
 }
 
+/// How many pod signatures keep cached static filter results.
+const STATIC_CACHE_ENTRIES: usize = 64;
+
+/// Cached results of the static filters (NodeUnschedulable, NodeName,
+/// TaintToleration, NodeAffinity) per pod signature and node: one byte per
+/// node, valid while no node's labels, taints or schedulability change.
+#[derive(Clone, Default)]
+pub(crate) struct StaticCache {
+    entries: Vec<StaticEntry>,
+    tick: u64,
+}
+
+#[derive(Clone)]
+struct StaticEntry {
+    hash: u64,
+    key: Rc<super::podinfo::StaticKey>,
+    epoch: u64,
+    used: u64,
+    /// Per node slot: 0 not computed yet, else [`encode_static`].
+    results: Vec<u8>,
+}
+
+impl StaticCache {
+    /// The results row for a pod's signature (reset when nodes changed).
+    fn row(
+        &mut self,
+        key: &(u64, Rc<super::podinfo::StaticKey>),
+        epoch: u64,
+        slots: usize,
+    ) -> &mut Vec<u8> {
+        self.tick += 1;
+        let found = self
+            .entries
+            .iter()
+            .position(|e| e.hash == key.0 && (Rc::ptr_eq(&e.key, &key.1) || *e.key == *key.1));
+        let i = match found {
+            Some(i) => i,
+            None => {
+                let e = StaticEntry {
+                    hash: key.0,
+                    key: key.1.clone(),
+                    epoch,
+                    used: 0,
+                    results: vec![0; slots],
+                };
+                if self.entries.len() < STATIC_CACHE_ENTRIES {
+                    self.entries.push(e);
+                    self.entries.len() - 1
+                } else {
+                    let lru = (0..self.entries.len())
+                        .min_by_key(|&i| self.entries[i].used)
+                        .unwrap_or(0);
+                    self.entries[lru] = e;
+                    lru
+                }
+            }
+        };
+        let e = &mut self.entries[i];
+        e.used = self.tick;
+        if e.epoch != epoch || e.results.len() != slots {
+            e.epoch = epoch;
+            e.results.clear();
+            e.results.resize(slots, 0);
+        }
+        &mut e.results
+    }
+}
+
 /// PreFilter and Filter (`findNodesThatFitPod`).
 pub(crate) fn find_nodes_that_fit(
     st: &mut SchedulerState,
@@ -279,38 +347,63 @@ pub(crate) fn find_nodes_that_fit(
         out.nominated_usage = nominated_usage(st, key, pod);
     }
     // Filter.
-    let st_ref: &SchedulerState = st;
+    let SchedulerState {
+        cache,
+        interner,
+        syms,
+        static_cache,
+        next_start,
+        ..
+    } = st;
+    let cache: &super::cache::Cache = cache;
     let ctx = FilterCtx {
         pod,
-        interner: &st_ref.interner,
+        interner,
         skip: out.skip,
-        unschedulable_taint: &st_ref.syms.unschedulable_taint,
+        unschedulable_taint: &syms.unschedulable_taint,
         spread: &out.spread,
         interpod: out.interpod.as_ref(),
     };
-    let cache = &st_ref.cache;
     let order = &cache.order;
-    let wildcard = st_ref.syms.wildcard_ip;
-    let run = |pos: u32| -> Result<(), Failure> {
-        let slot = order[pos as usize];
-        let node = &cache.nodes[slot as usize];
-        let mut usage = Usage::of(node);
-        if let Some((r, n)) = out.nominated_usage.get(&slot) {
-            usage.nominated = Some(r);
-            usage.pods += n;
+    let wildcard = syms.wildcard_ip;
+    let results = static_cache.row(&pod.static_key, cache.static_epoch, cache.nodes.len());
+    let nominated = &out.nominated_usage;
+    let has_nominated = !nominated.is_empty();
+    let scalars = !pod.requests.scalars.is_empty();
+    let mut run = |pos: u32| -> Result<(), Failure> {
+        let slot = order[pos as usize] as usize;
+        let mut code = results[slot];
+        if code == 0 {
+            code = encode_static(static_filters(&ctx, &cache.nodes[slot]));
+            results[slot] = code;
         }
-        filter(&ctx, cache, node, &usage, wildcard)
+        if code != 1 {
+            return decode_static(code);
+        }
+        let node = &cache.nodes[slot];
+        let nom = if has_nominated {
+            nominated.get(&(slot as u32))
+        } else {
+            None
+        };
+        dynamic_filters(&ctx, node, &node.used_ports, wildcard, || {
+            if scalars {
+                let mut usage = Usage::of(node);
+                if let Some((r, n)) = nom {
+                    usage.nominated = Some(r);
+                    usage.pods += n;
+                }
+                fit(pod, node, &usage)
+            } else {
+                fit_hot(pod, &cache.hot[slot], nom)
+            }
+        })
     };
     let n_cand = out.narrowed.as_ref().map_or(order.len(), Vec::len);
-    let cand = |i: usize| -> u32 {
-        match &out.narrowed {
-            Some(v) => v[i],
-            None => i as u32,
-        }
-    };
-    let mut feasible = Vec::new();
+    let to_find = num_feasible_nodes_to_find(n_cand);
+    let mut feasible = Vec::with_capacity(to_find);
     let mut failures = Vec::new();
-    let mut next_start = st_ref.next_start;
+    let mut start_index = *next_start;
     let mut done = false;
     // The nominated node is evaluated first; if it fits it is used.
     if let Some(nom) = nominated_node
@@ -324,15 +417,18 @@ pub(crate) fn find_nodes_that_fit(
             }
             Err(f) => failures.push((pos as u32, f)),
         }
-        next_start = 0;
+        start_index = 0;
     }
     if !done && n_cand > 0 {
         failures.clear();
-        let to_find = num_feasible_nodes_to_find(n_cand);
-        let start = next_start % n_cand;
+        let start = start_index % n_cand;
         let mut processed = 0;
         for i in 0..n_cand {
-            let pos = cand((start + i) % n_cand);
+            let c = (start + i) % n_cand;
+            let pos = match &out.narrowed {
+                Some(v) => v[c],
+                None => c as u32,
+            };
             processed += 1;
             match run(pos) {
                 Ok(()) => {
@@ -344,18 +440,18 @@ pub(crate) fn find_nodes_that_fit(
                 Err(f) => failures.push((pos, f)),
             }
         }
-        next_start = (start + processed) % n_cand;
+        start_index = (start + processed) % n_cand;
     }
+    *next_start = start_index;
     out.feasible = feasible;
     out.failures = failures;
-    st.next_start = next_start;
     out
 }
 
 /// Scores of the feasible nodes: raw and normalized per plugin.
 pub(crate) struct Scores {
-    pub(crate) raw: Vec<[i64; 7]>,
-    pub(crate) normalized: Vec<[i64; 7]>,
+    pub(crate) raw: Vec<[i32; 7]>,
+    pub(crate) normalized: Vec<[i32; 7]>,
     pub(crate) skip: u8,
 }
 
@@ -407,7 +503,7 @@ pub(crate) fn score_nodes(
     let st: &SchedulerState = st;
     let cache = &st.cache;
     let interner = &st.interner;
-    let slots: Vec<u32> = feasible.iter().map(|p| cache.order[*p as usize]).collect();
+    let slot_of = |i: usize| cache.order[feasible[i] as usize];
     let prefer: Vec<Toleration> = pod
         .tolerations
         .iter()
@@ -415,14 +511,15 @@ pub(crate) fn score_nodes(
         .cloned()
         .collect();
     // PodTopologySpread PreScore.
-    let mut ignored = vec![false; n];
+    let mut ignored: Vec<bool> = Vec::new();
     let mut spread: Vec<SoftSpread> = Vec::new();
     if skip & (1 << S_SPREAD) == 0 {
+        ignored = vec![false; n];
         let has_all = |node: &super::cache::NodeInfo| {
             soft.iter().all(|c| node.label(c.topology_key).is_some())
         };
-        for (i, &slot) in slots.iter().enumerate() {
-            ignored[i] = require_all && !has_all(&cache.nodes[slot as usize]);
+        for (i, ig) in ignored.iter_mut().enumerate() {
+            *ig = require_all && !has_all(&cache.nodes[slot_of(i) as usize]);
         }
         let kept = ignored.iter().filter(|i| !**i).count();
         for c in &soft {
@@ -448,11 +545,11 @@ pub(crate) fn score_nodes(
                 }
             } else {
                 let mut labeled = false;
-                for (i, &slot) in slots.iter().enumerate() {
-                    if ignored[i] {
+                for (i, ig) in ignored.iter().enumerate() {
+                    if *ig {
                         continue;
                     }
-                    let v = cache.nodes[slot as usize].label(c.topology_key);
+                    let v = cache.nodes[slot_of(i) as usize].label(c.topology_key);
                     labeled |= v.is_some();
                     s.counts.entry(v.unwrap_or(st.syms.empty)).or_insert(0);
                 }
@@ -549,15 +646,17 @@ pub(crate) fn score_nodes(
         }
     }
     // Score.
-    let mut raw = vec![[0i64; 7]; n];
-    for (i, &slot) in slots.iter().enumerate() {
+    let mut raw: Vec<[i64; 7]> = Vec::with_capacity(n);
+    for (i, &pos) in feasible.iter().enumerate() {
+        let slot = cache.order[pos as usize];
+        let hot = &cache.hot[slot as usize];
         let node = &cache.nodes[slot as usize];
-        let r = &mut raw[i];
-        r[S_TAINT] = taint_score(node, &prefer);
+        let mut r = [0i64; 7];
+        r[S_TAINT] = taint_score(hot, node, &prefer);
         if skip & (1 << S_NODE_AFFINITY) == 0 {
             r[S_NODE_AFFINITY] = node_affinity_score(pod, node, interner);
         }
-        r[S_FIT] = least_allocated(pod, node);
+        r[S_FIT] = least_allocated(pod, hot);
         if skip & (1 << S_SPREAD) == 0 && !ignored[i] {
             let mut s = 0f64;
             for c in &spread {
@@ -582,85 +681,88 @@ pub(crate) fn score_nodes(
             r[S_INTERPOD] = s;
         }
         if skip & (1 << S_BALANCED) == 0 {
-            r[S_BALANCED] = balanced_allocation(pod, node);
+            r[S_BALANCED] = balanced_allocation(pod, hot);
         }
-        r[S_IMAGE] = image_locality(pod, node, cache);
+        if !pod.images.is_empty() {
+            r[S_IMAGE] = image_locality(pod, hot, node, cache);
+        }
+        raw.push(r);
     }
-    // NormalizeScore.
-    let mut normalized = raw.clone();
-    let mut column: Vec<i64> = vec![0; n];
-    // TaintToleration: reversed default normalization.
-    take(S_TAINT, &normalized, &mut column);
-    default_normalize(&mut column, true);
-    put(&mut normalized, S_TAINT, &column);
-    if skip & (1 << S_NODE_AFFINITY) == 0 {
-        take(S_NODE_AFFINITY, &normalized, &mut column);
-        default_normalize(&mut column, false);
-        put(&mut normalized, S_NODE_AFFINITY, &column);
-    }
+    // NormalizeScore, column by column.
+    let column_max = |j: usize| raw.iter().map(|r| r[j]).max().unwrap_or(0).max(0);
+    let taint_max = column_max(S_TAINT);
+    let affinity_max = column_max(S_NODE_AFFINITY);
+    let (mut spread_min, mut spread_max) = (i64::MAX, 0i64);
     if skip & (1 << S_SPREAD) == 0 {
-        let mut min = i64::MAX;
-        let mut max = 0i64;
-        for (i, r) in normalized.iter().enumerate() {
+        for (i, r) in raw.iter().enumerate() {
             if !ignored[i] {
-                min = min.min(r[S_SPREAD]);
-                max = max.max(r[S_SPREAD]);
+                spread_min = spread_min.min(r[S_SPREAD]);
+                spread_max = spread_max.max(r[S_SPREAD]);
             }
         }
-        for (i, r) in normalized.iter_mut().enumerate() {
-            r[S_SPREAD] = if ignored[i] {
+    }
+    let ipa_normalize = skip & (1 << S_INTERPOD) == 0 && !topo.is_empty();
+    let (ipa_min, ipa_max) = if ipa_normalize {
+        (
+            raw.iter().map(|r| r[S_INTERPOD]).min().unwrap_or(0),
+            raw.iter().map(|r| r[S_INTERPOD]).max().unwrap_or(0),
+        )
+    } else {
+        (0, 0)
+    };
+    let mut normalized: Vec<[i32; 7]> = Vec::with_capacity(n);
+    for (i, r) in raw.iter().enumerate() {
+        let mut m = *r;
+        m[S_TAINT] = default_normalized(r[S_TAINT], taint_max, true);
+        if skip & (1 << S_NODE_AFFINITY) == 0 {
+            m[S_NODE_AFFINITY] = default_normalized(r[S_NODE_AFFINITY], affinity_max, false);
+        }
+        if skip & (1 << S_SPREAD) == 0 {
+            m[S_SPREAD] = if ignored[i] {
                 0
-            } else if max == 0 {
+            } else if spread_max == 0 {
                 MAX_NODE_SCORE
             } else {
-                MAX_NODE_SCORE * (max + min - r[S_SPREAD]) / max
+                MAX_NODE_SCORE * (spread_max + spread_min - r[S_SPREAD]) / spread_max
             };
         }
-    }
-    if skip & (1 << S_INTERPOD) == 0 && !topo.is_empty() {
-        let min = normalized.iter().map(|r| r[S_INTERPOD]).min().unwrap_or(0);
-        let max = normalized.iter().map(|r| r[S_INTERPOD]).max().unwrap_or(0);
-        let diff = max - min;
-        for r in normalized.iter_mut() {
-            r[S_INTERPOD] = if diff > 0 {
-                (MAX_NODE_SCORE as f64 * ((r[S_INTERPOD] - min) as f64 / diff as f64)) as i64
+        if ipa_normalize {
+            let diff = ipa_max - ipa_min;
+            m[S_INTERPOD] = if diff > 0 {
+                (MAX_NODE_SCORE as f64 * ((r[S_INTERPOD] - ipa_min) as f64 / diff as f64)) as i64
             } else {
                 0
             };
         }
-    }
-    for r in normalized.iter_mut() {
-        for (j, v) in r.iter_mut().enumerate() {
+        for (j, v) in m.iter_mut().enumerate() {
             if skip & (1 << j) != 0 {
                 *v = 0;
             }
         }
+        normalized.push(m.map(|v| v as i32));
     }
     Scores {
-        raw,
+        raw: raw.into_iter().map(|r| r.map(|v| v as i32)).collect(),
         normalized,
         skip,
     }
 }
 
-fn take(j: usize, rows: &[[i64; 7]], column: &mut [i64]) {
-    for (c, r) in column.iter_mut().zip(rows) {
-        *c = r[j];
+/// `helper.DefaultNormalizeScore` for one score, given the column's maximum.
+fn default_normalized(score: i64, max: i64, reverse: bool) -> i64 {
+    if max == 0 {
+        return if reverse { MAX_NODE_SCORE } else { score };
     }
-}
-
-fn put(rows: &mut [[i64; 7]], j: usize, column: &[i64]) {
-    for (r, v) in rows.iter_mut().zip(column) {
-        r[j] = *v;
-    }
+    let v = MAX_NODE_SCORE * score / max;
+    if reverse { MAX_NODE_SCORE - v } else { v }
 }
 
 /// The weighted total of a node's normalized scores.
-pub(crate) fn total(normalized: &[i64; 7]) -> i64 {
+pub(crate) fn total(normalized: &[i32; 7]) -> i64 {
     normalized
         .iter()
         .zip(SCORES.iter())
-        .map(|(s, (_, w))| s * w)
+        .map(|(s, (_, w))| i64::from(*s) * w)
         .sum()
 }
 
@@ -869,8 +971,6 @@ pub(crate) fn schedule_one(cluster: &mut Cluster, st: &mut SchedulerState, key: 
         narrowed: found.narrowed.clone().map(Vec::into_boxed_slice),
         prefilter: found.prefilter.clone(),
         skip_filters: found.skip,
-        failures: found.failures.clone(),
-        feasible: found.feasible.clone(),
         scalar_reasons: scalar_reasons.clone(),
         ..Default::default()
     };
@@ -925,6 +1025,7 @@ pub(crate) fn schedule_one(cluster: &mut Cluster, st: &mut SchedulerState, key: 
         st.stats.unschedulable += 1;
         detail.preemption_ran = pre.ran;
         detail.preemption = pre.statuses;
+        detail.failures = found.failures;
         detail.reasons = st.reasons_snapshot();
         record(
             st,
@@ -946,15 +1047,13 @@ pub(crate) fn schedule_one(cluster: &mut Cluster, st: &mut SchedulerState, key: 
         let scores = score_nodes(st, cluster, &info, &found.feasible);
         let i = select_host(cluster, &scores);
         detail.skip_scores = scores.skip;
-        detail.raw = scores.raw.iter().map(|r| r.map(|v| v as i32)).collect();
-        detail.normalized = scores
-            .normalized
-            .iter()
-            .map(|r| r.map(|v| v as i32))
-            .collect();
+        detail.raw = scores.raw;
+        detail.normalized = scores.normalized;
         i
     };
     let pos = found.feasible[chosen_index];
+    detail.failures = found.failures;
+    detail.feasible = found.feasible;
     detail.chosen = Some(pos);
     let slot = st.cache.order[pos as usize];
     let node_name = st.cache.nodes[slot as usize].name.clone();

@@ -80,6 +80,7 @@ pub struct SchedulerState {
     pub(crate) next_start: usize,
     pub(crate) stats: SchedulerStats,
     pub(crate) syms: WellKnown,
+    pub(crate) static_cache: cycle::StaticCache,
 }
 
 impl std::fmt::Debug for SchedulerState {
@@ -118,6 +119,7 @@ impl Default for SchedulerState {
             next_start: 0,
             stats: SchedulerStats::default(),
             syms,
+            static_cache: cycle::StaticCache::default(),
         }
     }
 }

@@ -7,7 +7,7 @@
 
 use std::rc::Rc;
 
-use super::cache::{Cache, NodeInfo};
+use super::cache::{Cache, HOT_IMAGES, HOT_PREFER_TAINTS, NodeHot, NodeInfo};
 use super::podinfo::{HostPort, PodSpecInfo, Resources, SpreadConstraint};
 use super::selectors::{Effect, Taint, Toleration, tolerated, untolerated_taint};
 use super::util::{FxMap, Interner, Sym, fx_map};
@@ -215,15 +215,18 @@ pub(crate) struct SpreadCount {
     /// Matching pods per domain (every eligible domain, even with 0).
     pub(crate) counts: FxMap<Sym, i64>,
     pub(crate) self_match: bool,
+    /// The global minimum (criticalPaths[0]), 0 with fewer domains than minDomains.
+    pub(crate) min: i64,
 }
 
 impl SpreadCount {
-    /// The global minimum, 0 when there are fewer domains than minDomains.
-    pub(crate) fn min(&self, min_domains: i64) -> i64 {
-        if (self.counts.len() as i64) < min_domains {
-            return 0;
-        }
-        self.counts.values().copied().min().unwrap_or(0)
+    /// Recomputes the global minimum after the counts changed.
+    pub(crate) fn update_min(&mut self, min_domains: i64) {
+        self.min = if (self.counts.len() as i64) < min_domains {
+            0
+        } else {
+            self.counts.values().copied().min().unwrap_or(0)
+        };
     }
 }
 
@@ -305,31 +308,23 @@ pub(crate) fn fit(pod: &PodSpecInfo, node: &NodeInfo, usage: &Usage) -> Option<F
     (f.fit != 0 || f.reason != 0).then_some(f)
 }
 
-/// Runs the filter plugins on one node, stopping at the first failure.
+/// The filters that read only the node's name, labels, taints and
+/// schedulability (NodeUnschedulable, NodeName, TaintToleration,
+/// NodeAffinity): their result per node is cached per pod signature.
 #[inline]
-pub(crate) fn filter(
-    ctx: &FilterCtx,
-    cache: &Cache,
-    node: &NodeInfo,
-    usage: &Usage,
-    wildcard_ip: Sym,
-) -> Result<(), Failure> {
+pub(crate) fn static_filters(ctx: &FilterCtx, node: &NodeInfo) -> Result<(), Failure> {
     let pod = ctx.pod;
-    // NodeUnschedulable
     if node.unschedulable && !tolerated(&pod.tolerations, ctx.unschedulable_taint) {
         return Err(Failure::new(F_NODE_UNSCHEDULABLE, true, R_UNSCHEDULABLE));
     }
-    // NodeName
     if let Some(n) = pod.node_name
         && n != node.name_sym
     {
         return Err(Failure::new(F_NODE_NAME, true, R_NODE_NAME));
     }
-    // TaintToleration
     if !node.taints.is_empty() && untolerated_taint(&node.taints, &pod.tolerations).is_some() {
         return Err(Failure::new(F_TAINT, true, R_TAINT));
     }
-    // NodeAffinity
     if ctx.skip & (1 << F_NODE_AFFINITY) == 0
         && !pod
             .required_node
@@ -337,14 +332,85 @@ pub(crate) fn filter(
     {
         return Err(Failure::new(F_NODE_AFFINITY, true, R_NODE_AFFINITY));
     }
+    Ok(())
+}
+
+/// The static filters' result as a byte: 1 passed, 2 + plugin failed.
+pub(crate) fn encode_static(r: Result<(), Failure>) -> u8 {
+    match r {
+        Ok(()) => 1,
+        Err(f) => 2 + f.plugin,
+    }
+}
+
+/// The failure a cached static result stands for.
+pub(crate) fn decode_static(code: u8) -> Result<(), Failure> {
+    match code {
+        1 => Ok(()),
+        c => {
+            let plugin = c - 2;
+            let reason = match plugin {
+                F_NODE_UNSCHEDULABLE => R_UNSCHEDULABLE,
+                F_NODE_NAME => R_NODE_NAME,
+                F_TAINT => R_TAINT,
+                _ => R_NODE_AFFINITY,
+            };
+            Err(Failure::new(plugin, true, reason))
+        }
+    }
+}
+
+/// NodeResourcesFit on the packed numbers (pods without extended
+/// resources); the same checks as [`fit`].
+#[inline]
+pub(crate) fn fit_hot(
+    pod: &PodSpecInfo,
+    hot: &NodeHot,
+    nominated: Option<&(Resources, usize)>,
+) -> Option<Failure> {
+    let mut f = Failure::new(F_FIT, false, 0);
+    let (ncpu, nmem, neph, npods) = nominated.map_or((0, 0, 0, 0), |(n, c)| {
+        (n.cpu, n.memory, n.ephemeral, *c as i64)
+    });
+    if i64::from(hot.pods) + npods + 1 > hot.allowed_pods {
+        f.fit |= FIT_PODS;
+    }
+    let r = &pod.requests;
+    if r.cpu == 0 && r.memory == 0 && r.ephemeral == 0 {
+        return (f.fit != 0).then_some(f);
+    }
+    if r.cpu > 0 && r.cpu > hot.alloc_cpu - hot.req_cpu - ncpu {
+        f.fit |= FIT_CPU;
+        f.unresolvable |= r.cpu > hot.alloc_cpu;
+    }
+    if r.memory > 0 && r.memory > hot.alloc_memory - hot.req_memory - nmem {
+        f.fit |= FIT_MEMORY;
+        f.unresolvable |= r.memory > hot.alloc_memory;
+    }
+    if r.ephemeral > 0 && r.ephemeral > hot.alloc_ephemeral - hot.req_ephemeral - neph {
+        f.fit |= FIT_EPHEMERAL;
+        f.unresolvable |= r.ephemeral > hot.alloc_ephemeral;
+    }
+    (f.fit != 0).then_some(f)
+}
+
+/// NodePorts, NodeResourcesFit (computed by `fit`), PodTopologySpread and
+/// InterPodAffinity: the filters that depend on what runs on the node.
+#[inline]
+pub(crate) fn dynamic_filters(
+    ctx: &FilterCtx,
+    node: &NodeInfo,
+    ports: &[HostPort],
+    wildcard_ip: Sym,
+    fit: impl FnOnce() -> Option<Failure>,
+) -> Result<(), Failure> {
+    let pod = ctx.pod;
     // NodePorts
-    if ctx.skip & (1 << F_NODE_PORTS) == 0
-        && ports_conflict(&pod.host_ports, usage.ports, wildcard_ip)
-    {
+    if ctx.skip & (1 << F_NODE_PORTS) == 0 && ports_conflict(&pod.host_ports, ports, wildcard_ip) {
         return Err(Failure::new(F_NODE_PORTS, false, R_PORTS));
     }
     // NodeResourcesFit
-    if let Some(f) = fit(pod, node, usage) {
+    if let Some(f) = fit() {
         return Err(f);
     }
     // PodTopologySpread
@@ -355,18 +421,20 @@ pub(crate) fn filter(
                 return Err(Failure::new(F_SPREAD, true, R_SPREAD_LABEL));
             };
             let matching = s.counts.get(&value).copied().unwrap_or(0);
-            let skew = matching + i64::from(s.self_match) - s.min(c.min_domains);
+            let skew = matching + i64::from(s.self_match) - s.min;
             if skew > c.max_skew {
                 return Err(Failure::new(F_SPREAD, false, R_SPREAD));
             }
         }
     }
     // InterPodAffinity
-    if ctx.skip & (1 << F_INTERPOD) == 0
-        && let Some(state) = ctx.interpod
-        && let Some(aff) = &pod.affinity
-    {
-        let _ = cache;
+    if ctx.skip & (1 << F_INTERPOD) != 0 {
+        return Ok(());
+    }
+    let Some(state) = ctx.interpod else {
+        return Ok(());
+    };
+    if let Some(aff) = &pod.affinity {
         if !aff.required.is_empty() {
             let mut pods_exist = true;
             for t in aff.required.iter() {
@@ -399,9 +467,7 @@ pub(crate) fn filter(
             }
         }
     }
-    if ctx.skip & (1 << F_INTERPOD) == 0
-        && let Some(state) = ctx.interpod
-        && !state.existing_anti.is_empty()
+    if !state.existing_anti.is_empty()
         && node
             .labels
             .iter()
@@ -410,6 +476,20 @@ pub(crate) fn filter(
         return Err(Failure::new(F_INTERPOD, false, R_EXISTING_ANTI_AFFINITY));
     }
     Ok(())
+}
+
+/// Runs the filter plugins on one node, stopping at the first failure
+/// (the general path, used by preemption's dry run).
+pub(crate) fn filter(
+    ctx: &FilterCtx,
+    node: &NodeInfo,
+    usage: &Usage,
+    wildcard_ip: Sym,
+) -> Result<(), Failure> {
+    static_filters(ctx, node)?;
+    dynamic_filters(ctx, node, usage.ports, wildcard_ip, || {
+        fit(ctx.pod, node, usage)
+    })
 }
 
 /// True when `node` counts for a spread constraint under its node
@@ -454,10 +534,11 @@ pub(crate) fn spread_prefilter(
             constraint: i,
             counts: fx_map(),
             self_match: pod.spread[i].selector.matches(&pod.labels, interner),
+            min: 0,
         })
         .collect();
-    // Eligible nodes per constraint (bit i), and their domains.
-    let mut eligible: FxMap<u32, u32> = fx_map();
+    // Eligible nodes per constraint (bit j), by node slot.
+    let mut eligible: Vec<u32> = vec![0; cache.nodes.len()];
     for &slot in cache.order.iter() {
         let node = &cache.nodes[slot as usize];
         if !hard
@@ -475,9 +556,7 @@ pub(crate) fn spread_prefilter(
                 bits |= 1 << j.min(31);
             }
         }
-        if bits != 0 {
-            eligible.insert(slot, bits);
-        }
+        eligible[slot as usize] = bits;
     }
     for s in out.iter_mut() {
         let c = &pod.spread[s.constraint];
@@ -488,7 +567,7 @@ pub(crate) fn spread_prefilter(
                 continue;
             }
             for &(node, _, active) in &set.nodes {
-                if active == 0 || eligible.get(&node).is_none_or(|b| b & j == 0) {
+                if active == 0 || eligible[node as usize] & j == 0 {
                     continue;
                 }
                 let v = cache.nodes[node as usize]
@@ -497,6 +576,7 @@ pub(crate) fn spread_prefilter(
                 *s.counts.entry(v).or_insert(0) += i64::from(active);
             }
         }
+        s.update_min(c.min_domains);
     }
     out
 }
@@ -582,27 +662,12 @@ pub(crate) fn interpod_prefilter(
     s
 }
 
-/// `helper.DefaultNormalizeScore`.
-pub(crate) fn default_normalize(scores: &mut [i64], reverse: bool) {
-    let max = scores.iter().copied().max().unwrap_or(0).max(0);
-    if max == 0 {
-        if reverse {
-            scores.iter_mut().for_each(|s| *s = MAX_NODE_SCORE);
-        }
-        return;
-    }
-    for s in scores.iter_mut() {
-        let mut v = MAX_NODE_SCORE * *s / max;
-        if reverse {
-            v = MAX_NODE_SCORE - v;
-        }
-        *s = v;
-    }
-}
-
 /// TaintToleration Score: untolerated PreferNoSchedule taints.
 #[inline]
-pub(crate) fn taint_score(node: &NodeInfo, prefer: &[Toleration]) -> i64 {
+pub(crate) fn taint_score(hot: &NodeHot, node: &NodeInfo, prefer: &[Toleration]) -> i64 {
+    if hot.flags & HOT_PREFER_TAINTS == 0 {
+        return 0;
+    }
     node.taints
         .iter()
         .filter(|t| t.effect == Effect::PreferNoSchedule && !tolerated(prefer, t))
@@ -621,18 +686,12 @@ fn least_requested(requested: i64, capacity: i64) -> i64 {
 /// NodeResourcesFit Score with the LeastAllocated strategy (cpu and memory,
 /// weight 1 each, non-zero requests).
 #[inline]
-pub(crate) fn least_allocated(pod: &PodSpecInfo, node: &NodeInfo) -> i64 {
+pub(crate) fn least_allocated(pod: &PodSpecInfo, node: &NodeHot) -> i64 {
     let mut score = 0;
     let mut weights = 0;
     for (alloc, req) in [
-        (
-            node.allocatable.cpu,
-            node.non_zero_requested.0 + pod.non_zero.0,
-        ),
-        (
-            node.allocatable.memory,
-            node.non_zero_requested.1 + pod.non_zero.1,
-        ),
+        (node.alloc_cpu, node.nz_cpu + pod.non_zero.0),
+        (node.alloc_memory, node.nz_memory + pod.non_zero.1),
     ] {
         if alloc == 0 {
             continue;
@@ -645,7 +704,7 @@ pub(crate) fn least_allocated(pod: &PodSpecInfo, node: &NodeInfo) -> i64 {
 
 /// `balancedResourceScore`: (1 − std of the usage fractions) × 100.
 #[inline]
-fn balanced_score(requested: [i64; 2], allocatable: [i64; 2]) -> i64 {
+pub(crate) fn balanced_score(requested: [i64; 2], allocatable: [i64; 2]) -> i64 {
     let mut fractions = [0f64; 2];
     let mut n = 0;
     for i in 0..2 {
@@ -667,15 +726,14 @@ fn balanced_score(requested: [i64; 2], allocatable: [i64; 2]) -> i64 {
 /// the node's cpu/memory balance (PR #135573): 75 for no change, 50 from
 /// perfectly balanced to perfectly imbalanced, 100 the other way.
 #[inline]
-pub(crate) fn balanced_allocation(pod: &PodSpecInfo, node: &NodeInfo) -> i64 {
-    let alloc = [node.allocatable.cpu, node.allocatable.memory];
-    let without = [node.requested.cpu, node.requested.memory];
+pub(crate) fn balanced_allocation(pod: &PodSpecInfo, node: &NodeHot) -> i64 {
+    let alloc = [node.alloc_cpu, node.alloc_memory];
     let with = [
-        without[0] + pod.requests.cpu,
-        without[1] + pod.requests.memory,
+        node.req_cpu + pod.requests.cpu,
+        node.req_memory + pod.requests.memory,
     ];
     let with_pod = balanced_score(with, alloc);
-    let without_pod = balanced_score(without, alloc);
+    let without_pod = i64::from(node.balanced_without);
     MAX_NODE_SCORE / 2 + (MAX_NODE_SCORE / 2 + with_pod - without_pod) / 2
 }
 
@@ -685,10 +743,15 @@ const MAX_CONTAINER_THRESHOLD: i64 = 1000 * MB;
 
 /// ImageLocality Score.
 #[inline]
-pub(crate) fn image_locality(pod: &PodSpecInfo, node: &NodeInfo, cache: &Cache) -> i64 {
+pub(crate) fn image_locality(
+    pod: &PodSpecInfo,
+    hot: &NodeHot,
+    node: &NodeInfo,
+    cache: &Cache,
+) -> i64 {
     let total = cache.num_nodes().max(1);
     let mut sum: i64 = 0;
-    if !node.images.is_empty() {
+    if hot.flags & HOT_IMAGES != 0 {
         for img in pod.images.iter() {
             if let Ok(i) = node.images.binary_search_by_key(img, |(s, _)| *s) {
                 let size = node.images[i].1;

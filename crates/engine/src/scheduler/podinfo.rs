@@ -200,6 +200,76 @@ impl Fingerprint {
     }
 }
 
+/// What the static filters (NodeUnschedulable, NodeName, TaintToleration,
+/// NodeAffinity) read from a pod: pods with equal keys get the same
+/// verdict on every node, so results are cached per key.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct StaticKey {
+    tolerations: Value,
+    node_selector: Value,
+    required_affinity: Value,
+    node_name: Value,
+}
+
+impl StaticKey {
+    fn of(spec: &Value) -> (u64, Rc<StaticKey>) {
+        let key = StaticKey {
+            tolerations: spec.get("tolerations").clone(),
+            node_selector: spec.get("nodeSelector").clone(),
+            required_affinity: spec
+                .at(&[
+                    "affinity",
+                    "nodeAffinity",
+                    "requiredDuringSchedulingIgnoredDuringExecution",
+                ])
+                .clone(),
+            node_name: spec.get("nodeName").clone(),
+        };
+        let mut h = super::util::FxHasher::default();
+        for v in [
+            &key.tolerations,
+            &key.node_selector,
+            &key.required_affinity,
+            &key.node_name,
+        ] {
+            hash_value(v, &mut h);
+        }
+        (std::hash::Hasher::finish(&h), Rc::new(key))
+    }
+}
+
+/// A structural hash of a value.
+fn hash_value(v: &Value, h: &mut super::util::FxHasher) {
+    use std::hash::Hasher;
+    match v {
+        Value::Null => h.write_u8(0),
+        Value::Bool(b) => h.write_u8(1 + u8::from(*b)),
+        Value::Int(i) => h.write_u64(*i as u64),
+        Value::Float(f) => h.write_u64(f.to_bits()),
+        Value::String(s) => {
+            h.write_u8(3);
+            h.write(s.as_bytes());
+            h.write_u8(0xff);
+        }
+        Value::Array(a) => {
+            h.write_u8(4);
+            for x in a.iter() {
+                hash_value(x, h);
+            }
+            h.write_u8(5);
+        }
+        Value::Object(m) => {
+            h.write_u8(6);
+            for (k, x) in m.iter() {
+                h.write(k.as_bytes());
+                h.write_u8(0xfe);
+                hash_value(x, h);
+            }
+            h.write_u8(7);
+        }
+    }
+}
+
 /// Everything about a pod the plugins read, computed once.
 #[derive(Clone, Debug)]
 pub(crate) struct PodSpecInfo {
@@ -226,6 +296,8 @@ pub(crate) struct PodSpecInfo {
     pub(crate) owner: Option<(Rc<str>, Rc<str>)>,
     pub(crate) created_ms: u64,
     pub(crate) fingerprint: Fingerprint,
+    /// The static filters' cache key and its hash.
+    pub(crate) static_key: (u64, Rc<StaticKey>),
 }
 
 impl PodSpecInfo {
@@ -345,6 +417,7 @@ impl PodSpecInfo {
                 .and_then(crate::time::parse_rfc3339)
                 .unwrap_or(0),
             fingerprint: Fingerprint::of(pod),
+            static_key: StaticKey::of(spec),
         }
     }
 }

@@ -92,6 +92,7 @@ fn apply(
         if let Some(val) = node.label(c.topology_key) {
             *s.counts.entry(val).or_insert(0) += delta;
         }
+        s.update_min(c.min_domains);
     }
     if let Some(ip) = sim.interpod.as_mut() {
         let own_ns = st.cache.namespace_labels(pod.namespace);
@@ -182,7 +183,7 @@ fn select_victims(
             pods: sim.pods + nominated.map_or(0, |(_, n)| *n),
             ports: &sim.ports,
         };
-        filter(&ctx, cache, node, &usage, st.syms.wildcard_ip)
+        filter(&ctx, node, &usage, st.syms.wildcard_ip)
     };
     check(&sim)?;
     // MoreImportantPod: higher priority first, then the earlier start.
