@@ -135,6 +135,8 @@ pub(crate) struct LabelSet {
     pub(crate) labels: Labels,
     /// (node, all pods, pods not being deleted).
     pub(crate) nodes: Vec<(u32, u32, u32)>,
+    /// Where each node is in `nodes`.
+    index: FxMap<u32, u32>,
     pub(crate) total: u32,
 }
 
@@ -433,6 +435,7 @@ impl Cache {
                     namespace: info.namespace,
                     labels: info.labels.clone(),
                     nodes: Vec::new(),
+                    index: super::util::fx_map(),
                     total: 0,
                 });
                 self.label_sets_by_ns
@@ -466,12 +469,16 @@ impl Cache {
         }
         let set = &mut self.label_sets[label_set as usize];
         let active = u32::from(!state.deleting);
-        match set.nodes.iter_mut().find(|e| e.0 == node) {
-            Some(e) => {
+        match set.index.get(&node) {
+            Some(&i) => {
+                let e = &mut set.nodes[i as usize];
                 e.1 += 1;
                 e.2 += active;
             }
-            None => set.nodes.push((node, 1, active)),
+            None => {
+                set.index.insert(node, set.nodes.len() as u32);
+                set.nodes.push((node, 1, active));
+            }
         }
         set.total += 1;
         self.pods[id as usize] = Some(AssignedPod {
@@ -515,11 +522,16 @@ impl Cache {
             self.required_anti_pods -= 1;
         }
         let set = &mut self.label_sets[pod.label_set as usize];
-        if let Some(i) = set.nodes.iter().position(|e| e.0 == pod.node) {
+        if let Some(&i) = set.index.get(&pod.node) {
+            let i = i as usize;
             set.nodes[i].1 -= 1;
             set.nodes[i].2 -= u32::from(!pod.deleting);
             if set.nodes[i].1 == 0 {
+                set.index.remove(&pod.node);
                 set.nodes.swap_remove(i);
+                if let Some(moved) = set.nodes.get(i) {
+                    set.index.insert(moved.0, i as u32);
+                }
             }
         }
         set.total -= 1;

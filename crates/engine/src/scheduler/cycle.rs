@@ -187,6 +187,8 @@ fn default_selector(
 /// What the filter phase found.
 pub(crate) struct FilterOutcome {
     pub(crate) feasible: Vec<u32>,
+    /// Nodes rejected by the dynamic filters (NodePorts onwards); static
+    /// rejections are in `static_codes`.
     pub(crate) failures: Vec<(u32, Failure)>,
     pub(crate) narrowed: Option<Vec<u32>>,
     pub(crate) prefilter: Option<(u8, Rc<str>)>,
@@ -194,6 +196,67 @@ pub(crate) struct FilterOutcome {
     pub(crate) spread: Vec<SpreadCount>,
     pub(crate) interpod: Option<InterPodCounts>,
     pub(crate) nominated_usage: FxMap<u32, (Resources, usize)>,
+    /// The static filters' verdict per node position ([`encode_static`]).
+    pub(crate) static_codes: Rc<[u8]>,
+    /// Where the scan started (in candidate order) and how many nodes it
+    /// looked at; `nominated_first` when only the nominated node was needed.
+    pub(crate) start: usize,
+    pub(crate) processed: usize,
+    pub(crate) nominated_first: Option<u32>,
+}
+
+impl FilterOutcome {
+    /// The node positions this attempt evaluated, in order.
+    pub(crate) fn evaluated(&self) -> Vec<u32> {
+        if let Some(p) = self.nominated_first {
+            return vec![p];
+        }
+        let n = self
+            .narrowed
+            .as_ref()
+            .map_or(self.static_codes.len(), Vec::len);
+        (0..self.processed)
+            .map(|i| {
+                let c = (self.start + i) % n.max(1);
+                match &self.narrowed {
+                    Some(v) => v[c],
+                    None => c as u32,
+                }
+            })
+            .collect()
+    }
+
+    /// Every rejected node's status, in evaluation order.
+    pub(crate) fn all_failures(&self) -> Vec<(u32, Failure)> {
+        all_failures(
+            &self.evaluated(),
+            &self.static_codes,
+            &self.failures,
+        )
+    }
+}
+
+/// Merges the static verdicts of the evaluated nodes with the dynamic
+/// failures (both in evaluation order).
+pub(crate) fn all_failures(
+    evaluated: &[u32],
+    static_codes: &[u8],
+    dynamic: &[(u32, Failure)],
+) -> Vec<(u32, Failure)> {
+    let mut out = Vec::new();
+    let mut d = 0;
+    for &pos in evaluated {
+        let code = static_codes.get(pos as usize).copied().unwrap_or(1);
+        if code != 1 {
+            if let Err(f) = decode_static(code) {
+                out.push((pos, f));
+            }
+        } else if d < dynamic.len() && dynamic[d].0 == pos {
+            out.push(dynamic[d]);
+            d += 1;
+        }
+    }
+    out
 }
 
 /// Requests of pods nominated to each node with priority at least the
@@ -228,9 +291,10 @@ fn nominated_usage(
 /// How many pod signatures keep cached static filter results.
 const STATIC_CACHE_ENTRIES: usize = 64;
 
-/// Cached results of the static filters (NodeUnschedulable, NodeName,
-/// TaintToleration, NodeAffinity) per pod signature and node: one byte per
-/// node, valid while no node's labels, taints or schedulability change.
+/// Cached verdicts of the static filters (NodeUnschedulable, NodeName,
+/// TaintToleration, NodeAffinity) per pod signature: one code per node
+/// position and a bitset of the nodes that pass, valid while no node's
+/// labels, taints or schedulability change and no node comes or goes.
 #[derive(Clone, Default)]
 pub(crate) struct StaticCache {
     entries: Vec<StaticEntry>,
@@ -243,53 +307,58 @@ struct StaticEntry {
     key: Rc<super::podinfo::StaticKey>,
     epoch: u64,
     used: u64,
-    /// Per node slot: 0 not computed yet, else [`encode_static`].
-    results: Vec<u8>,
+    codes: Rc<[u8]>,
+    pass: Rc<[u64]>,
 }
 
 impl StaticCache {
-    /// The results row for a pod's signature (reset when nodes changed).
-    fn row(
-        &mut self,
-        key: &(u64, Rc<super::podinfo::StaticKey>),
-        epoch: u64,
-        slots: usize,
-    ) -> &mut Vec<u8> {
+    fn find(&mut self, key: &(u64, Rc<super::podinfo::StaticKey>), epoch: u64) -> Option<usize> {
         self.tick += 1;
-        let found = self
-            .entries
-            .iter()
-            .position(|e| e.hash == key.0 && (Rc::ptr_eq(&e.key, &key.1) || *e.key == *key.1));
-        let i = match found {
-            Some(i) => i,
-            None => {
-                let e = StaticEntry {
-                    hash: key.0,
-                    key: key.1.clone(),
-                    epoch,
-                    used: 0,
-                    results: vec![0; slots],
-                };
-                if self.entries.len() < STATIC_CACHE_ENTRIES {
-                    self.entries.push(e);
-                    self.entries.len() - 1
-                } else {
-                    let lru = (0..self.entries.len())
-                        .min_by_key(|&i| self.entries[i].used)
-                        .unwrap_or(0);
-                    self.entries[lru] = e;
-                    lru
-                }
-            }
-        };
-        let e = &mut self.entries[i];
-        e.used = self.tick;
-        if e.epoch != epoch || e.results.len() != slots {
-            e.epoch = epoch;
-            e.results.clear();
-            e.results.resize(slots, 0);
+        let i = self.entries.iter().position(|e| {
+            e.epoch == epoch
+                && e.hash == key.0
+                && (Rc::ptr_eq(&e.key, &key.1) || *e.key == *key.1)
+        })?;
+        self.entries[i].used = self.tick;
+        Some(i)
+    }
+
+    fn insert(&mut self, e: StaticEntry) -> usize {
+        // Entries of an old epoch go first, then the least recently used.
+        if let Some(i) = self.entries.iter().position(|x| x.epoch != e.epoch) {
+            self.entries[i] = e;
+            return i;
         }
-        &mut e.results
+        if self.entries.len() < STATIC_CACHE_ENTRIES {
+            self.entries.push(e);
+            return self.entries.len() - 1;
+        }
+        let lru = (0..self.entries.len())
+            .min_by_key(|&i| self.entries[i].used)
+            .unwrap_or(0);
+        self.entries[lru] = e;
+        lru
+    }
+}
+
+/// The first set bit at or after `from` and before `end`.
+#[inline]
+fn next_pass(bits: &[u64], from: usize, end: usize) -> Option<usize> {
+    let mut w = from / 64;
+    if w >= bits.len() || from >= end {
+        return None;
+    }
+    let mut word = bits[w] & (!0u64 << (from % 64));
+    loop {
+        if word != 0 {
+            let p = w * 64 + word.trailing_zeros() as usize;
+            return (p < end).then_some(p);
+        }
+        w += 1;
+        if w >= bits.len() || w * 64 >= end {
+            return None;
+        }
+        word = bits[w];
     }
 }
 
@@ -309,6 +378,10 @@ pub(crate) fn find_nodes_that_fit(
         spread: Vec::new(),
         interpod: None,
         nominated_usage: fx_map(),
+        static_codes: Rc::from(Vec::new()),
+        start: 0,
+        processed: 0,
+        nominated_first: None,
     };
     // PreFilter.
     if !pod.required_node.is_set() {
@@ -365,21 +438,37 @@ pub(crate) fn find_nodes_that_fit(
         interpod: out.interpod.as_ref(),
     };
     let order = &cache.order;
+    let n_all = order.len();
+    let entry = match static_cache.find(&pod.static_key, cache.static_epoch) {
+        Some(i) => i,
+        None => {
+            let mut codes = vec![1u8; n_all];
+            let mut pass = vec![0u64; n_all.div_ceil(64)];
+            for (pos, &slot) in order.iter().enumerate() {
+                codes[pos] = encode_static(static_filters(&ctx, &cache.nodes[slot as usize]));
+                if codes[pos] == 1 {
+                    pass[pos / 64] |= 1 << (pos % 64);
+                }
+            }
+            static_cache.insert(StaticEntry {
+                hash: pod.static_key.0,
+                key: pod.static_key.1.clone(),
+                epoch: cache.static_epoch,
+                used: static_cache.tick,
+                codes: codes.into(),
+                pass: pass.into(),
+            })
+        }
+    };
+    let codes = static_cache.entries[entry].codes.clone();
+    let pass = static_cache.entries[entry].pass.clone();
     let wildcard = syms.wildcard_ip;
-    let results = static_cache.row(&pod.static_key, cache.static_epoch, cache.nodes.len());
     let nominated = &out.nominated_usage;
     let has_nominated = !nominated.is_empty();
     let scalars = !pod.requests.scalars.is_empty();
-    let mut run = |pos: u32| -> Result<(), Failure> {
+    // The dynamic filters of a node that passed the static ones.
+    let dynamic = |pos: u32| -> Result<(), Failure> {
         let slot = order[pos as usize] as usize;
-        let mut code = results[slot];
-        if code == 0 {
-            code = encode_static(static_filters(&ctx, &cache.nodes[slot]));
-            results[slot] = code;
-        }
-        if code != 1 {
-            return decode_static(code);
-        }
         let node = &cache.nodes[slot];
         let nom = if has_nominated {
             nominated.get(&(slot as u32))
@@ -399,50 +488,68 @@ pub(crate) fn find_nodes_that_fit(
             }
         })
     };
-    let n_cand = out.narrowed.as_ref().map_or(order.len(), Vec::len);
+    let n_cand = out.narrowed.as_ref().map_or(n_all, Vec::len);
     let to_find = num_feasible_nodes_to_find(n_cand);
-    let mut feasible = Vec::with_capacity(to_find);
+    let mut feasible = Vec::with_capacity(to_find.min(n_cand));
     let mut failures = Vec::new();
     let mut start_index = *next_start;
-    let mut done = false;
     // The nominated node is evaluated first; if it fits it is used.
     if let Some(nom) = nominated_node
         && let Some(&slot) = cache.by_name.get(nom)
         && let Some(pos) = order.iter().position(|s| *s == slot)
     {
-        match run(pos as u32) {
-            Ok(()) => {
-                feasible.push(pos as u32);
-                done = true;
-            }
-            Err(f) => failures.push((pos as u32, f)),
-        }
         start_index = 0;
+        if codes[pos] == 1 && dynamic(pos as u32).is_ok() {
+            feasible.push(pos as u32);
+            out.nominated_first = Some(pos as u32);
+        }
     }
-    if !done && n_cand > 0 {
-        failures.clear();
+    if out.nominated_first.is_none() && n_cand > 0 {
         let start = start_index % n_cand;
         let mut processed = 0;
-        for i in 0..n_cand {
-            let c = (start + i) % n_cand;
-            let pos = match &out.narrowed {
-                Some(v) => v[c],
-                None => c as u32,
-            };
-            processed += 1;
-            match run(pos) {
+        let mut check = |pos: u32, feasible: &mut Vec<u32>| -> bool {
+            match dynamic(pos) {
                 Ok(()) => {
                     feasible.push(pos);
-                    if feasible.len() >= to_find {
+                    feasible.len() >= to_find
+                }
+                Err(f) => {
+                    failures.push((pos, f));
+                    false
+                }
+            }
+        };
+        match &out.narrowed {
+            Some(cand) => {
+                for i in 0..n_cand {
+                    let pos = cand[(start + i) % n_cand];
+                    processed += 1;
+                    if codes[pos as usize] == 1 && check(pos, &mut feasible) {
                         break;
                     }
                 }
-                Err(f) => failures.push((pos, f)),
+            }
+            None => {
+                // Statically rejected nodes are skipped 64 at a time.
+                'scan: for (from, end) in [(start, n_cand), (0, start)] {
+                    let mut p = from;
+                    while let Some(q) = next_pass(&pass, p, end) {
+                        processed += q + 1 - p;
+                        p = q + 1;
+                        if check(q as u32, &mut feasible) {
+                            break 'scan;
+                        }
+                    }
+                    processed += end - p;
+                }
             }
         }
+        out.start = start;
+        out.processed = processed;
         start_index = (start + processed) % n_cand;
     }
     *next_start = start_index;
+    out.static_codes = codes;
     out.feasible = feasible;
     out.failures = failures;
     out
@@ -646,17 +753,16 @@ pub(crate) fn score_nodes(
         }
     }
     // Score.
-    let mut raw: Vec<[i64; 7]> = Vec::with_capacity(n);
-    for (i, &pos) in feasible.iter().enumerate() {
+    let mut raw: Vec<[i32; 7]> = vec![[0; 7]; n];
+    for (i, (&pos, r)) in feasible.iter().zip(raw.iter_mut()).enumerate() {
         let slot = cache.order[pos as usize];
         let hot = &cache.hot[slot as usize];
         let node = &cache.nodes[slot as usize];
-        let mut r = [0i64; 7];
-        r[S_TAINT] = taint_score(hot, node, &prefer);
+        r[S_TAINT] = taint_score(hot, node, &prefer) as i32;
         if skip & (1 << S_NODE_AFFINITY) == 0 {
-            r[S_NODE_AFFINITY] = node_affinity_score(pod, node, interner);
+            r[S_NODE_AFFINITY] = node_affinity_score(pod, node, interner) as i32;
         }
-        r[S_FIT] = least_allocated(pod, hot);
+        r[S_FIT] = least_allocated(pod, hot) as i32;
         if skip & (1 << S_SPREAD) == 0 && !ignored[i] {
             let mut s = 0f64;
             for c in &spread {
@@ -669,7 +775,7 @@ pub(crate) fn score_nodes(
                     s += score_for_count(cnt, c.max_skew, c.weight);
                 }
             }
-            r[S_SPREAD] = s.round() as i64;
+            r[S_SPREAD] = s.round() as i32;
         }
         if skip & (1 << S_INTERPOD) == 0 {
             let mut s = 0;
@@ -678,58 +784,59 @@ pub(crate) fn score_nodes(
                     s += values.get(&v).copied().unwrap_or(0);
                 }
             }
-            r[S_INTERPOD] = s;
+            r[S_INTERPOD] = s.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32;
         }
         if skip & (1 << S_BALANCED) == 0 {
-            r[S_BALANCED] = balanced_allocation(pod, hot);
+            r[S_BALANCED] = balanced_allocation(pod, hot) as i32;
         }
         if !pod.images.is_empty() {
-            r[S_IMAGE] = image_locality(pod, hot, node, cache);
+            r[S_IMAGE] = image_locality(pod, hot, node, cache) as i32;
         }
-        raw.push(r);
     }
     // NormalizeScore, column by column.
-    let column_max = |j: usize| raw.iter().map(|r| r[j]).max().unwrap_or(0).max(0);
-    let taint_max = column_max(S_TAINT);
-    let affinity_max = column_max(S_NODE_AFFINITY);
+    let col = |j: usize| raw.iter().map(move |r| i64::from(r[j]));
+    let taint_max = col(S_TAINT).max().unwrap_or(0).max(0);
+    let affinity_max = col(S_NODE_AFFINITY).max().unwrap_or(0).max(0);
     let (mut spread_min, mut spread_max) = (i64::MAX, 0i64);
     if skip & (1 << S_SPREAD) == 0 {
-        for (i, r) in raw.iter().enumerate() {
-            if !ignored[i] {
-                spread_min = spread_min.min(r[S_SPREAD]);
-                spread_max = spread_max.max(r[S_SPREAD]);
+        for (v, ig) in col(S_SPREAD).zip(&ignored) {
+            if !ig {
+                spread_min = spread_min.min(v);
+                spread_max = spread_max.max(v);
             }
         }
     }
     let ipa_normalize = skip & (1 << S_INTERPOD) == 0 && !topo.is_empty();
     let (ipa_min, ipa_max) = if ipa_normalize {
         (
-            raw.iter().map(|r| r[S_INTERPOD]).min().unwrap_or(0),
-            raw.iter().map(|r| r[S_INTERPOD]).max().unwrap_or(0),
+            col(S_INTERPOD).min().unwrap_or(0),
+            col(S_INTERPOD).max().unwrap_or(0),
         )
     } else {
         (0, 0)
     };
-    let mut normalized: Vec<[i32; 7]> = Vec::with_capacity(n);
-    for (i, r) in raw.iter().enumerate() {
-        let mut m = *r;
-        m[S_TAINT] = default_normalized(r[S_TAINT], taint_max, true);
+    let mut normalized = raw.clone();
+    for (i, m) in normalized.iter_mut().enumerate() {
+        let orig = *m;
+        let r = |j: usize| i64::from(orig[j]);
+        m[S_TAINT] = default_normalized(r(S_TAINT), taint_max, true) as i32;
         if skip & (1 << S_NODE_AFFINITY) == 0 {
-            m[S_NODE_AFFINITY] = default_normalized(r[S_NODE_AFFINITY], affinity_max, false);
+            m[S_NODE_AFFINITY] =
+                default_normalized(r(S_NODE_AFFINITY), affinity_max, false) as i32;
         }
         if skip & (1 << S_SPREAD) == 0 {
             m[S_SPREAD] = if ignored[i] {
                 0
             } else if spread_max == 0 {
-                MAX_NODE_SCORE
+                MAX_NODE_SCORE as i32
             } else {
-                MAX_NODE_SCORE * (spread_max + spread_min - r[S_SPREAD]) / spread_max
+                (MAX_NODE_SCORE * (spread_max + spread_min - r(S_SPREAD)) / spread_max) as i32
             };
         }
         if ipa_normalize {
             let diff = ipa_max - ipa_min;
             m[S_INTERPOD] = if diff > 0 {
-                (MAX_NODE_SCORE as f64 * ((r[S_INTERPOD] - ipa_min) as f64 / diff as f64)) as i64
+                (MAX_NODE_SCORE as f64 * ((r(S_INTERPOD) - ipa_min) as f64 / diff as f64)) as i32
             } else {
                 0
             };
@@ -739,10 +846,9 @@ pub(crate) fn score_nodes(
                 *v = 0;
             }
         }
-        normalized.push(m.map(|v| v as i32));
     }
     Scores {
-        raw: raw.into_iter().map(|r| r.map(|v| v as i32)).collect(),
+        raw,
         normalized,
         skip,
     }
@@ -974,9 +1080,13 @@ pub(crate) fn schedule_one(cluster: &mut Cluster, st: &mut SchedulerState, key: 
         scalar_reasons: scalar_reasons.clone(),
         ..Default::default()
     };
+    detail.static_codes = found.static_codes.clone();
+    detail.start = found.start;
+    detail.processed = found.processed;
+    detail.nominated_first = found.nominated_first;
     if found.feasible.is_empty() {
-        let mut rejectors: u16 = found
-            .failures
+        let failures = found.all_failures();
+        let mut rejectors: u16 = failures
             .iter()
             .fold(0, |m, (_, f)| m | (1 << f.plugin));
         if let Some((p, _)) = &found.prefilter {
@@ -990,7 +1100,7 @@ pub(crate) fn schedule_one(cluster: &mut Cluster, st: &mut SchedulerState, key: 
             &info,
             nominated.as_deref(),
             &found,
-            n_all,
+            &failures,
         );
         let post = pre
             .message
@@ -999,7 +1109,7 @@ pub(crate) fn schedule_one(cluster: &mut Cluster, st: &mut SchedulerState, key: 
         let message = fit_error_message(
             n_all,
             found.prefilter.as_ref().map(|(_, m)| &**m),
-            &found.failures,
+            &failures,
             absent,
             &st.reasons,
             &scalar_reasons,

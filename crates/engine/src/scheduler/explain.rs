@@ -156,6 +156,14 @@ pub(crate) struct AttemptDetail {
     pub(crate) prefilter: Option<(u8, Rc<str>)>,
     pub(crate) skip_filters: u16,
     pub(crate) skip_scores: u8,
+    /// The static filters' verdict per node position.
+    pub(crate) static_codes: Rc<[u8]>,
+    /// The scan: first candidate index, how many candidates it looked at,
+    /// or the nominated node alone.
+    pub(crate) start: usize,
+    pub(crate) processed: usize,
+    pub(crate) nominated_first: Option<u32>,
+    /// Rejections by the dynamic filters (NodePorts onwards).
     pub(crate) failures: Vec<(u32, Failure)>,
     pub(crate) feasible: Vec<u32>,
     pub(crate) raw: Vec<[i32; 7]>,
@@ -249,7 +257,20 @@ impl SchedulingAttempt {
                 };
             }
         };
-        for (pos, f) in &d.failures {
+        let evaluated: Vec<u32> = match d.nominated_first {
+            Some(p) => vec![p],
+            None => {
+                let n = d.narrowed.as_ref().map_or(d.names.len(), |v| v.len()).max(1);
+                (0..d.processed)
+                    .map(|i| {
+                        let c = (d.start + i) % n;
+                        d.narrowed.as_ref().map_or(c as u32, |v| v[c])
+                    })
+                    .collect()
+            }
+        };
+        let failures = super::cycle::all_failures(&evaluated, &d.static_codes, &d.failures);
+        for (pos, f) in &failures {
             let Some(n) = out.get_mut(*pos as usize) else {
                 continue;
             };

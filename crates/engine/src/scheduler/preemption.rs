@@ -214,7 +214,7 @@ fn not_eligible(
     st: &SchedulerState,
     pod: &PodSpecInfo,
     nominated: Option<&str>,
-    found: &FilterOutcome,
+    failures: &[(u32, Failure)],
 ) -> Option<&'static str> {
     if pod.preempt_never {
         return Some("not eligible due to preemptionPolicy=Never.");
@@ -222,8 +222,7 @@ fn not_eligible(
     let nom = nominated?;
     let &slot = st.cache.by_name.get(nom)?;
     let pos = st.cache.order.iter().position(|s| *s == slot)?;
-    let status = found
-        .failures
+    let status = failures
         .iter()
         .find(|(p, _)| *p as usize == pos)
         .map(|(_, f)| *f);
@@ -245,9 +244,10 @@ pub(crate) fn preempt(
     pod: &PodSpecInfo,
     nominated: Option<&str>,
     found: &FilterOutcome,
-    num_all_nodes: usize,
+    failures: &[(u32, Failure)],
 ) -> PreemptionResult {
-    if let Some(msg) = not_eligible(st, pod, nominated, found) {
+    let num_all_nodes = st.cache.num_nodes();
+    if let Some(msg) = not_eligible(st, pod, nominated, failures) {
         return PreemptionResult {
             message: Some(msg.to_string()),
             nominate: None,
@@ -259,8 +259,7 @@ pub(crate) fn preempt(
     let potential: Vec<u32> = if found.prefilter.is_some() {
         Vec::new()
     } else {
-        found
-            .failures
+        failures
             .iter()
             .filter(|(_, f)| !f.unresolvable)
             .map(|(p, _)| *p)
