@@ -10,7 +10,7 @@ use super::SchedulerState;
 use super::explain::{AttemptDetail, AttemptOutcome, SchedulingAttempt};
 use super::plugins::*;
 use super::podinfo::{PodSpecInfo, Resources, SpreadConstraint};
-use super::selectors::{Effect, Selector, Toleration};
+use super::selectors::Selector;
 use super::util::{FxMap, Interner, PodKey, Sym, fx_map};
 use crate::cluster::{Cluster, res};
 use crate::events::EventType;
@@ -228,11 +228,7 @@ impl FilterOutcome {
 
     /// Every rejected node's status, in evaluation order.
     pub(crate) fn all_failures(&self) -> Vec<(u32, Failure)> {
-        all_failures(
-            &self.evaluated(),
-            &self.static_codes,
-            &self.failures,
-        )
+        all_failures(&self.evaluated(), &self.static_codes, &self.failures)
     }
 }
 
@@ -315,9 +311,7 @@ impl StaticCache {
     fn find(&mut self, key: &(u64, Rc<super::podinfo::StaticKey>), epoch: u64) -> Option<usize> {
         self.tick += 1;
         let i = self.entries.iter().position(|e| {
-            e.epoch == epoch
-                && e.hash == key.0
-                && (Rc::ptr_eq(&e.key, &key.1) || *e.key == *key.1)
+            e.epoch == epoch && e.hash == key.0 && (Rc::ptr_eq(&e.key, &key.1) || *e.key == *key.1)
         })?;
         self.entries[i].used = self.tick;
         Some(i)
@@ -403,7 +397,7 @@ pub(crate) fn find_nodes_that_fit(
         }
         out.narrowed = Some(positions);
     }
-    out.spread = spread_prefilter(pod, &st.cache, &st.interner);
+    out.spread = spread_prefilter(pod, &st.cache, &st.interner, &mut st.spread_domains);
     if out.spread.is_empty() {
         out.skip |= 1 << F_SPREAD;
     }
@@ -555,11 +549,12 @@ pub(crate) fn find_nodes_that_fit(
     out
 }
 
-/// Scores of the feasible nodes: raw and normalized per plugin.
+/// Scores of the feasible nodes: raw per plugin, and how to normalize them.
 pub(crate) struct Scores {
     pub(crate) raw: Vec<[i32; 7]>,
-    pub(crate) normalized: Vec<[i32; 7]>,
-    pub(crate) skip: u8,
+    pub(crate) norm: Normalizer,
+    /// Indices (into the feasible list) PodTopologySpread ignored.
+    pub(crate) ignored: Vec<u32>,
 }
 
 /// PreScore, Score and NormalizeScore of the default profile.
@@ -611,12 +606,6 @@ pub(crate) fn score_nodes(
     let cache = &st.cache;
     let interner = &st.interner;
     let slot_of = |i: usize| cache.order[feasible[i] as usize];
-    let prefer: Vec<Toleration> = pod
-        .tolerations
-        .iter()
-        .filter(|t| t.effect.is_none() || t.effect == Some(Effect::PreferNoSchedule))
-        .cloned()
-        .collect();
     // PodTopologySpread PreScore.
     let mut ignored: Vec<bool> = Vec::new();
     let mut spread: Vec<SoftSpread> = Vec::new();
@@ -637,7 +626,7 @@ pub(crate) fn score_nodes(
                 weight: 0.0,
                 hostname,
                 counts: fx_map(),
-                per_node: fx_map(),
+                sets: Vec::new(),
             };
             let size;
             if hostname {
@@ -645,9 +634,7 @@ pub(crate) fn score_nodes(
                 for &set_id in cache.sets_in(pod.namespace) {
                     let set = &cache.label_sets[set_id as usize];
                     if c.selector.matches(&set.labels, interner) {
-                        for &(node, _, active) in &set.nodes {
-                            *s.per_node.entry(node).or_insert(0) += i64::from(active);
-                        }
+                        s.sets.push(set_id);
                     }
                 }
             } else {
@@ -753,12 +740,13 @@ pub(crate) fn score_nodes(
         }
     }
     // Score.
-    let mut raw: Vec<[i32; 7]> = vec![[0; 7]; n];
-    for (i, (&pos, r)) in feasible.iter().zip(raw.iter_mut()).enumerate() {
+    let mut raw: Vec<[i32; 7]> = Vec::with_capacity(n);
+    for (i, &pos) in feasible.iter().enumerate() {
+        let mut r = [0i32; 7];
         let slot = cache.order[pos as usize];
         let hot = &cache.hot[slot as usize];
         let node = &cache.nodes[slot as usize];
-        r[S_TAINT] = taint_score(hot, node, &prefer) as i32;
+        r[S_TAINT] = taint_score(hot, node, &pod.tolerations) as i32;
         if skip & (1 << S_NODE_AFFINITY) == 0 {
             r[S_NODE_AFFINITY] = node_affinity_score(pod, node, interner) as i32;
         }
@@ -768,7 +756,10 @@ pub(crate) fn score_nodes(
             for c in &spread {
                 if let Some(v) = node.label(c.key) {
                     let cnt = if c.hostname {
-                        c.per_node.get(&slot).copied().unwrap_or(0)
+                        c.sets
+                            .iter()
+                            .map(|&id| i64::from(cache.label_sets[id as usize].active_on(slot)))
+                            .sum()
                     } else {
                         c.counts.get(&v).copied().unwrap_or(0)
                     };
@@ -792,65 +783,113 @@ pub(crate) fn score_nodes(
         if !pod.images.is_empty() {
             r[S_IMAGE] = image_locality(pod, hot, node, cache) as i32;
         }
+        raw.push(r);
     }
-    // NormalizeScore, column by column.
+    // NormalizeScore: the per-plugin parameters; scores are normalized
+    // on the fly (and again when an explanation is read).
     let col = |j: usize| raw.iter().map(move |r| i64::from(r[j]));
-    let taint_max = col(S_TAINT).max().unwrap_or(0).max(0);
-    let affinity_max = col(S_NODE_AFFINITY).max().unwrap_or(0).max(0);
-    let (mut spread_min, mut spread_max) = (i64::MAX, 0i64);
+    let mut norm = Normalizer {
+        skip,
+        taint_max: col(S_TAINT).max().unwrap_or(0).max(0),
+        affinity_max: col(S_NODE_AFFINITY).max().unwrap_or(0).max(0),
+        spread_min: i64::MAX,
+        spread_max: 0,
+        interpod: None,
+    };
     if skip & (1 << S_SPREAD) == 0 {
         for (v, ig) in col(S_SPREAD).zip(&ignored) {
             if !ig {
-                spread_min = spread_min.min(v);
-                spread_max = spread_max.max(v);
+                norm.spread_min = norm.spread_min.min(v);
+                norm.spread_max = norm.spread_max.max(v);
             }
         }
     }
-    let ipa_normalize = skip & (1 << S_INTERPOD) == 0 && !topo.is_empty();
-    let (ipa_min, ipa_max) = if ipa_normalize {
-        (
+    if skip & (1 << S_INTERPOD) == 0 && !topo.is_empty() {
+        norm.interpod = Some((
             col(S_INTERPOD).min().unwrap_or(0),
             col(S_INTERPOD).max().unwrap_or(0),
-        )
-    } else {
-        (0, 0)
-    };
-    let mut normalized = raw.clone();
-    for (i, m) in normalized.iter_mut().enumerate() {
-        let orig = *m;
-        let r = |j: usize| i64::from(orig[j]);
-        m[S_TAINT] = default_normalized(r(S_TAINT), taint_max, true) as i32;
-        if skip & (1 << S_NODE_AFFINITY) == 0 {
-            m[S_NODE_AFFINITY] =
-                default_normalized(r(S_NODE_AFFINITY), affinity_max, false) as i32;
+        ));
+    }
+    let ignored: Vec<u32> = ignored
+        .iter()
+        .enumerate()
+        .filter(|(_, ig)| **ig)
+        .map(|(i, _)| i as u32)
+        .collect();
+    Scores { raw, norm, ignored }
+}
+
+/// What NormalizeScore needs to map a raw score to 0–100, per plugin.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Normalizer {
+    pub(crate) skip: u8,
+    taint_max: i64,
+    affinity_max: i64,
+    spread_min: i64,
+    spread_max: i64,
+    interpod: Option<(i64, i64)>,
+}
+
+impl Normalizer {
+    /// The weighted total of one node (the sum of `normalize` × weights),
+    /// without building the array.
+    #[inline]
+    pub(crate) fn total(&self, raw: &[i32; 7], ignored: bool) -> i64 {
+        let r = |j: usize| i64::from(raw[j]);
+        let mut t = default_normalized(r(S_TAINT), self.taint_max, true) * SCORES[S_TAINT].1
+            + r(S_FIT) * SCORES[S_FIT].1
+            + r(S_IMAGE) * SCORES[S_IMAGE].1;
+        if self.skip & (1 << S_BALANCED) == 0 {
+            t += r(S_BALANCED) * SCORES[S_BALANCED].1;
         }
-        if skip & (1 << S_SPREAD) == 0 {
-            m[S_SPREAD] = if ignored[i] {
+        if self.skip & (1 << S_NODE_AFFINITY) == 0 || self.skip & (1 << S_SPREAD) == 0 {
+            let m = self.normalize(raw, ignored);
+            t += i64::from(m[S_NODE_AFFINITY]) * SCORES[S_NODE_AFFINITY].1
+                + i64::from(m[S_SPREAD]) * SCORES[S_SPREAD].1;
+        }
+        if self.interpod.is_some() {
+            let m = self.normalize(raw, ignored);
+            t += i64::from(m[S_INTERPOD]) * SCORES[S_INTERPOD].1;
+        } else if self.skip & (1 << S_INTERPOD) == 0 {
+            t += r(S_INTERPOD) * SCORES[S_INTERPOD].1;
+        }
+        t
+    }
+
+    /// The normalized scores of one node; `ignored` for PodTopologySpread's
+    /// nodes without the topology keys.
+    pub(crate) fn normalize(&self, raw: &[i32; 7], ignored: bool) -> [i32; 7] {
+        let r = |j: usize| i64::from(raw[j]);
+        let mut m = *raw;
+        m[S_TAINT] = default_normalized(r(S_TAINT), self.taint_max, true) as i32;
+        if self.skip & (1 << S_NODE_AFFINITY) == 0 {
+            m[S_NODE_AFFINITY] =
+                default_normalized(r(S_NODE_AFFINITY), self.affinity_max, false) as i32;
+        }
+        if self.skip & (1 << S_SPREAD) == 0 {
+            m[S_SPREAD] = if ignored {
                 0
-            } else if spread_max == 0 {
+            } else if self.spread_max == 0 {
                 MAX_NODE_SCORE as i32
             } else {
-                (MAX_NODE_SCORE * (spread_max + spread_min - r(S_SPREAD)) / spread_max) as i32
+                (MAX_NODE_SCORE * (self.spread_max + self.spread_min - r(S_SPREAD))
+                    / self.spread_max) as i32
             };
         }
-        if ipa_normalize {
-            let diff = ipa_max - ipa_min;
+        if let Some((min, max)) = self.interpod {
+            let diff = max - min;
             m[S_INTERPOD] = if diff > 0 {
-                (MAX_NODE_SCORE as f64 * ((r(S_INTERPOD) - ipa_min) as f64 / diff as f64)) as i32
+                (MAX_NODE_SCORE as f64 * ((r(S_INTERPOD) - min) as f64 / diff as f64)) as i32
             } else {
                 0
             };
         }
         for (j, v) in m.iter_mut().enumerate() {
-            if skip & (1 << j) != 0 {
+            if self.skip & (1 << j) != 0 {
                 *v = 0;
             }
         }
-    }
-    Scores {
-        raw,
-        normalized,
-        skip,
+        m
     }
 }
 
@@ -863,23 +902,16 @@ fn default_normalized(score: i64, max: i64, reverse: bool) -> i64 {
     if reverse { MAX_NODE_SCORE - v } else { v }
 }
 
-/// The weighted total of a node's normalized scores.
-pub(crate) fn total(normalized: &[i32; 7]) -> i64 {
-    normalized
-        .iter()
-        .zip(SCORES.iter())
-        .map(|(s, (_, w))| i64::from(*s) * w)
-        .sum()
-}
-
 /// `selectHost`: the highest total; ties broken uniformly at random
 /// (reservoir sampling over the nodes with the top score).
 pub(crate) fn select_host(cluster: &mut Cluster, scores: &Scores) -> usize {
     let mut best = i64::MIN;
     let mut chosen = 0;
     let mut count = 0u64;
-    for (i, n) in scores.normalized.iter().enumerate() {
-        let t = total(n);
+    let mut ignored = scores.ignored.iter().peekable();
+    for (i, r) in scores.raw.iter().enumerate() {
+        let ig = ignored.next_if(|&&j| j as usize == i).is_some();
+        let t = scores.norm.total(r, ig);
         if t > best {
             best = t;
             chosen = i;
@@ -1086,9 +1118,7 @@ pub(crate) fn schedule_one(cluster: &mut Cluster, st: &mut SchedulerState, key: 
     detail.nominated_first = found.nominated_first;
     if found.feasible.is_empty() {
         let failures = found.all_failures();
-        let mut rejectors: u16 = failures
-            .iter()
-            .fold(0, |m, (_, f)| m | (1 << f.plugin));
+        let mut rejectors: u16 = failures.iter().fold(0, |m, (_, f)| m | (1 << f.plugin));
         if let Some((p, _)) = &found.prefilter {
             rejectors |= 1 << p;
         }
@@ -1156,9 +1186,9 @@ pub(crate) fn schedule_one(cluster: &mut Cluster, st: &mut SchedulerState, key: 
     } else {
         let scores = score_nodes(st, cluster, &info, &found.feasible);
         let i = select_host(cluster, &scores);
-        detail.skip_scores = scores.skip;
+        detail.norm = scores.norm;
         detail.raw = scores.raw;
-        detail.normalized = scores.normalized;
+        detail.spread_ignored = scores.ignored;
         i
     };
     let pos = found.feasible[chosen_index];
@@ -1234,6 +1264,36 @@ mod tests {
         assert_eq!(num_feasible_nodes_to_find(6000), 300);
         // 5 % of 150 is below 100 → 100.
         assert_eq!(num_feasible_nodes_to_find(150), 100);
+    }
+
+    #[test]
+    fn fused_total_matches_the_normalized_sum() {
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = |m: i64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x % m as u64) as i64
+        };
+        for _ in 0..500 {
+            let norm = Normalizer {
+                skip: next(128) as u8 & !(1 << S_TAINT) & !(1 << S_FIT) & !(1 << S_IMAGE),
+                taint_max: next(4),
+                affinity_max: next(200),
+                spread_min: next(5),
+                spread_max: next(30),
+                interpod: (next(2) == 0).then(|| (-next(50), next(50))),
+            };
+            let raw: [i32; 7] = std::array::from_fn(|_| next(120) as i32);
+            let ignored = next(4) == 0;
+            let m = norm.normalize(&raw, ignored);
+            let sum: i64 = m
+                .iter()
+                .zip(SCORES.iter())
+                .map(|(s, (_, w))| i64::from(*s) * w)
+                .sum();
+            assert_eq!(norm.total(&raw, ignored), sum, "{norm:?} {raw:?}");
+        }
     }
 
     #[test]

@@ -155,7 +155,8 @@ pub(crate) struct AttemptDetail {
     /// A PreFilter rejected the pod outright: (plugin, message).
     pub(crate) prefilter: Option<(u8, Rc<str>)>,
     pub(crate) skip_filters: u16,
-    pub(crate) skip_scores: u8,
+    pub(crate) norm: super::cycle::Normalizer,
+    pub(crate) spread_ignored: Vec<u32>,
     /// The static filters' verdict per node position.
     pub(crate) static_codes: Rc<[u8]>,
     /// The scan: first candidate index, how many candidates it looked at,
@@ -167,7 +168,6 @@ pub(crate) struct AttemptDetail {
     pub(crate) failures: Vec<(u32, Failure)>,
     pub(crate) feasible: Vec<u32>,
     pub(crate) raw: Vec<[i32; 7]>,
-    pub(crate) normalized: Vec<[i32; 7]>,
     pub(crate) chosen: Option<u32>,
     pub(crate) preemption_ran: bool,
     pub(crate) preemption: Vec<(u32, Failure)>,
@@ -180,7 +180,8 @@ impl AttemptDetail {
         std::mem::size_of::<AttemptDetail>()
             + self.failures.len() * std::mem::size_of::<(u32, Failure)>()
             + self.feasible.len() * 4
-            + (self.raw.len() + self.normalized.len()) * 28
+            + self.raw.len() * 28
+            + self.spread_ignored.len() * 4
             + self.preemption.len() * std::mem::size_of::<(u32, Failure)>()
             + self.narrowed.as_ref().map_or(0, |n| n.len() * 4)
     }
@@ -260,7 +261,11 @@ impl SchedulingAttempt {
         let evaluated: Vec<u32> = match d.nominated_first {
             Some(p) => vec![p],
             None => {
-                let n = d.narrowed.as_ref().map_or(d.names.len(), |v| v.len()).max(1);
+                let n = d
+                    .narrowed
+                    .as_ref()
+                    .map_or(d.names.len(), |v| v.len())
+                    .max(1);
                 (0..d.processed)
                     .map(|i| {
                         let c = (d.start + i) % n;
@@ -290,10 +295,13 @@ impl SchedulingAttempt {
             };
             n.evaluation = NodeEvaluation::Feasible;
             passed(n, FILTERS.len());
-            if let (Some(raw), Some(norm)) = (d.raw.get(i), d.normalized.get(i)) {
+            if let Some(raw) = d.raw.get(i) {
+                let norm = d
+                    .norm
+                    .normalize(raw, d.spread_ignored.contains(&(i as u32)));
                 let mut total = 0;
                 for (j, (name, weight)) in SCORES.iter().enumerate() {
-                    let skipped = d.skip_scores & (1 << j) != 0;
+                    let skipped = d.norm.skip & (1 << j) != 0;
                     let normalized = i64::from(norm[j]);
                     total += normalized * weight;
                     n.scores.push(PluginScore {

@@ -81,6 +81,7 @@ pub struct SchedulerState {
     pub(crate) stats: SchedulerStats,
     pub(crate) syms: WellKnown,
     pub(crate) static_cache: cycle::StaticCache,
+    pub(crate) spread_domains: plugins::SpreadDomainCache,
 }
 
 impl std::fmt::Debug for SchedulerState {
@@ -120,6 +121,7 @@ impl Default for SchedulerState {
             stats: SchedulerStats::default(),
             syms,
             static_cache: cycle::StaticCache::default(),
+            spread_domains: plugins::SpreadDomainCache::default(),
         }
     }
 }
@@ -258,6 +260,16 @@ pub(crate) fn on_change(cluster: &mut Cluster, event: &WatchEvent) {
             let deleting = !pod.at(&["metadata", "deletionTimestamp"]).is_null();
             if let Some(node) = node {
                 st.queue.remove(&key);
+                // Fast path: the pod is already accounted where it runs
+                // (our own binding, or a status update).
+                if !deleting
+                    && let Some(p) = st.cache.pod(&key)
+                    && !p.deleting
+                    && *st.cache.nodes[p.node as usize].name == *node
+                    && p.info.fingerprint.matches(pod)
+                {
+                    return;
+                }
                 let fp = podinfo::Fingerprint::of(pod);
                 let info = match st.cache.pod(&key) {
                     Some(p) if p.info.fingerprint.same(&fp) => p.info.clone(),

@@ -521,6 +521,7 @@ pub(crate) fn spread_prefilter(
     pod: &PodSpecInfo,
     cache: &Cache,
     interner: &Interner,
+    domains: &mut SpreadDomainCache,
 ) -> Vec<SpreadCount> {
     let hard: Vec<usize> = (0..pod.spread.len())
         .filter(|&i| pod.spread[i].hard)
@@ -528,62 +529,125 @@ pub(crate) fn spread_prefilter(
     if hard.is_empty() {
         return Vec::new();
     }
-    let mut out: Vec<SpreadCount> = hard
+    let shape: Vec<(Sym, bool, bool)> = hard
         .iter()
-        .map(|&i| SpreadCount {
-            constraint: i,
-            counts: fx_map(),
-            self_match: pod.spread[i].selector.matches(&pod.labels, interner),
-            min: 0,
+        .map(|&i| {
+            let c = &pod.spread[i];
+            (c.topology_key, c.honor_affinity, c.honor_taints)
         })
         .collect();
-    // Eligible nodes per constraint (bit j), by node slot.
-    let mut eligible: Vec<u32> = vec![0; cache.nodes.len()];
-    for &slot in cache.order.iter() {
-        let node = &cache.nodes[slot as usize];
-        if !hard
-            .iter()
-            .all(|&i| node.label(pod.spread[i].topology_key).is_some())
-        {
-            continue;
-        }
-        let mut bits = 0u32;
-        for (j, s) in out.iter_mut().enumerate() {
-            let c = &pod.spread[s.constraint];
-            if spread_includes(c, pod, node, interner) {
-                let v = node.label(c.topology_key).expect("checked above");
-                s.counts.entry(v).or_insert(0);
-                bits |= 1 << j.min(31);
-            }
-        }
-        eligible[slot as usize] = bits;
-    }
-    for s in out.iter_mut() {
-        let c = &pod.spread[s.constraint];
-        let j = out_index_bit(s.constraint, &hard);
+    let entry = domains.get(pod, &shape, cache, interner);
+    let mut out = Vec::with_capacity(hard.len());
+    for (j, &i) in hard.iter().enumerate() {
+        let c = &pod.spread[i];
+        let by_slot = &entry.domains[j];
+        let mut counts = entry.zero[j].clone();
         for &set_id in cache.sets_in(pod.namespace) {
             let set = &cache.label_sets[set_id as usize];
             if !c.selector.matches(&set.labels, interner) {
                 continue;
             }
             for &(node, _, active) in &set.nodes {
-                if active == 0 || eligible[node as usize] & j == 0 {
-                    continue;
+                let d = by_slot.get(node as usize).copied().unwrap_or(NO_DOMAIN);
+                if active != 0
+                    && d != NO_DOMAIN
+                    && let Some(n) = counts.get_mut(&d)
+                {
+                    *n += i64::from(active);
                 }
-                let v = cache.nodes[node as usize]
-                    .label(c.topology_key)
-                    .expect("eligible nodes have the key");
-                *s.counts.entry(v).or_insert(0) += i64::from(active);
             }
         }
+        let mut s = SpreadCount {
+            constraint: i,
+            counts,
+            self_match: c.selector.matches(&pod.labels, interner),
+            min: 0,
+        };
         s.update_min(c.min_domains);
+        out.push(s);
     }
     out
 }
 
-fn out_index_bit(constraint: usize, hard: &[usize]) -> u32 {
-    let j = hard.iter().position(|&h| h == constraint).unwrap_or(0);
-    1 << j.min(31)
+/// A node that is not a domain of a constraint (excluded, or missing a key).
+pub(crate) const NO_DOMAIN: Sym = Sym::MAX;
+
+/// For each hard constraint, every node's domain (its topology value) if
+/// the node counts (it has all the keys and passes the inclusion
+/// policies), and every domain with a zero count.
+#[derive(Clone, Debug)]
+pub(crate) struct SpreadDomains {
+    hash: u64,
+    key: Rc<super::podinfo::StaticKey>,
+    shape: Vec<(Sym, bool, bool)>,
+    epoch: u64,
+    domains: Vec<Rc<[Sym]>>,
+    zero: Vec<FxMap<Sym, i64>>,
+}
+
+/// Recently used [`SpreadDomains`], valid per node epoch: which nodes count
+/// depends only on node labels and taints and the pod's affinity and
+/// tolerations.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct SpreadDomainCache {
+    entries: Vec<Rc<SpreadDomains>>,
+}
+
+impl SpreadDomainCache {
+    fn get(
+        &mut self,
+        pod: &PodSpecInfo,
+        shape: &[(Sym, bool, bool)],
+        cache: &Cache,
+        interner: &Interner,
+    ) -> Rc<SpreadDomains> {
+        let (hash, key) = &pod.static_key;
+        if let Some(e) = self.entries.iter().find(|e| {
+            e.epoch == cache.static_epoch
+                && e.hash == *hash
+                && e.shape == shape
+                && (Rc::ptr_eq(&e.key, key) || *e.key == **key)
+        }) {
+            return e.clone();
+        }
+        let mut domains: Vec<Vec<Sym>> = vec![vec![NO_DOMAIN; cache.nodes.len()]; shape.len()];
+        let mut zero: Vec<FxMap<Sym, i64>> = vec![fx_map(); shape.len()];
+        for &slot in cache.order.iter() {
+            let node = &cache.nodes[slot as usize];
+            if !shape.iter().all(|(k, _, _)| node.label(*k).is_some()) {
+                continue;
+            }
+            for (j, &(k, honor_affinity, honor_taints)) in shape.iter().enumerate() {
+                if honor_affinity
+                    && !pod
+                        .required_node
+                        .matches(&node.labels, node.name_sym, interner)
+                {
+                    continue;
+                }
+                if honor_taints && untolerated_taint(&node.taints, &pod.tolerations).is_some() {
+                    continue;
+                }
+                let v = node.label(k).expect("checked above");
+                domains[j][slot as usize] = v;
+                zero[j].entry(v).or_insert(0);
+            }
+        }
+        let e = Rc::new(SpreadDomains {
+            hash: *hash,
+            key: key.clone(),
+            shape: shape.to_vec(),
+            epoch: cache.static_epoch,
+            domains: domains.into_iter().map(Rc::from).collect(),
+            zero,
+        });
+        self.entries.retain(|x| x.epoch == cache.static_epoch);
+        if self.entries.len() >= 16 {
+            self.entries.remove(0);
+        }
+        self.entries.push(e.clone());
+        e
+    }
 }
 
 /// InterPodAffinity PreFilter: counts of pods matching the incoming pod's
@@ -664,13 +728,19 @@ pub(crate) fn interpod_prefilter(
 
 /// TaintToleration Score: untolerated PreferNoSchedule taints.
 #[inline]
-pub(crate) fn taint_score(hot: &NodeHot, node: &NodeInfo, prefer: &[Toleration]) -> i64 {
+pub(crate) fn taint_score(hot: &NodeHot, node: &NodeInfo, tolerations: &[Toleration]) -> i64 {
     if hot.flags & HOT_PREFER_TAINTS == 0 {
         return 0;
     }
+    // Only tolerations with an empty or PreferNoSchedule effect count.
+    let tolerates = |taint: &Taint| {
+        tolerations.iter().any(|t| {
+            matches!(t.effect, None | Some(Effect::PreferNoSchedule)) && t.tolerates(taint)
+        })
+    };
     node.taints
         .iter()
-        .filter(|t| t.effect == Effect::PreferNoSchedule && !tolerated(prefer, t))
+        .filter(|t| t.effect == Effect::PreferNoSchedule && !tolerates(t))
         .count() as i64
 }
 
@@ -787,8 +857,9 @@ pub(crate) struct SoftSpread {
     pub(crate) hostname: bool,
     /// Matching pods per domain (non-hostname keys).
     pub(crate) counts: FxMap<Sym, i64>,
-    /// Matching pods per node (hostname key).
-    pub(crate) per_node: FxMap<u32, i64>,
+    /// The label sets (in the pod's namespace) the selector matches, for
+    /// counting per node (hostname key).
+    pub(crate) sets: Vec<u32>,
 }
 
 /// `scoreForCount`.

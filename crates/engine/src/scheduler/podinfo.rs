@@ -192,6 +192,26 @@ impl Fingerprint {
         }
     }
 
+    /// True when `pod`'s subtrees are the ones this fingerprint holds.
+    pub(crate) fn matches(&self, pod: &Value) -> bool {
+        let spec = pod.get("spec");
+        let now = [
+            pod.at(&["metadata", "labels"]),
+            spec.get("containers"),
+            spec.get("initContainers"),
+            spec.get("affinity"),
+            spec.get("tolerations"),
+            spec.get("nodeSelector"),
+            spec.get("topologySpreadConstraints"),
+            spec.get("overhead"),
+            spec.get("resources"),
+            spec.get("priority"),
+            spec.get("schedulingGates"),
+            spec.get("volumes"),
+        ];
+        self.parts.iter().zip(now).all(|(a, b)| same(a, b))
+    }
+
     pub(crate) fn same(&self, other: &Fingerprint) -> bool {
         self.parts
             .iter()
@@ -434,11 +454,19 @@ pub(crate) fn normalized_image_name(name: &str) -> String {
 }
 
 /// One container's requests (limits stand in for missing requests, as
-/// API defaulting does), optionally with the non-zero CPU/memory defaults.
-fn container_requests(c: &Value, interner: &mut Interner, non_zero: bool) -> Resources {
+/// API defaulting does), and whether CPU and memory were left unset (the
+/// non-zero defaults then apply in scoring).
+fn container_requests(c: &Value, interner: &mut Interner) -> (Resources, bool, bool) {
     let requests = c.at(&["resources", "requests"]);
     let limits = c.at(&["resources", "limits"]);
     let (mut r, _) = Resources::from_list(requests, interner);
+    if limits.is_null() {
+        return (
+            r,
+            requests.get("cpu").is_null(),
+            requests.get("memory").is_null(),
+        );
+    }
     let (l, _) = Resources::from_list(limits, interner);
     let has = |list: &Value, name: &str| !list.get(name).is_null();
     if !has(requests, "cpu") && has(limits, "cpu") {
@@ -455,35 +483,37 @@ fn container_requests(c: &Value, interner: &mut Interner, non_zero: bool) -> Res
             *r.scalar_mut(n) = v;
         }
     }
-    if non_zero {
-        if !has(requests, "cpu") && !has(limits, "cpu") {
-            r.cpu = DEFAULT_MILLI_CPU_REQUEST;
-        }
-        if !has(requests, "memory") && !has(limits, "memory") {
-            r.memory = DEFAULT_MEMORY_REQUEST;
-        }
-    }
-    r
+    (
+        r,
+        !has(requests, "cpu") && !has(limits, "cpu"),
+        !has(requests, "memory") && !has(limits, "memory"),
+    )
 }
 
 /// `resource.PodRequests`: the sum of containers and sidecars, the max with
 /// each init container (plus the sidecars started before it), plus
 /// overhead; pod-level requests replace the CPU/memory totals when set.
-fn aggregate(spec: &Value, interner: &mut Interner, non_zero: bool) -> Resources {
+/// `containers` and `inits` hold each container's requests; `sidecar`
+/// marks restartable init containers.
+fn aggregate(
+    spec: &Value,
+    containers: &[Resources],
+    inits: &[(Resources, bool)],
+    interner: &mut Interner,
+) -> Resources {
     let mut reqs = Resources::default();
-    for c in spec.get("containers").items() {
-        reqs.add(&container_requests(c, interner, non_zero));
+    for c in containers {
+        reqs.add(c);
     }
     let mut restartable = Resources::default();
     let mut init_max = Resources::default();
-    for c in spec.get("initContainers").items() {
-        let r = container_requests(c, interner, non_zero);
-        let use_now = if c.get("restartPolicy").as_str() == Some("Always") {
-            reqs.add(&r);
-            restartable.add(&r);
+    for (r, sidecar) in inits {
+        let use_now = if *sidecar {
+            reqs.add(r);
+            restartable.add(r);
             restartable.clone()
         } else {
-            let mut tmp = r;
+            let mut tmp = r.clone();
             tmp.add(&restartable);
             tmp
         };
@@ -500,16 +530,44 @@ fn aggregate(spec: &Value, interner: &mut Interner, non_zero: bool) -> Resources
             reqs.memory = p.memory;
         }
     }
-    let (overhead, _) = Resources::from_list(spec.get("overhead"), interner);
-    reqs.add(&overhead);
+    let overhead = spec.get("overhead");
+    if !overhead.is_null() {
+        let (o, _) = Resources::from_list(overhead, interner);
+        reqs.add(&o);
+    }
     reqs.scalars.retain(|(_, v)| *v != 0);
     reqs
 }
 
 /// Real requests and the non-zero CPU/memory pair used in scoring.
 pub(crate) fn pod_requests(spec: &Value, interner: &mut Interner) -> (Resources, (i64, i64)) {
-    let real = aggregate(spec, interner, false);
-    let nz = aggregate(spec, interner, true);
+    let with_defaults = |(mut r, no_cpu, no_mem): (Resources, bool, bool)| {
+        let real = r.clone();
+        if no_cpu {
+            r.cpu = DEFAULT_MILLI_CPU_REQUEST;
+        }
+        if no_mem {
+            r.memory = DEFAULT_MEMORY_REQUEST;
+        }
+        (real, r)
+    };
+    let mut real_c = Vec::new();
+    let mut nz_c = Vec::new();
+    for c in spec.get("containers").items() {
+        let (real, nz) = with_defaults(container_requests(c, interner));
+        real_c.push(real);
+        nz_c.push(nz);
+    }
+    let mut real_i = Vec::new();
+    let mut nz_i = Vec::new();
+    for c in spec.get("initContainers").items() {
+        let sidecar = c.get("restartPolicy").as_str() == Some("Always");
+        let (real, nz) = with_defaults(container_requests(c, interner));
+        real_i.push((real, sidecar));
+        nz_i.push((nz, sidecar));
+    }
+    let real = aggregate(spec, &real_c, &real_i, interner);
+    let nz = aggregate(spec, &nz_c, &nz_i, interner);
     (real, (nz.cpu, nz.memory))
 }
 

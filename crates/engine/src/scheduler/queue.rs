@@ -323,6 +323,9 @@ impl SchedulingQueue {
 
     /// Forgets a pod (deleted, bound, or no longer ours).
     pub(crate) fn remove(&mut self, key: &PodKey) -> Option<QueuedPod> {
+        if !self.entries.contains_key(key) {
+            return None;
+        }
         self.set_nominated(key, None);
         self.leave_pool(key);
         self.entries.remove(key)
