@@ -194,7 +194,7 @@ pub(crate) struct Usage<'a> {
     /// Requests of nominated pods of equal or higher priority.
     pub(crate) nominated: Option<&'a Resources>,
     pub(crate) pods: usize,
-    pub(crate) ports: &'a [HostPort],
+    pub(crate) ports: &'a Vec<HostPort>,
 }
 
 impl<'a> Usage<'a> {
@@ -397,10 +397,13 @@ pub(crate) fn fit_hot(
 /// NodePorts, NodeResourcesFit (computed by `fit`), PodTopologySpread and
 /// InterPodAffinity: the filters that depend on what runs on the node.
 #[inline]
+#[allow(clippy::ptr_arg)] // deliberately a &Vec, see `ports`
 pub(crate) fn dynamic_filters(
     ctx: &FilterCtx,
     node: &NodeInfo,
-    ports: &[HostPort],
+    // A `&Vec`, not a slice: the node's memory is only read when the pod
+    // asks for host ports.
+    ports: &Vec<HostPort>,
     wildcard_ip: Sym,
     fit: impl FnOnce() -> Option<Failure>,
 ) -> Result<(), Failure> {
@@ -757,6 +760,11 @@ fn least_requested(requested: i64, capacity: i64) -> i64 {
 /// weight 1 each, non-zero requests).
 #[inline]
 pub(crate) fn least_allocated(pod: &PodSpecInfo, node: &NodeHot) -> i64 {
+    if node.alloc_cpu > 0 && node.alloc_memory > 0 {
+        return (least_requested(node.nz_cpu + pod.non_zero.0, node.alloc_cpu)
+            + least_requested(node.nz_memory + pod.non_zero.1, node.alloc_memory))
+            / 2;
+    }
     let mut score = 0;
     let mut weights = 0;
     for (alloc, req) in [
@@ -819,9 +827,13 @@ pub(crate) fn image_locality(
     node: &NodeInfo,
     cache: &Cache,
 ) -> i64 {
+    // Without images on the node the sum is clamped up to the minimum: 0.
+    if hot.flags & HOT_IMAGES == 0 {
+        return 0;
+    }
     let total = cache.num_nodes().max(1);
     let mut sum: i64 = 0;
-    if hot.flags & HOT_IMAGES != 0 {
+    {
         for img in pod.images.iter() {
             if let Ok(i) = node.images.binary_search_by_key(img, |(s, _)| *s) {
                 let size = node.images[i].1;
