@@ -87,7 +87,7 @@ impl XorShift {
     }
 }
 
-const ZONES: [&str; 4] = ["zone-a", "zone-b", "zone-c", "zone-d"];
+pub(crate) const ZONES: [&str; 4] = ["zone-a", "zone-b", "zone-c", "zone-d"];
 
 /// Builds the benchmark cluster's nodes.
 pub(crate) fn bench_nodes(cluster: &mut Cluster, nodes: usize) {

@@ -114,6 +114,9 @@ pub(crate) struct AssignedPod {
     pub(crate) preempted: bool,
     pub(crate) label_set: u32,
     pub(crate) started_ms: u64,
+    /// The resourceVersion our own binding produced (its watch event needs
+    /// no work).
+    pub(crate) bound_rv: u64,
 }
 
 /// The lifecycle facts of an assigned pod the cache tracks.
@@ -414,6 +417,12 @@ impl Cache {
         self.pods[id as usize].as_ref()
     }
 
+    /// The assigned pod at `key`, for writing.
+    pub(crate) fn pod_mut(&mut self, key: &PodKey) -> Option<&mut AssignedPod> {
+        let id = *self.pod_by_key.get(key)?;
+        self.pods[id as usize].as_mut()
+    }
+
     /// Adds (or moves) an assigned pod. Returns true when anything changed.
     pub(crate) fn add_pod(
         &mut self,
@@ -499,6 +508,7 @@ impl Cache {
             preempted: state.preempted,
             label_set,
             started_ms: state.started_ms,
+            bound_rv: 0,
         });
         self.pod_by_key.insert(key.clone(), id);
         self.refresh_hot(node);

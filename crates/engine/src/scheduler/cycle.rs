@@ -741,7 +741,32 @@ pub(crate) fn score_nodes(
     }
     // Score.
     let mut raw: Vec<[i32; 7]> = Vec::with_capacity(n);
-    for (i, &pos) in feasible.iter().enumerate() {
+    let simple = skip & (1 << S_NODE_AFFINITY | 1 << S_SPREAD | 1 << S_INTERPOD)
+        == (1 << S_NODE_AFFINITY | 1 << S_SPREAD | 1 << S_INTERPOD);
+    // Most pods only need the per-node numbers: a tight loop for them.
+    let feasible_iter = feasible.iter().enumerate().filter(|_| !simple);
+    if simple {
+        let balanced = skip & (1 << S_BALANCED) == 0;
+        let images = !pod.images.is_empty();
+        for &pos in feasible {
+            let slot = cache.order[pos as usize] as usize;
+            let hot = &cache.hot[slot];
+            let mut r = [0i32; 7];
+            if hot.flags != 0 {
+                let node = &cache.nodes[slot];
+                r[S_TAINT] = taint_score(hot, node, &pod.tolerations) as i32;
+                if images {
+                    r[S_IMAGE] = image_locality(pod, hot, node, cache) as i32;
+                }
+            }
+            r[S_FIT] = least_allocated(pod, hot) as i32;
+            if balanced {
+                r[S_BALANCED] = balanced_allocation(pod, hot) as i32;
+            }
+            raw.push(r);
+        }
+    }
+    for (i, &pos) in feasible_iter {
         let mut r = [0i32; 7];
         let slot = cache.order[pos as usize];
         let hot = &cache.hot[slot as usize];
@@ -1208,6 +1233,12 @@ pub(crate) fn schedule_one(cluster: &mut Cluster, st: &mut SchedulerState, key: 
         .add_pod(&key, info.clone(), &node_name, state, &mut st.interner);
     match cluster.bind_pod(&key.namespace, &key.name, &node_name) {
         Ok(bound) => {
+            if let Some(p) = st.cache.pod_mut(&key) {
+                p.bound_rv = bound
+                    .str_at(&["metadata", "resourceVersion"])
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0);
+            }
             let msg = format!(
                 "Successfully assigned {}/{} to {}",
                 key.namespace, key.name, node_name
@@ -1222,6 +1253,9 @@ pub(crate) fn schedule_one(cluster: &mut Cluster, st: &mut SchedulerState, key: 
             );
             cluster.note("kube-scheduler", msg);
             st.queue.remove(&key);
+            // An assigned pod appeared: pods waiting on affinity or
+            // spreading may now fit (the watch event is skipped as ours).
+            st.queue.on_event(super::POD_ASSIGNED, now);
             st.stats.scheduled += 1;
             detail.reasons = st.reasons_snapshot();
             record(

@@ -166,7 +166,7 @@ const NODE_ADDED: u16 = bit(F_NODE_UNSCHEDULABLE)
 /// Plugins whose rejection an assigned pod going away may undo.
 const POD_DELETED: u16 = bit(F_FIT) | bit(F_NODE_PORTS) | bit(F_SPREAD) | bit(F_INTERPOD);
 /// Plugins whose rejection an assigned pod appearing or relabeled may undo.
-const POD_ASSIGNED: u16 = bit(F_SPREAD) | bit(F_INTERPOD);
+pub(crate) const POD_ASSIGNED: u16 = bit(F_SPREAD) | bit(F_INTERPOD);
 
 fn responsible(pod: &Value) -> bool {
     pod.str_at(&["spec", "schedulerName"])
@@ -194,6 +194,21 @@ pub(crate) fn on_change(cluster: &mut Cluster, event: &WatchEvent) {
         return;
     }
     let now = cluster.now;
+    if kind == "Pod" && event.kind == WatchEventType::Modified {
+        let key = PodKey {
+            namespace: event.key.namespace.clone(),
+            name: event.key.name.clone(),
+        };
+        // The event of our own binding: already accounted.
+        if cluster
+            .scheduler
+            .cache
+            .pod(&key)
+            .is_some_and(|p| p.bound_rv == event.resource_version)
+        {
+            return;
+        }
+    }
     let obj = match event.kind {
         WatchEventType::Deleted => None,
         _ => cluster.store.get(&event.key),

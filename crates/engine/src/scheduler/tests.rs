@@ -667,6 +667,20 @@ fn inter_pod_affinity_and_anti_affinity() {
 }
 
 #[test]
+fn a_pod_waiting_for_affinity_follows_the_pod_it_wants() {
+    let mut c = Cluster::new(1);
+    let term = "  affinity:\n    podAffinity:\n      requiredDuringSchedulingIgnoredDuringExecution:\n      - labelSelector: {matchLabels: {app: cache}}\n        topologyKey: kubernetes.io/hostname\n";
+    create(&mut c, &pod_yaml("web", "100m", "64Mi", term));
+    c.step(SECOND);
+    assert_eq!(node_of(&c, "web"), None);
+    // The scheduler binds the cache pod; that wakes web, which joins it.
+    create(&mut c, &pod_yaml("cache", "100m", "64Mi", ""));
+    c.step(0);
+    let cache = node_of(&c, "cache").unwrap();
+    assert_eq!(node_of(&c, "web").as_deref(), Some(cache.as_str()));
+}
+
+#[test]
 fn scores_match_hand_computed_values() {
     let mut c = Cluster::new(1);
     create(
@@ -1165,4 +1179,54 @@ fn benchmark() {
     let report = bench::scheduling_benchmark(nodes, pods);
     println!("{report}");
     assert!(report.attempts as usize >= pods);
+}
+
+#[test]
+#[ignore = "micro-benchmark of one cycle's filter and score phases"]
+fn cycle_phases_microbench() {
+    let mut c = Cluster::empty(42);
+    bench::bench_nodes(&mut c, 5000);
+    c.settle();
+    // Fill the nodes a bit so scores differ.
+    let mut rng = bench::XorShift(7);
+    for i in 0..20_000 {
+        let _ = c.create(bench::bench_pod(i, &mut rng), &WriteOptions::user());
+    }
+    c.settle();
+    let probe = |i: usize, rng: &mut bench::XorShift, c: &mut Cluster| {
+        let mut p = bench::bench_pod(i, rng);
+        p.set_at(&["metadata", "name"], Value::from(format!("probe-{i}")));
+        let mut st = std::mem::take(&mut c.scheduler);
+        let info = Rc::new(PodSpecInfo::compile(&p, &mut st.interner));
+        let key = PodKey::new("default", &format!("probe-{i}"));
+        let mut el = [std::time::Duration::ZERO; 3];
+        let mut n = 0;
+        for _ in 0..200 {
+            let t = std::time::Instant::now();
+            let found = cycle::find_nodes_that_fit(&mut st, &key, &info, None);
+            el[0] += t.elapsed();
+            let t = std::time::Instant::now();
+            let scores = cycle::score_nodes(&mut st, c, &info, &found.feasible);
+            el[1] += t.elapsed();
+            let t = std::time::Instant::now();
+            n += cycle::select_host(c, &scores);
+            el[2] += t.elapsed();
+        }
+        c.scheduler = st;
+        (el, n)
+    };
+    let mut total = [std::time::Duration::ZERO; 3];
+    for i in 0..40 {
+        let (el, _) = probe(100_000 + i, &mut rng, &mut c);
+        for j in 0..3 {
+            total[j] += el[j];
+        }
+    }
+    let us = |d: std::time::Duration| d.as_secs_f64() * 1e6 / 8000.0;
+    println!(
+        "per cycle: filter {:.1} µs, score {:.1} µs, select {:.1} µs",
+        us(total[0]),
+        us(total[1]),
+        us(total[2])
+    );
 }
