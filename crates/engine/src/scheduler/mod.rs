@@ -127,6 +127,34 @@ impl Default for SchedulerState {
 }
 
 impl SchedulerState {
+    /// An empty state that allocates nothing, left in the cluster while a
+    /// batch of cycles runs on the real one.
+    fn placeholder() -> SchedulerState {
+        SchedulerState {
+            interner: Interner::default(),
+            cache: Cache::default(),
+            queue: SchedulingQueue::default(),
+            attempts: explain::AttemptLog::default(),
+            reasons: ReasonTable::empty(),
+            reasons_snapshot: None,
+            next_start: 0,
+            stats: SchedulerStats::default(),
+            syms: WellKnown {
+                hostname: 0,
+                zone: 0,
+                empty: 0,
+                wildcard_ip: 0,
+                unschedulable_taint: Taint {
+                    key: 0,
+                    value: 0,
+                    effect: Effect::NoSchedule,
+                },
+            },
+            static_cache: cycle::StaticCache::default(),
+            spread_domains: plugins::SpreadDomainCache::default(),
+        }
+    }
+
     /// The reason strings as a shared slice (rebuilt only when new ones appear).
     pub(crate) fn reasons_snapshot(&mut self) -> Rc<[Rc<str>]> {
         match &self.reasons_snapshot {
@@ -381,7 +409,7 @@ pub(crate) fn work(cluster: &mut Cluster) -> bool {
         return false;
     }
     // The state is taken out so the cycle can call the API server.
-    let mut st = std::mem::take(&mut cluster.scheduler);
+    let mut st = std::mem::replace(&mut cluster.scheduler, SchedulerState::placeholder());
     let mut did = false;
     for _ in 0..BATCH {
         let Some(key) = st.queue.pop() else {

@@ -170,6 +170,14 @@ impl Default for ReasonTable {
 }
 
 impl ReasonTable {
+    /// A table without even the static reasons (a placeholder).
+    pub(crate) fn empty() -> ReasonTable {
+        ReasonTable {
+            strings: Vec::new(),
+            ids: fx_map(),
+        }
+    }
+
     pub(crate) fn id(&mut self, s: &str) -> u32 {
         if let Some(&id) = self.ids.get(s) {
             return id;
