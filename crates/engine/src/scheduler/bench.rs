@@ -160,7 +160,6 @@ pub(crate) fn bench_pod(i: usize, rng: &mut XorShift) -> Value {
 }
 
 /// CPU time of the calling thread in nanoseconds (Linux `schedstat`).
-#[cfg(not(target_arch = "wasm32"))]
 fn thread_cpu_ns() -> Option<u64> {
     std::fs::read_to_string("/proc/thread-self/schedstat")
         .ok()?
@@ -172,7 +171,6 @@ fn thread_cpu_ns() -> Option<u64> {
 
 /// Builds a cluster of `nodes` nodes, creates `pods` pods and schedules
 /// them all, timing creation and scheduling separately.
-#[cfg(not(target_arch = "wasm32"))]
 pub fn scheduling_benchmark(nodes: usize, pods: usize) -> BenchReport {
     use std::time::Instant;
     let t0 = Instant::now();

@@ -8,6 +8,8 @@
 //! feasible nodes) → PostFilter (preemption) → Score → bind. Each attempt
 //! is explained in [`explain`].
 
+// The benchmark measures wall-clock time, which the browser build lacks.
+#[cfg(not(target_arch = "wasm32"))]
 pub mod bench;
 mod cache;
 mod cycle;
