@@ -474,8 +474,8 @@ impl Cache {
         };
         let n = &mut self.nodes[node as usize];
         n.requested.add(&info.requests);
-        n.non_zero_requested.0 += info.non_zero.0;
-        n.non_zero_requested.1 += info.non_zero.1;
+        n.non_zero_requested.0 = n.non_zero_requested.0.wrapping_add(info.non_zero.0);
+        n.non_zero_requested.1 = n.non_zero_requested.1.wrapping_add(info.non_zero.1);
         n.pods.push(id);
         n.used_ports.extend(info.host_ports.iter().cloned());
         if info.has_affinity() {
@@ -523,8 +523,8 @@ impl Cache {
         let n = &mut self.nodes[pod.node as usize];
         n.requested.sub(&pod.info.requests);
         n.requested.scalars.retain(|(_, v)| *v != 0);
-        n.non_zero_requested.0 -= pod.info.non_zero.0;
-        n.non_zero_requested.1 -= pod.info.non_zero.1;
+        n.non_zero_requested.0 = n.non_zero_requested.0.wrapping_sub(pod.info.non_zero.0);
+        n.non_zero_requested.1 = n.non_zero_requested.1.wrapping_sub(pod.info.non_zero.1);
         if let Some(i) = n.pods.iter().position(|p| *p == id) {
             n.pods.swap_remove(i);
         }

@@ -12,7 +12,7 @@
 use std::collections::VecDeque;
 use std::rc::Rc;
 
-use super::plugins::{FILTERS, Failure, P_PREEMPTION, SCORES};
+use super::plugins::{FILTERS, Failure, SCORES};
 use super::util::{FxMap, PodKey, fx_map};
 use crate::time::Millis;
 
@@ -323,11 +323,7 @@ impl SchedulingAttempt {
             }
             for (pos, f) in &d.preemption {
                 if let Some(n) = out.get_mut(*pos as usize) {
-                    n.preemption = Some(if f.plugin == P_PREEMPTION || f.plugin < 8 {
-                        d.reasons_of(f).join(", ")
-                    } else {
-                        String::new()
-                    });
+                    n.preemption = Some(d.reasons_of(f).join(", "));
                 }
             }
         }

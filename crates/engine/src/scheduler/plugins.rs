@@ -276,7 +276,7 @@ fn ports_conflict(want: &[HostPort], used: &[HostPort], wildcard: Sym) -> bool {
 #[inline]
 pub(crate) fn fit(pod: &PodSpecInfo, node: &NodeInfo, usage: &Usage) -> Option<Failure> {
     let mut f = Failure::new(F_FIT, false, 0);
-    if usage.pods as i64 + 1 > node.allowed_pods {
+    if (usage.pods as i64).saturating_add(1) > node.allowed_pods {
         f.fit |= FIT_PODS;
     }
     let r = &pod.requests;
@@ -288,15 +288,15 @@ pub(crate) fn fit(pod: &PodSpecInfo, node: &NodeInfo, usage: &Usage) -> Option<F
     let (ncpu, nmem, neph) = usage
         .nominated
         .map_or((0, 0, 0), |n| (n.cpu, n.memory, n.ephemeral));
-    if r.cpu > 0 && r.cpu > a.cpu - u.cpu - ncpu {
+    if r.cpu > 0 && exceeds(r.cpu, a.cpu, u.cpu, ncpu) {
         f.fit |= FIT_CPU;
         f.unresolvable |= r.cpu > a.cpu;
     }
-    if r.memory > 0 && r.memory > a.memory - u.memory - nmem {
+    if r.memory > 0 && exceeds(r.memory, a.memory, u.memory, nmem) {
         f.fit |= FIT_MEMORY;
         f.unresolvable |= r.memory > a.memory;
     }
-    if r.ephemeral > 0 && r.ephemeral > a.ephemeral - u.ephemeral - neph {
+    if r.ephemeral > 0 && exceeds(r.ephemeral, a.ephemeral, u.ephemeral, neph) {
         f.fit |= FIT_EPHEMERAL;
         f.unresolvable |= r.ephemeral > a.ephemeral;
     }
@@ -306,7 +306,7 @@ pub(crate) fn fit(pod: &PodSpecInfo, node: &NodeInfo, usage: &Usage) -> Option<F
         }
         let nom = usage.nominated.map_or(0, |n| n.scalar(name));
         let alloc = a.scalar(name);
-        if q > alloc - u.scalar(name) - nom {
+        if exceeds(q, alloc, u.scalar(name), nom) {
             if i < 32 {
                 f.reason |= 1 << i;
             }
@@ -380,22 +380,22 @@ pub(crate) fn fit_hot(
     let (ncpu, nmem, neph, npods) = nominated.map_or((0, 0, 0, 0), |(n, c)| {
         (n.cpu, n.memory, n.ephemeral, *c as i64)
     });
-    if i64::from(hot.pods) + npods + 1 > hot.allowed_pods {
+    if i64::from(hot.pods).saturating_add(npods).saturating_add(1) > hot.allowed_pods {
         f.fit |= FIT_PODS;
     }
     let r = &pod.requests;
     if r.cpu == 0 && r.memory == 0 && r.ephemeral == 0 {
         return (f.fit != 0).then_some(f);
     }
-    if r.cpu > 0 && r.cpu > hot.alloc_cpu - hot.req_cpu - ncpu {
+    if r.cpu > 0 && exceeds(r.cpu, hot.alloc_cpu, hot.req_cpu, ncpu) {
         f.fit |= FIT_CPU;
         f.unresolvable |= r.cpu > hot.alloc_cpu;
     }
-    if r.memory > 0 && r.memory > hot.alloc_memory - hot.req_memory - nmem {
+    if r.memory > 0 && exceeds(r.memory, hot.alloc_memory, hot.req_memory, nmem) {
         f.fit |= FIT_MEMORY;
         f.unresolvable |= r.memory > hot.alloc_memory;
     }
-    if r.ephemeral > 0 && r.ephemeral > hot.alloc_ephemeral - hot.req_ephemeral - neph {
+    if r.ephemeral > 0 && exceeds(r.ephemeral, hot.alloc_ephemeral, hot.req_ephemeral, neph) {
         f.fit |= FIT_EPHEMERAL;
         f.unresolvable |= r.ephemeral > hot.alloc_ephemeral;
     }
@@ -758,10 +758,18 @@ pub(crate) fn taint_score(hot: &NodeHot, node: &NodeInfo, tolerations: &[Tolerat
 /// `leastRequestedScore`.
 #[inline]
 fn least_requested(requested: i64, capacity: i64) -> i64 {
-    if capacity == 0 || requested > capacity {
+    if capacity <= 0 || requested > capacity {
         return 0;
     }
-    (capacity - requested) * MAX_NODE_SCORE / capacity
+    // i128: (capacity − requested) × 100 may not fit i64 for absurd sizes.
+    ((i128::from(capacity) - i128::from(requested)) * i128::from(MAX_NODE_SCORE)
+        / i128::from(capacity)) as i64
+}
+
+/// `a − b − c > 0`-style headroom without overflow.
+#[inline]
+fn exceeds(request: i64, allocatable: i64, used: i64, nominated: i64) -> bool {
+    i128::from(request) > i128::from(allocatable) - i128::from(used) - i128::from(nominated)
 }
 
 /// NodeResourcesFit Score with the LeastAllocated strategy (cpu and memory,
@@ -769,15 +777,21 @@ fn least_requested(requested: i64, capacity: i64) -> i64 {
 #[inline]
 pub(crate) fn least_allocated(pod: &PodSpecInfo, node: &NodeHot) -> i64 {
     if node.alloc_cpu > 0 && node.alloc_memory > 0 {
-        return (least_requested(node.nz_cpu + pod.non_zero.0, node.alloc_cpu)
-            + least_requested(node.nz_memory + pod.non_zero.1, node.alloc_memory))
+        return (least_requested(node.nz_cpu.saturating_add(pod.non_zero.0), node.alloc_cpu)
+            + least_requested(
+                node.nz_memory.saturating_add(pod.non_zero.1),
+                node.alloc_memory,
+            ))
             / 2;
     }
     let mut score = 0;
     let mut weights = 0;
     for (alloc, req) in [
-        (node.alloc_cpu, node.nz_cpu + pod.non_zero.0),
-        (node.alloc_memory, node.nz_memory + pod.non_zero.1),
+        (node.alloc_cpu, node.nz_cpu.saturating_add(pod.non_zero.0)),
+        (
+            node.alloc_memory,
+            node.nz_memory.saturating_add(pod.non_zero.1),
+        ),
     ] {
         if alloc == 0 {
             continue;
@@ -815,8 +829,8 @@ pub(crate) fn balanced_score(requested: [i64; 2], allocatable: [i64; 2]) -> i64 
 pub(crate) fn balanced_allocation(pod: &PodSpecInfo, node: &NodeHot) -> i64 {
     let alloc = [node.alloc_cpu, node.alloc_memory];
     let with = [
-        node.req_cpu + pod.requests.cpu,
-        node.req_memory + pod.requests.memory,
+        node.req_cpu.saturating_add(pod.requests.cpu),
+        node.req_memory.saturating_add(pod.requests.memory),
     ];
     let with_pod = balanced_score(with, alloc);
     let without_pod = i64::from(node.balanced_without);
@@ -847,7 +861,7 @@ pub(crate) fn image_locality(
                 let size = node.images[i].1;
                 let on = cache.image_nodes.get(img).copied().unwrap_or(0);
                 let spread = f64::from(on) / total as f64;
-                sum += (size as f64 * spread) as i64;
+                sum = sum.saturating_add((size as f64 * spread) as i64);
             }
         }
     }

@@ -44,21 +44,25 @@ impl Resources {
         }
     }
 
+    // Accounting wraps instead of overflowing on absurd quantities, so an
+    // add followed by the matching sub always restores the old value.
     pub(crate) fn add(&mut self, other: &Resources) {
-        self.cpu += other.cpu;
-        self.memory += other.memory;
-        self.ephemeral += other.ephemeral;
+        self.cpu = self.cpu.wrapping_add(other.cpu);
+        self.memory = self.memory.wrapping_add(other.memory);
+        self.ephemeral = self.ephemeral.wrapping_add(other.ephemeral);
         for &(n, v) in &other.scalars {
-            *self.scalar_mut(n) += v;
+            let s = self.scalar_mut(n);
+            *s = s.wrapping_add(v);
         }
     }
 
     pub(crate) fn sub(&mut self, other: &Resources) {
-        self.cpu -= other.cpu;
-        self.memory -= other.memory;
-        self.ephemeral -= other.ephemeral;
+        self.cpu = self.cpu.wrapping_sub(other.cpu);
+        self.memory = self.memory.wrapping_sub(other.memory);
+        self.ephemeral = self.ephemeral.wrapping_sub(other.ephemeral);
         for &(n, v) in &other.scalars {
-            *self.scalar_mut(n) -= v;
+            let s = self.scalar_mut(n);
+            *s = s.wrapping_sub(v);
         }
     }
 

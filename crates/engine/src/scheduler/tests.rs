@@ -1230,3 +1230,39 @@ fn cycle_phases_microbench() {
         us(total[2])
     );
 }
+
+#[test]
+fn absurd_quantities_do_not_panic() {
+    let mut c = Cluster::empty(1);
+    let mut n = NodeOptions::worker("huge");
+    n.cpu_milli = i64::MAX;
+    n.memory_bytes = i64::MAX;
+    n.pods = i64::MAX;
+    c.add_node(n).unwrap();
+    c.add_node(NodeOptions::worker("small")).unwrap();
+    for (i, (cpu, mem)) in [
+        ("9223372036854775807", "9223372036854775807"),
+        ("9e18", "8Ei"),
+        ("1", "1Gi"),
+        ("-5", "-1Gi"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let _ = c.create(
+            v(&pod_yaml(&format!("p{i}"), cpu, mem, "")),
+            &WriteOptions::user(),
+        );
+    }
+    c.step(SECOND);
+    assert_eq!(c.scheduling_attempts("default", "p2").len(), 1);
+    let key = ObjectKey::new(res("Pod"), "default", "p0");
+    let _ = c.delete(
+        &key,
+        crate::apiserver::DeleteOptions {
+            grace_period_seconds: Some(0),
+            ..Default::default()
+        },
+    );
+    c.step(SECOND);
+}
