@@ -372,7 +372,6 @@ pub(crate) fn on_change(cluster: &mut Cluster, event: &WatchEvent) {
                     st.queue.update(&key, info, nominated, now);
                 }
                 None => {
-                    let _ = deleting;
                     let info = Rc::new(PodSpecInfo::compile(pod, &mut st.interner));
                     st.queue.add(key, info, nominated, now);
                 }
