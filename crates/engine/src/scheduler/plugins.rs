@@ -761,7 +761,10 @@ fn least_requested(requested: i64, capacity: i64) -> i64 {
     if capacity <= 0 || requested > capacity {
         return 0;
     }
-    // i128: (capacity − requested) × 100 may not fit i64 for absurd sizes.
+    if capacity <= i64::MAX / MAX_NODE_SCORE && requested >= 0 {
+        return (capacity - requested) * MAX_NODE_SCORE / capacity;
+    }
+    // Absurd sizes: (capacity − requested) × 100 may not fit an i64.
     ((i128::from(capacity) - i128::from(requested)) * i128::from(MAX_NODE_SCORE)
         / i128::from(capacity)) as i64
 }
@@ -769,7 +772,15 @@ fn least_requested(requested: i64, capacity: i64) -> i64 {
 /// `a − b − c > 0`-style headroom without overflow.
 #[inline]
 fn exceeds(request: i64, allocatable: i64, used: i64, nominated: i64) -> bool {
-    i128::from(request) > i128::from(allocatable) - i128::from(used) - i128::from(nominated)
+    match allocatable
+        .checked_sub(used)
+        .and_then(|free| free.checked_sub(nominated))
+    {
+        Some(free) => request > free,
+        None => {
+            i128::from(request) > i128::from(allocatable) - i128::from(used) - i128::from(nominated)
+        }
+    }
 }
 
 /// NodeResourcesFit Score with the LeastAllocated strategy (cpu and memory,
