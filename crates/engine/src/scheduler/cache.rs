@@ -158,7 +158,8 @@ pub(crate) struct Cache {
     free: Vec<u32>,
     pub(crate) pod_by_key: FxMap<PodKey, u32>,
     pub(crate) label_sets: Vec<LabelSet>,
-    label_set_ids: FxMap<(Sym, Labels), u32>,
+    /// Label sets by a hash of (namespace, labels).
+    label_set_ids: FxMap<u64, Vec<u32>>,
     pub(crate) label_sets_by_ns: FxMap<Sym, Vec<u32>>,
     pub(crate) ns_labels: FxMap<Sym, Labels>,
     /// How many nodes have each image.
@@ -445,9 +446,21 @@ impl Cache {
             }
             self.remove_pod(key);
         }
-        let set_key = (info.namespace, info.labels.clone());
-        let label_set = match self.label_set_ids.get(&set_key) {
-            Some(&id) => id,
+        let hash = {
+            use std::hash::{Hash, Hasher};
+            let mut h = super::util::FxHasher::default();
+            info.namespace.hash(&mut h);
+            info.labels.hash(&mut h);
+            h.finish()
+        };
+        let found = self.label_set_ids.get(&hash).and_then(|ids| {
+            ids.iter().copied().find(|&id| {
+                let s = &self.label_sets[id as usize];
+                s.namespace == info.namespace && s.labels == info.labels
+            })
+        });
+        let label_set = match found {
+            Some(id) => id,
             None => {
                 let id = self.label_sets.len() as u32;
                 self.label_sets.push(LabelSet {
@@ -461,7 +474,7 @@ impl Cache {
                     .entry(info.namespace)
                     .or_default()
                     .push(id);
-                self.label_set_ids.insert(set_key, id);
+                self.label_set_ids.entry(hash).or_default().push(id);
                 id
             }
         };
