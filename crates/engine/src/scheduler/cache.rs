@@ -72,20 +72,21 @@ impl NodeInfo {
 
 /// The per-node numbers the filter and score loops read, packed together
 /// (one cache line or two per node instead of a walk through `NodeInfo`).
+/// Exactly one cache line; ephemeral storage and extended resources are
+/// checked on `NodeInfo` (the rare pods asking for them take that path).
 #[derive(Clone, Copy, Debug, Default)]
+#[repr(C, align(64))]
 pub(crate) struct NodeHot {
     pub(crate) alloc_cpu: i64,
     pub(crate) alloc_memory: i64,
-    pub(crate) alloc_ephemeral: i64,
     pub(crate) allowed_pods: i64,
     pub(crate) req_cpu: i64,
     pub(crate) req_memory: i64,
-    pub(crate) req_ephemeral: i64,
     pub(crate) nz_cpu: i64,
     pub(crate) nz_memory: i64,
     pub(crate) pods: u32,
     /// BalancedAllocation's score of the node as it is (without the pod).
-    pub(crate) balanced_without: i32,
+    pub(crate) balanced_without: i16,
     pub(crate) flags: u8,
 }
 
@@ -243,15 +244,14 @@ impl Cache {
         self.hot[slot as usize] = NodeHot {
             alloc_cpu: n.allocatable.cpu,
             alloc_memory: n.allocatable.memory,
-            alloc_ephemeral: n.allocatable.ephemeral,
             allowed_pods: n.allowed_pods,
             req_cpu: n.requested.cpu,
             req_memory: n.requested.memory,
-            req_ephemeral: n.requested.ephemeral,
             nz_cpu: n.non_zero_requested.0,
             nz_memory: n.non_zero_requested.1,
             pods: n.pods.len() as u32,
-            balanced_without: super::plugins::balanced_score(req, alloc) as i32,
+            // (1 − std) × 100 with std in [0, 0.5]: always 50..=100.
+            balanced_without: super::plugins::balanced_score(req, alloc) as i16,
             flags,
         };
     }

@@ -459,7 +459,9 @@ pub(crate) fn find_nodes_that_fit(
     let wildcard = syms.wildcard_ip;
     let nominated = &out.nominated_usage;
     let has_nominated = !nominated.is_empty();
-    let scalars = !pod.requests.scalars.is_empty();
+    // Pods asking for ephemeral storage or extended resources are checked
+    // on NodeInfo; the others on the packed numbers.
+    let scalars = !pod.requests.scalars.is_empty() || pod.requests.ephemeral != 0;
     // The dynamic filters of a node that passed the static ones.
     let dynamic = |pos: u32| -> Result<(), Failure> {
         let slot = order[pos as usize] as usize;

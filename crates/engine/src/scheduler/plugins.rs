@@ -368,8 +368,8 @@ pub(crate) fn decode_static(code: u8) -> Result<(), Failure> {
     }
 }
 
-/// NodeResourcesFit on the packed numbers (pods without extended
-/// resources); the same checks as [`fit`].
+/// NodeResourcesFit on the packed numbers, for pods asking for neither
+/// ephemeral storage nor extended resources; the same checks as [`fit`].
 #[inline]
 pub(crate) fn fit_hot(
     pod: &PodSpecInfo,
@@ -377,14 +377,12 @@ pub(crate) fn fit_hot(
     nominated: Option<&(Resources, usize)>,
 ) -> Option<Failure> {
     let mut f = Failure::new(F_FIT, false, 0);
-    let (ncpu, nmem, neph, npods) = nominated.map_or((0, 0, 0, 0), |(n, c)| {
-        (n.cpu, n.memory, n.ephemeral, *c as i64)
-    });
+    let (ncpu, nmem, npods) = nominated.map_or((0, 0, 0), |(n, c)| (n.cpu, n.memory, *c as i64));
     if i64::from(hot.pods).saturating_add(npods).saturating_add(1) > hot.allowed_pods {
         f.fit |= FIT_PODS;
     }
     let r = &pod.requests;
-    if r.cpu == 0 && r.memory == 0 && r.ephemeral == 0 {
+    if r.cpu == 0 && r.memory == 0 {
         return (f.fit != 0).then_some(f);
     }
     if r.cpu > 0 && exceeds(r.cpu, hot.alloc_cpu, hot.req_cpu, ncpu) {
@@ -394,10 +392,6 @@ pub(crate) fn fit_hot(
     if r.memory > 0 && exceeds(r.memory, hot.alloc_memory, hot.req_memory, nmem) {
         f.fit |= FIT_MEMORY;
         f.unresolvable |= r.memory > hot.alloc_memory;
-    }
-    if r.ephemeral > 0 && exceeds(r.ephemeral, hot.alloc_ephemeral, hot.req_ephemeral, neph) {
-        f.fit |= FIT_EPHEMERAL;
-        f.unresolvable |= r.ephemeral > hot.alloc_ephemeral;
     }
     (f.fit != 0).then_some(f)
 }

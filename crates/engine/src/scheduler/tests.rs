@@ -491,7 +491,18 @@ fn extended_resources_memory_and_several_reasons_per_node() {
         "apiVersion: v1\nkind: Pod\nmetadata: {name: gpu}\nspec:\n  automountServiceAccountToken: false\n  containers:\n  - name: c\n    image: cuda\n    resources:\n      limits: {nvidia.com/gpu: '1'}\n",
     );
     create(&mut c, &pod_yaml("huge", "5", "10Gi", ""));
+    create(
+        &mut c,
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: scratch}\nspec:\n  automountServiceAccountToken: false\n  containers:\n  - name: c\n    image: busybox\n    resources:\n      requests: {ephemeral-storage: 200Gi}\n",
+    );
     c.step(0);
+    assert_eq!(
+        last_message(&c, "scratch"),
+        format!(
+            "0/4 nodes are available: 1 node(s) had untolerated taint(s), 3 Insufficient ephemeral-storage. {NOT_HELPFUL_4}"
+        )
+    );
+    assert_eq!(std::mem::size_of::<super::cache::NodeHot>(), 64);
     assert_eq!(
         last_message(&c, "gpu"),
         format!(
