@@ -6,7 +6,7 @@
 use crate::api::errors::StatusError;
 use crate::cluster::{Cluster, res};
 use crate::store::ObjectKey;
-use crate::time::rfc3339;
+use crate::time::{Millis, rfc3339};
 use crate::value::Value;
 
 impl Cluster {
@@ -45,7 +45,7 @@ impl Cluster {
         pod.set_at(&["spec", "nodeName"], Value::str(node));
         // podutil.UpdatePodCondition: the transition time moves only when
         // the status changes.
-        let now = Value::from(rfc3339(self.now));
+        let scheduled = scheduled_condition(self.now);
         let mut conditions: Vec<Value> =
             pod.at(&["status", "conditions"]).items().cloned().collect();
         match conditions
@@ -54,22 +54,39 @@ impl Cluster {
         {
             Some(c) => {
                 if c.get("status").as_str() != Some("True") {
-                    *c = Value::from_pairs([
-                        ("lastProbeTime", Value::Null),
-                        ("lastTransitionTime", now),
-                        ("status", Value::str("True")),
-                        ("type", Value::str("PodScheduled")),
-                    ]);
+                    *c = scheduled;
                 }
             }
-            None => conditions.push(Value::from_pairs([
-                ("lastProbeTime", Value::Null),
-                ("lastTransitionTime", now),
-                ("status", Value::str("True")),
-                ("type", Value::str("PodScheduled")),
-            ])),
+            None => conditions.push(scheduled),
         }
         pod.set_at(&["status", "conditions"], Value::array(conditions));
         Ok(self.store.put(&key, pod).clone())
     }
+}
+
+thread_local! {
+    /// The last PodScheduled=True condition built: every pod bound at the
+    /// same instant shares one (copy-on-write) value.
+    static SCHEDULED: std::cell::RefCell<Option<(Millis, Value)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// `{type: PodScheduled, status: "True", lastTransitionTime: now}`.
+fn scheduled_condition(now: Millis) -> Value {
+    SCHEDULED.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some((at, v)) = cache.as_ref()
+            && *at == now
+        {
+            return v.clone();
+        }
+        let v = Value::from_pairs([
+            ("lastProbeTime", Value::Null),
+            ("lastTransitionTime", Value::from(rfc3339(now))),
+            ("status", Value::str("True")),
+            ("type", Value::str("PodScheduled")),
+        ]);
+        *cache = Some((now, v.clone()));
+        v
+    })
 }

@@ -1023,7 +1023,7 @@ fn record(
         outcome,
         num_all_nodes: st.cache.num_nodes(),
         nodes_to_find,
-        detail: detail.map(Rc::new),
+        detail: Rc::new(std::cell::RefCell::new(detail)),
     };
     st.attempts.record(key, attempt);
 }

@@ -9,6 +9,7 @@
 //! attempts, and per-node details are dropped oldest-first once they pass
 //! a global budget (the outcome and message are always kept).
 
+use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
 
@@ -60,7 +61,8 @@ pub struct SchedulingAttempt {
     /// How many feasible nodes the scheduler looked for before stopping
     /// (percentageOfNodesToScore).
     pub nodes_to_find: usize,
-    pub(crate) detail: Option<Rc<AttemptDetail>>,
+    /// Per-node details; emptied when the memory budget evicts them.
+    pub(crate) detail: Rc<RefCell<Option<AttemptDetail>>>,
 }
 
 /// How far a node got in an attempt.
@@ -203,13 +205,14 @@ impl SchedulingAttempt {
     /// False when this attempt's per-node details were dropped to bound
     /// memory (the outcome is still known).
     pub fn has_details(&self) -> bool {
-        self.detail.is_some()
+        self.detail.borrow().is_some()
     }
 
     /// Every node of the snapshot, in the order the scheduler evaluates
     /// them, with what this attempt found out about it.
     pub fn nodes(&self) -> Vec<NodeExplanation> {
-        let Some(d) = &self.detail else {
+        let detail = self.detail.borrow();
+        let Some(d) = detail.as_ref() else {
             return Vec::new();
         };
         let mut out: Vec<NodeExplanation> = d
@@ -335,8 +338,8 @@ impl SchedulingAttempt {
 #[derive(Clone, Default)]
 pub(crate) struct AttemptLog {
     by_pod: FxMap<PodKey, Vec<SchedulingAttempt>>,
-    /// Attempts with details, oldest first: (pod, number, bytes).
-    order: VecDeque<(PodKey, u32, usize)>,
+    /// Attempts with details, oldest first, with their size.
+    order: VecDeque<(Rc<RefCell<Option<AttemptDetail>>>, usize)>,
     bytes: usize,
 }
 
@@ -361,41 +364,40 @@ impl AttemptLog {
         self.by_pod.get(key).map_or(&[], |v| v)
     }
 
+    /// Forgets a deleted pod (its details are freed by the budget's
+    /// eviction, which still counts them).
     pub(crate) fn forget(&mut self, key: &PodKey) {
         if let Some(list) = self.by_pod.remove(key) {
             for a in list {
-                if let Some(d) = a.detail {
-                    self.bytes = self.bytes.saturating_sub(d.bytes());
-                }
+                a.detail.borrow_mut().take();
             }
         }
     }
 
     pub(crate) fn record(&mut self, key: &PodKey, attempt: SchedulingAttempt) {
-        let size = attempt.detail.as_ref().map_or(0, |d| d.bytes());
-        let number = attempt.number;
-        let list = self.by_pod.entry(key.clone()).or_default();
-        list.push(attempt);
-        if list.len() > ATTEMPTS_PER_POD {
-            let old = list.remove(0);
-            if let Some(d) = old.detail {
-                self.bytes = self.bytes.saturating_sub(d.bytes());
-            }
-        }
+        let size = attempt.detail.borrow().as_ref().map_or(0, |d| d.bytes());
         if size > 0 {
             self.bytes += size;
-            self.order.push_back((key.clone(), number, size));
+            self.order.push_back((attempt.detail.clone(), size));
+        }
+        match self.by_pod.get_mut(key) {
+            Some(list) => {
+                if list.len() >= ATTEMPTS_PER_POD {
+                    let old = list.remove(0);
+                    old.detail.borrow_mut().take();
+                }
+                list.push(attempt);
+            }
+            None => {
+                self.by_pod.insert(key.clone(), vec![attempt]);
+            }
         }
         while self.bytes > DETAIL_BUDGET_BYTES || self.order.len() > MAX_DETAILED_ATTEMPTS {
-            let Some((k, n, _)) = self.order.pop_front() else {
+            let Some((slot, size)) = self.order.pop_front() else {
                 break;
             };
-            if let Some(list) = self.by_pod.get_mut(&k)
-                && let Some(a) = list.iter_mut().find(|a| a.number == n)
-                && let Some(d) = a.detail.take()
-            {
-                self.bytes = self.bytes.saturating_sub(d.bytes());
-            }
+            slot.borrow_mut().take();
+            self.bytes = self.bytes.saturating_sub(size);
         }
     }
 }
