@@ -202,16 +202,6 @@ fn zone_key(labels: &[(Sym, Sym)], interner: &mut Interner) -> Rc<str> {
     }
 }
 
-impl LabelSet {
-    /// How many pods of this set run on `node` and are not being deleted.
-    #[inline]
-    pub(crate) fn active_on(&self, node: u32) -> u32 {
-        self.index
-            .get(&node)
-            .map_or(0, |&i| self.nodes[i as usize].2)
-    }
-}
-
 impl Cache {
     /// The node slot of `name`, creating a placeholder when unknown.
     fn slot(&mut self, name: &str, interner: &mut Interner) -> u32 {

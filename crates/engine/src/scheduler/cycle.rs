@@ -356,6 +356,43 @@ fn next_pass(bits: &[u64], from: usize, end: usize) -> Option<usize> {
     }
 }
 
+/// NodeAffinity's raw score per node slot, cached per preferred terms and
+/// node epoch (it reads only node labels and names).
+#[derive(Clone, Default)]
+pub(crate) struct PreferredCache {
+    entries: Vec<(u64, Value, u64, Rc<[i32]>)>,
+}
+
+impl PreferredCache {
+    fn scores(
+        &mut self,
+        pod: &PodSpecInfo,
+        cache: &super::cache::Cache,
+        interner: &Interner,
+    ) -> Rc<[i32]> {
+        let (hash, key) = &pod.preferred_key;
+        if let Some(e) = self
+            .entries
+            .iter()
+            .find(|e| e.2 == cache.static_epoch && e.0 == *hash && super::util::same(&e.1, key))
+        {
+            return e.3.clone();
+        }
+        let scores: Rc<[i32]> = cache
+            .nodes
+            .iter()
+            .map(|n| node_affinity_score(pod, n, interner) as i32)
+            .collect();
+        self.entries.retain(|e| e.2 == cache.static_epoch);
+        if self.entries.len() >= 16 {
+            self.entries.remove(0);
+        }
+        self.entries
+            .push((*hash, key.clone(), cache.static_epoch, scores.clone()));
+        scores
+    }
+}
+
 /// PreFilter and Filter (`findNodesThatFitPod`).
 pub(crate) fn find_nodes_that_fit(
     st: &mut SchedulerState,
@@ -604,6 +641,11 @@ pub(crate) fn score_nodes(
     if !has_preferred && st.cache.affinity_pods == 0 {
         skip |= 1 << S_INTERPOD;
     }
+    let preferred: Rc<[i32]> = if skip & (1 << S_NODE_AFFINITY) == 0 {
+        st.preferred_cache.scores(pod, &st.cache, &st.interner)
+    } else {
+        Rc::from(Vec::new())
+    };
     let st: &SchedulerState = st;
     let cache = &st.cache;
     let interner = &st.interner;
@@ -628,15 +670,18 @@ pub(crate) fn score_nodes(
                 weight: 0.0,
                 hostname,
                 counts: fx_map(),
-                sets: Vec::new(),
+                per_slot: Vec::new(),
             };
             let size;
             if hostname {
                 size = kept;
+                s.per_slot = vec![0; cache.nodes.len()];
                 for &set_id in cache.sets_in(pod.namespace) {
                     let set = &cache.label_sets[set_id as usize];
                     if c.selector.matches(&set.labels, interner) {
-                        s.sets.push(set_id);
+                        for &(node, _, active) in &set.nodes {
+                            s.per_slot[node as usize] += active;
+                        }
                     }
                 }
             } else {
@@ -775,7 +820,7 @@ pub(crate) fn score_nodes(
         let node = &cache.nodes[slot as usize];
         r[S_TAINT] = taint_score(hot, node, &pod.tolerations) as i32;
         if skip & (1 << S_NODE_AFFINITY) == 0 {
-            r[S_NODE_AFFINITY] = node_affinity_score(pod, node, interner) as i32;
+            r[S_NODE_AFFINITY] = preferred[slot as usize];
         }
         r[S_FIT] = least_allocated(pod, hot) as i32;
         if skip & (1 << S_SPREAD) == 0 && !ignored[i] {
@@ -783,10 +828,7 @@ pub(crate) fn score_nodes(
             for c in &spread {
                 if let Some(v) = node.label(c.key) {
                     let cnt = if c.hostname {
-                        c.sets
-                            .iter()
-                            .map(|&id| i64::from(cache.label_sets[id as usize].active_on(slot)))
-                            .sum()
+                        i64::from(c.per_slot[slot as usize])
                     } else {
                         c.counts.get(&v).copied().unwrap_or(0)
                     };

@@ -84,6 +84,7 @@ pub struct SchedulerState {
     pub(crate) syms: WellKnown,
     pub(crate) static_cache: cycle::StaticCache,
     pub(crate) spread_domains: plugins::SpreadDomainCache,
+    pub(crate) preferred_cache: cycle::PreferredCache,
 }
 
 impl std::fmt::Debug for SchedulerState {
@@ -124,6 +125,7 @@ impl Default for SchedulerState {
             syms,
             static_cache: cycle::StaticCache::default(),
             spread_domains: plugins::SpreadDomainCache::default(),
+            preferred_cache: cycle::PreferredCache::default(),
         }
     }
 }
@@ -154,6 +156,7 @@ impl SchedulerState {
             },
             static_cache: cycle::StaticCache::default(),
             spread_domains: plugins::SpreadDomainCache::default(),
+            preferred_cache: cycle::PreferredCache::default(),
         }
     }
 

@@ -896,9 +896,8 @@ pub(crate) struct SoftSpread {
     pub(crate) hostname: bool,
     /// Matching pods per domain (non-hostname keys).
     pub(crate) counts: FxMap<Sym, i64>,
-    /// The label sets (in the pod's namespace) the selector matches, for
-    /// counting per node (hostname key).
-    pub(crate) sets: Vec<u32>,
+    /// Matching pods per node slot (hostname key).
+    pub(crate) per_slot: Vec<u32>,
 }
 
 /// `scoreForCount`.

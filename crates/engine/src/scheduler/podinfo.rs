@@ -322,6 +322,9 @@ pub(crate) struct PodSpecInfo {
     pub(crate) fingerprint: Fingerprint,
     /// The static filters' cache key and its hash.
     pub(crate) static_key: (u64, Rc<StaticKey>),
+    /// The preferred node affinity terms and their hash (NodeAffinity's
+    /// score per node is cached per terms).
+    pub(crate) preferred_key: (u64, Value),
 }
 
 impl PodSpecInfo {
@@ -442,6 +445,18 @@ impl PodSpecInfo {
                 .unwrap_or(0),
             fingerprint: Fingerprint::of(pod),
             static_key: StaticKey::of(spec),
+            preferred_key: {
+                let v = spec
+                    .at(&[
+                        "affinity",
+                        "nodeAffinity",
+                        "preferredDuringSchedulingIgnoredDuringExecution",
+                    ])
+                    .clone();
+                let mut h = super::util::FxHasher::default();
+                hash_value(&v, &mut h);
+                (std::hash::Hasher::finish(&h), v)
+            },
         }
     }
 }
