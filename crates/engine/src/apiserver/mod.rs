@@ -2,6 +2,7 @@
 //! the real server's defaulting, admission, validation and metadata rules.
 
 pub mod apply;
+pub mod binding;
 pub mod manifest;
 
 use std::collections::BTreeSet;
