@@ -409,7 +409,7 @@ fn ensure_timers(cluster: &mut Cluster) {
 
 /// Does pending work at the current instant; true if it did anything.
 pub(crate) fn work(cluster: &mut Cluster) -> bool {
-    if !cluster.scheduler.queue.has_ready() {
+    if cluster.kubelet.pods_played_by_hand || !cluster.scheduler.queue.has_ready() {
         return false;
     }
     // The state is taken out so the cycle can call the API server.

@@ -233,12 +233,7 @@ fn preemption_evicts_a_lower_priority_pod_and_nominates_its_node() {
     }
     create(
         &mut c,
-        &pod_yaml(
-            "vip",
-            "2",
-            "64Mi",
-            "  priorityClassName: high\n  priority: 1000\n",
-        ),
+        &pod_yaml("vip", "2", "64Mi", "  priorityClassName: high\n"),
     );
     c.step(0);
     let vip = get_pod(&c, "vip");
@@ -286,7 +281,11 @@ fn preemption_policy_never_is_not_eligible() {
     let mut c = Cluster::new(1);
     create(
         &mut c,
-        &pod_yaml("p", "5", "64Mi", "  preemptionPolicy: Never\n"),
+        "apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata: {name: polite}\nvalue: 10\npreemptionPolicy: Never\n",
+    );
+    create(
+        &mut c,
+        &pod_yaml("p", "5", "64Mi", "  priorityClassName: polite\n"),
     );
     c.step(0);
     assert_eq!(
