@@ -108,6 +108,8 @@ type AggregationKey = (
 /// All recorded events, in the order they were first recorded.
 #[derive(Clone, Debug, Default)]
 pub struct EventLog {
+    /// Counts recorded events (orders names within a millisecond).
+    sequence: u64,
     records: Vec<EventRecord>,
     index: HashMap<AggregationKey, usize>,
 }
@@ -248,9 +250,12 @@ impl Cluster {
             rec.resource_version = rv;
             return;
         }
+        // `<name>.<unix nanoseconds in hex>`: events recorded within one
+        // millisecond keep their order (kubectl lists events by name).
+        self.events.sequence += 1;
         let nanos = (EPOCH_UNIX_SECONDS as u128 * 1_000_000_000)
             + u128::from(self.now) * 1_000_000
-            + u128::from(self.rng.below(1_000_000));
+            + u128::from(self.events.sequence % 1_000_000);
         let record = EventRecord {
             name: Rc::from(format!("{}.{:x}", involved.name, nanos)),
             uid: Rc::from(self.rng.uuid()),

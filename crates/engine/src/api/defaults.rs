@@ -1513,7 +1513,7 @@ pub fn system_priority(class: &str) -> Option<i64> {
 ///
 /// Run after [`apply_defaults`] and before validation, on create only. The
 /// error is the plugin's refusal (`pods "x" is forbidden: …`).
-pub fn admit_pod(pod: &mut Value) -> Result<(), StatusError> {
+pub fn admit_pod(pod: &mut Value, priority_classes: &[Value]) -> Result<(), StatusError> {
     let name = pod
         .at(&["metadata", "name"])
         .as_str()
@@ -1525,21 +1525,46 @@ pub fn admit_pod(pod: &mut Value) -> Result<(), StatusError> {
             crate::api::errors::quote(&name)
         ))
     };
-    let class = pod
+    let class_of = |c: &Value| {
+        (
+            c.get("value").as_i64().unwrap_or(0),
+            c.get("preemptionPolicy")
+                .as_str()
+                .unwrap_or("PreemptLowerPriority")
+                .to_string(),
+        )
+    };
+    let mut class = pod
         .at(&["spec", "priorityClassName"])
         .as_str()
         .unwrap_or("")
         .to_string();
-    let priority = if class.is_empty() {
-        0
+    let (priority, policy) = if class.is_empty() {
+        // The global default class, if one is marked so.
+        match priority_classes
+            .iter()
+            .find(|c| c.get("globalDefault").as_bool() == Some(true))
+        {
+            Some(c) => {
+                class = c.str_at(&["metadata", "name"]).unwrap_or("").to_string();
+                class_of(c)
+            }
+            None => (0, "PreemptLowerPriority".to_string()),
+        }
     } else {
         match system_priority(&class) {
-            Some(p) => p,
-            None => {
-                return Err(forbidden(format!(
-                    "no PriorityClass with name {class} was found"
-                )));
-            }
+            Some(p) => (p, "PreemptLowerPriority".to_string()),
+            None => match priority_classes
+                .iter()
+                .find(|c| c.str_at(&["metadata", "name"]) == Some(class.as_str()))
+            {
+                Some(c) => class_of(c),
+                None => {
+                    return Err(forbidden(format!(
+                        "no PriorityClass with name {class} was found"
+                    )));
+                }
+            },
         }
     };
     if let Some(given) = pod.at(&["spec", "priority"]).as_i64()
@@ -1550,11 +1575,14 @@ pub fn admit_pod(pod: &mut Value) -> Result<(), StatusError> {
         )));
     }
     if let Some(given) = pod.at(&["spec", "preemptionPolicy"]).as_str()
-        && given != "PreemptLowerPriority"
+        && given != policy
     {
         return Err(forbidden(format!(
-            "the string value of PreemptionPolicy ({given}) must not be provided in pod spec; priority admission controller computed PreemptLowerPriority from the given PriorityClass name"
+            "the string value of PreemptionPolicy ({given}) must not be provided in pod spec; priority admission controller computed {policy} from the given PriorityClass name"
         )));
+    }
+    if !class.is_empty() && pod.at(&["spec", "priorityClassName"]).is_null() {
+        pod.set_at(&["spec", "priorityClassName"], Value::from(class.clone()));
     }
     let Some(spec) = ensure_obj(pod, "spec") else {
         return Ok(());
@@ -1573,9 +1601,7 @@ pub fn admit_pod(pod: &mut Value) -> Result<(), StatusError> {
         spec.set("serviceAccount", sa);
     }
     set_if_null(spec, "priority", || Value::Int(priority));
-    set_if_null(spec, "preemptionPolicy", || {
-        Value::str("PreemptLowerPriority")
-    });
+    set_if_null(spec, "preemptionPolicy", || Value::str(&policy));
 
     let tolerates = |key: &str| {
         spec.get("tolerations").items().any(|t| {

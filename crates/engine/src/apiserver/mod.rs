@@ -2,6 +2,7 @@
 //! the real server's defaulting, admission, validation and metadata rules.
 
 pub mod apply;
+pub mod binding;
 pub mod manifest;
 
 use std::collections::BTreeSet;
@@ -270,43 +271,6 @@ impl Cluster {
         }
         obj.set("status", status);
         Ok(self.store.put(key, obj).clone())
-    }
-
-    /// Binds a pod to a node (the `pods/binding` subresource the scheduler
-    /// posts): sets `spec.nodeName` and the `PodScheduled=True` condition.
-    /// Pod updates cannot change `nodeName`; only a binding can.
-    pub fn bind_pod(&mut self, key: &ObjectKey, node: &str) -> Result<Value, StatusError> {
-        let Some(mut pod) = self.store.get(key).cloned() else {
-            return Err(StatusError::not_found("pods", &key.name));
-        };
-        if !pod.at(&["metadata", "deletionTimestamp"]).is_null() {
-            return Err(StatusError::conflict(format!(
-                "Operation cannot be fulfilled on pods/binding \"{}\": pod {} is being deleted, cannot be assigned to a host",
-                key.name, key.name
-            )));
-        }
-        if let Some(current) = pod.str_at(&["spec", "nodeName"]).filter(|n| !n.is_empty()) {
-            return Err(StatusError::conflict(format!(
-                "Operation cannot be fulfilled on pods/binding \"{}\": pod {} is already assigned to node \"{current}\"",
-                key.name, key.name
-            )));
-        }
-        pod.set_at(&["spec", "nodeName"], Value::from(node));
-        let condition = Value::from_pairs([
-            ("lastProbeTime", Value::Null),
-            ("lastTransitionTime", Value::from(rfc3339(self.now))),
-            ("status", Value::str("True")),
-            ("type", Value::str("PodScheduled")),
-        ]);
-        let mut conditions: Vec<Value> = pod
-            .at(&["status", "conditions"])
-            .items()
-            .filter(|c| c.get("type").as_str() != Some("PodScheduled"))
-            .cloned()
-            .collect();
-        conditions.push(condition);
-        pod.set_at(&["status", "conditions"], Value::array(conditions));
-        Ok(self.store.put(key, pod).clone())
     }
 
     /// Writes a changed object as a cluster component would (an update
@@ -626,7 +590,12 @@ impl Cluster {
         }
         match resource.get().kind {
             "Pod" => {
-                defaults::admit_pod(obj)?;
+                let classes: Vec<Value> = self
+                    .store
+                    .list(res("PriorityClass"), None)
+                    .map(|(_, c)| c.clone())
+                    .collect();
+                defaults::admit_pod(obj, &classes)?;
                 self.admit_service_account(obj);
             }
             "Namespace" => {

@@ -1054,7 +1054,9 @@ pub(crate) mod testutil {
         let key = ObjectKey::new(res("Pod"), "default", name);
         let mut pod = cluster.store.get(&key).expect("pod exists").clone();
         if pod.str_at(&["spec", "nodeName"]) != Some(node) {
-            pod = cluster.bind_pod(&key, node).expect("binding works");
+            pod = cluster
+                .bind_pod(&key.namespace, &key.name, node)
+                .expect("binding works");
         }
         let now = rfc3339(cluster.now);
         let previous = super::pod_ready_condition(&pod).cloned();

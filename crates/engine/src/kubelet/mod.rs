@@ -33,8 +33,9 @@ pub(crate) use pods::PodRuntime;
 /// What this component keeps between steps.
 #[derive(Clone, Debug, Default)]
 pub struct KubeletState {
-    /// Set only in unit tests of other components that play the kubelet by
-    /// hand: kubelets then leave bound pods alone.
+    /// Set only in unit tests of other components that play the scheduler
+    /// and kubelet by hand: the scheduler binds nothing and kubelets leave
+    /// bound pods alone.
     pub(crate) pods_played_by_hand: bool,
     /// The kubelet of each registered node.
     pub(crate) nodes: BTreeMap<Rc<str>, NodeAgent>,

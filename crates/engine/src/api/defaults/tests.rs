@@ -120,7 +120,7 @@ fn pods_get_pod_only_defaults_and_admission() {
     assert_eq!(c.get("imagePullPolicy").as_str(), Some("Always"));
     assert_eq!(p.at(&["spec", "enableServiceLinks"]), &Value::Bool(true));
     assert_eq!(pod_qos_class(&p), "Guaranteed");
-    admit_pod(&mut p).unwrap();
+    admit_pod(&mut p, &[]).unwrap();
     let spec = p.get("spec");
     assert_eq!(spec.get("priority"), &Value::Int(0));
     assert_eq!(
@@ -146,7 +146,7 @@ fn admission_keeps_existing_tolerations_and_refuses_unknown_classes() {
     let mut p = load(
         "metadata: {name: p}\nspec:\n  tolerations: [{key: node.kubernetes.io/unreachable, operator: Exists, effect: NoExecute, tolerationSeconds: 10}]\n  containers: [{name: a, image: a}]\n",
     );
-    admit_pod(&mut p).unwrap();
+    admit_pod(&mut p, &[]).unwrap();
     let tol = p.at(&["spec", "tolerations"]).as_array().unwrap();
     assert_eq!(tol.len(), 2);
     assert_eq!(tol[0].get("tolerationSeconds"), &Value::Int(10));
@@ -157,17 +157,17 @@ fn admission_keeps_existing_tolerations_and_refuses_unknown_classes() {
     // A wildcard toleration tolerates both taints.
     let mut p =
         load("metadata: {name: p}\nspec: {tolerations: [{operator: Exists}], containers: []}\n");
-    admit_pod(&mut p).unwrap();
+    admit_pod(&mut p, &[]).unwrap();
     assert_eq!(p.at(&["spec", "tolerations"]).as_array().unwrap().len(), 1);
     let mut p = load("metadata: {name: p}\nspec: {priorityClassName: gold, containers: []}\n");
     assert_eq!(
-        admit_pod(&mut p).unwrap_err().message,
+        admit_pod(&mut p, &[]).unwrap_err().message,
         "pods \"p\" is forbidden: no PriorityClass with name gold was found"
     );
     let mut p = load(
         "metadata: {name: p}\nspec: {priorityClassName: system-node-critical, containers: []}\n",
     );
-    admit_pod(&mut p).unwrap();
+    admit_pod(&mut p, &[]).unwrap();
     assert_eq!(p.at(&["spec", "priority"]), &Value::Int(2_000_001_000));
 }
 
@@ -517,7 +517,7 @@ fn type_mismatches_do_not_panic() {
         ] {
             let mut v = load(doc);
             apply_defaults(by_kind(kind).unwrap(), &mut v);
-            let _ = admit_pod(&mut v);
+            let _ = admit_pod(&mut v, &[]);
         }
     }
 }

@@ -24,7 +24,7 @@ fn prepared(kind: &str, manifest: &str) -> Value {
     }
     apply_defaults(id, &mut obj);
     if kind == "Pod" {
-        admit_pod(&mut obj).unwrap();
+        admit_pod(&mut obj, &[]).unwrap();
     }
     obj
 }
@@ -111,7 +111,7 @@ fn unknown_kinds_and_odd_values_never_panic() {
         for d in docs {
             let mut v = load(d);
             apply_defaults(id, &mut v);
-            let _ = admit_pod(&mut v.clone());
+            let _ = admit_pod(&mut v.clone(), &[]);
             let old = v.clone();
             let _ = validate(id, &v, None);
             let _ = validate(id, &v, Some(&old));

@@ -45,7 +45,7 @@ pub(super) fn create_errors(doc: &Value) -> Option<Vec<FieldError>> {
     }
     apply_defaults(id, &mut obj);
     if kind == "Pod" {
-        admit_pod(&mut obj).ok()?;
+        admit_pod(&mut obj, &[]).ok()?;
     }
     Some(validate(id, &obj, None))
 }
