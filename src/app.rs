@@ -1,6 +1,10 @@
 //! The root component: owns the engine (`Rc<RefCell<Cluster>>`), drives
-//! simulated time from requestAnimationFrame, and lays out the editor, the
-//! cluster view and the bottom panel with resizable splits.
+//! simulated time from requestAnimationFrame, lays out the editor, the
+//! cluster view and the bottom panel with resizable splits (or one pane at
+//! a time when embedded), and keeps the workspace: restored from
+//! localStorage or a shared link at start, saved as it changes.
+
+use std::rc::Rc;
 
 use kubeplay_engine::apiserver::manifest::ManifestVerb;
 use kubeplay_engine::events::EventType;
@@ -8,11 +12,12 @@ use kubeplay_engine::store::ObjectKey;
 use yew::prelude::*;
 
 use crate::dom::{self, FrameLoop};
+use crate::session::{MAX_WORKSPACE_BYTES, Workspace};
 use crate::state::{
     Action, AppState, BottomTab, Files, Handle, LineMark, SPEED_1X, SPEEDS, Severity, Theme,
     outcome_report,
 };
-use crate::ui::cluster_view::{ClusterView, FxTick, TrafficTick, parse_obj};
+use crate::ui::cluster_view::{Clock, ClusterView, FxTick, TrafficTick, parse_obj};
 use crate::ui::console::Console;
 use crate::ui::editor::Editor;
 use crate::ui::events::EventsPanel;
@@ -27,33 +32,119 @@ const DEFAULT_SEED: u64 = 1;
 const MAX_FRAME_MS: f64 = 100.0;
 /// Above this many pods the live check does not copy the cluster.
 const LIVE_CHECK_MAX_PODS: usize = 20_000;
-/// localStorage key of the editor's files.
-const FILES_KEY: &str = "kubeplay.files.v1";
+/// localStorage key of the workspace.
+pub const WORKSPACE_KEY: &str = "kubeplay.workspace";
+/// Where a workspace that could not be restored is set aside.
+pub const BROKEN_KEY: &str = "kubeplay.workspace.broken";
 
-/// What the page's URL asks for: `?seed=7&speed=16&paused=1&bench=300`.
+/// The bottom panel's tabs, and the embed's.
+const PANEL_TABS: &[BottomTab] = &[
+    BottomTab::Console,
+    BottomTab::Events,
+    BottomTab::Inspector,
+    BottomTab::Traffic,
+];
+const EMBED_TABS: &[BottomTab] = &[
+    BottomTab::Editor,
+    BottomTab::Cluster,
+    BottomTab::Console,
+    BottomTab::Events,
+    BottomTab::Inspector,
+    BottomTab::Traffic,
+];
+
+/// What the page's URL asks for: `?seed=7&speed=16&paused=1&bench=300`,
+/// and for embedding `?embed&example=seed-app&view=cluster&controls=0&apply=1`.
 struct Boot {
-    seed: u64,
+    seed: Option<u64>,
     speed: usize,
-    paused: bool,
+    paused: Option<bool>,
     bench: Option<usize>,
+    embed: bool,
+    view: BottomTab,
+    example: Option<&'static crate::examples::Example>,
+    apply: bool,
+    controls: bool,
 }
 
 impl Boot {
     fn read() -> Boot {
-        let seed = dom::query_param("seed")
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(DEFAULT_SEED);
         let speed = dom::query_param("speed")
             .and_then(|s| s.parse::<f64>().ok())
             .and_then(|s| SPEEDS.iter().position(|x| *x == s))
             .unwrap_or(SPEED_1X);
+        let view = match dom::query_param("view").as_deref() {
+            Some("editor") => BottomTab::Editor,
+            Some("console") => BottomTab::Console,
+            Some("events") => BottomTab::Events,
+            Some("traffic") => BottomTab::Traffic,
+            _ => BottomTab::Cluster,
+        };
+        let flag = |name: &str| dom::query_param(name).map(|p| p != "0");
         Boot {
-            seed,
+            seed: dom::query_param("seed").and_then(|s| s.parse().ok()),
             speed,
-            paused: dom::query_param("paused").is_some_and(|p| p != "0"),
+            paused: flag("paused"),
             bench: dom::query_param("bench").and_then(|n| n.parse().ok()),
+            embed: dom::query_param("embed").is_some(),
+            view,
+            example: dom::query_param("example").and_then(|id| {
+                crate::examples::EXAMPLES.iter().find(|e| e.id == id)
+            }),
+            apply: flag("apply").unwrap_or(false),
+            controls: flag("controls").unwrap_or(true),
         }
     }
+}
+
+/// Builds the playground the URL and localStorage ask for; the notice says
+/// what could not be restored, and the origin where the workspace came from.
+fn start(boot: &Boot) -> (Handle, Option<String>, &'static str) {
+    let handle = Handle::new(boot.seed.unwrap_or(DEFAULT_SEED), Files::initial());
+    if let Some(n) = boot.bench {
+        handle.recording.set(false);
+        let bench = crate::bench::Bench::setup(&mut handle.cluster.borrow_mut(), n);
+        *handle.bench.borrow_mut() = Some(bench);
+        return (handle, None, "bench");
+    }
+    let mut notice = None;
+    let mut origin = "fresh";
+    handle.outbox.borrow_mut().push((
+        "ready",
+        vec![
+            ("seed", handle.cluster.borrow().seed().to_string()),
+            ("example", boot.example.map_or("", |e| e.id).to_string()),
+        ],
+    ));
+    // An embedded playground starts from what its author gave, never from
+    // the visitor's own saved workspace (nor does it overwrite it).
+    if !boot.embed && boot.seed.is_none()
+        && let Some(text) = dom::load(WORKSPACE_KEY)
+    {
+        match Workspace::decode(&text).and_then(|ws| handle.load(&ws)) {
+            Ok(()) => origin = "restored",
+            Err(why) => {
+                dom::save(BROKEN_KEY, &text);
+                notice = Some(format!(
+                    "Your saved workspace could not be restored: {why}. A fresh playground started; the old data is kept in localStorage under {BROKEN_KEY}."
+                ));
+            }
+        }
+    }
+    if let Some(ex) = boot.example {
+        {
+            let mut files = handle.files.borrow_mut();
+            files.open(ex.file_name, ex.text);
+            if files.list[0].name == "deployment.yaml" && ex.file_name != "deployment.yaml" && origin == "fresh" {
+                files.close(0);
+            }
+        }
+        if boot.apply {
+            handle.run_manifest(ManifestVerb::Apply);
+        }
+        origin = "example";
+    }
+    (handle, notice, origin)
 }
 
 /// What the frame loop compares to know whether the cluster changed.
@@ -65,7 +156,7 @@ struct Fingerprint {
 }
 
 /// Advances time, runs due work and reports to the root, once per frame.
-fn frame_loop(handle: Handle, dispatch: UseReducerDispatcher<AppState>) -> FrameLoop {
+fn frame_loop(handle: Handle, dispatch: UseReducerDispatcher<AppState>, save: bool) -> FrameLoop {
     let mut last: Option<f64> = None;
     let mut carry = 0.0;
     let mut seen = Fingerprint::default();
@@ -75,6 +166,9 @@ fn frame_loop(handle: Handle, dispatch: UseReducerDispatcher<AppState>) -> Frame
     let mut saved = String::new();
     let mut save_at = 0.0;
     let measure = handle.bench.borrow().is_some();
+    let host = crate::embed::embedded();
+    let mut watch = crate::embed::HostWatch::default();
+    let mut epoch = 0;
     FrameLoop::start(move |t| {
         let started = if measure { dom::now() } else { 0.0 };
         let dt = last.map_or(0.0, |l| (t - l).clamp(0.0, MAX_FRAME_MS));
@@ -90,7 +184,6 @@ fn frame_loop(handle: Handle, dispatch: UseReducerDispatcher<AppState>) -> Frame
                     bench.tick(&mut cluster, step);
                 }
                 cluster.step(step);
-                handle.traffic.borrow_mut().tick(&mut cluster, step);
             }
         }
         if cluster.store().has_events() {
@@ -137,12 +230,25 @@ fn frame_loop(handle: Handle, dispatch: UseReducerDispatcher<AppState>) -> Frame
         }
         let mut fx = handle.fx.borrow_mut();
         fx.observe(&cluster, t);
-        let fresh = std::mem::take(&mut handle.traffic.borrow_mut().fresh);
-        if !fresh.is_empty() {
-            fx.add_requests(fresh, t);
-        }
+        fx.observe_requests(&cluster, t);
         fx.expire(t);
+        if handle.epoch.get() != epoch {
+            // A new cluster: what the host hears starts from now.
+            epoch = handle.epoch.get();
+            watch = crate::embed::HostWatch::default();
+            watch.observe(&cluster);
+        }
+        if host {
+            let mut messages = std::mem::take(&mut *handle.outbox.borrow_mut());
+            messages.extend(watch.observe(&cluster));
+            if !messages.is_empty() {
+                crate::embed::send(messages, cluster.now_ms());
+            }
+        } else {
+            handle.outbox.borrow_mut().clear();
+        }
         let now_ms = cluster.now_ms();
+        let traffic_gen = crate::traffic::last_request_id(&cluster);
         let print = Fingerprint {
             epoch: handle.epoch.get(),
             resource_version: cluster.store().resource_version(),
@@ -172,11 +278,11 @@ fn frame_loop(handle: Handle, dispatch: UseReducerDispatcher<AppState>) -> Frame
             }
         }
         let files_gen = handle.files.borrow().generation;
-        if t >= save_at {
+        if save && t >= save_at {
             save_at = t + 1000.0;
-            let text = handle.files.borrow().to_storage();
-            if text != saved {
-                dom::save(FILES_KEY, &text);
+            let text = handle.workspace().encode();
+            if text != saved && text.len() <= MAX_WORKSPACE_BYTES {
+                dom::save(WORKSPACE_KEY, &text);
                 saved = text;
             }
         }
@@ -184,7 +290,7 @@ fn frame_loop(handle: Handle, dispatch: UseReducerDispatcher<AppState>) -> Frame
             version,
             fx_gen,
             files_gen,
-            traffic_gen: handle.traffic.borrow().generation,
+            traffic_gen,
             now_ms,
         });
         if measure {
@@ -194,21 +300,28 @@ fn frame_loop(handle: Handle, dispatch: UseReducerDispatcher<AppState>) -> Frame
     })
 }
 
-/// The bottom panel's inputs.
+/// The tabbed panel's inputs: the bottom panel, or the whole embed.
 #[derive(Properties, PartialEq)]
 struct PanelProps {
     handle: Handle,
     version: u64,
     now_s: u64,
     traffic_gen: u64,
+    files_gen: u64,
     tab: BottomTab,
+    tabs: &'static [BottomTab],
     selected: Option<ObjectKey>,
+    individual: Option<bool>,
     on_tab: Callback<BottomTab>,
     on_select: Callback<ObjectKey>,
+    on_individual: Callback<Option<bool>>,
+    /// Extra controls at the end of the tab strip (the embed's time controls).
+    #[prop_or_default]
+    children: Html,
 }
 
-#[function_component(BottomPanel)]
-fn bottom_panel(p: &PanelProps) -> Html {
+#[function_component(Panel)]
+fn panel(p: &PanelProps) -> Html {
     let warnings = p
         .handle
         .cluster
@@ -218,13 +331,21 @@ fn bottom_panel(p: &PanelProps) -> Html {
         .iter()
         .filter(|r| r.event_type == EventType::Warning)
         .count();
-    let running = p.handle.traffic.borrow().running;
-    let tab = |t: BottomTab, label: &str, badge: Option<String>| {
+    let running = crate::traffic::running_generator(&p.handle.cluster.borrow()).is_some();
+    let tab = |t: BottomTab| {
         let on = p.tab == t;
         let cb = p.on_tab.reform(move |_: MouseEvent| t);
+        let (label, badge) = match t {
+            BottomTab::Editor => ("Editor", None),
+            BottomTab::Cluster => ("Cluster", None),
+            BottomTab::Console => ("Console", None),
+            BottomTab::Events => ("Events", (warnings > 0).then(|| warnings.to_string())),
+            BottomTab::Inspector => ("Inspector", p.selected.as_ref().map(|k| k.name.to_string())),
+            BottomTab::Traffic => ("Traffic", running.then(|| "live".to_string())),
+        };
         html! {
-            <button class={classes!("ptab", on.then_some("on"))} role="tab" aria-selected={on.to_string()} onclick={cb}>
-                { label.to_string() }
+            <button class={classes!("ptab", on.then_some("on"))} role="tab" aria-selected={on.to_string()} onclick={cb} data-tab={label.to_lowercase()}>
+                { label }
                 { badge.map(|b| html! { <span class="badge">{ b }</span> }).unwrap_or_default() }
             </button>
         }
@@ -237,27 +358,29 @@ fn bottom_panel(p: &PanelProps) -> Html {
             }
         })
     };
+    let h = p.handle.clone();
     let body = match p.tab {
-        BottomTab::Console => html! { <Console handle={p.handle.clone()} /> },
-        BottomTab::Events => {
-            html! { <EventsPanel handle={p.handle.clone()} version={p.version} now_s={p.now_s} /> }
-        }
-        BottomTab::Inspector => html! {
-            <Inspector handle={p.handle.clone()} version={p.version} now_s={p.now_s} selected={p.selected.clone()} />
+        BottomTab::Editor => html! { <Editor handle={h} files_gen={p.files_gen} /> },
+        BottomTab::Cluster => html! {
+            <ClusterView handle={h} version={p.version} selected={p.selected.clone()}
+                on_select={p.on_select.clone()} individual={p.individual} on_individual={p.on_individual.clone()} />
         },
-        BottomTab::Traffic => {
-            html! { <TrafficPanel handle={p.handle.clone()} traffic_gen={p.traffic_gen} /> }
-        }
+        BottomTab::Console => html! { <Console handle={h} /> },
+        BottomTab::Events => html! { <EventsPanel handle={h} version={p.version} now_s={p.now_s} /> },
+        BottomTab::Inspector => html! {
+            <Inspector handle={h} version={p.version} now_s={p.now_s} selected={p.selected.clone()} />
+        },
+        BottomTab::Traffic => html! { <TrafficPanel handle={h} traffic_gen={p.traffic_gen} /> },
     };
+    // The editor and cluster view handle their own clicks.
+    let delegated = !matches!(p.tab, BottomTab::Editor | BottomTab::Cluster);
     html! {
         <section class="pane panel-bottom" aria-label="Console, Events, Inspector and Traffic">
             <div class="ptabs" role="tablist">
-                { tab(BottomTab::Console, "Console", None) }
-                { tab(BottomTab::Events, "Events", (warnings > 0).then(|| warnings.to_string())) }
-                { tab(BottomTab::Inspector, "Inspector", p.selected.as_ref().map(|k| k.name.to_string())) }
-                { tab(BottomTab::Traffic, "Traffic", running.then(|| "live".to_string())) }
+                { for p.tabs.iter().map(|t| tab(*t)) }
+                { p.children.clone() }
             </div>
-            <div class="pbody" {onclick}>{ body }</div>
+            <div class="pbody" onclick={delegated.then_some(onclick)}>{ body }</div>
         </section>
     }
 }
@@ -340,44 +463,78 @@ fn viewport() -> (f64, f64) {
     (px(w.inner_width(), 1280.0), px(w.inner_height(), 800.0))
 }
 
+/// Opens the workspace a shared link carries (`#w=…`), when there is one.
+fn open_shared_link(handle: &Handle, dispatch: UseReducerDispatcher<AppState>, embed: bool) {
+    let hash = dom::window().location().hash().unwrap_or_default();
+    let Some(code) = hash.strip_prefix("#w=") else {
+        return;
+    };
+    let fail = |why: String| format!("This link's workspace could not be opened: {why}.");
+    if code.len() > crate::ui::share::MAX_LINK_CODE {
+        dispatch.dispatch(Action::Notice(Some(Rc::from(fail(format!(
+            "it is longer than {} KiB",
+            crate::ui::share::MAX_LINK_CODE / 1024
+        ))))));
+        return;
+    }
+    let handle = handle.clone();
+    crate::embed::then_text(
+        crate::embed::unpack(code, MAX_WORKSPACE_BYTES as u32),
+        move |r| {
+            let loaded = r.and_then(|text| {
+                let ws = Workspace::decode(&text)?;
+                handle.load(&ws)?;
+                Ok(ws.seed)
+            });
+            match loaded {
+                Ok(seed) => {
+                    if !embed {
+                        // From now on the workspace lives in localStorage.
+                        crate::embed::drop_hash();
+                    }
+                    dispatch.dispatch(Action::Loaded(seed, "shared"));
+                }
+                Err(why) => dispatch.dispatch(Action::Notice(Some(Rc::from(fail(why))))),
+            }
+        },
+    );
+}
+
 /// The playground's root component.
 #[function_component(App)]
 pub fn app() -> Html {
     let boot = use_memo((), |_| Boot::read());
-    let handle = {
+    let started = {
         let boot = boot.clone();
-        use_memo((), move |_| {
-            let files = dom::load(FILES_KEY)
-                .and_then(|t| Files::from_storage(&t))
-                .unwrap_or_else(Files::initial);
-            let handle = Handle::new(boot.seed, files);
-            if let Some(n) = boot.bench {
-                let bench = crate::bench::Bench::setup(&mut handle.cluster.borrow_mut(), n);
-                *handle.bench.borrow_mut() = Some(bench);
+        use_memo((), move |_| start(&boot))
+    };
+    let handle: Handle = started.0.clone();
+    let state = {
+        let started = started.clone();
+        let boot = boot.clone();
+        use_reducer(move || {
+            let (w, h) = viewport();
+            AppState {
+                version: 0,
+                fx_gen: 0,
+                files_gen: 0,
+                traffic_gen: 0,
+                now_ms: 0,
+                // A shared link opens paused at the moment it was shared.
+                playing: !boot.paused.unwrap_or(false),
+                speed: boot.speed,
+                seed: started.0.cluster.borrow().seed(),
+                selected: None,
+                tab: if boot.embed { boot.view } else { BottomTab::Console },
+                editor_width: (w * 0.36).clamp(320.0, 620.0),
+                panel_height: (h * 0.34).clamp(170.0, 340.0),
+                theme: Theme::System,
+                individual: None,
+                notice: started.1.as_deref().map(Rc::from),
+                origin: started.2,
             }
-            handle
         })
     };
-    let handle: Handle = (*handle).clone();
-    let state = use_reducer(|| {
-        let (w, h) = viewport();
-        AppState {
-            version: 0,
-            fx_gen: 0,
-            files_gen: 0,
-            traffic_gen: 0,
-            now_ms: 0,
-            playing: !boot.paused,
-            speed: boot.speed,
-            seed: boot.seed,
-            selected: None,
-            tab: BottomTab::Console,
-            editor_width: (w * 0.36).clamp(320.0, 620.0),
-            panel_height: (h * 0.34).clamp(170.0, 340.0),
-            theme: Theme::System,
-            individual: None,
-        }
-    });
     {
         let handle = handle.clone();
         use_effect_with((state.playing, state.speed), move |(playing, speed)| {
@@ -388,8 +545,15 @@ pub fn app() -> Html {
     {
         let handle = handle.clone();
         let dispatch = state.dispatcher();
+        let save = !boot.embed && boot.bench.is_none();
+        let embed = boot.embed;
+        let keep_playing = boot.paused == Some(false);
         use_effect_with((), move |_| {
-            let looper = frame_loop(handle, dispatch);
+            open_shared_link(&handle, dispatch.clone(), embed);
+            if !keep_playing && dom::window().location().hash().unwrap_or_default().starts_with("#w=") {
+                dispatch.dispatch(Action::SetPlaying(false));
+            }
+            let looper = frame_loop(handle, dispatch, save);
             move || drop(looper)
         });
     }
@@ -431,31 +595,83 @@ pub fn app() -> Html {
         let (_, vh) = viewport();
         d.dispatch(Action::PanelHeight(h.clamp(110.0, (vh - 220.0).max(110.0))));
     });
+    let dismiss = {
+        let d = d.clone();
+        Callback::from(move |_: MouseEvent| d.dispatch(Action::Notice(None)))
+    };
 
     let s = &*state;
-    let style = format!(
-        "--editor-w:{}px;--panel-h:{}px",
-        s.editor_width as i64, s.panel_height as i64
-    );
+    let notice = s.notice.as_ref().map(|n| html! {
+        <div class="notice" role="alert">
+            <span>{ &**n }</span>
+            <button class="btn icon small" onclick={dismiss} aria-label="Dismiss">{ "×" }</button>
+        </div>
+    });
+    let panel = |tabs: &'static [BottomTab], children: Html| html! {
+        <Panel handle={handle.clone()} version={s.version} now_s={s.now_ms / 1000} traffic_gen={s.traffic_gen}
+            files_gen={s.files_gen} tab={s.tab} {tabs} selected={s.selected.clone()} individual={s.individual}
+            on_tab={on_tab.clone()} on_select={on_select.clone()} on_individual={on_individual.clone()}>{ children }</Panel>
+    };
+    let body = if boot.embed {
+        let controls = boot.controls.then(|| {
+            let play = {
+                let on_play = on_play.clone();
+                let playing = s.playing;
+                Callback::from(move |_: MouseEvent| on_play.emit(!playing))
+            };
+            let full = dom::window()
+                .location()
+                .href()
+                .unwrap_or_default()
+                .replacen("embed&", "", 1)
+                .replacen("?embed#", "#", 1)
+                .replacen("?embed", "?", 1);
+            html! {
+                <>
+                    <div class="spacer"></div>
+                    <button class={classes!("btn", "icon", "small", "play", s.playing.then_some("on"))} onclick={play}
+                        aria-label={if s.playing { "Pause" } else { "Play" }}>
+                        { if s.playing { crate::ui::icons::pause() } else { crate::ui::icons::play() } }
+                    </button>
+                    <output class="clock">{ crate::model::clock_text(s.now_ms) }</output>
+                    <a class="open-full" href={full} target="_blank" rel="noopener">{ "Kubeplay ↗" }</a>
+                </>
+            }
+        });
+        let tabs: &'static [BottomTab] = if boot.controls { EMBED_TABS } else { &[] };
+        html! { <main class={classes!("app", "embed", (!boot.controls).then_some("bare"))} data-ready="true" data-origin={s.origin}>
+            { notice }
+            { panel(tabs, controls.unwrap_or_default()) }
+        </main> }
+    } else {
+        let style = format!(
+            "--editor-w:{}px;--panel-h:{}px",
+            s.editor_width as i64, s.panel_height as i64
+        );
+        html! {
+            <main class="app" data-ready="true" data-origin={s.origin} {style}>
+                <TopBar handle={handle.clone()} now_ms={s.now_ms} playing={s.playing} speed={s.speed} seed={s.seed} theme={s.theme}
+                    {on_play} {on_step} {on_speed} {on_reset} {on_theme} />
+                { notice }
+                <div class="workspace">
+                    <Editor handle={handle.clone()} files_gen={s.files_gen} />
+                    <Split vertical=true value={s.editor_width} on_change={on_editor_w} />
+                    <div class="right">
+                        <ClusterView handle={handle.clone()} version={s.version} selected={s.selected.clone()}
+                            on_select={on_select.clone()} individual={s.individual} on_individual={on_individual.clone()} />
+                        <Split vertical=false value={s.panel_height} on_change={on_panel_h} />
+                        { panel(PANEL_TABS, Html::default()) }
+                    </div>
+                </div>
+            </main>
+        }
+    };
     html! {
         <ContextProvider<FxTick> context={FxTick(s.fx_gen)}>
         <ContextProvider<TrafficTick> context={TrafficTick(s.traffic_gen)}>
-        <main class="app" data-ready="true" {style}>
-            <TopBar now_ms={s.now_ms} playing={s.playing} speed={s.speed} seed={s.seed} theme={s.theme}
-                {on_play} {on_step} {on_speed} {on_reset} {on_theme} />
-            <div class="workspace">
-                <Editor handle={handle.clone()} files_gen={s.files_gen} />
-                <Split vertical=true value={s.editor_width} on_change={on_editor_w} />
-                <div class="right">
-                    <ClusterView handle={handle.clone()} version={s.version} selected={s.selected.clone()}
-                        on_select={on_select.clone()} individual={s.individual} {on_individual} />
-                    <Split vertical=false value={s.panel_height} on_change={on_panel_h} />
-                    <BottomPanel handle={handle.clone()} version={s.version} now_s={s.now_ms / 1000}
-                        traffic_gen={s.traffic_gen} tab={s.tab} selected={s.selected.clone()}
-                        {on_tab} {on_select} />
-                </div>
-            </div>
-        </main>
+        <ContextProvider<Clock> context={Clock(s.now_ms / 1000 * 1000)}>
+            { body }
+        </ContextProvider<Clock>>
         </ContextProvider<TrafficTick>>
         </ContextProvider<FxTick>>
     }

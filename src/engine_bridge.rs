@@ -1,15 +1,9 @@
-//! The UI's calls into the engine that go beyond the object store.
-//!
-//! Several engine APIs are being written in parallel (kubectl, the
-//! scheduler's explanations). Each function here is the one place the UI
-//! calls for them; where the engine API does not exist yet, the body is a
-//! clearly marked FALLBACK, and switching to the real call is one line.
+//! The UI's calls into the engine beyond the object store: kubectl, the
+//! scheduler's explanations, requests, and the words that explain them.
 
 use kubeplay_engine::Cluster;
-use kubeplay_engine::apiserver::manifest::{ManifestVerb, ObjectOutcome};
-use kubeplay_engine::network::{Request, Response};
+use kubeplay_engine::scheduler::SchedulingAttempt;
 use kubeplay_engine::store::ObjectKey;
-use kubeplay_engine::value::Value;
 
 /// What a command printed and how it exited, as a terminal shows it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -22,12 +16,9 @@ pub struct CommandOutput {
     pub exit_code: i32,
 }
 
-/// A file the editor holds, by the name commands use (`-f deployment.yaml`).
-pub type NamedFile = (String, String);
-
 /// Runs one `kubectl …` line against the cluster, with the editor's files
 /// readable by name. Output is byte-identical to the `kubeplay` binary's.
-pub fn kubectl(cluster: &mut Cluster, line: &str, files: &[NamedFile]) -> CommandOutput {
+pub fn kubectl(cluster: &mut Cluster, line: &str, files: &[(String, String)]) -> CommandOutput {
     let files = kubeplay_engine::kubectl::MemoryFiles(files.iter().cloned().collect());
     let out = cluster.kubectl(line, &files);
     CommandOutput {
@@ -37,223 +28,106 @@ pub fn kubectl(cluster: &mut Cluster, line: &str, files: &[NamedFile]) -> Comman
     }
 }
 
-/// FALLBACK until the engine's kubectl lands: `apply`, `create` and
-/// `delete` with `-f` go through the engine's manifest pipeline (whose
-/// messages are kubectl's); other commands report that they are missing.
-#[allow(dead_code)]
-fn fallback_kubectl(cluster: &mut Cluster, line: &str, files: &[NamedFile]) -> CommandOutput {
-    let args = split_args(line);
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let Some((&"kubectl", rest)) = args.split_first() else {
-        return CommandOutput {
-            stderr: format!("{}: command not found\n", args.first().unwrap_or(&"")),
-            exit_code: 127,
-            ..Default::default()
-        };
-    };
-    let verb = match rest.first() {
-        Some(&"apply") => ManifestVerb::Apply,
-        Some(&"create") => ManifestVerb::Create,
-        Some(&"delete") => ManifestVerb::Delete,
-        _ => {
-            return CommandOutput {
-                stderr: format!(
-                    "kubeplay: `kubectl {}` is not simulated in this build yet\n",
-                    rest.first().unwrap_or(&"")
-                ),
-                exit_code: 1,
-                ..Default::default()
-            };
-        }
-    };
-    let mut names = Vec::new();
-    let mut i = 1;
-    while i < rest.len() {
-        let a = rest[i];
-        if a == "-f" || a == "--filename" {
-            if let Some(n) = rest.get(i + 1) {
-                names.push(*n);
-            }
-            i += 2;
-            continue;
-        }
-        if let Some(n) = a
-            .strip_prefix("-f=")
-            .or_else(|| a.strip_prefix("--filename="))
-        {
-            names.push(n);
-        }
-        i += 1;
-    }
-    if names.is_empty() {
-        return CommandOutput {
-            stderr: "error: must specify one of -f and -k\n".into(),
-            exit_code: 1,
-            ..Default::default()
-        };
-    }
-    let mut out = CommandOutput::default();
-    for name in names {
-        let Some((_, text)) = files.iter().find(|(n, _)| n == name) else {
-            out.stderr
-                .push_str(&format!("error: the path \"{name}\" does not exist\n"));
-            out.exit_code = 1;
-            continue;
-        };
-        let outcomes = cluster.run_manifest(text, name, verb);
-        let (stdout, stderr, failed) = manifest_output(&outcomes);
-        out.stdout.push_str(&stdout);
-        out.stderr.push_str(&stderr);
-        if failed {
-            out.exit_code = 1;
-        }
-    }
-    out
-}
-
-/// What kubectl prints for a manifest's outcomes: warnings and errors on
-/// stderr, one line per object on stdout.
-pub fn manifest_output(outcomes: &[ObjectOutcome]) -> (String, String, bool) {
-    let mut stdout = String::new();
-    let mut stderr = String::new();
-    let mut errors = Vec::new();
-    for o in outcomes {
-        for w in &o.warnings {
-            stderr.push_str("Warning: ");
-            stderr.push_str(w);
-            stderr.push('\n');
-        }
-        match &o.result {
-            Ok(_) => {
-                if let Some(line) = o.kubectl_line() {
-                    stdout.push_str(&line);
-                    stdout.push('\n');
-                }
-            }
-            Err(e) => errors.push(e.as_str()),
-        }
-    }
-    for e in &errors {
-        stderr.push_str(e);
-        stderr.push('\n');
-    }
-    (stdout, stderr, !errors.is_empty())
-}
-
-/// Splits a command line into words, honouring single and double quotes
-/// and backslash escapes, as a shell would.
-pub fn split_args(line: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut word = String::new();
-    let mut in_word = false;
-    let mut quote: Option<char> = None;
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some('"'), '\\') => {
-                if let Some(n) = chars.next() {
-                    word.push(n);
-                }
-            }
-            (Some(_), c) => word.push(c),
-            (None, '\'' | '"') => {
-                quote = Some(c);
-                in_word = true;
-            }
-            (None, '\\') => {
-                if let Some(n) = chars.next() {
-                    word.push(n);
-                    in_word = true;
-                }
-            }
-            (None, c) if c.is_whitespace() => {
-                if in_word {
-                    words.push(std::mem::take(&mut word));
-                    in_word = false;
-                }
-            }
-            (None, c) => {
-                word.push(c);
-                in_word = true;
-            }
-        }
-    }
-    if in_word {
-        words.push(word);
-    }
-    words
-}
-
-/// `kubectl describe` of an object, when the engine's kubectl can print it.
-pub fn describe(cluster: &mut Cluster, key: &ObjectKey) -> Option<String> {
+/// `kubectl describe` of an object, verbatim (or kubectl's error).
+pub fn describe(cluster: &mut Cluster, key: &ObjectKey) -> CommandOutput {
     let rt = key.resource.get();
     let mut line = format!("kubectl describe {} {}", rt.singular_group(), key.name);
     if !key.namespace.is_empty() {
         line.push_str(" -n ");
         line.push_str(&key.namespace);
     }
-    let out = kubectl(cluster, &line, &[]);
-    (out.exit_code == 0 && !out.stdout.is_empty()).then_some(out.stdout)
+    kubectl(cluster, &line, &[])
 }
 
-/// One node's verdict in a scheduling attempt.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NodeVerdict {
-    /// The node.
-    pub node: String,
-    /// Whether it passed every filter.
-    pub feasible: bool,
-    /// Why not (one line per failing filter plugin).
-    pub reasons: Vec<String>,
-    /// Its total score, when it was scored.
-    pub score: Option<i64>,
+/// The scheduler's last attempts for a pod, oldest first.
+pub fn scheduling_attempts<'a>(cluster: &'a Cluster, key: &ObjectKey) -> &'a [SchedulingAttempt] {
+    cluster.scheduling_attempts(&key.namespace, &key.name)
 }
 
-/// Why a pod is where it is, or why it is still Pending.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct SchedulingExplanation {
-    /// The node it is bound to.
-    pub node: Option<String>,
-    /// The PodScheduled condition: status, reason, message.
-    pub condition: Option<(String, String, String)>,
-    /// Each node's verdict in the last attempt (from the scheduler).
-    pub verdicts: Vec<NodeVerdict>,
-    /// Whether the per-node verdicts come from the engine's scheduler.
-    pub from_scheduler: bool,
+/// What a scheduler reason means, in plain words.
+pub fn plain_reason(reason: &str) -> String {
+    let r = reason.trim();
+    let text = if r.starts_with("Insufficient ") {
+        let what = &r["Insufficient ".len()..];
+        return format!(
+            "not enough {what} left: the node's allocatable {what}, minus what the pods already on it request, is less than this pod requests"
+        );
+    } else if r.contains("untolerated taint") {
+        "the node has a taint (a keep-out sign) that the pod does not tolerate"
+    } else if r.contains("were unschedulable") {
+        "the node is cordoned (spec.unschedulable): no new pods go there"
+    } else if r.contains("node affinity/selector") || r.contains("plugin(s) [NodeAffinity]") {
+        "the node lacks a label the pod requires (nodeSelector or required node affinity)"
+    } else if r.contains("requested node name") {
+        "the pod asks for another node by name (spec.nodeName)"
+    } else if r.contains("free ports") {
+        "a pod already on the node uses the same host port"
+    } else if r == "Too many pods" {
+        "the node already runs as many pods as it accepts (allocatable pods)"
+    } else if r.contains("topology spread") {
+        "placing it there would spread the pods more unevenly than its topologySpreadConstraints allow"
+    } else if r.contains("anti-affinity") {
+        "pod anti-affinity: it must not run beside pods already on the node"
+    } else if r.contains("pod affinity") {
+        "pod affinity: it must run beside pods that are not on the node"
+    } else if r.contains("Preemption is not helpful") {
+        "evicting lower-priority pods would not make room either"
+    } else if r.contains("No preemption victims") {
+        "no lower-priority pods could be evicted to make room"
+    } else {
+        return String::new();
+    };
+    text.to_string()
 }
 
-/// The scheduler's explanation for a pod.
-pub fn scheduling_explanation(cluster: &Cluster, pod: &Value) -> SchedulingExplanation {
-    let _ = cluster;
-    // FALLBACK until the scheduler exposes its per-node explanation:
-    // let verdicts = cluster.scheduling_explanation(&key) …; from_scheduler: true.
-    let condition = pod
-        .at(&["status", "conditions"])
-        .items()
-        .find(|c| c.get("type").as_str() == Some("PodScheduled"))
-        .map(|c| {
-            let s = |k: &str| c.get(k).as_str().unwrap_or("").to_string();
-            (s("status"), s("reason"), s("message"))
-        });
-    SchedulingExplanation {
-        node: pod
-            .str_at(&["spec", "nodeName"])
-            .filter(|n| !n.is_empty())
-            .map(str::to_string),
-        condition,
-        verdicts: Vec::new(),
-        from_scheduler: false,
+/// The FailedScheduling message in plain words, one line per reason:
+/// `0/4 nodes are available: 1 node(s) had untolerated taint {…}, 3
+/// Insufficient cpu. preemption: …`.
+pub fn plain_failed_scheduling(message: &str) -> Vec<String> {
+    let Some((head, rest)) = message.split_once(": ") else {
+        return Vec::new();
+    };
+    let (reasons, preemption) = match rest.split_once(". preemption: ") {
+        Some((r, p)) => (r, Some(p)),
+        None => (rest.trim_end_matches('.'), None),
+    };
+    let mut out = Vec::new();
+    if let Some((n, total)) = head
+        .strip_suffix(" nodes are available")
+        .and_then(|h| h.split_once('/'))
+    {
+        out.push(format!(
+            "{n} of the {total} nodes can take this pod, so it stays Pending; the scheduler tries again when something changes (a node added, a pod deleted)."
+        ));
     }
-}
-
-/// Sends one HTTP request into the cluster (the engine's network).
-pub fn send_request(cluster: &mut Cluster, url: &str, host_header: Option<&str>) -> Response {
-    cluster.send_request(&Request {
-        method: "GET".into(),
-        url: url.to_string(),
-        host_header: host_header.map(str::to_string),
-    })
+    // Reasons are separated by ", " but taints contain ", " too.
+    let mut items: Vec<String> = Vec::new();
+    for part in reasons.split(", ") {
+        let starts_new = part
+            .split_once(' ')
+            .is_some_and(|(n, _)| n.parse::<u32>().is_ok());
+        match items.last_mut() {
+            Some(last) if !starts_new => {
+                last.push_str(", ");
+                last.push_str(part);
+            }
+            _ => items.push(part.to_string()),
+        }
+    }
+    for item in items {
+        let (count, reason) = item.split_once(' ').unwrap_or(("", &item));
+        let plain = plain_reason(reason);
+        if !plain.is_empty() {
+            out.push(format!("{count} node(s): {plain}."));
+        }
+    }
+    if let Some(p) = preemption {
+        let plain = plain_reason(p);
+        if !plain.is_empty() {
+            out.push(format!("Preemption: {plain}."));
+        }
+    }
+    out
 }
 
 /// How far "step" moves the clock: to the next scheduled work if it is
@@ -270,24 +144,6 @@ pub fn step_size(cluster: &Cluster) -> u64 {
 mod tests {
     use super::*;
     use crate::examples::{SEED_DEPLOYMENT, SEED_INGRESS};
-
-    #[test]
-    fn words_split_like_a_shell() {
-        assert_eq!(
-            split_args(r#"kubectl  get pods -l 'app in (a, b)' "x y" a\ b"#),
-            [
-                "kubectl",
-                "get",
-                "pods",
-                "-l",
-                "app in (a, b)",
-                "x y",
-                "a b"
-            ]
-        );
-        assert_eq!(split_args("  "), Vec::<String>::new());
-        assert_eq!(split_args("''"), [""]);
-    }
 
     #[test]
     fn apply_from_a_named_file_prints_what_kubectl_prints() {
@@ -316,31 +172,16 @@ mod tests {
     }
 
     #[test]
-    fn other_programs_are_not_found() {
-        let mut c = Cluster::new(1);
-        let out = kubectl(&mut c, "ls -l", &[]);
-        assert_eq!(out.stderr, "ls: command not found\n");
-        assert_eq!(out.exit_code, 127);
-    }
-
-    #[test]
-    fn pending_pods_explain_themselves_from_their_condition() {
-        let pod = kubeplay_engine::yaml::load_str(
-            "spec: {}\nstatus:\n  conditions:\n  - {type: PodScheduled, status: \"False\", reason: Unschedulable, message: \"0/4 nodes are available\"}\n",
-        )
-        .unwrap()[0]
-            .root
-            .to_value();
-        let c = Cluster::new(1);
-        let e = scheduling_explanation(&c, &pod);
+    fn failed_scheduling_in_plain_words() {
+        let m = "0/4 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 3 Insufficient cpu. preemption: 0/4 nodes are available: 1 Preemption is not helpful for scheduling, 3 No preemption victims found for incoming pod.";
+        let plain = plain_failed_scheduling(m);
+        assert_eq!(plain.len(), 4, "{plain:?}");
+        assert!(plain[0].starts_with("0 of the 4 nodes can take this pod"));
         assert_eq!(
-            e.condition,
-            Some((
-                "False".into(),
-                "Unschedulable".into(),
-                "0/4 nodes are available".into()
-            ))
+            plain[1],
+            "1 node(s): the node has a taint (a keep-out sign) that the pod does not tolerate."
         );
-        assert_eq!(e.node, None);
+        assert!(plain[2].starts_with("3 node(s): not enough cpu left"));
+        assert!(plain[3].starts_with("Preemption: "));
     }
 }

@@ -4,6 +4,8 @@
 /// One entry of the Examples menu.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Example {
+    /// Its name in URLs (`?example=seed-app`).
+    pub id: &'static str,
     /// The menu's title.
     pub title: &'static str,
     /// One line on what it shows.
@@ -215,7 +217,7 @@ spec:
           command:
             - sh
             - -c
-            - echo starting up; sleep 5; echo 'fatal: cannot reach the database' >&2; exit 1
+            - \"echo starting up; sleep 5; echo 'fatal: cannot reach the database' >&2; exit 1\"
 ";
 
 const AFFINITY_TAINTS: &str = "# Placement rules. These pods need a node labelled disktype=ssd and
@@ -300,54 +302,63 @@ spec:
 /// The Examples menu, in order.
 pub const EXAMPLES: &[Example] = &[
     Example {
+        id: "seed-app",
         title: "Seed: the whole snacker app",
         description: "Secret, Deployment, Service and legacy Ingress in one file",
         file_name: "snacker.yaml",
         text: SEED_APP,
     },
     Example {
+        id: "seed-deployment",
         title: "Seed: Deployment",
         description: "snacker-deployment, a private image with imagePullSecrets",
         file_name: "deployment.yaml",
         text: SEED_DEPLOYMENT,
     },
     Example {
+        id: "seed-secret",
         title: "Seed: pull Secret",
         description: "lambdaclass-registry, a kubernetes.io/dockerconfigjson Secret",
         file_name: "secret.yaml",
         text: SEED_SECRET,
     },
     Example {
+        id: "seed-service",
         title: "Seed: Service",
         description: "snackerbis-service, port 80 to pods labelled app: snacker",
         file_name: "service.yaml",
         text: SEED_SERVICE,
     },
     Example {
+        id: "seed-ingress",
         title: "Seed: Ingress (extensions/v1beta1)",
         description: "kube.lambdaclass.com/snackerbis, converted with a warning",
         file_name: "ingress.yaml",
         text: SEED_INGRESS,
     },
     Example {
+        id: "nginx",
         title: "nginx Deployment",
         description: "Three replicas with resource requests and a readiness probe",
         file_name: "nginx.yaml",
         text: NGINX,
     },
     Example {
+        id: "crash-loop",
         title: "Crash-looping app",
         description: "A container that exits 1: restarts and CrashLoopBackOff",
         file_name: "crashy.yaml",
         text: CRASH_LOOP,
     },
     Example {
+        id: "affinity-taints",
         title: "Node affinity and taints",
         description: "Pods that need a labelled node and tolerate its taint",
         file_name: "affinity.yaml",
         text: AFFINITY_TAINTS,
     },
     Example {
+        id: "rolling-update",
         title: "Rolling update",
         description: "Six replicas, maxSurge 1, maxUnavailable 0: change the image",
         file_name: "rolling-update.yaml",
@@ -369,6 +380,25 @@ mod tests {
         assert_eq!(docs[3], SEED_INGRESS);
         assert!(SEED_SECRET.ends_with(docs[0].split_once("apiVersion").map(|(_, t)| t).unwrap()));
         assert!(SEED_SERVICE.ends_with(docs[2]));
+    }
+
+    #[test]
+    fn examples_are_named_for_urls() {
+        let ids: Vec<&str> = EXAMPLES.iter().map(|e| e.id).collect();
+        assert_eq!(
+            ids,
+            [
+                "seed-app",
+                "seed-deployment",
+                "seed-secret",
+                "seed-service",
+                "seed-ingress",
+                "nginx",
+                "crash-loop",
+                "affinity-taints",
+                "rolling-update"
+            ]
+        );
     }
 
     #[test]

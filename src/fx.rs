@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use kubeplay_engine::Cluster;
 use kubeplay_engine::network::Hop;
-use kubeplay_engine::store::WatchEventType;
+use kubeplay_engine::store::{ObjectKey, WatchEvent, WatchEventType};
 use kubeplay_engine::value::Value;
 
 /// The control-plane components drawn on the control-plane node.
@@ -117,6 +117,26 @@ pub struct Fx {
     /// Requests in flight.
     pub dots: Vec<Dot>,
     next_id: u64,
+    seen_request: u64,
+}
+
+/// The watch events after `seen`, each with the object as that change
+/// left it (the next change's `old`, or the stored object for the last one).
+pub fn changes_since(cluster: &Cluster, seen: u64) -> Vec<(u64, &WatchEvent, Option<&Value>)> {
+    let events: Vec<(u64, &WatchEvent)> =
+        cluster.recent_changes().filter(|(seq, _)| *seq > seen).collect();
+    let mut after: std::collections::HashMap<&ObjectKey, Option<&Value>> = Default::default();
+    let mut out = Vec::with_capacity(events.len());
+    for (seq, ev) in events.into_iter().rev() {
+        let new = match after.get(&ev.key) {
+            Some(v) => *v,
+            None => cluster.store().get(&ev.key),
+        };
+        after.insert(&ev.key, ev.old.as_ref());
+        out.push((seq, ev, new));
+    }
+    out.reverse();
+    out
 }
 
 fn node_of(pod: Option<&Value>) -> Option<&str> {
@@ -131,10 +151,7 @@ impl Fx {
         let mut lit = false;
         let store = cluster.store();
         let last_seq = self.seen_seq;
-        for (seq, ev) in cluster.recent_changes() {
-            if seq <= last_seq {
-                continue;
-            }
+        for (seq, ev, current) in changes_since(cluster, last_seq) {
             self.seen_seq = seq;
             let rt = ev.key.resource.get();
             let verb = match ev.kind {
@@ -149,7 +166,6 @@ impl Fx {
             };
             lit |= self.pulses[APISERVER].hit(now, format!("{verb} {} {name}", rt.plural));
             lit |= self.pulses[ETCD].hit(now, format!("resourceVersion {}", ev.resource_version));
-            let current = store.get(&ev.key);
             let old = ev.old.as_ref();
             let owned = current.or(old).is_some_and(|o| {
                 o.at(&["metadata", "ownerReferences"])
@@ -245,19 +261,27 @@ impl Fx {
         lit
     }
 
-    /// Starts animating requests that came back.
-    pub fn add_requests(&mut self, answered: Vec<(u16, u64, Vec<Hop>)>, now: f64) {
-        for (status, latency, hops) in answered {
-            if self.dots.len() >= MAX_DOTS || hops.is_empty() {
+    /// Starts animating the requests the network carried since the last
+    /// call (the newest few, when many arrive in one frame).
+    pub fn observe_requests(&mut self, cluster: &Cluster, now: f64) {
+        let seen = self.seen_request;
+        let fresh: Vec<_> = cluster.recent_requests().filter(|r| r.id > seen).collect();
+        let Some(last) = fresh.last() else {
+            return;
+        };
+        self.seen_request = last.id;
+        let room = MAX_DOTS.saturating_sub(self.dots.len()).min(8);
+        for r in fresh.iter().rev().take(room) {
+            if r.hops.is_empty() {
                 continue;
             }
             self.next_id += 1;
             self.dots.push(Dot {
                 id: self.next_id,
-                status,
+                status: r.status,
                 born: now,
-                duration: 600 + latency.min(250) as u32 * 4,
-                hops,
+                duration: 700 + r.latency_ms.min(250) as u32 * 4,
+                hops: r.hops.clone(),
                 path: None,
             });
             self.generation += 1;
@@ -326,8 +350,11 @@ impl Fx {
                         centre(&format!("[data-svc-row=\"{service}\"] [data-ep=\"{pod}\"]"))
                             .or_else(|| centre(&format!("[data-ep=\"{pod}\"]")))
                     }
-                    // Entry points without a drawn shape of their own.
-                    Hop::Node { .. } | Hop::LoadBalancer { .. } => None,
+                    // Where the request entered: the load balancer's address, a node.
+                    Hop::LoadBalancer { ip, .. } => centre(&format!("[data-lb=\"{ip}\"]"))
+                        .or_else(|| centre(".net-entry")),
+                    Hop::Node { node, .. } => centre(&format!("[data-node=\"{node}\"] .node-head"))
+                        .or_else(|| centre(&format!("[data-node=\"{node}\"]"))),
                 };
                 if let Some(p) = p {
                     points.push(p);
@@ -368,20 +395,21 @@ mod tests {
             .unwrap()[0]
             .root
             .to_value();
-        let created = c.create(pod, &WriteOptions::user()).unwrap();
+        c.create(pod, &WriteOptions::user()).unwrap();
+        // The scheduler binds it at this instant; the kubelet starts it.
         c.step(0);
         fx.observe(&c, 3.0);
-        assert_eq!(fx.pulses[APISERVER].message, "create pods default/p");
-        assert!(fx.flights.is_empty());
-        let mut bound = created.clone();
-        bound.set_at(&["spec", "nodeName"], Value::str("node-2"));
-        c.update(bound, &WriteOptions::system()).unwrap();
-        c.step(0);
-        fx.observe(&c, 4.0);
-        assert_eq!(fx.pulses[SCHEDULER].message, "bound default/p to node-2");
+        let node = c
+            .store()
+            .get_named(kubeplay_engine::api::registry::by_kind("Pod").unwrap(), "default", "p")
+            .and_then(|p| p.str_at(&["spec", "nodeName"]).map(str::to_string))
+            .expect("bound");
+        assert!(fx.pulses[SCHEDULER].count > 0);
         assert_eq!(fx.flights.len(), 1);
-        assert_eq!(&*fx.flights[0].node, "node-2");
-        fx.place(|sel| (!sel.contains("node-3")).then_some((1, 2)));
+        assert_eq!(&*fx.flights[0].pod, "default/p");
+        assert_eq!(*fx.flights[0].node, *node);
+        assert!(fx.kubelets.contains_key(node.as_str()), "its kubelet acted");
+        fx.place(|sel| (!sel.contains("nowhere")).then_some((1, 2)));
         assert_eq!(fx.flights[0].geometry, Some([1, 2, 1, 2]));
         assert!(fx.expire(4.0 + FLIGHT_MS + 200.0));
         assert!(fx.flights.is_empty());
@@ -391,6 +419,14 @@ mod tests {
     fn requests_become_dots_along_their_hops() {
         let mut fx = Fx::default();
         let hops = vec![
+            Hop::LoadBalancer {
+                ip: "172.18.255.200".into(),
+                port: 80,
+            },
+            Hop::Node {
+                node: "node-1".into(),
+                port: 80,
+            },
             Hop::Ingress {
                 ingress: "default/ing".into(),
                 rule: "x/".into(),
@@ -404,14 +440,25 @@ mod tests {
                 node: "node-1".into(),
             },
         ];
-        fx.add_requests(vec![(200, 3, hops), (0, 0, Vec::new())], 0.0);
-        assert_eq!(fx.dots.len(), 1, "failed connections have no way to draw");
+        fx.dots.push(Dot {
+            id: 1,
+            status: 200,
+            born: 0.0,
+            duration: 700,
+            hops,
+            path: None,
+        });
         fx.place(|sel| match sel {
+            "[data-lb=\"172.18.255.200\"]" => Some((0, 9)),
+            "[data-node=\"node-1\"] .node-head" => Some((5, 5)),
             "[data-ing=\"default/ing\"]" => Some((0, 0)),
             "[data-svc=\"default/svc\"]" => Some((10, 0)),
             "[data-svc-row=\"default/svc\"] [data-ep=\"default/p\"]" => Some((20, 5)),
             _ => None,
         });
-        assert_eq!(fx.dots[0].path.as_deref(), Some("M 0 0 L 10 0 L 20 5"));
+        assert_eq!(
+            fx.dots[0].path.as_deref(),
+            Some("M 0 9 L 5 5 L 0 0 L 10 0 L 20 5")
+        );
     }
 }

@@ -354,6 +354,8 @@ pub struct PodView {
     pub attr: Rc<str>,
     /// The tooltip.
     pub title: Rc<str>,
+    /// The scheduler's FailedScheduling message, while it cannot place the pod.
+    pub unschedulable: Option<Rc<str>>,
 }
 
 impl PodView {
@@ -396,6 +398,14 @@ impl PodView {
                 .unwrap_or_else(|| Rc::from("")),
             resource_version: str_rc(pod.at(&["metadata", "resourceVersion"]))
                 .unwrap_or_else(|| Rc::from("")),
+            unschedulable: pod
+                .at(&["status", "conditions"])
+                .items()
+                .find(|c| {
+                    c.get("type").as_str() == Some("PodScheduled")
+                        && c.get("reason").as_str() == Some("Unschedulable")
+                })
+                .and_then(|c| str_rc(c.get("message"))),
         }
     }
 }
@@ -442,6 +452,12 @@ pub struct NodeView {
     pub groups: Vec<PodGroup>,
     /// Pod counts per [`PodState`].
     pub counts: [u32; 11],
+    /// Whether its kubelet runs (a stopped node's kubelet does not).
+    pub running: bool,
+    /// When the node lifecycle controller marks (or marked) it Unknown.
+    pub unknown_at: Option<u64>,
+    /// The first scheduled eviction of its pods (taint-based eviction).
+    pub evict_at: Option<u64>,
 }
 
 impl NodeView {
@@ -674,6 +690,9 @@ impl Snapshot {
                     requested: (0, 0, 0),
                     groups: Vec::new(),
                     counts: [0; 11],
+                    running: true,
+                    unknown_at: None,
+                    evict_at: None,
                 }
             })
             .collect();
@@ -713,6 +732,18 @@ impl Snapshot {
         }
         for node in &mut nodes {
             sort_small(&mut node.groups, |a, b| a.label < b.label);
+            node.running = cluster.node_running(node.name());
+            if node.running && !node.down() {
+                continue;
+            }
+            // Only a silent node has countdowns: when it turns Unknown, when its pods go.
+            node.unknown_at = cluster.node_unknown_at(node.name());
+            node.evict_at = node
+                .groups
+                .iter()
+                .flat_map(|g| &g.pods)
+                .filter_map(|&i| cluster.eviction_deadline(&pods[i].key.namespace, &pods[i].key.name))
+                .min();
         }
 
         let workloads = workloads(cluster, &pods);
@@ -1257,7 +1288,7 @@ mod cache_tests {
         let mut cache = PodCache::default();
         for name in ["a", "b"] {
             let pod = kubeplay_engine::yaml::load_str(&format!(
-                "apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}}}\nspec: {{containers: [{{name: c, image: x}}]}}\n"
+                "apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}}}\nspec: {{schedulerName: by-hand, containers: [{{name: c, image: x}}]}}\n"
             ))
             .unwrap()[0]
                 .root
@@ -1266,9 +1297,7 @@ mod cache_tests {
         }
         let first = Snapshot::build_cached(&cluster, &mut cache);
         let key = first.pods[0].key.clone();
-        let mut a = cluster.store().get(&key).unwrap().clone();
-        a.set_at(&["spec", "nodeName"], Value::str("node-1"));
-        cluster.update(a, &WriteOptions::system()).unwrap();
+        cluster.bind_pod("default", &key.name, "node-1").unwrap();
         let second = Snapshot::build_cached(&cluster, &mut cache);
         assert!(
             !Rc::ptr_eq(&first.pods[0], &second.pods[0]),

@@ -243,6 +243,54 @@ impl Workspace {
     }
 }
 
+/// The objects the user made, as one YAML file for `kubectl apply -f`:
+/// what was applied (its last-applied configuration), or the object without
+/// what the server fills in. Objects a fresh cluster has, objects owned by
+/// others (ReplicaSets, pods) and records (Events, Endpoints, Leases) are left out.
+pub fn export_manifests(cluster: &Cluster) -> String {
+    use kubeplay_engine::api::registry::RESOURCES;
+    let fresh = Cluster::new(cluster.seed());
+    let mut out = format!(
+        "# Exported from Kubeplay (seed {}): kubectl apply -f this file\n",
+        cluster.seed()
+    );
+    for r in RESOURCES {
+        if matches!(
+            r.kind,
+            "Event" | "Endpoints" | "EndpointSlice" | "Lease" | "Node" | "ControllerRevision"
+        ) {
+            continue;
+        }
+        for (key, obj) in cluster.store().list(r.id(), None) {
+            let meta = obj.get("metadata");
+            if meta.get("ownerReferences").items().next().is_some()
+                || fresh.store().get_named(r.id(), &key.0, &key.1).is_some()
+            {
+                continue;
+            }
+            let applied = meta
+                .at(&["annotations", "kubectl.kubernetes.io/last-applied-configuration"])
+                .as_str()
+                .and_then(|j| kubeplay_engine::yaml::load_str(j).ok())
+                .and_then(|docs| docs.into_iter().next())
+                .map(|d| d.root.to_value());
+            let clean = applied.unwrap_or_else(|| {
+                let mut o = obj.clone();
+                o.remove("status");
+                let mut m = o.get("metadata").clone();
+                for k in ["uid", "resourceVersion", "creationTimestamp", "generation", "managedFields"] {
+                    m.remove(k);
+                }
+                o.set("metadata", m);
+                o
+            });
+            out.push_str("---\n");
+            out.push_str(&kubeplay_engine::yaml::to_yaml(&clean));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -253,9 +301,8 @@ mod tests {
     /// Every stored object, the clock and the Events, as text.
     fn dump(c: &Cluster) -> String {
         let mut out = format!("now {}\n", c.now_ms());
-        for (i, _) in RESOURCES.iter().enumerate() {
-            let rid = kubeplay_engine::api::registry::ResourceId::from_index(i);
-            for (_, obj) in c.store().list(rid, None) {
+        for r in RESOURCES {
+            for (_, obj) in c.store().list(r.id(), None) {
                 out.push_str(&kubeplay_engine::yaml::to_json_compact(obj));
                 out.push('\n');
             }
@@ -293,6 +340,27 @@ mod tests {
     }
 
     #[test]
+    fn export_lists_what_the_user_made_ready_for_apply() {
+        let mut c = Cluster::new(1);
+        let files = vec![("app.yaml".to_string(), crate::examples::SEED_APP.to_string())];
+        crate::state::run_command(&mut c, "kubectl apply -f app.yaml", &files);
+        crate::state::run_command(&mut c, "kubectl create configmap cfg --from-literal=a=b", &files);
+        c.step(30_000);
+        let yaml = export_manifests(&c);
+        let kinds: Vec<&str> = yaml
+            .lines()
+            .filter_map(|l| l.strip_prefix("kind: "))
+            .collect();
+        assert_eq!(kinds, ["ConfigMap", "Secret", "Service", "Deployment", "Ingress"], "{yaml}");
+        assert!(!yaml.contains("resourceVersion"), "{yaml}");
+        // It applies to a fresh cluster as is.
+        let mut again = Cluster::new(2);
+        let out = crate::state::run_command(&mut again, "kubectl apply -f all.yaml", &[("all.yaml".into(), yaml)]).0;
+        assert_eq!(out.exit_code, 0, "{out:?}");
+        assert_eq!(out.stdout.lines().count(), 5, "{}", out.stdout);
+    }
+
+    #[test]
     fn the_workspace_round_trips_and_refuses_anything_else() {
         let ws = Workspace {
             seed: 7,
@@ -309,7 +377,8 @@ mod tests {
         for (bad, why) in [
             ("{\"files\":[]}".to_string(), "it is not a Kubeplay workspace"),
             ("kubeplay-workspace 9\n".to_string(), "it was written by another version of Kubeplay"),
-            (text.replace("file a.yaml 18", "file a.yaml 99"), "a block does not end where its length says"),
+            (text.replace("file a.yaml 19", "file a.yaml 17"), "a block does not end where its length says"),
+            (text.replace("file a.yaml 19", "file a.yaml 99"), "a block is cut short"),
             (text.replace("seed 7", "seed x"), "seed \"x\" is not a number"),
             (text[..text.len() - 8].to_string(), "a block is cut short"),
             (text.replace("time", "tick"), "it has an unknown field \"tick\""),

@@ -375,9 +375,6 @@ pub struct Shared {
     pub recording: Cell<bool>,
     /// Messages for the embedding page, not sent yet.
     pub outbox: RefCell<Vec<HostMessage>>,
-    /// A notice shown above the playground (a workspace that could not be
-    /// restored, a link too large to share).
-    pub notice: RefCell<Option<String>>,
     /// Whether time runs (read by the frame loop).
     pub playing: Cell<bool>,
     /// The speed factor (read by the frame loop).
@@ -417,7 +414,6 @@ impl Handle {
             session: RefCell::new(Session::default()),
             recording: Cell::new(true),
             outbox: RefCell::new(Vec::new()),
-            notice: RefCell::new(None),
             playing: Cell::new(true),
             speed: Cell::new(1.0),
             epoch: Cell::new(0),
@@ -563,9 +559,13 @@ impl Handle {
     }
 }
 
-/// Which tab the bottom panel shows.
+/// Which tab the bottom panel shows (or, embedded, which pane).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BottomTab {
+    /// The editor (embedded only).
+    Editor,
+    /// The cluster view (embedded only).
+    Cluster,
     /// kubectl.
     Console,
     /// The cluster's Events.
@@ -618,6 +618,10 @@ pub struct AppState {
     pub theme: Theme,
     /// Pods drawn one by one (`Some(true)`), per node (`Some(false)`), or by count (`None`).
     pub individual: Option<bool>,
+    /// A notice above the playground (what could not be restored or opened).
+    pub notice: Option<Rc<str>>,
+    /// Where the workspace came from: fresh, restored, shared, example, bench.
+    pub origin: &'static str,
 }
 
 /// What changes the root's state.
@@ -653,6 +657,10 @@ pub enum Action {
     Theme(Theme),
     /// Choose how pods are drawn.
     Individual(Option<bool>),
+    /// Show or dismiss a notice.
+    Notice(Option<Rc<str>>),
+    /// A workspace was loaded (its seed, where it came from); time is paused.
+    Loaded(u64, &'static str),
 }
 
 impl Reducible for AppState {
@@ -710,6 +718,14 @@ impl Reducible for AppState {
             Action::PanelHeight(h) => s.panel_height = h,
             Action::Theme(t) => s.theme = t,
             Action::Individual(i) => s.individual = i,
+            Action::Notice(n) => s.notice = n,
+            Action::Loaded(seed, origin) => {
+                s.seed = seed;
+                s.origin = origin;
+                s.selected = None;
+                s.playing = false;
+                s.notice = None;
+            }
         }
         Rc::new(s)
     }

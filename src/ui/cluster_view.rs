@@ -34,6 +34,32 @@ pub struct FxTick(pub u64);
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
 pub struct TrafficTick(pub u64);
 
+/// Simulated time in whole seconds (ms), by context: countdowns re-render with it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct Clock(pub u64);
+
+#[derive(Properties, PartialEq)]
+struct CountdownProps {
+    at: u64,
+    label: &'static str,
+    done: &'static str,
+}
+
+/// A chip counting down to a moment of simulated time (what Kubernetes waits for).
+#[function_component(Countdown)]
+fn countdown(p: &CountdownProps) -> Html {
+    let now = use_context::<Clock>().map_or(0, |c| c.0);
+    let text = if p.at > now {
+        format!("{} {}", p.label, crate::model::human_duration(p.at - now))
+    } else {
+        p.done.to_string()
+    };
+    if text.is_empty() {
+        return html! {};
+    }
+    html! { <span class="chip countdown" title="Simulated time left">{ text }</span> }
+}
+
 /// `Kind/namespace/name`, the `data-obj` of a clickable object.
 pub fn obj_attr(key: &ObjectKey) -> String {
     format!("{}/{}/{}", key.resource.get().kind, key.namespace, key.name)
@@ -217,6 +243,20 @@ fn control_plane_card(p: &ControlPlaneProps) -> Html {
                     <span class="more">{ format!("+{}", snap.queue.len() - shown) }</span>
                 }
             </div>
+            { for snap.queue.iter().filter_map(|&i| {
+                let pod = &snap.pods[i];
+                pod.unschedulable.as_ref().map(|m| (pod, m))
+            }).take(3).map(|(pod, message)| {
+                let plain = crate::engine_bridge::plain_failed_scheduling(message);
+                html! {
+                    <div class="queue-why" data-obj={AttrValue::Rc(pod.attr.clone())} title="Open the scheduler's explanation">
+                        <b>{ &*pod.key.name }</b>{ ": " }<span class="kube">{ &**message }</span>
+                        if !plain.is_empty() {
+                            <span class="plain">{ plain[1..].join(" ") }</span>
+                        }
+                    </div>
+                }
+            }) }
         </div>
     };
     let components = COMPONENTS.iter().enumerate().map(|(i, (id, full))| {
@@ -256,8 +296,8 @@ fn worker_card(
     let kubelet_class = fx.kubelets.get(&n.key.name).map_or("", |k| k.class(now));
     let (status, status_class) = node_status(n);
     html! {
-        <article key={n.name()} class={classes!("node-card", n.down().then_some("down"), n.unschedulable.then_some("cordoned"),
-                is_selected(selected, &n.key).then_some("sel"))}
+        <article key={n.name()} class={classes!("node-card", n.down().then_some("down"), (!n.running).then_some("stopped"),
+                n.unschedulable.then_some("cordoned"), is_selected(selected, &n.key).then_some("sel"))}
             data-node={n.name().to_string()} data-obj={obj_attr(&n.key)}>
             <header class="node-head">
                 <span class={classes!("kubelet", kubelet_class)} title="kubelet"></span>
@@ -267,6 +307,19 @@ fn worker_card(
                 }
                 <span class={classes!("node-status", status_class)}>{ status }</span>
             </header>
+            if !n.running || n.unknown_at.is_some() || n.evict_at.is_some() {
+                <div class="chips waits">
+                    if !n.running {
+                        <span class="chip bad" title="The kubelet stopped: the control plane notices when its Lease is not renewed">{ "kubelet stopped" }</span>
+                    }
+                    if let Some(at) = n.unknown_at {
+                        <Countdown {at} label="NotReady in" done="" />
+                    }
+                    if let Some(at) = n.evict_at {
+                        <Countdown {at} label="pods evicted in" done="evicting pods" />
+                    }
+                </div>
+            }
             { allocs(n) }
             { taints(n) }
             { node_pods(snap, n, individual, selected, fx) }
@@ -385,7 +438,8 @@ struct NetworkProps {
 fn network_view(p: &NetworkProps) -> Html {
     let _tick = use_context::<TrafficTick>();
     let snap = &p.snap.0;
-    let traffic = p.handle.traffic.borrow();
+    let cluster = p.handle.cluster.borrow();
+    let hits_of = cluster.pod_hits();
     let services: Vec<&crate::model::ServiceView> = snap
         .services
         .iter()
@@ -413,7 +467,7 @@ fn network_view(p: &NetworkProps) -> Html {
                 { for s.ready.iter().map(|&i| (i, true)).chain(s.not_ready.iter().map(|&i| (i, false))).map(|(i, ready)| {
                     let pod = &snap.pods[i];
                     let name = format!("{}/{}", pod.key.namespace, pod.key.name);
-                    let hits = traffic.per_pod.get(&name).copied().unwrap_or(0);
+                    let hits = hits_of.get(&name).copied().unwrap_or(0);
                     html! {
                         <span key={&*pod.uid} class={classes!("ep", (!ready).then_some("notready"), is_selected(&p.selected, &pod.key).then_some("sel"))}
                             data-ep={name.clone()} data-obj={obj_attr(&pod.key)}
@@ -477,7 +531,12 @@ fn network_view(p: &NetworkProps) -> Html {
     }
     html! {
         <section class="panel network" aria-label="Network">
-            <h3>{ "Network" }<span class="muted">{ " ingress → service → ready endpoints" }</span></h3>
+            <h3>{ "Network" }<span class="muted">{ " ingress → service → ready endpoints" }</span>
+                <span class="net-entry" data-lb={kubeplay_engine::network::INGRESS_CONTROLLER_IP}
+                    title="Requests from curl (172.18.0.1) arrive at the ingress controller's load-balancer address, on a node">
+                    { format!("client → {}", kubeplay_engine::network::INGRESS_CONTROLLER_IP) }
+                </span>
+            </h3>
             <div class="net-rows">{ for rows }</div>
         </section>
     }
@@ -525,6 +584,108 @@ fn fx_layer(p: &FxLayerProps) -> Html {
                 })
             }) }
         </div>
+    }
+}
+
+/// The words of `add node` from the form's fields: name, CPU, memory,
+/// pods, then labels (`k=v, …`) and taints (`k=v:Effect, …`).
+pub fn add_node_line(fields: &[String; 6]) -> String {
+    let mut w = vec!["add".to_string(), "node".into(), fields[0].trim().to_string()];
+    for (flag, v) in [("--cpu", &fields[1]), ("--memory", &fields[2]), ("--pods", &fields[3])] {
+        if !v.trim().is_empty() {
+            w.push(flag.into());
+            w.push(v.trim().into());
+        }
+    }
+    for (flag, list) in [("--label", &fields[4]), ("--taint", &fields[5])] {
+        for item in list.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+            w.push(flag.into());
+            w.push(item.into());
+        }
+    }
+    crate::session::join_words(&w)
+}
+
+#[derive(Properties, PartialEq)]
+struct AddNodeProps {
+    handle: Handle,
+}
+
+/// "Add node": a form for `add node NAME --cpu … --label … --taint …`.
+#[function_component(AddNode)]
+fn add_node(p: &AddNodeProps) -> Html {
+    let open = use_state(|| false);
+    let error = use_state(String::new);
+    let form = use_node_ref();
+    if !*open {
+        let show = {
+            let open = open.clone();
+            Callback::from(move |_: MouseEvent| open.set(true))
+        };
+        return html! {
+            <button class="node-card add-node" onclick={show} title="Add a worker node (the script's add node)">{ "+ Add node" }</button>
+        };
+    }
+    let free = {
+        let c = p.handle.cluster.borrow();
+        let nodes = by_kind("Node").expect("served");
+        (1..)
+            .map(|i| format!("node-{i}"))
+            .find(|n| c.store().get_named(nodes, "", n).is_none())
+            .unwrap_or_default()
+    };
+    let submit = {
+        let handle = p.handle.clone();
+        let open = open.clone();
+        let error = error.clone();
+        let form = form.clone();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let Some(f) = form.cast::<web_sys::Element>() else {
+                return;
+            };
+            let inputs = f.get_elements_by_tag_name("input");
+            let fields: [String; 6] = std::array::from_fn(|i| {
+                inputs
+                    .item(i as u32)
+                    .and_then(|el| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlInputElement>(el).ok())
+                    .map(|el| el.value())
+                    .unwrap_or_default()
+            });
+            let out = handle.run(&add_node_line(&fields));
+            let text = format!("{}{}", out.stdout, out.stderr);
+            if out.exit_code == 0 && text.is_empty() {
+                open.set(false);
+                error.set(String::new());
+            } else {
+                error.set(text.trim().to_string());
+            }
+        })
+    };
+    let cancel = {
+        let open = open.clone();
+        Callback::from(move |_: MouseEvent| open.set(false))
+    };
+    let field = |label: &'static str, value: String, hint: &'static str| {
+        html! { <label><span>{ label }</span><input type="text" {value} placeholder={hint} spellcheck="false" /></label> }
+    };
+    html! {
+        <form class="node-card add-node-form" ref={form} onsubmit={submit}>
+            <b>{ "Add a worker node" }</b>
+            { field("Name", free, "node-4") }
+            { field("CPU", "4".into(), "4") }
+            { field("Memory", "8Gi".into(), "8Gi") }
+            { field("Pods", "110".into(), "110") }
+            { field("Labels", String::new(), "disktype=ssd, zone=a") }
+            { field("Taints", String::new(), "dedicated=cache:NoSchedule") }
+            if !error.is_empty() {
+                <p class="err">{ (*error).clone() }</p>
+            }
+            <div class="form-bar">
+                <button class="btn primary small" type="submit">{ "Add node" }</button>
+                <button class="btn small" type="button" onclick={cancel}>{ "Cancel" }</button>
+            </div>
+        </form>
     }
 }
 
@@ -609,7 +770,7 @@ pub fn cluster_view(p: &ClusterViewProps) -> Html {
             <div class="cv-scroll">
                 <div class="cv-content">
                     <ControlPlaneCard handle={p.handle.clone()} snap={snap.clone()} {individual} selected={p.selected.clone()} />
-                    <div class="nodes">{ for worker_cards }</div>
+                    <div class="nodes">{ for worker_cards }<AddNode handle={p.handle.clone()} /></div>
                     <div class="lower">
                         <Workloads snap={snap.clone()} {individual} selected={p.selected.clone()} />
                         <NetworkView handle={p.handle.clone()} snap={snap.clone()} selected={p.selected.clone()} />
@@ -624,6 +785,19 @@ pub fn cluster_view(p: &ClusterViewProps) -> Html {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_add_node_form_writes_the_script_line() {
+        let f = |v: [&str; 6]| add_node_line(&v.map(String::from));
+        assert_eq!(
+            f(["node-4", "8", "16Gi", "", "disktype=ssd, zone=a", "dedicated=cache:NoSchedule"]),
+            "add node node-4 --cpu 8 --memory 16Gi --label disktype=ssd --label zone=a --taint dedicated=cache:NoSchedule"
+        );
+        let mut c = kubeplay_engine::Cluster::new(1);
+        let (out, ok) = crate::state::run_command(&mut c, &f(["big", "16", "", "", "", "gpu:NoExecute"]), &[]);
+        assert!(ok && out.stdout.is_empty(), "{out:?}");
+        assert_eq!(c.nodes().len(), 5);
+    }
 
     #[test]
     fn object_attributes_round_trip() {

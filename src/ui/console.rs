@@ -1,11 +1,12 @@
 //! The console: a terminal for kubectl. Output is the engine's, shown
 //! verbatim; history with ↑/↓ and Tab completion.
 
-use web_sys::{HtmlElement, HtmlInputElement};
+use wasm_bindgen::JsCast;
+use web_sys::{HtmlElement, HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
 use crate::completion::complete;
-use crate::engine_bridge::{CommandOutput, kubectl};
+use crate::engine_bridge::CommandOutput;
 use crate::state::{ConsoleEntry, Handle};
 
 /// Scrollback kept in the page.
@@ -33,6 +34,16 @@ fn split_warnings(stderr: &str) -> (String, String) {
 }
 
 fn entry_html(e: &ConsoleEntry) -> Html {
+    if e.command.contains('\n') {
+        // A script: its transcript echoes each command itself.
+        let lines = e.command.lines().count();
+        return html! {
+            <div class="entry script">
+                <div class="cmd"><span class="prompt">{ "$" }</span>{ format!(" # script, {lines} line{}", if lines == 1 { "" } else { "s" }) }</div>
+                <pre class="out stdout transcript">{ &e.output.stdout }</pre>
+            </div>
+        };
+    }
     let (warnings, errors) = split_warnings(&e.output.stderr);
     html! {
         <div class="entry">
@@ -58,6 +69,9 @@ pub fn console(p: &ConsoleProps) -> Html {
     let scroll = use_node_ref();
     let cursor = use_mut_ref(|| None::<usize>);
     let candidates = use_state(Vec::<String>::new);
+    // The script being written (multi-line input), when the script box is open.
+    let script = use_state(|| None::<String>);
+    let script_area = use_node_ref();
     {
         let scroll = scroll.clone();
         let count = p.handle.console.borrow().entries.len();
@@ -149,12 +163,49 @@ pub fn console(p: &ConsoleProps) -> Html {
             }
         })
     };
+    let onpaste = {
+        let script = script.clone();
+        Callback::from(move |e: Event| {
+            // Several lines pasted at the prompt become a script.
+            let text = e
+                .dyn_ref::<web_sys::ClipboardEvent>()
+                .and_then(|c| c.clipboard_data())
+                .and_then(|d| d.get_data("text").ok())
+                .unwrap_or_default();
+            if text.trim_end().contains('\n') {
+                e.prevent_default();
+                script.set(Some(text));
+            }
+        })
+    };
+    let open_script = {
+        let script = script.clone();
+        Callback::from(move |_: MouseEvent| script.set(Some(String::new())))
+    };
+    let close_script = {
+        let script = script.clone();
+        Callback::from(move |_: MouseEvent| script.set(None))
+    };
+    let run = {
+        let handle = p.handle.clone();
+        let script = script.clone();
+        let area = script_area.clone();
+        let update = update.clone();
+        Callback::from(move |_: MouseEvent| {
+            let Some(a) = area.cast::<HtmlTextAreaElement>() else {
+                return;
+            };
+            run_script(&handle, &a.value());
+            script.set(None);
+            update.force_update();
+        })
+    };
     let console = p.handle.console.borrow();
     html! {
         <div class="console" onclick={focus}>
             <div class="scrollback" ref={scroll}>
                 <p class="hint">
-                    { "kubectl against the simulated cluster. Tab completes commands, kinds and names; ↑/↓ walk the history; Ctrl+L clears. The editor's files are readable by name: " }
+                    { "kubectl against the simulated cluster, and the script commands: sleep 30s, curl URL, stop node NAME, kill pod NAME, traffic start URL … Tab completes; ↑/↓ walk the history; Ctrl+L clears; pasting several lines opens them as a script. The editor's files are readable by name: " }
                     <code>{ "kubectl apply -f deployment.yaml" }</code>
                 </p>
                 { for console.entries.iter().map(entry_html) }
@@ -162,12 +213,53 @@ pub fn console(p: &ConsoleProps) -> Html {
             if !candidates.is_empty() {
                 <div class="candidates">{ for candidates.iter().map(|c| html! { <span>{ c }</span> }) }</div>
             }
-            <div class="prompt-line">
-                <span class="prompt">{ "$" }</span>
-                <input ref={input} class="console-input" aria-label="Command" spellcheck="false"
-                    autocomplete="off" autocapitalize="off" placeholder="kubectl get pods" {onkeydown} />
-            </div>
+            if let Some(text) = &*script {
+                <div class="script-box">
+                    <textarea ref={script_area} class="script-input" spellcheck="false" aria-label="Script"
+                        value={text.clone()} placeholder="kubectl apply -f deployment.yaml\nsleep 30s\nkubectl get pods" />
+                    <div class="script-bar">
+                        <button class="btn primary small run-script" onclick={run}>{ "Run script" }</button>
+                        <button class="btn small" onclick={close_script}>{ "Cancel" }</button>
+                        <span class="muted">{ "Runs line by line as `kubeplay script` does; the output is the same, byte for byte." }</span>
+                    </div>
+                </div>
+            } else {
+                <div class="prompt-line">
+                    <span class="prompt">{ "$" }</span>
+                    <input ref={input} class="console-input" aria-label="Command" spellcheck="false"
+                        autocomplete="off" autocapitalize="off" placeholder="kubectl get pods" {onkeydown} {onpaste} />
+                    <button class="btn small open-script" onclick={open_script} title="Write or paste a script of several lines">{ "Script…" }</button>
+                </div>
+            }
         </div>
+    }
+}
+
+/// Runs a script and records its transcript.
+pub fn run_script(handle: &Handle, text: &str) {
+    if text.trim().is_empty() {
+        return;
+    }
+    let result = handle.run_script(text);
+    push(
+        handle,
+        ConsoleEntry {
+            command: format!("{}\n", text.trim_end()),
+            output: CommandOutput {
+                stdout: result.output,
+                stderr: String::new(),
+                exit_code: result.exit_code,
+            },
+        },
+    );
+}
+
+fn push(handle: &Handle, entry: ConsoleEntry) {
+    let mut console = handle.console.borrow_mut();
+    console.entries.push(entry);
+    if console.entries.len() > MAX_ENTRIES {
+        let extra = console.entries.len() - MAX_ENTRIES;
+        console.entries.drain(..extra);
     }
 }
 
@@ -190,17 +282,14 @@ pub fn run_line(handle: &Handle, line: &str) {
             return;
         }
     }
-    let files = handle.files.borrow().named();
-    let output = kubectl(&mut handle.cluster.borrow_mut(), line, &files);
-    let mut console = handle.console.borrow_mut();
-    console.entries.push(ConsoleEntry {
-        command: line.to_string(),
-        output,
-    });
-    if console.entries.len() > MAX_ENTRIES {
-        let extra = console.entries.len() - MAX_ENTRIES;
-        console.entries.drain(..extra);
-    }
+    let output = handle.run(line);
+    push(
+        handle,
+        ConsoleEntry {
+            command: line.to_string(),
+            output,
+        },
+    );
 }
 
 #[cfg(test)]

@@ -100,12 +100,7 @@ pub fn editor(p: &EditorProps) -> Html {
         let handle = handle.clone();
         let update = update.clone();
         move |verb: ManifestVerb| {
-            let (name, text) = {
-                let files = handle.files.borrow();
-                let f = files.current();
-                (f.name.clone(), f.text.clone())
-            };
-            let outcomes = handle.cluster.borrow_mut().run_manifest(&text, &name, verb);
+            let outcomes = handle.run_manifest(verb);
             let (lines, marks) = outcome_report(&outcomes);
             {
                 let mut files = handle.files.borrow_mut();

@@ -1,23 +1,29 @@
-//! The Inspector: one object, described, as YAML, with its Events, and for
-//! pods the scheduler's explanation and the container's log. Also the
-//! actions a learner tries (delete, kill a container, stop a node, scale).
+//! The Inspector: one object, as `kubectl describe` prints it, as YAML,
+//! with its Events, and what explains it: for pods the scheduler's
+//! attempts and the container's log, for Deployments where a rollout
+//! stands, for Services and Ingresses where a URL goes. Its buttons are the
+//! commands a learner tries (delete, scale, undo, kill a container, stop,
+//! cordon or drain a node, make an image unavailable), run and recorded
+//! like console lines.
 
 use kubeplay_engine::Cluster;
-use kubeplay_engine::api::registry::by_kind;
-use kubeplay_engine::apiserver::{DeleteOptions, WriteOptions};
 use kubeplay_engine::events::EventType;
+use kubeplay_engine::network::{Request, Verdict};
+use kubeplay_engine::scheduler::{AttemptOutcome, FilterResult, NodeEvaluation};
 use kubeplay_engine::store::ObjectKey;
-use kubeplay_engine::time::parse_rfc3339;
 use kubeplay_engine::value::Value;
 use kubeplay_engine::yaml::to_yaml;
+use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use crate::engine_bridge::{describe, scheduling_explanation};
+use crate::engine_bridge::{
+    CommandOutput, describe, plain_failed_scheduling, plain_reason, scheduling_attempts,
+};
 use crate::highlight::highlight;
 use crate::markup::Markup;
-use crate::model::{human_duration, pod_status};
+use crate::model::{clock_text, human_duration, pod_status};
+use crate::session::join_words;
 use crate::state::Handle;
-use crate::ui::cluster_view::obj_attr;
 
 /// The Inspector's inputs.
 #[derive(Properties, PartialEq)]
@@ -26,14 +32,11 @@ pub struct InspectorProps {
     pub handle: Handle,
     /// The cluster's version.
     pub version: u64,
-    /// Simulated seconds (ages move with it).
+    /// Simulated seconds (ages and countdowns move with it).
     pub now_s: u64,
     /// The object shown.
     pub selected: Option<ObjectKey>,
 }
-
-/// An action on the cluster, answering with what happened.
-type ClusterAction = Box<dyn Fn(&mut Cluster) -> Result<String, String>>;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum View {
@@ -42,257 +45,8 @@ enum View {
     Events,
     Scheduling,
     Logs,
-}
-
-fn age(now: u64, obj: &Value) -> String {
-    obj.str_at(&["metadata", "creationTimestamp"])
-        .and_then(parse_rfc3339)
-        .map_or_else(
-            || "<unknown>".into(),
-            |t| human_duration(now.saturating_sub(t)),
-        )
-}
-
-/// A `<dt>`/`<dd>` pair with plain text.
-fn kv(m: &mut Markup, label: &str, value: &str) {
-    m.el("dt", "", label).el("dd", "", value);
-}
-
-/// Labels (or a selector) as chips.
-fn labels(m: &mut Markup, label: &str, v: &Value) {
-    m.el("dt", "", label).open("dd", "");
-    let mut any = false;
-    for (k, v) in v.members() {
-        any = true;
-        m.el("span", "chip", &format!("{k}={}", v.as_str().unwrap_or("")));
-    }
-    if !any {
-        m.text("<none>");
-    }
-    m.close("dd");
-}
-
-/// A link to an object by kind and name.
-fn link(m: &mut Markup, kind: &str, namespace: &str, name: &str) {
-    let text = format!("{kind}/{name}");
-    match by_kind(kind) {
-        Some(r) => {
-            let ns = if r.get().namespaced { namespace } else { "" };
-            m.link(&obj_attr(&ObjectKey::new(r, ns, name)), &text);
-        }
-        None => {
-            m.text(&text);
-        }
-    }
-}
-
-fn conditions(m: &mut Markup, obj: &Value) {
-    let rows = obj.at(&["status", "conditions"]);
-    if rows.items().next().is_none() {
-        return;
-    }
-    m.el("h4", "", "Conditions").open("table", "table small");
-    m.head(&["Type", "Status", "Reason", "Message"])
-        .open("tbody", "");
-    for c in rows.items() {
-        let s = |k: &str| c.get(k).as_str().unwrap_or("");
-        let class = if s("status") == "True" { "ok" } else { "" };
-        m.row(class, &[s("type"), s("status"), s("reason"), s("message")]);
-    }
-    m.close("tbody").close("table");
-}
-
-fn taint_text(t: &Value) -> String {
-    let k = t.get("key").as_str().unwrap_or("");
-    let e = t.get("effect").as_str().unwrap_or("");
-    match t.get("value").as_str() {
-        Some(v) if !v.is_empty() => format!("{k}={v}:{e}"),
-        _ => format!("{k}:{e}"),
-    }
-}
-
-/// A short summary while the engine's `kubectl describe` is not available.
-fn summary(cluster: &Cluster, key: &ObjectKey, obj: &Value) -> String {
-    let now = cluster.now_ms();
-    let kind = key.resource.get().kind;
-    let meta = obj.get("metadata");
-    let ns = meta.get("namespace").as_str().unwrap_or("");
-    let mut m = Markup::new();
-    m.el(
-        "p",
-        "note muted",
-        "Summary of the stored object. The full kubectl describe output appears here when the engine's kubectl can print it.",
-    );
-    m.open("dl", "kv");
-    kv(&mut m, "Name", &key.name);
-    if !ns.is_empty() {
-        kv(&mut m, "Namespace", ns);
-    }
-    kv(&mut m, "Age", &age(now, obj));
-    labels(&mut m, "Labels", meta.get("labels"));
-    for owner in meta.get("ownerReferences").items() {
-        m.el("dt", "", "Controlled By").open("dd", "");
-        link(
-            &mut m,
-            owner.get("kind").as_str().unwrap_or(""),
-            ns,
-            owner.get("name").as_str().unwrap_or(""),
-        );
-        m.close("dd");
-    }
-    let int = |p: &[&str]| obj.at(p).as_i64().unwrap_or(0);
-    match kind {
-        "Pod" => {
-            let st = pod_status(obj);
-            m.el("dt", "", "Node").open("dd", "");
-            match obj.str_at(&["spec", "nodeName"]).filter(|n| !n.is_empty()) {
-                Some(node) => link(&mut m, "Node", "", node),
-                None => {
-                    m.text("<none>");
-                }
-            }
-            m.close("dd");
-            kv(&mut m, "Status", &st.reason);
-            kv(&mut m, "Ready", &format!("{}/{}", st.ready, st.total));
-            kv(&mut m, "Restarts", &st.restarts.to_string());
-            kv(
-                &mut m,
-                "IP",
-                obj.str_at(&["status", "podIP"]).unwrap_or("<none>"),
-            );
-            kv(
-                &mut m,
-                "QoS Class",
-                obj.str_at(&["status", "qosClass"]).unwrap_or(""),
-            );
-            m.close("dl");
-            let statuses = obj.at(&["status", "containerStatuses"]);
-            m.el("h4", "", "Containers").open("table", "table small");
-            m.head(&["Name", "Image", "State", "Ready", "Restarts", "Requests"])
-                .open("tbody", "");
-            for c in obj.at(&["spec", "containers"]).items() {
-                let name = c.get("name").as_str().unwrap_or("");
-                let cs = statuses
-                    .items()
-                    .find(|s| s.get("name").as_str() == Some(name));
-                let state = cs.map_or("Waiting".to_string(), |s| {
-                    let st = s.get("state");
-                    if let Some(r) = st.at(&["waiting", "reason"]).as_str() {
-                        format!("Waiting ({r})")
-                    } else if !st.get("running").is_null() {
-                        "Running".into()
-                    } else if let Some(r) = st.at(&["terminated", "reason"]).as_str() {
-                        format!("Terminated ({r})")
-                    } else {
-                        "Waiting".into()
-                    }
-                });
-                let requests: Vec<String> = c
-                    .at(&["resources", "requests"])
-                    .members()
-                    .map(|(k, v)| format!("{k}: {}", v.as_str().unwrap_or("")))
-                    .collect();
-                let ready = cs.and_then(|s| s.get("ready").as_bool()).unwrap_or(false);
-                let restarts = cs
-                    .and_then(|s| s.get("restartCount").as_i64())
-                    .unwrap_or(0)
-                    .to_string();
-                let requests = if requests.is_empty() {
-                    "<none>".to_string()
-                } else {
-                    requests.join(", ")
-                };
-                m.row(
-                    "",
-                    &[
-                        name,
-                        c.get("image").as_str().unwrap_or(""),
-                        &state,
-                        if ready { "true" } else { "false" },
-                        &restarts,
-                        &requests,
-                    ],
-                );
-            }
-            m.close("tbody").close("table");
-            conditions(&mut m, obj);
-            return m.finish();
-        }
-        "Node" => {
-            let taints: Vec<String> = obj
-                .at(&["spec", "taints"])
-                .items()
-                .map(taint_text)
-                .collect();
-            kv(
-                &mut m,
-                "Taints",
-                &if taints.is_empty() {
-                    "<none>".to_string()
-                } else {
-                    taints.join(", ")
-                },
-            );
-            let cordoned = obj.at(&["spec", "unschedulable"]).as_bool() == Some(true);
-            kv(
-                &mut m,
-                "Unschedulable",
-                if cordoned { "true" } else { "false" },
-            );
-            let alloc: Vec<String> = obj
-                .at(&["status", "allocatable"])
-                .members()
-                .filter(|(k, _)| matches!(*k, "cpu" | "memory" | "pods"))
-                .map(|(k, v)| format!("{k}: {}", v.as_str().unwrap_or("")))
-                .collect();
-            kv(&mut m, "Allocatable", &alloc.join(", "));
-        }
-        "Deployment" | "ReplicaSet" => {
-            kv(
-                &mut m,
-                "Replicas",
-                &format!(
-                    "{} desired | {} updated | {} total | {} available",
-                    obj.at(&["spec", "replicas"]).as_i64().unwrap_or(1),
-                    int(&["status", "updatedReplicas"]),
-                    int(&["status", "replicas"]),
-                    int(&["status", "availableReplicas"]),
-                ),
-            );
-            if let Some(s) = obj.str_at(&["spec", "strategy", "type"]) {
-                kv(&mut m, "StrategyType", s);
-            }
-            labels(
-                &mut m,
-                "Selector",
-                obj.at(&["spec", "selector", "matchLabels"]),
-            );
-            let images: Vec<&str> = obj
-                .at(&["spec", "template", "spec", "containers"])
-                .items()
-                .filter_map(|c| c.get("image").as_str())
-                .collect();
-            kv(&mut m, "Images", &images.join(", "));
-        }
-        "Service" => {
-            kv(
-                &mut m,
-                "Type",
-                obj.str_at(&["spec", "type"]).unwrap_or("ClusterIP"),
-            );
-            kv(
-                &mut m,
-                "IP",
-                obj.str_at(&["spec", "clusterIP"]).unwrap_or(""),
-            );
-            kv(&mut m, "Port(s)", &crate::model::service_ports(obj));
-            labels(&mut m, "Selector", obj.at(&["spec", "selector"]));
-        }
-        _ => {}
-    }
-    m.close("dl");
-    conditions(&mut m, obj);
-    m.finish()
+    Rollout,
+    Route,
 }
 
 fn events_of(cluster: &Cluster, uid: &str) -> String {
@@ -322,13 +76,9 @@ fn events_of(cluster: &Cluster, uid: &str) -> String {
             Some(h) => format!("{}, {h}", r.component),
             None => r.component.to_string(),
         };
-        let class = if r.event_type == EventType::Warning {
-            "warn"
-        } else {
-            ""
-        };
+        let warn = r.event_type == EventType::Warning;
         m.row(
-            class,
+            if warn { "warn" } else { "" },
             &[
                 r.event_type.as_str(),
                 &r.reason,
@@ -342,58 +92,400 @@ fn events_of(cluster: &Cluster, uid: &str) -> String {
     m.finish()
 }
 
-fn scheduling(cluster: &Cluster, pod: &Value) -> String {
-    let e = scheduling_explanation(cluster, pod);
+/// Why the pod is where it is: the PodScheduled condition, the
+/// FailedScheduling message in kube's words and in plain ones, and the
+/// latest attempt's verdict of every filter plugin on every node and every
+/// score plugin's raw and weighted score.
+fn scheduling(cluster: &Cluster, key: &ObjectKey, pod: &Value) -> String {
     let mut m = Markup::new();
     m.open("div", "scheduling").open("dl", "kv");
     m.el("dt", "", "Node").open("dd", "");
-    match &e.node {
-        Some(n) => link(&mut m, "Node", "", n),
+    match pod.str_at(&["spec", "nodeName"]).filter(|n| !n.is_empty()) {
+        Some(n) => {
+            m.link(&format!("Node//{n}"), &format!("Node/{n}"));
+        }
         None => {
             m.text("<none> (Pending)");
         }
     }
     m.close("dd");
-    match &e.condition {
-        Some((status, reason, message)) => {
-            let value = if reason.is_empty() {
-                status.clone()
-            } else {
-                format!("{status} ({reason})")
-            };
-            kv(&mut m, "PodScheduled", &value);
-            if !message.is_empty() {
-                kv(&mut m, "Message", message);
-            }
-        }
-        None => kv(&mut m, "PodScheduled", "not yet attempted"),
-    }
+    let cond = pod
+        .at(&["status", "conditions"])
+        .items()
+        .find(|c| c.get("type").as_str() == Some("PodScheduled"));
+    let s = |k: &str| cond.and_then(|c| c.get(k).as_str()).unwrap_or("");
+    let state = match (s("status"), s("reason")) {
+        ("", _) => "not yet attempted".to_string(),
+        (st, "") => st.to_string(),
+        (st, r) => format!("{st} ({r})"),
+    };
+    m.el("dt", "", "PodScheduled").el("dd", "", &state);
     m.close("dl");
-    if e.verdicts.is_empty() {
+    if s("reason") == "Unschedulable" && !s("message").is_empty() {
+        m.open("div", "why");
+        m.open("p", "kube").el("b", "", "kube-scheduler says: ");
+        m.text(s("message")).close("p");
+        m.open("ul", "plain");
+        for line in plain_failed_scheduling(s("message")) {
+            m.el("li", "", &line);
+        }
+        m.close("ul").close("div");
+    }
+    let attempts = scheduling_attempts(cluster, key);
+    let Some(last) = attempts.last() else {
         m.el(
             "p",
             "note muted",
-            "Each node's verdict from the scheduler's filter and score plugins appears here once the scheduler reports it.",
+            if pod.str_at(&["spec", "nodeName"]).is_some() {
+                "The scheduler never tried this pod: it named its node itself (spec.nodeName), or was bound before the scheduler ran."
+            } else {
+                "The scheduler has not tried this pod yet."
+            },
+        );
+        m.close("div");
+        return m.finish();
+    };
+    let outcome = |o: &AttemptOutcome| match o {
+        AttemptOutcome::Scheduled { node } => format!("bound to {node}"),
+        AttemptOutcome::Unschedulable { message, .. } => format!("unschedulable: {message}"),
+        AttemptOutcome::Error { message } => format!("error: {message}"),
+    };
+    m.el(
+        "h4",
+        "",
+        &format!(
+            "Attempt {} at {} — {}",
+            last.number,
+            clock_text(last.at),
+            outcome(&last.outcome)
+        ),
+    );
+    let nodes = last.nodes();
+    if nodes.is_empty() {
+        m.el(
+            "p",
+            "note muted",
+            "This attempt's per-node details were dropped to bound memory.",
         );
     } else {
-        m.open("table", "table small");
-        m.head(&["Node", "Feasible", "Score", "Why not"])
-            .open("tbody", "");
-        for v in &e.verdicts {
-            let score = v.score.map(|s| s.to_string()).unwrap_or_default();
-            m.row(
-                if v.feasible { "ok" } else { "" },
-                &[
-                    &v.node,
-                    if v.feasible { "yes" } else { "no" },
-                    &score,
-                    &v.reasons.join("; "),
-                ],
+        if last.nodes_to_find < last.num_all_nodes {
+            m.el(
+                "p",
+                "note muted",
+                &format!(
+                    "The scheduler stops filtering after {} feasible nodes of {} (percentageOfNodesToScore): nodes marked “not evaluated” were not looked at.",
+                    last.nodes_to_find, last.num_all_nodes
+                ),
             );
         }
-        m.close("tbody").close("table");
+        let filters: Vec<&str> = nodes[0].filters.iter().map(|f| f.plugin).collect();
+        m.el("h4", "", "Filter plugins: can the node take the pod?");
+        m.open("div", "scroll-x").open("table", "table small sched-filters");
+        let mut head = vec!["Node"];
+        head.extend(&filters);
+        head.push("Verdict");
+        m.head(&head).open("tbody", "");
+        for n in nodes.iter().take(200) {
+            let verdict = match &n.evaluation {
+                NodeEvaluation::NotEvaluated => "not evaluated".to_string(),
+                NodeEvaluation::ExcludedByPreFilter { reason } => format!("excluded: {reason}"),
+                NodeEvaluation::Rejected => "rejected".to_string(),
+                NodeEvaluation::Feasible if n.selected => "feasible ★ chosen".to_string(),
+                NodeEvaluation::Feasible => "feasible".to_string(),
+            };
+            let class = match n.evaluation {
+                NodeEvaluation::Feasible if n.selected => "ok chosen",
+                NodeEvaluation::Feasible => "ok",
+                NodeEvaluation::Rejected => "bad",
+                _ => "muted",
+            };
+            m.open_with("tr", &[("class", class), ("data-row", &n.node)]);
+            m.el("td", "mono", &n.node);
+            for f in &n.filters {
+                let (class, text) = match &f.result {
+                    FilterResult::Passed => ("pass", "✓".to_string()),
+                    FilterResult::Skipped => ("skip", "skip".to_string()),
+                    FilterResult::NotRun => ("notrun", "–".to_string()),
+                    FilterResult::Rejected { reasons, .. } => ("fail", format!("✗ {}", reasons.join("; "))),
+                };
+                let title = match &f.result {
+                    FilterResult::Rejected { reasons, .. } => reasons
+                        .iter()
+                        .map(|r| plain_reason(r))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                    FilterResult::Skipped => "nothing to check for this pod (PreFilter skipped)".into(),
+                    FilterResult::NotRun => "not run: an earlier filter rejected the node, or it was not evaluated".into(),
+                    FilterResult::Passed => "passed".into(),
+                };
+                m.open_with(
+                    "td",
+                    &[("class", class), ("data-plugin", f.plugin), ("title", &title)],
+                )
+                .text(&text)
+                .close("td");
+            }
+            m.el("td", "", &verdict).close("tr");
+        }
+        m.close("tbody").close("table").close("div");
+        if nodes.len() > 200 {
+            m.el("p", "note muted", &format!("… and {} more nodes", nodes.len() - 200));
+        }
+        let scored: Vec<_> = nodes.iter().filter(|n| !n.scores.is_empty()).collect();
+        if scored.is_empty() {
+            if matches!(last.outcome, AttemptOutcome::Scheduled { .. }) {
+                m.el("p", "note muted", "Only one node was feasible, so nothing was scored.");
+            }
+        } else {
+            m.el("h4", "", "Score plugins: raw score → weighted (normalized × weight)");
+            m.open("div", "scroll-x").open("table", "table small sched-scores");
+            let mut head = vec!["Node".to_string()];
+            head.extend(scored[0].scores.iter().map(|s| format!("{} ×{}", s.plugin, s.weight)));
+            head.push("Total".into());
+            let head: Vec<&str> = head.iter().map(String::as_str).collect();
+            m.head(&head).open("tbody", "");
+            for n in scored.iter().take(200) {
+                m.open_with(
+                    "tr",
+                    &[("class", if n.selected { "ok chosen" } else { "" }), ("data-row", &n.node)],
+                );
+                m.el("td", "mono", &n.node);
+                for s in &n.scores {
+                    let text = if s.skipped {
+                        "skip".to_string()
+                    } else {
+                        format!("{} → {}", s.raw, s.weighted)
+                    };
+                    m.open_with("td", &[("data-plugin", s.plugin)]).text(&text).close("td");
+                }
+                let total = n.total_score.map(|t| t.to_string()).unwrap_or_default();
+                m.el("td", "total", &if n.selected { format!("{total} ★") } else { total });
+                m.close("tr");
+            }
+            m.close("tbody").close("table").close("div");
+        }
+    }
+    if attempts.len() > 1 {
+        m.el("h4", "", "Earlier attempts").open("ul", "attempts");
+        for a in attempts[..attempts.len() - 1].iter().rev() {
+            m.el(
+                "li",
+                "",
+                &format!("{} at {}: {}", a.number, clock_text(a.at), outcome(&a.outcome)),
+            );
+        }
+        m.close("ul");
     }
     m.close("div");
+    m.finish()
+}
+
+/// A rolling update's bound (`intstr` scaled: surge rounds up, unavailable down).
+fn scaled(v: &Value, default: &str, desired: i64, round_up: bool) -> (String, i64) {
+    let text = match v {
+        Value::Int(n) => n.to_string(),
+        Value::String(s) => s.to_string(),
+        _ => default.to_string(),
+    };
+    let n = match text.strip_suffix('%').map(|p| p.parse::<i64>()) {
+        Some(Ok(p)) if round_up => (p * desired + 99) / 100,
+        Some(Ok(p)) => p * desired / 100,
+        _ => text.parse().unwrap_or(0),
+    };
+    (text, n)
+}
+
+/// Where a Deployment's rollout stands against maxSurge and maxUnavailable,
+/// which ReplicaSet grows and which shrink, and its revision history.
+fn rollout(cluster: &Cluster, d: &Value) -> String {
+    let mut m = Markup::new();
+    let int = |v: &Value, p: &[&str]| v.at(p).as_i64().unwrap_or(0);
+    let desired = d.at(&["spec", "replicas"]).as_i64().unwrap_or(1);
+    let strategy = d.str_at(&["spec", "strategy", "type"]).unwrap_or("RollingUpdate");
+    let (total, updated, available) = (
+        int(d, &["status", "replicas"]),
+        int(d, &["status", "updatedReplicas"]),
+        int(d, &["status", "availableReplicas"]),
+    );
+    let uid = d.str_at(&["metadata", "uid"]).unwrap_or("");
+    let ns = d.str_at(&["metadata", "namespace"]).unwrap_or("default");
+    let revision_of = |o: &Value| {
+        o.str_at(&["metadata", "annotations", "deployment.kubernetes.io/revision"])
+            .and_then(|r| r.parse::<i64>().ok())
+            .unwrap_or(0)
+    };
+    let current = revision_of(d);
+    let rs_rid = kubeplay_engine::api::registry::by_kind("ReplicaSet").expect("served");
+    let mut sets: Vec<&Value> = cluster
+        .store()
+        .list(rs_rid, Some(ns))
+        .map(|(_, rs)| rs)
+        .filter(|rs| {
+            rs.at(&["metadata", "ownerReferences"])
+                .items()
+                .any(|o| o.get("uid").as_str() == Some(uid))
+        })
+        .collect();
+    crate::model::sort_small(&mut sets, |a, b| revision_of(a) > revision_of(b));
+    m.open("div", "rollout").open("dl", "kv");
+    m.el("dt", "", "Strategy");
+    if strategy == "RollingUpdate" {
+        let ru = d.at(&["spec", "strategy", "rollingUpdate"]);
+        let (surge_text, surge) = scaled(ru.get("maxSurge"), "25%", desired, true);
+        let (unavail_text, mut unavail) = scaled(ru.get("maxUnavailable"), "25%", desired, false);
+        if surge == 0 && unavail == 0 {
+            unavail = 1;
+        }
+        m.el(
+            "dd",
+            "",
+            &format!(
+                "RollingUpdate: maxSurge {surge_text} → {surge} pod(s), maxUnavailable {unavail_text} → {unavail} pod(s)"
+            ),
+        );
+        m.el("dt", "", "Bounds").el(
+            "dd",
+            "",
+            &format!(
+                "at most {} pods in total (replicas + maxSurge); at least {} available (replicas − maxUnavailable)",
+                desired + surge,
+                (desired - unavail).max(0)
+            ),
+        );
+    } else {
+        m.el("dd", "", "Recreate: every old pod stops before new ones start");
+    }
+    m.el("dt", "", "Now").el(
+        "dd",
+        "",
+        &format!("{total} pods, {updated} up to date, {available} available, {desired} desired"),
+    );
+    m.close("dl");
+    let generation_seen = int(d, &["status", "observedGeneration"]) >= int(d, &["metadata", "generation"]);
+    let complete = generation_seen && updated == desired && total == desired && available == desired;
+    let state = if d.at(&["spec", "paused"]).as_bool() == Some(true) {
+        "The rollout is paused: kubectl rollout resume continues it.".to_string()
+    } else if complete {
+        format!("Rollout complete: revision {current}, {desired} of {desired} pods up to date and available.")
+    } else {
+        let new = sets.iter().find(|rs| revision_of(rs) == current);
+        let old: Vec<String> = sets
+            .iter()
+            .filter(|rs| revision_of(rs) != current && int(rs, &["spec", "replicas"]) > 0)
+            .map(|rs| {
+                format!(
+                    "{} ({} → 0)",
+                    rs.str_at(&["metadata", "name"]).unwrap_or(""),
+                    int(rs, &["spec", "replicas"])
+                )
+            })
+            .collect();
+        let grows = new.map_or("no new ReplicaSet yet".to_string(), |rs| {
+            format!(
+                "new ReplicaSet {} grows ({} of {desired} ready)",
+                rs.str_at(&["metadata", "name"]).unwrap_or(""),
+                int(rs, &["status", "readyReplicas"]),
+            )
+        });
+        if old.is_empty() {
+            format!("In progress: {grows}.")
+        } else {
+            format!("In progress: {grows}; shrinking: {}.", old.join(", "))
+        }
+    };
+    m.el("p", if complete { "state ok" } else { "state" }, &state);
+    if let Some(c) = d
+        .at(&["status", "conditions"])
+        .items()
+        .find(|c| c.get("type").as_str() == Some("Progressing"))
+    {
+        m.el(
+            "p",
+            "note muted",
+            &format!(
+                "Progressing: {} ({}): {}",
+                c.get("status").as_str().unwrap_or(""),
+                c.get("reason").as_str().unwrap_or(""),
+                c.get("message").as_str().unwrap_or("")
+            ),
+        );
+    }
+    m.el("h4", "", "Revision history");
+    m.open("table", "table small").head(&["Revision", "ReplicaSet", "Images", "Pods", "Change cause"]);
+    m.open("tbody", "");
+    for rs in &sets {
+        let rev = revision_of(rs);
+        let images: Vec<&str> = rs
+            .at(&["spec", "template", "spec", "containers"])
+            .items()
+            .filter_map(|c| c.get("image").as_str())
+            .collect();
+        let name = rs.str_at(&["metadata", "name"]).unwrap_or("");
+        m.open("tr", if rev == current { "ok" } else { "" });
+        m.el("td", "", &if rev == current { format!("{rev} (current)") } else { rev.to_string() });
+        m.open("td", "").link(&format!("ReplicaSet/{ns}/{name}"), name).close("td");
+        m.el("td", "mono", &images.join(", "));
+        m.el(
+            "td",
+            "",
+            &format!(
+                "{}/{}",
+                int(rs, &["status", "readyReplicas"]),
+                int(rs, &["spec", "replicas"])
+            ),
+        );
+        m.el(
+            "td",
+            "",
+            rs.str_at(&["metadata", "annotations", "kubernetes.io/change-cause"])
+                .unwrap_or("<none>"),
+        );
+        m.close("tr");
+    }
+    m.close("tbody").close("table").close("div");
+    m.finish()
+}
+
+/// A URL to try for a Service or an Ingress.
+fn default_url(obj: &Value, kind: &str) -> String {
+    if kind == "Ingress" {
+        let rule = obj.at(&["spec", "rules"]).items().next();
+        let host = rule.and_then(|r| r.get("host").as_str()).unwrap_or("example.com");
+        let path = rule
+            .and_then(|r| r.at(&["http", "paths"]).items().next())
+            .and_then(|p| p.get("path").as_str())
+            .unwrap_or("/");
+        return format!("http://{host}{path}");
+    }
+    let name = obj.str_at(&["metadata", "name"]).unwrap_or("");
+    let ns = obj.str_at(&["metadata", "namespace"]).unwrap_or("default");
+    let port = obj
+        .at(&["spec", "ports"])
+        .items()
+        .next()
+        .and_then(|p| p.get("port").as_i64())
+        .unwrap_or(80);
+    format!("http://{name}.{ns}.svc.cluster.local:{port}/")
+}
+
+/// Which rule and endpoint a URL resolves to, and why.
+fn route(cluster: &Cluster, url: &str) -> String {
+    let e = cluster.explain_route(&Request::get(url));
+    let plain = match &e.verdict {
+        Verdict::Forwarded { pods } if pods.len() == 1 => format!("{} answers.", pods[0]),
+        Verdict::Forwarded { pods } => format!(
+            "Each connection goes to one of {} ready endpoints, picked at random (kube-proxy) or in turn (ingress-nginx).",
+            pods.len()
+        ),
+        Verdict::NotFound => "No Ingress rule matches this host and path, so the ingress controller's default backend answers 404 Not Found.".into(),
+        Verdict::NoReadyEndpoints => "A rule matches, but its Service has no ready endpoint (no pod selected, or none Ready), so the answer is 503.".into(),
+        Verdict::Redirect { location } => format!("The path matches only with a trailing slash: nginx answers 301 to {location}."),
+        Verdict::BadGateway => "The endpoint's pod is gone: 502 Bad Gateway.".into(),
+        Verdict::ConnectionFailed { .. } => "The connection fails before any HTTP answer.".into(),
+    };
+    let mut m = Markup::new();
+    m.el("pre", "route-lines", &e.lines().join("\n"));
+    m.el("p", "plain", &plain);
     m.finish()
 }
 
@@ -401,85 +493,196 @@ fn raw(html: String) -> Html {
     Html::from_html_unchecked(AttrValue::from(html))
 }
 
+/// Countdowns of what Kubernetes waits for on this object: back-offs,
+/// eviction from an unreachable node, the grace period, a node's
+/// node-monitor-grace-period.
+fn countdowns(cluster: &Cluster, key: &ObjectKey, obj: &Value) -> Vec<String> {
+    let now = cluster.now_ms();
+    let left = |at: u64| human_duration(at.saturating_sub(now));
+    let mut out = Vec::new();
+    match key.resource.get().kind {
+        "Pod" => {
+            for c in obj.at(&["status", "containerStatuses"]).items() {
+                let name = c.get("name").as_str().unwrap_or("");
+                let reason = c.at(&["state", "waiting", "reason"]).as_str().unwrap_or("");
+                if let Some(at) = cluster.backoff_until(&key.namespace, &key.name, name)
+                    && at > now
+                {
+                    let what = if reason == "CrashLoopBackOff" { "restarts" } else { "pulls again" };
+                    out.push(format!("{reason}: {name} {what} in {}", left(at)));
+                }
+            }
+            if let Some(at) = cluster.eviction_deadline(&key.namespace, &key.name) {
+                out.push(format!("node unreachable: evicted in {}", left(at)));
+            }
+            if let Some(at) = obj
+                .str_at(&["metadata", "deletionTimestamp"])
+                .and_then(kubeplay_engine::time::parse_rfc3339)
+            {
+                out.push(if at > now {
+                    format!("terminating: grace period ends in {}", left(at))
+                } else {
+                    "terminating: waiting for the kubelet to confirm".to_string()
+                });
+            }
+        }
+        "Node" if !cluster.node_running(&key.name) => {
+            out.push("kubelet stopped".into());
+            if let Some(at) = cluster.node_unknown_at(&key.name) {
+                out.push(if at > now {
+                    format!("marked NotReady (Unknown) in {}", left(at))
+                } else {
+                    format!("Unknown for {}", human_duration(now - at))
+                });
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+/// The commands the Inspector offers for an object: (label, line, class).
+fn actions(cluster: &Cluster, key: &ObjectKey, obj: &Value) -> Vec<(String, String, &'static str)> {
+    let rt = key.resource.get();
+    let (ns, name) = (key.namespace.to_string(), key.name.to_string());
+    let line = |w: &[&str]| join_words(w);
+    let mut out = Vec::new();
+    match rt.kind {
+        "Pod" => {
+            for c in obj.at(&["spec", "containers"]).items() {
+                let c = c.get("name").as_str().unwrap_or("");
+                out.push((format!("Kill {c}"), line(&["kill", "pod", &name, "-c", c, "-n", &ns]), ""));
+            }
+            if let Some(image) = obj
+                .at(&["spec", "containers"])
+                .items()
+                .next()
+                .and_then(|c| c.get("image").as_str())
+            {
+                out.push(("Break image".into(), line(&["break", "image", image]), ""));
+                out.push(("Fix image".into(), line(&["fix", "image", image]), ""));
+            }
+        }
+        "Node" => {
+            let (power, verb) = if cluster.node_running(&name) {
+                ("Stop node", "stop")
+            } else {
+                ("Start node", "start")
+            };
+            out.push((power.into(), line(&[verb, "node", &name]), ""));
+            if obj.at(&["spec", "unschedulable"]).as_bool() == Some(true) {
+                out.push(("Uncordon".into(), line(&["kubectl", "uncordon", &name]), ""));
+            } else {
+                out.push(("Cordon".into(), line(&["kubectl", "cordon", &name]), ""));
+            }
+            out.push((
+                "Drain".into(),
+                line(&["kubectl", "drain", &name, "--ignore-daemonsets", "--delete-emptydir-data", "--force"]),
+                "",
+            ));
+            out.push(("Remove node".into(), line(&["remove", "node", &name]), "danger"));
+            return out;
+        }
+        "Deployment" | "ReplicaSet" => {
+            let kind = rt.singular;
+            let replicas = obj.at(&["spec", "replicas"]).as_i64().unwrap_or(1);
+            for (label, n) in [("−", (replicas - 1).max(0)), ("+", replicas + 1)] {
+                let to = format!("--replicas={n}");
+                out.push((label.into(), line(&["kubectl", "scale", kind, &name, &to, "-n", &ns]), "scale"));
+            }
+            if rt.kind == "Deployment" {
+                let target = format!("deployment/{name}");
+                out.push(("Restart".into(), line(&["kubectl", "rollout", "restart", &target, "-n", &ns]), ""));
+                out.push(("Undo".into(), line(&["kubectl", "rollout", "undo", &target, "-n", &ns]), ""));
+            }
+        }
+        "Namespace" => return out,
+        _ => {}
+    }
+    out.push((
+        "Delete".into(),
+        line(&["kubectl", "delete", &rt.singular_group(), &name, "-n", &ns, "--wait=false"]),
+        "danger",
+    ));
+    out
+}
+
 /// The Inspector.
 #[function_component(Inspector)]
 pub fn inspector(p: &InspectorProps) -> Html {
     let view = use_state(|| View::Describe);
-    let message = use_state(|| None::<(bool, String)>);
+    let message = use_state(|| None::<CommandOutput>);
+    let url = use_state(String::new);
     {
         let message = message.clone();
-        use_effect_with(p.selected.clone(), move |_| message.set(None));
+        let url = url.clone();
+        use_effect_with(p.selected.clone(), move |_| {
+            message.set(None);
+            url.set(String::new());
+        });
     }
+    let msg = message.as_ref().map(|o| {
+        let text = format!("{}{}", o.stdout, o.stderr);
+        html! { <div class={classes!("insp-msg", (o.exit_code != 0).then_some("err"))}>{ text.trim_end().to_string() }</div> }
+    });
     let Some(key) = p.selected.clone() else {
         return html! {
             <div class="inspector empty-state">
                 <p>{ "Click a node, pod, Deployment, ReplicaSet, Service or Ingress to inspect it." }</p>
-                <p class="muted">{ "You see its description, its YAML as the API server stores it, its Events and, for pods, why the scheduler put it where it is." }</p>
+                <p class="muted">{ "You see kubectl describe, its YAML as the API server stores it, its Events and what explains it: why a pod is where it is, where a rollout stands, where a URL goes." }</p>
             </div>
         };
     };
     let rt = key.resource.get();
-    let handle = p.handle.clone();
-    let act = {
-        let handle = handle.clone();
-        let message = message.clone();
-        move |f: ClusterAction| {
-            let handle = handle.clone();
-            let message = message.clone();
-            Callback::from(move |_: MouseEvent| {
-                let result = f(&mut handle.cluster.borrow_mut());
-                message.set(Some(match result {
-                    Ok(m) => (true, m),
-                    Err(m) => (false, m),
-                }));
-            })
-        }
-    };
     let mut cluster = p.handle.cluster.borrow_mut();
     let Some(obj) = cluster.store().get(&key).cloned() else {
         // Keep what the last action printed (`… deleted`).
         return html! {
             <div class="inspector">
-                { message.as_ref().map(|(ok, m)| html! {
-                    <div class={classes!("insp-msg", (!ok).then_some("err"))}>{ m.clone() }</div>
-                }).unwrap_or_default() }
+                { msg }
                 <p class="empty-state">{ format!("{}/{} no longer exists.", rt.singular, key.name) }</p>
             </div>
         };
     };
-    let is_pod = rt.kind == "Pod";
-    let views: Vec<(View, &str)> = [
-        (View::Describe, "Describe"),
-        (View::Yaml, "YAML"),
-        (View::Events, "Events"),
-    ]
-    .into_iter()
-    .chain(
-        is_pod
-            .then_some([(View::Scheduling, "Scheduling"), (View::Logs, "Logs")])
-            .into_iter()
-            .flatten(),
-    )
-    .collect();
-    let current = if !is_pod && matches!(*view, View::Scheduling | View::Logs) {
-        View::Describe
-    } else {
+    let mut views = vec![(View::Describe, "Describe"), (View::Yaml, "YAML"), (View::Events, "Events")];
+    match rt.kind {
+        "Pod" => views.extend([(View::Scheduling, "Scheduling"), (View::Logs, "Logs")]),
+        "Deployment" => views.push((View::Rollout, "Rollout")),
+        "Service" | "Ingress" => views.push((View::Route, "Route")),
+        _ => {}
+    }
+    let current = if views.iter().any(|(v, _)| *v == *view) {
         *view
+    } else {
+        View::Describe
     };
+    let route_url = if url.is_empty() { default_url(&obj, rt.kind) } else { (*url).clone() };
     let body = match current {
-        View::Describe => match describe(&mut cluster, &key) {
-            Some(out) => html! { <pre class="describe">{ out }</pre> },
-            None => raw(summary(&cluster, &key, &obj)),
-        },
+        View::Describe => {
+            let out = describe(&mut cluster, &key);
+            html! { <pre class={classes!("describe", (out.exit_code != 0).then_some("err"))}>{ out.stdout }{ out.stderr }</pre> }
+        }
         View::Yaml => {
-            let html = Html::from_html_unchecked(AttrValue::from(highlight(&to_yaml(&obj))));
+            let html = raw(highlight(&to_yaml(&obj)));
             html! { <pre class="yaml">{ html }</pre> }
         }
-        View::Events => raw(events_of(
-            &cluster,
-            obj.str_at(&["metadata", "uid"]).unwrap_or(""),
-        )),
-        View::Scheduling => raw(scheduling(&cluster, &obj)),
+        View::Events => raw(events_of(&cluster, obj.str_at(&["metadata", "uid"]).unwrap_or(""))),
+        View::Scheduling => raw(scheduling(&cluster, &key, &obj)),
+        View::Rollout => raw(rollout(&cluster, &obj)),
+        View::Route => {
+            let set = {
+                let url = url.clone();
+                Callback::from(move |e: Event| url.set(e.target_unchecked_into::<HtmlInputElement>().value()))
+            };
+            html! {
+                <div class="route">
+                    <label class="route-url"><span>{ "URL" }</span>
+                        <input type="text" value={route_url.clone()} onchange={set} spellcheck="false" aria-label="URL to explain" />
+                    </label>
+                    { raw(route(&cluster, &route_url)) }
+                </div>
+            }
+        }
         View::Logs => {
             let container = obj
                 .at(&["spec", "containers"])
@@ -496,72 +699,22 @@ pub fn inspector(p: &InspectorProps) -> Html {
             }
         }
     };
+    let waits = countdowns(&cluster, &key, &obj);
+    let buttons = actions(&cluster, &key, &obj);
     drop(cluster);
-    let status = if is_pod {
-        Some(pod_status(&obj).reason.to_string())
-    } else {
-        None
-    };
-    let mut actions: Vec<Html> = Vec::new();
-    let delete_key = key.clone();
-    let delete = act(Box::new(move |c: &mut Cluster| {
-        let rt = delete_key.resource.get();
-        // kubectl delete's line (cmd/delete PrintObj).
-        let mut line = format!("{} \"{}\" deleted", rt.singular_group(), delete_key.name);
-        if !delete_key.namespace.is_empty() {
-            line.push_str(&format!(" from {} namespace", delete_key.namespace));
-        }
-        c.delete(&delete_key, DeleteOptions::default())
-            .map(|_| line)
-            .map_err(|e| e.kubectl_message(None))
-    }));
-    match rt.kind {
-        "Pod" => {
-            let (ns, name) = (key.namespace.to_string(), key.name.to_string());
-            let kill = act(Box::new(move |c: &mut Cluster| {
-                c.kill_container(&ns, &name, None)
-                    .map(|_| "the container's process was killed".into())
-            }));
-            actions.push(html! { <button class="btn small" onclick={kill} title="Kill the container's process, as if it crashed">{ "Kill container" }</button> });
-        }
-        "Node" => {
-            let name = key.name.to_string();
-            let down = obj.at(&["status", "conditions"]).items().any(|c| {
-                c.get("type").as_str() == Some("Ready") && c.get("status").as_str() != Some("True")
-            });
-            let toggle = act(Box::new(move |c: &mut Cluster| {
-                if down {
-                    c.start_node(&name).map(|_| format!("node {name} started"))
-                } else {
-                    c.stop_node(&name).map(|_| format!("node {name} stopped"))
-                }
-            }));
-            actions.push(html! { <button class="btn small" onclick={toggle}>{ if down { "Start node" } else { "Stop node" } }</button> });
-        }
-        "Deployment" | "ReplicaSet" => {
-            let replicas = obj.at(&["spec", "replicas"]).as_i64().unwrap_or(1);
-            for (label, delta) in [("−", -1i64), ("+", 1)] {
-                let k = key.clone();
-                let scale = act(Box::new(move |c: &mut Cluster| {
-                    let mut o = c.store().get(&k).cloned().ok_or("not found")?;
-                    let n = (o.at(&["spec", "replicas"]).as_i64().unwrap_or(1) + delta).max(0);
-                    o.set_at(&["spec", "replicas"], Value::Int(n));
-                    // kubectl scale's line.
-                    c.update(o, &WriteOptions::user())
-                        .map(|_| format!("{}/{} scaled", k.resource.get().singular_group(), k.name))
-                        .map_err(|e| e.kubectl_message(None))
-                }));
-                actions.push(html! { <button class="btn small" onclick={scale} aria-label={format!("Scale {}", if delta < 0 { "down" } else { "up" })}
-                    title={format!("Scale to {}", (replicas + delta).max(0))}>{ label }</button> });
-            }
-        }
-        _ => {}
-    }
-    if rt.kind != "Node" && rt.kind != "Namespace" {
-        actions.push(
-            html! { <button class="btn small danger" onclick={delete}>{ "Delete" }</button> },
-        );
-    }
+    let status = (rt.kind == "Pod").then(|| pod_status(&obj).reason.to_string());
+    let buttons = buttons.into_iter().map(|(label, line, class)| {
+        let handle = p.handle.clone();
+        let message = message.clone();
+        let title = line.clone();
+        let aria = match label.as_str() {
+            "−" => Some("Scale down"),
+            "+" => Some("Scale up"),
+            _ => None,
+        };
+        let onclick = Callback::from(move |_: MouseEvent| message.set(Some(handle.run(&line))));
+        html! { <button class={classes!("btn", "small", class)} {onclick} {title} aria-label={aria}>{ label }</button> }
+    });
     let tabs = views.iter().map(|(v, label)| {
         let set = {
             let view = view.clone();
@@ -582,12 +735,11 @@ pub fn inspector(p: &InspectorProps) -> Html {
                     <span class="muted">{ format!("in {}", key.namespace) }</span>
                 }
                 { status.map(|s| html! { <span class="status-pill">{ s }</span> }).unwrap_or_default() }
+                { for waits.into_iter().map(|w| html! { <span class="countdown">{ w }</span> }) }
                 <div class="spacer"></div>
-                { for actions }
+                { for buttons }
             </div>
-            { message.as_ref().map(|(ok, m)| html! {
-                <div class={classes!("insp-msg", (!ok).then_some("err"))}>{ m.clone() }</div>
-            }).unwrap_or_default() }
+            { msg }
             <div class="subtabs" role="tablist">{ for tabs }</div>
             <div class="insp-body">{ body }</div>
         </div>

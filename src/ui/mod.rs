@@ -6,5 +6,6 @@ pub mod editor;
 pub mod events;
 pub mod icons;
 pub mod inspector;
+pub mod share;
 pub mod topbar;
 pub mod traffic;

@@ -11,6 +11,8 @@ use crate::ui::icons;
 /// The top bar's inputs.
 #[derive(Properties, PartialEq)]
 pub struct TopBarProps {
+    /// The playground (for Share).
+    pub handle: crate::state::Handle,
     /// Simulated time.
     pub now_ms: u64,
     /// Whether time runs.
@@ -125,6 +127,7 @@ pub fn top_bar(p: &TopBarProps) -> Html {
                 </button>
             </div>
             <div class="spacer"></div>
+            <crate::ui::share::Share handle={p.handle.clone()} />
             <button class="btn icon theme" onclick={theme} aria-label={theme_label} title={theme_label}>
                 { icons::theme() }
             </button>
