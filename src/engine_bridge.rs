@@ -87,10 +87,9 @@ pub fn plain_failed_scheduling(message: &str) -> Vec<String> {
     let Some((head, rest)) = message.split_once(": ") else {
         return Vec::new();
     };
-    let (reasons, preemption) = match rest.split_once(". preemption: ") {
-        Some((r, p)) => (r, Some(p)),
-        None => (rest.trim_end_matches('.'), None),
-    };
+    // `… 3 Insufficient cpu. no new claims to deallocate, preemption: …`
+    let reasons = rest.split_once(". ").map_or(rest.trim_end_matches('.'), |(r, _)| r);
+    let preemption = rest.split_once("preemption: ").map(|(_, p)| p);
     let mut out = Vec::new();
     if let Some((n, total)) = head
         .strip_suffix(" nodes are available")
@@ -173,7 +172,7 @@ mod tests {
 
     #[test]
     fn failed_scheduling_in_plain_words() {
-        let m = "0/4 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 3 Insufficient cpu. preemption: 0/4 nodes are available: 1 Preemption is not helpful for scheduling, 3 No preemption victims found for incoming pod.";
+        let m = "0/4 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 3 Insufficient cpu. no new claims to deallocate, preemption: 0/4 nodes are available: 1 Preemption is not helpful for scheduling, 3 No preemption victims found for incoming pod.";
         let plain = plain_failed_scheduling(m);
         assert_eq!(plain.len(), 4, "{plain:?}");
         assert!(plain[0].starts_with("0 of the 4 nodes can take this pod"));

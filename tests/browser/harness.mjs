@@ -102,9 +102,10 @@ export async function screenshot(page, name) {
  * with a query string, viewport and colour scheme) and waits until it has
  * rendered. Returns what the test needs and a `close()`.
  */
-export async function openApp(browser, { query = '', viewport = { width: 1280, height: 720 }, colorScheme } = {}) {
+export async function openApp(browser, { query = '', viewport = { width: 1280, height: 720 }, colorScheme, init, initArg, acceptDownloads } = {}) {
   const server = await serveDist('/');
-  const context = await browser.newContext({ viewport, colorScheme });
+  const context = await browser.newContext({ viewport, colorScheme, acceptDownloads });
+  if (init) await context.addInitScript(init, initArg);
   const page = await context.newPage();
   const problems = [];
   page.on('console', (msg) => {
@@ -122,6 +123,8 @@ export async function openApp(browser, { query = '', viewport = { width: 1280, h
   return {
     page,
     problems,
+    context,
+    server,
     close: async () => {
       await context.close();
       await server.close();

@@ -107,27 +107,25 @@ test('applying the seed Deployment reports kubectl\'s line and shows the workloa
   }
 });
 
-test('the seed Deployment\'s pods appear', { todo: 'needs the deployment and replicaset controllers (engine)' }, async () => {
-  const { page, close } = await openApp(browser);
-  try {
-    await page.click('button.apply');
-    await page.waitForSelector('[data-obj^="Pod/default/snacker-deployment-"]', { timeout: 5_000 });
-  } finally {
-    await close();
-  }
-});
-
-test('a pod waits in the scheduling queue, drawn as Pending', async () => {
+test('a pod that fits nowhere waits in the scheduling queue, with the scheduler\'s reasons beside it', async () => {
   const { page, problems, close } = await openApp(browser);
   try {
-    await setEditorText(page, 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: lonely\nspec:\n  containers:\n    - name: web\n      image: nginx:1.27\n');
+    await setEditorText(page, 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: lonely\nspec:\n  containers:\n    - name: web\n      image: nginx:1.27\n      resources:\n        requests:\n          cpu: "100"\n');
     await page.click('button.apply');
     await page.waitForSelector('.results .res.done');
     assert.equal(await page.textContent('.results .res.done pre'), 'pod/lonely created');
-    const pod = page.locator('.queue [data-obj="Pod/default/lonely"]');
+    const pod = page.locator('.queue .pod[data-obj="Pod/default/lonely"]');
     await pod.waitFor();
     assert.match(await pod.getAttribute('class'), /\bst-queued\b/);
     assert.match(await pod.getAttribute('title'), /^lonely\nPending {2}0\/1 {2}restarts 0\nnode <none>$/);
+    // Where the pod waits: kube's FailedScheduling message and plain words.
+    const why = page.locator('.queue-why');
+    await why.waitFor();
+    assert.match(
+      await why.locator('.kube').textContent(),
+      /^0\/4 nodes are available: 1 node\(s\) had untolerated taint\(s\), 3 Insufficient cpu\. /,
+    );
+    assert.match(await why.locator('.plain').textContent(), /1 node\(s\): the node has a taint.*3 node\(s\): not enough cpu left/);
     // Clicking it opens the Inspector on it, with its YAML as stored.
     await pod.click();
     await page.waitForSelector('.inspector .insp-name');
@@ -137,8 +135,45 @@ test('a pod waits in the scheduling queue, drawn as Pending', async () => {
     const yaml = await page.textContent('.insp-body pre.yaml');
     assert.match(yaml, /^apiVersion: v1\nkind: Pod\nmetadata:\n/);
     assert.match(yaml, /\n {2}name: lonely\n/);
+    // Why is it Pending: every node with each filter plugin's verdict.
     await page.click('.subtab:has-text("Scheduling")');
-    assert.match(await page.textContent('.insp-body'), /Node<none> \(Pending\)/);
+    assert.match(await page.textContent('.insp-body dl'), /Node<none> \(Pending\)PodScheduledFalse \(Unschedulable\)/);
+    const cell = (node, plugin) => page.textContent(`.sched-filters tr[data-row="${node}"] td[data-plugin="${plugin}"]`);
+    assert.equal(await cell('control-plane', 'TaintToleration'), '✗ node(s) had untolerated taint(s)');
+    assert.equal(await cell('control-plane', 'NodeResourcesFit'), '–');
+    for (const node of ['node-1', 'node-2', 'node-3']) {
+      assert.equal(await cell(node, 'TaintToleration'), '✓');
+      assert.equal(await cell(node, 'NodeResourcesFit'), '✗ Insufficient cpu');
+    }
+    assert.equal(await page.$$eval('.sched-scores', (els) => els.length), 0, 'no node was scored');
+    await screenshot(page, 'pending-insufficient-cpu');
+    assert.deepEqual(problems, []);
+  } finally {
+    await close();
+  }
+});
+
+test('a pod that tolerates no taint: the Pending explanation names TaintToleration on every node', async () => {
+  const { page, problems, close } = await openApp(browser);
+  try {
+    const input = 'input.console-input';
+    await page.fill(input, 'kubectl taint nodes node-1 node-2 node-3 dedicated=cache:NoSchedule');
+    await page.press(input, 'Enter');
+    await page.waitForSelector('.scrollback .out.stdout');
+    assert.equal(await page.textContent('.scrollback .out.stdout'), 'node/node-1 tainted\nnode/node-2 tainted\nnode/node-3 tainted\n');
+    await page.fill(input, 'kubectl run solo --image=nginx:1.27');
+    await page.press(input, 'Enter');
+    await page.locator('.queue .pod[data-obj="Pod/default/solo"]').click();
+    await page.click('.subtab:has-text("Scheduling")');
+    const cell = (node) => page.textContent(`.sched-filters tr[data-row="${node}"] td[data-plugin="TaintToleration"]`);
+    for (const node of ['control-plane', 'node-1', 'node-2', 'node-3']) {
+      assert.equal(await cell(node), '✗ node(s) had untolerated taint(s)', node);
+    }
+    assert.match(await page.textContent('.why .kube'), /^kube-scheduler says: 0\/4 nodes are available: 4 node\(s\) had untolerated taint\(s\)\./);
+    assert.match(await page.textContent('.why .plain'), /4 node\(s\): the node has a taint \(a keep-out sign\) that the pod does not tolerate\./);
+    // The taint shows on the node's card too.
+    assert.match(await page.textContent('[data-node="node-2"] .chips'), /dedicated=cache:NoSchedule/);
+    await screenshot(page, 'pending-taint');
     assert.deepEqual(problems, []);
   } finally {
     await close();
@@ -186,14 +221,23 @@ test('a YAML syntax error is marked on its line', async () => {
   }
 });
 
-test('a misspelt field fails strict decoding on its line', { todo: 'needs the generated schema (strict decoding) in the engine' }, async () => {
-  const { page, close } = await openApp(browser);
+test('a misspelt field (replica: 3) fails strict decoding, marked on its line', async () => {
+  const { page, problems, close } = await openApp(browser);
   try {
     const text = (await page.inputValue('textarea.code-input')).replace('replicas: 1', 'replica: 3');
     await setEditorText(page, text);
+    // The live check marks it as it is typed…
+    await page.waitForSelector('.gutter .ln.err[data-line="7"]');
     await page.click('button.apply');
-    await page.waitForSelector('.gutter .ln.err[data-line="7"]', { timeout: 3_000 });
-    assert.match(await page.textContent('.results .res.err pre'), /strict decoding error: unknown field "spec.replica"/);
+    await page.waitForSelector('.results .res.err');
+    assert.equal(
+      await page.textContent('.results .res.err pre'),
+      'Error from server (BadRequest): error when creating "deployment.yaml": Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: unknown field "spec.replica"',
+    );
+    assert.deepEqual(await page.$$eval('.gutter .ln.err', (els) => els.map((e) => e.dataset.line)), ['7']);
+    assert.match(await page.textContent('.code-hl .lint.err'), /unknown field "spec.replica"/);
+    await screenshot(page, 'diagnostic-replica-typo');
+    assert.deepEqual(problems, []);
   } finally {
     await close();
   }

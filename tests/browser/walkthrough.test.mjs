@@ -1,0 +1,200 @@
+// The seed document's walkthrough through the UI alone, a console script
+// compared byte for byte with the `kubeplay` binary, and a stopped node
+// whose pods move after the eviction countdown. Screenshots of each step
+// are saved under test-output/screenshots/.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ROOT, launchChromium, openApp, screenshot } from './harness.mjs';
+
+let browser;
+before(async () => {
+  browser = await launchChromium();
+});
+after(async () => {
+  await browser?.close();
+});
+
+/** Opens an example from the menu and applies it; returns kubectl's lines. */
+async function applyExample(page, title) {
+  await page.click('button.examples');
+  await page.click(`.menu-item:has(.menu-title:text-is("${title}"))`);
+  await page.click('button.apply');
+  await page.waitForSelector('.results .res');
+  return page.$$eval('.results .res', (els) => els.map((e) => e.textContent));
+}
+
+/** Runs a console line; returns what it printed (stdout and stderr). */
+async function run(page, line) {
+  await page.click('.ptab[data-tab="console"]');
+  const before = await page.$$eval('.scrollback .entry', (els) => els.length);
+  await page.fill('input.console-input', line);
+  await page.press('input.console-input', 'Enter');
+  await page.waitForFunction((n) => document.querySelectorAll('.scrollback .entry').length > n, before);
+  return page.$eval('.scrollback .entry:last-child', (e) => [...e.querySelectorAll('.out')].map((o) => o.textContent).join(''));
+}
+
+const pods = (page, state) => page.$$eval(`.nodes .pod${state ? `.${state}` : ''}[data-obj^="Pod/default/snacker-deployment-"]`, (els) => els.length);
+
+test('the seed walkthrough, through the UI alone', async () => {
+  const { page, problems, close } = await openApp(browser, { query: '?speed=16' });
+  try {
+    // 1. The seed Deployment: its pod cannot pull the private image yet.
+    assert.deepEqual(await applyExample(page, 'Seed: Deployment'), ['deployment.apps/snacker-deployment created']);
+    await page.waitForSelector('.nodes .pod.st-pull[data-obj^="Pod/default/snacker-deployment-"]', { timeout: 20_000 });
+    const pod = page.locator('.nodes .pod.st-pull').first();
+    assert.match(await pod.getAttribute('title'), /\n(ErrImagePull|ImagePullBackOff) {2}0\/1/);
+    await pod.click();
+    await page.click('.subtab:has-text("Events")');
+    assert.match(await page.textContent('.insp-body'), /Failed to pull image "registry\.lambdaclass\.com\/snackerbis"/);
+    await screenshot(page, 'walkthrough-1-image-pull-backoff');
+
+    // 2. The pull Secret: the kubelet's next try succeeds and the pod runs.
+    assert.deepEqual(await applyExample(page, 'Seed: pull Secret'), ['secret/lambdaclass-registry created']);
+    await page.waitForFunction(() => document.querySelectorAll('.nodes .pod.st-ready[data-obj^="Pod/default/snacker-deployment-"]').length === 1, null, { timeout: 30_000 });
+    await screenshot(page, 'walkthrough-2-running');
+
+    // 3. Scale to 3 from the Inspector.
+    await page.click('.workloads .wl-head');
+    await page.click('button[aria-label="Scale up"]');
+    assert.equal(await page.textContent('.insp-msg'), 'deployment.apps/snacker-deployment scaled');
+    await page.click('button[aria-label="Scale up"]');
+    await page.waitForFunction(() => document.querySelector('.workloads .wl-ready')?.textContent === '3/3', null, { timeout: 30_000 });
+    assert.equal(await pods(page, 'st-ready'), 3);
+    await screenshot(page, 'walkthrough-3-scaled');
+
+    // 4. Service and the legacy Ingress.
+    assert.deepEqual(await applyExample(page, 'Seed: Service'), ['service/snackerbis-service created']);
+    assert.deepEqual(await applyExample(page, 'Seed: Ingress (extensions/v1beta1)'), [
+      'Warning: extensions/v1beta1 Ingress is deprecated in v1.14+, unavailable in v1.22+; use networking.k8s.io/v1 Ingress',
+      'ingress.networking.k8s.io/snackerbis-ingress created',
+    ]);
+    await page.waitForFunction(() => document.querySelectorAll('.network .ep:not(.notready)').length === 3);
+
+    // 5. Traffic reaches the pods, and is shown: counts, spread, dots, hits.
+    await page.click('.ptab[data-tab="traffic"]');
+    await page.fill('.traffic input.rate', '20');
+    await page.click('button.generator');
+    let dots = 0;
+    for (let i = 0; i < 60 && dots === 0; i++) {
+      dots = await page.$$eval('.fx .dot', (els) => els.length);
+      await page.waitForTimeout(50);
+    }
+    assert.ok(dots > 0, 'requests travel as dots');
+    await page.waitForFunction(() => document.querySelectorAll('.dist-row').length === 3, null, { timeout: 20_000 });
+    await page.waitForFunction(() => document.querySelectorAll('.network .ep .hits').length === 3);
+    const ok = await page.$eval('.traffic-stats .stat.ok span', (e) => e.textContent);
+    assert.equal(ok, '200 OK');
+    assert.equal(await page.$$eval('.traffic-stats .stat.fail, .traffic-stats .stat.client', (els) => els.length), 0, 'every request answered 200');
+    await screenshot(page, 'walkthrough-5-traffic');
+    await page.click('button.generator');
+
+    // 6. A new image, then `rollout undo` from the console.
+    assert.equal(
+      await run(page, 'kubectl set image deployment/snacker-deployment snacker=registry.lambdaclass.com/snackerbis:v2'),
+      'deployment.apps/snacker-deployment image updated\n',
+    );
+    await page.waitForFunction(() => [...document.querySelectorAll('.workloads .rs-rev')].some((e) => e.textContent === 'rev 2'));
+    assert.equal(await run(page, 'kubectl rollout undo deployment/snacker-deployment'), 'deployment.apps/snacker-deployment rolled back\n');
+    await page.click('.workloads .wl-head');
+    await page.click('.subtab:has-text("Rollout")');
+    await page.waitForFunction(() => document.querySelector('.rollout .state')?.textContent.startsWith('Rollout complete: revision 3'), null, { timeout: 30_000 });
+    assert.match(await page.textContent('.rollout'), /maxSurge 25% → 1 pod\(s\), maxUnavailable 25% → 0 pod\(s\)/);
+    assert.equal(
+      await run(page, 'kubectl rollout history deployment/snacker-deployment'),
+      'deployment.apps/snacker-deployment \nREVISION  CHANGE-CAUSE\n2         <none>\n3         <none>\n\n',
+    );
+    await screenshot(page, 'walkthrough-6-rollout-undo');
+    assert.deepEqual(problems, []);
+  } finally {
+    await close();
+  }
+});
+
+const SCRIPT = `# a pull Secret, a Deployment and its Service, a request, a stopped node, traffic
+kubectl apply -f - <<EOF
+apiVersion: v1
+kind: Secret
+metadata:
+  name: lambdaclass-registry
+type: kubernetes.io/dockerconfigjson
+data:
+  .dockerconfigjson: eyJhdXRocyI6eyJyZWdpc3RyeS5sYW1iZGFjbGFzcy5jb20iOnsidXNlcm5hbWUiOiJzbmFja2VyIiwicGFzc3dvcmQiOiJub3QtYS1yZWFsLXBhc3N3b3JkIiwiYXV0aCI6ImMyNWhZMnRsY2pwdWIzUXRZUzF5WldGc0xYQmhjM04zYjNKayJ9fX0=
+EOF
+kubectl create deployment web --image=nginx:1.27 --replicas=3 --port=80
+kubectl expose deployment web --port=80
+sleep 45s
+kubectl get pods -o wide
+curl -s -i http://web.default.svc.cluster.local/
+stop node node-1
+sleep 6m
+kubectl get nodes
+kubectl get pods -o wide
+kubectl describe deployment web
+traffic start http://web.default.svc.cluster.local/ --rate 10
+sleep 1500ms
+traffic stop
+kubectl get events --field-selector reason=NodeNotReady
+`;
+
+test('the console runs a script with output byte-identical to `kubeplay script`', async () => {
+  await mkdir(join(ROOT, 'test-output'), { recursive: true });
+  const file = join(ROOT, 'test-output', 'console-equality.kps');
+  await writeFile(file, SCRIPT);
+  execFileSync('cargo', ['build', '-q', '-p', 'kubeplay'], { cwd: ROOT, stdio: 'inherit' });
+  const expected = execFileSync(join(ROOT, 'target', 'debug', 'kubeplay'), ['script', file, '--seed', '5'], { encoding: 'utf8' });
+  assert.match(expected, /NotReady/, 'the script did what it says');
+  const { page, problems, close } = await openApp(browser, { query: '?seed=5&paused=1' });
+  try {
+    await page.click('button.open-script');
+    await page.fill('textarea.script-input', SCRIPT);
+    await page.click('button.run-script');
+    const got = await page.textContent('.scrollback .entry.script .transcript');
+    assert.equal(got, expected);
+    await screenshot(page, 'console-script');
+    assert.deepEqual(problems, []);
+  } finally {
+    await close();
+  }
+});
+
+test('a stopped node greys out, counts down, and its pods move after the eviction timeout', async () => {
+  const { page, problems, close } = await openApp(browser, { query: '?speed=16' });
+  try {
+    await page.click('button.examples');
+    await page.click('.menu-item:has-text("nginx Deployment")');
+    await page.click('button.apply');
+    await page.waitForFunction(() => document.querySelector('.workloads .wl-ready')?.textContent === '3/3', null, { timeout: 30_000 });
+    const victim = await page.$eval('.nodes [data-node]:has(.pod.st-ready)', (e) => e.dataset.node);
+    const card = `.nodes [data-node="${victim}"]`;
+    const before = await page.$$eval(`${card} .pod`, (els) => els.length);
+    assert.ok(before >= 1);
+    await page.click(`${card} .node-head`);
+    await page.click('.insp-head button:has-text("Stop node")');
+    // The kubelet stopped at once; the control plane notices only after
+    // node-monitor-grace-period (40 s), then evicts after tolerationSeconds (300 s).
+    await page.waitForSelector(`${card}.stopped .chip.countdown`);
+    assert.match(await page.textContent(`${card} .chips.waits`), /kubelet stopped.*NotReady in \d+s/);
+    await screenshot(page, 'node-stopped-countdown');
+    await page.selectOption('select.speed', { label: '64×' });
+    await page.waitForFunction((c) => /pods evicted in \d+m/.test(document.querySelector(`${c} .chips.waits`)?.textContent ?? ''), card, { timeout: 20_000 });
+    assert.match(await page.textContent(`${card} .node-status`), /NotReady|Unknown/);
+    assert.match(await page.$eval(card, (e) => e.className), /\bdown\b/);
+    await screenshot(page, 'node-not-ready-eviction-countdown');
+    // After the countdown, replacements run on the other nodes.
+    await page.waitForFunction(
+      (c) => {
+        const ready = [...document.querySelectorAll('.nodes .pod.st-ready[data-obj^="Pod/default/nginx-"]')];
+        return ready.length === 3 && ready.every((p) => !p.closest(c));
+      },
+      card,
+      { timeout: 40_000 },
+    );
+    await screenshot(page, 'node-pods-rescheduled');
+    assert.deepEqual(problems, []);
+  } finally {
+    await close();
+  }
+});
