@@ -88,9 +88,8 @@ impl Boot {
             bench: dom::query_param("bench").and_then(|n| n.parse().ok()),
             embed: dom::query_param("embed").is_some(),
             view,
-            example: dom::query_param("example").and_then(|id| {
-                crate::examples::EXAMPLES.iter().find(|e| e.id == id)
-            }),
+            example: dom::query_param("example")
+                .and_then(|id| crate::examples::EXAMPLES.iter().find(|e| e.id == id)),
             apply: flag("apply").unwrap_or(false),
             controls: flag("controls").unwrap_or(true),
         }
@@ -118,7 +117,8 @@ fn start(boot: &Boot) -> (Handle, Option<String>, &'static str) {
     ));
     // An embedded playground starts from what its author gave, never from
     // the visitor's own saved workspace (nor does it overwrite it).
-    if !boot.embed && boot.seed.is_none()
+    if !boot.embed
+        && boot.seed.is_none()
         && let Some(text) = dom::load(WORKSPACE_KEY)
     {
         match Workspace::decode(&text).and_then(|ws| handle.load(&ws)) {
@@ -135,7 +135,10 @@ fn start(boot: &Boot) -> (Handle, Option<String>, &'static str) {
         {
             let mut files = handle.files.borrow_mut();
             files.open(ex.file_name, ex.text);
-            if files.list[0].name == "deployment.yaml" && ex.file_name != "deployment.yaml" && origin == "fresh" {
+            if files.list[0].name == "deployment.yaml"
+                && ex.file_name != "deployment.yaml"
+                && origin == "fresh"
+            {
                 files.close(0);
             }
         }
@@ -366,7 +369,9 @@ fn panel(p: &PanelProps) -> Html {
                 on_select={p.on_select.clone()} individual={p.individual} on_individual={p.on_individual.clone()} />
         },
         BottomTab::Console => html! { <Console handle={h} /> },
-        BottomTab::Events => html! { <EventsPanel handle={h} version={p.version} now_s={p.now_s} /> },
+        BottomTab::Events => {
+            html! { <EventsPanel handle={h} version={p.version} now_s={p.now_s} /> }
+        }
         BottomTab::Inspector => html! {
             <Inspector handle={h} version={p.version} now_s={p.now_s} selected={p.selected.clone()} />
         },
@@ -525,7 +530,11 @@ pub fn app() -> Html {
                 speed: boot.speed,
                 seed: started.0.cluster.borrow().seed(),
                 selected: None,
-                tab: if boot.embed { boot.view } else { BottomTab::Console },
+                tab: if boot.embed {
+                    boot.view
+                } else {
+                    BottomTab::Console
+                },
                 editor_width: (w * 0.36).clamp(320.0, 620.0),
                 panel_height: (h * 0.34).clamp(170.0, 340.0),
                 theme: Theme::System,
@@ -550,7 +559,13 @@ pub fn app() -> Html {
         let keep_playing = boot.paused == Some(false);
         use_effect_with((), move |_| {
             open_shared_link(&handle, dispatch.clone(), embed);
-            if !keep_playing && dom::window().location().hash().unwrap_or_default().starts_with("#w=") {
+            if !keep_playing
+                && dom::window()
+                    .location()
+                    .hash()
+                    .unwrap_or_default()
+                    .starts_with("#w=")
+            {
                 dispatch.dispatch(Action::SetPlaying(false));
             }
             let looper = frame_loop(handle, dispatch, save);
@@ -607,10 +622,12 @@ pub fn app() -> Html {
             <button class="btn icon small" onclick={dismiss} aria-label="Dismiss">{ "×" }</button>
         </div>
     });
-    let panel = |tabs: &'static [BottomTab], children: Html| html! {
-        <Panel handle={handle.clone()} version={s.version} now_s={s.now_ms / 1000} traffic_gen={s.traffic_gen}
-            files_gen={s.files_gen} tab={s.tab} {tabs} selected={s.selected.clone()} individual={s.individual}
-            on_tab={on_tab.clone()} on_select={on_select.clone()} on_individual={on_individual.clone()}>{ children }</Panel>
+    let panel = |tabs: &'static [BottomTab], children: Html| {
+        html! {
+            <Panel handle={handle.clone()} version={s.version} now_s={s.now_ms / 1000} traffic_gen={s.traffic_gen}
+                files_gen={s.files_gen} tab={s.tab} {tabs} selected={s.selected.clone()} individual={s.individual}
+                on_tab={on_tab.clone()} on_select={on_select.clone()} on_individual={on_individual.clone()}>{ children }</Panel>
+        }
     };
     let body = if boot.embed {
         let controls = boot.controls.then(|| {

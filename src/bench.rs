@@ -69,7 +69,10 @@ impl Bench {
         // The kubelets start a node's pods one after another: wait for them.
         let running = |c: &Cluster| {
             c.store()
-                .list(kubeplay_engine::api::registry::by_kind("Pod").expect("served"), None)
+                .list(
+                    kubeplay_engine::api::registry::by_kind("Pod").expect("served"),
+                    None,
+                )
                 .all(|(_, p)| p.str_at(&["status", "phase"]) == Some("Running"))
         };
         for _ in 0..60 {
@@ -140,7 +143,10 @@ impl Bench {
                 _ if live > 0 => {
                     let i = self.below(live);
                     let key = self.pods[i].clone();
-                    if cluster.kill_container(&key.namespace, &key.name, None).is_err() {
+                    if cluster
+                        .kill_container(&key.namespace, &key.name, None)
+                        .is_err()
+                    {
                         self.pods.swap_remove(i);
                     }
                 }
@@ -162,7 +168,12 @@ mod tests {
         let snap = Snapshot::build(&c);
         assert_eq!(snap.nodes.len(), 6, "control plane and five workers");
         assert_eq!(snap.pods.len(), 450);
-        assert_eq!(snap.counts[PodState::Ready.index()], 450, "{:?}", snap.counts);
+        assert_eq!(
+            snap.counts[PodState::Ready.index()],
+            450,
+            "{:?}",
+            snap.counts
+        );
         for _ in 0..20 {
             bench.tick(&mut c, 1000);
             c.step(1000);

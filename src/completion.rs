@@ -48,7 +48,21 @@ fn candidates(cluster: &Cluster, words: &[&str], current: &str, files: &[String]
     let owned = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     let prev = words.last().copied().unwrap_or("");
     if words.is_empty() {
-        return vec!["kubectl".into()];
+        return owned(&[
+            "add", "break", "curl", "echo", "fix", "kill", "kubectl", "remove", "sleep", "start",
+            "stop", "traffic",
+        ]);
+    }
+    // The script's own commands: `stop node NAME`, `kill pod NAME`, `traffic start`.
+    if words[0] != "kubectl" {
+        return match (words[0], words.len()) {
+            ("stop" | "start" | "remove" | "add", 1) => vec!["node".into()],
+            ("kill", 1) => vec!["pod".into()],
+            ("traffic", 1) => owned(&["start", "stop"]),
+            ("stop" | "start" | "remove", 2) => names(cluster, "nodes", ""),
+            ("kill", 2) => names(cluster, "pods", "default"),
+            _ => Vec::new(),
+        };
     }
     if words.len() == 1 {
         return owned(COMMANDS);
@@ -218,6 +232,13 @@ mod tests {
     fn completes_commands_and_kinds() {
         let c = cluster();
         assert_eq!(complete(&c, "kub", &[]).line, "kubectl ");
+        assert_eq!(complete(&c, "st", &[]).candidates, ["start", "stop"]);
+        assert_eq!(complete(&c, "stop n", &[]).line, "stop node ");
+        assert_eq!(
+            complete(&c, "stop node node-", &[]).candidates,
+            ["node-1", "node-2", "node-3"]
+        );
+        assert_eq!(complete(&c, "traffic sta", &[]).line, "traffic start ");
         assert_eq!(complete(&c, "kubectl desc", &[]).line, "kubectl describe ");
         let r = complete(&c, "kubectl c", &[]);
         assert_eq!(r.line, "kubectl c");

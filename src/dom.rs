@@ -118,9 +118,14 @@ pub fn save(key: &str, value: &str) {
 
 /// The `data-obj` attribute of the closest element carrying one, from an event's target.
 pub fn closest_obj(target: Option<web_sys::EventTarget>) -> Option<String> {
+    closest_attr(target, "data-obj")
+}
+
+/// An attribute of the closest element carrying it, from an event's target.
+pub fn closest_attr(target: Option<web_sys::EventTarget>, attr: &str) -> Option<String> {
     let el: Element = target?.dyn_into().ok()?;
-    let hit = el.closest("[data-obj]").ok()??;
-    hit.get_attribute("data-obj")
+    let hit = el.closest(&format!("[{attr}]")).ok()??;
+    hit.get_attribute(attr)
 }
 
 /// Appends one frame's work to `window.__kubeplayFrameWork`, for the

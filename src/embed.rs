@@ -163,7 +163,10 @@ impl HostWatch {
             match ev.key.resource.get().kind {
                 "Pod" => {
                     if let (None, Some(node)) = (node_of(old), node_of(new)) {
-                        out.push(("pod-scheduled", vec![("pod", name.clone()), ("node", node.to_string())]));
+                        out.push((
+                            "pod-scheduled",
+                            vec![("pod", name.clone()), ("node", node.to_string())],
+                        ));
                     }
                     if !ready(old) && ready(new) {
                         let node = node_of(new).unwrap_or("").to_string();
@@ -173,11 +176,18 @@ impl HostWatch {
                 "Deployment" if !rollout_complete(old) && rollout_complete(new) => {
                     let revision = new
                         .and_then(|d| {
-                            d.str_at(&["metadata", "annotations", "deployment.kubernetes.io/revision"])
+                            d.str_at(&[
+                                "metadata",
+                                "annotations",
+                                "deployment.kubernetes.io/revision",
+                            ])
                         })
                         .unwrap_or("")
                         .to_string();
-                    out.push(("rollout-complete", vec![("deployment", name), ("revision", revision)]));
+                    out.push((
+                        "rollout-complete",
+                        vec![("deployment", name), ("revision", revision)],
+                    ));
                 }
                 "Node" => {
                     let status = |n: Option<&Value>| {
@@ -217,7 +227,11 @@ mod tests {
             .text
             .replace("replicas: 3", "replicas: 1");
         text.push('\n');
-        crate::state::run_command(&mut c, "kubectl apply -f nginx.yaml", &[("nginx.yaml".into(), text)]);
+        crate::state::run_command(
+            &mut c,
+            "kubectl apply -f nginx.yaml",
+            &[("nginx.yaml".into(), text)],
+        );
         c.step(60_000);
         let got: Vec<&str> = watch.observe(&c).iter().map(|m| m.0).collect();
         assert_eq!(got, ["pod-scheduled", "pod-ready", "rollout-complete"]);

@@ -47,8 +47,7 @@ pub fn scheduling_attempts<'a>(cluster: &'a Cluster, key: &ObjectKey) -> &'a [Sc
 /// What a scheduler reason means, in plain words.
 pub fn plain_reason(reason: &str) -> String {
     let r = reason.trim();
-    let text = if r.starts_with("Insufficient ") {
-        let what = &r["Insufficient ".len()..];
+    let text = if let Some(what) = r.strip_prefix("Insufficient ") {
         return format!(
             "not enough {what} left: the node's allocatable {what}, minus what the pods already on it request, is less than this pod requests"
         );
@@ -88,7 +87,9 @@ pub fn plain_failed_scheduling(message: &str) -> Vec<String> {
         return Vec::new();
     };
     // `… 3 Insufficient cpu. no new claims to deallocate, preemption: …`
-    let reasons = rest.split_once(". ").map_or(rest.trim_end_matches('.'), |(r, _)| r);
+    let reasons = rest
+        .split_once(". ")
+        .map_or(rest.trim_end_matches('.'), |(r, _)| r);
     let preemption = rest.split_once("preemption: ").map(|(_, p)| p);
     let mut out = Vec::new();
     if let Some((n, total)) = head

@@ -123,8 +123,10 @@ pub struct Fx {
 /// The watch events after `seen`, each with the object as that change
 /// left it (the next change's `old`, or the stored object for the last one).
 pub fn changes_since(cluster: &Cluster, seen: u64) -> Vec<(u64, &WatchEvent, Option<&Value>)> {
-    let events: Vec<(u64, &WatchEvent)> =
-        cluster.recent_changes().filter(|(seq, _)| *seq > seen).collect();
+    let events: Vec<(u64, &WatchEvent)> = cluster
+        .recent_changes()
+        .filter(|(seq, _)| *seq > seen)
+        .collect();
     let mut after: std::collections::HashMap<&ObjectKey, Option<&Value>> = Default::default();
     let mut out = Vec::with_capacity(events.len());
     for (seq, ev) in events.into_iter().rev() {
@@ -351,8 +353,9 @@ impl Fx {
                             .or_else(|| centre(&format!("[data-ep=\"{pod}\"]")))
                     }
                     // Where the request entered: the load balancer's address, a node.
-                    Hop::LoadBalancer { ip, .. } => centre(&format!("[data-lb=\"{ip}\"]"))
-                        .or_else(|| centre(".net-entry")),
+                    Hop::LoadBalancer { ip, .. } => {
+                        centre(&format!("[data-lb=\"{ip}\"]")).or_else(|| centre(".net-entry"))
+                    }
                     Hop::Node { node, .. } => centre(&format!("[data-node=\"{node}\"] .node-head"))
                         .or_else(|| centre(&format!("[data-node=\"{node}\"]"))),
                 };
@@ -401,7 +404,11 @@ mod tests {
         fx.observe(&c, 3.0);
         let node = c
             .store()
-            .get_named(kubeplay_engine::api::registry::by_kind("Pod").unwrap(), "default", "p")
+            .get_named(
+                kubeplay_engine::api::registry::by_kind("Pod").unwrap(),
+                "default",
+                "p",
+            )
             .and_then(|p| p.str_at(&["spec", "nodeName"]).map(str::to_string))
             .expect("bound");
         assert!(fx.pulses[SCHEDULER].count > 0);

@@ -742,7 +742,9 @@ impl Snapshot {
                 .groups
                 .iter()
                 .flat_map(|g| &g.pods)
-                .filter_map(|&i| cluster.eviction_deadline(&pods[i].key.namespace, &pods[i].key.name))
+                .filter_map(|&i| {
+                    cluster.eviction_deadline(&pods[i].key.namespace, &pods[i].key.name)
+                })
                 .min();
         }
 

@@ -31,7 +31,7 @@ pub struct Session {
 
 /// `sleep` for a number of milliseconds, in the largest exact unit.
 pub fn sleep_line(ms: u64) -> String {
-    if ms % 1000 == 0 {
+    if ms.is_multiple_of(1000) {
         format!("sleep {}s\n", ms / 1000)
     } else {
         format!("sleep {ms}ms\n")
@@ -185,7 +185,8 @@ impl Workspace {
             rest = after;
             let (key, value) = line.split_once(' ').ok_or("a line has no value")?;
             let number = |v: &str| -> Result<u64, String> {
-                v.parse().map_err(|_| format!("{key} {v:?} is not a number"))
+                v.parse()
+                    .map_err(|_| format!("{key} {v:?} is not a number"))
             };
             let mut block = |len: &str| -> Result<&str, String> {
                 let n = number(len)? as usize;
@@ -269,7 +270,10 @@ pub fn export_manifests(cluster: &Cluster) -> String {
                 continue;
             }
             let applied = meta
-                .at(&["annotations", "kubectl.kubernetes.io/last-applied-configuration"])
+                .at(&[
+                    "annotations",
+                    "kubectl.kubernetes.io/last-applied-configuration",
+                ])
                 .as_str()
                 .and_then(|j| kubeplay_engine::yaml::load_str(j).ok())
                 .and_then(|docs| docs.into_iter().next())
@@ -278,7 +282,13 @@ pub fn export_manifests(cluster: &Cluster) -> String {
                 let mut o = obj.clone();
                 o.remove("status");
                 let mut m = o.get("metadata").clone();
-                for k in ["uid", "resourceVersion", "creationTimestamp", "generation", "managedFields"] {
+                for k in [
+                    "uid",
+                    "resourceVersion",
+                    "creationTimestamp",
+                    "generation",
+                    "managedFields",
+                ] {
                     m.remove(k);
                 }
                 o.set("metadata", m);
@@ -317,18 +327,24 @@ mod tests {
     fn lines_sleeps_and_heredocs() {
         assert_eq!(sleep_line(30_000), "sleep 30s\n");
         assert_eq!(sleep_line(1_500), "sleep 1500ms\n");
-        assert_eq!(heredoc("kubectl apply -f -", "a: 1"), "kubectl apply -f - <<EOF\na: 1\nEOF\n");
         assert_eq!(
-            heredoc("cat", "EOF\nx\n"),
-            "cat <<EOF2\nEOF\nx\nEOF2\n"
+            heredoc("kubectl apply -f -", "a: 1"),
+            "kubectl apply -f - <<EOF\na: 1\nEOF\n"
         );
+        assert_eq!(heredoc("cat", "EOF\nx\n"), "cat <<EOF2\nEOF\nx\nEOF2\n");
         let files = vec![("web.yaml".to_string(), "kind: X\n".to_string())];
         assert_eq!(
             recordable("kubectl apply -f web.yaml --dry-run=server", &files),
             "kubectl apply --dry-run=server -f - <<EOF\nkind: X\nEOF\n"
         );
-        assert_eq!(recordable("kubectl apply -f other.yaml", &files), "kubectl apply -f other.yaml\n");
-        assert_eq!(recordable("kubectl get pods -l 'app in (a)'", &files), "kubectl get pods -l 'app in (a)'\n");
+        assert_eq!(
+            recordable("kubectl apply -f other.yaml", &files),
+            "kubectl apply -f other.yaml\n"
+        );
+        assert_eq!(
+            recordable("kubectl get pods -l 'app in (a)'", &files),
+            "kubectl get pods -l 'app in (a)'\n"
+        );
         let mut s = Session::default();
         s.record(0, "kubectl get ns", 0);
         s.record(2_500, "stop node node-1\n", 2_500);
@@ -342,20 +358,36 @@ mod tests {
     #[test]
     fn export_lists_what_the_user_made_ready_for_apply() {
         let mut c = Cluster::new(1);
-        let files = vec![("app.yaml".to_string(), crate::examples::SEED_APP.to_string())];
+        let files = vec![(
+            "app.yaml".to_string(),
+            crate::examples::SEED_APP.to_string(),
+        )];
         crate::state::run_command(&mut c, "kubectl apply -f app.yaml", &files);
-        crate::state::run_command(&mut c, "kubectl create configmap cfg --from-literal=a=b", &files);
+        crate::state::run_command(
+            &mut c,
+            "kubectl create configmap cfg --from-literal=a=b",
+            &files,
+        );
         c.step(30_000);
         let yaml = export_manifests(&c);
         let kinds: Vec<&str> = yaml
             .lines()
             .filter_map(|l| l.strip_prefix("kind: "))
             .collect();
-        assert_eq!(kinds, ["ConfigMap", "Secret", "Service", "Deployment", "Ingress"], "{yaml}");
+        assert_eq!(
+            kinds,
+            ["ConfigMap", "Secret", "Service", "Deployment", "Ingress"],
+            "{yaml}"
+        );
         assert!(!yaml.contains("resourceVersion"), "{yaml}");
         // It applies to a fresh cluster as is.
         let mut again = Cluster::new(2);
-        let out = crate::state::run_command(&mut again, "kubectl apply -f all.yaml", &[("all.yaml".into(), yaml)]).0;
+        let out = crate::state::run_command(
+            &mut again,
+            "kubectl apply -f all.yaml",
+            &[("all.yaml".into(), yaml)],
+        )
+        .0;
         assert_eq!(out.exit_code, 0, "{out:?}");
         assert_eq!(out.stdout.lines().count(), 5, "{}", out.stdout);
     }
@@ -375,14 +407,35 @@ mod tests {
         assert_eq!(Workspace::decode(&ws.encode()), Ok(ws.clone()));
         let text = ws.encode();
         for (bad, why) in [
-            ("{\"files\":[]}".to_string(), "it is not a Kubeplay workspace"),
-            ("kubeplay-workspace 9\n".to_string(), "it was written by another version of Kubeplay"),
-            (text.replace("file a.yaml 19", "file a.yaml 17"), "a block does not end where its length says"),
-            (text.replace("file a.yaml 19", "file a.yaml 99"), "a block is cut short"),
-            (text.replace("seed 7", "seed x"), "seed \"x\" is not a number"),
+            (
+                "{\"files\":[]}".to_string(),
+                "it is not a Kubeplay workspace",
+            ),
+            (
+                "kubeplay-workspace 9\n".to_string(),
+                "it was written by another version of Kubeplay",
+            ),
+            (
+                text.replace("file a.yaml 19", "file a.yaml 17"),
+                "a block does not end where its length says",
+            ),
+            (
+                text.replace("file a.yaml 19", "file a.yaml 99"),
+                "a block is cut short",
+            ),
+            (
+                text.replace("seed 7", "seed x"),
+                "seed \"x\" is not a number",
+            ),
             (text[..text.len() - 8].to_string(), "a block is cut short"),
-            (text.replace("time", "tick"), "it has an unknown field \"tick\""),
-            (text.replace("file a.yaml", "file ../a.yaml"), "the file name \"../a.yaml\" is not valid"),
+            (
+                text.replace("time", "tick"),
+                "it has an unknown field \"tick\"",
+            ),
+            (
+                text.replace("file a.yaml", "file ../a.yaml"),
+                "the file name \"../a.yaml\" is not valid",
+            ),
         ] {
             assert_eq!(Workspace::decode(&bad), Err(why.to_string()), "{bad:?}");
         }
@@ -393,8 +446,11 @@ mod tests {
         // The playground: irregular frames, actions between them.
         let mut c = Cluster::new(3);
         let mut s = Session::default();
-        let files = vec![("app.yaml".to_string(), crate::examples::SEED_APP.to_string())];
-        let mut frame = |c: &mut Cluster, ms: u64| {
+        let files = vec![(
+            "app.yaml".to_string(),
+            crate::examples::SEED_APP.to_string(),
+        )];
+        let frame = |c: &mut Cluster, ms: u64| {
             let mut left = ms;
             let mut k = 0;
             while left > 0 {
@@ -405,9 +461,17 @@ mod tests {
             }
         };
         let before = c.now_ms();
-        let out = c.run_manifest(crate::examples::SEED_DEPLOYMENT, "deployment.yaml", ManifestVerb::Apply);
+        let out = c.run_manifest(
+            crate::examples::SEED_DEPLOYMENT,
+            "deployment.yaml",
+            ManifestVerb::Apply,
+        );
         assert!(out.iter().all(|o| o.result.is_ok()));
-        s.record(before, &heredoc("kubectl apply -f -", crate::examples::SEED_DEPLOYMENT), c.now_ms());
+        s.record(
+            before,
+            &heredoc("kubectl apply -f -", crate::examples::SEED_DEPLOYMENT),
+            c.now_ms(),
+        );
         frame(&mut c, 4_321);
         for line in [
             "kubectl apply -f app.yaml",

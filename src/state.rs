@@ -329,7 +329,10 @@ pub fn run_command(
     if let Some(at) = stdout.rfind("kubeplay: line ") {
         stdout.truncate(at);
     }
-    let first = words.ok().and_then(|w| w.into_iter().next()).unwrap_or_default();
+    let first = words
+        .ok()
+        .and_then(|w| w.into_iter().next())
+        .unwrap_or_default();
     const SCRIPT_WORDS: [&str; 12] = [
         "sleep", "echo", "curl", "stop", "start", "remove", "add", "kill", "break", "fix",
         "traffic", "status",
@@ -525,10 +528,7 @@ impl Handle {
             (f.name.clone(), f.text.clone())
         };
         let before = self.cluster.borrow().now_ms();
-        let outcomes = self
-            .cluster
-            .borrow_mut()
-            .run_manifest(&text, &name, verb);
+        let outcomes = self.cluster.borrow_mut().run_manifest(&text, &name, verb);
         let command = match verb {
             ManifestVerb::Delete => "kubectl delete -f -",
             _ => "kubectl apply -f -",
@@ -789,7 +789,10 @@ mod tests {
         let out = h.run("sleep 2s");
         assert_eq!((out.stdout.as_str(), out.exit_code), ("", 0));
         let out = h.run("ls -l");
-        assert_eq!((out.stderr.as_str(), out.exit_code), ("ls: command not found\n", 127));
+        assert_eq!(
+            (out.stderr.as_str(), out.exit_code),
+            ("ls: command not found\n", 127)
+        );
         let out = h.run("stop node");
         assert_eq!(
             (out.stderr.as_str(), out.exit_code),

@@ -306,6 +306,16 @@ fn worker_card(
                     <span class="node-role">{ "control plane" }</span>
                 }
                 <span class={classes!("node-status", status_class)}>{ status }</span>
+                <span class="node-acts">
+                    <button class="node-act" data-cmd={format!("{} node {}", if n.running { "stop" } else { "start" }, n.name())}
+                        title={if n.running { "Stop the node (its kubelet and containers)" } else { "Start the node again" }}>
+                        { if n.running { "stop" } else { "start" } }
+                    </button>
+                    <button class="node-act" data-cmd={format!("kubectl {} {}", if n.unschedulable { "uncordon" } else { "cordon" }, n.name())}
+                        title={if n.unschedulable { "kubectl uncordon: allow new pods again" } else { "kubectl cordon: no new pods" }}>
+                        { if n.unschedulable { "uncordon" } else { "cordon" } }
+                    </button>
+                </span>
             </header>
             if !n.running || n.unknown_at.is_some() || n.evict_at.is_some() {
                 <div class="chips waits">
@@ -590,8 +600,16 @@ fn fx_layer(p: &FxLayerProps) -> Html {
 /// The words of `add node` from the form's fields: name, CPU, memory,
 /// pods, then labels (`k=v, …`) and taints (`k=v:Effect, …`).
 pub fn add_node_line(fields: &[String; 6]) -> String {
-    let mut w = vec!["add".to_string(), "node".into(), fields[0].trim().to_string()];
-    for (flag, v) in [("--cpu", &fields[1]), ("--memory", &fields[2]), ("--pods", &fields[3])] {
+    let mut w = vec![
+        "add".to_string(),
+        "node".into(),
+        fields[0].trim().to_string(),
+    ];
+    for (flag, v) in [
+        ("--cpu", &fields[1]),
+        ("--memory", &fields[2]),
+        ("--pods", &fields[3]),
+    ] {
         if !v.trim().is_empty() {
             w.push(flag.into());
             w.push(v.trim().into());
@@ -648,7 +666,9 @@ fn add_node(p: &AddNodeProps) -> Html {
             let fields: [String; 6] = std::array::from_fn(|i| {
                 inputs
                     .item(i as u32)
-                    .and_then(|el| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlInputElement>(el).ok())
+                    .and_then(|el| {
+                        wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlInputElement>(el).ok()
+                    })
                     .map(|el| el.value())
                     .unwrap_or_default()
             });
@@ -725,7 +745,12 @@ pub fn cluster_view(p: &ClusterViewProps) -> Html {
     let individual = p.individual.unwrap_or(auto);
     let onclick = {
         let on_select = p.on_select.clone();
+        let handle = p.handle.clone();
         Callback::from(move |e: MouseEvent| {
+            // A card's quick action runs its command (recorded like a console line).
+            if let Some(cmd) = crate::dom::closest_attr(e.target(), "data-cmd") {
+                handle.run(&cmd);
+            }
             if let Some(key) = crate::dom::closest_obj(e.target()).and_then(|a| parse_obj(&a)) {
                 on_select.emit(key);
             }
@@ -790,11 +815,19 @@ mod tests {
     fn the_add_node_form_writes_the_script_line() {
         let f = |v: [&str; 6]| add_node_line(&v.map(String::from));
         assert_eq!(
-            f(["node-4", "8", "16Gi", "", "disktype=ssd, zone=a", "dedicated=cache:NoSchedule"]),
+            f([
+                "node-4",
+                "8",
+                "16Gi",
+                "",
+                "disktype=ssd, zone=a",
+                "dedicated=cache:NoSchedule"
+            ]),
             "add node node-4 --cpu 8 --memory 16Gi --label disktype=ssd --label zone=a --taint dedicated=cache:NoSchedule"
         );
         let mut c = kubeplay_engine::Cluster::new(1);
-        let (out, ok) = crate::state::run_command(&mut c, &f(["big", "16", "", "", "", "gpu:NoExecute"]), &[]);
+        let (out, ok) =
+            crate::state::run_command(&mut c, &f(["big", "16", "", "", "", "gpu:NoExecute"]), &[]);
         assert!(ok && out.stdout.is_empty(), "{out:?}");
         assert_eq!(c.nodes().len(), 5);
     }

@@ -180,7 +180,8 @@ fn scheduling(cluster: &Cluster, key: &ObjectKey, pod: &Value) -> String {
         }
         let filters: Vec<&str> = nodes[0].filters.iter().map(|f| f.plugin).collect();
         m.el("h4", "", "Filter plugins: can the node take the pod?");
-        m.open("div", "scroll-x").open("table", "table small sched-filters");
+        m.open("div", "scroll-x")
+            .open("table", "table small sched-filters");
         let mut head = vec!["Node"];
         head.extend(&filters);
         head.push("Verdict");
@@ -206,7 +207,9 @@ fn scheduling(cluster: &Cluster, key: &ObjectKey, pod: &Value) -> String {
                     FilterResult::Passed => ("pass", "✓".to_string()),
                     FilterResult::Skipped => ("skip", "skip".to_string()),
                     FilterResult::NotRun => ("notrun", "–".to_string()),
-                    FilterResult::Rejected { reasons, .. } => ("fail", format!("✗ {}", reasons.join("; "))),
+                    FilterResult::Rejected { reasons, .. } => {
+                        ("fail", format!("✗ {}", reasons.join("; ")))
+                    }
                 };
                 let title = match &f.result {
                     FilterResult::Rejected { reasons, .. } => reasons
@@ -214,13 +217,22 @@ fn scheduling(cluster: &Cluster, key: &ObjectKey, pod: &Value) -> String {
                         .map(|r| plain_reason(r))
                         .collect::<Vec<_>>()
                         .join("; "),
-                    FilterResult::Skipped => "nothing to check for this pod (PreFilter skipped)".into(),
-                    FilterResult::NotRun => "not run: an earlier filter rejected the node, or it was not evaluated".into(),
+                    FilterResult::Skipped => {
+                        "nothing to check for this pod (PreFilter skipped)".into()
+                    }
+                    FilterResult::NotRun => {
+                        "not run: an earlier filter rejected the node, or it was not evaluated"
+                            .into()
+                    }
                     FilterResult::Passed => "passed".into(),
                 };
                 m.open_with(
                     "td",
-                    &[("class", class), ("data-plugin", f.plugin), ("title", &title)],
+                    &[
+                        ("class", class),
+                        ("data-plugin", f.plugin),
+                        ("title", &title),
+                    ],
                 )
                 .text(&text)
                 .close("td");
@@ -229,25 +241,46 @@ fn scheduling(cluster: &Cluster, key: &ObjectKey, pod: &Value) -> String {
         }
         m.close("tbody").close("table").close("div");
         if nodes.len() > 200 {
-            m.el("p", "note muted", &format!("… and {} more nodes", nodes.len() - 200));
+            m.el(
+                "p",
+                "note muted",
+                &format!("… and {} more nodes", nodes.len() - 200),
+            );
         }
         let scored: Vec<_> = nodes.iter().filter(|n| !n.scores.is_empty()).collect();
         if scored.is_empty() {
             if matches!(last.outcome, AttemptOutcome::Scheduled { .. }) {
-                m.el("p", "note muted", "Only one node was feasible, so nothing was scored.");
+                m.el(
+                    "p",
+                    "note muted",
+                    "Only one node was feasible, so nothing was scored.",
+                );
             }
         } else {
-            m.el("h4", "", "Score plugins: raw score → weighted (normalized × weight)");
-            m.open("div", "scroll-x").open("table", "table small sched-scores");
+            m.el(
+                "h4",
+                "",
+                "Score plugins: raw score → weighted (normalized × weight)",
+            );
+            m.open("div", "scroll-x")
+                .open("table", "table small sched-scores");
             let mut head = vec!["Node".to_string()];
-            head.extend(scored[0].scores.iter().map(|s| format!("{} ×{}", s.plugin, s.weight)));
+            head.extend(
+                scored[0]
+                    .scores
+                    .iter()
+                    .map(|s| format!("{} ×{}", s.plugin, s.weight)),
+            );
             head.push("Total".into());
             let head: Vec<&str> = head.iter().map(String::as_str).collect();
             m.head(&head).open("tbody", "");
             for n in scored.iter().take(200) {
                 m.open_with(
                     "tr",
-                    &[("class", if n.selected { "ok chosen" } else { "" }), ("data-row", &n.node)],
+                    &[
+                        ("class", if n.selected { "ok chosen" } else { "" }),
+                        ("data-row", &n.node),
+                    ],
                 );
                 m.el("td", "mono", &n.node);
                 for s in &n.scores {
@@ -256,10 +289,20 @@ fn scheduling(cluster: &Cluster, key: &ObjectKey, pod: &Value) -> String {
                     } else {
                         format!("{} → {}", s.raw, s.weighted)
                     };
-                    m.open_with("td", &[("data-plugin", s.plugin)]).text(&text).close("td");
+                    m.open_with("td", &[("data-plugin", s.plugin)])
+                        .text(&text)
+                        .close("td");
                 }
                 let total = n.total_score.map(|t| t.to_string()).unwrap_or_default();
-                m.el("td", "total", &if n.selected { format!("{total} ★") } else { total });
+                m.el(
+                    "td",
+                    "total",
+                    &if n.selected {
+                        format!("{total} ★")
+                    } else {
+                        total
+                    },
+                );
                 m.close("tr");
             }
             m.close("tbody").close("table").close("div");
@@ -271,7 +314,12 @@ fn scheduling(cluster: &Cluster, key: &ObjectKey, pod: &Value) -> String {
             m.el(
                 "li",
                 "",
-                &format!("{} at {}: {}", a.number, clock_text(a.at), outcome(&a.outcome)),
+                &format!(
+                    "{} at {}: {}",
+                    a.number,
+                    clock_text(a.at),
+                    outcome(&a.outcome)
+                ),
             );
         }
         m.close("ul");
@@ -301,7 +349,9 @@ fn rollout(cluster: &Cluster, d: &Value) -> String {
     let mut m = Markup::new();
     let int = |v: &Value, p: &[&str]| v.at(p).as_i64().unwrap_or(0);
     let desired = d.at(&["spec", "replicas"]).as_i64().unwrap_or(1);
-    let strategy = d.str_at(&["spec", "strategy", "type"]).unwrap_or("RollingUpdate");
+    let strategy = d
+        .str_at(&["spec", "strategy", "type"])
+        .unwrap_or("RollingUpdate");
     let (total, updated, available) = (
         int(d, &["status", "replicas"]),
         int(d, &["status", "updatedReplicas"]),
@@ -310,9 +360,13 @@ fn rollout(cluster: &Cluster, d: &Value) -> String {
     let uid = d.str_at(&["metadata", "uid"]).unwrap_or("");
     let ns = d.str_at(&["metadata", "namespace"]).unwrap_or("default");
     let revision_of = |o: &Value| {
-        o.str_at(&["metadata", "annotations", "deployment.kubernetes.io/revision"])
-            .and_then(|r| r.parse::<i64>().ok())
-            .unwrap_or(0)
+        o.str_at(&[
+            "metadata",
+            "annotations",
+            "deployment.kubernetes.io/revision",
+        ])
+        .and_then(|r| r.parse::<i64>().ok())
+        .unwrap_or(0)
     };
     let current = revision_of(d);
     let rs_rid = kubeplay_engine::api::registry::by_kind("ReplicaSet").expect("served");
@@ -353,7 +407,11 @@ fn rollout(cluster: &Cluster, d: &Value) -> String {
             ),
         );
     } else {
-        m.el("dd", "", "Recreate: every old pod stops before new ones start");
+        m.el(
+            "dd",
+            "",
+            "Recreate: every old pod stops before new ones start",
+        );
     }
     m.el("dt", "", "Now").el(
         "dd",
@@ -361,12 +419,16 @@ fn rollout(cluster: &Cluster, d: &Value) -> String {
         &format!("{total} pods, {updated} up to date, {available} available, {desired} desired"),
     );
     m.close("dl");
-    let generation_seen = int(d, &["status", "observedGeneration"]) >= int(d, &["metadata", "generation"]);
-    let complete = generation_seen && updated == desired && total == desired && available == desired;
+    let generation_seen =
+        int(d, &["status", "observedGeneration"]) >= int(d, &["metadata", "generation"]);
+    let complete =
+        generation_seen && updated == desired && total == desired && available == desired;
     let state = if d.at(&["spec", "paused"]).as_bool() == Some(true) {
         "The rollout is paused: kubectl rollout resume continues it.".to_string()
     } else if complete {
-        format!("Rollout complete: revision {current}, {desired} of {desired} pods up to date and available.")
+        format!(
+            "Rollout complete: revision {current}, {desired} of {desired} pods up to date and available."
+        )
     } else {
         let new = sets.iter().find(|rs| revision_of(rs) == current);
         let old: Vec<String> = sets
@@ -411,7 +473,13 @@ fn rollout(cluster: &Cluster, d: &Value) -> String {
         );
     }
     m.el("h4", "", "Revision history");
-    m.open("table", "table small").head(&["Revision", "ReplicaSet", "Images", "Pods", "Change cause"]);
+    m.open("table", "table small").head(&[
+        "Revision",
+        "ReplicaSet",
+        "Images",
+        "Pods",
+        "Change cause",
+    ]);
     m.open("tbody", "");
     for rs in &sets {
         let rev = revision_of(rs);
@@ -422,8 +490,18 @@ fn rollout(cluster: &Cluster, d: &Value) -> String {
             .collect();
         let name = rs.str_at(&["metadata", "name"]).unwrap_or("");
         m.open("tr", if rev == current { "ok" } else { "" });
-        m.el("td", "", &if rev == current { format!("{rev} (current)") } else { rev.to_string() });
-        m.open("td", "").link(&format!("ReplicaSet/{ns}/{name}"), name).close("td");
+        m.el(
+            "td",
+            "",
+            &if rev == current {
+                format!("{rev} (current)")
+            } else {
+                rev.to_string()
+            },
+        );
+        m.open("td", "")
+            .link(&format!("ReplicaSet/{ns}/{name}"), name)
+            .close("td");
         m.el("td", "mono", &images.join(", "));
         m.el(
             "td",
@@ -450,7 +528,9 @@ fn rollout(cluster: &Cluster, d: &Value) -> String {
 fn default_url(obj: &Value, kind: &str) -> String {
     if kind == "Ingress" {
         let rule = obj.at(&["spec", "rules"]).items().next();
-        let host = rule.and_then(|r| r.get("host").as_str()).unwrap_or("example.com");
+        let host = rule
+            .and_then(|r| r.get("host").as_str())
+            .unwrap_or("example.com");
         let path = rule
             .and_then(|r| r.at(&["http", "paths"]).items().next())
             .and_then(|p| p.get("path").as_str())
@@ -508,7 +588,11 @@ fn countdowns(cluster: &Cluster, key: &ObjectKey, obj: &Value) -> Vec<String> {
                 if let Some(at) = cluster.backoff_until(&key.namespace, &key.name, name)
                     && at > now
                 {
-                    let what = if reason == "CrashLoopBackOff" { "restarts" } else { "pulls again" };
+                    let what = if reason == "CrashLoopBackOff" {
+                        "restarts"
+                    } else {
+                        "pulls again"
+                    };
                     out.push(format!("{reason}: {name} {what} in {}", left(at)));
                 }
             }
@@ -551,7 +635,11 @@ fn actions(cluster: &Cluster, key: &ObjectKey, obj: &Value) -> Vec<(String, Stri
         "Pod" => {
             for c in obj.at(&["spec", "containers"]).items() {
                 let c = c.get("name").as_str().unwrap_or("");
-                out.push((format!("Kill {c}"), line(&["kill", "pod", &name, "-c", c, "-n", &ns]), ""));
+                out.push((
+                    format!("Kill {c}"),
+                    line(&["kill", "pod", &name, "-c", c, "-n", &ns]),
+                    "",
+                ));
             }
             if let Some(image) = obj
                 .at(&["spec", "containers"])
@@ -577,10 +665,21 @@ fn actions(cluster: &Cluster, key: &ObjectKey, obj: &Value) -> Vec<(String, Stri
             }
             out.push((
                 "Drain".into(),
-                line(&["kubectl", "drain", &name, "--ignore-daemonsets", "--delete-emptydir-data", "--force"]),
+                line(&[
+                    "kubectl",
+                    "drain",
+                    &name,
+                    "--ignore-daemonsets",
+                    "--delete-emptydir-data",
+                    "--force",
+                ]),
                 "",
             ));
-            out.push(("Remove node".into(), line(&["remove", "node", &name]), "danger"));
+            out.push((
+                "Remove node".into(),
+                line(&["remove", "node", &name]),
+                "danger",
+            ));
             return out;
         }
         "Deployment" | "ReplicaSet" => {
@@ -588,12 +687,24 @@ fn actions(cluster: &Cluster, key: &ObjectKey, obj: &Value) -> Vec<(String, Stri
             let replicas = obj.at(&["spec", "replicas"]).as_i64().unwrap_or(1);
             for (label, n) in [("−", (replicas - 1).max(0)), ("+", replicas + 1)] {
                 let to = format!("--replicas={n}");
-                out.push((label.into(), line(&["kubectl", "scale", kind, &name, &to, "-n", &ns]), "scale"));
+                out.push((
+                    label.into(),
+                    line(&["kubectl", "scale", kind, &name, &to, "-n", &ns]),
+                    "scale",
+                ));
             }
             if rt.kind == "Deployment" {
                 let target = format!("deployment/{name}");
-                out.push(("Restart".into(), line(&["kubectl", "rollout", "restart", &target, "-n", &ns]), ""));
-                out.push(("Undo".into(), line(&["kubectl", "rollout", "undo", &target, "-n", &ns]), ""));
+                out.push((
+                    "Restart".into(),
+                    line(&["kubectl", "rollout", "restart", &target, "-n", &ns]),
+                    "",
+                ));
+                out.push((
+                    "Undo".into(),
+                    line(&["kubectl", "rollout", "undo", &target, "-n", &ns]),
+                    "",
+                ));
             }
         }
         "Namespace" => return out,
@@ -601,7 +712,15 @@ fn actions(cluster: &Cluster, key: &ObjectKey, obj: &Value) -> Vec<(String, Stri
     }
     out.push((
         "Delete".into(),
-        line(&["kubectl", "delete", &rt.singular_group(), &name, "-n", &ns, "--wait=false"]),
+        line(&[
+            "kubectl",
+            "delete",
+            &rt.singular_group(),
+            &name,
+            "-n",
+            &ns,
+            "--wait=false",
+        ]),
         "danger",
     ));
     out
@@ -644,7 +763,11 @@ pub fn inspector(p: &InspectorProps) -> Html {
             </div>
         };
     };
-    let mut views = vec![(View::Describe, "Describe"), (View::Yaml, "YAML"), (View::Events, "Events")];
+    let mut views = vec![
+        (View::Describe, "Describe"),
+        (View::Yaml, "YAML"),
+        (View::Events, "Events"),
+    ];
     match rt.kind {
         "Pod" => views.extend([(View::Scheduling, "Scheduling"), (View::Logs, "Logs")]),
         "Deployment" => views.push((View::Rollout, "Rollout")),
@@ -656,7 +779,11 @@ pub fn inspector(p: &InspectorProps) -> Html {
     } else {
         View::Describe
     };
-    let route_url = if url.is_empty() { default_url(&obj, rt.kind) } else { (*url).clone() };
+    let route_url = if url.is_empty() {
+        default_url(&obj, rt.kind)
+    } else {
+        (*url).clone()
+    };
     let body = match current {
         View::Describe => {
             let out = describe(&mut cluster, &key);
@@ -666,13 +793,18 @@ pub fn inspector(p: &InspectorProps) -> Html {
             let html = raw(highlight(&to_yaml(&obj)));
             html! { <pre class="yaml">{ html }</pre> }
         }
-        View::Events => raw(events_of(&cluster, obj.str_at(&["metadata", "uid"]).unwrap_or(""))),
+        View::Events => raw(events_of(
+            &cluster,
+            obj.str_at(&["metadata", "uid"]).unwrap_or(""),
+        )),
         View::Scheduling => raw(scheduling(&cluster, &key, &obj)),
         View::Rollout => raw(rollout(&cluster, &obj)),
         View::Route => {
             let set = {
                 let url = url.clone();
-                Callback::from(move |e: Event| url.set(e.target_unchecked_into::<HtmlInputElement>().value()))
+                Callback::from(move |e: Event| {
+                    url.set(e.target_unchecked_into::<HtmlInputElement>().value())
+                })
             };
             html! {
                 <div class="route">

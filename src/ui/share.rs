@@ -160,7 +160,9 @@ mod tests {
     fn links_have_a_size_limit_with_a_way_out() {
         assert_eq!(too_large(MAX_LINK_CODE, 1), None);
         let why = too_large(MAX_LINK_CODE + 1, 7).unwrap();
-        assert!(why.starts_with("This workspace is too large to share as a link: compressed, it takes 33 KiB"));
+        assert!(why.starts_with(
+            "This workspace is too large to share as a link: compressed, it takes 33 KiB"
+        ));
         assert!(why.contains("--seed 7"));
     }
 }
