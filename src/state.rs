@@ -659,7 +659,7 @@ pub enum Action {
     Individual(Option<bool>),
     /// Show or dismiss a notice.
     Notice(Option<Rc<str>>),
-    /// A workspace was loaded (its seed, where it came from); time is paused.
+    /// A workspace was loaded (its seed, where it came from).
     Loaded(u64, &'static str),
 }
 
@@ -723,7 +723,6 @@ impl Reducible for AppState {
                 s.seed = seed;
                 s.origin = origin;
                 s.selected = None;
-                s.playing = false;
                 s.notice = None;
             }
         }

@@ -7,6 +7,7 @@ use yew::prelude::*;
 
 use crate::completion::complete;
 use crate::engine_bridge::CommandOutput;
+use crate::markup::Markup;
 use crate::state::{ConsoleEntry, Handle};
 
 /// Scrollback kept in the page.
@@ -33,32 +34,35 @@ fn split_warnings(stderr: &str) -> (String, String) {
     (warnings, rest)
 }
 
-fn entry_html(e: &ConsoleEntry) -> Html {
-    if e.command.contains('\n') {
+/// One entry, as HTML (display only: a string is much lighter than nodes).
+fn entry_html(m: &mut Markup, e: &ConsoleEntry) {
+    let script = e.command.contains('\n');
+    m.open("div", if script { "entry script" } else { "entry" });
+    m.open("div", "cmd").el("span", "prompt", "$");
+    if script {
         // A script: its transcript echoes each command itself.
         let lines = e.command.lines().count();
-        return html! {
-            <div class="entry script">
-                <div class="cmd"><span class="prompt">{ "$" }</span>{ format!(" # script, {lines} line{}", if lines == 1 { "" } else { "s" }) }</div>
-                <pre class="out stdout transcript">{ &e.output.stdout }</pre>
-            </div>
-        };
+        m.text(&format!(
+            " # script, {lines} line{}",
+            if lines == 1 { "" } else { "s" }
+        ))
+        .close("div");
+        m.el("pre", "out stdout transcript", &e.output.stdout);
+        m.close("div");
+        return;
     }
+    m.text(" ").text(&e.command).close("div");
     let (warnings, errors) = split_warnings(&e.output.stderr);
-    html! {
-        <div class="entry">
-            <div class="cmd"><span class="prompt">{ "$" }</span>{ " " }{ &e.command }</div>
-            if !warnings.is_empty() {
-                <pre class="out stderr warn">{ warnings }</pre>
-            }
-            if !e.output.stdout.is_empty() {
-                <pre class="out stdout">{ &e.output.stdout }</pre>
-            }
-            if !errors.is_empty() {
-                <pre class="out stderr">{ errors }</pre>
-            }
-        </div>
+    for (class, text) in [
+        ("out stderr warn", warnings.as_str()),
+        ("out stdout", e.output.stdout.as_str()),
+        ("out stderr", errors.as_str()),
+    ] {
+        if !text.is_empty() {
+            m.el("pre", class, text);
+        }
     }
+    m.close("div");
 }
 
 /// The console.
@@ -208,7 +212,13 @@ pub fn console(p: &ConsoleProps) -> Html {
                     { "kubectl against the simulated cluster, and the script commands: sleep 30s, curl URL, stop node NAME, kill pod NAME, traffic start URL … Tab completes; ↑/↓ walk the history; Ctrl+L clears; pasting several lines opens them as a script. The editor's files are readable by name: " }
                     <code>{ "kubectl apply -f deployment.yaml" }</code>
                 </p>
-                { for console.entries.iter().map(entry_html) }
+                { {
+                    let mut m = Markup::new();
+                    for e in &console.entries {
+                        entry_html(&mut m, e);
+                    }
+                    m.into_html()
+                } }
             </div>
             if !candidates.is_empty() {
                 <div class="candidates">{ for candidates.iter().map(|c| html! { <span>{ c }</span> }) }</div>

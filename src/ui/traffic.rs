@@ -4,6 +4,7 @@
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
+use crate::markup::Markup;
 use crate::model::clock_text;
 use crate::state::Handle;
 use crate::traffic::{answered_by, running_generator};
@@ -24,6 +25,101 @@ fn status_class(status: u16) -> &'static str {
         400..=499 => "client",
         _ => "fail",
     }
+}
+
+/// The statistics, the spread over pods and the request log, as HTML
+/// (display only, rewritten many times a second while traffic flows).
+fn stats_html(v: &crate::traffic::TrafficView) -> Html {
+    let mut m = Markup::new();
+    let stat = |m: &mut Markup, class: &str, big: &str, small: &str| {
+        m.open("div", class)
+            .el("b", "", big)
+            .el("span", "", small)
+            .close("div");
+    };
+    m.open("div", "traffic-stats");
+    stat(&mut m, "stat", &v.sent.to_string(), "sent");
+    for (s, n) in &v.by_status {
+        let label = if *s == 0 {
+            "failed".to_string()
+        } else {
+            format!("{s} {}", kubeplay_engine::http::reason_phrase(*s))
+        };
+        stat(
+            &mut m,
+            &format!("stat {}", status_class(*s)),
+            &n.to_string(),
+            &label,
+        );
+    }
+    if let Some((avg, p50, p95)) = v.latency {
+        stat(
+            &mut m,
+            "stat",
+            &format!("{avg} / {p50} / {p95} ms"),
+            "latency avg / p50 / p95",
+        );
+    }
+    if let Some((rate, sent, p50, p95)) = v.generator {
+        stat(
+            &mut m,
+            "stat gen",
+            &format!("{rate}/s · {sent} sent"),
+            &format!(
+                "generator · p50 {} ms · p95 {} ms",
+                p50.unwrap_or(0),
+                p95.unwrap_or(0)
+            ),
+        );
+    }
+    m.close("div")
+        .open("div", "traffic-cols")
+        .open("div", "dist");
+    m.el("h4", "", "Per pod");
+    if v.per_pod.is_empty() {
+        m.el("p", "muted", "No pod has answered yet.");
+    }
+    let max = v.per_pod.values().copied().max().unwrap_or(0).max(1);
+    for (pod, n) in &v.per_pod {
+        m.open_with(
+            "div",
+            &[("class", "dist-row"), ("title", &format!("{pod}: {n}"))],
+        );
+        m.el("span", "dist-name", pod.rsplit('/').next().unwrap_or(pod));
+        m.open("span", "dist-bar");
+        let width = format!(
+            "transform:scaleX({})",
+            crate::model::fraction(*n as i64, max as i64)
+        );
+        m.open_with("span", &[("style", &width)])
+            .close("span")
+            .close("span");
+        m.el("span", "dist-n", &n.to_string()).close("div");
+    }
+    m.close("div").open("div", "tlog").el("h4", "", "Latest");
+    if v.log.is_empty() {
+        m.el(
+            "p",
+            "muted",
+            "Send a request: it goes through the ingress controller and the Service to a ready pod.",
+        );
+    }
+    m.open("ul", "");
+    for r in v.log.iter().rev() {
+        m.open("li", status_class(r.status));
+        m.el("span", "t-at", &clock_text(r.at));
+        let status = if r.status == 0 {
+            "---".to_string()
+        } else {
+            r.status.to_string()
+        };
+        m.el("span", "t-status", &status);
+        m.el("span", "t-lat", &format!("{} ms", r.latency_ms));
+        m.el("span", "t-pod", answered_by(&r.hops).unwrap_or(""));
+        m.el("span", "t-body", &r.url).close("li");
+    }
+    m.close("ul").close("div").close("div");
+    m.into_html()
 }
 
 /// The Traffic tab.
@@ -83,7 +179,6 @@ pub fn traffic_panel(p: &TrafficProps) -> Html {
     };
     let t = handle.traffic.borrow();
     let v = t.view(&handle.cluster.borrow());
-    let max_hits = v.per_pod.values().copied().max().unwrap_or(0).max(1);
     html! {
         <div class="traffic">
             <div class="traffic-form">
@@ -110,54 +205,7 @@ pub fn traffic_panel(p: &TrafficProps) -> Html {
                 </button>
                 <button class="btn small" onclick={act(2)}>{ "Clear" }</button>
             </div>
-            <div class="traffic-stats">
-                <div class="stat"><b>{ v.sent }</b><span>{ "sent" }</span></div>
-                { for v.by_status.iter().map(|(s, n)| html! {
-                    <div class={classes!("stat", status_class(*s))}>
-                        <b>{ n }</b>
-                        <span>{ if *s == 0 { "failed".to_string() } else { format!("{s} {}", kubeplay_engine::http::reason_phrase(*s)) } }</span>
-                    </div>
-                }) }
-                { v.latency.map(|(avg, p50, p95)| html! {
-                    <div class="stat"><b>{ format!("{avg} / {p50} / {p95} ms") }</b><span>{ "latency avg / p50 / p95" }</span></div>
-                }).unwrap_or_default() }
-                { v.generator.map(|(rate, sent, p50, p95)| html! {
-                    <div class="stat gen"><b>{ format!("{rate}/s · {sent} sent") }</b>
-                        <span>{ format!("generator · p50 {} ms · p95 {} ms", p50.unwrap_or(0), p95.unwrap_or(0)) }</span></div>
-                }).unwrap_or_default() }
-            </div>
-            <div class="traffic-cols">
-                <div class="dist">
-                    <h4>{ "Per pod" }</h4>
-                    if v.per_pod.is_empty() {
-                        <p class="muted">{ "No pod has answered yet." }</p>
-                    }
-                    { for v.per_pod.iter().map(|(pod, n)| html! {
-                        <div class="dist-row" title={format!("{pod}: {n}")}>
-                            <span class="dist-name">{ pod.rsplit('/').next().unwrap_or(pod) }</span>
-                            <span class="dist-bar"><span style={format!("transform:scaleX({})", crate::model::fraction(*n as i64, max_hits as i64))}></span></span>
-                            <span class="dist-n">{ n }</span>
-                        </div>
-                    }) }
-                </div>
-                <div class="tlog">
-                    <h4>{ "Latest" }</h4>
-                    if v.log.is_empty() {
-                        <p class="muted">{ "Send a request: it goes through the ingress controller and the Service to a ready pod." }</p>
-                    }
-                    <ul>
-                        { for v.log.iter().rev().map(|r| html! {
-                            <li class={status_class(r.status)}>
-                                <span class="t-at">{ clock_text(r.at) }</span>
-                                <span class="t-status">{ if r.status == 0 { "---".to_string() } else { r.status.to_string() } }</span>
-                                <span class="t-lat">{ format!("{} ms", r.latency_ms) }</span>
-                                <span class="t-pod">{ answered_by(&r.hops).unwrap_or("").to_string() }</span>
-                                <span class="t-body">{ &r.url }</span>
-                            </li>
-                        }) }
-                    </ul>
-                </div>
-            </div>
+            { stats_html(&v) }
         </div>
     }
 }

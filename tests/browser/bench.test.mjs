@@ -1,8 +1,9 @@
 // Browser benchmark (prints its figures, never fails on them): frame time
 // with 300 pods animating, and input-to-paint latency while the simulation
 // runs at 16× with 1000 pods. Goals: p95 frame 16.7 ms, input 100 ms.
-// The pods come from `?bench=N`, which creates them Running through the
-// API server and keeps churning them (src/bench.rs).
+// The pods come from `?bench=N`, which creates them through the API server,
+// lets the kubelets start them, then keeps churning them through the real
+// scheduler and kubelets (src/bench.rs).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile, mkdir } from 'node:fs/promises';
