@@ -110,6 +110,8 @@ type AggregationKey = (
 pub struct EventLog {
     records: Vec<EventRecord>,
     index: HashMap<AggregationKey, usize>,
+    /// The nanosecond timestamp of the last event name handed out.
+    last_nanos: u128,
 }
 
 impl EventLog {
@@ -248,9 +250,16 @@ impl Cluster {
             rec.resource_version = rv;
             return;
         }
-        let nanos = (EPOCH_UNIX_SECONDS as u128 * 1_000_000_000)
+        // The name carries the recording time in nanoseconds (`%x` of
+        // UnixNano): random below the simulated millisecond, but increasing,
+        // so events listed by name keep the order they were recorded in.
+        let mut nanos = (EPOCH_UNIX_SECONDS as u128 * 1_000_000_000)
             + u128::from(self.now) * 1_000_000
             + u128::from(self.rng.below(1_000_000));
+        if nanos <= self.events.last_nanos {
+            nanos = self.events.last_nanos + 1 + nanos % 1000;
+        }
+        self.events.last_nanos = nanos;
         let record = EventRecord {
             name: Rc::from(format!("{}.{:x}", involved.name, nanos)),
             uid: Rc::from(self.rng.uuid()),

@@ -365,7 +365,7 @@ fn several_kinds_get_prefixes_and_a_blank_line_between_tables() {
     let mut c = Cluster::new(1);
     let files = MemoryFiles::default().with("d.yaml", DEPLOY).with(
         "s.yaml",
-        "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  type: ClusterIP\n  clusterIP: 10.96.0.10\n  selector: {app: web}\n  ports:\n  - port: 80\n    protocol: TCP\n",
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  type: ClusterIP\n  clusterIP: 10.96.0.20\n  selector: {app: web}\n  ports:\n  - port: 80\n    protocol: TCP\n",
     );
     assert_eq!(
         kf(&mut c, "kubectl apply -f d.yaml -f s.yaml", &files).stdout,
@@ -375,18 +375,18 @@ fn several_kinds_get_prefixes_and_a_blank_line_between_tables() {
     assert_eq!(
         k(&mut c, "kubectl get deploy,svc").stdout,
         "NAME                  READY   UP-TO-DATE   AVAILABLE   AGE\n\
-         deployment.apps/web   0/2     2            0           65s\n\
+         deployment.apps/web   2/2     2            2           65s\n\
          \n\
          NAME          TYPE        CLUSTER-IP   EXTERNAL-IP   PORT(S)   AGE\n\
-         service/web   ClusterIP   10.96.0.10   <none>        80/TCP    65s\n"
+         service/web   ClusterIP   10.96.0.20   <none>        80/TCP    65s\n"
     );
     assert_eq!(
         k(&mut c, "kubectl get all --no-headers").stdout,
-        "pod/web-544c4bf578-76w8k   0/1   Pending   0     65s\n\
-         pod/web-544c4bf578-d4qrk   0/1   Pending   0     65s\n\
-         service/web   ClusterIP   10.96.0.10   <none>   80/TCP   65s\n\
-         deployment.apps/web   0/2   2     0     65s\n\
-         replicaset.apps/web-544c4bf578   2     2     0     65s\n"
+        "pod/web-544c4bf578-76w8k   1/1   Running   0     65s\n\
+         pod/web-544c4bf578-d4qrk   1/1   Running   0     65s\n\
+         service/web   ClusterIP   10.96.0.20   <none>   80/TCP   65s\n\
+         deployment.apps/web   2/2   2     2     65s\n\
+         replicaset.apps/web-544c4bf578   2     2     2     65s\n"
     );
     assert_eq!(
         k(&mut c, "kubectl get svc,deploy -o name").stdout,
@@ -395,7 +395,7 @@ fn several_kinds_get_prefixes_and_a_blank_line_between_tables() {
     assert_eq!(
         k(&mut c, "kubectl get deploy web -o wide").stdout,
         "NAME   READY   UP-TO-DATE   AVAILABLE   AGE   CONTAINERS   IMAGES       SELECTOR\n\
-         web    0/2     2            0           65s   web          nginx:1.25   app=web\n"
+         web    2/2     2            2           65s   web          nginx:1.25   app=web\n"
     );
 }
 
@@ -1063,7 +1063,11 @@ fn rollout_history_undo_and_status() {
 #[test]
 fn a_stuck_rollout_waits_until_its_timeout() {
     let mut c = Cluster::new(1);
-    let files = MemoryFiles::default().with("d.yaml", DEPLOY);
+    // A tag that does not exist: the pods stay in ImagePullBackOff.
+    let files = MemoryFiles::default().with(
+        "d.yaml",
+        &DEPLOY.replace("nginx:1.25", "nginx:no-such-tag"),
+    );
     kf(&mut c, "kubectl apply -f d.yaml", &files);
     let out = k(&mut c, "kubectl rollout status deploy/web --timeout=30s");
     assert_eq!(
@@ -1082,65 +1086,79 @@ fn a_stuck_rollout_waits_until_its_timeout() {
 
 #[test]
 fn events_are_listed_and_filtered() {
+    // Real components report: the scheduler binds both pods; b's tag does
+    // not exist, so its kubelet reports the failed pulls and the back-off.
     let mut c = Cluster::new(1);
     k(&mut c, "kubectl run a --image=nginx");
-    k(&mut c, "kubectl run b --image=nginx");
-    let a = c
-        .store
-        .get_named(res("Pod"), "default", "a")
-        .unwrap()
-        .clone();
-    let b = c
-        .store
-        .get_named(res("Pod"), "default", "b")
-        .unwrap()
-        .clone();
-    c.record_event(
-        &a,
-        None,
-        EventType::Warning,
-        "FailedScheduling",
-        "0/4 nodes are available: 4 Insufficient cpu.",
-        ("default-scheduler", None),
-    );
-    c.step(10 * SECOND);
-    c.record_event(
-        &b,
-        Some("spec.containers{b}"),
-        EventType::Normal,
-        "Pulled",
-        "  Container image \"nginx\" already present on machine  ",
-        ("kubelet", Some("node-2")),
-    );
-    c.step(5 * SECOND);
+    k(&mut c, "kubectl run b --image=nginx:no-such-tag");
+    c.step(15 * SECOND);
+    let not_found = "rpc error: code = NotFound desc = failed to pull and unpack image \"docker.io/library/nginx:no-such-tag\": failed to resolve reference \"docker.io/library/nginx:no-such-tag\": docker.io/library/nginx:no-such-tag: not found";
     assert_eq!(
         k(
             &mut c,
             "kubectl get events --field-selector involvedObject.kind=Pod"
         )
         .stdout,
-        "LAST SEEN   TYPE      REASON             OBJECT   MESSAGE\n\
-         15s         Warning   FailedScheduling   pod/a    0/4 nodes are available: 4 Insufficient cpu.\n\
-         5s          Normal    Pulled             pod/b    Container image \"nginx\" already present on machine\n"
+        format!(
+            "LAST SEEN   TYPE      REASON      OBJECT   MESSAGE\n\
+             15s         Normal    Scheduled   pod/a    Successfully assigned default/a to node-3\n\
+             15s         Normal    Pulling     pod/a    Pulling image \"nginx\"\n\
+             13s         Normal    Pulled      pod/a    Successfully pulled image \"nginx\" in 1.764s (1.764s including waiting). Image size: 72319283 bytes.\n\
+             13s         Normal    Created     pod/a    Container created\n\
+             13s         Normal    Started     pod/a    Container started\n\
+             15s         Normal    Scheduled   pod/b    Successfully assigned default/b to node-2\n\
+             3s          Normal    Pulling     pod/b    Pulling image \"nginx:no-such-tag\"\n\
+             2s          Warning   Failed      pod/b    Failed to pull image \"nginx:no-such-tag\": {not_found}\n\
+             2s          Warning   Failed      pod/b    Error: ErrImagePull\n\
+             1s          Normal    BackOff     pod/b    Back-off pulling image \"nginx:no-such-tag\"\n\
+             1s          Warning   Failed      pod/b    Error: ImagePullBackOff\n"
+        )
     );
     assert_eq!(
         k(
             &mut c,
-            "kubectl get ev --field-selector involvedObject.name=b,type=Normal --no-headers"
+            "kubectl get ev --field-selector involvedObject.name=b,type=Warning --no-headers"
         )
         .stdout,
-        "5s    Normal   Pulled   pod/b   Container image \"nginx\" already present on machine\n"
+        format!(
+            "2s    Warning   Failed   pod/b   Failed to pull image \"nginx:no-such-tag\": {not_found}\n\
+             2s    Warning   Failed   pod/b   Error: ErrImagePull\n\
+             1s    Warning   Failed   pod/b   Error: ImagePullBackOff\n"
+        )
+    );
+    assert_eq!(
+        k(
+            &mut c,
+            "kubectl get ev --field-selector involvedObject.name=a,type=Warning"
+        )
+        .stderr,
+        "No resources found in default namespace.\n"
     );
     let wide = k(
         &mut c,
-        "kubectl get events -o wide --field-selector involvedObject.kind=Pod",
+        "kubectl get events -o wide --field-selector involvedObject.name=a",
     )
     .stdout;
+    let lines: Vec<&str> = wide.lines().collect();
+    assert_eq!(
+        lines[0],
+        "LAST SEEN   TYPE     REASON      OBJECT   SUBOBJECT            SOURCE              MESSAGE                                                                                               FIRST SEEN   COUNT   NAME"
+    );
     assert!(
-        wide.starts_with("LAST SEEN   TYPE      REASON             OBJECT   SUBOBJECT            SOURCE              MESSAGE                                              FIRST SEEN   COUNT   NAME\n"),
+        lines[1].starts_with("15s         Normal   Scheduled   pod/a                         default-scheduler   Successfully assigned default/a to node-3 "),
         "{wide}"
     );
-    assert!(wide.contains("kubelet, node-2"), "{wide}");
+    assert!(
+        lines[2].starts_with("15s         Normal   Pulling     pod/a    spec.containers{a}   kubelet, node-3     Pulling image \"nginx\" "),
+        "{wide}"
+    );
+    // Repeats are aggregated: b's pull failed twice.
+    let wide_b = k(
+        &mut c,
+        "kubectl get events -o wide --field-selector involvedObject.name=b,reason=BackOff --no-headers",
+    )
+    .stdout;
+    assert!(wide_b.ends_with("   13s   2     b.188672526cd5e0ea\n"), "{wide_b}");
 }
 
 #[test]

@@ -220,17 +220,22 @@ fn preemption_evicts_a_lower_priority_pod_and_nominates_its_node() {
         &mut c,
         "apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata: {name: high}\nvalue: 1000\n",
     );
+    // The victims run `sleep`, which ignores SIGTERM: they hold their node
+    // for the whole 30 s grace period.
     for i in 1..=3 {
-        create(
-            &mut c,
-            &pod_yaml(
-                &format!("low-{i}"),
-                "3",
-                "64Mi",
-                &format!("  nodeName: node-{i}\n"),
-            ),
+        let low = pod_yaml(
+            &format!("low-{i}"),
+            "3",
+            "64Mi",
+            &format!("  nodeName: node-{i}\n"),
+        )
+        .replace(
+            "image: nginx",
+            "image: busybox:1.37\n    command: [sleep, '3600']",
         );
+        create(&mut c, &low);
     }
+    c.step(10 * SECOND);
     create(
         &mut c,
         &pod_yaml("vip", "2", "64Mi", "  priorityClassName: high\n"),
@@ -270,10 +275,14 @@ fn preemption_evicts_a_lower_priority_pod_and_nominates_its_node() {
             );
         }
     }
-    // The victim's grace period ends; the preemptor lands on its node.
-    c.step(31 * SECOND);
+    // The victim's grace period ends; the preemptor lands on its node, and
+    // the binding clears its nomination (KEP-5278, Kubernetes 1.34+).
+    c.step(29 * SECOND);
+    assert_eq!(node_of(&c, "vip"), None);
+    c.step(2 * SECOND);
     assert!(c.get(res("Pod"), "default", &victim).is_err());
     assert_eq!(node_of(&c, "vip").as_deref(), Some(nominated.as_str()));
+    assert!(get_pod(&c, "vip").at(&["status", "nominatedNodeName"]).is_null());
 }
 
 #[test]
@@ -787,28 +796,26 @@ fn preferred_affinity_prefer_no_schedule_and_image_locality_scores() {
 #[test]
 fn default_spreading_spreads_a_replica_sets_pods() {
     let mut c = Cluster::new(9);
-    let rs = create(
+    create(
         &mut c,
-        "apiVersion: apps/v1\nkind: ReplicaSet\nmetadata: {name: web}\nspec:\n  replicas: 0\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: c, image: nginx}]}\n",
+        "apiVersion: apps/v1\nkind: ReplicaSet\nmetadata: {name: web}\nspec:\n  replicas: 6\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: c, image: nginx}]}\n",
     );
-    let uid = rs.str_at(&["metadata", "uid"]).unwrap().to_string();
-    for i in 0..6 {
-        create(
-            &mut c,
-            &format!(
-                "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web-{i}\n  labels: {{app: web}}\n  ownerReferences: [{{apiVersion: apps/v1, kind: ReplicaSet, name: web, uid: {uid}, controller: true}}]\nspec:\n  automountServiceAccountToken: false\n  containers: [{{name: c, image: nginx}}]\n"
-            ),
-        );
-        c.step(0);
-    }
+    c.step(0);
+    let pods: Vec<Value> = c
+        .store
+        .list(res("Pod"), Some("default"))
+        .map(|(_, p)| p.clone())
+        .collect();
+    assert_eq!(pods.len(), 6);
     let mut per_node = std::collections::BTreeMap::new();
-    for i in 0..6 {
+    for p in &pods {
         *per_node
-            .entry(node_of(&c, &format!("web-{i}")).unwrap())
+            .entry(p.str_at(&["spec", "nodeName"]).unwrap().to_string())
             .or_insert(0) += 1;
     }
     assert_eq!(per_node.values().copied().collect::<Vec<_>>(), [2, 2, 2]);
-    let n = node_explanation(&c, "web-5", "node-1");
+    let last = pods.last().unwrap().str_at(&["metadata", "name"]).unwrap();
+    let n = node_explanation(&c, last, "node-1");
     assert!(
         n.scores
             .iter()
