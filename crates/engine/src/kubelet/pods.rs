@@ -399,6 +399,7 @@ pub(crate) fn on_pod_change(cluster: &mut Cluster, event: &WatchEvent) {
                         !same(old.get("spec"), pod.get("spec"))
                             || old.at(&["metadata", "deletionTimestamp"])
                                 != pod.at(&["metadata", "deletionTimestamp"])
+                            || old.at(&["status", "phase"]) != pod.at(&["status", "phase"])
                     }
                     None => true,
                 }
@@ -463,11 +464,44 @@ pub(crate) fn sync(cluster: &mut Cluster, key: &ObjectKey) -> bool {
                 begin_termination(cluster, key, &pod);
                 return true;
             }
+            // Another component (the eviction manager, a `status` script
+            // line) wrote a terminal phase: like the kubelet's syncPod, stop
+            // the containers and keep the pod in that phase.
+            if let Some(phase) = terminal_phase(&pod)
+                && !terminating
+                && rt(cluster, key).is_some_and(|r| r.terminal.is_none())
+            {
+                if let Some(r) = rt_mut(cluster, key) {
+                    r.terminal = Some(phase);
+                }
+                let mut pod = pod;
+                if pod.at(&["metadata", "deletionGracePeriodSeconds"]).is_null() {
+                    let grace = pod
+                        .at(&["spec", "terminationGracePeriodSeconds"])
+                        .as_i64()
+                        .unwrap_or(30);
+                    pod.set_at(
+                        &["metadata", "deletionGracePeriodSeconds"],
+                        Value::Int(grace),
+                    );
+                }
+                begin_termination(cluster, key, &pod);
+                return true;
+            }
             if !deleting {
                 return follow_spec(cluster, key, &pod);
             }
             false
         }
+    }
+}
+
+/// `Succeeded` or `Failed` when the pod's stored phase is terminal.
+fn terminal_phase(pod: &Value) -> Option<&'static str> {
+    match pod.str_at(&["status", "phase"]) {
+        Some("Succeeded") => Some("Succeeded"),
+        Some("Failed") => Some("Failed"),
+        _ => None,
     }
 }
 
@@ -2118,7 +2152,12 @@ fn begin_termination(cluster: &mut Cluster, key: &ObjectKey, pod: &Value) {
                 .map(|(i, _)| (true, i)),
         )
         .collect();
-    note(cluster, key, "the pod is being deleted".to_string());
+    let why = if pod.at(&["metadata", "deletionTimestamp"]).is_null() {
+        "the pod's phase is terminal: its containers stop"
+    } else {
+        "the pod is being deleted"
+    };
+    note(cluster, key, why.to_string());
     for (init, i) in &running {
         stop_container(cluster, key, *init, *i, None, grace, Then::Terminate);
     }
@@ -2653,6 +2692,14 @@ fn build_status(cluster: &mut Cluster, key: &ObjectKey) -> Option<Value> {
     }
     if let Some(q) = old.get("qosClass").as_str() {
         status.set("qosClass", Value::str(q));
+    }
+    // A terminal phase another component wrote keeps its reason (Evicted).
+    if r.terminal.is_some() && old.get("phase").as_str() == Some(phase) {
+        for field in ["reason", "message"] {
+            if let Some(v) = old.get(field).as_str() {
+                status.set(field, Value::str(v));
+            }
+        }
     }
     let start = old
         .get("startTime")
