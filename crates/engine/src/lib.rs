@@ -10,6 +10,7 @@ pub mod cluster;
 pub mod controllers;
 pub mod events;
 pub mod http;
+pub mod kubeadm;
 pub mod kubectl;
 pub mod kubelet;
 pub mod network;

@@ -596,7 +596,10 @@ impl Cluster {
                     .map(|(_, c)| c.clone())
                     .collect();
                 defaults::admit_pod(obj, &classes)?;
-                self.admit_service_account(obj);
+                // The ServiceAccount plugin leaves mirror pods alone.
+                if !crate::kubeadm::is_mirror_pod(obj) {
+                    self.admit_service_account(obj);
+                }
             }
             "Namespace" => {
                 let mut finalizers: Vec<Value> =

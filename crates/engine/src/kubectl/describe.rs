@@ -1560,7 +1560,14 @@ fn describe_node(cluster: &Cluster, node: &Value, events: Option<Vec<Value>>) ->
             );
             w.w(
                 1,
-                &format!("RenewTime:\t{}\n", unset(lease.at(&["spec", "renewTime"]))),
+                &format!("RenewTime:\t{}\n", {
+                    // The kubelet renews its Lease every 10 s; the stored
+                    // object is only written when the kubelet (re)starts.
+                    match crate::kubelet::lease_renewed_at(cluster, name) {
+                        Some(t) => crate::time::rfc1123z(t),
+                        None => unset(lease.at(&["spec", "renewTime"])),
+                    }
+                }),
             );
         }
         None => w.w(

@@ -328,10 +328,10 @@ fn get_prints_tables_with_kubectl_columns() {
         "Error from server (NotFound): pods \"nope\" not found\n"
     );
     assert_eq!(out.exit_code, 1);
-    let out = k(&mut c, "kubectl get pods -n kube-system");
+    let out = k(&mut c, "kubectl get pods -n kube-public");
     assert_eq!(
         (out.stdout.as_str(), out.stderr.as_str()),
-        ("", "No resources found in kube-system namespace.\n")
+        ("", "No resources found in kube-public namespace.\n")
     );
     assert_eq!(k(&mut c, "kubectl get pv").stderr, "No resources found\n");
     assert_eq!(
@@ -377,20 +377,22 @@ fn several_kinds_get_prefixes_and_a_blank_line_between_tables() {
         "NAME                  READY   UP-TO-DATE   AVAILABLE   AGE\n\
          deployment.apps/web   2/2     2            2           65s\n\
          \n\
-         NAME          TYPE        CLUSTER-IP   EXTERNAL-IP   PORT(S)   AGE\n\
-         service/web   ClusterIP   10.96.0.20   <none>        80/TCP    65s\n"
+         NAME                 TYPE        CLUSTER-IP   EXTERNAL-IP   PORT(S)   AGE\n\
+         service/kubernetes   ClusterIP   10.96.0.1    <none>        443/TCP   65s\n\
+         service/web          ClusterIP   10.96.0.20   <none>        80/TCP    65s\n"
     );
     assert_eq!(
         k(&mut c, "kubectl get all --no-headers").stdout,
         "pod/web-544c4bf578-76w8k   1/1   Running   0     65s\n\
          pod/web-544c4bf578-d4qrk   1/1   Running   0     65s\n\
-         service/web   ClusterIP   10.96.0.20   <none>   80/TCP   65s\n\
+         service/kubernetes   ClusterIP   10.96.0.1    <none>   443/TCP   65s\n\
+         service/web          ClusterIP   10.96.0.20   <none>   80/TCP    65s\n\
          deployment.apps/web   2/2   2     2     65s\n\
          replicaset.apps/web-544c4bf578   2     2     2     65s\n"
     );
     assert_eq!(
         k(&mut c, "kubectl get svc,deploy -o name").stdout,
-        "service/web\ndeployment.apps/web\n"
+        "service/kubernetes\nservice/web\ndeployment.apps/web\n"
     );
     assert_eq!(
         k(&mut c, "kubectl get deploy web -o wide").stdout,
@@ -731,13 +733,28 @@ fn nodes_cordon_taint_and_drain() {
         "apiVersion: v1\nkind: Pod\nmetadata: {name: bare}\nspec: {nodeName: node-3, terminationGracePeriodSeconds: 5, containers: [{name: a, image: nginx}]}\n",
         "phase: Running\n",
     );
+    // Every node runs a kube-proxy pod (a DaemonSet's): drains need
+    // --ignore-daemonsets, as on any kubeadm cluster.
+    let proxy = c
+        .store
+        .list(res("Pod"), Some("kube-system"))
+        .find(|(_, p)| {
+            p.str_at(&["spec", "nodeName"]) == Some("node-3")
+                && p.str_at(&["metadata", "generateName"]) == Some("kube-proxy-")
+        })
+        .map(|((_, n), _)| n.to_string())
+        .unwrap();
     assert_eq!(
         run(&mut c, "kubectl drain node-3"),
-        "node/node-3 cordoned\nerror: unable to drain node \"node-3\" due to error: cannot delete Pods that declare no controller (use --force to override): default/bare, continuing command...\nThere are pending nodes to be drained:\n node-3\ncannot delete Pods that declare no controller (use --force to override): default/bare\n1"
+        format!("node/node-3 cordoned\nerror: unable to drain node \"node-3\" due to error: [cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): kube-system/{proxy}, cannot delete Pods that declare no controller (use --force to override): default/bare], continuing command...\nThere are pending nodes to be drained:\n node-3\ncannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): kube-system/{proxy}\ncannot delete Pods that declare no controller (use --force to override): default/bare\n1")
     );
     assert_eq!(
         run(&mut c, "kubectl drain node-3 --force"),
-        "node/node-3 already cordoned\nWARNING: deleting Pods that declare no controller: default/bare\nevicting pod default/bare\npod/bare evicted\nnode/node-3 drained\n0"
+        format!("node/node-3 already cordoned\nerror: unable to drain node \"node-3\" due to error: cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): kube-system/{proxy}, continuing command...\nThere are pending nodes to be drained:\n node-3\ncannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): kube-system/{proxy}\n1")
+    );
+    assert_eq!(
+        run(&mut c, "kubectl drain node-3 --force --ignore-daemonsets"),
+        format!("node/node-3 already cordoned\nWARNING: ignoring DaemonSet-managed Pods: kube-system/{proxy}; deleting Pods that declare no controller: default/bare\nevicting pod default/bare\npod/bare evicted\nnode/node-3 drained\n0")
     );
     assert_eq!(c.now_ms(), 5 * SECOND);
     let node = c.store.get_named(res("Node"), "", "node-3").unwrap();
@@ -1103,15 +1120,15 @@ fn events_are_listed_and_filtered() {
             "LAST SEEN   TYPE      REASON      OBJECT   MESSAGE\n\
              15s         Normal    Scheduled   pod/a    Successfully assigned default/a to node-3\n\
              15s         Normal    Pulling     pod/a    Pulling image \"nginx\"\n\
-             13s         Normal    Pulled      pod/a    Successfully pulled image \"nginx\" in 1.764s (1.764s including waiting). Image size: 72319283 bytes.\n\
+             13s         Normal    Pulled      pod/a    Successfully pulled image \"nginx\" in 1.862s (1.862s including waiting). Image size: 72319283 bytes.\n\
              13s         Normal    Created     pod/a    Container created\n\
              13s         Normal    Started     pod/a    Container started\n\
-             15s         Normal    Scheduled   pod/b    Successfully assigned default/b to node-2\n\
-             3s          Normal    Pulling     pod/b    Pulling image \"nginx:no-such-tag\"\n\
-             2s          Warning   Failed      pod/b    Failed to pull image \"nginx:no-such-tag\": {not_found}\n\
-             2s          Warning   Failed      pod/b    Error: ErrImagePull\n\
-             1s          Normal    BackOff     pod/b    Back-off pulling image \"nginx:no-such-tag\"\n\
-             1s          Warning   Failed      pod/b    Error: ImagePullBackOff\n"
+             15s         Normal    Scheduled   pod/b    Successfully assigned default/b to node-1\n\
+             15s         Normal    Pulling     pod/b    Pulling image \"nginx:no-such-tag\"\n\
+             14s         Warning   Failed      pod/b    Failed to pull image \"nginx:no-such-tag\": {not_found}\n\
+             14s         Warning   Failed      pod/b    Error: ErrImagePull\n\
+             13s         Normal    BackOff     pod/b    Back-off pulling image \"nginx:no-such-tag\"\n\
+             13s         Warning   Failed      pod/b    Error: ImagePullBackOff\n"
         )
     );
     assert_eq!(
@@ -1121,9 +1138,9 @@ fn events_are_listed_and_filtered() {
         )
         .stdout,
         format!(
-            "2s    Warning   Failed   pod/b   Failed to pull image \"nginx:no-such-tag\": {not_found}\n\
-             2s    Warning   Failed   pod/b   Error: ErrImagePull\n\
-             1s    Warning   Failed   pod/b   Error: ImagePullBackOff\n"
+            "14s   Warning   Failed   pod/b   Failed to pull image \"nginx:no-such-tag\": {not_found}\n\
+             14s   Warning   Failed   pod/b   Error: ErrImagePull\n\
+             13s   Warning   Failed   pod/b   Error: ImagePullBackOff\n"
         )
     );
     assert_eq!(
@@ -1152,13 +1169,17 @@ fn events_are_listed_and_filtered() {
         lines[2].starts_with("15s         Normal   Pulling     pod/a    spec.containers{a}   kubelet, node-3     Pulling image \"nginx\" "),
         "{wide}"
     );
-    // Repeats are aggregated: b's pull failed twice.
+    // Repeats are aggregated: b's image is pulled again after the back-off.
+    c.step(20 * SECOND);
     let wide_b = k(
         &mut c,
-        "kubectl get events -o wide --field-selector involvedObject.name=b,reason=BackOff --no-headers",
+        "kubectl get events -o wide --field-selector involvedObject.name=b,reason=Pulling --no-headers",
     )
     .stdout;
-    assert!(wide_b.ends_with("   13s   2     b.188672526cd5e0ea\n"), "{wide_b}");
+    assert!(
+        wide_b.starts_with("18s   Normal   Pulling   pod/b   spec.containers{b}   kubelet, node-1   Pulling image \"nginx:no-such-tag\"   35s   2     b."),
+        "{wide_b}"
+    );
 }
 
 #[test]
@@ -1189,7 +1210,7 @@ fn version_api_resources_and_cluster_info() {
     );
     assert_eq!(
         k(&mut c, "kubectl cluster-info").stdout,
-        "Kubernetes control plane is running at https://127.0.0.1:6443\n\nTo further debug and diagnose cluster problems, use 'kubectl cluster-info dump'.\n"
+        "Kubernetes control plane is running at https://127.0.0.1:6443\nCoreDNS is running at https://127.0.0.1:6443/api/v1/namespaces/kube-system/services/kube-dns:dns/proxy\n\nTo further debug and diagnose cluster problems, use 'kubectl cluster-info dump'.\n"
     );
     assert_eq!(
         k(&mut c, "kubectl top pods").stderr,

@@ -762,11 +762,15 @@ pub(crate) fn sandbox_ready(cluster: &mut Cluster, key: &ObjectKey, epoch: u64) 
         return;
     }
     let node = rt(cluster, key).map(|r| r.node.clone()).expect("checked");
-    let ip = cluster
-        .kubelet
-        .nodes
-        .get_mut(&node)
-        .and_then(|a| a.allocate_ip());
+    // Pods on the host network share the node's address.
+    let host_network = pod.at(&["spec", "hostNetwork"]).as_bool() == Some(true);
+    let ip = cluster.kubelet.nodes.get_mut(&node).and_then(|a| {
+        if host_network {
+            crate::apiserver::parse_ipv4(&a.internal_ip)
+        } else {
+            a.allocate_ip()
+        }
+    });
     let Some(ip) = ip else {
         pod_event(
             cluster,

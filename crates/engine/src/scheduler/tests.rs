@@ -701,6 +701,10 @@ fn a_pod_waiting_for_affinity_follows_the_pod_it_wants() {
 
 #[test]
 fn scores_match_hand_computed_values() {
+    // The default cluster's system pods count: node-1 runs a coredns pod
+    // (100m, 70Mi) and every node a kube-proxy pod without requests, which
+    // LeastAllocated counts as 100m and 200Mi (the non-zero defaults).
+    // node-3 has only kube-proxy.
     let mut c = Cluster::new(1);
     create(
         &mut c,
@@ -709,7 +713,7 @@ fn scores_match_hand_computed_values() {
     create(&mut c, &pod_yaml("p", "500m", "512Mi", ""));
     c.step(0);
     let n1 = node_explanation(&c, "p", "node-1");
-    let n2 = node_explanation(&c, "p", "node-2");
+    let n3 = node_explanation(&c, "p", "node-3");
     let get = |n: &NodeExplanation, plugin: &str| {
         let s = n.scores.iter().find(|s| s.plugin == plugin).unwrap();
         (s.raw, s.normalized, s.weighted, s.skipped)
@@ -717,28 +721,31 @@ fn scores_match_hand_computed_values() {
     // TaintToleration: no PreferNoSchedule taints → reversed → 100 × 3.
     assert_eq!(get(&n1, "TaintToleration"), (0, 100, 300, false));
     assert_eq!(get(&n1, "NodeAffinity"), (0, 0, 0, true));
-    // LeastAllocated: cpu (4000−2500)·100/4000 = 37, memory (8Gi−1.5Gi)·100/8Gi = 81 → 59.
-    assert_eq!(get(&n1, "NodeResourcesFit"), (59, 59, 59, false));
-    // Empty node: cpu 87, memory 93 → 90.
-    assert_eq!(get(&n2, "NodeResourcesFit"), (90, 90, 90, false));
-    // Balance: without 0.5/0.125 → 81, with 0.625/0.1875 → 78: 50 + (50+78−81)/2 = 73.
+    // LeastAllocated: cpu (4000−2000−100−100−500)·100/4000 = 32,
+    // memory (8192−1024−70−200−512)Mi·100/8Gi = 77 → 54.
+    assert_eq!(get(&n1, "NodeResourcesFit"), (54, 54, 54, false));
+    // node-3: cpu (4000−100−500)·100/4000 = 85, memory (8192−200−512)·100/8192 = 91 → 88.
+    assert_eq!(get(&n3, "NodeResourcesFit"), (88, 88, 88, false));
+    // Balance (actual requests): without the pod 0.525/0.134 → 80, with
+    // it 0.65/0.196 → 77: 50 + (50+77−80)/2 = 73.
     assert_eq!(
         get(&n1, "NodeResourcesBalancedAllocation"),
         (73, 73, 73, false)
     );
-    // Empty node: without → 100, with 0.125/0.0625 → 96: 50 + (50+96−100)/2 = 73.
+    // node-3: without → 100, with 0.125/0.0625 → 96: 50 + (50+96−100)/2 = 73.
     assert_eq!(
-        get(&n2, "NodeResourcesBalancedAllocation"),
+        get(&n3, "NodeResourcesBalancedAllocation"),
         (73, 73, 73, false)
     );
     assert!(get(&n1, "PodTopologySpread").3);
-    assert!(get(&n1, "InterPodAffinity").3);
+    // coredns' preferred anti-affinity makes InterPodAffinity score (its
+    // terms select kube-dns pods, not this one).
+    assert_eq!(get(&n1, "InterPodAffinity"), (0, 0, 0, false));
     assert_eq!(get(&n1, "ImageLocality"), (0, 0, 0, false));
-    assert_eq!(n1.total_score, Some(300 + 59 + 73));
-    assert_eq!(n2.total_score, Some(300 + 90 + 73));
-    let chosen = node_of(&c, "p").unwrap();
-    assert!(chosen == "node-2" || chosen == "node-3", "{chosen}");
-    assert!(node_explanation(&c, "p", &chosen).selected);
+    assert_eq!(n1.total_score, Some(300 + 54 + 73));
+    assert_eq!(n3.total_score, Some(300 + 88 + 73));
+    assert_eq!(node_of(&c, "p").as_deref(), Some("node-3"));
+    assert!(node_explanation(&c, "p", "node-3").selected);
 }
 
 #[test]
