@@ -236,18 +236,24 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
         .str_at(&["spec", "template", "spec", "nodeName"])
         .filter(|n| !n.is_empty())
         .map(str::to_string);
+    // (should run, should continue running): a NoSchedule taint keeps new
+    // pods away but lets a running one stay; only NoExecute evicts.
     let state = &cluster.daemonsets;
-    let should_run: BTreeMap<Rc<str>, bool> = state
+    let placement: BTreeMap<Rc<str>, (bool, bool)> = state
         .nodes
         .iter()
         .map(|(name, facts)| {
-            let ok = wanted_node.as_deref().is_none_or(|n| n == &**name)
-                && affinity.matches(&facts.labels, facts.name, &state.interner)
-                && !facts.taints.iter().any(|t| {
-                    matches!(t.effect, Effect::NoSchedule | Effect::NoExecute)
-                        && !tolerated(&tolerations, t)
-                });
-            (name.clone(), ok)
+            let fits = wanted_node.as_deref().is_none_or(|n| n == &**name)
+                && affinity.matches(&facts.labels, facts.name, &state.interner);
+            let untolerated = |effects: &[Effect]| {
+                facts
+                    .taints
+                    .iter()
+                    .any(|t| effects.contains(&t.effect) && !tolerated(&tolerations, t))
+            };
+            let run = fits && !untolerated(&[Effect::NoSchedule, Effect::NoExecute]);
+            let stay = fits && !untolerated(&[Effect::NoExecute]);
+            (name.clone(), (run, stay))
         })
         .collect();
     // The daemon pods by node.
@@ -293,13 +299,15 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
     let (mut desired, mut current, mut misscheduled) = (0i64, 0i64, 0i64);
     let (mut ready, mut updated, mut avail) = (0i64, 0i64, 0i64);
     let mut next_available: Option<Millis> = None;
-    for (node, run) in &should_run {
+    for (node, &(run, stay)) in &placement {
         let pods = by_node.remove(node).unwrap_or_default();
         let mut active: Vec<&DaemonPod> = pods.iter().filter(|p| p.entry.active()).collect();
         if !run {
             if !active.is_empty() {
                 misscheduled += 1;
-                to_delete.extend(active.iter().map(|p| p.name.clone()));
+                if !stay {
+                    to_delete.extend(active.iter().map(|p| p.name.clone()));
+                }
             }
             continue;
         }
@@ -506,4 +514,189 @@ fn ensure_revision(cluster: &mut Cluster, ds: &Value, hash: &str) {
 
 fn record(cluster: &mut Cluster, ds: &Value, event_type: EventType, reason: &str, message: &str) {
     cluster.record_event(ds, None, event_type, reason, message, (COMPONENT, None));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::controllers::testutil::{create, yaml};
+    use crate::time::SECOND;
+
+    /// (node, phase, revision hash) of the pods of a DaemonSet, by node.
+    fn daemon_pods(c: &Cluster, ns: &str, ds: &str) -> Vec<(String, String, String)> {
+        let mut out: Vec<(String, String, String)> = c
+            .store
+            .list(res("Pod"), Some(ns))
+            .filter(|(_, p)| {
+                super::super::controller_ref(p)
+                    .is_some_and(|r| r.get("name").as_str() == Some(ds))
+            })
+            .map(|(_, p)| {
+                (
+                    p.str_at(&["spec", "nodeName"]).unwrap_or("").to_string(),
+                    p.str_at(&["status", "phase"]).unwrap_or("").to_string(),
+                    p.str_at(&["metadata", "labels", REVISION_HASH])
+                        .unwrap_or("")
+                        .to_string(),
+                )
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    fn status(c: &Cluster, ns: &str, ds: &str) -> Vec<i64> {
+        let d = c.store.get_named(res("DaemonSet"), ns, ds).unwrap();
+        [
+            "desiredNumberScheduled",
+            "currentNumberScheduled",
+            "numberReady",
+            "updatedNumberScheduled",
+            "numberAvailable",
+            "numberMisscheduled",
+        ]
+        .iter()
+        .map(|f| int_at(d, &["status", f], 0))
+        .collect()
+    }
+
+    const AGENT: &str = "apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent}
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec:
+      nodeSelector: {disk: ssd}
+      containers: [{name: agent, image: 'nginx:1.25'}]
+";
+
+    #[test]
+    fn kube_proxy_runs_one_pod_per_node_and_follows_nodes() {
+        let mut c = Cluster::new(1);
+        c.step(5 * SECOND);
+        let pods = daemon_pods(&c, "kube-system", "kube-proxy");
+        let nodes: Vec<&str> = pods.iter().map(|p| p.0.as_str()).collect();
+        assert_eq!(nodes, ["control-plane", "node-1", "node-2", "node-3"]);
+        assert!(pods.iter().all(|p| p.1 == "Running"));
+        assert_eq!(status(&c, "kube-system", "kube-proxy"), [4, 4, 4, 4, 4, 0]);
+        // The revision its pods were made from.
+        let hash = &pods[0].2;
+        assert!(
+            c.store
+                .get_named(
+                    res("ControllerRevision"),
+                    "kube-system",
+                    &format!("kube-proxy-{hash}")
+                )
+                .is_some_and(|cr| cr.get("revision").as_i64() == Some(1))
+        );
+        // A node joins: its kube-proxy starts there.
+        c.add_node(crate::cluster::NodeOptions::worker("node-4"))
+            .unwrap();
+        c.step(5 * SECOND);
+        assert_eq!(daemon_pods(&c, "kube-system", "kube-proxy").len(), 5);
+        assert_eq!(status(&c, "kube-system", "kube-proxy"), [5, 5, 5, 5, 5, 0]);
+        // It leaves: the DaemonSet wants 4 again; the pod garbage collector
+        // removes the orphaned pod after its quarantine.
+        c.remove_node("node-4").unwrap();
+        c.step(0);
+        assert_eq!(status(&c, "kube-system", "kube-proxy"), [4, 4, 4, 4, 4, 0]);
+        c.step(90 * SECOND);
+        assert_eq!(daemon_pods(&c, "kube-system", "kube-proxy").len(), 4);
+    }
+
+    #[test]
+    fn node_selectors_and_taints_choose_the_nodes() {
+        let mut c = Cluster::new(2);
+        create(&mut c, AGENT);
+        assert_eq!(status(&c, "default", "agent"), [0, 0, 0, 0, 0, 0]);
+        for n in ["node-1", "node-2"] {
+            let mut node = c.get(res("Node"), "", n).unwrap().clone();
+            node.set_at(&["metadata", "labels", "disk"], Value::str("ssd"));
+            c.write(node).unwrap();
+        }
+        c.step(10 * SECOND);
+        let pods = daemon_pods(&c, "default", "agent");
+        let nodes: Vec<&str> = pods.iter().map(|p| p.0.as_str()).collect();
+        assert_eq!(nodes, ["node-1", "node-2"]);
+        assert_eq!(status(&c, "default", "agent"), [2, 2, 2, 2, 2, 0]);
+        // A NoSchedule taint keeps new pods away but not running ones.
+        let mut node = c.get(res("Node"), "", "node-2").unwrap().clone();
+        node.set_at(
+            &["spec", "taints"],
+            yaml("[{key: dedicated, value: gpu, effect: NoSchedule}]"),
+        );
+        c.write(node).unwrap();
+        c.step(SECOND);
+        assert_eq!(daemon_pods(&c, "default", "agent").len(), 2);
+        assert_eq!(status(&c, "default", "agent"), [1, 1, 1, 1, 1, 1]);
+        // A NoExecute one evicts it; so does losing the label.
+        let mut node = c.get(res("Node"), "", "node-2").unwrap().clone();
+        node.set_at(
+            &["spec", "taints"],
+            yaml("[{key: dedicated, value: gpu, effect: NoExecute}]"),
+        );
+        c.write(node).unwrap();
+        let mut node = c.get(res("Node"), "", "node-1").unwrap().clone();
+        node.entry("metadata").entry("labels").remove("disk");
+        c.write(node).unwrap();
+        c.step(40 * SECOND);
+        assert_eq!(daemon_pods(&c, "default", "agent"), []);
+        assert_eq!(status(&c, "default", "agent"), [0, 0, 0, 0, 0, 0]);
+        let events: Vec<String> = c
+            .events
+            .records()
+            .iter()
+            .filter(|r| &*r.involved.name == "agent")
+            .map(|r| format!("{} {}", r.reason, &r.message[..12]))
+            .collect();
+        // The pod on the NoExecute-tainted node was evicted by the taint
+        // eviction controller first; the controller deleted the other.
+        assert_eq!(
+            events,
+            [
+                "SuccessfulCreate Created pod:",
+                "SuccessfulCreate Created pod:",
+                "SuccessfulDelete Deleted pod:",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_template_change_rolls_out_one_node_at_a_time() {
+        let mut c = Cluster::new(3);
+        create(&mut c, &AGENT.replace("      nodeSelector: {disk: ssd}\n", ""));
+        c.step(10 * SECOND);
+        assert_eq!(status(&c, "default", "agent"), [3, 3, 3, 3, 3, 0]);
+        let old_hash = daemon_pods(&c, "default", "agent")[0].2.clone();
+        let mut ds = c.get(res("DaemonSet"), "default", "agent").unwrap().clone();
+        ds.set_at(
+            &["spec", "template", "spec", "containers"],
+            yaml("[{name: agent, image: 'nginx:1.26'}]"),
+        );
+        c.update(ds, &WriteOptions::user()).unwrap();
+        // maxUnavailable 1: never more than one node without an available pod.
+        let mut seen_new = 0;
+        for _ in 0..600 {
+            c.step(100);
+            let s = status(&c, "default", "agent");
+            assert!(s[0] - s[4] <= 1, "{s:?}");
+            seen_new = s[3];
+            if s == [3, 3, 3, 3, 3, 0] && seen_new == 3 {
+                break;
+            }
+        }
+        assert_eq!(seen_new, 3);
+        let pods = daemon_pods(&c, "default", "agent");
+        assert!(pods.iter().all(|p| p.2 != old_hash && p.1 == "Running"));
+        let revisions: Vec<i64> = c
+            .store
+            .list(res("ControllerRevision"), Some("default"))
+            .map(|(_, cr)| cr.get("revision").as_i64().unwrap_or(0))
+            .collect();
+        assert_eq!(revisions.len(), 2);
+        assert!(revisions.contains(&2));
+    }
 }
