@@ -197,7 +197,7 @@ pub struct Cluster {
 /// How many recent watch events the cluster keeps for observers.
 const RECENT_CHANGES: usize = 4096;
 /// A guard against controllers that never settle within one instant.
-const MAX_SETTLE_ROUNDS: usize = 10_000;
+const MAX_SETTLE_ROUNDS: usize = 1_000_000;
 
 impl Cluster {
     /// The default cluster, as kubeadm sets one up: a tainted control-plane
@@ -206,8 +206,19 @@ impl Cluster {
     /// the `kubernetes` Service, the CoreDNS and kube-proxy add-ons, and an
     /// ingress controller (ingress-nginx, with its `nginx` IngressClass).
     pub fn new(seed: u64) -> Cluster {
+        Cluster::with_workers(
+            seed,
+            (1..=3)
+                .map(|i| NodeOptions::worker(&format!("node-{i}")))
+                .collect(),
+        )
+    }
+
+    /// A cluster set up like [`Cluster::new`] (control plane, add-ons,
+    /// ingress controller) with the given worker nodes instead of the
+    /// default three.
+    pub fn with_workers(seed: u64, workers: Vec<NodeOptions>) -> Cluster {
         let mut cluster = Cluster::empty(seed);
-        cluster.bootstrap();
         let mut cp = NodeOptions::worker("control-plane");
         cp.control_plane = true;
         cp.taints.push(Taint {
@@ -218,10 +229,9 @@ impl Cluster {
         cluster
             .add_node(cp)
             .expect("the control-plane node is valid");
-        for i in 1..=3 {
-            cluster
-                .add_node(NodeOptions::worker(&format!("node-{i}")))
-                .expect("default workers are valid");
+        for worker in workers {
+            // A worker that cannot join (a bad name) is left out.
+            let _ = cluster.add_node(worker);
         }
         // The kubelets register their nodes, then kubeadm's objects appear.
         cluster.settle();
@@ -319,6 +329,11 @@ impl Cluster {
             self.settle();
         }
         self.now = target;
+    }
+
+    /// How many timers are pending (an idle cluster has none).
+    pub fn pending_timer_count(&self) -> usize {
+        self.timers.len()
     }
 
     /// The simulated time of the next scheduled work, if any.
@@ -447,7 +462,13 @@ impl Cluster {
                 };
                 if let (Some(r), Some(name)) = (by_kind(owner_kind), owner.get("name").as_str()) {
                     let key = ObjectKey::new(r, &event.key.namespace, name);
-                    self.queues.entry(controller).or_default().add(key);
+                    if controller == Controller::DaemonSet {
+                        // One sync after a burst of its pods' changes (a
+                        // DaemonSet's sync walks every node).
+                        crate::controllers::requeue_after(self, controller, &key, 0);
+                    } else {
+                        self.queues.entry(controller).or_default().add(key);
+                    }
                 }
             }
         }

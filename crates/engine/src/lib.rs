@@ -6,6 +6,8 @@
 
 pub mod api;
 pub mod apiserver;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod bench;
 pub mod cluster;
 pub mod controllers;
 pub mod events;

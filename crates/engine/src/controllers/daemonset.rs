@@ -204,7 +204,6 @@ struct DaemonPod {
     name: Rc<str>,
     entry: PodEntry,
     hash: Option<String>,
-    created: Option<Millis>,
 }
 
 /// `syncDaemonSet`: creates the missing daemon pods, deletes the ones on
@@ -267,22 +266,24 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
         else {
             continue;
         };
-        let pod = cluster
-            .store
-            .get_named(res("Pod"), &key.namespace, &name);
-        let hash = pod
-            .and_then(|p| p.str_at(&["metadata", "labels", REVISION_HASH]))
+        let hash = entry
+            .labels
+            .get(REVISION_HASH)
+            .as_str()
             .map(str::to_string);
-        let created = pod.and_then(super::creation_time);
-        let node = match pod {
-            Some(p) if entry.node.is_empty() => target_node(p),
-            _ => entry.node.clone(),
+        // Unscheduled pods count for the node their affinity names.
+        let node = if entry.node.is_empty() {
+            cluster
+                .store
+                .get_named(res("Pod"), &key.namespace, &name)
+                .map_or_else(|| Rc::from(""), target_node)
+        } else {
+            entry.node.clone()
         };
         by_node.entry(node).or_default().push(DaemonPod {
             name,
             entry,
             hash,
-            created,
         });
     }
     let min_ready = int_at(&ds, &["spec", "minReadySeconds"], 0);
@@ -327,7 +328,15 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
         }
         current += 1;
         // More than one: keep the oldest.
-        active.sort_by(|a, b| (a.created, &a.name).cmp(&(b.created, &b.name)));
+        if active.len() > 1 {
+            let created = |p: &DaemonPod| {
+                cluster
+                    .store
+                    .get_named(res("Pod"), &key.namespace, &p.name)
+                    .and_then(super::creation_time)
+            };
+            active.sort_by_cached_key(|p| (created(p), p.name.clone()));
+        }
         for extra in &active[1..] {
             to_delete.push(extra.name.clone());
         }

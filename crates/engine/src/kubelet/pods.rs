@@ -207,6 +207,8 @@ pub(crate) struct PodRuntime {
     pub initialized: bool,
     pub terminating: bool,
     pub terminal: Option<&'static str>,
+    /// Its effective (milli-CPU, memory) requests, for admitting others.
+    pub requests: (i64, i64),
     conds: BTreeMap<&'static str, (String, Millis)>,
     mount_backoff: Millis,
 }
@@ -567,23 +569,18 @@ fn admission_failure(
     };
     let (mut used_cpu, mut used_mem, mut used_pods) = (0i64, 0i64, 0i64);
     for other in cluster.kubelet.bound.get(node).into_iter().flatten() {
-        if other == key || !cluster.kubelet.pods.contains_key(other) {
+        if other == key {
             continue;
         }
-        if cluster
-            .kubelet
-            .pods
-            .get(other)
-            .is_some_and(|r| r.terminal.is_some())
-        {
+        let Some(r) = cluster.kubelet.pods.get(other) else {
+            continue;
+        };
+        if r.terminal.is_some() || cluster.store.get(other).is_none() {
             continue;
         }
-        if let Some(p) = cluster.store.get(other) {
-            let (c, m) = requests(p);
-            used_cpu += c;
-            used_mem += m;
-            used_pods += 1;
-        }
+        used_cpu += r.requests.0;
+        used_mem += r.requests.1;
+        used_pods += 1;
     }
     let (cpu, mem) = requests(pod);
     for (name, requested, used, capacity) in [
@@ -700,6 +697,7 @@ fn admit(cluster: &mut Cluster, key: &ObjectKey, pod: &Value) {
         initialized: !has_init,
         terminating: false,
         terminal: None,
+        requests: requests(pod),
         conds: BTreeMap::new(),
         mount_backoff: 500,
     };
