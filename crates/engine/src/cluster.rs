@@ -329,6 +329,7 @@ impl Cluster {
             self.settle();
         }
         self.now = target;
+        self.events.expire(self.now);
     }
 
     /// How many timers are pending (an idle cluster has none).
