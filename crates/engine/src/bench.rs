@@ -158,8 +158,8 @@ spec:
 }
 
 /// Builds a default-shaped cluster with `nodes` workers, runs `pods` pods
-/// in Deployments of 100 replicas, then steps `steady_seconds` of idle
-/// simulated time one second at a time. `heap` reports live heap bytes
+/// in Deployments of 100 replicas, lets two simulated hours pass, then
+/// steps `steady_seconds` of idle simulated time one second at a time. `heap` reports live heap bytes
 /// when the caller counts allocations.
 pub fn steady_state_benchmark(
     nodes: usize,
@@ -200,8 +200,9 @@ pub fn steady_state_benchmark(
     }
     let start_s = t2.elapsed().as_secs_f64();
     let start_simulated_s = (cluster.now_ms() - started_at) as f64 / 1e3;
-    // Let the last probes and requeues pass, then measure idle steps.
-    cluster.step(15 * 60 * SECOND);
+    // Let the last probes and requeues pass and the build's events expire
+    // (an hour after they were written), then measure idle steps.
+    cluster.step(2 * 60 * 60 * SECOND);
     let running_pods = running(&cluster);
     let t3 = Instant::now();
     for _ in 0..steady_seconds {

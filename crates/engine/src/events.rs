@@ -123,6 +123,9 @@ pub struct EventLog {
 /// last update.
 pub const EVENT_TTL: Millis = 60 * 60 * 1000;
 
+/// How long the API server reuses one etcd lease for events.
+const LEASE_REUSE: Millis = 60 * 1000;
+
 /// Messages longer than this are not shared (they are rarely repeated).
 const SHARED_MESSAGE_MAX: usize = 96;
 
@@ -145,17 +148,28 @@ impl EventLog {
     }
 
     /// Deletes the events whose time to live ran out, as etcd's leases
-    /// do; cheap when none is due.
+    /// do; cheap when none is due. The API server gives events written
+    /// within a minute one shared lease (`--lease-reuse-duration-seconds`),
+    /// so they go together: one pass per minute at most.
     pub(crate) fn expire(&mut self, now: Millis) {
         if self.next_expiry.is_none_or(|at| at > now) {
             return;
         }
         let before = self.records.len();
         self.records.retain(|r| r.last + EVENT_TTL > now);
-        self.next_expiry = self.records.iter().map(|r| r.last + EVENT_TTL).min();
+        self.next_expiry = self
+            .records
+            .iter()
+            .map(|r| r.last + EVENT_TTL)
+            .min()
+            .map(|at| at.max(now + LEASE_REUSE));
         if self.records.len() != before {
+            if self.records.len() < self.records.capacity() / 4 {
+                self.records.shrink_to_fit();
+            }
             self.reindex();
             self.forget_unused_strings();
+            self.strings.shrink_to_fit();
         }
     }
 
