@@ -247,3 +247,46 @@ mod tests {
         assert!(r.start_simulated_s < 120.0, "{}", r.start_simulated_s);
     }
 }
+
+#[cfg(test)]
+mod idle_tests {
+    use super::*;
+
+    /// An idle cluster of `nodes` workers: stepping an hour of simulated
+    /// time one second at a time does no work at all.
+    fn idle_hour(nodes: usize) -> std::time::Duration {
+        let mut c = Cluster::with_workers(3, workers(nodes));
+        c.step(2 * 60 * 60 * SECOND);
+        assert_eq!(c.pending_timer_count(), 0);
+        let rv = c.store().resource_version();
+        let activity = c.activity().len();
+        let events = c.events().records().len();
+        let t = Instant::now();
+        for _ in 0..3600 {
+            c.step(SECOND);
+        }
+        let took = t.elapsed();
+        assert_eq!(c.store().resource_version(), rv);
+        assert_eq!(c.activity().len(), activity);
+        assert_eq!(c.events().records().len(), events);
+        assert_eq!(c.pending_timer_count(), 0);
+        took
+    }
+
+    #[test]
+    fn an_idle_cluster_does_no_work_as_time_passes() {
+        let took = idle_hour(300);
+        // 3600 empty steps: microseconds each, whatever the cluster's size.
+        assert!(took.as_millis() < 500, "{took:?}");
+    }
+
+    /// The same at 5000 nodes (`cargo test --release -p kubeplay-engine
+    /// --lib idle -- --ignored`).
+    #[test]
+    #[ignore]
+    fn an_idle_cluster_of_5000_nodes_does_no_work() {
+        let took = idle_hour(5000);
+        eprintln!("an idle hour of 5000 nodes: {took:?}");
+        assert!(took.as_millis() < 100, "{took:?}");
+    }
+}
