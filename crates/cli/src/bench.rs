@@ -132,20 +132,99 @@ pub fn apply(count: usize) -> Result<Report, String> {
     })
 }
 
+/// kube-scheduler's scheduling throughput floor in Kubernetes' CI
+/// (scheduler_perf, SchedulingBasic with 5000 nodes), in pods per second.
+pub const KUBE_SCHEDULER_CI_FLOOR: f64 = 680.0;
+
 /// Scheduling through the full filter/score pipeline.
 pub fn scheduling(nodes: usize, pods: usize) -> Result<Report, String> {
-    let _ = (nodes, pods);
-    // Wire to kubeplay_engine::scheduler::scheduling_benchmark(nodes, pods)
-    // (scheduler/bench.rs) once it is on this branch.
-    Err("the scheduling benchmark needs kubeplay_engine::scheduler::scheduling_benchmark, which this build does not have yet".to_string())
+    if nodes == 0 || pods == 0 {
+        return Err("the scheduling benchmark needs --nodes and --pods above 0".to_string());
+    }
+    let r = kubeplay_engine::scheduler::bench::scheduling_benchmark(nodes, pods);
+    let mut notes = vec![
+        format!(
+            "{} nodes; {} of {} pods bound in {} attempts ({} unschedulable)",
+            r.nodes, r.scheduled, r.pods, r.attempts, r.unschedulable
+        ),
+        format!(
+            "{:.0} pods/s = {:.1}x kube-scheduler's CI floor of {KUBE_SCHEDULER_CI_FLOOR:.0} pods/s",
+            r.pods_per_second,
+            r.pods_per_second / KUBE_SCHEDULER_CI_FLOOR
+        ),
+        format!(
+            "pod creation through the API server {:.0} ms, node setup {:.0} ms",
+            r.create_ms, r.setup_ms
+        ),
+    ];
+    if let Some(rate) = r.pods_per_cpu_second() {
+        notes.push(format!("{rate:.0} pods per CPU second of scheduling"));
+    }
+    Ok(Report {
+        name: "scheduling",
+        unit: "pods scheduled",
+        count: r.scheduled as usize,
+        elapsed: Duration::from_secs_f64(r.schedule_ms / 1e3),
+        notes,
+    })
 }
 
-/// Steady state: a large idle cluster, the cost of advancing time.
-pub fn steady(nodes: usize, pods: usize) -> Result<Report, String> {
-    let _ = (nodes, pods);
-    // Wire to kubeplay_engine::scheduler::steady_state_benchmark(nodes, pods)
-    // once the scheduler, kubelet and controllers can run that many pods.
-    Err("the steady-state benchmark needs kubeplay_engine::scheduler::steady_state_benchmark, which this build does not have yet".to_string())
+/// Steady state: a large cluster whose pods all run, and the cost of
+/// advancing simulated time while nothing changes. `heap` reports live
+/// heap bytes (the binary counts its allocations).
+pub fn steady(nodes: usize, pods: usize, heap: &dyn Fn() -> Option<usize>) -> Result<Report, String> {
+    if nodes == 0 {
+        return Err("the steady-state benchmark needs --nodes above 0".to_string());
+    }
+    let steady_seconds = 3600;
+    let r = kubeplay_engine::bench::steady_state_benchmark(nodes, pods, steady_seconds, heap);
+    let mib = |b: f64| b / (1024.0 * 1024.0);
+    let mut notes = vec![
+        format!(
+            "{} nodes, {} running pods ({} asked for in {} Deployments, plus the system pods)",
+            r.nodes, r.running, r.pods, r.deployments
+        ),
+        format!(
+            "build: nodes and add-ons {:.1}s; Deployments to bound, admitted pods {:.1}s; pulls and starts {:.1}s ({:.0} simulated s)",
+            r.nodes_s, r.create_s, r.start_s, r.start_simulated_s
+        ),
+        format!(
+            "steady: {} simulated s in one-second steps took {:.3}s = {:.0} simulated s per wall s; {} timers pending",
+            r.steady_simulated_s,
+            r.steady_wall_s,
+            r.simulated_per_wall_second(),
+            r.pending_timers
+        ),
+    ];
+    if let (Some((a, b)), Some(per_pod)) = (r.heap_bytes, r.heap_per_pod()) {
+        notes.push(format!(
+            "heap: {:.0} MiB live for the cluster = {:.1} KiB per running pod (counted allocations)",
+            mib(b.saturating_sub(a) as f64),
+            per_pod / 1024.0
+        ));
+    }
+    if !r.breakdown.is_empty() {
+        let parts: Vec<String> = r
+            .breakdown
+            .iter()
+            .map(|(name, bytes)| format!("{name} {:.0} MiB", mib(*bytes as f64)))
+            .collect();
+        notes.push(format!("heap by part: {}", parts.join(", ")));
+    }
+    if let (Some((a, b)), Some(per_pod)) = (r.rss_bytes, r.rss_per_pod()) {
+        notes.push(format!(
+            "RSS: +{:.0} MiB = {:.1} KiB per running pod",
+            mib(b.saturating_sub(a) as f64),
+            per_pod / 1024.0
+        ));
+    }
+    Ok(Report {
+        name: "steady",
+        unit: "simulated seconds",
+        count: r.steady_simulated_s as usize,
+        elapsed: Duration::from_secs_f64(r.steady_wall_s),
+        notes,
+    })
 }
 
 #[cfg(test)]

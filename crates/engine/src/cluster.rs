@@ -118,6 +118,8 @@ pub enum Controller {
     Endpoints,
     /// Writes a Service's EndpointSlices.
     EndpointSlice,
+    /// Runs one pod per node for each DaemonSet.
+    DaemonSet,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -182,6 +184,8 @@ pub struct Cluster {
     pub(crate) controllers: crate::controllers::ControllersState,
     /// The node lifecycle and taint-eviction controllers' state.
     pub(crate) nodelifecycle: crate::controllers::nodelifecycle::NodeLifecycleState,
+    /// The DaemonSet controller's node cache.
+    pub(crate) daemonsets: crate::controllers::daemonset::DaemonSetState,
     /// Watch events dispatched so far, kept for the UI to read (bounded).
     pub(crate) recent_changes: VecDeque<WatchEvent>,
     change_seq: u64,
@@ -193,15 +197,28 @@ pub struct Cluster {
 /// How many recent watch events the cluster keeps for observers.
 const RECENT_CHANGES: usize = 4096;
 /// A guard against controllers that never settle within one instant.
-const MAX_SETTLE_ROUNDS: usize = 10_000;
+const MAX_SETTLE_ROUNDS: usize = 1_000_000;
 
 impl Cluster {
-    /// The default cluster: a tainted control-plane node and three workers
-    /// (`node-1` … `node-3`), each with 4 CPU, 8Gi memory and 110 pods, and
-    /// an ingress controller (ingress-nginx, with its `nginx` IngressClass).
+    /// The default cluster, as kubeadm sets one up: a tainted control-plane
+    /// node running the control plane's static pods, three workers
+    /// (`node-1` … `node-3`), each with 4 CPU, 8Gi memory and 110 pods,
+    /// the `kubernetes` Service, the CoreDNS and kube-proxy add-ons, and an
+    /// ingress controller (ingress-nginx, with its `nginx` IngressClass).
     pub fn new(seed: u64) -> Cluster {
+        Cluster::with_workers(
+            seed,
+            (1..=3)
+                .map(|i| NodeOptions::worker(&format!("node-{i}")))
+                .collect(),
+        )
+    }
+
+    /// A cluster set up like [`Cluster::new`] (control plane, add-ons,
+    /// ingress controller) with the given worker nodes instead of the
+    /// default three.
+    pub fn with_workers(seed: u64, workers: Vec<NodeOptions>) -> Cluster {
         let mut cluster = Cluster::empty(seed);
-        cluster.bootstrap();
         let mut cp = NodeOptions::worker("control-plane");
         cp.control_plane = true;
         cp.taints.push(Taint {
@@ -212,11 +229,13 @@ impl Cluster {
         cluster
             .add_node(cp)
             .expect("the control-plane node is valid");
-        for i in 1..=3 {
-            cluster
-                .add_node(NodeOptions::worker(&format!("node-{i}")))
-                .expect("default workers are valid");
+        for worker in workers {
+            // A worker that cannot join (a bad name) is left out.
+            let _ = cluster.add_node(worker);
         }
+        // The kubelets register their nodes, then kubeadm's objects appear.
+        cluster.settle();
+        crate::kubeadm::install(&mut cluster, "control-plane");
         // The default cluster runs an ingress controller (ingress-nginx).
         crate::network::install_ingress_controller(&mut cluster);
         cluster.settle();
@@ -241,6 +260,7 @@ impl Cluster {
             network: Default::default(),
             controllers: Default::default(),
             nodelifecycle: Default::default(),
+            daemonsets: Default::default(),
             recent_changes: VecDeque::new(),
             change_seq: 0,
             kubeconfig_namespace: None,
@@ -309,11 +329,31 @@ impl Cluster {
             self.settle();
         }
         self.now = target;
+        self.events.expire(self.now);
+    }
+
+    /// How many timers are pending (an idle cluster has none).
+    pub fn pending_timer_count(&self) -> usize {
+        self.timers.len()
     }
 
     /// The simulated time of the next scheduled work, if any.
     pub fn next_timer_at(&self) -> Option<Millis> {
         self.timers.peek().map(|Reverse(t)| t.at)
+    }
+
+    /// The pending timers' tasks that are not about kube-system objects
+    /// (the system pods' probes and the add-ons' requeues), soonest first:
+    /// what tests check to see that their own objects left nothing behind.
+    #[cfg(test)]
+    pub(crate) fn user_timers(&self) -> Vec<String> {
+        let mut timers: Vec<&Timer> = self.timers.iter().map(|Reverse(t)| t).collect();
+        timers.sort();
+        timers
+            .into_iter()
+            .map(|t| format!("{} {:?}", t.at, t.task))
+            .filter(|t| !t.contains("namespace: \"kube-system\""))
+            .collect()
     }
 
     /// Schedules `task` to run `delay` milliseconds from now.
@@ -418,11 +458,18 @@ impl Cluster {
                 let controller = match owner_kind {
                     "ReplicaSet" => Controller::ReplicaSet,
                     "Deployment" => Controller::Deployment,
+                    "DaemonSet" => Controller::DaemonSet,
                     _ => continue,
                 };
                 if let (Some(r), Some(name)) = (by_kind(owner_kind), owner.get("name").as_str()) {
                     let key = ObjectKey::new(r, &event.key.namespace, name);
-                    self.queues.entry(controller).or_default().add(key);
+                    if controller == Controller::DaemonSet {
+                        // One sync after a burst of its pods' changes (a
+                        // DaemonSet's sync walks every node).
+                        crate::controllers::requeue_after(self, controller, &key, 0);
+                    } else {
+                        self.queues.entry(controller).or_default().add(key);
+                    }
                 }
             }
         }
@@ -455,7 +502,8 @@ impl Cluster {
             Controller::ReplicaSet
             | Controller::Deployment
             | Controller::Endpoints
-            | Controller::EndpointSlice => crate::controllers::reconcile(self, controller, key),
+            | Controller::EndpointSlice
+            | Controller::DaemonSet => crate::controllers::reconcile(self, controller, key),
         }
     }
 

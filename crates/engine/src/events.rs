@@ -6,7 +6,7 @@
 //! Recorded events are kept compactly and turned into `v1.Event` objects
 //! only when read, because a large cluster records several per pod.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use crate::cluster::Cluster;
@@ -108,11 +108,26 @@ type AggregationKey = (
 /// All recorded events, in the order they were first recorded.
 #[derive(Clone, Debug, Default)]
 pub struct EventLog {
-    /// Counts recorded events (orders names within a millisecond).
-    sequence: u64,
     records: Vec<EventRecord>,
     index: HashMap<AggregationKey, usize>,
+    /// The nanosecond timestamp of the last event name handed out.
+    last_nanos: u128,
+    /// Strings events repeat (kinds, reasons, components, object names,
+    /// common messages), one copy each.
+    strings: HashSet<Rc<str>>,
+    /// No event expires before this time.
+    next_expiry: Option<Millis>,
 }
+
+/// `kube-apiserver --event-ttl`: an event is deleted an hour after its
+/// last update.
+pub const EVENT_TTL: Millis = 60 * 60 * 1000;
+
+/// How long the API server reuses one etcd lease for events.
+const LEASE_REUSE: Millis = 60 * 1000;
+
+/// Messages longer than this are not shared (they are rarely repeated).
+const SHARED_MESSAGE_MAX: usize = 96;
 
 impl EventLog {
     /// Every event, oldest first.
@@ -129,6 +144,48 @@ impl EventLog {
     pub(crate) fn drop_namespace(&mut self, namespace: &str) {
         self.records.retain(|r| &*r.involved.namespace != namespace);
         self.reindex();
+        self.forget_unused_strings();
+    }
+
+    /// Deletes the events whose time to live ran out, as etcd's leases
+    /// do; cheap when none is due. The API server gives events written
+    /// within a minute one shared lease (`--lease-reuse-duration-seconds`),
+    /// so they go together: one pass per minute at most.
+    pub(crate) fn expire(&mut self, now: Millis) {
+        if self.next_expiry.is_none_or(|at| at > now) {
+            return;
+        }
+        let before = self.records.len();
+        self.records.retain(|r| r.last + EVENT_TTL > now);
+        self.next_expiry = self
+            .records
+            .iter()
+            .map(|r| r.last + EVENT_TTL)
+            .min()
+            .map(|at| at.max(now + LEASE_REUSE));
+        if self.records.len() != before {
+            if self.records.len() < self.records.capacity() / 4 {
+                self.records.shrink_to_fit();
+            }
+            self.reindex();
+            self.forget_unused_strings();
+            self.strings.shrink_to_fit();
+        }
+    }
+
+    /// The shared copy of `s`.
+    fn share(&mut self, s: &str) -> Rc<str> {
+        if let Some(shared) = self.strings.get(s) {
+            return shared.clone();
+        }
+        let rc: Rc<str> = Rc::from(s);
+        self.strings.insert(rc.clone());
+        rc
+    }
+
+    /// Drops shared strings no event uses any more.
+    fn forget_unused_strings(&mut self) {
+        self.strings.retain(|s| Rc::strong_count(s) > 1);
     }
 
     fn reindex(&mut self) {
@@ -232,15 +289,30 @@ impl Cluster {
         message: &str,
         (component, host): (&str, Option<&str>),
     ) {
-        let involved = InvolvedObject::of(obj, field_path);
+        let mut involved = InvolvedObject::of(obj, field_path);
+        let log = &mut self.events;
+        involved.api_version = log.share(&involved.api_version);
+        involved.kind = log.share(&involved.kind);
+        involved.namespace = log.share(&involved.namespace);
+        involved.name = log.share(&involved.name);
+        involved.uid = log.share(&involved.uid);
+        involved.field_path = involved.field_path.as_deref().map(|f| log.share(f));
+        let message: Rc<str> = if message.len() <= SHARED_MESSAGE_MAX {
+            log.share(message)
+        } else {
+            Rc::from(message)
+        };
         let key: AggregationKey = (
             involved.uid.clone(),
             involved.field_path.clone(),
             event_type,
-            Rc::from(reason),
-            Rc::from(message),
-            Rc::from(component),
+            log.share(reason),
+            message,
+            log.share(component),
         );
+        let host = host.map(|h| log.share(h));
+        let expiry = self.now + EVENT_TTL;
+        self.events.next_expiry = Some(self.events.next_expiry.map_or(expiry, |e| e.min(expiry)));
         self.store_bump_rv();
         let rv = self.store.resource_version();
         if let Some(&i) = self.events.index.get(&key) {
@@ -250,12 +322,16 @@ impl Cluster {
             rec.resource_version = rv;
             return;
         }
-        // `<name>.<unix nanoseconds in hex>`: events recorded within one
-        // millisecond keep their order (kubectl lists events by name).
-        self.events.sequence += 1;
-        let nanos = (EPOCH_UNIX_SECONDS as u128 * 1_000_000_000)
+        // The name carries the recording time in nanoseconds (`%x` of
+        // UnixNano): random below the simulated millisecond, but increasing,
+        // so events listed by name keep the order they were recorded in.
+        let mut nanos = (EPOCH_UNIX_SECONDS as u128 * 1_000_000_000)
             + u128::from(self.now) * 1_000_000
-            + u128::from(self.events.sequence % 1_000_000);
+            + u128::from(self.rng.below(1_000_000));
+        if nanos <= self.events.last_nanos {
+            nanos = self.events.last_nanos + 1 + nanos % 1000;
+        }
+        self.events.last_nanos = nanos;
         let record = EventRecord {
             name: Rc::from(format!("{}.{:x}", involved.name, nanos)),
             uid: Rc::from(self.rng.uuid()),
@@ -264,7 +340,7 @@ impl Cluster {
             reason: key.3.clone(),
             message: key.4.clone(),
             component: key.5.clone(),
-            host: host.map(Rc::from),
+            host,
             first: self.now,
             last: self.now,
             count: 1,
@@ -283,4 +359,41 @@ impl Cluster {
 /// An event time as `metav1.MicroTime` (used by `events.k8s.io`).
 pub fn event_time(ms: Millis) -> String {
     rfc3339_micro(ms)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::MINUTE;
+
+    #[test]
+    fn events_expire_an_hour_after_their_last_update() {
+        let mut c = Cluster::empty(1);
+        let ns = c
+            .store
+            .get_named(crate::cluster::res("Namespace"), "", "default")
+            .unwrap()
+            .clone();
+        let src = ("test", None);
+        c.record_event(&ns, None, EventType::Normal, "Once", "only once", src);
+        c.record_event(&ns, None, EventType::Warning, "Again", "repeats", src);
+        c.step(50 * MINUTE);
+        c.record_event(&ns, None, EventType::Warning, "Again", "repeats", src);
+        c.step(9 * MINUTE);
+        assert_eq!(c.events.records().len(), 2);
+        c.step(2 * MINUTE);
+        let left: Vec<(&str, u32)> = c
+            .events
+            .records()
+            .iter()
+            .map(|r| (&*r.reason, r.count))
+            .collect();
+        assert_eq!(left, [("Again", 2)]);
+        // The survivor still aggregates.
+        c.record_event(&ns, None, EventType::Warning, "Again", "repeats", src);
+        assert_eq!(c.events.records()[0].count, 3);
+        c.step(61 * MINUTE);
+        assert!(c.events.records().is_empty());
+        assert!(c.events.strings.is_empty());
+    }
 }

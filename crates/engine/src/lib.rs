@@ -6,10 +6,13 @@
 
 pub mod api;
 pub mod apiserver;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod bench;
 pub mod cluster;
 pub mod controllers;
 pub mod events;
 pub mod http;
+pub mod kubeadm;
 pub mod kubectl;
 pub mod kubelet;
 pub mod network;

@@ -2,7 +2,7 @@
 //! and name, one global resourceVersion, and the ordered watch events every
 //! change produces.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::rc::Rc;
 
 use crate::api::registry::{RESOURCES, ResourceId};
@@ -90,12 +90,71 @@ pub struct WatchEvent {
 /// One resource type's objects, keyed by (namespace, name).
 type ObjectMap = BTreeMap<(Rc<str>, Rc<str>), Value>;
 
+/// A (namespace, name) pair to look keys up by without building `Rc`s:
+/// the stored `(Rc<str>, Rc<str>)` keys borrow as `dyn NsNameKey`, which
+/// orders exactly as the tuples do.
+trait NsNameKey {
+    fn parts(&self) -> (&str, &str);
+}
+
+impl NsNameKey for (Rc<str>, Rc<str>) {
+    fn parts(&self) -> (&str, &str) {
+        (&self.0, &self.1)
+    }
+}
+
+impl NsNameKey for (&str, &str) {
+    fn parts(&self) -> (&str, &str) {
+        (self.0, self.1)
+    }
+}
+
+impl<'a> std::borrow::Borrow<dyn NsNameKey + 'a> for (Rc<str>, Rc<str>) {
+    fn borrow(&self) -> &(dyn NsNameKey + 'a) {
+        self
+    }
+}
+
+impl PartialEq for dyn NsNameKey + '_ {
+    fn eq(&self, other: &Self) -> bool {
+        self.parts() == other.parts()
+    }
+}
+
+impl Eq for dyn NsNameKey + '_ {}
+
+impl PartialOrd for dyn NsNameKey + '_ {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for dyn NsNameKey + '_ {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.parts().cmp(&other.parts())
+    }
+}
+
+/// The objects that name an owner (by UID) in their ownerReferences.
+type OwnerIndex = HashMap<Rc<str>, BTreeSet<ObjectKey>>;
+
+/// The owner UIDs an object names.
+fn owner_uids(object: &Value) -> impl Iterator<Item = &str> {
+    object
+        .at(&["metadata", "ownerReferences"])
+        .items()
+        .filter_map(|o| o.get("uid").as_str())
+}
+
 /// The objects, per resource type, keyed by (namespace, name).
 #[derive(Clone, Debug, Default)]
 pub struct Store {
     objects: Vec<ObjectMap>,
     resource_version: u64,
     pending: Vec<WatchEvent>,
+    /// Dependents by owner UID, so cascading deletion and the garbage
+    /// collector find them without scanning every object.
+    owners: OwnerIndex,
 }
 
 impl Store {
@@ -105,6 +164,7 @@ impl Store {
             objects: vec![BTreeMap::new(); RESOURCES.len()],
             resource_version: 0,
             pending: Vec::new(),
+            owners: HashMap::new(),
         }
     }
 
@@ -122,13 +182,43 @@ impl Store {
 
     /// The object at `key`.
     pub fn get(&self, key: &ObjectKey) -> Option<&Value> {
-        self.objects[key.resource.0 as usize].get(&(key.namespace.clone(), key.name.clone()))
+        self.get_named(key.resource, &key.namespace, &key.name)
     }
 
     /// The object of `resource` named `name` in `namespace`.
     pub fn get_named(&self, resource: ResourceId, namespace: &str, name: &str) -> Option<&Value> {
-        // BTreeMap lookups need the tuple type; build the Rc keys only once.
-        self.objects[resource.0 as usize].get(&(Rc::from(namespace), Rc::from(name)))
+        self.objects[resource.0 as usize].get(&(namespace, name) as &dyn NsNameKey)
+    }
+
+    /// Keys of the objects whose ownerReferences name `uid`, in key order.
+    pub fn dependents(&self, uid: &str) -> impl Iterator<Item = &ObjectKey> {
+        self.owners.get(uid).into_iter().flatten()
+    }
+
+    fn index_owners(&mut self, key: &ObjectKey, old: Option<&Value>, new: Option<&Value>) {
+        let before: Vec<&str> = old.map(|o| owner_uids(o).collect()).unwrap_or_default();
+        let after: Vec<&str> = new.map(|o| owner_uids(o).collect()).unwrap_or_default();
+        if before == after {
+            return;
+        }
+        for uid in &before {
+            if !after.contains(uid)
+                && let Some(set) = self.owners.get_mut(*uid)
+            {
+                set.remove(key);
+                if set.is_empty() {
+                    self.owners.remove(*uid);
+                }
+            }
+        }
+        for uid in after {
+            if !before.contains(&uid) {
+                self.owners
+                    .entry(Rc::from(uid))
+                    .or_default()
+                    .insert(key.clone());
+            }
+        }
     }
 
     /// Objects of `resource`, in one namespace (`Some`) or all (`None`),
@@ -166,6 +256,19 @@ impl Store {
         );
         let map = &mut self.objects[key.resource.0 as usize];
         let old = map.insert((key.namespace.clone(), key.name.clone()), object);
+        let owners_changed = {
+            let new = self.objects[key.resource.0 as usize]
+                .get(&(&*key.namespace, &*key.name) as &dyn NsNameKey)
+                .expect("inserted above");
+            let old_refs = old.as_ref().map(|o| o.at(&["metadata", "ownerReferences"]));
+            old_refs != Some(new.at(&["metadata", "ownerReferences"]))
+        };
+        if owners_changed {
+            let new = self.objects[key.resource.0 as usize]
+                .get(&(&*key.namespace, &*key.name) as &dyn NsNameKey)
+                .cloned();
+            self.index_owners(key, old.as_ref(), new.as_ref());
+        }
         self.pending.push(WatchEvent {
             kind: if old.is_some() {
                 WatchEventType::Modified
@@ -176,14 +279,16 @@ impl Store {
             resource_version: rv,
             old,
         });
-        map.get(&(key.namespace.clone(), key.name.clone()))
+        self.objects[key.resource.0 as usize]
+            .get(&(&*key.namespace, &*key.name) as &dyn NsNameKey)
             .expect("inserted above")
     }
 
     /// Removes the object at `key`, recording the watch event.
     pub fn remove(&mut self, key: &ObjectKey) -> Option<Value> {
         let old = self.objects[key.resource.0 as usize]
-            .remove(&(key.namespace.clone(), key.name.clone()))?;
+            .remove(&(&*key.namespace, &*key.name) as &dyn NsNameKey)?;
+        self.index_owners(key, Some(&old), None);
         self.resource_version += 1;
         self.pending.push(WatchEvent {
             kind: WatchEventType::Deleted,

@@ -7,12 +7,209 @@
 //! keeps memory per pod low at 150,000 pods. Maps are ordered by key, as
 //! kubectl's `-o yaml` and `-o json` print them.
 
-use std::collections::BTreeMap;
+use std::borrow::Borrow;
+use std::cell::RefCell;
+use std::collections::HashSet;
 use std::fmt;
 use std::rc::Rc;
 
-/// A map from keys to values, sorted by key.
-pub type Map = BTreeMap<Rc<str>, Value>;
+/// An object's members, sorted by key: a vector searched by bisection.
+/// API objects have few members per map (a pod has about fifty small
+/// maps), where a B-tree's fixed node size costs several times the
+/// members themselves. The methods follow `BTreeMap`'s.
+#[derive(Clone, Default, PartialEq)]
+pub struct Map {
+    entries: Vec<(Rc<str>, Value)>,
+}
+
+impl Map {
+    /// An empty map.
+    pub fn new() -> Map {
+        Map {
+            entries: Vec::new(),
+        }
+    }
+
+    fn find(&self, key: &str) -> Result<usize, usize> {
+        self.entries.binary_search_by(|(k, _)| (**k).cmp(key))
+    }
+
+    /// The value of `key`.
+    pub fn get<Q: ?Sized + Borrow<str>>(&self, key: &Q) -> Option<&Value> {
+        self.find(key.borrow()).ok().map(|i| &self.entries[i].1)
+    }
+
+    /// The value of `key` for writing.
+    pub fn get_mut<Q: ?Sized + Borrow<str>>(&mut self, key: &Q) -> Option<&mut Value> {
+        match self.find(key.borrow()) {
+            Ok(i) => Some(&mut self.entries[i].1),
+            Err(_) => None,
+        }
+    }
+
+    /// Whether `key` is present.
+    pub fn contains_key<Q: ?Sized + Borrow<str>>(&self, key: &Q) -> bool {
+        self.find(key.borrow()).is_ok()
+    }
+
+    /// Sets `key`, returning the value it replaced.
+    pub fn insert(&mut self, key: Rc<str>, value: Value) -> Option<Value> {
+        match self.find(&key) {
+            Ok(i) => Some(std::mem::replace(&mut self.entries[i].1, value)),
+            Err(i) => {
+                self.entries.insert(i, (intern_key_rc(key), value));
+                None
+            }
+        }
+    }
+
+    /// Removes `key`, returning its value.
+    pub fn remove<Q: ?Sized + Borrow<str>>(&mut self, key: &Q) -> Option<Value> {
+        match self.find(key.borrow()) {
+            Ok(i) => Some(self.entries.remove(i).1),
+            Err(_) => None,
+        }
+    }
+
+    /// The value of `key` for writing, inserted with `default` when absent.
+    pub fn entry_or_insert_with(&mut self, key: &str, default: impl FnOnce() -> Value) -> &mut Value {
+        let i = match self.find(key) {
+            Ok(i) => i,
+            Err(i) => {
+                self.entries.insert(i, (intern_key(key), default()));
+                i
+            }
+        };
+        &mut self.entries[i].1
+    }
+
+    /// How many members.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True without members.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The members in key order.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&Rc<str>, &Value)> + ExactSizeIterator {
+        self.entries.iter().map(|(k, v)| (k, v))
+    }
+
+    /// The members in key order, values writable.
+    pub fn iter_mut(
+        &mut self,
+    ) -> impl DoubleEndedIterator<Item = (&Rc<str>, &mut Value)> + ExactSizeIterator {
+        self.entries.iter_mut().map(|(k, v)| (&*k, v))
+    }
+
+    /// The keys in order.
+    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &Rc<str>> + ExactSizeIterator {
+        self.entries.iter().map(|(k, _)| k)
+    }
+
+    /// The values in key order.
+    pub fn values(&self) -> impl DoubleEndedIterator<Item = &Value> + ExactSizeIterator {
+        self.entries.iter().map(|(_, v)| v)
+    }
+
+    /// The values in key order, writable.
+    pub fn values_mut(&mut self) -> impl DoubleEndedIterator<Item = &mut Value> + ExactSizeIterator {
+        self.entries.iter_mut().map(|(_, v)| v)
+    }
+
+    /// Keeps the members `f` accepts.
+    pub fn retain(&mut self, mut f: impl FnMut(&Rc<str>, &mut Value) -> bool) {
+        self.entries.retain_mut(|(k, v)| f(k, v));
+    }
+
+    /// The first member.
+    pub fn first_key_value(&self) -> Option<(&Rc<str>, &Value)> {
+        self.entries.first().map(|(k, v)| (k, v))
+    }
+}
+
+impl fmt::Debug for Map {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+impl<K: Into<Rc<str>>> FromIterator<(K, Value)> for Map {
+    fn from_iter<I: IntoIterator<Item = (K, Value)>>(iter: I) -> Map {
+        let mut map = Map::new();
+        map.extend(iter);
+        map
+    }
+}
+
+impl<K: Into<Rc<str>>> Extend<(K, Value)> for Map {
+    fn extend<I: IntoIterator<Item = (K, Value)>>(&mut self, iter: I) {
+        for (k, v) in iter {
+            insert_member(self, k.into(), v);
+        }
+    }
+}
+
+impl IntoIterator for Map {
+    type Item = (Rc<str>, Value);
+    type IntoIter = std::vec::IntoIter<(Rc<str>, Value)>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.entries.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a Map {
+    type Item = (&'a Rc<str>, &'a Value);
+    type IntoIter = std::iter::Map<
+        std::slice::Iter<'a, (Rc<str>, Value)>,
+        fn(&'a (Rc<str>, Value)) -> (&'a Rc<str>, &'a Value),
+    >;
+    fn into_iter(self) -> Self::IntoIter {
+        self.entries.iter().map(|(k, v)| (k, v))
+    }
+}
+
+/// How many distinct keys the key interner keeps (user-chosen label and
+/// data keys beyond this are stored unshared).
+const INTERNED_KEYS_MAX: usize = 16_384;
+
+thread_local! {
+    /// Member names shared by every object (`metadata`, `name`, …): one
+    /// allocation each instead of one per object.
+    static KEYS: RefCell<HashSet<Rc<str>>> = RefCell::new(HashSet::new());
+}
+
+/// The shared copy of a member name.
+pub fn intern_key(key: &str) -> Rc<str> {
+    KEYS.with(|keys| {
+        let mut keys = keys.borrow_mut();
+        if let Some(k) = keys.get(key) {
+            return k.clone();
+        }
+        let k: Rc<str> = Rc::from(key);
+        if key.len() <= 64 && keys.len() < INTERNED_KEYS_MAX {
+            keys.insert(k.clone());
+        }
+        k
+    })
+}
+
+/// The shared copy of a member name given as an `Rc`.
+fn intern_key_rc(key: Rc<str>) -> Rc<str> {
+    KEYS.with(|keys| {
+        let mut keys = keys.borrow_mut();
+        if let Some(k) = keys.get(&*key) {
+            return k.clone();
+        }
+        if key.len() <= 64 && keys.len() < INTERNED_KEYS_MAX {
+            keys.insert(key.clone());
+        }
+        key
+    })
+}
 
 /// A JSON value with shared, copy-on-write children.
 #[derive(Clone, Default, PartialEq)]
@@ -155,10 +352,7 @@ impl Value {
             *self = Value::object();
         }
         let map = self.as_object_mut().expect("made an object above");
-        if !map.contains_key(key) {
-            map.insert(Rc::from(key), Value::Null);
-        }
-        map.get_mut(key).expect("inserted above")
+        map.entry_or_insert_with(key, || Value::Null)
     }
 
     /// The value at `path` for writing, creating objects along the way.

@@ -1584,10 +1584,15 @@ pub fn admit_pod(pod: &mut Value, priority_classes: &[Value]) -> Result<(), Stat
     if !class.is_empty() && pod.at(&["spec", "priorityClassName"]).is_null() {
         pod.set_at(&["spec", "priorityClassName"], Value::from(class.clone()));
     }
+    // Mirror pods get no service account (the ServiceAccount plugin
+    // returns early for them).
+    let mirror = !pod
+        .at(&["metadata", "annotations", "kubernetes.io/config.mirror"])
+        .is_null();
     let Some(spec) = ensure_obj(pod, "spec") else {
         return Ok(());
     };
-    if unset_str(spec.get("serviceAccountName")) {
+    if !mirror && unset_str(spec.get("serviceAccountName")) {
         let sa = spec
             .get("serviceAccount")
             .as_str()
@@ -1596,7 +1601,7 @@ pub fn admit_pod(pod: &mut Value, priority_classes: &[Value]) -> Result<(), Stat
             .to_string();
         spec.set("serviceAccountName", Value::str(&sa));
     }
-    if unset_str(spec.get("serviceAccount")) {
+    if !mirror && unset_str(spec.get("serviceAccount")) {
         let sa = spec.get("serviceAccountName").clone();
         spec.set("serviceAccount", sa);
     }

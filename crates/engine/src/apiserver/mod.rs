@@ -432,41 +432,16 @@ impl Cluster {
 
     /// Keys of the objects whose ownerReferences name `uid`, in `namespace`
     /// (dependents live in their owner's namespace) or anywhere for
-    /// cluster-scoped owners.
+    /// cluster-scoped owners. The store indexes owner references.
     pub(crate) fn dependents_of<'a>(
         &'a self,
         uid: &'a str,
         namespace: Option<&'a str>,
     ) -> impl Iterator<Item = ObjectKey> + 'a {
-        crate::api::registry::RESOURCES
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| {
-                matches!(
-                    r.kind,
-                    "Pod"
-                        | "ReplicaSet"
-                        | "Endpoints"
-                        | "EndpointSlice"
-                        | "ControllerRevision"
-                        | "Job"
-                ) || r.namespaced
-            })
-            .flat_map(move |(i, _)| {
-                let rid = ResourceId(i as u16);
-                self.store
-                    .list(rid, namespace)
-                    .filter(move |(_, v)| {
-                        v.at(&["metadata", "ownerReferences"])
-                            .items()
-                            .any(|o| o.get("uid").as_str() == Some(uid))
-                    })
-                    .map(move |((ns, name), _)| ObjectKey {
-                        resource: rid,
-                        namespace: ns.clone(),
-                        name: name.clone(),
-                    })
-            })
+        self.store
+            .dependents(uid)
+            .filter(move |k| namespace.is_none_or(|ns| &*k.namespace == ns))
+            .cloned()
     }
 
     /// Adds a node with a running kubelet: registers the Node object with
@@ -596,7 +571,10 @@ impl Cluster {
                     .map(|(_, c)| c.clone())
                     .collect();
                 defaults::admit_pod(obj, &classes)?;
-                self.admit_service_account(obj);
+                // The ServiceAccount plugin leaves mirror pods alone.
+                if !crate::kubeadm::is_mirror_pod(obj) {
+                    self.admit_service_account(obj);
+                }
             }
             "Namespace" => {
                 let mut finalizers: Vec<Value> =

@@ -6,6 +6,7 @@
 //! watch events, like the informer indexers of the real controllers, so a
 //! reconcile touches the objects it is about instead of scanning every pod.
 
+pub mod daemonset;
 pub mod deployment;
 pub mod endpoints;
 pub mod endpointslice;
@@ -580,6 +581,7 @@ pub(crate) fn reconcile(cluster: &mut Cluster, controller: Controller, key: &Obj
         Controller::ReplicaSet => replicaset::reconcile(cluster, key),
         Controller::Deployment => deployment::reconcile(cluster, key),
         Controller::Endpoints => endpoints::reconcile(cluster, key),
+        Controller::DaemonSet => daemonset::reconcile(cluster, key),
         Controller::EndpointSlice => endpointslice::reconcile(cluster, key),
         Controller::GarbageCollector | Controller::Namespace => {}
     }
@@ -590,6 +592,7 @@ pub(crate) fn reconcile(cluster: &mut Cluster, controller: Controller, key: &Obj
 /// references the cluster follows).
 pub(crate) fn on_change(cluster: &mut Cluster, event: &WatchEvent) {
     let kind = event.key.resource.get().kind;
+    daemonset::on_change(cluster, event);
     match kind {
         "Pod" => pod_changed(cluster, event),
         "ReplicaSet" => replica_set_changed(cluster, event),

@@ -1560,7 +1560,14 @@ fn describe_node(cluster: &Cluster, node: &Value, events: Option<Vec<Value>>) ->
             );
             w.w(
                 1,
-                &format!("RenewTime:\t{}\n", unset(lease.at(&["spec", "renewTime"]))),
+                &format!("RenewTime:\t{}\n", {
+                    // The kubelet renews its Lease every 10 s; the stored
+                    // object is only written when the kubelet (re)starts.
+                    match crate::kubelet::lease_renewed_at(cluster, name) {
+                        Some(t) => crate::time::rfc1123z(t),
+                        None => unset(lease.at(&["spec", "renewTime"])),
+                    }
+                }),
             );
         }
         None => w.w(
@@ -2377,6 +2384,9 @@ pub(crate) fn run(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
                 .err_line(&format!("No resources found in {ns} namespace."));
         }
         return Ok(());
+    }
+    if objects.iter().any(|(rid, _)| super::get::is_v1_endpoints(*rid)) {
+        ctx.out.err_line(super::get::ENDPOINTS_WARNING);
     }
     let show_events = if p.changed("show-events") {
         p.bool("show-events")

@@ -323,6 +323,16 @@ pub(crate) fn sort_by(objs: &mut [Value], expr: &str) -> Result<(), Fail> {
 }
 
 /// `kubectl get`.
+/// What the API server answers every `v1` Endpoints request with (1.33+).
+pub(crate) const ENDPOINTS_WARNING: &str =
+    "Warning: v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice";
+
+/// Whether a resource is the deprecated core `v1` Endpoints.
+pub(crate) fn is_v1_endpoints(rid: crate::api::registry::ResourceId) -> bool {
+    let r = rid.get();
+    r.kind == "Endpoints" && r.group.is_empty()
+}
+
 pub(crate) fn run(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     let output = p.str_or_empty("output").to_string();
     let format = parse_output(&output, true)?;
@@ -385,7 +395,16 @@ pub(crate) fn run(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         )
     };
     let mut infos: Vec<Info> = Vec::new();
+    let mut warned = false;
     for (target, ns) in targets {
+        let rid = match &target {
+            Target::List(rid) | Target::Named(rid, _) => *rid,
+        };
+        if !warned && is_v1_endpoints(rid) {
+            // The server's deprecation warning (kubectl prints each once).
+            ctx.out.err_line(ENDPOINTS_WARNING);
+            warned = true;
+        }
         match target {
             Target::List(rid) => {
                 let scope = if all_ns { None } else { Some(ns.as_str()) };

@@ -328,10 +328,10 @@ fn get_prints_tables_with_kubectl_columns() {
         "Error from server (NotFound): pods \"nope\" not found\n"
     );
     assert_eq!(out.exit_code, 1);
-    let out = k(&mut c, "kubectl get pods -n kube-system");
+    let out = k(&mut c, "kubectl get pods -n kube-public");
     assert_eq!(
         (out.stdout.as_str(), out.stderr.as_str()),
-        ("", "No resources found in kube-system namespace.\n")
+        ("", "No resources found in kube-public namespace.\n")
     );
     assert_eq!(k(&mut c, "kubectl get pv").stderr, "No resources found\n");
     assert_eq!(
@@ -365,7 +365,7 @@ fn several_kinds_get_prefixes_and_a_blank_line_between_tables() {
     let mut c = Cluster::new(1);
     let files = MemoryFiles::default().with("d.yaml", DEPLOY).with(
         "s.yaml",
-        "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  type: ClusterIP\n  clusterIP: 10.96.0.10\n  selector: {app: web}\n  ports:\n  - port: 80\n    protocol: TCP\n",
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  type: ClusterIP\n  clusterIP: 10.96.0.20\n  selector: {app: web}\n  ports:\n  - port: 80\n    protocol: TCP\n",
     );
     assert_eq!(
         kf(&mut c, "kubectl apply -f d.yaml -f s.yaml", &files).stdout,
@@ -375,27 +375,29 @@ fn several_kinds_get_prefixes_and_a_blank_line_between_tables() {
     assert_eq!(
         k(&mut c, "kubectl get deploy,svc").stdout,
         "NAME                  READY   UP-TO-DATE   AVAILABLE   AGE\n\
-         deployment.apps/web   0/2     2            0           65s\n\
+         deployment.apps/web   2/2     2            2           65s\n\
          \n\
-         NAME          TYPE        CLUSTER-IP   EXTERNAL-IP   PORT(S)   AGE\n\
-         service/web   ClusterIP   10.96.0.10   <none>        80/TCP    65s\n"
+         NAME                 TYPE        CLUSTER-IP   EXTERNAL-IP   PORT(S)   AGE\n\
+         service/kubernetes   ClusterIP   10.96.0.1    <none>        443/TCP   65s\n\
+         service/web          ClusterIP   10.96.0.20   <none>        80/TCP    65s\n"
     );
     assert_eq!(
         k(&mut c, "kubectl get all --no-headers").stdout,
-        "pod/web-544c4bf578-76w8k   0/1   Pending   0     65s\n\
-         pod/web-544c4bf578-d4qrk   0/1   Pending   0     65s\n\
-         service/web   ClusterIP   10.96.0.10   <none>   80/TCP   65s\n\
-         deployment.apps/web   0/2   2     0     65s\n\
-         replicaset.apps/web-544c4bf578   2     2     0     65s\n"
+        "pod/web-544c4bf578-76w8k   1/1   Running   0     65s\n\
+         pod/web-544c4bf578-d4qrk   1/1   Running   0     65s\n\
+         service/kubernetes   ClusterIP   10.96.0.1    <none>   443/TCP   65s\n\
+         service/web          ClusterIP   10.96.0.20   <none>   80/TCP    65s\n\
+         deployment.apps/web   2/2   2     2     65s\n\
+         replicaset.apps/web-544c4bf578   2     2     2     65s\n"
     );
     assert_eq!(
         k(&mut c, "kubectl get svc,deploy -o name").stdout,
-        "service/web\ndeployment.apps/web\n"
+        "service/kubernetes\nservice/web\ndeployment.apps/web\n"
     );
     assert_eq!(
         k(&mut c, "kubectl get deploy web -o wide").stdout,
         "NAME   READY   UP-TO-DATE   AVAILABLE   AGE   CONTAINERS   IMAGES       SELECTOR\n\
-         web    0/2     2            0           65s   web          nginx:1.25   app=web\n"
+         web    2/2     2            2           65s   web          nginx:1.25   app=web\n"
     );
 }
 
@@ -731,13 +733,28 @@ fn nodes_cordon_taint_and_drain() {
         "apiVersion: v1\nkind: Pod\nmetadata: {name: bare}\nspec: {nodeName: node-3, terminationGracePeriodSeconds: 5, containers: [{name: a, image: nginx}]}\n",
         "phase: Running\n",
     );
+    // Every node runs a kube-proxy pod (a DaemonSet's): drains need
+    // --ignore-daemonsets, as on any kubeadm cluster.
+    let proxy = c
+        .store
+        .list(res("Pod"), Some("kube-system"))
+        .find(|(_, p)| {
+            p.str_at(&["spec", "nodeName"]) == Some("node-3")
+                && p.str_at(&["metadata", "generateName"]) == Some("kube-proxy-")
+        })
+        .map(|((_, n), _)| n.to_string())
+        .unwrap();
     assert_eq!(
         run(&mut c, "kubectl drain node-3"),
-        "node/node-3 cordoned\nerror: unable to drain node \"node-3\" due to error: cannot delete Pods that declare no controller (use --force to override): default/bare, continuing command...\nThere are pending nodes to be drained:\n node-3\ncannot delete Pods that declare no controller (use --force to override): default/bare\n1"
+        format!("node/node-3 cordoned\nerror: unable to drain node \"node-3\" due to error: [cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): kube-system/{proxy}, cannot delete Pods that declare no controller (use --force to override): default/bare], continuing command...\nThere are pending nodes to be drained:\n node-3\ncannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): kube-system/{proxy}\ncannot delete Pods that declare no controller (use --force to override): default/bare\n1")
     );
     assert_eq!(
         run(&mut c, "kubectl drain node-3 --force"),
-        "node/node-3 already cordoned\nWARNING: deleting Pods that declare no controller: default/bare\nevicting pod default/bare\npod/bare evicted\nnode/node-3 drained\n0"
+        format!("node/node-3 already cordoned\nerror: unable to drain node \"node-3\" due to error: cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): kube-system/{proxy}, continuing command...\nThere are pending nodes to be drained:\n node-3\ncannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): kube-system/{proxy}\n1")
+    );
+    assert_eq!(
+        run(&mut c, "kubectl drain node-3 --force --ignore-daemonsets"),
+        format!("node/node-3 already cordoned\nWARNING: ignoring DaemonSet-managed Pods: kube-system/{proxy}; deleting Pods that declare no controller: default/bare\nevicting pod default/bare\npod/bare evicted\nnode/node-3 drained\n0")
     );
     assert_eq!(c.now_ms(), 5 * SECOND);
     let node = c.store.get_named(res("Node"), "", "node-3").unwrap();
@@ -1063,7 +1080,11 @@ fn rollout_history_undo_and_status() {
 #[test]
 fn a_stuck_rollout_waits_until_its_timeout() {
     let mut c = Cluster::new(1);
-    let files = MemoryFiles::default().with("d.yaml", DEPLOY);
+    // A tag that does not exist: the pods stay in ImagePullBackOff.
+    let files = MemoryFiles::default().with(
+        "d.yaml",
+        &DEPLOY.replace("nginx:1.25", "nginx:no-such-tag"),
+    );
     kf(&mut c, "kubectl apply -f d.yaml", &files);
     let out = k(&mut c, "kubectl rollout status deploy/web --timeout=30s");
     assert_eq!(
@@ -1082,65 +1103,83 @@ fn a_stuck_rollout_waits_until_its_timeout() {
 
 #[test]
 fn events_are_listed_and_filtered() {
+    // Real components report: the scheduler binds both pods; b's tag does
+    // not exist, so its kubelet reports the failed pulls and the back-off.
     let mut c = Cluster::new(1);
     k(&mut c, "kubectl run a --image=nginx");
-    k(&mut c, "kubectl run b --image=nginx");
-    let a = c
-        .store
-        .get_named(res("Pod"), "default", "a")
-        .unwrap()
-        .clone();
-    let b = c
-        .store
-        .get_named(res("Pod"), "default", "b")
-        .unwrap()
-        .clone();
-    c.record_event(
-        &a,
-        None,
-        EventType::Warning,
-        "FailedScheduling",
-        "0/4 nodes are available: 4 Insufficient cpu.",
-        ("default-scheduler", None),
-    );
-    c.step(10 * SECOND);
-    c.record_event(
-        &b,
-        Some("spec.containers{b}"),
-        EventType::Normal,
-        "Pulled",
-        "  Container image \"nginx\" already present on machine  ",
-        ("kubelet", Some("node-2")),
-    );
-    c.step(5 * SECOND);
+    k(&mut c, "kubectl run b --image=nginx:no-such-tag");
+    c.step(15 * SECOND);
+    let not_found = "rpc error: code = NotFound desc = failed to pull and unpack image \"docker.io/library/nginx:no-such-tag\": failed to resolve reference \"docker.io/library/nginx:no-such-tag\": docker.io/library/nginx:no-such-tag: not found";
     assert_eq!(
         k(
             &mut c,
             "kubectl get events --field-selector involvedObject.kind=Pod"
         )
         .stdout,
-        "LAST SEEN   TYPE      REASON             OBJECT   MESSAGE\n\
-         15s         Warning   FailedScheduling   pod/a    0/4 nodes are available: 4 Insufficient cpu.\n\
-         5s          Normal    Pulled             pod/b    Container image \"nginx\" already present on machine\n"
+        format!(
+            "LAST SEEN   TYPE      REASON      OBJECT   MESSAGE\n\
+             15s         Normal    Scheduled   pod/a    Successfully assigned default/a to node-3\n\
+             15s         Normal    Pulling     pod/a    Pulling image \"nginx\"\n\
+             13s         Normal    Pulled      pod/a    Successfully pulled image \"nginx\" in 1.862s (1.862s including waiting). Image size: 72319283 bytes.\n\
+             13s         Normal    Created     pod/a    Container created\n\
+             13s         Normal    Started     pod/a    Container started\n\
+             15s         Normal    Scheduled   pod/b    Successfully assigned default/b to node-1\n\
+             15s         Normal    Pulling     pod/b    Pulling image \"nginx:no-such-tag\"\n\
+             14s         Warning   Failed      pod/b    Failed to pull image \"nginx:no-such-tag\": {not_found}\n\
+             14s         Warning   Failed      pod/b    Error: ErrImagePull\n\
+             13s         Normal    BackOff     pod/b    Back-off pulling image \"nginx:no-such-tag\"\n\
+             13s         Warning   Failed      pod/b    Error: ImagePullBackOff\n"
+        )
     );
     assert_eq!(
         k(
             &mut c,
-            "kubectl get ev --field-selector involvedObject.name=b,type=Normal --no-headers"
+            "kubectl get ev --field-selector involvedObject.name=b,type=Warning --no-headers"
         )
         .stdout,
-        "5s    Normal   Pulled   pod/b   Container image \"nginx\" already present on machine\n"
+        format!(
+            "14s   Warning   Failed   pod/b   Failed to pull image \"nginx:no-such-tag\": {not_found}\n\
+             14s   Warning   Failed   pod/b   Error: ErrImagePull\n\
+             13s   Warning   Failed   pod/b   Error: ImagePullBackOff\n"
+        )
+    );
+    assert_eq!(
+        k(
+            &mut c,
+            "kubectl get ev --field-selector involvedObject.name=a,type=Warning"
+        )
+        .stderr,
+        "No resources found in default namespace.\n"
     );
     let wide = k(
         &mut c,
-        "kubectl get events -o wide --field-selector involvedObject.kind=Pod",
+        "kubectl get events -o wide --field-selector involvedObject.name=a",
+    )
+    .stdout;
+    let lines: Vec<&str> = wide.lines().collect();
+    assert_eq!(
+        lines[0],
+        "LAST SEEN   TYPE     REASON      OBJECT   SUBOBJECT            SOURCE              MESSAGE                                                                                               FIRST SEEN   COUNT   NAME"
+    );
+    assert!(
+        lines[1].starts_with("15s         Normal   Scheduled   pod/a                         default-scheduler   Successfully assigned default/a to node-3 "),
+        "{wide}"
+    );
+    assert!(
+        lines[2].starts_with("15s         Normal   Pulling     pod/a    spec.containers{a}   kubelet, node-3     Pulling image \"nginx\" "),
+        "{wide}"
+    );
+    // Repeats are aggregated: b's image is pulled again after the back-off.
+    c.step(20 * SECOND);
+    let wide_b = k(
+        &mut c,
+        "kubectl get events -o wide --field-selector involvedObject.name=b,reason=Pulling --no-headers",
     )
     .stdout;
     assert!(
-        wide.starts_with("LAST SEEN   TYPE      REASON             OBJECT   SUBOBJECT            SOURCE              MESSAGE                                              FIRST SEEN   COUNT   NAME\n"),
-        "{wide}"
+        wide_b.starts_with("18s   Normal   Pulling   pod/b   spec.containers{b}   kubelet, node-1   Pulling image \"nginx:no-such-tag\"   35s   2     b."),
+        "{wide_b}"
     );
-    assert!(wide.contains("kubelet, node-2"), "{wide}");
 }
 
 #[test]
@@ -1171,7 +1210,7 @@ fn version_api_resources_and_cluster_info() {
     );
     assert_eq!(
         k(&mut c, "kubectl cluster-info").stdout,
-        "Kubernetes control plane is running at https://127.0.0.1:6443\n\nTo further debug and diagnose cluster problems, use 'kubectl cluster-info dump'.\n"
+        "Kubernetes control plane is running at https://127.0.0.1:6443\nCoreDNS is running at https://127.0.0.1:6443/api/v1/namespaces/kube-system/services/kube-dns:dns/proxy\n\nTo further debug and diagnose cluster problems, use 'kubectl cluster-info dump'.\n"
     );
     assert_eq!(
         k(&mut c, "kubectl top pods").stderr,

@@ -526,6 +526,21 @@ pub(crate) fn build(
             declared.push(p);
         }
     }
+    // The cluster's own components, idle, as `kubectl top` shows them on
+    // a fresh kubeadm cluster.
+    let system = match program_name.as_str() {
+        "etcd" => Some((24, 48 << 20)),
+        "kube-apiserver" => Some((42, 262 << 20)),
+        "kube-controller-manager" => Some((14, 58 << 20)),
+        "kube-scheduler" => Some((4, 24 << 20)),
+        "kube-proxy" => Some((1, 21 << 20)),
+        _ if image.starts_with("registry.k8s.io/coredns/") => Some((3, 16 << 20)),
+        _ => None,
+    };
+    if let Some((cpu, memory)) = system {
+        app.cpu_milli = cpu;
+        app.memory_bytes = memory;
+    }
     declared.sort_unstable();
     declared.dedup();
     app.ports = declared;

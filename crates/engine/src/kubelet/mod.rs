@@ -180,6 +180,16 @@ pub(crate) fn work(cluster: &mut Cluster) -> bool {
     did
 }
 
+/// When the kubelet of `node` last renewed its Lease (every 10 s while it
+/// runs, computed rather than written), if it ever ran.
+pub(crate) fn lease_renewed_at(cluster: &Cluster, node: &str) -> Option<Millis> {
+    cluster
+        .kubelet
+        .nodes
+        .get(node)
+        .map(|agent| agent.last_renew(cluster.now))
+}
+
 /// Runs a task that fell due.
 pub(crate) fn run_task(cluster: &mut Cluster, task: KubeletTask) {
     match task {

@@ -207,6 +207,8 @@ pub(crate) struct PodRuntime {
     pub initialized: bool,
     pub terminating: bool,
     pub terminal: Option<&'static str>,
+    /// Its effective (milli-CPU, memory) requests, for admitting others.
+    pub requests: (i64, i64),
     conds: BTreeMap<&'static str, (String, Millis)>,
     mount_backoff: Millis,
 }
@@ -399,6 +401,7 @@ pub(crate) fn on_pod_change(cluster: &mut Cluster, event: &WatchEvent) {
                         !same(old.get("spec"), pod.get("spec"))
                             || old.at(&["metadata", "deletionTimestamp"])
                                 != pod.at(&["metadata", "deletionTimestamp"])
+                            || old.at(&["status", "phase"]) != pod.at(&["status", "phase"])
                     }
                     None => true,
                 }
@@ -463,11 +466,44 @@ pub(crate) fn sync(cluster: &mut Cluster, key: &ObjectKey) -> bool {
                 begin_termination(cluster, key, &pod);
                 return true;
             }
+            // Another component (the eviction manager, a `status` script
+            // line) wrote a terminal phase: like the kubelet's syncPod, stop
+            // the containers and keep the pod in that phase.
+            if let Some(phase) = terminal_phase(&pod)
+                && !terminating
+                && rt(cluster, key).is_some_and(|r| r.terminal.is_none())
+            {
+                if let Some(r) = rt_mut(cluster, key) {
+                    r.terminal = Some(phase);
+                }
+                let mut pod = pod;
+                if pod.at(&["metadata", "deletionGracePeriodSeconds"]).is_null() {
+                    let grace = pod
+                        .at(&["spec", "terminationGracePeriodSeconds"])
+                        .as_i64()
+                        .unwrap_or(30);
+                    pod.set_at(
+                        &["metadata", "deletionGracePeriodSeconds"],
+                        Value::Int(grace),
+                    );
+                }
+                begin_termination(cluster, key, &pod);
+                return true;
+            }
             if !deleting {
                 return follow_spec(cluster, key, &pod);
             }
             false
         }
+    }
+}
+
+/// `Succeeded` or `Failed` when the pod's stored phase is terminal.
+fn terminal_phase(pod: &Value) -> Option<&'static str> {
+    match pod.str_at(&["status", "phase"]) {
+        Some("Succeeded") => Some("Succeeded"),
+        Some("Failed") => Some("Failed"),
+        _ => None,
     }
 }
 
@@ -533,23 +569,18 @@ fn admission_failure(
     };
     let (mut used_cpu, mut used_mem, mut used_pods) = (0i64, 0i64, 0i64);
     for other in cluster.kubelet.bound.get(node).into_iter().flatten() {
-        if other == key || !cluster.kubelet.pods.contains_key(other) {
+        if other == key {
             continue;
         }
-        if cluster
-            .kubelet
-            .pods
-            .get(other)
-            .is_some_and(|r| r.terminal.is_some())
-        {
+        let Some(r) = cluster.kubelet.pods.get(other) else {
+            continue;
+        };
+        if r.terminal.is_some() || cluster.store.get(other).is_none() {
             continue;
         }
-        if let Some(p) = cluster.store.get(other) {
-            let (c, m) = requests(p);
-            used_cpu += c;
-            used_mem += m;
-            used_pods += 1;
-        }
+        used_cpu += r.requests.0;
+        used_mem += r.requests.1;
+        used_pods += 1;
     }
     let (cpu, mem) = requests(pod);
     for (name, requested, used, capacity) in [
@@ -666,6 +697,7 @@ fn admit(cluster: &mut Cluster, key: &ObjectKey, pod: &Value) {
         initialized: !has_init,
         terminating: false,
         terminal: None,
+        requests: requests(pod),
         conds: BTreeMap::new(),
         mount_backoff: 500,
     };
@@ -728,11 +760,15 @@ pub(crate) fn sandbox_ready(cluster: &mut Cluster, key: &ObjectKey, epoch: u64) 
         return;
     }
     let node = rt(cluster, key).map(|r| r.node.clone()).expect("checked");
-    let ip = cluster
-        .kubelet
-        .nodes
-        .get_mut(&node)
-        .and_then(|a| a.allocate_ip());
+    // Pods on the host network share the node's address.
+    let host_network = pod.at(&["spec", "hostNetwork"]).as_bool() == Some(true);
+    let ip = cluster.kubelet.nodes.get_mut(&node).and_then(|a| {
+        if host_network {
+            crate::apiserver::parse_ipv4(&a.internal_ip)
+        } else {
+            a.allocate_ip()
+        }
+    });
     let Some(ip) = ip else {
         pod_event(
             cluster,
@@ -2118,7 +2154,12 @@ fn begin_termination(cluster: &mut Cluster, key: &ObjectKey, pod: &Value) {
                 .map(|(i, _)| (true, i)),
         )
         .collect();
-    note(cluster, key, "the pod is being deleted".to_string());
+    let why = if pod.at(&["metadata", "deletionTimestamp"]).is_null() {
+        "the pod's phase is terminal: its containers stop"
+    } else {
+        "the pod is being deleted"
+    };
+    note(cluster, key, why.to_string());
     for (init, i) in &running {
         stop_container(cluster, key, *init, *i, None, grace, Then::Terminate);
     }
@@ -2653,6 +2694,14 @@ fn build_status(cluster: &mut Cluster, key: &ObjectKey) -> Option<Value> {
     }
     if let Some(q) = old.get("qosClass").as_str() {
         status.set("qosClass", Value::str(q));
+    }
+    // A terminal phase another component wrote keeps its reason (Evicted).
+    if r.terminal.is_some() && old.get("phase").as_str() == Some(phase) {
+        for field in ["reason", "message"] {
+            if let Some(v) = old.get(field).as_str() {
+                status.set(field, Value::str(v));
+            }
+        }
     }
     let start = old
         .get("startTime")

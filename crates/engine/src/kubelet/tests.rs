@@ -304,7 +304,7 @@ spec:
     let ev: Vec<String> = events(&c, "web").into_iter().map(|e| e.0).collect();
     assert_eq!(ev, ["Pulling", "Pulled", "Created", "Started"]);
     // A running pod without probes costs nothing: no timers remain.
-    assert_eq!(c.next_timer_at(), None);
+    assert_eq!(c.user_timers(), Vec::<String>::new());
     // A second pod with the same image finds it present.
     create(
         &mut c,
@@ -533,7 +533,7 @@ spec:
         ready_at - started
     );
     // Ready and idle: no probe timers.
-    assert_eq!(c.next_timer_at(), None);
+    assert_eq!(c.user_timers(), Vec::<String>::new());
 
     // The docs' liveness example: the file goes after 30 s.
     create(
@@ -1072,7 +1072,7 @@ fn registered_nodes_report_kubelet_status() {
             .get_named(res("Lease"), "kube-node-lease", "node-1")
             .is_some()
     );
-    assert_eq!(c.next_timer_at(), None);
+    assert_eq!(c.user_timers(), Vec::<String>::new());
 }
 
 #[test]

@@ -528,7 +528,13 @@ pub(crate) fn node_internal_ip(node: &crate::value::Value) -> Option<String> {
 
 /// Keeps the pod-address index (touched only when a pod's IP changes).
 fn index_pod(cluster: &mut Cluster, event: &WatchEvent, current: Option<&crate::value::Value>) {
-    let ip_of = |v: &crate::value::Value| v.str_at(&["status", "podIP"]).map(str::to_string);
+    // Host-network pods answer at their node's address, not a pod address.
+    let ip_of = |v: &crate::value::Value| {
+        if v.at(&["spec", "hostNetwork"]).as_bool() == Some(true) {
+            return None;
+        }
+        v.str_at(&["status", "podIP"]).map(str::to_string)
+    };
     let old_ip = event.old.as_ref().and_then(ip_of);
     let new_ip = current.and_then(ip_of);
     if old_ip == new_ip && event.kind != WatchEventType::Added {

@@ -18,8 +18,8 @@ mod plugins;
 mod podinfo;
 mod preemption;
 mod queue;
-mod selectors;
-mod util;
+pub(crate) mod selectors;
+pub(crate) mod util;
 
 use std::rc::Rc;
 

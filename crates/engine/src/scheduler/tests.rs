@@ -220,17 +220,22 @@ fn preemption_evicts_a_lower_priority_pod_and_nominates_its_node() {
         &mut c,
         "apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata: {name: high}\nvalue: 1000\n",
     );
+    // The victims run `sleep`, which ignores SIGTERM: they hold their node
+    // for the whole 30 s grace period.
     for i in 1..=3 {
-        create(
-            &mut c,
-            &pod_yaml(
-                &format!("low-{i}"),
-                "3",
-                "64Mi",
-                &format!("  nodeName: node-{i}\n"),
-            ),
+        let low = pod_yaml(
+            &format!("low-{i}"),
+            "3",
+            "64Mi",
+            &format!("  nodeName: node-{i}\n"),
+        )
+        .replace(
+            "image: nginx",
+            "image: busybox:1.37\n    command: [sleep, '3600']",
         );
+        create(&mut c, &low);
     }
+    c.step(10 * SECOND);
     create(
         &mut c,
         &pod_yaml("vip", "2", "64Mi", "  priorityClassName: high\n"),
@@ -270,10 +275,14 @@ fn preemption_evicts_a_lower_priority_pod_and_nominates_its_node() {
             );
         }
     }
-    // The victim's grace period ends; the preemptor lands on its node.
-    c.step(31 * SECOND);
+    // The victim's grace period ends; the preemptor lands on its node, and
+    // the binding clears its nomination (KEP-5278, Kubernetes 1.34+).
+    c.step(29 * SECOND);
+    assert_eq!(node_of(&c, "vip"), None);
+    c.step(2 * SECOND);
     assert!(c.get(res("Pod"), "default", &victim).is_err());
     assert_eq!(node_of(&c, "vip").as_deref(), Some(nominated.as_str()));
+    assert!(get_pod(&c, "vip").at(&["status", "nominatedNodeName"]).is_null());
 }
 
 #[test]
@@ -692,6 +701,10 @@ fn a_pod_waiting_for_affinity_follows_the_pod_it_wants() {
 
 #[test]
 fn scores_match_hand_computed_values() {
+    // The default cluster's system pods count: node-1 runs a coredns pod
+    // (100m, 70Mi) and every node a kube-proxy pod without requests, which
+    // LeastAllocated counts as 100m and 200Mi (the non-zero defaults).
+    // node-3 has only kube-proxy.
     let mut c = Cluster::new(1);
     create(
         &mut c,
@@ -700,7 +713,7 @@ fn scores_match_hand_computed_values() {
     create(&mut c, &pod_yaml("p", "500m", "512Mi", ""));
     c.step(0);
     let n1 = node_explanation(&c, "p", "node-1");
-    let n2 = node_explanation(&c, "p", "node-2");
+    let n3 = node_explanation(&c, "p", "node-3");
     let get = |n: &NodeExplanation, plugin: &str| {
         let s = n.scores.iter().find(|s| s.plugin == plugin).unwrap();
         (s.raw, s.normalized, s.weighted, s.skipped)
@@ -708,28 +721,31 @@ fn scores_match_hand_computed_values() {
     // TaintToleration: no PreferNoSchedule taints → reversed → 100 × 3.
     assert_eq!(get(&n1, "TaintToleration"), (0, 100, 300, false));
     assert_eq!(get(&n1, "NodeAffinity"), (0, 0, 0, true));
-    // LeastAllocated: cpu (4000−2500)·100/4000 = 37, memory (8Gi−1.5Gi)·100/8Gi = 81 → 59.
-    assert_eq!(get(&n1, "NodeResourcesFit"), (59, 59, 59, false));
-    // Empty node: cpu 87, memory 93 → 90.
-    assert_eq!(get(&n2, "NodeResourcesFit"), (90, 90, 90, false));
-    // Balance: without 0.5/0.125 → 81, with 0.625/0.1875 → 78: 50 + (50+78−81)/2 = 73.
+    // LeastAllocated: cpu (4000−2000−100−100−500)·100/4000 = 32,
+    // memory (8192−1024−70−200−512)Mi·100/8Gi = 77 → 54.
+    assert_eq!(get(&n1, "NodeResourcesFit"), (54, 54, 54, false));
+    // node-3: cpu (4000−100−500)·100/4000 = 85, memory (8192−200−512)·100/8192 = 91 → 88.
+    assert_eq!(get(&n3, "NodeResourcesFit"), (88, 88, 88, false));
+    // Balance (actual requests): without the pod 0.525/0.134 → 80, with
+    // it 0.65/0.196 → 77: 50 + (50+77−80)/2 = 73.
     assert_eq!(
         get(&n1, "NodeResourcesBalancedAllocation"),
         (73, 73, 73, false)
     );
-    // Empty node: without → 100, with 0.125/0.0625 → 96: 50 + (50+96−100)/2 = 73.
+    // node-3: without → 100, with 0.125/0.0625 → 96: 50 + (50+96−100)/2 = 73.
     assert_eq!(
-        get(&n2, "NodeResourcesBalancedAllocation"),
+        get(&n3, "NodeResourcesBalancedAllocation"),
         (73, 73, 73, false)
     );
     assert!(get(&n1, "PodTopologySpread").3);
-    assert!(get(&n1, "InterPodAffinity").3);
+    // coredns' preferred anti-affinity makes InterPodAffinity score (its
+    // terms select kube-dns pods, not this one).
+    assert_eq!(get(&n1, "InterPodAffinity"), (0, 0, 0, false));
     assert_eq!(get(&n1, "ImageLocality"), (0, 0, 0, false));
-    assert_eq!(n1.total_score, Some(300 + 59 + 73));
-    assert_eq!(n2.total_score, Some(300 + 90 + 73));
-    let chosen = node_of(&c, "p").unwrap();
-    assert!(chosen == "node-2" || chosen == "node-3", "{chosen}");
-    assert!(node_explanation(&c, "p", &chosen).selected);
+    assert_eq!(n1.total_score, Some(300 + 54 + 73));
+    assert_eq!(n3.total_score, Some(300 + 88 + 73));
+    assert_eq!(node_of(&c, "p").as_deref(), Some("node-3"));
+    assert!(node_explanation(&c, "p", "node-3").selected);
 }
 
 #[test]
@@ -787,28 +803,26 @@ fn preferred_affinity_prefer_no_schedule_and_image_locality_scores() {
 #[test]
 fn default_spreading_spreads_a_replica_sets_pods() {
     let mut c = Cluster::new(9);
-    let rs = create(
+    create(
         &mut c,
-        "apiVersion: apps/v1\nkind: ReplicaSet\nmetadata: {name: web}\nspec:\n  replicas: 0\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: c, image: nginx}]}\n",
+        "apiVersion: apps/v1\nkind: ReplicaSet\nmetadata: {name: web}\nspec:\n  replicas: 6\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: c, image: nginx}]}\n",
     );
-    let uid = rs.str_at(&["metadata", "uid"]).unwrap().to_string();
-    for i in 0..6 {
-        create(
-            &mut c,
-            &format!(
-                "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web-{i}\n  labels: {{app: web}}\n  ownerReferences: [{{apiVersion: apps/v1, kind: ReplicaSet, name: web, uid: {uid}, controller: true}}]\nspec:\n  automountServiceAccountToken: false\n  containers: [{{name: c, image: nginx}}]\n"
-            ),
-        );
-        c.step(0);
-    }
+    c.step(0);
+    let pods: Vec<Value> = c
+        .store
+        .list(res("Pod"), Some("default"))
+        .map(|(_, p)| p.clone())
+        .collect();
+    assert_eq!(pods.len(), 6);
     let mut per_node = std::collections::BTreeMap::new();
-    for i in 0..6 {
+    for p in &pods {
         *per_node
-            .entry(node_of(&c, &format!("web-{i}")).unwrap())
+            .entry(p.str_at(&["spec", "nodeName"]).unwrap().to_string())
             .or_insert(0) += 1;
     }
     assert_eq!(per_node.values().copied().collect::<Vec<_>>(), [2, 2, 2]);
-    let n = node_explanation(&c, "web-5", "node-1");
+    let last = pods.last().unwrap().str_at(&["metadata", "name"]).unwrap();
+    let n = node_explanation(&c, last, "node-1");
     assert!(
         n.scores
             .iter()

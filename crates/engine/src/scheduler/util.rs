@@ -81,6 +81,12 @@ pub(crate) struct Interner {
     ints: Vec<Option<i64>>,
 }
 
+impl std::fmt::Debug for Interner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Interner({} symbols)", self.strings.len())
+    }
+}
+
 impl Interner {
     /// The symbol of `s`, adding it when new.
     pub(crate) fn intern(&mut self, s: &str) -> Sym {
