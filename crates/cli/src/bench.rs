@@ -172,7 +172,11 @@ pub fn scheduling(nodes: usize, pods: usize) -> Result<Report, String> {
 /// Steady state: a large cluster whose pods all run, and the cost of
 /// advancing simulated time while nothing changes. `heap` reports live
 /// heap bytes (the binary counts its allocations).
-pub fn steady(nodes: usize, pods: usize, heap: &dyn Fn() -> Option<usize>) -> Result<Report, String> {
+pub fn steady(
+    nodes: usize,
+    pods: usize,
+    heap: &dyn Fn() -> Option<usize>,
+) -> Result<Report, String> {
     if nodes == 0 {
         return Err("the steady-state benchmark needs --nodes above 0".to_string());
     }

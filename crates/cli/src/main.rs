@@ -24,12 +24,7 @@ unsafe impl std::alloc::GlobalAlloc for CountingAllocator {
         LIVE_BYTES.fetch_sub(layout.size(), std::sync::atomic::Ordering::Relaxed);
     }
 
-    unsafe fn realloc(
-        &self,
-        ptr: *mut u8,
-        layout: std::alloc::Layout,
-        new_size: usize,
-    ) -> *mut u8 {
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new_size: usize) -> *mut u8 {
         let p = unsafe { std::alloc::System.realloc(ptr, layout, new_size) };
         if !p.is_null() {
             LIVE_BYTES.fetch_add(new_size, std::sync::atomic::Ordering::Relaxed);
@@ -432,12 +427,22 @@ mod tests {
         let out = run_args(&["bench", "scheduling", "--nodes", "10", "--pods", "10"]);
         assert_eq!(out.code, 0, "{}", out.stderr);
         assert!(out.stdout.starts_with("scheduling: 10 pods scheduled in "));
-        assert!(out.stdout.contains("x kube-scheduler's CI floor of 680 pods/s"));
+        assert!(
+            out.stdout
+                .contains("x kube-scheduler's CI floor of 680 pods/s")
+        );
         let out = run_args(&["bench", "steady", "--nodes", "5", "--pods", "50"]);
         assert_eq!(out.code, 0, "{}", out.stderr);
         assert!(out.stdout.starts_with("steady: 3600 simulated seconds in "));
-        assert!(out.stdout.contains("5 nodes, 62 running pods"), "{}", out.stdout);
-        assert!(out.stdout.contains("KiB per running pod (counted allocations)"));
+        assert!(
+            out.stdout.contains("5 nodes, 62 running pods"),
+            "{}",
+            out.stdout
+        );
+        assert!(
+            out.stdout
+                .contains("KiB per running pod (counted allocations)")
+        );
         let out = run_args(&["bench", "apply", "--pods", "5"]);
         assert_eq!(out.code, 0, "{}", out.stderr);
         assert!(out.stdout.starts_with("apply: 5 deployments applied in "));

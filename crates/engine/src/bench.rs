@@ -97,9 +97,13 @@ fn memory_breakdown(
     });
     measure("kubelets", cluster, &|c| c.kubelet = Default::default());
     measure("scheduler", cluster, &|c| c.scheduler = Default::default());
-    measure("controllers", cluster, &|c| c.controllers = Default::default());
+    measure("controllers", cluster, &|c| {
+        c.controllers = Default::default()
+    });
     measure("network", cluster, &|c| c.network = Default::default());
-    measure("objects (store)", cluster, &|c| c.store = Default::default());
+    measure("objects (store)", cluster, &|c| {
+        c.store = Default::default()
+    });
     out
 }
 

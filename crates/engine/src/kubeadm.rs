@@ -186,13 +186,13 @@ fn create_mirror_pod(cluster: &mut Cluster, node: &str, mut pod: Value) {
         .and_then(|n| n.str_at(&["metadata", "uid"]))
         .unwrap_or("")
         .to_string();
-    let component = pod
-        .str_at(&["metadata", "name"])
-        .unwrap_or("")
-        .to_string();
+    let component = pod.str_at(&["metadata", "name"]).unwrap_or("").to_string();
     // The file's hash, stable for a given manifest.
     let hash = &crate::kubelet::images::hex64(&crate::yaml::to_json_compact(&pod))[..32];
-    pod.set_at(&["metadata", "name"], Value::from(format!("{component}-{node}")));
+    pod.set_at(
+        &["metadata", "name"],
+        Value::from(format!("{component}-{node}")),
+    );
     pod.set_at(&["metadata", "namespace"], Value::str("kube-system"));
     let annotations = pod.entry("metadata").entry("annotations");
     annotations.set("kubernetes.io/config.hash", Value::str(hash));
@@ -977,7 +977,10 @@ mod tests {
         let mut a = Cluster::new(5);
         let mut b = Cluster::empty(5);
         for c in [&mut a, &mut b] {
-            k(c, "kubectl create deployment web --image=nginx --replicas=1");
+            k(
+                c,
+                "kubectl create deployment web --image=nginx --replicas=1",
+            );
         }
         let names = |c: &Cluster| -> Vec<String> {
             c.store

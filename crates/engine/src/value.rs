@@ -72,7 +72,11 @@ impl Map {
     }
 
     /// The value of `key` for writing, inserted with `default` when absent.
-    pub fn entry_or_insert_with(&mut self, key: &str, default: impl FnOnce() -> Value) -> &mut Value {
+    pub fn entry_or_insert_with(
+        &mut self,
+        key: &str,
+        default: impl FnOnce() -> Value,
+    ) -> &mut Value {
         let i = match self.find(key) {
             Ok(i) => i,
             Err(i) => {
@@ -116,7 +120,9 @@ impl Map {
     }
 
     /// The values in key order, writable.
-    pub fn values_mut(&mut self) -> impl DoubleEndedIterator<Item = &mut Value> + ExactSizeIterator {
+    pub fn values_mut(
+        &mut self,
+    ) -> impl DoubleEndedIterator<Item = &mut Value> + ExactSizeIterator {
         self.entries.iter_mut().map(|(_, v)| v)
     }
 

@@ -64,7 +64,9 @@ fn run(seed: u64) -> Run {
     let mut cluster = Cluster::new(seed);
     let result = run_script(&mut cluster, SCRIPT, &NoFiles);
     assert_eq!(result.exit_code, 0, "{}", result.output);
-    let everything = cluster.kubectl("kubectl get all -A -o yaml", &NoFiles).stdout;
+    let everything = cluster
+        .kubectl("kubectl get all -A -o yaml", &NoFiles)
+        .stdout;
     let pod_names = cluster
         .kubectl("kubectl get pods -A -o name", &NoFiles)
         .stdout
@@ -96,7 +98,12 @@ fn the_same_seed_and_script_give_the_same_cluster() {
     assert!(a.everything.contains("kind: Deployment"));
     // The session did what it says: traffic answered before and after the
     // node failure.
-    assert_eq!(a.transcript.matches("\n200\n").count(), 2, "{}", a.transcript);
+    assert_eq!(
+        a.transcript.matches("\n200\n").count(),
+        2,
+        "{}",
+        a.transcript
+    );
 }
 
 #[test]

@@ -60,9 +60,9 @@ fn pods(c: &Cluster) -> Vec<Value> {
 }
 
 fn is_ready(pod: &Value) -> bool {
-    pod.at(&["status", "conditions"])
-        .items()
-        .any(|c| c.get("type").as_str() == Some("Ready") && c.get("status").as_str() == Some("True"))
+    pod.at(&["status", "conditions"]).items().any(|c| {
+        c.get("type").as_str() == Some("Ready") && c.get("status").as_str() == Some("True")
+    })
 }
 
 fn terminal(pod: &Value) -> bool {
@@ -98,9 +98,18 @@ fn check_allocatable(c: &Cluster, ctx: &str) {
             continue;
         };
         let a = n.at(&["status", "allocatable"]);
-        assert!(cpu <= quantity(a.get("cpu"), true), "{ctx}: {node} cpu {cpu}");
-        assert!(mem <= quantity(a.get("memory"), false), "{ctx}: {node} memory {mem}");
-        assert!(count <= quantity(a.get("pods"), false), "{ctx}: {node} pods {count}");
+        assert!(
+            cpu <= quantity(a.get("cpu"), true),
+            "{ctx}: {node} cpu {cpu}"
+        );
+        assert!(
+            mem <= quantity(a.get("memory"), false),
+            "{ctx}: {node} memory {mem}"
+        );
+        assert!(
+            count <= quantity(a.get("pods"), false),
+            "{ctx}: {node} pods {count}"
+        );
     }
 }
 
@@ -137,8 +146,11 @@ fn check_endpoints(c: &Cluster, ctx: &str) {
         }
     }
     for ((ns, name), slice) in c.store().list(by_kind("EndpointSlice").unwrap(), None) {
-        if slice.str_at(&["metadata", "labels", "endpointslice.kubernetes.io/managed-by"])
-            != Some("endpointslice-controller.k8s.io")
+        if slice.str_at(&[
+            "metadata",
+            "labels",
+            "endpointslice.kubernetes.io/managed-by",
+        ]) != Some("endpointslice-controller.k8s.io")
         {
             continue;
         }
@@ -159,7 +171,10 @@ fn check_endpoints(c: &Cluster, ctx: &str) {
 
 /// The pods of a Deployment's ReplicaSets.
 fn deployment_pods(c: &Cluster, name: &str) -> Vec<Value> {
-    let d = match c.store().get_named(by_kind("Deployment").unwrap(), "default", name) {
+    let d = match c
+        .store()
+        .get_named(by_kind("Deployment").unwrap(), "default", name)
+    {
         Some(d) => d.clone(),
         None => return Vec::new(),
     };
@@ -185,7 +200,15 @@ fn deployment_pods(c: &Cluster, name: &str) -> Vec<Value> {
 }
 
 /// Applies a Deployment of `app` with the given shape.
-fn apply(c: &mut Cluster, app: &str, replicas: u64, image: &str, cpu: u64, surge: u64, unavailable: u64) {
+fn apply(
+    c: &mut Cluster,
+    app: &str,
+    replicas: u64,
+    image: &str,
+    cpu: u64,
+    surge: u64,
+    unavailable: u64,
+) {
     let manifest = format!(
         "apiVersion: apps/v1
 kind: Deployment
@@ -266,11 +289,18 @@ fn checked_rollout(c: &mut Cluster, app: &str, image: &str) {
     let ru = d.at(&["spec", "strategy", "rollingUpdate"]);
     let surge = ru.get("maxSurge").as_i64().unwrap();
     let unavailable = ru.get("maxUnavailable").as_i64().unwrap();
-    let current = d.at(&["spec", "template", "spec", "containers"]).items().next().unwrap();
+    let current = d
+        .at(&["spec", "template", "spec", "containers"])
+        .items()
+        .next()
+        .unwrap();
     if current.get("image").as_str() == Some(image) {
         return;
     }
-    let out = kubectl(c, &format!("kubectl set image deployment/{app} main={image}"));
+    let out = kubectl(
+        c,
+        &format!("kubectl set image deployment/{app} main={image}"),
+    );
     assert!(out.contains("image updated"), "{out}");
     for _ in 0..2400 {
         c.step(100);
@@ -346,7 +376,15 @@ fn random_script(seed: u64) {
                 let replicas = 1 + rng.below(6);
                 let image = images[rng.below(2) as usize];
                 let cpu = 50 + 50 * rng.below(8);
-                apply(&mut c, app, replicas, image, cpu, rng.below(3), 1 + rng.below(2));
+                apply(
+                    &mut c,
+                    app,
+                    replicas,
+                    image,
+                    cpu,
+                    rng.below(3),
+                    1 + rng.below(2),
+                );
             }
             3 if exists => {
                 let out = kubectl(
@@ -360,7 +398,10 @@ fn random_script(seed: u64) {
                 if stopped.is_empty() {
                     checked_rollout(&mut c, app, image);
                 } else {
-                    kubectl(&mut c, &format!("kubectl set image deployment/{app} main={image}"));
+                    kubectl(
+                        &mut c,
+                        &format!("kubectl set image deployment/{app} main={image}"),
+                    );
                 }
             }
             7 if exists => {
@@ -408,15 +449,28 @@ fn random_script(seed: u64) {
         let ps = deployment_pods(&c, app);
         let active = ps.iter().filter(|p| !deleting(p) && !terminal(p)).count() as i64;
         let ready = ps.iter().filter(|p| !deleting(p) && is_ready(p)).count() as i64;
-        assert_eq!(active, want, "seed {seed}: {app} has {active} pods, wants {want}");
-        assert_eq!(ready, want, "seed {seed}: {app} has {ready} ready, wants {want}");
+        assert_eq!(
+            active, want,
+            "seed {seed}: {app} has {active} pods, wants {want}"
+        );
+        assert_eq!(
+            ready, want,
+            "seed {seed}: {app} has {ready} ready, wants {want}"
+        );
         let s = |f: &str| d.at(&["status", f]).as_i64().unwrap_or(0);
         assert_eq!(s("readyReplicas"), want, "seed {seed}: {app} status");
     }
     // Cascading deletes of everything left, both ways; nothing remains.
     for (i, app) in APPS.iter().enumerate() {
-        let cascade = if i % 2 == 0 { "foreground" } else { "background" };
-        kubectl(&mut c, &format!("kubectl delete deployment {app} --cascade={cascade} --ignore-not-found"));
+        let cascade = if i % 2 == 0 {
+            "foreground"
+        } else {
+            "background"
+        };
+        kubectl(
+            &mut c,
+            &format!("kubectl delete deployment {app} --cascade={cascade} --ignore-not-found"),
+        );
     }
     run_for(&mut c, 2 * 60 * 1000, &format!("seed {seed} deleting"));
     check_no_orphans(&c);

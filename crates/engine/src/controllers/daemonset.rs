@@ -74,9 +74,7 @@ pub(crate) fn on_change(cluster: &mut Cluster, event: &WatchEvent) {
                             .items()
                             .map(|t| Taint {
                                 key: state.interner.intern(t.get("key").as_str().unwrap_or("")),
-                                value: state
-                                    .interner
-                                    .intern(t.get("value").as_str().unwrap_or("")),
+                                value: state.interner.intern(t.get("value").as_str().unwrap_or("")),
                                 effect: Effect::parse(t.get("effect").as_str().unwrap_or("")),
                             })
                             .collect(),
@@ -173,7 +171,10 @@ fn pod_for_node(ds: &Value, spec: &Value, hash: &str, node: &str) -> Value {
     if !annotations.is_empty() {
         meta.set("annotations", annotations.clone());
     }
-    meta.set("ownerReferences", Value::array(vec![new_controller_ref(ds)]));
+    meta.set(
+        "ownerReferences",
+        Value::array(vec![new_controller_ref(ds)]),
+    );
     let mut spec = spec.clone();
     let term = Value::from_pairs([(
         "matchFields",
@@ -266,11 +267,7 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
         else {
             continue;
         };
-        let hash = entry
-            .labels
-            .get(REVISION_HASH)
-            .as_str()
-            .map(str::to_string);
+        let hash = entry.labels.get(REVISION_HASH).as_str().map(str::to_string);
         // Unscheduled pods count for the node their affinity names.
         let node = if entry.node.is_empty() {
             cluster
@@ -280,11 +277,10 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
         } else {
             entry.node.clone()
         };
-        by_node.entry(node).or_default().push(DaemonPod {
-            name,
-            entry,
-            hash,
-        });
+        by_node
+            .entry(node)
+            .or_default()
+            .push(DaemonPod { name, entry, hash });
     }
     let min_ready = int_at(&ds, &["spec", "minReadySeconds"], 0);
     let now = cluster.now;
@@ -383,7 +379,13 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
             Ok(created) => {
                 let name = created.str_at(&["metadata", "name"]).unwrap_or("");
                 let message = format!("Created pod: {name}");
-                record(cluster, &ds, EventType::Normal, "SuccessfulCreate", &message);
+                record(
+                    cluster,
+                    &ds,
+                    EventType::Normal,
+                    "SuccessfulCreate",
+                    &message,
+                );
             }
             Err(e) if e.message.ends_with("because it is being terminated") => {}
             Err(e) => {
@@ -401,7 +403,13 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
             && cluster.delete(&pod_key, DeleteOptions::default()).is_ok()
         {
             let message = format!("Deleted pod: {name}");
-            record(cluster, &ds, EventType::Normal, "SuccessfulDelete", &message);
+            record(
+                cluster,
+                &ds,
+                EventType::Normal,
+                "SuccessfulDelete",
+                &message,
+            );
         }
     }
     // Status (`updateDaemonSetStatus`).
@@ -498,19 +506,16 @@ fn ensure_revision(cluster: &mut Cluster, ds: &Value, hash: &str) {
                 ("name", Value::from(cr_name)),
                 ("namespace", Value::str(ns)),
                 ("labels", labels),
+                ("annotations", ds.at(&["metadata", "annotations"]).clone()),
                 (
-                    "annotations",
-                    ds.at(&["metadata", "annotations"]).clone(),
+                    "ownerReferences",
+                    Value::array(vec![new_controller_ref(ds)]),
                 ),
-                ("ownerReferences", Value::array(vec![new_controller_ref(ds)])),
             ]),
         ),
         (
             "data",
-            Value::from_pairs([(
-                "spec",
-                Value::from_pairs([("template", patch_template)]),
-            )]),
+            Value::from_pairs([("spec", Value::from_pairs([("template", patch_template)]))]),
         ),
         ("revision", Value::Int(max_revision + 1)),
     ]);
@@ -537,8 +542,7 @@ mod tests {
             .store
             .list(res("Pod"), Some(ns))
             .filter(|(_, p)| {
-                super::super::controller_ref(p)
-                    .is_some_and(|r| r.get("name").as_str() == Some(ds))
+                super::super::controller_ref(p).is_some_and(|r| r.get("name").as_str() == Some(ds))
             })
             .map(|(_, p)| {
                 (
@@ -676,7 +680,10 @@ spec:
     #[test]
     fn a_template_change_rolls_out_one_node_at_a_time() {
         let mut c = Cluster::new(3);
-        create(&mut c, &AGENT.replace("      nodeSelector: {disk: ssd}\n", ""));
+        create(
+            &mut c,
+            &AGENT.replace("      nodeSelector: {disk: ssd}\n", ""),
+        );
         c.step(10 * SECOND);
         assert_eq!(status(&c, "default", "agent"), [3, 3, 3, 3, 3, 0]);
         let old_hash = daemon_pods(&c, "default", "agent")[0].2.clone();

@@ -2385,7 +2385,10 @@ pub(crate) fn run(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         }
         return Ok(());
     }
-    if objects.iter().any(|(rid, _)| super::get::is_v1_endpoints(*rid)) {
+    if objects
+        .iter()
+        .any(|(rid, _)| super::get::is_v1_endpoints(*rid))
+    {
         ctx.out.err_line(super::get::ENDPOINTS_WARNING);
     }
     let show_events = if p.changed("show-events") {

@@ -746,15 +746,21 @@ fn nodes_cordon_taint_and_drain() {
         .unwrap();
     assert_eq!(
         run(&mut c, "kubectl drain node-3"),
-        format!("node/node-3 cordoned\nerror: unable to drain node \"node-3\" due to error: [cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): kube-system/{proxy}, cannot delete Pods that declare no controller (use --force to override): default/bare], continuing command...\nThere are pending nodes to be drained:\n node-3\ncannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): kube-system/{proxy}\ncannot delete Pods that declare no controller (use --force to override): default/bare\n1")
+        format!(
+            "node/node-3 cordoned\nerror: unable to drain node \"node-3\" due to error: [cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): kube-system/{proxy}, cannot delete Pods that declare no controller (use --force to override): default/bare], continuing command...\nThere are pending nodes to be drained:\n node-3\ncannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): kube-system/{proxy}\ncannot delete Pods that declare no controller (use --force to override): default/bare\n1"
+        )
     );
     assert_eq!(
         run(&mut c, "kubectl drain node-3 --force"),
-        format!("node/node-3 already cordoned\nerror: unable to drain node \"node-3\" due to error: cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): kube-system/{proxy}, continuing command...\nThere are pending nodes to be drained:\n node-3\ncannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): kube-system/{proxy}\n1")
+        format!(
+            "node/node-3 already cordoned\nerror: unable to drain node \"node-3\" due to error: cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): kube-system/{proxy}, continuing command...\nThere are pending nodes to be drained:\n node-3\ncannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): kube-system/{proxy}\n1"
+        )
     );
     assert_eq!(
         run(&mut c, "kubectl drain node-3 --force --ignore-daemonsets"),
-        format!("node/node-3 already cordoned\nWARNING: ignoring DaemonSet-managed Pods: kube-system/{proxy}; deleting Pods that declare no controller: default/bare\nevicting pod default/bare\npod/bare evicted\nnode/node-3 drained\n0")
+        format!(
+            "node/node-3 already cordoned\nWARNING: ignoring DaemonSet-managed Pods: kube-system/{proxy}; deleting Pods that declare no controller: default/bare\nevicting pod default/bare\npod/bare evicted\nnode/node-3 drained\n0"
+        )
     );
     assert_eq!(c.now_ms(), 5 * SECOND);
     let node = c.store.get_named(res("Node"), "", "node-3").unwrap();
@@ -1081,10 +1087,8 @@ fn rollout_history_undo_and_status() {
 fn a_stuck_rollout_waits_until_its_timeout() {
     let mut c = Cluster::new(1);
     // A tag that does not exist: the pods stay in ImagePullBackOff.
-    let files = MemoryFiles::default().with(
-        "d.yaml",
-        &DEPLOY.replace("nginx:1.25", "nginx:no-such-tag"),
-    );
+    let files =
+        MemoryFiles::default().with("d.yaml", &DEPLOY.replace("nginx:1.25", "nginx:no-such-tag"));
     kf(&mut c, "kubectl apply -f d.yaml", &files);
     let out = k(&mut c, "kubectl rollout status deploy/web --timeout=30s");
     assert_eq!(

@@ -477,7 +477,10 @@ pub(crate) fn sync(cluster: &mut Cluster, key: &ObjectKey) -> bool {
                     r.terminal = Some(phase);
                 }
                 let mut pod = pod;
-                if pod.at(&["metadata", "deletionGracePeriodSeconds"]).is_null() {
+                if pod
+                    .at(&["metadata", "deletionGracePeriodSeconds"])
+                    .is_null()
+                {
                     let grace = pod
                         .at(&["spec", "terminationGracePeriodSeconds"])
                         .as_i64()

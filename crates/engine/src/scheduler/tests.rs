@@ -282,7 +282,11 @@ fn preemption_evicts_a_lower_priority_pod_and_nominates_its_node() {
     c.step(2 * SECOND);
     assert!(c.get(res("Pod"), "default", &victim).is_err());
     assert_eq!(node_of(&c, "vip").as_deref(), Some(nominated.as_str()));
-    assert!(get_pod(&c, "vip").at(&["status", "nominatedNodeName"]).is_null());
+    assert!(
+        get_pod(&c, "vip")
+            .at(&["status", "nominatedNodeName"])
+            .is_null()
+    );
 }
 
 #[test]
