@@ -198,7 +198,7 @@ pub fn steady_state_benchmark(
     // Pulls are serialized per node: a few simulated minutes at most.
     for _ in 0..600 {
         cluster.step(SECOND);
-        if cluster.now_ms() % (10 * SECOND) == 0 && running(&cluster) == total(&cluster) {
+        if cluster.now_ms().is_multiple_of(10 * SECOND) && running(&cluster) == total(&cluster) {
             break;
         }
     }
