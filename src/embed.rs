@@ -155,7 +155,10 @@ impl HostWatch {
         let mut out = Vec::new();
         for (seq, ev, new) in crate::fx::changes_since(cluster, self.seen) {
             self.seen = seq;
-            if ev.kind != WatchEventType::Modified {
+            // A tutorial follows its own objects, not kube-system's add-ons.
+            if ev.kind != WatchEventType::Modified
+                || crate::model::is_system_namespace(&ev.key.namespace)
+            {
                 continue;
             }
             let old = ev.old.as_ref();

@@ -180,7 +180,9 @@ impl Fx {
                     let bound = ev.kind == WatchEventType::Modified
                         && node_of(old).is_none()
                         && node_of(current).is_some();
-                    if let (true, Some(node)) = (bound, node_of(current)) {
+                    // Only drawn pods fly (the view leaves kube-system out).
+                    let drawn = !crate::model::is_system_namespace(&ev.key.namespace);
+                    if let (true, true, Some(node)) = (bound, drawn, node_of(current)) {
                         lit |= self.pulses[SCHEDULER].hit(now, format!("bound {name} to {node}"));
                         if self.flights.len() < MAX_FLIGHTS {
                             lit = true;

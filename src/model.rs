@@ -458,6 +458,9 @@ pub struct NodeView {
     pub unknown_at: Option<u64>,
     /// The first scheduled eviction of its pods (taint-based eviction).
     pub evict_at: Option<u64>,
+    /// Pods of the system namespaces running here (kube-proxy, CoreDNS,
+    /// the control plane's static pods): counted in `requested`, not drawn.
+    pub system_pods: u32,
 }
 
 impl NodeView {
@@ -551,7 +554,7 @@ pub struct ServiceView {
 /// Everything the cluster view shows at one resourceVersion.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Snapshot {
-    /// Every pod.
+    /// Every pod outside the system namespaces (see [`is_system_namespace`]).
     pub pods: Vec<Rc<PodView>>,
     /// The nodes, control plane first.
     pub nodes: Vec<NodeView>,
@@ -566,6 +569,13 @@ pub struct Snapshot {
     pub routes: Vec<RouteView>,
     /// Pod counts per state.
     pub counts: [u32; 11],
+}
+
+/// The namespaces kubeadm's add-ons and the control plane live in. The
+/// cluster view leaves their objects out (as `kubectl get` does without
+/// `-n` or `-A`) but counts their pods' requests on their nodes.
+pub fn is_system_namespace(namespace: &str) -> bool {
+    matches!(namespace, "kube-system" | "kube-public" | "kube-node-lease")
 }
 
 fn str_rc(v: &Value) -> Option<Rc<str>> {
@@ -635,6 +645,9 @@ impl Snapshot {
         if cache.views.len() > pods.len() + pods.len() / 4 + 64 {
             cache.views = pods.iter().map(|p| (p.uid.clone(), p.clone())).collect();
         }
+        let (system_pods, mut pods): (Vec<Rc<PodView>>, Vec<Rc<PodView>>) = pods
+            .into_iter()
+            .partition(|p| is_system_namespace(&p.key.namespace));
         // New pods join the end of their group, so motion reads left to right.
         pods.sort_by(|a, b| (&a.created, &a.key).cmp(&(&b.created, &b.key)));
         let mut counts = [0u32; 11];
@@ -693,6 +706,7 @@ impl Snapshot {
                     running: true,
                     unknown_at: None,
                     evict_at: None,
+                    system_pods: 0,
                 }
             })
             .collect();
@@ -707,6 +721,18 @@ impl Snapshot {
             .map(|(i, n)| (n.key.name.clone(), i))
             .collect();
 
+        for pod in &system_pods {
+            let Some(&n) = pod.node.as_ref().and_then(|n| node_index.get(n)) else {
+                continue;
+            };
+            if !matches!(pod.state, PodState::Succeeded | PodState::Failed) {
+                let node = &mut nodes[n];
+                node.requested.0 += pod.requests.0;
+                node.requested.1 += pod.requests.1;
+                node.requested.2 += 1;
+                node.system_pods += 1;
+            }
+        }
         let mut queue = Vec::new();
         for (i, pod) in pods.iter().enumerate() {
             let Some(n) = pod.node.as_ref().and_then(|n| node_index.get(n)) else {
@@ -781,7 +807,10 @@ fn workloads(cluster: &Cluster, pods: &[Rc<PodView>]) -> Vec<WorkloadView> {
     let int = |v: &Value| v.as_i64().unwrap_or(0);
     let mut out = Vec::new();
     let mut deployment_index: HashMap<Rc<str>, usize> = HashMap::new();
-    for (_, d) in store.list(rid("Deployment"), None) {
+    for ((ns, _), d) in store.list(rid("Deployment"), None) {
+        if is_system_namespace(ns) {
+            continue;
+        }
         let name = str_rc(d.at(&["metadata", "name"])).unwrap_or_else(|| Rc::from(""));
         if let Some(uid) = str_rc(d.at(&["metadata", "uid"])) {
             deployment_index.insert(uid, out.len());
@@ -798,7 +827,10 @@ fn workloads(cluster: &Cluster, pods: &[Rc<PodView>]) -> Vec<WorkloadView> {
             pods: Vec::new(),
         });
     }
-    for (_, rs) in store.list(rid("ReplicaSet"), None) {
+    for ((ns, _), rs) in store.list(rid("ReplicaSet"), None) {
+        if is_system_namespace(ns) {
+            continue;
+        }
         let uid = str_rc(rs.at(&["metadata", "uid"])).unwrap_or_else(|| Rc::from(""));
         let view = ReplicaSetView {
             key: key_of("ReplicaSet", rs),
@@ -904,6 +936,7 @@ fn network(cluster: &Cluster, pods: &[Rc<PodView>]) -> (Vec<ServiceView>, Vec<Ro
         .collect();
     let services = store
         .list(rid("Service"), None)
+        .filter(|((ns, _), _)| !is_system_namespace(ns))
         .map(|((ns, name), svc)| {
             let selector = svc.at(&["spec", "selector"]);
             let has_selector = selector.members().next().is_some();
@@ -955,7 +988,10 @@ fn network(cluster: &Cluster, pods: &[Rc<PodView>]) -> (Vec<ServiceView>, Vec<Ro
         })
         .collect();
     let mut routes = Vec::new();
-    for (_, ing) in store.list(rid("Ingress"), None) {
+    for ((ns, _), ing) in store.list(rid("Ingress"), None) {
+        if is_system_namespace(ns) {
+            continue;
+        }
         let key = key_of("Ingress", ing);
         let backend = |b: &Value| -> Option<(Rc<str>, Rc<str>)> {
             let svc = b.get("service");
@@ -1218,7 +1254,10 @@ mod tests {
         let names: Vec<&str> = snap.nodes.iter().map(NodeView::name).collect();
         assert_eq!(names, ["control-plane", "node-1", "node-2", "node-3"]);
         let n1 = &snap.nodes[1];
-        assert_eq!(n1.requested, (500, 256 << 20, 2));
+        // kubeadm's add-ons count: CoreDNS (100m, 70Mi) and kube-proxy run here.
+        assert_eq!(n1.system_pods, 2);
+        assert_eq!(n1.requested, (500 + 100, (256 + 70) << 20, 2 + 2));
+        assert!(snap.pods.iter().all(|p| &*p.key.namespace == "default"));
         assert_eq!(n1.allocatable, (4000, 8 << 30, 110));
         assert_eq!(n1.groups.len(), 1);
         assert_eq!(n1.groups[0].pods.len(), 2);
@@ -1242,7 +1281,12 @@ mod tests {
         let w = &snap.workloads[0];
         assert_eq!(&*w.name, "snacker-deployment");
         assert_eq!(w.desired, 1);
-        assert_eq!(snap.services.len(), 1);
+        let names: Vec<&str> = snap.services.iter().map(|s| &*s.key.name).collect();
+        assert_eq!(
+            names,
+            ["kubernetes", "snackerbis-service"],
+            "kube-dns left out"
+        );
         let svc = snap
             .services
             .iter()

@@ -117,6 +117,11 @@ fn allocs(n: &NodeView) -> Html {
             { alloc_bar("cpu", cpu, cpu_a, format!("{} / {}", cpu_text(cpu), cpu_text(cpu_a))) }
             { alloc_bar("mem", mem, mem_a, format!("{} / {}", mem_text(mem), mem_text(mem_a))) }
             { alloc_bar("pods", pods, pods_a, format!("{pods} / {pods_a}")) }
+            if n.system_pods > 0 {
+                <div class="sys-pods" title="Pods of kube-system (kube-proxy, CoreDNS, the control plane's static pods): counted here, listed by kubectl get pods -n kube-system">
+                    { format!("incl. {} kube-system pod{}", n.system_pods, if n.system_pods == 1 { "" } else { "s" }) }
+                </div>
+            }
         </div>
     }
 }
