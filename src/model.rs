@@ -621,7 +621,7 @@ impl Snapshot {
                 rs_workload.insert(uid, name);
             }
         }
-        let mut pods: Vec<Rc<PodView>> = store
+        let pods: Vec<Rc<PodView>> = store
             .list(rid("Pod"), None)
             .map(|(_, pod)| {
                 let workload = controller_ref(pod).and_then(|o| {
