@@ -131,11 +131,13 @@ pub fn plain_failed_scheduling(message: &str) -> Vec<String> {
 }
 
 /// How far "step" moves the clock: to the next scheduled work if it is
-/// within a minute, else one second.
+/// within a minute, else one second; never less than the clock's tenth of
+/// a second (the add-ons' probes keep work a few milliseconds away).
 pub fn step_size(cluster: &Cluster) -> u64 {
+    const CLOCK_RESOLUTION: u64 = 100;
     let now = cluster.now_ms();
     match cluster.next_timer_at() {
-        Some(at) if at > now && at - now <= 60_000 => at - now,
+        Some(at) if at > now && at - now <= 60_000 => (at - now).max(CLOCK_RESOLUTION),
         _ => 1_000,
     }
 }
@@ -144,6 +146,21 @@ pub fn step_size(cluster: &Cluster) -> u64 {
 mod tests {
     use super::*;
     use crate::examples::{SEED_DEPLOYMENT, SEED_INGRESS};
+
+    #[test]
+    fn a_step_moves_the_shown_clock_and_reaches_the_next_work() {
+        let mut c = Cluster::new(1);
+        for _ in 0..50 {
+            let before = c.now_ms();
+            let next = c.next_timer_at();
+            let dt = step_size(&c);
+            assert!((100..=60_000).contains(&dt), "{dt}");
+            c.step(dt);
+            if let Some(at) = next.filter(|&at| at > before && at - before <= 60_000) {
+                assert!(c.now_ms() >= at, "the step reached the next scheduled work");
+            }
+        }
+    }
 
     #[test]
     fn apply_from_a_named_file_prints_what_kubectl_prints() {
