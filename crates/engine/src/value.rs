@@ -34,22 +34,31 @@ impl Map {
         self.entries.binary_search_by(|(k, _)| (**k).cmp(key))
     }
 
+    /// Where `key` is, for reads: most objects' maps are small, and
+    /// comparing lengths first skips nearly every string comparison.
+    fn position(&self, key: &str) -> Option<usize> {
+        if self.entries.len() <= SCAN_MAX {
+            self.entries
+                .iter()
+                .position(|(k, _)| k.len() == key.len() && **k == *key)
+        } else {
+            self.find(key).ok()
+        }
+    }
+
     /// The value of `key`.
     pub fn get<Q: ?Sized + Borrow<str>>(&self, key: &Q) -> Option<&Value> {
-        self.find(key.borrow()).ok().map(|i| &self.entries[i].1)
+        self.position(key.borrow()).map(|i| &self.entries[i].1)
     }
 
     /// The value of `key` for writing.
     pub fn get_mut<Q: ?Sized + Borrow<str>>(&mut self, key: &Q) -> Option<&mut Value> {
-        match self.find(key.borrow()) {
-            Ok(i) => Some(&mut self.entries[i].1),
-            Err(_) => None,
-        }
+        self.position(key.borrow()).map(|i| &mut self.entries[i].1)
     }
 
     /// Whether `key` is present.
     pub fn contains_key<Q: ?Sized + Borrow<str>>(&self, key: &Q) -> bool {
-        self.find(key.borrow()).is_ok()
+        self.position(key.borrow()).is_some()
     }
 
     /// Sets `key`, returning the value it replaced.
@@ -181,6 +190,9 @@ impl<'a> IntoIterator for &'a Map {
 /// How many distinct keys the key interner keeps (user-chosen label and
 /// data keys beyond this are stored unshared).
 const INTERNED_KEYS_MAX: usize = 16_384;
+
+/// Maps up to this size are scanned on reads rather than binary-searched.
+const SCAN_MAX: usize = 12;
 
 thread_local! {
     /// Member names shared by every object (`metadata`, `name`, …): one

@@ -37,6 +37,10 @@ pub struct KubeletState {
     /// and kubelet by hand: the scheduler binds nothing and kubelets leave
     /// bound pods alone.
     pub(crate) pods_played_by_hand: bool,
+    /// Set only by the scheduling benchmark: kubelets leave bound pods
+    /// alone, as the nodes of kube's scheduler_perf have no kubelet, so the
+    /// figure measures the scheduler alone.
+    pub(crate) pods_not_run: bool,
     /// The kubelet of each registered node.
     pub(crate) nodes: BTreeMap<Rc<str>, NodeAgent>,
     /// The pods the kubelets run.
@@ -152,7 +156,9 @@ pub enum Then {
 pub(crate) fn on_change(cluster: &mut Cluster, event: &WatchEvent) {
     let kind = event.key.resource.get().kind;
     match kind {
-        "Pod" if !cluster.kubelet.pods_played_by_hand => pods::on_pod_change(cluster, event),
+        "Pod" if !cluster.kubelet.pods_played_by_hand && !cluster.kubelet.pods_not_run => {
+            pods::on_pod_change(cluster, event)
+        }
         "Node" => node::on_node_change(cluster, event),
         _ => {}
     }

@@ -175,6 +175,9 @@ pub fn scheduling_benchmark(nodes: usize, pods: usize) -> BenchReport {
     use std::time::Instant;
     let t0 = Instant::now();
     let mut cluster = Cluster::empty(42);
+    // Like kube's scheduler_perf: nodes without kubelets, so only the
+    // scheduler's work is timed.
+    cluster.kubelet.pods_not_run = true;
     bench_nodes(&mut cluster, nodes);
     cluster.settle();
     let setup_ms = t0.elapsed().as_secs_f64() * 1e3;
