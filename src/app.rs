@@ -558,6 +558,13 @@ pub fn app() -> Html {
         let embed = boot.embed;
         let keep_playing = boot.paused == Some(false);
         use_effect_with((), move |_| {
+            // `kubectl explain`'s field documentation is not compiled in
+            // (bundle size): it comes once the page is up.
+            crate::embed::then_text(crate::embed::fetch_text("explain.txt"), |text| {
+                if let Ok(text) = text {
+                    kubeplay_engine::api::explain::provide_explain_text(text);
+                }
+            });
             open_shared_link(&handle, dispatch.clone(), embed);
             if !keep_playing
                 && dom::window()

@@ -48,6 +48,11 @@ export function post(pairs) {
   window.parent.postMessage(m, '*');
 }
 export function copy(text) { return navigator.clipboard ? navigator.clipboard.writeText(text) : Promise.reject(new Error('no clipboard')); }
+export async function fetchText(url) {
+  const r = await fetch(url);
+  if (!r.ok) throw new Error(url + ': HTTP ' + r.status);
+  return r.text();
+}
 export function dropHash() { history.replaceState(null, '', location.pathname + location.search); }
 export function download(name, type, text) {
   const a = document.createElement('a');
@@ -69,6 +74,9 @@ extern "C" {
     fn post(pairs: Array);
     /// Copies text to the clipboard.
     pub fn copy(text: &str) -> Promise;
+    /// The text at a URL (relative to the page).
+    #[wasm_bindgen(js_name = fetchText)]
+    pub fn fetch_text(url: &str) -> Promise;
     /// Drops the `#…` fragment from the address bar.
     #[wasm_bindgen(js_name = dropHash)]
     pub fn drop_hash();

@@ -394,6 +394,13 @@ test('the console runs kubectl with the editor\'s files, history and completion'
     await page.fill(input, 'kubectl cordon node-');
     await page.press(input, 'Tab');
     assert.deepEqual(await page.$$eval('.candidates span', (els) => els.map((e) => e.textContent)), ['node-1', 'node-2', 'node-3']);
+    // explain's field documentation is fetched (dist/explain.txt) once the page is up.
+    await page.fill(input, 'kubectl explain deployment.spec.replicas');
+    await page.press(input, 'Enter');
+    await page.waitForFunction(() => [...document.querySelectorAll('.scrollback .entry')].pop()?.textContent.includes('DESCRIPTION:'));
+    const explained = await page.$$eval('.scrollback .entry', (els) => els.pop().querySelector('.out.stdout').textContent);
+    assert.match(explained, /^GROUP: {6}apps\nKIND: {7}Deployment\nVERSION: {4}v1\n\nFIELD: replicas <integer>\n/);
+    assert.match(explained, /Number of desired pods\. This is a pointer to distinguish between explicit\n/);
     assert.deepEqual(problems, []);
   } finally {
     await close();
