@@ -165,6 +165,10 @@ pub(crate) struct Cache {
     pub(crate) ns_labels: FxMap<Sym, Labels>,
     /// How many nodes have each image.
     pub(crate) image_nodes: FxMap<Sym, u32>,
+    /// The largest size any node has reported for each image (an upper
+    /// bound: never lowered), so ImageLocality can skip pods whose images
+    /// cannot reach its minimum threshold anywhere.
+    pub(crate) image_max_size: FxMap<Sym, i64>,
     /// All assigned pods with (anti-)affinity terms, and with required anti-affinity.
     pub(crate) affinity_pods: usize,
     pub(crate) required_anti_pods: usize,
@@ -307,8 +311,10 @@ impl Cache {
                 *c -= 1;
             }
         }
-        for (img, _) in &images {
-            *self.image_nodes.entry(*img).or_insert(0) += 1;
+        for &(img, size) in &images {
+            *self.image_nodes.entry(img).or_insert(0) += 1;
+            let max = self.image_max_size.entry(img).or_insert(0);
+            *max = (*max).max(size);
         }
         self.image_nodes.retain(|_, c| *c > 0);
         n.exists = true;

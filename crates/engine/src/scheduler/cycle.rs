@@ -792,9 +792,9 @@ pub(crate) fn score_nodes(
         == (1 << S_NODE_AFFINITY | 1 << S_SPREAD | 1 << S_INTERPOD);
     // Most pods only need the per-node numbers: a tight loop for them.
     let feasible_iter = feasible.iter().enumerate().filter(|_| !simple);
+    let images = !pod.images.is_empty() && image_locality_possible(pod, cache);
     if simple {
         let balanced = skip & (1 << S_BALANCED) == 0;
-        let images = !pod.images.is_empty();
         for &pos in feasible {
             let slot = cache.order[pos as usize] as usize;
             let hot = &cache.hot[slot];
@@ -849,7 +849,7 @@ pub(crate) fn score_nodes(
         if skip & (1 << S_BALANCED) == 0 {
             r[S_BALANCED] = balanced_allocation(pod, hot) as i32;
         }
-        if !pod.images.is_empty() {
+        if images {
             r[S_IMAGE] = image_locality(pod, hot, node, cache) as i32;
         }
         raw.push(r);

@@ -878,6 +878,23 @@ pub(crate) fn image_locality(
     MAX_NODE_SCORE * (clamped - MIN_THRESHOLD) / (max_threshold - MIN_THRESHOLD)
 }
 
+/// Whether ImageLocality can score above 0 on any node: each image's
+/// largest size scaled by its spread, summed, must pass the minimum
+/// threshold (below it every node's sum is clamped to 0).
+pub(crate) fn image_locality_possible(pod: &PodSpecInfo, cache: &Cache) -> bool {
+    let total = cache.num_nodes().max(1) as f64;
+    let bound: f64 = pod
+        .images
+        .iter()
+        .map(|img| {
+            let on = cache.image_nodes.get(img).copied().unwrap_or(0);
+            let max = cache.image_max_size.get(img).copied().unwrap_or(0);
+            max as f64 * (f64::from(on) / total)
+        })
+        .sum();
+    bound > MIN_THRESHOLD as f64
+}
+
 /// NodeAffinity Score: the weights of the preferred terms the node matches.
 #[inline]
 pub(crate) fn node_affinity_score(pod: &PodSpecInfo, node: &NodeInfo, interner: &Interner) -> i64 {

@@ -1294,3 +1294,38 @@ fn absurd_quantities_do_not_panic() {
     );
     c.step(SECOND);
 }
+
+#[test]
+fn image_locality_scores_big_images_and_skips_images_below_the_threshold() {
+    let mut c = Cluster::new(1);
+    let key = ObjectKey::new(res("Node"), "", "node-2");
+    let mut status = c.store.get(&key).unwrap().get("status").clone();
+    status.set(
+        "images",
+        v("[{names: ['nginx:1.25'], sizeBytes: 524288000}, {names: ['tiny:1'], sizeBytes: 700000}]"),
+    );
+    c.update_status(&key, status).unwrap();
+    // Plain pods take the scheduler's tight scoring loop.
+    for (name, image) in [("big", "nginx:1.25"), ("small", "tiny:1")] {
+        create(
+            &mut c,
+            &format!(
+                "apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}}}\nspec:\n  automountServiceAccountToken: false\n  containers: [{{name: c, image: '{image}'}}]\n"
+            ),
+        );
+    }
+    c.step(0);
+    let raw = |pod: &str, node: &str| {
+        node_explanation(&c, pod, node)
+            .scores
+            .iter()
+            .find(|s| s.plugin == "ImageLocality")
+            .unwrap()
+            .raw
+    };
+    // 500 MB on 1 of 4 nodes → 125 MB: 100·(125−23)/(1000−23) = 10.
+    assert_eq!(raw("big", "node-2"), 10);
+    assert_eq!(raw("big", "node-1"), 0);
+    // 0.7 MB can never pass the 23 MB minimum: 0 everywhere.
+    assert_eq!(raw("small", "node-2"), 0);
+}
