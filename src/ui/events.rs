@@ -27,13 +27,27 @@ pub struct EventsProps {
 fn table(rows: &[&EventRecord], now: u64) -> Html {
     let mut m = Markup::new();
     m.open("table", "table");
-    m.head(&["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"]);
+    // As `kubectl get events -A` prints them (a cluster-scoped object's
+    // events live in `default`).
+    m.head(&[
+        "NAMESPACE",
+        "LAST SEEN",
+        "TYPE",
+        "REASON",
+        "OBJECT",
+        "MESSAGE",
+    ]);
     m.open("tbody", "");
     for r in rows {
         let kind = &*r.involved.kind;
         let target = format!("{}/{}", kind.to_lowercase(), r.involved.name);
         let warn = r.event_type == EventType::Warning;
         m.open("tr", if warn { "warn" } else { "" });
+        let namespace = match &*r.involved.namespace {
+            "" => "default",
+            ns => ns,
+        };
+        m.el("td", "ev-ns", namespace);
         m.open("td", "ev-age")
             .text(&human_duration(now.saturating_sub(r.last)));
         if r.count > 1 {

@@ -418,6 +418,12 @@ test('clicking a node opens it in the Inspector; Events list what happened', asy
     assert.match(await page.textContent('.insp-body pre.yaml'), /\nkind: Node\n/);
     await page.click('.ptab:has-text("Events")');
     await page.waitForSelector('.events');
+    // As `kubectl get events -A`: a node's events live in default, the add-ons' in kube-system.
+    assert.deepEqual(await page.$$eval('.events thead th', (els) => els.map((e) => e.textContent)),
+      ['NAMESPACE', 'LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE']);
+    const rows = await page.$$eval('.events tbody tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+    assert.ok(rows.some((r) => r[0] === 'default' && r[4] === 'node/node-2' && r[3] === 'NodeReady'), JSON.stringify(rows.slice(0, 5)));
+    assert.ok(rows.some((r) => r[0] === 'kube-system' && r[4].startsWith('pod/coredns-') && r[3] === 'Scheduled'));
     assert.deepEqual(problems, []);
   } finally {
     await close();
