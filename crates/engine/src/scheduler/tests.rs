@@ -752,17 +752,23 @@ fn scores_match_hand_computed_values() {
     assert!(node_explanation(&c, "p", "node-3").selected);
 }
 
+/// Sets a node's `status.images` (YAML flow text), as its kubelet reports them.
+fn set_node_images(c: &mut Cluster, node: &str, images: &str) {
+    let key = ObjectKey::new(res("Node"), "", node);
+    let mut status = c.store.get(&key).unwrap().get("status").clone();
+    status.set("images", v(images));
+    c.update_status(&key, status).unwrap();
+}
+
 #[test]
 fn preferred_affinity_prefer_no_schedule_and_image_locality_scores() {
     let mut c = Cluster::new(1);
     // node-2 has the image (500 MB) and a PreferNoSchedule taint; node-3 has the label.
-    let key = ObjectKey::new(res("Node"), "", "node-2");
-    let mut status = c.store.get(&key).unwrap().get("status").clone();
-    status.set(
-        "images",
-        v("[{names: ['nginx:1.25'], sizeBytes: 524288000}]"),
+    set_node_images(
+        &mut c,
+        "node-2",
+        "[{names: ['nginx:1.25'], sizeBytes: 524288000}]",
     );
-    c.update_status(&key, status).unwrap();
     let mut n2 = c.get(res("Node"), "", "node-2").unwrap().clone();
     n2.set_at(
         &["spec", "taints"],
@@ -1298,13 +1304,11 @@ fn absurd_quantities_do_not_panic() {
 #[test]
 fn image_locality_scores_big_images_and_skips_images_below_the_threshold() {
     let mut c = Cluster::new(1);
-    let key = ObjectKey::new(res("Node"), "", "node-2");
-    let mut status = c.store.get(&key).unwrap().get("status").clone();
-    status.set(
-        "images",
-        v("[{names: ['nginx:1.25'], sizeBytes: 524288000}, {names: ['tiny:1'], sizeBytes: 700000}]"),
+    set_node_images(
+        &mut c,
+        "node-2",
+        "[{names: ['nginx:1.25'], sizeBytes: 524288000}, {names: ['tiny:1'], sizeBytes: 700000}]",
     );
-    c.update_status(&key, status).unwrap();
     // Plain pods take the scheduler's tight scoring loop.
     for (name, image) in [("big", "nginx:1.25"), ("small", "tiny:1")] {
         create(
