@@ -442,6 +442,10 @@ impl Cluster {
 
     /// Wakes the components that care about a change.
     fn dispatch(&mut self, event: &WatchEvent) {
+        if self.controllers.off {
+            crate::scheduler::on_change(self, event);
+            return;
+        }
         crate::controllers::on_change(self, event);
         crate::controllers::nodelifecycle::on_change(self, event);
         crate::scheduler::on_change(self, event);

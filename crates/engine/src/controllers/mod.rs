@@ -208,6 +208,9 @@ impl TriggerTimeTracker {
 /// The workload controllers' shared indexes, updated from watch events.
 #[derive(Clone, Debug, Default)]
 pub struct ControllersState {
+    /// Set only by the scheduling benchmark: no kube-controller-manager
+    /// runs, as in kube's scheduler_perf (API server and scheduler only).
+    pub(crate) off: bool,
     /// Every pod, by namespace and name.
     pods: HashMap<NsName, PodEntry>,
     /// Pods by the UID of their controller.

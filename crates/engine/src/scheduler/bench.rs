@@ -170,8 +170,10 @@ fn thread_cpu_ns() -> Option<u64> {
 }
 
 /// Builds a cluster of `nodes` nodes, creates `pods` pods and schedules
-/// them all, timing creation and scheduling separately.
-pub fn scheduling_benchmark(nodes: usize, pods: usize) -> BenchReport {
+/// them all, timing creation and scheduling separately; with
+/// `controller_manager`, kube-controller-manager's controllers react to
+/// every binding too.
+pub fn scheduling_benchmark(nodes: usize, pods: usize, controller_manager: bool) -> BenchReport {
     use std::time::Instant;
     let t0 = Instant::now();
     let mut cluster = Cluster::empty(42);
@@ -180,6 +182,10 @@ pub fn scheduling_benchmark(nodes: usize, pods: usize) -> BenchReport {
     cluster.kubelet.pods_not_run = true;
     bench_nodes(&mut cluster, nodes);
     cluster.settle();
+    // scheduler_perf runs no kube-controller-manager either; with
+    // `controller_manager` its controllers hear every binding, as in a
+    // whole cluster.
+    cluster.controllers.off = !controller_manager;
     let setup_ms = t0.elapsed().as_secs_f64() * 1e3;
     let mut rng = XorShift(7);
     let t1 = Instant::now();

@@ -1210,9 +1210,11 @@ fn benchmark() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(150_000);
-    let report = bench::scheduling_benchmark(nodes, pods);
-    println!("{report}");
-    assert!(report.attempts as usize >= pods);
+    for controller_manager in [false, true] {
+        let report = bench::scheduling_benchmark(nodes, pods, controller_manager);
+        println!("{report}");
+        assert!(report.attempts as usize >= pods);
+    }
 }
 
 #[test]
