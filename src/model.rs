@@ -459,7 +459,8 @@ pub struct NodeView {
     /// The first scheduled eviction of its pods (taint-based eviction).
     pub evict_at: Option<u64>,
     /// Pods of the system namespaces running here (kube-proxy, CoreDNS,
-    /// the control plane's static pods): counted in `requested`, not drawn.
+    /// the control plane's static pods) when they are not drawn: counted in
+    /// `requested` all the same.
     pub system_pods: u32,
 }
 
@@ -554,7 +555,8 @@ pub struct ServiceView {
 /// Everything the cluster view shows at one resourceVersion.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Snapshot {
-    /// Every pod outside the system namespaces (see [`is_system_namespace`]).
+    /// Every pod drawn: outside the system namespaces (see
+    /// [`is_system_namespace`]) unless they are included.
     pub pods: Vec<Rc<PodView>>,
     /// The nodes, control plane first.
     pub nodes: Vec<NodeView>,
@@ -600,11 +602,13 @@ impl Snapshot {
     /// Reads the cluster's objects (without a cache: every pod is read).
     #[cfg(test)]
     pub fn build(cluster: &Cluster) -> Snapshot {
-        Snapshot::build_cached(cluster, &mut PodCache::default())
+        Snapshot::build_cached(cluster, &mut PodCache::default(), false)
     }
 
-    /// Reads the cluster's objects, reusing the views of unchanged pods.
-    pub fn build_cached(cluster: &Cluster, cache: &mut PodCache) -> Snapshot {
+    /// Reads the cluster's objects, reusing the views of unchanged pods;
+    /// the system namespaces' objects only with `include_system`.
+    pub fn build_cached(cluster: &Cluster, cache: &mut PodCache, include_system: bool) -> Snapshot {
+        let hidden = |ns: &str| !include_system && is_system_namespace(ns);
         let store = cluster.store();
         let rid = |k: &str| by_kind(k).expect("built-in kind");
         // ReplicaSet uid → (Deployment name or RS name).
@@ -645,9 +649,8 @@ impl Snapshot {
         if cache.views.len() > pods.len() + pods.len() / 4 + 64 {
             cache.views = pods.iter().map(|p| (p.uid.clone(), p.clone())).collect();
         }
-        let (system_pods, mut pods): (Vec<Rc<PodView>>, Vec<Rc<PodView>>) = pods
-            .into_iter()
-            .partition(|p| is_system_namespace(&p.key.namespace));
+        let (system_pods, mut pods): (Vec<Rc<PodView>>, Vec<Rc<PodView>>) =
+            pods.into_iter().partition(|p| hidden(&p.key.namespace));
         // New pods join the end of their group, so motion reads left to right.
         pods.sort_by(|a, b| (&a.created, &a.key).cmp(&(&b.created, &b.key)));
         let mut counts = [0u32; 11];
@@ -774,8 +777,8 @@ impl Snapshot {
                 .min();
         }
 
-        let workloads = workloads(cluster, &pods);
-        let (services, routes) = network(cluster, &pods);
+        let workloads = workloads(cluster, &pods, &hidden);
+        let (services, routes) = network(cluster, &pods, &hidden);
         Snapshot {
             pods,
             nodes,
@@ -793,7 +796,11 @@ impl Snapshot {
     }
 }
 
-fn workloads(cluster: &Cluster, pods: &[Rc<PodView>]) -> Vec<WorkloadView> {
+fn workloads(
+    cluster: &Cluster,
+    pods: &[Rc<PodView>],
+    hidden: &dyn Fn(&str) -> bool,
+) -> Vec<WorkloadView> {
     let store = cluster.store();
     let rid = |k: &str| by_kind(k).expect("built-in kind");
     let mut by_owner: HashMap<Rc<str>, Vec<usize>> = HashMap::new();
@@ -808,7 +815,7 @@ fn workloads(cluster: &Cluster, pods: &[Rc<PodView>]) -> Vec<WorkloadView> {
     let mut out = Vec::new();
     let mut deployment_index: HashMap<Rc<str>, usize> = HashMap::new();
     for ((ns, _), d) in store.list(rid("Deployment"), None) {
-        if is_system_namespace(ns) {
+        if hidden(ns) {
             continue;
         }
         let name = str_rc(d.at(&["metadata", "name"])).unwrap_or_else(|| Rc::from(""));
@@ -828,7 +835,7 @@ fn workloads(cluster: &Cluster, pods: &[Rc<PodView>]) -> Vec<WorkloadView> {
         });
     }
     for ((ns, _), rs) in store.list(rid("ReplicaSet"), None) {
-        if is_system_namespace(ns) {
+        if hidden(ns) {
             continue;
         }
         let uid = str_rc(rs.at(&["metadata", "uid"])).unwrap_or_else(|| Rc::from(""));
@@ -926,7 +933,11 @@ pub fn service_ports(svc: &Value) -> String {
     }
 }
 
-fn network(cluster: &Cluster, pods: &[Rc<PodView>]) -> (Vec<ServiceView>, Vec<RouteView>) {
+fn network(
+    cluster: &Cluster,
+    pods: &[Rc<PodView>],
+    hidden: &dyn Fn(&str) -> bool,
+) -> (Vec<ServiceView>, Vec<RouteView>) {
     let store = cluster.store();
     let rid = |k: &str| by_kind(k).expect("built-in kind");
     let by_name: HashMap<(&str, &str), usize> = pods
@@ -936,7 +947,7 @@ fn network(cluster: &Cluster, pods: &[Rc<PodView>]) -> (Vec<ServiceView>, Vec<Ro
         .collect();
     let services = store
         .list(rid("Service"), None)
-        .filter(|((ns, _), _)| !is_system_namespace(ns))
+        .filter(|((ns, _), _)| !hidden(ns))
         .map(|((ns, name), svc)| {
             let selector = svc.at(&["spec", "selector"]);
             let has_selector = selector.members().next().is_some();
@@ -989,7 +1000,7 @@ fn network(cluster: &Cluster, pods: &[Rc<PodView>]) -> (Vec<ServiceView>, Vec<Ro
         .collect();
     let mut routes = Vec::new();
     for ((ns, _), ing) in store.list(rid("Ingress"), None) {
-        if is_system_namespace(ns) {
+        if hidden(ns) {
             continue;
         }
         let key = key_of("Ingress", ing);
@@ -1258,6 +1269,14 @@ mod tests {
         assert_eq!(n1.system_pods, 2);
         assert_eq!(n1.requested, (500 + 100, (256 + 70) << 20, 2 + 2));
         assert!(snap.pods.iter().all(|p| &*p.key.namespace == "default"));
+        // Drawn when asked for: then they are pods like the others.
+        let all = Snapshot::build_cached(&cluster, &mut PodCache::default(), true);
+        assert_eq!(all.nodes[1].system_pods, 0);
+        assert_eq!(all.nodes[1].requested, n1.requested);
+        let labels: Vec<&str> = all.nodes[1].groups.iter().map(|g| &*g.label).collect();
+        // The ownerless pods a and b are the unnamed group.
+        assert_eq!(labels, ["", "coredns", "kube-proxy"]);
+        assert!(all.workloads.iter().any(|w| &*w.name == "coredns"));
         assert_eq!(n1.allocatable, (4000, 8 << 30, 110));
         assert_eq!(n1.groups.len(), 1);
         assert_eq!(n1.groups[0].pods.len(), 2);
@@ -1341,10 +1360,10 @@ mod cache_tests {
                 .to_value();
             cluster.create(pod, &WriteOptions::user()).unwrap();
         }
-        let first = Snapshot::build_cached(&cluster, &mut cache);
+        let first = Snapshot::build_cached(&cluster, &mut cache, false);
         let key = first.pods[0].key.clone();
         cluster.bind_pod("default", &key.name, "node-1").unwrap();
-        let second = Snapshot::build_cached(&cluster, &mut cache);
+        let second = Snapshot::build_cached(&cluster, &mut cache, false);
         assert!(
             !Rc::ptr_eq(&first.pods[0], &second.pods[0]),
             "a changed: read again"

@@ -734,15 +734,23 @@ pub struct ClusterViewProps {
 /// The cluster view.
 #[function_component(ClusterView)]
 pub fn cluster_view(p: &ClusterViewProps) -> Html {
+    // kubeadm's add-ons are left out unless asked for, as `kubectl get
+    // pods` leaves kube-system out.
+    let show_system = use_state(|| false);
     let snap = {
         let handle = p.handle.clone();
-        use_memo(p.version, move |_| {
+        use_memo((p.version, *show_system), move |&(_, include_system)| {
             let cluster = handle.cluster.borrow();
             SnapRef(Rc::new(Snapshot::build_cached(
                 &cluster,
                 &mut handle.pods.borrow_mut(),
+                include_system,
             )))
         })
+    };
+    let toggle_system = {
+        let show_system = show_system.clone();
+        Callback::from(move |_: MouseEvent| show_system.set(!*show_system))
     };
     let snap: SnapRef = (*snap).clone();
     let s = &snap.0;
@@ -790,6 +798,9 @@ pub fn cluster_view(p: &ClusterViewProps) -> Html {
                 <h2>{ "Cluster" }</h2>
                 <span class="muted">{ format!("{} nodes · {} pods", s.nodes.len(), s.pod_count()) }</span>
                 <ul class="legend">{ for legend }</ul>
+                <button class={classes!("btn", "small", "sys-toggle", show_system.then_some("on"))} onclick={toggle_system}
+                    aria-pressed={show_system.to_string()}
+                    title="Also draw kube-system's pods and workloads (CoreDNS, kube-proxy, the control plane's static pods)">{ "kube-system" }</button>
                 <div class="seg-ctl" role="group" aria-label="Draw pods">
                     <button class={classes!("btn", "small", individual.then_some("on"))} onclick={one}
                         aria-pressed={individual.to_string()} title="One shape per pod">{ "Pods" }</button>
