@@ -54,7 +54,13 @@ pub struct InvolvedObject {
 impl InvolvedObject {
     /// The reference to a stored object.
     pub fn of(obj: &Value, field_path: Option<&str>) -> InvolvedObject {
-        let s = |path: &[&str]| -> Rc<str> { Rc::from(obj.str_at(path).unwrap_or("")) };
+        // The object's own strings, shared rather than copied.
+        let s = |path: &[&str]| -> Rc<str> {
+            match obj.at(path) {
+                Value::String(s) => s.clone(),
+                _ => Rc::from(""),
+            }
+        };
         InvolvedObject {
             api_version: s(&["apiVersion"]),
             kind: s(&["kind"]),
@@ -293,15 +299,17 @@ impl Cluster {
         let log = &mut self.events;
         involved.api_version = log.share(&involved.api_version);
         involved.kind = log.share(&involved.kind);
-        involved.namespace = log.share(&involved.namespace);
-        involved.name = log.share(&involved.name);
-        involved.uid = log.share(&involved.uid);
+        // Namespace, name and UID are the object's own strings already
+        // (one per object: sharing them through the table would only grow it).
         involved.field_path = involved.field_path.as_deref().map(|f| log.share(f));
-        let message: Rc<str> = if message.len() <= SHARED_MESSAGE_MAX {
-            log.share(message)
-        } else {
-            Rc::from(message)
-        };
+        // A message naming its object ("Successfully assigned default/web-1
+        // to node-2") is not repeated by other objects: not worth sharing.
+        let message: Rc<str> =
+            if message.len() <= SHARED_MESSAGE_MAX && !message.contains(&*involved.name) {
+                log.share(message)
+            } else {
+                Rc::from(message)
+            };
         let key: AggregationKey = (
             involved.uid.clone(),
             involved.field_path.clone(),
