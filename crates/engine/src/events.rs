@@ -6,10 +6,12 @@
 //! Recorded events are kept compactly and turned into `v1.Event` objects
 //! only when read, because a large cluster records several per pod.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+use std::hash::BuildHasherDefault;
 use std::rc::Rc;
 
 use crate::cluster::Cluster;
+use crate::scheduler::util::{FxHasher, FxMap};
 use crate::time::{EPOCH_UNIX_SECONDS, Millis, rfc3339, rfc3339_micro};
 use crate::value::Value;
 
@@ -115,12 +117,12 @@ type AggregationKey = (
 #[derive(Clone, Debug, Default)]
 pub struct EventLog {
     records: Vec<EventRecord>,
-    index: HashMap<AggregationKey, usize>,
+    index: FxMap<AggregationKey, usize>,
     /// The nanosecond timestamp of the last event name handed out.
     last_nanos: u128,
     /// Strings events repeat (kinds, reasons, components, object names,
     /// common messages), one copy each.
-    strings: HashSet<Rc<str>>,
+    strings: HashSet<Rc<str>, BuildHasherDefault<FxHasher>>,
     /// No event expires before this time.
     next_expiry: Option<Millis>,
 }
