@@ -155,7 +155,7 @@ fn start(boot: &Boot) -> (Handle, Option<String>, &'static str) {
 struct Fingerprint {
     epoch: u64,
     resource_version: u64,
-    activity: usize,
+    activity: u64,
 }
 
 /// Advances time, runs due work and reports to the root, once per frame.
@@ -255,7 +255,7 @@ fn frame_loop(handle: Handle, dispatch: UseReducerDispatcher<AppState>, save: bo
         let print = Fingerprint {
             epoch: handle.epoch.get(),
             resource_version: cluster.store().resource_version(),
-            activity: cluster.activity().len(),
+            activity: cluster.activity_count(),
         };
         drop(cluster);
         if fx.needs_placing()

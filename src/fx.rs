@@ -107,7 +107,7 @@ pub struct Fx {
     pub generation: u64,
     seen_seq: u64,
     seen_rv: u64,
-    seen_activity: usize,
+    seen_activity: u64,
     /// The control-plane components' pulses, in [`COMPONENTS`] order.
     pub pulses: [Pulse; 4],
     /// Each node's kubelet pulse.
@@ -241,8 +241,7 @@ impl Fx {
             }
             self.seen_rv = rv;
         }
-        let activity = cluster.activity();
-        for a in activity.iter().skip(self.seen_activity) {
+        for a in cluster.activity_since(self.seen_activity) {
             let c = a.component.as_str();
             let message = a.message.clone();
             lit |= if let Some(node) = c.strip_prefix("kubelet/") {
@@ -258,7 +257,7 @@ impl Fx {
                 false
             };
         }
-        self.seen_activity = activity.len();
+        self.seen_activity = cluster.activity_count();
         if lit {
             self.generation += 1;
         }

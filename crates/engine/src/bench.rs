@@ -263,7 +263,7 @@ mod idle_tests {
         c.step(2 * 60 * 60 * SECOND);
         assert_eq!(c.pending_timer_count(), 0);
         let rv = c.store().resource_version();
-        let activity = c.activity().len();
+        let activity = c.activity_count();
         let events = c.events().records().len();
         let t = Instant::now();
         for _ in 0..3600 {
@@ -271,7 +271,7 @@ mod idle_tests {
         }
         let took = t.elapsed();
         assert_eq!(c.store().resource_version(), rv);
-        assert_eq!(c.activity().len(), activity);
+        assert_eq!(c.activity_count(), activity);
         assert_eq!(c.events().records().len(), events);
         assert_eq!(c.pending_timer_count(), 0);
         took

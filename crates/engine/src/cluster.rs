@@ -150,6 +150,9 @@ impl WorkQueue {
     }
 }
 
+/// How many recent activity lines are kept at least.
+pub const ACTIVITY_KEPT: usize = 10_000;
+
 /// One line of the cluster's activity log: which component did what, when.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Activity {
@@ -174,6 +177,9 @@ pub struct Cluster {
     timer_seq: u64,
     pub(crate) queues: std::collections::BTreeMap<Controller, WorkQueue>,
     pub(crate) activity: Vec<Activity>,
+    /// Activity lines dropped from the front of `activity` (it keeps the
+    /// recent ones only, so a long session does not grow without bound).
+    activity_dropped: u64,
     #[allow(dead_code)] // filled in as the components land
     pub(crate) scheduler: crate::scheduler::SchedulerState,
     #[allow(dead_code)]
@@ -255,6 +261,7 @@ impl Cluster {
             timer_seq: 0,
             queues: Default::default(),
             activity: Vec::new(),
+            activity_dropped: 0,
             scheduler: Default::default(),
             kubelet: Default::default(),
             network: Default::default(),
@@ -305,9 +312,22 @@ impl Cluster {
         &self.store
     }
 
-    /// The activity log, oldest first.
+    /// The recent activity log, oldest first (at most the last
+    /// [`ACTIVITY_KEPT`]·2 lines).
     pub fn activity(&self) -> &[Activity] {
         &self.activity
+    }
+
+    /// How many activity lines were ever noted: a position that only moves
+    /// forward, for [`Cluster::activity_since`].
+    pub fn activity_count(&self) -> u64 {
+        self.activity_dropped + self.activity.len() as u64
+    }
+
+    /// The activity lines noted after the first `count` (those still kept).
+    pub fn activity_since(&self, count: u64) -> &[Activity] {
+        let skip = count.saturating_sub(self.activity_dropped) as usize;
+        &self.activity[skip.min(self.activity.len())..]
     }
 
     /// The recorded Events (read-only), for `kubectl get events` and the UI.
@@ -368,6 +388,10 @@ impl Cluster {
 
     /// Notes what a component did, for the activity log.
     pub(crate) fn note(&mut self, component: &str, message: String) {
+        if self.activity.len() >= 2 * ACTIVITY_KEPT {
+            self.activity.drain(..ACTIVITY_KEPT);
+            self.activity_dropped += ACTIVITY_KEPT as u64;
+        }
         self.activity.push(Activity {
             at: self.now,
             component: component.to_string(),
@@ -566,6 +590,26 @@ pub(crate) fn res(kind: &str) -> ResourceId {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_activity_log_keeps_the_recent_lines_and_counts_them_all() {
+        let mut c = Cluster::empty(1);
+        for i in 0..25_000 {
+            c.note("kube-scheduler", format!("line {i}"));
+        }
+        assert!(c.activity().len() <= 2 * ACTIVITY_KEPT);
+        assert!(c.activity().len() >= ACTIVITY_KEPT);
+        assert_eq!(c.activity_count(), 25_000);
+        let recent: Vec<&str> = c
+            .activity_since(24_997)
+            .iter()
+            .map(|a| a.message.as_str())
+            .collect();
+        assert_eq!(recent, ["line 24997", "line 24998", "line 24999"]);
+        // A reader that fell behind the kept lines gets what is kept.
+        assert_eq!(c.activity_since(0).len(), c.activity().len());
+        assert!(c.activity_since(25_000).is_empty());
+    }
 
     #[test]
     fn default_cluster_has_a_control_plane_and_three_workers() {
