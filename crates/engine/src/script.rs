@@ -98,6 +98,32 @@ fn parse_count(what: &str, v: &str) -> Result<i64, String> {
         .map_err(|_| format!("invalid {what} {v:?}: expected a whole number"))
 }
 
+/// `--flag=value` as the flag and its value; any other word as itself.
+fn split_flag(word: &str) -> (&str, Option<String>) {
+    match word.split_once('=') {
+        Some((f, v)) if word.starts_with("--") => (f, Some(v.to_string())),
+        _ => (word, None),
+    }
+}
+
+/// Reads the value of the flag at `words[*i]`: the inline one, or the next
+/// word (moving `i` past it). `flag` names it in the error.
+fn flag_value(
+    words: &[String],
+    i: &mut usize,
+    inline: &Option<String>,
+    flag: &str,
+) -> Result<String, String> {
+    if let Some(v) = inline {
+        return Ok(v.clone());
+    }
+    *i += 1;
+    words
+        .get(*i)
+        .cloned()
+        .ok_or_else(|| format!("{flag} needs a value"))
+}
+
 fn add_node_options(words: &[String]) -> Result<NodeOptions, String> {
     let Some(name) = words.first() else {
         return Err("usage: add node NAME [--cpu N] [--memory Q] [--pods N] [--label k=v] [--taint k=v:Effect]".into());
@@ -105,39 +131,30 @@ fn add_node_options(words: &[String]) -> Result<NodeOptions, String> {
     let mut opts = NodeOptions::worker(name);
     let mut i = 1;
     while i < words.len() {
-        let (flag, inline) = match words[i].split_once('=') {
-            Some((f, v)) if words[i].starts_with("--") => (f.to_string(), Some(v.to_string())),
-            _ => (words[i].clone(), None),
-        };
-        let mut value = || -> Result<String, String> {
-            if let Some(v) = inline.clone() {
-                return Ok(v);
-            }
-            i += 1;
-            words
-                .get(i)
-                .cloned()
-                .ok_or_else(|| format!("{flag} needs a value"))
-        };
-        match flag.as_str() {
+        let (flag, inline) = split_flag(&words[i]);
+        match flag {
             "--cpu" => {
-                let q = Quantity::parse(&value()?).map_err(|e| format!("--cpu: {e}"))?;
+                let q = Quantity::parse(&flag_value(words, &mut i, &inline, flag)?)
+                    .map_err(|e| format!("--cpu: {e}"))?;
                 opts.cpu_milli = q.milli_value();
             }
             "--memory" => {
-                let q = Quantity::parse(&value()?).map_err(|e| format!("--memory: {e}"))?;
+                let q = Quantity::parse(&flag_value(words, &mut i, &inline, flag)?)
+                    .map_err(|e| format!("--memory: {e}"))?;
                 opts.memory_bytes = q.value();
             }
-            "--pods" => opts.pods = parse_count("--pods", &value()?)?,
+            "--pods" => {
+                opts.pods = parse_count("--pods", &flag_value(words, &mut i, &inline, flag)?)?
+            }
             "--label" => {
-                let v = value()?;
+                let v = flag_value(words, &mut i, &inline, flag)?;
                 let (k, val) = v
                     .split_once('=')
                     .ok_or_else(|| format!("--label {v:?}: expected key=value"))?;
                 opts.labels.push((k.to_string(), val.to_string()));
             }
             "--taint" => {
-                let v = value()?;
+                let v = flag_value(words, &mut i, &inline, flag)?;
                 let (kv, effect) = v
                     .split_once(':')
                     .ok_or_else(|| format!("--taint {v:?}: expected key[=value]:Effect"))?;
@@ -170,23 +187,11 @@ fn traffic_options(words: &[String]) -> Result<(String, Option<String>, u32), St
     let mut rate = 5;
     let mut i = 0;
     while i < words.len() {
-        let (flag, inline) = match words[i].split_once('=') {
-            Some((f, v)) if words[i].starts_with("--") => (f, Some(v.to_string())),
-            _ => (words[i].as_str(), None),
-        };
-        let mut value = || -> Result<String, String> {
-            if let Some(v) = inline.clone() {
-                return Ok(v);
-            }
-            i += 1;
-            words
-                .get(i)
-                .cloned()
-                .ok_or_else(|| format!("traffic start: {flag} needs a value"))
-        };
+        let (flag, inline) = split_flag(&words[i]);
+        let label = format!("traffic start: {flag}");
         match flag {
             "--rate" => {
-                let v = value()?;
+                let v = flag_value(words, &mut i, &inline, &label)?;
                 rate = v
                     .parse::<u32>()
                     .ok()
@@ -199,7 +204,7 @@ fn traffic_options(words: &[String]) -> Result<(String, Option<String>, u32), St
                     })?;
             }
             "-H" | "--header" => {
-                let h = value()?;
+                let h = flag_value(words, &mut i, &inline, &label)?;
                 match h.split_once(':') {
                     Some((name, v)) if name.trim().eq_ignore_ascii_case("host") => {
                         host = Some(v.trim().to_string())
@@ -650,6 +655,27 @@ pub fn run_script(cluster: &mut Cluster, script: &str, files: &dyn Files) -> Scr
 mod tests {
     use super::*;
     use crate::kubectl::NoFiles;
+
+    #[test]
+    fn flags_take_inline_or_next_word_values_and_say_which_is_missing() {
+        let w = |s: &str| s.split(' ').map(String::from).collect::<Vec<_>>();
+        let opts = add_node_options(&w("n4 --cpu=8 --memory 16Gi --pods=20")).unwrap();
+        assert_eq!(
+            (opts.cpu_milli, opts.memory_bytes, opts.pods),
+            (8000, 16 << 30, 20)
+        );
+        assert_eq!(
+            add_node_options(&w("n4 --cpu")).unwrap_err(),
+            "--cpu needs a value"
+        );
+        let (url, host, rate) = traffic_options(&w("http://x/ --rate=7 -H Host:a.b")).unwrap();
+        assert_eq!((url.as_str(), rate), ("http://x/", 7));
+        assert!(host.is_some());
+        assert_eq!(
+            traffic_options(&w("http://x/ --rate")).unwrap_err(),
+            "traffic start: --rate needs a value"
+        );
+    }
 
     #[test]
     fn sleep_durations() {

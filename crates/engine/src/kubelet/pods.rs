@@ -924,27 +924,8 @@ fn start_container(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: us
                 quote(&image),
                 quote(&image)
             );
-            pod_event(
-                cluster,
-                key,
-                Some((init, &name)),
-                EventType::Warning,
-                "InspectFailed",
-                &msg,
-            );
-            pod_event(
-                cluster,
-                key,
-                Some((init, &name)),
-                EventType::Warning,
-                "Failed",
-                "Error: InvalidImageName",
-            );
-            set_waiting(cluster, key, init, index, "InvalidImageName", Some(msg));
-            if let Some(c) = rt_mut(cluster, key).and_then(|r| r.ctr_mut(init, index)) {
-                c.stuck = true;
-            }
-            advance_after_failure(cluster, key, init);
+            let at = (init, index, name.as_str());
+            image_failed_for_good(cluster, key, at, "InspectFailed", "InvalidImageName", msg);
             return;
         }
     };
@@ -963,27 +944,15 @@ fn start_container(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: us
             "Container image {} is not present with pull policy of Never",
             quote(&image)
         );
-        pod_event(
+        let at = (init, index, name.as_str());
+        image_failed_for_good(
             cluster,
             key,
-            Some((init, &name)),
-            EventType::Warning,
+            at,
             "ErrImageNeverPull",
-            &msg,
+            "ErrImageNeverPull",
+            msg,
         );
-        pod_event(
-            cluster,
-            key,
-            Some((init, &name)),
-            EventType::Warning,
-            "Failed",
-            "Error: ErrImageNeverPull",
-        );
-        set_waiting(cluster, key, init, index, "ErrImageNeverPull", Some(msg));
-        if let Some(c) = rt_mut(cluster, key).and_then(|r| r.ctr_mut(init, index)) {
-            c.stuck = true;
-        }
-        advance_after_failure(cluster, key, init);
         return;
     }
     if let Some(img) = present.clone()
@@ -1051,6 +1020,42 @@ fn start_container(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: us
 
 /// After a container failed to start: init containers block the pod,
 /// regular ones let the next container start.
+/// An image problem no retry fixes (a bad reference, `Never` without the
+/// image): the kubelet's event, `Failed` with `Error: <reason>`, and the
+/// container waits with that reason for good.
+fn image_failed_for_good(
+    cluster: &mut Cluster,
+    key: &ObjectKey,
+    (init, index, name): (bool, usize, &str),
+    event_reason: &str,
+    reason: &str,
+    msg: String,
+) {
+    let container = Some((init, name));
+    pod_event(
+        cluster,
+        key,
+        container,
+        EventType::Warning,
+        event_reason,
+        &msg,
+    );
+    let failed = format!("Error: {reason}");
+    pod_event(
+        cluster,
+        key,
+        container,
+        EventType::Warning,
+        "Failed",
+        &failed,
+    );
+    set_waiting(cluster, key, init, index, reason, Some(msg));
+    if let Some(c) = rt_mut(cluster, key).and_then(|r| r.ctr_mut(init, index)) {
+        c.stuck = true;
+    }
+    advance_after_failure(cluster, key, init);
+}
+
 fn advance_after_failure(cluster: &mut Cluster, key: &ObjectKey, init: bool) {
     if !init {
         advance(cluster, key);

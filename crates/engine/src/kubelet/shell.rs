@@ -172,21 +172,7 @@ fn tokenize(src: &str) -> Result<Vec<Tok>, String> {
             '$' if i + 1 < chars.len() && chars[i + 1] == '(' => {
                 // $( … ) or $(( … )): copy through the matching parenthesis.
                 in_word = true;
-                let mut depth = 0;
-                let mut j = i + 1;
-                while j < chars.len() {
-                    match chars[j] {
-                        '(' => depth += 1,
-                        ')' => {
-                            depth -= 1;
-                            if depth == 0 {
-                                break;
-                            }
-                        }
-                        _ => {}
-                    }
-                    j += 1;
-                }
+                let j = matching_paren(&chars, i + 1);
                 if j >= chars.len() {
                     return Err("unterminated $(".into());
                 }
@@ -1184,21 +1170,7 @@ impl Interp<'_> {
             let next = chars[i + 1];
             if next == '(' {
                 // Find the matching parenthesis.
-                let mut depth = 0;
-                let mut j = i + 1;
-                while j < chars.len() {
-                    match chars[j] {
-                        '(' => depth += 1,
-                        ')' => {
-                            depth -= 1;
-                            if depth == 0 {
-                                break;
-                            }
-                        }
-                        _ => {}
-                    }
-                    j += 1;
-                }
+                let j = matching_paren(&chars, i + 1);
                 let inner: String = chars[i + 2..j.min(chars.len())].iter().collect();
                 if let Some(expr) = inner.strip_prefix('(').and_then(|e| e.strip_suffix(')')) {
                     let expr = self.expand_text(expr);
@@ -1339,6 +1311,25 @@ pub(crate) fn busybox_date(ms: Millis) -> String {
         DAYS[wd as usize],
         MONTHS[mo as usize - 1]
     )
+}
+
+/// The index of the `)` that closes the `(` at `open` (`chars.len()` when
+/// it is never closed).
+fn matching_paren(chars: &[char], open: usize) -> usize {
+    let mut depth = 0;
+    for (j, &c) in chars.iter().enumerate().skip(open) {
+        match c {
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return j;
+                }
+            }
+            _ => {}
+        }
+    }
+    chars.len()
 }
 
 #[cfg(test)]
