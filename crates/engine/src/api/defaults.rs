@@ -10,6 +10,7 @@
 //! Defaulting writes only where something changes: a Pod stamped from an
 //! already defaulted template keeps sharing the template's subtrees.
 
+use crate::api::schema::golang;
 use std::rc::Rc;
 
 use crate::api::errors::StatusError;
@@ -1098,7 +1099,7 @@ fn secret(s: &mut Value) {
         if let Some(data) = obj_child(s, "data") {
             for (k, v) in string_data.members() {
                 if let Some(text) = v.as_str() {
-                    data.set(k, Value::from(base64_encode(text.as_bytes())));
+                    data.set(k, Value::from(golang::base64_encode(text.as_bytes())));
                 }
             }
         }
@@ -1134,78 +1135,6 @@ fn pv(p: &mut Value) {
     if let Some(status) = ensure_obj(p, "status") {
         set_str(status, "phase", "Pending");
     }
-}
-
-/// Standard base64 with padding.
-pub fn base64_encode(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        out.push(ALPHABET[(n >> 18) as usize & 63] as char);
-        out.push(ALPHABET[(n >> 12) as usize & 63] as char);
-        out.push(if chunk.len() > 1 {
-            ALPHABET[(n >> 6) as usize & 63] as char
-        } else {
-            '='
-        });
-        out.push(if chunk.len() > 2 {
-            ALPHABET[n as usize & 63] as char
-        } else {
-            '='
-        });
-    }
-    out
-}
-
-/// Standard base64 decoding; `Err(offset)` is the byte where Go's decoder
-/// stops (`illegal base64 data at input byte N`).
-pub fn base64_decode(text: &str) -> Result<Vec<u8>, usize> {
-    let b = text.as_bytes();
-    let mut out = Vec::with_capacity(b.len() / 4 * 3);
-    let mut buf = 0u32;
-    let mut n = 0;
-    let mut pad = 0;
-    for (i, &c) in b.iter().enumerate() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            b'=' => {
-                pad += 1;
-                if n < 2 || pad > 2 {
-                    return Err(i);
-                }
-                continue;
-            }
-            b'\r' | b'\n' => continue,
-            _ => return Err(i),
-        };
-        if pad > 0 {
-            return Err(i);
-        }
-        buf = (buf << 6) | u32::from(v);
-        n += 1;
-        if n == 4 {
-            out.extend_from_slice(&[(buf >> 16) as u8, (buf >> 8) as u8, buf as u8]);
-            buf = 0;
-            n = 0;
-        }
-    }
-    match (n, pad) {
-        (0, 0) => {}
-        (2, 2) => out.push((buf >> 4) as u8),
-        (3, 1) => out.extend_from_slice(&[(buf >> 10) as u8, (buf >> 2) as u8]),
-        _ => return Err(b.len()),
-    }
-    Ok(out)
 }
 
 // ---------------------------------------------------------------- strategies

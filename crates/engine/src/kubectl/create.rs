@@ -4,6 +4,7 @@
 //! yaml`) and creates it through the API server.
 
 use crate::api::errors::StatusError;
+use crate::api::schema::golang::base64_encode;
 use crate::apiserver::WriteOptions;
 use crate::kubectl::flags::Parsed;
 use crate::kubectl::get::{self, Format};
@@ -17,33 +18,6 @@ fn name_arg(ctx: &Ctx, p: &Parsed) -> Result<String, Fail> {
         Some(n) => Ok(n.clone()),
         None => Err(Fail::usage(&ctx.path, "NAME is required")),
     }
-}
-
-/// Standard base64.
-pub(crate) fn base64_encode(data: &[u8]) -> String {
-    const T: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in data.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        out.push(T[(n >> 18) as usize & 63] as char);
-        out.push(T[(n >> 12) as usize & 63] as char);
-        out.push(if chunk.len() > 1 {
-            T[(n >> 6) as usize & 63] as char
-        } else {
-            '='
-        });
-        out.push(if chunk.len() > 2 {
-            T[n as usize & 63] as char
-        } else {
-            '='
-        });
-    }
-    out
 }
 
 /// Sets `metadata.namespace` when `-n` was given (kubectl only sends it then).

@@ -5,6 +5,7 @@
 //! tabwriter (minwidth 0, padding 2) with two-space indentation levels.
 
 use crate::api::registry::ResourceId;
+use crate::api::schema::golang;
 use crate::cluster::{Cluster, res};
 use crate::kubectl::duration::since;
 use crate::kubectl::flags::Parsed;
@@ -2004,32 +2005,6 @@ fn base64_len(data: &str) -> usize {
         }
 }
 
-/// Decodes standard base64 (`None` when invalid).
-pub(crate) fn base64_decode(data: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::new();
-    let mut buf = 0u32;
-    let mut bits = 0;
-    for b in data.bytes() {
-        let v = match b {
-            b'A'..=b'Z' => b - b'A',
-            b'a'..=b'z' => b - b'a' + 26,
-            b'0'..=b'9' => b - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            b'=' => break,
-            b' ' | b'\n' | b'\r' | b'\t' => continue,
-            _ => return None,
-        };
-        buf = (buf << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((buf >> bits) as u8);
-        }
-    }
-    Some(out)
-}
-
 fn describe_secret(secret: &Value) -> String {
     let mut w = DW::new();
     w.w(0, &format!("Name:\t{}\n", s(secret, &["metadata", "name"])));
@@ -2049,7 +2024,7 @@ fn describe_secret(secret: &Value) -> String {
     for (k, v) in secret.get("data").members() {
         let data = v.as_str().unwrap_or("");
         if k == "token" && t == "kubernetes.io/service-account-token" {
-            let decoded = base64_decode(data).unwrap_or_default();
+            let decoded = golang::base64_decode(data.as_bytes()).unwrap_or_default();
             w.w(0, &format!("{k}:\t{}\n", String::from_utf8_lossy(&decoded)));
         } else {
             w.w(0, &format!("{k}:\t{} bytes\n", base64_len(data)));
@@ -2442,6 +2417,6 @@ mod tests {
         assert_eq!(base64_len("cGFzc3dvcmQ="), 8);
         assert_eq!(base64_len("YWRtaW4="), 5);
         assert_eq!(base64_len(""), 0);
-        assert_eq!(base64_decode("YWRtaW4=").unwrap(), b"admin");
+        assert_eq!(golang::base64_decode(b"YWRtaW4=").unwrap(), b"admin");
     }
 }

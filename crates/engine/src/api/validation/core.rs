@@ -8,9 +8,9 @@ use super::{IMMUTABLE, Sink, gint, gstr};
 use crate::api::content::{
     is_config_map_key, is_dns1123_label, is_dns1123_subdomain, is_label_key, is_label_value,
 };
-use crate::api::defaults::base64_decode;
 use crate::api::errors::{FieldError, quote};
 use crate::api::path::Path;
+use crate::api::schema::golang::base64_decode;
 use crate::api::selector::validate_label_name;
 use crate::value::Value;
 
@@ -119,7 +119,7 @@ fn taints(list: &Value, p: &Path, errs: &mut Vec<FieldError>) {
 
 /// The decoded bytes of a Secret data value (base64 text).
 fn secret_bytes(v: &Value) -> Option<Vec<u8>> {
-    v.as_str().and_then(|s| base64_decode(s).ok())
+    v.as_str().and_then(|s| base64_decode(s.as_bytes()).ok())
 }
 
 /// `ValidateSecret` and `ValidateSecretUpdate`.
