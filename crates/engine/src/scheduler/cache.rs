@@ -5,6 +5,7 @@
 //! label set so spreading and inter-pod affinity count matching pods
 //! without scanning every pod.
 
+use crate::sort::CompactSort;
 use std::rc::Rc;
 
 use super::podinfo::{HostPort, PodSpecInfo, Resources};
@@ -293,7 +294,7 @@ impl Cache {
                 images.push((interner.intern(name), size));
             }
         }
-        images.sort_unstable();
+        images.compact_sort();
         images.dedup_by_key(|i| i.0);
         let unschedulable = node.at(&["spec", "unschedulable"]).as_bool() == Some(true);
         let n = &mut self.nodes[slot as usize];

@@ -4,6 +4,7 @@
 //! PreScore/Score/NormalizeScore, `selectHost`, and binding or failure
 //! handling with the real event and condition texts.
 
+use crate::sort::CompactSort;
 use std::rc::Rc;
 
 use super::SchedulerState;
@@ -11,7 +12,7 @@ use super::explain::{AttemptDetail, AttemptOutcome, SchedulingAttempt};
 use super::plugins::*;
 use super::podinfo::{PodSpecInfo, Resources, SpreadConstraint};
 use super::selectors::Selector;
-use super::util::{FxMap, Interner, PodKey, Sym, fx_map};
+use super::util::{FxMap, Interner, PodKey, Sym, div_exact, fx_map};
 use crate::cluster::{Cluster, res};
 use crate::events::EventType;
 use crate::store::ObjectKey;
@@ -72,7 +73,7 @@ pub(crate) fn fit_error_message(
             .map(|(id, n)| format!("{n} {}", reasons.get(*id)))
             .collect();
         // sort.Strings: byte order, so "10 x" sorts before "2 y".
-        parts.sort();
+        parts.compact_sort();
         if !parts.is_empty() {
             msg.push(' ');
             msg.push_str(&parts.join(", "));
@@ -148,7 +149,7 @@ fn default_selector(
             }
         }
     }
-    set.sort_unstable();
+    set.compact_sort();
     let mut reqs = match Selector::from_set(&set) {
         Selector::Reqs(r) => r.into_vec(),
         Selector::Nothing => Vec::new(),
@@ -171,7 +172,7 @@ fn default_selector(
                         set.push(*p);
                     }
                 }
-                set.sort_unstable();
+                set.compact_sort();
                 reqs = match Selector::from_set(&set) {
                     Selector::Reqs(r) => r.into_vec(),
                     Selector::Nothing => Vec::new(),
@@ -434,7 +435,13 @@ pub(crate) fn find_nodes_that_fit(
         }
         out.narrowed = Some(positions);
     }
-    out.spread = spread_prefilter(pod, &st.cache, &st.interner, &mut st.spread_domains);
+    out.spread = spread_prefilter(
+        pod,
+        &st.cache,
+        &st.interner,
+        &mut st.spread_domains,
+        &mut st.label_columns,
+    );
     if out.spread.is_empty() {
         out.skip |= 1 << F_SPREAD;
     }
@@ -508,7 +515,7 @@ pub(crate) fn find_nodes_that_fit(
         } else {
             None
         };
-        dynamic_filters(&ctx, node, &node.used_ports, wildcard, || {
+        dynamic_filters(&ctx, slot, node, &node.used_ports, wildcard, || {
             if scalars {
                 let mut usage = Usage::of(node);
                 if let Some((r, n)) = nom {
@@ -646,6 +653,11 @@ pub(crate) fn score_nodes(
     } else {
         Rc::from(Vec::new())
     };
+    // The topology values of every node, one column per soft constraint.
+    let columns: Vec<Rc<[Sym]>> = soft
+        .iter()
+        .map(|c| st.label_columns.get(&st.cache, c.topology_key))
+        .collect();
     let st: &SchedulerState = st;
     let cache = &st.cache;
     let interner = &st.interner;
@@ -655,17 +667,14 @@ pub(crate) fn score_nodes(
     let mut spread: Vec<SoftSpread> = Vec::new();
     if skip & (1 << S_SPREAD) == 0 {
         ignored = vec![false; n];
-        let has_all = |node: &super::cache::NodeInfo| {
-            soft.iter().all(|c| node.label(c.topology_key).is_some())
-        };
+        let has_all = |slot: u32| columns.iter().all(|col| label_in(col, slot).is_some());
         for (i, ig) in ignored.iter_mut().enumerate() {
-            *ig = require_all && !has_all(&cache.nodes[slot_of(i) as usize]);
+            *ig = require_all && !has_all(slot_of(i));
         }
         let kept = ignored.iter().filter(|i| !**i).count();
-        for c in &soft {
+        for (c, col) in soft.iter().zip(&columns) {
             let hostname = c.topology_key == st.syms.hostname;
             let mut s = SoftSpread {
-                key: c.topology_key,
                 max_skew: c.max_skew,
                 weight: 0.0,
                 hostname,
@@ -690,7 +699,7 @@ pub(crate) fn score_nodes(
                     if *ig {
                         continue;
                     }
-                    let v = cache.nodes[slot_of(i) as usize].label(c.topology_key);
+                    let v = label_in(col, slot_of(i));
                     labeled |= v.is_some();
                     s.counts.entry(v.unwrap_or(st.syms.empty)).or_insert(0);
                 }
@@ -705,12 +714,12 @@ pub(crate) fn score_nodes(
                         for &(node, _, active) in &set.nodes {
                             let ni = &cache.nodes[node as usize];
                             if !ni.exists
-                                || (require_all && !has_all(ni))
+                                || (require_all && !has_all(node))
                                 || !spread_includes(c, pod, ni, interner)
                             {
                                 continue;
                             }
-                            let v = ni.label(c.topology_key).unwrap_or(st.syms.empty);
+                            let v = label_in(col, node).unwrap_or(st.syms.empty);
                             if let Some(cnt) = s.counts.get_mut(&v) {
                                 *cnt += i64::from(active);
                             }
@@ -825,8 +834,8 @@ pub(crate) fn score_nodes(
         r[S_FIT] = least_allocated(pod, hot) as i32;
         if skip & (1 << S_SPREAD) == 0 && !ignored[i] {
             let mut s = 0f64;
-            for c in &spread {
-                if let Some(v) = node.label(c.key) {
+            for (c, col) in spread.iter().zip(&columns) {
+                if let Some(v) = label_in(col, slot) {
                     let cnt = if c.hostname {
                         i64::from(c.per_slot[slot as usize])
                     } else {
@@ -886,6 +895,15 @@ pub(crate) fn score_nodes(
         .map(|(i, _)| i as u32)
         .collect();
     Scores { raw, norm, ignored }
+}
+
+/// A node's value in a label column, if it has the label.
+#[inline]
+fn label_in(column: &[Sym], slot: u32) -> Option<Sym> {
+    column
+        .get(slot as usize)
+        .copied()
+        .filter(|v| *v != NO_DOMAIN)
 }
 
 /// What NormalizeScore needs to map a raw score to 0–100, per plugin.
@@ -967,7 +985,7 @@ fn default_normalized(score: i64, max: i64, reverse: bool) -> i64 {
     if max == 0 {
         return if reverse { MAX_NODE_SCORE } else { score };
     }
-    let v = MAX_NODE_SCORE * score / max;
+    let v = div_exact(MAX_NODE_SCORE * score, max);
     if reverse { MAX_NODE_SCORE - v } else { v }
 }
 

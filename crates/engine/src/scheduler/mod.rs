@@ -84,6 +84,7 @@ pub struct SchedulerState {
     pub(crate) syms: WellKnown,
     pub(crate) static_cache: cycle::StaticCache,
     pub(crate) spread_domains: plugins::SpreadDomainCache,
+    pub(crate) label_columns: plugins::LabelColumns,
     pub(crate) preferred_cache: cycle::PreferredCache,
 }
 
@@ -125,6 +126,7 @@ impl Default for SchedulerState {
             syms,
             static_cache: cycle::StaticCache::default(),
             spread_domains: plugins::SpreadDomainCache::default(),
+            label_columns: plugins::LabelColumns::default(),
             preferred_cache: cycle::PreferredCache::default(),
         }
     }
@@ -156,6 +158,7 @@ impl SchedulerState {
             },
             static_cache: cycle::StaticCache::default(),
             spread_domains: plugins::SpreadDomainCache::default(),
+            label_columns: plugins::LabelColumns::default(),
             preferred_cache: cycle::PreferredCache::default(),
         }
     }

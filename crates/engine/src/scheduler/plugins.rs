@@ -10,7 +10,7 @@ use std::rc::Rc;
 use super::cache::{Cache, HOT_IMAGES, HOT_PREFER_TAINTS, NodeHot, NodeInfo};
 use super::podinfo::{HostPort, PodSpecInfo, Resources, SpreadConstraint};
 use super::selectors::{Effect, Taint, Toleration, tolerated, untolerated_taint};
-use super::util::{FxMap, Interner, Sym, fx_map};
+use super::util::{FxMap, Interner, Sym, div_exact, fx_map};
 
 /// Filter plugins, in the default profile's order.
 pub(crate) const FILTERS: [&str; 8] = [
@@ -225,6 +225,9 @@ pub(crate) struct SpreadCount {
     pub(crate) self_match: bool,
     /// The global minimum (criticalPaths[0]), 0 with fewer domains than minDomains.
     pub(crate) min: i64,
+    /// Every node's value of the topology key, by slot ([`NO_DOMAIN`] when
+    /// it lacks the label): the filter reads it instead of each node's labels.
+    pub(crate) values: Rc<[Sym]>,
 }
 
 impl SpreadCount {
@@ -402,6 +405,7 @@ pub(crate) fn fit_hot(
 #[allow(clippy::ptr_arg)] // deliberately a &Vec, see `ports`
 pub(crate) fn dynamic_filters(
     ctx: &FilterCtx,
+    slot: usize,
     node: &NodeInfo,
     // A `&Vec`, not a slice: the node's memory is only read when the pod
     // asks for host ports.
@@ -422,9 +426,10 @@ pub(crate) fn dynamic_filters(
     if ctx.skip & (1 << F_SPREAD) == 0 {
         for s in ctx.spread {
             let c = &pod.spread[s.constraint];
-            let Some(value) = node.label(c.topology_key) else {
+            let value = s.values.get(slot).copied().unwrap_or(NO_DOMAIN);
+            if value == NO_DOMAIN {
                 return Err(Failure::new(F_SPREAD, true, R_SPREAD_LABEL));
-            };
+            }
             let matching = s.counts.get(&value).copied().unwrap_or(0);
             let skew = matching + i64::from(s.self_match) - s.min;
             if skew > c.max_skew {
@@ -487,12 +492,13 @@ pub(crate) fn dynamic_filters(
 /// (the general path, used by preemption's dry run).
 pub(crate) fn filter(
     ctx: &FilterCtx,
+    slot: usize,
     node: &NodeInfo,
     usage: &Usage,
     wildcard_ip: Sym,
 ) -> Result<(), Failure> {
     static_filters(ctx, node)?;
-    dynamic_filters(ctx, node, usage.ports, wildcard_ip, || {
+    dynamic_filters(ctx, slot, node, usage.ports, wildcard_ip, || {
         fit(ctx.pod, node, usage)
     })
 }
@@ -527,6 +533,7 @@ pub(crate) fn spread_prefilter(
     cache: &Cache,
     interner: &Interner,
     domains: &mut SpreadDomainCache,
+    columns: &mut LabelColumns,
 ) -> Vec<SpreadCount> {
     let hard: Vec<usize> = (0..pod.spread.len())
         .filter(|&i| pod.spread[i].hard)
@@ -567,11 +574,42 @@ pub(crate) fn spread_prefilter(
             counts,
             self_match: c.selector.matches(&pod.labels, interner),
             min: 0,
+            values: columns.get(cache, c.topology_key),
         };
         s.update_min(c.min_domains);
         out.push(s);
     }
     out
+}
+
+/// Each node's value of a label key, by slot, for the keys the spread
+/// plugins read on every node (a column is one small array; a node's
+/// labels are a pointer away). Valid per node epoch: labels only change
+/// with it.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct LabelColumns {
+    epoch: u64,
+    columns: FxMap<Sym, Rc<[Sym]>>,
+}
+
+impl LabelColumns {
+    /// The column of `key` ([`NO_DOMAIN`] where a node lacks the label).
+    pub(crate) fn get(&mut self, cache: &Cache, key: Sym) -> Rc<[Sym]> {
+        if self.epoch != cache.static_epoch {
+            self.columns.clear();
+            self.epoch = cache.static_epoch;
+        }
+        self.columns
+            .entry(key)
+            .or_insert_with(|| {
+                cache
+                    .nodes
+                    .iter()
+                    .map(|n| n.label(key).unwrap_or(NO_DOMAIN))
+                    .collect()
+            })
+            .clone()
+    }
 }
 
 /// A node that is not a domain of a constraint (excluded, or missing a key).
@@ -756,7 +794,7 @@ fn least_requested(requested: i64, capacity: i64) -> i64 {
         return 0;
     }
     if capacity <= i64::MAX / MAX_NODE_SCORE && requested >= 0 {
-        return (capacity - requested) * MAX_NODE_SCORE / capacity;
+        return div_exact((capacity - requested) * MAX_NODE_SCORE, capacity);
     }
     // Absurd sizes: (capacity − requested) × 100 may not fit an i64.
     ((i128::from(capacity) - i128::from(requested)) * i128::from(MAX_NODE_SCORE)
@@ -907,7 +945,6 @@ pub(crate) fn node_affinity_score(pod: &PodSpecInfo, node: &NodeInfo, interner: 
 
 /// One soft spreading constraint prepared by PreScore.
 pub(crate) struct SoftSpread {
-    pub(crate) key: Sym,
     pub(crate) max_skew: i64,
     pub(crate) weight: f64,
     pub(crate) hostname: bool,

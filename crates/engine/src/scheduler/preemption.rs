@@ -3,6 +3,7 @@
 //! fit (a dry run with the same filters), pick one, evict its victims and
 //! nominate it; otherwise explain per node why preemption cannot help.
 
+use crate::sort::CompactSort;
 use std::rc::Rc;
 
 use super::SchedulerState;
@@ -183,11 +184,11 @@ fn select_victims(
             pods: sim.pods + nominated.map_or(0, |(_, n)| *n),
             ports: &sim.ports,
         };
-        filter(&ctx, node, &usage, st.syms.wildcard_ip)
+        filter(&ctx, slot as usize, node, &usage, st.syms.wildcard_ip)
     };
     check(&sim)?;
     // MoreImportantPod: higher priority first, then the earlier start.
-    potential.sort_by(|a, b| {
+    potential.compact_sort_by(|a, b| {
         let (pa, pb) = (
             cache.pods[*a as usize].as_ref().expect("live"),
             cache.pods[*b as usize].as_ref().expect("live"),

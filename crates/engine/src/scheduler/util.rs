@@ -3,6 +3,7 @@
 //! symbols so the per-node loops compare integers), and helpers to read
 //! objects.
 
+use crate::sort::CompactSort;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
@@ -71,6 +72,22 @@ pub(crate) fn fx_map<K, V>() -> FxMap<K, V> {
     HashMap::with_hasher(BuildHasherDefault::default())
 }
 
+/// `n / d` (Go's integer division) through one f64 division where that is
+/// exact: for 0 ≤ n, 0 < d and n + d < 2^53 the correctly rounded quotient
+/// truncates to the integer quotient (a fractional n/d lies at least 1/d
+/// below the next integer K, and the rounding error is under K·2^-53 ≤ 1/d).
+/// The scoring loops divide by each node's capacity; a 64-bit integer
+/// division costs several times an f64 one.
+#[inline]
+pub(crate) fn div_exact(n: i64, d: i64) -> i64 {
+    const LIMIT: i64 = 1 << 53;
+    if n >= 0 && d > 0 && n < LIMIT && d < LIMIT - n {
+        (n as f64 / d as f64) as i64
+    } else {
+        n / d
+    }
+}
+
 /// Interns strings as [`Sym`]s; symbols are never freed (the set of
 /// distinct label keys, values, names and images stays small).
 #[derive(Clone, Default)]
@@ -133,7 +150,7 @@ pub(crate) fn intern_labels(interner: &mut Interner, v: &Value) -> Labels {
         .members()
         .filter_map(|(k, v)| Some((interner.intern(k), interner.intern(v.as_str()?))))
         .collect();
-    out.sort_unstable();
+    out.compact_sort();
     out.dedup_by_key(|p| p.0);
     out.into_boxed_slice()
 }
@@ -191,6 +208,43 @@ impl std::fmt::Display for PodKey {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn float_division_is_the_integer_quotient() {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        // Near-integer quotients at the edge of the exact range, scores
+        // against node sizes, and the fallbacks (negative, huge).
+        let edges = [
+            (0, 1),
+            (99, 100),
+            (100, 100),
+            ((1 << 46) * 100 - 1, 1 << 46),
+            ((1 << 52) - 1, (1 << 52) - 3),
+            ((1 << 53) - 2, 1),
+            (-7, 2),
+            (i64::MAX, 3),
+            (12_884_901_888 * 100 - 1, 12_884_901_888),
+        ];
+        for (n, d) in edges {
+            assert_eq!(div_exact(n, d), n / d, "{n} / {d}");
+        }
+        for _ in 0..200_000 {
+            let d = (next() % (1 << 46)) as i64 + 1;
+            let q = (next() % 101) as i64;
+            // n just below, at and above a multiple of d.
+            for n in [q * d - 1, q * d, q * d + 1, (next() % (1 << 52)) as i64] {
+                if n >= 0 {
+                    assert_eq!(div_exact(n, d), n / d, "{n} / {d}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn interner_round_trips_and_reads_integers() {
