@@ -3,6 +3,7 @@
 
 use kubeplay_engine::Cluster;
 use kubeplay_engine::api::registry::{RESOURCES, lookup_resource};
+use kubeplay_engine::sort::CompactSort;
 
 /// kubectl's commands, sorted.
 pub const COMMANDS: &[&str] = &[
@@ -110,7 +111,7 @@ fn candidates(cluster: &Cluster, words: &[&str], current: &str, files: &[String]
             })
             .map(str::to_string)
             .collect();
-        k.sort();
+        k.compact_sort();
         k.dedup();
         k
     };

@@ -6,6 +6,7 @@
 //! engine's scheduler, kubelet and controllers write them. The module has no
 //! web dependencies and is tested natively.
 
+use kubeplay_engine::sort::CompactSort;
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -652,7 +653,7 @@ impl Snapshot {
         let (system_pods, mut pods): (Vec<Rc<PodView>>, Vec<Rc<PodView>>) =
             pods.into_iter().partition(|p| hidden(&p.key.namespace));
         // New pods join the end of their group, so motion reads left to right.
-        pods.sort_by(|a, b| (&a.created, &a.key).cmp(&(&b.created, &b.key)));
+        pods.compact_sort_by(|a, b| (&a.created, &a.key).cmp(&(&b.created, &b.key)));
         let mut counts = [0u32; 11];
         for p in &pods {
             counts[p.state.index()] += 1;
@@ -892,7 +893,7 @@ fn workloads(
     // Pods owned by something else (a Job, a StatefulSet) or by nothing.
     let mut others: Vec<usize> = by_owner.into_values().flatten().collect();
     others.extend(ownerless);
-    others.sort_unstable();
+    others.compact_sort();
     if !others.is_empty() {
         out.push(WorkloadView {
             key: None,

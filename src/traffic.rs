@@ -3,6 +3,7 @@
 //! traffic generator (`traffic start`), both recorded in the session. The
 //! statistics are the engine's counters, counted from the last Clear.
 
+use kubeplay_engine::sort::CompactSort;
 use std::collections::BTreeMap;
 
 use kubeplay_engine::Cluster;
@@ -136,7 +137,7 @@ impl Traffic {
             .collect();
         let latency = (!recent.is_empty()).then(|| {
             let mut v: Vec<u64> = recent.iter().map(|r| r.latency_ms).collect();
-            v.sort_unstable();
+            v.compact_sort();
             let avg = v.iter().sum::<u64>() / v.len() as u64;
             let at = |q: usize| v[(v.len() * q).div_ceil(100).clamp(1, v.len()) - 1];
             (avg, at(50), at(95))

@@ -3,6 +3,7 @@
 
 use kubeplay_engine::api::registry::by_kind;
 use kubeplay_engine::events::{EventRecord, EventType};
+use kubeplay_engine::sort::CompactSort;
 use yew::prelude::*;
 
 use crate::markup::Markup;
@@ -86,7 +87,7 @@ pub fn events_panel(p: &EventsProps) -> Html {
         .iter()
         .filter(|r| !*warnings_only || r.event_type == EventType::Warning)
         .collect();
-    rows.sort_by_key(|r| std::cmp::Reverse(r.last));
+    rows.compact_sort_by_key(|r| std::cmp::Reverse(r.last));
     rows.truncate(MAX_ROWS);
     let toggle = {
         let w = warnings_only.clone();

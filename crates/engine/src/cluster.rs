@@ -6,6 +6,7 @@
 //! timer queue (image pulls finishing, back-offs expiring, grace periods
 //! running out), so the cost of a step follows activity, not cluster size.
 
+use crate::sort::CompactSort;
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, BinaryHeap, VecDeque};
 
@@ -368,7 +369,7 @@ impl Cluster {
     #[cfg(test)]
     pub(crate) fn user_timers(&self) -> Vec<String> {
         let mut timers: Vec<&Timer> = self.timers.iter().map(|Reverse(t)| t).collect();
-        timers.sort();
+        timers.compact_sort();
         timers
             .into_iter()
             .map(|t| format!("{} {:?}", t.at, t.task))
@@ -574,7 +575,7 @@ impl Cluster {
                 }
             })
             .collect();
-        nodes.sort_by(|a, b| {
+        nodes.compact_sort_by(|a, b| {
             (a.role != NodeRole::ControlPlane, &a.name)
                 .cmp(&(b.role != NodeRole::ControlPlane, &b.name))
         });

@@ -20,6 +20,7 @@ pub mod quantity;
 pub mod rng;
 pub mod scheduler;
 pub mod script;
+pub mod sort;
 pub mod store;
 pub mod time;
 pub mod value;

@@ -7,6 +7,7 @@
 //! LabelSelector object, a label set or a `-l` string) and match it against
 //! many label objects without allocating.
 
+use crate::sort::CompactSort;
 use std::fmt;
 
 use crate::api::content::{is_label_key, is_label_value};
@@ -199,7 +200,7 @@ impl fmt::Display for Requirement {
             f.write_str("(")?;
         }
         let mut vals: Vec<&str> = self.values().collect();
-        vals.sort_unstable();
+        vals.compact_sort();
         f.write_str(&vals.join(","))?;
         if set {
             f.write_str(")")?;
@@ -234,7 +235,7 @@ impl Selector {
 
     /// Builds a selector from requirements, sorting them by key.
     pub fn from_requirements(mut requirements: Vec<Requirement>) -> Selector {
-        requirements.sort_by(|a, b| a.key.cmp(&b.key));
+        requirements.compact_sort_by(|a, b| a.key.cmp(&b.key));
         Selector {
             requirements,
             nothing: false,

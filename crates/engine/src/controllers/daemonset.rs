@@ -6,6 +6,7 @@
 //! Nodes are remembered from watch events as interned labels and taints,
 //! so one sync costs a pass over the nodes without reading them.
 
+use crate::sort::CompactSort;
 use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 
@@ -331,7 +332,7 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
                     .get_named(res("Pod"), &key.namespace, &p.name)
                     .and_then(super::creation_time)
             };
-            active.sort_by_cached_key(|p| (created(p), p.name.clone()));
+            active.compact_sort_by_key(|p| (created(p), p.name.clone()));
         }
         for extra in &active[1..] {
             to_delete.push(extra.name.clone());
@@ -395,7 +396,7 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
             }
         }
     }
-    to_delete.sort();
+    to_delete.compact_sort();
     to_delete.dedup();
     for name in &to_delete {
         let pod_key = ObjectKey::new(res("Pod"), &ns, name);

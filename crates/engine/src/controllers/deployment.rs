@@ -4,6 +4,7 @@
 //! proportional scaling, revision history and the Progressing/Available
 //! conditions.
 
+use crate::sort::CompactSort;
 use std::cmp::Ordering;
 use std::rc::Rc;
 
@@ -157,7 +158,7 @@ fn replica_sets_for_deployment(cluster: &mut Cluster, d: &Value) -> Vec<Rc<str>>
             }
         }
     }
-    result.sort();
+    result.compact_sort();
     result
 }
 
@@ -217,7 +218,7 @@ pub(crate) fn equal_ignore_hash(a: &Value, b: &Value) -> bool {
 /// Deployment's.
 fn find_new_replica_set(d: &Value, rss: &[Value]) -> Option<Value> {
     let mut sorted = rss.to_vec();
-    sorted.sort_by(by_creation);
+    sorted.compact_sort_by(by_creation);
     let template = d.at(&["spec", "template"]);
     sorted
         .into_iter()
@@ -1153,7 +1154,7 @@ fn sync(cluster: &mut Cluster, d: &mut Value, names: &[Rc<str>]) -> Sync<()> {
 /// none is active; `None` when several are active.
 fn find_active_or_latest(new_rs: Option<&Value>, old: &[Value]) -> Option<Value> {
     let mut sorted = old.to_vec();
-    sorted.sort_by(|a, b| by_creation(b, a));
+    sorted.compact_sort_by(|a, b| by_creation(b, a));
     let mut all = sorted.clone();
     all.extend(new_rs.cloned());
     let active = active(&all);
@@ -1246,7 +1247,7 @@ fn scale(cluster: &mut Cluster, d: &Value, new_rs: Option<&Value>, old: &[Value]
     let operation = match to_add.cmp(&0) {
         Ordering::Greater => {
             // Largest first; the newer of equal sizes first.
-            all.sort_by(|a, b| {
+            all.compact_sort_by(|a, b| {
                 spec_replicas(b)
                     .cmp(&spec_replicas(a))
                     .then_with(|| by_creation(b, a))
@@ -1255,7 +1256,7 @@ fn scale(cluster: &mut Cluster, d: &Value, new_rs: Option<&Value>, old: &[Value]
         }
         Ordering::Less => {
             // Largest first; the older of equal sizes first.
-            all.sort_by(|a, b| {
+            all.compact_sort_by(|a, b| {
                 spec_replicas(b)
                     .cmp(&spec_replicas(a))
                     .then_with(|| by_creation(a, b))
@@ -1297,7 +1298,7 @@ fn cleanup_deployment(cluster: &mut Cluster, old: &[Value], d: &Value) -> Sync<(
     if diff <= 0 {
         return Ok(());
     }
-    cleanable.sort_by(|a, b| match (revision(a), revision(b)) {
+    cleanable.compact_sort_by(|a, b| match (revision(a), revision(b)) {
         (Ok(x), Ok(y)) if x != y => x.cmp(&y),
         _ => by_creation(a, b),
     });
@@ -1409,7 +1410,7 @@ fn cleanup_unhealthy_replicas(
     max_cleanup: i64,
 ) -> Sync<(Vec<Value>, i64)> {
     let mut sorted = old.to_vec();
-    sorted.sort_by(by_creation);
+    sorted.compact_sort_by(by_creation);
     let mut total = 0;
     for rs in sorted.iter_mut() {
         if total >= max_cleanup {
@@ -1450,7 +1451,7 @@ fn scale_down_old_replica_sets(
         return Ok(0);
     }
     let mut sorted = old.to_vec();
-    sorted.sort_by(by_creation);
+    sorted.compact_sort_by(by_creation);
     let wanted = available - min_available;
     let mut total = 0;
     for rs in &sorted {

@@ -2,6 +2,7 @@
 //! Service with a selector, an Endpoints object of the same name listing
 //! the selected pods' addresses, ready or not, and the resolved ports.
 
+use crate::sort::CompactSort;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -388,9 +389,9 @@ fn repack_subsets(entries: Vec<(Option<Value>, Value, bool)>) -> Vec<Subset> {
     };
     let mut subsets: Vec<Subset> = by_addresses.into_values().collect();
     for subset in &mut subsets {
-        subset.ports.sort_by_key(port_key);
+        subset.ports.compact_sort_by_key(port_key);
     }
-    subsets.sort_by_key(|s| s.ports.iter().map(port_key).collect::<Vec<_>>());
+    subsets.compact_sort_by_key(|s| s.ports.iter().map(port_key).collect::<Vec<_>>());
     subsets
 }
 

@@ -3,6 +3,7 @@
 //! 100 endpoints, grouped by the ports the pods resolve, with a placeholder
 //! slice when there are none.
 
+use crate::sort::CompactSort;
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::endpoints::{
@@ -198,7 +199,7 @@ fn reconcile_by_ports(
     to_update: &mut Vec<Value>,
     to_delete: &mut Vec<Value>,
 ) {
-    slices.sort_by(|a, b| {
+    slices.compact_sort_by(|a, b| {
         a.str_at(&["metadata", "name"])
             .cmp(&b.str_at(&["metadata", "name"]))
     });

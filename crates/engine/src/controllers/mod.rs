@@ -15,6 +15,7 @@ pub mod namespace;
 pub mod nodelifecycle;
 pub mod replicaset;
 
+use crate::sort::CompactSort;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::rc::Rc;
 
@@ -459,7 +460,7 @@ impl ControllersState {
                     .filter(|(ns, _)| ns == namespace)
                     .map(|(_, n)| n.clone())
                     .collect();
-                all.sort();
+                all.compact_sort();
                 all
             }
         };

@@ -3,6 +3,7 @@
 //! matching orphans and releasing pods that stopped matching, and reports
 //! the counts in its status.
 
+use crate::sort::CompactSort;
 use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -373,7 +374,7 @@ fn pods_to_delete(
         })
         .collect();
     let now = cluster.now;
-    candidates.sort_by(|a, b| {
+    candidates.compact_sort_by(|a, b| {
         if less(a, b, now) {
             Ordering::Less
         } else if less(b, a, now) {

@@ -10,6 +10,7 @@ use crate::kubectl::flags::Parsed;
 use crate::kubectl::get::{self, Format};
 use crate::kubectl::resources;
 use crate::kubectl::{Ctx, DryRun, Fail, FileError, dry_run};
+use crate::sort::CompactSort;
 use crate::value::Value;
 
 /// `NameFromCommandArgs`.
@@ -211,7 +212,7 @@ fn file_source(ctx: &Ctx, source: &str) -> Result<Vec<(String, String)>, Fail> {
             return Err(Fail::error("cannot give a key name for a directory path"));
         }
         let mut entries = entries;
-        entries.sort();
+        entries.compact_sort();
         let mut out = Vec::new();
         for e in entries {
             let full = format!("{}/{e}", path.trim_end_matches('/'));

@@ -15,6 +15,7 @@ use crate::kubectl::resources::{self, Target};
 use crate::kubectl::tabwriter::TabWriter;
 use crate::kubectl::{Ctx, Fail};
 use crate::quantity::{Format as QFormat, Quantity};
+use crate::sort::CompactSort;
 use crate::time::{Millis, parse_rfc3339, rfc1123z};
 use crate::value::Value;
 
@@ -161,7 +162,7 @@ pub(crate) fn taint_string(t: &Value) -> String {
 
 fn tolerations(w: &mut DW, indent: &str, title: &str, tols: &Value) {
     let mut items: Vec<&Value> = tols.items().collect();
-    items.sort_by(|a, b| s(a, &["key"]).cmp(s(b, &["key"])));
+    items.compact_sort_by(|a, b| s(a, &["key"]).cmp(s(b, &["key"])));
     let lines: Vec<String> = items
         .iter()
         .map(|t| {
@@ -204,7 +205,7 @@ fn events_for(cluster: &Cluster, obj: &Value, also_name: bool) -> Vec<Value> {
         .filter(|r| &*r.involved.uid == uid || (also_name && &*r.involved.uid == name))
         .map(|r| r.to_value())
         .collect();
-    events.sort_by_key(|e| {
+    events.compact_sort_by_key(|e| {
         e.get("lastTimestamp")
             .as_str()
             .and_then(parse_rfc3339)
@@ -584,7 +585,7 @@ fn describe_containers(
             }
         }
         let mut mounts: Vec<&Value> = c.get("volumeMounts").items().collect();
-        mounts.sort_by(|a, b| s(a, &["mountPath"]).cmp(s(b, &["mountPath"])));
+        mounts.compact_sort_by(|a, b| s(a, &["mountPath"]).cmp(s(b, &["mountPath"])));
         w.w(
             2,
             &format!(
@@ -948,7 +949,7 @@ fn describe_pod(cluster: &Cluster, pod: &Value, events: Option<Vec<Value>>) -> S
     tolerations(&mut w, "", "Tolerations", spec.get("tolerations"));
     let mut tsc: Vec<&Value> = spec.get("topologySpreadConstraints").items().collect();
     if !tsc.is_empty() {
-        tsc.sort_by(|a, b| s(a, &["topologyKey"]).cmp(s(b, &["topologyKey"])));
+        tsc.compact_sort_by(|a, b| s(a, &["topologyKey"]).cmp(s(b, &["topologyKey"])));
         w.w(0, "Topology Spread Constraints:\t");
         for (i, c) in tsc.iter().enumerate() {
             if i != 0 {
@@ -990,7 +991,7 @@ pub(crate) fn owned_replicasets(cluster: &Cluster, d: &Value) -> Vec<Value> {
         })
         .cloned()
         .collect();
-    rss.sort_by(|a, b| {
+    rss.compact_sort_by(|a, b| {
         let t = |v: &Value| {
             (
                 v.at(&["metadata", "creationTimestamp"])
@@ -1511,7 +1512,7 @@ fn describe_node(cluster: &Cluster, node: &Value, events: Option<Vec<Value>>) ->
         ),
     );
     let mut taints: Vec<&Value> = node.at(&["spec", "taints"]).items().collect();
-    taints.sort_by(|a, b| {
+    taints.compact_sort_by(|a, b| {
         format!("{},{}", s(a, &["effect"]), s(a, &["key"])).cmp(&format!(
             "{},{}",
             s(b, &["effect"]),
@@ -1971,7 +1972,7 @@ fn limit_range_rows(w: &mut DW, lr: &Value, prefix: &str) {
                 }
             }
         }
-        keys.sort_unstable();
+        keys.compact_sort();
         for k in keys {
             let v = |field: &str| match item.at(&[field, k]) {
                 Value::Null => "-".to_string(),

@@ -10,6 +10,7 @@ use crate::kubectl::flags::Parsed;
 use crate::kubectl::get::Filters;
 use crate::kubectl::resources::{self, Target};
 use crate::kubectl::{Ctx, DryRun, Fail, dry_run};
+use crate::sort::CompactSort;
 use crate::store::ObjectKey;
 use crate::time::{Millis, SECOND};
 use crate::value::Value;
@@ -301,7 +302,7 @@ fn label_or_annotate(ctx: &mut Ctx, p: &Parsed, labels: bool) -> Result<(), Fail
                 .members()
                 .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or("")))
                 .collect();
-            lines.sort();
+            lines.compact_sort();
             for l in lines {
                 ctx.out.line(&l);
             }

@@ -1,6 +1,7 @@
 //! `kubectl get`, and the output formats every command shares (`-o yaml`,
 //! `-o json`, `-o name`, `-o jsonpath=…`, `-o custom-columns=…`).
 
+use crate::sort::CompactSort;
 use std::cmp::Ordering;
 
 use crate::api::registry::ResourceId;
@@ -315,7 +316,7 @@ pub(crate) fn sort_by(objs: &mut [Value], expr: &str) -> Result<(), Fail> {
             "couldn't find any field with path \"{relaxed}\" in the list of objects"
         )));
     }
-    keyed.sort_by(|a, b| compare_values(&a.0, &b.0));
+    keyed.compact_sort_by(|a, b| compare_values(&a.0, &b.0));
     for (slot, (_, o)) in objs.iter_mut().zip(keyed) {
         *slot = o;
     }

@@ -1,6 +1,7 @@
 //! Informational commands: `version`, `cluster-info`, `api-resources`,
 //! `api-versions`, `config …`, `auth …` and `options`.
 
+use crate::sort::CompactSort;
 use std::collections::BTreeSet;
 
 use crate::api::registry::{OTHER_VERSIONS, RESOURCES, ResourceType};
@@ -163,8 +164,8 @@ pub(crate) fn api_resources(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     }
     match p.str("sort-by") {
         None => {}
-        Some("name") => rows.sort_by(|a, b| a.plural.cmp(b.plural)),
-        Some("kind") => rows.sort_by(|a, b| a.kind.cmp(b.kind)),
+        Some("name") => rows.compact_sort_by(|a, b| a.plural.cmp(b.plural)),
+        Some("kind") => rows.compact_sort_by(|a, b| a.kind.cmp(b.kind)),
         Some(other) => {
             return Err(Fail::error(format!(
                 "--sort-by accepts only name or kind, got {other}"

@@ -7,6 +7,7 @@ use crate::kubectl::resources;
 use crate::kubectl::tabwriter::TabWriter;
 use crate::kubectl::{Ctx, Fail};
 use crate::quantity::Quantity;
+use crate::sort::CompactSort;
 use crate::value::Value;
 
 fn s<'a>(o: &'a Value, path: &[&str]) -> &'a str {
@@ -266,8 +267,8 @@ pub(crate) fn top_node(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         return Err(Fail::error("metrics not available yet"));
     }
     match p.str("sort-by") {
-        Some("cpu") => rows.sort_by_key(|r| std::cmp::Reverse(r.1)),
-        Some("memory") => rows.sort_by_key(|r| std::cmp::Reverse(r.2)),
+        Some("cpu") => rows.compact_sort_by_key(|r| std::cmp::Reverse(r.1)),
+        Some("memory") => rows.compact_sort_by_key(|r| std::cmp::Reverse(r.2)),
         _ => {}
     }
     let mut tw = TabWriter::table();
@@ -344,8 +345,8 @@ pub(crate) fn top_pod(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         return Ok(());
     }
     match p.str("sort-by") {
-        Some("cpu") => rows.sort_by_key(|r| std::cmp::Reverse(r.2)),
-        Some("memory") => rows.sort_by_key(|r| std::cmp::Reverse(r.3)),
+        Some("cpu") => rows.compact_sort_by_key(|r| std::cmp::Reverse(r.2)),
+        Some("memory") => rows.compact_sort_by_key(|r| std::cmp::Reverse(r.3)),
         _ => {}
     }
     let mut tw = TabWriter::table();

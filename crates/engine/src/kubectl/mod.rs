@@ -31,6 +31,7 @@ mod rollout;
 
 pub use explain::{ExplainField, ExplainSource, ExplainedType};
 
+use crate::sort::CompactSort;
 use std::collections::BTreeMap;
 
 use crate::api::errors::StatusError;
@@ -1164,7 +1165,7 @@ fn levenshtein(a: &str, b: &str) -> usize {
 /// cobra's `SuggestionsFor` over the root commands (sorted by name).
 fn suggestions(typed: &str) -> Vec<&'static str> {
     let mut names: Vec<&Command> = ROOT_COMMANDS.iter().collect();
-    names.sort_by_key(|c| c.name);
+    names.compact_sort_by_key(|c| c.name);
     let mut out = Vec::new();
     for cmd in names {
         let by_distance = levenshtein(typed, cmd.name) <= 2;

@@ -3,6 +3,7 @@
 //! stored objects, and kubectl's client-side decoration (NAMESPACE first,
 //! `kind/` name prefixes, `-L` and `--show-labels` columns).
 
+use crate::sort::CompactSort;
 use std::collections::BTreeSet;
 
 use crate::api::registry::ResourceId;
@@ -340,7 +341,7 @@ pub fn selector_string(sel: &Value) -> String {
     for e in sel.get("matchExpressions").items() {
         let key = e.get("key").as_str().unwrap_or("");
         let mut values: Vec<&str> = e.get("values").items().filter_map(Value::as_str).collect();
-        values.sort_unstable();
+        values.compact_sort();
         values.dedup();
         let text = match e.get("operator").as_str().unwrap_or("") {
             "In" => format!("{key} in ({})", values.join(",")),
@@ -352,7 +353,7 @@ pub fn selector_string(sel: &Value) -> String {
         reqs.push((key.to_string(), text));
     }
     // Stable sort by key, as labels.NewSelector's Add does.
-    reqs.sort_by(|a, b| a.0.cmp(&b.0));
+    reqs.compact_sort_by(|a, b| a.0.cmp(&b.0));
     reqs.into_iter()
         .map(|(_, t)| t)
         .collect::<Vec<_>>()

@@ -6,6 +6,7 @@ use crate::api::errors::StatusError;
 use crate::api::registry::{ResourceId, lookup_resource};
 use crate::cluster::{Cluster, res};
 use crate::kubectl::{Ctx, Fail, FileError};
+use crate::sort::CompactSort;
 use crate::value::Value;
 
 /// One request the builder makes.
@@ -146,7 +147,7 @@ fn event_objects(cluster: &Cluster, namespace: Option<&str>) -> Vec<Value> {
         .filter(|e| namespace.is_none_or(|ns| e.str_at(&["metadata", "namespace"]) == Some(ns)))
         .collect();
     // The API server lists by namespace and name, as etcd keys sort.
-    events.sort_by(|a, b| {
+    events.compact_sort_by(|a, b| {
         let k = |v: &Value| {
             (
                 v.str_at(&["metadata", "namespace"])
@@ -242,7 +243,7 @@ pub(crate) fn read_sources(
             continue;
         }
         if let Some(mut entries) = ctx.files.list_dir(path) {
-            entries.sort();
+            entries.compact_sort();
             let dir = path.trim_end_matches('/');
             for e in entries {
                 let full = format!("{dir}/{e}");

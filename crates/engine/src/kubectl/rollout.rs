@@ -17,6 +17,7 @@ use crate::kubectl::flags::Parsed;
 use crate::kubectl::resources::{self, Target};
 use crate::kubectl::tabwriter::TabWriter;
 use crate::kubectl::{Ctx, DryRun, Fail, dry_run};
+use crate::sort::CompactSort;
 use crate::time::{Millis, SECOND, rfc3339};
 use crate::value::Value;
 
@@ -372,7 +373,7 @@ pub(crate) fn history(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             .map(|cr| (int(&cr, &["revision"]), cr))
             .collect()
         };
-        revisions.sort_by_key(|(r, _)| *r);
+        revisions.compact_sort_by_key(|(r, _)| *r);
         if revision > 0 {
             let Some((_, rs)) = revisions.iter().find(|(r, _)| *r == revision) else {
                 return Err(Fail::error("unable to find the specified revision"));

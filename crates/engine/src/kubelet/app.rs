@@ -3,6 +3,7 @@
 //! its ports, what it logs and how much CPU and memory it uses. Its
 //! environment variables change its behaviour (docs/simulated-containers.md).
 
+use crate::sort::CompactSort;
 use std::collections::BTreeMap;
 
 use super::images::Flavor;
@@ -541,7 +542,7 @@ pub(crate) fn build(
         app.cpu_milli = cpu;
         app.memory_bytes = memory;
     }
-    declared.sort_unstable();
+    declared.compact_sort();
     declared.dedup();
     app.ports = declared;
     if let Some(cpu) = get("CPU_MILLICORES").and_then(|s| s.trim().parse().ok()) {
@@ -797,7 +798,7 @@ impl App {
         if let Some(run) = &self.run {
             points.extend(run.file_events.iter().map(|(t, _, _)| *t));
         }
-        points.sort_unstable();
+        points.compact_sort();
         points.dedup();
         points
     }

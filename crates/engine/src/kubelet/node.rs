@@ -2,6 +2,7 @@
 //! (conditions, addresses, nodeInfo, images), its pod IP range, its image
 //! store, and stopping and starting the machine.
 
+use crate::sort::CompactSort;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
@@ -442,7 +443,7 @@ fn post_full_status(cluster: &mut Cluster, name: &str, first: bool) {
 /// `status.images`: the 50 largest images, largest first.
 fn images_value(agent: &NodeAgent) -> Value {
     let mut list: Vec<&ResolvedImage> = agent.images.values().collect();
-    list.sort_by(|a, b| b.size.cmp(&a.size).then(a.name.cmp(&b.name)));
+    list.compact_sort_by(|a, b| b.size.cmp(&a.size).then(a.name.cmp(&b.name)));
     Value::array(
         list.into_iter()
             .take(50)

@@ -2,6 +2,7 @@
 //! and regular containers, probes, restarts with CrashLoopBackOff,
 //! graceful termination, and the pod status it writes.
 
+use crate::sort::CompactSort;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -2387,7 +2388,7 @@ fn user_value(c: &Ctr, pod: &Value) -> Value {
             .items()
             .filter_map(Value::as_i64),
     );
-    groups.sort_unstable();
+    groups.compact_sort();
     groups.dedup();
     Value::from_pairs([(
         "linux",
@@ -2674,7 +2675,7 @@ fn build_status(cluster: &mut Cluster, key: &ObjectKey) -> Option<Value> {
     let mut status = Value::object();
     status.set("conditions", Value::array(conditions));
     let mut main: Vec<&Ctr> = r.main.iter().collect();
-    main.sort_by(|a, b| a.name.cmp(&b.name));
+    main.compact_sort_by(|a, b| a.name.cmp(&b.name));
     status.set(
         "containerStatuses",
         Value::array(main.iter().map(|c| container_status(c, &pod)).collect()),
@@ -2756,7 +2757,7 @@ fn instance_logs(cluster: &Cluster, key: &ObjectKey, inst: &Instance) -> Vec<(Mi
         lines.extend(reqs.iter().cloned());
     }
     lines.extend(inst.extra.iter().filter(|(t, _)| *t <= end).cloned());
-    lines.sort_by_key(|(t, _)| *t);
+    lines.compact_sort_by_key(|(t, _)| *t);
     lines
 }
 

@@ -14,6 +14,7 @@
 //! `balancer.lua` (no endpoints: 503; round robin by default) and
 //! `status.go` (the address is written every 60 s).
 
+use crate::sort::CompactSort;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -254,7 +255,7 @@ pub(crate) fn admit_default_class(cluster: &Cluster, ingress: &mut Value) {
             )
         })
         .collect();
-    defaults.sort_by(|a, b| b.0.cmp(a.0).then(a.1.cmp(b.1)));
+    defaults.compact_sort_by(|a, b| b.0.cmp(a.0).then(a.1.cmp(b.1)));
     if let Some((_, name)) = defaults.first() {
         let name = name.to_string();
         ingress.set_at(&["spec", "ingressClassName"], Value::from(name));
@@ -313,7 +314,7 @@ pub(crate) fn build(cluster: &Cluster) -> Config {
         }
     }
     // Oldest first; equal timestamps by namespace/name, descending.
-    served.sort_by(|a, b| {
+    served.compact_sort_by(|a, b| {
         let ta = a.str_at(&["metadata", "creationTimestamp"]).unwrap_or("");
         let tb = b.str_at(&["metadata", "creationTimestamp"]).unwrap_or("");
         ta.cmp(tb).then_with(|| ing_key(b).cmp(&ing_key(a)))

@@ -11,6 +11,7 @@
 //! 3. otherwise every unknown field (up to 100, deduplicated), reported
 //!    together as `strict decoding error: unknown field "a", unknown field "b"`.
 
+use crate::sort::CompactSort;
 use std::rc::Rc;
 
 use super::golang::{self, TimeLayout};
@@ -539,7 +540,7 @@ impl Decoder {
 /// Map entries in the order kubectl's JSON has them: sorted by key.
 fn sorted(entries: &[(String, Mark, Node)]) -> Vec<&(String, Mark, Node)> {
     let mut refs: Vec<_> = entries.iter().collect();
-    refs.sort_by(|a, b| a.0.cmp(&b.0));
+    refs.compact_sort_by(|a, b| a.0.cmp(&b.0));
     refs
 }
 

@@ -2,6 +2,7 @@
 //! `ValidatePodTemplateSpec`, `ValidatePodUpdate` in
 //! `pkg/apis/core/validation/validation.go`).
 
+use crate::sort::CompactSort;
 use std::collections::BTreeMap;
 
 use super::{Sink, gint, gptr_int, gstr, nonnegative, semantic_eq};
@@ -2047,7 +2048,7 @@ fn spec_diff(old: &Value, new: &Value) -> String {
             keys.push(k);
         }
     }
-    keys.sort_unstable();
+    keys.compact_sort();
     let mut out = String::from("  core.PodSpec{\n");
     let mut same = 0;
     let flush = |out: &mut String, same: &mut usize| {
