@@ -110,6 +110,16 @@ pub fn recordable(line: &str, files: &[(String, String)]) -> String {
 }
 
 impl Session {
+    /// An empty session starting at `at` (simulated ms): the moment the
+    /// fresh cluster was handed over ([`Cluster::booted_at`]), so the
+    /// script does not begin with the boot as a `sleep`.
+    pub fn starting_at(at: u64) -> Session {
+        Session {
+            script: String::new(),
+            at,
+        }
+    }
+
     /// Records `text` (whole script lines) done from `before` to `after`
     /// (simulated ms; a command like `kubectl delete` may wait).
     pub fn record(&mut self, before: u64, text: &str, after: u64) {
@@ -445,7 +455,7 @@ mod tests {
     fn replaying_the_session_rebuilds_the_same_cluster_at_the_same_time() {
         // The playground: irregular frames, actions between them.
         let mut c = Cluster::new(3);
-        let mut s = Session::default();
+        let mut s = Session::starting_at(c.booted_at());
         let files = vec![(
             "app.yaml".to_string(),
             crate::examples::SEED_APP.to_string(),

@@ -406,15 +406,17 @@ impl std::ops::Deref for Handle {
 impl Handle {
     /// A playground around a fresh cluster, with the editor's files.
     pub fn new(seed: u64, files: Files) -> Handle {
+        let cluster = Cluster::new(seed);
+        let session = Session::starting_at(cluster.booted_at());
         Handle(Rc::new(Shared {
-            cluster: Rc::new(RefCell::new(Cluster::new(seed))),
+            cluster: Rc::new(RefCell::new(cluster)),
             files: RefCell::new(files),
             console: RefCell::new(ConsoleState::default()),
             fx: RefCell::new(Fx::default()),
             traffic: RefCell::new(Traffic::default()),
             pods: RefCell::new(Default::default()),
             bench: RefCell::new(None),
-            session: RefCell::new(Session::default()),
+            session: RefCell::new(session),
             recording: Cell::new(true),
             outbox: RefCell::new(Vec::new()),
             playing: Cell::new(true),
@@ -435,8 +437,10 @@ impl Handle {
 
     /// Replaces the cluster with a fresh one from `seed`; the session starts over.
     pub fn reset(&self, seed: u64) {
-        self.replace(Cluster::new(seed));
-        *self.session.borrow_mut() = Session::default();
+        let cluster = Cluster::new(seed);
+        let session = Session::starting_at(cluster.booted_at());
+        self.replace(cluster);
+        *self.session.borrow_mut() = session;
     }
 
     /// The workspace now: seed, files, the session up to now.
@@ -456,10 +460,13 @@ impl Handle {
     /// its session. Nothing changes when the replay fails.
     pub fn load(&self, ws: &Workspace) -> Result<(), String> {
         let cluster = ws.replay()?;
+        // A link made before the cluster booted ahead may end earlier
+        // than the replayed cluster's clock: the session goes on from there.
+        let at = ws.time.max(cluster.now_ms());
         self.replace(cluster);
         *self.session.borrow_mut() = Session {
             script: ws.script.clone(),
-            at: ws.time,
+            at,
         };
         let mut files = self.files.borrow_mut();
         let generation = files.generation + 1;
@@ -810,10 +817,10 @@ mod tests {
                 crate::session::heredoc("kubectl apply -f -", crate::examples::SEED_DEPLOYMENT)
             )
         );
-        assert_eq!(ws.time, 3_500);
+        assert_eq!(ws.time, kubeplay_engine::cluster::BOOT_MS + 3_500);
         let copy = Handle::new(9, Files::initial());
         copy.load(&ws).unwrap();
-        assert_eq!(copy.cluster.borrow().now_ms(), 3_500);
+        assert_eq!(copy.cluster.borrow().now_ms(), ws.time);
         assert_eq!(copy.cluster.borrow().seed(), 1);
         assert_eq!(
             copy.run("kubectl get deploy -o name").stdout,

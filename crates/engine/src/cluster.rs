@@ -165,11 +165,17 @@ pub struct Activity {
     pub message: String,
 }
 
+/// How long the default cluster has been up when the user first sees it
+/// (simulated ms): kubeadm's add-ons have started and passed their probes.
+pub const BOOT_MS: Millis = 60_000;
+
 /// A simulated Kubernetes cluster.
 #[derive(Clone, Debug)]
 pub struct Cluster {
     pub(crate) seed: u64,
     pub(crate) now: Millis,
+    /// See [`Cluster::booted_at`].
+    booted_at: Millis,
     pub(crate) rng: Rng,
     pub(crate) store: Store,
     pub(crate) events: EventLog,
@@ -246,13 +252,46 @@ impl Cluster {
         // The default cluster runs an ingress controller (ingress-nginx).
         crate::network::install_ingress_controller(&mut cluster);
         cluster.settle();
+        cluster.boot();
         cluster
+    }
+
+    /// Lets the fresh cluster come up before anyone looks at it, as a
+    /// cluster handed to a user has: [`BOOT_MS`] of simulated time, longer
+    /// if an add-on's pod is not Ready by then (at most five minutes more).
+    /// The boot draws from its own random stream, so what the user does
+    /// afterwards draws the same numbers whatever the add-ons did.
+    fn boot(&mut self) {
+        let main_rng = std::mem::replace(
+            &mut self.rng,
+            crate::rng::Rng::new(self.seed ^ 0x626F_6F74_7570_2121),
+        );
+        self.step(BOOT_MS);
+        for _ in 0..300 {
+            let all_ready = self
+                .store
+                .list(res("Pod"), Some("kube-system"))
+                .all(|(_, pod)| crate::controllers::pod_ready(pod).0);
+            if all_ready {
+                break;
+            }
+            self.step(crate::time::SECOND);
+        }
+        self.rng = main_rng;
+        self.booted_at = self.now;
+    }
+
+    /// When the fresh cluster had come up (simulated ms): the moment the
+    /// user's session starts.
+    pub fn booted_at(&self) -> Millis {
+        self.booted_at
     }
 
     /// A cluster with only its system namespaces and no nodes.
     pub fn empty(seed: u64) -> Cluster {
         let mut cluster = Cluster {
             seed,
+            booted_at: 0,
             now: 0,
             rng: Rng::new(seed),
             store: Store::new(),
@@ -641,7 +680,8 @@ mod tests {
         let mut cluster = Cluster::new(7);
         cluster.step(1500);
         cluster.step(500);
-        assert_eq!(cluster.now_ms(), 2000);
+        assert_eq!(cluster.now_ms(), BOOT_MS + 2000);
+        assert_eq!(cluster.booted_at(), BOOT_MS);
         assert_eq!(cluster.seed(), 7);
     }
 }

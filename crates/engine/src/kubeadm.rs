@@ -916,7 +916,6 @@ spec:
 mod tests {
     use crate::cluster::Cluster;
     use crate::kubectl::NoFiles;
-    use crate::time::SECOND;
 
     fn k(c: &mut Cluster, line: &str) -> String {
         c.kubectl(line, &NoFiles).terminal
@@ -924,43 +923,43 @@ mod tests {
 
     #[test]
     fn a_fresh_cluster_looks_like_kubeadm_made_it() {
+        // Handed over once the add-ons are up, a minute after kubeadm init.
         let mut c = Cluster::new(1);
-        c.step(30 * SECOND);
         assert_eq!(
             k(&mut c, "kubectl get svc"),
             "NAME         TYPE        CLUSTER-IP   EXTERNAL-IP   PORT(S)   AGE\n\
-             kubernetes   ClusterIP   10.96.0.1    <none>        443/TCP   30s\n"
+             kubernetes   ClusterIP   10.96.0.1    <none>        443/TCP   60s\n"
         );
         assert_eq!(
             k(&mut c, "kubectl get endpointslices kubernetes"),
             "NAME         ADDRESSTYPE   PORTS   ENDPOINTS    AGE\n\
-             kubernetes   IPv4          6443    172.18.0.2   30s\n"
+             kubernetes   IPv4          6443    172.18.0.2   60s\n"
         );
         assert_eq!(
             k(&mut c, "kubectl get endpoints kubernetes"),
             "Warning: v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice\n\
              NAME         ENDPOINTS         AGE\n\
-             kubernetes   172.18.0.2:6443   30s\n"
+             kubernetes   172.18.0.2:6443   60s\n"
         );
         assert_eq!(
             k(&mut c, "kubectl get pods -n kube-system -o wide"),
             "NAME                                    READY   STATUS    RESTARTS   AGE   IP           NODE            NOMINATED NODE   READINESS GATES\n\
-             coredns-5f566b5c8d-xbwsw                1/1     Running   0          30s   10.244.2.2   node-2          <none>           <none>\n\
-             coredns-5f566b5c8d-xw6l9                1/1     Running   0          30s   10.244.1.2   node-1          <none>           <none>\n\
-             etcd-control-plane                      1/1     Running   0          30s   172.18.0.2   control-plane   <none>           <none>\n\
-             kube-apiserver-control-plane            1/1     Running   0          30s   172.18.0.2   control-plane   <none>           <none>\n\
-             kube-controller-manager-control-plane   1/1     Running   0          30s   172.18.0.2   control-plane   <none>           <none>\n\
-             kube-proxy-jlb59                        1/1     Running   0          30s   172.18.0.2   control-plane   <none>           <none>\n\
-             kube-proxy-kzbz5                        1/1     Running   0          30s   172.18.0.4   node-2          <none>           <none>\n\
-             kube-proxy-nvt2r                        1/1     Running   0          30s   172.18.0.5   node-3          <none>           <none>\n\
-             kube-proxy-q9w4m                        1/1     Running   0          30s   172.18.0.3   node-1          <none>           <none>\n\
-             kube-scheduler-control-plane            1/1     Running   0          30s   172.18.0.2   control-plane   <none>           <none>\n"
+             coredns-5f566b5c8d-xbwsw                1/1     Running   0          60s   10.244.2.2   node-2          <none>           <none>\n\
+             coredns-5f566b5c8d-xw6l9                1/1     Running   0          60s   10.244.1.2   node-1          <none>           <none>\n\
+             etcd-control-plane                      1/1     Running   0          60s   172.18.0.2   control-plane   <none>           <none>\n\
+             kube-apiserver-control-plane            1/1     Running   0          60s   172.18.0.2   control-plane   <none>           <none>\n\
+             kube-controller-manager-control-plane   1/1     Running   0          60s   172.18.0.2   control-plane   <none>           <none>\n\
+             kube-proxy-jlb59                        1/1     Running   0          60s   172.18.0.2   control-plane   <none>           <none>\n\
+             kube-proxy-kzbz5                        1/1     Running   0          60s   172.18.0.4   node-2          <none>           <none>\n\
+             kube-proxy-nvt2r                        1/1     Running   0          60s   172.18.0.5   node-3          <none>           <none>\n\
+             kube-proxy-q9w4m                        1/1     Running   0          60s   172.18.0.3   node-1          <none>           <none>\n\
+             kube-scheduler-control-plane            1/1     Running   0          60s   172.18.0.2   control-plane   <none>           <none>\n"
         );
         assert_eq!(
             k(&mut c, "kubectl get endpoints kube-dns -n kube-system"),
             "Warning: v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice\n\
              NAME       ENDPOINTS                                               AGE\n\
-             kube-dns   10.244.1.2:53,10.244.2.2:53,10.244.1.2:53 + 3 more...   30s\n"
+             kube-dns   10.244.1.2:53,10.244.2.2:53,10.244.1.2:53 + 3 more...   60s\n"
         );
         // Mirror pods: no service account, owned by their Node.
         let out = k(

@@ -700,9 +700,9 @@ mod tests {
         assert_eq!(r.exit_code, 0);
         assert_eq!(
             r.output,
-            "$ kubectl get ns\nNAME              STATUS   AGE\ndefault           Active   0s\nkube-node-lease   Active   0s\nkube-public       Active   0s\nkube-system       Active   0s\n$ sleep 2m\n$ kubectl get ns default\nNAME      STATUS   AGE\ndefault   Active   2m\n"
+            "$ kubectl get ns\nNAME              STATUS   AGE\ndefault           Active   60s\nkube-node-lease   Active   60s\nkube-public       Active   60s\nkube-system       Active   60s\n$ sleep 2m\n$ kubectl get ns default\nNAME      STATUS   AGE\ndefault   Active   3m\n"
         );
-        assert_eq!(c.now_ms(), 120_000);
+        assert_eq!(c.now_ms(), crate::cluster::BOOT_MS + 120_000);
     }
 
     #[test]
@@ -748,7 +748,7 @@ mod tests {
         let s = c.traffic_stats(ids[0]).unwrap();
         assert_eq!((s.sent, s.running, s.requests_per_second), (30, false, 20));
         assert_eq!(s.host_header.as_deref(), Some("nothing.example"));
-        assert_eq!(c.now_ms(), 2_500);
+        assert_eq!(c.now_ms(), crate::cluster::BOOT_MS + 2_500);
         for (line, message) in [
             ("traffic start", TRAFFIC_USAGE),
             (

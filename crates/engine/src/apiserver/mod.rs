@@ -955,7 +955,7 @@ mod tests {
         assert_eq!(d.at(&["metadata", "generation"]), &Value::Int(1));
         assert_eq!(
             d.str_at(&["metadata", "creationTimestamp"]),
-            Some("2026-01-01T00:00:00Z")
+            Some("2026-01-01T00:01:00Z")
         );
         assert!(d.str_at(&["metadata", "uid"]).is_some());
         let err = c

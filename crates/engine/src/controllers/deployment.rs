@@ -1763,11 +1763,11 @@ mod tests {
         let progressing = get_condition(status, "Progressing").unwrap();
         assert_eq!(
             progressing.str_at(&["lastTransitionTime"]),
-            Some("2026-01-01T00:00:00Z")
+            Some("2026-01-01T00:01:00Z")
         );
         assert_eq!(
             progressing.str_at(&["lastUpdateTime"]),
-            Some("2026-01-01T00:00:02Z")
+            Some("2026-01-01T00:01:02Z")
         );
     }
 
@@ -2087,7 +2087,7 @@ mod tests {
         );
         assert_eq!(
             progressing.str_at(&["lastUpdateTime"]),
-            Some("2026-01-01T00:00:31Z")
+            Some("2026-01-01T00:01:31Z")
         );
     }
 

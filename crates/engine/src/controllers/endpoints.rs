@@ -537,7 +537,7 @@ mod tests {
         );
         assert_eq!(
             ep.str_at(&["metadata", "annotations", TRIGGER_TIME]),
-            Some("2026-01-01T00:00:03Z")
+            Some("2026-01-01T00:01:03Z")
         );
         // Pod deletion takes the address out at once.
         c.delete(

@@ -469,7 +469,7 @@ mod tests {
         assert_eq!(s[0].at(&["metadata", "generation"]), &Value::Int(2));
         assert_eq!(
             s[0].str_at(&["metadata", "annotations", TRIGGER_TIME]),
-            Some("2026-01-01T00:00:00Z")
+            Some("2026-01-01T00:01:00Z")
         );
         let pod_uid = c
             .store

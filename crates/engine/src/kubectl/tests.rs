@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::apiserver::WriteOptions;
-use crate::cluster::res;
+use crate::cluster::{BOOT_MS, res};
 use crate::events::EventType;
 use crate::store::ObjectKey;
 use crate::time::SECOND;
@@ -286,7 +286,7 @@ fn get_prints_tables_with_kubectl_columns() {
     pod(
         &mut c,
         "apiVersion: v1\nkind: Pod\nmetadata: {name: web-1, labels: {app: web}}\nspec: {nodeName: node-1, containers: [{name: web, image: nginx}]}\n",
-        "phase: Running\npodIP: 10.244.1.5\npodIPs: [{ip: 10.244.1.5}]\nconditions: [{type: Ready, status: 'True'}]\ncontainerStatuses: [{name: web, ready: true, restartCount: 2, state: {running: {startedAt: '2026-01-01T00:00:30Z'}}, lastState: {terminated: {exitCode: 1, reason: Error, finishedAt: '2026-01-01T00:00:30Z'}}}]\n",
+        "phase: Running\npodIP: 10.244.1.5\npodIPs: [{ip: 10.244.1.5}]\nconditions: [{type: Ready, status: 'True'}]\ncontainerStatuses: [{name: web, ready: true, restartCount: 2, state: {running: {startedAt: '2026-01-01T00:01:30Z'}}, lastState: {terminated: {exitCode: 1, reason: Error, finishedAt: '2026-01-01T00:01:30Z'}}}]\n",
     );
     pod(
         &mut c,
@@ -378,14 +378,14 @@ fn several_kinds_get_prefixes_and_a_blank_line_between_tables() {
          deployment.apps/web   2/2     2            2           65s\n\
          \n\
          NAME                 TYPE        CLUSTER-IP   EXTERNAL-IP   PORT(S)   AGE\n\
-         service/kubernetes   ClusterIP   10.96.0.1    <none>        443/TCP   65s\n\
+         service/kubernetes   ClusterIP   10.96.0.1    <none>        443/TCP   2m5s\n\
          service/web          ClusterIP   10.96.0.20   <none>        80/TCP    65s\n"
     );
     assert_eq!(
         k(&mut c, "kubectl get all --no-headers").stdout,
         "pod/web-544c4bf578-76w8k   1/1   Running   0     65s\n\
          pod/web-544c4bf578-d4qrk   1/1   Running   0     65s\n\
-         service/kubernetes   ClusterIP   10.96.0.1    <none>   443/TCP   65s\n\
+         service/kubernetes   ClusterIP   10.96.0.1    <none>   443/TCP   2m5s\n\
          service/web          ClusterIP   10.96.0.20   <none>   80/TCP    65s\n\
          deployment.apps/web   2/2   2     2     65s\n\
          replicaset.apps/web-544c4bf578   2     2     2     65s\n"
@@ -411,7 +411,7 @@ fn yaml_json_and_lists() {
     );
     let out = k(&mut c, "kubectl get cm cfg -n dev -o yaml");
     assert!(
-        out.stdout.starts_with("apiVersion: v1\ndata:\n  a: \"1\"\n  b: \"2\"\nkind: ConfigMap\nmetadata:\n  creationTimestamp: \"2026-01-01T00:00:00Z\"\n  name: cfg\n  namespace: dev\n"),
+        out.stdout.starts_with("apiVersion: v1\ndata:\n  a: \"1\"\n  b: \"2\"\nkind: ConfigMap\nmetadata:\n  creationTimestamp: \"2026-01-01T00:01:00Z\"\n  name: cfg\n  namespace: dev\n"),
         "{}",
         out.stdout
     );
@@ -554,7 +554,11 @@ fn deleting_a_running_pod_waits_for_its_grace_period() {
     );
     let out = k(&mut c, "kubectl delete pod p");
     assert_eq!(out.stdout, "pod \"p\" deleted from default namespace\n");
-    assert_eq!(c.now_ms(), 20 * SECOND, "kubectl waited for the pod to go");
+    assert_eq!(
+        c.now_ms(),
+        BOOT_MS + 20 * SECOND,
+        "kubectl waited for the pod to go"
+    );
     assert!(c.store.get_named(res("Pod"), "default", "p").is_none());
     pod(
         &mut c,
@@ -762,7 +766,7 @@ fn nodes_cordon_taint_and_drain() {
             "node/node-3 already cordoned\nWARNING: ignoring DaemonSet-managed Pods: kube-system/{proxy}; deleting Pods that declare no controller: default/bare\nevicting pod default/bare\npod/bare evicted\nnode/node-3 drained\n0"
         )
     );
-    assert_eq!(c.now_ms(), 5 * SECOND);
+    assert_eq!(c.now_ms(), BOOT_MS + 5 * SECOND);
     let node = c.store.get_named(res("Node"), "", "node-3").unwrap();
     assert_eq!(node.at(&["spec", "unschedulable"]), &Value::Bool(true));
 }
@@ -773,7 +777,7 @@ fn describe_pod_layout() {
     pod(
         &mut c,
         "apiVersion: v1\nkind: Pod\nmetadata: {name: web-1, labels: {app: web, tier: front}, ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: web-abc, uid: u1, controller: true}]}\nspec:\n  nodeName: node-1\n  containers:\n  - name: web\n    image: nginx:1.25\n    ports: [{containerPort: 80, protocol: TCP}]\n    env: [{name: MODE, value: prod}, {name: POD, valueFrom: {fieldRef: {apiVersion: v1, fieldPath: metadata.name}}}]\n    resources: {requests: {cpu: 100m, memory: 64Mi}}\n    readinessProbe: {httpGet: {path: /healthz, port: 80, scheme: HTTP}, timeoutSeconds: 1, periodSeconds: 10, successThreshold: 1, failureThreshold: 3}\n",
-        "phase: Running\nhostIP: 10.0.0.11\npodIP: 10.244.1.7\npodIPs: [{ip: 10.244.1.7}]\nstartTime: '2026-01-01T00:00:01Z'\nqosClass: Burstable\nconditions: [{type: Initialized, status: 'True'}, {type: Ready, status: 'True'}, {type: PodScheduled, status: 'True'}]\ncontainerStatuses: [{name: web, ready: true, restartCount: 0, image: 'nginx:1.25', imageID: 'docker.io/library/nginx@sha256:abc', containerID: 'containerd://0123', state: {running: {startedAt: '2026-01-01T00:00:04Z'}}}]\n",
+        "phase: Running\nhostIP: 10.0.0.11\npodIP: 10.244.1.7\npodIPs: [{ip: 10.244.1.7}]\nstartTime: '2026-01-01T00:01:01Z'\nqosClass: Burstable\nconditions: [{type: Initialized, status: 'True'}, {type: Ready, status: 'True'}, {type: PodScheduled, status: 'True'}]\ncontainerStatuses: [{name: web, ready: true, restartCount: 0, image: 'nginx:1.25', imageID: 'docker.io/library/nginx@sha256:abc', containerID: 'containerd://0123', state: {running: {startedAt: '2026-01-01T00:01:04Z'}}}]\n",
     );
     let p = c
         .store
@@ -823,7 +827,7 @@ Namespace:        default
 Priority:         0
 Service Account:  default
 Node:             node-1/10.0.0.11
-Start Time:       Thu, 01 Jan 2026 00:00:01 +0000
+Start Time:       Thu, 01 Jan 2026 00:01:01 +0000
 Labels:           app=web
                   tier=front
 Annotations:      <none>
@@ -840,7 +844,7 @@ Containers:
     Port:           80/TCP
     Host Port:      0/TCP
     State:          Running
-      Started:      Thu, 01 Jan 2026 00:00:04 +0000
+      Started:      Thu, 01 Jan 2026 00:01:04 +0000
     Ready:          True
     Restart Count:  0
     Requests:
@@ -1075,7 +1079,7 @@ fn rollout_history_undo_and_status() {
             "annotations",
             "kubectl.kubernetes.io/restartedAt"
         ]),
-        Some("2026-01-01T00:00:02Z")
+        Some("2026-01-01T00:01:02Z")
     );
     assert_eq!(
         k(&mut c, "kubectl rollout status rs/web-544c4bf578").stderr,
@@ -1095,7 +1099,7 @@ fn a_stuck_rollout_waits_until_its_timeout() {
         out.terminal,
         "Waiting for deployment \"web\" rollout to finish: 0 of 2 updated replicas are available...\nerror: timed out waiting for the condition\n"
     );
-    assert_eq!(c.now_ms(), 30 * SECOND);
+    assert_eq!(c.now_ms(), BOOT_MS + 30 * SECOND);
     // Without --timeout it waits until the progress deadline (600s) passes.
     let out = k(&mut c, "kubectl rollout status deploy/web");
     assert_eq!(
@@ -1124,15 +1128,15 @@ fn events_are_listed_and_filtered() {
             "LAST SEEN   TYPE      REASON      OBJECT   MESSAGE\n\
              15s         Normal    Scheduled   pod/a    Successfully assigned default/a to node-3\n\
              15s         Normal    Pulling     pod/a    Pulling image \"nginx\"\n\
-             13s         Normal    Pulled      pod/a    Successfully pulled image \"nginx\" in 1.862s (1.862s including waiting). Image size: 72319283 bytes.\n\
+             13s         Normal    Pulled      pod/a    Successfully pulled image \"nginx\" in 1.794s (1.794s including waiting). Image size: 72319283 bytes.\n\
              13s         Normal    Created     pod/a    Container created\n\
              13s         Normal    Started     pod/a    Container started\n\
              15s         Normal    Scheduled   pod/b    Successfully assigned default/b to node-1\n\
-             15s         Normal    Pulling     pod/b    Pulling image \"nginx:no-such-tag\"\n\
-             14s         Warning   Failed      pod/b    Failed to pull image \"nginx:no-such-tag\": {not_found}\n\
-             14s         Warning   Failed      pod/b    Error: ErrImagePull\n\
-             13s         Normal    BackOff     pod/b    Back-off pulling image \"nginx:no-such-tag\"\n\
-             13s         Warning   Failed      pod/b    Error: ImagePullBackOff\n"
+             2s          Normal    Pulling     pod/b    Pulling image \"nginx:no-such-tag\"\n\
+             2s          Warning   Failed      pod/b    Failed to pull image \"nginx:no-such-tag\": {not_found}\n\
+             2s          Warning   Failed      pod/b    Error: ErrImagePull\n\
+             1s          Normal    BackOff     pod/b    Back-off pulling image \"nginx:no-such-tag\"\n\
+             1s          Warning   Failed      pod/b    Error: ImagePullBackOff\n"
         )
     );
     assert_eq!(
@@ -1142,9 +1146,9 @@ fn events_are_listed_and_filtered() {
         )
         .stdout,
         format!(
-            "14s   Warning   Failed   pod/b   Failed to pull image \"nginx:no-such-tag\": {not_found}\n\
-             14s   Warning   Failed   pod/b   Error: ErrImagePull\n\
-             13s   Warning   Failed   pod/b   Error: ImagePullBackOff\n"
+            "2s    Warning   Failed   pod/b   Failed to pull image \"nginx:no-such-tag\": {not_found}\n\
+             2s    Warning   Failed   pod/b   Error: ErrImagePull\n\
+             1s    Warning   Failed   pod/b   Error: ImagePullBackOff\n"
         )
     );
     assert_eq!(
@@ -1181,7 +1185,7 @@ fn events_are_listed_and_filtered() {
     )
     .stdout;
     assert!(
-        wide_b.starts_with("18s   Normal   Pulling   pod/b   spec.containers{b}   kubelet, node-1   Pulling image \"nginx:no-such-tag\"   35s   2     b."),
+        wide_b.starts_with("22s   Normal   Pulling   pod/b   spec.containers{b}   kubelet, node-1   Pulling image \"nginx:no-such-tag\"   35s   2     b."),
         "{wide_b}"
     );
 }

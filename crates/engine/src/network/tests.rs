@@ -4,6 +4,7 @@
 
 use super::*;
 use crate::apiserver::WriteOptions;
+use crate::cluster::BOOT_MS;
 use crate::value::Value;
 
 fn obj(yaml: &str) -> Value {
@@ -1008,7 +1009,7 @@ fn traffic_generators_send_at_their_rate_in_simulated_time() {
         .filter(|r| r.traffic == Some(miss))
         .map(|r| r.at)
         .collect();
-    assert_eq!(stamps[..3], [0, 100, 200]);
+    assert_eq!(stamps[..3], [BOOT_MS, BOOT_MS + 100, BOOT_MS + 200]);
     assert!(c.stop_traffic(id));
     c.step(1_000);
     assert_eq!(c.traffic_stats(id).unwrap().sent, 100);

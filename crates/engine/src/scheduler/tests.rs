@@ -6,7 +6,7 @@
 use super::queue::{QueuedPod, SchedulingQueue};
 use super::*;
 use crate::apiserver::WriteOptions;
-use crate::cluster::{NodeOptions, res};
+use crate::cluster::{BOOT_MS, NodeOptions, res};
 use crate::quantity::Quantity;
 use crate::store::ObjectKey;
 use crate::time::{MINUTE, SECOND};
@@ -111,7 +111,7 @@ fn binds_a_pod_with_the_real_event_condition_and_no_generation_bump() {
     assert_eq!(cond.get("status").as_str(), Some("True"));
     assert_eq!(
         cond.get("lastTransitionTime").as_str(),
-        Some("2026-01-01T00:00:00Z")
+        Some("2026-01-01T00:01:00Z")
     );
     assert!(cond.get("lastProbeTime").is_null());
     assert_eq!(pod.at(&["metadata", "generation"]), &Value::Int(1));
@@ -917,7 +917,7 @@ fn unschedulable_pods_are_retried_after_five_minutes() {
         .iter()
         .map(|a| a.at)
         .collect();
-    assert_eq!(attempts, [0, 5 * MINUTE + 30 * SECOND]);
+    assert_eq!(attempts, [BOOT_MS, BOOT_MS + 5 * MINUTE + 30 * SECOND]);
     let failed = events(&c, "big");
     assert_eq!(failed.len(), 1);
     assert_eq!(failed[0].3, 2, "the repeated event is aggregated");
@@ -936,7 +936,7 @@ fn pending_pod_is_scheduled_when_a_node_is_added() {
     assert_eq!(node_of(&c, "big").as_deref(), Some("node-4"));
     let a = c.scheduling_attempts("default", "big");
     assert_eq!(a.len(), 2);
-    assert_eq!(a[1].at, 10 * SECOND);
+    assert_eq!(a[1].at, BOOT_MS + 10 * SECOND);
 }
 
 #[test]
