@@ -70,10 +70,11 @@ pub fn answered_by(hops: &[Hop]) -> Option<&str> {
 }
 
 fn minus<K: Ord + Clone>(now: &BTreeMap<K, u64>, base: &BTreeMap<K, u64>) -> BTreeMap<K, u64> {
-    now.iter()
-        .map(|(k, n)| (k.clone(), n - base.get(k).copied().unwrap_or(0).min(*n)))
-        .filter(|(_, n)| *n > 0)
-        .collect()
+    kubeplay_engine::sort::btree_map(
+        now.iter()
+            .map(|(k, n)| (k.clone(), n - base.get(k).copied().unwrap_or(0).min(*n)))
+            .filter(|(_, n)| *n > 0),
+    )
 }
 
 /// The id of the newest request (0 before any).

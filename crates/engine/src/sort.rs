@@ -10,6 +10,7 @@
 //! the same comparator: output is identical on every platform.
 
 use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Stable sorting methods for slices; see the module documentation.
 pub trait CompactSort<T> {
@@ -86,6 +87,26 @@ fn apply_permutation<T>(items: &mut [T], order: &mut [u32]) {
     }
 }
 
+/// A `BTreeMap` from pairs, inserted one by one: `collect()` sorts them
+/// first, with yet another copy of the sort routine per call site.
+/// Equal keys keep the last value, as with `collect()`.
+pub fn btree_map<K: Ord, V>(pairs: impl IntoIterator<Item = (K, V)>) -> BTreeMap<K, V> {
+    let mut map = BTreeMap::new();
+    for (k, v) in pairs {
+        map.insert(k, v);
+    }
+    map
+}
+
+/// A `BTreeSet` from items, inserted one by one (see [`btree_map`]).
+pub fn btree_set<T: Ord>(items: impl IntoIterator<Item = T>) -> BTreeSet<T> {
+    let mut set = BTreeSet::new();
+    for item in items {
+        set.insert(item);
+    }
+    set
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,6 +138,16 @@ mod tests {
                 assert_eq!(reversed, expected, "len {len}, descending");
             }
         }
+    }
+
+    #[test]
+    fn inserted_collections_equal_collected_ones() {
+        let pairs = [("b", 1), ("a", 2), ("b", 3), ("c", 4)];
+        assert_eq!(
+            btree_map(pairs),
+            pairs.into_iter().collect::<BTreeMap<_, _>>()
+        );
+        assert_eq!(btree_set([3, 1, 3, 2]), BTreeSet::from([1, 2, 3]));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! slice when there are none.
 
 use crate::sort::CompactSort;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use super::endpoints::{
     HEADLESS, TRIGGER_TIME, find_port, hostname_for, is_headless, pod_ip, port_protocol,
@@ -203,10 +203,8 @@ fn reconcile_by_ports(
         a.str_at(&["metadata", "name"])
             .cmp(&b.str_at(&["metadata", "name"]))
     });
-    let mut remaining: BTreeMap<String, Value> = wanted
-        .iter()
-        .map(|w| (w.key.clone(), w.endpoint.clone()))
-        .collect();
+    let mut remaining: BTreeMap<String, Value> =
+        crate::sort::btree_map(wanted.iter().map(|w| (w.key.clone(), w.endpoint.clone())));
     let order: Vec<String> = wanted.iter().map(|w| w.key.clone()).collect();
     // (slice, endpoints, changed)
     let mut kept: Vec<(Value, Vec<Value>, bool)> = Vec::new();
@@ -378,11 +376,7 @@ fn pod_to_endpoint(cluster: &Cluster, pod: &Value, service: &Value) -> Option<Va
 fn endpoint_key(endpoint: &Value) -> String {
     match endpoint.at(&["targetRef", "uid"]).as_str() {
         Some(uid) if !uid.is_empty() => uid.to_string(),
-        _ => endpoint
-            .get("addresses")
-            .items()
-            .filter_map(|a| a.as_str())
-            .collect::<BTreeSet<_>>()
+        _ => crate::sort::btree_set(endpoint.get("addresses").items().filter_map(|a| a.as_str()))
             .into_iter()
             .collect::<Vec<_>>()
             .join(","),

@@ -442,7 +442,8 @@ pub(crate) fn run(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         return resources::aggregate(errors);
     }
     // Tables: one per run of infos of the same type.
-    let distinct: std::collections::BTreeSet<ResourceId> = infos.iter().map(|i| i.rid).collect();
+    let distinct: std::collections::BTreeSet<ResourceId> =
+        crate::sort::btree_set(infos.iter().map(|i| i.rid));
     let with_kind = p.bool("show-kind") || (infos.len() >= 2 && distinct.len() >= 2);
     let all_namespaced = !all_ns && infos.iter().all(|i| i.rid.get().namespaced);
     let now = ctx.cluster.now;

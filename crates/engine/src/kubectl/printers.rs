@@ -1060,16 +1060,13 @@ fn hpa_metrics(o: &Value) -> String {
 /// `loadBalancerStatusStringer`: IPs (or hostnames), sorted and
 /// de-duplicated, clipped to 16 characters unless wide.
 pub fn load_balancer_string(status: &Value, wide: bool) -> String {
-    let set: BTreeSet<&str> = status
-        .get("ingress")
-        .items()
-        .filter_map(|i| {
+    let set: BTreeSet<&str> =
+        crate::sort::btree_set(status.get("ingress").items().filter_map(|i| {
             i.get("ip")
                 .as_str()
                 .filter(|s| !s.is_empty())
                 .or_else(|| i.get("hostname").as_str().filter(|s| !s.is_empty()))
-        })
-        .collect();
+        }));
     let r = set.into_iter().collect::<Vec<_>>().join(",");
     if !wide && r.len() > 16 {
         let mut end = 13;

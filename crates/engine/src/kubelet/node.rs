@@ -312,10 +312,8 @@ fn post_full_status(cluster: &mut Cluster, name: &str, first: bool) {
         status.set("allocatable", cap);
     }
     // Conditions keep their transition times unless they change.
-    let old: BTreeMap<String, (String, String)> = status
-        .get("conditions")
-        .items()
-        .filter_map(|c| {
+    let old: BTreeMap<String, (String, String)> =
+        crate::sort::btree_map(status.get("conditions").items().filter_map(|c| {
             Some((
                 c.get("type").as_str()?.to_string(),
                 (
@@ -326,8 +324,7 @@ fn post_full_status(cluster: &mut Cluster, name: &str, first: bool) {
                         .to_string(),
                 ),
             ))
-        })
-        .collect();
+        }));
     let ltt = |kind: &str, status: &str| -> Millis {
         match old.get(kind) {
             Some((s, t)) if s == status && !first => crate::time::parse_rfc3339(t).unwrap_or(now),
