@@ -389,21 +389,16 @@ fn zone_states(cluster: &Cluster) -> BTreeMap<String, (ZoneState, usize)> {
             e.1 += 1;
         }
     }
-    counts
-        .into_iter()
-        .map(|(z, (ready, not_ready))| {
-            let state = if ready == 0 && not_ready > 0 {
-                ZoneState::Full
-            } else if not_ready > 2
-                && not_ready as f64 / (not_ready + ready) as f64 >= UNHEALTHY_ZONE
-            {
-                ZoneState::Partial
-            } else {
-                ZoneState::Normal
-            };
-            (z, (state, ready + not_ready))
-        })
-        .collect()
+    crate::sort::btree_map(counts.into_iter().map(|(z, (ready, not_ready))| {
+        let state = if ready == 0 && not_ready > 0 {
+            ZoneState::Full
+        } else if not_ready > 2 && not_ready as f64 / (not_ready + ready) as f64 >= UNHEALTHY_ZONE {
+            ZoneState::Partial
+        } else {
+            ZoneState::Normal
+        };
+        (z, (state, ready + not_ready))
+    }))
 }
 
 /// `handleDisruption`: entering or leaving master disruption mode.
