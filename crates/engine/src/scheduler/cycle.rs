@@ -547,24 +547,20 @@ pub(crate) fn find_nodes_that_fit(
     if out.nominated_first.is_none() && n_cand > 0 {
         let start = start_index % n_cand;
         let mut processed = 0;
-        let mut check = |pos: u32, feasible: &mut Vec<u32>| -> bool {
-            match dynamic(pos) {
-                Ok(()) => {
-                    feasible.push(pos);
-                    feasible.len() >= to_find
-                }
-                Err(f) => {
-                    failures.push((pos, f));
-                    false
-                }
-            }
-        };
+        // Most pods need none of NodePorts, PodTopologySpread,
+        // InterPodAffinity, nominated pods' room or extended resources:
+        // their verdict is NodeResourcesFit on the packed numbers alone.
+        const OTHERS: u32 = 1 << F_NODE_PORTS | 1 << F_SPREAD | 1 << F_INTERPOD;
+        let only_fit = u32::from(out.skip) & OTHERS == OTHERS && !has_nominated && !scalars;
+        let hot = &cache.hot;
         match &out.narrowed {
             Some(cand) => {
                 for i in 0..n_cand {
                     let pos = cand[(start + i) % n_cand];
                     processed += 1;
-                    if codes[pos as usize] == 1 && check(pos, &mut feasible) {
+                    if codes[pos as usize] == 1
+                        && file_verdict(pos, dynamic(pos), to_find, &mut feasible, &mut failures)
+                    {
                         break;
                     }
                 }
@@ -576,7 +572,18 @@ pub(crate) fn find_nodes_that_fit(
                     while let Some(q) = next_pass(&pass, p, end) {
                         processed += q + 1 - p;
                         p = q + 1;
-                        if check(q as u32, &mut feasible) {
+                        // The common case without the general filters.
+                        let verdict = if only_fit {
+                            match fit_hot(pod, &hot[order[q] as usize], None) {
+                                None => Ok(()),
+                                Some(f) => Err(f),
+                            }
+                        } else {
+                            dynamic(q as u32)
+                        };
+                        let enough =
+                            file_verdict(q as u32, verdict, to_find, &mut feasible, &mut failures);
+                        if enough {
                             break 'scan;
                         }
                     }
@@ -593,6 +600,27 @@ pub(crate) fn find_nodes_that_fit(
     out.feasible = feasible;
     out.failures = failures;
     out
+}
+
+/// Files one node's filter verdict; true once enough nodes are feasible.
+#[inline(always)]
+fn file_verdict(
+    pos: u32,
+    verdict: Result<(), Failure>,
+    to_find: usize,
+    feasible: &mut Vec<u32>,
+    failures: &mut Vec<(u32, Failure)>,
+) -> bool {
+    match verdict {
+        Ok(()) => {
+            feasible.push(pos);
+            feasible.len() >= to_find
+        }
+        Err(f) => {
+            failures.push((pos, f));
+            false
+        }
+    }
 }
 
 /// Scores of the feasible nodes: raw per plugin, and how to normalize them.
@@ -985,7 +1013,12 @@ fn default_normalized(score: i64, max: i64, reverse: bool) -> i64 {
     if max == 0 {
         return if reverse { MAX_NODE_SCORE } else { score };
     }
-    let v = div_exact(MAX_NODE_SCORE * score, max);
+    // Most nodes score 0 (no PreferNoSchedule taints): no division.
+    let v = if score == 0 {
+        0
+    } else {
+        div_exact(MAX_NODE_SCORE * score, max)
+    };
     if reverse { MAX_NODE_SCORE - v } else { v }
 }
 

@@ -373,7 +373,7 @@ pub(crate) fn decode_static(code: u8) -> Result<(), Failure> {
 
 /// NodeResourcesFit on the packed numbers, for pods asking for neither
 /// ephemeral storage nor extended resources; the same checks as [`fit`].
-#[inline]
+#[inline(always)]
 pub(crate) fn fit_hot(
     pod: &PodSpecInfo,
     hot: &NodeHot,
@@ -793,6 +793,11 @@ fn least_requested(requested: i64, capacity: i64) -> i64 {
     if capacity <= 0 || requested > capacity {
         return 0;
     }
+    // Below 2^46 the f64 quotient truncates to the integer one (see
+    // `div_exact`: numerator and divisor add up to less than 2^53).
+    if requested >= 0 && capacity < 1 << 46 {
+        return ((capacity - requested) as f64 * MAX_NODE_SCORE as f64 / capacity as f64) as i64;
+    }
     if capacity <= i64::MAX / MAX_NODE_SCORE && requested >= 0 {
         return div_exact((capacity - requested) * MAX_NODE_SCORE, capacity);
     }
@@ -817,7 +822,7 @@ fn exceeds(request: i64, allocatable: i64, used: i64, nominated: i64) -> bool {
 
 /// NodeResourcesFit Score with the LeastAllocated strategy (cpu and memory,
 /// weight 1 each, non-zero requests).
-#[inline]
+#[inline(always)]
 pub(crate) fn least_allocated(pod: &PodSpecInfo, node: &NodeHot) -> i64 {
     if node.alloc_cpu > 0 && node.alloc_memory > 0 {
         return (least_requested(node.nz_cpu.saturating_add(pod.non_zero.0), node.alloc_cpu)
