@@ -403,11 +403,17 @@ impl std::ops::Deref for Handle {
     }
 }
 
+/// A fresh cluster from `seed` and an empty session starting when it booted.
+fn fresh_cluster(seed: u64) -> (Cluster, Session) {
+    let cluster = Cluster::new(seed);
+    let session = Session::starting_at(cluster.booted_at());
+    (cluster, session)
+}
+
 impl Handle {
     /// A playground around a fresh cluster, with the editor's files.
     pub fn new(seed: u64, files: Files) -> Handle {
-        let cluster = Cluster::new(seed);
-        let session = Session::starting_at(cluster.booted_at());
+        let (cluster, session) = fresh_cluster(seed);
         Handle(Rc::new(Shared {
             cluster: Rc::new(RefCell::new(cluster)),
             files: RefCell::new(files),
@@ -437,8 +443,7 @@ impl Handle {
 
     /// Replaces the cluster with a fresh one from `seed`; the session starts over.
     pub fn reset(&self, seed: u64) {
-        let cluster = Cluster::new(seed);
-        let session = Session::starting_at(cluster.booted_at());
+        let (cluster, session) = fresh_cluster(seed);
         self.replace(cluster);
         *self.session.borrow_mut() = session;
     }

@@ -925,15 +925,6 @@ pub(crate) fn score_nodes(
     Scores { raw, norm, ignored }
 }
 
-/// A node's value in a label column, if it has the label.
-#[inline]
-fn label_in(column: &[Sym], slot: u32) -> Option<Sym> {
-    column
-        .get(slot as usize)
-        .copied()
-        .filter(|v| *v != NO_DOMAIN)
-}
-
 /// What NormalizeScore needs to map a raw score to 0–100, per plugin.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct Normalizer {

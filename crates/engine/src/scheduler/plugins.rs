@@ -426,10 +426,9 @@ pub(crate) fn dynamic_filters(
     if ctx.skip & (1 << F_SPREAD) == 0 {
         for s in ctx.spread {
             let c = &pod.spread[s.constraint];
-            let value = s.values.get(slot).copied().unwrap_or(NO_DOMAIN);
-            if value == NO_DOMAIN {
+            let Some(value) = label_in(&s.values, slot as u32) else {
                 return Err(Failure::new(F_SPREAD, true, R_SPREAD_LABEL));
-            }
+            };
             let matching = s.counts.get(&value).copied().unwrap_or(0);
             let skew = matching + i64::from(s.self_match) - s.min;
             if skew > c.max_skew {
@@ -612,6 +611,15 @@ impl LabelColumns {
     }
 }
 
+/// A node's value in a label column, if it has the label.
+#[inline]
+pub(crate) fn label_in(column: &[Sym], slot: u32) -> Option<Sym> {
+    column
+        .get(slot as usize)
+        .copied()
+        .filter(|v| *v != NO_DOMAIN)
+}
+
 /// A node that is not a domain of a constraint (excluded, or missing a key).
 pub(crate) const NO_DOMAIN: Sym = Sym::MAX;
 
@@ -792,11 +800,6 @@ pub(crate) fn taint_score(hot: &NodeHot, node: &NodeInfo, tolerations: &[Tolerat
 fn least_requested(requested: i64, capacity: i64) -> i64 {
     if capacity <= 0 || requested > capacity {
         return 0;
-    }
-    // Below 2^46 the f64 quotient truncates to the integer one (see
-    // `div_exact`: numerator and divisor add up to less than 2^53).
-    if requested >= 0 && capacity < 1 << 46 {
-        return ((capacity - requested) as f64 * MAX_NODE_SCORE as f64 / capacity as f64) as i64;
     }
     if capacity <= i64::MAX / MAX_NODE_SCORE && requested >= 0 {
         return div_exact((capacity - requested) * MAX_NODE_SCORE, capacity);

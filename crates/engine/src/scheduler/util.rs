@@ -78,7 +78,7 @@ pub(crate) fn fx_map<K, V>() -> FxMap<K, V> {
 /// below the next integer K, and the rounding error is under K·2^-53 ≤ 1/d).
 /// The scoring loops divide by each node's capacity; a 64-bit integer
 /// division costs several times an f64 one.
-#[inline]
+#[inline(always)]
 pub(crate) fn div_exact(n: i64, d: i64) -> i64 {
     const LIMIT: i64 = 1 << 53;
     if n >= 0 && d > 0 && n < LIMIT && d < LIMIT - n {
