@@ -175,6 +175,11 @@ pub(crate) struct Cache {
     pub(crate) required_anti_pods: usize,
     /// `hot[slot]` mirrors `nodes[slot]`.
     pub(crate) hot: Vec<NodeHot>,
+    /// `hot_gen[slot]` changes whenever `hot[slot]` is rewritten (unique
+    /// over the cache's life, also across slot reuse): scores computed from
+    /// the hot numbers are memoized per generation.
+    pub(crate) hot_gen: Vec<u64>,
+    next_hot_gen: u64,
     /// Moves whenever a node's labels, taints, name or schedulability
     /// change, or nodes come and go: static filter results are cached
     /// per epoch.
@@ -218,6 +223,7 @@ impl Cache {
         self.by_name.insert(info.name.clone(), s);
         self.nodes.push(info);
         self.hot.push(NodeHot::default());
+        self.hot_gen.push(0);
         s
     }
 
@@ -236,6 +242,8 @@ impl Cache {
         }
         let alloc = [n.allocatable.cpu, n.allocatable.memory];
         let req = [n.requested.cpu, n.requested.memory];
+        self.next_hot_gen += 1;
+        self.hot_gen[slot as usize] = self.next_hot_gen;
         self.hot[slot as usize] = NodeHot {
             alloc_cpu: n.allocatable.cpu,
             alloc_memory: n.allocatable.memory,

@@ -633,11 +633,14 @@ pub(crate) struct Scores {
 
 /// PreScore, Score and NormalizeScore of the default profile.
 pub(crate) fn score_nodes(
-    st: &mut SchedulerState,
+    state: &mut SchedulerState,
     cluster: &Cluster,
     pod: &PodSpecInfo,
     feasible: &[u32],
 ) -> Scores {
+    let mut memo = std::mem::take(&mut state.resource_memo);
+    let class = memo.prepare(pod, state.cache.hot.len());
+    let st = &mut *state;
     let n = feasible.len();
     let mut skip: u8 = 0;
     // NodeAffinity: nothing to score without preferred terms.
@@ -843,9 +846,10 @@ pub(crate) fn score_nodes(
                     r[S_IMAGE] = image_locality(pod, hot, node, cache) as i32;
                 }
             }
-            r[S_FIT] = least_allocated(pod, hot) as i32;
+            let (fit, balanced_score) = memo.scores(class, slot, cache.hot_gen[slot], pod, hot);
+            r[S_FIT] = fit as i32;
             if balanced {
-                r[S_BALANCED] = balanced_allocation(pod, hot) as i32;
+                r[S_BALANCED] = balanced_score as i32;
             }
             raw.push(r);
         }
@@ -859,7 +863,9 @@ pub(crate) fn score_nodes(
         if skip & (1 << S_NODE_AFFINITY) == 0 {
             r[S_NODE_AFFINITY] = preferred[slot as usize];
         }
-        r[S_FIT] = least_allocated(pod, hot) as i32;
+        let (fit, balanced) =
+            memo.scores(class, slot as usize, cache.hot_gen[slot as usize], pod, hot);
+        r[S_FIT] = fit as i32;
         if skip & (1 << S_SPREAD) == 0 && !ignored[i] {
             let mut s = 0f64;
             for (c, col) in spread.iter().zip(&columns) {
@@ -884,7 +890,7 @@ pub(crate) fn score_nodes(
             r[S_INTERPOD] = s.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32;
         }
         if skip & (1 << S_BALANCED) == 0 {
-            r[S_BALANCED] = balanced_allocation(pod, hot) as i32;
+            r[S_BALANCED] = balanced as i32;
         }
         if images {
             r[S_IMAGE] = image_locality(pod, hot, node, cache) as i32;
@@ -897,7 +903,11 @@ pub(crate) fn score_nodes(
     let mut norm = Normalizer {
         skip,
         taint_max: col(S_TAINT).max().unwrap_or(0).max(0),
-        affinity_max: col(S_NODE_AFFINITY).max().unwrap_or(0).max(0),
+        affinity_max: if skip & (1 << S_NODE_AFFINITY) == 0 {
+            col(S_NODE_AFFINITY).max().unwrap_or(0).max(0)
+        } else {
+            0
+        },
         spread_min: i64::MAX,
         spread_max: 0,
         interpod: None,
@@ -922,6 +932,7 @@ pub(crate) fn score_nodes(
         .filter(|(_, ig)| **ig)
         .map(|(i, _)| i as u32)
         .collect();
+    state.resource_memo = memo;
     Scores { raw, norm, ignored }
 }
 
@@ -1019,10 +1030,7 @@ pub(crate) fn select_host(cluster: &mut Cluster, scores: &Scores) -> usize {
     let mut best = i64::MIN;
     let mut chosen = 0;
     let mut count = 0u64;
-    let mut ignored = scores.ignored.iter().peekable();
-    for (i, r) in scores.raw.iter().enumerate() {
-        let ig = ignored.next_if(|&&j| j as usize == i).is_some();
-        let t = scores.norm.total(r, ig);
+    let mut consider = |i: usize, t: i64| {
         if t > best {
             best = t;
             chosen = i;
@@ -1032,6 +1040,18 @@ pub(crate) fn select_host(cluster: &mut Cluster, scores: &Scores) -> usize {
             if cluster.rng.below(count) == 0 {
                 chosen = i;
             }
+        }
+    };
+    let norm = &scores.norm;
+    if scores.ignored.is_empty() {
+        for (i, r) in scores.raw.iter().enumerate() {
+            consider(i, norm.total(r, false));
+        }
+    } else {
+        let mut ignored = scores.ignored.iter().peekable();
+        for (i, r) in scores.raw.iter().enumerate() {
+            let ig = ignored.next_if(|&&j| j as usize == i).is_some();
+            consider(i, norm.total(r, ig));
         }
     }
     chosen

@@ -86,6 +86,7 @@ pub struct SchedulerState {
     pub(crate) spread_domains: plugins::SpreadDomainCache,
     pub(crate) label_columns: plugins::LabelColumns,
     pub(crate) preferred_cache: cycle::PreferredCache,
+    pub(crate) resource_memo: plugins::ResourceScoreMemo,
 }
 
 impl std::fmt::Debug for SchedulerState {
@@ -128,6 +129,7 @@ impl Default for SchedulerState {
             spread_domains: plugins::SpreadDomainCache::default(),
             label_columns: plugins::LabelColumns::default(),
             preferred_cache: cycle::PreferredCache::default(),
+            resource_memo: plugins::ResourceScoreMemo::default(),
         }
     }
 }
@@ -160,6 +162,7 @@ impl SchedulerState {
             spread_domains: plugins::SpreadDomainCache::default(),
             label_columns: plugins::LabelColumns::default(),
             preferred_cache: cycle::PreferredCache::default(),
+            resource_memo: plugins::ResourceScoreMemo::default(),
         }
     }
 

@@ -888,6 +888,86 @@ pub(crate) fn balanced_allocation(pod: &PodSpecInfo, node: &NodeHot) -> i64 {
     MAX_NODE_SCORE / 2 + (MAX_NODE_SCORE / 2 + with_pod - without_pod) / 2
 }
 
+/// NodeResourcesFit (LeastAllocated) and BalancedAllocation scores,
+/// memoized per node and pod size. Both read only the pod's requests and
+/// the node's hot numbers, which change only when a pod lands on or leaves
+/// the node (a new [`Cache::hot_gen`]), while consecutive cycles score the
+/// same nodes for pods of the same size (a ReplicaSet's pods all ask for
+/// the same). A hit returns exactly what the formulas would.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ResourceScoreMemo {
+    /// Pod sizes (requests and non-zero requests of cpu and memory) → class.
+    classes: FxMap<[i64; 4], u32>,
+    /// `MEMO_WAYS` entries per node slot, direct-mapped by class.
+    entries: Vec<MemoEntry>,
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+struct MemoEntry {
+    generation: u64,
+    /// 0 for an empty entry: classes start at 1.
+    class: u32,
+    fit: u8,
+    balanced: u8,
+}
+
+const MEMO_WAYS: usize = 16;
+/// Past this many pod sizes the table starts afresh, so it stays bounded.
+const MEMO_CLASSES: usize = 1 << 12;
+
+impl ResourceScoreMemo {
+    /// The pod's size class, with room for `slots` nodes.
+    pub(crate) fn prepare(&mut self, pod: &PodSpecInfo, slots: usize) -> u32 {
+        if self.entries.len() < slots * MEMO_WAYS {
+            self.entries.resize(slots * MEMO_WAYS, MemoEntry::default());
+        }
+        let key = [
+            pod.requests.cpu,
+            pod.requests.memory,
+            pod.non_zero.0,
+            pod.non_zero.1,
+        ];
+        if let Some(&class) = self.classes.get(&key) {
+            return class;
+        }
+        if self.classes.len() >= MEMO_CLASSES {
+            self.classes.clear();
+            self.entries.fill(MemoEntry::default());
+        }
+        let class = self.classes.len() as u32 + 1;
+        self.classes.insert(key, class);
+        class
+    }
+
+    /// `(least_allocated, balanced_allocation)` of the pod of `class` on the
+    /// node in `slot` at generation `generation`.
+    #[inline(always)]
+    pub(crate) fn scores(
+        &mut self,
+        class: u32,
+        slot: usize,
+        generation: u64,
+        pod: &PodSpecInfo,
+        hot: &NodeHot,
+    ) -> (i64, i64) {
+        let e = &mut self.entries[slot * MEMO_WAYS + class as usize % MEMO_WAYS];
+        if e.generation == generation && e.class == class {
+            return (i64::from(e.fit), i64::from(e.balanced));
+        }
+        let fit = least_allocated(pod, hot);
+        let balanced = balanced_allocation(pod, hot);
+        if let (Ok(f), Ok(b)) = (u8::try_from(fit), u8::try_from(balanced)) {
+            *e = MemoEntry {
+                generation,
+                class,
+                fit: f,
+                balanced: b,
+            };
+        }
+        (fit, balanced)
+    }
+}
+
 const MB: i64 = 1024 * 1024;
 const MIN_THRESHOLD: i64 = 23 * MB;
 const MAX_CONTAINER_THRESHOLD: i64 = 1000 * MB;

@@ -1335,3 +1335,44 @@ fn image_locality_scores_big_images_and_skips_images_below_the_threshold() {
     // 0.7 MB can never pass the 23 MB minimum: 0 everywhere.
     assert_eq!(raw("small", "node-2"), 0);
 }
+
+/// The memoized LeastAllocated and BalancedAllocation scores equal the
+/// formulas on the node as it is now, across bindings that change nodes
+/// and more pod sizes than the memo has ways (so classes share entries).
+#[test]
+fn memoized_resource_scores_match_the_formulas() {
+    use super::plugins::{S_BALANCED, S_FIT, balanced_allocation, least_allocated};
+    let mut c = Cluster::empty(3);
+    bench::bench_nodes(&mut c, 40);
+    c.settle();
+    let sizes: Vec<(String, String)> = (1..=20)
+        .map(|i| (format!("{}m", 50 * i), format!("{}Mi", 64 * i)))
+        .collect();
+    let mut rng = bench::XorShift(11);
+    for round in 0..15 {
+        // Bind some pods: the nodes they land on change generation.
+        for k in 0..25 {
+            let (cpu, mem) = &sizes[rng.below(sizes.len() as u64) as usize];
+            create(
+                &mut c,
+                &pod_yaml(&format!("fill-{round}-{k}"), cpu, mem, ""),
+            );
+        }
+        c.settle();
+        let mut st = std::mem::take(&mut c.scheduler);
+        for (i, (cpu, mem)) in sizes.iter().enumerate() {
+            let probe = v(&pod_yaml(&format!("probe-{round}-{i}"), cpu, mem, ""));
+            let info = Rc::new(PodSpecInfo::compile(&probe, &mut st.interner));
+            let key = PodKey::new("default", &format!("probe-{round}-{i}"));
+            let found = cycle::find_nodes_that_fit(&mut st, &key, &info, None);
+            assert!(!found.feasible.is_empty());
+            let scores = cycle::score_nodes(&mut st, &c, &info, &found.feasible);
+            for (r, &pos) in scores.raw.iter().zip(&found.feasible) {
+                let hot = &st.cache.hot[st.cache.order[pos as usize] as usize];
+                assert_eq!(i64::from(r[S_FIT]), least_allocated(&info, hot));
+                assert_eq!(i64::from(r[S_BALANCED]), balanced_allocation(&info, hot));
+            }
+        }
+        c.scheduler = st;
+    }
+}
