@@ -179,7 +179,7 @@ pub(crate) struct Cache {
     /// over the cache's life, also across slot reuse): scores computed from
     /// the hot numbers are memoized per generation.
     pub(crate) hot_gen: Vec<u64>,
-    next_hot_gen: u64,
+    pub(crate) next_hot_gen: u64,
     /// Moves whenever a node's labels, taints, name or schedulability
     /// change, or nodes come and go: static filter results are cached
     /// per epoch.
@@ -257,6 +257,11 @@ impl Cache {
             balanced_without: super::plugins::balanced_score(req, alloc) as i16,
             flags,
         };
+    }
+
+    /// The last generation given to a node's hot numbers.
+    pub(crate) fn hot_generation(&self) -> u64 {
+        self.next_hot_gen
     }
 
     /// The live nodes in evaluation order.

@@ -639,7 +639,7 @@ pub(crate) fn score_nodes(
     feasible: &[u32],
 ) -> Scores {
     let mut memo = std::mem::take(&mut state.resource_memo);
-    let class = memo.prepare(pod, state.cache.hot.len());
+    let class = memo.prepare(pod, &state.cache);
     let st = &mut *state;
     let n = feasible.len();
     let mut skip: u8 = 0;

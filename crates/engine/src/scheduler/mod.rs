@@ -7,6 +7,11 @@
 //! [`cycle`]: PreFilter → Filter (stopping after percentageOfNodesToScore
 //! feasible nodes) → PostFilter (preemption) → Score → bind. Each attempt
 //! is explained in [`explain`].
+//!
+//! Work that repeats between cycles is cached, never approximated: the
+//! static filters' verdicts and the label columns per node epoch (labels,
+//! taints and the node set), the resource scores per node generation and
+//! pod size. Each cache returns exactly what its plugin would compute.
 
 // The benchmark measures wall-clock time, which the browser build lacks.
 #[cfg(not(target_arch = "wasm32"))]

@@ -897,16 +897,21 @@ pub(crate) fn balanced_allocation(pod: &PodSpecInfo, node: &NodeHot) -> i64 {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct ResourceScoreMemo {
     /// Pod sizes (requests and non-zero requests of cpu and memory) → class.
-    classes: FxMap<[i64; 4], u32>,
-    /// `MEMO_WAYS` entries per node slot, direct-mapped by class.
+    classes: FxMap<[i64; 4], u16>,
+    /// `MEMO_WAYS` rows of `slots` entries, one row per class modulo
+    /// `MEMO_WAYS`: a cycle reads one row in node order.
     entries: Vec<MemoEntry>,
+    slots: usize,
+    /// Entries keep the low 32 bits of a generation whose high bits are
+    /// these; the table starts afresh when the cache's move on.
+    generation_high: u64,
 }
 
 #[derive(Clone, Copy, Debug, Default)]
 struct MemoEntry {
-    generation: u64,
+    generation: u32,
     /// 0 for an empty entry: classes start at 1.
-    class: u32,
+    class: u16,
     fit: u8,
     balanced: u8,
 }
@@ -916,10 +921,13 @@ const MEMO_WAYS: usize = 16;
 const MEMO_CLASSES: usize = 1 << 12;
 
 impl ResourceScoreMemo {
-    /// The pod's size class, with room for `slots` nodes.
-    pub(crate) fn prepare(&mut self, pod: &PodSpecInfo, slots: usize) -> u32 {
-        if self.entries.len() < slots * MEMO_WAYS {
-            self.entries.resize(slots * MEMO_WAYS, MemoEntry::default());
+    /// The pod's size class, with the table ready for the cache's nodes.
+    pub(crate) fn prepare(&mut self, pod: &PodSpecInfo, cache: &Cache) -> u16 {
+        let high = cache.hot_generation() >> 32;
+        if cache.hot.len() > self.slots || high != self.generation_high {
+            self.slots = self.slots.max(cache.hot.len().next_power_of_two());
+            self.entries = vec![MemoEntry::default(); self.slots * MEMO_WAYS];
+            self.generation_high = high;
         }
         let key = [
             pod.requests.cpu,
@@ -934,7 +942,7 @@ impl ResourceScoreMemo {
             self.classes.clear();
             self.entries.fill(MemoEntry::default());
         }
-        let class = self.classes.len() as u32 + 1;
+        let class = self.classes.len() as u16 + 1;
         self.classes.insert(key, class);
         class
     }
@@ -944,21 +952,24 @@ impl ResourceScoreMemo {
     #[inline(always)]
     pub(crate) fn scores(
         &mut self,
-        class: u32,
+        class: u16,
         slot: usize,
         generation: u64,
         pod: &PodSpecInfo,
         hot: &NodeHot,
     ) -> (i64, i64) {
-        let e = &mut self.entries[slot * MEMO_WAYS + class as usize % MEMO_WAYS];
-        if e.generation == generation && e.class == class {
+        let low = generation as u32;
+        // Only generations of the current high bits are kept and matched.
+        let current = generation >> 32 == self.generation_high;
+        let e = &mut self.entries[class as usize % MEMO_WAYS * self.slots + slot];
+        if e.generation == low && e.class == class && current {
             return (i64::from(e.fit), i64::from(e.balanced));
         }
         let fit = least_allocated(pod, hot);
         let balanced = balanced_allocation(pod, hot);
-        if let (Ok(f), Ok(b)) = (u8::try_from(fit), u8::try_from(balanced)) {
+        if current && let (Ok(f), Ok(b)) = (u8::try_from(fit), u8::try_from(balanced)) {
             *e = MemoEntry {
-                generation,
+                generation: low,
                 class,
                 fit: f,
                 balanced: b,
