@@ -894,7 +894,7 @@ pub(crate) fn balanced_allocation(pod: &PodSpecInfo, node: &NodeHot) -> i64 {
 /// the node (a new [`Cache::hot_gen`]), while consecutive cycles score the
 /// same nodes for pods of the same size (a ReplicaSet's pods all ask for
 /// the same). A hit returns exactly what the formulas would.
-#[derive(Clone, Debug, Default)]
+#[derive(Debug, Default)]
 pub(crate) struct ResourceScoreMemo {
     /// Pod sizes (requests and non-zero requests of cpu and memory) → class.
     classes: FxMap<[i64; 4], u16>,
@@ -919,6 +919,14 @@ struct MemoEntry {
 const MEMO_WAYS: usize = 16;
 /// Past this many pod sizes the table starts afresh, so it stays bounded.
 const MEMO_CLASSES: usize = 1 << 12;
+
+/// A copy of the cluster (a dry run, a manifest check) starts with an
+/// empty memo rather than copying up to a megabyte of it.
+impl Clone for ResourceScoreMemo {
+    fn clone(&self) -> ResourceScoreMemo {
+        ResourceScoreMemo::default()
+    }
+}
 
 impl ResourceScoreMemo {
     /// The pod's size class, with the table ready for the cache's nodes.
