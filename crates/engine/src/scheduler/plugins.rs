@@ -896,8 +896,10 @@ pub(crate) fn balanced_allocation(pod: &PodSpecInfo, node: &NodeHot) -> i64 {
 /// the same). A hit returns exactly what the formulas would.
 #[derive(Debug, Default)]
 pub(crate) struct ResourceScoreMemo {
-    /// Pod sizes (requests and non-zero requests of cpu and memory) → class.
-    classes: FxMap<[i64; 4], u16>,
+    /// Pod sizes (requests and non-zero requests of cpu and memory) and
+    /// their classes, sorted by size (a sorted list rather than one more
+    /// hash map type in the browser bundle).
+    classes: Vec<([i64; 4], u16)>,
     /// `MEMO_WAYS` rows of `slots` entries, one row per class modulo
     /// `MEMO_WAYS`: a cycle reads one row in node order.
     entries: Vec<MemoEntry>,
@@ -943,15 +945,19 @@ impl ResourceScoreMemo {
             pod.non_zero.0,
             pod.non_zero.1,
         ];
-        if let Some(&class) = self.classes.get(&key) {
-            return class;
-        }
+        let at = match self.classes.binary_search_by(|(k, _)| k.cmp(&key)) {
+            Ok(i) => return self.classes[i].1,
+            Err(at) => at,
+        };
         if self.classes.len() >= MEMO_CLASSES {
             self.classes.clear();
             self.entries.fill(MemoEntry::default());
+            let class = 1;
+            self.classes.push((key, class));
+            return class;
         }
         let class = self.classes.len() as u16 + 1;
-        self.classes.insert(key, class);
+        self.classes.insert(at, (key, class));
         class
     }
 
