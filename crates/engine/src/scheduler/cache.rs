@@ -179,6 +179,7 @@ pub(crate) struct Cache {
     /// over the cache's life, also across slot reuse): scores computed from
     /// the hot numbers are memoized per generation.
     pub(crate) hot_gen: Vec<u64>,
+    /// The last generation given out (writable by tests, to cross 2^32).
     pub(crate) next_hot_gen: u64,
     /// Moves whenever a node's labels, taints, name or schedulability
     /// change, or nodes come and go: static filter results are cached
