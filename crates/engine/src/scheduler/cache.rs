@@ -260,11 +260,6 @@ impl Cache {
         };
     }
 
-    /// The last generation given to a node's hot numbers.
-    pub(crate) fn hot_generation(&self) -> u64 {
-        self.next_hot_gen
-    }
-
     /// The live nodes in evaluation order.
     pub(crate) fn num_nodes(&self) -> usize {
         self.order.len()

@@ -905,7 +905,7 @@ pub(crate) struct ResourceScoreMemo {
     entries: Vec<MemoEntry>,
     slots: usize,
     /// Entries keep the low 32 bits of a generation whose high bits are
-    /// these; the table starts afresh when the cache's move on.
+    /// these; the table starts afresh when the cache's high bits move on.
     generation_high: u64,
 }
 
@@ -933,7 +933,7 @@ impl Clone for ResourceScoreMemo {
 impl ResourceScoreMemo {
     /// The pod's size class, with the table ready for the cache's nodes.
     pub(crate) fn prepare(&mut self, pod: &PodSpecInfo, cache: &Cache) -> u16 {
-        let high = cache.hot_generation() >> 32;
+        let high = cache.next_hot_gen >> 32;
         if cache.hot.len() > self.slots || high != self.generation_high {
             self.slots = self.slots.max(cache.hot.len().next_power_of_two());
             self.entries = vec![MemoEntry::default(); self.slots * MEMO_WAYS];
