@@ -343,7 +343,13 @@ impl Cluster {
         }
         self.events.last_nanos = nanos;
         let record = EventRecord {
-            name: Rc::from(format!("{}.{:x}", involved.name, nanos)),
+            name: {
+                let mut name = String::with_capacity(involved.name.len() + 17);
+                name.push_str(&involved.name);
+                name.push('.');
+                crate::rng::push_hex(&mut name, nanos, 0);
+                Rc::from(name)
+            },
             uid: Rc::from(self.rng.uuid()),
             involved,
             event_type,

@@ -59,17 +59,20 @@ impl Quantity {
             return Err(QUANTITY_ERROR);
         }
         let (int_part, frac_part) = number.split_once('.').unwrap_or((number, ""));
-        // Mantissa digits and the power of ten they are scaled by.
-        let digits: String = format!("{int_part}{frac_part}");
-        let digits = digits.trim_start_matches('0');
-        if digits.len() > 30 {
-            return Err("quantity is too large");
+        // Mantissa digits (leading zeros dropped; at most 30, which an i128
+        // holds) and the power of ten they are scaled by.
+        let mut mantissa: i128 = 0;
+        let mut significant = 0;
+        for &b in int_part.as_bytes().iter().chain(frac_part.as_bytes()) {
+            if significant == 0 && b == b'0' {
+                continue;
+            }
+            significant += 1;
+            if significant > 30 {
+                return Err("quantity is too large");
+            }
+            mantissa = mantissa * 10 + i128::from(b - b'0');
         }
-        let mantissa: i128 = if digits.is_empty() {
-            0
-        } else {
-            digits.parse().map_err(|_| QUANTITY_ERROR)?
-        };
         let mut exp10: i32 = -(frac_part.len() as i32);
         let mut pow1024: u32 = 0;
         let format = match suffix {

@@ -72,20 +72,62 @@ impl Rng {
         let b = self.next_u64();
         let b = (b & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000;
         let a = (a & 0xFFFF_FFFF_FFFF_0FFF) | 0x0000_0000_0000_4000;
-        format!(
-            "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
-            a >> 32,
-            (a >> 16) & 0xFFFF,
-            a & 0xFFFF,
-            b >> 48,
-            b & 0xFFFF_FFFF_FFFF
-        )
+        // By hand: `format!` costs several times as much, and every
+        // created object and recorded event takes a UID.
+        let mut uuid = String::with_capacity(36);
+        for (v, digits) in [
+            (a >> 32, 8),
+            ((a >> 16) & 0xFFFF, 4),
+            (a & 0xFFFF, 4),
+            (b >> 48, 4),
+            (b & 0xFFFF_FFFF_FFFF, 12),
+        ] {
+            if !uuid.is_empty() {
+                uuid.push('-');
+            }
+            push_hex(&mut uuid, u128::from(v), digits);
+        }
+        uuid
+    }
+}
+
+/// Appends `v` in lowercase hexadecimal, zero-padded to at least
+/// `digits` digits (`format!("{v:0digits$x}")`).
+pub(crate) fn push_hex(out: &mut String, v: u128, digits: usize) {
+    let significant = (128 - v.leading_zeros() as usize).div_ceil(4).max(1);
+    for i in (0..significant.max(digits)).rev() {
+        let nibble = (v.checked_shr(4 * i as u32).unwrap_or(0) & 0xF) as u8;
+        out.push(char::from(if nibble < 10 {
+            b'0' + nibble
+        } else {
+            b'a' + nibble - 10
+        }));
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn push_hex_matches_format() {
+        let mut rng = Rng::new(3);
+        let mut values = vec![0u128, 1, 0xF, 0x10, u128::MAX, u128::from(u64::MAX)];
+        for _ in 0..2000 {
+            let bits = rng.below(129) as u32;
+            let v = (u128::from(rng.next_u64()) << 64 | u128::from(rng.next_u64()))
+                .checked_shr(128 - bits)
+                .unwrap_or(0);
+            values.push(v);
+        }
+        for v in values {
+            for digits in [0, 1, 4, 8, 12, 40] {
+                let mut out = String::from("x");
+                push_hex(&mut out, v, digits);
+                assert_eq!(out, format!("x{v:0digits$x}"));
+            }
+        }
+    }
 
     #[test]
     fn same_seed_same_sequence() {

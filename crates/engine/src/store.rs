@@ -2,6 +2,7 @@
 //! and name, one global resourceVersion, and the ordered watch events every
 //! change produces.
 
+use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::rc::Rc;
 
@@ -10,7 +11,7 @@ use crate::value::Value;
 
 /// Identifies an object: its resource type, namespace (empty for
 /// cluster-scoped kinds) and name.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ObjectKey {
     /// The resource type.
     pub resource: ResourceId,
@@ -38,6 +39,62 @@ impl ObjectKey {
             object.str_at(&["metadata", "name"]).unwrap_or(""),
         )
     }
+}
+
+impl PartialOrd for ObjectKey {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// Ordered by resource, namespace, name (as the derived order would be).
+impl Ord for ObjectKey {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.resource
+            .cmp(&other.resource)
+            .then_with(|| cmp_str(&self.namespace, &other.namespace))
+            .then_with(|| cmp_str(&self.name, &other.name))
+    }
+}
+
+/// The lexicographic order of two strings (`str::cmp`'s), decided from
+/// their first eight bytes when it can: object keys are looked up in
+/// B-trees of up to 150,000 entries, and a call to `memcmp` per step
+/// was a tenth of a scheduling cycle.
+#[inline]
+pub(crate) fn cmp_str(a: &str, b: &str) -> std::cmp::Ordering {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    // Zero-padded big-endian prefixes order as the strings do, except
+    // that padding cannot tell "a" from "a\0": lengths settle that.
+    let (x, y) = (prefix8(a), prefix8(b));
+    if x != y {
+        return x.cmp(&y);
+    }
+    if a.len() <= 8 && b.len() <= 8 {
+        return a.len().cmp(&b.len());
+    }
+    a.get(8..).unwrap_or(&[]).cmp(b.get(8..).unwrap_or(&[]))
+}
+
+/// The first eight bytes of `s` as a big-endian number, zero-padded.
+#[inline]
+fn prefix8(s: &[u8]) -> u64 {
+    let n = s.len();
+    if let Some(head) = s.first_chunk::<8>() {
+        return u64::from_be_bytes(*head);
+    }
+    // Shorter strings: two overlapping loads instead of a byte loop (the
+    // overlap ORs equal bytes into equal places).
+    if n >= 4 {
+        let first = u32::from_be_bytes([s[0], s[1], s[2], s[3]]);
+        let last = u32::from_be_bytes([s[n - 4], s[n - 3], s[n - 2], s[n - 1]]);
+        return u64::from(first) << 32 | u64::from(last) << (64 - 8 * n);
+    }
+    let mut x = 0u64;
+    for (i, &c) in s.iter().enumerate() {
+        x |= u64::from(c) << (56 - 8 * i);
+    }
+    x
 }
 
 impl std::fmt::Display for ObjectKey {
@@ -131,7 +188,8 @@ impl PartialOrd for dyn NsNameKey + '_ {
 
 impl Ord for dyn NsNameKey + '_ {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.parts().cmp(&other.parts())
+        let ((ans, an), (bns, bn)) = (self.parts(), other.parts());
+        cmp_str(ans, bns).then_with(|| cmp_str(an, bn))
     }
 }
 
@@ -144,6 +202,36 @@ fn owner_uids(object: &Value) -> impl Iterator<Item = &str> {
         .at(&["metadata", "ownerReferences"])
         .items()
         .filter_map(|o| o.get("uid").as_str())
+}
+
+/// Moves `key` between the owner index's sets as its ownerReferences
+/// change from `old`'s to `new`'s.
+fn index_owners(
+    owners: &mut OwnerIndex,
+    key: &ObjectKey,
+    old: Option<&Value>,
+    new: Option<&Value>,
+) {
+    let before: Vec<&str> = old.map(|o| owner_uids(o).collect()).unwrap_or_default();
+    let after: Vec<&str> = new.map(|o| owner_uids(o).collect()).unwrap_or_default();
+    if before == after {
+        return;
+    }
+    for uid in &before {
+        if !after.contains(uid)
+            && let Some(set) = owners.get_mut(*uid)
+        {
+            set.remove(key);
+            if set.is_empty() {
+                owners.remove(*uid);
+            }
+        }
+    }
+    for uid in after {
+        if !before.contains(&uid) {
+            owners.entry(Rc::from(uid)).or_default().insert(key.clone());
+        }
+    }
 }
 
 /// The objects, per resource type, keyed by (namespace, name).
@@ -195,32 +283,6 @@ impl Store {
         self.owners.get(uid).into_iter().flatten()
     }
 
-    fn index_owners(&mut self, key: &ObjectKey, old: Option<&Value>, new: Option<&Value>) {
-        let before: Vec<&str> = old.map(|o| owner_uids(o).collect()).unwrap_or_default();
-        let after: Vec<&str> = new.map(|o| owner_uids(o).collect()).unwrap_or_default();
-        if before == after {
-            return;
-        }
-        for uid in &before {
-            if !after.contains(uid)
-                && let Some(set) = self.owners.get_mut(*uid)
-            {
-                set.remove(key);
-                if set.is_empty() {
-                    self.owners.remove(*uid);
-                }
-            }
-        }
-        for uid in after {
-            if !before.contains(&uid) {
-                self.owners
-                    .entry(Rc::from(uid))
-                    .or_default()
-                    .insert(key.clone());
-            }
-        }
-    }
-
     /// Objects of `resource`, in one namespace (`Some`) or all (`None`),
     /// ordered by namespace then name.
     pub fn list(
@@ -254,20 +316,19 @@ impl Store {
             &["metadata", "resourceVersion"],
             Value::from(rv.to_string()),
         );
+        // One walk down the B-tree: the entry is where the object goes and
+        // what is returned.
         let map = &mut self.objects[key.resource.0 as usize];
-        let old = map.insert((key.namespace.clone(), key.name.clone()), object);
-        let owners_changed = {
-            let new = self.objects[key.resource.0 as usize]
-                .get(&(&*key.namespace, &*key.name) as &dyn NsNameKey)
-                .expect("inserted above");
-            let old_refs = old.as_ref().map(|o| o.at(&["metadata", "ownerReferences"]));
-            old_refs != Some(new.at(&["metadata", "ownerReferences"]))
+        let (old, stored) = match map.entry((key.namespace.clone(), key.name.clone())) {
+            Entry::Occupied(e) => {
+                let slot = e.into_mut();
+                (Some(std::mem::replace(slot, object)), slot)
+            }
+            Entry::Vacant(e) => (None, e.insert(object)),
         };
-        if owners_changed {
-            let new = self.objects[key.resource.0 as usize]
-                .get(&(&*key.namespace, &*key.name) as &dyn NsNameKey)
-                .cloned();
-            self.index_owners(key, old.as_ref(), new.as_ref());
+        let refs_of = ["metadata", "ownerReferences"];
+        if old.as_ref().map(|o| o.at(&refs_of)) != Some(stored.at(&refs_of)) {
+            index_owners(&mut self.owners, key, old.as_ref(), Some(stored));
         }
         self.pending.push(WatchEvent {
             kind: if old.is_some() {
@@ -279,16 +340,14 @@ impl Store {
             resource_version: rv,
             old,
         });
-        self.objects[key.resource.0 as usize]
-            .get(&(&*key.namespace, &*key.name) as &dyn NsNameKey)
-            .expect("inserted above")
+        stored
     }
 
     /// Removes the object at `key`, recording the watch event.
     pub fn remove(&mut self, key: &ObjectKey) -> Option<Value> {
         let old = self.objects[key.resource.0 as usize]
             .remove(&(&*key.namespace, &*key.name) as &dyn NsNameKey)?;
-        self.index_owners(key, Some(&old), None);
+        index_owners(&mut self.owners, key, Some(&old), None);
         self.resource_version += 1;
         self.pending.push(WatchEvent {
             kind: WatchEventType::Deleted,
@@ -320,6 +379,38 @@ mod tests {
         v.set_at(&["metadata", "name"], name.into());
         v.set_at(&["metadata", "namespace"], ns.into());
         v
+    }
+
+    #[test]
+    fn cmp_str_orders_as_str_cmp() {
+        // Short alphabets make long shared prefixes (and NULs, which the
+        // zero padding must not confuse with the end) common.
+        let alphabet = ["\0", "a", "b", "-", "é", "\u{10ffff}"];
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut word = |next: &mut dyn FnMut() -> u64| {
+            let len = (next() % 13) as usize;
+            (0..len)
+                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                .collect::<String>()
+        };
+        for _ in 0..20_000 {
+            let a = word(&mut next);
+            // Half the pairs share a prefix of `a`.
+            let b = if next() % 2 == 0 {
+                let cut = a.char_indices().map(|(i, _)| i).nth((next() % 6) as usize);
+                format!("{}{}", &a[..cut.unwrap_or(a.len())], word(&mut next))
+            } else {
+                word(&mut next)
+            };
+            assert_eq!(cmp_str(&a, &b), a.cmp(&b), "{a:?} vs {b:?}");
+            assert_eq!(cmp_str(&a, &a), std::cmp::Ordering::Equal);
+        }
     }
 
     #[test]

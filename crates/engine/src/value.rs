@@ -31,16 +31,20 @@ impl Map {
     }
 
     fn find(&self, key: &str) -> Result<usize, usize> {
-        self.entries.binary_search_by(|(k, _)| (**k).cmp(key))
+        self.entries
+            .binary_search_by(|(k, _)| crate::store::cmp_str(k, key))
     }
 
     /// Where `key` is, for reads: most objects' maps are small, and
-    /// comparing lengths first skips nearly every string comparison.
+    /// comparing lengths and first bytes skips nearly every call to
+    /// `memcmp`.
     fn position(&self, key: &str) -> Option<usize> {
         if self.entries.len() <= SCAN_MAX {
-            self.entries
-                .iter()
-                .position(|(k, _)| k.len() == key.len() && **k == *key)
+            self.entries.iter().position(|(k, _)| {
+                k.len() == key.len()
+                    && k.as_bytes().first() == key.as_bytes().first()
+                    && **k == *key
+            })
         } else {
             self.find(key).ok()
         }

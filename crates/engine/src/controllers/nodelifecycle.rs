@@ -179,15 +179,18 @@ pub(crate) fn on_change(cluster: &mut Cluster, event: &WatchEvent) {
                 if !newly_bound && !tolerations_changed {
                     return;
                 }
-                let node = node.to_string();
-                if cluster.store.get(&node_key(&node)).is_none() {
-                    schedule_pod_gc(cluster, &node);
-                    return;
-                }
-                let tainted = cluster
-                    .store
-                    .get(&node_key(&node))
-                    .is_some_and(|n| !no_execute_taints(n).is_empty());
+                // Every binding passes here: one lookup, no allocation.
+                let tainted = match cluster.store.get_named(res("Node"), "", node) {
+                    Some(n) => n
+                        .at(&["spec", "taints"])
+                        .items()
+                        .any(|t| t.get("effect").as_str() == Some("NoExecute")),
+                    None => {
+                        let node = node.to_string();
+                        schedule_pod_gc(cluster, &node);
+                        return;
+                    }
+                };
                 if tainted || cluster.nodelifecycle.evictions.contains_key(&event.key) {
                     let key = event.key.clone();
                     process_pod(cluster, &key);

@@ -959,18 +959,49 @@ impl Normalizer {
         if self.skip & (1 << S_BALANCED) == 0 {
             t += r(S_BALANCED) * SCORES[S_BALANCED].1;
         }
-        if self.skip & (1 << S_NODE_AFFINITY) == 0 || self.skip & (1 << S_SPREAD) == 0 {
-            let m = self.normalize(raw, ignored);
-            t += i64::from(m[S_NODE_AFFINITY]) * SCORES[S_NODE_AFFINITY].1
-                + i64::from(m[S_SPREAD]) * SCORES[S_SPREAD].1;
+        // Only the columns in use are normalized (`normalize` does all
+        // seven, for explanations).
+        if self.skip & (1 << S_NODE_AFFINITY) == 0 {
+            t += self.node_affinity(raw) * SCORES[S_NODE_AFFINITY].1;
         }
-        if self.interpod.is_some() {
-            let m = self.normalize(raw, ignored);
-            t += i64::from(m[S_INTERPOD]) * SCORES[S_INTERPOD].1;
-        } else if self.skip & (1 << S_INTERPOD) == 0 {
-            t += r(S_INTERPOD) * SCORES[S_INTERPOD].1;
+        if self.skip & (1 << S_SPREAD) == 0 {
+            t += self.spread(raw, ignored) * SCORES[S_SPREAD].1;
+        }
+        if self.skip & (1 << S_INTERPOD) == 0 {
+            t += match self.interpod {
+                Some(range) => Self::interpod(raw, range),
+                None => r(S_INTERPOD),
+            } * SCORES[S_INTERPOD].1;
         }
         t
+    }
+
+    #[inline]
+    fn node_affinity(&self, raw: &[i32; 7]) -> i64 {
+        default_normalized(i64::from(raw[S_NODE_AFFINITY]), self.affinity_max, false)
+    }
+
+    #[inline]
+    fn spread(&self, raw: &[i32; 7], ignored: bool) -> i64 {
+        if ignored {
+            0
+        } else if self.spread_max == 0 {
+            MAX_NODE_SCORE
+        } else {
+            MAX_NODE_SCORE * (self.spread_max + self.spread_min - i64::from(raw[S_SPREAD]))
+                / self.spread_max
+        }
+    }
+
+    #[inline]
+    fn interpod(raw: &[i32; 7], (min, max): (i64, i64)) -> i64 {
+        let diff = max - min;
+        if diff > 0 {
+            (MAX_NODE_SCORE as f64 * ((i64::from(raw[S_INTERPOD]) - min) as f64 / diff as f64))
+                as i64
+        } else {
+            0
+        }
     }
 
     /// The normalized scores of one node; `ignored` for PodTopologySpread's
@@ -980,26 +1011,13 @@ impl Normalizer {
         let mut m = *raw;
         m[S_TAINT] = default_normalized(r(S_TAINT), self.taint_max, true) as i32;
         if self.skip & (1 << S_NODE_AFFINITY) == 0 {
-            m[S_NODE_AFFINITY] =
-                default_normalized(r(S_NODE_AFFINITY), self.affinity_max, false) as i32;
+            m[S_NODE_AFFINITY] = self.node_affinity(raw) as i32;
         }
         if self.skip & (1 << S_SPREAD) == 0 {
-            m[S_SPREAD] = if ignored {
-                0
-            } else if self.spread_max == 0 {
-                MAX_NODE_SCORE as i32
-            } else {
-                (MAX_NODE_SCORE * (self.spread_max + self.spread_min - r(S_SPREAD))
-                    / self.spread_max) as i32
-            };
+            m[S_SPREAD] = self.spread(raw, ignored) as i32;
         }
-        if let Some((min, max)) = self.interpod {
-            let diff = max - min;
-            m[S_INTERPOD] = if diff > 0 {
-                (MAX_NODE_SCORE as f64 * ((r(S_INTERPOD) - min) as f64 / diff as f64)) as i32
-            } else {
-                0
-            };
+        if let Some(range) = self.interpod {
+            m[S_INTERPOD] = Self::interpod(raw, range) as i32;
         }
         for (j, v) in m.iter_mut().enumerate() {
             if self.skip & (1 << j) != 0 {

@@ -82,12 +82,13 @@ impl Resources {
         let mut r = Resources::default();
         let mut pods = None;
         for (name, q) in v.members() {
-            let Some(q) = q
-                .as_str()
-                .map(str::to_string)
-                .or_else(|| q.as_i64().map(|i| i.to_string()))
-                .and_then(|s| Quantity::parse(&s).ok())
-            else {
+            let parsed = match q.as_str() {
+                Some(s) => Quantity::parse(s).ok(),
+                None => q
+                    .as_i64()
+                    .and_then(|i| Quantity::parse(&i.to_string()).ok()),
+            };
+            let Some(q) = parsed else {
                 continue;
             };
             match name {

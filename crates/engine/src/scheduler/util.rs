@@ -181,12 +181,26 @@ pub(crate) fn same(a: &Value, b: &Value) -> bool {
 }
 
 /// Identifies a pod: namespace and name.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct PodKey {
     /// The namespace.
     pub namespace: Rc<str>,
     /// The name.
     pub name: Rc<str>,
+}
+
+impl PartialOrd for PodKey {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// Ordered by namespace, then name (as the derived order would be).
+impl Ord for PodKey {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        crate::store::cmp_str(&self.namespace, &other.namespace)
+            .then_with(|| crate::store::cmp_str(&self.name, &other.name))
+    }
 }
 
 impl PodKey {
