@@ -393,7 +393,7 @@ mod tests {
             seed ^= seed << 17;
             seed
         };
-        let mut word = |next: &mut dyn FnMut() -> u64| {
+        let word = |next: &mut dyn FnMut() -> u64| {
             let len = (next() % 13) as usize;
             (0..len)
                 .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
