@@ -2,11 +2,12 @@
 //! and name, one global resourceVersion, and the ordered watch events every
 //! change produces.
 
-use std::collections::btree_map::Entry;
+use std::collections::hash_map::Entry as HashEntry;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::rc::Rc;
 
 use crate::api::registry::{RESOURCES, ResourceId};
+use crate::scheduler::util::FxMap;
 use crate::value::Value;
 
 /// Identifies an object: its resource type, namespace (empty for
@@ -144,8 +145,16 @@ pub struct WatchEvent {
     pub old: Option<Value>,
 }
 
-/// One resource type's objects, keyed by (namespace, name).
-type ObjectMap = BTreeMap<(Rc<str>, Rc<str>), Value>;
+/// One resource type's objects, keyed by (namespace, name): ordered for
+/// listing, and hashed too, because at 150,000 pods a B-tree lookup was
+/// several comparisons of two strings per level on every get. Both hold
+/// the same (reference-counted) values; only `put` and `remove` change
+/// them. The hash map is never iterated, so its order cannot leak out.
+#[derive(Clone, Debug, Default)]
+struct ObjectMap {
+    sorted: BTreeMap<(Rc<str>, Rc<str>), Value>,
+    by_key: FxMap<(Rc<str>, Rc<str>), Value>,
+}
 
 /// A (namespace, name) pair to look keys up by without building `Rc`s:
 /// the stored `(Rc<str>, Rc<str>)` keys borrow as `dyn NsNameKey`, which
@@ -179,6 +188,15 @@ impl PartialEq for dyn NsNameKey + '_ {
 }
 
 impl Eq for dyn NsNameKey + '_ {}
+
+/// Hashes as the `(Rc<str>, Rc<str>)` tuple does (field by field).
+impl std::hash::Hash for dyn NsNameKey + '_ {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        let (namespace, name) = self.parts();
+        namespace.hash(state);
+        name.hash(state);
+    }
+}
 
 impl PartialOrd for dyn NsNameKey + '_ {
     fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
@@ -249,7 +267,7 @@ impl Store {
     /// An empty store.
     pub fn new() -> Store {
         Store {
-            objects: vec![BTreeMap::new(); RESOURCES.len()],
+            objects: vec![ObjectMap::default(); RESOURCES.len()],
             resource_version: 0,
             pending: Vec::new(),
             owners: HashMap::new(),
@@ -275,7 +293,9 @@ impl Store {
 
     /// The object of `resource` named `name` in `namespace`.
     pub fn get_named(&self, resource: ResourceId, namespace: &str, name: &str) -> Option<&Value> {
-        self.objects[resource.0 as usize].get(&(namespace, name) as &dyn NsNameKey)
+        self.objects[resource.0 as usize]
+            .by_key
+            .get(&(namespace, name) as &dyn NsNameKey)
     }
 
     /// Keys of the objects whose ownerReferences name `uid`, in key order.
@@ -290,7 +310,7 @@ impl Store {
         resource: ResourceId,
         namespace: Option<&str>,
     ) -> impl Iterator<Item = (&(Rc<str>, Rc<str>), &Value)> {
-        let map = &self.objects[resource.0 as usize];
+        let map = &self.objects[resource.0 as usize].sorted;
         let range: Box<dyn Iterator<Item = _>> = match namespace {
             None => Box::new(map.iter()),
             Some(ns) => {
@@ -304,7 +324,7 @@ impl Store {
 
     /// How many objects of `resource` there are.
     pub fn count(&self, resource: ResourceId) -> usize {
-        self.objects[resource.0 as usize].len()
+        self.objects[resource.0 as usize].sorted.len()
     }
 
     /// Stores `object` at `key`, stamping the next resourceVersion into its
@@ -316,15 +336,22 @@ impl Store {
             &["metadata", "resourceVersion"],
             Value::from(rv.to_string()),
         );
-        // One walk down the B-tree: the entry is where the object goes and
-        // what is returned.
         let map = &mut self.objects[key.resource.0 as usize];
-        let (old, stored) = match map.entry((key.namespace.clone(), key.name.clone())) {
-            Entry::Occupied(e) => {
+        let (old, stored) = match map.by_key.entry((key.namespace.clone(), key.name.clone())) {
+            // An update: the B-tree's key stays, only its value changes.
+            HashEntry::Occupied(e) => {
                 let slot = e.into_mut();
-                (Some(std::mem::replace(slot, object)), slot)
+                let old = std::mem::replace(slot, object.clone());
+                let lookup = (&*key.namespace, &*key.name);
+                if let Some(sorted) = map.sorted.get_mut(&lookup as &dyn NsNameKey) {
+                    *sorted = object;
+                }
+                (Some(old), &*slot)
             }
-            Entry::Vacant(e) => (None, e.insert(object)),
+            HashEntry::Vacant(e) => {
+                map.sorted.insert(e.key().clone(), object.clone());
+                (None, &*e.insert(object))
+            }
         };
         let refs_of = ["metadata", "ownerReferences"];
         if old.as_ref().map(|o| o.at(&refs_of)) != Some(stored.at(&refs_of)) {
@@ -345,8 +372,10 @@ impl Store {
 
     /// Removes the object at `key`, recording the watch event.
     pub fn remove(&mut self, key: &ObjectKey) -> Option<Value> {
-        let old = self.objects[key.resource.0 as usize]
-            .remove(&(&*key.namespace, &*key.name) as &dyn NsNameKey)?;
+        let map = &mut self.objects[key.resource.0 as usize];
+        let lookup = (&*key.namespace, &*key.name);
+        map.sorted.remove(&lookup as &dyn NsNameKey);
+        let old = map.by_key.remove(&lookup as &dyn NsNameKey)?;
         index_owners(&mut self.owners, key, Some(&old), None);
         self.resource_version += 1;
         self.pending.push(WatchEvent {
