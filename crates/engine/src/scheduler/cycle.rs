@@ -950,7 +950,7 @@ pub(crate) struct Normalizer {
 impl Normalizer {
     /// The weighted total of one node (the sum of `normalize` × weights),
     /// without building the array.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn total(&self, raw: &[i32; 7], ignored: bool) -> i64 {
         let r = |j: usize| i64::from(raw[j]);
         let mut t = default_normalized(r(S_TAINT), self.taint_max, true) * SCORES[S_TAINT].1
