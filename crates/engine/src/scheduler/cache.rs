@@ -89,6 +89,9 @@ pub(crate) struct NodeHot {
     /// BalancedAllocation's score of the node as it is (without the pod).
     pub(crate) balanced_without: i16,
     pub(crate) flags: u8,
+    /// How many PreferNoSchedule taints the node has; `u8::MAX` for that
+    /// many or more (then they are counted on `NodeInfo`).
+    pub(crate) prefer_taints: u8,
 }
 
 /// The node has PreferNoSchedule taints.
@@ -232,10 +235,12 @@ impl Cache {
     fn refresh_hot(&mut self, slot: u32) {
         let n = &self.nodes[slot as usize];
         let mut flags = 0;
-        if n.taints
+        let prefer = n
+            .taints
             .iter()
-            .any(|t| t.effect == Effect::PreferNoSchedule)
-        {
+            .filter(|t| t.effect == Effect::PreferNoSchedule)
+            .count();
+        if prefer > 0 {
             flags |= HOT_PREFER_TAINTS;
         }
         if !n.images.is_empty() {
@@ -257,6 +262,7 @@ impl Cache {
             // (1 − std) × 100 with std in [0, 0.5]: always 50..=100.
             balanced_without: super::plugins::balanced_score(req, alloc) as i16,
             flags,
+            prefer_taints: u8::try_from(prefer).unwrap_or(u8::MAX),
         };
     }
 

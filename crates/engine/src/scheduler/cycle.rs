@@ -833,6 +833,7 @@ pub(crate) fn score_nodes(
     // Most pods only need the per-node numbers: a tight loop for them.
     let feasible_iter = feasible.iter().enumerate().filter(|_| !simple);
     let images = !pod.images.is_empty() && image_locality_possible(pod, cache);
+    let may_tolerate = may_tolerate_prefer_no_schedule(&pod.tolerations);
     if simple {
         let balanced = skip & (1 << S_BALANCED) == 0;
         for &pos in feasible {
@@ -841,7 +842,7 @@ pub(crate) fn score_nodes(
             let mut r = [0i32; 7];
             if hot.flags != 0 {
                 let node = &cache.nodes[slot];
-                r[S_TAINT] = taint_score(hot, node, &pod.tolerations) as i32;
+                r[S_TAINT] = taint_score(hot, node, &pod.tolerations, may_tolerate) as i32;
                 if images {
                     r[S_IMAGE] = image_locality(pod, hot, node, cache) as i32;
                 }
@@ -859,7 +860,7 @@ pub(crate) fn score_nodes(
         let slot = cache.order[pos as usize];
         let hot = &cache.hot[slot as usize];
         let node = &cache.nodes[slot as usize];
-        r[S_TAINT] = taint_score(hot, node, &pod.tolerations) as i32;
+        r[S_TAINT] = taint_score(hot, node, &pod.tolerations, may_tolerate) as i32;
         if skip & (1 << S_NODE_AFFINITY) == 0 {
             r[S_NODE_AFFINITY] = preferred[slot as usize];
         }

@@ -811,6 +811,74 @@ fn preferred_affinity_prefer_no_schedule_and_image_locality_scores() {
 }
 
 #[test]
+fn prefer_no_schedule_counts_from_packed_numbers_match_the_taints() {
+    let mut c = Cluster::new(1);
+    // node-2: three PreferNoSchedule taints; node-3: 300 (more than the
+    // packed count holds, so they are counted on the node).
+    let mut n2 = c.get(res("Node"), "", "node-2").unwrap().clone();
+    n2.set_at(
+        &["spec", "taints"],
+        v("[{key: spot, value: 'true', effect: PreferNoSchedule}, {key: a, effect: PreferNoSchedule}, {key: b, effect: PreferNoSchedule}]"),
+    );
+    c.write(n2).unwrap();
+    let many: Vec<String> = (0..300)
+        .map(|i| format!("{{key: k{i}, effect: PreferNoSchedule}}"))
+        .collect();
+    let mut n3 = c.get(res("Node"), "", "node-3").unwrap().clone();
+    n3.set_at(&["spec", "taints"], v(&format!("[{}]", many.join(", "))));
+    c.write(n3).unwrap();
+    let pods = [
+        ("none", ""),
+        (
+            "spot",
+            "  tolerations: [{key: spot, operator: Exists, effect: PreferNoSchedule}]\n",
+        ),
+        ("all", "  tolerations: [{operator: Exists}]\n"),
+        (
+            "a-any-effect",
+            "  tolerations: [{key: a, operator: Exists}]\n",
+        ),
+        (
+            "a-noschedule",
+            "  tolerations: [{key: a, operator: Exists, effect: NoSchedule}]\n",
+        ),
+        (
+            "k7",
+            "  tolerations: [{key: k7, operator: Exists, effect: PreferNoSchedule}]\n",
+        ),
+    ];
+    for (name, tolerations) in pods {
+        create(
+            &mut c,
+            &format!(
+                "apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}}}\nspec:\n  automountServiceAccountToken: false\n  containers: [{{name: c, image: nginx}}]\n{tolerations}"
+            ),
+        );
+    }
+    c.step(0);
+    let raw = |pod: &str, node: &str| {
+        node_explanation(&c, pod, node)
+            .scores
+            .iter()
+            .find(|s| s.plugin == "TaintToleration")
+            .unwrap()
+            .raw
+    };
+    for (pod, node2, node3) in [
+        ("none", 3, 300),
+        ("spot", 2, 300),
+        ("all", 0, 0),
+        ("a-any-effect", 2, 300),
+        ("a-noschedule", 3, 300),
+        ("k7", 3, 299),
+    ] {
+        assert_eq!(raw(pod, "node-2"), node2, "{pod} on node-2");
+        assert_eq!(raw(pod, "node-3"), node3, "{pod} on node-3");
+        assert_eq!(raw(pod, "node-1"), 0, "{pod} on node-1");
+    }
+}
+
+#[test]
 fn default_spreading_spreads_a_replica_sets_pods() {
     let mut c = Cluster::new(9);
     create(
