@@ -84,6 +84,16 @@ fn node_explanation(c: &Cluster, pod: &str, node: &str) -> NodeExplanation {
         .unwrap()
 }
 
+/// The raw score `plugin` gave `node` in `pod`'s last attempt.
+fn raw_score(c: &Cluster, pod: &str, node: &str, plugin: &str) -> i64 {
+    node_explanation(c, pod, node)
+        .scores
+        .iter()
+        .find(|s| s.plugin == plugin)
+        .unwrap()
+        .raw
+}
+
 fn rejected(n: &NodeExplanation, plugin: &str) -> Vec<String> {
     match &n
         .filters
@@ -856,14 +866,7 @@ fn prefer_no_schedule_counts_from_packed_numbers_match_the_taints() {
         );
     }
     c.step(0);
-    let raw = |pod: &str, node: &str| {
-        node_explanation(&c, pod, node)
-            .scores
-            .iter()
-            .find(|s| s.plugin == "TaintToleration")
-            .unwrap()
-            .raw
-    };
+    let raw = |pod: &str, node: &str| raw_score(&c, pod, node, "TaintToleration");
     for (pod, node2, node3) in [
         ("none", 3, 300),
         ("spot", 2, 300),
@@ -1389,14 +1392,7 @@ fn image_locality_scores_big_images_and_skips_images_below_the_threshold() {
         );
     }
     c.step(0);
-    let raw = |pod: &str, node: &str| {
-        node_explanation(&c, pod, node)
-            .scores
-            .iter()
-            .find(|s| s.plugin == "ImageLocality")
-            .unwrap()
-            .raw
-    };
+    let raw = |pod: &str, node: &str| raw_score(&c, pod, node, "ImageLocality");
     // 500 MB on 1 of 4 nodes → 125 MB: 100·(125−23)/(1000−23) = 10.
     assert_eq!(raw("big", "node-2"), 10);
     assert_eq!(raw("big", "node-1"), 0);
