@@ -458,6 +458,9 @@ pub(crate) fn find_nodes_that_fit(
         out.nominated_usage = nominated_usage(st, key, pod);
     }
     // Filter.
+    let n_cand = out.narrowed.as_ref().map_or(st.cache.order.len(), Vec::len);
+    let to_find = num_feasible_nodes_to_find(n_cand);
+    let spare_feasible = st.attempts.take_feasible(to_find.min(n_cand));
     let SchedulerState {
         cache,
         interner,
@@ -528,9 +531,7 @@ pub(crate) fn find_nodes_that_fit(
             }
         })
     };
-    let n_cand = out.narrowed.as_ref().map_or(n_all, Vec::len);
-    let to_find = num_feasible_nodes_to_find(n_cand);
-    let mut feasible = Vec::with_capacity(to_find.min(n_cand));
+    let mut feasible = spare_feasible;
     let mut failures = Vec::new();
     let mut start_index = *next_start;
     // The nominated node is evaluated first; if it fits it is used.
@@ -640,8 +641,9 @@ pub(crate) fn score_nodes(
 ) -> Scores {
     let mut memo = std::mem::take(&mut state.resource_memo);
     let class = memo.prepare(pod, &state.cache);
-    let st = &mut *state;
     let n = feasible.len();
+    let mut raw = state.attempts.take_raw(n);
+    let st = &mut *state;
     let mut skip: u8 = 0;
     // NodeAffinity: nothing to score without preferred terms.
     if pod.preferred_node.is_empty() {
@@ -827,7 +829,6 @@ pub(crate) fn score_nodes(
         }
     }
     // Score.
-    let mut raw: Vec<[i32; 7]> = Vec::with_capacity(n);
     let simple = skip & (1 << S_NODE_AFFINITY | 1 << S_SPREAD | 1 << S_INTERPOD)
         == (1 << S_NODE_AFFINITY | 1 << S_SPREAD | 1 << S_INTERPOD);
     // Most pods only need the per-node numbers: a tight loop for them.
