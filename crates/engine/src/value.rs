@@ -195,8 +195,10 @@ impl<'a> IntoIterator for &'a Map {
 /// data keys beyond this are stored unshared).
 const INTERNED_KEYS_MAX: usize = 16_384;
 
-/// Maps up to this size are scanned on reads rather than binary-searched.
-const SCAN_MAX: usize = 12;
+/// Maps up to this size are scanned on reads rather than binary-searched:
+/// a defaulted pod spec has about fifteen members, and scanning lengths and
+/// first bytes beats four string comparisons (measured with callgrind).
+const SCAN_MAX: usize = 24;
 
 thread_local! {
     /// Member names shared by every object (`metadata`, `name`, …): one
