@@ -51,10 +51,12 @@ impl PartialOrd for ObjectKey {
 /// Ordered by resource, namespace, name (as the derived order would be).
 impl Ord for ObjectKey {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.resource
-            .cmp(&other.resource)
-            .then_with(|| cmp_str(&self.namespace, &other.namespace))
-            .then_with(|| cmp_str(&self.name, &other.name))
+        self.resource.cmp(&other.resource).then_with(|| {
+            cmp_ns_name(
+                (&self.namespace, &self.name),
+                (&other.namespace, &other.name),
+            )
+        })
     }
 }
 
@@ -75,6 +77,13 @@ pub(crate) fn cmp_str(a: &str, b: &str) -> std::cmp::Ordering {
         return a.len().cmp(&b.len());
     }
     a.get(8..).unwrap_or(&[]).cmp(b.get(8..).unwrap_or(&[]))
+}
+
+/// The order of (namespace, name) pairs, as the tuples order: every key
+/// type of the store and the scheduler sorts by it.
+#[inline]
+pub(crate) fn cmp_ns_name(a: (&str, &str), b: (&str, &str)) -> std::cmp::Ordering {
+    cmp_str(a.0, b.0).then_with(|| cmp_str(a.1, b.1))
 }
 
 /// The first eight bytes of `s` as a big-endian number, zero-padded.
@@ -206,8 +215,7 @@ impl PartialOrd for dyn NsNameKey + '_ {
 
 impl Ord for dyn NsNameKey + '_ {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        let ((ans, an), (bns, bn)) = (self.parts(), other.parts());
-        cmp_str(ans, bns).then_with(|| cmp_str(an, bn))
+        cmp_ns_name(self.parts(), other.parts())
     }
 }
 

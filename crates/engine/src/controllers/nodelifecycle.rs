@@ -181,10 +181,7 @@ pub(crate) fn on_change(cluster: &mut Cluster, event: &WatchEvent) {
                 }
                 // Every binding passes here: one lookup, no allocation.
                 let tainted = match cluster.store.get_named(res("Node"), "", node) {
-                    Some(n) => n
-                        .at(&["spec", "taints"])
-                        .items()
-                        .any(|t| t.get("effect").as_str() == Some("NoExecute")),
+                    Some(n) => n.at(&["spec", "taints"]).items().any(is_no_execute),
                     None => {
                         let node = node.to_string();
                         schedule_pod_gc(cluster, &node);
@@ -542,10 +539,14 @@ fn set_taints(cluster: &mut Cluster, node: &str, add: &[(&str, &str)], remove: &
 }
 
 /// A node's NoExecute taints: (key, value).
+fn is_no_execute(taint: &Value) -> bool {
+    taint.get("effect").as_str() == Some("NoExecute")
+}
+
 fn no_execute_taints(node: &Value) -> Vec<(String, String, Option<Millis>)> {
     node.at(&["spec", "taints"])
         .items()
-        .filter(|t| t.get("effect").as_str() == Some("NoExecute"))
+        .filter(|t| is_no_execute(t))
         .map(|t| {
             (
                 t.get("key").as_str().unwrap_or("").to_string(),

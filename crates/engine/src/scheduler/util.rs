@@ -198,8 +198,10 @@ impl PartialOrd for PodKey {
 /// Ordered by namespace, then name (as the derived order would be).
 impl Ord for PodKey {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        crate::store::cmp_str(&self.namespace, &other.namespace)
-            .then_with(|| crate::store::cmp_str(&self.name, &other.name))
+        crate::store::cmp_ns_name(
+            (&self.namespace, &self.name),
+            (&other.namespace, &other.name),
+        )
     }
 }
 
