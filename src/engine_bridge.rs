@@ -19,7 +19,7 @@ pub struct CommandOutput {
 /// Runs one `kubectl …` line against the cluster, with the editor's files
 /// readable by name. Output is byte-identical to the `kubeplay` binary's.
 pub fn kubectl(cluster: &mut Cluster, line: &str, files: &[(String, String)]) -> CommandOutput {
-    let files = kubeplay_engine::kubectl::MemoryFiles(files.iter().cloned().collect());
+    let files = kubeplay_engine::kubectl::MemoryFiles::from_pairs(files.iter().cloned());
     let out = cluster.kubectl(line, &files);
     CommandOutput {
         stdout: out.stdout,

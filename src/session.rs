@@ -238,7 +238,7 @@ impl Workspace {
     /// then time up to [`Workspace::time`].
     pub fn replay(&self) -> Result<Cluster, String> {
         let mut cluster = Cluster::new(self.seed);
-        let files = MemoryFiles(self.files.iter().cloned().collect());
+        let files = MemoryFiles::from_pairs(self.files.iter().cloned());
         let result = run_script(&mut cluster, &self.script, &files);
         if let Some(e) = result.error {
             return Err(format!(

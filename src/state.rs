@@ -313,7 +313,7 @@ pub fn run_command(
         let out = crate::engine_bridge::kubectl(cluster, line, files);
         return (out, true);
     }
-    let mem = MemoryFiles(files.iter().cloned().collect());
+    let mem = MemoryFiles::from_pairs(files.iter().cloned());
     let r = run_script(cluster, line, &mem);
     // The transcript starts with the echoed command.
     let mut stdout = r.output.split_once('\n').map_or("", |x| x.1).to_string();
@@ -518,7 +518,7 @@ impl Handle {
     pub fn run_script(&self, text: &str) -> kubeplay_engine::script::ScriptResult {
         let files = self.files.borrow().named();
         let before = self.cluster.borrow().now_ms();
-        let mem = MemoryFiles(files.into_iter().collect());
+        let mem = MemoryFiles::from_pairs(files);
         let result = run_script(&mut self.cluster.borrow_mut(), text, &mem);
         let ran = match &result.error {
             Some(e) => {

@@ -27,7 +27,7 @@ pub struct Traffic {
     pub rate: u32,
     /// Requests with this id or lower are not counted (Clear).
     pub since: u64,
-    base_status: BTreeMap<u16, u64>,
+    base_status: BTreeMap<u64, u64>,
     base_pods: BTreeMap<String, u64>,
 }
 
@@ -50,7 +50,7 @@ pub struct TrafficView {
     /// Requests counted.
     pub sent: u64,
     /// Responses per status (0: the connection failed).
-    pub by_status: BTreeMap<u16, u64>,
+    pub by_status: BTreeMap<u64, u64>,
     /// Requests answered per pod (`namespace/name`).
     pub per_pod: BTreeMap<String, u64>,
     /// Average, median and 95th percentile latency of the recent requests.

@@ -39,15 +39,17 @@ fn stats_html(v: &crate::traffic::TrafficView) -> Html {
     };
     m.open("div", "traffic-stats");
     stat(&mut m, "stat", &v.sent.to_string(), "sent");
-    for (s, n) in &v.by_status {
-        let label = if *s == 0 {
+    for (&s, n) in &v.by_status {
+        // Counted by u64 key (one map type fewer in the bundle); statuses are u16.
+        let s = s as u16;
+        let label = if s == 0 {
             "failed".to_string()
         } else {
-            format!("{s} {}", kubeplay_engine::http::reason_phrase(*s))
+            format!("{s} {}", kubeplay_engine::http::reason_phrase(s))
         };
         stat(
             &mut m,
-            &format!("stat {}", status_class(*s)),
+            &format!("stat {}", status_class(s)),
             &n.to_string(),
             &label,
         );

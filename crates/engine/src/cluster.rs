@@ -123,6 +123,28 @@ pub enum Controller {
     DaemonSet,
 }
 
+impl Controller {
+    /// Every controller, in the order their queues are drained.
+    const ALL: [Controller; 7] = [
+        Controller::ReplicaSet,
+        Controller::Deployment,
+        Controller::GarbageCollector,
+        Controller::Namespace,
+        Controller::Endpoints,
+        Controller::EndpointSlice,
+        Controller::DaemonSet,
+    ];
+}
+
+// `queues` is indexed by `controller as usize`: ALL must list them in order.
+const _: () = {
+    let mut i = 0;
+    while i < Controller::ALL.len() {
+        assert!(Controller::ALL[i] as usize == i);
+        i += 1;
+    }
+};
+
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct Timer {
     at: Millis,
@@ -182,7 +204,7 @@ pub struct Cluster {
     pub(crate) alloc: crate::apiserver::Allocators,
     timers: BinaryHeap<Reverse<Timer>>,
     timer_seq: u64,
-    pub(crate) queues: std::collections::BTreeMap<Controller, WorkQueue>,
+    pub(crate) queues: [WorkQueue; Controller::ALL.len()],
     pub(crate) activity: Vec<Activity>,
     /// Activity lines dropped from the front of `activity` (it keeps the
     /// recent ones only, so a long session does not grow without bound).
@@ -442,7 +464,7 @@ impl Cluster {
     fn run_task(&mut self, task: Task) {
         match task {
             Task::Requeue(controller, key) => {
-                self.queues.entry(controller).or_default().add(key);
+                self.queues[controller as usize].add(key);
             }
             // A pod on a node whose kubelet is down stays Terminating: only
             // the kubelet can confirm its containers stopped.
@@ -496,12 +518,10 @@ impl Cluster {
     }
 
     fn next_work(&mut self) -> Option<(Controller, ObjectKey)> {
-        for (controller, queue) in self.queues.iter_mut() {
-            if let Some(key) = queue.pop() {
-                return Some((*controller, key));
-            }
-        }
-        None
+        Controller::ALL
+            .into_iter()
+            .zip(&mut self.queues)
+            .find_map(|(controller, queue)| Some((controller, queue.pop()?)))
     }
 
     /// Wakes the components that care about a change.
@@ -536,7 +556,7 @@ impl Cluster {
                         // DaemonSet's sync walks every node).
                         crate::controllers::requeue_after(self, controller, &key, 0);
                     } else {
-                        self.queues.entry(controller).or_default().add(key);
+                        self.queues[controller as usize].add(key);
                     }
                 }
             }
@@ -560,7 +580,7 @@ impl Cluster {
     }
 
     pub(crate) fn enqueue(&mut self, controller: Controller, key: ObjectKey) {
-        self.queues.entry(controller).or_default().add(key);
+        self.queues[controller as usize].add(key);
     }
 
     fn reconcile(&mut self, controller: Controller, key: &ObjectKey) {

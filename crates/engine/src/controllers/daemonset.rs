@@ -240,7 +240,8 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
     // (should run, should continue running): a NoSchedule taint keeps new
     // pods away but lets a running one stay; only NoExecute evicts.
     let state = &cluster.daemonsets;
-    let placement: BTreeMap<Rc<str>, (bool, bool)> = state
+    // In node-name order, as `state.nodes` is kept.
+    let placement: Vec<(Rc<str>, (bool, bool))> = state
         .nodes
         .iter()
         .map(|(name, facts)| {
@@ -297,7 +298,7 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
     let (mut desired, mut current, mut misscheduled) = (0i64, 0i64, 0i64);
     let (mut ready, mut updated, mut avail) = (0i64, 0i64, 0i64);
     let mut next_available: Option<Millis> = None;
-    for (node, &(run, stay)) in &placement {
+    for &(ref node, (run, stay)) in &placement {
         let pods = by_node.remove(node).unwrap_or_default();
         let mut active: Vec<&DaemonPod> = pods.iter().filter(|p| p.entry.active()).collect();
         if !run {

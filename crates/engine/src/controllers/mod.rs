@@ -77,8 +77,9 @@ pub(crate) struct OwnedPods {
     pub(crate) active: i64,
     /// Active pods whose Ready condition is True.
     pub(crate) ready: i64,
-    /// Active ready pods by the time they became ready.
-    ready_at: BTreeMap<Millis, i64>,
+    /// Active ready pods by the time they became ready. The counts are
+    /// i64s kept in two's complement (a map type the bundle already has).
+    ready_at: BTreeMap<Millis, u64>,
     /// Terminating pods that have not finished.
     pub(crate) terminating: i64,
     /// Pods not in phase Succeeded or Failed (terminating ones included).
@@ -100,7 +101,7 @@ impl OwnedPods {
                 self.ready += sign;
                 if let Some(t) = entry.ready_at {
                     let n = self.ready_at.entry(t).or_insert(0);
-                    *n += sign;
+                    *n = n.wrapping_add_signed(sign);
                     if *n == 0 {
                         self.ready_at.remove(&t);
                     }
@@ -130,7 +131,10 @@ impl OwnedPods {
         }
         let window = min_ready_seconds as u64 * 1000;
         match now.checked_sub(window) {
-            Some(cutoff) => self.ready_at.range(..=cutoff).map(|(_, n)| n).sum(),
+            Some(cutoff) => self
+                .ready_at
+                .range(..=cutoff)
+                .fold(0u64, |sum, (_, n)| sum.wrapping_add(*n)) as i64,
             None => 0,
         }
     }

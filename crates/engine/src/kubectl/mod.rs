@@ -88,6 +88,13 @@ impl Files for NoFiles {
 pub struct MemoryFiles(pub BTreeMap<String, String>);
 
 impl MemoryFiles {
+    /// Files from (path, text) pairs; a later pair replaces an earlier one
+    /// with the same path. (Inserted one by one: `collect()` would bring a
+    /// sort of its own into the browser bundle.)
+    pub fn from_pairs(pairs: impl IntoIterator<Item = (String, String)>) -> MemoryFiles {
+        MemoryFiles(crate::sort::btree_map(pairs))
+    }
+
     /// Adds a file.
     pub fn with(mut self, path: &str, text: &str) -> MemoryFiles {
         self.0.insert(path.to_string(), text.to_string());

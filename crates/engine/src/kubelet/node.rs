@@ -96,22 +96,19 @@ const PRELOADED: &[(&str, u64)] = &[
 ];
 
 fn preloaded() -> BTreeMap<String, ResolvedImage> {
-    PRELOADED
-        .iter()
-        .map(|(name, size)| {
-            let repo = name.rsplit_once(':').map_or(*name, |(r, _)| r);
-            (
-                name.to_string(),
-                ResolvedImage {
-                    name: name.to_string(),
-                    repo_digest: format!("{repo}@sha256:{}", images::hex64(name)),
-                    size: *size,
-                    flavor: images::Flavor::Generic,
-                    port: 0,
-                },
-            )
-        })
-        .collect()
+    crate::sort::btree_map(PRELOADED.iter().map(|(name, size)| {
+        let repo = name.rsplit_once(':').map_or(*name, |(r, _)| r);
+        (
+            name.to_string(),
+            ResolvedImage {
+                name: name.to_string(),
+                repo_digest: format!("{repo}@sha256:{}", images::hex64(name)),
+                size: *size,
+                flavor: images::Flavor::Generic,
+                port: 0,
+            },
+        )
+    }))
 }
 
 /// A node appeared or went away.

@@ -80,11 +80,11 @@ pub struct NetworkState {
     /// kube-proxy's session-affinity table (the iptables `recent` module).
     affinity: BTreeMap<AffinityKey, Affinity>,
     /// ingress-nginx's round-robin position per upstream.
-    round_robin: BTreeMap<String, usize>,
+    round_robin: BTreeMap<String, u64>,
     /// Requests answered per pod (`namespace/name`).
     pod_hits: BTreeMap<String, u64>,
     /// Responses per status code (0 = client-side failure).
-    status_counts: BTreeMap<u16, u64>,
+    status_counts: BTreeMap<u64, u64>,
     /// The last [`RECENT_REQUESTS`] requests, oldest first.
     recent: VecDeque<RequestRecord>,
     next_request_id: u64,
@@ -360,7 +360,7 @@ impl Cluster {
 
     /// Responses per status code (0 = client-side failure), since the last
     /// reset.
-    pub fn status_counts(&self) -> &BTreeMap<u16, u64> {
+    pub fn status_counts(&self) -> &BTreeMap<u64, u64> {
         &self.network.status_counts
     }
 
@@ -381,7 +381,9 @@ impl Cluster {
         let plan = route::plan(self, request);
         let response = route::execute(self, plan);
         let net = &mut self.network;
-        *net.status_counts.entry(response.status).or_insert(0) += 1;
+        *net.status_counts
+            .entry(u64::from(response.status))
+            .or_insert(0) += 1;
         if let Some(Hop::Pod { pod, .. }) = response.hops.last() {
             *net.pod_hits.entry(pod.clone()).or_insert(0) += 1;
         }

@@ -562,13 +562,13 @@ fn choose(cluster: &mut Cluster, fwd: &Forward) -> Endpoint {
     if let Some(upstream) = &fwd.round_robin {
         let next = match cluster.network.round_robin.get(upstream) {
             Some(&i) => i,
-            None => cluster.rng.index(n),
+            None => cluster.rng.index(n) as u64,
         };
         cluster
             .network
             .round_robin
             .insert(upstream.clone(), next.wrapping_add(1));
-        return fwd.candidates[next % n].clone();
+        return fwd.candidates[(next % n as u64) as usize].clone();
     }
     let now = cluster.now;
     if let Some((key, timeout)) = &fwd.affinity

@@ -32,7 +32,7 @@ pub struct TrafficStats {
     /// Requests sent.
     pub sent: u64,
     /// Responses per status code (0 = client-side failure).
-    pub by_status: BTreeMap<u16, u64>,
+    pub by_status: BTreeMap<u64, u64>,
     /// Responses per pod (`namespace/name`).
     pub by_pod: BTreeMap<String, u64>,
     /// How many requests took each latency (ms); kept as a histogram so
@@ -166,7 +166,7 @@ pub(crate) fn tick(cluster: &mut Cluster, id: u64) {
         };
         let s = &mut g.stats;
         s.sent += 1;
-        *s.by_status.entry(response.status).or_insert(0) += 1;
+        *s.by_status.entry(u64::from(response.status)).or_insert(0) += 1;
         if let Some(super::Hop::Pod { pod, .. }) = response.hops.last() {
             *s.by_pod.entry(pod.clone()).or_insert(0) += 1;
         }
