@@ -127,7 +127,7 @@ pub fn changes_since(cluster: &Cluster, seen: u64) -> Vec<(u64, &WatchEvent, Opt
         .recent_changes()
         .filter(|(seq, _)| *seq > seen)
         .collect();
-    let mut after: std::collections::HashMap<&ObjectKey, Option<&Value>> = Default::default();
+    let mut after: kubeplay_engine::FxMap<&ObjectKey, Option<&Value>> = Default::default();
     let mut out = Vec::with_capacity(events.len());
     for (seq, ev) in events.into_iter().rev() {
         let new = match after.get(&ev.key) {

@@ -7,7 +7,7 @@
 //! web dependencies and is tested natively.
 
 use kubeplay_engine::sort::CompactSort;
-use std::collections::HashMap;
+use kubeplay_engine::{FxMap, fx_map};
 use std::rc::Rc;
 
 use kubeplay_engine::Cluster;
@@ -416,7 +416,7 @@ impl PodView {
 /// cluster costs little more than listing it.
 #[derive(Debug, Default)]
 pub struct PodCache {
-    views: HashMap<Rc<str>, Rc<PodView>>,
+    views: FxMap<Rc<str>, Rc<PodView>>,
 }
 
 /// Pods of one workload on one node (or in one ReplicaSet).
@@ -613,7 +613,7 @@ impl Snapshot {
         let store = cluster.store();
         let rid = |k: &str| by_kind(k).expect("built-in kind");
         // ReplicaSet uid → (Deployment name or RS name).
-        let mut rs_workload: HashMap<Rc<str>, Rc<str>> = HashMap::new();
+        let mut rs_workload: FxMap<Rc<str>, Rc<str>> = fx_map();
         for (_, rs) in store.list(rid("ReplicaSet"), None) {
             let Some(uid) = str_rc(rs.at(&["metadata", "uid"])) else {
                 continue;
@@ -719,7 +719,7 @@ impl Snapshot {
             nodes.into_iter().partition(|n| n.control_plane);
         first.extend(workers);
         let mut nodes = first;
-        let node_index: HashMap<Rc<str>, usize> = nodes
+        let node_index: FxMap<Rc<str>, usize> = nodes
             .iter()
             .enumerate()
             .map(|(i, n)| (n.key.name.clone(), i))
@@ -804,7 +804,7 @@ fn workloads(
 ) -> Vec<WorkloadView> {
     let store = cluster.store();
     let rid = |k: &str| by_kind(k).expect("built-in kind");
-    let mut by_owner: HashMap<Rc<str>, Vec<usize>> = HashMap::new();
+    let mut by_owner: FxMap<Rc<str>, Vec<usize>> = fx_map();
     let mut ownerless = Vec::new();
     for (i, p) in pods.iter().enumerate() {
         match &p.owner_uid {
@@ -814,7 +814,7 @@ fn workloads(
     }
     let int = |v: &Value| v.as_i64().unwrap_or(0);
     let mut out = Vec::new();
-    let mut deployment_index: HashMap<Rc<str>, usize> = HashMap::new();
+    let mut deployment_index: FxMap<Rc<str>, usize> = fx_map();
     for ((ns, _), d) in store.list(rid("Deployment"), None) {
         if hidden(ns) {
             continue;
@@ -941,7 +941,7 @@ fn network(
 ) -> (Vec<ServiceView>, Vec<RouteView>) {
     let store = cluster.store();
     let rid = |k: &str| by_kind(k).expect("built-in kind");
-    let by_name: HashMap<(&str, &str), usize> = pods
+    let by_name: FxMap<(&str, &str), usize> = pods
         .iter()
         .enumerate()
         .map(|(i, p)| ((&*p.key.namespace, &*p.key.name), i))

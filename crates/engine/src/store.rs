@@ -3,7 +3,7 @@
 //! change produces.
 
 use std::collections::hash_map::Entry as HashEntry;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 use crate::api::registry::{RESOURCES, ResourceId};
@@ -220,7 +220,7 @@ impl Ord for dyn NsNameKey + '_ {
 }
 
 /// The objects that name an owner (by UID) in their ownerReferences.
-type OwnerIndex = HashMap<Rc<str>, BTreeSet<ObjectKey>>;
+type OwnerIndex = FxMap<Rc<str>, BTreeSet<ObjectKey>>;
 
 /// The owner UIDs an object names.
 fn owner_uids(object: &Value) -> impl Iterator<Item = &str> {
@@ -278,7 +278,7 @@ impl Store {
             objects: vec![ObjectMap::default(); RESOURCES.len()],
             resource_version: 0,
             pending: Vec::new(),
-            owners: HashMap::new(),
+            owners: FxMap::default(),
         }
     }
 

@@ -7,9 +7,9 @@
 //! keeps memory per pod low at 150,000 pods. Maps are ordered by key, as
 //! kubectl's `-o yaml` and `-o json` print them.
 
+use crate::scheduler::util::FxSet;
 use std::borrow::Borrow;
 use std::cell::RefCell;
-use std::collections::HashSet;
 use std::fmt;
 use std::rc::Rc;
 
@@ -203,7 +203,7 @@ const SCAN_MAX: usize = 24;
 thread_local! {
     /// Member names shared by every object (`metadata`, `name`, …): one
     /// allocation each instead of one per object.
-    static KEYS: RefCell<HashSet<Rc<str>>> = RefCell::new(HashSet::new());
+    static KEYS: RefCell<FxSet<Rc<str>>> = RefCell::new(FxSet::default());
 }
 
 /// The shared copy of a member name.

@@ -7,7 +7,7 @@
 //! characters and invalid UTF-8. Printing follows kubectl: `-o yaml` as
 //! go-yaml v2 writes it and `-o json` as Go's `json.MarshalIndent` does.
 
-use std::collections::HashMap;
+use crate::scheduler::util::FxMap;
 use std::fmt::Write as _;
 use std::rc::Rc;
 
@@ -335,7 +335,7 @@ pub fn load_stream(text: &str) -> (Vec<Document>, Option<LoadError>) {
 fn parse_stream(text: &str) -> (Vec<Document>, Option<LoadError>) {
     let mut loader = Loader {
         parser: Parser::new_from_str(text),
-        anchors: HashMap::new(),
+        anchors: FxMap::default(),
         nodes: 0,
         document: 0,
         start_line: 1,
@@ -375,7 +375,7 @@ fn inside_flow_collection(text: &str, line: usize) -> bool {
 
 struct Loader<'a> {
     parser: Parser<'a, saphyr_parser::StrInput<'a>>,
-    anchors: HashMap<usize, Node>,
+    anchors: FxMap<usize, Node>,
     nodes: usize,
     document: usize,
     start_line: u32,

@@ -9,7 +9,7 @@
 mod decode;
 pub mod golang;
 
-use std::collections::HashMap;
+use crate::scheduler::util::{FxMap, fx_map};
 use std::sync::OnceLock;
 
 use crate::api::registry::{RESOURCES, ResourceId};
@@ -232,8 +232,8 @@ fn parse(text: &'static str) -> Result<Schema, String> {
         let (name, fields) = line.split_once(' ').unwrap_or((line, ""));
         headers.push((package, name, fields));
     }
-    let mut ids: HashMap<String, TypeIndex> = HashMap::new();
-    let mut bare: HashMap<&str, Option<TypeIndex>> = HashMap::new();
+    let mut ids: FxMap<String, TypeIndex> = fx_map();
+    let mut bare: FxMap<&str, Option<TypeIndex>> = fx_map();
     for (i, (package, name, _)) in headers.iter().enumerate() {
         let index = TypeIndex(u16::try_from(i).map_err(|_| "too many types")?);
         ids.insert(format!("{package}.{name}"), index);

@@ -6,8 +6,9 @@
 //! Nodes are remembered from watch events as interned labels and taints,
 //! so one sync costs a pass over the nodes without reading them.
 
+use crate::scheduler::util::{FxMap, fx_map};
 use crate::sort::CompactSort;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use super::{
@@ -259,7 +260,7 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
         })
         .collect();
     // The daemon pods by node.
-    let mut by_node: HashMap<Rc<str>, Vec<DaemonPod>> = HashMap::new();
+    let mut by_node: FxMap<Rc<str>, Vec<DaemonPod>> = fx_map();
     for name in cluster.controllers.owned_names(&uid) {
         let Some(entry) = cluster
             .controllers

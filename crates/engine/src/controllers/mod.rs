@@ -15,8 +15,9 @@ pub mod namespace;
 pub mod nodelifecycle;
 pub mod replicaset;
 
+use crate::scheduler::util::FxMap;
 use crate::sort::CompactSort;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 use crate::cluster::{Cluster, Controller, Task, res};
@@ -164,7 +165,7 @@ pub(crate) struct ServiceTriggerState {
 /// the `endpoints.kubernetes.io/last-change-trigger-time` annotation.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct TriggerTimeTracker {
-    services: HashMap<NsName, ServiceTriggerState>,
+    services: FxMap<NsName, ServiceTriggerState>,
 }
 
 impl TriggerTimeTracker {
@@ -217,32 +218,32 @@ pub struct ControllersState {
     /// runs, as in kube's scheduler_perf (API server and scheduler only).
     pub(crate) off: bool,
     /// Every pod, by namespace and name.
-    pods: HashMap<NsName, PodEntry>,
+    pods: FxMap<NsName, PodEntry>,
     /// Pods by the UID of their controller.
-    owners: HashMap<Rc<str>, OwnedPods>,
+    owners: FxMap<Rc<str>, OwnedPods>,
     /// Pods without a controller, by namespace.
     orphans: BTreeMap<Rc<str>, BTreeSet<Rc<str>>>,
     /// Bumped whenever a namespace's orphan pods change, so owners look
     /// for pods to adopt only when there may be new candidates.
-    orphan_generation: HashMap<Rc<str>, u64>,
+    orphan_generation: FxMap<Rc<str>, u64>,
     /// The orphan generation each ReplicaSet (by UID) last looked at.
-    orphans_seen: HashMap<Rc<str>, u64>,
+    orphans_seen: FxMap<Rc<str>, u64>,
     /// Pod names by (namespace, label key, label value).
-    labels: HashMap<LabelKey, BTreeSet<Rc<str>>>,
+    labels: FxMap<LabelKey, BTreeSet<Rc<str>>>,
     /// Every ReplicaSet, with the UID of its controller.
-    replica_sets: HashMap<NsName, Option<Rc<str>>>,
+    replica_sets: FxMap<NsName, Option<Rc<str>>>,
     /// ReplicaSet names by the UID of their controller.
-    rs_by_owner: HashMap<Rc<str>, BTreeSet<Rc<str>>>,
+    rs_by_owner: FxMap<Rc<str>, BTreeSet<Rc<str>>>,
     /// ReplicaSets without a controller, by namespace.
     rs_orphans: BTreeMap<Rc<str>, BTreeSet<Rc<str>>>,
     /// Every EndpointSlice, with the Service it names.
-    slices: HashMap<NsName, Option<Rc<str>>>,
+    slices: FxMap<NsName, Option<Rc<str>>>,
     /// EndpointSlice names by Service.
-    slices_by_service: HashMap<NsName, BTreeSet<Rc<str>>>,
+    slices_by_service: FxMap<NsName, BTreeSet<Rc<str>>>,
     /// Pending `requeue after` timers, so one key has one timer.
-    requeues: HashMap<(Controller, ObjectKey), Millis>,
+    requeues: FxMap<(Controller, ObjectKey), Millis>,
     /// Consecutive failed syncs per key, for the rate-limited retry.
-    failures: HashMap<(Controller, ObjectKey), u32>,
+    failures: FxMap<(Controller, ObjectKey), u32>,
     /// The Endpoints controller's trigger times.
     pub(crate) endpoints_triggers: TriggerTimeTracker,
     /// The EndpointSlice controller's trigger times.

@@ -3,9 +3,9 @@
 //! matching orphans and releasing pods that stopped matching, and reports
 //! the counts in its status.
 
+use crate::scheduler::util::{FxMap, fx_map};
 use crate::sort::CompactSort;
 use std::cmp::Ordering;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use super::{
@@ -321,7 +321,7 @@ fn pods_to_delete(
         return active;
     }
     // Active pods of the ReplicaSets sharing this one's controller, per node.
-    let mut pods_on_node: HashMap<Rc<str>, i64> = HashMap::new();
+    let mut pods_on_node: FxMap<Rc<str>, i64> = fx_map();
     if let Some(owner) = controller_uid(rs) {
         let (related, _) = state.replica_sets_for(ns, owner);
         for rs_name in related {

@@ -16,7 +16,7 @@ pub(crate) type Sym = u32;
 /// The Fx hash (rustc's): fast, and the same on every platform and run, so
 /// maps hashed with it never make the simulation nondeterministic.
 #[derive(Clone, Copy, Default)]
-pub(crate) struct FxHasher {
+pub struct FxHasher {
     hash: u64,
 }
 
@@ -64,11 +64,16 @@ impl Hasher for FxHasher {
     }
 }
 
-/// A hash map with the deterministic Fx hasher.
-pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+/// A hash map with the deterministic Fx hasher. The engine and the app use
+/// it for every hash map: one hasher means one copy of each map operation
+/// per key type in the browser bundle, and no SipHash.
+pub type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+
+/// A hash set with the deterministic Fx hasher.
+pub type FxSet<T> = std::collections::HashSet<T, BuildHasherDefault<FxHasher>>;
 
 /// An empty [`FxMap`].
-pub(crate) fn fx_map<K, V>() -> FxMap<K, V> {
+pub fn fx_map<K, V>() -> FxMap<K, V> {
     HashMap::with_hasher(BuildHasherDefault::default())
 }
 
