@@ -810,17 +810,71 @@ fn job_spec(spec: &mut Value) {
 }
 
 fn job(j: &mut Value) {
-    let labels = j.at(&["spec", "template", "metadata", "labels"]).clone();
     if let Some(spec) = ensure_obj(j, "spec") {
         job_spec(spec);
+        // SetDefaults_Job only: a CronJob's jobTemplate keeps it unset.
+        set_if_null(spec, "manualSelector", || Value::Bool(false));
     }
+    job_labels_from_template(j);
+    template_at(j, &["spec", "template"]);
+}
+
+/// `SetDefaults_Job`: a Job without labels takes its pod template's.
+fn job_labels_from_template(j: &mut Value) {
+    let labels = j.at(&["spec", "template", "metadata", "labels"]).clone();
     if labels.as_object().is_some()
         && j.at(&["metadata", "labels"]).is_empty()
         && let Some(meta) = ensure_obj(j, "metadata")
     {
         meta.set("labels", labels);
     }
-    template_at(j, &["spec", "template"]);
+}
+
+/// The label kube-apiserver puts on a Job's pod template to name the Job.
+pub const JOB_NAME_LABEL: &str = "batch.kubernetes.io/job-name";
+/// The label that makes a Job's selector match only its own pods.
+pub const CONTROLLER_UID_LABEL: &str = "batch.kubernetes.io/controller-uid";
+/// The unprefixed labels kube-apiserver still adds beside them.
+pub const LEGACY_JOB_LABELS: [&str; 2] = ["job-name", "controller-uid"];
+
+/// The Job strategy's `generateSelectorIfNeeded` (`PrepareForCreate`), for
+/// a Job whose uid is `uid`: unless `spec.manualSelector` is true, the pod
+/// template gets the job-name and controller-uid labels (prefixed and
+/// legacy; labels the user set are kept, validation judges them) and the
+/// selector matches the prefixed controller-uid. A Job without labels then
+/// shows the template's, generated ones included: defaulting runs again
+/// when the stored object is read back.
+pub fn generate_job_selector(job: &mut Value, uid: &str) {
+    if job.at(&["spec", "manualSelector"]).as_bool() == Some(true)
+        || job.get("spec").as_object().is_none()
+    {
+        return;
+    }
+    let name = job.str_at(&["metadata", "name"]).unwrap_or("").to_string();
+    let Some(template) = ensure_obj(job.entry("spec"), "template") else {
+        return;
+    };
+    let Some(meta) = ensure_obj(template, "metadata") else {
+        return;
+    };
+    let Some(labels) = ensure_obj(meta, "labels") else {
+        return;
+    };
+    for (key, value) in [
+        (LEGACY_JOB_LABELS[0], &*name),
+        (JOB_NAME_LABEL, &*name),
+        (LEGACY_JOB_LABELS[1], uid),
+        (CONTROLLER_UID_LABEL, uid),
+    ] {
+        set_if_null(labels, key, || Value::str(value));
+    }
+    let Some(selector) = ensure_obj(job.entry("spec"), "selector") else {
+        return;
+    };
+    if let Some(match_labels) = ensure_obj(selector, "matchLabels") {
+        set_if_null(match_labels, CONTROLLER_UID_LABEL, || Value::str(uid));
+    }
+    job_labels_from_template(job);
 }
 
 fn cron_job(cj: &mut Value) {

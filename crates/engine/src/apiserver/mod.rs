@@ -164,6 +164,15 @@ impl Cluster {
             obj.set_at(&["metadata", "name"], Value::from(name));
         }
         defaults::apply_defaults(resource, &mut obj);
+        // The server has given the object its uid before the strategy runs;
+        // only a Job's uses it (its generated selector). Drawn here for Jobs
+        // alone, so every other kind draws as before.
+        let early_uid = (rt.group == "batch" && rt.kind == "Job").then(|| {
+            let uid = self.rng.uuid();
+            obj.set_at(&["metadata", "uid"], Value::from(uid.clone()));
+            defaults::generate_job_selector(&mut obj, &uid);
+            uid
+        });
         self.prepare_for_create(resource, &mut obj, opts)?;
         let name = obj.str_at(&["metadata", "name"]).unwrap_or("").to_string();
         let errors = validation::validate(resource, &obj, None);
@@ -177,7 +186,8 @@ impl Cluster {
         self.allocate(resource, &mut obj, None)?;
         // Metadata the server owns.
         let meta = obj.entry("metadata");
-        meta.set("uid", Value::from(self.rng.uuid()));
+        let uid = early_uid.unwrap_or_else(|| self.rng.uuid());
+        meta.set("uid", Value::from(uid));
         meta.set("creationTimestamp", Value::from(rfc3339(self.now)));
         meta.remove("resourceVersion");
         meta.remove("deletionTimestamp");
@@ -982,6 +992,90 @@ mod tests {
         // A stale resourceVersion conflicts.
         let err = c.update(d2, &WriteOptions::user()).unwrap_err();
         assert!(err.message.contains("the object has been modified"));
+    }
+
+    fn job(name: &str, spec_extra: &str, template_labels: &str) -> Value {
+        crate::yaml::load_str(&format!(
+            "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: {name}\nspec:\n{spec_extra}  template:\n    metadata:\n      labels: {template_labels}\n    spec:\n      restartPolicy: Never\n      containers:\n      - name: c\n        image: busybox\n"
+        ))
+        .unwrap()[0]
+            .root
+            .to_value()
+    }
+
+    #[test]
+    fn jobs_get_the_generated_selector_and_labels() {
+        let mut c = Cluster::new(1);
+        let created = c
+            .create(job("pi", "", "null"), &WriteOptions::user())
+            .unwrap();
+        let uid = created.str_at(&["metadata", "uid"]).unwrap().to_string();
+        let generated = format!(
+            "{{\"batch.kubernetes.io/controller-uid\":\"{uid}\",\"batch.kubernetes.io/job-name\":\"pi\",\"controller-uid\":\"{uid}\",\"job-name\":\"pi\"}}"
+        );
+        let json = |path: &[&str]| crate::yaml::to_json_compact(created.at(path));
+        assert_eq!(json(&["spec", "template", "metadata", "labels"]), generated);
+        // Defaulting on read gives a Job without labels its template's.
+        assert_eq!(json(&["metadata", "labels"]), generated);
+        assert_eq!(
+            json(&["spec", "selector"]),
+            format!("{{\"matchLabels\":{{\"batch.kubernetes.io/controller-uid\":\"{uid}\"}}}}")
+        );
+        assert_eq!(created.at(&["spec", "manualSelector"]), &Value::Bool(false));
+        // Labels of its own template are kept; the Job takes those alone.
+        let app = c
+            .create(job("app", "", "{app: x}"), &WriteOptions::user())
+            .unwrap();
+        assert_eq!(
+            crate::yaml::to_json_compact(app.at(&["metadata", "labels"])),
+            "{\"app\":\"x\"}"
+        );
+        assert_eq!(
+            app.at(&["spec", "template", "metadata", "labels", "job-name"])
+                .as_str(),
+            Some("app")
+        );
+    }
+
+    #[test]
+    fn job_selectors_are_validated_as_kube_apiserver_does() {
+        let mut c = Cluster::new(1);
+        let message = |c: &mut Cluster, j: Value| {
+            c.create(j, &WriteOptions::user())
+                .unwrap_err()
+                .kubectl_message(None)
+        };
+        assert_eq!(
+            message(&mut c, job("manual", "  manualSelector: true\n", "null")),
+            "The Job \"manual\" is invalid: \n* spec.selector: Required value\n* spec.template.metadata.labels: Invalid value: map[string]string(nil): `selector` does not match template `labels`"
+        );
+        let err = message(
+            &mut c,
+            job("own", "  selector: {matchLabels: {app: x}}\n", "{app: x}"),
+        );
+        assert!(
+            err.starts_with("The Job \"own\" is invalid: spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string{\"app\":\"x\", \"batch.kubernetes.io/controller-uid\":")
+                && err.ends_with("}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: `selector` not auto-generated"),
+            "{err}"
+        );
+        let err = message(&mut c, job("named", "", "{job-name: other}"));
+        assert!(
+            err.starts_with("The Job \"named\" is invalid: spec.template.metadata.labels[job-name]: Invalid value: map[string]string{")
+                && err.ends_with("\"job-name\":\"other\"}: must be 'named'"),
+            "{err}"
+        );
+        // By hand, the selector only has to match the template.
+        let manual = job(
+            "manual",
+            "  manualSelector: true\n  selector: {matchLabels: {app: x}}\n",
+            "{app: x}",
+        );
+        let created = c.create(manual, &WriteOptions::user()).unwrap();
+        assert!(
+            created
+                .at(&["spec", "template", "metadata", "labels", "job-name"])
+                .is_null()
+        );
     }
 
     #[test]

@@ -61,7 +61,7 @@ pub fn validate(resource: ResourceId, object: &Value, old: Option<&Value>) -> Ve
         ("apps", "ReplicaSet") => apps::replica_set(object, old, &mut errs),
         ("apps", "DaemonSet") => apps::daemon_set(object, old, &mut errs),
         ("apps", "StatefulSet") => apps::stateful_set(object, old, &mut errs),
-        ("batch", "Job") => apps::job(object, &mut errs),
+        ("batch", "Job") => apps::job(object, old, &mut errs),
         ("batch", "CronJob") => apps::cron_job(object, &mut errs),
         ("discovery.k8s.io", "EndpointSlice") => networking::endpoint_slice(object, &mut errs),
         ("networking.k8s.io", "Ingress") => networking::ingress(object, old, &mut errs),

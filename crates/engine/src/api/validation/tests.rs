@@ -26,7 +26,18 @@ fn prepared(kind: &str, manifest: &str) -> Value {
     if kind == "Pod" {
         admit_pod(&mut obj, &[]).unwrap();
     }
+    job_strategy(kind, &mut obj);
     obj
+}
+
+/// What the API server does to a new Job before validating it: gives it a
+/// uid and generates its selector (`apiserver::Cluster::create`).
+fn job_strategy(kind: &str, obj: &mut Value) {
+    if kind == "Job" {
+        let uid = "5b1d3b5e-2f6b-4c0a-9d8e-0123456789ab";
+        obj.set_at(&["metadata", "uid"], Value::str(uid));
+        crate::api::defaults::generate_job_selector(obj, uid);
+    }
 }
 
 /// The field errors of creating `manifest`, as strings.

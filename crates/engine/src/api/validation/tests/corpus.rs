@@ -47,6 +47,7 @@ pub(super) fn create_errors(doc: &Value) -> Option<Vec<FieldError>> {
     if kind == "Pod" {
         admit_pod(&mut obj, &[]).ok()?;
     }
+    super::job_strategy(kind, &mut obj);
     Some(validate(id, &obj, None))
 }
 
