@@ -1254,6 +1254,34 @@ pub fn prepare_for_create(resource: ResourceId, object: &mut Value) {
             object.set_at(&["status", "loadBalancer"], Value::object());
         }
     }
+    if rt.group == "apps" && rt.kind == "DaemonSet" {
+        let generation = template_generation(object).max(1);
+        set_template_generation(object, generation);
+    }
+}
+
+/// The annotation through which apps/v1 shows a DaemonSet's template
+/// generation (`spec.templateGeneration` of the internal type).
+pub const DAEMONSET_TEMPLATE_GENERATION: &str = "deprecated.daemonset.template.generation";
+
+/// A DaemonSet's template generation; 0 when the annotation is absent (or
+/// not a number).
+pub fn template_generation(ds: &Value) -> i64 {
+    ds.at(&["metadata", "annotations", DAEMONSET_TEMPLATE_GENERATION])
+        .as_str()
+        .and_then(|g| g.parse().ok())
+        .unwrap_or(0)
+}
+
+fn set_template_generation(ds: &mut Value, generation: i64) {
+    if let Some(meta) = ensure_obj(ds, "metadata")
+        && let Some(annotations) = ensure_obj(meta, "annotations")
+    {
+        annotations.set(
+            DAEMONSET_TEMPLATE_GENERATION,
+            Value::from(generation.to_string()),
+        );
+    }
 }
 
 /// What the registry strategies' `PrepareForUpdate` do before validating an
@@ -1296,6 +1324,16 @@ pub fn prepare_for_update(resource: ResourceId, new: &mut Value, old: &Value) {
                 Value::Int(if changed { prev + 1 } else { prev }),
             );
         }
+    }
+    if group == "apps" && kind == "DaemonSet" {
+        // The template generation is the server's: kept, and bumped when
+        // the pod template changes.
+        let template_changed = !crate::api::validation::semantic_eq(
+            new.at(&["spec", "template"]),
+            old.at(&["spec", "template"]),
+        );
+        let generation = template_generation(old) + i64::from(template_changed);
+        set_template_generation(new, generation);
     }
     if group.is_empty() && kind == "Namespace" {
         let finalizers = old.at(&["spec", "finalizers"]).clone();

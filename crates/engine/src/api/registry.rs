@@ -355,7 +355,7 @@ pub static RESOURCES: &[ResourceType] = &[
         "daemonsets",
         ["ds"],
         true,
-        StoredOnly,
+        Simulated,
         "io.k8s.api.apps.v1.DaemonSet"
     ),
     resource!(

@@ -163,7 +163,7 @@ fn pod_for_node(ds: &Value, spec: &Value, hash: &str, node: &str) -> Value {
     labels.set(
         TEMPLATE_GENERATION,
         Value::from(
-            int_at(ds, &["metadata", "generation"], 1)
+            crate::api::defaults::template_generation(ds)
                 .max(1)
                 .to_string(),
         ),
@@ -717,5 +717,67 @@ spec:
             .collect();
         assert_eq!(revisions.len(), 2);
         assert!(revisions.contains(&2));
+    }
+
+    #[test]
+    fn the_template_generation_counts_template_changes_only() {
+        let mut c = Cluster::new(3);
+        create(
+            &mut c,
+            &AGENT.replace("      nodeSelector: {disk: ssd}\n", ""),
+        );
+        c.step(10 * SECOND);
+        let read = |c: &Cluster| {
+            let ds = c.get(res("DaemonSet"), "default", "agent").unwrap();
+            let generation = ds.at(&["metadata", "generation"]).as_i64().unwrap();
+            let annotation = ds
+                .str_at(&[
+                    "metadata",
+                    "annotations",
+                    "deprecated.daemonset.template.generation",
+                ])
+                .unwrap()
+                .to_string();
+            (generation, annotation)
+        };
+        let labels = |c: &Cluster| {
+            c.store
+                .list(res("Pod"), Some("default"))
+                .map(|(_, p)| {
+                    p.str_at(&["metadata", "labels", TEMPLATE_GENERATION])
+                        .unwrap()
+                        .to_string()
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(read(&c), (1, "1".to_string()));
+        assert_eq!(labels(&c), ["1", "1", "1"]);
+        // A spec change outside the template: a new generation, same template.
+        let mut ds = c.get(res("DaemonSet"), "default", "agent").unwrap().clone();
+        ds.set_at(&["spec", "minReadySeconds"], Value::Int(1));
+        c.update(ds, &WriteOptions::user()).unwrap();
+        assert_eq!(read(&c), (2, "1".to_string()));
+        // The template changes: both go up, and new pods carry the new one.
+        let mut ds = c.get(res("DaemonSet"), "default", "agent").unwrap().clone();
+        ds.set_at(
+            &["spec", "template", "metadata", "labels", "tier"],
+            Value::str("x"),
+        );
+        c.update(ds, &WriteOptions::user()).unwrap();
+        assert_eq!(read(&c), (3, "2".to_string()));
+        c.step(60 * SECOND);
+        assert_eq!(labels(&c), ["2", "2", "2"]);
+        // Users cannot set it.
+        let mut ds = c.get(res("DaemonSet"), "default", "agent").unwrap().clone();
+        ds.set_at(
+            &[
+                "metadata",
+                "annotations",
+                "deprecated.daemonset.template.generation",
+            ],
+            Value::str("9"),
+        );
+        c.update(ds, &WriteOptions::user()).unwrap();
+        assert_eq!(read(&c).1, "2");
     }
 }

@@ -1151,6 +1151,197 @@ fn describe_deployment(cluster: &Cluster, d: &Value, events: Option<Vec<Value>>)
     w.finish()
 }
 
+/// The `Pods Status:` line of a controller (`getPodStatusForController`):
+/// its pods by phase.
+fn pods_status(w: &mut DW, cluster: &Cluster, controller: &Value) {
+    let uid = s(controller, &["metadata", "uid"]);
+    let (mut running, mut waiting, mut succeeded, mut failed) = (0, 0, 0, 0);
+    for (_, p) in cluster
+        .store
+        .list(res("Pod"), Some(s(controller, &["metadata", "namespace"])))
+    {
+        let owned = p.at(&["metadata", "ownerReferences"]).items().any(|r| {
+            r.get("uid").as_str() == Some(uid) && r.get("controller").as_bool() == Some(true)
+        });
+        if !owned {
+            continue;
+        }
+        match s(p, &["status", "phase"]) {
+            "Running" => running += 1,
+            "Pending" => waiting += 1,
+            "Succeeded" => succeeded += 1,
+            "Failed" => failed += 1,
+            _ => {}
+        }
+    }
+    w.w(
+        0,
+        &format!("Pods Status:\t{running} Running / {waiting} Waiting / {succeeded} Succeeded / {failed} Failed\n"),
+    );
+}
+
+/// `DaemonSetDescriber`.
+fn describe_daemonset(cluster: &Cluster, ds: &Value, events: Option<Vec<Value>>) -> String {
+    let mut w = DW::new();
+    w.w(0, &format!("Name:\t{}\n", s(ds, &["metadata", "name"])));
+    w.w(
+        0,
+        &format!("Namespace:\t{}\n", s(ds, &["metadata", "namespace"])),
+    );
+    w.w(
+        0,
+        &format!(
+            "Selector:\t{}\n",
+            printers::format_label_selector(ds.at(&["spec", "selector"]))
+        ),
+    );
+    w.w(
+        0,
+        &format!(
+            "Node-Selector:\t{}\n",
+            printers::format_labels(ds.at(&["spec", "template", "spec", "nodeSelector"]))
+        ),
+    );
+    labels_multiline(&mut w, "", "Labels", ds.at(&["metadata", "labels"]));
+    annotations_multiline(&mut w, "Annotations", ds.at(&["metadata", "annotations"]));
+    for (title, field) in [
+        (
+            "Desired Number of Nodes Scheduled",
+            "desiredNumberScheduled",
+        ),
+        (
+            "Current Number of Nodes Scheduled",
+            "currentNumberScheduled",
+        ),
+        (
+            "Number of Nodes Scheduled with Up-to-date Pods",
+            "updatedNumberScheduled",
+        ),
+        (
+            "Number of Nodes Scheduled with Available Pods",
+            "numberAvailable",
+        ),
+        ("Number of Nodes Misscheduled", "numberMisscheduled"),
+    ] {
+        // No tab: kubectl writes these with a plain space.
+        w.w(0, &format!("{title}: {}\n", int(ds, &["status", field])));
+    }
+    pods_status(&mut w, cluster, ds);
+    describe_pod_template(&mut w, ds.at(&["spec", "template"]));
+    if let Some(events) = events {
+        describe_events(&mut w, &events, cluster.now);
+    }
+    w.finish()
+}
+
+/// `JobDescriber`. Kubeplay stores Jobs without running them, so their
+/// status stays as written.
+fn describe_job(cluster: &Cluster, job: &Value, events: Option<Vec<Value>>) -> String {
+    let mut w = DW::new();
+    let spec = job.get("spec");
+    let status = job.get("status");
+    w.w(0, &format!("Name:\t{}\n", s(job, &["metadata", "name"])));
+    w.w(
+        0,
+        &format!("Namespace:\t{}\n", s(job, &["metadata", "namespace"])),
+    );
+    w.w(
+        0,
+        &format!(
+            "Selector:\t{}\n",
+            printers::format_label_selector(spec.get("selector"))
+        ),
+    );
+    labels_multiline(&mut w, "", "Labels", job.at(&["metadata", "labels"]));
+    annotations_multiline(&mut w, "Annotations", job.at(&["metadata", "annotations"]));
+    if let Some(c) = controlled_by(job) {
+        w.w(0, &format!("Controlled By:\t{c}\n"));
+    }
+    if let Some(n) = spec.get("parallelism").as_i64() {
+        w.w(0, &format!("Parallelism:\t{n}\n"));
+    }
+    match spec.get("completions").as_i64() {
+        Some(n) => w.w(0, &format!("Completions:\t{n}\n")),
+        None => w.w(0, "Completions:\t<unset>\n"),
+    }
+    if let Some(mode) = spec.get("completionMode").as_str() {
+        w.w(0, &format!("Completion Mode:\t{mode}\n"));
+    }
+    if let Some(b) = spec.get("suspend").as_bool() {
+        w.w(0, &format!("Suspend:\t{b}\n"));
+    }
+    if let Some(n) = spec.get("backoffLimit").as_i64() {
+        w.w(0, &format!("Backoff Limit:\t{n}\n"));
+    }
+    if let Some(n) = spec.get("ttlSecondsAfterFinished").as_i64() {
+        w.w(0, &format!("TTL Seconds After Finished:\t{n}\n"));
+    }
+    let start = status.get("startTime").as_str().and_then(parse_rfc3339);
+    let done = status
+        .get("completionTime")
+        .as_str()
+        .and_then(parse_rfc3339);
+    if let Some(t) = start {
+        w.w(0, &format!("Start Time:\t{}\n", rfc1123z(t)));
+    }
+    if let Some(t) = done {
+        w.w(0, &format!("Completed At:\t{}\n", rfc1123z(t)));
+    }
+    if let (Some(a), Some(b)) = (start, done) {
+        w.w(
+            0,
+            &format!(
+                "Duration:\t{}\n",
+                super::duration::human_duration(b as i64 - a as i64)
+            ),
+        );
+    }
+    if let Some(n) = spec.get("activeDeadlineSeconds").as_i64() {
+        w.w(0, &format!("Active Deadline Seconds:\t{n}s\n"));
+    }
+    let (active, succeeded, failed) = (
+        int(status, &["active"]),
+        int(status, &["succeeded"]),
+        int(status, &["failed"]),
+    );
+    match status.get("ready").as_i64() {
+        None => w.w(
+            0,
+            &format!("Pods Statuses:\t{active} Active / {succeeded} Succeeded / {failed} Failed\n"),
+        ),
+        Some(ready) => w.w(
+            0,
+            &format!(
+                "Pods Statuses:\t{active} Active ({ready} Ready) / {succeeded} Succeeded / {failed} Failed\n"
+            ),
+        ),
+    }
+    if spec.get("completionMode").as_str() == Some("Indexed") {
+        let indexes = status.get("completedIndexes").as_str().unwrap_or("");
+        w.w(
+            0,
+            &format!("Completed Indexes:\t{}\n", cap_indexes(indexes, 50)),
+        );
+    }
+    describe_pod_template(&mut w, spec.get("template"));
+    if let Some(events) = events {
+        describe_events(&mut w, &events, cluster.now);
+    }
+    w.finish()
+}
+
+/// `capIndexesListOrNone`: the list up to the first comma at or after
+/// `soft_limit` bytes, then `...`.
+pub(super) fn cap_indexes(indexes: &str, soft_limit: usize) -> String {
+    if indexes.is_empty() {
+        return "<none>".to_string();
+    }
+    match indexes.bytes().skip(soft_limit).position(|b| b == b',') {
+        Some(i) => format!("{}...", &indexes[..soft_limit + i + 1]),
+        None => indexes.to_string(),
+    }
+}
+
 fn describe_replicaset(cluster: &Cluster, rs: &Value, events: Option<Vec<Value>>) -> String {
     let mut w = DW::new();
     w.w(0, &format!("Name:\t{}\n", s(rs, &["metadata", "name"])));
@@ -1178,30 +1369,7 @@ fn describe_replicaset(cluster: &Cluster, rs: &Value, events: Option<Vec<Value>>
             int(rs, &["spec", "replicas"])
         ),
     );
-    let uid = s(rs, &["metadata", "uid"]);
-    let (mut running, mut waiting, mut succeeded, mut failed) = (0, 0, 0, 0);
-    for (_, p) in cluster
-        .store
-        .list(res("Pod"), Some(s(rs, &["metadata", "namespace"])))
-    {
-        let owned = p.at(&["metadata", "ownerReferences"]).items().any(|r| {
-            r.get("uid").as_str() == Some(uid) && r.get("controller").as_bool() == Some(true)
-        });
-        if !owned {
-            continue;
-        }
-        match s(p, &["status", "phase"]) {
-            "Running" => running += 1,
-            "Pending" => waiting += 1,
-            "Succeeded" => succeeded += 1,
-            "Failed" => failed += 1,
-            _ => {}
-        }
-    }
-    w.w(
-        0,
-        &format!("Pods Status:\t{running} Running / {waiting} Waiting / {succeeded} Succeeded / {failed} Failed\n"),
-    );
+    pods_status(&mut w, cluster, rs);
     describe_pod_template(&mut w, rs.at(&["spec", "template"]));
     let conds: Vec<&Value> = rs.at(&["status", "conditions"]).items().collect();
     if !conds.is_empty() {
@@ -2276,6 +2444,8 @@ pub(crate) fn describe_object(
         "Pod" => describe_pod(cluster, obj, events),
         "Deployment" => describe_deployment(cluster, obj, events),
         "ReplicaSet" => describe_replicaset(cluster, obj, events),
+        "DaemonSet" => describe_daemonset(cluster, obj, events),
+        "Job" => describe_job(cluster, obj, events),
         "Service" => describe_service(cluster, obj, events),
         "Node" => describe_node(cluster, obj, events),
         "Ingress" => describe_ingress(cluster, obj, events),

@@ -883,6 +883,81 @@ Events:
 }
 
 #[test]
+fn describe_daemonset_layout() {
+    let mut c = Cluster::new(1);
+    let out = k(&mut c, "describe ds kube-proxy -n kube-system").stdout;
+    let head: Vec<&str> = out.lines().take(13).collect();
+    assert_eq!(
+        head,
+        [
+            "Name:           kube-proxy",
+            "Namespace:      kube-system",
+            "Selector:       k8s-app=kube-proxy",
+            "Node-Selector:  kubernetes.io/os=linux",
+            "Labels:         k8s-app=kube-proxy",
+            "Annotations:    deprecated.daemonset.template.generation: 1",
+            "Desired Number of Nodes Scheduled: 4",
+            "Current Number of Nodes Scheduled: 4",
+            "Number of Nodes Scheduled with Up-to-date Pods: 4",
+            "Number of Nodes Scheduled with Available Pods: 4",
+            "Number of Nodes Misscheduled: 0",
+            "Pods Status:  4 Running / 0 Waiting / 0 Succeeded / 0 Failed",
+            "Pod Template:",
+        ]
+    );
+    assert!(
+        out.contains(
+            "\n  Normal  SuccessfulCreate  60s   daemonset-controller  Created pod: kube-proxy-"
+        ),
+        "{out}"
+    );
+}
+
+#[test]
+fn describe_job_layout() {
+    let mut c = Cluster::new(1);
+    let files = MemoryFiles::default().with(
+        "job.yaml",
+        "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: pi\nspec:\n  backoffLimit: 4\n  activeDeadlineSeconds: 100\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n      - name: pi\n        image: perl:5.34.0\n",
+    );
+    assert_eq!(
+        kf(&mut c, "apply -f job.yaml", &files).stdout,
+        "job.batch/pi created\n"
+    );
+    let uid = c
+        .get(res("Job"), "default", "pi")
+        .unwrap()
+        .str_at(&["metadata", "uid"])
+        .unwrap()
+        .to_string();
+    let out = k(&mut c, "describe job pi").stdout;
+    let head: Vec<&str> = out.lines().take(16).collect();
+    let want = [
+        "Name:                     pi".to_string(),
+        "Namespace:                default".to_string(),
+        format!("Selector:                 batch.kubernetes.io/controller-uid={uid}"),
+        format!("Labels:                   batch.kubernetes.io/controller-uid={uid}"),
+        "                          batch.kubernetes.io/job-name=pi".to_string(),
+        format!("                          controller-uid={uid}"),
+        "                          job-name=pi".to_string(),
+        "Annotations:              <none>".to_string(),
+        "Parallelism:              1".to_string(),
+        "Completions:              1".to_string(),
+        "Completion Mode:          NonIndexed".to_string(),
+        "Suspend:                  false".to_string(),
+        "Backoff Limit:            4".to_string(),
+        "Active Deadline Seconds:  100s".to_string(),
+        "Pods Statuses:            0 Active / 0 Succeeded / 0 Failed".to_string(),
+        "Pod Template:".to_string(),
+    ];
+    assert_eq!(head, want);
+    assert!(out.ends_with("  Tolerations:     <none>\nEvents:            <none>\n"), "{out}");
+    assert_eq!(describe::cap_indexes("1,2,3", 2), "1,2,...");
+    assert_eq!(describe::cap_indexes("1-5", 50), "1-5");
+    assert_eq!(describe::cap_indexes("", 50), "<none>");
+}
+
+#[test]
 fn describe_service_namespace_secret_and_not_found() {
     let mut c = Cluster::new(1);
     let files = MemoryFiles::default().with(
