@@ -1234,6 +1234,107 @@ fn describe_daemonset(cluster: &Cluster, ds: &Value, events: Option<Vec<Value>>)
     w.finish()
 }
 
+/// `StatefulSetDescriber`. Kubeplay stores StatefulSets without running
+/// them, so their status stays as written.
+fn describe_statefulset(cluster: &Cluster, ss: &Value, events: Option<Vec<Value>>) -> String {
+    let mut w = DW::new();
+    let spec = ss.get("spec");
+    w.w(0, &format!("Name:\t{}\n", s(ss, &["metadata", "name"])));
+    w.w(
+        0,
+        &format!("Namespace:\t{}\n", s(ss, &["metadata", "namespace"])),
+    );
+    w.w(
+        0,
+        &format!(
+            "CreationTimestamp:\t{}\n",
+            time_str(ss.at(&["metadata", "creationTimestamp"]))
+        ),
+    );
+    w.w(
+        0,
+        &format!(
+            "Selector:\t{}\n",
+            printers::format_label_selector(spec.get("selector"))
+        ),
+    );
+    labels_multiline(&mut w, "", "Labels", ss.at(&["metadata", "labels"]));
+    annotations_multiline(&mut w, "Annotations", ss.at(&["metadata", "annotations"]));
+    w.w(
+        0,
+        &format!(
+            "Replicas:\t{} desired | {} total\n",
+            int(spec, &["replicas"]),
+            int(ss, &["status", "replicas"])
+        ),
+    );
+    w.w(
+        0,
+        &format!(
+            "Update Strategy:\t{}\n",
+            s(spec, &["updateStrategy", "type"])
+        ),
+    );
+    let rolling = spec.at(&["updateStrategy", "rollingUpdate"]);
+    if let Some(partition) = rolling.get("partition").as_i64() {
+        w.w(1, &format!("Partition:\t{partition}\n"));
+        let max_unavailable = rolling.get("maxUnavailable");
+        if !max_unavailable.is_null() {
+            w.w(
+                1,
+                &format!("MaxUnavailable:\t{}\n", int_or_string(max_unavailable)),
+            );
+        }
+    }
+    pods_status(&mut w, cluster, ss);
+    describe_pod_template(&mut w, spec.get("template"));
+    let templates: Vec<&Value> = spec.get("volumeClaimTemplates").items().collect();
+    if templates.is_empty() {
+        w.w(0, "Volume Claims:\t<none>\n");
+    } else {
+        w.w(0, "Volume Claims:\n");
+        for pvc in templates {
+            w.w(1, &format!("Name:\t{}\n", s(pvc, &["metadata", "name"])));
+            // `GetPersistentVolumeClaimClass`: the beta annotation first.
+            let class = pvc
+                .at(&[
+                    "metadata",
+                    "annotations",
+                    "volume.beta.kubernetes.io/storage-class",
+                ])
+                .as_str()
+                .or_else(|| pvc.at(&["spec", "storageClassName"]).as_str())
+                .unwrap_or("");
+            w.w(1, &format!("StorageClass:\t{class}\n"));
+            labels_multiline(&mut w, "  ", "Labels", pvc.at(&["metadata", "labels"]));
+            labels_multiline(
+                &mut w,
+                "  ",
+                "Annotations",
+                pvc.at(&["metadata", "annotations"]),
+            );
+            let capacity = pvc.at(&["spec", "resources", "requests", "storage"]);
+            let capacity = if capacity.is_null() {
+                "<default>".to_string()
+            } else {
+                quantity_text(capacity)
+            };
+            w.w(1, &format!("Capacity:\t{capacity}\n"));
+            // Go prints the slice of modes as `[ReadWriteOnce]`.
+            let modes: Vec<&str> = pvc
+                .at(&["spec", "accessModes"])
+                .items()
+                .filter_map(Value::as_str)
+                .collect();
+            w.w(1, &format!("Access Modes:\t[{}]\n", modes.join(" ")));
+        }
+    }
+    if let Some(events) = events {
+        describe_events(&mut w, &events, cluster.now);
+    }
+    w.finish()
+}
+
 /// `JobDescriber`. Kubeplay stores Jobs without running them, so their
 /// status stays as written.
 fn describe_job(cluster: &Cluster, job: &Value, events: Option<Vec<Value>>) -> String {
@@ -2231,6 +2332,90 @@ fn describe_configmap(cluster: &Cluster, cm: &Value, events: Option<Vec<Value>>)
     w.finish()
 }
 
+/// `describeEndpointSliceV1`.
+fn describe_endpoint_slice(cluster: &Cluster, eps: &Value, events: Option<Vec<Value>>) -> String {
+    let mut w = DW::new();
+    w.w(0, &format!("Name:\t{}\n", s(eps, &["metadata", "name"])));
+    w.w(
+        0,
+        &format!("Namespace:\t{}\n", s(eps, &["metadata", "namespace"])),
+    );
+    labels_multiline(&mut w, "", "Labels", eps.at(&["metadata", "labels"]));
+    annotations_multiline(&mut w, "Annotations", eps.at(&["metadata", "annotations"]));
+    w.w(0, &format!("AddressType:\t{}\n", s(eps, &["addressType"])));
+    let unset = |v: &Value| match v {
+        Value::Null => "<unset>".to_string(),
+        Value::String(t) if t.is_empty() => "<unset>".to_string(),
+        Value::String(t) => t.to_string(),
+        other => other.as_i64().map_or_else(String::new, |n| n.to_string()),
+    };
+    if eps.get("ports").items().next().is_none() {
+        w.w(0, "Ports: <unset>\n");
+    } else {
+        w.w(0, "Ports:\n");
+        w.w(1, "Name\tPort\tProtocol\n");
+        w.w(1, "----\t----\t--------\n");
+        for port in eps.get("ports").items() {
+            w.w(
+                1,
+                &format!(
+                    "{}\t{}\t{}\n",
+                    unset(port.get("name")),
+                    unset(port.get("port")),
+                    s(port, &["protocol"])
+                ),
+            );
+        }
+    }
+    if eps.get("endpoints").items().next().is_none() {
+        w.w(0, "Endpoints: <none>\n");
+    } else {
+        w.w(0, "Endpoints:\n");
+        for endpoint in eps.get("endpoints").items() {
+            let addresses: Vec<&str> = endpoint
+                .get("addresses")
+                .items()
+                .filter_map(Value::as_str)
+                .collect();
+            let addresses = match addresses.join(", ") {
+                a if a.is_empty() => "<none>".to_string(),
+                a => a,
+            };
+            w.w(1, &format!("- Addresses:\t{addresses}\n"));
+            w.w(2, "Conditions:\n");
+            let ready = match endpoint.at(&["conditions", "ready"]).as_bool() {
+                Some(b) => b.to_string(),
+                None => "<unset>".to_string(),
+            };
+            w.w(3, &format!("Ready:\t{ready}\n"));
+            w.w(
+                2,
+                &format!("Hostname:\t{}\n", unset(endpoint.get("hostname"))),
+            );
+            let target = endpoint.get("targetRef");
+            if !target.is_null() {
+                w.w(
+                    2,
+                    &format!(
+                        "TargetRef:\t{}/{}\n",
+                        s(target, &["kind"]),
+                        s(target, &["name"])
+                    ),
+                );
+            }
+            w.w(
+                2,
+                &format!("NodeName:\t{}\n", unset(endpoint.get("nodeName"))),
+            );
+            w.w(2, &format!("Zone:\t{}\n", unset(endpoint.get("zone"))));
+        }
+    }
+    if let Some(events) = events {
+        describe_events(&mut w, &events, cluster.now);
+    }
+    w.finish()
+}
+
 fn describe_endpoints(cluster: &Cluster, ep: &Value, events: Option<Vec<Value>>) -> String {
     let mut w = DW::new();
     w.w(0, &format!("Name:\t{}\n", s(ep, &["metadata", "name"])));
@@ -2446,6 +2631,7 @@ pub(crate) fn describe_object(
         "ReplicaSet" => describe_replicaset(cluster, obj, events),
         "DaemonSet" => describe_daemonset(cluster, obj, events),
         "Job" => describe_job(cluster, obj, events),
+        "StatefulSet" => describe_statefulset(cluster, obj, events),
         "Service" => describe_service(cluster, obj, events),
         "Node" => describe_node(cluster, obj, events),
         "Ingress" => describe_ingress(cluster, obj, events),
@@ -2453,6 +2639,7 @@ pub(crate) fn describe_object(
         "Secret" => describe_secret(obj),
         "ConfigMap" => describe_configmap(cluster, obj, events),
         "Endpoints" => describe_endpoints(cluster, obj, events),
+        "EndpointSlice" => describe_endpoint_slice(cluster, obj, events),
         "ServiceAccount" => describe_service_account(cluster, obj, events),
         _ => describe_generic(cluster, obj, events),
     }

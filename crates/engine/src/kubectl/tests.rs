@@ -951,10 +951,96 @@ fn describe_job_layout() {
         "Pod Template:".to_string(),
     ];
     assert_eq!(head, want);
-    assert!(out.ends_with("  Tolerations:     <none>\nEvents:            <none>\n"), "{out}");
+    assert!(
+        out.ends_with("  Tolerations:     <none>\nEvents:            <none>\n"),
+        "{out}"
+    );
     assert_eq!(describe::cap_indexes("1,2,3", 2), "1,2,...");
     assert_eq!(describe::cap_indexes("1-5", 50), "1-5");
     assert_eq!(describe::cap_indexes("", 50), "<none>");
+}
+
+#[test]
+fn describe_endpointslice_and_statefulset_layout() {
+    let mut c = Cluster::new(1);
+    let out = k(&mut c, "describe endpointslice kubernetes").stdout;
+    assert_eq!(
+        out,
+        "Name:         kubernetes
+Namespace:    default
+Labels:       kubernetes.io/service-name=kubernetes
+Annotations:  <none>
+AddressType:  IPv4
+Ports:
+  Name   Port  Protocol
+  ----   ----  --------
+  https  6443  TCP
+Endpoints:
+  - Addresses:  172.18.0.2
+    Conditions:
+      Ready:   true
+    Hostname:  <unset>
+    NodeName:  <unset>
+    Zone:      <unset>
+Events:        <none>
+"
+    );
+    let files = MemoryFiles::default().with(
+        "sts.yaml",
+        "apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: web
+spec:
+  selector: {matchLabels: {app: nginx}}
+  serviceName: nginx
+  replicas: 3
+  template:
+    metadata: {labels: {app: nginx}}
+    spec:
+      containers:
+      - name: nginx
+        image: registry.k8s.io/nginx-slim:0.24
+  volumeClaimTemplates:
+  - metadata: {name: www}
+    spec:
+      accessModes: [ReadWriteOnce, ReadOnlyMany]
+      resources: {requests: {storage: 1024Mi}}
+",
+    );
+    kf(&mut c, "apply -f sts.yaml", &files);
+    let out = k(&mut c, "describe sts web").stdout;
+    let head: Vec<&str> = out.lines().take(11).collect();
+    assert_eq!(
+        head,
+        [
+            "Name:               web",
+            "Namespace:          default",
+            "CreationTimestamp:  Thu, 01 Jan 2026 00:01:00 +0000",
+            "Selector:           app=nginx",
+            "Labels:             <none>",
+            "Annotations:        <none>",
+            "Replicas:           3 desired | 0 total",
+            "Update Strategy:    RollingUpdate",
+            "  Partition:        0",
+            "Pods Status:        0 Running / 0 Waiting / 0 Succeeded / 0 Failed",
+            "Pod Template:",
+        ]
+    );
+    assert!(
+        out.ends_with(
+            "Volume Claims:
+  Name:          www
+  StorageClass:  
+  Labels:        <none>
+  Annotations:   <none>
+  Capacity:      1Gi
+  Access Modes:  [ReadWriteOnce ReadOnlyMany]
+Events:          <none>
+"
+        ),
+        "{out}"
+    );
 }
 
 #[test]
