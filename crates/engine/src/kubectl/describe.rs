@@ -1335,6 +1335,235 @@ fn describe_statefulset(cluster: &Cluster, ss: &Value, events: Option<Vec<Value>
     w.finish()
 }
 
+/// `ReplicationControllerDescriber`.
+fn describe_replication_controller(
+    cluster: &Cluster,
+    rc: &Value,
+    events: Option<Vec<Value>>,
+) -> String {
+    let mut w = DW::new();
+    w.w(0, &format!("Name:\t{}\n", s(rc, &["metadata", "name"])));
+    w.w(
+        0,
+        &format!("Namespace:\t{}\n", s(rc, &["metadata", "namespace"])),
+    );
+    w.w(
+        0,
+        &format!(
+            "Selector:\t{}\n",
+            printers::format_labels(rc.at(&["spec", "selector"]))
+        ),
+    );
+    labels_multiline(&mut w, "", "Labels", rc.at(&["metadata", "labels"]));
+    annotations_multiline(&mut w, "Annotations", rc.at(&["metadata", "annotations"]));
+    w.w(
+        0,
+        &format!(
+            "Replicas:\t{} current / {} desired\n",
+            int(rc, &["status", "replicas"]),
+            int(rc, &["spec", "replicas"])
+        ),
+    );
+    pods_status(&mut w, cluster, rc);
+    describe_pod_template(&mut w, rc.at(&["spec", "template"]));
+    if let Some(events) = events {
+        describe_events(&mut w, &events, cluster.now);
+    }
+    w.finish()
+}
+
+/// `describePriorityClass`.
+fn describe_priority_class(cluster: &Cluster, pc: &Value, events: Option<Vec<Value>>) -> String {
+    let mut w = DW::new();
+    w.w(0, &format!("Name:\t{}\n", s(pc, &["metadata", "name"])));
+    w.w(0, &format!("Value:\t{}\n", int(pc, &["value"])));
+    w.w(
+        0,
+        &format!(
+            "GlobalDefault:\t{}\n",
+            pc.get("globalDefault").as_bool().unwrap_or(false)
+        ),
+    );
+    w.w(
+        0,
+        &format!("PreemptionPolicy:\t{}\n", s(pc, &["preemptionPolicy"])),
+    );
+    w.w(0, &format!("Description:\t{}\n", s(pc, &["description"])));
+    w.w(
+        0,
+        &format!(
+            "Annotations:\t{}\n",
+            printers::format_labels(pc.at(&["metadata", "annotations"]))
+        ),
+    );
+    if let Some(events) = events {
+        describe_events(&mut w, &events, cluster.now);
+    }
+    w.finish()
+}
+
+/// `describeIngressClassV1`.
+fn describe_ingress_class(cluster: &Cluster, ic: &Value, events: Option<Vec<Value>>) -> String {
+    let mut w = DW::new();
+    w.w(0, &format!("Name:\t{}\n", s(ic, &["metadata", "name"])));
+    labels_multiline(&mut w, "", "Labels", ic.at(&["metadata", "labels"]));
+    annotations_multiline(&mut w, "Annotations", ic.at(&["metadata", "annotations"]));
+    w.w(
+        0,
+        &format!("Controller:\t{}\n", s(ic, &["spec", "controller"])),
+    );
+    let params = ic.at(&["spec", "parameters"]);
+    if !params.is_null() {
+        w.w(0, "Parameters:\n");
+        if let Some(group) = params.get("apiGroup").as_str() {
+            w.w(1, &format!("APIGroup:\t{group}\n"));
+        }
+        w.w(1, &format!("Kind:\t{}\n", s(params, &["kind"])));
+        w.w(1, &format!("Name:\t{}\n", s(params, &["name"])));
+    }
+    if let Some(events) = events {
+        describe_events(&mut w, &events, cluster.now);
+    }
+    w.finish()
+}
+
+/// `describeNetworkPolicy` (kubectl prints no events for it). Kubeplay
+/// stores NetworkPolicies without enforcing them.
+fn describe_network_policy(np: &Value) -> String {
+    let mut w = DW::new();
+    w.w(0, &format!("Name:\t{}\n", s(np, &["metadata", "name"])));
+    w.w(
+        0,
+        &format!("Namespace:\t{}\n", s(np, &["metadata", "namespace"])),
+    );
+    // `metav1.Time` printed with %s: Go's time.Time.String().
+    let created = s(np, &["metadata", "creationTimestamp"])
+        .replacen('T', " ", 1)
+        .replace('Z', " +0000 UTC");
+    w.w(0, &format!("Created on:\t{created}\n"));
+    labels_multiline(&mut w, "", "Labels", np.at(&["metadata", "labels"]));
+    annotations_multiline(&mut w, "Annotations", np.at(&["metadata", "annotations"]));
+    let spec = np.get("spec");
+    w.w(0, "Spec:\n");
+    w.w(1, "PodSelector: ");
+    let pod_selector = spec.get("podSelector");
+    if pod_selector.get("matchLabels").is_empty() && pod_selector.get("matchExpressions").is_empty()
+    {
+        w.w(
+            2,
+            "<none> (Allowing the specific traffic to all pods in this namespace)\n",
+        );
+    } else {
+        w.w(
+            2,
+            &format!("{}\n", printers::format_label_selector(pod_selector)),
+        );
+    }
+    let types: Vec<&str> = spec
+        .get("policyTypes")
+        .items()
+        .filter_map(Value::as_str)
+        .collect();
+    if types.contains(&"Ingress") {
+        w.w(1, "Allowing ingress traffic:\n");
+        network_policy_rules(&mut w, spec.get("ingress"), "from", "From", "source");
+    } else {
+        w.w(1, "Not affecting ingress traffic\n");
+    }
+    if types.contains(&"Egress") {
+        w.w(1, "Allowing egress traffic:\n");
+        network_policy_rules(&mut w, spec.get("egress"), "to", "To", "destination");
+    } else {
+        w.w(1, "Not affecting egress traffic\n");
+    }
+    let types = if types.is_empty() {
+        "<none>".to_string()
+    } else {
+        types.join(", ")
+    };
+    w.w(1, &format!("Policy Types: {types}\n"));
+    w.finish()
+}
+
+/// `printNetworkPolicySpecIngressFrom` and `printNetworkPolicySpecEgressTo`
+/// (the same but for their words).
+fn network_policy_rules(w: &mut DW, rules: &Value, peers: &str, title: &str, whom: &str) {
+    const INDENT: &str = "    ";
+    let rules: Vec<&Value> = rules.items().collect();
+    if rules.is_empty() {
+        let direction = if peers == "from" { "ingress" } else { "egress" };
+        w.w(
+            0,
+            &format!("{INDENT}<none> (Selected pods are isolated for {direction} connectivity)\n"),
+        );
+        return;
+    }
+    for (i, rule) in rules.iter().enumerate() {
+        let ports: Vec<&Value> = rule.get("ports").items().collect();
+        if ports.is_empty() {
+            w.w(
+                0,
+                &format!("{INDENT}To Port: <any> (traffic allowed to all ports)\n"),
+            );
+        }
+        for port in ports {
+            let protocol = port.get("protocol").as_str().unwrap_or("TCP");
+            // A nil *IntOrString prints as <nil>.
+            let number = match port.get("port") {
+                Value::Null => "<nil>".to_string(),
+                p => int_or_string(p),
+            };
+            match port.get("endPort").as_i64() {
+                None => w.w(0, &format!("{INDENT}To Port: {number}/{protocol}\n")),
+                Some(end) => w.w(
+                    0,
+                    &format!("{INDENT}To Port Range: {number}-{end}/{protocol}\n"),
+                ),
+            }
+        }
+        let peer_list: Vec<&Value> = rule.get(peers).items().collect();
+        if peer_list.is_empty() {
+            w.w(
+                0,
+                &format!("{INDENT}{title}: <any> (traffic not restricted by {whom})\n"),
+            );
+        }
+        for peer in peer_list {
+            w.w(0, &format!("{INDENT}{title}:\n"));
+            let pods = peer.get("podSelector");
+            let namespaces = peer.get("namespaceSelector");
+            let ip_block = peer.get("ipBlock");
+            let selector = printers::format_label_selector;
+            if !pods.is_null() && !namespaces.is_null() {
+                w.w(
+                    1,
+                    &format!("{INDENT}NamespaceSelector: {}\n", selector(namespaces)),
+                );
+                w.w(1, &format!("{INDENT}PodSelector: {}\n", selector(pods)));
+            } else if !pods.is_null() {
+                w.w(1, &format!("{INDENT}PodSelector: {}\n", selector(pods)));
+            } else if !namespaces.is_null() {
+                w.w(
+                    1,
+                    &format!("{INDENT}NamespaceSelector: {}\n", selector(namespaces)),
+                );
+            } else if !ip_block.is_null() {
+                w.w(1, &format!("{INDENT}IPBlock:\n"));
+                w.w(2, &format!("{INDENT}CIDR: {}\n", s(ip_block, &["cidr"])));
+                let except: Vec<&str> = ip_block
+                    .get("except")
+                    .items()
+                    .filter_map(Value::as_str)
+                    .collect();
+                w.w(2, &format!("{INDENT}Except: {}\n", except.join(", ")));
+            }
+        }
+        if i + 1 != rules.len() {
+            w.w(0, &format!("{INDENT}----------\n"));
+        }
+    }
+}
+
 /// `JobDescriber`. Kubeplay stores Jobs without running them, so their
 /// status stays as written.
 fn describe_job(cluster: &Cluster, job: &Value, events: Option<Vec<Value>>) -> String {
@@ -2632,6 +2861,10 @@ pub(crate) fn describe_object(
         "DaemonSet" => describe_daemonset(cluster, obj, events),
         "Job" => describe_job(cluster, obj, events),
         "StatefulSet" => describe_statefulset(cluster, obj, events),
+        "ReplicationController" => describe_replication_controller(cluster, obj, events),
+        "PriorityClass" => describe_priority_class(cluster, obj, events),
+        "IngressClass" => describe_ingress_class(cluster, obj, events),
+        "NetworkPolicy" => describe_network_policy(obj),
         "Service" => describe_service(cluster, obj, events),
         "Node" => describe_node(cluster, obj, events),
         "Ingress" => describe_ingress(cluster, obj, events),

@@ -1044,6 +1044,113 @@ Events:          <none>
 }
 
 #[test]
+fn describe_network_policy_priority_class_ingress_class_and_rc_layout() {
+    let mut c = Cluster::new(1);
+    let files = MemoryFiles::default().with(
+        "np.yaml",
+        "apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: test-network-policy}
+spec:
+  podSelector: {matchLabels: {role: db}}
+  policyTypes: [Ingress, Egress]
+  ingress:
+  - from:
+    - ipBlock: {cidr: 172.17.0.0/16, except: [172.17.1.0/24]}
+    - namespaceSelector: {matchLabels: {project: myproject}}
+      podSelector: {matchLabels: {role: frontend}}
+    ports:
+    - {protocol: TCP, port: 6379}
+    - {port: 8000, endPort: 8080}
+  - {}
+  egress:
+  - to:
+    - ipBlock: {cidr: 10.0.0.0/24}
+---
+apiVersion: v1
+kind: ReplicationController
+metadata: {name: nginx}
+spec:
+  replicas: 3
+  selector: {app: nginx}
+  template:
+    metadata: {labels: {app: nginx}}
+    spec:
+      containers: [{name: nginx, image: nginx}]
+",
+    );
+    kf(&mut c, "apply -f np.yaml", &files);
+    assert_eq!(
+        k(&mut c, "describe networkpolicy test-network-policy").stdout,
+        "Name:         test-network-policy
+Namespace:    default
+Created on:   2026-01-01 00:01:00 +0000 UTC
+Labels:       <none>
+Annotations:  <none>
+Spec:
+  PodSelector:     role=db
+  Allowing ingress traffic:
+    To Port: 6379/TCP
+    To Port Range: 8000-8080/TCP
+    From:
+      IPBlock:
+        CIDR: 172.17.0.0/16
+        Except: 172.17.1.0/24
+    From:
+      NamespaceSelector: project=myproject
+      PodSelector: role=frontend
+    ----------
+    To Port: <any> (traffic allowed to all ports)
+    From: <any> (traffic not restricted by source)
+  Allowing egress traffic:
+    To Port: <any> (traffic allowed to all ports)
+    To:
+      IPBlock:
+        CIDR: 10.0.0.0/24
+        Except: 
+  Policy Types: Ingress, Egress
+"
+    );
+    assert_eq!(
+        k(&mut c, "describe priorityclass system-node-critical").stdout,
+        "Name:              system-node-critical
+Value:             2000001000
+GlobalDefault:     false
+PreemptionPolicy:  PreemptLowerPriority
+Description:       Used for system critical pods that must not be moved from their current node.
+Annotations:       <none>
+Events:            <none>
+"
+    );
+    assert_eq!(
+        k(&mut c, "describe ingressclass nginx").stdout,
+        "Name:         nginx
+Labels:       app.kubernetes.io/component=controller
+              app.kubernetes.io/instance=ingress-nginx
+              app.kubernetes.io/name=ingress-nginx
+Annotations:  ingressclass.kubernetes.io/is-default-class: true
+Controller:   k8s.io/ingress-nginx
+Events:       <none>
+"
+    );
+    let rc = k(&mut c, "describe rc nginx").stdout;
+    let head: Vec<&str> = rc.lines().take(8).collect();
+    assert_eq!(
+        head,
+        [
+            "Name:         nginx",
+            "Namespace:    default",
+            "Selector:     app=nginx",
+            "Labels:       app=nginx",
+            "Annotations:  <none>",
+            "Replicas:     0 current / 3 desired",
+            "Pods Status:  0 Running / 0 Waiting / 0 Succeeded / 0 Failed",
+            "Pod Template:",
+        ]
+    );
+}
+
+#[test]
 fn describe_service_namespace_secret_and_not_found() {
     let mut c = Cluster::new(1);
     let files = MemoryFiles::default().with(
