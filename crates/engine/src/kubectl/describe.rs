@@ -1564,6 +1564,222 @@ fn network_policy_rules(w: &mut DW, rules: &Value, peers: &str, title: &str, who
     }
 }
 
+/// `describeCronJob`. Kubeplay stores CronJobs without running them.
+fn describe_cronjob(cluster: &Cluster, cj: &Value, events: Option<Vec<Value>>) -> String {
+    let mut w = DW::new();
+    let spec = cj.get("spec");
+    w.w(0, &format!("Name:\t{}\n", s(cj, &["metadata", "name"])));
+    w.w(
+        0,
+        &format!("Namespace:\t{}\n", s(cj, &["metadata", "namespace"])),
+    );
+    labels_multiline(&mut w, "", "Labels", cj.at(&["metadata", "labels"]));
+    annotations_multiline(&mut w, "Annotations", cj.at(&["metadata", "annotations"]));
+    w.w(0, &format!("Schedule:\t{}\n", s(spec, &["schedule"])));
+    w.w(
+        0,
+        &format!("Concurrency Policy:\t{}\n", s(spec, &["concurrencyPolicy"])),
+    );
+    // `printBoolPtr`.
+    let suspend = match spec.get("suspend").as_bool() {
+        Some(true) => "True",
+        Some(false) => "False",
+        None => "<unset>",
+    };
+    w.w(0, &format!("Suspend:\t{suspend}\n"));
+    let unset_or = |v: &Value, unit: &str| match v.as_i64() {
+        Some(n) => format!("{n}{unit}"),
+        None => "<unset>".to_string(),
+    };
+    w.w(
+        0,
+        &format!(
+            "Successful Job History Limit:\t{}\n",
+            unset_or(spec.get("successfulJobsHistoryLimit"), "")
+        ),
+    );
+    w.w(
+        0,
+        &format!(
+            "Failed Job History Limit:\t{}\n",
+            unset_or(spec.get("failedJobsHistoryLimit"), "")
+        ),
+    );
+    w.w(
+        0,
+        &format!(
+            "Starting Deadline Seconds:\t{}\n",
+            unset_or(spec.get("startingDeadlineSeconds"), "s")
+        ),
+    );
+    // `describeJobTemplate`.
+    let job_spec = spec.at(&["jobTemplate", "spec"]);
+    let selector = job_spec.get("selector");
+    if selector.is_null() {
+        w.w(0, "Selector:\t<unset>\n");
+    } else {
+        w.w(
+            0,
+            &format!("Selector:\t{}\n", printers::selector_string(selector)),
+        );
+    }
+    w.w(
+        0,
+        &format!(
+            "Parallelism:\t{}\n",
+            unset_or(job_spec.get("parallelism"), "")
+        ),
+    );
+    w.w(
+        0,
+        &format!(
+            "Completions:\t{}\n",
+            unset_or(job_spec.get("completions"), "")
+        ),
+    );
+    if let Some(n) = job_spec.get("activeDeadlineSeconds").as_i64() {
+        w.w(0, &format!("Active Deadline Seconds:\t{n}s\n"));
+    }
+    describe_pod_template(&mut w, job_spec.get("template"));
+    match cj
+        .at(&["status", "lastScheduleTime"])
+        .as_str()
+        .and_then(parse_rfc3339)
+    {
+        Some(t) => w.w(0, &format!("Last Schedule Time:\t{}\n", rfc1123z(t))),
+        None => w.w(0, "Last Schedule Time:\t<unset>\n"),
+    }
+    let active: Vec<&str> = cj
+        .at(&["status", "active"])
+        .items()
+        .map(|j| s(j, &["name"]))
+        .collect();
+    if active.is_empty() {
+        w.w(0, "Active Jobs:\t<none>\n");
+    } else {
+        w.w(0, &format!("Active Jobs:\t{}\n", active.join(", ")));
+    }
+    if let Some(events) = events {
+        describe_events(&mut w, &events, cluster.now);
+    }
+    w.finish()
+}
+
+/// `describePersistentVolumeClaim`. Kubeplay stores claims without
+/// provisioning them.
+fn describe_pvc(cluster: &Cluster, pvc: &Value, events: Option<Vec<Value>>) -> String {
+    let mut w = DW::new();
+    let spec = pvc.get("spec");
+    let name = s(pvc, &["metadata", "name"]);
+    let namespace = s(pvc, &["metadata", "namespace"]);
+    w.w(0, &format!("Name:\t{name}\n"));
+    w.w(0, &format!("Namespace:\t{namespace}\n"));
+    let class = pvc
+        .at(&[
+            "metadata",
+            "annotations",
+            "volume.beta.kubernetes.io/storage-class",
+        ])
+        .as_str()
+        .or_else(|| spec.get("storageClassName").as_str())
+        .unwrap_or("");
+    w.w(0, &format!("StorageClass:\t{class}\n"));
+    let deletion = pvc.at(&["metadata", "deletionTimestamp"]);
+    if deletion.is_null() {
+        w.w(0, &format!("Status:\t{}\n", s(pvc, &["status", "phase"])));
+    } else {
+        w.w(
+            0,
+            &format!(
+                "Status:\tTerminating (lasts {})\n",
+                super::duration::since(cluster.now, deletion)
+            ),
+        );
+    }
+    let volume = s(spec, &["volumeName"]);
+    w.w(0, &format!("Volume:\t{volume}\n"));
+    labels_multiline(&mut w, "", "Labels", pvc.at(&["metadata", "labels"]));
+    annotations_multiline(&mut w, "Annotations", pvc.at(&["metadata", "annotations"]));
+    let finalizers: Vec<&str> = pvc
+        .at(&["metadata", "finalizers"])
+        .items()
+        .filter_map(Value::as_str)
+        .collect();
+    w.w(0, &format!("Finalizers:\t[{}]\n", finalizers.join(" ")));
+    let (capacity, modes) = if volume.is_empty() {
+        (String::new(), String::new())
+    } else {
+        (
+            quantity_text(pvc.at(&["status", "capacity", "storage"])),
+            printers::access_modes(pvc.at(&["status", "accessModes"])),
+        )
+    };
+    w.w(0, &format!("Capacity:\t{capacity}\n"));
+    w.w(0, &format!("Access Modes:\t{modes}\n"));
+    if let Some(mode) = spec.get("volumeMode").as_str() {
+        w.w(0, &format!("VolumeMode:\t{mode}\n"));
+    }
+    let source = spec.get("dataSource");
+    if !source.is_null() {
+        w.w(0, "DataSource:\n");
+        if let Some(group) = source.get("apiGroup").as_str() {
+            w.w(1, &format!("APIGroup:\t{group}\n"));
+        }
+        w.w(1, &format!("Kind:\t{}\n", s(source, &["kind"])));
+        w.w(1, &format!("Name:\t{}\n", s(source, &["name"])));
+    }
+    // `getPodsForPVC`: pods mounting the claim, by name.
+    let mut users: Vec<&str> = cluster
+        .store
+        .list(res("Pod"), Some(namespace))
+        .filter(|(_, p)| {
+            p.at(&["spec", "volumes"])
+                .items()
+                .any(|v| v.at(&["persistentVolumeClaim", "claimName"]).as_str() == Some(name))
+        })
+        .map(|(_, p)| s(p, &["metadata", "name"]))
+        .collect();
+    users.compact_sort();
+    if users.is_empty() {
+        w.w(0, "Used By:\t<none>\n");
+    } else {
+        for (i, user) in users.iter().enumerate() {
+            let title = if i == 0 { "Used By:" } else { "" };
+            w.w(0, &format!("{title}\t{user}\n"));
+        }
+    }
+    let conditions: Vec<&Value> = pvc.at(&["status", "conditions"]).items().collect();
+    if !conditions.is_empty() {
+        w.w(0, "Conditions:\n");
+        w.w(
+            1,
+            "Type\tStatus\tLastProbeTime\tLastTransitionTime\tReason\tMessage\n",
+        );
+        w.w(
+            1,
+            "----\t------\t-----------------\t------------------\t------\t-------\n",
+        );
+        for c in conditions {
+            w.w(
+                1,
+                &format!(
+                    "{} \t{} \t{} \t{} \t{} \t{}\n",
+                    s(c, &["type"]),
+                    s(c, &["status"]),
+                    time_str(c.get("lastProbeTime")),
+                    time_str(c.get("lastTransitionTime")),
+                    s(c, &["reason"]),
+                    s(c, &["message"])
+                ),
+            );
+        }
+    }
+    if let Some(events) = events {
+        describe_events(&mut w, &events, cluster.now);
+    }
+    w.finish()
+}
+
 /// `JobDescriber`. Kubeplay stores Jobs without running them, so their
 /// status stays as written.
 fn describe_job(cluster: &Cluster, job: &Value, events: Option<Vec<Value>>) -> String {
@@ -2861,6 +3077,8 @@ pub(crate) fn describe_object(
         "DaemonSet" => describe_daemonset(cluster, obj, events),
         "Job" => describe_job(cluster, obj, events),
         "StatefulSet" => describe_statefulset(cluster, obj, events),
+        "CronJob" => describe_cronjob(cluster, obj, events),
+        "PersistentVolumeClaim" => describe_pvc(cluster, obj, events),
         "ReplicationController" => describe_replication_controller(cluster, obj, events),
         "PriorityClass" => describe_priority_class(cluster, obj, events),
         "IngressClass" => describe_ingress_class(cluster, obj, events),

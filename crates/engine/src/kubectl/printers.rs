@@ -994,7 +994,7 @@ fn quantity_string(v: &Value) -> String {
     }
 }
 
-fn access_modes(modes: &Value) -> String {
+pub(crate) fn access_modes(modes: &Value) -> String {
     let mut out = Vec::new();
     for (mode, short) in [
         ("ReadWriteOnce", "RWO"),

@@ -1151,6 +1151,93 @@ Events:       <none>
 }
 
 #[test]
+fn describe_cronjob_and_pvc_layout() {
+    let mut c = Cluster::new(1);
+    let files = MemoryFiles::default().with(
+        "stored.yaml",
+        "apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: data}
+spec:
+  accessModes: [ReadWriteOnce]
+  resources: {requests: {storage: 1Gi}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: b-user}
+spec:
+  containers: [{name: c, image: busybox}]
+  volumes: [{name: d, persistentVolumeClaim: {claimName: data}}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: a-user}
+spec:
+  containers: [{name: c, image: busybox}]
+  volumes: [{name: d, persistentVolumeClaim: {claimName: data}}]
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: hello}
+spec:
+  schedule: '*/5 * * * *'
+  startingDeadlineSeconds: 30
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: OnFailure
+          containers: [{name: hello, image: busybox}]
+",
+    );
+    kf(&mut c, "apply -f stored.yaml", &files);
+    let pvc = k(&mut c, "describe pvc data").stdout;
+    assert_eq!(
+        pvc,
+        "Name:          data
+Namespace:     default
+StorageClass:  
+Status:        Pending
+Volume:        
+Labels:        <none>
+Annotations:   <none>
+Finalizers:    []
+Capacity:      
+Access Modes:  
+VolumeMode:    Filesystem
+Used By:       a-user
+               b-user
+Events:        <none>
+"
+    );
+    let cj = k(&mut c, "describe cronjob hello").stdout;
+    let head: Vec<&str> = cj.lines().take(14).collect();
+    assert_eq!(
+        head,
+        [
+            "Name:                          hello",
+            "Namespace:                     default",
+            "Labels:                        <none>",
+            "Annotations:                   <none>",
+            "Schedule:                      */5 * * * *",
+            "Concurrency Policy:            Allow",
+            "Suspend:                       False",
+            "Successful Job History Limit:  3",
+            "Failed Job History Limit:      1",
+            "Starting Deadline Seconds:     30s",
+            "Selector:                      <unset>",
+            "Parallelism:                   1",
+            "Completions:                   1",
+            "Pod Template:",
+        ]
+    );
+    assert!(
+        cj.ends_with("Last Schedule Time:  <unset>\nActive Jobs:         <none>\nEvents:              <none>\n"),
+        "{cj}"
+    );
+}
+
+#[test]
 fn describe_service_namespace_secret_and_not_found() {
     let mut c = Cluster::new(1);
     let files = MemoryFiles::default().with(
