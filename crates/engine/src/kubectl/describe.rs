@@ -42,6 +42,13 @@ impl DW {
         self.tw.write(text);
     }
 
+    /// `Title:\tvalue\n` at `level`. One shared, non-generic writer for the
+    /// most common describe line (a `format!` at each of its ~150 call
+    /// sites cost the browser bundle several KiB).
+    pub(crate) fn field(&mut self, level: usize, title: &str, value: &dyn std::fmt::Display) {
+        self.w(level, &format!("{title}:\t{value}\n"));
+    }
+
     fn flush(&mut self) {
         self.tw.flush();
     }
@@ -359,31 +366,28 @@ fn describe_status(w: &mut DW, title: &str, state: &Value) {
         .map(|_| state.get("running"))
     {
         w.w(2, &format!("{title}:\tRunning\n"));
-        w.w(3, &format!("Started:\t{}\n", time_str(r.get("startedAt"))));
+        w.field(3, "Started", &time_str(r.get("startedAt")));
     } else if !state.get("waiting").is_null() {
         let wt = state.get("waiting");
         w.w(2, &format!("{title}:\tWaiting\n"));
         if !s(wt, &["reason"]).is_empty() {
-            w.w(3, &format!("Reason:\t{}\n", s(wt, &["reason"])));
+            w.field(3, "Reason", &s(wt, &["reason"]));
         }
     } else if !state.get("terminated").is_null() {
         let t = state.get("terminated");
         w.w(2, &format!("{title}:\tTerminated\n"));
         if !s(t, &["reason"]).is_empty() {
-            w.w(3, &format!("Reason:\t{}\n", s(t, &["reason"])));
+            w.field(3, "Reason", &s(t, &["reason"]));
         }
         if !s(t, &["message"]).is_empty() {
-            w.w(3, &format!("Message:\t{}\n", s(t, &["message"])));
+            w.field(3, "Message", &s(t, &["message"]));
         }
-        w.w(3, &format!("Exit Code:\t{}\n", int(t, &["exitCode"])));
+        w.field(3, "Exit Code", &int(t, &["exitCode"]));
         if int(t, &["signal"]) > 0 {
-            w.w(3, &format!("Signal:\t{}\n", int(t, &["signal"])));
+            w.field(3, "Signal", &int(t, &["signal"]));
         }
-        w.w(3, &format!("Started:\t{}\n", time_str(t.get("startedAt"))));
-        w.w(
-            3,
-            &format!("Finished:\t{}\n", time_str(t.get("finishedAt"))),
-        );
+        w.field(3, "Started", &time_str(t.get("startedAt")));
+        w.field(3, "Finished", &time_str(t.get("finishedAt")));
     } else {
         w.w(2, &format!("{title}:\tWaiting\n"));
     }
@@ -432,11 +436,11 @@ fn describe_containers(
             .find(|st| st.get("name").as_str() == Some(name));
         w.w(1, &format!("{name_indent}{name}:\n"));
         if let Some(st) = status {
-            w.w(2, &format!("Container ID:\t{}\n", s(st, &["containerID"])));
+            w.field(2, "Container ID", &s(st, &["containerID"]));
         }
-        w.w(2, &format!("Image:\t{}\n", s(c, &["image"])));
+        w.field(2, "Image", &s(c, &["image"]));
         if let Some(st) = status {
-            w.w(2, &format!("Image ID:\t{}\n", s(st, &["imageID"])));
+            w.field(2, "Image ID", &s(st, &["imageID"]));
         }
         let (ports, host_ports) = port_strings(c.get("ports"));
         let or_none = |v: String| {
@@ -447,14 +451,14 @@ fn describe_containers(
             }
         };
         if ports.contains(',') {
-            w.w(2, &format!("Ports:\t{ports}\n"));
+            w.field(2, "Ports", &ports);
         } else {
-            w.w(2, &format!("Port:\t{}\n", or_none(ports)));
+            w.field(2, "Port", &or_none(ports));
         }
         if host_ports.contains(',') {
-            w.w(2, &format!("Host Ports:\t{host_ports}\n"));
+            w.field(2, "Host Ports", &host_ports);
         } else {
-            w.w(2, &format!("Host Port:\t{}\n", or_none(host_ports)));
+            w.field(2, "Host Port", &or_none(host_ports));
         }
         for (title, key) in [("Command", "command"), ("Args", "args")] {
             if c.get(key).items().next().is_some() {
@@ -476,11 +480,8 @@ fn describe_containers(
             } else {
                 "False"
             };
-            w.w(2, &format!("Ready:\t{ready}\n"));
-            w.w(
-                2,
-                &format!("Restart Count:\t{}\n", int(st, &["restartCount"])),
-            );
+            w.field(2, "Ready", &ready);
+            w.field(2, "Restart Count", &int(st, &["restartCount"]));
         }
         describe_resources(w, c.get("resources"), 2);
         for (title, key) in [
@@ -695,14 +696,12 @@ fn describe_volumes(w: &mut DW, volumes: &Value, space: &str) {
                         ),
                     );
                 } else if !src.get("serviceAccountToken").is_null() {
-                    w.w(
+                    w.field(
                         2,
-                        &format!(
-                            "TokenExpirationSeconds:\t{}\n",
-                            src.at(&["serviceAccountToken", "expirationSeconds"])
-                                .as_i64()
-                                .unwrap_or(3607)
-                        ),
+                        "TokenExpirationSeconds",
+                        &src.at(&["serviceAccountToken", "expirationSeconds"])
+                            .as_i64()
+                            .unwrap_or(3607),
                     );
                 }
             }
@@ -733,10 +732,7 @@ fn describe_pod_template(w: &mut DW, template: &Value) {
     }
     let spec = template.get("spec");
     if !s(spec, &["serviceAccountName"]).is_empty() {
-        w.w(
-            1,
-            &format!("Service Account:\t{}\n", s(spec, &["serviceAccountName"])),
-        );
+        w.field(1, "Service Account", &s(spec, &["serviceAccountName"]));
     }
     if spec.get("initContainers").items().next().is_some() {
         describe_containers(
@@ -758,13 +754,7 @@ fn describe_pod_template(w: &mut DW, template: &Value) {
     );
     describe_volumes(w, spec.get("volumes"), "  ");
     if !s(spec, &["priorityClassName"]).is_empty() {
-        w.w(
-            1,
-            &format!(
-                "Priority Class Name:\t{}\n",
-                s(spec, &["priorityClassName"])
-            ),
-        );
+        w.field(1, "Priority Class Name", &s(spec, &["priorityClassName"]));
     }
     labels_multiline(w, "", "  Node-Selectors", spec.get("nodeSelector"));
     tolerations(w, "", "  Tolerations", spec.get("tolerations"));
@@ -785,34 +775,19 @@ fn describe_pod(cluster: &Cluster, pod: &Value, events: Option<Vec<Value>>) -> S
     let mut w = DW::new();
     let spec = pod.get("spec");
     let status = pod.get("status");
-    w.w(0, &format!("Name:\t{}\n", s(pod, &["metadata", "name"])));
-    w.w(
-        0,
-        &format!("Namespace:\t{}\n", s(pod, &["metadata", "namespace"])),
-    );
+    w.field(0, "Name", &s(pod, &["metadata", "name"]));
+    w.field(0, "Namespace", &s(pod, &["metadata", "namespace"]));
     if let Some(p) = spec.get("priority").as_i64() {
-        w.w(0, &format!("Priority:\t{p}\n"));
+        w.field(0, "Priority", &p);
     }
     if !s(spec, &["priorityClassName"]).is_empty() {
-        w.w(
-            0,
-            &format!(
-                "Priority Class Name:\t{}\n",
-                s(spec, &["priorityClassName"])
-            ),
-        );
+        w.field(0, "Priority Class Name", &s(spec, &["priorityClassName"]));
     }
     if !s(spec, &["runtimeClassName"]).is_empty() {
-        w.w(
-            0,
-            &format!("Runtime Class Name:\t{}\n", s(spec, &["runtimeClassName"])),
-        );
+        w.field(0, "Runtime Class Name", &s(spec, &["runtimeClassName"]));
     }
     if !s(spec, &["serviceAccountName"]).is_empty() {
-        w.w(
-            0,
-            &format!("Service Account:\t{}\n", s(spec, &["serviceAccountName"])),
-        );
+        w.field(0, "Service Account", &s(spec, &["serviceAccountName"]));
     }
     if s(spec, &["nodeName"]).is_empty() {
         w.w(0, "Node:\t<none>\n");
@@ -827,10 +802,7 @@ fn describe_pod(cluster: &Cluster, pod: &Value, events: Option<Vec<Value>>) -> S
         );
     }
     if !status.get("startTime").is_null() {
-        w.w(
-            0,
-            &format!("Start Time:\t{}\n", time_str(status.get("startTime"))),
-        );
+        w.field(0, "Start Time", &time_str(status.get("startTime")));
     }
     labels_multiline(&mut w, "", "Labels", pod.at(&["metadata", "labels"]));
     annotations_multiline(&mut w, "Annotations", pod.at(&["metadata", "annotations"]));
@@ -849,25 +821,22 @@ fn describe_pod(cluster: &Cluster, pod: &Value, events: Option<Vec<Value>>) -> S
             ),
         );
     } else {
-        w.w(0, &format!("Status:\t{phase}\n"));
+        w.field(0, "Status", &phase);
     }
     if !s(status, &["reason"]).is_empty() {
-        w.w(0, &format!("Reason:\t{}\n", s(status, &["reason"])));
+        w.field(0, "Reason", &s(status, &["reason"]));
     }
     if !s(status, &["message"]).is_empty() {
-        w.w(0, &format!("Message:\t{}\n", s(status, &["message"])));
+        w.field(0, "Message", &s(status, &["message"]));
     }
     let seccomp = spec.at(&["securityContext", "seccompProfile"]);
     if !seccomp.is_null() {
-        w.w(0, &format!("SeccompProfile:\t{}\n", s(seccomp, &["type"])));
+        w.field(0, "SeccompProfile", &s(seccomp, &["type"]));
         if s(seccomp, &["type"]) == "Localhost" {
-            w.w(
-                0,
-                &format!("LocalhostProfile:\t{}\n", s(seccomp, &["localhostProfile"])),
-            );
+            w.field(0, "LocalhostProfile", &s(seccomp, &["localhostProfile"]));
         }
     }
-    w.w(0, &format!("IP:\t{}\n", s(status, &["podIP"])));
+    w.field(0, "IP", &s(status, &["podIP"]));
     let ips: Vec<&str> = status
         .get("podIPs")
         .items()
@@ -878,20 +847,14 @@ fn describe_pod(cluster: &Cluster, pod: &Value, events: Option<Vec<Value>>) -> S
     } else {
         w.w(0, "IPs:\n");
         for ip in ips {
-            w.w(1, &format!("IP:\t{ip}\n"));
+            w.field(1, "IP", &ip);
         }
     }
     if let Some(c) = controlled_by(pod) {
-        w.w(0, &format!("Controlled By:\t{c}\n"));
+        w.field(0, "Controlled By", &c);
     }
     if !s(status, &["nominatedNodeName"]).is_empty() {
-        w.w(
-            0,
-            &format!(
-                "NominatedNodeName:\t{}\n",
-                s(status, &["nominatedNodeName"])
-            ),
-        );
+        w.field(0, "NominatedNodeName", &s(status, &["nominatedNodeName"]));
     }
     if !spec.get("resources").is_null() {
         w.w(0, "Resources:\n");
@@ -944,7 +907,7 @@ fn describe_pod(cluster: &Cluster, pod: &Value, events: Option<Vec<Value>>) -> S
         "" => crate::api::qos_class(spec).to_string(),
         q => q.to_string(),
     };
-    w.w(0, &format!("QoS Class:\t{qos}\n"));
+    w.field(0, "QoS Class", &qos);
     labels_multiline(&mut w, "", "Node-Selectors", spec.get("nodeSelector"));
     tolerations(&mut w, "", "Tolerations", spec.get("tolerations"));
     let mut tsc: Vec<&Value> = spec.get("topologySpreadConstraints").items().collect();
@@ -1067,26 +1030,19 @@ fn describe_deployment(cluster: &Cluster, d: &Value, events: Option<Vec<Value>>)
     let mut w = DW::new();
     let spec = d.get("spec");
     let st = d.get("status");
-    w.w(0, &format!("Name:\t{}\n", s(d, &["metadata", "name"])));
-    w.w(
+    w.field(0, "Name", &s(d, &["metadata", "name"]));
+    w.field(0, "Namespace", &s(d, &["metadata", "namespace"]));
+    w.field(
         0,
-        &format!("Namespace:\t{}\n", s(d, &["metadata", "namespace"])),
-    );
-    w.w(
-        0,
-        &format!(
-            "CreationTimestamp:\t{}\n",
-            time_str(d.at(&["metadata", "creationTimestamp"]))
-        ),
+        "CreationTimestamp",
+        &time_str(d.at(&["metadata", "creationTimestamp"])),
     );
     labels_multiline(&mut w, "", "Labels", d.at(&["metadata", "labels"]));
     annotations_multiline(&mut w, "Annotations", d.at(&["metadata", "annotations"]));
-    w.w(
+    w.field(
         0,
-        &format!(
-            "Selector:\t{}\n",
-            printers::selector_string(spec.get("selector"))
-        ),
+        "Selector",
+        &printers::selector_string(spec.get("selector")),
     );
     w.w(
         0,
@@ -1099,14 +1055,8 @@ fn describe_deployment(cluster: &Cluster, d: &Value, events: Option<Vec<Value>>)
             int(st, &["unavailableReplicas"])
         ),
     );
-    w.w(
-        0,
-        &format!("StrategyType:\t{}\n", s(spec, &["strategy", "type"])),
-    );
-    w.w(
-        0,
-        &format!("MinReadySeconds:\t{}\n", int(spec, &["minReadySeconds"])),
-    );
+    w.field(0, "StrategyType", &s(spec, &["strategy", "type"]));
+    w.field(0, "MinReadySeconds", &int(spec, &["minReadySeconds"]));
     let ru = spec.at(&["strategy", "rollingUpdate"]);
     if !ru.is_null() {
         w.w(
@@ -1141,9 +1091,9 @@ fn describe_deployment(cluster: &Cluster, d: &Value, events: Option<Vec<Value>>)
         .filter(|rs| int(rs, &["spec", "replicas"]) != 0)
         .collect();
     if !old.is_empty() || new.is_some() {
-        w.w(0, &format!("OldReplicaSets:\t{}\n", rs_list(&old)));
+        w.field(0, "OldReplicaSets", &rs_list(&old));
         let new_list: Vec<&Value> = new.iter().collect();
-        w.w(0, &format!("NewReplicaSet:\t{}\n", rs_list(&new_list)));
+        w.field(0, "NewReplicaSet", &rs_list(&new_list));
     }
     if let Some(events) = events {
         describe_events(&mut w, &events, cluster.now);
@@ -1183,24 +1133,17 @@ fn pods_status(w: &mut DW, cluster: &Cluster, controller: &Value) {
 /// `DaemonSetDescriber`.
 fn describe_daemonset(cluster: &Cluster, ds: &Value, events: Option<Vec<Value>>) -> String {
     let mut w = DW::new();
-    w.w(0, &format!("Name:\t{}\n", s(ds, &["metadata", "name"])));
-    w.w(
+    w.field(0, "Name", &s(ds, &["metadata", "name"]));
+    w.field(0, "Namespace", &s(ds, &["metadata", "namespace"]));
+    w.field(
         0,
-        &format!("Namespace:\t{}\n", s(ds, &["metadata", "namespace"])),
+        "Selector",
+        &printers::format_label_selector(ds.at(&["spec", "selector"])),
     );
-    w.w(
+    w.field(
         0,
-        &format!(
-            "Selector:\t{}\n",
-            printers::format_label_selector(ds.at(&["spec", "selector"]))
-        ),
-    );
-    w.w(
-        0,
-        &format!(
-            "Node-Selector:\t{}\n",
-            printers::format_labels(ds.at(&["spec", "template", "spec", "nodeSelector"]))
-        ),
+        "Node-Selector",
+        &printers::format_labels(ds.at(&["spec", "template", "spec", "nodeSelector"])),
     );
     labels_multiline(&mut w, "", "Labels", ds.at(&["metadata", "labels"]));
     annotations_multiline(&mut w, "Annotations", ds.at(&["metadata", "annotations"]));
@@ -1239,24 +1182,17 @@ fn describe_daemonset(cluster: &Cluster, ds: &Value, events: Option<Vec<Value>>)
 fn describe_statefulset(cluster: &Cluster, ss: &Value, events: Option<Vec<Value>>) -> String {
     let mut w = DW::new();
     let spec = ss.get("spec");
-    w.w(0, &format!("Name:\t{}\n", s(ss, &["metadata", "name"])));
-    w.w(
+    w.field(0, "Name", &s(ss, &["metadata", "name"]));
+    w.field(0, "Namespace", &s(ss, &["metadata", "namespace"]));
+    w.field(
         0,
-        &format!("Namespace:\t{}\n", s(ss, &["metadata", "namespace"])),
+        "CreationTimestamp",
+        &time_str(ss.at(&["metadata", "creationTimestamp"])),
     );
-    w.w(
+    w.field(
         0,
-        &format!(
-            "CreationTimestamp:\t{}\n",
-            time_str(ss.at(&["metadata", "creationTimestamp"]))
-        ),
-    );
-    w.w(
-        0,
-        &format!(
-            "Selector:\t{}\n",
-            printers::format_label_selector(spec.get("selector"))
-        ),
+        "Selector",
+        &printers::format_label_selector(spec.get("selector")),
     );
     labels_multiline(&mut w, "", "Labels", ss.at(&["metadata", "labels"]));
     annotations_multiline(&mut w, "Annotations", ss.at(&["metadata", "annotations"]));
@@ -1268,22 +1204,13 @@ fn describe_statefulset(cluster: &Cluster, ss: &Value, events: Option<Vec<Value>
             int(ss, &["status", "replicas"])
         ),
     );
-    w.w(
-        0,
-        &format!(
-            "Update Strategy:\t{}\n",
-            s(spec, &["updateStrategy", "type"])
-        ),
-    );
+    w.field(0, "Update Strategy", &s(spec, &["updateStrategy", "type"]));
     let rolling = spec.at(&["updateStrategy", "rollingUpdate"]);
     if let Some(partition) = rolling.get("partition").as_i64() {
-        w.w(1, &format!("Partition:\t{partition}\n"));
+        w.field(1, "Partition", &partition);
         let max_unavailable = rolling.get("maxUnavailable");
         if !max_unavailable.is_null() {
-            w.w(
-                1,
-                &format!("MaxUnavailable:\t{}\n", int_or_string(max_unavailable)),
-            );
+            w.field(1, "MaxUnavailable", &int_or_string(max_unavailable));
         }
     }
     pods_status(&mut w, cluster, ss);
@@ -1294,7 +1221,7 @@ fn describe_statefulset(cluster: &Cluster, ss: &Value, events: Option<Vec<Value>
     } else {
         w.w(0, "Volume Claims:\n");
         for pvc in templates {
-            w.w(1, &format!("Name:\t{}\n", s(pvc, &["metadata", "name"])));
+            w.field(1, "Name", &s(pvc, &["metadata", "name"]));
             // `GetPersistentVolumeClaimClass`: the beta annotation first.
             let class = pvc
                 .at(&[
@@ -1305,7 +1232,7 @@ fn describe_statefulset(cluster: &Cluster, ss: &Value, events: Option<Vec<Value>
                 .as_str()
                 .or_else(|| pvc.at(&["spec", "storageClassName"]).as_str())
                 .unwrap_or("");
-            w.w(1, &format!("StorageClass:\t{class}\n"));
+            w.field(1, "StorageClass", &class);
             labels_multiline(&mut w, "  ", "Labels", pvc.at(&["metadata", "labels"]));
             labels_multiline(
                 &mut w,
@@ -1319,7 +1246,7 @@ fn describe_statefulset(cluster: &Cluster, ss: &Value, events: Option<Vec<Value>
             } else {
                 quantity_text(capacity)
             };
-            w.w(1, &format!("Capacity:\t{capacity}\n"));
+            w.field(1, "Capacity", &capacity);
             // Go prints the slice of modes as `[ReadWriteOnce]`.
             let modes: Vec<&str> = pvc
                 .at(&["spec", "accessModes"])
@@ -1342,17 +1269,12 @@ fn describe_replication_controller(
     events: Option<Vec<Value>>,
 ) -> String {
     let mut w = DW::new();
-    w.w(0, &format!("Name:\t{}\n", s(rc, &["metadata", "name"])));
-    w.w(
+    w.field(0, "Name", &s(rc, &["metadata", "name"]));
+    w.field(0, "Namespace", &s(rc, &["metadata", "namespace"]));
+    w.field(
         0,
-        &format!("Namespace:\t{}\n", s(rc, &["metadata", "namespace"])),
-    );
-    w.w(
-        0,
-        &format!(
-            "Selector:\t{}\n",
-            printers::format_labels(rc.at(&["spec", "selector"]))
-        ),
+        "Selector",
+        &printers::format_labels(rc.at(&["spec", "selector"])),
     );
     labels_multiline(&mut w, "", "Labels", rc.at(&["metadata", "labels"]));
     annotations_multiline(&mut w, "Annotations", rc.at(&["metadata", "annotations"]));
@@ -1375,26 +1297,19 @@ fn describe_replication_controller(
 /// `describePriorityClass`.
 fn describe_priority_class(cluster: &Cluster, pc: &Value, events: Option<Vec<Value>>) -> String {
     let mut w = DW::new();
-    w.w(0, &format!("Name:\t{}\n", s(pc, &["metadata", "name"])));
-    w.w(0, &format!("Value:\t{}\n", int(pc, &["value"])));
-    w.w(
+    w.field(0, "Name", &s(pc, &["metadata", "name"]));
+    w.field(0, "Value", &int(pc, &["value"]));
+    w.field(
         0,
-        &format!(
-            "GlobalDefault:\t{}\n",
-            pc.get("globalDefault").as_bool().unwrap_or(false)
-        ),
+        "GlobalDefault",
+        &pc.get("globalDefault").as_bool().unwrap_or(false),
     );
-    w.w(
+    w.field(0, "PreemptionPolicy", &s(pc, &["preemptionPolicy"]));
+    w.field(0, "Description", &s(pc, &["description"]));
+    w.field(
         0,
-        &format!("PreemptionPolicy:\t{}\n", s(pc, &["preemptionPolicy"])),
-    );
-    w.w(0, &format!("Description:\t{}\n", s(pc, &["description"])));
-    w.w(
-        0,
-        &format!(
-            "Annotations:\t{}\n",
-            printers::format_labels(pc.at(&["metadata", "annotations"]))
-        ),
+        "Annotations",
+        &printers::format_labels(pc.at(&["metadata", "annotations"])),
     );
     if let Some(events) = events {
         describe_events(&mut w, &events, cluster.now);
@@ -1405,21 +1320,18 @@ fn describe_priority_class(cluster: &Cluster, pc: &Value, events: Option<Vec<Val
 /// `describeIngressClassV1`.
 fn describe_ingress_class(cluster: &Cluster, ic: &Value, events: Option<Vec<Value>>) -> String {
     let mut w = DW::new();
-    w.w(0, &format!("Name:\t{}\n", s(ic, &["metadata", "name"])));
+    w.field(0, "Name", &s(ic, &["metadata", "name"]));
     labels_multiline(&mut w, "", "Labels", ic.at(&["metadata", "labels"]));
     annotations_multiline(&mut w, "Annotations", ic.at(&["metadata", "annotations"]));
-    w.w(
-        0,
-        &format!("Controller:\t{}\n", s(ic, &["spec", "controller"])),
-    );
+    w.field(0, "Controller", &s(ic, &["spec", "controller"]));
     let params = ic.at(&["spec", "parameters"]);
     if !params.is_null() {
         w.w(0, "Parameters:\n");
         if let Some(group) = params.get("apiGroup").as_str() {
-            w.w(1, &format!("APIGroup:\t{group}\n"));
+            w.field(1, "APIGroup", &group);
         }
-        w.w(1, &format!("Kind:\t{}\n", s(params, &["kind"])));
-        w.w(1, &format!("Name:\t{}\n", s(params, &["name"])));
+        w.field(1, "Kind", &s(params, &["kind"]));
+        w.field(1, "Name", &s(params, &["name"]));
     }
     if let Some(events) = events {
         describe_events(&mut w, &events, cluster.now);
@@ -1431,16 +1343,13 @@ fn describe_ingress_class(cluster: &Cluster, ic: &Value, events: Option<Vec<Valu
 /// stores NetworkPolicies without enforcing them.
 fn describe_network_policy(np: &Value) -> String {
     let mut w = DW::new();
-    w.w(0, &format!("Name:\t{}\n", s(np, &["metadata", "name"])));
-    w.w(
-        0,
-        &format!("Namespace:\t{}\n", s(np, &["metadata", "namespace"])),
-    );
+    w.field(0, "Name", &s(np, &["metadata", "name"]));
+    w.field(0, "Namespace", &s(np, &["metadata", "namespace"]));
     // `metav1.Time` printed with %s: Go's time.Time.String().
     let created = s(np, &["metadata", "creationTimestamp"])
         .replacen('T', " ", 1)
         .replace('Z', " +0000 UTC");
-    w.w(0, &format!("Created on:\t{created}\n"));
+    w.field(0, "Created on", &created);
     labels_multiline(&mut w, "", "Labels", np.at(&["metadata", "labels"]));
     annotations_multiline(&mut w, "Annotations", np.at(&["metadata", "annotations"]));
     let spec = np.get("spec");
@@ -1568,49 +1477,37 @@ fn network_policy_rules(w: &mut DW, rules: &Value, peers: &str, title: &str, who
 fn describe_cronjob(cluster: &Cluster, cj: &Value, events: Option<Vec<Value>>) -> String {
     let mut w = DW::new();
     let spec = cj.get("spec");
-    w.w(0, &format!("Name:\t{}\n", s(cj, &["metadata", "name"])));
-    w.w(
-        0,
-        &format!("Namespace:\t{}\n", s(cj, &["metadata", "namespace"])),
-    );
+    w.field(0, "Name", &s(cj, &["metadata", "name"]));
+    w.field(0, "Namespace", &s(cj, &["metadata", "namespace"]));
     labels_multiline(&mut w, "", "Labels", cj.at(&["metadata", "labels"]));
     annotations_multiline(&mut w, "Annotations", cj.at(&["metadata", "annotations"]));
-    w.w(0, &format!("Schedule:\t{}\n", s(spec, &["schedule"])));
-    w.w(
-        0,
-        &format!("Concurrency Policy:\t{}\n", s(spec, &["concurrencyPolicy"])),
-    );
+    w.field(0, "Schedule", &s(spec, &["schedule"]));
+    w.field(0, "Concurrency Policy", &s(spec, &["concurrencyPolicy"]));
     // `printBoolPtr`.
     let suspend = match spec.get("suspend").as_bool() {
         Some(true) => "True",
         Some(false) => "False",
         None => "<unset>",
     };
-    w.w(0, &format!("Suspend:\t{suspend}\n"));
+    w.field(0, "Suspend", &suspend);
     let unset_or = |v: &Value, unit: &str| match v.as_i64() {
         Some(n) => format!("{n}{unit}"),
         None => "<unset>".to_string(),
     };
-    w.w(
+    w.field(
         0,
-        &format!(
-            "Successful Job History Limit:\t{}\n",
-            unset_or(spec.get("successfulJobsHistoryLimit"), "")
-        ),
+        "Successful Job History Limit",
+        &unset_or(spec.get("successfulJobsHistoryLimit"), ""),
     );
-    w.w(
+    w.field(
         0,
-        &format!(
-            "Failed Job History Limit:\t{}\n",
-            unset_or(spec.get("failedJobsHistoryLimit"), "")
-        ),
+        "Failed Job History Limit",
+        &unset_or(spec.get("failedJobsHistoryLimit"), ""),
     );
-    w.w(
+    w.field(
         0,
-        &format!(
-            "Starting Deadline Seconds:\t{}\n",
-            unset_or(spec.get("startingDeadlineSeconds"), "s")
-        ),
+        "Starting Deadline Seconds",
+        &unset_or(spec.get("startingDeadlineSeconds"), "s"),
     );
     // `describeJobTemplate`.
     let job_spec = spec.at(&["jobTemplate", "spec"]);
@@ -1618,25 +1515,10 @@ fn describe_cronjob(cluster: &Cluster, cj: &Value, events: Option<Vec<Value>>) -
     if selector.is_null() {
         w.w(0, "Selector:\t<unset>\n");
     } else {
-        w.w(
-            0,
-            &format!("Selector:\t{}\n", printers::selector_string(selector)),
-        );
+        w.field(0, "Selector", &printers::selector_string(selector));
     }
-    w.w(
-        0,
-        &format!(
-            "Parallelism:\t{}\n",
-            unset_or(job_spec.get("parallelism"), "")
-        ),
-    );
-    w.w(
-        0,
-        &format!(
-            "Completions:\t{}\n",
-            unset_or(job_spec.get("completions"), "")
-        ),
-    );
+    w.field(0, "Parallelism", &unset_or(job_spec.get("parallelism"), ""));
+    w.field(0, "Completions", &unset_or(job_spec.get("completions"), ""));
     if let Some(n) = job_spec.get("activeDeadlineSeconds").as_i64() {
         w.w(0, &format!("Active Deadline Seconds:\t{n}s\n"));
     }
@@ -1646,7 +1528,7 @@ fn describe_cronjob(cluster: &Cluster, cj: &Value, events: Option<Vec<Value>>) -
         .as_str()
         .and_then(parse_rfc3339)
     {
-        Some(t) => w.w(0, &format!("Last Schedule Time:\t{}\n", rfc1123z(t))),
+        Some(t) => w.field(0, "Last Schedule Time", &rfc1123z(t)),
         None => w.w(0, "Last Schedule Time:\t<unset>\n"),
     }
     let active: Vec<&str> = cj
@@ -1657,7 +1539,7 @@ fn describe_cronjob(cluster: &Cluster, cj: &Value, events: Option<Vec<Value>>) -
     if active.is_empty() {
         w.w(0, "Active Jobs:\t<none>\n");
     } else {
-        w.w(0, &format!("Active Jobs:\t{}\n", active.join(", ")));
+        w.field(0, "Active Jobs", &active.join(", "));
     }
     if let Some(events) = events {
         describe_events(&mut w, &events, cluster.now);
@@ -1672,8 +1554,8 @@ fn describe_pvc(cluster: &Cluster, pvc: &Value, events: Option<Vec<Value>>) -> S
     let spec = pvc.get("spec");
     let name = s(pvc, &["metadata", "name"]);
     let namespace = s(pvc, &["metadata", "namespace"]);
-    w.w(0, &format!("Name:\t{name}\n"));
-    w.w(0, &format!("Namespace:\t{namespace}\n"));
+    w.field(0, "Name", &name);
+    w.field(0, "Namespace", &namespace);
     let class = pvc
         .at(&[
             "metadata",
@@ -1683,10 +1565,10 @@ fn describe_pvc(cluster: &Cluster, pvc: &Value, events: Option<Vec<Value>>) -> S
         .as_str()
         .or_else(|| spec.get("storageClassName").as_str())
         .unwrap_or("");
-    w.w(0, &format!("StorageClass:\t{class}\n"));
+    w.field(0, "StorageClass", &class);
     let deletion = pvc.at(&["metadata", "deletionTimestamp"]);
     if deletion.is_null() {
-        w.w(0, &format!("Status:\t{}\n", s(pvc, &["status", "phase"])));
+        w.field(0, "Status", &s(pvc, &["status", "phase"]));
     } else {
         w.w(
             0,
@@ -1697,7 +1579,7 @@ fn describe_pvc(cluster: &Cluster, pvc: &Value, events: Option<Vec<Value>>) -> S
         );
     }
     let volume = s(spec, &["volumeName"]);
-    w.w(0, &format!("Volume:\t{volume}\n"));
+    w.field(0, "Volume", &volume);
     labels_multiline(&mut w, "", "Labels", pvc.at(&["metadata", "labels"]));
     annotations_multiline(&mut w, "Annotations", pvc.at(&["metadata", "annotations"]));
     let finalizers: Vec<&str> = pvc
@@ -1714,19 +1596,19 @@ fn describe_pvc(cluster: &Cluster, pvc: &Value, events: Option<Vec<Value>>) -> S
             printers::access_modes(pvc.at(&["status", "accessModes"])),
         )
     };
-    w.w(0, &format!("Capacity:\t{capacity}\n"));
-    w.w(0, &format!("Access Modes:\t{modes}\n"));
+    w.field(0, "Capacity", &capacity);
+    w.field(0, "Access Modes", &modes);
     if let Some(mode) = spec.get("volumeMode").as_str() {
-        w.w(0, &format!("VolumeMode:\t{mode}\n"));
+        w.field(0, "VolumeMode", &mode);
     }
     let source = spec.get("dataSource");
     if !source.is_null() {
         w.w(0, "DataSource:\n");
         if let Some(group) = source.get("apiGroup").as_str() {
-            w.w(1, &format!("APIGroup:\t{group}\n"));
+            w.field(1, "APIGroup", &group);
         }
-        w.w(1, &format!("Kind:\t{}\n", s(source, &["kind"])));
-        w.w(1, &format!("Name:\t{}\n", s(source, &["name"])));
+        w.field(1, "Kind", &s(source, &["kind"]));
+        w.field(1, "Name", &s(source, &["name"]));
     }
     // `getPodsForPVC`: pods mounting the claim, by name.
     let mut users: Vec<&str> = cluster
@@ -1786,41 +1668,36 @@ fn describe_job(cluster: &Cluster, job: &Value, events: Option<Vec<Value>>) -> S
     let mut w = DW::new();
     let spec = job.get("spec");
     let status = job.get("status");
-    w.w(0, &format!("Name:\t{}\n", s(job, &["metadata", "name"])));
-    w.w(
+    w.field(0, "Name", &s(job, &["metadata", "name"]));
+    w.field(0, "Namespace", &s(job, &["metadata", "namespace"]));
+    w.field(
         0,
-        &format!("Namespace:\t{}\n", s(job, &["metadata", "namespace"])),
-    );
-    w.w(
-        0,
-        &format!(
-            "Selector:\t{}\n",
-            printers::format_label_selector(spec.get("selector"))
-        ),
+        "Selector",
+        &printers::format_label_selector(spec.get("selector")),
     );
     labels_multiline(&mut w, "", "Labels", job.at(&["metadata", "labels"]));
     annotations_multiline(&mut w, "Annotations", job.at(&["metadata", "annotations"]));
     if let Some(c) = controlled_by(job) {
-        w.w(0, &format!("Controlled By:\t{c}\n"));
+        w.field(0, "Controlled By", &c);
     }
     if let Some(n) = spec.get("parallelism").as_i64() {
-        w.w(0, &format!("Parallelism:\t{n}\n"));
+        w.field(0, "Parallelism", &n);
     }
     match spec.get("completions").as_i64() {
-        Some(n) => w.w(0, &format!("Completions:\t{n}\n")),
+        Some(n) => w.field(0, "Completions", &n),
         None => w.w(0, "Completions:\t<unset>\n"),
     }
     if let Some(mode) = spec.get("completionMode").as_str() {
-        w.w(0, &format!("Completion Mode:\t{mode}\n"));
+        w.field(0, "Completion Mode", &mode);
     }
     if let Some(b) = spec.get("suspend").as_bool() {
-        w.w(0, &format!("Suspend:\t{b}\n"));
+        w.field(0, "Suspend", &b);
     }
     if let Some(n) = spec.get("backoffLimit").as_i64() {
-        w.w(0, &format!("Backoff Limit:\t{n}\n"));
+        w.field(0, "Backoff Limit", &n);
     }
     if let Some(n) = spec.get("ttlSecondsAfterFinished").as_i64() {
-        w.w(0, &format!("TTL Seconds After Finished:\t{n}\n"));
+        w.field(0, "TTL Seconds After Finished", &n);
     }
     let start = status.get("startTime").as_str().and_then(parse_rfc3339);
     let done = status
@@ -1828,18 +1705,16 @@ fn describe_job(cluster: &Cluster, job: &Value, events: Option<Vec<Value>>) -> S
         .as_str()
         .and_then(parse_rfc3339);
     if let Some(t) = start {
-        w.w(0, &format!("Start Time:\t{}\n", rfc1123z(t)));
+        w.field(0, "Start Time", &rfc1123z(t));
     }
     if let Some(t) = done {
-        w.w(0, &format!("Completed At:\t{}\n", rfc1123z(t)));
+        w.field(0, "Completed At", &rfc1123z(t));
     }
     if let (Some(a), Some(b)) = (start, done) {
-        w.w(
+        w.field(
             0,
-            &format!(
-                "Duration:\t{}\n",
-                super::duration::human_duration(b as i64 - a as i64)
-            ),
+            "Duration",
+            &super::duration::human_duration(b as i64 - a as i64),
         );
     }
     if let Some(n) = spec.get("activeDeadlineSeconds").as_i64() {
@@ -1864,10 +1739,7 @@ fn describe_job(cluster: &Cluster, job: &Value, events: Option<Vec<Value>>) -> S
     }
     if spec.get("completionMode").as_str() == Some("Indexed") {
         let indexes = status.get("completedIndexes").as_str().unwrap_or("");
-        w.w(
-            0,
-            &format!("Completed Indexes:\t{}\n", cap_indexes(indexes, 50)),
-        );
+        w.field(0, "Completed Indexes", &cap_indexes(indexes, 50));
     }
     describe_pod_template(&mut w, spec.get("template"));
     if let Some(events) = events {
@@ -1890,22 +1762,17 @@ pub(super) fn cap_indexes(indexes: &str, soft_limit: usize) -> String {
 
 fn describe_replicaset(cluster: &Cluster, rs: &Value, events: Option<Vec<Value>>) -> String {
     let mut w = DW::new();
-    w.w(0, &format!("Name:\t{}\n", s(rs, &["metadata", "name"])));
-    w.w(
+    w.field(0, "Name", &s(rs, &["metadata", "name"]));
+    w.field(0, "Namespace", &s(rs, &["metadata", "namespace"]));
+    w.field(
         0,
-        &format!("Namespace:\t{}\n", s(rs, &["metadata", "namespace"])),
-    );
-    w.w(
-        0,
-        &format!(
-            "Selector:\t{}\n",
-            printers::format_label_selector(rs.at(&["spec", "selector"]))
-        ),
+        "Selector",
+        &printers::format_label_selector(rs.at(&["spec", "selector"])),
     );
     labels_multiline(&mut w, "", "Labels", rs.at(&["metadata", "labels"]));
     annotations_multiline(&mut w, "Annotations", rs.at(&["metadata", "annotations"]));
     if let Some(c) = controlled_by(rs) {
-        w.w(0, &format!("Controlled By:\t{c}\n"));
+        w.field(0, "Controlled By", &c);
     }
     w.w(
         0,
@@ -2007,20 +1874,14 @@ fn describe_service(cluster: &Cluster, svc: &Value, events: Option<Vec<Value>>) 
     let spec = svc.get("spec");
     let ns = s(svc, &["metadata", "namespace"]);
     let name = s(svc, &["metadata", "name"]);
-    w.w(0, &format!("Name:\t{name}\n"));
-    w.w(0, &format!("Namespace:\t{ns}\n"));
+    w.field(0, "Name", &name);
+    w.field(0, "Namespace", &ns);
     labels_multiline(&mut w, "", "Labels", svc.at(&["metadata", "labels"]));
     annotations_multiline(&mut w, "Annotations", svc.at(&["metadata", "annotations"]));
-    w.w(
-        0,
-        &format!("Selector:\t{}\n", format_labels(spec.get("selector"))),
-    );
-    w.w(0, &format!("Type:\t{}\n", s(spec, &["type"])));
+    w.field(0, "Selector", &format_labels(spec.get("selector")));
+    w.field(0, "Type", &s(spec, &["type"]));
     if !s(spec, &["ipFamilyPolicy"]).is_empty() {
-        w.w(
-            0,
-            &format!("IP Family Policy:\t{}\n", s(spec, &["ipFamilyPolicy"])),
-        );
+        w.field(0, "IP Family Policy", &s(spec, &["ipFamilyPolicy"]));
     }
     let join = |v: &Value, sep: &str| -> String {
         v.items()
@@ -2029,37 +1890,23 @@ fn describe_service(cluster: &Cluster, svc: &Value, events: Option<Vec<Value>>) 
             .join(sep)
     };
     let fams = join(spec.get("ipFamilies"), ",");
-    w.w(
+    w.field(
         0,
-        &format!(
-            "IP Families:\t{}\n",
-            if fams.is_empty() { "<none>" } else { &fams }
-        ),
+        "IP Families",
+        &if fams.is_empty() { "<none>" } else { &fams },
     );
-    w.w(0, &format!("IP:\t{}\n", s(spec, &["clusterIP"])));
+    w.field(0, "IP", &s(spec, &["clusterIP"]));
     let ips = join(spec.get("clusterIPs"), ",");
-    w.w(
-        0,
-        &format!("IPs:\t{}\n", if ips.is_empty() { "<none>" } else { &ips }),
-    );
+    w.field(0, "IPs", &if ips.is_empty() { "<none>" } else { &ips });
     let ext = join(spec.get("externalIPs"), ",");
     if !ext.is_empty() {
-        w.w(0, &format!("External IPs:\t{ext}\n"));
+        w.field(0, "External IPs", &ext);
     }
     if !s(spec, &["loadBalancerIP"]).is_empty() {
-        w.w(
-            0,
-            &format!(
-                "Desired LoadBalancer IP:\t{}\n",
-                s(spec, &["loadBalancerIP"])
-            ),
-        );
+        w.field(0, "Desired LoadBalancer IP", &s(spec, &["loadBalancerIP"]));
     }
     if !s(spec, &["externalName"]).is_empty() {
-        w.w(
-            0,
-            &format!("External Name:\t{}\n", s(spec, &["externalName"])),
-        );
+        w.field(0, "External Name", &s(spec, &["externalName"]));
     }
     let ingress: Vec<String> = svc
         .at(&["status", "loadBalancer", "ingress"])
@@ -2077,10 +1924,7 @@ fn describe_service(cluster: &Cluster, svc: &Value, events: Option<Vec<Value>>) 
         })
         .collect();
     if !ingress.is_empty() {
-        w.w(
-            0,
-            &format!("LoadBalancer Ingress:\t{}\n", ingress.join(", ")),
-        );
+        w.field(0, "LoadBalancer Ingress", &ingress.join(", "));
     }
     let slices = slices_for(cluster, ns, name);
     for p in spec.get("ports").items() {
@@ -2099,7 +1943,7 @@ fn describe_service(cluster: &Cluster, svc: &Value, events: Option<Vec<Value>>) 
             ),
         );
         if !s(p, &["appProtocol"]).is_empty() {
-            w.w(0, &format!("AppProtocol:\t{}\n", s(p, &["appProtocol"])));
+            w.field(0, "AppProtocol", &s(p, &["appProtocol"]));
         }
         if int(p, &["nodePort"]) != 0 {
             w.w(
@@ -2107,53 +1951,39 @@ fn describe_service(cluster: &Cluster, svc: &Value, events: Option<Vec<Value>>) 
                 &format!("NodePort:\t{shown}\t{}/{proto}\n", int(p, &["nodePort"])),
             );
         }
-        w.w(
-            0,
-            &format!("Endpoints:\t{}\n", format_endpoint_slices(&slices, pname)),
-        );
+        w.field(0, "Endpoints", &format_endpoint_slices(&slices, pname));
     }
-    w.w(
-        0,
-        &format!("Session Affinity:\t{}\n", s(spec, &["sessionAffinity"])),
-    );
+    w.field(0, "Session Affinity", &s(spec, &["sessionAffinity"]));
     if !s(spec, &["externalTrafficPolicy"]).is_empty() {
-        w.w(
+        w.field(
             0,
-            &format!(
-                "External Traffic Policy:\t{}\n",
-                s(spec, &["externalTrafficPolicy"])
-            ),
+            "External Traffic Policy",
+            &s(spec, &["externalTrafficPolicy"]),
         );
     }
     if !s(spec, &["internalTrafficPolicy"]).is_empty() {
-        w.w(
+        w.field(
             0,
-            &format!(
-                "Internal Traffic Policy:\t{}\n",
-                s(spec, &["internalTrafficPolicy"])
-            ),
+            "Internal Traffic Policy",
+            &s(spec, &["internalTrafficPolicy"]),
         );
     }
     if int(spec, &["healthCheckNodePort"]) != 0 {
-        w.w(
+        w.field(
             0,
-            &format!(
-                "HealthCheck NodePort:\t{}\n",
-                int(spec, &["healthCheckNodePort"])
-            ),
+            "HealthCheck NodePort",
+            &int(spec, &["healthCheckNodePort"]),
         );
     }
     let ranges = join(spec.get("loadBalancerSourceRanges"), ",");
     if !ranges.is_empty() {
-        w.w(0, &format!("LoadBalancer Source Ranges:\t{ranges}\n"));
+        w.field(0, "LoadBalancer Source Ranges", &ranges);
     }
     if !s(spec, &["trafficDistribution"]).is_empty() {
-        w.w(
+        w.field(
             0,
-            &format!(
-                "Traffic Distribution:\t{}\n",
-                s(spec, &["trafficDistribution"])
-            ),
+            "Traffic Distribution",
+            &s(spec, &["trafficDistribution"]),
         );
     }
     if let Some(events) = events {
@@ -2209,21 +2039,19 @@ fn describe_node(cluster: &Cluster, node: &Value, events: Option<Vec<Value>>) ->
     let now = cluster.now;
     let mut w = DW::new();
     let name = s(node, &["metadata", "name"]);
-    w.w(0, &format!("Name:\t{name}\n"));
+    w.field(0, "Name", &name);
     let roles = node_roles(node);
     if roles.is_empty() {
         w.w(0, "Roles:\t<none>\n");
     } else {
-        w.w(0, &format!("Roles:\t{}\n", roles.join(",")));
+        w.field(0, "Roles", &roles.join(","));
     }
     labels_multiline(&mut w, "", "Labels", node.at(&["metadata", "labels"]));
     annotations_multiline(&mut w, "Annotations", node.at(&["metadata", "annotations"]));
-    w.w(
+    w.field(
         0,
-        &format!(
-            "CreationTimestamp:\t{}\n",
-            time_str(node.at(&["metadata", "creationTimestamp"]))
-        ),
+        "CreationTimestamp",
+        &time_str(node.at(&["metadata", "creationTimestamp"])),
     );
     let mut taints: Vec<&Value> = node.at(&["spec", "taints"]).items().collect();
     taints.compact_sort_by(|a, b| {
@@ -2235,14 +2063,13 @@ fn describe_node(cluster: &Cluster, node: &Value, events: Option<Vec<Value>>) ->
     });
     let taint_lines: Vec<String> = taints.iter().map(|t| taint_string(t)).collect();
     multiline_list(&mut w, "", "Taints", &taint_lines);
-    w.w(
+    w.field(
         0,
-        &format!(
-            "Unschedulable:\t{}\n",
-            node.at(&["spec", "unschedulable"])
-                .as_bool()
-                .unwrap_or(false)
-        ),
+        "Unschedulable",
+        &node
+            .at(&["spec", "unschedulable"])
+            .as_bool()
+            .unwrap_or(false),
     );
     match cluster
         .store
@@ -2257,34 +2084,23 @@ fn describe_node(cluster: &Cluster, node: &Value, events: Option<Vec<Value>>) ->
                     time_str(v)
                 }
             };
-            w.w(
+            w.field(
                 1,
-                &format!(
-                    "HolderIdentity:\t{}\n",
-                    lease
-                        .at(&["spec", "holderIdentity"])
-                        .as_str()
-                        .unwrap_or("<unset>")
-                ),
+                "HolderIdentity",
+                &lease
+                    .at(&["spec", "holderIdentity"])
+                    .as_str()
+                    .unwrap_or("<unset>"),
             );
-            w.w(
-                1,
-                &format!(
-                    "AcquireTime:\t{}\n",
-                    unset(lease.at(&["spec", "acquireTime"]))
-                ),
-            );
-            w.w(
-                1,
-                &format!("RenewTime:\t{}\n", {
-                    // The kubelet renews its Lease every 10 s; the stored
-                    // object is only written when the kubelet (re)starts.
-                    match crate::kubelet::lease_renewed_at(cluster, name) {
-                        Some(t) => crate::time::rfc1123z(t),
-                        None => unset(lease.at(&["spec", "renewTime"])),
-                    }
-                }),
-            );
+            w.field(1, "AcquireTime", &unset(lease.at(&["spec", "acquireTime"])));
+            w.field(1, "RenewTime", &{
+                // The kubelet renews its Lease every 10 s; the stored
+                // object is only written when the kubelet (re)starts.
+                match crate::kubelet::lease_renewed_at(cluster, name) {
+                    Some(t) => crate::time::rfc1123z(t),
+                    None => unset(lease.at(&["spec", "renewTime"])),
+                }
+            });
         }
         None => w.w(
             0,
@@ -2351,7 +2167,7 @@ fn describe_node(cluster: &Cluster, node: &Value, events: Option<Vec<Value>>) ->
     }
     let spec = node.get("spec");
     if !s(spec, &["podCIDR"]).is_empty() {
-        w.w(0, &format!("PodCIDR:\t{}\n", s(spec, &["podCIDR"])));
+        w.field(0, "PodCIDR", &s(spec, &["podCIDR"]));
     }
     let cidrs: Vec<&str> = spec
         .get("podCIDRs")
@@ -2359,10 +2175,10 @@ fn describe_node(cluster: &Cluster, node: &Value, events: Option<Vec<Value>>) ->
         .filter_map(Value::as_str)
         .collect();
     if !cidrs.is_empty() {
-        w.w(0, &format!("PodCIDRs:\t{}\n", cidrs.join(",")));
+        w.field(0, "PodCIDRs", &cidrs.join(","));
     }
     if !s(spec, &["providerID"]).is_empty() {
-        w.w(0, &format!("ProviderID:\t{}\n", s(spec, &["providerID"])));
+        w.field(0, "ProviderID", &s(spec, &["providerID"]));
     }
     // Non-terminated pods on the node.
     let pods: Vec<&Value> = cluster
@@ -2489,22 +2305,18 @@ fn describe_ingress(cluster: &Cluster, ing: &Value, events: Option<Vec<Value>>) 
     let mut w = DW::new();
     let ns = s(ing, &["metadata", "namespace"]);
     let spec = ing.get("spec");
-    w.w(0, &format!("Name:\t{}\n", s(ing, &["metadata", "name"])));
+    w.field(0, "Name", &s(ing, &["metadata", "name"]));
     labels_multiline(&mut w, "", "Labels", ing.at(&["metadata", "labels"]));
-    w.w(0, &format!("Namespace:\t{ns}\n"));
-    w.w(
+    w.field(0, "Namespace", &ns);
+    w.field(
         0,
-        &format!(
-            "Address:\t{}\n",
-            printers::load_balancer_string(ing.at(&["status", "loadBalancer"]), true)
-        ),
+        "Address",
+        &printers::load_balancer_string(ing.at(&["status", "loadBalancer"]), true),
     );
-    w.w(
+    w.field(
         0,
-        &format!(
-            "Ingress Class:\t{}\n",
-            spec.get("ingressClassName").as_str().unwrap_or("<none>")
-        ),
+        "Ingress Class",
+        &spec.get("ingressClassName").as_str().unwrap_or("<none>"),
     );
     let backend = |b: &Value| -> String {
         if !b.get("service").is_null() {
@@ -2547,7 +2359,7 @@ fn describe_ingress(cluster: &Cluster, ing: &Value, events: Option<Vec<Value>>) 
     } else {
         backend(spec.get("defaultBackend"))
     };
-    w.w(0, &format!("Default backend:\t{default_backend}\n"));
+    w.field(0, "Default backend", &default_backend);
     let tls: Vec<&Value> = spec.get("tls").items().collect();
     if !tls.is_empty() {
         w.w(0, "TLS:\n");
@@ -2600,10 +2412,10 @@ fn describe_ingress(cluster: &Cluster, ing: &Value, events: Option<Vec<Value>>) 
 fn describe_namespace(cluster: &Cluster, ns: &Value) -> String {
     let mut w = DW::new();
     let name = s(ns, &["metadata", "name"]);
-    w.w(0, &format!("Name:\t{name}\n"));
+    w.field(0, "Name", &name);
     labels_multiline(&mut w, "", "Labels", ns.at(&["metadata", "labels"]));
     annotations_multiline(&mut w, "Annotations", ns.at(&["metadata", "annotations"]));
-    w.w(0, &format!("Status:\t{}\n", s(ns, &["status", "phase"])));
+    w.field(0, "Status", &s(ns, &["status", "phase"]));
     let conds: Vec<&Value> = ns.at(&["status", "conditions"]).items().collect();
     if !conds.is_empty() {
         w.w(0, "Conditions:\n");
@@ -2634,7 +2446,7 @@ fn describe_namespace(cluster: &Cluster, ns: &Value) -> String {
     } else {
         w.w(0, "Resource Quotas\n");
         for q in quotas {
-            w.w(1, &format!("Name:\t{}\n", s(q, &["metadata", "name"])));
+            w.field(1, "Name", &s(q, &["metadata", "name"]));
             w.w(1, "Resource\tUsed\tHard\n");
             w.w(1, "--------\t---\t---\n");
             for (r, hard) in q.at(&["status", "hard"]).members() {
@@ -2722,11 +2534,8 @@ fn base64_len(data: &str) -> usize {
 
 fn describe_secret(secret: &Value) -> String {
     let mut w = DW::new();
-    w.w(0, &format!("Name:\t{}\n", s(secret, &["metadata", "name"])));
-    w.w(
-        0,
-        &format!("Namespace:\t{}\n", s(secret, &["metadata", "namespace"])),
-    );
+    w.field(0, "Name", &s(secret, &["metadata", "name"]));
+    w.field(0, "Namespace", &s(secret, &["metadata", "namespace"]));
     labels_multiline(&mut w, "", "Labels", secret.at(&["metadata", "labels"]));
     annotations_multiline(
         &mut w,
@@ -2750,11 +2559,8 @@ fn describe_secret(secret: &Value) -> String {
 
 fn describe_configmap(cluster: &Cluster, cm: &Value, events: Option<Vec<Value>>) -> String {
     let mut w = DW::new();
-    w.w(0, &format!("Name:\t{}\n", s(cm, &["metadata", "name"])));
-    w.w(
-        0,
-        &format!("Namespace:\t{}\n", s(cm, &["metadata", "namespace"])),
-    );
+    w.field(0, "Name", &s(cm, &["metadata", "name"]));
+    w.field(0, "Namespace", &s(cm, &["metadata", "namespace"]));
     labels_multiline(&mut w, "", "Labels", cm.at(&["metadata", "labels"]));
     annotations_multiline(&mut w, "Annotations", cm.at(&["metadata", "annotations"]));
     w.w(0, "\nData\n====\n");
@@ -2780,14 +2586,11 @@ fn describe_configmap(cluster: &Cluster, cm: &Value, events: Option<Vec<Value>>)
 /// `describeEndpointSliceV1`.
 fn describe_endpoint_slice(cluster: &Cluster, eps: &Value, events: Option<Vec<Value>>) -> String {
     let mut w = DW::new();
-    w.w(0, &format!("Name:\t{}\n", s(eps, &["metadata", "name"])));
-    w.w(
-        0,
-        &format!("Namespace:\t{}\n", s(eps, &["metadata", "namespace"])),
-    );
+    w.field(0, "Name", &s(eps, &["metadata", "name"]));
+    w.field(0, "Namespace", &s(eps, &["metadata", "namespace"]));
     labels_multiline(&mut w, "", "Labels", eps.at(&["metadata", "labels"]));
     annotations_multiline(&mut w, "Annotations", eps.at(&["metadata", "annotations"]));
-    w.w(0, &format!("AddressType:\t{}\n", s(eps, &["addressType"])));
+    w.field(0, "AddressType", &s(eps, &["addressType"]));
     let unset = |v: &Value| match v {
         Value::Null => "<unset>".to_string(),
         Value::String(t) if t.is_empty() => "<unset>".to_string(),
@@ -2832,11 +2635,8 @@ fn describe_endpoint_slice(cluster: &Cluster, eps: &Value, events: Option<Vec<Va
                 Some(b) => b.to_string(),
                 None => "<unset>".to_string(),
             };
-            w.w(3, &format!("Ready:\t{ready}\n"));
-            w.w(
-                2,
-                &format!("Hostname:\t{}\n", unset(endpoint.get("hostname"))),
-            );
+            w.field(3, "Ready", &ready);
+            w.field(2, "Hostname", &unset(endpoint.get("hostname")));
             let target = endpoint.get("targetRef");
             if !target.is_null() {
                 w.w(
@@ -2848,11 +2648,8 @@ fn describe_endpoint_slice(cluster: &Cluster, eps: &Value, events: Option<Vec<Va
                     ),
                 );
             }
-            w.w(
-                2,
-                &format!("NodeName:\t{}\n", unset(endpoint.get("nodeName"))),
-            );
-            w.w(2, &format!("Zone:\t{}\n", unset(endpoint.get("zone"))));
+            w.field(2, "NodeName", &unset(endpoint.get("nodeName")));
+            w.field(2, "Zone", &unset(endpoint.get("zone")));
         }
     }
     if let Some(events) = events {
@@ -2863,11 +2660,8 @@ fn describe_endpoint_slice(cluster: &Cluster, eps: &Value, events: Option<Vec<Va
 
 fn describe_endpoints(cluster: &Cluster, ep: &Value, events: Option<Vec<Value>>) -> String {
     let mut w = DW::new();
-    w.w(0, &format!("Name:\t{}\n", s(ep, &["metadata", "name"])));
-    w.w(
-        0,
-        &format!("Namespace:\t{}\n", s(ep, &["metadata", "namespace"])),
-    );
+    w.field(0, "Name", &s(ep, &["metadata", "name"]));
+    w.field(0, "Namespace", &s(ep, &["metadata", "namespace"]));
     labels_multiline(&mut w, "", "Labels", ep.at(&["metadata", "labels"]));
     annotations_multiline(&mut w, "Annotations", ep.at(&["metadata", "annotations"]));
     w.w(0, "Subsets:\n");
@@ -2880,11 +2674,8 @@ fn describe_endpoints(cluster: &Cluster, ep: &Value, events: Option<Vec<Value>>)
                 v.join(",")
             }
         };
-        w.w(1, &format!("Addresses:\t{}\n", ips("addresses")));
-        w.w(
-            1,
-            &format!("NotReadyAddresses:\t{}\n", ips("notReadyAddresses")),
-        );
+        w.field(1, "Addresses", &ips("addresses"));
+        w.field(1, "NotReadyAddresses", &ips("notReadyAddresses"));
         if ss.get("ports").items().next().is_some() {
             w.w(1, "Ports:\n");
             w.w(2, "Name\tPort\tProtocol\n");
@@ -2910,11 +2701,8 @@ fn describe_endpoints(cluster: &Cluster, ep: &Value, events: Option<Vec<Value>>)
 
 fn describe_service_account(cluster: &Cluster, sa: &Value, events: Option<Vec<Value>>) -> String {
     let mut w = DW::new();
-    w.w(0, &format!("Name:\t{}\n", s(sa, &["metadata", "name"])));
-    w.w(
-        0,
-        &format!("Namespace:\t{}\n", s(sa, &["metadata", "namespace"])),
-    );
+    w.field(0, "Name", &s(sa, &["metadata", "name"]));
+    w.field(0, "Namespace", &s(sa, &["metadata", "namespace"]));
     labels_multiline(&mut w, "", "Labels", sa.at(&["metadata", "labels"]));
     annotations_multiline(&mut w, "Annotations", sa.at(&["metadata", "annotations"]));
     let ns = s(sa, &["metadata", "namespace"]);
@@ -3035,11 +2823,8 @@ fn go_value(v: &Value) -> String {
 
 fn describe_generic(cluster: &Cluster, obj: &Value, events: Option<Vec<Value>>) -> String {
     let mut w = DW::new();
-    w.w(0, &format!("Name:\t{}\n", s(obj, &["metadata", "name"])));
-    w.w(
-        0,
-        &format!("Namespace:\t{}\n", s(obj, &["metadata", "namespace"])),
-    );
+    w.field(0, "Name", &s(obj, &["metadata", "name"]));
+    w.field(0, "Namespace", &s(obj, &["metadata", "namespace"]));
     labels_multiline(&mut w, "", "Labels", obj.at(&["metadata", "labels"]));
     annotations_multiline(&mut w, "Annotations", obj.at(&["metadata", "annotations"]));
     unstructured(
