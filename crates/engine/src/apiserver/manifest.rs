@@ -236,6 +236,9 @@ impl Cluster {
         let legacy_ingress = rt.kind == "Ingress" && api_version != "networking.k8s.io/v1";
         let hpa_v1 = rt.kind == "HorizontalPodAutoscaler" && api_version == "autoscaling/v1";
         let converted;
+        // What kubectl records in the last-applied annotation: the object as
+        // written, in the version it was written in.
+        let written = node;
         let node = if legacy_ingress {
             converted = convert_ingress_v1beta1(node);
             &converted
@@ -334,7 +337,7 @@ impl Cluster {
             ManifestVerb::Apply | ManifestVerb::Check => {
                 let original_source = if legacy_ingress || hpa_v1 {
                     // kubectl records what it sent: the object as written.
-                    self.legacy_recorded(node)
+                    self.legacy_recorded(written)
                 } else {
                     decoded.clone()
                 };
@@ -387,10 +390,10 @@ impl Cluster {
         outcome
     }
 
-    /// The legacy Ingress as kubectl would have sent it, for the
-    /// last-applied annotation.
-    fn legacy_recorded(&self, converted: &Node) -> Value {
-        converted.to_value()
+    /// A legacy Ingress or autoscaling/v1 HPA as kubectl sent it (before
+    /// the server's conversion), for the last-applied annotation.
+    fn legacy_recorded(&self, written: &Node) -> Value {
+        written.to_value()
     }
 }
 

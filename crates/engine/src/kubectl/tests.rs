@@ -1238,6 +1238,43 @@ Events:        <none>
 }
 
 #[test]
+fn last_applied_keeps_the_version_the_manifest_was_written_in() {
+    let mut c = Cluster::new(1);
+    let files = MemoryFiles::default().with(
+        "hpa.yaml",
+        "apiVersion: autoscaling/v1
+kind: HorizontalPodAutoscaler
+metadata: {name: web}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+  maxReplicas: 5
+  targetCPUUtilizationPercentage: 50
+",
+    );
+    kf(&mut c, "apply -f hpa.yaml", &files);
+    let hpa = c
+        .get(res("HorizontalPodAutoscaler"), "default", "web")
+        .unwrap()
+        .clone();
+    // Stored as autoscaling/v2; kubectl recorded what it sent.
+    assert!(hpa.at(&["spec", "metrics"]).items().next().is_some());
+    assert_eq!(
+        hpa.str_at(&[
+            "metadata",
+            "annotations",
+            "kubectl.kubernetes.io/last-applied-configuration"
+        ]),
+        Some(
+            "{\"apiVersion\":\"autoscaling/v1\",\"kind\":\"HorizontalPodAutoscaler\",\"metadata\":{\"name\":\"web\",\"namespace\":\"default\"},\"spec\":{\"maxReplicas\":5,\"scaleTargetRef\":{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"name\":\"web\"},\"targetCPUUtilizationPercentage\":50}}\n"
+        )
+    );
+    assert_eq!(
+        kf(&mut c, "apply -f hpa.yaml", &files).stdout,
+        "horizontalpodautoscaler.autoscaling/web unchanged\n"
+    );
+}
+
+#[test]
 fn describe_service_namespace_secret_and_not_found() {
     let mut c = Cluster::new(1);
     let files = MemoryFiles::default().with(
