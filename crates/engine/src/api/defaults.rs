@@ -49,6 +49,7 @@ pub fn apply_defaults(resource: ResourceId, object: &mut Value) {
         ("apps", "StatefulSet") => stateful_set(object),
         ("batch", "Job") => job(object),
         ("batch", "CronJob") => cron_job(object),
+        ("autoscaling", "HorizontalPodAutoscaler") => horizontal_pod_autoscaler(object),
         ("discovery.k8s.io", "EndpointSlice") => endpoint_slice(object),
         ("networking.k8s.io", "Ingress") => ingress(object),
         ("networking.k8s.io", "IngressClass") => ingress_class(object),
@@ -875,6 +876,74 @@ pub fn generate_job_selector(job: &mut Value, uid: &str) {
         set_if_null(match_labels, CONTROLLER_UID_LABEL, || Value::str(uid));
     }
     job_labels_from_template(job);
+}
+
+/// `SetDefaults_HorizontalPodAutoscaler` (autoscaling/v2): one replica at
+/// least, an 80% CPU utilization target when no metric is given, and every
+/// scaling rule filled in once a behavior is.
+fn horizontal_pod_autoscaler(hpa: &mut Value) {
+    let Some(spec) = ensure_obj(hpa, "spec") else {
+        return;
+    };
+    set_if_null(spec, "minReplicas", || Value::Int(1));
+    if spec.get("metrics").is_empty() {
+        let cpu = Value::from_pairs([
+            ("type", Value::str("Resource")),
+            (
+                "resource",
+                Value::from_pairs([
+                    ("name", Value::str("cpu")),
+                    (
+                        "target",
+                        Value::from_pairs([
+                            ("type", Value::str("Utilization")),
+                            ("averageUtilization", Value::Int(80)),
+                        ]),
+                    ),
+                ]),
+            ),
+        ]);
+        spec.set("metrics", Value::array(vec![cpu]));
+    }
+    let Some(behavior) = obj_child(spec, "behavior") else {
+        return;
+    };
+    let policy = |ty: &str, value: i64| {
+        Value::from_pairs([
+            ("type", Value::str(ty)),
+            ("value", Value::Int(value)),
+            ("periodSeconds", Value::Int(15)),
+        ])
+    };
+    // `GenerateHPAScaleUpRules` / `GenerateHPAScaleDownRules`: the defaults,
+    // with every field the user set copied over them. Scale-down keeps no
+    // stabilization window (the controller's flag decides it).
+    let up = Value::from_pairs([
+        ("stabilizationWindowSeconds", Value::Int(0)),
+        ("selectPolicy", Value::str("Max")),
+        (
+            "policies",
+            Value::array(vec![policy("Pods", 4), policy("Percent", 100)]),
+        ),
+    ]);
+    let down = Value::from_pairs([
+        ("selectPolicy", Value::str("Max")),
+        ("policies", Value::array(vec![policy("Percent", 100)])),
+    ]);
+    for (key, mut rules) in [("scaleUp", up), ("scaleDown", down)] {
+        let given = behavior.get(key);
+        for field in [
+            "selectPolicy",
+            "stabilizationWindowSeconds",
+            "policies",
+            "tolerance",
+        ] {
+            if !given.get(field).is_null() {
+                rules.set(field, given.get(field).clone());
+            }
+        }
+        behavior.set(key, rules);
+    }
 }
 
 fn cron_job(cj: &mut Value) {

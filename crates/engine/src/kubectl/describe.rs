@@ -1662,6 +1662,218 @@ fn describe_pvc(cluster: &Cluster, pvc: &Value, events: Option<Vec<Value>>) -> S
     w.finish()
 }
 
+/// `describeHorizontalPodAutoscalerV2`. Kubeplay stores autoscalers
+/// without running them, so current values stay `<unknown>`.
+fn describe_hpa(cluster: &Cluster, hpa: &Value, events: Option<Vec<Value>>) -> String {
+    let mut w = DW::new();
+    let spec = hpa.get("spec");
+    let status = hpa.get("status");
+    w.field(0, "Name", &s(hpa, &["metadata", "name"]));
+    w.field(0, "Namespace", &s(hpa, &["metadata", "namespace"]));
+    labels_multiline(&mut w, "", "Labels", hpa.at(&["metadata", "labels"]));
+    annotations_multiline(&mut w, "Annotations", hpa.at(&["metadata", "annotations"]));
+    w.field(
+        0,
+        "CreationTimestamp",
+        &time_str(hpa.at(&["metadata", "creationTimestamp"])),
+    );
+    let target = spec.get("scaleTargetRef");
+    w.w(
+        0,
+        &format!(
+            "Reference:\t{}/{}\n",
+            s(target, &["kind"]),
+            s(target, &["name"])
+        ),
+    );
+    w.w(0, "Metrics:\t( current / target )\n");
+    let current_metrics: Vec<&Value> = status.get("currentMetrics").items().collect();
+    // The i-th current metric's `current` for a source type, if reported.
+    let current = |i: usize, source: &str| {
+        current_metrics
+            .get(i)
+            .map(|m| m.at(&[source, "current"]))
+            .filter(|c| !c.is_null())
+    };
+    let q = |v: &Value| quantity_text(v);
+    for (i, metric) in spec.get("metrics").items().enumerate() {
+        let ty = s(metric, &["type"]);
+        match ty {
+            "External" | "Pods" | "Object" => {
+                let source = match ty {
+                    "External" => "external",
+                    "Pods" => "pods",
+                    _ => "object",
+                };
+                let m = metric.get(source);
+                let name = golang::quote(s(m, &["metric", "name"]));
+                let average = !m.at(&["target", "averageValue"]).is_null();
+                let unknown = || "<unknown>".to_string();
+                if ty == "Pods" {
+                    let now = current(i, source).map_or_else(unknown, |c| q(c.get("averageValue")));
+                    w.w(
+                        1,
+                        &format!(
+                            "{name} on pods:\t{now} / {}\n",
+                            q(m.at(&["target", "averageValue"]))
+                        ),
+                    );
+                    continue;
+                }
+                let prefix = if ty == "Object" {
+                    let described = m.get("describedObject");
+                    w.w(
+                        1,
+                        &format!(
+                            "\"{}\" on {}/{} ",
+                            s(m, &["metric", "name"]),
+                            s(described, &["kind"]),
+                            s(described, &["name"])
+                        ),
+                    );
+                    String::new()
+                } else {
+                    format!("{name} ")
+                };
+                let object_average = ty == "Object" && s(m, &["target", "type"]) == "AverageValue";
+                let (field, label) = if (ty == "External" && average) || object_average {
+                    ("averageValue", "target average value")
+                } else {
+                    ("value", "target value")
+                };
+                let now = current(i, source).map_or_else(unknown, |c| q(c.get(field)));
+                let level = if ty == "Object" { 0 } else { 1 };
+                w.w(
+                    level,
+                    &format!(
+                        "{prefix}({label}):\t{now} / {}\n",
+                        q(m.at(&["target", field]))
+                    ),
+                );
+            }
+            "Resource" | "ContainerResource" => {
+                let source = if ty == "Resource" {
+                    "resource"
+                } else {
+                    "containerResource"
+                };
+                let m = metric.get(source);
+                if ty == "Resource" {
+                    w.w(1, &format!("resource {} on pods", s(m, &["name"])));
+                } else {
+                    w.w(
+                        1,
+                        &format!(
+                            "resource {} of container \"{}\" on pods",
+                            s(m, &["name"]),
+                            s(m, &["container"])
+                        ),
+                    );
+                }
+                let average = m.at(&["target", "averageValue"]);
+                if !average.is_null() {
+                    let now = current(i, source)
+                        .map_or_else(|| "<unknown>".to_string(), |c| q(c.get("averageValue")));
+                    w.w(0, &format!(":\t{now} / {}\n", q(average)));
+                } else {
+                    let now = current(i, source)
+                        .filter(|c| !c.get("averageUtilization").is_null())
+                        .map_or_else(
+                            || "<unknown>".to_string(),
+                            |c| {
+                                format!(
+                                    "{}% ({})",
+                                    int(c, &["averageUtilization"]),
+                                    q(c.get("averageValue"))
+                                )
+                            },
+                        );
+                    let goal = match m.at(&["target", "averageUtilization"]).as_i64() {
+                        Some(u) => format!("{u}%"),
+                        None => "<auto>".to_string(),
+                    };
+                    w.w(
+                        1,
+                        &format!("(as a percentage of request):\t{now} / {goal}\n"),
+                    );
+                }
+            }
+            other => w.w(
+                1,
+                &format!("<unknown metric type {}>\n", golang::quote(other)),
+            ),
+        }
+    }
+    let min = match spec.get("minReplicas").as_i64() {
+        Some(n) => n.to_string(),
+        None => "<unset>".to_string(),
+    };
+    w.field(0, "Min replicas", &min);
+    w.field(0, "Max replicas", &int(spec, &["maxReplicas"]));
+    let behavior = spec.get("behavior");
+    if !behavior.is_null() {
+        w.w(0, "Behavior:\n");
+        for (direction, key) in [("Scale Up", "scaleUp"), ("Scale Down", "scaleDown")] {
+            let rules = behavior.get(key);
+            if rules.is_null() {
+                continue;
+            }
+            w.w(1, &format!("{direction}:\n"));
+            if let Some(window) = rules.get("stabilizationWindowSeconds").as_i64() {
+                w.w(2, &format!("Stabilization Window: {window} seconds\n"));
+            }
+            let policies: Vec<&Value> = rules.get("policies").items().collect();
+            if !policies.is_empty() {
+                let select = rules.get("selectPolicy").as_str().unwrap_or("Max");
+                w.w(2, &format!("Select Policy: {select}\n"));
+                w.w(2, "Policies:\n");
+                for p in policies {
+                    w.w(
+                        3,
+                        &format!(
+                            "- Type: {}\tValue: {}\tPeriod: {} seconds\n",
+                            s(p, &["type"]),
+                            int(p, &["value"]),
+                            int(p, &["periodSeconds"])
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    w.w(
+        0,
+        &format!(
+            "{} pods:\t{} current / {} desired\n",
+            s(target, &["kind"]),
+            int(status, &["currentReplicas"]),
+            int(status, &["desiredReplicas"])
+        ),
+    );
+    let conditions: Vec<&Value> = status.get("conditions").items().collect();
+    if !conditions.is_empty() {
+        w.w(0, "Conditions:\n");
+        w.w(1, "Type\tStatus\tReason\tMessage\n");
+        w.w(1, "----\t------\t------\t-------\n");
+        for c in conditions {
+            w.w(
+                1,
+                &format!(
+                    "{}\t{}\t{}\t{}\n",
+                    s(c, &["type"]),
+                    s(c, &["status"]),
+                    s(c, &["reason"]),
+                    s(c, &["message"])
+                ),
+            );
+        }
+    }
+    if let Some(events) = events {
+        describe_events(&mut w, &events, cluster.now);
+    }
+    w.finish()
+}
+
 /// `JobDescriber`. Kubeplay stores Jobs without running them, so their
 /// status stays as written.
 fn describe_job(cluster: &Cluster, job: &Value, events: Option<Vec<Value>>) -> String {
@@ -2863,6 +3075,7 @@ pub(crate) fn describe_object(
         "Job" => describe_job(cluster, obj, events),
         "StatefulSet" => describe_statefulset(cluster, obj, events),
         "CronJob" => describe_cronjob(cluster, obj, events),
+        "HorizontalPodAutoscaler" => describe_hpa(cluster, obj, events),
         "PersistentVolumeClaim" => describe_pvc(cluster, obj, events),
         "ReplicationController" => describe_replication_controller(cluster, obj, events),
         "PriorityClass" => describe_priority_class(cluster, obj, events),

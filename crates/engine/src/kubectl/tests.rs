@@ -1275,6 +1275,61 @@ spec:
 }
 
 #[test]
+fn describe_hpa_layout_and_defaults() {
+    let mut c = Cluster::new(1);
+    let files = MemoryFiles::default().with(
+        "hpa.yaml",
+        "apiVersion: autoscaling/v1
+kind: HorizontalPodAutoscaler
+metadata: {name: frontend-scaler}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: ReplicaSet, name: frontend}
+  minReplicas: 3
+  maxReplicas: 10
+  targetCPUUtilizationPercentage: 50
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: bare}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+  maxReplicas: 4
+  behavior:
+    scaleDown: {stabilizationWindowSeconds: 60}
+",
+    );
+    kf(&mut c, "apply -f hpa.yaml", &files);
+    assert_eq!(
+        k(&mut c, "describe hpa frontend-scaler").stdout,
+        "Name:                                                  frontend-scaler
+Namespace:                                             default
+Labels:                                                <none>
+Annotations:                                           <none>
+CreationTimestamp:                                     Thu, 01 Jan 2026 00:01:00 +0000
+Reference:                                             ReplicaSet/frontend
+Metrics:                                               ( current / target )
+  resource cpu on pods  (as a percentage of request):  <unknown> / 50%
+Min replicas:                                          3
+Max replicas:                                          10
+ReplicaSet pods:                                       0 current / 0 desired
+Events:                                                <none>
+"
+    );
+    // SetDefaults_HorizontalPodAutoscaler: one replica, 80% CPU, full rules.
+    let bare = c
+        .get(res("HorizontalPodAutoscaler"), "default", "bare")
+        .unwrap();
+    assert_eq!(
+        crate::yaml::to_json_compact(bare.get("spec")),
+        "{\"behavior\":{\"scaleDown\":{\"policies\":[{\"periodSeconds\":15,\"type\":\"Percent\",\"value\":100}],\"selectPolicy\":\"Max\",\"stabilizationWindowSeconds\":60},\"scaleUp\":{\"policies\":[{\"periodSeconds\":15,\"type\":\"Pods\",\"value\":4},{\"periodSeconds\":15,\"type\":\"Percent\",\"value\":100}],\"selectPolicy\":\"Max\",\"stabilizationWindowSeconds\":0}},\"maxReplicas\":4,\"metrics\":[{\"resource\":{\"name\":\"cpu\",\"target\":{\"averageUtilization\":80,\"type\":\"Utilization\"}},\"type\":\"Resource\"}],\"minReplicas\":1,\"scaleTargetRef\":{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"name\":\"web\"}}"
+    );
+    assert_eq!(
+        kf(&mut c, "apply -f hpa.yaml", &files).stdout,
+        "horizontalpodautoscaler.autoscaling/frontend-scaler unchanged\nhorizontalpodautoscaler.autoscaling/bare unchanged\n"
+    );
+}
+
+#[test]
 fn describe_service_namespace_secret_and_not_found() {
     let mut c = Cluster::new(1);
     let files = MemoryFiles::default().with(
