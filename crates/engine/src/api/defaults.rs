@@ -50,6 +50,11 @@ pub fn apply_defaults(resource: ResourceId, object: &mut Value) {
         ("batch", "Job") => job(object),
         ("batch", "CronJob") => cron_job(object),
         ("autoscaling", "HorizontalPodAutoscaler") => horizontal_pod_autoscaler(object),
+        ("storage.k8s.io", "StorageClass") => {
+            // SetDefaults_StorageClass.
+            set_if_null(object, "reclaimPolicy", || Value::str("Delete"));
+            set_if_null(object, "volumeBindingMode", || Value::str("Immediate"));
+        }
         ("discovery.k8s.io", "EndpointSlice") => endpoint_slice(object),
         ("networking.k8s.io", "Ingress") => ingress(object),
         ("networking.k8s.io", "IngressClass") => ingress_class(object),

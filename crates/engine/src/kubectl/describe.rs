@@ -1874,6 +1874,126 @@ fn describe_hpa(cluster: &Cluster, hpa: &Value, events: Option<Vec<Value>>) -> S
     w.finish()
 }
 
+/// `describePodDisruptionBudgetV1`.
+fn describe_pdb(cluster: &Cluster, pdb: &Value, events: Option<Vec<Value>>) -> String {
+    let mut w = DW::new();
+    let spec = pdb.get("spec");
+    let status = pdb.get("status");
+    w.field(0, "Name", &s(pdb, &["metadata", "name"]));
+    w.field(0, "Namespace", &s(pdb, &["metadata", "namespace"]));
+    if !spec.get("minAvailable").is_null() {
+        w.field(0, "Min available", &int_or_string(spec.get("minAvailable")));
+    } else if !spec.get("maxUnavailable").is_null() {
+        w.field(
+            0,
+            "Max unavailable",
+            &int_or_string(spec.get("maxUnavailable")),
+        );
+    }
+    let selector = spec.get("selector");
+    if selector.is_null() {
+        w.w(0, "Selector:\t<unset>\n");
+    } else {
+        w.field(0, "Selector", &printers::format_label_selector(selector));
+    }
+    w.w(0, "Status:\n");
+    for (title, field) in [
+        ("Allowed disruptions", "disruptionsAllowed"),
+        ("Current", "currentHealthy"),
+        ("Desired", "desiredHealthy"),
+        ("Total", "expectedPods"),
+    ] {
+        w.field(2, title, &int(status, &[field]));
+    }
+    if let Some(events) = events {
+        describe_events(&mut w, &events, cluster.now);
+    }
+    w.finish()
+}
+
+/// `describeStorageClass`.
+fn describe_storage_class(cluster: &Cluster, sc: &Value, events: Option<Vec<Value>>) -> String {
+    let mut w = DW::new();
+    let annotations = sc.at(&["metadata", "annotations"]);
+    w.field(0, "Name", &s(sc, &["metadata", "name"]));
+    // `storageutil.IsDefaultAnnotationText`.
+    let default = [
+        "storageclass.kubernetes.io/is-default-class",
+        "storageclass.beta.kubernetes.io/is-default-class",
+    ]
+    .iter()
+    .any(|k| annotations.get(k).as_str() == Some("true"));
+    w.field(0, "IsDefaultClass", &if default { "Yes" } else { "No" });
+    w.field(0, "Annotations", &printers::format_labels(annotations));
+    w.field(0, "Provisioner", &s(sc, &["provisioner"]));
+    w.field(
+        0,
+        "Parameters",
+        &printers::format_labels(sc.get("parameters")),
+    );
+    let expansion = match sc.get("allowVolumeExpansion").as_bool() {
+        Some(true) => "True",
+        Some(false) => "False",
+        None => "<unset>",
+    };
+    w.field(0, "AllowVolumeExpansion", &expansion);
+    let options: Vec<&str> = sc
+        .get("mountOptions")
+        .items()
+        .filter_map(Value::as_str)
+        .collect();
+    if options.is_empty() {
+        w.w(0, "MountOptions:\t<none>\n");
+    } else {
+        w.w(0, "MountOptions:\n");
+        for option in options {
+            w.w(1, &format!("{option}\n"));
+        }
+    }
+    if let Some(policy) = sc.get("reclaimPolicy").as_str() {
+        w.field(0, "ReclaimPolicy", &policy);
+    }
+    if let Some(mode) = sc.get("volumeBindingMode").as_str() {
+        w.field(0, "VolumeBindingMode", &mode);
+    }
+    let topologies = sc.get("allowedTopologies");
+    if !topologies.is_null() {
+        w.w(0, "AllowedTopologies:\t");
+        let terms: Vec<&Value> = topologies.items().collect();
+        if terms.is_empty() {
+            w.w(0, "<none>\n");
+        } else {
+            w.w(0, "\n");
+            for (i, term) in terms.iter().enumerate() {
+                w.w(1, &format!("Term {i}:\t"));
+                let reqs: Vec<&Value> = term.get("matchLabelExpressions").items().collect();
+                if reqs.is_empty() {
+                    w.w(0, "<none>\n");
+                }
+                for (j, req) in reqs.iter().enumerate() {
+                    if j != 0 {
+                        w.w(1, "\t");
+                    }
+                    let values: Vec<&str> = req
+                        .get("values")
+                        .items()
+                        .filter_map(Value::as_str)
+                        .collect();
+                    let mut expr = format!("{} in", s(req, &["key"]));
+                    if !values.is_empty() {
+                        expr = format!("{expr} [{}]", values.join(", "));
+                    }
+                    w.w(0, &format!("{expr}\n"));
+                }
+            }
+        }
+    }
+    if let Some(events) = events {
+        describe_events(&mut w, &events, cluster.now);
+    }
+    w.finish()
+}
+
 /// `JobDescriber`. Kubeplay stores Jobs without running them, so their
 /// status stays as written.
 fn describe_job(cluster: &Cluster, job: &Value, events: Option<Vec<Value>>) -> String {
@@ -3076,6 +3196,8 @@ pub(crate) fn describe_object(
         "StatefulSet" => describe_statefulset(cluster, obj, events),
         "CronJob" => describe_cronjob(cluster, obj, events),
         "HorizontalPodAutoscaler" => describe_hpa(cluster, obj, events),
+        "PodDisruptionBudget" => describe_pdb(cluster, obj, events),
+        "StorageClass" => describe_storage_class(cluster, obj, events),
         "PersistentVolumeClaim" => describe_pvc(cluster, obj, events),
         "ReplicationController" => describe_replication_controller(cluster, obj, events),
         "PriorityClass" => describe_priority_class(cluster, obj, events),

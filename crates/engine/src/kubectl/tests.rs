@@ -1330,6 +1330,64 @@ Events:                                                <none>
 }
 
 #[test]
+fn describe_pdb_and_storage_class_layout() {
+    let mut c = Cluster::new(1);
+    let files = MemoryFiles::default().with(
+        "stored.yaml",
+        "apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: zk-pdb}
+spec:
+  maxUnavailable: 25%
+  selector: {matchLabels: {app: zookeeper}}
+---
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata: {name: standard}
+provisioner: kubernetes.io/aws-ebs
+parameters: {type: gp2}
+allowedTopologies:
+- matchLabelExpressions:
+  - key: topology.kubernetes.io/zone
+    values: [us-central-1a, us-central-1b]
+",
+    );
+    kf(&mut c, "apply -f stored.yaml", &files);
+    assert_eq!(
+        k(&mut c, "describe pdb zk-pdb").stdout,
+        "Name:             zk-pdb
+Namespace:        default
+Max unavailable:  25%
+Selector:         app=zookeeper
+Status:
+    Allowed disruptions:  0
+    Current:              0
+    Desired:              0
+    Total:                0
+Events:                   <none>
+"
+    );
+    let sc = k(&mut c, "describe storageclass standard").stdout;
+    assert!(sc.starts_with("Name:            standard\nIsDefaultClass:  No\nAnnotations:     kubectl.kubernetes.io/last-applied-configuration={"), "{sc}");
+    // SetDefaults_StorageClass fills in the reclaim policy and binding mode.
+    assert!(
+        sc.ends_with(
+            "Provisioner:           kubernetes.io/aws-ebs
+Parameters:            type=gp2
+AllowVolumeExpansion:  <unset>
+MountOptions:          <none>
+ReclaimPolicy:         Delete
+VolumeBindingMode:     Immediate
+AllowedTopologies:     
+  Term 0:              topology.kubernetes.io/zone in [us-central-1a, us-central-1b]
+Events:                <none>
+"
+        ),
+        "{sc}"
+    );
+}
+
+#[test]
 fn describe_service_namespace_secret_and_not_found() {
     let mut c = Cluster::new(1);
     let files = MemoryFiles::default().with(
