@@ -66,9 +66,17 @@ pub struct DeleteOptions {
 #[derive(Clone, Debug, Default)]
 pub struct Allocators {
     cluster_ips: BTreeSet<u32>,
-    node_ports: BTreeSet<i64>,
+    /// Allocated NodePorts (validated into 30000-32767, so they fit a u32:
+    /// one set type fewer in the browser bundle).
+    node_ports: BTreeSet<u32>,
     next_pod_cidr: u32,
     pub(crate) load_balancer_ips: BTreeSet<u32>,
+}
+
+/// A node port as the allocator keeps it; a value no port can have (never
+/// stored: validation keeps ports in range) maps to one never allocated.
+fn port_key(np: i64) -> u32 {
+    u32::try_from(np).unwrap_or(u32::MAX)
 }
 
 /// The service CIDR 10.96.0.0/12 as a number.
@@ -830,7 +838,7 @@ impl Cluster {
                         ));
                         continue;
                     }
-                    if self.alloc.node_ports.contains(&np) || claimed.contains(&np) {
+                    if self.alloc.node_ports.contains(&port_key(np)) || claimed.contains(&np) {
                         errors.push(FieldError::invalid(
                             &format!("spec.ports[{i}].nodePort"),
                             np.to_string(),
@@ -844,7 +852,8 @@ impl Cluster {
                     Some(np) => np,
                     None => loop {
                         let np = 30000 + self.rng.below(2768) as i64;
-                        if !self.alloc.node_ports.contains(&np) && !claimed.contains(&np) {
+                        if !self.alloc.node_ports.contains(&port_key(np)) && !claimed.contains(&np)
+                        {
                             break np;
                         }
                     },
@@ -861,11 +870,13 @@ impl Cluster {
                 if let Some(np) = p.get("nodePort").as_i64()
                     && !claimed.contains(&np)
                 {
-                    self.alloc.node_ports.remove(&np);
+                    self.alloc.node_ports.remove(&port_key(np));
                 }
             }
         }
-        self.alloc.node_ports.extend(claimed);
+        self.alloc
+            .node_ports
+            .extend(claimed.into_iter().map(port_key));
         if !ports.is_empty() {
             obj.set_at(&["spec", "ports"], Value::array(ports));
         }
@@ -880,7 +891,7 @@ impl Cluster {
             }
             for p in obj.at(&["spec", "ports"]).items() {
                 if let Some(np) = p.get("nodePort").as_i64() {
-                    self.alloc.node_ports.remove(&np);
+                    self.alloc.node_ports.remove(&port_key(np));
                 }
             }
             for ing in obj.at(&["status", "loadBalancer", "ingress"]).items() {

@@ -641,7 +641,12 @@ fn node_by_ip(cluster: &Cluster, ip: &str) -> Option<String> {
 
 fn service_by_node_port(cluster: &Cluster, port: i64) -> Option<ObjectKey> {
     if !cluster.store.has_events() {
-        return cluster.network.index.node_ports.get(&port).cloned();
+        return cluster
+            .network
+            .index
+            .node_ports
+            .get(&port.to_string())
+            .cloned();
     }
     find_service(cluster, |svc| super::node_ports(svc).contains(&port))
 }
