@@ -3,6 +3,7 @@
 //! 100 endpoints, grouped by the ports the pods resolve, with a placeholder
 //! slice when there are none.
 
+use crate::scheduler::util::FxMap;
 use crate::sort::CompactSort;
 use std::collections::BTreeMap;
 
@@ -203,8 +204,11 @@ fn reconcile_by_ports(
         a.str_at(&["metadata", "name"])
             .cmp(&b.str_at(&["metadata", "name"]))
     });
-    let mut remaining: BTreeMap<String, Value> =
-        crate::sort::btree_map(wanted.iter().map(|w| (w.key.clone(), w.endpoint.clone())));
+    // Looked up and removed by key only; `order` keeps the wanted order.
+    let mut remaining: FxMap<String, Value> = wanted
+        .iter()
+        .map(|w| (w.key.clone(), w.endpoint.clone()))
+        .collect();
     let order: Vec<String> = wanted.iter().map(|w| w.key.clone()).collect();
     // (slice, endpoints, changed)
     let mut kept: Vec<(Value, Vec<Value>, bool)> = Vec::new();

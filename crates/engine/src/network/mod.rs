@@ -32,6 +32,7 @@ mod tests;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use crate::cluster::{Cluster, Task, res};
+use crate::scheduler::util::FxMap;
 use crate::store::{ObjectKey, WatchEvent, WatchEventType};
 use crate::time::Millis;
 
@@ -93,16 +94,17 @@ pub struct NetworkState {
     next_traffic_id: u64,
 }
 
-/// Lookups from addresses to objects, maintained from watch events.
+/// Lookups from addresses to objects, maintained from watch events (never
+/// iterated, so the hash maps' order cannot show).
 #[derive(Clone, Debug, Default)]
 struct Index {
-    cluster_ips: BTreeMap<String, ObjectKey>,
+    cluster_ips: FxMap<String, ObjectKey>,
     /// Keyed by the port in decimal, like the address indexes beside it
-    /// (one map type fewer in the browser bundle).
-    node_ports: BTreeMap<String, ObjectKey>,
-    lb_ips: BTreeMap<String, ObjectKey>,
+    /// (one map type for the four in the browser bundle).
+    node_ports: FxMap<String, ObjectKey>,
+    lb_ips: FxMap<String, ObjectKey>,
     node_ips: BTreeMap<String, String>,
-    pod_ips: BTreeMap<String, ObjectKey>,
+    pod_ips: FxMap<String, ObjectKey>,
     /// EndpointSlice names per (namespace, service name).
     slices: BTreeMap<(String, String), BTreeSet<String>>,
 }
