@@ -12,6 +12,7 @@ use std::rc::Rc;
 use crate::apiserver::DeleteOptions;
 use crate::cluster::{Cluster, Task, res};
 use crate::events::EventType;
+use crate::scheduler::util::FxMap;
 use crate::store::{ObjectKey, WatchEvent, WatchEventType};
 use crate::time::{Millis, SECOND, parse_rfc3339, rfc3339};
 use crate::value::Value;
@@ -47,8 +48,9 @@ struct Silent {
 #[derive(Clone, Debug, Default)]
 pub struct NodeLifecycleState {
     silent: BTreeMap<Rc<str>, Silent>,
-    /// Scheduled evictions: when, and the token of the timer.
-    evictions: BTreeMap<ObjectKey, (Millis, u64)>,
+    /// Scheduled evictions: when, and the token of the timer (by key only:
+    /// the timers keep the order).
+    evictions: FxMap<ObjectKey, (Millis, u64)>,
     /// Nodes waiting for their NoExecute taint, per zone.
     taint_queue: BTreeMap<String, VecDeque<Rc<str>>>,
     /// When each zone's rate limiter allows the next taint.

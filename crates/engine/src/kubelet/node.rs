@@ -2,6 +2,7 @@
 //! (conditions, addresses, nodeInfo, images), its pod IP range, its image
 //! store, and stopping and starting the machine.
 
+use crate::scheduler::util::FxMap;
 use crate::sort::CompactSort;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
@@ -39,7 +40,7 @@ pub(crate) struct NodeAgent {
     pub pull_free_at: Millis,
     /// Container states kept across a stop, to report after the restart:
     /// pod → (container, restarts, started at, container ID).
-    pub frozen: BTreeMap<ObjectKey, Vec<(String, u32, Millis, String)>>,
+    pub frozen: FxMap<ObjectKey, Vec<(String, u32, Millis, String)>>,
 }
 
 impl NodeAgent {
@@ -173,7 +174,7 @@ fn register(cluster: &mut Cluster, name: &Rc<str>) {
         used_ips: BTreeSet::new(),
         images: preloaded(),
         pull_free_at: 0,
-        frozen: BTreeMap::new(),
+        frozen: FxMap::default(),
     };
     cluster.kubelet.nodes.insert(name.clone(), agent);
     post_full_status(cluster, name, true);
@@ -545,7 +546,7 @@ pub(crate) fn stop(cluster: &mut Cluster, name: &str) -> Result<(), String> {
         .get(name)
         .map(|s| s.iter().cloned().collect())
         .unwrap_or_default();
-    let mut frozen = BTreeMap::new();
+    let mut frozen = FxMap::default();
     for key in keys {
         if let Some(rt) = cluster.kubelet.pods.remove(&key) {
             cluster.kubelet.status_dirty.remove(&key);
