@@ -58,8 +58,8 @@ pub struct KubeletState {
     /// How many nodes registered so far (their InternalIP).
     pub(crate) registered: u32,
     /// Access-log lines per container instance, written while answering
-    /// requests (which only borrow the cluster).
-    pub(crate) request_logs: RefCell<BTreeMap<String, Vec<(Millis, String)>>>,
+    /// requests (which only borrow the cluster); by key only.
+    pub(crate) request_logs: RefCell<crate::scheduler::util::FxMap<String, Vec<(Millis, String)>>>,
     /// Source of timer tokens.
     pub(crate) tokens: u64,
 }

@@ -78,8 +78,9 @@ pub struct NetworkState {
     lb_pending: BTreeSet<ObjectKey>,
     /// Indexes kept from watch events, so a request costs no scans.
     index: Index,
-    /// kube-proxy's session-affinity table (the iptables `recent` module).
-    affinity: BTreeMap<AffinityKey, Affinity>,
+    /// kube-proxy's session-affinity table (the iptables `recent` module),
+    /// looked up by key only.
+    affinity: FxMap<AffinityKey, Affinity>,
     /// ingress-nginx's round-robin position per upstream.
     round_robin: BTreeMap<String, u64>,
     /// Requests answered per pod (`namespace/name`).
