@@ -222,7 +222,7 @@ pub struct ControllersState {
     /// Pods by the UID of their controller.
     owners: FxMap<Rc<str>, OwnedPods>,
     /// Pods without a controller, by namespace.
-    orphans: BTreeMap<Rc<str>, BTreeSet<Rc<str>>>,
+    orphans: FxMap<Rc<str>, BTreeSet<Rc<str>>>,
     /// Bumped whenever a namespace's orphan pods change, so owners look
     /// for pods to adopt only when there may be new candidates.
     orphan_generation: FxMap<Rc<str>, u64>,
@@ -235,7 +235,7 @@ pub struct ControllersState {
     /// ReplicaSet names by the UID of their controller.
     rs_by_owner: FxMap<Rc<str>, BTreeSet<Rc<str>>>,
     /// ReplicaSets without a controller, by namespace.
-    rs_orphans: BTreeMap<Rc<str>, BTreeSet<Rc<str>>>,
+    rs_orphans: FxMap<Rc<str>, BTreeSet<Rc<str>>>,
     /// Every EndpointSlice, with the Service it names.
     slices: FxMap<NsName, Option<Rc<str>>>,
     /// EndpointSlice names by Service.
