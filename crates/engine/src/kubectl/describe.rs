@@ -53,6 +53,15 @@ impl DW {
         self.tw.flush();
     }
 
+    /// Ends a description with its `Events:` section when events were
+    /// asked for (`--show-events`, on by default).
+    fn finish_with_events(mut self, events: Option<Vec<Value>>, now: Millis) -> String {
+        if let Some(events) = events {
+            describe_events(&mut self, &events, now);
+        }
+        self.finish()
+    }
+
     pub(crate) fn finish(self) -> String {
         self.tw.finish()
     }
@@ -73,6 +82,18 @@ fn time_str(v: &Value) -> String {
         // Go formats the zero time.
         None => "Mon, 01 Jan 0001 00:00:00 +0000".to_string(),
     }
+}
+
+/// The `Name:` and `Namespace:` lines most describers start with.
+fn name_and_namespace(w: &mut DW, obj: &Value) {
+    w.field(0, "Name", &s(obj, &["metadata", "name"]));
+    w.field(0, "Namespace", &s(obj, &["metadata", "namespace"]));
+}
+
+/// The `Labels:` and `Annotations:` blocks, in that order.
+fn labels_and_annotations(w: &mut DW, obj: &Value) {
+    labels_multiline(w, "", "Labels", obj.at(&["metadata", "labels"]));
+    annotations_multiline(w, "Annotations", obj.at(&["metadata", "annotations"]));
 }
 
 /// `printLabelsMultilineWithIndent`.
@@ -775,8 +796,7 @@ fn describe_pod(cluster: &Cluster, pod: &Value, events: Option<Vec<Value>>) -> S
     let mut w = DW::new();
     let spec = pod.get("spec");
     let status = pod.get("status");
-    w.field(0, "Name", &s(pod, &["metadata", "name"]));
-    w.field(0, "Namespace", &s(pod, &["metadata", "namespace"]));
+    name_and_namespace(&mut w, pod);
     if let Some(p) = spec.get("priority").as_i64() {
         w.field(0, "Priority", &p);
     }
@@ -804,8 +824,7 @@ fn describe_pod(cluster: &Cluster, pod: &Value, events: Option<Vec<Value>>) -> S
     if !status.get("startTime").is_null() {
         w.field(0, "Start Time", &time_str(status.get("startTime")));
     }
-    labels_multiline(&mut w, "", "Labels", pod.at(&["metadata", "labels"]));
-    annotations_multiline(&mut w, "Annotations", pod.at(&["metadata", "annotations"]));
+    labels_and_annotations(&mut w, pod);
     let phase = s(status, &["phase"]);
     let deletion = pod.at(&["metadata", "deletionTimestamp"]);
     if !deletion.is_null() && phase != "Failed" && phase != "Succeeded" {
@@ -1030,15 +1049,13 @@ fn describe_deployment(cluster: &Cluster, d: &Value, events: Option<Vec<Value>>)
     let mut w = DW::new();
     let spec = d.get("spec");
     let st = d.get("status");
-    w.field(0, "Name", &s(d, &["metadata", "name"]));
-    w.field(0, "Namespace", &s(d, &["metadata", "namespace"]));
+    name_and_namespace(&mut w, d);
     w.field(
         0,
         "CreationTimestamp",
         &time_str(d.at(&["metadata", "creationTimestamp"])),
     );
-    labels_multiline(&mut w, "", "Labels", d.at(&["metadata", "labels"]));
-    annotations_multiline(&mut w, "Annotations", d.at(&["metadata", "annotations"]));
+    labels_and_annotations(&mut w, d);
     w.field(
         0,
         "Selector",
@@ -1095,10 +1112,7 @@ fn describe_deployment(cluster: &Cluster, d: &Value, events: Option<Vec<Value>>)
         let new_list: Vec<&Value> = new.iter().collect();
         w.field(0, "NewReplicaSet", &rs_list(&new_list));
     }
-    if let Some(events) = events {
-        describe_events(&mut w, &events, cluster.now);
-    }
-    w.finish()
+    w.finish_with_events(events, cluster.now)
 }
 
 /// The `Pods Status:` line of a controller (`getPodStatusForController`):
@@ -1133,8 +1147,7 @@ fn pods_status(w: &mut DW, cluster: &Cluster, controller: &Value) {
 /// `DaemonSetDescriber`.
 fn describe_daemonset(cluster: &Cluster, ds: &Value, events: Option<Vec<Value>>) -> String {
     let mut w = DW::new();
-    w.field(0, "Name", &s(ds, &["metadata", "name"]));
-    w.field(0, "Namespace", &s(ds, &["metadata", "namespace"]));
+    name_and_namespace(&mut w, ds);
     w.field(
         0,
         "Selector",
@@ -1145,8 +1158,7 @@ fn describe_daemonset(cluster: &Cluster, ds: &Value, events: Option<Vec<Value>>)
         "Node-Selector",
         &printers::format_labels(ds.at(&["spec", "template", "spec", "nodeSelector"])),
     );
-    labels_multiline(&mut w, "", "Labels", ds.at(&["metadata", "labels"]));
-    annotations_multiline(&mut w, "Annotations", ds.at(&["metadata", "annotations"]));
+    labels_and_annotations(&mut w, ds);
     for (title, field) in [
         (
             "Desired Number of Nodes Scheduled",
@@ -1171,10 +1183,7 @@ fn describe_daemonset(cluster: &Cluster, ds: &Value, events: Option<Vec<Value>>)
     }
     pods_status(&mut w, cluster, ds);
     describe_pod_template(&mut w, ds.at(&["spec", "template"]));
-    if let Some(events) = events {
-        describe_events(&mut w, &events, cluster.now);
-    }
-    w.finish()
+    w.finish_with_events(events, cluster.now)
 }
 
 /// `StatefulSetDescriber`. Kubeplay stores StatefulSets without running
@@ -1182,8 +1191,7 @@ fn describe_daemonset(cluster: &Cluster, ds: &Value, events: Option<Vec<Value>>)
 fn describe_statefulset(cluster: &Cluster, ss: &Value, events: Option<Vec<Value>>) -> String {
     let mut w = DW::new();
     let spec = ss.get("spec");
-    w.field(0, "Name", &s(ss, &["metadata", "name"]));
-    w.field(0, "Namespace", &s(ss, &["metadata", "namespace"]));
+    name_and_namespace(&mut w, ss);
     w.field(
         0,
         "CreationTimestamp",
@@ -1194,8 +1202,7 @@ fn describe_statefulset(cluster: &Cluster, ss: &Value, events: Option<Vec<Value>
         "Selector",
         &printers::format_label_selector(spec.get("selector")),
     );
-    labels_multiline(&mut w, "", "Labels", ss.at(&["metadata", "labels"]));
-    annotations_multiline(&mut w, "Annotations", ss.at(&["metadata", "annotations"]));
+    labels_and_annotations(&mut w, ss);
     w.w(
         0,
         &format!(
@@ -1256,10 +1263,7 @@ fn describe_statefulset(cluster: &Cluster, ss: &Value, events: Option<Vec<Value>
             w.w(1, &format!("Access Modes:\t[{}]\n", modes.join(" ")));
         }
     }
-    if let Some(events) = events {
-        describe_events(&mut w, &events, cluster.now);
-    }
-    w.finish()
+    w.finish_with_events(events, cluster.now)
 }
 
 /// `ReplicationControllerDescriber`.
@@ -1269,15 +1273,13 @@ fn describe_replication_controller(
     events: Option<Vec<Value>>,
 ) -> String {
     let mut w = DW::new();
-    w.field(0, "Name", &s(rc, &["metadata", "name"]));
-    w.field(0, "Namespace", &s(rc, &["metadata", "namespace"]));
+    name_and_namespace(&mut w, rc);
     w.field(
         0,
         "Selector",
         &printers::format_labels(rc.at(&["spec", "selector"])),
     );
-    labels_multiline(&mut w, "", "Labels", rc.at(&["metadata", "labels"]));
-    annotations_multiline(&mut w, "Annotations", rc.at(&["metadata", "annotations"]));
+    labels_and_annotations(&mut w, rc);
     w.w(
         0,
         &format!(
@@ -1288,10 +1290,7 @@ fn describe_replication_controller(
     );
     pods_status(&mut w, cluster, rc);
     describe_pod_template(&mut w, rc.at(&["spec", "template"]));
-    if let Some(events) = events {
-        describe_events(&mut w, &events, cluster.now);
-    }
-    w.finish()
+    w.finish_with_events(events, cluster.now)
 }
 
 /// `describePriorityClass`.
@@ -1311,18 +1310,14 @@ fn describe_priority_class(cluster: &Cluster, pc: &Value, events: Option<Vec<Val
         "Annotations",
         &printers::format_labels(pc.at(&["metadata", "annotations"])),
     );
-    if let Some(events) = events {
-        describe_events(&mut w, &events, cluster.now);
-    }
-    w.finish()
+    w.finish_with_events(events, cluster.now)
 }
 
 /// `describeIngressClassV1`.
 fn describe_ingress_class(cluster: &Cluster, ic: &Value, events: Option<Vec<Value>>) -> String {
     let mut w = DW::new();
     w.field(0, "Name", &s(ic, &["metadata", "name"]));
-    labels_multiline(&mut w, "", "Labels", ic.at(&["metadata", "labels"]));
-    annotations_multiline(&mut w, "Annotations", ic.at(&["metadata", "annotations"]));
+    labels_and_annotations(&mut w, ic);
     w.field(0, "Controller", &s(ic, &["spec", "controller"]));
     let params = ic.at(&["spec", "parameters"]);
     if !params.is_null() {
@@ -1333,25 +1328,20 @@ fn describe_ingress_class(cluster: &Cluster, ic: &Value, events: Option<Vec<Valu
         w.field(1, "Kind", &s(params, &["kind"]));
         w.field(1, "Name", &s(params, &["name"]));
     }
-    if let Some(events) = events {
-        describe_events(&mut w, &events, cluster.now);
-    }
-    w.finish()
+    w.finish_with_events(events, cluster.now)
 }
 
 /// `describeNetworkPolicy` (kubectl prints no events for it). Kubeplay
 /// stores NetworkPolicies without enforcing them.
 fn describe_network_policy(np: &Value) -> String {
     let mut w = DW::new();
-    w.field(0, "Name", &s(np, &["metadata", "name"]));
-    w.field(0, "Namespace", &s(np, &["metadata", "namespace"]));
+    name_and_namespace(&mut w, np);
     // `metav1.Time` printed with %s: Go's time.Time.String().
     let created = s(np, &["metadata", "creationTimestamp"])
         .replacen('T', " ", 1)
         .replace('Z', " +0000 UTC");
     w.field(0, "Created on", &created);
-    labels_multiline(&mut w, "", "Labels", np.at(&["metadata", "labels"]));
-    annotations_multiline(&mut w, "Annotations", np.at(&["metadata", "annotations"]));
+    labels_and_annotations(&mut w, np);
     let spec = np.get("spec");
     w.w(0, "Spec:\n");
     w.w(1, "PodSelector: ");
@@ -1477,10 +1467,8 @@ fn network_policy_rules(w: &mut DW, rules: &Value, peers: &str, title: &str, who
 fn describe_cronjob(cluster: &Cluster, cj: &Value, events: Option<Vec<Value>>) -> String {
     let mut w = DW::new();
     let spec = cj.get("spec");
-    w.field(0, "Name", &s(cj, &["metadata", "name"]));
-    w.field(0, "Namespace", &s(cj, &["metadata", "namespace"]));
-    labels_multiline(&mut w, "", "Labels", cj.at(&["metadata", "labels"]));
-    annotations_multiline(&mut w, "Annotations", cj.at(&["metadata", "annotations"]));
+    name_and_namespace(&mut w, cj);
+    labels_and_annotations(&mut w, cj);
     w.field(0, "Schedule", &s(spec, &["schedule"]));
     w.field(0, "Concurrency Policy", &s(spec, &["concurrencyPolicy"]));
     // `printBoolPtr`.
@@ -1541,10 +1529,7 @@ fn describe_cronjob(cluster: &Cluster, cj: &Value, events: Option<Vec<Value>>) -
     } else {
         w.field(0, "Active Jobs", &active.join(", "));
     }
-    if let Some(events) = events {
-        describe_events(&mut w, &events, cluster.now);
-    }
-    w.finish()
+    w.finish_with_events(events, cluster.now)
 }
 
 /// `describePersistentVolumeClaim`. Kubeplay stores claims without
@@ -1580,8 +1565,7 @@ fn describe_pvc(cluster: &Cluster, pvc: &Value, events: Option<Vec<Value>>) -> S
     }
     let volume = s(spec, &["volumeName"]);
     w.field(0, "Volume", &volume);
-    labels_multiline(&mut w, "", "Labels", pvc.at(&["metadata", "labels"]));
-    annotations_multiline(&mut w, "Annotations", pvc.at(&["metadata", "annotations"]));
+    labels_and_annotations(&mut w, pvc);
     let finalizers: Vec<&str> = pvc
         .at(&["metadata", "finalizers"])
         .items()
@@ -1656,10 +1640,7 @@ fn describe_pvc(cluster: &Cluster, pvc: &Value, events: Option<Vec<Value>>) -> S
             );
         }
     }
-    if let Some(events) = events {
-        describe_events(&mut w, &events, cluster.now);
-    }
-    w.finish()
+    w.finish_with_events(events, cluster.now)
 }
 
 /// `describeHorizontalPodAutoscalerV2`. Kubeplay stores autoscalers
@@ -1668,10 +1649,8 @@ fn describe_hpa(cluster: &Cluster, hpa: &Value, events: Option<Vec<Value>>) -> S
     let mut w = DW::new();
     let spec = hpa.get("spec");
     let status = hpa.get("status");
-    w.field(0, "Name", &s(hpa, &["metadata", "name"]));
-    w.field(0, "Namespace", &s(hpa, &["metadata", "namespace"]));
-    labels_multiline(&mut w, "", "Labels", hpa.at(&["metadata", "labels"]));
-    annotations_multiline(&mut w, "Annotations", hpa.at(&["metadata", "annotations"]));
+    name_and_namespace(&mut w, hpa);
+    labels_and_annotations(&mut w, hpa);
     w.field(
         0,
         "CreationTimestamp",
@@ -1868,10 +1847,7 @@ fn describe_hpa(cluster: &Cluster, hpa: &Value, events: Option<Vec<Value>>) -> S
             );
         }
     }
-    if let Some(events) = events {
-        describe_events(&mut w, &events, cluster.now);
-    }
-    w.finish()
+    w.finish_with_events(events, cluster.now)
 }
 
 /// `describePodDisruptionBudgetV1`.
@@ -1879,8 +1855,7 @@ fn describe_pdb(cluster: &Cluster, pdb: &Value, events: Option<Vec<Value>>) -> S
     let mut w = DW::new();
     let spec = pdb.get("spec");
     let status = pdb.get("status");
-    w.field(0, "Name", &s(pdb, &["metadata", "name"]));
-    w.field(0, "Namespace", &s(pdb, &["metadata", "namespace"]));
+    name_and_namespace(&mut w, pdb);
     if !spec.get("minAvailable").is_null() {
         w.field(0, "Min available", &int_or_string(spec.get("minAvailable")));
     } else if !spec.get("maxUnavailable").is_null() {
@@ -1905,10 +1880,7 @@ fn describe_pdb(cluster: &Cluster, pdb: &Value, events: Option<Vec<Value>>) -> S
     ] {
         w.field(2, title, &int(status, &[field]));
     }
-    if let Some(events) = events {
-        describe_events(&mut w, &events, cluster.now);
-    }
-    w.finish()
+    w.finish_with_events(events, cluster.now)
 }
 
 /// `describeStorageClass`.
@@ -1988,10 +1960,7 @@ fn describe_storage_class(cluster: &Cluster, sc: &Value, events: Option<Vec<Valu
             }
         }
     }
-    if let Some(events) = events {
-        describe_events(&mut w, &events, cluster.now);
-    }
-    w.finish()
+    w.finish_with_events(events, cluster.now)
 }
 
 /// `JobDescriber`. Kubeplay stores Jobs without running them, so their
@@ -2000,15 +1969,13 @@ fn describe_job(cluster: &Cluster, job: &Value, events: Option<Vec<Value>>) -> S
     let mut w = DW::new();
     let spec = job.get("spec");
     let status = job.get("status");
-    w.field(0, "Name", &s(job, &["metadata", "name"]));
-    w.field(0, "Namespace", &s(job, &["metadata", "namespace"]));
+    name_and_namespace(&mut w, job);
     w.field(
         0,
         "Selector",
         &printers::format_label_selector(spec.get("selector")),
     );
-    labels_multiline(&mut w, "", "Labels", job.at(&["metadata", "labels"]));
-    annotations_multiline(&mut w, "Annotations", job.at(&["metadata", "annotations"]));
+    labels_and_annotations(&mut w, job);
     if let Some(c) = controlled_by(job) {
         w.field(0, "Controlled By", &c);
     }
@@ -2074,10 +2041,7 @@ fn describe_job(cluster: &Cluster, job: &Value, events: Option<Vec<Value>>) -> S
         w.field(0, "Completed Indexes", &cap_indexes(indexes, 50));
     }
     describe_pod_template(&mut w, spec.get("template"));
-    if let Some(events) = events {
-        describe_events(&mut w, &events, cluster.now);
-    }
-    w.finish()
+    w.finish_with_events(events, cluster.now)
 }
 
 /// `capIndexesListOrNone`: the list up to the first comma at or after
@@ -2094,15 +2058,13 @@ pub(super) fn cap_indexes(indexes: &str, soft_limit: usize) -> String {
 
 fn describe_replicaset(cluster: &Cluster, rs: &Value, events: Option<Vec<Value>>) -> String {
     let mut w = DW::new();
-    w.field(0, "Name", &s(rs, &["metadata", "name"]));
-    w.field(0, "Namespace", &s(rs, &["metadata", "namespace"]));
+    name_and_namespace(&mut w, rs);
     w.field(
         0,
         "Selector",
         &printers::format_label_selector(rs.at(&["spec", "selector"])),
     );
-    labels_multiline(&mut w, "", "Labels", rs.at(&["metadata", "labels"]));
-    annotations_multiline(&mut w, "Annotations", rs.at(&["metadata", "annotations"]));
+    labels_and_annotations(&mut w, rs);
     if let Some(c) = controlled_by(rs) {
         w.field(0, "Controlled By", &c);
     }
@@ -2132,10 +2094,7 @@ fn describe_replicaset(cluster: &Cluster, rs: &Value, events: Option<Vec<Value>>
             );
         }
     }
-    if let Some(events) = events {
-        describe_events(&mut w, &events, cluster.now);
-    }
-    w.finish()
+    w.finish_with_events(events, cluster.now)
 }
 
 /// `formatEndpointSlices`: ready endpoints as `ip:port`, three at most.
@@ -2208,8 +2167,7 @@ fn describe_service(cluster: &Cluster, svc: &Value, events: Option<Vec<Value>>) 
     let name = s(svc, &["metadata", "name"]);
     w.field(0, "Name", &name);
     w.field(0, "Namespace", &ns);
-    labels_multiline(&mut w, "", "Labels", svc.at(&["metadata", "labels"]));
-    annotations_multiline(&mut w, "Annotations", svc.at(&["metadata", "annotations"]));
+    labels_and_annotations(&mut w, svc);
     w.field(0, "Selector", &format_labels(spec.get("selector")));
     w.field(0, "Type", &s(spec, &["type"]));
     if !s(spec, &["ipFamilyPolicy"]).is_empty() {
@@ -2318,10 +2276,7 @@ fn describe_service(cluster: &Cluster, svc: &Value, events: Option<Vec<Value>>) 
             &s(spec, &["trafficDistribution"]),
         );
     }
-    if let Some(events) = events {
-        describe_events(&mut w, &events, cluster.now);
-    }
-    w.finish()
+    w.finish_with_events(events, cluster.now)
 }
 
 /// A pod's requests or limits of one resource (containers summed, the max
@@ -2378,8 +2333,7 @@ fn describe_node(cluster: &Cluster, node: &Value, events: Option<Vec<Value>>) ->
     } else {
         w.field(0, "Roles", &roles.join(","));
     }
-    labels_multiline(&mut w, "", "Labels", node.at(&["metadata", "labels"]));
-    annotations_multiline(&mut w, "Annotations", node.at(&["metadata", "annotations"]));
+    labels_and_annotations(&mut w, node);
     w.field(
         0,
         "CreationTimestamp",
@@ -2735,18 +2689,14 @@ fn describe_ingress(cluster: &Cluster, ing: &Value, events: Option<Vec<Value>>) 
         w.w(1, &format!("*\t*\t{default_backend}\n"));
     }
     annotations_multiline(&mut w, "Annotations", ing.at(&["metadata", "annotations"]));
-    if let Some(events) = events {
-        describe_events(&mut w, &events, cluster.now);
-    }
-    w.finish()
+    w.finish_with_events(events, cluster.now)
 }
 
 fn describe_namespace(cluster: &Cluster, ns: &Value) -> String {
     let mut w = DW::new();
     let name = s(ns, &["metadata", "name"]);
     w.field(0, "Name", &name);
-    labels_multiline(&mut w, "", "Labels", ns.at(&["metadata", "labels"]));
-    annotations_multiline(&mut w, "Annotations", ns.at(&["metadata", "annotations"]));
+    labels_and_annotations(&mut w, ns);
     w.field(0, "Status", &s(ns, &["status", "phase"]));
     let conds: Vec<&Value> = ns.at(&["status", "conditions"]).items().collect();
     if !conds.is_empty() {
@@ -2866,8 +2816,7 @@ fn base64_len(data: &str) -> usize {
 
 fn describe_secret(secret: &Value) -> String {
     let mut w = DW::new();
-    w.field(0, "Name", &s(secret, &["metadata", "name"]));
-    w.field(0, "Namespace", &s(secret, &["metadata", "namespace"]));
+    name_and_namespace(&mut w, secret);
     labels_multiline(&mut w, "", "Labels", secret.at(&["metadata", "labels"]));
     annotations_multiline(
         &mut w,
@@ -2891,10 +2840,8 @@ fn describe_secret(secret: &Value) -> String {
 
 fn describe_configmap(cluster: &Cluster, cm: &Value, events: Option<Vec<Value>>) -> String {
     let mut w = DW::new();
-    w.field(0, "Name", &s(cm, &["metadata", "name"]));
-    w.field(0, "Namespace", &s(cm, &["metadata", "namespace"]));
-    labels_multiline(&mut w, "", "Labels", cm.at(&["metadata", "labels"]));
-    annotations_multiline(&mut w, "Annotations", cm.at(&["metadata", "annotations"]));
+    name_and_namespace(&mut w, cm);
+    labels_and_annotations(&mut w, cm);
     w.w(0, "\nData\n====\n");
     for (k, v) in cm.get("data").members() {
         w.w(0, &format!("{k}:\n----\n"));
@@ -2909,19 +2856,14 @@ fn describe_configmap(cluster: &Cluster, cm: &Value, events: Option<Vec<Value>>)
         );
     }
     w.w(0, "\n");
-    if let Some(events) = events {
-        describe_events(&mut w, &events, cluster.now);
-    }
-    w.finish()
+    w.finish_with_events(events, cluster.now)
 }
 
 /// `describeEndpointSliceV1`.
 fn describe_endpoint_slice(cluster: &Cluster, eps: &Value, events: Option<Vec<Value>>) -> String {
     let mut w = DW::new();
-    w.field(0, "Name", &s(eps, &["metadata", "name"]));
-    w.field(0, "Namespace", &s(eps, &["metadata", "namespace"]));
-    labels_multiline(&mut w, "", "Labels", eps.at(&["metadata", "labels"]));
-    annotations_multiline(&mut w, "Annotations", eps.at(&["metadata", "annotations"]));
+    name_and_namespace(&mut w, eps);
+    labels_and_annotations(&mut w, eps);
     w.field(0, "AddressType", &s(eps, &["addressType"]));
     let unset = |v: &Value| match v {
         Value::Null => "<unset>".to_string(),
@@ -2984,18 +2926,13 @@ fn describe_endpoint_slice(cluster: &Cluster, eps: &Value, events: Option<Vec<Va
             w.field(2, "Zone", &unset(endpoint.get("zone")));
         }
     }
-    if let Some(events) = events {
-        describe_events(&mut w, &events, cluster.now);
-    }
-    w.finish()
+    w.finish_with_events(events, cluster.now)
 }
 
 fn describe_endpoints(cluster: &Cluster, ep: &Value, events: Option<Vec<Value>>) -> String {
     let mut w = DW::new();
-    w.field(0, "Name", &s(ep, &["metadata", "name"]));
-    w.field(0, "Namespace", &s(ep, &["metadata", "namespace"]));
-    labels_multiline(&mut w, "", "Labels", ep.at(&["metadata", "labels"]));
-    annotations_multiline(&mut w, "Annotations", ep.at(&["metadata", "annotations"]));
+    name_and_namespace(&mut w, ep);
+    labels_and_annotations(&mut w, ep);
     w.w(0, "Subsets:\n");
     for ss in ep.get("subsets").items() {
         let ips = |key: &str| -> String {
@@ -3025,18 +2962,13 @@ fn describe_endpoints(cluster: &Cluster, ep: &Value, events: Option<Vec<Value>>)
         }
         w.w(0, "\n");
     }
-    if let Some(events) = events {
-        describe_events(&mut w, &events, cluster.now);
-    }
-    w.finish()
+    w.finish_with_events(events, cluster.now)
 }
 
 fn describe_service_account(cluster: &Cluster, sa: &Value, events: Option<Vec<Value>>) -> String {
     let mut w = DW::new();
-    w.field(0, "Name", &s(sa, &["metadata", "name"]));
-    w.field(0, "Namespace", &s(sa, &["metadata", "namespace"]));
-    labels_multiline(&mut w, "", "Labels", sa.at(&["metadata", "labels"]));
-    annotations_multiline(&mut w, "Annotations", sa.at(&["metadata", "annotations"]));
+    name_and_namespace(&mut w, sa);
+    labels_and_annotations(&mut w, sa);
     let ns = s(sa, &["metadata", "namespace"]);
     let exists = |n: &str| cluster.store.get_named(res("Secret"), ns, n).is_some();
     let names = |key: &str| -> Vec<String> {
@@ -3065,10 +2997,7 @@ fn describe_service_account(cluster: &Cluster, sa: &Value, events: Option<Vec<Va
             prefix = "                   ";
         }
     }
-    if let Some(events) = events {
-        describe_events(&mut w, &events, cluster.now);
-    }
-    w.finish()
+    w.finish_with_events(events, cluster.now)
 }
 
 /// `smartLabelFor`: `camelCase` field names as `Camel Case`.
@@ -3155,10 +3084,8 @@ fn go_value(v: &Value) -> String {
 
 fn describe_generic(cluster: &Cluster, obj: &Value, events: Option<Vec<Value>>) -> String {
     let mut w = DW::new();
-    w.field(0, "Name", &s(obj, &["metadata", "name"]));
-    w.field(0, "Namespace", &s(obj, &["metadata", "namespace"]));
-    labels_multiline(&mut w, "", "Labels", obj.at(&["metadata", "labels"]));
-    annotations_multiline(&mut w, "Annotations", obj.at(&["metadata", "annotations"]));
+    name_and_namespace(&mut w, obj);
+    labels_and_annotations(&mut w, obj);
     unstructured(
         &mut w,
         0,
@@ -3172,10 +3099,7 @@ fn describe_generic(cluster: &Cluster, obj: &Value, events: Option<Vec<Value>>) 
             ".metadata.annotations",
         ],
     );
-    if let Some(events) = events {
-        describe_events(&mut w, &events, cluster.now);
-    }
-    w.finish()
+    w.finish_with_events(events, cluster.now)
 }
 
 /// Describes one object (events included when `show_events`).
