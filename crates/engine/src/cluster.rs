@@ -136,13 +136,33 @@ impl Controller {
     ];
 }
 
-// `queues` is indexed by `controller as usize`: ALL must list them in order.
+impl Controller {
+    /// The controller's work queue in `Cluster::queues`. The match is
+    /// exhaustive, so a new controller needs an index here; the check below
+    /// makes `ALL` agree with it.
+    const fn queue_index(self) -> usize {
+        match self {
+            Controller::ReplicaSet => 0,
+            Controller::Deployment => 1,
+            Controller::GarbageCollector => 2,
+            Controller::Namespace => 3,
+            Controller::Endpoints => 4,
+            Controller::EndpointSlice => 5,
+            Controller::DaemonSet => 6,
+        }
+    }
+}
+
+// `ALL` lists every controller at its queue index (and so in the order the
+// queues are drained, the enum's order).
 const _: () = {
     let mut i = 0;
     while i < Controller::ALL.len() {
+        assert!(Controller::ALL[i].queue_index() == i);
         assert!(Controller::ALL[i] as usize == i);
         i += 1;
     }
+    assert!(Controller::DaemonSet.queue_index() + 1 == Controller::ALL.len());
 };
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -464,7 +484,7 @@ impl Cluster {
     fn run_task(&mut self, task: Task) {
         match task {
             Task::Requeue(controller, key) => {
-                self.queues[controller as usize].add(key);
+                self.queues[controller.queue_index()].add(key);
             }
             // A pod on a node whose kubelet is down stays Terminating: only
             // the kubelet can confirm its containers stopped.
@@ -556,7 +576,7 @@ impl Cluster {
                         // DaemonSet's sync walks every node).
                         crate::controllers::requeue_after(self, controller, &key, 0);
                     } else {
-                        self.queues[controller as usize].add(key);
+                        self.queues[controller.queue_index()].add(key);
                     }
                 }
             }
@@ -580,7 +600,7 @@ impl Cluster {
     }
 
     pub(crate) fn enqueue(&mut self, controller: Controller, key: ObjectKey) {
-        self.queues[controller as usize].add(key);
+        self.queues[controller.queue_index()].add(key);
     }
 
     fn reconcile(&mut self, controller: Controller, key: &ObjectKey) {

@@ -50,6 +50,12 @@ pub fn apply_defaults(resource: ResourceId, object: &mut Value) {
         ("batch", "Job") => job(object),
         ("batch", "CronJob") => cron_job(object),
         ("autoscaling", "HorizontalPodAutoscaler") => horizontal_pod_autoscaler(object),
+        ("scheduling.k8s.io", "PriorityClass") => {
+            // SetDefaults_PriorityClass.
+            set_if_null(object, "preemptionPolicy", || {
+                Value::str("PreemptLowerPriority")
+            });
+        }
         ("storage.k8s.io", "StorageClass") => {
             // SetDefaults_StorageClass.
             set_if_null(object, "reclaimPolicy", || Value::str("Delete"));
@@ -827,6 +833,17 @@ fn job(j: &mut Value) {
 
 /// `SetDefaults_Job`: a Job without labels takes its pod template's.
 fn job_labels_from_template(j: &mut Value) {
+    copy_template_labels(j);
+}
+
+/// A stored Job is defaulted again when it is read back, so one created
+/// without labels shows its template's, the generated ones included.
+/// Applied after validation, which sees the labels as decoded.
+pub fn job_labels_on_read(j: &mut Value) {
+    copy_template_labels(j);
+}
+
+fn copy_template_labels(j: &mut Value) {
     let labels = j.at(&["spec", "template", "metadata", "labels"]).clone();
     if labels.as_object().is_some()
         && j.at(&["metadata", "labels"]).is_empty()
@@ -847,9 +864,8 @@ pub const LEGACY_JOB_LABELS: [&str; 2] = ["job-name", "controller-uid"];
 /// a Job whose uid is `uid`: unless `spec.manualSelector` is true, the pod
 /// template gets the job-name and controller-uid labels (prefixed and
 /// legacy; labels the user set are kept, validation judges them) and the
-/// selector matches the prefixed controller-uid. A Job without labels then
-/// shows the template's, generated ones included: defaulting runs again
-/// when the stored object is read back.
+/// selector matches the prefixed controller-uid. See [`job_labels_on_read`]
+/// for the Job's own labels.
 pub fn generate_job_selector(job: &mut Value, uid: &str) {
     if job.at(&["spec", "manualSelector"]).as_bool() == Some(true)
         || job.get("spec").as_object().is_none()
@@ -880,7 +896,6 @@ pub fn generate_job_selector(job: &mut Value, uid: &str) {
     if let Some(match_labels) = ensure_obj(selector, "matchLabels") {
         set_if_null(match_labels, CONTROLLER_UID_LABEL, || Value::str(uid));
     }
-    job_labels_from_template(job);
 }
 
 /// `SetDefaults_HorizontalPodAutoscaler` (autoscaling/v2): one replica at
@@ -1406,7 +1421,8 @@ pub fn prepare_for_update(resource: ResourceId, new: &mut Value, old: &Value) {
             new.at(&["spec", "template"]),
             old.at(&["spec", "template"]),
         );
-        let generation = template_generation(old) + i64::from(template_changed);
+        // Saturating: the annotation is user input on create.
+        let generation = template_generation(old).saturating_add(i64::from(template_changed));
         set_template_generation(new, generation);
     }
     if group.is_empty() && kind == "Namespace" {

@@ -200,6 +200,9 @@ impl Cluster {
         meta.remove("resourceVersion");
         meta.remove("deletionTimestamp");
         meta.remove("deletionGracePeriodSeconds");
+        if rt.group == "batch" && rt.kind == "Job" {
+            defaults::job_labels_on_read(&mut obj);
+        }
         if opts.dry_run {
             return Ok(obj);
         }

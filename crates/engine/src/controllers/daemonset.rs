@@ -779,5 +779,33 @@ spec:
         );
         c.update(ds, &WriteOptions::user()).unwrap();
         assert_eq!(read(&c).1, "2");
+        // A generation given on create is kept; at the top it stays there.
+        let top = i64::MAX.to_string();
+        create(
+            &mut c,
+            &AGENT
+                .replace("      nodeSelector: {disk: ssd}\n", "")
+                .replace(
+                    "metadata: {name: agent}",
+                    &format!(
+                        "metadata: {{name: top, annotations: {{deprecated.daemonset.template.generation: '{top}'}}}}"
+                    ),
+                ),
+        );
+        let mut ds = c.get(res("DaemonSet"), "default", "top").unwrap().clone();
+        ds.set_at(
+            &["spec", "template", "metadata", "labels", "tier"],
+            Value::str("y"),
+        );
+        c.update(ds, &WriteOptions::user()).unwrap();
+        let ds = c.get(res("DaemonSet"), "default", "top").unwrap();
+        assert_eq!(
+            ds.str_at(&[
+                "metadata",
+                "annotations",
+                "deprecated.daemonset.template.generation"
+            ]),
+            Some(top.as_str())
+        );
     }
 }

@@ -1151,7 +1151,7 @@ fn describe_daemonset(cluster: &Cluster, ds: &Value, events: Option<Vec<Value>>)
     w.field(
         0,
         "Selector",
-        &printers::format_label_selector(ds.at(&["spec", "selector"])),
+        &printers::selector_string(ds.at(&["spec", "selector"])),
     );
     w.field(
         0,
@@ -1200,7 +1200,7 @@ fn describe_statefulset(cluster: &Cluster, ss: &Value, events: Option<Vec<Value>
     w.field(
         0,
         "Selector",
-        &printers::format_label_selector(spec.get("selector")),
+        &printers::selector_string(spec.get("selector")),
     );
     labels_and_annotations(&mut w, ss);
     w.w(
@@ -1266,6 +1266,26 @@ fn describe_statefulset(cluster: &Cluster, ss: &Value, events: Option<Vec<Value>
     w.finish_with_events(events, cluster.now)
 }
 
+/// The `Conditions:` table of a ReplicaSet or ReplicationController.
+fn replica_conditions(w: &mut DW, controller: &Value) {
+    let conds: Vec<&Value> = controller.at(&["status", "conditions"]).items().collect();
+    if !conds.is_empty() {
+        w.w(0, "Conditions:\n  Type\tStatus\tReason\n");
+        w.w(1, "----\t------\t------\n");
+        for c in conds {
+            w.w(
+                1,
+                &format!(
+                    "{} \t{}\t{}\n",
+                    s(c, &["type"]),
+                    s(c, &["status"]),
+                    s(c, &["reason"])
+                ),
+            );
+        }
+    }
+}
+
 /// `ReplicationControllerDescriber`.
 fn describe_replication_controller(
     cluster: &Cluster,
@@ -1290,6 +1310,7 @@ fn describe_replication_controller(
     );
     pods_status(&mut w, cluster, rc);
     describe_pod_template(&mut w, rc.at(&["spec", "template"]));
+    replica_conditions(&mut w, rc);
     w.finish_with_events(events, cluster.now)
 }
 
@@ -1576,7 +1597,11 @@ fn describe_pvc(cluster: &Cluster, pvc: &Value, events: Option<Vec<Value>>) -> S
         (String::new(), String::new())
     } else {
         (
-            quantity_text(pvc.at(&["status", "capacity", "storage"])),
+            // The zero Quantity when the status has no capacity yet.
+            match pvc.at(&["status", "capacity", "storage"]) {
+                Value::Null => "0".to_string(),
+                q => quantity_text(q),
+            },
             printers::access_modes(pvc.at(&["status", "accessModes"])),
         )
     };
@@ -1594,17 +1619,36 @@ fn describe_pvc(cluster: &Cluster, pvc: &Value, events: Option<Vec<Value>>) -> S
         w.field(1, "Kind", &s(source, &["kind"]));
         w.field(1, "Name", &s(source, &["name"]));
     }
-    // `getPodsForPVC`: pods mounting the claim, by name.
-    let mut users: Vec<&str> = cluster
+    // `getPodsForPVC`: a pod once per volume mounting the claim, then pods
+    // that own the claim (ephemeral volumes); printed by name.
+    let pods: Vec<&Value> = cluster
         .store
         .list(res("Pod"), Some(namespace))
-        .filter(|(_, p)| {
-            p.at(&["spec", "volumes"])
-                .items()
-                .any(|v| v.at(&["persistentVolumeClaim", "claimName"]).as_str() == Some(name))
-        })
-        .map(|(_, p)| s(p, &["metadata", "name"]))
+        .map(|(_, p)| p)
         .collect();
+    let mut users: Vec<&str> = Vec::new();
+    for p in &pods {
+        for v in p.at(&["spec", "volumes"]).items() {
+            if v.at(&["persistentVolumeClaim", "claimName"]).as_str() == Some(name) {
+                users.push(s(p, &["metadata", "name"]));
+            }
+        }
+    }
+    for owner in pvc.at(&["metadata", "ownerReferences"]).items() {
+        if owner.get("kind").as_str() != Some("Pod") {
+            continue;
+        }
+        let uid = owner.get("uid").as_str();
+        if let Some(p) = pods
+            .iter()
+            .find(|p| p.at(&["metadata", "uid"]).as_str() == uid)
+        {
+            let pod_name = s(p, &["metadata", "name"]);
+            if !users.contains(&pod_name) {
+                users.push(pod_name);
+            }
+        }
+    }
     users.compact_sort();
     if users.is_empty() {
         w.w(0, "Used By:\t<none>\n");
@@ -1973,7 +2017,7 @@ fn describe_job(cluster: &Cluster, job: &Value, events: Option<Vec<Value>>) -> S
     w.field(
         0,
         "Selector",
-        &printers::format_label_selector(spec.get("selector")),
+        &printers::selector_string(spec.get("selector")),
     );
     labels_and_annotations(&mut w, job);
     if let Some(c) = controlled_by(job) {
@@ -2078,22 +2122,7 @@ fn describe_replicaset(cluster: &Cluster, rs: &Value, events: Option<Vec<Value>>
     );
     pods_status(&mut w, cluster, rs);
     describe_pod_template(&mut w, rs.at(&["spec", "template"]));
-    let conds: Vec<&Value> = rs.at(&["status", "conditions"]).items().collect();
-    if !conds.is_empty() {
-        w.w(0, "Conditions:\n  Type\tStatus\tReason\n");
-        w.w(1, "----\t------\t------\n");
-        for c in conds {
-            w.w(
-                1,
-                &format!(
-                    "{} \t{}\t{}\n",
-                    s(c, &["type"]),
-                    s(c, &["status"]),
-                    s(c, &["reason"])
-                ),
-            );
-        }
-    }
+    replica_conditions(&mut w, rs);
     w.finish_with_events(events, cluster.now)
 }
 
@@ -2865,9 +2894,10 @@ fn describe_endpoint_slice(cluster: &Cluster, eps: &Value, events: Option<Vec<Va
     name_and_namespace(&mut w, eps);
     labels_and_annotations(&mut w, eps);
     w.field(0, "AddressType", &s(eps, &["addressType"]));
+    // kubectl's `<unset>` is for a missing field; a port's name also when
+    // it is empty.
     let unset = |v: &Value| match v {
         Value::Null => "<unset>".to_string(),
-        Value::String(t) if t.is_empty() => "<unset>".to_string(),
         Value::String(t) => t.to_string(),
         other => other.as_i64().map_or_else(String::new, |n| n.to_string()),
     };
@@ -2882,7 +2912,10 @@ fn describe_endpoint_slice(cluster: &Cluster, eps: &Value, events: Option<Vec<Va
                 1,
                 &format!(
                     "{}\t{}\t{}\n",
-                    unset(port.get("name")),
+                    match port.get("name").as_str() {
+                        Some("") => "<unset>".to_string(),
+                        _ => unset(port.get("name")),
+                    },
                     unset(port.get("port")),
                     s(port, &["protocol"])
                 ),

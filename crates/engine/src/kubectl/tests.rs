@@ -1388,6 +1388,82 @@ Events:                <none>
 }
 
 #[test]
+fn describe_edge_cases_follow_kubectl() {
+    let mut c = Cluster::new(1);
+    let files = MemoryFiles::default().with(
+        "edge.yaml",
+        "apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: bound}
+spec:
+  volumeName: pv-1
+  accessModes: [ReadWriteOnce]
+  resources: {requests: {storage: 1Gi}}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: hand}
+addressType: IPv4
+ports: [{name: '', port: 80, protocol: TCP}]
+endpoints: [{addresses: [10.0.0.1], zone: ''}]
+---
+apiVersion: scheduling.k8s.io/v1
+kind: PriorityClass
+metadata: {name: high}
+value: 1000
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: by-hand}
+spec:
+  manualSelector: true
+  selector: {}
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{name: c, image: busybox}]
+",
+    );
+    kf(&mut c, "apply -f edge.yaml", &files);
+    // Bound, but no capacity in the status yet: Go prints the zero Quantity.
+    let pvc = k(&mut c, "describe pvc bound").stdout;
+    assert!(
+        pvc.contains("\nCapacity:      0\nAccess Modes:  \n"),
+        "{pvc}"
+    );
+    // `<unset>` is for a missing field (and an empty port name) only.
+    let eps = k(&mut c, "describe endpointslice hand").stdout;
+    assert!(eps.contains("  <unset>  80    TCP\n"), "{eps}");
+    assert!(eps.contains("    Hostname:  <unset>\n"), "{eps}");
+    assert!(eps.contains("    Zone:      \n"), "{eps}");
+    // SetDefaults_PriorityClass.
+    let pc = k(&mut c, "describe priorityclass high").stdout;
+    assert!(
+        pc.contains("PreemptionPolicy:  PreemptLowerPriority\n"),
+        "{pc}"
+    );
+    // An empty selector prints as the empty string, as LabelSelectorAsSelector does.
+    let job = k(&mut c, "describe job by-hand").stdout;
+    assert!(job.contains("\nSelector:         \n"), "{job}");
+    // A Job's labels are copied from its template after validation, so a
+    // 64-character name is reported once, on the template's labels.
+    let name = "a".repeat(64);
+    let long = MemoryFiles::default().with(
+        "long.yaml",
+        &format!(
+            "apiVersion: batch/v1\nkind: Job\nmetadata: {{name: {name}}}\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{{name: c, image: busybox}}]\n"
+        ),
+    );
+    let err = kf(&mut c, "apply -f long.yaml", &long).stderr;
+    assert_eq!(
+        err,
+        format!(
+            "Warning: Kubeplay stores Job objects but does not simulate them\nThe Job \"{name}\" is invalid: spec.template.labels: Invalid value: \"{name}\": must be no more than 63 characters\n"
+        )
+    );
+}
+
+#[test]
 fn describe_service_namespace_secret_and_not_found() {
     let mut c = Cluster::new(1);
     let files = MemoryFiles::default().with(
