@@ -974,7 +974,9 @@ fn cron_job(cj: &mut Value) {
     set_if_null(spec, "suspend", || Value::Bool(false));
     set_if_null(spec, "successfulJobsHistoryLimit", || Value::Int(3));
     set_if_null(spec, "failedJobsHistoryLimit", || Value::Int(1));
-    at_mut(cj, &["spec", "jobTemplate", "spec"], job_spec);
+    // SetObjectDefaults_CronJob defaults the job template's pod spec but not
+    // the JobSpec around it: those defaults come when the CronJob controller
+    // creates a Job from it.
     template_at(cj, &["spec", "jobTemplate", "spec", "template"]);
 }
 

@@ -1226,8 +1226,8 @@ Events:        <none>
             "Failed Job History Limit:      1",
             "Starting Deadline Seconds:     30s",
             "Selector:                      <unset>",
-            "Parallelism:                   1",
-            "Completions:                   1",
+            "Parallelism:                   <unset>",
+            "Completions:                   <unset>",
             "Pod Template:",
         ]
     );

@@ -387,9 +387,27 @@ fn batch_and_stateful_defaults() {
         cj.at(&["spec", "concurrencyPolicy"]).as_str(),
         Some("Allow")
     );
+    // SetObjectDefaults_CronJob defaults the template's pod spec, not the
+    // JobSpec (the Job made from it is defaulted when it is created).
+    assert!(
+        cj.at(&["spec", "jobTemplate", "spec", "backoffLimit"])
+            .is_null()
+    );
+    assert!(
+        cj.at(&["spec", "jobTemplate", "spec", "completions"])
+            .is_null()
+    );
     assert_eq!(
-        cj.at(&["spec", "jobTemplate", "spec", "backoffLimit"]),
-        &Value::Int(6)
+        cj.at(&[
+            "spec",
+            "jobTemplate",
+            "spec",
+            "template",
+            "spec",
+            "dnsPolicy"
+        ])
+        .as_str(),
+        Some("ClusterFirst")
     );
     let ss = defaulted(
         "StatefulSet",
