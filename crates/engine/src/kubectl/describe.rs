@@ -2007,6 +2007,122 @@ fn describe_storage_class(cluster: &Cluster, sc: &Value, events: Option<Vec<Valu
     w.finish_with_events(events, cluster.now)
 }
 
+/// `describeLimitRange`. kubectl walks each limit's resources in Go map
+/// order (random); Kubeplay lists them by name.
+fn describe_limit_range(lr: &Value) -> String {
+    let mut w = DW::new();
+    name_and_namespace(&mut w, lr);
+    w.w(
+        0,
+        "Type\tResource\tMin\tMax\tDefault Request\tDefault Limit\tMax Limit/Request Ratio\n",
+    );
+    w.w(
+        0,
+        "----\t--------\t---\t---\t---------------\t-------------\t-----------------------\n",
+    );
+    const COLUMNS: [&str; 5] = [
+        "min",
+        "max",
+        "defaultRequest",
+        "default",
+        "maxLimitRequestRatio",
+    ];
+    for item in lr.at(&["spec", "limits"]).items() {
+        let mut resources: Vec<&str> = COLUMNS
+            .iter()
+            .flat_map(|c| item.get(c).members().map(|(k, _)| k))
+            .collect();
+        resources.compact_sort();
+        resources.dedup();
+        for resource in resources {
+            let cell = |column: &str| match item.at(&[column, resource]) {
+                Value::Null => "-".to_string(),
+                q => quantity_text(q),
+            };
+            w.w(
+                0,
+                &format!(
+                    "{}\t{resource}\t{}\t{}\t{}\t{}\t{}\n",
+                    s(item, &["type"]),
+                    cell("min"),
+                    cell("max"),
+                    cell("defaultRequest"),
+                    cell("default"),
+                    cell("maxLimitRequestRatio")
+                ),
+            );
+        }
+    }
+    w.finish()
+}
+
+/// `describeQuota`. Kubeplay stores quotas without the quota controller,
+/// so `status.hard` and `status.used` stay as written.
+fn describe_resource_quota(quota: &Value) -> String {
+    let mut w = DW::new();
+    name_and_namespace(&mut w, quota);
+    let scopes = quota_scopes(quota);
+    if !scopes.is_empty() {
+        w.field(0, "Scopes", &scopes.join(", "));
+        for help in scopes.iter().filter_map(|s| quota_scope_help(s)) {
+            w.w(0, &format!(" * {help}\n"));
+        }
+    }
+    w.w(0, "Resource\tUsed\tHard\n");
+    w.w(0, "--------\t----\t----\n");
+    // Sorted by name (`SortableResourceNames`).
+    for (resource, hard) in quota.at(&["status", "hard"]).members() {
+        w.w(
+            0,
+            &format!(
+                "{resource}\t{}\t{}\n",
+                quota_used(quota, resource),
+                quantity_text(hard)
+            ),
+        );
+    }
+    w.finish()
+}
+
+/// A quota's scopes, sorted.
+fn quota_scopes(quota: &Value) -> Vec<&str> {
+    let mut scopes: Vec<&str> = quota
+        .at(&["spec", "scopes"])
+        .items()
+        .filter_map(Value::as_str)
+        .collect();
+    scopes.compact_sort();
+    scopes
+}
+
+/// `helpTextForResourceQuotaScope`.
+fn quota_scope_help(scope: &str) -> Option<&'static str> {
+    Some(match scope {
+        "Terminating" => {
+            "Matches all pods that have an active deadline. These pods have a limited lifespan on a node before being actively terminated by the system."
+        }
+        "NotTerminating" => {
+            "Matches all pods that do not have an active deadline. These pods usually include long running pods whose container command is not expected to terminate."
+        }
+        "BestEffort" => {
+            "Matches all pods that do not have resource requirements set. These pods have a best effort quality of service."
+        }
+        "NotBestEffort" => {
+            "Matches all pods that have at least one resource requirement set. These pods have a burstable or guaranteed quality of service."
+        }
+        _ => return None,
+    })
+}
+
+/// How much of `resource` a quota has counted: the zero quantity before
+/// the quota controller has counted it.
+fn quota_used(quota: &Value, resource: &str) -> String {
+    match quota.at(&["status", "used", resource]) {
+        Value::Null => "0".to_string(),
+        q => quantity_text(q),
+    }
+}
+
 /// `JobDescriber`. Kubeplay stores Jobs without running them, so their
 /// status stays as written.
 fn describe_job(cluster: &Cluster, job: &Value, events: Option<Vec<Value>>) -> String {
@@ -2758,16 +2874,19 @@ fn describe_namespace(cluster: &Cluster, ns: &Value) -> String {
         w.w(0, "Resource Quotas\n");
         for q in quotas {
             w.field(1, "Name", &s(q, &["metadata", "name"]));
+            let scopes = quota_scopes(q);
+            if !scopes.is_empty() {
+                w.field(1, "Scopes", &scopes.join(", "));
+                for help in scopes.iter().filter_map(|s| quota_scope_help(s)) {
+                    w.w(1, &format!("* {help}\n"));
+                }
+            }
             w.w(1, "Resource\tUsed\tHard\n");
             w.w(1, "--------\t---\t---\n");
             for (r, hard) in q.at(&["status", "hard"]).members() {
                 w.w(
                     1,
-                    &format!(
-                        "{r}\t{}\t{}\n",
-                        quantity_text(q.at(&["status", "used", r])),
-                        quantity_text(hard)
-                    ),
+                    &format!("{r}\t{}\t{}\n", quota_used(q, r), quantity_text(hard)),
                 );
             }
         }
@@ -3155,6 +3274,8 @@ pub(crate) fn describe_object(
         "HorizontalPodAutoscaler" => describe_hpa(cluster, obj, events),
         "PodDisruptionBudget" => describe_pdb(cluster, obj, events),
         "StorageClass" => describe_storage_class(cluster, obj, events),
+        "LimitRange" => describe_limit_range(obj),
+        "ResourceQuota" => describe_resource_quota(obj),
         "PersistentVolumeClaim" => describe_pvc(cluster, obj, events),
         "ReplicationController" => describe_replication_controller(cluster, obj, events),
         "PriorityClass" => describe_priority_class(cluster, obj, events),

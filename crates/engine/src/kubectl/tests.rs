@@ -1464,6 +1464,68 @@ spec:
 }
 
 #[test]
+fn describe_limit_range_and_quota_layout() {
+    let mut c = Cluster::new(1);
+    let files = MemoryFiles::default().with(
+        "policy.yaml",
+        "apiVersion: v1
+kind: LimitRange
+metadata: {name: cpu-mem}
+spec:
+  limits:
+  - type: Container
+    default: {memory: 512Mi, cpu: 500m}
+    defaultRequest: {cpu: 250m}
+    maxLimitRequestRatio: {cpu: '4'}
+---
+apiVersion: v1
+kind: ResourceQuota
+metadata: {name: compute}
+spec:
+  hard: {pods: '10'}
+  scopes: [NotTerminating, BestEffort]
+",
+    );
+    kf(&mut c, "apply -f policy.yaml", &files);
+    assert_eq!(
+        k(&mut c, "describe limitrange cpu-mem").stdout,
+        "Name:       cpu-mem
+Namespace:  default
+Type        Resource  Min  Max  Default Request  Default Limit  Max Limit/Request Ratio
+----        --------  ---  ---  ---------------  -------------  -----------------------
+Container   cpu       -    -    250m             500m           4
+Container   memory    -    -    -                512Mi          -
+"
+    );
+    // The quota controller is not simulated: a status written by hand shows,
+    // and an uncounted resource is the zero quantity.
+    let key = crate::store::ObjectKey::new(res("ResourceQuota"), "default", "compute");
+    c.update_status(
+        &key,
+        v("{hard: {pods: '10', services: '2'}, used: {pods: '3'}}"),
+    )
+    .unwrap();
+    let quota = k(&mut c, "describe quota compute").stdout;
+    assert!(
+        quota.ends_with(
+            "Resource  Used  Hard
+--------  ----  ----
+pods      3     10
+services  0     2
+"
+        ),
+        "{quota}"
+    );
+    assert!(quota.contains("Scopes:     BestEffort, NotTerminating\n * Matches all pods that do not have resource requirements set."), "{quota}");
+    let ns = k(&mut c, "describe namespace default").stdout;
+    assert!(
+        ns.contains("  Scopes:  BestEffort, NotTerminating\n  * Matches"),
+        "{ns}"
+    );
+    assert!(ns.contains("  services  0     2\n"), "{ns}");
+}
+
+#[test]
 fn describe_service_namespace_secret_and_not_found() {
     let mut c = Cluster::new(1);
     let files = MemoryFiles::default().with(
