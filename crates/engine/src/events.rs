@@ -6,12 +6,10 @@
 //! Recorded events are kept compactly and turned into `v1.Event` objects
 //! only when read, because a large cluster records several per pod.
 
-use std::collections::HashSet;
-use std::hash::BuildHasherDefault;
 use std::rc::Rc;
 
 use crate::cluster::Cluster;
-use crate::scheduler::util::{FxHasher, FxMap};
+use crate::scheduler::util::{FxMap, FxSet};
 use crate::time::{EPOCH_UNIX_SECONDS, Millis, rfc3339, rfc3339_micro};
 use crate::value::Value;
 
@@ -122,7 +120,7 @@ pub struct EventLog {
     last_nanos: u128,
     /// Strings events repeat (kinds, reasons, components, object names,
     /// common messages), one copy each.
-    strings: HashSet<Rc<str>, BuildHasherDefault<FxHasher>>,
+    strings: FxSet<Rc<str>>,
     /// No event expires before this time.
     next_expiry: Option<Millis>,
 }

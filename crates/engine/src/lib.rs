@@ -27,7 +27,7 @@ pub mod value;
 pub mod yaml;
 
 pub use cluster::{Cluster, NodeOptions, NodeRole, NodeSummary, Taint};
-pub use scheduler::util::{FxHasher, FxMap, FxSet, fx_map};
+pub use scheduler::util::{FxMap, fx_map};
 
 /// The Kubernetes release whose behaviour the engine reproduces.
 pub const KUBERNETES_VERSION: &str = "v1.37.0";

@@ -831,19 +831,11 @@ fn job(j: &mut Value) {
     template_at(j, &["spec", "template"]);
 }
 
-/// `SetDefaults_Job`: a Job without labels takes its pod template's.
-fn job_labels_from_template(j: &mut Value) {
-    copy_template_labels(j);
-}
-
-/// A stored Job is defaulted again when it is read back, so one created
-/// without labels shows its template's, the generated ones included.
-/// Applied after validation, which sees the labels as decoded.
-pub fn job_labels_on_read(j: &mut Value) {
-    copy_template_labels(j);
-}
-
-fn copy_template_labels(j: &mut Value) {
+/// `SetDefaults_Job`: a Job without labels takes its pod template's. It runs
+/// when a request is decoded and again when the stored Job is read back, so
+/// a Job created without labels shows its template's, the generated ones
+/// included (the API server applies that second copy after validation).
+pub fn job_labels_from_template(j: &mut Value) {
     let labels = j.at(&["spec", "template", "metadata", "labels"]).clone();
     if labels.as_object().is_some()
         && j.at(&["metadata", "labels"]).is_empty()
@@ -864,8 +856,8 @@ pub const LEGACY_JOB_LABELS: [&str; 2] = ["job-name", "controller-uid"];
 /// a Job whose uid is `uid`: unless `spec.manualSelector` is true, the pod
 /// template gets the job-name and controller-uid labels (prefixed and
 /// legacy; labels the user set are kept, validation judges them) and the
-/// selector matches the prefixed controller-uid. See [`job_labels_on_read`]
-/// for the Job's own labels.
+/// selector matches the prefixed controller-uid. See
+/// [`job_labels_from_template`] for the Job's own labels.
 pub fn generate_job_selector(job: &mut Value, uid: &str) {
     if job.at(&["spec", "manualSelector"]).as_bool() == Some(true)
         || job.get("spec").as_object().is_none()

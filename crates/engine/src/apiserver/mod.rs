@@ -175,7 +175,8 @@ impl Cluster {
         // The server has given the object its uid before the strategy runs;
         // only a Job's uses it (its generated selector). Drawn here for Jobs
         // alone, so every other kind draws as before.
-        let early_uid = (rt.group == "batch" && rt.kind == "Job").then(|| {
+        let is_job = rt.group == "batch" && rt.kind == "Job";
+        let early_uid = is_job.then(|| {
             let uid = self.rng.uuid();
             obj.set_at(&["metadata", "uid"], Value::from(uid.clone()));
             defaults::generate_job_selector(&mut obj, &uid);
@@ -200,8 +201,8 @@ impl Cluster {
         meta.remove("resourceVersion");
         meta.remove("deletionTimestamp");
         meta.remove("deletionGracePeriodSeconds");
-        if rt.group == "batch" && rt.kind == "Job" {
-            defaults::job_labels_on_read(&mut obj);
+        if is_job {
+            defaults::job_labels_from_template(&mut obj);
         }
         if opts.dry_run {
             return Ok(obj);

@@ -299,8 +299,8 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
     let (mut desired, mut current, mut misscheduled) = (0i64, 0i64, 0i64);
     let (mut ready, mut updated, mut avail) = (0i64, 0i64, 0i64);
     let mut next_available: Option<Millis> = None;
-    for &(ref node, (run, stay)) in &placement {
-        let pods = by_node.remove(node).unwrap_or_default();
+    for (node, (run, stay)) in placement {
+        let pods = by_node.remove(&node).unwrap_or_default();
         let mut active: Vec<&DaemonPod> = pods.iter().filter(|p| p.entry.active()).collect();
         if !run {
             if !active.is_empty() {

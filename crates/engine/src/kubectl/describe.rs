@@ -84,6 +84,28 @@ fn time_str(v: &Value) -> String {
     }
 }
 
+/// `printBoolPtr`: `True`, `False` or `<unset>`.
+fn bool_ptr(v: Option<bool>) -> &'static str {
+    match v {
+        Some(true) => "True",
+        Some(false) => "False",
+        None => "<unset>",
+    }
+}
+
+/// `storageutil.GetPersistentVolumeClaimClass`: the beta annotation first,
+/// then `spec.storageClassName`.
+fn pvc_storage_class(pvc: &Value) -> &str {
+    pvc.at(&[
+        "metadata",
+        "annotations",
+        "volume.beta.kubernetes.io/storage-class",
+    ])
+    .as_str()
+    .or_else(|| pvc.at(&["spec", "storageClassName"]).as_str())
+    .unwrap_or("")
+}
+
 /// The `Name:` and `Namespace:` lines most describers start with.
 fn name_and_namespace(w: &mut DW, obj: &Value) {
     w.field(0, "Name", &s(obj, &["metadata", "name"]));
@@ -1229,16 +1251,7 @@ fn describe_statefulset(cluster: &Cluster, ss: &Value, events: Option<Vec<Value>
         w.w(0, "Volume Claims:\n");
         for pvc in templates {
             w.field(1, "Name", &s(pvc, &["metadata", "name"]));
-            // `GetPersistentVolumeClaimClass`: the beta annotation first.
-            let class = pvc
-                .at(&[
-                    "metadata",
-                    "annotations",
-                    "volume.beta.kubernetes.io/storage-class",
-                ])
-                .as_str()
-                .or_else(|| pvc.at(&["spec", "storageClassName"]).as_str())
-                .unwrap_or("");
+            let class = pvc_storage_class(pvc);
             w.field(1, "StorageClass", &class);
             labels_multiline(&mut w, "  ", "Labels", pvc.at(&["metadata", "labels"]));
             labels_multiline(
@@ -1492,12 +1505,7 @@ fn describe_cronjob(cluster: &Cluster, cj: &Value, events: Option<Vec<Value>>) -
     labels_and_annotations(&mut w, cj);
     w.field(0, "Schedule", &s(spec, &["schedule"]));
     w.field(0, "Concurrency Policy", &s(spec, &["concurrencyPolicy"]));
-    // `printBoolPtr`.
-    let suspend = match spec.get("suspend").as_bool() {
-        Some(true) => "True",
-        Some(false) => "False",
-        None => "<unset>",
-    };
+    let suspend = bool_ptr(spec.get("suspend").as_bool());
     w.field(0, "Suspend", &suspend);
     let unset_or = |v: &Value, unit: &str| match v.as_i64() {
         Some(n) => format!("{n}{unit}"),
@@ -1562,15 +1570,7 @@ fn describe_pvc(cluster: &Cluster, pvc: &Value, events: Option<Vec<Value>>) -> S
     let namespace = s(pvc, &["metadata", "namespace"]);
     w.field(0, "Name", &name);
     w.field(0, "Namespace", &namespace);
-    let class = pvc
-        .at(&[
-            "metadata",
-            "annotations",
-            "volume.beta.kubernetes.io/storage-class",
-        ])
-        .as_str()
-        .or_else(|| spec.get("storageClassName").as_str())
-        .unwrap_or("");
+    let class = pvc_storage_class(pvc);
     w.field(0, "StorageClass", &class);
     let deletion = pvc.at(&["metadata", "deletionTimestamp"]);
     if deletion.is_null() {
@@ -1722,54 +1722,55 @@ fn describe_hpa(cluster: &Cluster, hpa: &Value, events: Option<Vec<Value>>) -> S
     for (i, metric) in spec.get("metrics").items().enumerate() {
         let ty = s(metric, &["type"]);
         match ty {
-            "External" | "Pods" | "Object" => {
-                let source = match ty {
-                    "External" => "external",
-                    "Pods" => "pods",
-                    _ => "object",
+            "Pods" => {
+                let m = metric.get("pods");
+                let now = current(i, "pods")
+                    .map_or_else(|| "<unknown>".to_string(), |c| q(c.get("averageValue")));
+                w.w(
+                    1,
+                    &format!(
+                        "{} on pods:\t{now} / {}\n",
+                        golang::quote(s(m, &["metric", "name"])),
+                        q(m.at(&["target", "averageValue"]))
+                    ),
+                );
+            }
+            "External" | "Object" => {
+                let source = if ty == "External" {
+                    "external"
+                } else {
+                    "object"
                 };
                 let m = metric.get(source);
-                let name = golang::quote(s(m, &["metric", "name"]));
-                let average = !m.at(&["target", "averageValue"]).is_null();
-                let unknown = || "<unknown>".to_string();
-                if ty == "Pods" {
-                    let now = current(i, source).map_or_else(unknown, |c| q(c.get("averageValue")));
-                    w.w(
-                        1,
-                        &format!(
-                            "{name} on pods:\t{now} / {}\n",
-                            q(m.at(&["target", "averageValue"]))
-                        ),
-                    );
-                    continue;
-                }
-                let prefix = if ty == "Object" {
-                    let described = m.get("describedObject");
-                    w.w(
-                        1,
-                        &format!(
-                            "\"{}\" on {}/{} ",
-                            s(m, &["metric", "name"]),
-                            s(described, &["kind"]),
-                            s(described, &["name"])
-                        ),
-                    );
-                    String::new()
+                // External picks the average by the field set, Object by
+                // the target's type.
+                let average = if ty == "External" {
+                    !m.at(&["target", "averageValue"]).is_null()
                 } else {
-                    format!("{name} ")
+                    s(m, &["target", "type"]) == "AverageValue"
                 };
-                let object_average = ty == "Object" && s(m, &["target", "type"]) == "AverageValue";
-                let (field, label) = if (ty == "External" && average) || object_average {
+                let (field, label) = if average {
                     ("averageValue", "target average value")
                 } else {
                     ("value", "target value")
                 };
-                let now = current(i, source).map_or_else(unknown, |c| q(c.get(field)));
-                let level = if ty == "Object" { 0 } else { 1 };
+                let head = if ty == "External" {
+                    golang::quote(s(m, &["metric", "name"]))
+                } else {
+                    let described = m.get("describedObject");
+                    format!(
+                        "\"{}\" on {}/{}",
+                        s(m, &["metric", "name"]),
+                        s(described, &["kind"]),
+                        s(described, &["name"])
+                    )
+                };
+                let now =
+                    current(i, source).map_or_else(|| "<unknown>".to_string(), |c| q(c.get(field)));
                 w.w(
-                    level,
+                    1,
                     &format!(
-                        "{prefix}({label}):\t{now} / {}\n",
+                        "{head} ({label}):\t{now} / {}\n",
                         q(m.at(&["target", field]))
                     ),
                 );
@@ -1932,14 +1933,12 @@ fn describe_storage_class(cluster: &Cluster, sc: &Value, events: Option<Vec<Valu
     let mut w = DW::new();
     let annotations = sc.at(&["metadata", "annotations"]);
     w.field(0, "Name", &s(sc, &["metadata", "name"]));
-    // `storageutil.IsDefaultAnnotationText`.
-    let default = [
-        "storageclass.kubernetes.io/is-default-class",
-        "storageclass.beta.kubernetes.io/is-default-class",
-    ]
-    .iter()
-    .any(|k| annotations.get(k).as_str() == Some("true"));
-    w.field(0, "IsDefaultClass", &if default { "Yes" } else { "No" });
+    let default = if printers::is_default_storage_class(sc) {
+        "Yes"
+    } else {
+        "No"
+    };
+    w.field(0, "IsDefaultClass", &default);
     w.field(0, "Annotations", &printers::format_labels(annotations));
     w.field(0, "Provisioner", &s(sc, &["provisioner"]));
     w.field(
@@ -1947,11 +1946,7 @@ fn describe_storage_class(cluster: &Cluster, sc: &Value, events: Option<Vec<Valu
         "Parameters",
         &printers::format_labels(sc.get("parameters")),
     );
-    let expansion = match sc.get("allowVolumeExpansion").as_bool() {
-        Some(true) => "True",
-        Some(false) => "False",
-        None => "<unset>",
-    };
+    let expansion = bool_ptr(sc.get("allowVolumeExpansion").as_bool());
     w.field(0, "AllowVolumeExpansion", &expansion);
     let options: Vec<&str> = sc
         .get("mountOptions")

@@ -318,6 +318,18 @@ pub fn container_cells(containers: &Value) -> (String, String) {
     (names.join(","), images.join(","))
 }
 
+/// `storageutil.IsDefaultAnnotation`: the StorageClass is marked default
+/// (by the GA or the beta annotation).
+pub(crate) fn is_default_storage_class(sc: &Value) -> bool {
+    let annotations = sc.at(&["metadata", "annotations"]);
+    [
+        "storageclass.kubernetes.io/is-default-class",
+        "storageclass.beta.kubernetes.io/is-default-class",
+    ]
+    .iter()
+    .any(|k| annotations.get(k).as_str() == Some("true"))
+}
+
 /// `labels.FormatLabels`: `k=v,k2=v2` sorted, `<none>` when empty.
 pub fn format_labels(labels: &Value) -> String {
     let pairs: Vec<String> = labels
@@ -739,16 +751,7 @@ fn row_for(kind: &str, o: &Value, wide: bool, now: Millis) -> Vec<String> {
         ],
         "StorageClass" => {
             let mut n = name(o);
-            let anns = o.at(&["metadata", "annotations"]);
-            if anns
-                .get("storageclass.kubernetes.io/is-default-class")
-                .as_str()
-                == Some("true")
-                || anns
-                    .get("storageclass.beta.kubernetes.io/is-default-class")
-                    .as_str()
-                    == Some("true")
-            {
+            if is_default_storage_class(o) {
                 n.push_str(" (default)");
             }
             vec![

@@ -1327,6 +1327,61 @@ Events:                                                <none>
         kf(&mut c, "apply -f hpa.yaml", &files).stdout,
         "horizontalpodautoscaler.autoscaling/frontend-scaler unchanged\nhorizontalpodautoscaler.autoscaling/bare unchanged\n"
     );
+    // Every metric source, and the behavior block.
+    let files = MemoryFiles::default().with(
+        "metrics.yaml",
+        "apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: web}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+  maxReplicas: 10
+  metrics:
+  - type: Resource
+    resource: {name: memory, target: {type: AverageValue, averageValue: 500Mi}}
+  - type: ContainerResource
+    containerResource: {name: cpu, container: app, target: {type: Utilization, averageUtilization: 60}}
+  - type: Pods
+    pods: {metric: {name: packets-per-second}, target: {type: AverageValue, averageValue: 1k}}
+  - type: Object
+    object:
+      metric: {name: requests-per-second}
+      describedObject: {apiVersion: networking.k8s.io/v1, kind: Ingress, name: main-route}
+      target: {type: Value, value: 10k}
+  - type: External
+    external: {metric: {name: queue_messages_ready}, target: {type: AverageValue, averageValue: '30'}}
+  behavior:
+    scaleDown: {stabilizationWindowSeconds: 300}
+",
+    );
+    kf(&mut c, "apply -f metrics.yaml", &files);
+    let out = k(&mut c, "describe hpa web").stdout;
+    let body: Vec<&str> = out.lines().skip(6).take(20).collect();
+    assert_eq!(
+        body,
+        [
+            "Metrics:                                                                  ( current / target )",
+            "  resource memory on pods:                                                <unknown> / 500Mi",
+            "  resource cpu of container \"app\" on pods  (as a percentage of request):  <unknown> / 60%",
+            "  \"packets-per-second\" on pods:                                           <unknown> / 1k",
+            "  \"requests-per-second\" on Ingress/main-route (target value):             <unknown> / 10k",
+            "  \"queue_messages_ready\" (target average value):                          <unknown> / 30",
+            "Min replicas:                                                             1",
+            "Max replicas:                                                             10",
+            "Behavior:",
+            "  Scale Up:",
+            "    Stabilization Window: 0 seconds",
+            "    Select Policy: Max",
+            "    Policies:",
+            "      - Type: Pods     Value: 4    Period: 15 seconds",
+            "      - Type: Percent  Value: 100  Period: 15 seconds",
+            "  Scale Down:",
+            "    Stabilization Window: 300 seconds",
+            "    Select Policy: Max",
+            "    Policies:",
+            "      - Type: Percent  Value: 100  Period: 15 seconds",
+        ]
+    );
 }
 
 #[test]

@@ -495,10 +495,9 @@ fn generated_selector(job: &Value, prefixed: bool, errs: &mut Vec<FieldError>) {
     if prefixed {
         expected.extend([(CONTROLLER_UID_LABEL, uid), (JOB_NAME_LABEL, name)]);
     }
-    let (sp, tp, mp);
-    sp = Path::new("spec");
-    tp = sp.child("template");
-    mp = tp.child("metadata");
+    let sp = Path::new("spec");
+    let tp = sp.child("template");
+    let mp = tp.child("metadata");
     let lp = mp.child("labels");
     for &(key, want) in &expected {
         let detail = format!("must be '{want}'");
