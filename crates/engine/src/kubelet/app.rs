@@ -439,6 +439,17 @@ pub(crate) fn build(
             app.memory_bytes = 14 << 20;
         }
         "pause" => app.program = Program::Forever,
+        // The Kubernetes docs' Job example: `perl -Mbignum=bpi -wle 'print bpi(2000)'`.
+        "perl" if let Some(digits) = perl_bpi(&argv) => {
+            app.program = Program::Exits {
+                // Perl's Math::BigFloat takes seconds for thousands of digits.
+                after: 1500 + digits as Millis * 2,
+                code: 0,
+                lines: vec![pi_digits(digits)],
+                oom: false,
+            };
+            app.memory_bytes = 8 << 20;
+        }
         name if shells.contains(&name) => {
             let script = argv
                 .iter()
@@ -562,6 +573,113 @@ pub(crate) fn build(
 }
 
 /// The usual settings of a well-known server image.
+/// The digit count of a `perl -Mbignum=bpi -e 'print bpi(N)'` command line
+/// (the one perl program Kubeplay runs; `-e` may be bundled, as in `-wle`).
+fn perl_bpi(argv: &[String]) -> Option<usize> {
+    if !argv.iter().any(|a| a == "-Mbignum=bpi") {
+        return None;
+    }
+    let flag = argv
+        .iter()
+        .position(|a| a.starts_with('-') && !a.starts_with("-M") && a.ends_with('e'))?;
+    let script = argv.get(flag + 1)?.trim().trim_end_matches(';');
+    let digits = script
+        .strip_prefix("print bpi(")?
+        .strip_suffix(')')?
+        .trim()
+        .parse::<usize>()
+        .ok()?;
+    // Beyond this, perl runs for minutes; the simulation does not go there.
+    (1..=20_000).contains(&digits).then_some(digits)
+}
+
+/// π to `digits` significant digits, rounded as Math::BigFloat's `bpi`
+/// prints it (`3.14159…`): Machin's formula in base-10⁹ fixed point.
+pub(crate) fn pi_digits(digits: usize) -> String {
+    const BASE: u64 = 1_000_000_000;
+    // Limb 0 holds the integer part; guard digits make the rounding exact.
+    let limbs = (digits + 18) / 9 + 2;
+    fn div(a: &mut [u32], d: u64) {
+        let mut rem = 0u64;
+        for x in a.iter_mut() {
+            let cur = rem * BASE + u64::from(*x);
+            *x = (cur / d) as u32;
+            rem = cur % d;
+        }
+    }
+    fn add(a: &mut [u32], b: &[u32], sign: bool) {
+        let mut carry = 0i64;
+        for (x, y) in a.iter_mut().zip(b).rev() {
+            let mut v = i64::from(*x) + carry + if sign { i64::from(*y) } else { -i64::from(*y) };
+            carry = 0;
+            if v >= BASE as i64 {
+                v -= BASE as i64;
+                carry = 1;
+            } else if v < 0 {
+                v += BASE as i64;
+                carry = -1;
+            }
+            *x = v as u32;
+        }
+    }
+    // factor · arctan(1/x) = factor · Σ (-1)^k / ((2k+1) x^(2k+1))
+    let arctan = |x: u64, factor: u32, limbs: usize| {
+        let mut power = vec![0u32; limbs];
+        power[0] = factor;
+        div(&mut power, x);
+        let mut sum = power.clone();
+        let mut k = 1u64;
+        loop {
+            div(&mut power, x * x);
+            if power.iter().all(|&l| l == 0) {
+                return sum;
+            }
+            let mut term = power.clone();
+            div(&mut term, 2 * k + 1);
+            add(&mut sum, &term, k % 2 == 0);
+            k += 1;
+        }
+    };
+    let mut pi = arctan(5, 16, limbs);
+    add(&mut pi, &arctan(239, 4, limbs), false);
+    let mut decimals: Vec<u8> = Vec::with_capacity(limbs * 9);
+    for limb in &pi[1..] {
+        let mut chunk = [0u8; 9];
+        let mut v = *limb;
+        for d in chunk.iter_mut().rev() {
+            *d = (v % 10) as u8;
+            v /= 10;
+        }
+        decimals.extend_from_slice(&chunk);
+    }
+    let keep = digits - 1;
+    let mut whole = pi[0];
+    let round_up = decimals[keep] >= 5;
+    decimals.truncate(keep);
+    if round_up {
+        let mut i = keep;
+        loop {
+            if i == 0 {
+                whole += 1;
+                break;
+            }
+            i -= 1;
+            if decimals[i] == 9 {
+                decimals[i] = 0;
+            } else {
+                decimals[i] += 1;
+                break;
+            }
+        }
+    }
+    let mut out = whole.to_string();
+    if !decimals.is_empty() {
+        out.push('.');
+        out.extend(decimals.iter().map(|d| char::from(b'0' + d)));
+    }
+    out
+}
+
 fn server_defaults(app: &mut App, flavor: Flavor, image_port: u16, declared: &mut Vec<u16>) {
     app.program = Program::Server;
     let port = if image_port > 0 { image_port } else { 80 };
@@ -1359,5 +1477,27 @@ mod tests {
         assert_eq!(parse_duration("500ms"), Some(500));
         assert_eq!(parse_duration("2"), Some(2_000));
         assert_eq!(parse_duration("soon"), None);
+    }
+
+    #[test]
+    fn perl_bpi_prints_pi_as_the_docs_job_does() {
+        let argv = |s: &[&str]| s.iter().map(|a| a.to_string()).collect::<Vec<_>>();
+        let docs = argv(&["perl", "-Mbignum=bpi", "-wle", "print bpi(2000)"]);
+        assert_eq!(perl_bpi(&docs), Some(2000));
+        assert_eq!(perl_bpi(&argv(&["perl", "-e", "print 1"])), None);
+        assert_eq!(
+            perl_bpi(&argv(&["perl", "-Mbignum=bpi", "-e", "print bpi(0)"])),
+            None
+        );
+        let pi = pi_digits(2000);
+        // "3." and 1999 decimals; the 2001st significant digit (9) rounds up.
+        assert_eq!(pi.len(), 2001);
+        assert!(pi.starts_with("3.14159265358979323846264338327950288419716939937510"));
+        assert!(pi.ends_with("326459958133904780275901"), "{}", &pi[1950..]);
+        assert_eq!(pi_digits(1), "3");
+        assert_eq!(pi_digits(5), "3.1416");
+        // The Feynman point (…134999999… from the 759th decimal): rounding
+        // carries through the nines.
+        assert_eq!(&pi_digits(767)[760..], "13500000");
     }
 }
