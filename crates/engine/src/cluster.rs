@@ -121,11 +121,13 @@ pub enum Controller {
     EndpointSlice,
     /// Runs one pod per node for each DaemonSet.
     DaemonSet,
+    /// Runs Jobs' pods to completion.
+    Job,
 }
 
 impl Controller {
     /// Every controller, in the order their queues are drained.
-    const ALL: [Controller; 7] = [
+    const ALL: [Controller; 8] = [
         Controller::ReplicaSet,
         Controller::Deployment,
         Controller::GarbageCollector,
@@ -133,6 +135,7 @@ impl Controller {
         Controller::Endpoints,
         Controller::EndpointSlice,
         Controller::DaemonSet,
+        Controller::Job,
     ];
 
     /// The controller's work queue in `Cluster::queues`. The match is
@@ -147,6 +150,7 @@ impl Controller {
             Controller::Endpoints => 4,
             Controller::EndpointSlice => 5,
             Controller::DaemonSet => 6,
+            Controller::Job => 7,
         }
     }
 }
@@ -561,11 +565,12 @@ impl Cluster {
                     "ReplicaSet" => Controller::ReplicaSet,
                     "Deployment" => Controller::Deployment,
                     "DaemonSet" => Controller::DaemonSet,
+                    "Job" => Controller::Job,
                     _ => continue,
                 };
                 if let (Some(r), Some(name)) = (by_kind(owner_kind), owner.get("name").as_str()) {
                     let key = ObjectKey::new(r, &event.key.namespace, name);
-                    if controller == Controller::DaemonSet {
+                    if matches!(controller, Controller::DaemonSet | Controller::Job) {
                         // One sync after a burst of its pods' changes (a
                         // DaemonSet's sync walks every node).
                         crate::controllers::requeue_after(self, controller, &key, 0);
@@ -605,7 +610,8 @@ impl Cluster {
             | Controller::Deployment
             | Controller::Endpoints
             | Controller::EndpointSlice
-            | Controller::DaemonSet => crate::controllers::reconcile(self, controller, key),
+            | Controller::DaemonSet
+            | Controller::Job => crate::controllers::reconcile(self, controller, key),
         }
     }
 

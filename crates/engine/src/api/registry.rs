@@ -423,7 +423,7 @@ pub static RESOURCES: &[ResourceType] = &[
         "jobs",
         [],
         true,
-        StoredOnly,
+        Simulated,
         "io.k8s.api.batch.v1.Job"
     ),
     // certificates.k8s.io

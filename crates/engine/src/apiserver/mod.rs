@@ -405,7 +405,15 @@ impl Cluster {
             return;
         }
         let waiting_on_finalizers = obj.at(&["metadata", "finalizers"]).items().next().is_some();
-        if !waiting_on_finalizers && let Some(removed) = self.store.remove(key) {
+        if waiting_on_finalizers {
+            // The kubelet's final delete (grace period 0): the pod stays
+            // until its finalizers are removed, then goes at once.
+            if obj.at(&["metadata", "deletionGracePeriodSeconds"]).as_i64() != Some(0) {
+                let mut obj = obj.clone();
+                obj.set_at(&["metadata", "deletionGracePeriodSeconds"], Value::Int(0));
+                self.store.put(key, obj);
+            }
+        } else if let Some(removed) = self.store.remove(key) {
             self.release(key.resource, &removed);
         }
     }

@@ -11,6 +11,7 @@ pub mod deployment;
 pub mod endpoints;
 pub mod endpointslice;
 pub mod gc;
+pub mod job;
 pub mod namespace;
 pub mod nodelifecycle;
 pub mod replicaset;
@@ -592,6 +593,7 @@ pub(crate) fn reconcile(cluster: &mut Cluster, controller: Controller, key: &Obj
         Controller::Endpoints => endpoints::reconcile(cluster, key),
         Controller::DaemonSet => daemonset::reconcile(cluster, key),
         Controller::EndpointSlice => endpointslice::reconcile(cluster, key),
+        Controller::Job => job::reconcile(cluster, key),
         Controller::GarbageCollector | Controller::Namespace => {}
     }
 }
@@ -602,6 +604,7 @@ pub(crate) fn reconcile(cluster: &mut Cluster, controller: Controller, key: &Obj
 pub(crate) fn on_change(cluster: &mut Cluster, event: &WatchEvent) {
     let kind = event.key.resource.get().kind;
     daemonset::on_change(cluster, event);
+    job::on_change(cluster, event);
     match kind {
         "Pod" => pod_changed(cluster, event),
         "ReplicaSet" => replica_set_changed(cluster, event),
@@ -859,6 +862,31 @@ pub(crate) fn new_controller_ref(owner: &Value) -> Value {
         ("kind", owner.get("kind").clone()),
         ("name", owner.at(&["metadata", "name"]).clone()),
         ("uid", owner.at(&["metadata", "uid"]).clone()),
+    ])
+}
+
+/// `GetPodFromTemplate`: the pod a controller creates from its
+/// `spec.template`, named from `generate_name`.
+pub(crate) fn pod_from_template(owner: &Value, generate_name: &str) -> Value {
+    let template = owner.at(&["spec", "template"]);
+    let mut meta = Value::object();
+    meta.set("generateName", Value::str(generate_name));
+    meta.set("namespace", owner.at(&["metadata", "namespace"]).clone());
+    for field in ["labels", "annotations", "finalizers"] {
+        let v = template.at(&["metadata", field]);
+        if !v.is_empty() {
+            meta.set(field, v.clone());
+        }
+    }
+    meta.set(
+        "ownerReferences",
+        Value::array(vec![new_controller_ref(owner)]),
+    );
+    Value::from_pairs([
+        ("apiVersion", Value::str("v1")),
+        ("kind", Value::str("Pod")),
+        ("metadata", meta),
+        ("spec", template.get("spec").clone()),
     ])
 }
 

@@ -9,9 +9,9 @@ use std::cmp::Ordering;
 use std::rc::Rc;
 
 use super::{
-    PodEntry, controller_ref, controller_uid, forget_failures, int_at, is_deleting,
-    new_controller_ref, pod_ready, requeue_after, requeue_rate_limited, set_count, spec_replicas,
-    with_controller_ref, without_owner_ref,
+    PodEntry, controller_ref, controller_uid, forget_failures, int_at, is_deleting, pod_ready,
+    requeue_after, requeue_rate_limited, set_count, spec_replicas, with_controller_ref,
+    without_owner_ref,
 };
 use crate::api::errors::StatusReason;
 use crate::api::selector;
@@ -153,7 +153,8 @@ fn manage_replicas(
     let diff = active - spec_replicas(rs);
     if diff < 0 {
         let want = (-diff).min(BURST_REPLICAS);
-        let pod = pod_from_template(rs);
+        let prefix = format!("{}-", rs.str_at(&["metadata", "name"]).unwrap_or(""));
+        let pod = super::pod_from_template(rs, &prefix);
         slow_start_batch(want, SLOW_START_INITIAL_BATCH_SIZE, || {
             create_pod(cluster, rs, &pod)
         })
@@ -215,35 +216,6 @@ fn slow_start_batch(
 }
 
 /// `GetPodFromTemplate`: the pod a ReplicaSet creates.
-fn pod_from_template(rs: &Value) -> Value {
-    let template = rs.at(&["spec", "template"]);
-    let mut meta = Value::object();
-    meta.set(
-        "generateName",
-        Value::from(format!(
-            "{}-",
-            rs.str_at(&["metadata", "name"]).unwrap_or("")
-        )),
-    );
-    meta.set("namespace", rs.at(&["metadata", "namespace"]).clone());
-    for field in ["labels", "annotations", "finalizers"] {
-        let v = template.at(&["metadata", field]);
-        if !v.is_empty() {
-            meta.set(field, v.clone());
-        }
-    }
-    meta.set(
-        "ownerReferences",
-        Value::array(vec![new_controller_ref(rs)]),
-    );
-    Value::from_pairs([
-        ("apiVersion", Value::str("v1")),
-        ("kind", Value::str("Pod")),
-        ("metadata", meta),
-        ("spec", template.get("spec").clone()),
-    ])
-}
-
 /// `RealPodControl.CreatePods` for one pod, with its event.
 fn create_pod(cluster: &mut Cluster, rs: &Value, pod: &Value) -> Result<(), String> {
     if pod.at(&["metadata", "labels"]).is_empty() {

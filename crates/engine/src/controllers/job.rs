@@ -1,0 +1,727 @@
+//! The Job controller (`pkg/controller/job`): runs a Job's pods to
+//! completion — `parallelism` at a time until `completions` succeed, one
+//! per index for Indexed Jobs — replaces failed pods after kube's back-off,
+//! fails the Job past its `backoffLimit` or `activeDeadlineSeconds`,
+//! suspends and resumes it, and counts finished pods through the
+//! `batch.kubernetes.io/job-tracking` finalizer. The TTL-after-finished
+//! controller's deletion of finished Jobs runs here too.
+//!
+//! Kube writes a finished pod's count in two status updates (through
+//! `uncountedTerminatedPods`) and its terminal conditions after their
+//! targets (`FailureTarget`, `SuccessCriteriaMet`); Kubeplay makes the
+//! same writes in one sync, so what a reader sees between them is skipped.
+
+use std::rc::Rc;
+
+use super::{
+    forget_failures, int_at, is_deleting, pod_ready, requeue_after, requeue_rate_limited, set_count,
+};
+use crate::apiserver::{DeleteOptions, Propagation, WriteOptions};
+use crate::cluster::{Cluster, Controller, res};
+use crate::events::EventType;
+use crate::sort::CompactSort;
+use crate::store::{ObjectKey, WatchEvent, WatchEventType};
+use crate::time::{Millis, SECOND, parse_rfc3339, rfc3339};
+use crate::value::Value;
+
+/// The event source.
+const COMPONENT: &str = "job-controller";
+/// The finalizer that keeps a finished pod until its Job has counted it.
+pub(crate) const TRACKING_FINALIZER: &str = "batch.kubernetes.io/job-tracking";
+/// The annotation and label carrying an Indexed Job pod's index.
+const COMPLETION_INDEX: &str = "batch.kubernetes.io/job-completion-index";
+/// `DefaultJobPodFailureBackOff` and `MaxJobPodFailureBackOff`.
+const BACKOFF_BASE: Millis = 10 * SECOND;
+const BACKOFF_MAX: Millis = 600 * SECOND;
+
+/// Hears about Jobs and about pods that carry the tracking finalizer
+/// without a live Job to count them (`syncOrphanPod`).
+pub(crate) fn on_change(cluster: &mut Cluster, event: &WatchEvent) {
+    match event.key.resource.get().kind {
+        "Job" if event.kind == WatchEventType::Deleted => {
+            // Its pods' finalizers are nobody's to remove but ours.
+            if let Some(uid) = event
+                .old
+                .as_ref()
+                .and_then(|o| o.str_at(&["metadata", "uid"]))
+            {
+                for name in cluster.controllers.owned_names(uid) {
+                    release_pod(
+                        cluster,
+                        &ObjectKey::new(res("Pod"), &event.key.namespace, &name),
+                    );
+                }
+            }
+        }
+        "Job" => cluster.enqueue(Controller::Job, event.key.clone()),
+        "Pod" => {
+            let Some(pod) = cluster.store.get(&event.key) else {
+                return;
+            };
+            if !has_tracking_finalizer(pod) {
+                return;
+            }
+            let job_alive = super::controller_ref(pod)
+                .filter(|r| r.get("kind").as_str() == Some("Job"))
+                .and_then(|r| {
+                    let job = cluster.store.get_named(
+                        res("Job"),
+                        &event.key.namespace,
+                        r.get("name").as_str()?,
+                    )?;
+                    (job.at(&["metadata", "uid"]) == r.get("uid") && !finished(job)).then_some(())
+                })
+                .is_some();
+            if !job_alive {
+                release_pod(cluster, &event.key);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn has_tracking_finalizer(pod: &Value) -> bool {
+    pod.at(&["metadata", "finalizers"])
+        .items()
+        .any(|f| f.as_str() == Some(TRACKING_FINALIZER))
+}
+
+/// Removes the tracking finalizer from a pod that has it.
+fn release_pod(cluster: &mut Cluster, key: &ObjectKey) {
+    if cluster.store.get(key).is_some_and(has_tracking_finalizer) {
+        cluster.remove_finalizer(key, TRACKING_FINALIZER);
+    }
+}
+
+/// The condition of `kind` when its status is True.
+fn true_condition<'a>(job: &'a Value, kind: &str) -> Option<&'a Value> {
+    job.at(&["status", "conditions"])
+        .items()
+        .find(|c| c.get("type").as_str() == Some(kind))
+        .filter(|c| c.get("status").as_str() == Some("True"))
+}
+
+/// `IsJobFinished`: a Complete or Failed condition is True.
+pub(crate) fn finished(job: &Value) -> bool {
+    true_condition(job, "Complete").is_some() || true_condition(job, "Failed").is_some()
+}
+
+/// `newCondition`: both times are now.
+fn condition(kind: &str, status: &str, reason: &str, message: &str, now: Millis) -> Value {
+    let at = Value::from(rfc3339(now));
+    Value::from_pairs([
+        ("lastProbeTime", at.clone()),
+        ("lastTransitionTime", at),
+        ("message", Value::str(message)),
+        ("reason", Value::str(reason)),
+        ("status", Value::str(status)),
+        ("type", Value::str(kind)),
+    ])
+}
+
+/// Sets a condition, changing an existing one of the same type only when
+/// its status changes (`ensureJobConditionStatus`); a False condition is
+/// not added where there is none. Returns whether anything changed.
+fn ensure_condition(status: &mut Value, new: Value) -> bool {
+    let mut list: Vec<Value> = status.get("conditions").items().cloned().collect();
+    let kind = new.get("type");
+    match list.iter_mut().find(|c| c.get("type") == kind) {
+        Some(c) if c.get("status") == new.get("status") => return false,
+        Some(c) => *c = new,
+        None if new.get("status").as_str() == Some("False") => return false,
+        None => list.push(new),
+    }
+    status.set("conditions", Value::array(list));
+    true
+}
+
+/// One of the Job's pods as the sync sees it.
+struct JobPod {
+    key: ObjectKey,
+    phase: Rc<str>,
+    deleting: bool,
+    ready: bool,
+    tracked: bool,
+    /// The completion index of an Indexed Job's pod.
+    index: Option<i64>,
+    /// When it finished (`getFinishedTime`), for the back-off.
+    finished_at: Millis,
+    restarts: i64,
+    node: bool,
+    created: Millis,
+    ready_at: Option<Millis>,
+}
+
+impl JobPod {
+    fn of(key: ObjectKey, pod: &Value) -> JobPod {
+        let (ready, ready_at) = pod_ready(pod);
+        let statuses = || {
+            pod.at(&["status", "containerStatuses"])
+                .items()
+                .chain(pod.at(&["status", "initContainerStatuses"]).items())
+        };
+        let created = super::creation_time(pod).unwrap_or(0);
+        // The latest container finish, else the deletion's start, else creation.
+        let finished_at = statuses()
+            .filter_map(|c| {
+                c.at(&["state", "terminated", "finishedAt"])
+                    .as_str()
+                    .and_then(parse_rfc3339)
+            })
+            .max()
+            .or_else(|| {
+                let at = pod
+                    .str_at(&["metadata", "deletionTimestamp"])
+                    .and_then(parse_rfc3339)?;
+                let grace = int_at(pod, &["metadata", "deletionGracePeriodSeconds"], 0).max(0);
+                Some(at.saturating_sub(grace as Millis * SECOND))
+            })
+            .unwrap_or(created);
+        JobPod {
+            phase: Rc::from(pod.str_at(&["status", "phase"]).unwrap_or("Pending")),
+            deleting: is_deleting(pod),
+            ready,
+            tracked: has_tracking_finalizer(pod),
+            index: pod
+                .str_at(&["metadata", "annotations", COMPLETION_INDEX])
+                .and_then(|i| i.parse().ok())
+                .filter(|i: &i64| *i >= 0),
+            finished_at,
+            restarts: statuses()
+                .filter_map(|c| c.get("restartCount").as_i64())
+                .sum(),
+            node: pod
+                .str_at(&["spec", "nodeName"])
+                .is_some_and(|n| !n.is_empty()),
+            created,
+            ready_at,
+            key,
+        }
+    }
+
+    fn succeeded(&self) -> bool {
+        &*self.phase == "Succeeded"
+    }
+
+    /// `isPodFailed`: phase Failed, or deleted before it succeeded.
+    fn failed(&self) -> bool {
+        &*self.phase == "Failed" || (self.deleting && !self.succeeded())
+    }
+
+    /// `controller.IsPodActive`.
+    fn active(&self) -> bool {
+        !self.deleting && !matches!(&*self.phase, "Succeeded" | "Failed")
+    }
+}
+
+/// `syncJob`.
+pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
+    let Some(job) = cluster.store.get(key).cloned() else {
+        return;
+    };
+    let uid: Rc<str> = Rc::from(job.str_at(&["metadata", "uid"]).unwrap_or(""));
+    let now = cluster.now;
+    let mut pods: Vec<JobPod> = cluster
+        .controllers
+        .owned_names(&uid)
+        .into_iter()
+        .filter_map(|name| {
+            let pod_key = ObjectKey::new(res("Pod"), &key.namespace, &name);
+            let pod = cluster.store.get(&pod_key)?;
+            Some(JobPod::of(pod_key, pod))
+        })
+        .collect();
+    if finished(&job) || is_deleting(&job) {
+        for pod in pods.iter().filter(|p| p.tracked) {
+            release_pod(cluster, &pod.key);
+        }
+        expire_after_finished(cluster, key, &job);
+        return;
+    }
+    let spec = job.get("spec");
+    let indexed = spec.get("completionMode").as_str() == Some("Indexed");
+    let completions = spec.get("completions").as_i64();
+    let parallelism = spec.get("parallelism").as_i64().unwrap_or(1).max(0);
+    let suspended = spec.get("suspend").as_bool() == Some(true);
+    let mut status = job.get("status").clone();
+    if status.is_null() {
+        status = Value::object();
+    }
+    let mut events: Vec<(EventType, String, String)> = Vec::new();
+
+    // Suspension (and the start time, which a resume resets).
+    let was_suspended = true_condition(&job, "Suspended").is_some();
+    if suspended && !was_suspended {
+        let c = condition("Suspended", "True", "JobSuspended", "Job suspended", now);
+        if ensure_condition(&mut status, c) {
+            events.push((
+                EventType::Normal,
+                "Suspended".into(),
+                "Job suspended".into(),
+            ));
+        }
+    } else if !suspended && was_suspended {
+        let c = condition("Suspended", "False", "JobResumed", "Job resumed", now);
+        if ensure_condition(&mut status, c) {
+            events.push((EventType::Normal, "Resumed".into(), "Job resumed".into()));
+        }
+        status.set("startTime", Value::from(rfc3339(now)));
+    }
+    if !suspended && status.get("startTime").is_null() {
+        status.set("startTime", Value::from(rfc3339(now)));
+    }
+
+    // Count the pods that finished since the last sync, and let them go.
+    let mut succeeded = int_at(&status, &["succeeded"], 0);
+    let mut failed = int_at(&status, &["failed"], 0);
+    let mut completed: Vec<(i64, i64)> =
+        parse_intervals(status.get("completedIndexes").as_str().unwrap_or(""));
+    let mut release: Vec<ObjectKey> = Vec::new();
+    for pod in pods.iter().filter(|p| p.tracked) {
+        if pod.succeeded() {
+            match (indexed, pod.index) {
+                (false, _) => succeeded += 1,
+                (true, Some(i)) if completions.is_some_and(|c| i < c) => {
+                    add_index(&mut completed, i);
+                }
+                _ => {}
+            }
+            release.push(pod.key.clone());
+        } else if pod.failed() {
+            failed += 1;
+            release.push(pod.key.clone());
+        }
+    }
+    if indexed {
+        succeeded = completed.iter().map(|(a, b)| b - a + 1).sum();
+    }
+    for pod_key in &release {
+        release_pod(cluster, pod_key);
+    }
+    for pod in pods.iter_mut() {
+        if release.contains(&pod.key) {
+            pod.tracked = false;
+        }
+    }
+
+    let mut active: Vec<&JobPod> = pods.iter().filter(|p| p.active()).collect();
+    let terminating = pods
+        .iter()
+        .filter(|p| p.deleting && !matches!(&*p.phase, "Succeeded" | "Failed"))
+        .count() as i64;
+    let template_spec = job.at(&["spec", "template", "spec"]);
+    let start = status.get("startTime").as_str().and_then(parse_rfc3339);
+
+    // Failure (`FailureTarget`, then `Failed` once no pod is terminating).
+    let mut failure = true_condition(&job, "FailureTarget").map(|c| {
+        (
+            c.get("reason").as_str().unwrap_or("").to_string(),
+            c.get("message").as_str().unwrap_or("").to_string(),
+        )
+    });
+    let mut deadline_in: Option<Millis> = None;
+    if failure.is_none() {
+        let backoff_limit = int_at(spec, &["backoffLimit"], 6);
+        let past_backoff = if template_spec.get("restartPolicy").as_str() == Some("OnFailure") {
+            let restarts: i64 = active
+                .iter()
+                .filter(|p| matches!(&*p.phase, "Running" | "Pending"))
+                .map(|p| p.restarts)
+                .sum();
+            if backoff_limit == 0 {
+                restarts > 0
+            } else {
+                restarts >= backoff_limit
+            }
+        } else {
+            failed > backoff_limit
+        };
+        if past_backoff {
+            failure = Some((
+                "BackoffLimitExceeded".into(),
+                "Job has reached the specified backoff limit".into(),
+            ));
+        } else if let (Some(deadline), Some(start), false) =
+            (spec.get("activeDeadlineSeconds").as_i64(), start, suspended)
+        {
+            let deadline = deadline.max(0) as Millis * SECOND;
+            let elapsed = now.saturating_sub(start);
+            if elapsed >= deadline {
+                failure = Some((
+                    "DeadlineExceeded".into(),
+                    "Job was active longer than specified deadline".into(),
+                ));
+            } else {
+                deadline_in = Some(deadline - elapsed);
+            }
+        }
+        if let Some((reason, message)) = &failure {
+            ensure_condition(
+                &mut status,
+                condition("FailureTarget", "True", reason, message, now),
+            );
+        }
+    }
+    let mut deletions: Vec<ObjectKey> = Vec::new();
+    let mut creations: Vec<Option<i64>> = Vec::new();
+    let mut backoff_in: Option<Millis> = None;
+    let mut finished_now = false;
+    let mut terminating_after = terminating;
+    if let Some((reason, message)) = &failure {
+        // Active pods are deleted and count as failed.
+        failed += active.len() as i64;
+        terminating_after += active.len() as i64;
+        deletions.extend(active.iter().map(|p| p.key.clone()));
+        active.clear();
+        if terminating_after == 0 {
+            ensure_condition(
+                &mut status,
+                condition("Failed", "True", reason, message, now),
+            );
+            events.push((EventType::Warning, reason.clone(), message.clone()));
+            finished_now = true;
+        }
+    } else {
+        let complete = match completions {
+            Some(c) => succeeded >= c && active.is_empty(),
+            None => succeeded > 0 && active.is_empty(),
+        };
+        if complete {
+            let (reason, message) = (
+                "CompletionsReached",
+                "Reached expected number of succeeded pods",
+            );
+            ensure_condition(
+                &mut status,
+                condition("SuccessCriteriaMet", "True", reason, message, now),
+            );
+            if terminating == 0 {
+                ensure_condition(
+                    &mut status,
+                    condition("Complete", "True", reason, message, now),
+                );
+                status.set("completionTime", Value::from(rfc3339(now)));
+                if completions.is_some_and(|c| succeeded > c) {
+                    events.push((
+                        EventType::Warning,
+                        "TooManySucceededPods".into(),
+                        "Too many succeeded pods running after completion count reached".into(),
+                    ));
+                }
+                events.push((
+                    EventType::Normal,
+                    "Completed".into(),
+                    "Job completed".into(),
+                ));
+                finished_now = true;
+            }
+        } else if suspended {
+            deletions.extend(active.iter().map(|p| p.key.clone()));
+            active.clear();
+        } else {
+            // `manageJob`.
+            let want = match completions {
+                None if succeeded > 0 => active.len() as i64,
+                None => parallelism,
+                Some(c) => (c - succeeded).min(parallelism).max(0),
+            };
+            let excess = active.len() as i64 - want;
+            if excess > 0 {
+                // `controller.ActivePods` order: the least settled go first.
+                active.compact_sort_by_key(|p| {
+                    (
+                        p.node,
+                        match &*p.phase {
+                            "Pending" => 0,
+                            "Unknown" => 1,
+                            _ => 2,
+                        },
+                        p.ready,
+                        std::cmp::Reverse(p.ready_at),
+                        std::cmp::Reverse(p.restarts),
+                        std::cmp::Reverse(p.created),
+                    )
+                });
+                let gone: Vec<&JobPod> = active.drain(..excess as usize).collect();
+                deletions.extend(gone.iter().map(|p| p.key.clone()));
+            } else if excess < 0 {
+                // Failed pods are replaced after the back-off.
+                let mut finishes: Vec<(Millis, bool)> = pods
+                    .iter()
+                    .filter(|p| p.succeeded() || p.failed())
+                    .map(|p| (p.finished_at, p.succeeded()))
+                    .collect();
+                finishes.compact_sort();
+                let failures = finishes.iter().rev().take_while(|(_, ok)| !ok).count() as u32;
+                let wait = if failures == 0 {
+                    0
+                } else {
+                    let delay = BACKOFF_BASE
+                        .saturating_mul(1 << (failures - 1).min(20))
+                        .min(BACKOFF_MAX);
+                    let last = finishes.last().map_or(0, |(t, _)| *t);
+                    delay.saturating_sub(now.saturating_sub(last))
+                };
+                if wait > 0 {
+                    backoff_in = Some(wait.max(SECOND));
+                } else if indexed {
+                    let total = completions.unwrap_or(0);
+                    let taken: Vec<i64> = active.iter().filter_map(|p| p.index).collect();
+                    creations.extend(
+                        (0..total)
+                            .filter(|i| !taken.contains(i) && !has_index(&completed, *i))
+                            .take((-excess) as usize)
+                            .map(Some),
+                    );
+                } else {
+                    creations.extend(std::iter::repeat_n(None, (-excess) as usize));
+                }
+            }
+        }
+    }
+
+    // Writes: deletions, then creations (kube's slow start creates them
+    // all when none fails).
+    let mut create_failed = false;
+    for pod_key in &deletions {
+        if failure.is_none() {
+            // Not counted: removed pods were not failures.
+            release_pod(cluster, pod_key);
+        }
+        if cluster.store.get(pod_key).is_some_and(|p| !is_deleting(p))
+            && cluster.delete(pod_key, DeleteOptions::default()).is_ok()
+        {
+            events.push((
+                EventType::Normal,
+                "SuccessfulDelete".into(),
+                format!("Deleted pod: {}", pod_key.name),
+            ));
+        }
+    }
+    if failure.is_some() {
+        for pod_key in &deletions {
+            release_pod(cluster, pod_key);
+        }
+    }
+    let mut created = 0i64;
+    for index in &creations {
+        let pod = pod_from_job(&job, *index);
+        match cluster.create(pod, &WriteOptions::system()) {
+            Ok(pod) => {
+                created += 1;
+                let name = pod.str_at(&["metadata", "name"]).unwrap_or("");
+                events.push((
+                    EventType::Normal,
+                    "SuccessfulCreate".into(),
+                    format!("Created pod: {name}"),
+                ));
+            }
+            Err(e) if e.message.ends_with("because it is being terminated") => break,
+            Err(e) => {
+                events.push((
+                    EventType::Warning,
+                    "FailedCreate".into(),
+                    format!("Error creating: {}", e.message),
+                ));
+                create_failed = true;
+                break;
+            }
+        }
+    }
+
+    // Status.
+    let ready = active.iter().filter(|p| p.ready).count() as i64;
+    set_count(&mut status, "active", active.len() as i64 + created);
+    status.set("ready", Value::Int(ready));
+    status.set("terminating", Value::Int(terminating_after));
+    set_count(&mut status, "succeeded", succeeded);
+    set_count(&mut status, "failed", failed);
+    if indexed {
+        let text = format_intervals(&completed);
+        if text.is_empty() {
+            status.remove("completedIndexes");
+        } else {
+            status.set("completedIndexes", Value::from(text));
+        }
+    }
+    status.set("uncountedTerminatedPods", Value::object());
+    let status_changed = job.get("status") != &status;
+    if status_changed {
+        let _ = cluster.update_status(key, status);
+    }
+    for (event_type, reason, message) in &events {
+        cluster.record_event(&job, None, *event_type, reason, message, (COMPONENT, None));
+    }
+    if create_failed {
+        requeue_rate_limited(cluster, Controller::Job, key);
+        return;
+    }
+    forget_failures(cluster, Controller::Job, key);
+    if let Some(wait) = backoff_in {
+        requeue_after(cluster, Controller::Job, key, wait);
+    }
+    if let Some(wait) = deadline_in {
+        requeue_after(cluster, Controller::Job, key, wait);
+    }
+    if finished_now && let Some(job) = cluster.store.get(key).cloned() {
+        expire_after_finished(cluster, key, &job);
+    }
+}
+
+/// The TTL-after-finished controller: deletes a finished Job (and, in the
+/// foreground, its pods) `ttlSecondsAfterFinished` after it finished.
+fn expire_after_finished(cluster: &mut Cluster, key: &ObjectKey, job: &Value) {
+    let Some(ttl) = job.at(&["spec", "ttlSecondsAfterFinished"]).as_i64() else {
+        return;
+    };
+    if is_deleting(job) {
+        return;
+    }
+    let Some(finished_at) = ["Complete", "Failed"]
+        .iter()
+        .find_map(|k| true_condition(job, k))
+        .and_then(|c| c.get("lastTransitionTime").as_str())
+        .and_then(parse_rfc3339)
+    else {
+        return;
+    };
+    let expire_at = finished_at.saturating_add(ttl.max(0) as Millis * SECOND);
+    if cluster.now >= expire_at {
+        let opts = DeleteOptions {
+            propagation: Propagation::Foreground,
+            ..DeleteOptions::default()
+        };
+        let _ = cluster.delete(key, opts);
+    } else {
+        requeue_after(cluster, Controller::Job, key, expire_at - cluster.now);
+    }
+}
+
+/// A pod for the Job (`GetPodFromTemplate` with the tracking finalizer,
+/// and for Indexed Jobs the index, hostname and `JOB_COMPLETION_INDEX`).
+fn pod_from_job(job: &Value, index: Option<i64>) -> Value {
+    let name = job.str_at(&["metadata", "name"]).unwrap_or("");
+    let mut pod = super::pod_from_template(job, &format!("{name}-"));
+    let mut finalizers: Vec<Value> = pod
+        .at(&["metadata", "finalizers"])
+        .items()
+        .cloned()
+        .collect();
+    finalizers.push(Value::str(TRACKING_FINALIZER));
+    pod.set_at(&["metadata", "finalizers"], Value::array(finalizers));
+    if let Some(i) = index {
+        let i = i.to_string();
+        // `podGenerateNameWithIndex`: the name is trimmed to fit 58 characters.
+        let room = 58usize.saturating_sub(i.len() + 2);
+        let prefix: String = name.chars().take(room).collect();
+        pod.set_at(
+            &["metadata", "generateName"],
+            Value::from(format!("{prefix}-{i}-")),
+        );
+        pod.set_at(
+            &["metadata", "annotations", COMPLETION_INDEX],
+            Value::from(i.clone()),
+        );
+        pod.set_at(
+            &["metadata", "labels", COMPLETION_INDEX],
+            Value::from(i.clone()),
+        );
+        if pod.str_at(&["spec", "hostname"]).is_none_or(str::is_empty) {
+            pod.set_at(&["spec", "hostname"], Value::from(format!("{name}-{i}")));
+        }
+        let env_var = Value::from_pairs([
+            ("name", Value::str("JOB_COMPLETION_INDEX")),
+            (
+                "valueFrom",
+                Value::from_pairs([(
+                    "fieldRef",
+                    Value::from_pairs([
+                        ("apiVersion", Value::str("v1")),
+                        (
+                            "fieldPath",
+                            Value::from(format!("metadata.labels['{COMPLETION_INDEX}']")),
+                        ),
+                    ]),
+                )]),
+            ),
+        ]);
+        for list in ["initContainers", "containers"] {
+            let containers: Vec<Value> = pod
+                .at(&["spec", list])
+                .items()
+                .map(|c| {
+                    let mut c = c.clone();
+                    let mut env: Vec<Value> = c.get("env").items().cloned().collect();
+                    if !env
+                        .iter()
+                        .any(|e| e.get("name").as_str() == Some("JOB_COMPLETION_INDEX"))
+                    {
+                        env.push(env_var.clone());
+                        c.set("env", Value::array(env));
+                    }
+                    c
+                })
+                .collect();
+            if !containers.is_empty() {
+                pod.set_at(&["spec", list], Value::array(containers));
+            }
+        }
+    }
+    pod
+}
+
+/// `completedIndexes` ("1,3-5,7") as sorted, merged inclusive ranges;
+/// unparsable parts are skipped.
+fn parse_intervals(text: &str) -> Vec<(i64, i64)> {
+    let mut out: Vec<(i64, i64)> = Vec::new();
+    for part in text.split(',').filter(|p| !p.is_empty()) {
+        let (a, b) = part.split_once('-').unwrap_or((part, part));
+        if let (Ok(a), Ok(b)) = (a.parse::<i64>(), b.parse::<i64>())
+            && 0 <= a
+            && a <= b
+        {
+            for i in a..=b.min(a + 100_000) {
+                add_index(&mut out, i);
+            }
+        }
+    }
+    out
+}
+
+fn has_index(intervals: &[(i64, i64)], i: i64) -> bool {
+    intervals.iter().any(|(a, b)| *a <= i && i <= *b)
+}
+
+fn add_index(intervals: &mut Vec<(i64, i64)>, i: i64) {
+    if has_index(intervals, i) {
+        return;
+    }
+    let at = intervals
+        .iter()
+        .position(|(a, _)| *a > i)
+        .unwrap_or(intervals.len());
+    intervals.insert(at, (i, i));
+    // Merge with the neighbours.
+    if at + 1 < intervals.len() && intervals[at + 1].0 == i + 1 {
+        intervals[at].1 = intervals[at + 1].1;
+        intervals.remove(at + 1);
+    }
+    if at > 0 && intervals[at - 1].1 + 1 == i {
+        intervals[at - 1].1 = intervals[at].1;
+        intervals.remove(at);
+    }
+}
+
+fn format_intervals(intervals: &[(i64, i64)]) -> String {
+    let parts: Vec<String> = intervals
+        .iter()
+        .map(|(a, b)| {
+            if a == b {
+                a.to_string()
+            } else {
+                format!("{a}-{b}")
+            }
+        })
+        .collect();
+    parts.join(",")
+}
