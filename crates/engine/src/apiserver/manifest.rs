@@ -230,6 +230,14 @@ impl Cluster {
                 rt.kind
             ));
         }
+        if rt.kind == "Job"
+            && verb != ManifestVerb::Delete
+            && let Some(w) = crate::controllers::job::unsimulated_fields(|field| {
+                node.get("spec").and_then(|s| s.get(field)).is_some()
+            })
+        {
+            outcome.warnings.push(w);
+        }
         let _ = in_list;
         outcome.display_name = Some(format!("{}/{}", rt.singular_group(), name));
         // Older served versions are converted to the stored one first.

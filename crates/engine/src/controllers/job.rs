@@ -150,10 +150,17 @@ struct JobPod {
     node: bool,
     created: Millis,
     ready_at: Option<Millis>,
+    /// The `podFailurePolicy` rule a failed pod matches: its action, and
+    /// the Job's failure message for `FailJob`.
+    policy: Option<(Rc<str>, String)>,
+    /// Pods are replaced only once Failed (`podReplacementPolicy: Failed`).
+    only_failed: bool,
 }
 
 impl JobPod {
-    fn of(key: ObjectKey, pod: &Value) -> JobPod {
+    fn of(key: ObjectKey, pod: &Value, job: &Value) -> JobPod {
+        let only_failed = job.str_at(&["spec", "podReplacementPolicy"]) == Some("Failed")
+            || !job.at(&["spec", "podFailurePolicy"]).is_null();
         let (ready, ready_at) = pod_ready(pod);
         let statuses = || {
             pod.at(&["status", "containerStatuses"])
@@ -195,6 +202,8 @@ impl JobPod {
                 .is_some_and(|n| !n.is_empty()),
             created,
             ready_at,
+            policy: match_pod_failure_policy(job.at(&["spec", "podFailurePolicy"]), pod),
+            only_failed,
             key,
         }
     }
@@ -203,15 +212,98 @@ impl JobPod {
         &*self.phase == "Succeeded"
     }
 
-    /// `isPodFailed`: phase Failed, or deleted before it succeeded.
+    /// `isPodFailed`: phase Failed, or deleted before it succeeded (unless
+    /// only Failed pods are replaced).
     fn failed(&self) -> bool {
-        &*self.phase == "Failed" || (self.deleting && !self.succeeded())
+        &*self.phase == "Failed" || (self.deleting && !self.only_failed && !self.succeeded())
+    }
+
+    /// Whether a failure counts: the policy may say to ignore it.
+    fn counts(&self) -> bool {
+        self.policy
+            .as_ref()
+            .is_none_or(|(action, _)| &**action != "Ignore")
     }
 
     /// `controller.IsPodActive`.
     fn active(&self) -> bool {
         !self.deleting && !matches!(&*self.phase, "Succeeded" | "Failed")
     }
+}
+
+/// `matchPodFailurePolicy`: the first rule a Failed pod matches, by a
+/// non-zero container exit code or a pod condition.
+fn match_pod_failure_policy(policy: &Value, pod: &Value) -> Option<(Rc<str>, String)> {
+    if policy.is_null() || pod.str_at(&["status", "phase"]) != Some("Failed") {
+        return None;
+    }
+    let ns = pod.str_at(&["metadata", "namespace"]).unwrap_or("");
+    let name = pod.str_at(&["metadata", "name"]).unwrap_or("");
+    for (index, rule) in policy.get("rules").items().enumerate() {
+        let action = rule.get("action").as_str().unwrap_or("");
+        let exit_codes = rule.get("onExitCodes");
+        let message = if !exit_codes.is_null() {
+            let wanted: Vec<i64> = exit_codes
+                .get("values")
+                .items()
+                .filter_map(Value::as_i64)
+                .collect();
+            let not_in = exit_codes.get("operator").as_str() == Some("NotIn");
+            let only = exit_codes.get("containerName").as_str();
+            pod.at(&["status", "containerStatuses"])
+                .items()
+                .chain(pod.at(&["status", "initContainerStatuses"]).items())
+                .filter(|c| only.is_none_or(|n| c.get("name").as_str() == Some(n)))
+                .find_map(|c| {
+                    let code = c.at(&["state", "terminated", "exitCode"]).as_i64()?;
+                    (code != 0 && wanted.contains(&code) != not_in).then(|| {
+                        format!(
+                            "Container {} for pod {ns}/{name} failed with exit code {code} matching {action} rule at index {index}",
+                            c.get("name").as_str().unwrap_or("")
+                        )
+                    })
+                })
+        } else {
+            rule.get("onPodConditions").items().find_map(|pattern| {
+                let kind = pattern.get("type").as_str()?;
+                let status = pattern.get("status").as_str().unwrap_or("True");
+                pod.at(&["status", "conditions"])
+                    .items()
+                    .any(|c| c.get("type").as_str() == Some(kind) && c.get("status").as_str() == Some(status))
+                    .then(|| format!("Pod {ns}/{name} has condition {kind} matching {action} rule at index {index}"))
+            })
+        };
+        if let Some(message) = message {
+            return Some((Rc::from(action), message));
+        }
+    }
+    None
+}
+
+/// The Job fields Kubeplay stores without simulating, for the warning
+/// `kubectl apply` prints.
+pub(crate) fn unsimulated_fields(spec_has: impl Fn(&str) -> bool) -> Option<String> {
+    let fields: Vec<&str> = [
+        "successPolicy",
+        "backoffLimitPerIndex",
+        "maxFailedIndexes",
+        "managedBy",
+    ]
+    .into_iter()
+    .filter(|f| spec_has(f))
+    .map(|f| match f {
+        "successPolicy" => "spec.successPolicy",
+        "backoffLimitPerIndex" => "spec.backoffLimitPerIndex",
+        "maxFailedIndexes" => "spec.maxFailedIndexes",
+        _ => "spec.managedBy",
+    })
+    .collect();
+    (!fields.is_empty()).then(|| {
+        format!(
+            "Kubeplay does not simulate {} of Jobs: the Job runs as if unset",
+            fields.join(", ")
+        )
+    })
 }
 
 /// `syncJob`.
@@ -228,7 +320,7 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
         .filter_map(|name| {
             let pod_key = ObjectKey::new(res("Pod"), &key.namespace, &name);
             let pod = cluster.store.get(&pod_key)?;
-            Some(JobPod::of(pod_key, pod))
+            Some(JobPod::of(pod_key, pod, &job))
         })
         .collect();
     if finished(&job) || is_deleting(&job) {
@@ -288,7 +380,9 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
             }
             release.push(pod.key.clone());
         } else if pod.failed() {
-            failed += 1;
+            if pod.counts() {
+                failed += 1;
+            }
             release.push(pod.key.clone());
         }
     }
@@ -320,6 +414,17 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
         )
     });
     let mut deadline_in: Option<Millis> = None;
+    if failure.is_none() {
+        failure = pods
+            .iter()
+            .filter(|p| release.contains(&p.key))
+            .find_map(|p| match &p.policy {
+                Some((action, message)) if &**action == "FailJob" => {
+                    Some(("PodFailurePolicy".to_string(), message.clone()))
+                }
+                _ => None,
+            });
+    }
     if failure.is_none() {
         let backoff_limit = int_at(spec, &["backoffLimit"], 6);
         let past_backoff = if template_spec.get("restartPolicy").as_str() == Some("OnFailure") {
@@ -355,12 +460,12 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
                 deadline_in = Some(deadline - elapsed);
             }
         }
-        if let Some((reason, message)) = &failure {
-            ensure_condition(
-                &mut status,
-                condition("FailureTarget", "True", reason, message, now),
-            );
-        }
+    }
+    if let Some((reason, message)) = &failure {
+        ensure_condition(
+            &mut status,
+            condition("FailureTarget", "True", reason, message, now),
+        );
     }
     let mut deletions: Vec<ObjectKey> = Vec::new();
     let mut creations: Vec<Option<i64>> = Vec::new();
@@ -425,7 +530,15 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
                 None => parallelism,
                 Some(c) => (c - succeeded).min(parallelism).max(0),
             };
-            let excess = active.len() as i64 - want;
+            // Terminating pods hold their place when only Failed ones are replaced.
+            let holding = if spec.get("podReplacementPolicy").as_str() == Some("Failed")
+                || !spec.get("podFailurePolicy").is_null()
+            {
+                terminating
+            } else {
+                0
+            };
+            let excess = active.len() as i64 + holding - want;
             if excess > 0 {
                 // `controller.ActivePods` order: the least settled go first.
                 active.compact_sort_by_key(|p| {
@@ -442,13 +555,15 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
                         std::cmp::Reverse(p.created),
                     )
                 });
-                let gone: Vec<&JobPod> = active.drain(..excess as usize).collect();
+                let gone: Vec<&JobPod> = active
+                    .drain(..(excess as usize).min(active.len()))
+                    .collect();
                 deletions.extend(gone.iter().map(|p| p.key.clone()));
             } else if excess < 0 {
                 // Failed pods are replaced after the back-off.
                 let mut finishes: Vec<(Millis, bool)> = pods
                     .iter()
-                    .filter(|p| p.succeeded() || p.failed())
+                    .filter(|p| p.succeeded() || (p.failed() && p.counts()))
                     .map(|p| (p.finished_at, p.succeeded()))
                     .collect();
                 finishes.compact_sort();
@@ -724,4 +839,411 @@ fn format_intervals(intervals: &[(i64, i64)]) -> String {
         })
         .collect();
     parts.join(",")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::controllers::testutil::create;
+
+    /// A Job running `script` in busybox.
+    fn job(name: &str, spec: &str, script: &str, restart: &str) -> String {
+        format!(
+            "apiVersion: batch/v1
+kind: Job
+metadata: {{name: {name}}}
+spec:
+{spec}
+  template:
+    spec:
+      restartPolicy: {restart}
+      containers: [{{name: c, image: busybox, command: [sh, -c, '{script}']}}]
+"
+        )
+    }
+
+    fn get(c: &Cluster, name: &str) -> Value {
+        c.store
+            .get_named(res("Job"), "default", name)
+            .unwrap()
+            .clone()
+    }
+
+    /// (name, phase, finalizers) of the Job's pods, by name.
+    fn job_pods(c: &Cluster, job: &str) -> Vec<(String, String, usize)> {
+        c.store
+            .list(res("Pod"), Some("default"))
+            .filter(|(_, p)| p.str_at(&["metadata", "labels", "job-name"]) == Some(job))
+            .map(|(_, p)| {
+                (
+                    p.str_at(&["metadata", "name"]).unwrap().to_string(),
+                    p.str_at(&["status", "phase"]).unwrap_or("").to_string(),
+                    p.at(&["metadata", "finalizers"]).items().count(),
+                )
+            })
+            .collect()
+    }
+
+    /// The types of the Job's True conditions, in order.
+    fn conditions(job: &Value) -> Vec<String> {
+        job.at(&["status", "conditions"])
+            .items()
+            .filter(|c| c.get("status").as_str() == Some("True"))
+            .map(|c| c.get("type").as_str().unwrap().to_string())
+            .collect()
+    }
+
+    /// (reason, message) of the Job's events, oldest first.
+    fn events(c: &Cluster, job: &str) -> Vec<(String, String)> {
+        c.events
+            .records()
+            .iter()
+            .filter(|e| &*e.involved.kind == "Job" && &*e.involved.name == job)
+            .map(|e| (e.reason.to_string(), e.message.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn a_job_runs_its_pod_to_completion_and_lets_it_go() {
+        let mut c = Cluster::new(1);
+        create(
+            &mut c,
+            &job("hello", "  backoffLimit: 4", "echo hi", "Never"),
+        );
+        let pods = job_pods(&c, "hello");
+        assert_eq!(pods.len(), 1);
+        // The finalizer holds the pod until the Job has counted it.
+        assert_eq!(pods[0].2, 1);
+        let j = get(&c, "hello");
+        assert_eq!(int_at(&j, &["status", "active"], 0), 1);
+        assert!(j.str_at(&["status", "startTime"]).is_some());
+        c.step(30 * SECOND);
+        let j = get(&c, "hello");
+        assert_eq!(conditions(&j), ["SuccessCriteriaMet", "Complete"]);
+        let complete = &j
+            .at(&["status", "conditions"])
+            .items()
+            .nth(1)
+            .unwrap()
+            .clone();
+        assert_eq!(complete.str_at(&["reason"]), Some("CompletionsReached"));
+        assert_eq!(
+            complete.str_at(&["message"]),
+            Some("Reached expected number of succeeded pods")
+        );
+        assert_eq!(
+            j.str_at(&["status", "completionTime"]),
+            complete.str_at(&["lastTransitionTime"])
+        );
+        assert_eq!(int_at(&j, &["status", "succeeded"], 0), 1);
+        assert!(j.at(&["status", "active"]).is_null());
+        assert!(j.at(&["status", "failed"]).is_null());
+        assert_eq!(int_at(&j, &["status", "ready"], -1), 0);
+        assert_eq!(int_at(&j, &["status", "terminating"], -1), 0);
+        assert!(j.at(&["status", "uncountedTerminatedPods"]).is_empty());
+        let pods = job_pods(&c, "hello");
+        assert_eq!(pods, [(pods[0].0.clone(), "Succeeded".to_string(), 0)]);
+        let events = events(&c, "hello");
+        assert_eq!(
+            events[0],
+            (
+                "SuccessfulCreate".into(),
+                format!("Created pod: {}", pods[0].0)
+            )
+        );
+        assert_eq!(events[1], ("Completed".into(), "Job completed".into()));
+        assert_eq!(events.len(), 2);
+    }
+
+    #[test]
+    fn failed_pods_are_replaced_after_the_back_off_until_the_limit() {
+        let mut c = Cluster::new(2);
+        create(&mut c, &job("fail", "  backoffLimit: 2", "exit 1", "Never"));
+        c.step(300 * SECOND);
+        let j = get(&c, "fail");
+        // backoffLimit 2: the third failure fails the Job.
+        assert_eq!(int_at(&j, &["status", "failed"], 0), 3);
+        assert_eq!(conditions(&j), ["FailureTarget", "Failed"]);
+        let failed = j
+            .at(&["status", "conditions"])
+            .items()
+            .nth(1)
+            .unwrap()
+            .clone();
+        assert_eq!(failed.str_at(&["reason"]), Some("BackoffLimitExceeded"));
+        assert_eq!(
+            failed.str_at(&["message"]),
+            Some("Job has reached the specified backoff limit")
+        );
+        assert!(j.at(&["status", "completionTime"]).is_null());
+        let pods = job_pods(&c, "fail");
+        assert_eq!(pods.len(), 3);
+        assert!(
+            pods.iter()
+                .all(|(_, phase, f)| phase == "Failed" && *f == 0)
+        );
+        // Replacements wait 10 s, then 20 s, after the failure.
+        let mut created: Vec<Millis> = c
+            .store
+            .list(res("Pod"), Some("default"))
+            .filter_map(|(_, p)| super::super::creation_time(p))
+            .collect();
+        created.sort();
+        let gaps: Vec<Millis> = created.windows(2).map(|w| (w[1] - w[0]) / SECOND).collect();
+        assert!((10..13).contains(&gaps[0]), "{gaps:?}");
+        assert!((20..23).contains(&gaps[1]), "{gaps:?}");
+        let last = events(&c, "fail").pop().unwrap();
+        assert_eq!(
+            last,
+            (
+                "BackoffLimitExceeded".into(),
+                "Job has reached the specified backoff limit".into()
+            )
+        );
+    }
+
+    #[test]
+    fn parallelism_bounds_the_running_pods_until_completions_succeed() {
+        let mut c = Cluster::new(3);
+        create(
+            &mut c,
+            &job(
+                "par",
+                "  completions: 5\n  parallelism: 2",
+                "sleep 5",
+                "Never",
+            ),
+        );
+        let mut most = 0;
+        for _ in 0..60 {
+            c.step(SECOND);
+            let j = get(&c, "par");
+            most = most.max(int_at(&j, &["status", "active"], 0));
+            let running = job_pods(&c, "par")
+                .iter()
+                .filter(|(_, p, _)| p != "Succeeded")
+                .count();
+            assert!(running <= 2);
+        }
+        assert_eq!(most, 2);
+        let j = get(&c, "par");
+        assert_eq!(int_at(&j, &["status", "succeeded"], 0), 5);
+        assert_eq!(conditions(&j), ["SuccessCriteriaMet", "Complete"]);
+        assert_eq!(job_pods(&c, "par").len(), 5);
+    }
+
+    #[test]
+    fn indexed_jobs_run_one_pod_per_index() {
+        let mut c = Cluster::new(4);
+        create(
+            &mut c,
+            &job(
+                "idx",
+                "  completions: 3\n  parallelism: 3\n  completionMode: Indexed",
+                "echo $JOB_COMPLETION_INDEX",
+                "Never",
+            ),
+        );
+        let pods: Vec<Value> = c
+            .store
+            .list(res("Pod"), Some("default"))
+            .map(|(_, p)| p.clone())
+            .collect();
+        let mut seen: Vec<(String, String, String)> = pods
+            .iter()
+            .map(|p| {
+                (
+                    p.str_at(&["metadata", "generateName"]).unwrap().to_string(),
+                    p.str_at(&["metadata", "annotations", COMPLETION_INDEX])
+                        .unwrap()
+                        .to_string(),
+                    p.str_at(&["spec", "hostname"]).unwrap().to_string(),
+                )
+            })
+            .collect();
+        seen.sort();
+        assert_eq!(
+            seen,
+            [
+                ("idx-0-".into(), "0".into(), "idx-0".into()),
+                ("idx-1-".into(), "1".into(), "idx-1".into()),
+                ("idx-2-".into(), "2".into(), "idx-2".into()),
+            ]
+        );
+        c.step(30 * SECOND);
+        let j = get(&c, "idx");
+        assert_eq!(j.str_at(&["status", "completedIndexes"]), Some("0-2"));
+        assert_eq!(int_at(&j, &["status", "succeeded"], 0), 3);
+        assert_eq!(conditions(&j), ["SuccessCriteriaMet", "Complete"]);
+    }
+
+    #[test]
+    fn completed_indexes_are_kept_as_ranges() {
+        let mut v = parse_intervals("1,3-5,7");
+        assert_eq!(v, [(1, 1), (3, 5), (7, 7)]);
+        add_index(&mut v, 6);
+        add_index(&mut v, 2);
+        assert_eq!(format_intervals(&v), "1-7");
+        add_index(&mut v, 0);
+        add_index(&mut v, 9);
+        assert_eq!(format_intervals(&v), "0-7,9");
+        assert!(parse_intervals("x,5-2,-1").is_empty());
+    }
+
+    #[test]
+    fn the_active_deadline_fails_the_job_and_stops_its_pods() {
+        let mut c = Cluster::new(5);
+        create(
+            &mut c,
+            &job("slow", "  activeDeadlineSeconds: 20", "sleep 600", "Never"),
+        );
+        c.step(15 * SECOND);
+        assert_eq!(conditions(&get(&c, "slow")), Vec::<String>::new());
+        c.step(60 * SECOND);
+        let j = get(&c, "slow");
+        assert_eq!(conditions(&j), ["FailureTarget", "Failed"]);
+        let failed = j
+            .at(&["status", "conditions"])
+            .items()
+            .nth(1)
+            .unwrap()
+            .clone();
+        assert_eq!(failed.str_at(&["reason"]), Some("DeadlineExceeded"));
+        assert_eq!(
+            failed.str_at(&["message"]),
+            Some("Job was active longer than specified deadline")
+        );
+        assert_eq!(int_at(&j, &["status", "failed"], 0), 1);
+        // The running pod was deleted; once stopped, nothing holds it.
+        assert!(job_pods(&c, "slow").is_empty());
+    }
+
+    #[test]
+    fn restarts_count_against_the_backoff_limit_with_on_failure() {
+        let mut c = Cluster::new(6);
+        create(
+            &mut c,
+            &job("crash", "  backoffLimit: 2", "exit 2", "OnFailure"),
+        );
+        c.step(120 * SECOND);
+        let j = get(&c, "crash");
+        assert_eq!(conditions(&j), ["FailureTarget", "Failed"]);
+        // The one pod was restarted in place, then deleted as failed.
+        assert_eq!(int_at(&j, &["status", "failed"], 0), 1);
+        assert_eq!(
+            events(&c, "crash")
+                .iter()
+                .filter(|(r, _)| r == "SuccessfulCreate")
+                .count(),
+            1
+        );
+    }
+
+    #[test]
+    fn suspend_deletes_the_pods_and_resume_starts_again() {
+        let mut c = Cluster::new(7);
+        create(
+            &mut c,
+            &job("sus", "  backoffLimit: 1", "sleep 600", "Never"),
+        );
+        c.step(5 * SECOND);
+        let mut j = get(&c, "sus");
+        j.set_at(&["spec", "suspend"], Value::Bool(true));
+        c.update(j, &WriteOptions::user()).unwrap();
+        c.step(60 * SECOND);
+        let j = get(&c, "sus");
+        assert_eq!(conditions(&j), ["Suspended"]);
+        assert!(job_pods(&c, "sus").is_empty());
+        // Deleted for the suspension, not failed.
+        assert!(j.at(&["status", "failed"]).is_null());
+        let mut j = j;
+        j.set_at(&["spec", "suspend"], Value::Bool(false));
+        c.update(j, &WriteOptions::user()).unwrap();
+        c.step(SECOND);
+        let j = get(&c, "sus");
+        assert!(conditions(&j).is_empty());
+        assert_eq!(job_pods(&c, "sus").len(), 1);
+        let reasons: Vec<String> = events(&c, "sus").into_iter().map(|(r, _)| r).collect();
+        assert_eq!(
+            reasons,
+            [
+                "SuccessfulCreate",
+                "Suspended",
+                "SuccessfulDelete",
+                "Resumed",
+                "SuccessfulCreate"
+            ]
+        );
+    }
+
+    #[test]
+    fn finished_jobs_go_after_their_ttl_and_deleted_jobs_take_their_pods() {
+        let mut c = Cluster::new(8);
+        create(
+            &mut c,
+            &job("ttl", "  ttlSecondsAfterFinished: 60", "echo done", "Never"),
+        );
+        c.step(30 * SECOND);
+        assert!(finished(&get(&c, "ttl")));
+        c.step(20 * SECOND);
+        assert!(c.store.get_named(res("Job"), "default", "ttl").is_some());
+        c.step(70 * SECOND);
+        assert!(c.store.get_named(res("Job"), "default", "ttl").is_none());
+        assert!(job_pods(&c, "ttl").is_empty());
+        // A running Job deleted: its pods terminate and nothing holds them.
+        create(&mut c, &job("gone", "", "sleep 600", "Never"));
+        c.step(5 * SECOND);
+        let key = ObjectKey::new(res("Job"), "default", "gone");
+        c.delete(&key, DeleteOptions::default()).unwrap();
+        c.step(60 * SECOND);
+        assert!(job_pods(&c, "gone").is_empty());
+    }
+
+    #[test]
+    fn the_pod_failure_policy_fails_the_job_or_ignores_the_failure() {
+        let mut c = Cluster::new(9);
+        let policy = "  backoffLimit: 6
+  podFailurePolicy:
+    rules:
+    - action: FailJob
+      onExitCodes: {containerName: c, operator: In, values: [42]}
+    - action: Ignore
+      onExitCodes: {operator: NotIn, values: [42]}";
+        create(&mut c, &job("fatal", policy, "sleep 2; exit 42", "Never"));
+        c.step(60 * SECOND);
+        let j = get(&c, "fatal");
+        assert_eq!(conditions(&j), ["FailureTarget", "Failed"]);
+        let failed = j
+            .at(&["status", "conditions"])
+            .items()
+            .nth(1)
+            .unwrap()
+            .clone();
+        assert_eq!(failed.str_at(&["reason"]), Some("PodFailurePolicy"));
+        let pod = &job_pods(&c, "fatal")[0].0;
+        assert_eq!(
+            failed.str_at(&["message"]).unwrap(),
+            format!(
+                "Container c for pod default/{pod} failed with exit code 42 matching FailJob rule at index 0"
+            )
+        );
+        assert_eq!(j.str_at(&["spec", "podReplacementPolicy"]), Some("Failed"));
+        // Exit code 3 is ignored: not counted, and replaced at once.
+        create(&mut c, &job("flaky", policy, "exit 3", "Never"));
+        c.step(30 * SECOND);
+        let j = get(&c, "flaky");
+        assert!(j.at(&["status", "failed"]).is_null());
+        assert!(conditions(&j).is_empty());
+        assert!(job_pods(&c, "flaky").len() > 3);
+    }
+
+    #[test]
+    fn unsimulated_job_fields_are_named_in_a_warning() {
+        let has = |fields: &'static [&'static str]| move |f: &str| fields.contains(&f);
+        assert_eq!(unsimulated_fields(has(&["completions"])), None);
+        assert_eq!(
+            unsimulated_fields(has(&["successPolicy", "maxFailedIndexes"])).unwrap(),
+            "Kubeplay does not simulate spec.successPolicy, spec.maxFailedIndexes of Jobs: the Job runs as if unset"
+        );
+    }
 }

@@ -931,7 +931,9 @@ fn describe_job_layout() {
         .unwrap()
         .to_string();
     let out = k(&mut c, "describe job pi").stdout;
-    let head: Vec<&str> = out.lines().take(16).collect();
+    // The Job controller has started it: one pod, pulling its image.
+    let start = crate::time::rfc1123z(c.now / 1000 * 1000);
+    let head: Vec<&str> = out.lines().take(17).collect();
     let want = [
         "Name:                     pi".to_string(),
         "Namespace:                default".to_string(),
@@ -946,13 +948,14 @@ fn describe_job_layout() {
         "Completion Mode:          NonIndexed".to_string(),
         "Suspend:                  false".to_string(),
         "Backoff Limit:            4".to_string(),
+        format!("Start Time:               {start}"),
         "Active Deadline Seconds:  100s".to_string(),
-        "Pods Statuses:            0 Active / 0 Succeeded / 0 Failed".to_string(),
+        "Pods Statuses:            1 Active (0 Ready) / 0 Succeeded / 0 Failed".to_string(),
         "Pod Template:".to_string(),
     ];
     assert_eq!(head, want);
     assert!(
-        out.ends_with("  Tolerations:     <none>\nEvents:            <none>\n"),
+        out.contains("  Tolerations:     <none>\nEvents:\n  Type    Reason            Age   From            Message\n  ----    ------            ----  ----            -------\n  Normal  SuccessfulCreate  0s    job-controller  Created pod: pi-"),
         "{out}"
     );
     assert_eq!(describe::cap_indexes("1,2,3", 2), "1,2,...");
@@ -1513,7 +1516,7 @@ spec:
     assert_eq!(
         err,
         format!(
-            "Warning: Kubeplay stores Job objects but does not simulate them\nThe Job \"{name}\" is invalid: spec.template.labels: Invalid value: \"{name}\": must be no more than 63 characters\n"
+            "The Job \"{name}\" is invalid: spec.template.labels: Invalid value: \"{name}\": must be no more than 63 characters\n"
         )
     );
 }

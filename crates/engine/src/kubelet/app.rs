@@ -636,7 +636,7 @@ pub(crate) fn pi_digits(digits: usize) -> String {
             }
             let mut term = power.clone();
             div(&mut term, 2 * k + 1);
-            add(&mut sum, &term, k % 2 == 0);
+            add(&mut sum, &term, k.is_multiple_of(2));
             k += 1;
         }
     };
