@@ -123,11 +123,13 @@ pub enum Controller {
     DaemonSet,
     /// Runs Jobs' pods to completion.
     Job,
+    /// Creates Jobs on CronJobs' schedules.
+    CronJob,
 }
 
 impl Controller {
     /// Every controller, in the order their queues are drained.
-    const ALL: [Controller; 8] = [
+    const ALL: [Controller; 9] = [
         Controller::ReplicaSet,
         Controller::Deployment,
         Controller::GarbageCollector,
@@ -136,6 +138,7 @@ impl Controller {
         Controller::EndpointSlice,
         Controller::DaemonSet,
         Controller::Job,
+        Controller::CronJob,
     ];
 
     /// The controller's work queue in `Cluster::queues`. The match is
@@ -151,6 +154,7 @@ impl Controller {
             Controller::EndpointSlice => 5,
             Controller::DaemonSet => 6,
             Controller::Job => 7,
+            Controller::CronJob => 8,
         }
     }
 }
@@ -566,11 +570,15 @@ impl Cluster {
                     "Deployment" => Controller::Deployment,
                     "DaemonSet" => Controller::DaemonSet,
                     "Job" => Controller::Job,
+                    "CronJob" => Controller::CronJob,
                     _ => continue,
                 };
                 if let (Some(r), Some(name)) = (by_kind(owner_kind), owner.get("name").as_str()) {
                     let key = ObjectKey::new(r, &event.key.namespace, name);
-                    if matches!(controller, Controller::DaemonSet | Controller::Job) {
+                    if matches!(
+                        controller,
+                        Controller::DaemonSet | Controller::Job | Controller::CronJob
+                    ) {
                         // One sync after a burst of its pods' changes (a
                         // DaemonSet's sync walks every node).
                         crate::controllers::requeue_after(self, controller, &key, 0);
@@ -611,7 +619,8 @@ impl Cluster {
             | Controller::Endpoints
             | Controller::EndpointSlice
             | Controller::DaemonSet
-            | Controller::Job => crate::controllers::reconcile(self, controller, key),
+            | Controller::Job
+            | Controller::CronJob => crate::controllers::reconcile(self, controller, key),
         }
     }
 

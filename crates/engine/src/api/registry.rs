@@ -412,7 +412,7 @@ pub static RESOURCES: &[ResourceType] = &[
         "cronjobs",
         ["cj"],
         true,
-        StoredOnly,
+        Simulated,
         "io.k8s.api.batch.v1.CronJob"
     ),
     resource!(

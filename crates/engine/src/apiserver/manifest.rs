@@ -238,6 +238,18 @@ impl Cluster {
         {
             outcome.warnings.push(w);
         }
+        if rt.kind == "CronJob"
+            && verb != ManifestVerb::Delete
+            && let Some(zone) = node
+                .get("spec")
+                .and_then(|s| s.get("timeZone"))
+                .and_then(|z| z.as_str())
+                .filter(|z| !matches!(*z, "UTC" | "Etc/UTC"))
+        {
+            outcome.warnings.push(format!(
+                "Kubeplay runs CronJob schedules in UTC: spec.timeZone {zone:?} is stored but not applied"
+            ));
+        }
         let _ = in_list;
         outcome.display_name = Some(format!("{}/{}", rt.singular_group(), name));
         // Older served versions are converted to the stored one first.

@@ -6,6 +6,7 @@
 //! watch events, like the informer indexers of the real controllers, so a
 //! reconcile touches the objects it is about instead of scanning every pod.
 
+pub mod cronjob;
 pub mod daemonset;
 pub mod deployment;
 pub mod endpoints;
@@ -594,6 +595,7 @@ pub(crate) fn reconcile(cluster: &mut Cluster, controller: Controller, key: &Obj
         Controller::DaemonSet => daemonset::reconcile(cluster, key),
         Controller::EndpointSlice => endpointslice::reconcile(cluster, key),
         Controller::Job => job::reconcile(cluster, key),
+        Controller::CronJob => cronjob::reconcile(cluster, key),
         Controller::GarbageCollector | Controller::Namespace => {}
     }
 }
@@ -605,6 +607,7 @@ pub(crate) fn on_change(cluster: &mut Cluster, event: &WatchEvent) {
     let kind = event.key.resource.get().kind;
     daemonset::on_change(cluster, event);
     job::on_change(cluster, event);
+    cronjob::on_change(cluster, event);
     match kind {
         "Pod" => pod_changed(cluster, event),
         "ReplicaSet" => replica_set_changed(cluster, event),

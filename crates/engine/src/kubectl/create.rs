@@ -1,4 +1,4 @@
-//! The generators: `kubectl create deployment|namespace|configmap|secret`,
+//! The generators: `kubectl create deployment|job|cronjob|namespace|configmap|secret`,
 //! `kubectl run` and `kubectl expose`. Each builds the object kubectl would
 //! send (the same zero-value fields it prints with `--dry-run=client -o
 //! yaml`) and creates it through the API server.
@@ -669,6 +669,161 @@ pub(crate) fn expose(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     ]);
     let svc = with_namespace(ctx, svc);
     finish(ctx, p, svc, "exposed", None)
+}
+
+/// The one-container pod template of `kubectl create job|cronjob`.
+fn single_container_template(name: &str, image: &str, command: &[String], restart: &str) -> Value {
+    let mut container = Value::from_pairs([
+        ("image", Value::str(image)),
+        ("name", Value::str(name)),
+        ("resources", Value::object()),
+    ]);
+    if !command.is_empty() {
+        container.set(
+            "command",
+            Value::array(command.iter().map(|s| Value::from(s.clone())).collect()),
+        );
+    }
+    Value::from_pairs([
+        ("metadata", Value::object()),
+        (
+            "spec",
+            Value::from_pairs([
+                ("containers", Value::array(vec![container])),
+                ("restartPolicy", Value::str(restart)),
+            ]),
+        ),
+    ])
+}
+
+/// `kubectl create job`: from an image and command, or `--from=cronjob/NAME`.
+pub(crate) fn job(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
+    let name = name_arg(ctx, p)?;
+    let image = p.str_or_empty("image").to_string();
+    let from = p.str_or_empty("from").to_string();
+    if image.is_empty() == from.is_empty() {
+        return Err(Fail::error("either --image or --from must be specified"));
+    }
+    let command: Vec<String> = p.args[1..].to_vec();
+    if !command.is_empty() && !from.is_empty() {
+        return Err(Fail::error("cannot specify --from and command"));
+    }
+    let job = if from.is_empty() {
+        Value::from_pairs([
+            ("apiVersion", Value::str("batch/v1")),
+            ("kind", Value::str("Job")),
+            (
+                "metadata",
+                Value::from_pairs([("name", Value::from(name.clone()))]),
+            ),
+            (
+                "spec",
+                Value::from_pairs([(
+                    "template",
+                    single_container_template(&name, &image, &command, "Never"),
+                )]),
+            ),
+            ("status", Value::object()),
+        ])
+    } else {
+        let Some((kind, source)) = from.split_once('/') else {
+            return Err(Fail::error("from must be an existing cronjob"));
+        };
+        let rid = resources::lookup_type(kind)?;
+        let ns = ctx.namespace.clone();
+        let cronjob =
+            resources::get(ctx.cluster, rid, &ns, source).map_err(|e| Fail::status(&e))?;
+        if rid.get().kind != "CronJob" {
+            return Err(Fail::error(format!(
+                "unknown object type *{}.{}",
+                rid.get().version,
+                rid.get().kind
+            )));
+        }
+        let template = cronjob.at(&["spec", "jobTemplate"]);
+        // `createJobFromCronJob`: marked as started by hand, owned by the CronJob.
+        let mut annotations =
+            Value::from_pairs([("cronjob.kubernetes.io/instantiate", Value::str("manual"))]);
+        for (k, v) in template.at(&["metadata", "annotations"]).members() {
+            annotations.set(k, v.clone());
+        }
+        let mut meta = Value::from_pairs([
+            ("annotations", annotations),
+            ("name", Value::from(name.clone())),
+            (
+                "ownerReferences",
+                Value::array(vec![Value::from_pairs([
+                    ("apiVersion", Value::str("batch/v1")),
+                    ("controller", Value::Bool(true)),
+                    ("kind", Value::str("CronJob")),
+                    ("name", cronjob.at(&["metadata", "name"]).clone()),
+                    ("uid", cronjob.at(&["metadata", "uid"]).clone()),
+                ])]),
+            ),
+        ]);
+        let labels = template.at(&["metadata", "labels"]);
+        if !labels.is_empty() {
+            meta.set("labels", labels.clone());
+        }
+        Value::from_pairs([
+            ("apiVersion", Value::str("batch/v1")),
+            ("kind", Value::str("Job")),
+            ("metadata", meta),
+            ("spec", template.get("spec").clone()),
+            ("status", Value::object()),
+        ])
+    };
+    let job = with_namespace(ctx, job);
+    finish(ctx, p, job, "created", Some("failed to create job: "))
+}
+
+/// `kubectl create cronjob`.
+pub(crate) fn cronjob(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
+    let name = name_arg(ctx, p)?;
+    let image = p.str_or_empty("image").to_string();
+    if image.is_empty() {
+        return Err(Fail::error("--image must be specified"));
+    }
+    let schedule = p.str_or_empty("schedule").to_string();
+    if schedule.is_empty() {
+        return Err(Fail::error("--schedule must be specified"));
+    }
+    let restart = match p.str_or_empty("restart") {
+        "" => "OnFailure",
+        r => r,
+    };
+    let command: Vec<String> = p.args[1..].to_vec();
+    let template = single_container_template(&name, &image, &command, restart);
+    let cronjob = Value::from_pairs([
+        ("apiVersion", Value::str("batch/v1")),
+        ("kind", Value::str("CronJob")),
+        (
+            "metadata",
+            Value::from_pairs([("name", Value::from(name.clone()))]),
+        ),
+        (
+            "spec",
+            Value::from_pairs([
+                (
+                    "jobTemplate",
+                    Value::from_pairs([
+                        ("metadata", Value::from_pairs([("name", Value::from(name))])),
+                        ("spec", Value::from_pairs([("template", template)])),
+                    ]),
+                ),
+                ("schedule", Value::from(schedule)),
+            ]),
+        ),
+        ("status", Value::object()),
+    ]);
+    let cronjob = with_namespace(ctx, cronjob);
+    finish(
+        ctx,
+        p,
+        cronjob,
+        "created",
+        Some("failed to create cronjob: "),
+    )
 }
 
 #[cfg(test)]

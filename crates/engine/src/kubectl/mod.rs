@@ -393,6 +393,35 @@ static CREATE_SUBCOMMANDS: &[Command] = &[
     ])
     .run(create::deployment),
     Command::new(
+        "cronjob",
+        "Create a cron job with the specified name",
+        "kubectl create cronjob NAME --image=image --schedule='0/5 * * * ?' -- [COMMAND] [args...] [flags] [options]",
+    )
+    .aliases(&["cj"])
+    .flags(flags![
+        PRINT_FLAGS,
+        DRY_RUN_FLAGS,
+        MUTATE_FLAGS,
+        &[
+            Flag::new("image", Kind::Str),
+            Flag::new("schedule", Kind::Str),
+            Flag::new("restart", Kind::Str),
+        ],
+    ])
+    .run(create::cronjob),
+    Command::new(
+        "job",
+        "Create a job with the specified name",
+        "kubectl create job NAME --image=image [--from=cronjob/name] -- [COMMAND] [args...] [options]",
+    )
+    .flags(flags![
+        PRINT_FLAGS,
+        DRY_RUN_FLAGS,
+        MUTATE_FLAGS,
+        &[Flag::new("image", Kind::Str), Flag::new("from", Kind::Str)],
+    ])
+    .run(create::job),
+    Command::new(
         "namespace",
         "Create a namespace with the specified name",
         "kubectl create namespace NAME [--dry-run=server|client|none] [options]",

@@ -2148,3 +2148,77 @@ fn explain_follows_the_plaintext_template() {
         "{out}"
     );
 }
+
+#[test]
+fn create_job_and_cronjob_as_kubectl_builds_them() {
+    let mut c = Cluster::new(1);
+    assert_eq!(
+        k(
+            &mut c,
+            "kubectl create job hello --image=busybox --dry-run=client -o yaml -- echo hi"
+        )
+        .stdout,
+        "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: hello\nspec:\n  template:\n    metadata: {}\n    spec:\n      containers:\n      - command:\n        - echo\n        - hi\n        image: busybox\n        name: hello\n        resources: {}\n      restartPolicy: Never\nstatus: {}\n"
+    );
+    assert_eq!(
+        k(&mut c, "kubectl create cronjob tick --image=busybox --schedule=@hourly --dry-run=client -o yaml").stdout,
+        "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: tick\nspec:\n  jobTemplate:\n    metadata:\n      name: tick\n    spec:\n      template:\n        metadata: {}\n        spec:\n          containers:\n          - image: busybox\n            name: tick\n            resources: {}\n          restartPolicy: OnFailure\n  schedule: '@hourly'\nstatus: {}\n"
+    );
+    assert_eq!(
+        k(
+            &mut c,
+            "kubectl create cronjob tick --image=busybox --schedule=@hourly -- date"
+        )
+        .stdout,
+        "cronjob.batch/tick created\n"
+    );
+    assert_eq!(
+        k(&mut c, "kubectl create job now --from=cronjob/tick").stdout,
+        "job.batch/now created\n"
+    );
+    let job = c.get(res("Job"), "default", "now").unwrap();
+    assert_eq!(
+        job.str_at(&[
+            "metadata",
+            "annotations",
+            "cronjob.kubernetes.io/instantiate"
+        ]),
+        Some("manual")
+    );
+    let owner = job
+        .at(&["metadata", "ownerReferences"])
+        .items()
+        .next()
+        .unwrap();
+    assert_eq!(owner.str_at(&["kind"]), Some("CronJob"));
+    assert!(owner.get("blockOwnerDeletion").is_null());
+    for (cmd, err) in [
+        (
+            "kubectl create job x",
+            "error: either --image or --from must be specified\n",
+        ),
+        (
+            "kubectl create job x --image=a --from=cronjob/tick",
+            "error: either --image or --from must be specified\n",
+        ),
+        (
+            "kubectl create job x --from=cronjob/tick -- echo",
+            "error: cannot specify --from and command\n",
+        ),
+        (
+            "kubectl create job x --from=cronjob/nope",
+            "Error from server (NotFound): cronjobs.batch \"nope\" not found\n",
+        ),
+        (
+            "kubectl create cronjob y --image=busybox",
+            "error: --schedule must be specified\n",
+        ),
+        (
+            "kubectl create cronjob y --image=busybox --schedule='61 * * * *'",
+            "error: failed to create cronjob: CronJob.batch \"y\" is invalid: spec.schedule: Invalid value: \"61 * * * *\": end of range (61) above maximum (59): 61\n",
+        ),
+    ] {
+        let out = k(&mut c, cmd);
+        assert_eq!(out.stderr, err, "{cmd}");
+    }
+}

@@ -557,12 +557,28 @@ fn job_spec(spec: &Value, sp: &Path, errs: &mut Vec<FieldError>) {
     }
 }
 
-/// A CronJob (stored only).
+/// A CronJob.
 pub(super) fn cron_job(obj: &Value, errs: &mut Vec<FieldError>) {
     let spec = obj.get("spec");
     let sp = Path::new("spec");
-    if gstr(spec, "schedule") == Some("") {
-        errs.required(&sp.child("schedule"), "");
+    match gstr(spec, "schedule") {
+        Some("") => errs.required(&sp.child("schedule"), ""),
+        // `validateScheduleFormat`.
+        Some(schedule) => {
+            let path = sp.child("schedule");
+            if let Err(e) = crate::controllers::cronjob::parse_schedule(schedule) {
+                errs.invalid(&path, quote(schedule), &e);
+            }
+            if schedule.contains("TZ") {
+                let why = if spec.get("timeZone").is_null() {
+                    "cannot use TZ or CRON_TZ in schedule, use timeZone field instead"
+                } else {
+                    "cannot use both timeZone field and TZ or CRON_TZ in schedule"
+                };
+                errs.invalid(&path, quote(schedule), why);
+            }
+        }
+        None => {}
     }
     if let Some(cp) = gstr(spec, "concurrencyPolicy")
         && !matches!(cp, "Allow" | "Forbid" | "Replace")

@@ -1,0 +1,801 @@
+//! The CronJob controller (`pkg/controller/cronjob`, v2): creates a Job
+//! for each scheduled time, honours `concurrencyPolicy`,
+//! `startingDeadlineSeconds` and `suspend`, follows its Jobs to the end
+//! and keeps `successfulJobsHistoryLimit`/`failedJobsHistoryLimit` of them.
+//!
+//! Schedules are parsed as kube parses them (`cron.ParseStandard` from
+//! robfig/cron v3, with its error messages) and run in UTC.
+
+use super::{is_deleting, new_controller_ref, requeue_after};
+use crate::apiserver::{DeleteOptions, WriteOptions};
+use crate::cluster::{Cluster, Controller, res};
+use crate::events::EventType;
+use crate::sort::CompactSort;
+use crate::store::{ObjectKey, WatchEvent, WatchEventType};
+use crate::time::{EPOCH_UNIX_SECONDS, Millis, SECOND, civil, parse_rfc3339, rfc1123z, rfc3339};
+use crate::value::Value;
+
+/// The event source.
+const COMPONENT: &str = "cronjob-controller";
+/// The annotation with the time a Job was scheduled for.
+const SCHEDULED_TIMESTAMP: &str = "batch.kubernetes.io/cronjob-scheduled-timestamp";
+
+/// A parsed schedule: one bit per allowed value of each field.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Schedule {
+    /// Minute, hour, day of month, month, day of week; whether the day
+    /// fields were `*` (robfig's star bit, which changes how they combine).
+    Fields {
+        minute: u64,
+        hour: u64,
+        dom: u64,
+        month: u64,
+        dow: u64,
+        dom_star: bool,
+        dow_star: bool,
+    },
+    /// `@every <duration>`, in seconds.
+    Every(i64),
+}
+
+/// (name, minimum, maximum, names) of the five fields.
+const FIELDS: [(u32, u32, &[&str]); 5] = [
+    (0, 59, &[]),
+    (0, 23, &[]),
+    (1, 31, &[]),
+    (
+        1,
+        12,
+        &[
+            "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+        ],
+    ),
+    (0, 6, &["sun", "mon", "tue", "wed", "thu", "fri", "sat"]),
+];
+
+/// `cron.ParseStandard`.
+pub(crate) fn parse_schedule(spec: &str) -> Result<Schedule, String> {
+    if spec.is_empty() {
+        return Err("empty spec string".into());
+    }
+    let mut spec = spec.trim_start();
+    // A leading TZ=/CRON_TZ= names the zone (kube's validation rejects it).
+    if spec.starts_with("TZ=") || spec.starts_with("CRON_TZ=") {
+        let end = spec.find(' ').unwrap_or(spec.len());
+        spec = spec[end..].trim_start();
+    }
+    if let Some(descriptor) = spec.strip_prefix('@') {
+        let fields = |s: &str| parse_schedule(s);
+        return match descriptor {
+            "yearly" | "annually" => fields("0 0 1 1 *"),
+            "monthly" => fields("0 0 1 * *"),
+            "weekly" => fields("0 0 * * 0"),
+            "daily" | "midnight" => fields("0 0 * * *"),
+            "hourly" => fields("0 * * * *"),
+            d if d.starts_with("every ") => {
+                let text = &d["every ".len()..];
+                match crate::kubectl::flags::parse_go_duration(text) {
+                    // robfig rounds to whole seconds, at least one.
+                    Ok(ms) => Ok(Schedule::Every((ms / 1000).max(1))),
+                    Err(e) => Err(format!("failed to parse duration @{d}: {e}")),
+                }
+            }
+            _ => Err(format!("unrecognized descriptor: {spec}")),
+        };
+    }
+    let parts: Vec<&str> = spec.split_whitespace().collect();
+    if parts.len() != 5 {
+        return Err(format!(
+            "expected exactly 5 fields, found {}: [{}]",
+            parts.len(),
+            parts.join(" ")
+        ));
+    }
+    let mut bits = [0u64; 5];
+    let mut star = [false; 5];
+    for (i, part) in parts.iter().enumerate() {
+        let (min, max, names) = FIELDS[i];
+        for expr in part.split(',') {
+            let (b, s) = range_bits(expr, min, max, names)?;
+            bits[i] |= b;
+            star[i] |= s;
+        }
+    }
+    Ok(Schedule::Fields {
+        minute: bits[0],
+        hour: bits[1],
+        dom: bits[2],
+        month: bits[3],
+        dow: bits[4],
+        dom_star: star[2],
+        dow_star: star[4],
+    })
+}
+
+/// robfig's `getRange`: `*`, `?`, `N`, `N-M`, each with an optional `/step`.
+fn range_bits(expr: &str, min: u32, max: u32, names: &[&str]) -> Result<(u64, bool), String> {
+    let slash: Vec<&str> = expr.split('/').collect();
+    let hyphen: Vec<&str> = slash[0].split('-').collect();
+    let single = hyphen.len() == 1;
+    let (start, mut end, mut star) = if slash[0] == "*" || slash[0] == "?" {
+        (min, max, true)
+    } else {
+        let start = int_or_name(hyphen[0], names)?;
+        let end = match hyphen.len() {
+            1 => start,
+            2 => int_or_name(hyphen[1], names)?,
+            _ => return Err(format!("too many hyphens: {expr}")),
+        };
+        (start, end, false)
+    };
+    let step = match slash.len() {
+        1 => 1,
+        2 => {
+            let step = parse_int(slash[1])?;
+            // "N/step" means "N-max/step".
+            if single {
+                end = max;
+            }
+            if step > 1 {
+                star = false;
+            }
+            step
+        }
+        _ => return Err(format!("too many slashes: {expr}")),
+    };
+    if start < min {
+        return Err(format!(
+            "beginning of range ({start}) below minimum ({min}): {expr}"
+        ));
+    }
+    if end > max {
+        return Err(format!(
+            "end of range ({end}) above maximum ({max}): {expr}"
+        ));
+    }
+    if start > end {
+        return Err(format!(
+            "beginning of range ({start}) beyond end of range ({end}): {expr}"
+        ));
+    }
+    if step == 0 {
+        return Err(format!("step of range should be a positive number: {expr}"));
+    }
+    let mut bits = 0u64;
+    let mut v = start;
+    while v <= end {
+        bits |= 1 << v;
+        v += step;
+    }
+    Ok((bits, star))
+}
+
+fn int_or_name(expr: &str, names: &[&str]) -> Result<u32, String> {
+    let lower = expr.to_ascii_lowercase();
+    match names.iter().position(|n| *n == lower) {
+        // Month names count from 1, weekday names from 0.
+        Some(i) => Ok(i as u32 + u32::from(names.len() == 12)),
+        None => parse_int(expr),
+    }
+}
+
+/// robfig's `mustParseInt`, with Go's `strconv.Atoi` wording.
+fn parse_int(expr: &str) -> Result<u32, String> {
+    let digits = expr.strip_prefix(['+', '-']).unwrap_or(expr);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!(
+            "failed to parse int from {expr}: strconv.Atoi: parsing \"{expr}\": invalid syntax"
+        ));
+    }
+    if expr.starts_with('-') && digits.bytes().any(|b| b != b'0') {
+        return Err(format!("negative number ({expr}) not allowed: {expr}"));
+    }
+    // Larger than any field allows; the range check reports it.
+    Ok(digits.parse::<u32>().unwrap_or(u32::MAX).min(1000))
+}
+
+/// Unix seconds of a UTC calendar time (Howard Hinnant's days_from_civil).
+fn unix_from_civil(y: i64, m: u32, d: u32, h: u32, mi: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = i64::from((m + 9) % 12);
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    days * 86_400 + i64::from(h) * 3600 + i64::from(mi) * 60
+}
+
+impl Schedule {
+    /// The first scheduled time strictly after `after` (Unix seconds), as
+    /// robfig's `SpecSchedule.Next`; `None` if there is none within five
+    /// years (`0 0 30 2 *`).
+    pub(crate) fn next(&self, after: i64) -> Option<i64> {
+        let (minute, hour, dom, month, dow, dom_star, dow_star) = match self {
+            Schedule::Every(secs) => return Some(after + secs),
+            Schedule::Fields {
+                minute,
+                hour,
+                dom,
+                month,
+                dow,
+                dom_star,
+                dow_star,
+            } => (minute, hour, dom, month, dow, dom_star, dow_star),
+        };
+        let mut t = after.div_euclid(60) * 60 + 60;
+        let limit = civil(t).0 + 5;
+        loop {
+            let (y, mo, d, h, mi, _, wd) = civil(t);
+            if y > limit {
+                return None;
+            }
+            if month & (1 << mo) == 0 {
+                let (ny, nm) = if mo == 12 { (y + 1, 1) } else { (y, mo + 1) };
+                t = unix_from_civil(ny, nm, 1, 0, 0);
+                continue;
+            }
+            let dom_ok = dom & (1 << d) != 0;
+            let dow_ok = dow & (1 << wd) != 0;
+            let day_ok = if *dom_star || *dow_star {
+                dom_ok && dow_ok
+            } else {
+                dom_ok || dow_ok
+            };
+            if !day_ok {
+                t = unix_from_civil(y, mo, d, 0, 0) + 86_400;
+                continue;
+            }
+            if hour & (1 << h) == 0 {
+                t = unix_from_civil(y, mo, d, h, 0) + 3600;
+                continue;
+            }
+            if minute & (1 << mi) == 0 {
+                t += 60;
+                continue;
+            }
+            return Some(t);
+        }
+    }
+}
+
+fn to_unix(ms: Millis) -> i64 {
+    EPOCH_UNIX_SECONDS + (ms / 1000) as i64
+}
+
+fn to_millis(unix: i64) -> Millis {
+    (unix - EPOCH_UNIX_SECONDS).max(0) as Millis * 1000
+}
+
+/// Hears about CronJobs; their Jobs reach the owner through the cluster.
+pub(crate) fn on_change(cluster: &mut Cluster, event: &WatchEvent) {
+    if event.key.resource.get().kind == "CronJob" && event.kind != WatchEventType::Deleted {
+        cluster.enqueue(Controller::CronJob, event.key.clone());
+    }
+}
+
+fn job_finished(job: &Value) -> Option<&'static str> {
+    job.at(&["status", "conditions"]).items().find_map(|c| {
+        let kind = match c.get("type").as_str()? {
+            "Complete" => "Complete",
+            "Failed" => "Failed",
+            _ => return None,
+        };
+        (c.get("status").as_str() == Some("True")).then_some(kind)
+    })
+}
+
+/// `syncCronJob` and `cleanupFinishedJobs`.
+pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
+    let Some(cj) = cluster.store.get(key).cloned() else {
+        return;
+    };
+    let uid = cj.str_at(&["metadata", "uid"]).unwrap_or("").to_string();
+    let now = cluster.now;
+    // Its Jobs, by the controller reference.
+    let mut jobs: Vec<Value> = cluster
+        .store
+        .list(res("Job"), Some(&key.namespace))
+        .filter(|(_, j)| super::controller_uid(j) == Some(&uid))
+        .map(|(_, j)| j.clone())
+        .collect();
+    let mut status = cj.get("status").clone();
+    if status.is_null() {
+        status = Value::object();
+    }
+    let mut events: Vec<(EventType, &str, String)> = Vec::new();
+    // Follow its Jobs: the finished leave the active list, the newest
+    // completion is the last success, and active Jobs that are gone go.
+    let listed: Vec<Value> = status.get("active").items().cloned().collect();
+    let in_list = |job: &Value| {
+        listed
+            .iter()
+            .any(|r| r.get("uid") == job.at(&["metadata", "uid"]))
+    };
+    let mut finished_uids: Vec<Value> = Vec::new();
+    for job in &jobs {
+        let name = job.str_at(&["metadata", "name"]).unwrap_or("");
+        match (in_list(job), job_finished(job)) {
+            (false, None) => events.push((
+                EventType::Warning,
+                "UnexpectedJob",
+                format!("Saw a job that the controller did not create or forgot: {name}"),
+            )),
+            (true, Some(condition)) => {
+                finished_uids.push(job.at(&["metadata", "uid"]).clone());
+                events.push((
+                    EventType::Normal,
+                    "SawCompletedJob",
+                    format!("Saw completed job: {name}, condition: {condition}"),
+                ));
+            }
+            _ => {}
+        }
+        if let Some(done) = job.at(&["status", "completionTime"]).as_str() {
+            let later = status
+                .get("lastSuccessfulTime")
+                .as_str()
+                .is_none_or(|t| parse_rfc3339(t) < parse_rfc3339(done));
+            if later {
+                status.set("lastSuccessfulTime", Value::str(done));
+            }
+        }
+    }
+    let mut active: Vec<Value> = Vec::new();
+    for reference in listed.iter() {
+        let uid = reference.get("uid");
+        if finished_uids.contains(uid) {
+            continue;
+        }
+        if jobs.iter().any(|j| j.at(&["metadata", "uid"]) == uid) {
+            active.push(reference.clone());
+        } else {
+            events.push((
+                EventType::Normal,
+                "MissingJob",
+                format!(
+                    "Active job went missing: {}",
+                    reference.get("name").as_str().unwrap_or("")
+                ),
+            ));
+        }
+    }
+    let mut requeue_in: Option<Millis> = None;
+    let schedule = cj.str_at(&["spec", "schedule"]).unwrap_or("");
+    let suspended = cj.at(&["spec", "suspend"]).as_bool() == Some(true);
+    if !is_deleting(&cj) && !suspended {
+        match parse_schedule(schedule) {
+            Err(e) => events.push((
+                EventType::Warning,
+                "UnparseableSchedule",
+                format!("unparseable schedule: {schedule:?} : {e}"),
+            )),
+            Ok(sched) => {
+                let (due, next) = most_recent_schedule(&cj, &status, &sched, now);
+                if let Some(next) = next {
+                    requeue_in = Some(next.saturating_sub(now) + 100);
+                }
+                if let Some(scheduled) = due {
+                    let deadline = cj.at(&["spec", "startingDeadlineSeconds"]).as_i64();
+                    let too_late =
+                        deadline.is_some_and(|d| scheduled + (d.max(0) as Millis) * SECOND < now);
+                    let policy = cj.str_at(&["spec", "concurrencyPolicy"]).unwrap_or("Allow");
+                    let job_name = format!("{}-{}", key.name, to_unix(scheduled).div_euclid(60));
+                    let already = jobs
+                        .iter()
+                        .any(|j| j.str_at(&["metadata", "name"]) == Some(&job_name));
+                    if too_late {
+                        events.push((
+                            EventType::Warning,
+                            "MissSchedule",
+                            format!(
+                                "Missed scheduled time to start a job: {}",
+                                rfc1123z(scheduled)
+                            ),
+                        ));
+                    } else if already {
+                        // Created on an earlier sync.
+                    } else if policy == "Forbid" && !active.is_empty() {
+                        events.push((
+                            EventType::Normal,
+                            "JobAlreadyActive",
+                            "Not starting job because prior execution is running and concurrency policy is Forbid".into(),
+                        ));
+                    } else {
+                        if policy == "Replace" {
+                            for reference in std::mem::take(&mut active) {
+                                let name = reference.get("name").as_str().unwrap_or("");
+                                let job_key = ObjectKey::new(res("Job"), &key.namespace, name);
+                                if cluster.delete(&job_key, DeleteOptions::default()).is_ok() {
+                                    events.push((
+                                        EventType::Normal,
+                                        "SuccessfulDelete",
+                                        format!("Deleted job {name}"),
+                                    ));
+                                }
+                            }
+                        }
+                        match cluster
+                            .create(job_for(&cj, &job_name, scheduled), &WriteOptions::system())
+                        {
+                            Ok(job) => {
+                                events.push((
+                                    EventType::Normal,
+                                    "SuccessfulCreate",
+                                    format!("Created job {job_name}"),
+                                ));
+                                active.push(job_reference(&job));
+                                jobs.push(job);
+                            }
+                            Err(e) => events.push((
+                                EventType::Warning,
+                                "FailedCreate",
+                                format!("Error creating job: {}", e.message),
+                            )),
+                        }
+                    }
+                    status.set("lastScheduleTime", Value::from(rfc3339(scheduled)));
+                }
+            }
+        }
+    }
+    if active.is_empty() {
+        status.remove("active");
+    } else {
+        status.set("active", Value::array(active));
+    }
+    if cj.get("status") != &status {
+        let _ = cluster.update_status(key, status);
+    }
+    // History limits, oldest (by start time) first.
+    for (condition, field, default) in [
+        ("Complete", "successfulJobsHistoryLimit", 3),
+        ("Failed", "failedJobsHistoryLimit", 1),
+    ] {
+        let limit = cj.at(&["spec", field]).as_i64().unwrap_or(default).max(0) as usize;
+        let mut finished: Vec<(Option<Millis>, String)> = jobs
+            .iter()
+            .filter(|j| job_finished(j) == Some(condition) && !is_deleting(j))
+            .map(|j| {
+                (
+                    j.str_at(&["status", "startTime"]).and_then(parse_rfc3339),
+                    j.str_at(&["metadata", "name"]).unwrap_or("").to_string(),
+                )
+            })
+            .collect();
+        if finished.len() <= limit {
+            continue;
+        }
+        finished.compact_sort();
+        let excess = finished.len() - limit;
+        for (_, name) in finished.into_iter().take(excess) {
+            let job_key = ObjectKey::new(res("Job"), &key.namespace, &name);
+            if cluster.delete(&job_key, DeleteOptions::default()).is_ok() {
+                events.push((
+                    EventType::Normal,
+                    "SuccessfulDelete",
+                    format!("Deleted job {name}"),
+                ));
+            }
+        }
+    }
+    for (event_type, reason, message) in &events {
+        cluster.record_event(&cj, None, *event_type, reason, message, (COMPONENT, None));
+    }
+    if let Some(wait) = requeue_in {
+        requeue_after(cluster, Controller::CronJob, key, wait);
+    }
+}
+
+/// `mostRecentScheduleTime`: the latest scheduled time not yet run (if
+/// any is due) and the next one to come.
+fn most_recent_schedule(
+    cj: &Value,
+    status: &Value,
+    sched: &Schedule,
+    now: Millis,
+) -> (Option<Millis>, Option<Millis>) {
+    let created = super::creation_time(cj).unwrap_or(0);
+    let mut earliest = status
+        .get("lastScheduleTime")
+        .as_str()
+        .and_then(parse_rfc3339)
+        .unwrap_or(created);
+    if let Some(deadline) = cj.at(&["spec", "startingDeadlineSeconds"]).as_i64() {
+        let cutoff = now.saturating_sub(deadline.max(0) as Millis * SECOND);
+        earliest = earliest.max(cutoff);
+    }
+    let now_unix = to_unix(now);
+    let mut due: Option<i64> = None;
+    let mut t = to_unix(earliest);
+    // Walk the missed times (kube stops counting after 100 and warns).
+    for _ in 0..=100 {
+        match sched.next(t) {
+            Some(next) if next <= now_unix => {
+                due = Some(next);
+                t = next;
+            }
+            Some(next) => return (due.map(to_millis), Some(to_millis(next))),
+            None => return (due.map(to_millis), None),
+        }
+    }
+    // Past 100 missed runs, only the latest matters.
+    let mut latest = due;
+    while let Some(next) = sched.next(t) {
+        if next > now_unix {
+            return (latest.map(to_millis), Some(to_millis(next)));
+        }
+        latest = Some(next);
+        t = next;
+    }
+    (latest.map(to_millis), None)
+}
+
+/// `getJobFromTemplate2`: the Job for one scheduled time.
+fn job_for(cj: &Value, name: &str, scheduled: Millis) -> Value {
+    let template = cj.at(&["spec", "jobTemplate"]);
+    let mut meta = Value::object();
+    meta.set("name", Value::str(name));
+    meta.set("namespace", cj.at(&["metadata", "namespace"]).clone());
+    let labels = template.at(&["metadata", "labels"]);
+    if !labels.is_empty() {
+        meta.set("labels", labels.clone());
+    }
+    let mut annotations = template.at(&["metadata", "annotations"]).clone();
+    if annotations.is_null() {
+        annotations = Value::object();
+    }
+    annotations.set(SCHEDULED_TIMESTAMP, Value::from(rfc3339(scheduled)));
+    meta.set("annotations", annotations);
+    meta.set(
+        "ownerReferences",
+        Value::array(vec![new_controller_ref(cj)]),
+    );
+    Value::from_pairs([
+        ("apiVersion", Value::str("batch/v1")),
+        ("kind", Value::str("Job")),
+        ("metadata", meta),
+        ("spec", template.get("spec").clone()),
+    ])
+}
+
+/// `ref.GetReference`: how `status.active` names a Job.
+fn job_reference(job: &Value) -> Value {
+    Value::from_pairs([
+        ("apiVersion", Value::str("batch/v1")),
+        ("kind", Value::str("Job")),
+        ("name", job.at(&["metadata", "name"]).clone()),
+        ("namespace", job.at(&["metadata", "namespace"]).clone()),
+        (
+            "resourceVersion",
+            job.at(&["metadata", "resourceVersion"]).clone(),
+        ),
+        ("uid", job.at(&["metadata", "uid"]).clone()),
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::controllers::testutil::create;
+    use crate::time::MINUTE;
+
+    /// The next `n` times after `from` (an RFC 3339 time), as RFC 3339.
+    fn next_times(spec: &str, from: &str, n: usize) -> Vec<String> {
+        let sched = parse_schedule(spec).unwrap();
+        let mut t = to_unix(parse_rfc3339(from).unwrap());
+        (0..n)
+            .map(|_| {
+                t = sched.next(t).unwrap();
+                rfc3339(to_millis(t))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn schedules_parse_and_fire_as_robfig_cron_does() {
+        let from = "2026-01-01T00:00:30Z"; // a Thursday
+        assert_eq!(
+            next_times("*/15 * * * *", from, 3),
+            [
+                "2026-01-01T00:15:00Z",
+                "2026-01-01T00:30:00Z",
+                "2026-01-01T00:45:00Z"
+            ]
+        );
+        assert_eq!(
+            next_times("30 9 * * MON-fri", from, 3),
+            [
+                "2026-01-01T09:30:00Z",
+                "2026-01-02T09:30:00Z",
+                "2026-01-05T09:30:00Z"
+            ]
+        );
+        assert_eq!(
+            next_times("@monthly", from, 2),
+            ["2026-02-01T00:00:00Z", "2026-03-01T00:00:00Z"]
+        );
+        assert_eq!(
+            next_times("0 0 29 feb ?", from, 1),
+            ["2028-02-29T00:00:00Z"]
+        );
+        // Both day fields restricted: either matches (the 13th, or a Friday).
+        assert_eq!(
+            next_times("0 12 13 * 5", from, 3),
+            [
+                "2026-01-02T12:00:00Z",
+                "2026-01-09T12:00:00Z",
+                "2026-01-13T12:00:00Z"
+            ]
+        );
+        assert_eq!(
+            next_times("5/20 1 * * *", from, 3),
+            [
+                "2026-01-01T01:05:00Z",
+                "2026-01-01T01:25:00Z",
+                "2026-01-01T01:45:00Z"
+            ]
+        );
+        assert_eq!(
+            next_times("@every 90s", from, 2),
+            ["2026-01-01T00:02:00Z", "2026-01-01T00:03:30Z"]
+        );
+        assert_eq!(parse_schedule("0 0 30 2 *").unwrap().next(0), None);
+    }
+
+    #[test]
+    fn bad_schedules_get_robfig_cron_messages() {
+        let err = |s: &str| parse_schedule(s).unwrap_err();
+        assert_eq!(err(""), "empty spec string");
+        assert_eq!(err("hello"), "expected exactly 5 fields, found 1: [hello]");
+        assert_eq!(
+            err("60 * * * *"),
+            "end of range (60) above maximum (59): 60"
+        );
+        assert_eq!(
+            err("* * 0 * *"),
+            "beginning of range (0) below minimum (1): 0"
+        );
+        assert_eq!(err("* * * * 7"), "end of range (7) above maximum (6): 7");
+        assert_eq!(
+            err("5-1 * * * *"),
+            "beginning of range (5) beyond end of range (1): 5-1"
+        );
+        assert_eq!(
+            err("*/0 * * * *"),
+            "step of range should be a positive number: */0"
+        );
+        assert_eq!(err("1-2-3 * * * *"), "too many hyphens: 1-2-3");
+        assert_eq!(
+            err("x * * * *"),
+            "failed to parse int from x: strconv.Atoi: parsing \"x\": invalid syntax"
+        );
+        assert_eq!(err("@weekdays"), "unrecognized descriptor: @weekdays");
+    }
+
+    const HELLO: &str = "apiVersion: batch/v1
+kind: CronJob
+metadata: {name: hello}
+spec:
+  schedule: '* * * * *'
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: OnFailure
+          containers: [{name: hello, image: busybox, command: [sh, -c, 'SCRIPT']}]
+";
+
+    fn job_names(c: &Cluster) -> Vec<String> {
+        c.store
+            .list(res("Job"), Some("default"))
+            .map(|(_, j)| j.str_at(&["metadata", "name"]).unwrap().to_string())
+            .collect()
+    }
+
+    fn reasons(c: &Cluster) -> Vec<String> {
+        c.events
+            .records()
+            .iter()
+            .filter(|e| &*e.involved.kind == "CronJob")
+            .map(|e| e.reason.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn a_job_each_minute_and_three_kept() {
+        let mut c = Cluster::new(1);
+        create(&mut c, &HELLO.replace("SCRIPT", "echo hello"));
+        c.step(5 * MINUTE + 30 * SECOND);
+        // Created at 00:01: five runs (00:02 … 00:06), the two oldest deleted.
+        let minute = |m: i64| format!("hello-{}", EPOCH_UNIX_SECONDS / 60 + m);
+        assert_eq!(job_names(&c), [minute(4), minute(5), minute(6)]);
+        let job = c
+            .store
+            .get_named(res("Job"), "default", &minute(6))
+            .unwrap();
+        assert_eq!(
+            job.str_at(&["metadata", "annotations", SCHEDULED_TIMESTAMP]),
+            Some("2026-01-01T00:06:00Z")
+        );
+        assert_eq!(
+            super::super::controller_ref(job).unwrap().str_at(&["kind"]),
+            Some("CronJob")
+        );
+        let cj = c
+            .store
+            .get_named(res("CronJob"), "default", "hello")
+            .unwrap();
+        assert_eq!(
+            cj.str_at(&["status", "lastScheduleTime"]),
+            Some("2026-01-01T00:06:00Z")
+        );
+        assert!(cj.str_at(&["status", "lastSuccessfulTime"]).is_some());
+        assert!(cj.at(&["status", "active"]).is_null());
+        let r = reasons(&c);
+        assert_eq!(r.iter().filter(|r| *r == "SuccessfulCreate").count(), 5);
+        assert_eq!(r.iter().filter(|r| *r == "SawCompletedJob").count(), 5);
+        assert_eq!(r.iter().filter(|r| *r == "SuccessfulDelete").count(), 2);
+    }
+
+    #[test]
+    fn concurrency_policies_and_suspend() {
+        let mut c = Cluster::new(2);
+        let forbid = HELLO
+            .replace("SCRIPT", "sleep 150")
+            .replace("  schedule:", "  concurrencyPolicy: Forbid\n  schedule:");
+        create(&mut c, &forbid);
+        c.step(3 * MINUTE + 30 * SECOND);
+        // 00:02 runs until 00:04:30: 00:03 and 00:04 are skipped.
+        assert_eq!(job_names(&c).len(), 1);
+        assert!(reasons(&c).contains(&"JobAlreadyActive".to_string()));
+        let cj = c
+            .store
+            .get_named(res("CronJob"), "default", "hello")
+            .unwrap();
+        assert_eq!(cj.at(&["status", "active"]).items().count(), 1);
+
+        let mut c = Cluster::new(3);
+        let replace = forbid.replace("Forbid", "Replace");
+        create(&mut c, &replace);
+        c.step(2 * MINUTE + 30 * SECOND);
+        // The 00:02 Job was deleted to make room for 00:03's.
+        assert_eq!(
+            job_names(&c),
+            [format!("hello-{}", EPOCH_UNIX_SECONDS / 60 + 3)]
+        );
+
+        let mut c = Cluster::new(4);
+        create(
+            &mut c,
+            &HELLO
+                .replace("SCRIPT", "echo hi")
+                .replace("  schedule:", "  suspend: true\n  schedule:"),
+        );
+        c.step(3 * MINUTE);
+        assert!(job_names(&c).is_empty());
+    }
+
+    #[test]
+    fn a_missed_start_past_the_deadline_is_skipped() {
+        let mut c = Cluster::new(5);
+        let late = HELLO
+            .replace("SCRIPT", "echo hi")
+            .replace("'* * * * *'", "'0 * * * *'")
+            .replace(
+                "  schedule:",
+                "  suspend: true\n  startingDeadlineSeconds: 10\n  schedule:",
+            );
+        create(&mut c, &late);
+        c.step(61 * MINUTE + 30 * SECOND);
+        // Resumed at 01:02:30, 150 s after the 01:00 run was due.
+        let key = ObjectKey::new(res("CronJob"), "default", "hello");
+        let mut cj = c.store.get(&key).unwrap().clone();
+        cj.set_at(&["spec", "suspend"], Value::Bool(false));
+        c.update(cj, &WriteOptions::user()).unwrap();
+        c.step(SECOND);
+        assert!(job_names(&c).is_empty());
+        c.step(60 * MINUTE);
+        assert_eq!(job_names(&c).len(), 1);
+    }
+}
