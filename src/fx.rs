@@ -209,7 +209,7 @@ impl Fx {
                         lit |= self.pulses[CONTROLLERS].hit(now, format!("created pod {name}"));
                     }
                 }
-                "ReplicaSet" | "Deployment" | "Endpoints" | "EndpointSlice"
+                "ReplicaSet" | "Deployment" | "Job" | "CronJob" | "Endpoints" | "EndpointSlice"
                     if owned || ev.kind == WatchEventType::Modified =>
                 {
                     lit |=

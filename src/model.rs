@@ -515,8 +515,11 @@ pub struct WorkloadView {
     pub available: i64,
     /// Its ReplicaSets, newest revision first.
     pub replica_sets: Vec<ReplicaSetView>,
-    /// Pods directly under it (without a ReplicaSet).
+    /// Pods directly under it (a Job's or DaemonSet's, or those without
+    /// a controller).
     pub pods: Vec<usize>,
+    /// A Job's state as `kubectl get jobs` shows it (Running, Complete…).
+    pub state: Option<&'static str>,
 }
 
 /// One `host/path → service:port` rule of an Ingress.
@@ -833,6 +836,7 @@ fn workloads(
             available: int(d.at(&["status", "availableReplicas"])),
             replica_sets: Vec::new(),
             pods: Vec::new(),
+            state: None,
         });
     }
     for ((ns, _), rs) in store.list(rid("ReplicaSet"), None) {
@@ -877,6 +881,7 @@ fn workloads(
                     available: view.ready,
                     replica_sets: vec![view],
                     pods: Vec::new(),
+                    state: None,
                 });
             }
         }
@@ -890,7 +895,58 @@ fn workloads(
             first.newest = true;
         }
     }
-    // Pods owned by something else (a Job, a StatefulSet) or by nothing.
+    // Jobs and DaemonSets, with their pods.
+    for kind in ["DaemonSet", "Job"] {
+        for ((ns, _), o) in store.list(rid(kind), None) {
+            if hidden(ns) {
+                continue;
+            }
+            let name = str_rc(o.at(&["metadata", "name"])).unwrap_or_else(|| Rc::from(""));
+            let uid = o.str_at(&["metadata", "uid"]).unwrap_or("");
+            // In pod order, as `pods` is.
+            let owned = by_owner.remove(uid).unwrap_or_default();
+            let status = o.get("status");
+            let (desired, ready, state) = if kind == "Job" {
+                let condition = |t: &str| {
+                    status.get("conditions").items().any(|c| {
+                        c.get("type").as_str() == Some(t)
+                            && c.get("status").as_str() == Some("True")
+                    })
+                };
+                let state = if condition("Complete") {
+                    "Complete"
+                } else if condition("Failed") {
+                    "Failed"
+                } else if condition("Suspended") {
+                    "Suspended"
+                } else {
+                    "Running"
+                };
+                // COMPLETIONS: succeeded / completions (1 when unset).
+                let completions = o.at(&["spec", "completions"]).as_i64().unwrap_or(1);
+                (completions, int(status.get("succeeded")), Some(state))
+            } else {
+                (
+                    int(status.get("desiredNumberScheduled")),
+                    int(status.get("numberReady")),
+                    None,
+                )
+            };
+            out.push(WorkloadView {
+                key: Some(key_of(kind, o)),
+                hue: hue(&name),
+                name,
+                desired,
+                ready,
+                updated: 0,
+                available: 0,
+                replica_sets: Vec::new(),
+                pods: owned,
+                state,
+            });
+        }
+    }
+    // Pods owned by something else (a StatefulSet) or by nothing.
     let mut others: Vec<usize> = by_owner.into_values().flatten().collect();
     others.extend(ownerless);
     others.compact_sort();
@@ -908,6 +964,7 @@ fn workloads(
             available: 0,
             replica_sets: Vec::new(),
             pods: others,
+            state: None,
         });
     }
     out

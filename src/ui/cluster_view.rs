@@ -396,15 +396,22 @@ fn workloads(p: &WorkloadsProps) -> Html {
                 html! {
                     <div class="wl" key={obj_attr(key)} style={format!("--hue:{}", w.hue)}>
                         <div class={classes!("wl-head", is_selected(&p.selected, key).then_some("sel"))} data-obj={obj_attr(key)}>
-                            <span class="wl-kind">{ if kind == "Deployment" { "deploy" } else { "rs" } }</span>
+                            <span class="wl-kind">{ match kind { "Deployment" => "deploy", "DaemonSet" => "ds", "Job" => "job", _ => "rs" } }</span>
                             <b class="wl-name">{ &*w.name }</b>
-                            <span class={classes!("wl-ready", (w.ready >= w.desired).then_some("ok"))} title="ready / desired">
+                            <span class={classes!("wl-ready", (w.ready >= w.desired).then_some("ok"))}
+                                title={ if kind == "Job" { "succeeded / completions" } else { "ready / desired" } }>
                                 { format!("{}/{}", w.ready, w.desired) }
                             </span>
                             if kind == "Deployment" {
                                 <span class="muted">{ format!("up-to-date {} · available {}", w.updated, w.available) }</span>
                             }
+                            if let Some(state) = w.state {
+                                <span class="muted">{ state }</span>
+                            }
                         </div>
+                        if !w.pods.is_empty() {
+                            <div class="rs">{ pods_of(&w.pods) }</div>
+                        }
                         { for w.replica_sets.iter().enumerate().filter(|(i, rs)| *i == 0 || rs.desired > 0 || !rs.pods.is_empty()).map(|(_, rs)| {
                             let draining = !rs.newest && (rs.desired > 0 || !rs.pods.is_empty());
                             html! {

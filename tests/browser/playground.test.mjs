@@ -180,6 +180,31 @@ test('a pod that tolerates no taint: the Pending explanation names TaintTolerati
   }
 });
 
+test('a Job from the console runs to completion in its own workload group', async () => {
+  const { page, problems, close } = await openApp(browser, { query: '?speed=16' });
+  try {
+    const input = 'input.console-input';
+    await page.fill(input, 'kubectl create job hello --image=busybox -- sh -c "echo hello from the job"');
+    await page.press(input, 'Enter');
+    await page.waitForSelector('.scrollback .out.stdout');
+    assert.equal(await page.textContent('.scrollback .out.stdout'), 'job.batch/hello created\n');
+    const group = page.locator('.workloads .wl:has(.wl-kind:text-is("job"))');
+    await group.locator('.wl-head:has-text("Complete")').waitFor({ timeout: 30_000 });
+    assert.equal(await group.locator('.wl-name').textContent(), 'hello');
+    assert.equal(await group.locator('.wl-ready').textContent(), '1/1');
+    // Its pod is drawn under the Job, not among pods without a controller.
+    assert.equal(await group.locator('.pod').count(), 1);
+    assert.equal(await page.locator('.workloads .wl:has-text("without a controller")').count(), 0);
+    await page.fill(input, 'kubectl logs job/hello');
+    await page.press(input, 'Enter');
+    await page.waitForFunction(() => [...document.querySelectorAll('.scrollback .out.stdout')].some((e) => e.textContent === 'hello from the job\n'));
+    await screenshot(page, 'job-complete');
+    assert.deepEqual(problems, []);
+  } finally {
+    await close();
+  }
+});
+
 test('an unknown kind is marked on its line, with kubectl\'s error listed', async () => {
   const { page, problems, close } = await openApp(browser);
   try {
