@@ -12,7 +12,7 @@ use crate::api::registry::ResourceId;
 use crate::api::{defaults, validation};
 use crate::cluster::{Cluster, NodeOptions, Task, res};
 use crate::store::ObjectKey;
-use crate::time::{SECOND, rfc3339};
+use crate::time::{SECOND, parse_rfc3339, rfc3339};
 use crate::value::Value;
 
 /// Who makes a request, and how.
@@ -408,8 +408,21 @@ impl Cluster {
         if waiting_on_finalizers {
             // The kubelet's final delete (grace period 0): the pod stays
             // until its finalizers are removed, then goes at once.
-            if obj.at(&["metadata", "deletionGracePeriodSeconds"]).as_i64() != Some(0) {
+            // `BeforeDelete` moves the deletion timestamp back by the
+            // grace period it shortens.
+            let grace = obj
+                .at(&["metadata", "deletionGracePeriodSeconds"])
+                .as_i64()
+                .unwrap_or(0);
+            if grace != 0 {
                 let mut obj = obj.clone();
+                if let Some(at) = obj
+                    .str_at(&["metadata", "deletionTimestamp"])
+                    .and_then(parse_rfc3339)
+                {
+                    let at = at.saturating_sub((grace.max(0) as u64).saturating_mul(SECOND));
+                    obj.set_at(&["metadata", "deletionTimestamp"], Value::from(rfc3339(at)));
+                }
                 obj.set_at(&["metadata", "deletionGracePeriodSeconds"], Value::Int(0));
                 self.store.put(key, obj);
             }

@@ -38,8 +38,8 @@ pub(crate) enum Schedule {
     Every(i64),
 }
 
-/// (name, minimum, maximum, names) of the five fields.
-const FIELDS: [(u32, u32, &[&str]); 5] = [
+/// (minimum, maximum, names) of the five fields.
+const FIELDS: [(u64, u64, &[&str]); 5] = [
     (0, 59, &[]),
     (0, 23, &[]),
     (1, 31, &[]),
@@ -58,11 +58,12 @@ pub(crate) fn parse_schedule(spec: &str) -> Result<Schedule, String> {
     if spec.is_empty() {
         return Err("empty spec string".into());
     }
-    let mut spec = spec.trim_start();
-    // A leading TZ=/CRON_TZ= names the zone (kube's validation rejects it).
+    let mut spec = spec;
+    // A leading TZ=/CRON_TZ= names the zone (kube's validation rejects it;
+    // Kubeplay runs schedules in UTC).
     if spec.starts_with("TZ=") || spec.starts_with("CRON_TZ=") {
         let end = spec.find(' ').unwrap_or(spec.len());
-        spec = spec[end..].trim_start();
+        spec = spec[end..].trim();
     }
     if let Some(descriptor) = spec.strip_prefix('@') {
         let fields = |s: &str| parse_schedule(s);
@@ -95,7 +96,8 @@ pub(crate) fn parse_schedule(spec: &str) -> Result<Schedule, String> {
     let mut star = [false; 5];
     for (i, part) in parts.iter().enumerate() {
         let (min, max, names) = FIELDS[i];
-        for expr in part.split(',') {
+        // `strings.FieldsFunc`: empty items between commas are dropped.
+        for expr in part.split(',').filter(|e| !e.is_empty()) {
             let (b, s) = range_bits(expr, min, max, names)?;
             bits[i] |= b;
             star[i] |= s;
@@ -113,11 +115,11 @@ pub(crate) fn parse_schedule(spec: &str) -> Result<Schedule, String> {
 }
 
 /// robfig's `getRange`: `*`, `?`, `N`, `N-M`, each with an optional `/step`.
-fn range_bits(expr: &str, min: u32, max: u32, names: &[&str]) -> Result<(u64, bool), String> {
+fn range_bits(expr: &str, min: u64, max: u64, names: &[&str]) -> Result<(u64, bool), String> {
     let slash: Vec<&str> = expr.split('/').collect();
     let hyphen: Vec<&str> = slash[0].split('-').collect();
     let single = hyphen.len() == 1;
-    let (start, mut end, mut star) = if slash[0] == "*" || slash[0] == "?" {
+    let (start, mut end, mut star) = if hyphen[0] == "*" || hyphen[0] == "?" {
         (min, max, true)
     } else {
         let start = int_or_name(hyphen[0], names)?;
@@ -165,33 +167,36 @@ fn range_bits(expr: &str, min: u32, max: u32, names: &[&str]) -> Result<(u64, bo
     let mut v = start;
     while v <= end {
         bits |= 1 << v;
-        v += step;
+        v = v.saturating_add(step);
     }
     Ok((bits, star))
 }
 
-fn int_or_name(expr: &str, names: &[&str]) -> Result<u32, String> {
+fn int_or_name(expr: &str, names: &[&str]) -> Result<u64, String> {
     let lower = expr.to_ascii_lowercase();
     match names.iter().position(|n| *n == lower) {
         // Month names count from 1, weekday names from 0.
-        Some(i) => Ok(i as u32 + u32::from(names.len() == 12)),
+        Some(i) => Ok(i as u64 + u64::from(names.len() == 12)),
         None => parse_int(expr),
     }
 }
 
 /// robfig's `mustParseInt`, with Go's `strconv.Atoi` wording.
-fn parse_int(expr: &str) -> Result<u32, String> {
+fn parse_int(expr: &str) -> Result<u64, String> {
+    let atoi = |why: &str| {
+        format!("failed to parse int from {expr}: strconv.Atoi: parsing \"{expr}\": {why}")
+    };
     let digits = expr.strip_prefix(['+', '-']).unwrap_or(expr);
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!(
-            "failed to parse int from {expr}: strconv.Atoi: parsing \"{expr}\": invalid syntax"
-        ));
+        return Err(atoi("invalid syntax"));
     }
-    if expr.starts_with('-') && digits.bytes().any(|b| b != b'0') {
-        return Err(format!("negative number ({expr}) not allowed: {expr}"));
+    let Ok(n) = expr.parse::<i64>() else {
+        return Err(atoi("value out of range"));
+    };
+    if n < 0 {
+        return Err(format!("negative number ({n}) not allowed: {expr}"));
     }
-    // Larger than any field allows; the range check reports it.
-    Ok(digits.parse::<u32>().unwrap_or(u32::MAX).min(1000))
+    Ok(n as u64)
 }
 
 /// Unix seconds of a UTC calendar time (Howard Hinnant's days_from_civil).
@@ -285,15 +290,15 @@ fn job_finished(job: &Value) -> Option<&'static str> {
     })
 }
 
-/// `syncCronJob` and `cleanupFinishedJobs`.
+/// `sync`: `cleanupFinishedJobs`, then `syncCronJob`.
 pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
     let Some(cj) = cluster.store.get(key).cloned() else {
         return;
     };
     let uid = cj.str_at(&["metadata", "uid"]).unwrap_or("").to_string();
     let now = cluster.now;
-    // Its Jobs, by the controller reference.
-    let mut jobs: Vec<Value> = cluster
+    // Its Jobs, by the controller reference, as listed at the start.
+    let jobs: Vec<Value> = cluster
         .store
         .list(res("Job"), Some(&key.namespace))
         .filter(|(_, j)| super::controller_uid(j) == Some(&uid))
@@ -303,26 +308,59 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
     if status.is_null() {
         status = Value::object();
     }
+    let mut active: Vec<Value> = status.get("active").items().cloned().collect();
     let mut events: Vec<(EventType, &str, String)> = Vec::new();
+    let uid_of = |v: &Value| v.at(&["metadata", "uid"]).clone();
+
+    // History limits: the oldest finished Jobs go (by start time, Jobs
+    // that never started last).
+    for (condition, field, default) in [
+        ("Complete", "successfulJobsHistoryLimit", 3),
+        ("Failed", "failedJobsHistoryLimit", 1),
+    ] {
+        let limit = cj.at(&["spec", field]).as_i64().unwrap_or(default).max(0) as usize;
+        let mut finished: Vec<(bool, Option<Millis>, &Value)> = jobs
+            .iter()
+            .filter(|j| job_finished(j) == Some(condition))
+            .map(|j| {
+                let start = j.str_at(&["status", "startTime"]).and_then(parse_rfc3339);
+                (start.is_none(), start, j)
+            })
+            .collect();
+        if finished.len() <= limit {
+            continue;
+        }
+        finished.compact_sort_by_key(|(never, start, _)| (*never, *start));
+        let excess = finished.len() - limit;
+        for (_, _, job) in finished.into_iter().take(excess) {
+            let name = job.str_at(&["metadata", "name"]).unwrap_or("");
+            let job_key = ObjectKey::new(res("Job"), &key.namespace, name);
+            if cluster.delete(&job_key, DeleteOptions::default()).is_ok() {
+                let job_uid = uid_of(job);
+                active.retain(|r| r.get("uid") != &job_uid);
+                events.push((
+                    EventType::Normal,
+                    "SuccessfulDelete",
+                    format!("Deleted job {name}"),
+                ));
+            }
+        }
+    }
+
     // Follow its Jobs: the finished leave the active list, the newest
     // completion is the last success, and active Jobs that are gone go.
-    let listed: Vec<Value> = status.get("active").items().cloned().collect();
-    let in_list = |job: &Value| {
-        listed
-            .iter()
-            .any(|r| r.get("uid") == job.at(&["metadata", "uid"]))
-    };
-    let mut finished_uids: Vec<Value> = Vec::new();
     for job in &jobs {
         let name = job.str_at(&["metadata", "name"]).unwrap_or("");
-        match (in_list(job), job_finished(job)) {
+        let job_uid = uid_of(job);
+        let listed = active.iter().any(|r| r.get("uid") == &job_uid);
+        match (listed, job_finished(job)) {
             (false, None) => events.push((
                 EventType::Warning,
                 "UnexpectedJob",
                 format!("Saw a job that the controller did not create or forgot: {name}"),
             )),
             (true, Some(condition)) => {
-                finished_uids.push(job.at(&["metadata", "uid"]).clone());
+                active.retain(|r| r.get("uid") != &job_uid);
                 events.push((
                     EventType::Normal,
                     "SawCompletedJob",
@@ -341,49 +379,62 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
             }
         }
     }
-    let mut active: Vec<Value> = Vec::new();
-    for reference in listed.iter() {
-        let uid = reference.get("uid");
-        if finished_uids.contains(uid) {
-            continue;
-        }
-        if jobs.iter().any(|j| j.at(&["metadata", "uid"]) == uid) {
-            active.push(reference.clone());
-        } else {
+    active.retain(|r| {
+        let present = jobs
+            .iter()
+            .any(|j| j.at(&["metadata", "uid"]) == r.get("uid"));
+        if !present {
             events.push((
                 EventType::Normal,
                 "MissingJob",
                 format!(
                     "Active job went missing: {}",
-                    reference.get("name").as_str().unwrap_or("")
+                    r.get("name").as_str().unwrap_or("")
                 ),
             ));
         }
-    }
+        present
+    });
+
     let mut requeue_in: Option<Millis> = None;
+    let mut create_failed = false;
     let schedule = cj.str_at(&["spec", "schedule"]).unwrap_or("");
     let suspended = cj.at(&["spec", "suspend"]).as_bool() == Some(true);
     if !is_deleting(&cj) && !suspended {
-        match parse_schedule(schedule) {
+        match parse_schedule(schedule).map(|sched| most_recent_schedule(&cj, &status, &sched, now)) {
             Err(e) => events.push((
                 EventType::Warning,
                 "UnparseableSchedule",
                 format!("unparseable schedule: {schedule:?} : {e}"),
             )),
-            Ok(sched) => {
-                let (due, next) = most_recent_schedule(&cj, &status, &sched, now);
+            Ok(None) => events.push((
+                EventType::Warning,
+                "InvalidSchedule",
+                format!(
+                    "invalid schedule: {schedule} : time difference between two schedules is less than 1 second"
+                ),
+            )),
+            Ok(Some((due, next, missed))) => {
                 if let Some(next) = next {
                     requeue_in = Some(next.saturating_sub(now) + 100);
                 }
+                if due.is_some() && missed > 100 {
+                    events.push((
+                        EventType::Warning,
+                        "TooManyMissedTimes",
+                        "too many missed start times. Set or decrease .spec.startingDeadlineSeconds or check clock skew".into(),
+                    ));
+                }
                 if let Some(scheduled) = due {
                     let deadline = cj.at(&["spec", "startingDeadlineSeconds"]).as_i64();
-                    let too_late =
-                        deadline.is_some_and(|d| scheduled + (d.max(0) as Millis) * SECOND < now);
+                    let too_late = deadline.is_some_and(|d| {
+                        scheduled.saturating_add((d.max(0) as Millis).saturating_mul(SECOND)) < now
+                    });
                     let policy = cj.str_at(&["spec", "concurrencyPolicy"]).unwrap_or("Allow");
                     let job_name = format!("{}-{}", key.name, to_unix(scheduled).div_euclid(60));
-                    let already = jobs
-                        .iter()
-                        .any(|j| j.str_at(&["metadata", "name"]) == Some(&job_name));
+                    let processed = active.iter().any(|r| r.get("name").as_str() == Some(&job_name))
+                        || status.get("lastScheduleTime").as_str().and_then(parse_rfc3339)
+                            == Some(scheduled);
                     if too_late {
                         events.push((
                             EventType::Warning,
@@ -393,8 +444,7 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
                                 rfc1123z(scheduled)
                             ),
                         ));
-                    } else if already {
-                        // Created on an earlier sync.
+                    } else if processed {
                     } else if policy == "Forbid" && !active.is_empty() {
                         events.push((
                             EventType::Normal,
@@ -415,9 +465,8 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
                                 }
                             }
                         }
-                        match cluster
-                            .create(job_for(&cj, &job_name, scheduled), &WriteOptions::system())
-                        {
+                        let job = job_for(&cj, &job_name, scheduled);
+                        match cluster.create(job, &WriteOptions::system()) {
                             Ok(job) => {
                                 events.push((
                                     EventType::Normal,
@@ -425,16 +474,22 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
                                     format!("Created job {job_name}"),
                                 ));
                                 active.push(job_reference(&job));
-                                jobs.push(job);
+                                status.set("lastScheduleTime", Value::from(rfc3339(scheduled)));
                             }
-                            Err(e) => events.push((
-                                EventType::Warning,
-                                "FailedCreate",
-                                format!("Error creating job: {}", e.message),
-                            )),
+                            // Someone else made it; or the namespace is going.
+                            Err(e)
+                                if e.reason == crate::api::errors::StatusReason::AlreadyExists
+                                    || e.message.ends_with("because it is being terminated") => {}
+                            Err(e) => {
+                                create_failed = true;
+                                events.push((
+                                    EventType::Warning,
+                                    "FailedCreate",
+                                    format!("Error creating job: {}", e.message),
+                                ));
+                            }
                         }
                     }
-                    status.set("lastScheduleTime", Value::from(rfc3339(scheduled)));
                 }
             }
         }
@@ -447,54 +502,26 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
     if cj.get("status") != &status {
         let _ = cluster.update_status(key, status);
     }
-    // History limits, oldest (by start time) first.
-    for (condition, field, default) in [
-        ("Complete", "successfulJobsHistoryLimit", 3),
-        ("Failed", "failedJobsHistoryLimit", 1),
-    ] {
-        let limit = cj.at(&["spec", field]).as_i64().unwrap_or(default).max(0) as usize;
-        let mut finished: Vec<(Option<Millis>, String)> = jobs
-            .iter()
-            .filter(|j| job_finished(j) == Some(condition) && !is_deleting(j))
-            .map(|j| {
-                (
-                    j.str_at(&["status", "startTime"]).and_then(parse_rfc3339),
-                    j.str_at(&["metadata", "name"]).unwrap_or("").to_string(),
-                )
-            })
-            .collect();
-        if finished.len() <= limit {
-            continue;
-        }
-        finished.compact_sort();
-        let excess = finished.len() - limit;
-        for (_, name) in finished.into_iter().take(excess) {
-            let job_key = ObjectKey::new(res("Job"), &key.namespace, &name);
-            if cluster.delete(&job_key, DeleteOptions::default()).is_ok() {
-                events.push((
-                    EventType::Normal,
-                    "SuccessfulDelete",
-                    format!("Deleted job {name}"),
-                ));
-            }
-        }
-    }
     for (event_type, reason, message) in &events {
         cluster.record_event(&cj, None, *event_type, reason, message, (COMPONENT, None));
     }
-    if let Some(wait) = requeue_in {
+    if create_failed {
+        super::requeue_rate_limited(cluster, Controller::CronJob, key);
+    } else if let Some(wait) = requeue_in {
+        super::forget_failures(cluster, Controller::CronJob, key);
         requeue_after(cluster, Controller::CronJob, key, wait);
     }
 }
 
 /// `mostRecentScheduleTime`: the latest scheduled time not yet run (if
-/// any is due) and the next one to come.
+/// any is due), the next one to come, and how many were missed; `None`
+/// when the schedule never fires (`0 0 30 2 *`).
 fn most_recent_schedule(
     cj: &Value,
     status: &Value,
     sched: &Schedule,
     now: Millis,
-) -> (Option<Millis>, Option<Millis>) {
+) -> Option<(Option<Millis>, Option<Millis>, usize)> {
     let created = super::creation_time(cj).unwrap_or(0);
     let mut earliest = status
         .get("lastScheduleTime")
@@ -502,33 +529,21 @@ fn most_recent_schedule(
         .and_then(parse_rfc3339)
         .unwrap_or(created);
     if let Some(deadline) = cj.at(&["spec", "startingDeadlineSeconds"]).as_i64() {
-        let cutoff = now.saturating_sub(deadline.max(0) as Millis * SECOND);
+        let cutoff = now.saturating_sub((deadline.max(0) as Millis).saturating_mul(SECOND));
         earliest = earliest.max(cutoff);
     }
     let now_unix = to_unix(now);
-    let mut due: Option<i64> = None;
-    let mut t = to_unix(earliest);
-    // Walk the missed times (kube stops counting after 100 and warns).
-    for _ in 0..=100 {
+    let mut t = sched.next(to_unix(earliest))?;
+    let (mut due, mut missed) = (None, 0usize);
+    while t <= now_unix {
+        due = Some(t);
+        missed += 1;
         match sched.next(t) {
-            Some(next) if next <= now_unix => {
-                due = Some(next);
-                t = next;
-            }
-            Some(next) => return (due.map(to_millis), Some(to_millis(next))),
-            None => return (due.map(to_millis), None),
+            Some(next) => t = next,
+            None => return Some((due.map(to_millis), None, missed)),
         }
     }
-    // Past 100 missed runs, only the latest matters.
-    let mut latest = due;
-    while let Some(next) = sched.next(t) {
-        if next > now_unix {
-            return (latest.map(to_millis), Some(to_millis(next)));
-        }
-        latest = Some(next);
-        t = next;
-    }
-    (latest.map(to_millis), None)
+    Some((due.map(to_millis), Some(to_millis(t)), missed))
 }
 
 /// `getJobFromTemplate2`: the Job for one scheduled time.
@@ -671,6 +686,25 @@ mod tests {
             "failed to parse int from x: strconv.Atoi: parsing \"x\": invalid syntax"
         );
         assert_eq!(err("@weekdays"), "unrecognized descriptor: @weekdays");
+        // Go's parser, quirks included: no trimming, numbers as Atoi reads them.
+        assert_eq!(
+            err(" @daily"),
+            "expected exactly 5 fields, found 1: [@daily]"
+        );
+        assert_eq!(
+            err("5000 * * * *"),
+            "end of range (5000) above maximum (59): 5000"
+        );
+        assert_eq!(
+            err("99999999999999999999 * * * *"),
+            "failed to parse int from 99999999999999999999: strconv.Atoi: parsing \"99999999999999999999\": value out of range"
+        );
+        assert_eq!(
+            err("*/-05 * * * *"),
+            "negative number (-5) not allowed: -05"
+        );
+        assert!(parse_schedule("0,30, * * * *").is_ok());
+        assert_eq!(parse_schedule("*-5 * * * *"), parse_schedule("* * * * *"));
     }
 
     const HELLO: &str = "apiVersion: batch/v1
@@ -797,5 +831,49 @@ spec:
         assert!(job_names(&c).is_empty());
         c.step(60 * MINUTE);
         assert_eq!(job_names(&c).len(), 1);
+    }
+
+    #[test]
+    fn a_forbidden_run_starts_once_the_prior_one_ends_and_a_never_firing_schedule_is_reported() {
+        let mut c = Cluster::new(6);
+        let forbid = HELLO
+            .replace("SCRIPT", "sleep 90")
+            .replace("  schedule:", "  concurrencyPolicy: Forbid\n  schedule:");
+        create(&mut c, &forbid);
+        // 00:02 runs until about 00:03:32; the 00:03 run waits, then starts.
+        c.step(2 * MINUTE + 20 * SECOND);
+        assert_eq!(job_names(&c).len(), 1);
+        let cj = c
+            .store
+            .get_named(res("CronJob"), "default", "hello")
+            .unwrap();
+        assert_eq!(
+            cj.str_at(&["status", "lastScheduleTime"]),
+            Some("2026-01-01T00:02:00Z")
+        );
+        c.step(40 * SECOND);
+        let names = job_names(&c);
+        assert_eq!(names.len(), 2, "{names:?}");
+        assert_eq!(names[1], format!("hello-{}", EPOCH_UNIX_SECONDS / 60 + 3));
+
+        let mut c = Cluster::new(7);
+        create(
+            &mut c,
+            &HELLO
+                .replace("SCRIPT", "echo")
+                .replace("'* * * * *'", "'0 0 30 2 *'"),
+        );
+        let invalid = c
+            .events
+            .records()
+            .iter()
+            .find(|e| &*e.reason == "InvalidSchedule")
+            .map(|e| e.message.to_string());
+        assert_eq!(
+            invalid.as_deref(),
+            Some(
+                "invalid schedule: 0 0 30 2 * : time difference between two schedules is less than 1 second"
+            )
+        );
     }
 }

@@ -30,6 +30,8 @@ const COMPONENT: &str = "job-controller";
 pub(crate) const TRACKING_FINALIZER: &str = "batch.kubernetes.io/job-tracking";
 /// The annotation and label carrying an Indexed Job pod's index.
 const COMPLETION_INDEX: &str = "batch.kubernetes.io/job-completion-index";
+/// `MaxPodCreateDeletePerSync`.
+const MAX_PODS_PER_SYNC: i64 = 500;
 /// `DefaultJobPodFailureBackOff` and `MaxJobPodFailureBackOff`.
 const BACKOFF_BASE: Millis = 10 * SECOND;
 const BACKOFF_MAX: Millis = 600 * SECOND;
@@ -427,8 +429,9 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
     }
     if failure.is_none() {
         let backoff_limit = int_at(spec, &["backoffLimit"], 6);
-        let past_backoff = if template_spec.get("restartPolicy").as_str() == Some("OnFailure") {
-            let restarts: i64 = active
+        // `pastBackoffLimitOnFailure`: restarts in place count too.
+        let past_restarts = template_spec.get("restartPolicy").as_str() == Some("OnFailure") && {
+            let restarts: i64 = pods
                 .iter()
                 .filter(|p| matches!(&*p.phase, "Running" | "Pending"))
                 .map(|p| p.restarts)
@@ -438,9 +441,8 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
             } else {
                 restarts >= backoff_limit
             }
-        } else {
-            failed > backoff_limit
         };
+        let past_backoff = failed > backoff_limit || past_restarts;
         if past_backoff {
             failure = Some((
                 "BackoffLimitExceeded".into(),
@@ -449,7 +451,7 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
         } else if let (Some(deadline), Some(start), false) =
             (spec.get("activeDeadlineSeconds").as_i64(), start, suspended)
         {
-            let deadline = deadline.max(0) as Millis * SECOND;
+            let deadline = (deadline.max(0) as Millis).saturating_mul(SECOND);
             let elapsed = now.saturating_sub(start);
             if elapsed >= deadline {
                 failure = Some((
@@ -470,6 +472,7 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
     let mut deletions: Vec<ObjectKey> = Vec::new();
     let mut creations: Vec<Option<i64>> = Vec::new();
     let mut backoff_in: Option<Millis> = None;
+    let (mut waiting, mut more) = (false, false);
     let mut finished_now = false;
     let mut terminating_after = terminating;
     if let Some((reason, message)) = &failure {
@@ -555,9 +558,11 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
                         std::cmp::Reverse(p.created),
                     )
                 });
-                let gone: Vec<&JobPod> = active
-                    .drain(..(excess as usize).min(active.len()))
-                    .collect();
+                let count = (excess as usize)
+                    .min(active.len())
+                    .min(MAX_PODS_PER_SYNC as usize);
+                more = (excess as usize).min(active.len()) > count;
+                let gone: Vec<&JobPod> = active.drain(..count).collect();
                 deletions.extend(gone.iter().map(|p| p.key.clone()));
             } else if excess < 0 {
                 // Failed pods are replaced after the back-off.
@@ -577,20 +582,25 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
                     let last = finishes.last().map_or(0, |(t, _)| *t);
                     delay.saturating_sub(now.saturating_sub(last))
                 };
+                // At most `MaxPodCreateDeletePerSync` at a time.
+                let missing = (-excess).min(MAX_PODS_PER_SYNC) as usize;
                 if wait > 0 {
                     backoff_in = Some(wait.max(SECOND));
+                    // `manageJob` returns 0 active pods while it waits.
+                    waiting = true;
                 } else if indexed {
                     let total = completions.unwrap_or(0);
                     let taken: Vec<i64> = active.iter().filter_map(|p| p.index).collect();
                     creations.extend(
                         (0..total)
                             .filter(|i| !taken.contains(i) && !has_index(&completed, *i))
-                            .take((-excess) as usize)
+                            .take(missing)
                             .map(Some),
                     );
                 } else {
-                    creations.extend(std::iter::repeat_n(None, (-excess) as usize));
+                    creations.extend(std::iter::repeat_n(None, missing));
                 }
+                more = (-excess) as usize > missing;
             }
         }
     }
@@ -646,7 +656,12 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
 
     // Status.
     let ready = active.iter().filter(|p| p.ready).count() as i64;
-    set_count(&mut status, "active", active.len() as i64 + created);
+    let active_count = if waiting {
+        0
+    } else {
+        active.len() as i64 + created
+    };
+    set_count(&mut status, "active", active_count);
     status.set("ready", Value::Int(ready));
     status.set("terminating", Value::Int(terminating_after));
     set_count(&mut status, "succeeded", succeeded);
@@ -672,6 +687,9 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
         return;
     }
     forget_failures(cluster, Controller::Job, key);
+    if more {
+        requeue_after(cluster, Controller::Job, key, 0);
+    }
     if let Some(wait) = backoff_in {
         requeue_after(cluster, Controller::Job, key, wait);
     }
@@ -741,9 +759,7 @@ fn pod_from_job(job: &Value, index: Option<i64>) -> Value {
             &["metadata", "labels", COMPLETION_INDEX],
             Value::from(i.clone()),
         );
-        if pod.str_at(&["spec", "hostname"]).is_none_or(str::is_empty) {
-            pod.set_at(&["spec", "hostname"], Value::from(format!("{name}-{i}")));
-        }
+        pod.set_at(&["spec", "hostname"], Value::from(format!("{name}-{i}")));
         let env_var = Value::from_pairs([
             ("name", Value::str("JOB_COMPLETION_INDEX")),
             (
@@ -1245,5 +1261,45 @@ spec:
             unsimulated_fields(has(&["successPolicy", "maxFailedIndexes"])).unwrap(),
             "Kubeplay does not simulate spec.successPolicy, spec.maxFailedIndexes of Jobs: the Job runs as if unset"
         );
+    }
+
+    #[test]
+    fn a_deleted_pod_counts_against_the_limit_with_on_failure_too() {
+        let mut c = Cluster::new(10);
+        create(
+            &mut c,
+            &job("once", "  backoffLimit: 0", "sleep 600", "OnFailure"),
+        );
+        c.step(5 * SECOND);
+        let pod = job_pods(&c, "once")[0].0.clone();
+        c.delete(
+            &ObjectKey::new(res("Pod"), "default", &pod),
+            DeleteOptions::default(),
+        )
+        .unwrap();
+        c.step(60 * SECOND);
+        let j = get(&c, "once");
+        assert_eq!(conditions(&j), ["FailureTarget", "Failed"]);
+        assert_eq!(int_at(&j, &["status", "failed"], 0), 1);
+    }
+
+    #[test]
+    fn pods_are_created_at_most_500_per_sync() {
+        let mut c = Cluster::new(11);
+        let key = ObjectKey::new(res("Job"), "default", "wide");
+        c.create(
+            crate::controllers::testutil::yaml(&job(
+                "wide",
+                "  parallelism: 600\n  completions: 600",
+                "sleep 600",
+                "Never",
+            )),
+            &WriteOptions::user(),
+        )
+        .unwrap();
+        reconcile(&mut c, &key);
+        assert_eq!(job_pods(&c, "wide").len(), 500);
+        c.step(0);
+        assert_eq!(job_pods(&c, "wide").len(), 600);
     }
 }

@@ -779,15 +779,21 @@ pub(crate) fn job(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
 
 /// `kubectl create cronjob`.
 pub(crate) fn cronjob(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
+    // Cobra checks required flags before the command runs.
+    let missing: Vec<String> = ["image", "schedule"]
+        .iter()
+        .filter(|f| !p.changed(f))
+        .map(|f| format!("\"{f}\""))
+        .collect();
+    if !missing.is_empty() {
+        return Err(Fail::error(format!(
+            "required flag(s) {} not set",
+            missing.join(", ")
+        )));
+    }
     let name = name_arg(ctx, p)?;
     let image = p.str_or_empty("image").to_string();
-    if image.is_empty() {
-        return Err(Fail::error("--image must be specified"));
-    }
     let schedule = p.str_or_empty("schedule").to_string();
-    if schedule.is_empty() {
-        return Err(Fail::error("--schedule must be specified"));
-    }
     let restart = match p.str_or_empty("restart") {
         "" => "OnFailure",
         r => r,

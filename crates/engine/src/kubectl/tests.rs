@@ -2211,7 +2211,11 @@ fn create_job_and_cronjob_as_kubectl_builds_them() {
         ),
         (
             "kubectl create cronjob y --image=busybox",
-            "error: --schedule must be specified\n",
+            "error: required flag(s) \"schedule\" not set\n",
+        ),
+        (
+            "kubectl create cronjob",
+            "error: required flag(s) \"image\", \"schedule\" not set\n",
         ),
         (
             "kubectl create cronjob y --image=busybox --schedule='61 * * * *'",

@@ -572,7 +572,6 @@ pub(crate) fn build(
     app
 }
 
-/// The usual settings of a well-known server image.
 /// The digit count of a `perl -Mbignum=bpi -e 'print bpi(N)'` command line
 /// (the one perl program Kubeplay runs; `-e` may be bundled, as in `-wle`).
 fn perl_bpi(argv: &[String]) -> Option<usize> {
@@ -680,6 +679,7 @@ pub(crate) fn pi_digits(digits: usize) -> String {
     out
 }
 
+/// The usual settings of a well-known server image.
 fn server_defaults(app: &mut App, flavor: Flavor, image_port: u16, declared: &mut Vec<u16>) {
     app.program = Program::Server;
     let port = if image_port > 0 { image_port } else { 80 };

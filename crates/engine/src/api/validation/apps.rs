@@ -569,16 +569,44 @@ pub(super) fn cron_job(obj: &Value, errs: &mut Vec<FieldError>) {
             if let Err(e) = crate::controllers::cronjob::parse_schedule(schedule) {
                 errs.invalid(&path, quote(schedule), &e);
             }
+            // Objects are created with `allowTZInSchedule` false.
             if schedule.contains("TZ") {
-                let why = if spec.get("timeZone").is_null() {
-                    "cannot use TZ or CRON_TZ in schedule, use timeZone field instead"
-                } else {
-                    "cannot use both timeZone field and TZ or CRON_TZ in schedule"
-                };
-                errs.invalid(&path, quote(schedule), why);
+                errs.invalid(
+                    &path,
+                    quote(schedule),
+                    "cannot use TZ or CRON_TZ in schedule, use timeZone field instead",
+                );
             }
         }
         None => {}
+    }
+    // `validateTimeZone`, without the zone database (Kubeplay runs in UTC).
+    if let Some(zone) = spec.get("timeZone").as_str() {
+        let path = sp.child("timeZone");
+        let valid_part = |part: &str| {
+            part != "."
+                && part != ".."
+                && !part.starts_with('-')
+                && (1..=14).contains(&part.len())
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'+'))
+        };
+        if zone.is_empty() {
+            errs.invalid(
+                &path,
+                quote(zone),
+                "timeZone must be nil or non-empty string",
+            );
+        } else if !zone.split('/').all(valid_part) {
+            errs.invalid(&path, quote(zone), &format!("unknown time zone {zone}"));
+        } else if zone.eq_ignore_ascii_case("Local") {
+            errs.invalid(
+                &path,
+                quote(zone),
+                "timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones",
+            );
+        }
     }
     if let Some(cp) = gstr(spec, "concurrencyPolicy")
         && !matches!(cp, "Allow" | "Forbid" | "Replace")

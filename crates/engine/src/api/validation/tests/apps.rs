@@ -232,4 +232,42 @@ fn stored_workloads() {
             "metadata.name: Invalid value: \"{long}\": must be no more than 52 characters"
         )]
     );
+    // `validateScheduleFormat` and `validateTimeZone`.
+    let cron = |schedule: &str, zone: &str| {
+        create(
+            "CronJob",
+            &format!(
+                "metadata: {{name: c}}\nspec: {{schedule: '{schedule}', {zone} jobTemplate: {{spec: {{template: {{spec: {{restartPolicy: Never, containers: [{{name: a, image: x}}]}}}}}}}}}}"
+            ),
+        )
+    };
+    // A step past the range is valid: it fires at minute 0 only.
+    assert!(cron("*/61 * * * *", "").is_empty());
+    assert_eq!(
+        cron("61 * * * *", ""),
+        vec![
+            "spec.schedule: Invalid value: \"61 * * * *\": end of range (61) above maximum (59): 61"
+        ]
+    );
+    assert_eq!(
+        cron("TZ=UTC 0 * * * *", "timeZone: UTC,"),
+        vec![
+            "spec.schedule: Invalid value: \"TZ=UTC 0 * * * *\": cannot use TZ or CRON_TZ in schedule, use timeZone field instead"
+        ]
+    );
+    assert_eq!(
+        cron("@daily", "timeZone: '',"),
+        vec!["spec.timeZone: Invalid value: \"\": timeZone must be nil or non-empty string"]
+    );
+    assert_eq!(
+        cron("@daily", "timeZone: ../etc,"),
+        vec!["spec.timeZone: Invalid value: \"../etc\": unknown time zone ../etc"]
+    );
+    assert_eq!(
+        cron("@daily", "timeZone: local,"),
+        vec![
+            "spec.timeZone: Invalid value: \"local\": timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones"
+        ]
+    );
+    assert!(cron("@daily", "timeZone: Europe/Paris,").is_empty());
 }
