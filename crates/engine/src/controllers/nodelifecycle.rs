@@ -13,6 +13,7 @@ use crate::apiserver::DeleteOptions;
 use crate::cluster::{Cluster, Task, res};
 use crate::events::EventType;
 use crate::scheduler::util::FxMap;
+use crate::sort::CompactSort;
 use crate::store::{ObjectKey, WatchEvent, WatchEventType};
 use crate::time::{Millis, SECOND, parse_rfc3339, rfc3339};
 use crate::value::Value;
@@ -47,7 +48,8 @@ struct Silent {
 /// What the controller keeps between steps.
 #[derive(Clone, Debug, Default)]
 pub struct NodeLifecycleState {
-    silent: BTreeMap<Rc<str>, Silent>,
+    /// By node, looked up by name; iterated only after sorting.
+    silent: FxMap<Rc<str>, Silent>,
     /// Scheduled evictions: when, and the token of the timer (by key only:
     /// the timers keep the order).
     evictions: FxMap<ObjectKey, (Millis, u64)>,
@@ -430,12 +432,14 @@ fn update_disruption(cluster: &mut Cluster) {
             "kube-controller-manager",
             "node-lifecycle-controller: Controller detected that some Nodes are Ready. Exiting master disruption mode".to_string(),
         );
-        let silent: Vec<(Rc<str>, Millis)> = cluster
+        let mut silent: Vec<(Rc<str>, Millis)> = cluster
             .nodelifecycle
             .silent
             .iter()
             .map(|(n, s)| (n.clone(), s.at))
             .collect();
+        // In node-name order.
+        silent.compact_sort();
         for (n, at) in silent {
             if at <= cluster.now {
                 set_taints(cluster, &n, &[(UNREACHABLE, "NoSchedule")], &[]);

@@ -3,7 +3,6 @@
 //! `pkg/apis/core/validation/validation.go`).
 
 use crate::sort::CompactSort;
-use std::collections::BTreeMap;
 
 use super::{Sink, gint, gptr_int, gstr, nonnegative, semantic_eq};
 use crate::api::content::{
@@ -295,15 +294,27 @@ const VOLUME_SOURCES: &[(&str, &str)] = &[
 
 const FILE_MODE_ERROR: &str = "must be a number between 0 and 0777 (octal), both inclusive";
 
+/// A pod's valid volumes by name, with whether each is backed by a claim
+/// (a handful, so a list).
+struct Volumes<'a>(Vec<(&'a str, bool)>);
+
+impl Volumes<'_> {
+    fn get(&self, name: &str) -> Option<&bool> {
+        self.0
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, claim)| claim)
+    }
+
+    fn contains_key(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+}
+
 /// `ValidateVolumes`: returns the valid volumes by name, with whether each
 /// is backed by a claim (for block devices).
-fn volumes<'a>(
-    list: &'a Value,
-    p: &Path,
-    is_pod: bool,
-    errs: &mut Vec<FieldError>,
-) -> BTreeMap<&'a str, bool> {
-    let mut valid = BTreeMap::new();
+fn volumes<'a>(list: &'a Value, p: &Path, is_pod: bool, errs: &mut Vec<FieldError>) -> Volumes<'a> {
+    let mut valid = Volumes(Vec::new());
     for (i, vol) in list.items().enumerate() {
         let ip = p.index(i);
         let np = ip.child("name");
@@ -321,7 +332,7 @@ fn volumes<'a>(
         if el.is_empty() {
             let claim =
                 !vol.get("persistentVolumeClaim").is_null() || !vol.get("ephemeral").is_null();
-            valid.insert(name, claim);
+            valid.0.push((name, claim));
         } else {
             errs.append(&mut el);
         }
@@ -476,7 +487,7 @@ fn local_non_reserved_path(path: &str, p: &Path, errs: &mut Vec<FieldError>) {
 /// `validateContainers`
 fn containers(
     spec: &Value,
-    vols: &BTreeMap<&str, bool>,
+    vols: &Volumes,
     grace: Option<i64>,
     p: &Path,
     errs: &mut Vec<FieldError>,
@@ -513,7 +524,7 @@ fn containers(
 /// `validateInitContainers`
 fn init_containers(
     spec: &Value,
-    vols: &BTreeMap<&str, bool>,
+    vols: &Volumes,
     grace: Option<i64>,
     p: &Path,
     errs: &mut Vec<FieldError>,
@@ -571,7 +582,7 @@ fn init_containers(
 }
 
 /// `validateContainerCommon`
-fn container_common(c: &Value, vols: &BTreeMap<&str, bool>, p: &Path, errs: &mut Vec<FieldError>) {
+fn container_common(c: &Value, vols: &Volumes, p: &Path, errs: &mut Vec<FieldError>) {
     if c.as_object().is_none() {
         return;
     }
@@ -936,7 +947,7 @@ fn env_from(list: &Value, p: &Path, errs: &mut Vec<FieldError>) {
 }
 
 /// `ValidateVolumeMounts`
-fn volume_mounts(c: &Value, vols: &BTreeMap<&str, bool>, p: &Path, errs: &mut Vec<FieldError>) {
+fn volume_mounts(c: &Value, vols: &Volumes, p: &Path, errs: &mut Vec<FieldError>) {
     let devices: Vec<(&str, &str)> = c
         .get("volumeDevices")
         .items()
@@ -1000,7 +1011,7 @@ fn volume_mounts(c: &Value, vols: &BTreeMap<&str, bool>, p: &Path, errs: &mut Ve
 }
 
 /// `ValidateVolumeDevices`
-fn volume_devices(c: &Value, vols: &BTreeMap<&str, bool>, p: &Path, errs: &mut Vec<FieldError>) {
+fn volume_devices(c: &Value, vols: &Volumes, p: &Path, errs: &mut Vec<FieldError>) {
     let mounts: Vec<(&str, &str)> = c
         .get("volumeMounts")
         .items()
