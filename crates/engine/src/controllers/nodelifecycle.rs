@@ -682,7 +682,9 @@ fn evict(cluster: &mut Cluster, key: &ObjectKey) {
     let _ = cluster.delete(key, DeleteOptions::default());
 }
 
-fn add_disruption_target(
+/// Sets a pod's `DisruptionTarget` condition (and, with `fail`, phase
+/// Failed), as the taint-eviction controller and the Eviction API do.
+pub(crate) fn add_disruption_target(
     cluster: &mut Cluster,
     key: &ObjectKey,
     reason: &str,

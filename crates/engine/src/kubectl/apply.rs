@@ -57,6 +57,8 @@ pub(crate) fn wait_until_gone(
         })
     };
     for _ in 0..100_000 {
+        // Changes not yet heard of first (they may set no timer).
+        cluster.step(0);
         if gone(cluster) {
             return true;
         }

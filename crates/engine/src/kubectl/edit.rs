@@ -978,6 +978,19 @@ pub(crate) fn drain(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             }
             let key = ObjectKey::new(res("Pod"), &ns, &pname);
             let uid = pod.str_at(&["metadata", "uid"]).unwrap_or("").to_string();
+            // The Eviction API marks the pod before deleting it.
+            if !matches!(
+                pod.str_at(&["status", "phase"]),
+                Some("Succeeded" | "Failed")
+            ) {
+                crate::controllers::nodelifecycle::add_disruption_target(
+                    ctx.cluster,
+                    &key,
+                    "EvictionByEvictionAPI",
+                    "Eviction API: evicting",
+                    false,
+                );
+            }
             let _ = ctx.cluster.delete(
                 &key,
                 DeleteOptions {
@@ -1003,6 +1016,9 @@ pub(crate) fn drain(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         let deadline = ctx.cluster.now.saturating_add(limit);
         let mut pending = keys;
         for _ in 0..100_000 {
+            // The deletions' watch events first: a pod deleted with no grace
+            // period that a finalizer holds sets no timer.
+            ctx.cluster.step(0);
             let mut still = Vec::new();
             for (k, uid, pname) in pending {
                 let gone = ctx

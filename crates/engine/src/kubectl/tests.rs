@@ -2226,3 +2226,50 @@ fn create_job_and_cronjob_as_kubectl_builds_them() {
         assert_eq!(out.stderr, err, "{cmd}");
     }
 }
+
+#[test]
+fn drain_evicts_through_the_eviction_api_so_a_job_can_ignore_the_disruption() {
+    let mut c = Cluster::new(1);
+    let files = MemoryFiles::default().with(
+        "ignore.yaml",
+        "apiVersion: batch/v1
+kind: Job
+metadata: {name: ignore}
+spec:
+  completions: 1
+  backoffLimit: 0
+  podFailurePolicy:
+    rules:
+    - action: Ignore
+      onPodConditions: [{type: DisruptionTarget}]
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{name: main, image: bash, command: [bash, -c, 'sleep 90']}]
+",
+    );
+    kf(&mut c, "apply -f ignore.yaml", &files);
+    c.step(5 * crate::time::SECOND);
+    let node = c
+        .store
+        .list(res("Pod"), Some("default"))
+        .next()
+        .and_then(|(_, p)| p.str_at(&["spec", "nodeName"]).map(str::to_string))
+        .unwrap();
+    // No grace period and the Job's finalizer: nothing waits on a timer.
+    let out = k(
+        &mut c,
+        &format!("drain nodes/{node} --ignore-daemonsets --grace-period=0"),
+    );
+    assert!(
+        out.stdout
+            .ends_with(&format!("evicted\nnode/{node} drained\n")),
+        "{out:?}"
+    );
+    c.step(5 * crate::time::SECOND);
+    let job = c.get(res("Job"), "default", "ignore").unwrap();
+    // The evicted pod carried DisruptionTarget, so its failure is ignored
+    // and a replacement runs.
+    assert!(job.at(&["status", "failed"]).is_null(), "{job:?}");
+    assert_eq!(job.at(&["status", "active"]).as_i64(), Some(1));
+}

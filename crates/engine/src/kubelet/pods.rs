@@ -2049,8 +2049,16 @@ fn stop_container(
     let inst = c.current.as_mut().expect("running");
     let (on_term, code) = inst.app.on_sigterm();
     let term_at = now + prestop;
-    let (exit_at, code) = match on_term {
-        Some(d) if prestop + d <= grace => (term_at + d, code),
+    // A process that ignores SIGTERM (a shell as PID 1) goes on with its
+    // work: it ends on its own if that comes before the SIGKILL.
+    let own_exit = inst
+        .app
+        .exit_plan()
+        .map(|plan| (inst.started + plan.after.max(10), plan.code))
+        .filter(|(at, _)| on_term.is_none() && *at > now && *at < now + grace);
+    let (exit_at, code) = match (on_term, own_exit) {
+        (_, Some(own)) => own,
+        (Some(d), None) if prestop + d <= grace => (term_at + d, code),
         _ => (now + grace, 137),
     };
     for (offset, line) in inst.app.sigterm_lines() {

@@ -620,6 +620,36 @@ fn graceful_termination_takes_as_long_as_the_app() {
 }
 
 #[test]
+fn a_shell_that_ignores_sigterm_finishes_its_script_within_the_grace_period() {
+    let mut c = Cluster::new(9);
+    create(
+        &mut c,
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: script}\nspec:\n  nodeName: node-1\n  restartPolicy: Never\n  containers:\n  - name: main\n    image: busybox:1.36\n    command: [sh, -c, 'sleep 8; exit 3']\n",
+    );
+    step_until(&mut c, 20_000, |c| {
+        pod(c, "script").str_at(&["status", "phase"]) == Some("Running")
+    });
+    let started = container(&c, "script")
+        .str_at(&["state", "running", "startedAt"])
+        .and_then(parse_rfc3339)
+        .unwrap();
+    c.delete(
+        &ObjectKey::new(res("Pod"), "default", "script"),
+        DeleteOptions::default(),
+    )
+    .unwrap();
+    c.settle();
+    // PID 1 ignores SIGTERM, so the script runs on and exits at 8 s, long
+    // before the 30 s SIGKILL.
+    let gone = step_until(&mut c, 40_000, |c| pod(c, "script").is_null());
+    assert!(
+        gone >= started + 8_000 && gone < started + 9_000,
+        "{}",
+        gone - started
+    );
+}
+
+#[test]
 fn image_errors_have_the_real_reasons() {
     let mut c = Cluster::new(12);
     create(
