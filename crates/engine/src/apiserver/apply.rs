@@ -66,6 +66,7 @@ pub fn merge_key(parent: &str, field: &str) -> Option<&'static str> {
         (_, "hostAliases") => "ip",
         (_, "ownerReferences") => "uid",
         (_, "topologySpreadConstraints") => "topologyKey",
+        ("status", "conditions") => "type",
         _ => return None,
     })
 }

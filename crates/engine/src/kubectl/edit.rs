@@ -20,7 +20,7 @@ type Selected = (Vec<(ResourceId, Value)>, Vec<String>);
 
 /// Fetches the objects a mutating command acts on: `TYPE NAME…`,
 /// `TYPE/NAME…`, `TYPE -l sel`, `TYPE --all`, or `-f`.
-fn select(ctx: &mut Ctx, p: &Parsed, args: &[String]) -> Result<Selected, Fail> {
+pub(crate) fn select(ctx: &mut Ctx, p: &Parsed, args: &[String]) -> Result<Selected, Fail> {
     let mut objs = Vec::new();
     let mut errors = Vec::new();
     let filenames = p.all("filename");
@@ -64,7 +64,7 @@ fn select(ctx: &mut Ctx, p: &Parsed, args: &[String]) -> Result<Selected, Fail> 
 }
 
 /// Writes a changed object (dry runs only validate).
-fn write(ctx: &mut Ctx, obj: Value, dry: Option<DryRun>) -> Result<Value, Fail> {
+pub(crate) fn write(ctx: &mut Ctx, obj: Value, dry: Option<DryRun>) -> Result<Value, Fail> {
     match dry {
         Some(DryRun::Client) => Ok(obj),
         _ => ctx
@@ -80,7 +80,7 @@ fn write(ctx: &mut Ctx, obj: Value, dry: Option<DryRun>) -> Result<Value, Fail> 
     }
 }
 
-fn print_name_op(
+pub(crate) fn print_name_op(
     ctx: &mut Ctx,
     p: &Parsed,
     rid: ResourceId,

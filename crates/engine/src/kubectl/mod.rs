@@ -26,6 +26,7 @@ mod explain;
 mod get;
 mod info;
 mod logs;
+mod patch;
 mod resources;
 mod rollout;
 
@@ -1014,7 +1015,21 @@ static ROOT_COMMANDS: &[Command] = &[
         ])
         .run(apply::apply),
     Command::new("patch", "Update fields of a resource", "kubectl patch (-f FILENAME | TYPE NAME) [-p PATCH|--patch-file FILE] [options]")
-        .unsupported("`kubectl patch` is not supported in Kubeplay; edit the manifest and apply it"),
+        .flags(flags![
+            PRINT_FLAGS,
+            FILENAME_FLAGS,
+            DRY_RUN_FLAGS,
+            &[
+                Flag::new("patch", Kind::Str).short('p'),
+                Flag::new("patch-file", Kind::Str),
+                Flag::new("type", Kind::Str),
+                Flag::new("subresource", Kind::Str),
+                Flag::new("local", Kind::Bool).unsupported("--local is not supported in Kubeplay"),
+                Flag::new("field-manager", Kind::Str),
+                Flag::new("record", Kind::Bool),
+            ],
+        ])
+        .run(patch::patch),
     Command::new("replace", "Replace a resource by file name or stdin", "kubectl replace -f FILENAME [options]")
         .unsupported("`kubectl replace` is not supported in Kubeplay; use `kubectl apply -f`"),
     Command::new("wait", "Experimental: Wait for a specific condition on one or many resources", "kubectl wait ([-f FILENAME] | resource.group/resource.name | resource.group [(-l label | --all)]) [--for=create|--for=delete|--for condition=available|--for=jsonpath='{}'[=value]] [options]")

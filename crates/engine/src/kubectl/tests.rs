@@ -2273,3 +2273,119 @@ spec:
     assert!(job.at(&["status", "failed"]).is_null(), "{job:?}");
     assert_eq!(job.at(&["status", "active"]).as_i64(), Some(1));
 }
+
+#[test]
+fn patch_applies_strategic_merge_and_json_patches() {
+    let mut c = Cluster::new(1);
+    k(&mut c, "create deployment web --image=nginx:1.27 -r 2");
+    let run = |c: &mut Cluster, line: &str| {
+        let out = k(c, line);
+        format!("{}{}", out.stdout, out.stderr)
+    };
+    assert_eq!(
+        run(
+            &mut c,
+            r#"patch deployment web -p '{"spec":{"replicas":3}}'"#
+        ),
+        "deployment.apps/web patched\n"
+    );
+    assert_eq!(
+        run(&mut c, r#"patch deploy/web -p 'spec: {replicas: 3}'"#),
+        "deployment.apps/web patched (no change)\n"
+    );
+    // Containers merge by name: the image changes, the rest stays.
+    assert_eq!(
+        run(
+            &mut c,
+            r#"patch deployment web -p '{"spec":{"template":{"spec":{"containers":[{"name":"nginx","image":"nginx:1.28"}]}}}}'"#
+        ),
+        "deployment.apps/web patched\n"
+    );
+    let d = c.get(res("Deployment"), "default", "web").unwrap();
+    let containers: Vec<&Value> = d
+        .at(&["spec", "template", "spec", "containers"])
+        .items()
+        .collect();
+    assert_eq!(containers.len(), 1);
+    assert_eq!(containers[0].str_at(&["image"]), Some("nginx:1.28"));
+    assert_eq!(
+        containers[0].str_at(&["terminationMessagePolicy"]),
+        Some("File")
+    );
+    // A merge patch replaces lists and deletes with null.
+    assert_eq!(
+        run(
+            &mut c,
+            r#"patch deployment web --type=merge -p '{"metadata":{"labels":{"app":null,"tier":"front"}}}'"#
+        ),
+        "deployment.apps/web patched\n"
+    );
+    let d = c.get(res("Deployment"), "default", "web").unwrap();
+    assert!(d.at(&["metadata", "labels", "app"]).is_null());
+    assert_eq!(d.str_at(&["metadata", "labels", "tier"]), Some("front"));
+    assert_eq!(
+        run(
+            &mut c,
+            r#"patch deployment web --type=json -p '[{"op":"replace","path":"/spec/replicas","value":1},{"op":"add","path":"/metadata/annotations/team","value":"blue"}]'"#
+        ),
+        "deployment.apps/web patched\n"
+    );
+    let d = c.get(res("Deployment"), "default", "web").unwrap();
+    assert_eq!(d.at(&["spec", "replicas"]).as_i64(), Some(1));
+    assert_eq!(d.str_at(&["metadata", "annotations", "team"]), Some("blue"));
+    for (line, err) in [
+        (
+            r#"patch deployment web --type=json -p '[{"op":"remove","path":"/spec/nope"}]'"#,
+            "Error from server (UnprocessableEntity): remove operation does not apply: doc is missing path: /spec/nope: missing value\n",
+        ),
+        (
+            "patch deployment web --type=xml -p '{}'",
+            "error: --type must be one of [json merge strategic], not \"xml\"\n",
+        ),
+        (
+            "patch deployment web",
+            "error: must specify --patch or --patch-file containing the contents of the patch\n",
+        ),
+        (
+            r#"patch deployment web -p '{"spec":{"replicas":-1}}'"#,
+            "The Deployment \"web\" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0\n",
+        ),
+        (
+            "patch deployment nope -p '{}'",
+            "Error from server (NotFound): deployments.apps \"nope\" not found\n",
+        ),
+    ] {
+        assert_eq!(run(&mut c, line), err, "{line}");
+    }
+    // The docs' way to suspend a Job.
+    k(&mut c, "create job myjob --image=busybox -- sleep 60");
+    assert_eq!(
+        run(
+            &mut c,
+            r#"patch job/myjob --type=strategic --patch '{"spec":{"suspend":true}}'"#
+        ),
+        "job.batch/myjob patched\n"
+    );
+    c.step(crate::time::SECOND);
+    let job = c.get(res("Job"), "default", "myjob").unwrap();
+    let first = job.at(&["status", "conditions"]).items().next().cloned();
+    assert_eq!(
+        first.as_ref().and_then(|c| c.str_at(&["type"])),
+        Some("Suspended")
+    );
+    // Status through the subresource: conditions merge by type.
+    assert_eq!(
+        run(
+            &mut c,
+            r#"patch job myjob --subresource=status -p '{"status":{"conditions":[{"type":"ConfigIssue","status":"True"}]}}'"#
+        ),
+        "job.batch/myjob patched\n"
+    );
+    let job = c.get(res("Job"), "default", "myjob").unwrap();
+    let types: Vec<&str> = job
+        .at(&["status", "conditions"])
+        .items()
+        .filter_map(|c| c.str_at(&["type"]))
+        .collect();
+    assert_eq!(types, ["Suspended", "ConfigIssue"]);
+}
