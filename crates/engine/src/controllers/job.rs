@@ -909,6 +909,22 @@ spec:
             .collect()
     }
 
+    /// (reason, message) of the Job's terminal condition (the second one,
+    /// after its target), with both times.
+    fn terminal(job: &Value) -> (String, String, Value) {
+        let c = job
+            .at(&["status", "conditions"])
+            .items()
+            .nth(1)
+            .unwrap()
+            .clone();
+        (
+            c.str_at(&["reason"]).unwrap().to_string(),
+            c.str_at(&["message"]).unwrap().to_string(),
+            c.get("lastTransitionTime").clone(),
+        )
+    }
+
     /// (reason, message) of the Job's events, oldest first.
     fn events(c: &Cluster, job: &str) -> Vec<(String, String)> {
         c.events
@@ -936,21 +952,10 @@ spec:
         c.step(30 * SECOND);
         let j = get(&c, "hello");
         assert_eq!(conditions(&j), ["SuccessCriteriaMet", "Complete"]);
-        let complete = &j
-            .at(&["status", "conditions"])
-            .items()
-            .nth(1)
-            .unwrap()
-            .clone();
-        assert_eq!(complete.str_at(&["reason"]), Some("CompletionsReached"));
-        assert_eq!(
-            complete.str_at(&["message"]),
-            Some("Reached expected number of succeeded pods")
-        );
-        assert_eq!(
-            j.str_at(&["status", "completionTime"]),
-            complete.str_at(&["lastTransitionTime"])
-        );
+        let (reason, message, at) = terminal(&j);
+        assert_eq!(reason, "CompletionsReached");
+        assert_eq!(message, "Reached expected number of succeeded pods");
+        assert_eq!(j.at(&["status", "completionTime"]), &at);
         assert_eq!(int_at(&j, &["status", "succeeded"], 0), 1);
         assert!(j.at(&["status", "active"]).is_null());
         assert!(j.at(&["status", "failed"]).is_null());
@@ -980,17 +985,9 @@ spec:
         // backoffLimit 2: the third failure fails the Job.
         assert_eq!(int_at(&j, &["status", "failed"], 0), 3);
         assert_eq!(conditions(&j), ["FailureTarget", "Failed"]);
-        let failed = j
-            .at(&["status", "conditions"])
-            .items()
-            .nth(1)
-            .unwrap()
-            .clone();
-        assert_eq!(failed.str_at(&["reason"]), Some("BackoffLimitExceeded"));
-        assert_eq!(
-            failed.str_at(&["message"]),
-            Some("Job has reached the specified backoff limit")
-        );
+        let (reason, message, _) = terminal(&j);
+        assert_eq!(reason, "BackoffLimitExceeded");
+        assert_eq!(message, "Job has reached the specified backoff limit");
         assert!(j.at(&["status", "completionTime"]).is_null());
         let pods = job_pods(&c, "fail");
         assert_eq!(pods.len(), 3);
@@ -1118,17 +1115,9 @@ spec:
         c.step(60 * SECOND);
         let j = get(&c, "slow");
         assert_eq!(conditions(&j), ["FailureTarget", "Failed"]);
-        let failed = j
-            .at(&["status", "conditions"])
-            .items()
-            .nth(1)
-            .unwrap()
-            .clone();
-        assert_eq!(failed.str_at(&["reason"]), Some("DeadlineExceeded"));
-        assert_eq!(
-            failed.str_at(&["message"]),
-            Some("Job was active longer than specified deadline")
-        );
+        let (reason, message, _) = terminal(&j);
+        assert_eq!(reason, "DeadlineExceeded");
+        assert_eq!(message, "Job was active longer than specified deadline");
         assert_eq!(int_at(&j, &["status", "failed"], 0), 1);
         // The running pod was deleted; once stopped, nothing holds it.
         assert!(job_pods(&c, "slow").is_empty());
@@ -1229,16 +1218,11 @@ spec:
         c.step(60 * SECOND);
         let j = get(&c, "fatal");
         assert_eq!(conditions(&j), ["FailureTarget", "Failed"]);
-        let failed = j
-            .at(&["status", "conditions"])
-            .items()
-            .nth(1)
-            .unwrap()
-            .clone();
-        assert_eq!(failed.str_at(&["reason"]), Some("PodFailurePolicy"));
+        let (reason, message, _) = terminal(&j);
+        assert_eq!(reason, "PodFailurePolicy");
         let pod = &job_pods(&c, "fatal")[0].0;
         assert_eq!(
-            failed.str_at(&["message"]).unwrap(),
+            message,
             format!(
                 "Container c for pod default/{pod} failed with exit code 42 matching FailJob rule at index 0"
             )
