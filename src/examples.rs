@@ -299,6 +299,48 @@ spec:
             periodSeconds: 2
 ";
 
+/// The Kubernetes docs' Job: computes π to 2000 digits and exits.
+const PI_JOB: &str = "# The Kubernetes docs' Job: one pod runs to completion.
+# Apply, then: kubectl get jobs; kubectl logs job/pi
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: pi
+spec:
+  template:
+    spec:
+      containers:
+        - name: pi
+          image: perl:5.34.0
+          command: [\"perl\", \"-Mbignum=bpi\", \"-wle\", \"print bpi(2000)\"]
+      restartPolicy: Never
+  backoffLimit: 4
+";
+
+/// The Kubernetes docs' CronJob: a Job every minute.
+const HELLO_CRONJOB: &str =
+    "# The Kubernetes docs' CronJob: a Job every minute; the last three kept.
+apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: hello
+spec:
+  schedule: \"* * * * *\"
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          containers:
+            - name: hello
+              image: busybox:1.28
+              imagePullPolicy: IfNotPresent
+              command:
+                - /bin/sh
+                - -c
+                - date; echo Hello from the Kubernetes cluster
+          restartPolicy: OnFailure
+";
+
 /// The Examples menu, in order.
 pub const EXAMPLES: &[Example] = &[
     Example {
@@ -364,6 +406,20 @@ pub const EXAMPLES: &[Example] = &[
         file_name: "rolling-update.yaml",
         text: ROLLING_UPDATE,
     },
+    Example {
+        id: "job",
+        title: "Job: compute π",
+        description: "The docs' pi Job: one pod runs to completion",
+        file_name: "job.yaml",
+        text: PI_JOB,
+    },
+    Example {
+        id: "cronjob",
+        title: "CronJob: every minute",
+        description: "The docs' hello CronJob: a Job each minute, history kept",
+        file_name: "cronjob.yaml",
+        text: HELLO_CRONJOB,
+    },
 ];
 
 #[cfg(test)]
@@ -396,7 +452,9 @@ mod tests {
                 "nginx",
                 "crash-loop",
                 "affinity-taints",
-                "rolling-update"
+                "rolling-update",
+                "job",
+                "cronjob"
             ]
         );
     }
