@@ -318,7 +318,8 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
         ("Complete", "successfulJobsHistoryLimit", 3),
         ("Failed", "failedJobsHistoryLimit", 1),
     ] {
-        let limit = cj.at(&["spec", field]).as_i64().unwrap_or(default).max(0) as usize;
+        let limit = cj.at(&["spec", field]).as_i64().unwrap_or(default).max(0);
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
         let mut finished: Vec<(bool, Option<Millis>, &Value)> = jobs
             .iter()
             .filter(|j| job_finished(j) == Some(condition))
@@ -445,6 +446,7 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
                             ),
                         ));
                     } else if processed {
+                        // Already created (or someone else made it).
                     } else if policy == "Forbid" && !active.is_empty() {
                         events.push((
                             EventType::Normal,
@@ -533,11 +535,36 @@ fn most_recent_schedule(
         earliest = earliest.max(cutoff);
     }
     let now_unix = to_unix(now);
-    let mut t = sched.next(to_unix(earliest))?;
+    let start = to_unix(earliest);
+    let mut t = sched.next(start)?;
+    // `@every`: the runs are evenly spaced, so count them.
+    if let Schedule::Every(every) = *sched {
+        if t > now_unix {
+            return Some((None, Some(to_millis(t)), 0));
+        }
+        let missed = (now_unix - start) / every;
+        let latest = start + missed * every;
+        return Some((
+            Some(to_millis(latest)),
+            Some(to_millis(latest + every)),
+            missed as usize,
+        ));
+    }
     let (mut due, mut missed) = (None, 0usize);
     while t <= now_unix {
         due = Some(t);
         missed += 1;
+        if missed > 100 {
+            // Past 100 (kube warns), only the latest run matters: find it
+            // from a window before now that holds a run, widened as needed.
+            let mut window = 60;
+            let mut from = now_unix - window;
+            while from > t && sched.next(from).is_none_or(|n| n > now_unix) {
+                window *= 2;
+                from = now_unix.saturating_sub(window).max(t);
+            }
+            t = from.max(t);
+        }
         match sched.next(t) {
             Some(next) => t = next,
             None => return Some((due.map(to_millis), None, missed)),
@@ -875,5 +902,35 @@ spec:
                 "invalid schedule: 0 0 30 2 * : time difference between two schedules is less than 1 second"
             )
         );
+    }
+
+    #[test]
+    fn after_many_missed_runs_only_the_latest_starts() {
+        for (schedule, every) in [("'* * * * *'", 60), ("'@every 1s'", 1)] {
+            let mut c = Cluster::new(8);
+            let resumed_later = HELLO
+                .replace("SCRIPT", "echo hi")
+                .replace("'* * * * *'", schedule)
+                .replace("  schedule:", "  suspend: true\n  schedule:");
+            create(&mut c, &resumed_later);
+            c.step(300 * MINUTE);
+            let key = ObjectKey::new(res("CronJob"), "default", "hello");
+            let mut cj = c.store.get(&key).unwrap().clone();
+            cj.set_at(&["spec", "suspend"], Value::Bool(false));
+            c.update(cj, &WriteOptions::user()).unwrap();
+            c.step(0);
+            let names = job_names(&c);
+            assert_eq!(names.len(), 1, "{schedule}");
+            let cj = c.store.get(&key).unwrap();
+            let last = cj
+                .str_at(&["status", "lastScheduleTime"])
+                .and_then(parse_rfc3339)
+                .unwrap();
+            assert!(c.now - last < every * SECOND, "{schedule}");
+            assert!(
+                reasons(&c).contains(&"TooManyMissedTimes".to_string()),
+                "{schedule}"
+            );
+        }
     }
 }

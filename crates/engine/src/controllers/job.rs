@@ -27,13 +27,14 @@ use crate::value::Value;
 /// The event source.
 const COMPONENT: &str = "job-controller";
 /// The finalizer that keeps a finished pod until its Job has counted it.
-pub(crate) const TRACKING_FINALIZER: &str = "batch.kubernetes.io/job-tracking";
+const TRACKING_FINALIZER: &str = "batch.kubernetes.io/job-tracking";
 /// The annotation and label carrying an Indexed Job pod's index.
 const COMPLETION_INDEX: &str = "batch.kubernetes.io/job-completion-index";
 /// `MaxPodCreateDeletePerSync`.
 const MAX_PODS_PER_SYNC: i64 = 500;
-/// `DefaultJobPodFailureBackOff` and `MaxJobPodFailureBackOff`.
+/// `DefaultJobPodFailureBackOff`: the first replacement waits this long.
 const BACKOFF_BASE: Millis = 10 * SECOND;
+/// `MaxJobPodFailureBackOff`: the wait doubles up to this.
 const BACKOFF_MAX: Millis = 600 * SECOND;
 
 /// Hears about Jobs and about pods that carry the tracking finalizer
@@ -104,7 +105,7 @@ fn true_condition<'a>(job: &'a Value, kind: &str) -> Option<&'a Value> {
 }
 
 /// `IsJobFinished`: a Complete or Failed condition is True.
-pub(crate) fn finished(job: &Value) -> bool {
+fn finished(job: &Value) -> bool {
     true_condition(job, "Complete").is_some() || true_condition(job, "Failed").is_some()
 }
 
@@ -183,7 +184,7 @@ impl JobPod {
                     .str_at(&["metadata", "deletionTimestamp"])
                     .and_then(parse_rfc3339)?;
                 let grace = int_at(pod, &["metadata", "deletionGracePeriodSeconds"], 0).max(0);
-                Some(at.saturating_sub(grace as Millis * SECOND))
+                Some(at.saturating_sub((grace as Millis).saturating_mul(SECOND)))
             })
             .unwrap_or(created);
         JobPod {
@@ -285,7 +286,7 @@ fn match_pod_failure_policy(policy: &Value, pod: &Value) -> Option<(Rc<str>, Str
 /// The Job fields Kubeplay stores without simulating, for the warning
 /// `kubectl apply` prints.
 pub(crate) fn unsimulated_fields(spec_has: impl Fn(&str) -> bool) -> Option<String> {
-    let fields: Vec<&str> = [
+    let fields: Vec<String> = [
         "successPolicy",
         "backoffLimitPerIndex",
         "maxFailedIndexes",
@@ -293,12 +294,7 @@ pub(crate) fn unsimulated_fields(spec_has: impl Fn(&str) -> bool) -> Option<Stri
     ]
     .into_iter()
     .filter(|f| spec_has(f))
-    .map(|f| match f {
-        "successPolicy" => "spec.successPolicy",
-        "backoffLimitPerIndex" => "spec.backoffLimitPerIndex",
-        "maxFailedIndexes" => "spec.maxFailedIndexes",
-        _ => "spec.managedBy",
-    })
+    .map(|f| format!("spec.{f}"))
     .collect();
     (!fields.is_empty()).then(|| {
         format!(
@@ -368,8 +364,10 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
     // Count the pods that finished since the last sync, and let them go.
     let mut succeeded = int_at(&status, &["succeeded"], 0);
     let mut failed = int_at(&status, &["failed"], 0);
-    let mut completed: Vec<(i64, i64)> =
-        parse_intervals(status.get("completedIndexes").as_str().unwrap_or(""));
+    let mut completed: Vec<(i64, i64)> = parse_intervals(
+        status.get("completedIndexes").as_str().unwrap_or(""),
+        completions.unwrap_or(0),
+    );
     let mut release: Vec<ObjectKey> = Vec::new();
     for pod in pods.iter().filter(|p| p.tracked) {
         if pod.succeeded() {
@@ -389,7 +387,9 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
         }
     }
     if indexed {
-        succeeded = completed.iter().map(|(a, b)| b - a + 1).sum();
+        succeeded = completed
+            .iter()
+            .fold(0i64, |n, (a, b)| n.saturating_add(b - a + 1));
     }
     for pod_key in &release {
         release_pod(cluster, pod_key);
@@ -600,7 +600,7 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
                 } else {
                     creations.extend(std::iter::repeat_n(None, missing));
                 }
-                more = (-excess) as usize > missing;
+                more = wait == 0 && -excess > missing as i64 && creations.len() == missing;
             }
         }
     }
@@ -718,7 +718,7 @@ fn expire_after_finished(cluster: &mut Cluster, key: &ObjectKey, job: &Value) {
     else {
         return;
     };
-    let expire_at = finished_at.saturating_add(ttl.max(0) as Millis * SECOND);
+    let expire_at = finished_at.saturating_add((ttl.max(0) as Millis).saturating_mul(SECOND));
     if cluster.now >= expire_at {
         let opts = DeleteOptions {
             propagation: Propagation::Foreground,
@@ -801,22 +801,28 @@ fn pod_from_job(job: &Value, index: Option<i64>) -> Value {
     pod
 }
 
-/// `completedIndexes` ("1,3-5,7") as sorted, merged inclusive ranges;
-/// unparsable parts are skipped.
-fn parse_intervals(text: &str) -> Vec<(i64, i64)> {
-    let mut out: Vec<(i64, i64)> = Vec::new();
-    for part in text.split(',').filter(|p| !p.is_empty()) {
-        let (a, b) = part.split_once('-').unwrap_or((part, part));
-        if let (Ok(a), Ok(b)) = (a.parse::<i64>(), b.parse::<i64>())
-            && 0 <= a
-            && a <= b
-        {
-            for i in a..=b.min(a + 100_000) {
-                add_index(&mut out, i);
-            }
+/// `completedIndexes` ("1,3-5,7") as sorted, merged inclusive ranges of
+/// indexes below `completions`; unparsable parts are skipped.
+fn parse_intervals(text: &str, completions: i64) -> Vec<(i64, i64)> {
+    let mut out: Vec<(i64, i64)> = text
+        .split(',')
+        .filter_map(|part| {
+            let (a, b) = part.split_once('-').unwrap_or((part, part));
+            let (a, b) = (a.parse::<i64>().ok()?, b.parse::<i64>().ok()?);
+            let b = b.min(completions.saturating_sub(1));
+            (0 <= a && a <= b).then_some((a, b))
+        })
+        .collect();
+    out.compact_sort();
+    // Merge overlapping and adjacent ranges.
+    let mut merged: Vec<(i64, i64)> = Vec::with_capacity(out.len());
+    for (a, b) in out {
+        match merged.last_mut() {
+            Some(last) if a <= last.1.saturating_add(1) => last.1 = last.1.max(b),
+            _ => merged.push((a, b)),
         }
     }
-    out
+    merged
 }
 
 fn has_index(intervals: &[(i64, i64)], i: i64) -> bool {
@@ -1092,15 +1098,18 @@ spec:
 
     #[test]
     fn completed_indexes_are_kept_as_ranges() {
-        let mut v = parse_intervals("1,3-5,7");
+        let mut v = parse_intervals("1,3-5,7", 10);
         assert_eq!(v, [(1, 1), (3, 5), (7, 7)]);
+        // Overlaps merge; indexes past completions (or past i64) are dropped.
+        assert_eq!(parse_intervals("9-20,2-4,3-6", 10), [(2, 6), (9, 9)]);
+        assert!(parse_intervals("9223372036854775800-9223372036854775807", 3).is_empty());
         add_index(&mut v, 6);
         add_index(&mut v, 2);
         assert_eq!(format_intervals(&v), "1-7");
         add_index(&mut v, 0);
         add_index(&mut v, 9);
         assert_eq!(format_intervals(&v), "0-7,9");
-        assert!(parse_intervals("x,5-2,-1").is_empty());
+        assert!(parse_intervals("x,5-2,-1", 10).is_empty());
     }
 
     #[test]

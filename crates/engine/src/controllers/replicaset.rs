@@ -215,7 +215,6 @@ fn slow_start_batch(
     None
 }
 
-/// `GetPodFromTemplate`: the pod a ReplicaSet creates.
 /// `RealPodControl.CreatePods` for one pod, with its event.
 fn create_pod(cluster: &mut Cluster, rs: &Value, pod: &Value) -> Result<(), String> {
     if pod.at(&["metadata", "labels"]).is_empty() {

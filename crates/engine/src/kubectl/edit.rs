@@ -80,6 +80,8 @@ pub(crate) fn write(ctx: &mut Ctx, obj: Value, dry: Option<DryRun>) -> Result<Va
     }
 }
 
+/// Prints `<kind>/<name> <op>` (or just the name with `-o name`), with the
+/// dry-run suffix.
 pub(crate) fn print_name_op(
     ctx: &mut Ctx,
     p: &Parsed,

@@ -62,7 +62,12 @@ pub(crate) fn patch(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         Err(e) => return Err(Fail::error(format!("unable to parse {text:?}: {e}"))),
     };
     let dry = dry_run(ctx, p)?;
-    let (objs, mut errors) = select(ctx, p, &p.args.clone())?;
+    let output = p.str_or_empty("output");
+    let format = match output {
+        "" | "name" => None,
+        o => Some(get::parse_output(o, false)?),
+    };
+    let (objs, mut errors) = select(ctx, p, &p.args)?;
     if objs.is_empty() && errors.is_empty() {
         return Err(Fail::error(
             "You must provide one or more resources by argument or filename.\nExample resource specifications include:\n   '-f rsrc.yaml'\n   '--filename=rsrc.json'\n   '<resource> <name>'\n   '<resource>'",
@@ -70,28 +75,58 @@ pub(crate) fn patch(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     }
     for (rid, obj) in objs {
         let name = obj.str_at(&["metadata", "name"]).unwrap_or("").to_string();
-        let patched = match kind {
-            PatchType::Strategic => {
-                if doc.as_object().is_none() {
-                    errors.push(format!(
-                        "Error from server (BadRequest): json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
-                        json_kind(&doc)
-                    ));
-                    continue;
-                }
-                strategic_merge(&obj, &doc, "", "")
+        let patched = if subresource == "scale" {
+            // The Scale view has only `spec.replicas` to change.
+            let object_kind = rid.get().kind;
+            if !matches!(
+                object_kind,
+                "Deployment" | "ReplicaSet" | "StatefulSet" | "ReplicationController"
+            ) {
+                errors.push(format!(
+                    "Error from server (NotFound): {} \"{name}\" not found",
+                    rid.get().plural_group()
+                ));
+                continue;
             }
-            PatchType::Merge => merge_patch(&obj, &doc),
-            PatchType::Json => match json_patch(&obj, &doc) {
+            let scale = Value::from_pairs([(
+                "spec",
+                Value::from_pairs([("replicas", obj.at(&["spec", "replicas"]).clone())]),
+            )]);
+            let patched_scale = match kind_of_patch(&scale, &doc, kind) {
                 Ok(v) => v,
                 Err(e) => {
-                    errors.push(format!("Error from server (UnprocessableEntity): {e}"));
+                    errors.push(e);
                     continue;
                 }
-            },
+            };
+            let mut o = obj.clone();
+            o.set_at(
+                &["spec", "replicas"],
+                patched_scale.at(&["spec", "replicas"]).clone(),
+            );
+            o
+        } else {
+            match kind_of_patch(&obj, &doc, kind) {
+                Ok(v) => v,
+                Err(e) => {
+                    errors.push(e);
+                    continue;
+                }
+            }
+        };
+        // The server decodes the patched object as strictly as a manifest.
+        let patched = match decode(&patched, rid) {
+            Ok(v) => v,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
         };
         let changed = patched != obj;
-        let result = if !changed || dry == Some(DryRun::Client) {
+        let result = if !changed || dry.is_some() && subresource == "status" {
+            // A dry run of a status patch changes nothing either.
+            Ok(patched)
+        } else if dry == Some(DryRun::Client) {
             Ok(patched)
         } else if subresource == "status" {
             let key = crate::store::ObjectKey::of(rid, &obj);
@@ -102,9 +137,9 @@ pub(crate) fn patch(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             write(ctx, patched, dry)
         };
         match result {
-            Ok(obj) if !matches!(p.str_or_empty("output"), "" | "name") => {
-                let format = get::parse_output(p.str_or_empty("output"), false)?;
-                get::print_objects(ctx, &format, vec![obj], true, false)?;
+            Ok(obj) if format.is_some() => {
+                let format = format.as_ref().expect("checked");
+                get::print_objects(ctx, format, vec![obj], true, false)?;
             }
             Ok(_) => {
                 let op = if changed {
@@ -118,6 +153,46 @@ pub(crate) fn patch(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         }
     }
     resources::aggregate(errors)
+}
+
+/// The patch applied to `target`, as the server applies one of `kind`.
+fn kind_of_patch(target: &Value, doc: &Value, kind: PatchType) -> Result<Value, String> {
+    match kind {
+        PatchType::Strategic => {
+            if doc.as_object().is_none() {
+                return Err(format!(
+                    "Error from server (BadRequest): json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
+                    json_kind(doc)
+                ));
+            }
+            Ok(strategic_merge(target, doc, "", ""))
+        }
+        PatchType::Merge => Ok(merge_patch(target, doc)),
+        PatchType::Json => json_patch(target, doc)
+            .map_err(|e| format!("Error from server (UnprocessableEntity): {e}")),
+    }
+}
+
+/// Decodes a patched object as the API server does (unknown fields and
+/// wrong types are refused), through the manifest decoder.
+fn decode(obj: &Value, rid: crate::api::registry::ResourceId) -> Result<Value, String> {
+    let text = crate::yaml::to_json_compact(obj);
+    let docs = crate::yaml::load_str(&text).map_err(|e| format!("error: {e}"))?;
+    let Some(doc) = docs.first() else {
+        return Err("error: the patched object is empty".into());
+    };
+    crate::api::schema::decode(&doc.root, rid).map_err(|errors| {
+        let message = crate::api::schema::status_message(&errors);
+        let kind = rid.get().kind;
+        if message.starts_with("strict decoding error") {
+            format!("Error from server (BadRequest): {message}")
+        } else {
+            format!(
+                "Error from server (BadRequest): {kind} in version \"{}\" cannot be handled as a {kind}: {message}",
+                rid.get().version
+            )
+        }
+    })
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -145,14 +220,23 @@ fn json_kind(v: &Value) -> &'static str {
 /// key of the object holding it.
 fn strategic_merge(current: &Value, patch: &Value, parent: &str, field: &str) -> Value {
     match (patch, current) {
-        (Value::Object(members), Value::Object(_)) => {
-            let mut out = current.clone();
+        (Value::Object(members), _) => {
+            let mut out = if current.as_object().is_some() {
+                current.clone()
+            } else {
+                Value::object()
+            };
             for (k, v) in members.iter() {
+                // Directives (`$setElementOrder/…`, `$retainKeys`) only
+                // order or prune; they are not fields.
+                if k.starts_with('$') {
+                    continue;
+                }
                 if v.is_null() {
                     out.remove(k);
                 } else {
                     let merged = strategic_merge(current.get(k), v, field, k);
-                    out.set(k, merged);
+                    set_unless_new_and_empty(&mut out, current, k, merged);
                 }
             }
             out
@@ -182,6 +266,19 @@ fn strategic_merge(current: &Value, patch: &Value, parent: &str, field: &str) ->
     }
 }
 
+/// Sets a merged member, except an object left empty where there was none
+/// (a patch that only deleted: Go's `omitempty` maps vanish, so no field
+/// appears).
+fn set_unless_new_and_empty(out: &mut Value, before: &Value, key: &str, merged: Value) {
+    let empty_object = merged
+        .as_object()
+        .is_some_and(|m| m.iter().next().is_none());
+    if empty_object && before.get(key).is_null() {
+        return;
+    }
+    out.set(key, merged);
+}
+
 /// RFC 7386: objects merge member by member, `null` deletes, anything
 /// else replaces.
 fn merge_patch(target: &Value, patch: &Value) -> Value {
@@ -198,7 +295,7 @@ fn merge_patch(target: &Value, patch: &Value) -> Value {
             out.remove(k);
         } else {
             let merged = merge_patch(out.get(k), v);
-            out.set(k, merged);
+            set_unless_new_and_empty(&mut out, target, k, merged);
         }
     }
     out

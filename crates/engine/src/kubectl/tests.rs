@@ -2354,9 +2354,47 @@ fn patch_applies_strategic_merge_and_json_patches() {
             "patch deployment nope -p '{}'",
             "Error from server (NotFound): deployments.apps \"nope\" not found\n",
         ),
+        // The patched object is decoded as strictly as a manifest.
+        (
+            r#"patch deployment web -p '{"spec":{"bogusField":1}}'"#,
+            "Error from server (BadRequest): strict decoding error: unknown field \"spec.bogusField\"\n",
+        ),
+        (
+            r#"patch deployment web --type=merge -p '{"spec":{"replicas":"3"}}'"#,
+            "Error from server (BadRequest): Deployment in version \"v1\" cannot be handled as a Deployment: json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32\n",
+        ),
     ] {
         assert_eq!(run(&mut c, line), err, "{line}");
     }
+    // The Scale view changes replicas only; a server dry run of a status
+    // patch writes nothing.
+    assert_eq!(
+        run(
+            &mut c,
+            r#"patch deployment web --subresource=scale -p '{"spec":{"replicas":4},"metadata":{"labels":{"x":"y"}}}'"#
+        ),
+        "deployment.apps/web patched\n"
+    );
+    let d = c.get(res("Deployment"), "default", "web").unwrap();
+    assert_eq!(d.at(&["spec", "replicas"]).as_i64(), Some(4));
+    assert!(d.at(&["metadata", "labels", "x"]).is_null());
+    assert_eq!(
+        run(
+            &mut c,
+            r#"patch deployment web --dry-run=server --subresource=status -p '{"status":{"replicas":99}}'"#
+        ),
+        "deployment.apps/web patched (server dry run)\n"
+    );
+    let d = c.get(res("Deployment"), "default", "web").unwrap();
+    assert_ne!(d.at(&["status", "replicas"]).as_i64(), Some(99));
+    // Deleting a key that is not there changes nothing (no empty map appears).
+    assert_eq!(
+        run(
+            &mut c,
+            r#"patch deployment web -p '{"spec":{"template":{"metadata":{"annotations":{"a":null}}}}}'"#
+        ),
+        "deployment.apps/web patched (no change)\n"
+    );
     // The docs' way to suspend a Job.
     k(&mut c, "create job myjob --image=busybox -- sleep 60");
     assert_eq!(

@@ -2055,11 +2055,11 @@ fn stop_container(
         .app
         .exit_plan()
         .map(|plan| (inst.started + plan.after.max(10), plan.code))
-        .filter(|(at, _)| on_term.is_none() && *at > now && *at < now + grace);
+        .filter(|(at, _)| on_term.is_none() && *at > now && *at < now.saturating_add(grace));
     let (exit_at, code) = match (on_term, own_exit) {
-        (_, Some(own)) => own,
+        (None, Some(own)) => own,
         (Some(d), None) if prestop + d <= grace => (term_at + d, code),
-        _ => (now + grace, 137),
+        _ => (now.saturating_add(grace), 137),
     };
     for (offset, line) in inst.app.sigterm_lines() {
         if term_at + offset <= exit_at {

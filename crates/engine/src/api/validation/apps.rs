@@ -535,6 +535,29 @@ fn job_spec(spec: &Value, sp: &Path, errs: &mut Vec<FieldError>) {
             nonnegative(n, &sp.child(f), errs);
         }
     }
+    // `validateJobSpec`'s completion-mode checks.
+    match spec.get("completionMode").as_str() {
+        Some("Indexed") => {
+            if spec.get("completions").is_null() {
+                errs.required(&sp.child("completions"), "when completion mode is Indexed");
+            }
+            if let Some(p) = gptr_int(spec, "parallelism").filter(|p| *p > 100_000) {
+                errs.invalid(
+                    &sp.child("parallelism"),
+                    p.to_string(),
+                    "must be less than or equal to 100000 when completion mode is Indexed",
+                );
+            }
+        }
+        Some(mode) if mode != "NonIndexed" => {
+            errs.not_supported(
+                &sp.child("completionMode"),
+                quote(mode),
+                &["NonIndexed", "Indexed"],
+            );
+        }
+        _ => {}
+    }
     let tmpl = spec.get("template");
     let tp = sp.child("template");
     pod_template_spec(tmpl, &tp, errs);

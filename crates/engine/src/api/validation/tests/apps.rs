@@ -270,4 +270,16 @@ fn stored_workloads() {
         ]
     );
     assert!(cron("@daily", "timeZone: Europe/Paris,").is_empty());
+    // `validateJobSpec`'s Indexed checks.
+    let e = create(
+        "Job",
+        "metadata: {name: j}\nspec: {completionMode: Indexed, completions: null, parallelism: 100001, template: {spec: {restartPolicy: Never, containers: [{name: a, image: x}]}}}",
+    );
+    assert_eq!(
+        e,
+        vec![
+            "spec.completions: Required value: when completion mode is Indexed",
+            "spec.parallelism: Invalid value: 100001: must be less than or equal to 100000 when completion mode is Indexed",
+        ]
+    );
 }
