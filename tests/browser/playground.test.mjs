@@ -283,7 +283,11 @@ test('warnings are listed apart from errors: the legacy Ingress', async () => {
     assert.deepEqual(titles, [
       'Seed: the whole snacker app', 'Seed: Deployment', 'Seed: pull Secret', 'Seed: Service',
       'Seed: Ingress (extensions/v1beta1)', 'nginx Deployment', 'Crash-looping app', 'Node affinity and taints', 'Rolling update',
+      'Job: compute π', 'CronJob: every minute',
     ]);
+    // The list scrolls inside the window rather than running off it.
+    const [bottom, height] = await page.$eval('.menu', (e) => [e.getBoundingClientRect().bottom, window.innerHeight]);
+    assert.ok(bottom <= height, `menu ends at ${bottom} of ${height}`);
     await page.click('.menu-item:has-text("Seed: the whole snacker app")');
     assert.equal(await page.textContent('.tab.active .tab-name'), 'snacker.yaml');
     await page.click('button.apply');
