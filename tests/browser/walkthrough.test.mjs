@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ROOT, launchChromium, openApp, screenshot } from './harness.mjs';
 
@@ -154,6 +154,25 @@ test('the console runs a script with output byte-identical to `kubeplay script`'
     const got = await page.textContent('.scrollback .entry.script .transcript');
     assert.equal(got, expected);
     await screenshot(page, 'console-script');
+    assert.deepEqual(problems, []);
+  } finally {
+    await close();
+  }
+});
+
+test('Jobs and CronJobs run in the browser byte-identical to `kubeplay script` (golden 12-jobs)', async () => {
+  const file = join(ROOT, 'crates', 'cli', 'tests', 'golden', '12-jobs.kps');
+  const script = await readFile(file, 'utf8');
+  execFileSync('cargo', ['build', '-q', '-p', 'kubeplay'], { cwd: ROOT, stdio: 'inherit' });
+  const expected = execFileSync(join(ROOT, 'target', 'debug', 'kubeplay'), ['script', file, '--seed', '1'], { encoding: 'utf8' });
+  assert.match(expected, /Saw completed job: hello-/, 'the script did what it says');
+  const { page, problems, close } = await openApp(browser, { query: '?seed=1&paused=1' });
+  try {
+    await page.click('button.open-script');
+    await page.fill('textarea.script-input', script);
+    await page.click('button.run-script');
+    const got = await page.textContent('.scrollback .entry.script .transcript');
+    assert.equal(got, expected);
     assert.deepEqual(problems, []);
   } finally {
     await close();
