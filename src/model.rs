@@ -907,21 +907,7 @@ fn workloads(
             let owned = by_owner.remove(uid).unwrap_or_default();
             let status = o.get("status");
             let (desired, ready, state) = if kind == "Job" {
-                let condition = |t: &str| {
-                    status.get("conditions").items().any(|c| {
-                        c.get("type").as_str() == Some(t)
-                            && c.get("status").as_str() == Some("True")
-                    })
-                };
-                let state = if condition("Complete") {
-                    "Complete"
-                } else if condition("Failed") {
-                    "Failed"
-                } else if condition("Suspended") {
-                    "Suspended"
-                } else {
-                    "Running"
-                };
+                let state = kubeplay_engine::kubectl::printers::job_status(o);
                 // COMPLETIONS: succeeded / completions (1 when unset).
                 let completions = o.at(&["spec", "completions"]).as_i64().unwrap_or(1);
                 (completions, int(status.get("succeeded")), Some(state))

@@ -158,6 +158,8 @@ struct JobPod {
     policy: Option<(Rc<str>, String)>,
     /// Pods are replaced only once Failed (`podReplacementPolicy: Failed`).
     only_failed: bool,
+    /// Counted as finished by this sync (its finalizer goes).
+    counted_now: bool,
 }
 
 impl JobPod {
@@ -207,6 +209,7 @@ impl JobPod {
             ready_at,
             policy: match_pod_failure_policy(job.at(&["spec", "podFailurePolicy"]), pod),
             only_failed,
+            counted_now: false,
             key,
         }
     }
@@ -368,8 +371,7 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
         status.get("completedIndexes").as_str().unwrap_or(""),
         completions.unwrap_or(0),
     );
-    let mut release: Vec<ObjectKey> = Vec::new();
-    for pod in pods.iter().filter(|p| p.tracked) {
+    for pod in pods.iter_mut().filter(|p| p.tracked) {
         if pod.succeeded() {
             match (indexed, pod.index) {
                 (false, _) => succeeded += 1,
@@ -378,12 +380,12 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
                 }
                 _ => {}
             }
-            release.push(pod.key.clone());
+            pod.counted_now = true;
         } else if pod.failed() {
             if pod.counts() {
                 failed += 1;
             }
-            release.push(pod.key.clone());
+            pod.counted_now = true;
         }
     }
     if indexed {
@@ -391,13 +393,9 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
             .iter()
             .fold(0i64, |n, (a, b)| n.saturating_add(b - a + 1));
     }
-    for pod_key in &release {
-        release_pod(cluster, pod_key);
-    }
-    for pod in pods.iter_mut() {
-        if release.contains(&pod.key) {
-            pod.tracked = false;
-        }
+    for pod in pods.iter_mut().filter(|p| p.counted_now) {
+        release_pod(cluster, &pod.key);
+        pod.tracked = false;
     }
 
     let mut active: Vec<&JobPod> = pods.iter().filter(|p| p.active()).collect();
@@ -419,7 +417,7 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
     if failure.is_none() {
         failure = pods
             .iter()
-            .filter(|p| release.contains(&p.key))
+            .filter(|p| p.counted_now)
             .find_map(|p| match &p.policy {
                 Some((action, message)) if &**action == "FailJob" => {
                     Some(("PodFailurePolicy".to_string(), message.clone()))

@@ -1211,6 +1211,30 @@ fn service_row(o: &Value, wide: bool, now: Millis) -> Vec<String> {
     row
 }
 
+/// A Job's STATUS column (`printJob`): its first True finished condition,
+/// Terminating, Suspended, FailureTarget, else Running.
+pub fn job_status(o: &Value) -> &'static str {
+    let has = |t: &str| {
+        o.at(&["status", "conditions"])
+            .items()
+            .find(|c| c.get("type").as_str() == Some(t))
+            .is_some_and(|c| c.get("status").as_str() == Some("True"))
+    };
+    if has("Complete") {
+        "Complete"
+    } else if has("Failed") {
+        "Failed"
+    } else if !o.at(&["metadata", "deletionTimestamp"]).is_null() {
+        "Terminating"
+    } else if has("Suspended") {
+        "Suspended"
+    } else if has("FailureTarget") {
+        "FailureTarget"
+    } else {
+        "Running"
+    }
+}
+
 fn job_row(o: &Value, wide: bool, now: Millis) -> Vec<String> {
     let succeeded = int(o, &["status", "succeeded"]);
     let completions = match o.at(&["spec", "completions"]).as_i64() {
@@ -1237,25 +1261,7 @@ fn job_row(o: &Value, wide: bool, now: Millis) -> Vec<String> {
         (Some(st), None) => human_duration(now as i64 - st as i64),
         (Some(st), Some(e)) => human_duration(e as i64 - st as i64),
     };
-    let has = |t: &str| {
-        o.at(&["status", "conditions"])
-            .items()
-            .find(|c| c.get("type").as_str() == Some(t))
-            .is_some_and(|c| c.get("status").as_str() == Some("True"))
-    };
-    let status = if has("Complete") {
-        "Complete"
-    } else if has("Failed") {
-        "Failed"
-    } else if !o.at(&["metadata", "deletionTimestamp"]).is_null() {
-        "Terminating"
-    } else if has("Suspended") {
-        "Suspended"
-    } else if has("FailureTarget") {
-        "FailureTarget"
-    } else {
-        "Running"
-    };
+    let status = job_status(o);
     let mut row = vec![
         name(o),
         status.to_string(),
