@@ -29,6 +29,7 @@ mod logs;
 mod patch;
 mod resources;
 mod rollout;
+mod wait;
 
 pub use explain::{ExplainField, ExplainSource, ExplainedType};
 
@@ -1033,7 +1034,20 @@ static ROOT_COMMANDS: &[Command] = &[
     Command::new("replace", "Replace a resource by file name or stdin", "kubectl replace -f FILENAME [options]")
         .unsupported("`kubectl replace` is not supported in Kubeplay; use `kubectl apply -f`"),
     Command::new("wait", "Experimental: Wait for a specific condition on one or many resources", "kubectl wait ([-f FILENAME] | resource.group/resource.name | resource.group [(-l label | --all)]) [--for=create|--for=delete|--for condition=available|--for=jsonpath='{}'[=value]] [options]")
-        .unsupported("`kubectl wait` is not supported in Kubeplay; use `sleep` in the script"),
+        .flags(flags![
+            PRINT_FLAGS,
+            FILENAME_FLAGS,
+            &[
+                Flag::new("for", Kind::Str),
+                Flag::new("timeout", Kind::Duration),
+                Flag::new("all", Kind::Bool),
+                Flag::new("all-namespaces", Kind::Bool).short('A'),
+                Flag::new("selector", Kind::Str).short('l'),
+                Flag::new("field-selector", Kind::Str),
+                Flag::new("local", Kind::Bool).unsupported("--local is not supported in Kubeplay"),
+            ],
+        ])
+        .run(wait::wait),
     Command::new("kustomize", "Build a kustomization target from a directory or URL", "kubectl kustomize DIR [flags] [options]")
         .unsupported("kustomize is not supported in Kubeplay"),
     Command::new("label", "Update the labels on a resource", "kubectl label [--overwrite] (-f FILENAME | TYPE NAME) KEY_1=VAL_1 ... KEY_N=VAL_N [--resource-version=version] [options]")

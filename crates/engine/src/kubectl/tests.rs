@@ -2427,3 +2427,48 @@ fn patch_applies_strategic_merge_and_json_patches() {
         .collect();
     assert_eq!(types, ["Suspended", "ConfigIssue"]);
 }
+
+#[test]
+fn wait_advances_time_until_the_condition_or_the_timeout() {
+    let mut c = Cluster::new(1);
+    let run = |c: &mut Cluster, line: &str| {
+        let out = k(c, line);
+        format!("{}{}", out.stdout, out.stderr)
+    };
+    run(&mut c, "create job hello --image=busybox -- echo hi");
+    let t0 = c.now;
+    assert_eq!(
+        run(
+            &mut c,
+            "wait --for=condition=complete --timeout=300s job/hello"
+        ),
+        "job.batch/hello condition met\n"
+    );
+    assert!(c.now > t0 && c.now - t0 < 60 * crate::time::SECOND);
+    run(&mut c, "create deployment web --image=nginx -r 2");
+    let out = run(&mut c, "wait --for=condition=Ready pod -l app=web");
+    assert_eq!(out.matches("condition met\n").count(), 2, "{out}");
+    let out = run(
+        &mut c,
+        "wait --for=jsonpath='{.status.phase}'=Running pod -l app=web",
+    );
+    assert_eq!(out.matches("condition met\n").count(), 2, "{out}");
+    run(&mut c, "create job slow --image=busybox -- sleep 600");
+    let t1 = c.now;
+    assert_eq!(
+        run(
+            &mut c,
+            "wait --for=condition=complete job/slow --timeout=10s"
+        ),
+        "error: timed out waiting for the condition on jobs/slow\n"
+    );
+    assert_eq!(c.now - t1, 10 * crate::time::SECOND);
+    run(&mut c, "delete job slow --wait=false");
+    // Already gone counts as deleted.
+    assert_eq!(run(&mut c, "wait --for=delete job/slow"), "");
+    assert_eq!(
+        run(&mut c, "wait --for=condition=complete job/nope"),
+        "Error from server (NotFound): jobs.batch \"nope\" not found\n"
+    );
+    assert_eq!(run(&mut c, "wait job/hello"), "error: --for must be set\n");
+}

@@ -1,0 +1,148 @@
+//! `kubectl wait`: advances simulated time until each object meets a
+//! condition (`--for=condition=Complete`), is deleted (`--for=delete`) or
+//! until the timeout, as kubectl's watch would see it.
+
+use crate::kubectl::edit::select;
+use crate::kubectl::flags::Parsed;
+use crate::kubectl::resources;
+use crate::kubectl::{Ctx, Fail};
+use crate::store::ObjectKey;
+use crate::time::{Millis, SECOND};
+use crate::value::Value;
+
+/// What `--for` asks.
+enum WaitFor {
+    /// `condition=NAME[=VALUE]` (compared ignoring case, VALUE "True" by default).
+    Condition(String, String),
+    /// `delete`.
+    Delete,
+    /// `jsonpath={…}[=VALUE]`: the expression's text equals VALUE (or,
+    /// without one, the field exists).
+    JsonPath(crate::kubectl::jsonpath::Template, Option<String>),
+}
+
+/// `kubectl wait`.
+pub(crate) fn wait(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
+    let for_flag = p.str_or_empty("for").to_string();
+    let wait_for = match for_flag.split_once('=') {
+        _ if for_flag.eq_ignore_ascii_case("delete") => WaitFor::Delete,
+        Some(("condition", rest)) if !rest.is_empty() => {
+            let (name, value) = rest.split_once('=').unwrap_or((rest, "True"));
+            WaitFor::Condition(name.to_string(), value.to_string())
+        }
+        Some(("jsonpath", rest)) => {
+            // The value follows the last `=` after the expression.
+            let close = rest.rfind('}').unwrap_or(0);
+            let (expr, value) = match rest[close..].find('=') {
+                Some(i) => (&rest[..close + i], Some(rest[close + i + 1..].to_string())),
+                None => (rest, None),
+            };
+            let expr = crate::kubectl::jsonpath::relaxed(expr).map_err(Fail::error)?;
+            let template = crate::kubectl::jsonpath::Template::parse(&expr).map_err(Fail::error)?;
+            WaitFor::JsonPath(template, value)
+        }
+        Some(("create", _)) => {
+            return Err(Fail::error(
+                "--for=create is not supported in Kubeplay: objects are created at once",
+            ));
+        }
+        _ if for_flag.is_empty() => {
+            return Err(Fail::error("--for must be set"));
+        }
+        _ => {
+            return Err(Fail::error(format!("unrecognized condition: {for_flag:?}")));
+        }
+    };
+    // kubectl: 30s by default, a week when negative.
+    let timeout: Millis = match p.duration_ms("timeout") {
+        Some(t) if t < 0 => 7 * 24 * 3600 * SECOND,
+        Some(t) => t as Millis,
+        None => 30 * SECOND,
+    };
+    let (objs, mut errors) = select(ctx, p, &p.args)?;
+    let for_delete = matches!(wait_for, WaitFor::Delete);
+    if for_delete {
+        // What is already gone is deleted.
+        errors.retain(|e| !e.starts_with("Error from server (NotFound)"));
+    } else if objs.is_empty() && errors.is_empty() {
+        return Err(Fail::error("no matching resources found"));
+    }
+    // Each object in turn, each with the whole timeout; the first that
+    // fails ends the command.
+    for (rid, obj) in objs {
+        let deadline = ctx.cluster.now.saturating_add(timeout);
+        let key = ObjectKey::of(rid, &obj);
+        let uid = obj.at(&["metadata", "uid"]).clone();
+        let met = |c: &crate::Cluster| -> bool {
+            let current = c
+                .store
+                .get(&key)
+                .filter(|o| o.at(&["metadata", "uid"]) == &uid);
+            match &wait_for {
+                WaitFor::Delete => current.is_none(),
+                WaitFor::Condition(name, value) => {
+                    current.is_some_and(|o| has_condition(o, name, value))
+                }
+                WaitFor::JsonPath(template, value) => {
+                    current.is_some_and(|o| match (template.execute(o), value) {
+                        (Ok(text), Some(v)) => &text == v,
+                        (Ok(text), None) => !text.is_empty(),
+                        (Err(_), _) => false,
+                    })
+                }
+            }
+        };
+        let mut done = false;
+        for _ in 0..1_000_000 {
+            ctx.cluster.step(0);
+            if met(ctx.cluster) {
+                done = true;
+                break;
+            }
+            match ctx.cluster.next_timer_at() {
+                Some(t) if t <= deadline => {
+                    let dt = t.saturating_sub(ctx.cluster.now);
+                    ctx.cluster.step(dt);
+                }
+                // Nothing more happens before the deadline: the time passes.
+                _ => {
+                    let dt = deadline.saturating_sub(ctx.cluster.now);
+                    ctx.cluster.step(dt);
+                    done = met(ctx.cluster);
+                    break;
+                }
+            }
+        }
+        let name = obj.str_at(&["metadata", "name"]).unwrap_or("");
+        if done {
+            ctx.out.line(&format!(
+                "{} condition met",
+                resources::kind_name(rid, name)
+            ));
+        } else {
+            let gone = ctx.cluster.store.get(&key).is_none();
+            return Err(Fail::error(if gone && !for_delete {
+                format!("{} \"{name}\" not found", rid.get().plural_group())
+            } else {
+                format!(
+                    "timed out waiting for the condition on {}/{name}",
+                    rid.get().plural
+                )
+            }));
+        }
+    }
+    resources::aggregate(errors)
+}
+
+/// `IsConditionMet`: a condition of that type (ignoring case) whose status
+/// is `value` (ignoring case).
+fn has_condition(obj: &Value, name: &str, value: &str) -> bool {
+    obj.at(&["status", "conditions"]).items().any(|c| {
+        c.get("type")
+            .as_str()
+            .is_some_and(|t| t.eq_ignore_ascii_case(name))
+            && c.get("status")
+                .as_str()
+                .is_some_and(|s| s.eq_ignore_ascii_case(value))
+    })
+}
