@@ -6,7 +6,7 @@
 //! Schedules are parsed as kube parses them (`cron.ParseStandard` from
 //! robfig/cron v3, with its error messages) and run in UTC.
 
-use super::{is_deleting, new_controller_ref, requeue_after};
+use super::{is_deleting, requeue_after};
 use crate::apiserver::{DeleteOptions, WriteOptions};
 use crate::cluster::{Cluster, Controller, res};
 use crate::events::EventType;
@@ -279,15 +279,11 @@ pub(crate) fn on_change(cluster: &mut Cluster, event: &WatchEvent) {
     }
 }
 
+/// `FinishedCondition`: Complete or Failed, whichever is True.
 fn job_finished(job: &Value) -> Option<&'static str> {
-    job.at(&["status", "conditions"]).items().find_map(|c| {
-        let kind = match c.get("type").as_str()? {
-            "Complete" => "Complete",
-            "Failed" => "Failed",
-            _ => return None,
-        };
-        (c.get("status").as_str() == Some("True")).then_some(kind)
-    })
+    ["Complete", "Failed"]
+        .into_iter()
+        .find(|kind| super::job::true_condition(job, kind).is_some())
 }
 
 /// `sync`: `cleanupFinishedJobs`, then `syncCronJob`.
@@ -575,30 +571,22 @@ fn most_recent_schedule(
 
 /// `getJobFromTemplate2`: the Job for one scheduled time.
 fn job_for(cj: &Value, name: &str, scheduled: Millis) -> Value {
-    let template = cj.at(&["spec", "jobTemplate"]);
-    let mut meta = Value::object();
-    meta.set("name", Value::str(name));
-    meta.set("namespace", cj.at(&["metadata", "namespace"]).clone());
-    let labels = template.at(&["metadata", "labels"]);
-    if !labels.is_empty() {
-        meta.set("labels", labels.clone());
-    }
-    let mut annotations = template.at(&["metadata", "annotations"]).clone();
-    if annotations.is_null() {
-        annotations = Value::object();
-    }
-    annotations.set(SCHEDULED_TIMESTAMP, Value::from(rfc3339(scheduled)));
-    meta.set("annotations", annotations);
-    meta.set(
-        "ownerReferences",
-        Value::array(vec![new_controller_ref(cj)]),
+    let meta = Value::from_pairs([
+        ("name", Value::str(name)),
+        ("namespace", cj.at(&["metadata", "namespace"]).clone()),
+    ]);
+    let mut job = super::from_template(
+        cj,
+        cj.at(&["spec", "jobTemplate"]),
+        ("batch/v1", "Job"),
+        meta,
+        &["labels", "annotations"],
     );
-    Value::from_pairs([
-        ("apiVersion", Value::str("batch/v1")),
-        ("kind", Value::str("Job")),
-        ("metadata", meta),
-        ("spec", template.get("spec").clone()),
-    ])
+    job.set_at(
+        &["metadata", "annotations", SCHEDULED_TIMESTAMP],
+        Value::from(rfc3339(scheduled)),
+    );
+    job
 }
 
 /// `ref.GetReference`: how `status.active` names a Job.

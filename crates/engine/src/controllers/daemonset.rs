@@ -148,34 +148,17 @@ fn spec_with_tolerations(template_spec: &Value) -> Value {
 /// The pod for one node (`controller.GetPodFromTemplate` plus
 /// `util.ReplaceDaemonSetPodNodeNameNodeAffinity`).
 fn pod_for_node(ds: &Value, spec: &Value, hash: &str, node: &str) -> Value {
-    let template = ds.at(&["spec", "template"]);
-    let mut meta = Value::object();
-    meta.set(
-        "generateName",
-        Value::from(format!(
-            "{}-",
-            ds.str_at(&["metadata", "name"]).unwrap_or("")
-        )),
-    );
-    meta.set("namespace", ds.at(&["metadata", "namespace"]).clone());
-    let mut labels = template.at(&["metadata", "labels"]).clone();
-    labels.set(REVISION_HASH, Value::str(hash));
-    labels.set(
-        TEMPLATE_GENERATION,
+    let name = ds.str_at(&["metadata", "name"]).unwrap_or("");
+    let mut pod = super::pod_from_template(ds, &format!("{name}-"));
+    // `util.CreatePodTemplate`: the revision and generation labels.
+    pod.set_at(&["metadata", "labels", REVISION_HASH], Value::str(hash));
+    pod.set_at(
+        &["metadata", "labels", TEMPLATE_GENERATION],
         Value::from(
             crate::api::defaults::template_generation(ds)
                 .max(1)
                 .to_string(),
         ),
-    );
-    meta.set("labels", labels);
-    let annotations = template.at(&["metadata", "annotations"]);
-    if !annotations.is_empty() {
-        meta.set("annotations", annotations.clone());
-    }
-    meta.set(
-        "ownerReferences",
-        Value::array(vec![new_controller_ref(ds)]),
     );
     let mut spec = spec.clone();
     let term = Value::from_pairs([(
@@ -194,12 +177,8 @@ fn pod_for_node(ds: &Value, spec: &Value, hash: &str, node: &str) -> Value {
         ],
         Value::from_pairs([("nodeSelectorTerms", Value::array(vec![term]))]),
     );
-    Value::from_pairs([
-        ("apiVersion", Value::str("v1")),
-        ("kind", Value::str("Pod")),
-        ("metadata", meta),
-        ("spec", spec),
-    ])
+    pod.set("spec", spec);
+    pod
 }
 
 /// One daemon pod as the sync sees it.

@@ -97,7 +97,7 @@ fn release_pod(cluster: &mut Cluster, key: &ObjectKey) {
 }
 
 /// The condition of `kind` when its status is True.
-fn true_condition<'a>(job: &'a Value, kind: &str) -> Option<&'a Value> {
+pub(crate) fn true_condition<'a>(job: &'a Value, kind: &str) -> Option<&'a Value> {
     job.at(&["status", "conditions"])
         .items()
         .find(|c| c.get("type").as_str() == Some(kind))
@@ -163,9 +163,7 @@ struct JobPod {
 }
 
 impl JobPod {
-    fn of(key: ObjectKey, pod: &Value, job: &Value) -> JobPod {
-        let only_failed = job.str_at(&["spec", "podReplacementPolicy"]) == Some("Failed")
-            || !job.at(&["spec", "podFailurePolicy"]).is_null();
+    fn of(key: ObjectKey, pod: &Value, job: &Value, only_failed: bool) -> JobPod {
         let (ready, ready_at) = pod_ready(pod);
         let statuses = || {
             pod.at(&["status", "containerStatuses"])
@@ -314,6 +312,9 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
     };
     let uid: Rc<str> = Rc::from(job.str_at(&["metadata", "uid"]).unwrap_or(""));
     let now = cluster.now;
+    // `onlyReplaceFailedPods`.
+    let only_failed = job.str_at(&["spec", "podReplacementPolicy"]) == Some("Failed")
+        || !job.at(&["spec", "podFailurePolicy"]).is_null();
     let mut pods: Vec<JobPod> = cluster
         .controllers
         .owned_names(&uid)
@@ -321,7 +322,7 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
         .filter_map(|name| {
             let pod_key = ObjectKey::new(res("Pod"), &key.namespace, &name);
             let pod = cluster.store.get(&pod_key)?;
-            Some(JobPod::of(pod_key, pod, &job))
+            Some(JobPod::of(pod_key, pod, &job, only_failed))
         })
         .collect();
     if finished(&job) || is_deleting(&job) {
@@ -532,13 +533,7 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
                 Some(c) => (c - succeeded).min(parallelism).max(0),
             };
             // Terminating pods hold their place when only Failed ones are replaced.
-            let holding = if spec.get("podReplacementPolicy").as_str() == Some("Failed")
-                || !spec.get("podFailurePolicy").is_null()
-            {
-                terminating
-            } else {
-                0
-            };
+            let holding = if only_failed { terminating } else { 0 };
             let excess = active.len() as i64 + holding - want;
             if excess > 0 {
                 // `controller.ActivePods` order: the least settled go first.

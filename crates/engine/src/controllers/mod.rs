@@ -868,14 +868,18 @@ pub(crate) fn new_controller_ref(owner: &Value) -> Value {
     ])
 }
 
-/// `GetPodFromTemplate`: the pod a controller creates from its
-/// `spec.template`, named from `generate_name`.
-pub(crate) fn pod_from_template(owner: &Value, generate_name: &str) -> Value {
-    let template = owner.at(&["spec", "template"]);
-    let mut meta = Value::object();
-    meta.set("generateName", Value::str(generate_name));
-    meta.set("namespace", owner.at(&["metadata", "namespace"]).clone());
-    for field in ["labels", "annotations", "finalizers"] {
+/// An object a controller makes from a template (`GetPodFromTemplate`,
+/// `getJobFromTemplate2`): `meta` (its name and namespace) with the
+/// template's metadata `fields`, a controller reference to `owner`, and
+/// the template's spec.
+pub(crate) fn from_template(
+    owner: &Value,
+    template: &Value,
+    (api_version, kind): (&str, &str),
+    mut meta: Value,
+    fields: &[&str],
+) -> Value {
+    for field in fields {
         let v = template.at(&["metadata", field]);
         if !v.is_empty() {
             meta.set(field, v.clone());
@@ -886,11 +890,27 @@ pub(crate) fn pod_from_template(owner: &Value, generate_name: &str) -> Value {
         Value::array(vec![new_controller_ref(owner)]),
     );
     Value::from_pairs([
-        ("apiVersion", Value::str("v1")),
-        ("kind", Value::str("Pod")),
+        ("apiVersion", Value::str(api_version)),
+        ("kind", Value::str(kind)),
         ("metadata", meta),
         ("spec", template.get("spec").clone()),
     ])
+}
+
+/// `GetPodFromTemplate`: the pod a controller creates from its
+/// `spec.template`, named from `generate_name`.
+pub(crate) fn pod_from_template(owner: &Value, generate_name: &str) -> Value {
+    let meta = Value::from_pairs([
+        ("generateName", Value::str(generate_name)),
+        ("namespace", owner.at(&["metadata", "namespace"]).clone()),
+    ]);
+    from_template(
+        owner,
+        owner.at(&["spec", "template"]),
+        ("v1", "Pod"),
+        meta,
+        &["labels", "annotations", "finalizers"],
+    )
 }
 
 /// `obj` with a controller reference to `owner` added (adoption).

@@ -40,26 +40,20 @@ impl Warnings {
     }
 }
 
-/// Advances simulated time until every `(key, uid)` is gone, as kubectl's
-/// `--wait` does, or until nothing more is scheduled before `limit_ms`.
-/// Returns whether they are all gone.
-pub(crate) fn wait_until_gone(
+/// Advances simulated time timer by timer until `done` holds, or until
+/// nothing more is scheduled before `limit_ms` has passed (the time is not
+/// run out then). Returns whether `done` held. `kubectl delete --wait`,
+/// `drain` and `wait` wait through it.
+pub(crate) fn wait_until(
     cluster: &mut Cluster,
-    keys: &[(ObjectKey, String)],
     limit_ms: Millis,
+    mut done: impl FnMut(&Cluster) -> bool,
 ) -> bool {
     let deadline = cluster.now.saturating_add(limit_ms);
-    let gone = |c: &Cluster| {
-        keys.iter().all(|(k, uid)| {
-            c.store
-                .get(k)
-                .is_none_or(|o| o.str_at(&["metadata", "uid"]) != Some(uid.as_str()))
-        })
-    };
-    for _ in 0..100_000 {
+    for _ in 0..1_000_000 {
         // Changes not yet heard of first (they may set no timer).
         cluster.step(0);
-        if gone(cluster) {
+        if done(cluster) {
             return true;
         }
         match cluster.next_timer_at() {
@@ -67,10 +61,21 @@ pub(crate) fn wait_until_gone(
                 let dt = t.saturating_sub(cluster.now);
                 cluster.step(dt);
             }
-            _ => return gone(cluster),
+            _ => return false,
         }
     }
-    gone(cluster)
+    done(cluster)
+}
+
+/// Whether none of `(key, uid)` exists any more (a new object under the
+/// same name does not count).
+pub(crate) fn all_gone(cluster: &Cluster, keys: &[(ObjectKey, String)]) -> bool {
+    keys.iter().all(|(k, uid)| {
+        cluster
+            .store
+            .get(k)
+            .is_none_or(|o| o.str_at(&["metadata", "uid"]) != Some(uid.as_str()))
+    })
 }
 
 fn outcome_is_client_error(e: &str) -> bool {
@@ -462,7 +467,7 @@ pub(crate) fn delete(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             Some(t) if t > 0 => t as Millis,
             _ => (longest_grace + 60) * SECOND,
         };
-        if !wait_until_gone(ctx.cluster, &deleted, limit)
+        if !wait_until(ctx.cluster, limit, |c| all_gone(c, &deleted))
             && p.duration_ms("timeout").is_some_and(|t| t > 0)
             && let Some((k, _)) = deleted
                 .iter()

@@ -4,7 +4,7 @@
 use crate::api::registry::ResourceId;
 use crate::apiserver::{DeleteOptions, WriteOptions};
 use crate::cluster::res;
-use crate::kubectl::apply::wait_until_gone;
+use crate::kubectl::apply::{all_gone, wait_until};
 use crate::kubectl::describe::taint_string;
 use crate::kubectl::flags::Parsed;
 use crate::kubectl::get::Filters;
@@ -1015,46 +1015,18 @@ pub(crate) fn drain(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             Some(t) if t > 0 => t as Millis,
             _ => (longest_grace + 60) * SECOND,
         };
-        let deadline = ctx.cluster.now.saturating_add(limit);
         let mut pending = keys;
-        for _ in 0..100_000 {
-            // The deletions' watch events first: a pod deleted with no grace
-            // period that a finalizer holds sets no timer.
-            ctx.cluster.step(0);
-            let mut still = Vec::new();
-            for (k, uid, pname) in pending {
-                let gone = ctx
-                    .cluster
-                    .store
-                    .get(&k)
-                    .is_none_or(|o| o.str_at(&["metadata", "uid"]) != Some(uid.as_str()));
+        let out = &mut ctx.out;
+        wait_until(ctx.cluster, limit, |c| {
+            pending.retain(|(k, uid, pname)| {
+                let gone = all_gone(c, &[(k.clone(), uid.clone())]);
                 if gone {
-                    ctx.out.line(&format!("pod/{pname} evicted"));
-                } else {
-                    still.push((k, uid, pname));
+                    out.line(&format!("pod/{pname} evicted"));
                 }
-            }
-            pending = still;
-            if pending.is_empty() {
-                break;
-            }
-            let waiting: Vec<(ObjectKey, String)> = pending
-                .iter()
-                .map(|(k, u, _)| (k.clone(), u.clone()))
-                .collect();
-            let before = ctx.cluster.now;
-            let remaining = deadline.saturating_sub(before);
-            match ctx.cluster.next_timer_at() {
-                Some(t) if t <= deadline => {
-                    let dt = t.saturating_sub(before);
-                    ctx.cluster.step(dt);
-                }
-                _ => {
-                    let _ = wait_until_gone(ctx.cluster, &waiting, remaining);
-                    break;
-                }
-            }
-        }
+                !gone
+            });
+            pending.is_empty()
+        });
         if !pending.is_empty() {
             let err = format!(
                 "global timeout reached: {}",

@@ -1214,12 +1214,7 @@ fn service_row(o: &Value, wide: bool, now: Millis) -> Vec<String> {
 /// A Job's STATUS column (`printJob`): its first True finished condition,
 /// Terminating, Suspended, FailureTarget, else Running.
 pub fn job_status(o: &Value) -> &'static str {
-    let has = |t: &str| {
-        o.at(&["status", "conditions"])
-            .items()
-            .find(|c| c.get("type").as_str() == Some(t))
-            .is_some_and(|c| c.get("status").as_str() == Some("True"))
-    };
+    let has = |t: &str| crate::controllers::job::true_condition(o, t).is_some();
     if has("Complete") {
         "Complete"
     } else if has("Failed") {

@@ -2,6 +2,7 @@
 //! condition (`--for=condition=Complete`), is deleted (`--for=delete`) or
 //! until the timeout, as kubectl's watch would see it.
 
+use crate::kubectl::apply::wait_until;
 use crate::kubectl::edit::select;
 use crate::kubectl::flags::Parsed;
 use crate::kubectl::resources;
@@ -92,26 +93,11 @@ pub(crate) fn wait(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
                 }
             }
         };
-        let mut done = false;
-        for _ in 0..1_000_000 {
-            ctx.cluster.step(0);
-            if met(ctx.cluster) {
-                done = true;
-                break;
-            }
-            match ctx.cluster.next_timer_at() {
-                Some(t) if t <= deadline => {
-                    let dt = t.saturating_sub(ctx.cluster.now);
-                    ctx.cluster.step(dt);
-                }
-                // Nothing more happens before the deadline: the time passes.
-                _ => {
-                    let dt = deadline.saturating_sub(ctx.cluster.now);
-                    ctx.cluster.step(dt);
-                    done = met(ctx.cluster);
-                    break;
-                }
-            }
+        // kubectl waits out the whole timeout when nothing happens.
+        let mut done = wait_until(ctx.cluster, timeout, &met);
+        if !done {
+            ctx.cluster.step(deadline.saturating_sub(ctx.cluster.now));
+            done = met(ctx.cluster);
         }
         let name = obj.str_at(&["metadata", "name"]).unwrap_or("");
         if done {

@@ -16,8 +16,6 @@ use crate::apiserver::DeleteOptions;
 use crate::cluster::{Cluster, res};
 use crate::events::EventType;
 use crate::store::ObjectKey;
-use crate::time::rfc3339;
-use crate::value::Value;
 
 /// `MinCandidateNodesPercentage` and `MinCandidateNodesAbsolute` defaults.
 const MIN_CANDIDATE_NODES_PERCENTAGE: usize = 10;
@@ -408,30 +406,13 @@ fn evict(cluster: &mut Cluster, victim: &PodKey, node: &str, preemptor_uid: &str
     let Some(obj) = cluster.store.get(&okey).cloned() else {
         return;
     };
-    let mut status = obj.get("status").clone();
-    let mut conditions: Vec<Value> = status.get("conditions").items().cloned().collect();
-    let condition = Value::from_pairs([
-        ("lastProbeTime", Value::Null),
-        ("lastTransitionTime", Value::from(rfc3339(cluster.now))),
-        (
-            "message",
-            Value::from(format!(
-                "{COMPONENT}: preempting to accommodate a higher priority pod"
-            )),
-        ),
-        ("reason", Value::str("PreemptionByScheduler")),
-        ("status", Value::str("True")),
-        ("type", Value::str("DisruptionTarget")),
-    ]);
-    match conditions
-        .iter()
-        .position(|c| c.get("type").as_str() == Some("DisruptionTarget"))
-    {
-        Some(i) => conditions[i] = condition,
-        None => conditions.push(condition),
-    }
-    status.set("conditions", Value::array(conditions));
-    let _ = cluster.update_status(&okey, status);
+    crate::controllers::nodelifecycle::add_disruption_target(
+        cluster,
+        &okey,
+        "PreemptionByScheduler",
+        &format!("{COMPONENT}: preempting to accommodate a higher priority pod"),
+        false,
+    );
     let _ = cluster.delete(&okey, DeleteOptions::default());
     cluster.record_event(
         &obj,
