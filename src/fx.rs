@@ -209,7 +209,13 @@ impl Fx {
                         lit |= self.pulses[CONTROLLERS].hit(now, format!("created pod {name}"));
                     }
                 }
-                "ReplicaSet" | "Deployment" | "Job" | "CronJob" | "Endpoints" | "EndpointSlice"
+                "ReplicaSet"
+                | "ReplicationController"
+                | "Deployment"
+                | "Job"
+                | "CronJob"
+                | "Endpoints"
+                | "EndpointSlice"
                     if owned || ev.kind == WatchEventType::Modified =>
                 {
                     lit |=

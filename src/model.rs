@@ -839,13 +839,22 @@ fn workloads(
             state: None,
         });
     }
-    for ((ns, _), rs) in store.list(rid("ReplicaSet"), None) {
+    // ReplicationControllers show as ReplicaSets without a Deployment.
+    let replica_sets = store
+        .list(rid("ReplicaSet"), None)
+        .map(|(k, rs)| (k, rs, "ReplicaSet"))
+        .chain(
+            store
+                .list(rid("ReplicationController"), None)
+                .map(|(k, rc)| (k, rc, "ReplicationController")),
+        );
+    for ((ns, _), rs, kind) in replica_sets {
         if hidden(ns) {
             continue;
         }
         let uid = str_rc(rs.at(&["metadata", "uid"])).unwrap_or_else(|| Rc::from(""));
         let view = ReplicaSetView {
-            key: key_of("ReplicaSet", rs),
+            key: key_of(kind, rs),
             revision: rs
                 .str_at(&[
                     "metadata",

@@ -125,11 +125,14 @@ pub enum Controller {
     Job,
     /// Creates Jobs on CronJobs' schedules.
     CronJob,
+    /// Keeps ReplicationControllers' pods at the desired count (the
+    /// ReplicaSet controller's code, as in kube-controller-manager).
+    ReplicationController,
 }
 
 impl Controller {
     /// Every controller, in the order their queues are drained.
-    const ALL: [Controller; 9] = [
+    const ALL: [Controller; 10] = [
         Controller::ReplicaSet,
         Controller::Deployment,
         Controller::GarbageCollector,
@@ -139,6 +142,7 @@ impl Controller {
         Controller::DaemonSet,
         Controller::Job,
         Controller::CronJob,
+        Controller::ReplicationController,
     ];
 
     /// The controller's work queue in `Cluster::queues`. The match is
@@ -155,6 +159,7 @@ impl Controller {
             Controller::DaemonSet => 6,
             Controller::Job => 7,
             Controller::CronJob => 8,
+            Controller::ReplicationController => 9,
         }
     }
 }
@@ -567,6 +572,7 @@ impl Cluster {
                 };
                 let controller = match owner_kind {
                     "ReplicaSet" => Controller::ReplicaSet,
+                    "ReplicationController" => Controller::ReplicationController,
                     "Deployment" => Controller::Deployment,
                     "DaemonSet" => Controller::DaemonSet,
                     "Job" => Controller::Job,
@@ -590,6 +596,9 @@ impl Cluster {
         }
         match kind {
             "ReplicaSet" => self.enqueue(Controller::ReplicaSet, event.key.clone()),
+            "ReplicationController" => {
+                self.enqueue(Controller::ReplicationController, event.key.clone());
+            }
             "Deployment" => self.enqueue(Controller::Deployment, event.key.clone()),
             "Namespace" => self.enqueue(Controller::Namespace, event.key.clone()),
             _ => {}
@@ -620,7 +629,10 @@ impl Cluster {
             | Controller::EndpointSlice
             | Controller::DaemonSet
             | Controller::Job
-            | Controller::CronJob => crate::controllers::reconcile(self, controller, key),
+            | Controller::CronJob
+            | Controller::ReplicationController => {
+                crate::controllers::reconcile(self, controller, key);
+            }
         }
     }
 

@@ -231,7 +231,7 @@ pub static RESOURCES: &[ResourceType] = &[
         "replicationcontrollers",
         ["rc"],
         true,
-        StoredOnly,
+        Simulated,
         "io.k8s.api.core.v1.ReplicationController"
     ),
     resource!(

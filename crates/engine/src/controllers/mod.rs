@@ -589,7 +589,9 @@ pub(crate) fn reconcile(cluster: &mut Cluster, controller: Controller, key: &Obj
         cluster.controllers.requeues.remove(&slot);
     }
     match controller {
-        Controller::ReplicaSet => replicaset::reconcile(cluster, key),
+        Controller::ReplicaSet | Controller::ReplicationController => {
+            replicaset::reconcile(cluster, key);
+        }
         Controller::Deployment => deployment::reconcile(cluster, key),
         Controller::Endpoints => endpoints::reconcile(cluster, key),
         Controller::DaemonSet => daemonset::reconcile(cluster, key),
@@ -667,13 +669,16 @@ fn pod_changed(cluster: &mut Cluster, event: &WatchEvent) {
             .as_ref()
             .and_then(|o| controller_ref(o))
             .filter(|r| r.get("uid").as_str() == Some(old_uid))
-        && owner.get("kind").as_str() == Some("ReplicaSet")
+        && let Some(owner_kind @ ("ReplicaSet" | "ReplicationController")) =
+            owner.get("kind").as_str()
         && let Some(owner_name) = owner.get("name").as_str()
     {
-        cluster.enqueue(
-            Controller::ReplicaSet,
-            ObjectKey::new(res("ReplicaSet"), &ns, owner_name),
-        );
+        let controller = if owner_kind == "ReplicaSet" {
+            Controller::ReplicaSet
+        } else {
+            Controller::ReplicationController
+        };
+        cluster.enqueue(controller, ObjectKey::new(res(owner_kind), &ns, owner_name));
     }
     // An orphan that appeared or changed labels may be adopted.
     if let Some(new) = &new_entry
@@ -683,17 +688,22 @@ fn pod_changed(cluster: &mut Cluster, event: &WatchEvent) {
             .as_ref()
             .is_none_or(|o| o.labels != new.labels || o.controller.is_some() || !o.active())
     {
-        let candidates: Vec<ObjectKey> = cluster
-            .store
-            .list(res("ReplicaSet"), Some(&ns))
-            .filter(|(_, rs)| {
-                let selector = rs.at(&["spec", "selector"]);
-                !selector.is_empty() && crate::api::selector::matches(selector, &new.labels)
-            })
-            .map(|((n, rs_name), _)| ObjectKey::new(res("ReplicaSet"), n, rs_name))
-            .collect();
-        for key in candidates {
-            cluster.enqueue(Controller::ReplicaSet, key);
+        for (kind, controller) in [
+            ("ReplicaSet", Controller::ReplicaSet),
+            ("ReplicationController", Controller::ReplicationController),
+        ] {
+            let candidates: Vec<ObjectKey> = cluster
+                .store
+                .list(res(kind), Some(&ns))
+                .filter(|(_, rs)| {
+                    let selector = replicaset::label_selector(rs);
+                    !selector.is_empty() && crate::api::selector::matches(&selector, &new.labels)
+                })
+                .map(|((n, rs_name), _)| ObjectKey::new(res(kind), n, rs_name))
+                .collect();
+            for key in candidates {
+                cluster.enqueue(controller, key);
+            }
         }
     }
     // Recreate deployments wait for old pods to be gone.

@@ -1,7 +1,8 @@
 //! The ReplicaSet controller (`pkg/controller/replicaset`): keeps the
 //! number of a ReplicaSet's active pods at `spec.replicas`, adopting
 //! matching orphans and releasing pods that stopped matching, and reports
-//! the counts in its status.
+//! the counts in its status. ReplicationControllers run through the same
+//! code, as `pkg/controller/replication` wraps this controller.
 
 use crate::scheduler::util::{FxMap, fx_map};
 use crate::sort::CompactSort;
@@ -26,8 +27,10 @@ use crate::value::Value;
 const BURST_REPLICAS: i64 = 500;
 /// The first slow-start batch (`controller.SlowStartInitialBatchSize`).
 const SLOW_START_INITIAL_BATCH_SIZE: i64 = 1;
-/// The event source.
+/// The event source of ReplicaSets.
 const COMPONENT: &str = "replicaset-controller";
+/// The event source of ReplicationControllers.
+const RC_COMPONENT: &str = "replication-controller";
 /// `controller.kubernetes.io/pod-deletion-cost`
 const POD_DELETION_COST: &str = "controller.kubernetes.io/pod-deletion-cost";
 
@@ -37,7 +40,8 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
     let Some(rs) = cluster.store.get(key).cloned() else {
         return;
     };
-    let selector = rs.at(&["spec", "selector"]).clone();
+    let controller = queue_of(&rs);
+    let selector = label_selector(&rs);
     if selector.is_null() {
         return;
     }
@@ -48,7 +52,7 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
         // this ReplicaSet again with the claimed pods counted.
         Claim::Changed => return,
         Claim::Failed => {
-            requeue_rate_limited(cluster, Controller::ReplicaSet, key);
+            requeue_rate_limited(cluster, controller, key);
             return;
         }
     }
@@ -59,10 +63,10 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
     }
     let rs = update_status(cluster, key, &rs, &uid, manage_error.as_deref());
     if manage_error.is_some() {
-        requeue_rate_limited(cluster, Controller::ReplicaSet, key);
+        requeue_rate_limited(cluster, controller, key);
         return;
     }
-    forget_failures(cluster, Controller::ReplicaSet, key);
+    forget_failures(cluster, controller, key);
     // Ready pods become available after minReadySeconds with no event to
     // say so: look again then.
     let min_ready = int_at(&rs, &["spec", "minReadySeconds"], 0);
@@ -74,7 +78,27 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
             .owned(&uid)
             .and_then(|o| o.next_available_in(min_ready, cluster.now))
             .unwrap_or(min_ready as Millis * 1000);
-        requeue_after(cluster, Controller::ReplicaSet, key, delay);
+        requeue_after(cluster, controller, key, delay);
+    }
+}
+
+/// The controller whose queue holds `rs`: ReplicaSet or ReplicationController.
+fn queue_of(rs: &Value) -> Controller {
+    if rs.get("kind").as_str() == Some("ReplicationController") {
+        Controller::ReplicationController
+    } else {
+        Controller::ReplicaSet
+    }
+}
+
+/// The LabelSelector of a ReplicaSet, or of a ReplicationController, whose
+/// `spec.selector` is a plain label map (null when there is none).
+pub(crate) fn label_selector(rs: &Value) -> Value {
+    let selector = rs.at(&["spec", "selector"]);
+    if rs.get("kind").as_str() == Some("ReplicationController") && !selector.is_null() {
+        Value::from_pairs([("matchLabels", selector.clone())])
+    } else {
+        selector.clone()
     }
 }
 
@@ -251,7 +275,11 @@ fn create_pod(cluster: &mut Cluster, rs: &Value, pod: &Value) -> Result<(), Stri
 }
 
 fn record(cluster: &mut Cluster, rs: &Value, event_type: EventType, reason: &str, message: &str) {
-    cluster.record_event(rs, None, event_type, reason, message, (COMPONENT, None));
+    let component = match queue_of(rs) {
+        Controller::ReplicationController => RC_COMPONENT,
+        _ => COMPONENT,
+    };
+    cluster.record_event(rs, None, event_type, reason, message, (component, None));
 }
 
 /// What `ActivePodsWithRanks.Less` compares of a pod.
@@ -450,7 +478,10 @@ fn update_status(
     set_count(&mut status, "fullyLabeledReplicas", fully_labeled);
     set_count(&mut status, "readyReplicas", ready);
     set_count(&mut status, "availableReplicas", available);
-    status.set("terminatingReplicas", Value::Int(terminating));
+    // ReplicationControllerStatus has no terminatingReplicas.
+    if queue_of(rs) == Controller::ReplicaSet {
+        status.set("terminatingReplicas", Value::Int(terminating));
+    }
     let conditions: Vec<Value> = status.get("conditions").items().cloned().collect();
     let has_failure = conditions
         .iter()
@@ -557,6 +588,59 @@ mod tests {
         assert_eq!(
             crate::yaml::to_json_compact(&status),
             r#"{"fullyLabeledReplicas":3,"observedGeneration":1,"replicas":3,"terminatingReplicas":0}"#
+        );
+    }
+
+    #[test]
+    fn replication_controllers_run_through_the_same_code() {
+        let mut c = hand_cluster(1);
+        // An orphan the plain-map selector matches, and one it does not
+        // (a map read as a LabelSelector without matchLabels would match
+        // every pod).
+        for (name, app) in [("stray", "web"), ("other", "db")] {
+            create(
+                &mut c,
+                &format!(
+                    "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\n  labels: {{app: {app}}}\nspec:\n  containers:\n  - name: c\n    image: nginx\n"
+                ),
+            );
+        }
+        let rc = create(
+            &mut c,
+            "apiVersion: v1\nkind: ReplicationController\nmetadata:\n  name: web\nspec:\n  replicas: 2\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n      - name: web\n        image: nginx\n",
+        );
+        c.settle();
+        let uid = rc.str_at(&["metadata", "uid"]).unwrap();
+        let owned: Vec<String> = pods(&c, "default")
+            .iter()
+            .filter(|p| controller_uid(p) == Some(uid))
+            .map(|p| {
+                let owner = controller_ref(p).unwrap();
+                assert_eq!(owner.get("apiVersion").as_str(), Some("v1"));
+                assert_eq!(owner.get("kind").as_str(), Some("ReplicationController"));
+                p.str_at(&["metadata", "name"]).unwrap().to_string()
+            })
+            .collect();
+        assert_eq!(owned.len(), 2, "{owned:?}");
+        assert!(owned.contains(&"stray".to_string()), "{owned:?}");
+        let other = c.store.get_named(res("Pod"), "default", "other").unwrap();
+        assert!(controller_ref(other).is_none());
+        let events: Vec<(String, String)> = c
+            .events
+            .for_object(uid)
+            .map(|e| (e.component.to_string(), e.message.to_string()))
+            .collect();
+        assert_eq!(events.len(), 1, "{events:?}");
+        assert_eq!(events[0].0, "replication-controller");
+        assert!(events[0].1.starts_with("Created pod: web-"), "{events:?}");
+        let stored = c
+            .store
+            .get_named(res("ReplicationController"), "default", "web")
+            .unwrap();
+        // ReplicationControllerStatus has no terminatingReplicas.
+        assert_eq!(
+            crate::yaml::to_json_compact(stored.get("status")),
+            r#"{"fullyLabeledReplicas":2,"observedGeneration":1,"replicas":2}"#
         );
     }
 

@@ -1146,8 +1146,9 @@ Events:       <none>
             "Selector:     app=nginx",
             "Labels:       app=nginx",
             "Annotations:  <none>",
-            "Replicas:     0 current / 3 desired",
-            "Pods Status:  0 Running / 0 Waiting / 0 Succeeded / 0 Failed",
+            // The controller created the pods; no kubelet ran them yet.
+            "Replicas:     3 current / 3 desired",
+            "Pods Status:  0 Running / 3 Waiting / 0 Succeeded / 0 Failed",
             "Pod Template:",
         ]
     );

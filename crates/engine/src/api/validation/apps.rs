@@ -657,7 +657,7 @@ pub(super) fn cron_job(obj: &Value, errs: &mut Vec<FieldError>) {
     job_spec(spec.at(&["jobTemplate", "spec"]), &jp.child("spec"), errs);
 }
 
-/// A ReplicationController (stored only).
+/// A ReplicationController on create or update.
 pub(super) fn replication_controller(obj: &Value, errs: &mut Vec<FieldError>) {
     let spec = obj.get("spec");
     let sp = Path::new("spec");
