@@ -128,11 +128,14 @@ pub enum Controller {
     /// Keeps ReplicationControllers' pods at the desired count (the
     /// ReplicaSet controller's code, as in kube-controller-manager).
     ReplicationController,
+    /// Binds PersistentVolumeClaims to PersistentVolumes (with the pvc-
+    /// and pv-protection controllers).
+    PersistentVolume,
 }
 
 impl Controller {
     /// Every controller, in the order their queues are drained.
-    const ALL: [Controller; 10] = [
+    const ALL: [Controller; 11] = [
         Controller::ReplicaSet,
         Controller::Deployment,
         Controller::GarbageCollector,
@@ -143,6 +146,7 @@ impl Controller {
         Controller::Job,
         Controller::CronJob,
         Controller::ReplicationController,
+        Controller::PersistentVolume,
     ];
 
     /// The controller's work queue in `Cluster::queues`. The match is
@@ -160,6 +164,7 @@ impl Controller {
             Controller::Job => 7,
             Controller::CronJob => 8,
             Controller::ReplicationController => 9,
+            Controller::PersistentVolume => 10,
         }
     }
 }
@@ -630,7 +635,8 @@ impl Cluster {
             | Controller::DaemonSet
             | Controller::Job
             | Controller::CronJob
-            | Controller::ReplicationController => {
+            | Controller::ReplicationController
+            | Controller::PersistentVolume => {
                 crate::controllers::reconcile(self, controller, key);
             }
         }

@@ -1268,6 +1268,9 @@ fn pv(p: &mut Value) {
     if let Some(spec) = obj_child(p, "spec") {
         set_str(spec, "persistentVolumeReclaimPolicy", "Retain");
         set_if_null(spec, "volumeMode", || Value::str("Filesystem"));
+        if let Some(hp) = obj_child(spec, "hostPath") {
+            set_if_null(hp, "type", || Value::str(""));
+        }
     }
     if let Some(status) = ensure_obj(p, "status") {
         set_str(status, "phase", "Pending");

@@ -187,7 +187,7 @@ pub static RESOURCES: &[ResourceType] = &[
         "persistentvolumeclaims",
         ["pvc"],
         true,
-        StoredOnly,
+        Simulated,
         "io.k8s.api.core.v1.PersistentVolumeClaim"
     ),
     resource!(
@@ -198,7 +198,7 @@ pub static RESOURCES: &[ResourceType] = &[
         "persistentvolumes",
         ["pv"],
         false,
-        StoredOnly,
+        Simulated,
         "io.k8s.api.core.v1.PersistentVolume"
     ),
     resource!(

@@ -631,6 +631,37 @@ impl Cluster {
                     Value::from_pairs([("phase", Value::str("Active"))]),
                 );
             }
+            // StorageObjectInUseProtection, and DefaultStorageClass for claims.
+            "PersistentVolumeClaim" | "PersistentVolume" => {
+                let claim = resource.get().kind == "PersistentVolumeClaim";
+                let finalizer = if claim {
+                    crate::controllers::volume::PVC_PROTECTION
+                } else {
+                    crate::controllers::volume::PV_PROTECTION
+                };
+                let mut finalizers: Vec<Value> = obj
+                    .at(&["metadata", "finalizers"])
+                    .items()
+                    .cloned()
+                    .collect();
+                if !finalizers.iter().any(|f| f.as_str() == Some(finalizer)) {
+                    finalizers.push(Value::str(finalizer));
+                }
+                obj.set_at(&["metadata", "finalizers"], Value::array(finalizers));
+                if claim
+                    && obj.at(&["spec", "storageClassName"]).is_null()
+                    && obj
+                        .at(&[
+                            "metadata",
+                            "annotations",
+                            "volume.beta.kubernetes.io/storage-class",
+                        ])
+                        .is_null()
+                    && let Some(class) = crate::controllers::volume::default_class(self)
+                {
+                    obj.set_at(&["spec", "storageClassName"], Value::from(class));
+                }
+            }
             "Node" => {
                 // /24s from 10.244.0.0 on (past 10.244.255.0 into 10.245.x for
                 // clusters larger than 256 nodes).
@@ -649,6 +680,12 @@ impl Cluster {
         // A registering kubelet writes its Node's status; users' status is reset.
         if !(opts.system && resource.get().kind == "Node") {
             defaults::prepare_for_create(resource, obj);
+        }
+        if resource.get().kind == "PersistentVolume" {
+            obj.set_at(
+                &["status", "lastPhaseTransitionTime"],
+                Value::from(crate::time::rfc3339(self.now)),
+            );
         }
         Ok(())
     }

@@ -672,92 +672,102 @@ fn describe_volumes(w: &mut DW, volumes: &Value, space: &str) {
     let name_indent = if space.is_empty() { "" } else { " " };
     for v in vols {
         w.w(1, &format!("{name_indent}{}:\n", s(v, &["name"])));
-        let b = |x: &Value| x.as_bool().unwrap_or(false);
-        if !v.get("hostPath").is_null() {
-            let h = v.get("hostPath");
-            let t = match s(h, &["type"]) {
-                "" => "<none>",
-                t => t,
-            };
-            w.w(2, &format!("Type:\tHostPath (bare host directory volume)\n    Path:\t{}\n    HostPathType:\t{t}\n", s(h, &["path"])));
-        } else if !v.get("emptyDir").is_null() {
-            let e = v.get("emptyDir");
-            let limit = match e.get("sizeLimit") {
-                Value::Null => "<unset>".to_string(),
-                q => {
-                    let t = quantity_text(q);
-                    if t == "0" { "<unset>".to_string() } else { t }
-                }
-            };
-            w.w(2, &format!("Type:\tEmptyDir (a temporary directory that shares a pod's lifetime)\n    Medium:\t{}\n    SizeLimit:\t{limit}\n", s(e, &["medium"])));
-        } else if !v.get("secret").is_null() {
-            let sec = v.get("secret");
-            w.w(2, &format!("Type:\tSecret (a volume populated by a Secret)\n    SecretName:\t{}\n    Optional:\t{}\n", s(sec, &["secretName"]), b(sec.get("optional"))));
-        } else if !v.get("configMap").is_null() {
-            let cm = v.get("configMap");
-            w.w(2, &format!("Type:\tConfigMap (a volume populated by a ConfigMap)\n    Name:\t{}\n    Optional:\t{}\n", s(cm, &["name"]), b(cm.get("optional"))));
-        } else if !v.get("persistentVolumeClaim").is_null() {
-            let pvc = v.get("persistentVolumeClaim");
-            w.w(2, &format!("Type:\tPersistentVolumeClaim (a reference to a PersistentVolumeClaim in the same namespace)\n    ClaimName:\t{}\n    ReadOnly:\t{}\n", s(pvc, &["claimName"]), b(pvc.get("readOnly"))));
-        } else if !v.get("nfs").is_null() {
-            let n = v.get("nfs");
-            w.w(2, &format!("Type:\tNFS (an NFS mount that lasts the lifetime of a pod)\n    Server:\t{}\n    Path:\t{}\n    ReadOnly:\t{}\n", s(n, &["server"]), s(n, &["path"]), b(n.get("readOnly"))));
-        } else if !v.get("downwardAPI").is_null() {
-            w.w(2, "Type:\tDownwardAPI (a volume populated by information about the pod)\n    Items:\n");
-            for item in v.at(&["downwardAPI", "items"]).items() {
-                let src = if !item.get("fieldRef").is_null() {
-                    s(item, &["fieldRef", "fieldPath"]).to_string()
-                } else {
-                    s(item, &["resourceFieldRef", "resource"]).to_string()
-                };
-                w.w(3, &format!("{src} -> {}\n", s(item, &["path"])));
+        volume_source(w, v);
+    }
+}
+
+/// The lines for one volume source (`printHostPathVolumeSource` and the
+/// others), for pods' volumes and a PersistentVolume's `Source:`.
+fn volume_source(w: &mut DW, v: &Value) {
+    let b = |x: &Value| x.as_bool().unwrap_or(false);
+    if !v.get("hostPath").is_null() {
+        let h = v.get("hostPath");
+        // Defaulted to "" (HostPathUnset), which prints as empty.
+        let t = match h.get("type") {
+            Value::Null => "<none>",
+            t => t.as_str().unwrap_or(""),
+        };
+        w.w(2, &format!("Type:\tHostPath (bare host directory volume)\n    Path:\t{}\n    HostPathType:\t{t}\n", s(h, &["path"])));
+    } else if !v.get("emptyDir").is_null() {
+        let e = v.get("emptyDir");
+        let limit = match e.get("sizeLimit") {
+            Value::Null => "<unset>".to_string(),
+            q => {
+                let t = quantity_text(q);
+                if t == "0" { "<unset>".to_string() } else { t }
             }
-        } else if !v.get("projected").is_null() {
-            w.w(
-                2,
-                "Type:\tProjected (a volume that contains injected data from multiple sources)\n",
-            );
-            for src in v.at(&["projected", "sources"]).items() {
-                if !src.get("secret").is_null() {
-                    w.w(
-                        2,
-                        &format!(
-                            "SecretName:\t{}\n    Optional:\t{}\n",
-                            s(src, &["secret", "name"]),
-                            b(src.at(&["secret", "optional"]))
-                        ),
-                    );
-                } else if !src.get("downwardAPI").is_null() {
-                    w.w(2, "DownwardAPI:\ttrue\n");
-                } else if !src.get("configMap").is_null() {
-                    w.w(
-                        2,
-                        &format!(
-                            "ConfigMapName:\t{}\n    Optional:\t{}\n",
-                            s(src, &["configMap", "name"]),
-                            b(src.at(&["configMap", "optional"]))
-                        ),
-                    );
-                } else if !src.get("serviceAccountToken").is_null() {
-                    w.field(
-                        2,
-                        "TokenExpirationSeconds",
-                        &src.at(&["serviceAccountToken", "expirationSeconds"])
-                            .as_i64()
-                            .unwrap_or(3607),
-                    );
-                }
-            }
-        } else if !v.get("csi").is_null() {
-            let c = v.get("csi");
-            w.w(2, &format!("Type:\tCSI (a Container Storage Interface (CSI) volume source)\n    Driver:\t{}\n    FSType:\t{}\n    ReadOnly:\t{}\n", s(c, &["driver"]), s(c, &["fsType"]), b(c.get("readOnly"))));
-            labels_multiline(w, "    ", "VolumeAttributes", c.get("volumeAttributes"));
-        } else if !v.get("image").is_null() {
-            let i = v.get("image");
-            w.w(2, &format!("Type:\tImage (a container image or OCI artifact)\n    Reference:\t{}\n    PullPolicy:\t{}\n", s(i, &["reference"]), s(i, &["pullPolicy"])));
-        } else {
-            w.w(1, "<unknown>\n");
+        };
+        w.w(2, &format!("Type:\tEmptyDir (a temporary directory that shares a pod's lifetime)\n    Medium:\t{}\n    SizeLimit:\t{limit}\n", s(e, &["medium"])));
+    } else if !v.get("secret").is_null() {
+        let sec = v.get("secret");
+        w.w(2, &format!("Type:\tSecret (a volume populated by a Secret)\n    SecretName:\t{}\n    Optional:\t{}\n", s(sec, &["secretName"]), b(sec.get("optional"))));
+    } else if !v.get("configMap").is_null() {
+        let cm = v.get("configMap");
+        w.w(2, &format!("Type:\tConfigMap (a volume populated by a ConfigMap)\n    Name:\t{}\n    Optional:\t{}\n", s(cm, &["name"]), b(cm.get("optional"))));
+    } else if !v.get("persistentVolumeClaim").is_null() {
+        let pvc = v.get("persistentVolumeClaim");
+        w.w(2, &format!("Type:\tPersistentVolumeClaim (a reference to a PersistentVolumeClaim in the same namespace)\n    ClaimName:\t{}\n    ReadOnly:\t{}\n", s(pvc, &["claimName"]), b(pvc.get("readOnly"))));
+    } else if !v.get("nfs").is_null() {
+        let n = v.get("nfs");
+        w.w(2, &format!("Type:\tNFS (an NFS mount that lasts the lifetime of a pod)\n    Server:\t{}\n    Path:\t{}\n    ReadOnly:\t{}\n", s(n, &["server"]), s(n, &["path"]), b(n.get("readOnly"))));
+    } else if !v.get("downwardAPI").is_null() {
+        w.w(
+            2,
+            "Type:\tDownwardAPI (a volume populated by information about the pod)\n    Items:\n",
+        );
+        for item in v.at(&["downwardAPI", "items"]).items() {
+            let src = if !item.get("fieldRef").is_null() {
+                s(item, &["fieldRef", "fieldPath"]).to_string()
+            } else {
+                s(item, &["resourceFieldRef", "resource"]).to_string()
+            };
+            w.w(3, &format!("{src} -> {}\n", s(item, &["path"])));
         }
+    } else if !v.get("projected").is_null() {
+        w.w(
+            2,
+            "Type:\tProjected (a volume that contains injected data from multiple sources)\n",
+        );
+        for src in v.at(&["projected", "sources"]).items() {
+            if !src.get("secret").is_null() {
+                w.w(
+                    2,
+                    &format!(
+                        "SecretName:\t{}\n    Optional:\t{}\n",
+                        s(src, &["secret", "name"]),
+                        b(src.at(&["secret", "optional"]))
+                    ),
+                );
+            } else if !src.get("downwardAPI").is_null() {
+                w.w(2, "DownwardAPI:\ttrue\n");
+            } else if !src.get("configMap").is_null() {
+                w.w(
+                    2,
+                    &format!(
+                        "ConfigMapName:\t{}\n    Optional:\t{}\n",
+                        s(src, &["configMap", "name"]),
+                        b(src.at(&["configMap", "optional"]))
+                    ),
+                );
+            } else if !src.get("serviceAccountToken").is_null() {
+                w.field(
+                    2,
+                    "TokenExpirationSeconds",
+                    &src.at(&["serviceAccountToken", "expirationSeconds"])
+                        .as_i64()
+                        .unwrap_or(3607),
+                );
+            }
+        }
+    } else if !v.get("csi").is_null() {
+        let c = v.get("csi");
+        w.w(2, &format!("Type:\tCSI (a Container Storage Interface (CSI) volume source)\n    Driver:\t{}\n    FSType:\t{}\n    ReadOnly:\t{}\n", s(c, &["driver"]), s(c, &["fsType"]), b(c.get("readOnly"))));
+        labels_multiline(w, "    ", "VolumeAttributes", c.get("volumeAttributes"));
+    } else if !v.get("image").is_null() {
+        let i = v.get("image");
+        w.w(2, &format!("Type:\tImage (a container image or OCI artifact)\n    Reference:\t{}\n    PullPolicy:\t{}\n", s(i, &["reference"]), s(i, &["pullPolicy"])));
+    } else {
+        w.w(1, "<unknown>\n");
     }
 }
 
@@ -1684,6 +1694,103 @@ fn describe_pvc(cluster: &Cluster, pvc: &Value, events: Option<Vec<Value>>) -> S
             );
         }
     }
+    w.finish_with_events(events, cluster.now)
+}
+
+/// `describePersistentVolume`.
+fn describe_pv(cluster: &Cluster, pv: &Value, events: Option<Vec<Value>>) -> String {
+    let mut w = DW::new();
+    let spec = pv.get("spec");
+    w.field(0, "Name", &s(pv, &["metadata", "name"]));
+    labels_and_annotations(&mut w, pv);
+    let finalizers: Vec<&str> = pv
+        .at(&["metadata", "finalizers"])
+        .items()
+        .filter_map(Value::as_str)
+        .collect();
+    w.w(0, &format!("Finalizers:\t[{}]\n", finalizers.join(" ")));
+    // GetPersistentVolumeClass reads the same annotation first.
+    w.field(0, "StorageClass", &pvc_storage_class(pv));
+    let deletion = pv.at(&["metadata", "deletionTimestamp"]);
+    if deletion.is_null() {
+        w.field(0, "Status", &s(pv, &["status", "phase"]));
+    } else {
+        w.w(
+            0,
+            &format!(
+                "Status:\tTerminating (lasts {})\n",
+                super::duration::since(cluster.now, deletion)
+            ),
+        );
+    }
+    let claim = spec.get("claimRef");
+    let claim = if claim.is_null() {
+        String::new()
+    } else {
+        format!("{}/{}", s(claim, &["namespace"]), s(claim, &["name"]))
+    };
+    w.field(0, "Claim", &claim);
+    w.field(
+        0,
+        "Reclaim Policy",
+        &s(spec, &["persistentVolumeReclaimPolicy"]),
+    );
+    w.field(
+        0,
+        "Access Modes",
+        &printers::access_modes(spec.get("accessModes")),
+    );
+    if let Some(mode) = spec.get("volumeMode").as_str() {
+        w.field(0, "VolumeMode", &mode);
+    }
+    w.field(
+        0,
+        "Capacity",
+        &quantity_text(spec.at(&["capacity", "storage"])),
+    );
+    w.w(0, "Node Affinity:\t");
+    let terms = spec.at(&["nodeAffinity", "required", "nodeSelectorTerms"]);
+    if spec.at(&["nodeAffinity", "required"]).is_null() {
+        w.w(0, "<none>\n");
+    } else {
+        w.w(0, "\n");
+        w.w(1, "Required Terms:\t");
+        let terms: Vec<&Value> = terms.items().collect();
+        if terms.is_empty() {
+            w.w(0, "<none>\n");
+        } else {
+            w.w(0, "\n");
+        }
+        for (i, term) in terms.iter().enumerate() {
+            w.w(2, &format!("Term {i}:\t"));
+            let reqs: Vec<&Value> = term.get("matchExpressions").items().collect();
+            if reqs.is_empty() {
+                w.w(0, "<none>\n");
+            }
+            for (j, req) in reqs.iter().enumerate() {
+                if j != 0 {
+                    w.w(2, "\t");
+                }
+                let values: Vec<&str> = req
+                    .get("values")
+                    .items()
+                    .filter_map(Value::as_str)
+                    .collect();
+                let mut expr = format!(
+                    "{} {}",
+                    s(req, &["key"]),
+                    s(req, &["operator"]).to_lowercase()
+                );
+                if !values.is_empty() {
+                    expr = format!("{expr} [{}]", values.join(", "));
+                }
+                w.w(0, &format!("{expr}\n"));
+            }
+        }
+    }
+    w.field(0, "Message", &s(pv, &["status", "message"]));
+    w.w(0, "Source:\n");
+    volume_source(&mut w, spec);
     w.finish_with_events(events, cluster.now)
 }
 
@@ -3272,6 +3379,7 @@ pub(crate) fn describe_object(
         "LimitRange" => describe_limit_range(obj),
         "ResourceQuota" => describe_resource_quota(obj),
         "PersistentVolumeClaim" => describe_pvc(cluster, obj, events),
+        "PersistentVolume" => describe_pv(cluster, obj, events),
         "ReplicationController" => describe_replication_controller(cluster, obj, events),
         "PriorityClass" => describe_priority_class(cluster, obj, events),
         "IngressClass" => describe_ingress_class(cluster, obj, events),

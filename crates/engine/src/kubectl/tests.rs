@@ -1205,13 +1205,16 @@ Status:        Pending
 Volume:        
 Labels:        <none>
 Annotations:   <none>
-Finalizers:    []
+Finalizers:    [kubernetes.io/pvc-protection]
 Capacity:      
 Access Modes:  
 VolumeMode:    Filesystem
 Used By:       a-user
                b-user
-Events:        <none>
+Events:
+  Type    Reason         Age   From                         Message
+  ----    ------         ----  ----                         -------
+  Normal  FailedBinding  0s    persistentvolume-controller  no persistent volumes available for this claim and no storage class is set
 "
     );
     let cj = k(&mut c, "describe cronjob hello").stdout;

@@ -196,6 +196,8 @@ pub(crate) struct FilterOutcome {
     pub(crate) skip: u16,
     pub(crate) spread: Vec<SpreadCount>,
     pub(crate) interpod: Option<InterPodCounts>,
+    /// VolumeBinding's reason bits per node slot, for pods with claims.
+    pub(crate) volumes: Option<Rc<[u8]>>,
     pub(crate) nominated_usage: FxMap<u32, (Resources, usize)>,
     /// The static filters' verdict per node position ([`encode_static`]).
     pub(crate) static_codes: Rc<[u8]>,
@@ -400,6 +402,7 @@ pub(crate) fn find_nodes_that_fit(
     key: &PodKey,
     pod: &PodSpecInfo,
     nominated_node: Option<&str>,
+    volumes: super::volumes::Verdict,
 ) -> FilterOutcome {
     let mut out = FilterOutcome {
         feasible: Vec::new(),
@@ -409,6 +412,7 @@ pub(crate) fn find_nodes_that_fit(
         skip: 0,
         spread: Vec::new(),
         interpod: None,
+        volumes: None,
         nominated_usage: fx_map(),
         static_codes: Rc::from(Vec::new()),
         start: 0,
@@ -434,6 +438,17 @@ pub(crate) fn find_nodes_that_fit(
             }
         }
         out.narrowed = Some(positions);
+    }
+    // VolumeRestrictions and VolumeBinding (their Filter checks only what
+    // their PreFilter found for pods with claims).
+    out.skip |= 1 << F_VOLUME_RESTRICTIONS;
+    match volumes {
+        Err(rejection) => {
+            out.prefilter = Some(rejection);
+            return out;
+        }
+        Ok(None) => out.skip |= 1 << F_VOLUME_BINDING,
+        Ok(Some(bits)) => out.volumes = Some(bits),
     }
     out.spread = spread_prefilter(
         pod,
@@ -477,6 +492,7 @@ pub(crate) fn find_nodes_that_fit(
         unschedulable_taint: &syms.unschedulable_taint,
         spread: &out.spread,
         interpod: out.interpod.as_ref(),
+        volumes: out.volumes.as_deref(),
     };
     let order = &cache.order;
     let n_all = order.len();
@@ -551,7 +567,8 @@ pub(crate) fn find_nodes_that_fit(
         // Most pods need none of NodePorts, PodTopologySpread,
         // InterPodAffinity, nominated pods' room or extended resources:
         // their verdict is NodeResourcesFit on the packed numbers alone.
-        const OTHERS: u32 = 1 << F_NODE_PORTS | 1 << F_SPREAD | 1 << F_INTERPOD;
+        const OTHERS: u32 =
+            1 << F_NODE_PORTS | 1 << F_VOLUME_BINDING | 1 << F_SPREAD | 1 << F_INTERPOD;
         let only_fit = u32::from(out.skip) & OTHERS == OTHERS && !has_nominated && !scalars;
         let hot = &cache.hot;
         match &out.narrowed {
@@ -1247,7 +1264,12 @@ pub(crate) fn schedule_one(cluster: &mut Cluster, st: &mut SchedulerState, key: 
         .str_at(&["status", "nominatedNodeName"])
         .filter(|n| !n.is_empty())
         .map(str::to_string);
-    let found = find_nodes_that_fit(st, &key, &info, nominated.as_deref());
+    let plan = super::volumes::prefilter(cluster, st, &pod);
+    let bits = match &plan {
+        Ok(p) => Ok(p.as_ref().map(|p| p.rejects.clone())),
+        Err(e) => Err(e.clone()),
+    };
+    let found = find_nodes_that_fit(st, &key, &info, nominated.as_deref(), bits);
     let nodes_to_find = num_feasible_nodes_to_find(found.narrowed.as_ref().map_or(n_all, Vec::len));
     let scalar_reasons = if info.requests.scalars.is_empty() {
         Box::default()
@@ -1348,6 +1370,14 @@ pub(crate) fn schedule_one(cluster: &mut Cluster, st: &mut SchedulerState, key: 
     detail.chosen = Some(pos);
     let slot = st.cache.order[pos as usize];
     let node_name = st.cache.nodes[slot as usize].name.clone();
+    // VolumeBinding's Reserve and PreBind.
+    if let Ok(Some(plan)) = &plan
+        && !super::volumes::reserve(cluster, plan, &key.namespace, slot, &node_name)
+    {
+        // Waiting for a provisioner: the pod stays Pending.
+        st.queue.unschedulable(&key, 1 << F_VOLUME_BINDING, now);
+        return;
+    }
     // Assume: account the pod on the node before the API call returns, so
     // the next cycle sees it.
     let state = super::cache::PodState {

@@ -25,6 +25,7 @@ mod preemption;
 mod queue;
 pub(crate) mod selectors;
 pub(crate) mod util;
+mod volumes;
 
 use std::rc::Rc;
 
@@ -40,7 +41,7 @@ use crate::value::Value;
 use cache::Cache;
 use plugins::{
     F_FIT, F_INTERPOD, F_NODE_AFFINITY, F_NODE_NAME, F_NODE_PORTS, F_NODE_UNSCHEDULABLE, F_SPREAD,
-    F_TAINT, ReasonTable,
+    F_TAINT, F_VOLUME_BINDING, F_VOLUME_RESTRICTIONS, ReasonTable,
 };
 use podinfo::PodSpecInfo;
 use queue::SchedulingQueue;
@@ -205,8 +206,11 @@ const NODE_ADDED: u16 = bit(F_NODE_UNSCHEDULABLE)
     | bit(F_NODE_AFFINITY)
     | bit(F_NODE_PORTS)
     | bit(F_FIT)
+    | bit(F_VOLUME_BINDING)
     | bit(F_SPREAD)
     | bit(F_INTERPOD);
+/// Plugins whose rejection a claim, volume or class changing may undo.
+const STORAGE_CHANGED: u16 = bit(F_VOLUME_RESTRICTIONS) | bit(F_VOLUME_BINDING);
 /// Plugins whose rejection an assigned pod going away may undo.
 const POD_DELETED: u16 = bit(F_FIT) | bit(F_NODE_PORTS) | bit(F_SPREAD) | bit(F_INTERPOD);
 /// Plugins whose rejection an assigned pod appearing or relabeled may undo.
@@ -234,6 +238,14 @@ fn preempted(pod: &Value) -> bool {
 /// Hears about every change to the store.
 pub(crate) fn on_change(cluster: &mut Cluster, event: &WatchEvent) {
     let kind = event.key.resource.get().kind;
+    if matches!(
+        kind,
+        "PersistentVolumeClaim" | "PersistentVolume" | "StorageClass"
+    ) {
+        let now = cluster.now;
+        cluster.scheduler.queue.on_event(STORAGE_CHANGED, now);
+        return;
+    }
     if !matches!(kind, "Pod" | "Node" | "Namespace") {
         return;
     }

@@ -13,13 +13,15 @@ use super::selectors::{Effect, Taint, Toleration, tolerated, untolerated_taint};
 use super::util::{FxMap, Interner, Sym, div_exact, fx_map};
 
 /// Filter plugins, in the default profile's order.
-pub(crate) const FILTERS: [&str; 8] = [
+pub(crate) const FILTERS: [&str; 10] = [
     "NodeUnschedulable",
     "NodeName",
     "TaintToleration",
     "NodeAffinity",
     "NodePorts",
     "NodeResourcesFit",
+    "VolumeRestrictions",
+    "VolumeBinding",
     "PodTopologySpread",
     "InterPodAffinity",
 ];
@@ -29,10 +31,12 @@ pub(crate) const F_TAINT: u8 = 2;
 pub(crate) const F_NODE_AFFINITY: u8 = 3;
 pub(crate) const F_NODE_PORTS: u8 = 4;
 pub(crate) const F_FIT: u8 = 5;
-pub(crate) const F_SPREAD: u8 = 6;
-pub(crate) const F_INTERPOD: u8 = 7;
+pub(crate) const F_VOLUME_RESTRICTIONS: u8 = 6;
+pub(crate) const F_VOLUME_BINDING: u8 = 7;
+pub(crate) const F_SPREAD: u8 = 8;
+pub(crate) const F_INTERPOD: u8 = 9;
 /// Statuses produced by DefaultPreemption's dry run.
-pub(crate) const P_PREEMPTION: u8 = 8;
+pub(crate) const P_PREEMPTION: u8 = 10;
 
 /// Score plugins in the default profile's order, with their weights.
 pub(crate) const SCORES: [(&str, i64); 7] = [
@@ -56,7 +60,7 @@ pub(crate) const S_IMAGE: usize = 6;
 pub(crate) const MAX_NODE_SCORE: i64 = 100;
 
 /// Reason strings, exactly as kube-scheduler words them.
-pub(crate) const STATIC_REASONS: [&str; 17] = [
+pub(crate) const STATIC_REASONS: [&str; 20] = [
     "node(s) were unschedulable",
     "node(s) didn't match the requested node name",
     "node(s) had untolerated taint(s)",
@@ -74,6 +78,9 @@ pub(crate) const STATIC_REASONS: [&str; 17] = [
     "node(s) didn't satisfy plugin(s) [NodeAffinity]",
     "No preemption victims found for incoming pod",
     "Preemption is not helpful for scheduling",
+    "node(s) had volume node affinity conflict",
+    "node(s) didn't find available persistent volumes to bind",
+    "node(s) unavailable due to one or more pvc(s) bound to non-existent pv(s)",
 ];
 pub(crate) const R_UNSCHEDULABLE: u32 = 0;
 pub(crate) const R_NODE_NAME: u32 = 1;
@@ -92,6 +99,15 @@ pub(crate) const R_EXISTING_ANTI_AFFINITY: u32 = 13;
 pub(crate) const R_PREFILTER_NODE_AFFINITY: u32 = 14;
 pub(crate) const R_NO_VICTIMS: u32 = 15;
 pub(crate) const R_NOT_HELPFUL: u32 = 16;
+pub(crate) const R_VOLUME_NODE_CONFLICT: u32 = 17;
+pub(crate) const R_VOLUME_BIND_CONFLICT: u32 = 18;
+pub(crate) const R_VOLUME_PV_NOT_EXIST: u32 = 19;
+
+/// Bits of [`Failure::fit`] for VolumeBinding: its reasons in the order
+/// `FindPodVolumes` appends them.
+pub(crate) const VOLUME_NODE_CONFLICT: u8 = 1;
+pub(crate) const VOLUME_BIND_CONFLICT: u8 = 2;
+pub(crate) const VOLUME_PV_NOT_EXIST: u8 = 4;
 
 /// Bits of [`Failure::fit`]: NodeResourcesFit's reasons in its order.
 pub(crate) const FIT_PODS: u8 = 1;
@@ -126,6 +142,18 @@ impl Failure {
     /// The reason ids in order; `scalar_reasons` are the pod's
     /// "Insufficient <resource>" ids for its extended resources.
     pub(crate) fn for_each_reason(&self, scalar_reasons: &[u32], mut f: impl FnMut(u32)) {
+        if self.plugin == F_VOLUME_BINDING {
+            for (bit, id) in [
+                (VOLUME_NODE_CONFLICT, R_VOLUME_NODE_CONFLICT),
+                (VOLUME_BIND_CONFLICT, R_VOLUME_BIND_CONFLICT),
+                (VOLUME_PV_NOT_EXIST, R_VOLUME_PV_NOT_EXIST),
+            ] {
+                if self.fit & bit != 0 {
+                    f(id);
+                }
+            }
+            return;
+        }
         if self.plugin != F_FIT {
             f(self.reason);
             return;
@@ -260,6 +288,8 @@ pub(crate) struct FilterCtx<'a> {
     pub(crate) unschedulable_taint: &'a Taint,
     pub(crate) spread: &'a [SpreadCount],
     pub(crate) interpod: Option<&'a InterPodCounts>,
+    /// VolumeBinding's reasons per node slot (bits), for pods with claims.
+    pub(crate) volumes: Option<&'a [u8]>,
 }
 
 #[inline]
@@ -421,6 +451,18 @@ pub(crate) fn dynamic_filters(
     // NodeResourcesFit
     if let Some(f) = fit() {
         return Err(f);
+    }
+    // VolumeBinding
+    if let Some(bits) = ctx.volumes
+        && let Some(&b) = bits.get(slot)
+        && b != 0
+    {
+        return Err(Failure {
+            plugin: F_VOLUME_BINDING,
+            unresolvable: true,
+            fit: b,
+            reason: 0,
+        });
     }
     // PodTopologySpread
     if ctx.skip & (1 << F_SPREAD) == 0 {

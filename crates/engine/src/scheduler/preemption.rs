@@ -175,6 +175,7 @@ fn select_victims(
             unschedulable_taint: &st.syms.unschedulable_taint,
             spread: &sim.spread,
             interpod: sim.interpod.as_ref(),
+            volumes: found.volumes.as_deref(),
         };
         let usage = Usage {
             requested: &sim.requested,

@@ -1310,7 +1310,7 @@ fn cycle_phases_microbench() {
         let mut n = 0;
         for _ in 0..200 {
             let t = std::time::Instant::now();
-            let found = cycle::find_nodes_that_fit(&mut st, &key, &info, None);
+            let found = cycle::find_nodes_that_fit(&mut st, &key, &info, None, Ok(None));
             el[0] += t.elapsed();
             let t = std::time::Instant::now();
             let scores = cycle::score_nodes(&mut st, c, &info, &found.feasible);
@@ -1433,7 +1433,7 @@ fn memoized_resource_scores_match_the_formulas() {
             let probe = v(&pod_yaml(&format!("probe-{round}-{i}"), cpu, mem, ""));
             let info = Rc::new(PodSpecInfo::compile(&probe, &mut st.interner));
             let key = PodKey::new("default", &format!("probe-{round}-{i}"));
-            let found = cycle::find_nodes_that_fit(&mut st, &key, &info, None);
+            let found = cycle::find_nodes_that_fit(&mut st, &key, &info, None, Ok(None));
             assert!(!found.feasible.is_empty());
             let scores = cycle::score_nodes(&mut st, &c, &info, &found.feasible);
             for (r, &pos) in scores.raw.iter().zip(&found.feasible) {

@@ -124,7 +124,6 @@ impl Interner {
     }
 
     /// The symbol of `s` if it was interned.
-    #[cfg(test)]
     pub(crate) fn get(&self, s: &str) -> Option<Sym> {
         self.map.get(s).copied()
     }
