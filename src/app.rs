@@ -347,7 +347,7 @@ fn panel(p: &PanelProps) -> Html {
             BottomTab::Traffic => ("Traffic", running.then(|| "live".to_string())),
         };
         html! {
-            <button class={classes!("ptab", on.then_some("on"))} role="tab" aria-selected={on.to_string()} onclick={cb} data-tab={label.to_lowercase()}>
+            <button class={classes!("ptab", on.then_some("on"))} role="tab" aria-selected={on.to_string()} onclick={cb} data-tab={kubeplay_engine::casemap::to_lower(label)}>
                 { label }
                 { badge.map(|b| html! { <span class="badge">{ b }</span> }).unwrap_or_default() }
             </button>

@@ -41,7 +41,11 @@ fn table(rows: &[&EventRecord], now: u64) -> Html {
     m.open("tbody", "");
     for r in rows {
         let kind = &*r.involved.kind;
-        let target = format!("{}/{}", kind.to_lowercase(), r.involved.name);
+        let target = format!(
+            "{}/{}",
+            kubeplay_engine::casemap::to_lower(kind),
+            r.involved.name
+        );
         let warn = r.event_type == EventType::Warning;
         m.open("tr", if warn { "warn" } else { "" });
         let namespace = match &*r.involved.namespace {

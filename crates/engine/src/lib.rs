@@ -8,6 +8,7 @@ pub mod api;
 pub mod apiserver;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod bench;
+pub mod casemap;
 pub mod cluster;
 pub mod controllers;
 pub mod events;

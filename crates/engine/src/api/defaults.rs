@@ -236,7 +236,7 @@ fn parse_image(image: &str) -> Option<(Option<&str>, bool)> {
         Some((first, rest))
             if first.contains(['.', ':'])
                 || first == "localhost"
-                || first.to_lowercase() != first =>
+                || crate::casemap::to_lower(first) != first =>
         {
             (Some(first), rest)
         }
@@ -246,7 +246,7 @@ fn parse_image(image: &str) -> Option<(Option<&str>, bool)> {
         Some((p, t)) => (p, Some(t)),
         None => (remainder, None),
     };
-    if path.to_lowercase() != path {
+    if crate::casemap::to_lower(path) != path {
         return None;
     }
     if let Some(d) = domain

@@ -368,7 +368,7 @@ fn describe_probe(p: &Value) -> String {
     }
     if !p.get("httpGet").is_null() {
         let h = p.get("httpGet");
-        let scheme = s(h, &["scheme"]).to_lowercase();
+        let scheme = crate::casemap::to_lower(s(h, &["scheme"]));
         let scheme = if scheme.is_empty() {
             "http".to_string()
         } else {
@@ -1779,7 +1779,7 @@ fn describe_pv(cluster: &Cluster, pv: &Value, events: Option<Vec<Value>>) -> Str
                 let mut expr = format!(
                     "{} {}",
                     s(req, &["key"]),
-                    s(req, &["operator"]).to_lowercase()
+                    crate::casemap::to_lower(s(req, &["operator"]))
                 );
                 if !values.is_empty() {
                     expr = format!("{expr} [{}]", values.join(", "));
@@ -3277,13 +3277,14 @@ fn smart_label(field: &str) -> String {
     parts
         .into_iter()
         .map(|p| {
-            let upper = p.to_uppercase();
+            let upper = crate::casemap::to_upper(&p);
             if ["API", "URL", "UID", "OSB", "GUID"].contains(&upper.as_str()) {
                 upper
             } else {
                 let mut c = p.chars();
                 match c.next() {
-                    Some(f) => f.to_uppercase().collect::<String>() + &c.as_str().to_lowercase(),
+                    // strings.Title: the first letter up, the rest as it is.
+                    Some(f) => format!("{}{}", crate::casemap::upper_char(f), c.as_str()),
                     None => String::new(),
                 }
             }

@@ -1213,8 +1213,8 @@ fn global_takes_value(word: &str) -> bool {
 
 /// Levenshtein distance, case-insensitive (cobra's `ld(…, true)`).
 fn levenshtein(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.to_lowercase().chars().collect();
-    let b: Vec<char> = b.to_lowercase().chars().collect();
+    let a: Vec<char> = crate::casemap::to_lower(a).chars().collect();
+    let b: Vec<char> = crate::casemap::to_lower(b).chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.iter().enumerate() {
         let mut cur = vec![i + 1];
@@ -1234,7 +1234,7 @@ fn suggestions(typed: &str) -> Vec<&'static str> {
     let mut out = Vec::new();
     for cmd in names {
         let by_distance = levenshtein(typed, cmd.name) <= 2;
-        let by_prefix = cmd.name.starts_with(&typed.to_lowercase());
+        let by_prefix = cmd.name.starts_with(&crate::casemap::to_lower(typed));
         if by_distance || by_prefix {
             out.push(cmd.name);
         }

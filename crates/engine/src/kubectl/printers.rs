@@ -953,9 +953,9 @@ fn row_for(kind: &str, o: &Value, wide: bool, now: Millis) -> Vec<String> {
                 let group = s(r, &["group"]);
                 let res = s(r, &["resource"]);
                 let mut p = if group.is_empty() {
-                    res.to_lowercase()
+                    crate::casemap::to_lower(res)
                 } else {
-                    format!("{res}.{group}").to_lowercase()
+                    crate::casemap::to_lower(&format!("{res}.{group}"))
                 };
                 if !s(r, &["namespace"]).is_empty() {
                     p = format!("{p}/{}", s(r, &["namespace"]));
@@ -1664,7 +1664,7 @@ pub fn write_table(
         }
         header.extend(visible.iter().map(|&i| table.columns[i].name.to_string()));
         for l in &opts.label_columns {
-            header.push(l.rsplit('/').next().unwrap_or(l).to_uppercase());
+            header.push(crate::casemap::to_upper(l.rsplit('/').next().unwrap_or(l)));
         }
         if opts.show_labels {
             header.push("LABELS".to_string());
