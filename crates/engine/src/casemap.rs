@@ -19,7 +19,7 @@ fn map(runs: &[Run], c: char) -> char {
     }
     let (start, len, stride, delta) = runs[i - 1];
     let offset = cp - start;
-    if offset % u32::from(stride) == 0 && offset / u32::from(stride) < u32::from(len) {
+    if offset.is_multiple_of(u32::from(stride)) && offset / u32::from(stride) < u32::from(len) {
         char::from_u32(cp.wrapping_add_signed(delta)).unwrap_or(c)
     } else {
         c
