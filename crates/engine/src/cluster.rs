@@ -128,11 +128,13 @@ pub enum Controller {
     /// Keeps ReplicationControllers' pods at the desired count (the
     /// ReplicaSet controller's code, as in kube-controller-manager).
     ReplicationController,
+    /// Runs StatefulSets' pods with stable identities and storage.
+    StatefulSet,
 }
 
 impl Controller {
     /// Every controller, in the order their queues are drained.
-    const ALL: [Controller; 10] = [
+    const ALL: [Controller; 11] = [
         Controller::ReplicaSet,
         Controller::Deployment,
         Controller::GarbageCollector,
@@ -143,6 +145,7 @@ impl Controller {
         Controller::Job,
         Controller::CronJob,
         Controller::ReplicationController,
+        Controller::StatefulSet,
     ];
 
     /// The controller's work queue in `Cluster::queues`. The match is
@@ -160,6 +163,7 @@ impl Controller {
             Controller::Job => 7,
             Controller::CronJob => 8,
             Controller::ReplicationController => 9,
+            Controller::StatefulSet => 10,
         }
     }
 }
@@ -577,13 +581,17 @@ impl Cluster {
                     "DaemonSet" => Controller::DaemonSet,
                     "Job" => Controller::Job,
                     "CronJob" => Controller::CronJob,
+                    "StatefulSet" => Controller::StatefulSet,
                     _ => continue,
                 };
                 if let (Some(r), Some(name)) = (by_kind(owner_kind), owner.get("name").as_str()) {
                     let key = ObjectKey::new(r, &event.key.namespace, name);
                     if matches!(
                         controller,
-                        Controller::DaemonSet | Controller::Job | Controller::CronJob
+                        Controller::DaemonSet
+                            | Controller::Job
+                            | Controller::CronJob
+                            | Controller::StatefulSet
                     ) {
                         // One sync after a burst of its pods' changes (a
                         // DaemonSet's sync walks every node).
@@ -630,7 +638,8 @@ impl Cluster {
             | Controller::DaemonSet
             | Controller::Job
             | Controller::CronJob
-            | Controller::ReplicationController => {
+            | Controller::ReplicationController
+            | Controller::StatefulSet => {
                 crate::controllers::reconcile(self, controller, key);
             }
         }

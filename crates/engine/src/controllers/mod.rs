@@ -12,10 +12,12 @@ pub mod deployment;
 pub mod endpoints;
 pub mod endpointslice;
 pub mod gc;
+pub mod history;
 pub mod job;
 pub mod namespace;
 pub mod nodelifecycle;
 pub mod replicaset;
+pub mod statefulset;
 
 use crate::scheduler::util::FxMap;
 use crate::sort::CompactSort;
@@ -598,6 +600,7 @@ pub(crate) fn reconcile(cluster: &mut Cluster, controller: Controller, key: &Obj
         Controller::EndpointSlice => endpointslice::reconcile(cluster, key),
         Controller::Job => job::reconcile(cluster, key),
         Controller::CronJob => cronjob::reconcile(cluster, key),
+        Controller::StatefulSet => statefulset::reconcile(cluster, key),
         Controller::GarbageCollector | Controller::Namespace => {}
     }
 }
@@ -610,6 +613,7 @@ pub(crate) fn on_change(cluster: &mut Cluster, event: &WatchEvent) {
     daemonset::on_change(cluster, event);
     job::on_change(cluster, event);
     cronjob::on_change(cluster, event);
+    statefulset::on_change(cluster, event);
     match kind {
         "Pod" => pod_changed(cluster, event),
         "ReplicaSet" => replica_set_changed(cluster, event),

@@ -1023,15 +1023,16 @@ spec:
             "Selector:           app=nginx",
             "Labels:             <none>",
             "Annotations:        <none>",
-            "Replicas:           3 desired | 0 total",
+            "Replicas:           3 desired | 1 total",
             "Update Strategy:    RollingUpdate",
             "  Partition:        0",
-            "Pods Status:        0 Running / 0 Waiting / 0 Succeeded / 0 Failed",
+            "Pods Status:        0 Running / 1 Waiting / 0 Succeeded / 0 Failed",
             "Pod Template:",
         ]
     );
+    // The controller has made web-0 and its claim.
     assert!(
-        out.ends_with(
+        out.contains(
             "Volume Claims:
   Name:          www
   StorageClass:  
@@ -1039,9 +1040,9 @@ spec:
   Annotations:   <none>
   Capacity:      1Gi
   Access Modes:  [ReadWriteOnce ReadOnlyMany]
-Events:          <none>
+Events:
 "
-        ),
+        ) && out.contains("create Pod web-0 in StatefulSet web successful"),
         "{out}"
     );
 }
