@@ -462,7 +462,7 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
             condemned.push((ordinal, pod));
         }
     }
-    condemned.sort_by(|a, b| b.0.cmp(&a.0));
+    condemned.sort_by_key(|c| std::cmp::Reverse(c.0));
     let existing: Vec<&Value> = replicas
         .iter()
         .flatten()
@@ -503,9 +503,9 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
     let mut blocked = false;
     if !is_deleting(&set) {
         // Each replica, in ordinal order (`processReplica`).
-        for i in 0..count as usize {
+        for (i, slot) in replicas.iter_mut().enumerate() {
             let ordinal = start + i as i64;
-            match replicas[i].clone() {
+            match slot.clone() {
                 Some(pod) if matches!(phase(&pod), "Failed" | "Succeeded") => {
                     // Deleted now, recreated once it is gone.
                     if !is_deleting(&pod) && !delete_pod(cluster, &set, &pod) {
@@ -521,7 +521,7 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
                         new_pod(&set, template, &update_name, ordinal)
                     };
                     match create_pod(cluster, &set, pod, ordinal) {
-                        Ok(created) => replicas[i] = Some(created),
+                        Ok(created) => *slot = Some(created),
                         Err(()) => {
                             failed = true;
                             blocked = true;
