@@ -188,6 +188,11 @@ fn daemonset_status(ds: &Value) -> Result<(String, bool), Fail> {
 }
 
 fn statefulset_status(sts: &Value) -> Result<(String, bool), Fail> {
+    if s(sts, &["spec", "updateStrategy", "type"]) != "RollingUpdate" {
+        return Err(Fail::error(
+            "rollout status is only available for RollingUpdate strategy type",
+        ));
+    }
     let observed = int(sts, &["status", "observedGeneration"]);
     if observed == 0 || int(sts, &["metadata", "generation"]) > observed {
         return Ok((
