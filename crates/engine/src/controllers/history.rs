@@ -53,6 +53,26 @@ pub(crate) fn owned_revisions(cluster: &Cluster, namespace: &str, uid: &str) -> 
     revisions
 }
 
+/// `adoptOrphanRevisions`: revisions without a controller whose labels
+/// the owner's selector matches become the owner's (a set deleted with
+/// `--cascade=orphan` and made again finds its history).
+pub(crate) fn adopt_orphan_revisions(cluster: &mut Cluster, owner: &Value, selector: &Value) {
+    let ns = owner.str_at(&["metadata", "namespace"]).unwrap_or("");
+    let orphans: Vec<Value> = cluster
+        .store
+        .list(res("ControllerRevision"), Some(ns))
+        .filter(|(_, cr)| {
+            controller_uid(cr).is_none()
+                && !super::is_deleting(cr)
+                && crate::api::selector::matches(selector, cr.at(&["metadata", "labels"]))
+        })
+        .map(|(_, cr)| cr.clone())
+        .collect();
+    for cr in orphans {
+        let _ = cluster.write(super::with_controller_ref(&cr, owner));
+    }
+}
+
 /// The revision `<owner>-<hash>` of the owner's current template
 /// (`constructHistory`, `getStatefulSetRevisions`): created with the next
 /// revision number when the template is new; an older identical one (a

@@ -695,6 +695,7 @@ fn pod_changed(cluster: &mut Cluster, event: &WatchEvent) {
         for (kind, controller) in [
             ("ReplicaSet", Controller::ReplicaSet),
             ("ReplicationController", Controller::ReplicationController),
+            ("StatefulSet", Controller::StatefulSet),
         ] {
             let candidates: Vec<ObjectKey> = cluster
                 .store

@@ -6,11 +6,11 @@
 //! ordinal; rolling updates in reverse ordinal order down to the
 //! partition; ControllerRevisions; and the counts of its status.
 
-use super::history;
 use super::{
     forget_failures, int_at, is_deleting, new_controller_ref, pod_ready, requeue_after,
     requeue_rate_limited, set_count,
 };
+use super::{history, replicaset};
 use crate::api::errors::StatusReason;
 use crate::apiserver::{DeleteOptions, WriteOptions};
 use crate::cluster::{Cluster, Controller, res};
@@ -412,6 +412,9 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
     // the revision status names, while it exists.
     let collision = int_at(&set, &["status", "collisionCount"], 0);
     let template = spec.get("template");
+    if !is_deleting(&set) && !spec.get("selector").is_empty() {
+        history::adopt_orphan_revisions(cluster, &set, spec.get("selector"));
+    }
     let hash = history::hash_revision_data(&history::template_patch(template), collision);
     let Some(update_rev) = history::ensure_revision(cluster, &set, &hash, HASH_LABEL) else {
         requeue_rate_limited(cluster, Controller::StatefulSet, key);
@@ -446,6 +449,17 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
     let rolling_update = spec.at(&["updateStrategy", "rollingUpdate"]);
     let partition = rolling_update.get("partition").as_i64();
 
+    // `getPodsForStatefulSet`: adopt orphans the selector matches and that
+    // are named like its pods; release pods that no longer qualify.
+    let mut failed = false;
+    let selector = spec.get("selector");
+    if !selector.is_empty() {
+        let uid_rc: std::rc::Rc<str> = std::rc::Rc::from(uid.as_str());
+        let member = |pod: &str| ordinal_of(&name, pod).is_some();
+        let claim =
+            replicaset::claim_pods(cluster, &set, &key.namespace, &uid_rc, selector, &member);
+        failed = claim == replicaset::Claim::Failed;
+    }
     // Pods in the ordinal range, and the condemned ones beyond it.
     let mut replicas: Vec<Option<Value>> = vec![None; count as usize];
     let mut condemned: Vec<(i64, Value)> = Vec::new();
@@ -499,7 +513,6 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
             .map(|(o, _)| *o)
     };
 
-    let mut failed = false;
     let mut blocked = false;
     if !is_deleting(&set) {
         // Each replica, in ordinal order (`processReplica`).
@@ -1085,6 +1098,47 @@ spec:
         scale(&mut c, 1);
         assert_eq!(owner(&c, "www-web-1").as_deref(), Some("Pod"));
         assert_eq!(owner(&c, "www-web-0").as_deref(), Some("StatefulSet"));
+    }
+
+    #[test]
+    fn a_recreated_set_adopts_the_orphaned_pods() {
+        let mut c = hand_cluster(8);
+        create(&mut c, WEB);
+        for _ in 0..3 {
+            ready_pods(&mut c);
+        }
+        // `kubectl delete sts web --cascade=orphan`.
+        let key = ObjectKey::new(res("StatefulSet"), "default", "web");
+        let orphan = DeleteOptions {
+            propagation: crate::apiserver::Propagation::Orphan,
+            ..DeleteOptions::default()
+        };
+        c.delete(&key, orphan).unwrap();
+        c.step(SECOND);
+        let pod = |c: &Cluster| {
+            c.store
+                .get_named(res("Pod"), "default", "web-0")
+                .unwrap()
+                .clone()
+        };
+        assert!(super::super::controller_ref(&pod(&c)).is_none());
+        // A pod named unlike the set's is not adopted.
+        create(
+            &mut c,
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: stray, labels: {app: nginx}}\nspec: {containers: [{name: c, image: nginx}]}\n",
+        );
+        create(&mut c, WEB);
+        let new_uid = uid(&c);
+        assert_eq!(
+            super::super::controller_uid(&pod(&c)),
+            Some(new_uid.as_str())
+        );
+        let stray = c.store.get_named(res("Pod"), "default", "stray").unwrap();
+        assert!(super::super::controller_ref(stray).is_none());
+        c.step(0);
+        assert_eq!(status(&c), [3, 3, 3, 3, 3]);
+        // Nothing was created again.
+        assert_eq!(event_messages(&c, &new_uid), Vec::<String>::new());
     }
 
     #[test]
