@@ -212,6 +212,7 @@ impl Fx {
                 "ReplicaSet"
                 | "ReplicationController"
                 | "Deployment"
+                | "StatefulSet"
                 | "Job"
                 | "CronJob"
                 | "Endpoints"

@@ -515,7 +515,7 @@ pub struct WorkloadView {
     pub available: i64,
     /// Its ReplicaSets, newest revision first.
     pub replica_sets: Vec<ReplicaSetView>,
-    /// Pods directly under it (a Job's or DaemonSet's, or those without
+    /// Pods directly under it (a Job's, DaemonSet's or StatefulSet's, or those without
     /// a controller).
     pub pods: Vec<usize>,
     /// A Job's state as `kubectl get jobs` shows it (Running, Complete…).
@@ -904,8 +904,8 @@ fn workloads(
             first.newest = true;
         }
     }
-    // Jobs and DaemonSets, with their pods.
-    for kind in ["DaemonSet", "Job"] {
+    // DaemonSets, StatefulSets and Jobs, with their pods.
+    for kind in ["DaemonSet", "StatefulSet", "Job"] {
         for ((ns, _), o) in store.list(rid(kind), None) {
             if hidden(ns) {
                 continue;
@@ -920,6 +920,13 @@ fn workloads(
                 // COMPLETIONS: succeeded / completions (1 when unset).
                 let completions = o.at(&["spec", "completions"]).as_i64().unwrap_or(1);
                 (completions, int(status.get("succeeded")), Some(state))
+            } else if kind == "StatefulSet" {
+                // READY: readyReplicas / spec.replicas, as `kubectl get sts`.
+                (
+                    o.at(&["spec", "replicas"]).as_i64().unwrap_or(1),
+                    int(status.get("readyReplicas")),
+                    None,
+                )
             } else {
                 (
                     int(status.get("desiredNumberScheduled")),
@@ -941,7 +948,7 @@ fn workloads(
             });
         }
     }
-    // Pods owned by something else (a StatefulSet) or by nothing.
+    // Pods owned by something else or by nothing.
     let mut others: Vec<usize> = by_owner.into_values().flatten().collect();
     others.extend(ownerless);
     others.compact_sort();

@@ -396,7 +396,7 @@ fn workloads(p: &WorkloadsProps) -> Html {
                 html! {
                     <div class="wl" key={obj_attr(key)} style={format!("--hue:{}", w.hue)}>
                         <div class={classes!("wl-head", is_selected(&p.selected, key).then_some("sel"))} data-obj={obj_attr(key)}>
-                            <span class="wl-kind">{ match kind { "Deployment" => "deploy", "DaemonSet" => "ds", "Job" => "job", "ReplicationController" => "rc", _ => "rs" } }</span>
+                            <span class="wl-kind">{ match kind { "Deployment" => "deploy", "DaemonSet" => "ds", "StatefulSet" => "sts", "Job" => "job", "ReplicationController" => "rc", _ => "rs" } }</span>
                             <b class="wl-name">{ &*w.name }</b>
                             <span class={classes!("wl-ready", (w.ready >= w.desired).then_some("ok"))}
                                 title={ if kind == "Job" { "succeeded / completions" } else { "ready / desired" } }>

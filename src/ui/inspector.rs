@@ -682,7 +682,7 @@ fn actions(cluster: &Cluster, key: &ObjectKey, obj: &Value) -> Vec<(String, Stri
             ));
             return out;
         }
-        "Deployment" | "ReplicaSet" | "ReplicationController" => {
+        "Deployment" | "ReplicaSet" | "ReplicationController" | "StatefulSet" => {
             let kind = rt.singular;
             let replicas = obj.at(&["spec", "replicas"]).as_i64().unwrap_or(1);
             for (label, n) in [("−", (replicas - 1).max(0)), ("+", replicas + 1)] {

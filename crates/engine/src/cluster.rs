@@ -131,11 +131,13 @@ pub enum Controller {
     /// Binds PersistentVolumeClaims to PersistentVolumes (with the pvc-
     /// and pv-protection controllers).
     PersistentVolume,
+    /// Runs StatefulSets' pods with stable identities and storage.
+    StatefulSet,
 }
 
 impl Controller {
     /// Every controller, in the order their queues are drained.
-    const ALL: [Controller; 11] = [
+    const ALL: [Controller; 12] = [
         Controller::ReplicaSet,
         Controller::Deployment,
         Controller::GarbageCollector,
@@ -147,6 +149,7 @@ impl Controller {
         Controller::CronJob,
         Controller::ReplicationController,
         Controller::PersistentVolume,
+        Controller::StatefulSet,
     ];
 
     /// The controller's work queue in `Cluster::queues`. The match is
@@ -165,6 +168,7 @@ impl Controller {
             Controller::CronJob => 8,
             Controller::ReplicationController => 9,
             Controller::PersistentVolume => 10,
+            Controller::StatefulSet => 11,
         }
     }
 }
@@ -582,13 +586,17 @@ impl Cluster {
                     "DaemonSet" => Controller::DaemonSet,
                     "Job" => Controller::Job,
                     "CronJob" => Controller::CronJob,
+                    "StatefulSet" => Controller::StatefulSet,
                     _ => continue,
                 };
                 if let (Some(r), Some(name)) = (by_kind(owner_kind), owner.get("name").as_str()) {
                     let key = ObjectKey::new(r, &event.key.namespace, name);
                     if matches!(
                         controller,
-                        Controller::DaemonSet | Controller::Job | Controller::CronJob
+                        Controller::DaemonSet
+                            | Controller::Job
+                            | Controller::CronJob
+                            | Controller::StatefulSet
                     ) {
                         // One sync after a burst of its pods' changes (a
                         // DaemonSet's sync walks every node).
@@ -636,7 +644,8 @@ impl Cluster {
             | Controller::Job
             | Controller::CronJob
             | Controller::ReplicationController
-            | Controller::PersistentVolume => {
+            | Controller::PersistentVolume
+            | Controller::StatefulSet => {
                 crate::controllers::reconcile(self, controller, key);
             }
         }

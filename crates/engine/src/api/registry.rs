@@ -388,7 +388,7 @@ pub static RESOURCES: &[ResourceType] = &[
         "statefulsets",
         ["sts"],
         true,
-        StoredOnly,
+        Simulated,
         "io.k8s.api.apps.v1.StatefulSet"
     ),
     // autoscaling

@@ -12,8 +12,7 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use super::{
-    PodEntry, controller_uid, forget_failures, int_at, is_deleting, new_controller_ref,
-    requeue_after, requeue_rate_limited, set_count,
+    PodEntry, forget_failures, int_at, is_deleting, requeue_after, requeue_rate_limited, set_count,
 };
 use crate::apiserver::{DeleteOptions, WriteOptions};
 use crate::cluster::{Cluster, Controller, res};
@@ -200,7 +199,7 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
     let uid: Rc<str> = Rc::from(ds.str_at(&["metadata", "uid"]).unwrap_or(""));
     let collision = ds.at(&["status", "collisionCount"]).as_i64();
     let hash = super::deployment::compute_hash(ds.at(&["spec", "template"]), collision);
-    ensure_revision(cluster, &ds, &hash);
+    super::history::ensure_revision(cluster, &ds, &hash, REVISION_HASH);
     let spec = spec_with_tolerations(ds.at(&["spec", "template", "spec"]));
     // Which nodes the pods may run on (`NodeShouldRunDaemonPod`).
     let (affinity, tolerations) = {
@@ -456,56 +455,6 @@ fn scaled(v: &Value, total: i64) -> i64 {
             .map_or(1, |p| (p * total + 99) / 100),
         _ => 1,
     }
-}
-
-/// The ControllerRevision of the current template (`constructHistory`):
-/// created with the next revision number when the template is new.
-fn ensure_revision(cluster: &mut Cluster, ds: &Value, hash: &str) {
-    let ns = ds.str_at(&["metadata", "namespace"]).unwrap_or("");
-    let name = ds.str_at(&["metadata", "name"]).unwrap_or("");
-    let uid = ds.str_at(&["metadata", "uid"]).unwrap_or("");
-    let cr_name = format!("{name}-{hash}");
-    let mut max_revision = 0;
-    for (_, cr) in cluster.store.list(res("ControllerRevision"), Some(ns)) {
-        if controller_uid(cr) == Some(uid) {
-            if cr.str_at(&["metadata", "name"]) == Some(&cr_name) {
-                return;
-            }
-            max_revision = max_revision.max(cr.get("revision").as_i64().unwrap_or(0));
-        }
-    }
-    let template = ds.at(&["spec", "template"]);
-    let mut patch_template = template.clone();
-    patch_template.set("$patch", Value::str("replace"));
-    let mut labels = template.at(&["metadata", "labels"]).clone();
-    labels.set(REVISION_HASH, Value::str(hash));
-    let cr = Value::from_pairs([
-        ("apiVersion", Value::str("apps/v1")),
-        ("kind", Value::str("ControllerRevision")),
-        (
-            "metadata",
-            Value::from_pairs([
-                ("name", Value::from(cr_name)),
-                ("namespace", Value::str(ns)),
-                ("labels", labels),
-                ("annotations", ds.at(&["metadata", "annotations"]).clone()),
-                (
-                    "ownerReferences",
-                    Value::array(vec![new_controller_ref(ds)]),
-                ),
-            ]),
-        ),
-        (
-            "data",
-            Value::from_pairs([("spec", Value::from_pairs([("template", patch_template)]))]),
-        ),
-        ("revision", Value::Int(max_revision + 1)),
-    ]);
-    let mut cr = cr;
-    if cr.at(&["metadata", "annotations"]).is_empty() {
-        cr.entry("metadata").remove("annotations");
-    }
-    let _ = cluster.create(cr, &WriteOptions::system());
 }
 
 fn record(cluster: &mut Cluster, ds: &Value, event_type: EventType, reason: &str, message: &str) {

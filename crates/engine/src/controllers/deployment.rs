@@ -247,7 +247,7 @@ pub fn compute_hash(template: &Value, collision_count: Option<i64>) -> String {
 
 /// `rand.SafeEncodeString`: each character mapped into the alphabet of
 /// generated names, so hashes never spell words.
-fn safe_encode_string(s: &str) -> String {
+pub(crate) fn safe_encode_string(s: &str) -> String {
     const ALPHANUMS: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
     s.chars()
         .map(|c| ALPHANUMS[(c as usize) % ALPHANUMS.len()] as char)

@@ -12,10 +12,12 @@ pub mod deployment;
 pub mod endpoints;
 pub mod endpointslice;
 pub mod gc;
+pub mod history;
 pub mod job;
 pub mod namespace;
 pub mod nodelifecycle;
 pub mod replicaset;
+pub mod statefulset;
 pub mod volume;
 
 use crate::scheduler::util::FxMap;
@@ -600,6 +602,7 @@ pub(crate) fn reconcile(cluster: &mut Cluster, controller: Controller, key: &Obj
         Controller::Job => job::reconcile(cluster, key),
         Controller::CronJob => cronjob::reconcile(cluster, key),
         Controller::PersistentVolume => volume::reconcile(cluster, key),
+        Controller::StatefulSet => statefulset::reconcile(cluster, key),
         Controller::GarbageCollector | Controller::Namespace => {}
     }
 }
@@ -613,6 +616,7 @@ pub(crate) fn on_change(cluster: &mut Cluster, event: &WatchEvent) {
     job::on_change(cluster, event);
     cronjob::on_change(cluster, event);
     volume::on_change(cluster, event);
+    statefulset::on_change(cluster, event);
     match kind {
         "Pod" => pod_changed(cluster, event),
         "ReplicaSet" => replica_set_changed(cluster, event),
@@ -694,6 +698,7 @@ fn pod_changed(cluster: &mut Cluster, event: &WatchEvent) {
         for (kind, controller) in [
             ("ReplicaSet", Controller::ReplicaSet),
             ("ReplicationController", Controller::ReplicationController),
+            ("StatefulSet", Controller::StatefulSet),
         ] {
             let candidates: Vec<ObjectKey> = cluster
                 .store

@@ -46,7 +46,7 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
         return;
     }
     let uid: Rc<str> = Rc::from(rs.str_at(&["metadata", "uid"]).unwrap_or(""));
-    match claim_pods(cluster, &rs, &key.namespace, &uid, &selector) {
+    match claim_pods(cluster, &rs, &key.namespace, &uid, &selector, &|_| true) {
         Claim::Unchanged => {}
         // The adoptions and releases come back as pod events, which sync
         // this ReplicaSet again with the claimed pods counted.
@@ -104,7 +104,7 @@ pub(crate) fn label_selector(rs: &Value) -> Value {
 
 /// What claiming pods did.
 #[derive(Debug, PartialEq)]
-enum Claim {
+pub(crate) enum Claim {
     /// Nothing to adopt or release.
     Unchanged,
     /// Pods were adopted or released.
@@ -114,13 +114,15 @@ enum Claim {
 }
 
 /// `claimPods`: releases owned pods whose labels no longer match and
-/// adopts active orphans that match.
-fn claim_pods(
+/// adopts active orphans that match; `member` is the controller's extra
+/// filter on pod names (a StatefulSet's `isMemberOf`).
+pub(crate) fn claim_pods(
     cluster: &mut Cluster,
     rs: &Value,
     ns: &Rc<str>,
     uid: &Rc<str>,
     selector: &Value,
+    member: &dyn Fn(&str) -> bool,
 ) -> Claim {
     if is_deleting(rs) {
         return Claim::Unchanged;
@@ -134,7 +136,7 @@ fn claim_pods(
         if controller_uid(&pod) != Some(&**uid) || !PodEntry::of(&pod).active() {
             continue;
         }
-        if !selector::matches(selector, pod.at(&["metadata", "labels"])) {
+        if !selector::matches(selector, pod.at(&["metadata", "labels"])) || !member(&name) {
             if cluster.write(without_owner_ref(&pod, uid)).is_err() {
                 cluster.controllers.mark_dirty(uid, &name);
                 failed = true;
@@ -149,6 +151,7 @@ fn claim_pods(
         if controller_ref(&pod).is_some()
             || !PodEntry::of(&pod).active()
             || !selector::matches(selector, pod.at(&["metadata", "labels"]))
+            || !member(&name)
         {
             continue;
         }

@@ -188,6 +188,11 @@ fn daemonset_status(ds: &Value) -> Result<(String, bool), Fail> {
 }
 
 fn statefulset_status(sts: &Value) -> Result<(String, bool), Fail> {
+    if s(sts, &["spec", "updateStrategy", "type"]) != "RollingUpdate" {
+        return Err(Fail::error(
+            "rollout status is only available for RollingUpdate strategy type",
+        ));
+    }
     let observed = int(sts, &["status", "observedGeneration"]);
     if observed == 0 || int(sts, &["metadata", "generation"]) > observed {
         return Ok((
@@ -428,6 +433,56 @@ const ANNOTATIONS_TO_SKIP: &[&str] = &[
     "deprecated.deployment.rollback.to",
 ];
 
+/// `StatefulSetRollbacker` / `DaemonSetRollbacker`: the template of a
+/// ControllerRevision the object owns (the previous one, or
+/// `--to-revision`) patched back onto it. Returns what the name printer
+/// prints after the name.
+fn undo_from_history(
+    ctx: &mut Ctx,
+    obj: &Value,
+    to_revision: i64,
+    dry: Option<DryRun>,
+) -> Result<String, String> {
+    let not_found = || format!("unable to find specified revision {to_revision} in history");
+    if to_revision < 0 {
+        return Err(not_found());
+    }
+    let ns = s(obj, &["metadata", "namespace"]);
+    let uid = s(obj, &["metadata", "uid"]);
+    let history = crate::controllers::history::owned_revisions(ctx.cluster, ns, uid);
+    if to_revision == 0 && history.len() <= 1 {
+        return Err("no last revision to roll back to".to_string());
+    }
+    // Oldest first: the previous revision is the second newest.
+    let chosen = if to_revision == 0 {
+        history.get(history.len() - 2)
+    } else {
+        history
+            .iter()
+            .find(|cr| cr.get("revision").as_i64() == Some(to_revision))
+    }
+    .ok_or_else(not_found)?;
+    let template = crate::controllers::history::revision_template(chosen);
+    if dry == Some(DryRun::Client) {
+        return Ok(pod_template_raw(&template));
+    }
+    if &template == obj.at(&["spec", "template"]) {
+        return Ok(format!(
+            "skipped rollback (current template already matches revision {to_revision})"
+        ));
+    }
+    let mut updated = obj.clone();
+    updated.set_at(&["spec", "template"], template);
+    let opts = WriteOptions {
+        system: false,
+        dry_run: dry == Some(DryRun::Server),
+    };
+    ctx.cluster
+        .update(updated, &opts)
+        .map(|_| "rolled back".to_string())
+        .map_err(|e| format!("failed restoring revision {to_revision}: {}", e.message))
+}
+
 /// `kubectl rollout undo`.
 pub(crate) fn undo(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     let to_revision = p.int("to-revision").unwrap_or(0);
@@ -439,7 +494,13 @@ pub(crate) fn undo(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         let kn = resources::kind_name(rid, &name);
         if rid.get().kind != "Deployment" {
             if matches!(rid.get().kind, "DaemonSet" | "StatefulSet") {
-                errors.push("error: no last revision to roll back to".to_string());
+                match undo_from_history(ctx, &d, to_revision, dry) {
+                    Ok(result) => {
+                        let suffix = dry.map(DryRun::suffix).unwrap_or("");
+                        ctx.out.line(&format!("{kn} {result}{suffix}"));
+                    }
+                    Err(e) => errors.push(format!("error: {e}")),
+                }
             } else {
                 errors.push(format!(
                     "error: no rollbacker has been implemented for \"{}\"",

@@ -1023,15 +1023,16 @@ spec:
             "Selector:           app=nginx",
             "Labels:             <none>",
             "Annotations:        <none>",
-            "Replicas:           3 desired | 0 total",
+            "Replicas:           3 desired | 1 total",
             "Update Strategy:    RollingUpdate",
             "  Partition:        0",
-            "Pods Status:        0 Running / 0 Waiting / 0 Succeeded / 0 Failed",
+            "Pods Status:        0 Running / 1 Waiting / 0 Succeeded / 0 Failed",
             "Pod Template:",
         ]
     );
+    // The controller has made web-0 and its claim.
     assert!(
-        out.ends_with(
+        out.contains(
             "Volume Claims:
   Name:          www
   StorageClass:  
@@ -1039,9 +1040,9 @@ spec:
   Annotations:   <none>
   Capacity:      1Gi
   Access Modes:  [ReadWriteOnce ReadOnlyMany]
-Events:          <none>
+Events:
 "
-        ),
+        ) && out.contains("create Pod web-0 in StatefulSet web successful"),
         "{out}"
     );
 }
@@ -2475,4 +2476,57 @@ fn wait_advances_time_until_the_condition_or_the_timeout() {
         "Error from server (NotFound): jobs.batch \"nope\" not found\n"
     );
     assert_eq!(run(&mut c, "wait job/hello"), "error: --for must be set\n");
+}
+
+#[test]
+fn rollout_status_and_undo_of_a_statefulset() {
+    let mut c = Cluster::new(1);
+    let files = MemoryFiles::default().with(
+        "sts.yaml",
+        "apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: nginx}}
+  serviceName: nginx
+  replicas: 2
+  template:
+    metadata: {labels: {app: nginx}}
+    spec:
+      containers: [{name: nginx, image: 'nginx:1.25'}]
+",
+    );
+    kf(&mut c, "apply -f sts.yaml", &files);
+    assert_eq!(
+        k(&mut c, "rollout undo sts/web").stderr,
+        "error: no last revision to roll back to\n"
+    );
+    let out = k(&mut c, "rollout status sts/web");
+    assert_eq!(
+        out.stdout,
+        "Waiting for 2 pods to be ready...\nWaiting for 1 pods to be ready...\npartitioned roll out complete: 2 new pods have been updated...\n"
+    );
+    k(&mut c, "set image sts/web nginx=nginx:1.26");
+    k(&mut c, "rollout status sts/web");
+    assert_eq!(
+        k(&mut c, "rollout undo sts/web").stdout,
+        "statefulset.apps/web rolled back\n"
+    );
+    assert_eq!(
+        k(&mut c, "rollout undo sts/web --to-revision=9").stderr,
+        "error: unable to find specified revision 9 in history\n"
+    );
+    let out = k(
+        &mut c,
+        r#"patch sts web -p '{"spec":{"updateStrategy":{"type":"OnDelete","rollingUpdate":null}}}'"#,
+    );
+    assert_eq!(
+        out.stdout, "statefulset.apps/web patched\n",
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        k(&mut c, "rollout status sts/web").stderr,
+        "error: rollout status is only available for RollingUpdate strategy type\n"
+    );
 }

@@ -128,6 +128,15 @@ pub(crate) fn plan(cluster: &Cluster, request: &Request) -> Plan {
             }
             None => return plan.fail(CurlError::unresolvable(&url.host), 0),
         }
+    } else if let Some((hostname, svc, ns)) = pod_dns_name(&url.host) {
+        // A StatefulSet pod's stable name under its headless Service.
+        match resolve_pod_hostname(cluster, ns, svc, hostname) {
+            Some(ip) => {
+                plan.entry = format!("{} resolves (cluster DNS) to {ip}; ", url.host);
+                ip
+            }
+            None => return plan.fail(CurlError::unresolvable(&url.host), 0),
+        }
     } else if cluster.network.ingress_installed {
         plan.entry = format!(
             "{} resolves to the ingress controller ({INGRESS_CONTROLLER_IP}); ",
@@ -609,6 +618,39 @@ fn cluster_dns_name(host: &str) -> Option<(&str, &str)> {
         return None;
     }
     Some((svc, ns))
+}
+
+/// `<hostname>.<service>.<namespace>.svc[.cluster.local]` → (hostname,
+/// service, namespace): the name of a pod whose `spec.subdomain` is a
+/// headless Service (a StatefulSet's pods).
+fn pod_dns_name(host: &str) -> Option<(&str, &str, &str)> {
+    let rest = host
+        .strip_suffix(".svc.cluster.local")
+        .or_else(|| host.strip_suffix(".svc"))?;
+    let (hostname, rest) = rest.split_once('.')?;
+    let (svc, ns) = rest.split_once('.')?;
+    if ns.contains('.') || [hostname, svc, ns].iter().any(|s| s.is_empty()) {
+        return None;
+    }
+    Some((hostname, svc, ns))
+}
+
+/// What cluster DNS answers for a pod's hostname under a headless
+/// Service: the ready endpoint with that hostname.
+fn resolve_pod_hostname(cluster: &Cluster, ns: &str, svc: &str, hostname: &str) -> Option<String> {
+    let service = cluster.store.get_named(res("Service"), ns, svc)?;
+    if service.str_at(&["spec", "clusterIP"]) != Some("None") {
+        return None;
+    }
+    proxy::slices(cluster, ns, svc)
+        .into_iter()
+        .flat_map(|s| s.get("endpoints").items())
+        .find(|e| {
+            e.get("hostname").as_str() == Some(hostname)
+                && e.at(&["conditions", "ready"]).as_bool().unwrap_or(true)
+        })
+        .and_then(|e| e.get("addresses").items().next())
+        .and_then(|a| a.as_str().map(str::to_string))
 }
 
 /// What cluster DNS answers for a Service: its cluster IP, or for a
