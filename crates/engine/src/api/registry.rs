@@ -619,7 +619,7 @@ pub static RESOURCES: &[ResourceType] = &[
         "storageclasses",
         ["sc"],
         false,
-        StoredOnly,
+        Simulated,
         "io.k8s.api.storage.v1.StorageClass"
     ),
     resource!(
