@@ -45,7 +45,9 @@
 //! The same packages and types in the same order; a type line is
 //! `Name<TAB>description`, each documented field follows as
 //! `.name<TAB>description`. Descriptions escape `\` as `\\`, newlines as
-//! `\n` and tabs as `\t`.
+//! `\n` and tabs as `\t`. The file ends with the descriptions of named
+//! primitive types (Quantity, IntOrString, …), one `%Name<TAB>description`
+//! line each.
 
 use std::any::TypeId;
 use std::collections::{BTreeMap, BTreeSet};
@@ -1119,5 +1121,44 @@ pub fn generate() -> Output {
             }
         }
     }
+    // The named non-object types fields refer to (`%Name<TAB>description`),
+    // which `kubectl explain` prints after a field's own description.
+    for (name, definition) in PRIMITIVES {
+        let description = generator
+            .defs
+            .get(*definition)
+            .and_then(|d| d.get("description"))
+            .and_then(Value::as_str)
+            .unwrap_or_else(|| panic!("{definition} has no description"));
+        // k8s-openapi's copy of the Go comment lost the struct tag's
+        // ",inline"; the API server's OpenAPI (what kubectl prints) has it.
+        let description =
+            description.replace("TypeMeta `json:\"\"`", "TypeMeta `json:\",inline\"`");
+        writeln!(explain, "%{name}\t{}", escape(&description)).unwrap();
+    }
     Output { schema, explain }
 }
+
+/// The primitive definitions `explain.txt` describes, by the name
+/// `kubectl explain` shows.
+const PRIMITIVES: &[(&str, &str)] = &[
+    ("Quantity", "io.k8s.apimachinery.pkg.api.resource.Quantity"),
+    (
+        "IntOrString",
+        "io.k8s.apimachinery.pkg.util.intstr.IntOrString",
+    ),
+    ("Time", "io.k8s.apimachinery.pkg.apis.meta.v1.Time"),
+    (
+        "MicroTime",
+        "io.k8s.apimachinery.pkg.apis.meta.v1.MicroTime",
+    ),
+    (
+        "JSON",
+        "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSON",
+    ),
+    ("FieldsV1", "io.k8s.apimachinery.pkg.apis.meta.v1.FieldsV1"),
+    (
+        "RawExtension",
+        "io.k8s.apimachinery.pkg.runtime.RawExtension",
+    ),
+];

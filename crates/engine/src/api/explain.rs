@@ -56,7 +56,7 @@ fn docs() -> &'static [TypeDocs] {
     DOCS.get_or_init(|| {
         let mut types: Vec<TypeDocs> = Vec::new();
         for line in text.lines() {
-            if line.is_empty() || line.starts_with('#') || line.starts_with('@') {
+            if line.is_empty() || line.starts_with(['#', '@', '%']) {
                 continue;
             }
             if let Some(field) = line.strip_prefix('.') {
@@ -103,6 +103,19 @@ fn type_docs(index: TypeIndex) -> Option<&'static TypeDocs> {
     let docs = docs().get(index.0 as usize)?;
     // The files are generated together; a mismatch means a stale file.
     (docs.name == schema().get(index).name).then_some(docs)
+}
+
+/// The description of a named primitive type (`Quantity`, `IntOrString`,
+/// `Time`, `MicroTime`, `JSON`, `FieldsV1`, `RawExtension`).
+pub fn primitive_doc(name: &str) -> Option<Cow<'static, str>> {
+    explain_text()?
+        .lines()
+        .rev()
+        .map_while(|line| line.strip_prefix('%'))
+        .find_map(|line| {
+            let (n, text) = line.split_once('\t')?;
+            (n == name).then(|| unescape(text))
+        })
 }
 
 /// The description of an object type.
