@@ -28,7 +28,7 @@ pub struct Traffic {
     /// Requests with this id or lower are not counted (Clear).
     pub since: u64,
     base_status: BTreeMap<u64, u64>,
-    base_pods: BTreeMap<String, u64>,
+    base_pods: BTreeMap<std::rc::Rc<str>, u64>,
 }
 
 impl Default for Traffic {
@@ -52,7 +52,7 @@ pub struct TrafficView {
     /// Responses per status (0: the connection failed).
     pub by_status: BTreeMap<u64, u64>,
     /// Requests answered per pod (`namespace/name`).
-    pub per_pod: BTreeMap<String, u64>,
+    pub per_pod: BTreeMap<std::rc::Rc<str>, u64>,
     /// Average, median and 95th percentile latency of the recent requests.
     pub latency: Option<(u64, u64, u64)>,
     /// The latest requests, newest last.

@@ -489,7 +489,7 @@ fn network_view(p: &NetworkProps) -> Html {
                 { for s.ready.iter().map(|&i| (i, true)).chain(s.not_ready.iter().map(|&i| (i, false))).map(|(i, ready)| {
                     let pod = &snap.pods[i];
                     let name = format!("{}/{}", pod.key.namespace, pod.key.name);
-                    let hits = hits_of.get(&name).copied().unwrap_or(0);
+                    let hits = hits_of.get(name.as_str()).copied().unwrap_or(0);
                     html! {
                         <span key={&*pod.uid} class={classes!("ep", (!ready).then_some("notready"), is_selected(&p.selected, &pod.key).then_some("sel"))}
                             data-ep={name.clone()} data-obj={obj_attr(&pod.key)}

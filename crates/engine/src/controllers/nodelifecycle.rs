@@ -58,11 +58,11 @@ pub struct NodeLifecycleState {
     /// When each zone's rate limiter allows the next taint.
     zone_next: BTreeMap<String, Millis>,
     /// Zones with a pending `TaintPass` timer.
-    zone_timer: BTreeSet<String>,
+    zone_timer: BTreeSet<Rc<str>>,
     /// Every zone fully disrupted: taints lifted, evictions stopped.
     master_disruption: bool,
     /// Node names with a pending pod GC check.
-    gc_pending: BTreeSet<String>,
+    gc_pending: BTreeSet<Rc<str>>,
     tokens: u64,
 }
 
@@ -227,11 +227,11 @@ pub(crate) fn run_task(cluster: &mut Cluster, task: NodeLifecycleTask) {
             }
         }
         NodeLifecycleTask::TaintPass(zone) => {
-            cluster.nodelifecycle.zone_timer.remove(&zone);
+            cluster.nodelifecycle.zone_timer.remove(zone.as_str());
             taint_pass(cluster, &zone);
         }
         NodeLifecycleTask::PodGc(node) => {
-            cluster.nodelifecycle.gc_pending.remove(&node);
+            cluster.nodelifecycle.gc_pending.remove(node.as_str());
             pod_gc(cluster, &node);
         }
     }
@@ -488,7 +488,7 @@ fn taint_pass(cluster: &mut Cluster, zone: &str) {
             .copied()
             .unwrap_or(0);
         if next > cluster.now {
-            if cluster.nodelifecycle.zone_timer.insert(zone.to_string()) {
+            if cluster.nodelifecycle.zone_timer.insert(Rc::from(zone)) {
                 cluster.schedule(
                     next - cluster.now,
                     Task::NodeLifecycle(NodeLifecycleTask::TaintPass(zone.to_string())),
@@ -719,7 +719,7 @@ pub(crate) fn add_disruption_target(
 }
 
 fn schedule_pod_gc(cluster: &mut Cluster, node: &str) {
-    if !cluster.nodelifecycle.gc_pending.insert(node.to_string()) {
+    if !cluster.nodelifecycle.gc_pending.insert(Rc::from(node)) {
         return;
     }
     let earliest = cluster.now + POD_GC_QUARANTINE;

@@ -26,7 +26,7 @@ pub(crate) fn klog_warning(now: Millis, location: &str, msg: &str) -> String {
 
 /// Prints `Warning: …` lines, each distinct message once per command
 /// (client-go's deduplicating warning handler).
-pub(crate) struct Warnings(BTreeSet<String>);
+pub(crate) struct Warnings(BTreeSet<std::rc::Rc<str>>);
 
 impl Warnings {
     pub(crate) fn new() -> Warnings {
@@ -34,7 +34,7 @@ impl Warnings {
     }
 
     pub(crate) fn print(&mut self, ctx: &mut Ctx, msg: &str) {
-        if self.0.insert(msg.to_string()) {
+        if self.0.insert(msg.into()) {
             ctx.out.err_line(&format!("Warning: {msg}"));
         }
     }

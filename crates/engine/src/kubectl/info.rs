@@ -212,12 +212,12 @@ pub(crate) fn api_resources(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
 
 /// `kubectl api-versions`.
 pub(crate) fn api_versions(ctx: &mut Ctx, _p: &Parsed) -> Result<(), Fail> {
-    let mut versions: BTreeSet<String> =
-        crate::sort::btree_set(RESOURCES.iter().map(|r| r.api_version()));
+    let mut versions: BTreeSet<std::rc::Rc<str>> =
+        crate::sort::btree_set(RESOURCES.iter().map(|r| r.api_version().into()));
     for v in OTHER_VERSIONS {
         // Served legacy Ingress versions are converted, not listed.
         if v.deprecation.is_none() {
-            versions.insert(v.api_version.to_string());
+            versions.insert(v.api_version.into());
         }
     }
     for v in versions {

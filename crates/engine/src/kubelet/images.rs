@@ -1073,7 +1073,7 @@ fn known_repository_on(domain: &str) -> Option<&'static KnownImage> {
 pub fn resolve(
     r: &ImageRef,
     credentials: &[String],
-    unavailable: &std::collections::BTreeSet<String>,
+    unavailable: &std::collections::BTreeSet<std::rc::Rc<str>>,
 ) -> Result<ResolvedImage, PullError> {
     let full = r.full();
     let failed_resolve = |detail: String, code: &str| {
@@ -1083,7 +1083,7 @@ pub fn resolve(
     };
     let not_found = || failed_resolve(format!("{full}: not found"), "NotFound");
     let repository = r.repository();
-    if unavailable.contains(&full) || unavailable.contains(&repository) {
+    if unavailable.contains(full.as_str()) || unavailable.contains(repository.as_str()) {
         return Err(not_found());
     }
     let private = is_private(&r.domain);

@@ -48,7 +48,7 @@ pub struct KubeletState {
     /// Pods bound to each node, admitted or not (for restarts).
     pub(crate) bound: BTreeMap<Rc<str>, BTreeSet<ObjectKey>>,
     /// Images made unpullable (`set_image_available`).
-    pub(crate) unavailable: BTreeSet<String>,
+    pub(crate) unavailable: BTreeSet<std::rc::Rc<str>>,
     /// Pods to look at once controllers settle.
     pub(crate) pending: BTreeSet<ObjectKey>,
     /// Pods whose status changed and must be written.
@@ -304,9 +304,9 @@ impl Cluster {
         };
         let key = if r.explicit { r.full() } else { r.repository() };
         if available {
-            self.kubelet.unavailable.remove(&key);
+            self.kubelet.unavailable.remove(key.as_str());
         } else {
-            self.kubelet.unavailable.insert(key);
+            self.kubelet.unavailable.insert(key.into());
         }
     }
 

@@ -30,6 +30,7 @@ mod url;
 mod tests;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::rc::Rc;
 
 use crate::cluster::{Cluster, Task, res};
 use crate::scheduler::util::FxMap;
@@ -82,9 +83,9 @@ pub struct NetworkState {
     /// looked up by key only.
     affinity: FxMap<AffinityKey, Affinity>,
     /// ingress-nginx's round-robin position per upstream.
-    round_robin: BTreeMap<String, u64>,
+    round_robin: BTreeMap<Rc<str>, u64>,
     /// Requests answered per pod (`namespace/name`).
-    pod_hits: BTreeMap<String, u64>,
+    pod_hits: BTreeMap<Rc<str>, u64>,
     /// Responses per status code (0 = client-side failure).
     status_counts: BTreeMap<u64, u64>,
     /// The last [`RECENT_REQUESTS`] requests, oldest first.
@@ -107,7 +108,7 @@ struct Index {
     node_ips: BTreeMap<String, String>,
     pod_ips: FxMap<String, ObjectKey>,
     /// EndpointSlice names per (namespace, service name).
-    slices: BTreeMap<(String, String), BTreeSet<String>>,
+    slices: BTreeMap<(String, String), BTreeSet<Rc<str>>>,
 }
 
 /// (service `namespace/name`, port name, client IP).
@@ -359,7 +360,7 @@ impl Cluster {
     }
 
     /// Requests answered per pod (`namespace/name`), since the last reset.
-    pub fn pod_hits(&self) -> &BTreeMap<String, u64> {
+    pub fn pod_hits(&self) -> &BTreeMap<Rc<str>, u64> {
         &self.network.pod_hits
     }
 
@@ -390,7 +391,7 @@ impl Cluster {
             .entry(u64::from(response.status))
             .or_insert(0) += 1;
         if let Some(Hop::Pod { pod, .. }) = response.hops.last() {
-            *net.pod_hits.entry(pod.clone()).or_insert(0) += 1;
+            *net.pod_hits.entry(pod.as_str().into()).or_insert(0) += 1;
         }
         net.next_request_id += 1;
         if net.recent.len() == RECENT_REQUESTS {
@@ -488,14 +489,14 @@ fn index_slice(cluster: &mut Cluster, event: &WatchEvent, current: Option<&crate
     if let Some(old_svc) = event.old.as_ref().and_then(service_of) {
         let key = (ns.clone(), old_svc);
         if let Some(set) = idx.slices.get_mut(&key) {
-            set.remove(&name);
+            set.remove(name.as_str());
             if set.is_empty() {
                 idx.slices.remove(&key);
             }
         }
     }
     if let Some(svc) = current.and_then(service_of) {
-        idx.slices.entry((ns, svc)).or_default().insert(name);
+        idx.slices.entry((ns, svc)).or_default().insert(name.into());
     }
 }
 

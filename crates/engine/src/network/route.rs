@@ -569,14 +569,14 @@ pub(crate) fn execute(cluster: &mut Cluster, plan: Plan) -> Response {
 fn choose(cluster: &mut Cluster, fwd: &Forward) -> Endpoint {
     let n = fwd.candidates.len();
     if let Some(upstream) = &fwd.round_robin {
-        let next = match cluster.network.round_robin.get(upstream) {
+        let next = match cluster.network.round_robin.get(upstream.as_str()) {
             Some(&i) => i,
             None => cluster.rng.index(n) as u64,
         };
         cluster
             .network
             .round_robin
-            .insert(upstream.clone(), next.wrapping_add(1));
+            .insert(upstream.as_str().into(), next.wrapping_add(1));
         return fwd.candidates[(next % n as u64) as usize].clone();
     }
     let now = cluster.now;

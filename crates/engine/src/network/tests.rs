@@ -595,9 +595,9 @@ fn ingress_balances_round_robin_over_ready_endpoints() {
     assert_eq!(
         *c.pod_hits(),
         BTreeMap::from([
-            ("default/web-1".to_string(), 2),
-            ("default/web-2".to_string(), 2),
-            ("default/web-3".to_string(), 2)
+            ("default/web-1".into(), 2),
+            ("default/web-2".into(), 2),
+            ("default/web-3".into(), 2)
         ])
     );
     // The body is whatever the pod's container answers.

@@ -34,7 +34,7 @@ pub struct TrafficStats {
     /// Responses per status code (0 = client-side failure).
     pub by_status: BTreeMap<u64, u64>,
     /// Responses per pod (`namespace/name`).
-    pub by_pod: BTreeMap<String, u64>,
+    pub by_pod: BTreeMap<std::rc::Rc<str>, u64>,
     /// How many requests took each latency (ms); kept as a histogram so
     /// percentiles are exact without storing every sample.
     pub(crate) latencies: BTreeMap<u64, u64>,
@@ -168,7 +168,7 @@ pub(crate) fn tick(cluster: &mut Cluster, id: u64) {
         s.sent += 1;
         *s.by_status.entry(u64::from(response.status)).or_insert(0) += 1;
         if let Some(super::Hop::Pod { pod, .. }) = response.hops.last() {
-            *s.by_pod.entry(pod.clone()).or_insert(0) += 1;
+            *s.by_pod.entry(pod.as_str().into()).or_insert(0) += 1;
         }
         *s.latencies.entry(response.latency_ms).or_insert(0) += 1;
     }
