@@ -397,24 +397,19 @@ pub(crate) fn history(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         let body = if revisions.is_empty() {
             "No rollout history found.".to_string()
         } else {
+            // `printHistory`, shared by Deployments, DaemonSets and
+            // StatefulSets since kubectl 1.21.
             let mut tw = TabWriter::describe();
-            if kind == "StatefulSet" {
-                tw.write("REVISION\n");
-                for (r, _) in &revisions {
-                    tw.write(&format!("{r}\n"));
-                }
-            } else {
-                tw.write("REVISION\tCHANGE-CAUSE\n");
-                for (r, rs) in &revisions {
-                    let cause = match s(
-                        rs,
-                        &["metadata", "annotations", "kubernetes.io/change-cause"],
-                    ) {
-                        "" => "<none>",
-                        c => c,
-                    };
-                    tw.write(&format!("{r}\t{cause}\n"));
-                }
+            tw.write("REVISION\tCHANGE-CAUSE\n");
+            for (r, rs) in &revisions {
+                let cause = match s(
+                    rs,
+                    &["metadata", "annotations", "kubernetes.io/change-cause"],
+                ) {
+                    "" => "<none>",
+                    c => c,
+                };
+                tw.write(&format!("{r}\t{cause}\n"));
             }
             tw.finish()
         };
