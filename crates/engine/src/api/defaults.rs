@@ -792,6 +792,18 @@ fn stateful_set(ss: &mut Value) {
     }
     set_if_null(spec, "replicas", || Value::Int(1));
     set_if_null(spec, "revisionHistoryLimit", || Value::Int(10));
+    // SetObjectDefaults_StatefulSet defaults each claim template as a
+    // PersistentVolumeClaim, and the server writes its type.
+    each_item(
+        spec,
+        "volumeClaimTemplates",
+        |t| t.as_object().is_some(),
+        |t| {
+            set_if_null(t, "apiVersion", || Value::str("v1"));
+            set_if_null(t, "kind", || Value::str("PersistentVolumeClaim"));
+            pvc(t);
+        },
+    );
     template_at(ss, &["spec", "template"]);
 }
 

@@ -634,14 +634,20 @@ fn sync_volume(cluster: &mut Cluster, key: &ObjectKey) {
     let Some(volume) = cluster.store.get(key).cloned() else {
         return;
     };
-    let phase = volume.str_at(&["status", "phase"]).unwrap_or("");
-    if is_deleting(&volume) {
-        // The pv-protection controller.
-        if phase != "Bound" {
-            cluster.remove_finalizer(key, PV_PROTECTION);
-        }
-        return;
+    sync_volume_claim(cluster, key, &volume);
+    // The pv-protection controller: a deleted volume goes once it is not
+    // Bound (`syncVolume` above ignores the deletion).
+    if let Some(volume) = cluster.store.get(key)
+        && is_deleting(volume)
+        && volume.str_at(&["status", "phase"]) != Some("Bound")
+    {
+        cluster.remove_finalizer(key, PV_PROTECTION);
     }
+}
+
+/// `syncVolume`: the volume's phase from its claim reference.
+fn sync_volume_claim(cluster: &mut Cluster, key: &ObjectKey, volume: &Value) {
+    let volume = volume.clone();
     let claim_ref = volume.at(&["spec", "claimRef"]);
     if claim_ref.is_null() || claim_ref.get("uid").as_str().is_none_or(str::is_empty) {
         set_volume_phase(cluster, key, &volume, "Available", None);
@@ -697,27 +703,44 @@ fn release(cluster: &mut Cluster, key: &ObjectKey, volume: &Value) {
     if volume.str_at(&["spec", "persistentVolumeReclaimPolicy"]) != Some("Delete") {
         return;
     }
-    // Only in-tree hostPath volumes have a deleter here; others wait for an
-    // external provisioner to delete them.
-    let Some(path) = volume.str_at(&["spec", "hostPath", "path"]) else {
+    // CSI volumes and provisioned ones wait for their external deleter.
+    if !volume.at(&["spec", "csi"]).is_null()
+        || !volume
+            .at(&["metadata", "annotations", "pv.kubernetes.io/provisioned-by"])
+            .is_null()
+    {
         return;
-    };
-    if path.len() > 5 && path.starts_with("/tmp/") {
-        let _ = cluster.delete(key, DeleteOptions::default());
-    } else {
-        let message =
-            format!("host_path deleter only supports /tmp/.+ but received provided {path}");
-        if let Some(current) = cluster.store.get(key).cloned() {
-            set_volume_phase(cluster, key, &current, "Failed", Some(&message));
-        }
-        record(
-            cluster,
-            volume,
-            EventType::Warning,
-            "VolumeFailedDelete",
-            &message,
-        );
     }
+    // Of the in-tree volumes, only hostPath has a deleter, for /tmp/.+.
+    let message = match volume.str_at(&["spec", "hostPath", "path"]) {
+        Some(path) if tmp_path(path) => {
+            let _ = cluster.delete(key, DeleteOptions::default());
+            return;
+        }
+        Some(path) => {
+            format!("host_path deleter only supports /tmp/.+ but received provided {path}")
+        }
+        None => format!(
+            "error getting deleter volume plugin for volume \"{}\": no deletable volume plugin matched",
+            key.name
+        ),
+    };
+    if let Some(current) = cluster.store.get(key).cloned() {
+        set_volume_phase(cluster, key, &current, "Failed", Some(&message));
+    }
+    record(
+        cluster,
+        volume,
+        EventType::Warning,
+        "VolumeFailedDelete",
+        &message,
+    );
+}
+
+/// The hostPath deleter's `regexp.MustCompile("/tmp/.+").MatchString`.
+fn tmp_path(path: &str) -> bool {
+    path.match_indices("/tmp/")
+        .any(|(i, m)| path.len() > i + m.len())
 }
 
 #[cfg(test)]
@@ -1003,5 +1026,63 @@ mod tests {
         let claim = get(&c, "PersistentVolumeClaim", "data");
         assert_eq!(claim.str_at(&["spec", "volumeName"]), Some("local-2"));
         assert_eq!(claim.str_at(&["status", "phase"]), Some("Bound"));
+    }
+
+    #[test]
+    fn a_deleted_volume_goes_once_its_claim_is_gone() {
+        let mut c = Cluster::new(1);
+        create(
+            &mut c,
+            &pv("pv-a", "1Gi", "a", "  hostPath: {path: /mnt/a}\n"),
+        );
+        create(&mut c, &pvc("c-a", "1Gi", Some("a")));
+        c.step(1_000);
+        let pv_key = ObjectKey::new(res("PersistentVolume"), "", "pv-a");
+        c.delete(&pv_key, DeleteOptions::default()).unwrap();
+        c.step(1_000);
+        // Bound: the pv-protection finalizer holds it.
+        assert!(is_deleting(&get(&c, "PersistentVolume", "pv-a")));
+        let claim = ObjectKey::new(res("PersistentVolumeClaim"), "default", "c-a");
+        c.delete(&claim, DeleteOptions::default()).unwrap();
+        c.step(1_000);
+        assert!(get(&c, "PersistentVolume", "pv-a").is_null());
+    }
+
+    #[test]
+    fn in_tree_volumes_without_a_deleter_fail_their_delete_policy() {
+        let mut c = Cluster::new(1);
+        create(
+            &mut c,
+            &pv(
+                "local-pv",
+                "1Gi",
+                "l",
+                "  persistentVolumeReclaimPolicy: Delete\n  local: {path: /mnt/disks/ssd1}\n  nodeAffinity:\n    required:\n      nodeSelectorTerms:\n      - matchExpressions:\n        - {key: kubernetes.io/hostname, operator: In, values: [node-1]}\n",
+            ),
+        );
+        create(&mut c, &pvc("c", "1Gi", Some("l")));
+        c.step(1_000);
+        let claim = ObjectKey::new(res("PersistentVolumeClaim"), "default", "c");
+        c.delete(&claim, DeleteOptions::default()).unwrap();
+        c.step(1_000);
+        let v = get(&c, "PersistentVolume", "local-pv");
+        assert_eq!(v.str_at(&["status", "phase"]), Some("Failed"));
+        let message = "error getting deleter volume plugin for volume \"local-pv\": no deletable volume plugin matched";
+        assert_eq!(v.str_at(&["status", "message"]), Some(message));
+        assert_eq!(events(&c, &v), [format!("VolumeFailedDelete {message} x1")]);
+        let described = c
+            .kubectl("describe pv local-pv", &crate::kubectl::NoFiles)
+            .stdout;
+        assert!(
+            described.contains("Source:\n    Type:  LocalVolume (a persistent volume backed by local storage on a node)\n    Path:  /mnt/disks/ssd1\n"),
+            "{described}"
+        );
+        assert!(described.contains("Node Affinity:     \n  Required Terms:  \n    Term 0:        kubernetes.io/hostname in [node-1]\n"), "{described}");
+        assert!(
+            tmp_path("/tmp/x")
+                && tmp_path("/var/tmp/x")
+                && !tmp_path("/tmp/")
+                && !tmp_path("/mnt/x")
+        );
     }
 }

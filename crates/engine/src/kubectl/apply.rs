@@ -467,8 +467,15 @@ pub(crate) fn delete(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             Some(t) if t > 0 => t as Millis,
             _ => (longest_grace + 60) * SECOND,
         };
-        if !wait_until(ctx.cluster, limit, |c| all_gone(c, &deleted))
-            && p.duration_ms("timeout").is_some_and(|t| t > 0)
+        let deadline = ctx.cluster.now.saturating_add(limit);
+        let explicit = p.duration_ms("timeout").is_some_and(|t| t > 0);
+        let gone = wait_until(ctx.cluster, limit, |c| all_gone(c, &deleted));
+        if !gone && explicit {
+            // kubectl waits out the whole timeout when nothing happens.
+            ctx.cluster.step(deadline.saturating_sub(ctx.cluster.now));
+        }
+        if !gone
+            && explicit
             && let Some((k, _)) = deleted
                 .iter()
                 .find(|(k, _)| ctx.cluster.store.get(k).is_some())

@@ -761,11 +761,18 @@ fn volume_source(w: &mut DW, v: &Value) {
         }
     } else if !v.get("csi").is_null() {
         let c = v.get("csi");
-        w.w(2, &format!("Type:\tCSI (a Container Storage Interface (CSI) volume source)\n    Driver:\t{}\n    FSType:\t{}\n    ReadOnly:\t{}\n", s(c, &["driver"]), s(c, &["fsType"]), b(c.get("readOnly"))));
+        // A PersistentVolume's CSI source has a volume handle.
+        let handle = match c.get("volumeHandle").as_str() {
+            Some(h) => format!("    VolumeHandle:\t{h}\n"),
+            None => String::new(),
+        };
+        w.w(2, &format!("Type:\tCSI (a Container Storage Interface (CSI) volume source)\n    Driver:\t{}\n    FSType:\t{}\n{handle}    ReadOnly:\t{}\n", s(c, &["driver"]), s(c, &["fsType"]), b(c.get("readOnly"))));
         labels_multiline(w, "    ", "VolumeAttributes", c.get("volumeAttributes"));
     } else if !v.get("image").is_null() {
         let i = v.get("image");
         w.w(2, &format!("Type:\tImage (a container image or OCI artifact)\n    Reference:\t{}\n    PullPolicy:\t{}\n", s(i, &["reference"]), s(i, &["pullPolicy"])));
+    } else if !v.get("local").is_null() {
+        w.w(2, &format!("Type:\tLocalVolume (a persistent volume backed by local storage on a node)\n    Path:\t{}\n", s(v, &["local", "path"])));
     } else {
         w.w(1, "<unknown>\n");
     }

@@ -337,9 +337,20 @@ pub(super) fn stateful_set(obj: &Value, old: Option<&Value>, errs: &mut Vec<Fiel
         Some("") => errs.required(&up, ""),
         Some("OnDelete") => {
             if !us.get("rollingUpdate").is_null() {
+                // field.Invalid prints the struct with %#v, pointers dereferenced
+                // at the top level only.
+                let ru = us.get("rollingUpdate");
+                let max_unavailable = if ru.get("maxUnavailable").is_null() {
+                    "(*intstr.IntOrString)(nil)"
+                } else {
+                    "(*intstr.IntOrString)(0xc000a1c2e0)"
+                };
                 errs.invalid(
                     &up.child("rollingUpdate"),
-                    "&apps.RollingUpdateStatefulSetStrategy{...}".into(),
+                    format!(
+                        "apps.RollingUpdateStatefulSetStrategy{{Partition:{}, MaxUnavailable:{max_unavailable}}}",
+                        ru.get("partition").as_i64().unwrap_or(0)
+                    ),
                     "only allowed for updateStrategy 'RollingUpdate'",
                 );
             }
