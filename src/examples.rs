@@ -341,6 +341,50 @@ spec:
           restartPolicy: OnFailure
 ";
 
+/// The docs' StatefulSet, without its volume claim templates (a kubeadm
+/// cluster has no provisioner to make their volumes).
+const WEB_STATEFULSET: &str =
+    "# A StatefulSet: web-0, web-1 and web-2 start one at a time, each once
+# the one before is Running and Ready, with stable names and DNS names
+# (web-0.nginx.default.svc.cluster.local). Scaled down, web-2 goes first.
+apiVersion: v1
+kind: Service
+metadata:
+  name: nginx
+  labels:
+    app: nginx
+spec:
+  ports:
+    - port: 80
+      name: web
+  clusterIP: None
+  selector:
+    app: nginx
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: web
+spec:
+  selector:
+    matchLabels:
+      app: nginx
+  serviceName: nginx
+  replicas: 3
+  template:
+    metadata:
+      labels:
+        app: nginx
+    spec:
+      terminationGracePeriodSeconds: 10
+      containers:
+        - name: nginx
+          image: registry.k8s.io/nginx-slim:0.24
+          ports:
+            - containerPort: 80
+              name: web
+";
+
 /// The Examples menu, in order.
 pub const EXAMPLES: &[Example] = &[
     Example {
@@ -407,6 +451,13 @@ pub const EXAMPLES: &[Example] = &[
         text: ROLLING_UPDATE,
     },
     Example {
+        id: "statefulset",
+        title: "StatefulSet: ordered pods",
+        description: "web-0, web-1, web-2 one at a time, behind a headless Service",
+        file_name: "statefulset.yaml",
+        text: WEB_STATEFULSET,
+    },
+    Example {
         id: "job",
         title: "Job: compute π",
         description: "The docs' pi Job: one pod runs to completion",
@@ -453,6 +504,7 @@ mod tests {
                 "crash-loop",
                 "affinity-taints",
                 "rolling-update",
+                "statefulset",
                 "job",
                 "cronjob"
             ]

@@ -205,6 +205,27 @@ test('a Job from the console runs to completion in its own workload group', asyn
   }
 });
 
+test('the StatefulSet example starts web-0, web-1, web-2 in order, grouped under the StatefulSet', async () => {
+  const { page, problems, close } = await openApp(browser, { query: '?example=statefulset&apply=1&speed=16' });
+  try {
+    const group = page.locator('.workloads .wl:has(.wl-kind:text-is("sts"))');
+    await group.locator('.wl-ready:text-is("3/3")').waitFor({ timeout: 30_000 });
+    assert.equal(await group.locator('.wl-name').textContent(), 'web');
+    const pods = await group.locator('.pod').evaluateAll((els) => els.map((e) => e.getAttribute('data-obj')));
+    assert.deepEqual(pods.map((p) => p.match(/web-\d/)[0]), ['web-0', 'web-1', 'web-2']);
+    const input = 'input.console-input';
+    await page.fill(input, 'kubectl get events --field-selector involvedObject.kind=StatefulSet -o custom-columns=MSG:.message');
+    await page.press(input, 'Enter');
+    await page.waitForSelector('.scrollback .out.stdout');
+    assert.equal(await page.textContent('.scrollback .out.stdout'),
+      'MSG\ncreate Pod web-0 in StatefulSet web successful\ncreate Pod web-1 in StatefulSet web successful\ncreate Pod web-2 in StatefulSet web successful\n');
+    await screenshot(page, 'statefulset');
+    assert.deepEqual(problems, []);
+  } finally {
+    await close();
+  }
+});
+
 test('an unknown kind is marked on its line, with kubectl\'s error listed', async () => {
   const { page, problems, close } = await openApp(browser);
   try {
@@ -283,7 +304,7 @@ test('warnings are listed apart from errors: the legacy Ingress', async () => {
     assert.deepEqual(titles, [
       'Seed: the whole snacker app', 'Seed: Deployment', 'Seed: pull Secret', 'Seed: Service',
       'Seed: Ingress (extensions/v1beta1)', 'nginx Deployment', 'Crash-looping app', 'Node affinity and taints', 'Rolling update',
-      'Job: compute π', 'CronJob: every minute',
+      'StatefulSet: ordered pods', 'Job: compute π', 'CronJob: every minute',
     ]);
     // The list scrolls inside the window rather than running off it.
     const [bottom, height] = await page.$eval('.menu', (e) => [e.getBoundingClientRect().bottom, window.innerHeight]);
