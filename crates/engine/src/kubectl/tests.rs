@@ -2530,3 +2530,117 @@ spec:
         "error: rollout status is only available for RollingUpdate strategy type\n"
     );
 }
+
+#[test]
+fn describe_rbac_rules_broken_down_compacted_and_sorted() {
+    let mut c = Cluster::new(1);
+    let files = MemoryFiles::default().with(
+        "rbac.yaml",
+        r#"apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  namespace: default
+  name: pod-reader
+rules:
+- apiGroups: [""]
+  resources: ["pods"]
+  verbs: ["get", "watch", "list"]
+- apiGroups: ["apps", ""]
+  resources: ["deployments", "deployments/scale"]
+  verbs: ["get", "update"]
+- apiGroups: [""]
+  resources: ["configmaps"]
+  resourceNames: ["my-config", "other"]
+  verbs: ["get"]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: secret-reader
+rules:
+- apiGroups: [""]
+  resources: ["secrets"]
+  verbs: ["get", "watch", "list"]
+- nonResourceURLs: ["/healthz", "/healthz/*"]
+  verbs: ["get", "post"]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: read-pods
+  namespace: default
+subjects:
+- kind: User
+  name: jane
+  apiGroup: rbac.authorization.k8s.io
+- kind: ServiceAccount
+  name: default
+  namespace: kube-system
+roleRef:
+  kind: Role
+  name: pod-reader
+  apiGroup: rbac.authorization.k8s.io
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: read-secrets-global
+subjects:
+- kind: Group
+  name: manager
+  apiGroup: rbac.authorization.k8s.io
+roleRef:
+  kind: ClusterRole
+  name: secret-reader
+  apiGroup: rbac.authorization.k8s.io
+"#,
+    );
+    kf(&mut c, "apply -f rbac.yaml", &files);
+    assert_eq!(
+        k(&mut c, "describe role pod-reader").stdout,
+        "Name:         pod-reader
+Labels:       <none>
+Annotations:  <none>
+PolicyRule:
+  Resources               Non-Resource URLs  Resource Names  Verbs
+  ---------               -----------------  --------------  -----
+  deployments/scale       []                 []              [get update]
+  deployments             []                 []              [get update]
+  deployments.apps/scale  []                 []              [get update]
+  deployments.apps        []                 []              [get update]
+  pods                    []                 []              [get watch list]
+  configmaps              []                 [my-config]     [get]
+  configmaps              []                 [other]         [get]
+"
+    );
+    assert_eq!(
+        k(&mut c, "describe clusterrole secret-reader").stdout,
+        "Name:         secret-reader
+Labels:       <none>
+Annotations:  <none>
+PolicyRule:
+  Resources  Non-Resource URLs  Resource Names  Verbs
+  ---------  -----------------  --------------  -----
+  secrets    []                 []              [get watch list]
+             [/healthz/*]       []              [get]
+             [/healthz]         []              [get]
+             [/healthz/*]       []              [post]
+             [/healthz]         []              [post]
+"
+    );
+    assert_eq!(
+        k(&mut c, "describe rolebinding read-pods").stdout,
+        "Name:         read-pods
+Labels:       <none>
+Annotations:  <none>
+Role:
+  Kind:  Role
+  Name:  pod-reader
+Subjects:
+  Kind            Name     Namespace
+  ----            ----     ---------
+  User            jane     
+  ServiceAccount  default  kube-system
+"
+    );
+}
