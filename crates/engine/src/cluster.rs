@@ -133,11 +133,13 @@ pub enum Controller {
     PersistentVolume,
     /// Runs StatefulSets' pods with stable identities and storage.
     StatefulSet,
+    /// Scales workloads on their pods' resource use.
+    HorizontalPodAutoscaler,
 }
 
 impl Controller {
     /// Every controller, in the order their queues are drained.
-    const ALL: [Controller; 12] = [
+    const ALL: [Controller; 13] = [
         Controller::ReplicaSet,
         Controller::Deployment,
         Controller::GarbageCollector,
@@ -150,6 +152,7 @@ impl Controller {
         Controller::ReplicationController,
         Controller::PersistentVolume,
         Controller::StatefulSet,
+        Controller::HorizontalPodAutoscaler,
     ];
 
     /// The controller's work queue in `Cluster::queues`. The match is
@@ -169,6 +172,7 @@ impl Controller {
             Controller::ReplicationController => 9,
             Controller::PersistentVolume => 10,
             Controller::StatefulSet => 11,
+            Controller::HorizontalPodAutoscaler => 12,
         }
     }
 }
@@ -645,7 +649,8 @@ impl Cluster {
             | Controller::CronJob
             | Controller::ReplicationController
             | Controller::PersistentVolume
-            | Controller::StatefulSet => {
+            | Controller::StatefulSet
+            | Controller::HorizontalPodAutoscaler => {
                 crate::controllers::reconcile(self, controller, key);
             }
         }

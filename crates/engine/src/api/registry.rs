@@ -400,7 +400,7 @@ pub static RESOURCES: &[ResourceType] = &[
         "horizontalpodautoscalers",
         ["hpa"],
         true,
-        StoredOnly,
+        Simulated,
         "io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler"
     ),
     // batch

@@ -681,6 +681,16 @@ impl Cluster {
         if !(opts.system && resource.get().kind == "Node") {
             defaults::prepare_for_create(resource, obj);
         }
+        if resource.get().kind == "HorizontalPodAutoscaler" {
+            // The registry resets the status; its JSON keeps `currentMetrics: null`.
+            obj.set(
+                "status",
+                Value::from_pairs([
+                    ("currentMetrics", Value::Null),
+                    ("desiredReplicas", Value::Int(0)),
+                ]),
+            );
+        }
         if resource.get().kind == "PersistentVolume" {
             obj.set_at(
                 &["status", "lastPhaseTransitionTime"],

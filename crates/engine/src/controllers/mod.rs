@@ -13,6 +13,7 @@ pub mod endpoints;
 pub mod endpointslice;
 pub mod gc;
 pub mod history;
+pub mod hpa;
 pub mod job;
 pub mod namespace;
 pub mod nodelifecycle;
@@ -245,6 +246,9 @@ pub struct ControllersState {
     slices: FxMap<NsName, Option<Rc<str>>>,
     /// EndpointSlice names by Service.
     slices_by_service: FxMap<NsName, BTreeSet<Rc<str>>>,
+    /// The HorizontalPodAutoscaler controller's recommendations and scale
+    /// events, by HPA.
+    pub(crate) hpa: FxMap<ObjectKey, hpa::HpaMemory>,
     /// Pending `requeue after` timers, so one key has one timer.
     requeues: FxMap<(Controller, ObjectKey), Millis>,
     /// Consecutive failed syncs per key, for the rate-limited retry.
@@ -603,6 +607,7 @@ pub(crate) fn reconcile(cluster: &mut Cluster, controller: Controller, key: &Obj
         Controller::CronJob => cronjob::reconcile(cluster, key),
         Controller::PersistentVolume => volume::reconcile(cluster, key),
         Controller::StatefulSet => statefulset::reconcile(cluster, key),
+        Controller::HorizontalPodAutoscaler => hpa::reconcile(cluster, key),
         Controller::GarbageCollector | Controller::Namespace => {}
     }
 }
@@ -616,6 +621,7 @@ pub(crate) fn on_change(cluster: &mut Cluster, event: &WatchEvent) {
     job::on_change(cluster, event);
     cronjob::on_change(cluster, event);
     volume::on_change(cluster, event);
+    hpa::on_change(cluster, event);
     statefulset::on_change(cluster, event);
     match kind {
         "Pod" => pod_changed(cluster, event),

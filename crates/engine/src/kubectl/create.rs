@@ -10,6 +10,7 @@ use crate::kubectl::flags::Parsed;
 use crate::kubectl::get::{self, Format};
 use crate::kubectl::resources;
 use crate::kubectl::{Ctx, DryRun, Fail, FileError, dry_run};
+use crate::quantity::Quantity;
 use crate::sort::CompactSort;
 use crate::value::Value;
 
@@ -669,6 +670,142 @@ pub(crate) fn expose(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     ]);
     let svc = with_namespace(ctx, svc);
     finish(ctx, p, svc, "exposed", None)
+}
+
+/// `kubectl autoscale`: an autoscaling/v2 HorizontalPodAutoscaler for a
+/// Deployment, ReplicaSet, StatefulSet or ReplicationController.
+pub(crate) fn autoscale(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
+    let resolved = resources::resolve(&p.args)?;
+    let Some(resources::Target::Named(rid, name)) = resolved.targets.first().cloned() else {
+        return Err(Fail::error("no objects passed to autoscale"));
+    };
+    let max = p.int("max").unwrap_or(-1);
+    let min = p.int("min").unwrap_or(-1);
+    if max < 1 {
+        return Err(Fail::error(format!(
+            "--max=MAXPODS is required and must be at least 1, max: {max}"
+        )));
+    }
+    if max < min {
+        return Err(Fail::error(format!(
+            "--max=MAXPODS must be larger or equal to --min=MINPODS, max: {max}, min: {min}"
+        )));
+    }
+    let cpu_percent = p.int("cpu-percent").unwrap_or(-1);
+    if p.str("cpu-percent").is_some() {
+        ctx.out.err_line("Flag --cpu-percent has been deprecated, Use --cpu with percentage or resource quantity format (e.g., '70%' for utilization or '500m' for milliCPU).");
+        if p.str("cpu").is_some() {
+            return Err(Fail::error(
+                "--cpu-percent and --cpu are mutually exclusive",
+            ));
+        }
+    }
+    let kind = rid.get().kind;
+    if !matches!(
+        kind,
+        "Deployment" | "ReplicaSet" | "StatefulSet" | "ReplicationController"
+    ) {
+        let rt = rid.get();
+        return Err(Fail::error(format!(
+            "cannot autoscale a {kind}: could not find scale subresource for {}/{}, Resource={} in discovery information",
+            rt.group, rt.version, rt.plural
+        )));
+    }
+    let ns = ctx.namespace.clone();
+    let target = resources::get(ctx.cluster, rid, &ns, &name).map_err(|e| Fail::status(&e))?;
+    // A percentage is a utilization target, a quantity an average value.
+    let target_of = |resource: &str, text: &str| -> Result<Value, Fail> {
+        if let Some(pct) = text.strip_suffix('%') {
+            let n: i64 = pct
+                .parse()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| Fail::error(format!("invalid percentage value: {text}")))?;
+            return Ok(Value::from_pairs([
+                ("averageUtilization", Value::Int(n)),
+                ("type", Value::str("Utilization")),
+            ]));
+        }
+        // A bare number is millicores for cpu and Mi for memory.
+        let quantity = if text.chars().all(|c| c.is_ascii_digit()) {
+            if resource == "cpu" {
+                format!("{text}m")
+            } else {
+                format!("{text}Mi")
+            }
+        } else {
+            text.to_string()
+        };
+        Quantity::parse(&quantity)
+            .map_err(|_| Fail::error(format!("invalid resource {resource} value: {text}")))?;
+        Ok(Value::from_pairs([
+            ("averageValue", Value::from(quantity)),
+            ("type", Value::str("AverageValue")),
+        ]))
+    };
+    let metric = |resource: &str, target: Value| {
+        Value::from_pairs([
+            (
+                "resource",
+                Value::from_pairs([("name", Value::str(resource)), ("target", target)]),
+            ),
+            ("type", Value::str("Resource")),
+        ])
+    };
+    let mut metrics = Vec::new();
+    if cpu_percent > 0 {
+        metrics.push(metric(
+            "cpu",
+            Value::from_pairs([
+                ("averageUtilization", Value::Int(cpu_percent)),
+                ("type", Value::str("Utilization")),
+            ]),
+        ));
+    } else if let Some(cpu) = p.str("cpu") {
+        metrics.push(metric("cpu", target_of("cpu", cpu)?));
+    }
+    if let Some(memory) = p.str("memory") {
+        metrics.push(metric("memory", target_of("memory", memory)?));
+    }
+    let mut spec = Value::from_pairs([("maxReplicas", Value::Int(max))]);
+    if !metrics.is_empty() {
+        spec.set("metrics", Value::array(metrics));
+    }
+    if min > 0 {
+        spec.set("minReplicas", Value::Int(min));
+    }
+    spec.set(
+        "scaleTargetRef",
+        Value::from_pairs([
+            ("apiVersion", target.get("apiVersion").clone()),
+            ("kind", Value::str(kind)),
+            ("name", Value::from(name.clone())),
+        ]),
+    );
+    let hpa_name = p.str("name").unwrap_or(&name).to_string();
+    let hpa = Value::from_pairs([
+        ("apiVersion", Value::str("autoscaling/v2")),
+        ("kind", Value::str("HorizontalPodAutoscaler")),
+        (
+            "metadata",
+            Value::from_pairs([("name", Value::from(hpa_name))]),
+        ),
+        ("spec", spec),
+        (
+            "status",
+            Value::from_pairs([
+                ("currentMetrics", Value::Null),
+                ("desiredReplicas", Value::Int(0)),
+            ]),
+        ),
+    ]);
+    let hpa = with_namespace(ctx, hpa);
+    let operation = if dry_run(ctx, p)?.is_some() {
+        "created"
+    } else {
+        "autoscaled"
+    };
+    finish(ctx, p, hpa, operation, None)
 }
 
 /// The one-container pod template of `kubectl create job|cronjob`.

@@ -897,8 +897,20 @@ static ROOT_COMMANDS: &[Command] = &[
         ],
     ])
     .run(edit::scale),
-    Command::new("autoscale", "Auto-scale a deployment, replica set, stateful set, or replication controller", "kubectl autoscale (-f FILENAME | TYPE NAME | TYPE/NAME) [--min=MINPODS] --max=MAXPODS [--cpu-percent=CPU] [options]")
-        .unsupported("autoscaling is not simulated in Kubeplay"),
+    Command::new("autoscale", "Auto-scale a deployment, replica set, stateful set, or replication controller", "kubectl autoscale (-f FILENAME | TYPE NAME | TYPE/NAME) [--min=MINPODS] --max=MAXPODS [--cpu=CPU] [--memory=MEMORY] [options]")
+    .flags(flags![
+        PRINT_FLAGS,
+        DRY_RUN_FLAGS,
+        &[
+            Flag::new("min", Kind::Int),
+            Flag::new("max", Kind::Int),
+            Flag::new("cpu-percent", Kind::Int),
+            Flag::new("cpu", Kind::Str),
+            Flag::new("memory", Kind::Str),
+            Flag::new("name", Kind::Str),
+        ],
+    ])
+    .run(create::autoscale),
     Command::new("certificate", "Modify certificate resources", "kubectl certificate SUBCOMMAND [options]")
         .unsupported("certificate signing is not simulated in Kubeplay"),
     Command::new("cluster-info", "Display cluster information", "kubectl cluster-info [flags] [options]")

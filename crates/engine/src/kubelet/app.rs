@@ -99,6 +99,9 @@ pub(crate) struct App {
     pub http_status: u16,
     pub latency_ms: u64,
     pub cpu_milli: i64,
+    /// CPU time one HTTP request costs, in milliseconds (`kubectl top` and
+    /// the HPA see it as load).
+    pub cpu_ms_per_request: i64,
     pub memory_bytes: i64,
     /// PID 1 without a SIGTERM handler: only SIGKILL at the end of the
     /// grace period stops it.
@@ -330,6 +333,7 @@ pub(crate) fn build(
             .and_then(|s| s.trim().parse().ok())
             .unwrap_or(0),
         cpu_milli: 1,
+        cpu_ms_per_request: 0,
         memory_bytes: 12 << 20,
         ignores_sigterm: false,
         shutdown: 100,
@@ -559,6 +563,9 @@ pub(crate) fn build(
     if let Some(cpu) = get("CPU_MILLICORES").and_then(|s| s.trim().parse().ok()) {
         app.cpu_milli = cpu;
     }
+    if let Some(ms) = get("CPU_MS_PER_REQUEST").and_then(|s| s.trim().parse::<i64>().ok()) {
+        app.cpu_ms_per_request = ms.max(0);
+    }
     if let Some(mb) = get("MEMORY_MB").and_then(|s| s.trim().parse::<i64>().ok()) {
         app.memory_bytes = mb << 20;
     }
@@ -748,6 +755,8 @@ fn server_defaults(app: &mut App, flavor: Flavor, image_port: u16, declared: &mu
         }
         Flavor::HpaExample => {
             app.memory_bytes = 12 << 20;
+            // index.php adds up a million square roots per request.
+            app.cpu_ms_per_request = 20;
         }
         _ => {}
     }

@@ -2915,11 +2915,24 @@ pub(crate) fn usage(
             let elapsed = now - inst.started;
             mem += (limit - mem).max(0) * elapsed.min(oom) as i64 / oom.max(1) as i64;
         }
-        let cpu = if a.cpu_milli > 0 {
+        let mut cpu = if a.cpu_milli > 0 {
             a.cpu_milli + (h % 3) as i64 - 1
         } else {
             (h % 2) as i64
         };
+        // Requests served in the last window cost CPU time, up to the limit.
+        if a.cpu_ms_per_request > 0 {
+            let served = cluster.pod_requests_last_window(&format!("{namespace}/{pod}"), now);
+            cpu += (served as i64).saturating_mul(a.cpu_ms_per_request) / 15;
+            if let Some(limit) = c
+                .spec
+                .at(&["resources", "limits", "cpu"])
+                .as_str()
+                .and_then(|q| crate::quantity::Quantity::parse(q).ok())
+            {
+                cpu = cpu.min(limit.milli_value());
+            }
+        }
         out.push((c.name.to_string(), cpu.max(0), mem));
     }
     if out.is_empty() { None } else { Some(out) }

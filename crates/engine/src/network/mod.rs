@@ -32,6 +32,10 @@ mod tests;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::rc::Rc;
 
+/// The metrics window request load is counted over (metrics-server's
+/// resolution).
+const LOAD_WINDOW: Millis = 15_000;
+
 use crate::cluster::{Cluster, Task, res};
 use crate::scheduler::util::FxMap;
 use crate::store::{ObjectKey, WatchEvent, WatchEventType};
@@ -86,6 +90,9 @@ pub struct NetworkState {
     round_robin: BTreeMap<Rc<str>, u64>,
     /// Requests answered per pod (`namespace/name`).
     pod_hits: BTreeMap<Rc<str>, u64>,
+    /// Requests answered per pod in the current and the previous metrics
+    /// window: (window index, current count, previous count).
+    pod_load: FxMap<Rc<str>, (u64, u64, u64)>,
     /// Responses per status code (0 = client-side failure).
     status_counts: BTreeMap<u64, u64>,
     /// The last [`RECENT_REQUESTS`] requests, oldest first.
@@ -375,6 +382,17 @@ impl Cluster {
         self.network.recent.iter()
     }
 
+    /// Requests a pod (`namespace/name`) answered in the last complete
+    /// metrics window before `now`, as metrics-server's sample covers it.
+    pub fn pod_requests_last_window(&self, pod: &str, now: Millis) -> u64 {
+        let wanted = (now / LOAD_WINDOW).saturating_sub(1);
+        match self.network.pod_load.get(pod) {
+            Some(&(w, current, _)) if w == wanted => current,
+            Some(&(w, _, previous)) if w == wanted + 1 => previous,
+            _ => 0,
+        }
+    }
+
     /// Clears the per-pod and per-status counters and the recent requests.
     pub fn reset_network_counters(&mut self) {
         self.network.pod_hits.clear();
@@ -392,6 +410,16 @@ impl Cluster {
             .or_insert(0) += 1;
         if let Some(Hop::Pod { pod, .. }) = response.hops.last() {
             *net.pod_hits.entry(pod.as_str().into()).or_insert(0) += 1;
+            let window = at / LOAD_WINDOW;
+            let load = net
+                .pod_load
+                .entry(pod.as_str().into())
+                .or_insert((window, 0, 0));
+            if load.0 != window {
+                let previous = if load.0 + 1 == window { load.1 } else { 0 };
+                *load = (window, 0, previous);
+            }
+            load.1 += 1;
         }
         net.next_request_id += 1;
         if net.recent.len() == RECENT_REQUESTS {
