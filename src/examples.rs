@@ -385,6 +385,68 @@ spec:
               name: web
 ";
 
+/// The docs' HPA walkthrough: php-apache, its Service and an autoscaler.
+const PHP_APACHE_HPA: &str =
+    "# The docs' HorizontalPodAutoscaler walkthrough. Apply, then in Traffic send
+# http://php-apache.default.svc.cluster.local at 30 requests a second: CPU
+# climbs past 50% of the request and the HPA adds pods. Stop the traffic:
+# five minutes later it scales back down. Watch: kubectl get hpa
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: php-apache
+spec:
+  selector:
+    matchLabels:
+      run: php-apache
+  template:
+    metadata:
+      labels:
+        run: php-apache
+    spec:
+      containers:
+        - name: php-apache
+          image: registry.k8s.io/hpa-example
+          ports:
+            - containerPort: 80
+          resources:
+            limits:
+              cpu: 500m
+            requests:
+              cpu: 200m
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: php-apache
+  labels:
+    run: php-apache
+spec:
+  ports:
+    - port: 80
+  selector:
+    run: php-apache
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: php-apache
+spec:
+  scaleTargetRef:
+    apiVersion: apps/v1
+    kind: Deployment
+    name: php-apache
+  minReplicas: 1
+  maxReplicas: 10
+  metrics:
+    - type: Resource
+      resource:
+        name: cpu
+        target:
+          type: Utilization
+          averageUtilization: 50
+";
+
 /// The Examples menu, in order.
 pub const EXAMPLES: &[Example] = &[
     Example {
@@ -458,6 +520,13 @@ pub const EXAMPLES: &[Example] = &[
         text: WEB_STATEFULSET,
     },
     Example {
+        id: "hpa",
+        title: "Autoscaling: php-apache",
+        description: "The docs' HPA walkthrough: send traffic, watch it scale",
+        file_name: "php-apache.yaml",
+        text: PHP_APACHE_HPA,
+    },
+    Example {
         id: "job",
         title: "Job: compute π",
         description: "The docs' pi Job: one pod runs to completion",
@@ -505,6 +574,7 @@ mod tests {
                 "affinity-taints",
                 "rolling-update",
                 "statefulset",
+                "hpa",
                 "job",
                 "cronjob"
             ]

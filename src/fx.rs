@@ -217,6 +217,9 @@ impl Fx {
                 | "CronJob"
                 | "Endpoints"
                 | "EndpointSlice"
+                | "HorizontalPodAutoscaler"
+                | "PersistentVolumeClaim"
+                | "PersistentVolume"
                     if owned || ev.kind == WatchEventType::Modified =>
                 {
                     lit |=
