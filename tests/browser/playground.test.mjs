@@ -226,6 +226,36 @@ test('the StatefulSet example starts web-0, web-1, web-2 in order, grouped under
   }
 });
 
+test('the HPA example scales php-apache up under the traffic generator\'s load', async () => {
+  const { page, problems, close } = await openApp(browser, { query: '?example=hpa&apply=1&speed=64' });
+  try {
+    const group = page.locator('.workloads .wl:has(.wl-name:text-is("php-apache"))');
+    await group.locator('.wl-ready:text-is("1/1")').waitFor({ timeout: 30_000 });
+    await page.click('.ptab:has-text("Traffic")');
+    await page.fill('.traffic input.url', 'http://php-apache.default.svc.cluster.local');
+    await page.fill('.traffic input.rate', '30');
+    await page.click('button.generator');
+    // 30 requests a second at 20 ms each: 600m against 200m requested.
+    await page.waitForFunction(() => {
+      const ready = document.querySelector('.workloads .wl .wl-ready');
+      return [...document.querySelectorAll('.workloads .wl')].some((w) =>
+        w.querySelector('.wl-name')?.textContent === 'php-apache' && Number(w.querySelector('.wl-ready')?.textContent.split('/')[1]) >= 3) && ready;
+    }, null, { timeout: 60_000 });
+    await page.click('button.generator');
+    await page.click('.ptab:has-text("Console")');
+    const input = 'input.console-input';
+    await page.fill(input, 'kubectl get events --field-selector reason=SuccessfulRescale -o custom-columns=MSG:.message');
+    await page.press(input, 'Enter');
+    await page.waitForSelector('.scrollback .out.stdout');
+    assert.match(await page.textContent('.scrollback .out.stdout'),
+      /^MSG\nNew size: \d+; reason: cpu resource utilization \(percentage of request\) above target\n/);
+    await screenshot(page, 'hpa');
+    assert.deepEqual(problems, []);
+  } finally {
+    await close();
+  }
+});
+
 test('an unknown kind is marked on its line, with kubectl\'s error listed', async () => {
   const { page, problems, close } = await openApp(browser);
   try {
