@@ -112,6 +112,10 @@ fn get_scale(
         ("apps", "Deployment" | "ReplicaSet" | "StatefulSet") | ("", "ReplicationController") => {
             res(kind)
         }
+        // A served kind without a scale subresource.
+        _ if crate::api::registry::by_kind(kind).is_some_and(|r| r.get().group == group) => {
+            return Err("the server could not find the requested resource".into());
+        }
         _ => {
             return Err(format!(
                 "no matches for kind \"{kind}\" in group \"{group}\""
@@ -119,11 +123,22 @@ fn get_scale(
         }
     };
     let Some(obj) = cluster.store.get_named(rid, namespace, name) else {
-        return Err(format!("{} \"{name}\" not found", rid.get().plural_group()));
+        return Err(scale_not_found(rid, name));
     };
     let replicas = int_at(obj, &["spec", "replicas"], 1);
     let selector = super::replicaset::label_selector(obj);
     Ok((replicas, selector, obj.clone()))
+}
+
+/// The scale subresource's NotFound: `deployments/scale.apps "web" not found`.
+fn scale_not_found(rid: crate::api::registry::ResourceId, name: &str) -> String {
+    let rt = rid.get();
+    let group = if rt.group.is_empty() {
+        String::new()
+    } else {
+        format!(".{}", rt.group)
+    };
+    format!("{}/scale{group} \"{name}\" not found", rt.plural)
 }
 
 /// One pod's use of a resource in thousandths, from the metrics API:
@@ -142,17 +157,19 @@ fn pod_usage(
         return None;
     }
     let mut total = 0i64;
+    let mut found = container.is_none();
     for (c, cpu, mem) in usage {
         if container.is_some_and(|want| want != c) {
             continue;
         }
+        found = true;
         total += if resource == "cpu" {
             cpu
         } else {
             mem.saturating_mul(1000)
         };
     }
-    Some(total)
+    found.then_some(total)
 }
 
 /// `calculateRequests`: each pod's request in thousandths (containers and
@@ -277,11 +294,15 @@ fn resource_replicas(
     if metrics.is_empty() {
         return Err("did not receive metrics for targeted pods (pods might be unready)".into());
     }
-    let mut requests: Vec<i64> = Vec::with_capacity(pods.len());
-    for pod in pods {
-        requests.push(pod_request(pod, resource, container)?);
-    }
     let utilization_target = target.at(&["averageUtilization"]).as_i64();
+    // Only a utilization target needs requests (`GetRawResourceReplicas`
+    // does not read them).
+    let mut requests: Vec<i64> = Vec::with_capacity(pods.len());
+    if utilization_target.is_some() {
+        for pod in pods {
+            requests.push(pod_request(pod, resource, container)?);
+        }
+    }
     let average_target = target
         .str_at(&["averageValue"])
         .and_then(|q| Quantity::parse(q).ok())
@@ -300,8 +321,9 @@ fn resource_replicas(
                 Ok((utilization as f64 / t as f64, Some(utilization), total / n))
             }
             None => {
+                // `GetMetricUsageRatio`: the integer mean.
                 let target = average_target.unwrap_or(0).max(1);
-                Ok(((total as f64 / n as f64) / target as f64, None, total / n))
+                Ok(((total / n) as f64 / target as f64, None, total / n))
             }
         }
     };
@@ -321,15 +343,15 @@ fn resource_replicas(
     }
     let assumed_full = utilization_target.map_or(0, |t| t.max(100));
     for &i in &missing {
-        let value = if ratio < 1.0 {
-            match utilization_target {
+        if ratio < 1.0 {
+            let value = match utilization_target {
                 Some(_) => requests[i] * assumed_full / 100,
                 None => average_target.unwrap_or(0),
-            }
-        } else {
-            0
-        };
-        metrics.push((i, value));
+            };
+            metrics.push((i, value));
+        } else if ratio > 1.0 {
+            metrics.push((i, 0));
+        }
     }
     if scale_up_with_unready {
         for &i in &unready {
@@ -374,30 +396,51 @@ fn metric_replicas(
             let lower = ty.to_ascii_lowercase();
             let m = spec.get(&lower);
             let name = m.str_at(&["metric", "name"]).unwrap_or("");
-            let unavailable = |api: &str| {
-                format!(
-                    "unable to fetch metrics from {api} metrics API: no known available metric versions found"
-                )
+            let custom = "unable to fetch metrics from custom metrics API: no custom metrics API (custom.metrics.k8s.io) registered";
+            let average = m.at(&["target", "type"]).as_str() == Some("AverageValue");
+            let (inner, wrapped) = match ty {
+                "Pods" => {
+                    let inner = format!("unable to get metric {name}: {custom}");
+                    let wrapped = format!("failed to get pods metric value: {inner}");
+                    (inner, wrapped)
+                }
+                "Object" => {
+                    let inner = format!(
+                        "unable to get metric {name}: {} on {namespace} {}/{custom}",
+                        m.str_at(&["describedObject", "kind"]).unwrap_or(""),
+                        m.str_at(&["describedObject", "name"]).unwrap_or(""),
+                    );
+                    let wrapped = if average {
+                        format!(
+                            "failed to get object metric value: failed to get {name} object metric: {inner}"
+                        )
+                    } else {
+                        format!("failed to get object metric value: {inner}")
+                    };
+                    (inner, wrapped)
+                }
+                _ => {
+                    let selector = if m.at(&["metric", "selector"]).is_null() {
+                        "nil"
+                    } else {
+                        "&LabelSelector{...}"
+                    };
+                    let inner = format!(
+                        "unable to get external metric {namespace}/{name}/{selector}: unable to fetch metrics from external metrics API: the server could not find the requested resource (get {name}.external.metrics.k8s.io)"
+                    );
+                    let wrapped = if average {
+                        format!(
+                            "failed to get {name} external metric value: failed to get {name} external metric: {inner}"
+                        )
+                    } else {
+                        format!(
+                            "failed to get {name} external metric value: failed to get external metric {name}: {inner}"
+                        )
+                    };
+                    (inner, wrapped)
+                }
             };
-            let inner = match ty {
-                "Pods" => format!("unable to get metric {name}: {}", unavailable("custom")),
-                "Object" => format!(
-                    "unable to get metric {name}: {} on {} {}/{}",
-                    m.str_at(&["describedObject", "kind"]).unwrap_or(""),
-                    namespace,
-                    m.str_at(&["describedObject", "name"]).unwrap_or(""),
-                    unavailable("custom")
-                ),
-                _ => format!(
-                    "unable to get external metric {name}: {}",
-                    unavailable("external")
-                ),
-            };
-            return Err((
-                reason,
-                inner.clone(),
-                format!("failed to get {lower} metric value: {inner}"),
-            ));
+            return Err((reason, inner, wrapped));
         }
         other => {
             let e = format!("unknown metric source type \"{other}\"");
@@ -413,10 +456,9 @@ fn metric_replicas(
     } else {
         "FailedGetResourceMetric"
     };
-    let wrap_value = if container.is_some() {
-        format!("failed to get {resource} container metric value")
-    } else {
-        format!("failed to get {resource} resource metric value")
+    let wrap_value = match container {
+        Some(c) => format!("failed to get {c} container metric value"),
+        None => format!("failed to get {resource} resource metric value"),
     };
     if !utilization && target.at(&["averageValue"]).is_null() {
         let e = "invalid resource metric source: neither an average utilization target nor an average value (usage) target was set".to_string();
@@ -437,10 +479,15 @@ fn metric_replicas(
                 entry.set("container", Value::str(c));
             }
             entry.set("current", current_value);
-            let name = if utilization {
-                format!("{resource} resource utilization (percentage of request)")
+            let source_name = if container.is_some() {
+                "container resource"
             } else {
-                format!("{resource} resource")
+                "resource"
+            };
+            let name = if utilization {
+                format!("{resource} {source_name} utilization (percentage of request)")
+            } else {
+                format!("{resource} {source_name}")
             };
             Ok(MetricResult {
                 replicas,
@@ -538,6 +585,56 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
                 .map(|(_, p)| p.clone())
                 .collect()
         };
+        // `validateAndParseSelector`: every HPA whose target selects one of
+        // these pods.
+        let selecting: Vec<String> = cluster
+            .store
+            .list(res("HorizontalPodAutoscaler"), Some(&ns))
+            .filter(|(_, other)| {
+                get_scale(cluster, &ns, other.at(&["spec", "scaleTargetRef"])).is_ok_and(
+                    |(_, other_selector, _)| {
+                        !other_selector.is_null()
+                            && pods.iter().any(|p| {
+                                selector::matches(&other_selector, p.at(&["metadata", "labels"]))
+                            })
+                    },
+                )
+            })
+            .map(|((n, name), _)| format!("{n}/{name}"))
+            .collect();
+        if selecting.len() > 1 {
+            let message = format!(
+                "pods by selector {} are controlled by multiple HPAs: [{}]",
+                selector::format_label_selector(&selector),
+                selecting.join(" ")
+            );
+            record(
+                cluster,
+                &hpa,
+                EventType::Warning,
+                "AmbiguousSelector",
+                &message,
+            );
+            conditions.set("ScalingActive", false, "AmbiguousSelector", message.clone());
+            let previous_desired = int_at(&old_status, &["desiredReplicas"], 0);
+            write_status(
+                cluster,
+                key,
+                &hpa,
+                (current, previous_desired),
+                Value::Null,
+                &conditions,
+                false,
+            );
+            record(
+                cluster,
+                &hpa,
+                EventType::Warning,
+                "FailedComputeMetricsReplicas",
+                &message,
+            );
+            return;
+        }
         let specs: Vec<Value> = spec.get("metrics").items().cloned().collect();
         let mut statuses: Vec<Value> = Vec::with_capacity(specs.len());
         let mut proposal = 0i64;
@@ -636,7 +733,7 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
                 cluster,
                 key,
                 &hpa,
-                (current, desired),
+                (current, int_at(&old_status, &["desiredReplicas"], 0)),
                 metric_statuses,
                 &conditions,
                 false,
@@ -685,10 +782,7 @@ fn scale_target(
     let kind = target.str_at(&["kind"]).unwrap_or("");
     let name = target.str_at(&["name"]).unwrap_or("");
     let Some(mut obj) = cluster.store.get_named(res(kind), namespace, name).cloned() else {
-        return Err(format!(
-            "{} \"{name}\" not found",
-            res(kind).get().plural_group()
-        ));
+        return Err(scale_not_found(res(kind), name));
     };
     obj.set_at(&["spec", "replicas"], Value::Int(replicas));
     cluster.write(obj).map(|_| ()).map_err(|e| e.message)
@@ -1168,7 +1262,7 @@ sleep 20
 get hpa web -o jsonpath={.status.conditions[0].message}",
         );
         assert!(
-            out.ends_with("the HPA controller was unable to get the target's current scale: deployments.apps \"web\" not found"),
+            out.ends_with("the HPA controller was unable to get the target's current scale: deployments/scale.apps \"web\" not found"),
             "{out}"
         );
         let events = run(
@@ -1176,8 +1270,32 @@ get hpa web -o jsonpath={.status.conditions[0].message}",
             "get events --field-selector reason=FailedGetScale -o custom-columns=MSG:.message",
         );
         assert!(
-            events.contains("deployments.apps \"web\" not found"),
+            events.contains("deployments/scale.apps \"web\" not found"),
             "{events}"
+        );
+    }
+
+    #[test]
+    fn average_value_targets_need_no_requests_and_two_hpas_on_one_target_are_refused() {
+        let mut c = Cluster::new(1);
+        let out = run(
+            &mut c,
+            "create deployment web --image=nginx --replicas=3
+autoscale deployment web --max=5 --cpu=100m
+sleep 60
+get hpa web -o jsonpath={.status.conditions[1].reason}",
+        );
+        // nginx idles at a millicore: far below 100m, so it scales down.
+        assert!(out.ends_with("ValidMetricFound"), "{out}");
+        let out = run(
+            &mut c,
+            "autoscale deployment web --max=5 --name=again
+sleep 30
+get hpa web -o jsonpath={.status.conditions[1].message}",
+        );
+        assert!(
+            out.ends_with("pods by selector app=web are controlled by multiple HPAs: [default/again default/web]"),
+            "{out}"
         );
     }
 }

@@ -672,13 +672,17 @@ pub(crate) fn expose(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     finish(ctx, p, svc, "exposed", None)
 }
 
-/// `kubectl autoscale`: an autoscaling/v2 HorizontalPodAutoscaler for a
-/// Deployment, ReplicaSet, StatefulSet or ReplicationController.
+/// `kubectl autoscale`: an autoscaling/v2 HorizontalPodAutoscaler for each
+/// named Deployment, ReplicaSet, StatefulSet or ReplicationController.
 pub(crate) fn autoscale(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
-    let resolved = resources::resolve(&p.args)?;
-    let Some(resources::Target::Named(rid, name)) = resolved.targets.first().cloned() else {
-        return Err(Fail::error("no objects passed to autoscale"));
-    };
+    // pflag warns as it parses the flag.
+    if p.str("cpu-percent").is_some() {
+        ctx.out.err_line("Flag --cpu-percent has been deprecated, Use --cpu with percentage or resource quantity format (e.g., '70%' for utilization or '500m' for milliCPU).");
+    }
+    if p.str("max").is_none() {
+        return Err(Fail::error("required flag(s) \"max\" not set"));
+    }
+    // `Validate`.
     let max = p.int("max").unwrap_or(-1);
     let min = p.int("min").unwrap_or(-1);
     if max < 1 {
@@ -692,54 +696,36 @@ pub(crate) fn autoscale(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         )));
     }
     let cpu_percent = p.int("cpu-percent").unwrap_or(-1);
-    if p.str("cpu-percent").is_some() {
-        ctx.out.err_line("Flag --cpu-percent has been deprecated, Use --cpu with percentage or resource quantity format (e.g., '70%' for utilization or '500m' for milliCPU).");
-        if p.str("cpu").is_some() {
-            return Err(Fail::error(
-                "--cpu-percent and --cpu are mutually exclusive",
-            ));
-        }
+    if cpu_percent > 0 && p.str("cpu").is_some_and(|c| !c.is_empty()) {
+        return Err(Fail::error(
+            "--cpu-percent and --cpu are mutually exclusive",
+        ));
     }
-    let kind = rid.get().kind;
-    if !matches!(
-        kind,
-        "Deployment" | "ReplicaSet" | "StatefulSet" | "ReplicationController"
-    ) {
-        let rt = rid.get();
-        return Err(Fail::error(format!(
-            "cannot autoscale a {kind}: could not find scale subresource for {}/{}, Resource={} in discovery information",
-            rt.group, rt.version, rt.plural
-        )));
-    }
-    let ns = ctx.namespace.clone();
-    let target = resources::get(ctx.cluster, rid, &ns, &name).map_err(|e| Fail::status(&e))?;
-    // A percentage is a utilization target, a quantity an average value.
+    // `parseResourceInput`: a percentage is a utilization target, a
+    // quantity (a bare number in m or Mi) an average value.
     let target_of = |resource: &str, text: &str| -> Result<Value, Fail> {
         if let Some(pct) = text.strip_suffix('%') {
             let n: i64 = pct
                 .parse()
                 .ok()
-                .filter(|n| *n > 0)
-                .ok_or_else(|| Fail::error(format!("invalid percentage value: {text}")))?;
+                .filter(|n| *n >= 0)
+                .ok_or_else(|| Fail::error(format!("invalid percentage value: {pct}")))?;
             return Ok(Value::from_pairs([
                 ("averageUtilization", Value::Int(n)),
                 ("type", Value::str("Utilization")),
             ]));
         }
-        // A bare number is millicores for cpu and Mi for memory.
-        let quantity = if text.chars().all(|c| c.is_ascii_digit()) {
-            if resource == "cpu" {
-                format!("{text}m")
-            } else {
-                format!("{text}Mi")
+        let invalid = || Fail::error(format!("invalid resource {resource} value: {text}"));
+        let quantity = match text.parse::<f64>() {
+            Ok(v) => {
+                let unit = if resource == "cpu" { "m" } else { "Mi" };
+                Quantity::parse(&format!("{}{unit}", go_g(v)))
             }
-        } else {
-            text.to_string()
-        };
-        Quantity::parse(&quantity)
-            .map_err(|_| Fail::error(format!("invalid resource {resource} value: {text}")))?;
+            Err(_) => Quantity::parse(text),
+        }
+        .map_err(|_| invalid())?;
         Ok(Value::from_pairs([
-            ("averageValue", Value::from(quantity)),
+            ("averageValue", Value::from(quantity.to_string())),
             ("type", Value::str("AverageValue")),
         ]))
     };
@@ -761,51 +747,88 @@ pub(crate) fn autoscale(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
                 ("type", Value::str("Utilization")),
             ]),
         ));
-    } else if let Some(cpu) = p.str("cpu") {
+    } else if let Some(cpu) = p.str("cpu").filter(|c| !c.is_empty()) {
         metrics.push(metric("cpu", target_of("cpu", cpu)?));
     }
-    if let Some(memory) = p.str("memory") {
+    if let Some(memory) = p.str("memory").filter(|m| !m.is_empty()) {
         metrics.push(metric("memory", target_of("memory", memory)?));
     }
-    let mut spec = Value::from_pairs([("maxReplicas", Value::Int(max))]);
-    if !metrics.is_empty() {
-        spec.set("metrics", Value::array(metrics));
+    let resolved = resources::resolve(&p.args)?;
+    if resolved.targets.is_empty() {
+        return Err(Fail::error("no objects passed to autoscale"));
     }
-    if min > 0 {
-        spec.set("minReplicas", Value::Int(min));
-    }
-    spec.set(
-        "scaleTargetRef",
-        Value::from_pairs([
-            ("apiVersion", target.get("apiVersion").clone()),
-            ("kind", Value::str(kind)),
-            ("name", Value::from(name.clone())),
-        ]),
-    );
-    let hpa_name = p.str("name").unwrap_or(&name).to_string();
-    let hpa = Value::from_pairs([
-        ("apiVersion", Value::str("autoscaling/v2")),
-        ("kind", Value::str("HorizontalPodAutoscaler")),
-        (
-            "metadata",
-            Value::from_pairs([("name", Value::from(hpa_name))]),
-        ),
-        ("spec", spec),
-        (
-            "status",
+    let ns = ctx.namespace.clone();
+    for t in resolved.targets {
+        let resources::Target::Named(rid, name) = t else {
+            return Err(Fail::error("no objects passed to autoscale"));
+        };
+        let target = resources::get(ctx.cluster, rid, &ns, &name).map_err(|e| Fail::status(&e))?;
+        let kind = rid.get().kind;
+        if !matches!(
+            kind,
+            "Deployment" | "ReplicaSet" | "StatefulSet" | "ReplicationController"
+        ) {
+            let rt = rid.get();
+            return Err(Fail::error(format!(
+                "cannot autoscale a {kind}: could not find scale subresource for {}/{}, Resource={} in discovery information",
+                rt.group, rt.version, rt.plural
+            )));
+        }
+        let mut spec = Value::from_pairs([("maxReplicas", Value::Int(max))]);
+        if !metrics.is_empty() {
+            spec.set("metrics", Value::array(metrics.clone()));
+        }
+        if min > 0 {
+            spec.set("minReplicas", Value::Int(min));
+        }
+        spec.set(
+            "scaleTargetRef",
             Value::from_pairs([
-                ("currentMetrics", Value::Null),
-                ("desiredReplicas", Value::Int(0)),
+                ("apiVersion", target.get("apiVersion").clone()),
+                ("kind", Value::str(kind)),
+                ("name", Value::from(name.clone())),
             ]),
-        ),
-    ]);
-    let hpa = with_namespace(ctx, hpa);
-    let operation = if dry_run(ctx, p)?.is_some() {
-        "created"
-    } else {
-        "autoscaled"
-    };
-    finish(ctx, p, hpa, operation, None)
+        );
+        let hpa_name = p.str("name").unwrap_or(&name).to_string();
+        let hpa = Value::from_pairs([
+            ("apiVersion", Value::str("autoscaling/v2")),
+            ("kind", Value::str("HorizontalPodAutoscaler")),
+            (
+                "metadata",
+                Value::from_pairs([("name", Value::from(hpa_name))]),
+            ),
+            ("spec", spec),
+            (
+                "status",
+                Value::from_pairs([
+                    ("currentMetrics", Value::Null),
+                    ("desiredReplicas", Value::Int(0)),
+                ]),
+            ),
+        ]);
+        let hpa = with_namespace(ctx, hpa);
+        let operation = if dry_run(ctx, p)?.is_some() {
+            "created"
+        } else {
+            "autoscaled"
+        };
+        finish(ctx, p, hpa, operation, None)?;
+    }
+    Ok(())
+}
+
+/// Go's `%g` of a float64: the shortest form, with an exponent (`1e-05`,
+/// `1e+21`) outside 1e-4 ≤ |v| < 1e21.
+fn go_g(v: f64) -> String {
+    let a = v.abs();
+    if v == 0.0 || (1e-4..1e21).contains(&a) {
+        return format!("{v}");
+    }
+    let e = format!("{v:e}");
+    let (mantissa, exp) = e.split_once('e').unwrap_or((&e, "0"));
+    let n: i32 = exp.parse().unwrap_or(0);
+    let sign = if n < 0 { '-' } else { '+' };
+    format!("{mantissa}e{sign}{:02}", n.abs())
 }
 
 /// The one-container pod template of `kubectl create job|cronjob`.

@@ -1048,6 +1048,34 @@ fn hpa_metrics(o: &Value) -> String {
                     format!("{}: {current}/{t}", s(r, &["name"]))
                 }
             }
+            // `formatHPAMetrics`: Pods, Object and External by value,
+            // `(avg)` for average targets.
+            ty @ ("Pods" | "Object" | "External") => {
+                let key = match ty {
+                    "Pods" => "pods",
+                    "Object" => "object",
+                    _ => "external",
+                };
+                let target = spec.at(&[key, "target"]);
+                let average = ty != "Pods" && target.get("type").as_str() == Some("AverageValue");
+                let field = if ty == "Pods" || average {
+                    "averageValue"
+                } else {
+                    "value"
+                };
+                let current = status
+                    .and_then(|st| {
+                        let c = st.at(&[key, "current", field]);
+                        (!st.get(key).is_null()).then(|| c.as_str().unwrap_or("<unknown>"))
+                    })
+                    .unwrap_or("<unknown>");
+                let t = target.get(field).as_str().unwrap_or("<unknown>");
+                if average {
+                    format!("{current}/{t} (avg)")
+                } else {
+                    format!("{current}/{t}")
+                }
+            }
             _ => "<unknown type>".to_string(),
         };
         list.push(text);

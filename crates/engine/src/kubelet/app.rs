@@ -755,7 +755,9 @@ fn server_defaults(app: &mut App, flavor: Flavor, image_port: u16, declared: &mu
         }
         Flavor::HpaExample => {
             app.memory_bytes = 12 << 20;
-            // index.php adds up a million square roots per request.
+            // Idle Apache uses about a millicore; index.php adds up a
+            // million square roots per request.
+            app.cpu_milli = 0;
             app.cpu_ms_per_request = 20;
         }
         _ => {}
