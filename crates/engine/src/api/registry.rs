@@ -596,7 +596,7 @@ pub static RESOURCES: &[ResourceType] = &[
         "priorityclasses",
         ["pc"],
         false,
-        StoredOnly,
+        Simulated,
         "io.k8s.api.scheduling.v1.PriorityClass"
     ),
     // storage.k8s.io

@@ -32,6 +32,18 @@ const METRIC_WINDOW: Millis = 15 * SECOND;
 /// The event source.
 const COMPONENT: &str = "horizontal-pod-autoscaler";
 
+/// AbleToScale after stabilization: (reason, message).
+const SCALE_DOWN_STABILIZED: (&str, &str) = (
+    "ScaleDownStabilized",
+    "recent recommendations were higher than current one, applying the highest recent recommendation",
+);
+const SCALE_UP_STABILIZED: (&str, &str) = (
+    "ScaleUpStabilized",
+    "recent recommendations were lower than current one, applying the lowest recent recommendation",
+);
+const READY_FOR_NEW_SCALE: (&str, &str) =
+    ("ReadyForNewScale", "recommended size matches current size");
+
 /// What the controller remembers of one HPA between syncs.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct HpaMemory {
@@ -81,6 +93,11 @@ impl Conditions {
                 })
                 .collect(),
         )
+    }
+
+    /// AbleToScale True with a stabilization outcome.
+    fn able_to_scale(&mut self, (reason, message): (&str, &str)) {
+        self.set("AbleToScale", true, reason, message.to_string());
     }
 
     fn set(&mut self, ty: &str, ok: bool, reason: &str, message: String) {
@@ -815,19 +832,9 @@ fn normalize(
         None => memory.recommendations.push((proposal, now)),
     }
     if stabilized != proposal {
-        conditions.set(
-            "AbleToScale",
-            true,
-            "ScaleDownStabilized",
-            "recent recommendations were higher than current one, applying the highest recent recommendation".into(),
-        );
+        conditions.able_to_scale(SCALE_DOWN_STABILIZED);
     } else {
-        conditions.set(
-            "AbleToScale",
-            true,
-            "ReadyForNewScale",
-            "recommended size matches current size".into(),
-        );
+        conditions.able_to_scale(READY_FOR_NEW_SCALE);
     }
     let scale_up_limit = (2 * current).max(4);
     let (max_allowed, reason, message) = if max > scale_up_limit {
@@ -953,27 +960,12 @@ fn normalize_with_behavior(
     }
     if stabilized != proposal {
         if proposal >= current {
-            conditions.set(
-                "AbleToScale",
-                true,
-                "ScaleUpStabilized",
-                "recent recommendations were lower than current one, applying the lowest recent recommendation".into(),
-            );
+            conditions.able_to_scale(SCALE_UP_STABILIZED);
         } else {
-            conditions.set(
-                "AbleToScale",
-                true,
-                "ScaleDownStabilized",
-                "recent recommendations were higher than current one, applying the highest recent recommendation".into(),
-            );
+            conditions.able_to_scale(SCALE_DOWN_STABILIZED);
         }
     } else {
-        conditions.set(
-            "AbleToScale",
-            true,
-            "ReadyForNewScale",
-            "recommended size matches current size".into(),
-        );
+        conditions.able_to_scale(READY_FOR_NEW_SCALE);
     }
     let changes = |events: &[(i64, Millis)], period: Millis| -> i64 {
         let since = now.saturating_sub(period);

@@ -541,7 +541,7 @@ fn bind(cluster: &mut Cluster, volume: &Value, claim: &Value) {
 }
 
 /// The ObjectReference a bound volume keeps to its claim.
-fn claim_ref(claim: &Value) -> Value {
+pub(crate) fn claim_ref(claim: &Value) -> Value {
     let meta = claim.get("metadata");
     Value::from_pairs([
         ("apiVersion", Value::str("v1")),

@@ -231,17 +231,9 @@ pub(crate) fn reserve(
                         Value::str("yes"),
                     );
                 }
-                let meta = claim.get("metadata");
                 pv.set_at(
                     &["spec", "claimRef"],
-                    Value::from_pairs([
-                        ("apiVersion", Value::str("v1")),
-                        ("kind", Value::str("PersistentVolumeClaim")),
-                        ("name", meta.get("name").clone()),
-                        ("namespace", meta.get("namespace").clone()),
-                        ("resourceVersion", meta.get("resourceVersion").clone()),
-                        ("uid", meta.get("uid").clone()),
-                    ]),
+                    crate::controllers::volume::claim_ref(&claim),
                 );
                 let _ = cluster.write(pv);
             }
