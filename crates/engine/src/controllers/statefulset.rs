@@ -21,6 +21,9 @@ use crate::value::Value;
 
 /// The event source.
 const COMPONENT: &str = "statefulset-controller";
+/// The most pods created in one sync (Parallel), as the ReplicaSet
+/// controller's `BurstReplicas`.
+const BURST_REPLICAS: i64 = 500;
 /// The pod label naming the ControllerRevision the pod was made from.
 const REVISION_LABEL: &str = "controller-revision-hash";
 /// The ControllerRevision label carrying its hash (`history.ControllerRevisionHashLabel`).
@@ -461,7 +464,8 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
         failed = claim == replicaset::Claim::Failed;
     }
     // Pods in the ordinal range, and the condemned ones beyond it.
-    let mut replicas: Vec<Option<Value>> = vec![None; count as usize];
+    // By index from the first ordinal; sparse, as `replicas` may be huge.
+    let mut replicas: std::collections::BTreeMap<i64, Value> = std::collections::BTreeMap::new();
     let mut condemned: Vec<(i64, Value)> = Vec::new();
     for pod_name in cluster.controllers.owned_names(&uid) {
         let Some(ordinal) = ordinal_of(&name, &pod_name) else {
@@ -471,15 +475,14 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
             continue;
         };
         if (start..start + count).contains(&ordinal) {
-            replicas[(ordinal - start) as usize] = Some(pod);
+            replicas.insert(ordinal - start, pod);
         } else {
             condemned.push((ordinal, pod));
         }
     }
     condemned.sort_by_key(|c| std::cmp::Reverse(c.0));
     let existing: Vec<&Value> = replicas
-        .iter()
-        .flatten()
+        .values()
         .chain(condemned.iter().map(|(_, p)| p))
         .collect();
     let [n_replicas, ready, available, mut current_n, updated] =
@@ -500,25 +503,30 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
     };
     // The first unhealthy pod: missing or unhealthy replicas first, then
     // condemned ones from the lowest ordinal.
-    let first_unhealthy_condemned: Option<i64> = if replicas
-        .iter()
-        .any(|p| p.as_ref().is_none_or(|p| !healthy(p)))
-    {
-        None
-    } else {
-        condemned
-            .iter()
-            .rev()
-            .find(|(_, p)| !healthy(p))
-            .map(|(o, _)| *o)
-    };
+    let first_unhealthy_condemned: Option<i64> =
+        if (replicas.len() as i64) < count || replicas.values().any(|p| !healthy(p)) {
+            None
+        } else {
+            condemned
+                .iter()
+                .rev()
+                .find(|(_, p)| !healthy(p))
+                .map(|(o, _)| *o)
+        };
 
     let mut blocked = false;
     if !is_deleting(&set) {
         // Each replica, in ordinal order (`processReplica`).
-        for (i, slot) in replicas.iter_mut().enumerate() {
-            let ordinal = start + i as i64;
-            match slot.clone() {
+        // At most BURST_REPLICAS creations a sync; the new pods' events
+        // bring the next.
+        let mut created = 0;
+        for i in 0..count {
+            let ordinal = start + i;
+            if created == BURST_REPLICAS {
+                blocked = true;
+                break;
+            }
+            match replicas.get(&i).cloned() {
                 Some(pod) if matches!(phase(&pod), "Failed" | "Succeeded") => {
                     // Deleted now, recreated once it is gone.
                     if !is_deleting(&pod) && !delete_pod(cluster, &set, &pod) {
@@ -534,7 +542,10 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
                         new_pod(&set, template, &update_name, ordinal)
                     };
                     match create_pod(cluster, &set, pod, ordinal) {
-                        Ok(created) => *slot = Some(created),
+                        Ok(pod) => {
+                            created += 1;
+                            replicas.insert(i, pod);
+                        }
                         Err(()) => {
                             failed = true;
                             blocked = true;
@@ -600,7 +611,7 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
         if !blocked && rolling {
             let update_min = partition.unwrap_or(0).max(0);
             for target in (update_min..count).rev() {
-                let Some(pod) = &replicas[target as usize] else {
+                let Some(pod) = replicas.get(&target) else {
                     break;
                 };
                 if revision_of(pod) != update_name && !is_deleting(pod) {

@@ -1306,19 +1306,21 @@ fn job_row(o: &Value, wide: bool, now: Millis) -> Vec<String> {
 /// The node roles from `node-role.kubernetes.io/<role>` and
 /// `kubernetes.io/role` labels, sorted.
 pub fn node_roles(node: &Value) -> Vec<String> {
-    let mut roles = BTreeSet::new();
+    let mut roles = Vec::new();
     for (k, v) in node.at(&["metadata", "labels"]).members() {
         if let Some(role) = k.strip_prefix("node-role.kubernetes.io/") {
             if !role.is_empty() {
-                roles.insert(role.to_string());
+                roles.push(role.to_string());
             }
         } else if k == "kubernetes.io/role"
             && let Some(v) = v.as_str().filter(|v| !v.is_empty())
         {
-            roles.insert(v.to_string());
+            roles.push(v.to_string());
         }
     }
-    roles.into_iter().collect()
+    roles.compact_sort();
+    roles.dedup();
+    roles
 }
 
 /// The node's STATUS cell (`Ready`, `NotReady,SchedulingDisabled`, …).
