@@ -808,6 +808,14 @@ spec:
     }
 
     #[test]
+    fn a_huge_replica_count_creates_pods_without_allocating_for_all() {
+        let mut c = hand_cluster(1);
+        create(&mut c, &WEB.replace("replicas: 3", "replicas: 2000000000"));
+        assert_eq!(pod_names(&c, "default"), ["web-0"]);
+        assert_eq!(set(&c).at(&["status", "replicas"]).as_i64(), Some(1));
+    }
+
+    #[test]
     fn ordered_ready_creates_one_pod_at_a_time_with_identity_and_claims() {
         let mut c = hand_cluster(1);
         create(&mut c, WEB);
