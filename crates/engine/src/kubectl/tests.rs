@@ -2644,3 +2644,20 @@ Subjects:
 "
     );
 }
+
+#[test]
+fn wait_for_create_polls_until_the_object_exists() {
+    let mut c = Cluster::new(1);
+    k(&mut c, "create job later --image=busybox -- sleep 1");
+    // An object that exists, and one nobody creates.
+    let out = k(&mut c, "wait --for=create job/later --timeout=10s");
+    assert_eq!(out.stdout, "job.batch/later condition met\n");
+    let before = c.now;
+    let out = k(&mut c, "wait --for=create pod/nothing --timeout=5s");
+    assert_eq!(out.stderr, "error: timed out waiting for the condition\n");
+    assert_eq!(c.now - before, 5000, "the whole timeout passes");
+    assert_eq!(
+        k(&mut c, "wait --for=create pods").stderr,
+        "error: resource name must be provided\n"
+    );
+}

@@ -1,5 +1,6 @@
 //! `kubectl wait`: advances simulated time until each object meets a
-//! condition (`--for=condition=Complete`), is deleted (`--for=delete`) or
+//! condition (`--for=condition=Complete`), is created (`--for=create`), is
+//! deleted (`--for=delete`) or
 //! until the timeout, as kubectl's watch would see it.
 
 use crate::kubectl::apply::wait_until;
@@ -42,11 +43,7 @@ pub(crate) fn wait(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             let template = crate::kubectl::jsonpath::Template::parse(&expr).map_err(Fail::error)?;
             WaitFor::JsonPath(template, value)
         }
-        Some(("create", _)) => {
-            return Err(Fail::error(
-                "--for=create is not supported in Kubeplay: objects are created at once",
-            ));
-        }
+        _ if for_flag.eq_ignore_ascii_case("create") => return wait_for_create(ctx, p),
         _ if for_flag.is_empty() => {
             return Err(Fail::error("--for must be set"));
         }
@@ -118,6 +115,54 @@ pub(crate) fn wait(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         }
     }
     resources::aggregate(errors)
+}
+
+/// `--for=create`: polls until every named object exists (kubectl checks
+/// every half second), then reports each as `IsCreated` does.
+fn wait_for_create(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
+    let timeout: Millis = match p.duration_ms("timeout") {
+        Some(t) if t < 0 => 7 * 24 * 3600 * SECOND,
+        Some(t) => t as Millis,
+        None => 30 * SECOND,
+    };
+    let resolved = resources::resolve(&p.args)?;
+    let mut keys = Vec::new();
+    for t in resolved.targets {
+        match t {
+            resources::Target::Named(rid, name) => {
+                let ns = if rid.get().namespaced {
+                    ctx.namespace.as_str()
+                } else {
+                    ""
+                };
+                keys.push(ObjectKey::new(rid, ns, &name));
+            }
+            resources::Target::List(_) => {
+                return Err(Fail::error("resource name must be provided"));
+            }
+        }
+    }
+    if keys.is_empty() {
+        return Err(Fail::error("no matching resources found"));
+    }
+    let exist = |c: &crate::Cluster| keys.iter().all(|k| c.store.get(k).is_some());
+    let deadline = ctx.cluster.now.saturating_add(timeout);
+    if !wait_until(ctx.cluster, timeout, exist) {
+        ctx.cluster.step(deadline.saturating_sub(ctx.cluster.now));
+        if !exist(ctx.cluster) {
+            return Err(Fail::error("timed out waiting for the condition"));
+        }
+    }
+    // Polled every half second: the wait ends on the next poll.
+    let now = ctx.cluster.now;
+    ctx.cluster.step((500 - now % 500) % 500);
+    for k in &keys {
+        ctx.out.line(&format!(
+            "{} condition met",
+            resources::kind_name(k.resource, &k.name)
+        ));
+    }
+    Ok(())
 }
 
 /// `IsConditionMet`: a condition of that type (ignoring case) whose status
