@@ -837,19 +837,7 @@ fn normalize(
         conditions.able_to_scale(READY_FOR_NEW_SCALE);
     }
     let scale_up_limit = (2 * current).max(4);
-    let (max_allowed, reason, message) = if max > scale_up_limit {
-        (
-            scale_up_limit,
-            "ScaleUpLimit",
-            "the desired replica count is increasing faster than the maximum scale rate",
-        )
-    } else {
-        (
-            max,
-            "TooManyReplicas",
-            "the desired replica count is more than the maximum replica count",
-        )
-    };
+    let (max_allowed, reason, message) = scale_up_cap(scale_up_limit, max);
     let (desired, reason, message) = if stabilized < min {
         (
             min,
@@ -872,6 +860,41 @@ fn normalize(
         message.into(),
     );
     desired
+}
+
+/// The most replicas allowed going up: the rate `limit`, or `max` with
+/// the condition's reason and message.
+fn scale_up_cap(limit: i64, max: i64) -> (i64, &'static str, &'static str) {
+    if max > limit {
+        (
+            limit,
+            "ScaleUpLimit",
+            "the desired replica count is increasing faster than the maximum scale rate",
+        )
+    } else {
+        (
+            max,
+            "TooManyReplicas",
+            "the desired replica count is more than the maximum replica count",
+        )
+    }
+}
+
+/// The fewest replicas allowed going down: the rate `limit`, or `min`.
+fn scale_down_floor(limit: i64, min: i64) -> (i64, &'static str, &'static str) {
+    if min < limit {
+        (
+            limit,
+            "ScaleDownLimit",
+            "the desired replica count is decreasing faster than the maximum scale rate",
+        )
+    } else {
+        (
+            min,
+            "TooFewReplicas",
+            "the desired replica count is less than the minimum replica count",
+        )
+    }
 }
 
 /// A scaling rule of the behavior, with the API defaults filled in.
@@ -1002,19 +1025,7 @@ fn normalize_with_behavior(
             }
             limit.max(current)
         };
-        let (cap, r, m) = if max > limit {
-            (
-                limit,
-                "ScaleUpLimit",
-                "the desired replica count is increasing faster than the maximum scale rate",
-            )
-        } else {
-            (
-                max,
-                "TooManyReplicas",
-                "the desired replica count is more than the maximum replica count",
-            )
-        };
+        let (cap, r, m) = scale_up_cap(limit, max);
         if stabilized > cap {
             (desired, reason, message) = (cap, r, m);
         }
@@ -1040,19 +1051,7 @@ fn normalize_with_behavior(
             }
             limit.min(current)
         };
-        let (floor, r, m) = if min < limit {
-            (
-                limit,
-                "ScaleDownLimit",
-                "the desired replica count is decreasing faster than the maximum scale rate",
-            )
-        } else {
-            (
-                min,
-                "TooFewReplicas",
-                "the desired replica count is less than the minimum replica count",
-            )
-        };
+        let (floor, r, m) = scale_down_floor(limit, min);
         if stabilized < floor {
             (desired, reason, message) = (floor, r, m);
         }
