@@ -520,6 +520,9 @@ pub struct WorkloadView {
     pub pods: Vec<usize>,
     /// A Job's state as `kubectl get jobs` shows it (Running, Complete…).
     pub state: Option<&'static str>,
+    /// The HorizontalPodAutoscaler scaling it: TARGETS and the range, as
+    /// `kubectl get hpa` shows them (`cpu: 49%/50% · 1–10`).
+    pub autoscaler: Option<Rc<str>>,
 }
 
 /// One `host/path → service:port` rule of an Ingress.
@@ -837,6 +840,7 @@ fn workloads(
             replica_sets: Vec::new(),
             pods: Vec::new(),
             state: None,
+            autoscaler: None,
         });
     }
     // ReplicationControllers show as ReplicaSets without a Deployment.
@@ -891,6 +895,7 @@ fn workloads(
                     replica_sets: vec![view],
                     pods: Vec::new(),
                     state: None,
+                    autoscaler: None,
                 });
             }
         }
@@ -945,6 +950,7 @@ fn workloads(
                 replica_sets: Vec::new(),
                 pods: owned,
                 state,
+                autoscaler: None,
             });
         }
     }
@@ -952,6 +958,28 @@ fn workloads(
     let mut others: Vec<usize> = by_owner.into_values().flatten().collect();
     others.extend(ownerless);
     others.compact_sort();
+    // Each HorizontalPodAutoscaler on its target's group.
+    for ((ns, _), hpa) in store.list(rid("HorizontalPodAutoscaler"), None) {
+        if hidden(ns) {
+            continue;
+        }
+        let target = hpa.at(&["spec", "scaleTargetRef"]);
+        let (Some(kind), Some(name)) = (target.str_at(&["kind"]), target.str_at(&["name"])) else {
+            continue;
+        };
+        if let Some(w) = out.iter_mut().find(|w| {
+            w.key.as_ref().is_some_and(|k| {
+                k.resource.get().kind == kind && *k.namespace == **ns && &*k.name == name
+            })
+        }) {
+            let min = hpa.at(&["spec", "minReplicas"]).as_i64().unwrap_or(1);
+            let max = hpa.at(&["spec", "maxReplicas"]).as_i64().unwrap_or(0);
+            w.autoscaler = Some(Rc::from(format!(
+                "{} · {min}–{max}",
+                kubeplay_engine::kubectl::printers::hpa_metrics(hpa)
+            )));
+        }
+    }
     if !others.is_empty() {
         out.push(WorkloadView {
             key: None,
@@ -967,6 +995,7 @@ fn workloads(
             replica_sets: Vec::new(),
             pods: others,
             state: None,
+            autoscaler: None,
         });
     }
     out

@@ -408,6 +408,9 @@ fn workloads(p: &WorkloadsProps) -> Html {
                             if let Some(state) = w.state {
                                 <span class="muted">{ state }</span>
                             }
+                            if let Some(hpa) = &w.autoscaler {
+                                <span class="muted wl-hpa" title="HorizontalPodAutoscaler: current / target, min–max replicas">{ format!("hpa {hpa}") }</span>
+                            }
                         </div>
                         if !w.pods.is_empty() {
                             <div class="rs">{ pods_of(&w.pods) }</div>

@@ -241,6 +241,8 @@ test('the HPA example scales php-apache up under the traffic generator\'s load',
       return [...document.querySelectorAll('.workloads .wl')].some((w) =>
         w.querySelector('.wl-name')?.textContent === 'php-apache' && Number(w.querySelector('.wl-ready')?.textContent.split('/')[1]) >= 3) && ready;
     }, null, { timeout: 60_000 });
+    // The group shows its autoscaler as `kubectl get hpa` does.
+    assert.match(await group.locator('.wl-hpa').textContent(), /^hpa cpu: (\d+|<unknown>)%?\/50% · 1–10$/);
     await page.click('button.generator');
     await page.click('.ptab:has-text("Console")');
     const input = 'input.console-input';

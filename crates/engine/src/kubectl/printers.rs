@@ -1012,7 +1012,8 @@ pub(crate) fn access_modes(modes: &Value) -> String {
     out.join(",")
 }
 
-fn hpa_metrics(o: &Value) -> String {
+/// `formatHPAMetrics`: the TARGETS cell of `kubectl get hpa`.
+pub fn hpa_metrics(o: &Value) -> String {
     let specs: Vec<&Value> = o.at(&["spec", "metrics"]).items().collect();
     if specs.is_empty() {
         return "<none>".to_string();
