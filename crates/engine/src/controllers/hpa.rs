@@ -114,11 +114,7 @@ fn record(cluster: &mut Cluster, hpa: &Value, event_type: EventType, reason: &st
 }
 
 /// The scale subresource of a target: `spec.replicas` and its selector.
-fn get_scale(
-    cluster: &Cluster,
-    namespace: &str,
-    target: &Value,
-) -> Result<(i64, Value, Value), String> {
+fn get_scale(cluster: &Cluster, namespace: &str, target: &Value) -> Result<(i64, Value), String> {
     let kind = target.str_at(&["kind"]).unwrap_or("");
     let name = target.str_at(&["name"]).unwrap_or("");
     let group = target
@@ -144,7 +140,7 @@ fn get_scale(
     };
     let replicas = int_at(obj, &["spec", "replicas"], 1);
     let selector = super::replicaset::label_selector(obj);
-    Ok((replicas, selector, obj.clone()))
+    Ok((replicas, selector))
 }
 
 /// The scale subresource's NotFound: `deployments/scale.apps "web" not found`.
@@ -538,7 +534,7 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
     let mut conditions = Conditions::of(&old_status);
     let target = spec.get("scaleTargetRef");
     let (current, selector) = match get_scale(cluster, &key.namespace, target) {
-        Ok((replicas, selector, _)) => (replicas, selector),
+        Ok(scale) => scale,
         Err(e) => {
             record(cluster, &hpa, EventType::Warning, "FailedGetScale", &e);
             conditions.set(
@@ -547,17 +543,9 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
                 "FailedGetScale",
                 format!("the HPA controller was unable to get the target's current scale: {e}"),
             );
-            let desired = int_at(&old_status, &["desiredReplicas"], 0);
             let current_replicas = int_at(&old_status, &["currentReplicas"], 0);
-            write_status(
-                cluster,
-                key,
-                &hpa,
-                (current_replicas, desired),
-                old_status.get("currentMetrics").clone(),
-                &conditions,
-                false,
-            );
+            let metrics = old_status.get("currentMetrics").clone();
+            keep_desired(cluster, key, &hpa, current_replicas, metrics, &conditions);
             return;
         }
     };
@@ -609,7 +597,7 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
             .list(res("HorizontalPodAutoscaler"), Some(&ns))
             .filter(|(_, other)| {
                 get_scale(cluster, &ns, other.at(&["spec", "scaleTargetRef"])).is_ok_and(
-                    |(_, other_selector, _)| {
+                    |(_, other_selector)| {
                         !other_selector.is_null()
                             && pods.iter().any(|p| {
                                 selector::matches(&other_selector, p.at(&["metadata", "labels"]))
@@ -633,16 +621,7 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
                 &message,
             );
             conditions.set("ScalingActive", false, "AmbiguousSelector", message.clone());
-            let previous_desired = int_at(&old_status, &["desiredReplicas"], 0);
-            write_status(
-                cluster,
-                key,
-                &hpa,
-                (current, previous_desired),
-                Value::Null,
-                &conditions,
-                false,
-            );
+            keep_desired(cluster, key, &hpa, current, Value::Null, &conditions);
             record(
                 cluster,
                 &hpa,
@@ -685,16 +664,7 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
                 reason,
                 format!("the HPA was unable to compute the replica count: {condition_error}"),
             );
-            let previous_desired = int_at(&old_status, &["desiredReplicas"], 0);
-            write_status(
-                cluster,
-                key,
-                &hpa,
-                (current, previous_desired),
-                metric_statuses,
-                &conditions,
-                false,
-            );
+            keep_desired(cluster, key, &hpa, current, metric_statuses, &conditions);
             let message = format!(
                 "invalid metrics ({invalid} invalid out of {}), first error is: {error}",
                 specs.len()
@@ -746,15 +716,7 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
                 "FailedUpdateScale",
                 format!("the HPA controller was unable to update the target scale: {e}"),
             );
-            write_status(
-                cluster,
-                key,
-                &hpa,
-                (current, int_at(&old_status, &["desiredReplicas"], 0)),
-                metric_statuses,
-                &conditions,
-                false,
-            );
+            keep_desired(cluster, key, &hpa, current, metric_statuses, &conditions);
             return;
         }
         conditions.set(
@@ -1092,6 +1054,28 @@ fn store_scale_event(
         Some(i) => events[i] = (change, now),
         None => events.push((change, now)),
     }
+}
+
+/// `setCurrentReplicasAndMetricsInStatus` + `updateStatusIfNeeded`: a sync
+/// that failed keeps the desired count it had.
+fn keep_desired(
+    cluster: &mut Cluster,
+    key: &ObjectKey,
+    hpa: &Value,
+    current: i64,
+    metrics: Value,
+    conditions: &Conditions,
+) {
+    let desired = int_at(hpa, &["status", "desiredReplicas"], 0);
+    write_status(
+        cluster,
+        key,
+        hpa,
+        (current, desired),
+        metrics,
+        conditions,
+        false,
+    );
 }
 
 /// `setStatus` + `updateStatusIfNeeded`: conditions keep their transition

@@ -357,7 +357,7 @@ fn sync_unbound_claim(cluster: &mut Cluster, key: &ObjectKey, claim: &Value) {
         return;
     };
     if volume.at(&["spec", "claimRef"]).is_null() {
-        match mismatch(cluster, &volume, claim) {
+        match mismatch(&volume, claim) {
             Some(reason) => {
                 record(
                     cluster,
@@ -385,7 +385,7 @@ fn sync_unbound_claim(cluster: &mut Cluster, key: &ObjectKey, claim: &Value) {
 }
 
 /// `checkVolumeSatisfyClaim`: why the volume cannot serve the claim.
-fn mismatch(cluster: &Cluster, volume: &Value, claim: &Value) -> Option<String> {
+fn mismatch(volume: &Value, claim: &Value) -> Option<String> {
     let name = volume.str_at(&["metadata", "name"]).unwrap_or("");
     if is_deleting(volume) {
         return Some(format!("the volume is marked for deletion \"{name}\""));
@@ -408,7 +408,6 @@ fn mismatch(cluster: &Cluster, volume: &Value, claim: &Value) -> Option<String> 
     if !access_modes(claim).iter().all(|m| modes.contains(m)) {
         return Some("incompatible accessMode".into());
     }
-    let _ = cluster;
     None
 }
 

@@ -67,6 +67,21 @@ pub(crate) fn wait_until(
     done(cluster)
 }
 
+/// `wait_until`, then, as kubectl when nothing happens, the rest of the
+/// timeout passes before it gives up.
+pub(crate) fn wait_out(
+    cluster: &mut Cluster,
+    limit_ms: Millis,
+    mut done: impl FnMut(&Cluster) -> bool,
+) -> bool {
+    let deadline = cluster.now.saturating_add(limit_ms);
+    if wait_until(cluster, limit_ms, &mut done) {
+        return true;
+    }
+    cluster.step(deadline.saturating_sub(cluster.now));
+    done(cluster)
+}
+
 /// Whether none of `(key, uid)` exists any more (a new object under the
 /// same name does not count).
 pub(crate) fn all_gone(cluster: &Cluster, keys: &[(ObjectKey, String)]) -> bool {
@@ -467,13 +482,14 @@ pub(crate) fn delete(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             Some(t) if t > 0 => t as Millis,
             _ => (longest_grace + 60) * SECOND,
         };
-        let deadline = ctx.cluster.now.saturating_add(limit);
         let explicit = p.duration_ms("timeout").is_some_and(|t| t > 0);
-        let gone = wait_until(ctx.cluster, limit, |c| all_gone(c, &deleted));
-        if !gone && explicit {
-            // kubectl waits out the whole timeout when nothing happens.
-            ctx.cluster.step(deadline.saturating_sub(ctx.cluster.now));
-        }
+        let all_deleted = |c: &Cluster| all_gone(c, &deleted);
+        // Without --timeout the wait is bounded here, not waited out.
+        let gone = if explicit {
+            wait_out(ctx.cluster, limit, all_deleted)
+        } else {
+            wait_until(ctx.cluster, limit, all_deleted)
+        };
         if !gone
             && explicit
             && let Some((k, _)) = deleted

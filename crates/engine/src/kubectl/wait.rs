@@ -3,7 +3,7 @@
 //! deleted (`--for=delete`) or
 //! until the timeout, as kubectl's watch would see it.
 
-use crate::kubectl::apply::wait_until;
+use crate::kubectl::apply::wait_out;
 use crate::kubectl::edit::select;
 use crate::kubectl::flags::Parsed;
 use crate::kubectl::resources;
@@ -51,12 +51,7 @@ pub(crate) fn wait(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             return Err(Fail::error(format!("unrecognized condition: {for_flag:?}")));
         }
     };
-    // kubectl: 30s by default, a week when negative.
-    let timeout: Millis = match p.duration_ms("timeout") {
-        Some(t) if t < 0 => 7 * 24 * 3600 * SECOND,
-        Some(t) => t as Millis,
-        None => 30 * SECOND,
-    };
+    let timeout = timeout_of(p);
     let (objs, mut errors) = select(ctx, p, &p.args)?;
     let for_delete = matches!(wait_for, WaitFor::Delete);
     if for_delete {
@@ -68,7 +63,6 @@ pub(crate) fn wait(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     // Each object in turn, each with the whole timeout; the first that
     // fails ends the command.
     for (rid, obj) in objs {
-        let deadline = ctx.cluster.now.saturating_add(timeout);
         let key = ObjectKey::of(rid, &obj);
         let uid = obj.at(&["metadata", "uid"]).clone();
         let met = |c: &crate::Cluster| -> bool {
@@ -90,12 +84,7 @@ pub(crate) fn wait(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
                 }
             }
         };
-        // kubectl waits out the whole timeout when nothing happens.
-        let mut done = wait_until(ctx.cluster, timeout, &met);
-        if !done {
-            ctx.cluster.step(deadline.saturating_sub(ctx.cluster.now));
-            done = met(ctx.cluster);
-        }
+        let done = wait_out(ctx.cluster, timeout, &met);
         let name = obj.str_at(&["metadata", "name"]).unwrap_or("");
         if done {
             ctx.out.line(&format!(
@@ -117,14 +106,19 @@ pub(crate) fn wait(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     resources::aggregate(errors)
 }
 
-/// `--for=create`: polls until every named object exists (kubectl checks
-/// every half second), then reports each as `IsCreated` does.
-fn wait_for_create(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
-    let timeout: Millis = match p.duration_ms("timeout") {
+/// `--timeout`: 30 s by default, a week when negative.
+fn timeout_of(p: &Parsed) -> Millis {
+    match p.duration_ms("timeout") {
         Some(t) if t < 0 => 7 * 24 * 3600 * SECOND,
         Some(t) => t as Millis,
         None => 30 * SECOND,
-    };
+    }
+}
+
+/// `--for=create`: polls until every named object exists (kubectl checks
+/// every half second), then reports each as `IsCreated` does.
+fn wait_for_create(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
+    let timeout = timeout_of(p);
     let resolved = resources::resolve(&p.args)?;
     let mut keys = Vec::new();
     for t in resolved.targets {
@@ -146,12 +140,8 @@ fn wait_for_create(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         return Err(Fail::error("no matching resources found"));
     }
     let exist = |c: &crate::Cluster| keys.iter().all(|k| c.store.get(k).is_some());
-    let deadline = ctx.cluster.now.saturating_add(timeout);
-    if !wait_until(ctx.cluster, timeout, exist) {
-        ctx.cluster.step(deadline.saturating_sub(ctx.cluster.now));
-        if !exist(ctx.cluster) {
-            return Err(Fail::error("timed out waiting for the condition"));
-        }
+    if !wait_out(ctx.cluster, timeout, exist) {
+        return Err(Fail::error("timed out waiting for the condition"));
     }
     // Polled every half second: the wait ends on the next poll.
     let now = ctx.cluster.now;

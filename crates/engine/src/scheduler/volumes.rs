@@ -100,32 +100,34 @@ pub(crate) fn prefilter(
     let node_count = st.cache.nodes.len();
     let mut rejects = vec![0u8; node_count];
     let mut choices: Vec<Vec<Option<String>>> = vec![vec![None; node_count]; delayed.len()];
-    // Each volume's required node affinity, compiled once.
-    let mut affinities: Vec<Option<RequiredNodeAffinity>> = Vec::with_capacity(volumes.len());
+    // The volumes with a required node affinity, compiled once, by name.
+    let mut affinities: crate::scheduler::util::FxMap<&str, RequiredNodeAffinity> =
+        crate::scheduler::util::fx_map();
     for v in &volumes {
         let required = v.at(&["spec", "nodeAffinity", "required"]);
-        affinities.push((!required.is_null()).then(|| {
-            let spec = Value::from_pairs([(
-                "affinity",
+        if required.is_null() {
+            continue;
+        }
+        let spec = Value::from_pairs([(
+            "affinity",
+            Value::from_pairs([(
+                "nodeAffinity",
                 Value::from_pairs([(
-                    "nodeAffinity",
-                    Value::from_pairs([(
-                        "requiredDuringSchedulingIgnoredDuringExecution",
-                        required.clone(),
-                    )]),
+                    "requiredDuringSchedulingIgnoredDuringExecution",
+                    required.clone(),
                 )]),
-            )]);
-            RequiredNodeAffinity::compile(&spec, &mut st.interner)
-        }));
+            )]),
+        )]);
+        let name = v.str_at(&["metadata", "name"]).unwrap_or("");
+        affinities.insert(name, RequiredNodeAffinity::compile(&spec, &mut st.interner));
     }
-    let index_of = |v: &Value| volumes.iter().position(|w| std::ptr::eq(*w, v));
     for (slot, node) in st.cache.nodes.iter().enumerate() {
         if !node.exists {
             continue;
         }
         let fits = |v: &Value| {
-            index_of(v)
-                .and_then(|i| affinities[i].as_ref())
+            affinities
+                .get(v.str_at(&["metadata", "name"]).unwrap_or(""))
                 .is_none_or(|a| a.matches(&node.labels, node.name_sym, &st.interner))
         };
         let mut bits = 0u8;
