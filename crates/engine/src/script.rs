@@ -225,8 +225,9 @@ fn traffic_options(words: &[String]) -> Result<(String, Option<String>, u32), St
     Ok((url, host, rate))
 }
 
-/// Runs `curl` against the cluster network; returns the printed text.
-fn curl(cluster: &mut Cluster, args: &[String]) -> Result<String, String> {
+/// Runs `curl` against the cluster network; returns the printed text (also
+/// what `curl` in a pod under `kubectl exec` prints).
+pub(crate) fn curl(cluster: &mut Cluster, args: &[String]) -> Result<String, String> {
     let mut silent = false;
     let mut show_error = false;
     let mut include = false;

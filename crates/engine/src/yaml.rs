@@ -304,7 +304,8 @@ pub fn load_stream(text: &str) -> (Vec<Document>, Option<LoadError>) {
         column += 1;
     }
     let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
-    let mut result = parse_stream(text);
+    let mut apostrophes: Vec<Mark> = Vec::new();
+    let mut result = parse_stream(text, &apostrophes);
     // go-yaml (libyaml) does not check the indentation of lines inside a
     // flow collection (`command: [` … `]` closed at the key's column, as
     // in the Kubernetes docs); the YAML 1.2 parser does. Indent such lines
@@ -312,6 +313,19 @@ pub fn load_stream(text: &str) -> (Vec<Document>, Option<LoadError>) {
     let mut patched = text.to_string();
     for _ in 0..32 {
         let Some(e) = &result.1 else { break };
+        if e.message == UNKNOWN_ESCAPE {
+            // go-yaml accepts `\'` in a double-quoted scalar (the docs'
+            // envars-file-container.yaml has it); YAML 1.2 does not. Write it
+            // as `\0`, which keeps every position, and turn the NULs of that
+            // scalar back into apostrophes when it is loaded.
+            let Some(next) = escape_apostrophes(&patched, e.mark) else {
+                break;
+            };
+            apostrophes.push(e.mark);
+            patched = next;
+            result = parse_stream(&patched, &apostrophes);
+            continue;
+        }
         if e.message != "invalid indentation" {
             break;
         }
@@ -327,14 +341,57 @@ pub fn load_stream(text: &str) -> (Vec<Document>, Option<LoadError>) {
         lines[line - 1] = &indented;
         let next = lines.join("\n");
         patched = next;
-        result = parse_stream(&patched);
+        result = parse_stream(&patched, &apostrophes);
     }
     result
 }
 
-fn parse_stream(text: &str) -> (Vec<Document>, Option<LoadError>) {
+/// saphyr's message for an escape YAML 1.2 does not know.
+const UNKNOWN_ESCAPE: &str = "while parsing a quoted scalar, found unknown escape character";
+
+/// Rewrites each `\'` of the double-quoted scalar starting at `mark` as
+/// `\0`; `None` when it has none (another bad escape: the error stands) or
+/// already holds a `\0` (its NULs could not be told apart).
+fn escape_apostrophes(text: &str, mark: Mark) -> Option<String> {
+    let line_start = if mark.line <= 1 {
+        0
+    } else {
+        text.match_indices('\n').nth(mark.line as usize - 2)?.0 + 1
+    };
+    let (offset, _) = text[line_start..]
+        .char_indices()
+        .nth(mark.column.checked_sub(1)? as usize)?;
+    let start = line_start + offset;
+    let bytes = text.as_bytes();
+    if bytes.get(start) != Some(&b'"') {
+        return None;
+    }
+    let mut out = text.as_bytes().to_vec();
+    let mut found = false;
+    let mut i = start + 1;
+    while i < bytes.len() && bytes[i] != b'"' {
+        if bytes[i] == b'\\' {
+            match bytes.get(i + 1) {
+                Some(b'\'') => {
+                    out[i + 1] = b'0';
+                    found = true;
+                }
+                Some(b'0') => return None,
+                _ => {}
+            }
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    // Only ASCII bytes were replaced by ASCII bytes.
+    found.then(|| String::from_utf8(out).unwrap_or_default())
+}
+
+fn parse_stream(text: &str, apostrophes: &[Mark]) -> (Vec<Document>, Option<LoadError>) {
     let mut loader = Loader {
         parser: Parser::new_from_str(text),
+        apostrophes,
         anchors: FxMap::default(),
         nodes: 0,
         document: 0,
@@ -375,6 +432,8 @@ fn inside_flow_collection(text: &str, line: usize) -> bool {
 
 struct Loader<'a> {
     parser: Parser<'a, saphyr_parser::StrInput<'a>>,
+    /// Double-quoted scalars whose `\'` were rewritten as `\0`.
+    apostrophes: &'a [Mark],
     anchors: FxMap<usize, Node>,
     nodes: usize,
     document: usize,
@@ -506,6 +565,11 @@ impl<'a> Loader<'a> {
             Event::Scalar(text, style, anchor, tag) => {
                 self.count(1, mark)?;
                 let tag = tag.map(|t| format!("{}{}", t.handle, t.suffix));
+                let text = if self.apostrophes.contains(&mark) {
+                    std::borrow::Cow::Owned(text.replace('\0', "'"))
+                } else {
+                    text
+                };
                 let value = resolve_scalar(&text, style, tag.as_deref())
                     .map_err(|msg| self.error(msg, mark))?;
                 (Node { value, mark }, anchor)
@@ -1247,6 +1311,29 @@ mod tests {
         assert_eq!(v.at(&["a", "b"]), &Value::Int(1));
         // Block mappings are still checked.
         assert!(load_str("a:\n  b: 1\n c: 2\n").is_err());
+    }
+
+    #[test]
+    fn double_quoted_apostrophe_escape_loads_as_go_yaml_does() {
+        // From the docs' pods/inject/envars-file-container.yaml.
+        let v = load_one(
+            "command: ['sh', '-c', \"echo \\\"A=\\'x\\'\\nB=\\'y\\'\\\" > /d\"]\nnext: \"it\\'s\"\n",
+        );
+        assert_eq!(
+            v.at(&["command"]).as_array().unwrap()[2].as_str(),
+            Some("echo \"A='x'\nB='y'\" > /d")
+        );
+        assert_eq!(v.at(&["next"]).as_str(), Some("it's"));
+        // Other unknown escapes stay errors, with the scalar's position.
+        let e = load_str("a: 1\nb: \"\\q\"\n").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!("yaml: line 2, column 4: {UNKNOWN_ESCAPE}")
+        );
+        // A scalar that also has a real NUL escape keeps it.
+        let v = load_one("a: \"\\0\"\nb: \"x\\'\"\n");
+        assert_eq!(v.at(&["a"]).as_str(), Some("\0"));
+        assert_eq!(v.at(&["b"]).as_str(), Some("x'"));
     }
 
     #[test]

@@ -37,10 +37,6 @@ const REFUSED: &[(&str, &str)] = &[
         "no metadata.name: kubectl apply needs one",
     ),
     (
-        "pods/inject/envars-file-container.yaml",
-        "`\\'` is not a YAML escape",
-    ),
-    (
         "pods/security/seccomp/kind.yaml",
         "a kind cluster config, not a Kubernetes object",
     ),

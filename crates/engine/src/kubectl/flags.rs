@@ -93,6 +93,9 @@ pub struct Parsed {
     pub help: bool,
     /// Flags that were given but Kubeplay does not support, with why.
     pub unsupported: Vec<(&'static str, &'static str)>,
+    /// How many arguments came before `--`, when it was given (cobra's
+    /// `ArgsLenAtDash`).
+    pub dash: Option<usize>,
 }
 
 impl Parsed {
@@ -279,6 +282,7 @@ pub fn parse(flags: &[&[Flag]], args: &[String]) -> Result<Parsed, FlagError> {
         }
         if let Some(long) = s.strip_prefix("--") {
             if long.is_empty() {
+                parsed.dash = Some(parsed.args.len());
                 parsed.args.extend(args[i..].iter().cloned());
                 break;
             }

@@ -53,45 +53,7 @@ pub(crate) fn logs(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
                 ));
             }
         };
-        let pod = match target.split_once('/') {
-            Some((t, name)) => {
-                let rid = resources::lookup_type(t)?;
-                let obj =
-                    resources::get(ctx.cluster, rid, &ns, name).map_err(|e| Fail::status(&e))?;
-                if rid.get().kind == "Pod" {
-                    obj
-                } else {
-                    // A controller: its first pod, as kubectl's attachable pod lookup.
-                    let selector = obj.at(&["spec", "selector"]);
-                    let match_labels = if selector.get("matchLabels").is_null() {
-                        selector.clone()
-                    } else {
-                        selector.get("matchLabels").clone()
-                    };
-                    let mut pods: Vec<Value> = resources::list(ctx.cluster, res("Pod"), Some(&ns))
-                        .into_iter()
-                        .filter(|pod| {
-                            match_labels
-                                .members()
-                                .all(|(k, v)| pod.at(&["metadata", "labels", k]) == v)
-                        })
-                        .collect();
-                    if pods.is_empty() {
-                        return Err(Fail::error("timed out waiting for the condition"));
-                    }
-                    if pods.len() > 1 {
-                        ctx.out.err_line(&format!(
-                            "Found {} pods, using pod/{}",
-                            pods.len(),
-                            s(&pods[0], &["metadata", "name"])
-                        ));
-                    }
-                    pods.remove(0)
-                }
-            }
-            None => resources::get(ctx.cluster, res("Pod"), &ns, &target)
-                .map_err(|e| Fail::status(&e))?,
-        };
+        let pod = attachable_pod(ctx, &ns, &target)?;
         (pod, container)
     };
     let pod_name = s(&pod, &["metadata", "name"]).to_string();
@@ -169,6 +131,50 @@ pub(crate) fn logs(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             .then(|| format!("[pod/{pod_name}/{container}] ")),
     );
     Ok(())
+}
+
+/// The pod `kubectl logs` and `exec` work on: POD or TYPE/NAME, a
+/// controller standing for its first pod (kubectl's attachable pod).
+pub(crate) fn attachable_pod(ctx: &mut Ctx, ns: &str, target: &str) -> Result<Value, Fail> {
+    Ok(match target.split_once('/') {
+        Some((t, name)) => {
+            let rid = resources::lookup_type(t)?;
+            let obj = resources::get(ctx.cluster, rid, ns, name).map_err(|e| Fail::status(&e))?;
+            if rid.get().kind == "Pod" {
+                obj
+            } else {
+                // A controller: its first pod, as kubectl's attachable pod lookup.
+                let selector = obj.at(&["spec", "selector"]);
+                let match_labels = if selector.get("matchLabels").is_null() {
+                    selector.clone()
+                } else {
+                    selector.get("matchLabels").clone()
+                };
+                let mut pods: Vec<Value> = resources::list(ctx.cluster, res("Pod"), Some(ns))
+                    .into_iter()
+                    .filter(|pod| {
+                        match_labels
+                            .members()
+                            .all(|(k, v)| pod.at(&["metadata", "labels", k]) == v)
+                    })
+                    .collect();
+                if pods.is_empty() {
+                    return Err(Fail::error("timed out waiting for the condition"));
+                }
+                if pods.len() > 1 {
+                    ctx.out.err_line(&format!(
+                        "Found {} pods, using pod/{}",
+                        pods.len(),
+                        s(&pods[0], &["metadata", "name"])
+                    ));
+                }
+                pods.remove(0)
+            }
+        }
+        None => {
+            resources::get(ctx.cluster, res("Pod"), ns, target).map_err(|e| Fail::status(&e))?
+        }
+    })
 }
 
 fn emit(ctx: &mut Ctx, p: &Parsed, text: &str, prefix: Option<String>) {

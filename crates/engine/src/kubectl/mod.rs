@@ -22,6 +22,7 @@ mod apply;
 mod create;
 mod describe;
 mod edit;
+mod exec;
 mod explain;
 mod get;
 mod info;
@@ -156,6 +157,9 @@ pub(crate) struct Out {
     stdout: String,
     stderr: String,
     terminal: String,
+    /// kubectl's exit code when a command fails with its own (`exec`
+    /// passes on the command's).
+    pub exit_code: Option<i32>,
 }
 
 impl Out {
@@ -991,7 +995,15 @@ static ROOT_COMMANDS: &[Command] = &[
     Command::new("attach", "Attach to a running container", "kubectl attach (POD | TYPE/NAME) -c CONTAINER [options]")
         .unsupported("containers in Kubeplay are simulated; there is no process to attach to"),
     Command::new("exec", "Execute a command in a container", "kubectl exec (POD | TYPE/NAME) [-c CONTAINER] [flags] -- COMMAND [args...] [options]")
-        .unsupported("containers in Kubeplay are simulated; they cannot run commands (use `curl` in a script to reach them)"),
+        .flags(flags![&[
+            Flag::new("container", Kind::Str).short('c'),
+            Flag::new("stdin", Kind::Bool).short('i'),
+            Flag::new("tty", Kind::Bool).short('t'),
+            Flag::new("quiet", Kind::Bool).short('q'),
+            Flag::new("pod-running-timeout", Kind::Duration),
+            Flag::new("filename", Kind::Slice).short('f').unsupported("exec takes a pod by name in Kubeplay"),
+        ]])
+        .run(exec::exec),
     Command::new("port-forward", "Forward one or more local ports to a pod", "kubectl port-forward TYPE/NAME [options] [LOCAL_PORT:]REMOTE_PORT [...[LOCAL_PORT_N:]REMOTE_PORT_N]")
         .unsupported("port forwarding is not possible in Kubeplay; use `curl` with a NodePort or an Ingress host instead"),
     Command::new("proxy", "Run a proxy to the Kubernetes API server", "kubectl proxy [--port=PORT] [--www=static-dir] [--www-prefix=prefix] [--api-prefix=prefix] [options]")
@@ -1346,7 +1358,7 @@ impl Cluster {
                         out.err("\n");
                     }
                 }
-                1
+                out.exit_code.unwrap_or(1)
             }
         };
         KubectlOutput {

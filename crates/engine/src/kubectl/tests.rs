@@ -271,8 +271,20 @@ fn unknown_commands_flags_and_types() {
         "error: unknown command \"frob\"\nSee 'kubectl rollout -h' for help and examples\n"
     );
     assert_eq!(
-        k(&mut c, "kubectl exec -it web -- sh").stderr,
-        "error: kubectl exec is not supported: containers in Kubeplay are simulated; they cannot run commands (use `curl` in a script to reach them)\n"
+        k(&mut c, "kubectl exec web ls").stderr,
+        "error: exec [POD] [COMMAND] is not supported anymore. Use exec [POD] -- [COMMAND] instead\nSee 'kubectl exec -h' for help and examples\n"
+    );
+    assert_eq!(
+        k(&mut c, "kubectl exec web").stderr,
+        "error: you must specify at least one command for the container\n"
+    );
+    assert_eq!(
+        k(&mut c, "kubectl exec -- ls").stderr,
+        "error: pod, type/name or --filename must be specified\nSee 'kubectl exec -h' for help and examples\n"
+    );
+    assert_eq!(
+        k(&mut c, "kubectl exec web -- ls").stderr,
+        "Error from server (NotFound): pods \"web\" not found\n"
     );
     assert_eq!(
         k(&mut c, "kubectl 'oops").stderr,

@@ -116,6 +116,10 @@ pub(crate) struct App {
     pub text: String,
     /// The script run, computed once from the start.
     pub run: Option<shell::Run>,
+    /// The files it starts with (kubelet-written and mounted).
+    pub files: BTreeMap<String, String>,
+    /// Its mount points.
+    pub dirs: Vec<String>,
 }
 
 /// The environment of a container: `env` values (valueFrom resolved where
@@ -124,6 +128,7 @@ pub(crate) fn container_env(
     container: &Value,
     pod: &Value,
     lookup: &dyn Fn(&str, &str, &str) -> Option<String>,
+    node: &dyn Fn(&str, &str) -> Option<Value>,
 ) -> BTreeMap<String, String> {
     let mut env = BTreeMap::new();
     env.insert(
@@ -161,6 +166,13 @@ pub(crate) fn container_env(
             Some(out)
         } else if let Some(path) = e.at(&["valueFrom", "fieldRef", "fieldPath"]).as_str() {
             field_ref(pod, path)
+        } else if !e.at(&["valueFrom", "resourceFieldRef"]).is_null() {
+            resource_field_ref(
+                e.at(&["valueFrom", "resourceFieldRef"]),
+                container,
+                pod,
+                node,
+            )
         } else if let Some(cm) = e.at(&["valueFrom", "configMapKeyRef"]).as_object() {
             let n = cm.get("name").and_then(Value::as_str).unwrap_or("");
             let k = cm.get("key").and_then(Value::as_str).unwrap_or("");
@@ -175,6 +187,283 @@ pub(crate) fn container_env(
         env.insert(name.to_string(), value.unwrap_or_default());
     }
     env
+}
+
+/// The files a container sees when it starts: `/etc/hosts`,
+/// `/etc/resolv.conf` and `/etc/hostname` as the kubelet writes them, the
+/// service account's files, and its ConfigMap, Secret, downward API and
+/// projected volumes (the other mounts are empty directories). `object`
+/// looks up an object of a kind by name in the pod's namespace (a Node by
+/// name).
+pub(crate) fn container_files(
+    container: &Value,
+    pod: &Value,
+    pod_ip: &str,
+    object: &dyn Fn(&str, &str) -> Option<Value>,
+) -> (BTreeMap<String, String>, Vec<String>) {
+    let mut files = BTreeMap::new();
+    let mut dirs = Vec::new();
+    let ns = pod.str_at(&["metadata", "namespace"]).unwrap_or("default");
+    let name = pod.str_at(&["metadata", "name"]).unwrap_or("");
+    let hostname = pod.str_at(&["spec", "hostname"]).unwrap_or(name);
+    files.insert("/etc/hostname".to_string(), format!("{hostname}\n"));
+    // kubelet's managedHostsFileContent.
+    let mut hosts = String::from(
+        "# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n",
+    );
+    if !pod_ip.is_empty() {
+        match pod.str_at(&["spec", "subdomain"]) {
+            Some(sub) if !sub.is_empty() => hosts.push_str(&format!(
+                "{pod_ip}\t{hostname}.{sub}.{ns}.svc.cluster.local\t{hostname}\n"
+            )),
+            _ => hosts.push_str(&format!("{pod_ip}\t{hostname}\n")),
+        }
+    }
+    let aliases: Vec<&Value> = pod.at(&["spec", "hostAliases"]).items().collect();
+    if !aliases.is_empty() {
+        hosts.push_str("\n# Entries added by HostAliases.\n");
+        for a in aliases {
+            let names: Vec<&str> = a
+                .get("hostnames")
+                .items()
+                .filter_map(Value::as_str)
+                .collect();
+            hosts.push_str(&format!(
+                "{}\t{}\n",
+                a.get("ip").as_str().unwrap_or(""),
+                names.join("\t")
+            ));
+        }
+    }
+    files.insert("/etc/hosts".to_string(), hosts);
+    files.insert(
+        "/etc/resolv.conf".to_string(),
+        format!(
+            "search {ns}.svc.cluster.local svc.cluster.local cluster.local\nnameserver {}\noptions ndots:5\n",
+            crate::kubeadm::DNS_SERVICE_IP
+        ),
+    );
+    let volumes: Vec<&Value> = pod.at(&["spec", "volumes"]).items().collect();
+    for mount in container.get("volumeMounts").items() {
+        let (Some(vname), Some(path)) =
+            (mount.get("name").as_str(), mount.get("mountPath").as_str())
+        else {
+            continue;
+        };
+        let path = path.trim_end_matches('/');
+        let Some(volume) = volumes
+            .iter()
+            .find(|v| v.get("name").as_str() == Some(vname))
+        else {
+            continue;
+        };
+        let content = volume_files(volume, container, pod, object);
+        match mount.get("subPath").as_str().filter(|p| !p.is_empty()) {
+            Some(sub) => {
+                let sub = sub.trim_end_matches('/');
+                if let Some(text) = content.get(sub) {
+                    files.insert(path.to_string(), text.clone());
+                } else {
+                    let prefix = format!("{sub}/");
+                    for (rel, text) in &content {
+                        if let Some(rest) = rel.strip_prefix(&prefix) {
+                            files.insert(format!("{path}/{rest}"), text.clone());
+                        }
+                    }
+                    dirs.push(path.to_string());
+                }
+            }
+            None => {
+                for (rel, text) in content {
+                    files.insert(format!("{path}/{rel}"), text);
+                }
+                dirs.push(path.to_string());
+            }
+        }
+    }
+    (files, dirs)
+}
+
+/// The files of one volume, by path inside it.
+fn volume_files(
+    volume: &Value,
+    container: &Value,
+    pod: &Value,
+    object: &dyn Fn(&str, &str) -> Option<Value>,
+) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let sources: Vec<&Value> = if volume.get("projected").is_null() {
+        vec![volume]
+    } else {
+        volume.at(&["projected", "sources"]).items().collect()
+    };
+    for src in sources {
+        for (field, kind, name_key) in [
+            ("configMap", "ConfigMap", "name"),
+            (
+                "secret",
+                "Secret",
+                if volume.get("projected").is_null() {
+                    "secretName"
+                } else {
+                    "name"
+                },
+            ),
+        ] {
+            let v = src.get(field);
+            if v.is_null() {
+                continue;
+            }
+            let Some(obj) = v.get(name_key).as_str().and_then(|n| object(kind, n)) else {
+                continue;
+            };
+            let value_of = |key: &str| -> Option<String> {
+                if let Some(text) = obj.at(&["data", key]).as_str() {
+                    return Some(if kind == "Secret" {
+                        super::images::decode_base64(text)
+                            .map(|b| String::from_utf8_lossy(&b).into_owned())
+                            .unwrap_or_default()
+                    } else {
+                        text.to_string()
+                    });
+                }
+                obj.at(&["binaryData", key]).as_str().map(|b| {
+                    super::images::decode_base64(b)
+                        .map(|b| String::from_utf8_lossy(&b).into_owned())
+                        .unwrap_or_default()
+                })
+            };
+            let items: Vec<&Value> = v.get("items").items().collect();
+            if items.is_empty() {
+                let keys = obj
+                    .get("data")
+                    .members()
+                    .chain(obj.get("binaryData").members())
+                    .map(|(k, _)| k.to_string())
+                    .collect::<Vec<_>>();
+                for k in keys {
+                    if let Some(text) = value_of(&k) {
+                        out.insert(k, text);
+                    }
+                }
+            } else {
+                for item in items {
+                    if let (Some(k), Some(p)) =
+                        (item.get("key").as_str(), item.get("path").as_str())
+                        && let Some(text) = value_of(k)
+                    {
+                        out.insert(p.to_string(), text);
+                    }
+                }
+            }
+        }
+        for item in src.at(&["downwardAPI", "items"]).items() {
+            let Some(p) = item.get("path").as_str() else {
+                continue;
+            };
+            let text = if let Some(field) = item.at(&["fieldRef", "fieldPath"]).as_str() {
+                match field {
+                    "metadata.labels" | "metadata.annotations" => {
+                        // The kubelet's FormatMap: sorted `key="value"` lines.
+                        let map = pod.at(&["metadata", &field["metadata.".len()..]]);
+                        let mut lines: Vec<String> = map
+                            .members()
+                            .map(|(k, v)| {
+                                format!(
+                                    "{k}={}",
+                                    crate::api::schema::golang::quote(v.as_str().unwrap_or(""))
+                                )
+                            })
+                            .collect();
+                        lines.sort();
+                        lines.join("\n")
+                    }
+                    other => field_ref(pod, other).unwrap_or_default(),
+                }
+            } else if !item.get("resourceFieldRef").is_null() {
+                resource_field_ref(item.get("resourceFieldRef"), container, pod, object)
+                    .unwrap_or_default()
+            } else {
+                continue;
+            };
+            out.insert(p.to_string(), text);
+        }
+        if let Some(p) = src.at(&["serviceAccountToken", "path"]).as_str() {
+            out.insert(p.to_string(), service_account_token(pod));
+        }
+    }
+    out
+}
+
+/// A service account token's text: a JWT with the claims the API server
+/// puts in one (the signature is not a real one).
+pub(crate) fn service_account_token(pod: &Value) -> String {
+    let ns = pod.str_at(&["metadata", "namespace"]).unwrap_or("default");
+    let sa = pod
+        .str_at(&["spec", "serviceAccountName"])
+        .unwrap_or("default");
+    // JWT segments are unpadded base64url.
+    let b64 = |s: &str| {
+        crate::api::schema::golang::base64_encode(s.as_bytes())
+            .trim_end_matches('=')
+            .replace('+', "-")
+            .replace('/', "_")
+    };
+    let claims = format!(
+        "{{\"aud\":[\"https://kubernetes.default.svc.cluster.local\"],\"iss\":\"https://kubernetes.default.svc.cluster.local\",\"kubernetes.io\":{{\"namespace\":\"{ns}\",\"node\":{{\"name\":\"{}\"}},\"pod\":{{\"name\":\"{}\",\"uid\":\"{}\"}},\"serviceaccount\":{{\"name\":\"{sa}\"}}}},\"sub\":\"system:serviceaccount:{ns}:{sa}\"}}",
+        pod.str_at(&["spec", "nodeName"]).unwrap_or(""),
+        pod.str_at(&["metadata", "name"]).unwrap_or(""),
+        pod.str_at(&["metadata", "uid"]).unwrap_or(""),
+    );
+    format!(
+        "{}.{}.{}",
+        b64("{\"alg\":\"RS256\",\"kid\":\"kubeplay\"}"),
+        b64(&claims),
+        b64("not a real signature: Kubeplay simulates the cluster")
+    )
+}
+
+/// `resourceFieldRef` as the kubelet resolves it
+/// (`ExtractContainerResourceValue`): limits default to the node's
+/// allocatable, the value divided by `divisor` and rounded up.
+fn resource_field_ref(
+    r: &Value,
+    container: &Value,
+    pod: &Value,
+    object: &dyn Fn(&str, &str) -> Option<Value>,
+) -> Option<String> {
+    let resource = r.get("resource").as_str()?;
+    let target = match r.get("containerName").as_str() {
+        Some(c) if !c.is_empty() => pod
+            .at(&["spec", "containers"])
+            .items()
+            .chain(pod.at(&["spec", "initContainers"]).items())
+            .find(|x| x.get("name").as_str() == Some(c))?,
+        _ => container,
+    };
+    let (group, name) = resource.split_once('.')?;
+    let q = |v: &Value| v.as_str().and_then(|t| Quantity::parse(t).ok());
+    let mut value = q(target.at(&["resources", group, name]));
+    if value.is_none() && group == "limits" {
+        let node = pod
+            .str_at(&["spec", "nodeName"])
+            .and_then(|n| object("Node", n));
+        value = node.and_then(|n| q(n.at(&["status", "allocatable", name])));
+    }
+    let value = value.unwrap_or_else(|| Quantity::from_units(0));
+    let divisor = r
+        .get("divisor")
+        .as_str()
+        .and_then(|t| Quantity::parse(t).ok())
+        .unwrap_or_else(|| Quantity::from_units(1));
+    let out = if name == "cpu" {
+        let d = divisor.milli_value().max(1);
+        (value.milli_value() + d - 1).div_euclid(d)
+    } else {
+        let d = divisor.value().max(1);
+        (value.value() + d - 1).div_euclid(d)
+    };
+    Some(out.to_string())
 }
 
 fn field_ref(pod: &Value, path: &str) -> Option<String> {
@@ -341,6 +630,8 @@ pub(crate) fn build(
         image: image.to_string(),
         text: String::new(),
         run: None,
+        files: BTreeMap::new(),
+        dirs: Vec::new(),
     };
     let program_name = argv
         .first()
@@ -843,13 +1134,27 @@ impl App {
         }
     }
 
+    /// The context of a process `kubectl exec` starts `offset` after the
+    /// container's start: its files as they are then.
+    pub(crate) fn exec_context(
+        &self,
+        started_at: Millis,
+        hostname: &str,
+        offset: Millis,
+    ) -> Context {
+        let mut ctx = self.context(started_at + offset, hostname);
+        ctx.files = self.files_at(offset);
+        ctx
+    }
+
     fn context(&self, started_at: Millis, hostname: &str) -> Context {
         Context {
             env: self.env.clone(),
             hostname: hostname.to_string(),
             dialect: self.dialect,
             started_at,
-            files: BTreeMap::new(),
+            files: self.files.clone(),
+            dirs: self.dirs.clone(),
         }
     }
 
@@ -902,21 +1207,12 @@ impl App {
     }
 
     /// Whether the file exists `offset` ms after the start (scripts).
-    fn files_at(&self, offset: Millis) -> BTreeMap<String, String> {
-        let mut files = BTreeMap::new();
-        if let Some(run) = &self.run {
-            for (t, path, exists) in &run.file_events {
-                if *t > offset {
-                    break;
-                }
-                if *exists {
-                    files.insert(path.clone(), String::new());
-                } else {
-                    files.remove(path);
-                }
-            }
+    /// Its files `offset` after its start.
+    pub(crate) fn files_at(&self, offset: Millis) -> BTreeMap<String, String> {
+        match &self.run {
+            Some(run) => shell::files_after(self.files.clone(), &run.file_events, offset),
+            None => self.files.clone(),
         }
-        files
     }
 
     /// Offsets at which the app's health may change (for the prober to

@@ -9,6 +9,7 @@
 pub mod images;
 
 mod app;
+pub mod exec;
 mod node;
 mod pods;
 mod shell;

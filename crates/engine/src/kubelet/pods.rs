@@ -1253,6 +1253,50 @@ fn config_value(cluster: &Cluster, ns: &str, kind: &str, name: &str, key: &str) 
         .unwrap_or_else(|| obj.at(&["stringData", key]).as_str().map(str::to_string))
 }
 
+/// The Services' environment variables the kubelet gives a container
+/// (`getServiceEnvVarMap`, `envvars.FromServices`): the `kubernetes`
+/// Service always, the namespace's other Services with a cluster IP when
+/// service links are on.
+fn service_env(cluster: &Cluster, ns: &str, links: bool) -> BTreeMap<String, String> {
+    let mut env = BTreeMap::new();
+    for (_, svc) in cluster.store.list(res("Service"), None) {
+        let svc_ns = svc.str_at(&["metadata", "namespace"]).unwrap_or("");
+        let name = svc.str_at(&["metadata", "name"]).unwrap_or("");
+        let master = svc_ns == "default" && name == "kubernetes";
+        if !(master || links && svc_ns == ns) {
+            continue;
+        }
+        let ip = svc.str_at(&["spec", "clusterIP"]).unwrap_or("");
+        if ip.is_empty() || ip == "None" {
+            continue;
+        }
+        let prefix = name.to_ascii_uppercase().replace('-', "_");
+        let ports: Vec<&Value> = svc.at(&["spec", "ports"]).items().collect();
+        env.insert(format!("{prefix}_SERVICE_HOST"), ip.to_string());
+        for (i, p) in ports.iter().enumerate() {
+            let port = p.get("port").as_i64().unwrap_or(0);
+            if i == 0 {
+                env.insert(format!("{prefix}_SERVICE_PORT"), port.to_string());
+            }
+            if let Some(pn) = p.get("name").as_str().filter(|n| !n.is_empty()) {
+                let pn = pn.to_ascii_uppercase().replace('-', "_");
+                env.insert(format!("{prefix}_SERVICE_PORT_{pn}"), port.to_string());
+            }
+            let proto = p.get("protocol").as_str().unwrap_or("TCP");
+            let url = format!("{}://{ip}:{port}", proto.to_ascii_lowercase());
+            if i == 0 {
+                env.insert(format!("{prefix}_PORT"), url.clone());
+            }
+            let pp = format!("{prefix}_PORT_{port}_{}", proto.to_ascii_uppercase());
+            env.insert(format!("{pp}_PROTO"), proto.to_ascii_lowercase());
+            env.insert(format!("{pp}_PORT"), port.to_string());
+            env.insert(format!("{pp}_ADDR"), ip.to_string());
+            env.insert(pp, url);
+        }
+    }
+    env
+}
+
 /// A missing ConfigMap, Secret or key the container's environment needs
 /// (`CreateContainerConfigError`).
 fn config_error(cluster: &Cluster, ns: &str, spec: &Value) -> Option<String> {
@@ -1352,7 +1396,20 @@ fn create_and_start(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: u
     }
     let ns = key.namespace.to_string();
     let lookup = |kind: &str, name: &str, k: &str| config_value(cluster, &ns, kind, name, k);
-    let env = app::container_env(&spec, &pod, &lookup);
+    let object = |kind: &str, name: &str| {
+        let scope = if kind == "Node" { "" } else { ns.as_str() };
+        cluster.store.get_named(res(kind), scope, name).cloned()
+    };
+    let mut env = app::container_env(&spec, &pod, &lookup, &object);
+    let links = pod.at(&["spec", "enableServiceLinks"]).as_bool() != Some(false);
+    for (k, v) in service_env(cluster, &ns, links) {
+        env.entry(k).or_insert(v);
+    }
+    let pod_ip = rt(cluster, key)
+        .and_then(|r| r.ip)
+        .map(ipv4)
+        .unwrap_or_default();
+    let (files, dirs) = app::container_files(&spec, &pod, &pod_ip, &object);
     let Some(img) = rt(cluster, key)
         .and_then(|r| r.ctr(init, index))
         .and_then(|c| c.image.clone())
@@ -1361,6 +1418,8 @@ fn create_and_start(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: u
     };
     let display = spec.get("image").as_str().unwrap_or("").to_string();
     let mut application = app::build(&spec, &pod, img.flavor, img.port, &display, env);
+    application.files = files;
+    application.dirs = dirs;
     let now = cluster.now;
     application.prepare(now, &key.name);
     let id = {
@@ -2741,6 +2800,60 @@ fn find_ctr<'a>(r: &'a PodRuntime, name: &str) -> Option<(bool, &'a Ctr)> {
         .find(|c| &*c.name == name)
         .map(|c| (false, c))
         .or_else(|| r.init.iter().find(|c| &*c.name == name).map(|c| (true, c)))
+}
+
+/// Why `kubectl exec` cannot run in a container.
+pub(crate) enum ExecRefusal {
+    /// An API error (`Error from server …`).
+    Status(StatusError),
+    /// The stream could not be opened (`error: unable to upgrade connection: …`).
+    Upgrade(String),
+}
+
+/// What a process started by `kubectl exec` in a running container sees:
+/// its environment and files now, and the image it runs in.
+pub(crate) fn exec_context(
+    cluster: &Cluster,
+    namespace: &str,
+    pod: &str,
+    container: &str,
+) -> Result<(super::shell::Context, images::Flavor), ExecRefusal> {
+    let key = ObjectKey::new(res("Pod"), namespace, pod);
+    let Some(obj) = cluster.store.get(&key) else {
+        return Err(ExecRefusal::Status(StatusError::not_found("pods", pod)));
+    };
+    let in_spec = ["containers", "initContainers", "ephemeralContainers"]
+        .iter()
+        .flat_map(|l| obj.at(&["spec", l]).items())
+        .any(|c| c.get("name").as_str() == Some(container));
+    if !in_spec {
+        return Err(ExecRefusal::Status(StatusError::bad_request(format!(
+            "container {container} is not valid for pod {pod}"
+        ))));
+    }
+    let not_found = || ExecRefusal::Upgrade(format!("container not found ({})", quote(container)));
+    let node = obj.str_at(&["spec", "nodeName"]).unwrap_or("");
+    if let Some(agent) = cluster.kubelet.nodes.get(node)
+        && !agent.up
+    {
+        return Err(ExecRefusal::Status(StatusError::internal(format!(
+            "error dialing backend: dial tcp {}:10250: connect: no route to host",
+            agent.internal_ip
+        ))));
+    }
+    let r = rt(cluster, &key).ok_or_else(not_found)?;
+    let (_, c) = find_ctr(r, container).ok_or_else(not_found)?;
+    let inst = c
+        .current
+        .as_ref()
+        .filter(|_| c.running())
+        .ok_or_else(not_found)?;
+    let offset = cluster.now.saturating_sub(inst.started);
+    let hostname = obj.str_at(&["spec", "hostname"]).unwrap_or(pod);
+    Ok((
+        inst.app.exec_context(inst.started, hostname, offset),
+        inst.app.flavor,
+    ))
 }
 
 /// The log of one container instance.

@@ -572,6 +572,8 @@ pub(crate) struct Context {
     pub started_at: Millis,
     /// Files that exist before the run starts.
     pub files: BTreeMap<String, String>,
+    /// Directories that exist besides those of `files` (empty mounts).
+    pub dirs: Vec<String>,
 }
 
 /// A run of a script from the container's start up to a horizon.
@@ -579,12 +581,50 @@ pub(crate) struct Context {
 pub(crate) struct Run {
     /// Output lines with their offsets from the start.
     pub logs: Vec<(Millis, String)>,
-    /// File changes: (offset, path, exists afterwards).
-    pub file_events: Vec<(Millis, String, bool)>,
+    /// File changes: (offset, path, what happened).
+    pub file_events: Vec<(Millis, String, FileOp)>,
     /// How it stopped.
     pub outcome: Outcome,
     /// The handler `trap '…' TERM` installed, if any.
     pub term_trap: Option<String>,
+}
+
+/// A change to a file, replayed to know a container's files at a time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum FileOp {
+    /// Created or truncated with this content.
+    Write(String),
+    /// This text appended.
+    Append(String),
+    /// Removed.
+    Remove,
+}
+
+/// What a network tool (`wget`, `curl`, `nslookup`) run by `kubectl exec`
+/// prints and exits with; `argv` includes the tool's name.
+pub(crate) type Network<'n> = dyn FnMut(&[String]) -> (i32, String) + 'n;
+
+/// The files a run's events leave at `offset`, starting from `files`.
+pub(crate) fn files_after(
+    mut files: BTreeMap<String, String>,
+    events: &[(Millis, String, FileOp)],
+    offset: Millis,
+) -> BTreeMap<String, String> {
+    for (t, path, op) in events {
+        if *t > offset {
+            break;
+        }
+        match op {
+            FileOp::Write(text) => {
+                files.insert(path.clone(), text.clone());
+            }
+            FileOp::Append(text) => files.entry(path.clone()).or_default().push_str(text),
+            FileOp::Remove => {
+                files.remove(path);
+            }
+        }
+    }
+    files
 }
 
 /// The most commands one run executes; beyond it the run counts as
@@ -601,6 +641,9 @@ enum Flow {
 
 struct Interp<'a> {
     ctx: &'a Context,
+    /// The network tools' hook (`kubectl exec`); without it they succeed
+    /// quietly (a container's own script cannot wait for answers).
+    net: Option<&'a mut Network<'a>>,
     vars: BTreeMap<String, String>,
     files: BTreeMap<String, String>,
     t: Millis,
@@ -608,29 +651,59 @@ struct Interp<'a> {
     status: i32,
     steps: usize,
     out: Vec<(Millis, String)>,
-    file_events: Vec<(Millis, String, bool)>,
+    file_events: Vec<(Millis, String, FileOp)>,
     forever: bool,
     term_trap: Option<String>,
     capture: Option<String>,
+    /// Output written since the last newline (`echo -n`, `printf`, a file
+    /// without a final newline).
+    partial: String,
+}
+
+impl<'a> Interp<'a> {
+    fn new(ctx: &'a Context, horizon: Millis) -> Interp<'a> {
+        Interp {
+            ctx,
+            net: None,
+            vars: ctx.env.clone(),
+            files: ctx.files.clone(),
+            t: 0,
+            horizon,
+            status: 0,
+            steps: 0,
+            out: Vec::new(),
+            file_events: Vec::new(),
+            forever: false,
+            term_trap: None,
+            capture: None,
+            partial: String::new(),
+        }
+    }
+
+    /// Ends the output: a last line without a newline still counts.
+    fn finish(&mut self) {
+        if !self.partial.is_empty() {
+            let line = std::mem::take(&mut self.partial);
+            self.out.push((self.t, line));
+        }
+    }
+
+    /// The output as text, one newline per line.
+    fn output(&self) -> String {
+        let mut output = String::new();
+        for (_, line) in &self.out {
+            output.push_str(line);
+            output.push('\n');
+        }
+        output
+    }
 }
 
 /// Runs `script` from the start up to `horizon` (offset in ms).
 pub(crate) fn run(script: &Stmt, ctx: &Context, horizon: Millis) -> Run {
-    let mut it = Interp {
-        ctx,
-        vars: ctx.env.clone(),
-        files: ctx.files.clone(),
-        t: 0,
-        horizon,
-        status: 0,
-        steps: 0,
-        out: Vec::new(),
-        file_events: Vec::new(),
-        forever: false,
-        term_trap: None,
-        capture: None,
-    };
+    let mut it = Interp::new(ctx, horizon);
     let flow = it.exec(script);
+    it.finish();
     let outcome = match flow {
         Flow::Exit(code) => Outcome::Exited(it.t, code),
         Flow::Stop if it.forever => Outcome::Forever(it.t),
@@ -649,31 +722,66 @@ pub(crate) fn run(script: &Stmt, ctx: &Context, horizon: Millis) -> Run {
 /// its exit status and combined output.
 pub(crate) fn probe(argv: &[String], ctx: &Context) -> (i32, String) {
     let stmt = from_argv(argv);
-    let mut it = Interp {
-        ctx,
-        vars: ctx.env.clone(),
-        files: ctx.files.clone(),
-        t: 0,
-        horizon: 60 * SECOND,
-        status: 0,
-        steps: 0,
-        out: Vec::new(),
-        file_events: Vec::new(),
-        forever: false,
-        term_trap: None,
-        capture: None,
-    };
+    let mut it = Interp::new(ctx, 60 * SECOND);
     let code = match it.exec(&stmt) {
         Flow::Exit(c) => c,
         _ => it.status,
     };
-    let mut output = String::new();
-    for (_, line) in it.out {
-        output.push_str(&line);
-        output.push('\n');
-    }
-    (code, output)
+    it.finish();
+    (code, it.output())
 }
+
+/// How a `kubectl exec` command ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ExecResult {
+    /// Its output (stdout and stderr, as a terminal shows them).
+    pub output: String,
+    /// Its exit code; `None` while it still runs at the horizon.
+    pub code: Option<i32>,
+    /// How long it ran (simulated).
+    pub elapsed: Millis,
+}
+
+/// Runs `argv` as `kubectl exec` does: a new process beside the
+/// container's own, seeing its files, reaching the network through `net`.
+pub(crate) fn exec_command(
+    argv: &[String],
+    ctx: &Context,
+    horizon: Millis,
+    net: &mut Network<'_>,
+) -> ExecResult {
+    let stmt = from_argv(argv);
+    let mut it = Interp::new(ctx, horizon);
+    it.net = Some(net);
+    let flow = it.exec(&stmt);
+    it.finish();
+    let code = match flow {
+        Flow::Exit(c) => Some(c),
+        Flow::Stop => None,
+        _ => Some(it.status),
+    };
+    ExecResult {
+        output: it.output(),
+        code,
+        elapsed: it.t,
+    }
+}
+
+/// Whether a container image has `name` on its PATH, as far as the
+/// simulated shell knows it (builtins and the tools it runs).
+pub(crate) fn has_command(name: &str) -> bool {
+    let name = name.rsplit('/').next().unwrap_or(name);
+    COMMANDS.contains(&name)
+}
+
+/// The commands the simulated shell runs.
+const COMMANDS: &[&str] = &[
+    "echo", "printf", "sleep", "tail", "exit", "true", ":", "false", "touch", "mkdir", "chmod",
+    "chown", "cd", "export", "set", "ulimit", "umask", "wait", "sync", "ln", "cp", "mv", "apk",
+    "apt-get", "pip", "npm", "rm", "cat", "ls", "test", "[", "[[", "date", "hostname", "env",
+    "printenv", "seq", "trap", "exec", "nohup", "command", "time", "sh", "bash", "ash", "dash",
+    "wget", "curl", "nslookup", "ping", "nc", "dig", "host", "yes", "id", "whoami", "uname", "pwd",
+];
 
 /// Parses `sleep`'s argument: `30`, `0.5`, `1m`, `2h`, `infinity`.
 fn sleep_duration(arg: &str) -> Option<Option<Millis>> {
@@ -696,15 +804,34 @@ fn sleep_duration(arg: &str) -> Option<Option<Millis>> {
 }
 
 impl Interp<'_> {
+    /// Writes one line of output.
     fn emit(&mut self, line: String) {
         if let Some(buf) = &mut self.capture {
-            if !buf.is_empty() {
-                buf.push('\n');
-            }
             buf.push_str(&line);
-        } else {
+            buf.push('\n');
+        } else if self.partial.is_empty() {
             self.out.push((self.t, line));
+        } else {
+            let mut whole = std::mem::take(&mut self.partial);
+            whole.push_str(&line);
+            self.out.push((self.t, whole));
         }
+    }
+
+    /// Writes raw text: complete lines become log lines, the rest waits
+    /// for its newline.
+    fn write(&mut self, text: &str) {
+        if let Some(buf) = &mut self.capture {
+            buf.push_str(text);
+            return;
+        }
+        let mut rest = text;
+        while let Some(i) = rest.find('\n') {
+            let line = &rest[..i];
+            self.emit(line.to_string());
+            rest = &rest[i + 1..];
+        }
+        self.partial.push_str(rest);
     }
 
     fn exec(&mut self, stmt: &Stmt) -> Flow {
@@ -832,16 +959,11 @@ impl Interp<'_> {
                     let flow = self.command(&argv);
                     let captured = std::mem::replace(&mut self.capture, saved).unwrap_or_default();
                     if let Some((path, append)) = target {
-                        let mut content = if append {
-                            self.files.get(&path).cloned().unwrap_or_default()
+                        if append {
+                            self.append_file(&path, captured);
                         } else {
-                            String::new()
-                        };
-                        if !captured.is_empty() {
-                            content.push_str(&captured);
-                            content.push('\n');
+                            self.write_file(&path, captured);
                         }
-                        self.write_file(&path, content);
                     }
                     flow
                 } else {
@@ -852,10 +974,18 @@ impl Interp<'_> {
     }
 
     fn write_file(&mut self, path: &str, content: String) {
-        if self.capture.is_none() || !self.files.contains_key(path) {
-            self.file_events.push((self.t, path.to_string(), true));
-        }
+        self.file_events
+            .push((self.t, path.to_string(), FileOp::Write(content.clone())));
         self.files.insert(path.to_string(), content);
+    }
+
+    fn append_file(&mut self, path: &str, text: String) {
+        self.files
+            .entry(path.to_string())
+            .or_default()
+            .push_str(&text);
+        self.file_events
+            .push((self.t, path.to_string(), FileOp::Append(text)));
     }
 
     fn not_found(&mut self, cmd: &str) -> Flow {
@@ -882,17 +1012,21 @@ impl Interp<'_> {
                 let mut rest = args;
                 while let Some(first) = rest.first() {
                     match first.as_str() {
-                        "-n" => newline = false,
-                        "-e" | "-E" => {}
+                        f if f.len() > 1
+                            && f.starts_with('-')
+                            && f[1..].chars().all(|c| matches!(c, 'n' | 'e' | 'E')) =>
+                        {
+                            newline &= !f.contains('n');
+                        }
                         _ => break,
                     }
                     rest = &rest[1..];
                 }
-                let text = rest.join(" ").replace("\\n", "\n");
-                let _ = newline;
-                for line in text.split('\n') {
-                    self.emit(line.to_string());
+                let mut text = rest.join(" ").replace("\\n", "\n");
+                if newline {
+                    text.push('\n');
                 }
+                self.write(&text);
             }
             "printf" => {
                 if let Some(fmt) = args.first() {
@@ -902,10 +1036,7 @@ impl Interp<'_> {
                             text.replace_range(i..i + 2, a);
                         }
                     }
-                    let text = text.trim_end_matches('\n').to_string();
-                    for line in text.split('\n') {
-                        self.emit(line.to_string());
-                    }
+                    self.write(&text);
                 }
             }
             "sleep" => {
@@ -968,7 +1099,7 @@ impl Interp<'_> {
                 let force = args.iter().any(|a| a.starts_with('-') && a.contains('f'));
                 for f in args.iter().filter(|a| !a.starts_with('-')) {
                     if self.files.remove(f).is_some() {
-                        self.file_events.push((self.t, f.clone(), false));
+                        self.file_events.push((self.t, f.clone(), FileOp::Remove));
                     } else if !force {
                         let msg = match self.ctx.dialect {
                             Dialect::Busybox => {
@@ -986,10 +1117,14 @@ impl Interp<'_> {
             "cat" => {
                 for f in args.iter().filter(|a| !a.starts_with('-')) {
                     match self.files.get(f).cloned() {
-                        Some(content) => {
-                            for line in content.lines() {
-                                self.emit(line.to_string());
-                            }
+                        Some(content) => self.write(&content),
+                        None if self.is_dir(f) => {
+                            let msg = match self.ctx.dialect {
+                                Dialect::Busybox => "cat: read error: Is a directory".to_string(),
+                                Dialect::Gnu => format!("cat: {f}: Is a directory"),
+                            };
+                            self.emit(msg);
+                            self.status = 1;
                         }
                         None if is_system_file(f) => {}
                         None => {
@@ -1006,9 +1141,25 @@ impl Interp<'_> {
                 }
             }
             "ls" => {
-                for f in args.iter().filter(|a| !a.starts_with('-')) {
+                let paths: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
+                let all = args.iter().any(|a| a.starts_with('-') && a.contains('a'));
+                let root = "/".to_string();
+                let paths = if paths.is_empty() { vec![&root] } else { paths };
+                let headers = paths.len() > 1;
+                for f in paths {
                     if self.files.contains_key(f) || is_system_file(f) {
                         self.emit(f.clone());
+                    } else if self.is_dir(f) {
+                        if headers {
+                            self.emit(format!("{f}:"));
+                        }
+                        let mut entries = self.dir_entries(f);
+                        if all {
+                            entries.splice(0..0, [".".to_string(), "..".to_string()]);
+                        }
+                        for e in entries {
+                            self.emit(e);
+                        }
                     } else {
                         let msg = match self.ctx.dialect {
                             Dialect::Busybox => format!("ls: {f}: No such file or directory"),
@@ -1041,10 +1192,13 @@ impl Interp<'_> {
                 self.emit(h);
             }
             "env" | "printenv" => {
-                if let Some(var) = args.first() {
-                    match self.vars.get(var).cloned() {
-                        Some(v) => self.emit(v),
-                        None => self.status = 1,
+                if !args.is_empty() {
+                    // Each variable's value; 1 when one is unset.
+                    for var in args {
+                        match self.vars.get(var).cloned() {
+                            Some(v) => self.emit(v),
+                            None => self.status = 1,
+                        }
                     }
                 } else {
                     let lines: Vec<String> =
@@ -1098,8 +1252,30 @@ impl Interp<'_> {
                 }
             }
             "wget" | "curl" | "nslookup" | "ping" | "nc" | "dig" | "host" => {
-                // Network tools run against the simulated network elsewhere;
-                // inside a script they just succeed quietly.
+                // Under `kubectl exec` the tools reach the simulated network;
+                // a container's own script runs ahead of time, so there
+                // they succeed quietly.
+                if let Some(net) = self.net.as_mut() {
+                    let mut argv = vec![name.to_string()];
+                    argv.extend(args.iter().cloned());
+                    let (code, text) = net(&argv);
+                    self.write(&text);
+                    self.status = code;
+                }
+            }
+            "id" => self.emit("uid=0(root) gid=0(root) groups=0(root)".to_string()),
+            "whoami" => self.emit("root".to_string()),
+            "pwd" => self.emit(self.vars.get("PWD").cloned().unwrap_or_else(|| "/".into())),
+            "uname" => {
+                let line = if args.iter().any(|a| a == "-a") {
+                    format!(
+                        "Linux {} 6.8.0-kubeplay #1 SMP x86_64 GNU/Linux",
+                        self.ctx.hostname
+                    )
+                } else {
+                    "Linux".to_string()
+                };
+                self.emit(line);
             }
             "yes" => {
                 self.forever = true;
@@ -1110,15 +1286,59 @@ impl Interp<'_> {
         Flow::Normal
     }
 
+    /// Whether `path` is a directory: a standard one or one holding files.
+    fn is_dir(&self, path: &str) -> bool {
+        let dir = path.trim_end_matches('/');
+        if dir.is_empty() || STANDARD_DIRS.contains(&dir) {
+            return true;
+        }
+        let prefix = format!("{dir}/");
+        self.files.keys().any(|f| f.starts_with(&prefix))
+            || self
+                .ctx
+                .dirs
+                .iter()
+                .any(|d| d == dir || d.starts_with(&prefix))
+    }
+
+    /// The names in a directory, sorted as `ls` sorts them (by byte).
+    fn dir_entries(&self, path: &str) -> Vec<String> {
+        let dir = path.trim_end_matches('/');
+        let prefix = format!("{dir}/");
+        let mut names: Vec<String> = self
+            .files
+            .keys()
+            .chain(self.ctx.dirs.iter())
+            .filter_map(|f| f.strip_prefix(&prefix))
+            .filter_map(|rest| rest.split('/').next())
+            .filter(|n| !n.is_empty() && !n.starts_with('.'))
+            .map(str::to_string)
+            .collect();
+        if dir.is_empty() {
+            names.extend(ROOT_DIRS.iter().map(|d| d.to_string()));
+        } else if dir == "/etc" {
+            names.extend(
+                ["hostname", "hosts", "os-release", "passwd", "resolv.conf"]
+                    .iter()
+                    .map(|d| d.to_string()),
+            );
+        }
+        names.sort();
+        names.dedup();
+        names
+    }
+
     fn test(&self, a: &[&str]) -> bool {
         match a {
             [] => false,
             ["!", rest @ ..] => !self.test(rest),
             [op, path] if op.len() == 2 && op.starts_with('-') => match *op {
-                "-f" | "-e" | "-r" | "-s" | "-w" => {
-                    self.files.contains_key(*path) || is_system_file(path)
+                "-f" => self.files.contains_key(*path) || is_system_file(path),
+                "-e" | "-r" | "-w" => {
+                    self.files.contains_key(*path) || is_system_file(path) || self.is_dir(path)
                 }
-                "-d" => path.ends_with('/') || matches!(*path, "/" | "/tmp" | "/etc" | "/var"),
+                "-s" => self.files.get(*path).is_some_and(|c| !c.is_empty()),
+                "-d" => self.is_dir(path),
                 "-z" => path.is_empty(),
                 "-n" => !path.is_empty(),
                 _ => false,
@@ -1288,6 +1508,16 @@ impl Interp<'_> {
     }
 }
 
+/// Directories every image has.
+const STANDARD_DIRS: &[&str] = &[
+    "/tmp", "/etc", "/var", "/usr", "/bin", "/root", "/home", "/proc", "/dev",
+];
+
+/// What `ls /` lists besides mount points.
+const ROOT_DIRS: &[&str] = &[
+    "bin", "dev", "etc", "home", "lib", "proc", "root", "sys", "tmp", "usr", "var",
+];
+
 /// Files every image has (so `cat /etc/hostname` or `test -f /etc/passwd` work).
 fn is_system_file(path: &str) -> bool {
     matches!(
@@ -1343,6 +1573,7 @@ mod tests {
             dialect: Dialect::Busybox,
             started_at: 0,
             files: BTreeMap::new(),
+            dirs: Vec::new(),
         }
     }
 
@@ -1353,8 +1584,8 @@ mod tests {
         assert_eq!(
             r.file_events,
             vec![
-                (0, "/tmp/healthy".to_string(), true),
-                (30_000, "/tmp/healthy".to_string(), false)
+                (0, "/tmp/healthy".to_string(), FileOp::Write(String::new())),
+                (30_000, "/tmp/healthy".to_string(), FileOp::Remove)
             ]
         );
         assert_eq!(r.outcome, Outcome::Exited(630_000, 0));
@@ -1403,6 +1634,74 @@ mod tests {
             (0, String::new())
         );
         assert_eq!(probe(&["nosuch".into()], &c).0, 127);
+    }
+
+    #[test]
+    fn output_without_newlines_joins_lines_and_directories_list() {
+        let mut c = ctx();
+        c.files
+            .insert("/etc/podinfo/labels".into(), "a=\"1\"\nb=\"2\"".into());
+        c.files
+            .insert("/etc/podinfo/annotations".into(), "x=\"y\"".into());
+        c.dirs.push("/data".into());
+        let s = parse(
+            "echo -en '\\n\\n'; cat /etc/podinfo/labels; echo -n 'and '; echo end; printf '%s-%s' a b; ls /etc/podinfo; ls /data; [ -d /data ] && echo dir; cat /etc/podinfo",
+        )
+        .unwrap();
+        let r = run(&s, &c, 1000);
+        let lines: Vec<_> = r.logs.iter().map(|(_, l)| l.as_str()).collect();
+        assert_eq!(
+            lines,
+            [
+                "",
+                "",
+                "a=\"1\"",
+                "b=\"2\"and end",
+                "a-bannotations",
+                "labels",
+                "dir",
+                "cat: read error: Is a directory"
+            ]
+        );
+        // Appends and truncations replay into the files at a time.
+        let s =
+            parse("echo one > /tmp/f; sleep 1; echo two >> /tmp/f; sleep 1; rm /tmp/f").unwrap();
+        let r = run(&s, &c, 10_000);
+        let at = |t| {
+            files_after(BTreeMap::new(), &r.file_events, t)
+                .get("/tmp/f")
+                .cloned()
+        };
+        assert_eq!(at(0).as_deref(), Some("one\n"));
+        assert_eq!(at(1000).as_deref(), Some("one\ntwo\n"));
+        assert_eq!(at(2000), None);
+    }
+
+    #[test]
+    fn exec_commands_reach_the_network_hook_and_report_time_and_code() {
+        let c = ctx();
+        let mut calls = Vec::new();
+        let mut net = |argv: &[String]| {
+            calls.push(argv.join(" "));
+            (1, "wget: bad address 'nope:80'\n".to_string())
+        };
+        let r = exec_command(
+            &[
+                "sh".into(),
+                "-c".into(),
+                "sleep 2; wget -qO- nope || echo failed $?".into(),
+            ],
+            &c,
+            60_000,
+            &mut net,
+        );
+        assert_eq!(r.output, "wget: bad address 'nope:80'\nfailed 1\n");
+        assert_eq!((r.code, r.elapsed), (Some(0), 2000));
+        assert_eq!(calls, ["wget -qO- nope"]);
+        let mut quiet = |_: &[String]| (0, String::new());
+        let r = exec_command(&["sleep".into(), "infinity".into()], &c, 60_000, &mut quiet);
+        assert_eq!(r.code, None);
+        assert!(has_command("/bin/ls") && !has_command("python3"));
     }
 
     #[test]

@@ -1347,3 +1347,96 @@ spec:
     c.step(10_000);
     assert_eq!(pod(&c, "huge").str_at(&["status", "phase"]), Some("Failed"));
 }
+
+#[test]
+fn exec_sees_mounted_files_service_env_and_the_cluster_network() {
+    use crate::kubectl::NoFiles;
+    let mut c = Cluster::new(7);
+    let run = |c: &mut Cluster, line: &str| {
+        let out = c.kubectl(line, &NoFiles);
+        (out.stdout, out.stderr, out.exit_code)
+    };
+    run(&mut c, "kubectl create deployment web --image=nginx");
+    run(&mut c, "kubectl expose deployment web --port=80");
+    run(
+        &mut c,
+        "kubectl create configmap game --from-literal=lives=3",
+    );
+    create(
+        &mut c,
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: box, labels: {app: box, tier: a.b}}\nspec:\n  containers:\n  - name: box\n    image: busybox:1.36\n    command: [sh, -c, 'echo started > /tmp/log; sleep 3600']\n    resources: {limits: {memory: 64Mi}}\n    env:\n    - {name: MEM, valueFrom: {resourceFieldRef: {resource: limits.memory, divisor: 1Mi}}}\n    - {name: CPU, valueFrom: {resourceFieldRef: {resource: limits.cpu}}}\n    volumeMounts:\n    - {name: cfg, mountPath: /etc/config}\n    - {name: info, mountPath: /etc/podinfo}\n  volumes:\n  - {name: cfg, configMap: {name: game}}\n  - name: info\n    downwardAPI: {items: [{path: labels, fieldRef: {fieldPath: metadata.labels}}]}\n",
+    );
+    step_until(&mut c, 60 * SECOND, |c| {
+        pod(c, "box").at(&["status", "phase"]).as_str() == Some("Running")
+            && c.store()
+                .list(res("Pod"), Some("default"))
+                .all(|(_, p)| p.at(&["status", "phase"]).as_str() == Some("Running"))
+    });
+    assert_eq!(
+        run(
+            &mut c,
+            "kubectl exec box -- cat /etc/config/lives /tmp/log /etc/podinfo/labels"
+        )
+        .0,
+        "3started\napp=\"box\"\ntier=\"a.b\"\n"
+    );
+    let svc_ip = c
+        .store()
+        .get_named(res("Service"), "default", "web")
+        .and_then(|s| s.str_at(&["spec", "clusterIP"]))
+        .unwrap()
+        .to_string();
+    let node_cpu = c
+        .store()
+        .get_named(
+            res("Node"),
+            "",
+            pod(&c, "box").str_at(&["spec", "nodeName"]).unwrap(),
+        )
+        .and_then(|n| n.str_at(&["status", "allocatable", "cpu"]))
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        run(
+            &mut c,
+            "kubectl exec box -- printenv WEB_SERVICE_HOST WEB_PORT KUBERNETES_SERVICE_HOST MEM CPU"
+        )
+        .0,
+        format!("{svc_ip}\ntcp://{svc_ip}:80\n10.96.0.1\n64\n{node_cpu}\n")
+    );
+    let (out, _, code) = run(&mut c, "kubectl exec box -- wget -qO- web");
+    assert!(out.contains("<h1>Welcome to nginx!</h1>"), "{out}");
+    assert_eq!(code, 0);
+    let (out, err, code) = run(
+        &mut c,
+        "kubectl exec box -- sh -c 'nslookup web.default; exit 4'",
+    );
+    assert!(
+        out.contains(&format!(
+            "Name:\tweb.default.svc.cluster.local\nAddress: {svc_ip}\n"
+        )),
+        "{out}"
+    );
+    assert_eq!(
+        (err.as_str(), code),
+        ("command terminated with exit code 4\n", 4)
+    );
+    // busybox has no curl; nginx's Debian image has.
+    let (_, err, code) = run(&mut c, "kubectl exec box -- curl web");
+    assert!(
+        err.contains("exec: \"curl\": executable file not found in $PATH: unknown"),
+        "{err}"
+    );
+    assert_eq!(code, 1);
+    let (out, _, _) = run(&mut c, "kubectl exec deploy/web -- curl -s web");
+    assert!(out.contains("<h1>Welcome to nginx!</h1>"), "{out}");
+    // The clock moves while the command runs.
+    let before = c.now;
+    run(&mut c, "kubectl exec box -- sleep 3");
+    assert!(c.now >= before + 3 * SECOND);
+    let (_, err, _) = run(&mut c, "kubectl exec -it box -- sh");
+    assert!(
+        err.contains("no terminal for an interactive shell"),
+        "{err}"
+    );
+}

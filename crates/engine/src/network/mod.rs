@@ -547,6 +547,37 @@ fn index_node(cluster: &mut Cluster, event: &WatchEvent, current: Option<&crate:
 }
 
 /// A node's InternalIP and ExternalIP addresses.
+/// Resolves `host` from a pod in `namespace` as its resolv.conf does
+/// (`ndots:5`, the search list `<ns>.svc.cluster.local svc.cluster.local
+/// cluster.local`): the name that answered and its address.
+pub(crate) fn resolve_from_pod(
+    cluster: &Cluster,
+    namespace: &str,
+    host: &str,
+) -> Option<(String, String)> {
+    if crate::apiserver::parse_ipv4(host).is_some() {
+        return Some((host.to_string(), host.to_string()));
+    }
+    let absolute = host.strip_suffix('.');
+    let name = absolute.unwrap_or(host);
+    let search = [
+        format!("{name}.{namespace}.svc.cluster.local"),
+        format!("{name}.svc.cluster.local"),
+        format!("{name}.cluster.local"),
+    ];
+    let mut candidates: Vec<String> = Vec::new();
+    if absolute.is_some() || name.matches('.').count() >= 5 {
+        candidates.push(name.to_string());
+    }
+    if absolute.is_none() {
+        candidates.extend(search);
+        candidates.push(name.to_string());
+    }
+    candidates
+        .into_iter()
+        .find_map(|c| route::resolve_cluster_name(cluster, &c).map(|ip| (c, ip)))
+}
+
 pub(crate) fn node_ips(node: &crate::value::Value) -> Vec<String> {
     node.at(&["status", "addresses"])
         .items()

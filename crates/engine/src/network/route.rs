@@ -655,6 +655,19 @@ fn resolve_pod_hostname(cluster: &Cluster, ns: &str, svc: &str, hostname: &str) 
 
 /// What cluster DNS answers for a Service: its cluster IP, or for a
 /// headless Service the first ready endpoint.
+/// What cluster DNS answers for a fully qualified name: a Service's
+/// cluster IP (a ready endpoint for a headless one) or a pod's address
+/// under its headless Service.
+pub(crate) fn resolve_cluster_name(cluster: &Cluster, host: &str) -> Option<String> {
+    if let Some((svc, ns)) = cluster_dns_name(host)
+        && let Some(ip) = resolve_service_name(cluster, ns, svc)
+    {
+        return Some(ip);
+    }
+    let (hostname, svc, ns) = pod_dns_name(host)?;
+    resolve_pod_hostname(cluster, ns, svc, hostname)
+}
+
 fn resolve_service_name(cluster: &Cluster, ns: &str, name: &str) -> Option<String> {
     let svc = cluster.store.get_named(res("Service"), ns, name)?;
     match svc.str_at(&["spec", "clusterIP"]) {

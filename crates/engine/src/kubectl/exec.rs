@@ -1,0 +1,150 @@
+//! `kubectl exec`: runs a command in a running container (the simulated
+//! shell, with the container's environment, files and network).
+
+use crate::kubectl::flags::Parsed;
+use crate::kubectl::logs::attachable_pod;
+use crate::kubectl::{Ctx, Fail};
+use crate::kubelet::exec::{EXEC_HORIZON, Exec, ExecRefusal};
+use crate::value::Value;
+
+/// `kubectl exec`, as `ExecOptions.Complete`, `Validate` and `Run` do it.
+pub(crate) fn exec(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
+    let (target, command): (Option<&String>, &[String]) = match p.dash {
+        Some(0) => (None, &p.args[..]),
+        Some(d) => (p.args.first(), &p.args[d..]),
+        None if p.args.len() > 1 => {
+            return Err(Fail::usage(
+                "kubectl exec",
+                "exec [POD] [COMMAND] is not supported anymore. Use exec [POD] -- [COMMAND] instead",
+            ));
+        }
+        None => (p.args.first(), &[][..]),
+    };
+    let Some(target) = target else {
+        return Err(Fail::usage(
+            "kubectl exec",
+            "pod, type/name or --filename must be specified",
+        ));
+    };
+    if command.is_empty() {
+        return Err(Fail::error(
+            "you must specify at least one command for the container",
+        ));
+    }
+    let ns = ctx.namespace.clone();
+    let pod = attachable_pod(ctx, &ns, target)?;
+    let phase = pod.str_at(&["status", "phase"]).unwrap_or("");
+    if phase == "Succeeded" || phase == "Failed" {
+        return Err(Fail::error(format!(
+            "cannot exec into a container in a completed pod; current phase is {phase}"
+        )));
+    }
+    let pod_name = pod.str_at(&["metadata", "name"]).unwrap_or("").to_string();
+    let container = match p.str("container").filter(|c| !c.is_empty()) {
+        Some(c) => c.to_string(),
+        None => default_container(ctx, &pod, p.bool("quiet"))?,
+    };
+    let interactive_shell = matches!(
+        command[0].rsplit('/').next().unwrap_or(""),
+        "sh" | "bash" | "ash" | "dash" | "zsh"
+    ) && !command.iter().any(|a| a == "-c");
+    if interactive_shell && p.bool("stdin") {
+        return Err(Fail::error(format!(
+            "Kubeplay has no terminal for an interactive shell; run one command at a time, e.g. kubectl exec {pod_name} -- sh -c 'ls /; env'"
+        )));
+    }
+    let outcome = ctx
+        .cluster
+        .exec_in_container(&ns, &pod_name, &container, command);
+    match outcome {
+        Err(ExecRefusal::Status(e)) => Err(Fail::status(&e)),
+        Err(ExecRefusal::Upgrade(msg)) => {
+            Err(Fail::error(format!("unable to upgrade connection: {msg}")))
+        }
+        Ok(Exec::NoExecutable(program)) => {
+            let id = exec_id(ctx);
+            Err(Fail::error(format!(
+                "Internal error occurred: error executing command in container: failed to exec in container: failed to start exec {}: OCI runtime exec failed: exec failed: unable to start container process: exec: {}: executable file not found in $PATH: unknown",
+                crate::api::errors::quote(&id),
+                crate::api::errors::quote(&program)
+            )))
+        }
+        Ok(Exec::Ran(result)) => {
+            ctx.out.out(&result.output);
+            // kubectl waits for the command: the cluster's clock moves on.
+            ctx.cluster.step(result.elapsed);
+            match result.code {
+                Some(0) => Ok(()),
+                Some(code) => {
+                    ctx.out.exit_code = Some(code);
+                    Err(Fail::raw(format!(
+                        "command terminated with exit code {code}"
+                    )))
+                }
+                None => Err(Fail::error(format!(
+                    "Kubeplay stopped waiting for the command after {}m; kubectl would wait until it ends (or Ctrl-C)",
+                    EXEC_HORIZON / 60_000
+                ))),
+            }
+        }
+    }
+}
+
+/// `podcmd.FindOrDefaultContainerByName` without a name: the
+/// default-container annotation, else the first container, saying so
+/// when there was a choice.
+fn default_container(ctx: &mut Ctx, pod: &Value, quiet: bool) -> Result<String, Fail> {
+    let names = |key: &str| -> Vec<String> {
+        pod.at(&["spec", key])
+            .items()
+            .filter_map(|c| c.get("name").as_str().map(str::to_string))
+            .collect()
+    };
+    let containers = names("containers");
+    let inits = names("initContainers");
+    let ephemeral = names("ephemeralContainers");
+    let Some(first) = containers.first().cloned() else {
+        return Err(Fail::error(format!(
+            "pod {}/{} does not have any containers",
+            pod.str_at(&["metadata", "namespace"]).unwrap_or(""),
+            pod.str_at(&["metadata", "name"]).unwrap_or("")
+        )));
+    };
+    if let Some(annotated) = pod
+        .at(&[
+            "metadata",
+            "annotations",
+            "kubectl.kubernetes.io/default-container",
+        ])
+        .as_str()
+        .filter(|a| {
+            containers
+                .iter()
+                .chain(&inits)
+                .chain(&ephemeral)
+                .any(|c| c == a)
+        })
+    {
+        return Ok(annotated.to_string());
+    }
+    if !quiet && (containers.len() > 1 || !inits.is_empty() || !ephemeral.is_empty()) {
+        let mut all = containers.clone();
+        all.extend(inits.iter().map(|i| format!("{i} (init)")));
+        all.extend(ephemeral.iter().map(|e| format!("{e} (ephem)")));
+        ctx.out.err_line(&format!(
+            "Defaulted container {} out of: {}",
+            crate::api::errors::quote(&first),
+            all.join(", ")
+        ));
+    }
+    Ok(first)
+}
+
+/// containerd's exec id: 64 hex digits.
+fn exec_id(ctx: &mut Ctx) -> String {
+    let mut id = String::with_capacity(64);
+    for _ in 0..4 {
+        id.push_str(&format!("{:016x}", ctx.cluster.rng.next_u64()));
+    }
+    id
+}

@@ -1,0 +1,321 @@
+//! Processes `kubectl exec` starts in a running container: the simulated
+//! shell with the container's environment and files as they are now, and
+//! network tools that reach the cluster's network from the pod.
+
+use super::images::Flavor;
+use super::pods;
+use super::shell::{self, Dialect, ExecResult};
+use crate::cluster::Cluster;
+use crate::network::{Request, resolve_from_pod};
+use crate::time::{MINUTE, Millis};
+
+pub(crate) use super::pods::ExecRefusal;
+
+/// How long Kubeplay waits for a command before it stops waiting (kubectl
+/// would wait until it ends).
+pub const EXEC_HORIZON: Millis = 5 * MINUTE;
+
+/// What `kubectl exec` got.
+pub(crate) enum Exec {
+    /// The command ran (or still runs at the horizon).
+    Ran(ExecResult),
+    /// The image has no such executable (the runtime's exec failed).
+    NoExecutable(String),
+}
+
+impl Cluster {
+    /// Runs `argv` in a running container of a pod, as `kubectl exec`.
+    pub(crate) fn exec_in_container(
+        &mut self,
+        namespace: &str,
+        pod: &str,
+        container: &str,
+        argv: &[String],
+    ) -> Result<Exec, ExecRefusal> {
+        let (ctx, flavor) = pods::exec_context(self, namespace, pod, container)?;
+        let program = argv.first().map(String::as_str).unwrap_or("");
+        if !image_has(flavor, ctx.dialect, program) {
+            return Ok(Exec::NoExecutable(program.to_string()));
+        }
+        let dialect = ctx.dialect;
+        let mut net = |tool: &[String]| network_tool(self, namespace, dialect, flavor, tool);
+        Ok(Exec::Ran(shell::exec_command(
+            argv,
+            &ctx,
+            EXEC_HORIZON,
+            &mut net,
+        )))
+    }
+}
+
+/// Whether the image has `program`: scratch images have only their own
+/// binary; busybox has `wget` and no `curl`, Debian-based images the reverse.
+fn image_has(flavor: Flavor, dialect: Dialect, program: &str) -> bool {
+    if matches!(
+        flavor,
+        Flavor::Pause | Flavor::HttpEcho | Flavor::Whoami | Flavor::HelloWorld
+    ) {
+        return false;
+    }
+    let name = program.rsplit('/').next().unwrap_or(program);
+    match name {
+        "curl" => dialect == Dialect::Gnu || flavor == Flavor::Curl,
+        "wget" => dialect == Dialect::Busybox || flavor == Flavor::Curl,
+        _ => shell::has_command(name),
+    }
+}
+
+/// Runs a network tool from the pod: its exit code and output.
+fn network_tool(
+    cluster: &mut Cluster,
+    namespace: &str,
+    dialect: Dialect,
+    flavor: Flavor,
+    argv: &[String],
+) -> (i32, String) {
+    let name = argv[0].rsplit('/').next().unwrap_or(&argv[0]).to_string();
+    if !image_has(flavor, dialect, &name) {
+        let msg = match dialect {
+            Dialect::Busybox => format!("sh: {name}: not found\n"),
+            Dialect::Gnu => format!("sh: 1: {name}: not found\n"),
+        };
+        return (127, msg);
+    }
+    let args = &argv[1..];
+    match name.as_str() {
+        "curl" => curl(cluster, namespace, args),
+        "wget" => wget(cluster, namespace, args),
+        "nslookup" => nslookup(cluster, namespace, dialect, args),
+        other => (
+            1,
+            format!("{other}: Kubeplay does not simulate {other}; use wget, curl or nslookup\n"),
+        ),
+    }
+}
+
+/// A URL's host, port and the URL with the host the pod's resolver found.
+fn qualify(cluster: &Cluster, namespace: &str, url: &str) -> (String, String, u16, Option<String>) {
+    let with_scheme = if url.contains("://") {
+        url.to_string()
+    } else {
+        format!("http://{url}")
+    };
+    let (scheme, rest) = with_scheme.split_once("://").unwrap_or(("http", ""));
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((h, p)) if p.parse::<u16>().is_ok() => (h, p.parse().unwrap_or(80)),
+        _ => (authority, if scheme == "https" { 443 } else { 80 }),
+    };
+    match resolve_from_pod(cluster, namespace, host) {
+        Some((fqdn, ip)) => {
+            let port_part = &authority[host.len()..];
+            (
+                format!("{scheme}://{fqdn}{port_part}{path}"),
+                host.to_string(),
+                port,
+                Some(ip),
+            )
+        }
+        None => (with_scheme.clone(), host.to_string(), port, None),
+    }
+}
+
+fn curl(cluster: &mut Cluster, namespace: &str, args: &[String]) -> (i32, String) {
+    let mut rewritten = Vec::with_capacity(args.len());
+    let mut takes_value = false;
+    for a in args {
+        if takes_value || a.starts_with('-') {
+            takes_value = !takes_value
+                && matches!(
+                    a.as_str(),
+                    "-H" | "--header"
+                        | "-X"
+                        | "--request"
+                        | "-o"
+                        | "--output"
+                        | "-w"
+                        | "--write-out"
+                        | "-m"
+                        | "--max-time"
+                        | "--connect-timeout"
+                );
+            rewritten.push(a.clone());
+            continue;
+        }
+        // Only names the pod's resolver found are rewritten; the rest stay
+        // as typed, so curl's errors name them.
+        let (url, _, _, ip) = qualify(cluster, namespace, a);
+        rewritten.push(if ip.is_some() { url } else { a.clone() });
+    }
+    let args = rewritten;
+    let text = match crate::script::curl(cluster, &args) {
+        Ok(t) | Err(t) => t,
+    };
+    let code = text
+        .lines()
+        .find_map(|l| l.strip_prefix("curl: ("))
+        .and_then(|r| r.split(')').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    (code, text)
+}
+
+/// busybox `wget`.
+fn wget(cluster: &mut Cluster, namespace: &str, args: &[String]) -> (i32, String) {
+    let mut quiet = false;
+    let mut output: Option<String> = None;
+    let mut url = None;
+    let mut i = 0;
+    while i < args.len() {
+        let a = &args[i];
+        i += 1;
+        if let Some(long) = a.strip_prefix("--") {
+            match long {
+                "quiet" => quiet = true,
+                "spider" => output = Some("/dev/null".into()),
+                _ if long.starts_with("output-document=") => {
+                    output = Some(long["output-document=".len()..].to_string())
+                }
+                "output-document" | "header" | "user-agent" | "timeout" => i += 1,
+                _ => {}
+            }
+            continue;
+        }
+        if let Some(flags) = a.strip_prefix('-').filter(|f| !f.is_empty()) {
+            for (j, c) in flags.char_indices() {
+                match c {
+                    'q' => quiet = true,
+                    'O' | 'T' | 'U' | 'Y' | 'P' => {
+                        let rest = &flags[j + 1..];
+                        let value = if rest.is_empty() {
+                            i += 1;
+                            args.get(i - 1).cloned().unwrap_or_default()
+                        } else {
+                            rest.to_string()
+                        };
+                        if c == 'O' {
+                            output = Some(value);
+                        }
+                        break;
+                    }
+                    _ => {}
+                }
+            }
+            continue;
+        }
+        url = Some(a.clone());
+    }
+    let Some(url) = url else {
+        return (
+            1,
+            "BusyBox v1.36.1 (2023-05-18 22:34:17 UTC) multi-call binary.\n\nUsage: wget [-cqS] [--spider] [-O FILE] [-o LOGFILE] [--header STR]\n\t[--post-data STR | --post-file FILE] [-Y on/off]\n\t[-P DIR] [-U AGENT] [-T SEC] URL...\n".to_string(),
+        );
+    };
+    let (full, host, port, ip) = qualify(cluster, namespace, &url);
+    let Some(ip) = ip.or_else(|| crate::apiserver::parse_ipv4(&host).map(|_| host.clone())) else {
+        // Outside cluster DNS, the simulated network still knows ingress hosts.
+        let response = cluster.send_request(&Request::get(&full));
+        if response.status == 0 {
+            return (1, format!("wget: bad address '{host}:{port}'\n"));
+        }
+        return wget_answer(quiet, output.as_deref(), &host, &host, port, &response);
+    };
+    let response = cluster.send_request(&Request::get(&full));
+    wget_answer(quiet, output.as_deref(), &host, &ip, port, &response)
+}
+
+fn wget_answer(
+    quiet: bool,
+    output: Option<&str>,
+    host: &str,
+    ip: &str,
+    port: u16,
+    response: &crate::network::Response,
+) -> (i32, String) {
+    let mut out = String::new();
+    if !quiet {
+        out.push_str(&format!("Connecting to {host} ({ip}:{port})\n"));
+    }
+    if response.status == 0 {
+        let why = if response.body.starts_with("curl: (7)") {
+            "Connection refused"
+        } else {
+            "Connection timed out"
+        };
+        out.push_str(&format!(
+            "wget: can't connect to remote host ({ip}): {why}\n"
+        ));
+        return (1, out);
+    }
+    if response.status >= 400 {
+        out.push_str(&format!(
+            "wget: server returned error: HTTP/1.1 {} {}\n",
+            response.status,
+            crate::http::reason_phrase(response.status)
+        ));
+        return (1, out);
+    }
+    let len = response.body.len();
+    match output {
+        Some("-") => {
+            if !quiet {
+                out.push_str("writing to stdout\n");
+            }
+            out.push_str(&response.body);
+            if !quiet {
+                out.push_str(&format!(
+                    "-                    100% |********************************| {len:>5}  0:00:00 ETA\nwritten to stdout\n"
+                ));
+            }
+        }
+        Some("/dev/null") => {}
+        other => {
+            // The file itself is not kept: a process started by exec
+            // leaves no files in the simulation.
+            let file = other.unwrap_or("index.html");
+            if !quiet {
+                out.push_str(&format!(
+                    "saving to '{file}'\n{file:<20} 100% |********************************| {len:>5}  0:00:00 ETA\n'{file}' saved\n"
+                ));
+            }
+        }
+    }
+    (0, out)
+}
+
+/// `nslookup NAME`, busybox's or bind's.
+fn nslookup(
+    cluster: &Cluster,
+    namespace: &str,
+    dialect: Dialect,
+    args: &[String],
+) -> (i32, String) {
+    let Some(name) = args.iter().find(|a| !a.starts_with('-')) else {
+        return (
+            1,
+            "Usage: nslookup [-type=QUERY_TYPE] [-debug] HOST [DNS_SERVER]\n".into(),
+        );
+    };
+    let dns = crate::kubeadm::DNS_SERVICE_IP;
+    let mut out = match dialect {
+        Dialect::Busybox => format!("Server:\t\t{dns}\nAddress:\t{dns}:53\n\n"),
+        Dialect::Gnu => format!("Server:\t\t{dns}\nAddress:\t{dns}#53\n\n"),
+    };
+    match resolve_from_pod(cluster, namespace, name) {
+        Some((fqdn, ip)) if crate::apiserver::parse_ipv4(name).is_none() => {
+            out.push_str(&format!("Name:\t{fqdn}\nAddress: {ip}\n"));
+            if dialect == Dialect::Busybox {
+                out.push('\n');
+            }
+            (0, out)
+        }
+        _ => {
+            out.push_str(&format!("** server can't find {name}: NXDOMAIN\n"));
+            if dialect == Dialect::Busybox {
+                out.push('\n');
+            }
+            (1, out)
+        }
+    }
+}
