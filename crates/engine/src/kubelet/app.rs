@@ -200,6 +200,7 @@ pub(crate) fn container_files(
     pod: &Value,
     pod_ip: &str,
     object: &dyn Fn(&str, &str) -> Option<Value>,
+    shared: &BTreeMap<String, BTreeMap<String, String>>,
 ) -> (BTreeMap<String, String>, Vec<String>) {
     let mut files = BTreeMap::new();
     let mut dirs = Vec::new();
@@ -257,7 +258,10 @@ pub(crate) fn container_files(
         else {
             continue;
         };
-        let content = volume_files(volume, container, pod, object);
+        let mut content = volume_files(volume, container, pod, object);
+        if let Some(written) = shared.get(vname) {
+            content.extend(written.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
         match mount.get("subPath").as_str().filter(|p| !p.is_empty()) {
             Some(sub) => {
                 let sub = sub.trim_end_matches('/');

@@ -1253,6 +1253,93 @@ fn config_value(cluster: &Cluster, ns: &str, kind: &str, name: &str, key: &str) 
         .unwrap_or_else(|| obj.at(&["stringData", key]).as_str().map(str::to_string))
 }
 
+/// What the pod's finished init containers left in its volumes, by volume
+/// name and path inside it: an emptyDir they wrote is what the app
+/// containers find (the docs' init-container and env-file examples).
+fn init_volume_files(
+    cluster: &Cluster,
+    key: &ObjectKey,
+    pod: &Value,
+) -> BTreeMap<String, BTreeMap<String, String>> {
+    let mut shared: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    let Some(r) = rt(cluster, key) else {
+        return shared;
+    };
+    let volumes: Vec<&Value> = pod.at(&["spec", "volumes"]).items().collect();
+    for c in &r.init {
+        let Some(inst) = c.current.as_ref() else {
+            continue;
+        };
+        let end = inst.finished.unwrap_or(cluster.now);
+        let files = inst.app.files_at(end.saturating_sub(inst.started));
+        for mount in c.spec.get("volumeMounts").items() {
+            let (Some(vname), Some(path)) =
+                (mount.get("name").as_str(), mount.get("mountPath").as_str())
+            else {
+                continue;
+            };
+            let writable = volumes
+                .iter()
+                .any(|v| v.get("name").as_str() == Some(vname) && !v.get("emptyDir").is_null());
+            if !writable {
+                continue;
+            }
+            let prefix = format!("{}/", path.trim_end_matches('/'));
+            for (file, text) in &files {
+                if let Some(rel) = file.strip_prefix(&prefix) {
+                    shared
+                        .entry(vname.to_string())
+                        .or_default()
+                        .insert(rel.to_string(), text.clone());
+                }
+            }
+        }
+    }
+    shared
+}
+
+/// `valueFrom.fileKeyRef`: a variable read from an env file in one of the
+/// pod's emptyDir volumes (`KEY=VALUE` lines; quotes around the value go).
+fn file_key_refs(
+    container: &Value,
+    shared: &BTreeMap<String, BTreeMap<String, String>>,
+    env: &mut BTreeMap<String, String>,
+) {
+    for e in container.get("env").items() {
+        let r = e.at(&["valueFrom", "fileKeyRef"]);
+        let (Some(name), Some(volume), Some(path), Some(wanted)) = (
+            e.get("name").as_str(),
+            r.get("volumeName").as_str(),
+            r.get("path").as_str(),
+            r.get("key").as_str(),
+        ) else {
+            continue;
+        };
+        let text = shared.get(volume).and_then(|files| files.get(path));
+        let value = text.and_then(|t| {
+            t.lines().find_map(|line| {
+                let (k, v) = line.split_once('=')?;
+                (k.trim() == wanted).then(|| {
+                    let v = v.trim();
+                    v.strip_prefix('\'')
+                        .and_then(|x| x.strip_suffix('\''))
+                        .or_else(|| v.strip_prefix('"').and_then(|x| x.strip_suffix('"')))
+                        .unwrap_or(v)
+                        .to_string()
+                })
+            })
+        });
+        match value {
+            Some(v) => {
+                env.insert(name.to_string(), v);
+            }
+            None => {
+                env.remove(name);
+            }
+        }
+    }
+}
+
 /// The Services' environment variables the kubelet gives a container
 /// (`getServiceEnvVarMap`, `envvars.FromServices`): the `kubernetes`
 /// Service always, the namespace's other Services with a cluster IP when
@@ -1409,7 +1496,9 @@ fn create_and_start(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: u
         .and_then(|r| r.ip)
         .map(ipv4)
         .unwrap_or_default();
-    let (files, dirs) = app::container_files(&spec, &pod, &pod_ip, &object);
+    let shared = init_volume_files(cluster, key, &pod);
+    file_key_refs(&spec, &shared, &mut env);
+    let (files, dirs) = app::container_files(&spec, &pod, &pod_ip, &object, &shared);
     let Some(img) = rt(cluster, key)
         .and_then(|r| r.ctr(init, index))
         .and_then(|c| c.image.clone())

@@ -1440,3 +1440,21 @@ fn exec_sees_mounted_files_service_env_and_the_cluster_network() {
         "{err}"
     );
 }
+
+#[test]
+fn init_containers_leave_files_in_an_empty_dir_for_the_app_and_file_key_refs() {
+    // The docs' pods/inject/envars-file-container.yaml, shortened.
+    let mut c = Cluster::new(3);
+    create(
+        &mut c,
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: envfile}\nspec:\n  restartPolicy: Never\n  initContainers:\n  - name: setup\n    image: nginx\n    command: ['sh', '-c', \"echo \\\"DB_ADDRESS=\\'address\\'\\nOTHER=x\\\" > /data/config.env\"]\n    volumeMounts: [{name: config, mountPath: /data}]\n  containers:\n  - name: app\n    image: busybox\n    command: [sh, -c, 'printenv DB_ADDRESS; cat /config/config.env']\n    volumeMounts: [{name: config, mountPath: /config}]\n    env:\n    - name: DB_ADDRESS\n      valueFrom: {fileKeyRef: {path: config.env, volumeName: config, key: DB_ADDRESS}}\n  volumes: [{name: config, emptyDir: {}}]\n",
+    );
+    step_until(&mut c, 60 * SECOND, |c| {
+        pod(c, "envfile").at(&["status", "phase"]).as_str() == Some("Succeeded")
+    });
+    assert_eq!(
+        c.container_logs("default", "envfile", Some("app"), false)
+            .unwrap(),
+        "address\nDB_ADDRESS='address'\nOTHER=x\n"
+    );
+}
