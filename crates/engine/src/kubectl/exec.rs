@@ -21,8 +21,7 @@ pub(crate) fn exec(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         None => (p.args.first(), &[][..]),
     };
     let Some(target) = target else {
-        return Err(Fail::usage(
-            "kubectl exec",
+        return Err(Fail::error(
             "pod, type/name or --filename must be specified",
         ));
     };
@@ -32,7 +31,7 @@ pub(crate) fn exec(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         ));
     }
     let ns = ctx.namespace.clone();
-    let pod = attachable_pod(ctx, &ns, target)?;
+    let pod = attachable_pod(ctx, &ns, target, false)?;
     let phase = pod.str_at(&["status", "phase"]).unwrap_or("");
     if phase == "Succeeded" || phase == "Failed" {
         return Err(Fail::error(format!(
@@ -58,6 +57,7 @@ pub(crate) fn exec(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         .exec_in_container(&ns, &pod_name, &container, command);
     match outcome {
         Err(ExecRefusal::Status(e)) => Err(Fail::status(&e)),
+        Err(ExecRefusal::Backend(msg)) => Err(Fail::raw(format!("Error from server: {msg}"))),
         Err(ExecRefusal::Upgrade(msg)) => {
             Err(Fail::error(format!("unable to upgrade connection: {msg}")))
         }
@@ -129,8 +129,8 @@ fn default_container(ctx: &mut Ctx, pod: &Value, quiet: bool) -> Result<String, 
     }
     if !quiet && (containers.len() > 1 || !inits.is_empty() || !ephemeral.is_empty()) {
         let mut all = containers.clone();
-        all.extend(inits.iter().map(|i| format!("{i} (init)")));
         all.extend(ephemeral.iter().map(|e| format!("{e} (ephem)")));
+        all.extend(inits.iter().map(|i| format!("{i} (init)")));
         ctx.out.err_line(&format!(
             "Defaulted container {} out of: {}",
             crate::api::errors::quote(&first),

@@ -53,7 +53,7 @@ pub(crate) fn logs(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
                 ));
             }
         };
-        let pod = attachable_pod(ctx, &ns, &target)?;
+        let pod = attachable_pod(ctx, &ns, &target, true)?;
         (pod, container)
     };
     let pod_name = s(&pod, &["metadata", "name"]).to_string();
@@ -135,7 +135,13 @@ pub(crate) fn logs(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
 
 /// The pod `kubectl logs` and `exec` work on: POD or TYPE/NAME, a
 /// controller standing for its first pod (kubectl's attachable pod).
-pub(crate) fn attachable_pod(ctx: &mut Ctx, ns: &str, target: &str) -> Result<Value, Fail> {
+/// `kubectl logs` says which of several pods it took; `exec` does not.
+pub(crate) fn attachable_pod(
+    ctx: &mut Ctx,
+    ns: &str,
+    target: &str,
+    announce: bool,
+) -> Result<Value, Fail> {
     Ok(match target.split_once('/') {
         Some((t, name)) => {
             let rid = resources::lookup_type(t)?;
@@ -161,7 +167,7 @@ pub(crate) fn attachable_pod(ctx: &mut Ctx, ns: &str, target: &str) -> Result<Va
                 if pods.is_empty() {
                     return Err(Fail::error("timed out waiting for the condition"));
                 }
-                if pods.len() > 1 {
+                if announce && pods.len() > 1 {
                     ctx.out.err_line(&format!(
                         "Found {} pods, using pod/{}",
                         pods.len(),

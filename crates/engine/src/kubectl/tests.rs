@@ -280,7 +280,7 @@ fn unknown_commands_flags_and_types() {
     );
     assert_eq!(
         k(&mut c, "kubectl exec -- ls").stderr,
-        "error: pod, type/name or --filename must be specified\nSee 'kubectl exec -h' for help and examples\n"
+        "error: pod, type/name or --filename must be specified\n"
     );
     assert_eq!(
         k(&mut c, "kubectl exec web -- ls").stderr,

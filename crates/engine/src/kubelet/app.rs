@@ -135,10 +135,11 @@ pub(crate) fn container_env(
         "PATH".to_string(),
         "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".to_string(),
     );
-    env.insert(
-        "HOSTNAME".to_string(),
-        pod.str_at(&["metadata", "name"]).unwrap_or("").to_string(),
-    );
+    // The sandbox's hostname: spec.hostname when set.
+    let hostname = pod
+        .str_at(&["spec", "hostname"])
+        .or_else(|| pod.str_at(&["metadata", "name"]));
+    env.insert("HOSTNAME".to_string(), hostname.unwrap_or("").to_string());
     for from in container.get("envFrom").items() {
         let prefix = from.get("prefix").as_str().unwrap_or("");
         for (kind, key) in [("ConfigMap", "configMapRef"), ("Secret", "secretRef")] {
@@ -223,17 +224,12 @@ pub(crate) fn container_files(
     let aliases: Vec<&Value> = pod.at(&["spec", "hostAliases"]).items().collect();
     if !aliases.is_empty() {
         hosts.push_str("\n# Entries added by HostAliases.\n");
+        // One line per hostname (hostsEntriesFromHostAliases).
         for a in aliases {
-            let names: Vec<&str> = a
-                .get("hostnames")
-                .items()
-                .filter_map(Value::as_str)
-                .collect();
-            hosts.push_str(&format!(
-                "{}\t{}\n",
-                a.get("ip").as_str().unwrap_or(""),
-                names.join("\t")
-            ));
+            let ip = a.get("ip").as_str().unwrap_or("");
+            for name in a.get("hostnames").items().filter_map(Value::as_str) {
+                hosts.push_str(&format!("{ip}\t{name}\n"));
+            }
         }
     }
     files.insert("/etc/hosts".to_string(), hosts);
@@ -370,8 +366,10 @@ fn volume_files(
                     "metadata.labels" | "metadata.annotations" => {
                         // The kubelet's FormatMap: sorted `key="value"` lines.
                         let map = pod.at(&["metadata", &field["metadata.".len()..]]);
-                        let mut lines: Vec<String> = map
-                            .members()
+                        let mut pairs: Vec<(&str, &Value)> = map.members().collect();
+                        pairs.sort_by(|a, b| a.0.cmp(b.0));
+                        let lines: Vec<String> = pairs
+                            .into_iter()
                             .map(|(k, v)| {
                                 format!(
                                     "{k}={}",
@@ -379,7 +377,6 @@ fn volume_files(
                                 )
                             })
                             .collect();
-                        lines.sort();
                         lines.join("\n")
                     }
                     other => field_ref(pod, other).unwrap_or_default(),

@@ -93,7 +93,8 @@ fn network_tool(
     }
 }
 
-/// A URL's host, port and the URL with the host the pod's resolver found.
+/// The URL with the host the pod's resolver found, the host as written
+/// (with its port when the URL has one), the port, and the address.
 fn qualify(cluster: &Cluster, namespace: &str, url: &str) -> (String, String, u16, Option<String>) {
     let with_scheme = if url.contains("://") {
         url.to_string()
@@ -112,12 +113,12 @@ fn qualify(cluster: &Cluster, namespace: &str, url: &str) -> (String, String, u1
             let port_part = &authority[host.len()..];
             (
                 format!("{scheme}://{fqdn}{port_part}{path}"),
-                host.to_string(),
+                authority.to_string(),
                 port,
                 Some(ip),
             )
         }
-        None => (with_scheme.clone(), host.to_string(), port, None),
+        None => (with_scheme.clone(), authority.to_string(), port, None),
     }
 }
 
@@ -213,11 +214,12 @@ fn wget(cluster: &mut Cluster, namespace: &str, args: &[String]) -> (i32, String
         );
     };
     let (full, host, port, ip) = qualify(cluster, namespace, &url);
-    let Some(ip) = ip.or_else(|| crate::apiserver::parse_ipv4(&host).map(|_| host.clone())) else {
+    let bare = host.split(':').next().unwrap_or(&host).to_string();
+    let Some(ip) = ip.or_else(|| crate::apiserver::parse_ipv4(&bare).map(|_| bare.clone())) else {
         // Outside cluster DNS, the simulated network still knows ingress hosts.
         let response = cluster.send_request(&Request::get(&full));
         if response.status == 0 {
-            return (1, format!("wget: bad address '{host}:{port}'\n"));
+            return (1, format!("wget: bad address '{host}'\n"));
         }
         return wget_answer(quiet, output.as_deref(), &host, &host, port, &response);
     };
@@ -298,24 +300,54 @@ fn nslookup(
         );
     };
     let dns = crate::kubeadm::DNS_SERVICE_IP;
-    let mut out = match dialect {
-        Dialect::Busybox => format!("Server:\t\t{dns}\nAddress:\t{dns}:53\n\n"),
-        Dialect::Gnu => format!("Server:\t\t{dns}\nAddress:\t{dns}#53\n\n"),
-    };
+    if dialect == Dialect::Busybox {
+        return busybox_nslookup(cluster, namespace, name);
+    }
+    let mut out = format!("Server:\t\t{dns}\nAddress:\t{dns}#53\n\n");
     match resolve_from_pod(cluster, namespace, name) {
         Some((fqdn, ip)) if crate::apiserver::parse_ipv4(name).is_none() => {
             out.push_str(&format!("Name:\t{fqdn}\nAddress: {ip}\n"));
-            if dialect == Dialect::Busybox {
-                out.push('\n');
-            }
             (0, out)
         }
         _ => {
             out.push_str(&format!("** server can't find {name}: NXDOMAIN\n"));
-            if dialect == Dialect::Busybox {
-                out.push('\n');
-            }
             (1, out)
         }
     }
+}
+
+/// busybox 1.36's nslookup: a name with a dot is asked as it is, one
+/// without under every search domain; A and AAAA queries each answer, and
+/// an NXDOMAIN sets the exit code even when another name answered.
+fn busybox_nslookup(cluster: &Cluster, namespace: &str, name: &str) -> (i32, String) {
+    let dns = crate::kubeadm::DNS_SERVICE_IP;
+    let mut out = format!("Server:\t\t{dns}\nAddress:\t{dns}:53\n\n");
+    let name = name.strip_suffix('.').unwrap_or(name);
+    let names: Vec<String> = if name.contains('.') {
+        vec![name.to_string()]
+    } else {
+        vec![
+            format!("{name}.{namespace}.svc.cluster.local"),
+            format!("{name}.svc.cluster.local"),
+            format!("{name}.cluster.local"),
+        ]
+    };
+    let answers: Vec<Option<String>> = names
+        .iter()
+        .map(|n| crate::network::resolve_cluster_name(cluster, n))
+        .collect();
+    let mut code = 0;
+    for aaaa in [false, true] {
+        for (n, ip) in names.iter().zip(&answers) {
+            match ip {
+                Some(ip) if !aaaa => out.push_str(&format!("Name:\t{n}\nAddress: {ip}\n\n")),
+                Some(_) => {}
+                None => {
+                    out.push_str(&format!("** server can't find {n}: NXDOMAIN\n\n"));
+                    code = 1;
+                }
+            }
+        }
+    }
+    (code, out)
 }

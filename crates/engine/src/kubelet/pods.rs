@@ -2897,6 +2897,8 @@ pub(crate) enum ExecRefusal {
     Status(StatusError),
     /// The stream could not be opened (`error: unable to upgrade connection: …`).
     Upgrade(String),
+    /// The API server could not reach the kubelet (`Error from server: …`).
+    Backend(String),
 }
 
 /// What a process started by `kubectl exec` in a running container sees:
@@ -2922,13 +2924,18 @@ pub(crate) fn exec_context(
     }
     let not_found = || ExecRefusal::Upgrade(format!("container not found ({})", quote(container)));
     let node = obj.str_at(&["spec", "nodeName"]).unwrap_or("");
+    if node.is_empty() {
+        return Err(ExecRefusal::Status(StatusError::bad_request(format!(
+            "pod {pod} does not have a host assigned"
+        ))));
+    }
     if let Some(agent) = cluster.kubelet.nodes.get(node)
         && !agent.up
     {
-        return Err(ExecRefusal::Status(StatusError::internal(format!(
+        return Err(ExecRefusal::Backend(format!(
             "error dialing backend: dial tcp {}:10250: connect: no route to host",
             agent.internal_ip
-        ))));
+        )));
     }
     let r = rt(cluster, &key).ok_or_else(not_found)?;
     let (_, c) = find_ctr(r, container).ok_or_else(not_found)?;

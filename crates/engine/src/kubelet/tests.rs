@@ -1409,7 +1409,7 @@ fn exec_sees_mounted_files_service_env_and_the_cluster_network() {
     assert_eq!(code, 0);
     let (out, err, code) = run(
         &mut c,
-        "kubectl exec box -- sh -c 'nslookup web.default; exit 4'",
+        "kubectl exec box -- sh -c 'nslookup web; exit 4'",
     );
     assert!(
         out.contains(&format!(

@@ -546,7 +546,8 @@ fn index_node(cluster: &mut Cluster, event: &WatchEvent, current: Option<&crate:
     }
 }
 
-/// A node's InternalIP and ExternalIP addresses.
+pub(crate) use route::resolve_cluster_name;
+
 /// Resolves `host` from a pod in `namespace` as its resolv.conf does
 /// (`ndots:5`, the search list `<ns>.svc.cluster.local svc.cluster.local
 /// cluster.local`): the name that answered and its address.
@@ -578,6 +579,7 @@ pub(crate) fn resolve_from_pod(
         .find_map(|c| route::resolve_cluster_name(cluster, &c).map(|ip| (c, ip)))
 }
 
+/// A node's InternalIP and ExternalIP addresses.
 pub(crate) fn node_ips(node: &crate::value::Value) -> Vec<String> {
     node.at(&["status", "addresses"])
         .items()
