@@ -1407,10 +1407,7 @@ fn exec_sees_mounted_files_service_env_and_the_cluster_network() {
     let (out, _, code) = run(&mut c, "kubectl exec box -- wget -qO- web");
     assert!(out.contains("<h1>Welcome to nginx!</h1>"), "{out}");
     assert_eq!(code, 0);
-    let (out, err, code) = run(
-        &mut c,
-        "kubectl exec box -- sh -c 'nslookup web; exit 4'",
-    );
+    let (out, err, code) = run(&mut c, "kubectl exec box -- sh -c 'nslookup web; exit 4'");
     assert!(
         out.contains(&format!(
             "Name:\tweb.default.svc.cluster.local\nAddress: {svc_ip}\n"
