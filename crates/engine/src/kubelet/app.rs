@@ -1135,6 +1135,19 @@ impl App {
         }
     }
 
+    /// The URL its script keeps requesting and the script's own time per
+    /// request, if it is a load generator.
+    pub(crate) fn request_stream(
+        &self,
+        started_at: Millis,
+        hostname: &str,
+    ) -> Option<(String, Millis)> {
+        match &self.program {
+            Program::Script(stmt) => shell::request_loop(stmt, &self.context(started_at, hostname)),
+            _ => None,
+        }
+    }
+
     /// The context of a process `kubectl exec` starts `offset` after the
     /// container's start: its files as they are then.
     pub(crate) fn exec_context(

@@ -38,7 +38,8 @@ impl Cluster {
             return Ok(Exec::NoExecutable(program.to_string()));
         }
         let dialect = ctx.dialect;
-        let mut net = |tool: &[String]| network_tool(self, namespace, dialect, flavor, tool);
+        let mut net =
+            |_: Millis, tool: &[String]| network_tool(self, namespace, dialect, flavor, tool);
         Ok(Exec::Ran(shell::exec_command(
             argv,
             &ctx,
@@ -119,6 +120,27 @@ fn qualify(cluster: &Cluster, namespace: &str, url: &str) -> (String, String, u1
             )
         }
         None => (with_scheme.clone(), authority.to_string(), port, None),
+    }
+}
+
+/// The URL a pod's request to `url` goes to: its host as the pod's
+/// resolver finds it now, or, for a short name nothing answers yet, the
+/// namespace's Service name it will be once that Service exists.
+pub(crate) fn pod_url(cluster: &Cluster, namespace: &str, url: &str) -> String {
+    let (full, host, _, ip) = qualify(cluster, namespace, url);
+    if ip.is_some() {
+        return full;
+    }
+    let bare = host.split(':').next().unwrap_or(&host);
+    if bare.contains('.') || bare.is_empty() {
+        return full;
+    }
+    match full.split_once("://") {
+        Some((scheme, rest)) if rest.starts_with(bare) => format!(
+            "{scheme}://{bare}.{namespace}.svc.cluster.local{}",
+            &rest[bare.len()..]
+        ),
+        _ => full,
     }
 }
 

@@ -9,6 +9,7 @@
 pub mod images;
 
 mod app;
+pub(crate) use pods::instance_running;
 pub mod exec;
 mod node;
 mod pods;

@@ -1570,6 +1570,18 @@ fn create_and_start(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: u
     if let Some(plan) = application.exit_plan() {
         schedule_step(cluster, key, init, index, plan.after.max(10), Step::Exit);
     }
+    if let Some((url, pause)) = application.request_stream(now, &key.name) {
+        let url = super::exec::pod_url(cluster, &key.namespace, &url);
+        cluster.start_container_traffic(
+            &url,
+            pause,
+            crate::network::TrafficOwner {
+                pod: key.clone(),
+                container: name.as_str().into(),
+                instance: id.clone(),
+            },
+        );
+    }
     for kind in [
         ProbeKind::Startup,
         ProbeKind::Readiness,
@@ -2891,6 +2903,15 @@ fn find_ctr<'a>(r: &'a PodRuntime, name: &str) -> Option<(bool, &'a Ctr)> {
         .or_else(|| r.init.iter().find(|c| &*c.name == name).map(|c| (true, c)))
 }
 
+/// Whether the container instance that owns a request stream still runs.
+pub(crate) fn instance_running(cluster: &Cluster, owner: &crate::network::TrafficOwner) -> bool {
+    rt(cluster, &owner.pod)
+        .and_then(|r| find_ctr(r, &owner.container))
+        .is_some_and(|(_, c)| {
+            c.running() && c.current.as_ref().is_some_and(|i| i.id == owner.instance)
+        })
+}
+
 /// Why `kubectl exec` cannot run in a container.
 pub(crate) enum ExecRefusal {
     /// An API error (`Error from server …`).
@@ -3238,9 +3259,23 @@ pub(crate) fn serve_http(
         }
         entry.push((now, line));
     }
+    // A CPU-bound request takes its CPU time, stretched by a limit below
+    // one core (hpa-example's 20 ms take 40 ms at 500m).
+    let mut cpu_ms = a.cpu_ms_per_request.max(0) as u64;
+    if cpu_ms > 0
+        && let Some(limit) = c
+            .spec
+            .at(&["resources", "limits", "cpu"])
+            .as_str()
+            .and_then(|q| crate::quantity::Quantity::parse(q).ok())
+            .map(|q| q.milli_value())
+            .filter(|l| (1..1000).contains(l))
+    {
+        cpu_ms = cpu_ms * 1000 / limit as u64;
+    }
     HttpAnswer {
         status,
         body,
-        latency_ms: 1 + a.latency_ms,
+        latency_ms: 1 + a.latency_ms + cpu_ms,
     }
 }

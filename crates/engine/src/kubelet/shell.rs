@@ -601,8 +601,9 @@ pub(crate) enum FileOp {
 }
 
 /// What a network tool (`wget`, `curl`, `nslookup`) run by `kubectl exec`
-/// prints and exits with; `argv` includes the tool's name.
-pub(crate) type Network<'n> = dyn FnMut(&[String]) -> (i32, String) + 'n;
+/// prints and exits with, given the run's clock and `argv` (with the tool's
+/// name).
+pub(crate) type Network<'n> = dyn FnMut(Millis, &[String]) -> (i32, String) + 'n;
 
 /// The files a run's events leave at `offset`, starting from `files`.
 pub(crate) fn files_after(
@@ -765,6 +766,86 @@ pub(crate) fn exec_command(
         code,
         elapsed: it.t,
     }
+}
+
+/// A script that keeps requesting one URL (`while sleep 0.01; do wget -q
+/// -O- http://php-apache; done`, the docs' load generator): the URL as
+/// written and the time the script itself spends per request (its
+/// sleeps), from its first ten seconds. A container's script runs ahead of
+/// time, so this is how its requests reach the network: as a stream, each
+/// request sent when the previous one answered and the script slept.
+pub(crate) fn request_loop(script: &Stmt, ctx: &Context) -> Option<(String, Millis)> {
+    const WINDOW: Millis = 10 * SECOND;
+    let mut calls: Vec<(Millis, String)> = Vec::new();
+    {
+        let mut record = |t: Millis, argv: &[String]| {
+            if let Some(url) = url_arg(argv) {
+                calls.push((t, url));
+            }
+            (0, String::new())
+        };
+        let mut it = Interp::new(ctx, WINDOW);
+        it.net = Some(&mut record);
+        if !matches!(it.exec(script), Flow::Stop) {
+            // It ended within the window: a few requests, not a stream.
+            return None;
+        }
+    }
+    let (_, first) = calls.first()?;
+    if calls.len() < 2 || calls.iter().any(|(_, u)| u != first) {
+        return None;
+    }
+    let span = calls.last()?.0 - calls[0].0;
+    Some((first.clone(), span / (calls.len() as Millis - 1)))
+}
+
+/// The URL a `wget` or `curl` command line fetches.
+fn url_arg(argv: &[String]) -> Option<String> {
+    let tool = argv.first()?.rsplit('/').next()?;
+    if tool != "wget" && tool != "curl" {
+        return None;
+    }
+    let with_value: &[&str] = if tool == "wget" {
+        &[
+            "-O",
+            "-T",
+            "-U",
+            "-Y",
+            "-P",
+            "--header",
+            "--user-agent",
+            "--timeout",
+            "--output-document",
+        ]
+    } else {
+        &[
+            "-H",
+            "--header",
+            "-X",
+            "--request",
+            "-o",
+            "--output",
+            "-w",
+            "--write-out",
+            "-m",
+            "--max-time",
+            "--connect-timeout",
+            "-d",
+            "--data",
+        ]
+    };
+    let mut skip = false;
+    let mut url = None;
+    for a in &argv[1..] {
+        if skip {
+            skip = false;
+        } else if with_value.contains(&a.as_str()) {
+            skip = true;
+        } else if !a.starts_with('-') {
+            url = Some(a.clone());
+        }
+    }
+    url
 }
 
 /// Whether a container image has `name` on its PATH, as far as the
@@ -1258,7 +1339,7 @@ impl Interp<'_> {
                 if let Some(net) = self.net.as_mut() {
                     let mut argv = vec![name.to_string()];
                     argv.extend(args.iter().cloned());
-                    let (code, text) = net(&argv);
+                    let (code, text) = net(self.t, &argv);
                     self.write(&text);
                     self.status = code;
                 }
@@ -1681,7 +1762,7 @@ mod tests {
     fn exec_commands_reach_the_network_hook_and_report_time_and_code() {
         let c = ctx();
         let mut calls = Vec::new();
-        let mut net = |argv: &[String]| {
+        let mut net = |_: Millis, argv: &[String]| {
             calls.push(argv.join(" "));
             (1, "wget: bad address 'nope:80'\n".to_string())
         };
@@ -1698,10 +1779,37 @@ mod tests {
         assert_eq!(r.output, "wget: bad address 'nope:80'\nfailed 1\n");
         assert_eq!((r.code, r.elapsed), (Some(0), 2000));
         assert_eq!(calls, ["wget -qO- nope"]);
-        let mut quiet = |_: &[String]| (0, String::new());
+        let mut quiet = |_: Millis, _: &[String]| (0, String::new());
         let r = exec_command(&["sleep".into(), "infinity".into()], &c, 60_000, &mut quiet);
         assert_eq!(r.code, None);
         assert!(has_command("/bin/ls") && !has_command("python3"));
+    }
+
+    #[test]
+    fn load_generator_loops_become_request_streams() {
+        let c = ctx();
+        let stream = |src: &str| request_loop(&parse(src).unwrap(), &c);
+        // The docs' HPA load generator: 10 ms of sleep per request.
+        assert_eq!(
+            stream("while sleep 0.01; do wget -q -O- http://php-apache; done"),
+            Some(("http://php-apache".to_string(), 10))
+        );
+        assert_eq!(
+            stream("while true; do curl -s -o /dev/null -H 'Host: x' web:8080/api; sleep 2; done"),
+            Some(("web:8080/api".to_string(), 2000))
+        );
+        // A busy loop sends the next request as soon as one answers.
+        assert_eq!(
+            stream("while true; do wget -qO- web; done"),
+            Some(("web".to_string(), 0))
+        );
+        // One request, requests that end, or several URLs are no stream.
+        assert_eq!(stream("wget -qO- web; sleep 3600"), None);
+        assert_eq!(stream("for i in 1 2 3; do wget -qO- web; done"), None);
+        assert_eq!(
+            stream("while true; do wget -qO- a; wget -qO- b; sleep 1; done"),
+            None
+        );
     }
 
     #[test]

@@ -44,6 +44,7 @@ use crate::time::Millis;
 pub use explain::{
     EndpointState, IngressDecision, RouteExplanation, RuleCheck, RuleVerdict, ServiceRoute, Verdict,
 };
+pub(crate) use traffic::TrafficOwner;
 pub use traffic::{MAX_REQUESTS_PER_SECOND, TrafficId, TrafficStats};
 
 /// The address the simulated ingress-nginx is reachable at from outside:

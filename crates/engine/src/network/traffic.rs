@@ -76,6 +76,22 @@ pub(crate) struct Generator {
     request: Request,
     started_at: Millis,
     stats: TrafficStats,
+    /// The container whose script sends these requests (the pod's own
+    /// load generator); the generator ends with that container. `None`
+    /// for the user's generators.
+    owner: Option<TrafficOwner>,
+    /// A container's stream: the script's own time between an answer and
+    /// the next request, and when that request goes.
+    pace: Option<(Millis, Millis)>,
+}
+
+/// A container instance that sends a stream of requests.
+#[derive(Clone, Debug)]
+pub(crate) struct TrafficOwner {
+    pub pod: crate::store::ObjectKey,
+    pub container: std::rc::Rc<str>,
+    /// The instance's container id: a restart is a new stream.
+    pub instance: String,
 }
 
 impl Cluster {
@@ -105,10 +121,28 @@ impl Cluster {
                     running: true,
                     ..TrafficStats::default()
                 },
+                owner: None,
+                pace: None,
             },
         );
         self.schedule_network(TICK, NetworkTask::TrafficTick(id));
         TrafficId(id)
+    }
+
+    /// Starts the stream of requests a container's script sends; it stops
+    /// by itself when that container instance stops running.
+    pub(crate) fn start_container_traffic(
+        &mut self,
+        url: &str,
+        pause: Millis,
+        owner: TrafficOwner,
+    ) {
+        let now = self.now;
+        let id = self.start_traffic(url, None, 1);
+        if let Some(g) = self.network.traffic.get_mut(&id.0) {
+            g.owner = Some(owner);
+            g.pace = Some((pause, now));
+        }
     }
 
     /// Stops a generator; its statistics stay readable. False when there is
@@ -133,12 +167,14 @@ impl Cluster {
         self.network.traffic.get(&id.0).map(|g| &g.stats)
     }
 
-    /// The generators, oldest first.
+    /// The user's generators, oldest first (containers' own streams are
+    /// not listed).
     pub fn traffic_ids(&self) -> Vec<TrafficId> {
         self.network
             .traffic
-            .keys()
-            .map(|&id| TrafficId(id))
+            .iter()
+            .filter(|(_, g)| g.owner.is_none())
+            .map(|(&id, _)| TrafficId(id))
             .collect()
     }
 }
@@ -152,25 +188,54 @@ pub(crate) fn tick(cluster: &mut Cluster, id: u64) {
     if !g.stats.running {
         return;
     }
-    let rps = u64::from(g.stats.requests_per_second);
-    let started = g.started_at;
+    if let Some(owner) = &g.owner
+        && !crate::kubelet::instance_running(cluster, owner)
+    {
+        cluster.network.traffic.remove(&id);
+        return;
+    }
     let request = g.request.clone();
-    let elapsed = cluster.now.saturating_sub(started);
-    let due = rps * elapsed / SECOND;
-    let first = g.stats.sent;
-    for n in first..due {
-        let at = started + n * SECOND / rps;
-        let response = cluster.deliver(&request, at, Some(TrafficId(id)));
-        let Some(g) = cluster.network.traffic.get_mut(&id) else {
-            return;
-        };
-        let s = &mut g.stats;
-        s.sent += 1;
-        *s.by_status.entry(u64::from(response.status)).or_insert(0) += 1;
-        if let Some(super::Hop::Pod { pod, .. }) = response.hops.last() {
-            *s.by_pod.entry(pod.as_str().into()).or_insert(0) += 1;
+    if let Some((pause, mut next)) = g.pace {
+        // One request at a time: the next when this one answered and the
+        // script slept.
+        while next <= cluster.now {
+            let response = cluster.deliver(&request, next, Some(TrafficId(id)));
+            next += pause + response.latency_ms.max(1);
+            if !record(cluster, id, &response) {
+                return;
+            }
         }
-        *s.latencies.entry(response.latency_ms).or_insert(0) += 1;
+        if let Some(g) = cluster.network.traffic.get_mut(&id) {
+            g.pace = Some((pause, next));
+        }
+    } else {
+        let rps = u64::from(g.stats.requests_per_second);
+        let started = g.started_at;
+        let elapsed = cluster.now.saturating_sub(started);
+        let due = rps * elapsed / SECOND;
+        for n in g.stats.sent..due {
+            let at = started + n * SECOND / rps;
+            let response = cluster.deliver(&request, at, Some(TrafficId(id)));
+            if !record(cluster, id, &response) {
+                return;
+            }
+        }
     }
     cluster.schedule_network(TICK, NetworkTask::TrafficTick(id));
+}
+
+/// Counts a response in its generator's statistics (false when the
+/// generator is gone).
+fn record(cluster: &mut Cluster, id: u64, response: &super::Response) -> bool {
+    let Some(g) = cluster.network.traffic.get_mut(&id) else {
+        return false;
+    };
+    let s = &mut g.stats;
+    s.sent += 1;
+    *s.by_status.entry(u64::from(response.status)).or_insert(0) += 1;
+    if let Some(super::Hop::Pod { pod, .. }) = response.hops.last() {
+        *s.by_pod.entry(pod.as_str().into()).or_insert(0) += 1;
+    }
+    *s.latencies.entry(response.latency_ms).or_insert(0) += 1;
+    true
 }
