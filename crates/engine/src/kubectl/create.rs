@@ -499,7 +499,34 @@ pub(crate) fn run(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     if let Some(policy) = p.str("image-pull-policy") {
         c.set("imagePullPolicy", Value::str(policy));
     }
-    let mut meta = Value::from_pairs([("labels", labels), ("name", Value::from(name))]);
+    let stdin = p.bool("stdin");
+    let attach = p.bool("attach") || stdin;
+    if p.bool("rm") && !attach {
+        return Err(Fail::error(
+            "--rm should only be used for attached containers",
+        ));
+    }
+    if stdin {
+        c.set("stdin", Value::Bool(true));
+        c.set("stdinOnce", Value::Bool(true));
+        if p.bool("tty") {
+            c.set("tty", Value::Bool(true));
+        }
+        let first = p.args.get(1).map(|a| a.rsplit('/').next().unwrap_or(a));
+        let shell = |a: &str| matches!(a, "sh" | "bash" | "ash" | "dash" | "zsh");
+        let interactive = match first {
+            Some(cmd) => shell(cmd) && !p.args.iter().any(|a| a == "-c"),
+            None => ["busybox", "alpine", "ubuntu", "debian"]
+                .iter()
+                .any(|i| image.contains(i)),
+        };
+        if interactive {
+            return Err(Fail::error(format!(
+                "Kubeplay has no terminal for an interactive shell; run the pod with a command (kubectl run {name} --image={image} --restart=Never -- sh -c '…') or use kubectl exec"
+            )));
+        }
+    }
+    let mut meta = Value::from_pairs([("labels", labels), ("name", Value::from(name.clone()))]);
     for a in p.all("annotations") {
         let (k, v) = a.split_once('=').unwrap_or((a, ""));
         meta.set_at(&["annotations", k], Value::str(v));
@@ -519,7 +546,91 @@ pub(crate) fn run(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         ("status", Value::object()),
     ]);
     let pod = with_namespace(ctx, pod);
+    if attach && dry_run(ctx, p)?.is_none() {
+        return run_attached(ctx, p, pod, &name);
+    }
     finish(ctx, p, pod, "created", None)
+}
+
+/// `kubectl run -i [-t] [--rm]`: creates the pod, waits for it to run and
+/// shows what it prints. A command that ends within a minute is shown
+/// whole (then `--rm` deletes the pod); a terminal cannot stay attached
+/// in Kubeplay, so a pod that keeps running is left running, as said.
+fn run_attached(ctx: &mut Ctx, p: &Parsed, mut pod: Value, name: &str) -> Result<(), Fail> {
+    use crate::kubectl::apply::wait_until;
+    let ns = ctx.namespace.clone();
+    pod.remove("status");
+    pod.set_at(&["metadata", "namespace"], Value::from(ns.clone()));
+    ctx.cluster
+        .create(pod, &WriteOptions::user())
+        .map_err(|e| api_error(&e, None))?;
+    let phase = |c: &crate::Cluster| -> String {
+        c.store()
+            .get_named(crate::cluster::res("Pod"), &ns, name)
+            .and_then(|o| o.str_at(&["status", "phase"]))
+            .unwrap_or("")
+            .to_string()
+    };
+    let timeout = p
+        .duration_ms("pod-running-timeout")
+        .unwrap_or(60_000)
+        .max(1) as u64;
+    if !wait_until(ctx.cluster, timeout, |c| {
+        matches!(phase(c).as_str(), "Running" | "Succeeded" | "Failed")
+    }) {
+        return Err(Fail::error("timed out waiting for the condition"));
+    }
+    if phase(ctx.cluster) == "Running" {
+        if p.bool("tty") && !p.bool("quiet") {
+            ctx.out
+                .err_line("If you don't see a command prompt, try pressing enter.");
+        }
+        wait_until(ctx.cluster, 60_000, |c| phase(c) != "Running");
+    }
+    let logs = ctx
+        .cluster
+        .container_logs(&ns, name, None, false)
+        .unwrap_or_default();
+    ctx.out.out(&logs);
+    let final_phase = phase(ctx.cluster);
+    if final_phase == "Running" || final_phase == "Pending" {
+        ctx.out.err_line(&format!(
+            "Kubeplay cannot keep a terminal attached: pod/{name} keeps running{}; see its output with `kubectl logs {name}`, stop it with `kubectl delete pod {name}`",
+            if p.bool("rm") { " (so --rm has not deleted it)" } else { "" }
+        ));
+        return Ok(());
+    }
+    let terminated = ctx
+        .cluster
+        .store()
+        .get_named(crate::cluster::res("Pod"), &ns, name)
+        .map(|o| {
+            o.at(&["status", "containerStatuses"])
+                .items()
+                .next()
+                .map(|s| s.at(&["state", "terminated"]).clone())
+        })
+        .unwrap_or_default()
+        .unwrap_or_default();
+    if p.bool("rm") {
+        let key = crate::store::ObjectKey::new(crate::cluster::res("Pod"), &ns, name);
+        ctx.cluster
+            .delete(&key, crate::apiserver::DeleteOptions::default())
+            .map_err(|e| api_error(&e, None))?;
+        wait_until(ctx.cluster, 60_000, |c| c.store().get(&key).is_none());
+        ctx.out
+            .line(&format!("pod \"{name}\" deleted from {ns} namespace"));
+    }
+    if final_phase == "Failed" {
+        let code = terminated.get("exitCode").as_i64().unwrap_or(1) as i32;
+        ctx.out.exit_code = Some(if code == 0 { 1 } else { code });
+        return Err(Fail::raw(format!(
+            "pod {ns}/{name} terminated ({})\n{}",
+            terminated.get("reason").as_str().unwrap_or("Error"),
+            terminated.get("message").as_str().unwrap_or("")
+        )));
+    }
+    Ok(())
 }
 
 /// `kubectl expose`.

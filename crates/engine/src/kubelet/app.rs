@@ -118,6 +118,8 @@ pub(crate) struct App {
     pub run: Option<shell::Run>,
     /// The files it starts with (kubelet-written and mounted).
     pub files: BTreeMap<String, String>,
+    /// The network's answers to a one-shot script's tools, in call order.
+    pub net_replies: Vec<(i32, String)>,
     /// Its mount points.
     pub dirs: Vec<String>,
 }
@@ -632,6 +634,7 @@ pub(crate) fn build(
         text: String::new(),
         run: None,
         files: BTreeMap::new(),
+        net_replies: Vec::new(),
         dirs: Vec::new(),
     };
     let program_name = argv
@@ -776,9 +779,16 @@ pub(crate) fn build(
             shell_process(&mut app);
         }
         "sleep" | "echo" | "true" | "false" | "exit" | "cat" | "ls" | "date" | "printenv"
-        | "env" | "tail" | "touch" | "hostname" | "printf" | "seq" => {
+        | "env" | "tail" | "touch" | "hostname" | "printf" | "seq" | "nslookup" | "wget"
+        | "ping" | "nc" => {
             app.program = Program::Script(shell::from_argv(&argv));
             shell_process(&mut app);
+        }
+        // curlimages/curl: its entrypoint runs curl with the arguments.
+        "curl" | "entrypoint.sh" if flavor == Flavor::Curl && argv.len() > 1 => {
+            let mut words = vec!["curl".to_string()];
+            words.extend(argv[1..].iter().filter(|a| *a != "curl").cloned());
+            app.program = Program::Script(shell::from_argv(&words));
         }
         _ => match flavor {
             Flavor::HelloWorld if !overridden => {
@@ -1128,11 +1138,44 @@ fn parse_stress_size(s: &str) -> Option<i64> {
 impl App {
     /// Runs the script part (if any) from the container's start; done once
     /// when the container starts, so exits and file changes are known.
-    pub(crate) fn prepare(&mut self, started_at: Millis, hostname: &str) {
+    pub(crate) fn prepare(
+        &mut self,
+        started_at: Millis,
+        hostname: &str,
+        net: &mut shell::Network<'_>,
+    ) {
         if let Program::Script(stmt) = &self.program {
             let ctx = self.context(started_at, hostname);
-            self.run = Some(shell::run(stmt, &ctx, 7 * 24 * 60 * MINUTE));
+            let horizon = 7 * 24 * 60 * MINUTE;
+            if shell::one_shot_calls(stmt, &ctx) {
+                // Real answers, kept so every later replay of the script
+                // (its logs) prints the same.
+                let mut replies = Vec::new();
+                let mut live = |t: Millis, argv: &[String]| {
+                    let reply = net(t, argv);
+                    replies.push(reply.clone());
+                    reply
+                };
+                self.run = Some(shell::run_with(stmt, &ctx, horizon, Some(&mut live)));
+                self.net_replies = replies;
+            } else {
+                self.run = Some(shell::run(stmt, &ctx, horizon));
+            }
         }
+    }
+
+    /// Runs its script again up to `offset` with the network answers it
+    /// got when it started.
+    fn replay(&self, stmt: &shell::Stmt, ctx: &Context, offset: Millis) -> shell::Run {
+        let mut next = 0;
+        let mut recorded = |_: Millis, _: &[String]| {
+            next += 1;
+            self.net_replies
+                .get(next - 1)
+                .cloned()
+                .unwrap_or((0, String::new()))
+        };
+        shell::run_with(stmt, ctx, offset, Some(&mut recorded))
     }
 
     /// The URL its script keeps requesting and the script's own time per
@@ -1343,7 +1386,7 @@ impl App {
         match &self.program {
             Program::Script(stmt) => {
                 let ctx = self.context(started_at, hostname);
-                let run = shell::run(stmt, &ctx, offset);
+                let run = self.replay(stmt, &ctx, offset);
                 lines.extend(run.logs);
             }
             Program::Exits { lines: l, .. } => {

@@ -32,14 +32,15 @@ impl Cluster {
         container: &str,
         argv: &[String],
     ) -> Result<Exec, ExecRefusal> {
-        let (ctx, flavor) = pods::exec_context(self, namespace, pod, container)?;
+        let (ctx, flavor, image) = pods::exec_context(self, namespace, pod, container)?;
         let program = argv.first().map(String::as_str).unwrap_or("");
         if !image_has(flavor, ctx.dialect, program) {
             return Ok(Exec::NoExecutable(program.to_string()));
         }
         let dialect = ctx.dialect;
-        let mut net =
-            |_: Millis, tool: &[String]| network_tool(self, namespace, dialect, flavor, tool);
+        let mut net = |_: Millis, tool: &[String]| {
+            network_tool(self, namespace, dialect, flavor, &image, tool)
+        };
         Ok(Exec::Ran(shell::exec_command(
             argv,
             &ctx,
@@ -67,11 +68,12 @@ fn image_has(flavor: Flavor, dialect: Dialect, program: &str) -> bool {
 }
 
 /// Runs a network tool from the pod: its exit code and output.
-fn network_tool(
+pub(crate) fn network_tool(
     cluster: &mut Cluster,
     namespace: &str,
     dialect: Dialect,
     flavor: Flavor,
+    image: &str,
     argv: &[String],
 ) -> (i32, String) {
     let name = argv[0].rsplit('/').next().unwrap_or(&argv[0]).to_string();
@@ -86,7 +88,7 @@ fn network_tool(
     match name.as_str() {
         "curl" => curl(cluster, namespace, args),
         "wget" => wget(cluster, namespace, args),
-        "nslookup" => nslookup(cluster, namespace, dialect, args),
+        "nslookup" => nslookup(cluster, namespace, dialect, image, args),
         other => (
             1,
             format!("{other}: Kubeplay does not simulate {other}; use wget, curl or nslookup\n"),
@@ -313,6 +315,7 @@ fn nslookup(
     cluster: &Cluster,
     namespace: &str,
     dialect: Dialect,
+    image: &str,
     args: &[String],
 ) -> (i32, String) {
     let Some(name) = args.iter().find(|a| !a.starts_with('-')) else {
@@ -323,6 +326,9 @@ fn nslookup(
     };
     let dns = crate::kubeadm::DNS_SERVICE_IP;
     if dialect == Dialect::Busybox {
+        if old_busybox(image) {
+            return busybox_1_28_nslookup(cluster, namespace, name);
+        }
         return busybox_nslookup(cluster, namespace, name);
     }
     let mut out = format!("Server:\t\t{dns}\nAddress:\t{dns}#53\n\n");
@@ -335,6 +341,28 @@ fn nslookup(
             out.push_str(&format!("** server can't find {name}: NXDOMAIN\n"));
             (1, out)
         }
+    }
+}
+
+/// busybox up to 1.28 (the docs' DNS debugging image) had the older
+/// nslookup, which used the C library's resolver: search domains and all.
+fn old_busybox(image: &str) -> bool {
+    let tag = image.rsplit_once(':').map_or("", |(_, t)| t);
+    let mut parts = tag.split('.').map(|p| p.parse::<u32>().ok());
+    matches!((parts.next(), parts.next()), (Some(Some(1)), Some(Some(minor))) if minor <= 28)
+}
+
+/// busybox 1.28's nslookup output: the server's and the answer's names.
+fn busybox_1_28_nslookup(cluster: &Cluster, namespace: &str, name: &str) -> (i32, String) {
+    let dns = crate::kubeadm::DNS_SERVICE_IP;
+    let mut out =
+        format!("Server:    {dns}\nAddress 1: {dns} kube-dns.kube-system.svc.cluster.local\n\n");
+    match resolve_from_pod(cluster, namespace, name) {
+        Some((fqdn, ip)) if crate::apiserver::parse_ipv4(name).is_none() => {
+            out.push_str(&format!("Name:      {name}\nAddress 1: {ip} {fqdn}\n"));
+            (0, out)
+        }
+        _ => (1, format!("{out}nslookup: can't resolve '{name}'\n")),
     }
 }
 

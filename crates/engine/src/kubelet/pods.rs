@@ -1510,7 +1510,14 @@ fn create_and_start(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: u
     application.files = files;
     application.dirs = dirs;
     let now = cluster.now;
-    application.prepare(now, &key.name);
+    {
+        let (ns, dialect, flavor) = (key.namespace.clone(), application.dialect, img.flavor);
+        let image = display.clone();
+        let mut net = |_: Millis, argv: &[String]| {
+            super::exec::network_tool(cluster, &ns, dialect, flavor, &image, argv)
+        };
+        application.prepare(now, &key.name, &mut net);
+    }
     let id = {
         let mut s = String::with_capacity(64);
         for _ in 0..4 {
@@ -2929,7 +2936,7 @@ pub(crate) fn exec_context(
     namespace: &str,
     pod: &str,
     container: &str,
-) -> Result<(super::shell::Context, images::Flavor), ExecRefusal> {
+) -> Result<(super::shell::Context, images::Flavor, String), ExecRefusal> {
     let key = ObjectKey::new(res("Pod"), namespace, pod);
     let Some(obj) = cluster.store.get(&key) else {
         return Err(ExecRefusal::Status(StatusError::not_found("pods", pod)));
@@ -2970,6 +2977,7 @@ pub(crate) fn exec_context(
     Ok((
         inst.app.exec_context(inst.started, hostname, offset),
         inst.app.flavor,
+        inst.app.image.clone(),
     ))
 }
 

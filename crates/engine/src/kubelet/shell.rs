@@ -702,7 +702,42 @@ impl<'a> Interp<'a> {
 
 /// Runs `script` from the start up to `horizon` (offset in ms).
 pub(crate) fn run(script: &Stmt, ctx: &Context, horizon: Millis) -> Run {
+    run_with(script, ctx, horizon, None)
+}
+
+/// The most network calls a one-shot script makes for its answers to be
+/// real ones (see [`one_shot_calls`]).
+pub(crate) const ONE_SHOT_CALLS: usize = 20;
+
+/// Whether `script` ends within a minute after at most [`ONE_SHOT_CALLS`]
+/// network calls (`nslookup kubernetes.default`, `wget -qO- web`): such a
+/// script's tools get the network's real answers, as things are when it
+/// starts. Loops that wait for a Service or keep requesting do not, since
+/// the script runs ahead of time.
+pub(crate) fn one_shot_calls(script: &Stmt, ctx: &Context) -> bool {
+    let mut calls = 0;
+    let mut count = |_: Millis, _: &[String]| {
+        calls += 1;
+        (0, String::new())
+    };
+    let mut it = Interp::new(ctx, 60 * SECOND);
+    it.net = Some(&mut count);
+    let ended = !matches!(it.exec(script), Flow::Stop);
+    drop(it);
+    ended && (1..=ONE_SHOT_CALLS).contains(&calls)
+}
+
+/// [`run`] with network tools answered by `net`.
+pub(crate) fn run_with(
+    script: &Stmt,
+    ctx: &Context,
+    horizon: Millis,
+    net: Option<&mut Network<'_>>,
+) -> Run {
     let mut it = Interp::new(ctx, horizon);
+    if let Some(net) = net {
+        it.net = Some(net);
+    }
     let flow = it.exec(script);
     it.finish();
     let outcome = match flow {
