@@ -118,8 +118,12 @@ pub(crate) struct App {
     pub run: Option<shell::Run>,
     /// The files it starts with (kubelet-written and mounted).
     pub files: BTreeMap<String, String>,
-    /// The network's answers to a one-shot script's tools, in call order.
-    pub net_replies: Vec<(i32, String)>,
+    /// The network's answers to its script's tools, in call order, with
+    /// each call's offset: what replays of the script (its logs) print.
+    pub net_replies: Vec<(Millis, i32, String)>,
+    /// Its script waits on the network: it got a failure and loops, so the
+    /// kubelet runs it again as the network changes ([`App::recheck`]).
+    pub net_waiting: bool,
     /// Its mount points.
     pub dirs: Vec<String>,
 }
@@ -242,6 +246,21 @@ pub(crate) fn container_files(
             crate::kubeadm::DNS_SERVICE_IP
         ),
     );
+    // The service account's projected token volume (kube-api-access-…).
+    if pod.at(&["spec", "automountServiceAccountToken"]).as_bool() != Some(false) {
+        let dir = "/var/run/secrets/kubernetes.io/serviceaccount";
+        files.insert(format!("{dir}/namespace"), ns.to_string());
+        files.insert(format!("{dir}/token"), service_account_token(pod));
+        files.insert(
+            format!("{dir}/ca.crt"),
+            format!(
+                "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+                crate::api::schema::golang::base64_encode(
+                    b"Kubeplay simulates the cluster: this is not a real CA certificate"
+                )
+            ),
+        );
+    }
     let volumes: Vec<&Value> = pod.at(&["spec", "volumes"]).items().collect();
     for mount in container.get("volumeMounts").items() {
         let (Some(vname), Some(path)) =
@@ -635,6 +654,7 @@ pub(crate) fn build(
         run: None,
         files: BTreeMap::new(),
         net_replies: Vec::new(),
+        net_waiting: false,
         dirs: Vec::new(),
     };
     let program_name = argv
@@ -1147,17 +1167,17 @@ impl App {
         if let Program::Script(stmt) = &self.program {
             let ctx = self.context(started_at, hostname);
             let horizon = 7 * 24 * 60 * MINUTE;
-            if shell::one_shot_calls(stmt, &ctx) {
-                // Real answers, kept so every later replay of the script
-                // (its logs) prints the same.
-                let mut replies = Vec::new();
-                let mut live = |t: Millis, argv: &[String]| {
-                    let reply = net(t, argv);
-                    replies.push(reply.clone());
-                    reply
-                };
-                self.run = Some(shell::run_with(stmt, &ctx, horizon, Some(&mut live)));
+            if shell::request_loop(stmt, &ctx).is_none() && shell::calls_network(stmt, &ctx) {
+                // Its network tools get the network's answers as things are
+                // now (each distinct command asked once), kept so every
+                // replay of the script (its logs) prints the same. A script
+                // that keeps looping after a failure waits on the network:
+                // the kubelet looks again every few seconds.
+                let (run, replies) = self.run_against(stmt, &ctx, horizon, 0, net);
+                self.net_waiting = !matches!(run.outcome, Outcome::Exited(..))
+                    && replies.iter().any(|(_, code, _)| *code != 0);
                 self.net_replies = replies;
+                self.run = Some(run);
             } else {
                 self.run = Some(shell::run(stmt, &ctx, horizon));
             }
@@ -1165,17 +1185,80 @@ impl App {
     }
 
     /// Runs its script again up to `offset` with the network answers it
-    /// got when it started.
+    /// got.
     fn replay(&self, stmt: &shell::Stmt, ctx: &Context, offset: Millis) -> shell::Run {
         let mut next = 0;
         let mut recorded = |_: Millis, _: &[String]| {
             next += 1;
             self.net_replies
                 .get(next - 1)
-                .cloned()
+                .map(|(_, code, text)| (*code, text.clone()))
                 .unwrap_or((0, String::new()))
         };
         shell::run_with(stmt, ctx, offset, Some(&mut recorded))
+    }
+
+    /// Runs its script to `horizon`: calls before `elapsed` get the answers
+    /// recorded for them, later ones the network's answer now (asked once
+    /// per distinct command line). Returns the run and all answers.
+    fn run_against(
+        &self,
+        stmt: &shell::Stmt,
+        ctx: &Context,
+        horizon: Millis,
+        elapsed: Millis,
+        net: &mut shell::Network<'_>,
+    ) -> (shell::Run, Vec<(Millis, i32, String)>) {
+        let mut replies: Vec<(Millis, i32, String)> = Vec::new();
+        let mut asked: Vec<(Vec<String>, (i32, String))> = Vec::new();
+        let mut answer = |t: Millis, argv: &[String]| {
+            let i = replies.len();
+            let reply = match self.net_replies.get(i) {
+                Some((at, code, text)) if *at < elapsed => (*code, text.clone()),
+                _ => match asked.iter().find(|(a, _)| a == argv) {
+                    Some((_, r)) => r.clone(),
+                    None => {
+                        let r = net(t, argv);
+                        asked.push((argv.to_vec(), r.clone()));
+                        r
+                    }
+                },
+            };
+            // Enough answers for the logs of a long wait.
+            if i < 5_000 {
+                replies.push((t, reply.0, reply.1.clone()));
+            }
+            reply
+        };
+        let run = shell::run_with(stmt, ctx, horizon, Some(&mut answer));
+        (run, replies)
+    }
+
+    /// A waiting script looks at the network again `elapsed` after its
+    /// start: the offset at which it now exits, if it does.
+    pub(crate) fn recheck(
+        &mut self,
+        started_at: Millis,
+        hostname: &str,
+        elapsed: Millis,
+        net: &mut shell::Network<'_>,
+    ) -> Option<Millis> {
+        let Program::Script(stmt) = &self.program else {
+            return None;
+        };
+        let stmt = stmt.clone();
+        let ctx = self.context(started_at, hostname);
+        // A minute ahead is enough to see it end before the next look.
+        let (run, replies) = self.run_against(&stmt, &ctx, elapsed + MINUTE, elapsed, net);
+        self.net_replies = replies;
+        match run.outcome {
+            Outcome::Exited(at, _) => {
+                self.net_waiting = false;
+                self.run = Some(run);
+                Some(at.max(elapsed))
+            }
+            _ => None,
+        }
     }
 
     /// The URL its script keeps requesting and the script's own time per

@@ -112,6 +112,9 @@ pub enum Step {
     Probe(ProbeKind),
     /// The container's process ended after SIGTERM or SIGKILL.
     Stopped(Then),
+    /// A script waiting on the network (`until nslookup my-service; do
+    /// sleep 2; done`) looks at the network again.
+    NetCheck,
 }
 
 /// Which probe.

@@ -1151,6 +1151,7 @@ pub(crate) fn container_step(cluster: &mut Cluster, slot: Slot, step: Step) {
         }
         Step::Probe(kind) => probe_tick(cluster, &key, init, index, kind),
         Step::Stopped(then) => stopped(cluster, &key, init, index, then),
+        Step::NetCheck => net_check(cluster, &key, init, index),
     }
 }
 
@@ -1577,6 +1578,9 @@ fn create_and_start(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: u
     if let Some(plan) = application.exit_plan() {
         schedule_step(cluster, key, init, index, plan.after.max(10), Step::Exit);
     }
+    if application.net_waiting {
+        schedule_step(cluster, key, init, index, NET_CHECK_EVERY, Step::NetCheck);
+    }
     if let Some((url, pause)) = application.request_stream(now, &key.name) {
         let url = super::exec::pod_url(cluster, &key.namespace, &url);
         cluster.start_container_traffic(
@@ -1598,6 +1602,61 @@ fn create_and_start(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: u
     }
     dirty(cluster, key);
     advance(cluster, key);
+}
+
+/// How often a script waiting on the network looks again.
+const NET_CHECK_EVERY: Millis = 2 * SECOND;
+
+/// A script waiting on the network runs again against the network as it is
+/// now; when it now ends, its exit is scheduled.
+fn net_check(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: usize) {
+    let Some(c) = rt(cluster, key).and_then(|r| r.ctr(init, index)) else {
+        return;
+    };
+    let Some(inst) = c.current.as_ref().filter(|_| c.running()) else {
+        return;
+    };
+    if !inst.app.net_waiting {
+        return;
+    }
+    let mut app = inst.app.clone();
+    let started = inst.started;
+    let elapsed = cluster.now.saturating_sub(started);
+    let hostname = cluster
+        .store
+        .get(key)
+        .and_then(|p| p.str_at(&["spec", "hostname"]))
+        .unwrap_or(&key.name)
+        .to_string();
+    let (ns, dialect, flavor, image) = (
+        key.namespace.clone(),
+        app.dialect,
+        app.flavor,
+        app.image.clone(),
+    );
+    let exits = {
+        let mut net = |_: Millis, argv: &[String]| {
+            super::exec::network_tool(cluster, &ns, dialect, flavor, &image, argv)
+        };
+        app.recheck(started, &hostname, elapsed, &mut net)
+    };
+    if let Some(inst) = rt_mut(cluster, key)
+        .and_then(|r| r.ctr_mut(init, index))
+        .and_then(|c| c.current.as_mut())
+    {
+        inst.app = app;
+    }
+    match exits {
+        Some(at) => schedule_step(
+            cluster,
+            key,
+            init,
+            index,
+            (at - elapsed).max(10),
+            Step::Exit,
+        ),
+        None => schedule_step(cluster, key, init, index, NET_CHECK_EVERY, Step::NetCheck),
+    }
 }
 
 /// The container's process ended on its own (or was killed outright).
