@@ -205,6 +205,45 @@ test('a Job from the console runs to completion in its own workload group', asyn
   }
 });
 
+test('kubectl exec and run -it --rm reach a Service from a pod through the console', async () => {
+  const { page, problems, close } = await openApp(browser, { query: '?speed=16' });
+  try {
+    const input = 'input.console-input';
+    const run = async (line) => {
+      const before = await page.locator('.scrollback .entry').count();
+      await page.fill(input, line);
+      await page.press(input, 'Enter');
+      await page.waitForFunction((n) => document.querySelectorAll('.scrollback .entry').length > n, before);
+    };
+    const stdoutHas = (text) => page.waitForFunction(
+      (t) => [...document.querySelectorAll('.scrollback .out.stdout')].some((e) => e.textContent.includes(t)), text);
+    await run('kubectl create deployment web --image=nginx');
+    await run('kubectl expose deployment web --port=80');
+    await run('kubectl run box --image=busybox:1.36 -- sleep 3600');
+    // Wait until the pod runs, then exec into it.
+    for (let i = 0; i < 60; i++) {
+      await run('kubectl get pod box --no-headers');
+      const last = await page.locator('.scrollback .out.stdout').last().textContent();
+      if (last.includes('Running')) break;
+      await page.waitForTimeout(500);
+    }
+    await run('kubectl exec box -- wget -qO- http://web');
+    await stdoutHas('<h1>Welcome to nginx!</h1>');
+    await run('kubectl exec box -- cat /etc/resolv.conf');
+    await stdoutHas('search default.svc.cluster.local svc.cluster.local cluster.local');
+    await run('kubectl run -it --rm --restart=Never dns --image=busybox:1.28 -- nslookup web');
+    await stdoutHas('Address 1: ');
+    await stdoutHas('pod "dns" deleted from default namespace');
+    await run('kubectl exec box -- sh -c "exit 3"');
+    await page.waitForFunction(() => [...document.querySelectorAll('.scrollback .out.stderr')]
+      .some((e) => e.textContent.includes('command terminated with exit code 3')));
+    await screenshot(page, 'exec');
+    assert.deepEqual(problems, []);
+  } finally {
+    await close();
+  }
+});
+
 test('the StatefulSet example starts web-0, web-1, web-2 in order, grouped under the StatefulSet', async () => {
   const { page, problems, close } = await openApp(browser, { query: '?example=statefulset&apply=1&speed=16' });
   try {
