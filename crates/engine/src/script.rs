@@ -225,9 +225,28 @@ fn traffic_options(words: &[String]) -> Result<(String, Option<String>, u32), St
     Ok((url, host, rate))
 }
 
-/// Runs `curl` against the cluster network; returns the printed text (also
-/// what `curl` in a pod under `kubectl exec` prints).
-pub(crate) fn curl(cluster: &mut Cluster, args: &[String]) -> Result<String, String> {
+/// Runs `curl` against the cluster network; returns the printed text.
+fn curl(cluster: &mut Cluster, args: &[String]) -> Result<String, String> {
+    let (_, text) = curl_code(cluster, args);
+    Ok(text)
+}
+
+/// curl's exit code and printed text (also what `curl` in a pod under
+/// `kubectl exec` prints).
+pub(crate) fn curl_code(cluster: &mut Cluster, args: &[String]) -> (i32, String) {
+    let mut code = 0;
+    match curl_run(cluster, args, &mut code) {
+        Ok(text) => (code, text),
+        // A malformed option: curl's usage error.
+        Err(text) => (
+            2,
+            format!("{text}\ncurl: try 'curl --help' or 'curl --manual' for more information\n"),
+        ),
+    }
+}
+
+fn curl_run(cluster: &mut Cluster, args: &[String], code: &mut i32) -> Result<String, String> {
+    let mut fail = false;
     let mut silent = false;
     let mut show_error = false;
     let mut include = false;
@@ -256,7 +275,13 @@ pub(crate) fn curl(cluster: &mut Cluster, args: &[String]) -> Result<String, Str
             }
             "-i" | "--include" => include = true,
             "-v" | "--verbose" => verbose = true,
-            "-L" | "--location" | "-k" | "--insecure" | "-f" | "--fail" => {}
+            "-L" | "--location" | "-k" | "--insecure" => {}
+            "-f" | "--fail" => fail = true,
+            "-fsS" | "-sSf" | "-fs" | "-sf" => {
+                fail = true;
+                silent = true;
+                show_error = a.contains('S');
+            }
             "-X" | "--request" => method = next(&mut i)?,
             "-H" | "--header" => {
                 let h = next(&mut i)?;
@@ -272,6 +297,7 @@ pub(crate) fn curl(cluster: &mut Cluster, args: &[String]) -> Result<String, Str
             "-o" | "--output" => {
                 let file = next(&mut i)?;
                 if file != "/dev/null" {
+                    *code = 23;
                     return Ok(format!(
                         "curl: (23) Failure writing output to destination, passed {file}: scripts cannot write files (use -o /dev/null)\n"
                     ));
@@ -280,6 +306,7 @@ pub(crate) fn curl(cluster: &mut Cluster, args: &[String]) -> Result<String, Str
             }
             "-w" | "--write-out" => write_out = Some(next(&mut i)?),
             s if s.starts_with('-') => {
+                *code = 2;
                 return Ok(format!(
                     "curl: option {s}: is unknown\ncurl: try 'curl --help' or 'curl --manual' for more information\n"
                 ));
@@ -289,6 +316,7 @@ pub(crate) fn curl(cluster: &mut Cluster, args: &[String]) -> Result<String, Str
         i += 1;
     }
     let Some(url) = url else {
+        *code = 2;
         return Ok("curl: no URL specified\ncurl: try 'curl --help' or 'curl --manual' for more information\n".to_string());
     };
     let request = Request {
@@ -317,6 +345,12 @@ pub(crate) fn curl(cluster: &mut Cluster, args: &[String]) -> Result<String, Str
     }
     let response = cluster.send_request(&request);
     if response.status == 0 {
+        *code = response
+            .body
+            .strip_prefix("curl: (")
+            .and_then(|r| r.split(')').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(7);
         // -w still reports (000); curl's error comes at exit, after it.
         if let Some(format) = &write_out {
             out.push_str(&write_out_text(format, 0));
@@ -326,6 +360,16 @@ pub(crate) fn curl(cluster: &mut Cluster, args: &[String]) -> Result<String, Str
             if !response.body.ends_with('\n') {
                 out.push('\n');
             }
+        }
+        return Ok(out);
+    }
+    if fail && response.status >= 400 {
+        *code = 22;
+        if !silent || show_error {
+            out.push_str(&format!(
+                "curl: (22) The requested URL returned error: {}\n",
+                response.status
+            ));
         }
         return Ok(out);
     }

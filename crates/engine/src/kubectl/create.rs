@@ -500,6 +500,12 @@ pub(crate) fn run(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         c.set("imagePullPolicy", Value::str(policy));
     }
     let stdin = p.bool("stdin");
+    if p.bool("tty") && !stdin {
+        return Err(Fail::usage(
+            "kubectl run",
+            "-i/--stdin is required for containers with -t/--tty=true",
+        ));
+    }
     let attach = p.bool("attach") || stdin;
     if p.bool("rm") && !attach {
         return Err(Fail::error(

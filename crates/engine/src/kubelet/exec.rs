@@ -174,16 +174,7 @@ fn curl(cluster: &mut Cluster, namespace: &str, args: &[String]) -> (i32, String
         rewritten.push(if ip.is_some() { url } else { a.clone() });
     }
     let args = rewritten;
-    let text = match crate::script::curl(cluster, &args) {
-        Ok(t) | Err(t) => t,
-    };
-    let code = text
-        .lines()
-        .find_map(|l| l.strip_prefix("curl: ("))
-        .and_then(|r| r.split(')').next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0);
-    (code, text)
+    crate::script::curl_code(cluster, &args)
 }
 
 /// busybox `wget`.
@@ -344,6 +335,21 @@ fn nslookup(
     }
 }
 
+/// The DNS name of the Service with this cluster IP.
+fn service_by_ip(cluster: &Cluster, ip: &str) -> Option<String> {
+    cluster
+        .store
+        .list(crate::cluster::res("Service"), None)
+        .find(|(_, s)| s.str_at(&["spec", "clusterIP"]) == Some(ip))
+        .map(|(_, s)| {
+            format!(
+                "{}.{}.svc.cluster.local",
+                s.str_at(&["metadata", "name"]).unwrap_or(""),
+                s.str_at(&["metadata", "namespace"]).unwrap_or("")
+            )
+        })
+}
+
 /// busybox up to 1.28 (the docs' DNS debugging image) had the older
 /// nslookup, which used the C library's resolver: search domains and all.
 fn old_busybox(image: &str) -> bool {
@@ -373,6 +379,15 @@ fn busybox_nslookup(cluster: &Cluster, namespace: &str, name: &str) -> (i32, Str
     let dns = crate::kubeadm::DNS_SERVICE_IP;
     let mut out = format!("Server:\t\t{dns}\nAddress:\t{dns}:53\n\n");
     let name = name.strip_suffix('.').unwrap_or(name);
+    if crate::apiserver::parse_ipv4(name).is_some() {
+        // A reverse lookup: a Service's cluster IP has its name.
+        let reversed: Vec<&str> = name.rsplit('.').collect();
+        let ptr = format!("{}.in-addr.arpa", reversed.join("."));
+        return match service_by_ip(cluster, name) {
+            Some(fqdn) => (0, format!("{out}{ptr}\tname = {fqdn}\n\n")),
+            None => (1, format!("{out}** server can't find {ptr}: NXDOMAIN\n\n")),
+        };
+    }
     let names: Vec<String> = if name.contains('.') {
         vec![name.to_string()]
     } else {

@@ -1255,7 +1255,7 @@ impl Interp<'_> {
                 let paths = if paths.is_empty() { vec![&root] } else { paths };
                 let headers = paths.len() > 1;
                 for f in paths {
-                    if self.files.contains_key(f) || is_system_file(f) {
+                    if self.files.contains_key(f) {
                         self.emit(f.clone());
                     } else if self.is_dir(f) {
                         if headers {
@@ -1268,6 +1268,8 @@ impl Interp<'_> {
                         for e in entries {
                             self.emit(e);
                         }
+                    } else if is_system_file(f) {
+                        self.emit(f.clone());
                     } else {
                         let msg = match self.ctx.dialect {
                             Dialect::Busybox => format!("ls: {f}: No such file or directory"),
