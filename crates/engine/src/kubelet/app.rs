@@ -239,13 +239,7 @@ pub(crate) fn container_files(
         }
     }
     files.insert("/etc/hosts".to_string(), hosts);
-    files.insert(
-        "/etc/resolv.conf".to_string(),
-        format!(
-            "search {ns}.svc.cluster.local svc.cluster.local cluster.local\nnameserver {}\noptions ndots:5\n",
-            crate::kubeadm::DNS_SERVICE_IP
-        ),
-    );
+    files.insert("/etc/resolv.conf".to_string(), resolv_conf(pod, ns));
     // The service account's projected token volume (kube-api-access-…).
     if pod.at(&["spec", "automountServiceAccountToken"]).as_bool() != Some(false) {
         let dir = "/var/run/secrets/kubernetes.io/serviceaccount";
@@ -303,6 +297,93 @@ pub(crate) fn container_files(
         }
     }
     (files, dirs)
+}
+
+/// The pod's resolv.conf as the kubelet builds it (`dnsPolicy`, then
+/// `dnsConfig` merged in) and containerd writes it: search, nameservers,
+/// options.
+fn resolv_conf(pod: &Value, ns: &str) -> String {
+    let spec = pod.get("spec");
+    let policy = spec.get("dnsPolicy").as_str().unwrap_or("ClusterFirst");
+    let host_network = spec.get("hostNetwork").as_bool() == Some(true);
+    let cluster_first =
+        policy == "ClusterFirstWithHostNet" || policy == "ClusterFirst" && !host_network;
+    let (mut servers, mut searches, mut options): (Vec<String>, Vec<String>, Vec<String>) =
+        if cluster_first {
+            (
+                vec![crate::kubeadm::DNS_SERVICE_IP.to_string()],
+                vec![
+                    format!("{ns}.svc.cluster.local"),
+                    "svc.cluster.local".into(),
+                    "cluster.local".into(),
+                ],
+                vec!["ndots:5".into()],
+            )
+        } else if policy == "None" {
+            (Vec::new(), Vec::new(), Vec::new())
+        } else {
+            // Default: the node's own resolver (the node network's gateway).
+            (vec!["172.18.0.1".into()], Vec::new(), Vec::new())
+        };
+    let config = spec.get("dnsConfig");
+    for s in config.get("nameservers").items().filter_map(Value::as_str) {
+        servers.push(s.to_string());
+    }
+    for s in config.get("searches").items().filter_map(Value::as_str) {
+        if !searches.iter().any(|x| x == s) {
+            searches.push(s.to_string());
+        }
+    }
+    for o in config.get("options").items() {
+        let Some(name) = o.get("name").as_str() else {
+            continue;
+        };
+        let text = match o.get("value").as_str() {
+            Some(v) => format!("{name}:{v}"),
+            None => name.to_string(),
+        };
+        // An option given again replaces the default one of that name.
+        match options
+            .iter_mut()
+            .find(|x| x.split(':').next() == Some(name))
+        {
+            Some(existing) => *existing = text,
+            None => options.push(text),
+        }
+    }
+    let mut out = String::new();
+    if !searches.is_empty() {
+        out.push_str(&format!("search {}\n", searches.join(" ")));
+    }
+    for s in servers {
+        out.push_str(&format!("nameserver {s}\n"));
+    }
+    if !options.is_empty() {
+        out.push_str(&format!("options {}\n", options.join(" ")));
+    }
+    out
+}
+
+/// `kubernetes.io/config.seen`: when the kubelet first saw the pod, in
+/// RFC 3339 with nanoseconds (its creation second, the fraction taken from
+/// its uid so that it stays the same).
+fn config_seen(pod: &Value) -> Value {
+    let created = pod
+        .str_at(&["metadata", "creationTimestamp"])
+        .unwrap_or("1970-01-01T00:00:00Z");
+    let uid = pod.str_at(&["metadata", "uid"]).unwrap_or("");
+    let nanos = uid
+        .bytes()
+        .fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)))
+        % 1_000_000_000;
+    let fraction = format!("{nanos:09}");
+    let fraction = fraction.trim_end_matches('0');
+    let base = created.trim_end_matches('Z');
+    Value::from(if fraction.is_empty() {
+        format!("{base}Z")
+    } else {
+        format!("{base}.{fraction}Z")
+    })
 }
 
 /// The files of one volume, by path inside it.
@@ -388,6 +469,12 @@ fn volume_files(
                         // The kubelet's FormatMap: sorted `key="value"` lines.
                         let map = pod.at(&["metadata", &field["metadata.".len()..]]);
                         let mut pairs: Vec<(&str, &Value)> = map.members().collect();
+                        // The kubelet's own annotations of the pod it runs.
+                        let (seen, source) = (config_seen(pod), Value::str("api"));
+                        if field == "metadata.annotations" {
+                            pairs.push(("kubernetes.io/config.seen", &seen));
+                            pairs.push(("kubernetes.io/config.source", &source));
+                        }
                         pairs.sort_by(|a, b| a.0.cmp(b.0));
                         let lines: Vec<String> = pairs
                             .into_iter()
