@@ -4,7 +4,6 @@
 //! `kind/` name prefixes, `-L` and `--show-labels` columns).
 
 use crate::sort::CompactSort;
-use std::collections::BTreeSet;
 
 use crate::api::registry::ResourceId;
 use crate::kubectl::duration::{human_duration, since};
@@ -1092,14 +1091,19 @@ pub fn hpa_metrics(o: &Value) -> String {
 /// `loadBalancerStatusStringer`: IPs (or hostnames), sorted and
 /// de-duplicated, clipped to 16 characters unless wide.
 pub fn load_balancer_string(status: &Value, wide: bool) -> String {
-    let set: BTreeSet<&str> =
-        crate::sort::btree_set(status.get("ingress").items().filter_map(|i| {
+    let mut set: Vec<&str> = status
+        .get("ingress")
+        .items()
+        .filter_map(|i| {
             i.get("ip")
                 .as_str()
                 .filter(|s| !s.is_empty())
                 .or_else(|| i.get("hostname").as_str().filter(|s| !s.is_empty()))
-        }));
-    let r = set.into_iter().collect::<Vec<_>>().join(",");
+        })
+        .collect();
+    set.compact_sort();
+    set.dedup();
+    let r = set.join(",");
     if !wide && r.len() > 16 {
         let mut end = 13;
         while !r.is_char_boundary(end) {
