@@ -196,6 +196,9 @@ pub(crate) fn container_env(
     env
 }
 
+/// The most distinct network commands a script's run asks the network.
+const MAX_LIVE_CALLS: usize = 50;
+
 /// The files a container sees when it starts: `/etc/hosts`,
 /// `/etc/resolv.conf` and `/etc/hostname` as the kubelet writes them, the
 /// service account's files, and its ConfigMap, Secret, downward API and
@@ -327,7 +330,9 @@ fn resolv_conf(pod: &Value, ns: &str) -> String {
         };
     let config = spec.get("dnsConfig");
     for s in config.get("nameservers").items().filter_map(Value::as_str) {
-        servers.push(s.to_string());
+        if !servers.iter().any(|x| x == s) {
+            servers.push(s.to_string());
+        }
     }
     for s in config.get("searches").items().filter_map(Value::as_str) {
         if !searches.iter().any(|x| x == s) {
@@ -565,13 +570,14 @@ fn resource_field_ref(
         .as_str()
         .and_then(|t| Quantity::parse(t).ok())
         .unwrap_or_else(|| Quantity::from_units(1));
-    let out = if name == "cpu" {
-        let d = divisor.milli_value().max(1);
-        (value.milli_value() + d - 1).div_euclid(d)
+    // Rounded up, in i128: quantities reach i64::MAX.
+    let (v, d) = if name == "cpu" {
+        (value.milli_value(), divisor.milli_value())
     } else {
-        let d = divisor.value().max(1);
-        (value.value() + d - 1).div_euclid(d)
+        (value.value(), divisor.value())
     };
+    let (v, d) = (i128::from(v), i128::from(d.max(1)));
+    let out = (v + d - 1).div_euclid(d);
     Some(out.to_string())
 }
 
@@ -894,7 +900,12 @@ pub(crate) fn build(
         // curlimages/curl: its entrypoint runs curl with the arguments.
         "curl" | "entrypoint.sh" if flavor == Flavor::Curl && argv.len() > 1 => {
             let mut words = vec!["curl".to_string()];
-            words.extend(argv[1..].iter().filter(|a| *a != "curl").cloned());
+            let rest = if argv[1] == "curl" {
+                &argv[2..]
+            } else {
+                &argv[1..]
+            };
+            words.extend(rest.iter().cloned());
             app.program = Program::Script(shell::from_argv(&words));
         }
         _ => match flavor {
@@ -1266,7 +1277,10 @@ impl App {
                 self.net_replies = replies;
                 self.run = Some(run);
             } else {
-                self.run = Some(shell::run(stmt, &ctx, horizon));
+                let mut run = shell::run(stmt, &ctx, horizon);
+                // Logs are replayed from the script when asked for.
+                run.logs = Vec::new();
+                self.run = Some(run);
             }
         }
     }
@@ -1277,8 +1291,10 @@ impl App {
         let mut next = 0;
         let mut recorded = |_: Millis, _: &[String]| {
             next += 1;
+            // Past the recorded answers, the last one stands.
             self.net_replies
                 .get(next - 1)
+                .or(self.net_replies.last())
                 .map(|(_, code, text)| (*code, text.clone()))
                 .unwrap_or((0, String::new()))
         };
@@ -1304,6 +1320,11 @@ impl App {
                 Some((at, code, text)) if *at < elapsed => (*code, text.clone()),
                 _ => match asked.iter().find(|(a, _)| a == argv) {
                     Some((_, r)) => r.clone(),
+                    // Past this many distinct commands (a loop over URLs),
+                    // the last answer stands for the rest.
+                    None if asked.len() >= MAX_LIVE_CALLS => {
+                        asked.last().map(|(_, r)| r.clone()).unwrap_or_default()
+                    }
                     None => {
                         let r = net(t, argv);
                         asked.push((argv.to_vec(), r.clone()));
@@ -1317,7 +1338,10 @@ impl App {
             }
             reply
         };
-        let run = shell::run_with(stmt, ctx, horizon, Some(&mut answer));
+        let mut run = shell::run_with(stmt, ctx, horizon, Some(&mut answer));
+        // Logs are replayed from the script when asked for; the run keeps
+        // only its outcome and file changes.
+        run.logs = Vec::new();
         (run, replies)
     }
 
@@ -1337,12 +1361,34 @@ impl App {
         let ctx = self.context(started_at, hostname);
         // A minute ahead is enough to see it end before the next look.
         let (run, replies) = self.run_against(&stmt, &ctx, elapsed + MINUTE, elapsed, net);
+        let waiting_still = replies
+            .iter()
+            .any(|(at, code, _)| *at >= elapsed && *code != 0);
         self.net_replies = replies;
         match run.outcome {
             Outcome::Exited(at, _) => {
                 self.net_waiting = false;
                 self.run = Some(run);
                 Some(at.max(elapsed))
+            }
+            // A busy loop that never sleeps cannot see time pass: give up.
+            Outcome::Forever(at) if at <= elapsed => {
+                self.net_waiting = false;
+                None
+            }
+            // The wait is over but the script goes on (`…; sleep 3600`):
+            // its whole run from here, and its own exit if it has one.
+            _ if !waiting_still => {
+                self.net_waiting = false;
+                let (run, replies) =
+                    self.run_against(&stmt, &ctx, 7 * 24 * 60 * MINUTE, elapsed, net);
+                self.net_replies = replies;
+                let exits = match run.outcome {
+                    Outcome::Exited(at, _) => Some(at.max(elapsed)),
+                    _ => None,
+                };
+                self.run = Some(run);
+                exits
             }
             _ => None,
         }

@@ -39,7 +39,7 @@ impl Cluster {
         }
         let dialect = ctx.dialect;
         let mut net = |_: Millis, tool: &[String]| {
-            network_tool(self, namespace, dialect, flavor, &image, tool)
+            network_tool(self, namespace, dialect, flavor, &image, true, tool)
         };
         Ok(Exec::Ran(shell::exec_command(
             argv,
@@ -67,13 +67,16 @@ fn image_has(flavor: Flavor, dialect: Dialect, program: &str) -> bool {
     }
 }
 
-/// Runs a network tool from the pod: its exit code and output.
+/// Runs a network tool from the pod: its exit code and output. `exec`: run
+/// by `kubectl exec` (tools Kubeplay does not simulate say so there; in a
+/// container's own script they succeed quietly, so waits on them end).
 pub(crate) fn network_tool(
     cluster: &mut Cluster,
     namespace: &str,
     dialect: Dialect,
     flavor: Flavor,
     image: &str,
+    exec: bool,
     argv: &[String],
 ) -> (i32, String) {
     let name = argv[0].rsplit('/').next().unwrap_or(&argv[0]).to_string();
@@ -89,10 +92,11 @@ pub(crate) fn network_tool(
         "curl" => curl(cluster, namespace, args),
         "wget" => wget(cluster, namespace, args),
         "nslookup" => nslookup(cluster, namespace, dialect, image, args),
-        other => (
+        other if exec => (
             1,
             format!("{other}: Kubeplay does not simulate {other}; use wget, curl or nslookup\n"),
         ),
+        _ => (0, String::new()),
     }
 }
 

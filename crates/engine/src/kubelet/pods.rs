@@ -1347,7 +1347,15 @@ fn file_key_refs(
 /// service links are on.
 fn service_env(cluster: &Cluster, ns: &str, links: bool) -> BTreeMap<String, String> {
     let mut env = BTreeMap::new();
-    for (_, svc) in cluster.store.list(res("Service"), None) {
+    let master = cluster
+        .store
+        .get_named(res("Service"), "default", "kubernetes");
+    let local = cluster
+        .store
+        .list(res("Service"), Some(ns))
+        .map(|(_, s)| s)
+        .filter(|s| ns != "default" || s.str_at(&["metadata", "name"]) != Some("kubernetes"));
+    for svc in master.into_iter().chain(local) {
         let svc_ns = svc.str_at(&["metadata", "namespace"]).unwrap_or("");
         let name = svc.str_at(&["metadata", "name"]).unwrap_or("");
         let master = svc_ns == "default" && name == "kubernetes";
@@ -1511,13 +1519,14 @@ fn create_and_start(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: u
     application.files = files;
     application.dirs = dirs;
     let now = cluster.now;
+    let hostname = pod_hostname(cluster, key);
     {
         let (ns, dialect, flavor) = (key.namespace.clone(), application.dialect, img.flavor);
         let image = display.clone();
         let mut net = |_: Millis, argv: &[String]| {
-            super::exec::network_tool(cluster, &ns, dialect, flavor, &image, argv)
+            super::exec::network_tool(cluster, &ns, dialect, flavor, &image, false, argv)
         };
-        application.prepare(now, &key.name, &mut net);
+        application.prepare(now, &hostname, &mut net);
     }
     let id = {
         let mut s = String::with_capacity(64);
@@ -1581,7 +1590,7 @@ fn create_and_start(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: u
     if application.net_waiting {
         schedule_step(cluster, key, init, index, NET_CHECK_EVERY, Step::NetCheck);
     }
-    if let Some((url, pause)) = application.request_stream(now, &key.name) {
+    if let Some((url, pause)) = application.request_stream(now, &hostname) {
         let url = super::exec::pod_url(cluster, &key.namespace, &url);
         cluster.start_container_traffic(
             &url,
@@ -1604,6 +1613,16 @@ fn create_and_start(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: u
     advance(cluster, key);
 }
 
+/// The pod's hostname: `spec.hostname`, else its name.
+fn pod_hostname(cluster: &Cluster, key: &ObjectKey) -> String {
+    cluster
+        .store
+        .get(key)
+        .and_then(|p| p.str_at(&["spec", "hostname"]))
+        .unwrap_or(&key.name)
+        .to_string()
+}
+
 /// How often a script waiting on the network looks again.
 const NET_CHECK_EVERY: Millis = 2 * SECOND;
 
@@ -1622,12 +1641,7 @@ fn net_check(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: usize) {
     let mut app = inst.app.clone();
     let started = inst.started;
     let elapsed = cluster.now.saturating_sub(started);
-    let hostname = cluster
-        .store
-        .get(key)
-        .and_then(|p| p.str_at(&["spec", "hostname"]))
-        .unwrap_or(&key.name)
-        .to_string();
+    let hostname = pod_hostname(cluster, key);
     let (ns, dialect, flavor, image) = (
         key.namespace.clone(),
         app.dialect,
@@ -1636,7 +1650,7 @@ fn net_check(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: usize) {
     );
     let exits = {
         let mut net = |_: Millis, argv: &[String]| {
-            super::exec::network_tool(cluster, &ns, dialect, flavor, &image, argv)
+            super::exec::network_tool(cluster, &ns, dialect, flavor, &image, false, argv)
         };
         app.recheck(started, &hostname, elapsed, &mut net)
     };
@@ -3047,12 +3061,13 @@ fn instance_logs(cluster: &Cluster, key: &ObjectKey, inst: &Instance) -> Vec<(Mi
         .and_then(|r| r.ip)
         .map(ipv4)
         .unwrap_or_default();
+    let hostname = pod_hostname(cluster, key);
     let mut lines: Vec<(Millis, String)> = inst
         .app
         .logs_until(
             end.saturating_sub(inst.started),
             inst.started,
-            &key.name,
+            &hostname,
             &ip,
         )
         .into_iter()

@@ -1455,3 +1455,52 @@ fn init_containers_leave_files_in_an_empty_dir_for_the_app_and_file_key_refs() {
         "address\nDB_ADDRESS='address'\nOTHER=x\n"
     );
 }
+
+#[test]
+fn a_script_waiting_for_a_service_goes_on_once_it_exists() {
+    let mut c = Cluster::new(5);
+    create(
+        &mut c,
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: waiter}\nspec:\n  restartPolicy: Never\n  containers:\n  - name: c\n    image: busybox:1.28\n    command: [sh, -c, 'until nslookup db; do echo waiting; sleep 2; done; echo ready; sleep 30']\n",
+    );
+    step_until(&mut c, 30 * SECOND, |c| {
+        pod(c, "waiter").at(&["status", "phase"]).as_str() == Some("Running")
+    });
+    c.step(10 * SECOND);
+    assert_eq!(
+        pod(&c, "waiter").at(&["status", "phase"]).as_str(),
+        Some("Running")
+    );
+    let created = c.now;
+    create(
+        &mut c,
+        "apiVersion: v1\nkind: Service\nmetadata: {name: db}\nspec:\n  ports: [{port: 5432}]\n",
+    );
+    let took = step_until(&mut c, 120 * SECOND, |c| {
+        pod(c, "waiter").at(&["status", "phase"]).as_str() == Some("Succeeded")
+    });
+    // The next look (within 2 s) sees db, then the script sleeps 30 s.
+    assert!(
+        (30 * SECOND..=34 * SECOND).contains(&(c.now - created)),
+        "{took}"
+    );
+    let logs = c.container_logs("default", "waiter", None, false).unwrap();
+    assert!(
+        logs.contains("nslookup: can't resolve 'db'\nwaiting\n"),
+        "{logs}"
+    );
+    assert!(logs.contains("Name:      db\nAddress 1: "), "{logs}");
+    assert!(
+        logs.ends_with("db.default.svc.cluster.local\nready\n"),
+        "{logs}"
+    );
+    // A tool Kubeplay does not simulate succeeds in a script, so waits on
+    // it end at once.
+    create(
+        &mut c,
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: nc}\nspec:\n  restartPolicy: Never\n  containers:\n  - name: c\n    image: busybox\n    command: [sh, -c, 'until nc -z db 5432; do sleep 2; done; echo up']\n",
+    );
+    step_until(&mut c, 30 * SECOND, |c| {
+        pod(c, "nc").at(&["status", "phase"]).as_str() == Some("Succeeded")
+    });
+}

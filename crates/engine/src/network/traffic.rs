@@ -200,7 +200,8 @@ pub(crate) fn tick(cluster: &mut Cluster, id: u64) {
         // script slept.
         while next <= cluster.now {
             let response = cluster.deliver(&request, next, Some(TrafficId(id)));
-            next += pause + response.latency_ms.max(1);
+            // At least 10 ms a round: starting the tool and connecting.
+            next += (pause + response.latency_ms).max(10);
             if !record(cluster, id, &response) {
                 return;
             }
