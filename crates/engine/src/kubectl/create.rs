@@ -187,6 +187,108 @@ pub(crate) fn namespace(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     finish(ctx, p, ns, "created", None)
 }
 
+/// `kubectl create service clusterip|nodeport|loadbalancer|externalname`
+/// (`ServiceOptions`): ports from `--tcp`, `app: NAME` as label and
+/// selector.
+pub(crate) fn service(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
+    let name = name_arg(ctx, p)?;
+    let kind = match ctx.path.rsplit(' ').next().unwrap_or("") {
+        "nodeport" => "NodePort",
+        "loadbalancer" => "LoadBalancer",
+        "externalname" => "ExternalName",
+        _ => "ClusterIP",
+    };
+    let cluster_ip = p.str("clusterip").unwrap_or("");
+    let tcp = p.all("tcp");
+    let external = p.str("external-name").unwrap_or("");
+    if kind == "ExternalName" && !p.changed("external-name") {
+        return Err(Fail::error("required flag(s) \"external-name\" not set"));
+    }
+    if cluster_ip == "None" && kind != "ClusterIP" {
+        return Err(Fail::error(
+            "ClusterIP=None can only be used with ClusterIP service type",
+        ));
+    }
+    if cluster_ip != "None" && tcp.is_empty() && kind != "ExternalName" {
+        return Err(Fail::error(
+            "at least one tcp port specifier must be provided",
+        ));
+    }
+    if kind == "ExternalName" && !crate::api::content::is_dns1123_subdomain(external).is_empty() {
+        return Err(Fail::error(format!(
+            "invalid service external name {external}"
+        )));
+    }
+    let mut ports = Vec::new();
+    for spec in tcp {
+        let mut parts = spec.split(':');
+        let first = parts.next().unwrap_or("");
+        let port: u16 = first.parse().map_err(|_| {
+            let why = if !first.is_empty() && first.bytes().all(|b| b.is_ascii_digit()) {
+                "value out of range"
+            } else {
+                "invalid syntax"
+            };
+            Fail::error(format!(
+                "strconv.ParseUint: parsing {}: {why}",
+                crate::api::errors::quote(first)
+            ))
+        })?;
+        let target = match parts.next() {
+            None => Value::Int(i64::from(port)),
+            Some(t) => match t.parse::<i64>() {
+                Ok(n) if (1..=65535).contains(&n) => Value::Int(n),
+                Ok(_) => return Err(Fail::error("must be between 1 and 65535, inclusive")),
+                Err(_) => {
+                    let errs = crate::api::content::is_valid_port_name(t);
+                    if !errs.is_empty() {
+                        return Err(Fail::error(errs.join(",")));
+                    }
+                    Value::str(t)
+                }
+            },
+        };
+        let mut entry = Value::from_pairs([
+            ("name", Value::from(spec.replace(':', "-"))),
+            ("port", Value::Int(i64::from(port))),
+            ("protocol", Value::str("TCP")),
+            ("targetPort", target),
+        ]);
+        if let Some(node_port) = p.int("node-port").filter(|n| *n != 0) {
+            entry.set("nodePort", Value::Int(node_port));
+        }
+        ports.push(entry);
+    }
+    let app = Value::from_pairs([("app", Value::from(name.clone()))]);
+    let mut spec = Value::from_pairs([
+        ("ports", Value::array(ports)),
+        ("selector", app.clone()),
+        ("type", Value::str(kind)),
+    ]);
+    if !external.is_empty() {
+        spec.set("externalName", Value::str(external));
+    }
+    if !cluster_ip.is_empty() {
+        spec.set("clusterIP", Value::str(cluster_ip));
+    }
+    let svc = Value::from_pairs([
+        ("apiVersion", Value::str("v1")),
+        ("kind", Value::str("Service")),
+        (
+            "metadata",
+            Value::from_pairs([("labels", app), ("name", Value::from(name))]),
+        ),
+        ("spec", spec),
+        (
+            "status",
+            Value::from_pairs([("loadBalancer", Value::object())]),
+        ),
+    ]);
+    let svc = with_namespace(ctx, svc);
+    let wrap = format!("failed to create {kind} service: ");
+    finish(ctx, p, svc, "created", Some(&wrap))
+}
+
 /// `util.ParseLiteralSource`: `key=value`.
 fn literal(source: &str) -> Result<(String, String), Fail> {
     match source.split_once('=') {

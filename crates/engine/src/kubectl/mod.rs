@@ -455,6 +455,62 @@ static CREATE_SUBCOMMANDS: &[Command] = &[
     ])
     .run(create::configmap),
     Command::new(
+        "service",
+        "Create a service using a specified subcommand",
+        "kubectl create service [flags] [options]",
+    )
+    .aliases(&["svc"])
+    .subcommands(&[
+        Command::new(
+            "clusterip",
+            "Create a ClusterIP service",
+            "kubectl create service clusterip NAME [--tcp=<port>:<targetPort>] [--dry-run=server|client|none] [options]",
+        )
+        .flags(flags![
+            PRINT_FLAGS,
+            DRY_RUN_FLAGS,
+            MUTATE_FLAGS,
+            &[Flag::new("tcp", Kind::Slice), Flag::new("clusterip", Kind::Str)],
+        ])
+        .run(create::service),
+        Command::new(
+            "nodeport",
+            "Create a NodePort service",
+            "kubectl create service nodeport NAME [--tcp=port:targetPort] [--dry-run=server|client|none] [options]",
+        )
+        .flags(flags![
+            PRINT_FLAGS,
+            DRY_RUN_FLAGS,
+            MUTATE_FLAGS,
+            &[Flag::new("tcp", Kind::Slice), Flag::new("node-port", Kind::Int)],
+        ])
+        .run(create::service),
+        Command::new(
+            "loadbalancer",
+            "Create a LoadBalancer service",
+            "kubectl create service loadbalancer NAME [--tcp=port:targetPort] [--dry-run=server|client|none] [options]",
+        )
+        .flags(flags![
+            PRINT_FLAGS,
+            DRY_RUN_FLAGS,
+            MUTATE_FLAGS,
+            &[Flag::new("tcp", Kind::Slice)],
+        ])
+        .run(create::service),
+        Command::new(
+            "externalname",
+            "Create an ExternalName service",
+            "kubectl create service externalname NAME --external-name external.name [--dry-run=server|client|none] [options]",
+        )
+        .flags(flags![
+            PRINT_FLAGS,
+            DRY_RUN_FLAGS,
+            MUTATE_FLAGS,
+            &[Flag::new("tcp", Kind::Slice), Flag::new("external-name", Kind::Str)],
+        ])
+        .run(create::service),
+    ]),
+    Command::new(
         "secret",
         "Create a secret using a specified subcommand",
         "kubectl create secret (docker-registry | generic | tls) [options]",
