@@ -628,6 +628,9 @@ pub(crate) fn files_after(
     files
 }
 
+/// The most file content one run's events keep.
+const MAX_EVENT_BYTES: usize = 4 << 20;
+
 /// The most commands one run executes; beyond it the run counts as
 /// going on forever (a busy loop).
 const MAX_STEPS: usize = 200_000;
@@ -659,6 +662,8 @@ struct Interp<'a> {
     /// Output written since the last newline (`echo -n`, `printf`, a file
     /// without a final newline).
     partial: String,
+    /// Bytes of file content the events have kept.
+    event_bytes: usize,
 }
 
 impl<'a> Interp<'a> {
@@ -678,6 +683,7 @@ impl<'a> Interp<'a> {
             term_trap: None,
             capture: None,
             partial: String::new(),
+            event_bytes: 0,
         }
     }
 
@@ -1082,8 +1088,9 @@ impl Interp<'_> {
     }
 
     fn write_file(&mut self, path: &str, content: String) {
+        let kept = self.keep(&content);
         self.file_events
-            .push((self.t, path.to_string(), FileOp::Write(content.clone())));
+            .push((self.t, path.to_string(), FileOp::Write(kept)));
         self.files.insert(path.to_string(), content);
     }
 
@@ -1092,8 +1099,21 @@ impl Interp<'_> {
             .entry(path.to_string())
             .or_default()
             .push_str(&text);
+        let kept = self.keep(&text);
         self.file_events
-            .push((self.t, path.to_string(), FileOp::Append(text)));
+            .push((self.t, path.to_string(), FileOp::Append(kept)));
+    }
+
+    /// The content a file event keeps: all of it until the run has kept
+    /// [`MAX_EVENT_BYTES`] (a loop rewriting a growing file would keep its
+    /// square), then none (the file still exists, empty, for later looks).
+    fn keep(&mut self, content: &str) -> String {
+        self.event_bytes += content.len();
+        if self.event_bytes > MAX_EVENT_BYTES {
+            String::new()
+        } else {
+            content.to_string()
+        }
     }
 
     fn not_found(&mut self, cmd: &str) -> Flow {
@@ -1839,6 +1859,22 @@ mod tests {
             stream("while true; do wget -qO- a; wget -qO- b; sleep 1; done"),
             None
         );
+    }
+
+    #[test]
+    fn a_loop_rewriting_a_growing_file_keeps_bounded_content() {
+        let s = parse("while true; do date >> /tmp/l; cat /tmp/l > /tmp/c; sleep 1; done").unwrap();
+        let r = run(&s, &ctx(), 2 * 3_600_000);
+        let kept: usize = r
+            .file_events
+            .iter()
+            .map(|(_, _, op)| match op {
+                FileOp::Write(t) | FileOp::Append(t) => t.len(),
+                FileOp::Remove => 0,
+            })
+            .sum();
+        assert!(kept <= MAX_EVENT_BYTES, "{kept}");
+        assert!(r.file_events.len() > 10_000, "{}", r.file_events.len());
     }
 
     #[test]
