@@ -289,6 +289,18 @@ pub(crate) fn service(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     finish(ctx, p, svc, "created", Some(&wrap))
 }
 
+/// `kubectl create serviceaccount`.
+pub(crate) fn serviceaccount(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
+    let name = name_arg(ctx, p)?;
+    let sa = Value::from_pairs([
+        ("apiVersion", Value::str("v1")),
+        ("kind", Value::str("ServiceAccount")),
+        ("metadata", Value::from_pairs([("name", Value::from(name))])),
+    ]);
+    let sa = with_namespace(ctx, sa);
+    finish(ctx, p, sa, "created", None)
+}
+
 /// `util.ParseLiteralSource`: `key=value`.
 fn literal(source: &str) -> Result<(String, String), Fail> {
     match source.split_once('=') {

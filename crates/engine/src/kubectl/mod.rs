@@ -455,6 +455,14 @@ static CREATE_SUBCOMMANDS: &[Command] = &[
     ])
     .run(create::configmap),
     Command::new(
+        "serviceaccount",
+        "Create a service account with the specified name",
+        "kubectl create serviceaccount NAME [--dry-run=server|client|none] [options]",
+    )
+    .aliases(&["sa"])
+    .flags(flags![PRINT_FLAGS, DRY_RUN_FLAGS, MUTATE_FLAGS])
+    .run(create::serviceaccount),
+    Command::new(
         "service",
         "Create a service using a specified subcommand",
         "kubectl create service [flags] [options]",
