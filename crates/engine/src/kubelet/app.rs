@@ -126,6 +126,8 @@ pub(crate) struct App {
     pub net_waiting: bool,
     /// Its mount points.
     pub dirs: Vec<String>,
+    /// PID 1's command line (`ps`).
+    pub cmdline: String,
 }
 
 /// The environment of a container: `env` values (valueFrom resolved where
@@ -749,7 +751,9 @@ pub(crate) fn build(
         net_replies: Vec::new(),
         net_waiting: false,
         dirs: Vec::new(),
+        cmdline: String::new(),
     };
+    app.cmdline = argv.join(" ");
     let program_name = argv
         .first()
         .map(|a| a.rsplit('/').next().unwrap_or(a).to_string())
@@ -1428,6 +1432,7 @@ impl App {
             started_at,
             files: self.files.clone(),
             dirs: self.dirs.clone(),
+            cmdline: self.cmdline.clone(),
         }
     }
 

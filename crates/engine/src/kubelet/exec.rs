@@ -63,6 +63,8 @@ fn image_has(flavor: Flavor, dialect: Dialect, program: &str) -> bool {
     match name {
         "curl" => dialect == Dialect::Gnu || flavor == Flavor::Curl,
         "wget" => dialect == Dialect::Busybox || flavor == Flavor::Curl,
+        // Debian's slim images (nginx) have no procps.
+        "ps" => dialect == Dialect::Busybox,
         _ => shell::has_command(name),
     }
 }

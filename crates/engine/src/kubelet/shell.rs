@@ -574,6 +574,8 @@ pub(crate) struct Context {
     pub files: BTreeMap<String, String>,
     /// Directories that exist besides those of `files` (empty mounts).
     pub dirs: Vec<String>,
+    /// PID 1's command line (what `ps` lists).
+    pub cmdline: String,
 }
 
 /// A run of a script from the container's start up to a horizon.
@@ -895,6 +897,7 @@ const COMMANDS: &[&str] = &[
     "apt-get", "pip", "npm", "rm", "cat", "ls", "test", "[", "[[", "date", "hostname", "env",
     "printenv", "seq", "trap", "exec", "nohup", "command", "time", "sh", "bash", "ash", "dash",
     "wget", "curl", "nslookup", "ping", "nc", "dig", "host", "yes", "id", "whoami", "uname", "pwd",
+    "ps",
 ];
 
 /// Parses `sleep`'s argument: `30`, `0.5`, `1m`, `2h`, `infinity`.
@@ -1394,6 +1397,13 @@ impl Interp<'_> {
                 }
             }
             "id" => self.emit("uid=0(root) gid=0(root) groups=0(root)".to_string()),
+            // busybox ps: PID 1 and itself (BSD-style arguments are ignored).
+            "ps" if self.ctx.dialect == Dialect::Busybox => {
+                self.emit("PID   USER     TIME  COMMAND".to_string());
+                let pid1 = format!("    1 root      0:00 {}", self.ctx.cmdline);
+                self.emit(pid1);
+                self.emit(format!("    7 root      0:00 {}", argv.join(" ")));
+            }
             "whoami" => self.emit("root".to_string()),
             "pwd" => self.emit(self.vars.get("PWD").cloned().unwrap_or_else(|| "/".into())),
             "uname" => {
@@ -1704,6 +1714,7 @@ mod tests {
             started_at: 0,
             files: BTreeMap::new(),
             dirs: Vec::new(),
+            cmdline: "sleep 3600".into(),
         }
     }
 
