@@ -137,8 +137,11 @@ pub(crate) fn container_env(
     pod: &Value,
     lookup: &dyn Fn(&str, &str, &str) -> Option<String>,
     node: &dyn Fn(&str, &str) -> Option<Value>,
+    services: BTreeMap<String, String>,
 ) -> BTreeMap<String, String> {
-    let mut env = BTreeMap::new();
+    // The Services' variables come first: the container's own override
+    // them, and `$(WEB_SERVICE_HOST)` in a value expands to them.
+    let mut env = services;
     env.insert(
         "PATH".to_string(),
         "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".to_string(),

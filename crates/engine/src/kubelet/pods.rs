@@ -1496,11 +1496,9 @@ fn create_and_start(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: u
         let scope = if kind == "Node" { "" } else { ns.as_str() };
         cluster.store.get_named(res(kind), scope, name).cloned()
     };
-    let mut env = app::container_env(&spec, &pod, &lookup, &object);
     let links = pod.at(&["spec", "enableServiceLinks"]).as_bool() != Some(false);
-    for (k, v) in service_env(cluster, &ns, links) {
-        env.entry(k).or_insert(v);
-    }
+    let services = service_env(cluster, &ns, links);
+    let mut env = app::container_env(&spec, &pod, &lookup, &object, services);
     let pod_ip = rt(cluster, key)
         .and_then(|r| r.ip)
         .map(ipv4)

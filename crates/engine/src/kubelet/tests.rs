@@ -1364,7 +1364,7 @@ fn exec_sees_mounted_files_service_env_and_the_cluster_network() {
     );
     create(
         &mut c,
-        "apiVersion: v1\nkind: Pod\nmetadata: {name: box, labels: {app: box, tier: a.b}}\nspec:\n  containers:\n  - name: box\n    image: busybox:1.36\n    command: [sh, -c, 'echo started > /tmp/log; sleep 3600']\n    resources: {limits: {memory: 64Mi}}\n    env:\n    - {name: MEM, valueFrom: {resourceFieldRef: {resource: limits.memory, divisor: 1Mi}}}\n    - {name: CPU, valueFrom: {resourceFieldRef: {resource: limits.cpu}}}\n    volumeMounts:\n    - {name: cfg, mountPath: /etc/config}\n    - {name: info, mountPath: /etc/podinfo}\n  volumes:\n  - {name: cfg, configMap: {name: game}}\n  - name: info\n    downwardAPI: {items: [{path: labels, fieldRef: {fieldPath: metadata.labels}}]}\n",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: box, labels: {app: box, tier: a.b}}\nspec:\n  containers:\n  - name: box\n    image: busybox:1.36\n    command: [sh, -c, 'echo started > /tmp/log; sleep 3600']\n    resources: {limits: {memory: 64Mi}}\n    env:\n    - {name: MEM, valueFrom: {resourceFieldRef: {resource: limits.memory, divisor: 1Mi}}}\n    - {name: CPU, valueFrom: {resourceFieldRef: {resource: limits.cpu}}}\n    - {name: URL, value: 'http://$(WEB_SERVICE_HOST):$(WEB_SERVICE_PORT)/'}\n    volumeMounts:\n    - {name: cfg, mountPath: /etc/config}\n    - {name: info, mountPath: /etc/podinfo}\n  volumes:\n  - {name: cfg, configMap: {name: game}}\n  - name: info\n    downwardAPI: {items: [{path: labels, fieldRef: {fieldPath: metadata.labels}}]}\n",
     );
     step_until(&mut c, 60 * SECOND, |c| {
         pod(c, "box").at(&["status", "phase"]).as_str() == Some("Running")
@@ -1399,10 +1399,10 @@ fn exec_sees_mounted_files_service_env_and_the_cluster_network() {
     assert_eq!(
         run(
             &mut c,
-            "kubectl exec box -- printenv WEB_SERVICE_HOST WEB_PORT KUBERNETES_SERVICE_HOST MEM CPU"
+            "kubectl exec box -- printenv WEB_SERVICE_HOST WEB_PORT KUBERNETES_SERVICE_HOST MEM CPU URL"
         )
         .0,
-        format!("{svc_ip}\ntcp://{svc_ip}:80\n10.96.0.1\n64\n{node_cpu}\n")
+        format!("{svc_ip}\ntcp://{svc_ip}:80\n10.96.0.1\n64\n{node_cpu}\nhttp://{svc_ip}:80/\n")
     );
     let (out, _, code) = run(&mut c, "kubectl exec box -- wget -qO- web");
     assert!(out.contains("<h1>Welcome to nginx!</h1>"), "{out}");
