@@ -1075,7 +1075,7 @@ static ROOT_COMMANDS: &[Command] = &[
     Command::new("proxy", "Run a proxy to the Kubernetes API server", "kubectl proxy [--port=PORT] [--www=static-dir] [--www-prefix=prefix] [--api-prefix=prefix] [options]")
         .unsupported("the API server of Kubeplay is not reachable over HTTP"),
     Command::new("cp", "Copy files and directories to and from containers", "kubectl cp <file-spec-src> <file-spec-dest> [options]")
-        .unsupported("containers in Kubeplay have no file systems"),
+        .unsupported("copying files to and from containers is not simulated; read one with `kubectl exec POD -- cat FILE`"),
     Command::new("auth", "Inspect authorization", "kubectl auth [flags] [options]")
         .subcommands(AUTH_SUBCOMMANDS),
     Command::new("debug", "Create debugging sessions for troubleshooting workloads and nodes", "kubectl debug (POD | TYPE[[.VERSION].GROUP]/NAME) [ -- COMMAND [args...] ] [options]")
