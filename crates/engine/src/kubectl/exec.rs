@@ -2,10 +2,9 @@
 //! shell, with the container's environment, files and network).
 
 use crate::kubectl::flags::Parsed;
-use crate::kubectl::logs::attachable_pod;
+use crate::kubectl::logs::{attachable_pod, default_container};
 use crate::kubectl::{Ctx, Fail};
 use crate::kubelet::exec::{EXEC_HORIZON, Exec, ExecRefusal};
-use crate::value::Value;
 
 /// `kubectl exec`, as `ExecOptions.Complete`, `Validate` and `Run` do it.
 pub(crate) fn exec(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
@@ -88,56 +87,6 @@ pub(crate) fn exec(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             }
         }
     }
-}
-
-/// `podcmd.FindOrDefaultContainerByName` without a name: the
-/// default-container annotation, else the first container, saying so
-/// when there was a choice.
-fn default_container(ctx: &mut Ctx, pod: &Value, quiet: bool) -> Result<String, Fail> {
-    let names = |key: &str| -> Vec<String> {
-        pod.at(&["spec", key])
-            .items()
-            .filter_map(|c| c.get("name").as_str().map(str::to_string))
-            .collect()
-    };
-    let containers = names("containers");
-    let inits = names("initContainers");
-    let ephemeral = names("ephemeralContainers");
-    let Some(first) = containers.first().cloned() else {
-        return Err(Fail::error(format!(
-            "pod {}/{} does not have any containers",
-            pod.str_at(&["metadata", "namespace"]).unwrap_or(""),
-            pod.str_at(&["metadata", "name"]).unwrap_or("")
-        )));
-    };
-    if let Some(annotated) = pod
-        .at(&[
-            "metadata",
-            "annotations",
-            "kubectl.kubernetes.io/default-container",
-        ])
-        .as_str()
-        .filter(|a| {
-            containers
-                .iter()
-                .chain(&inits)
-                .chain(&ephemeral)
-                .any(|c| c == a)
-        })
-    {
-        return Ok(annotated.to_string());
-    }
-    if !quiet && (containers.len() > 1 || !inits.is_empty() || !ephemeral.is_empty()) {
-        let mut all = containers.clone();
-        all.extend(ephemeral.iter().map(|e| format!("{e} (ephem)")));
-        all.extend(inits.iter().map(|i| format!("{i} (init)")));
-        ctx.out.err_line(&format!(
-            "Defaulted container {} out of: {}",
-            crate::api::errors::quote(&first),
-            all.join(", ")
-        ));
-    }
-    Ok(first)
 }
 
 /// containerd's exec id: 64 hex digits.

@@ -74,30 +74,9 @@ pub(crate) fn logs(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             }
             c
         }
-        None => {
-            let default = s(
-                &pod,
-                &[
-                    "metadata",
-                    "annotations",
-                    "kubectl.kubernetes.io/default-container",
-                ],
-            );
-            let chosen = if !default.is_empty() && containers.iter().any(|c| c == default) {
-                default.to_string()
-            } else {
-                containers.first().cloned().unwrap_or_default()
-            };
-            if containers.len() + inits.len() > 1 && default.is_empty() {
-                let mut all: Vec<String> = containers.clone();
-                all.extend(inits.iter().map(|i| format!("{i} (init)")));
-                ctx.out.err_line(&format!(
-                    "Defaulted container \"{chosen}\" out of: {}",
-                    all.join(", ")
-                ));
-            }
-            chosen
-        }
+        // --all-containers goes through them all; no default is chosen.
+        None if p.bool("all-containers") => String::new(),
+        None => default_container(ctx, &pod, false)?,
     };
     if p.bool("all-containers") {
         for c in inits.iter().chain(containers.iter()) {
@@ -181,6 +160,57 @@ pub(crate) fn attachable_pod(
             resources::get(ctx.cluster, res("Pod"), ns, target).map_err(|e| Fail::status(&e))?
         }
     })
+}
+
+/// `podcmd.FindOrDefaultContainerByName` without a name (exec; logs does the
+/// same): the
+/// default-container annotation, else the first container, saying so
+/// when there was a choice.
+pub(crate) fn default_container(ctx: &mut Ctx, pod: &Value, quiet: bool) -> Result<String, Fail> {
+    let names = |key: &str| -> Vec<String> {
+        pod.at(&["spec", key])
+            .items()
+            .filter_map(|c| c.get("name").as_str().map(str::to_string))
+            .collect()
+    };
+    let containers = names("containers");
+    let inits = names("initContainers");
+    let ephemeral = names("ephemeralContainers");
+    let Some(first) = containers.first().cloned() else {
+        return Err(Fail::error(format!(
+            "pod {}/{} does not have any containers",
+            pod.str_at(&["metadata", "namespace"]).unwrap_or(""),
+            pod.str_at(&["metadata", "name"]).unwrap_or("")
+        )));
+    };
+    if let Some(annotated) = pod
+        .at(&[
+            "metadata",
+            "annotations",
+            "kubectl.kubernetes.io/default-container",
+        ])
+        .as_str()
+        .filter(|a| {
+            containers
+                .iter()
+                .chain(&inits)
+                .chain(&ephemeral)
+                .any(|c| c == a)
+        })
+    {
+        return Ok(annotated.to_string());
+    }
+    if !quiet && (containers.len() > 1 || !inits.is_empty() || !ephemeral.is_empty()) {
+        let mut all = containers.clone();
+        all.extend(ephemeral.iter().map(|e| format!("{e} (ephem)")));
+        all.extend(inits.iter().map(|i| format!("{i} (init)")));
+        ctx.out.err_line(&format!(
+            "Defaulted container {} out of: {}",
+            crate::api::errors::quote(&first),
+            all.join(", ")
+        ));
+    }
+    Ok(first)
 }
 
 fn emit(ctx: &mut Ctx, p: &Parsed, text: &str, prefix: Option<String>) {

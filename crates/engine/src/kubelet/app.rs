@@ -128,6 +128,9 @@ pub(crate) struct App {
     pub dirs: Vec<String>,
     /// PID 1's command line (`ps`).
     pub cmdline: String,
+    /// The URL its script keeps requesting and the script's own time per
+    /// request, if it is a load generator ([`shell::NetworkUse::Stream`]).
+    pub request_stream: Option<(String, Millis)>,
 }
 
 /// The environment of a container: `env` values (valueFrom resolved where
@@ -320,11 +323,7 @@ fn resolv_conf(pod: &Value, ns: &str) -> String {
         if cluster_first {
             (
                 vec![crate::kubeadm::DNS_SERVICE_IP.to_string()],
-                vec![
-                    format!("{ns}.svc.cluster.local"),
-                    "svc.cluster.local".into(),
-                    "cluster.local".into(),
-                ],
+                crate::network::search_domains(ns).to_vec(),
                 vec!["ndots:5".into()],
             )
         } else if policy == "None" {
@@ -755,6 +754,7 @@ pub(crate) fn build(
         net_waiting: false,
         dirs: Vec::new(),
         cmdline: String::new(),
+        request_stream: None,
     };
     app.cmdline = argv.join(" ");
     let program_name = argv
@@ -1272,7 +1272,11 @@ impl App {
         if let Program::Script(stmt) = &self.program {
             let ctx = self.context(started_at, hostname);
             let horizon = 7 * 24 * 60 * MINUTE;
-            if shell::request_loop(stmt, &ctx).is_none() && shell::calls_network(stmt, &ctx) {
+            let network = shell::network_use(stmt, &ctx);
+            if let shell::NetworkUse::Stream(url, pause) = &network {
+                self.request_stream = Some((url.clone(), *pause));
+            }
+            if network == shell::NetworkUse::Calls {
                 // Its network tools get the network's answers as things are
                 // now (each distinct command asked once), kept so every
                 // replay of the script (its logs) prints the same. A script
@@ -1397,19 +1401,6 @@ impl App {
                 self.run = Some(run);
                 exits
             }
-            _ => None,
-        }
-    }
-
-    /// The URL its script keeps requesting and the script's own time per
-    /// request, if it is a load generator.
-    pub(crate) fn request_stream(
-        &self,
-        started_at: Millis,
-        hostname: &str,
-    ) -> Option<(String, Millis)> {
-        match &self.program {
-            Program::Script(stmt) => shell::request_loop(stmt, &self.context(started_at, hostname)),
             _ => None,
         }
     }

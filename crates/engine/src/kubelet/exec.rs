@@ -6,7 +6,7 @@ use super::images::Flavor;
 use super::pods;
 use super::shell::{self, Dialect, ExecResult};
 use crate::cluster::Cluster;
-use crate::network::{Request, resolve_from_pod};
+use crate::network::{PodTarget, Request, pod_target, resolve_from_pod};
 use crate::time::{MINUTE, Millis};
 
 pub(crate) use super::pods::ExecRefusal;
@@ -102,82 +102,23 @@ pub(crate) fn network_tool(
     }
 }
 
-/// The URL with the host the pod's resolver found, the host as written
-/// (with its port when the URL has one), the port, and the address.
-fn qualify(cluster: &Cluster, namespace: &str, url: &str) -> (String, String, u16, Option<String>) {
-    let with_scheme = if url.contains("://") {
-        url.to_string()
-    } else {
-        format!("http://{url}")
-    };
-    let (scheme, rest) = with_scheme.split_once("://").unwrap_or(("http", ""));
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (authority, path) = rest.split_at(authority_end);
-    let (host, port) = match authority.rsplit_once(':') {
-        Some((h, p)) if p.parse::<u16>().is_ok() => (h, p.parse().unwrap_or(80)),
-        _ => (authority, if scheme == "https" { 443 } else { 80 }),
-    };
-    match resolve_from_pod(cluster, namespace, host) {
-        Some((fqdn, ip)) => {
-            let port_part = &authority[host.len()..];
-            (
-                format!("{scheme}://{fqdn}{port_part}{path}"),
-                authority.to_string(),
-                port,
-                Some(ip),
-            )
-        }
-        None => (with_scheme.clone(), authority.to_string(), port, None),
-    }
-}
-
-/// The URL a pod's request to `url` goes to: its host as the pod's
-/// resolver finds it now, or, for a short name nothing answers yet, the
-/// namespace's Service name it will be once that Service exists.
-pub(crate) fn pod_url(cluster: &Cluster, namespace: &str, url: &str) -> String {
-    let (full, host, _, ip) = qualify(cluster, namespace, url);
-    if ip.is_some() {
-        return full;
-    }
-    let bare = host.split(':').next().unwrap_or(&host);
-    if bare.contains('.') || bare.is_empty() {
-        return full;
-    }
-    match full.split_once("://") {
-        Some((scheme, rest)) if rest.starts_with(bare) => format!(
-            "{scheme}://{bare}.{namespace}.svc.cluster.local{}",
-            &rest[bare.len()..]
-        ),
-        _ => full,
-    }
-}
-
 fn curl(cluster: &mut Cluster, namespace: &str, args: &[String]) -> (i32, String) {
     let mut rewritten = Vec::with_capacity(args.len());
     let mut takes_value = false;
     for a in args {
         if takes_value || a.starts_with('-') {
-            takes_value = !takes_value
-                && matches!(
-                    a.as_str(),
-                    "-H" | "--header"
-                        | "-X"
-                        | "--request"
-                        | "-o"
-                        | "--output"
-                        | "-w"
-                        | "--write-out"
-                        | "-m"
-                        | "--max-time"
-                        | "--connect-timeout"
-                );
+            takes_value = !takes_value && shell::CURL_VALUE_OPTIONS.contains(&a.as_str());
             rewritten.push(a.clone());
             continue;
         }
         // Only names the pod's resolver found are rewritten; the rest stay
         // as typed, so curl's errors name them.
-        let (url, _, _, ip) = qualify(cluster, namespace, a);
-        rewritten.push(if ip.is_some() { url } else { a.clone() });
+        let target = pod_target(cluster, namespace, a);
+        rewritten.push(if target.ip.is_some() {
+            target.url
+        } else {
+            a.clone()
+        });
     }
     let args = rewritten;
     crate::script::curl_code(cluster, &args)
@@ -234,17 +175,20 @@ fn wget(cluster: &mut Cluster, namespace: &str, args: &[String]) -> (i32, String
             "BusyBox v1.36.1 (2023-05-18 22:34:17 UTC) multi-call binary.\n\nUsage: wget [-cqS] [--spider] [-O FILE] [-o LOGFILE] [--header STR]\n\t[--post-data STR | --post-file FILE] [-Y on/off]\n\t[-P DIR] [-U AGENT] [-T SEC] URL...\n".to_string(),
         );
     };
-    let (full, host, port, ip) = qualify(cluster, namespace, &url);
-    let bare = host.split(':').next().unwrap_or(&host).to_string();
-    let Some(ip) = ip.or_else(|| crate::apiserver::parse_ipv4(&bare).map(|_| bare.clone())) else {
+    let PodTarget {
+        url: full,
+        host,
+        port,
+        ip,
+    } = pod_target(cluster, namespace, &url);
+    let response = cluster.send_request(&Request::get(&full));
+    let Some(ip) = ip else {
         // Outside cluster DNS, the simulated network still knows ingress hosts.
-        let response = cluster.send_request(&Request::get(&full));
         if response.status == 0 {
             return (1, format!("wget: bad address '{host}'\n"));
         }
         return wget_answer(quiet, output.as_deref(), &host, &host, port, &response);
     };
-    let response = cluster.send_request(&Request::get(&full));
     wget_answer(quiet, output.as_deref(), &host, &ip, port, &response)
 }
 
@@ -397,11 +341,10 @@ fn busybox_nslookup(cluster: &Cluster, namespace: &str, name: &str) -> (i32, Str
     let names: Vec<String> = if name.contains('.') {
         vec![name.to_string()]
     } else {
-        vec![
-            format!("{name}.{namespace}.svc.cluster.local"),
-            format!("{name}.svc.cluster.local"),
-            format!("{name}.cluster.local"),
-        ]
+        crate::network::search_domains(namespace)
+            .iter()
+            .map(|d| format!("{name}.{d}"))
+            .collect()
     };
     let answers: Vec<Option<String>> = names
         .iter()

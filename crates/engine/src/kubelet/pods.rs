@@ -1588,8 +1588,8 @@ fn create_and_start(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: u
     if application.net_waiting {
         schedule_step(cluster, key, init, index, NET_CHECK_EVERY, Step::NetCheck);
     }
-    if let Some((url, pause)) = application.request_stream(now, &hostname) {
-        let url = super::exec::pod_url(cluster, &key.namespace, &url);
+    if let Some((url, pause)) = application.request_stream.clone() {
+        let url = crate::network::pod_target(cluster, &key.namespace, &url).url;
         cluster.start_container_traffic(
             &url,
             pause,
@@ -3044,9 +3044,9 @@ pub(crate) fn exec_context(
         .filter(|_| c.running())
         .ok_or_else(not_found)?;
     let offset = cluster.now.saturating_sub(inst.started);
-    let hostname = obj.str_at(&["spec", "hostname"]).unwrap_or(pod);
+    let hostname = pod_hostname(cluster, &key);
     Ok((
-        inst.app.exec_context(inst.started, hostname, offset),
+        inst.app.exec_context(inst.started, &hostname, offset),
         inst.app.flavor,
         inst.app.image.clone(),
     ))

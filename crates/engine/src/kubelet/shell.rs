@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::time::{Millis, SECOND};
+use crate::time::{MINUTE, Millis, SECOND};
 
 /// A word: literal parts (quoted) and parts subject to `$` expansion.
 #[derive(Clone, Debug, PartialEq)]
@@ -713,20 +713,6 @@ pub(crate) fn run(script: &Stmt, ctx: &Context, horizon: Millis) -> Run {
     run_with(script, ctx, horizon, None)
 }
 
-/// Whether `script` runs a network tool in its first minute.
-pub(crate) fn calls_network(script: &Stmt, ctx: &Context) -> bool {
-    let mut calls = 0;
-    let mut count = |_: Millis, _: &[String]| {
-        calls += 1;
-        (0, String::new())
-    };
-    let mut it = Interp::new(ctx, 60 * SECOND);
-    it.net = Some(&mut count);
-    it.exec(script);
-    drop(it);
-    calls > 0
-}
-
 /// [`run`] with network tools answered by `net`.
 pub(crate) fn run_with(
     script: &Stmt,
@@ -803,36 +789,71 @@ pub(crate) fn exec_command(
     }
 }
 
-/// A script that keeps requesting one URL (`while sleep 0.01; do wget -q
-/// -O- http://php-apache; done`, the docs' load generator): the URL as
-/// written and the time the script itself spends per request (its
-/// sleeps), from its first ten seconds. A container's script runs ahead of
-/// time, so this is how its requests reach the network: as a stream, each
-/// request sent when the previous one answered and the script slept.
-pub(crate) fn request_loop(script: &Stmt, ctx: &Context) -> Option<(String, Millis)> {
-    const WINDOW: Millis = 10 * SECOND;
-    let mut calls: Vec<(Millis, String)> = Vec::new();
-    {
+/// How a script uses the network in its first minute (one run with a
+/// counting hook, done once when the container starts).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum NetworkUse {
+    /// No network tool.
+    None,
+    /// It keeps requesting one URL (`while sleep 0.01; do wget -q -O-
+    /// http://php-apache; done`, the docs' load generator): the URL as
+    /// written and the script's own time per request (its sleeps). A
+    /// container's script runs ahead of time, so its requests reach the
+    /// network as a stream, each sent when the previous one answered and
+    /// the script slept.
+    Stream(String, Millis),
+    /// Other calls: they get the network's answers.
+    Calls,
+}
+
+/// How `script` uses the network (see [`NetworkUse`]).
+pub(crate) fn network_use(script: &Stmt, ctx: &Context) -> NetworkUse {
+    let mut calls: Vec<(Millis, Option<String>)> = Vec::new();
+    let still_running = {
         let mut record = |t: Millis, argv: &[String]| {
-            if let Some(url) = url_arg(argv) {
-                calls.push((t, url));
-            }
+            calls.push((t, url_arg(argv)));
             (0, String::new())
         };
-        let mut it = Interp::new(ctx, WINDOW);
+        let mut it = Interp::new(ctx, MINUTE);
         it.net = Some(&mut record);
-        if !matches!(it.exec(script), Flow::Stop) {
-            // It ended within the window: a few requests, not a stream.
-            return None;
-        }
+        matches!(it.exec(script), Flow::Stop)
+    };
+    let Some((first_at, Some(first))) = calls.first().cloned() else {
+        return if calls.is_empty() {
+            NetworkUse::None
+        } else {
+            NetworkUse::Calls
+        };
+    };
+    // A stream goes on past the window, asking one URL again and again.
+    if !still_running
+        || calls.len() < 2
+        || calls
+            .iter()
+            .any(|(_, u)| u.as_deref() != Some(first.as_str()))
+    {
+        return NetworkUse::Calls;
     }
-    let (_, first) = calls.first()?;
-    if calls.len() < 2 || calls.iter().any(|(_, u)| u != first) {
-        return None;
-    }
-    let span = calls.last()?.0 - calls[0].0;
-    Some((first.clone(), span / (calls.len() as Millis - 1)))
+    let span = calls[calls.len() - 1].0 - first_at;
+    NetworkUse::Stream(first, span / (calls.len() as Millis - 1))
 }
+
+/// curl's options that take a value (the next word).
+pub(crate) const CURL_VALUE_OPTIONS: &[&str] = &[
+    "-H",
+    "--header",
+    "-X",
+    "--request",
+    "-o",
+    "--output",
+    "-w",
+    "--write-out",
+    "-m",
+    "--max-time",
+    "--connect-timeout",
+    "-d",
+    "--data",
+];
 
 /// The URL a `wget` or `curl` command line fetches.
 fn url_arg(argv: &[String]) -> Option<String> {
@@ -853,21 +874,7 @@ fn url_arg(argv: &[String]) -> Option<String> {
             "--output-document",
         ]
     } else {
-        &[
-            "-H",
-            "--header",
-            "-X",
-            "--request",
-            "-o",
-            "--output",
-            "-w",
-            "--write-out",
-            "-m",
-            "--max-time",
-            "--connect-timeout",
-            "-d",
-            "--data",
-        ]
+        CURL_VALUE_OPTIONS
     };
     let mut skip = false;
     let mut url = None;
@@ -1848,7 +1855,10 @@ mod tests {
     #[test]
     fn load_generator_loops_become_request_streams() {
         let c = ctx();
-        let stream = |src: &str| request_loop(&parse(src).unwrap(), &c);
+        let stream = |src: &str| match network_use(&parse(src).unwrap(), &c) {
+            NetworkUse::Stream(url, pause) => Some((url, pause)),
+            _ => None,
+        };
         // The docs' HPA load generator: 10 ms of sleep per request.
         assert_eq!(
             stream("while sleep 0.01; do wget -q -O- http://php-apache; done"),

@@ -562,11 +562,7 @@ pub(crate) fn resolve_from_pod(
     }
     let absolute = host.strip_suffix('.');
     let name = absolute.unwrap_or(host);
-    let search = [
-        format!("{name}.{namespace}.svc.cluster.local"),
-        format!("{name}.svc.cluster.local"),
-        format!("{name}.cluster.local"),
-    ];
+    let search = search_domains(namespace).map(|d| format!("{name}.{d}"));
     let mut candidates: Vec<String> = Vec::new();
     if absolute.is_some() || name.matches('.').count() >= 5 {
         candidates.push(name.to_string());
@@ -578,6 +574,64 @@ pub(crate) fn resolve_from_pod(
     candidates
         .into_iter()
         .find_map(|c| route::resolve_cluster_name(cluster, &c).map(|ip| (c, ip)))
+}
+
+/// Where a pod's request for a URL goes.
+pub(crate) struct PodTarget {
+    /// The URL with the name the pod's resolver found, or, for a short name
+    /// nothing answers yet, the namespace's Service name it will be.
+    pub url: String,
+    /// The host as written, with its port when the URL names one.
+    pub host: String,
+    /// The port.
+    pub port: u16,
+    /// The address, when the name resolves (or is one).
+    pub ip: Option<String>,
+}
+
+/// Reads `url` as a tool in a pod of `namespace` does (no scheme: http).
+pub(crate) fn pod_target(cluster: &Cluster, namespace: &str, url: &str) -> PodTarget {
+    let Ok(u) = url::parse(url) else {
+        let rest = url.split_once("://").map_or(url, |(_, r)| r);
+        let host = rest.split(['/', '?', '#']).next().unwrap_or("").to_string();
+        return PodTarget {
+            url: url.to_string(),
+            host,
+            port: 80,
+            ip: None,
+        };
+    };
+    let port_part = if u.explicit_port {
+        format!(":{}", u.port)
+    } else {
+        String::new()
+    };
+    let scheme = match u.scheme {
+        url::Scheme::Http => "http",
+        url::Scheme::Https => "https",
+    };
+    let (name, ip) = match resolve_from_pod(cluster, namespace, &u.host) {
+        Some((fqdn, ip)) => (fqdn, Some(ip)),
+        None if !u.host.is_empty() && !u.host.contains('.') => {
+            (format!("{}.{}", u.host, search_domains(namespace)[0]), None)
+        }
+        None => (u.host.clone(), None),
+    };
+    PodTarget {
+        url: format!("{scheme}://{name}{port_part}{}", u.path),
+        host: format!("{}{port_part}", u.host),
+        port: u.port,
+        ip,
+    }
+}
+
+/// A pod's DNS search list in `namespace` (resolv.conf's `search`).
+pub(crate) fn search_domains(namespace: &str) -> [String; 3] {
+    [
+        format!("{namespace}.svc.cluster.local"),
+        "svc.cluster.local".to_string(),
+        "cluster.local".to_string(),
+    ]
 }
 
 /// A node's InternalIP and ExternalIP addresses.
