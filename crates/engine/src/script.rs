@@ -227,26 +227,84 @@ fn traffic_options(words: &[String]) -> Result<(String, Option<String>, u32), St
 
 /// Runs `curl` against the cluster network; returns the printed text.
 fn curl(cluster: &mut Cluster, args: &[String]) -> Result<String, String> {
-    let (_, text) = curl_code(cluster, args);
+    let (_, text, took) = curl_code(cluster, args, None);
+    // A connection that waited out a timeout moves the clock by the wait.
+    if took >= crate::time::SECOND {
+        cluster.step(took);
+    }
     Ok(text)
 }
 
-/// curl's exit code and printed text (also what `curl` in a pod under
-/// `kubectl exec` prints).
-pub(crate) fn curl_code(cluster: &mut Cluster, args: &[String]) -> (i32, String) {
+/// curl's exit code, printed text and time taken, from the user's machine
+/// or (`from`) a pod (what `curl` under `kubectl exec` prints).
+pub(crate) fn curl_code(
+    cluster: &mut Cluster,
+    args: &[String],
+    from: Option<&crate::store::ObjectKey>,
+) -> (i32, String, crate::time::Millis) {
     let mut code = 0;
-    match curl_run(cluster, args, &mut code) {
-        Ok(text) => (code, text),
+    let mut took = 0;
+    let args = split_curl_flags(args);
+    match curl_run(cluster, &args, from, &mut code, &mut took) {
+        Ok(text) => (code, text, took),
         // A malformed option: curl's usage error.
         Err(text) => (
             2,
             format!("{text}\ncurl: try 'curl --help' or 'curl --manual' for more information\n"),
+            0,
         ),
     }
 }
 
-fn curl_run(cluster: &mut Cluster, args: &[String], code: &mut i32) -> Result<String, String> {
+/// curl's short options that take a value.
+const CURL_SHORT_WITH_VALUE: &str = "XHmowdAeuxTFbcrEKCPQtyYz";
+
+/// Splits clustered short options as curl reads them: `-fsSL` is `-f -s
+/// -S -L`, `-XPOST` is `-X POST`, `-m5` is `-m 5`.
+pub(crate) fn split_curl_flags(args: &[String]) -> Vec<String> {
+    let takes_value = |a: &str| {
+        a.len() == 2 && a.starts_with('-') && CURL_SHORT_WITH_VALUE.contains(&a[1..])
+            || a.starts_with("--") && crate::kubelet::CURL_VALUE_OPTIONS.contains(&a)
+    };
+    let mut out = Vec::with_capacity(args.len());
+    let mut value_next = false;
+    for a in args {
+        let flags = a
+            .strip_prefix('-')
+            .filter(|f| f.len() > 1 && !f.starts_with('-'));
+        match flags {
+            Some(flags) if !value_next => {
+                for (i, c) in flags.char_indices() {
+                    out.push(format!("-{c}"));
+                    if CURL_SHORT_WITH_VALUE.contains(c) {
+                        let rest = &flags[i + c.len_utf8()..];
+                        value_next = rest.is_empty();
+                        if !value_next {
+                            out.push(rest.to_string());
+                        }
+                        break;
+                    }
+                }
+            }
+            _ => {
+                value_next = !value_next && takes_value(a);
+                out.push(a.clone());
+            }
+        }
+    }
+    out
+}
+
+fn curl_run(
+    cluster: &mut Cluster,
+    args: &[String],
+    from: Option<&crate::store::ObjectKey>,
+    code: &mut i32,
+    took: &mut crate::time::Millis,
+) -> Result<String, String> {
     let mut fail = false;
+    let mut max_time: Option<crate::time::Millis> = None;
+    let mut connect_timeout: Option<crate::time::Millis> = None;
     let mut silent = false;
     let mut show_error = false;
     let mut include = false;
@@ -269,19 +327,10 @@ fn curl_run(cluster: &mut Cluster, args: &[String], code: &mut i32) -> Result<St
         match a.as_str() {
             "-s" | "--silent" => silent = true,
             "-S" | "--show-error" => show_error = true,
-            "-sS" | "-Ss" => {
-                silent = true;
-                show_error = true;
-            }
             "-i" | "--include" => include = true,
             "-v" | "--verbose" => verbose = true,
             "-L" | "--location" | "-k" | "--insecure" => {}
             "-f" | "--fail" => fail = true,
-            "-fsS" | "-sSf" | "-fs" | "-sf" => {
-                fail = true;
-                silent = true;
-                show_error = a.contains('S');
-            }
             "-X" | "--request" => method = next(&mut i)?,
             "-H" | "--header" => {
                 let h = next(&mut i)?;
@@ -291,8 +340,11 @@ fn curl_run(cluster: &mut Cluster, args: &[String], code: &mut i32) -> Result<St
                     host_header = Some(value.trim().to_string());
                 }
             }
-            "-m" | "--max-time" | "--connect-timeout" => {
-                next(&mut i)?;
+            "-m" | "--max-time" => {
+                max_time = crate::kubelet::timeout_seconds(&next(&mut i)?);
+            }
+            "--connect-timeout" => {
+                connect_timeout = crate::kubelet::timeout_seconds(&next(&mut i)?);
             }
             "-o" | "--output" => {
                 let file = next(&mut i)?;
@@ -323,6 +375,7 @@ fn curl_run(cluster: &mut Cluster, args: &[String], code: &mut i32) -> Result<St
         method: method.clone(),
         url: url.clone(),
         host_header: host_header.clone(),
+        from: from.cloned(),
     };
     if verbose {
         let host = host_header.clone().unwrap_or_else(|| {
@@ -343,7 +396,19 @@ fn curl_run(cluster: &mut Cluster, args: &[String], code: &mut i32) -> Result<St
             .unwrap_or_else(|| "/".to_string());
         out.push_str(&format!("> {method} {path} HTTP/1.1\n> Host: {host}\n> User-Agent: curl/8.14.1\n> Accept: */*\n>\n"));
     }
-    let response = cluster.send_request(&request);
+    let mut response = match from {
+        // A pod's resolver asks CoreDNS, which its policies may not let it
+        // reach.
+        Some(pod)
+            if !crate::network::dns_reachable(cluster, pod)
+                && crate::network::url_names_host(&url) =>
+        {
+            crate::network::unresolved(&url)
+        }
+        _ => cluster.send_request(&request),
+    };
+    timeouts(&mut response, &url, connect_timeout, max_time);
+    *took = response.latency_ms;
     if response.status == 0 {
         *code = response
             .body
@@ -390,6 +455,48 @@ fn curl_run(cluster: &mut Cluster, args: &[String], code: &mut i32) -> Result<St
         out.push_str(&write_out_text(&format, response.status));
     }
     Ok(out)
+}
+
+/// Applies `--connect-timeout` and `-m` to a response that would come
+/// later: curl gives up with its timeout error (28) at the limit.
+fn timeouts(
+    response: &mut crate::network::Response,
+    url: &str,
+    connect_timeout: Option<crate::time::Millis>,
+    max_time: Option<crate::time::Millis>,
+) {
+    let connecting = response.status == 0 && response.body.starts_with("curl: (28)");
+    let (host, port) = crate::network::url_host_port(url);
+    let message = match (connect_timeout, max_time) {
+        (Some(limit), max)
+            if connecting
+                && response.latency_ms > limit
+                && max.is_none_or(|m| limit <= m) =>
+        {
+            Some((
+                limit,
+                format!(
+                    "curl: (28) Failed to connect to {host} port {port} after {limit} ms: Timeout was reached"
+                ),
+            ))
+        }
+        (_, Some(limit)) if connecting && response.latency_ms > limit => Some((
+            limit,
+            format!("curl: (28) Connection timed out after {limit} milliseconds"),
+        )),
+        (_, Some(limit)) if response.latency_ms > limit => Some((
+            limit,
+            format!(
+                "curl: (28) Operation timed out after {limit} milliseconds with 0 bytes received"
+            ),
+        )),
+        _ => None,
+    };
+    if let Some((limit, body)) = message {
+        response.status = 0;
+        response.body = body;
+        response.latency_ms = limit;
+    }
 }
 
 /// curl's `-w`: `%{http_code}` (and `%{response_code}`), `\n`/`\t` escapes.

@@ -504,7 +504,7 @@ pub static RESOURCES: &[ResourceType] = &[
         "networkpolicies",
         ["netpol"],
         true,
-        StoredOnly,
+        Simulated,
         "io.k8s.api.networking.v1.NetworkPolicy"
     ),
     resource!(

@@ -1382,8 +1382,7 @@ fn describe_ingress_class(cluster: &Cluster, ic: &Value, events: Option<Vec<Valu
     w.finish_with_events(events, cluster.now)
 }
 
-/// `describeNetworkPolicy` (kubectl prints no events for it). Kubeplay
-/// stores NetworkPolicies without enforcing them.
+/// `describeNetworkPolicy` (kubectl prints no events for it).
 fn describe_network_policy(np: &Value) -> String {
     let mut w = DW::new();
     name_and_namespace(&mut w, np);

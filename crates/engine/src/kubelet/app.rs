@@ -120,7 +120,7 @@ pub(crate) struct App {
     pub files: BTreeMap<String, String>,
     /// The network's answers to its script's tools, in call order, with
     /// each call's offset: what replays of the script (its logs) print.
-    pub net_replies: Vec<(Millis, i32, String)>,
+    pub net_replies: Vec<(Millis, shell::NetReply)>,
     /// Its script waits on the network: it got a failure and loops, so the
     /// kubelet runs it again as the network changes ([`App::recheck`]).
     pub net_waiting: bool,
@@ -1284,7 +1284,7 @@ impl App {
                 // the kubelet looks again every few seconds.
                 let (run, replies) = self.run_against(stmt, &ctx, horizon, 0, net);
                 self.net_waiting = !matches!(run.outcome, Outcome::Exited(..))
-                    && replies.iter().any(|(_, code, _)| *code != 0);
+                    && replies.iter().any(|(_, reply)| reply.0 != 0);
                 self.net_replies = replies;
                 self.run = Some(run);
             } else {
@@ -1306,8 +1306,8 @@ impl App {
             self.net_replies
                 .get(next - 1)
                 .or(self.net_replies.last())
-                .map(|(_, code, text)| (*code, text.clone()))
-                .unwrap_or((0, String::new()))
+                .map(|(_, reply)| reply.clone())
+                .unwrap_or((0, String::new(), 0))
         };
         shell::run_with(stmt, ctx, offset, Some(&mut recorded))
     }
@@ -1322,13 +1322,13 @@ impl App {
         horizon: Millis,
         elapsed: Millis,
         net: &mut shell::Network<'_>,
-    ) -> (shell::Run, Vec<(Millis, i32, String)>) {
-        let mut replies: Vec<(Millis, i32, String)> = Vec::new();
-        let mut asked: Vec<(Vec<String>, (i32, String))> = Vec::new();
+    ) -> (shell::Run, Vec<(Millis, shell::NetReply)>) {
+        let mut replies: Vec<(Millis, shell::NetReply)> = Vec::new();
+        let mut asked: Vec<(Vec<String>, shell::NetReply)> = Vec::new();
         let mut answer = |t: Millis, argv: &[String]| {
             let i = replies.len();
             let reply = match self.net_replies.get(i) {
-                Some((at, code, text)) if *at < elapsed => (*code, text.clone()),
+                Some((at, reply)) if *at < elapsed => reply.clone(),
                 _ => match asked.iter().find(|(a, _)| a == argv) {
                     Some((_, r)) => r.clone(),
                     // Past this many distinct commands (a loop over URLs),
@@ -1345,7 +1345,7 @@ impl App {
             };
             // Enough answers for the logs of a long wait.
             if i < 5_000 {
-                replies.push((t, reply.0, reply.1.clone()));
+                replies.push((t, reply.clone()));
             }
             reply
         };
@@ -1374,7 +1374,7 @@ impl App {
         let (run, replies) = self.run_against(&stmt, &ctx, elapsed + MINUTE, elapsed, net);
         let waiting_still = replies
             .iter()
-            .any(|(at, code, _)| *at >= elapsed && *code != 0);
+            .any(|(at, reply)| *at >= elapsed && reply.0 != 0);
         self.net_replies = replies;
         match run.outcome {
             Outcome::Exited(at, _) => {

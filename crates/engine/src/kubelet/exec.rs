@@ -6,8 +6,12 @@ use super::images::Flavor;
 use super::pods;
 use super::shell::{self, Dialect, ExecResult};
 use crate::cluster::Cluster;
-use crate::network::{PodTarget, Request, pod_target, resolve_from_pod};
-use crate::time::{MINUTE, Millis};
+use super::shell::NetReply;
+use crate::network::{
+    PodTarget, RESOLVER_TIMEOUT_MS, Request, dns_reachable, pod_target, resolve_from_pod,
+};
+use crate::store::ObjectKey;
+use crate::time::{MINUTE, Millis, SECOND};
 
 pub(crate) use super::pods::ExecRefusal;
 
@@ -38,8 +42,9 @@ impl Cluster {
             return Ok(Exec::NoExecutable(program.to_string()));
         }
         let dialect = ctx.dialect;
+        let key = ObjectKey::new(crate::cluster::res("Pod"), namespace, pod);
         let mut net = |_: Millis, tool: &[String]| {
-            network_tool(self, namespace, dialect, flavor, &image, true, tool)
+            network_tool(self, &key, dialect, flavor, &image, true, tool)
         };
         Ok(Exec::Ran(shell::exec_command(
             argv,
@@ -69,43 +74,46 @@ fn image_has(flavor: Flavor, dialect: Dialect, program: &str) -> bool {
     }
 }
 
-/// Runs a network tool from the pod: its exit code and output. `exec`: run
-/// by `kubectl exec` (tools Kubeplay does not simulate say so there; in a
-/// container's own script they succeed quietly, so waits on them end).
+/// Runs a network tool from the pod: its exit code, output and time. `exec`:
+/// run by `kubectl exec` (tools Kubeplay does not simulate say so there; in
+/// a container's own script they succeed quietly, so waits on them end).
 pub(crate) fn network_tool(
     cluster: &mut Cluster,
-    namespace: &str,
+    pod: &ObjectKey,
     dialect: Dialect,
     flavor: Flavor,
     image: &str,
     exec: bool,
     argv: &[String],
-) -> (i32, String) {
+) -> NetReply {
     let name = argv[0].rsplit('/').next().unwrap_or(&argv[0]).to_string();
     if !image_has(flavor, dialect, &name) {
         let msg = match dialect {
             Dialect::Busybox => format!("sh: {name}: not found\n"),
             Dialect::Gnu => format!("sh: 1: {name}: not found\n"),
         };
-        return (127, msg);
+        return (127, msg, 0);
     }
     let args = &argv[1..];
     match name.as_str() {
-        "curl" => curl(cluster, namespace, args),
-        "wget" => wget(cluster, namespace, args),
-        "nslookup" => nslookup(cluster, namespace, dialect, image, args),
+        "curl" => curl(cluster, pod, args),
+        "wget" => wget(cluster, pod, args),
+        "nslookup" => nslookup(cluster, pod, dialect, image, args),
         other if exec => (
             1,
             format!("{other}: Kubeplay does not simulate {other}; use wget, curl or nslookup\n"),
+            0,
         ),
-        _ => (0, String::new()),
+        _ => (0, String::new(), 0),
     }
 }
 
-fn curl(cluster: &mut Cluster, namespace: &str, args: &[String]) -> (i32, String) {
+fn curl(cluster: &mut Cluster, pod: &ObjectKey, args: &[String]) -> NetReply {
+    let namespace = &*pod.namespace;
+    let args = crate::script::split_curl_flags(args);
     let mut rewritten = Vec::with_capacity(args.len());
     let mut takes_value = false;
-    for a in args {
+    for a in &args {
         if takes_value || a.starts_with('-') {
             takes_value = !takes_value && shell::CURL_VALUE_OPTIONS.contains(&a.as_str());
             rewritten.push(a.clone());
@@ -120,13 +128,16 @@ fn curl(cluster: &mut Cluster, namespace: &str, args: &[String]) -> (i32, String
             a.clone()
         });
     }
-    let args = rewritten;
-    crate::script::curl_code(cluster, &args)
+    crate::script::curl_code(cluster, &rewritten, Some(pod))
 }
 
 /// busybox `wget`.
-fn wget(cluster: &mut Cluster, namespace: &str, args: &[String]) -> (i32, String) {
+fn wget(cluster: &mut Cluster, pod: &ObjectKey, args: &[String]) -> NetReply {
+    let namespace = &*pod.namespace;
     let mut quiet = false;
+    let mut spider = false;
+    // `-T SEC`: busybox's alarm around the connect and each read.
+    let mut timeout: Option<Millis> = None;
     let mut output: Option<String> = None;
     let mut url = None;
     let mut i = 0;
@@ -136,11 +147,18 @@ fn wget(cluster: &mut Cluster, namespace: &str, args: &[String]) -> (i32, String
         if let Some(long) = a.strip_prefix("--") {
             match long {
                 "quiet" => quiet = true,
-                "spider" => output = Some("/dev/null".into()),
+                "spider" => spider = true,
                 _ if long.starts_with("output-document=") => {
                     output = Some(long["output-document=".len()..].to_string())
                 }
-                "output-document" | "header" | "user-agent" | "timeout" => i += 1,
+                _ if long.starts_with("timeout=") => {
+                    timeout = seconds(&long["timeout=".len()..]);
+                }
+                "timeout" => {
+                    timeout = args.get(i).and_then(|v| seconds(v));
+                    i += 1;
+                }
+                "output-document" | "header" | "user-agent" => i += 1,
                 _ => {}
             }
             continue;
@@ -157,8 +175,10 @@ fn wget(cluster: &mut Cluster, namespace: &str, args: &[String]) -> (i32, String
                         } else {
                             rest.to_string()
                         };
-                        if c == 'O' {
-                            output = Some(value);
+                        match c {
+                            'O' => output = Some(value),
+                            'T' => timeout = seconds(&value),
+                            _ => {}
                         }
                         break;
                     }
@@ -173,6 +193,7 @@ fn wget(cluster: &mut Cluster, namespace: &str, args: &[String]) -> (i32, String
         return (
             1,
             "BusyBox v1.36.1 (2023-05-18 22:34:17 UTC) multi-call binary.\n\nUsage: wget [-cqS] [--spider] [-O FILE] [-o LOGFILE] [--header STR]\n\t[--post-data STR | --post-file FILE] [-Y on/off]\n\t[-P DIR] [-U AGENT] [-T SEC] URL...\n".to_string(),
+            0,
         );
     };
     let PodTarget {
@@ -181,29 +202,70 @@ fn wget(cluster: &mut Cluster, namespace: &str, args: &[String]) -> (i32, String
         port,
         ip,
     } = pod_target(cluster, namespace, &url);
-    let response = cluster.send_request(&Request::get(&full));
+    let named = crate::apiserver::parse_ipv4(url_host(&host)).is_none();
+    if named && !dns_reachable(cluster, pod) {
+        return (
+            1,
+            format!("wget: bad address '{host}'\n"),
+            RESOLVER_TIMEOUT_MS,
+        );
+    }
+    let response = cluster.send_request(&Request::get(&full).from_pod(pod.clone()));
+    let how = WgetOptions {
+        quiet,
+        spider,
+        output: output.as_deref(),
+        timeout,
+    };
     let Some(ip) = ip else {
         // Outside cluster DNS, the simulated network still knows ingress hosts.
         if response.status == 0 {
-            return (1, format!("wget: bad address '{host}'\n"));
+            return (1, format!("wget: bad address '{host}'\n"), 0);
         }
-        return wget_answer(quiet, output.as_deref(), &host, &host, port, &response);
+        return wget_answer(&how, &host, &host, port, &response);
     };
-    wget_answer(quiet, output.as_deref(), &host, &ip, port, &response)
+    wget_answer(&how, &host, &ip, port, &response)
+}
+
+/// The host of `host[:port]`.
+fn url_host(host: &str) -> &str {
+    host.rsplit_once(':').map_or(host, |(h, _)| h)
+}
+
+/// A tool's timeout argument in seconds (`1`, `2.5`).
+pub(crate) fn seconds(value: &str) -> Option<Millis> {
+    let s: f64 = value.trim().parse().ok()?;
+    (s.is_finite() && s >= 0.0).then(|| (s * SECOND as f64) as Millis)
+}
+
+/// How busybox wget was asked to fetch.
+struct WgetOptions<'a> {
+    quiet: bool,
+    spider: bool,
+    output: Option<&'a str>,
+    timeout: Option<Millis>,
 }
 
 fn wget_answer(
-    quiet: bool,
-    output: Option<&str>,
+    how: &WgetOptions<'_>,
     host: &str,
     ip: &str,
     port: u16,
     response: &crate::network::Response,
-) -> (i32, String) {
+) -> NetReply {
     let mut out = String::new();
-    if !quiet {
+    if !how.quiet {
         out.push_str(&format!("Connecting to {host} ({ip}:{port})\n"));
     }
+    // Its alarm fires first: a dropped connection, or an answer too slow.
+    if let Some(limit) = how.timeout
+        && response.latency_ms > limit
+        && !response.body.starts_with("curl: (7)")
+    {
+        out.push_str("wget: download timed out\n");
+        return (1, out, limit);
+    }
+    let took = response.latency_ms;
     if response.status == 0 {
         let why = if response.body.starts_with("curl: (7)") {
             "Connection refused"
@@ -213,7 +275,7 @@ fn wget_answer(
         out.push_str(&format!(
             "wget: can't connect to remote host ({ip}): {why}\n"
         ));
-        return (1, out);
+        return (1, out, took);
     }
     if response.status >= 400 {
         out.push_str(&format!(
@@ -221,16 +283,22 @@ fn wget_answer(
             response.status,
             crate::http::reason_phrase(response.status)
         ));
-        return (1, out);
+        return (1, out, took);
+    }
+    if how.spider {
+        if !how.quiet {
+            out.push_str("remote file exists\n");
+        }
+        return (0, out, took);
     }
     let len = response.body.len();
-    match output {
+    match how.output {
         Some("-") => {
-            if !quiet {
+            if !how.quiet {
                 out.push_str("writing to stdout\n");
             }
             out.push_str(&response.body);
-            if !quiet {
+            if !how.quiet {
                 out.push_str(&format!(
                     "-                    100% |********************************| {len:>5}  0:00:00 ETA\nwritten to stdout\n"
                 ));
@@ -241,48 +309,78 @@ fn wget_answer(
             // The file itself is not kept: a process started by exec
             // leaves no files in the simulation.
             let file = other.unwrap_or("index.html");
-            if !quiet {
+            if !how.quiet {
                 out.push_str(&format!(
                     "saving to '{file}'\n{file:<20} 100% |********************************| {len:>5}  0:00:00 ETA\n'{file}' saved\n"
                 ));
             }
         }
     }
-    (0, out)
+    (0, out, took)
 }
+
+/// How long busybox nslookup waits for an answer (its own resolver).
+const BUSYBOX_NSLOOKUP_TIMEOUT_MS: Millis = 5_000;
+/// How long bind's nslookup tries (3 tries of 5 s).
+const BIND_NSLOOKUP_TIMEOUT_MS: Millis = 15_000;
 
 /// `nslookup NAME`, busybox's or bind's.
 fn nslookup(
     cluster: &Cluster,
-    namespace: &str,
+    pod: &ObjectKey,
     dialect: Dialect,
     image: &str,
     args: &[String],
-) -> (i32, String) {
+) -> NetReply {
+    let namespace = &*pod.namespace;
     let Some(name) = args.iter().find(|a| !a.starts_with('-')) else {
         return (
             1,
             "Usage: nslookup [-type=QUERY_TYPE] [-debug] HOST [DNS_SERVER]\n".into(),
+            0,
         );
     };
     let dns = crate::kubeadm::DNS_SERVICE_IP;
-    if dialect == Dialect::Busybox {
+    if !dns_reachable(cluster, pod) {
+        // The queries are dropped on the way to CoreDNS.
+        return match dialect {
+            Dialect::Busybox if old_busybox(image) => (
+                1,
+                format!("Server:    {dns}\nAddress 1: {dns}\n\nnslookup: can't resolve '{name}'\n"),
+                RESOLVER_TIMEOUT_MS * 2,
+            ),
+            Dialect::Busybox => (
+                1,
+                ";; connection timed out; no servers could be reached\n\n".into(),
+                BUSYBOX_NSLOOKUP_TIMEOUT_MS,
+            ),
+            Dialect::Gnu => (
+                1,
+                format!("{};; no servers could be reached\n\n", format!(";; communications error to {dns}#53: timed out\n").repeat(3)),
+                BIND_NSLOOKUP_TIMEOUT_MS,
+            ),
+        };
+    }
+    let (code, out) = if dialect == Dialect::Busybox {
         if old_busybox(image) {
-            return busybox_1_28_nslookup(cluster, namespace, name);
+            busybox_1_28_nslookup(cluster, namespace, name)
+        } else {
+            busybox_nslookup(cluster, namespace, name)
         }
-        return busybox_nslookup(cluster, namespace, name);
-    }
-    let mut out = format!("Server:\t\t{dns}\nAddress:\t{dns}#53\n\n");
-    match resolve_from_pod(cluster, namespace, name) {
-        Some((fqdn, ip)) if crate::apiserver::parse_ipv4(name).is_none() => {
-            out.push_str(&format!("Name:\t{fqdn}\nAddress: {ip}\n"));
-            (0, out)
+    } else {
+        let mut out = format!("Server:\t\t{dns}\nAddress:\t{dns}#53\n\n");
+        match resolve_from_pod(cluster, namespace, name) {
+            Some((fqdn, ip)) if crate::apiserver::parse_ipv4(name).is_none() => {
+                out.push_str(&format!("Name:\t{fqdn}\nAddress: {ip}\n"));
+                (0, out)
+            }
+            _ => {
+                out.push_str(&format!("** server can't find {name}: NXDOMAIN\n"));
+                (1, out)
+            }
         }
-        _ => {
-            out.push_str(&format!("** server can't find {name}: NXDOMAIN\n"));
-            (1, out)
-        }
-    }
+    };
+    (code, out, 0)
 }
 
 /// The DNS name of the Service with this cluster IP.

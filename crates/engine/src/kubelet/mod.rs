@@ -14,6 +14,8 @@ pub mod exec;
 mod node;
 mod pods;
 mod shell;
+pub(crate) use exec::seconds as timeout_seconds;
+pub(crate) use shell::CURL_VALUE_OPTIONS;
 
 #[cfg(test)]
 mod tests;

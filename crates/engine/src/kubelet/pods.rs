@@ -1519,10 +1519,10 @@ fn create_and_start(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: u
     let now = cluster.now;
     let hostname = pod_hostname(cluster, key);
     {
-        let (ns, dialect, flavor) = (key.namespace.clone(), application.dialect, img.flavor);
+        let (dialect, flavor) = (application.dialect, img.flavor);
         let image = display.clone();
         let mut net = |_: Millis, argv: &[String]| {
-            super::exec::network_tool(cluster, &ns, dialect, flavor, &image, false, argv)
+            super::exec::network_tool(cluster, key, dialect, flavor, &image, false, argv)
         };
         application.prepare(now, &hostname, &mut net);
     }
@@ -1640,15 +1640,10 @@ fn net_check(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: usize) {
     let started = inst.started;
     let elapsed = cluster.now.saturating_sub(started);
     let hostname = pod_hostname(cluster, key);
-    let (ns, dialect, flavor, image) = (
-        key.namespace.clone(),
-        app.dialect,
-        app.flavor,
-        app.image.clone(),
-    );
+    let (dialect, flavor, image) = (app.dialect, app.flavor, app.image.clone());
     let exits = {
         let mut net = |_: Millis, argv: &[String]| {
-            super::exec::network_tool(cluster, &ns, dialect, flavor, &image, false, argv)
+            super::exec::network_tool(cluster, key, dialect, flavor, &image, false, argv)
         };
         app.recheck(started, &hostname, elapsed, &mut net)
     };

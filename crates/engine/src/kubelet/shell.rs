@@ -602,10 +602,13 @@ pub(crate) enum FileOp {
     Remove,
 }
 
-/// What a network tool (`wget`, `curl`, `nslookup`) run by `kubectl exec`
-/// prints and exits with, given the run's clock and `argv` (with the tool's
-/// name).
-pub(crate) type Network<'n> = dyn FnMut(Millis, &[String]) -> (i32, String) + 'n;
+/// What a network tool answered: its exit code, what it printed and how
+/// long it took (a dropped connection waits out its timeout).
+pub(crate) type NetReply = (i32, String, Millis);
+
+/// What a network tool (`wget`, `curl`, `nslookup`) prints and exits with,
+/// given the run's clock and `argv` (with the tool's name).
+pub(crate) type Network<'n> = dyn FnMut(Millis, &[String]) -> NetReply + 'n;
 
 /// The files a run's events leave at `offset`, starting from `files`.
 pub(crate) fn files_after(
@@ -812,7 +815,7 @@ pub(crate) fn network_use(script: &Stmt, ctx: &Context) -> NetworkUse {
     let still_running = {
         let mut record = |t: Millis, argv: &[String]| {
             calls.push((t, url_arg(argv)));
-            (0, String::new())
+            (0, String::new(), 0)
         };
         let mut it = Interp::new(ctx, MINUTE);
         it.net = Some(&mut record);
@@ -1398,7 +1401,12 @@ impl Interp<'_> {
                 if let Some(net) = self.net.as_mut() {
                     let mut argv = vec![name.to_string()];
                     argv.extend(args.iter().cloned());
-                    let (code, text) = net(self.t, &argv);
+                    let (code, text, took) = net(self.t, &argv);
+                    if self.t.saturating_add(took) > self.horizon {
+                        self.t = self.horizon;
+                        return Flow::Stop;
+                    }
+                    self.t += took;
                     self.write(&text);
                     self.status = code;
                 }
@@ -1831,7 +1839,7 @@ mod tests {
         let mut calls = Vec::new();
         let mut net = |_: Millis, argv: &[String]| {
             calls.push(argv.join(" "));
-            (1, "wget: bad address 'nope:80'\n".to_string())
+            (1, "wget: bad address 'nope:80'\n".to_string(), 10_000)
         };
         let r = exec_command(
             &[
@@ -1844,9 +1852,10 @@ mod tests {
             &mut net,
         );
         assert_eq!(r.output, "wget: bad address 'nope:80'\nfailed 1\n");
-        assert_eq!((r.code, r.elapsed), (Some(0), 2000));
+        // The tool's own time (a resolver timing out) counts.
+        assert_eq!((r.code, r.elapsed), (Some(0), 12_000));
         assert_eq!(calls, ["wget -qO- nope"]);
-        let mut quiet = |_: Millis, _: &[String]| (0, String::new());
+        let mut quiet = |_: Millis, _: &[String]| (0, String::new(), 0);
         let r = exec_command(&["sleep".into(), "infinity".into()], &c, 60_000, &mut quiet);
         assert_eq!(r.code, None);
         assert!(has_command("/bin/ls") && !has_command("python3"));

@@ -21,6 +21,7 @@
 mod explain;
 mod ingress;
 mod loadbalancer;
+mod policy;
 mod proxy;
 mod route;
 mod traffic;
@@ -255,6 +256,9 @@ pub struct Request {
     pub url: String,
     /// A Host header overriding the URL's host (`curl -H 'Host: …'`).
     pub host_header: Option<String>,
+    /// The pod that sends it (a tool under `kubectl exec`, a container's
+    /// script); `None` for the user's machine.
+    pub from: Option<ObjectKey>,
 }
 
 impl Request {
@@ -264,7 +268,14 @@ impl Request {
             method: "GET".into(),
             url: url.into(),
             host_header: None,
+            from: None,
         }
+    }
+
+    /// The same request sent from a pod.
+    pub fn from_pod(mut self, pod: ObjectKey) -> Request {
+        self.from = Some(pod);
+        self
     }
 
     /// The same request with a Host header.
@@ -574,6 +585,53 @@ pub(crate) fn resolve_from_pod(
     candidates
         .into_iter()
         .find_map(|c| route::resolve_cluster_name(cluster, &c).map(|ip| (c, ip)))
+}
+
+/// How long a pod's resolver waits for CoreDNS before it gives up: glibc's
+/// default `timeout:5` and `attempts:2` (a timeout ends the search list).
+pub(crate) const RESOLVER_TIMEOUT_MS: u64 = 10_000;
+
+/// Whether a pod's DNS queries reach CoreDNS: its egress policies (and
+/// CoreDNS's ingress policies) judge UDP 53 to a CoreDNS pod like any other
+/// packet, so a default-deny egress policy breaks name resolution.
+pub(crate) fn dns_reachable(cluster: &Cluster, pod: &ObjectKey) -> bool {
+    let coredns = cluster
+        .store
+        .list(res("Pod"), Some("kube-system"))
+        .map(|(_, p)| p)
+        .find(|p| {
+            p.str_at(&["metadata", "labels", "k8s-app"]) == Some("kube-dns")
+                && crate::controllers::endpoints::pod_ip(p).is_some()
+        });
+    let Some(coredns) = coredns else {
+        return true;
+    };
+    let to = policy::Peer::Pod(ObjectKey::of(res("Pod"), coredns));
+    let from = policy::Peer::Pod(pod.clone());
+    policy::judge(cluster, Some(pod), &from, &to, 53, "UDP").is_ok()
+}
+
+/// Whether a URL names its host (rather than giving an address), so a
+/// resolver must answer first.
+pub(crate) fn url_names_host(url: &str) -> bool {
+    url::parse(url).is_ok_and(|u| crate::apiserver::parse_ipv4(&u.host).is_none())
+}
+
+/// The host and port curl connects to for `url` (empty and 80 when it
+/// does not parse).
+pub(crate) fn url_host_port(url: &str) -> (String, u16) {
+    url::parse(url).map_or((String::new(), 80), |u| (u.host, u.port))
+}
+
+/// What curl gets when its resolver times out: `Could not resolve host`.
+pub(crate) fn unresolved(url: &str) -> Response {
+    let (host, _) = url_host_port(url);
+    Response {
+        status: 0,
+        body: url::CurlError::unresolvable(&host).line(),
+        latency_ms: RESOLVER_TIMEOUT_MS,
+        hops: Vec::new(),
+    }
 }
 
 /// Where a pod's request for a URL goes.

@@ -12,6 +12,7 @@ use crate::store::ObjectKey;
 use crate::value::Value;
 
 use super::ingress::{self, Decision, LocationMatch};
+use super::policy::{self, Peer};
 use super::proxy::{self, Disposition, Endpoint, Traffic};
 use super::url::{self, CurlError};
 use super::{
@@ -78,6 +79,13 @@ pub(crate) struct Plan {
     pub target: (String, u16),
     pub ingress: Option<Decision>,
     pub service: Option<ServiceTrace>,
+    /// The pod that opens the connection, if a pod does.
+    pub opener: Option<ObjectKey>,
+    /// The node whose root shell opens it (the user's in-cluster curl).
+    pub shell_node: Option<String>,
+    /// The node that masqueraded it (NodePort and load-balancer traffic
+    /// under `externalTrafficPolicy: Cluster`).
+    pub masquerade_node: Option<String>,
 }
 
 impl Plan {
@@ -104,7 +112,23 @@ pub(crate) fn plan(cluster: &Cluster, request: &Request) -> Plan {
         target: (String::new(), 0),
         ingress: None,
         service: None,
+        opener: request.from.clone(),
+        shell_node: None,
+        masquerade_node: None,
     };
+    // A pod's requests leave from its node, with its address.
+    let (client_node, client_ip) = match request.from.as_ref().and_then(|k| cluster.store.get(k)) {
+        Some(pod) => (
+            pod.str_at(&["spec", "nodeName"]).map(str::to_string),
+            crate::controllers::endpoints::pod_ip(pod)
+                .unwrap_or(CLIENT_IP)
+                .to_string(),
+        ),
+        None => in_cluster_client(cluster),
+    };
+    if request.from.is_some() {
+        plan.http.client_ip = client_ip.clone();
+    }
     let url = match url::parse(&request.url) {
         Ok(u) => u,
         Err(e) => return plan.fail(e, 0),
@@ -244,7 +268,6 @@ pub(crate) fn plan(cluster: &Cluster, request: &Request) -> Plan {
 
     // A cluster IP, as if curl ran in a shell on a node.
     if let Some(key) = service_by_cluster_ip(cluster, &ip) {
-        let (client_node, client_ip) = in_cluster_client(cluster);
         plan.entry += &format!(
             "{ip} is the cluster IP of Service {}/{} (reached from node {})",
             key.namespace,
@@ -252,6 +275,9 @@ pub(crate) fn plan(cluster: &Cluster, request: &Request) -> Plan {
             client_node.as_deref().unwrap_or("-")
         );
         plan.http.client_ip = client_ip;
+        if request.from.is_none() {
+            plan.shell_node = client_node.clone();
+        }
         let has_port = cluster
             .store
             .get(&key)
@@ -276,8 +302,10 @@ pub(crate) fn plan(cluster: &Cluster, request: &Request) -> Plan {
     // A pod.
     if let Some(key) = pod_by_ip(cluster, &ip) {
         plan.entry += &format!("{ip} is the IP of pod {}/{}", key.namespace, key.name);
-        let (_, client_ip) = in_cluster_client(cluster);
         plan.http.client_ip = client_ip;
+        if request.from.is_none() {
+            plan.shell_node = client_node;
+        }
         plan.outcome = Outcome::Pod(key, port);
         return plan;
     }
@@ -451,6 +479,7 @@ fn via_service(
                     .and_then(super::node_internal_ip)
             {
                 plan.http.client_ip = ip;
+                plan.masquerade_node = Some(node.clone());
             }
             let affinity = proxy::affinity_timeout(svc).map(|timeout| {
                 let client = match &traffic {
@@ -474,7 +503,8 @@ fn via_service(
     }
 }
 
-/// Sends the planned request: picks the endpoint and asks the pod.
+/// Sends the planned request: picks the endpoint, lets the NetworkPolicies
+/// judge the connection, and asks the pod.
 pub(crate) fn execute(cluster: &mut Cluster, plan: Plan) -> Response {
     let Plan {
         mut hops,
@@ -483,8 +513,40 @@ pub(crate) fn execute(cluster: &mut Cluster, plan: Plan) -> Response {
         http,
         target,
         ingress,
+        opener,
+        shell_node,
+        masquerade_node,
         ..
     } = plan;
+    let via_ingress = ingress.is_some();
+    let dropped = |hops: Vec<Hop>| Response {
+        status: 0,
+        body: CurlError::timed_out(&target.0, target.1, CONNECT_TIMEOUT_MS).line(),
+        latency_ms: CONNECT_TIMEOUT_MS,
+        hops,
+    };
+    // The opener's egress policies judge its connection to the controller.
+    if via_ingress
+        && let Some(key) = &opener
+        && policy::judge(
+            cluster,
+            Some(key),
+            &Peer::Pod(key.clone()),
+            &Peer::IngressController,
+            i64::from(target.1),
+            "TCP",
+        )
+        .is_err()
+    {
+        return dropped(hops);
+    }
+    let source = Source {
+        via_ingress,
+        opener: opener.as_ref(),
+        shell_node: shell_node.as_deref(),
+        masquerade_node: masquerade_node.as_deref(),
+        client_ip: &http.client_ip,
+    };
     match outcome {
         Outcome::Curl(err, latency) => Response {
             status: 0,
@@ -507,6 +569,9 @@ pub(crate) fn execute(cluster: &mut Cluster, plan: Plan) -> Response {
                     hops,
                 };
             };
+            if source.judge(cluster, &pod, port).is_err() {
+                return dropped(hops);
+            }
             hops.push(Hop::Pod {
                 pod: format!("{}/{}", key.namespace, key.name),
                 node: pod.str_at(&["spec", "nodeName"]).unwrap_or("").to_string(),
@@ -520,30 +585,52 @@ pub(crate) fn execute(cluster: &mut Cluster, plan: Plan) -> Response {
             }
         }
         Outcome::Forward(fwd) => {
-            let via_ingress = ingress.is_some();
-            let chosen = choose(cluster, &fwd);
-            let pod = chosen
-                .pod
-                .as_ref()
-                .and_then(|(ns, name)| cluster.store.get_named(res("Pod"), ns, name).cloned());
-            let Some(pod) = pod else {
-                // The endpoint's pod is gone: nginx reports a bad gateway;
-                // a direct connection is refused.
-                return if via_ingress {
-                    Response {
-                        status: 502,
-                        body: ingress::nginx_page(502),
-                        latency_ms,
-                        hops,
-                    }
-                } else {
-                    Response {
-                        status: 0,
-                        body: CurlError::refused(&target.0, target.1, 0).line(),
-                        latency_ms: 0,
-                        hops,
-                    }
+            // nginx gives each upstream connection proxy-connect-timeout
+            // and tries the next (proxy-next-upstream-tries: 3); a
+            // connection through kube-proxy stays with its endpoint.
+            let mut waited = 0;
+            let tries = if via_ingress { UPSTREAM_TRIES } else { 1 };
+            let mut attempt = 0;
+            let (chosen, pod) = loop {
+                attempt += 1;
+                let chosen = choose(cluster, &fwd);
+                let pod = chosen.pod.as_ref().and_then(|(ns, name)| {
+                    cluster.store.get_named(res("Pod"), ns, name).cloned()
+                });
+                let Some(pod) = pod else {
+                    // The endpoint's pod is gone: nginx reports a bad
+                    // gateway; a direct connection is refused.
+                    return if via_ingress {
+                        Response {
+                            status: 502,
+                            body: ingress::nginx_page(502),
+                            latency_ms: latency_ms + waited,
+                            hops,
+                        }
+                    } else {
+                        Response {
+                            status: 0,
+                            body: CurlError::refused(&target.0, target.1, 0).line(),
+                            latency_ms: 0,
+                            hops,
+                        }
+                    };
                 };
+                if source.judge(cluster, &pod, chosen.port).is_ok() {
+                    break (chosen, pod);
+                }
+                if !via_ingress {
+                    return dropped(hops);
+                }
+                waited += UPSTREAM_CONNECT_TIMEOUT_MS;
+                if attempt == tries {
+                    return Response {
+                        status: 504,
+                        body: ingress::nginx_page(504),
+                        latency_ms: latency_ms + waited,
+                        hops,
+                    };
+                }
             };
             let node = if chosen.node.is_empty() {
                 pod.str_at(&["spec", "nodeName"]).unwrap_or("").to_string()
@@ -558,10 +645,64 @@ pub(crate) fn execute(cluster: &mut Cluster, plan: Plan) -> Response {
             Response {
                 status: answer.status,
                 body: answer.body,
-                latency_ms: latency_ms + answer.latency_ms,
+                latency_ms: latency_ms + waited + answer.latency_ms,
                 hops,
             }
         }
+    }
+}
+
+/// ingress-nginx's `proxy-next-upstream-tries`.
+const UPSTREAM_TRIES: u32 = 3;
+/// ingress-nginx's `proxy-connect-timeout` (5 s).
+const UPSTREAM_CONNECT_TIMEOUT_MS: u64 = 5_000;
+
+/// Where a connection comes from, for the NetworkPolicies of the pod it
+/// reaches.
+pub(crate) struct Source<'a> {
+    pub via_ingress: bool,
+    pub opener: Option<&'a ObjectKey>,
+    pub shell_node: Option<&'a str>,
+    pub masquerade_node: Option<&'a str>,
+    pub client_ip: &'a str,
+}
+
+impl Source<'_> {
+    /// Judges the connection to `pod` on `port`. A root shell's connection
+    /// to a pod on its own node is not judged (kindnetd accepts local root
+    /// sockets: kubelet probes, a shell on the node); masqueraded traffic
+    /// is judged before the masquerade on the node that did it, after it
+    /// on any other.
+    pub(crate) fn judge(
+        &self,
+        cluster: &Cluster,
+        pod: &Value,
+        port: i64,
+    ) -> Result<(), policy::Denied> {
+        let node = pod.str_at(&["spec", "nodeName"]);
+        let to = Peer::Pod(ObjectKey::of(res("Pod"), pod));
+        // ingress-nginx's connections to the upstream are its own: no
+        // egress policy of the opener applies to them.
+        let opener = if self.via_ingress { None } else { self.opener };
+        let seen_from = if self.via_ingress {
+            Peer::IngressController
+        } else if let Some(masq) = self.masquerade_node {
+            match (node == Some(masq), self.opener) {
+                (true, Some(key)) => Peer::Pod(key.clone()),
+                (true, None) => Peer::Address(CLIENT_IP.to_string()),
+                (false, _) => Peer::Address(self.client_ip.to_string()),
+            }
+        } else if let Some(shell) = self.shell_node {
+            if node == Some(shell) {
+                return Ok(());
+            }
+            Peer::Address(self.client_ip.to_string())
+        } else if let Some(key) = self.opener {
+            Peer::Pod(key.clone())
+        } else {
+            Peer::Address(self.client_ip.to_string())
+        };
+        policy::judge(cluster, opener, &seen_from, &to, port, "TCP")
     }
 }
 
