@@ -561,6 +561,7 @@ fn route(cluster: &Cluster, url: &str) -> String {
         Verdict::NoReadyEndpoints => "A rule matches, but its Service has no ready endpoint (no pod selected, or none Ready), so the answer is 503.".into(),
         Verdict::Redirect { location } => format!("The path matches only with a trailing slash: nginx answers 301 to {location}."),
         Verdict::BadGateway => "The endpoint's pod is gone: 502 Bad Gateway.".into(),
+        Verdict::GatewayTimeout => "NetworkPolicies drop the ingress controller's connections to every endpoint: nginx gives up with 504 Gateway Time-out.".into(),
         Verdict::ConnectionFailed { .. } => "The connection fails before any HTTP answer.".into(),
     };
     let mut m = Markup::new();

@@ -418,7 +418,7 @@ fn curl_run(
             .unwrap_or(7);
         // -w still reports (000); curl's error comes at exit, after it.
         if let Some(format) = &write_out {
-            out.push_str(&write_out_text(format, 0));
+            out.push_str(&write_out_text(format, 0, response.latency_ms));
         }
         if !silent || show_error {
             out.push_str(&response.body);
@@ -452,7 +452,11 @@ fn curl_run(
         out.push_str(&response.body);
     }
     if let Some(format) = write_out {
-        out.push_str(&write_out_text(&format, response.status));
+        out.push_str(&write_out_text(
+            &format,
+            response.status,
+            response.latency_ms,
+        ));
     }
     Ok(out)
 }
@@ -469,9 +473,7 @@ fn timeouts(
     let (host, port) = crate::network::url_host_port(url);
     let message = match (connect_timeout, max_time) {
         (Some(limit), max)
-            if connecting
-                && response.latency_ms > limit
-                && max.is_none_or(|m| limit <= m) =>
+            if connecting && response.latency_ms > limit && max.is_none_or(|m| limit <= m) =>
         {
             Some((
                 limit,
@@ -499,9 +501,14 @@ fn timeouts(
     }
 }
 
-/// curl's `-w`: `%{http_code}` (and `%{response_code}`), `\n`/`\t` escapes.
-fn write_out_text(format: &str, status: u16) -> String {
+/// curl's `-w`: `%{http_code}` (and `%{response_code}`), `%{time_total}`
+/// (seconds, six decimals), `\n`/`\t` escapes.
+fn write_out_text(format: &str, status: u16, took: crate::time::Millis) -> String {
     format
+        .replace(
+            "%{time_total}",
+            &format!("{}.{:03}000", took / 1000, took % 1000),
+        )
         .replace("%{http_code}", &format!("{status:03}"))
         .replace("%{response_code}", &format!("{status:03}"))
         .replace("\\n", "\n")

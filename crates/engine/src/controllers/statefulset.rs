@@ -687,7 +687,7 @@ fn set_name(set: &Value) -> &str {
 
 /// `recordPodEvent`: `Successful<Verb>` / `Failed<Verb>`.
 fn pod_event(cluster: &mut Cluster, set: &Value, verb: &str, pod: &str, error: Option<&str>) {
-    let title: String = verb[..1].to_uppercase() + &verb[1..];
+    let title: String = verb[..1].to_ascii_uppercase() + &verb[1..];
     let set_name = set_name(set);
     match error {
         None => {

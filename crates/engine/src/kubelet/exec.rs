@@ -4,9 +4,9 @@
 
 use super::images::Flavor;
 use super::pods;
+use super::shell::NetReply;
 use super::shell::{self, Dialect, ExecResult};
 use crate::cluster::Cluster;
-use super::shell::NetReply;
 use crate::network::{
     PodTarget, RESOLVER_TIMEOUT_MS, Request, dns_reachable, pod_target, resolve_from_pod,
 };
@@ -235,7 +235,7 @@ fn url_host(host: &str) -> &str {
 /// A tool's timeout argument in seconds (`1`, `2.5`).
 pub(crate) fn seconds(value: &str) -> Option<Millis> {
     let s: f64 = value.trim().parse().ok()?;
-    (s.is_finite() && s >= 0.0).then(|| (s * SECOND as f64) as Millis)
+    (s.is_finite() && s >= 0.0).then_some((s * SECOND as f64) as Millis)
 }
 
 /// How busybox wget was asked to fetch.
@@ -356,7 +356,10 @@ fn nslookup(
             ),
             Dialect::Gnu => (
                 1,
-                format!("{};; no servers could be reached\n\n", format!(";; communications error to {dns}#53: timed out\n").repeat(3)),
+                format!(
+                    "{};; no servers could be reached\n\n",
+                    format!(";; communications error to {dns}#53: timed out\n").repeat(3)
+                ),
                 BIND_NSLOOKUP_TIMEOUT_MS,
             ),
         };

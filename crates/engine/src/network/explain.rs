@@ -19,6 +19,9 @@ pub struct RouteExplanation {
     pub ingress: Option<IngressDecision>,
     /// The Service and its endpoints, when one is involved.
     pub service: Option<ServiceRoute>,
+    /// What the NetworkPolicies do to the connections, one line per
+    /// endpoint they drop.
+    pub policies: Vec<String>,
     /// The outcome.
     pub verdict: Verdict,
 }
@@ -149,6 +152,9 @@ pub enum Verdict {
     },
     /// The endpoint's pod is gone: 502.
     BadGateway,
+    /// NetworkPolicies drop nginx's connections to every endpoint: 504
+    /// after its tries.
+    GatewayTimeout,
     /// curl fails.
     ConnectionFailed {
         /// curl's message.
@@ -224,6 +230,7 @@ impl RouteExplanation {
                 ));
             }
         }
+        out.extend(self.policies.iter().cloned());
         out.push(match &self.verdict {
             Verdict::Forwarded { pods } => format!("→ one of: {}", pods.join(", ")),
             Verdict::NotFound => "→ 404 Not Found (no rule matched: default backend)".into(),
@@ -232,6 +239,9 @@ impl RouteExplanation {
             }
             Verdict::Redirect { location } => format!("→ 301 Moved Permanently to {location}"),
             Verdict::BadGateway => "→ 502 Bad Gateway".into(),
+            Verdict::GatewayTimeout => {
+                "→ 504 Gateway Time-out (every connection to an endpoint dropped)".into()
+            }
             Verdict::ConnectionFailed { message } => format!("→ {message}"),
         });
         out
@@ -362,11 +372,64 @@ pub(crate) fn build(cluster: &Cluster, request: &Request, plan: &Plan) -> RouteE
             pods: vec![format!("{}/{}", key.namespace, key.name)],
         },
     };
+    // What the NetworkPolicies do to a connection to each endpoint.
+    let pod = |ns: &str, name: &str| {
+        cluster
+            .store
+            .get_named(crate::cluster::res("Pod"), ns, name)
+    };
+    let targets: Vec<(&crate::value::Value, i64)> = match &plan.outcome {
+        Outcome::Forward(f) => f
+            .candidates
+            .iter()
+            .filter_map(|e| {
+                let (ns, name) = e.pod.as_ref()?;
+                Some((pod(ns, name)?, e.port))
+            })
+            .collect(),
+        Outcome::Pod(key, port) => cluster
+            .store
+            .get(key)
+            .map(|p| (p, *port))
+            .into_iter()
+            .collect(),
+        _ => Vec::new(),
+    };
+    let source = plan.source();
+    let policies: Vec<String> = targets
+        .iter()
+        .filter_map(|(pod, port)| source.judge(cluster, pod, *port).err())
+        .map(|d| {
+            format!(
+                "NetworkPolicy {} isolates {} for {}; no rule allows this connection: dropped",
+                d.policies.join(", "),
+                d.pod,
+                d.direction.to_ascii_lowercase()
+            )
+        })
+        .collect();
+    let verdict = if !targets.is_empty() && policies.len() == targets.len() {
+        if plan.ingress.is_some() {
+            Verdict::GatewayTimeout
+        } else {
+            Verdict::ConnectionFailed {
+                message: super::url::CurlError::timed_out(
+                    &plan.target.0,
+                    plan.target.1,
+                    super::CONNECT_TIMEOUT_MS,
+                )
+                .line(),
+            }
+        }
+    } else {
+        verdict
+    };
     RouteExplanation {
         url: request.url.clone(),
         entry: plan.entry.clone(),
         ingress,
         service,
+        policies,
         verdict,
     }
 }

@@ -83,7 +83,10 @@ fn identity(cluster: &Cluster, peer: &Peer) -> Option<Identity> {
                 Value::from_pairs([
                     ("app.kubernetes.io/instance", Value::str("ingress-nginx")),
                     ("app.kubernetes.io/name", Value::str("ingress-nginx")),
-                    ("kubernetes.io/metadata.name", Value::str(CONTROLLER_NAMESPACE)),
+                    (
+                        "kubernetes.io/metadata.name",
+                        Value::str(CONTROLLER_NAMESPACE),
+                    ),
                 ])
             }),
             ip: None,
@@ -132,7 +135,9 @@ pub(crate) fn judge(
         && let Some(pod) = judged_pod(cluster, key)
         && let (Some(source), Some(target)) = (identity(cluster, seen_from), &target)
     {
-        check(cluster, key, pod, "Ingress", &source, port, protocol, target)?;
+        check(
+            cluster, key, pod, "Ingress", &source, port, protocol, target,
+        )?;
     }
     Ok(())
 }
@@ -165,7 +170,10 @@ fn check(
         _ => ("egress", "to"),
     };
     let mut isolating = Vec::new();
-    for ((ns, name), policy) in cluster.store.list(res("NetworkPolicy"), Some(&key.namespace)) {
+    for ((ns, name), policy) in cluster
+        .store
+        .list(res("NetworkPolicy"), Some(&key.namespace))
+    {
         let spec = policy.get("spec");
         if !selector::matches(spec.get("podSelector"), labels) || !has_type(spec, direction) {
             continue;
@@ -244,7 +252,10 @@ fn named_port(target: &Identity, name: &str, protocol: &str) -> Option<i64> {
 
 /// A rule's peers: none listed means everyone.
 fn peers_match(peers: &Value, peer: &Identity, policy_namespace: &str) -> bool {
-    peers.is_empty() || peers.items().any(|p| peer_matches(p, peer, policy_namespace))
+    peers.is_empty()
+        || peers
+            .items()
+            .any(|p| peer_matches(p, peer, policy_namespace))
 }
 
 fn peer_matches(p: &Value, peer: &Identity, policy_namespace: &str) -> bool {
@@ -281,6 +292,10 @@ fn cidr_contains(cidr: &str, ip: u32) -> bool {
     if bits > 32 {
         return false;
     }
-    let mask = if bits == 0 { 0 } else { u32::MAX << (32 - bits) };
+    let mask = if bits == 0 {
+        0
+    } else {
+        u32::MAX << (32 - bits)
+    };
     ip & mask == net & mask
 }

@@ -89,6 +89,17 @@ pub(crate) struct Plan {
 }
 
 impl Plan {
+    /// Where its connections come from, for the NetworkPolicies.
+    pub(crate) fn source(&self) -> Source<'_> {
+        Source {
+            via_ingress: self.ingress.is_some(),
+            opener: self.opener.as_ref(),
+            shell_node: self.shell_node.as_deref(),
+            masquerade_node: self.masquerade_node.as_deref(),
+            client_ip: &self.http.client_ip,
+        }
+    }
+
     fn fail(mut self, err: CurlError, latency: u64) -> Plan {
         self.latency_ms = latency;
         self.outcome = Outcome::Curl(err, latency);
@@ -594,9 +605,10 @@ pub(crate) fn execute(cluster: &mut Cluster, plan: Plan) -> Response {
             let (chosen, pod) = loop {
                 attempt += 1;
                 let chosen = choose(cluster, &fwd);
-                let pod = chosen.pod.as_ref().and_then(|(ns, name)| {
-                    cluster.store.get_named(res("Pod"), ns, name).cloned()
-                });
+                let pod = chosen
+                    .pod
+                    .as_ref()
+                    .and_then(|(ns, name)| cluster.store.get_named(res("Pod"), ns, name).cloned());
                 let Some(pod) = pod else {
                     // The endpoint's pod is gone: nginx reports a bad
                     // gateway; a direct connection is refused.

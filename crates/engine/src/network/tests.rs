@@ -1261,3 +1261,221 @@ fn odd_requests_get_answers_not_panics() {
         "curl: (3) URL rejected: No host part in the URL"
     );
 }
+
+/// A NetworkPolicy in `default` with this spec.
+fn network_policy(c: &mut Cluster, name: &str, spec: &str) {
+    create(
+        c,
+        &format!(
+            "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: {name}\n  namespace: default\nspec:\n{spec}"
+        ),
+    );
+}
+
+/// Whether a connection from `from` to pod `default/to` on `port` passes.
+fn passes(c: &Cluster, from: &policy::Peer, to: &str, port: i64, protocol: &str) -> bool {
+    let opener = match from {
+        policy::Peer::Pod(k) => Some(k),
+        _ => None,
+    };
+    let to = policy::Peer::Pod(ObjectKey::new(res("Pod"), "default", to));
+    policy::judge(c, opener, from, &to, port, protocol).is_ok()
+}
+
+fn pod_peer(ns: &str, name: &str) -> policy::Peer {
+    policy::Peer::Pod(ObjectKey::new(res("Pod"), ns, name))
+}
+
+#[test]
+fn network_policies_isolate_the_pods_they_select_and_allow_what_a_rule_matches() {
+    let mut c = cluster(1);
+    pod(&mut c, "web", "web-1", "node-1", "10.244.1.2", true);
+    pod(&mut c, "client", "client", "node-2", "10.244.2.5", true);
+    pod(&mut c, "other", "other", "node-2", "10.244.2.6", true);
+    create(
+        &mut c,
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: team\n  labels: {project: myproject}\n",
+    );
+    create(
+        &mut c,
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: probe\n  namespace: team\n  labels: {app: client}\nspec:\n  containers:\n  - name: c\n    image: busybox\n",
+    );
+    let outside = policy::Peer::Address(CLIENT_IP.into());
+    let client = pod_peer("default", "client");
+    let other = pod_peer("default", "other");
+    let team = pod_peer("team", "probe");
+    // No policy: everything passes.
+    assert!(passes(&c, &outside, "web-1", 80, "TCP"));
+    // Selected by a policy, the pod takes only what its rules allow:
+    // a podSelector peer is a pod of the policy's namespace.
+    network_policy(
+        &mut c,
+        "web",
+        "  podSelector: {matchLabels: {app: web}}\n  ingress:\n  - from:\n    - podSelector: {matchLabels: {app: client}}\n    ports:\n    - port: http\n    - port: 8000\n      endPort: 8080\n",
+    );
+    let stored = c
+        .store
+        .get_named(res("NetworkPolicy"), "default", "web")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        stored.at(&["spec", "policyTypes"]),
+        &Value::array(vec![Value::str("Ingress")])
+    );
+    assert!(passes(&c, &client, "web-1", 80, "TCP"));
+    assert!(passes(&c, &client, "web-1", 8080, "TCP"));
+    assert!(!passes(&c, &client, "web-1", 8081, "TCP"));
+    assert!(!passes(&c, &client, "web-1", 80, "UDP"));
+    assert!(!passes(&c, &other, "web-1", 80, "TCP"));
+    assert!(!passes(&c, &team, "web-1", 80, "TCP"));
+    assert!(!passes(&c, &outside, "web-1", 80, "TCP"));
+    // Pods it does not select are not isolated.
+    assert!(passes(&c, &outside, "client", 80, "TCP"));
+    // A second policy adds: a namespace by its labels, and an ipBlock
+    // (which holds pod addresses too) minus its except.
+    network_policy(
+        &mut c,
+        "more",
+        "  podSelector: {}\n  ingress:\n  - from:\n    - namespaceSelector: {matchLabels: {project: myproject}}\n    - ipBlock:\n        cidr: 10.244.2.0/24\n        except: [10.244.2.5/32]\n",
+    );
+    assert!(passes(&c, &team, "web-1", 9999, "TCP"));
+    assert!(passes(&c, &other, "web-1", 9999, "TCP"));
+    assert!(!passes(&c, &client, "web-1", 9999, "TCP"));
+    // Now every pod is isolated; the client takes nothing from outside.
+    assert!(!passes(&c, &outside, "client", 80, "TCP"));
+    let denied = policy::judge(
+        &c,
+        None,
+        &outside,
+        &pod_peer("default", "client"),
+        80,
+        "TCP",
+    )
+    .unwrap_err();
+    assert_eq!(
+        (denied.direction, denied.pod.as_str(), denied.policies),
+        (
+            "Ingress",
+            "default/client",
+            vec!["default/more".to_string()]
+        )
+    );
+}
+
+#[test]
+fn egress_policies_judge_the_pod_that_opens_the_connection() {
+    let mut c = cluster(1);
+    pod(&mut c, "web", "web-1", "node-1", "10.244.1.2", true);
+    pod(&mut c, "client", "client", "node-2", "10.244.2.5", true);
+    let client = pod_peer("default", "client");
+    // Egress only: the client's ingress stays open.
+    network_policy(
+        &mut c,
+        "client-out",
+        "  podSelector: {matchLabels: {app: client}}\n  policyTypes: [Egress]\n  egress:\n  - to:\n    - podSelector: {matchLabels: {app: web}}\n    ports:\n    - port: http\n",
+    );
+    assert!(passes(&c, &client, "web-1", 80, "TCP"));
+    assert!(!passes(&c, &client, "web-1", 81, "TCP"));
+    assert!(passes(
+        &c,
+        &policy::Peer::Address(CLIENT_IP.into()),
+        "client",
+        80,
+        "TCP"
+    ));
+    // DNS is a packet like any other: CoreDNS is not among the allowed.
+    let key = ObjectKey::new(res("Pod"), "default", "client");
+    let coredns_runs = c.store.list(res("Pod"), Some("kube-system")).any(|(_, p)| {
+        p.str_at(&["metadata", "labels", "k8s-app"]) == Some("kube-dns")
+            && crate::controllers::endpoints::pod_ip(p).is_some()
+    });
+    assert!(coredns_runs);
+    assert!(!dns_reachable(&c, &key));
+    network_policy(
+        &mut c,
+        "dns",
+        "  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - ports:\n    - protocol: UDP\n      port: 53\n",
+    );
+    assert!(dns_reachable(&c, &key));
+    // Pods on the host network are never isolated.
+    create(
+        &mut c,
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: host\n  namespace: default\n  labels: {app: client}\nspec:\n  hostNetwork: true\n  containers:\n  - name: c\n    image: busybox\n",
+    );
+    network_policy(&mut c, "deny", "  podSelector: {}\n");
+    assert!(passes(
+        &c,
+        &policy::Peer::Address(CLIENT_IP.into()),
+        "host",
+        80,
+        "TCP"
+    ));
+}
+
+#[test]
+fn dropped_connections_time_out_and_ingress_nginx_gives_up_with_504() {
+    let mut c = cluster(1);
+    web(&mut c, "  type: NodePort\n");
+    let node_port = c
+        .store
+        .get_named(res("Service"), "default", "web")
+        .and_then(|s| {
+            s.at(&["spec", "ports"])
+                .items()
+                .next()?
+                .get("nodePort")
+                .as_i64()
+        })
+        .unwrap();
+    ingress(
+        &mut c,
+        "web",
+        &format!(
+            "  rules:\n{}",
+            rule("web.example", &[("/", "Prefix", "web")])
+        ),
+    );
+    network_policy(&mut c, "deny", "  podSelector: {}\n");
+    // Through a NodePort from outside: the SYN is dropped.
+    let r = c.send_request(&Request::get(&format!("http://172.18.0.3:{node_port}/")));
+    assert_eq!(
+        (r.status, r.body, r.latency_ms),
+        (
+            0,
+            format!(
+                "curl: (28) Failed to connect to 172.18.0.3 port {node_port} after 127000 ms: Couldn't connect to server"
+            ),
+            127_000
+        )
+    );
+    assert!(!r.hops.iter().any(|h| matches!(h, Hop::Pod { .. })));
+    // Through ingress-nginx: three tries of proxy-connect-timeout, then 504.
+    let r = c.send_request(&Request::get("http://web.example/"));
+    assert_eq!((r.status, r.latency_ms >= 15_000), (504, true));
+    let e = c.explain_route(&Request::get("http://web.example/"));
+    assert_eq!(e.verdict, Verdict::GatewayTimeout);
+    assert_eq!(
+        e.policies[0],
+        "NetworkPolicy default/deny isolates default/web-1 for ingress; no rule allows this connection: dropped"
+    );
+    // A root shell on a pod's own node is not judged: the in-cluster
+    // client is node-1, where web-1 runs (these pods, played by hand,
+    // refuse what reaches them).
+    let r = c.send_request(&Request::get("http://10.244.1.2/"));
+    assert!(r.body.starts_with("curl: (7)"), "{}", r.body);
+    let r = c.send_request(&Request::get("http://10.244.2.2/"));
+    assert!(r.body.starts_with("curl: (28)"), "{}", r.body);
+    // Let the ingress controller's namespace in.
+    network_policy(
+        &mut c,
+        "from-ingress",
+        "  podSelector: {}\n  ingress:\n  - from:\n    - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: ingress-nginx}}\n",
+    );
+    let r = c.send_request(&Request::get("http://web.example/"));
+    assert!(pods_of(&r).is_some() && r.latency_ms < 1000);
+    assert!(
+        c.explain_route(&Request::get("http://web.example/"))
+            .policies
+            .is_empty()
+    );
+}
