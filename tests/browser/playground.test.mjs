@@ -238,6 +238,16 @@ test('kubectl exec and run -it --rm reach a Service from a pod through the conso
     await page.waitForFunction(() => [...document.querySelectorAll('.scrollback .out.stderr')]
       .some((e) => e.textContent.includes('command terminated with exit code 3')));
     await screenshot(page, 'exec');
+    // A NetworkPolicy from the editor: web takes connections only from
+    // pods labelled access=true, so box's wget times out.
+    await setEditorText(page, 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: access-web\nspec:\n  podSelector:\n    matchLabels:\n      app: web\n  ingress:\n  - from:\n    - podSelector:\n        matchLabels:\n          access: "true"\n');
+    await page.click('button.apply');
+    await page.waitForFunction(() => document.querySelector('.results .res.done pre')?.textContent === 'networkpolicy.networking.k8s.io/access-web created');
+    await run('kubectl exec box -- wget --spider -T 1 web');
+    await stdoutHas('wget: download timed out');
+    await run('kubectl label pod box access=true');
+    await run('kubectl exec box -- wget --spider -T 1 web');
+    await stdoutHas('remote file exists');
     assert.deepEqual(problems, []);
   } finally {
     await close();
