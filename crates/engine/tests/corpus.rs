@@ -195,3 +195,73 @@ fn docs_examples_apply_as_on_a_real_cluster() {
         );
     }
 }
+
+/// The docs' NetworkPolicy examples act as they do on kind (kindnetd
+/// enforces them): default-deny-ingress drops a pod's connection to nginx,
+/// allow-all-ingress lets it through again, default-deny-egress breaks
+/// name resolution, and the Declare Network Policy task's policy selects
+/// `app.kubernetes.io/name: nginx`, which `kubectl create deployment`
+/// does not set, so it changes nothing.
+#[test]
+fn docs_network_policies_act_as_on_kind() {
+    let Some(dir) = corpus_dir() else {
+        println!("corpus not found at ../shared/corpus/k8s-website-examples: skipped");
+        return;
+    };
+    let net = dir.join("service/networking");
+    let mut files = kubeplay_engine::kubectl::MemoryFiles::default();
+    for name in [
+        "nginx-policy.yaml",
+        "network-policy-default-deny-ingress.yaml",
+        "network-policy-allow-all-ingress.yaml",
+        "network-policy-default-deny-egress.yaml",
+    ] {
+        let text = std::fs::read_to_string(net.join(name)).expect("corpus file is readable");
+        files = files.with(name, &text);
+    }
+    let mut cluster = Cluster::new(1);
+    let script = "\
+kubectl create deployment nginx --image=nginx
+kubectl expose deployment nginx --port=80
+kubectl run box --image=busybox:1.36 -- sleep 3600
+sleep 20s
+kubectl apply -f nginx-policy.yaml
+kubectl exec box -- wget --spider -T 1 nginx
+kubectl apply -f network-policy-default-deny-ingress.yaml
+kubectl exec box -- wget --spider -T 1 nginx
+kubectl apply -f network-policy-allow-all-ingress.yaml
+kubectl exec box -- wget --spider -T 1 nginx
+kubectl apply -f network-policy-default-deny-egress.yaml
+kubectl exec box -- wget --spider -T 1 nginx
+kubectl exec box -- nslookup kubernetes.default
+";
+    let result = kubeplay_engine::script::run_script(&mut cluster, script, &files);
+    let answers: Vec<&str> = result
+        .output
+        .split("$ kubectl exec box -- ")
+        .skip(1)
+        .map(|chunk| {
+            let own = chunk.split("\n$ ").next().unwrap_or("");
+            own.lines().rfind(|l| !l.is_empty()).unwrap_or("")
+        })
+        .collect();
+    assert_eq!(
+        answers,
+        [
+            "remote file exists",
+            "command terminated with exit code 1",
+            "remote file exists",
+            "command terminated with exit code 1",
+            "command terminated with exit code 1",
+        ],
+        "{}",
+        result.output
+    );
+    assert!(result.output.contains("wget: download timed out\n"));
+    assert!(result.output.contains("wget: bad address 'nginx'\n"));
+    assert!(
+        result
+            .output
+            .contains(";; connection timed out; no servers could be reached\n")
+    );
+}

@@ -6,6 +6,8 @@
 //! with that policy type; it then takes only what some rule of those
 //! policies allows. A judged-out packet is dropped, so the client waits.
 
+use std::borrow::Cow;
+
 use crate::api::selector;
 use crate::apiserver::parse_ipv4;
 use crate::cluster::{Cluster, res};
@@ -49,54 +51,57 @@ pub(crate) struct Denied {
 
 /// What a peer is to a selector: its namespace and labels, its
 /// namespace's labels, its address.
-struct Identity {
-    namespace: String,
-    labels: Value,
-    namespace_labels: Value,
-    ip: Option<String>,
+struct Identity<'c> {
+    namespace: &'c str,
+    labels: Cow<'c, Value>,
+    namespace_labels: Cow<'c, Value>,
+    ip: Option<&'c str>,
     /// The pod itself, for its named ports.
-    pod: Option<Value>,
+    pod: Option<&'c Value>,
 }
 
-fn identity(cluster: &Cluster, peer: &Peer) -> Option<Identity> {
+fn identity<'c>(cluster: &'c Cluster, peer: &'c Peer) -> Option<Identity<'c>> {
     let namespace_labels = |ns: &str| {
         cluster
             .store
             .get_named(res("Namespace"), "", ns)
-            .map(|n| n.at(&["metadata", "labels"]).clone())
+            .map(|n| Cow::Borrowed(n.at(&["metadata", "labels"])))
     };
     match peer {
         Peer::Pod(key) => {
             let pod = cluster.store.get(key)?;
             Some(Identity {
-                namespace: key.namespace.to_string(),
-                labels: pod.at(&["metadata", "labels"]).clone(),
-                namespace_labels: namespace_labels(&key.namespace).unwrap_or(Value::Null),
-                ip: crate::controllers::endpoints::pod_ip(pod).map(str::to_string),
-                pod: Some(pod.clone()),
+                namespace: &key.namespace,
+                labels: Cow::Borrowed(pod.at(&["metadata", "labels"])),
+                namespace_labels: namespace_labels(&key.namespace)
+                    .unwrap_or(Cow::Owned(Value::Null)),
+                ip: crate::controllers::endpoints::pod_ip(pod),
+                pod: Some(pod),
             })
         }
         Peer::IngressController => Some(Identity {
-            namespace: CONTROLLER_NAMESPACE.into(),
-            labels: Value::from_pairs(CONTROLLER_LABELS.map(|(k, v)| (k, Value::str(v)))),
+            namespace: CONTROLLER_NAMESPACE,
+            labels: Cow::Owned(Value::from_pairs(
+                CONTROLLER_LABELS.map(|(k, v)| (k, Value::str(v))),
+            )),
             namespace_labels: namespace_labels(CONTROLLER_NAMESPACE).unwrap_or_else(|| {
-                Value::from_pairs([
+                Cow::Owned(Value::from_pairs([
                     ("app.kubernetes.io/instance", Value::str("ingress-nginx")),
                     ("app.kubernetes.io/name", Value::str("ingress-nginx")),
                     (
                         "kubernetes.io/metadata.name",
                         Value::str(CONTROLLER_NAMESPACE),
                     ),
-                ])
+                ]))
             }),
             ip: None,
             pod: None,
         }),
         Peer::Address(ip) => Some(Identity {
-            namespace: String::new(),
-            labels: Value::Null,
-            namespace_labels: Value::Null,
-            ip: Some(ip.clone()),
+            namespace: "",
+            labels: Cow::Owned(Value::Null),
+            namespace_labels: Cow::Owned(Value::Null),
+            ip: Some(ip),
             pod: None,
         }),
     }
@@ -231,7 +236,7 @@ fn ports_match(ports: &Value, target: &Identity, port: i64, protocol: &str) -> b
 }
 
 fn named_port(target: &Identity, name: &str, protocol: &str) -> Option<i64> {
-    let Some(pod) = &target.pod else {
+    let Some(pod) = target.pod else {
         // ingress-nginx's container ports.
         return match (name, protocol) {
             ("http", "TCP") => Some(80),
@@ -261,7 +266,7 @@ fn peers_match(peers: &Value, peer: &Identity, policy_namespace: &str) -> bool {
 fn peer_matches(p: &Value, peer: &Identity, policy_namespace: &str) -> bool {
     let block = p.get("ipBlock");
     if !block.is_null() {
-        let Some(ip) = peer.ip.as_deref().and_then(parse_ipv4) else {
+        let Some(ip) = peer.ip.and_then(parse_ipv4) else {
             return false;
         };
         let inside = |cidr: &Value| cidr.as_str().is_some_and(|c| cidr_contains(c, ip));

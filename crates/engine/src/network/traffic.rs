@@ -140,6 +140,8 @@ impl Cluster {
         let now = self.now;
         let id = self.start_traffic(url, None, 1);
         if let Some(g) = self.network.traffic.get_mut(&id.0) {
+            // The pod's own requests: its NetworkPolicies judge them.
+            g.request.from = Some(owner.pod.clone());
             g.owner = Some(owner);
             g.pace = Some((pause, now));
         }
