@@ -135,11 +135,13 @@ pub enum Controller {
     StatefulSet,
     /// Scales workloads on their pods' resource use.
     HorizontalPodAutoscaler,
+    /// Keeps PodDisruptionBudgets' status.
+    Disruption,
 }
 
 impl Controller {
     /// Every controller, in the order their queues are drained.
-    const ALL: [Controller; 13] = [
+    const ALL: [Controller; 14] = [
         Controller::ReplicaSet,
         Controller::Deployment,
         Controller::GarbageCollector,
@@ -153,6 +155,7 @@ impl Controller {
         Controller::PersistentVolume,
         Controller::StatefulSet,
         Controller::HorizontalPodAutoscaler,
+        Controller::Disruption,
     ];
 
     /// The controller's work queue in `Cluster::queues`. The match is
@@ -173,6 +176,7 @@ impl Controller {
             Controller::PersistentVolume => 10,
             Controller::StatefulSet => 11,
             Controller::HorizontalPodAutoscaler => 12,
+            Controller::Disruption => 13,
         }
     }
 }
@@ -650,7 +654,8 @@ impl Cluster {
             | Controller::ReplicationController
             | Controller::PersistentVolume
             | Controller::StatefulSet
-            | Controller::HorizontalPodAutoscaler => {
+            | Controller::HorizontalPodAutoscaler
+            | Controller::Disruption => {
                 crate::controllers::reconcile(self, controller, key);
             }
         }

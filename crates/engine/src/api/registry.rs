@@ -539,7 +539,7 @@ pub static RESOURCES: &[ResourceType] = &[
         "poddisruptionbudgets",
         ["pdb"],
         true,
-        StoredOnly,
+        Simulated,
         "io.k8s.api.policy.v1.PodDisruptionBudget"
     ),
     // rbac.authorization.k8s.io

@@ -9,6 +9,7 @@
 pub mod cronjob;
 pub mod daemonset;
 pub mod deployment;
+pub mod disruption;
 pub mod endpoints;
 pub mod endpointslice;
 pub mod gc;
@@ -608,6 +609,7 @@ pub(crate) fn reconcile(cluster: &mut Cluster, controller: Controller, key: &Obj
         Controller::PersistentVolume => volume::reconcile(cluster, key),
         Controller::StatefulSet => statefulset::reconcile(cluster, key),
         Controller::HorizontalPodAutoscaler => hpa::reconcile(cluster, key),
+        Controller::Disruption => disruption::reconcile(cluster, key),
         Controller::GarbageCollector | Controller::Namespace => {}
     }
 }
@@ -623,6 +625,7 @@ pub(crate) fn on_change(cluster: &mut Cluster, event: &WatchEvent) {
     volume::on_change(cluster, event);
     hpa::on_change(cluster, event);
     statefulset::on_change(cluster, event);
+    disruption::on_change(cluster, event);
     match kind {
         "Pod" => pod_changed(cluster, event),
         "ReplicaSet" => replica_set_changed(cluster, event),

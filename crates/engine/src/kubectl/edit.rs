@@ -4,6 +4,7 @@
 use crate::api::registry::ResourceId;
 use crate::apiserver::{DeleteOptions, WriteOptions};
 use crate::cluster::res;
+use crate::controllers::disruption::EvictionRefused;
 use crate::kubectl::apply::{all_gone, wait_until};
 use crate::kubectl::describe::taint_string;
 use crate::kubectl::flags::Parsed;
@@ -958,7 +959,10 @@ pub(crate) fn drain(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             ctx.out
                 .err_line(&format!("WARNING: {}", warnings.join("; ")));
         }
+        // `evictPods`: each pod is evicted through the Eviction API; one a
+        // disruption budget protects is tried again every 5 s.
         let mut keys: Vec<(ObjectKey, String, String)> = Vec::new();
+        let mut queue: Vec<(ObjectKey, String, String)> = Vec::new();
         for pod in &evict {
             let ns = pod
                 .str_at(&["metadata", "namespace"])
@@ -976,31 +980,100 @@ pub(crate) fn drain(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
                         .line(&format!("evicting pod {ns}/{pname} (server dry run)"));
                     continue;
                 }
-                None => ctx.out.line(&format!("evicting pod {ns}/{pname}")),
+                None => {}
             }
             let key = ObjectKey::new(res("Pod"), &ns, &pname);
             let uid = pod.str_at(&["metadata", "uid"]).unwrap_or("").to_string();
-            // The Eviction API marks the pod before deleting it.
-            if !matches!(
-                pod.str_at(&["status", "phase"]),
-                Some("Succeeded" | "Failed")
-            ) {
-                crate::controllers::nodelifecycle::add_disruption_target(
-                    ctx.cluster,
+            queue.push((key, uid, pname));
+        }
+        let eviction_limit: Millis = match p.duration_ms("timeout") {
+            Some(t) if t > 0 => t as Millis,
+            _ => EVICTION_HORIZON,
+        };
+        let started = ctx.cluster.now;
+        let mut eviction_errors: Vec<String> = Vec::new();
+        while !queue.is_empty() {
+            let mut blocked = Vec::new();
+            for (key, uid, pname) in queue {
+                let ns = key.namespace.to_string();
+                ctx.out.line(&format!("evicting pod {ns}/{pname}"));
+                match crate::controllers::disruption::admit_eviction(ctx.cluster, &key) {
+                    Ok(()) => {}
+                    Err(EvictionRefused::TooManyRequests(why)) => {
+                        ctx.out.err_line(&format!(
+                            "error when evicting pods/\"{pname}\" -n \"{ns}\" (will retry after 5s): {why}"
+                        ));
+                        blocked.push((key, uid, pname));
+                        continue;
+                    }
+                    Err(EvictionRefused::Other(why)) => {
+                        eviction_errors.push(format!(
+                            "error when evicting pods/\"{pname}\" -n \"{ns}\": {why}"
+                        ));
+                        continue;
+                    }
+                }
+                // The Eviction API marks the pod before deleting it.
+                let running = ctx.cluster.store.get(&key).is_some_and(|p| {
+                    !matches!(p.str_at(&["status", "phase"]), Some("Succeeded" | "Failed"))
+                });
+                if running {
+                    crate::controllers::nodelifecycle::add_disruption_target(
+                        ctx.cluster,
+                        &key,
+                        "EvictionByEvictionAPI",
+                        "Eviction API: evicting",
+                        false,
+                    );
+                }
+                let _ = ctx.cluster.delete(
                     &key,
-                    "EvictionByEvictionAPI",
-                    "Eviction API: evicting",
-                    false,
+                    DeleteOptions {
+                        propagation: Default::default(),
+                        grace_period_seconds: grace,
+                    },
                 );
+                keys.push((key, uid, pname));
             }
-            let _ = ctx.cluster.delete(
-                &key,
-                DeleteOptions {
-                    propagation: Default::default(),
-                    grace_period_seconds: grace,
-                },
-            );
-            keys.push((key, uid, pname));
+            if blocked.is_empty() {
+                break;
+            }
+            let waited = ctx.cluster.now.saturating_sub(started);
+            if waited.saturating_add(EVICTION_RETRY) > eviction_limit {
+                let limit = crate::kubelet::go_duration(eviction_limit);
+                for (key, _, pname) in &blocked {
+                    eviction_errors.push(format!(
+                        "error when evicting pods/\"{pname}\" -n \"{}\": global timeout reached: {limit}",
+                        key.namespace
+                    ));
+                }
+                break;
+            }
+            // Sleep 5 s; pods already evicted are reported as they go.
+            let deadline = ctx.cluster.now.saturating_add(EVICTION_RETRY);
+            let out = &mut ctx.out;
+            wait_until(ctx.cluster, EVICTION_RETRY, |c| {
+                keys.retain(|(k, uid, pname)| {
+                    let gone = all_gone(c, &[(k.clone(), uid.clone())]);
+                    if gone {
+                        out.line(&format!("pod/{pname} evicted"));
+                    }
+                    !gone
+                });
+                false
+            });
+            let rest = deadline.saturating_sub(ctx.cluster.now);
+            ctx.cluster.step(rest);
+            queue = blocked;
+        }
+        if !eviction_errors.is_empty() {
+            ctx.out.err(&format!(
+                "error: unable to drain node \"{name}\" due to error: {}, continuing command...\n",
+                aggregate_text(&eviction_errors)
+            ));
+            fatal.push(eviction_errors);
+            remaining_nodes.push(name);
+            continue;
         }
         // Report each pod as it disappears.
         // As for `delete`: wait out the grace periods, not forever.
@@ -1066,6 +1139,13 @@ pub(crate) fn drain(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     };
     Err(Fail::raw(lines.join("\n")))
 }
+
+/// How often `kubectl drain` tries again an eviction a disruption budget
+/// refused.
+const EVICTION_RETRY: Millis = 5 * SECOND;
+/// How long Kubeplay retries refused evictions without `--timeout`
+/// (kubectl would retry until interrupted).
+const EVICTION_HORIZON: Millis = 5 * 60 * SECOND;
 
 /// `utilerrors.Aggregate.Error()`: one message alone, several in brackets.
 fn aggregate_text(errs: &[String]) -> String {

@@ -1439,7 +1439,10 @@ Status:
     Current:              0
     Desired:              0
     Total:                0
-Events:                   <none>
+Events:
+  Type    Reason  Age              From               Message
+  ----    ------  ----             ----               -------
+  Normal  NoPods  0s (x2 over 0s)  controllermanager  No matching pods found
 "
     );
     let sc = k(&mut c, "describe storageclass standard").stdout;

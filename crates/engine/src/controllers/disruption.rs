@@ -1,0 +1,402 @@
+//! The disruption controller (`pkg/controller/disruption`): keeps each
+//! PodDisruptionBudget's status — how many of its pods are expected,
+//! healthy and wanted healthy, and how many may be disrupted now — and the
+//! Eviction API's check against it, which `kubectl drain` goes through.
+
+use std::rc::Rc;
+
+use super::{Controller, controller_ref, is_deleting, pod_ready, requeue_after};
+use crate::api::selector;
+use crate::cluster::{Cluster, res};
+use crate::events::EventType;
+use crate::store::{ObjectKey, WatchEvent};
+use crate::time::{Millis, SECOND, parse_rfc3339, rfc3339};
+use crate::value::Value;
+
+const COMPONENT: &str = "controllermanager";
+
+/// How long an eviction the budget allowed counts against it before the
+/// pod is gone (`DeletionTimeout`).
+const DELETION_TIMEOUT: Millis = 2 * 60 * SECOND;
+
+/// Wakes the budgets a change concerns: a budget itself, or a pod its
+/// selector matches before or after the change.
+pub(crate) fn on_change(cluster: &mut Cluster, event: &WatchEvent) {
+    match event.key.resource.get().kind {
+        "PodDisruptionBudget" => {
+            if cluster.store.get(&event.key).is_some() {
+                cluster.enqueue(Controller::Disruption, event.key.clone());
+            }
+        }
+        "Pod" => {
+            let ns = event.key.namespace.clone();
+            let current = cluster.store.get(&event.key);
+            let labels = |p: Option<&Value>| p.map(|p| p.at(&["metadata", "labels"]).clone());
+            let (old, new) = (labels(event.old.as_ref()), labels(current));
+            let budgets: Vec<ObjectKey> = cluster
+                .store
+                .list(res("PodDisruptionBudget"), Some(&ns))
+                .filter(|(_, pdb)| {
+                    let sel = pdb.at(&["spec", "selector"]);
+                    [&old, &new]
+                        .into_iter()
+                        .flatten()
+                        .any(|l| selects(sel, l))
+                })
+                .map(|(_, pdb)| ObjectKey::of(res("PodDisruptionBudget"), pdb))
+                .collect();
+            for key in budgets {
+                cluster.enqueue(Controller::Disruption, key);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A budget's selector: `null` selects no pod, `{}` every pod (policy/v1).
+fn selects(selector: &Value, labels: &Value) -> bool {
+    selector::matches(selector, labels)
+}
+
+/// What a budget's numbers come to.
+struct Budget {
+    expected: i64,
+    desired: i64,
+    healthy: i64,
+    allowed: i64,
+}
+
+/// `trySync`: computes and writes the budget's status.
+pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
+    let Some(pdb) = cluster.store.get(key).cloned() else {
+        return;
+    };
+    if is_deleting(&pdb) {
+        return;
+    }
+    let now = cluster.now;
+    let pods = pods_of(cluster, &pdb);
+    if pods.is_empty() {
+        cluster.record_event(
+            &pdb,
+            None,
+            EventType::Normal,
+            "NoPods",
+            "No matching pods found",
+            (COMPONENT, None),
+        );
+    }
+    let generation = pdb.at(&["metadata", "generation"]).as_i64().unwrap_or(1);
+    let mut status = pdb.get("status").clone();
+    if status.is_null() {
+        status = Value::object();
+    }
+    let (disrupted, recheck) = disrupted_pods(cluster, &pdb, now);
+    match numbers(cluster, &pdb, &pods, &disrupted) {
+        Ok(b) => {
+            status.set("currentHealthy", Value::Int(b.healthy));
+            status.set("desiredHealthy", Value::Int(b.desired));
+            status.set("disruptionsAllowed", Value::Int(b.allowed));
+            status.set("expectedPods", Value::Int(b.expected));
+            let (state, reason) = if b.allowed > 0 {
+                ("True", "SufficientPods")
+            } else {
+                ("False", "InsufficientPods")
+            };
+            set_condition(&mut status, state, reason, "", generation, now);
+        }
+        Err(message) => {
+            cluster.record_event(
+                &pdb,
+                None,
+                EventType::Warning,
+                "CalculateExpectedPodCountFailed",
+                &format!("Failed to calculate the number of expected pods: {message}"),
+                (COMPONENT, None),
+            );
+            // `failSafe`: nothing may be disrupted while the budget
+            // cannot be computed.
+            status.set("disruptionsAllowed", Value::Int(0));
+            let observed = status.get("observedGeneration").as_i64().unwrap_or(0);
+            set_condition(&mut status, "False", "SyncFailed", &message, observed, now);
+            write(cluster, key, &pdb, status);
+            return;
+        }
+    }
+    if disrupted.is_empty() {
+        status.remove("disruptedPods");
+    } else {
+        let mut map = Value::object();
+        for (name, at) in &disrupted {
+            map.set(name, Value::from(rfc3339(*at)));
+        }
+        status.set("disruptedPods", map);
+    }
+    status.set("observedGeneration", Value::Int(generation));
+    write(cluster, key, &pdb, status);
+    if let Some(at) = recheck {
+        requeue_after(
+            cluster,
+            Controller::Disruption,
+            key,
+            at.saturating_sub(now).max(SECOND),
+        );
+    }
+}
+
+fn write(cluster: &mut Cluster, key: &ObjectKey, pdb: &Value, status: Value) {
+    if pdb.get("status") != &status {
+        let _ = cluster.update_status(key, status);
+    }
+}
+
+/// `updateDisruptionAllowedCondition` (`meta.SetStatusCondition`: the
+/// transition time moves only when the status does).
+fn set_condition(
+    status: &mut Value,
+    state: &str,
+    reason: &str,
+    message: &str,
+    generation: i64,
+    now: Millis,
+) {
+    let old = status
+        .get("conditions")
+        .items()
+        .find(|c| c.get("type").as_str() == Some("DisruptionAllowed"));
+    let since = match old {
+        Some(c) if c.get("status").as_str() == Some(state) => c.get("lastTransitionTime").clone(),
+        _ => Value::from(rfc3339(now)),
+    };
+    let condition = Value::from_pairs([
+        ("lastTransitionTime", since),
+        ("message", Value::str(message)),
+        ("observedGeneration", Value::Int(generation)),
+        ("reason", Value::str(reason)),
+        ("status", Value::str(state)),
+        ("type", Value::str("DisruptionAllowed")),
+    ]);
+    let mut conditions: Vec<Value> = status
+        .get("conditions")
+        .items()
+        .filter(|c| c.get("type").as_str() != Some("DisruptionAllowed"))
+        .cloned()
+        .collect();
+    conditions.push(condition);
+    status.set("conditions", Value::array(conditions));
+}
+
+/// The pods a budget covers (`getPodsForPdb`).
+fn pods_of(cluster: &Cluster, pdb: &Value) -> Vec<Value> {
+    let ns = pdb.str_at(&["metadata", "namespace"]).unwrap_or("");
+    let sel = pdb.at(&["spec", "selector"]);
+    cluster
+        .store
+        .list(res("Pod"), Some(ns))
+        .map(|(_, p)| p)
+        .filter(|p| selects(sel, p.at(&["metadata", "labels"])))
+        .cloned()
+        .collect()
+}
+
+/// `buildDisruptedPodMap`: evictions still counted (pods not yet gone,
+/// within the deletion timeout), and when the next one expires.
+fn disrupted_pods(
+    cluster: &Cluster,
+    pdb: &Value,
+    now: Millis,
+) -> (Vec<(Rc<str>, Millis)>, Option<Millis>) {
+    let ns = pdb.str_at(&["metadata", "namespace"]).unwrap_or("");
+    let mut kept = Vec::new();
+    let mut recheck: Option<Millis> = None;
+    for (name, at) in pdb.at(&["status", "disruptedPods"]).members() {
+        let Some(at) = at.as_str().and_then(parse_rfc3339) else {
+            continue;
+        };
+        let gone = cluster
+            .store
+            .get_named(res("Pod"), ns, name)
+            .is_none_or(is_deleting);
+        let expires = at.saturating_add(DELETION_TIMEOUT);
+        if gone || expires <= now {
+            continue;
+        }
+        recheck = Some(recheck.map_or(expires, |r| r.min(expires)));
+        kept.push((Rc::from(name), at));
+    }
+    (kept, recheck)
+}
+
+/// `getExpectedPodCount` and `countHealthyPods`.
+fn numbers(
+    cluster: &Cluster,
+    pdb: &Value,
+    pods: &[Value],
+    disrupted: &[(Rc<str>, Millis)],
+) -> Result<Budget, String> {
+    let spec = pdb.get("spec");
+    let (expected, desired) = match (spec.get("maxUnavailable"), spec.get("minAvailable")) {
+        (max, _) if !max.is_null() => {
+            let expected = expected_scale(cluster, pods)?;
+            let unavailable = scaled(max, expected)?;
+            (expected, (expected - unavailable).max(0))
+        }
+        (_, min) if min.as_i64().is_some() => (pods.len() as i64, min.as_i64().unwrap_or(0)),
+        (_, min) if !min.is_null() => {
+            let expected = expected_scale(cluster, pods)?;
+            (expected, scaled(min, expected)?)
+        }
+        _ => (0, 0),
+    };
+    let healthy = pods
+        .iter()
+        .filter(|p| {
+            let name = p.str_at(&["metadata", "name"]).unwrap_or("");
+            !disrupted.iter().any(|(n, _)| &**n == name) && !is_deleting(p) && pod_ready(p).0
+        })
+        .count() as i64;
+    Ok(Budget {
+        expected,
+        desired,
+        healthy,
+        allowed: (healthy - desired).max(0),
+    })
+}
+
+/// `GetScaledValueFromIntOrPercent` rounding up.
+fn scaled(value: &Value, total: i64) -> Result<i64, String> {
+    if let Some(n) = value.as_i64() {
+        return Ok(n);
+    }
+    let text = value.as_str().unwrap_or("");
+    let percent: i64 = text
+        .strip_suffix('%')
+        .and_then(|p| p.parse().ok())
+        .ok_or_else(|| format!("invalid value for IntOrString: invalid type: string is not a percentage"))?;
+    Ok((percent.saturating_mul(total) + 99).div_euclid(100))
+}
+
+/// `getExpectedScale`: the sum of the scales of the pods' controllers
+/// (a Deployment through its ReplicaSet), each counted once.
+fn expected_scale(cluster: &Cluster, pods: &[Value]) -> Result<i64, String> {
+    let mut seen: Vec<String> = Vec::new();
+    let mut total = 0i64;
+    for pod in pods {
+        let name = pod.str_at(&["metadata", "name"]).unwrap_or("");
+        let ns = pod.str_at(&["metadata", "namespace"]).unwrap_or("");
+        let no_controller = || format!("found no controllers for pod \"{name}\"");
+        let owner = controller_ref(pod).ok_or_else(no_controller)?;
+        let kind = owner.get("kind").as_str().unwrap_or("");
+        let owner_name = owner.get("name").as_str().unwrap_or("");
+        let object = cluster
+            .store
+            .get_named(res(kind), ns, owner_name)
+            .filter(|_| {
+                matches!(
+                    kind,
+                    "ReplicaSet" | "ReplicationController" | "StatefulSet" | "Job"
+                )
+            })
+            .ok_or_else(no_controller)?;
+        // A ReplicaSet a Deployment owns is counted by the Deployment.
+        let object = match controller_ref(object) {
+            Some(d) if kind == "ReplicaSet" && d.get("kind").as_str() == Some("Deployment") => {
+                cluster
+                    .store
+                    .get_named(
+                        res("Deployment"),
+                        ns,
+                        d.get("name").as_str().unwrap_or(""),
+                    )
+                    .unwrap_or(object)
+            }
+            _ => object,
+        };
+        let uid = object.str_at(&["metadata", "uid"]).unwrap_or("").to_string();
+        if seen.contains(&uid) {
+            continue;
+        }
+        seen.push(uid);
+        let scale = if kind == "Job" {
+            object.at(&["spec", "parallelism"]).as_i64().unwrap_or(1)
+        } else {
+            object.at(&["spec", "replicas"]).as_i64().unwrap_or(1)
+        };
+        total = total.saturating_add(scale);
+    }
+    Ok(total)
+}
+
+/// Why the Eviction API refused a pod.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum EvictionRefused {
+    /// 429: the budget allows no disruption now (kubectl drain retries).
+    TooManyRequests(String),
+    /// Any other error (kubectl drain gives up on the pod).
+    Other(String),
+}
+
+/// The Eviction API's budget check for a pod about to be evicted: Ok when
+/// it may go (the budget's allowance is taken), the API's refusal
+/// otherwise.
+pub(crate) fn admit_eviction(cluster: &mut Cluster, pod_key: &ObjectKey) -> Result<(), EvictionRefused> {
+    let Some(pod) = cluster.store.get(pod_key).cloned() else {
+        return Ok(());
+    };
+    // Terminal pods and pods already being deleted need no budget.
+    if matches!(pod.str_at(&["status", "phase"]), Some("Succeeded" | "Failed")) || is_deleting(&pod) {
+        return Ok(());
+    }
+    let labels = pod.at(&["metadata", "labels"]);
+    let budgets: Vec<Value> = cluster
+        .store
+        .list(res("PodDisruptionBudget"), Some(&pod_key.namespace))
+        .map(|(_, b)| b)
+        .filter(|b| selects(b.at(&["spec", "selector"]), labels))
+        .cloned()
+        .collect();
+    let pdb = match budgets.as_slice() {
+        [] => return Ok(()),
+        [one] => one,
+        _ => {
+            return Err(EvictionRefused::Other(
+                "This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.".into(),
+            ));
+        }
+    };
+    let status = pdb.get("status");
+    let current = status.get("currentHealthy").as_i64().unwrap_or(0);
+    let desired = status.get("desiredHealthy").as_i64().unwrap_or(0);
+    // An unready pod may go while the budget is met (IfHealthyBudget), or
+    // always (AlwaysAllow), without taking from the allowance.
+    if !pod_ready(&pod).0 {
+        let always = pdb.str_at(&["spec", "unhealthyPodEvictionPolicy"]) == Some("AlwaysAllow");
+        if always || current >= desired {
+            return Ok(());
+        }
+    }
+    let generation = pdb.at(&["metadata", "generation"]).as_i64().unwrap_or(1);
+    if status.get("observedGeneration").as_i64().unwrap_or(0) < generation {
+        return Err(EvictionRefused::TooManyRequests(
+            "Cannot evict pod as it would violate the pod's disruption budget.".into(),
+        ));
+    }
+    let allowed = status.get("disruptionsAllowed").as_i64().unwrap_or(0);
+    if allowed <= 0 {
+        return Err(EvictionRefused::TooManyRequests(
+            "Cannot evict pod as it would violate the pod's disruption budget.".into(),
+        ));
+    }
+    // Take the allowance and note the pod, as the API server does.
+    let mut status = status.clone();
+    status.set("disruptionsAllowed", Value::Int(allowed - 1));
+    let mut disrupted = status.get("disruptedPods").clone();
+    if disrupted.is_null() {
+        disrupted = Value::object();
+    }
+    disrupted.set(&pod_key.name, Value::from(rfc3339(cluster.now)));
+    status.set("disruptedPods", disrupted);
+    let key = ObjectKey::of(res("PodDisruptionBudget"), pdb);
+    let _ = cluster.update_status(&key, status);
+    Ok(())
+}
