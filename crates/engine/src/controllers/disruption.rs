@@ -23,10 +23,8 @@ const DELETION_TIMEOUT: Millis = 2 * 60 * SECOND;
 /// selector matches before or after the change.
 pub(crate) fn on_change(cluster: &mut Cluster, event: &WatchEvent) {
     match event.key.resource.get().kind {
-        "PodDisruptionBudget" => {
-            if cluster.store.get(&event.key).is_some() {
-                cluster.enqueue(Controller::Disruption, event.key.clone());
-            }
+        "PodDisruptionBudget" if cluster.store.get(&event.key).is_some() => {
+            cluster.enqueue(Controller::Disruption, event.key.clone());
         }
         "Pod" => {
             let ns = event.key.namespace.clone();
@@ -38,10 +36,7 @@ pub(crate) fn on_change(cluster: &mut Cluster, event: &WatchEvent) {
                 .list(res("PodDisruptionBudget"), Some(&ns))
                 .filter(|(_, pdb)| {
                     let sel = pdb.at(&["spec", "selector"]);
-                    [&old, &new]
-                        .into_iter()
-                        .flatten()
-                        .any(|l| selects(sel, l))
+                    [&old, &new].into_iter().flatten().any(|l| selects(sel, l))
                 })
                 .map(|(_, pdb)| ObjectKey::of(res("PodDisruptionBudget"), pdb))
                 .collect();
@@ -64,6 +59,36 @@ struct Budget {
     desired: i64,
     healthy: i64,
     allowed: i64,
+    /// Some pod has no controller (it adds nothing to the expected count).
+    unmanaged: bool,
+}
+
+/// A `*metav1.LabelSelector` as Go's generated `String()` prints it.
+fn go_label_selector(selector: &Value) -> String {
+    if selector.is_null() {
+        return "nil".into();
+    }
+    let labels: String = selector
+        .get("matchLabels")
+        .members()
+        .map(|(k, v)| format!("{k}: {},", v.as_str().unwrap_or("")))
+        .collect();
+    let expressions: String = selector
+        .get("matchExpressions")
+        .items()
+        .map(|e| {
+            let values: Vec<&str> = e.get("values").items().filter_map(Value::as_str).collect();
+            format!(
+                "LabelSelectorRequirement{{Key:{},Operator:{},Values:[{}],}},",
+                e.get("key").as_str().unwrap_or(""),
+                e.get("operator").as_str().unwrap_or(""),
+                values.join(" ")
+            )
+        })
+        .collect();
+    format!(
+        "&LabelSelector{{MatchLabels:map[string]string{{{labels}}},MatchExpressions:[]LabelSelectorRequirement{{{expressions}}},}}"
+    )
 }
 
 /// `trySync`: computes and writes the budget's status.
@@ -94,6 +119,20 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
     let (disrupted, recheck) = disrupted_pods(cluster, &pdb, now);
     match numbers(cluster, &pdb, &pods, &disrupted) {
         Ok(b) => {
+            if b.unmanaged {
+                let message = format!(
+                    "Pods selected by this PodDisruptionBudget (selector: {}) were found to be unmanaged. As a result, the status of the PDB cannot be calculated correctly, which may result in undefined behavior. To account for these pods please set \".spec.minAvailable\" field of the PDB to an integer value.",
+                    go_label_selector(pdb.at(&["spec", "selector"]))
+                );
+                cluster.record_event(
+                    &pdb,
+                    None,
+                    EventType::Warning,
+                    "UnmanagedPods",
+                    &message,
+                    (COMPONENT, None),
+                );
+            }
             status.set("currentHealthy", Value::Int(b.healthy));
             status.set("desiredHealthy", Value::Int(b.desired));
             status.set("disruptionsAllowed", Value::Int(b.allowed));
@@ -235,15 +274,16 @@ fn numbers(
     disrupted: &[(Rc<str>, Millis)],
 ) -> Result<Budget, String> {
     let spec = pdb.get("spec");
+    let mut unmanaged = false;
     let (expected, desired) = match (spec.get("maxUnavailable"), spec.get("minAvailable")) {
         (max, _) if !max.is_null() => {
-            let expected = expected_scale(cluster, pods)?;
+            let expected = expected_scale(cluster, pods, &mut unmanaged)?;
             let unavailable = scaled(max, expected)?;
             (expected, (expected - unavailable).max(0))
         }
         (_, min) if min.as_i64().is_some() => (pods.len() as i64, min.as_i64().unwrap_or(0)),
         (_, min) if !min.is_null() => {
-            let expected = expected_scale(cluster, pods)?;
+            let expected = expected_scale(cluster, pods, &mut unmanaged)?;
             (expected, scaled(min, expected)?)
         }
         _ => (0, 0),
@@ -259,7 +299,12 @@ fn numbers(
         expected,
         desired,
         healthy,
-        allowed: (healthy - desired).max(0),
+        allowed: if expected > 0 {
+            (healthy - desired).max(0)
+        } else {
+            0
+        },
+        unmanaged,
     })
 }
 
@@ -272,57 +317,71 @@ fn scaled(value: &Value, total: i64) -> Result<i64, String> {
     let percent: i64 = text
         .strip_suffix('%')
         .and_then(|p| p.parse().ok())
-        .ok_or_else(|| format!("invalid value for IntOrString: invalid type: string is not a percentage"))?;
+        .ok_or_else(|| {
+            "invalid value for IntOrString: invalid type: string is not a percentage".to_string()
+        })?;
     Ok((percent.saturating_mul(total) + 99).div_euclid(100))
 }
 
 /// `getExpectedScale`: the sum of the scales of the pods' controllers
-/// (a Deployment through its ReplicaSet), each counted once.
-fn expected_scale(cluster: &Cluster, pods: &[Value]) -> Result<i64, String> {
+/// (a Deployment through its ReplicaSet), each counted once. A pod with no
+/// controller adds nothing (`unmanaged`); a controller without a scale
+/// subresource is an error.
+fn expected_scale(cluster: &Cluster, pods: &[Value], unmanaged: &mut bool) -> Result<i64, String> {
     let mut seen: Vec<String> = Vec::new();
     let mut total = 0i64;
     for pod in pods {
         let name = pod.str_at(&["metadata", "name"]).unwrap_or("");
         let ns = pod.str_at(&["metadata", "namespace"]).unwrap_or("");
-        let no_controller = || format!("found no controllers for pod \"{name}\"");
-        let owner = controller_ref(pod).ok_or_else(no_controller)?;
+        let Some(owner) = controller_ref(pod) else {
+            *unmanaged = true;
+            continue;
+        };
         let kind = owner.get("kind").as_str().unwrap_or("");
         let owner_name = owner.get("name").as_str().unwrap_or("");
+        let uid = owner.get("uid").as_str().unwrap_or("");
+        if !matches!(
+            kind,
+            "ReplicaSet" | "ReplicationController" | "StatefulSet" | "Deployment"
+        ) {
+            let resource = crate::api::registry::by_kind(kind)
+                .map(|r| {
+                    let r = r.get();
+                    if r.group.is_empty() {
+                        r.plural.to_string()
+                    } else {
+                        format!("{}.{}", r.plural, r.group)
+                    }
+                })
+                .unwrap_or_else(|| kind.to_string());
+            return Err(format!(
+                "{resource} does not implement the scale subresource"
+            ));
+        }
         let object = cluster
             .store
             .get_named(res(kind), ns, owner_name)
-            .filter(|_| {
-                matches!(
-                    kind,
-                    "ReplicaSet" | "ReplicationController" | "StatefulSet" | "Job"
-                )
-            })
-            .ok_or_else(no_controller)?;
+            .filter(|o| o.str_at(&["metadata", "uid"]) == Some(uid))
+            .ok_or_else(|| format!("found no controllers for pod \"{name}\""))?;
         // A ReplicaSet a Deployment owns is counted by the Deployment.
         let object = match controller_ref(object) {
             Some(d) if kind == "ReplicaSet" && d.get("kind").as_str() == Some("Deployment") => {
                 cluster
                     .store
-                    .get_named(
-                        res("Deployment"),
-                        ns,
-                        d.get("name").as_str().unwrap_or(""),
-                    )
+                    .get_named(res("Deployment"), ns, d.get("name").as_str().unwrap_or(""))
                     .unwrap_or(object)
             }
             _ => object,
         };
-        let uid = object.str_at(&["metadata", "uid"]).unwrap_or("").to_string();
+        let uid = object
+            .str_at(&["metadata", "uid"])
+            .unwrap_or("")
+            .to_string();
         if seen.contains(&uid) {
             continue;
         }
         seen.push(uid);
-        let scale = if kind == "Job" {
-            object.at(&["spec", "parallelism"]).as_i64().unwrap_or(1)
-        } else {
-            object.at(&["spec", "replicas"]).as_i64().unwrap_or(1)
-        };
-        total = total.saturating_add(scale);
+        total = total.saturating_add(object.at(&["spec", "replicas"]).as_i64().unwrap_or(1));
     }
     Ok(total)
 }
@@ -339,12 +398,20 @@ pub(crate) enum EvictionRefused {
 /// The Eviction API's budget check for a pod about to be evicted: Ok when
 /// it may go (the budget's allowance is taken), the API's refusal
 /// otherwise.
-pub(crate) fn admit_eviction(cluster: &mut Cluster, pod_key: &ObjectKey) -> Result<(), EvictionRefused> {
+pub(crate) fn admit_eviction(
+    cluster: &mut Cluster,
+    pod_key: &ObjectKey,
+) -> Result<(), EvictionRefused> {
     let Some(pod) = cluster.store.get(pod_key).cloned() else {
         return Ok(());
     };
-    // Terminal pods and pods already being deleted need no budget.
-    if matches!(pod.str_at(&["status", "phase"]), Some("Succeeded" | "Failed")) || is_deleting(&pod) {
+    // `canIgnorePDB`: finished or pending pods, and pods already being
+    // deleted, need no budget.
+    if matches!(
+        pod.str_at(&["status", "phase"]),
+        Some("Succeeded" | "Failed" | "Pending")
+    ) || is_deleting(&pod)
+    {
         return Ok(());
     }
     let labels = pod.at(&["metadata", "labels"]);
@@ -371,7 +438,7 @@ pub(crate) fn admit_eviction(cluster: &mut Cluster, pod_key: &ObjectKey) -> Resu
     // always (AlwaysAllow), without taking from the allowance.
     if !pod_ready(&pod).0 {
         let always = pdb.str_at(&["spec", "unhealthyPodEvictionPolicy"]) == Some("AlwaysAllow");
-        if always || current >= desired {
+        if always || (current >= desired && desired > 0) {
             return Ok(());
         }
     }
@@ -390,6 +457,17 @@ pub(crate) fn admit_eviction(cluster: &mut Cluster, pod_key: &ObjectKey) -> Resu
     // Take the allowance and note the pod, as the API server does.
     let mut status = status.clone();
     status.set("disruptionsAllowed", Value::Int(allowed - 1));
+    if allowed == 1 {
+        let observed = status.get("observedGeneration").as_i64().unwrap_or(0);
+        set_condition(
+            &mut status,
+            "False",
+            "InsufficientPods",
+            "",
+            observed,
+            cluster.now,
+        );
+    }
     let mut disrupted = status.get("disruptedPods").clone();
     if disrupted.is_null() {
         disrupted = Value::object();
@@ -399,4 +477,129 @@ pub(crate) fn admit_eviction(cluster: &mut Cluster, pod_key: &ObjectKey) -> Resu
     let key = ObjectKey::of(res("PodDisruptionBudget"), pdb);
     let _ = cluster.update_status(&key, status);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kubectl::NoFiles;
+
+    fn run(cluster: &mut Cluster, script: &str) {
+        let r = crate::script::run_script(cluster, script, &NoFiles);
+        assert_eq!(r.exit_code, 0, "{}", r.output);
+    }
+
+    fn status(cluster: &Cluster, name: &str) -> Value {
+        cluster
+            .store
+            .get_named(res("PodDisruptionBudget"), "default", name)
+            .map(|p| p.get("status").clone())
+            .unwrap_or(Value::Null)
+    }
+
+    fn counts(s: &Value) -> [i64; 4] {
+        [
+            "expectedPods",
+            "desiredHealthy",
+            "currentHealthy",
+            "disruptionsAllowed",
+        ]
+        .map(|f| s.get(f).as_i64().unwrap_or(-1))
+    }
+
+    /// A budget over the pods labelled `app` (or `key=value`).
+    fn pdb(name: &str, app: &str, field: &str, value: &str) -> String {
+        let (key, val) = app.split_once('=').unwrap_or(("app", app));
+        format!(
+            "kubectl apply -f - <<EOF\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: {name}\nspec:\n  {field}: {value}\n  selector:\n    matchLabels:\n      {key}: {val}\nEOF\n"
+        )
+    }
+
+    #[test]
+    fn budgets_count_the_controllers_scale_and_round_percentages_up() {
+        let mut c = Cluster::new(1);
+        let mut script = String::from(
+            "kubectl create deployment seven --image=nginx --replicas=7\nkubectl create deployment three --image=nginx --replicas=3\nkubectl create job once --image=busybox -- sleep 3600\n",
+        );
+        script += &pdb("half", "seven", "minAvailable", "50%");
+        script += &pdb("most", "three", "maxUnavailable", "30%");
+        script += &pdb("job", "job-name=once", "maxUnavailable", "1");
+        script += &pdb("none", "nothing", "minAvailable", "2");
+        script += "sleep 30s\n";
+        run(&mut c, &script);
+        // 50% of 7 rounds up to 4; 30% of 3 rounds up to 1 unavailable.
+        assert_eq!(counts(&status(&c, "half")), [7, 4, 7, 3]);
+        assert_eq!(counts(&status(&c, "most")), [3, 2, 3, 1]);
+        // No pods: nothing may be disrupted.
+        assert_eq!(counts(&status(&c, "none")), [0, 2, 0, 0]);
+        let s = status(&c, "half");
+        let cond = s.get("conditions").items().next().unwrap();
+        assert_eq!(
+            (
+                cond.get("reason").as_str(),
+                cond.get("status").as_str(),
+                cond.get("message").as_str()
+            ),
+            (Some("SufficientPods"), Some("True"), Some(""))
+        );
+        // A Job has no scale subresource: the fail-safe allows nothing.
+        let s = status(&c, "job");
+        assert_eq!(s.get("disruptionsAllowed").as_i64(), Some(0));
+        let cond = s.get("conditions").items().next().unwrap();
+        assert_eq!(
+            (cond.get("reason").as_str(), cond.get("message").as_str()),
+            (
+                Some("SyncFailed"),
+                Some("jobs.batch does not implement the scale subresource")
+            )
+        );
+    }
+
+    #[test]
+    fn evictions_take_the_allowance_until_the_controller_sees_the_pods_go() {
+        let mut c = Cluster::new(1);
+        let mut script = String::from("kubectl create deployment web --image=nginx --replicas=3\n");
+        script += &pdb("web", "web", "minAvailable", "2");
+        script += "sleep 30s\n";
+        run(&mut c, &script);
+        assert_eq!(counts(&status(&c, "web")), [3, 2, 3, 1]);
+        let pods: Vec<ObjectKey> = c
+            .store
+            .list(res("Pod"), Some("default"))
+            .map(|(_, p)| ObjectKey::of(res("Pod"), p))
+            .collect();
+        assert_eq!(admit_eviction(&mut c, &pods[0]), Ok(()));
+        let s = status(&c, "web");
+        assert_eq!(s.get("disruptionsAllowed").as_i64(), Some(0));
+        assert!(!s.at(&["disruptedPods", &pods[0].name]).is_null());
+        assert_eq!(
+            s.get("conditions")
+                .items()
+                .next()
+                .unwrap()
+                .get("reason")
+                .as_str(),
+            Some("InsufficientPods")
+        );
+        assert_eq!(
+            admit_eviction(&mut c, &pods[1]),
+            Err(EvictionRefused::TooManyRequests(
+                "Cannot evict pod as it would violate the pod's disruption budget.".into()
+            ))
+        );
+        // The first pod was not deleted: after the 2-minute deletion
+        // timeout the budget counts it again.
+        c.step(DELETION_TIMEOUT + 5 * SECOND);
+        let s = status(&c, "web");
+        assert!(s.get("disruptedPods").is_null());
+        assert_eq!(s.get("disruptionsAllowed").as_i64(), Some(1));
+        // Two budgets over one pod: the eviction subresource gives up.
+        run(&mut c, &pdb("again", "web", "maxUnavailable", "1"));
+        assert_eq!(
+            admit_eviction(&mut c, &pods[1]),
+            Err(EvictionRefused::Other(
+                "This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.".into()
+            ))
+        );
+    }
 }

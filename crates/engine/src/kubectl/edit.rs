@@ -957,7 +957,7 @@ pub(crate) fn drain(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         }
         if !warnings.is_empty() {
             ctx.out
-                .err_line(&format!("WARNING: {}", warnings.join("; ")));
+                .err_line(&format!("Warning: {}", warnings.join("; ")));
         }
         // `evictPods`: each pod is evicted through the Eviction API; one a
         // disruption budget protects is tried again every 5 s.
@@ -1067,6 +1067,26 @@ pub(crate) fn drain(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             queue = blocked;
         }
         if !eviction_errors.is_empty() {
+            // The pods still on the node, as GetPodsForDeletion finds them.
+            let pending: Vec<&str> = evict
+                .iter()
+                .filter(|p| {
+                    ctx.cluster
+                        .store
+                        .get(&ObjectKey::of(res("Pod"), p))
+                        .is_some()
+                })
+                .filter_map(|p| p.str_at(&["metadata", "name"]))
+                .collect();
+            if !pending.is_empty() {
+                ctx.out.err(&format!(
+                    "There are pending pods in node \"{name}\" when an error occurred: {}\n",
+                    aggregate_text(&eviction_errors)
+                ));
+                for n in pending {
+                    ctx.out.err(&format!("pod/{n}\n"));
+                }
+            }
             ctx.out.err(&format!(
                 "error: unable to drain node \"{name}\" due to error: {}, continuing command...\n",
                 aggregate_text(&eviction_errors)

@@ -775,7 +775,7 @@ fn nodes_cordon_taint_and_drain() {
     assert_eq!(
         run(&mut c, "kubectl drain node-3 --force --ignore-daemonsets"),
         format!(
-            "node/node-3 already cordoned\nWARNING: ignoring DaemonSet-managed Pods: kube-system/{proxy}; deleting Pods that declare no controller: default/bare\nevicting pod default/bare\npod/bare evicted\nnode/node-3 drained\n0"
+            "node/node-3 already cordoned\nWarning: ignoring DaemonSet-managed Pods: kube-system/{proxy}; deleting Pods that declare no controller: default/bare\nevicting pod default/bare\npod/bare evicted\nnode/node-3 drained\n0"
         )
     );
     assert_eq!(c.now_ms(), BOOT_MS + 5 * SECOND);
