@@ -228,6 +228,59 @@ fn not_more_than_100(v: &Value, p: &Path, errs: &mut Vec<FieldError>) {
     }
 }
 
+/// `ValidatePodDisruptionBudgetSpec`.
+pub(super) fn pod_disruption_budget(obj: &Value, errs: &mut Vec<FieldError>) {
+    let spec = obj.get("spec");
+    let sp = Path::new("spec");
+    let (min, max) = (spec.get("minAvailable"), spec.get("maxUnavailable"));
+    if !min.is_null() && !max.is_null() {
+        // `%#v` of the internal spec: Go prints its pointers' addresses.
+        let ptr = |v: &Value, ty: &str, at: &str| {
+            if v.is_null() {
+                format!("({ty})(nil)")
+            } else {
+                format!("({ty})({at})")
+            }
+        };
+        let value = format!(
+            "policy.PodDisruptionBudgetSpec{{MinAvailable:{}, Selector:{}, MaxUnavailable:{}, UnhealthyPodEvictionPolicy:{}}}",
+            ptr(min, "*intstr.IntOrString", "0xc000a1c760"),
+            ptr(spec.get("selector"), "*v1.LabelSelector", "0xc000a1c780"),
+            ptr(max, "*intstr.IntOrString", "0xc000a1c740"),
+            ptr(
+                spec.get("unhealthyPodEvictionPolicy"),
+                "*policy.UnhealthyPodEvictionPolicyType",
+                "0xc000a1c7a0"
+            ),
+        );
+        errs.invalid(
+            &sp,
+            value,
+            "minAvailable and maxUnavailable cannot be both set",
+        );
+    }
+    for (field, v) in [("minAvailable", min), ("maxUnavailable", max)] {
+        if !v.is_null() {
+            let p = sp.child(field);
+            positive_int_or_percent(v, &p, errs);
+            not_more_than_100(v, &p, errs);
+        }
+    }
+    let sel = spec.get("selector");
+    if !sel.is_null() {
+        validate_label_selector(sel, &sp.child("selector"), errs);
+    }
+    if let Some(policy) = spec.get("unhealthyPodEvictionPolicy").as_str()
+        && !matches!(policy, "AlwaysAllow" | "IfHealthyBudget")
+    {
+        errs.not_supported(
+            &sp.child("unhealthyPodEvictionPolicy"),
+            quote(policy),
+            &["AlwaysAllow", "IfHealthyBudget"],
+        );
+    }
+}
+
 /// A DaemonSet on create or update (stored only; its rules still apply).
 pub(super) fn daemon_set(obj: &Value, old: Option<&Value>, errs: &mut Vec<FieldError>) {
     let spec = obj.get("spec");

@@ -63,6 +63,7 @@ pub fn validate(resource: ResourceId, object: &Value, old: Option<&Value>) -> Ve
         ("apps", "StatefulSet") => apps::stateful_set(object, old, &mut errs),
         ("batch", "Job") => apps::job(object, old, &mut errs),
         ("batch", "CronJob") => apps::cron_job(object, &mut errs),
+        ("policy", "PodDisruptionBudget") => apps::pod_disruption_budget(object, &mut errs),
         ("discovery.k8s.io", "EndpointSlice") => networking::endpoint_slice(object, &mut errs),
         ("networking.k8s.io", "Ingress") => networking::ingress(object, old, &mut errs),
         ("networking.k8s.io", "IngressClass") => networking::ingress_class(object, old, &mut errs),
