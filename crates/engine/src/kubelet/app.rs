@@ -857,6 +857,23 @@ pub(crate) fn build(
             app.ignores_sigterm = true;
             app.memory_bytes = 14 << 20;
         }
+        // `python3 -c PROGRAM` (the docs' indexed Job examples).
+        "python" | "python3"
+            if let Some(run) = argv
+                .windows(2)
+                .find(|w| w[0] == "-c")
+                .and_then(|w| super::python::run(&w[1], &env)) =>
+        {
+            let run = super::python::finish(run);
+            app.program = Program::Exits {
+                // The interpreter's start-up.
+                after: 40 + run.slept,
+                code: run.code,
+                lines: run.lines,
+                oom: false,
+            };
+            app.memory_bytes = 9 << 20;
+        }
         "pause" => app.program = Program::Forever,
         // The Kubernetes docs' Job example: `perl -Mbignum=bpi -wle 'print bpi(2000)'`.
         "perl" if let Some(digits) = perl_bpi(&argv) => {

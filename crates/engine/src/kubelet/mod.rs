@@ -13,6 +13,7 @@ pub(crate) use pods::instance_running;
 pub mod exec;
 mod node;
 mod pods;
+mod python;
 mod shell;
 pub(crate) use exec::seconds as timeout_seconds;
 pub(crate) use shell::CURL_VALUE_OPTIONS;
