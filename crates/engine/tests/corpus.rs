@@ -265,3 +265,87 @@ kubectl exec box -- nslookup kubernetes.default
             .contains(";; connection timed out; no servers could be reached\n")
     );
 }
+
+/// The docs' per-index back-off and success-policy Jobs end as the Job
+/// page and the Pod failure policy task show: failed indexes
+/// `0,2,4,6,8` (10 failed pods) and `0,1` (3), and a Job completed by its
+/// success policy.
+#[test]
+fn docs_indexed_job_policies_end_as_documented() {
+    let Some(dir) = corpus_dir() else {
+        println!("corpus not found at ../shared/corpus/k8s-website-examples: skipped");
+        return;
+    };
+    let mut cluster = Cluster::new(1);
+    for name in [
+        "job-backoff-limit-per-index-example.yaml",
+        "job-backoff-limit-per-index-failindex.yaml",
+        "job-success-policy.yaml",
+    ] {
+        let text = std::fs::read_to_string(dir.join("controllers").join(name)).expect("readable");
+        let outcomes = cluster.run_manifest(&text, name, ManifestVerb::Apply);
+        assert!(
+            outcomes
+                .iter()
+                .all(|o| o.result.is_ok() && o.warnings.is_empty())
+        );
+    }
+    cluster.step(5 * 60 * 1000);
+    let status = |name: &str| {
+        let job = cluster
+            .store()
+            .get_named(
+                kubeplay_engine::api::registry::by_kind("Job").unwrap(),
+                "default",
+                name,
+            )
+            .expect("the Job exists");
+        let s = job.get("status");
+        let text = |f: &str| s.get(f).as_str().unwrap_or("").to_string();
+        let int = |f: &str| s.get(f).as_i64().unwrap_or(0);
+        let conditions: Vec<String> = s
+            .get("conditions")
+            .items()
+            .map(|c| {
+                format!(
+                    "{}/{}",
+                    c.get("type").as_str().unwrap_or(""),
+                    c.get("reason").as_str().unwrap_or("")
+                )
+            })
+            .collect();
+        (
+            text("completedIndexes"),
+            text("failedIndexes"),
+            int("succeeded"),
+            int("failed"),
+            conditions.join(" "),
+        )
+    };
+    assert_eq!(
+        status("job-backoff-limit-per-index-example"),
+        (
+            "1,3,5,7,9".into(),
+            "0,2,4,6,8".into(),
+            5,
+            10,
+            "FailureTarget/FailedIndexes Failed/FailedIndexes".into()
+        )
+    );
+    assert_eq!(
+        status("job-backoff-limit-per-index-failindex"),
+        (
+            "2,3".into(),
+            "0,1".into(),
+            2,
+            3,
+            "FailureTarget/FailedIndexes Failed/FailedIndexes".into()
+        )
+    );
+    let success = status("job-success");
+    assert_eq!(success.0, "2");
+    assert_eq!(
+        success.4,
+        "SuccessCriteriaMet/SuccessPolicy Complete/SuccessPolicy"
+    );
+}

@@ -30,6 +30,10 @@ const COMPONENT: &str = "job-controller";
 const TRACKING_FINALIZER: &str = "batch.kubernetes.io/job-tracking";
 /// The annotation and label carrying an Indexed Job pod's index.
 const COMPLETION_INDEX: &str = "batch.kubernetes.io/job-completion-index";
+/// How many failures of its index a pod's predecessors had
+/// (`backoffLimitPerIndex`), and how many the pod failure policy ignored.
+const INDEX_FAILURE_COUNT: &str = "batch.kubernetes.io/job-index-failure-count";
+const INDEX_IGNORED_FAILURE_COUNT: &str = "batch.kubernetes.io/job-index-ignored-failure-count";
 /// `MaxPodCreateDeletePerSync`.
 const MAX_PODS_PER_SYNC: i64 = 500;
 /// `DefaultJobPodFailureBackOff`: the first replacement waits this long.
@@ -160,6 +164,8 @@ struct JobPod {
     only_failed: bool,
     /// Counted as finished by this sync (its finalizer goes).
     counted_now: bool,
+    /// Its index's failures before it, counted and ignored.
+    index_failures: (i64, i64),
 }
 
 impl JobPod {
@@ -208,12 +214,29 @@ impl JobPod {
             policy: match_pod_failure_policy(job.at(&["spec", "podFailurePolicy"]), pod),
             only_failed,
             counted_now: false,
+            index_failures: {
+                let count = |k: &str| {
+                    pod.str_at(&["metadata", "annotations", k])
+                        .and_then(|v| v.parse::<i64>().ok())
+                        .filter(|v| (0..=i64::from(i32::MAX)).contains(v))
+                        .unwrap_or(0)
+                };
+                (
+                    count(INDEX_FAILURE_COUNT),
+                    count(INDEX_IGNORED_FAILURE_COUNT),
+                )
+            },
             key,
         }
     }
 
     fn succeeded(&self) -> bool {
         &*self.phase == "Succeeded"
+    }
+
+    /// The pod failure policy's action for it, if a rule matched.
+    fn action(&self) -> Option<&str> {
+        self.policy.as_ref().map(|(a, _)| &**a)
     }
 
     /// `isPodFailed`: phase Failed, or deleted before it succeeded (unless
@@ -287,16 +310,11 @@ fn match_pod_failure_policy(policy: &Value, pod: &Value) -> Option<(Rc<str>, Str
 /// The Job fields Kubeplay stores without simulating, for the warning
 /// `kubectl apply` prints.
 pub(crate) fn unsimulated_fields(spec_has: impl Fn(&str) -> bool) -> Option<String> {
-    let fields: Vec<String> = [
-        "successPolicy",
-        "backoffLimitPerIndex",
-        "maxFailedIndexes",
-        "managedBy",
-    ]
-    .into_iter()
-    .filter(|f| spec_has(f))
-    .map(|f| format!("spec.{f}"))
-    .collect();
+    let fields: Vec<String> = ["managedBy"]
+        .into_iter()
+        .filter(|f| spec_has(f))
+        .map(|f| format!("spec.{f}"))
+        .collect();
     (!fields.is_empty()).then(|| {
         format!(
             "Kubeplay does not simulate {} of Jobs: the Job runs as if unset",
@@ -372,6 +390,14 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
         status.get("completedIndexes").as_str().unwrap_or(""),
         completions.unwrap_or(0),
     );
+    let per_index = spec
+        .get("backoffLimitPerIndex")
+        .as_i64()
+        .filter(|_| indexed);
+    let mut failed_indexes: Vec<(i64, i64)> = parse_intervals(
+        status.get("failedIndexes").as_str().unwrap_or(""),
+        completions.unwrap_or(0),
+    );
     for pod in pods.iter_mut().filter(|p| p.tracked) {
         if pod.succeeded() {
             match (indexed, pod.index) {
@@ -385,6 +411,15 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
         } else if pod.failed() {
             if pod.counts() {
                 failed += 1;
+            }
+            // `isIndexFailed`: a FailIndex rule, or a counted failure of
+            // an index already at its limit.
+            if let (Some(limit), Some(i)) = (per_index, pod.index)
+                && completions.is_some_and(|c| i < c)
+                && (pod.action() == Some("FailIndex")
+                    || (pod.counts() && pod.index_failures.0 >= limit))
+            {
+                add_index(&mut failed_indexes, i);
             }
             pod.counted_now = true;
         }
@@ -462,11 +497,53 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
             }
         }
     }
+    let failed_index_count = count_indexes(&failed_indexes);
+    if failure.is_none()
+        && per_index.is_some()
+        && let Some(c) = completions
+    {
+        if spec
+            .get("maxFailedIndexes")
+            .as_i64()
+            .is_some_and(|max| failed_index_count > max)
+        {
+            failure = Some((
+                "MaxFailedIndexesExceeded".into(),
+                "Job has exceeded the specified maximal number of failed indexes".into(),
+            ));
+        } else if failed_index_count > 0 && failed_index_count + succeeded >= c {
+            failure = Some(("FailedIndexes".into(), "Job has failed indexes".into()));
+        }
+    }
     if let Some((reason, message)) = &failure {
         ensure_condition(
             &mut status,
             condition("FailureTarget", "True", reason, message, now),
         );
+    }
+    // `matchSuccessPolicy`, once nothing failed the Job.
+    let mut success: Option<(String, String)> = true_condition(&job, "SuccessCriteriaMet")
+        .filter(|c| c.get("reason").as_str() == Some("SuccessPolicy"))
+        .map(|c| {
+            (
+                c.get("reason").as_str().unwrap_or("").to_string(),
+                c.get("message").as_str().unwrap_or("").to_string(),
+            )
+        });
+    if failure.is_none() && success.is_none() && indexed {
+        success =
+            match_success_policy(spec.get("successPolicy"), &completed, completions).map(|rule| {
+                (
+                    "SuccessPolicy".to_string(),
+                    format!("Matched rules at index {rule}"),
+                )
+            });
+        if let Some((reason, message)) = &success {
+            ensure_condition(
+                &mut status,
+                condition("SuccessCriteriaMet", "True", reason, message, now),
+            );
+        }
     }
     let mut deletions: Vec<ObjectKey> = Vec::new();
     let mut creations: Vec<Option<i64>> = Vec::new();
@@ -486,6 +563,25 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
                 condition("Failed", "True", reason, message, now),
             );
             events.push((EventType::Warning, reason.clone(), message.clone()));
+            finished_now = true;
+        }
+    } else if let Some((reason, message)) = &success {
+        // The pods still running are no longer needed; they do not count
+        // as failed.
+        terminating_after += active.len() as i64;
+        deletions.extend(active.iter().map(|p| p.key.clone()));
+        active.clear();
+        if terminating_after == 0 {
+            ensure_condition(
+                &mut status,
+                condition("Complete", "True", reason, message, now),
+            );
+            status.set("completionTime", Value::from(rfc3339(now)));
+            events.push((
+                EventType::Normal,
+                "Completed".into(),
+                "Job completed".into(),
+            ));
             finished_now = true;
         }
     } else {
@@ -530,7 +626,7 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
             let want = match completions {
                 None if succeeded > 0 => active.len() as i64,
                 None => parallelism,
-                Some(c) => (c - succeeded).min(parallelism).max(0),
+                Some(c) => (c - succeeded - failed_index_count).min(parallelism).max(0),
             };
             // Terminating pods hold their place when only Failed ones are replaced.
             let holding = if only_failed { terminating } else { 0 };
@@ -557,6 +653,40 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
                 more = (excess as usize).min(active.len()) > count;
                 let gone: Vec<&JobPod> = active.drain(..count).collect();
                 deletions.extend(gone.iter().map(|p| p.key.clone()));
+            } else if excess < 0 && per_index.is_some() {
+                // `getPodCreationInfoForIndependentIndexes`: each index
+                // waits out its own back-off; failed indexes get no pod.
+                let total = completions.unwrap_or(0);
+                let taken: Vec<i64> = active.iter().filter_map(|p| p.index).collect();
+                let missing = (-excess).min(MAX_PODS_PER_SYNC) as usize;
+                let mut soonest: Option<Millis> = None;
+                for i in 0..total {
+                    if creations.len() == missing {
+                        more = true;
+                        break;
+                    }
+                    if taken.contains(&i)
+                        || has_index(&completed, i)
+                        || has_index(&failed_indexes, i)
+                    {
+                        continue;
+                    }
+                    if let Some(last) = last_failure(&pods, i) {
+                        let n = last.index_failures.0 + last.index_failures.1 + 1;
+                        let delay = BACKOFF_BASE
+                            .saturating_mul(1 << (n - 1).clamp(0, 20))
+                            .min(BACKOFF_MAX);
+                        let left = delay.saturating_sub(now.saturating_sub(last.finished_at));
+                        if left > 0 {
+                            soonest = Some(soonest.map_or(left, |s: Millis| s.min(left)));
+                            continue;
+                        }
+                    }
+                    creations.push(Some(i));
+                }
+                if let Some(wait) = soonest {
+                    backoff_in = Some(wait.max(SECOND));
+                }
             } else if excess < 0 {
                 // Failed pods are replaced after the back-off.
                 let mut finishes: Vec<(Millis, bool)> = pods
@@ -623,7 +753,26 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
     }
     let mut created = 0i64;
     for index in &creations {
-        let pod = pod_from_job(&job, *index);
+        let mut pod = pod_from_job(&job, *index);
+        if per_index.is_some()
+            && let Some(i) = index
+        {
+            // The index's failures so far, from the pod it replaces.
+            let (counted, ignored) = last_failure(&pods, *i).map_or((0, 0), |p| {
+                let (c, g) = p.index_failures;
+                if p.counts() { (c + 1, g) } else { (c, g + 1) }
+            });
+            pod.set_at(
+                &["metadata", "annotations", INDEX_FAILURE_COUNT],
+                Value::from(counted.to_string()),
+            );
+            if ignored > 0 {
+                pod.set_at(
+                    &["metadata", "annotations", INDEX_IGNORED_FAILURE_COUNT],
+                    Value::from(ignored.to_string()),
+                );
+            }
+        }
         match cluster.create(pod, &WriteOptions::system()) {
             Ok(pod) => {
                 created += 1;
@@ -665,6 +814,13 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
             status.remove("completedIndexes");
         } else {
             status.set("completedIndexes", Value::from(text));
+        }
+        if per_index.is_some() {
+            // Written on every sync, empty or not.
+            status.set(
+                "failedIndexes",
+                Value::from(format_intervals(&failed_indexes)),
+            );
         }
     }
     status.set("uncountedTerminatedPods", Value::object());
@@ -794,6 +950,51 @@ fn pod_from_job(job: &Value, index: Option<i64>) -> Value {
     pod
 }
 
+/// The latest failed pod of an index (the one a new pod replaces).
+fn last_failure(pods: &[JobPod], index: i64) -> Option<&JobPod> {
+    pods.iter()
+        .filter(|p| p.index == Some(index) && p.failed())
+        .max_by_key(|p| (p.finished_at, p.created))
+}
+
+/// How many indexes the intervals hold.
+fn count_indexes(intervals: &[(i64, i64)]) -> i64 {
+    intervals
+        .iter()
+        .fold(0i64, |n, (a, b)| n.saturating_add(b - a + 1))
+}
+
+/// `matchSuccessPolicy`: the position of the first rule the succeeded
+/// indexes meet (a rule is never met before any index succeeded).
+fn match_success_policy(
+    policy: &Value,
+    completed: &[(i64, i64)],
+    completions: Option<i64>,
+) -> Option<usize> {
+    let total = count_indexes(completed);
+    if policy.is_null() || total == 0 {
+        return None;
+    }
+    policy.get("rules").items().position(|rule| {
+        let count = rule.get("succeededCount").as_i64();
+        match rule.get("succeededIndexes").as_str() {
+            Some(text) => {
+                let wanted = parse_intervals(text, completions.unwrap_or(0));
+                if wanted.is_empty() {
+                    return false;
+                }
+                let met: i64 = wanted
+                    .iter()
+                    .flat_map(|(a, b)| *a..=*b)
+                    .filter(|i| has_index(completed, *i))
+                    .count() as i64;
+                met == count_indexes(&wanted) || count.is_some_and(|c| met >= c)
+            }
+            None => count.is_some_and(|c| total >= c),
+        }
+    })
+}
+
 /// `completedIndexes` ("1,3-5,7") as sorted, merged inclusive ranges of
 /// indexes below `completions`; unparsable parts are skipped.
 fn parse_intervals(text: &str, completions: i64) -> Vec<(i64, i64)> {
@@ -848,6 +1049,9 @@ fn format_intervals(intervals: &[(i64, i64)]) -> String {
         .map(|(a, b)| {
             if a == b {
                 a.to_string()
+            } else if *b == a + 1 {
+                // `orderedIntervals.String`: a run of two is not a range.
+                format!("{a},{b}")
             } else {
                 format!("{a}-{b}")
             }
@@ -1242,11 +1446,105 @@ spec:
     #[test]
     fn unsimulated_job_fields_are_named_in_a_warning() {
         let has = |fields: &'static [&'static str]| move |f: &str| fields.contains(&f);
-        assert_eq!(unsimulated_fields(has(&["completions"])), None);
         assert_eq!(
-            unsimulated_fields(has(&["successPolicy", "maxFailedIndexes"])).unwrap(),
-            "Kubeplay does not simulate spec.successPolicy, spec.maxFailedIndexes of Jobs: the Job runs as if unset"
+            unsimulated_fields(has(&["completions", "successPolicy"])),
+            None
         );
+        assert_eq!(
+            unsimulated_fields(has(&["managedBy"])).unwrap(),
+            "Kubeplay does not simulate spec.managedBy of Jobs: the Job runs as if unset"
+        );
+    }
+
+    /// An Indexed Job whose shell exits by its index: odd indexes fail.
+    fn odd_fail(name: &str, extra: &str) -> String {
+        job(
+            name,
+            &format!("  completionMode: Indexed\n  completions: 6\n  parallelism: 6\n{extra}"),
+            "exit $((JOB_COMPLETION_INDEX % 2))",
+            "Never",
+        )
+    }
+
+    #[test]
+    fn backoff_limit_per_index_fails_indexes_not_the_whole_job() {
+        let mut c = Cluster::new(1);
+        create(&mut c, &odd_fail("per", "  backoffLimitPerIndex: 1"));
+        c.step(5 * 60 * SECOND);
+        let j = get(&c, "per");
+        let st = j.get("status");
+        assert_eq!(st.get("completedIndexes").as_str(), Some("0,2,4"));
+        assert_eq!(st.get("failedIndexes").as_str(), Some("1,3,5"));
+        // Two pods for each failed index: the first and its one retry.
+        assert_eq!(
+            (st.get("succeeded").as_i64(), st.get("failed").as_i64()),
+            (Some(3), Some(6))
+        );
+        assert_eq!(conditions(&j), ["FailureTarget", "Failed"]);
+        assert_eq!(terminal(&j).0, "FailedIndexes");
+        // The retry carries its index's failure count.
+        let counts: Vec<String> = c
+            .store
+            .list(res("Pod"), Some("default"))
+            .filter(|(_, p)| p.str_at(&["metadata", "labels", COMPLETION_INDEX]) == Some("1"))
+            .filter_map(|(_, p)| p.str_at(&["metadata", "annotations", INDEX_FAILURE_COUNT]))
+            .map(str::to_string)
+            .collect();
+        let mut sorted = counts.clone();
+        sorted.sort();
+        assert_eq!(sorted, ["0", "1"]);
+
+        // More failed indexes than allowed ends the Job early.
+        let mut c = Cluster::new(2);
+        create(
+            &mut c,
+            &odd_fail("max", "  backoffLimitPerIndex: 0\n  maxFailedIndexes: 1"),
+        );
+        c.step(5 * 60 * SECOND);
+        let j = get(&c, "max");
+        assert_eq!(
+            terminal(&j).1,
+            "Job has exceeded the specified maximal number of failed indexes"
+        );
+    }
+
+    #[test]
+    fn a_success_policy_completes_the_job_and_stops_the_rest() {
+        let mut c = Cluster::new(1);
+        create(
+            &mut c,
+            &job(
+                "lead",
+                "  completionMode: Indexed\n  completions: 4\n  parallelism: 4\n  successPolicy:\n    rules:\n    - succeededIndexes: \"0\"",
+                "if [ $JOB_COMPLETION_INDEX = 0 ]; then exit 0; fi; sleep 3600",
+                "Never",
+            ),
+        );
+        c.step(2 * 60 * SECOND);
+        let j = get(&c, "lead");
+        assert_eq!(conditions(&j), ["SuccessCriteriaMet", "Complete"]);
+        assert_eq!(
+            (terminal(&j).0.as_str(), terminal(&j).1.as_str()),
+            ("SuccessPolicy", "Matched rules at index 0")
+        );
+        // The lingering pods were deleted and are not failures.
+        assert_eq!(j.at(&["status", "failed"]).as_i64(), None);
+        assert_eq!(job_pods(&c, "lead").len(), 1);
+        // A rule with a count and no indexes.
+        assert_eq!(
+            match_success_policy(
+                &crate::yaml::load_str(
+                    "rules: [{succeededIndexes: '1-3', succeededCount: 2}, {succeededCount: 1}]"
+                )
+                .unwrap()[0]
+                    .root
+                    .to_value(),
+                &[(2, 3)],
+                Some(5)
+            ),
+            Some(0)
+        );
+        assert_eq!(format_intervals(&[(0, 1), (3, 5), (7, 7)]), "0,1,3-5,7");
     }
 
     #[test]

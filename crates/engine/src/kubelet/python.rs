@@ -104,8 +104,8 @@ enum Tok {
 }
 
 const OPS: [&str; 22] = [
-    "==", "!=", "<=", ">=", "//", "**", "(", ")", "[", "]", ",", ".", "+", "-", "*", "/", "%",
-    "<", ">", "=", ":", ";",
+    "==", "!=", "<=", ">=", "//", "**", "(", ")", "[", "]", ",", ".", "+", "-", "*", "/", "%", "<",
+    ">", "=", ":", ";",
 ];
 
 fn tokens(line: &str) -> Option<Vec<Tok>> {
@@ -193,7 +193,7 @@ pub(crate) fn run(source: &str, env: &BTreeMap<String, String>) -> Option<PyRun>
         });
     }
     // Refuse anything the interpreter would not run to the end.
-    check_block(&lines, 0, lines.len())?;
+    check_block(&lines, 0, lines.len(), 0)?;
     let mut py = Py {
         env,
         vars: BTreeMap::new(),
@@ -208,8 +208,10 @@ pub(crate) fn run(source: &str, env: &BTreeMap<String, String>) -> Option<PyRun>
         Err(Raise(message)) if message.starts_with("SyntaxError") => return None,
         Err(Raise(message)) => {
             py.out.push("Traceback (most recent call last):".into());
-            py.out
-                .push(format!("  File \"<string>\", line {}, in <module>", py.line));
+            py.out.push(format!(
+                "  File \"<string>\", line {}, in <module>",
+                py.line
+            ));
             py.out.push(message);
             1
         }
@@ -221,20 +223,25 @@ pub(crate) fn run(source: &str, env: &BTreeMap<String, String>) -> Option<PyRun>
     })
 }
 
-/// Whether every statement in `lines[from..to]` has a form `Py` runs.
-fn check_block(lines: &[Line], from: usize, to: usize) -> Option<()> {
+/// Whether every statement in `lines[from..to]` has a form `Py` runs
+/// (and blocks nest at most 100 deep, as CPython's parser allows).
+fn check_block(lines: &[Line], from: usize, to: usize, depth: u32) -> Option<()> {
+    if depth > 100 {
+        return None;
+    }
     let mut i = from;
     while i < to {
         let l = &lines[i];
         let end = block_end(lines, i, to);
         match l.toks.first()? {
-            Tok::Name(k) if matches!(k.as_str(), "if" | "elif" | "else") => {
-                if l.toks.last() == Some(&Tok::Op(":")) {
-                    if end == i + 1 {
-                        return None;
-                    }
-                    check_block(lines, i + 1, end)?;
+            Tok::Name(k)
+                if matches!(k.as_str(), "if" | "elif" | "else")
+                    && l.toks.last() == Some(&Tok::Op(":")) =>
+            {
+                if end == i + 1 {
+                    return None;
                 }
+                check_block(lines, i + 1, end, depth + 1)?;
             }
             Tok::Name(k)
                 if matches!(
@@ -336,7 +343,12 @@ impl Py<'_> {
                                 "time" => "time",
                                 "math" => "math",
                                 "random" => "random",
-                                _ => return err("ModuleNotFoundError", format!("No module named '{m}'")),
+                                _ => {
+                                    return err(
+                                        "ModuleNotFoundError",
+                                        format!("No module named '{m}'"),
+                                    );
+                                }
                             };
                             self.vars.insert(m.clone(), Val::Module(module));
                         }
@@ -366,11 +378,14 @@ impl Py<'_> {
     /// printed and gives 1).
     fn exit_call(&mut self, t: &[Tok]) -> Result<Option<i32>, Raise> {
         let args = match t {
-            [Tok::Name(m), Tok::Op("."), Tok::Name(f), Tok::Op("("), inner @ .., Tok::Op(")")]
-                if f == "exit" && self.vars.get(m) == Some(&Val::Module("sys")) =>
-            {
-                inner
-            }
+            [
+                Tok::Name(m),
+                Tok::Op("."),
+                Tok::Name(f),
+                Tok::Op("("),
+                inner @ ..,
+                Tok::Op(")"),
+            ] if f == "exit" && self.vars.get(m) == Some(&Val::Module("sys")) => inner,
             [Tok::Name(f), Tok::Op("("), inner @ .., Tok::Op(")")]
                 if (f == "exit" || f == "quit") && !self.vars.contains_key(f) =>
             {
@@ -393,7 +408,7 @@ impl Py<'_> {
     }
 
     fn expr(&mut self, t: &[Tok]) -> Result<Val, Raise> {
-        let mut p = Parser { t, i: 0 };
+        let mut p = Parser { t, i: 0, depth: 0 };
         let v = self.or(&mut p)?;
         if p.i != t.len() {
             return err("SyntaxError", "invalid syntax");
@@ -425,7 +440,13 @@ impl Py<'_> {
 
     fn not(&mut self, p: &mut Parser) -> Result<Val, Raise> {
         if p.eat_name("not") {
-            return Ok(Val::Bool(!self.not(p)?.truthy()));
+            p.depth += 1;
+            if p.depth > 200 {
+                return err("SyntaxError", "too many nested expressions");
+            }
+            let v = self.not(p)?;
+            p.depth -= 1;
+            return Ok(Val::Bool(!v.truthy()));
         }
         self.compare(p)
     }
@@ -450,7 +471,9 @@ impl Py<'_> {
                 let ord = match (&left, &right) {
                     (Val::Str(a), Val::Str(b)) => a.cmp(b),
                     _ => match (left.number(), right.number()) {
-                        (Some(a), Some(b)) => a.partial_cmp(&b).unwrap_or(std::cmp::Ordering::Equal),
+                        (Some(a), Some(b)) => {
+                            a.partial_cmp(&b).unwrap_or(std::cmp::Ordering::Equal)
+                        }
                         _ => {
                             return err(
                                 "TypeError",
@@ -498,7 +521,12 @@ impl Py<'_> {
 
     fn unary(&mut self, p: &mut Parser) -> Result<Val, Raise> {
         if p.eat_op("-") {
+            p.depth += 1;
+            if p.depth > 200 {
+                return err("SyntaxError", "too many nested expressions");
+            }
             let v = self.unary(p)?;
+            p.depth -= 1;
             return arith("-", &Val::Int(0), &v);
         }
         self.primary(p)
@@ -514,7 +542,13 @@ impl Py<'_> {
             Tok::Float(f) => Val::Float(*f),
             Tok::Str(s) => Val::Str(s.clone()),
             Tok::Op("(") => {
+                // CPython's parser stops nesting at 200 levels too.
+                p.depth += 1;
+                if p.depth > 200 {
+                    return err("SyntaxError", "too many nested parentheses");
+                }
                 let v = self.or(p)?;
+                p.depth -= 1;
                 if !p.eat_op(")") {
                     return err("SyntaxError", "'(' was never closed");
                 }
@@ -559,6 +593,16 @@ impl Py<'_> {
     }
 
     fn args(&mut self, p: &mut Parser) -> Result<Vec<Val>, Raise> {
+        p.depth += 1;
+        if p.depth > 200 {
+            return err("SyntaxError", "too many nested calls");
+        }
+        let args = self.arg_list(p);
+        p.depth -= 1;
+        args
+    }
+
+    fn arg_list(&mut self, p: &mut Parser) -> Result<Vec<Val>, Raise> {
         let mut args = Vec::new();
         if p.eat_op(")") {
             return Ok(args);
@@ -595,18 +639,20 @@ impl Py<'_> {
 
     fn name(&self, path: &[String]) -> Result<Val, Raise> {
         match path {
-            [n] => self
-                .vars
-                .get(n)
-                .cloned()
-                .map_or_else(|| err("NameError", format!("name '{n}' is not defined")), Ok),
+            [n] => self.vars.get(n).cloned().map_or_else(
+                || err("NameError", format!("name '{n}' is not defined")),
+                Ok,
+            ),
             [m, attr] if self.module_of(m) == Some("math") && attr == "pi" => {
                 Ok(Val::Float(std::f64::consts::PI))
             }
             [first, ..] if !self.vars.contains_key(first) => {
                 err("NameError", format!("name '{first}' is not defined"))
             }
-            _ => err("AttributeError", format!("module has no attribute '{}'", path[path.len() - 1])),
+            _ => err(
+                "AttributeError",
+                format!("module has no attribute '{}'", path[path.len() - 1]),
+            ),
         }
     }
 
@@ -680,19 +726,15 @@ impl Py<'_> {
                 Ok(Val::None)
             }
             (None, ["int"]) => match args.first() {
-                Some(Val::Str(s)) => s
-                    .trim()
-                    .parse()
-                    .map(Val::Int)
-                    .map_or_else(
-                        |_| {
-                            err(
-                                "ValueError",
-                                format!("invalid literal for int() with base 10: {}", py_repr(s)),
-                            )
-                        },
-                        Ok,
-                    ),
+                Some(Val::Str(s)) => s.trim().parse().map(Val::Int).map_or_else(
+                    |_| {
+                        err(
+                            "ValueError",
+                            format!("invalid literal for int() with base 10: {}", py_repr(s)),
+                        )
+                    },
+                    Ok,
+                ),
                 Some(Val::Float(f)) => Ok(Val::Int(f.trunc() as i64)),
                 Some(v) if v.int().is_some() => Ok(Val::Int(v.int().unwrap_or(0))),
                 Some(other) => err(
@@ -716,7 +758,10 @@ impl Py<'_> {
             (None, [f]) if !self.vars.contains_key(*f) => {
                 err("NameError", format!("name '{f}' is not defined"))
             }
-            _ => err("AttributeError", format!("unsupported call '{}'", names.join("."))),
+            _ => err(
+                "AttributeError",
+                format!("unsupported call '{}'", names.join(".")),
+            ),
         }
     }
 }
@@ -778,6 +823,8 @@ fn arith(op: &str, a: &Val, b: &Val) -> Result<Val, Raise> {
 struct Parser<'t> {
     t: &'t [Tok],
     i: usize,
+    /// Nesting, bounded so hostile input cannot exhaust the stack.
+    depth: u32,
 }
 
 impl<'t> Parser<'t> {
@@ -852,10 +899,7 @@ mod tests {
 
     #[test]
     fn errors_print_cpythons_traceback() {
-        let (lines, code) = py(
-            "import os\nx = int(os.environ.get(\"MISSING\"))\n",
-            &[],
-        );
+        let (lines, code) = py("import os\nx = int(os.environ.get(\"MISSING\"))\n", &[]);
         assert_eq!(code, 1);
         assert_eq!(
             lines,
@@ -869,11 +913,60 @@ mod tests {
             py("print(nope)", &[]).0[2],
             "NameError: name 'nope' is not defined"
         );
-        assert_eq!(py("print(1 // 0)", &[]).0[2], "ZeroDivisionError: integer division or modulo by zero");
+        assert_eq!(
+            py("print(1 // 0)", &[]).0[2],
+            "ZeroDivisionError: integer division or modulo by zero"
+        );
         // Output, arithmetic and sleeps.
         let env = BTreeMap::new();
         let r = finish(run("import time\nprint('a', 7 // 2, -7 % 3, 2 * 3 + 1, end='')\nprint('!')\ntime.sleep(1.5)\nsys_gone = 1", &env).unwrap());
-        assert_eq!((r.lines, r.code, r.slept), (vec!["a 3 2 7!".to_string()], 0, 1500));
+        assert_eq!(
+            (r.lines, r.code, r.slept),
+            (vec!["a 3 2 7!".to_string()], 0, 1500)
+        );
+        // Hostile input: deep nesting and random mutations never panic.
+        assert!(
+            run(
+                &format!("print({}1{})", "(".repeat(100_000), ")".repeat(100_000)),
+                &env
+            )
+            .is_none()
+        );
+        assert!(run(&format!("x = {}1", "-".repeat(100_000)), &env).is_none());
+        assert!(run(&format!("x = {}1", "not ".repeat(50_000)), &env).is_none());
+        assert!(
+            run(
+                &format!("{}1{}", "int(".repeat(10_000), ")".repeat(10_000)),
+                &env
+            )
+            .is_none()
+        );
+        let base = "import os, sys\nindex = int(os.environ.get(\"I\", \"3\"))\nif index % 2 == 0 and not index > 4:\n  print('even', index // 2)\nelif index == 1:\n  sys.exit(42)\nelse:\n  sys.exit(-index)\n";
+        let chars: Vec<char> = " ()[]=:.,'\"+-*/%<>!#\n\tx0aifelsnotrd".chars().collect();
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        for _ in 0..2000 {
+            let mut text: Vec<char> = base.chars().collect();
+            for _ in 0..3 {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                let at = (seed % text.len() as u64) as usize;
+                let c = chars[(seed >> 32) as usize % chars.len()];
+                match seed % 3 {
+                    0 => text[at] = c,
+                    1 => text.insert(at, c),
+                    _ => {
+                        text.remove(at);
+                    }
+                }
+            }
+            let text: String = text.into_iter().collect();
+            let _ = run(&text, &env);
+        }
+        let nested: String = (0..5000)
+            .map(|d| format!("{}if 1:\n", " ".repeat(d)))
+            .collect();
+        assert!(run(&(nested + &" ".repeat(5000) + "pass\n"), &env).is_none());
         // Unknown Python is not run here.
         assert!(run("for i in range(3):\n  print(i)", &env).is_none());
         assert!(run("print(f'{x}')", &env).is_none());
