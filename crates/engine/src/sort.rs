@@ -33,6 +33,7 @@ pub trait CompactSort<T> {
 
 impl<T> CompactSort<T> for [T] {
     #[cfg(not(target_arch = "wasm32"))]
+    #[allow(clippy::disallowed_methods)] // natively, std's sort is the one
     fn compact_sort_by(&mut self, compare: impl FnMut(&T, &T) -> Ordering) {
         self.sort_by(compare);
     }
@@ -66,6 +67,7 @@ pub fn sort_by_permutation<T>(items: &mut [T], mut compare: impl FnMut(&T, &T) -
 /// The single instance of the standard stable sort: indices compared
 /// through a trait object.
 #[inline(never)]
+#[allow(clippy::disallowed_methods)] // the one std sort instance in wasm
 fn sort_indices(order: &mut [u32], compare: &mut dyn FnMut(u32, u32) -> Ordering) {
     order.sort_by(|a, b| compare(*a, *b));
 }

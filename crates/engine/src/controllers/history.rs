@@ -5,6 +5,7 @@
 use super::{controller_uid, new_controller_ref};
 use crate::apiserver::{DeleteOptions, WriteOptions};
 use crate::cluster::{Cluster, res};
+use crate::sort::CompactSort;
 use crate::store::ObjectKey;
 use crate::value::Value;
 
@@ -44,7 +45,7 @@ pub(crate) fn owned_revisions(cluster: &Cluster, namespace: &str, uid: &str) -> 
         .filter(|(_, cr)| controller_uid(cr) == Some(uid))
         .map(|(_, cr)| cr.clone())
         .collect();
-    revisions.sort_by_key(|cr| {
+    revisions.compact_sort_by_key(|cr| {
         (
             cr.get("revision").as_i64().unwrap_or(0),
             cr.str_at(&["metadata", "name"]).unwrap_or("").to_string(),

@@ -15,6 +15,7 @@ use crate::api::errors::StatusReason;
 use crate::apiserver::{DeleteOptions, WriteOptions};
 use crate::cluster::{Cluster, Controller, res};
 use crate::events::EventType;
+use crate::sort::CompactSort;
 use crate::store::{ObjectKey, WatchEvent, WatchEventType};
 use crate::time::{Millis, SECOND};
 use crate::value::Value;
@@ -123,7 +124,7 @@ fn claims_for(set: &Value, ordinal: i64) -> Vec<(String, Value)> {
             (template, claim)
         })
         .collect();
-    claims.sort_by(|a, b| a.0.cmp(&b.0));
+    claims.compact_sort_by(|a, b| a.0.cmp(&b.0));
     claims
 }
 
@@ -480,7 +481,7 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
             condemned.push((ordinal, pod));
         }
     }
-    condemned.sort_by_key(|c| std::cmp::Reverse(c.0));
+    condemned.compact_sort_by_key(|c| std::cmp::Reverse(c.0));
     let existing: Vec<&Value> = replicas
         .values()
         .chain(condemned.iter().map(|(_, p)| p))

@@ -1803,7 +1803,7 @@ fn compact_rules(rules: &Value) -> Vec<Rule> {
         }
     }
     compacted.extend(simple);
-    compacted.sort_by_cached_key(Rule::sort_key);
+    compacted.compact_sort_by_key(Rule::sort_key);
     compacted
 }
 

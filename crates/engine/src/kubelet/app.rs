@@ -484,7 +484,7 @@ fn volume_files(
                             pairs.push(("kubernetes.io/config.seen", &seen));
                             pairs.push(("kubernetes.io/config.source", &source));
                         }
-                        pairs.sort_by(|a, b| a.0.cmp(b.0));
+                        pairs.compact_sort_by(|a, b| a.0.cmp(b.0));
                         let lines: Vec<String> = pairs
                             .into_iter()
                             .map(|(k, v)| {

@@ -1,7 +1,7 @@
 //! A small Python for `python3 -c` programs like the Kubernetes docs' Job
 //! examples: imports, assignments, `print`, `if`/`elif`/`else`,
-//! `sys.exit`, `time.sleep`, `os.environ`, integers, strings and the usual
-//! operators. A program using anything else is not run here (the caller
+//! `sys.exit`, `time.sleep`, `os.environ`, `int` and `str`, numbers,
+//! strings, arithmetic and comparisons. A program using anything else is not run here (the caller
 //! falls back); a runtime error prints CPython's traceback and exits 1.
 
 use std::collections::BTreeMap;
@@ -196,7 +196,7 @@ pub(crate) fn run(source: &str, env: &BTreeMap<String, String>) -> Option<PyRun>
     check_block(&lines, 0, lines.len(), 0)?;
     let mut py = Py {
         env,
-        vars: BTreeMap::new(),
+        vars: Vars(Vec::new()),
         out: Vec::new(),
         slept: 0,
         line: 0,
@@ -268,9 +268,29 @@ fn block_end(lines: &[Line], i: usize, to: usize) -> usize {
     j
 }
 
+/// The program's variables (few: a list is smaller than a map here).
+struct Vars(Vec<(String, Val)>);
+
+impl Vars {
+    fn get(&self, name: &str) -> Option<&Val> {
+        self.0.iter().find(|(n, _)| n == name).map(|(_, v)| v)
+    }
+
+    fn contains_key(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    fn insert(&mut self, name: String, value: Val) {
+        match self.0.iter_mut().find(|(n, _)| *n == name) {
+            Some(slot) => slot.1 = value,
+            None => self.0.push((name, value)),
+        }
+    }
+}
+
 struct Py<'e> {
     env: &'e BTreeMap<String, String>,
-    vars: BTreeMap<String, Val>,
+    vars: Vars,
     out: Vec<String>,
     slept: Millis,
     line: usize,
@@ -341,8 +361,6 @@ impl Py<'_> {
                                 "os" => "os",
                                 "sys" => "sys",
                                 "time" => "time",
-                                "math" => "math",
-                                "random" => "random",
                                 _ => {
                                     return err(
                                         "ModuleNotFoundError",
@@ -455,7 +473,6 @@ impl Py<'_> {
         let left = self.sum(p)?;
         let op = match p.peek() {
             Some(Tok::Op(op @ ("==" | "!=" | "<" | ">" | "<=" | ">="))) => *op,
-            Some(Tok::Name(n)) if n == "in" => "in",
             _ => return Ok(left),
         };
         p.i += 1;
@@ -463,10 +480,6 @@ impl Py<'_> {
         let result = match op {
             "==" => equal(&left, &right),
             "!=" => !equal(&left, &right),
-            "in" => match (&left, &right) {
-                (Val::Str(a), Val::Str(b)) => b.contains(a.as_str()),
-                _ => return err("TypeError", "argument of type is not iterable"),
-            },
             _ => {
                 let ord = match (&left, &right) {
                     (Val::Str(a), Val::Str(b)) => a.cmp(b),
@@ -643,9 +656,6 @@ impl Py<'_> {
                 || err("NameError", format!("name '{n}' is not defined")),
                 Ok,
             ),
-            [m, attr] if self.module_of(m) == Some("math") && attr == "pi" => {
-                Ok(Val::Float(std::f64::consts::PI))
-            }
             [first, ..] if !self.vars.contains_key(first) => {
                 err("NameError", format!("name '{first}' is not defined"))
             }
@@ -684,10 +694,6 @@ impl Py<'_> {
                 let s = args.first().and_then(Val::number).unwrap_or(0.0).max(0.0);
                 self.slept = self.slept.saturating_add((s * 1000.0) as Millis);
                 Ok(Val::None)
-            }
-            (Some("random"), [_, "randint"]) => {
-                // Deterministic: the lower bound.
-                Ok(args.first().cloned().unwrap_or(Val::Int(0)))
             }
             (None, ["print"]) => {
                 let mut end = "\n".to_string();
@@ -747,15 +753,7 @@ impl Py<'_> {
                 None => Ok(Val::Int(0)),
             },
             (None, ["str"]) => Ok(Val::Str(args.first().map(Val::text).unwrap_or_default())),
-            (None, ["len"]) => match args.first() {
-                Some(Val::Str(s)) => Ok(Val::Int(s.chars().count() as i64)),
-                Some(other) => err(
-                    "TypeError",
-                    format!("object of type '{}' has no len()", other.type_name()),
-                ),
-                None => err("TypeError", "len() takes exactly one argument (0 given)"),
-            },
-            (None, [f]) if !self.vars.contains_key(*f) => {
+            (None, [f]) if !self.vars.contains_key(f) => {
                 err("NameError", format!("name '{f}' is not defined"))
             }
             _ => err(

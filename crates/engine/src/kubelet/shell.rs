@@ -4,6 +4,7 @@
 //! its output lines, the files it has made and whether it has exited, so
 //! a sleeping container costs nothing until someone looks.
 
+use crate::sort::CompactSort;
 use std::collections::BTreeMap;
 
 use crate::time::{MINUTE, Millis, SECOND};
@@ -1478,7 +1479,7 @@ impl Interp<'_> {
                     .map(|d| d.to_string()),
             );
         }
-        names.sort();
+        names.compact_sort();
         names.dedup();
         names
     }

@@ -6,6 +6,7 @@
 //! claims can bind on the node; Reserve/PreBind writes the chosen
 //! volumes' claimRef for the PersistentVolume controller to finish.
 
+use crate::sort::CompactSort;
 use std::rc::Rc;
 
 use super::SchedulerState;
@@ -91,7 +92,7 @@ pub(crate) fn prefilter(
             Rc::from("pod has unbound immediate PersistentVolumeClaims"),
         ));
     }
-    delayed.sort_by_key(|c| requested_bytes(c));
+    delayed.compact_sort_by_key(|c| requested_bytes(c));
     let volumes: Vec<&Value> = cluster
         .store
         .list(res("PersistentVolume"), None)
