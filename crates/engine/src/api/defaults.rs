@@ -1158,6 +1158,11 @@ fn network_policy(np: &mut Value) {
     let Some(spec) = ensure_obj(np, "spec") else {
         return;
     };
+    // `podSelector` is a struct, not a pointer: left out, it is `{}` (every
+    // pod of the namespace).
+    if spec.get("podSelector").is_null() {
+        spec.set("podSelector", Value::object());
+    }
     for dir in ["ingress", "egress"] {
         each_item(
             spec,
@@ -1301,6 +1306,7 @@ fn status_reset_on_create(group: &str, kind: &str) -> bool {
         ) | ("batch", "Job" | "CronJob")
             | ("networking.k8s.io", "Ingress")
             | ("", "Service" | "ReplicationController")
+            | ("policy", "PodDisruptionBudget")
     )
 }
 
@@ -1318,6 +1324,7 @@ fn tracks_generation(group: &str, kind: &str) -> bool {
             )
             | ("", "Pod" | "ReplicationController")
             | ("discovery.k8s.io", "EndpointSlice")
+            | ("policy", "PodDisruptionBudget")
     )
 }
 
@@ -1351,6 +1358,18 @@ pub fn prepare_for_create(resource: ResourceId, object: &mut Value) {
         if rt.kind == "Service" || rt.kind == "Ingress" {
             object.set_at(&["status", "loadBalancer"], Value::object());
         }
+    }
+    if rt.group == "policy" && rt.kind == "PodDisruptionBudget" {
+        // The strategy starts the status at zero counts.
+        object.set(
+            "status",
+            Value::from_pairs([
+                ("currentHealthy", Value::Int(0)),
+                ("desiredHealthy", Value::Int(0)),
+                ("disruptionsAllowed", Value::Int(0)),
+                ("expectedPods", Value::Int(0)),
+            ]),
+        );
     }
     if rt.group == "apps" && rt.kind == "DaemonSet" {
         let generation = template_generation(object).max(1);

@@ -497,8 +497,16 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
             }
         }
     }
+    // Once the success criteria are met, no failure check runs again.
+    if true_condition(&job, "SuccessCriteriaMet").is_some()
+        && true_condition(&job, "FailureTarget").is_none()
+    {
+        failure = None;
+        deadline_in = None;
+    }
     let failed_index_count = count_indexes(&failed_indexes);
     if failure.is_none()
+        && true_condition(&job, "SuccessCriteriaMet").is_none()
         && per_index.is_some()
         && let Some(c) = completions
     {
@@ -657,7 +665,9 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
                 // `getPodCreationInfoForIndependentIndexes`: each index
                 // waits out its own back-off; failed indexes get no pod.
                 let total = completions.unwrap_or(0);
-                let taken: Vec<i64> = active.iter().filter_map(|p| p.index).collect();
+                let mut taken: Vec<i64> = active.iter().filter_map(|p| p.index).collect();
+                taken.compact_sort();
+                let latest = latest_failures(&pods);
                 let missing = (-excess).min(MAX_PODS_PER_SYNC) as usize;
                 let mut soonest: Option<Millis> = None;
                 for i in 0..total {
@@ -665,13 +675,14 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
                         more = true;
                         break;
                     }
-                    if taken.contains(&i)
+                    if taken.binary_search(&i).is_ok()
                         || has_index(&completed, i)
                         || has_index(&failed_indexes, i)
                     {
                         continue;
                     }
-                    if let Some(last) = last_failure(&pods, i) {
+                    if let Ok(at) = latest.binary_search_by_key(&i, |(index, _)| *index) {
+                        let last = &pods[latest[at].1];
                         let n = last.index_failures.0 + last.index_failures.1 + 1;
                         let delay = BACKOFF_BASE
                             .saturating_mul(1 << (n - 1).clamp(0, 20))
@@ -950,6 +961,25 @@ fn pod_from_job(job: &Value, index: Option<i64>) -> Value {
     pod
 }
 
+/// Each index's latest failed pod, by index: (index, position in `pods`).
+fn latest_failures(pods: &[JobPod]) -> Vec<(i64, usize)> {
+    let mut failed: Vec<(i64, Millis, Millis, usize)> = pods
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.failed())
+        .filter_map(|(n, p)| Some((p.index?, p.finished_at, p.created, n)))
+        .collect();
+    failed.compact_sort();
+    let mut out: Vec<(i64, usize)> = Vec::new();
+    for (index, _, _, n) in failed {
+        match out.last_mut() {
+            Some(last) if last.0 == index => last.1 = n,
+            _ => out.push((index, n)),
+        }
+    }
+    out
+}
+
 /// The latest failed pod of an index (the one a new pod replaces).
 fn last_failure(pods: &[JobPod], index: i64) -> Option<&JobPod> {
     pods.iter()
@@ -983,11 +1013,15 @@ fn match_success_policy(
                 if wanted.is_empty() {
                     return false;
                 }
+                // The overlap of the wanted and the succeeded ranges.
                 let met: i64 = wanted
                     .iter()
-                    .flat_map(|(a, b)| *a..=*b)
-                    .filter(|i| has_index(completed, *i))
-                    .count() as i64;
+                    .flat_map(|(a, b)| {
+                        completed
+                            .iter()
+                            .map(move |(c, d)| (b.min(d) - a.max(c) + 1).max(0))
+                    })
+                    .sum();
                 met == count_indexes(&wanted) || count.is_some_and(|c| met >= c)
             }
             None => count.is_some_and(|c| total >= c),

@@ -826,6 +826,8 @@ pub(crate) fn drain(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     let ignore_ds = p.bool("ignore-daemonsets");
     let delete_local = p.bool("delete-emptydir-data") || p.bool("delete-local-data");
     let force = p.bool("force");
+    // `--disable-eviction`: plain deletes, which no disruption budget stops.
+    let disable_eviction = p.bool("disable-eviction");
     let grace = p.int("grace-period").filter(|g| *g >= 0);
     let pod_filter = crate::kubectl::selector::parse_label_selector(p.str_or_empty("pod-selector"))
         .map_err(|_| Fail::error("--pod-selector=<pod_selector> must be a valid label selector"))?;
@@ -986,9 +988,17 @@ pub(crate) fn drain(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             let uid = pod.str_at(&["metadata", "uid"]).unwrap_or("").to_string();
             queue.push((key, uid, pname));
         }
-        let eviction_limit: Millis = match p.duration_ms("timeout") {
-            Some(t) if t > 0 => t as Millis,
-            _ => EVICTION_HORIZON,
+        // One global deadline (`--timeout`; 0 is none, and Kubeplay then
+        // stops retrying after a while).
+        let timeout: Option<Millis> = p
+            .duration_ms("timeout")
+            .filter(|t| *t > 0)
+            .map(|t| t as Millis);
+        let eviction_limit = timeout.unwrap_or(EVICTION_HORIZON);
+        let verb = if disable_eviction {
+            "deleted"
+        } else {
+            "evicted"
         };
         let started = ctx.cluster.now;
         let mut eviction_errors: Vec<String> = Vec::new();
@@ -996,35 +1006,37 @@ pub(crate) fn drain(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             let mut blocked = Vec::new();
             for (key, uid, pname) in queue {
                 let ns = key.namespace.to_string();
-                ctx.out.line(&format!("evicting pod {ns}/{pname}"));
-                match crate::controllers::disruption::admit_eviction(ctx.cluster, &key) {
-                    Ok(()) => {}
-                    Err(EvictionRefused::TooManyRequests(why)) => {
-                        ctx.out.err_line(&format!(
-                            "error when evicting pods/\"{pname}\" -n \"{ns}\" (will retry after 5s): {why}"
-                        ));
-                        blocked.push((key, uid, pname));
-                        continue;
+                if !disable_eviction {
+                    ctx.out.line(&format!("evicting pod {ns}/{pname}"));
+                    match crate::controllers::disruption::admit_eviction(ctx.cluster, &key) {
+                        Ok(()) => {}
+                        Err(EvictionRefused::TooManyRequests(why)) => {
+                            ctx.out.err_line(&format!(
+                                "error when evicting pods/\"{pname}\" -n \"{ns}\" (will retry after 5s): {why}"
+                            ));
+                            blocked.push((key, uid, pname));
+                            continue;
+                        }
+                        Err(EvictionRefused::Other(why)) => {
+                            eviction_errors.push(format!(
+                                "error when evicting pods/\"{pname}\" -n \"{ns}\": {why}"
+                            ));
+                            continue;
+                        }
                     }
-                    Err(EvictionRefused::Other(why)) => {
-                        eviction_errors.push(format!(
-                            "error when evicting pods/\"{pname}\" -n \"{ns}\": {why}"
-                        ));
-                        continue;
+                    // The Eviction API marks the pod before deleting it.
+                    let running = ctx.cluster.store.get(&key).is_some_and(|p| {
+                        !matches!(p.str_at(&["status", "phase"]), Some("Succeeded" | "Failed"))
+                    });
+                    if running {
+                        crate::controllers::nodelifecycle::add_disruption_target(
+                            ctx.cluster,
+                            &key,
+                            "EvictionByEvictionAPI",
+                            "Eviction API: evicting",
+                            false,
+                        );
                     }
-                }
-                // The Eviction API marks the pod before deleting it.
-                let running = ctx.cluster.store.get(&key).is_some_and(|p| {
-                    !matches!(p.str_at(&["status", "phase"]), Some("Succeeded" | "Failed"))
-                });
-                if running {
-                    crate::controllers::nodelifecycle::add_disruption_target(
-                        ctx.cluster,
-                        &key,
-                        "EvictionByEvictionAPI",
-                        "Eviction API: evicting",
-                        false,
-                    );
                 }
                 let _ = ctx.cluster.delete(
                     &key,
@@ -1040,12 +1052,24 @@ pub(crate) fn drain(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             }
             let waited = ctx.cluster.now.saturating_sub(started);
             if waited.saturating_add(EVICTION_RETRY) > eviction_limit {
-                let limit = crate::kubelet::go_duration(eviction_limit);
+                // After its sleep each goroutine prints its attempt, then
+                // finds the deadline passed.
+                ctx.cluster.step(eviction_limit.saturating_sub(waited));
                 for (key, _, pname) in &blocked {
-                    eviction_errors.push(format!(
-                        "error when evicting pods/\"{pname}\" -n \"{}\": global timeout reached: {limit}",
-                        key.namespace
-                    ));
+                    ctx.out
+                        .line(&format!("evicting pod {}/{pname}", key.namespace));
+                    eviction_errors.push(match timeout {
+                        Some(limit) => format!(
+                            "error when evicting pods/\"{pname}\" -n \"{}\": global timeout reached: {}",
+                            key.namespace,
+                            crate::kubelet::go_duration(limit)
+                        ),
+                        None => format!(
+                            "Kubeplay stopped retrying the eviction of pods/\"{pname}\" -n \"{}\" after {} (kubectl drain retries until interrupted; set --timeout)",
+                            key.namespace,
+                            crate::kubelet::go_duration(EVICTION_HORIZON)
+                        ),
+                    });
                 }
                 break;
             }
@@ -1056,7 +1080,7 @@ pub(crate) fn drain(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
                 keys.retain(|(k, uid, pname)| {
                     let gone = all_gone(c, &[(k.clone(), uid.clone())]);
                     if gone {
-                        out.line(&format!("pod/{pname} evicted"));
+                        out.line(&format!("pod/{pname} {verb}"));
                     }
                     !gone
                 });
@@ -1066,37 +1090,9 @@ pub(crate) fn drain(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             ctx.cluster.step(rest);
             queue = blocked;
         }
-        if !eviction_errors.is_empty() {
-            // The pods still on the node, as GetPodsForDeletion finds them.
-            let pending: Vec<&str> = evict
-                .iter()
-                .filter(|p| {
-                    ctx.cluster
-                        .store
-                        .get(&ObjectKey::of(res("Pod"), p))
-                        .is_some()
-                })
-                .filter_map(|p| p.str_at(&["metadata", "name"]))
-                .collect();
-            if !pending.is_empty() {
-                ctx.out.err(&format!(
-                    "There are pending pods in node \"{name}\" when an error occurred: {}\n",
-                    aggregate_text(&eviction_errors)
-                ));
-                for n in pending {
-                    ctx.out.err(&format!("pod/{n}\n"));
-                }
-            }
-            ctx.out.err(&format!(
-                "error: unable to drain node \"{name}\" due to error: {}, continuing command...\n",
-                aggregate_text(&eviction_errors)
-            ));
-            fatal.push(eviction_errors);
-            remaining_nodes.push(name);
-            continue;
-        }
-        // Report each pod as it disappears.
-        // As for `delete`: wait out the grace periods, not forever.
+        // Report each pod as it disappears (every pod's wait ends before
+        // the errors are reported). As for `delete`: wait out the grace
+        // periods, not forever.
         let longest_grace = keys
             .iter()
             .filter_map(|(k, _, _)| ctx.cluster.store.get(k))
@@ -1104,9 +1100,10 @@ pub(crate) fn drain(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             .max()
             .unwrap_or(0)
             .max(0) as Millis;
-        let limit: Millis = match p.duration_ms("timeout") {
-            Some(t) if t > 0 => t as Millis,
-            _ => (longest_grace + 60) * SECOND,
+        let elapsed = ctx.cluster.now.saturating_sub(started);
+        let limit: Millis = match timeout {
+            Some(t) => t.saturating_sub(elapsed),
+            None => (longest_grace + 60) * SECOND,
         };
         let mut pending = keys;
         let out = &mut ctx.out;
@@ -1114,7 +1111,7 @@ pub(crate) fn drain(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             pending.retain(|(k, uid, pname)| {
                 let gone = all_gone(c, &[(k.clone(), uid.clone())]);
                 if gone {
-                    out.line(&format!("pod/{pname} evicted"));
+                    out.line(&format!("pod/{pname} {verb}"));
                 }
                 !gone
             });
@@ -1123,7 +1120,7 @@ pub(crate) fn drain(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         if !pending.is_empty() {
             let err = format!(
                 "global timeout reached: {}",
-                crate::kubelet::go_duration(limit)
+                crate::kubelet::go_duration(timeout.unwrap_or(limit))
             );
             ctx.out.err(&format!(
                 "There are pending pods in node \"{name}\" when an error occurred: {err}\n"
@@ -1135,6 +1132,35 @@ pub(crate) fn drain(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
                 "error: unable to drain node \"{name}\" due to error: {err}, continuing command...\n"
             ));
             fatal.push(vec![err]);
+            remaining_nodes.push(name);
+            continue;
+        }
+        if !eviction_errors.is_empty() {
+            // The pods still on the node, as GetPodsForDeletion finds them.
+            let left: Vec<&str> = evict
+                .iter()
+                .filter(|p| {
+                    ctx.cluster
+                        .store
+                        .get(&ObjectKey::of(res("Pod"), p))
+                        .is_some()
+                })
+                .filter_map(|p| p.str_at(&["metadata", "name"]))
+                .collect();
+            if !left.is_empty() {
+                ctx.out.err(&format!(
+                    "There are pending pods in node \"{name}\" when an error occurred: {}\n",
+                    aggregate_text(&eviction_errors)
+                ));
+                for n in left {
+                    ctx.out.err(&format!("pod/{n}\n"));
+                }
+            }
+            ctx.out.err(&format!(
+                "error: unable to drain node \"{name}\" due to error: {}, continuing command...\n",
+                aggregate_text(&eviction_errors)
+            ));
+            fatal.push(eviction_errors);
             remaining_nodes.push(name);
             continue;
         }

@@ -867,7 +867,7 @@ pub(crate) fn build(
             let run = super::python::finish(run);
             app.program = Program::Exits {
                 // The interpreter's start-up.
-                after: 40 + run.slept,
+                after: run.slept.saturating_add(40),
                 code: run.code,
                 lines: run.lines,
                 oom: false,

@@ -235,7 +235,8 @@ fn url_host(host: &str) -> &str {
 /// A tool's timeout argument in seconds (`1`, `2.5`).
 pub(crate) fn seconds(value: &str) -> Option<Millis> {
     let s: f64 = value.trim().parse().ok()?;
-    (s.is_finite() && s >= 0.0).then_some((s * SECOND as f64) as Millis)
+    // 0 is no timeout, in busybox and in curl.
+    (s.is_finite() && s > 0.0).then_some((s * SECOND as f64) as Millis)
 }
 
 /// How busybox wget was asked to fetch.

@@ -205,7 +205,9 @@ pub(crate) fn run(source: &str, env: &BTreeMap<String, String>) -> Option<PyRun>
         Ok(Flow::Next) => 0,
         Ok(Flow::Exit(code)) => code,
         // Syntax this module cannot read is not run here.
-        Err(Raise(message)) if message.starts_with("SyntaxError") => return None,
+        Err(Raise(message)) if message.starts_with("SyntaxError") || message == UNSUPPORTED => {
+            return None;
+        }
         Err(Raise(message)) => {
             py.out.push("Traceback (most recent call last):".into());
             py.out.push(format!(
@@ -586,7 +588,12 @@ impl Py<'_> {
                         self.call(&path, args)?
                     } else if p.peek() == Some(&Tok::Op("[")) {
                         p.i += 1;
+                        p.depth += 1;
+                        if p.depth > 200 {
+                            return err("SyntaxError", "too many nested subscripts");
+                        }
                         let key = self.or(p)?;
+                        p.depth -= 1;
                         if !p.eat_op("]") {
                             return err("SyntaxError", "invalid syntax");
                         }
@@ -691,7 +698,10 @@ impl Py<'_> {
                 })
             }
             (Some("time"), [_, "sleep"]) => {
-                let s = args.first().and_then(Val::number).unwrap_or(0.0).max(0.0);
+                let s = args.first().and_then(Val::number).unwrap_or(0.0);
+                if s < 0.0 {
+                    return err("ValueError", "sleep length must be non-negative");
+                }
                 self.slept = self.slept.saturating_add((s * 1000.0) as Millis);
                 Ok(Val::None)
             }
@@ -781,29 +791,64 @@ fn equal(a: &Val, b: &Val) -> bool {
 }
 
 fn arith(op: &str, a: &Val, b: &Val) -> Result<Val, Raise> {
+    // Python's integers do not overflow and its strings are unbounded:
+    // programs that go that far are not run here.
+    let unsupported = || Err(Raise(UNSUPPORTED.into()));
     if let (Val::Str(x), Val::Str(y), "+") = (a, b, op) {
+        if x.len() + y.len() > 1 << 20 {
+            return unsupported();
+        }
         return Ok(Val::Str(format!("{x}{y}")));
     }
     if let (Some(x), Some(y)) = (a.int(), b.int()) {
-        let zero = || err("ZeroDivisionError", "integer division or modulo by zero");
-        return Ok(match op {
-            "+" => Val::Int(x.wrapping_add(y)),
-            "-" => Val::Int(x.wrapping_sub(y)),
-            "*" => Val::Int(x.wrapping_mul(y)),
-            "//" if y == 0 => return zero(),
-            "//" => Val::Int(x.div_euclid(y) - i64::from(y < 0 && x.rem_euclid(y) != 0)),
-            "%" if y == 0 => return zero(),
-            "%" => Val::Int(((x % y) + y) % y),
-            "/" if y == 0 => return err("ZeroDivisionError", "division by zero"),
-            _ => Val::Float(x as f64 / y as f64),
-        });
+        if y == 0 && matches!(op, "//" | "%") {
+            return err("ZeroDivisionError", "integer division or modulo by zero");
+        }
+        let n = match op {
+            "+" => x.checked_add(y),
+            "-" => x.checked_sub(y),
+            "*" => x.checked_mul(y),
+            // Floor division and a remainder with the divisor's sign.
+            "//" => x.checked_div(y).map(|q| {
+                if x % y != 0 && ((x < 0) != (y < 0)) {
+                    q - 1
+                } else {
+                    q
+                }
+            }),
+            "%" => x.checked_rem(y).map(|r| {
+                if r != 0 && ((r < 0) != (y < 0)) {
+                    r + y
+                } else {
+                    r
+                }
+            }),
+            _ if y == 0 => return err("ZeroDivisionError", "division by zero"),
+            _ => return Ok(Val::Float(x as f64 / y as f64)),
+        };
+        return n.map_or_else(unsupported, |n| Ok(Val::Int(n)));
     }
     match (a.number(), b.number()) {
+        (Some(_), Some(y)) if y == 0.0 && matches!(op, "/" | "//" | "%") => {
+            let what = if op == "%" {
+                "float modulo"
+            } else {
+                "float division by zero"
+            };
+            err("ZeroDivisionError", what)
+        }
         (Some(x), Some(y)) => Ok(Val::Float(match op {
             "+" => x + y,
             "-" => x - y,
             "*" => x * y,
-            "%" => x.rem_euclid(y),
+            "%" => {
+                let r = x % y;
+                if r != 0.0 && ((r < 0.0) != (y < 0.0)) {
+                    r + y
+                } else {
+                    r
+                }
+            }
             "//" => (x / y).floor(),
             _ => x / y,
         })),
@@ -817,6 +862,10 @@ fn arith(op: &str, a: &Val, b: &Val) -> Result<Val, Raise> {
         ),
     }
 }
+
+/// The marker of a program this module does not run (the caller falls
+/// back).
+const UNSUPPORTED: &str = "Unsupported";
 
 struct Parser<'t> {
     t: &'t [Tok],
@@ -922,7 +971,25 @@ mod tests {
             (r.lines, r.code, r.slept),
             (vec!["a 3 2 7!".to_string()], 0, 1500)
         );
-        // Hostile input: deep nesting and random mutations never panic.
+        // Hostile input: overflow, huge strings, deep nesting and random
+        // mutations never panic.
+        assert!(run("print(5 % 9223372036854775807)", &env).is_some());
+        assert!(run("print((-9223372036854775807-1) % -1)", &env).is_none());
+        assert!(run("print((-9223372036854775807-1) // -1)", &env).is_none());
+        assert!(run("print(9223372036854775807 + 1)", &env).is_none());
+        let doubling = format!("x = 'ab'\n{}", "x = x + x\n".repeat(40));
+        assert!(run(&doubling, &env).is_none());
+        assert!(
+            run(
+                &format!("x = {}1{}", "a[".repeat(100_000), "]".repeat(100_000)),
+                &env
+            )
+            .is_none()
+        );
+        assert_eq!(
+            finish(run("print(-7 // 2, -7 % 2, 7 % -2, 7.5 % -2)", &env).unwrap()).lines,
+            ["-4 1 -1 -0.5"]
+        );
         assert!(
             run(
                 &format!("print({}1{})", "(".repeat(100_000), ")".repeat(100_000)),

@@ -70,6 +70,16 @@ fn identity<'c>(cluster: &'c Cluster, peer: &'c Peer) -> Option<Identity<'c>> {
     match peer {
         Peer::Pod(key) => {
             let pod = cluster.store.get(key)?;
+            if on_host_network(pod) {
+                // Its traffic is the node's: an address, no pod.
+                return Some(Identity {
+                    namespace: "",
+                    labels: Cow::Owned(Value::Null),
+                    namespace_labels: Cow::Owned(Value::Null),
+                    ip: pod.str_at(&["status", "podIP"]),
+                    pod: None,
+                });
+            }
             Some(Identity {
                 namespace: &key.namespace,
                 labels: Cow::Borrowed(pod.at(&["metadata", "labels"])),
@@ -121,12 +131,7 @@ pub(crate) fn judge(
 ) -> Result<(), Denied> {
     // Nothing to judge without policies (the common case, at every request
     // of a traffic generator).
-    if cluster
-        .store
-        .list(res("NetworkPolicy"), None)
-        .next()
-        .is_none()
-    {
+    if !any(cluster) {
         return Ok(());
     }
     let target = identity(cluster, to);
@@ -150,10 +155,21 @@ pub(crate) fn judge(
 /// The pod at `key`, unless it is on the host network (its traffic is the
 /// node's).
 fn judged_pod<'c>(cluster: &'c Cluster, key: &ObjectKey) -> Option<&'c Value> {
+    cluster.store.get(key).filter(|p| !on_host_network(p))
+}
+
+/// Whether a pod uses its node's network namespace.
+pub(crate) fn on_host_network(pod: &Value) -> bool {
+    pod.at(&["spec", "hostNetwork"]).as_bool() == Some(true)
+}
+
+/// Whether any NetworkPolicy exists (with none, nothing is judged).
+pub(crate) fn any(cluster: &Cluster) -> bool {
     cluster
         .store
-        .get(key)
-        .filter(|p| p.at(&["spec", "hostNetwork"]).as_bool() != Some(true))
+        .list(res("NetworkPolicy"), None)
+        .next()
+        .is_some()
 }
 
 /// Whether `pod`'s policies of `direction` let `peer` through; `target` is

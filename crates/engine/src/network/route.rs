@@ -127,8 +127,10 @@ pub(crate) fn plan(cluster: &Cluster, request: &Request) -> Plan {
         shell_node: None,
         masquerade_node: None,
     };
-    // A pod's requests leave from its node, with its address.
-    let (client_node, client_ip) = match request.from.as_ref().and_then(|k| cluster.store.get(k)) {
+    // A pod's requests leave from its node, with its address; the user's
+    // in-cluster requests from a shell on a node.
+    let source_pod = request.from.as_ref().and_then(|k| cluster.store.get(k));
+    let in_cluster = || match source_pod {
         Some(pod) => (
             pod.str_at(&["spec", "nodeName"]).map(str::to_string),
             crate::controllers::endpoints::pod_ip(pod)
@@ -137,8 +139,10 @@ pub(crate) fn plan(cluster: &Cluster, request: &Request) -> Plan {
         ),
         None => in_cluster_client(cluster),
     };
-    if request.from.is_some() {
-        plan.http.client_ip = client_ip.clone();
+    if let Some(pod) = source_pod {
+        plan.http.client_ip = crate::controllers::endpoints::pod_ip(pod)
+            .unwrap_or(CLIENT_IP)
+            .to_string();
     }
     let url = match url::parse(&request.url) {
         Ok(u) => u,
@@ -152,8 +156,19 @@ pub(crate) fn plan(cluster: &Cluster, request: &Request) -> Plan {
     plan.http.path = url.path.clone();
     let port = i64::from(url.port);
 
-    // Name resolution.
-    let ip = if crate::apiserver::parse_ipv4(&url.host).is_some() {
+    // Name resolution. A pod asks CoreDNS, which its policies may not let
+    // it reach: its resolver then times out.
+    let named = crate::apiserver::parse_ipv4(&url.host).is_none();
+    if named
+        && let Some(key) = &request.from
+        && !super::dns_reachable(cluster, key)
+    {
+        return plan.fail(
+            CurlError::unresolvable(&url.host),
+            super::RESOLVER_TIMEOUT_MS,
+        );
+    }
+    let ip = if !named {
         url.host.clone()
     } else if let Some((svc, ns)) = cluster_dns_name(&url.host) {
         match resolve_service_name(cluster, ns, svc) {
@@ -279,6 +294,7 @@ pub(crate) fn plan(cluster: &Cluster, request: &Request) -> Plan {
 
     // A cluster IP, as if curl ran in a shell on a node.
     if let Some(key) = service_by_cluster_ip(cluster, &ip) {
+        let (client_node, client_ip) = in_cluster();
         plan.entry += &format!(
             "{ip} is the cluster IP of Service {}/{} (reached from node {})",
             key.namespace,
@@ -313,6 +329,7 @@ pub(crate) fn plan(cluster: &Cluster, request: &Request) -> Plan {
     // A pod.
     if let Some(key) = pod_by_ip(cluster, &ip) {
         plan.entry += &format!("{ip} is the IP of pod {}/{}", key.namespace, key.name);
+        let (client_node, client_ip) = in_cluster();
         plan.http.client_ip = client_ip;
         if request.from.is_none() {
             plan.shell_node = client_node;
@@ -691,7 +708,18 @@ impl Source<'_> {
         pod: &Value,
         port: i64,
     ) -> Result<(), policy::Denied> {
+        if !policy::any(cluster) {
+            return Ok(());
+        }
         let node = pod.str_at(&["spec", "nodeName"]);
+        // A host-network pod's root sockets reach pods on its own node
+        // unjudged, like a shell on the node.
+        if let Some(opener) = self.opener.and_then(|k| cluster.store.get(k))
+            && policy::on_host_network(opener)
+            && opener.str_at(&["spec", "nodeName"]) == node
+        {
+            return Ok(());
+        }
         let to = Peer::Pod(ObjectKey::of(res("Pod"), pod));
         // ingress-nginx's connections to the upstream are its own: no
         // egress policy of the opener applies to them.

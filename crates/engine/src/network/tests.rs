@@ -1391,6 +1391,17 @@ fn egress_policies_judge_the_pod_that_opens_the_connection() {
     });
     assert!(coredns_runs);
     assert!(!dns_reachable(&c, &key));
+    // Any request of the pod by name waits out its resolver.
+    let r = c
+        .send_request(&Request::get("http://web.default.svc.cluster.local/").from_pod(key.clone()));
+    assert_eq!(
+        (r.status, r.body.as_str(), r.latency_ms),
+        (
+            0,
+            "curl: (6) Could not resolve host: web.default.svc.cluster.local",
+            RESOLVER_TIMEOUT_MS
+        )
+    );
     network_policy(
         &mut c,
         "dns",
@@ -1478,4 +1489,40 @@ fn dropped_connections_time_out_and_ingress_nginx_gives_up_with_504() {
             .policies
             .is_empty()
     );
+}
+
+#[test]
+fn a_policy_without_pod_selector_selects_every_pod_and_host_network_pods_are_addresses() {
+    let mut c = cluster(1);
+    pod(&mut c, "web", "web-1", "node-1", "10.244.1.2", true);
+    create(
+        &mut c,
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: host\n  namespace: default\n  labels: {app: client}\nspec:\n  hostNetwork: true\n  nodeName: node-2\n  containers:\n  - name: c\n    image: busybox\n",
+    );
+    let key = ObjectKey::new(res("Pod"), "default", "host");
+    let mut status = c.store.get(&key).unwrap().get("status").clone();
+    status.set("podIP", Value::str("172.18.0.4"));
+    c.update_status(&key, status).unwrap();
+    // No podSelector: `{}` (every pod), as the API decodes it.
+    network_policy(
+        &mut c,
+        "clients",
+        "  ingress:\n  - from:\n    - podSelector: {matchLabels: {app: client}}\n    - ipBlock: {cidr: 172.18.0.3/32}\n",
+    );
+    let stored = c
+        .store
+        .get_named(res("NetworkPolicy"), "default", "clients")
+        .unwrap()
+        .clone();
+    assert_eq!(stored.at(&["spec", "podSelector"]), &Value::object());
+    // The host-network pod carries app=client, but it is its node's
+    // address to the policy: only an ipBlock could match it.
+    let host = pod_peer("default", "host");
+    assert!(!passes(&c, &host, "web-1", 80, "TCP"));
+    network_policy(
+        &mut c,
+        "node-2",
+        "  ingress:\n  - from:\n    - ipBlock: {cidr: 172.18.0.4/32}\n",
+    );
+    assert!(passes(&c, &host, "web-1", 80, "TCP"));
 }

@@ -622,6 +622,7 @@ fn job_spec(spec: &Value, sp: &Path, errs: &mut Vec<FieldError>) {
         }
         _ => {}
     }
+    index_policies(spec, sp, errs);
     let tmpl = spec.get("template");
     let tp = sp.child("template");
     pod_template_spec(tmpl, &tp, errs);
@@ -642,6 +643,151 @@ fn job_spec(spec: &Value, sp: &Path, errs: &mut Vec<FieldError>) {
         }
         _ => {}
     }
+}
+
+/// `validateJobSpec`'s rules for per-index back-off limits, failed-index
+/// limits, `FailIndex` rules and success policies.
+fn index_policies(spec: &Value, sp: &Path, errs: &mut Vec<FieldError>) {
+    let indexed = spec.get("completionMode").as_str() == Some("Indexed");
+    let per_index = gptr_int(spec, "backoffLimitPerIndex");
+    let max_failed = gptr_int(spec, "maxFailedIndexes");
+    let completions = gptr_int(spec, "completions");
+    for (field, value) in [
+        ("backoffLimitPerIndex", per_index),
+        ("maxFailedIndexes", max_failed),
+    ] {
+        let Some(n) = value else { continue };
+        let p = sp.child(field);
+        nonnegative(n, &p, errs);
+        if !indexed {
+            errs.invalid(&p, n.to_string(), "requires indexed completion mode");
+        }
+    }
+    if let Some(max) = max_failed {
+        if per_index.is_none() {
+            errs.required(
+                &sp.child("backoffLimitPerIndex"),
+                "when maxFailedIndexes is specified",
+            );
+        }
+        if indexed {
+            let p = sp.child("maxFailedIndexes");
+            if completions.is_some_and(|c| max > c) {
+                errs.invalid(
+                    &p,
+                    max.to_string(),
+                    "must be less than or equal to completions",
+                );
+            }
+            if max > 100_000 {
+                errs.invalid(&p, max.to_string(), "must be less than or equal to 100000");
+            }
+        }
+    }
+    for (i, rule) in spec.at(&["podFailurePolicy", "rules"]).items().enumerate() {
+        if rule.get("action").as_str() == Some("FailIndex") && per_index.is_none() {
+            let pfp = sp.child("podFailurePolicy");
+            let rules = pfp.child("rules");
+            let rule = rules.index(i);
+            errs.invalid(
+                &rule.child("action"),
+                quote("FailIndex"),
+                "requires the backoffLimitPerIndex to be set",
+            );
+        }
+    }
+    let policy = spec.get("successPolicy");
+    if policy.is_null() {
+        return;
+    }
+    let pp = sp.child("successPolicy");
+    if !indexed {
+        errs.invalid(&pp, "{...}".into(), "requires indexed completion mode");
+        return;
+    }
+    let rules = policy.get("rules");
+    if rules.is_empty() {
+        errs.required(
+            &pp.child("rules"),
+            "at least one rules must be specified when the successPolicy is specified",
+        );
+    }
+    let total = completions.unwrap_or(0);
+    let rules_path = pp.child("rules");
+    for (i, rule) in rules.items().enumerate() {
+        let rp = rules_path.index(i);
+        let indexes = rule.get("succeededIndexes").as_str();
+        let count = gptr_int(rule, "succeededCount");
+        if indexes.is_none() && count.is_none() {
+            errs.required(
+                &rp,
+                "at least one of succeededCount or succeededIndexes must be specified",
+            );
+        }
+        let mut listed: Option<i64> = None;
+        if let Some(text) = indexes {
+            match index_intervals(text, total) {
+                Ok(n) => listed = Some(n),
+                Err(e) => errs.invalid(
+                    &rp.child("succeededIndexes"),
+                    quote(text),
+                    &format!("error parsing succeededIndexes: {e}"),
+                ),
+            }
+        }
+        if let Some(c) = count {
+            let cp = rp.child("succeededCount");
+            if c < 0 {
+                errs.invalid(&cp, c.to_string(), "must be greater than or equal to 0");
+            } else if c > total {
+                errs.invalid(
+                    &cp,
+                    c.to_string(),
+                    &format!("must be less than or equal to {total} (the number of specified completions)"),
+                );
+            } else if let Some(n) = listed.filter(|n| c > *n) {
+                errs.invalid(
+                    &cp,
+                    c.to_string(),
+                    &format!("must be less than or equal to {n} (the number of indexes in the specified succeededIndexes field)"),
+                );
+            }
+        }
+    }
+}
+
+/// `parseIndexesFormat`: how many indexes "1,3-5" lists, or why it is bad.
+fn index_intervals(text: &str, completions: i64) -> Result<i64, String> {
+    let mut previous: Option<i64> = None;
+    let mut total = 0i64;
+    for fragment in text.split(',') {
+        let parts: Vec<&str> = fragment.split('-').collect();
+        if parts.len() > 2 {
+            return Err(format!(
+                "the fragment \"{fragment}\" violates the requirement that an index interval can have at most two parts separated by '-'"
+            ));
+        }
+        let mut bounds = Vec::with_capacity(2);
+        for part in &parts {
+            let n: i64 = part
+                .parse()
+                .map_err(|_| format!("cannot convert string to integer for index: \"{part}\""))?;
+            if n >= completions {
+                return Err(format!("too large index: \"{part}\""));
+            }
+            if let Some(prev) = previous
+                && n <= prev
+            {
+                return Err(format!(
+                    "non-increasing order, previous: {prev}, current: {n}"
+                ));
+            }
+            previous = Some(n);
+            bounds.push(n);
+        }
+        total = total.saturating_add(bounds[bounds.len() - 1] - bounds[0] + 1);
+    }
+    Ok(total)
 }
 
 /// A CronJob.

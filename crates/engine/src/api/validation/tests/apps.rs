@@ -283,3 +283,42 @@ fn stored_workloads() {
         ]
     );
 }
+
+#[test]
+fn job_index_policies_need_an_indexed_job() {
+    let job = |spec: &str| {
+        create(
+            "Job",
+            &format!(
+                "metadata: {{name: j}}\nspec:\n{spec}\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{{name: c, image: busybox}}]\n"
+            ),
+        )
+    };
+    assert_eq!(
+        job("  backoffLimitPerIndex: 1\n  maxFailedIndexes: 2"),
+        [
+            "spec.backoffLimitPerIndex: Invalid value: 1: requires indexed completion mode",
+            "spec.maxFailedIndexes: Invalid value: 2: requires indexed completion mode",
+        ]
+    );
+    assert_eq!(
+        job(
+            "  completionMode: Indexed\n  completions: 3\n  maxFailedIndexes: 4\n  podFailurePolicy:\n    rules:\n    - action: FailIndex\n      onExitCodes: {operator: In, values: [42]}"
+        ),
+        [
+            "spec.backoffLimitPerIndex: Required value: when maxFailedIndexes is specified",
+            "spec.maxFailedIndexes: Invalid value: 4: must be less than or equal to completions",
+            "spec.podFailurePolicy.rules[0].action: Invalid value: \"FailIndex\": requires the backoffLimitPerIndex to be set",
+        ]
+    );
+    assert_eq!(
+        job(
+            "  completionMode: Indexed\n  completions: 3\n  successPolicy:\n    rules:\n    - succeededIndexes: '2-1'\n    - succeededIndexes: '0-1'\n      succeededCount: 3\n    - {}"
+        ),
+        [
+            "spec.successPolicy.rules[0].succeededIndexes: Invalid value: \"2-1\": error parsing succeededIndexes: non-increasing order, previous: 2, current: 1",
+            "spec.successPolicy.rules[1].succeededCount: Invalid value: 3: must be less than or equal to 2 (the number of indexes in the specified succeededIndexes field)",
+            "spec.successPolicy.rules[2]: Required value: at least one of succeededCount or succeededIndexes must be specified",
+        ]
+    );
+}
