@@ -1077,13 +1077,7 @@ pub(crate) fn drain(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             let deadline = ctx.cluster.now.saturating_add(EVICTION_RETRY);
             let out = &mut ctx.out;
             wait_until(ctx.cluster, EVICTION_RETRY, |c| {
-                keys.retain(|(k, uid, pname)| {
-                    let gone = all_gone(c, &[(k.clone(), uid.clone())]);
-                    if gone {
-                        out.line(&format!("pod/{pname} {verb}"));
-                    }
-                    !gone
-                });
+                report_gone(c, &mut keys, out, verb);
                 false
             });
             let rest = deadline.saturating_sub(ctx.cluster.now);
@@ -1108,13 +1102,7 @@ pub(crate) fn drain(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         let mut pending = keys;
         let out = &mut ctx.out;
         wait_until(ctx.cluster, limit, |c| {
-            pending.retain(|(k, uid, pname)| {
-                let gone = all_gone(c, &[(k.clone(), uid.clone())]);
-                if gone {
-                    out.line(&format!("pod/{pname} {verb}"));
-                }
-                !gone
-            });
+            report_gone(c, &mut pending, out, verb);
             pending.is_empty()
         });
         if !pending.is_empty() {
@@ -1184,6 +1172,23 @@ pub(crate) fn drain(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         fatal.iter().map(|errs| aggregate_text(errs)).collect()
     };
     Err(Fail::raw(lines.join("\n")))
+}
+
+/// Prints `pod/NAME evicted` (or `deleted`) for the pods that are gone
+/// and keeps the others.
+fn report_gone(
+    cluster: &crate::cluster::Cluster,
+    pods: &mut Vec<(ObjectKey, String, String)>,
+    out: &mut crate::kubectl::Out,
+    verb: &str,
+) {
+    pods.retain(|(k, uid, pname)| {
+        let gone = all_gone(cluster, &[(k.clone(), uid.clone())]);
+        if gone {
+            out.line(&format!("pod/{pname} {verb}"));
+        }
+        !gone
+    });
 }
 
 /// How often `kubectl drain` tries again an eviction a disruption budget

@@ -460,10 +460,7 @@ impl Py<'_> {
 
     fn not(&mut self, p: &mut Parser) -> Result<Val, Raise> {
         if p.eat_name("not") {
-            p.depth += 1;
-            if p.depth > 200 {
-                return err("SyntaxError", "too many nested expressions");
-            }
+            p.enter()?;
             let v = self.not(p)?;
             p.depth -= 1;
             return Ok(Val::Bool(!v.truthy()));
@@ -536,10 +533,7 @@ impl Py<'_> {
 
     fn unary(&mut self, p: &mut Parser) -> Result<Val, Raise> {
         if p.eat_op("-") {
-            p.depth += 1;
-            if p.depth > 200 {
-                return err("SyntaxError", "too many nested expressions");
-            }
+            p.enter()?;
             let v = self.unary(p)?;
             p.depth -= 1;
             return arith("-", &Val::Int(0), &v);
@@ -557,11 +551,7 @@ impl Py<'_> {
             Tok::Float(f) => Val::Float(*f),
             Tok::Str(s) => Val::Str(s.clone()),
             Tok::Op("(") => {
-                // CPython's parser stops nesting at 200 levels too.
-                p.depth += 1;
-                if p.depth > 200 {
-                    return err("SyntaxError", "too many nested parentheses");
-                }
+                p.enter()?;
                 let v = self.or(p)?;
                 p.depth -= 1;
                 if !p.eat_op(")") {
@@ -588,10 +578,7 @@ impl Py<'_> {
                         self.call(&path, args)?
                     } else if p.peek() == Some(&Tok::Op("[")) {
                         p.i += 1;
-                        p.depth += 1;
-                        if p.depth > 200 {
-                            return err("SyntaxError", "too many nested subscripts");
-                        }
+                        p.enter()?;
                         let key = self.or(p)?;
                         p.depth -= 1;
                         if !p.eat_op("]") {
@@ -613,10 +600,7 @@ impl Py<'_> {
     }
 
     fn args(&mut self, p: &mut Parser) -> Result<Vec<Val>, Raise> {
-        p.depth += 1;
-        if p.depth > 200 {
-            return err("SyntaxError", "too many nested calls");
-        }
+        p.enter()?;
         let args = self.arg_list(p);
         p.depth -= 1;
         args
@@ -883,6 +867,15 @@ impl<'t> Parser<'t> {
         let t = self.t.get(self.i);
         self.i += 1;
         t
+    }
+
+    /// One level deeper (CPython's parser stops at 200 too).
+    fn enter(&mut self) -> Result<(), Raise> {
+        self.depth += 1;
+        if self.depth > 200 {
+            return err("SyntaxError", "too many nested parentheses");
+        }
+        Ok(())
     }
 
     fn eat_op(&mut self, op: &str) -> bool {
