@@ -67,6 +67,7 @@ pub fn validate(resource: ResourceId, object: &Value, old: Option<&Value>) -> Ve
         ("discovery.k8s.io", "EndpointSlice") => networking::endpoint_slice(object, &mut errs),
         ("networking.k8s.io", "Ingress") => networking::ingress(object, old, &mut errs),
         ("networking.k8s.io", "IngressClass") => networking::ingress_class(object, old, &mut errs),
+        ("networking.k8s.io", "NetworkPolicy") => networking::network_policy(object, &mut errs),
         _ => {}
     }
     errs

@@ -378,3 +378,165 @@ pub(super) fn endpoint_slice(obj: &Value, errs: &mut Vec<FieldError>) {
         }
     }
 }
+
+/// `ValidateNetworkPolicySpec`: the pod selector, each rule's ports and
+/// peers, and the policy types.
+pub(super) fn network_policy(obj: &Value, errs: &mut Vec<FieldError>) {
+    let spec = obj.get("spec");
+    let sp = Path::new("spec");
+    crate::api::selector::validate_label_selector(
+        spec.get("podSelector"),
+        &sp.child("podSelector"),
+        errs,
+    );
+    for (field, peers) in [("ingress", "from"), ("egress", "to")] {
+        let rules_path = sp.child(field);
+        for (i, rule) in spec.get(field).items().enumerate() {
+            let rp = rules_path.index(i);
+            let ports_path = rp.child("ports");
+            for (j, port) in rule.get("ports").items().enumerate() {
+                network_policy_port(port, &ports_path.index(j), errs);
+            }
+            let peers_path = rp.child(peers);
+            for (j, peer) in rule.get(peers).items().enumerate() {
+                network_policy_peer(peer, &peers_path.index(j), errs);
+            }
+        }
+    }
+    let types = spec.get("policyTypes");
+    let tp = sp.child("policyTypes");
+    if types.items().count() > 2 {
+        let list: Vec<&str> = types.items().filter_map(Value::as_str).collect();
+        errs.invalid(
+            &tp,
+            format!("&[{}]", list.join(" ")),
+            "may not specify more than two policyTypes",
+        );
+        return;
+    }
+    for (i, t) in types.items().enumerate() {
+        let t = t.as_str().unwrap_or("");
+        if !matches!(t, "Ingress" | "Egress") {
+            errs.not_supported(&tp.index(i), quote(t), &["Ingress", "Egress"]);
+        }
+    }
+}
+
+/// `ValidateNetworkPolicyPort`.
+fn network_policy_port(port: &Value, p: &Path, errs: &mut Vec<FieldError>) {
+    if let Some(proto) = gstr(port, "protocol")
+        && !matches!(proto, "TCP" | "UDP" | "SCTP")
+    {
+        errs.not_supported(&p.child("protocol"), quote(proto), &["TCP", "UDP", "SCTP"]);
+    }
+    let end = port.get("endPort").as_i64();
+    let ep = p.child("endPort");
+    match port.get("port") {
+        Value::Null => {
+            if let Some(e) = end {
+                errs.invalid(
+                    &ep,
+                    e.to_string(),
+                    "may not be specified when `port` is not specified",
+                );
+            }
+        }
+        Value::String(name) => {
+            if let Some(e) = end {
+                errs.invalid(
+                    &ep,
+                    e.to_string(),
+                    "may not be specified when `port` is non-numeric",
+                );
+            }
+            errs.invalid_each(&p.child("port"), name, is_valid_port_name(name));
+        }
+        number => {
+            let n = number.as_i64().unwrap_or(0);
+            for m in is_valid_port_num(n) {
+                errs.invalid(&p.child("port"), n.to_string(), &m);
+            }
+            if let Some(e) = end {
+                if e < n {
+                    // Upstream reports the port's value here.
+                    errs.invalid(
+                        &ep,
+                        n.to_string(),
+                        "must be greater than or equal to `port`",
+                    );
+                }
+                for m in is_valid_port_num(e) {
+                    errs.invalid(&ep, e.to_string(), &m);
+                }
+            }
+        }
+    }
+}
+
+/// `ValidateNetworkPolicyPeer`: exactly one kind of peer (pod and
+/// namespace selectors may go together), and a well-formed ipBlock.
+fn network_policy_peer(peer: &Value, p: &Path, errs: &mut Vec<FieldError>) {
+    let mut kinds = 0;
+    for field in ["podSelector", "namespaceSelector"] {
+        let sel = peer.get(field);
+        if !sel.is_null() {
+            kinds += 1;
+            crate::api::selector::validate_label_selector(sel, &p.child(field), errs);
+        }
+    }
+    let block = peer.get("ipBlock");
+    if !block.is_null() {
+        kinds += 1;
+        ip_block(block, &p.child("ipBlock"), errs);
+    }
+    if kinds == 0 {
+        errs.required(p, "must specify a peer");
+    } else if kinds > 1 && !block.is_null() {
+        errs.forbidden(p, "may not specify both ipBlock and another peer");
+    }
+}
+
+/// `ValidateIPBlock`: a CIDR, and exceptions strictly inside it.
+fn ip_block(block: &Value, p: &Path, errs: &mut Vec<FieldError>) {
+    const CIDR_HELP: &str = "must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)";
+    let cidr = gstr(block, "cidr").unwrap_or("");
+    let cp = p.child("cidr");
+    if cidr.is_empty() {
+        errs.required(&cp, "");
+        return;
+    }
+    if !super::service::valid_cidr(cidr) {
+        errs.invalid(&cp, quote(cidr), CIDR_HELP);
+        return;
+    }
+    let outer = ipv4_net(cidr);
+    let except_path = p.child("except");
+    for (i, e) in block.get("except").items().enumerate() {
+        let e = e.as_str().unwrap_or("");
+        let ep = except_path.index(i);
+        if !super::service::valid_cidr(e) {
+            errs.invalid(&ep, quote(e), CIDR_HELP);
+            continue;
+        }
+        if let (Some((net, bits)), Some((inner, inner_bits))) = (outer, ipv4_net(e))
+            && (inner_bits <= bits || !same_prefix(net, inner, bits))
+        {
+            errs.invalid(&ep, quote(e), "must be a strict subset of `cidr`");
+        }
+    }
+}
+
+/// An IPv4 CIDR's network address and prefix length.
+fn ipv4_net(cidr: &str) -> Option<(u32, u32)> {
+    let (ip, bits) = cidr.split_once('/')?;
+    Some((crate::apiserver::parse_ipv4(ip)?, bits.parse().ok()?))
+}
+
+fn same_prefix(a: u32, b: u32, bits: u32) -> bool {
+    let mask = if bits == 0 {
+        0
+    } else {
+        u32::MAX << (32 - bits.min(32))
+    };
+    a & mask == b & mask
+}

@@ -482,7 +482,7 @@ pub(super) fn non_special_ip(ip: &str, p: &Path, errs: &mut Vec<FieldError>) {
     }
 }
 
-fn valid_cidr(s: &str) -> bool {
+pub(super) fn valid_cidr(s: &str) -> bool {
     let Some((ip, bits)) = s.split_once('/') else {
         return false;
     };
