@@ -470,8 +470,21 @@ fn timeouts(
     max_time: Option<crate::time::Millis>,
 ) {
     let connecting = response.status == 0 && response.body.starts_with("curl: (28)");
+    // A resolver that times out is bounded by either limit too.
+    let resolving = response.status == 0 && response.body.starts_with("curl: (6)");
     let (host, port) = crate::network::url_host_port(url);
+    let first = match (connect_timeout, max_time) {
+        (Some(c), Some(m)) => Some(c.min(m)),
+        (c, m) => c.or(m),
+    };
     let message = match (connect_timeout, max_time) {
+        _ if resolving && first.is_some_and(|limit| response.latency_ms > limit) => {
+            let limit = first.unwrap_or(0);
+            Some((
+                limit,
+                format!("curl: (28) Resolving timed out after {limit} milliseconds"),
+            ))
+        }
         (Some(limit), max)
             if connecting && response.latency_ms > limit && max.is_none_or(|m| limit <= m) =>
         {

@@ -401,6 +401,7 @@ pub(crate) enum EvictionRefused {
 pub(crate) fn admit_eviction(
     cluster: &mut Cluster,
     pod_key: &ObjectKey,
+    dry_run: bool,
 ) -> Result<(), EvictionRefused> {
     let Some(pod) = cluster.store.get(pod_key).cloned() else {
         return Ok(());
@@ -453,6 +454,9 @@ pub(crate) fn admit_eviction(
         return Err(EvictionRefused::TooManyRequests(
             "Cannot evict pod as it would violate the pod's disruption budget.".into(),
         ));
+    }
+    if dry_run {
+        return Ok(());
     }
     // Take the allowance and note the pod, as the API server does.
     let mut status = status.clone();
@@ -568,7 +572,7 @@ mod tests {
             .list(res("Pod"), Some("default"))
             .map(|(_, p)| ObjectKey::of(res("Pod"), p))
             .collect();
-        assert_eq!(admit_eviction(&mut c, &pods[0]), Ok(()));
+        assert_eq!(admit_eviction(&mut c, &pods[0], false), Ok(()));
         let s = status(&c, "web");
         assert_eq!(s.get("disruptionsAllowed").as_i64(), Some(0));
         assert!(!s.at(&["disruptedPods", &pods[0].name]).is_null());
@@ -582,7 +586,7 @@ mod tests {
             Some("InsufficientPods")
         );
         assert_eq!(
-            admit_eviction(&mut c, &pods[1]),
+            admit_eviction(&mut c, &pods[1], false),
             Err(EvictionRefused::TooManyRequests(
                 "Cannot evict pod as it would violate the pod's disruption budget.".into()
             ))
@@ -596,7 +600,7 @@ mod tests {
         // Two budgets over one pod: the eviction subresource gives up.
         run(&mut c, &pdb("again", "web", "maxUnavailable", "1"));
         assert_eq!(
-            admit_eviction(&mut c, &pods[1]),
+            admit_eviction(&mut c, &pods[1], false),
             Err(EvictionRefused::Other(
                 "This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.".into()
             ))

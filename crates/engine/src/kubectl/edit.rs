@@ -977,12 +977,9 @@ pub(crate) fn drain(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
                         .line(&format!("evicting pod {ns}/{pname} (dry run)"));
                     continue;
                 }
-                Some(DryRun::Server) => {
-                    ctx.out
-                        .line(&format!("evicting pod {ns}/{pname} (server dry run)"));
-                    continue;
-                }
-                None => {}
+                // A server dry run asks the Eviction API too (budgets
+                // and all) but changes nothing.
+                Some(DryRun::Server) | None => {}
             }
             let key = ObjectKey::new(res("Pod"), &ns, &pname);
             let uid = pod.str_at(&["metadata", "uid"]).unwrap_or("").to_string();
@@ -1006,9 +1003,24 @@ pub(crate) fn drain(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             let mut blocked = Vec::new();
             for (key, uid, pname) in queue {
                 let ns = key.namespace.to_string();
-                if !disable_eviction {
+                let server_dry = matches!(dry, Some(DryRun::Server));
+                if server_dry {
+                    ctx.out
+                        .line(&format!("evicting pod {ns}/{pname} (server dry run)"));
+                } else if !disable_eviction {
                     ctx.out.line(&format!("evicting pod {ns}/{pname}"));
-                    match crate::controllers::disruption::admit_eviction(ctx.cluster, &key) {
+                }
+                if disable_eviction && server_dry {
+                    // A dry-run delete: nothing happens.
+                    continue;
+                }
+                if !disable_eviction {
+                    match crate::controllers::disruption::admit_eviction(
+                        ctx.cluster,
+                        &key,
+                        server_dry,
+                    ) {
+                        Ok(()) if server_dry => continue,
                         Ok(()) => {}
                         Err(EvictionRefused::TooManyRequests(why)) => {
                             ctx.out.err_line(&format!(
@@ -1055,9 +1067,14 @@ pub(crate) fn drain(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
                 // After its sleep each goroutine prints its attempt, then
                 // finds the deadline passed.
                 ctx.cluster.step(eviction_limit.saturating_sub(waited));
+                let suffix = if matches!(dry, Some(DryRun::Server)) {
+                    " (server dry run)"
+                } else {
+                    ""
+                };
                 for (key, _, pname) in &blocked {
                     ctx.out
-                        .line(&format!("evicting pod {}/{pname}", key.namespace));
+                        .line(&format!("evicting pod {}/{pname}{suffix}", key.namespace));
                     eviction_errors.push(match timeout {
                         Some(limit) => format!(
                             "error when evicting pods/\"{pname}\" -n \"{}\": global timeout reached: {}",

@@ -1402,6 +1402,19 @@ fn egress_policies_judge_the_pod_that_opens_the_connection() {
             RESOLVER_TIMEOUT_MS
         )
     );
+    // curl's limits bound the resolver too.
+    let args: Vec<String> = ["--connect-timeout", "2", "http://web/"]
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
+    assert_eq!(
+        crate::script::curl_code(&mut c, &args, Some(&key)),
+        (
+            28,
+            "curl: (28) Resolving timed out after 2000 milliseconds\n".to_string(),
+            2000
+        )
+    );
     network_policy(
         &mut c,
         "dns",
