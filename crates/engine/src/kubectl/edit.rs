@@ -930,10 +930,7 @@ pub(crate) fn drain(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             ));
         }
         if !errs.is_empty() {
-            ctx.out.err(&format!(
-                "error: unable to drain node \"{name}\" due to error: {}, continuing command...\n",
-                aggregate_text(&errs)
-            ));
+            unable_to_drain(&mut ctx.out, &name, &errs);
             fatal.push(errs);
             remaining_nodes.push(name);
             continue;
@@ -1123,22 +1120,10 @@ pub(crate) fn drain(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             pending.is_empty()
         });
         if !pending.is_empty() {
-            let err = format!(
+            eviction_errors.push(format!(
                 "global timeout reached: {}",
                 crate::kubelet::go_duration(timeout.unwrap_or(limit))
-            );
-            ctx.out.err(&format!(
-                "There are pending pods in node \"{name}\" when an error occurred: {err}\n"
             ));
-            for (_, _, n) in &pending {
-                ctx.out.err(&format!("pod/{n}\n"));
-            }
-            ctx.out.err(&format!(
-                "error: unable to drain node \"{name}\" due to error: {err}, continuing command...\n"
-            ));
-            fatal.push(vec![err]);
-            remaining_nodes.push(name);
-            continue;
         }
         if !eviction_errors.is_empty() {
             // The pods still on the node, as GetPodsForDeletion finds them.
@@ -1148,7 +1133,9 @@ pub(crate) fn drain(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
                     ctx.cluster
                         .store
                         .get(&ObjectKey::of(res("Pod"), p))
-                        .is_some()
+                        .is_some_and(|now| {
+                            now.at(&["metadata", "uid"]) == p.at(&["metadata", "uid"])
+                        })
                 })
                 .filter_map(|p| p.str_at(&["metadata", "name"]))
                 .collect();
@@ -1161,10 +1148,7 @@ pub(crate) fn drain(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
                     ctx.out.err(&format!("pod/{n}\n"));
                 }
             }
-            ctx.out.err(&format!(
-                "error: unable to drain node \"{name}\" due to error: {}, continuing command...\n",
-                aggregate_text(&eviction_errors)
-            ));
+            unable_to_drain(&mut ctx.out, &name, &eviction_errors);
             fatal.push(eviction_errors);
             remaining_nodes.push(name);
             continue;
@@ -1189,6 +1173,14 @@ pub(crate) fn drain(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         fatal.iter().map(|errs| aggregate_text(errs)).collect()
     };
     Err(Fail::raw(lines.join("\n")))
+}
+
+/// RunDrain's line for a node it could not drain (it goes on to the next).
+fn unable_to_drain(out: &mut crate::kubectl::Out, node: &str, errs: &[String]) {
+    out.err(&format!(
+        "error: unable to drain node \"{node}\" due to error: {}, continuing command...\n",
+        aggregate_text(errs)
+    ));
 }
 
 /// Prints `pod/NAME evicted` (or `deleted`) for the pods that are gone
