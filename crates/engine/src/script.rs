@@ -396,17 +396,7 @@ fn curl_run(
             .unwrap_or_else(|| "/".to_string());
         out.push_str(&format!("> {method} {path} HTTP/1.1\n> Host: {host}\n> User-Agent: curl/8.14.1\n> Accept: */*\n>\n"));
     }
-    let mut response = match from {
-        // A pod's resolver asks CoreDNS, which its policies may not let it
-        // reach.
-        Some(pod)
-            if !crate::network::dns_reachable(cluster, pod)
-                && crate::network::url_names_host(&url) =>
-        {
-            crate::network::unresolved(&url)
-        }
-        _ => cluster.send_request(&request),
-    };
+    let mut response = cluster.send_request(&request);
     timeouts(&mut response, &url, connect_timeout, max_time);
     *took = response.latency_ms;
     if response.status == 0 {

@@ -27,16 +27,21 @@ pub(crate) fn on_change(cluster: &mut Cluster, event: &WatchEvent) {
             cluster.enqueue(Controller::Disruption, event.key.clone());
         }
         "Pod" => {
-            let ns = event.key.namespace.clone();
+            // Every pod change passes here: nothing to do (and nothing
+            // copied) in a namespace without budgets.
+            let ns = &event.key.namespace;
             let current = cluster.store.get(&event.key);
-            let labels = |p: Option<&Value>| p.map(|p| p.at(&["metadata", "labels"]).clone());
-            let (old, new) = (labels(event.old.as_ref()), labels(current));
+            let old = event.old.as_ref().map(|p| p.at(&["metadata", "labels"]));
+            let new = current.map(|p| p.at(&["metadata", "labels"]));
             let budgets: Vec<ObjectKey> = cluster
                 .store
-                .list(res("PodDisruptionBudget"), Some(&ns))
+                .list(res("PodDisruptionBudget"), Some(ns))
                 .filter(|(_, pdb)| {
                     let sel = pdb.at(&["spec", "selector"]);
-                    [&old, &new].into_iter().flatten().any(|l| selects(sel, l))
+                    [old, new]
+                        .into_iter()
+                        .flatten()
+                        .any(|l| selector::matches(sel, l))
                 })
                 .map(|(_, pdb)| ObjectKey::of(res("PodDisruptionBudget"), pdb))
                 .collect();
@@ -46,11 +51,6 @@ pub(crate) fn on_change(cluster: &mut Cluster, event: &WatchEvent) {
         }
         _ => {}
     }
-}
-
-/// A budget's selector: `null` selects no pod, `{}` every pod (policy/v1).
-fn selects(selector: &Value, labels: &Value) -> bool {
-    selector::matches(selector, labels)
 }
 
 /// What a budget's numbers come to.
@@ -225,7 +225,8 @@ fn set_condition(
     status.set("conditions", Value::array(conditions));
 }
 
-/// The pods a budget covers (`getPodsForPdb`).
+/// The pods a budget covers (`getPodsForPdb`; a `null` selector selects
+/// none, `{}` every pod of the namespace).
 fn pods_of(cluster: &Cluster, pdb: &Value) -> Vec<Value> {
     let ns = pdb.str_at(&["metadata", "namespace"]).unwrap_or("");
     let sel = pdb.at(&["spec", "selector"]);
@@ -233,7 +234,7 @@ fn pods_of(cluster: &Cluster, pdb: &Value) -> Vec<Value> {
         .store
         .list(res("Pod"), Some(ns))
         .map(|(_, p)| p)
-        .filter(|p| selects(sel, p.at(&["metadata", "labels"])))
+        .filter(|p| selector::matches(sel, p.at(&["metadata", "labels"])))
         .cloned()
         .collect()
 }
@@ -420,7 +421,7 @@ pub(crate) fn admit_eviction(
         .store
         .list(res("PodDisruptionBudget"), Some(&pod_key.namespace))
         .map(|(_, b)| b)
-        .filter(|b| selects(b.at(&["spec", "selector"]), labels))
+        .filter(|b| selector::matches(b.at(&["spec", "selector"]), labels))
         .cloned()
         .collect();
     let pdb = match budgets.as_slice() {

@@ -434,6 +434,12 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
         pod.tracked = false;
     }
 
+    // Each index's latest failure, for per-index back-off and counts.
+    let latest = if per_index.is_some() {
+        latest_failures(&pods)
+    } else {
+        Vec::new()
+    };
     let mut active: Vec<&JobPod> = pods.iter().filter(|p| p.active()).collect();
     let terminating = pods
         .iter()
@@ -667,7 +673,6 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
                 let total = completions.unwrap_or(0);
                 let mut taken: Vec<i64> = active.iter().filter_map(|p| p.index).collect();
                 taken.compact_sort();
-                let latest = latest_failures(&pods);
                 let missing = (-excess).min(MAX_PODS_PER_SYNC) as usize;
                 let mut soonest: Option<Millis> = None;
                 for i in 0..total {
@@ -681,8 +686,7 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
                     {
                         continue;
                     }
-                    if let Ok(at) = latest.binary_search_by_key(&i, |(index, _)| *index) {
-                        let last = &pods[latest[at].1];
+                    if let Some(last) = last_failure(&pods, &latest, i) {
                         let n = last.index_failures.0 + last.index_failures.1 + 1;
                         let delay = BACKOFF_BASE
                             .saturating_mul(1 << (n - 1).clamp(0, 20))
@@ -769,7 +773,7 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
             && let Some(i) = index
         {
             // The index's failures so far, from the pod it replaces.
-            let (counted, ignored) = last_failure(&pods, *i).map_or((0, 0), |p| {
+            let (counted, ignored) = last_failure(&pods, &latest, *i).map_or((0, 0), |p| {
                 let (c, g) = p.index_failures;
                 if p.counts() { (c + 1, g) } else { (c, g + 1) }
             });
@@ -980,11 +984,11 @@ fn latest_failures(pods: &[JobPod]) -> Vec<(i64, usize)> {
     out
 }
 
-/// The latest failed pod of an index (the one a new pod replaces).
-fn last_failure(pods: &[JobPod], index: i64) -> Option<&JobPod> {
-    pods.iter()
-        .filter(|p| p.index == Some(index) && p.failed())
-        .max_by_key(|p| (p.finished_at, p.created))
+/// The latest failed pod of an index (the one a new pod replaces), from
+/// [`latest_failures`].
+fn last_failure<'p>(pods: &'p [JobPod], latest: &[(i64, usize)], index: i64) -> Option<&'p JobPod> {
+    let at = latest.binary_search_by_key(&index, |(i, _)| *i).ok()?;
+    Some(&pods[latest[at].1])
 }
 
 /// How many indexes the intervals hold.

@@ -864,7 +864,6 @@ pub(crate) fn build(
                 .find(|w| w[0] == "-c")
                 .and_then(|w| super::python::run(&w[1], &env)) =>
         {
-            let run = super::python::finish(run);
             app.program = Program::Exits {
                 // The interpreter's start-up.
                 after: run.slept.saturating_add(40),

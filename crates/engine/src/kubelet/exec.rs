@@ -110,6 +110,7 @@ pub(crate) fn network_tool(
 
 fn curl(cluster: &mut Cluster, pod: &ObjectKey, args: &[String]) -> NetReply {
     let namespace = &*pod.namespace;
+    let dns = dns_reachable(cluster, pod);
     let args = crate::script::split_curl_flags(args);
     let mut rewritten = Vec::with_capacity(args.len());
     let mut takes_value = false;
@@ -122,7 +123,7 @@ fn curl(cluster: &mut Cluster, pod: &ObjectKey, args: &[String]) -> NetReply {
         // Only names the pod's resolver found are rewritten; the rest stay
         // as typed, so curl's errors name them.
         let target = pod_target(cluster, namespace, a);
-        rewritten.push(if target.ip.is_some() {
+        rewritten.push(if target.ip.is_some() && dns {
             target.url
         } else {
             a.clone()
@@ -202,34 +203,24 @@ fn wget(cluster: &mut Cluster, pod: &ObjectKey, args: &[String]) -> NetReply {
         port,
         ip,
     } = pod_target(cluster, namespace, &url);
-    let named = crate::apiserver::parse_ipv4(url_host(&host)).is_none();
-    if named && !dns_reachable(cluster, pod) {
+    let response = cluster.send_request(&Request::get(&full).from_pod(pod.clone()));
+    // The resolver failed: no such name, or CoreDNS out of the pod's reach.
+    if response.status == 0 && (ip.is_none() || response.body.starts_with("curl: (6)")) {
         return (
             1,
             format!("wget: bad address '{host}'\n"),
-            RESOLVER_TIMEOUT_MS,
+            response.latency_ms,
         );
     }
-    let response = cluster.send_request(&Request::get(&full).from_pod(pod.clone()));
     let how = WgetOptions {
         quiet,
         spider,
         output: output.as_deref(),
         timeout,
     };
-    let Some(ip) = ip else {
-        // Outside cluster DNS, the simulated network still knows ingress hosts.
-        if response.status == 0 {
-            return (1, format!("wget: bad address '{host}'\n"), 0);
-        }
-        return wget_answer(&how, &host, &host, port, &response);
-    };
+    // Outside cluster DNS, the simulated network still knows ingress hosts.
+    let ip = ip.unwrap_or_else(|| host.clone());
     wget_answer(&how, &host, &ip, port, &response)
-}
-
-/// The host of `host[:port]`.
-fn url_host(host: &str) -> &str {
-    host.rsplit_once(':').map_or(host, |(h, _)| h)
 }
 
 /// A tool's timeout argument in seconds (`1`, `2.5`).

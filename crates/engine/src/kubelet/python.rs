@@ -218,6 +218,12 @@ pub(crate) fn run(source: &str, env: &BTreeMap<String, String>) -> Option<PyRun>
             1
         }
     };
+    // A last line without its newline is still a line of the log.
+    for line in &mut py.out {
+        if line.ends_with('\u{0}') {
+            line.pop();
+        }
+    }
     Some(PyRun {
         lines: py.out,
         code,
@@ -895,16 +901,6 @@ impl<'t> Parser<'t> {
     }
 }
 
-/// The printed lines with partial-line markers removed.
-pub(crate) fn finish(mut run: PyRun) -> PyRun {
-    for line in &mut run.lines {
-        if line.ends_with('\u{0}') {
-            line.pop();
-        }
-    }
-    run
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -914,7 +910,7 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        let r = finish(run(src, &env).expect("runs"));
+        let r = run(src, &env).expect("runs");
         (r.lines, r.code)
     }
 
@@ -959,7 +955,7 @@ mod tests {
         );
         // Output, arithmetic and sleeps.
         let env = BTreeMap::new();
-        let r = finish(run("import time\nprint('a', 7 // 2, -7 % 3, 2 * 3 + 1, end='')\nprint('!')\ntime.sleep(1.5)\nsys_gone = 1", &env).unwrap());
+        let r = run("import time\nprint('a', 7 // 2, -7 % 3, 2 * 3 + 1, end='')\nprint('!')\ntime.sleep(1.5)\nsys_gone = 1", &env).unwrap();
         assert_eq!(
             (r.lines, r.code, r.slept),
             (vec!["a 3 2 7!".to_string()], 0, 1500)
@@ -980,7 +976,9 @@ mod tests {
             .is_none()
         );
         assert_eq!(
-            finish(run("print(-7 // 2, -7 % 2, 7 % -2, 7.5 % -2)", &env).unwrap()).lines,
+            run("print(-7 // 2, -7 % 2, 7 % -2, 7.5 % -2)", &env)
+                .unwrap()
+                .lines,
             ["-4 1 -1 -0.5"]
         );
         assert!(

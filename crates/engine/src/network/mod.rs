@@ -614,27 +614,10 @@ pub(crate) fn dns_reachable(cluster: &Cluster, pod: &ObjectKey) -> bool {
     policy::judge(cluster, Some(pod), &from, &to, 53, "UDP").is_ok()
 }
 
-/// Whether a URL names its host (rather than giving an address), so a
-/// resolver must answer first.
-pub(crate) fn url_names_host(url: &str) -> bool {
-    url::parse(url).is_ok_and(|u| crate::apiserver::parse_ipv4(&u.host).is_none())
-}
-
 /// The host and port curl connects to for `url` (empty and 80 when it
 /// does not parse).
 pub(crate) fn url_host_port(url: &str) -> (String, u16) {
     url::parse(url).map_or((String::new(), 80), |u| (u.host, u.port))
-}
-
-/// What curl gets when its resolver times out: `Could not resolve host`.
-pub(crate) fn unresolved(url: &str) -> Response {
-    let (host, _) = url_host_port(url);
-    Response {
-        status: 0,
-        body: url::CurlError::unresolvable(&host).line(),
-        latency_ms: RESOLVER_TIMEOUT_MS,
-        hops: Vec::new(),
-    }
 }
 
 /// Where a pod's request for a URL goes.
