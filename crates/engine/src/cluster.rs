@@ -137,11 +137,13 @@ pub enum Controller {
     HorizontalPodAutoscaler,
     /// Keeps PodDisruptionBudgets' status.
     Disruption,
+    /// Keeps ResourceQuotas' usage.
+    ResourceQuota,
 }
 
 impl Controller {
     /// Every controller, in the order their queues are drained.
-    const ALL: [Controller; 14] = [
+    const ALL: [Controller; 15] = [
         Controller::ReplicaSet,
         Controller::Deployment,
         Controller::GarbageCollector,
@@ -156,6 +158,7 @@ impl Controller {
         Controller::StatefulSet,
         Controller::HorizontalPodAutoscaler,
         Controller::Disruption,
+        Controller::ResourceQuota,
     ];
 
     /// The controller's work queue in `Cluster::queues`. The match is
@@ -177,6 +180,7 @@ impl Controller {
             Controller::StatefulSet => 11,
             Controller::HorizontalPodAutoscaler => 12,
             Controller::Disruption => 13,
+            Controller::ResourceQuota => 14,
         }
     }
 }
@@ -655,7 +659,8 @@ impl Cluster {
             | Controller::PersistentVolume
             | Controller::StatefulSet
             | Controller::HorizontalPodAutoscaler
-            | Controller::Disruption => {
+            | Controller::Disruption
+            | Controller::ResourceQuota => {
                 crate::controllers::reconcile(self, controller, key);
             }
         }

@@ -111,11 +111,37 @@ type AggregationKey = (
     Rc<str>,
 );
 
+/// What client-go's `EventAggregator` remembers of one object's events
+/// for one reason from one source: the distinct messages lately seen.
+#[derive(Clone, Debug, Default)]
+struct SimilarEvents {
+    messages: Vec<Rc<str>>,
+    last: Millis,
+}
+
+/// (involved uid, type, reason, component, host): `EventAggregatorByReasonFunc`'s
+/// key, which leaves the message out.
+type SimilarKey = (Rc<str>, EventType, Rc<str>, Rc<str>, Option<Rc<str>>);
+
+/// Distinct messages within `SIMILAR_INTERVAL` after which similar events
+/// are combined (`defaultAggregateMaxEvents`).
+const SIMILAR_MAX: usize = 10;
+
+/// `defaultAggregateIntervalInSeconds`.
+const SIMILAR_INTERVAL: Millis = 600 * 1000;
+
+/// The prefix of a combined event's message (`EventAggregatorByReasonMessageFunc`).
+const COMBINED: &str = "(combined from similar events): ";
+
 /// All recorded events, in the order they were first recorded.
 #[derive(Clone, Debug, Default)]
 pub struct EventLog {
     records: Vec<EventRecord>,
     index: FxMap<AggregationKey, usize>,
+    /// Similar events by object and reason. Pods' events are left out:
+    /// their reasons rarely see ten messages, and a pod's entry would
+    /// cost more than its events.
+    similar: FxMap<SimilarKey, SimilarEvents>,
     /// The nanosecond timestamp of the last event name handed out.
     last_nanos: u128,
     /// Strings events repeat (kinds, reasons, components, object names,
@@ -149,6 +175,7 @@ impl EventLog {
     /// Forgets events about a namespace's objects (the namespace is gone).
     pub(crate) fn drop_namespace(&mut self, namespace: &str) {
         self.records.retain(|r| &*r.involved.namespace != namespace);
+        self.similar.clear();
         self.reindex();
         self.forget_unused_strings();
     }
@@ -163,6 +190,7 @@ impl EventLog {
         }
         let before = self.records.len();
         self.records.retain(|r| r.last + EVENT_TTL > now);
+        self.similar.retain(|_, s| s.last + SIMILAR_INTERVAL >= now);
         self.next_expiry = self
             .records
             .iter()
@@ -205,12 +233,21 @@ impl EventLog {
 }
 
 fn aggregation_key(r: &EventRecord) -> AggregationKey {
+    let combined = r.message.starts_with(COMBINED);
     (
         r.involved.uid.clone(),
-        r.involved.field_path.clone(),
+        if combined {
+            None
+        } else {
+            r.involved.field_path.clone()
+        },
         r.event_type,
         r.reason.clone(),
-        r.message.clone(),
+        if combined {
+            Rc::from(COMBINED)
+        } else {
+            r.message.clone()
+        },
         r.component.clone(),
     )
 }
@@ -310,15 +347,53 @@ impl Cluster {
             } else {
                 Rc::from(message)
             };
+        let reason = log.share(reason);
+        let component = log.share(component);
+        let host = host.map(|h| log.share(h));
+        // `EventAggregate`: the tenth distinct message for one object and
+        // reason within ten minutes, and every one after it, goes into one
+        // combined event, whose message is the latest.
+        let mut combined = None;
+        if &*involved.kind != "Pod" {
+            let similar = log
+                .similar
+                .entry((
+                    involved.uid.clone(),
+                    event_type,
+                    reason.clone(),
+                    component.clone(),
+                    host.clone(),
+                ))
+                .or_default();
+            if self.now.saturating_sub(similar.last) > SIMILAR_INTERVAL {
+                similar.messages.clear();
+            }
+            similar.last = self.now;
+            if !similar.messages.contains(&message) {
+                similar.messages.push(message.clone());
+            }
+            if similar.messages.len() >= SIMILAR_MAX {
+                // Go pops any member of its set; this pops the newest.
+                similar.messages.pop();
+                combined = Some(Rc::<str>::from(format!("{COMBINED}{message}")));
+            }
+        }
         let key: AggregationKey = (
             involved.uid.clone(),
-            involved.field_path.clone(),
+            // The combined event is one per object and reason.
+            if combined.is_some() {
+                None
+            } else {
+                involved.field_path.clone()
+            },
             event_type,
-            log.share(reason),
-            message,
-            log.share(component),
+            reason,
+            match &combined {
+                Some(_) => log.share(COMBINED),
+                None => message,
+            },
+            component,
         );
-        let host = host.map(|h| log.share(h));
         let expiry = self.now + EVENT_TTL;
         self.events.next_expiry = Some(self.events.next_expiry.map_or(expiry, |e| e.min(expiry)));
         self.store_bump_rv();
@@ -328,6 +403,9 @@ impl Cluster {
             rec.count += 1;
             rec.last = self.now;
             rec.resource_version = rv;
+            if let Some(m) = combined {
+                rec.message = m;
+            }
             return;
         }
         // The name carries the recording time in nanoseconds (`%x` of
@@ -352,7 +430,7 @@ impl Cluster {
             involved,
             event_type,
             reason: key.3.clone(),
-            message: key.4.clone(),
+            message: combined.unwrap_or_else(|| key.4.clone()),
             component: key.5.clone(),
             host,
             first: self.now,

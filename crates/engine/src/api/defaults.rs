@@ -43,6 +43,7 @@ pub fn apply_defaults(resource: ResourceId, object: &mut Value) {
         ("", "Event") => event(object),
         ("", "PersistentVolumeClaim") => pvc(object),
         ("", "PersistentVolume") => pv(object),
+        ("", "LimitRange") => crate::apiserver::quota::default_limit_range(object),
         ("apps", "Deployment") => deployment(object),
         ("apps", "ReplicaSet") => replica_set(object),
         ("apps", "DaemonSet") => daemon_set(object),

@@ -154,7 +154,7 @@ pub static RESOURCES: &[ResourceType] = &[
         "limitranges",
         ["limits"],
         true,
-        StoredOnly,
+        Simulated,
         "io.k8s.api.core.v1.LimitRange"
     ),
     resource!(
@@ -242,7 +242,7 @@ pub static RESOURCES: &[ResourceType] = &[
         "resourcequotas",
         ["quota"],
         true,
-        StoredOnly,
+        Simulated,
         "io.k8s.api.core.v1.ResourceQuota"
     ),
     resource!(
@@ -722,6 +722,15 @@ pub fn lookup_resource(name: &str) -> Option<ResourceId> {
                     || r.short_names.contains(&base.as_str())
                     || r.kind.eq_ignore_ascii_case(&base))
         })
+        .map(|i| ResourceId(i as u16))
+}
+
+/// The resource type served as exactly `plural` in `group` (quota's
+/// `count/<plural>.<group>` names).
+pub fn by_plural_group(plural: &str, group: &str) -> Option<ResourceId> {
+    RESOURCES
+        .iter()
+        .position(|r| r.plural == plural && r.group == group)
         .map(|i| ResourceId(i as u16))
 }
 

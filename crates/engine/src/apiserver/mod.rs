@@ -4,6 +4,7 @@
 pub mod apply;
 pub mod binding;
 pub mod manifest;
+pub(crate) mod quota;
 
 use std::collections::BTreeSet;
 
@@ -188,6 +189,9 @@ impl Cluster {
         if !errors.is_empty() {
             return Err(StatusError::invalid(&rt.group_kind(), &name, errors));
         }
+        // Validating admission, after the object itself is valid.
+        quota::limit_ranger_validate(self, resource, &obj, &name)?;
+        quota::admit_quota(self, resource, &obj, None, &name, opts.dry_run)?;
         let key = ObjectKey::new(resource, &namespace, &name);
         if self.store.get(&key).is_some() {
             return Err(StatusError::already_exists(&rt.plural_group(), &name));
@@ -268,6 +272,12 @@ impl Cluster {
         if !errors.is_empty() {
             return Err(StatusError::invalid(&rt.group_kind(), &name, errors));
         }
+        // LimitRanger checks claims again on update (pods' resources are
+        // immutable); quota charges what grew.
+        if rt.kind == "PersistentVolumeClaim" {
+            quota::limit_ranger_validate(self, resource, &obj, &name)?;
+        }
+        quota::admit_quota(self, resource, &obj, Some(&old), &name, opts.dry_run)?;
         self.allocate(resource, &mut obj, Some(&old))?;
         if without_rv(&obj) == without_rv(&old) {
             return Ok(old);
@@ -614,6 +624,7 @@ impl Cluster {
                     .map(|(_, c)| c.clone())
                     .collect();
                 defaults::admit_pod(obj, &classes)?;
+                quota::limit_ranger_defaults(self, obj);
                 // The ServiceAccount plugin leaves mirror pods alone.
                 if !crate::kubeadm::is_mirror_pod(obj) {
                     self.admit_service_account(obj);

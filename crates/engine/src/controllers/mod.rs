@@ -19,6 +19,7 @@ pub mod job;
 pub mod namespace;
 pub mod nodelifecycle;
 pub mod replicaset;
+pub mod resourcequota;
 pub mod statefulset;
 pub mod volume;
 
@@ -610,6 +611,7 @@ pub(crate) fn reconcile(cluster: &mut Cluster, controller: Controller, key: &Obj
         Controller::StatefulSet => statefulset::reconcile(cluster, key),
         Controller::HorizontalPodAutoscaler => hpa::reconcile(cluster, key),
         Controller::Disruption => disruption::reconcile(cluster, key),
+        Controller::ResourceQuota => resourcequota::reconcile(cluster, key),
         Controller::GarbageCollector | Controller::Namespace => {}
     }
 }
@@ -626,6 +628,7 @@ pub(crate) fn on_change(cluster: &mut Cluster, event: &WatchEvent) {
     hpa::on_change(cluster, event);
     statefulset::on_change(cluster, event);
     disruption::on_change(cluster, event);
+    resourcequota::on_change(cluster, event);
     match kind {
         "Pod" => pod_changed(cluster, event),
         "ReplicaSet" => replica_set_changed(cluster, event),

@@ -301,6 +301,48 @@ pub(crate) fn serviceaccount(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     finish(ctx, p, sa, "created", None)
 }
 
+/// `kubectl create quota`: `--hard` as `name=quantity,…`, `--scopes` as
+/// names (the API server checks them).
+pub(crate) fn quota(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
+    let name = name_arg(ctx, p)?;
+    let mut spec = Value::object();
+    let hard = p.str_or_empty("hard");
+    if !hard.is_empty() {
+        let mut list = Value::object();
+        for statement in hard.split(',') {
+            let parts: Vec<&str> = statement.split('=').collect();
+            let [resource, quantity] = parts[..] else {
+                return Err(Fail::error(format!(
+                    "Invalid argument syntax {statement}, expected <resource>=<value>"
+                )));
+            };
+            let q = Quantity::parse(quantity).map_err(Fail::error)?;
+            list.set(resource, Value::from(q.to_string()));
+        }
+        spec.set("hard", list);
+    }
+    let scopes = p.str_or_empty("scopes");
+    if !scopes.is_empty() {
+        let mut list = Vec::new();
+        for scope in scopes.split(',') {
+            if scope.is_empty() {
+                return Err(Fail::error("invalid resource quota scope \"\""));
+            }
+            list.push(Value::str(scope));
+        }
+        spec.set("scopes", Value::array(list));
+    }
+    let quota = Value::from_pairs([
+        ("apiVersion", Value::str("v1")),
+        ("kind", Value::str("ResourceQuota")),
+        ("metadata", Value::from_pairs([("name", Value::from(name))])),
+        ("spec", spec),
+        ("status", Value::object()),
+    ]);
+    let quota = with_namespace(ctx, quota);
+    finish(ctx, p, quota, "created", Some("failed to create quota: "))
+}
+
 /// `util.ParseLiteralSource`: `key=value`.
 fn literal(source: &str) -> Result<(String, String), Fail> {
     match source.split_once('=') {

@@ -463,6 +463,19 @@ static CREATE_SUBCOMMANDS: &[Command] = &[
     .flags(flags![PRINT_FLAGS, DRY_RUN_FLAGS, MUTATE_FLAGS])
     .run(create::serviceaccount),
     Command::new(
+        "quota",
+        "Create a quota with the specified name",
+        "kubectl create quota NAME [--hard=key1=value1] [--scopes=Scope1,Scope2] [--dry-run=server|client|none] [options]",
+    )
+    .aliases(&["resourcequota"])
+    .flags(flags![
+        PRINT_FLAGS,
+        DRY_RUN_FLAGS,
+        MUTATE_FLAGS,
+        &[Flag::new("hard", Kind::Str), Flag::new("scopes", Kind::Str)],
+    ])
+    .run(create::quota),
+    Command::new(
         "service",
         "Create a service using a specified subcommand",
         "kubectl create service [flags] [options]",

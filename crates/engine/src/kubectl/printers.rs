@@ -237,7 +237,7 @@ pub fn columns_for(kind: &str) -> Vec<Col> {
             AGE,
         ],
         "ControllerRevision" => vec![NAME, c("CONTROLLER"), c("REVISION"), AGE],
-        "ResourceQuota" => vec![NAME, c("REQUEST"), c("LIMIT"), AGE],
+        "ResourceQuota" => vec![NAME, AGE, c("REQUEST"), c("LIMIT")],
         "PriorityClass" => vec![
             NAME,
             c("VALUE"),
@@ -814,7 +814,7 @@ fn row_for(kind: &str, o: &Value, wide: bool, now: Millis) -> Vec<String> {
                     requests.push(text);
                 }
             }
-            vec![name(o), requests.join(", "), limits.join(", "), age(o, now)]
+            vec![name(o), age(o, now), requests.join(", "), limits.join(", ")]
         }
         "PriorityClass" => vec![
             name(o),

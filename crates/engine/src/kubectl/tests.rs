@@ -1572,11 +1572,12 @@ Namespace:  default
 Type        Resource  Min  Max  Default Request  Default Limit  Max Limit/Request Ratio
 ----        --------  ---  ---  ---------------  -------------  -----------------------
 Container   cpu       -    -    250m             500m           4
-Container   memory    -    -    -                512Mi          -
+Container   memory    -    -    512Mi            512Mi          -
 "
     );
-    // The quota controller is not simulated: a status written by hand shows,
-    // and an uncounted resource is the zero quantity.
+    // The default request was defaulted from the default limit. A status
+    // written by hand shows until the controller's next recount, and an
+    // uncounted resource is the zero quantity.
     let key = crate::store::ObjectKey::new(res("ResourceQuota"), "default", "compute");
     c.update_status(
         &key,

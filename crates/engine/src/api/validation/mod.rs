@@ -20,6 +20,7 @@ mod json;
 mod meta;
 mod networking;
 mod pod;
+mod quota;
 mod service;
 
 use crate::api::errors::{FieldError, quote};
@@ -57,6 +58,8 @@ pub fn validate(resource: ResourceId, object: &Value, old: Option<&Value>) -> Ve
         ("", "ConfigMap") => core::config_map(object, old, &mut errs),
         ("", "Endpoints") => core::endpoints(object, &mut errs),
         ("", "Event") => core::event(object, &mut errs),
+        ("", "LimitRange") => quota::limit_range(object, &mut errs),
+        ("", "ResourceQuota") => quota::resource_quota(object, old, &mut errs),
         ("apps", "Deployment") => apps::deployment(object, old, &mut errs),
         ("apps", "ReplicaSet") => apps::replica_set(object, old, &mut errs),
         ("apps", "DaemonSet") => apps::daemon_set(object, old, &mut errs),

@@ -1123,15 +1123,15 @@ fn is_hugepages(name: &str) -> bool {
 }
 
 /// `IsExtendedResourceName`
-fn is_extended(name: &str) -> bool {
+pub(super) fn is_extended(name: &str) -> bool {
     !is_native(name)
         && !name.starts_with("requests.")
         && is_label_key(&format!("requests.{name}")).is_empty()
 }
 
-/// `validateContainerResourceName`; the name prints unquoted (it has a
+/// `validateResourceName`; the name prints unquoted (it has a
 /// `String()` method).
-fn container_resource_name(name: &str, p: &Path, errs: &mut Vec<FieldError>) {
+pub(super) fn resource_name(name: &str, p: &Path, errs: &mut Vec<FieldError>) {
     let key_errs = is_label_key(name);
     if !key_errs.is_empty() {
         for m in key_errs {
@@ -1148,6 +1148,11 @@ fn container_resource_name(name: &str, p: &Path, errs: &mut Vec<FieldError>) {
             "must be a standard resource type or fully qualified",
         );
     }
+}
+
+/// `validateContainerResourceName`.
+pub(super) fn container_resource_name(name: &str, p: &Path, errs: &mut Vec<FieldError>) {
+    resource_name(name, p, errs);
     if !name.contains('/') {
         if !matches!(name, "cpu" | "memory" | "ephemeral-storage") && !is_hugepages(name) {
             errs.invalid(
@@ -1166,7 +1171,7 @@ fn container_resource_name(name: &str, p: &Path, errs: &mut Vec<FieldError>) {
 }
 
 /// `ValidateResourceQuantityValue`
-fn quantity_value(name: &str, q: &Quantity, p: &Path, errs: &mut Vec<FieldError>) {
+pub(super) fn quantity_value(name: &str, q: &Quantity, p: &Path, errs: &mut Vec<FieldError>) {
     if q.is_negative() {
         errs.invalid(
             p,

@@ -1,0 +1,92 @@
+//! The resource quota controller (`pkg/controller/resourcequota`): writes
+//! each ResourceQuota's `status.hard` from its spec and `status.used` from
+//! what the namespace's objects use. Admission charges new objects as they
+//! come; this controller gives usage back when objects go away or pods end,
+//! and recounts everything every five minutes.
+
+use super::{Controller, requeue_after};
+use crate::apiserver::quota::{ResourceList, calculate_usage, counts_for_quota, tracks_kind};
+use crate::cluster::{Cluster, res};
+use crate::store::{ObjectKey, WatchEvent};
+use crate::time::{Millis, SECOND};
+use crate::value::Value;
+
+/// `--resource-quota-sync-period`.
+const RESYNC: Millis = 5 * 60 * SECOND;
+
+/// Wakes the quotas a change concerns: a quota whose spec is new or
+/// changed, or the quotas tracking a kind whose object was deleted, a pod
+/// that stopped counting, a Service whose type changed or a claim whose
+/// storage changed (the replenishment the real controller's monitors do).
+pub(crate) fn on_change(cluster: &mut Cluster, event: &WatchEvent) {
+    let resource = event.key.resource;
+    let current = cluster.store.get(&event.key);
+    if resource == res("ResourceQuota") {
+        let spec_changed = match (&event.old, current) {
+            (_, None) => false,
+            (None, Some(_)) => true,
+            (Some(old), Some(new)) => old.get("spec") != new.get("spec"),
+        };
+        if spec_changed {
+            cluster.enqueue(Controller::ResourceQuota, event.key.clone());
+        }
+        return;
+    }
+    let Some(old) = &event.old else {
+        return;
+    };
+    let replenish = match (resource.get().kind, current) {
+        (_, None) => true,
+        ("Pod", Some(pod)) => {
+            counts_for_quota(old, cluster.now) && !counts_for_quota(pod, cluster.now)
+        }
+        ("Service", Some(svc)) => old.at(&["spec", "type"]) != svc.at(&["spec", "type"]),
+        ("PersistentVolumeClaim", Some(claim)) => {
+            old.at(&["spec", "resources", "requests"])
+                != claim.at(&["spec", "resources", "requests"])
+                || old.at(&["status", "allocatedResources"])
+                    != claim.at(&["status", "allocatedResources"])
+        }
+        _ => false,
+    };
+    if !replenish {
+        return;
+    }
+    let quotas: Vec<ObjectKey> = cluster
+        .store
+        .list(res("ResourceQuota"), Some(&event.key.namespace))
+        .filter(|(_, q)| tracks_kind(q, resource))
+        .map(|(_, q)| ObjectKey::of(res("ResourceQuota"), q))
+        .collect();
+    for key in quotas {
+        cluster.enqueue(Controller::ResourceQuota, key);
+    }
+}
+
+/// `syncResourceQuota`: recounts the quota's usage and writes its status
+/// when it changed.
+pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
+    let Some(quota) = cluster.store.get(key).cloned() else {
+        return;
+    };
+    let hard = ResourceList::of(quota.at(&["spec", "hard"]));
+    let mut used = ResourceList::of(quota.at(&["status", "used"]));
+    let counted = calculate_usage(cluster, &key.namespace, &quota, &hard, cluster.now);
+    for name in counted.names() {
+        if let Some(q) = counted.get(name) {
+            used.set(name, q);
+        }
+    }
+    used.retain(|name| hard.get(name).is_some());
+    let old_hard = ResourceList::of(quota.at(&["status", "hard"]));
+    let old_used = ResourceList::of(quota.at(&["status", "used"]));
+    let dirty = quota.at(&["status", "hard"]).is_null()
+        || quota.at(&["status", "used"]).is_null()
+        || !old_hard.same_values(&hard)
+        || !old_used.same_values(&used);
+    if dirty {
+        let status = Value::from_pairs([("hard", hard.to_value()), ("used", used.to_value())]);
+        let _ = cluster.update_status(key, status);
+    }
+    requeue_after(cluster, Controller::ResourceQuota, key, RESYNC);
+}
