@@ -254,6 +254,9 @@ pub struct Cluster {
     timer_seq: u64,
     pub(crate) queues: [WorkQueue; Controller::ALL.len()],
     pub(crate) activity: Vec<Activity>,
+    /// Warnings the API server returned with requests since kubectl last
+    /// took them (a strategy's `WarningsOnCreate`).
+    pub(crate) warnings: Vec<String>,
     /// Activity lines dropped from the front of `activity` (it keeps the
     /// recent ones only, so a long session does not grow without bound).
     activity_dropped: u64,
@@ -371,6 +374,7 @@ impl Cluster {
             timer_seq: 0,
             queues: Default::default(),
             activity: Vec::new(),
+            warnings: Vec::new(),
             activity_dropped: 0,
             scheduler: Default::default(),
             kubelet: Default::default(),

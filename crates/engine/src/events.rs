@@ -175,7 +175,6 @@ impl EventLog {
     /// Forgets events about a namespace's objects (the namespace is gone).
     pub(crate) fn drop_namespace(&mut self, namespace: &str) {
         self.records.retain(|r| &*r.involved.namespace != namespace);
-        self.similar.clear();
         self.reindex();
         self.forget_unused_strings();
     }

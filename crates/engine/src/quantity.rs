@@ -234,11 +234,6 @@ impl Quantity {
     pub fn cmp_value(&self, other: &Quantity) -> std::cmp::Ordering {
         self.nanos.cmp(&other.nanos)
     }
-
-    /// The value as a float of units (for ratios).
-    pub fn as_f64(&self) -> f64 {
-        self.nanos as f64 / NANO as f64
-    }
 }
 
 /// `Quantity.Add`: the sum keeps the left quantity's format unless it is

@@ -1306,7 +1306,7 @@ fn status_reset_on_create(group: &str, kind: &str) -> bool {
             "Deployment" | "ReplicaSet" | "DaemonSet" | "StatefulSet"
         ) | ("batch", "Job" | "CronJob")
             | ("networking.k8s.io", "Ingress")
-            | ("", "Service" | "ReplicationController")
+            | ("", "Service" | "ReplicationController" | "ResourceQuota")
             | ("policy", "PodDisruptionBudget")
     )
 }

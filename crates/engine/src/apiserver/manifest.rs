@@ -389,6 +389,8 @@ impl Cluster {
                 .map(|_| Done::Deleted)
                 .map_err(|e| (e, "deleting")),
         };
+        // The server's warnings come back with the response, refused or not.
+        outcome.warnings.append(&mut self.warnings);
         match result {
             Ok(done) => outcome.result = Ok(done),
             Err((e, verb_text)) => {

@@ -189,14 +189,29 @@ impl Cluster {
         if !errors.is_empty() {
             return Err(StatusError::invalid(&rt.group_kind(), &name, errors));
         }
-        // Validating admission, after the object itself is valid.
-        quota::limit_ranger_validate(self, resource, &obj, &name)?;
-        quota::admit_quota(self, resource, &obj, None, &name, opts.dry_run)?;
+        if rt.kind == "ResourceQuota" {
+            self.warnings
+                .extend(quota::quota_warnings(obj.at(&["spec", "hard"])));
+        }
+        // Addresses and ports are allocated before validating admission
+        // (the registry's BeginCreate), so a refused allocation charges no
+        // quota.
         let key = ObjectKey::new(resource, &namespace, &name);
-        if self.store.get(&key).is_some() {
+        let taken = self.store.get(&key).is_some();
+        if !taken {
+            self.allocate(resource, &mut obj, None)?;
+        }
+        let admitted = quota::limit_ranger_validate(self, resource, &obj, &name)
+            .and_then(|()| quota::admit_quota(self, resource, &obj, None, &name, opts.dry_run));
+        if let Err(e) = admitted {
+            if !taken {
+                self.release(resource, &obj);
+            }
+            return Err(e);
+        }
+        if taken {
             return Err(StatusError::already_exists(&rt.plural_group(), &name));
         }
-        self.allocate(resource, &mut obj, None)?;
         // Metadata the server owns.
         let meta = obj.entry("metadata");
         let uid = early_uid.unwrap_or_else(|| self.rng.uuid());
@@ -209,6 +224,8 @@ impl Cluster {
             defaults::job_labels_from_template(&mut obj);
         }
         if opts.dry_run {
+            // A dry run's allocations are not kept.
+            self.release(resource, &obj);
             return Ok(obj);
         }
         let stored = self.store.put(&key, obj).clone();
@@ -272,13 +289,23 @@ impl Cluster {
         if !errors.is_empty() {
             return Err(StatusError::invalid(&rt.group_kind(), &name, errors));
         }
-        // LimitRanger checks claims again on update (pods' resources are
-        // immutable); quota charges what grew.
-        if rt.kind == "PersistentVolumeClaim" {
-            quota::limit_ranger_validate(self, resource, &obj, &name)?;
-        }
-        quota::admit_quota(self, resource, &obj, Some(&old), &name, opts.dry_run)?;
         self.allocate(resource, &mut obj, Some(&old))?;
+        // LimitRanger checks claims again on update, unless they are being
+        // deleted (pods' resources are immutable); quota charges what grew.
+        let admitted = if rt.kind == "PersistentVolumeClaim"
+            && old.at(&["metadata", "deletionTimestamp"]).is_null()
+        {
+            quota::limit_ranger_validate(self, resource, &obj, &name)
+        } else {
+            Ok(())
+        }
+        .and_then(|()| quota::admit_quota(self, resource, &obj, Some(&old), &name, opts.dry_run));
+        if admitted.is_err() || opts.dry_run {
+            // Back to what the stored object holds.
+            self.release(resource, &obj);
+            self.reserve(resource, &old);
+            admitted?;
+        }
         if without_rv(&obj) == without_rv(&old) {
             return Ok(old);
         }
@@ -964,6 +991,26 @@ impl Cluster {
             obj.set_at(&["spec", "ports"], Value::array(ports));
         }
         Ok(())
+    }
+
+    /// Takes again what a stored Service holds (after a refused or dry-run
+    /// update was allocated for).
+    fn reserve(&mut self, resource: ResourceId, obj: &Value) {
+        if resource.get().kind == "Service" {
+            if let Some(n) = obj.str_at(&["spec", "clusterIP"]).and_then(parse_ipv4) {
+                self.alloc.cluster_ips.insert(n);
+            }
+            for p in obj.at(&["spec", "ports"]).items() {
+                if let Some(np) = p.get("nodePort").as_i64() {
+                    self.alloc.node_ports.insert(port_key(np));
+                }
+            }
+            for ing in obj.at(&["status", "loadBalancer", "ingress"]).items() {
+                if let Some(n) = ing.get("ip").as_str().and_then(parse_ipv4) {
+                    self.alloc.load_balancer_ips.insert(n);
+                }
+            }
+        }
     }
 
     /// Frees what a deleted object held.

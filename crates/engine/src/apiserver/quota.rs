@@ -7,6 +7,7 @@ use std::cmp::Ordering;
 
 use crate::api::errors::{StatusError, quote};
 use crate::api::registry::ResourceId;
+use crate::api::validation::is_extended;
 use crate::cluster::{Cluster, res};
 use crate::quantity::Quantity;
 use crate::sort::CompactSort;
@@ -79,12 +80,17 @@ impl ResourceList {
     }
 
     /// `quota.Mask`: only the named resources.
-    fn mask<'a>(&self, names: impl Fn(&str) -> bool + 'a) -> ResourceList {
+    fn mask(&self, names: impl Fn(&str) -> bool) -> ResourceList {
         ResourceList(self.0.iter().filter(|(n, _)| names(n)).cloned().collect())
     }
 
     fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+
+    /// `quota.RemoveZeros`.
+    fn retain_nonzero(&mut self) {
+        self.0.retain(|(_, q)| !q.is_zero());
     }
 
     /// Keeps the named resources `keep` says yes to.
@@ -121,8 +127,10 @@ impl ResourceList {
 
 /// `PodRequests`/`PodLimits` (and LimitRanger's simplified copies): the
 /// containers' sum, raised to any init container's need, where sidecars
-/// (init containers that restart always) add to both.
-pub(crate) fn pod_resources(spec: &Value, field: &str) -> ResourceList {
+/// (init containers that restart always) add to both; pod-level CPU and
+/// memory replace the totals. With `overhead` (quota, not LimitRanger),
+/// the pod's overhead is added to the requests and to each non-zero limit.
+pub(crate) fn pod_resources(spec: &Value, field: &str, overhead: bool) -> ResourceList {
     let of = |c: &Value| ResourceList::of(c.at(&["resources", field]));
     let mut total = ResourceList::default();
     for c in spec.get("containers").items() {
@@ -143,6 +151,21 @@ pub(crate) fn pod_resources(spec: &Value, field: &str) -> ResourceList {
         }
     }
     total.max_all(&init);
+    let pod_level = ResourceList::of(spec.at(&["resources", field]));
+    for r in ["cpu", "memory"] {
+        if let Some(q) = pod_level.get(r) {
+            total.set(r, q);
+        }
+    }
+    if overhead {
+        for (r, q) in &ResourceList::of(spec.get("overhead")).0 {
+            match total.get(r) {
+                Some(t) if field == "requests" || !t.is_zero() => total.set(r, t + *q),
+                None if field == "requests" => total.set(r, *q),
+                _ => {}
+            }
+        }
+    }
     total
 }
 
@@ -197,6 +220,9 @@ fn fill(to: &mut Value, from: &Value) {
 /// LimitRange's Container defaults fill the requests and limits a
 /// container leaves out, and the pod is annotated with what was set.
 pub(crate) fn limit_ranger_defaults(cluster: &Cluster, pod: &mut Value) {
+    if cluster.store.count(res("LimitRange")) == 0 {
+        return;
+    }
     let namespace = pod.str_at(&["metadata", "namespace"]).unwrap_or("");
     for lr in limit_ranges(cluster, namespace) {
         let mut limits = Value::object();
@@ -206,6 +232,9 @@ pub(crate) fn limit_ranger_defaults(cluster: &Cluster, pod: &mut Value) {
                 fill(&mut limits, item.get("default"));
                 fill(&mut requests, item.get("defaultRequest"));
             }
+        }
+        if limits.is_empty() && requests.is_empty() {
+            continue;
         }
         let mut notes: Vec<String> = Vec::new();
         for (list, what) in [
@@ -219,15 +248,18 @@ pub(crate) fn limit_ranger_defaults(cluster: &Cluster, pod: &mut Value) {
             for c in &mut containers {
                 let name = c.str_at(&["name"]).unwrap_or("").to_string();
                 for (field, defaults) in [("requests", &requests), ("limits", &limits)] {
-                    let mut set: Vec<&str> = Vec::new();
-                    let current = c.entry("resources").entry(field);
-                    for (k, v) in defaults.members() {
-                        if current.get(k).is_null() {
-                            current.set(k, v.clone());
-                            set.push(k);
-                        }
-                    }
+                    let set: Vec<&str> = defaults
+                        .members()
+                        .filter(|(k, _)| c.at(&["resources", field, k]).is_null())
+                        .map(|(k, _)| k)
+                        .collect();
                     if !set.is_empty() {
+                        // Maps are only made when something goes in them
+                        // (Go makes empty ones, which serialize as nothing).
+                        let current = c.entry("resources").entry(field);
+                        for &k in &set {
+                            current.set(k, defaults.get(k).clone());
+                        }
                         let kind = &field[..field.len() - 1];
                         notes.push(format!("{} {kind} for {what} {name}", set.join(", ")));
                     }
@@ -412,7 +444,10 @@ pub(crate) fn limit_ranger_validate(
     name: &str,
 ) -> Result<(), StatusError> {
     let kind = resource.get().kind;
-    if !matches!(kind, "Pod" | "PersistentVolumeClaim") || !resource.get().group.is_empty() {
+    if !matches!(kind, "Pod" | "PersistentVolumeClaim")
+        || !resource.get().group.is_empty()
+        || cluster.store.count(res("LimitRange")) == 0
+    {
         return Ok(());
     }
     let namespace = obj.str_at(&["metadata", "namespace"]).unwrap_or("");
@@ -431,8 +466,8 @@ pub(crate) fn limit_ranger_validate(
                 }
                 ("Pod", "Pod") => {
                     let spec = obj.get("spec");
-                    let requests = pod_resources(spec, "requests");
-                    let limits = pod_resources(spec, "limits");
+                    let requests = pod_resources(spec, "requests", false);
+                    let limits = pod_resources(spec, "limits", false);
                     item_errors(item, "Pod", &requests, &limits, &mut errors);
                 }
                 ("PersistentVolumeClaim", t @ "PersistentVolumeClaim") => {
@@ -517,9 +552,10 @@ impl Evaluator {
                         | "limits.cpu"
                         | "limits.memory"
                         | "limits.ephemeral-storage"
-                ) || name
-                    .strip_prefix("requests.")
-                    .is_some_and(|r| r.starts_with("hugepages-") || is_extended_resource(r))
+                ) || name.starts_with("hugepages-")
+                    || name
+                        .strip_prefix("requests.")
+                        .is_some_and(|r| r.starts_with("hugepages-") || is_extended(r))
             }
             Evaluator::Services => matches!(
                 name,
@@ -564,36 +600,23 @@ impl Evaluator {
                 if counts_for_quota(obj, now) {
                     used.set("pods", one);
                     let spec = obj.get("spec");
-                    let requests = pod_resources(spec, "requests");
-                    let limits = pod_resources(spec, "limits");
-                    for r in ["cpu", "memory", "ephemeral-storage"] {
-                        if let Some(q) = requests.get(r) {
-                            used.set(r, q);
-                            used.set(&format!("requests.{r}"), q);
-                        }
-                        if let Some(q) = limits.get(r) {
-                            used.set(&format!("limits.{r}"), q);
-                        }
-                    }
+                    let requests = pod_resources(spec, "requests", true);
+                    let limits = pod_resources(spec, "limits", true);
+                    // `podComputeUsageHelper`: compute resources by their
+                    // own names and as `requests.*`/`limits.*`; hugepages
+                    // and extended resources as requests.
                     for (r, q) in &requests.0 {
-                        if r.starts_with("hugepages-") || is_extended_resource(r) {
+                        let compute = matches!(r.as_str(), "cpu" | "memory" | "ephemeral-storage");
+                        if compute || r.starts_with("hugepages-") {
+                            used.set(r, *q);
+                        }
+                        if compute || r.starts_with("hugepages-") || is_extended(r) {
                             used.set(&format!("requests.{r}"), *q);
                         }
                     }
-                    let overhead = ResourceList::of(obj.at(&["spec", "overhead"]));
-                    if !overhead.is_empty() {
-                        let mut with = ResourceList::default();
-                        for r in ["cpu", "memory"] {
-                            if let Some(q) = overhead.get(r) {
-                                for name in [r.to_string(), format!("requests.{r}")] {
-                                    if let Some(u) = used.get(&name) {
-                                        with.set(&name, u + q);
-                                    }
-                                }
-                            }
-                        }
-                        for (n, q) in with.0 {
-                            used.set(&n, q);
+                    for r in ["cpu", "memory", "ephemeral-storage"] {
+                        if let Some(q) = limits.get(r) {
+                            used.set(&format!("limits.{r}"), q);
                         }
                     }
                 }
@@ -627,16 +650,7 @@ impl Evaluator {
                 if let Some(q) = storage {
                     used.set("requests.storage", q);
                 }
-                let class = obj
-                    .str_at(&["spec", "storageClassName"])
-                    .or_else(|| {
-                        obj.str_at(&[
-                            "metadata",
-                            "annotations",
-                            "volume.beta.kubernetes.io/storage-class",
-                        ])
-                    })
-                    .unwrap_or("");
+                let class = crate::controllers::volume::class_of(obj);
                 if !class.is_empty() {
                     used.set(
                         &format!("{class}{STORAGE_CLASS_SUFFIX}persistentvolumeclaims"),
@@ -723,22 +737,17 @@ fn count_name(resource: ResourceId) -> String {
 /// The names quota used before `count/…` existed.
 fn legacy_count_name(resource: ResourceId) -> Option<&'static str> {
     let rt = resource.get();
-    if !rt.group.is_empty() {
-        return None;
-    }
-    match rt.kind {
-        "ConfigMap" => Some("configmaps"),
-        "Secret" => Some("secrets"),
-        "ReplicationController" => Some("replicationcontrollers"),
-        "ResourceQuota" => Some("resourcequotas"),
-        _ => None,
-    }
+    let plural = LEGACY_COUNTS.iter().find(|p| **p == rt.plural)?;
+    rt.group.is_empty().then_some(*plural)
 }
 
-/// `IsExtendedResourceName`: a qualified name outside `kubernetes.io/`.
-fn is_extended_resource(name: &str) -> bool {
-    name.contains('/') && !name.starts_with("kubernetes.io/") && !name.starts_with("requests.")
-}
+/// `legacyObjectCountAliases`: core resources quota counts by plural.
+const LEGACY_COUNTS: [&str; 4] = [
+    "configmaps",
+    "resourcequotas",
+    "replicationcontrollers",
+    "secrets",
+];
 
 /// A claim's storage for quota: its request, or what was allocated to it
 /// when that is more (a resize in progress).
@@ -765,7 +774,7 @@ pub(crate) fn counts_for_quota(pod: &Value, now: Millis) -> bool {
         pod.str_at(&["metadata", "deletionTimestamp"])
             .and_then(parse_rfc3339),
         pod.at(&["metadata", "deletionGracePeriodSeconds"]).as_i64(),
-    ) && now > at + grace.max(0) as Millis * SECOND
+    ) && now > at.saturating_add((grace.max(0) as Millis).saturating_mul(SECOND))
     {
         return false;
     }
@@ -782,10 +791,13 @@ struct ScopeRequirement {
 
 impl ScopeRequirement {
     /// The requirement as a label selector over `{scope: value}`.
+    /// `present` says whether the label set has the key at all (a pod
+    /// without a priority class has none).
     fn matches_value(&self, value: &str, present: bool) -> bool {
+        let listed = present && self.values.iter().any(|v| v == value);
         match self.operator.as_str() {
-            "In" => self.values.iter().any(|v| v == value),
-            "NotIn" => !self.values.iter().any(|v| v == value),
+            "In" => listed,
+            "NotIn" => !listed,
             "Exists" => present,
             "DoesNotExist" => !present,
             _ => false,
@@ -829,7 +841,7 @@ fn pod_matches_scope(scope: &ScopeRequirement, pod: &Value) -> bool {
         .at(&["spec", "activeDeadlineSeconds"])
         .as_i64()
         .is_some_and(|s| s >= 0);
-    let best_effort = is_best_effort(pod.get("spec"));
+    let best_effort = is_best_effort(pod);
     match scope.name.as_str() {
         "Terminating" => terminating,
         "NotTerminating" => !terminating,
@@ -837,10 +849,7 @@ fn pod_matches_scope(scope: &ScopeRequirement, pod: &Value) -> bool {
         "NotBestEffort" => !best_effort,
         "PriorityClass" => {
             let class = pod.str_at(&["spec", "priorityClassName"]).unwrap_or("");
-            if scope.operator == "Exists" {
-                return !class.is_empty();
-            }
-            scope.matches_value(class, true)
+            scope.matches_value(class, !class.is_empty())
         }
         "CrossNamespacePodAffinity" => {
             let affinity = pod.at(&["spec", "affinity"]);
@@ -862,16 +871,12 @@ fn pod_matches_scope(scope: &ScopeRequirement, pod: &Value) -> bool {
     }
 }
 
-/// QoS class BestEffort: no container requests or limits CPU or memory.
-fn is_best_effort(spec: &Value) -> bool {
-    ["containers", "initContainers"].iter().all(|list| {
-        spec.get(list).items().all(|c| {
-            ["requests", "limits"].iter().all(|f| {
-                let r = c.at(&["resources", f]);
-                r.get("cpu").is_null() && r.get("memory").is_null()
-            })
-        })
-    })
+/// `qos.GetPodQOS`: the class the pod's status records, else the one its
+/// resources make.
+fn is_best_effort(pod: &Value) -> bool {
+    pod.str_at(&["status", "qosClass"])
+        .unwrap_or_else(|| crate::api::defaults::pod_qos_class(pod))
+        == "BestEffort"
 }
 
 /// `quota.Matches`: the quota (by its status.hard) names a resource of
@@ -934,15 +939,34 @@ fn evaluator_for_name(name: &str) -> Option<Evaluator> {
             return Some(e);
         }
     }
-    let counted = match name {
-        "configmaps" => "configmaps",
-        "secrets" => "secrets",
-        "replicationcontrollers" => "replicationcontrollers",
-        "resourcequotas" => "resourcequotas",
-        _ => name.strip_prefix("count/")?,
+    let counted = match name.strip_prefix("count/") {
+        Some(counted) => counted,
+        None => LEGACY_COUNTS.iter().find(|p| **p == name)?,
     };
     let (plural, group) = counted.split_once('.').unwrap_or((counted, ""));
     crate::api::registry::by_plural_group(plural, group).and_then(Evaluator::of)
+}
+
+/// The ResourceQuota strategy's warnings: a request quota above its
+/// limit quota.
+pub(crate) fn quota_warnings(hard: &Value) -> Vec<String> {
+    let hard = ResourceList::of(hard);
+    let mut warnings = Vec::new();
+    for r in ["cpu", "memory", "ephemeral-storage"] {
+        let limit_name = format!("limits.{r}");
+        let mut request_name = format!("requests.{r}");
+        if hard.get(&request_name).is_none() && r != "ephemeral-storage" {
+            request_name = r.to_string();
+        }
+        if let (Some(request), Some(limit)) = (hard.get(&request_name), hard.get(&limit_name))
+            && request.cmp_value(&limit) == Ordering::Greater
+        {
+            warnings.push(format!(
+                "ResourceQuota {request_name} ({request}) should be less than {limit_name} ({limit})"
+            ));
+        }
+    }
+    warnings
 }
 
 // ---------------------------------------------------------------------------
@@ -965,7 +989,9 @@ pub(crate) fn admit_quota(
     };
     // Only services and claims are charged on update; object counts and
     // pods (without in-place resize) only on create.
-    if old.is_some() && !matches!(evaluator, Evaluator::Services | Evaluator::Claims) {
+    if (old.is_some() && !matches!(evaluator, Evaluator::Services | Evaluator::Claims))
+        || cluster.store.count(res("ResourceQuota")) == 0
+    {
         return Ok(());
     }
     let namespace = obj.str_at(&["metadata", "namespace"]).unwrap_or("");
@@ -998,7 +1024,7 @@ pub(crate) fn admit_quota(
         if !unknown.is_empty() {
             return refuse(format!(
                 "status unknown for quota: {quota_name}, resources: {}",
-                unknown.join(",")
+                restricted.join(",")
             ));
         }
         interesting.push(i);
@@ -1007,8 +1033,8 @@ pub(crate) fn admit_quota(
         return Ok(());
     }
     let now = cluster.now;
-    let mut delta = evaluator.usage(obj, now);
-    let negative: Vec<&str> = delta
+    let full = evaluator.usage(obj, now);
+    let negative: Vec<&str> = full
         .0
         .iter()
         .filter(|(_, q)| q.is_negative())
@@ -1020,8 +1046,10 @@ pub(crate) fn admit_quota(
             negative.join(",")
         ));
     }
+    // An update is charged what grew (`SubtractWithNonNegativeResult`) to
+    // the quotas the old object was in already, and in full to the others.
+    let mut delta = full.clone();
     if let Some(old) = old {
-        // `SubtractWithNonNegativeResult`.
         let before = evaluator.usage(old, now);
         let zero = Quantity::from_units(0);
         for (name, q) in &mut delta.0 {
@@ -1029,16 +1057,20 @@ pub(crate) fn admit_quota(
             *q = if d.is_negative() { zero } else { d };
         }
     }
-    delta.0.retain(|(_, q)| !q.is_zero());
-    if delta.is_empty() {
-        return Ok(());
-    }
     let mut charged: Vec<(ObjectKey, Value)> = Vec::new();
     for i in interesting {
         let (key, quota) = &quotas[i];
         let hard = ResourceList::of(quota.at(&["status", "hard"]));
         let used = ResourceList::of(quota.at(&["status", "used"]));
-        let requested = delta.mask(|n| hard.get(n).is_some());
+        let base = match old {
+            Some(old) if !quota_matches(evaluator, quota, old) => &full,
+            _ => &delta,
+        };
+        let mut requested = base.mask(|n| hard.get(n).is_some());
+        requested.retain_nonzero();
+        if requested.is_empty() {
+            continue;
+        }
         let mut new_used = used.clone();
         new_used.add_all(&requested);
         let exceeded: Vec<&str> = requested
@@ -1143,7 +1175,7 @@ mod tests {
         // Containers and the sidecar: 600m and 1.5Gi; the first init
         // container alone needs 2 (the sidecar starts after it).
         assert_eq!(
-            pod_resources(&spec, "requests").pretty(),
+            pod_resources(&spec, "requests", false).pretty(),
             "cpu=2,memory=1536Mi"
         );
     }
@@ -1229,7 +1261,8 @@ mod tests {
                 "kubectl create quota terminating --hard=pods=1 --scopes=Terminating\nkubectl create quota best-effort --hard=pods=5 --scopes=BestEffort\n",
             ) + &apply(
                 "apiVersion: v1\nkind: ResourceQuota\nmetadata: {name: high}\nspec:\n  hard: {pods: '0'}\n  scopeSelector:\n    matchExpressions:\n    - {scopeName: PriorityClass, operator: In, values: [high]}\n",
-            ) + &apply(
+            ) + &apply("apiVersion: v1\nkind: ResourceQuota\nmetadata: {name: classless}\nspec:\n  hard: {pods: '9'}\n  scopeSelector:\n    matchExpressions:\n    - {scopeName: PriorityClass, operator: DoesNotExist}\n")
+                + &apply(
                 "apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata: {name: high}\nvalue: 1000\n",
             ) + &apply(
                 "apiVersion: v1\nkind: Pod\nmetadata: {name: deadline}\nspec:\n  activeDeadlineSeconds: 60\n  containers:\n  - {name: a, image: nginx, resources: {requests: {cpu: 100m}}}\n",
@@ -1240,6 +1273,8 @@ mod tests {
         );
         assert_eq!(used(&c, "terminating"), "pods=1");
         assert_eq!(used(&c, "best-effort"), "pods=1");
+        // Pods without a class have no PriorityClass key to match.
+        assert_eq!(used(&c, "classless"), "pods=2");
         assert!(out.contains("pods \"vip\" is forbidden: exceeded quota: high, requested: pods=1, used: pods=0, limited: pods=0"), "{out}");
     }
 

@@ -20,6 +20,10 @@ const RESYNC: Millis = 5 * 60 * SECOND;
 /// storage changed (the replenishment the real controller's monitors do).
 pub(crate) fn on_change(cluster: &mut Cluster, event: &WatchEvent) {
     let resource = event.key.resource;
+    // Every change passes here: nothing to do in a cluster without quotas.
+    if cluster.store.count(res("ResourceQuota")) == 0 {
+        return;
+    }
     let current = cluster.store.get(&event.key);
     if resource == res("ResourceQuota") {
         let spec_changed = match (&event.old, current) {
@@ -38,7 +42,9 @@ pub(crate) fn on_change(cluster: &mut Cluster, event: &WatchEvent) {
     let replenish = match (resource.get().kind, current) {
         (_, None) => true,
         ("Pod", Some(pod)) => {
-            counts_for_quota(old, cluster.now) && !counts_for_quota(pod, cluster.now)
+            (counts_for_quota(old, cluster.now) && !counts_for_quota(pod, cluster.now))
+                || old.at(&["spec", "activeDeadlineSeconds"])
+                    != pod.at(&["spec", "activeDeadlineSeconds"])
         }
         ("Service", Some(svc)) => old.at(&["spec", "type"]) != svc.at(&["spec", "type"]),
         ("PersistentVolumeClaim", Some(claim)) => {
@@ -58,8 +64,10 @@ pub(crate) fn on_change(cluster: &mut Cluster, event: &WatchEvent) {
         .filter(|(_, q)| tracks_kind(q, resource))
         .map(|(_, q)| ObjectKey::of(res("ResourceQuota"), q))
         .collect();
+    // Objects that go together (a scale-down, a namespace emptied) are
+    // recounted once.
     for key in quotas {
-        cluster.enqueue(Controller::ResourceQuota, key);
+        requeue_after(cluster, Controller::ResourceQuota, &key, 0);
     }
 }
 
@@ -85,7 +93,13 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
         || !old_hard.same_values(&hard)
         || !old_used.same_values(&used);
     if dirty {
-        let status = Value::from_pairs([("hard", hard.to_value()), ("used", used.to_value())]);
+        // Both lists are `omitempty`.
+        let mut status = Value::object();
+        for (field, list) in [("hard", &hard), ("used", &used)] {
+            if list.names().next().is_some() {
+                status.set(field, list.to_value());
+            }
+        }
         let _ = cluster.update_status(key, status);
     }
     requeue_after(cluster, Controller::ResourceQuota, key, RESYNC);

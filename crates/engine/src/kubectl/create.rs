@@ -65,7 +65,12 @@ fn finish(
                     Value::from(ctx.namespace.clone()),
                 );
             }
-            match ctx.cluster.create(to_send, &opts) {
+            let created = ctx.cluster.create(to_send, &opts);
+            let mut warnings = crate::kubectl::apply::Warnings::new();
+            for w in std::mem::take(&mut ctx.cluster.warnings) {
+                warnings.print(ctx, &w);
+            }
+            match created {
                 Ok(o) => o,
                 Err(e) => return Err(api_error(&e, wrap)),
             }

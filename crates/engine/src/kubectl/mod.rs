@@ -465,7 +465,7 @@ static CREATE_SUBCOMMANDS: &[Command] = &[
     Command::new(
         "quota",
         "Create a quota with the specified name",
-        "kubectl create quota NAME [--hard=key1=value1] [--scopes=Scope1,Scope2] [--dry-run=server|client|none] [options]",
+        "kubectl create quota NAME [--hard=key1=value1,key2=value2] [--scopes=Scope1,Scope2] [--dry-run=server|client|none] [options]",
     )
     .aliases(&["resourcequota"])
     .flags(flags![
@@ -1412,6 +1412,7 @@ impl Cluster {
             Some(w) if w == "kubectl" => &words[1..],
             _ => words,
         };
+        self.warnings.clear();
         let namespace = self
             .kubeconfig_namespace
             .clone()

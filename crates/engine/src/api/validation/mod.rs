@@ -21,6 +21,7 @@ mod meta;
 mod networking;
 mod pod;
 mod quota;
+pub(crate) use pod::is_extended;
 mod service;
 
 use crate::api::errors::{FieldError, quote};

@@ -1123,7 +1123,7 @@ fn is_hugepages(name: &str) -> bool {
 }
 
 /// `IsExtendedResourceName`
-pub(super) fn is_extended(name: &str) -> bool {
+pub(crate) fn is_extended(name: &str) -> bool {
     !is_native(name)
         && !name.starts_with("requests.")
         && is_label_key(&format!("requests.{name}")).is_empty()

@@ -394,11 +394,28 @@ pub(super) fn resource_quota(obj: &Value, old: Option<&Value>, errs: &mut Vec<Fi
             names.push(scope);
         }
         for _ in 0..conflicting(&names) {
-            errs.invalid(&path, shown.clone(), "conflicting scopes");
+            // Upstream shows `spec.scopes` here, not the selector.
+            errs.invalid(
+                &path,
+                go_slice("core.ResourceQuotaScope", &scopes),
+                "conflicting scopes",
+            );
         }
     }
+    // Scopes compare as sets: reordering them is no change.
+    let set = |o: &Value| {
+        let mut v: Vec<String> = o
+            .at(&["spec", "scopes"])
+            .items()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect();
+        v.compact_sort();
+        v.dedup();
+        v
+    };
     if let Some(old) = old
-        && old.at(&["spec", "scopes"]) != obj.at(&["spec", "scopes"])
+        && set(old) != set(obj)
     {
         errs.invalid(
             &sp.child("scopes"),
