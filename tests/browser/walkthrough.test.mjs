@@ -179,6 +179,26 @@ test('Jobs and CronJobs run in the browser byte-identical to `kubeplay script` (
   }
 });
 
+test('LimitRanges and quotas act in the browser byte-identical to `kubeplay script` (golden 25-quota-limits)', async () => {
+  const file = join(ROOT, 'crates', 'cli', 'tests', 'golden', '25-quota-limits.kps');
+  const script = await readFile(file, 'utf8');
+  execFileSync('cargo', ['build', '-q', '-p', 'kubeplay'], { cwd: ROOT, stdio: 'inherit' });
+  const expected = execFileSync(join(ROOT, 'target', 'debug', 'kubeplay'), ['script', file, '--seed', '1'], { encoding: 'utf8' });
+  assert.match(expected, /is forbidden: exceeded quota: pod-demo, requested: pods=1, used: pods=2, limited: pods=2/, 'the script did what it says');
+  assert.match(expected, /LimitRanger plugin set: memory request for container default-mem-demo-ctr/);
+  const { page, problems, close } = await openApp(browser, { query: '?seed=1&paused=1' });
+  try {
+    await page.click('button.open-script');
+    await page.fill('textarea.script-input', script);
+    await page.click('button.run-script');
+    const got = await page.textContent('.scrollback .entry.script .transcript');
+    assert.equal(got, expected);
+    assert.deepEqual(problems, []);
+  } finally {
+    await close();
+  }
+});
+
 test('a stopped node greys out, counts down, and its pods move after the eviction timeout', async () => {
   const { page, problems, close } = await openApp(browser, { query: '?speed=16' });
   try {

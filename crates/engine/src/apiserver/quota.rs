@@ -1261,8 +1261,9 @@ mod tests {
                 "kubectl create quota terminating --hard=pods=1 --scopes=Terminating\nkubectl create quota best-effort --hard=pods=5 --scopes=BestEffort\n",
             ) + &apply(
                 "apiVersion: v1\nkind: ResourceQuota\nmetadata: {name: high}\nspec:\n  hard: {pods: '0'}\n  scopeSelector:\n    matchExpressions:\n    - {scopeName: PriorityClass, operator: In, values: [high]}\n",
-            ) + &apply("apiVersion: v1\nkind: ResourceQuota\nmetadata: {name: classless}\nspec:\n  hard: {pods: '9'}\n  scopeSelector:\n    matchExpressions:\n    - {scopeName: PriorityClass, operator: DoesNotExist}\n")
-                + &apply(
+            ) + &apply(
+                "apiVersion: v1\nkind: ResourceQuota\nmetadata: {name: classless}\nspec:\n  hard: {pods: '9'}\n  scopeSelector:\n    matchExpressions:\n    - {scopeName: PriorityClass, operator: DoesNotExist}\n",
+            ) + &apply(
                 "apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata: {name: high}\nvalue: 1000\n",
             ) + &apply(
                 "apiVersion: v1\nkind: Pod\nmetadata: {name: deadline}\nspec:\n  activeDeadlineSeconds: 60\n  containers:\n  - {name: a, image: nginx, resources: {requests: {cpu: 100m}}}\n",
