@@ -139,64 +139,50 @@ traffic stop
 kubectl get events --field-selector reason=NodeNotReady
 `;
 
+/** Runs a script file natively (`kubeplay script`) and in the page's
+ * console with the same seed, and checks the page's transcript is
+ * byte-identical; `checks` are patterns the native transcript must show,
+ * so that the script did what it says. */
+async function scriptInBrowser(file, { seed, checks, shot }) {
+  const script = await readFile(file, 'utf8');
+  execFileSync('cargo', ['build', '-q', '-p', 'kubeplay'], { cwd: ROOT, stdio: 'inherit' });
+  const expected = execFileSync(join(ROOT, 'target', 'debug', 'kubeplay'), ['script', file, '--seed', String(seed)], { encoding: 'utf8' });
+  for (const check of checks) assert.match(expected, check, 'the script did what it says');
+  const { page, problems, close } = await openApp(browser, { query: `?seed=${seed}&paused=1` });
+  try {
+    await page.click('button.open-script');
+    await page.fill('textarea.script-input', script);
+    await page.click('button.run-script');
+    const got = await page.textContent('.scrollback .entry.script .transcript');
+    assert.equal(got, expected);
+    if (shot) await screenshot(page, shot);
+    assert.deepEqual(problems, []);
+  } finally {
+    await close();
+  }
+}
+
+const golden = (name) => join(ROOT, 'crates', 'cli', 'tests', 'golden', `${name}.kps`);
+
 test('the console runs a script with output byte-identical to `kubeplay script`', async () => {
   await mkdir(join(ROOT, 'test-output'), { recursive: true });
   const file = join(ROOT, 'test-output', 'console-equality.kps');
   await writeFile(file, SCRIPT);
-  execFileSync('cargo', ['build', '-q', '-p', 'kubeplay'], { cwd: ROOT, stdio: 'inherit' });
-  const expected = execFileSync(join(ROOT, 'target', 'debug', 'kubeplay'), ['script', file, '--seed', '5'], { encoding: 'utf8' });
-  assert.match(expected, /NotReady/, 'the script did what it says');
-  const { page, problems, close } = await openApp(browser, { query: '?seed=5&paused=1' });
-  try {
-    await page.click('button.open-script');
-    await page.fill('textarea.script-input', SCRIPT);
-    await page.click('button.run-script');
-    const got = await page.textContent('.scrollback .entry.script .transcript');
-    assert.equal(got, expected);
-    await screenshot(page, 'console-script');
-    assert.deepEqual(problems, []);
-  } finally {
-    await close();
-  }
+  await scriptInBrowser(file, { seed: 5, checks: [/NotReady/], shot: 'console-script' });
 });
 
 test('Jobs and CronJobs run in the browser byte-identical to `kubeplay script` (golden 12-jobs)', async () => {
-  const file = join(ROOT, 'crates', 'cli', 'tests', 'golden', '12-jobs.kps');
-  const script = await readFile(file, 'utf8');
-  execFileSync('cargo', ['build', '-q', '-p', 'kubeplay'], { cwd: ROOT, stdio: 'inherit' });
-  const expected = execFileSync(join(ROOT, 'target', 'debug', 'kubeplay'), ['script', file, '--seed', '1'], { encoding: 'utf8' });
-  assert.match(expected, /Saw completed job: hello-/, 'the script did what it says');
-  const { page, problems, close } = await openApp(browser, { query: '?seed=1&paused=1' });
-  try {
-    await page.click('button.open-script');
-    await page.fill('textarea.script-input', script);
-    await page.click('button.run-script');
-    const got = await page.textContent('.scrollback .entry.script .transcript');
-    assert.equal(got, expected);
-    assert.deepEqual(problems, []);
-  } finally {
-    await close();
-  }
+  await scriptInBrowser(golden('12-jobs'), { seed: 1, checks: [/Saw completed job: hello-/] });
 });
 
 test('LimitRanges and quotas act in the browser byte-identical to `kubeplay script` (golden 25-quota-limits)', async () => {
-  const file = join(ROOT, 'crates', 'cli', 'tests', 'golden', '25-quota-limits.kps');
-  const script = await readFile(file, 'utf8');
-  execFileSync('cargo', ['build', '-q', '-p', 'kubeplay'], { cwd: ROOT, stdio: 'inherit' });
-  const expected = execFileSync(join(ROOT, 'target', 'debug', 'kubeplay'), ['script', file, '--seed', '1'], { encoding: 'utf8' });
-  assert.match(expected, /is forbidden: exceeded quota: pod-demo, requested: pods=1, used: pods=2, limited: pods=2/, 'the script did what it says');
-  assert.match(expected, /LimitRanger plugin set: memory request for container default-mem-demo-ctr/);
-  const { page, problems, close } = await openApp(browser, { query: '?seed=1&paused=1' });
-  try {
-    await page.click('button.open-script');
-    await page.fill('textarea.script-input', script);
-    await page.click('button.run-script');
-    const got = await page.textContent('.scrollback .entry.script .transcript');
-    assert.equal(got, expected);
-    assert.deepEqual(problems, []);
-  } finally {
-    await close();
-  }
+  await scriptInBrowser(golden('25-quota-limits'), {
+    seed: 1,
+    checks: [
+      /is forbidden: exceeded quota: pod-demo, requested: pods=1, used: pods=2, limited: pods=2/,
+      /LimitRanger plugin set: memory request for container default-mem-demo-ctr/,
+    ],
+  });
 });
 
 test('a stopped node greys out, counts down, and its pods move after the eviction timeout', async () => {

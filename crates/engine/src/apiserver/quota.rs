@@ -279,88 +279,38 @@ pub(crate) fn limit_ranger_defaults(cluster: &Cluster, pod: &mut Value) {
 /// `resource.MaxMilliValue`: the largest value whose thousandths fit an i64.
 const MAX_MILLI: i64 = i64::MAX / 1000;
 
-/// `requestLimitEnforcedValues`: the three at one precision (milli where
-/// none overflows).
-fn common_values(
-    request: Option<Quantity>,
-    limit: Option<Quantity>,
-    enforced: Quantity,
-) -> [i64; 3] {
-    let zero = Quantity::from_units(0);
-    let qs = [request.unwrap_or(zero), limit.unwrap_or(zero), enforced];
-    if qs.iter().all(|q| q.value() <= MAX_MILLI) {
-        qs.map(|q| q.milli_value())
-    } else {
-        qs.map(|q| q.value())
-    }
+/// `requestLimitEnforcedValues`: quantities compared at one precision,
+/// thousandths where none of them overflows.
+fn common_values<const N: usize>(qs: [Option<Quantity>; N]) -> [i64; N] {
+    let milli = qs.iter().flatten().all(|q| q.value() <= MAX_MILLI);
+    qs.map(|q| {
+        let q = q.unwrap_or(Quantity::from_units(0));
+        if milli { q.milli_value() } else { q.value() }
+    })
 }
 
-/// `minConstraint`.
-fn min_constraint(
+/// `minConstraint`, `maxConstraint` and `maxRequestConstraint`: the first
+/// of `observed` must be stated, and none may pass `enforced` (below it
+/// for a minimum, above it for a maximum).
+fn bound_constraint(
+    minimum: bool,
     kind: &str,
     name: &str,
     enforced: Quantity,
-    requests: &ResourceList,
-    limits: &ResourceList,
+    observed: [(&str, Option<Quantity>); 2],
 ) -> Option<String> {
-    let (req, lim) = (requests.get(name), limits.get(name));
-    let [r, l, e] = common_values(req, lim, enforced);
-    match (req, lim) {
-        (None, _) => Some(format!(
-            "minimum {name} usage per {kind} is {enforced}.  No request is specified"
-        )),
-        (Some(req), _) if r < e => Some(format!(
-            "minimum {name} usage per {kind} is {enforced}, but request is {req}"
-        )),
-        (_, Some(lim)) if l < e => Some(format!(
-            "minimum {name} usage per {kind} is {enforced}, but limit is {lim}"
-        )),
-        _ => None,
+    let word = if minimum { "minimum" } else { "maximum" };
+    let prefix = format!("{word} {name} usage per {kind} is {enforced}");
+    let [(first, stated), _] = observed;
+    if stated.is_none() {
+        return Some(format!("{prefix}.  No {first} is specified"));
     }
-}
-
-/// `maxConstraint`.
-fn max_constraint(
-    kind: &str,
-    name: &str,
-    enforced: Quantity,
-    requests: &ResourceList,
-    limits: &ResourceList,
-) -> Option<String> {
-    let (req, lim) = (requests.get(name), limits.get(name));
-    let [r, l, e] = common_values(req, lim, enforced);
-    match (req, lim) {
-        (_, None) => Some(format!(
-            "maximum {name} usage per {kind} is {enforced}.  No limit is specified"
-        )),
-        (_, Some(lim)) if l > e => Some(format!(
-            "maximum {name} usage per {kind} is {enforced}, but limit is {lim}"
-        )),
-        (Some(req), _) if r > e => Some(format!(
-            "maximum {name} usage per {kind} is {enforced}, but request is {req}"
-        )),
-        _ => None,
-    }
-}
-
-/// `maxRequestConstraint` (claims: only the request is the user's).
-fn max_request_constraint(
-    kind: &str,
-    name: &str,
-    enforced: Quantity,
-    requests: &ResourceList,
-) -> Option<String> {
-    let req = requests.get(name);
-    let [r, _, e] = common_values(req, None, enforced);
-    match req {
-        None => Some(format!(
-            "maximum {name} usage per {kind} is {enforced}.  No request is specified"
-        )),
-        Some(req) if r > e => Some(format!(
-            "maximum {name} usage per {kind} is {enforced}, but request is {req}"
-        )),
-        _ => None,
-    }
+    let [a, b, e] = common_values([observed[0].1, observed[1].1, Some(enforced)]);
+    observed.iter().zip([a, b]).find_map(|(&(what, q), v)| {
+        let q = q?;
+        let beyond = if minimum { v < e } else { v > e };
+        beyond.then(|| format!("{prefix}, but {what} is {q}"))
+    })
 }
 
 /// `limitRequestRatioConstraint`.
@@ -371,7 +321,7 @@ fn ratio_constraint(
     requests: &ResourceList,
     limits: &ResourceList,
 ) -> Option<String> {
-    let [r, l, _] = common_values(requests.get(name), limits.get(name), enforced);
+    let [r, l, _] = common_values([requests.get(name), limits.get(name), Some(enforced)]);
     let prefix = format!("{name} max limit to request ratio per {kind} is {enforced}, but");
     if requests.get(name).is_none() || r == 0 {
         return Some(format!("{prefix} no request is specified or request is 0"));
@@ -398,11 +348,13 @@ fn item_errors(
     limits: &ResourceList,
     errors: &mut Vec<String>,
 ) {
+    let r = |name: &str| ("request", requests.get(name));
+    let l = |name: &str| ("limit", limits.get(name));
     for (name, q) in &ResourceList::of(item.get("min")).0 {
-        errors.extend(min_constraint(kind, name, *q, requests, limits));
+        errors.extend(bound_constraint(true, kind, name, *q, [r(name), l(name)]));
     }
     for (name, q) in &ResourceList::of(item.get("max")).0 {
-        errors.extend(max_constraint(kind, name, *q, requests, limits));
+        errors.extend(bound_constraint(false, kind, name, *q, [l(name), r(name)]));
     }
     for (name, q) in &ResourceList::of(item.get("maxLimitRequestRatio")).0 {
         errors.extend(ratio_constraint(kind, name, *q, requests, limits));
@@ -472,17 +424,18 @@ pub(crate) fn limit_ranger_validate(
                 }
                 ("PersistentVolumeClaim", t @ "PersistentVolumeClaim") => {
                     let requests = ResourceList::of(obj.at(&["spec", "resources", "requests"]));
-                    for (name, q) in &ResourceList::of(item.get("min")).0 {
-                        errors.extend(min_constraint(
-                            t,
-                            name,
-                            *q,
-                            &requests,
-                            &ResourceList::default(),
-                        ));
-                    }
-                    for (name, q) in &ResourceList::of(item.get("max")).0 {
-                        errors.extend(max_request_constraint(t, name, *q, &requests));
+                    // Only the request is the user's (limits are not read).
+                    for (minimum, field) in [(true, "min"), (false, "max")] {
+                        for (name, q) in &ResourceList::of(item.get(field)).0 {
+                            let stated = ("request", requests.get(name));
+                            errors.extend(bound_constraint(
+                                minimum,
+                                t,
+                                name,
+                                *q,
+                                [stated, ("limit", None)],
+                            ));
+                        }
                     }
                 }
                 _ => {}

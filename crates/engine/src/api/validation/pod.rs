@@ -1170,7 +1170,13 @@ pub(super) fn container_resource_name(name: &str, p: &Path, errs: &mut Vec<Field
     }
 }
 
-/// `ValidateResourceQuantityValue`
+/// `IsOvercommitAllowed`: native resources other than hugepages.
+pub(super) fn overcommit_allowed(name: &str) -> bool {
+    is_native(name) && !is_hugepages(name)
+}
+
+/// `ValidateResourceQuantityValue`: never negative, and whole for the
+/// resources that count things (`IsIntegerResourceName`).
 pub(super) fn quantity_value(name: &str, q: &Quantity, p: &Path, errs: &mut Vec<FieldError>) {
     if q.is_negative() {
         errs.invalid(
@@ -1179,7 +1185,19 @@ pub(super) fn quantity_value(name: &str, q: &Quantity, p: &Path, errs: &mut Vec<
             "must be greater than or equal to 0",
         );
     }
-    if is_extended(name) && q.milli_value() % 1000 != 0 {
+    let integer = matches!(
+        name,
+        "pods"
+            | "services"
+            | "replicationcontrollers"
+            | "resourcequotas"
+            | "secrets"
+            | "configmaps"
+            | "persistentvolumeclaims"
+            | "services.nodeports"
+            | "services.loadbalancers"
+    ) || is_extended(name);
+    if integer && q.milli_value() % 1000 != 0 {
         errs.invalid(p, q.to_string(), "must be an integer");
     }
 }
@@ -1206,7 +1224,7 @@ fn resources(r: &Value, p: &Path, errs: &mut Vec<FieldError>) {
         container_resource_name(name, &fp, errs);
         let Some(q) = quantity(v) else { continue };
         quantity_value(name, &q, &fp, errs);
-        let overcommit = is_native(name) && !is_hugepages(name);
+        let overcommit = overcommit_allowed(name);
         match quantity(limits.get(name)) {
             Some(l) => {
                 let cmp = compare(&q, &l);

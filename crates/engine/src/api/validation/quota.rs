@@ -3,7 +3,9 @@
 
 use std::cmp::Ordering;
 
-use super::pod::{container_resource_name, is_extended, quantity, quantity_value, resource_name};
+use super::pod::{
+    container_resource_name, overcommit_allowed, quantity, quantity_value, resource_name,
+};
 use super::{IMMUTABLE, Sink};
 use crate::api::errors::{FieldError, quote};
 use crate::api::path::Path;
@@ -107,60 +109,32 @@ pub(super) fn limit_range(obj: &Value, errs: &mut Vec<FieldError>) {
             let mut bad = |field: &str, value: Quantity, detail: String| {
                 errs.invalid(&ip.child(field).key(k), value.to_string(), &detail);
             };
-            if let (Some(mn), Some(mx)) = (mn, mx)
-                && gt(mn, mx)
-            {
-                bad(
-                    "min",
-                    mn,
-                    format!("min value {mn} is greater than max value {mx}"),
-                );
-            }
-            if let (Some(rq), Some(mn)) = (rq, mn)
-                && gt(mn, rq)
-            {
-                bad(
+            // Each pair that must be ordered: the error's field and value,
+            // then the larger and the smaller as the message names them.
+            let pairs = [
+                ("min", mn, ("min", mn), ("max", mx)),
+                ("defaultRequest", rq, ("min", mn), ("default request", rq)),
+                ("defaultRequest", rq, ("default request", rq), ("max", mx)),
+                (
                     "defaultRequest",
                     rq,
-                    format!("min value {mn} is greater than default request value {rq}"),
-                );
-            }
-            if let (Some(rq), Some(mx)) = (rq, mx)
-                && gt(rq, mx)
-            {
-                bad(
-                    "defaultRequest",
-                    rq,
-                    format!("default request value {rq} is greater than max value {mx}"),
-                );
-            }
-            if let (Some(rq), Some(df)) = (rq, df)
-                && gt(rq, df)
-            {
-                bad(
-                    "defaultRequest",
-                    rq,
-                    format!("default request value {rq} is greater than default limit value {df}"),
-                );
-            }
-            if let (Some(df), Some(mn)) = (df, mn)
-                && gt(mn, df)
-            {
-                bad(
-                    "default",
-                    mn,
-                    format!("min value {mn} is greater than default value {df}"),
-                );
-            }
-            // Upstream reports the max as this error's value.
-            if let (Some(df), Some(mx)) = (df, mx)
-                && gt(df, mx)
-            {
-                bad(
-                    "default",
-                    mx,
-                    format!("default value {df} is greater than max value {mx}"),
-                );
+                    ("default request", rq),
+                    ("default limit", df),
+                ),
+                ("default", mn, ("min", mn), ("default", df)),
+                // Upstream reports the max as this error's value.
+                ("default", mx, ("default", df), ("max", mx)),
+            ];
+            for (field, value, (a_name, a), (b_name, b)) in pairs {
+                if let (Some(value), Some(a), Some(b)) = (value, a, b)
+                    && gt(a, b)
+                {
+                    bad(
+                        field,
+                        value,
+                        format!("{a_name} value {a} is greater than {b_name} value {b}"),
+                    );
+                }
             }
             if let Some(rt) = rt {
                 if rt.cmp_value(&Quantity::from_units(1)) == Ordering::Less {
@@ -183,9 +157,8 @@ pub(super) fn limit_range(obj: &Value, errs: &mut Vec<FieldError>) {
             }
             // Resources that cannot be overcommitted (extended ones,
             // hugepages) need equal defaults.
-            let overcommit = !(k.starts_with("hugepages-") || is_extended(k));
             if let (Some(df), Some(rq)) = (df, rq)
-                && !overcommit
+                && !overcommit_allowed(k)
                 && df.cmp_value(&rq) != Ordering::Equal
             {
                 bad(
@@ -283,21 +256,6 @@ pub(super) fn resource_quota(obj: &Value, old: Option<&Value>, errs: &mut Vec<Fi
         }
         if let Some(q) = quantity(v) {
             quantity_value(name, &q, &p, errs);
-            let integer = matches!(
-                name,
-                "pods"
-                    | "services"
-                    | "replicationcontrollers"
-                    | "resourcequotas"
-                    | "secrets"
-                    | "configmaps"
-                    | "persistentvolumeclaims"
-                    | "services.nodeports"
-                    | "services.loadbalancers"
-            );
-            if integer && q.milli_value() % 1000 != 0 {
-                errs.invalid(&p, q.to_string(), "must be an integer");
-            }
         }
     }
     let scopes: Vec<&str> = obj
