@@ -64,10 +64,10 @@ pub(crate) fn on_change(cluster: &mut Cluster, event: &WatchEvent) {
         .filter(|(_, q)| tracks_kind(q, resource))
         .map(|(_, q)| ObjectKey::of(res("ResourceQuota"), q))
         .collect();
-    // Objects that go together (a scale-down, a namespace emptied) are
-    // recounted once.
+    // The queue holds a key once: objects that go in one instant (a
+    // scale-down, a namespace emptied) are recounted once.
     for key in quotas {
-        requeue_after(cluster, Controller::ResourceQuota, &key, 0);
+        cluster.enqueue(Controller::ResourceQuota, key);
     }
 }
 
@@ -103,4 +103,70 @@ pub(crate) fn reconcile(cluster: &mut Cluster, key: &ObjectKey) {
         let _ = cluster.update_status(key, status);
     }
     requeue_after(cluster, Controller::ResourceQuota, key, RESYNC);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kubectl::NoFiles;
+    use crate::rng::Rng;
+
+    /// Whatever is created, refused, scaled, finished or deleted, each
+    /// quota's charged usage is what a recount finds once the cluster has
+    /// settled, and admission never let a tracked resource past its limit.
+    #[test]
+    fn charged_usage_always_matches_a_recount() {
+        for seed in 1..=24u64 {
+            let mut rng = Rng::new(seed);
+            let mut c = Cluster::new(seed);
+            let mut script = String::from(
+                "kubectl create quota compute --hard=pods=6,requests.cpu=2,limits.memory=2Gi,count/configmaps=4\nkubectl create quota cheap --hard=pods=3 --scopes=BestEffort\nkubectl create quota svc --hard=services=3,services.nodeports=2\n",
+            );
+            for step in 0..40 {
+                let line = match rng.below(9) {
+                    0 => format!("kubectl run p{step} --image=nginx"),
+                    1 => format!(
+                        "kubectl apply -f - <<EOF\napiVersion: v1\nkind: Pod\nmetadata: {{name: sized{step}}}\nspec:\n  containers:\n  - {{name: c, image: nginx, resources: {{requests: {{cpu: {}m}}, limits: {{memory: {}Mi}}}}}}\nEOF",
+                        100 * (1 + rng.below(8)),
+                        128 * (1 + rng.below(8))
+                    ),
+                    2 => format!("kubectl create configmap cm{step} --from-literal=a=b"),
+                    3 => format!(
+                        "kubectl create service nodeport s{step} --tcp={}:80",
+                        80 + rng.below(3)
+                    ),
+                    4 => format!("kubectl create job j{step} --image=busybox -- true"),
+                    5 => format!(
+                        "kubectl delete pod sized{} --wait=false",
+                        rng.below(step.max(1) as u64)
+                    ),
+                    6 => format!(
+                        "kubectl delete pod p{} --now",
+                        rng.below(step.max(1) as u64)
+                    ),
+                    7 => "kubectl create deployment web --image=nginx --replicas=2".to_string(),
+                    _ => format!("sleep {}s", 1 + rng.below(40)),
+                };
+                script.push_str(&line);
+                script.push('\n');
+            }
+            let r = crate::script::run_script(&mut c, &script, &NoFiles);
+            assert_eq!(r.exit_code, 0, "{}", r.output);
+            for (_, quota) in c.store.list(res("ResourceQuota"), Some("default")) {
+                let hard = ResourceList::of(quota.at(&["status", "hard"]));
+                let recount = calculate_usage(&c, "default", quota, &hard, c.now);
+                let used = ResourceList::of(quota.at(&["status", "used"]));
+                let name = quota.str_at(&["metadata", "name"]).unwrap_or("");
+                assert!(
+                    used.same_values(&recount),
+                    "seed {seed}, quota {name}: used {used:?}, recount {recount:?}\n{}",
+                    r.output
+                );
+                for n in used.names() {
+                    let over = used.get(n).unwrap().cmp_value(&hard.get(n).unwrap());
+                    assert_ne!(over, std::cmp::Ordering::Greater, "seed {seed}: {name} {n}");
+                }
+            }
+        }
+    }
 }
