@@ -341,6 +341,56 @@ spec:
           restartPolicy: OnFailure
 ";
 
+/// A namespace's budget: defaults from a LimitRange, and a quota that
+/// stops the Deployment at four of its six pods.
+const QUOTA_LIMITS: &str =
+    "# The LimitRanger fills in requests and limits the containers leave out;
+# the quota admits four pods, and the ReplicaSet reports FailedCreate for the rest.
+apiVersion: v1
+kind: LimitRange
+metadata:
+  name: defaults
+spec:
+  limits:
+  - type: Container
+    default:
+      cpu: 250m
+      memory: 128Mi
+    defaultRequest:
+      cpu: 100m
+      memory: 64Mi
+    max:
+      cpu: \"1\"
+---
+apiVersion: v1
+kind: ResourceQuota
+metadata:
+  name: team-quota
+spec:
+  hard:
+    pods: \"4\"
+    requests.cpu: \"1\"
+    limits.memory: 1Gi
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 6
+  selector:
+    matchLabels:
+      app: web
+  template:
+    metadata:
+      labels:
+        app: web
+    spec:
+      containers:
+      - name: nginx
+        image: nginx:1.27
+";
+
 /// The docs' StatefulSet, without its volume claim templates (a kubeadm
 /// cluster has no provisioner to make their volumes).
 const WEB_STATEFULSET: &str =
@@ -534,6 +584,13 @@ pub const EXAMPLES: &[Example] = &[
         text: PI_JOB,
     },
     Example {
+        id: "quota-limits",
+        title: "Quota and LimitRange",
+        description: "Defaults filled in, and a quota that stops the fifth pod",
+        file_name: "quota-limits.yaml",
+        text: QUOTA_LIMITS,
+    },
+    Example {
         id: "cronjob",
         title: "CronJob: every minute",
         description: "The docs' hello CronJob: a Job each minute, history kept",
@@ -576,6 +633,7 @@ mod tests {
                 "statefulset",
                 "hpa",
                 "job",
+                "quota-limits",
                 "cronjob"
             ]
         );
@@ -591,6 +649,28 @@ mod tests {
                 assert!(o.result.is_ok(), "{}: {:?}", example.title, o.result);
             }
         }
+    }
+
+    #[test]
+    fn the_quota_example_stops_at_four_pods_with_defaults_filled_in() {
+        let mut cluster = Cluster::new(1);
+        cluster.run_manifest(QUOTA_LIMITS, "quota-limits.yaml", ManifestVerb::Apply);
+        cluster.step(30_000);
+        let pods = cluster.kubectl("get pods -o name", &kubeplay_engine::kubectl::NoFiles);
+        assert_eq!(pods.stdout.lines().count(), 4, "{}", pods.stdout);
+        let quota = cluster.kubectl("get quota team-quota", &kubeplay_engine::kubectl::NoFiles);
+        assert!(
+            quota
+                .stdout
+                .contains("pods: 4/4, requests.cpu: 400m/1   limits.memory: 512Mi/1Gi"),
+            "{}",
+            quota.stdout
+        );
+        let events = cluster.kubectl(
+            "get events --field-selector reason=FailedCreate -o name",
+            &kubeplay_engine::kubectl::NoFiles,
+        );
+        assert!(!events.stdout.is_empty());
     }
 
     #[test]

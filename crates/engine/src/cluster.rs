@@ -142,8 +142,12 @@ pub enum Controller {
 }
 
 impl Controller {
-    /// Every controller, in the order their queues are drained.
+    /// Every controller, in the order their queues are drained. Quotas
+    /// come first, as the real controller puts quotas without usage on a
+    /// priority queue: a quota created with the objects it limits counts
+    /// them before they are made.
     const ALL: [Controller; 15] = [
+        Controller::ResourceQuota,
         Controller::ReplicaSet,
         Controller::Deployment,
         Controller::GarbageCollector,
@@ -158,7 +162,6 @@ impl Controller {
         Controller::StatefulSet,
         Controller::HorizontalPodAutoscaler,
         Controller::Disruption,
-        Controller::ResourceQuota,
     ];
 
     /// The controller's work queue in `Cluster::queues`. The match is
@@ -166,21 +169,21 @@ impl Controller {
     /// below makes `ALL` list it there.
     const fn queue_index(self) -> usize {
         match self {
-            Controller::ReplicaSet => 0,
-            Controller::Deployment => 1,
-            Controller::GarbageCollector => 2,
-            Controller::Namespace => 3,
-            Controller::Endpoints => 4,
-            Controller::EndpointSlice => 5,
-            Controller::DaemonSet => 6,
-            Controller::Job => 7,
-            Controller::CronJob => 8,
-            Controller::ReplicationController => 9,
-            Controller::PersistentVolume => 10,
-            Controller::StatefulSet => 11,
-            Controller::HorizontalPodAutoscaler => 12,
-            Controller::Disruption => 13,
-            Controller::ResourceQuota => 14,
+            Controller::ResourceQuota => 0,
+            Controller::ReplicaSet => 1,
+            Controller::Deployment => 2,
+            Controller::GarbageCollector => 3,
+            Controller::Namespace => 4,
+            Controller::Endpoints => 5,
+            Controller::EndpointSlice => 6,
+            Controller::DaemonSet => 7,
+            Controller::Job => 8,
+            Controller::CronJob => 9,
+            Controller::ReplicationController => 10,
+            Controller::PersistentVolume => 11,
+            Controller::StatefulSet => 12,
+            Controller::HorizontalPodAutoscaler => 13,
+            Controller::Disruption => 14,
         }
     }
 }
