@@ -306,25 +306,34 @@ pub(crate) fn serviceaccount(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     finish(ctx, p, sa, "created", None)
 }
 
+/// `populateResourceListV1`: `name=quantity,…` as a resource list (null
+/// for an empty flag).
+pub(crate) fn resource_list_arg(text: &str) -> Result<Value, Fail> {
+    if text.is_empty() {
+        return Ok(Value::Null);
+    }
+    let mut list = Value::object();
+    for statement in text.split(',') {
+        let parts: Vec<&str> = statement.split('=').collect();
+        let [resource, quantity] = parts[..] else {
+            return Err(Fail::error(format!(
+                "Invalid argument syntax {statement}, expected <resource>=<value>"
+            )));
+        };
+        let q = Quantity::parse(quantity).map_err(Fail::error)?;
+        list.set(resource, Value::from(q.to_string()));
+    }
+    Ok(list)
+}
+
 /// `kubectl create quota`: `--hard` as `name=quantity,…`, `--scopes` as
 /// names (the API server checks them).
 pub(crate) fn quota(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     let name = name_arg(ctx, p)?;
     let mut spec = Value::object();
-    let hard = p.str_or_empty("hard");
-    if !hard.is_empty() {
-        let mut list = Value::object();
-        for statement in hard.split(',') {
-            let parts: Vec<&str> = statement.split('=').collect();
-            let [resource, quantity] = parts[..] else {
-                return Err(Fail::error(format!(
-                    "Invalid argument syntax {statement}, expected <resource>=<value>"
-                )));
-            };
-            let q = Quantity::parse(quantity).map_err(Fail::error)?;
-            list.set(resource, Value::from(q.to_string()));
-        }
-        spec.set("hard", list);
+    let hard = resource_list_arg(p.str_or_empty("hard"))?;
+    if !hard.is_null() {
+        spec.set("hard", hard);
     }
     let scopes = p.str_or_empty("scopes");
     if !scopes.is_empty() {

@@ -66,18 +66,25 @@ pub(crate) fn select(ctx: &mut Ctx, p: &Parsed, args: &[String]) -> Result<Selec
 
 /// Writes a changed object (dry runs only validate).
 pub(crate) fn write(ctx: &mut Ctx, obj: Value, dry: Option<DryRun>) -> Result<Value, Fail> {
+    write_status(ctx, obj, dry).map_err(|e| Fail::status(&e))
+}
+
+/// [`write`], keeping the server's error as it is (for commands that wrap
+/// its message in their own).
+fn write_status(
+    ctx: &mut Ctx,
+    obj: Value,
+    dry: Option<DryRun>,
+) -> Result<Value, crate::api::errors::StatusError> {
     match dry {
         Some(DryRun::Client) => Ok(obj),
-        _ => ctx
-            .cluster
-            .update(
-                obj,
-                &WriteOptions {
-                    system: false,
-                    dry_run: dry == Some(DryRun::Server),
-                },
-            )
-            .map_err(|e| Fail::status(&e)),
+        _ => ctx.cluster.update(
+            obj,
+            &WriteOptions {
+                system: false,
+                dry_run: dry == Some(DryRun::Server),
+            },
+        ),
     }
 }
 
@@ -497,6 +504,87 @@ pub(crate) fn set_image(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             Err(Fail(e)) => errors.push(format!(
                 "failed to patch image update to pod template: {}",
                 e.strip_prefix("error: ").unwrap_or(&e)
+            )),
+        }
+    }
+    resources::aggregate(errors)
+}
+
+// ---------------------------------------------------------- set resources
+
+/// `filepath.Match` for container names: `*` and `?` wildcards.
+fn name_matches(pattern: &[u8], name: &[u8]) -> bool {
+    match (pattern.first(), name.first()) {
+        (None, None) => true,
+        (Some(b'*'), _) => {
+            name_matches(&pattern[1..], name)
+                || (!name.is_empty() && name_matches(pattern, &name[1..]))
+        }
+        (Some(b'?'), Some(_)) => name_matches(&pattern[1..], &name[1..]),
+        (Some(p), Some(n)) if p == n => name_matches(&pattern[1..], &name[1..]),
+        _ => false,
+    }
+}
+
+/// `kubectl set resources`: the given limits and requests on the
+/// containers (and init containers) the `-c` pattern selects.
+pub(crate) fn set_resources(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
+    let limits = super::create::resource_list_arg(p.str_or_empty("limits"))?;
+    let requests = super::create::resource_list_arg(p.str_or_empty("requests"))?;
+    if limits.is_null() && requests.is_null() {
+        return Err(Fail::error(
+            "you must specify an update to requests or limits (in the form of --requests/--limits)",
+        ));
+    }
+    let pattern = p.str("containers").unwrap_or("*").to_string();
+    let dry = dry_run(ctx, p)?;
+    let (objs, mut errors) = select(ctx, p, &p.args)?;
+    for (rid, mut obj) in objs {
+        let name = obj.str_at(&["metadata", "name"]).unwrap_or("").to_string();
+        let object_name = format!("{}/{name}", rid.get().plural);
+        let Some(path) = pod_spec_path(rid.get().kind) else {
+            errors.push(format!(
+                "error: {object_name} the object is not a pod or does not have a pod template: {}",
+                rid.get().kind
+            ));
+            continue;
+        };
+        let mut spec = obj.at(path).clone();
+        let mut found = false;
+        for list in ["initContainers", "containers"] {
+            let Some(containers) = spec.get(list).as_array() else {
+                continue;
+            };
+            let mut containers = containers.to_vec();
+            for c in &mut containers {
+                let cname = c.str_at(&["name"]).unwrap_or("");
+                if !name_matches(pattern.as_bytes(), cname.as_bytes()) {
+                    continue;
+                }
+                found = true;
+                for (field, values) in [("limits", &limits), ("requests", &requests)] {
+                    for (k, v) in values.members() {
+                        c.entry("resources").entry(field).set(k, v.clone());
+                    }
+                }
+            }
+            spec.set(list, Value::array(containers));
+        }
+        if !found {
+            errors.push(format!("error: unable to find container named {pattern}"));
+            continue;
+        }
+        // kubectl's own messages; its error handler adds `error: `.
+        if &spec == obj.at(path) {
+            errors.push(format!("error: info: {object_name} was not changed"));
+            continue;
+        }
+        obj.set_at(path, spec);
+        match write_status(ctx, obj, dry) {
+            Ok(_) => print_name_op(ctx, p, rid, &name, "resource requirements updated", dry),
+            Err(e) => errors.push(format!(
+                "error: failed to patch resources update to pod template {}",
+                e.message
             )),
         }
     }

@@ -698,7 +698,22 @@ static SET_SUBCOMMANDS: &[Command] = &[
     Command::new("env", "Update environment variables on a pod template", "kubectl set env RESOURCE/NAME KEY_1=VAL_1 ... KEY_N=VAL_N [options]")
         .unsupported("`kubectl set env` is not supported in Kubeplay; edit the manifest and apply it"),
     Command::new("resources", "Update resource requests/limits on objects with pod templates", "kubectl set resources (-f FILENAME | TYPE NAME) ([--limits=LIMITS & --requests=REQUESTS] [options]")
-        .unsupported("`kubectl set resources` is not supported in Kubeplay; edit the manifest and apply it"),
+        .flags(flags![
+            PRINT_FLAGS,
+            FILENAME_FLAGS,
+            DRY_RUN_FLAGS,
+            &[
+                Flag::new("all", Kind::Bool),
+                Flag::new("selector", Kind::Str).short('l'),
+                Flag::new("containers", Kind::Str).short('c'),
+                Flag::new("limits", Kind::Str),
+                Flag::new("requests", Kind::Str),
+                Flag::new("local", Kind::Bool)
+                    .unsupported("--local is not supported in Kubeplay"),
+                Flag::new("field-manager", Kind::Str),
+            ],
+        ])
+        .run(edit::set_resources),
     Command::new("selector", "Set the selector on a resource", "kubectl set selector (-f FILENAME | TYPE NAME) EXPRESSIONS [--resource-version=version] [options]")
         .unsupported("`kubectl set selector` is not supported in Kubeplay"),
     Command::new("serviceaccount", "Update the service account of a resource", "kubectl set serviceaccount (-f FILENAME | TYPE NAME) SERVICE_ACCOUNT [options]")
