@@ -376,8 +376,8 @@ fn aggregate(errors: &[String]) -> String {
     }
 }
 
-/// `admission.NewForbidden`: the request's name (a generateName prefix
-/// when the server has not named the object yet).
+/// `admission.NewForbidden`. Validating admission runs after the server
+/// has named the object, so a generated name shows whole.
 fn forbidden(resource: ResourceId, name: &str, message: &str) -> StatusError {
     StatusError::forbidden(format!(
         "{} {} is forbidden: {message}",
