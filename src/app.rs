@@ -524,7 +524,9 @@ pub fn app() -> Html {
                 fx_gen: 0,
                 files_gen: 0,
                 traffic_gen: 0,
-                now_ms: 0,
+                // The first render shows the cluster's time, not 0 until
+                // the first frame.
+                now_ms: started.0.cluster.borrow().now_ms(),
                 // A shared link opens paused at the moment it was shared.
                 playing: !boot.paused.unwrap_or(false),
                 speed: boot.speed,
