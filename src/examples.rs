@@ -342,14 +342,22 @@ spec:
 ";
 
 /// A namespace's budget: defaults from a LimitRange, and a quota that
-/// stops the Deployment at four of its six pods.
+/// stops the Deployment at four of its six pods. In a namespace of its
+/// own, so that it limits nothing else the playground runs.
 const QUOTA_LIMITS: &str =
-    "# The LimitRanger fills in requests and limits the containers leave out;
-# the quota admits four pods, and the ReplicaSet reports FailedCreate for the rest.
+    "# In the budget namespace, the LimitRanger fills in requests and limits the
+# containers leave out; the quota admits four pods, and the ReplicaSet
+# reports FailedCreate for the rest.
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: budget
+---
 apiVersion: v1
 kind: LimitRange
 metadata:
   name: defaults
+  namespace: budget
 spec:
   limits:
   - type: Container
@@ -366,6 +374,7 @@ apiVersion: v1
 kind: ResourceQuota
 metadata:
   name: team-quota
+  namespace: budget
 spec:
   hard:
     pods: \"4\"
@@ -375,16 +384,17 @@ spec:
 apiVersion: apps/v1
 kind: Deployment
 metadata:
-  name: web
+  name: budget-web
+  namespace: budget
 spec:
   replicas: 6
   selector:
     matchLabels:
-      app: web
+      app: budget-web
   template:
     metadata:
       labels:
-        app: web
+        app: budget-web
     spec:
       containers:
       - name: nginx
@@ -586,7 +596,7 @@ pub const EXAMPLES: &[Example] = &[
     Example {
         id: "quota-limits",
         title: "Quota and LimitRange",
-        description: "Defaults filled in, and a quota that stops the fifth pod",
+        description: "A namespace whose quota stops the fifth pod; defaults filled in",
         file_name: "quota-limits.yaml",
         text: QUOTA_LIMITS,
     },
@@ -656,9 +666,10 @@ mod tests {
         let mut cluster = Cluster::new(1);
         cluster.run_manifest(QUOTA_LIMITS, "quota-limits.yaml", ManifestVerb::Apply);
         cluster.step(30_000);
-        let pods = cluster.kubectl("get pods -o name", &kubeplay_engine::kubectl::NoFiles);
+        let files = &kubeplay_engine::kubectl::NoFiles;
+        let pods = cluster.kubectl("get pods -n budget -o name", files);
         assert_eq!(pods.stdout.lines().count(), 4, "{}", pods.stdout);
-        let quota = cluster.kubectl("get quota team-quota", &kubeplay_engine::kubectl::NoFiles);
+        let quota = cluster.kubectl("get quota team-quota -n budget", files);
         assert!(
             quota
                 .stdout
@@ -667,10 +678,19 @@ mod tests {
             quota.stdout
         );
         let events = cluster.kubectl(
-            "get events --field-selector reason=FailedCreate -o name",
-            &kubeplay_engine::kubectl::NoFiles,
+            "get events -n budget --field-selector reason=FailedCreate -o name",
+            files,
         );
         assert!(!events.stdout.is_empty());
+        // Nothing outside the namespace is held to it.
+        let other = cluster.kubectl("create deployment free --image=nginx --replicas=6", files);
+        assert_eq!(other.exit_code, 0);
+        cluster.step(30_000);
+        let free = cluster.kubectl(
+            "get deployment free -o jsonpath={.status.readyReplicas}",
+            files,
+        );
+        assert_eq!(free.stdout, "6");
     }
 
     #[test]

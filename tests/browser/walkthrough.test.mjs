@@ -189,15 +189,15 @@ test('the quota example: four of six pods, defaults filled in, FailedCreate for 
   const { page, problems, close } = await openApp(browser, { query: '?speed=16' });
   try {
     const lines = await applyExample(page, 'Quota and LimitRange');
-    assert.deepEqual(lines, ['limitrange/defaults created', 'resourcequota/team-quota created', 'deployment.apps/web created']);
-    await page.waitForFunction(() => document.querySelectorAll('.nodes .pod.st-ready[data-obj^="Pod/default/web-"]').length === 4, null, { timeout: 30_000 });
-    const quota = await run(page, 'kubectl get quota team-quota');
+    assert.deepEqual(lines, ['namespace/budget created', 'limitrange/defaults created', 'resourcequota/team-quota created', 'deployment.apps/budget-web created']);
+    await page.waitForFunction(() => document.querySelectorAll('.nodes .pod.st-ready[data-obj^="Pod/budget/budget-web-"]').length === 4, null, { timeout: 30_000 });
+    const quota = await run(page, 'kubectl get quota team-quota -n budget');
     assert.match(quota, /pods: 4\/4, requests\.cpu: 400m\/1 +limits\.memory: 512Mi\/1Gi/);
-    const limits = await run(page, "kubectl get pods -l app=web -o jsonpath='{.items[0].metadata.annotations}'");
+    const limits = await run(page, "kubectl get pods -n budget -o jsonpath='{.items[0].metadata.annotations}'");
     assert.match(limits, /LimitRanger plugin set: cpu, memory request for container nginx; cpu, memory limit for container nginx/);
-    const events = await run(page, 'kubectl get events --field-selector reason=FailedCreate');
-    assert.match(events, /Error creating: pods "web-[a-z0-9]+-[a-z0-9]{5}" is forbidden: exceeded quota: team-quota, requested: pods=1, used: pods=4, limited: pods=4/);
-    assert.equal(await page.$$eval('.nodes .pod[data-obj^="Pod/default/web-"]', (els) => els.length), 4);
+    const events = await run(page, 'kubectl get events -n budget --field-selector reason=FailedCreate');
+    assert.match(events, /Error creating: pods "budget-web-[a-z0-9]+-[a-z0-9]{5}" is forbidden: exceeded quota: team-quota, requested: pods=1, used: pods=4, limited: pods=4/);
+    assert.equal(await page.$$eval('.nodes .pod[data-obj^="Pod/budget/budget-web-"]', (els) => els.length), 4);
     await screenshot(page, 'quota-example');
     assert.deepEqual(problems, []);
   } finally {

@@ -113,60 +113,86 @@ mod tests {
 
     /// Whatever is created, refused, scaled, finished or deleted, each
     /// quota's charged usage is what a recount finds once the cluster has
-    /// settled, and admission never let a tracked resource past its limit.
+    /// settled, after every command, and admission never lets a tracked
+    /// resource past its limit.
     #[test]
     fn charged_usage_always_matches_a_recount() {
-        for seed in 1..=24u64 {
-            let mut rng = Rng::new(seed);
-            let mut c = Cluster::new(seed);
-            let mut script = String::from(
-                "kubectl create quota compute --hard=pods=6,requests.cpu=2,limits.memory=2Gi,count/configmaps=4\nkubectl create quota cheap --hard=pods=3 --scopes=BestEffort\nkubectl create quota svc --hard=services=3,services.nodeports=2\n",
-            );
-            for step in 0..40 {
-                let line = match rng.below(9) {
-                    0 => format!("kubectl run p{step} --image=nginx"),
-                    1 => format!(
-                        "kubectl apply -f - <<EOF\napiVersion: v1\nkind: Pod\nmetadata: {{name: sized{step}}}\nspec:\n  containers:\n  - {{name: c, image: nginx, resources: {{requests: {{cpu: {}m}}, limits: {{memory: {}Mi}}}}}}\nEOF",
-                        100 * (1 + rng.below(8)),
-                        128 * (1 + rng.below(8))
-                    ),
-                    2 => format!("kubectl create configmap cm{step} --from-literal=a=b"),
-                    3 => format!(
-                        "kubectl create service nodeport s{step} --tcp={}:80",
-                        80 + rng.below(3)
-                    ),
-                    4 => format!("kubectl create job j{step} --image=busybox -- true"),
-                    5 => format!(
-                        "kubectl delete pod sized{} --wait=false",
-                        rng.below(step.max(1) as u64)
-                    ),
-                    6 => format!(
-                        "kubectl delete pod p{} --now",
-                        rng.below(step.max(1) as u64)
-                    ),
-                    7 => "kubectl create deployment web --image=nginx --replicas=2".to_string(),
-                    _ => format!("sleep {}s", 1 + rng.below(40)),
-                };
-                script.push_str(&line);
-                script.push('\n');
-            }
-            let r = crate::script::run_script(&mut c, &script, &NoFiles);
-            assert_eq!(r.exit_code, 0, "{}", r.output);
+        let check = |c: &Cluster, seed: u64, line: &str| {
             for (_, quota) in c.store.list(res("ResourceQuota"), Some("default")) {
                 let hard = ResourceList::of(quota.at(&["status", "hard"]));
-                let recount = calculate_usage(&c, "default", quota, &hard, c.now);
+                let recount = calculate_usage(c, "default", quota, &hard, c.now);
                 let used = ResourceList::of(quota.at(&["status", "used"]));
                 let name = quota.str_at(&["metadata", "name"]).unwrap_or("");
                 assert!(
                     used.same_values(&recount),
-                    "seed {seed}, quota {name}: used {used:?}, recount {recount:?}\n{}",
-                    r.output
+                    "seed {seed}, after `{line}`, quota {name}: used {used:?}, recount {recount:?}"
                 );
                 for n in used.names() {
                     let over = used.get(n).unwrap().cmp_value(&hard.get(n).unwrap());
                     assert_ne!(over, std::cmp::Ordering::Greater, "seed {seed}: {name} {n}");
                 }
             }
+        };
+        for seed in 1..=16u64 {
+            let mut rng = Rng::new(seed);
+            let mut c = Cluster::new(seed);
+            let mut lines: Vec<String> = vec![
+                "kubectl create quota compute --hard=pods=6,requests.cpu=2,limits.memory=2Gi,count/configmaps=4".into(),
+                "kubectl create quota cheap --hard=pods=3 --scopes=BestEffort".into(),
+                "kubectl create quota svc --hard=services=3,services.nodeports=2".into(),
+            ];
+            // Names made so far, so that deletions hit something.
+            let mut pods: Vec<String> = Vec::new();
+            let mut services: Vec<String> = Vec::new();
+            for step in 0..40 {
+                let pick = |rng: &mut Rng, names: &[String]| {
+                    names[rng.below(names.len().max(1) as u64) as usize % names.len().max(1)]
+                        .clone()
+                };
+                let line = match rng.below(11) {
+                    0 => {
+                        pods.push(format!("p{step}"));
+                        format!("kubectl run p{step} --image=nginx")
+                    }
+                    1 => {
+                        pods.push(format!("sized{step}"));
+                        format!(
+                            "kubectl apply -f - <<EOF\napiVersion: v1\nkind: Pod\nmetadata: {{name: sized{step}}}\nspec:\n  containers:\n  - {{name: c, image: nginx, resources: {{requests: {{cpu: {}m}}, limits: {{memory: {}Mi}}}}}}\nEOF",
+                            100 * (1 + rng.below(8)),
+                            128 * (1 + rng.below(8))
+                        )
+                    }
+                    2 => format!("kubectl create configmap cm{step} --from-literal=a=b"),
+                    3 => {
+                        services.push(format!("s{step}"));
+                        format!(
+                            "kubectl create service nodeport s{step} --tcp={}:80",
+                            80 + rng.below(3)
+                        )
+                    }
+                    4 => format!("kubectl create job j{step} --image=busybox -- true"),
+                    5 if !pods.is_empty() => {
+                        format!("kubectl delete pod {} --wait=false", pick(&mut rng, &pods))
+                    }
+                    6 if !pods.is_empty() => {
+                        format!("kubectl delete pod {} --now", pick(&mut rng, &pods))
+                    }
+                    7 => "kubectl create deployment web --image=nginx --replicas=2".to_string(),
+                    8 => format!("kubectl scale deployment web --replicas={}", rng.below(6)),
+                    9 if !services.is_empty() => {
+                        format!("kubectl delete service {}", pick(&mut rng, &services))
+                    }
+                    _ => format!("sleep {}s", 1 + rng.below(40)),
+                };
+                lines.push(line);
+            }
+            for line in &lines {
+                let r = crate::script::run_script(&mut c, &format!("{line}\n"), &NoFiles);
+                assert!(r.error.is_none(), "{}", r.output);
+                check(&c, seed, line);
+            }
+            c.step(10 * 60 * SECOND);
+            check(&c, seed, "ten minutes later");
         }
     }
 }

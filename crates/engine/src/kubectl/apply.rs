@@ -342,9 +342,7 @@ pub(crate) fn delete(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         }
     } else {
         if p.args.is_empty() {
-            return Err(Fail::error(
-                "You must provide one or more resources by argument or filename.\nExample resource specifications include:\n   '-f rsrc.yaml'\n   '--filename=rsrc.json'\n   '<resource> <name>'\n   '<resource>'",
-            ));
+            return Err(Fail::error(resources::NO_RESOURCES));
         }
         let resolved = resources::resolve(&p.args)?;
         let filters = Filters::from(p)?;

@@ -813,10 +813,7 @@ fn run_attached(ctx: &mut Ctx, p: &Parsed, mut pod: Value, name: &str) -> Result
 pub(crate) fn expose(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     let resolved = resources::resolve(&p.args)?;
     let Some(resources::Target::Named(rid, name)) = resolved.targets.first().cloned() else {
-        return Err(Fail::usage(
-            "kubectl expose",
-            "You must provide one or more resources by argument or filename.\nExample resource specifications include:\n   '-f rsrc.yaml'\n   '--filename=rsrc.json'\n   '<resource> <name>'\n   '<resource>'",
-        ));
+        return Err(Fail::usage("kubectl expose", resources::NO_RESOURCES));
     };
     let kind = rid.get().kind;
     if !matches!(

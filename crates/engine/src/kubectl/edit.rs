@@ -8,7 +8,7 @@ use crate::controllers::disruption::EvictionRefused;
 use crate::kubectl::apply::{all_gone, wait_until};
 use crate::kubectl::describe::taint_string;
 use crate::kubectl::flags::Parsed;
-use crate::kubectl::get::Filters;
+use crate::kubectl::get::{self, Filters};
 use crate::kubectl::resources::{self, Target};
 use crate::kubectl::{Ctx, DryRun, Fail, dry_run};
 use crate::sort::CompactSort;
@@ -127,9 +127,7 @@ pub(crate) fn scale(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     }
     let dry = dry_run(ctx, p)?;
     if p.args.is_empty() && p.all("filename").is_empty() {
-        return Err(Fail::error(
-            "You must provide one or more resources by argument or filename.\nExample resource specifications include:\n   '-f rsrc.yaml'\n   '--filename=rsrc.json'\n   '<resource> <name>'\n   '<resource>'",
-        ));
+        return Err(Fail::error(resources::NO_RESOURCES));
     }
     let (objs, mut errors) = select(ctx, p, &p.args.clone())?;
     if objs.is_empty() && errors.is_empty() {
@@ -448,11 +446,7 @@ pub(crate) fn set_image(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     for (rid, mut obj) in objs {
         let name = obj.str_at(&["metadata", "name"]).unwrap_or("").to_string();
         let Some(path) = pod_spec_path(rid.get().kind) else {
-            errors.push(format!(
-                "error: {}/{name} the object is not a pod or does not have a pod template: {}",
-                rid.get().plural,
-                rid.get().kind
-            ));
+            errors.push(no_pod_template(rid, &name));
             continue;
         };
         let mut spec = obj.at(path).clone();
@@ -512,41 +506,85 @@ pub(crate) fn set_image(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
 
 // ---------------------------------------------------------- set resources
 
-/// `filepath.Match` for container names: `*` and `?` wildcards.
-fn name_matches(pattern: &[u8], name: &[u8]) -> bool {
-    match (pattern.first(), name.first()) {
-        (None, None) => true,
-        (Some(b'*'), _) => {
-            name_matches(&pattern[1..], name)
-                || (!name.is_empty() && name_matches(pattern, &name[1..]))
-        }
-        (Some(b'?'), Some(_)) => name_matches(&pattern[1..], &name[1..]),
-        (Some(p), Some(n)) if p == n => name_matches(&pattern[1..], &name[1..]),
-        _ => false,
+/// kubectl's `selectString` for `-c`: `*` alone matches every name, a
+/// pattern without `*` only itself; otherwise the parts between stars are
+/// looked for in order, with kubectl's quirks (its positions are relative
+/// to the rest of the name, so some names that a glob would match do not).
+fn select_string(name: &str, pattern: &str) -> bool {
+    if pattern == "*" {
+        return true;
     }
+    if !pattern.contains('*') {
+        return name == pattern;
+    }
+    let parts: Vec<&str> = pattern.split('*').collect();
+    let mut pos: isize = 0;
+    for (i, part) in parts.iter().enumerate() {
+        if part.is_empty() {
+            continue;
+        }
+        let rest = name.get(pos.max(0) as usize..).unwrap_or("");
+        let next = rest.find(part).map_or(-1, |n| n as isize);
+        if next < pos
+            || (i == 0 && pos != 0)
+            || (i == parts.len() - 1 && name.len() as isize != part.len() as isize + next)
+        {
+            return false;
+        }
+        pos = next;
+    }
+    true
+}
+
+/// `UpdatePodSpecForObjectFn`'s refusal, with the object's Go type.
+fn no_pod_template(rid: ResourceId, name: &str) -> String {
+    let rt = rid.get();
+    let version = rt.version;
+    format!(
+        "error: {}/{name} the object is not a pod or does not have a pod template: *{version}.{}",
+        rt.plural, rt.kind
+    )
 }
 
 /// `kubectl set resources`: the given limits and requests on the
-/// containers (and init containers) the `-c` pattern selects.
+/// containers (and init containers) the `-c` pattern selects. As kubectl
+/// does, the objects are found first (a missing one fails the command
+/// before anything changes), then the flags are checked.
 pub(crate) fn set_resources(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
-    let limits = super::create::resource_list_arg(p.str_or_empty("limits"))?;
-    let requests = super::create::resource_list_arg(p.str_or_empty("requests"))?;
-    if limits.is_null() && requests.is_null() {
+    let format = match p.str_or_empty("output") {
+        "" | "name" => None,
+        o => Some(get::parse_output(o, false)?),
+    };
+    let (objs, errors) = select(ctx, p, &p.args)?;
+    if !errors.is_empty() {
+        return resources::aggregate(errors);
+    }
+    if objs.is_empty() {
+        return Err(Fail::error(resources::NO_RESOURCES));
+    }
+    if p.bool("all") && p.str("selector").is_some() {
+        return Err(Fail::error(
+            "cannot set --all and --selector at the same time",
+        ));
+    }
+    if p.str_or_empty("limits").is_empty() && p.str_or_empty("requests").is_empty() {
         return Err(Fail::error(
             "you must specify an update to requests or limits (in the form of --requests/--limits)",
         ));
     }
+    let limits = super::create::resource_list_arg(p.str_or_empty("limits"))?;
+    let requests = super::create::resource_list_arg(p.str_or_empty("requests"))?;
     let pattern = p.str("containers").unwrap_or("*").to_string();
     let dry = dry_run(ctx, p)?;
-    let (objs, mut errors) = select(ctx, p, &p.args)?;
+    // kubectl finds every container first (`CalculatePatches`), then
+    // patches: its "unable to find" errors come before any other.
+    let mut missing = Vec::new();
+    let mut errors = Vec::new();
+    let mut updates = Vec::new();
     for (rid, mut obj) in objs {
         let name = obj.str_at(&["metadata", "name"]).unwrap_or("").to_string();
-        let object_name = format!("{}/{name}", rid.get().plural);
         let Some(path) = pod_spec_path(rid.get().kind) else {
-            errors.push(format!(
-                "error: {object_name} the object is not a pod or does not have a pod template: {}",
-                rid.get().kind
-            ));
+            errors.push(no_pod_template(rid, &name));
             continue;
         };
         let mut spec = obj.at(path).clone();
@@ -557,8 +595,7 @@ pub(crate) fn set_resources(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             };
             let mut containers = containers.to_vec();
             for c in &mut containers {
-                let cname = c.str_at(&["name"]).unwrap_or("");
-                if !name_matches(pattern.as_bytes(), cname.as_bytes()) {
+                if !select_string(c.str_at(&["name"]).unwrap_or(""), &pattern) {
                     continue;
                 }
                 found = true;
@@ -571,24 +608,29 @@ pub(crate) fn set_resources(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             spec.set(list, Value::array(containers));
         }
         if !found {
-            errors.push(format!("error: unable to find container named {pattern}"));
-            continue;
+            missing.push(format!("error: unable to find container named {pattern}"));
         }
-        // kubectl's own messages; its error handler adds `error: `.
-        if &spec == obj.at(path) {
-            errors.push(format!("error: info: {object_name} was not changed"));
-            continue;
+        // An empty patch is skipped without a word.
+        if &spec != obj.at(path) {
+            obj.set_at(path, spec);
+            updates.push((rid, name, obj));
         }
-        obj.set_at(path, spec);
+    }
+    for (rid, name, obj) in updates {
         match write_status(ctx, obj, dry) {
-            Ok(_) => print_name_op(ctx, p, rid, &name, "resource requirements updated", dry),
+            Ok(obj) => match &format {
+                Some(format) => get::print_objects(ctx, format, vec![obj], true, false)?,
+                None => print_name_op(ctx, p, rid, &name, "resource requirements updated", dry),
+            },
+            // CheckErr adds `error: ` to a lone message; a list shows it bare.
             Err(e) => errors.push(format!(
                 "error: failed to patch resources update to pod template {}",
                 e.message
             )),
         }
     }
-    resources::aggregate(errors)
+    missing.extend(errors);
+    resources::aggregate(missing)
 }
 
 // ------------------------------------------------------------------ taint

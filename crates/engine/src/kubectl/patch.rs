@@ -69,9 +69,7 @@ pub(crate) fn patch(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     };
     let (objs, mut errors) = select(ctx, p, &p.args)?;
     if objs.is_empty() && errors.is_empty() {
-        return Err(Fail::error(
-            "You must provide one or more resources by argument or filename.\nExample resource specifications include:\n   '-f rsrc.yaml'\n   '--filename=rsrc.json'\n   '<resource> <name>'\n   '<resource>'",
-        ));
+        return Err(Fail::error(resources::NO_RESOURCES));
     }
     for (rid, obj) in objs {
         let name = obj.str_at(&["metadata", "name"]).unwrap_or("").to_string();

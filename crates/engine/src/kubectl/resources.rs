@@ -334,6 +334,9 @@ pub(crate) fn manifest_refs(
     (refs, errors)
 }
 
+/// The resource builder's error when a command names nothing.
+pub(crate) const NO_RESOURCES: &str = "You must provide one or more resources by argument or filename.\nExample resource specifications include:\n   '-f rsrc.yaml'\n   '--filename=rsrc.json'\n   '<resource> <name>'\n   '<resource>'";
+
 /// The errors of a command, as kubectl's `CheckErr` prints an aggregate:
 /// one error keeps its `error: ` prefix; several are listed bare.
 pub(crate) fn aggregate(errors: Vec<String>) -> Result<(), Fail> {
