@@ -1345,3 +1345,26 @@ fn aggregate_text(errs: &[String]) -> String {
         format!("[{}]", errs.join(", "))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::select_string;
+
+    #[test]
+    fn container_patterns_keep_kubectls_quirks() {
+        assert!(select_string("nginx", "*"));
+        assert!(select_string("nginx", "nginx"));
+        assert!(
+            !select_string("nginx", "ngi?x"),
+            "? is an ordinary character"
+        );
+        assert!(select_string("nginx", "ng*"));
+        assert!(select_string("nginx", "*x"));
+        assert!(!select_string("nginx", "*y"));
+        // The first part is not anchored, and later positions are taken
+        // relative to the rest of the name, as in kubectl's selectString.
+        assert!(select_string("ab", "b*"));
+        assert!(!select_string("xac", "a*c"));
+        assert!(select_string("ac", "a*c"));
+    }
+}
