@@ -423,6 +423,31 @@ pub(crate) fn pod_spec_path(kind: &str) -> Option<&'static [&'static str]> {
     })
 }
 
+/// Applies `edit` to each init container and container of a pod spec whose
+/// name `selects` accepts (`UpdatePodSpecForObject` with kubectl's
+/// container selection); says whether any was selected.
+fn edit_containers(
+    spec: &mut Value,
+    selects: impl Fn(&str) -> bool,
+    mut edit: impl FnMut(&mut Value),
+) -> bool {
+    let mut found = false;
+    for list in ["initContainers", "containers"] {
+        let Some(containers) = spec.get(list).as_array() else {
+            continue;
+        };
+        let mut containers = containers.to_vec();
+        for c in &mut containers {
+            if selects(c.str_at(&["name"]).unwrap_or("")) {
+                found = true;
+                edit(c);
+            }
+        }
+        spec.set(list, Value::array(containers));
+    }
+    found
+}
+
 /// `kubectl set image`.
 pub(crate) fn set_image(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     let mut res_args = Vec::new();
@@ -452,27 +477,13 @@ pub(crate) fn set_image(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         let mut spec = obj.at(path).clone();
         let mut transformed = false;
         for (cname, image) in &images {
-            let mut found = false;
-            for list in ["initContainers", "containers"] {
-                let containers: Vec<Value> = spec.get(list).items().cloned().collect();
-                if containers.is_empty() {
-                    continue;
+            let selects = |n: &str| cname == "*" || n == cname;
+            let found = edit_containers(&mut spec, selects, |c| {
+                if c.get("image").as_str() != Some(image.as_str()) {
+                    c.set("image", Value::from(image.clone()));
+                    transformed = true;
                 }
-                let updated: Vec<Value> = containers
-                    .into_iter()
-                    .map(|mut c| {
-                        if cname == "*" || c.get("name").as_str() == Some(cname.as_str()) {
-                            found = true;
-                            if c.get("image").as_str() != Some(image.as_str()) {
-                                c.set("image", Value::from(image.clone()));
-                                transformed = true;
-                            }
-                        }
-                        c
-                    })
-                    .collect();
-                spec.set(list, Value::array(updated));
-            }
+            });
             if !found {
                 errors.push(format!(
                     "error: unable to find container named {}",
@@ -588,25 +599,14 @@ pub(crate) fn set_resources(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             continue;
         };
         let mut spec = obj.at(path).clone();
-        let mut found = false;
-        for list in ["initContainers", "containers"] {
-            let Some(containers) = spec.get(list).as_array() else {
-                continue;
-            };
-            let mut containers = containers.to_vec();
-            for c in &mut containers {
-                if !select_string(c.str_at(&["name"]).unwrap_or(""), &pattern) {
-                    continue;
-                }
-                found = true;
-                for (field, values) in [("limits", &limits), ("requests", &requests)] {
-                    for (k, v) in values.members() {
-                        c.entry("resources").entry(field).set(k, v.clone());
-                    }
+        let selects = |n: &str| select_string(n, &pattern);
+        let found = edit_containers(&mut spec, selects, |c| {
+            for (field, values) in [("limits", &limits), ("requests", &requests)] {
+                for (k, v) in values.members() {
+                    c.entry("resources").entry(field).set(k, v.clone());
                 }
             }
-            spec.set(list, Value::array(containers));
-        }
+        });
         if !found {
             missing.push(format!("error: unable to find container named {pattern}"));
         }
