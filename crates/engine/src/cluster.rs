@@ -260,6 +260,13 @@ pub struct Cluster {
     /// Warnings the API server returned with requests since kubectl last
     /// took them (a strategy's `WarningsOnCreate`).
     pub(crate) warnings: Vec<String>,
+    /// The user of the kubectl command being run, whose requests are
+    /// authorized; None for the editor and the cluster's own components.
+    pub(crate) requester: Option<crate::apiserver::rbac::UserInfo>,
+    /// Who kubectl is without `--as`: kubeadm's `kubernetes-admin` once
+    /// kubeadm set the cluster up, the `system:masters` super-admin of a
+    /// bare API server before that.
+    pub(crate) admin: crate::apiserver::rbac::UserInfo,
     /// Activity lines dropped from the front of `activity` (it keeps the
     /// recent ones only, so a long session does not grow without bound).
     activity_dropped: u64,
@@ -378,6 +385,8 @@ impl Cluster {
             queues: Default::default(),
             activity: Vec::new(),
             warnings: Vec::new(),
+            requester: None,
+            admin: crate::apiserver::rbac::UserInfo::super_admin(),
             activity_dropped: 0,
             scheduler: Default::default(),
             kubelet: Default::default(),
@@ -633,6 +642,7 @@ impl Cluster {
             }
             "Deployment" => self.enqueue(Controller::Deployment, event.key.clone()),
             "Namespace" => self.enqueue(Controller::Namespace, event.key.clone()),
+            "ClusterRole" => crate::controllers::clusterroleaggregation::sync(self),
             _ => {}
         }
         if event.kind == crate::store::WatchEventType::Deleted {

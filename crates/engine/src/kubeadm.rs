@@ -60,6 +60,19 @@ pub(crate) fn install(cluster: &mut Cluster, control_plane: &str) {
         &mut cluster.rng,
         crate::rng::Rng::new(cluster.seed ^ 0x6B75_6265_6164_6D21),
     );
+    // The API server's RBAC bootstrap policy, then kubeadm's roles and
+    // bindings (the admin's binding to cluster-admin among them). Their
+    // UIDs come from a stream of their own, so the add-ons' pod names do
+    // not depend on how many there are.
+    let kubeadm_rng = std::mem::replace(
+        &mut cluster.rng,
+        crate::rng::Rng::new(cluster.seed ^ 0x7262_6163_2d62_6f6f),
+    );
+    for obj in crate::apiserver::rbac::bootstrap_objects() {
+        create(cluster, obj);
+    }
+    cluster.rng = kubeadm_rng;
+    cluster.admin = crate::apiserver::rbac::UserInfo::cluster_admin();
     for (name, value, description) in [
         (
             "system-cluster-critical",

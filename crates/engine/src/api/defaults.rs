@@ -63,6 +63,9 @@ pub fn apply_defaults(resource: ResourceId, object: &mut Value) {
             set_if_null(object, "volumeBindingMode", || Value::str("Immediate"));
         }
         ("discovery.k8s.io", "EndpointSlice") => endpoint_slice(object),
+        ("rbac.authorization.k8s.io", "RoleBinding" | "ClusterRoleBinding") => {
+            crate::api::validation::rbac::default_binding(object);
+        }
         ("networking.k8s.io", "Ingress") => ingress(object),
         ("networking.k8s.io", "IngressClass") => ingress_class(object),
         ("networking.k8s.io", "NetworkPolicy") => network_policy(object),

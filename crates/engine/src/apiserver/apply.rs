@@ -218,6 +218,10 @@ impl Cluster {
             .str_at(&["metadata", "namespace"])
             .unwrap_or("")
             .to_string();
+        // kubectl reads the live object first, then creates or patches it.
+        if !opts.system {
+            self.authorize_resource("get", resource, "", &namespace, &name)?;
+        }
         let key = ObjectKey::new(resource, &namespace, &name);
         let Some(current) = self.store.get(&key).cloned() else {
             let object = self.create(config, opts)?;
@@ -254,7 +258,11 @@ impl Cluster {
                 warnings,
             });
         }
-        let object = self.update(merged, opts)?;
+        let patch = WriteOptions {
+            patch: true,
+            ..*opts
+        };
+        let object = self.update(merged, &patch)?;
         let action = if object == current {
             ApplyAction::Unchanged
         } else {

@@ -362,8 +362,8 @@ impl Cluster {
                     decoded.clone()
                 };
                 let opts = WriteOptions {
-                    system: false,
                     dry_run: verb == ManifestVerb::Check,
+                    ..WriteOptions::default()
                 };
                 self.apply_object(decoded, &original_source, &convert_recorded, &opts)
                     .map(
@@ -385,7 +385,8 @@ impl Cluster {
                 .map(|_| Done::Created)
                 .map_err(|e| (e, "creating")),
             ManifestVerb::Delete => self
-                .delete(&key, DeleteOptions::default())
+                .authorize_resource("delete", key.resource, "", &key.namespace, &key.name)
+                .and_then(|()| self.delete(&key, DeleteOptions::default()))
                 .map(|_| Done::Deleted)
                 .map_err(|e| (e, "deleting")),
         };

@@ -5,6 +5,7 @@ pub mod apply;
 pub mod binding;
 pub mod manifest;
 pub(crate) mod quota;
+pub mod rbac;
 
 use std::collections::BTreeSet;
 
@@ -17,13 +18,18 @@ use crate::time::{SECOND, parse_rfc3339, rfc3339};
 use crate::value::Value;
 
 /// Who makes a request, and how.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct WriteOptions {
     /// True for the cluster's own components (controllers, kubelet), which
     /// may write status and skip user-facing admission.
     pub system: bool,
     /// Validate and default, but store nothing (`--dry-run=server`).
     pub dry_run: bool,
+    /// An update sent as a PATCH (`kubectl apply`, `edit`, `label`, …),
+    /// which is authorized as the verb `patch` rather than `update`.
+    pub patch: bool,
+    /// The subresource written (`scale`), which is what is authorized.
+    pub subresource: &'static str,
 }
 
 impl WriteOptions {
@@ -32,11 +38,20 @@ impl WriteOptions {
         WriteOptions::default()
     }
 
+    /// A PATCH from a user (server dry run when `dry_run`).
+    pub fn patch(dry_run: bool) -> WriteOptions {
+        WriteOptions {
+            dry_run,
+            patch: true,
+            ..WriteOptions::default()
+        }
+    }
+
     /// A request from a cluster component.
     pub fn system() -> WriteOptions {
         WriteOptions {
             system: true,
-            dry_run: false,
+            ..WriteOptions::default()
         }
     }
 }
@@ -148,6 +163,11 @@ impl Cluster {
             .str_at(&["metadata", "namespace"])
             .unwrap_or("")
             .to_string();
+        // Authorization comes before admission (the filter chain).
+        if !opts.system {
+            self.authorize_resource("create", resource, "", &namespace, "")?;
+            self.check_rbac_escalation(rt.kind, &namespace, &obj)?;
+        }
         if rt.namespaced {
             match self.store.get_named(res("Namespace"), "", &namespace) {
                 None => return Err(StatusError::not_found("namespaces", &namespace)),
@@ -246,6 +266,17 @@ impl Cluster {
             String::new()
         };
         let name = obj.str_at(&["metadata", "name"]).unwrap_or("").to_string();
+        if !opts.system {
+            let verb = if opts.patch { "patch" } else { "update" };
+            self.authorize_resource(verb, resource, opts.subresource, &namespace, &name)?;
+            if self
+                .store
+                .get(&ObjectKey::new(resource, &namespace, &name))
+                .is_some()
+            {
+                self.check_rbac_escalation(rt.kind, &namespace, &obj)?;
+            }
+        }
         let key = ObjectKey::new(resource, &namespace, &name);
         let Some(old) = self.store.get(&key).cloned() else {
             return Err(StatusError::not_found(&rt.plural_group(), &name));

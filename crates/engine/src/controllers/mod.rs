@@ -6,6 +6,7 @@
 //! watch events, like the informer indexers of the real controllers, so a
 //! reconcile touches the objects it is about instead of scanning every pod.
 
+pub mod clusterroleaggregation;
 pub mod cronjob;
 pub mod daemonset;
 pub mod deployment;

@@ -374,7 +374,10 @@ pub(crate) fn delete(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
                 }
                 Target::List(rid) => {
                     let scope = if all_ns { None } else { Some(ns.as_str()) };
-                    let objs = filters.apply(rid, resources::list(ctx.cluster, rid, scope))?;
+                    let objs = filters.apply(
+                        rid,
+                        resources::list(ctx.cluster, rid, scope).map_err(|e| Fail::status(&e))?,
+                    )?;
                     for o in objs {
                         targets.push((
                             rid,
@@ -420,13 +423,17 @@ pub(crate) fn delete(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
                 )),
             }
         } else {
-            cluster.delete(
-                &key,
-                DeleteOptions {
-                    propagation,
-                    grace_period_seconds: grace_opt,
-                },
-            )
+            cluster
+                .authorize_resource("delete", key.resource, "", &key.namespace, &key.name)
+                .and_then(|()| {
+                    cluster.delete(
+                        &key,
+                        DeleteOptions {
+                            propagation,
+                            grace_period_seconds: grace_opt,
+                        },
+                    )
+                })
         };
         match result {
             Ok(_) => {

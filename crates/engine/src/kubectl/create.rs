@@ -56,8 +56,8 @@ fn finish(
             let mut to_send = client_obj.clone();
             to_send.remove("status");
             let opts = WriteOptions {
-                system: false,
                 dry_run: dry == Some(DryRun::Server),
+                ..WriteOptions::default()
             };
             if rid.get().namespaced && to_send.str_at(&["metadata", "namespace"]).is_none() {
                 to_send.set_at(
@@ -791,7 +791,11 @@ fn run_attached(ctx: &mut Ctx, p: &Parsed, mut pod: Value, name: &str) -> Result
     if p.bool("rm") {
         let key = crate::store::ObjectKey::new(crate::cluster::res("Pod"), &ns, name);
         ctx.cluster
-            .delete(&key, crate::apiserver::DeleteOptions::default())
+            .authorize_resource("delete", key.resource, "", &ns, name)
+            .and_then(|()| {
+                ctx.cluster
+                    .delete(&key, crate::apiserver::DeleteOptions::default())
+            })
             .map_err(|e| api_error(&e, None))?;
         wait_until(ctx.cluster, 60_000, |c| c.store().get(&key).is_none());
         ctx.out
@@ -1274,6 +1278,400 @@ pub(crate) fn cronjob(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         "created",
         Some("failed to create cronjob: "),
     )
+}
+
+// ------------------------------------------------------------------ RBAC
+
+/// The verbs `kubectl create role` knows (`validResourceVerbs`).
+const VALID_RESOURCE_VERBS: &[&str] = &[
+    "*",
+    "get",
+    "delete",
+    "list",
+    "create",
+    "update",
+    "patch",
+    "watch",
+    "proxy",
+    "deletecollection",
+    "use",
+    "bind",
+    "escalate",
+    "impersonate",
+];
+
+/// The verbs a non-resource URL rule may have (`validNonResourceVerbs`).
+const VALID_NON_RESOURCE_VERBS: &[&str] = &[
+    "*", "get", "post", "put", "delete", "patch", "head", "options",
+];
+
+/// Verbs that only apply to some resources (`specialVerbs`).
+fn special_verb_targets(verb: &str) -> Option<&'static [(&'static str, &'static str)]> {
+    const RBAC: &str = "rbac.authorization.k8s.io";
+    match verb {
+        "use" => Some(&[
+            ("policy", "podsecuritypolicies"),
+            ("extensions", "podsecuritypolicies"),
+        ]),
+        "bind" | "escalate" => Some(&[(RBAC, "roles"), (RBAC, "clusterroles")]),
+        "impersonate" => Some(&[
+            ("", "users"),
+            ("", "serviceaccounts"),
+            ("", "groups"),
+            ("authentication.k8s.io", "userextras"),
+        ]),
+        _ => None,
+    }
+}
+
+/// A `--resource` value: `pods`, `deployments.apps`, `pods/log`.
+struct ResourceArg {
+    resource: String,
+    group: String,
+    subresource: String,
+}
+
+/// Appends `item` unless it is there already (kubectl's `arrayContains`).
+fn push_unique(list: &mut Vec<String>, item: &str) {
+    if !list.iter().any(|i| i == item) {
+        list.push(item.to_string());
+    }
+}
+
+/// The resource and group the RESTMapper resolves a `--resource` to, or
+/// the value as given when it knows none.
+fn map_resource(r: &ResourceArg) -> Result<(String, String), String> {
+    let lookup = if r.group.is_empty() {
+        r.resource.clone()
+    } else {
+        format!("{}.{}", r.resource, r.group)
+    };
+    match crate::api::registry::lookup_resource(&lookup) {
+        Some(rid) if r.group.is_empty() || rid.get().group == r.group => {
+            Ok((rid.get().plural.to_string(), rid.get().group.to_string()))
+        }
+        _ => Err(format!(
+            "the server doesn't have a resource type \"{}\"",
+            r.resource
+        )),
+    }
+}
+
+/// The rules `kubectl create role` and `create clusterrole` generate: the
+/// verbs, names and URLs de-duplicated, one rule per API group in order.
+struct RoleArgs {
+    verbs: Vec<String>,
+    resources: Vec<ResourceArg>,
+    resource_names: Vec<String>,
+}
+
+fn role_args(p: &Parsed) -> RoleArgs {
+    let mut verbs = Vec::new();
+    for v in p.all("verb") {
+        if v == "*" {
+            verbs = vec!["*".to_string()];
+            break;
+        }
+        push_unique(&mut verbs, v);
+    }
+    let mut resources = Vec::new();
+    for r in p.all("resource") {
+        let (base, subresource) = r.split_once('/').unwrap_or((r, ""));
+        let (resource, group) = base.split_once('.').unwrap_or((base, ""));
+        let arg = ResourceArg {
+            resource: resource.to_string(),
+            group: group.to_string(),
+            subresource: subresource.to_string(),
+        };
+        if resource == "*" && group.is_empty() && subresource.is_empty() && !base.contains('.') {
+            resources = vec![arg];
+            break;
+        }
+        resources.push(arg);
+    }
+    let mut resource_names = Vec::new();
+    for n in p.all("resource-name") {
+        push_unique(&mut resource_names, n);
+    }
+    RoleArgs {
+        verbs,
+        resources,
+        resource_names,
+    }
+}
+
+/// `validateResource`: every resource known (or `*`), and special verbs
+/// only on the resources they apply to.
+fn validate_role_resources(args: &RoleArgs) -> Result<(), Fail> {
+    for r in &args.resources {
+        if r.resource.is_empty() {
+            return Err(Fail::error(
+                "resource must be specified if apiGroup/subresource specified",
+            ));
+        }
+        if r.resource == "*" {
+            return Ok(());
+        }
+        let mapped = map_resource(r);
+        let (resource, group) = mapped
+            .clone()
+            .unwrap_or_else(|_| (r.resource.clone(), r.group.clone()));
+        let mut special_match = false;
+        for v in &args.verbs {
+            if let Some(targets) = special_verb_targets(v) {
+                if !targets
+                    .iter()
+                    .any(|(g, res)| *g == group && *res == resource)
+                {
+                    return Err(Fail::error(format!(
+                        "can not perform '{v}' on '{resource}' in group '{group}'"
+                    )));
+                }
+                special_match = true;
+            }
+        }
+        if !special_match && let Err(e) = mapped {
+            return Err(Fail::error(e));
+        }
+    }
+    Ok(())
+}
+
+/// `generateResourcePolicyRules`.
+fn policy_rules(args: &RoleArgs, non_resource_urls: &[String]) -> Vec<Value> {
+    let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+    for r in &args.resources {
+        let (mut resource, group) =
+            map_resource(r).unwrap_or_else(|_| (r.resource.clone(), r.group.clone()));
+        if !r.subresource.is_empty() {
+            resource = format!("{resource}/{}", r.subresource);
+        }
+        match groups.iter_mut().find(|(g, _)| *g == group) {
+            Some((_, list)) => push_unique(list, &resource),
+            None => groups.push((group, vec![resource])),
+        }
+    }
+    groups.compact_sort_by(|a, b| a.0.cmp(&b.0));
+    let strs = |list: &[String]| Value::array(list.iter().map(|s| Value::str(s)).collect());
+    let mut rules = Vec::new();
+    for (group, resources) in groups {
+        let mut rule = Value::object();
+        rule.set("verbs", strs(&args.verbs));
+        rule.set("apiGroups", Value::array(vec![Value::from(group)]));
+        rule.set("resources", strs(&resources));
+        if !args.resource_names.is_empty() {
+            rule.set("resourceNames", strs(&args.resource_names));
+        }
+        rules.push(rule);
+    }
+    if !non_resource_urls.is_empty() {
+        let mut rule = Value::object();
+        rule.set("verbs", strs(&args.verbs));
+        rule.set("nonResourceURLs", strs(non_resource_urls));
+        rules.push(rule);
+    }
+    rules
+}
+
+/// Warns about verbs outside `validResourceVerbs`, as kubectl does.
+fn warn_unknown_verbs(ctx: &mut Ctx, verbs: &[String]) {
+    for v in verbs {
+        if !VALID_RESOURCE_VERBS.contains(&v.as_str()) {
+            ctx.out
+                .err_line(&format!("Warning: '{v}' is not a standard resource verb"));
+        }
+    }
+}
+
+fn rbac_object(kind: &str, name: String) -> Value {
+    Value::from_pairs([
+        ("apiVersion", Value::str("rbac.authorization.k8s.io/v1")),
+        ("kind", Value::str(kind)),
+        ("metadata", Value::from_pairs([("name", Value::from(name))])),
+    ])
+}
+
+/// `kubectl create role`.
+pub(crate) fn role(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
+    let name = name_arg(ctx, p)?;
+    let args = role_args(p);
+    if args.verbs.is_empty() {
+        return Err(Fail::error("at least one verb must be specified"));
+    }
+    if args.resources.is_empty() {
+        return Err(Fail::error("at least one resource must be specified"));
+    }
+    warn_unknown_verbs(ctx, &args.verbs);
+    validate_role_resources(&args)?;
+    let mut role = rbac_object("Role", name);
+    role.set("rules", Value::array(policy_rules(&args, &[])));
+    let role = with_namespace(ctx, role);
+    finish(ctx, p, role, "created", None)
+}
+
+/// `kubectl create clusterrole`.
+pub(crate) fn clusterrole(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
+    let name = name_arg(ctx, p)?;
+    let args = role_args(p);
+    let mut urls = Vec::new();
+    for u in p.all("non-resource-url") {
+        push_unique(&mut urls, u);
+    }
+    let aggregation = p.str_or_empty("aggregation-rule");
+    let mut role = rbac_object("ClusterRole", name);
+    if !aggregation.is_empty() {
+        if !urls.is_empty()
+            || !args.verbs.is_empty()
+            || !args.resources.is_empty()
+            || !args.resource_names.is_empty()
+        {
+            return Err(Fail::error(
+                "aggregation rule must be specified without nonResourceURLs, verbs, resources or resourceNames",
+            ));
+        }
+        let mut labels = Value::object();
+        for pair in aggregation.split(',') {
+            let Some((k, v)) = pair.split_once('=') else {
+                return Err(Fail::error(format!(
+                    "invalid argument \"{aggregation}\" for \"--aggregation-rule\" flag: {pair} must be formatted as key=value"
+                )));
+            };
+            labels.set(k, Value::str(v));
+        }
+        role.set(
+            "aggregationRule",
+            Value::from_pairs([(
+                "clusterRoleSelectors",
+                Value::array(vec![Value::from_pairs([("matchLabels", labels)])]),
+            )]),
+        );
+        return finish(ctx, p, role, "created", None);
+    }
+    if args.verbs.is_empty() {
+        return Err(Fail::error("at least one verb must be specified"));
+    }
+    if args.resources.is_empty() && urls.is_empty() {
+        return Err(Fail::error(
+            "one of resource or nonResourceURL must be specified",
+        ));
+    }
+    if !args.resources.is_empty() {
+        warn_unknown_verbs(ctx, &args.verbs);
+        validate_role_resources(&args)?;
+    }
+    if !urls.is_empty() {
+        for v in &args.verbs {
+            if !VALID_NON_RESOURCE_VERBS.contains(&v.as_str()) {
+                return Err(Fail::error(format!(
+                    "invalid verb: '{v}' for nonResourceURL"
+                )));
+            }
+        }
+        for u in &urls {
+            if u == "*" {
+                continue;
+            }
+            if !u.starts_with('/') {
+                return Err(Fail::error("nonResourceURL should start with /"));
+            }
+            if u[..u.len() - 1].contains('*') {
+                return Err(Fail::error(
+                    "nonResourceURL only supports wildcard matches when '*' is at the end",
+                ));
+            }
+        }
+    }
+    role.set("rules", Value::array(policy_rules(&args, &urls)));
+    finish(ctx, p, role, "created", None)
+}
+
+/// The subjects of `create rolebinding` and `create clusterrolebinding`.
+fn binding_subjects(p: &Parsed) -> Result<Value, Fail> {
+    let mut subjects = Vec::new();
+    for (flag, kind) in [("user", "User"), ("group", "Group")] {
+        for name in p.all(flag) {
+            subjects.push(Value::from_pairs([
+                ("kind", Value::str(kind)),
+                (
+                    "apiGroup",
+                    Value::str(crate::api::validation::rbac::RBAC_GROUP),
+                ),
+                ("name", Value::str(name)),
+            ]));
+        }
+    }
+    for sa in p.all("serviceaccount") {
+        let tokens: Vec<&str> = sa.split(':').collect();
+        let [ns, name] = tokens[..] else {
+            return Err(Fail::error("serviceaccount must be <namespace>:<name>"));
+        };
+        if ns.is_empty() || name.is_empty() {
+            return Err(Fail::error("serviceaccount must be <namespace>:<name>"));
+        }
+        subjects.push(Value::from_pairs([
+            ("kind", Value::str("ServiceAccount")),
+            ("namespace", Value::str(ns)),
+            ("name", Value::str(name)),
+        ]));
+    }
+    Ok(if subjects.is_empty() {
+        Value::Null
+    } else {
+        Value::array(subjects)
+    })
+}
+
+fn role_ref(kind: &str, name: &str) -> Value {
+    Value::from_pairs([
+        (
+            "apiGroup",
+            Value::str(crate::api::validation::rbac::RBAC_GROUP),
+        ),
+        ("kind", Value::str(kind)),
+        ("name", Value::str(name)),
+    ])
+}
+
+/// `kubectl create rolebinding`.
+pub(crate) fn rolebinding(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
+    let name = name_arg(ctx, p)?;
+    let role = p.str_or_empty("role");
+    let cluster_role = p.str_or_empty("clusterrole");
+    if role.is_empty() == cluster_role.is_empty() {
+        return Err(Fail::error(
+            "exactly one of clusterrole or role must be specified",
+        ));
+    }
+    let mut binding = rbac_object("RoleBinding", name);
+    binding.set(
+        "roleRef",
+        if role.is_empty() {
+            role_ref("ClusterRole", cluster_role)
+        } else {
+            role_ref("Role", role)
+        },
+    );
+    let subjects = binding_subjects(p)?;
+    if !subjects.is_null() {
+        binding.set("subjects", subjects);
+    }
+    let binding = with_namespace(ctx, binding);
+    finish(ctx, p, binding, "created", None)
+}
+
+/// `kubectl create clusterrolebinding`.
+pub(crate) fn clusterrolebinding(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
+    let name = name_arg(ctx, p)?;
+    let Some(cluster_role) = p.str("clusterrole") else {
+        return Err(Fail::error("required flag(s) \"clusterrole\" not set"));
+    };
+    let mut binding = rbac_object("ClusterRoleBinding", name);
+    binding.set("roleRef", role_ref("ClusterRole", cluster_role));
+    let subjects = binding_subjects(p)?;
+    if !subjects.is_null() {
+        binding.set("subjects", subjects);
+    }
+    finish(ctx, p, binding, "created", None)
 }
 
 #[cfg(test)]

@@ -3615,14 +3615,23 @@ pub(crate) fn run(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             match t {
                 Target::List(rid) => {
                     let scope = if all_ns { None } else { Some(ns.as_str()) };
-                    let objs = filters.apply(rid, resources::list(ctx.cluster, rid, scope))?;
-                    objects.extend(objs.into_iter().map(|o| (rid, o)));
+                    match resources::list(ctx.cluster, rid, scope) {
+                        Ok(objs) => {
+                            let objs = filters.apply(rid, objs)?;
+                            objects.extend(objs.into_iter().map(|o| (rid, o)));
+                        }
+                        Err(e) => errors.push(e.kubectl_message(None)),
+                    }
                 }
                 Target::Named(rid, name) => match resources::get(ctx.cluster, rid, &ns, &name) {
                     Ok(o) => objects.push((rid, o)),
+                    Err(e) if e.reason != crate::api::StatusReason::NotFound => {
+                        errors.push(e.kubectl_message(None));
+                    }
                     Err(e) => {
                         // Not found: describe objects whose names start with it.
                         let matches: Vec<Value> = resources::list(ctx.cluster, rid, Some(&ns))
+                            .unwrap_or_default()
                             .into_iter()
                             .filter(|o| {
                                 o.str_at(&["metadata", "name"])

@@ -55,7 +55,10 @@ pub(crate) fn select(ctx: &mut Ctx, p: &Parsed, args: &[String]) -> Result<Selec
                     ));
                 }
                 let scope = if all_ns { None } else { Some(ns.as_str()) };
-                for o in filters.apply(rid, resources::list(ctx.cluster, rid, scope))? {
+                for o in filters.apply(
+                    rid,
+                    resources::list(ctx.cluster, rid, scope).map_err(|e| Fail::status(&e))?,
+                )? {
                     objs.push((rid, o));
                 }
             }
@@ -78,13 +81,9 @@ fn write_status(
 ) -> Result<Value, crate::api::errors::StatusError> {
     match dry {
         Some(DryRun::Client) => Ok(obj),
-        _ => ctx.cluster.update(
-            obj,
-            &WriteOptions {
-                system: false,
-                dry_run: dry == Some(DryRun::Server),
-            },
-        ),
+        _ => ctx
+            .cluster
+            .update(obj, &WriteOptions::patch(dry == Some(DryRun::Server))),
     }
 }
 
@@ -162,7 +161,18 @@ pub(crate) fn scale(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         if let Some(rv) = p.str("resource-version") {
             obj.set_at(&["metadata", "resourceVersion"], Value::str(rv));
         }
-        match write(ctx, obj, dry) {
+        // kubectl scale patches the scale subresource.
+        let written = match dry {
+            Some(DryRun::Client) => Ok(obj),
+            _ => ctx.cluster.update(
+                obj,
+                &WriteOptions {
+                    subresource: "scale",
+                    ..WriteOptions::patch(dry == Some(DryRun::Server))
+                },
+            ),
+        };
+        match written.map_err(|e| Fail::status(&e)) {
             Ok(_) => print_name_op(ctx, p, rid, &name, "scaled", dry),
             Err(Fail(e)) => errors.push(e),
         }
@@ -862,7 +872,10 @@ fn nodes_for(ctx: &mut Ctx, p: &Parsed, verb: &str) -> Result<Vec<Value>, Fail> 
     let node = res("Node");
     if p.changed("selector") {
         let filters = Filters::from(p)?;
-        return filters.apply(node, resources::list(ctx.cluster, node, None));
+        return filters.apply(
+            node,
+            resources::list(ctx.cluster, node, None).map_err(|e| Fail::status(&e))?,
+        );
     }
     let mut out = Vec::new();
     for name in &p.args {

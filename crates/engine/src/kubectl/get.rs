@@ -409,9 +409,13 @@ pub(crate) fn run(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         match target {
             Target::List(rid) => {
                 let scope = if all_ns { None } else { Some(ns.as_str()) };
-                let objs = resources::list(ctx.cluster, rid, scope);
-                let objs = filters.apply(rid, objs)?;
-                infos.push(Info { rid, objs });
+                match resources::list(ctx.cluster, rid, scope) {
+                    Ok(objs) => {
+                        let objs = filters.apply(rid, objs)?;
+                        infos.push(Info { rid, objs });
+                    }
+                    Err(e) => errors.push(e.kubectl_message(None)),
+                }
             }
             Target::Named(rid, name) => match resources::get(ctx.cluster, rid, &ns, &name) {
                 Ok(obj) => infos.push(Info {

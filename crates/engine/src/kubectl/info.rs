@@ -346,46 +346,184 @@ pub(crate) fn config_view(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     Ok(())
 }
 
-/// `kubectl auth can-i`: the Kubeplay user is a cluster admin.
+/// The verbs `kubectl auth can-i` knows for resources (`resourceVerbs`).
+const KNOWN_RESOURCE_VERBS: &[&str] = &[
+    "get",
+    "list",
+    "watch",
+    "create",
+    "update",
+    "patch",
+    "delete",
+    "deletecollection",
+    "use",
+    "bind",
+    "impersonate",
+    "*",
+    "approve",
+    "sign",
+    "escalate",
+    "attest",
+];
+/// The verbs it knows for non-resource URLs (`nonResourceURLVerbs`).
+const KNOWN_NON_RESOURCE_VERBS: &[&str] = &[
+    "get", "put", "post", "head", "options", "delete", "patch", "*",
+];
+
+/// `kubectl auth can-i`: asks the API server, through a
+/// SelfSubjectAccessReview (or a SelfSubjectRulesReview for `--list`),
+/// what the command's user may do. A "no" exits with status 1.
 pub(crate) fn auth_can_i(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
+    let user = ctx
+        .cluster
+        .requester
+        .clone()
+        .unwrap_or_else(|| ctx.cluster.admin.clone());
     if p.bool("list") {
-        let mut tw = TabWriter::table();
-        if !p.bool("no-headers") {
-            tw.write("Resources\tNon-Resource URLs\tResource Names\tVerbs\n");
-        }
-        tw.write("*.*\t[]\t[]\t[*]\n");
-        tw.write("\t[*]\t[]\t[*]\n");
-        ctx.out.out(&tw.finish());
-        return Ok(());
-    }
-    if p.args.is_empty() {
-        return Err(Fail::usage(
-            "kubectl auth can-i",
-            "you must specify two arguments: verb resource or verb resource/resourceName.",
-        ));
-    }
-    if let Some(r) = p.args.get(1)
-        && !r.starts_with('/')
-    {
-        let t = r.split('/').next().unwrap_or(r);
-        if t != "*" && crate::api::registry::lookup_resource(t).is_none() {
-            ctx.out.err_line(&format!(
-                "Warning: the server doesn't have a resource type '{t}'"
+        if !p.args.is_empty() {
+            return Err(Fail::error(
+                "list option must be specified with no arguments",
             ));
         }
+        if p.bool("quiet") || p.bool("all-namespaces") || !p.str_or_empty("subresource").is_empty()
+        {
+            return Err(Fail::error(
+                "list option can't be specified with neither quiet, all-namespaces nor subresource options",
+            ));
+        }
+        return can_i_list(ctx, p, &user);
     }
+    let [verb, target] = p.args.as_slice() else {
+        return Err(Fail::error(
+            "you must specify two arguments: verb resource or verb resource/resourceName.\nSee 'kubectl auth can-i -h' for help and examples.",
+        ));
+    };
+    let subresource = p.str_or_empty("subresource");
+    let namespace = if p.bool("all-namespaces") {
+        String::new()
+    } else {
+        ctx.namespace.clone()
+    };
+    let mut warnings: Vec<String> = Vec::new();
+    let (resource, group, name, path) = if target.starts_with('/') {
+        (String::new(), String::new(), String::new(), target.clone())
+    } else {
+        let (t, name) = target.split_once('/').unwrap_or((target, ""));
+        let (resource, group, rid) = if t == "*" {
+            ("*".to_string(), String::new(), None)
+        } else {
+            match crate::api::registry::lookup_resource(t) {
+                Some(rid) => (
+                    rid.get().plural.to_string(),
+                    rid.get().group.to_string(),
+                    Some(rid),
+                ),
+                None => {
+                    let lower = t.to_ascii_lowercase();
+                    let (r, g) = lower.split_once('.').unwrap_or((&lower, ""));
+                    if lower != "users" && lower != "groups" {
+                        warnings.push(if g.is_empty() {
+                            format!("the server doesn't have a resource type '{r}'")
+                        } else {
+                            format!("the server doesn't have a resource type '{r}' in group '{g}'")
+                        });
+                    }
+                    (t.to_string(), String::new(), None)
+                }
+            }
+        };
+        if let Some(rid) = rid
+            && !p.bool("all-namespaces")
+            && !rid.get().namespaced
+        {
+            warnings.push(if group.is_empty() {
+                format!("resource '{resource}' is not namespace scoped")
+            } else {
+                format!("resource '{resource}' is not namespace scoped in group '{group}'")
+            });
+        }
+        (resource, group, name.to_string(), String::new())
+    };
+    if !path.is_empty() {
+        if !subresource.is_empty() {
+            return Err(Fail::error(
+                "--subresource can not be used with NonResourceURL",
+            ));
+        }
+        if !KNOWN_NON_RESOURCE_VERBS.contains(&verb.as_str()) {
+            warnings.push(format!("verb '{verb}' is not a known verb"));
+        }
+    } else if !resource.is_empty()
+        && !p.bool("all-namespaces")
+        && !KNOWN_RESOURCE_VERBS.contains(&verb.as_str())
+    {
+        warnings.push(format!("verb '{verb}' is not a known verb"));
+    }
+    // The messages end in a newline of their own, and the warning printer
+    // adds one: each warning is followed by an empty line.
+    for w in warnings {
+        ctx.out.err_line(&format!("Warning: {w}\n"));
+    }
+    if p.bool("no-headers") {
+        return Err(Fail::error(
+            "--no-headers cannot be set without --list specified",
+        ));
+    }
+    let request = crate::apiserver::rbac::Request {
+        verb,
+        api_group: &group,
+        resource: &resource,
+        subresource,
+        namespace: if path.is_empty() { &namespace } else { "" },
+        name: &name,
+        path: &path,
+    };
+    let decision = ctx.cluster.authorize(&user, &request);
     if !p.bool("quiet") {
-        ctx.out.line("yes");
+        if decision.allowed {
+            ctx.out.line("yes");
+        } else if decision.reason.is_empty() {
+            ctx.out.line("no");
+        } else {
+            ctx.out.line(&format!("no - {}", decision.reason));
+        }
     }
+    if decision.allowed {
+        Ok(())
+    } else {
+        Err(Fail(String::new()))
+    }
+}
+
+/// `kubectl auth can-i --list`: the rules the user has in the namespace.
+fn can_i_list(
+    ctx: &mut Ctx,
+    p: &Parsed,
+    user: &crate::apiserver::rbac::UserInfo,
+) -> Result<(), Fail> {
+    let (rules, _errors) = ctx.cluster.rules_for(user, &ctx.namespace);
+    let mut tw = TabWriter::table();
+    if !p.bool("no-headers") {
+        tw.write("Resources\tNon-Resource URLs\tResource Names\tVerbs\n");
+    }
+    for row in crate::kubectl::rbac_rules::can_i_rows(&rules) {
+        tw.write(&row);
+    }
+    ctx.out.out(&tw.finish());
     Ok(())
 }
 
 /// `kubectl auth whoami`.
 pub(crate) fn auth_whoami(ctx: &mut Ctx, _p: &Parsed) -> Result<(), Fail> {
+    let user = ctx
+        .cluster
+        .requester
+        .clone()
+        .unwrap_or_else(|| ctx.cluster.admin.clone());
     let mut tw = TabWriter::table();
     tw.write("ATTRIBUTE\tVALUE\n");
-    tw.write("Username\tkubernetes-admin\n");
-    tw.write("Groups\t[kubeadm:cluster-admins system:authenticated]\n");
+    tw.write(&format!("Username\t{}\n", user.name));
+    tw.write(&format!("Groups\t[{}]\n", user.groups.join(" ")));
     ctx.out.out(&tw.finish());
     Ok(())
 }

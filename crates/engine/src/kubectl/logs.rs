@@ -26,7 +26,7 @@ pub(crate) fn logs(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         let filters = Filters::from(p)?;
         let pods = filters.apply(
             res("Pod"),
-            resources::list(ctx.cluster, res("Pod"), Some(&ns)),
+            resources::list(ctx.cluster, res("Pod"), Some(&ns)).map_err(|e| Fail::status(&e))?,
         )?;
         match pods.into_iter().next() {
             Some(pod) => (pod, p.str("container").map(str::to_string)),
@@ -136,6 +136,7 @@ pub(crate) fn attachable_pod(
                     selector.get("matchLabels").clone()
                 };
                 let mut pods: Vec<Value> = resources::list(ctx.cluster, res("Pod"), Some(ns))
+                    .map_err(|e| Fail::status(&e))?
                     .into_iter()
                     .filter(|pod| {
                         match_labels
@@ -267,7 +268,7 @@ pub(crate) fn top_node(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         return Err(Fail::error("Metrics API not available"));
     }
     let filters = Filters::from(p)?;
-    let mut nodes = filters.apply(res("Node"), resources::list(ctx.cluster, res("Node"), None))?;
+    let mut nodes = filters.apply(res("Node"), metrics_list(ctx, "nodes", None)?)?;
     if let Some(name) = p.args.first() {
         nodes.retain(|n| s(n, &["metadata", "name"]) == name);
         if nodes.is_empty() {
@@ -355,7 +356,7 @@ pub(crate) fn top_pod(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     let ns = ctx.namespace.clone();
     let filters = Filters::from(p)?;
     let scope = if all_ns { None } else { Some(ns.as_str()) };
-    let mut pods = filters.apply(res("Pod"), resources::list(ctx.cluster, res("Pod"), scope))?;
+    let mut pods = filters.apply(res("Pod"), metrics_list(ctx, "pods", scope)?)?;
     if let Some(name) = p.args.first() {
         pods.retain(|pod| s(pod, &["metadata", "name"]) == name);
         if pods.is_empty() {
@@ -419,4 +420,31 @@ pub(crate) fn top_pod(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     }
     ctx.out.out(&tw.finish());
     Ok(())
+}
+
+/// The pods or nodes whose metrics `kubectl top` lists: the request goes to
+/// the metrics API (`pods.metrics.k8s.io`), so that is what is authorized.
+fn metrics_list(ctx: &Ctx, plural: &str, namespace: Option<&str>) -> Result<Vec<Value>, Fail> {
+    let kind = if plural == "pods" { "Pod" } else { "Node" };
+    let namespace = if plural == "pods" {
+        namespace.unwrap_or("")
+    } else {
+        ""
+    };
+    ctx.cluster
+        .authorize_request(&crate::apiserver::rbac::Request {
+            verb: "list",
+            api_group: "metrics.k8s.io",
+            resource: plural,
+            namespace,
+            ..Default::default()
+        })
+        .map_err(|e| Fail::status(&e))?;
+    let scope = (!namespace.is_empty()).then_some(namespace);
+    Ok(ctx
+        .cluster
+        .store
+        .list(res(kind), scope)
+        .map(|(_, v)| v.clone())
+        .collect())
 }

@@ -28,6 +28,7 @@ mod get;
 mod info;
 mod logs;
 mod patch;
+mod rbac_rules;
 mod resources;
 mod rollout;
 mod wait;
@@ -38,6 +39,7 @@ use crate::sort::CompactSort;
 use std::collections::BTreeMap;
 
 use crate::api::errors::StatusError;
+use crate::apiserver::rbac::{self, Request, UserInfo};
 use crate::cluster::Cluster;
 use flags::{Flag, FlagError, Kind, Parsed};
 
@@ -462,6 +464,75 @@ static CREATE_SUBCOMMANDS: &[Command] = &[
     .aliases(&["sa"])
     .flags(flags![PRINT_FLAGS, DRY_RUN_FLAGS, MUTATE_FLAGS])
     .run(create::serviceaccount),
+    Command::new(
+        "role",
+        "Create a role with single rule",
+        "kubectl create role NAME --verb=verb --resource=resource.group/subresource [--resource-name=resourcename] [--dry-run=server|client|none] [options]",
+    )
+    .flags(flags![
+        PRINT_FLAGS,
+        DRY_RUN_FLAGS,
+        MUTATE_FLAGS,
+        &[
+            Flag::new("verb", Kind::Slice),
+            Flag::new("resource", Kind::Slice),
+            Flag::new("resource-name", Kind::Array),
+        ],
+    ])
+    .run(create::role),
+    Command::new(
+        "clusterrole",
+        "Create a cluster role",
+        "kubectl create clusterrole NAME --verb=verb --resource=resource.group [--resource-name=resourcename] [--dry-run=server|client|none] [options]",
+    )
+    .flags(flags![
+        PRINT_FLAGS,
+        DRY_RUN_FLAGS,
+        MUTATE_FLAGS,
+        &[
+            Flag::new("verb", Kind::Slice),
+            Flag::new("resource", Kind::Slice),
+            Flag::new("resource-name", Kind::Array),
+            Flag::new("non-resource-url", Kind::Slice),
+            Flag::new("aggregation-rule", Kind::Str),
+        ],
+    ])
+    .run(create::clusterrole),
+    Command::new(
+        "rolebinding",
+        "Create a role binding for a particular role or cluster role",
+        "kubectl create rolebinding NAME --clusterrole=NAME|--role=NAME [--user=username] [--group=groupname] [--serviceaccount=namespace:serviceaccountname] [--dry-run=server|client|none] [options]",
+    )
+    .flags(flags![
+        PRINT_FLAGS,
+        DRY_RUN_FLAGS,
+        MUTATE_FLAGS,
+        &[
+            Flag::new("role", Kind::Str),
+            Flag::new("clusterrole", Kind::Str),
+            Flag::new("user", Kind::Array),
+            Flag::new("group", Kind::Array),
+            Flag::new("serviceaccount", Kind::Array),
+        ],
+    ])
+    .run(create::rolebinding),
+    Command::new(
+        "clusterrolebinding",
+        "Create a cluster role binding for a particular cluster role",
+        "kubectl create clusterrolebinding NAME --clusterrole=NAME [--user=username] [--group=groupname] [--serviceaccount=namespace:serviceaccountname] [--dry-run=server|client|none] [options]",
+    )
+    .flags(flags![
+        PRINT_FLAGS,
+        DRY_RUN_FLAGS,
+        MUTATE_FLAGS,
+        &[
+            Flag::new("clusterrole", Kind::Str),
+            Flag::new("user", Kind::Array),
+            Flag::new("group", Kind::Array),
+            Flag::new("serviceaccount", Kind::Array),
+        ],
+    ])
+    .run(create::clusterrolebinding),
     Command::new(
         "quota",
         "Create a quota with the specified name",
@@ -1441,6 +1512,7 @@ impl Cluster {
             path: "kubectl".to_string(),
         };
         let result = dispatch(&mut ctx, words);
+        ctx.cluster.requester = None;
         // Commands may change state; let the cluster react before anyone looks.
         ctx.cluster.settle();
         let mut out = ctx.out;
@@ -1563,6 +1635,7 @@ fn dispatch(ctx: &mut Ctx, words: &[String]) -> Result<(), Fail> {
         ctx.namespace = ns.to_string();
         ctx.namespace_explicit = true;
     }
+    ctx.cluster.requester = Some(requester(ctx.cluster, &parsed)?);
     match cmd.run {
         Some(run) => run(ctx, &parsed),
         None => {
@@ -1584,6 +1657,44 @@ fn dispatch(ctx: &mut Ctx, words: &[String]) -> Result<(), Fail> {
             Err(Fail(String::new()))
         }
     }
+}
+
+/// Who the command's requests come from: kubeadm's admin, or the user that
+/// `--as` and `--as-group` impersonate, which the admin must be allowed to
+/// impersonate (the API server's impersonation filter).
+fn requester(cluster: &Cluster, p: &Parsed) -> Result<UserInfo, Fail> {
+    let admin = cluster.admin.clone();
+    let groups = p.all("as-group");
+    let Some(name) = p.str("as").filter(|n| !n.is_empty()) else {
+        if !groups.is_empty() || p.changed("as-uid") {
+            return Err(Fail::error(
+                "requesting uid, groups or user-extra for  without impersonating a user",
+            ));
+        }
+        return Ok(admin);
+    };
+    let check = |resource: &str, namespace: &str, name: &str| {
+        cluster
+            .check_access(
+                &admin,
+                &Request {
+                    verb: "impersonate",
+                    resource,
+                    namespace,
+                    name,
+                    ..Default::default()
+                },
+            )
+            .map_err(|e| Fail::status(&e))
+    };
+    match rbac::split_service_account(name) {
+        Some((ns, sa)) => check("serviceaccounts", ns, sa)?,
+        None => check("users", "", name)?,
+    }
+    for g in groups {
+        check("groups", "", g)?;
+    }
+    Ok(UserInfo::impersonated(name, groups))
 }
 
 /// Whether `--dry-run` asks for a client or server dry run (`none` → None).

@@ -162,21 +162,27 @@ fn event_objects(cluster: &Cluster, namespace: Option<&str>) -> Vec<Value> {
 }
 
 /// The objects of a type in one namespace (`Some`) or all (`None`);
-/// cluster-scoped types ignore the namespace.
-pub(crate) fn list(cluster: &Cluster, rid: ResourceId, namespace: Option<&str>) -> Vec<Value> {
+/// cluster-scoped types ignore the namespace. The list request is
+/// authorized for the command's user.
+pub(crate) fn list(
+    cluster: &Cluster,
+    rid: ResourceId,
+    namespace: Option<&str>,
+) -> Result<Vec<Value>, StatusError> {
     let ns = if rid.get().namespaced {
         namespace
     } else {
         None
     };
+    cluster.authorize_resource("list", rid, "", ns.unwrap_or(""), "")?;
     if rid.get().kind == "Event" {
-        return event_objects(cluster, ns);
+        return Ok(event_objects(cluster, ns));
     }
-    cluster
+    Ok(cluster
         .store
         .list(rid, ns)
         .map(|(_, v)| v.clone())
-        .collect()
+        .collect())
 }
 
 /// One object, or the API server's NotFound.
@@ -186,6 +192,7 @@ pub(crate) fn get(
     namespace: &str,
     name: &str,
 ) -> Result<Value, StatusError> {
+    cluster.authorize_resource("get", rid, "", namespace, name)?;
     if rid.get().kind == "Event" {
         return event_objects(cluster, Some(namespace))
             .into_iter()

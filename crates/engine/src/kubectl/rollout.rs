@@ -67,7 +67,11 @@ fn target(ctx: &mut Ctx, p: &Parsed) -> Result<Vec<(ResourceId, Value)>, Fail> {
                             "resource(s) were provided, but no name was specified",
                         ));
                     }
-                    for o in filters.apply(rid, resources::list(ctx.cluster, rid, Some(&ns)))? {
+                    for o in filters.apply(
+                        rid,
+                        resources::list(ctx.cluster, rid, Some(&ns))
+                            .map_err(|e| Fail::status(&e))?,
+                    )? {
                         out.push((rid, o));
                     }
                 }
@@ -369,6 +373,7 @@ pub(crate) fn history(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
                 crate::cluster::res("ControllerRevision"),
                 Some(s(&obj, &["metadata", "namespace"])),
             )
+            .map_err(|e| Fail::status(&e))?
             .into_iter()
             .filter(|cr| {
                 cr.at(&["metadata", "ownerReferences"])
@@ -468,10 +473,7 @@ fn undo_from_history(
     }
     let mut updated = obj.clone();
     updated.set_at(&["spec", "template"], template);
-    let opts = WriteOptions {
-        system: false,
-        dry_run: dry == Some(DryRun::Server),
-    };
+    let opts = WriteOptions::patch(dry == Some(DryRun::Server));
     ctx.cluster
         .update(updated, &opts)
         .map(|_| "rolled back".to_string())
@@ -576,10 +578,7 @@ pub(crate) fn undo(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         } else {
             updated.set_at(&["metadata", "annotations"], annotations);
         }
-        let opts = WriteOptions {
-            system: false,
-            dry_run: dry == Some(DryRun::Server),
-        };
+        let opts = WriteOptions::patch(dry == Some(DryRun::Server));
         match ctx.cluster.update(updated, &opts) {
             Ok(_) => ctx.out.line(&format!("{kn} rolled back{suffix}")),
             Err(e) => errors.push(format!(
@@ -618,7 +617,7 @@ fn pause_or_resume(ctx: &mut Ctx, p: &Parsed, pause: bool) -> Result<(), Fail> {
         } else {
             d.entry("spec").remove("paused");
         }
-        match ctx.cluster.update(d, &WriteOptions::user()) {
+        match ctx.cluster.update(d, &WriteOptions::patch(false)) {
             Ok(_) => ctx.out.line(&format!(
                 "{} {}",
                 resources::kind_name(rid, &name),
@@ -673,13 +672,9 @@ pub(crate) fn restart(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         );
         let result = match dry {
             Some(DryRun::Client) => Ok(obj),
-            _ => ctx.cluster.update(
-                obj,
-                &WriteOptions {
-                    system: false,
-                    dry_run: dry == Some(DryRun::Server),
-                },
-            ),
+            _ => ctx
+                .cluster
+                .update(obj, &WriteOptions::patch(dry == Some(DryRun::Server))),
         };
         match result {
             Ok(_) => ctx.out.line(&format!(

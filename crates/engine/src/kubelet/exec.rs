@@ -36,6 +36,8 @@ impl Cluster {
         container: &str,
         argv: &[String],
     ) -> Result<Exec, ExecRefusal> {
+        self.authorize_resource("create", crate::cluster::res("Pod"), "exec", namespace, pod)
+            .map_err(ExecRefusal::Status)?;
         let (ctx, flavor, image) = pods::exec_context(self, namespace, pod, container)?;
         let program = argv.first().map(String::as_str).unwrap_or("");
         if !image_has(flavor, ctx.dialect, program) {

@@ -327,6 +327,7 @@ impl Cluster {
         container: Option<&str>,
         previous: bool,
     ) -> Result<String, StatusError> {
+        self.authorize_resource("get", crate::cluster::res("Pod"), "log", namespace, pod)?;
         let entries = self.container_log_entries(namespace, pod, container, previous)?;
         let mut out = String::new();
         for (_, line) in entries {

@@ -21,6 +21,7 @@ mod meta;
 mod networking;
 mod pod;
 mod quota;
+pub(crate) mod rbac;
 pub(crate) use pod::is_extended;
 mod service;
 
@@ -67,6 +68,12 @@ pub fn validate(resource: ResourceId, object: &Value, old: Option<&Value>) -> Ve
         ("apps", "StatefulSet") => apps::stateful_set(object, old, &mut errs),
         ("batch", "Job") => apps::job(object, old, &mut errs),
         ("batch", "CronJob") => apps::cron_job(object, &mut errs),
+        ("rbac.authorization.k8s.io", "Role") => rbac::role(object, true, &mut errs),
+        ("rbac.authorization.k8s.io", "ClusterRole") => rbac::role(object, false, &mut errs),
+        ("rbac.authorization.k8s.io", "RoleBinding") => rbac::binding(object, old, true, &mut errs),
+        ("rbac.authorization.k8s.io", "ClusterRoleBinding") => {
+            rbac::binding(object, old, false, &mut errs);
+        }
         ("policy", "PodDisruptionBudget") => apps::pod_disruption_budget(object, &mut errs),
         ("discovery.k8s.io", "EndpointSlice") => networking::endpoint_slice(object, &mut errs),
         ("networking.k8s.io", "Ingress") => networking::ingress(object, old, &mut errs),

@@ -1,0 +1,738 @@
+//! Authorization as a kubeadm cluster's API server does it
+//! (`--authorization-mode=Node,RBAC`): the privileged `system:masters`
+//! group, then the RBAC authorizer over the stored Roles, ClusterRoles and
+//! their bindings (`plugin/pkg/auth/authorizer/rbac`). The Node authorizer
+//! only answers kubelets, and no kubelet sends requests here.
+
+use crate::api::errors::StatusError;
+use crate::cluster::{Cluster, res};
+use crate::sort::CompactSort;
+use crate::value::Value;
+
+/// The group whose members may do anything (`user.SystemPrivilegedGroup`).
+pub const SYSTEM_MASTERS: &str = "system:masters";
+/// The group every authenticated user is in.
+pub const ALL_AUTHENTICATED: &str = "system:authenticated";
+/// The prefix of service account user names.
+pub const SERVICE_ACCOUNT_PREFIX: &str = "system:serviceaccount:";
+
+/// An authenticated user (`user.Info`): a name and groups.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserInfo {
+    /// The user name (`kubernetes-admin`, `system:serviceaccount:ns:name`).
+    pub name: String,
+    /// The groups, in the order the authenticator gave them.
+    pub groups: Vec<String>,
+}
+
+impl UserInfo {
+    /// The user of kubeadm's `admin.conf`: its client certificate's
+    /// organisation is `kubeadm:cluster-admins`, which kubeadm binds to
+    /// `cluster-admin`.
+    pub fn cluster_admin() -> UserInfo {
+        UserInfo {
+            name: "kubernetes-admin".to_string(),
+            groups: vec![
+                "kubeadm:cluster-admins".to_string(),
+                ALL_AUTHENTICATED.to_string(),
+            ],
+        }
+    }
+
+    /// The user of kubeadm's `super-admin.conf`, in `system:masters`, which
+    /// needs no RBAC binding: how kubectl talks to a bare API server.
+    pub fn super_admin() -> UserInfo {
+        UserInfo {
+            name: "kubernetes-super-admin".to_string(),
+            groups: vec![SYSTEM_MASTERS.to_string(), ALL_AUTHENTICATED.to_string()],
+        }
+    }
+
+    /// The user the impersonation filter makes of `--as` and `--as-group`:
+    /// a service account's name brings its groups when none are given, and
+    /// every named user is authenticated unless a group says otherwise.
+    pub fn impersonated(name: &str, groups: &[String]) -> UserInfo {
+        let mut groups = groups.to_vec();
+        if groups.is_empty()
+            && let Some((ns, _)) = split_service_account(name)
+        {
+            groups = vec![
+                "system:serviceaccounts".to_string(),
+                format!("system:serviceaccounts:{ns}"),
+            ];
+        }
+        if name == "system:anonymous" {
+            if !groups.iter().any(|g| g == "system:unauthenticated") {
+                groups.push("system:unauthenticated".to_string());
+            }
+        } else if !groups
+            .iter()
+            .any(|g| g == ALL_AUTHENTICATED || g == "system:unauthenticated")
+        {
+            groups.push(ALL_AUTHENTICATED.to_string());
+        }
+        UserInfo {
+            name: name.to_string(),
+            groups,
+        }
+    }
+}
+
+/// `serviceaccount.SplitUsername`: the namespace and name of a service
+/// account's user name.
+pub fn split_service_account(user: &str) -> Option<(&str, &str)> {
+    let rest = user.strip_prefix(SERVICE_ACCOUNT_PREFIX)?;
+    let (ns, name) = rest.split_once(':')?;
+    (!ns.is_empty() && !name.is_empty() && !name.contains(':')).then_some((ns, name))
+}
+
+/// What a request asks (`authorizer.Attributes`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Request<'a> {
+    /// The verb: get, list, watch, create, update, patch, delete, …
+    pub verb: &'a str,
+    /// The API group (empty for the core group).
+    pub api_group: &'a str,
+    /// The resource (plural), empty for a non-resource request.
+    pub resource: &'a str,
+    /// The subresource (`log`, `scale`, `exec`), or empty.
+    pub subresource: &'a str,
+    /// The namespace, empty at the cluster scope.
+    pub namespace: &'a str,
+    /// The object's name, empty for lists and creates.
+    pub name: &'a str,
+    /// The URL path of a non-resource request (`/healthz`).
+    pub path: &'a str,
+}
+
+impl Request<'_> {
+    fn is_resource_request(&self) -> bool {
+        self.path.is_empty()
+    }
+}
+
+/// The answer: allowed or not, and why not (`RBAC: …` when a binding names
+/// a role that is missing).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decision {
+    /// Whether the request may go on.
+    pub allowed: bool,
+    /// The authorizers' reason, empty when they have none.
+    pub reason: String,
+}
+
+/// One RBAC `PolicyRule`: lists of strings.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct PolicyRule {
+    pub verbs: Vec<String>,
+    pub api_groups: Vec<String>,
+    pub resources: Vec<String>,
+    pub resource_names: Vec<String>,
+    pub non_resource_urls: Vec<String>,
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    v.items()
+        .filter_map(|s| s.as_str().map(str::to_string))
+        .collect()
+}
+
+/// Go's `%v` of a string slice: `[get list]`.
+pub(crate) fn go_list(items: &[String]) -> String {
+    format!("[{}]", items.join(" "))
+}
+
+impl PolicyRule {
+    /// A stored rule.
+    pub(crate) fn of(rule: &Value) -> PolicyRule {
+        PolicyRule {
+            verbs: strings(rule.get("verbs")),
+            api_groups: strings(rule.get("apiGroups")),
+            resources: strings(rule.get("resources")),
+            resource_names: strings(rule.get("resourceNames")),
+            non_resource_urls: strings(rule.get("nonResourceURLs")),
+        }
+    }
+
+    /// The generated protobuf `String()`, which kubectl sorts rules by.
+    pub(crate) fn go_string(&self) -> String {
+        format!(
+            "&PolicyRule{{Verbs:{},APIGroups:{},Resources:{},ResourceNames:{},NonResourceURLs:{},}}",
+            go_list(&self.verbs),
+            go_list(&self.api_groups),
+            go_list(&self.resources),
+            go_list(&self.resource_names),
+            go_list(&self.non_resource_urls)
+        )
+    }
+
+    /// `BreakdownRule`: one rule per group, resource, verb and name, and
+    /// one per non-resource URL and verb.
+    pub(crate) fn breakdown(&self) -> Vec<PolicyRule> {
+        let mut out = Vec::new();
+        for group in &self.api_groups {
+            for resource in &self.resources {
+                for verb in &self.verbs {
+                    let one = |names: Vec<String>| PolicyRule {
+                        verbs: vec![verb.clone()],
+                        api_groups: vec![group.clone()],
+                        resources: vec![resource.clone()],
+                        resource_names: names,
+                        non_resource_urls: Vec::new(),
+                    };
+                    if self.resource_names.is_empty() {
+                        out.push(one(Vec::new()));
+                    } else {
+                        for name in &self.resource_names {
+                            out.push(one(vec![name.clone()]));
+                        }
+                    }
+                }
+            }
+        }
+        for url in &self.non_resource_urls {
+            for verb in &self.verbs {
+                out.push(PolicyRule {
+                    verbs: vec![verb.clone()],
+                    non_resource_urls: vec![url.clone()],
+                    ..PolicyRule::default()
+                });
+            }
+        }
+        out
+    }
+}
+
+/// `RuleAllows` for a resource request.
+fn rule_allows(rule: &Value, req: &Request) -> bool {
+    let has = |field: &str, want: &str| {
+        rule.get(field)
+            .items()
+            .any(|v| v.as_str().is_some_and(|s| s == "*" || s == want))
+    };
+    if !has("verbs", req.verb) {
+        return false;
+    }
+    if !req.is_resource_request() {
+        return rule.get("nonResourceURLs").items().any(|v| {
+            v.as_str().is_some_and(|u| {
+                u == "*"
+                    || u == req.path
+                    || u.strip_suffix('*')
+                        .is_some_and(|prefix| req.path.starts_with(prefix))
+            })
+        });
+    }
+    if !has("apiGroups", req.api_group) {
+        return false;
+    }
+    let combined = if req.subresource.is_empty() {
+        req.resource.to_string()
+    } else {
+        format!("{}/{}", req.resource, req.subresource)
+    };
+    let resource_matches = rule.get("resources").items().any(|v| {
+        v.as_str().is_some_and(|r| {
+            r == "*"
+                || r == combined
+                || (!req.subresource.is_empty() && r.strip_prefix("*/") == Some(req.subresource))
+        })
+    });
+    if !resource_matches {
+        return false;
+    }
+    let names = rule.get("resourceNames");
+    names.items().next().is_none() || names.items().any(|v| v.as_str() == Some(req.name))
+}
+
+/// `appliesToUser`: whether a binding's subject is `user`. A service
+/// account subject without a namespace takes the binding's.
+fn subject_applies(subject: &Value, user: &UserInfo, binding_namespace: &str) -> bool {
+    let name = subject.get("name").as_str().unwrap_or("");
+    match subject.get("kind").as_str().unwrap_or("") {
+        "User" => user.name == name,
+        "Group" => user.groups.iter().any(|g| g == name),
+        "ServiceAccount" => {
+            let ns = match subject.get("namespace").as_str() {
+                Some(ns) if !ns.is_empty() => ns,
+                _ => binding_namespace,
+            };
+            !ns.is_empty() && user.name == format!("{SERVICE_ACCOUNT_PREFIX}{ns}:{name}")
+        }
+        _ => false,
+    }
+}
+
+impl Cluster {
+    /// Visits the rules that apply to `user` in `namespace` (the cluster
+    /// role bindings' first, then the namespace's role bindings), as the
+    /// rule resolver's `VisitRulesFor` does: `visit` returns false to stop.
+    /// Missing roles become errors in Go's words.
+    fn visit_rules(
+        &self,
+        user: &UserInfo,
+        namespace: &str,
+        visit: &mut dyn FnMut(&Value) -> bool,
+        errors: &mut Vec<String>,
+    ) {
+        let cluster_role = res("ClusterRole");
+        for (_, binding) in self.store.list(res("ClusterRoleBinding"), None) {
+            if !binding
+                .get("subjects")
+                .items()
+                .any(|s| subject_applies(s, user, ""))
+            {
+                continue;
+            }
+            let role_name = binding.str_at(&["roleRef", "name"]).unwrap_or("");
+            match self.store.get_named(cluster_role, "", role_name) {
+                Some(role) => {
+                    for rule in role.get("rules").items() {
+                        if !visit(rule) {
+                            return;
+                        }
+                    }
+                }
+                None => errors.push(format!(
+                    "clusterrole.rbac.authorization.k8s.io \"{role_name}\" not found"
+                )),
+            }
+        }
+        if namespace.is_empty() {
+            return;
+        }
+        for (_, binding) in self.store.list(res("RoleBinding"), Some(namespace)) {
+            if !binding
+                .get("subjects")
+                .items()
+                .any(|s| subject_applies(s, user, namespace))
+            {
+                continue;
+            }
+            let role_name = binding.str_at(&["roleRef", "name"]).unwrap_or("");
+            let (role, kind) = if binding.str_at(&["roleRef", "kind"]) == Some("ClusterRole") {
+                (
+                    self.store.get_named(cluster_role, "", role_name),
+                    "clusterrole",
+                )
+            } else {
+                (
+                    self.store.get_named(res("Role"), namespace, role_name),
+                    "role",
+                )
+            };
+            match role {
+                Some(role) => {
+                    for rule in role.get("rules").items() {
+                        if !visit(rule) {
+                            return;
+                        }
+                    }
+                }
+                None => errors.push(format!(
+                    "{kind}.rbac.authorization.k8s.io \"{role_name}\" not found"
+                )),
+            }
+        }
+    }
+
+    /// Authorizes one request: `system:masters` may do anything; otherwise
+    /// a rule bound to the user must allow it.
+    pub fn authorize(&self, user: &UserInfo, req: &Request) -> Decision {
+        if user.groups.iter().any(|g| g == SYSTEM_MASTERS) {
+            return Decision {
+                allowed: true,
+                reason: String::new(),
+            };
+        }
+        let mut allowed = false;
+        let mut errors = Vec::new();
+        self.visit_rules(
+            user,
+            req.namespace,
+            &mut |rule| {
+                allowed = rule_allows(rule, req);
+                !allowed
+            },
+            &mut errors,
+        );
+        // utilerrors.NewAggregate prints each distinct message once.
+        let mut distinct: Vec<String> = Vec::new();
+        for e in errors {
+            if !distinct.contains(&e) {
+                distinct.push(e);
+            }
+        }
+        let errors = distinct;
+        let reason = if allowed || errors.is_empty() {
+            String::new()
+        } else if errors.len() == 1 {
+            format!("RBAC: {}", errors[0])
+        } else {
+            format!("RBAC: [{}]", errors.join(", "))
+        };
+        Decision { allowed, reason }
+    }
+
+    /// The rules that apply to `user` in `namespace` (`RulesFor`, what a
+    /// SelfSubjectRulesReview returns), and the errors met on the way.
+    pub(crate) fn rules_for(&self, user: &UserInfo, namespace: &str) -> (Vec<Value>, Vec<String>) {
+        let mut rules = Vec::new();
+        let mut errors = Vec::new();
+        if user.groups.iter().any(|g| g == SYSTEM_MASTERS) {
+            // The privileged group's rule set, as the rules review reports it.
+            rules.push(Value::from_pairs([
+                ("verbs", Value::array(vec![Value::str("*")])),
+                ("apiGroups", Value::array(vec![Value::str("*")])),
+                ("resources", Value::array(vec![Value::str("*")])),
+            ]));
+            rules.push(Value::from_pairs([
+                ("verbs", Value::array(vec![Value::str("*")])),
+                ("nonResourceURLs", Value::array(vec![Value::str("*")])),
+            ]));
+        }
+        self.visit_rules(
+            user,
+            namespace,
+            &mut |rule| {
+                rules.push(rule.clone());
+                true
+            },
+            &mut errors,
+        );
+        (rules, errors)
+    }
+
+    /// Authorizes `req` for `user`, or returns the API server's Forbidden
+    /// error (`responsewriters.Forbidden`).
+    pub(crate) fn check_access(&self, user: &UserInfo, req: &Request) -> Result<(), StatusError> {
+        let decision = self.authorize(user, req);
+        if decision.allowed {
+            Ok(())
+        } else {
+            Err(forbidden(user, req, &decision.reason))
+        }
+    }
+}
+
+/// The API server's Forbidden error for a denied request:
+/// `pods "x" is forbidden: User "jane" cannot get resource "pods/log" in
+/// API group "" in the namespace "default"`.
+pub(crate) fn forbidden(user: &UserInfo, req: &Request, reason: &str) -> StatusError {
+    let mut msg = if !req.is_resource_request() {
+        format!(
+            "User \"{}\" cannot {} path \"{}\"",
+            user.name, req.verb, req.path
+        )
+    } else {
+        let resource = if req.subresource.is_empty() {
+            req.resource.to_string()
+        } else {
+            format!("{}/{}", req.resource, req.subresource)
+        };
+        let scope = if req.namespace.is_empty() {
+            "at the cluster scope".to_string()
+        } else {
+            format!("in the namespace \"{}\"", req.namespace)
+        };
+        format!(
+            "User \"{}\" cannot {} resource \"{resource}\" in API group \"{}\" {scope}",
+            user.name, req.verb, req.api_group
+        )
+    };
+    if !reason.is_empty() {
+        msg = format!("{msg}: {reason}");
+    }
+    // NewForbidden names the group resource (without the subresource).
+    let gr = if req.api_group.is_empty() {
+        req.resource.to_string()
+    } else {
+        format!("{}.{}", req.resource, req.api_group)
+    };
+    StatusError::forbidden(if !req.is_resource_request() {
+        format!("forbidden: {msg}")
+    } else if req.name.is_empty() {
+        format!("{gr} is forbidden: {msg}")
+    } else {
+        format!("{gr} \"{}\" is forbidden: {msg}", req.name)
+    })
+}
+
+impl Cluster {
+    /// Authorizes a request of the kubectl command being run (no-op for the
+    /// editor and the cluster's components, which send none through here).
+    pub(crate) fn authorize_request(&self, req: &Request) -> Result<(), StatusError> {
+        match &self.requester {
+            Some(user) => self.check_access(user, req),
+            None => Ok(()),
+        }
+    }
+
+    /// Authorizes `verb` on an object of `resource` (a subresource after a
+    /// slash, `pods/log`), named `name` (empty for lists and creates).
+    pub(crate) fn authorize_resource(
+        &self,
+        verb: &str,
+        resource: crate::api::registry::ResourceId,
+        subresource: &str,
+        namespace: &str,
+        name: &str,
+    ) -> Result<(), StatusError> {
+        if self.requester.is_none() {
+            return Ok(());
+        }
+        let rt = resource.get();
+        self.authorize_request(&Request {
+            verb,
+            api_group: rt.group,
+            resource: rt.plural,
+            subresource,
+            namespace: if rt.namespaced { namespace } else { "" },
+            name,
+            path: "",
+        })
+    }
+}
+
+fn has(list: &[String], item: &str) -> bool {
+    list.iter().any(|i| i == item)
+}
+
+fn has_all(list: &[String], items: &[String]) -> bool {
+    items.iter().all(|i| has(list, i))
+}
+
+/// `ruleCovers` (component-helpers' policy comparator).
+fn rule_covers(owner: &PolicyRule, sub: &PolicyRule) -> bool {
+    let verbs = has(&owner.verbs, "*") || has_all(&owner.verbs, &sub.verbs);
+    let groups = has(&owner.api_groups, "*") || has_all(&owner.api_groups, &sub.api_groups);
+    let resources = has(&owner.resources, "*")
+        || has_all(&owner.resources, &sub.resources)
+        || sub.resources.iter().all(|path| {
+            has(&owner.resources, path)
+                || path
+                    .split_once('/')
+                    .is_some_and(|(_, s)| has(&owner.resources, &format!("*/{s}")))
+        });
+    let urls = sub.non_resource_urls.iter().all(|path| {
+        owner
+            .non_resource_urls
+            .iter()
+            .any(|o| o == path || (o.ends_with('*') && path.starts_with(o.trim_end_matches('*'))))
+    });
+    let names = if sub.resource_names.is_empty() {
+        owner.resource_names.is_empty()
+    } else {
+        owner.resource_names.is_empty() || has_all(&owner.resource_names, &sub.resource_names)
+    };
+    verbs && groups && resources && urls && names
+}
+
+/// `CompactString`: `{APIGroups:[""], Resources:["pods"], Verbs:["get" "list"]}`.
+fn compact_string(r: &PolicyRule) -> String {
+    let q = |items: &[String]| {
+        let quoted: Vec<String> = items.iter().map(|s| crate::api::errors::quote(s)).collect();
+        format!("[{}]", quoted.join(" "))
+    };
+    let mut parts = Vec::new();
+    for (label, list) in [
+        ("APIGroups", &r.api_groups),
+        ("Resources", &r.resources),
+        ("NonResourceURLs", &r.non_resource_urls),
+        ("ResourceNames", &r.resource_names),
+        ("Verbs", &r.verbs),
+    ] {
+        if !list.is_empty() {
+            parts.push(format!("{label}:{}", q(list)));
+        }
+    }
+    format!("{{{}}}", parts.join(", "))
+}
+
+impl Cluster {
+    /// `ConfirmNoEscalation`: the user's own rules in `namespace` must
+    /// cover every rule granted; the error lists what they do not.
+    fn confirm_no_escalation(
+        &self,
+        user: &UserInfo,
+        namespace: &str,
+        granted: &[Value],
+    ) -> Result<(), String> {
+        let (owner, errors) = self.rules_for(user, namespace);
+        let owner: Vec<PolicyRule> = owner.iter().map(PolicyRule::of).collect();
+        let missing: Vec<PolicyRule> = granted
+            .iter()
+            .flat_map(|r| PolicyRule::of(r).breakdown())
+            .filter(|sub| !owner.iter().any(|o| rule_covers(o, sub)))
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        // The server's CompactRules: tuples of one group and resource
+        // without names merge their verbs.
+        let mut compacted: Vec<PolicyRule> = Vec::new();
+        let mut simple: Vec<PolicyRule> = Vec::new();
+        for m in missing {
+            if !m.resource_names.is_empty() || !m.non_resource_urls.is_empty() {
+                compacted.push(m);
+            } else if let Some(s) = simple
+                .iter_mut()
+                .find(|s| s.api_groups == m.api_groups && s.resources == m.resources)
+            {
+                s.verbs.extend(m.verbs);
+            } else {
+                simple.push(m);
+            }
+        }
+        compacted.extend(simple);
+        let mut descriptions: Vec<String> = compacted.iter().map(compact_string).collect();
+        descriptions.compact_sort();
+        descriptions.dedup();
+        let groups: Vec<String> = user
+            .groups
+            .iter()
+            .map(|g| crate::api::errors::quote(g))
+            .collect();
+        let mut msg = format!(
+            "user \"{}\" (groups=[{}]) is attempting to grant RBAC permissions not currently held:\n{}",
+            user.name,
+            groups.join(" "),
+            descriptions.join("\n")
+        );
+        if !errors.is_empty() {
+            msg.push_str(&format!("; resolution errors: [{}]", errors.join(" ")));
+        }
+        Err(msg)
+    }
+
+    /// The RBAC registry's escalation checks on a Role, ClusterRole or
+    /// binding the command's user writes: a role may only grant what the
+    /// user holds (or may `escalate`), a binding may only bind a role whose
+    /// rules the user holds (or may `bind`).
+    pub(crate) fn check_rbac_escalation(
+        &self,
+        kind: &str,
+        namespace: &str,
+        obj: &Value,
+    ) -> Result<(), StatusError> {
+        let Some(user) = &self.requester else {
+            return Ok(());
+        };
+        if user.groups.iter().any(|g| g == SYSTEM_MASTERS) {
+            return Ok(());
+        }
+        let name = obj.str_at(&["metadata", "name"]).unwrap_or("");
+        let group = crate::api::validation::rbac::RBAC_GROUP;
+        let allowed = |verb: &str, resource: &str, object: &str| {
+            self.authorize(
+                user,
+                &Request {
+                    verb,
+                    api_group: group,
+                    resource,
+                    namespace,
+                    name: object,
+                    ..Request::default()
+                },
+            )
+            .allowed
+        };
+        let forbidden = |resource: &str, msg: String| {
+            StatusError::forbidden(format!("{resource}.{group} \"{name}\" is forbidden: {msg}"))
+        };
+        match kind {
+            "Role" | "ClusterRole" => {
+                let resource = if kind == "Role" {
+                    "roles"
+                } else {
+                    "clusterroles"
+                };
+                if allowed("escalate", resource, name) {
+                    return Ok(());
+                }
+                let rules: Vec<Value> = obj.get("rules").items().cloned().collect();
+                self.confirm_no_escalation(user, namespace, &rules)
+                    .map_err(|m| forbidden(resource, m))?;
+                if !obj.get("aggregationRule").is_null() {
+                    let full = Value::from_pairs([
+                        ("verbs", Value::array(vec![Value::str("*")])),
+                        ("apiGroups", Value::array(vec![Value::str("*")])),
+                        ("resources", Value::array(vec![Value::str("*")])),
+                    ]);
+                    let everything = Value::from_pairs([
+                        ("verbs", Value::array(vec![Value::str("*")])),
+                        ("nonResourceURLs", Value::array(vec![Value::str("*")])),
+                    ]);
+                    if self
+                        .confirm_no_escalation(user, namespace, &[full, everything])
+                        .is_err()
+                    {
+                        return Err(forbidden(
+                            resource,
+                            "must have cluster-admin privileges to use the aggregationRule".into(),
+                        ));
+                    }
+                }
+                Ok(())
+            }
+            "RoleBinding" | "ClusterRoleBinding" => {
+                let resource = if kind == "RoleBinding" {
+                    "rolebindings"
+                } else {
+                    "clusterrolebindings"
+                };
+                let ref_kind = obj.str_at(&["roleRef", "kind"]).unwrap_or("");
+                let ref_name = obj.str_at(&["roleRef", "name"]).unwrap_or("");
+                let (ref_resource, role) = if ref_kind == "Role" {
+                    (
+                        "roles",
+                        self.store.get_named(res("Role"), namespace, ref_name),
+                    )
+                } else {
+                    (
+                        "clusterroles",
+                        self.store.get_named(res("ClusterRole"), "", ref_name),
+                    )
+                };
+                if allowed("bind", ref_resource, ref_name) {
+                    return Ok(());
+                }
+                // The registry's role getter: its NotFound names the plural.
+                let role = role.ok_or_else(|| {
+                    StatusError::not_found(&format!("{ref_resource}.{group}"), ref_name)
+                })?;
+                let rules: Vec<Value> = role.get("rules").items().cloned().collect();
+                self.confirm_no_escalation(user, namespace, &rules)
+                    .map_err(|m| forbidden(resource, m))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The RBAC objects of a fresh kubeadm cluster: the API server's bootstrap
+/// policy, then kubeadm's own.
+const BOOTSTRAP_RBAC: &str = include_str!("bootstrap_rbac.yaml");
+
+thread_local! {
+    /// The parsed objects, shared by every cluster a thread boots.
+    static BOOTSTRAP_OBJECTS: Vec<Value> = crate::yaml::load_str(BOOTSTRAP_RBAC)
+        .map(|docs| {
+            docs.iter()
+                .flat_map(|d| {
+                    let v = d.root.to_value();
+                    if v.get("kind").as_str() == Some("List") {
+                        v.get("items").items().cloned().collect()
+                    } else {
+                        vec![v]
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+}
+
+/// The bootstrap RBAC objects, in the order they are created.
+pub(crate) fn bootstrap_objects() -> Vec<Value> {
+    BOOTSTRAP_OBJECTS.with(Clone::clone)
+}
