@@ -185,6 +185,17 @@ test('LimitRanges and quotas act in the browser byte-identical to `kubeplay scri
   });
 });
 
+test('RBAC answers --as requests in the browser byte-identical to `kubeplay script` (golden 26-rbac)', async () => {
+  await scriptInBrowser(golden('26-rbac'), {
+    seed: 1,
+    checks: [
+      /Error from server \(Forbidden\): pods is forbidden: User "jane" cannot list resource "pods" in API group "" in the namespace "default"/,
+      /is attempting to grant RBAC permissions not currently held:\n\{APIGroups:\[""\], Resources:\["secrets"\], Verbs:\["get" "list"\]\}/,
+      /no - RBAC: role\.rbac\.authorization\.k8s\.io "pod-reader" not found/,
+    ],
+  });
+});
+
 test('the quota example: four of six pods, defaults filled in, FailedCreate for the rest', async () => {
   const { page, problems, close } = await openApp(browser, { query: '?speed=16' });
   try {

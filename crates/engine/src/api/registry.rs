@@ -551,7 +551,7 @@ pub static RESOURCES: &[ResourceType] = &[
         "clusterrolebindings",
         [],
         false,
-        StoredOnly,
+        Simulated,
         "io.k8s.api.rbac.v1.ClusterRoleBinding"
     ),
     resource!(
@@ -562,7 +562,7 @@ pub static RESOURCES: &[ResourceType] = &[
         "clusterroles",
         [],
         false,
-        StoredOnly,
+        Simulated,
         "io.k8s.api.rbac.v1.ClusterRole"
     ),
     resource!(
@@ -573,7 +573,7 @@ pub static RESOURCES: &[ResourceType] = &[
         "rolebindings",
         [],
         true,
-        StoredOnly,
+        Simulated,
         "io.k8s.api.rbac.v1.RoleBinding"
     ),
     resource!(
@@ -584,7 +584,7 @@ pub static RESOURCES: &[ResourceType] = &[
         "roles",
         [],
         true,
-        StoredOnly,
+        Simulated,
         "io.k8s.api.rbac.v1.Role"
     ),
     // scheduling.k8s.io

@@ -736,3 +736,308 @@ thread_local! {
 pub(crate) fn bootstrap_objects() -> Vec<Value> {
     BOOTSTRAP_OBJECTS.with(Clone::clone)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kubectl::NoFiles;
+    use crate::rng::Rng;
+
+    fn k(c: &mut Cluster, line: &str) -> String {
+        c.kubectl(line, &NoFiles).terminal
+    }
+
+    fn rule(yaml: &str) -> Value {
+        crate::yaml::load_str(yaml).expect("test rule")[0]
+            .root
+            .to_value()
+    }
+
+    #[test]
+    fn rules_match_verbs_groups_subresources_names_and_url_prefixes() {
+        let r = rule(
+            "{verbs: [get], apiGroups: [apps], resources: ['*/scale', deployments], resourceNames: [web]}",
+        );
+        let req = |resource: &'static str, sub: &'static str, name: &'static str| Request {
+            verb: "get",
+            api_group: "apps",
+            resource,
+            subresource: sub,
+            name,
+            ..Request::default()
+        };
+        assert!(rule_allows(&r, &req("deployments", "", "web")));
+        assert!(!rule_allows(&r, &req("deployments", "", "api")));
+        assert!(rule_allows(&r, &req("replicasets", "scale", "web")));
+        // `deployments` does not cover its subresources.
+        assert!(!rule_allows(&r, &req("deployments", "status", "web")));
+        let urls = rule("{verbs: [get], nonResourceURLs: ['/healthz', '/logs/*']}");
+        let path = |path: &'static str| Request {
+            verb: "get",
+            path,
+            ..Request::default()
+        };
+        assert!(rule_allows(&urls, &path("/healthz")));
+        assert!(rule_allows(&urls, &path("/logs/kubelet.log")));
+        assert!(!rule_allows(&urls, &path("/healthz/etcd")));
+        // A URL rule never allows a resource request, nor the reverse.
+        assert!(!rule_allows(&urls, &req("deployments", "", "web")));
+        assert!(!rule_allows(&r, &path("/healthz")));
+    }
+
+    #[test]
+    fn impersonation_adds_groups_as_the_api_server_does() {
+        let groups = |name: &str, given: &[&str]| {
+            let given: Vec<String> = given.iter().map(|g| g.to_string()).collect();
+            UserInfo::impersonated(name, &given).groups.join(" ")
+        };
+        assert_eq!(groups("jane", &[]), "system:authenticated");
+        assert_eq!(
+            groups("jane", &["devs", "ops"]),
+            "devs ops system:authenticated"
+        );
+        assert_eq!(
+            groups("system:serviceaccount:dev:app", &[]),
+            "system:serviceaccounts system:serviceaccounts:dev system:authenticated"
+        );
+        assert_eq!(
+            groups("system:serviceaccount:dev:app", &["x"]),
+            "x system:authenticated"
+        );
+        assert_eq!(
+            groups("jane", &["system:unauthenticated"]),
+            "system:unauthenticated"
+        );
+        assert_eq!(groups("system:anonymous", &[]), "system:unauthenticated");
+        assert_eq!(
+            split_service_account("system:serviceaccount:dev:app"),
+            Some(("dev", "app"))
+        );
+        assert_eq!(split_service_account("system:serviceaccount:dev"), None);
+        assert_eq!(split_service_account("system:serviceaccount:dev:a:b"), None);
+    }
+
+    #[test]
+    fn forbidden_messages_name_the_request() {
+        let jane = UserInfo::impersonated("jane", &[]);
+        let msg = |req: Request, reason: &str| forbidden(&jane, &req, reason).message;
+        assert_eq!(
+            msg(
+                Request {
+                    verb: "get",
+                    resource: "pods",
+                    subresource: "log",
+                    namespace: "dev",
+                    name: "web",
+                    ..Request::default()
+                },
+                ""
+            ),
+            "pods \"web\" is forbidden: User \"jane\" cannot get resource \"pods/log\" in API group \"\" in the namespace \"dev\""
+        );
+        assert_eq!(
+            msg(
+                Request {
+                    verb: "list",
+                    api_group: "apps",
+                    resource: "deployments",
+                    ..Request::default()
+                },
+                "RBAC: x"
+            ),
+            "deployments.apps is forbidden: User \"jane\" cannot list resource \"deployments\" in API group \"apps\" at the cluster scope: RBAC: x"
+        );
+        assert_eq!(
+            msg(
+                Request {
+                    verb: "get",
+                    path: "/metrics",
+                    ..Request::default()
+                },
+                ""
+            ),
+            "forbidden: User \"jane\" cannot get path \"/metrics\""
+        );
+    }
+
+    #[test]
+    fn the_aggregation_controller_fills_admin_edit_and_view() {
+        let mut c = Cluster::new(1);
+        let count = |c: &Cluster, name: &str| {
+            c.store
+                .get_named(res("ClusterRole"), "", name)
+                .map(|r| r.get("rules").items().len())
+        };
+        // The rule counts upstream's aggregation gives the bootstrap roles.
+        assert_eq!(count(&c, "admin"), Some(29));
+        assert_eq!(count(&c, "edit"), Some(27));
+        assert_eq!(count(&c, "view"), Some(12));
+        // A labelled role joins view, and through edit's label, admin too.
+        k(
+            &mut c,
+            "kubectl create clusterrole extra --verb=get --resource=secrets",
+        );
+        assert_eq!(count(&c, "view"), Some(12));
+        k(
+            &mut c,
+            "kubectl label clusterrole extra rbac.authorization.k8s.io/aggregate-to-view=true",
+        );
+        assert_eq!(count(&c, "view"), Some(13));
+        assert_eq!(count(&c, "edit"), Some(28));
+        assert_eq!(count(&c, "admin"), Some(30));
+        k(&mut c, "kubectl delete clusterrole extra");
+        assert_eq!(count(&c, "admin"), Some(29));
+    }
+
+    #[test]
+    fn a_bare_api_server_is_used_as_the_super_admin() {
+        let mut c = Cluster::empty(1);
+        assert_eq!(
+            k(&mut c, "kubectl auth whoami"),
+            "ATTRIBUTE   VALUE\nUsername    kubernetes-super-admin\nGroups      [system:masters system:authenticated]\n"
+        );
+        assert_eq!(
+            k(&mut c, "kubectl create namespace x"),
+            "namespace/x created\n"
+        );
+        // kubeadm's admin holds cluster-admin through a binding only.
+        let mut c = Cluster::new(1);
+        k(
+            &mut c,
+            "kubectl delete clusterrolebinding kubeadm:cluster-admins",
+        );
+        assert_eq!(
+            k(&mut c, "kubectl get pods"),
+            "Error from server (Forbidden): pods is forbidden: User \"kubernetes-admin\" cannot list resource \"pods\" in API group \"\" in the namespace \"default\"\n"
+        );
+    }
+
+    #[test]
+    fn escalation_is_judged_by_the_rules_the_user_holds() {
+        let mut c = Cluster::new(1);
+        k(
+            &mut c,
+            "kubectl create role manager --verb=create --resource=roles.rbac.authorization.k8s.io,rolebindings.rbac.authorization.k8s.io",
+        );
+        k(
+            &mut c,
+            "kubectl create role scaler --verb=get,patch --resource=*.*/scale --resource-name=web",
+        );
+        k(
+            &mut c,
+            "kubectl create rolebinding m --role=manager --user=jane",
+        );
+        k(
+            &mut c,
+            "kubectl create rolebinding s --role=scaler --user=jane",
+        );
+        // `*/scale` covers deployments/scale; the name must be held too.
+        assert_eq!(
+            k(
+                &mut c,
+                "kubectl create role a --verb=get --resource=deployments/scale --resource-name=web --as=jane"
+            ),
+            "role.rbac.authorization.k8s.io/a created\n"
+        );
+        assert_eq!(
+            k(
+                &mut c,
+                "kubectl create role b --verb=get --resource=deployments/scale --as=jane"
+            ),
+            "Error from server (Forbidden): roles.rbac.authorization.k8s.io \"b\" is forbidden: user \"jane\" (groups=[\"system:authenticated\"]) is attempting to grant RBAC permissions not currently held:\n{APIGroups:[\"apps\"], Resources:[\"deployments/scale\"], Verbs:[\"get\"]}\n"
+        );
+        // The verb `bind` on a role lets her bind it without holding it.
+        k(
+            &mut c,
+            "kubectl create role binder --verb=bind --resource=clusterroles --resource-name=view",
+        );
+        k(
+            &mut c,
+            "kubectl create rolebinding bd --role=binder --user=jane",
+        );
+        assert_eq!(
+            k(
+                &mut c,
+                "kubectl create rolebinding v --clusterrole=view --user=bob --as=jane"
+            ),
+            "rolebinding.rbac.authorization.k8s.io/v created\n"
+        );
+    }
+
+    /// What `auth can-i` answers is what the request itself meets: for
+    /// random roles and bindings, every answer matches the outcome.
+    #[test]
+    fn can_i_agrees_with_the_requests_it_describes() {
+        // Mostly the resource the requests below touch.
+        let resources = ["configmaps", "configmaps", "configmaps", "secrets", "*"];
+        let verbs = ["get", "list", "create", "delete", "watch"];
+        let users = ["alice", "bob"];
+        let (mut allowed, mut refused_count) = (0, 0);
+        for seed in 0..6 {
+            let mut rng = Rng::new(seed);
+            let mut c = Cluster::new(seed);
+            k(&mut c, "kubectl create namespace team");
+            k(&mut c, "kubectl create configmap probe -n team");
+            for i in 0..6 {
+                let verb = verbs[rng.index(verbs.len())];
+                let resource = resources[rng.index(resources.len())];
+                let ns = if rng.below(2) == 0 { "team" } else { "default" };
+                k(
+                    &mut c,
+                    &format!(
+                        "kubectl create role r{i} --verb={verb} --resource={resource} -n {ns}"
+                    ),
+                );
+                let who = if rng.below(3) == 0 {
+                    "--group=devs".to_string()
+                } else {
+                    format!("--user={}", users[rng.index(users.len())])
+                };
+                k(
+                    &mut c,
+                    &format!("kubectl create rolebinding b{i} --role=r{i} {who} -n {ns}"),
+                );
+            }
+            for _ in 0..20 {
+                let user = users[rng.index(users.len())];
+                let groups = if rng.below(2) == 0 {
+                    " --as-group=devs"
+                } else {
+                    ""
+                };
+                let ns = if rng.below(2) == 0 { "team" } else { "default" };
+                let as_user = format!("--as={user}{groups} -n {ns}");
+                let (verb, command) = match rng.below(3) {
+                    0 => ("list", format!("kubectl get configmaps {as_user}")),
+                    1 => ("get", format!("kubectl get configmap probe {as_user}")),
+                    _ => (
+                        "create",
+                        format!("kubectl create configmap c{} {as_user}", rng.below(1000)),
+                    ),
+                };
+                let answer = c.kubectl(
+                    &format!("kubectl auth can-i {verb} configmaps {as_user}"),
+                    &NoFiles,
+                );
+                let outcome = k(&mut c, &command);
+                let refused = outcome.contains("is forbidden: User");
+                if refused {
+                    refused_count += 1;
+                } else {
+                    allowed += 1;
+                }
+                assert_eq!(
+                    answer.exit_code == 0,
+                    !refused,
+                    "seed {seed}: can-i {verb} said {:?}, `{command}` gave {outcome:?}",
+                    answer.stdout
+                );
+            }
+        }
+        // Both answers came up often enough to mean something.
+        assert!(
+            allowed >= 10 && refused_count >= 10,
+            "{allowed} allowed, {refused_count} refused"
+        );
+    }
+}

@@ -1350,9 +1350,14 @@ fn map_resource(r: &ResourceArg) -> Result<(String, String), String> {
         Some(rid) if r.group.is_empty() || rid.get().group == r.group => {
             Ok((rid.get().plural.to_string(), rid.get().group.to_string()))
         }
-        _ => Err(format!(
+        // kubectl's CheckErr prints a RESTMapper miss without `error: `.
+        _ if r.group.is_empty() => Err(format!(
             "the server doesn't have a resource type \"{}\"",
             r.resource
+        )),
+        _ => Err(format!(
+            "the server doesn't have a resource type \"{}\" in group \"{}\"",
+            r.resource, r.group
         )),
     }
 }
@@ -1431,7 +1436,7 @@ fn validate_role_resources(args: &RoleArgs) -> Result<(), Fail> {
             }
         }
         if !special_match && let Err(e) = mapped {
-            return Err(Fail::error(e));
+            return Err(Fail::raw(e));
         }
     }
     Ok(())
@@ -1656,7 +1661,13 @@ pub(crate) fn rolebinding(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         binding.set("subjects", subjects);
     }
     let binding = with_namespace(ctx, binding);
-    finish(ctx, p, binding, "created", None)
+    finish(
+        ctx,
+        p,
+        binding,
+        "created",
+        Some("failed to create rolebinding: "),
+    )
 }
 
 /// `kubectl create clusterrolebinding`.
@@ -1671,7 +1682,13 @@ pub(crate) fn clusterrolebinding(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> 
     if !subjects.is_null() {
         binding.set("subjects", subjects);
     }
-    finish(ctx, p, binding, "created", None)
+    finish(
+        ctx,
+        p,
+        binding,
+        "created",
+        Some("failed to create clusterrolebinding: "),
+    )
 }
 
 #[cfg(test)]

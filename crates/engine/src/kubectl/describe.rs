@@ -1703,110 +1703,6 @@ fn describe_pvc(cluster: &Cluster, pvc: &Value, events: Option<Vec<Value>>) -> S
     w.finish_with_events(events, cluster.now)
 }
 
-/// One PolicyRule as `rbac.BreakdownRule` and `CompactRules` see it.
-#[derive(Clone, PartialEq)]
-struct Rule {
-    verbs: Vec<String>,
-    groups: Vec<String>,
-    resources: Vec<String>,
-    names: Vec<String>,
-    urls: Vec<String>,
-}
-
-impl Rule {
-    /// `PolicyRule.String()`, which `SortableRuleSlice` sorts by.
-    fn sort_key(&self) -> String {
-        let list = |v: &[String]| format!("[{}]", v.join(" "));
-        format!(
-            "&PolicyRule{{Verbs:{},APIGroups:{},Resources:{},ResourceNames:{},NonResourceURLs:{},}}",
-            list(&self.verbs),
-            list(&self.groups),
-            list(&self.resources),
-            list(&self.names),
-            list(&self.urls)
-        )
-    }
-}
-
-/// `BreakdownRule` over every rule, then `CompactRules` (rules for one
-/// group and resource that differ only by verb become one), sorted.
-fn compact_rules(rules: &Value) -> Vec<Rule> {
-    let strings = |v: &Value| -> Vec<String> {
-        v.items()
-            .filter_map(|x| x.as_str().map(str::to_string))
-            .collect()
-    };
-    let one = |x: &String| vec![x.clone()];
-    let mut broken: Vec<Rule> = Vec::new();
-    for rule in rules.items() {
-        let (groups, resources, verbs) = (
-            strings(rule.get("apiGroups")),
-            strings(rule.get("resources")),
-            strings(rule.get("verbs")),
-        );
-        let names = strings(rule.get("resourceNames"));
-        for g in &groups {
-            for r in &resources {
-                for v in &verbs {
-                    let base = Rule {
-                        verbs: one(v),
-                        groups: one(g),
-                        resources: one(r),
-                        names: Vec::new(),
-                        urls: Vec::new(),
-                    };
-                    if names.is_empty() {
-                        broken.push(base);
-                    } else {
-                        for n in &names {
-                            broken.push(Rule {
-                                names: one(n),
-                                ..base.clone()
-                            });
-                        }
-                    }
-                }
-            }
-        }
-        for u in strings(rule.get("nonResourceURLs")) {
-            for v in &verbs {
-                broken.push(Rule {
-                    verbs: one(v),
-                    groups: Vec::new(),
-                    resources: Vec::new(),
-                    names: Vec::new(),
-                    urls: one(&u),
-                });
-            }
-        }
-    }
-    let mut compacted: Vec<Rule> = Vec::new();
-    // Simple rules (one group, one resource, at most one name), by what
-    // they grant access to, in order of first appearance.
-    let mut simple: Vec<Rule> = Vec::new();
-    for rule in broken {
-        if !rule.urls.is_empty() {
-            compacted.push(rule);
-            continue;
-        }
-        match simple.iter_mut().find(|r| {
-            r.groups == rule.groups && r.resources == rule.resources && r.names == rule.names
-        }) {
-            Some(existing) => {
-                for v in rule.verbs {
-                    if !existing.verbs.contains(&v) {
-                        existing.verbs.push(v);
-                    }
-                }
-            }
-            None => simple.push(rule),
-        }
-    }
-    compacted.extend(simple);
-    compacted.compact_sort_by_key(Rule::sort_key);
-    compacted
-}
-
 /// `RoleDescriber` and `ClusterRoleDescriber`: the rules broken down,
 /// compacted and sorted as `kubectl describe` shows them (no events).
 fn describe_role(role: &Value) -> String {
@@ -1816,35 +1712,8 @@ fn describe_role(role: &Value) -> String {
     w.w(0, "PolicyRule:\n");
     w.w(1, "Resources\tNon-Resource URLs\tResource Names\tVerbs\n");
     w.w(1, "---------\t-----------------\t--------------\t-----\n");
-    let list = |v: &[String]| format!("[{}]", v.join(" "));
-    for r in compact_rules(role.get("rules")) {
-        // `CombineResourceGroup`: resource.group/subresource.
-        let resource = match r.resources.first() {
-            None => String::new(),
-            Some(first) => {
-                let (base, sub) = match first.split_once('/') {
-                    Some((b, sub)) => (b, Some(sub)),
-                    None => (first.as_str(), None),
-                };
-                let mut combined = base.to_string();
-                if let Some(g) = r.groups.first().filter(|g| !g.is_empty()) {
-                    combined = format!("{combined}.{g}");
-                }
-                if let Some(sub) = sub {
-                    combined = format!("{combined}/{sub}");
-                }
-                combined
-            }
-        };
-        w.w(
-            1,
-            &format!(
-                "{resource}\t{}\t{}\t{}\n",
-                list(&r.urls),
-                list(&r.names),
-                list(&r.verbs)
-            ),
-        );
+    for r in crate::kubectl::rbac_rules::compact_rules(role.get("rules").items()) {
+        w.w(1, &crate::kubectl::rbac_rules::rule_row(&r));
     }
     w.finish()
 }

@@ -506,8 +506,8 @@ fn can_i_list(
     if !p.bool("no-headers") {
         tw.write("Resources\tNon-Resource URLs\tResource Names\tVerbs\n");
     }
-    for row in crate::kubectl::rbac_rules::can_i_rows(&rules) {
-        tw.write(&row);
+    for rule in crate::kubectl::rbac_rules::compact_rules(&rules) {
+        tw.write(&crate::kubectl::rbac_rules::rule_row(&rule));
     }
     ctx.out.out(&tw.finish());
     Ok(())

@@ -1667,8 +1667,9 @@ fn requester(cluster: &Cluster, p: &Parsed) -> Result<UserInfo, Fail> {
     let groups = p.all("as-group");
     let Some(name) = p.str("as").filter(|n| !n.is_empty()) else {
         if !groups.is_empty() || p.changed("as-uid") {
+            // clientcmd's validation of the kubeconfig user.
             return Err(Fail::error(
-                "requesting uid, groups or user-extra for  without impersonating a user",
+                "invalid configuration: requesting uid, groups or user-extra for kubernetes-admin without impersonating a user",
             ));
         }
         return Ok(admin);

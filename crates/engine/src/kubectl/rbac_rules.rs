@@ -27,40 +27,19 @@ pub(crate) fn combine_resource_group(resources: &[String], groups: &[String]) ->
     out
 }
 
-/// The table rows of `can-i --list` for the rules a rules review returned:
-/// broken down, rules for one group and resource (and at most one name)
-/// merged with their verbs appended (repeats kept, as kubectl keeps them),
-/// sorted by their Go string.
-pub(crate) fn can_i_rows(rules: &[Value]) -> Vec<String> {
+/// The rules as `kubectl describe` and `auth can-i --list` show them:
+/// broken down (`BreakdownRule`), rules for one group and resource (and at
+/// most one name) merged with their verbs appended, repeats kept
+/// (`CompactRules`), sorted by their Go string (`SortableRuleSlice`).
+pub(crate) fn compact_rules<'a>(rules: impl IntoIterator<Item = &'a Value>) -> Vec<PolicyRule> {
     let mut compacted: Vec<PolicyRule> = Vec::new();
     // The simple rules, merged in place, in first-seen order. Go keeps them
     // in a map whose order the stable sort below hides, except between
     // rules with equal strings, which print the same.
     let mut simple: Vec<PolicyRule> = Vec::new();
     for rule in rules {
-        let rule = PolicyRule::of(rule);
-        // The review returns resource rules (without URLs) and non-resource
-        // rules (verbs and URLs only) separately.
-        let mut split = Vec::new();
-        if !rule.resources.is_empty() {
-            split.push(PolicyRule {
-                non_resource_urls: Vec::new(),
-                ..rule.clone()
-            });
-        }
-        if !rule.non_resource_urls.is_empty() {
-            split.push(PolicyRule {
-                verbs: rule.verbs.clone(),
-                non_resource_urls: rule.non_resource_urls.clone(),
-                ..PolicyRule::default()
-            });
-        }
-        for part in split.iter().flat_map(PolicyRule::breakdown) {
-            let is_simple = part.resource_names.len() <= 1
-                && part.non_resource_urls.is_empty()
-                && part.api_groups.len() == 1
-                && part.resources.len() == 1;
-            if !is_simple {
+        for part in PolicyRule::of(rule).breakdown() {
+            if !part.non_resource_urls.is_empty() {
                 compacted.push(part);
                 continue;
             }
@@ -78,16 +57,16 @@ pub(crate) fn can_i_rows(rules: &[Value]) -> Vec<String> {
     let mut keyed: Vec<(String, PolicyRule)> =
         compacted.into_iter().map(|r| (r.go_string(), r)).collect();
     keyed.compact_sort_by(|a, b| a.0.cmp(&b.0));
-    keyed
-        .into_iter()
-        .map(|(_, r)| {
-            format!(
-                "{}\t{}\t{}\t{}\n",
-                combine_resource_group(&r.resources, &r.api_groups),
-                go_list(&r.non_resource_urls),
-                go_list(&r.resource_names),
-                go_list(&r.verbs)
-            )
-        })
-        .collect()
+    keyed.into_iter().map(|(_, r)| r).collect()
+}
+
+/// One table row: resources, non-resource URLs, resource names, verbs.
+pub(crate) fn rule_row(r: &PolicyRule) -> String {
+    format!(
+        "{}\t{}\t{}\t{}\n",
+        combine_resource_group(&r.resources, &r.api_groups),
+        go_list(&r.non_resource_urls),
+        go_list(&r.resource_names),
+        go_list(&r.verbs)
+    )
 }
