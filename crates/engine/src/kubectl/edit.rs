@@ -572,10 +572,7 @@ fn no_pod_template(rid: ResourceId, name: &str) -> String {
 /// does, the objects are found first (a missing one fails the command
 /// before anything changes), then the flags are checked.
 pub(crate) fn set_resources(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
-    let format = match p.str_or_empty("output") {
-        "" | "name" => None,
-        o => Some(get::parse_output(o, false)?),
-    };
+    let format = set_output(p)?;
     let (objs, errors) = select(ctx, p, &p.args)?;
     if !errors.is_empty() {
         return resources::aggregate(errors);
@@ -626,12 +623,17 @@ pub(crate) fn set_resources(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             updates.push((rid, name, obj));
         }
     }
-    for (rid, name, obj) in updates {
+    for (rid, _, obj) in updates {
         match write_status(ctx, obj, dry) {
-            Ok(obj) => match &format {
-                Some(format) => get::print_objects(ctx, format, vec![obj], true, false)?,
-                None => print_name_op(ctx, p, rid, &name, "resource requirements updated", dry),
-            },
+            Ok(obj) => print_patched(
+                ctx,
+                p,
+                &format,
+                rid,
+                obj,
+                "resource requirements updated",
+                dry,
+            )?,
             // CheckErr adds `error: ` to a lone message; a list shows it bare.
             Err(e) => errors.push(format!(
                 "error: failed to patch resources update to pod template {}",
@@ -641,6 +643,177 @@ pub(crate) fn set_resources(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     }
     missing.extend(errors);
     resources::aggregate(missing)
+}
+
+/// Prints a patched object: `-o` formats print it, else its name and `op`.
+fn print_patched(
+    ctx: &mut Ctx,
+    p: &Parsed,
+    format: &Option<get::Format>,
+    rid: ResourceId,
+    obj: Value,
+    op: &str,
+    dry: Option<DryRun>,
+) -> Result<(), Fail> {
+    match format {
+        Some(format) => get::print_objects(ctx, format, vec![obj], true, false),
+        None => {
+            let name = obj.str_at(&["metadata", "name"]).unwrap_or("").to_string();
+            print_name_op(ctx, p, rid, &name, op, dry);
+            Ok(())
+        }
+    }
+}
+
+/// The `-o` format of a `set` command (`name` and none print names).
+fn set_output(p: &Parsed) -> Result<Option<get::Format>, Fail> {
+    match p.str_or_empty("output") {
+        "" | "name" => Ok(None),
+        o => Ok(Some(get::parse_output(o, false)?)),
+    }
+}
+
+/// `kubectl set serviceaccount`: the service account of pod templates. As
+/// kubectl does, the patch is sent even when nothing changes.
+pub(crate) fn set_serviceaccount(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
+    let format = set_output(p)?;
+    let dry = dry_run(ctx, p)?;
+    let Some((account, targets)) = p.args.split_last() else {
+        return Err(Fail::error("serviceaccount is required"));
+    };
+    let (objs, errors) = select(ctx, p, targets)?;
+    if !errors.is_empty() {
+        return resources::aggregate(errors);
+    }
+    if objs.is_empty() {
+        return Err(Fail::error(resources::NO_RESOURCES));
+    }
+    let mut errors = Vec::new();
+    for (rid, mut obj) in objs {
+        let name = obj.str_at(&["metadata", "name"]).unwrap_or("").to_string();
+        let Some(path) = pod_spec_path(rid.get().kind) else {
+            errors.push(no_pod_template(rid, &name));
+            continue;
+        };
+        let mut spec_path = path.to_vec();
+        spec_path.push("serviceAccountName");
+        obj.set_at(&spec_path, Value::str(account));
+        match write_status(ctx, obj, dry) {
+            Ok(obj) => print_patched(ctx, p, &format, rid, obj, "serviceaccount updated", dry)?,
+            Err(e) => errors.push(format!(
+                "error: failed to patch ServiceAccountName {}",
+                e.message
+            )),
+        }
+    }
+    resources::aggregate(errors)
+}
+
+/// `kubectl set subject`: adds users, groups and service accounts to role
+/// bindings (each kind sorted, as kubectl's sets list them). A binding
+/// that already has them all is left alone without a word.
+pub(crate) fn set_subject(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
+    let format = set_output(p)?;
+    let dry = dry_run(ctx, p)?;
+    let (objs, errors) = select(ctx, p, &p.args)?;
+    if !errors.is_empty() {
+        return resources::aggregate(errors);
+    }
+    if objs.is_empty() {
+        return Err(Fail::error(resources::NO_RESOURCES));
+    }
+    if p.bool("all") && p.str("selector").is_some() {
+        return Err(Fail::error(
+            "cannot set --all and --selector at the same time",
+        ));
+    }
+    let sorted = |flag: &str| {
+        let mut v: Vec<String> = p.all(flag).to_vec();
+        v.compact_sort();
+        v.dedup();
+        v
+    };
+    let (users, groups, accounts) = (sorted("user"), sorted("group"), sorted("serviceaccount"));
+    if users.is_empty() && groups.is_empty() && accounts.is_empty() {
+        return Err(Fail::error(
+            "you must specify at least one value of user, group or serviceaccount",
+        ));
+    }
+    for sa in &accounts {
+        let tokens: Vec<&str> = sa.split(':').collect();
+        if tokens.len() != 2 || tokens[1].is_empty() {
+            return Err(Fail::error("serviceaccount must be <namespace>:<name>"));
+        }
+        if tokens[0].is_empty()
+            && objs
+                .iter()
+                .any(|(rid, _)| rid.get().kind == "ClusterRoleBinding")
+        {
+            return Err(Fail::error(
+                "serviceaccount must be <namespace>:<name>, namespace must be specified",
+            ));
+        }
+    }
+    let group = crate::api::validation::rbac::RBAC_GROUP;
+    let mut subjects: Vec<Value> = Vec::new();
+    for (names, kind) in [(&users, "User"), (&groups, "Group")] {
+        for n in names {
+            subjects.push(Value::from_pairs([
+                ("kind", Value::str(kind)),
+                ("apiGroup", Value::str(group)),
+                ("name", Value::str(n)),
+            ]));
+        }
+    }
+    for sa in &accounts {
+        let (ns, name) = sa.split_once(':').unwrap_or(("", sa));
+        let ns = if ns.is_empty() {
+            ctx.namespace.as_str()
+        } else {
+            ns
+        };
+        subjects.push(Value::from_pairs([
+            ("kind", Value::str("ServiceAccount")),
+            ("namespace", Value::str(ns)),
+            ("name", Value::str(name)),
+        ]));
+    }
+    // Subjects compare as Go structs: every field, an absent one empty.
+    let same = |a: &Value, b: &Value| {
+        ["kind", "apiGroup", "name", "namespace"]
+            .iter()
+            .all(|f| a.get(f).as_str().unwrap_or("") == b.get(f).as_str().unwrap_or(""))
+    };
+    let mut errors = Vec::new();
+    for (rid, mut obj) in objs {
+        let name = obj.str_at(&["metadata", "name"]).unwrap_or("").to_string();
+        if !matches!(rid.get().kind, "RoleBinding" | "ClusterRoleBinding") {
+            errors.push(format!(
+                "error: {}/{name} setting subjects is only supported for RoleBinding/ClusterRoleBinding",
+                rid.get().plural
+            ));
+            continue;
+        }
+        let existing: Vec<Value> = obj.get("subjects").items().cloned().collect();
+        let mut updated = existing.clone();
+        for s in &subjects {
+            if !existing.iter().any(|e| same(e, s)) {
+                updated.push(s.clone());
+            }
+        }
+        if updated.len() == existing.len() {
+            continue;
+        }
+        obj.set("subjects", Value::array(updated));
+        match write_status(ctx, obj, dry) {
+            Ok(obj) => print_patched(ctx, p, &format, rid, obj, "subjects updated", dry)?,
+            Err(e) => errors.push(format!(
+                "error: failed to patch subjects to rolebinding: {}",
+                e.message
+            )),
+        }
+    }
+    resources::aggregate(errors)
 }
 
 // ------------------------------------------------------------------ taint

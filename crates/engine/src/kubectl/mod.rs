@@ -789,9 +789,36 @@ static SET_SUBCOMMANDS: &[Command] = &[
         .unsupported("`kubectl set selector` is not supported in Kubeplay"),
     Command::new("serviceaccount", "Update the service account of a resource", "kubectl set serviceaccount (-f FILENAME | TYPE NAME) SERVICE_ACCOUNT [options]")
         .aliases(&["sa"])
-        .unsupported("`kubectl set serviceaccount` is not supported in Kubeplay"),
+        .flags(flags![
+            PRINT_FLAGS,
+            FILENAME_FLAGS,
+            DRY_RUN_FLAGS,
+            &[
+                Flag::new("all", Kind::Bool),
+                Flag::new("local", Kind::Bool)
+                    .unsupported("--local is not supported in Kubeplay"),
+                Flag::new("record", Kind::Bool),
+                Flag::new("field-manager", Kind::Str),
+            ],
+        ])
+        .run(edit::set_serviceaccount),
     Command::new("subject", "Update the user, group, or service account in a role binding or cluster role binding", "kubectl set subject (-f FILENAME | TYPE NAME) [--user=username] [--group=groupname] [--serviceaccount=namespace:serviceaccountname] [--dry-run=server|client|none] [options]")
-        .unsupported("`kubectl set subject` is not supported in Kubeplay"),
+        .flags(flags![
+            PRINT_FLAGS,
+            FILENAME_FLAGS,
+            DRY_RUN_FLAGS,
+            &[
+                Flag::new("all", Kind::Bool),
+                Flag::new("selector", Kind::Str).short('l'),
+                Flag::new("local", Kind::Bool)
+                    .unsupported("--local is not supported in Kubeplay"),
+                Flag::new("user", Kind::Array),
+                Flag::new("group", Kind::Array),
+                Flag::new("serviceaccount", Kind::Array),
+                Flag::new("field-manager", Kind::Str),
+            ],
+        ])
+        .run(edit::set_subject),
 ];
 
 static TOP_SUBCOMMANDS: &[Command] = &[
