@@ -63,6 +63,10 @@ pub fn apply_defaults(resource: ResourceId, object: &mut Value) {
             set_if_null(object, "volumeBindingMode", || Value::str("Immediate"));
         }
         ("discovery.k8s.io", "EndpointSlice") => endpoint_slice(object),
+        ("rbac.authorization.k8s.io", "Role" | "ClusterRole") => {
+            // `rules` has no omitempty: the server always writes it.
+            set_if_null(object, "rules", || Value::Null);
+        }
         ("rbac.authorization.k8s.io", "RoleBinding" | "ClusterRoleBinding") => {
             crate::api::validation::rbac::default_binding(object);
         }

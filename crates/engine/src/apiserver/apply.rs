@@ -178,7 +178,8 @@ pub fn with_last_applied(config: &Value) -> Value {
 }
 
 impl Cluster {
-    /// Applies one decoded configuration object (`kubectl apply`).
+    /// Applies one decoded configuration object (`kubectl apply`). The
+    /// caller has authorized kubectl's read of the live object.
     /// `annotation_source` is the configuration to record as last applied
     /// (the object as written, before any version conversion); `convert`
     /// turns a recorded configuration into the stored version.
@@ -218,10 +219,6 @@ impl Cluster {
             .str_at(&["metadata", "namespace"])
             .unwrap_or("")
             .to_string();
-        // kubectl reads the live object first, then creates or patches it.
-        if !opts.system {
-            self.authorize_resource("get", resource, "", &namespace, &name)?;
-        }
         let key = ObjectKey::new(resource, &namespace, &name);
         let Some(current) = self.store.get(&key).cloned() else {
             let object = self.create(config, opts)?;
@@ -262,7 +259,14 @@ impl Cluster {
             patch: true,
             ..*opts
         };
-        let object = self.update(merged, &patch)?;
+        let object = match self.update(merged, &patch) {
+            Ok(object) => object,
+            Err(e) => {
+                // kubectl printed its warning before sending the patch.
+                self.warnings.extend(warnings);
+                return Err(e);
+            }
+        };
         let action = if object == current {
             ApplyAction::Unchanged
         } else {

@@ -365,6 +365,21 @@ impl Cluster {
                     dry_run: verb == ManifestVerb::Check,
                     ..WriteOptions::default()
                 };
+                // kubectl reads the live object first; a refused read says so.
+                if let Err(e) =
+                    self.authorize_resource("get", key.resource, "", &key.namespace, &key.name)
+                {
+                    let (group, version) = crate::api::registry::split_api_version(api_version);
+                    let retrieving = format!(
+                        "retrieving current configuration of:\nResource: \"{group}/{version}, Resource={}\", GroupVersionKind: \"{group}/{version}, Kind={kind}\"\nName: \"{}\", Namespace: \"{}\"\nfrom server for:",
+                        rt.plural, key.name, key.namespace
+                    );
+                    outcome.result = Err(e.kubectl_message(Some((&retrieving, source))));
+                    outcome
+                        .diagnostics
+                        .push(diag(node.mark, None, e.message.clone()));
+                    return outcome;
+                }
                 self.apply_object(decoded, &original_source, &convert_recorded, &opts)
                     .map(
                         |Applied {

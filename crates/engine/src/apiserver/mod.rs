@@ -166,7 +166,7 @@ impl Cluster {
         // Authorization comes before admission (the filter chain).
         if !opts.system {
             self.authorize_resource("create", resource, "", &namespace, "")?;
-            self.check_rbac_escalation(rt.kind, &namespace, &obj)?;
+            self.check_rbac_escalation(rt.kind, &namespace, &obj, true)?;
         }
         if rt.namespaced {
             match self.store.get_named(res("Namespace"), "", &namespace) {
@@ -274,7 +274,7 @@ impl Cluster {
                 .get(&ObjectKey::new(resource, &namespace, &name))
                 .is_some()
             {
-                self.check_rbac_escalation(rt.kind, &namespace, &obj)?;
+                self.check_rbac_escalation(rt.kind, &namespace, &obj, false)?;
             }
         }
         let key = ObjectKey::new(resource, &namespace, &name);

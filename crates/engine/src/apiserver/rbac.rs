@@ -83,7 +83,14 @@ impl UserInfo {
 pub fn split_service_account(user: &str) -> Option<(&str, &str)> {
     let rest = user.strip_prefix(SERVICE_ACCOUNT_PREFIX)?;
     let (ns, name) = rest.split_once(':')?;
-    (!ns.is_empty() && !name.is_empty() && !name.contains(':')).then_some((ns, name))
+    // Both parts must be valid names (a namespace label, a subdomain).
+    let valid = crate::api::content::NameRule::Dns1123Label
+        .check(ns, false)
+        .is_empty()
+        && crate::api::content::NameRule::Dns1123Subdomain
+            .check(name, false)
+            .is_empty();
+    valid.then_some((ns, name))
 }
 
 /// What a request asks (`authorizer.Attributes`).
@@ -377,20 +384,10 @@ impl Cluster {
     /// The rules that apply to `user` in `namespace` (`RulesFor`, what a
     /// SelfSubjectRulesReview returns), and the errors met on the way.
     pub(crate) fn rules_for(&self, user: &UserInfo, namespace: &str) -> (Vec<Value>, Vec<String>) {
+        // Only RBAC resolves rules: the privileged group's authorizer is
+        // not a rule resolver (its members hold cluster-admin by binding).
         let mut rules = Vec::new();
         let mut errors = Vec::new();
-        if user.groups.iter().any(|g| g == SYSTEM_MASTERS) {
-            // The privileged group's rule set, as the rules review reports it.
-            rules.push(Value::from_pairs([
-                ("verbs", Value::array(vec![Value::str("*")])),
-                ("apiGroups", Value::array(vec![Value::str("*")])),
-                ("resources", Value::array(vec![Value::str("*")])),
-            ]));
-            rules.push(Value::from_pairs([
-                ("verbs", Value::array(vec![Value::str("*")])),
-                ("nonResourceURLs", Value::array(vec![Value::str("*")])),
-            ]));
-        }
         self.visit_rules(
             user,
             namespace,
@@ -600,7 +597,23 @@ impl Cluster {
             descriptions.join("\n")
         );
         if !errors.is_empty() {
-            msg.push_str(&format!("; resolution errors: [{}]", errors.join(" ")));
+            // The registry's resolver reads roles from storage, whose
+            // NotFound names the plural resource; Go prints its one
+            // aggregate error inside a slice: `[e]` or `[[e1, e2]]`.
+            let mut distinct: Vec<String> = Vec::new();
+            for e in errors {
+                let e = e
+                    .replacen("clusterrole.rbac", "clusterroles.rbac", 1)
+                    .replacen("role.rbac", "roles.rbac", 1);
+                if !distinct.contains(&e) {
+                    distinct.push(e);
+                }
+            }
+            let aggregate = match distinct.as_slice() {
+                [one] => one.clone(),
+                many => format!("[{}]", many.join(", ")),
+            };
+            msg.push_str(&format!("; resolution errors: [{aggregate}]"));
         }
         Err(msg)
     }
@@ -614,6 +627,7 @@ impl Cluster {
         kind: &str,
         namespace: &str,
         obj: &Value,
+        creating: bool,
     ) -> Result<(), StatusError> {
         let Some(user) = &self.requester else {
             return Ok(());
@@ -647,7 +661,8 @@ impl Cluster {
                 } else {
                     "clusterroles"
                 };
-                if allowed("escalate", resource, name) {
+                // A create's request names no object.
+                if allowed("escalate", resource, if creating { "" } else { name }) {
                     return Ok(());
                 }
                 let rules: Vec<Value> = obj.get("rules").items().cloned().collect();
@@ -887,6 +902,54 @@ mod tests {
         assert_eq!(count(&c, "admin"), Some(30));
         k(&mut c, "kubectl delete clusterrole extra");
         assert_eq!(count(&c, "admin"), Some(29));
+    }
+
+    #[test]
+    fn roles_that_aggregate_each_other_settle() {
+        let mut c = Cluster::new(1);
+        k(
+            &mut c,
+            "kubectl create clusterrole c --verb=get --resource=pods",
+        );
+        k(&mut c, "kubectl label clusterrole c to-a=yes");
+        k(
+            &mut c,
+            "kubectl create clusterrole d --verb=get --resource=services",
+        );
+        k(&mut c, "kubectl label clusterrole d to-b=yes");
+        // a gathers roles labelled to-a (b and c), b those labelled to-b
+        // (a and d), both made in one go.
+        let text = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: a, labels: {to-b: 'yes'}}\naggregationRule: {clusterRoleSelectors: [{matchLabels: {to-a: 'yes'}}]}\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: b, labels: {to-a: 'yes'}}\naggregationRule: {clusterRoleSelectors: [{matchLabels: {to-b: 'yes'}}]}\n";
+        c.run_manifest(
+            text,
+            "mutual.yaml",
+            crate::apiserver::manifest::ManifestVerb::Apply,
+        );
+        c.settle();
+        let resources = |c: &Cluster, name: &str| -> Vec<String> {
+            c.store
+                .get_named(res("ClusterRole"), "", name)
+                .map(|r| {
+                    r.get("rules")
+                        .items()
+                        .map(|rule| {
+                            rule.get("resources")
+                                .items()
+                                .next()
+                                .and_then(Value::as_str)
+                                .unwrap_or("")
+                                .to_string()
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let mut a = resources(&c, "a");
+        let mut b = resources(&c, "b");
+        a.sort();
+        b.sort();
+        assert_eq!(a, ["pods", "services"]);
+        assert_eq!(b, ["pods", "services"]);
     }
 
     #[test]

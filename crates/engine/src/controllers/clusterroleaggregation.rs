@@ -47,27 +47,49 @@ fn aggregated_rules(cluster: &Cluster, role: &Value) -> Vec<Value> {
     rules
 }
 
+/// How many syncs in a row may rewrite roles before the controller gives
+/// up on roles that keep changing each other.
+const MAX_STREAK: u32 = 64;
+
 /// Brings every aggregated ClusterRole's rules up to date (the controller
-/// re-syncs them all whenever any ClusterRole changes).
+/// re-syncs them all whenever any ClusterRole changes). As upstream's work
+/// queue does, each role is written before the next is computed, so roles
+/// that aggregate each other settle instead of trading rules forever.
 pub(crate) fn sync(cluster: &mut Cluster) {
-    let updates: Vec<Value> = cluster
+    let aggregated: Vec<String> = cluster
         .store
         .list(res("ClusterRole"), None)
         .filter(|(_, role)| !role.get("aggregationRule").is_null())
-        .filter_map(|(_, role)| {
-            let rules = aggregated_rules(cluster, role);
-            let current = role.get("rules");
-            let unchanged = current.items().len() == rules.len()
-                && current.items().zip(&rules).all(|(a, b)| same_rule(a, b));
-            (!unchanged).then(|| {
-                let mut updated = role.clone();
-                updated.set("rules", Value::array(rules));
-                updated
-            })
-        })
+        .map(|((_, name), _)| name.to_string())
         .collect();
-    for role in updates {
+    let mut wrote = false;
+    for name in aggregated {
+        let Some(role) = cluster.store.get_named(res("ClusterRole"), "", &name) else {
+            continue;
+        };
+        let rules = aggregated_rules(cluster, role);
+        let current = role.get("rules");
+        if current.items().len() == rules.len()
+            && current.items().zip(&rules).all(|(a, b)| same_rule(a, b))
+        {
+            continue;
+        }
+        if cluster.controllers.aggregation_streak >= MAX_STREAK {
+            cluster.note(
+                "kube-controller-manager",
+                format!("clusterrole-aggregation-controller: ClusterRole {name} keeps changing; not syncing it"),
+            );
+            continue;
+        }
+        let mut updated = role.clone();
+        updated.set("rules", Value::array(rules));
         // The controller's own write; a refusal would leave the old rules.
-        let _ = cluster.update(role, &WriteOptions::system());
+        let _ = cluster.update(updated, &WriteOptions::system());
+        wrote = true;
     }
+    cluster.controllers.aggregation_streak = if wrote {
+        cluster.controllers.aggregation_streak + 1
+    } else {
+        0
+    };
 }

@@ -226,6 +226,9 @@ pub struct ControllersState {
     /// Set only by the scheduling benchmark: no kube-controller-manager
     /// runs, as in kube's scheduler_perf (API server and scheduler only).
     pub(crate) off: bool,
+    /// Aggregation syncs in a row that rewrote a ClusterRole: a bound on
+    /// roles that aggregate each other without settling.
+    pub(crate) aggregation_streak: u32,
     /// Every pod, by namespace and name.
     pods: FxMap<NsName, PodEntry>,
     /// Pods by the UID of their controller.

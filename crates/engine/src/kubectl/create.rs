@@ -16,9 +16,14 @@ use crate::value::Value;
 
 /// `NameFromCommandArgs`.
 fn name_arg(ctx: &Ctx, p: &Parsed) -> Result<String, Fail> {
+    // `NameFromCommandArgs`: the arguments before any `--`.
+    let count = p.dash.unwrap_or(p.args.len());
     match p.args.first() {
-        Some(n) => Ok(n.clone()),
-        None => Err(Fail::usage(&ctx.path, "NAME is required")),
+        Some(n) if count == 1 => Ok(n.clone()),
+        _ => Err(Fail::usage(
+            &ctx.path,
+            &format!("exactly one NAME is required, got {count}"),
+        )),
     }
 }
 
@@ -1503,10 +1508,10 @@ pub(crate) fn role(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     if args.verbs.is_empty() {
         return Err(Fail::error("at least one verb must be specified"));
     }
+    warn_unknown_verbs(ctx, &args.verbs);
     if args.resources.is_empty() {
         return Err(Fail::error("at least one resource must be specified"));
     }
-    warn_unknown_verbs(ctx, &args.verbs);
     validate_role_resources(&args)?;
     let mut role = rbac_object("Role", name);
     role.set("rules", Value::array(policy_rules(&args, &[])));
@@ -1534,14 +1539,19 @@ pub(crate) fn clusterrole(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
                 "aggregation rule must be specified without nonResourceURLs, verbs, resources or resourceNames",
             ));
         }
+        // cliflag.MapStringString: pairs from every use of the flag, empty
+        // ones skipped, keys and values trimmed.
         let mut labels = Value::object();
-        for pair in aggregation.split(',') {
-            let Some((k, v)) = pair.split_once('=') else {
-                return Err(Fail::error(format!(
-                    "invalid argument \"{aggregation}\" for \"--aggregation-rule\" flag: {pair} must be formatted as key=value"
-                )));
-            };
-            labels.set(k, Value::str(v));
+        for given in p.all("aggregation-rule") {
+            for pair in given.split(',').filter(|s| !s.trim().is_empty()) {
+                let Some((k, v)) = pair.split_once('=') else {
+                    return Err(Fail::error(format!(
+                        "invalid argument \"{given}\" for \"--aggregation-rule\" flag: malformed pair, expect string=string\nSee '{} --help' for usage.",
+                        ctx.path
+                    )));
+                };
+                labels.set(k.trim(), Value::str(v.trim()));
+            }
         }
         role.set(
             "aggregationRule",
@@ -1550,6 +1560,8 @@ pub(crate) fn clusterrole(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
                 Value::array(vec![Value::from_pairs([("matchLabels", labels)])]),
             )]),
         );
+        // Go's `rules` has no omitempty: nil prints as null.
+        role.set("rules", Value::Null);
         return finish(ctx, p, role, "created", None);
     }
     if args.verbs.is_empty() {
@@ -1579,7 +1591,8 @@ pub(crate) fn clusterrole(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             if !u.starts_with('/') {
                 return Err(Fail::error("nonResourceURL should start with /"));
             }
-            if u[..u.len() - 1].contains('*') {
+            // Go slices bytes: a `*` anywhere but the last byte.
+            if u.bytes().rev().skip(1).any(|b| b == b'*') {
                 return Err(Fail::error(
                     "nonResourceURL only supports wildcard matches when '*' is at the end",
                 ));
@@ -1672,10 +1685,11 @@ pub(crate) fn rolebinding(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
 
 /// `kubectl create clusterrolebinding`.
 pub(crate) fn clusterrolebinding(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
-    let name = name_arg(ctx, p)?;
+    // Cobra checks required flags before the command runs.
     let Some(cluster_role) = p.str("clusterrole") else {
         return Err(Fail::error("required flag(s) \"clusterrole\" not set"));
     };
+    let name = name_arg(ctx, p)?;
     let mut binding = rbac_object("ClusterRoleBinding", name);
     binding.set("roleRef", role_ref("ClusterRole", cluster_role));
     let subjects = binding_subjects(p)?;

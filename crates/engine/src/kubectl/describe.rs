@@ -246,6 +246,15 @@ fn tolerations(w: &mut DW, indent: &str, title: &str, tols: &Value) {
 
 /// The events about an object, oldest first (`SortableEvents`).
 fn events_for(cluster: &Cluster, obj: &Value, also_name: bool) -> Vec<Value> {
+    // `searchEvents` hands back an empty list when the user may not list
+    // events in the object's namespace: the describer shows `<none>`.
+    let ns = s(obj, &["metadata", "namespace"]);
+    if cluster
+        .authorize_resource("list", res("Event"), "", ns, "")
+        .is_err()
+    {
+        return Vec::new();
+    }
     let uid = s(obj, &["metadata", "uid"]);
     let name = s(obj, &["metadata", "name"]);
     let mut events: Vec<Value> = cluster

@@ -514,11 +514,12 @@ pub(crate) fn set_image(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
                 )),
             );
         }
-        match write(ctx, obj, dry) {
+        // kubectl wraps the server's bare message; CheckErr adds `error: `.
+        match write_status(ctx, obj, dry) {
             Ok(_) => print_name_op(ctx, p, rid, &name, "image updated", dry),
-            Err(Fail(e)) => errors.push(format!(
-                "failed to patch image update to pod template: {}",
-                e.strip_prefix("error: ").unwrap_or(&e)
+            Err(e) => errors.push(format!(
+                "error: failed to patch image update to pod template: {}",
+                e.message
             )),
         }
     }
@@ -1056,8 +1057,9 @@ fn nodes_for(ctx: &mut Ctx, p: &Parsed, verb: &str) -> Result<Vec<Value>, Fail> 
             .strip_prefix("node/")
             .or_else(|| name.strip_prefix("nodes/"))
             .unwrap_or(name);
-        match ctx.cluster.get(node, "", name) {
-            Ok(n) => out.push(n.clone()),
+        // The builder gets each node first.
+        match resources::get(ctx.cluster, node, "", name) {
+            Ok(n) => out.push(n),
             Err(e) => return Err(Fail::status(&e)),
         }
     }
@@ -1091,12 +1093,12 @@ fn set_cordon(
     } else {
         updated.entry("spec").remove("unschedulable");
     }
-    write(ctx, updated, dry).map_err(|Fail(e)| {
+    write_status(ctx, updated, dry).map_err(|e| {
         Fail::error(format!(
             "unable to {} node {}: {}",
             if desired { "cordon" } else { "uncordon" },
             crate::api::errors::quote(&name),
-            e
+            e.message
         ))
     })?;
     Ok(format!(

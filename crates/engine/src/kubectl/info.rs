@@ -51,6 +51,10 @@ pub(crate) fn cluster_info(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             &format!("unknown command \"{}\"", p.args.join(" ")),
         ));
     }
+    // kubectl lists the cluster services first and prints nothing if that fails.
+    ctx.cluster
+        .authorize_resource("list", res("Service"), "", "kube-system", "")
+        .map_err(|e| Fail::status(&e))?;
     ctx.out
         .line(&format!("Kubernetes control plane is running at {SERVER}"));
     let services: Vec<Value> = ctx

@@ -268,7 +268,18 @@ pub(crate) fn top_node(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         return Err(Fail::error("Metrics API not available"));
     }
     let filters = Filters::from(p)?;
-    let mut nodes = filters.apply(res("Node"), metrics_list(ctx, "nodes", None)?)?;
+    let name = p.args.first().map(String::as_str);
+    let mut nodes = filters.apply(res("Node"), metrics_list(ctx, "nodes", None, name)?)?;
+    // Then the nodes themselves, for their capacity.
+    ctx.cluster
+        .authorize_resource(
+            if name.is_some() { "get" } else { "list" },
+            res("Node"),
+            "",
+            "",
+            name.unwrap_or(""),
+        )
+        .map_err(|e| Fail::status(&e))?;
     if let Some(name) = p.args.first() {
         nodes.retain(|n| s(n, &["metadata", "name"]) == name);
         if nodes.is_empty() {
@@ -356,7 +367,8 @@ pub(crate) fn top_pod(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     let ns = ctx.namespace.clone();
     let filters = Filters::from(p)?;
     let scope = if all_ns { None } else { Some(ns.as_str()) };
-    let mut pods = filters.apply(res("Pod"), metrics_list(ctx, "pods", scope)?)?;
+    let name = p.args.first().map(String::as_str);
+    let mut pods = filters.apply(res("Pod"), metrics_list(ctx, "pods", scope, name)?)?;
     if let Some(name) = p.args.first() {
         pods.retain(|pod| s(pod, &["metadata", "name"]) == name);
         if pods.is_empty() {
@@ -422,9 +434,15 @@ pub(crate) fn top_pod(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     Ok(())
 }
 
-/// The pods or nodes whose metrics `kubectl top` lists: the request goes to
-/// the metrics API (`pods.metrics.k8s.io`), so that is what is authorized.
-fn metrics_list(ctx: &Ctx, plural: &str, namespace: Option<&str>) -> Result<Vec<Value>, Fail> {
+/// The pods or nodes whose metrics `kubectl top` reads: the request goes to
+/// the metrics API (`pods.metrics.k8s.io`), so that is what is authorized,
+/// a get for one named object, else a list.
+fn metrics_list(
+    ctx: &Ctx,
+    plural: &str,
+    namespace: Option<&str>,
+    name: Option<&str>,
+) -> Result<Vec<Value>, Fail> {
     let kind = if plural == "pods" { "Pod" } else { "Node" };
     let namespace = if plural == "pods" {
         namespace.unwrap_or("")
@@ -433,10 +451,11 @@ fn metrics_list(ctx: &Ctx, plural: &str, namespace: Option<&str>) -> Result<Vec<
     };
     ctx.cluster
         .authorize_request(&crate::apiserver::rbac::Request {
-            verb: "list",
+            verb: if name.is_some() { "get" } else { "list" },
             api_group: "metrics.k8s.io",
             resource: plural,
             namespace,
+            name: name.unwrap_or(""),
             ..Default::default()
         })
         .map_err(|e| Fail::status(&e))?;

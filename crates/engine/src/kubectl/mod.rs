@@ -494,7 +494,7 @@ static CREATE_SUBCOMMANDS: &[Command] = &[
             Flag::new("resource", Kind::Slice),
             Flag::new("resource-name", Kind::Array),
             Flag::new("non-resource-url", Kind::Slice),
-            Flag::new("aggregation-rule", Kind::Str),
+            Flag::new("aggregation-rule", Kind::Array),
         ],
     ])
     .run(create::clusterrole),
@@ -1694,10 +1694,12 @@ fn requester(cluster: &Cluster, p: &Parsed) -> Result<UserInfo, Fail> {
     let groups = p.all("as-group");
     let Some(name) = p.str("as").filter(|n| !n.is_empty()) else {
         if !groups.is_empty() || p.changed("as-uid") {
-            // clientcmd's validation of the kubeconfig user.
-            return Err(Fail::error(
-                "invalid configuration: requesting uid, groups or user-extra for kubernetes-admin without impersonating a user",
-            ));
+            // clientcmd's validation of the kubeconfig user entry (kubectl
+            // unwraps the one-error aggregate it comes in).
+            return Err(Fail::error(format!(
+                "requesting uid, groups or user-extra for {} without impersonating a user",
+                admin.name
+            )));
         }
         return Ok(admin);
     };

@@ -1987,7 +1987,7 @@ fn create_generators_and_dry_runs() {
     );
     assert_eq!(
         k(&mut c, "kubectl create deployment --image=nginx").stderr,
-        "error: NAME is required\nSee 'kubectl create deployment -h' for help and examples\n"
+        "error: exactly one NAME is required, got 0\nSee 'kubectl create deployment -h' for help and examples\n"
     );
     assert_eq!(
         k(&mut c, "kubectl create secret docker-registry reg --docker-server=r.example.com --docker-username=u --docker-password=p -o jsonpath='{.data.\\.dockerconfigjson}'").stdout,

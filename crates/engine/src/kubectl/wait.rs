@@ -84,7 +84,17 @@ pub(crate) fn wait(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
                 }
             }
         };
-        let done = wait_out(ctx.cluster, timeout, &met);
+        // kubectl watches the object (list and watch, by field selector):
+        // a user who may not never hears of the change and times out.
+        let ns = key.namespace.to_string();
+        let watchable = ["list", "watch"].iter().all(|verb| {
+            ctx.cluster
+                .authorize_resource(verb, rid, "", &ns, "")
+                .is_ok()
+        });
+        let done = wait_out(ctx.cluster, timeout, &|c: &crate::Cluster| {
+            watchable && met(c)
+        });
         let name = obj.str_at(&["metadata", "name"]).unwrap_or("");
         if done {
             ctx.out.line(&format!(

@@ -231,7 +231,7 @@ fn is_standard_scope(scope: &str) -> bool {
 }
 
 /// A Go string slice as `%#v` prints it (`[]T{"a", "b"}`, `[]T(nil)`).
-fn go_slice(type_name: &str, items: &[&str]) -> String {
+pub(super) fn go_slice(type_name: &str, items: &[&str]) -> String {
     if items.is_empty() {
         return format!("[]{type_name}(nil)");
     }

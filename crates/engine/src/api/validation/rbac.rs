@@ -10,8 +10,8 @@ pub(crate) const RBAC_GROUP: &str = "rbac.authorization.k8s.io";
 
 /// Go's `%#v` of a string slice: `[]string{"/healthz"}`.
 fn go_strings(v: &Value) -> String {
-    let items: Vec<String> = v.items().map(|s| quote(s.as_str().unwrap_or(""))).collect();
-    format!("[]string{{{}}}", items.join(", "))
+    let items: Vec<&str> = v.items().map(|s| s.as_str().unwrap_or("")).collect();
+    super::quota::go_slice("string", &items)
 }
 
 /// `ValidatePolicyRule` for each rule of a Role (`namespaced`) or
