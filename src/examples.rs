@@ -401,6 +401,68 @@ spec:
         image: nginx:1.27
 ";
 
+/// A service account that may read pods and their logs in one namespace,
+/// for trying `--as` and `kubectl auth can-i` in the console.
+const RBAC_READER: &str = "# The viewer service account may read pods and their logs in the team
+# namespace, and nothing else. Try in the console:
+#   kubectl auth can-i --list -n team --as=system:serviceaccount:team:viewer
+#   kubectl get pods -n team --as=system:serviceaccount:team:viewer
+#   kubectl delete deployment team-web -n team --as=system:serviceaccount:team:viewer
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: team
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: viewer
+  namespace: team
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: pod-reader
+  namespace: team
+rules:
+- apiGroups: [\"\"]
+  resources: [\"pods\", \"pods/log\"]
+  verbs: [\"get\", \"list\", \"watch\"]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: viewer-reads-pods
+  namespace: team
+subjects:
+- kind: ServiceAccount
+  name: viewer
+  namespace: team
+roleRef:
+  kind: Role
+  name: pod-reader
+  apiGroup: rbac.authorization.k8s.io
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: team-web
+  namespace: team
+spec:
+  replicas: 2
+  selector:
+    matchLabels:
+      app: team-web
+  template:
+    metadata:
+      labels:
+        app: team-web
+    spec:
+      containers:
+      - name: nginx
+        image: nginx:1.27
+";
+
 /// The docs' StatefulSet, without its volume claim templates (a kubeadm
 /// cluster has no provisioner to make their volumes).
 const WEB_STATEFULSET: &str =
@@ -601,6 +663,13 @@ pub const EXAMPLES: &[Example] = &[
         text: QUOTA_LIMITS,
     },
     Example {
+        id: "rbac-reader",
+        title: "RBAC: a read-only account",
+        description: "A service account that may only read pods; try it with --as",
+        file_name: "rbac-reader.yaml",
+        text: RBAC_READER,
+    },
+    Example {
         id: "cronjob",
         title: "CronJob: every minute",
         description: "The docs' hello CronJob: a Job each minute, history kept",
@@ -644,6 +713,7 @@ mod tests {
                 "hpa",
                 "job",
                 "quota-limits",
+                "rbac-reader",
                 "cronjob"
             ]
         );

@@ -196,6 +196,36 @@ test('RBAC answers --as requests in the browser byte-identical to `kubeplay scri
   });
 });
 
+test('the RBAC example: the viewer account reads pods and is refused the rest', async () => {
+  const { page, problems, close } = await openApp(browser, { query: '?speed=16' });
+  try {
+    const lines = await applyExample(page, 'RBAC: a read-only account');
+    assert.deepEqual(lines, [
+      'namespace/team created',
+      'serviceaccount/viewer created',
+      'role.rbac.authorization.k8s.io/pod-reader created',
+      'rolebinding.rbac.authorization.k8s.io/viewer-reads-pods created',
+      'deployment.apps/team-web created',
+    ]);
+    await page.waitForFunction(() => document.querySelectorAll('.nodes .pod.st-ready[data-obj^="Pod/team/team-web-"]').length === 2, null, { timeout: 30_000 });
+    const as = '--as=system:serviceaccount:team:viewer';
+    assert.equal(await run(page, `kubectl auth can-i list pods -n team ${as}`), 'yes\n');
+    assert.equal(await run(page, `kubectl auth can-i delete pods -n team ${as}`), 'no\n');
+    assert.match(await run(page, `kubectl get pods -n team ${as}`), /^NAME +READY +STATUS +RESTARTS +AGE\nteam-web-[a-z0-9]+-[a-z0-9]{5} +1\/1 +Running/);
+    assert.equal(
+      await run(page, `kubectl delete deployment team-web -n team ${as}`),
+      'Error from server (Forbidden): deployments.apps "team-web" is forbidden: User "system:serviceaccount:team:viewer" cannot delete resource "deployments" in API group "apps" in the namespace "team"\n',
+    );
+    assert.match(await run(page, `kubectl auth whoami ${as}`), /Groups +\[system:serviceaccounts system:serviceaccounts:team system:authenticated\]/);
+    // The refusal changed nothing: both pods still run.
+    assert.equal(await page.$$eval('.nodes .pod.st-ready[data-obj^="Pod/team/team-web-"]', (els) => els.length), 2);
+    await screenshot(page, 'rbac-example');
+    assert.deepEqual(problems, []);
+  } finally {
+    await close();
+  }
+});
+
 test('the quota example: four of six pods, defaults filled in, FailedCreate for the rest', async () => {
   const { page, problems, close } = await openApp(browser, { query: '?speed=16' });
   try {

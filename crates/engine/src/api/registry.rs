@@ -264,7 +264,7 @@ pub static RESOURCES: &[ResourceType] = &[
         "serviceaccounts",
         ["sa"],
         true,
-        StoredOnly,
+        Simulated,
         "io.k8s.api.core.v1.ServiceAccount"
     ),
     resource!(

@@ -937,16 +937,19 @@ spec:
     #[test]
     fn lists_apply_each_item() {
         let mut c = Cluster::new(1);
-        let text = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: a}\n- apiVersion: v1\n  kind: ServiceAccount\n  metadata: {name: robot}\n";
+        let text = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: a}\n- apiVersion: coordination.k8s.io/v1\n  kind: Lease\n  metadata: {name: robot}\n";
         let out = c.run_manifest(text, "list.yaml", ManifestVerb::Apply);
         let lines: Vec<_> = out.iter().filter_map(ObjectOutcome::kubectl_line).collect();
         assert_eq!(
             lines,
-            ["configmap/a created", "serviceaccount/robot created"]
+            [
+                "configmap/a created",
+                "lease.coordination.k8s.io/robot created"
+            ]
         );
         assert_eq!(
             out[1].warnings,
-            ["Kubeplay stores ServiceAccount objects but does not simulate them"]
+            ["Kubeplay stores Lease objects but does not simulate them"]
         );
     }
 }
