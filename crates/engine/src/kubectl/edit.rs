@@ -1163,6 +1163,16 @@ pub(crate) fn drain(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     let mut fatal: Vec<Vec<String>> = Vec::new();
     let mut remaining_nodes: Vec<String> = Vec::new();
     for name in names.iter().cloned() {
+        // GetPodsForDeletion lists pods at the cluster scope.
+        if let Err(e) = ctx
+            .cluster
+            .authorize_resource("list", res("Pod"), "", "", "")
+        {
+            unable_to_drain(&mut ctx.out, &name, std::slice::from_ref(&e.message));
+            fatal.push(vec![e.kubectl_message(None)]);
+            remaining_nodes.push(name);
+            continue;
+        }
         // GetPodsForDeletion with its filters, in order.
         let pods: Vec<Value> = ctx
             .cluster
@@ -1327,6 +1337,22 @@ pub(crate) fn drain(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
                 }
                 if disable_eviction && server_dry {
                     // A dry-run delete: nothing happens.
+                    continue;
+                }
+                // The user must be allowed to evict (or delete) the pod.
+                let (verb, sub) = if disable_eviction {
+                    ("delete", "")
+                } else {
+                    ("create", "eviction")
+                };
+                if let Err(e) = ctx
+                    .cluster
+                    .authorize_resource(verb, res("Pod"), sub, &ns, &pname)
+                {
+                    eviction_errors.push(format!(
+                        "error when evicting pods/\"{pname}\" -n \"{ns}\": {}",
+                        e.message
+                    ));
                     continue;
                 }
                 if !disable_eviction {
