@@ -282,50 +282,35 @@ impl Cluster {
         visit: &mut dyn FnMut(&Value) -> bool,
         errors: &mut Vec<String>,
     ) {
-        let cluster_role = res("ClusterRole");
-        for (_, binding) in self.store.list(res("ClusterRoleBinding"), None) {
+        // The cluster's bindings, then (for a namespaced request) the
+        // namespace's, each with the namespace its subjects default to.
+        let cluster_bindings = self
+            .store
+            .list(res("ClusterRoleBinding"), None)
+            .map(|(_, b)| (b, ""));
+        let namespace_bindings = (!namespace.is_empty())
+            .then(|| self.store.list(res("RoleBinding"), Some(namespace)))
+            .into_iter()
+            .flatten()
+            .map(|(_, b)| (b, namespace));
+        for (binding, binding_ns) in cluster_bindings.chain(namespace_bindings) {
             if !binding
                 .get("subjects")
                 .items()
-                .any(|s| subject_applies(s, user, ""))
+                .any(|s| subject_applies(s, user, binding_ns))
             {
                 continue;
             }
             let role_name = binding.str_at(&["roleRef", "name"]).unwrap_or("");
-            match self.store.get_named(cluster_role, "", role_name) {
-                Some(role) => {
-                    for rule in role.get("rules").items() {
-                        if !visit(rule) {
-                            return;
-                        }
-                    }
-                }
-                None => errors.push(format!(
-                    "clusterrole.rbac.authorization.k8s.io \"{role_name}\" not found"
-                )),
-            }
-        }
-        if namespace.is_empty() {
-            return;
-        }
-        for (_, binding) in self.store.list(res("RoleBinding"), Some(namespace)) {
-            if !binding
-                .get("subjects")
-                .items()
-                .any(|s| subject_applies(s, user, namespace))
-            {
-                continue;
-            }
-            let role_name = binding.str_at(&["roleRef", "name"]).unwrap_or("");
-            let (role, kind) = if binding.str_at(&["roleRef", "kind"]) == Some("ClusterRole") {
+            let (role, kind) = if binding.str_at(&["roleRef", "kind"]) == Some("Role") {
                 (
-                    self.store.get_named(cluster_role, "", role_name),
-                    "clusterrole",
+                    self.store.get_named(res("Role"), binding_ns, role_name),
+                    "role",
                 )
             } else {
                 (
-                    self.store.get_named(res("Role"), namespace, role_name),
-                    "role",
+                    self.store.get_named(res("ClusterRole"), "", role_name),
+                    "clusterrole",
                 )
             };
             match role {

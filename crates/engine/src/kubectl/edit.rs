@@ -574,18 +574,7 @@ fn no_pod_template(rid: ResourceId, name: &str) -> String {
 /// before anything changes), then the flags are checked.
 pub(crate) fn set_resources(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     let format = set_output(p)?;
-    let (objs, errors) = select(ctx, p, &p.args)?;
-    if !errors.is_empty() {
-        return resources::aggregate(errors);
-    }
-    if objs.is_empty() {
-        return Err(Fail::error(resources::NO_RESOURCES));
-    }
-    if p.bool("all") && p.str("selector").is_some() {
-        return Err(Fail::error(
-            "cannot set --all and --selector at the same time",
-        ));
-    }
+    let objs = select_for_set(ctx, p, &p.args)?;
     if p.str_or_empty("limits").is_empty() && p.str_or_empty("requests").is_empty() {
         return Err(Fail::error(
             "you must specify an update to requests or limits (in the form of --requests/--limits)",
@@ -646,6 +635,28 @@ pub(crate) fn set_resources(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     resources::aggregate(missing)
 }
 
+/// The objects a `set` command changes: all found first (kubectl's
+/// builder fails on any it cannot get), then `--all` against `--selector`.
+fn select_for_set(
+    ctx: &mut Ctx,
+    p: &Parsed,
+    args: &[String],
+) -> Result<Vec<(ResourceId, Value)>, Fail> {
+    let (objs, errors) = select(ctx, p, args)?;
+    if !errors.is_empty() {
+        resources::aggregate(errors)?;
+    }
+    if objs.is_empty() {
+        return Err(Fail::error(resources::NO_RESOURCES));
+    }
+    if p.bool("all") && p.str("selector").is_some() {
+        return Err(Fail::error(
+            "cannot set --all and --selector at the same time",
+        ));
+    }
+    Ok(objs)
+}
+
 /// Prints a patched object: `-o` formats print it, else its name and `op`.
 fn print_patched(
     ctx: &mut Ctx,
@@ -682,13 +693,7 @@ pub(crate) fn set_serviceaccount(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> 
     let Some((account, targets)) = p.args.split_last() else {
         return Err(Fail::error("serviceaccount is required"));
     };
-    let (objs, errors) = select(ctx, p, targets)?;
-    if !errors.is_empty() {
-        return resources::aggregate(errors);
-    }
-    if objs.is_empty() {
-        return Err(Fail::error(resources::NO_RESOURCES));
-    }
+    let objs = select_for_set(ctx, p, targets)?;
     let mut errors = Vec::new();
     for (rid, mut obj) in objs {
         let name = obj.str_at(&["metadata", "name"]).unwrap_or("").to_string();
@@ -716,18 +721,7 @@ pub(crate) fn set_serviceaccount(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> 
 pub(crate) fn set_subject(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     let format = set_output(p)?;
     let dry = dry_run(ctx, p)?;
-    let (objs, errors) = select(ctx, p, &p.args)?;
-    if !errors.is_empty() {
-        return resources::aggregate(errors);
-    }
-    if objs.is_empty() {
-        return Err(Fail::error(resources::NO_RESOURCES));
-    }
-    if p.bool("all") && p.str("selector").is_some() {
-        return Err(Fail::error(
-            "cannot set --all and --selector at the same time",
-        ));
-    }
+    let objs = select_for_set(ctx, p, &p.args)?;
     let sorted = |flag: &str| {
         let mut v: Vec<String> = p.all(flag).to_vec();
         v.compact_sort();
