@@ -23,6 +23,8 @@ pub struct UserInfo {
     pub name: String,
     /// The groups, in the order the authenticator gave them.
     pub groups: Vec<String>,
+    /// The UID (`--as-uid`), empty when none was given.
+    pub uid: String,
 }
 
 impl UserInfo {
@@ -36,6 +38,7 @@ impl UserInfo {
                 "kubeadm:cluster-admins".to_string(),
                 ALL_AUTHENTICATED.to_string(),
             ],
+            uid: String::new(),
         }
     }
 
@@ -45,6 +48,7 @@ impl UserInfo {
         UserInfo {
             name: "kubernetes-super-admin".to_string(),
             groups: vec![SYSTEM_MASTERS.to_string(), ALL_AUTHENTICATED.to_string()],
+            uid: String::new(),
         }
     }
 
@@ -74,6 +78,7 @@ impl UserInfo {
         UserInfo {
             name: name.to_string(),
             groups,
+            uid: String::new(),
         }
     }
 }

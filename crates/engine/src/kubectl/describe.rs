@@ -1155,7 +1155,17 @@ fn describe_deployment(cluster: &Cluster, d: &Value, events: Option<Vec<Value>>)
         .iter()
         .filter(|rs| int(rs, &["spec", "replicas"]) != 0)
         .collect();
-    if !old.is_empty() || new.is_some() {
+    // GetAllReplicaSets lists them; a user who may not sees neither line.
+    let may_list = cluster
+        .authorize_resource(
+            "list",
+            res("ReplicaSet"),
+            "",
+            s(d, &["metadata", "namespace"]),
+            "",
+        )
+        .is_ok();
+    if may_list && (!old.is_empty() || new.is_some()) {
         w.field(0, "OldReplicaSets", &rs_list(&old));
         let new_list: Vec<&Value> = new.iter().collect();
         w.field(0, "NewReplicaSet", &rs_list(&new_list));

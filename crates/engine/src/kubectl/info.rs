@@ -518,15 +518,39 @@ fn can_i_list(
 }
 
 /// `kubectl auth whoami`.
-pub(crate) fn auth_whoami(ctx: &mut Ctx, _p: &Parsed) -> Result<(), Fail> {
+pub(crate) fn auth_whoami(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     let user = ctx
         .cluster
         .requester
         .clone()
         .unwrap_or_else(|| ctx.cluster.admin.clone());
+    let output = p.str_or_empty("output");
+    if !output.is_empty() {
+        // The SelfSubjectReview the server answered with.
+        let mut info = Value::object();
+        info.set(
+            "groups",
+            Value::array(user.groups.iter().map(|g| Value::str(g)).collect()),
+        );
+        if !user.uid.is_empty() {
+            info.set("uid", Value::str(&user.uid));
+        }
+        info.set("username", Value::str(&user.name));
+        let review = Value::from_pairs([
+            ("apiVersion", Value::str("authentication.k8s.io/v1")),
+            ("kind", Value::str("SelfSubjectReview")),
+            ("metadata", Value::object()),
+            ("status", Value::from_pairs([("userInfo", info)])),
+        ]);
+        let format = crate::kubectl::get::parse_output(output, false)?;
+        return crate::kubectl::get::print_objects(ctx, &format, vec![review], true, false);
+    }
     let mut tw = TabWriter::table();
     tw.write("ATTRIBUTE\tVALUE\n");
     tw.write(&format!("Username\t{}\n", user.name));
+    if !user.uid.is_empty() {
+        tw.write(&format!("UID\t{}\n", user.uid));
+    }
     tw.write(&format!("Groups\t[{}]\n", user.groups.join(" ")));
     ctx.out.out(&tw.finish());
     Ok(())

@@ -1724,7 +1724,23 @@ fn requester(cluster: &Cluster, p: &Parsed) -> Result<UserInfo, Fail> {
     for g in groups {
         check("groups", "", g)?;
     }
-    Ok(UserInfo::impersonated(name, groups))
+    let mut user = UserInfo::impersonated(name, groups);
+    if let Some(uid) = p.str("as-uid").filter(|u| !u.is_empty()) {
+        cluster
+            .check_access(
+                &admin,
+                &Request {
+                    verb: "impersonate",
+                    api_group: "authentication.k8s.io",
+                    resource: "uids",
+                    name: uid,
+                    ..Default::default()
+                },
+            )
+            .map_err(|e| Fail::status(&e))?;
+        user.uid = uid.to_string();
+    }
+    Ok(user)
 }
 
 /// Whether `--dry-run` asks for a client or server dry run (`none` → None).
