@@ -343,6 +343,21 @@ fn revision_of(rs: &Value) -> Option<i64> {
         .and_then(|r| r.parse().ok())
 }
 
+/// `GetAllReplicaSets` lists the Deployment's namespace: the error history
+/// and undo report when the user may not.
+fn replica_sets_readable(ctx: &Ctx, deployment: &Value) -> Result<(), String> {
+    let ns = s(deployment, &["metadata", "namespace"]);
+    ctx.cluster
+        .authorize_resource("list", crate::cluster::res("ReplicaSet"), "", ns, "")
+        .map_err(|e| {
+            format!(
+                "failed to retrieve replica sets from deployment {}: {}",
+                s(deployment, &["metadata", "name"]),
+                e.message
+            )
+        })
+}
+
 /// `kubectl rollout history`.
 pub(crate) fn history(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     let revision = p.int("revision").unwrap_or(0);
@@ -362,6 +377,7 @@ pub(crate) fn history(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             )));
         }
         let mut revisions: Vec<(i64, Value)> = if kind == "Deployment" {
+            replica_sets_readable(ctx, &obj).map_err(Fail::error)?;
             owned_replicasets(ctx.cluster, &obj)
                 .into_iter()
                 .filter_map(|rs| revision_of(&rs).map(|r| (r, rs)))
@@ -504,6 +520,11 @@ pub(crate) fn undo(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
                     rid.get().group_kind()
                 ));
             }
+            continue;
+        }
+        // The rollbacker lists the ReplicaSets before it looks at pausing.
+        if let Err(e) = replica_sets_readable(ctx, &d) {
+            errors.push(format!("error: {e}"));
             continue;
         }
         if d.at(&["spec", "paused"]).as_bool() == Some(true) {
