@@ -482,6 +482,8 @@ pub(crate) fn auth_can_i(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         name: &name,
         path: &path,
     };
+    self_review_allowed(ctx, "authorization.k8s.io", "selfsubjectaccessreviews")
+        .map_err(|e| Fail::status(&e))?;
     let decision = ctx.cluster.authorize(&user, &request);
     if !p.bool("quiet") {
         if decision.allowed {
@@ -505,6 +507,8 @@ fn can_i_list(
     p: &Parsed,
     user: &crate::apiserver::rbac::UserInfo,
 ) -> Result<(), Fail> {
+    self_review_allowed(ctx, "authorization.k8s.io", "selfsubjectrulesreviews")
+        .map_err(|e| Fail::status(&e))?;
     let (rules, _errors) = ctx.cluster.rules_for(user, &ctx.namespace);
     let mut tw = TabWriter::table();
     if !p.bool("no-headers") {
@@ -517,6 +521,22 @@ fn can_i_list(
     Ok(())
 }
 
+/// The create of a self-review (`system:basic-user` grants them to every
+/// authenticated user; an anonymous one is refused).
+fn self_review_allowed(
+    ctx: &Ctx,
+    group: &str,
+    resource: &str,
+) -> Result<(), crate::api::errors::StatusError> {
+    ctx.cluster
+        .authorize_request(&crate::apiserver::rbac::Request {
+            verb: "create",
+            api_group: group,
+            resource,
+            ..Default::default()
+        })
+}
+
 /// `kubectl auth whoami`.
 pub(crate) fn auth_whoami(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     let user = ctx
@@ -524,6 +544,11 @@ pub(crate) fn auth_whoami(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         .requester
         .clone()
         .unwrap_or_else(|| ctx.cluster.admin.clone());
+    if self_review_allowed(ctx, "authentication.k8s.io", "selfsubjectreviews").is_err() {
+        return Err(Fail::error(
+            "the selfsubjectreviews API is not enabled in the cluster or you do not have permission to call it",
+        ));
+    }
     let output = p.str_or_empty("output");
     if !output.is_empty() {
         // The SelfSubjectReview the server answered with.
