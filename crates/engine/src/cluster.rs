@@ -552,6 +552,9 @@ impl Cluster {
             for event in &events {
                 self.dispatch(event);
             }
+            if std::mem::take(&mut self.controllers.aggregation_pending) {
+                crate::controllers::clusterroleaggregation::sync(self);
+            }
             for event in events {
                 self.change_seq += 1;
                 if self.recent_changes.len() == RECENT_CHANGES {
@@ -642,7 +645,8 @@ impl Cluster {
             }
             "Deployment" => self.enqueue(Controller::Deployment, event.key.clone()),
             "Namespace" => self.enqueue(Controller::Namespace, event.key.clone()),
-            "ClusterRole" => crate::controllers::clusterroleaggregation::sync(self),
+            // One sync after the round's events (boot makes 72 at once).
+            "ClusterRole" => self.controllers.aggregation_pending = true,
             _ => {}
         }
         if event.kind == crate::store::WatchEventType::Deleted {

@@ -238,16 +238,17 @@ fn rule_allows(rule: &Value, req: &Request) -> bool {
     if !has("apiGroups", req.api_group) {
         return false;
     }
-    let combined = if req.subresource.is_empty() {
-        req.resource.to_string()
-    } else {
-        format!("{}/{}", req.resource, req.subresource)
-    };
+    // `resource[/subresource]`, or `*/subresource`, compared in place.
     let resource_matches = rule.get("resources").items().any(|v| {
         v.as_str().is_some_and(|r| {
             r == "*"
-                || r == combined
-                || (!req.subresource.is_empty() && r.strip_prefix("*/") == Some(req.subresource))
+                || if req.subresource.is_empty() {
+                    r == req.resource
+                } else {
+                    r.split_once('/').is_some_and(|(res, sub)| {
+                        sub == req.subresource && (res == req.resource || res == "*")
+                    })
+                }
         })
     });
     if !resource_matches {
@@ -269,7 +270,12 @@ fn subject_applies(subject: &Value, user: &UserInfo, binding_namespace: &str) ->
                 Some(ns) if !ns.is_empty() => ns,
                 _ => binding_namespace,
             };
-            !ns.is_empty() && user.name == format!("{SERVICE_ACCOUNT_PREFIX}{ns}:{name}")
+            !ns.is_empty()
+                && user
+                    .name
+                    .strip_prefix(SERVICE_ACCOUNT_PREFIX)
+                    .and_then(|rest| rest.split_once(':'))
+                    == Some((ns, name))
         }
         _ => false,
     }

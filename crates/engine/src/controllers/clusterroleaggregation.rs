@@ -52,7 +52,7 @@ fn aggregated_rules(cluster: &Cluster, role: &Value) -> Vec<Value> {
 const MAX_STREAK: u32 = 64;
 
 /// Brings every aggregated ClusterRole's rules up to date (the controller
-/// re-syncs them all whenever any ClusterRole changes). As upstream's work
+/// re-syncs them all after any ClusterRole changes, once per settle round). As upstream's work
 /// queue does, each role is written before the next is computed, so roles
 /// that aggregate each other settle instead of trading rules forever.
 pub(crate) fn sync(cluster: &mut Cluster) {

@@ -229,6 +229,8 @@ pub struct ControllersState {
     /// Aggregation syncs in a row that rewrote a ClusterRole: a bound on
     /// roles that aggregate each other without settling.
     pub(crate) aggregation_streak: u32,
+    /// A ClusterRole changed since the aggregation controller last synced.
+    pub(crate) aggregation_pending: bool,
     /// Every pod, by namespace and name.
     pods: FxMap<NsName, PodEntry>,
     /// Pods by the UID of their controller.

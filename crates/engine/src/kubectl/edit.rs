@@ -476,7 +476,12 @@ pub(crate) fn set_image(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             "all containers are already specified by *, but saw more than one container_name=container_image pairs",
         ));
     }
-    let dry = dry_run(ctx, p)?;
+    let report = SetReport::new(
+        ctx,
+        p,
+        "image updated",
+        "failed to patch image update to pod template: ",
+    )?;
     let (objs, mut errors) = select(ctx, p, &res_args)?;
     for (rid, mut obj) in objs {
         let name = obj.str_at(&["metadata", "name"]).unwrap_or("").to_string();
@@ -514,14 +519,7 @@ pub(crate) fn set_image(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
                 )),
             );
         }
-        // kubectl wraps the server's bare message; CheckErr adds `error: `.
-        match write_status(ctx, obj, dry) {
-            Ok(_) => print_name_op(ctx, p, rid, &name, "image updated", dry),
-            Err(e) => errors.push(format!(
-                "error: failed to patch image update to pod template: {}",
-                e.message
-            )),
-        }
+        report.patch(ctx, p, rid, obj, &mut errors)?;
     }
     resources::aggregate(errors)
 }
@@ -573,7 +571,12 @@ fn no_pod_template(rid: ResourceId, name: &str) -> String {
 /// does, the objects are found first (a missing one fails the command
 /// before anything changes), then the flags are checked.
 pub(crate) fn set_resources(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
-    let format = set_output(p)?;
+    let report = SetReport::new(
+        ctx,
+        p,
+        "resource requirements updated",
+        "failed to patch resources update to pod template ",
+    )?;
     let objs = select_for_set(ctx, p, &p.args)?;
     if p.str_or_empty("limits").is_empty() && p.str_or_empty("requests").is_empty() {
         return Err(Fail::error(
@@ -583,7 +586,6 @@ pub(crate) fn set_resources(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     let limits = super::create::resource_list_arg(p.str_or_empty("limits"))?;
     let requests = super::create::resource_list_arg(p.str_or_empty("requests"))?;
     let pattern = p.str("containers").unwrap_or("*").to_string();
-    let dry = dry_run(ctx, p)?;
     // kubectl finds every container first (`CalculatePatches`), then
     // patches: its "unable to find" errors come before any other.
     let mut missing = Vec::new();
@@ -614,22 +616,7 @@ pub(crate) fn set_resources(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         }
     }
     for (rid, _, obj) in updates {
-        match write_status(ctx, obj, dry) {
-            Ok(obj) => print_patched(
-                ctx,
-                p,
-                &format,
-                rid,
-                obj,
-                "resource requirements updated",
-                dry,
-            )?,
-            // CheckErr adds `error: ` to a lone message; a list shows it bare.
-            Err(e) => errors.push(format!(
-                "error: failed to patch resources update to pod template {}",
-                e.message
-            )),
-        }
+        report.patch(ctx, p, rid, obj, &mut errors)?;
     }
     missing.extend(errors);
     resources::aggregate(missing)
@@ -657,39 +644,71 @@ fn select_for_set(
     Ok(objs)
 }
 
-/// Prints a patched object: `-o` formats print it, else its name and `op`.
-fn print_patched(
-    ctx: &mut Ctx,
-    p: &Parsed,
-    format: &Option<get::Format>,
-    rid: ResourceId,
-    obj: Value,
-    op: &str,
+/// How a `set` command reports each object it patches.
+struct SetReport {
+    /// The `-o` format (`name` and none print names).
+    format: Option<get::Format>,
+    /// The printer's operation: `serviceaccount updated`.
+    op: &'static str,
+    /// kubectl's wrapper for a refused patch, before the server's message.
+    failure: &'static str,
     dry: Option<DryRun>,
-) -> Result<(), Fail> {
-    match format {
-        Some(format) => get::print_objects(ctx, format, vec![obj], true, false),
-        None => {
-            let name = obj.str_at(&["metadata", "name"]).unwrap_or("").to_string();
-            print_name_op(ctx, p, rid, &name, op, dry);
-            Ok(())
-        }
-    }
 }
 
-/// The `-o` format of a `set` command (`name` and none print names).
-fn set_output(p: &Parsed) -> Result<Option<get::Format>, Fail> {
-    match p.str_or_empty("output") {
-        "" | "name" => Ok(None),
-        o => Ok(Some(get::parse_output(o, false)?)),
+impl SetReport {
+    fn new(
+        ctx: &mut Ctx,
+        p: &Parsed,
+        op: &'static str,
+        failure: &'static str,
+    ) -> Result<SetReport, Fail> {
+        let format = match p.str_or_empty("output") {
+            "" | "name" => None,
+            o => Some(get::parse_output(o, false)?),
+        };
+        let dry = dry_run(ctx, p)?;
+        Ok(SetReport {
+            format,
+            op,
+            failure,
+            dry,
+        })
+    }
+
+    /// Patches `obj` and prints it (`-o` formats the object, else its name
+    /// and the operation), or keeps the wrapped error, which CheckErr
+    /// prefixes with `error: ` when it is alone.
+    fn patch(
+        &self,
+        ctx: &mut Ctx,
+        p: &Parsed,
+        rid: ResourceId,
+        obj: Value,
+        errors: &mut Vec<String>,
+    ) -> Result<(), Fail> {
+        match write_status(ctx, obj, self.dry) {
+            Ok(obj) => match &self.format {
+                Some(format) => get::print_objects(ctx, format, vec![obj], true, false)?,
+                None => {
+                    let name = obj.str_at(&["metadata", "name"]).unwrap_or("");
+                    print_name_op(ctx, p, rid, name, self.op, self.dry);
+                }
+            },
+            Err(e) => errors.push(format!("error: {}{}", self.failure, e.message)),
+        }
+        Ok(())
     }
 }
 
 /// `kubectl set serviceaccount`: the service account of pod templates. As
 /// kubectl does, the patch is sent even when nothing changes.
 pub(crate) fn set_serviceaccount(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
-    let format = set_output(p)?;
-    let dry = dry_run(ctx, p)?;
+    let report = SetReport::new(
+        ctx,
+        p,
+        "serviceaccount updated",
+        "failed to patch ServiceAccountName ",
+    )?;
     let Some((account, targets)) = p.args.split_last() else {
         return Err(Fail::error("serviceaccount is required"));
     };
@@ -704,13 +723,7 @@ pub(crate) fn set_serviceaccount(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> 
         let mut spec_path = path.to_vec();
         spec_path.push("serviceAccountName");
         obj.set_at(&spec_path, Value::str(account));
-        match write_status(ctx, obj, dry) {
-            Ok(obj) => print_patched(ctx, p, &format, rid, obj, "serviceaccount updated", dry)?,
-            Err(e) => errors.push(format!(
-                "error: failed to patch ServiceAccountName {}",
-                e.message
-            )),
-        }
+        report.patch(ctx, p, rid, obj, &mut errors)?;
     }
     resources::aggregate(errors)
 }
@@ -719,8 +732,12 @@ pub(crate) fn set_serviceaccount(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> 
 /// bindings (each kind sorted, as kubectl's sets list them). A binding
 /// that already has them all is left alone without a word.
 pub(crate) fn set_subject(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
-    let format = set_output(p)?;
-    let dry = dry_run(ctx, p)?;
+    let report = SetReport::new(
+        ctx,
+        p,
+        "subjects updated",
+        "failed to patch subjects to rolebinding: ",
+    )?;
     let objs = select_for_set(ctx, p, &p.args)?;
     let sorted = |flag: &str| {
         let mut v: Vec<String> = p.all(flag).to_vec();
@@ -800,13 +817,7 @@ pub(crate) fn set_subject(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             continue;
         }
         obj.set("subjects", Value::array(updated));
-        match write_status(ctx, obj, dry) {
-            Ok(obj) => print_patched(ctx, p, &format, rid, obj, "subjects updated", dry)?,
-            Err(e) => errors.push(format!(
-                "error: failed to patch subjects to rolebinding: {}",
-                e.message
-            )),
-        }
+        report.patch(ctx, p, rid, obj, &mut errors)?;
     }
     resources::aggregate(errors)
 }
