@@ -27,6 +27,7 @@ pub mod script;
 pub mod sort;
 pub mod store;
 pub mod time;
+pub mod unidiff;
 pub mod value;
 pub mod yaml;
 
