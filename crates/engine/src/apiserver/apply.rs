@@ -49,6 +49,15 @@ pub struct Applied {
     pub warnings: Vec<String>,
 }
 
+/// kubectl apply's warning for a live object it did not create.
+const MISSING_ANNOTATION: &str = "is missing the kubectl.kubernetes.io/last-applied-configuration annotation which is required by kubectl apply. kubectl apply should only be used on resources created declaratively by either kubectl create --save-config or kubectl apply. The missing annotation will be patched automatically.";
+
+/// True for apply's missing-annotation warning (kubectl's, not the
+/// server's: `kubectl diff` does not print it).
+pub(crate) fn is_missing_annotation_warning(w: &str) -> bool {
+    w.ends_with(MISSING_ANNOTATION)
+}
+
 /// The patch merge key of a list field, from the Go types' `patchMergeKey`
 /// struct tags (strategic merge patch metadata that the OpenAPI schema in
 /// k8s-openapi does not carry). `parent` is the name of the field holding
@@ -237,7 +246,7 @@ impl Cluster {
             None => {
                 // `info.ObjectName()`: the plural resource (no group) and the name.
                 warnings.push(format!(
-                    "resource {}/{name} is missing the kubectl.kubernetes.io/last-applied-configuration annotation which is required by kubectl apply. kubectl apply should only be used on resources created declaratively by either kubectl create --save-config or kubectl apply. The missing annotation will be patched automatically.",
+                    "resource {}/{name} {MISSING_ANNOTATION}",
                     rt.plural
                 ));
                 None

@@ -7,6 +7,7 @@
 use crate::api::errors::StatusError;
 use crate::api::registry::{Simulation, lookup_kind};
 use crate::api::schema::{self, DecodeErrorKind};
+use crate::api::selector::Selector;
 use crate::apiserver::apply::{Applied, ApplyAction};
 use crate::apiserver::{DeleteOptions, WriteOptions};
 use crate::cluster::Cluster;
@@ -25,6 +26,9 @@ pub enum ManifestVerb {
     Delete,
     /// `kubectl apply --dry-run=server -f`: check only.
     Check,
+    /// `kubectl diff -f`: what applying would make of each object, by a
+    /// server dry run (a patch of a live object, a create otherwise).
+    Diff,
 }
 
 /// A problem with one object, placed in the source.
@@ -72,6 +76,8 @@ pub enum Done {
     Deleted,
     /// Checked and found valid (dry run).
     Valid,
+    /// What the object would become (`kubectl diff`).
+    Merged(Box<Value>),
 }
 
 impl ObjectOutcome {
@@ -82,6 +88,7 @@ impl ObjectOutcome {
             Ok(Done::Applied(a)) => Some(format!("{name} {}", a.as_str())),
             Ok(Done::Created) => Some(format!("{name} created")),
             Ok(Done::Valid) => Some(format!("{name} created (server dry run)")),
+            Ok(Done::Merged(_)) => None,
             Ok(Done::Deleted) => {
                 let key = self.key.as_ref()?;
                 let rt = key.resource.get();
@@ -106,12 +113,25 @@ impl Cluster {
         source: &str,
         verb: ManifestVerb,
     ) -> Vec<ObjectOutcome> {
+        self.run_manifest_selected(text, source, verb, None)
+    }
+
+    /// [`Cluster::run_manifest`] for the objects whose labels match
+    /// `selector` (kubectl's `-l` with `-f`, which filters what the files
+    /// hold once their kinds are known, before any request).
+    pub fn run_manifest_selected(
+        &mut self,
+        text: &str,
+        source: &str,
+        verb: ManifestVerb,
+        selector: Option<&Selector>,
+    ) -> Vec<ObjectOutcome> {
         let (docs, load_error) = yaml::load_stream(text);
         let mut outcomes = Vec::new();
         for doc in &docs {
             for (node, in_list) in objects_of(&doc.root) {
-                let outcome = self.run_object(node, in_list, doc.index, source, verb);
-                outcomes.push(outcome);
+                let outcome = self.run_object(node, in_list, doc.index, source, verb, selector);
+                outcomes.extend(outcome);
             }
         }
         if let Some(e) = load_error {
@@ -146,7 +166,8 @@ impl Cluster {
         document: usize,
         source: &str,
         verb: ManifestVerb,
-    ) -> ObjectOutcome {
+        selector: Option<&Selector>,
+    ) -> Option<ObjectOutcome> {
         let mut outcome = ObjectOutcome {
             document,
             mark: node.mark,
@@ -172,7 +193,7 @@ impl Cluster {
                 .diagnostics
                 .push(diag(node.mark, None, "expected an object".into()));
             outcome.result = Err(message);
-            return outcome;
+            return Some(outcome);
         }
         let api_version = node.get("apiVersion").and_then(Node::as_str).unwrap_or("");
         let kind = node.get("kind").and_then(Node::as_str).unwrap_or("");
@@ -201,7 +222,7 @@ impl Cluster {
             outcome
                 .diagnostics
                 .push(diag(node.mark, None, missing.join(", ")));
-            return outcome;
+            return Some(outcome);
         }
         let Some((resource, deprecation)) = lookup_kind(api_version, kind) else {
             let namespace = node
@@ -218,20 +239,31 @@ impl Cluster {
                 Some("kind"),
                 format!("no matches for kind \"{kind}\" in version \"{api_version}\""),
             ));
-            return outcome;
+            return Some(outcome);
         };
         let rt = resource.get();
+        if let Some(selector) = selector {
+            let labels = node
+                .get("metadata")
+                .and_then(|m| m.get("labels"))
+                .map_or(Value::Null, Node::to_value);
+            if !selector.matches(&labels) {
+                return None;
+            }
+        }
+        // Kubeplay's own notes on what it simulates concern writes.
+        let writes = verb != ManifestVerb::Delete && verb != ManifestVerb::Diff;
         if let Some(w) = deprecation {
             outcome.warnings.push(w.to_string());
         }
-        if rt.simulation == Simulation::StoredOnly && verb != ManifestVerb::Delete {
+        if rt.simulation == Simulation::StoredOnly && writes {
             outcome.warnings.push(format!(
                 "Kubeplay stores {} objects but does not simulate them",
                 rt.kind
             ));
         }
         if rt.kind == "Job"
-            && verb != ManifestVerb::Delete
+            && writes
             && let Some(w) = crate::controllers::job::unsimulated_fields(|field| {
                 node.get("spec").and_then(|s| s.get(field)).is_some()
             })
@@ -239,7 +271,7 @@ impl Cluster {
             outcome.warnings.push(w);
         }
         if rt.kind == "CronJob"
-            && verb != ManifestVerb::Delete
+            && writes
             && let Some(zone) = node
                 .get("spec")
                 .and_then(|s| s.get("timeZone"))
@@ -313,18 +345,29 @@ impl Cluster {
                     "{} in version \"{}\" cannot be handled as a {}: {detail}",
                     rt.kind, rt.version, rt.kind
                 );
-                outcome.result =
-                    Err(StatusError::bad_request(message)
-                        .kubectl_message(Some((verb_text, source))));
+                // kubectl diff's dry-run create names no file.
+                let wrap = (verb != ManifestVerb::Diff || verb_text == "patching")
+                    .then_some((verb_text, source));
+                outcome.result = Err(StatusError::bad_request(message).kubectl_message(wrap));
                 for e in &errors {
                     outcome
                         .diagnostics
                         .push(diag(e.mark, Some(&e.path), e.message.clone()));
                 }
-                return outcome;
+                return Some(outcome);
             }
         };
         let key = ObjectKey::new(resource, &namespace_of(node, rt.namespaced), name);
+        if name.is_empty() && verb == ManifestVerb::Diff {
+            // kubectl diff reads the live object first, by name.
+            outcome.result = Err("error: resource name may not be empty".into());
+            outcome.diagnostics.push(diag(
+                node.get("metadata").map_or(node.mark, |m| m.mark),
+                Some("metadata.name"),
+                "metadata.name: Required value: name is required for diff".into(),
+            ));
+            return Some(outcome);
+        }
         if name.is_empty()
             && matches!(
                 verb,
@@ -350,7 +393,7 @@ impl Cluster {
                 Some("metadata.name"),
                 "metadata.name: Required value: name is required for apply".into(),
             ));
-            return outcome;
+            return Some(outcome);
         }
         outcome.key = Some(key.clone());
         let result = match verb {
@@ -378,7 +421,7 @@ impl Cluster {
                     outcome
                         .diagnostics
                         .push(diag(node.mark, None, e.message.clone()));
-                    return outcome;
+                    return Some(outcome);
                 }
                 self.apply_object(decoded, &original_source, &convert_recorded, &opts)
                     .map(
@@ -393,17 +436,28 @@ impl Cluster {
                             }
                         },
                     )
-                    .map_err(|e| (e, "creating"))
+                    .map_err(|e| (e, Some("creating")))
+            }
+            // kubectl diff reads the live object first; that error is bare.
+            ManifestVerb::Diff => {
+                match self.authorize_resource("get", key.resource, "", &key.namespace, &key.name) {
+                    Err(e) => Err((e, None)),
+                    Ok(()) => {
+                        let patching = self.store.get(&key).is_some();
+                        self.dry_run_for_diff(decoded, node, &key, &mut outcome)
+                            .map_err(|e| (e, patching.then_some("patching")))
+                    }
+                }
             }
             ManifestVerb::Create => self
                 .create(decoded, &WriteOptions::user())
                 .map(|_| Done::Created)
-                .map_err(|e| (e, "creating")),
+                .map_err(|e| (e, Some("creating"))),
             ManifestVerb::Delete => self
                 .authorize_resource("delete", key.resource, "", &key.namespace, &key.name)
                 .and_then(|()| self.delete(&key, DeleteOptions::default()))
                 .map(|_| Done::Deleted)
-                .map_err(|e| (e, "deleting")),
+                .map_err(|e| (e, Some("deleting"))),
         };
         // The server's warnings come back with the response, refused or not.
         outcome.warnings.append(&mut self.warnings);
@@ -422,10 +476,52 @@ impl Cluster {
                         .push(diag(node.mark, None, e.message.clone()));
                 }
                 // kubectl's AddSourceToErr names the file for every API error.
-                outcome.result = Err(e.kubectl_message(Some((verb_text, source))));
+                outcome.result = Err(e.kubectl_message(verb_text.map(|v| (v, source))));
             }
         }
-        outcome
+        Some(outcome)
+    }
+
+    /// `kubectl diff`'s merged object: the live one patched as apply would
+    /// patch it, or created when there is none, by a server
+    /// dry run. A create is not apply: it records no last-applied
+    /// annotation. Errors of the create come back bare, and those of the
+    /// patch name the file (`error when patching`).
+    fn dry_run_for_diff(
+        &mut self,
+        decoded: Value,
+        written: &Node,
+        key: &ObjectKey,
+        outcome: &mut ObjectOutcome,
+    ) -> Result<Done, StatusError> {
+        let dry_run = WriteOptions::patch(true);
+        if self.store.get(key).is_none() {
+            let create = WriteOptions {
+                patch: false,
+                ..dry_run
+            };
+            return self
+                .create(decoded, &create)
+                .map(|o| Done::Merged(Box::new(o)));
+        }
+        let recorded = if written.get("apiVersion").and_then(Node::as_str)
+            == decoded.get("apiVersion").as_str()
+        {
+            decoded.clone()
+        } else {
+            self.legacy_recorded(written)
+        };
+        self.apply_object(decoded, &recorded, &convert_recorded, &dry_run)
+            .map(|applied| {
+                // apply's own warning about the annotation is not the server's.
+                outcome.warnings.extend(
+                    applied
+                        .warnings
+                        .into_iter()
+                        .filter(|w| !crate::apiserver::apply::is_missing_annotation_warning(w)),
+                );
+                Done::Merged(Box::new(applied.object))
+            })
     }
 
     /// A legacy Ingress or autoscaling/v1 HPA as kubectl sent it (before

@@ -8,7 +8,7 @@ use crate::cluster::Cluster;
 use crate::kubectl::flags::Parsed;
 use crate::kubectl::get::{self, Filters, Format};
 use crate::kubectl::resources::{self, Target};
-use crate::kubectl::{Ctx, DryRun, Fail, dry_run};
+use crate::kubectl::{Ctx, DryRun, Fail, dry_run, selector};
 use crate::store::ObjectKey;
 use crate::time::{Millis, SECOND};
 use crate::value::Value;
@@ -103,6 +103,14 @@ fn run_manifests(ctx: &mut Ctx, p: &Parsed, verb: ManifestVerb) -> Result<(), Fa
     let output = p.str_or_empty("output").to_string();
     let format = get::parse_output(&output, false)?;
     let dry = dry_run(ctx, p)?;
+    // `apply -l`: only the objects whose labels match.
+    let selector = match p
+        .str("selector")
+        .filter(|s| verb == ManifestVerb::Apply && !s.is_empty())
+    {
+        Some(text) => Some(selector::parse_label_selector(text).map_err(Fail::error)?),
+        None => None,
+    };
     let sources = resources::read_sources(ctx, p.all("filename"), p.bool("recursive"))?;
     let mut outcomes: Vec<ObjectOutcome> = Vec::new();
     // A dry run happens on a copy of the cluster, so nothing changes.
@@ -116,9 +124,10 @@ fn run_manifests(ctx: &mut Ctx, p: &Parsed, verb: ManifestVerb) -> Result<(), Fa
             &src.text,
             ctx.namespace_explicit.then_some(ctx.namespace.as_str()),
         )?;
-        outcomes.extend(cluster.run_manifest(&text, &src.name, verb));
+        outcomes.extend(cluster.run_manifest_selected(&text, &src.name, verb, selector.as_ref()));
     }
-    if outcomes.is_empty() && sources.iter().all(|s| s.text.trim().is_empty()) {
+    let none_selected = selector.is_some() && outcomes.is_empty();
+    if none_selected || outcomes.is_empty() && sources.iter().all(|s| s.text.trim().is_empty()) {
         let what = match verb {
             ManifestVerb::Delete => "delete",
             ManifestVerb::Create => "create",
@@ -169,7 +178,7 @@ fn run_manifests(ctx: &mut Ctx, p: &Parsed, verb: ManifestVerb) -> Result<(), Fa
 
 /// `-n` sets the namespace of manifests that do not name one; a manifest
 /// naming another namespace is refused, as kubectl refuses it.
-fn override_namespace(text: &str, ns: Option<&str>) -> Result<String, Fail> {
+pub(crate) fn override_namespace(text: &str, ns: Option<&str>) -> Result<String, Fail> {
     let Some(ns) = ns else {
         return Ok(text.to_string());
     };

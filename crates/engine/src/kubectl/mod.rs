@@ -21,6 +21,7 @@ pub mod tabwriter;
 mod apply;
 mod create;
 mod describe;
+mod diff;
 mod edit;
 mod exec;
 mod explain;
@@ -1209,7 +1210,20 @@ static ROOT_COMMANDS: &[Command] = &[
     Command::new("events", "List events", "kubectl events [(-o|--output=)json|yaml|name|go-template|go-template-file|template|templatefile|jsonpath|jsonpath-as-json|jsonpath-file] [--for TYPE/NAME] [--watch] [--types=Normal,Warning] [options]")
         .unsupported("use `kubectl get events` in Kubeplay"),
     Command::new("diff", "Diff the live version against a would-be applied version", "kubectl diff -f FILENAME [options]")
-        .unsupported("`kubectl diff` is not supported in Kubeplay"),
+        .flags(flags![
+            FILENAME_FLAGS,
+            &[
+                Flag::new("concurrency", Kind::Int),
+                Flag::new("field-manager", Kind::Str),
+                Flag::new("force-conflicts", Kind::Bool),
+                Flag::new("prune", Kind::Bool).unsupported("--prune is not supported in Kubeplay"),
+                Flag::new("prune-allowlist", Kind::Slice).unsupported("--prune is not supported in Kubeplay"),
+                Flag::new("selector", Kind::Str).short('l'),
+                Flag::new("server-side", Kind::Bool).unsupported("server-side apply is not supported in Kubeplay; drop --server-side"),
+                Flag::new("show-managed-fields", Kind::Bool),
+            ],
+        ])
+        .run(diff::diff),
     Command::new("apply", "Apply a configuration to a resource by file name or stdin", "kubectl apply (-f FILENAME | -k DIRECTORY) [options]")
         .flags(flags![
             PRINT_FLAGS,
@@ -1649,8 +1663,15 @@ fn dispatch(ctx: &mut Ctx, words: &[String]) -> Result<(), Fail> {
     }
     let mut groups: Vec<&[Flag]> = cmd.flags.to_vec();
     groups.push(GLOBAL_FLAGS);
-    let parsed = flags::parse(&groups, &rest)
-        .map_err(|FlagError(e)| Fail::error(format!("{e}\nSee '{path} --help' for usage.")))?;
+    if cmd.name == "diff" {
+        // diff's flag errors are usage errors with exit status 2, since 1
+        // means that differences were found.
+        ctx.out.exit_code = Some(2);
+    }
+    let parsed = flags::parse(&groups, &rest).map_err(|FlagError(e)| match cmd.name {
+        "diff" => Fail::usage(&path, &e),
+        _ => Fail::error(format!("{e}\nSee '{path} --help' for usage.")),
+    })?;
     if parsed.help {
         ctx.out.out(&help_text(&path, cmd));
         return Ok(());

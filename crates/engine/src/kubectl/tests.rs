@@ -85,6 +85,7 @@ fn no_command_line_panics() {
         "node",
         "pod",
         "explain",
+        "diff",
         "version",
         "cluster-info",
         "api-resources",
@@ -205,8 +206,9 @@ fn no_command_line_panics() {
             .collect();
         let line = words.join(" ");
         let out = c.kubectl(&line, &files);
+        // kubectl diff alone exits 2 on errors (1 means differences).
         assert!(
-            out.exit_code == 0 || out.exit_code == 1,
+            out.exit_code == 0 || out.exit_code == 1 || out.exit_code == 2 && line.contains("diff"),
             "{line}: {}",
             out.exit_code
         );
@@ -2675,5 +2677,221 @@ fn wait_for_create_polls_until_the_object_exists() {
     assert_eq!(
         k(&mut c, "wait --for=create pods").stderr,
         "error: resource name must be provided\n"
+    );
+}
+
+#[test]
+fn diff_shows_what_apply_would_change_and_exits_1() {
+    let mut c = Cluster::new(1);
+    let files = MemoryFiles::default().with("d.yaml", DEPLOY);
+    assert_eq!(kf(&mut c, "apply -f d.yaml", &files).exit_code, 0);
+    c.step(10 * SECOND);
+    // Nothing would change: no output, status 0.
+    let same = kf(&mut c, "diff -f d.yaml", &files);
+    assert_eq!(
+        (same.stdout.as_str(), same.stderr.as_str(), same.exit_code),
+        ("", "", 0)
+    );
+    let changed = DEPLOY.replace("replicas: 2", "replicas: 5");
+    let files = MemoryFiles::default().with("d.yaml", &changed);
+    let before = c
+        .store
+        .get(&ObjectKey::new(res("Deployment"), "default", "web"))
+        .cloned();
+    let out = kf(&mut c, "diff -f d.yaml", &files);
+    assert_eq!(out.exit_code, 1, "{}", out.stderr);
+    assert_eq!(out.stderr, "");
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert!(
+        lines[0].starts_with("diff -u -N /tmp/LIVE-"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        lines[0].ends_with("/apps.v1.Deployment.default.web"),
+        "{}",
+        lines[0]
+    );
+    assert!(lines[1].starts_with("--- /tmp/LIVE-") && lines[1].ends_with(" +0000"));
+    assert!(lines[2].starts_with("+++ /tmp/MERGED-"));
+    // The generation moves with the spec, the last-applied annotation with
+    // the file; the resourceVersion stays (a dry run stores nothing).
+    for want in [
+        "-  generation: 1",
+        "+  generation: 2",
+        "-  replicas: 2",
+        "+  replicas: 5",
+    ] {
+        assert!(lines.contains(&want), "{want} missing:\n{}", out.stdout);
+    }
+    assert!(
+        !lines
+            .iter()
+            .any(|l| l.starts_with(['-', '+']) && l.contains("resourceVersion")),
+        "{}",
+        out.stdout
+    );
+    let annotation = lines.iter().filter(|l| l.contains("\"replicas\":")).count();
+    assert_eq!(annotation, 2, "{}", out.stdout);
+    // Nothing was changed.
+    let after = c
+        .store
+        .get(&ObjectKey::new(res("Deployment"), "default", "web"))
+        .cloned();
+    assert_eq!(before, after);
+}
+
+#[test]
+fn diff_of_new_objects_is_a_dry_run_create() {
+    let mut c = Cluster::new(1);
+    let files = MemoryFiles::default().with(
+        "all.yaml",
+        &format!(
+            "{DEPLOY}---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: s\ndata:\n  a: YQ==\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: team\n  labels:\n    tier: x\n"
+        ),
+    );
+    let uid_before = c.rng.clone();
+    let out = kf(&mut c, "diff -f all.yaml", &files);
+    assert_eq!(out.exit_code, 1, "{}", out.stderr);
+    // Files in name order: apps.…, v1.Namespace.., v1.Secret.
+    let heads: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("diff -u -N"))
+        .collect();
+    assert_eq!(heads.len(), 3, "{}", out.stdout);
+    assert!(heads[0].ends_with("/apps.v1.Deployment.default.web"));
+    assert!(heads[1].ends_with("/v1.Namespace..team"));
+    assert!(heads[2].ends_with("/v1.Secret.default.s"));
+    // A create records no last-applied annotation; Secret values are masked.
+    assert!(!out.stdout.contains("last-applied"), "{}", out.stdout);
+    assert!(out.stdout.contains("@@ -0,0 +1,"));
+    assert!(out.stdout.contains("+  a: '***'"), "{}", out.stdout);
+    assert!(!out.stdout.contains("YQ=="));
+    let team = ObjectKey::new(res("Namespace"), "", "team");
+    assert!(c.store.get(&team).is_none());
+    // Only the two directory names were drawn from the cluster's generator.
+    let mut expected = uid_before;
+    expected.below(1 << 32);
+    expected.below(1 << 32);
+    assert_eq!(c.rng, expected);
+    // -l keeps the objects whose labels match.
+    let out = kf(&mut c, "diff -f all.yaml -l tier=x", &files);
+    let heads: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("diff -u -N"))
+        .collect();
+    assert_eq!(heads.len(), 1, "{}", out.stdout);
+    assert!(heads[0].ends_with("/v1.Namespace..team"));
+}
+
+#[test]
+fn diff_masks_changed_secret_values_before_and_after() {
+    let mut c = Cluster::new(1);
+    let secret =
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\ndata:\n  a: YQ==\n  b: Yg==\n";
+    let files = MemoryFiles::default().with("s.yaml", secret);
+    assert_eq!(kf(&mut c, "apply -f s.yaml", &files).exit_code, 0);
+    let files = MemoryFiles::default().with("s.yaml", &secret.replace("Yg==", "Yw=="));
+    let out = kf(&mut c, "diff -f s.yaml", &files);
+    assert_eq!(out.exit_code, 1);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert!(lines.contains(&"   a: '***'"), "{}", out.stdout);
+    assert!(lines.contains(&"-  b: '*** (before)'"), "{}", out.stdout);
+    assert!(lines.contains(&"+  b: '*** (after)'"), "{}", out.stdout);
+    // Only `data` is masked: the last-applied annotation shows the values,
+    // as it does in kubectl.
+    assert!(
+        !lines
+            .iter()
+            .any(|l| l.starts_with(['-', '+', ' ']) && l.ends_with(": Yw=="))
+    );
+}
+
+#[test]
+fn diff_errors_exit_2_and_print_no_diff() {
+    let mut c = Cluster::new(1);
+    let out = k(&mut c, "diff");
+    assert_eq!(
+        (out.stderr.as_str(), out.exit_code),
+        ("error: must specify one of -f and -k\n", 2)
+    );
+    let out = k(&mut c, "diff --nope");
+    assert_eq!(
+        (out.stderr.as_str(), out.exit_code),
+        (
+            "error: unknown flag: --nope\nSee 'kubectl diff -h' for help and examples\n",
+            2
+        )
+    );
+    let out = k(&mut c, "diff -f x.yaml extra");
+    assert_eq!(
+        (out.stderr.as_str(), out.exit_code),
+        (
+            "error: Unexpected args: [extra]\nSee 'kubectl diff -h' for help and examples\n",
+            2
+        )
+    );
+    let out = k(&mut c, "diff -f x.yaml --force-conflicts");
+    assert_eq!(
+        out.stderr,
+        "error: --force-conflicts only works with --server-side\n"
+    );
+    let out = k(&mut c, "diff -f x.yaml");
+    assert_eq!(out.exit_code, 2);
+    // An invalid object: the dry-run create's error, bare; nothing printed
+    // for the valid object before it.
+    let files = MemoryFiles::default().with(
+        "d.yaml",
+        &format!(
+            "{DEPLOY}---\n{}",
+            DEPLOY
+                .replace("name: web\n", "name: bad\n")
+                .replace("replicas: 2", "replicas: -1")
+        ),
+    );
+    let out = kf(&mut c, "diff -f d.yaml", &files);
+    assert_eq!(out.stdout, "");
+    assert_eq!(out.exit_code, 2);
+    assert!(
+        out.stderr
+            .starts_with("The Deployment \"bad\" is invalid: spec.replicas: Invalid value: -1"),
+        "{}",
+        out.stderr
+    );
+    // A namespace the files create does not exist for the dry runs.
+    let files = MemoryFiles::default().with(
+        "ns.yaml",
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: fresh\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: fresh\n",
+    );
+    let out = kf(&mut c, "diff -f ns.yaml", &files);
+    assert_eq!(
+        (out.stderr.as_str(), out.exit_code),
+        (
+            "Error from server (NotFound): namespaces \"fresh\" not found\n",
+            2
+        )
+    );
+}
+
+#[test]
+fn apply_with_a_selector_applies_the_matching_objects_only() {
+    let mut c = Cluster::new(1);
+    let files = MemoryFiles::default().with(
+        "two.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  labels:\n    tier: x\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n",
+    );
+    let out = kf(&mut c, "apply -f two.yaml -l tier=x", &files);
+    assert_eq!(out.stdout, "configmap/a created\n");
+    let out = kf(&mut c, "apply -f two.yaml -l tier=y", &files);
+    assert_eq!(
+        (out.stderr.as_str(), out.exit_code),
+        ("error: no objects passed to apply\n", 1)
+    );
+    assert!(
+        c.store
+            .get(&ObjectKey::new(res("ConfigMap"), "default", "b"))
+            .is_none()
     );
 }
