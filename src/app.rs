@@ -311,6 +311,7 @@ struct PanelProps {
     now_s: u64,
     traffic_gen: u64,
     files_gen: u64,
+    console_gen: u64,
     tab: BottomTab,
     tabs: &'static [BottomTab],
     selected: Option<ObjectKey>,
@@ -363,12 +364,20 @@ fn panel(p: &PanelProps) -> Html {
     };
     let h = p.handle.clone();
     let body = match p.tab {
-        BottomTab::Editor => html! { <Editor handle={h} files_gen={p.files_gen} /> },
+        BottomTab::Editor => {
+            // The Diff button shows its output in the console: only where
+            // the console can be reached.
+            let on_console = p
+                .tabs
+                .contains(&BottomTab::Console)
+                .then(|| p.on_tab.reform(|()| BottomTab::Console));
+            html! { <Editor handle={h} files_gen={p.files_gen} {on_console} /> }
+        }
         BottomTab::Cluster => html! {
             <ClusterView handle={h} version={p.version} selected={p.selected.clone()}
                 on_select={p.on_select.clone()} individual={p.individual} on_individual={p.on_individual.clone()} />
         },
-        BottomTab::Console => html! { <Console handle={h} /> },
+        BottomTab::Console => html! { <Console handle={h} generation={p.console_gen} /> },
         BottomTab::Events => {
             html! { <EventsPanel handle={h} version={p.version} now_s={p.now_s} /> }
         }
@@ -537,6 +546,7 @@ pub fn app() -> Html {
                 } else {
                     BottomTab::Console
                 },
+                console_gen: 0,
                 editor_width: (w * 0.36).clamp(320.0, 620.0),
                 panel_height: (h * 0.34).clamp(170.0, 340.0),
                 theme: Theme::System,
@@ -607,7 +617,10 @@ pub fn app() -> Html {
     let on_select = use_callback(d.clone(), |k: ObjectKey, d| {
         d.dispatch(Action::Select(Some(k)))
     });
-    let on_tab = use_callback(d.clone(), |t: BottomTab, d| d.dispatch(Action::Tab(t)));
+    let on_tab = use_callback(d.clone(), |t: BottomTab, d| match t {
+        BottomTab::Console => d.dispatch(Action::ConsoleRan),
+        t => d.dispatch(Action::Tab(t)),
+    });
     let on_individual = use_callback(d.clone(), |i: Option<bool>, d| {
         d.dispatch(Action::Individual(i))
     });
@@ -634,7 +647,7 @@ pub fn app() -> Html {
     let panel = |tabs: &'static [BottomTab], children: Html| {
         html! {
             <Panel handle={handle.clone()} version={s.version} now_s={s.now_ms / 1000} traffic_gen={s.traffic_gen}
-                files_gen={s.files_gen} tab={s.tab} {tabs} selected={s.selected.clone()} individual={s.individual}
+                files_gen={s.files_gen} console_gen={s.console_gen} tab={s.tab} {tabs} selected={s.selected.clone()} individual={s.individual}
                 on_tab={on_tab.clone()} on_select={on_select.clone()} on_individual={on_individual.clone()}>{ children }</Panel>
         }
     };
@@ -680,7 +693,7 @@ pub fn app() -> Html {
                     {on_play} {on_step} {on_speed} {on_reset} {on_theme} />
                 { notice }
                 <div class="workspace">
-                    <Editor handle={handle.clone()} files_gen={s.files_gen} />
+                    <Editor handle={handle.clone()} files_gen={s.files_gen} on_console={on_tab.reform(|()| BottomTab::Console)} />
                     <Split vertical=true value={s.editor_width} on_change={on_editor_w} />
                     <div class="right">
                         <ClusterView handle={handle.clone()} version={s.version} selected={s.selected.clone()}

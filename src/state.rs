@@ -622,6 +622,9 @@ pub struct AppState {
     pub selected: Option<ObjectKey>,
     /// The bottom panel's tab.
     pub tab: BottomTab,
+    /// Bumped when a command runs in the console from elsewhere (the
+    /// editor's Diff), so the console shows it.
+    pub console_gen: u64,
     /// The editor pane's width (px).
     pub editor_width: f64,
     /// The bottom panel's height (px).
@@ -661,6 +664,8 @@ pub enum Action {
     Select(Option<ObjectKey>),
     /// Show a bottom tab.
     Tab(BottomTab),
+    /// A command ran in the console from elsewhere: show the console.
+    ConsoleRan,
     /// Resize the editor pane.
     EditorWidth(f64),
     /// Resize the bottom panel.
@@ -726,6 +731,10 @@ impl Reducible for AppState {
                 s.selected = key;
             }
             Action::Tab(t) => s.tab = t,
+            Action::ConsoleRan => {
+                s.tab = BottomTab::Console;
+                s.console_gen += 1;
+            }
             Action::EditorWidth(w) => s.editor_width = w,
             Action::PanelHeight(h) => s.panel_height = h,
             Action::Theme(t) => s.theme = t,

@@ -18,6 +18,9 @@ const MAX_ENTRIES: usize = 200;
 pub struct ConsoleProps {
     /// The playground.
     pub handle: Handle,
+    /// Bumped when commands run here from elsewhere (the editor's Diff).
+    #[prop_or_default]
+    pub generation: u64,
 }
 
 /// Stderr's warning lines (printed before the result) and the rest.

@@ -23,6 +23,9 @@ pub struct EditorProps {
     pub handle: Handle,
     /// Bumped when the files change outside the editor.
     pub files_gen: u64,
+    /// Shows the console, where Diff prints; no Diff button without it.
+    #[prop_or_default]
+    pub on_console: Option<Callback<()>>,
 }
 
 /// The highlighted text with each marked line's message beside it.
@@ -122,6 +125,19 @@ pub fn editor(p: &EditorProps) -> Html {
         let run = run.clone();
         Callback::from(move |_: MouseEvent| run(ManifestVerb::Delete))
     };
+    // `kubectl diff -f FILE` in the console: what Apply would change.
+    let diff = p.on_console.clone().map(|show| {
+        let handle = handle.clone();
+        Callback::from(move |_: MouseEvent| {
+            let name = handle.files.borrow().current().name.clone();
+            let line = format!(
+                "kubectl diff -f {}",
+                kubeplay_engine::kubectl::shell::quote(&name)
+            );
+            crate::ui::console::run_line(&handle, &line);
+            show.emit(());
+        })
+    });
 
     let oninput = {
         let handle = handle.clone();
@@ -433,6 +449,11 @@ pub fn editor(p: &EditorProps) -> Html {
                     title="kubectl apply -f (Ctrl/⌘+Enter)">
                     { icons::apply() }<span>{ "Apply" }</span>
                 </button>
+                if let Some(diff) = diff {
+                    <button class="btn diff" onclick={diff} disabled={empty} title="kubectl diff -f: what Apply would change">
+                        { icons::diff() }<span>{ "Diff" }</span>
+                    </button>
+                }
                 <button class="btn delete" onclick={delete} disabled={empty} title="kubectl delete -f">
                     { icons::trash() }<span>{ "Delete" }</span>
                 </button>

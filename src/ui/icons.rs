@@ -88,6 +88,11 @@ pub fn trash() -> Html {
     icon("M4 7h16M9 7V4h6v3M6 7l1 13h10l1-13")
 }
 
+/// Diff (a minus over a plus).
+pub fn diff() -> Html {
+    icon("M8 6h8M12 14v8M8 18h8")
+}
+
 /// Send (a paper plane).
 pub fn send() -> Html {
     icon("M4 12l16-8-6 16-2-6z")

@@ -348,6 +348,40 @@ test('a YAML syntax error is marked on its line', async () => {
   }
 });
 
+test('Diff runs kubectl diff on the file in the console and shows what Apply would change', async () => {
+  const { page, problems, close } = await openApp(browser);
+  try {
+    await page.click('button.apply');
+    await page.waitForSelector('.results .res');
+    // From another tab: Diff brings the console back.
+    await page.click('.ptab[data-tab="events"]');
+    const text = await page.inputValue('textarea.code-input');
+    assert.match(text, /replicas: 1\n/);
+    await setEditorText(page, text.replace('replicas: 1', 'replicas: 3'));
+    await page.click('button.diff');
+    await page.waitForSelector('.ptab.on[data-tab="console"]');
+    const entry = page.locator('.scrollback .entry').last();
+    assert.equal(await entry.locator('.cmd').textContent(), '$ kubectl diff -f deployment.yaml');
+    const out = await entry.locator('.out.stdout').textContent();
+    assert.match(out, /^diff -u -N \/tmp\/LIVE-\d+\/apps\.v1\.Deployment\.default\.(\S+) \/tmp\/MERGED-\d+\/apps\.v1\.Deployment\.default\.\1\n--- \/tmp\/LIVE-/);
+    assert.match(out, /\n-  replicas: 1\n\+  replicas: 3\n/);
+    assert.match(out, /\n-  generation: 1\n\+  generation: 2\n/);
+    // With the console already showing, Diff again adds an entry there.
+    const entries = await page.locator('.scrollback .entry').count();
+    await page.click('button.diff');
+    await page.waitForFunction((n) => document.querySelectorAll('.scrollback .entry').length > n, entries);
+    // Nothing was applied.
+    await page.fill('input.console-input', 'kubectl get deployments -o jsonpath={.items[0].spec.replicas}');
+    await page.press('input.console-input', 'Enter');
+    await page.waitForFunction((n) => document.querySelectorAll('.scrollback .entry').length > n, entries + 1);
+    assert.equal(await page.locator('.scrollback .entry').last().locator('.out.stdout').textContent(), '1');
+    await screenshot(page, 'editor-diff');
+    assert.deepEqual(problems, []);
+  } finally {
+    await close();
+  }
+});
+
 test('a misspelt field (replica: 3) fails strict decoding, marked on its line', async () => {
   const { page, problems, close } = await openApp(browser);
   try {

@@ -196,6 +196,18 @@ test('RBAC answers --as requests in the browser byte-identical to `kubeplay scri
   });
 });
 
+test('kubectl diff prints GNU diff -u output in the browser byte-identical to `kubeplay script` (golden 27-diff)', async () => {
+  await scriptInBrowser(golden('27-diff'), {
+    seed: 1,
+    checks: [
+      /\ndiff -u -N \/tmp\/LIVE-\d+\/apps\.v1\.Deployment\.default\.web \/tmp\/MERGED-\d+\/apps\.v1\.Deployment\.default\.web\n--- /,
+      /\n-  replicas: 4\n\+  replicas: 2\n/,
+      /\n-  password: '\*\*\* \(before\)'\n\+  password: '\*\*\* \(after\)'\n/,
+      /Warning: Detected changes to resource held which is currently being deleted\./,
+    ],
+  });
+});
+
 test('the RBAC example: the viewer account reads pods and is refused the rest', async () => {
   const { page, problems, close } = await openApp(browser, { query: '?speed=16' });
   try {
