@@ -14,7 +14,7 @@
 //! Not followed: GNU's cut-off for edit scripts longer than 4096 lines,
 //! where it settles for a script that may not be shortest.
 
-use std::collections::HashMap;
+use crate::{FxMap, fx_map};
 
 /// Lines of context around each change (`-u`).
 const CONTEXT: usize = 3;
@@ -139,7 +139,7 @@ fn changes(a: &[&str], b: &[&str]) -> Vec<Change> {
     let suffix = same_end.saturating_sub(HORIZON);
     let mid = [&a[prefix..a.len() - suffix], &b[prefix..b.len() - suffix]];
     // Equivalence classes, numbered from 1.
-    let mut classes: HashMap<&str, usize> = HashMap::new();
+    let mut classes: FxMap<&str, usize> = fx_map();
     let equivs: [Vec<usize>; 2] = mid.map(|lines| {
         lines
             .iter()

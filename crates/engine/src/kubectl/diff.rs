@@ -9,13 +9,12 @@
 //! the hunks. The exit status is 0 without differences, 1 with, and 2 (or
 //! more) when kubectl fails.
 
-use std::collections::BTreeMap;
-
 use crate::apiserver::manifest::{Done, ManifestVerb};
 use crate::cluster::Cluster;
 use crate::kubectl::apply::{Warnings, override_namespace};
 use crate::kubectl::flags::Parsed;
 use crate::kubectl::{Ctx, Fail, resources, selector};
+use crate::sort::CompactSort;
 use crate::time::{EPOCH_UNIX_SECONDS, Millis, civil};
 use crate::value::Value;
 
@@ -49,9 +48,9 @@ pub(crate) fn diff(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     // (UIDs, generated names) out of the cluster.
     let mut scratch = ctx.cluster.clone();
     let mut warnings = Warnings::new();
-    // File name -> (live YAML, merged YAML); a later object of the same
-    // name overwrites the file, as it does on disk.
-    let mut files: BTreeMap<String, (String, String)> = BTreeMap::new();
+    // [file name, live YAML, merged YAML]; a later object of the same name
+    // overwrites the file, as it does on disk.
+    let mut files: Vec<[String; 3]> = Vec::new();
     for src in &sources {
         let text = override_namespace(
             &src.text,
@@ -80,17 +79,24 @@ pub(crate) fn diff(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
                 ));
             }
             let (live, merged) = mask_secret_data(live, merged);
-            files.insert(
+            let file = [
                 file_name(&merged),
-                (live.as_ref().map(yaml).unwrap_or_default(), yaml(&merged)),
-            );
+                live.as_ref().map(yaml).unwrap_or_default(),
+                yaml(&merged),
+            ];
+            match files.iter_mut().find(|f| f[0] == file[0]) {
+                Some(f) => *f = file,
+                None => files.push(file),
+            }
         }
     }
     let live_dir = temp_dir(ctx.cluster, "LIVE");
     let merged_dir = temp_dir(ctx.cluster, "MERGED");
     let stamp = file_time(ctx.cluster.now);
+    // diff walks the directories in file-name order (C locale).
+    files.compact_sort();
     let mut differ = false;
-    for (name, (live, merged)) in &files {
+    for [name, live, merged] in &files {
         let hunks = crate::unidiff::unified_hunks(live, merged);
         if hunks.is_empty() {
             continue;
