@@ -25,6 +25,7 @@ pub const COMMANDS: &[&str] = &[
     "label",
     "logs",
     "patch",
+    "replace",
     "rollout",
     "run",
     "scale",

@@ -8,7 +8,7 @@ use crate::api::errors::StatusError;
 use crate::api::registry::{Simulation, lookup_kind};
 use crate::api::schema::{self, DecodeErrorKind};
 use crate::api::selector::Selector;
-use crate::apiserver::apply::{Applied, ApplyAction};
+use crate::apiserver::apply::{Applied, ApplyAction, LAST_APPLIED, with_last_applied};
 use crate::apiserver::{DeleteOptions, WriteOptions};
 use crate::cluster::Cluster;
 use crate::store::ObjectKey;
@@ -29,6 +29,22 @@ pub enum ManifestVerb {
     /// `kubectl diff -f`: what applying would make of each object, by a
     /// server dry run (a patch of a live object, a create otherwise).
     Diff,
+    /// `kubectl replace -f`: a PUT of the whole object.
+    Replace,
+    /// `kubectl replace --force -f` after its delete: a create, reported
+    /// as replaced, whose errors name no file.
+    Recreate,
+}
+
+/// Options of a manifest run besides its verb.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ManifestOptions<'a> {
+    /// kubectl's `-l` with `-f`: only the objects whose labels match, as
+    /// the builder filters what the files hold before any request.
+    pub selector: Option<&'a Selector>,
+    /// `--save-config`: record the object in the last-applied annotation
+    /// (create and replace).
+    pub save_config: bool,
 }
 
 /// A problem with one object, placed in the source.
@@ -78,6 +94,8 @@ pub enum Done {
     Valid,
     /// What the object would become (`kubectl diff`).
     Merged(Box<Value>),
+    /// Replaced (`kubectl replace`).
+    Replaced,
 }
 
 impl ObjectOutcome {
@@ -89,6 +107,7 @@ impl ObjectOutcome {
             Ok(Done::Created) => Some(format!("{name} created")),
             Ok(Done::Valid) => Some(format!("{name} created (server dry run)")),
             Ok(Done::Merged(_)) => None,
+            Ok(Done::Replaced) => Some(format!("{name} replaced")),
             Ok(Done::Deleted) => {
                 let key = self.key.as_ref()?;
                 let rt = key.resource.get();
@@ -113,24 +132,22 @@ impl Cluster {
         source: &str,
         verb: ManifestVerb,
     ) -> Vec<ObjectOutcome> {
-        self.run_manifest_selected(text, source, verb, None)
+        self.run_manifest_with(text, source, verb, ManifestOptions::default())
     }
 
-    /// [`Cluster::run_manifest`] for the objects whose labels match
-    /// `selector` (kubectl's `-l` with `-f`, which filters what the files
-    /// hold once their kinds are known, before any request).
-    pub fn run_manifest_selected(
+    /// [`Cluster::run_manifest`] with options (`-l`, `--save-config`).
+    pub fn run_manifest_with(
         &mut self,
         text: &str,
         source: &str,
         verb: ManifestVerb,
-        selector: Option<&Selector>,
+        options: ManifestOptions,
     ) -> Vec<ObjectOutcome> {
         let (docs, load_error) = yaml::load_stream(text);
         let mut outcomes = Vec::new();
         for doc in &docs {
             for (node, in_list) in objects_of(&doc.root) {
-                let outcome = self.run_object(node, in_list, doc.index, source, verb, selector);
+                let outcome = self.run_object(node, in_list, doc.index, source, verb, options);
                 outcomes.extend(outcome);
             }
         }
@@ -166,7 +183,7 @@ impl Cluster {
         document: usize,
         source: &str,
         verb: ManifestVerb,
-        selector: Option<&Selector>,
+        options: ManifestOptions,
     ) -> Option<ObjectOutcome> {
         let mut outcome = ObjectOutcome {
             document,
@@ -242,7 +259,7 @@ impl Cluster {
             return Some(outcome);
         };
         let rt = resource.get();
-        if let Some(selector) = selector {
+        if let Some(selector) = options.selector {
             let labels = node
                 .get("metadata")
                 .and_then(|m| m.get("labels"))
@@ -449,10 +466,26 @@ impl Cluster {
                     }
                 }
             }
-            ManifestVerb::Create => self
-                .create(decoded, &WriteOptions::user())
-                .map(|_| Done::Created)
-                .map_err(|e| (e, Some("creating"))),
+            ManifestVerb::Create | ManifestVerb::Recreate => {
+                let recreate = verb == ManifestVerb::Recreate;
+                let obj = match options.save_config {
+                    true => with_last_applied(&with_namespace(decoded, &key)),
+                    false => decoded,
+                };
+                self.create(obj, &WriteOptions::user())
+                    .map(|_| {
+                        if recreate {
+                            Done::Replaced
+                        } else {
+                            Done::Created
+                        }
+                    })
+                    .map_err(|e| (e, (!recreate).then_some("creating")))
+            }
+            ManifestVerb::Replace => self
+                .replace_object(decoded, &key, options.save_config)
+                .map(|_| Done::Replaced)
+                .map_err(|e| (e, Some("replacing"))),
             ManifestVerb::Delete => self
                 .authorize_resource("delete", key.resource, "", &key.namespace, &key.name)
                 .and_then(|()| self.delete(&key, DeleteOptions::default()))
@@ -524,11 +557,47 @@ impl Cluster {
             })
     }
 
+    /// `kubectl replace`: kubectl records the object in the last-applied
+    /// annotation with `--save-config`, or when the file carries one
+    /// already; without a resourceVersion it reads the live one first
+    /// (the helper's overwrite), then PUTs the object.
+    fn replace_object(
+        &mut self,
+        obj: Value,
+        key: &ObjectKey,
+        save_config: bool,
+    ) -> Result<Value, StatusError> {
+        let mut obj = with_namespace(obj, key);
+        if save_config || !obj.at(&["metadata", "annotations", LAST_APPLIED]).is_null() {
+            obj = with_last_applied(&obj);
+        }
+        if obj.str_at(&["metadata", "resourceVersion"]).is_none() {
+            self.authorize_resource("get", key.resource, "", &key.namespace, &key.name)?;
+            let Some(live) = self.store.get(key) else {
+                return Err(StatusError::not_found(
+                    &key.resource.get().plural_group(),
+                    &key.name,
+                ));
+            };
+            let rv = live.at(&["metadata", "resourceVersion"]).clone();
+            obj.set_at(&["metadata", "resourceVersion"], rv);
+        }
+        self.update(obj, &WriteOptions::user())
+    }
+
     /// A legacy Ingress or autoscaling/v1 HPA as kubectl sent it (before
     /// the server's conversion), for the last-applied annotation.
     fn legacy_recorded(&self, written: &Node) -> Value {
         written.to_value()
     }
+}
+
+/// The object with its namespace filled in, as kubectl's builder fills it.
+fn with_namespace(mut obj: Value, key: &ObjectKey) -> Value {
+    if !key.namespace.is_empty() {
+        obj.set_at(&["metadata", "namespace"], Value::str(&key.namespace));
+    }
+    obj
 }
 
 /// The namespace a manifest names, or `default`.

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::apiserver::manifest::{Done, ManifestVerb, ObjectOutcome};
+use crate::apiserver::manifest::{Done, ManifestOptions, ManifestVerb, ObjectOutcome};
 use crate::apiserver::{DeleteOptions, Propagation};
 use crate::cluster::Cluster;
 use crate::kubectl::flags::Parsed;
@@ -124,13 +124,18 @@ fn run_manifests(ctx: &mut Ctx, p: &Parsed, verb: ManifestVerb) -> Result<(), Fa
             &src.text,
             ctx.namespace_explicit.then_some(ctx.namespace.as_str()),
         )?;
-        outcomes.extend(cluster.run_manifest_selected(&text, &src.name, verb, selector.as_ref()));
+        let options = ManifestOptions {
+            selector: selector.as_ref(),
+            save_config: p.bool("save-config"),
+        };
+        outcomes.extend(cluster.run_manifest_with(&text, &src.name, verb, options));
     }
     let none_selected = selector.is_some() && outcomes.is_empty();
     if none_selected || outcomes.is_empty() && sources.iter().all(|s| s.text.trim().is_empty()) {
         let what = match verb {
             ManifestVerb::Delete => "delete",
             ManifestVerb::Create => "create",
+            ManifestVerb::Replace => "replace",
             _ => "apply",
         };
         return Err(Fail::error(format!("no objects passed to {what}")));
@@ -265,6 +270,122 @@ pub(crate) fn create(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         ));
     }
     run_manifests(ctx, p, ManifestVerb::Create)
+}
+
+/// `kubectl replace`: each object PUT whole, or with `--force` deleted,
+/// waited for, and created again.
+pub(crate) fn replace(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
+    if p.all("filename").is_empty() {
+        return Err(Fail::error("must specify one of -f and -k"));
+    }
+    let force = p.bool("force");
+    if p.int("grace-period").unwrap_or(-1) >= 0 && !force {
+        return Err(Fail::error("--grace-period must have --force specified"));
+    }
+    if p.duration_ms("timeout").is_some_and(|t| t != 0) && !force {
+        return Err(Fail::error("--timeout must have --force specified"));
+    }
+    if force {
+        return force_replace(ctx, p);
+    }
+    run_manifests(ctx, p, ManifestVerb::Replace)
+}
+
+/// `kubectl replace --force`: kubectl's delete of what exists (missing
+/// objects ignored; `--grace-period=0` becomes 1), a poll until every one
+/// is gone (`--timeout`, 5 minutes by default), then a create of each.
+/// kubectl builds no dry run into this path: `--dry-run` is not honoured
+/// by it there either.
+fn force_replace(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
+    let propagation = cascade(ctx, p)?;
+    let grace = match p.int("grace-period").unwrap_or(-1) {
+        0 => 1,
+        g => g,
+    };
+    let sources = resources::read_sources(ctx, p.all("filename"), p.bool("recursive"))?;
+    let mut refs = Vec::new();
+    for src in &sources {
+        let (found, errors) = resources::manifest_refs(ctx, std::slice::from_ref(src));
+        if !errors.is_empty() {
+            return resources::aggregate(errors);
+        }
+        refs.extend(found.into_iter().map(|r| (r, src.name.as_str())));
+    }
+    let mut deleted: Vec<(ObjectKey, String)> = Vec::new();
+    for ((rid, ns, name), source) in refs {
+        let key = ObjectKey::new(rid, &ns, &name);
+        let uid = ctx
+            .cluster
+            .store
+            .get(&key)
+            .and_then(|o| o.str_at(&["metadata", "uid"]))
+            .map(str::to_string);
+        let options = DeleteOptions {
+            propagation,
+            grace_period_seconds: (grace >= 0).then_some(grace),
+        };
+        let result = ctx
+            .cluster
+            .authorize_resource("delete", key.resource, "", &key.namespace, &key.name)
+            .and_then(|()| ctx.cluster.delete(&key, options));
+        match result {
+            Ok(_) => {
+                let rt = rid.get();
+                let from = if rt.namespaced {
+                    format!(" from {ns} namespace")
+                } else {
+                    String::new()
+                };
+                ctx.out
+                    .line(&format!("{} \"{name}\" deleted{from}", rt.singular_group()));
+                deleted.extend(uid.map(|uid| (key, uid)));
+            }
+            Err(e) if e.reason == crate::api::StatusReason::NotFound => {}
+            Err(e) => return Err(Fail(e.kubectl_message(Some(("deleting", source))))),
+        }
+    }
+    let limit = match p.duration_ms("timeout") {
+        Some(t) if t > 0 => t as Millis,
+        _ => 300 * SECOND,
+    };
+    if !wait_until(ctx.cluster, limit, |c| all_gone(c, &deleted)) {
+        return Err(Fail::error("timed out waiting for the condition"));
+    }
+    let options = ManifestOptions {
+        save_config: p.bool("save-config"),
+        ..ManifestOptions::default()
+    };
+    let format = get::parse_output(p.str_or_empty("output"), false)?;
+    let mut replaced = 0;
+    for src in &sources {
+        for outcome in
+            ctx.cluster
+                .run_manifest_with(&src.text, &src.name, ManifestVerb::Recreate, options)
+        {
+            for w in &outcome.warnings {
+                ctx.out.err_line(&format!("Warning: {w}"));
+            }
+            // kubectl stops at the first error here.
+            outcome.result.clone().map_err(Fail::raw)?;
+            replaced += 1;
+            match (
+                &format,
+                outcome
+                    .key
+                    .as_ref()
+                    .and_then(|k| ctx.cluster.store.get(k).cloned()),
+            ) {
+                (Format::Table, _) | (_, None) => {
+                    ctx.out.line(&outcome.kubectl_line().unwrap_or_default())
+                }
+                (f, Some(obj)) => get::print_objects(ctx, f, vec![obj], true, false)?,
+            }
+        }
+    }
+    if replaced == 0 {
+        return Err(Fail::error("no objects passed to replace"));
+    }
+    Ok(())
 }
 
 /// kubectl's `GetCascadingStrategy`.
@@ -444,9 +565,11 @@ pub(crate) fn delete(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
                     )
                 })
         };
+        // kubectl counts each object it visits before deleting it, so an
+        // ignored NotFound still counts: no "No resources found" for it.
+        found += 1;
         match result {
             Ok(_) => {
-                found += 1;
                 if let Some(uid) = uid {
                     deleted.push((key.clone(), uid));
                 }

@@ -9,7 +9,7 @@
 //! the hunks. The exit status is 0 without differences, 1 with, and 2 (or
 //! more) when kubectl fails.
 
-use crate::apiserver::manifest::{Done, ManifestVerb};
+use crate::apiserver::manifest::{Done, ManifestOptions, ManifestVerb};
 use crate::cluster::Cluster;
 use crate::kubectl::apply::{Warnings, override_namespace};
 use crate::kubectl::flags::Parsed;
@@ -56,8 +56,11 @@ pub(crate) fn diff(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             &src.text,
             ctx.namespace_explicit.then_some(ctx.namespace.as_str()),
         )?;
-        let outcomes =
-            scratch.run_manifest_selected(&text, &src.name, ManifestVerb::Diff, selector.as_ref());
+        let options = ManifestOptions {
+            selector: selector.as_ref(),
+            ..ManifestOptions::default()
+        };
+        let outcomes = scratch.run_manifest_with(&text, &src.name, ManifestVerb::Diff, options);
         for outcome in outcomes {
             for w in &outcome.warnings {
                 warnings.print(ctx, w);

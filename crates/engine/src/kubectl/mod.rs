@@ -1262,7 +1262,22 @@ static ROOT_COMMANDS: &[Command] = &[
         ])
         .run(patch::patch),
     Command::new("replace", "Replace a resource by file name or stdin", "kubectl replace -f FILENAME [options]")
-        .unsupported("`kubectl replace` is not supported in Kubeplay; use `kubectl apply -f`"),
+        .flags(flags![
+            PRINT_FLAGS,
+            FILENAME_FLAGS,
+            DRY_RUN_FLAGS,
+            MUTATE_FLAGS,
+            &[
+                Flag::new("cascade", Kind::Str).no_opt("background"),
+                Flag::new("force", Kind::Bool),
+                Flag::new("grace-period", Kind::Int),
+                Flag::new("timeout", Kind::Duration),
+                Flag::new("wait", Kind::Bool),
+                Flag::new("raw", Kind::Str).unsupported("raw API requests are not supported in Kubeplay"),
+                Flag::new("subresource", Kind::Str).unsupported("--subresource is not supported by Kubeplay's replace"),
+            ],
+        ])
+        .run(apply::replace),
     Command::new("wait", "Experimental: Wait for a specific condition on one or many resources", "kubectl wait ([-f FILENAME] | resource.group/resource.name | resource.group [(-l label | --all)]) [--for=create|--for=delete|--for condition=available|--for=jsonpath='{}'[=value]] [options]")
         .flags(flags![
             PRINT_FLAGS,

@@ -86,6 +86,8 @@ fn no_command_line_panics() {
         "pod",
         "explain",
         "diff",
+        "replace",
+        "--force",
         "version",
         "cluster-info",
         "api-resources",
