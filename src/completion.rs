@@ -137,7 +137,7 @@ fn candidates(cluster: &Cluster, words: &[&str], current: &str, files: &[String]
             );
             out
         }
-        ("set", []) => owned(&["image", "resources", "env"]),
+        ("set", []) => owned(&["env", "image", "resources", "serviceaccount", "subject"]),
         (
             "get" | "describe" | "delete" | "label" | "annotate" | "scale" | "explain" | "edit",
             [],

@@ -294,6 +294,12 @@ pub fn is_config_map_key(v: &str) -> Vec<String> {
             &["key.name", "KEY_NAME", "key-name"],
         ));
     }
+    has_ch_dir_prefix(v, &mut errs);
+    errs
+}
+
+/// `hasChDirPrefix`: `.`, `..` and names starting with `..`.
+fn has_ch_dir_prefix(v: &str, errs: &mut Vec<String>) {
     if v == "." {
         errs.push("must not be '.'".into());
     } else if v == ".." {
@@ -301,6 +307,22 @@ pub fn is_config_map_key(v: &str) -> Vec<String> {
     } else if v.starts_with("..") {
         errs.push("must not start with '..'".into());
     }
+}
+
+/// `IsEnvVarName`, the strict rule kubectl's `set env` still checks names
+/// against: `[-._a-zA-Z][-._a-zA-Z0-9]*`, and no `..` prefix.
+pub fn is_env_var_name(v: &str) -> Vec<String> {
+    let mut errs = Vec::new();
+    let ok = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_');
+    let b = v.as_bytes();
+    if b.is_empty() || b[0].is_ascii_digit() || !b.iter().all(|&c| ok(c)) {
+        errs.push(regex_error(
+            "a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit",
+            "[-._a-zA-Z][-._a-zA-Z0-9]*",
+            &["my.env-name", "MY_ENV.NAME", "MyEnvName1"],
+        ));
+    }
+    has_ch_dir_prefix(v, &mut errs);
     errs
 }
 

@@ -1565,6 +1565,437 @@ fn aggregate_text(errs: &[String]) -> String {
     }
 }
 
+// ---------------------------------------------------------------- set env
+
+/// kubectl's `SplitEnvironmentFromResources`: resources first, then
+/// `KEY=VALUE` and `KEY-` arguments; `None` when a resource follows them.
+pub(crate) fn split_env_args(args: &[String]) -> Option<(Vec<String>, Vec<String>)> {
+    let mut resources = Vec::new();
+    let mut env = Vec::new();
+    for a in args {
+        // `(?ms)^(.+)\=(.*)$`: something before an `=`.
+        let is_env = a.find('=').is_some_and(|i| i > 0) || a.ends_with('-');
+        match (is_env, env.is_empty()) {
+            (true, _) => env.push(a.clone()),
+            (false, true) => resources.push(a.clone()),
+            (false, false) => return None,
+        }
+    }
+    Some((resources, env))
+}
+
+/// Variables to set (name, value) and names to remove.
+type EnvChanges = (Vec<(String, String)>, Vec<String>);
+
+/// kubectl's `ParseEnv`: variables to set (`-` reads `KEY=VALUE` lines
+/// from standard input, `#` starting a comment) and names to remove.
+fn parse_env(ctx: &Ctx, specs: &[String]) -> Result<EnvChanges, Fail> {
+    let mut env: Vec<(String, String)> = Vec::new();
+    let mut remove: Vec<String> = Vec::new();
+    for spec in specs {
+        if spec == "-" {
+            let text = ctx.files.read("-").unwrap_or_default();
+            for line in text.lines() {
+                let line = line.split('#').next().unwrap_or("");
+                if let Some((k, v)) = line.split_once('=') {
+                    env.push((k.to_string(), v.to_string()));
+                }
+            }
+        } else if let Some((k, v)) = spec.split_once('=') {
+            let errs = crate::api::content::is_env_var_name(k);
+            if !errs.is_empty() {
+                return Err(Fail::error(format!(
+                    "{} is not a valid key name: {}",
+                    crate::api::errors::quote(k),
+                    errs.join(";")
+                )));
+            }
+            env.push((k.to_string(), v.to_string()));
+        } else if let Some(k) = spec.strip_suffix('-') {
+            remove.push(k.to_string());
+        } else {
+            return Err(Fail::error(format!("unknown environment variable: {spec}")));
+        }
+    }
+    if remove.iter().any(|r| env.iter().any(|(k, _)| k == r)) {
+        return Err(Fail::error(
+            "can not both modify and remove the same environment variable in the same command",
+        ));
+    }
+    Ok((env, remove))
+}
+
+/// `--from=configmap/NAME` or `secret/NAME`: one variable per key (the
+/// key upper-cased, characters other than letters, digits and `_` made
+/// `_`), referring to it. kubectl walks the data map in Go's random order;
+/// Kubeplay takes the keys in order.
+fn env_from(ctx: &mut Ctx, p: &Parsed, from: &str) -> Result<Vec<Value>, Fail> {
+    let keys = p.all("keys");
+    let (objs, errors) = select(ctx, p, &[from.to_string()])?;
+    resources::aggregate(errors)?;
+    let mut env = Vec::new();
+    for (rid, obj) in objs {
+        let reference = match rid.get().kind {
+            "Secret" => "secretKeyRef",
+            "ConfigMap" => "configMapKeyRef",
+            _ => return Err(Fail::error("unsupported resource specified in --from")),
+        };
+        let name = obj.str_at(&["metadata", "name"]).unwrap_or("");
+        for (key, _) in obj.get("data").members() {
+            if !keys.is_empty() && !keys.iter().any(|k| k == key) {
+                continue;
+            }
+            let env_name: String = key
+                .chars()
+                .map(|c| match c.is_ascii_alphanumeric() || c == '_' {
+                    true => c.to_ascii_uppercase(),
+                    false => '_',
+                })
+                .collect();
+            let selector =
+                Value::from_pairs([("key", Value::str(key)), ("name", Value::str(name))]);
+            env.push(Value::from_pairs([
+                ("name", Value::from(env_name)),
+                ("valueFrom", Value::from_pairs([(reference, selector)])),
+            ]));
+        }
+    }
+    Ok(env)
+}
+
+/// kubectl's `updateEnv`: existing variables in place (replaced or
+/// removed), then the new ones.
+fn update_env(existing: &Value, env: &[Value], remove: &[String]) -> Vec<Value> {
+    let mut covered: Vec<&str> = remove.iter().map(String::as_str).collect();
+    let named = |name: &str| env.iter().find(|e| e.get("name").as_str() == Some(name));
+    let mut out = Vec::new();
+    for e in existing.items() {
+        let name = e.get("name").as_str().unwrap_or("");
+        if covered.contains(&name) {
+            continue;
+        }
+        match named(name) {
+            Some(newer) => {
+                covered.push(name);
+                out.push(newer.clone());
+            }
+            None => out.push(e.clone()),
+        }
+    }
+    for e in env {
+        let name = e.get("name").as_str().unwrap_or("");
+        if !covered.contains(&name) {
+            covered.push(name);
+            out.push(e.clone());
+        }
+    }
+    out
+}
+
+/// `set env --list`: one line per variable, references described, or
+/// resolved with `--resolve` (kubectl's `GetEnvVarRefValue`, which reads
+/// ConfigMaps and Secrets in the command's namespace and field paths of
+/// the object listed, not of a pod). Errors go to stderr after the list.
+fn list_env(ctx: &mut Ctx, resolve: bool, obj: &Value, container: &Value) {
+    let mut errors: Vec<(String, Vec<String>)> = Vec::new();
+    for e in container.get("env").items() {
+        let name = e.get("name").as_str().unwrap_or("");
+        let from = e.get("valueFrom");
+        if from.is_null() {
+            ctx.out
+                .line(&format!("{name}={}", e.get("value").as_str().unwrap_or("")));
+            continue;
+        }
+        let described = env_ref_string(from);
+        if resolve {
+            match env_ref_value(ctx, from, obj, container) {
+                Ok(v) => {
+                    ctx.out.line(&format!("{name}={v}"));
+                    continue;
+                }
+                Err(err) => match errors.iter_mut().find(|(e, _)| *e == err) {
+                    Some((_, names)) => names.push(name.to_string()),
+                    None => errors.push((err, vec![name.to_string()])),
+                },
+            }
+        }
+        ctx.out.line(&format!("# {name} from {described}"));
+    }
+    let mut lines: Vec<String> = errors
+        .into_iter()
+        .map(|(err, mut names)| {
+            names.compact_sort();
+            format!("error retrieving reference for {}: {err}", names.join(", "))
+        })
+        .collect();
+    lines.compact_sort();
+    for l in lines {
+        ctx.out.err_line(&l);
+    }
+}
+
+/// `GetEnvVarRefString`.
+fn env_ref_string(from: &Value) -> String {
+    let key_ref = |r: &str| {
+        let s = from.get(r);
+        (!s.is_null()).then(|| {
+            format!(
+                "{}, key {}",
+                s.get("name").as_str().unwrap_or(""),
+                s.get("key").as_str().unwrap_or("")
+            )
+        })
+    };
+    if let Some(s) = key_ref("configMapKeyRef") {
+        return format!("configmap {s}");
+    }
+    if let Some(s) = key_ref("secretKeyRef") {
+        return format!("secret {s}");
+    }
+    if let Some(path) = from.at(&["fieldRef", "fieldPath"]).as_str() {
+        return format!("field path {path}");
+    }
+    let r = from.get("resourceFieldRef");
+    if !r.is_null() {
+        let container = match r.get("containerName").as_str() {
+            Some(c) if !c.is_empty() => format!("{c}/"),
+            _ => String::new(),
+        };
+        return format!(
+            "resource field {container}{}",
+            r.get("resource").as_str().unwrap_or("")
+        );
+    }
+    "invalid valueFrom".into()
+}
+
+/// `GetEnvVarRefValue`.
+fn env_ref_value(
+    ctx: &mut Ctx,
+    from: &Value,
+    obj: &Value,
+    container: &Value,
+) -> Result<String, String> {
+    for (reference, kind, what) in [
+        ("secretKeyRef", "Secret", "secret"),
+        ("configMapKeyRef", "ConfigMap", "config map"),
+    ] {
+        let s = from.get(reference);
+        if s.is_null() {
+            continue;
+        }
+        let (name, key) = (
+            s.get("name").as_str().unwrap_or(""),
+            s.get("key").as_str().unwrap_or(""),
+        );
+        let ns = ctx.namespace.clone();
+        let source = resources::get(ctx.cluster, res(kind), &ns, name).map_err(|e| e.message)?;
+        let value = source
+            .at(&["data", key])
+            .as_str()
+            .ok_or(format!("key {key} not found in {what} {name}"))?;
+        return Ok(match kind {
+            "Secret" => crate::kubelet::images::decode_base64(value)
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default(),
+            _ => value.to_string(),
+        });
+    }
+    if let Some(path) = from.at(&["fieldRef", "fieldPath"]).as_str() {
+        let meta = obj.get("metadata");
+        let text = |v: &Value| v.as_str().unwrap_or("").to_string();
+        if let Some((map, key)) = path
+            .strip_suffix("']")
+            .and_then(|p| p.split_once("['"))
+            .filter(|(m, _)| !m.is_empty())
+        {
+            return match map {
+                "metadata.annotations" => Ok(text(meta.at(&["annotations", key]))),
+                "metadata.labels" => Ok(text(meta.at(&["labels", key]))),
+                _ => Err(format!("fieldPath \"{path}\" does not support subscript")),
+            };
+        }
+        return match path {
+            "metadata.annotations" | "metadata.labels" => {
+                let map = meta.get(&path["metadata.".len()..]);
+                Ok(map
+                    .members()
+                    .map(|(k, v)| {
+                        format!(
+                            "{k}={}",
+                            crate::api::errors::quote(v.as_str().unwrap_or(""))
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n"))
+            }
+            "metadata.name" | "metadata.namespace" | "metadata.uid" => {
+                Ok(text(meta.get(&path["metadata.".len()..])))
+            }
+            _ => Err(format!("unsupported fieldPath: {path}")),
+        };
+    }
+    let r = from.get("resourceFieldRef");
+    if r.is_null() {
+        return Err("invalid valueFrom".into());
+    }
+    // kubectl reads the container listed (not `containerName`), with no
+    // default for a missing limit.
+    let resource = r.get("resource").as_str().unwrap_or("");
+    let parts = resource.split_once('.').filter(|(g, n)| {
+        matches!(*g, "limits" | "requests") && matches!(*n, "cpu" | "memory" | "ephemeral-storage")
+    });
+    let Some((group, name)) = parts else {
+        return Err(format!("Unsupported container resource : {resource}"));
+    };
+    let q = |v: &Value| {
+        v.as_str()
+            .and_then(|t| crate::quantity::Quantity::parse(t).ok())
+    };
+    let value = q(container.at(&["resources", group, name]))
+        .unwrap_or_else(|| crate::quantity::Quantity::from_units(0));
+    let divisor = q(r.get("divisor"))
+        .filter(|d| !d.is_zero())
+        .unwrap_or_else(|| crate::quantity::Quantity::from_units(1));
+    let (v, d) = match name {
+        "cpu" => (value.milli_value(), divisor.milli_value()),
+        _ => (value.value(), divisor.value()),
+    };
+    Ok(((v as f64) / (d as f64)).ceil().to_string())
+}
+
+/// `kubectl set env`: variables set, imported (`--from`) or removed on
+/// the containers of pod templates that `-c` selects, or listed.
+pub(crate) fn set_env(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
+    if p.bool("all") && p.str("selector").is_some() {
+        return Err(Fail::error(
+            "cannot set --all and --selector at the same time",
+        ));
+    }
+    let Some((res_args, env_args)) = split_env_args(&p.args) else {
+        return Err(Fail::error(format!(
+            "all resources must be specified before environment changes: {}",
+            p.args.join(" ")
+        )));
+    };
+    let report = SetReport::new(
+        ctx,
+        p,
+        "env updated",
+        "failed to patch env update to pod template: ",
+    )?;
+    if p.all("filename").is_empty() && res_args.is_empty() {
+        return Err(Fail::error(
+            "one or more resources must be specified as <resource> <name> or <resource>/<name>",
+        ));
+    }
+    let list = p.bool("list");
+    if list && !p.str_or_empty("output").is_empty() {
+        return Err(Fail::error(
+            "--list and --output may not be specified together",
+        ));
+    }
+    let from = p.str_or_empty("from").to_string();
+    if !p.all("keys").is_empty() && from.is_empty() {
+        return Err(Fail::error(
+            "when specifying --keys, a configmap or secret must be provided with --from",
+        ));
+    }
+    let specs: Vec<String> = p.all("env").iter().chain(&env_args).cloned().collect();
+    let (set, remove) = parse_env(ctx, &specs)?;
+    let mut env: Vec<Value> = set
+        .into_iter()
+        .map(|(k, v)| Value::from_pairs([("name", Value::from(k)), ("value", Value::from(v))]))
+        .collect();
+    if !from.is_empty() {
+        env.extend(env_from(ctx, p, &from)?);
+    }
+    let prefix = p.str_or_empty("prefix");
+    for e in &mut env {
+        let name = format!("{prefix}{}", e.get("name").as_str().unwrap_or(""));
+        e.set("name", Value::from(name));
+    }
+    let objs = select_for_set(ctx, p, &res_args)?;
+    let pattern = p.str("containers").unwrap_or("*").to_string();
+    let overwrite = p.bool_or("overwrite", true);
+    let mut errors = Vec::new();
+    let mut updates = Vec::new();
+    for (rid, mut obj) in objs {
+        let rt = rid.get();
+        let name = obj.str_at(&["metadata", "name"]).unwrap_or("").to_string();
+        let Some(path) = pod_spec_path(rt.kind) else {
+            errors.push(no_pod_template(rid, &name));
+            continue;
+        };
+        let mut spec = obj.at(path).clone();
+        let mut selected = 0;
+        let mut refused = None;
+        // kubectl takes the containers, then the init containers.
+        for list_name in ["containers", "initContainers"] {
+            let mut containers = spec.get(list_name).items().cloned().collect::<Vec<_>>();
+            for c in &mut containers {
+                if !select_string(c.get("name").as_str().unwrap_or(""), &pattern) {
+                    continue;
+                }
+                selected += 1;
+                if !overwrite && refused.is_none() {
+                    refused = env.iter().find_map(|e| {
+                        let n = e.get("name").as_str().unwrap_or("");
+                        c.get("env").items().find(|x| x.get("name").as_str() == Some(n)).filter(|x| x.get("value") != e.get("value")).map(|x| {
+                            format!(
+                                "error: {}/{name} '{n}' already has a value ({}), and --overwrite is false\n",
+                                rt.plural,
+                                x.get("value").as_str().unwrap_or("")
+                            )
+                        })
+                    });
+                }
+                if refused.is_some() {
+                    continue;
+                }
+                let updated = update_env(c.get("env"), &env, &remove);
+                if updated.is_empty() {
+                    c.remove("env");
+                } else {
+                    c.set("env", Value::array(updated));
+                }
+                if list {
+                    let cname = c.get("name").as_str().unwrap_or("").to_string();
+                    ctx.out
+                        .line(&format!("# {} {name}, container {cname}", rt.kind));
+                    list_env(ctx, p.bool("resolve"), &obj, c);
+                }
+            }
+            if !spec.get(list_name).is_null() {
+                spec.set(list_name, Value::array(containers));
+            }
+        }
+        if selected == 0 {
+            ctx.out.err_line(&format!(
+                "warning: {}/{name} does not have any containers matching {}",
+                rt.kind,
+                crate::api::errors::quote(&pattern)
+            ));
+        }
+        if let Some(e) = refused {
+            errors.push(e);
+            continue;
+        }
+        // An unchanged object is skipped without a word.
+        if &spec != obj.at(path) {
+            obj.set_at(path, spec);
+            updates.push((rid, obj));
+        }
+    }
+    if list {
+        return Ok(());
+    }
+    for (rid, obj) in updates {
+        report.patch(ctx, p, rid, obj, &mut errors)?;
+    }
+    resources::aggregate(errors)
+}
+
 #[cfg(test)]
 mod tests {
     use super::select_string;

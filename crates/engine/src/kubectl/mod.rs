@@ -768,7 +768,27 @@ static SET_SUBCOMMANDS: &[Command] = &[
     ])
     .run(edit::set_image),
     Command::new("env", "Update environment variables on a pod template", "kubectl set env RESOURCE/NAME KEY_1=VAL_1 ... KEY_N=VAL_N [options]")
-        .unsupported("`kubectl set env` is not supported in Kubeplay; edit the manifest and apply it"),
+        .flags(flags![
+            PRINT_FLAGS,
+            FILENAME_FLAGS,
+            DRY_RUN_FLAGS,
+            &[
+                Flag::new("all", Kind::Bool),
+                Flag::new("selector", Kind::Str).short('l'),
+                Flag::new("containers", Kind::Str).short('c'),
+                Flag::new("env", Kind::Array).short('e'),
+                Flag::new("from", Kind::Str),
+                Flag::new("prefix", Kind::Str),
+                Flag::new("keys", Kind::Slice),
+                Flag::new("list", Kind::Bool),
+                Flag::new("resolve", Kind::Bool),
+                Flag::new("overwrite", Kind::Bool),
+                Flag::new("local", Kind::Bool)
+                    .unsupported("--local is not supported in Kubeplay"),
+                Flag::new("field-manager", Kind::Str),
+            ],
+        ])
+        .run(edit::set_env),
     Command::new("resources", "Update resource requests/limits on objects with pod templates", "kubectl set resources (-f FILENAME | TYPE NAME) ([--limits=LIMITS & --requests=REQUESTS] [options]")
         .flags(flags![
             PRINT_FLAGS,

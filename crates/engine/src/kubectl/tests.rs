@@ -2897,3 +2897,37 @@ fn apply_with_a_selector_applies_the_matching_objects_only() {
             .is_none()
     );
 }
+
+#[test]
+fn set_env_splits_arguments_and_keeps_variables_in_place() {
+    let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        edit::split_env_args(&args(&["deploy/web", "pods", "A=1", "B-", "C=x=y"])),
+        Some((args(&["deploy/web", "pods"]), args(&["A=1", "B-", "C=x=y"])))
+    );
+    // `=1` has nothing before the `=`: a resource, which then follows none.
+    assert_eq!(edit::split_env_args(&args(&["A=1", "deploy/web"])), None);
+    let mut c = Cluster::new(1);
+    let files = MemoryFiles::default().with(
+        "d.yaml",
+        &DEPLOY.replace("        image: nginx:1.25\n", "        image: nginx:1.25\n        env:\n        - {name: A, value: a}\n        - {name: B, value: b}\n        - {name: C, value: c}\n"),
+    );
+    assert_eq!(kf(&mut c, "apply -f d.yaml", &files).exit_code, 0);
+    let out = k(&mut c, "set env deploy/web B=bb D=d A-");
+    assert_eq!(
+        out.stdout, "deployment.apps/web env updated\n",
+        "{}",
+        out.stderr
+    );
+    let out = k(&mut c, "set env deploy/web --list");
+    assert_eq!(
+        out.stdout,
+        "# Deployment web, container web\nB=bb\nC=c\nD=d\n"
+    );
+    // Nothing to change: no patch, no output.
+    let out = k(&mut c, "set env deploy/web A-");
+    assert_eq!(
+        (out.stdout.as_str(), out.stderr.as_str(), out.exit_code),
+        ("", "", 0)
+    );
+}
