@@ -164,19 +164,16 @@ fn merge_list(
 
 /// The configuration as kubectl sends it, with the last-applied annotation
 /// set to its own compact JSON (without that annotation).
+/// `GetModifiedConfiguration` takes the annotation out by setting the
+/// object's annotations to what is left, an empty map when nothing is: so
+/// the JSON always holds `"annotations":{}` or the other annotations.
 pub fn with_last_applied(config: &Value) -> Value {
     let mut bare = config.clone();
-    if let Some(annotations) = bare
-        .as_object_mut()
-        .and_then(|m| m.get_mut("metadata"))
-        .and_then(|m| m.as_object_mut())
-        .and_then(|m| m.get_mut("annotations"))
-    {
-        annotations.remove(LAST_APPLIED);
-        if annotations.is_empty() {
-            bare.entry("metadata").remove("annotations");
-        }
+    let annotations = bare.entry("metadata").entry("annotations");
+    if annotations.as_object().is_none() {
+        *annotations = Value::object();
     }
+    annotations.remove(LAST_APPLIED);
     let json = yaml::to_json_compact(&bare) + "\n";
     let mut out = bare;
     out.set_at(
@@ -190,19 +187,21 @@ impl Cluster {
     /// Applies one decoded configuration object (`kubectl apply`). The
     /// caller has authorized kubectl's read of the live object.
     /// `annotation_source` is the configuration to record as last applied
-    /// (the object as written, before any version conversion); `convert`
-    /// turns a recorded configuration into the stored version.
+    /// (the object as written, before any version conversion), or `None`
+    /// to record nothing and leave the live annotation as it is (`kubectl
+    /// diff`'s patch); `convert` turns a recorded configuration into the
+    /// stored version.
     pub fn apply_object(
         &mut self,
         config: Value,
-        annotation_source: &Value,
+        annotation_source: Option<&Value>,
         convert: &dyn Fn(&Value) -> Value,
         opts: &WriteOptions,
     ) -> Result<Applied, StatusError> {
         let resource = crate::apiserver::resource_of(&config)?;
         let rt = resource.get();
         let mut config = config;
-        let mut recorded = annotation_source.clone();
+        let mut recorded = annotation_source.cloned();
         if rt.namespaced {
             let ns = config
                 .str_at(&["metadata", "namespace"])
@@ -210,16 +209,29 @@ impl Cluster {
                 .unwrap_or("default")
                 .to_string();
             config.set_at(&["metadata", "namespace"], Value::from(ns.clone()));
-            recorded.set_at(&["metadata", "namespace"], Value::from(ns));
+            if let Some(r) = recorded.as_mut() {
+                r.set_at(&["metadata", "namespace"], Value::from(ns));
+            }
         }
-        let annotated = with_last_applied(&recorded);
-        let annotation = annotated
-            .at(&["metadata", "annotations", LAST_APPLIED])
-            .clone();
-        config.set_at(
-            &["metadata", "annotations", LAST_APPLIED],
-            annotation.clone(),
-        );
+        match recorded {
+            Some(recorded) => {
+                let annotated = with_last_applied(&recorded);
+                let annotation = annotated
+                    .at(&["metadata", "annotations", LAST_APPLIED])
+                    .clone();
+                config.set_at(&["metadata", "annotations", LAST_APPLIED], annotation);
+            }
+            None => {
+                // As `GetModifiedConfiguration` leaves it: the annotations
+                // without the last-applied one, an empty map if none, so the
+                // three-way merge removes none of the live ones.
+                let annotations = config.entry("metadata").entry("annotations");
+                if annotations.as_object().is_none() {
+                    *annotations = Value::object();
+                }
+                annotations.remove(LAST_APPLIED);
+            }
+        }
         let name = config
             .str_at(&["metadata", "name"])
             .unwrap_or("")
@@ -253,6 +265,14 @@ impl Cluster {
             }
         };
         let mut merged = three_way_merge(original.as_ref(), &config, &current);
+        // An empty map is omitted when the server encodes the object.
+        if merged
+            .at(&["metadata", "annotations"])
+            .as_object()
+            .is_some_and(|a| a.is_empty())
+        {
+            merged.entry("metadata").remove("annotations");
+        }
         // The live resourceVersion: apply patches the latest object.
         if let Some(rv) = current.at(&["metadata", "resourceVersion"]).as_str() {
             merged.set_at(&["metadata", "resourceVersion"], Value::str(rv));
@@ -342,7 +362,7 @@ mod tests {
         assert_eq!(
             annotated.str_at(&["metadata", "annotations", LAST_APPLIED]),
             Some(
-                "{\"apiVersion\":\"v1\",\"data\":{\"a\":\"b\"},\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"x\"}}\n"
+                "{\"apiVersion\":\"v1\",\"data\":{\"a\":\"b\"},\"kind\":\"ConfigMap\",\"metadata\":{\"annotations\":{},\"name\":\"x\"}}\n"
             )
         );
     }

@@ -440,7 +440,7 @@ impl Cluster {
                         .push(diag(node.mark, None, e.message.clone()));
                     return Some(outcome);
                 }
-                self.apply_object(decoded, &original_source, &convert_recorded, &opts)
+                self.apply_object(decoded, Some(&original_source), &convert_recorded, &opts)
                     .map(
                         |Applied {
                              action, warnings, ..
@@ -461,14 +461,16 @@ impl Cluster {
                     Err(e) => Err((e, None)),
                     Ok(()) => {
                         let patching = self.store.get(&key).is_some();
-                        self.dry_run_for_diff(decoded, node, &key, &mut outcome)
+                        self.dry_run_for_diff(decoded, &key, &mut outcome)
                             .map_err(|e| (e, patching.then_some("patching")))
                     }
                 }
             }
             ManifestVerb::Create | ManifestVerb::Recreate => {
                 let recreate = verb == ManifestVerb::Recreate;
-                let obj = match options.save_config {
+                // kubectl's `CreateOrUpdateAnnotation`: recorded with
+                // --save-config, refreshed when the file carries one.
+                let obj = match options.save_config || has_last_applied(&decoded) {
                     true => with_last_applied(&with_namespace(decoded, &key)),
                     false => decoded,
                 };
@@ -516,14 +518,13 @@ impl Cluster {
     }
 
     /// `kubectl diff`'s merged object: the live one patched as apply would
-    /// patch it, or created when there is none, by a server
-    /// dry run. A create is not apply: it records no last-applied
-    /// annotation. Errors of the create come back bare, and those of the
-    /// patch name the file (`error when patching`).
+    /// patch it, or created when there is none, by a server dry run.
+    /// Neither records a last-applied annotation. Errors of the create come
+    /// back bare, and those of the patch name the file (`error when
+    /// patching`).
     fn dry_run_for_diff(
         &mut self,
         decoded: Value,
-        written: &Node,
         key: &ObjectKey,
         outcome: &mut ObjectOutcome,
     ) -> Result<Done, StatusError> {
@@ -537,14 +538,10 @@ impl Cluster {
                 .create(decoded, &create)
                 .map(|o| Done::Merged(Box::new(o)));
         }
-        let recorded = if written.get("apiVersion").and_then(Node::as_str)
-            == decoded.get("apiVersion").as_str()
-        {
-            decoded.clone()
-        } else {
-            self.legacy_recorded(written)
-        };
-        self.apply_object(decoded, &recorded, &convert_recorded, &dry_run)
+        // kubectl diff sends apply's patch without recording the file
+        // (`GetModifiedConfiguration(obj, false, …)`): the live annotation
+        // stays as it is in the merged object.
+        self.apply_object(decoded, None, &convert_recorded, &dry_run)
             .map(|applied| {
                 // apply's own warning about the annotation is not the server's.
                 outcome.warnings.extend(
@@ -568,17 +565,17 @@ impl Cluster {
         save_config: bool,
     ) -> Result<Value, StatusError> {
         let mut obj = with_namespace(obj, key);
-        if save_config || !obj.at(&["metadata", "annotations", LAST_APPLIED]).is_null() {
+        if save_config || has_last_applied(&obj) {
             obj = with_last_applied(&obj);
         }
-        if obj.str_at(&["metadata", "resourceVersion"]).is_none() {
-            self.authorize_resource("get", key.resource, "", &key.namespace, &key.name)?;
-            let Some(live) = self.store.get(key) else {
-                return Err(StatusError::not_found(
-                    &key.resource.get().plural_group(),
-                    &key.name,
-                ));
-            };
+        // The helper ignores a failed read ("we want it to be created"):
+        // the PUT's own error is the one shown.
+        if obj.str_at(&["metadata", "resourceVersion"]).is_none()
+            && self
+                .authorize_resource("get", key.resource, "", &key.namespace, &key.name)
+                .is_ok()
+            && let Some(live) = self.store.get(key)
+        {
             let rv = live.at(&["metadata", "resourceVersion"]).clone();
             obj.set_at(&["metadata", "resourceVersion"], rv);
         }
@@ -590,6 +587,11 @@ impl Cluster {
     fn legacy_recorded(&self, written: &Node) -> Value {
         written.to_value()
     }
+}
+
+/// Whether the object carries a last-applied annotation.
+fn has_last_applied(obj: &Value) -> bool {
+    !obj.at(&["metadata", "annotations", LAST_APPLIED]).is_null()
 }
 
 /// The object with its namespace filled in, as kubectl's builder fills it.

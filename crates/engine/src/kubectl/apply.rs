@@ -103,11 +103,9 @@ fn run_manifests(ctx: &mut Ctx, p: &Parsed, verb: ManifestVerb) -> Result<(), Fa
     let output = p.str_or_empty("output").to_string();
     let format = get::parse_output(&output, false)?;
     let dry = dry_run(ctx, p)?;
-    // `apply -l`: only the objects whose labels match.
-    let selector = match p
-        .str("selector")
-        .filter(|s| verb == ManifestVerb::Apply && !s.is_empty())
-    {
+    // `apply -l`, `create -l`: only the objects whose labels match.
+    let selects = matches!(verb, ManifestVerb::Apply | ManifestVerb::Create);
+    let selector = match p.str("selector").filter(|s| selects && !s.is_empty()) {
         Some(text) => Some(selector::parse_label_selector(text).map_err(Fail::error)?),
         None => None,
     };
@@ -285,6 +283,9 @@ pub(crate) fn replace(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     if p.duration_ms("timeout").is_some_and(|t| t != 0) && !force {
         return Err(Fail::error("--timeout must have --force specified"));
     }
+    if force && dry_run(ctx, p)?.is_some() {
+        return Err(Fail::error("--dry-run can not be used when --force is set"));
+    }
     if force {
         return force_replace(ctx, p);
     }
@@ -294,8 +295,7 @@ pub(crate) fn replace(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
 /// `kubectl replace --force`: kubectl's delete of what exists (missing
 /// objects ignored; `--grace-period=0` becomes 1), a poll until every one
 /// is gone (`--timeout`, 5 minutes by default), then a create of each.
-/// kubectl builds no dry run into this path: `--dry-run` is not honoured
-/// by it there either.
+/// kubectl refuses `--dry-run` with it.
 fn force_replace(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     let propagation = cascade(ctx, p)?;
     let grace = match p.int("grace-period").unwrap_or(-1) {
@@ -358,9 +358,14 @@ fn force_replace(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     let format = get::parse_output(p.str_or_empty("output"), false)?;
     let mut replaced = 0;
     for src in &sources {
+        // The builder's namespace, as for the delete.
+        let text = override_namespace(
+            &src.text,
+            ctx.namespace_explicit.then_some(ctx.namespace.as_str()),
+        )?;
         for outcome in
             ctx.cluster
-                .run_manifest_with(&src.text, &src.name, ManifestVerb::Recreate, options)
+                .run_manifest_with(&text, &src.name, ManifestVerb::Recreate, options)
         {
             for w in &outcome.warnings {
                 ctx.out.err_line(&format!("Warning: {w}"));

@@ -25,18 +25,18 @@ const MASK: &str = "***";
 pub(crate) fn diff(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     // kubectl exits 2 on its own errors: 1 means "differences found".
     ctx.out.exit_code = Some(2);
+    if !p.args.is_empty() {
+        return Err(Fail::usage(
+            &ctx.path.clone(),
+            &format!("Unexpected args: [{}]", p.args.join(" ")),
+        ));
+    }
     if p.all("filename").is_empty() {
         return Err(Fail::error("must specify one of -f and -k"));
     }
     if p.bool("force-conflicts") {
         return Err(Fail::error(
             "--force-conflicts only works with --server-side",
-        ));
-    }
-    if !p.args.is_empty() {
-        return Err(Fail::usage(
-            &ctx.path.clone(),
-            &format!("Unexpected args: [{}]", p.args.join(" ")),
         ));
     }
     let selector = match p.str("selector").filter(|s| !s.is_empty()) {
@@ -65,22 +65,26 @@ pub(crate) fn diff(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             for w in &outcome.warnings {
                 warnings.print(ctx, w);
             }
+            // kubectl warns about an object being deleted even when its
+            // dry run then fails.
+            let live = outcome
+                .key
+                .as_ref()
+                .and_then(|k| ctx.cluster.store.get(k).cloned());
+            if let Some(live) = &live
+                && !live.at(&["metadata", "deletionTimestamp"]).is_null()
+            {
+                ctx.out.err_line(&format!(
+                    "Warning: Detected changes to resource {} which is currently being deleted.",
+                    live.str_at(&["metadata", "name"]).unwrap_or("")
+                ));
+            }
             // The first error ends the command before anything is diffed.
             let merged = match outcome.result {
                 Ok(Done::Merged(merged)) => *merged,
                 Ok(_) => continue,
                 Err(e) => return Err(Fail::raw(e)),
             };
-            let Some(key) = outcome.key else { continue };
-            let live = ctx.cluster.store.get(&key).cloned();
-            if let Some(live) = &live
-                && !live.at(&["metadata", "deletionTimestamp"]).is_null()
-            {
-                ctx.out.err_line(&format!(
-                    "Warning: Detected changes to resource {} which is currently being deleted.",
-                    key.name
-                ));
-            }
             let (live, merged) = mask_secret_data(live, merged);
             let file = [
                 file_name(&merged),

@@ -1573,8 +1573,8 @@ pub(crate) fn split_env_args(args: &[String]) -> Option<(Vec<String>, Vec<String
     let mut resources = Vec::new();
     let mut env = Vec::new();
     for a in args {
-        // `(?ms)^(.+)\=(.*)$`: something before an `=`.
-        let is_env = a.find('=').is_some_and(|i| i > 0) || a.ends_with('-');
+        // `(?ms)^(.+)\=(.*)$`: something before the last `=`.
+        let is_env = a.rfind('=').is_some_and(|i| i > 0) || a.ends_with('-');
         match (is_env, env.is_empty()) {
             (true, _) => env.push(a.clone()),
             (false, true) => resources.push(a.clone()),
@@ -1617,7 +1617,13 @@ fn parse_env(ctx: &Ctx, specs: &[String]) -> Result<EnvChanges, Fail> {
             return Err(Fail::error(format!("unknown environment variable: {spec}")));
         }
     }
-    if remove.iter().any(|r| env.iter().any(|(k, _)| k == r)) {
+    // Only names given on the command line count against removals.
+    let given = |r: &String| {
+        specs
+            .iter()
+            .any(|s| s.split_once('=').is_some_and(|(k, _)| k == r))
+    };
+    if remove.iter().any(given) {
         return Err(Fail::error(
             "can not both modify and remove the same environment variable in the same command",
         ));
