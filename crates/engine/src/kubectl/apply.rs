@@ -273,6 +273,8 @@ pub(crate) fn create(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
 /// `kubectl replace`: each object PUT whole, or with `--force` deleted,
 /// waited for, and created again.
 pub(crate) fn replace(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
+    // The delete flags are read first (`DeleteFlags.ToOptions`).
+    let propagation = cascade(ctx, p)?;
     if p.all("filename").is_empty() {
         return Err(Fail::error("must specify one of -f and -k"));
     }
@@ -287,7 +289,7 @@ pub(crate) fn replace(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         return Err(Fail::error("--dry-run can not be used when --force is set"));
     }
     if force {
-        return force_replace(ctx, p);
+        return force_replace(ctx, p, propagation);
     }
     run_manifests(ctx, p, ManifestVerb::Replace)
 }
@@ -296,8 +298,7 @@ pub(crate) fn replace(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
 /// objects ignored; `--grace-period=0` becomes 1), a poll until every one
 /// is gone (`--timeout`, 5 minutes by default), then a create of each.
 /// kubectl refuses `--dry-run` with it.
-fn force_replace(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
-    let propagation = cascade(ctx, p)?;
+fn force_replace(ctx: &mut Ctx, p: &Parsed, propagation: Propagation) -> Result<(), Fail> {
     let grace = match p.int("grace-period").unwrap_or(-1) {
         0 => 1,
         g => g,
@@ -336,8 +337,12 @@ fn force_replace(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
                 } else {
                     String::new()
                 };
-                ctx.out
-                    .line(&format!("{} \"{name}\" deleted{from}", rt.singular_group()));
+                // The delete prints with replace's -o (`-o name`: KIND/NAME).
+                let line = match p.str("output") {
+                    Some("name") => resources::kind_name(rid, &name),
+                    _ => format!("{} \"{name}\" deleted{from}", rt.singular_group()),
+                };
+                ctx.out.line(&line);
                 deleted.extend(uid.map(|uid| (key, uid)));
             }
             Err(e) if e.reason == crate::api::StatusReason::NotFound => {}
