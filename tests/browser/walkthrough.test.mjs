@@ -208,6 +208,17 @@ test('kubectl diff prints GNU diff -u output in the browser byte-identical to `k
   });
 });
 
+test('kubectl set env and replace run in the browser byte-identical to `kubeplay script` (goldens 28-replace, 29-set-env)', async () => {
+  await scriptInBrowser(golden('28-replace'), {
+    seed: 1,
+    checks: [/configmap "flags" deleted from staging namespace\nconfigmap\/flags replaced\n/, /error: --dry-run can not be used when --force is set/],
+  });
+  await scriptInBrowser(golden('29-set-env'), {
+    seed: 1,
+    checks: [/# APP_LOG_LEVEL from configmap app-config, key log\.level\n/, /\nPASSWORD=s3cret\n/, /\nFROM_STDIN=yes\n/],
+  });
+});
+
 test('the RBAC example: the viewer account reads pods and is refused the rest', async () => {
   const { page, problems, close } = await openApp(browser, { query: '?speed=16' });
   try {

@@ -234,17 +234,24 @@ pub(crate) fn override_namespace(text: &str, ns: Option<&str>) -> Result<String,
     Ok(out)
 }
 
-/// `kubectl apply`.
-pub(crate) fn apply(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
+/// The arguments of `apply` and `diff`: files only (`validateArgs`, then
+/// `RequireFilenameOrKustomize`).
+pub(crate) fn files_only(ctx: &Ctx, p: &Parsed) -> Result<(), Fail> {
     if !p.args.is_empty() {
         return Err(Fail::usage(
-            &ctx.path.clone(),
+            &ctx.path,
             &format!("Unexpected args: [{}]", p.args.join(" ")),
         ));
     }
     if p.all("filename").is_empty() {
         return Err(Fail::error("must specify one of -f and -k"));
     }
+    Ok(())
+}
+
+/// `kubectl apply`.
+pub(crate) fn apply(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
+    files_only(ctx, p)?;
     run_manifests(ctx, p, ManifestVerb::Apply)
 }
 

@@ -11,7 +11,7 @@
 
 use crate::apiserver::manifest::{Done, ManifestOptions, ManifestVerb};
 use crate::cluster::Cluster;
-use crate::kubectl::apply::{Warnings, override_namespace};
+use crate::kubectl::apply::{Warnings, files_only, override_namespace};
 use crate::kubectl::flags::Parsed;
 use crate::kubectl::{Ctx, Fail, resources, selector};
 use crate::sort::CompactSort;
@@ -25,15 +25,7 @@ const MASK: &str = "***";
 pub(crate) fn diff(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     // kubectl exits 2 on its own errors: 1 means "differences found".
     ctx.out.exit_code = Some(2);
-    if !p.args.is_empty() {
-        return Err(Fail::usage(
-            &ctx.path.clone(),
-            &format!("Unexpected args: [{}]", p.args.join(" ")),
-        ));
-    }
-    if p.all("filename").is_empty() {
-        return Err(Fail::error("must specify one of -f and -k"));
-    }
+    files_only(ctx, p)?;
     if p.bool("force-conflicts") {
         return Err(Fail::error(
             "--force-conflicts only works with --server-side",
