@@ -375,13 +375,23 @@ impl Cluster {
             }
         };
         let key = ObjectKey::new(resource, &namespace_of(node, rt.namespaced), name);
-        if name.is_empty() && verb == ManifestVerb::Diff {
-            // kubectl diff reads the live object first, by name.
-            outcome.result = Err("error: resource name may not be empty".into());
+        if name.is_empty() && matches!(verb, ManifestVerb::Diff | ManifestVerb::Replace) {
+            // Both address the object by name: client-go refuses before any
+            // request (replace names the file, as AddSourceToErr does).
+            let (message, what) = match verb {
+                ManifestVerb::Diff => ("error: resource name may not be empty".into(), "diff"),
+                _ => (
+                    format!(
+                        "error: error when replacing \"{source}\": resource name may not be empty"
+                    ),
+                    "replace",
+                ),
+            };
+            outcome.result = Err(message);
             outcome.diagnostics.push(diag(
                 node.get("metadata").map_or(node.mark, |m| m.mark),
                 Some("metadata.name"),
-                "metadata.name: Required value: name is required for diff".into(),
+                format!("metadata.name: Required value: name is required for {what}"),
             ));
             return Some(outcome);
         }

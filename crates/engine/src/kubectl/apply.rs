@@ -321,6 +321,11 @@ fn force_replace(ctx: &mut Ctx, p: &Parsed, propagation: Propagation) -> Result<
     }
     let mut deleted: Vec<(ObjectKey, String)> = Vec::new();
     for ((rid, ns, name), source) in refs {
+        if name.is_empty() {
+            return Err(Fail::error(format!(
+                "error when deleting \"{source}\": resource name may not be empty"
+            )));
+        }
         let key = ObjectKey::new(rid, &ns, &name);
         let uid = ctx
             .cluster

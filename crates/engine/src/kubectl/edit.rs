@@ -1996,7 +1996,18 @@ pub(crate) fn set_env(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     if list {
         return Ok(());
     }
+    // Only removals: kubectl patches the first object, then says this.
+    let nothing_set = env.is_empty() && env_args.is_empty();
     for (rid, obj) in updates {
+        if nothing_set {
+            if let Err(e) = write_status(ctx, obj, report.dry) {
+                errors.push(format!("error: {}{}", report.failure, e.message));
+                continue;
+            }
+            return Err(Fail::error(
+                "at least one environment variable must be provided",
+            ));
+        }
         report.patch(ctx, p, rid, obj, &mut errors)?;
     }
     resources::aggregate(errors)
