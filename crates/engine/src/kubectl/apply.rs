@@ -105,23 +105,17 @@ fn run_manifests(ctx: &mut Ctx, p: &Parsed, verb: ManifestVerb) -> Result<(), Fa
     let dry = dry_run(ctx, p)?;
     // `apply -l`, `create -l`: only the objects whose labels match.
     let selects = matches!(verb, ManifestVerb::Apply | ManifestVerb::Create);
-    let selector = match p.str("selector").filter(|s| selects && !s.is_empty()) {
-        Some(text) => Some(selector::parse_label_selector(text).map_err(Fail::error)?),
-        None => None,
-    };
+    let selector = if selects { files_selector(p)? } else { None };
     let sources = resources::read_sources(ctx, p.all("filename"), p.bool("recursive"))?;
     let mut outcomes: Vec<ObjectOutcome> = Vec::new();
     // A dry run happens on a copy of the cluster, so nothing changes.
     let mut scratch = dry.map(|_| ctx.cluster.clone());
     for src in &sources {
+        let text = namespaced_text(ctx, src)?;
         let cluster: &mut Cluster = match scratch.as_mut() {
             Some(c) => c,
             None => ctx.cluster,
         };
-        let text = override_namespace(
-            &src.text,
-            ctx.namespace_explicit.then_some(ctx.namespace.as_str()),
-        )?;
         let options = ManifestOptions {
             selector: selector.as_ref(),
             save_config: p.bool("save-config"),
@@ -179,9 +173,27 @@ fn run_manifests(ctx: &mut Ctx, p: &Parsed, verb: ManifestVerb) -> Result<(), Fa
     resources::aggregate(client_errors)
 }
 
+/// `-l` with `-f`: the label selector the files' objects are filtered by.
+pub(crate) fn files_selector(p: &Parsed) -> Result<Option<selector::LabelQuery>, Fail> {
+    match p.str("selector").filter(|s| !s.is_empty()) {
+        Some(text) => Ok(Some(
+            selector::parse_label_selector(text).map_err(Fail::error)?,
+        )),
+        None => Ok(None),
+    }
+}
+
+/// A source's text with `-n` applied (see [`override_namespace`]).
+pub(crate) fn namespaced_text(ctx: &Ctx, src: &resources::Source) -> Result<String, Fail> {
+    override_namespace(
+        &src.text,
+        ctx.namespace_explicit.then_some(ctx.namespace.as_str()),
+    )
+}
+
 /// `-n` sets the namespace of manifests that do not name one; a manifest
 /// naming another namespace is refused, as kubectl refuses it.
-pub(crate) fn override_namespace(text: &str, ns: Option<&str>) -> Result<String, Fail> {
+fn override_namespace(text: &str, ns: Option<&str>) -> Result<String, Fail> {
     let Some(ns) = ns else {
         return Ok(text.to_string());
     };
@@ -376,10 +388,7 @@ fn force_replace(ctx: &mut Ctx, p: &Parsed, propagation: Propagation) -> Result<
     let mut replaced = 0;
     for src in &sources {
         // The builder's namespace, as for the delete.
-        let text = override_namespace(
-            &src.text,
-            ctx.namespace_explicit.then_some(ctx.namespace.as_str()),
-        )?;
+        let text = namespaced_text(ctx, src)?;
         for outcome in
             ctx.cluster
                 .run_manifest_with(&text, &src.name, ManifestVerb::Recreate, options)

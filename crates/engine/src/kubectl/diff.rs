@@ -11,9 +11,9 @@
 
 use crate::apiserver::manifest::{Done, ManifestOptions, ManifestVerb};
 use crate::cluster::Cluster;
-use crate::kubectl::apply::{Warnings, files_only, override_namespace};
+use crate::kubectl::apply::{Warnings, files_only, files_selector, namespaced_text};
 use crate::kubectl::flags::Parsed;
-use crate::kubectl::{Ctx, Fail, resources, selector};
+use crate::kubectl::{Ctx, Fail, resources};
 use crate::sort::CompactSort;
 use crate::time::{EPOCH_UNIX_SECONDS, Millis, civil};
 use crate::value::Value;
@@ -31,10 +31,7 @@ pub(crate) fn diff(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             "--force-conflicts only works with --server-side",
         ));
     }
-    let selector = match p.str("selector").filter(|s| !s.is_empty()) {
-        Some(text) => Some(selector::parse_label_selector(text).map_err(Fail::error)?),
-        None => None,
-    };
+    let selector = files_selector(p)?;
     let sources = resources::read_sources(ctx, p.all("filename"), p.bool("recursive"))?;
     // The dry runs store nothing; a copy keeps even their random draws
     // (UIDs, generated names) out of the cluster.
@@ -44,10 +41,7 @@ pub(crate) fn diff(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     // overwrites the file, as it does on disk.
     let mut files: Vec<[String; 3]> = Vec::new();
     for src in &sources {
-        let text = override_namespace(
-            &src.text,
-            ctx.namespace_explicit.then_some(ctx.namespace.as_str()),
-        )?;
+        let text = namespaced_text(ctx, src)?;
         let options = ManifestOptions {
             selector: selector.as_ref(),
             ..ManifestOptions::default()
