@@ -88,6 +88,15 @@ fn no_command_line_panics() {
         "diff",
         "replace",
         "--force",
+        "env",
+        "A=1",
+        "A-",
+        "==x",
+        "--list",
+        "--resolve",
+        "--from=configmap/x",
+        "--keys=a",
+        "-e",
         "version",
         "cluster-info",
         "api-resources",
@@ -2936,4 +2945,93 @@ fn set_env_splits_arguments_and_keeps_variables_in_place() {
         (out.stdout.as_str(), out.stderr.as_str(), out.exit_code),
         ("", "", 0)
     );
+}
+
+#[test]
+fn set_env_and_replace_lines_never_panic() {
+    // Random lines of these commands against a cluster with something to
+    // change: every one ends with status 0 or 1 and says something when it
+    // fails, and enough of them get past the checks to do their work.
+    let targets = [
+        "deploy/web",
+        "pods --all",
+        "-f d.yaml",
+        "deploy -l app=web",
+        "deploy/nosuch",
+    ];
+    let flags = [
+        "--list",
+        "--resolve",
+        "--from=configmap/cfg",
+        "--from=secret/nosuch",
+        "--keys=k",
+        "--prefix=P_",
+        "-c web",
+        "-c nope*",
+        "-c *e*",
+        "--overwrite=false",
+        "-o yaml",
+        "-o name",
+        "--dry-run=client",
+        "--dry-run=server",
+        "-e C=3",
+        "-e -",
+        "-e D-",
+    ];
+    let envs = [
+        "A=1",
+        "A-",
+        "B=x=y",
+        "=1",
+        "==x",
+        "é=1",
+        "1A=2",
+        "E=",
+        "deploy/web",
+    ];
+    let replace_flags = [
+        "--force",
+        "--save-config",
+        "-o name",
+        "--dry-run=server",
+        "--grace-period=1",
+        "--cascade=orphan",
+        "--timeout=5s",
+    ];
+    let mut c = Cluster::new(3);
+    let files = MemoryFiles::default().with("d.yaml", DEPLOY);
+    assert_eq!(kf(&mut c, "apply -f d.yaml", &files).exit_code, 0);
+    assert_eq!(
+        k(
+            &mut c,
+            "create configmap cfg --from-literal=k=v --from-literal=k.2=w"
+        )
+        .exit_code,
+        0
+    );
+    let mut rng = crate::rng::Rng::new(29);
+    let mut pick = |list: &[&'static str], most: usize| -> String {
+        let n = rng.index(most + 1);
+        (0..n)
+            .map(|_| list[rng.index(list.len())])
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let mut succeeded = 0;
+    for i in 0..400 {
+        let line = if i % 4 == 0 {
+            format!("replace -f d.yaml {}", pick(&replace_flags, 3))
+        } else {
+            let target = targets[i % targets.len()];
+            format!("set env {target} {} {}", pick(&flags, 2), pick(&envs, 3))
+        };
+        let out = kf(&mut c, &line, &files);
+        assert!(matches!(out.exit_code, 0 | 1), "{line}: {}", out.exit_code);
+        assert!(
+            out.exit_code == 0 || !out.stderr.is_empty() || !out.stdout.is_empty(),
+            "{line}: failed silently"
+        );
+        succeeded += usize::from(out.exit_code == 0 && !out.stdout.is_empty());
+    }
+    assert!(succeeded >= 60, "only {succeeded} lines did something");
 }
