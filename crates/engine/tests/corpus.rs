@@ -90,6 +90,25 @@ fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// Every example file: its path under the corpus (`/`-separated) and its
+/// text, in path order.
+fn examples(dir: &Path) -> Vec<(String, String)> {
+    let mut files = Vec::new();
+    yaml_files(dir, &mut files);
+    files
+        .iter()
+        .map(|path| {
+            let rel = path
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            let text = std::fs::read(path).expect("readable");
+            (rel, String::from_utf8_lossy(&text).into_owned())
+        })
+        .collect()
+}
+
 /// Namespaces a manifest places objects in (found textually, so that broken
 /// YAML still gets its namespaces).
 fn named_namespaces(text: &str) -> Vec<String> {
@@ -155,20 +174,12 @@ fn docs_examples_apply_as_on_a_real_cluster() {
         println!("corpus not found at ../shared/corpus/k8s-website-examples: skipped");
         return;
     };
-    let mut files = Vec::new();
-    yaml_files(&dir, &mut files);
+    let files = examples(&dir);
     assert!(files.len() > 50, "the corpus holds {} files", files.len());
     let mut report = String::new();
     let mut wrongly_refused = Vec::new();
-    for path in &files {
-        let rel = path
-            .strip_prefix(&dir)
-            .unwrap()
-            .to_string_lossy()
-            .replace('\\', "/");
-        let text = std::fs::read(path).expect("readable");
-        let text = String::from_utf8_lossy(&text);
-        let (out, failed) = apply_file(&rel, &text);
+    for (rel, text) in &files {
+        let (out, failed) = apply_file(rel, text);
         report.push_str(&format!("== {rel}\n{out}"));
         if failed && !REFUSED.iter().any(|(f, _)| *f == rel) {
             wrongly_refused.push(format!("{rel}:\n{out}"));
@@ -364,21 +375,13 @@ fn docs_examples_diff_clean_once_applied() {
         println!("corpus not found at ../shared/corpus/k8s-website-examples: skipped");
         return;
     };
-    let mut files = Vec::new();
-    yaml_files(&dir, &mut files);
     let mut problems = Vec::new();
     let mut refused_dry_runs = Vec::new();
     let mut checked = 0;
-    for path in &files {
-        let rel = path
-            .strip_prefix(&dir)
-            .unwrap()
-            .to_string_lossy()
-            .replace('\\', "/");
+    for (rel, text) in examples(&dir) {
         if REFUSED.iter().any(|(f, _)| *f == rel) {
             continue;
         }
-        let text = String::from_utf8_lossy(&std::fs::read(path).expect("readable")).into_owned();
         let mut cluster = Cluster::new(1);
         for ns in named_namespaces(&text) {
             let _ = cluster.kubectl(&format!("create namespace {ns}"), &MemoryFiles::default());

@@ -108,18 +108,23 @@ impl ObjectOutcome {
             Ok(Done::Valid) => Some(format!("{name} created (server dry run)")),
             Ok(Done::Merged(_)) => None,
             Ok(Done::Replaced) => Some(format!("{name} replaced")),
-            Ok(Done::Deleted) => {
-                let key = self.key.as_ref()?;
-                let rt = key.resource.get();
-                let base = format!("{} \"{}\" deleted", rt.singular_group(), key.name);
-                Some(if key.namespace.is_empty() {
-                    base
-                } else {
-                    format!("{base} from {} namespace", key.namespace)
-                })
-            }
+            Ok(Done::Deleted) => Some(deleted_line(self.key.as_ref()?, "deleted")),
             Err(_) => None,
         }
+    }
+}
+
+/// kubectl delete's line for an object: `deployment.apps "web" deleted
+/// from default namespace` (`op` is `deleted` or `force deleted`).
+pub fn deleted_line(key: &ObjectKey, op: &str) -> String {
+    let line = format!(
+        "{} \"{}\" {op}",
+        key.resource.get().singular_group(),
+        key.name
+    );
+    match key.namespace.is_empty() {
+        true => line,
+        false => format!("{line} from {} namespace", key.namespace),
     }
 }
 

@@ -2,7 +2,9 @@
 
 use std::collections::BTreeSet;
 
-use crate::apiserver::manifest::{Done, ManifestOptions, ManifestVerb, ObjectOutcome};
+use crate::apiserver::manifest::{
+    Done, ManifestOptions, ManifestVerb, ObjectOutcome, deleted_line,
+};
 use crate::apiserver::{DeleteOptions, Propagation};
 use crate::cluster::Cluster;
 use crate::kubectl::flags::Parsed;
@@ -355,16 +357,10 @@ fn force_replace(ctx: &mut Ctx, p: &Parsed, propagation: Propagation) -> Result<
             .and_then(|()| ctx.cluster.delete(&key, options));
         match result {
             Ok(_) => {
-                let rt = rid.get();
-                let from = if rt.namespaced {
-                    format!(" from {ns} namespace")
-                } else {
-                    String::new()
-                };
                 // The delete prints with replace's -o (`-o name`: KIND/NAME).
                 let line = match p.str("output") {
                     Some("name") => resources::kind_name(rid, &name),
-                    _ => format!("{} \"{name}\" deleted{from}", rt.singular_group()),
+                    _ => deleted_line(&key, "deleted"),
                 };
                 ctx.out.line(&line);
                 deleted.extend(uid.map(|uid| (key, uid)));
@@ -604,23 +600,18 @@ pub(crate) fn delete(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
                 if let Some(uid) = uid {
                     deleted.push((key.clone(), uid));
                 }
-                let kind = rt.singular_group();
                 if output == "name" {
-                    ctx.out.line(&format!("{kind}/{name}"));
+                    ctx.out.line(&format!("{}/{name}", rt.singular_group()));
                     continue;
                 }
-                let mut op = if grace == 0 {
-                    "force deleted".to_string()
+                let op = if grace == 0 {
+                    "force deleted"
                 } else {
-                    "deleted".to_string()
+                    "deleted"
                 };
-                if rt.namespaced {
-                    op = format!("{op} from {ns} namespace");
-                }
-                if let Some(d) = dry {
-                    op.push_str(d.suffix());
-                }
-                ctx.out.line(&format!("{kind} \"{name}\" {op}"));
+                let line = deleted_line(&key, op);
+                ctx.out
+                    .line(&format!("{line}{}", dry.map(DryRun::suffix).unwrap_or("")));
             }
             Err(e) => {
                 if ignore_not_found && e.reason == crate::api::StatusReason::NotFound {

@@ -374,15 +374,19 @@ const KNOWN_NON_RESOURCE_VERBS: &[&str] = &[
     "get", "put", "post", "head", "options", "delete", "patch", "*",
 ];
 
+/// Who the command asks as: `--as`'s user, or kubeadm's admin.
+fn requesting_user(ctx: &Ctx) -> crate::apiserver::rbac::UserInfo {
+    ctx.cluster
+        .requester
+        .clone()
+        .unwrap_or_else(|| ctx.cluster.admin.clone())
+}
+
 /// `kubectl auth can-i`: asks the API server, through a
 /// SelfSubjectAccessReview (or a SelfSubjectRulesReview for `--list`),
 /// what the command's user may do. A "no" exits with status 1.
 pub(crate) fn auth_can_i(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
-    let user = ctx
-        .cluster
-        .requester
-        .clone()
-        .unwrap_or_else(|| ctx.cluster.admin.clone());
+    let user = requesting_user(ctx);
     if p.bool("list") {
         if !p.args.is_empty() {
             return Err(Fail::error(
@@ -539,11 +543,7 @@ fn self_review_allowed(
 
 /// `kubectl auth whoami`.
 pub(crate) fn auth_whoami(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
-    let user = ctx
-        .cluster
-        .requester
-        .clone()
-        .unwrap_or_else(|| ctx.cluster.admin.clone());
+    let user = requesting_user(ctx);
     if self_review_allowed(ctx, "authentication.k8s.io", "selfsubjectreviews").is_err() {
         return Err(Fail::error(
             "the selfsubjectreviews API is not enabled in the cluster or you do not have permission to call it",
