@@ -18,6 +18,7 @@ pub const COMMANDS: &[&str] = &[
     "describe",
     "diff",
     "drain",
+    "events",
     "exec",
     "explain",
     "expose",

@@ -872,19 +872,39 @@ pub fn format_float(f: f64) -> String {
 /// Compact JSON with sorted keys, as Go's `json.Marshal` writes it.
 pub fn to_json_compact(value: &Value) -> String {
     let mut out = String::new();
-    write_json(&mut out, value, None, 0);
+    write_json(&mut out, value, None, 0, None);
     out
 }
 
 /// Indented JSON (four spaces) as `kubectl get -o json` prints it, with a final newline.
 pub fn to_json_pretty(value: &Value) -> String {
     let mut out = String::new();
-    write_json(&mut out, value, Some(4), 0);
+    write_json(&mut out, value, Some(4), 0, None);
     out.push('\n');
     out
 }
 
-fn write_json(out: &mut String, value: &Value, indent: Option<usize>, level: usize) {
+/// The members of the object under a key (`""` for the top), in the order
+/// a Go struct declares its fields.
+pub type FieldOrder<'a> = &'a dyn Fn(&str) -> &'static [&'static str];
+
+/// [`to_json_pretty`] for a typed Go object, which `json.MarshalIndent`
+/// writes in field order: the members `order` names for the key an object
+/// is under come first, in that order, then the others sorted.
+pub fn to_json_pretty_in_order(value: &Value, order: FieldOrder) -> String {
+    let mut out = String::new();
+    write_json(&mut out, value, Some(4), 0, Some((order, "")));
+    out.push('\n');
+    out
+}
+
+fn write_json(
+    out: &mut String,
+    value: &Value,
+    indent: Option<usize>,
+    level: usize,
+    order: Option<(FieldOrder, &str)>,
+) {
     let newline = |out: &mut String, level: usize| {
         if let Some(n) = indent {
             out.push('\n');
@@ -912,7 +932,7 @@ fn write_json(out: &mut String, value: &Value, indent: Option<usize>, level: usi
                     out.push(',');
                 }
                 newline(out, level + 1);
-                write_json(out, item, indent, level + 1);
+                write_json(out, item, indent, level + 1, order);
             }
             newline(out, level);
             out.push(']');
@@ -923,7 +943,16 @@ fn write_json(out: &mut String, value: &Value, indent: Option<usize>, level: usi
                 return;
             }
             out.push('{');
-            for (i, (k, v)) in map.iter().enumerate() {
+            let listed: &[&str] = order.map_or(&[], |(f, key)| f(key));
+            let members = listed
+                .iter()
+                .filter_map(|k| map.get(*k).map(|v| (*k, v)))
+                .chain(
+                    map.iter()
+                        .map(|(k, v)| (&**k, v))
+                        .filter(|(k, _)| !listed.contains(k)),
+                );
+            for (i, (k, v)) in members.enumerate() {
                 if i > 0 {
                     out.push(',');
                 }
@@ -933,7 +962,7 @@ fn write_json(out: &mut String, value: &Value, indent: Option<usize>, level: usi
                 if indent.is_some() {
                     out.push(' ');
                 }
-                write_json(out, v, indent, level + 1);
+                write_json(out, v, indent, level + 1, order.map(|(f, _)| (f, k)));
             }
             newline(out, level);
             out.push('}');

@@ -244,7 +244,10 @@ fn tolerations(w: &mut DW, indent: &str, title: &str, tols: &Value) {
 
 // ------------------------------------------------------------------ events
 
-/// The events about an object, oldest first (`SortableEvents`).
+/// The events about an object, oldest first, as `searchEvents` lists them
+/// (by name) and `DescribeEvents` sorts them (`sort.Sort` by last time).
+/// A node's events are those with its UID (its controllers') followed by
+/// those with its name as UID (its kubelet's), two lists as kubectl asks.
 fn events_for(cluster: &Cluster, obj: &Value, also_name: bool) -> Vec<Value> {
     // `searchEvents` hands back an empty list when the user may not list
     // events in the object's namespace: the describer shows `<none>`.
@@ -257,19 +260,23 @@ fn events_for(cluster: &Cluster, obj: &Value, also_name: bool) -> Vec<Value> {
     }
     let uid = s(obj, &["metadata", "uid"]);
     let name = s(obj, &["metadata", "name"]);
-    let mut events: Vec<Value> = cluster
-        .events
-        .records()
-        .iter()
-        .filter(|r| &*r.involved.uid == uid || (also_name && &*r.involved.uid == name))
-        .map(|r| r.to_value())
-        .collect();
-    events.compact_sort_by_key(|e| {
-        e.get("lastTimestamp")
-            .as_str()
-            .and_then(parse_rfc3339)
-            .unwrap_or(0)
-    });
+    let search = |uid: &str| {
+        let mut found: Vec<&crate::events::EventRecord> = cluster
+            .events
+            .records()
+            .iter()
+            .filter(|r| &*r.involved.uid == uid)
+            .collect();
+        found.compact_sort_by(|a, b| a.name.cmp(&b.name));
+        found
+    };
+    let mut records = search(uid);
+    if also_name && name != uid {
+        records.extend(search(name));
+    }
+    let mut events: Vec<Value> = records.into_iter().map(|r| r.to_value()).collect();
+    let last = |e: &Value| e.get("lastTimestamp").as_str().and_then(parse_rfc3339);
+    crate::sort::go_sort_by(&mut events, |a, b| last(a) < last(b));
     events
 }
 

@@ -151,11 +151,26 @@ pub(crate) fn print_objects(
     } else {
         list_of(objs)
     };
+    print_value(ctx, format, data, no_headers)
+}
+
+/// Prints one object or list in a non-table format.
+pub(crate) fn print_value(
+    ctx: &mut Ctx,
+    format: &Format,
+    data: Value,
+    no_headers: bool,
+) -> Result<(), Fail> {
     match format {
         Format::Yaml => ctx.out.out(&yaml::to_yaml(&data)),
         Format::Json => ctx.out.out(&yaml::to_json_pretty(&data)),
         Format::Name => {
-            if data.get("kind").as_str() == Some("List") && !data.get("items").is_null() {
+            // `meta.IsListType`: a List, an EventList…
+            let is_list = data
+                .get("kind")
+                .as_str()
+                .is_some_and(|k| k.ends_with("List"));
+            if is_list && !data.get("items").is_null() {
                 for item in data.get("items").items() {
                     ctx.out.line(&name_of(item));
                 }

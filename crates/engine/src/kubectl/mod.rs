@@ -23,6 +23,7 @@ mod create;
 mod describe;
 mod diff;
 mod edit;
+mod events;
 mod exec;
 mod explain;
 mod get;
@@ -1228,7 +1229,15 @@ static ROOT_COMMANDS: &[Command] = &[
     Command::new("debug", "Create debugging sessions for troubleshooting workloads and nodes", "kubectl debug (POD | TYPE[[.VERSION].GROUP]/NAME) [ -- COMMAND [args...] ] [options]")
         .unsupported("debug containers are not simulated in Kubeplay"),
     Command::new("events", "List events", "kubectl events [(-o|--output=)json|yaml|name|go-template|go-template-file|template|templatefile|jsonpath|jsonpath-as-json|jsonpath-file] [--for TYPE/NAME] [--watch] [--types=Normal,Warning] [options]")
-        .unsupported("use `kubectl get events` in Kubeplay"),
+        .flags(flags![PRINT_FLAGS, &[
+            Flag::new("all-namespaces", Kind::Bool).short('A'),
+            Flag::new("chunk-size", Kind::Int),
+            Flag::new("for", Kind::Str),
+            Flag::new("no-headers", Kind::Bool),
+            Flag::new("types", Kind::Slice),
+            Flag::new("watch", Kind::Bool).short('w').unsupported(WATCH_WHY),
+        ]])
+        .run(events::run),
     Command::new("diff", "Diff the live version against a would-be applied version", "kubectl diff -f FILENAME [options]")
         .flags(flags![
             FILENAME_FLAGS,

@@ -88,6 +88,11 @@ fn no_command_line_panics() {
         "diff",
         "replace",
         "--force",
+        "events",
+        "--for",
+        "pod/web",
+        "--types=Warning",
+        "--types",
         "env",
         "A=1",
         "A-",
@@ -794,6 +799,152 @@ fn nodes_cordon_taint_and_drain() {
     assert_eq!(c.now_ms(), BOOT_MS + 5 * SECOND);
     let node = c.store.get_named(res("Node"), "", "node-3").unwrap();
     assert_eq!(node.at(&["spec", "unschedulable"]), &Value::Bool(true));
+}
+
+#[test]
+fn kubectl_events_sorts_filters_and_prints_as_kubectl() {
+    let mut c = hand_cluster();
+    pod(
+        &mut c,
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: web-1}\nspec:\n  nodeName: node-1\n  containers: [{name: web, image: nginx}]\n",
+        "phase: Pending\n",
+    );
+    let p = c
+        .store
+        .get_named(res("Pod"), "default", "web-1")
+        .unwrap()
+        .clone();
+    // Fourteen events in the same second: more than Go's insertion sort
+    // handles, so kubectl's pdqsort moves ties around.
+    let reasons: Vec<String> = (0..14).map(|i| format!("Reason{i:02}")).collect();
+    for (i, reason) in reasons.iter().enumerate() {
+        let kind = if i % 5 == 4 {
+            EventType::Warning
+        } else {
+            EventType::Normal
+        };
+        let message = if i == 3 {
+            "first line\nsecond line"
+        } else {
+            "text"
+        };
+        c.record_event(&p, None, kind, reason, message, ("kubelet", Some("node-1")));
+    }
+    c.step(2 * SECOND);
+    // A repeat moves the first event's last time: the list, in name order,
+    // is no longer in time order.
+    c.record_event(
+        &p,
+        None,
+        EventType::Normal,
+        "Reason00",
+        "text",
+        ("kubelet", Some("node-1")),
+    );
+    c.record_event(
+        &p,
+        None,
+        EventType::Normal,
+        "Later",
+        "  padded  ",
+        ("kubelet", None),
+    );
+    c.step(SECOND);
+    let out = k(&mut c, "kubectl events --for pod/web-1");
+    assert_eq!(out.exit_code, 0, "{}", out.stderr);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(
+        lines[0],
+        "LAST SEEN         TYPE      REASON     OBJECT      MESSAGE"
+    );
+    assert_eq!(lines.len(), 16);
+    // The later event sorts last; the ties are not in name order.
+    assert_eq!(
+        lines[15],
+        "1s                Normal    Later      Pod/web-1   padded"
+    );
+    let listed: Vec<&str> = lines[1..14]
+        .iter()
+        .map(|l| l.split_whitespace().nth(2).unwrap())
+        .collect();
+    // Reason00 sorts among the last, the other ties not in name order.
+    assert!(lines[14].contains("Reason00") || lines[15].contains("Reason00"));
+    assert_ne!(
+        listed,
+        reasons[1..].iter().map(String::as_str).collect::<Vec<_>>()
+    );
+    let mut sorted = listed.clone();
+    sorted.sort_unstable();
+    assert_eq!(
+        sorted,
+        reasons[1..].iter().map(String::as_str).collect::<Vec<_>>()
+    );
+    // kubectl describe sorts the same list the same way.
+    let describe = k(&mut c, "kubectl describe pod web-1").stdout;
+    let described: Vec<&str> = describe
+        .lines()
+        .skip_while(|l| !l.starts_with("Events:"))
+        .skip(3)
+        .filter(|l| l.starts_with("  Normal") || l.starts_with("  Warning"))
+        .map(|l| l.split_whitespace().nth(1).unwrap())
+        .collect();
+    assert_eq!(described[..13], listed[..]);
+    // A message is cut at its first line break.
+    assert!(
+        out.stdout.contains("Pod/web-1   first line...\n"),
+        "{}",
+        out.stdout
+    );
+    // Types match without regard to case; -A adds the namespace.
+    let warnings = k(
+        &mut c,
+        "kubectl events -A --types=WARNING,warning --no-headers",
+    );
+    assert_eq!(warnings.stdout.lines().count(), 2, "{}", warnings.stdout);
+    assert!(
+        warnings
+            .stdout
+            .lines()
+            .all(|l| l.starts_with("default   3s "))
+    );
+    // JSON in the typed EventList's field order.
+    let json = k(
+        &mut c,
+        "kubectl events --for pod/web-1 --types=Normal -o json",
+    )
+    .stdout;
+    let keys: Vec<&str> = json
+        .lines()
+        .filter(|l| l.starts_with("            \"") && l.contains("\": "))
+        .take(13)
+        .map(|l| l.trim().split('"').nth(1).unwrap())
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "kind",
+            "apiVersion",
+            "metadata",
+            "involvedObject",
+            "reason",
+            "message",
+            "source",
+            "firstTimestamp",
+            "lastTimestamp",
+            "count",
+            "type",
+            "eventTime",
+            "reportingComponent"
+        ]
+    );
+    assert!(json.starts_with(
+        "{\n    \"kind\": \"EventList\",\n    \"apiVersion\": \"v1\",\n    \"metadata\": {},\n"
+    ));
+    let none = k(&mut c, "kubectl events -n kube-public");
+    assert_eq!(
+        (none.stdout.as_str(), none.stderr.as_str(), none.exit_code),
+        ("", "No events found in kube-public namespace.\n", 0)
+    );
 }
 
 #[test]
