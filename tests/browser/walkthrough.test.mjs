@@ -219,6 +219,19 @@ test('kubectl set env and replace run in the browser byte-identical to `kubeplay
   });
 });
 
+test('kubectl events sorts ties as Go does in the browser too, byte-identical to `kubeplay script` (golden 30-events)', async () => {
+  // The wasm build's usize is 32 bits: pdqsort's pattern breaking must
+  // still draw the same positions as the native (and Go's 64-bit) one.
+  await scriptInBrowser(golden('30-events'), {
+    seed: 1,
+    checks: [
+      /\$ kubectl events\nLAST SEEN +TYPE +REASON +OBJECT +MESSAGE\n105s +Normal +RegisteredNode +Node\/node-3 /,
+      /\n {4}"kind": "EventList",\n {4}"apiVersion": "v1",\n {4}"metadata": \{\},\n/,
+      /error: the server doesn't have a resource type "deployments\.apps"/,
+    ],
+  });
+});
+
 test('the RBAC example: the viewer account reads pods and is refused the rest', async () => {
   const { page, problems, close } = await openApp(browser, { query: '?speed=16' });
   try {
