@@ -232,6 +232,17 @@ test('kubectl events sorts ties as Go does in the browser too, byte-identical to
   });
 });
 
+test('a mounted ConfigMap changes in the running pod at its next sync, in the browser as in `kubeplay script` (golden 31-volume-updates)', async () => {
+  await scriptInBrowser(golden('31-volume-updates'), {
+    seed: 1,
+    checks: [
+      /\$ kubectl exec deployments\/configmap-volume -- cat \/etc\/config\/sport\ncricket\n\$ kubectl exec deployments\/configmap-volume -- cat \/etc\/sport\nfootball\n/,
+      /My preferred sport is football\n[^\n]+My preferred sport is cricket\n/,
+      /\ngo at [^\n]+\ntier="b"\n/,
+    ],
+  });
+});
+
 test('the RBAC example: the viewer account reads pods and is refused the rest', async () => {
   const { page, problems, close } = await openApp(browser, { query: '?speed=16' });
   try {

@@ -1,5 +1,6 @@
 //! `kubectl logs` and `kubectl top`.
 
+use crate::api::schema::golang::{self, TimeLayout};
 use crate::cluster::res;
 use crate::kubectl::flags::Parsed;
 use crate::kubectl::get::Filters;
@@ -8,6 +9,7 @@ use crate::kubectl::tabwriter::TabWriter;
 use crate::kubectl::{Ctx, Fail};
 use crate::quantity::Quantity;
 use crate::sort::CompactSort;
+use crate::time::{Millis, parse_rfc3339, rfc3339};
 use crate::value::Value;
 
 fn s<'a>(o: &'a Value, path: &[&str]) -> &'a str {
@@ -16,11 +18,7 @@ fn s<'a>(o: &'a Value, path: &[&str]) -> &'a str {
 
 /// `kubectl logs`.
 pub(crate) fn logs(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
-    if p.bool("timestamps") {
-        return Err(Fail::error(
-            "--timestamps is not supported in Kubeplay: simulated containers keep no log timestamps",
-        ));
-    }
+    let window = LogWindow::from(ctx, p)?;
     let ns = ctx.namespace.clone();
     let (pod, container_arg) = if p.changed("selector") {
         let filters = Filters::from(p)?;
@@ -78,38 +76,77 @@ pub(crate) fn logs(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         None if p.bool("all-containers") => String::new(),
         None => default_container(ctx, &pod, false)?,
     };
-    if p.bool("all-containers") {
-        for c in inits.iter().chain(containers.iter()) {
-            let text = ctx
-                .cluster
-                .container_logs(&ns, &pod_name, Some(c), p.bool("previous"))
-                .map_err(|e| Fail::status(&e))?;
-            emit(
-                ctx,
-                p,
-                &text,
-                p.bool("prefix").then(|| format!("[pod/{pod_name}/{c}] ")),
-            );
-        }
-        return Ok(());
+    let pod_ns = s(&pod, &["metadata", "namespace"]).to_string();
+    let chosen: Vec<&String> = if p.bool("all-containers") {
+        inits.iter().chain(containers.iter()).collect()
+    } else {
+        vec![&container]
+    };
+    for c in chosen {
+        let cluster = &ctx.cluster;
+        cluster
+            .authorize_resource("get", res("Pod"), "log", &pod_ns, &pod_name)
+            .map_err(|e| Fail::status(&e))?;
+        let entries = cluster
+            .container_log_entries(&pod_ns, &pod_name, Some(c), p.bool("previous"))
+            .map_err(|e| Fail::status(&e))?;
+        let prefix = p.bool("prefix").then(|| format!("[pod/{pod_name}/{c}] "));
+        emit(ctx, &window, entries, prefix);
     }
-    let text = ctx
-        .cluster
-        .container_logs(
-            s(&pod, &["metadata", "namespace"]),
-            &pod_name,
-            Some(&container),
-            p.bool("previous"),
-        )
-        .map_err(|e| Fail::status(&e))?;
-    emit(
-        ctx,
-        p,
-        &text,
-        p.bool("prefix")
-            .then(|| format!("[pod/{pod_name}/{container}] ")),
-    );
     Ok(())
+}
+
+/// Which lines `kubectl logs` asks the kubelet for and how: `--tail`,
+/// `--since`/`--since-time`, `--timestamps`, `--limit-bytes`.
+struct LogWindow {
+    tail: Option<usize>,
+    since: Option<Millis>,
+    timestamps: bool,
+    limit_bytes: Option<usize>,
+}
+
+impl LogWindow {
+    /// `ToLogOptions` and `Validate`, with kubectl's messages.
+    fn from(ctx: &Ctx, p: &Parsed) -> Result<LogWindow, Fail> {
+        let since_time = match p.str("since-time").filter(|t| !t.is_empty()) {
+            Some(text) => {
+                let t = golang::parse_time(text, TimeLayout::Rfc3339).map_err(Fail::error)?;
+                Some(parse_rfc3339(&t.format(TimeLayout::Rfc3339)).unwrap_or(0))
+            }
+            None => None,
+        };
+        let since_ms = p.duration_ms("since").unwrap_or(0);
+        if since_time.is_some() && since_ms != 0 {
+            return Err(Fail::error(
+                "at most one of `sinceTime` or `sinceSeconds` may be specified",
+            ));
+        }
+        let limit = p.int("limit-bytes").unwrap_or(0);
+        if limit < 0 {
+            return Err(Fail::error("--limit-bytes must be greater than 0"));
+        }
+        if since_ms < 0 {
+            return Err(Fail::error("--since must be greater than 0"));
+        }
+        let tail = p.int("tail").unwrap_or(-1);
+        if tail < -1 {
+            return Err(Fail::error("--tail must be greater than or equal to -1"));
+        }
+        // kubectl sends whole seconds, rounded up; the kubelet keeps lines
+        // written at or after now minus that many seconds.
+        let since_seconds = (since_ms + 999) / 1000;
+        let since = since_time.or((since_ms > 0).then(|| {
+            ctx.cluster
+                .now
+                .saturating_sub(since_seconds as Millis * 1000)
+        }));
+        Ok(LogWindow {
+            tail: usize::try_from(tail).ok(),
+            since,
+            timestamps: p.bool("timestamps"),
+            limit_bytes: usize::try_from(limit).ok().filter(|n| *n > 0),
+        })
+    }
 }
 
 /// The pod `kubectl logs` and `exec` work on: POD or TYPE/NAME, a
@@ -214,26 +251,54 @@ pub(crate) fn default_container(ctx: &mut Ctx, pod: &Value, quiet: bool) -> Resu
     Ok(first)
 }
 
-fn emit(ctx: &mut Ctx, p: &Parsed, text: &str, prefix: Option<String>) {
-    let mut lines: Vec<&str> = text.lines().collect();
-    if let Some(n) = p.int("tail").filter(|n| *n >= 0) {
-        let n = n as usize;
-        if lines.len() > n {
-            lines = lines[lines.len() - n..].to_vec();
-        }
+/// Prints a container's log as the kubelet reads it for the window: the
+/// last `--tail` lines of the file, then those not before `--since`.
+fn emit(ctx: &mut Ctx, window: &LogWindow, entries: Vec<(Millis, String)>, prefix: Option<String>) {
+    let mut lines = entries.as_slice();
+    if let Some(n) = window.tail {
+        lines = &lines[lines.len().saturating_sub(n)..];
     }
     let mut out = String::new();
-    for l in lines {
+    for (t, l) in lines {
+        if window.since.is_some_and(|since| *t < since) {
+            continue;
+        }
         if let Some(pfx) = &prefix {
             out.push_str(pfx);
+        }
+        if window.timestamps {
+            out.push_str(&rfc3339_nano(*t));
+            out.push(' ');
         }
         out.push_str(l);
         out.push('\n');
     }
-    if let Some(limit) = p.int("limit-bytes").filter(|n| *n > 0) {
-        out.truncate((limit as usize).min(out.len()));
+    if let Some(limit) = window.limit_bytes {
+        let mut cut = limit.min(out.len());
+        // A cut inside a character would not be text; the bytes before it are.
+        while !out.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        out.truncate(cut);
     }
     ctx.out.out(&out);
+}
+
+/// Go's `time.RFC3339Nano` (trailing zeros of the fraction dropped), as the
+/// kubelet prefixes lines for `--timestamps`.
+fn rfc3339_nano(ms: Millis) -> String {
+    let whole = rfc3339(ms);
+    match ms % 1000 {
+        0 => whole,
+        frac => {
+            let digits = format!("{frac:03}");
+            format!(
+                "{}.{}Z",
+                whole.trim_end_matches('Z'),
+                digits.trim_end_matches('0')
+            )
+        }
+    }
 }
 
 /// Pods with usage, summed per node: (cpu milli, memory bytes).

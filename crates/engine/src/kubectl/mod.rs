@@ -1198,6 +1198,7 @@ static ROOT_COMMANDS: &[Command] = &[
             Flag::new("prefix", Kind::Bool),
             Flag::new("selector", Kind::Str).short('l'),
             Flag::new("since", Kind::Duration),
+            Flag::new("since-time", Kind::Str),
             Flag::new("limit-bytes", Kind::Int),
             Flag::new("follow", Kind::Bool).short('f').unsupported(WATCH_WHY),
             Flag::new("ignore-errors", Kind::Bool),

@@ -126,6 +126,9 @@ pub(crate) struct App {
     pub net_waiting: bool,
     /// Its mount points.
     pub dirs: Vec<String>,
+    /// The kubelet's updates of its ConfigMap, Secret and downward API
+    /// volumes since it started, by offset.
+    pub external: Vec<(Millis, String, shell::FileOp)>,
     /// PID 1's command line (`ps`).
     pub cmdline: String,
     /// The URL its script keeps requesting and the script's own time per
@@ -393,6 +396,58 @@ fn config_seen(pod: &Value) -> Value {
     } else {
         format!("{base}.{fraction}Z")
     })
+}
+
+/// The mount points of a container whose contents the kubelet keeps up to
+/// date while it runs: ConfigMap, Secret, projected and downward API
+/// volumes mounted whole (a `subPath` mount never changes). A volume whose
+/// ConfigMap or Secret is gone, and not optional, keeps what it had (the
+/// kubelet's update fails).
+pub(crate) fn updated_mounts(
+    container: &Value,
+    pod: &Value,
+    object: &dyn Fn(&str, &str) -> Option<Value>,
+) -> Vec<String> {
+    let volumes: Vec<&Value> = pod.at(&["spec", "volumes"]).items().collect();
+    let kept = |volume: &Value| {
+        let sources: Vec<&Value> = if volume.get("projected").is_null() {
+            vec![volume]
+        } else {
+            volume.at(&["projected", "sources"]).items().collect()
+        };
+        sources.into_iter().all(|src| {
+            [("configMap", "ConfigMap"), ("secret", "Secret")]
+                .into_iter()
+                .all(|(field, kind)| {
+                    let v = src.get(field);
+                    let name = v.get("name").as_str().or(v.get("secretName").as_str());
+                    v.is_null()
+                        || v.get("optional").as_bool() == Some(true)
+                        || name.is_some_and(|n| object(kind, n).is_some())
+                })
+        })
+    };
+    container
+        .get("volumeMounts")
+        .items()
+        .filter(|m| m.get("subPath").as_str().is_none_or(str::is_empty))
+        .filter_map(|m| {
+            let name = m.get("name").as_str()?;
+            let volume = volumes
+                .iter()
+                .find(|v| v.get("name").as_str() == Some(name))?;
+            let updated = ["configMap", "secret", "projected", "downwardAPI"]
+                .iter()
+                .any(|f| !volume.get(f).is_null());
+            (updated && kept(volume))
+                .then(|| {
+                    m.get("mountPath")
+                        .as_str()
+                        .map(|p| p.trim_end_matches('/').to_string())
+                })
+                .flatten()
+        })
+        .collect()
 }
 
 /// The files of one volume, by path inside it.
@@ -753,6 +808,7 @@ pub(crate) fn build(
         net_replies: Vec::new(),
         net_waiting: false,
         dirs: Vec::new(),
+        external: Vec::new(),
         cmdline: String::new(),
         request_stream: None,
     };
@@ -1431,6 +1487,7 @@ impl App {
     ) -> Context {
         let mut ctx = self.context(started_at + offset, hostname);
         ctx.files = self.files_at(offset);
+        ctx.external = Vec::new();
         ctx
     }
 
@@ -1443,6 +1500,7 @@ impl App {
             files: self.files.clone(),
             dirs: self.dirs.clone(),
             cmdline: self.cmdline.clone(),
+            external: self.external.clone(),
         }
     }
 
@@ -1497,10 +1555,87 @@ impl App {
     /// Whether the file exists `offset` ms after the start (scripts).
     /// Its files `offset` after its start.
     pub(crate) fn files_at(&self, offset: Millis) -> BTreeMap<String, String> {
-        match &self.run {
-            Some(run) => shell::files_after(self.files.clone(), &run.file_events, offset),
-            None => self.files.clone(),
+        let own: &[(Millis, String, shell::FileOp)] =
+            self.run.as_ref().map_or(&[], |r| &r.file_events);
+        if self.external.is_empty() {
+            return shell::files_after(self.files.clone(), own, offset);
         }
+        // Both in time order; the kubelet's update first at the same offset.
+        let mut merged: Vec<&(Millis, String, shell::FileOp)> =
+            self.external.iter().chain(own).collect();
+        merged.compact_sort_by_key(|e| e.0);
+        let mut files = self.files.clone();
+        for (_, path, op) in merged.into_iter().filter(|e| e.0 <= offset) {
+            shell::apply_op(&mut files, path, op);
+        }
+        files
+    }
+
+    /// Brings its ConfigMap, Secret and downward API volumes up to date
+    /// `offset` after its start: `fresh` holds those volumes' files as the
+    /// kubelet would write them now, under the mount points `mounts`.
+    /// True if anything changed.
+    pub(crate) fn update_volumes(
+        &mut self,
+        offset: Millis,
+        mounts: &[String],
+        fresh: &BTreeMap<String, String>,
+    ) -> bool {
+        let under = |path: &str| {
+            mounts.iter().any(|m| {
+                path.strip_prefix(m.as_str())
+                    .is_some_and(|r| r.starts_with('/'))
+            })
+        };
+        let current = self.files_at(offset);
+        let mut changes: Vec<(Millis, String, shell::FileOp)> = Vec::new();
+        for (path, text) in fresh.iter().filter(|(p, _)| under(p)) {
+            if current.get(path) != Some(text) {
+                changes.push((offset, path.clone(), shell::FileOp::Write(text.clone())));
+            }
+        }
+        for path in current
+            .keys()
+            .filter(|p| under(p) && !fresh.contains_key(*p))
+        {
+            changes.push((offset, path.clone(), shell::FileOp::Remove));
+        }
+        let changed = !changes.is_empty();
+        self.external.extend(changes);
+        changed
+    }
+
+    /// Runs its script again from the start with the volume updates it
+    /// has had (network answers as recorded before `elapsed`): the offset
+    /// at which it now exits, if it does.
+    pub(crate) fn rerun(
+        &mut self,
+        started_at: Millis,
+        hostname: &str,
+        elapsed: Millis,
+        net: &mut shell::Network<'_>,
+    ) -> Option<Millis> {
+        let Program::Script(stmt) = &self.program else {
+            return None;
+        };
+        let stmt = stmt.clone();
+        let ctx = self.context(started_at, hostname);
+        let horizon = 7 * 24 * 60 * MINUTE;
+        let run = if self.net_replies.is_empty() {
+            let mut run = shell::run(&stmt, &ctx, horizon);
+            run.logs = Vec::new();
+            run
+        } else {
+            let (run, replies) = self.run_against(&stmt, &ctx, horizon, elapsed, net);
+            self.net_replies = replies;
+            run
+        };
+        let exits = match run.outcome {
+            Outcome::Exited(at, _) => Some(at.max(elapsed)),
+            _ => None,
+        };
+        self.run = Some(run);
+        exits
     }
 
     /// Offsets at which the app's health may change (for the prober to
@@ -1513,6 +1648,7 @@ impl App {
         if let Some(run) = &self.run {
             points.extend(run.file_events.iter().map(|(t, _, _)| *t));
         }
+        points.extend(self.external.iter().map(|(t, _, _)| *t));
         points.compact_sort();
         points.dedup();
         points

@@ -118,6 +118,9 @@ pub enum Step {
     /// A script waiting on the network (`until nslookup my-service; do
     /// sleep 2; done`) looks at the network again.
     NetCheck,
+    /// The pod's periodic sync brings its ConfigMap, Secret and downward
+    /// API volumes up to date.
+    VolumeSync,
 }
 
 /// Which probe.
@@ -168,6 +171,11 @@ pub(crate) fn on_change(cluster: &mut Cluster, event: &WatchEvent) {
             pods::on_pod_change(cluster, event)
         }
         "Node" => node::on_node_change(cluster, event),
+        "ConfigMap" | "Secret"
+            if !cluster.kubelet.pods_played_by_hand && !cluster.kubelet.pods_not_run =>
+        {
+            pods::on_volume_source_change(cluster, event)
+        }
         _ => {}
     }
 }

@@ -409,6 +409,20 @@ pub(crate) fn on_pod_change(cluster: &mut Cluster, event: &WatchEvent) {
             } else {
                 true
             };
+            // Labels and annotations shown through the downward API reach
+            // the files at the pod's next sync.
+            let relabeled = known
+                && event.old.as_ref().is_some_and(|old| {
+                    ["labels", "annotations"]
+                        .iter()
+                        .any(|f| old.at(&["metadata", f]) != pod.at(&["metadata", f]))
+                })
+                && pod.at(&["spec", "volumes"]).items().any(|v| {
+                    !v.get("downwardAPI").is_null()
+                        || v.at(&["projected", "sources"])
+                            .items()
+                            .any(|s| !s.get("downwardAPI").is_null())
+                });
             cluster
                 .kubelet
                 .bound
@@ -417,6 +431,9 @@ pub(crate) fn on_pod_change(cluster: &mut Cluster, event: &WatchEvent) {
                 .insert(key.clone());
             if interesting {
                 cluster.kubelet.pending.insert(key.clone());
+            }
+            if relabeled {
+                schedule_volume_sync(cluster, key);
             }
         }
     }
@@ -1122,10 +1139,16 @@ pub(crate) fn container_step(cluster: &mut Cluster, slot: Slot, step: Step) {
         Step::PullDone(_) => pull_done(cluster, &key, init, index),
         Step::Start => create_and_start(cluster, &key, init, index),
         Step::Exit => {
+            let now = cluster.now;
             let Some(c) = slot_ctr(cluster, &slot) else {
                 return;
             };
-            let plan = c.current.as_ref().and_then(|i| i.app.exit_plan());
+            // A volume update may have moved the script's end: only an exit
+            // that is due now happens.
+            let plan = c
+                .current
+                .as_ref()
+                .and_then(|i| i.app.exit_plan().filter(|p| i.started + p.after <= now));
             if let Some(plan) = plan {
                 process_exit(cluster, &key, init, index, plan.code, plan.reason);
             }
@@ -1152,6 +1175,7 @@ pub(crate) fn container_step(cluster: &mut Cluster, slot: Slot, step: Step) {
         Step::Probe(kind) => probe_tick(cluster, &key, init, index, kind),
         Step::Stopped(then) => stopped(cluster, &key, init, index, then),
         Step::NetCheck => net_check(cluster, &key, init, index),
+        Step::VolumeSync => volume_sync(cluster, &key, init, index),
     }
 }
 
@@ -1663,6 +1687,147 @@ fn net_check(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: usize) {
             Step::Exit,
         ),
         None => schedule_step(cluster, key, init, index, NET_CHECK_EVERY, Step::NetCheck),
+    }
+}
+
+/// The first of a pod's periodic syncs after `now`. The kubelet syncs a
+/// pod again a jittered minute after its last sync (`wait.Jitter(1m, 0.5)`:
+/// 60 to 90 s); here the syncs count from its admission, with the jitter
+/// drawn from its UID, so that they never consume the cluster's random
+/// numbers.
+fn next_pod_sync(admitted: Millis, uid: &str, now: Millis) -> Millis {
+    let seed = uid.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    let mut t = admitted;
+    let mut k = 0u64;
+    while t <= now {
+        let mut x = seed ^ k.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        x ^= x >> 33;
+        x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        x ^= x >> 33;
+        t += 60 * SECOND + x % (30 * SECOND);
+        k += 1;
+    }
+    t
+}
+
+/// Schedules a volume update at the pod's next sync for each of its
+/// running containers (each finds out what changed for it).
+fn schedule_volume_sync(cluster: &mut Cluster, key: &ObjectKey) {
+    let Some(r) = rt(cluster, key) else {
+        return;
+    };
+    if r.terminating {
+        return;
+    }
+    let at = next_pod_sync(r.admitted_at, &r.uid, cluster.now);
+    let running: Vec<(bool, usize)> = r
+        .init
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (true, i, c))
+        .chain(r.main.iter().enumerate().map(|(i, c)| (false, i, c)))
+        .filter(|(_, _, c)| c.running())
+        .map(|(init, i, _)| (init, i))
+        .collect();
+    let delay = at - cluster.now;
+    for (init, index) in running {
+        schedule_step(cluster, key, init, index, delay, Step::VolumeSync);
+    }
+}
+
+/// A ConfigMap or Secret changed: the pods of its namespace that mount it
+/// see the change at their next sync (the kubelet's cache follows the
+/// object at once; the volume is rewritten when the pod is synced).
+pub(crate) fn on_volume_source_change(cluster: &mut Cluster, event: &WatchEvent) {
+    let (kind, ns, name) = (
+        event.key.resource.get().kind,
+        &*event.key.namespace,
+        &*event.key.name,
+    );
+    let (field, name_key) = if kind == "Secret" {
+        ("secret", "secretName")
+    } else {
+        ("configMap", "name")
+    };
+    let mounts_it = |pod: &Value| {
+        pod.at(&["spec", "volumes"]).items().any(|v| {
+            v.get(field).get(name_key).as_str() == Some(name)
+                || v.at(&["projected", "sources"])
+                    .items()
+                    .any(|s| s.get(field).get("name").as_str() == Some(name))
+        })
+    };
+    let pods: Vec<ObjectKey> = cluster
+        .kubelet
+        .pods
+        .keys()
+        .filter(|k| &*k.namespace == ns)
+        .filter(|k| cluster.store.get(k).is_some_and(mounts_it))
+        .cloned()
+        .collect();
+    for key in pods {
+        schedule_volume_sync(cluster, &key);
+    }
+}
+
+/// The pod's sync rewrites its updated volumes for one container; a script
+/// reading them runs on with the new files.
+fn volume_sync(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: usize) {
+    let Some(c) = rt(cluster, key).and_then(|r| r.ctr(init, index)) else {
+        return;
+    };
+    let Some(inst) = c.current.as_ref().filter(|_| c.running() && !c.stopping) else {
+        return;
+    };
+    let Some(pod) = cluster.store.get(key).cloned() else {
+        return;
+    };
+    let spec = c.spec.clone();
+    let (started, mut app) = (inst.started, inst.app.clone());
+    let ns = key.namespace.to_string();
+    let object = |kind: &str, name: &str| {
+        let scope = if kind == "Node" { "" } else { ns.as_str() };
+        cluster.store.get_named(res(kind), scope, name).cloned()
+    };
+    let mounts = app::updated_mounts(&spec, &pod, &object);
+    if mounts.is_empty() {
+        return;
+    }
+    let pod_ip = rt(cluster, key)
+        .and_then(|r| r.ip)
+        .map(ipv4)
+        .unwrap_or_default();
+    let shared = init_volume_files(cluster, key, &pod);
+    let (fresh, _) = app::container_files(&spec, &pod, &pod_ip, &object, &shared);
+    let elapsed = cluster.now.saturating_sub(started);
+    if !app.update_volumes(elapsed, &mounts, &fresh) {
+        return;
+    }
+    let hostname = pod_hostname(cluster, key);
+    let (dialect, flavor, image) = (app.dialect, app.flavor, app.image.clone());
+    let exits = {
+        let mut net = |_: Millis, argv: &[String]| {
+            super::exec::network_tool(cluster, key, dialect, flavor, &image, false, argv)
+        };
+        app.rerun(started, &hostname, elapsed, &mut net)
+    };
+    if let Some(inst) = rt_mut(cluster, key)
+        .and_then(|r| r.ctr_mut(init, index))
+        .and_then(|c| c.current.as_mut())
+    {
+        inst.app = app;
+    }
+    if let Some(at) = exits {
+        schedule_step(
+            cluster,
+            key,
+            init,
+            index,
+            (at - elapsed).max(10),
+            Step::Exit,
+        );
     }
 }
 

@@ -577,6 +577,9 @@ pub(crate) struct Context {
     pub dirs: Vec<String>,
     /// PID 1's command line (what `ps` lists).
     pub cmdline: String,
+    /// Changes made from outside while it runs (the kubelet updating a
+    /// ConfigMap or Secret volume), by offset: each shows from its offset on.
+    pub external: Vec<(Millis, String, FileOp)>,
 }
 
 /// A run of a script from the container's start up to a horizon.
@@ -621,17 +624,22 @@ pub(crate) fn files_after(
         if *t > offset {
             break;
         }
-        match op {
-            FileOp::Write(text) => {
-                files.insert(path.clone(), text.clone());
-            }
-            FileOp::Append(text) => files.entry(path.clone()).or_default().push_str(text),
-            FileOp::Remove => {
-                files.remove(path);
-            }
-        }
+        apply_op(&mut files, path, op);
     }
     files
+}
+
+/// Applies one file change.
+pub(crate) fn apply_op(files: &mut BTreeMap<String, String>, path: &str, op: &FileOp) {
+    match op {
+        FileOp::Write(text) => {
+            files.insert(path.to_string(), text.clone());
+        }
+        FileOp::Append(text) => files.entry(path.to_string()).or_default().push_str(text),
+        FileOp::Remove => {
+            files.remove(path);
+        }
+    }
 }
 
 /// The most file content one run's events keep.
@@ -670,6 +678,8 @@ struct Interp<'a> {
     partial: String,
     /// Bytes of file content the events have kept.
     event_bytes: usize,
+    /// How many of the context's external changes have been applied.
+    external_applied: usize,
 }
 
 impl<'a> Interp<'a> {
@@ -690,6 +700,19 @@ impl<'a> Interp<'a> {
             capture: None,
             partial: String::new(),
             event_bytes: 0,
+            external_applied: 0,
+        }
+    }
+
+    /// Applies the external changes due by now, before a command runs.
+    fn apply_external(&mut self) {
+        let ctx = self.ctx;
+        while let Some((t, path, op)) = ctx.external.get(self.external_applied) {
+            if *t > self.t {
+                break;
+            }
+            apply_op(&mut self.files, path, op);
+            self.external_applied += 1;
         }
     }
 
@@ -1141,6 +1164,7 @@ impl Interp<'_> {
     }
 
     fn command(&mut self, argv: &[String]) -> Flow {
+        self.apply_external();
         let Some(cmd) = argv.first() else {
             self.status = 0;
             return Flow::Normal;
@@ -1731,6 +1755,7 @@ mod tests {
             files: BTreeMap::new(),
             dirs: Vec::new(),
             cmdline: "sleep 3600".into(),
+            external: Vec::new(),
         }
     }
 

@@ -1504,3 +1504,70 @@ fn a_script_waiting_for_a_service_goes_on_once_it_exists() {
         pod(c, "nc").at(&["status", "phase"]).as_str() == Some("Succeeded")
     });
 }
+
+#[test]
+fn mounted_configmaps_secrets_and_labels_follow_their_objects_at_the_next_sync() {
+    use crate::kubectl::NoFiles;
+    let mut c = Cluster::new(11);
+    let run = |c: &mut Cluster, line: &str| {
+        let out = c.kubectl(line, &NoFiles);
+        assert!(
+            out.exit_code == 0 || line.contains("cat "),
+            "{line}: {}",
+            out.stderr
+        );
+        out.stdout
+    };
+    run(
+        &mut c,
+        "kubectl create configmap game --from-literal=lives=3 --from-literal=level=1",
+    );
+    run(&mut c, "kubectl create configmap extra --from-literal=x=1");
+    run(
+        &mut c,
+        "kubectl create secret generic pass --from-literal=word=one",
+    );
+    create(
+        &mut c,
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: box, labels: {app: box}}\nspec:\n  restartPolicy: Never\n  containers:\n  - name: box\n    image: busybox:1.36\n    command: [sh, -c, 'until [ \"$(cat /etc/config/lives)\" = 0 ]; do sleep 5; done; echo over']\n    env:\n    - {name: LIVES, valueFrom: {configMapKeyRef: {name: game, key: lives}}}\n    volumeMounts:\n    - {name: cfg, mountPath: /etc/config}\n    - {name: cfg, mountPath: /etc/lives, subPath: lives}\n    - {name: extra, mountPath: /etc/extra}\n    - {name: pass, mountPath: /etc/pass}\n    - {name: info, mountPath: /etc/podinfo}\n  volumes:\n  - {name: cfg, configMap: {name: game}}\n  - {name: extra, configMap: {name: extra, optional: true}}\n  - {name: pass, secret: {secretName: pass}}\n  - name: info\n    downwardAPI: {items: [{path: labels, fieldRef: {fieldPath: metadata.labels}}]}\n",
+    );
+    step_until(&mut c, 60 * SECOND, |c| {
+        pod(c, "box").at(&["status", "phase"]).as_str() == Some("Running")
+    });
+    let files = "kubectl exec box -- cat /etc/config/lives /etc/config/level /etc/lives /etc/extra/x /etc/pass/word /etc/podinfo/labels";
+    assert_eq!(run(&mut c, files), "3131oneapp=\"box\"\n");
+    run(
+        &mut c,
+        r#"kubectl patch configmap game --type=json -p '[{"op":"replace","path":"/data/lives","value":"2"},{"op":"remove","path":"/data/level"}]'"#,
+    );
+    run(&mut c, "kubectl delete configmap extra");
+    run(&mut c, "kubectl delete secret pass");
+    run(&mut c, "kubectl label pod box app=crate --overwrite");
+    // Nothing changes in the files until the pod's next sync.
+    assert_eq!(run(&mut c, files), "3131oneapp=\"box\"\n");
+    c.step(90 * SECOND);
+    // The ConfigMap's new value and removed key, the optional volume
+    // emptied, the missing Secret's files kept (its update fails), the new
+    // label; never the subPath mount or the environment.
+    assert_eq!(
+        run(
+            &mut c,
+            "kubectl exec box -- cat /etc/config/lives /etc/lives /etc/pass/word /etc/podinfo/labels"
+        ),
+        "23oneapp=\"crate\"\n"
+    );
+    assert_eq!(run(&mut c, "kubectl exec box -- printenv LIVES"), "3\n");
+    assert_eq!(
+        run(&mut c, "kubectl exec box -- ls /etc/config /etc/extra"),
+        "/etc/config:\nlives\n/etc/extra:\n"
+    );
+    // The script sees the update too and ends.
+    run(
+        &mut c,
+        r#"kubectl patch configmap game -p '{"data":{"lives":"0"}}'"#,
+    );
+    step_until(&mut c, 91 * SECOND, |c| {
+        pod(c, "box").at(&["status", "phase"]).as_str() == Some("Succeeded")
+    });
+    assert_eq!(run(&mut c, "kubectl logs box"), "over\n");
+}
