@@ -315,7 +315,7 @@ impl Cluster {
     /// default three.
     pub fn with_workers(seed: u64, workers: Vec<NodeOptions>) -> Cluster {
         let mut cluster = Cluster::empty(seed);
-        let mut cp = NodeOptions::worker("control-plane");
+        let mut cp = NodeOptions::worker(crate::kubeadm::CONTROL_PLANE);
         cp.control_plane = true;
         cp.taints.push(Taint {
             key: "node-role.kubernetes.io/control-plane".into(),
@@ -331,7 +331,7 @@ impl Cluster {
         }
         // The kubelets register their nodes, then kubeadm's objects appear.
         cluster.settle();
-        crate::kubeadm::install(&mut cluster, "control-plane");
+        crate::kubeadm::install(&mut cluster, crate::kubeadm::CONTROL_PLANE);
         // The default cluster runs an ingress controller (ingress-nginx).
         crate::network::install_ingress_controller(&mut cluster);
         cluster.settle();
@@ -475,6 +475,7 @@ impl Cluster {
             self.settle();
         }
         self.now = target;
+        self.event_series_passes();
         self.events.expire(self.now);
     }
 

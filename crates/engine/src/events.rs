@@ -10,6 +10,7 @@ use std::rc::Rc;
 
 use crate::cluster::Cluster;
 use crate::scheduler::util::{FxMap, FxSet};
+use crate::sort::CompactSort;
 use crate::time::{EPOCH_UNIX_SECONDS, Millis, rfc3339, rfc3339_micro};
 use crate::value::Value;
 
@@ -100,7 +101,69 @@ pub struct EventRecord {
     pub count: u32,
     /// resourceVersion of the Event object.
     pub resource_version: u64,
+    /// What an event written through `events.k8s.io/v1` (the scheduler's)
+    /// adds. For such an event `count` and `last` are its series as last
+    /// written to the API server, not as its recorder counts it.
+    pub v1: Option<Box<EventV1>>,
 }
+
+/// The `events.k8s.io/v1` side of an event: its recorder (client-go's
+/// `tools/events`) keeps repeats in a cache and writes the series to the
+/// API server only on the first repeat, every 30 minutes, and when the
+/// series ends (6 minutes without a repeat).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EventV1 {
+    /// `Binding`, `Scheduling`, `Preempting`.
+    pub action: Rc<str>,
+    /// `default-scheduler-control-plane`: the controller and its host.
+    pub instance: Rc<str>,
+    /// The other object involved (the preemptor of a preempted pod).
+    pub related: Option<InvolvedObject>,
+    /// `eventTime` in microseconds of the simulated clock.
+    pub micros: u64,
+    /// Repeats the recorder has counted, and the last one's time.
+    pub seen: u32,
+    /// When the recorder last saw it.
+    pub seen_last: Millis,
+    /// When the Event object was last written (its time to live counts
+    /// from there).
+    pub written_at: Millis,
+    /// Still in the recorder's cache: an isomorphic event joins its series.
+    pub cached: bool,
+}
+
+/// `eventKey` of client-go's events broadcaster: type, action, reason,
+/// reporting controller and instance, the object (with its
+/// resourceVersion) and the related object. The message is not part of it.
+type V1Key = (
+    EventType,
+    Rc<str>,
+    Rc<str>,
+    Rc<str>,
+    Rc<str>,
+    InvolvedObject,
+    Option<InvolvedObject>,
+);
+
+fn v1_key(r: &EventRecord) -> Option<V1Key> {
+    let v1 = r.v1.as_ref()?;
+    Some((
+        r.event_type,
+        v1.action.clone(),
+        r.reason.clone(),
+        r.component.clone(),
+        v1.instance.clone(),
+        r.involved.clone(),
+        v1.related.clone(),
+    ))
+}
+
+/// How often the recorder writes running series (`refreshTime`).
+const SERIES_REFRESH: Millis = 30 * 60 * 1000;
+
+/// How often the recorder ends quiet series and forgets single events,
+/// and how quiet they must have been (`finishTime`).
+const SERIES_FINISH: Millis = 6 * 60 * 1000;
 
 type AggregationKey = (
     Rc<str>,
@@ -149,6 +212,12 @@ pub struct EventLog {
     strings: FxSet<Rc<str>>,
     /// No event expires before this time.
     next_expiry: Option<Millis>,
+    /// `events.k8s.io/v1` events still in their recorder's cache.
+    v1_cache: FxMap<V1Key, usize>,
+    /// The recorder's next refresh and finish passes (they run from the
+    /// cluster's start, every 30 and every 6 minutes).
+    next_refresh: Millis,
+    next_finish: Millis,
 }
 
 /// `kube-apiserver --event-ttl`: an event is deleted an hour after its
@@ -188,12 +257,12 @@ impl EventLog {
             return;
         }
         let before = self.records.len();
-        self.records.retain(|r| r.last + EVENT_TTL > now);
+        self.records.retain(|r| r.written_at() + EVENT_TTL > now);
         self.similar.retain(|_, s| s.last + SIMILAR_INTERVAL >= now);
         self.next_expiry = self
             .records
             .iter()
-            .map(|r| r.last + EVENT_TTL)
+            .map(|r| r.written_at() + EVENT_TTL)
             .min()
             .map(|at| at.max(now + LEASE_REUSE));
         if self.records.len() != before {
@@ -204,6 +273,12 @@ impl EventLog {
             self.forget_unused_strings();
             self.strings.shrink_to_fit();
         }
+    }
+
+    /// An event was written at `at`: it expires an hour later.
+    fn note_write(&mut self, at: Millis) {
+        let expiry = at + EVENT_TTL;
+        self.next_expiry = Some(self.next_expiry.map_or(expiry, |e| e.min(expiry)));
     }
 
     /// The shared copy of `s`.
@@ -226,7 +301,15 @@ impl EventLog {
             .records
             .iter()
             .enumerate()
+            .filter(|(_, r)| r.v1.is_none())
             .map(|(i, r)| (aggregation_key(r), i))
+            .collect();
+        self.v1_cache = self
+            .records
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.v1.as_ref().is_some_and(|v| v.cached))
+            .filter_map(|(i, r)| Some((v1_key(r)?, i)))
             .collect();
     }
 }
@@ -252,6 +335,11 @@ fn aggregation_key(r: &EventRecord) -> AggregationKey {
 }
 
 impl EventRecord {
+    /// When the Event object was last written.
+    pub fn written_at(&self) -> Millis {
+        self.v1.as_ref().map_or(self.last, |v| v.written_at)
+    }
+
     /// The `v1.Event` object, as `kubectl get events -o yaml` shows it.
     pub fn to_value(&self) -> Value {
         let namespace = if self.involved.namespace.is_empty() {
@@ -259,39 +347,18 @@ impl EventRecord {
         } else {
             &self.involved.namespace
         };
-        let mut involved = Value::from_pairs([
-            (
-                "apiVersion",
-                Value::String(self.involved.api_version.clone()),
-            ),
-            ("kind", Value::String(self.involved.kind.clone())),
-            ("name", Value::String(self.involved.name.clone())),
-            ("uid", Value::String(self.involved.uid.clone())),
-        ]);
-        if !self.involved.namespace.is_empty() {
-            involved.set("namespace", Value::String(self.involved.namespace.clone()));
-        }
-        if !self.involved.resource_version.is_empty() {
-            involved.set(
-                "resourceVersion",
-                Value::String(self.involved.resource_version.clone()),
-            );
-        }
-        if let Some(fp) = &self.involved.field_path {
-            involved.set("fieldPath", Value::String(fp.clone()));
-        }
         let mut source = Value::from_pairs([("component", Value::String(self.component.clone()))]);
         if let Some(host) = &self.host {
             source.set("host", Value::String(host.clone()));
         }
-        Value::from_pairs([
+        let mut event = Value::from_pairs([
             ("apiVersion", Value::str("v1")),
             ("kind", Value::str("Event")),
             ("count", Value::Int(i64::from(self.count))),
             ("eventTime", Value::Null),
             ("firstTimestamp", Value::from(rfc3339(self.first))),
             ("lastTimestamp", Value::from(rfc3339(self.last))),
-            ("involvedObject", involved),
+            ("involvedObject", self.involved.to_value()),
             ("message", Value::String(self.message.clone())),
             (
                 "metadata",
@@ -314,8 +381,63 @@ impl EventRecord {
             ),
             ("source", source),
             ("type", Value::str(self.event_type.as_str())),
-        ])
+        ]);
+        if let Some(v1) = &self.v1 {
+            // The core/v1 view of an events.k8s.io/v1 event: the deprecated
+            // fields empty, the new ones set.
+            event.set("action", Value::String(v1.action.clone()));
+            event.set("eventTime", Value::from(rfc3339_micros(v1.micros)));
+            event.set("firstTimestamp", Value::Null);
+            event.set("lastTimestamp", Value::Null);
+            event.remove("count");
+            event.set("reportingInstance", Value::String(v1.instance.clone()));
+            event.set("source", Value::object());
+            if let Some(related) = &v1.related {
+                event.set("related", related.to_value());
+            }
+            if self.count > 1 {
+                event.set(
+                    "series",
+                    Value::from_pairs([
+                        ("count", Value::Int(i64::from(self.count))),
+                        ("lastObservedTime", Value::from(rfc3339_micro(self.last))),
+                    ]),
+                );
+            }
+        }
+        event
     }
+}
+
+impl InvolvedObject {
+    /// The `ObjectReference`.
+    fn to_value(&self) -> Value {
+        let mut r = Value::from_pairs([
+            ("apiVersion", Value::String(self.api_version.clone())),
+            ("kind", Value::String(self.kind.clone())),
+            ("name", Value::String(self.name.clone())),
+            ("uid", Value::String(self.uid.clone())),
+        ]);
+        if !self.namespace.is_empty() {
+            r.set("namespace", Value::String(self.namespace.clone()));
+        }
+        if !self.resource_version.is_empty() {
+            r.set(
+                "resourceVersion",
+                Value::String(self.resource_version.clone()),
+            );
+        }
+        if let Some(fp) = &self.field_path {
+            r.set("fieldPath", Value::String(fp.clone()));
+        }
+        r
+    }
+}
+
+/// A microsecond time as `metav1.MicroTime` writes it.
+fn rfc3339_micros(micros: u64) -> String {
+    let text = rfc3339_micro(micros / 1000);
+    format!("{}{:03}Z", &text[..text.len() - 4], micros % 1000)
 }
 
 #[allow(dead_code)] // used as the components land
@@ -393,8 +515,7 @@ impl Cluster {
             },
             component,
         );
-        let expiry = self.now + EVENT_TTL;
-        self.events.next_expiry = Some(self.events.next_expiry.map_or(expiry, |e| e.min(expiry)));
+        self.events.note_write(self.now);
         self.store_bump_rv();
         let rv = self.store.resource_version();
         if let Some(&i) = self.events.index.get(&key) {
@@ -407,24 +528,9 @@ impl Cluster {
             }
             return;
         }
-        // The name carries the recording time in nanoseconds (`%x` of
-        // UnixNano): random below the simulated millisecond, but increasing,
-        // so events listed by name keep the order they were recorded in.
-        let mut nanos = (EPOCH_UNIX_SECONDS as u128 * 1_000_000_000)
-            + u128::from(self.now) * 1_000_000
-            + u128::from(self.rng.below(1_000_000));
-        if nanos <= self.events.last_nanos {
-            nanos = self.events.last_nanos + 1 + nanos % 1000;
-        }
-        self.events.last_nanos = nanos;
+        let (name, _) = self.event_name(&involved.name);
         let record = EventRecord {
-            name: {
-                let mut name = String::with_capacity(involved.name.len() + 17);
-                name.push_str(&involved.name);
-                name.push('.');
-                crate::rng::push_hex(&mut name, nanos, 0);
-                Rc::from(name)
-            },
+            name,
             uid: Rc::from(self.rng.uuid()),
             involved,
             event_type,
@@ -436,9 +542,169 @@ impl Cluster {
             last: self.now,
             count: 1,
             resource_version: rv,
+            v1: None,
         };
         self.events.index.insert(key, self.events.records.len());
         self.events.records.push(record);
+    }
+
+    /// A new Event object's name, `<object>.<%x of UnixNano>`, and that
+    /// time in nanoseconds since the simulation's start: random below the
+    /// simulated millisecond, but increasing, so events listed by name keep
+    /// the order they were recorded in.
+    fn event_name(&mut self, object: &str) -> (Rc<str>, u128) {
+        let mut nanos = (EPOCH_UNIX_SECONDS as u128 * 1_000_000_000)
+            + u128::from(self.now) * 1_000_000
+            + u128::from(self.rng.below(1_000_000));
+        if nanos <= self.events.last_nanos {
+            nanos = self.events.last_nanos + 1 + nanos % 1000;
+        }
+        self.events.last_nanos = nanos;
+        let mut name = String::with_capacity(object.len() + 17);
+        name.push_str(object);
+        name.push('.');
+        crate::rng::push_hex(&mut name, nanos, 0);
+        (
+            Rc::from(name),
+            nanos - EPOCH_UNIX_SECONDS as u128 * 1_000_000_000,
+        )
+    }
+
+    /// Records an event through `events.k8s.io/v1`, as the scheduler's
+    /// recorder does (`Eventf(regarding, related, type, reason, action,
+    /// note)`): a repeat of an event still in the recorder's cache joins
+    /// its series (written at the first repeat, then by the recorder's
+    /// periodic passes); the message does not tell events apart.
+    pub(crate) fn record_v1_event(
+        &mut self,
+        regarding: &Value,
+        related: Option<&Value>,
+        event_type: EventType,
+        (reason, action): (&str, &str),
+        message: &str,
+        component: &str,
+    ) {
+        self.event_series_passes();
+        let log = &mut self.events;
+        let mut involved = InvolvedObject::of(regarding, None);
+        involved.api_version = log.share(&involved.api_version);
+        involved.kind = log.share(&involved.kind);
+        let related = related.map(|r| InvolvedObject::of(r, None));
+        let reason = log.share(reason);
+        let component = log.share(component);
+        let instance = log.share(&format!("{component}-{}", crate::kubeadm::CONTROL_PLANE));
+        let action = log.share(action);
+        let key: V1Key = (
+            event_type,
+            action.clone(),
+            reason.clone(),
+            component.clone(),
+            instance.clone(),
+            involved.clone(),
+            related.clone(),
+        );
+        let now = self.now;
+        if let Some(&i) = self.events.v1_cache.get(&key) {
+            let rec = &mut self.events.records[i];
+            let v1 = rec.v1.as_mut().expect("cached events are v1 events");
+            v1.seen += 1;
+            v1.seen_last = now;
+            if v1.seen == 2 {
+                // The first repeat starts the series: written at once.
+                rec.count = 2;
+                rec.last = now;
+                v1.written_at = now;
+                self.store_bump_rv();
+                self.events.records[i].resource_version = self.store.resource_version();
+                self.events.note_write(now);
+            }
+            return;
+        }
+        let (name, nanos) = self.event_name(&involved.name);
+        self.store_bump_rv();
+        let record = EventRecord {
+            name,
+            uid: Rc::from(self.rng.uuid()),
+            involved,
+            event_type,
+            reason,
+            message: Rc::from(message),
+            component,
+            host: None,
+            first: now,
+            last: now,
+            count: 1,
+            resource_version: self.store.resource_version(),
+            v1: Some(Box::new(EventV1 {
+                action,
+                instance,
+                related,
+                micros: (nanos / 1000) as u64,
+                seen: 1,
+                seen_last: now,
+                written_at: now,
+                cached: true,
+            })),
+        };
+        self.events.v1_cache.insert(key, self.events.records.len());
+        self.events.records.push(record);
+        self.events.note_write(now);
+    }
+
+    /// Runs the `events.k8s.io/v1` recorder's periodic passes that fell
+    /// due: every 30 minutes a running series is written, every 6 minutes
+    /// a series quiet for 6 minutes is written one last time and forgotten,
+    /// as is a single event older than 6 minutes.
+    pub(crate) fn event_series_passes(&mut self) {
+        loop {
+            let log = &mut self.events;
+            let at = log.next_refresh.min(log.next_finish);
+            if at > self.now {
+                return;
+            }
+            let refresh = log.next_refresh <= log.next_finish;
+            if refresh {
+                log.next_refresh += SERIES_REFRESH;
+            } else {
+                log.next_finish += SERIES_FINISH;
+            }
+            let mut cached: Vec<usize> = log.v1_cache.values().copied().collect();
+            cached.compact_sort();
+            for i in cached {
+                let rec = &self.events.records[i];
+                let Some(v1) = rec.v1.as_ref() else {
+                    continue;
+                };
+                let series = v1.seen > 1;
+                let quiet = v1.seen_last + SERIES_FINISH < at;
+                let stale = (v1.seen, v1.seen_last) != (rec.count, rec.last);
+                let (write, forget) = if refresh {
+                    (series && stale, false)
+                } else if series {
+                    (quiet && stale, quiet)
+                } else {
+                    (false, rec.first + SERIES_FINISH < at)
+                };
+                if write {
+                    self.store_bump_rv();
+                    let rv = self.store.resource_version();
+                    let rec = &mut self.events.records[i];
+                    let v1 = rec.v1.as_mut().expect("checked");
+                    rec.count = v1.seen;
+                    rec.last = v1.seen_last;
+                    v1.written_at = at;
+                    rec.resource_version = rv;
+                    self.events.note_write(at);
+                }
+                if forget {
+                    let rec = &mut self.events.records[i];
+                    rec.v1.as_mut().expect("checked").cached = false;
+                    if let Some(key) = v1_key(rec) {
+                        self.events.v1_cache.remove(&key);
+                    }
+                }
+            }
+        }
     }
 
     fn store_bump_rv(&mut self) {

@@ -15,6 +15,8 @@ use crate::value::Value;
 
 /// The API server's port on the control-plane node.
 pub const API_SERVER_PORT: u16 = 6443;
+/// The control-plane node's name (and the host name of its static pods).
+pub const CONTROL_PLANE: &str = "control-plane";
 /// The `kubernetes` Service's cluster IP (the first of 10.96.0.0/12).
 pub const KUBERNETES_SERVICE_IP: &str = "10.96.0.1";
 /// The cluster DNS Service's IP (kubelet `clusterDNS`).

@@ -290,16 +290,7 @@ fn describe_events(w: &mut DW, events: &[Value], now: Millis) {
     w.w(0, "Events:\n  Type\tReason\tAge\tFrom\tMessage\n");
     w.w(1, "----\t------\t----\t----\t-------\n");
     for e in events {
-        let first = since(now, e.get("firstTimestamp"));
-        let count = int(e, &["count"]);
-        let interval = if count > 1 {
-            format!(
-                "{} (x{count} over {first})",
-                since(now, e.get("lastTimestamp"))
-            )
-        } else {
-            first
-        };
+        let interval = super::events::interval(e, now);
         let mut source = s(e, &["source", "component"]).to_string();
         if source.is_empty() {
             source = s(e, &["reportingComponent"]).to_string();

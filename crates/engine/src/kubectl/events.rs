@@ -181,9 +181,22 @@ fn field_order(key: &str) -> &'static [&'static str] {
     }
 }
 
-/// `eventTime`: what kubectl events sorts by, in milliseconds.
+/// `eventTime`: what kubectl events sorts by, in microseconds (an
+/// `events.k8s.io` event's time has them; a `lastTimestamp` is whole
+/// seconds, so it sorts before the same second's micro times).
 fn event_time(e: &Value) -> u64 {
-    let at = |v: &Value| v.as_str().and_then(parse_rfc3339);
+    let at = |v: &Value| {
+        let text = v.as_str()?;
+        let ms = parse_rfc3339(text)?;
+        // The fraction's fourth to sixth digits, when given.
+        let micro = text
+            .split_once('.')
+            .map(|(_, f)| f.trim_end_matches('Z'))
+            .and_then(|f| f.get(3..6))
+            .and_then(|d| d.parse::<u64>().ok())
+            .unwrap_or(0);
+        Some(ms * 1000 + micro)
+    };
     if !e.get("series").is_null() {
         return at(e.at(&["series", "lastObservedTime"])).unwrap_or(0);
     }
@@ -192,8 +205,8 @@ fn event_time(e: &Value) -> u64 {
         .unwrap_or(0)
 }
 
-/// `getInterval`: the LAST SEEN column.
-fn interval(e: &Value, now: u64) -> String {
+/// `getInterval`: the LAST SEEN column (and `kubectl describe`'s Age).
+pub(crate) fn interval(e: &Value, now: u64) -> String {
     let first = if e.get("eventTime").is_null() {
         since(now, e.get("firstTimestamp"))
     } else {

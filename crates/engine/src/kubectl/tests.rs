@@ -2053,14 +2053,16 @@ fn events_are_listed_and_filtered() {
     let lines: Vec<&str> = wide.lines().collect();
     assert_eq!(
         lines[0],
-        "LAST SEEN   TYPE     REASON      OBJECT   SUBOBJECT            SOURCE              MESSAGE                                                                                               FIRST SEEN   COUNT   NAME"
+        "LAST SEEN   TYPE     REASON      OBJECT   SUBOBJECT            SOURCE                                               MESSAGE                                                                                               FIRST SEEN   COUNT   NAME"
     );
+    // The scheduler writes through events.k8s.io: no source, its
+    // reporting controller and instance instead (`formatEventSource`).
     assert!(
-        lines[1].starts_with("15s         Normal   Scheduled   pod/a                         default-scheduler   Successfully assigned default/a to node-3 "),
+        lines[1].starts_with("15s         Normal   Scheduled   pod/a                         default-scheduler, default-scheduler-control-plane   Successfully assigned default/a to node-3 "),
         "{wide}"
     );
     assert!(
-        lines[2].starts_with("15s         Normal   Pulling     pod/a    spec.containers{a}   kubelet, node-3     Pulling image \"nginx\" "),
+        lines[2].starts_with("15s         Normal   Pulling     pod/a    spec.containers{a}   kubelet, node-3                                      Pulling image \"nginx\" "),
         "{wide}"
     );
     // Repeats are aggregated: b's image is pulled again after the back-off.

@@ -1192,13 +1192,13 @@ fn fail_with_error(
     number: u32,
     message: &str,
 ) {
-    cluster.record_event(
+    cluster.record_v1_event(
         pod,
         None,
         EventType::Warning,
-        "FailedScheduling",
+        ("FailedScheduling", "Scheduling"),
         &truncate_message(message),
-        (COMPONENT, None),
+        COMPONENT,
     );
     set_unschedulable_status(cluster, key, "SchedulerError", message, None);
     st.queue.error(key, cluster.now);
@@ -1235,13 +1235,13 @@ pub(crate) fn schedule_one(cluster: &mut Cluster, st: &mut SchedulerState, key: 
         return;
     }
     if !pod.at(&["metadata", "deletionTimestamp"]).is_null() {
-        cluster.record_event(
+        cluster.record_v1_event(
             &pod,
             None,
             EventType::Warning,
-            "FailedScheduling",
+            ("FailedScheduling", "Scheduling"),
             &format!("skip schedule deleting pod: {}/{}", key.namespace, key.name),
-            (COMPONENT, None),
+            COMPONENT,
         );
         st.queue.remove(&key);
         return;
@@ -1318,13 +1318,13 @@ pub(crate) fn schedule_one(cluster: &mut Cluster, st: &mut SchedulerState, key: 
             &scalar_reasons,
             post.as_deref(),
         );
-        cluster.record_event(
+        cluster.record_v1_event(
             &pod,
             None,
             EventType::Warning,
-            "FailedScheduling",
+            ("FailedScheduling", "Scheduling"),
             &truncate_message(&message),
-            (COMPONENT, None),
+            COMPONENT,
         );
         let nominated_node = pre.nominate.clone().flatten().map(|n| n.to_string());
         set_unschedulable_status(
@@ -1399,13 +1399,14 @@ pub(crate) fn schedule_one(cluster: &mut Cluster, st: &mut SchedulerState, key: 
                 "Successfully assigned {}/{} to {}",
                 key.namespace, key.name, node_name
             );
-            cluster.record_event(
-                &bound,
+            // About the assumed pod: the object as the scheduler saw it.
+            cluster.record_v1_event(
+                &pod,
                 None,
                 EventType::Normal,
-                "Scheduled",
+                ("Scheduled", "Binding"),
                 &msg,
-                (COMPONENT, None),
+                COMPONENT,
             );
             cluster.note("kube-scheduler", msg);
             st.queue.remove(&key);

@@ -359,8 +359,16 @@ pub(crate) fn preempt(
         .iter()
         .filter_map(|id| st.cache.pods[*id as usize].as_ref().map(|p| p.key.clone()))
         .collect();
+    let preemptor = cluster
+        .store
+        .get(&ObjectKey {
+            resource: res("Pod"),
+            namespace: key.namespace.clone(),
+            name: key.name.clone(),
+        })
+        .cloned();
     for vk in &victim_keys {
-        evict(cluster, vk, &node_name, &pod.uid);
+        evict(cluster, vk, &node_name, (preemptor.as_ref(), &pod.uid));
     }
     // Lower-priority pods nominated to this node lose their nomination.
     let lower: Vec<PodKey> = st
@@ -398,7 +406,12 @@ pub(crate) fn preempt(
 
 /// Evicts a victim: the DisruptionTarget condition, the delete, and the
 /// `Preempted` event.
-fn evict(cluster: &mut Cluster, victim: &PodKey, node: &str, preemptor_uid: &str) {
+fn evict(
+    cluster: &mut Cluster,
+    victim: &PodKey,
+    node: &str,
+    (preemptor, preemptor_uid): (Option<&crate::value::Value>, &str),
+) {
     let okey = ObjectKey {
         resource: res("Pod"),
         namespace: victim.namespace.clone(),
@@ -415,12 +428,12 @@ fn evict(cluster: &mut Cluster, victim: &PodKey, node: &str, preemptor_uid: &str
         false,
     );
     let _ = cluster.delete(&okey, DeleteOptions::default());
-    cluster.record_event(
+    cluster.record_v1_event(
         &obj,
-        None,
+        preemptor,
         EventType::Normal,
-        "Preempted",
+        ("Preempted", "Preempting"),
         &format!("Preempted by pod {preemptor_uid} on node {node}"),
-        (COMPONENT, None),
+        COMPONENT,
     );
 }

@@ -989,9 +989,41 @@ fn unschedulable_pods_are_retried_after_five_minutes() {
         .map(|a| a.at)
         .collect();
     assert_eq!(attempts, [BOOT_MS, BOOT_MS + 5 * MINUTE + 30 * SECOND]);
+    // The first failure wrote the pod's PodScheduled condition, so the
+    // retry's event is about another resourceVersion of the pod: a new
+    // event, as the events.k8s.io recorder keys them.
     let failed = events(&c, "big");
-    assert_eq!(failed.len(), 1);
-    assert_eq!(failed[0].3, 2, "the repeated event is aggregated");
+    assert_eq!(failed.len(), 2);
+    assert_eq!((failed[0].3, failed[1].3), (1, 1));
+    // The third attempt finds the same pod: it joins the second event's
+    // series, written at once (count 2).
+    c.step(5 * MINUTE + 30 * SECOND);
+    assert_eq!(c.scheduling_attempts("default", "big").len(), 3);
+    let failed = events(&c, "big");
+    assert_eq!(failed.len(), 2);
+    assert_eq!(failed[1].3, 2, "the repeated event is a series");
+    let series = c.events.records()[c.events.records().len() - 1].to_value();
+    assert_eq!(series.at(&["series", "count"]).as_i64(), Some(2));
+    assert!(series.get("count").is_null() && series.get("firstTimestamp").is_null());
+    assert_eq!(series.get("action").as_str(), Some("Scheduling"));
+    // Further repeats are counted by the recorder and written every 30
+    // minutes, or when the series has been quiet for 6.
+    c.step(11 * MINUTE);
+    assert!(c.now < 30 * MINUTE);
+    assert!(c.scheduling_attempts("default", "big").len() > 3);
+    assert_eq!(events(&c, "big")[1].3, 2);
+    c.step(30 * MINUTE);
+    assert!(c.now < 60 * MINUTE);
+    // Attempts every 5.5 minutes from 1 minute: six by the refresh at 30
+    // minutes, five of them about the second resourceVersion; the refresh
+    // wrote that count, and later ones wait for the next refresh.
+    let attempts = c.scheduling_attempts("default", "big");
+    assert_eq!(
+        attempts.last().map(|a| a.at),
+        Some(BOOT_MS + 9 * 330 * SECOND)
+    );
+    let counts: Vec<u32> = events(&c, "big").iter().map(|e| e.3).collect();
+    assert_eq!(counts, [1, 5]);
 }
 
 #[test]
