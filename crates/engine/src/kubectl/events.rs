@@ -39,10 +39,14 @@ pub(crate) fn run(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         .into_iter()
         .filter(|e| {
             let involved = e.get("involvedObject");
-            for_object.as_ref().is_none_or(|(kind, name)| {
-                involved.get("kind").as_str() == Some(kind)
-                    && involved.get("name").as_str() == Some(name)
-            })
+            // `forName == ""` (`--for pod/`) selects nothing: every event.
+            for_object
+                .as_ref()
+                .filter(|(_, name)| !name.is_empty())
+                .is_none_or(|(kind, name)| {
+                    involved.get("kind").as_str() == Some(kind)
+                        && involved.get("name").as_str() == Some(name)
+                })
         })
         .filter(|e| {
             let t = e.get("type").as_str().unwrap_or("");
@@ -94,6 +98,14 @@ pub(crate) fn run(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             &event_list(events),
             &field_order,
         )),
+        // kubectl's printer writes into its tab writer here: tabs a
+        // template prints line up in columns.
+        Format::JsonPath(t, as_json) => {
+            let text = get::jsonpath_text(&t, as_json, &event_list(events))?;
+            let mut tw = TabWriter::table();
+            tw.write(&text);
+            ctx.out.out(&tw.finish());
+        }
         format => get::print_value(ctx, &format, event_list(events), false)?,
     }
     Ok(())
@@ -115,6 +127,10 @@ fn decode_for(text: &str) -> Result<(&'static str, String), Fail> {
             "the server doesn't have a resource type \"{resource}\""
         ))
     };
+    if resource.is_empty() {
+        // The REST mapper's own complaint about an empty resource.
+        return Err(Fail::error("a resource must be present, got: /, Resource="));
+    }
     if resource.contains('.') {
         return Err(unknown());
     }

@@ -179,12 +179,7 @@ pub(crate) fn print_value(
             }
         }
         Format::JsonPath(t, as_json) => {
-            let text = if *as_json {
-                let results = t.results(&data).map_err(|e| jsonpath_error(t, &data, &e))?;
-                yaml::to_json_pretty(&Value::array(results))
-            } else {
-                t.execute(&data).map_err(|e| jsonpath_error(t, &data, &e))?
-            };
+            let text = jsonpath_text(t, *as_json, &data)?;
             ctx.out.out(&text);
         }
         Format::CustomColumns(cols) => {
@@ -223,6 +218,16 @@ pub(crate) fn print_value(
         Format::Table | Format::Wide => {}
     }
     Ok(())
+}
+
+/// What `-o jsonpath=…` (or `jsonpath-as-json`) prints for `data`.
+pub(crate) fn jsonpath_text(t: &Template, as_json: bool, data: &Value) -> Result<String, Fail> {
+    Ok(if as_json {
+        let results = t.results(data).map_err(|e| jsonpath_error(t, data, &e))?;
+        yaml::to_json_pretty(&Value::array(results))
+    } else {
+        t.execute(data).map_err(|e| jsonpath_error(t, data, &e))?
+    })
 }
 
 fn jsonpath_error(t: &Template, data: &Value, e: &str) -> Fail {

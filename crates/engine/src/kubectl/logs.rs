@@ -1,5 +1,6 @@
 //! `kubectl logs` and `kubectl top`.
 
+use crate::api::errors::{FieldError, StatusError};
 use crate::api::schema::golang::{self, TimeLayout};
 use crate::cluster::res;
 use crate::kubectl::flags::Parsed;
@@ -16,82 +17,111 @@ fn s<'a>(o: &'a Value, path: &[&str]) -> &'a str {
     o.str_at(path).unwrap_or("")
 }
 
-/// `kubectl logs`.
+/// `kubectl logs`: `Complete` (arguments, `--since-time`, the object),
+/// `Validate`, then each pod's log (every pod a selector matches).
 pub(crate) fn logs(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
-    let window = LogWindow::from(ctx, p)?;
+    let selector = p.changed("selector");
+    let usage = || {
+        Fail::usage(
+            "kubectl logs",
+            "expected 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]'.\nPOD or TYPE/NAME is a required argument for the logs command",
+        )
+    };
+    let (target, inline) = match p.args.as_slice() {
+        [] if selector => (None, None),
+        [t] if !selector => (Some(t.clone()), None),
+        [_] => {
+            return Err(Fail::usage(
+                "kubectl logs",
+                "only a selector (-l) or a POD name is allowed",
+            ));
+        }
+        [t, c] => (Some(t.clone()), Some(c.clone())),
+        _ => return Err(usage()),
+    };
+    let since_time = match p.str("since-time").filter(|t| !t.is_empty()) {
+        Some(text) => {
+            let t = golang::parse_time(text, TimeLayout::Rfc3339).map_err(Fail::error)?;
+            Some(parse_rfc3339(&t.format(TimeLayout::Rfc3339)).unwrap_or(0))
+        }
+        None => None,
+    };
     let ns = ctx.namespace.clone();
-    let (pod, container_arg) = if p.changed("selector") {
-        let filters = Filters::from(p)?;
-        let pods = filters.apply(
-            res("Pod"),
-            resources::list(ctx.cluster, res("Pod"), Some(&ns)).map_err(|e| Fail::status(&e))?,
-        )?;
-        match pods.into_iter().next() {
-            Some(pod) => (pod, p.str("container").map(str::to_string)),
-            None => {
+    let mut found_pods = 1;
+    let pods: Vec<Value> = match &target {
+        None => {
+            let filters = Filters::from(p)?;
+            let pods = filters.apply(
+                res("Pod"),
+                resources::list(ctx.cluster, res("Pod"), Some(&ns))
+                    .map_err(|e| Fail::status(&e))?,
+            )?;
+            if pods.is_empty() {
                 ctx.out
                     .err_line(&format!("No resources found in {ns} namespace."));
-                return Ok(());
             }
+            pods
         }
-    } else {
-        let (target, container) = match p.args.as_slice() {
-            [] => {
-                return Err(Fail::usage(
-                    "kubectl logs",
-                    "expected 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]'.\nPOD or TYPE/NAME is a required argument for the logs command",
-                ));
-            }
-            [t] => (t.clone(), p.str("container").map(str::to_string)),
-            [t, c] if !p.changed("container") => (t.clone(), Some(c.clone())),
-            _ => {
-                return Err(Fail::usage(
-                    "kubectl logs",
-                    "expected 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]'.\nPOD or TYPE/NAME is a required argument for the logs command",
-                ));
-            }
+        Some(t) => {
+            let (pod, found) = attachable_pod_of(ctx, &ns, t)?;
+            found_pods = found;
+            vec![pod]
+        }
+    };
+    let window = LogWindow::validate(ctx, p, since_time, inline.as_deref())?;
+    // The pod a controller stands for is chosen when its log is read.
+    if let Some(pod) = pods.first() {
+        announce_found(ctx, pod, found_pods);
+    }
+    let container_arg = p.str("container").map(str::to_string).or(inline);
+    for pod in &pods {
+        let pod_name = s(pod, &["metadata", "name"]).to_string();
+        let names = |key: &str| -> Vec<String> {
+            pod.at(&["spec", key])
+                .items()
+                .map(|c| s(c, &["name"]).to_string())
+                .collect()
         };
-        let pod = attachable_pod(ctx, &ns, &target, true)?;
-        (pod, container)
-    };
-    let pod_name = s(&pod, &["metadata", "name"]).to_string();
-    let names = |key: &str| -> Vec<String> {
-        pod.at(&["spec", key])
-            .items()
-            .map(|c| s(c, &["name"]).to_string())
-            .collect()
-    };
-    let containers = names("containers");
-    let inits = names("initContainers");
-    let container = match container_arg {
-        Some(c) => {
-            if !containers.contains(&c) && !inits.contains(&c) {
-                return Err(Fail::error(format!(
-                    "container {c} is not valid for pod {pod_name}"
+        let containers = names("containers");
+        let inits = names("initContainers");
+        let chosen: Vec<String> = match &container_arg {
+            Some(c) => {
+                if !containers.contains(c) && !inits.contains(c) {
+                    return Err(Fail::error(format!(
+                        "container {c} is not valid for pod {pod_name}"
+                    )));
+                }
+                vec![c.clone()]
+            }
+            None if p.bool("all-containers") => {
+                inits.iter().chain(containers.iter()).cloned().collect()
+            }
+            None => vec![default_container(ctx, pod, false)?],
+        };
+        let pod_ns = s(pod, &["metadata", "namespace"]).to_string();
+        for c in &chosen {
+            let cluster = &ctx.cluster;
+            cluster
+                .authorize_resource("get", res("Pod"), "log", &pod_ns, &pod_name)
+                .map_err(|e| Fail::status(&e))?;
+            if window.since_seconds == Some(0) {
+                // kubectl rounded --since to 0 s; the API server refuses it.
+                return Err(Fail::status(&StatusError::invalid(
+                    "PodLogOptions",
+                    &pod_name,
+                    vec![FieldError::invalid(
+                        "sinceSeconds",
+                        "0",
+                        "must be greater than 0",
+                    )],
                 )));
             }
-            c
+            let entries = cluster
+                .container_log_entries(&pod_ns, &pod_name, Some(c), p.bool("previous"))
+                .map_err(|e| Fail::status(&e))?;
+            let prefix = p.bool("prefix").then(|| format!("[pod/{pod_name}/{c}] "));
+            emit(ctx, &window, entries, prefix);
         }
-        // --all-containers goes through them all; no default is chosen.
-        None if p.bool("all-containers") => String::new(),
-        None => default_container(ctx, &pod, false)?,
-    };
-    let pod_ns = s(&pod, &["metadata", "namespace"]).to_string();
-    let chosen: Vec<&String> = if p.bool("all-containers") {
-        inits.iter().chain(containers.iter()).collect()
-    } else {
-        vec![&container]
-    };
-    for c in chosen {
-        let cluster = &ctx.cluster;
-        cluster
-            .authorize_resource("get", res("Pod"), "log", &pod_ns, &pod_name)
-            .map_err(|e| Fail::status(&e))?;
-        let entries = cluster
-            .container_log_entries(&pod_ns, &pod_name, Some(c), p.bool("previous"))
-            .map_err(|e| Fail::status(&e))?;
-        let prefix = p.bool("prefix").then(|| format!("[pod/{pod_name}/{c}] "));
-        emit(ctx, &window, entries, prefix);
     }
     Ok(())
 }
@@ -101,48 +131,67 @@ pub(crate) fn logs(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
 struct LogWindow {
     tail: Option<usize>,
     since: Option<Millis>,
+    /// `sinceSeconds` as sent (`--since` rounded to whole seconds).
+    since_seconds: Option<i64>,
     timestamps: bool,
     limit_bytes: Option<usize>,
 }
 
 impl LogWindow {
-    /// `ToLogOptions` and `Validate`, with kubectl's messages.
-    fn from(ctx: &Ctx, p: &Parsed) -> Result<LogWindow, Fail> {
-        let since_time = match p.str("since-time").filter(|t| !t.is_empty()) {
-            Some(text) => {
-                let t = golang::parse_time(text, TimeLayout::Rfc3339).map_err(Fail::error)?;
-                Some(parse_rfc3339(&t.format(TimeLayout::Rfc3339)).unwrap_or(0))
-            }
-            None => None,
-        };
+    /// `ToLogOptions` and `Validate`, with kubectl's messages in its order.
+    fn validate(
+        ctx: &Ctx,
+        p: &Parsed,
+        since_time: Option<Millis>,
+        inline: Option<&str>,
+    ) -> Result<LogWindow, Fail> {
         let since_ms = p.duration_ms("since").unwrap_or(0);
         if since_time.is_some() && since_ms != 0 {
             return Err(Fail::error(
                 "at most one of `sinceTime` or `sinceSeconds` may be specified",
             ));
         }
+        let container = p.str("container").filter(|c| !c.is_empty()).or(inline);
+        if let Some(c) = container.filter(|_| p.bool("all-containers")) {
+            return Err(Fail::error(format!(
+                "--all-containers=true should not be specified with container name {c}"
+            )));
+        }
+        if p.changed("container") && inline.is_some() {
+            return Err(Fail::error(
+                "only one of -c or an inline [CONTAINER] arg is allowed",
+            ));
+        }
         let limit = p.int("limit-bytes").unwrap_or(0);
         if limit < 0 {
             return Err(Fail::error("--limit-bytes must be greater than 0"));
         }
-        if since_ms < 0 {
+        // `Duration.Round(time.Second)`: to the nearest second, halves
+        // away from zero.
+        let since_seconds = (since_ms != 0).then(|| {
+            let whole = (since_ms.abs() + 500) / 1000;
+            if since_ms < 0 { -whole } else { whole }
+        });
+        if since_seconds.is_some_and(|s| s < 0) {
             return Err(Fail::error("--since must be greater than 0"));
         }
-        let tail = p.int("tail").unwrap_or(-1);
+        let mut tail = p.int("tail").unwrap_or(-1);
         if tail < -1 {
             return Err(Fail::error("--tail must be greater than or equal to -1"));
         }
-        // kubectl sends whole seconds, rounded up; the kubelet keeps lines
-        // written at or after now minus that many seconds.
-        let since_seconds = (since_ms + 999) / 1000;
-        let since = since_time.or((since_ms > 0).then(|| {
-            ctx.cluster
-                .now
-                .saturating_sub(since_seconds as Millis * 1000)
-        }));
+        if p.changed("selector") && tail == -1 && !p.changed("tail") {
+            // A selector's default: the last 10 lines of each log.
+            tail = 10;
+        }
+        // The kubelet keeps lines written at or after now minus that many
+        // seconds (or the given time, whole seconds).
+        let since = since_time.or(since_seconds
+            .filter(|s| *s > 0)
+            .map(|s| ctx.cluster.now.saturating_sub(s as Millis * 1000)));
         Ok(LogWindow {
             tail: usize::try_from(tail).ok(),
             since,
+            since_seconds,
             timestamps: p.bool("timestamps"),
             limit_bytes: usize::try_from(limit).ok().filter(|n| *n > 0),
         })
@@ -158,12 +207,31 @@ pub(crate) fn attachable_pod(
     target: &str,
     announce: bool,
 ) -> Result<Value, Fail> {
+    let (pod, found) = attachable_pod_of(ctx, ns, target)?;
+    if announce {
+        announce_found(ctx, &pod, found);
+    }
+    Ok(pod)
+}
+
+/// kubectl's `Found N pods, using pod/NAME` when a controller has several.
+fn announce_found(ctx: &mut Ctx, pod: &Value, found: usize) {
+    if found > 1 {
+        ctx.out.err_line(&format!(
+            "Found {found} pods, using pod/{}",
+            s(pod, &["metadata", "name"])
+        ));
+    }
+}
+
+/// [`attachable_pod`] and how many pods the controller had to choose from.
+fn attachable_pod_of(ctx: &mut Ctx, ns: &str, target: &str) -> Result<(Value, usize), Fail> {
     Ok(match target.split_once('/') {
         Some((t, name)) => {
             let rid = resources::lookup_type(t)?;
             let obj = resources::get(ctx.cluster, rid, ns, name).map_err(|e| Fail::status(&e))?;
             if rid.get().kind == "Pod" {
-                obj
+                (obj, 1)
             } else {
                 // A controller: its first pod, as kubectl's attachable pod lookup.
                 let selector = obj.at(&["spec", "selector"]);
@@ -184,19 +252,14 @@ pub(crate) fn attachable_pod(
                 if pods.is_empty() {
                     return Err(Fail::error("timed out waiting for the condition"));
                 }
-                if announce && pods.len() > 1 {
-                    ctx.out.err_line(&format!(
-                        "Found {} pods, using pod/{}",
-                        pods.len(),
-                        s(&pods[0], &["metadata", "name"])
-                    ));
-                }
-                pods.remove(0)
+                let found = pods.len();
+                (pods.remove(0), found)
             }
         }
-        None => {
-            resources::get(ctx.cluster, res("Pod"), ns, target).map_err(|e| Fail::status(&e))?
-        }
+        None => (
+            resources::get(ctx.cluster, res("Pod"), ns, target).map_err(|e| Fail::status(&e))?,
+            1,
+        ),
     })
 }
 
@@ -252,36 +315,44 @@ pub(crate) fn default_container(ctx: &mut Ctx, pod: &Value, quiet: bool) -> Resu
 }
 
 /// Prints a container's log as the kubelet reads it for the window: the
-/// last `--tail` lines of the file, then those not before `--since`.
+/// last `--tail` lines of the file, those not before `--since`, cut after
+/// `--limit-bytes`; kubectl then puts `--prefix` before each line.
 fn emit(ctx: &mut Ctx, window: &LogWindow, entries: Vec<(Millis, String)>, prefix: Option<String>) {
     let mut lines = entries.as_slice();
     if let Some(n) = window.tail {
         lines = &lines[lines.len().saturating_sub(n)..];
     }
-    let mut out = String::new();
+    let mut stream = String::new();
     for (t, l) in lines {
         if window.since.is_some_and(|since| *t < since) {
             continue;
         }
-        if let Some(pfx) = &prefix {
-            out.push_str(pfx);
-        }
         if window.timestamps {
-            out.push_str(&rfc3339_nano(*t));
-            out.push(' ');
+            stream.push_str(&rfc3339_nano(*t));
+            stream.push(' ');
         }
-        out.push_str(l);
-        out.push('\n');
+        stream.push_str(l);
+        stream.push('\n');
     }
     if let Some(limit) = window.limit_bytes {
-        let mut cut = limit.min(out.len());
+        let mut cut = limit.min(stream.len());
         // A cut inside a character would not be text; the bytes before it are.
-        while !out.is_char_boundary(cut) {
+        while !stream.is_char_boundary(cut) {
             cut -= 1;
         }
-        out.truncate(cut);
+        stream.truncate(cut);
     }
-    ctx.out.out(&out);
+    match prefix {
+        Some(pfx) => {
+            let mut out = String::with_capacity(stream.len());
+            for line in stream.split_inclusive('\n') {
+                out.push_str(&pfx);
+                out.push_str(line);
+            }
+            ctx.out.out(&out);
+        }
+        None => ctx.out.out(&stream),
+    }
 }
 
 /// Go's `time.RFC3339Nano` (trailing zeros of the fraction dropped), as the

@@ -139,26 +139,28 @@ pub(crate) fn resolve(args: &[String]) -> Result<Resolved, Fail> {
 
 /// Every Event object (recorded events are kept outside the store).
 fn event_objects(cluster: &Cluster, namespace: Option<&str>) -> Vec<Value> {
-    let mut events: Vec<Value> = cluster
+    let events: Vec<Value> = cluster
         .events
         .records()
         .iter()
         .map(|r| r.to_value())
         .filter(|e| namespace.is_none_or(|ns| e.str_at(&["metadata", "namespace"]) == Some(ns)))
         .collect();
-    // The API server lists by namespace and name, as etcd keys sort.
-    events.compact_sort_by(|a, b| {
-        let k = |v: &Value| {
-            (
-                v.str_at(&["metadata", "namespace"])
-                    .unwrap_or("")
-                    .to_string(),
-                v.str_at(&["metadata", "name"]).unwrap_or("").to_string(),
-            )
-        };
-        k(a).cmp(&k(b))
-    });
-    events
+    // The API server lists in etcd's key order: `<namespace>/<name>` as
+    // bytes (so `a-b/x` comes before `a/x`).
+    let mut keyed: Vec<(String, Value)> = events
+        .into_iter()
+        .map(|v| {
+            let key = format!(
+                "{}/{}",
+                v.str_at(&["metadata", "namespace"]).unwrap_or(""),
+                v.str_at(&["metadata", "name"]).unwrap_or("")
+            );
+            (key, v)
+        })
+        .collect();
+    keyed.compact_sort_by(|a, b| a.0.cmp(&b.0));
+    keyed.into_iter().map(|(_, v)| v).collect()
 }
 
 /// The objects of a type in one namespace (`Some`) or all (`None`);

@@ -401,8 +401,8 @@ fn config_seen(pod: &Value) -> Value {
 /// The mount points of a container whose contents the kubelet keeps up to
 /// date while it runs: ConfigMap, Secret, projected and downward API
 /// volumes mounted whole (a `subPath` mount never changes). A volume whose
-/// ConfigMap or Secret is gone, and not optional, keeps what it had (the
-/// kubelet's update fails).
+/// ConfigMap or Secret is gone, or lacks a key its items name, and is not
+/// optional, keeps what it had (the kubelet's update fails).
 pub(crate) fn updated_mounts(
     container: &Value,
     pod: &Value,
@@ -421,9 +421,17 @@ pub(crate) fn updated_mounts(
                 .all(|(field, kind)| {
                     let v = src.get(field);
                     let name = v.get("name").as_str().or(v.get("secretName").as_str());
+                    // A key an item names must still be there (`MakePayload`).
+                    let complete = |obj: Value| {
+                        v.get("items").items().all(|item| {
+                            let key = item.get("key").as_str().unwrap_or("");
+                            !obj.at(&["data", key]).is_null()
+                                || !obj.at(&["binaryData", key]).is_null()
+                        })
+                    };
                     v.is_null()
                         || v.get("optional").as_bool() == Some(true)
-                        || name.is_some_and(|n| object(kind, n).is_some())
+                        || name.and_then(|n| object(kind, n)).is_some_and(complete)
                 })
         })
     };

@@ -409,8 +409,9 @@ pub(crate) fn on_pod_change(cluster: &mut Cluster, event: &WatchEvent) {
             } else {
                 true
             };
-            // Labels and annotations shown through the downward API reach
-            // the files at the pod's next sync.
+            // Labels and annotations shown through the downward API: the
+            // pod's update syncs it at once (`podsDifferSemantically`), and
+            // the sync remounts its volumes.
             let relabeled = known
                 && event.old.as_ref().is_some_and(|old| {
                     ["labels", "annotations"]
@@ -433,7 +434,7 @@ pub(crate) fn on_pod_change(cluster: &mut Cluster, event: &WatchEvent) {
                 cluster.kubelet.pending.insert(key.clone());
             }
             if relabeled {
-                schedule_volume_sync(cluster, key);
+                schedule_volume_sync(cluster, key, true);
             }
         }
     }
@@ -1712,16 +1713,26 @@ fn next_pod_sync(admitted: Millis, uid: &str, now: Millis) -> Millis {
     t
 }
 
-/// Schedules a volume update at the pod's next sync for each of its
-/// running containers (each finds out what changed for it).
-fn schedule_volume_sync(cluster: &mut Cluster, key: &ObjectKey) {
+/// How long after a pod update the kubelet has remounted its volumes: the
+/// update syncs the pod at once, and the volume manager's populator and
+/// reconciler each run every 100 ms.
+const REMOUNT_AFTER_UPDATE: Millis = 200;
+
+/// Schedules a volume update for each of the pod's running containers
+/// (each finds out what changed for it): at the pod's next periodic sync,
+/// or `soon` after an update of the pod itself.
+fn schedule_volume_sync(cluster: &mut Cluster, key: &ObjectKey, soon: bool) {
     let Some(r) = rt(cluster, key) else {
         return;
     };
     if r.terminating {
         return;
     }
-    let at = next_pod_sync(r.admitted_at, &r.uid, cluster.now);
+    let at = if soon {
+        cluster.now + REMOUNT_AFTER_UPDATE
+    } else {
+        next_pod_sync(r.admitted_at, &r.uid, cluster.now)
+    };
     let running: Vec<(bool, usize)> = r
         .init
         .iter()
@@ -1768,7 +1779,7 @@ pub(crate) fn on_volume_source_change(cluster: &mut Cluster, event: &WatchEvent)
         .cloned()
         .collect();
     for key in pods {
-        schedule_volume_sync(cluster, &key);
+        schedule_volume_sync(cluster, &key, false);
     }
 }
 

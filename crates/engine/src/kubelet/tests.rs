@@ -1561,6 +1561,14 @@ fn mounted_configmaps_secrets_and_labels_follow_their_objects_at_the_next_sync()
         run(&mut c, "kubectl exec box -- ls /etc/config /etc/extra"),
         "/etc/config:\nlives\n/etc/extra:\n"
     );
+    // A change to the pod itself syncs it at once: its labels file follows
+    // within a second.
+    run(&mut c, "kubectl label pod box app=third --overwrite");
+    c.step(SECOND);
+    assert_eq!(
+        run(&mut c, "kubectl exec box -- cat /etc/podinfo/labels"),
+        "app=\"third\"\n"
+    );
     // The script sees the update too and ends.
     run(
         &mut c,
