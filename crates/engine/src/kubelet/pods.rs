@@ -102,6 +102,9 @@ pub(crate) struct Instance {
 pub(crate) struct ProbeRt {
     last: Option<bool>,
     run: u32,
+    /// A look is scheduled (none while the probe waits for the app's next
+    /// change point).
+    pending: bool,
 }
 
 /// A pull in progress.
@@ -1173,7 +1176,12 @@ pub(crate) fn container_step(cluster: &mut Cluster, slot: Slot, step: Step) {
                 start_container(cluster, &key, init, index);
             }
         }
-        Step::Probe(kind) => probe_tick(cluster, &key, init, index, kind),
+        Step::Probe(kind) => {
+            if let Some(c) = slot_ctr(cluster, &slot) {
+                c.probes[probe_index(kind)].pending = false;
+            }
+            probe_tick(cluster, &key, init, index, kind)
+        }
         Step::Stopped(then) => stopped(cluster, &key, init, index, then),
         Step::NetCheck => net_check(cluster, &key, init, index),
         Step::VolumeSync => volume_sync(cluster, &key, init, index),
@@ -1840,6 +1848,20 @@ fn volume_sync(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: usize)
             Step::Exit,
         );
     }
+    // A probe waiting for the app's next change point looks again: an exec
+    // probe may read the files that changed.
+    for kind in [
+        ProbeKind::Startup,
+        ProbeKind::Readiness,
+        ProbeKind::Liveness,
+    ] {
+        let idle = rt(cluster, key)
+            .and_then(|r| r.ctr(init, index))
+            .is_some_and(|c| c.probe(kind).is_some() && !c.probes[probe_index(kind)].pending);
+        if idle {
+            schedule_probe(cluster, key, init, index, kind, cluster.now);
+        }
+    }
 }
 
 /// The container's process ended on its own (or was killed outright).
@@ -2277,6 +2299,9 @@ fn schedule_probe(
                 t - cluster.now,
                 Step::Probe(kind),
             );
+            if let Some(c) = rt_mut(cluster, key).and_then(|r| r.ctr_mut(init, index)) {
+                c.probes[probe_index(kind)].pending = true;
+            }
             return;
         }
         // Nothing changes until the app's next change point.

@@ -1579,3 +1579,35 @@ fn mounted_configmaps_secrets_and_labels_follow_their_objects_at_the_next_sync()
     });
     assert_eq!(run(&mut c, "kubectl logs box"), "over\n");
 }
+
+#[test]
+fn an_exec_probe_reads_an_updated_volume() {
+    use crate::kubectl::NoFiles;
+    let mut c = Cluster::new(12);
+    c.kubectl(
+        "kubectl create configmap gate --from-literal=ready=yes",
+        &NoFiles,
+    );
+    create(
+        &mut c,
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: gated}\nspec:\n  containers:\n  - name: app\n    image: busybox:1.36\n    command: [sleep, '3600']\n    readinessProbe: {exec: {command: [cat, /etc/gate/ready]}, periodSeconds: 5}\n    volumeMounts: [{name: gate, mountPath: /etc/gate}]\n  volumes:\n  - {name: gate, configMap: {name: gate}}\n",
+    );
+    let ready = |c: &Cluster| {
+        pod(c, "gated")
+            .at(&["status", "conditions"])
+            .items()
+            .any(|x| {
+                x.get("type").as_str() == Some("Ready") && x.get("status").as_str() == Some("True")
+            })
+    };
+    step_until(&mut c, 60 * SECOND, ready);
+    // The probe passes and waits for the app's next change; the key's
+    // removal reaches the file at the pod's next sync, and the probe's
+    // next look fails.
+    let out = c.kubectl(
+        r#"kubectl patch configmap gate --type=json -p '[{"op":"remove","path":"/data/ready"}]'"#,
+        &NoFiles,
+    );
+    assert_eq!(out.exit_code, 0, "{}", out.stderr);
+    step_until(&mut c, 100 * SECOND, |c| !ready(c));
+}
