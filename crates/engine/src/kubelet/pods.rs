@@ -1805,6 +1805,25 @@ fn volume_sync(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: usize)
     };
     let spec = c.spec.clone();
     let (started, mut app) = (inst.started, inst.app.clone());
+    if let Some(msg) = missing_volume(cluster, &pod, &key.namespace) {
+        // The remount fails at every sync while the ConfigMap or Secret
+        // is gone: one warning per sync for the pod (the first container
+        // reports it), the files left as they were.
+        if !init && index == 0 {
+            pod_event(cluster, key, None, EventType::Warning, "FailedMount", &msg);
+        }
+        if let Some(r) = rt(cluster, key) {
+            let at = next_pod_sync(r.admitted_at, &r.uid, cluster.now);
+            schedule_step(
+                cluster,
+                key,
+                init,
+                index,
+                at - cluster.now,
+                Step::VolumeSync,
+            );
+        }
+    }
     let ns = key.namespace.to_string();
     let object = |kind: &str, name: &str| {
         let scope = if kind == "Node" { "" } else { ns.as_str() };

@@ -1557,6 +1557,16 @@ fn mounted_configmaps_secrets_and_labels_follow_their_objects_at_the_next_sync()
         "23oneapp=\"crate\"\n"
     );
     assert_eq!(run(&mut c, "kubectl exec box -- printenv LIVES"), "3\n");
+    // The Secret's volume cannot be remounted: the kubelet says so.
+    assert!(
+        c.events
+            .records()
+            .iter()
+            .any(|e| &*e.reason == "FailedMount"
+                && &*e.message
+                    == "MountVolume.SetUp failed for volume \"pass\" : secret \"pass\" not found"),
+        "no FailedMount event"
+    );
     assert_eq!(
         run(&mut c, "kubectl exec box -- ls /etc/config /etc/extra"),
         "/etc/config:\nlives\n/etc/extra:\n"
