@@ -348,6 +348,14 @@ impl StatusError {
             }
             return s;
         }
+        self.listed_message(source)
+    }
+
+    /// How kubectl prints this error among several (`MultipleErrors`, which
+    /// takes `StandardErrorMessage` for every API error, Invalid ones too):
+    /// `Error from server (Invalid): error when creating "f.yaml": ConfigMap
+    /// "x" is invalid: …`.
+    pub fn listed_message(&self, source: Option<(&str, &str)>) -> String {
         let message = match source {
             Some((verb, file)) => format!("error when {verb} \"{file}\": {}", self.message),
             None => self.message.clone(),

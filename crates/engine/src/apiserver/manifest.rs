@@ -79,6 +79,20 @@ pub struct ObjectOutcome {
     pub warnings: Vec<String>,
     /// Problems placed in the source (for the editor's gutter).
     pub diagnostics: Vec<Diagnostic>,
+    /// The error as kubectl prints it among several, when that differs
+    /// (an Invalid error: `Error from server (Invalid): error when …`).
+    pub listed_error: Option<String>,
+}
+
+impl ObjectOutcome {
+    /// The error as kubectl prints it when the command failed on several
+    /// objects.
+    pub fn error_among_several(&self) -> Option<&str> {
+        match &self.result {
+            Err(e) => Some(self.listed_error.as_deref().unwrap_or(e)),
+            Ok(_) => None,
+        }
+    }
 }
 
 /// What was done to an object.
@@ -176,6 +190,7 @@ impl Cluster {
                     path: None,
                     message: e.message.clone(),
                 }],
+                listed_error: None,
             });
         }
         outcomes
@@ -198,6 +213,7 @@ impl Cluster {
             result: Ok(Done::Valid),
             warnings: Vec::new(),
             diagnostics: Vec::new(),
+            listed_error: None,
         };
         let diag = |mark: Mark, path: Option<&str>, message: String| Diagnostic {
             document,
@@ -526,7 +542,11 @@ impl Cluster {
                         .push(diag(node.mark, None, e.message.clone()));
                 }
                 // kubectl's AddSourceToErr names the file for every API error.
-                outcome.result = Err(e.kubectl_message(verb_text.map(|v| (v, source))));
+                let wrap = verb_text.map(|v| (v, source));
+                outcome.result = Err(e.kubectl_message(wrap));
+                if e.reason == crate::api::StatusReason::Invalid {
+                    outcome.listed_error = Some(e.listed_message(wrap));
+                }
             }
         }
         Some(outcome)

@@ -163,8 +163,8 @@ fn run_manifests(ctx: &mut Ctx, p: &Parsed, verb: ManifestVerb) -> Result<(), Fa
                     ctx.out.line(&line);
                 }
             }
-            Err(e) if outcome_is_client_error(e) => client_errors.push(e.clone()),
-            Err(e) => server_errors.push(e.clone()),
+            Err(e) if outcome_is_client_error(e) => client_errors.push(o),
+            Err(_) => server_errors.push(o),
         }
     }
     if !printed.is_empty() {
@@ -172,7 +172,23 @@ fn run_manifests(ctx: &mut Ctx, p: &Parsed, verb: ManifestVerb) -> Result<(), Fa
         get::print_objects(ctx, &format, printed, single, false)?;
     }
     client_errors.extend(server_errors);
-    resources::aggregate(client_errors)
+    aggregate_outcomes(&client_errors)
+}
+
+/// The errors of several objects as kubectl's `CheckErr` prints them: one
+/// as itself, several each as `MultipleErrors` lists it.
+fn aggregate_outcomes(failed: &[&ObjectOutcome]) -> Result<(), Fail> {
+    let several = failed.len() > 1;
+    resources::aggregate(
+        failed
+            .iter()
+            .filter_map(|o| match &o.result {
+                Err(_) if several => o.error_among_several().map(str::to_string),
+                Err(e) => Some(e.clone()),
+                Ok(_) => None,
+            })
+            .collect(),
+    )
 }
 
 /// `-l` with `-f`: the label selector the files' objects are filtered by.
@@ -333,12 +349,16 @@ fn force_replace(ctx: &mut Ctx, p: &Parsed, propagation: Propagation) -> Result<
         }
         refs.extend(found.into_iter().map(|r| (r, src.name.as_str())));
     }
+    // The builder continues on errors and reports them together: one that
+    // fails to delete stops the replace before anything is created.
+    let mut errors: Vec<String> = Vec::new();
     let mut deleted: Vec<(ObjectKey, String)> = Vec::new();
     for ((rid, ns, name), source) in refs {
         if name.is_empty() {
-            return Err(Fail::error(format!(
-                "error when deleting \"{source}\": resource name may not be empty"
-            )));
+            errors.push(format!(
+                "error: error when deleting \"{source}\": resource name may not be empty"
+            ));
+            continue;
         }
         let key = ObjectKey::new(rid, &ns, &name);
         let uid = ctx
@@ -366,8 +386,11 @@ fn force_replace(ctx: &mut Ctx, p: &Parsed, propagation: Propagation) -> Result<
                 deleted.extend(uid.map(|uid| (key, uid)));
             }
             Err(e) if e.reason == crate::api::StatusReason::NotFound => {}
-            Err(e) => return Err(Fail(e.kubectl_message(Some(("deleting", source))))),
+            Err(e) => errors.push(e.kubectl_message(Some(("deleting", source)))),
         }
+    }
+    if !errors.is_empty() {
+        return resources::aggregate(errors);
     }
     let limit = match p.duration_ms("timeout") {
         Some(t) if t > 0 => t as Millis,
@@ -382,6 +405,7 @@ fn force_replace(ctx: &mut Ctx, p: &Parsed, propagation: Propagation) -> Result<
     };
     let format = get::parse_output(p.str_or_empty("output"), false)?;
     let mut replaced = 0;
+    let mut failed: Vec<ObjectOutcome> = Vec::new();
     for src in &sources {
         // The builder's namespace, as for the delete.
         let text = namespaced_text(ctx, src)?;
@@ -392,8 +416,10 @@ fn force_replace(ctx: &mut Ctx, p: &Parsed, propagation: Propagation) -> Result<
             for w in &outcome.warnings {
                 ctx.out.err_line(&format!("Warning: {w}"));
             }
-            // kubectl stops at the first error here.
-            outcome.result.clone().map_err(Fail::raw)?;
+            if outcome.result.is_err() {
+                failed.push(outcome);
+                continue;
+            }
             replaced += 1;
             match (
                 &format,
@@ -408,6 +434,9 @@ fn force_replace(ctx: &mut Ctx, p: &Parsed, propagation: Propagation) -> Result<
                 (f, Some(obj)) => get::print_objects(ctx, f, vec![obj], true, false)?,
             }
         }
+    }
+    if !failed.is_empty() {
+        return aggregate_outcomes(&failed.iter().collect::<Vec<_>>());
     }
     if replaced == 0 {
         return Err(Fail::error("no objects passed to replace"));
