@@ -1356,7 +1356,13 @@ impl App {
             if let shell::NetworkUse::Stream(url, pause) = &network {
                 self.request_stream = Some((url.clone(), *pause));
             }
-            if network == shell::NetworkUse::Calls {
+            // A stream's requests reach the network as traffic. A polling
+            // loop (a second or more between requests) still prints what
+            // the tools answered, so it is asked as the other calls are
+            // (once per distinct command); a load generator's flood of
+            // answers is not kept.
+            let polls = matches!(network, shell::NetworkUse::Stream(_, pause) if pause >= SECOND);
+            if network == shell::NetworkUse::Calls || polls {
                 // Its network tools get the network's answers as things are
                 // now (each distinct command asked once), kept so every
                 // replay of the script (its logs) prints the same. A script

@@ -97,6 +97,16 @@ pub(crate) fn network_tool(
         return (127, msg, 0);
     }
     let args = &argv[1..];
+    let local: Vec<String>;
+    let args = if matches!(name.as_str(), "curl" | "wget") {
+        local = args
+            .iter()
+            .map(|a| loopback_to_pod(cluster, pod, a))
+            .collect();
+        &local[..]
+    } else {
+        args
+    };
     match name.as_str() {
         "curl" => curl(cluster, pod, args),
         "wget" => wget(cluster, pod, args),
@@ -108,6 +118,35 @@ pub(crate) fn network_tool(
         ),
         _ => (0, String::new(), 0),
     }
+}
+
+/// `localhost` and `127.0.0.1` in a URL are the pod's own network
+/// namespace, where its containers listen: reached here through the pod's
+/// IP (so answers name that address where the real tools would say
+/// 127.0.0.1).
+fn loopback_to_pod(cluster: &Cluster, pod: &ObjectKey, arg: &str) -> String {
+    let Some(ip) = cluster
+        .store
+        .get(pod)
+        .and_then(|p| p.str_at(&["status", "podIP"]))
+    else {
+        return arg.to_string();
+    };
+    let (scheme, rest) = match arg.split_once("://") {
+        Some((s, r)) => (Some(s), r),
+        None => (None, arg),
+    };
+    for name in ["localhost", "127.0.0.1"] {
+        if let Some(after) = rest.strip_prefix(name)
+            && (after.is_empty() || after.starts_with([':', '/', '?']))
+        {
+            return match scheme {
+                Some(s) => format!("{s}://{ip}{after}"),
+                None => format!("{ip}{after}"),
+            };
+        }
+    }
+    arg.to_string()
 }
 
 fn curl(cluster: &mut Cluster, pod: &ObjectKey, args: &[String]) -> NetReply {

@@ -53,6 +53,8 @@ pub(crate) enum Stmt {
         redirect: Option<(Word, bool)>,
         discard: bool,
     },
+    /// `a | b | c`: each stage's output is the next one's input.
+    Pipe(Vec<Stmt>),
     /// `a && b`, `a || b`, `a ; b`.
     And(Box<Stmt>, Box<Stmt>),
     Or(Box<Stmt>, Box<Stmt>),
@@ -325,30 +327,10 @@ impl Parser {
             self.pos += 1;
             stages.push(self.command()?);
         }
-        // Only the last stage's output reaches the log.
-        let last = stages.pop().expect("one stage");
-        let mut seq: Vec<Stmt> = stages
-            .into_iter()
-            .map(|s| match s {
-                Stmt::Simple {
-                    assigns,
-                    words,
-                    redirect,
-                    ..
-                } => Stmt::Simple {
-                    assigns,
-                    words,
-                    redirect,
-                    discard: true,
-                },
-                other => other,
-            })
-            .collect();
-        let stmt = if seq.is_empty() {
-            last
+        let stmt = if stages.len() == 1 {
+            stages.pop().expect("one stage")
         } else {
-            seq.push(last);
-            Stmt::Seq(seq)
+            Stmt::Pipe(stages)
         };
         Ok(if negate {
             Stmt::Not(Box::new(stmt))
@@ -680,6 +662,9 @@ struct Interp<'a> {
     event_bytes: usize,
     /// How many of the context's external changes have been applied.
     external_applied: usize,
+    /// What the current command reads on its standard input (a pipe's
+    /// previous stage), consumed as it is read.
+    stdin: Option<String>,
 }
 
 impl<'a> Interp<'a> {
@@ -701,6 +686,7 @@ impl<'a> Interp<'a> {
             partial: String::new(),
             event_bytes: 0,
             external_applied: 0,
+            stdin: None,
         }
     }
 
@@ -931,7 +917,7 @@ const COMMANDS: &[&str] = &[
     "apt-get", "pip", "npm", "rm", "cat", "ls", "test", "[", "[[", "date", "hostname", "env",
     "printenv", "seq", "trap", "exec", "nohup", "command", "time", "sh", "bash", "ash", "dash",
     "wget", "curl", "nslookup", "ping", "nc", "dig", "host", "yes", "id", "whoami", "uname", "pwd",
-    "ps",
+    "ps", "head", "grep", "wc", "sort", "read",
 ];
 
 /// Parses `sleep`'s argument: `30`, `0.5`, `1m`, `2h`, `infinity`.
@@ -1011,6 +997,33 @@ impl Interp<'_> {
                 Flow::Normal => Flow::Normal,
                 other => other,
             },
+            Stmt::Pipe(stages) => {
+                // Stages run one after the other in simulated time, each in
+                // its own subshell: an `exit` ends only its stage.
+                let outer = self.stdin.take();
+                let mut input = outer.clone();
+                let last = stages.len() - 1;
+                let mut flow = Flow::Normal;
+                for (i, stage) in stages.iter().enumerate() {
+                    self.stdin = input.take();
+                    if i < last {
+                        let saved = self.capture.replace(String::new());
+                        let f = self.exec(stage);
+                        input = std::mem::replace(&mut self.capture, saved);
+                        if matches!(f, Flow::Stop) {
+                            flow = f;
+                            break;
+                        }
+                    } else {
+                        flow = match self.exec(stage) {
+                            Flow::Exit(_) => Flow::Normal,
+                            f => f,
+                        };
+                    }
+                }
+                self.stdin = outer;
+                flow
+            }
             Stmt::Not(a) => {
                 let f = self.exec(a);
                 self.status = i32::from(self.status == 0);
@@ -1280,6 +1293,11 @@ impl Interp<'_> {
                     }
                 }
             }
+            "cat" if args.iter().all(|a| a.starts_with('-')) => {
+                if let Some(input) = self.stdin.take() {
+                    self.write(&input);
+                }
+            }
             "cat" => {
                 for f in args.iter().filter(|a| !a.starts_with('-')) {
                     match self.files.get(f).cloned() {
@@ -1461,8 +1479,228 @@ impl Interp<'_> {
                 self.forever = true;
                 return Flow::Stop;
             }
+            "head" | "tail" | "grep" | "wc" | "sort" | "read" => return self.text_tool(name, args),
             _ => return self.not_found(cmd),
         }
+        Flow::Normal
+    }
+
+    /// The text tools a pipe feeds (`head`, `tail`, `grep`, `wc`, `sort`)
+    /// and the `read` builtin. They read the files named, else standard
+    /// input.
+    fn text_tool(&mut self, name: &str, args: &[String]) -> Flow {
+        let mut count: Option<usize> = None;
+        let mut flags = String::new();
+        let mut operands: Vec<&str> = Vec::new();
+        let mut i = 0;
+        while i < args.len() {
+            let a = args[i].as_str();
+            let lines_tool = matches!(name, "head" | "tail");
+            match a
+                .strip_prefix('-')
+                .filter(|_| a.len() > 1 && operands.is_empty())
+            {
+                Some("n") if lines_tool && i + 1 < args.len() => {
+                    count = args[i + 1].parse().ok();
+                    i += 1;
+                }
+                Some("e") if name == "grep" && i + 1 < args.len() => {
+                    operands.push(&args[i + 1]);
+                    i += 1;
+                }
+                Some(rest) if lines_tool && rest.bytes().all(|b| b.is_ascii_digit()) => {
+                    count = rest.parse().ok()
+                }
+                Some(rest)
+                    if lines_tool
+                        && rest.starts_with('n')
+                        && rest[1..].bytes().all(|b| b.is_ascii_digit()) =>
+                {
+                    count = rest[1..].parse().ok();
+                }
+                Some(rest) => flags.push_str(rest),
+                None => operands.push(a),
+            }
+            i += 1;
+        }
+        if name == "read" {
+            // `read [-r] VAR…`: one line of standard input, split over the
+            // names (the last takes the rest); 1 at the end of input.
+            let input = self.stdin.get_or_insert_with(String::new);
+            if input.is_empty() {
+                self.status = 1;
+                return Flow::Normal;
+            }
+            let end = input.find('\n').map_or(input.len(), |i| i + 1);
+            let line: String = input.drain(..end).collect();
+            let mut words = line.trim_end_matches('\n').split_whitespace();
+            let names = if operands.is_empty() {
+                vec!["REPLY"]
+            } else {
+                operands
+            };
+            for (k, var) in names.iter().enumerate() {
+                let value = if k + 1 == names.len() {
+                    words.clone().collect::<Vec<_>>().join(" ")
+                } else {
+                    words.next().unwrap_or("").to_string()
+                };
+                self.vars.insert(var.to_string(), value);
+            }
+            self.status = 0;
+            return Flow::Normal;
+        }
+        let pattern = if name == "grep" && !operands.is_empty() {
+            Some(operands.remove(0).to_string())
+        } else {
+            None
+        };
+        // The input: the files, else standard input.
+        let mut text = String::new();
+        let mut missing = false;
+        if operands.is_empty() {
+            text = self.stdin.take().unwrap_or_default();
+        }
+        for f in &operands {
+            match self.files.get(*f) {
+                Some(content) => text.push_str(content),
+                None if is_system_file(f) => {}
+                None => {
+                    let msg = match self.ctx.dialect {
+                        Dialect::Busybox => {
+                            format!("{name}: can't open '{f}': No such file or directory")
+                        }
+                        Dialect::Gnu => format!("{name}: {f}: No such file or directory"),
+                    };
+                    self.emit(msg);
+                    missing = true;
+                }
+            }
+        }
+        let lines: Vec<&str> = text.lines().collect();
+        let mut status = if missing { 1 } else { 0 };
+        let out: Vec<String> = match name {
+            "head" => lines
+                .iter()
+                .take(count.unwrap_or(10))
+                .map(|l| l.to_string())
+                .collect(),
+            "tail" => {
+                let n = count.unwrap_or(10);
+                lines[lines.len().saturating_sub(n)..]
+                    .iter()
+                    .map(|l| l.to_string())
+                    .collect()
+            }
+            "grep" => {
+                let Some(pattern) = pattern else {
+                    self.emit("Usage: grep [-HhnlLoqvsrRiwFE] [-m N] [-A|B|C N] { PATTERN | -e PATTERN... | -f FILE... } [FILE]...".to_string());
+                    self.status = 2;
+                    return Flow::Normal;
+                };
+                let fold = flags.contains('i');
+                let fixed = flags.contains('F');
+                let extended = flags.contains('E');
+                let pattern = if fold {
+                    pattern.to_lowercase()
+                } else {
+                    pattern
+                };
+                let matching: Vec<(usize, &str)> = lines
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, l)| {
+                        let l = if fold {
+                            l.to_lowercase()
+                        } else {
+                            l.to_string()
+                        };
+                        let hit = if fixed {
+                            l.contains(&pattern)
+                        } else {
+                            regex_search(&pattern, &l, extended)
+                        };
+                        hit != flags.contains('v')
+                    })
+                    .map(|(i, l)| (i, *l))
+                    .collect();
+                if !missing {
+                    status = if matching.is_empty() { 1 } else { 0 };
+                }
+                if flags.contains('q') {
+                    Vec::new()
+                } else if flags.contains('c') {
+                    vec![matching.len().to_string()]
+                } else {
+                    matching
+                        .into_iter()
+                        .map(|(i, l)| {
+                            if flags.contains('n') {
+                                format!("{}:{l}", i + 1)
+                            } else {
+                                l.to_string()
+                            }
+                        })
+                        .collect()
+                }
+            }
+            "wc" => {
+                let counts = [
+                    ('l', text.matches('\n').count()),
+                    ('w', text.split_whitespace().count()),
+                    ('c', text.len()),
+                ];
+                let chosen: Vec<usize> = counts
+                    .iter()
+                    .filter(|(f, _)| flags.is_empty() || flags.contains(*f))
+                    .map(|(_, n)| *n)
+                    .collect();
+                let mut line = if chosen.len() == 1 {
+                    chosen[0].to_string()
+                } else {
+                    chosen
+                        .iter()
+                        .map(|n| format!("{n:>7}"))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                };
+                if let [f] = operands.as_slice() {
+                    line = format!("{line} {f}");
+                }
+                vec![line]
+            }
+            _ => {
+                // sort: bytewise (the C locale), -n numeric, -r reversed,
+                // -u once each.
+                let mut sorted: Vec<&str> = lines;
+                if flags.contains('n') {
+                    let num = |l: &str| -> f64 {
+                        let t = l.trim_start();
+                        let end = t
+                            .char_indices()
+                            .find(|&(i, c)| {
+                                !(c.is_ascii_digit() || c == '.' || (i == 0 && c == '-'))
+                            })
+                            .map_or(t.len(), |(i, _)| i);
+                        t[..end].parse().unwrap_or(0.0)
+                    };
+                    sorted.compact_sort_by(|a, b| num(a).total_cmp(&num(b)).then(a.cmp(b)));
+                } else {
+                    sorted.compact_sort();
+                }
+                if flags.contains('r') {
+                    sorted.reverse();
+                }
+                if flags.contains('u') {
+                    sorted.dedup();
+                }
+                sorted.into_iter().map(str::to_string).collect()
+            }
+        };
+        for line in out {
+            self.emit(line);
+        }
+        self.status = status;
         Flow::Normal
     }
 
@@ -1709,6 +1947,98 @@ fn is_system_file(path: &str) -> bool {
 }
 
 /// `date` as busybox prints it: `Thu Jan  1 00:00:05 UTC 2026`.
+/// grep's regular expressions, the common part: literal characters, `.`,
+/// `[…]` and `[^…]` (with ranges), `*`, `^` and `$` anchors, `\` escapes;
+/// with `-E` also `+` and `?`. Whether `pattern` matches somewhere in
+/// `line`.
+fn regex_search(pattern: &str, line: &str, extended: bool) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let l: Vec<char> = line.chars().collect();
+    if let Some(rest) = p.strip_prefix(&['^']) {
+        return regex_here(rest, &l, extended);
+    }
+    (0..=l.len()).any(|start| regex_here(&p, &l[start..], extended))
+}
+
+/// One atom of a pattern and its length in characters.
+fn regex_atom(p: &[char]) -> (usize, Box<dyn Fn(char) -> bool + '_>) {
+    match p[0] {
+        '.' => (1, Box::new(|_| true)),
+        '\\' if p.len() > 1 => (2, Box::new(move |c| c == p[1])),
+        '[' => {
+            let negated = p.get(1) == Some(&'^');
+            let start = if negated { 2 } else { 1 };
+            // A `]` right after `[` or `[^` is a member.
+            let end = p[start + 1..]
+                .iter()
+                .position(|&c| c == ']')
+                .map_or(p.len(), |i| start + 1 + i);
+            let set = &p[start..end.min(p.len())];
+            let len = (end + 1).min(p.len());
+            (
+                len,
+                Box::new(move |c| {
+                    let mut k = 0;
+                    let mut hit = false;
+                    while k < set.len() {
+                        if k + 2 < set.len() && set[k + 1] == '-' {
+                            hit |= set[k] <= c && c <= set[k + 2];
+                            k += 3;
+                        } else {
+                            hit |= set[k] == c;
+                            k += 1;
+                        }
+                    }
+                    hit != negated
+                }),
+            )
+        }
+        x => (1, Box::new(move |c| c == x)),
+    }
+}
+
+/// Whether `p` matches at the start of `l`.
+fn regex_here(p: &[char], l: &[char], extended: bool) -> bool {
+    if p.is_empty() {
+        return true;
+    }
+    if p == ['$'] {
+        return l.is_empty();
+    }
+    let (len, atom) = regex_atom(p);
+    let rest = &p[len.min(p.len())..];
+    match rest.first() {
+        Some('*') => {
+            let mut k = 0;
+            loop {
+                if regex_here(&rest[1..], &l[k..], extended) {
+                    return true;
+                }
+                if k < l.len() && atom(l[k]) {
+                    k += 1;
+                } else {
+                    return false;
+                }
+            }
+        }
+        Some('+') if extended => {
+            let mut k = 0;
+            while k < l.len() && atom(l[k]) {
+                k += 1;
+                if regex_here(&rest[1..], &l[k..], extended) {
+                    return true;
+                }
+            }
+            false
+        }
+        Some('?') if extended => {
+            (!l.is_empty() && atom(l[0]) && regex_here(&rest[1..], &l[1..], extended))
+                || regex_here(&rest[1..], l, extended)
+        }
+        _ => !l.is_empty() && atom(l[0]) && regex_here(rest, &l[1..], extended),
+    }
+}
+
 pub(crate) fn busybox_date(ms: Millis) -> String {
     const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
     const MONTHS: [&str; 12] = [
@@ -1773,6 +2103,45 @@ mod tests {
         assert_eq!(r.outcome, Outcome::Exited(630_000, 0));
         let r = run(&s, &ctx(), 10_000);
         assert_eq!(r.outcome, Outcome::Running);
+    }
+
+    #[test]
+    fn pipes_feed_each_stage_the_last_ones_output() {
+        let out = |script: &str| -> String {
+            let mut c = ctx();
+            c.files
+                .insert("/etc/conf".into(), "b=2\nA=1\n# note\nc=3\nb=2\n".into());
+            let r = run(&parse(script).unwrap(), &c, 60_000);
+            r.logs.iter().map(|(_, l)| format!("{l}\n")).collect()
+        };
+        assert_eq!(
+            out("cat /etc/conf | grep -v '^#' | sort -u | head -n 2"),
+            "A=1\nb=2\n"
+        );
+        assert_eq!(
+            out("grep -ic A /etc/conf; grep -n 'b=.' /etc/conf"),
+            "1\n1:b=2\n5:b=2\n"
+        );
+        assert_eq!(out("grep -E 'c=3?$' /etc/conf && echo hit"), "c=3\nhit\n");
+        assert_eq!(out("grep -q nope /etc/conf || echo none"), "none\n");
+        assert_eq!(
+            out("tail -2 /etc/conf | wc -l; wc -w < /dev/null; seq 3 | tail -n1"),
+            "2\n0\n3\n"
+        );
+        assert_eq!(
+            out("seq 1 3 | while read n rest; do echo \"<$n>\"; done; echo after"),
+            "<1>\n<2>\n<3>\nafter\n"
+        );
+        // A stage's exit ends only its stage.
+        assert_eq!(out("exit 3 | cat; echo still"), "still\n");
+        assert_eq!(
+            out("echo 5 10 2 | tr -s ' ' '\\n' | sort -n"),
+            "sh: tr: not found\n"
+        );
+        assert_eq!(
+            out("printf '10\\n9\\n100\\n' | sort -n | sort -r | head -1"),
+            "9\n"
+        );
     }
 
     #[test]
