@@ -458,6 +458,15 @@ pub(crate) fn updated_mounts(
         .collect()
 }
 
+/// Whether a URL names the pod's own network (`localhost`, `127.0.0.1`).
+fn is_loopback_url(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    ["localhost", "127.0.0.1"].iter().any(|h| {
+        rest.strip_prefix(h)
+            .is_some_and(|after| after.is_empty() || after.starts_with([':', '/', '?']))
+    })
+}
+
 /// The files of one volume, by path inside it.
 fn volume_files(
     volume: &Value,
@@ -1356,12 +1365,14 @@ impl App {
             if let shell::NetworkUse::Stream(url, pause) = &network {
                 self.request_stream = Some((url.clone(), *pause));
             }
-            // A stream's requests reach the network as traffic. A polling
-            // loop (a second or more between requests) still prints what
-            // the tools answered, so it is asked as the other calls are
-            // (once per distinct command); a load generator's flood of
-            // answers is not kept.
-            let polls = matches!(network, shell::NetworkUse::Stream(_, pause) if pause >= SECOND);
+            // A stream's requests reach the network as traffic. A loop
+            // polling the pod's own server (a second or more between
+            // requests, `localhost`: one answer fits every request) still
+            // prints what the tools answered, so it is asked as the other
+            // calls are; a load generator's flood of answers is not kept,
+            // nor one Service's answers standing for all its endpoints'.
+            let polls = matches!(&network, shell::NetworkUse::Stream(url, pause)
+                if *pause >= SECOND && is_loopback_url(url));
             if network == shell::NetworkUse::Calls || polls {
                 // Its network tools get the network's answers as things are
                 // now (each distinct command asked once), kept so every

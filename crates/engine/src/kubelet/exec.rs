@@ -124,7 +124,7 @@ pub(crate) fn network_tool(
 /// namespace, where its containers listen: reached here through the pod's
 /// IP (so answers name that address where the real tools would say
 /// 127.0.0.1).
-fn loopback_to_pod(cluster: &Cluster, pod: &ObjectKey, arg: &str) -> String {
+pub(crate) fn loopback_to_pod(cluster: &Cluster, pod: &ObjectKey, arg: &str) -> String {
     let Some(ip) = cluster
         .store
         .get(pod)

@@ -215,6 +215,9 @@ pub(crate) struct PodRuntime {
     pub requests: (i64, i64),
     conds: BTreeMap<&'static str, (String, Millis)>,
     mount_backoff: Millis,
+    /// The pod sync at which its volumes are next brought up to date, if
+    /// one is scheduled.
+    volume_sync_due: Option<Millis>,
 }
 
 impl PodRuntime {
@@ -725,6 +728,7 @@ fn admit(cluster: &mut Cluster, key: &ObjectKey, pod: &Value) {
         requests: requests(pod),
         conds: BTreeMap::new(),
         mount_backoff: 500,
+        volume_sync_due: None,
     };
     cluster.kubelet.pods.insert(key.clone(), runtime);
     if restarted {
@@ -1622,6 +1626,7 @@ fn create_and_start(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: u
         schedule_step(cluster, key, init, index, NET_CHECK_EVERY, Step::NetCheck);
     }
     if let Some((url, pause)) = application.request_stream.clone() {
+        let url = super::exec::loopback_to_pod(cluster, key, &url);
         let url = crate::network::pod_target(cluster, &key.namespace, &url).url;
         cluster.start_container_traffic(
             &url,
@@ -1741,6 +1746,10 @@ fn schedule_volume_sync(cluster: &mut Cluster, key: &ObjectKey, soon: bool) {
     } else {
         next_pod_sync(r.admitted_at, &r.uid, cluster.now)
     };
+    // One update per sync, however many changes asked for it.
+    if r.volume_sync_due == Some(at) {
+        return;
+    }
     let running: Vec<(bool, usize)> = r
         .init
         .iter()
@@ -1751,6 +1760,9 @@ fn schedule_volume_sync(cluster: &mut Cluster, key: &ObjectKey, soon: bool) {
         .map(|(init, i, _)| (init, i))
         .collect();
     let delay = at - cluster.now;
+    if let Some(r) = rt_mut(cluster, key) {
+        r.volume_sync_due = Some(at);
+    }
     for (init, index) in running {
         schedule_step(cluster, key, init, index, delay, Step::VolumeSync);
     }
@@ -1807,21 +1819,19 @@ fn volume_sync(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: usize)
     let (started, mut app) = (inst.started, inst.app.clone());
     if let Some(msg) = missing_volume(cluster, &pod, &key.namespace) {
         // The remount fails at every sync while the ConfigMap or Secret
-        // is gone: one warning per sync for the pod (the first container
-        // reports it), the files left as they were.
-        if !init && index == 0 {
+        // is gone: one warning per sync for the pod (its first running
+        // container reports it), the files left as they were.
+        let first = rt(cluster, key).and_then(|r| {
+            let inits = r.init.iter().enumerate().map(|(i, c)| (true, i, c));
+            let mains = r.main.iter().enumerate().map(|(i, c)| (false, i, c));
+            inits
+                .chain(mains)
+                .find(|(_, _, c)| c.running())
+                .map(|(t, i, _)| (t, i))
+        });
+        if first == Some((init, index)) {
             pod_event(cluster, key, None, EventType::Warning, "FailedMount", &msg);
-        }
-        if let Some(r) = rt(cluster, key) {
-            let at = next_pod_sync(r.admitted_at, &r.uid, cluster.now);
-            schedule_step(
-                cluster,
-                key,
-                init,
-                index,
-                at - cluster.now,
-                Step::VolumeSync,
-            );
+            schedule_volume_sync(cluster, key, false);
         }
     }
     let ns = key.namespace.to_string();

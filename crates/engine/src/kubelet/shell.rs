@@ -999,26 +999,26 @@ impl Interp<'_> {
             },
             Stmt::Pipe(stages) => {
                 // Stages run one after the other in simulated time, each in
-                // its own subshell: an `exit` ends only its stage.
+                // its own subshell: variables set and `exit` stay there. A
+                // stage that never ends (a loop to the horizon) still hands
+                // on what it wrote.
                 let outer = self.stdin.take();
                 let mut input = outer.clone();
                 let last = stages.len() - 1;
                 let mut flow = Flow::Normal;
                 for (i, stage) in stages.iter().enumerate() {
                     self.stdin = input.take();
-                    if i < last {
-                        let saved = self.capture.replace(String::new());
-                        let f = self.exec(stage);
+                    let vars = self.vars.clone();
+                    let saved = (i < last).then(|| self.capture.replace(String::new()));
+                    let f = self.exec(stage);
+                    self.vars = vars;
+                    if let Some(saved) = saved {
                         input = std::mem::replace(&mut self.capture, saved);
-                        if matches!(f, Flow::Stop) {
-                            flow = f;
-                            break;
-                        }
-                    } else {
-                        flow = match self.exec(stage) {
-                            Flow::Exit(_) => Flow::Normal,
-                            f => f,
-                        };
+                    }
+                    match f {
+                        Flow::Exit(code) => self.status = code,
+                        Flow::Stop => flow = Flow::Stop,
+                        _ => {}
                     }
                 }
                 self.stdin = outer;
@@ -1489,72 +1489,73 @@ impl Interp<'_> {
     /// and the `read` builtin. They read the files named, else standard
     /// input.
     fn text_tool(&mut self, name: &str, args: &[String]) -> Flow {
-        let mut count: Option<usize> = None;
+        // (count, from the start: `tail -n +N`)
+        let mut count: Option<(usize, bool)> = None;
         let mut flags = String::new();
+        let mut patterns: Vec<String> = Vec::new();
         let mut operands: Vec<&str> = Vec::new();
+        let lines_tool = matches!(name, "head" | "tail");
+        let number = |text: &str| -> Option<(usize, bool)> {
+            let (digits, from_start) = match text.strip_prefix('+') {
+                Some(d) => (d, true),
+                None => (text, false),
+            };
+            digits.parse().ok().map(|n| (n, from_start))
+        };
         let mut i = 0;
         while i < args.len() {
             let a = args[i].as_str();
-            let lines_tool = matches!(name, "head" | "tail");
             match a
                 .strip_prefix('-')
                 .filter(|_| a.len() > 1 && operands.is_empty())
             {
                 Some("n") if lines_tool && i + 1 < args.len() => {
-                    count = args[i + 1].parse().ok();
+                    count = number(&args[i + 1]);
                     i += 1;
                 }
                 Some("e") if name == "grep" && i + 1 < args.len() => {
-                    operands.push(&args[i + 1]);
+                    patterns.push(args[i + 1].clone());
                     i += 1;
                 }
                 Some(rest) if lines_tool && rest.bytes().all(|b| b.is_ascii_digit()) => {
-                    count = rest.parse().ok()
+                    count = number(rest)
                 }
-                Some(rest)
-                    if lines_tool
-                        && rest.starts_with('n')
-                        && rest[1..].bytes().all(|b| b.is_ascii_digit()) =>
-                {
-                    count = rest[1..].parse().ok();
-                }
+                Some(rest) if lines_tool && rest.starts_with('n') => count = number(&rest[1..]),
                 Some(rest) => flags.push_str(rest),
                 None => operands.push(a),
             }
             i += 1;
         }
         if name == "read" {
-            // `read [-r] VAR…`: one line of standard input, split over the
-            // names (the last takes the rest); 1 at the end of input.
-            let input = self.stdin.get_or_insert_with(String::new);
-            if input.is_empty() {
+            return self.read_line(&operands);
+        }
+        if name == "grep" && patterns.is_empty() && !operands.is_empty() {
+            patterns.push(operands.remove(0).to_string());
+        }
+        let fold = flags.contains('i');
+        let extended = flags.contains('E');
+        if name == "grep" {
+            if patterns.is_empty() {
+                self.emit("BusyBox v1.36.1 (2023-05-18 22:34:17 UTC) multi-call binary.\n\nUsage: grep [-HhnlLoqvsrRiwFE] [-m N] [-A|B|C N] { PATTERN | -e PATTERN... | -f FILE... } [FILE]...".to_string());
                 self.status = 1;
                 return Flow::Normal;
             }
-            let end = input.find('\n').map_or(input.len(), |i| i + 1);
-            let line: String = input.drain(..end).collect();
-            let mut words = line.trim_end_matches('\n').split_whitespace();
-            let names = if operands.is_empty() {
-                vec!["REPLY"]
-            } else {
-                operands
-            };
-            for (k, var) in names.iter().enumerate() {
-                let value = if k + 1 == names.len() {
-                    words.clone().collect::<Vec<_>>().join(" ")
-                } else {
-                    words.next().unwrap_or("").to_string()
-                };
-                self.vars.insert(var.to_string(), value);
+            if !flags.contains('F')
+                && let Some(e) = patterns
+                    .iter()
+                    .find_map(|p| regex_check(p).err().map(|e| (p, e)))
+            {
+                self.emit(format!("grep: bad regex '{}': {}", e.0, e.1));
+                self.status = 2;
+                return Flow::Normal;
             }
-            self.status = 0;
-            return Flow::Normal;
+            if fold {
+                patterns = patterns
+                    .iter()
+                    .map(|p| crate::casemap::to_lower(p))
+                    .collect();
+            }
         }
-        let pattern = if name == "grep" && !operands.is_empty() {
-            Some(operands.remove(0).to_string())
-        } else {
-            None
-        };
         // The input: the files, else standard input.
         let mut text = String::new();
         let mut missing = false;
@@ -1566,11 +1567,14 @@ impl Interp<'_> {
                 Some(content) => text.push_str(content),
                 None if is_system_file(f) => {}
                 None => {
-                    let msg = match self.ctx.dialect {
-                        Dialect::Busybox => {
+                    let msg = match (self.ctx.dialect, name) {
+                        (Dialect::Busybox, "grep") | (Dialect::Busybox, "wc") => {
+                            format!("{name}: {f}: No such file or directory")
+                        }
+                        (Dialect::Busybox, _) => {
                             format!("{name}: can't open '{f}': No such file or directory")
                         }
-                        Dialect::Gnu => format!("{name}: {f}: No such file or directory"),
+                        (Dialect::Gnu, _) => format!("{name}: {f}: No such file or directory"),
                     };
                     self.emit(msg);
                     missing = true;
@@ -1578,55 +1582,50 @@ impl Interp<'_> {
             }
         }
         let lines: Vec<&str> = text.lines().collect();
-        let mut status = if missing { 1 } else { 0 };
+        let mut status = i32::from(missing);
         let out: Vec<String> = match name {
-            "head" => lines
-                .iter()
-                .take(count.unwrap_or(10))
-                .map(|l| l.to_string())
-                .collect(),
+            "head" => {
+                let n = count.map_or(10, |c| c.0);
+                lines.iter().take(n).map(|l| l.to_string()).collect()
+            }
             "tail" => {
-                let n = count.unwrap_or(10);
-                lines[lines.len().saturating_sub(n)..]
-                    .iter()
-                    .map(|l| l.to_string())
-                    .collect()
+                let from = match count {
+                    Some((n, true)) => n.saturating_sub(1),
+                    Some((n, false)) => lines.len().saturating_sub(n),
+                    None => lines.len().saturating_sub(10),
+                };
+                lines.iter().skip(from).map(|l| l.to_string()).collect()
             }
             "grep" => {
-                let Some(pattern) = pattern else {
-                    self.emit("Usage: grep [-HhnlLoqvsrRiwFE] [-m N] [-A|B|C N] { PATTERN | -e PATTERN... | -f FILE... } [FILE]...".to_string());
-                    self.status = 2;
-                    return Flow::Normal;
-                };
-                let fold = flags.contains('i');
-                let fixed = flags.contains('F');
-                let extended = flags.contains('E');
-                let pattern = if fold {
-                    pattern.to_lowercase()
-                } else {
-                    pattern
-                };
                 let matching: Vec<(usize, &str)> = lines
                     .iter()
                     .enumerate()
                     .filter(|(_, l)| {
-                        let l = if fold {
-                            l.to_lowercase()
+                        let folded;
+                        let line: &str = if fold {
+                            folded = crate::casemap::to_lower(l);
+                            &folded
                         } else {
-                            l.to_string()
+                            l
                         };
-                        let hit = if fixed {
-                            l.contains(&pattern)
-                        } else {
-                            regex_search(&pattern, &l, extended)
-                        };
+                        let hit = patterns.iter().any(|p| {
+                            if flags.contains('F') {
+                                line.contains(p.as_str())
+                            } else {
+                                regex_search(p, line, extended)
+                            }
+                        });
                         hit != flags.contains('v')
                     })
                     .map(|(i, l)| (i, *l))
                     .collect();
-                if !missing {
-                    status = if matching.is_empty() { 1 } else { 0 };
-                }
+                // busybox: 0 when a line was selected (-q: even with
+                // unreadable files), else 1; 2 when a file was unreadable.
+                status = match (matching.is_empty(), missing) {
+                    (false, _) if flags.contains('q') => 0,
+                    (_, true) => 2,
+                    (empty, false) => i32::from(empty),
+                };
                 if flags.contains('q') {
                     Vec::new()
                 } else if flags.contains('c') {
@@ -1644,6 +1643,7 @@ impl Interp<'_> {
                         .collect()
                 }
             }
+            "wc" if missing && !operands.is_empty() && text.is_empty() => Vec::new(),
             "wc" => {
                 let counts = [
                     ('l', text.matches('\n').count()),
@@ -1652,39 +1652,48 @@ impl Interp<'_> {
                 ];
                 let chosen: Vec<usize> = counts
                     .iter()
-                    .filter(|(f, _)| flags.is_empty() || flags.contains(*f))
+                    .filter(|(f, _)| !flags.contains(['l', 'w', 'c']) || flags.contains(*f))
                     .map(|(_, n)| *n)
                     .collect();
-                let mut line = if chosen.len() == 1 {
+                let name_part = match operands.as_slice() {
+                    [f] => format!(" {f}"),
+                    _ => String::new(),
+                };
+                // One count of standard input: the bare number; otherwise
+                // busybox's `%9u` columns (GNU's 7 wide).
+                let width = if self.ctx.dialect == Dialect::Busybox {
+                    9
+                } else {
+                    7
+                };
+                let line = if chosen.len() == 1 && name_part.is_empty() {
                     chosen[0].to_string()
                 } else {
                     chosen
                         .iter()
-                        .map(|n| format!("{n:>7}"))
+                        .map(|n| format!("{n:>width$}"))
                         .collect::<Vec<_>>()
                         .join(" ")
                 };
-                if let [f] = operands.as_slice() {
-                    line = format!("{line} {f}");
-                }
-                vec![line]
+                vec![format!("{line}{name_part}")]
             }
             _ => {
                 // sort: bytewise (the C locale), -n numeric, -r reversed,
                 // -u once each.
                 let mut sorted: Vec<&str> = lines;
                 if flags.contains('n') {
-                    let num = |l: &str| -> f64 {
+                    let num = |l: &str| -> i64 {
                         let t = l.trim_start();
-                        let end = t
-                            .char_indices()
-                            .find(|&(i, c)| {
-                                !(c.is_ascii_digit() || c == '.' || (i == 0 && c == '-'))
-                            })
-                            .map_or(t.len(), |(i, _)| i);
-                        t[..end].parse().unwrap_or(0.0)
+                        let negative = t.starts_with('-');
+                        let digits: String = t
+                            .trim_start_matches('-')
+                            .chars()
+                            .take_while(char::is_ascii_digit)
+                            .collect();
+                        let n: i64 = digits.parse().unwrap_or(0);
+                        if negative { -n } else { n }
                     };
-                    sorted.compact_sort_by(|a, b| num(a).total_cmp(&num(b)).then(a.cmp(b)));
+                    sorted.compact_sort_by(|a, b| num(a).cmp(&num(b)).then(a.cmp(b)));
                 } else {
                     sorted.compact_sort();
                 }
@@ -1701,6 +1710,38 @@ impl Interp<'_> {
             self.emit(line);
         }
         self.status = status;
+        Flow::Normal
+    }
+
+    /// `read [-r] VAR…`: one line of standard input split over the names
+    /// (the last takes the rest, its inner spacing kept); 1 at the end of
+    /// the input, or for a last line without its newline.
+    fn read_line(&mut self, names: &[&str]) -> Flow {
+        let input = self.stdin.get_or_insert_with(String::new);
+        if input.is_empty() {
+            self.status = 1;
+            return Flow::Normal;
+        }
+        let end = input.find('\n').map_or(input.len(), |i| i + 1);
+        let line: String = input.drain(..end).collect();
+        let complete = line.ends_with('\n');
+        let mut rest = line.trim_end_matches('\n').trim();
+        let names = if names.is_empty() {
+            &["REPLY"][..]
+        } else {
+            names
+        };
+        for (k, var) in names.iter().enumerate() {
+            let value = if k + 1 == names.len() {
+                std::mem::take(&mut rest)
+            } else {
+                let (word, after) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+                rest = after.trim_start();
+                word
+            };
+            self.vars.insert(var.to_string(), value.to_string());
+        }
+        self.status = i32::from(!complete);
         Flow::Normal
     }
 
@@ -1946,54 +1987,147 @@ fn is_system_file(path: &str) -> bool {
         || path.starts_with("/dev/")
 }
 
-/// `date` as busybox prints it: `Thu Jan  1 00:00:05 UTC 2026`.
 /// grep's regular expressions, the common part: literal characters, `.`,
-/// `[…]` and `[^…]` (with ranges), `*`, `^` and `$` anchors, `\` escapes;
-/// with `-E` also `+` and `?`. Whether `pattern` matches somewhere in
-/// `line`.
+/// `[…]` and `[^…]` (with ranges and `[:digit:]`-style classes), `*`, `^`
+/// and `$` anchors, `\\` escapes, alternatives (`-E 'a|b'`, `a\\|b`); with
+/// `-E` also `+` and `?`. Whether `pattern` matches somewhere in `line`.
 fn regex_search(pattern: &str, line: &str, extended: bool) -> bool {
     let p: Vec<char> = pattern.chars().collect();
     let l: Vec<char> = line.chars().collect();
-    if let Some(rest) = p.strip_prefix(&['^']) {
-        return regex_here(rest, &l, extended);
-    }
-    (0..=l.len()).any(|start| regex_here(&p, &l[start..], extended))
+    alternatives(&p, extended).into_iter().any(|alt| {
+        if let Some(rest) = alt.strip_prefix(&['^']) {
+            return regex_here(rest, &l, extended);
+        }
+        (0..=l.len()).any(|start| regex_here(alt, &l[start..], extended))
+    })
 }
 
-/// One atom of a pattern and its length in characters.
-fn regex_atom(p: &[char]) -> (usize, Box<dyn Fn(char) -> bool + '_>) {
-    match p[0] {
-        '.' => (1, Box::new(|_| true)),
-        '\\' if p.len() > 1 => (2, Box::new(move |c| c == p[1])),
-        '[' => {
-            let negated = p.get(1) == Some(&'^');
-            let start = if negated { 2 } else { 1 };
-            // A `]` right after `[` or `[^` is a member.
-            let end = p[start + 1..]
-                .iter()
-                .position(|&c| c == ']')
-                .map_or(p.len(), |i| start + 1 + i);
-            let set = &p[start..end.min(p.len())];
-            let len = (end + 1).min(p.len());
-            (
-                len,
-                Box::new(move |c| {
-                    let mut k = 0;
-                    let mut hit = false;
-                    while k < set.len() {
-                        if k + 2 < set.len() && set[k + 1] == '-' {
-                            hit |= set[k] <= c && c <= set[k + 2];
-                            k += 3;
-                        } else {
-                            hit |= set[k] == c;
-                            k += 1;
-                        }
-                    }
-                    hit != negated
-                }),
-            )
+/// The top-level alternatives of a pattern (`|` with -E, `\\|` without).
+fn alternatives(p: &[char], extended: bool) -> Vec<&[char]> {
+    let mut out = Vec::new();
+    let (mut start, mut k, mut bracket) = (0, 0, false);
+    while k < p.len() {
+        match p[k] {
+            '[' if !bracket => bracket = true,
+            ']' if bracket => bracket = false,
+            '\\' if !bracket && !extended && p.get(k + 1) == Some(&'|') => {
+                out.push(&p[start..k]);
+                k += 1;
+                start = k + 1;
+            }
+            '\\' => k += 1,
+            '|' if extended && !bracket => {
+                out.push(&p[start..k]);
+                start = k + 1;
+            }
+            _ => {}
         }
-        x => (1, Box::new(move |c| c == x)),
+        k += 1;
+    }
+    out.push(&p[start.min(p.len())..]);
+    out
+}
+
+/// Why grep would refuse a pattern (glibc's `regerror` texts).
+fn regex_check(pattern: &str) -> Result<(), &'static str> {
+    let p: Vec<char> = pattern.chars().collect();
+    let mut k = 0;
+    while k < p.len() {
+        match p[k] {
+            '\\' if k + 1 == p.len() => return Err("Trailing backslash"),
+            '\\' => k += 1,
+            '[' => {
+                k = bracket_end(&p, k).ok_or("Unmatched [, [^, [:, [., or [=")?;
+            }
+            _ => {}
+        }
+        k += 1;
+    }
+    Ok(())
+}
+
+/// Where the bracket expression opening at `open` ends (its `]`): a `]`
+/// first in the set is a member, `[:name:]` is one item.
+fn bracket_end(p: &[char], open: usize) -> Option<usize> {
+    let mut k = open + 1;
+    if p.get(k) == Some(&'^') {
+        k += 1;
+    }
+    if p.get(k) == Some(&']') {
+        k += 1;
+    }
+    while k < p.len() {
+        if p[k] == '[' && p.get(k + 1) == Some(&':') {
+            let close =
+                (k + 2..p.len().saturating_sub(1)).find(|&e| p[e] == ':' && p[e + 1] == ']')?;
+            k = close + 2;
+            continue;
+        }
+        if p[k] == ']' {
+            return Some(k);
+        }
+        k += 1;
+    }
+    None
+}
+
+/// Whether `c` is in the bracket expression `set` (between `[` and `]`).
+fn in_bracket(set: &[char], c: char) -> bool {
+    let mut k = 0;
+    let mut hit = false;
+    while k < set.len() {
+        if set[k] == '[' && set.get(k + 1) == Some(&':') {
+            let end = (k + 2..set.len())
+                .find(|&e| set[e] == ':')
+                .unwrap_or(set.len());
+            let class: String = set[k + 2..end].iter().collect();
+            hit |= match class.as_str() {
+                "digit" => c.is_ascii_digit(),
+                "alpha" => c.is_ascii_alphabetic(),
+                "alnum" => c.is_ascii_alphanumeric(),
+                "upper" => c.is_ascii_uppercase(),
+                "lower" => c.is_ascii_lowercase(),
+                "space" => c.is_ascii_whitespace(),
+                "punct" => c.is_ascii_punctuation(),
+                "xdigit" => c.is_ascii_hexdigit(),
+                _ => false,
+            };
+            k = end + 2;
+        } else if k + 2 < set.len() && set[k + 1] == '-' {
+            hit |= set[k] <= c && c <= set[k + 2];
+            k += 3;
+        } else {
+            hit |= set[k] == c;
+            k += 1;
+        }
+    }
+    hit
+}
+
+/// Whether the atom at the start of `p` (its length in characters)
+/// matches `c`. Patterns are checked first ([`regex_check`]).
+fn regex_atom(p: &[char], c: char) -> (usize, bool) {
+    match p[0] {
+        '.' => (1, true),
+        '\\' if p.len() > 1 => (2, c == p[1]),
+        '[' => match bracket_end(p, 0) {
+            Some(end) => {
+                let negated = p.get(1) == Some(&'^');
+                let set = &p[if negated { 2 } else { 1 }..end];
+                (end + 1, in_bracket(set, c) != negated)
+            }
+            None => (1, c == '['),
+        },
+        x => (1, c == x),
+    }
+}
+
+/// The length in characters of the atom at the start of `p`.
+fn atom_len(p: &[char]) -> usize {
+    match p[0] {
+        '\\' if p.len() > 1 => 2,
+        '[' => bracket_end(p, 0).map_or(1, |e| e + 1),
+        _ => 1,
     }
 }
 
@@ -2005,7 +2139,8 @@ fn regex_here(p: &[char], l: &[char], extended: bool) -> bool {
     if p == ['$'] {
         return l.is_empty();
     }
-    let (len, atom) = regex_atom(p);
+    let len = atom_len(p);
+    let atom = |c: char| regex_atom(p, c).1;
     let rest = &p[len.min(p.len())..];
     match rest.first() {
         Some('*') => {
@@ -2039,6 +2174,7 @@ fn regex_here(p: &[char], l: &[char], extended: bool) -> bool {
     }
 }
 
+/// `date` as busybox prints it: `Thu Jan  1 00:00:05 UTC 2026`.
 pub(crate) fn busybox_date(ms: Millis) -> String {
     const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
     const MONTHS: [&str; 12] = [
@@ -2132,8 +2268,44 @@ mod tests {
             out("seq 1 3 | while read n rest; do echo \"<$n>\"; done; echo after"),
             "<1>\n<2>\n<3>\nafter\n"
         );
-        // A stage's exit ends only its stage.
+        // A stage is a subshell: its exit and its variables stay there.
         assert_eq!(out("exit 3 | cat; echo still"), "still\n");
+        assert_eq!(out("cat /etc/conf | exit 3; echo $?"), "3\n");
+        assert_eq!(out("echo hi | read x; echo \"[$x]\""), "[]\n");
+        assert_eq!(
+            out("printf 'a  b  \\nlast' | while read x; do echo \"<$x>\"; done"),
+            "<a  b>\n"
+        );
+        assert_eq!(
+            out("grep -e A -e 'c=' /etc/conf; tail -n +4 /etc/conf"),
+            "A=1\nc=3\nc=3\nb=2\n"
+        );
+        assert_eq!(
+            out("grep -E 'A|c' /etc/conf; grep 'A\\|c' /etc/conf | wc -l"),
+            "A=1\nc=3\n2\n"
+        );
+        assert_eq!(
+            out("grep -c '[[:digit:]]$' /etc/conf; grep -c '[^0-9]$' /etc/conf"),
+            "4\n1\n"
+        );
+        // Refused patterns and unreadable files: busybox's words and 2.
+        assert_eq!(
+            out("grep '[' /etc/conf; echo $?; grep 'x\\' /etc/conf; echo $?"),
+            "grep: bad regex '[': Unmatched [, [^, [:, [., or [=\n2\ngrep: bad regex 'x\\': Trailing backslash\n2\n"
+        );
+        assert_eq!(
+            out("grep A /nope /etc/conf; echo $?; grep -q A /nope /etc/conf; echo $?"),
+            "grep: /nope: No such file or directory\nA=1\n2\ngrep: /nope: No such file or directory\n0\n"
+        );
+        assert_eq!(
+            out("wc /etc/conf; cat /etc/conf | wc -l"),
+            "        5         6        23 /etc/conf\n5\n"
+        );
+        // A loop that never ends still hands its lines on.
+        assert_eq!(
+            out("while true; do echo tick; sleep 20; done | grep -c tick"),
+            "4\n"
+        );
         assert_eq!(
             out("echo 5 10 2 | tr -s ' ' '\\n' | sort -n"),
             "sh: tr: not found\n"
@@ -2142,6 +2314,41 @@ mod tests {
             out("printf '10\\n9\\n100\\n' | sort -n | sort -r | head -1"),
             "9\n"
         );
+    }
+
+    #[test]
+    fn grep_patterns_never_panic() {
+        // Every pattern of up to 5 characters from grep's special ones and
+        // a few letters, against a few lines: checked, then searched.
+        let alphabet = [
+            '[', ']', '^', '$', '.', '*', '+', '?', '|', '\\', ':', '-', 'a', 'é',
+        ];
+        let lines = ["", "a", "a-b:c", "[x]", "éa|"];
+        let mut checked = 0;
+        for len in 0..=5u32 {
+            for n in 0..alphabet.len().pow(len) {
+                let mut k = n;
+                let pattern: String = (0..len)
+                    .map(|_| {
+                        let c = alphabet[k % alphabet.len()];
+                        k /= alphabet.len();
+                        c
+                    })
+                    .collect();
+                if n % 7 != 0 && len == 5 {
+                    continue;
+                }
+                if regex_check(&pattern).is_ok() {
+                    for line in lines {
+                        for extended in [false, true] {
+                            regex_search(&pattern, line, extended);
+                        }
+                    }
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 10_000, "{checked}");
     }
 
     #[test]
