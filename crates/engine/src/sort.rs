@@ -50,11 +50,7 @@ pub fn sort_by_permutation<T>(items: &mut [T], mut compare: impl FnMut(&T, &T) -
     if items.len() < 2 {
         return;
     }
-    assert!(
-        u32::try_from(items.len()).is_ok(),
-        "sorting more than u32::MAX elements"
-    );
-    let mut order: Vec<u32> = (0..items.len() as u32).collect();
+    let mut order = identity_order(items.len());
     {
         let view: &[T] = items;
         sort_indices(&mut order, &mut |a, b| {
@@ -62,6 +58,15 @@ pub fn sort_by_permutation<T>(items: &mut [T], mut compare: impl FnMut(&T, &T) -
         });
     }
     apply_permutation(items, &mut order);
+}
+
+/// The positions `0..len` in order, the permutation a sort starts from.
+fn identity_order(len: usize) -> Vec<u32> {
+    assert!(
+        u32::try_from(len).is_ok(),
+        "sorting more than u32::MAX elements"
+    );
+    (0..len as u32).collect()
 }
 
 /// The single instance of the standard stable sort: indices compared
@@ -97,11 +102,7 @@ pub fn go_sort_by<T>(items: &mut [T], mut less: impl FnMut(&T, &T) -> bool) {
     if items.len() < 2 {
         return;
     }
-    assert!(
-        u32::try_from(items.len()).is_ok(),
-        "sorting more than u32::MAX elements"
-    );
-    let mut order: Vec<u32> = (0..items.len() as u32).collect();
+    let mut order = identity_order(items.len());
     {
         let view: &[T] = items;
         let mut data = GoSort {

@@ -1674,23 +1674,10 @@ fn net_check(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: usize) {
     if !inst.app.net_waiting {
         return;
     }
-    let mut app = inst.app.clone();
+    let app = inst.app.clone();
     let started = inst.started;
     let elapsed = cluster.now.saturating_sub(started);
-    let hostname = pod_hostname(cluster, key);
-    let (dialect, flavor, image) = (app.dialect, app.flavor, app.image.clone());
-    let exits = {
-        let mut net = |_: Millis, argv: &[String]| {
-            super::exec::network_tool(cluster, key, dialect, flavor, &image, false, argv)
-        };
-        app.recheck(started, &hostname, elapsed, &mut net)
-    };
-    if let Some(inst) = rt_mut(cluster, key)
-        .and_then(|r| r.ctr_mut(init, index))
-        .and_then(|c| c.current.as_mut())
-    {
-        inst.app = app;
-    }
+    let exits = run_app_again(cluster, key, (init, index), app, started, App::recheck);
     match exits {
         Some(at) => schedule_step(
             cluster,
@@ -1853,20 +1840,7 @@ fn volume_sync(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: usize)
     if !app.update_volumes(elapsed, &mounts, &fresh) {
         return;
     }
-    let hostname = pod_hostname(cluster, key);
-    let (dialect, flavor, image) = (app.dialect, app.flavor, app.image.clone());
-    let exits = {
-        let mut net = |_: Millis, argv: &[String]| {
-            super::exec::network_tool(cluster, key, dialect, flavor, &image, false, argv)
-        };
-        app.rerun(started, &hostname, elapsed, &mut net)
-    };
-    if let Some(inst) = rt_mut(cluster, key)
-        .and_then(|r| r.ctr_mut(init, index))
-        .and_then(|c| c.current.as_mut())
-    {
-        inst.app = app;
-    }
+    let exits = run_app_again(cluster, key, (init, index), app, started, App::rerun);
     if let Some(at) = exits {
         schedule_step(
             cluster,
@@ -1891,6 +1865,39 @@ fn volume_sync(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: usize)
             schedule_probe(cluster, key, init, index, kind, cluster.now);
         }
     }
+}
+
+/// How the kubelet runs a container's script again (`App::recheck`,
+/// `App::rerun`): from its start, `elapsed` into it, with the network.
+type RunAgain =
+    fn(&mut App, Millis, &str, Millis, &mut super::shell::Network<'_>) -> Option<Millis>;
+
+/// Runs a container's script again with the network as the pod reaches it
+/// now and keeps the result: the offset at which it now exits, if it does.
+fn run_app_again(
+    cluster: &mut Cluster,
+    key: &ObjectKey,
+    (init, index): (bool, usize),
+    mut app: App,
+    started: Millis,
+    again: RunAgain,
+) -> Option<Millis> {
+    let elapsed = cluster.now.saturating_sub(started);
+    let hostname = pod_hostname(cluster, key);
+    let (dialect, flavor, image) = (app.dialect, app.flavor, app.image.clone());
+    let exits = {
+        let mut net = |_: Millis, argv: &[String]| {
+            super::exec::network_tool(cluster, key, dialect, flavor, &image, false, argv)
+        };
+        again(&mut app, started, &hostname, elapsed, &mut net)
+    };
+    if let Some(inst) = rt_mut(cluster, key)
+        .and_then(|r| r.ctr_mut(init, index))
+        .and_then(|c| c.current.as_mut())
+    {
+        inst.app = app;
+    }
+    exits
 }
 
 /// The container's process ended on its own (or was killed outright).
