@@ -748,6 +748,14 @@ static ROLLOUT_SUBCOMMANDS: &[Command] = &[
     .run(rollout::undo),
 ];
 
+/// What every `kubectl set` subcommand takes besides the printer, file and
+/// dry-run flags: `--all`, `--local`, `--field-manager`.
+const SET_FLAGS: &[Flag] = &[
+    Flag::new("all", Kind::Bool),
+    Flag::new("local", Kind::Bool).unsupported("--local is not supported in Kubeplay"),
+    Flag::new("field-manager", Kind::Str),
+];
+
 static SET_SUBCOMMANDS: &[Command] = &[
     Command::new(
         "image",
@@ -755,26 +763,17 @@ static SET_SUBCOMMANDS: &[Command] = &[
         "kubectl set image (-f FILENAME | TYPE NAME) CONTAINER_NAME_1=CONTAINER_IMAGE_1 ... CONTAINER_NAME_N=CONTAINER_IMAGE_N [options]",
     )
     .flags(flags![
-        PRINT_FLAGS,
-        FILENAME_FLAGS,
-        DRY_RUN_FLAGS,
+        PRINT_FLAGS, FILENAME_FLAGS, DRY_RUN_FLAGS, SET_FLAGS,
         &[
-            Flag::new("all", Kind::Bool),
             Flag::new("selector", Kind::Str).short('l'),
-            Flag::new("local", Kind::Bool)
-                .unsupported("--local is not supported in Kubeplay"),
             Flag::new("record", Kind::Bool),
-            Flag::new("field-manager", Kind::Str),
         ],
     ])
     .run(edit::set_image),
     Command::new("env", "Update environment variables on a pod template", "kubectl set env RESOURCE/NAME KEY_1=VAL_1 ... KEY_N=VAL_N [options]")
         .flags(flags![
-            PRINT_FLAGS,
-            FILENAME_FLAGS,
-            DRY_RUN_FLAGS,
+            PRINT_FLAGS, FILENAME_FLAGS, DRY_RUN_FLAGS, SET_FLAGS,
             &[
-                Flag::new("all", Kind::Bool),
                 Flag::new("selector", Kind::Str).short('l'),
                 Flag::new("containers", Kind::Str).short('c'),
                 Flag::new("env", Kind::Array).short('e'),
@@ -784,26 +783,17 @@ static SET_SUBCOMMANDS: &[Command] = &[
                 Flag::new("list", Kind::Bool),
                 Flag::new("resolve", Kind::Bool),
                 Flag::new("overwrite", Kind::Bool),
-                Flag::new("local", Kind::Bool)
-                    .unsupported("--local is not supported in Kubeplay"),
-                Flag::new("field-manager", Kind::Str),
             ],
         ])
         .run(edit::set_env),
     Command::new("resources", "Update resource requests/limits on objects with pod templates", "kubectl set resources (-f FILENAME | TYPE NAME) ([--limits=LIMITS & --requests=REQUESTS] [options]")
         .flags(flags![
-            PRINT_FLAGS,
-            FILENAME_FLAGS,
-            DRY_RUN_FLAGS,
+            PRINT_FLAGS, FILENAME_FLAGS, DRY_RUN_FLAGS, SET_FLAGS,
             &[
-                Flag::new("all", Kind::Bool),
                 Flag::new("selector", Kind::Str).short('l'),
                 Flag::new("containers", Kind::Str).short('c'),
                 Flag::new("limits", Kind::Str),
                 Flag::new("requests", Kind::Str),
-                Flag::new("local", Kind::Bool)
-                    .unsupported("--local is not supported in Kubeplay"),
-                Flag::new("field-manager", Kind::Str),
             ],
         ])
         .run(edit::set_resources),
@@ -812,32 +802,20 @@ static SET_SUBCOMMANDS: &[Command] = &[
     Command::new("serviceaccount", "Update the service account of a resource", "kubectl set serviceaccount (-f FILENAME | TYPE NAME) SERVICE_ACCOUNT [options]")
         .aliases(&["sa"])
         .flags(flags![
-            PRINT_FLAGS,
-            FILENAME_FLAGS,
-            DRY_RUN_FLAGS,
+            PRINT_FLAGS, FILENAME_FLAGS, DRY_RUN_FLAGS, SET_FLAGS,
             &[
-                Flag::new("all", Kind::Bool),
-                Flag::new("local", Kind::Bool)
-                    .unsupported("--local is not supported in Kubeplay"),
                 Flag::new("record", Kind::Bool),
-                Flag::new("field-manager", Kind::Str),
             ],
         ])
         .run(edit::set_serviceaccount),
     Command::new("subject", "Update the user, group, or service account in a role binding or cluster role binding", "kubectl set subject (-f FILENAME | TYPE NAME) [--user=username] [--group=groupname] [--serviceaccount=namespace:serviceaccountname] [--dry-run=server|client|none] [options]")
         .flags(flags![
-            PRINT_FLAGS,
-            FILENAME_FLAGS,
-            DRY_RUN_FLAGS,
+            PRINT_FLAGS, FILENAME_FLAGS, DRY_RUN_FLAGS, SET_FLAGS,
             &[
-                Flag::new("all", Kind::Bool),
                 Flag::new("selector", Kind::Str).short('l'),
-                Flag::new("local", Kind::Bool)
-                    .unsupported("--local is not supported in Kubeplay"),
                 Flag::new("user", Kind::Array),
                 Flag::new("group", Kind::Array),
                 Flag::new("serviceaccount", Kind::Array),
-                Flag::new("field-manager", Kind::Str),
             ],
         ])
         .run(edit::set_subject),

@@ -1462,11 +1462,7 @@ impl App {
         elapsed: Millis,
         net: &mut shell::Network<'_>,
     ) -> Option<Millis> {
-        let Program::Script(stmt) = &self.program else {
-            return None;
-        };
-        let stmt = stmt.clone();
-        let ctx = self.context(started_at, hostname);
+        let (stmt, ctx) = self.script_run(started_at, hostname)?;
         // A minute ahead is enough to see it end before the next look.
         let (run, replies) = self.run_against(&stmt, &ctx, elapsed + MINUTE, elapsed, net);
         let waiting_still = replies
@@ -1514,6 +1510,14 @@ impl App {
         ctx.files = self.files_at(offset);
         ctx.external = Vec::new();
         ctx
+    }
+
+    /// Its script and the context to run it in again, if it has one.
+    fn script_run(&self, started_at: Millis, hostname: &str) -> Option<(Stmt, Context)> {
+        match &self.program {
+            Program::Script(stmt) => Some((stmt.clone(), self.context(started_at, hostname))),
+            _ => None,
+        }
     }
 
     fn context(&self, started_at: Millis, hostname: &str) -> Context {
@@ -1640,11 +1644,7 @@ impl App {
         elapsed: Millis,
         net: &mut shell::Network<'_>,
     ) -> Option<Millis> {
-        let Program::Script(stmt) = &self.program else {
-            return None;
-        };
-        let stmt = stmt.clone();
-        let ctx = self.context(started_at, hostname);
+        let (stmt, ctx) = self.script_run(started_at, hostname)?;
         let horizon = 7 * 24 * 60 * MINUTE;
         let run = if self.net_replies.is_empty() {
             let mut run = shell::run(&stmt, &ctx, horizon);

@@ -1676,18 +1676,8 @@ fn net_check(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: usize) {
     }
     let app = inst.app.clone();
     let started = inst.started;
-    let elapsed = cluster.now.saturating_sub(started);
-    let exits = run_app_again(cluster, key, (init, index), app, started, App::recheck);
-    match exits {
-        Some(at) => schedule_step(
-            cluster,
-            key,
-            init,
-            index,
-            (at - elapsed).max(10),
-            Step::Exit,
-        ),
-        None => schedule_step(cluster, key, init, index, NET_CHECK_EVERY, Step::NetCheck),
+    if run_app_again(cluster, key, (init, index), app, started, App::recheck).is_none() {
+        schedule_step(cluster, key, init, index, NET_CHECK_EVERY, Step::NetCheck);
     }
 }
 
@@ -1840,17 +1830,7 @@ fn volume_sync(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: usize)
     if !app.update_volumes(elapsed, &mounts, &fresh) {
         return;
     }
-    let exits = run_app_again(cluster, key, (init, index), app, started, App::rerun);
-    if let Some(at) = exits {
-        schedule_step(
-            cluster,
-            key,
-            init,
-            index,
-            (at - elapsed).max(10),
-            Step::Exit,
-        );
-    }
+    run_app_again(cluster, key, (init, index), app, started, App::rerun);
     // A probe waiting for the app's next change point looks again: an exec
     // probe may read the files that changed.
     for kind in [
@@ -1873,7 +1853,8 @@ type RunAgain =
     fn(&mut App, Millis, &str, Millis, &mut super::shell::Network<'_>) -> Option<Millis>;
 
 /// Runs a container's script again with the network as the pod reaches it
-/// now and keeps the result: the offset at which it now exits, if it does.
+/// now and keeps the result; when it now ends, its exit is scheduled. The
+/// offset at which it exits, if it does.
 fn run_app_again(
     cluster: &mut Cluster,
     key: &ObjectKey,
@@ -1896,6 +1877,16 @@ fn run_app_again(
         .and_then(|c| c.current.as_mut())
     {
         inst.app = app;
+    }
+    if let Some(at) = exits {
+        schedule_step(
+            cluster,
+            key,
+            init,
+            index,
+            (at - elapsed).max(10),
+            Step::Exit,
+        );
     }
     exits
 }
