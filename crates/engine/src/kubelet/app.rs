@@ -131,9 +131,28 @@ pub(crate) struct App {
     pub external: Vec<(Millis, String, shell::FileOp)>,
     /// PID 1's command line (`ps`).
     pub cmdline: String,
-    /// The URL its script keeps requesting and the script's own time per
-    /// request, if it is a load generator ([`shell::NetworkUse::Stream`]).
-    pub request_stream: Option<(String, Millis)>,
+    /// The URL its script keeps requesting, if it is a load generator or
+    /// a poll ([`shell::NetworkUse::Stream`]).
+    pub request_stream: Option<RequestStream>,
+}
+
+/// A script's loop requesting one URL again and again: its requests reach
+/// the network as a stream of traffic, one at a time.
+#[derive(Clone, Debug)]
+pub(crate) struct RequestStream {
+    /// The URL as written.
+    pub url: String,
+    /// The script's own time per request (its sleeps).
+    pub pause: Millis,
+    /// The tool's command line (the first request's).
+    pub argv: Vec<String>,
+    /// How many of its requests the network has answered: their answers
+    /// are kept (in `net_replies`), so the logs print each as it came
+    /// (which endpoint of a Service answered, a failure).
+    pub answered: usize,
+    /// Whether failed requests can end the script (`|| exit 1`): only then
+    /// is it run again as answers fail.
+    pub ends_on_failure: bool,
 }
 
 /// The environment of a container: `env` values (valueFrom resolved where
@@ -209,6 +228,10 @@ pub(crate) fn container_env(
 
 /// The most distinct network commands a script's run asks the network.
 const MAX_LIVE_CALLS: usize = 50;
+
+/// The most network answers a container's script keeps for its logs;
+/// past them, the last one stands.
+const MAX_KEPT_REPLIES: usize = 5_000;
 
 /// The files a container sees when it starts: `/etc/hosts`,
 /// `/etc/resolv.conf` and `/etc/hostname` as the kubelet writes them, the
@@ -456,15 +479,6 @@ pub(crate) fn updated_mounts(
                 .flatten()
         })
         .collect()
-}
-
-/// Whether a URL names the pod's own network (`localhost`, `127.0.0.1`).
-fn is_loopback_url(url: &str) -> bool {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    ["localhost", "127.0.0.1"].iter().any(|h| {
-        rest.strip_prefix(h)
-            .is_some_and(|after| after.is_empty() || after.starts_with([':', '/', '?']))
-    })
 }
 
 /// The files of one volume, by path inside it.
@@ -1362,18 +1376,23 @@ impl App {
             let ctx = self.context(started_at, hostname);
             let horizon = 7 * 24 * 60 * MINUTE;
             let network = shell::network_use(stmt, &ctx);
-            if let shell::NetworkUse::Stream(url, pause) = &network {
-                self.request_stream = Some((url.clone(), *pause));
-            }
-            // A stream's requests reach the network as traffic. A loop
-            // polling the pod's own server (a second or more between
-            // requests, `localhost`: one answer fits every request) still
-            // prints what the tools answered, so it is asked as the other
-            // calls are; a load generator's flood of answers is not kept,
-            // nor one Service's answers standing for all its endpoints'.
-            let polls = matches!(&network, shell::NetworkUse::Stream(url, pause)
-                if *pause >= SECOND && is_loopback_url(url));
-            if network == shell::NetworkUse::Calls || polls {
+            // A stream's requests reach the network as traffic, sent as
+            // simulated time passes (each may reach another endpoint); a
+            // the answers are kept as they come ([`App::stream_answer`]).
+            if let shell::NetworkUse::Stream(url, pause, argv) = network {
+                let mut failing = |_: Millis, _: &[String]| (1, String::new(), 0);
+                let on_failures = shell::run_with(stmt, &ctx, horizon, Some(&mut failing));
+                self.request_stream = Some(RequestStream {
+                    url,
+                    pause,
+                    argv,
+                    answered: 0,
+                    ends_on_failure: matches!(on_failures.outcome, Outcome::Exited(..)),
+                });
+                let mut run = shell::run(stmt, &ctx, horizon);
+                run.logs = Vec::new();
+                self.run = Some(run);
+            } else if network == shell::NetworkUse::Calls {
                 // Its network tools get the network's answers as things are
                 // now (each distinct command asked once), kept so every
                 // replay of the script (its logs) prints the same. A script
@@ -1396,9 +1415,35 @@ impl App {
     /// Runs its script again up to `offset` with the network answers it
     /// got.
     fn replay(&self, stmt: &shell::Stmt, ctx: &Context, offset: Millis) -> shell::Run {
+        let (run, unanswered_at) = self.replay_to(stmt, ctx, offset);
+        // A stream's answer is printed once the network has given it: the
+        // run stops before the first request still to be sent.
+        match unanswered_at {
+            Some(cut) => {
+                let (mut run, _) = self.replay_to(stmt, ctx, cut.saturating_sub(1));
+                run.logs.retain(|(t, _)| *t < cut);
+                run
+            }
+            None => run,
+        }
+    }
+
+    /// [`App::replay`] without the stop: the run, and when its first
+    /// request its stream has not sent yet goes, if it has one.
+    fn replay_to(
+        &self,
+        stmt: &shell::Stmt,
+        ctx: &Context,
+        offset: Millis,
+    ) -> (shell::Run, Option<Millis>) {
+        let answered = self.request_stream.as_ref().map(|s| s.answered);
         let mut next = 0;
-        let mut recorded = |_: Millis, _: &[String]| {
+        let mut unanswered_at = None;
+        let mut recorded = |t: Millis, _: &[String]| {
             next += 1;
+            if answered.is_some_and(|n| next > n) && unanswered_at.is_none() {
+                unanswered_at = Some(t);
+            }
             // Past the recorded answers, the last one stands.
             self.net_replies
                 .get(next - 1)
@@ -1406,7 +1451,49 @@ impl App {
                 .map(|(_, reply)| reply.clone())
                 .unwrap_or((0, String::new(), 0))
         };
-        shell::run_with(stmt, ctx, offset, Some(&mut recorded))
+        let run = shell::run_with(stmt, ctx, offset, Some(&mut recorded));
+        (run, unanswered_at)
+    }
+
+    /// Keeps the answer to its stream's next request (sent `offset` into
+    /// its run). When a failure may end the script and this answer fails or
+    /// ends a run of failures, runs it again with the answers so far (and
+    /// this one standing for the next): the offset at which it now exits,
+    /// if it does.
+    pub(crate) fn stream_answer(
+        &mut self,
+        started_at: Millis,
+        hostname: &str,
+        offset: Millis,
+        reply: shell::NetReply,
+    ) -> Option<Millis> {
+        let stream = self.request_stream.as_mut()?;
+        let k = stream.answered;
+        stream.answered += 1;
+        let sensitive = stream.ends_on_failure;
+        let before = k
+            .checked_sub(1)
+            .and_then(|i| self.net_replies.get(i))
+            .map_or(0, |(_, r)| r.0);
+        let look = sensitive && (reply.0 != 0 || before != 0);
+        if k < MAX_KEPT_REPLIES {
+            self.net_replies.truncate(k);
+            self.net_replies.push((offset, reply));
+        }
+        if !look {
+            return None;
+        }
+        let (stmt, ctx) = self.script_run(started_at, hostname)?;
+        // Ten minutes ahead: a later end is seen at a later answer.
+        let (mut run, _) = self.replay_to(&stmt, &ctx, offset + 10 * MINUTE);
+        run.logs = Vec::new();
+        let exits = match run.outcome {
+            Outcome::Exited(at, _) => Some(at.max(offset)),
+            _ => None,
+        };
+        // The exit it foresaw before is dropped if this answer changed it.
+        self.run = Some(run);
+        exits
     }
 
     /// Runs its script to `horizon`: calls before `elapsed` get the answers
@@ -1441,7 +1528,7 @@ impl App {
                 },
             };
             // Enough answers for the logs of a long wait.
-            if i < 5_000 {
+            if i < MAX_KEPT_REPLIES {
                 replies.push((t, reply.clone()));
             }
             reply
@@ -1648,6 +1735,12 @@ impl App {
         let horizon = 7 * 24 * 60 * MINUTE;
         let run = if self.net_replies.is_empty() {
             let mut run = shell::run(&stmt, &ctx, horizon);
+            run.logs = Vec::new();
+            run
+        } else if self.request_stream.is_some() {
+            // A stream's answers come as it goes; past them the last one
+            // stands.
+            let (mut run, _) = self.replay_to(&stmt, &ctx, horizon);
             run.logs = Vec::new();
             run
         } else {

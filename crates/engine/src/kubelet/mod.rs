@@ -9,7 +9,7 @@
 pub mod images;
 
 mod app;
-pub(crate) use pods::instance_running;
+pub(crate) use pods::{instance_running, stream_request};
 pub mod exec;
 mod node;
 mod pods;

@@ -1625,7 +1625,7 @@ fn create_and_start(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: u
     if application.net_waiting {
         schedule_step(cluster, key, init, index, NET_CHECK_EVERY, Step::NetCheck);
     }
-    if let Some((url, pause)) = application.request_stream.clone() {
+    if let Some(app::RequestStream { url, pause, .. }) = application.request_stream.clone() {
         let url = super::exec::loopback_to_pod(cluster, key, &url);
         let url = crate::network::pod_target(cluster, &key.namespace, &url).url;
         cluster.start_container_traffic(
@@ -3211,6 +3211,63 @@ pub(crate) fn instance_running(cluster: &Cluster, owner: &crate::network::Traffi
         .is_some_and(|(_, c)| {
             c.running() && c.current.as_ref().is_some_and(|i| i.id == owner.instance)
         })
+}
+
+/// Sends the next request of a container's stream through its script's
+/// own tool, `at` its time, and keeps the tool's answer for the
+/// container's logs. `None` when that container instance is gone.
+pub(crate) fn stream_request(
+    cluster: &mut Cluster,
+    owner: &crate::network::TrafficOwner,
+    at: Millis,
+    traffic: crate::network::TrafficId,
+) -> Option<crate::network::Response> {
+    let key = &owner.pod;
+    let r = rt(cluster, key)?;
+    let slot = match r.main.iter().position(|c| c.name == owner.container) {
+        Some(i) => (false, i),
+        None => (
+            true,
+            r.init.iter().position(|c| c.name == owner.container)?,
+        ),
+    };
+    let inst = r.ctr(slot.0, slot.1)?.current.as_ref()?;
+    let stream = inst.app.request_stream.as_ref()?;
+    let (argv, started) = (stream.argv.clone(), inst.started);
+    let (dialect, flavor, image) = (inst.app.dialect, inst.app.flavor, inst.app.image.clone());
+    cluster.network.stream_send = Some((at, traffic));
+    let reply = super::exec::network_tool(cluster, key, dialect, flavor, &image, false, &argv);
+    cluster.network.stream_send = None;
+    // A tool that sent nothing (a usage error) still took its turn.
+    let response =
+        cluster
+            .network
+            .stream_response
+            .take()
+            .unwrap_or_else(|| crate::network::Response {
+                status: 0,
+                body: reply.1.clone(),
+                latency_ms: reply.2,
+                hops: Vec::new(),
+            });
+    let hostname = pod_hostname(cluster, key);
+    let inst = rt_mut(cluster, key)?
+        .ctr_mut(slot.0, slot.1)?
+        .current
+        .as_mut()?;
+    let offset = at.saturating_sub(started);
+    if let Some(exit) = inst.app.stream_answer(started, &hostname, offset, reply) {
+        let elapsed = cluster.now.saturating_sub(started);
+        schedule_step(
+            cluster,
+            key,
+            slot.0,
+            slot.1,
+            exit.saturating_sub(elapsed).max(10),
+            Step::Exit,
+        );
+    }
+    Some(response)
 }
 
 /// Why `kubectl exec` cannot run in a container.

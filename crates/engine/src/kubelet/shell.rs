@@ -813,8 +813,8 @@ pub(crate) enum NetworkUse {
     /// written and the script's own time per request (its sleeps). A
     /// container's script runs ahead of time, so its requests reach the
     /// network as a stream, each sent when the previous one answered and
-    /// the script slept.
-    Stream(String, Millis),
+    /// the script slept. Last, the first request's command line.
+    Stream(String, Millis, Vec<String>),
     /// Other calls: they get the network's answers.
     Calls,
 }
@@ -822,8 +822,12 @@ pub(crate) enum NetworkUse {
 /// How `script` uses the network (see [`NetworkUse`]).
 pub(crate) fn network_use(script: &Stmt, ctx: &Context) -> NetworkUse {
     let mut calls: Vec<(Millis, Option<String>)> = Vec::new();
+    let mut first_argv = Vec::new();
     let still_running = {
         let mut record = |t: Millis, argv: &[String]| {
+            if calls.is_empty() {
+                first_argv = argv.to_vec();
+            }
             calls.push((t, url_arg(argv)));
             (0, String::new(), 0)
         };
@@ -848,7 +852,7 @@ pub(crate) fn network_use(script: &Stmt, ctx: &Context) -> NetworkUse {
         return NetworkUse::Calls;
     }
     let span = calls[calls.len() - 1].0 - first_at;
-    NetworkUse::Stream(first, span / (calls.len() as Millis - 1))
+    NetworkUse::Stream(first, span / (calls.len() as Millis - 1), first_argv)
 }
 
 /// curl's options that take a value (the next word).
@@ -2467,7 +2471,7 @@ mod tests {
     fn load_generator_loops_become_request_streams() {
         let c = ctx();
         let stream = |src: &str| match network_use(&parse(src).unwrap(), &c) {
-            NetworkUse::Stream(url, pause) => Some((url, pause)),
+            NetworkUse::Stream(url, pause, _) => Some((url, pause)),
             _ => None,
         };
         // The docs' HPA load generator: 10 ms of sleep per request.

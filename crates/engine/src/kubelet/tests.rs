@@ -1621,3 +1621,76 @@ fn an_exec_probe_reads_an_updated_volume() {
     assert_eq!(out.exit_code, 0, "{}", out.stderr);
     step_until(&mut c, 100 * SECOND, |c| !ready(c));
 }
+
+/// A script's loop polling a Service sends each request when it is due,
+/// through its own tool: each answer comes from the endpoint that request
+/// reached, the logs print them as they come (never changing what they
+/// printed), and a failure can end the script.
+#[test]
+fn a_poll_of_a_service_logs_each_endpoint_that_answered() {
+    let mut c = Cluster::new(7);
+    for (i, node) in ["node-1", "node-2", "node-3"].iter().enumerate() {
+        create(
+            &mut c,
+            &format!(
+                "apiVersion: v1\nkind: Pod\nmetadata:\n  name: hello-{i}\n  labels: {{app: hello}}\nspec:\n  nodeName: {node}\n  containers:\n  - name: hello\n    image: registry.k8s.io/e2e-test-images/agnhost:2.39\n    args: [serve-hostname, --port=8080]\n"
+            ),
+        );
+    }
+    create(
+        &mut c,
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: hello\nspec:\n  selector: {app: hello}\n  ports:\n  - port: 80\n    targetPort: 8080\n",
+    );
+    step_until(&mut c, 60 * SECOND, |c| {
+        (0..3).all(|i| {
+            condition(c, &format!("hello-{i}"), "Ready").str_at(&["status"]) == Some("True")
+        })
+    });
+    create(
+        &mut c,
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: poller\nspec:\n  nodeName: node-1\n  containers:\n  - name: poller\n    image: busybox:1.36\n    command: [sh, -c, 'while true; do wget -qO- -T 2 http://hello || exit 4; echo; sleep 1; done']\n",
+    );
+    c.reset_network_counters();
+    let mut seen = String::new();
+    for _ in 0..60 {
+        c.step(SECOND);
+        let log = c
+            .container_logs("default", "poller", None, false)
+            .unwrap_or_default();
+        // What was printed stays printed.
+        assert!(log.starts_with(&seen), "{seen:?} then {log:?}");
+        seen = log;
+    }
+    // One line per request the network carried, naming the pod that
+    // answered it.
+    let mut per_pod = std::collections::BTreeMap::new();
+    for line in seen.lines() {
+        *per_pod.entry(format!("default/{line}")).or_insert(0u64) += 1;
+    }
+    let hits: std::collections::BTreeMap<String, u64> = c
+        .pod_hits()
+        .iter()
+        .map(|(k, v)| (k.to_string(), *v))
+        .collect();
+    assert!(seen.lines().count() > 40, "{seen}");
+    assert_eq!(per_pod, hits);
+    assert_eq!(per_pod.len(), 3, "{per_pod:?}");
+    // The Service goes: the next request fails and the script exits 4.
+    c.delete(
+        &ObjectKey::new(res("Service"), "default", "hello"),
+        DeleteOptions::default(),
+    )
+    .unwrap();
+    step_until(&mut c, 10 * SECOND, |c| {
+        container(c, "poller")
+            .at(&["lastState", "terminated", "exitCode"])
+            .as_i64()
+            == Some(4)
+    });
+    let previous = c.container_logs("default", "poller", None, true).unwrap();
+    assert!(previous.starts_with(&seen));
+    assert!(
+        previous.ends_with("wget: bad address 'hello'\n"),
+        "{previous}"
+    );
+}

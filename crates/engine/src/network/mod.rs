@@ -103,6 +103,11 @@ pub struct NetworkState {
     /// Traffic generators by id.
     traffic: BTreeMap<u64, traffic::Generator>,
     next_traffic_id: u64,
+    /// While a container's poll sends its next request through its
+    /// script's tool: when the request goes and the stream's generator.
+    pub(crate) stream_send: Option<(Millis, TrafficId)>,
+    /// The response that request got, for the generator's statistics.
+    pub(crate) stream_response: Option<Response>,
 }
 
 /// Lookups from addresses to objects, maintained from watch events (never
@@ -364,6 +369,13 @@ impl Cluster {
     /// Sends an HTTP request through the cluster network, as `curl` would
     /// from the user's machine (cluster IPs as if from a shell on a node).
     pub fn send_request(&mut self, request: &Request) -> Response {
+        // A container's poll sends when its stream is due, in the middle
+        // of a step.
+        if let Some((at, traffic)) = self.network.stream_send {
+            let response = self.deliver(request, at, Some(traffic));
+            self.network.stream_response = Some(response.clone());
+            return response;
+        }
         // A real cluster has converged by the time the user runs curl.
         self.settle();
         let now = self.now;

@@ -197,11 +197,16 @@ pub(crate) fn tick(cluster: &mut Cluster, id: u64) {
         return;
     }
     let request = g.request.clone();
+    let owner = g.owner.clone();
     if let Some((pause, mut next)) = g.pace {
         // One request at a time: the next when this one answered and the
         // script slept.
         while next <= cluster.now {
-            let response = cluster.deliver(&request, next, Some(TrafficId(id)));
+            let polled = owner
+                .as_ref()
+                .and_then(|o| crate::kubelet::stream_request(cluster, o, next, TrafficId(id)));
+            let response =
+                polled.unwrap_or_else(|| cluster.deliver(&request, next, Some(TrafficId(id))));
             // At least 10 ms a round: starting the tool and connecting.
             next += (pause + response.latency_ms).max(10);
             if !record(cluster, id, &response) {
