@@ -24,6 +24,7 @@
 
 use crate::cluster::{Cluster, NodeOptions, Taint};
 use crate::kubectl::{Files, WithStdin, shell};
+use crate::kubelet::to_stderr;
 use crate::network::Request;
 use crate::quantity::Quantity;
 use crate::time::Millis;
@@ -232,11 +233,12 @@ fn curl(cluster: &mut Cluster, args: &[String]) -> Result<String, String> {
     if took >= crate::time::SECOND {
         cluster.step(took);
     }
-    Ok(text)
+    Ok(crate::kubelet::terminal_text(&text))
 }
 
 /// curl's exit code, printed text and time taken, from the user's machine
-/// or (`from`) a pod (what `curl` under `kubectl exec` prints).
+/// or (`from`) a pod (what `curl` under `kubectl exec` prints). What it
+/// writes to standard error is marked ([`crate::kubelet::to_stderr`]).
 pub(crate) fn curl_code(
     cluster: &mut Cluster,
     args: &[String],
@@ -250,7 +252,9 @@ pub(crate) fn curl_code(
         // A malformed option: curl's usage error.
         Err(text) => (
             2,
-            format!("{text}\ncurl: try 'curl --help' or 'curl --manual' for more information\n"),
+            to_stderr(&format!(
+                "{text}\ncurl: try 'curl --help' or 'curl --manual' for more information\n"
+            )),
             0,
         ),
     }
@@ -350,18 +354,18 @@ fn curl_run(
                 let file = next(&mut i)?;
                 if file != "/dev/null" {
                     *code = 23;
-                    return Ok(format!(
+                    return Ok(to_stderr(&format!(
                         "curl: (23) Failure writing output to destination, passed {file}: scripts cannot write files (use -o /dev/null)\n"
-                    ));
+                    )));
                 }
                 discard_body = true;
             }
             "-w" | "--write-out" => write_out = Some(next(&mut i)?),
             s if s.starts_with('-') => {
                 *code = 2;
-                return Ok(format!(
+                return Ok(to_stderr(&format!(
                     "curl: option {s}: is unknown\ncurl: try 'curl --help' or 'curl --manual' for more information\n"
-                ));
+                )));
             }
             s => url = Some(s.to_string()),
         }
@@ -369,7 +373,9 @@ fn curl_run(
     }
     let Some(url) = url else {
         *code = 2;
-        return Ok("curl: no URL specified\ncurl: try 'curl --help' or 'curl --manual' for more information\n".to_string());
+        return Ok(to_stderr(
+            "curl: no URL specified\ncurl: try 'curl --help' or 'curl --manual' for more information\n",
+        ));
     };
     let request = Request {
         method: method.clone(),
@@ -394,7 +400,9 @@ fn curl_run(
             .find('/')
             .map(|i| url.split("://").nth(1).unwrap_or("")[i..].to_string())
             .unwrap_or_else(|| "/".to_string());
-        out.push_str(&format!("> {method} {path} HTTP/1.1\n> Host: {host}\n> User-Agent: curl/8.14.1\n> Accept: */*\n>\n"));
+        out.push_str(&to_stderr(&format!(
+            "> {method} {path} HTTP/1.1\n> Host: {host}\n> User-Agent: curl/8.14.1\n> Accept: */*\n>\n"
+        )));
     }
     let mut response = cluster.send_request(&request);
     timeouts(&mut response, &url, connect_timeout, max_time);
@@ -411,20 +419,21 @@ fn curl_run(
             out.push_str(&write_out_text(format, 0, response.latency_ms));
         }
         if !silent || show_error {
-            out.push_str(&response.body);
-            if !response.body.ends_with('\n') {
-                out.push('\n');
+            let mut message = response.body.clone();
+            if !message.ends_with('\n') {
+                message.push('\n');
             }
+            out.push_str(&to_stderr(&message));
         }
         return Ok(out);
     }
     if fail && response.status >= 400 {
         *code = 22;
         if !silent || show_error {
-            out.push_str(&format!(
+            out.push_str(&to_stderr(&format!(
                 "curl: (22) The requested URL returned error: {}\n",
                 response.status
-            ));
+            )));
         }
         return Ok(out);
     }
@@ -434,7 +443,7 @@ fn curl_run(
         crate::http::reason_phrase(response.status)
     );
     if verbose {
-        out.push_str(&format!("< {status_line}\n<\n"));
+        out.push_str(&to_stderr(&format!("< {status_line}\n<\n")));
     } else if include {
         out.push_str(&format!("{status_line}\n\n"));
     }

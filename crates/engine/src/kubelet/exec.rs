@@ -4,8 +4,8 @@
 
 use super::images::Flavor;
 use super::pods;
-use super::shell::NetReply;
 use super::shell::{self, Dialect, ExecResult};
+use super::shell::{NetReply, to_stderr};
 use crate::cluster::Cluster;
 use crate::network::{
     PodTarget, RESOLVER_TIMEOUT_MS, Request, dns_reachable, pod_target, resolve_from_pod,
@@ -94,7 +94,7 @@ pub(crate) fn network_tool(
             Dialect::Busybox => format!("sh: {name}: not found\n"),
             Dialect::Gnu => format!("sh: 1: {name}: not found\n"),
         };
-        return (127, msg, 0);
+        return (127, to_stderr(&msg), 0);
     }
     let args = &argv[1..];
     let local: Vec<String>;
@@ -113,7 +113,9 @@ pub(crate) fn network_tool(
         "nslookup" => nslookup(cluster, pod, dialect, image, args),
         other if exec => (
             1,
-            format!("{other}: Kubeplay does not simulate {other}; use wget, curl or nslookup\n"),
+            to_stderr(&format!(
+                "{other}: Kubeplay does not simulate {other}; use wget, curl or nslookup\n"
+            )),
             0,
         ),
         _ => (0, String::new(), 0),
@@ -234,7 +236,9 @@ fn wget(cluster: &mut Cluster, pod: &ObjectKey, args: &[String]) -> NetReply {
     let Some(url) = url else {
         return (
             1,
-            "BusyBox v1.36.1 (2023-05-18 22:34:17 UTC) multi-call binary.\n\nUsage: wget [-cqS] [--spider] [-O FILE] [-o LOGFILE] [--header STR]\n\t[--post-data STR | --post-file FILE] [-Y on/off]\n\t[-P DIR] [-U AGENT] [-T SEC] URL...\n".to_string(),
+            to_stderr(
+                "BusyBox v1.36.1 (2023-05-18 22:34:17 UTC) multi-call binary.\n\nUsage: wget [-cqS] [--spider] [-O FILE] [-o LOGFILE] [--header STR]\n\t[--post-data STR | --post-file FILE] [-Y on/off]\n\t[-P DIR] [-U AGENT] [-T SEC] URL...\n",
+            ),
             0,
         );
     };
@@ -249,7 +253,7 @@ fn wget(cluster: &mut Cluster, pod: &ObjectKey, args: &[String]) -> NetReply {
     if response.status == 0 && (ip.is_none() || response.body.starts_with("curl: (6)")) {
         return (
             1,
-            format!("wget: bad address '{host}'\n"),
+            to_stderr(&format!("wget: bad address '{host}'\n")),
             response.latency_ms,
         );
     }
@@ -286,16 +290,17 @@ fn wget_answer(
     port: u16,
     response: &crate::network::Response,
 ) -> NetReply {
+    // Everything but the body goes to standard error.
     let mut out = String::new();
     if !how.quiet {
-        out.push_str(&format!("Connecting to {host} ({ip}:{port})\n"));
+        out.push_str(&to_stderr(&format!("Connecting to {host} ({ip}:{port})\n")));
     }
     // Its alarm fires first: a dropped connection, or an answer too slow.
     if let Some(limit) = how.timeout
         && response.latency_ms > limit
         && !response.body.starts_with("curl: (7)")
     {
-        out.push_str("wget: download timed out\n");
+        out.push_str(&to_stderr("wget: download timed out\n"));
         return (1, out, limit);
     }
     let took = response.latency_ms;
@@ -305,22 +310,22 @@ fn wget_answer(
         } else {
             "Connection timed out"
         };
-        out.push_str(&format!(
+        out.push_str(&to_stderr(&format!(
             "wget: can't connect to remote host ({ip}): {why}\n"
-        ));
+        )));
         return (1, out, took);
     }
     if response.status >= 400 {
-        out.push_str(&format!(
+        out.push_str(&to_stderr(&format!(
             "wget: server returned error: HTTP/1.1 {} {}\n",
             response.status,
             crate::http::reason_phrase(response.status)
-        ));
+        )));
         return (1, out, took);
     }
     if how.spider {
         if !how.quiet {
-            out.push_str("remote file exists\n");
+            out.push_str(&to_stderr("remote file exists\n"));
         }
         return (0, out, took);
     }
@@ -328,13 +333,13 @@ fn wget_answer(
     match how.output {
         Some("-") => {
             if !how.quiet {
-                out.push_str("writing to stdout\n");
+                out.push_str(&to_stderr("writing to stdout\n"));
             }
             out.push_str(&response.body);
             if !how.quiet {
-                out.push_str(&format!(
+                out.push_str(&to_stderr(&format!(
                     "-                    100% |********************************| {len:>5}  0:00:00 ETA\nwritten to stdout\n"
-                ));
+                )));
             }
         }
         Some("/dev/null") => {}
@@ -343,9 +348,9 @@ fn wget_answer(
             // leaves no files in the simulation.
             let file = other.unwrap_or("index.html");
             if !how.quiet {
-                out.push_str(&format!(
+                out.push_str(&to_stderr(&format!(
                     "saving to '{file}'\n{file:<20} 100% |********************************| {len:>5}  0:00:00 ETA\n'{file}' saved\n"
-                ));
+                )));
             }
         }
     }
@@ -379,7 +384,10 @@ fn nslookup(
         return match dialect {
             Dialect::Busybox if old_busybox(image) => (
                 1,
-                format!("Server:    {dns}\nAddress 1: {dns}\n\nnslookup: can't resolve '{name}'\n"),
+                format!(
+                    "Server:    {dns}\nAddress 1: {dns}\n\n{}",
+                    to_stderr(&format!("nslookup: can't resolve '{name}'\n"))
+                ),
                 RESOLVER_TIMEOUT_MS * 2,
             ),
             Dialect::Busybox => (
@@ -452,7 +460,13 @@ fn busybox_1_28_nslookup(cluster: &Cluster, namespace: &str, name: &str) -> (i32
             out.push_str(&format!("Name:      {name}\nAddress 1: {ip} {fqdn}\n"));
             (0, out)
         }
-        _ => (1, format!("{out}nslookup: can't resolve '{name}'\n")),
+        _ => (
+            1,
+            format!(
+                "{out}{}",
+                to_stderr(&format!("nslookup: can't resolve '{name}'\n"))
+            ),
+        ),
     }
 }
 

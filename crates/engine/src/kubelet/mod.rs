@@ -16,7 +16,7 @@ mod pods;
 mod python;
 mod shell;
 pub(crate) use exec::seconds as timeout_seconds;
-pub(crate) use shell::CURL_VALUE_OPTIONS;
+pub(crate) use shell::{CURL_VALUE_OPTIONS, terminal_text, to_stderr};
 
 #[cfg(test)]
 mod tests;

@@ -3226,10 +3226,7 @@ pub(crate) fn stream_request(
     let r = rt(cluster, key)?;
     let slot = match r.main.iter().position(|c| c.name == owner.container) {
         Some(i) => (false, i),
-        None => (
-            true,
-            r.init.iter().position(|c| c.name == owner.container)?,
-        ),
+        None => (true, r.init.iter().position(|c| c.name == owner.container)?),
     };
     let inst = r.ctr(slot.0, slot.1)?.current.as_ref()?;
     let stream = inst.app.request_stream.as_ref()?;

@@ -37,21 +37,16 @@ impl Word {
         }
         Some(out)
     }
-
-    fn is_unquoted(&self, text: &str) -> bool {
-        matches!(self.0.as_slice(), [Part::Expand(s)] if s == text)
-    }
 }
 
 /// A command or compound statement.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Stmt {
-    /// `name=value … cmd args…` (with `>`/`>>` redirections).
+    /// `name=value … cmd args…` with its redirections, in order.
     Simple {
         assigns: Vec<(String, Word)>,
         words: Vec<Word>,
-        redirect: Option<(Word, bool)>,
-        discard: bool,
+        redirects: Vec<Redirect>,
     },
     /// `a | b | c`: each stage's output is the next one's input.
     Pipe(Vec<Stmt>),
@@ -79,6 +74,61 @@ pub(crate) enum Stmt {
     },
     /// `! cmd`.
     Not(Box<Stmt>),
+}
+
+/// One redirection of a simple command.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Redirect {
+    /// `> file`, `>> file` (appending).
+    Out(Word, bool),
+    /// `2> file`, `2>> file`.
+    Err(Word, bool),
+    /// `2>&1`: standard error goes where standard output goes now.
+    ErrToOut,
+    /// `>&2`: standard output goes where standard error goes now.
+    OutToErr,
+}
+
+/// Where one of a command's output streams goes.
+#[derive(Clone, Debug, PartialEq)]
+enum Dest {
+    /// The standard output it inherited.
+    Stdout,
+    /// The standard error it inherited.
+    Stderr,
+    /// A file (appended to when true).
+    File(String, bool),
+    /// `/dev/null`.
+    Null,
+}
+
+/// Where the interpreter's standard error goes.
+#[derive(Clone, Debug, Default)]
+enum ErrSink {
+    /// The container's log (beside standard output, whatever captures
+    /// that: `$(…)`, a pipe).
+    #[default]
+    Log,
+    /// Wherever standard output goes (`2>&1`).
+    Stdout,
+    /// Kept for a redirection.
+    Buffer(String),
+}
+
+/// Marks the start of standard-error text in a network tool's reply.
+pub(crate) const STDERR_START: char = '\u{1}';
+/// Marks the end of standard-error text in a network tool's reply.
+pub(crate) const STDERR_END: char = '\u{2}';
+
+/// Text a network tool writes to standard error, marked as such inside
+/// its reply.
+pub(crate) fn to_stderr(text: &str) -> String {
+    format!("{STDERR_START}{text}{STDERR_END}")
+}
+
+/// A reply's text as a terminal shows it (both streams, markers gone).
+pub(crate) fn terminal_text(text: &str) -> String {
+    text.replace([STDERR_START, STDERR_END], "")
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -187,6 +237,13 @@ fn tokenize(src: &str) -> Result<Vec<Tok>, String> {
                 flush(&mut parts, &mut cur, &mut in_word, &mut toks);
             }
             '\n' | ';' | '&' | '|' | '(' | ')' | '>' | '<' => {
+                // A descriptor digit written against `>` (`2>`, `1>`) is
+                // part of the redirection, not a word.
+                let fd = (c == '>' && in_word && parts.is_empty() && (cur == "1" || cur == "2"))
+                    .then(|| {
+                        in_word = false;
+                        std::mem::take(&mut cur)
+                    });
                 flush(&mut parts, &mut cur, &mut in_word, &mut toks);
                 let next = chars.get(i + 1).copied();
                 let op: &'static str = match (c, next) {
@@ -203,23 +260,29 @@ fn tokenize(src: &str) -> Result<Vec<Tok>, String> {
                     ('>', _) => ">",
                     _ => "<",
                 };
-                // `2>&1`, `2>/dev/null`: the descriptor digit was a word.
-                if (op == ">" || op == ">>")
-                    && let Some(Tok::Word(w)) = toks.last()
-                    && (w.is_unquoted("2") || w.is_unquoted("1"))
-                {
-                    toks.pop();
-                }
-                toks.push(Tok::Op(op));
                 i += op.len();
+                let stderr = fd.as_deref() == Some("2");
                 if op == ">" && chars.get(i) == Some(&'&') {
-                    // `>&1`, `>&2`: duplicate a descriptor; nothing to record.
-                    toks.pop();
+                    // `2>&1`, `>&2`: duplicate a descriptor.
                     i += 1;
+                    let from = i;
                     while i < chars.len() && chars[i].is_ascii_digit() {
                         i += 1;
                     }
+                    let to: String = chars[from..i].iter().collect();
+                    match (stderr, to.as_str()) {
+                        (true, "1") => toks.push(Tok::Op("2>&1")),
+                        (false, "2") => toks.push(Tok::Op(">&2")),
+                        // `1>&1`, `2>&2`, other descriptors: nothing to do.
+                        _ => {}
+                    }
+                    continue;
                 }
+                toks.push(Tok::Op(match (stderr, op) {
+                    (true, ">") => "2>",
+                    (true, ">>") => "2>>",
+                    _ => op,
+                }));
                 continue;
             }
             _ => {
@@ -436,8 +499,7 @@ impl Parser {
     fn simple(&mut self) -> Result<Stmt, String> {
         let mut assigns = Vec::new();
         let mut words = Vec::new();
-        let mut redirect = None;
-        let mut discard = false;
+        let mut redirects = Vec::new();
         loop {
             match self.toks.get(self.pos) {
                 Some(Tok::Word(w)) => {
@@ -456,18 +518,27 @@ impl Parser {
                     }
                     self.pos += 1;
                 }
-                Some(Tok::Op(op @ (">" | ">>"))) => {
-                    let append = *op == ">>";
+                Some(Tok::Op(op @ (">" | ">>" | "2>" | "2>>"))) => {
+                    let append = op.ends_with(">>");
+                    let stderr = op.starts_with('2');
                     self.pos += 1;
                     if let Some(Tok::Word(target)) = self.toks.get(self.pos) {
                         let t = target.clone();
                         self.pos += 1;
-                        if t.literal().as_deref() == Some("/dev/null") {
-                            discard = true;
+                        redirects.push(if stderr {
+                            Redirect::Err(t, append)
                         } else {
-                            redirect = Some((t, append));
-                        }
+                            Redirect::Out(t, append)
+                        });
                     }
+                }
+                Some(Tok::Op("2>&1")) => {
+                    self.pos += 1;
+                    redirects.push(Redirect::ErrToOut);
+                }
+                Some(Tok::Op(">&2")) => {
+                    self.pos += 1;
+                    redirects.push(Redirect::OutToErr);
                 }
                 Some(Tok::Op("<")) => {
                     self.pos += 1;
@@ -487,8 +558,7 @@ impl Parser {
         Ok(Stmt::Simple {
             assigns,
             words,
-            redirect,
-            discard,
+            redirects,
         })
     }
 }
@@ -515,8 +585,7 @@ pub(crate) fn from_argv(argv: &[String]) -> Stmt {
     Stmt::Simple {
         assigns: Vec::new(),
         words: argv.iter().map(|a| Word::lit(a)).collect(),
-        redirect: None,
-        discard: false,
+        redirects: Vec::new(),
     }
 }
 
@@ -655,6 +724,8 @@ struct Interp<'a> {
     forever: bool,
     term_trap: Option<String>,
     capture: Option<String>,
+    /// Where standard error goes.
+    err: ErrSink,
     /// Output written since the last newline (`echo -n`, `printf`, a file
     /// without a final newline).
     partial: String,
@@ -683,6 +754,7 @@ impl<'a> Interp<'a> {
             forever: false,
             term_trap: None,
             capture: None,
+            err: ErrSink::Log,
             partial: String::new(),
             event_bytes: 0,
             external_applied: 0,
@@ -975,6 +1047,93 @@ impl Interp<'_> {
         self.partial.push_str(rest);
     }
 
+    /// Writes one line to standard error.
+    fn emit_err(&mut self, line: String) {
+        match &mut self.err {
+            ErrSink::Log => self.out.push((self.t, line)),
+            ErrSink::Stdout => self.emit(line),
+            ErrSink::Buffer(buf) => {
+                buf.push_str(&line);
+                buf.push('\n');
+            }
+        }
+    }
+
+    /// Writes raw text to standard error.
+    fn write_err(&mut self, text: &str) {
+        match &mut self.err {
+            ErrSink::Stdout => self.write(text),
+            ErrSink::Buffer(buf) => buf.push_str(text),
+            ErrSink::Log => {
+                // Its own log entries: a line standard output left
+                // unfinished stays unfinished.
+                for line in text.strip_suffix('\n').unwrap_or(text).split('\n') {
+                    self.out.push((self.t, line.to_string()));
+                }
+            }
+        }
+    }
+
+    /// Writes a network tool's reply: its standard-error parts (marked)
+    /// to standard error, the rest to standard output, in order.
+    fn write_reply(&mut self, text: &str) {
+        let mut rest = text;
+        while let Some(i) = rest.find(STDERR_START) {
+            self.write(&rest[..i]);
+            let after = &rest[i + STDERR_START.len_utf8()..];
+            let end = after.find(STDERR_END).unwrap_or(after.len());
+            self.write_err(&after[..end]);
+            rest = after.get(end + STDERR_END.len_utf8()..).unwrap_or("");
+        }
+        self.write(rest);
+    }
+
+    /// Where a redirection's word sends a stream.
+    fn dest(&mut self, word: &Word, append: bool) -> Dest {
+        match self.expand(word).as_str() {
+            "/dev/null" => Dest::Null,
+            "/dev/stdout" => Dest::Stdout,
+            "/dev/stderr" => Dest::Stderr,
+            path => Dest::File(path.to_string(), append),
+        }
+    }
+
+    /// Runs a command with its standard output and error sent to `out`
+    /// and `err`.
+    fn redirected(&mut self, out: Dest, err: Dest, argv: &[String]) -> Flow {
+        if out == Dest::Stdout && err == Dest::Stderr {
+            return self.command(argv);
+        }
+        let saved_out = (out != Dest::Stdout).then(|| self.capture.replace(String::new()));
+        // Both to one place keep their order in one buffer.
+        let saved_err = match &err {
+            Dest::Stderr => None,
+            e if *e == out => Some(std::mem::replace(&mut self.err, ErrSink::Stdout)),
+            _ => Some(std::mem::replace(
+                &mut self.err,
+                ErrSink::Buffer(String::new()),
+            )),
+        };
+        let flow = self.command(argv);
+        let out_text =
+            saved_out.map(|s| std::mem::replace(&mut self.capture, s).unwrap_or_default());
+        let err_text = saved_err.and_then(|s| match std::mem::replace(&mut self.err, s) {
+            ErrSink::Buffer(b) => Some(b),
+            _ => None,
+        });
+        for (dest, text) in [(out, out_text), (err, err_text)] {
+            let Some(text) = text else { continue };
+            match dest {
+                Dest::Stdout => self.write(&text),
+                Dest::Stderr => self.write_err(&text),
+                Dest::File(path, true) => self.append_file(&path, text),
+                Dest::File(path, false) => self.write_file(&path, text),
+                Dest::Null => {}
+            }
+        }
+        flow
+    }
+
     fn exec(&mut self, stmt: &Stmt) -> Flow {
         self.steps += 1;
         if self.steps > MAX_STEPS {
@@ -1107,8 +1266,7 @@ impl Interp<'_> {
             Stmt::Simple {
                 assigns,
                 words,
-                redirect,
-                discard,
+                redirects,
             } => {
                 for (name, w) in assigns {
                     let v = self.expand(w);
@@ -1119,24 +1277,16 @@ impl Interp<'_> {
                     return Flow::Normal;
                 }
                 let argv: Vec<String> = words.iter().map(|w| self.expand(w)).collect();
-                let target = redirect
-                    .as_ref()
-                    .map(|(w, append)| (self.expand(w), *append));
-                if *discard || target.is_some() {
-                    let saved = self.capture.replace(String::new());
-                    let flow = self.command(&argv);
-                    let captured = std::mem::replace(&mut self.capture, saved).unwrap_or_default();
-                    if let Some((path, append)) = target {
-                        if append {
-                            self.append_file(&path, captured);
-                        } else {
-                            self.write_file(&path, captured);
-                        }
+                let (mut out, mut err) = (Dest::Stdout, Dest::Stderr);
+                for r in redirects {
+                    match r {
+                        Redirect::Out(w, append) => out = self.dest(w, *append),
+                        Redirect::Err(w, append) => err = self.dest(w, *append),
+                        Redirect::ErrToOut => err = out.clone(),
+                        Redirect::OutToErr => out = err.clone(),
                     }
-                    flow
-                } else {
-                    self.command(&argv)
                 }
+                self.redirected(out, err, &argv)
             }
         }
     }
@@ -1175,7 +1325,7 @@ impl Interp<'_> {
             Dialect::Busybox => format!("sh: {cmd}: not found"),
             Dialect::Gnu => format!("sh: 1: {cmd}: not found"),
         };
-        self.emit(msg);
+        self.emit_err(msg);
         self.status = 127;
         Flow::Normal
     }
@@ -1241,7 +1391,7 @@ impl Interp<'_> {
                             Dialect::Busybox => format!("sleep: invalid number '{arg}'"),
                             Dialect::Gnu => format!("sleep: invalid time interval '{arg}'"),
                         };
-                        self.emit(msg);
+                        self.emit_err(msg);
                         self.status = 1;
                     }
                 }
@@ -1292,7 +1442,7 @@ impl Interp<'_> {
                                 format!("rm: cannot remove '{f}': No such file or directory")
                             }
                         };
-                        self.emit(msg);
+                        self.emit_err(msg);
                         self.status = 1;
                     }
                 }
@@ -1311,7 +1461,7 @@ impl Interp<'_> {
                                 Dialect::Busybox => "cat: read error: Is a directory".to_string(),
                                 Dialect::Gnu => format!("cat: {f}: Is a directory"),
                             };
-                            self.emit(msg);
+                            self.emit_err(msg);
                             self.status = 1;
                         }
                         None if is_system_file(f) => {}
@@ -1322,7 +1472,7 @@ impl Interp<'_> {
                                 }
                                 Dialect::Gnu => format!("cat: {f}: No such file or directory"),
                             };
-                            self.emit(msg);
+                            self.emit_err(msg);
                             self.status = 1;
                         }
                     }
@@ -1357,7 +1507,7 @@ impl Interp<'_> {
                                 format!("ls: cannot access '{f}': No such file or directory")
                             }
                         };
-                        self.emit(msg);
+                        self.emit_err(msg);
                         self.status = if self.ctx.dialect == Dialect::Gnu {
                             2
                         } else {
@@ -1435,7 +1585,7 @@ impl Interp<'_> {
                             };
                         }
                         Err(e) => {
-                            self.emit(format!("sh: {e}"));
+                            self.emit_err(format!("sh: {e}"));
                             self.status = 2;
                         }
                     }
@@ -1454,7 +1604,7 @@ impl Interp<'_> {
                         return Flow::Stop;
                     }
                     self.t += took;
-                    self.write(&text);
+                    self.write_reply(&text);
                     self.status = code;
                 }
             }
@@ -1540,7 +1690,7 @@ impl Interp<'_> {
         let extended = flags.contains('E');
         if name == "grep" {
             if patterns.is_empty() {
-                self.emit("BusyBox v1.36.1 (2023-05-18 22:34:17 UTC) multi-call binary.\n\nUsage: grep [-HhnlLoqvsrRiwFE] [-m N] [-A|B|C N] { PATTERN | -e PATTERN... | -f FILE... } [FILE]...".to_string());
+                self.emit_err("BusyBox v1.36.1 (2023-05-18 22:34:17 UTC) multi-call binary.\n\nUsage: grep [-HhnlLoqvsrRiwFE] [-m N] [-A|B|C N] { PATTERN | -e PATTERN... | -f FILE... } [FILE]...".to_string());
                 self.status = 1;
                 return Flow::Normal;
             }
@@ -1549,7 +1699,7 @@ impl Interp<'_> {
                     .iter()
                     .find_map(|p| regex_check(p).err().map(|e| (p, e)))
             {
-                self.emit(format!("grep: bad regex '{}': {}", e.0, e.1));
+                self.emit_err(format!("grep: bad regex '{}': {}", e.0, e.1));
                 self.status = 2;
                 return Flow::Normal;
             }
@@ -1580,7 +1730,7 @@ impl Interp<'_> {
                         }
                         (Dialect::Gnu, _) => format!("{name}: {f}: No such file or directory"),
                     };
-                    self.emit(msg);
+                    self.emit_err(msg);
                     missing = true;
                 }
             }
@@ -2243,6 +2393,88 @@ mod tests {
         assert_eq!(r.outcome, Outcome::Exited(630_000, 0));
         let r = run(&s, &ctx(), 10_000);
         assert_eq!(r.outcome, Outcome::Running);
+    }
+
+    #[test]
+    fn standard_error_is_its_own_stream() {
+        let out = |script: &str| -> String {
+            let r = run(&parse(script).unwrap(), &ctx(), 60_000);
+            r.logs.iter().map(|(_, l)| format!("{l}\n")).collect()
+        };
+        let missing = "cat: can't open '/missing': No such file or directory\n";
+        // `2>` redirects standard error only.
+        assert_eq!(out("echo hi 2>/dev/null"), "hi\n");
+        assert_eq!(out("cat /missing 2>/dev/null; echo rc=$?"), "rc=1\n");
+        assert_eq!(
+            out("cat /missing 2>/tmp/e; echo \"[$(cat /tmp/e)]\""),
+            format!("[{}]\n", missing.trim_end())
+        );
+        // Captures, files and pipes take standard output; errors reach
+        // the log.
+        assert_eq!(
+            out("x=$(cat /missing); echo \"[$x]\""),
+            format!("{missing}[]\n")
+        );
+        assert_eq!(
+            out("cat /missing > /tmp/x; echo \"[$(cat /tmp/x)]\""),
+            format!("{missing}[]\n")
+        );
+        assert_eq!(out("cat /missing | wc -l"), format!("{missing}0\n"));
+        assert_eq!(out("cat /missing 2>&1 | wc -l"), "1\n");
+        assert_eq!(out("echo oops >&2 | wc -l"), "oops\n0\n");
+        assert_eq!(out("x=$(echo oops 1>&2); echo \"[$x]\""), "oops\n[]\n");
+        // Order counts: `2>&1` copies where standard output goes then.
+        assert_eq!(out("cat /missing >/dev/null 2>&1"), "");
+        assert_eq!(out("cat /missing 2>&1 >/dev/null"), missing);
+        assert_eq!(
+            out("cat /missing >/tmp/both 2>&1; echo hi >>/tmp/both; cat /tmp/both"),
+            format!("{missing}hi\n")
+        );
+        // A digit on its own is a word; `2>` against it is a redirection.
+        assert_eq!(out("echo 2 >/tmp/f; cat /tmp/f"), "2\n");
+        assert_eq!(out("echo a 2>/tmp/f; cat /tmp/f; echo end"), "a\nend\n");
+        assert_eq!(out("sh -c 'nope' 2>/dev/null; echo $?"), "127\n");
+    }
+
+    #[test]
+    fn network_tools_write_their_messages_to_standard_error() {
+        let c = ctx();
+        let mut net = |_: Millis, argv: &[String]| -> NetReply {
+            let body = "<h1>hi</h1>\n";
+            match argv.last().map(String::as_str) {
+                Some("down") => (1, to_stderr("wget: bad address 'down'\n"), 0),
+                _ => (
+                    0,
+                    format!(
+                        "{}{body}{}",
+                        to_stderr("Connecting to web (10.96.0.5:80)\nwriting to stdout\n"),
+                        to_stderr("written to stdout\n")
+                    ),
+                    0,
+                ),
+            }
+        };
+        let mut exec = |script: &str| {
+            exec_command(
+                &["sh".into(), "-c".into(), script.into()],
+                &c,
+                60_000,
+                &mut net,
+            )
+            .output
+        };
+        assert_eq!(exec("wget -qO- down 2>/dev/null || echo down"), "down\n");
+        assert_eq!(
+            exec("wget -O- web | wc -l"),
+            "Connecting to web (10.96.0.5:80)\nwriting to stdout\nwritten to stdout\n1\n"
+        );
+        assert_eq!(exec("wget -O- web 2>/dev/null"), "<h1>hi</h1>\n");
+        assert_eq!(exec("wget -O- web 2>&1 | wc -l"), "4\n");
+        assert_eq!(
+            terminal_text(&to_stderr("a\n")),
+            "a\n",
+            "a terminal shows both"
+        );
     }
 
     #[test]

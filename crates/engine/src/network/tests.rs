@@ -1411,7 +1411,7 @@ fn egress_policies_judge_the_pod_that_opens_the_connection() {
         crate::script::curl_code(&mut c, &args, Some(&key)),
         (
             28,
-            "curl: (28) Resolving timed out after 2000 milliseconds\n".to_string(),
+            crate::kubelet::to_stderr("curl: (28) Resolving timed out after 2000 milliseconds\n"),
             2000
         )
     );
