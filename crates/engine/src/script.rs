@@ -414,16 +414,17 @@ fn curl_run(
             .and_then(|r| r.split(')').next())
             .and_then(|n| n.parse().ok())
             .unwrap_or(7);
-        // -w still reports (000); curl's error comes at exit, after it.
-        if let Some(format) = &write_out {
-            out.push_str(&write_out_text(format, 0, response.latency_ms));
-        }
         if !silent || show_error {
             let mut message = response.body.clone();
             if !message.ends_with('\n') {
                 message.push('\n');
             }
             out.push_str(&to_stderr(&message));
+        }
+        // -w still reports (000), after the error (curl's post_per_transfer
+        // prints the error first).
+        if let Some(format) = &write_out {
+            out.push_str(&write_out_text(format, 0, response.latency_ms));
         }
         return Ok(out);
     }
@@ -434,6 +435,13 @@ fn curl_run(
                 "curl: (22) The requested URL returned error: {}\n",
                 response.status
             )));
+        }
+        if let Some(format) = &write_out {
+            out.push_str(&write_out_text(
+                format,
+                response.status,
+                response.latency_ms,
+            ));
         }
         return Ok(out);
     }

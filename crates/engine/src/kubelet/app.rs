@@ -150,9 +150,15 @@ pub(crate) struct RequestStream {
     /// are kept (in `net_replies`), so the logs print each as it came
     /// (which endpoint of a Service answered, a failure).
     pub answered: usize,
-    /// Whether failed requests can end the script (`|| exit 1`): only then
-    /// is it run again as answers fail.
+    /// When the first request goes, after the script's start.
+    pub first_at: Millis,
+    /// The latest answer (past the kept ones, it stands for the rest).
+    pub latest: Option<shell::NetReply>,
+    /// Whether failed requests change how the script goes (`|| exit 1`):
+    /// only then is it run again as answers fail.
     pub ends_on_failure: bool,
+    /// Whether the script ends by itself (when every request succeeds).
+    pub finite: bool,
 }
 
 /// The environment of a container: `env` values (valueFrom resolved where
@@ -1379,7 +1385,14 @@ impl App {
             // A stream's requests reach the network as traffic, sent as
             // simulated time passes (each may reach another endpoint); a
             // the answers are kept as they come ([`App::stream_answer`]).
-            if let shell::NetworkUse::Stream(url, pause, argv) = network {
+            if let shell::NetworkUse::Stream {
+                url,
+                pause,
+                argv,
+                first_at,
+            } = network
+            {
+                let mut run = shell::run(stmt, &ctx, horizon);
                 let mut failing = |_: Millis, _: &[String]| (1, String::new(), 0);
                 let on_failures = shell::run_with(stmt, &ctx, horizon, Some(&mut failing));
                 self.request_stream = Some(RequestStream {
@@ -1387,9 +1400,11 @@ impl App {
                     pause,
                     argv,
                     answered: 0,
-                    ends_on_failure: matches!(on_failures.outcome, Outcome::Exited(..)),
+                    first_at,
+                    latest: None,
+                    ends_on_failure: on_failures.outcome != run.outcome,
+                    finite: matches!(run.outcome, Outcome::Exited(..)),
                 });
-                let mut run = shell::run(stmt, &ctx, horizon);
                 run.logs = Vec::new();
                 self.run = Some(run);
             } else if network == shell::NetworkUse::Calls {
@@ -1415,44 +1430,41 @@ impl App {
     /// Runs its script again up to `offset` with the network answers it
     /// got.
     fn replay(&self, stmt: &shell::Stmt, ctx: &Context, offset: Millis) -> shell::Run {
-        let (run, unanswered_at) = self.replay_to(stmt, ctx, offset);
         // A stream's answer is printed once the network has given it: the
-        // run stops before the first request still to be sent.
-        match unanswered_at {
-            Some(cut) => {
-                let (mut run, _) = self.replay_to(stmt, ctx, cut.saturating_sub(1));
-                run.logs.retain(|(t, _)| *t < cut);
-                run
-            }
-            None => run,
-        }
+        // run stops at the first request still to be sent.
+        self.replay_to(stmt, ctx, offset, true)
     }
 
-    /// [`App::replay`] without the stop: the run, and when its first
-    /// request its stream has not sent yet goes, if it has one.
+    /// Runs its script again up to `offset` with the answers it got; past
+    /// them the latest stands, or (`stop`) the run stops at the first
+    /// request its stream has not sent yet.
     fn replay_to(
         &self,
         stmt: &shell::Stmt,
         ctx: &Context,
         offset: Millis,
-    ) -> (shell::Run, Option<Millis>) {
-        let answered = self.request_stream.as_ref().map(|s| s.answered);
+        stop: bool,
+    ) -> shell::Run {
+        let stream = self.request_stream.as_ref();
+        let answered = stream.map(|s| s.answered);
+        let latest = stream
+            .and_then(|s| s.latest.as_ref())
+            .or(self.net_replies.last().map(|(_, r)| r));
         let mut next = 0;
-        let mut unanswered_at = None;
-        let mut recorded = |t: Millis, _: &[String]| {
+        let mut recorded = |_: Millis, _: &[String]| {
             next += 1;
-            if answered.is_some_and(|n| next > n) && unanswered_at.is_none() {
-                unanswered_at = Some(t);
+            if stop && answered.is_some_and(|n| next > n) {
+                // Longer than any horizon: the run stops before the call.
+                return (0, String::new(), Millis::MAX);
             }
-            // Past the recorded answers, the last one stands.
             self.net_replies
                 .get(next - 1)
-                .or(self.net_replies.last())
-                .map(|(_, reply)| reply.clone())
+                .map(|(_, reply)| reply)
+                .or(latest)
+                .cloned()
                 .unwrap_or((0, String::new(), 0))
         };
-        let run = shell::run_with(stmt, ctx, offset, Some(&mut recorded));
-        (run, unanswered_at)
+        shell::run_with(stmt, ctx, offset, Some(&mut recorded))
     }
 
     /// Keeps the answer to its stream's next request (sent `offset` into
@@ -1470,7 +1482,8 @@ impl App {
         let stream = self.request_stream.as_mut()?;
         let k = stream.answered;
         stream.answered += 1;
-        let sensitive = stream.ends_on_failure;
+        stream.latest = Some(reply.clone());
+        let (sensitive, finite) = (stream.ends_on_failure, stream.finite);
         let before = k
             .checked_sub(1)
             .and_then(|i| self.net_replies.get(i))
@@ -1484,8 +1497,14 @@ impl App {
             return None;
         }
         let (stmt, ctx) = self.script_run(started_at, hostname)?;
-        // Ten minutes ahead: a later end is seen at a later answer.
-        let (mut run, _) = self.replay_to(&stmt, &ctx, offset + 10 * MINUTE);
+        // A script that ends by itself is run to its end; a loop, ten
+        // minutes ahead (a later end is seen at a later answer).
+        let horizon = if finite {
+            7 * 24 * 60 * MINUTE
+        } else {
+            offset + 10 * MINUTE
+        };
+        let mut run = self.replay_to(&stmt, &ctx, horizon, false);
         run.logs = Vec::new();
         let exits = match run.outcome {
             Outcome::Exited(at, _) => Some(at.max(offset)),
@@ -1738,9 +1757,9 @@ impl App {
             run.logs = Vec::new();
             run
         } else if self.request_stream.is_some() {
-            // A stream's answers come as it goes; past them the last one
+            // A stream's answers come as it goes; past them the latest
             // stands.
-            let (mut run, _) = self.replay_to(&stmt, &ctx, horizon);
+            let mut run = self.replay_to(&stmt, &ctx, horizon, false);
             run.logs = Vec::new();
             run
         } else {

@@ -107,7 +107,20 @@ pub(crate) fn network_tool(
     } else {
         args
     };
-    match name.as_str() {
+    // The loopback name the command used, if any: its messages name it and
+    // 127.0.0.1, not the pod's address the request went to.
+    let loopback = argv[1..]
+        .iter()
+        .zip(args)
+        .find(|(typed, sent)| typed != sent)
+        .map(|(typed, _)| {
+            if typed.contains("127.0.0.1") {
+                "127.0.0.1"
+            } else {
+                "localhost"
+            }
+        });
+    let reply = match name.as_str() {
         "curl" => curl(cluster, pod, args),
         "wget" => wget(cluster, pod, args),
         "nslookup" => nslookup(cluster, pod, dialect, image, args),
@@ -119,6 +132,24 @@ pub(crate) fn network_tool(
             0,
         ),
         _ => (0, String::new(), 0),
+    };
+    match (
+        loopback,
+        cluster
+            .store
+            .get(pod)
+            .and_then(|p| p.str_at(&["status", "podIP"])),
+    ) {
+        (Some(typed), Some(ip)) => {
+            let text = reply
+                .1
+                .replace(&format!("{ip} ({ip}:"), &format!("{typed} (127.0.0.1:"))
+                .replace(&format!("({ip}:"), "(127.0.0.1:")
+                .replace(&format!("({ip})"), "(127.0.0.1)")
+                .replace(&format!("to {ip} port"), &format!("to {typed} port"));
+            (reply.0, text, reply.2)
+        }
+        _ => reply,
     }
 }
 
@@ -374,7 +405,7 @@ fn nslookup(
     let Some(name) = args.iter().find(|a| !a.starts_with('-')) else {
         return (
             1,
-            "Usage: nslookup [-type=QUERY_TYPE] [-debug] HOST [DNS_SERVER]\n".into(),
+            to_stderr("Usage: nslookup [-type=QUERY_TYPE] [-debug] HOST [DNS_SERVER]\n"),
             0,
         );
     };

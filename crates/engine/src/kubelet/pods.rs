@@ -1625,12 +1625,18 @@ fn create_and_start(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: u
     if application.net_waiting {
         schedule_step(cluster, key, init, index, NET_CHECK_EVERY, Step::NetCheck);
     }
-    if let Some(app::RequestStream { url, pause, .. }) = application.request_stream.clone() {
+    if let Some(app::RequestStream {
+        url,
+        pause,
+        first_at,
+        ..
+    }) = application.request_stream.clone()
+    {
         let url = super::exec::loopback_to_pod(cluster, key, &url);
         let url = crate::network::pod_target(cluster, &key.namespace, &url).url;
         cluster.start_container_traffic(
             &url,
-            pause,
+            (pause, first_at),
             crate::network::TrafficOwner {
                 pod: key.clone(),
                 container: name.as_str().into(),
@@ -3235,18 +3241,20 @@ pub(crate) fn stream_request(
     cluster.network.stream_send = Some((at, traffic));
     let reply = super::exec::network_tool(cluster, key, dialect, flavor, &image, false, &argv);
     cluster.network.stream_send = None;
-    // A tool that sent nothing (a usage error) still took its turn.
-    let response =
+    // A tool that sent nothing (a usage error) still took its turn; the
+    // next request goes after the tool's own time (its timeouts).
+    let mut response =
         cluster
             .network
             .stream_response
             .take()
             .unwrap_or_else(|| crate::network::Response {
                 status: 0,
-                body: reply.1.clone(),
-                latency_ms: reply.2,
+                body: String::new(),
+                latency_ms: 0,
                 hops: Vec::new(),
             });
+    response.latency_ms = reply.2;
     let hostname = pod_hostname(cluster, key);
     let inst = rt_mut(cluster, key)?
         .ctr_mut(slot.0, slot.1)?

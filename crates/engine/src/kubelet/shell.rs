@@ -144,6 +144,8 @@ fn tokenize(src: &str) -> Result<Vec<Tok>, String> {
     let mut parts: Vec<Part> = Vec::new();
     let mut cur = String::new();
     let mut in_word = false;
+    // The current word has double-quoted text (kept in `cur`).
+    let mut quoted = false;
     let flush =
         |parts: &mut Vec<Part>, cur: &mut String, in_word: &mut bool, toks: &mut Vec<Tok>| {
             if !cur.is_empty() {
@@ -173,6 +175,7 @@ fn tokenize(src: &str) -> Result<Vec<Tok>, String> {
             }
             '"' => {
                 in_word = true;
+                quoted = true;
                 let mut j = i + 1;
                 let mut s = String::new();
                 while j < chars.len() && chars[j] != '"' {
@@ -235,16 +238,22 @@ fn tokenize(src: &str) -> Result<Vec<Tok>, String> {
             }
             ' ' | '\t' => {
                 flush(&mut parts, &mut cur, &mut in_word, &mut toks);
+                quoted = false;
             }
             '\n' | ';' | '&' | '|' | '(' | ')' | '>' | '<' => {
                 // A descriptor digit written against `>` (`2>`, `1>`) is
                 // part of the redirection, not a word.
-                let fd = (c == '>' && in_word && parts.is_empty() && (cur == "1" || cur == "2"))
+                let fd = (c == '>'
+                    && in_word
+                    && !quoted
+                    && parts.is_empty()
+                    && (cur == "1" || cur == "2"))
                     .then(|| {
                         in_word = false;
                         std::mem::take(&mut cur)
                     });
                 flush(&mut parts, &mut cur, &mut in_word, &mut toks);
+                quoted = false;
                 let next = chars.get(i + 1).copied();
                 let op: &'static str = match (c, next) {
                     ('&', Some('&')) => "&&",
@@ -885,8 +894,17 @@ pub(crate) enum NetworkUse {
     /// written and the script's own time per request (its sleeps). A
     /// container's script runs ahead of time, so its requests reach the
     /// network as a stream, each sent when the previous one answered and
-    /// the script slept. Last, the first request's command line.
-    Stream(String, Millis, Vec<String>),
+    /// the script slept.
+    Stream {
+        /// The URL as written.
+        url: String,
+        /// The script's own time per request.
+        pause: Millis,
+        /// The command line of every request.
+        argv: Vec<String>,
+        /// When the first request goes (after the script's own start).
+        first_at: Millis,
+    },
     /// Other calls: they get the network's answers.
     Calls,
 }
@@ -895,18 +913,22 @@ pub(crate) enum NetworkUse {
 pub(crate) fn network_use(script: &Stmt, ctx: &Context) -> NetworkUse {
     let mut calls: Vec<(Millis, Option<String>)> = Vec::new();
     let mut first_argv = Vec::new();
+    let mut same_argv = true;
     let still_running = {
         let mut record = |t: Millis, argv: &[String]| {
             if calls.is_empty() {
                 first_argv = argv.to_vec();
             }
+            same_argv &= first_argv == argv;
             calls.push((t, url_arg(argv)));
             (0, String::new(), 0)
         };
         let mut it = Interp::new(ctx, MINUTE);
         it.net = Some(&mut record);
-        matches!(it.exec(script), Flow::Stop)
+        let stopped = matches!(it.exec(script), Flow::Stop);
+        (stopped, it.t)
     };
+    let (still_running, end) = still_running;
     let Some((first_at, Some(first))) = calls.first().cloned() else {
         return if calls.is_empty() {
             NetworkUse::None
@@ -914,17 +936,23 @@ pub(crate) fn network_use(script: &Stmt, ctx: &Context) -> NetworkUse {
             NetworkUse::Calls
         };
     };
-    // A stream goes on past the window, asking one URL again and again.
-    if !still_running
-        || calls.len() < 2
-        || calls
-            .iter()
-            .any(|(_, u)| u.as_deref() != Some(first.as_str()))
-    {
+    // A stream goes on past the window, making one request again and
+    // again up to its end (a loop of a few requests followed by a long
+    // sleep is not one).
+    let last_at = calls[calls.len() - 1].0;
+    if !still_running || calls.len() < 2 || !same_argv {
         return NetworkUse::Calls;
     }
-    let span = calls[calls.len() - 1].0 - first_at;
-    NetworkUse::Stream(first, span / (calls.len() as Millis - 1), first_argv)
+    let pause = (last_at - first_at) / (calls.len() as Millis - 1);
+    if end.saturating_sub(last_at) > 2 * pause + SECOND {
+        return NetworkUse::Calls;
+    }
+    NetworkUse::Stream {
+        url: first,
+        pause,
+        argv: first_argv,
+        first_at,
+    }
 }
 
 /// curl's options that take a value (the next word).
@@ -1061,6 +1089,9 @@ impl Interp<'_> {
 
     /// Writes raw text to standard error.
     fn write_err(&mut self, text: &str) {
+        if text.is_empty() {
+            return;
+        }
         match &mut self.err {
             ErrSink::Stdout => self.write(text),
             ErrSink::Buffer(buf) => buf.push_str(text),
@@ -2432,6 +2463,8 @@ mod tests {
         );
         // A digit on its own is a word; `2>` against it is a redirection.
         assert_eq!(out("echo 2 >/tmp/f; cat /tmp/f"), "2\n");
+        assert_eq!(out("echo \"2\">/tmp/f; cat /tmp/f"), "2\n");
+        assert_eq!(out("true >&2; echo x"), "x\n");
         assert_eq!(out("echo a 2>/tmp/f; cat /tmp/f; echo end"), "a\nend\n");
         assert_eq!(out("sh -c 'nope' 2>/dev/null; echo $?"), "127\n");
     }
@@ -2703,7 +2736,7 @@ mod tests {
     fn load_generator_loops_become_request_streams() {
         let c = ctx();
         let stream = |src: &str| match network_use(&parse(src).unwrap(), &c) {
-            NetworkUse::Stream(url, pause, _) => Some((url, pause)),
+            NetworkUse::Stream { url, pause, .. } => Some((url, pause)),
             _ => None,
         };
         // The docs' HPA load generator: 10 ms of sleep per request.
@@ -2722,6 +2755,14 @@ mod tests {
         );
         // One request, requests that end, or several URLs are no stream.
         assert_eq!(stream("wget -qO- web; sleep 3600"), None);
+        assert_eq!(
+            stream("for i in 1 2 3 4 5; do wget -qO- web; sleep 1; done; sleep 3600"),
+            None
+        );
+        assert_eq!(
+            stream("while true; do wget -q --spider web && wget -qO- web; sleep 1; done"),
+            None
+        );
         assert_eq!(stream("for i in 1 2 3; do wget -qO- web; done"), None);
         assert_eq!(
             stream("while true; do wget -qO- a; wget -qO- b; sleep 1; done"),

@@ -134,7 +134,7 @@ impl Cluster {
     pub(crate) fn start_container_traffic(
         &mut self,
         url: &str,
-        pause: Millis,
+        (pause, first_at): (Millis, Millis),
         owner: TrafficOwner,
     ) {
         let now = self.now;
@@ -143,7 +143,7 @@ impl Cluster {
             // The pod's own requests: its NetworkPolicies judge them.
             g.request.from = Some(owner.pod.clone());
             g.owner = Some(owner);
-            g.pace = Some((pause, now));
+            g.pace = Some((pause, now + first_at));
         }
     }
 
