@@ -1383,8 +1383,8 @@ impl App {
             let horizon = 7 * 24 * 60 * MINUTE;
             let network = shell::network_use(stmt, &ctx);
             // A stream's requests reach the network as traffic, sent as
-            // simulated time passes (each may reach another endpoint); a
-            // the answers are kept as they come ([`App::stream_answer`]).
+            // simulated time passes (each may reach another endpoint); the
+            // answers are kept as they come ([`App::stream_answer`]).
             if let shell::NetworkUse::Stream {
                 url,
                 pause,
@@ -1482,12 +1482,8 @@ impl App {
         let stream = self.request_stream.as_mut()?;
         let k = stream.answered;
         stream.answered += 1;
-        stream.latest = Some(reply.clone());
+        let before = stream.latest.replace(reply.clone()).map_or(0, |r| r.0);
         let (sensitive, finite) = (stream.ends_on_failure, stream.finite);
-        let before = k
-            .checked_sub(1)
-            .and_then(|i| self.net_replies.get(i))
-            .map_or(0, |(_, r)| r.0);
         let look = sensitive && (reply.0 != 0 || before != 0);
         if k < MAX_KEPT_REPLIES {
             self.net_replies.truncate(k);

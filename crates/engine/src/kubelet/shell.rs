@@ -735,6 +735,8 @@ struct Interp<'a> {
     capture: Option<String>,
     /// Where standard error goes.
     err: ErrSink,
+    /// The run reached its horizon inside a `$(…)`: nothing more runs.
+    halted: bool,
     /// Output written since the last newline (`echo -n`, `printf`, a file
     /// without a final newline).
     partial: String,
@@ -764,6 +766,7 @@ impl<'a> Interp<'a> {
             term_trap: None,
             capture: None,
             err: ErrSink::Log,
+            halted: false,
             partial: String::new(),
             event_bytes: 0,
             external_applied: 0,
@@ -1166,6 +1169,9 @@ impl Interp<'_> {
     }
 
     fn exec(&mut self, stmt: &Stmt) -> Flow {
+        if self.halted {
+            return Flow::Stop;
+        }
         self.steps += 1;
         if self.steps > MAX_STEPS {
             self.forever = true;
@@ -1303,11 +1309,17 @@ impl Interp<'_> {
                     let v = self.expand(w);
                     self.vars.insert(name.clone(), v);
                 }
+                if self.halted {
+                    return Flow::Stop;
+                }
                 if words.is_empty() {
                     self.status = 0;
                     return Flow::Normal;
                 }
                 let argv: Vec<String> = words.iter().map(|w| self.expand(w)).collect();
+                if self.halted {
+                    return Flow::Stop;
+                }
                 let (mut out, mut err) = (Dest::Stdout, Dest::Stderr);
                 for r in redirects {
                     match r {
@@ -2042,8 +2054,12 @@ impl Interp<'_> {
                 } else if let Ok(stmt) = parse(&inner) {
                     let saved = self.capture.replace(String::new());
                     let saved_t = self.t;
-                    let _ = self.exec(&stmt);
-                    self.t = saved_t;
+                    // A substitution still running at the horizon (a tool
+                    // whose answer is not known yet) halts the whole run.
+                    match self.exec(&stmt) {
+                        Flow::Stop if self.t >= self.horizon => self.halted = true,
+                        _ => self.t = saved_t,
+                    }
                     let captured = std::mem::replace(&mut self.capture, saved).unwrap_or_default();
                     out.push_str(captured.trim_end_matches('\n'));
                 }
@@ -2467,6 +2483,26 @@ mod tests {
         assert_eq!(out("true >&2; echo x"), "x\n");
         assert_eq!(out("echo a 2>/tmp/f; cat /tmp/f; echo end"), "a\nend\n");
         assert_eq!(out("sh -c 'nope' 2>/dev/null; echo $?"), "127\n");
+    }
+
+    #[test]
+    fn a_tool_past_the_horizon_inside_a_substitution_halts_the_run() {
+        let script =
+            parse("while true; do out=$(wget -qO- web); echo \"got $out\"; sleep 1; done").unwrap();
+        let mut calls = 0;
+        // The second answer is not known yet: it comes after any horizon.
+        let mut net = |_: Millis, _: &[String]| -> NetReply {
+            calls += 1;
+            if calls == 1 {
+                (0, "a".into(), 0)
+            } else {
+                (0, String::new(), Millis::MAX)
+            }
+        };
+        let r = run_with(&script, &ctx(), 60_000, Some(&mut net));
+        let logs: Vec<&str> = r.logs.iter().map(|(_, l)| l.as_str()).collect();
+        assert_eq!(logs, ["got a"]);
+        assert_eq!(r.outcome, Outcome::Running);
     }
 
     #[test]
