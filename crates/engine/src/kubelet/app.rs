@@ -232,7 +232,8 @@ pub(crate) fn container_env(
     env
 }
 
-/// The most distinct network commands a script's run asks the network.
+/// The most requests a script's run asks the network when it runs ahead
+/// (a loop calling a Service, a loop over URLs).
 const MAX_LIVE_CALLS: usize = 50;
 
 /// The most network answers a container's script keeps for its logs;
@@ -1524,18 +1525,29 @@ impl App {
     ) -> (shell::Run, Vec<(Millis, shell::NetReply)>) {
         let mut replies: Vec<(Millis, shell::NetReply)> = Vec::new();
         let mut asked: Vec<(Vec<String>, shell::NetReply)> = Vec::new();
+        let mut live = 0;
         let mut answer = |t: Millis, argv: &[String]| {
             let i = replies.len();
             let reply = match self.net_replies.get(i) {
                 Some((at, reply)) if *at < elapsed => reply.clone(),
-                _ => match asked.iter().find(|(a, _)| a == argv) {
-                    Some((_, r)) => r.clone(),
-                    // Past this many distinct commands (a loop over URLs),
-                    // the last answer stands for the rest.
-                    None if asked.len() >= MAX_LIVE_CALLS => {
+                _ => match asked.iter().position(|(a, _)| a == argv) {
+                    // A command that succeeded is asked again (a loop
+                    // calling a Service reaches one endpoint or another);
+                    // one that failed is not (a loop waiting on it).
+                    Some(k) if asked[k].1.0 == 0 && live < MAX_LIVE_CALLS => {
+                        live += 1;
+                        let r = net(t, argv);
+                        asked[k].1 = r.clone();
+                        r
+                    }
+                    Some(k) => asked[k].1.clone(),
+                    // Past this many requests (a loop over URLs), the last
+                    // answer stands for the rest.
+                    None if live >= MAX_LIVE_CALLS => {
                         asked.last().map(|(_, r)| r.clone()).unwrap_or_default()
                     }
                     None => {
+                        live += 1;
                         let r = net(t, argv);
                         asked.push((argv.to_vec(), r.clone()));
                         r

@@ -1675,6 +1675,18 @@ fn a_poll_of_a_service_logs_each_endpoint_that_answered() {
     assert!(seen.lines().count() > 40, "{seen}");
     assert_eq!(per_pod, hits);
     assert_eq!(per_pod.len(), 3, "{per_pod:?}");
+    // A short loop that ends: each call reaches an endpoint of its own.
+    create(
+        &mut c,
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: twelve\nspec:\n  nodeName: node-2\n  restartPolicy: Never\n  containers:\n  - name: twelve\n    image: busybox:1.36\n    command: [sh, -c, 'for i in 1 2 3 4 5 6 7 8 9 10 11 12; do wget -qO- http://hello; echo; done']\n",
+    );
+    step_until(&mut c, 30 * SECOND, |c| {
+        pod(c, "twelve").str_at(&["status", "phase"]) == Some("Succeeded")
+    });
+    let twelve = c.container_logs("default", "twelve", None, false).unwrap();
+    let distinct: std::collections::BTreeSet<&str> = twelve.lines().collect();
+    assert_eq!(twelve.lines().count(), 12, "{twelve}");
+    assert!(distinct.len() >= 2, "{twelve}");
     // The Service goes: the next request fails and the script exits 4.
     c.delete(
         &ObjectKey::new(res("Service"), "default", "hello"),
