@@ -243,6 +243,19 @@ test('a mounted ConfigMap changes in the running pod at its next sync, in the br
   });
 });
 
+test('a pod polling a Service logs each endpoint that answered, in the browser as in `kubeplay script` (golden 32-service-poll)', async () => {
+  // Each request of the loop goes through its tool when the traffic
+  // engine sends it: the same endpoints, in the same order, in wasm.
+  await scriptInBrowser(golden('32-service-poll'), {
+    seed: 1,
+    checks: [
+      /\$ kubectl logs poller --timestamps\n(2026-01-01T00:01:\d\d\.\d+Z hello-7474d9b58d-\w{5}\n){10}/,
+      /\$ kubectl logs checker --previous\nwget: bad address 'hello'\n/,
+      /checker +0\/1 +CrashLoopBackOff/,
+    ],
+  });
+});
+
 test('the RBAC example: the viewer account reads pods and is refused the rest', async () => {
   const { page, problems, close } = await openApp(browser, { query: '?speed=16' });
   try {
