@@ -74,6 +74,8 @@ pub(crate) enum Stmt {
     },
     /// `! cmd`.
     Not(Box<Stmt>),
+    /// A compound command with its redirections (`while …; done > log`).
+    Redirected(Box<Stmt>, Vec<Redirect>),
 }
 
 /// One redirection of a simple command.
@@ -412,6 +414,19 @@ impl Parser {
     }
 
     fn command(&mut self) -> Result<Stmt, String> {
+        let compound = matches!(
+            self.peek_word().as_deref(),
+            Some("while" | "until" | "for" | "if" | "{")
+        ) || self.peek_op() == Some("(");
+        let stmt = self.command_itself()?;
+        Ok(if compound {
+            self.with_redirects(stmt)
+        } else {
+            stmt
+        })
+    }
+
+    fn command_itself(&mut self) -> Result<Stmt, String> {
         match self.peek_word().as_deref() {
             Some("while") | Some("until") => {
                 let until = self.peek_word().as_deref() == Some("until");
@@ -505,6 +520,49 @@ impl Parser {
         })
     }
 
+    /// The redirection at the cursor, if it is one (`< file` is read past:
+    /// scripts read standard input only from pipes).
+    fn redirect(&mut self) -> Option<Redirect> {
+        let op = match self.toks.get(self.pos) {
+            Some(Tok::Op(op @ (">" | ">>" | "2>" | "2>>" | "2>&1" | ">&2" | "<"))) => *op,
+            _ => return None,
+        };
+        self.pos += 1;
+        match op {
+            "2>&1" => return Some(Redirect::ErrToOut),
+            ">&2" => return Some(Redirect::OutToErr),
+            _ => {}
+        }
+        let Some(Tok::Word(target)) = self.toks.get(self.pos) else {
+            return None;
+        };
+        let target = target.clone();
+        self.pos += 1;
+        let append = op.ends_with(">>");
+        match op {
+            "<" => None,
+            "2>" | "2>>" => Some(Redirect::Err(target, append)),
+            _ => Some(Redirect::Out(target, append)),
+        }
+    }
+
+    /// A compound command with the redirections written after it
+    /// (`done > /tmp/log 2>&1`).
+    fn with_redirects(&mut self, body: Stmt) -> Stmt {
+        let mut redirects = Vec::new();
+        while matches!(
+            self.toks.get(self.pos),
+            Some(Tok::Op(">" | ">>" | "2>" | "2>>" | "2>&1" | ">&2" | "<"))
+        ) {
+            redirects.extend(self.redirect());
+        }
+        if redirects.is_empty() {
+            body
+        } else {
+            Stmt::Redirected(Box::new(body), redirects)
+        }
+    }
+
     fn simple(&mut self) -> Result<Stmt, String> {
         let mut assigns = Vec::new();
         let mut words = Vec::new();
@@ -527,33 +585,8 @@ impl Parser {
                     }
                     self.pos += 1;
                 }
-                Some(Tok::Op(op @ (">" | ">>" | "2>" | "2>>"))) => {
-                    let append = op.ends_with(">>");
-                    let stderr = op.starts_with('2');
-                    self.pos += 1;
-                    if let Some(Tok::Word(target)) = self.toks.get(self.pos) {
-                        let t = target.clone();
-                        self.pos += 1;
-                        redirects.push(if stderr {
-                            Redirect::Err(t, append)
-                        } else {
-                            Redirect::Out(t, append)
-                        });
-                    }
-                }
-                Some(Tok::Op("2>&1")) => {
-                    self.pos += 1;
-                    redirects.push(Redirect::ErrToOut);
-                }
-                Some(Tok::Op(">&2")) => {
-                    self.pos += 1;
-                    redirects.push(Redirect::OutToErr);
-                }
-                Some(Tok::Op("<")) => {
-                    self.pos += 1;
-                    if matches!(self.toks.get(self.pos), Some(Tok::Word(_))) {
-                        self.pos += 1;
-                    }
+                Some(Tok::Op(">" | ">>" | "2>" | "2>>" | "2>&1" | ">&2" | "<")) => {
+                    redirects.extend(self.redirect());
                 }
                 _ => break,
             }
@@ -1132,11 +1165,26 @@ impl Interp<'_> {
         }
     }
 
+    /// Where a command's standard output and error go after its
+    /// redirections, applied in order.
+    fn dests(&mut self, redirects: &[Redirect]) -> (Dest, Dest) {
+        let (mut out, mut err) = (Dest::Stdout, Dest::Stderr);
+        for r in redirects {
+            match r {
+                Redirect::Out(w, append) => out = self.dest(w, *append),
+                Redirect::Err(w, append) => err = self.dest(w, *append),
+                Redirect::ErrToOut => err = out.clone(),
+                Redirect::OutToErr => out = err.clone(),
+            }
+        }
+        (out, err)
+    }
+
     /// Runs a command with its standard output and error sent to `out`
     /// and `err`.
-    fn redirected(&mut self, out: Dest, err: Dest, argv: &[String]) -> Flow {
+    fn redirected(&mut self, out: Dest, err: Dest, run: impl FnOnce(&mut Self) -> Flow) -> Flow {
         if out == Dest::Stdout && err == Dest::Stderr {
-            return self.command(argv);
+            return run(self);
         }
         let saved_out = (out != Dest::Stdout).then(|| self.capture.replace(String::new()));
         // Both to one place keep their order in one buffer.
@@ -1148,7 +1196,7 @@ impl Interp<'_> {
                 ErrSink::Buffer(String::new()),
             )),
         };
-        let flow = self.command(argv);
+        let flow = run(self);
         let out_text =
             saved_out.map(|s| std::mem::replace(&mut self.capture, s).unwrap_or_default());
         let err_text = saved_err.and_then(|s| match std::mem::replace(&mut self.err, s) {
@@ -1320,16 +1368,12 @@ impl Interp<'_> {
                 if self.halted {
                     return Flow::Stop;
                 }
-                let (mut out, mut err) = (Dest::Stdout, Dest::Stderr);
-                for r in redirects {
-                    match r {
-                        Redirect::Out(w, append) => out = self.dest(w, *append),
-                        Redirect::Err(w, append) => err = self.dest(w, *append),
-                        Redirect::ErrToOut => err = out.clone(),
-                        Redirect::OutToErr => out = err.clone(),
-                    }
-                }
-                self.redirected(out, err, &argv)
+                let (out, err) = self.dests(redirects);
+                self.redirected(out, err, |it| it.command(&argv))
+            }
+            Stmt::Redirected(body, redirects) => {
+                let (out, err) = self.dests(redirects);
+                self.redirected(out, err, |it| it.exec(body))
             }
         }
     }
@@ -1444,11 +1488,21 @@ impl Interp<'_> {
                 return Flow::Stop;
             }
             "exit" => {
-                let code = args
-                    .first()
-                    .and_then(|a| a.parse::<i32>().ok())
-                    .unwrap_or(self.status);
-                return Flow::Exit(code & 255);
+                let Some(arg) = args.first() else {
+                    return Flow::Exit(self.status & 255);
+                };
+                // The shells take decimal digits only (`exit -1` too is
+                // refused); a special builtin's error ends the shell with 2.
+                if arg.is_empty() || !arg.bytes().all(|b| b.is_ascii_digit()) {
+                    let msg = match self.ctx.dialect {
+                        Dialect::Busybox => format!("sh: exit: Illegal number: {arg}"),
+                        Dialect::Gnu => format!("sh: 1: exit: Illegal number: {arg}"),
+                    };
+                    self.emit_err(msg);
+                    return Flow::Exit(2);
+                }
+                let code = arg.parse::<u64>().map_or(255, |c| (c & 255) as i32);
+                return Flow::Exit(code);
             }
             "true" | ":" => {}
             "false" => self.status = 1,
@@ -1592,7 +1646,21 @@ impl Interp<'_> {
                 }
             }
             "seq" => {
-                let nums: Vec<i64> = args.iter().filter_map(|a| a.parse().ok()).collect();
+                // Options (`-w`, `-s SEP`) are not numbers.
+                let operands = args.iter().enumerate().filter(|(i, a)| {
+                    !(a.starts_with('-') && a.parse::<f64>().is_err())
+                        && !(*i > 0 && args[i - 1] == "-s")
+                });
+                if let Some((_, bad)) = operands.clone().find(|(_, a)| a.parse::<f64>().is_err()) {
+                    let msg = match self.ctx.dialect {
+                        Dialect::Busybox => format!("seq: invalid number '{bad}'"),
+                        Dialect::Gnu => format!("seq: invalid floating point argument: '{bad}'"),
+                    };
+                    self.emit_err(msg);
+                    self.status = 1;
+                    return Flow::Normal;
+                }
+                let nums: Vec<i64> = operands.filter_map(|(_, a)| a.parse().ok()).collect();
                 let (from, to) = match nums.as_slice() {
                     [to] => (1, *to),
                     [from, to, ..] => (*from, *to),
@@ -2483,6 +2551,35 @@ mod tests {
         assert_eq!(out("true >&2; echo x"), "x\n");
         assert_eq!(out("echo a 2>/tmp/f; cat /tmp/f; echo end"), "a\nend\n");
         assert_eq!(out("sh -c 'nope' 2>/dev/null; echo $?"), "127\n");
+        assert_eq!(
+            out("exit abc; echo not here"),
+            "sh: exit: Illegal number: abc\n"
+        );
+        assert_eq!(
+            run(&parse("exit abc").unwrap(), &ctx(), 1000).outcome,
+            Outcome::Exited(0, 2)
+        );
+        assert_eq!(
+            run(&parse("exit 300").unwrap(), &ctx(), 1000).outcome,
+            Outcome::Exited(0, 44)
+        );
+        assert_eq!(out("seq x 2>/dev/null; echo $?; seq 2"), "1\n1\n2\n");
+        assert_eq!(out("seq -w 2 3"), "2\n3\n");
+        // Redirections after compound commands.
+        assert_eq!(
+            out("for i in 1 2; do echo $i; done > /tmp/l; cat /tmp/l; echo end"),
+            "1\n2\nend\n"
+        );
+        assert_eq!(
+            out("i=0; while [ $i -lt 2 ]; do cat /missing; i=$((i+1)); done 2>/dev/null; echo $i"),
+            "2\n"
+        );
+        assert_eq!(
+            out("if cat /missing; then echo yes; else echo no; fi >> /tmp/a 2>&1; cat /tmp/a"),
+            format!("{missing}no\n")
+        );
+        assert_eq!(out("{ echo a; cat /missing; } 2>&1 | wc -l"), "2\n");
+        assert_eq!(out("( echo in ) > /tmp/s; cat /tmp/s"), "in\n");
     }
 
     #[test]
