@@ -1648,8 +1648,9 @@ impl Interp<'_> {
             "seq" => {
                 // Options (`-w`, `-s SEP`) are not numbers.
                 let operands = args.iter().enumerate().filter(|(i, a)| {
-                    !(a.starts_with('-') && a.parse::<f64>().is_err())
-                        && !(*i > 0 && args[i - 1] == "-s")
+                    let option = a.starts_with('-') && a.parse::<f64>().is_err();
+                    let separator = *i > 0 && args[i - 1] == "-s";
+                    !option && !separator
                 });
                 if let Some((_, bad)) = operands.clone().find(|(_, a)| a.parse::<f64>().is_err()) {
                     let msg = match self.ctx.dialect {
