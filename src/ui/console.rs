@@ -267,7 +267,32 @@ pub fn run_script(handle: &Handle, text: &str) {
     );
 }
 
-fn push(handle: &Handle, entry: ConsoleEntry) {
+/// The most output one entry keeps, like a terminal's scrollback: a pod
+/// flooding its log (`kubectl run -i` of a load generator) must not slow
+/// every later command's rendering.
+const MAX_ENTRY_BYTES: usize = 256 * 1024;
+
+/// Keeps the end of an output longer than [`MAX_ENTRY_BYTES`], from a line
+/// start, saying how much went.
+fn keep_tail(text: &mut String) {
+    if text.len() <= MAX_ENTRY_BYTES {
+        return;
+    }
+    let mut cut = text.len() - MAX_ENTRY_BYTES;
+    while !text.is_char_boundary(cut) {
+        cut += 1;
+    }
+    let cut = text[cut..].find('\n').map_or(cut, |i| cut + i + 1);
+    let dropped = text[..cut].lines().count();
+    *text = format!(
+        "[the console keeps the last {} KiB of an output: {dropped} earlier lines are not shown]\n{}",
+        MAX_ENTRY_BYTES / 1024,
+        &text[cut..]
+    );
+}
+
+fn push(handle: &Handle, mut entry: ConsoleEntry) {
+    keep_tail(&mut entry.output.stdout);
     let mut console = handle.console.borrow_mut();
     console.entries.push(entry);
     if console.entries.len() > MAX_ENTRIES {
@@ -314,5 +339,29 @@ mod tests {
         let (w, rest) = split_warnings("Warning: old\nWarning: older\nerror: bad\nWarning: late\n");
         assert_eq!(w, "Warning: old\nWarning: older\n");
         assert_eq!(rest, "error: bad\nWarning: late\n");
+    }
+
+    #[test]
+    fn a_long_output_keeps_its_last_lines() {
+        let mut short = "OK!\n".repeat(100);
+        keep_tail(&mut short);
+        assert_eq!(short, "OK!\n".repeat(100));
+        let mut long: String = (0..100_000).map(|i| format!("line {i}\n")).collect();
+        keep_tail(&mut long);
+        assert!(long.len() <= MAX_ENTRY_BYTES + 100);
+        let mut lines = long.lines();
+        let note = lines.next().unwrap();
+        let first: usize = lines.next().unwrap()[5..].parse().unwrap();
+        assert_eq!(
+            note,
+            format!(
+                "[the console keeps the last 256 KiB of an output: {first} earlier lines are not shown]"
+            )
+        );
+        assert!(long.ends_with("line 99999\n"));
+        // One long line without breaks is cut on a character boundary.
+        let mut flood = "é".repeat(200_000);
+        keep_tail(&mut flood);
+        assert!(flood.len() <= MAX_ENTRY_BYTES + 100);
     }
 }
