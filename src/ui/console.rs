@@ -282,7 +282,12 @@ fn keep_tail(text: &mut String) {
     while !text.is_char_boundary(cut) {
         cut += 1;
     }
-    let cut = text[cut..].find('\n').map_or(cut, |i| cut + i + 1);
+    // From the next line start, unless that is the very end (one long
+    // last line): then from a character boundary within it.
+    let cut = match text[cut..].find('\n') {
+        Some(i) if cut + i + 1 < text.len() => cut + i + 1,
+        _ => cut,
+    };
     let dropped = text[..cut].lines().count();
     *text = format!(
         "[the console keeps the last {} KiB of an output: {dropped} earlier lines are not shown]\n{}",
@@ -363,5 +368,8 @@ mod tests {
         let mut flood = "é".repeat(200_000);
         keep_tail(&mut flood);
         assert!(flood.len() <= MAX_ENTRY_BYTES + 100);
+        let mut line = format!("{}\n", "OK!".repeat(100_000));
+        keep_tail(&mut line);
+        assert!(line.ends_with("OK!\n") && line.len() > MAX_ENTRY_BYTES);
     }
 }

@@ -232,8 +232,9 @@ pub(crate) fn container_env(
     env
 }
 
-/// The most requests a script's run asks the network when it runs ahead
-/// (a loop calling a Service, a loop over URLs).
+/// The most distinct commands a script's run asks the network when it runs
+/// ahead (a loop over URLs), and the most repeated requests it sends at its
+/// start (a short loop calling a Service).
 const MAX_LIVE_CALLS: usize = 50;
 
 /// The most network answers a container's script keeps for its logs;
@@ -1524,32 +1525,37 @@ impl App {
         net: &mut shell::Network<'_>,
     ) -> (shell::Run, Vec<(Millis, shell::NetReply)>) {
         let mut replies: Vec<(Millis, shell::NetReply)> = Vec::new();
-        let mut asked: Vec<(Vec<String>, shell::NetReply)> = Vec::new();
-        let mut live = 0;
+        // Each distinct command: its latest answer, and whether its first
+        // one succeeded.
+        let mut asked: Vec<(Vec<String>, shell::NetReply, bool)> = Vec::new();
+        let mut repeats = 0;
         let mut answer = |t: Millis, argv: &[String]| {
             let i = replies.len();
             let reply = match self.net_replies.get(i) {
                 Some((at, reply)) if *at < elapsed => reply.clone(),
-                _ => match asked.iter().position(|(a, _)| a == argv) {
-                    // A command that succeeded is asked again (a loop
-                    // calling a Service reaches one endpoint or another);
-                    // one that failed is not (a loop waiting on it).
-                    Some(k) if asked[k].1.0 == 0 && live < MAX_LIVE_CALLS => {
-                        live += 1;
+                _ => match asked.iter().position(|(a, _, _)| a == argv) {
+                    // When the container starts, a command that succeeded is
+                    // asked again at its calls of the first minute (a short
+                    // loop calling a Service reaches one endpoint or
+                    // another); one that failed at first is a wait, asked
+                    // once per look.
+                    Some(k)
+                        if elapsed == 0 && asked[k].2 && t < MINUTE && repeats < MAX_LIVE_CALLS =>
+                    {
+                        repeats += 1;
                         let r = net(t, argv);
                         asked[k].1 = r.clone();
                         r
                     }
                     Some(k) => asked[k].1.clone(),
-                    // Past this many requests (a loop over URLs), the last
-                    // answer stands for the rest.
-                    None if live >= MAX_LIVE_CALLS => {
-                        asked.last().map(|(_, r)| r.clone()).unwrap_or_default()
+                    // Past this many distinct commands (a loop over URLs),
+                    // the last answer stands for the rest.
+                    None if asked.len() >= MAX_LIVE_CALLS => {
+                        asked.last().map(|(_, r, _)| r.clone()).unwrap_or_default()
                     }
                     None => {
-                        live += 1;
                         let r = net(t, argv);
-                        asked.push((argv.to_vec(), r.clone()));
+                        asked.push((argv.to_vec(), r.clone(), r.0 == 0));
                         r
                     }
                 },

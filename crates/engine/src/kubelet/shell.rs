@@ -89,6 +89,8 @@ pub(crate) enum Redirect {
     ErrToOut,
     /// `>&2`: standard output goes where standard error goes now.
     OutToErr,
+    /// `< file`: standard input.
+    In(Word),
 }
 
 /// Where one of a command's output streams goes.
@@ -520,8 +522,7 @@ impl Parser {
         })
     }
 
-    /// The redirection at the cursor, if it is one (`< file` is read past:
-    /// scripts read standard input only from pipes).
+    /// The redirection at the cursor, if it is one.
     fn redirect(&mut self) -> Option<Redirect> {
         let op = match self.toks.get(self.pos) {
             Some(Tok::Op(op @ (">" | ">>" | "2>" | "2>>" | "2>&1" | ">&2" | "<"))) => *op,
@@ -540,7 +541,7 @@ impl Parser {
         self.pos += 1;
         let append = op.ends_with(">>");
         match op {
-            "<" => None,
+            "<" => Some(Redirect::In(target)),
             "2>" | "2>>" => Some(Redirect::Err(target, append)),
             _ => Some(Redirect::Out(target, append)),
         }
@@ -1175,9 +1176,40 @@ impl Interp<'_> {
                 Redirect::Err(w, append) => err = self.dest(w, *append),
                 Redirect::ErrToOut => err = out.clone(),
                 Redirect::OutToErr => out = err.clone(),
+                Redirect::In(_) => {}
             }
         }
         (out, err)
+    }
+
+    /// Runs a command with standard input from its last `< file`; a file
+    /// that is not there fails the command before it runs, as the shells
+    /// do (status 2).
+    fn with_input(&mut self, redirects: &[Redirect], run: impl FnOnce(&mut Self) -> Flow) -> Flow {
+        let Some(word) = redirects.iter().rev().find_map(|r| match r {
+            Redirect::In(w) => Some(w),
+            _ => None,
+        }) else {
+            return run(self);
+        };
+        let path = self.expand(word);
+        let content = match path.as_str() {
+            "/dev/null" => Some(String::new()),
+            p => self.files.get(p).cloned(),
+        };
+        let Some(content) = content else {
+            let msg = match self.ctx.dialect {
+                Dialect::Busybox => format!("sh: can't open '{path}': No such file or directory"),
+                Dialect::Gnu => format!("sh: 1: cannot open {path}: No such file"),
+            };
+            self.emit_err(msg);
+            self.status = 2;
+            return Flow::Normal;
+        };
+        let saved = self.stdin.replace(content);
+        let flow = run(self);
+        self.stdin = saved;
+        flow
     }
 
     /// Runs a command with its standard output and error sent to `out`
@@ -1320,6 +1352,9 @@ impl Interp<'_> {
                         values.push(text);
                     }
                 }
+                if self.halted {
+                    return Flow::Stop;
+                }
                 for v in values {
                     self.vars.insert(var.clone(), v);
                     match self.exec(body) {
@@ -1369,11 +1404,13 @@ impl Interp<'_> {
                     return Flow::Stop;
                 }
                 let (out, err) = self.dests(redirects);
-                self.redirected(out, err, |it| it.command(&argv))
+                self.with_input(redirects, |it| {
+                    it.redirected(out, err, |it| it.command(&argv))
+                })
             }
             Stmt::Redirected(body, redirects) => {
                 let (out, err) = self.dests(redirects);
-                self.redirected(out, err, |it| it.exec(body))
+                self.with_input(redirects, |it| it.redirected(out, err, |it| it.exec(body)))
             }
         }
     }
@@ -1405,6 +1442,88 @@ impl Interp<'_> {
         } else {
             content.to_string()
         }
+    }
+
+    /// `seq [-w] [-s SEP] [FIRST [INC]] LAST` (BusyBox's; GNU's also takes
+    /// `-f FORMAT`, read past).
+    fn seq(&mut self, args: &[String]) -> Flow {
+        let (mut pad, mut sep) = (false, "\n".to_string());
+        let mut operands: Vec<&str> = Vec::new();
+        let mut i = 0;
+        while i < args.len() {
+            let a = args[i].as_str();
+            i += 1;
+            match a {
+                "-w" | "--equal-width" => pad = true,
+                "-s" | "--separator" | "-f" | "--format" => {
+                    let value = args.get(i).cloned().unwrap_or_default();
+                    i += 1;
+                    if matches!(a, "-s" | "--separator") {
+                        sep = value;
+                    }
+                }
+                _ if a.starts_with('-') && a.len() > 1 && a.parse::<f64>().is_err() => {}
+                _ => operands.push(a),
+            }
+        }
+        let nums: Vec<f64> = operands.iter().filter_map(|a| a.parse().ok()).collect();
+        let (first, inc, last) = match nums.as_slice() {
+            [last] if operands.len() == 1 => (1.0, 1.0, *last),
+            [first, last] if operands.len() == 2 => (*first, 1.0, *last),
+            [first, inc, last] if operands.len() == 3 => (*first, *inc, *last),
+            _ => {
+                match self.ctx.dialect {
+                    Dialect::Busybox => self.emit_err(
+                        "BusyBox v1.36.1 (2023-05-18 22:34:17 UTC) multi-call binary.\n\nUsage: seq [-w] [-s SEP] [FIRST [INC]] LAST\n\nPrint numbers from FIRST to LAST, in steps of INC.\nFIRST, INC default to 1.\n\n\t-w\tPad to last with leading zeros\n\t-s SEP\tString separator".to_string(),
+                    ),
+                    Dialect::Gnu => {
+                        let bad = operands
+                            .iter()
+                            .find(|a| a.parse::<f64>().is_err())
+                            .copied()
+                            .unwrap_or("");
+                        self.emit_err(if operands.is_empty() {
+                            "seq: missing operand".to_string()
+                        } else if bad.is_empty() {
+                            format!("seq: extra operand '{}'", operands[3])
+                        } else {
+                            format!("seq: invalid floating point argument: '{bad}'")
+                        });
+                        self.emit_err("Try 'seq --help' for more information.".to_string());
+                    }
+                }
+                self.status = 1;
+                return Flow::Normal;
+            }
+        };
+        let width = if pad {
+            operands[0].len().max(operands[operands.len() - 1].len())
+        } else {
+            0
+        };
+        let mut text = String::new();
+        let mut v = first;
+        // At most 100,000 numbers: a script's loop, not a memory test.
+        for n in 0..100_000 {
+            if !(inc > 0.0 && v <= last || inc < 0.0 && v >= last) {
+                break;
+            }
+            if n > 0 {
+                text.push_str(&sep);
+            }
+            let number = if v.fract() == 0.0 && v.abs() < 1e15 {
+                format!("{}", v as i64)
+            } else {
+                format!("{v}")
+            };
+            text.push_str(&format!("{number:0>width$}"));
+            v = first + inc * (n + 1) as f64;
+        }
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        self.write(&text);
+        Flow::Normal
     }
 
     fn not_found(&mut self, cmd: &str) -> Flow {
@@ -1495,7 +1614,9 @@ impl Interp<'_> {
                 // refused); a special builtin's error ends the shell with 2.
                 if arg.is_empty() || !arg.bytes().all(|b| b.is_ascii_digit()) {
                     let msg = match self.ctx.dialect {
-                        Dialect::Busybox => format!("sh: exit: Illegal number: {arg}"),
+                        // ash names the builtin and the script's line (the
+                        // line is not tracked: 1, as in one-line scripts).
+                        Dialect::Busybox => format!("sh: exit: line 1: Illegal number: {arg}"),
                         Dialect::Gnu => format!("sh: 1: exit: Illegal number: {arg}"),
                     };
                     self.emit_err(msg);
@@ -1645,32 +1766,7 @@ impl Interp<'_> {
                     }
                 }
             }
-            "seq" => {
-                // Options (`-w`, `-s SEP`) are not numbers.
-                let operands = args.iter().enumerate().filter(|(i, a)| {
-                    let option = a.starts_with('-') && a.parse::<f64>().is_err();
-                    let separator = *i > 0 && args[i - 1] == "-s";
-                    !option && !separator
-                });
-                if let Some((_, bad)) = operands.clone().find(|(_, a)| a.parse::<f64>().is_err()) {
-                    let msg = match self.ctx.dialect {
-                        Dialect::Busybox => format!("seq: invalid number '{bad}'"),
-                        Dialect::Gnu => format!("seq: invalid floating point argument: '{bad}'"),
-                    };
-                    self.emit_err(msg);
-                    self.status = 1;
-                    return Flow::Normal;
-                }
-                let nums: Vec<i64> = operands.filter_map(|(_, a)| a.parse().ok()).collect();
-                let (from, to) = match nums.as_slice() {
-                    [to] => (1, *to),
-                    [from, to, ..] => (*from, *to),
-                    _ => (1, 0),
-                };
-                for i in from..=to.min(from + 100_000) {
-                    self.emit(i.to_string());
-                }
-            }
+            "seq" => return self.seq(args),
             "trap" => {
                 // trap 'handler' TERM|SIGTERM|15
                 if let Some(handler) = args.first()
@@ -2554,7 +2650,7 @@ mod tests {
         assert_eq!(out("sh -c 'nope' 2>/dev/null; echo $?"), "127\n");
         assert_eq!(
             out("exit abc; echo not here"),
-            "sh: exit: Illegal number: abc\n"
+            "sh: exit: line 1: Illegal number: abc\n"
         );
         assert_eq!(
             run(&parse("exit abc").unwrap(), &ctx(), 1000).outcome,
@@ -2565,7 +2661,10 @@ mod tests {
             Outcome::Exited(0, 44)
         );
         assert_eq!(out("seq x 2>/dev/null; echo $?; seq 2"), "1\n1\n2\n");
-        assert_eq!(out("seq -w 2 3"), "2\n3\n");
+        assert_eq!(out("seq -w 8 10"), "08\n09\n10\n");
+        assert_eq!(out("seq 0 5 12; seq 3 -1 1"), "0\n5\n10\n3\n2\n1\n");
+        assert_eq!(out("seq -s , 3; seq 5 1"), "1,2,3\n");
+        assert_eq!(out("seq 9223372036854775807 | wc -l"), "100000\n");
         // Redirections after compound commands.
         assert_eq!(
             out("for i in 1 2; do echo $i; done > /tmp/l; cat /tmp/l; echo end"),
@@ -2581,6 +2680,17 @@ mod tests {
         );
         assert_eq!(out("{ echo a; cat /missing; } 2>&1 | wc -l"), "2\n");
         assert_eq!(out("( echo in ) > /tmp/s; cat /tmp/s"), "in\n");
+        // Standard input from a file, for a command or a loop.
+        assert_eq!(
+            out(
+                "printf 'a b\\nc\\n' > /tmp/in; wc -l < /tmp/in; while read x y; do echo \"<$x>\"; done < /tmp/in"
+            ),
+            "2\n<a>\n<c>\n"
+        );
+        assert_eq!(
+            out("wc -l < /nope; echo $?"),
+            "sh: can't open '/nope': No such file or directory\n2\n"
+        );
     }
 
     #[test]
