@@ -117,6 +117,8 @@ enum ErrSink {
     Stdout,
     /// Kept for a redirection.
     Buffer(String),
+    /// Appended to a file as it is written (`2> file`).
+    File(String),
 }
 
 /// Marks the start of standard-error text in a network tool's reply.
@@ -767,6 +769,9 @@ struct Interp<'a> {
     forever: bool,
     term_trap: Option<String>,
     capture: Option<String>,
+    /// A file standard output is appended to as it is written (`> file`),
+    /// when nothing captures it.
+    file_out: Option<String>,
     /// Where standard error goes.
     err: ErrSink,
     /// The run reached its horizon inside a `$(…)`: nothing more runs.
@@ -799,6 +804,7 @@ impl<'a> Interp<'a> {
             forever: false,
             term_trap: None,
             capture: None,
+            file_out: None,
             err: ErrSink::Log,
             halted: false,
             partial: String::new(),
@@ -1087,6 +1093,8 @@ impl Interp<'_> {
         if let Some(buf) = &mut self.capture {
             buf.push_str(&line);
             buf.push('\n');
+        } else if let Some(path) = self.file_out.clone() {
+            self.append_file(&path, line + "\n");
         } else if self.partial.is_empty() {
             self.out.push((self.t, line));
         } else {
@@ -1101,6 +1109,12 @@ impl Interp<'_> {
     fn write(&mut self, text: &str) {
         if let Some(buf) = &mut self.capture {
             buf.push_str(text);
+            return;
+        }
+        if let Some(path) = self.file_out.clone() {
+            if !text.is_empty() {
+                self.append_file(&path, text.to_string());
+            }
             return;
         }
         let mut rest = text;
@@ -1121,6 +1135,10 @@ impl Interp<'_> {
                 buf.push_str(&line);
                 buf.push('\n');
             }
+            ErrSink::File(path) => {
+                let path = path.clone();
+                self.append_file(&path, line + "\n");
+            }
         }
     }
 
@@ -1132,6 +1150,10 @@ impl Interp<'_> {
         match &mut self.err {
             ErrSink::Stdout => self.write(text),
             ErrSink::Buffer(buf) => buf.push_str(text),
+            ErrSink::File(path) => {
+                let path = path.clone();
+                self.append_file(&path, text.to_string());
+            }
             ErrSink::Log => {
                 // Its own log entries: a line standard output left
                 // unfinished stays unfinished.
@@ -1218,19 +1240,48 @@ impl Interp<'_> {
         if out == Dest::Stdout && err == Dest::Stderr {
             return run(self);
         }
-        let saved_out = (out != Dest::Stdout).then(|| self.capture.replace(String::new()));
-        // Both to one place keep their order in one buffer.
+        // A file is written as the command writes (`> file` truncates it
+        // first), so a loop's log file grows as it runs; the other targets
+        // take what was written when the command ends.
+        let mut saved_file = None;
+        let saved_out = match &out {
+            Dest::Stdout => None,
+            Dest::File(path, append) => {
+                if !append {
+                    self.write_file(path, String::new());
+                }
+                saved_file = Some(self.file_out.replace(path.clone()));
+                Some(self.capture.take())
+            }
+            _ => Some(self.capture.replace(String::new())),
+        };
+        // Both to one place share it, in order.
         let saved_err = match &err {
             Dest::Stderr => None,
             e if *e == out => Some(std::mem::replace(&mut self.err, ErrSink::Stdout)),
+            Dest::File(path, append) => {
+                if !append {
+                    self.write_file(path, String::new());
+                }
+                Some(std::mem::replace(
+                    &mut self.err,
+                    ErrSink::File(path.clone()),
+                ))
+            }
             _ => Some(std::mem::replace(
                 &mut self.err,
                 ErrSink::Buffer(String::new()),
             )),
         };
         let flow = run(self);
-        let out_text =
-            saved_out.map(|s| std::mem::replace(&mut self.capture, s).unwrap_or_default());
+        let out_text = match saved_file {
+            Some(file) => {
+                self.file_out = file;
+                self.capture = saved_out.flatten();
+                None
+            }
+            None => saved_out.map(|s| std::mem::replace(&mut self.capture, s).unwrap_or_default()),
+        };
         let err_text = saved_err.and_then(|s| match std::mem::replace(&mut self.err, s) {
             ErrSink::Buffer(b) => Some(b),
             _ => None,
@@ -2680,6 +2731,15 @@ mod tests {
         );
         assert_eq!(out("{ echo a; cat /missing; } 2>&1 | wc -l"), "2\n");
         assert_eq!(out("( echo in ) > /tmp/s; cat /tmp/s"), "in\n");
+        // A redirected loop's file grows as it runs.
+        let s = parse("while true; do date; sleep 5; done > /tmp/log").unwrap();
+        let r = run(&s, &ctx(), 12_000);
+        let at = |t: Millis| {
+            files_after(BTreeMap::new(), &r.file_events, t)["/tmp/log"]
+                .lines()
+                .count()
+        };
+        assert_eq!((at(1_000), at(6_000), at(11_000)), (1, 2, 3));
         // Standard input from a file, for a command or a loop.
         assert_eq!(
             out(
