@@ -1439,6 +1439,10 @@ impl Interp<'_> {
                 words,
                 redirects,
             } => {
+                // An assignment alone has the status of its last `$(…)`.
+                if words.is_empty() {
+                    self.status = 0;
+                }
                 for (name, w) in assigns {
                     let v = self.expand(w);
                     self.vars.insert(name.clone(), v);
@@ -1447,7 +1451,6 @@ impl Interp<'_> {
                     return Flow::Stop;
                 }
                 if words.is_empty() {
-                    self.status = 0;
                     return Flow::Normal;
                 }
                 let argv: Vec<String> = words.iter().map(|w| self.expand(w)).collect();
@@ -2269,13 +2272,17 @@ impl Interp<'_> {
                     out.push_str(&self.arith(&expr).to_string());
                 } else if let Ok(stmt) = parse(&inner) {
                     let saved = self.capture.replace(String::new());
-                    let saved_t = self.t;
-                    // A substitution still running at the horizon (a tool
-                    // whose answer is not known yet) halts the whole run.
+                    // A subshell: its variables stay there, its time is the
+                    // script's (the shell waits for it). One still running
+                    // at the horizon (a sleep past it, a tool whose answer
+                    // is not known yet, `sleep infinity`) halts the run.
+                    let vars = self.vars.clone();
                     match self.exec(&stmt) {
-                        Flow::Stop if self.t >= self.horizon => self.halted = true,
-                        _ => self.t = saved_t,
+                        Flow::Stop => self.halted = true,
+                        Flow::Exit(code) => self.status = code,
+                        _ => {}
                     }
+                    self.vars = vars;
                     let captured = std::mem::replace(&mut self.capture, saved).unwrap_or_default();
                     out.push_str(captured.trim_end_matches('\n'));
                 }
@@ -2731,6 +2738,26 @@ mod tests {
         );
         assert_eq!(out("{ echo a; cat /missing; } 2>&1 | wc -l"), "2\n");
         assert_eq!(out("( echo in ) > /tmp/s; cat /tmp/s"), "in\n");
+        // `$(…)` is a subshell the shell waits for.
+        let r = run(
+            &parse("x=$(sleep 5; echo hi; y=1); echo \"$x $y\"; x=$(exit 3); echo $?").unwrap(),
+            &ctx(),
+            60_000,
+        );
+        assert_eq!(
+            r.logs,
+            [(5_000, "hi ".to_string()), (5_000, "3".to_string())]
+        );
+        let r = run(
+            &parse("x=$(sleep infinity); echo never").unwrap(),
+            &ctx(),
+            60_000,
+        );
+        assert!(
+            r.logs.is_empty() && r.outcome == Outcome::Forever(0),
+            "{:?}",
+            r.outcome
+        );
         // A redirected loop's file grows as it runs.
         let s = parse("while true; do date; sleep 5; done > /tmp/log").unwrap();
         let r = run(&s, &ctx(), 12_000);
