@@ -1820,7 +1820,7 @@ impl App {
     pub(crate) fn exec_probe(
         &self,
         argv: &[String],
-        offset: Millis,
+        (offset, timeout): (Millis, Millis),
         started_at: Millis,
         hostname: &str,
     ) -> (bool, String) {
@@ -1850,8 +1850,17 @@ impl App {
         }
         let mut ctx = self.context(started_at, hostname);
         ctx.files = self.files_at(offset);
-        let (code, output) = shell::probe(argv, &ctx);
-        (code == 0, output)
+        match shell::probe(argv, &ctx, timeout) {
+            Some((code, output)) => (code == 0, output),
+            // The runtime's deadline: the kubelet's TimeoutError.
+            None => (
+                false,
+                format!(
+                    "command {} timed out",
+                    crate::api::errors::quote(&argv.join(" "))
+                ),
+            ),
+        }
     }
 
     /// Whether it listens on `port`.

@@ -2174,7 +2174,7 @@ fn evaluate(
             .iter()
             .map(|v| v.as_str().unwrap_or("").to_string())
             .collect();
-        return a.exec_probe(&argv, offset, inst.started, &key.name);
+        return a.exec_probe(&argv, (offset, timeout), inst.started, &key.name);
     }
     if let Some(http) = probe.get("httpGet").as_object() {
         let get = |k: &str| http.get(k).cloned().unwrap_or(Value::Null);

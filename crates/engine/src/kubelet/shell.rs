@@ -879,15 +879,17 @@ pub(crate) fn run_with(
 
 /// Runs a probe command (`cat /tmp/healthy`) against the files present:
 /// its exit status and combined output.
-pub(crate) fn probe(argv: &[String], ctx: &Context) -> (i32, String) {
+/// `None` when it is still running at `timeout`.
+pub(crate) fn probe(argv: &[String], ctx: &Context, timeout: Millis) -> Option<(i32, String)> {
     let stmt = from_argv(argv);
-    let mut it = Interp::new(ctx, 60 * SECOND);
+    let mut it = Interp::new(ctx, timeout);
     let code = match it.exec(&stmt) {
         Flow::Exit(c) => c,
+        Flow::Stop => return None,
         _ => it.status,
     };
     it.finish();
-    (code, it.output())
+    Some((code, it.output()))
 }
 
 /// How a `kubectl exec` command ended.
@@ -2980,18 +2982,27 @@ mod tests {
     fn probes_see_files_and_print_busybox_errors() {
         let mut c = ctx();
         assert_eq!(
-            probe(&["cat".into(), "/tmp/healthy".into()], &c),
-            (
+            probe(&["cat".into(), "/tmp/healthy".into()], &c, SECOND),
+            Some((
                 1,
                 "cat: can't open '/tmp/healthy': No such file or directory\n".to_string()
-            )
+            ))
         );
         c.files.insert("/tmp/healthy".into(), String::new());
         assert_eq!(
-            probe(&["cat".into(), "/tmp/healthy".into()], &c),
-            (0, String::new())
+            probe(&["cat".into(), "/tmp/healthy".into()], &c, SECOND),
+            Some((0, String::new()))
         );
-        assert_eq!(probe(&["nosuch".into()], &c).0, 127);
+        assert_eq!(
+            probe(&["nosuch".into()], &c, SECOND).map(|r| r.0),
+            Some(127)
+        );
+        // Still running at its timeout.
+        assert_eq!(probe(&["sleep".into(), "2".into()], &c, SECOND), None);
+        assert_eq!(
+            probe(&["sleep".into(), "infinity".into()], &c, SECOND),
+            None
+        );
     }
 
     #[test]

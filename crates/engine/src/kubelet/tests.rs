@@ -1706,3 +1706,29 @@ fn a_poll_of_a_service_logs_each_endpoint_that_answered() {
         "{previous}"
     );
 }
+
+/// An exec probe still running at its `timeoutSeconds` fails as the
+/// kubelet reports the runtime's deadline.
+#[test]
+fn an_exec_probe_that_outlives_its_timeout_fails() {
+    let mut c = Cluster::new(3);
+    create(
+        &mut c,
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: slow\nspec:\n  nodeName: node-1\n  containers:\n  - name: app\n    image: busybox:1.36\n    command: [sleep, '3600']\n    livenessProbe:\n      exec:\n        command: [sh, -c, 'sleep 5']\n      timeoutSeconds: 2\n      periodSeconds: 5\n",
+    );
+    step_until(&mut c, 60 * SECOND, |c| {
+        has_event(
+            c,
+            "slow",
+            "Unhealthy",
+            "Liveness probe failed: command \"sh -c sleep 5\" timed out",
+        )
+    });
+    // Within its timeout the same command passes.
+    create(
+        &mut c,
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: quick\nspec:\n  nodeName: node-2\n  containers:\n  - name: app\n    image: busybox:1.36\n    command: [sleep, '3600']\n    livenessProbe:\n      exec:\n        command: [sh, -c, 'sleep 1']\n      timeoutSeconds: 2\n      periodSeconds: 5\n",
+    );
+    c.step(60 * SECOND);
+    assert!(!events(&c, "quick").iter().any(|(r, _, _)| r == "Unhealthy"));
+}
