@@ -1434,27 +1434,33 @@ impl App {
     fn replay(&self, stmt: &shell::Stmt, ctx: &Context, offset: Millis) -> shell::Run {
         // A stream's answer is printed once the network has given it: the
         // run stops at the first request still to be sent.
-        self.replay_to(stmt, ctx, offset, true)
+        self.replay_to(stmt, ctx, offset, true, None).0
     }
 
     /// Runs its script again up to `offset` with the answers it got; past
     /// them the latest stands, or (`stop`) the run stops at the first
-    /// request its stream has not sent yet.
+    /// request its stream has not sent yet. Also when its `watch`-th
+    /// network call (from 1) is made, if it is.
     fn replay_to(
         &self,
         stmt: &shell::Stmt,
         ctx: &Context,
         offset: Millis,
         stop: bool,
-    ) -> shell::Run {
+        watch: Option<usize>,
+    ) -> (shell::Run, Option<Millis>) {
         let stream = self.request_stream.as_ref();
         let answered = stream.map(|s| s.answered);
         let latest = stream
             .and_then(|s| s.latest.as_ref())
             .or(self.net_replies.last().map(|(_, r)| r));
         let mut next = 0;
-        let mut recorded = |_: Millis, _: &[String]| {
+        let mut watched = None;
+        let mut recorded = |t: Millis, _: &[String]| {
             next += 1;
+            if watch == Some(next) {
+                watched = Some(t);
+            }
             if stop && answered.is_some_and(|n| next > n) {
                 // Longer than any horizon: the run stops before the call.
                 return (0, String::new(), Millis::MAX);
@@ -1466,22 +1472,26 @@ impl App {
                 .cloned()
                 .unwrap_or((0, String::new(), 0))
         };
-        shell::run_with(stmt, ctx, offset, Some(&mut recorded))
+        let run = shell::run_with(stmt, ctx, offset, Some(&mut recorded));
+        (run, watched)
     }
 
     /// Keeps the answer to its stream's next request (sent `offset` into
-    /// its run). When a failure may end the script and this answer fails or
-    /// ends a run of failures, runs it again with the answers so far (and
-    /// this one standing for the next): the offset at which it now exits,
-    /// if it does.
+    /// its run). When a failure may change how the script goes and this
+    /// answer fails or ends a run of failures, runs it again with the
+    /// answers so far (and this one standing for the next): the offset at
+    /// which it now exits, if it does, and when it makes its next request
+    /// (a sleep taken only after a failure, `|| sleep 30`, is followed).
     pub(crate) fn stream_answer(
         &mut self,
         started_at: Millis,
         hostname: &str,
         offset: Millis,
         reply: shell::NetReply,
-    ) -> Option<Millis> {
-        let stream = self.request_stream.as_mut()?;
+    ) -> (Option<Millis>, Option<Millis>) {
+        let Some(stream) = self.request_stream.as_mut() else {
+            return (None, None);
+        };
         let k = stream.answered;
         stream.answered += 1;
         let before = stream.latest.replace(reply.clone()).map_or(0, |r| r.0);
@@ -1492,9 +1502,11 @@ impl App {
             self.net_replies.push((offset, reply));
         }
         if !look {
-            return None;
+            return (None, None);
         }
-        let (stmt, ctx) = self.script_run(started_at, hostname)?;
+        let Some((stmt, ctx)) = self.script_run(started_at, hostname) else {
+            return (None, None);
+        };
         // A script that ends by itself is run to its end; a loop, ten
         // minutes ahead (a later end is seen at a later answer).
         let horizon = if finite {
@@ -1502,7 +1514,7 @@ impl App {
         } else {
             offset + 10 * MINUTE
         };
-        let mut run = self.replay_to(&stmt, &ctx, horizon, false);
+        let (mut run, next) = self.replay_to(&stmt, &ctx, horizon, false, Some(k + 2));
         run.logs = Vec::new();
         let exits = match run.outcome {
             Outcome::Exited(at, _) => Some(at.max(offset)),
@@ -1510,7 +1522,7 @@ impl App {
         };
         // The exit it foresaw before is dropped if this answer changed it.
         self.run = Some(run);
-        exits
+        (exits, next)
     }
 
     /// Runs its script to `horizon`: calls before `elapsed` get the answers
@@ -1773,7 +1785,7 @@ impl App {
         } else if self.request_stream.is_some() {
             // A stream's answers come as it goes; past them the latest
             // stands.
-            let mut run = self.replay_to(&stmt, &ctx, horizon, false);
+            let mut run = self.replay_to(&stmt, &ctx, horizon, false, None).0;
             run.logs = Vec::new();
             run
         } else {

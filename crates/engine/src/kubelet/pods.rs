@@ -3221,13 +3221,15 @@ pub(crate) fn instance_running(cluster: &Cluster, owner: &crate::network::Traffi
 
 /// Sends the next request of a container's stream through its script's
 /// own tool, `at` its time, and keeps the tool's answer for the
-/// container's logs. `None` when that container instance is gone.
+/// container's logs; with when the next request goes, when the script's
+/// run says (else the stream's pace sets it). `None` when that container
+/// instance is gone.
 pub(crate) fn stream_request(
     cluster: &mut Cluster,
     owner: &crate::network::TrafficOwner,
     at: Millis,
     traffic: crate::network::TrafficId,
-) -> Option<crate::network::Response> {
+) -> Option<(crate::network::Response, Option<Millis>)> {
     let key = &owner.pod;
     let r = rt(cluster, key)?;
     let slot = match r.main.iter().position(|c| c.name == owner.container) {
@@ -3261,7 +3263,8 @@ pub(crate) fn stream_request(
         .current
         .as_mut()?;
     let offset = at.saturating_sub(started);
-    if let Some(exit) = inst.app.stream_answer(started, &hostname, offset, reply) {
+    let (exits, next) = inst.app.stream_answer(started, &hostname, offset, reply);
+    if let Some(exit) = exits {
         let elapsed = cluster.now.saturating_sub(started);
         schedule_step(
             cluster,
@@ -3272,7 +3275,7 @@ pub(crate) fn stream_request(
             Step::Exit,
         );
     }
-    Some(response)
+    Some((response, next.map(|n| started + n)))
 }
 
 /// Why `kubectl exec` cannot run in a container.

@@ -1732,3 +1732,26 @@ fn an_exec_probe_that_outlives_its_timeout_fails() {
     c.step(60 * SECOND);
     assert!(!events(&c, "quick").iter().any(|(r, _, _)| r == "Unhealthy"));
 }
+
+/// A poll that sleeps longer after a failure (`|| sleep 30`) sends its
+/// requests at the script's own pace, not the pace it had while they
+/// succeeded.
+#[test]
+fn a_poll_backs_off_as_its_script_does() {
+    let mut c = Cluster::new(5);
+    create(
+        &mut c,
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: poller\nspec:\n  nodeName: node-1\n  containers:\n  - name: poller\n    image: busybox:1.36\n    command: [sh, -c, 'while true; do wget -qO- http://nowhere || sleep 30; echo; sleep 2; done']\n",
+    );
+    c.step(100 * SECOND);
+    let log = c.container_logs("default", "poller", None, false).unwrap();
+    let failures = log.matches("wget: bad address 'nowhere'").count();
+    // Every 32 s after the first: 3 or 4 in 100 s (not one every 2 s),
+    // in the log and on the network.
+    assert!((3..=4).contains(&failures), "{log}");
+    let sent = c
+        .recent_requests()
+        .filter(|r| r.url.contains("nowhere"))
+        .count();
+    assert_eq!(sent, failures, "{log}");
+}

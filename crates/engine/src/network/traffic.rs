@@ -205,10 +205,14 @@ pub(crate) fn tick(cluster: &mut Cluster, id: u64) {
             let polled = owner
                 .as_ref()
                 .and_then(|o| crate::kubelet::stream_request(cluster, o, next, TrafficId(id)));
-            let response =
-                polled.unwrap_or_else(|| cluster.deliver(&request, next, Some(TrafficId(id))));
-            // At least 10 ms a round: starting the tool and connecting.
-            next += (pause + response.latency_ms).max(10);
+            let (response, due) = polled
+                .unwrap_or_else(|| (cluster.deliver(&request, next, Some(TrafficId(id))), None));
+            // When the script's run says, else after its pause; at least
+            // 10 ms a round (starting the tool and connecting).
+            next = match due {
+                Some(at) => at.max(next + 10),
+                None => next + (pause + response.latency_ms).max(10),
+            };
             if !record(cluster, id, &response) {
                 return;
             }
