@@ -956,24 +956,19 @@ pub(crate) enum NetworkUse {
 
 /// How `script` uses the network (see [`NetworkUse`]).
 pub(crate) fn network_use(script: &Stmt, ctx: &Context) -> NetworkUse {
-    let mut calls: Vec<(Millis, Option<String>)> = Vec::new();
-    let mut first_argv = Vec::new();
-    let mut same_argv = true;
-    let still_running = {
-        let mut record = |t: Millis, argv: &[String]| {
-            if calls.is_empty() {
-                first_argv = argv.to_vec();
-            }
-            same_argv &= first_argv == argv;
-            calls.push((t, url_arg(argv)));
-            (0, String::new(), 0)
-        };
-        let mut it = Interp::new(ctx, MINUTE);
-        it.net = Some(&mut record);
-        let stopped = matches!(it.exec(script), Flow::Stop);
-        (stopped, it.t)
-    };
-    let (still_running, end) = still_running;
+    let mut seen = observe(script, ctx, MINUTE);
+    // One request in the first minute of a script still running: a slower
+    // loop is looked at over ten.
+    if seen.calls.len() == 1 && seen.still_running {
+        seen = observe(script, ctx, 10 * MINUTE);
+    }
+    let Observed {
+        calls,
+        first_argv,
+        same_argv,
+        still_running,
+        end,
+    } = seen;
     let Some((first_at, Some(first))) = calls.first().cloned() else {
         return if calls.is_empty() {
             NetworkUse::None
@@ -997,6 +992,48 @@ pub(crate) fn network_use(script: &Stmt, ctx: &Context) -> NetworkUse {
         pause,
         argv: first_argv,
         first_at,
+    }
+}
+
+/// A script's network calls over a first window (each answered at once).
+struct Observed {
+    /// When each call was made, and the URL it asked.
+    calls: Vec<(Millis, Option<String>)>,
+    /// The first call's command line.
+    first_argv: Vec<String>,
+    /// Whether every call had that command line.
+    same_argv: bool,
+    /// Whether the script still ran at the window's end.
+    still_running: bool,
+    /// When the run stopped.
+    end: Millis,
+}
+
+/// Runs `script` for `window` with network tools that answer at once.
+fn observe(script: &Stmt, ctx: &Context, window: Millis) -> Observed {
+    let mut calls: Vec<(Millis, Option<String>)> = Vec::new();
+    let mut first_argv = Vec::new();
+    let mut same_argv = true;
+    let (still_running, end) = {
+        let mut record = |t: Millis, argv: &[String]| {
+            if calls.is_empty() {
+                first_argv = argv.to_vec();
+            }
+            same_argv &= first_argv == argv;
+            calls.push((t, url_arg(argv)));
+            (0, String::new(), 0)
+        };
+        let mut it = Interp::new(ctx, window);
+        it.net = Some(&mut record);
+        let stopped = matches!(it.exec(script), Flow::Stop);
+        (stopped, it.t)
+    };
+    Observed {
+        calls,
+        first_argv,
+        same_argv,
+        still_running,
+        end,
     }
 }
 
@@ -3097,6 +3134,11 @@ mod tests {
         );
         // One request, requests that end, or several URLs are no stream.
         assert_eq!(stream("wget -qO- web; sleep 3600"), None);
+        // A slow poll is seen over ten minutes.
+        assert_eq!(
+            stream("while true; do wget -qO- web; sleep 120; done"),
+            Some(("web".to_string(), 120_000))
+        );
         assert_eq!(
             stream("for i in 1 2 3 4 5; do wget -qO- web; sleep 1; done; sleep 3600"),
             None
