@@ -144,7 +144,7 @@ pub(crate) struct RequestStream {
     pub url: String,
     /// The script's own time per request (its sleeps).
     pub pause: Millis,
-    /// The tool's command line (the first request's).
+    /// The tool's command line (every request's).
     pub argv: Vec<String>,
     /// How many of its requests the network has answered: their answers
     /// are kept (in `net_replies`), so the logs print each as it came

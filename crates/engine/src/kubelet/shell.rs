@@ -524,12 +524,18 @@ impl Parser {
         })
     }
 
-    /// The redirection at the cursor, if it is one.
+    /// The redirection operator at the cursor, if it is one.
+    fn redirect_op(&self) -> Option<&'static str> {
+        match self.toks.get(self.pos) {
+            Some(Tok::Op(op @ (">" | ">>" | "2>" | "2>>" | "2>&1" | ">&2" | "<"))) => Some(op),
+            _ => None,
+        }
+    }
+
+    /// The redirection at the cursor (consumed); `None` after an operator
+    /// without its word.
     fn redirect(&mut self) -> Option<Redirect> {
-        let op = match self.toks.get(self.pos) {
-            Some(Tok::Op(op @ (">" | ">>" | "2>" | "2>>" | "2>&1" | ">&2" | "<"))) => *op,
-            _ => return None,
-        };
+        let op = self.redirect_op()?;
         self.pos += 1;
         match op {
             "2>&1" => return Some(Redirect::ErrToOut),
@@ -553,10 +559,7 @@ impl Parser {
     /// (`done > /tmp/log 2>&1`).
     fn with_redirects(&mut self, body: Stmt) -> Stmt {
         let mut redirects = Vec::new();
-        while matches!(
-            self.toks.get(self.pos),
-            Some(Tok::Op(">" | ">>" | "2>" | "2>>" | "2>&1" | ">&2" | "<"))
-        ) {
+        while self.redirect_op().is_some() {
             redirects.extend(self.redirect());
         }
         if redirects.is_empty() {
@@ -588,7 +591,7 @@ impl Parser {
                     }
                     self.pos += 1;
                 }
-                Some(Tok::Op(">" | ">>" | "2>" | "2>>" | "2>&1" | ">&2" | "<")) => {
+                Some(Tok::Op(_)) if self.redirect_op().is_some() => {
                     redirects.extend(self.redirect());
                 }
                 _ => break,
@@ -1609,7 +1612,13 @@ impl Interp<'_> {
             } else {
                 format!("{v}")
             };
-            text.push_str(&format!("{number:0>width$}"));
+            // `%0*g`: zeros after the sign.
+            match number.strip_prefix('-') {
+                Some(digits) => {
+                    text.push_str(&format!("-{digits:0>w$}", w = width.saturating_sub(1)))
+                }
+                None => text.push_str(&format!("{number:0>width$}")),
+            }
             v = first + inc * (n + 1) as f64;
         }
         if !text.is_empty() {
@@ -2759,6 +2768,8 @@ mod tests {
         );
         assert_eq!(out("seq x 2>/dev/null; echo $?; seq 2"), "1\n1\n2\n");
         assert_eq!(out("seq -w 8 10"), "08\n09\n10\n");
+        // `%0*g` with the wider of FIRST and LAST: zeros after the sign.
+        assert_eq!(out("seq -w -2 100 | head -n 3"), "-02\n-01\n000\n");
         assert_eq!(out("seq 0 5 12; seq 3 -1 1"), "0\n5\n10\n3\n2\n1\n");
         assert_eq!(out("seq -s , 3; seq 5 1"), "1,2,3\n");
         assert_eq!(out("seq 9223372036854775807 | wc -l"), "100000\n");
