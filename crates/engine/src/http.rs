@@ -23,6 +23,19 @@ pub struct HttpAnswer {
     pub body: String,
     /// How long the container took, in simulated milliseconds.
     pub latency_ms: u64,
+    /// Why there is no answer (status 0), when there is none.
+    pub failure: Option<ConnectFailure>,
+}
+
+/// Why a connection to a pod got no HTTP answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConnectFailure {
+    /// Nothing listens on the port: the pod answers the SYN with a reset.
+    Refused,
+    /// The pod's node is down: the SYN is never answered.
+    Unreachable,
+    /// Something listens but closes without answering (not HTTP).
+    EmptyReply,
 }
 
 /// The reason phrase of a status code (`200 OK`, `503 Service Unavailable`).

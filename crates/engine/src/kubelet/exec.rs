@@ -97,30 +97,7 @@ pub(crate) fn network_tool(
         return (127, to_stderr(&msg), 0);
     }
     let args = &argv[1..];
-    let local: Vec<String>;
-    let args = if matches!(name.as_str(), "curl" | "wget") {
-        local = args
-            .iter()
-            .map(|a| loopback_to_pod(cluster, pod, a))
-            .collect();
-        &local[..]
-    } else {
-        args
-    };
-    // The loopback name the command used, if any: its messages name it and
-    // 127.0.0.1, not the pod's address the request went to.
-    let loopback = argv[1..]
-        .iter()
-        .zip(args)
-        .find(|(typed, sent)| typed != sent)
-        .map(|(typed, _)| {
-            if typed.contains("127.0.0.1") {
-                "127.0.0.1"
-            } else {
-                "localhost"
-            }
-        });
-    let reply = match name.as_str() {
+    match name.as_str() {
         "curl" => curl(cluster, pod, args),
         "wget" => wget(cluster, pod, args),
         "nslookup" => nslookup(cluster, pod, dialect, image, args),
@@ -132,78 +109,13 @@ pub(crate) fn network_tool(
             0,
         ),
         _ => (0, String::new(), 0),
-    };
-    match (
-        loopback,
-        cluster
-            .store
-            .get(pod)
-            .and_then(|p| p.str_at(&["status", "podIP"])),
-    ) {
-        (Some(typed), Some(ip)) => {
-            let text = reply
-                .1
-                .replace(&format!("{ip} ({ip}:"), &format!("{typed} (127.0.0.1:"))
-                .replace(&format!("({ip}:"), "(127.0.0.1:")
-                .replace(&format!("({ip})"), "(127.0.0.1)")
-                .replace(&format!("to {ip} port"), &format!("to {typed} port"));
-            (reply.0, text, reply.2)
-        }
-        _ => reply,
     }
 }
 
-/// `localhost` and `127.0.0.1` in a URL are the pod's own network
-/// namespace, where its containers listen: reached here through the pod's
-/// IP (so answers name that address where the real tools would say
-/// 127.0.0.1).
-pub(crate) fn loopback_to_pod(cluster: &Cluster, pod: &ObjectKey, arg: &str) -> String {
-    let Some(ip) = cluster
-        .store
-        .get(pod)
-        .and_then(|p| p.str_at(&["status", "podIP"]))
-    else {
-        return arg.to_string();
-    };
-    let (scheme, rest) = match arg.split_once("://") {
-        Some((s, r)) => (Some(s), r),
-        None => (None, arg),
-    };
-    for name in ["localhost", "127.0.0.1"] {
-        if let Some(after) = rest.strip_prefix(name)
-            && (after.is_empty() || after.starts_with([':', '/', '?']))
-        {
-            return match scheme {
-                Some(s) => format!("{s}://{ip}{after}"),
-                None => format!("{ip}{after}"),
-            };
-        }
-    }
-    arg.to_string()
-}
-
+/// curl in a pod: the URL goes as typed; the pod's resolver (its search
+/// list, /etc/hosts' `localhost`) is the route's to apply.
 fn curl(cluster: &mut Cluster, pod: &ObjectKey, args: &[String]) -> NetReply {
-    let namespace = &*pod.namespace;
-    let dns = dns_reachable(cluster, pod);
-    let args = crate::script::split_curl_flags(args);
-    let mut rewritten = Vec::with_capacity(args.len());
-    let mut takes_value = false;
-    for a in &args {
-        if takes_value || a.starts_with('-') {
-            takes_value = !takes_value && shell::CURL_VALUE_OPTIONS.contains(&a.as_str());
-            rewritten.push(a.clone());
-            continue;
-        }
-        // Only names the pod's resolver found are rewritten; the rest stay
-        // as typed, so curl's errors name them.
-        let target = pod_target(cluster, namespace, a);
-        rewritten.push(if target.ip.is_some() && dns {
-            target.url
-        } else {
-            a.clone()
-        });
-    }
-    crate::script::curl_code(cluster, &rewritten, Some(pod))
+    crate::script::curl_code(cluster, args, Some(pod))
 }
 
 /// busybox `wget`.
@@ -273,29 +185,23 @@ fn wget(cluster: &mut Cluster, pod: &ObjectKey, args: &[String]) -> NetReply {
             0,
         );
     };
-    let PodTarget {
-        url: full,
-        host,
-        port,
-        ip,
-    } = pod_target(cluster, namespace, &url);
-    let response = cluster.send_request(&Request::get(&full).from_pod(pod.clone()));
+    let PodTarget { host, port, ip } = pod_target(cluster, namespace, &url);
+    let response = cluster.send_request(&Request::get(&url).from_pod(pod.clone()));
     // The resolver failed: no such name, or CoreDNS out of the pod's reach.
-    if response.status == 0 && (ip.is_none() || response.body.starts_with("curl: (6)")) {
+    let resolved = ip.filter(|_| response.status != 0 || !response.body.starts_with("curl: (6)"));
+    let Some(ip) = resolved else {
         return (
             1,
             to_stderr(&format!("wget: bad address '{host}'\n")),
             response.latency_ms,
         );
-    }
+    };
     let how = WgetOptions {
         quiet,
         spider,
         output: output.as_deref(),
         timeout,
     };
-    // Outside cluster DNS, the simulated network still knows ingress hosts.
-    let ip = ip.unwrap_or_else(|| host.clone());
     wget_answer(&how, &host, &ip, port, &response)
 }
 
@@ -324,7 +230,13 @@ fn wget_answer(
     // Everything but the body goes to standard error.
     let mut out = String::new();
     if !how.quiet {
-        out.push_str(&to_stderr(&format!("Connecting to {host} ({ip}:{port})\n")));
+        // BusyBox's xmalloc_sockaddr2dotted: `[::1]:80` for IPv6.
+        let dotted = if ip.contains(':') {
+            format!("[{ip}]:{port}")
+        } else {
+            format!("{ip}:{port}")
+        };
+        out.push_str(&to_stderr(&format!("Connecting to {host} ({dotted})\n")));
     }
     // Its alarm fires first: a dropped connection, or an answer too slow.
     if let Some(limit) = how.timeout

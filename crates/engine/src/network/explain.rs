@@ -368,7 +368,7 @@ pub(crate) fn build(cluster: &Cluster, request: &Request, plan: &Plan) -> RouteE
                 Verdict::Forwarded { pods }
             }
         }
-        Outcome::Pod(key, _) => Verdict::Forwarded {
+        Outcome::Pod(key, _) | Outcome::Loopback(key, _) => Verdict::Forwarded {
             pods: vec![format!("{}/{}", key.namespace, key.name)],
         },
     };

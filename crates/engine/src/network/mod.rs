@@ -634,9 +634,6 @@ pub(crate) fn url_host_port(url: &str) -> (String, u16) {
 
 /// Where a pod's request for a URL goes.
 pub(crate) struct PodTarget {
-    /// The URL with the name the pod's resolver found, or, for a short name
-    /// nothing answers yet, the namespace's Service name it will be.
-    pub url: String,
     /// The host as written, with its port when the URL names one.
     pub host: String,
     /// The port.
@@ -651,7 +648,6 @@ pub(crate) fn pod_target(cluster: &Cluster, namespace: &str, url: &str) -> PodTa
         let rest = url.split_once("://").map_or(url, |(_, r)| r);
         let host = rest.split(['/', '?', '#']).next().unwrap_or("").to_string();
         return PodTarget {
-            url: url.to_string(),
             host,
             port: 80,
             ip: None,
@@ -662,19 +658,15 @@ pub(crate) fn pod_target(cluster: &Cluster, namespace: &str, url: &str) -> PodTa
     } else {
         String::new()
     };
-    let scheme = match u.scheme {
-        url::Scheme::Http => "http",
-        url::Scheme::Https => "https",
-    };
-    let (name, ip) = match resolve_from_pod(cluster, namespace, &u.host) {
-        Some((fqdn, ip)) => (fqdn, Some(ip)),
-        None if !u.host.is_empty() && !u.host.contains('.') => {
-            (format!("{}.{}", u.host, search_domains(namespace)[0]), None)
-        }
-        None => (u.host.clone(), None),
+    // /etc/hosts answers `localhost` before any DNS query.
+    let ip = if u.host == "[::1]" {
+        Some("::1".to_string())
+    } else if route::is_loopback(&u.host) && crate::apiserver::parse_ipv4(&u.host).is_none() {
+        Some(route::LOOPBACK_IP.to_string())
+    } else {
+        resolve_from_pod(cluster, namespace, &u.host).map(|(_, ip)| ip)
     };
     PodTarget {
-        url: format!("{scheme}://{name}{port_part}{}", u.path),
         host: format!("{}{port_part}", u.host),
         port: u.port,
         ip,

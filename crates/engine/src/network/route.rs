@@ -7,7 +7,7 @@
 //! and round-robin choices and updates session affinity.
 
 use crate::cluster::{Cluster, res};
-use crate::http::HttpRequest;
+use crate::http::{ConnectFailure, HttpRequest};
 use crate::store::ObjectKey;
 use crate::value::Value;
 
@@ -31,6 +31,10 @@ pub(crate) enum Outcome {
     Forward(Forward),
     /// Straight to a pod's IP.
     Pod(ObjectKey, i64),
+    /// The sending pod's own loopback (`localhost`, 127.0.0.0/8): its
+    /// network namespace, where its containers listen. The packets never
+    /// leave it, so no NetworkPolicy sees them.
+    Loopback(ObjectKey, i64),
 }
 
 /// A connection about to be balanced over endpoints.
@@ -156,6 +160,15 @@ pub(crate) fn plan(cluster: &Cluster, request: &Request) -> Plan {
     plan.http.path = url.path.clone();
     let port = i64::from(url.port);
 
+    if let Some(key) = request.from.as_ref().filter(|_| source_pod.is_some())
+        && is_loopback(&url.host)
+    {
+        plan.entry = format!("{} is the pod's own loopback interface", url.host);
+        plan.http.client_ip = LOOPBACK_IP.into();
+        plan.outcome = Outcome::Loopback(key.clone(), port);
+        return plan;
+    }
+
     // Name resolution. A pod asks CoreDNS, which its policies may not let
     // it reach: its resolver then times out.
     let named = crate::apiserver::parse_ipv4(&url.host).is_none();
@@ -168,8 +181,26 @@ pub(crate) fn plan(cluster: &Cluster, request: &Request) -> Plan {
             super::RESOLVER_TIMEOUT_MS,
         );
     }
+    // A pod's resolver tries its search list (`web` is
+    // `web.<namespace>.svc.cluster.local`).
+    let from_pod = request
+        .from
+        .as_ref()
+        .filter(|_| named)
+        .and_then(|key| super::resolve_from_pod(cluster, &key.namespace, &url.host));
     let ip = if !named {
         url.host.clone()
+    } else if let Some((fqdn, ip)) = from_pod {
+        plan.entry = if fqdn == url.host {
+            format!("{} resolves (cluster DNS) to {ip}; ", url.host)
+        } else {
+            format!("{} resolves (cluster DNS, as {fqdn}) to {ip}; ", url.host)
+        };
+        ip
+    } else if request.from.is_some() {
+        // CoreDNS forwards other names upstream, which knows nothing of
+        // the simulated ingress hosts.
+        return plan.fail(CurlError::unresolvable(&url.host), 0);
     } else if let Some((svc, ns)) = cluster_dns_name(&url.host) {
         match resolve_service_name(cluster, ns, svc) {
             Some(ip) => {
@@ -575,6 +606,7 @@ pub(crate) fn execute(cluster: &mut Cluster, plan: Plan) -> Response {
         masquerade_node: masquerade_node.as_deref(),
         client_ip: &http.client_ip,
     };
+    let loopback = matches!(outcome, Outcome::Loopback(..));
     match outcome {
         Outcome::Curl(err, latency) => Response {
             status: 0,
@@ -588,7 +620,7 @@ pub(crate) fn execute(cluster: &mut Cluster, plan: Plan) -> Response {
             latency_ms,
             hops,
         },
-        Outcome::Pod(key, port) => {
+        Outcome::Pod(key, port) | Outcome::Loopback(key, port) => {
             let Some(pod) = cluster.store.get(&key).cloned() else {
                 return Response {
                     status: 0,
@@ -597,7 +629,7 @@ pub(crate) fn execute(cluster: &mut Cluster, plan: Plan) -> Response {
                     hops,
                 };
             };
-            if source.judge(cluster, &pod, port).is_err() {
+            if !loopback && source.judge(cluster, &pod, port).is_err() {
                 return dropped(hops);
             }
             hops.push(Hop::Pod {
@@ -605,21 +637,17 @@ pub(crate) fn execute(cluster: &mut Cluster, plan: Plan) -> Response {
                 node: pod.str_at(&["spec", "nodeName"]).unwrap_or("").to_string(),
             });
             let answer = crate::kubelet::serve_http(cluster, &pod, port, &http);
-            Response {
-                status: answer.status,
-                body: answer.body,
-                latency_ms: latency_ms + answer.latency_ms,
-                hops,
-            }
+            connected(answer, &target, latency_ms, false, hops)
         }
         Outcome::Forward(fwd) => {
             // nginx gives each upstream connection proxy-connect-timeout
-            // and tries the next (proxy-next-upstream-tries: 3); a
-            // connection through kube-proxy stays with its endpoint.
+            // and tries the next on an error or a timeout
+            // (proxy-next-upstream-tries: 3); a connection through
+            // kube-proxy stays with its endpoint.
             let mut waited = 0;
             let tries = if via_ingress { UPSTREAM_TRIES } else { 1 };
             let mut attempt = 0;
-            let (chosen, pod) = loop {
+            let (chosen, pod, answer) = loop {
                 attempt += 1;
                 let chosen = choose(cluster, &fwd);
                 let pod = chosen
@@ -646,7 +674,16 @@ pub(crate) fn execute(cluster: &mut Cluster, plan: Plan) -> Response {
                     };
                 };
                 if source.judge(cluster, &pod, chosen.port).is_ok() {
-                    break (chosen, pod);
+                    let answer = crate::kubelet::serve_http(cluster, &pod, chosen.port, &http);
+                    let Some(failure) = answer.failure.filter(|_| via_ingress && attempt < tries)
+                    else {
+                        break (chosen, pod, answer);
+                    };
+                    waited += match failure {
+                        ConnectFailure::Unreachable => UPSTREAM_CONNECT_TIMEOUT_MS,
+                        _ => answer.latency_ms,
+                    };
+                    continue;
                 }
                 if !via_ingress {
                     return dropped(hops);
@@ -670,14 +707,51 @@ pub(crate) fn execute(cluster: &mut Cluster, plan: Plan) -> Response {
                 pod: chosen.pod_name(),
                 node,
             });
-            let answer = crate::kubelet::serve_http(cluster, &pod, chosen.port, &http);
-            Response {
-                status: answer.status,
-                body: answer.body,
-                latency_ms: latency_ms + waited + answer.latency_ms,
-                hops,
-            }
+            connected(answer, &target, latency_ms + waited, via_ingress, hops)
         }
+    }
+}
+
+/// The response to a connection that reached a pod. The client's messages
+/// name the host and port it was asked for, not the pod's address behind
+/// them; nginx turns an upstream that refuses or closes into its 502, one
+/// that never answers into its 504.
+fn connected(
+    answer: crate::http::HttpAnswer,
+    target: &(String, u16),
+    latency_ms: u64,
+    via_ingress: bool,
+    hops: Vec<Hop>,
+) -> Response {
+    let (status, body, latency) = match answer.failure {
+        None => (answer.status, answer.body, latency_ms + answer.latency_ms),
+        Some(failure) if via_ingress => {
+            let status = match failure {
+                ConnectFailure::Unreachable => 504,
+                _ => 502,
+            };
+            let wait = match failure {
+                ConnectFailure::Unreachable => UPSTREAM_CONNECT_TIMEOUT_MS,
+                _ => answer.latency_ms,
+            };
+            (status, ingress::nginx_page(status), latency_ms + wait)
+        }
+        Some(failure) => {
+            let err = match failure {
+                ConnectFailure::Refused => CurlError::refused(&target.0, target.1, 0),
+                ConnectFailure::Unreachable => {
+                    CurlError::timed_out(&target.0, target.1, answer.latency_ms)
+                }
+                ConnectFailure::EmptyReply => CurlError::empty_reply(),
+            };
+            (0, err.line(), answer.latency_ms)
+        }
+    };
+    Response {
+        status,
+        body,
+        latency_ms: latency,
+        hops,
     }
 }
 
@@ -787,6 +861,17 @@ fn choose(cluster: &mut Cluster, fwd: &Forward) -> Endpoint {
         );
     }
     ep
+}
+
+/// The loopback address a pod's connections to itself come from.
+pub(crate) const LOOPBACK_IP: &str = "127.0.0.1";
+
+/// Whether `host` is the loopback: `localhost` (every pod's /etc/hosts
+/// has it), an address in 127.0.0.0/8 or `[::1]`.
+pub(crate) fn is_loopback(host: &str) -> bool {
+    host.trim_end_matches('.').eq_ignore_ascii_case("localhost")
+        || host == "[::1]"
+        || crate::apiserver::parse_ipv4(host).is_some_and(|ip| ip >> 24 == 127)
 }
 
 /// `<service>.<namespace>.svc[.cluster.local]` → (service, namespace).

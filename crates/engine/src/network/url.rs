@@ -63,6 +63,8 @@ impl CurlError {
     /// `CURLE_COULDNT_CONNECT`: the address answered with a reset (nothing
     /// listening, or kube-proxy's REJECT for a Service without endpoints).
     pub fn refused(host: &str, port: u16, after_ms: u64) -> CurlError {
+        // curl names an IPv6 address without its brackets.
+        let host = host.trim_start_matches('[').trim_end_matches(']');
         CurlError {
             code: 7,
             message: format!(
@@ -71,10 +73,19 @@ impl CurlError {
         }
     }
 
+    /// `CURLE_GOT_NOTHING`: the server closed without a byte.
+    pub fn empty_reply() -> CurlError {
+        CurlError {
+            code: 52,
+            message: "Empty reply from server".into(),
+        }
+    }
+
     /// The kernel gave up on the SYN (kube-proxy's DROP, or an address that
     /// never answers): curl reports the connect failure and exits with
     /// `CURLE_OPERATION_TIMEDOUT` because errno is ETIMEDOUT.
     pub fn timed_out(host: &str, port: u16, after_ms: u64) -> CurlError {
+        let host = host.trim_start_matches('[').trim_end_matches(']');
         CurlError {
             code: 28,
             message: format!(
