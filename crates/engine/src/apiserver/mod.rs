@@ -209,6 +209,7 @@ impl Cluster {
         if !errors.is_empty() {
             return Err(StatusError::invalid(&rt.group_kind(), &name, errors));
         }
+        self.admit_priority_class(resource, &obj)?;
         if rt.kind == "ResourceQuota" {
             self.warnings
                 .extend(quota::quota_warnings(obj.at(&["spec", "hard"])));
@@ -320,6 +321,7 @@ impl Cluster {
         if !errors.is_empty() {
             return Err(StatusError::invalid(&rt.group_kind(), &name, errors));
         }
+        self.admit_priority_class(resource, &obj)?;
         self.allocate(resource, &mut obj, Some(&old))?;
         // LimitRanger checks claims again on update, unless they are being
         // deleted (pods' resources are immutable); quota charges what grew.
@@ -429,6 +431,16 @@ impl Cluster {
         }
         if already_deleting {
             return Ok(obj);
+        }
+        if rt.kind == "PriorityClass"
+            && crate::api::validation::SYSTEM_PRIORITY_CLASSES
+                .iter()
+                .any(|(n, _)| *n == &*key.name)
+        {
+            return Err(StatusError::forbidden(format!(
+                "priorityclasses.scheduling.k8s.io \"{}\" is forbidden: this is a system priority class and cannot be deleted",
+                key.name
+            )));
         }
         if rt.kind == "Namespace" {
             if matches!(
@@ -802,6 +814,27 @@ impl Cluster {
 
     /// The ServiceAccount admission plugin: the namespace's `default`
     /// account and its projected API token volume.
+    /// The Priority plugin's validation of a PriorityClass: only one may be
+    /// the global default.
+    fn admit_priority_class(&self, resource: ResourceId, obj: &Value) -> Result<(), StatusError> {
+        if resource.get().kind != "PriorityClass"
+            || obj.get("globalDefault").as_bool() != Some(true)
+        {
+            return Ok(());
+        }
+        let name = obj.str_at(&["metadata", "name"]).unwrap_or("");
+        let other_default = self.store.list(resource, None).find_map(|(_, c)| {
+            let other = c.str_at(&["metadata", "name"]).unwrap_or("");
+            (c.get("globalDefault").as_bool() == Some(true) && other != name).then_some(other)
+        });
+        match other_default {
+            Some(other) => Err(StatusError::forbidden(format!(
+                "priorityclasses.scheduling.k8s.io \"{name}\" is forbidden: PriorityClass {other} is already marked as default. Only one default can exist"
+            ))),
+            None => Ok(()),
+        }
+    }
+
     fn admit_service_account(&mut self, pod: &mut Value) {
         if pod.at(&["spec", "serviceAccountName"]).is_null() {
             pod.set_at(&["spec", "serviceAccountName"], Value::str("default"));

@@ -1,4 +1,4 @@
-//! The generators: `kubectl create deployment|job|cronjob|namespace|configmap|secret`,
+//! The generators: `kubectl create deployment|job|cronjob|namespace|configmap|secret|ingress|poddisruptionbudget|priorityclass|…`,
 //! `kubectl run` and `kubectl expose`. Each builds the object kubectl would
 //! send (the same zero-value fields it prints with `--dry-run=client -o
 //! yaml`) and creates it through the API server.
@@ -360,6 +360,385 @@ pub(crate) fn quota(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     ]);
     let quota = with_namespace(ctx, quota);
     finish(ctx, p, quota, "created", Some("failed to create quota: "))
+}
+
+/// `intstr.Parse`: a base-10 int32 is a number, anything else a name.
+fn int_or_string(s: &str) -> Value {
+    match s.parse::<i32>() {
+        Ok(n) => Value::Int(i64::from(n)),
+        Err(_) => Value::from(s.to_string()),
+    }
+}
+
+/// A Service backend (`svcname:port`) as `buildIngressBackendSvc` builds
+/// it; a number 0 or an empty name is omitted (`port: {}`). `None` where
+/// kubectl indexes past the end and panics.
+fn ingress_backend(service: &str) -> Option<Value> {
+    let parts: Vec<&str> = service.split(':').collect();
+    let port_text = parts.get(1)?;
+    let port = match int_or_string(port_text) {
+        Value::Int(0) => Value::object(),
+        Value::Int(n) => Value::from_pairs([("number", Value::Int(n))]),
+        Value::String(s) if s.is_empty() => Value::object(),
+        name => Value::from_pairs([("name", name)]),
+    };
+    Some(Value::from_pairs([(
+        "service",
+        Value::from_pairs([("name", Value::from(parts[0].to_string())), ("port", port)]),
+    )]))
+}
+
+/// Whether a `--rule` matches v1.32's `ruleRegex`,
+/// `^(?P<host>[\w\*\-\.]*)(?P<path>/.*)=(?P<svcname>[\w\-]+):(?P<svcport>[\w\-]+)`
+/// (unanchored at the end: anything may follow the port).
+fn ingress_rule_matches(rule: &str) -> bool {
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+    let host_end = rule
+        .find(|c: char| !(word(c) || c == '*' || c == '.'))
+        .unwrap_or(rule.len());
+    let rest = &rule[host_end..];
+    if !rest.starts_with('/') {
+        return false;
+    }
+    // `.` does not match a newline: the rest of the rule is on this line.
+    let line = rest.split('\n').next().unwrap_or("");
+    line.match_indices('=').any(|(i, _)| {
+        let after = &line[i + 1..];
+        let name_len = after.find(|c: char| !word(c)).unwrap_or(after.len());
+        name_len > 0
+            && after[name_len..]
+                .strip_prefix(':')
+                .and_then(|port| port.chars().next())
+                .is_some_and(word)
+    })
+}
+
+/// Go's panic when kubectl indexes past a split rule (a path holding `=`
+/// or `,`).
+fn ingress_panic(ctx: &mut Ctx) -> Fail {
+    ctx.out.exit_code = Some(2);
+    Fail::raw(
+        "panic: runtime error: index out of range [1] with length 1\n\ngoroutine 1 [running]:\nk8s.io/kubectl/pkg/cmd/create.buildIngressBackendSvc(...)\n\tk8s.io/kubectl/pkg/cmd/create/create_ingress.go:417\n",
+    )
+}
+
+/// `kubectl create ingress`.
+pub(crate) fn ingress(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
+    let name = name_arg(ctx, p)?;
+    let rules = p.all("rule").to_vec();
+    let default_backend = p.str_or_empty("default-backend").to_string();
+    let annotations = p.all("annotation").to_vec();
+    // `Validate`, in its order.
+    if default_backend.is_empty() && rules.is_empty() {
+        return Err(Fail::error(
+            "not enough information provided: every ingress has to either specify a default-backend (which catches all traffic) or a list of rules (which catch specific paths)",
+        ));
+    }
+    for rule in &rules {
+        if !ingress_rule_matches(rule) {
+            return Err(Fail::error(format!(
+                "rule {rule} is invalid and should be in format host/path=svcname:svcport[,tls[=secret]]"
+            )));
+        }
+    }
+    let mut annotation_map = Value::object();
+    for a in &annotations {
+        let Some((k, v)) = a.split_once('=') else {
+            return Err(Fail::error(format!(
+                "annotation {a} is invalid and should be in format key=[value]"
+            )));
+        };
+        annotation_map.set(k, Value::from(v.to_string()));
+    }
+    if !default_backend.is_empty() && default_backend.split(':').count() != 2 {
+        return Err(Fail::error(
+            "default-backend should be in format servicename:serviceport",
+        ));
+    }
+    // `buildIngressSpec`.
+    let mut spec = Value::object();
+    let class = p.str_or_empty("class");
+    if !class.is_empty() {
+        spec.set("ingressClassName", Value::from(class.to_string()));
+    }
+    if !default_backend.is_empty() {
+        let backend = ingress_backend(&default_backend).expect("checked: one colon");
+        spec.set("defaultBackend", backend);
+    }
+    // `buildTLSRules`: grouped by secret; each host once, its first rule's.
+    let mut tls: Vec<(Vec<String>, String)> = Vec::new();
+    let mut seen_hosts: Vec<String> = Vec::new();
+    for rule in &rules {
+        let parts: Vec<&str> = rule.split(',').collect();
+        if parts.len() != 2 {
+            continue;
+        }
+        let host = rule.split('/').next().unwrap_or("").to_string();
+        let secret = parts[1].split('=').nth(1).unwrap_or("").to_string();
+        if seen_hosts.contains(&host) {
+            continue;
+        }
+        if let Some(entry) = tls.iter_mut().find(|(_, s)| *s == secret) {
+            entry.0.push(host.clone());
+        } else {
+            let hosts = if host.is_empty() {
+                Vec::new()
+            } else {
+                vec![host.clone()]
+            };
+            if !hosts.is_empty() || !secret.is_empty() {
+                tls.push((hosts, secret));
+            }
+        }
+        seen_hosts.push(host);
+    }
+    if !tls.is_empty() {
+        let entries = tls
+            .into_iter()
+            .map(|(hosts, secret)| {
+                let mut e = Value::object();
+                if !hosts.is_empty() {
+                    e.set(
+                        "hosts",
+                        Value::array(hosts.into_iter().map(Value::from).collect()),
+                    );
+                }
+                if !secret.is_empty() {
+                    e.set("secretName", Value::from(secret));
+                }
+                e
+            })
+            .collect();
+        spec.set("tls", Value::array(entries));
+    }
+    // `buildIngressRules`: paths of one host gathered under its rule.
+    let mut hosts: Vec<(String, Vec<Value>)> = Vec::new();
+    for rule in &rules {
+        let no_tls = rule.split(',').next().unwrap_or("");
+        let (host, rest) = no_tls.split_once('/').unwrap_or((no_tls, ""));
+        let parts: Vec<&str> = rest.split('=').collect();
+        let (Some(path), Some(service)) = (parts.first(), parts.get(1)) else {
+            return Err(ingress_panic(ctx));
+        };
+        let Some(backend) = ingress_backend(service) else {
+            return Err(ingress_panic(ctx));
+        };
+        let mut path = format!("/{path}");
+        let path_type = if path.ends_with('*') {
+            path.pop();
+            "Prefix"
+        } else {
+            "Exact"
+        };
+        let entry = Value::from_pairs([
+            ("backend", backend),
+            ("path", Value::from(path)),
+            ("pathType", Value::str(path_type)),
+        ]);
+        match hosts.iter_mut().find(|(h, _)| h == host) {
+            Some((_, paths)) => paths.push(entry),
+            None => hosts.push((host.to_string(), vec![entry])),
+        }
+    }
+    if !hosts.is_empty() {
+        let list = hosts
+            .into_iter()
+            .map(|(host, paths)| {
+                let mut r = Value::object();
+                if !host.is_empty() {
+                    r.set("host", Value::from(host));
+                }
+                r.set("http", Value::from_pairs([("paths", Value::array(paths))]));
+                r
+            })
+            .collect();
+        spec.set("rules", Value::array(list));
+    }
+    let mut metadata = Value::from_pairs([("name", Value::from(name))]);
+    if !annotation_map.is_empty() {
+        metadata.set("annotations", annotation_map);
+    }
+    let ingress = Value::from_pairs([
+        ("apiVersion", Value::str("networking.k8s.io/v1")),
+        ("kind", Value::str("Ingress")),
+        ("metadata", metadata),
+        ("spec", spec),
+        (
+            "status",
+            Value::from_pairs([("loadBalancer", Value::object())]),
+        ),
+    ]);
+    let ingress = with_namespace(ctx, ingress);
+    finish(
+        ctx,
+        p,
+        ingress,
+        "created",
+        Some("failed to create ingress: "),
+    )
+}
+
+/// `metav1.ParseToLabelSelector`: equality requirements become
+/// `matchLabels`, the others `matchExpressions`.
+fn label_selector_object(text: &str) -> Result<Value, Fail> {
+    use crate::api::selector::{Operator, Selector};
+    let selector = Selector::parse(text).map_err(|e| {
+        Fail::error(format!(
+            "couldn't parse the selector string \"{text}\": {e}"
+        ))
+    })?;
+    let mut match_labels = Value::object();
+    let mut expressions = Vec::new();
+    for r in selector.requirements() {
+        let op = match r.operator() {
+            Operator::Equals | Operator::DoubleEquals => {
+                let value = r.values().next().unwrap_or("");
+                match_labels.set(r.key(), Value::from(value.to_string()));
+                continue;
+            }
+            Operator::In => "In",
+            Operator::NotIn => "NotIn",
+            Operator::Exists => "Exists",
+            Operator::DoesNotExist => "DoesNotExist",
+            Operator::GreaterThan | Operator::LessThan => {
+                return Err(Fail::error(format!(
+                    "\"{}\" isn't supported in label selectors",
+                    r.operator().name()
+                )));
+            }
+            Operator::NotEquals => {
+                return Err(Fail::error(format!(
+                    "\"{}\" is not a valid label selector operator",
+                    r.operator().name()
+                )));
+            }
+        };
+        let mut values: Vec<&str> = r.values().collect();
+        values.compact_sort();
+        let mut e = Value::from_pairs([
+            ("key", Value::from(r.key().to_string())),
+            ("operator", Value::str(op)),
+        ]);
+        if !values.is_empty() {
+            e.set(
+                "values",
+                Value::array(
+                    values
+                        .into_iter()
+                        .map(|v| Value::from(v.to_string()))
+                        .collect(),
+                ),
+            );
+        }
+        expressions.push(e);
+    }
+    let mut out = Value::object();
+    if !match_labels.is_empty() {
+        out.set("matchLabels", match_labels);
+    }
+    if !expressions.is_empty() {
+        out.set("matchExpressions", Value::array(expressions));
+    }
+    Ok(out)
+}
+
+/// `kubectl create poddisruptionbudget`.
+pub(crate) fn poddisruptionbudget(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
+    let name = name_arg(ctx, p)?;
+    let selector = p.str_or_empty("selector").to_string();
+    let min_available = p.str_or_empty("min-available").to_string();
+    let max_unavailable = p.str_or_empty("max-unavailable").to_string();
+    if selector.is_empty() {
+        return Err(Fail::error("a selector must be specified"));
+    }
+    match (min_available.is_empty(), max_unavailable.is_empty()) {
+        (true, true) => {
+            return Err(Fail::error(
+                "one of min-available or max-unavailable must be specified",
+            ));
+        }
+        (false, false) => {
+            return Err(Fail::error(
+                "min-available and max-unavailable cannot be both specified",
+            ));
+        }
+        _ => {}
+    }
+    // `^[0-9]+%?$`.
+    let well_formed = |v: &str| {
+        let digits = v.strip_suffix('%').unwrap_or(v);
+        !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+    };
+    for (flag, value) in [
+        ("min-available", &min_available),
+        ("max-unavailable", &max_unavailable),
+    ] {
+        if !value.is_empty() && !well_formed(value) {
+            return Err(Fail::error(format!("invalid format specified for {flag}")));
+        }
+    }
+    let mut spec = Value::object();
+    if !min_available.is_empty() {
+        spec.set("minAvailable", int_or_string(&min_available));
+    }
+    if !max_unavailable.is_empty() {
+        spec.set("maxUnavailable", int_or_string(&max_unavailable));
+    }
+    spec.set("selector", label_selector_object(&selector)?);
+    let status = Value::from_pairs([
+        ("currentHealthy", Value::Int(0)),
+        ("desiredHealthy", Value::Int(0)),
+        ("disruptionsAllowed", Value::Int(0)),
+        ("expectedPods", Value::Int(0)),
+    ]);
+    let pdb = Value::from_pairs([
+        ("apiVersion", Value::str("policy/v1")),
+        ("kind", Value::str("PodDisruptionBudget")),
+        ("metadata", Value::from_pairs([("name", Value::from(name))])),
+        ("spec", spec),
+        ("status", status),
+    ]);
+    let pdb = with_namespace(ctx, pdb);
+    finish(
+        ctx,
+        p,
+        pdb,
+        "created",
+        Some("failed to create poddisruptionbudgets: "),
+    )
+}
+
+/// `kubectl create priorityclass`: no client-side checks beyond the flags'.
+pub(crate) fn priorityclass(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
+    let name = name_arg(ctx, p)?;
+    let mut pc = Value::from_pairs([
+        ("apiVersion", Value::str("scheduling.k8s.io/v1")),
+        ("kind", Value::str("PriorityClass")),
+        ("metadata", Value::from_pairs([("name", Value::from(name))])),
+        (
+            "preemptionPolicy",
+            Value::from(
+                p.str("preemption-policy")
+                    .unwrap_or("PreemptLowerPriority")
+                    .to_string(),
+            ),
+        ),
+        ("value", Value::Int(p.int("value").unwrap_or(0))),
+    ]);
+    let description = p.str_or_empty("description");
+    if !description.is_empty() {
+        pc.set("description", Value::from(description.to_string()));
+    }
+    if p.bool("global-default") {
+        pc.set("globalDefault", Value::Bool(true));
+    }
+    finish(
+        ctx,
+        p,
+        pc,
+        "created",
+        Some("failed to create priorityclass: "),
+    )
 }
 
 /// `util.ParseLiteralSource`: `key=value`.
@@ -1708,6 +2087,33 @@ pub(crate) fn clusterrolebinding(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ingress_rules_match_kubectls_unanchored_regex() {
+        for ok in [
+            "foo.com/bar=svc1:8080,tls=my-cert",
+            "/path=svc:port",
+            "*.foo.com/**=svc:0",
+            "foo.com/=svc:80!!",
+            "foo.com/a=b=svc:80",
+            "foo.com/a,b=svc:80",
+            "foo.com/=svc:80,tls=a.b",
+        ] {
+            assert!(ingress_rule_matches(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "foo.com=svc:80",
+            "foo.com/=svc",
+            "foo.com/=svc.ns:80",
+            "foo.com:8080/=svc:80",
+            "foo.com/path,svc:8080",
+            "foo.com/a\n=svc:80",
+            "foo.com/=svc:!",
+        ] {
+            assert!(!ingress_rule_matches(bad), "{bad:?}");
+        }
+    }
 
     #[test]
     fn base64_round_trips() {

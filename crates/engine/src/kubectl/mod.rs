@@ -536,6 +536,71 @@ static CREATE_SUBCOMMANDS: &[Command] = &[
     ])
     .run(create::clusterrolebinding),
     Command::new(
+        "ingress",
+        "Create an ingress with the specified name",
+        "kubectl create ingress NAME --rule=host/path=service:port[,tls[=secret]]  [options]",
+    )
+    .aliases(&["ing"])
+    .long(
+        "Create an ingress with the specified name.",
+        Some("  # Create a single ingress called 'simple' that directs requests to foo.com/bar to svc\n  # svc1:8080 with a TLS secret \"my-cert\"\n  kubectl create ingress simple --rule=\"foo.com/bar=svc1:8080,tls=my-cert\"\n  \n  # Create a catch all ingress of \"/path\" pointing to service svc:port and Ingress Class as \"otheringress\"\n  kubectl create ingress catch-all --class=otheringress --rule=\"/path=svc:port\"\n  \n  # Create an ingress with two annotations: ingress.annotation1 and ingress.annotations2\n  kubectl create ingress annotated --class=default --rule=\"foo.com/bar=svc:port\" \\\n  --annotation ingress.annotation1=foo \\\n  --annotation ingress.annotation2=bla\n  \n  # Create an ingress with the same host and multiple paths\n  kubectl create ingress multipath --class=default \\\n  --rule=\"foo.com/=svc:port\" \\\n  --rule=\"foo.com/admin/=svcadmin:portadmin\"\n  \n  # Create an ingress with multiple hosts and the pathType as Prefix\n  kubectl create ingress ingress1 --class=default \\\n  --rule=\"foo.com/path*=svc:8080\" \\\n  --rule=\"bar.com/admin*=svc2:http\"\n  \n  # Create an ingress with TLS enabled using the default ingress certificate and different path types\n  kubectl create ingress ingtls --class=default \\\n  --rule=\"foo.com/=svc:https,tls\" \\\n  --rule=\"foo.com/path/subpath*=othersvc:8080\"\n  \n  # Create an ingress with TLS enabled using a specific secret and pathType as Prefix\n  kubectl create ingress ingsecret --class=default \\\n  --rule=\"foo.com/*=svc:8080,tls=secret1\"\n  \n  # Create an ingress with a default backend\n  kubectl create ingress ingdefault --class=default \\\n  --default-backend=defaultsvc:http \\\n  --rule=\"foo.com/*=svc:8080,tls=secret1\""),
+    )
+    .flags(flags![
+        PRINT_FLAGS,
+        DRY_RUN_FLAGS,
+        MUTATE_FLAGS,
+        &[
+            Flag::new("rule", Kind::Array),
+            Flag::new("default-backend", Kind::Str),
+            Flag::new("annotation", Kind::Array),
+            Flag::new("class", Kind::Str),
+        ],
+    ])
+    .run(create::ingress),
+    Command::new(
+        "poddisruptionbudget",
+        "Create a pod disruption budget with the specified name",
+        "kubectl create poddisruptionbudget NAME --selector=SELECTOR --min-available=N [--dry-run=server|client|none] [options]",
+    )
+    .aliases(&["pdb"])
+    .long(
+        "Create a pod disruption budget with the specified name, selector, and desired minimum available pods.",
+        Some("  # Create a pod disruption budget named my-pdb that will select all pods with the app=rails label\n  # and require at least one of them being available at any point in time\n  kubectl create poddisruptionbudget my-pdb --selector=app=rails --min-available=1\n  \n  # Create a pod disruption budget named my-pdb that will select all pods with the app=nginx label\n  # and require at least half of the pods selected to be available at any point in time\n  kubectl create pdb my-pdb --selector=app=nginx --min-available=50%"),
+    )
+    .flags(flags![
+        PRINT_FLAGS,
+        DRY_RUN_FLAGS,
+        MUTATE_FLAGS,
+        &[
+            Flag::new("selector", Kind::Str),
+            Flag::new("min-available", Kind::Str),
+            Flag::new("max-unavailable", Kind::Str),
+        ],
+    ])
+    .run(create::poddisruptionbudget),
+    Command::new(
+        "priorityclass",
+        "Create a priority class with the specified name",
+        "kubectl create priorityclass NAME --value=VALUE --global-default=BOOL [--dry-run=server|client|none] [options]",
+    )
+    .aliases(&["pc"])
+    .long(
+        "Create a priority class with the specified name, value, globalDefault and description.",
+        Some("  # Create a priority class named high-priority\n  kubectl create priorityclass high-priority --value=1000 --description=\"high priority\"\n  \n  # Create a priority class named default-priority that is considered as the global default priority\n  kubectl create priorityclass default-priority --value=1000 --global-default=true --description=\"default priority\"\n  \n  # Create a priority class named high-priority that cannot preempt pods with lower priority\n  kubectl create priorityclass high-priority --value=1000 --description=\"high priority\" --preemption-policy=\"Never\""),
+    )
+    .flags(flags![
+        PRINT_FLAGS,
+        DRY_RUN_FLAGS,
+        MUTATE_FLAGS,
+        &[
+            Flag::new("value", Kind::Int32),
+            Flag::new("global-default", Kind::Bool),
+            Flag::new("description", Kind::Str),
+            Flag::new("preemption-policy", Kind::Str),
+        ],
+    ])
+    .run(create::priorityclass),
+    Command::new(
         "quota",
         "Create a quota with the specified name",
         "kubectl create quota NAME [--hard=key1=value1,key2=value2] [--scopes=Scope1,Scope2] [--dry-run=server|client|none] [options]",
@@ -1524,7 +1589,10 @@ fn help_text(path: &str, cmd: &Command) -> String {
             .unwrap_or(0)
             .max(11);
         s.push_str("Available Commands:\n");
-        for sub in cmd.subcommands {
+        // cobra lists subcommands by name.
+        let mut subs: Vec<&Command> = cmd.subcommands.iter().collect();
+        subs.compact_sort_by_key(|c| c.name);
+        for sub in subs {
             s.push_str(&format!("  {:<pad$}   {}\n", sub.name, sub.short));
         }
         s.push('\n');

@@ -1,4 +1,5 @@
-//! Namespaces, Nodes, Secrets, ConfigMaps, Endpoints and Events.
+//! Namespaces, Nodes, Secrets, ConfigMaps, Endpoints, Events and
+//! PriorityClasses.
 
 use super::json::go_json_object_error;
 use super::meta::finalizer_kube_name;
@@ -319,5 +320,69 @@ pub(super) fn event(obj: &Value, errs: &mut Vec<FieldError>) {
             quote(involved),
             "does not match event.namespace",
         );
+    }
+}
+
+/// The system priority classes (`SystemPriorityClasses`): name and value;
+/// neither is a global default.
+pub(crate) const SYSTEM_PRIORITY_CLASSES: [(&str, i64); 2] = [
+    ("system-node-critical", 2_000_001_000),
+    ("system-cluster-critical", 2_000_000_000),
+];
+
+/// `HighestUserDefinablePriority`.
+const HIGHEST_USER_DEFINABLE_PRIORITY: i64 = 1_000_000_000;
+
+/// `ValidatePriorityClass` and `ValidatePriorityClassUpdate`.
+pub(super) fn priority_class(obj: &Value, old: Option<&Value>, errs: &mut Vec<FieldError>) {
+    let value = obj.get("value").as_i64().unwrap_or(0);
+    if let Some(old) = old {
+        if value != old.get("value").as_i64().unwrap_or(0) {
+            errs.forbidden(&Path::new("value"), "may not be changed in an update.");
+        }
+        if obj.get("preemptionPolicy") != old.get("preemptionPolicy") {
+            errs.invalid(
+                &Path::new("preemptionPolicy"),
+                quote(obj.get("preemptionPolicy").as_str().unwrap_or("")),
+                IMMUTABLE,
+            );
+        }
+        return;
+    }
+    let name = obj.str_at(&["metadata", "name"]).unwrap_or("");
+    if name.starts_with("system-") {
+        let global_default = obj.get("globalDefault").as_bool() == Some(true);
+        let known = SYSTEM_PRIORITY_CLASSES.iter().find(|(n, _)| *n == name);
+        let problem = match known {
+            None => Some(format!("{name} is not a known system priority class")),
+            Some((n, v)) if *v != value => Some(format!("value of {n} PriorityClass must be {v}")),
+            Some((n, _)) if global_default => {
+                Some(format!("globalDefault of {n} PriorityClass must be false"))
+            }
+            Some(_) => None,
+        };
+        if let Some(problem) = problem {
+            errs.forbidden(
+                &Path::new("metadata").child("name"),
+                &format!(
+                    "priority class names with 'system-' prefix are reserved for system use only. error: {problem}"
+                ),
+            );
+        }
+    } else if value > HIGHEST_USER_DEFINABLE_PRIORITY {
+        errs.forbidden(
+            &Path::new("value"),
+            &format!(
+                "maximum allowed value of a user defined priority is {HIGHEST_USER_DEFINABLE_PRIORITY}"
+            ),
+        );
+    }
+    if let Some(policy) = obj.get("preemptionPolicy").as_str() {
+        let p = Path::new("preemptionPolicy");
+        if policy.is_empty() {
+            errs.required(&p, "");
+        } else if !matches!(policy, "PreemptLowerPriority" | "Never") {
+            errs.not_supported(&p, quote(policy), &["PreemptLowerPriority", "Never"]);
+        }
     }
 }

@@ -14,6 +14,7 @@
 //! sorted). Declarative (CEL) validation of built-in kinds is not modelled;
 //! the hand-written rules it shadows give the same messages.
 
+pub(crate) use core::SYSTEM_PRIORITY_CLASSES;
 mod apps;
 mod core;
 mod json;
@@ -74,6 +75,7 @@ pub fn validate(resource: ResourceId, object: &Value, old: Option<&Value>) -> Ve
         ("rbac.authorization.k8s.io", "ClusterRoleBinding") => {
             rbac::binding(object, old, false, &mut errs);
         }
+        ("scheduling.k8s.io", "PriorityClass") => core::priority_class(object, old, &mut errs),
         ("policy", "PodDisruptionBudget") => apps::pod_disruption_budget(object, &mut errs),
         ("discovery.k8s.io", "EndpointSlice") => networking::endpoint_slice(object, &mut errs),
         ("networking.k8s.io", "Ingress") => networking::ingress(object, old, &mut errs),
