@@ -729,6 +729,10 @@ fn expand_refs(args: Vec<String>, env: &BTreeMap<String, String>) -> Vec<String>
 /// The image's default entrypoint and command.
 fn image_defaults(flavor: Flavor, image: &str) -> (Vec<&'static str>, Vec<&'static str>) {
     match flavor {
+        // /docker-entrypoint.sh came with 1.19.
+        Flavor::Nginx if !super::nginx::NginxImage::of(image).has_entrypoint() => {
+            (vec![], vec!["nginx", "-g", "daemon off;"])
+        }
         Flavor::Nginx => (
             vec!["/docker-entrypoint.sh"],
             vec!["nginx", "-g", "daemon off;"],
@@ -1966,25 +1970,9 @@ impl App {
 
     /// The lines a server prints when it starts.
     fn banner(&self, started_at: Millis, pod_ip: &str) -> Vec<String> {
-        let ts = nginx_time(started_at);
         match self.flavor {
             Flavor::Nginx => {
-                let mut l: Vec<String> = NGINX_START.lines().map(str::to_string).collect();
-                for line in [
-                    "using the \"epoll\" event method",
-                    "nginx/1.29.3",
-                    "built by gcc 14.2.0 (Debian 14.2.0-19) ",
-                    "OS: Linux 6.8.0-90-generic",
-                    "getrlimit(RLIMIT_NOFILE): 1048576:1048576",
-                    "start worker processes",
-                    "start worker process 29",
-                    "start worker process 30",
-                    "start worker process 31",
-                    "start worker process 32",
-                ] {
-                    l.push(format!("{ts} [notice] 1#1: {line}"));
-                }
-                l
+                super::nginx::NginxImage::of(&self.image).start_lines(&go_log_time(started_at))
             }
             Flavor::Httpd => {
                 let t = httpd_time(started_at);
@@ -2127,9 +2115,9 @@ impl App {
         let (status, body) = match self.flavor {
             Flavor::Nginx if self.text.is_empty() => {
                 if path == "/" || path == "/index.html" || path.starts_with("/?") {
-                    (200, NGINX_WELCOME.to_string())
+                    (200, super::nginx::NginxImage::of(&self.image).welcome_page().to_string())
                 } else {
-                    (404, NGINX_404.to_string())
+                    (404, super::nginx::NginxImage::of(&self.image).not_found_page())
                 }
             }
             Flavor::Httpd => {
@@ -2296,44 +2284,6 @@ fn mysql_no_password(started_at: Millis) -> Vec<String> {
         "    - MYSQL_RANDOM_ROOT_PASSWORD".to_string(),
     ]
 }
-
-const NGINX_START: &str = "/docker-entrypoint.sh: /docker-entrypoint.d/ is not empty, will attempt to perform configuration
-/docker-entrypoint.sh: Looking for shell scripts in /docker-entrypoint.d/
-/docker-entrypoint.sh: Launching /docker-entrypoint.d/10-listen-on-ipv6-by-default.sh
-10-listen-on-ipv6-by-default.sh: info: Getting the checksum of /etc/nginx/conf.d/default.conf
-10-listen-on-ipv6-by-default.sh: info: Enabled listen on IPv6 in /etc/nginx/conf.d/default.conf
-/docker-entrypoint.sh: Sourcing /docker-entrypoint.d/15-local-resolvers.envsh
-/docker-entrypoint.sh: Launching /docker-entrypoint.d/20-envsubst-on-templates.sh
-/docker-entrypoint.sh: Launching /docker-entrypoint.d/30-tune-worker-processes.sh
-/docker-entrypoint.sh: Configuration complete; ready for start up";
-
-/// nginx's default page.
-pub(crate) const NGINX_WELCOME: &str = "<!DOCTYPE html>
-<html>
-<head>
-<title>Welcome to nginx!</title>
-<style>
-html { color-scheme: light dark; }
-body { width: 35em; margin: 0 auto;
-font-family: Tahoma, Verdana, Arial, sans-serif; }
-</style>
-</head>
-<body>
-<h1>Welcome to nginx!</h1>
-<p>If you see this page, the nginx web server is successfully installed and
-working. Further configuration is required.</p>
-
-<p>For online documentation and support please refer to
-<a href=\"http://nginx.org/\">nginx.org</a>.<br/>
-Commercial support is available at
-<a href=\"http://nginx.com/\">nginx.com</a>.</p>
-
-<p><em>Thank you for using nginx.</em></p>
-</body>
-</html>
-";
-
-const NGINX_404: &str = "<html>\r\n<head><title>404 Not Found</title></head>\r\n<body>\r\n<center><h1>404 Not Found</h1></center>\r\n<hr><center>nginx/1.29.3</center>\r\n</body>\r\n</html>\r\n";
 
 const HTTPD_404: &str = "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\n<html><head>\n<title>404 Not Found</title>\n</head><body>\n<h1>Not Found</h1>\n<p>The requested URL was not found on this server.</p>\n</body></html>\n";
 

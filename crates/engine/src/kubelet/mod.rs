@@ -11,6 +11,7 @@ pub mod images;
 mod app;
 pub(crate) use pods::{instance_running, stream_request};
 pub mod exec;
+mod nginx;
 mod node;
 mod pods;
 mod python;

@@ -2531,7 +2531,10 @@ fn stop_container(
             inst.extra.push((term_at + offset, line));
         }
     }
-    if inst.app.flavor == images::Flavor::Nginx && matches!(inst.app.program, app::Program::Server)
+    // Images before 1.20.1 log at `warn`: their shutdown notices are hidden.
+    if inst.app.flavor == images::Flavor::Nginx
+        && matches!(inst.app.program, app::Program::Server)
+        && super::nginx::NginxImage::of(&inst.app.image).logs_notices()
     {
         let ts = app::go_log_time(term_at);
         inst.extra.push((
