@@ -228,7 +228,8 @@ fn traffic_options(words: &[String]) -> Result<(String, Option<String>, u32), St
 
 /// Runs `curl` against the cluster network; returns the printed text.
 fn curl(cluster: &mut Cluster, args: &[String]) -> Result<String, String> {
-    let (_, text, took) = curl_code(cluster, args, None);
+    // The user's own terminal.
+    let (_, text, took) = curl_code(cluster, args, None, true);
     // A connection that waited out a timeout moves the clock by the wait.
     if took >= crate::time::SECOND {
         cluster.step(took);
@@ -239,15 +240,17 @@ fn curl(cluster: &mut Cluster, args: &[String]) -> Result<String, String> {
 /// curl's exit code, printed text and time taken, from the user's machine
 /// or (`from`) a pod (what `curl` under `kubectl exec` prints). What it
 /// writes to standard error is marked ([`crate::kubelet::to_stderr`]).
+/// `tty`: its output is a terminal (no progress meter for a body it prints).
 pub(crate) fn curl_code(
     cluster: &mut Cluster,
     args: &[String],
     from: Option<&crate::store::ObjectKey>,
+    tty: bool,
 ) -> (i32, String, crate::time::Millis) {
     let mut code = 0;
     let mut took = 0;
     let args = split_curl_flags(args);
-    match curl_run(cluster, &args, from, &mut code, &mut took) {
+    match curl_run(cluster, &args, (from, tty), &mut code, &mut took) {
         Ok(text) => (code, text, took),
         // A malformed option: curl's usage error.
         Err(text) => (
@@ -302,10 +305,11 @@ pub(crate) fn split_curl_flags(args: &[String]) -> Vec<String> {
 fn curl_run(
     cluster: &mut Cluster,
     args: &[String],
-    from: Option<&crate::store::ObjectKey>,
+    (from, tty): (Option<&crate::store::ObjectKey>, bool),
     code: &mut i32,
     took: &mut crate::time::Millis,
 ) -> Result<String, String> {
+    let mut no_progress_meter = false;
     let mut fail = false;
     let mut max_time: Option<crate::time::Millis> = None;
     let mut connect_timeout: Option<crate::time::Millis> = None;
@@ -333,6 +337,7 @@ fn curl_run(
             "-S" | "--show-error" => show_error = true,
             "-i" | "--include" => include = true,
             "-v" | "--verbose" => verbose = true,
+            "--no-progress-meter" => no_progress_meter = true,
             "-L" | "--location" | "-k" | "--insecure" => {}
             "-f" | "--fail" => fail = true,
             "-X" | "--request" => method = next(&mut i)?,
@@ -407,6 +412,20 @@ fn curl_run(
     let mut response = cluster.send_request(&request);
     timeouts(&mut response, &url, connect_timeout, max_time);
     *took = response.latency_ms;
+    // The meter goes to standard error unless the body goes to a terminal
+    // (tool_operate.c); a terminal shows its header and its last line.
+    let body_to_terminal = tty && !discard_body;
+    if !(silent || no_progress_meter || body_to_terminal) {
+        let received = if response.status == 0 || fail && response.status >= 400 {
+            0
+        } else {
+            response.body.len() as u64
+        };
+        out.insert_str(
+            0,
+            &to_stderr(&progress_meter(received, response.latency_ms)),
+        );
+    }
     if response.status == 0 {
         *code = response
             .body
@@ -466,6 +485,58 @@ fn curl_run(
         ));
     }
     Ok(out)
+}
+
+/// curl's progress meter once a transfer ended (`progress_meter` in
+/// lib/progress.c): its two header lines and the last update.
+fn progress_meter(bytes: u64, took_ms: u64) -> String {
+    let spent = time2str(took_ms / 1000);
+    let (percent, total_time, speed) = if bytes == 0 {
+        (0, "--:--:--".to_string(), 0)
+    } else {
+        (100, spent.clone(), bytes * 1000 / took_ms.max(1))
+    };
+    format!(
+        "  % Total    % Received % Xferd  Average Speed   Time    Time     Time  Current\n                                 Dload  Upload   Total   Spent    Left  Speed\n{percent:3} {}  {percent:3} {}  {:3} {}  {}  {} {total_time} {spent} --:--:-- {}\n",
+        max5data(bytes),
+        max5data(bytes),
+        0,
+        max5data(0),
+        max5data(speed),
+        max5data(0),
+        max5data(speed),
+    )
+}
+
+/// curl's `max5data`: a size in at most five characters.
+fn max5data(bytes: u64) -> String {
+    const KB: u64 = 1024;
+    const MB: u64 = 1024 * KB;
+    const GB: u64 = 1024 * MB;
+    if bytes < 100_000 {
+        format!("{bytes:5}")
+    } else if bytes < 10_000 * KB {
+        format!("{:4}k", bytes / KB)
+    } else if bytes < 100 * MB {
+        format!("{:2}.{}M", bytes / MB, (bytes % MB) / (MB / 10))
+    } else if bytes < 10_000 * MB {
+        format!("{:4}M", bytes / MB)
+    } else {
+        format!("{:4}G", bytes / GB)
+    }
+}
+
+/// curl's `time2str`: `--:--:--` for nothing, else `H:MM:SS`.
+fn time2str(seconds: u64) -> String {
+    if seconds == 0 {
+        return "--:--:--".to_string();
+    }
+    let h = seconds / 3600;
+    if h <= 99 {
+        format!("{h:2}:{:02}:{:02}", seconds % 3600 / 60, seconds % 60)
+    } else {
+        format!("{:3}d {:02}h", h / 24, h % 24)
+    }
 }
 
 /// Applies `--connect-timeout` and `-m` to a response that would come
@@ -834,6 +905,21 @@ pub fn run_script(cluster: &mut Cluster, script: &str, files: &dyn Files) -> Scr
 mod tests {
     use super::*;
     use crate::kubectl::NoFiles;
+
+    #[test]
+    fn curls_meter_sizes_and_times_fit_their_columns() {
+        assert_eq!(max5data(615), "  615");
+        assert_eq!(max5data(99_999), "99999");
+        assert_eq!(max5data(615_000), " 600k");
+        assert_eq!(max5data(15 * 1024 * 1024 + 512 * 1024), "15.5M");
+        assert_eq!(max5data(615_000_000), " 586M");
+        assert_eq!(time2str(0), "--:--:--");
+        assert_eq!(time2str(127), " 0:02:07");
+        assert_eq!(
+            progress_meter(615, 2).lines().last(),
+            Some("100   615  100   615    0     0   300k      0 --:--:-- --:--:-- --:--:--  300k")
+        );
+    }
 
     #[test]
     fn flags_take_inline_or_next_word_values_and_say_which_is_missing() {

@@ -51,9 +51,14 @@ pub(crate) fn exec(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             "Kubeplay has no terminal for an interactive shell; run one command at a time, e.g. kubectl exec {pod_name} -- sh -c 'ls /; env'"
         )));
     }
-    let outcome = ctx
-        .cluster
-        .exec_in_container(&ns, &pod_name, &container, command);
+    let outcome = ctx.cluster.exec_in_container(
+        &ns,
+        &pod_name,
+        &container,
+        command,
+        // SetupTTY: a terminal only with stdin too.
+        p.bool("stdin") && p.bool("tty"),
+    );
     match outcome {
         Err(ExecRefusal::Status(e)) => Err(Fail::status(&e)),
         Err(ExecRefusal::Backend(msg)) => Err(Fail::raw(format!("Error from server: {msg}"))),

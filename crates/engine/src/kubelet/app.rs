@@ -91,6 +91,8 @@ pub(crate) struct App {
     /// Ports speaking HTTP (the rest are raw TCP).
     pub http: bool,
     pub dialect: Dialect,
+    /// The container has a terminal (`tty: true`).
+    pub tty: bool,
     /// `CRASH_AFTER` with `EXIT_CODE`.
     pub crash: Option<(Millis, i32)>,
     pub oom_after: Option<Millis>,
@@ -820,6 +822,7 @@ pub(crate) fn build(
         ports: Vec::new(),
         http: true,
         dialect,
+        tty: container.get("tty").as_bool() == Some(true),
         crash: dur("CRASH_AFTER").map(|d| {
             (
                 d,

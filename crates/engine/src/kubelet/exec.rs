@@ -35,6 +35,7 @@ impl Cluster {
         pod: &str,
         container: &str,
         argv: &[String],
+        tty: bool,
     ) -> Result<Exec, ExecRefusal> {
         self.authorize_resource("create", crate::cluster::res("Pod"), "exec", namespace, pod)
             .map_err(ExecRefusal::Status)?;
@@ -46,7 +47,15 @@ impl Cluster {
         let dialect = ctx.dialect;
         let key = ObjectKey::new(crate::cluster::res("Pod"), namespace, pod);
         let mut net = |_: Millis, tool: &[String]| {
-            network_tool(self, &key, dialect, flavor, &image, true, tool)
+            network_tool(
+                self,
+                &key,
+                dialect,
+                flavor,
+                &image,
+                Caller { exec: true, tty },
+                tool,
+            )
         };
         Ok(Exec::Ran(shell::exec_command(
             argv,
@@ -76,16 +85,25 @@ fn image_has(flavor: Flavor, dialect: Dialect, program: &str) -> bool {
     }
 }
 
-/// Runs a network tool from the pod: its exit code, output and time. `exec`:
-/// run by `kubectl exec` (tools Kubeplay does not simulate say so there; in
-/// a container's own script they succeed quietly, so waits on them end).
+/// Who runs a network tool in a pod.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Caller {
+    /// `kubectl exec` (tools Kubeplay does not simulate say so there; in a
+    /// container's own script they succeed quietly, so waits on them end).
+    pub exec: bool,
+    /// Its output is a terminal (`kubectl exec -it`, a container with
+    /// `tty: true`): curl shows no progress meter for a body it prints.
+    pub tty: bool,
+}
+
+/// Runs a network tool from the pod: its exit code, output and time.
 pub(crate) fn network_tool(
     cluster: &mut Cluster,
     pod: &ObjectKey,
     dialect: Dialect,
     flavor: Flavor,
     image: &str,
-    exec: bool,
+    caller: Caller,
     argv: &[String],
 ) -> NetReply {
     let name = argv[0].rsplit('/').next().unwrap_or(&argv[0]).to_string();
@@ -98,10 +116,10 @@ pub(crate) fn network_tool(
     }
     let args = &argv[1..];
     match name.as_str() {
-        "curl" => curl(cluster, pod, args),
+        "curl" => crate::script::curl_code(cluster, args, Some(pod), caller.tty),
         "wget" => wget(cluster, pod, args),
         "nslookup" => nslookup(cluster, pod, dialect, image, args),
-        other if exec => (
+        other if caller.exec => (
             1,
             to_stderr(&format!(
                 "{other}: Kubeplay does not simulate {other}; use wget, curl or nslookup\n"
@@ -110,12 +128,6 @@ pub(crate) fn network_tool(
         ),
         _ => (0, String::new(), 0),
     }
-}
-
-/// curl in a pod: the URL goes as typed; the pod's resolver (its search
-/// list, /etc/hosts' `localhost`) is the route's to apply.
-fn curl(cluster: &mut Cluster, pod: &ObjectKey, args: &[String]) -> NetReply {
-    crate::script::curl_code(cluster, args, Some(pod))
 }
 
 /// busybox `wget`.

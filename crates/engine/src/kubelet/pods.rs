@@ -1558,8 +1558,12 @@ fn create_and_start(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: u
     {
         let (dialect, flavor) = (application.dialect, img.flavor);
         let image = display.clone();
+        let caller = super::exec::Caller {
+            exec: false,
+            tty: application.tty,
+        };
         let mut net = |_: Millis, argv: &[String]| {
-            super::exec::network_tool(cluster, key, dialect, flavor, &image, false, argv)
+            super::exec::network_tool(cluster, key, dialect, flavor, &image, caller, argv)
         };
         application.prepare(now, &hostname, &mut net);
     }
@@ -1870,9 +1874,13 @@ fn run_app_again(
     let elapsed = cluster.now.saturating_sub(started);
     let hostname = pod_hostname(cluster, key);
     let (dialect, flavor, image) = (app.dialect, app.flavor, app.image.clone());
+    let caller = super::exec::Caller {
+        exec: false,
+        tty: app.tty,
+    };
     let exits = {
         let mut net = |_: Millis, argv: &[String]| {
-            super::exec::network_tool(cluster, key, dialect, flavor, &image, false, argv)
+            super::exec::network_tool(cluster, key, dialect, flavor, &image, caller, argv)
         };
         again(&mut app, started, &hostname, elapsed, &mut net)
     };
@@ -3241,8 +3249,12 @@ pub(crate) fn stream_request(
     let stream = inst.app.request_stream.as_ref()?;
     let (argv, started) = (stream.argv.clone(), inst.started);
     let (dialect, flavor, image) = (inst.app.dialect, inst.app.flavor, inst.app.image.clone());
+    let caller = super::exec::Caller {
+        exec: false,
+        tty: inst.app.tty,
+    };
     cluster.network.stream_send = Some((at, traffic));
-    let reply = super::exec::network_tool(cluster, key, dialect, flavor, &image, false, &argv);
+    let reply = super::exec::network_tool(cluster, key, dialect, flavor, &image, caller, &argv);
     cluster.network.stream_send = None;
     // A tool that sent nothing (a usage error) still took its turn; the
     // next request goes after the tool's own time (its timeouts).

@@ -1408,7 +1408,7 @@ fn egress_policies_judge_the_pod_that_opens_the_connection() {
         .map(|a| a.to_string())
         .collect();
     assert_eq!(
-        crate::script::curl_code(&mut c, &args, Some(&key)),
+        crate::script::curl_code(&mut c, &args, Some(&key), true),
         (
             28,
             crate::kubelet::to_stderr("curl: (28) Resolving timed out after 2000 milliseconds\n"),
