@@ -780,7 +780,9 @@ pub(crate) fn build(
 ) -> App {
     let get = |k: &str| env.get(k).map(String::as_str);
     let dur = |k: &str| get(k).and_then(parse_duration);
-    let dialect = if image.contains("busybox") || image.contains("alpine") {
+    // curlimages/curl is built on Alpine: its shell and tools are BusyBox's.
+    let dialect = if image.contains("busybox") || image.contains("alpine") || flavor == Flavor::Curl
+    {
         Dialect::Busybox
     } else {
         Dialect::Gnu

@@ -41,7 +41,7 @@ impl Cluster {
             .map_err(ExecRefusal::Status)?;
         let (ctx, flavor, image) = pods::exec_context(self, namespace, pod, container)?;
         let program = argv.first().map(String::as_str).unwrap_or("");
-        if !image_has(flavor, ctx.dialect, program) {
+        if !image_has(flavor, ctx.dialect, &image, program) {
             return Ok(Exec::NoExecutable(program.to_string()));
         }
         let dialect = ctx.dialect;
@@ -68,7 +68,7 @@ impl Cluster {
 
 /// Whether the image has `program`: scratch images have only their own
 /// binary; busybox has `wget` and no `curl`, Debian-based images the reverse.
-fn image_has(flavor: Flavor, dialect: Dialect, program: &str) -> bool {
+fn image_has(flavor: Flavor, dialect: Dialect, image: &str, program: &str) -> bool {
     if matches!(
         flavor,
         Flavor::Pause | Flavor::HttpEcho | Flavor::Whoami | Flavor::HelloWorld
@@ -79,8 +79,10 @@ fn image_has(flavor: Flavor, dialect: Dialect, program: &str) -> bool {
     match name {
         "curl" => dialect == Dialect::Gnu || flavor == Flavor::Curl,
         "wget" => dialect == Dialect::Busybox || flavor == Flavor::Curl,
-        // Debian's slim images (nginx) have no procps.
+        // Debian's slim images (nginx) have no procps, nor dnsutils
+        // (the docs' jessie-dnsutils image has it).
         "ps" => dialect == Dialect::Busybox,
+        "nslookup" => dialect == Dialect::Busybox || image.contains("dnsutils"),
         _ => shell::has_command(name),
     }
 }
@@ -107,7 +109,7 @@ pub(crate) fn network_tool(
     argv: &[String],
 ) -> NetReply {
     let name = argv[0].rsplit('/').next().unwrap_or(&argv[0]).to_string();
-    if !image_has(flavor, dialect, &name) {
+    if !image_has(flavor, dialect, image, &name) {
         let msg = match dialect {
             Dialect::Busybox => format!("sh: {name}: not found\n"),
             Dialect::Gnu => format!("sh: 1: {name}: not found\n"),
@@ -297,14 +299,15 @@ fn wget_answer(
                 )));
             }
         }
-        Some("/dev/null") => {}
         other => {
             // The file itself is not kept: a process started by exec
-            // leaves no files in the simulation.
+            // leaves no files in the simulation. The progress line names
+            // the file's last path component (`G.curfile`).
             let file = other.unwrap_or("index.html");
+            let shown = file.rsplit('/').next().unwrap_or(file);
             if !how.quiet {
                 out.push_str(&to_stderr(&format!(
-                    "saving to '{file}'\n{file:<20} 100% |********************************| {len:>5}  0:00:00 ETA\n'{file}' saved\n"
+                    "saving to '{file}'\n{shown:<20} 100% |********************************| {len:>5}  0:00:00 ETA\n'{file}' saved\n"
                 )));
             }
         }
@@ -458,7 +461,9 @@ fn busybox_nslookup(cluster: &Cluster, namespace: &str, name: &str) -> (i32, Str
         for (n, ip) in names.iter().zip(&answers) {
             match ip {
                 Some(ip) if !aaaa => out.push_str(&format!("Name:\t{n}\nAddress: {ip}\n\n")),
-                Some(_) => {}
+                // An empty NOERROR answer prints nothing but its blank
+                // line (nslookup.c: "we do show an additional empty line").
+                Some(_) => out.push('\n'),
                 None => {
                     out.push_str(&format!("** server can't find {n}: NXDOMAIN\n\n"));
                     code = 1;
