@@ -12,6 +12,8 @@ pub struct HttpRequest {
     pub path: String,
     /// The client's address (for session affinity and logs).
     pub client_ip: String,
+    /// The User-Agent header (`curl/8.14.1`, BusyBox's `Wget`).
+    pub user_agent: String,
 }
 
 /// What a container answers.
@@ -25,6 +27,39 @@ pub struct HttpAnswer {
     pub latency_ms: u64,
     /// Why there is no answer (status 0), when there is none.
     pub failure: Option<ConnectFailure>,
+    /// The response headers, in the order the server writes them.
+    pub headers: Vec<(String, String)>,
+}
+
+/// An HTTP date (`Thu, 01 Jan 2026 00:01:02 GMT`) of a simulated moment.
+pub fn http_date(ms: crate::time::Millis) -> String {
+    http_date_unix(crate::time::EPOCH_UNIX_SECONDS + (ms / 1000) as i64)
+}
+
+/// An HTTP date of Unix seconds.
+pub fn http_date_unix(unix: i64) -> String {
+    const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let (y, mo, d, h, mi, s, wd) = crate::time::civil(unix);
+    format!(
+        "{}, {d:02} {} {y} {h:02}:{mi:02}:{s:02} GMT",
+        DAYS[wd as usize],
+        MONTHS[mo as usize - 1]
+    )
+}
+
+/// The headers of a page nginx makes itself (its error pages; ingress-nginx's
+/// default backend): no Server header under ingress-nginx
+/// (`more_clear_headers Server`).
+pub fn nginx_page_headers(now: crate::time::Millis, body: &str) -> Vec<(String, String)> {
+    vec![
+        ("Date".into(), http_date(now)),
+        ("Content-Type".into(), "text/html".into()),
+        ("Content-Length".into(), body.len().to_string()),
+        ("Connection".into(), "keep-alive".into()),
+    ]
 }
 
 /// Why a connection to a pod got no HTTP answer.

@@ -316,6 +316,7 @@ fn curl_run(
     let mut silent = false;
     let mut show_error = false;
     let mut include = false;
+    let mut head = false;
     let mut verbose = false;
     let mut method = "GET".to_string();
     let mut host_header = None;
@@ -336,6 +337,11 @@ fn curl_run(
             "-s" | "--silent" => silent = true,
             "-S" | "--show-error" => show_error = true,
             "-i" | "--include" => include = true,
+            "-I" | "--head" => {
+                head = true;
+                include = true;
+                method = "HEAD".to_string();
+            }
             "-v" | "--verbose" => verbose = true,
             "--no-progress-meter" => no_progress_meter = true,
             "-L" | "--location" | "-k" | "--insecure" => {}
@@ -384,31 +390,34 @@ fn curl_run(
         url: url.clone(),
         host_header: host_header.clone(),
         from: from.cloned(),
+        user_agent: None,
     };
-    if verbose {
-        let host = host_header.clone().unwrap_or_else(|| {
-            url.split("://")
-                .nth(1)
-                .unwrap_or(&url)
-                .split('/')
-                .next()
-                .unwrap_or("")
-                .to_string()
-        });
-        let path = url
-            .split("://")
-            .nth(1)
-            .unwrap_or(&url)
-            .find('/')
-            .map(|i| url.split("://").nth(1).unwrap_or("")[i..].to_string())
-            .unwrap_or_else(|| "/".to_string());
-        out.push_str(&to_stderr(&format!(
-            "> {method} {path} HTTP/1.1\n> Host: {host}\n> User-Agent: curl/8.14.1\n> Accept: */*\n>\n"
-        )));
-    }
     let mut response = cluster.send_request(&request);
     timeouts(&mut response, &url, connect_timeout, max_time);
     *took = response.latency_ms;
+    let (target_host, target_port) = crate::network::url_host_port(&url);
+    let remote = response.remote_ip.clone();
+    if verbose {
+        let connected = response.status != 0
+            || response.body.starts_with("curl: (52)")
+            || response.body.contains("Operation timed out");
+        out.push_str(&to_stderr(&verbose_connect(
+            &target_host,
+            target_port,
+            remote.as_deref(),
+            connected,
+        )));
+        if connected {
+            let host = host_header.clone().unwrap_or_else(|| {
+                let rest = url.split_once("://").map_or(url.as_str(), |(_, r)| r);
+                rest.split(['/', '?', '#']).next().unwrap_or("").to_string()
+            });
+            let path = crate::network::url_path(&url);
+            out.push_str(&to_stderr(&format!(
+                "> {method} {path} HTTP/1.1\r\n> Host: {host}\r\n> User-Agent: curl/8.14.1\r\n> Accept: */*\r\n> \r\n* Request completely sent off\n"
+            )));
+        }
+    }
     // The meter goes to standard error unless the body goes to a terminal
     // (tool_operate.c); a terminal shows its header and its last line.
     let body_to_terminal = tty && !discard_body;
@@ -418,9 +427,15 @@ fn curl_run(
         } else {
             response.body.len() as u64
         };
+        let total = response
+            .headers
+            .iter()
+            .find(|(k, _)| k == "Content-Length")
+            .and_then(|(_, v)| v.parse().ok())
+            .unwrap_or(received);
         out.insert_str(
             0,
-            &to_stderr(&progress_meter(received, response.latency_ms)),
+            &to_stderr(&progress_meter(total, received, response.latency_ms)),
         );
     }
     if response.status == 0 {
@@ -430,6 +445,16 @@ fn curl_run(
             .and_then(|r| r.split(')').next())
             .and_then(|n| n.parse().ok())
             .unwrap_or(7);
+        if verbose {
+            // failf's text in the trace, then the connection's end.
+            let detail = response.body.split_once(") ").map_or("", |(_, d)| d);
+            let end = if *code == 6 {
+                "shutting down"
+            } else {
+                "closing"
+            };
+            out.push_str(&to_stderr(&format!("* {detail}\n* {end} connection #0\n")));
+        }
         if !silent || show_error {
             let mut message = response.body.clone();
             if !message.ends_with('\n') {
@@ -440,7 +465,7 @@ fn curl_run(
         // -w still reports (000), after the error (curl's post_per_transfer
         // prints the error first).
         if let Some(format) = &write_out {
-            out.push_str(&write_out_text(format, 0, response.latency_ms));
+            out.push_str(&write_out_text(format, 0, &response));
         }
         return Ok(out);
     }
@@ -453,11 +478,7 @@ fn curl_run(
             )));
         }
         if let Some(format) = &write_out {
-            out.push_str(&write_out_text(
-                format,
-                response.status,
-                response.latency_ms,
-            ));
+            out.push_str(&write_out_text(format, response.status, &response));
         }
         return Ok(out);
     }
@@ -466,36 +487,97 @@ fn curl_run(
         response.status,
         crate::http::reason_phrase(response.status)
     );
-    if verbose {
-        out.push_str(&to_stderr(&format!("< {status_line}\n<\n")));
-    } else if include {
-        out.push_str(&format!("{status_line}\n\n"));
+    let mut header_block = format!("{status_line}\r\n");
+    for (k, v) in &response.headers {
+        header_block.push_str(&format!("{k}: {v}\r\n"));
     }
-    if !discard_body {
+    header_block.push_str("\r\n");
+    if verbose {
+        let traced: String = header_block
+            .split_inclusive("\r\n")
+            .map(|l| format!("< {l}"))
+            .collect();
+        out.push_str(&to_stderr(&traced));
+    }
+    if include {
+        out.push_str(&header_block);
+    }
+    let shows_body = !discard_body && !head;
+    if shows_body {
+        // The trace notes data it does not show (output not a terminal).
+        if verbose && !tty && !response.body.is_empty() {
+            out.push_str(&to_stderr(&format!(
+                "{{ [{} bytes data]\n",
+                response.body.len()
+            )));
+        }
         out.push_str(&response.body);
     }
+    if verbose {
+        out.push_str(&to_stderr(&format!(
+            "* Connection #0 to host {} left intact\n",
+            target_host.trim_start_matches('[').trim_end_matches(']')
+        )));
+    }
     if let Some(format) = write_out {
-        out.push_str(&write_out_text(
-            &format,
-            response.status,
-            response.latency_ms,
-        ));
+        out.push_str(&write_out_text(&format, response.status, &response));
     }
     Ok(out)
 }
 
+/// curl's trace of finding and opening the connection (`-v`): the
+/// resolver's answer for a name, each try, the connection.
+fn verbose_connect(host: &str, port: u16, remote: Option<&str>, connected: bool) -> String {
+    let literal = crate::apiserver::parse_ipv4(host).is_some() || host.starts_with('[');
+    let Some(ip) = remote else {
+        return String::new();
+    };
+    let mut out = String::new();
+    // /etc/hosts gives `localhost` both loopbacks; curl tries IPv6 first.
+    let ip = if crate::network::is_loopback_name(host) {
+        out.push_str(&format!(
+            "* Host {host}:{port} was resolved.\n* IPv6: ::1\n* IPv4: 127.0.0.1\n"
+        ));
+        "::1"
+    } else {
+        if !literal {
+            out.push_str(&format!(
+                "* Host {host}:{port} was resolved.\n* IPv6: (none)\n* IPv4: {ip}\n"
+            ));
+        }
+        ip
+    };
+    let shown = if ip.contains(':') {
+        format!("[{ip}]")
+    } else {
+        ip.to_string()
+    };
+    let name = host.trim_start_matches('[').trim_end_matches(']');
+    out.push_str(&format!("*   Trying {shown}:{port}...\n"));
+    if connected {
+        out.push_str(&format!(
+            "* Connected to {name} ({ip}) port {port}\n* using HTTP/1.x\n"
+        ));
+    }
+    out
+}
+
 /// curl's progress meter once a transfer ended (`progress_meter` in
 /// lib/progress.c): its two header lines and the last update.
-fn progress_meter(bytes: u64, took_ms: u64) -> String {
+fn progress_meter(total: u64, bytes: u64, took_ms: u64) -> String {
     let spent = time2str(took_ms / 1000);
     let (percent, total_time, speed) = if bytes == 0 {
         (0, "--:--:--".to_string(), 0)
     } else {
-        (100, spent.clone(), bytes * 1000 / took_ms.max(1))
+        (
+            bytes * 100 / total.max(bytes),
+            spent.clone(),
+            bytes * 1000 / took_ms.max(1),
+        )
     };
     format!(
         "  % Total    % Received % Xferd  Average Speed   Time    Time     Time  Current\n                                 Dload  Upload   Total   Spent    Left  Speed\n{percent:3} {}  {percent:3} {}  {:3} {}  {}  {} {total_time} {spent} --:--:-- {}\n",
-        max5data(bytes),
+        max5data(total),
         max5data(bytes),
         0,
         max5data(0),
@@ -591,8 +673,14 @@ fn timeouts(
 
 /// curl's `-w`: `%{http_code}` (and `%{response_code}`), `%{time_total}`
 /// (seconds, six decimals), `\n`/`\t` escapes.
-fn write_out_text(format: &str, status: u16, took: crate::time::Millis) -> String {
+fn write_out_text(format: &str, status: u16, response: &crate::network::Response) -> String {
+    let took = response.latency_ms;
     format
+        .replace("%{remote_ip}", response.remote_ip.as_deref().unwrap_or(""))
+        .replace(
+            "%{size_download}",
+            &if status == 0 { 0 } else { response.body.len() }.to_string(),
+        )
         .replace(
             "%{time_total}",
             &format!("{}.{:03}000", took / 1000, took % 1000),
@@ -913,7 +1001,7 @@ mod tests {
         assert_eq!(time2str(0), "--:--:--");
         assert_eq!(time2str(127), " 0:02:07");
         assert_eq!(
-            progress_meter(615, 2).lines().last(),
+            progress_meter(615, 615, 2).lines().last(),
             Some("100   615  100   615    0     0   300k      0 --:--:-- --:--:-- --:--:--  300k")
         );
     }

@@ -2096,21 +2096,75 @@ impl App {
     }
 
     /// Answers one HTTP request: status, body, and the access-log line.
+    /// The headers the server sends with an answer, in its order.
+    pub(crate) fn headers(&self, status: u16, body: &str, now: Millis) -> Vec<(String, String)> {
+        let pair = |k: &str, v: String| (k.to_string(), v);
+        match self.flavor {
+            Flavor::Nginx => {
+                let welcome = status == 200 && self.text.is_empty();
+                super::nginx::NginxImage::of(&self.image).headers(now, body, welcome)
+            }
+            // nginxdemos/hello: nginx with `expires -1`.
+            Flavor::NginxHello => {
+                let mut h = super::nginx::NginxImage::of("nginx").headers(now, body, false);
+                h.push(pair("Expires", "Thu, 01 Jan 1970 00:00:01 GMT".into()));
+                h.push(pair("Cache-Control", "no-cache".into()));
+                h
+            }
+            Flavor::Httpd if status == 200 => vec![
+                pair("Date", crate::http::http_date(now)),
+                pair("Server", "Apache/2.4.65 (Unix)".into()),
+                pair("Last-Modified", "Mon, 11 Jun 2007 18:53:14 GMT".into()),
+                pair("ETag", "\"2d-432a5e4a73a80\"".into()),
+                pair("Accept-Ranges", "bytes".into()),
+                pair("Content-Length", body.len().to_string()),
+                pair("Content-Type", "text/html".into()),
+            ],
+            Flavor::Httpd => vec![
+                pair("Date", crate::http::http_date(now)),
+                pair("Server", "Apache/2.4.65 (Unix)".into()),
+                pair("Content-Length", body.len().to_string()),
+                pair("Content-Type", "text/html; charset=iso-8859-1".into()),
+            ],
+            // Go's net/http (agnhost, whoami, hello-app, http-echo and the
+            // generic app): sorted keys, a sniffed type.
+            _ => {
+                let html = body.trim_start().starts_with('<');
+                vec![
+                    pair("Content-Length", body.len().to_string()),
+                    pair(
+                        "Content-Type",
+                        if html {
+                            "text/html; charset=utf-8"
+                        } else {
+                            "text/plain; charset=utf-8"
+                        }
+                        .into(),
+                    ),
+                    pair("Date", crate::http::http_date(now)),
+                ]
+            }
+        }
+    }
+
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn answer(
         &self,
         offset: Millis,
         now: Millis,
         port: u16,
-        method: &str,
-        path: &str,
-        host: &str,
-        client: &str,
+        request: &crate::http::HttpRequest,
         pod_name: &str,
         pod_ip: &str,
     ) -> (u16, String, Option<String>) {
+        let (method, path, host, client) = (
+            request.method.as_str(),
+            request.path.as_str(),
+            request.host.as_str(),
+            request.client_ip.as_str(),
+        );
         let status = self.status_at(offset);
-        let ua = "curl/8.14.1";
+        let ua = request.user_agent.as_str();
         let ts = nginx_time(now);
         if status != 200 {
             let body = format!("{} {}\n", status, crate::http::reason_phrase(status));
@@ -2182,19 +2236,18 @@ impl App {
             ),
             _ => (200, format!("Hello from {pod_name} ({})\n", self.image)),
         };
+        // A HEAD answer sends no body bytes.
+        let sent = if method == "HEAD" { 0 } else { body.len() };
         let log = match self.flavor {
             Flavor::Nginx | Flavor::NginxHello => Some(format!(
-                "{client} - - [{ts}] \"{method} {path} HTTP/1.1\" {status} {} \"-\" \"{ua}\" \"-\"",
-                body.len()
+                "{client} - - [{ts}] \"{method} {path} HTTP/1.1\" {status} {sent} \"-\" \"{ua}\" \"-\""
             )),
             Flavor::Httpd => Some(format!(
-                "{client} - - [{ts}] \"{method} {path} HTTP/1.1\" {status} {}",
-                body.len()
+                "{client} - - [{ts}] \"{method} {path} HTTP/1.1\" {status} {sent}"
             )),
             Flavor::HelloApp => Some(format!("{} Serving request: {path}", go_log_time(now))),
             Flavor::Echo => Some(format!(
-                "{client} - - [{ts}] \"{method} {path} HTTP/1.1\" {status} {} \"-\" \"{ua}\"",
-                body.len()
+                "{client} - - [{ts}] \"{method} {path} HTTP/1.1\" {status} {sent} \"-\" \"{ua}\""
             )),
             Flavor::Whoami | Flavor::HttpEcho | Flavor::HpaExample => None,
             Flavor::Agnhost => Some(format!(

@@ -200,7 +200,11 @@ fn wget(cluster: &mut Cluster, pod: &ObjectKey, args: &[String]) -> NetReply {
         );
     };
     let PodTarget { host, port, ip } = pod_target(cluster, namespace, &url);
-    let response = cluster.send_request(&Request::get(&url).from_pod(pod.clone()));
+    let response = cluster.send_request(
+        &Request::get(&url)
+            .from_pod(pod.clone())
+            .with_user_agent("Wget"),
+    );
     // The resolver failed: no such name, or CoreDNS out of the pod's reach.
     let resolved = ip.filter(|_| response.status != 0 || !response.body.starts_with("curl: (6)"));
     let Some(ip) = resolved else {

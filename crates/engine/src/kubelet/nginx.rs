@@ -33,6 +33,27 @@ const LAST_PATCH: [(u32, u32); 16] = [
     (29, 4),
 ];
 
+/// When each line's last image was built (its release day, noon UTC, in
+/// Unix seconds): the welcome page's modification time.
+const BUILT: [(u32, i64); 16] = [
+    (14, 1_543_924_800),
+    (15, 1_555_416_000),
+    (16, 1_565_697_600),
+    (17, 1_586_865_600),
+    (18, 1_587_470_400),
+    (19, 1_618_315_200),
+    (20, 1_637_064_000),
+    (21, 1_643_112_000),
+    (22, 1_666_180_800),
+    (23, 1_680_004_800),
+    (24, 1_681_214_400),
+    (25, 1_713_268_800),
+    (26, 1_738_756_800),
+    (27, 1_744_804_800),
+    (28, 1_765_281_600),
+    (29, 1_765_281_600),
+];
+
 /// `latest`, `mainline` and `1`.
 const MAINLINE: (u32, u32) = (29, 4);
 /// `stable`.
@@ -182,6 +203,41 @@ impl NginxImage {
             "<html>\r\n<head><title>404 Not Found</title></head>\r\n{body}\r\n<center><h1>404 Not Found</h1></center>\r\n<hr><center>{}</center>\r\n</body>\r\n</html>\r\n",
             self.server()
         )
+    }
+
+    /// The headers nginx sends with a page: a static file (the welcome
+    /// page) has its modification time, ETag and byte ranges.
+    pub(crate) fn headers(
+        &self,
+        now: crate::time::Millis,
+        body: &str,
+        static_file: bool,
+    ) -> Vec<(String, String)> {
+        let mut h = vec![
+            ("Server".to_string(), self.server()),
+            ("Date".to_string(), crate::http::http_date(now)),
+            ("Content-Type".to_string(), "text/html".to_string()),
+            ("Content-Length".to_string(), body.len().to_string()),
+        ];
+        let built = BUILT
+            .iter()
+            .find(|(m, _)| *m == self.minor)
+            .map_or(BUILT[BUILT.len() - 1].1, |(_, t)| *t);
+        if static_file {
+            h.push((
+                "Last-Modified".to_string(),
+                crate::http::http_date_unix(built),
+            ));
+        }
+        h.push(("Connection".to_string(), "keep-alive".to_string()));
+        if static_file {
+            h.push((
+                "ETag".to_string(),
+                format!("\"{built:x}-{:x}\"", body.len()),
+            ));
+            h.push(("Accept-Ranges".to_string(), "bytes".to_string()));
+        }
+        h
     }
 
     /// The default page.

@@ -2212,7 +2212,21 @@ fn evaluate(
                 ),
             );
         }
-        let (status, _, _) = a.answer(offset, at, port, "GET", &path, &host, &ip, &key.name, &ip);
+        let probe = HttpRequest {
+            method: "GET".into(),
+            host: host.clone(),
+            path: path.clone(),
+            client_ip: ip.clone(),
+            // `kube-probe/<major>.<minor>`.
+            user_agent: format!(
+                "kube-probe/{}",
+                crate::KUBERNETES_VERSION
+                    .trim_start_matches('v')
+                    .rsplit_once('.')
+                    .map_or("", |(minor, _)| minor)
+            ),
+        };
+        let (status, _, _) = a.answer(offset, at, port, &probe, &key.name, &ip);
         return if (200..400).contains(&status) {
             (true, String::new())
         } else {
@@ -3267,7 +3281,7 @@ pub(crate) fn stream_request(
                 status: 0,
                 body: String::new(),
                 latency_ms: 0,
-                hops: Vec::new(),
+                ..Default::default()
             });
     response.latency_ms = reply.2;
     let hostname = pod_hostname(cluster, key);
@@ -3587,6 +3601,7 @@ pub(crate) fn serve_http(
         body: String::new(),
         latency_ms,
         failure: Some(failure),
+        headers: Vec::new(),
     };
     let Some(r) = rt(cluster, &key) else {
         // Tests that play the kubelet by hand run no containers: their
@@ -3600,6 +3615,7 @@ pub(crate) fn serve_http(
                 body: format!("{}\n", key.name),
                 latency_ms: 1,
                 failure: None,
+                headers: Vec::new(),
             };
         }
         return failed(ConnectFailure::Refused, 1);
@@ -3627,10 +3643,7 @@ pub(crate) fn serve_http(
         now.saturating_sub(inst.started),
         now,
         port16,
-        &request.method,
-        &request.path,
-        &request.host,
-        &request.client_ip,
+        request,
         &key.name,
         &ip,
     );
@@ -3657,10 +3670,18 @@ pub(crate) fn serve_http(
     {
         cpu_ms = cpu_ms * 1000 / limit as u64;
     }
+    let headers = a.headers(status, &body, now);
+    // A HEAD answer has the headers of the GET, no body.
+    let body = if request.method == "HEAD" {
+        String::new()
+    } else {
+        body
+    };
     HttpAnswer {
         status,
         body,
         latency_ms: 1 + a.latency_ms + cpu_ms,
         failure: None,
+        headers,
     }
 }

@@ -339,6 +339,7 @@ spec:
             host: "10.244.2.2".into(),
             path: "/".into(),
             client_ip: "10.244.0.1".into(),
+            user_agent: "curl/8.14.1".into(),
         },
     );
     assert_eq!(answer.status, 200);

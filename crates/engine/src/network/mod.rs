@@ -264,6 +264,8 @@ pub struct Request {
     /// The pod that sends it (a tool under `kubectl exec`, a container's
     /// script); `None` for the user's machine.
     pub from: Option<ObjectKey>,
+    /// The client's User-Agent (curl's when `None`).
+    pub user_agent: Option<String>,
 }
 
 impl Request {
@@ -274,12 +276,19 @@ impl Request {
             url: url.into(),
             host_header: None,
             from: None,
+            user_agent: None,
         }
     }
 
     /// The same request sent from a pod.
     pub fn from_pod(mut self, pod: ObjectKey) -> Request {
         self.from = Some(pod);
+        self
+    }
+
+    /// The same request with another client's User-Agent.
+    pub fn with_user_agent(mut self, agent: &str) -> Request {
+        self.user_agent = Some(agent.into());
         self
     }
 
@@ -332,7 +341,7 @@ pub enum Hop {
 }
 
 /// What came back.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Response {
     /// Status code (a client-side failure such as an unresolvable host is 0).
     pub status: u16,
@@ -342,6 +351,10 @@ pub struct Response {
     pub latency_ms: u64,
     /// The way it took.
     pub hops: Vec<Hop>,
+    /// The response headers, in order.
+    pub headers: Vec<(String, String)>,
+    /// The address the client connected to, once the name resolved.
+    pub remote_ip: Option<String>,
 }
 
 /// A request the network carried, kept for the UI to animate.
@@ -630,6 +643,16 @@ pub(crate) fn dns_reachable(cluster: &Cluster, pod: &ObjectKey) -> bool {
 /// does not parse).
 pub(crate) fn url_host_port(url: &str) -> (String, u16) {
     url::parse(url).map_or((String::new(), 80), |u| (u.host, u.port))
+}
+
+/// The path and query curl asks for (`/` when the URL has none).
+pub(crate) fn url_path(url: &str) -> String {
+    url::parse(url).map_or_else(|_| "/".to_string(), |u| u.path)
+}
+
+/// Whether `host` is the name `localhost` (not an address).
+pub(crate) fn is_loopback_name(host: &str) -> bool {
+    host.trim_end_matches('.').eq_ignore_ascii_case("localhost")
 }
 
 /// Where a pod's request for a URL goes.

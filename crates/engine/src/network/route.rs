@@ -90,6 +90,8 @@ pub(crate) struct Plan {
     /// The node that masqueraded it (NodePort and load-balancer traffic
     /// under `externalTrafficPolicy: Cluster`).
     pub masquerade_node: Option<String>,
+    /// The address the client connects to, once the name resolved.
+    pub remote_ip: Option<String>,
 }
 
 impl Plan {
@@ -122,6 +124,10 @@ pub(crate) fn plan(cluster: &Cluster, request: &Request) -> Plan {
             host: String::new(),
             path: "/".into(),
             client_ip: CLIENT_IP.into(),
+            user_agent: request
+                .user_agent
+                .clone()
+                .unwrap_or_else(|| CURL_USER_AGENT.into()),
         },
         entry: String::new(),
         target: (String::new(), 0),
@@ -130,6 +136,7 @@ pub(crate) fn plan(cluster: &Cluster, request: &Request) -> Plan {
         opener: request.from.clone(),
         shell_node: None,
         masquerade_node: None,
+        remote_ip: None,
     };
     // A pod's requests leave from its node, with its address; the user's
     // in-cluster requests from a shell on a node.
@@ -165,6 +172,14 @@ pub(crate) fn plan(cluster: &Cluster, request: &Request) -> Plan {
     {
         plan.entry = format!("{} is the pod's own loopback interface", url.host);
         plan.http.client_ip = LOOPBACK_IP.into();
+        plan.remote_ip = Some(
+            if url.host == "[::1]" {
+                "::1"
+            } else {
+                LOOPBACK_IP
+            }
+            .into(),
+        );
         plan.outcome = Outcome::Loopback(key.clone(), port);
         return plan;
     }
@@ -228,6 +243,7 @@ pub(crate) fn plan(cluster: &Cluster, request: &Request) -> Plan {
         return plan.fail(CurlError::unresolvable(&url.host), 0);
     };
     plan.latency_ms = NETWORK_LATENCY_MS;
+    plan.remote_ip = Some(ip.clone());
 
     // The ingress controller's load-balancer address.
     if ip == INGRESS_CONTROLLER_IP && cluster.network.ingress_installed {
@@ -565,6 +581,19 @@ fn via_service(
 /// Sends the planned request: picks the endpoint, lets the NetworkPolicies
 /// judge the connection, and asks the pod.
 pub(crate) fn execute(cluster: &mut Cluster, plan: Plan) -> Response {
+    let remote_ip = plan.remote_ip.clone();
+    let now = cluster.now;
+    let mut response = connect(cluster, plan);
+    response.remote_ip = remote_ip;
+    // ingress-nginx's own pages (404, 502, 503, 504, its redirects).
+    if response.status != 0 && response.headers.is_empty() {
+        response.headers = crate::http::nginx_page_headers(now, &response.body);
+    }
+    response
+}
+
+/// Makes the connection a plan leads to and gets the answer.
+fn connect(cluster: &mut Cluster, plan: Plan) -> Response {
     let Plan {
         mut hops,
         latency_ms,
@@ -583,6 +612,7 @@ pub(crate) fn execute(cluster: &mut Cluster, plan: Plan) -> Response {
         body: CurlError::timed_out(&target.0, target.1, CONNECT_TIMEOUT_MS).line(),
         latency_ms: CONNECT_TIMEOUT_MS,
         hops,
+        ..Default::default()
     };
     // The opener's egress policies judge its connection to the controller.
     if via_ingress
@@ -613,12 +643,14 @@ pub(crate) fn execute(cluster: &mut Cluster, plan: Plan) -> Response {
             body: err.line(),
             latency_ms: latency,
             hops,
+            ..Default::default()
         },
         Outcome::Page(status) => Response {
             status,
             body: ingress::nginx_page(status),
             latency_ms,
             hops,
+            ..Default::default()
         },
         Outcome::Pod(key, port) | Outcome::Loopback(key, port) => {
             let Some(pod) = cluster.store.get(&key).cloned() else {
@@ -627,6 +659,7 @@ pub(crate) fn execute(cluster: &mut Cluster, plan: Plan) -> Response {
                     body: CurlError::refused(&target.0, target.1, 0).line(),
                     latency_ms: 0,
                     hops,
+                    ..Default::default()
                 };
             };
             if !loopback && source.judge(cluster, &pod, port).is_err() {
@@ -663,6 +696,7 @@ pub(crate) fn execute(cluster: &mut Cluster, plan: Plan) -> Response {
                             body: ingress::nginx_page(502),
                             latency_ms: latency_ms + waited,
                             hops,
+                            ..Default::default()
                         }
                     } else {
                         Response {
@@ -670,6 +704,7 @@ pub(crate) fn execute(cluster: &mut Cluster, plan: Plan) -> Response {
                             body: CurlError::refused(&target.0, target.1, 0).line(),
                             latency_ms: 0,
                             hops,
+                            ..Default::default()
                         }
                     };
                 };
@@ -695,6 +730,7 @@ pub(crate) fn execute(cluster: &mut Cluster, plan: Plan) -> Response {
                         body: ingress::nginx_page(504),
                         latency_ms: latency_ms + waited,
                         hops,
+                        ..Default::default()
                     };
                 }
             };
@@ -723,6 +759,14 @@ fn connected(
     via_ingress: bool,
     hops: Vec<Hop>,
 ) -> Response {
+    // nginx's own error pages get their headers in `execute`.
+    let headers = if answer.failure.is_some() {
+        Vec::new()
+    } else if via_ingress {
+        proxied_headers(answer.headers)
+    } else {
+        answer.headers
+    };
     let (status, body, latency) = match answer.failure {
         None => (answer.status, answer.body, latency_ms + answer.latency_ms),
         Some(failure) if via_ingress => {
@@ -752,7 +796,43 @@ fn connected(
         body,
         latency_ms: latency,
         hops,
+        headers,
+        remote_ip: None,
     }
+}
+
+/// The headers nginx sends for a proxied answer: its own Date, the
+/// upstream's type and length, its Connection, then the upstream's others
+/// (its Server and Date are hidden, `proxy_hide_header`'s defaults).
+fn proxied_headers(upstream: Vec<(String, String)>) -> Vec<(String, String)> {
+    let find = |name: &str| {
+        upstream
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
+    };
+    let mut out = Vec::new();
+    if let Some(date) = find("Date") {
+        out.push(("Date".to_string(), date));
+    }
+    for name in ["Content-Type", "Content-Length"] {
+        if let Some(v) = find(name) {
+            out.push((name.to_string(), v));
+        }
+    }
+    out.push(("Connection".to_string(), "keep-alive".to_string()));
+    out.extend(upstream.into_iter().filter(|(k, _)| {
+        ![
+            "Server",
+            "Date",
+            "Content-Type",
+            "Content-Length",
+            "Connection",
+        ]
+        .iter()
+        .any(|h| k.eq_ignore_ascii_case(h))
+    }));
+    out
 }
 
 /// ingress-nginx's `proxy-next-upstream-tries`.
@@ -862,6 +942,9 @@ fn choose(cluster: &mut Cluster, fwd: &Forward) -> Endpoint {
     }
     ep
 }
+
+/// curl's User-Agent.
+pub(crate) const CURL_USER_AGENT: &str = "curl/8.14.1";
 
 /// The loopback address a pod's connections to itself come from.
 pub(crate) const LOOPBACK_IP: &str = "127.0.0.1";

@@ -617,6 +617,7 @@ fn ingress_balances_round_robin_over_ready_endpoints() {
             host: "site.example".into(),
             path: "/hello".into(),
             client_ip: CLIENT_IP.into(),
+            user_agent: "curl/8.14.1".into(),
         },
     );
     assert_eq!(
