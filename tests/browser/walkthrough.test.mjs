@@ -141,12 +141,14 @@ kubectl get events --field-selector reason=NodeNotReady
 
 /** Runs a script file natively (`kubeplay script`) and in the page's
  * console with the same seed, and checks the page's transcript is
- * byte-identical; `checks` are patterns the native transcript must show,
- * so that the script did what it says. */
+ * byte-identical to what a terminal shows of the native output (the
+ * console, like a terminal, ends a line at CRLF: HTTP headers and nginx's
+ * pages); `checks` are patterns the native transcript must show, so that
+ * the script did what it says. */
 async function scriptInBrowser(file, { seed, checks, shot }) {
   const script = await readFile(file, 'utf8');
   execFileSync('cargo', ['build', '-q', '-p', 'kubeplay'], { cwd: ROOT, stdio: 'inherit' });
-  const expected = execFileSync(join(ROOT, 'target', 'debug', 'kubeplay'), ['script', file, '--seed', String(seed)], { encoding: 'utf8' });
+  const expected = execFileSync(join(ROOT, 'target', 'debug', 'kubeplay'), ['script', file, '--seed', String(seed)], { encoding: 'utf8' }).replace(/\r\n/g, '\n');
   for (const check of checks) assert.match(expected, check, 'the script did what it says');
   const { page, problems, close } = await openApp(browser, { query: `?seed=${seed}&paused=1` });
   try {

@@ -408,9 +408,11 @@ fn curl_run(
             connected,
         )));
         if connected {
+            // Credentials in the URL go in Authorization, not Host.
             let host = host_header.clone().unwrap_or_else(|| {
                 let rest = url.split_once("://").map_or(url.as_str(), |(_, r)| r);
-                rest.split(['/', '?', '#']).next().unwrap_or("").to_string()
+                let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+                authority.rsplit('@').next().unwrap_or("").to_string()
             });
             let path = crate::network::url_path(&url);
             out.push_str(&to_stderr(&format!(
@@ -477,8 +479,13 @@ fn curl_run(
                 response.status
             )));
         }
+        // --fail stops at the headers: no body was downloaded.
         if let Some(format) = &write_out {
-            out.push_str(&write_out_text(format, response.status, &response));
+            let headers_only = crate::network::Response {
+                body: String::new(),
+                ..response.clone()
+            };
+            out.push_str(&write_out_text(format, response.status, &headers_only));
         }
         return Ok(out);
     }
@@ -499,18 +506,18 @@ fn curl_run(
             .collect();
         out.push_str(&to_stderr(&traced));
     }
-    if include {
+    // With -i/-I the headers are part of the output (so -o takes them).
+    if include && !discard_body {
         out.push_str(&header_block);
     }
-    let shows_body = !discard_body && !head;
-    if shows_body {
-        // The trace notes data it does not show (output not a terminal).
-        if verbose && !tty && !response.body.is_empty() {
-            out.push_str(&to_stderr(&format!(
-                "{{ [{} bytes data]\n",
-                response.body.len()
-            )));
-        }
+    // The trace notes data when the output is not a terminal.
+    if verbose && !head && !body_to_terminal && !response.body.is_empty() {
+        out.push_str(&to_stderr(&format!(
+            "{{ [{} bytes data]\n",
+            response.body.len()
+        )));
+    }
+    if !discard_body && !head {
         out.push_str(&response.body);
     }
     if verbose {

@@ -209,7 +209,7 @@ impl Cluster {
         if !errors.is_empty() {
             return Err(StatusError::invalid(&rt.group_kind(), &name, errors));
         }
-        self.admit_priority_class(resource, &obj)?;
+        self.admit_priority_class(resource, &obj, true)?;
         if rt.kind == "ResourceQuota" {
             self.warnings
                 .extend(quota::quota_warnings(obj.at(&["spec", "hard"])));
@@ -321,7 +321,7 @@ impl Cluster {
         if !errors.is_empty() {
             return Err(StatusError::invalid(&rt.group_kind(), &name, errors));
         }
-        self.admit_priority_class(resource, &obj)?;
+        self.admit_priority_class(resource, &obj, false)?;
         self.allocate(resource, &mut obj, Some(&old))?;
         // LimitRanger checks claims again on update, unless they are being
         // deleted (pods' resources are immutable); quota charges what grew.
@@ -815,8 +815,14 @@ impl Cluster {
     /// The ServiceAccount admission plugin: the namespace's `default`
     /// account and its projected API token volume.
     /// The Priority plugin's validation of a PriorityClass: only one may be
-    /// the global default.
-    fn admit_priority_class(&self, resource: ResourceId, obj: &Value) -> Result<(), StatusError> {
+    /// the global default (a create is refused while any default exists,
+    /// even one of the same name; an update only for another class).
+    fn admit_priority_class(
+        &self,
+        resource: ResourceId,
+        obj: &Value,
+        create: bool,
+    ) -> Result<(), StatusError> {
         if resource.get().kind != "PriorityClass"
             || obj.get("globalDefault").as_bool() != Some(true)
         {
@@ -825,7 +831,8 @@ impl Cluster {
         let name = obj.str_at(&["metadata", "name"]).unwrap_or("");
         let other_default = self.store.list(resource, None).find_map(|(_, c)| {
             let other = c.str_at(&["metadata", "name"]).unwrap_or("");
-            (c.get("globalDefault").as_bool() == Some(true) && other != name).then_some(other)
+            (c.get("globalDefault").as_bool() == Some(true) && (create || other != name))
+                .then_some(other)
         });
         match other_default {
             Some(other) => Err(StatusError::forbidden(format!(

@@ -134,7 +134,6 @@ pub(crate) fn network_tool(
 
 /// busybox `wget`.
 fn wget(cluster: &mut Cluster, pod: &ObjectKey, args: &[String]) -> NetReply {
-    let namespace = &*pod.namespace;
     let mut quiet = false;
     let mut spider = false;
     // `-T SEC`: busybox's alarm around the connect and each read.
@@ -199,7 +198,7 @@ fn wget(cluster: &mut Cluster, pod: &ObjectKey, args: &[String]) -> NetReply {
             0,
         );
     };
-    let PodTarget { host, port, ip } = pod_target(cluster, namespace, &url);
+    let PodTarget { host, port, ip } = pod_target(cluster, pod, &url);
     let response = cluster.send_request(
         &Request::get(&url)
             .from_pod(pod.clone())

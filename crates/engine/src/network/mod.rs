@@ -286,6 +286,13 @@ impl Request {
         self
     }
 
+    /// Whether the client tries IPv6 first for a name with both addresses:
+    /// curl (the default client) does; BusyBox wget prefers IPv4
+    /// (`FEATURE_PREFER_IPV4_ADDRESS`).
+    pub(crate) fn prefers_ipv6(&self) -> bool {
+        self.user_agent.is_none()
+    }
+
     /// The same request with another client's User-Agent.
     pub fn with_user_agent(mut self, agent: &str) -> Request {
         self.user_agent = Some(agent.into());
@@ -650,6 +657,22 @@ pub(crate) fn url_path(url: &str) -> String {
     url::parse(url).map_or_else(|_| "/".to_string(), |u| u.path)
 }
 
+/// What the pod's /etc/hosts says of `host`: its own hostname (and, under a
+/// headless Service, its FQDN) is its address.
+pub(crate) fn hosts_file(pod: Option<&crate::value::Value>, host: &str) -> Option<String> {
+    let pod = pod?;
+    let ip = crate::controllers::endpoints::pod_ip(pod)?;
+    let hostname = pod
+        .str_at(&["spec", "hostname"])
+        .or_else(|| pod.str_at(&["metadata", "name"]))?;
+    let name = host.trim_end_matches('.');
+    let fqdn = pod.str_at(&["spec", "subdomain"]).map(|sub| {
+        let ns = pod.str_at(&["metadata", "namespace"]).unwrap_or("default");
+        format!("{hostname}.{sub}.{ns}.svc.cluster.local")
+    });
+    (name.eq_ignore_ascii_case(hostname) || fqdn.as_deref() == Some(name)).then(|| ip.to_string())
+}
+
 /// Whether `host` is the name `localhost` (not an address).
 pub(crate) fn is_loopback_name(host: &str) -> bool {
     host.trim_end_matches('.').eq_ignore_ascii_case("localhost")
@@ -665,8 +688,9 @@ pub(crate) struct PodTarget {
     pub ip: Option<String>,
 }
 
-/// Reads `url` as a tool in a pod of `namespace` does (no scheme: http).
-pub(crate) fn pod_target(cluster: &Cluster, namespace: &str, url: &str) -> PodTarget {
+/// Reads `url` as a tool in `pod` does (no scheme: http).
+pub(crate) fn pod_target(cluster: &Cluster, pod: &ObjectKey, url: &str) -> PodTarget {
+    let namespace = &*pod.namespace;
     let Ok(u) = url::parse(url) else {
         let rest = url.split_once("://").map_or(url, |(_, r)| r);
         let host = rest.split(['/', '?', '#']).next().unwrap_or("").to_string();
@@ -687,7 +711,8 @@ pub(crate) fn pod_target(cluster: &Cluster, namespace: &str, url: &str) -> PodTa
     } else if route::is_loopback(&u.host) && crate::apiserver::parse_ipv4(&u.host).is_none() {
         Some(route::LOOPBACK_IP.to_string())
     } else {
-        resolve_from_pod(cluster, namespace, &u.host).map(|(_, ip)| ip)
+        hosts_file(cluster.store.get(pod), &u.host)
+            .or_else(|| resolve_from_pod(cluster, namespace, &u.host).map(|(_, ip)| ip))
     };
     PodTarget {
         host: format!("{}{port_part}", u.host),

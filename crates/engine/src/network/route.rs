@@ -171,15 +171,14 @@ pub(crate) fn plan(cluster: &Cluster, request: &Request) -> Plan {
         && is_loopback(&url.host)
     {
         plan.entry = format!("{} is the pod's own loopback interface", url.host);
-        plan.http.client_ip = LOOPBACK_IP.into();
-        plan.remote_ip = Some(
-            if url.host == "[::1]" {
-                "::1"
-            } else {
-                LOOPBACK_IP
-            }
-            .into(),
-        );
+        // /etc/hosts gives `localhost` both loopbacks: curl tries ::1 first,
+        // BusyBox wget prefers IPv4.
+        let v6 = url.host == "[::1]"
+            || url.host.starts_with("ip6-")
+            || (crate::network::is_loopback_name(&url.host) && request.prefers_ipv6());
+        let address = if v6 { "::1" } else { LOOPBACK_IP };
+        plan.http.client_ip = address.into();
+        plan.remote_ip = Some(address.into());
         plan.outcome = Outcome::Loopback(key.clone(), port);
         return plan;
     }
@@ -187,8 +186,10 @@ pub(crate) fn plan(cluster: &Cluster, request: &Request) -> Plan {
     // Name resolution. A pod asks CoreDNS, which its policies may not let
     // it reach: its resolver then times out.
     let named = crate::apiserver::parse_ipv4(&url.host).is_none();
+    // (/etc/hosts answers first.)
     if named
         && let Some(key) = &request.from
+        && super::hosts_file(source_pod, &url.host).is_none()
         && !super::dns_reachable(cluster, key)
     {
         return plan.fail(
@@ -198,11 +199,11 @@ pub(crate) fn plan(cluster: &Cluster, request: &Request) -> Plan {
     }
     // A pod's resolver tries its search list (`web` is
     // `web.<namespace>.svc.cluster.local`).
-    let from_pod = request
-        .from
-        .as_ref()
-        .filter(|_| named)
-        .and_then(|key| super::resolve_from_pod(cluster, &key.namespace, &url.host));
+    let from_pod = request.from.as_ref().filter(|_| named).and_then(|key| {
+        super::hosts_file(source_pod, &url.host)
+            .map(|ip| (url.host.clone(), ip))
+            .or_else(|| super::resolve_from_pod(cluster, &key.namespace, &url.host))
+    });
     let ip = if !named {
         url.host.clone()
     } else if let Some((fqdn, ip)) = from_pod {
@@ -244,6 +245,16 @@ pub(crate) fn plan(cluster: &Cluster, request: &Request) -> Plan {
     };
     plan.latency_ms = NETWORK_LATENCY_MS;
     plan.remote_ip = Some(ip.clone());
+
+    // The pod's own address: the kernel routes it over the loopback, where
+    // no policy is enforced.
+    if let Some(key) = &request.from
+        && source_pod.and_then(crate::controllers::endpoints::pod_ip) == Some(ip.as_str())
+    {
+        plan.entry += &format!("{ip} is the pod's own address (routed over its loopback)");
+        plan.outcome = Outcome::Loopback(key.clone(), port);
+        return plan;
+    }
 
     // The ingress controller's load-balancer address.
     if ip == INGRESS_CONTROLLER_IP && cluster.network.ingress_installed {
@@ -952,7 +963,10 @@ pub(crate) const LOOPBACK_IP: &str = "127.0.0.1";
 /// Whether `host` is the loopback: `localhost` (every pod's /etc/hosts
 /// has it), an address in 127.0.0.0/8 or `[::1]`.
 pub(crate) fn is_loopback(host: &str) -> bool {
-    host.trim_end_matches('.').eq_ignore_ascii_case("localhost")
+    let name = host.trim_end_matches('.');
+    name.eq_ignore_ascii_case("localhost")
+        || name.eq_ignore_ascii_case("ip6-localhost")
+        || name.eq_ignore_ascii_case("ip6-loopback")
         || host == "[::1]"
         || crate::apiserver::parse_ipv4(host).is_some_and(|ip| ip >> 24 == 127)
 }
