@@ -364,8 +364,8 @@ fn curl_run(
             // The body goes to the file (which the simulation does not
             // keep: a tool's output files are not written).
             "-o" | "--output" => {
-                next(&mut i)?;
-                discard_body = true;
+                // `-o -` is standard output.
+                discard_body = next(&mut i)? != "-";
             }
             "-O" | "--remote-name" => discard_body = true,
             "-w" | "--write-out" => write_out = Some(next(&mut i)?),

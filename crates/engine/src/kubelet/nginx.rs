@@ -250,18 +250,10 @@ impl NginxImage {
     }
 }
 
-/// nginx's default page, from 1.21.3 (dark-mode aware, 615 bytes).
-const WELCOME: &str = "<!DOCTYPE html>
-<html>
-<head>
-<title>Welcome to nginx!</title>
-<style>
-html { color-scheme: light dark; }
-body { width: 35em; margin: 0 auto;
-font-family: Tahoma, Verdana, Arial, sans-serif; }
-</style>
-</head>
-<body>
+/// The welcome page's body, the same in every version.
+macro_rules! welcome_body {
+    () => {
+        "<body>
 <h1>Welcome to nginx!</h1>
 <p>If you see this page, the nginx web server is successfully installed and
 working. Further configuration is required.</p>
@@ -274,10 +266,29 @@ Commercial support is available at
 <p><em>Thank you for using nginx.</em></p>
 </body>
 </html>
-";
+"
+    };
+}
+
+/// nginx's default page, from 1.21.3 (dark-mode aware, 615 bytes).
+const WELCOME: &str = concat!(
+    "<!DOCTYPE html>
+<html>
+<head>
+<title>Welcome to nginx!</title>
+<style>
+html { color-scheme: light dark; }
+body { width: 35em; margin: 0 auto;
+font-family: Tahoma, Verdana, Arial, sans-serif; }
+</style>
+</head>
+",
+    welcome_body!()
+);
 
 /// The default page before 1.21.3 (612 bytes).
-const WELCOME_OLD: &str = "<!DOCTYPE html>
+const WELCOME_OLD: &str = concat!(
+    "<!DOCTYPE html>
 <html>
 <head>
 <title>Welcome to nginx!</title>
@@ -289,20 +300,9 @@ const WELCOME_OLD: &str = "<!DOCTYPE html>
     }
 </style>
 </head>
-<body>
-<h1>Welcome to nginx!</h1>
-<p>If you see this page, the nginx web server is successfully installed and
-working. Further configuration is required.</p>
-
-<p>For online documentation and support please refer to
-<a href=\"http://nginx.org/\">nginx.org</a>.<br/>
-Commercial support is available at
-<a href=\"http://nginx.com/\">nginx.com</a>.</p>
-
-<p><em>Thank you for using nginx.</em></p>
-</body>
-</html>
-";
+",
+    welcome_body!()
+);
 
 #[cfg(test)]
 mod tests {

@@ -31,9 +31,9 @@ pub(crate) enum Outcome {
     Forward(Forward),
     /// Straight to a pod's IP.
     Pod(ObjectKey, i64),
-    /// The sending pod's own loopback (`localhost`, 127.0.0.0/8): its
-    /// network namespace, where its containers listen. The packets never
-    /// leave it, so no NetworkPolicy sees them.
+    /// The sending pod itself (`localhost`, 127.0.0.0/8, `[::1]`, its own
+    /// address or hostname): its network namespace, where its containers
+    /// listen. The packets never leave it, so no NetworkPolicy sees them.
     Loopback(ObjectKey, i64),
 }
 
@@ -201,16 +201,21 @@ pub(crate) fn plan(cluster: &Cluster, request: &Request) -> Plan {
     // `web.<namespace>.svc.cluster.local`).
     let from_pod = request.from.as_ref().filter(|_| named).and_then(|key| {
         super::hosts_file(source_pod, &url.host)
-            .map(|ip| (url.host.clone(), ip))
-            .or_else(|| super::resolve_from_pod(cluster, &key.namespace, &url.host))
+            .map(|ip| (None, ip))
+            .or_else(|| {
+                super::resolve_from_pod(cluster, &key.namespace, &url.host)
+                    .map(|(fqdn, ip)| (Some(fqdn), ip))
+            })
     });
     let ip = if !named {
         url.host.clone()
     } else if let Some((fqdn, ip)) = from_pod {
-        plan.entry = if fqdn == url.host {
-            format!("{} resolves (cluster DNS) to {ip}; ", url.host)
-        } else {
-            format!("{} resolves (cluster DNS, as {fqdn}) to {ip}; ", url.host)
+        plan.entry = match fqdn {
+            None => format!("{} resolves (the pod's /etc/hosts) to {ip}; ", url.host),
+            Some(f) if f == url.host => {
+                format!("{} resolves (cluster DNS) to {ip}; ", url.host)
+            }
+            Some(f) => format!("{} resolves (cluster DNS, as {f}) to {ip}; ", url.host),
         };
         ip
     } else if request.from.is_some() {
