@@ -647,7 +647,7 @@ fn node_ports_route_through_kube_proxy_and_fail_like_curl() {
         (
             0,
             format!(
-                "curl: (7) Failed to connect to 172.18.0.3 port {node_port} after 0 ms: Couldn't connect to server"
+                "curl: (7) Failed to connect to 172.18.0.3 port {node_port} after 0 ms: Could not connect to server"
             )
         )
     );
@@ -676,7 +676,7 @@ fn node_ports_route_through_kube_proxy_and_fail_like_curl() {
     let r = c.send_request(&Request::get("http://172.18.0.3:8080/"));
     assert_eq!(
         r.body,
-        "curl: (7) Failed to connect to 172.18.0.3 port 8080 after 0 ms: Couldn't connect to server"
+        "curl: (7) Failed to connect to 172.18.0.3 port 8080 after 0 ms: Could not connect to server"
     );
     // externalTrafficPolicy: Local drops traffic at nodes without a local endpoint.
     let key = ObjectKey::new(res("Service"), "default", "web");
@@ -689,7 +689,7 @@ fn node_ports_route_through_kube_proxy_and_fail_like_curl() {
         (
             0,
             format!(
-                "curl: (28) Failed to connect to 172.18.0.3 port {node_port} after 127000 ms: Couldn't connect to server"
+                "curl: (28) Failed to connect to 172.18.0.3 port {node_port} after 127000 ms: Could not connect to server"
             ),
             127_000
         )
@@ -745,7 +745,7 @@ fn cluster_ips_and_dns_names_reach_services_from_inside() {
     let r = c.send_request(&Request::get("http://10.0.0.1/"));
     assert_eq!(
         r.body,
-        "curl: (7) Failed to connect to 10.0.0.1 port 80 after 0 ms: Couldn't connect to server"
+        "curl: (7) Failed to connect to 10.0.0.1 port 80 after 0 ms: Could not connect to server"
     );
     // internalTrafficPolicy: Local from node-1 (the in-cluster client).
     let key = ObjectKey::new(res("Service"), "default", "web");
@@ -1096,7 +1096,7 @@ fn node_ip_port_80_reaches_the_ingress_controller() {
     let r = c.send_request(&Request::get("http://172.18.255.200:8080/"));
     assert_eq!(
         r.body,
-        "curl: (28) Failed to connect to 172.18.255.200 port 8080 after 127000 ms: Couldn't connect to server"
+        "curl: (28) Failed to connect to 172.18.255.200 port 8080 after 127000 ms: Could not connect to server"
     );
 }
 
@@ -1468,7 +1468,7 @@ fn dropped_connections_time_out_and_ingress_nginx_gives_up_with_504() {
         (
             0,
             format!(
-                "curl: (28) Failed to connect to 172.18.0.3 port {node_port} after 127000 ms: Couldn't connect to server"
+                "curl: (28) Failed to connect to 172.18.0.3 port {node_port} after 127000 ms: Could not connect to server"
             ),
             127_000
         )

@@ -62,13 +62,14 @@ impl CurlError {
 
     /// `CURLE_COULDNT_CONNECT`: the address answered with a reset (nothing
     /// listening, or kube-proxy's REJECT for a Service without endpoints).
+    /// curl 8 spells its reason "Could not connect to server".
     pub fn refused(host: &str, port: u16, after_ms: u64) -> CurlError {
         // curl names an IPv6 address without its brackets.
         let host = host.trim_start_matches('[').trim_end_matches(']');
         CurlError {
             code: 7,
             message: format!(
-                "Failed to connect to {host} port {port} after {after_ms} ms: Couldn't connect to server"
+                "Failed to connect to {host} port {port} after {after_ms} ms: Could not connect to server"
             ),
         }
     }
@@ -89,7 +90,7 @@ impl CurlError {
         CurlError {
             code: 28,
             message: format!(
-                "Failed to connect to {host} port {port} after {after_ms} ms: Couldn't connect to server"
+                "Failed to connect to {host} port {port} after {after_ms} ms: Could not connect to server"
             ),
         }
     }
