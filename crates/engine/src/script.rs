@@ -541,7 +541,7 @@ fn verbose_connect(host: &str, port: u16, remote: Option<&str>, connected: bool)
     };
     let mut out = String::new();
     // /etc/hosts gives `localhost` both loopbacks; curl tries IPv6 first.
-    let ip = if crate::network::is_loopback_name(host) {
+    let ip = if host.trim_end_matches('.').eq_ignore_ascii_case("localhost") {
         out.push_str(&format!(
             "* Host {host}:{port} was resolved.\n* IPv6: ::1\n* IPv4: 127.0.0.1\n"
         ));

@@ -243,26 +243,12 @@ const MAX_LIVE_CALLS: usize = 50;
 /// past them, the last one stands.
 const MAX_KEPT_REPLIES: usize = 5_000;
 
-/// The files a container sees when it starts: `/etc/hosts`,
-/// `/etc/resolv.conf` and `/etc/hostname` as the kubelet writes them, the
-/// service account's files, and its ConfigMap, Secret, downward API and
-/// projected volumes (the other mounts are empty directories). `object`
-/// looks up an object of a kind by name in the pod's namespace (a Node by
-/// name).
-pub(crate) fn container_files(
-    container: &Value,
-    pod: &Value,
-    pod_ip: &str,
-    object: &dyn Fn(&str, &str) -> Option<Value>,
-    shared: &BTreeMap<String, BTreeMap<String, String>>,
-) -> (BTreeMap<String, String>, Vec<String>) {
-    let mut files = BTreeMap::new();
-    let mut dirs = Vec::new();
+/// The kubelet's `managedHostsFileContent`: the pod's /etc/hosts (its
+/// resolver reads it before any DNS query).
+pub(crate) fn managed_hosts_file(pod: &Value, pod_ip: &str) -> String {
     let ns = pod.str_at(&["metadata", "namespace"]).unwrap_or("default");
     let name = pod.str_at(&["metadata", "name"]).unwrap_or("");
     let hostname = pod.str_at(&["spec", "hostname"]).unwrap_or(name);
-    files.insert("/etc/hostname".to_string(), format!("{hostname}\n"));
-    // kubelet's managedHostsFileContent.
     let mut hosts = String::from(
         "# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n",
     );
@@ -285,7 +271,29 @@ pub(crate) fn container_files(
             }
         }
     }
-    files.insert("/etc/hosts".to_string(), hosts);
+    hosts
+}
+
+/// The files a container sees when it starts: `/etc/hosts`,
+/// `/etc/resolv.conf` and `/etc/hostname` as the kubelet writes them, the
+/// service account's files, and its ConfigMap, Secret, downward API and
+/// projected volumes (the other mounts are empty directories). `object`
+/// looks up an object of a kind by name in the pod's namespace (a Node by
+/// name).
+pub(crate) fn container_files(
+    container: &Value,
+    pod: &Value,
+    pod_ip: &str,
+    object: &dyn Fn(&str, &str) -> Option<Value>,
+    shared: &BTreeMap<String, BTreeMap<String, String>>,
+) -> (BTreeMap<String, String>, Vec<String>) {
+    let mut files = BTreeMap::new();
+    let mut dirs = Vec::new();
+    let ns = pod.str_at(&["metadata", "namespace"]).unwrap_or("default");
+    let name = pod.str_at(&["metadata", "name"]).unwrap_or("");
+    let hostname = pod.str_at(&["spec", "hostname"]).unwrap_or(name);
+    files.insert("/etc/hostname".to_string(), format!("{hostname}\n"));
+    files.insert("/etc/hosts".to_string(), managed_hosts_file(pod, pod_ip));
     files.insert("/etc/resolv.conf".to_string(), resolv_conf(pod, ns));
     // The service account's projected token volume (kube-api-access-…).
     if pod.at(&["spec", "automountServiceAccountToken"]).as_bool() != Some(false) {

@@ -33,6 +33,7 @@ use crate::store::{ObjectKey, WatchEvent};
 use crate::time::Millis;
 use crate::value::Value;
 
+pub(crate) use app::managed_hosts_file;
 pub(crate) use node::NodeAgent;
 pub(crate) use pods::PodRuntime;
 

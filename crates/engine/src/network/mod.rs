@@ -657,25 +657,32 @@ pub(crate) fn url_path(url: &str) -> String {
     url::parse(url).map_or_else(|_| "/".to_string(), |u| u.path)
 }
 
-/// What the pod's /etc/hosts says of `host`: its own hostname (and, under a
-/// headless Service, its FQDN) is its address.
-pub(crate) fn hosts_file(pod: Option<&crate::value::Value>, host: &str) -> Option<String> {
+/// What the pod's /etc/hosts (the kubelet's file) says of `host`. For a
+/// name with both families (`localhost`), a client that tries IPv6 first
+/// (`prefer_ipv6`: curl) gets that address, others (BusyBox wget) IPv4's.
+pub(crate) fn hosts_lookup(
+    pod: Option<&crate::value::Value>,
+    host: &str,
+    prefer_ipv6: bool,
+) -> Option<String> {
     let pod = pod?;
-    let ip = crate::controllers::endpoints::pod_ip(pod)?;
-    let hostname = pod
-        .str_at(&["spec", "hostname"])
-        .or_else(|| pod.str_at(&["metadata", "name"]))?;
+    let pod_ip = crate::controllers::endpoints::pod_ip(pod).unwrap_or("");
+    let file = crate::kubelet::managed_hosts_file(pod, pod_ip);
     let name = host.trim_end_matches('.');
-    let fqdn = pod.str_at(&["spec", "subdomain"]).map(|sub| {
-        let ns = pod.str_at(&["metadata", "namespace"]).unwrap_or("default");
-        format!("{hostname}.{sub}.{ns}.svc.cluster.local")
-    });
-    (name.eq_ignore_ascii_case(hostname) || fqdn.as_deref() == Some(name)).then(|| ip.to_string())
-}
-
-/// Whether `host` is the name `localhost` (not an address).
-pub(crate) fn is_loopback_name(host: &str) -> bool {
-    host.trim_end_matches('.').eq_ignore_ascii_case("localhost")
+    let found: Vec<&str> = file
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| {
+            let mut fields = l.split_whitespace();
+            let ip = fields.next()?;
+            fields.any(|n| n.eq_ignore_ascii_case(name)).then_some(ip)
+        })
+        .collect();
+    found
+        .iter()
+        .find(|ip| ip.contains(':') == prefer_ipv6)
+        .or(found.first())
+        .map(|ip| ip.to_string())
 }
 
 /// Where a pod's request for a URL goes.
@@ -706,12 +713,16 @@ pub(crate) fn pod_target(cluster: &Cluster, pod: &ObjectKey, url: &str) -> PodTa
         String::new()
     };
     // /etc/hosts answers `localhost` before any DNS query.
-    let ip = if u.host == "[::1]" {
-        Some("::1".to_string())
-    } else if route::is_loopback(&u.host) && crate::apiserver::parse_ipv4(&u.host).is_none() {
-        Some(route::LOOPBACK_IP.to_string())
+    // BusyBox wget prefers IPv4 for a name with both.
+    let ip = if u.host.starts_with('[') {
+        Some(
+            u.host
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .to_string(),
+        )
     } else {
-        hosts_file(cluster.store.get(pod), &u.host)
+        hosts_lookup(cluster.store.get(pod), &u.host, false)
             .or_else(|| resolve_from_pod(cluster, namespace, &u.host).map(|(_, ip)| ip))
     };
     PodTarget {

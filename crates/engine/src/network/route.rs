@@ -167,29 +167,19 @@ pub(crate) fn plan(cluster: &Cluster, request: &Request) -> Plan {
     plan.http.path = url.path.clone();
     let port = i64::from(url.port);
 
-    if let Some(key) = request.from.as_ref().filter(|_| source_pod.is_some())
-        && is_loopback(&url.host)
-    {
-        plan.entry = format!("{} is the pod's own loopback interface", url.host);
-        // /etc/hosts gives `localhost` both loopbacks: curl tries ::1 first,
-        // BusyBox wget prefers IPv4.
-        let v6 = url.host == "[::1]"
-            || url.host.starts_with("ip6-")
-            || (crate::network::is_loopback_name(&url.host) && request.prefers_ipv6());
-        let address = if v6 { "::1" } else { LOOPBACK_IP };
-        plan.http.client_ip = address.into();
-        plan.remote_ip = Some(address.into());
-        plan.outcome = Outcome::Loopback(key.clone(), port);
-        return plan;
-    }
-
-    // Name resolution. A pod asks CoreDNS, which its policies may not let
-    // it reach: its resolver then times out.
-    let named = crate::apiserver::parse_ipv4(&url.host).is_none();
-    // (/etc/hosts answers first.)
+    // Name resolution. A pod's resolver reads its /etc/hosts first
+    // (`localhost`, its own hostname, hostAliases), then asks CoreDNS with
+    // its search list (`web` is `web.<namespace>.svc.cluster.local`);
+    // its policies may keep CoreDNS out of reach, and it then times out.
+    let named = crate::apiserver::parse_ipv4(&url.host).is_none() && !url.host.starts_with('[');
+    let hosts_entry = request
+        .from
+        .as_ref()
+        .filter(|_| named)
+        .and_then(|_| super::hosts_lookup(source_pod, &url.host, request.prefers_ipv6()));
     if named
+        && hosts_entry.is_none()
         && let Some(key) = &request.from
-        && super::hosts_file(source_pod, &url.host).is_none()
         && !super::dns_reachable(cluster, key)
     {
         return plan.fail(
@@ -197,18 +187,17 @@ pub(crate) fn plan(cluster: &Cluster, request: &Request) -> Plan {
             super::RESOLVER_TIMEOUT_MS,
         );
     }
-    // A pod's resolver tries its search list (`web` is
-    // `web.<namespace>.svc.cluster.local`).
     let from_pod = request.from.as_ref().filter(|_| named).and_then(|key| {
-        super::hosts_file(source_pod, &url.host)
-            .map(|ip| (None, ip))
-            .or_else(|| {
-                super::resolve_from_pod(cluster, &key.namespace, &url.host)
-                    .map(|(fqdn, ip)| (Some(fqdn), ip))
-            })
+        hosts_entry.map(|ip| (None, ip)).or_else(|| {
+            super::resolve_from_pod(cluster, &key.namespace, &url.host)
+                .map(|(fqdn, ip)| (Some(fqdn), ip))
+        })
     });
     let ip = if !named {
-        url.host.clone()
+        url.host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_string()
     } else if let Some((fqdn, ip)) = from_pod {
         plan.entry = match fqdn {
             None => format!("{} resolves (the pod's /etc/hosts) to {ip}; ", url.host),
@@ -248,18 +237,27 @@ pub(crate) fn plan(cluster: &Cluster, request: &Request) -> Plan {
     } else {
         return plan.fail(CurlError::unresolvable(&url.host), 0);
     };
-    plan.latency_ms = NETWORK_LATENCY_MS;
     plan.remote_ip = Some(ip.clone());
 
-    // The pod's own address: the kernel routes it over the loopback, where
-    // no policy is enforced.
-    if let Some(key) = &request.from
-        && source_pod.and_then(crate::controllers::endpoints::pod_ip) == Some(ip.as_str())
+    // The pod itself: its loopback, or its own address, which the kernel
+    // routes over the loopback too. The packets never leave it, so no
+    // policy sees them.
+    let own = source_pod.and_then(crate::controllers::endpoints::pod_ip) == Some(ip.as_str());
+    let loopback = ip == "::1" || crate::apiserver::parse_ipv4(&ip).is_some_and(|a| a >> 24 == 127);
+    if let Some(key) = request.from.as_ref().filter(|_| source_pod.is_some())
+        && (own || loopback)
     {
-        plan.entry += &format!("{ip} is the pod's own address (routed over its loopback)");
+        plan.entry += &format!(
+            "{ip} is the pod's own {}",
+            if own { "address" } else { "loopback" }
+        );
+        if loopback {
+            plan.http.client_ip = if ip == "::1" { "::1" } else { "127.0.0.1" }.into();
+        }
         plan.outcome = Outcome::Loopback(key.clone(), port);
         return plan;
     }
+    plan.latency_ms = NETWORK_LATENCY_MS;
 
     // The ingress controller's load-balancer address.
     if ip == INGRESS_CONTROLLER_IP && cluster.network.ingress_installed {
@@ -961,20 +959,6 @@ fn choose(cluster: &mut Cluster, fwd: &Forward) -> Endpoint {
 
 /// curl's User-Agent.
 pub(crate) const CURL_USER_AGENT: &str = "curl/8.14.1";
-
-/// The loopback address a pod's connections to itself come from.
-pub(crate) const LOOPBACK_IP: &str = "127.0.0.1";
-
-/// Whether `host` is the loopback: `localhost` (every pod's /etc/hosts
-/// has it), an address in 127.0.0.0/8 or `[::1]`.
-pub(crate) fn is_loopback(host: &str) -> bool {
-    let name = host.trim_end_matches('.');
-    name.eq_ignore_ascii_case("localhost")
-        || name.eq_ignore_ascii_case("ip6-localhost")
-        || name.eq_ignore_ascii_case("ip6-loopback")
-        || host == "[::1]"
-        || crate::apiserver::parse_ipv4(host).is_some_and(|ip| ip >> 24 == 127)
-}
 
 /// `<service>.<namespace>.svc[.cluster.local]` → (service, namespace).
 fn cluster_dns_name(host: &str) -> Option<(&str, &str)> {
