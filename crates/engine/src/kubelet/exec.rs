@@ -8,7 +8,7 @@ use super::shell::{self, Dialect, ExecResult};
 use super::shell::{NetReply, to_stderr};
 use crate::cluster::Cluster;
 use crate::network::{
-    PodTarget, RESOLVER_TIMEOUT_MS, Request, dns_reachable, pod_target, resolve_from_pod,
+    RESOLVER_TIMEOUT_MS, Request, dns_reachable, resolve_from_pod, typed_host_port,
 };
 use crate::store::ObjectKey;
 use crate::time::{MINUTE, Millis, SECOND};
@@ -198,15 +198,15 @@ fn wget(cluster: &mut Cluster, pod: &ObjectKey, args: &[String]) -> NetReply {
             0,
         );
     };
-    let PodTarget { host, port, ip } = pod_target(cluster, pod, &url);
+    let (host, port) = typed_host_port(&url);
     let response = cluster.send_request(
         &Request::get(&url)
             .from_pod(pod.clone())
             .with_user_agent("Wget"),
     );
-    // The resolver failed: no such name, or CoreDNS out of the pod's reach.
-    let resolved = ip.filter(|_| response.status != 0 || !response.body.starts_with("curl: (6)"));
-    let Some(ip) = resolved else {
+    // The address the route resolved; none when the resolver failed (no
+    // such name, or CoreDNS out of the pod's reach).
+    let Some(ip) = response.remote_ip.clone() else {
         return (
             1,
             to_stderr(&format!("wget: bad address '{host}'\n")),

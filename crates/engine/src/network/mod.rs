@@ -685,50 +685,19 @@ pub(crate) fn hosts_lookup(
         .map(|ip| ip.to_string())
 }
 
-/// Where a pod's request for a URL goes.
-pub(crate) struct PodTarget {
-    /// The host as written, with its port when the URL names one.
-    pub host: String,
-    /// The port.
-    pub port: u16,
-    /// The address, when the name resolves (or is one).
-    pub ip: Option<String>,
-}
-
-/// Reads `url` as a tool in `pod` does (no scheme: http).
-pub(crate) fn pod_target(cluster: &Cluster, pod: &ObjectKey, url: &str) -> PodTarget {
-    let namespace = &*pod.namespace;
-    let Ok(u) = url::parse(url) else {
-        let rest = url.split_once("://").map_or(url, |(_, r)| r);
-        let host = rest.split(['/', '?', '#']).next().unwrap_or("").to_string();
-        return PodTarget {
-            host,
-            port: 80,
-            ip: None,
-        };
-    };
-    let port_part = if u.explicit_port {
-        format!(":{}", u.port)
-    } else {
-        String::new()
-    };
-    // /etc/hosts answers `localhost` before any DNS query.
-    // BusyBox wget prefers IPv4 for a name with both.
-    let ip = if u.host.starts_with('[') {
-        Some(
-            u.host
-                .trim_start_matches('[')
-                .trim_end_matches(']')
-                .to_string(),
-        )
-    } else {
-        hosts_lookup(cluster.store.get(pod), &u.host, false)
-            .or_else(|| resolve_from_pod(cluster, namespace, &u.host).map(|(_, ip)| ip))
-    };
-    PodTarget {
-        host: format!("{}{port_part}", u.host),
-        port: u.port,
-        ip,
+/// The host a tool names in its messages (with the port when the URL
+/// gives one) and the port it connects to (no scheme: http).
+pub(crate) fn typed_host_port(url: &str) -> (String, u16) {
+    match url::parse(url) {
+        Ok(u) if u.explicit_port => (format!("{}:{}", u.host, u.port), u.port),
+        Ok(u) => (u.host, u.port),
+        Err(_) => {
+            let rest = url.split_once("://").map_or(url, |(_, r)| r);
+            (
+                rest.split(['/', '?', '#']).next().unwrap_or("").to_string(),
+                80,
+            )
+        }
     }
 }
 
