@@ -57,8 +57,8 @@ fn candidates(cluster: &Cluster, words: &[&str], current: &str, files: &[String]
     let prev = words.last().copied().unwrap_or("");
     if words.is_empty() {
         return owned(&[
-            "add", "break", "curl", "echo", "fix", "kill", "kubectl", "remove", "sleep", "start",
-            "stop", "traffic",
+            "add", "break", "curl", "echo", "fix", "jobs", "kill", "kubectl", "remove", "sleep",
+            "start", "stop", "traffic",
         ]);
     }
     // The script's own commands: `stop node NAME`, `kill pod NAME`, `traffic start`.

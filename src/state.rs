@@ -329,18 +329,18 @@ pub fn run_command(
     if let Some(at) = stdout.rfind("kubeplay: line ") {
         stdout.truncate(at);
     }
-    let first = words
-        .ok()
-        .and_then(|w| w.into_iter().next())
-        .unwrap_or_default();
-    const SCRIPT_WORDS: [&str; 12] = [
+    const SCRIPT_WORDS: [&str; 14] = [
         "sleep", "echo", "curl", "stop", "start", "remove", "add", "kill", "break", "fix",
-        "traffic", "status",
+        "traffic", "status", "jobs", "kubectl",
     ];
-    let (stderr, exit_code) = if !SCRIPT_WORDS.contains(&first.as_str()) {
-        (format!("{first}: command not found\n"), 127)
-    } else {
-        (format!("{first}: {}\n", e.message), 2)
+    // A line the shell cannot split (`|`, `&&`, a trailing `&`) has no
+    // first word to blame.
+    let (stderr, exit_code) = match words.ok().and_then(|w| w.into_iter().next()) {
+        Some(first) if !SCRIPT_WORDS.contains(&first.as_str()) => {
+            (format!("{first}: command not found\n"), 127)
+        }
+        Some(first) => (format!("{first}: {}\n", e.message), 2),
+        None => (format!("kubeplay: {}\n", e.message), 2),
     };
     (
         CommandOutput {

@@ -258,6 +258,29 @@ test('a pod polling a Service logs each endpoint that answered, in the browser a
   });
 });
 
+test('kubectl port-forward runs as a background job in the browser as in `kubeplay script` (golden 35-port-forward)', async () => {
+  await scriptInBrowser(golden('35-port-forward'), {
+    seed: 1,
+    checks: [
+      /\$ kubectl port-forward svc\/web 8080:8000 &\nForwarding from 127\.0\.0\.1:8080 -> 80\nForwarding from \[::1\]:8080 -> 80\n/,
+      /Handling connection for 8080\n200 from ::1\n/,
+      /"An error occurred forwarding" err="error forwarding port 80 to pod [0-9a-f]{64}, uid : failed to find sandbox \\"[0-9a-f]{64}\\" in store: not found" localPort=1234 remotePort=80\nerror: lost connection to pod\ncurl: \(52\) Empty reply from server\n/,
+    ],
+  });
+});
+
+test('lists merge by their patch merge key in the browser as in `kubeplay script` (golden 36-merge-keys)', async () => {
+  // The wasm build is optimized: the merge must keep its list keys there
+  // as in the native debug build the goldens run.
+  await scriptInBrowser(golden('36-merge-keys'), {
+    seed: 1,
+    checks: [
+      /\[\{"containerPort":80,"protocol":"TCP"\},\{"containerPort":8080,"name":"alt","protocol":"TCP"\}\]\n/,
+      /\nSuspended=True JobSuspended\nConfigIssue=True \n/,
+    ],
+  });
+});
+
 test('the RBAC example: the viewer account reads pods and is refused the rest', async () => {
   const { page, problems, close } = await openApp(browser, { query: '?speed=16' });
   try {

@@ -393,6 +393,8 @@ fn curl_run(
         user_agent: None,
     };
     let mut response = cluster.send_request(&request);
+    // What a background port-forward printed meanwhile shares the terminal.
+    out.push_str(&std::mem::take(&mut response.job_output));
     timeouts(&mut response, &url, connect_timeout, max_time);
     *took = response.latency_ms;
     let (target_host, target_port) = crate::network::url_host_port(&url);
@@ -536,35 +538,57 @@ fn curl_run(
 /// resolver's answer for a name, each try, the connection.
 fn verbose_connect(host: &str, port: u16, remote: Option<&str>, connected: bool) -> String {
     let literal = crate::apiserver::parse_ipv4(host).is_some() || host.starts_with('[');
-    let Some(ip) = remote else {
-        return String::new();
-    };
+    let localhost = host.trim_end_matches('.').eq_ignore_ascii_case("localhost");
     let mut out = String::new();
+    // The user's own loopback refuses where no port-forward listens.
+    let local = crate::network::portforward::is_local_host(host);
+    let Some(ip) = remote.or_else(|| {
+        local.then_some(if localhost {
+            "127.0.0.1"
+        } else {
+            host.trim_start_matches('[').trim_end_matches(']')
+        })
+    }) else {
+        return out;
+    };
     // /etc/hosts gives `localhost` both loopbacks; curl tries IPv6 first.
-    let ip = if host.trim_end_matches('.').eq_ignore_ascii_case("localhost") {
+    let tries: &[&str] = if localhost {
         out.push_str(&format!(
             "* Host {host}:{port} was resolved.\n* IPv6: ::1\n* IPv4: 127.0.0.1\n"
         ));
-        "::1"
+        if connected && ip == "::1" {
+            &["::1"]
+        } else {
+            &["::1", "127.0.0.1"]
+        }
     } else {
         if !literal {
             out.push_str(&format!(
                 "* Host {host}:{port} was resolved.\n* IPv6: (none)\n* IPv4: {ip}\n"
             ));
         }
-        ip
-    };
-    let shown = if ip.contains(':') {
-        format!("[{ip}]")
-    } else {
-        ip.to_string()
+        &[ip]
     };
     let name = host.trim_start_matches('[').trim_end_matches(']');
-    out.push_str(&format!("*   Trying {shown}:{port}...\n"));
-    if connected {
-        out.push_str(&format!(
-            "* Connected to {name} ({ip}) port {port}\n* using HTTP/1.x\n"
-        ));
+    for (i, tried) in tries.iter().enumerate() {
+        let shown = if tried.contains(':') {
+            format!("[{tried}]")
+        } else {
+            tried.to_string()
+        };
+        out.push_str(&format!("*   Trying {shown}:{port}...\n"));
+        if connected && i + 1 == tries.len() {
+            out.push_str(&format!(
+                "* Connected to {name} ({tried}) port {port}\n* using HTTP/1.x\n"
+            ));
+        } else if local {
+            // A loopback connection comes from the same address, from an
+            // ephemeral port.
+            let from = 32_768 + (u32::from(port) * 7_919 + i as u32 * 4_099) % 28_232;
+            out.push_str(&format!(
+                "* connect to {tried} port {port} from {tried} port {from} failed: Connection refused\n"
+            ));
+        }
     }
     out
 }
@@ -714,6 +738,8 @@ fn run_builtin(cluster: &mut Cluster, words: &[String]) -> Result<String, String
         ["sleep", ..] => Err("usage: sleep DURATION (30s, 2m, 1h30m)".into()),
         ["echo", rest @ ..] => Ok(format!("{}\n", rest.join(" "))),
         ["curl", ..] => curl(cluster, &words[1..]),
+        ["jobs"] => Ok(jobs(cluster)),
+        ["kill", spec] if spec.starts_with('%') => Ok(kill_job(cluster, spec)),
         ["stop", "node", name] => Ok(report(cluster.stop_node(name))),
         ["start", "node", name] => Ok(report(cluster.start_node(name))),
         ["remove", "node", name] => Ok(report(cluster.remove_node(name))),
@@ -880,6 +906,60 @@ fn heredoc(line: &str) -> Option<(String, String, bool)> {
     None
 }
 
+/// The command of a line that ends in a background `&` (not `&&`, not
+/// escaped).
+fn background_job(line: &str) -> Option<&str> {
+    let command = line.trim_end().strip_suffix('&')?;
+    if command.ends_with(['&', '\\', '|', '>']) {
+        return None;
+    }
+    Some(command.trim_end())
+}
+
+/// `jobs`: the user's background jobs, as bash lists them; ended ones are
+/// listed once, then forgotten.
+fn jobs(cluster: &mut Cluster) -> String {
+    let forwards = &mut cluster.network.port_forwards;
+    let n = forwards.len();
+    let mut out = String::new();
+    for (i, f) in forwards.iter().enumerate() {
+        let mark = match n - i {
+            1 => '+',
+            2 => '-',
+            _ => ' ',
+        };
+        let (state, amp) = match &f.ended {
+            Some(how) => (how.as_str(), ""),
+            None => ("Running", " &"),
+        };
+        out.push_str(&format!(
+            "[{}]{mark}  {state:<24}{}{amp}\n",
+            f.job, f.command
+        ));
+    }
+    forwards.retain(|f| f.ended.is_none());
+    out
+}
+
+/// `kill %N` (`%%` and `%+` are the current job, `%-` the previous one):
+/// stops a background job.
+fn kill_job(cluster: &mut Cluster, spec: &str) -> String {
+    let forwards = &mut cluster.network.port_forwards;
+    let n = forwards.len();
+    let index = match &spec[1..] {
+        "%" | "+" | "" => n.checked_sub(1),
+        "-" => n.checked_sub(2),
+        number => forwards.iter().position(|f| f.job.to_string() == number),
+    };
+    match index.map(|i| &mut forwards[i]) {
+        Some(f) if f.ended.is_none() => {
+            f.ended = Some("Terminated".into());
+            String::new()
+        }
+        _ => format!("kubeplay: kill: {spec}: no such job\n"),
+    }
+}
+
 /// Runs a whole script.
 pub fn run_script(cluster: &mut Cluster, script: &str, files: &dyn Files) -> ScriptResult {
     let lines: Vec<&str> = script.lines().collect();
@@ -942,13 +1022,28 @@ pub fn run_script(cluster: &mut Cluster, script: &str, files: &dyn Files) -> Scr
                 (line.to_string(), None)
             }
         };
+        // A trailing `&` runs the command as a background job.
+        let (command, background) = match background_job(&command) {
+            Some(c) if stdin.is_none() => (c.to_string(), true),
+            _ => (command, false),
+        };
         let words = match shell::split(&command) {
             Ok(w) => w,
             Err(e) => return fail(out, e),
         };
+        if background
+            && !(words.first().is_some_and(|w| w == "kubectl")
+                && words.iter().any(|w| w == "port-forward"))
+        {
+            return fail(
+                out,
+                "only `kubectl port-forward` runs in the background (`&`) in Kubeplay".into(),
+            );
+        }
         if words.first().map(String::as_str) == Some("kubectl") {
             let result = match &stdin {
                 Some(text) => cluster.kubectl_args(&words, &WithStdin { files, stdin: text }),
+                None if background => cluster.kubectl_background(&words, files, &command),
                 None => cluster.kubectl_args(&words, files),
             };
             if result.exit_code != 0 {

@@ -146,7 +146,8 @@ fn merge_list(
         let cur = current.iter().find(|c| key_of(c) == k);
         let orig = original.iter().find(|o| key_of(o) == k);
         result.push(match cur {
-            Some(cur) => merge_value(orig, item, Some(cur), field, ""),
+            // The item's members are under the list's key.
+            Some(cur) => merge_value(orig, item, Some(cur), "", field),
             None => item.clone(),
         });
     }

@@ -18,10 +18,22 @@ use crate::value::Value;
 /// A klog warning line as kubectl's stderr shows it, stamped with the
 /// simulated time.
 pub(crate) fn klog_warning(now: Millis, location: &str, msg: &str) -> String {
+    klog_line('W', now, 1, location, msg)
+}
+
+/// A klog line: severity, date and time (simulated), process id,
+/// `file:line]` and the message.
+pub(crate) fn klog_line(
+    severity: char,
+    now: Millis,
+    pid: u32,
+    location: &str,
+    msg: &str,
+) -> String {
     let (_, mo, d, h, mi, s, _) =
         crate::time::civil(crate::time::EPOCH_UNIX_SECONDS + (now / 1000) as i64);
     format!(
-        "W{mo:02}{d:02} {h:02}:{mi:02}:{s:02}.{:06}       1 {location}] {msg}",
+        "{severity}{mo:02}{d:02} {h:02}:{mi:02}:{s:02}.{:06} {pid:>7} {location}] {msg}",
         (now % 1000) * 1000
     )
 }

@@ -2,7 +2,7 @@
 //! shell, with the container's environment, files and network).
 
 use crate::kubectl::flags::Parsed;
-use crate::kubectl::logs::{attachable_pod, default_container};
+use crate::kubectl::logs::{PodChoice, attachable_pod, default_container};
 use crate::kubectl::{Ctx, Fail};
 use crate::kubelet::exec::{EXEC_HORIZON, Exec, ExecRefusal};
 
@@ -30,7 +30,11 @@ pub(crate) fn exec(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         ));
     }
     let ns = ctx.namespace.clone();
-    let pod = attachable_pod(ctx, &ns, target, false)?;
+    let timeout = p
+        .duration_ms("pod-running-timeout")
+        .unwrap_or(60_000)
+        .max(1) as u64;
+    let pod = attachable_pod(ctx, &ns, target, PodChoice::Attach, timeout)?;
     let phase = pod.str_at(&["status", "phase"]).unwrap_or("");
     if phase == "Succeeded" || phase == "Failed" {
         return Err(Fail::error(format!(

@@ -63,7 +63,11 @@ pub(crate) fn logs(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             pods
         }
         Some(t) => {
-            let (pod, found) = attachable_pod_of(ctx, &ns, t)?;
+            let timeout = p
+                .duration_ms("pod-running-timeout")
+                .unwrap_or(20_000)
+                .max(1) as Millis;
+            let (pod, found) = attachable_pod_of(ctx, &ns, t, PodChoice::Logs, timeout)?;
             found_pods = found;
             vec![pod]
         }
@@ -198,17 +202,28 @@ impl LogWindow {
     }
 }
 
-/// The pod `kubectl logs` and `exec` work on: POD or TYPE/NAME, a
-/// controller standing for its first pod (kubectl's attachable pod).
-/// `kubectl logs` says which of several pods it took; `exec` does not.
+/// Which pod of several a command takes: `kubectl logs` sorts them
+/// `podutils.ByLogging`; `exec`, `attach` and `port-forward` by
+/// `sort.Reverse(podutils.ActivePods)`. Both put the most settled first.
+#[derive(Clone, Copy, PartialEq)]
+pub(crate) enum PodChoice {
+    Logs,
+    Attach,
+}
+
+/// The pod `kubectl logs`, `exec` and `port-forward` work on: POD or
+/// TYPE/NAME, a controller or Service standing for its first pod (kubectl's
+/// attachable pod). `kubectl logs` says which of several pods it took;
+/// the others do not.
 pub(crate) fn attachable_pod(
     ctx: &mut Ctx,
     ns: &str,
     target: &str,
-    announce: bool,
+    choice: PodChoice,
+    timeout: Millis,
 ) -> Result<Value, Fail> {
-    let (pod, found) = attachable_pod_of(ctx, ns, target)?;
-    if announce {
+    let (pod, found) = attachable_pod_of(ctx, ns, target, choice, timeout)?;
+    if choice == PodChoice::Logs {
         announce_found(ctx, &pod, found);
     }
     Ok(pod)
@@ -224,43 +239,189 @@ fn announce_found(ctx: &mut Ctx, pod: &Value, found: usize) {
     }
 }
 
-/// [`attachable_pod`] and how many pods the controller had to choose from.
-fn attachable_pod_of(ctx: &mut Ctx, ns: &str, target: &str) -> Result<(Value, usize), Fail> {
-    Ok(match target.split_once('/') {
-        Some((t, name)) => {
-            let rid = resources::lookup_type(t)?;
-            let obj = resources::get(ctx.cluster, rid, ns, name).map_err(|e| Fail::status(&e))?;
-            if rid.get().kind == "Pod" {
-                (obj, 1)
-            } else {
-                // A controller: its first pod, as kubectl's attachable pod lookup.
-                let selector = obj.at(&["spec", "selector"]);
-                let match_labels = if selector.get("matchLabels").is_null() {
-                    selector.clone()
-                } else {
-                    selector.get("matchLabels").clone()
-                };
-                let mut pods: Vec<Value> = resources::list(ctx.cluster, res("Pod"), Some(ns))
-                    .map_err(|e| Fail::status(&e))?
-                    .into_iter()
-                    .filter(|pod| {
-                        match_labels
-                            .members()
-                            .all(|(k, v)| pod.at(&["metadata", "labels", k]) == v)
-                    })
-                    .collect();
-                if pods.is_empty() {
-                    return Err(Fail::error("timed out waiting for the condition"));
-                }
-                let found = pods.len();
-                (pods.remove(0), found)
+/// [`attachable_pod`] and how many pods the object had to choose from
+/// (`polymorphichelpers.GetFirstPod`): every pod its selector matches, in
+/// any phase, sorted with Go's `sort.Sort`; none yet, and kubectl waits
+/// `timeout` for one.
+fn attachable_pod_of(
+    ctx: &mut Ctx,
+    ns: &str,
+    target: &str,
+    choice: PodChoice,
+    timeout: Millis,
+) -> Result<(Value, usize), Fail> {
+    let Some((t, name)) = target.split_once('/') else {
+        let pod =
+            resources::get(ctx.cluster, res("Pod"), ns, target).map_err(|e| Fail::status(&e))?;
+        return Ok((pod, 1));
+    };
+    let rid = resources::lookup_type(t)?;
+    let obj = resources::get(ctx.cluster, rid, ns, name).map_err(|e| Fail::status(&e))?;
+    let kind = rid.get().kind;
+    if kind == "Pod" {
+        return Ok((obj, 1));
+    }
+    // `SelectorsForObject`: a LabelSelector, or a plain map for Services
+    // and ReplicationControllers.
+    let selector = obj.at(&["spec", "selector"]);
+    let selector = match kind {
+        "ReplicaSet" | "StatefulSet" | "DaemonSet" | "Deployment" | "Job" => selector.clone(),
+        "ReplicationController" | "Service" => {
+            if kind == "Service" && selector.members().next().is_none() {
+                return Err(cannot(
+                    choice,
+                    rid,
+                    &format!("invalid service '{name}': Service is defined without a selector"),
+                ));
             }
+            let mut labels = Value::object();
+            labels.set("matchLabels", selector.clone());
+            labels
         }
-        None => (
-            resources::get(ctx.cluster, res("Pod"), ns, target).map_err(|e| Fail::status(&e))?,
-            1,
-        ),
-    })
+        _ => {
+            return Err(cannot(
+                choice,
+                rid,
+                &format!("selector for {} not implemented", go_type(rid)),
+            ));
+        }
+    };
+    let list = |cluster: &crate::Cluster| -> Result<Vec<Value>, Fail> {
+        Ok(resources::list(cluster, res("Pod"), Some(ns))
+            .map_err(|e| Fail::status(&e))?
+            .into_iter()
+            .filter(|pod| crate::api::selector::matches(&selector, pod.at(&["metadata", "labels"])))
+            .collect())
+    };
+    let mut pods = list(ctx.cluster)?;
+    if pods.is_empty() {
+        // A watch until the first pod appears.
+        let appeared = crate::kubectl::apply::wait_out(ctx.cluster, timeout, |c| {
+            list(c).is_ok_and(|p| !p.is_empty())
+        });
+        if !appeared {
+            return Err(Fail::error("timed out waiting for the condition"));
+        }
+        let mut pods = list(ctx.cluster)?;
+        return Ok((pods.remove(0), 1));
+    }
+    let found = pods.len();
+    let facts: Vec<PodFacts> = pods.iter().map(PodFacts::of).collect();
+    let mut order: Vec<usize> = (0..pods.len()).collect();
+    crate::sort::go_sort_by(&mut order, |&a, &b| match choice {
+        PodChoice::Logs => by_logging_less(&facts[a], &facts[b]),
+        PodChoice::Attach => active_pods_less(&facts[b], &facts[a]),
+    });
+    Ok((pods.swap_remove(order[0]), found))
+}
+
+/// `cannot get the logs from *v1.ConfigMap: …` / `cannot attach to …`.
+fn cannot(choice: PodChoice, rid: crate::api::registry::ResourceId, why: &str) -> Fail {
+    let verb = match choice {
+        PodChoice::Logs => "cannot get the logs from",
+        PodChoice::Attach => "cannot attach to",
+    };
+    Fail::error(format!("{verb} {}: {why}", go_type(rid)))
+}
+
+/// The Go type kubectl decodes an object into, as `%T` prints it.
+fn go_type(rid: crate::api::registry::ResourceId) -> String {
+    let r = rid.get();
+    format!("*{}.{}", r.version, r.kind)
+}
+
+/// What `podutils.ActivePods` and `ByLogging` compare of a pod; times as
+/// stored, to the second.
+struct PodFacts {
+    assigned: bool,
+    /// `Pending` 0 (and any other phase), `Unknown` 1, `Running` 2.
+    phase_rank: u8,
+    phase: String,
+    ready: bool,
+    ready_at: Option<Millis>,
+    restarts: i64,
+    created: Option<Millis>,
+}
+
+impl PodFacts {
+    fn of(pod: &Value) -> PodFacts {
+        let (ready, ready_at) = crate::controllers::pod_ready(pod);
+        let phase = s(pod, &["status", "phase"]).to_string();
+        PodFacts {
+            assigned: !s(pod, &["spec", "nodeName"]).is_empty(),
+            phase_rank: match phase.as_str() {
+                "Unknown" => 1,
+                "Running" => 2,
+                _ => 0,
+            },
+            phase,
+            ready,
+            ready_at,
+            restarts: pod
+                .at(&["status", "containerStatuses"])
+                .items()
+                .filter_map(|c| c.get("restartCount").as_i64())
+                .max()
+                .unwrap_or(0),
+            created: crate::controllers::creation_time(pod),
+        }
+    }
+}
+
+/// `afterOrZero(t1, t2)`: `t1` is unset, or later than `t2`.
+fn after_or_zero(t1: Option<Millis>, t2: Option<Millis>) -> bool {
+    match (t1, t2) {
+        (None, _) | (_, None) => t1.is_none(),
+        (Some(a), Some(b)) => a > b,
+    }
+}
+
+/// `podutils.ActivePods.Less`: the less settled pod first.
+fn active_pods_less(a: &PodFacts, b: &PodFacts) -> bool {
+    if a.assigned != b.assigned {
+        return !a.assigned;
+    }
+    if a.phase_rank != b.phase_rank {
+        return a.phase_rank < b.phase_rank;
+    }
+    if a.ready != b.ready {
+        return !a.ready;
+    }
+    if a.ready && b.ready && a.ready_at != b.ready_at {
+        return after_or_zero(a.ready_at, b.ready_at);
+    }
+    if a.restarts != b.restarts {
+        return a.restarts > b.restarts;
+    }
+    if a.created != b.created {
+        return after_or_zero(a.created, b.created);
+    }
+    false
+}
+
+/// `podutils.ByLogging.Less`: the more settled pod first. Unlike
+/// `ActivePods`, two phases of the same rank (Failed and Pending) end the
+/// comparison as equals.
+fn by_logging_less(a: &PodFacts, b: &PodFacts) -> bool {
+    if a.assigned != b.assigned {
+        return a.assigned;
+    }
+    if a.phase != b.phase {
+        return a.phase_rank > b.phase_rank;
+    }
+    if a.ready != b.ready {
+        return a.ready;
+    }
+    if a.ready && b.ready && a.ready_at != b.ready_at {
+        return after_or_zero(b.ready_at, a.ready_at);
+    }
+    if a.restarts != b.restarts {
+        return a.restarts < b.restarts;
+    }
+    if a.created != b.created {
+        return after_or_zero(b.created, a.created);
+    }
+    false
 }
 
 /// `podcmd.FindOrDefaultContainerByName` without a name (exec; logs does the

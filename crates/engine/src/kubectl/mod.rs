@@ -30,12 +30,15 @@ mod get;
 mod info;
 mod logs;
 mod patch;
+mod portforward;
 mod rbac_rules;
 mod resources;
 mod rollout;
 mod wait;
 
+pub(crate) use apply::klog_line;
 pub use explain::{ExplainField, ExplainSource, ExplainedType};
+pub(crate) use flags::go_quote;
 
 use crate::sort::CompactSort;
 use std::collections::BTreeMap;
@@ -240,6 +243,9 @@ pub(crate) struct Ctx<'a> {
     pub namespace_explicit: bool,
     /// The command path (`kubectl rollout status`).
     pub path: String,
+    /// The command line, when the user's shell runs it in the background
+    /// (`&`): only `port-forward` can.
+    pub background: Option<String>,
 }
 
 /// A command's implementation.
@@ -1263,7 +1269,15 @@ static ROOT_COMMANDS: &[Command] = &[
         ]])
         .run(exec::exec),
     Command::new("port-forward", "Forward one or more local ports to a pod", "kubectl port-forward TYPE/NAME [options] [LOCAL_PORT:]REMOTE_PORT [...[LOCAL_PORT_N:]REMOTE_PORT_N]")
-        .unsupported("port forwarding is not possible in Kubeplay; use `curl` with a NodePort or an Ingress host instead"),
+        .long(
+            "Forward one or more local ports to a pod.\n\n Use resource type/name such as deployment/mydeployment to select a pod. Resource type defaults to 'pod' if omitted.\n\n If there are multiple pods matching the criteria, a pod will be selected automatically. The forwarding session ends when the selected pod terminates, and a rerun of the command is needed to resume forwarding.",
+            Some("  # Listen on ports 5000 and 6000 locally, forwarding data to/from ports 5000 and 6000 in the pod\n  kubectl port-forward pod/mypod 5000 6000\n  \n  # Listen on ports 5000 and 6000 locally, forwarding data to/from ports 5000 and 6000 in a pod selected by the deployment\n  kubectl port-forward deployment/mydeployment 5000 6000\n  \n  # Listen on port 8443 locally, forwarding to the targetPort of the service's port named \"https\" in a pod selected by the service\n  kubectl port-forward service/myservice 8443:https\n  \n  # Listen on port 8888 locally, forwarding to 5000 in the pod\n  kubectl port-forward pod/mypod 8888:5000\n  \n  # Listen on port 8888 on all addresses, forwarding to 5000 in the pod\n  kubectl port-forward --address 0.0.0.0 pod/mypod 8888:5000\n  \n  # Listen on port 8888 on localhost and selected IP, forwarding to 5000 in the pod\n  kubectl port-forward --address localhost,10.19.21.23 pod/mypod 8888:5000\n  \n  # Listen on a random port locally, forwarding to 5000 in the pod\n  kubectl port-forward pod/mypod :5000"),
+        )
+        .flags(flags![&[
+            Flag::new("address", Kind::Slice),
+            Flag::new("pod-running-timeout", Kind::Duration),
+        ]])
+        .run(portforward::port_forward),
     Command::new("proxy", "Run a proxy to the Kubernetes API server", "kubectl proxy [--port=PORT] [--www=static-dir] [--www-prefix=prefix] [--api-prefix=prefix] [options]")
         .unsupported("the API server of Kubeplay is not reachable over HTTP"),
     Command::new("cp", "Copy files and directories to and from containers", "kubectl cp <file-spec-src> <file-spec-dest> [options]")
@@ -1626,6 +1640,26 @@ impl Cluster {
 
     /// Runs kubectl with already split arguments.
     pub fn kubectl_args(&mut self, words: &[String], files: &dyn Files) -> KubectlOutput {
+        self.kubectl_run(words, files, None)
+    }
+
+    /// Runs kubectl as a background job of the user's shell (`… &`);
+    /// `line` is the command as `jobs` lists it.
+    pub fn kubectl_background(
+        &mut self,
+        words: &[String],
+        files: &dyn Files,
+        line: &str,
+    ) -> KubectlOutput {
+        self.kubectl_run(words, files, Some(line.to_string()))
+    }
+
+    fn kubectl_run(
+        &mut self,
+        words: &[String],
+        files: &dyn Files,
+        background: Option<String>,
+    ) -> KubectlOutput {
         let words = match words.first() {
             Some(w) if w == "kubectl" => &words[1..],
             _ => words,
@@ -1642,6 +1676,7 @@ impl Cluster {
             namespace,
             namespace_explicit: false,
             path: "kubectl".to_string(),
+            background,
         };
         let result = dispatch(&mut ctx, words);
         ctx.cluster.requester = None;

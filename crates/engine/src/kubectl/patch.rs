@@ -163,7 +163,7 @@ fn kind_of_patch(target: &Value, doc: &Value, kind: PatchType) -> Result<Value, 
                     json_kind(doc)
                 ));
             }
-            Ok(strategic_merge(target, doc, "", ""))
+            Ok(strategic_merge(target, doc, "", None))
         }
         PatchType::Merge => Ok(merge_patch(target, doc)),
         PatchType::Json => json_patch(target, doc)
@@ -214,9 +214,15 @@ fn json_kind(v: &Value) -> &'static str {
 /// A strategic merge patch (`strategicpatch.StrategicMergePatch`): maps
 /// merge, `null` deletes, lists with a patch merge key merge item by item
 /// (in the live order, new items last; `$patch: delete` removes one), other
-/// lists are replaced. `field` is the key `current` is under, `parent` the
-/// key of the object holding it.
-fn strategic_merge(current: &Value, patch: &Value, parent: &str, field: &str) -> Value {
+/// lists are replaced. `field` is the key `current` is under (a list
+/// item's members are under the list's key), `list_key` the patch merge
+/// key when `current` is such a list.
+fn strategic_merge(
+    current: &Value,
+    patch: &Value,
+    field: &str,
+    list_key: Option<&'static str>,
+) -> Value {
     match (patch, current) {
         (Value::Object(members), _) => {
             let mut out = if current.as_object().is_some() {
@@ -233,14 +239,15 @@ fn strategic_merge(current: &Value, patch: &Value, parent: &str, field: &str) ->
                 if v.is_null() {
                     out.remove(k);
                 } else {
-                    let merged = strategic_merge(current.get(k), v, field, k);
+                    let key = crate::apiserver::apply::merge_key(field, k);
+                    let merged = strategic_merge(current.get(k), v, k, key);
                     set_unless_new_and_empty(&mut out, current, k, merged);
                 }
             }
             out
         }
         (Value::Array(items), Value::Array(live)) => {
-            match crate::apiserver::apply::merge_key(parent, field) {
+            match list_key {
                 Some(key) => {
                     let mut out: Vec<Value> = live.to_vec();
                     for item in items.iter() {
@@ -251,7 +258,7 @@ fn strategic_merge(current: &Value, patch: &Value, parent: &str, field: &str) ->
                         }
                         match out.iter_mut().find(|c| c.get(key) == id) {
                             // The item's own fields are under the list's name.
-                            Some(c) => *c = strategic_merge(c, item, "", field),
+                            Some(c) => *c = strategic_merge(c, item, field, None),
                             None => out.push(item.clone()),
                         }
                     }

@@ -371,6 +371,12 @@ pub(crate) fn build(cluster: &Cluster, request: &Request, plan: &Plan) -> RouteE
         Outcome::Pod(key, _) | Outcome::Loopback(key, _) => Verdict::Forwarded {
             pods: vec![format!("{}/{}", key.namespace, key.name)],
         },
+        Outcome::PortForward(index, ..) => {
+            let key = &cluster.network.port_forwards[*index].pod;
+            Verdict::Forwarded {
+                pods: vec![format!("{}/{}", key.namespace, key.name)],
+            }
+        }
     };
     // What the NetworkPolicies do to a connection to each endpoint.
     let pod = |ns: &str, name: &str| {

@@ -22,6 +22,7 @@ mod explain;
 mod ingress;
 mod loadbalancer;
 mod policy;
+pub(crate) mod portforward;
 mod proxy;
 mod route;
 mod traffic;
@@ -108,6 +109,9 @@ pub struct NetworkState {
     pub(crate) stream_send: Option<(Millis, TrafficId)>,
     /// The response that request got, for the generator's statistics.
     pub(crate) stream_response: Option<Response>,
+    /// The user's `kubectl port-forward … &` jobs, running or ended and
+    /// not yet reported by `jobs`.
+    pub(crate) port_forwards: Vec<portforward::PortForward>,
 }
 
 /// Lookups from addresses to objects, maintained from watch events (never
@@ -362,6 +366,9 @@ pub struct Response {
     pub headers: Vec<(String, String)>,
     /// The address the client connected to, once the name resolved.
     pub remote_ip: Option<String>,
+    /// What the user's background `kubectl port-forward` printed while it
+    /// carried the connection (`Handling connection for 8080`).
+    pub job_output: String,
 }
 
 /// A request the network carried, kept for the UI to animate.

@@ -35,6 +35,9 @@ pub(crate) enum Outcome {
     /// address or hostname): its network namespace, where its containers
     /// listen. The packets never leave it, so no NetworkPolicy sees them.
     Loopback(ObjectKey, i64),
+    /// The user's machine, where a background `kubectl port-forward`
+    /// listens: (the forward, local port, pod port).
+    PortForward(usize, u16, u16),
 }
 
 /// A connection about to be balanced over endpoints.
@@ -166,6 +169,27 @@ pub(crate) fn plan(cluster: &Cluster, request: &Request) -> Plan {
         .unwrap_or_else(|| url.host_header());
     plan.http.path = url.path.clone();
     let port = i64::from(url.port);
+
+    // The user's own machine: its loopback is served by nothing but the
+    // port-forwards started from its shell.
+    if request.from.is_none() && super::portforward::is_local_host(&url.host) {
+        let Some((index, address, remote)) =
+            super::portforward::listener_for(cluster, &url.host, url.port)
+        else {
+            plan.entry = format!("nothing listens on {}:{port} on your machine", url.host);
+            return plan.fail(CurlError::refused(&url.host, url.port, 0), 0);
+        };
+        let forward = &cluster.network.port_forwards[index];
+        plan.entry = format!(
+            "{address}:{port} is `{}` (job {}), to pod {}/{} port {remote}",
+            forward.command, forward.job, forward.pod.namespace, forward.pod.name
+        );
+        // containerd dials localhost inside the pod, IPv4 first.
+        plan.http.client_ip = "127.0.0.1".into();
+        plan.remote_ip = Some(address);
+        plan.outcome = Outcome::PortForward(index, url.port, remote);
+        return plan;
+    }
 
     // Name resolution. A pod's resolver reads its /etc/hosts first
     // (`localhost`, its own hostname, hostAliases), then asks CoreDNS with
@@ -652,6 +676,9 @@ fn connect(cluster: &mut Cluster, plan: Plan) -> Response {
     };
     let loopback = matches!(outcome, Outcome::Loopback(..));
     match outcome {
+        Outcome::PortForward(index, local, remote) => {
+            super::portforward::connect(cluster, index, remote, local, &http)
+        }
         Outcome::Curl(err, latency) => Response {
             status: 0,
             body: err.line(),
@@ -811,7 +838,7 @@ fn connected(
         latency_ms: latency,
         hops,
         headers,
-        remote_ip: None,
+        ..Default::default()
     }
 }
 

@@ -1,0 +1,186 @@
+//! `kubectl port-forward` running in the background of the user's shell:
+//! its listeners on the user's machine, and the connections it carries
+//! to a pod (through the API server and the kubelet into the pod's network
+//! namespace, where containerd dials `localhost`; no Service and no
+//! NetworkPolicy is on the way).
+
+use crate::store::ObjectKey;
+
+use super::url::CurlError;
+use super::{Hop, NETWORK_LATENCY_MS, Response};
+use crate::cluster::Cluster;
+
+/// One `kubectl port-forward … &`: a job of the user's shell.
+#[derive(Clone, Debug)]
+pub(crate) struct PortForward {
+    /// The shell's job number (`%1`).
+    pub job: u32,
+    /// The command as typed, for `jobs`.
+    pub command: String,
+    /// kubectl's process id (in its klog lines).
+    pub pid: u32,
+    /// The pod it forwards to, and that pod's UID: a pod of the same name
+    /// made later is not the one kubectl connected to.
+    pub pod: ObjectKey,
+    pub uid: String,
+    /// containerd's sandbox id and network namespace of the pod, as its
+    /// errors name them.
+    pub sandbox: String,
+    pub netns: String,
+    /// (listen address, local port, pod port).
+    pub listeners: Vec<(String, u16, u16)>,
+    /// How it ended: `Exit 1` (lost connection), `Terminated` (`kill`).
+    pub ended: Option<String>,
+}
+
+impl PortForward {
+    /// Whether `address:port` on the user's machine is this forward's
+    /// (a wildcard listener takes every address of its family).
+    fn listens(&self, address: &str, port: u16) -> Option<u16> {
+        if self.ended.is_some() {
+            return None;
+        }
+        self.listeners
+            .iter()
+            .find(|(a, local, _)| {
+                *local == port
+                    && (a == address || a == "0.0.0.0" && !address.contains(':') || a == "::")
+            })
+            .map(|(_, _, remote)| *remote)
+    }
+}
+
+/// Whether `host` is the user's own machine.
+pub(crate) fn is_local_host(host: &str) -> bool {
+    host == "localhost"
+        || host == "[::1]"
+        || crate::apiserver::parse_ipv4(host).is_some_and(|a| a >> 24 == 127)
+}
+
+/// The addresses curl tries for a local host: `localhost` is `::1` first
+/// (curl's happy eyeballs start with IPv6), then 127.0.0.1.
+fn local_addresses(host: &str) -> Vec<&str> {
+    match host {
+        "localhost" => vec!["::1", "127.0.0.1"],
+        "[::1]" => vec!["::1"],
+        other => vec![other],
+    }
+}
+
+/// The forward listening where a connection to `host:port` on the user's
+/// machine lands: (index of the forward, the address connected to, the
+/// pod's port).
+pub(crate) fn listener_for(
+    cluster: &Cluster,
+    host: &str,
+    port: u16,
+) -> Option<(usize, String, u16)> {
+    local_addresses(host).into_iter().find_map(|address| {
+        cluster
+            .network
+            .port_forwards
+            .iter()
+            .enumerate()
+            .find_map(|(i, f)| {
+                f.listens(address, port)
+                    .map(|r| (i, address.to_string(), r))
+            })
+    })
+}
+
+/// Whether a new listener on `address:port` collides with a running one.
+pub(crate) fn in_use(cluster: &Cluster, address: &str, port: u16) -> bool {
+    cluster.network.port_forwards.iter().any(|f| {
+        f.ended.is_none()
+            && f.listeners.iter().any(|(a, local, _)| {
+                *local == port
+                    && (a == address
+                        || a == "::"
+                        || address == "::"
+                        || (a == "0.0.0.0" || address == "0.0.0.0")
+                            && !a.contains(':')
+                            && !address.contains(':'))
+            })
+    })
+}
+
+/// Carries one connection through forward `index` to its pod's `remote`
+/// port. kubectl prints `Handling connection for N`; when the pod's side
+/// fails (nothing listens, the sandbox is gone) it logs containerd's error
+/// and exits, and curl gets an empty reply.
+pub(crate) fn connect(
+    cluster: &mut Cluster,
+    index: usize,
+    remote: u16,
+    local: u16,
+    http: &crate::http::HttpRequest,
+) -> Response {
+    let forward = cluster.network.port_forwards[index].clone();
+    let mut job_output = format!("Handling connection for {local}\n");
+    let pod = cluster
+        .store
+        .get(&forward.pod)
+        .filter(|p| p.str_at(&["metadata", "uid"]) == Some(forward.uid.as_str()))
+        .cloned();
+    let why = match &pod {
+        None => Some(format!(
+            "failed to find sandbox \"{}\" in store: not found",
+            forward.sandbox
+        )),
+        Some(pod) => {
+            let answer = crate::kubelet::serve_http(cluster, pod, i64::from(remote), http);
+            match answer.failure {
+                None => {
+                    return Response {
+                        status: answer.status,
+                        body: answer.body,
+                        latency_ms: NETWORK_LATENCY_MS + answer.latency_ms,
+                        hops: vec![Hop::Pod {
+                            pod: format!("{}/{}", forward.pod.namespace, forward.pod.name),
+                            node: pod.str_at(&["spec", "nodeName"]).unwrap_or("").to_string(),
+                        }],
+                        headers: answer.headers,
+                        job_output,
+                        ..Default::default()
+                    };
+                }
+                // The node's kubelet is gone with the stream.
+                Some(crate::http::ConnectFailure::Unreachable) => None,
+                Some(_) => Some(format!(
+                    "failed to execute portforward in network namespace \"{}\": failed to connect to localhost:{remote} inside namespace \"{}\", IPv4: dial tcp4 127.0.0.1:{remote}: connect: connection refused IPv6 dial tcp6 [::1]:{remote}: connect: connection refused ",
+                    forward.netns, forward.sandbox
+                )),
+            }
+        }
+    };
+    if let Some(why) = why {
+        let err = format!(
+            "error forwarding port {remote} to pod {}, uid : {why}",
+            forward.sandbox
+        );
+        job_output.push_str(&crate::kubelet::to_stderr(&format!(
+            "{}\n",
+            crate::kubectl::klog_line(
+                'E',
+                cluster.now,
+                forward.pid,
+                "portforward.go:442",
+                &format!(
+                    "\"An error occurred forwarding\" err={} localPort={local} remotePort={remote}",
+                    crate::kubectl::go_quote(&err)
+                ),
+            )
+        )));
+    }
+    job_output.push_str(&crate::kubelet::to_stderr(
+        "error: lost connection to pod\n",
+    ));
+    cluster.network.port_forwards[index].ended = Some("Exit 1".into());
+    Response {
+        status: 0,
+        body: CurlError::empty_reply().line(),
+        latency_ms: NETWORK_LATENCY_MS,
+        job_output,
+        ..Default::default()
+    }
+}
