@@ -235,9 +235,7 @@ fn parse_addresses(given: &[String]) -> Result<Vec<ListenAddress>, Fail> {
         if a == "localhost" {
             add("127.0.0.1", false, false);
             add("::1", false, false);
-        } else if crate::apiserver::parse_ipv4(a).is_some()
-            || a.contains(':') && a.parse::<std::net::Ipv6Addr>().is_ok()
-        {
+        } else if crate::api::content::parse_ip_sloppy(a).is_some() {
             add(a, true, true);
         } else {
             return Err(Fail::error(format!("{a} is not a valid IP")));
