@@ -1246,5 +1246,16 @@ mod tests {
         assert_eq!(r.error.unwrap().line, 1);
         let r = run_script(&mut c, "sleep forever\n", &NoFiles);
         assert_eq!(r.error.unwrap().message, "invalid time interval 'forever'");
+        // Only port-forward runs in the background; `&&` is no background.
+        let r = run_script(&mut c, "kubectl get pods &\n", &NoFiles);
+        assert_eq!(
+            r.error.unwrap().message,
+            "only `kubectl port-forward` runs in the background (`&`) in Kubeplay"
+        );
+        let r = run_script(&mut c, "kubectl get ns && echo hi\n", &NoFiles);
+        assert_eq!(
+            r.error.unwrap().message,
+            "the shell operator `&&` is not supported: write one command per line"
+        );
     }
 }
