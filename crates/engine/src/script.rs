@@ -393,8 +393,12 @@ fn curl_run(
         user_agent: None,
     };
     let mut response = cluster.send_request(&request);
-    // What a background port-forward printed meanwhile shares the terminal.
-    out.push_str(&std::mem::take(&mut response.job_output));
+    // What a background port-forward printed meanwhile shares the
+    // terminal: once curl connected (after `-v`'s connection lines).
+    let job_output = std::mem::take(&mut response.job_output);
+    if !verbose {
+        out.push_str(&job_output);
+    }
     timeouts(&mut response, &url, connect_timeout, max_time);
     *took = response.latency_ms;
     let (target_host, target_port) = crate::network::url_host_port(&url);
@@ -409,6 +413,7 @@ fn curl_run(
             remote.as_deref(),
             connected,
         )));
+        out.push_str(&job_output);
         if connected {
             // Credentials in the URL go in Authorization, not Host.
             let host = host_header.clone().unwrap_or_else(|| {
@@ -948,7 +953,8 @@ fn kill_job(cluster: &mut Cluster, spec: &str) -> String {
     let n = forwards.len();
     let index = match &spec[1..] {
         "%" | "+" | "" => n.checked_sub(1),
-        "-" => n.checked_sub(2),
+        // With one job, it is the previous job too.
+        "-" => n.checked_sub(2).or(n.checked_sub(1)),
         number => forwards.iter().position(|f| f.job.to_string() == number),
     };
     match index.map(|i| &mut forwards[i]) {

@@ -30,11 +30,14 @@ pub(crate) fn exec(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         ));
     }
     let ns = ctx.namespace.clone();
-    let timeout = p
-        .duration_ms("pod-running-timeout")
-        .unwrap_or(60_000)
-        .max(1) as u64;
-    let pod = attachable_pod(ctx, &ns, target, PodChoice::Attach, timeout)?;
+    let timeout = p.duration_ms("pod-running-timeout").unwrap_or(60_000);
+    if timeout <= 0 {
+        return Err(Fail::usage(
+            "kubectl exec",
+            "--pod-running-timeout must be higher than zero",
+        ));
+    }
+    let pod = attachable_pod(ctx, &ns, target, PodChoice::Attach, timeout as u64)?;
     let phase = pod.str_at(&["status", "phase"]).unwrap_or("");
     if phase == "Succeeded" || phase == "Failed" {
         return Err(Fail::error(format!(

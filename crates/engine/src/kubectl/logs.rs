@@ -63,10 +63,13 @@ pub(crate) fn logs(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             pods
         }
         Some(t) => {
-            let timeout = p
-                .duration_ms("pod-running-timeout")
-                .unwrap_or(20_000)
-                .max(1) as Millis;
+            let timeout = p.duration_ms("pod-running-timeout").unwrap_or(20_000);
+            if timeout <= 0 {
+                return Err(Fail::error(
+                    "--pod-running-timeout must be higher than zero",
+                ));
+            }
+            let timeout = timeout as Millis;
             let (pod, found) = attachable_pod_of(ctx, &ns, t, PodChoice::Logs, timeout)?;
             found_pods = found;
             vec![pod]
@@ -204,7 +207,8 @@ impl LogWindow {
 
 /// Which pod of several a command takes: `kubectl logs` sorts them
 /// `podutils.ByLogging`; `exec`, `attach` and `port-forward` by
-/// `sort.Reverse(podutils.ActivePods)`. Both put the most settled first.
+/// `sort.Reverse(podutils.ActivePods)`. They rank phases and restarts
+/// differently.
 #[derive(Clone, Copy, PartialEq)]
 pub(crate) enum PodChoice {
     Logs,
@@ -399,15 +403,20 @@ fn active_pods_less(a: &PodFacts, b: &PodFacts) -> bool {
     false
 }
 
-/// `podutils.ByLogging.Less`: the more settled pod first. Unlike
-/// `ActivePods`, two phases of the same rank (Failed and Pending) end the
-/// comparison as equals.
+/// `podutils.ByLogging.Less`: assigned, Running (and any phase it does
+/// not rank) before Unknown before Pending, ready, ready longer, more
+/// restarts, older.
 fn by_logging_less(a: &PodFacts, b: &PodFacts) -> bool {
+    let rank = |p: &PodFacts| match p.phase.as_str() {
+        "Unknown" => 1,
+        "Pending" => 2,
+        _ => 0,
+    };
     if a.assigned != b.assigned {
         return a.assigned;
     }
-    if a.phase != b.phase {
-        return a.phase_rank > b.phase_rank;
+    if rank(a) != rank(b) {
+        return rank(a) < rank(b);
     }
     if a.ready != b.ready {
         return a.ready;
@@ -416,7 +425,7 @@ fn by_logging_less(a: &PodFacts, b: &PodFacts) -> bool {
         return after_or_zero(b.ready_at, a.ready_at);
     }
     if a.restarts != b.restarts {
-        return a.restarts < b.restarts;
+        return a.restarts > b.restarts;
     }
     if a.created != b.created {
         return after_or_zero(b.created, a.created);

@@ -9,7 +9,7 @@ use crate::kubectl::flags::Parsed;
 use crate::kubectl::logs::{PodChoice, attachable_pod};
 use crate::kubectl::resources;
 use crate::kubectl::{Ctx, Fail};
-use crate::network::portforward::{PortForward, in_use};
+use crate::network::portforward::{PortForward, clashes, in_use, sandbox_of};
 use crate::store::ObjectKey;
 use crate::value::Value;
 
@@ -40,7 +40,7 @@ fn container_port_by_name(pod: &Value, name: &str) -> Result<i64, Fail> {
         .iter()
         .flat_map(|k| pod.at(&["spec", k]).items())
         .flat_map(|c| c.get("ports").items())
-        .find(|p| p.get("name").as_str() == Some(name))
+        .find(|p| p.get("name").as_str().unwrap_or("") == name)
         .and_then(|p| p.get("containerPort").as_i64())
         .ok_or_else(|| {
             Fail::error(format!(
@@ -54,7 +54,7 @@ fn container_port_by_name(pod: &Value, name: &str) -> Result<i64, Fail> {
 fn service_port_by_name(svc: &Value, name: &str) -> Result<i64, Fail> {
     svc.at(&["spec", "ports"])
         .items()
-        .find(|p| p.get("name").as_str() == Some(name))
+        .find(|p| p.get("name").as_str().unwrap_or("") == name)
         .and_then(|p| p.get("port").as_i64())
         .ok_or_else(|| {
             Fail::error(format!(
@@ -302,6 +302,14 @@ pub(crate) fn port_forward(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             "unable to forward port because pod is not running. Current status={phase}"
         )));
     }
+    let node = pod.str_at(&["spec", "nodeName"]).unwrap_or("");
+    let node_down = ctx
+        .cluster
+        .kubelet
+        .nodes
+        .get(node)
+        .filter(|n| !n.up)
+        .map(|n| n.internal_ip.clone());
     let default_address = ["localhost".to_string()];
     let given = if p.changed("address") {
         p.all("address")
@@ -313,6 +321,11 @@ pub(crate) fn port_forward(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     ctx.cluster
         .authorize_resource("create", res("Pod"), "portforward", &ns, &name)
         .map_err(|e| Fail::error(format!("error upgrading connection: {}", e.message)))?;
+    if let Some(ip) = node_down {
+        return Err(Fail::error(format!(
+            "error upgrading connection: error dialing backend: dial tcp {ip}:10250: connect: no route to host"
+        )));
+    }
     let Some(command) = ctx.background.clone() else {
         return Err(Fail::error(format!(
             "kubectl port-forward runs until it is stopped, so it cannot run in the foreground in Kubeplay; start it in the background with a trailing `&` (kubectl port-forward {} &), then curl http://localhost:PORT/",
@@ -335,15 +348,15 @@ pub(crate) fn port_forward(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             } else {
                 "tcp4"
             };
-            if *local == 0 {
+            // The first listener that opens takes the random port.
+            if *local == 0 && assignable(&a.address) {
                 *local = random_port(ctx.cluster);
             }
             let why = if !assignable(&a.address) {
                 Some("cannot assign requested address")
             } else if in_use(ctx.cluster, &a.address, *local)
-                || listeners
-                    .iter()
-                    .any(|(b, l, _): &(String, u16, u16)| *l == *local && *b == a.address)
+                || clashes(&listeners, &a.address, *local)
+                || clashes(&bound, &a.address, *local)
             {
                 Some("address already in use")
             } else {
@@ -400,19 +413,15 @@ pub(crate) fn port_forward(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         .max()
         .unwrap_or(0)
         + 1;
-    let rng = &mut ctx.cluster.rng;
-    let pid = 20_000 + rng.index(40_000) as u32;
-    let mut sandbox = String::with_capacity(64);
-    for _ in 0..4 {
-        sandbox.push_str(&format!("{:016x}", rng.next_u64()));
-    }
-    let netns = format!("/var/run/netns/cni-{}", rng.uuid());
+    let pid = 20_000 + ctx.cluster.rng.index(40_000) as u32;
+    let uid = pod.str_at(&["metadata", "uid"]).unwrap_or("").to_string();
+    let (sandbox, netns) = sandbox_of(&uid);
     ctx.cluster.network.port_forwards.push(PortForward {
         job,
         command,
         pid,
         pod: ObjectKey::of(res("Pod"), &pod),
-        uid: pod.str_at(&["metadata", "uid"]).unwrap_or("").to_string(),
+        uid,
         sandbox,
         netns,
         listeners,

@@ -42,10 +42,7 @@ impl PortForward {
         }
         self.listeners
             .iter()
-            .find(|(a, local, _)| {
-                *local == port
-                    && (a == address || a == "0.0.0.0" && !address.contains(':') || a == "::")
-            })
+            .find(|(a, local, _)| *local == port && (a == address || wildcard_of(a, address)))
             .map(|(_, _, remote)| *remote)
     }
 }
@@ -88,20 +85,55 @@ pub(crate) fn listener_for(
     })
 }
 
+/// Whether `wildcard` (`0.0.0.0`, or `::`, which Go opens IPv6-only)
+/// takes `address` of its family.
+fn wildcard_of(wildcard: &str, address: &str) -> bool {
+    match wildcard {
+        "0.0.0.0" => !address.contains(':'),
+        "::" => address.contains(':'),
+        _ => false,
+    }
+}
+
+/// Whether a listener on `address:port` collides with one of `listeners`
+/// (the same address, or a wildcard of the same family either way).
+pub(crate) fn clashes(listeners: &[(String, u16, u16)], address: &str, port: u16) -> bool {
+    listeners.iter().any(|(a, local, _)| {
+        *local == port && (a == address || wildcard_of(a, address) || wildcard_of(address, a))
+    })
+}
+
 /// Whether a new listener on `address:port` collides with a running one.
 pub(crate) fn in_use(cluster: &Cluster, address: &str, port: u16) -> bool {
-    cluster.network.port_forwards.iter().any(|f| {
-        f.ended.is_none()
-            && f.listeners.iter().any(|(a, local, _)| {
-                *local == port
-                    && (a == address
-                        || a == "::"
-                        || address == "::"
-                        || (a == "0.0.0.0" || address == "0.0.0.0")
-                            && !a.contains(':')
-                            && !address.contains(':'))
-            })
-    })
+    cluster
+        .network
+        .port_forwards
+        .iter()
+        .any(|f| f.ended.is_none() && clashes(&f.listeners, address, port))
+}
+
+/// containerd's sandbox id of a pod (64 hex digits) and its network
+/// namespace's path, drawn from the pod's UID: one per pod.
+pub(crate) fn sandbox_of(uid: &str) -> (String, String) {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut next = || {
+        for b in uid.bytes() {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        h = h.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ (h >> 29);
+        h
+    };
+    let sandbox: String = (0..4).map(|_| format!("{:016x}", next())).collect();
+    let (a, b) = (next(), next());
+    let netns = format!(
+        "/var/run/netns/cni-{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xffff,
+        a & 0xffff,
+        b >> 48,
+        b & 0xffff_ffff_ffff
+    );
+    (sandbox, netns)
 }
 
 /// Carries one connection through forward `index` to its pod's `remote`
@@ -122,7 +154,14 @@ pub(crate) fn connect(
         .get(&forward.pod)
         .filter(|p| p.str_at(&["metadata", "uid"]) == Some(forward.uid.as_str()))
         .cloned();
+    let node_up = |pod: &crate::value::Value| {
+        let node = pod.str_at(&["spec", "nodeName"]).unwrap_or("");
+        cluster.kubelet.nodes.get(node).is_some_and(|n| n.up)
+    };
     let why = match &pod {
+        // The kubelet's end of the stream is gone with its node: the
+        // session dies without a message from the pod's side.
+        Some(pod) if !node_up(pod) => None,
         None => Some(format!(
             "failed to find sandbox \"{}\" in store: not found",
             forward.sandbox
@@ -144,9 +183,19 @@ pub(crate) fn connect(
                         ..Default::default()
                     };
                 }
-                // The node's kubelet is gone with the stream.
                 Some(crate::http::ConnectFailure::Unreachable) => None,
-                Some(_) => Some(format!(
+                // Something listens but does not speak HTTP: the
+                // connection closes and the forward goes on.
+                Some(crate::http::ConnectFailure::EmptyReply) => {
+                    return Response {
+                        status: 0,
+                        body: CurlError::empty_reply().line(),
+                        latency_ms: NETWORK_LATENCY_MS,
+                        job_output,
+                        ..Default::default()
+                    };
+                }
+                Some(crate::http::ConnectFailure::Refused) => Some(format!(
                     "failed to execute portforward in network namespace \"{}\": failed to connect to localhost:{remote} inside namespace \"{}\", IPv4: dial tcp4 127.0.0.1:{remote}: connect: connection refused IPv6 dial tcp6 [::1]:{remote}: connect: connection refused ",
                     forward.netns, forward.sandbox
                 )),
