@@ -984,6 +984,16 @@ pub(crate) fn is_deleting(obj: &Value) -> bool {
     !obj.at(&["metadata", "deletionTimestamp"]).is_null()
 }
 
+/// `maxContainerRestarts`: the most restarts of any of the pod's
+/// containers (what ActivePods and ByLogging compare).
+pub(crate) fn max_container_restarts(pod: &Value) -> i64 {
+    pod.at(&["status", "containerStatuses"])
+        .items()
+        .filter_map(|c| c.get("restartCount").as_i64())
+        .max()
+        .unwrap_or(0)
+}
+
 /// An object's creationTimestamp in simulated milliseconds.
 pub(crate) fn creation_time(obj: &Value) -> Option<Millis> {
     obj.str_at(&["metadata", "creationTimestamp"])

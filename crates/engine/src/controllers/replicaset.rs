@@ -364,12 +364,7 @@ fn pods_to_delete(
                     .str_at(&["metadata", "annotations", POD_DELETION_COST])
                     .and_then(|c| c.parse::<i32>().ok())
                     .map_or(0, i64::from),
-                restarts: pod
-                    .at(&["status", "containerStatuses"])
-                    .items()
-                    .filter_map(|c| c.get("restartCount").as_i64())
-                    .max()
-                    .unwrap_or(0),
+                restarts: super::max_container_restarts(pod),
                 created: super::creation_time(pod),
                 uid: Rc::from(pod.str_at(&["metadata", "uid"]).unwrap_or("")),
             })

@@ -361,12 +361,7 @@ impl PodFacts {
             phase,
             ready,
             ready_at,
-            restarts: pod
-                .at(&["status", "containerStatuses"])
-                .items()
-                .filter_map(|c| c.get("restartCount").as_i64())
-                .max()
-                .unwrap_or(0),
+            restarts: crate::controllers::max_container_restarts(pod),
             created: crate::controllers::creation_time(pod),
         }
     }
