@@ -262,7 +262,7 @@ test('kubectl port-forward runs as a background job in the browser as in `kubepl
   await scriptInBrowser(golden('35-port-forward'), {
     seed: 1,
     checks: [
-      /\$ kubectl port-forward svc\/web 8080:8000 &\nForwarding from 127\.0\.0\.1:8080 -> 80\nForwarding from \[::1\]:8080 -> 80\n/,
+      /\$ kubectl port-forward svc\/web 8080:8000 &\n\[1\] \d+\nForwarding from 127\.0\.0\.1:8080 -> 80\nForwarding from \[::1\]:8080 -> 80\n/,
       /Handling connection for 8080\n200 from ::1\n/,
       /"An error occurred forwarding" err="error forwarding port 80 to pod [0-9a-f]{64}, uid : failed to find sandbox \\"[0-9a-f]{64}\\" in store: not found" localPort=1234 remotePort=80\nerror: lost connection to pod\ncurl: \(52\) Empty reply from server\n/,
     ],

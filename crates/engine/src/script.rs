@@ -743,7 +743,7 @@ fn run_builtin(cluster: &mut Cluster, words: &[String]) -> Result<String, String
         ["sleep", ..] => Err("usage: sleep DURATION (30s, 2m, 1h30m)".into()),
         ["echo", rest @ ..] => Ok(format!("{}\n", rest.join(" "))),
         ["curl", ..] => curl(cluster, &words[1..]),
-        ["jobs"] => Ok(jobs(cluster)),
+        ["jobs"] => Ok(jobs(cluster, false)),
         ["kill", spec] if spec.starts_with('%') => Ok(kill_job(cluster, spec)),
         ["stop", "node", name] => Ok(report(cluster.stop_node(name))),
         ["start", "node", name] => Ok(report(cluster.start_node(name))),
@@ -922,12 +922,16 @@ fn background_job(line: &str) -> Option<&str> {
 }
 
 /// `jobs`: the user's background jobs, as bash lists them; ended ones are
-/// listed once, then forgotten.
-fn jobs(cluster: &mut Cluster) -> String {
+/// listed once, then forgotten. `ended_only`: the notice an interactive
+/// bash prints before its next prompt (`[1]+  Exit 1  …`).
+fn jobs(cluster: &mut Cluster, ended_only: bool) -> String {
     let forwards = &mut cluster.network.port_forwards;
     let n = forwards.len();
     let mut out = String::new();
     for (i, f) in forwards.iter().enumerate() {
+        if ended_only && f.ended.is_none() {
+            continue;
+        }
         let mark = match n - i {
             1 => '+',
             2 => '-',
@@ -943,6 +947,34 @@ fn jobs(cluster: &mut Cluster) -> String {
         ));
     }
     forwards.retain(|f| f.ended.is_none());
+    out
+}
+
+/// Starts kubectl as a background job, as an interactive bash shows it:
+/// `[N] PID` first, and a command that fails at once is a job that has
+/// ended (`[N]+  Exit 1  …` before the next prompt). Its exit status is
+/// not the line's: `$?` after `&` is 0.
+fn background_kubectl(
+    cluster: &mut Cluster,
+    words: &[String],
+    files: &dyn Files,
+    command: &str,
+) -> String {
+    let forwards = &cluster.network.port_forwards;
+    let (before, job) = (
+        forwards.len(),
+        forwards.iter().map(|f| f.job).max().unwrap_or(0) + 1,
+    );
+    let result = cluster.kubectl_background(words, files, command);
+    let started = cluster.network.port_forwards.get(before);
+    let pid = match started {
+        Some(f) => f.pid,
+        None => 20_000 + cluster.rng.index(40_000) as u32,
+    };
+    let mut out = format!("[{job}] {pid}\n{}", result.terminal);
+    if started.is_none() {
+        out.push_str(&format!("[{job}]+  {:<24}{command}\n", "Exit 1"));
+    }
     out
 }
 
@@ -1047,15 +1079,20 @@ pub fn run_script(cluster: &mut Cluster, script: &str, files: &dyn Files) -> Scr
             );
         }
         if words.first().map(String::as_str) == Some("kubectl") {
+            if background {
+                out.push_str(&background_kubectl(cluster, &words, files, &command));
+                out.push_str(&jobs(cluster, true));
+                continue;
+            }
             let result = match &stdin {
                 Some(text) => cluster.kubectl_args(&words, &WithStdin { files, stdin: text }),
-                None if background => cluster.kubectl_background(&words, files, &command),
                 None => cluster.kubectl_args(&words, files),
             };
             if result.exit_code != 0 {
                 failures += 1;
             }
             out.push_str(&result.terminal);
+            out.push_str(&jobs(cluster, true));
             continue;
         }
         if words.first().map(String::as_str) == Some("status") {
@@ -1085,6 +1122,7 @@ pub fn run_script(cluster: &mut Cluster, script: &str, files: &dyn Files) -> Scr
             Ok(text) => out.push_str(&text),
             Err(e) => return fail(out, e),
         }
+        out.push_str(&jobs(cluster, true));
     }
     ScriptResult {
         output: out,
