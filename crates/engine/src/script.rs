@@ -943,7 +943,7 @@ fn jobs(cluster: &mut Cluster, ended_only: bool) -> String {
         };
         out.push_str(&format!(
             "[{}]{mark}  {state:<24}{}{amp}\n",
-            f.job, f.command
+            f.job.number, f.job.command
         ));
     }
     forwards.retain(|f| f.ended.is_none());
@@ -961,19 +961,17 @@ fn background_kubectl(
     command: &str,
 ) -> String {
     let forwards = &cluster.network.port_forwards;
-    let (before, job) = (
-        forwards.len(),
-        forwards.iter().map(|f| f.job).max().unwrap_or(0) + 1,
-    );
-    let result = cluster.kubectl_background(words, files, command);
-    let started = cluster.network.port_forwards.get(before);
-    let pid = match started {
-        Some(f) => f.pid,
-        None => 20_000 + cluster.rng.index(40_000) as u32,
+    let before = forwards.len();
+    let job = crate::network::ShellJob {
+        number: forwards.iter().map(|f| f.job.number).max().unwrap_or(0) + 1,
+        pid: 20_000 + cluster.rng.index(40_000) as u32,
+        command: command.to_string(),
     };
-    let mut out = format!("[{job}] {pid}\n{}", result.terminal);
-    if started.is_none() {
-        out.push_str(&format!("[{job}]+  {:<24}{command}\n", "Exit 1"));
+    let (number, pid) = (job.number, job.pid);
+    let result = cluster.kubectl_background(words, files, job);
+    let mut out = format!("[{number}] {pid}\n{}", result.terminal);
+    if cluster.network.port_forwards.len() == before {
+        out.push_str(&format!("[{number}]+  {:<24}{command}\n", "Exit 1"));
     }
     out
 }
@@ -987,7 +985,9 @@ fn kill_job(cluster: &mut Cluster, spec: &str) -> String {
         "%" | "+" | "" => n.checked_sub(1),
         // With one job, it is the previous job too.
         "-" => n.checked_sub(2).or(n.checked_sub(1)),
-        number => forwards.iter().position(|f| f.job.to_string() == number),
+        number => forwards
+            .iter()
+            .position(|f| f.job.number.to_string() == number),
     };
     match index.map(|i| &mut forwards[i]) {
         Some(f) if f.ended.is_none() => {

@@ -338,9 +338,12 @@ fn go_type(rid: crate::api::registry::ResourceId) -> String {
 /// stored, to the second.
 struct PodFacts {
     assigned: bool,
-    /// `Pending` 0 (and any other phase), `Unknown` 1, `Running` 2.
+    /// ActivePods' phase rank: `Pending` 0 (and any phase it does not
+    /// rank), `Unknown` 1, `Running` 2.
     phase_rank: u8,
-    phase: String,
+    /// ByLogging's: `Running` 0 (and any phase it does not rank),
+    /// `Unknown` 1, `Pending` 2.
+    logging_rank: u8,
     ready: bool,
     ready_at: Option<Millis>,
     restarts: i64,
@@ -350,15 +353,19 @@ struct PodFacts {
 impl PodFacts {
     fn of(pod: &Value) -> PodFacts {
         let (ready, ready_at) = crate::controllers::pod_ready(pod);
-        let phase = s(pod, &["status", "phase"]).to_string();
+        let phase = s(pod, &["status", "phase"]);
         PodFacts {
             assigned: !s(pod, &["spec", "nodeName"]).is_empty(),
-            phase_rank: match phase.as_str() {
+            phase_rank: match phase {
                 "Unknown" => 1,
                 "Running" => 2,
                 _ => 0,
             },
-            phase,
+            logging_rank: match phase {
+                "Unknown" => 1,
+                "Pending" => 2,
+                _ => 0,
+            },
             ready,
             ready_at,
             restarts: crate::controllers::max_container_restarts(pod),
@@ -402,16 +409,11 @@ fn active_pods_less(a: &PodFacts, b: &PodFacts) -> bool {
 /// not rank) before Unknown before Pending, ready, ready longer, more
 /// restarts, older.
 fn by_logging_less(a: &PodFacts, b: &PodFacts) -> bool {
-    let rank = |p: &PodFacts| match p.phase.as_str() {
-        "Unknown" => 1,
-        "Pending" => 2,
-        _ => 0,
-    };
     if a.assigned != b.assigned {
         return a.assigned;
     }
-    if rank(a) != rank(b) {
-        return rank(a) < rank(b);
+    if a.logging_rank != b.logging_rank {
+        return a.logging_rank < b.logging_rank;
     }
     if a.ready != b.ready {
         return a.ready;

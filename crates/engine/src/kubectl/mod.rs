@@ -243,9 +243,9 @@ pub(crate) struct Ctx<'a> {
     pub namespace_explicit: bool,
     /// The command path (`kubectl rollout status`).
     pub path: String,
-    /// The command line, when the user's shell runs it in the background
+    /// The job, when the user's shell runs the command in the background
     /// (`&`): only `port-forward` can.
-    pub background: Option<String>,
+    pub background: Option<crate::network::ShellJob>,
 }
 
 /// A command's implementation.
@@ -1643,22 +1643,21 @@ impl Cluster {
         self.kubectl_run(words, files, None)
     }
 
-    /// Runs kubectl as a background job of the user's shell (`… &`);
-    /// `line` is the command as `jobs` lists it.
+    /// Runs kubectl as a background job of the user's shell (`… &`).
     pub fn kubectl_background(
         &mut self,
         words: &[String],
         files: &dyn Files,
-        line: &str,
+        job: crate::network::ShellJob,
     ) -> KubectlOutput {
-        self.kubectl_run(words, files, Some(line.to_string()))
+        self.kubectl_run(words, files, Some(job))
     }
 
     fn kubectl_run(
         &mut self,
         words: &[String],
         files: &dyn Files,
-        background: Option<String>,
+        background: Option<crate::network::ShellJob>,
     ) -> KubectlOutput {
         let words = match words.first() {
             Some(w) if w == "kubectl" => &words[1..],

@@ -27,11 +27,7 @@ fn split_port(spec: &str) -> (&str, &str) {
 
 /// Go's `strconv.Atoi` (a sign is allowed).
 fn atoi(s: &str) -> Option<i64> {
-    let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    s.parse().ok()
+    crate::api::schema::golang::atoi(s.as_bytes())
 }
 
 /// `util.LookupContainerPortNumberByName`: containers, then init containers.
@@ -248,19 +244,12 @@ fn parse_addresses(given: &[String]) -> Result<Vec<ListenAddress>, Fail> {
 /// Whether the user's machine has `address`: its loopback and the
 /// wildcards (it has no other address the simulation knows).
 fn assignable(address: &str) -> bool {
-    address == "::1"
-        || address == "::"
-        || address == "0.0.0.0"
-        || crate::apiserver::parse_ipv4(address).is_some_and(|a| a >> 24 == 127)
+    address == "::" || address == "0.0.0.0" || crate::network::portforward::is_loopback(address)
 }
 
 /// `net.JoinHostPort`.
 fn join_host_port(host: &str, port: u16) -> String {
-    if host.contains(':') {
-        format!("[{host}]:{port}")
-    } else {
-        format!("{host}:{port}")
-    }
+    crate::kubectl::printers::join_host_port(host, i64::from(port))
 }
 
 /// `kubectl port-forward TYPE/NAME [LOCAL:]REMOTE…`.
@@ -326,7 +315,7 @@ pub(crate) fn port_forward(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             "error upgrading connection: error dialing backend: dial tcp {ip}:10250: connect: no route to host"
         )));
     }
-    let Some(command) = ctx.background.clone() else {
+    let Some(job) = ctx.background.clone() else {
         return Err(Fail::error(format!(
             "kubectl port-forward runs until it is stopped, so it cannot run in the foreground in Kubeplay; start it in the background with a trailing `&` (kubectl port-forward {} &), then curl http://localhost:PORT/",
             p.args.join(" ")
@@ -404,22 +393,10 @@ pub(crate) fn port_forward(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             pairs.join(" ")
         )));
     }
-    let job = ctx
-        .cluster
-        .network
-        .port_forwards
-        .iter()
-        .map(|f| f.job)
-        .max()
-        .unwrap_or(0)
-        + 1;
-    let pid = 20_000 + ctx.cluster.rng.index(40_000) as u32;
     let uid = pod.str_at(&["metadata", "uid"]).unwrap_or("").to_string();
     let (sandbox, netns) = sandbox_of(&uid);
     ctx.cluster.network.port_forwards.push(PortForward {
         job,
-        command,
-        pid,
         pod: ObjectKey::of(res("Pod"), &pod),
         uid,
         sandbox,

@@ -46,6 +46,7 @@ use crate::time::Millis;
 pub use explain::{
     EndpointState, IngressDecision, RouteExplanation, RuleCheck, RuleVerdict, ServiceRoute, Verdict,
 };
+pub use portforward::ShellJob;
 pub(crate) use traffic::TrafficOwner;
 pub use traffic::{MAX_REQUESTS_PER_SECOND, TrafficId, TrafficStats};
 

@@ -10,15 +10,22 @@ use super::url::CurlError;
 use super::{Hop, NETWORK_LATENCY_MS, Response};
 use crate::cluster::Cluster;
 
+/// A background job of the user's shell, as the shell starts it: its
+/// number and process id come before the command runs.
+#[derive(Clone, Debug)]
+pub struct ShellJob {
+    /// The shell's job number (`%1`).
+    pub number: u32,
+    /// The process id (`[1] 12345`; kubectl's klog lines show it).
+    pub pid: u32,
+    /// The command as typed, for `jobs`.
+    pub command: String,
+}
+
 /// One `kubectl port-forward … &`: a job of the user's shell.
 #[derive(Clone, Debug)]
 pub(crate) struct PortForward {
-    /// The shell's job number (`%1`).
-    pub job: u32,
-    /// The command as typed, for `jobs`.
-    pub command: String,
-    /// kubectl's process id (in its klog lines).
-    pub pid: u32,
+    pub job: ShellJob,
     /// The pod it forwards to, and that pod's UID: a pod of the same name
     /// made later is not the one kubectl connected to.
     pub pod: ObjectKey,
@@ -47,11 +54,14 @@ impl PortForward {
     }
 }
 
-/// Whether `host` is the user's own machine.
+/// Whether `address` is a loopback address: 127.0.0.0/8 or `::1`.
+pub(crate) fn is_loopback(address: &str) -> bool {
+    address == "::1" || crate::apiserver::parse_ipv4(address).is_some_and(|a| a >> 24 == 127)
+}
+
+/// Whether `host` (as a URL has it) is the machine itself.
 pub(crate) fn is_local_host(host: &str) -> bool {
-    host == "localhost"
-        || host == "[::1]"
-        || crate::apiserver::parse_ipv4(host).is_some_and(|a| a >> 24 == 127)
+    host == "localhost" || host == "[::1]" || is_loopback(host)
 }
 
 /// The addresses curl tries for a local host: `localhost` is `::1` first
@@ -115,25 +125,17 @@ pub(crate) fn in_use(cluster: &Cluster, address: &str, port: u16) -> bool {
 /// containerd's sandbox id of a pod (64 hex digits) and its network
 /// namespace's path, drawn from the pod's UID: one per pod.
 pub(crate) fn sandbox_of(uid: &str) -> (String, String) {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut next = || {
-        for b in uid.bytes() {
-            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
-        h = h.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ (h >> 29);
-        h
-    };
-    let sandbox: String = (0..4).map(|_| format!("{:016x}", next())).collect();
-    let (a, b) = (next(), next());
+    use crate::kubelet::images::hex64;
+    let n = hex64(&format!("netns/{uid}"));
     let netns = format!(
-        "/var/run/netns/cni-{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
-        a >> 32,
-        (a >> 16) & 0xffff,
-        a & 0xffff,
-        b >> 48,
-        b & 0xffff_ffff_ffff
+        "/var/run/netns/cni-{}-{}-{}-{}-{}",
+        &n[..8],
+        &n[8..12],
+        &n[12..16],
+        &n[16..20],
+        &n[20..32]
     );
-    (sandbox, netns)
+    (hex64(&format!("sandbox/{uid}")), netns)
 }
 
 /// Carries one connection through forward `index` to its pod's `remote`
@@ -212,7 +214,7 @@ pub(crate) fn connect(
             crate::kubectl::klog_line(
                 'E',
                 cluster.now,
-                forward.pid,
+                forward.job.pid,
                 "portforward.go:442",
                 &format!(
                     "\"An error occurred forwarding\" err={} localPort={local} remotePort={remote}",

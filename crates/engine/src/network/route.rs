@@ -182,7 +182,7 @@ pub(crate) fn plan(cluster: &Cluster, request: &Request) -> Plan {
         let forward = &cluster.network.port_forwards[index];
         plan.entry = format!(
             "{address}:{port} is `{}` (job {}), to pod {}/{} port {remote}",
-            forward.command, forward.job, forward.pod.namespace, forward.pod.name
+            forward.job.command, forward.job.number, forward.pod.namespace, forward.pod.name
         );
         // containerd dials localhost inside the pod, IPv4 first.
         plan.http.client_ip = "127.0.0.1".into();
@@ -267,7 +267,7 @@ pub(crate) fn plan(cluster: &Cluster, request: &Request) -> Plan {
     // routes over the loopback too. The packets never leave it, so no
     // policy sees them.
     let own = source_pod.and_then(crate::controllers::endpoints::pod_ip) == Some(ip.as_str());
-    let loopback = ip == "::1" || crate::apiserver::parse_ipv4(&ip).is_some_and(|a| a >> 24 == 127);
+    let loopback = super::portforward::is_loopback(&ip);
     if let Some(key) = request.from.as_ref().filter(|_| source_pod.is_some())
         && (own || loopback)
     {

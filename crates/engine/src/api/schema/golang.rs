@@ -289,7 +289,7 @@ fn getnum(s: &[u8], fixed: bool) -> Option<(i64, &[u8])> {
 }
 
 /// Go's `atoi`: an optional sign, then only digits.
-fn atoi(s: &[u8]) -> Option<i64> {
+pub(crate) fn atoi(s: &[u8]) -> Option<i64> {
     let (neg, digits) = match s.first() {
         Some(b'-') => (true, &s[1..]),
         Some(b'+') => (false, &s[1..]),
