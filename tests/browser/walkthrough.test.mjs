@@ -281,6 +281,19 @@ test('lists merge by their patch merge key in the browser as in `kubeplay script
   });
 });
 
+test('HTTP probes reach the access log in the browser as in `kubeplay script` (golden 37-probe-logs)', async () => {
+  // The probe lines are written out when the log is read, from the same
+  // schedule in the wasm build as natively.
+  await scriptInBrowser(golden('37-probe-logs'), {
+    seed: 1,
+    checks: [
+      /\n10\.244\.3\.1 - - \[01\/Jan\/2026:00:01:17 \+0000\] "GET \/index\.html HTTP\/1\.1" 200 615 "-" "health-checker\/2\.0" "-"\n/,
+      /Liveness probe failed: HTTP probe failed with statuscode: 500\n/,
+      /"exitCode":143,/,
+    ],
+  });
+});
+
 test('the RBAC example: the viewer account reads pods and is refused the rest', async () => {
   const { page, problems, close } = await openApp(browser, { query: '?speed=16' });
   try {

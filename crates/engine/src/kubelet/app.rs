@@ -928,6 +928,11 @@ pub(crate) fn build(
                 "netexec" => declared.push(port.unwrap_or(8080)),
                 "serve-hostname" => declared.push(port.unwrap_or(9376)),
                 "pause" => app.program = Program::Forever,
+                // No signal handler: Go's runtime dies of SIGTERM (143).
+                "liveness" => {
+                    declared.push(8080);
+                    app.term_code = 143;
+                }
                 "" => {
                     app.program = Program::Exits {
                         after: 50,
@@ -1829,6 +1834,9 @@ impl App {
             points.extend(run.file_events.iter().map(|(t, _, _)| *t));
         }
         points.extend(self.external.iter().map(|(t, _, _)| *t));
+        if self.flavor == Flavor::Agnhost && self.text == "liveness" {
+            points.push(AGNHOST_LIVENESS_ALIVE + 1);
+        }
         points.compact_sort();
         points.dedup();
         points
@@ -2138,7 +2146,7 @@ impl App {
             // generic app): sorted keys, a sniffed type.
             _ => {
                 let html = body.trim_start().starts_with('<');
-                vec![
+                let mut h = vec![
                     pair("Content-Length", body.len().to_string()),
                     pair(
                         "Content-Type",
@@ -2150,7 +2158,12 @@ impl App {
                         .into(),
                     ),
                     pair("Date", crate::http::http_date(now)),
-                ]
+                ];
+                // `http.NotFound` (through `http.Error`).
+                if status == 404 && body == "404 page not found\n" {
+                    h.push(pair("X-Content-Type-Options", "nosniff".into()));
+                }
+                h
             }
         }
     }
@@ -2225,6 +2238,18 @@ impl App {
                     path.split_once('?').map(|(_, q)| q).unwrap_or("")
                 ),
             ),
+            // agnhost liveness: alive for 10 s (`duration.Seconds() > 10`
+            // fails), then 500 with the seconds it has run.
+            Flavor::Agnhost if self.text == "liveness" => {
+                match path.split('?').next().unwrap_or(path) {
+                    "/healthz" if offset > AGNHOST_LIVENESS_ALIVE => {
+                        (500, format!("error: {}", offset as f64 / 1000.0))
+                    }
+                    "/healthz" => (200, "ok".to_string()),
+                    "/started" => (200, super::go_duration(offset)),
+                    _ => (404, "404 page not found\n".to_string()),
+                }
+            }
             Flavor::Agnhost => match (self.text.as_str(), path) {
                 ("serve-hostname", _) | (_, "/hostname") => (200, pod_name.to_string()),
                 (_, "/echo") | (_, "/healthz") => (200, String::new()),
@@ -2258,6 +2283,8 @@ impl App {
                 "{client} - - [{ts}] \"{method} {path} HTTP/1.1\" {status} {sent} \"-\" \"{ua}\""
             )),
             Flavor::Whoami | Flavor::HttpEcho | Flavor::HpaExample => None,
+            // agnhost liveness logs nothing.
+            Flavor::Agnhost if self.text == "liveness" => None,
             Flavor::Agnhost => Some(format!(
                 "I0101 {} 1 log.go:245] GET {path}",
                 &crate::time::rfc3339_micro(now)[11..26]
@@ -2271,6 +2298,9 @@ impl App {
         (status, body, log)
     }
 }
+
+/// How long agnhost's `liveness` server answers `/healthz` with 200.
+const AGNHOST_LIVENESS_ALIVE: Millis = 10 * SECOND;
 
 /// `01/Jan/2026:00:00:07 +0000` (nginx and Apache access logs).
 pub(crate) fn nginx_time(ms: Millis) -> String {

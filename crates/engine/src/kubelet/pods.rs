@@ -96,6 +96,11 @@ pub(crate) struct Instance {
     pub extra: Vec<(Millis, String)>,
     /// Where the probe workers' ticks fall within a second.
     pub probe_phase: Millis,
+    /// When its readiness and liveness probes began: once the startup
+    /// probe succeeded (at the start without one).
+    pub probes_from: Option<Millis>,
+    /// When the kubelet began stopping it, which ends its probes.
+    pub probes_until: Option<Millis>,
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -1600,6 +1605,8 @@ fn create_and_start(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: u
             finished: None,
             extra: Vec::new(),
             probe_phase,
+            probes_from: (!has_startup).then_some(now),
+            probes_until: None,
         });
         old_previous
     };
@@ -2157,6 +2164,86 @@ fn resolve_port(spec: &Value, port: &Value) -> Option<u16> {
     }
 }
 
+/// Where an `httpGet` probe connects and what it sends.
+struct ProbeTarget {
+    request: crate::http::HttpRequest,
+    /// The URL's host: `host`, or the pod's IP.
+    host: String,
+    port: u16,
+    url: String,
+}
+
+/// The kubelet's request for an `httpGet` probe. It comes from the node's
+/// side of the pod's veth, which kindnet's ptp plugin gives the gateway
+/// address of the node's pod CIDR; its User-Agent is `kube-probe/1.37`
+/// unless `httpHeaders` set one (an empty one is not sent).
+fn probe_target(
+    cluster: &Cluster,
+    key: &ObjectKey,
+    spec: &Value,
+    http: &crate::value::Map,
+) -> ProbeTarget {
+    let get = |k: &str| http.get(k).cloned().unwrap_or(Value::Null);
+    let port = resolve_port(spec, &get("port")).unwrap_or(0);
+    let path = get("path").as_str().unwrap_or("/").to_string();
+    // Go's URL puts a `/` between the host and a relative path.
+    let path = if path.starts_with('/') {
+        path
+    } else {
+        format!("/{path}")
+    };
+    let scheme = get("scheme")
+        .as_str()
+        .unwrap_or("HTTP")
+        .to_ascii_lowercase();
+    let runtime = rt(cluster, key);
+    let host = get("host")
+        .as_str()
+        .map(str::to_string)
+        .unwrap_or_else(|| runtime.and_then(|r| r.ip).map(ipv4).unwrap_or_default());
+    let gateway = runtime
+        .and_then(|r| cluster.kubelet.nodes.get(&r.node))
+        .and_then(|n| n.cidr)
+        .map(|(base, _)| ipv4(base + 1))
+        .unwrap_or_default();
+    let header = |name: &str| {
+        get("httpHeaders")
+            .items()
+            .find(|h| {
+                h.get("name")
+                    .as_str()
+                    .is_some_and(|n| n.eq_ignore_ascii_case(name))
+            })
+            .map(|h| h.get("value").as_str().unwrap_or("").to_string())
+    };
+    let user_agent = match header("User-Agent") {
+        Some(ua) if ua.is_empty() => "-".to_string(),
+        Some(ua) => ua,
+        None => format!(
+            "kube-probe/{}",
+            crate::KUBERNETES_VERSION
+                .trim_start_matches('v')
+                .rsplit_once('.')
+                .map_or("", |(minor, _)| minor)
+        ),
+    };
+    let url = format!("{scheme}://{host}:{port}{path}");
+    ProbeTarget {
+        request: crate::http::HttpRequest {
+            method: "GET".into(),
+            host: header("Host")
+                .filter(|h| !h.is_empty())
+                .unwrap_or_else(|| format!("{host}:{port}")),
+            path,
+            client_ip: gateway,
+            user_agent,
+        },
+        host,
+        port,
+        url,
+    }
+}
+
 /// One probe against the container's app at time `at`: success, output.
 fn evaluate(
     cluster: &Cluster,
@@ -2183,18 +2270,12 @@ fn evaluate(
         return a.exec_probe(&argv, (offset, timeout), inst.started, &key.name);
     }
     if let Some(http) = probe.get("httpGet").as_object() {
-        let get = |k: &str| http.get(k).cloned().unwrap_or(Value::Null);
-        let port = resolve_port(&c.spec, &get("port")).unwrap_or(0);
-        let path = get("path").as_str().unwrap_or("/").to_string();
-        let scheme = get("scheme")
-            .as_str()
-            .unwrap_or("HTTP")
-            .to_ascii_lowercase();
-        let host = get("host")
-            .as_str()
-            .map(str::to_string)
-            .unwrap_or_else(|| ip.clone());
-        let url = format!("{scheme}://{host}:{port}{path}");
+        let ProbeTarget {
+            request,
+            host,
+            port,
+            url,
+        } = probe_target(cluster, key, &c.spec, http);
         if !a.listens(port) {
             return (
                 false,
@@ -2212,21 +2293,7 @@ fn evaluate(
                 ),
             );
         }
-        let probe = HttpRequest {
-            method: "GET".into(),
-            host: host.clone(),
-            path: path.clone(),
-            client_ip: ip.clone(),
-            // `kube-probe/<major>.<minor>`.
-            user_agent: format!(
-                "kube-probe/{}",
-                crate::KUBERNETES_VERSION
-                    .trim_start_matches('v')
-                    .rsplit_once('.')
-                    .map_or("", |(minor, _)| minor)
-            ),
-        };
-        let (status, _, _) = a.answer(offset, at, port, &probe, &key.name, &ip);
+        let (status, _, _) = a.answer(offset, at, port, &request, &key.name, &ip);
         return if (200..400).contains(&status) {
             (true, String::new())
         } else {
@@ -2446,6 +2513,9 @@ fn probe_tick(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: usize, 
                     .expect("checked");
                 c.started = true;
                 c.ready = !has_readiness;
+                if let Some(inst) = &mut c.current {
+                    inst.probes_from = Some(now);
+                }
                 dirty(cluster, key);
                 schedule_probe(cluster, key, init, index, ProbeKind::Readiness, now);
                 schedule_probe(cluster, key, init, index, ProbeKind::Liveness, now);
@@ -2534,6 +2604,7 @@ fn stop_container(
         .expect("checked");
     let prestop = prestop_duration(&c.spec).min(grace);
     let inst = c.current.as_mut().expect("running");
+    inst.probes_until = Some(now);
     let (on_term, code) = inst.app.on_sigterm();
     let term_at = now + prestop;
     // A process that ignores SIGTERM (a shell as PID 1) goes on with its
@@ -3368,7 +3439,12 @@ pub(crate) fn exec_context(
 }
 
 /// The log of one container instance.
-fn instance_logs(cluster: &Cluster, key: &ObjectKey, inst: &Instance) -> Vec<(Millis, String)> {
+fn instance_logs(
+    cluster: &Cluster,
+    key: &ObjectKey,
+    (init, c): (bool, &Ctr),
+    inst: &Instance,
+) -> Vec<(Millis, String)> {
     let end = inst.finished.unwrap_or(cluster.now);
     let ip = rt(cluster, key)
         .and_then(|r| r.ip)
@@ -3389,8 +3465,83 @@ fn instance_logs(cluster: &Cluster, key: &ObjectKey, inst: &Instance) -> Vec<(Mi
     if let Some(reqs) = cluster.kubelet.request_logs.borrow().get(&inst.id) {
         lines.extend(reqs.iter().cloned());
     }
+    // Regular init containers are not probed. A probe that stopped the
+    // container is logged before its shutdown.
+    if !init || c.sidecar {
+        lines.extend(probe_access_log(cluster, key, c, inst, end));
+    }
     lines.extend(inst.extra.iter().filter(|(t, _)| *t <= end).cloned());
     lines.compact_sort_by_key(|(t, _)| *t);
+    lines
+}
+
+/// The most recent probe requests of one probe a log keeps (a kubelet
+/// rotates logs at 10 MiB: about 100,000 access-log lines).
+const PROBE_LOG_LINES: u64 = 10_000;
+
+/// The access-log lines the kubelet's `httpGet` probes left, written out
+/// when the log is read: the simulation skips probes that cannot change
+/// the container's state, but each tick of a real probe worker reaches the
+/// app like any request.
+fn probe_access_log(
+    cluster: &Cluster,
+    key: &ObjectKey,
+    c: &Ctr,
+    inst: &Instance,
+    end: Millis,
+) -> Vec<(Millis, String)> {
+    let mut lines = Vec::new();
+    // Ticks before `until`: the one that stopped the container (a failed
+    // liveness probe) ran.
+    let until = inst.probes_until.map_or(end, |t| t + 1).min(end);
+    let a = &inst.app;
+    let pod_ip = rt(cluster, key)
+        .and_then(|r| r.ip)
+        .map(ipv4)
+        .unwrap_or_default();
+    for kind in [
+        ProbeKind::Startup,
+        ProbeKind::Readiness,
+        ProbeKind::Liveness,
+    ] {
+        let Some(probe) = c.probe(kind) else {
+            continue;
+        };
+        let Some(http) = probe.get("httpGet").as_object() else {
+            continue;
+        };
+        let (delay, period, timeout, _, _) = probe_params(probe);
+        let first = inst.started + delay + inst.probe_phase;
+        // The ticks this probe ran at, `from..last` (exclusive).
+        let (from, last) = match (kind, inst.probes_from) {
+            // The startup probe runs until it succeeds, that tick included.
+            (ProbeKind::Startup, Some(done)) => (first, done.min(until) + 1),
+            (ProbeKind::Startup, None) => (first, until),
+            (_, Some(started)) => (first.max(started), until),
+            (_, None) => continue,
+        };
+        if last <= from {
+            continue;
+        }
+        let ticks_before = |t: Millis| (t.saturating_sub(first)).div_ceil(period);
+        let (k_from, k_last) = (ticks_before(from), ticks_before(last));
+        let target = probe_target(cluster, key, &c.spec, http);
+        if !a.listens(target.port) || !a.http || a.latency_ms >= timeout {
+            continue;
+        }
+        for k in k_from.max(k_last.saturating_sub(PROBE_LOG_LINES))..k_last {
+            let t = first + k * period;
+            let (_, _, log) = a.answer(
+                t - inst.started,
+                t,
+                target.port,
+                &target.request,
+                &key.name,
+                &pod_ip,
+            );
+            lines.extend(log.map(|line| (t, line)));
+        }
+    }
     lines
 }
 
@@ -3460,13 +3611,14 @@ pub(crate) fn logs(
             "ContainerCreating"
         }));
     };
-    let Some((_, c)) = find_ctr(r, &name) else {
+    let Some(ctr) = find_ctr(r, &name) else {
         return Err(waiting("ContainerCreating"));
     };
+    let c = ctr.1;
     if previous {
         return match (&c.last, &c.previous, &c.current) {
-            (Some(t), Some(p), _) if p.id == t.id => Ok(instance_logs(cluster, &key, p)),
-            (Some(t), _, Some(cur)) if cur.id == t.id => Ok(instance_logs(cluster, &key, cur)),
+            (Some(t), Some(p), _) if p.id == t.id => Ok(instance_logs(cluster, &key, ctr, p)),
+            (Some(t), _, Some(cur)) if cur.id == t.id => Ok(instance_logs(cluster, &key, ctr, cur)),
             (Some(_), _, _) => Ok(Vec::new()),
             _ => Err(StatusError::bad_request(format!(
                 "previous terminated container {} in pod {} not found",
@@ -3477,7 +3629,7 @@ pub(crate) fn logs(
     }
     match &c.state {
         CState::Running | CState::Terminated(_) => match &c.current {
-            Some(cur) => Ok(instance_logs(cluster, &key, cur)),
+            Some(cur) => Ok(instance_logs(cluster, &key, ctr, cur)),
             None => Ok(Vec::new()),
         },
         CState::Waiting { reason, .. } => {
@@ -3485,7 +3637,7 @@ pub(crate) fn logs(
                 // Back-off after a crash: the last run's log.
                 for inst in [&c.current, &c.previous].into_iter().flatten() {
                     if inst.id == t.id {
-                        return Ok(instance_logs(cluster, &key, inst));
+                        return Ok(instance_logs(cluster, &key, ctr, inst));
                     }
                 }
                 return Ok(Vec::new());

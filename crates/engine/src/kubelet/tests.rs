@@ -588,6 +588,115 @@ spec:
 }
 
 #[test]
+fn http_probes_reach_the_access_log_from_the_pod_cidr_gateway() {
+    let mut c = Cluster::new(8);
+    create(
+        &mut c,
+        "apiVersion: v1
+kind: Pod
+metadata: {name: web}
+spec:
+  nodeName: node-1
+  containers:
+  - name: nginx
+    image: nginx:1.27
+    readinessProbe:
+      httpGet: {path: /, port: 80}
+      periodSeconds: 5
+    livenessProbe:
+      httpGet:
+        path: healthz
+        port: 80
+        httpHeaders: [{name: user-agent, value: my-probe}]
+      initialDelaySeconds: 3
+      periodSeconds: 20
+      failureThreshold: 10
+",
+    );
+    let started = step_until(&mut c, 30_000, |c| {
+        container(c, "web").get("ready") == &Value::Bool(true)
+    });
+    // Each tick is in nginx's log (though the simulation skips the
+    // readiness probes that cannot change anything), from the node's side
+    // of the veth (10.244.1.1).
+    c.step(60_000 - (c.now_ms() - started));
+    let log = c.container_logs("default", "web", None, false).unwrap();
+    let readiness: Vec<&str> = log
+        .lines()
+        .filter(|l| l.ends_with("\"GET / HTTP/1.1\" 200 615 \"-\" \"kube-probe/1.37\" \"-\""))
+        .collect();
+    assert!(
+        (12..=13).contains(&readiness.len()),
+        "{} readiness lines:\n{log}",
+        readiness.len()
+    );
+    assert!(
+        readiness.iter().all(|l| l.starts_with("10.244.1.1 - - [")),
+        "{log}"
+    );
+    let liveness: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("\"GET /healthz HTTP/1.1\" 404 153 \"-\" \"my-probe\""))
+        .collect();
+    assert_eq!(liveness.len(), 3, "{log}");
+}
+
+#[test]
+fn agnhost_liveness_fails_after_ten_seconds_as_in_the_docs() {
+    let mut c = Cluster::new(8);
+    create(
+        &mut c,
+        "apiVersion: v1
+kind: Pod
+metadata: {name: liveness-http, labels: {test: liveness}}
+spec:
+  nodeName: node-1
+  containers:
+  - name: liveness
+    image: registry.k8s.io/e2e-test-images/agnhost:2.40
+    args: [liveness]
+    livenessProbe:
+      httpGet:
+        path: /healthz
+        port: 8080
+        httpHeaders: [{name: Custom-Header, value: Awesome}]
+      initialDelaySeconds: 3
+      periodSeconds: 3
+",
+    );
+    step_until(&mut c, 60_000, |c| {
+        container(c, "liveness-http").get("restartCount") == &Value::Int(1)
+    });
+    assert!(has_event(
+        &c,
+        "liveness-http",
+        "Unhealthy",
+        "Liveness probe failed: HTTP probe failed with statuscode: 500"
+    ));
+    assert!(has_event(
+        &c,
+        "liveness-http",
+        "Killing",
+        "Container liveness failed liveness probe, will be restarted"
+    ));
+    let last = container(&c, "liveness-http");
+    let t = last.at(&["lastState", "terminated"]);
+    // Go's runtime dies of SIGTERM.
+    assert_eq!(t.get("exitCode"), &Value::Int(143));
+    assert_eq!(t.str_at(&["reason"]), Some("Error"));
+    let ran = time(t.str_at(&["finishedAt"]).unwrap()) - time(t.str_at(&["startedAt"]).unwrap());
+    // 200 at 3, 6 and 9 s; 500 at 12, 15 and 18 s (plus the worker's phase;
+    // the API keeps whole seconds).
+    assert!((18_000..=19_000).contains(&ran), "ran {ran} ms");
+    // It logs no request.
+    assert_eq!(
+        c.container_logs("default", "liveness-http", None, true)
+            .unwrap(),
+        ""
+    );
+}
+
+#[test]
 fn graceful_termination_takes_as_long_as_the_app() {
     let mut c = Cluster::new(9);
     for (name, image, cmd) in [
