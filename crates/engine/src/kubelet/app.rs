@@ -1048,6 +1048,22 @@ pub(crate) fn build(
             words.extend(rest.iter().cloned());
             app.program = Program::Script(shell::from_argv(&words));
         }
+        // Kubernetes' goproxy test image (the docs' TCP probe example):
+        // elazarl/goproxy on 8080, which refuses requests that are not
+        // proxy requests.
+        _ if !overridden
+            && matches!(
+                image.split([':', '@']).next(),
+                Some("registry.k8s.io/goproxy" | "k8s.gcr.io/goproxy")
+            ) =>
+        {
+            app.program = Program::Server;
+            declared.push(8080);
+            app.text = "goproxy".into();
+            app.term_code = 143;
+            app.cpu_milli = 0;
+            app.memory_bytes = 4 << 20;
+        }
         _ => match flavor {
             Flavor::HelloWorld if !overridden => {
                 app.program = Program::Exits {
@@ -2096,7 +2112,7 @@ impl App {
             Flavor::TcpServer | Flavor::Echo | Flavor::NginxHello | Flavor::HpaExample => {
                 Vec::new()
             }
-            _ if self.text == "python-http" => Vec::new(),
+            _ if self.text == "python-http" || self.text == "goproxy" => Vec::new(),
             _ => {
                 let mut l = vec![format!(
                     "{} starting {} (simulated app)",
@@ -2263,6 +2279,10 @@ impl App {
                     ),
                 ),
             },
+            _ if self.text == "goproxy" => (
+                500,
+                "This is a proxy server. Does not respond to non-proxy requests.\n".to_string(),
+            ),
             _ if self.text == "python-http" => (
                 200,
                 "<!DOCTYPE HTML>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Directory listing for /</title>\n</head>\n<body>\n<h1>Directory listing for /</h1>\n<hr>\n<ul>\n</ul>\n<hr>\n</body>\n</html>\n".to_string(),
@@ -2289,6 +2309,9 @@ impl App {
                 "I0101 {} 1 log.go:245] GET {path}",
                 &crate::time::rfc3339_micro(now)[11..26]
             )),
+            // Verbose: `[001] INFO: Got request …` with a session count
+            // this model does not keep.
+            _ if self.text == "goproxy" => None,
             _ if self.text == "python-http" => Some(format!(
                 "{client} - - [{}] \"{method} {path} HTTP/1.1\" {status} -",
                 python_time(now)
