@@ -204,11 +204,7 @@ pub(crate) fn container_env(
         };
         let value = if let Some(v) = e.get("value").as_str() {
             // $(VAR) references to earlier variables.
-            let mut out = v.to_string();
-            for (k, val) in &env {
-                out = out.replace(&format!("$({k})"), val);
-            }
-            Some(out)
+            Some(expand(v, &env))
         } else if let Some(path) = e.at(&["valueFrom", "fieldRef", "fieldPath"]).as_str() {
             field_ref(pod, path)
         } else if !e.at(&["valueFrom", "resourceFieldRef"]).is_null() {
@@ -725,15 +721,41 @@ fn strings(v: &Value) -> Vec<String> {
 
 /// Expands `$(VAR)` in command and args as the kubelet does.
 fn expand_refs(args: Vec<String>, env: &BTreeMap<String, String>) -> Vec<String> {
-    args.into_iter()
-        .map(|a| {
-            let mut out = a;
-            for (k, v) in env {
-                out = out.replace(&format!("$({k})"), v);
+    args.into_iter().map(|a| expand(&a, env)).collect()
+}
+
+/// Kubernetes' `$(VAR)` expansion (third_party/forked/golang/expansion):
+/// `$$` is a literal `$`, an unknown or unclosed reference stays as it is.
+pub(crate) fn expand(input: &str, env: &BTreeMap<String, String>) -> String {
+    let mut out = String::with_capacity(input.len());
+    let mut rest = input;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        if after.starts_with('$') {
+            out.push('$');
+            rest = &after[1..];
+        } else if let Some(name) = after
+            .strip_prefix('(')
+            .and_then(|r| r.find(')').map(|end| &r[..end]))
+        {
+            match env.get(name) {
+                Some(value) => out.push_str(value),
+                None => {
+                    out.push_str("$(");
+                    out.push_str(name);
+                    out.push(')');
+                }
             }
-            out
-        })
-        .collect()
+            rest = &after[name.len() + 2..];
+        } else {
+            // `$` before anything else, or `$(` never closed: kept.
+            out.push('$');
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The image's default entrypoint and command.

@@ -1865,3 +1865,25 @@ fn a_poll_backs_off_as_its_script_does() {
         .count();
     assert_eq!(sent, failures, "{log}");
 }
+
+#[test]
+fn dollar_references_expand_as_kubernetes_expands_them() {
+    let env: std::collections::BTreeMap<String, String> = [("PROTOCOL", "https"), ("HOST", "h")]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let cases = [
+        // The docs' dependent environment variables.
+        ("$(PROTOCOL)://$(HOST):80", "https://h:80"),
+        ("$$(PROTOCOL)://$(HOST):80", "$(PROTOCOL)://h:80"),
+        ("$(PROTOCL)://x", "$(PROTOCL)://x"),
+        ("$$$(HOST)", "$h"),
+        ("cost: $5 $", "cost: $5 $"),
+        ("$(HOST", "$(HOST"),
+        ("$()", "$()"),
+        ("naïve $(HOST) ü", "naïve h ü"),
+    ];
+    for (input, want) in cases {
+        assert_eq!(super::app::expand(input, &env), want, "{input}");
+    }
+}
