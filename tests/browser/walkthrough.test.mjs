@@ -289,7 +289,19 @@ test('HTTP probes reach the access log in the browser as in `kubeplay script` (g
     checks: [
       /\n10\.244\.3\.1 - - \[01\/Jan\/2026:00:01:17 \+0000\] "GET \/index\.html HTTP\/1\.1" 200 615 "-" "health-checker\/2\.0" "-"\n/,
       /Liveness probe failed: HTTP probe failed with statuscode: 500\n/,
-      /"exitCode":143,/,
+      /"exitCode":2,/,
+    ],
+  });
+});
+
+test('exec and postStart writes stay, and nginx serves its root in the browser as in `kubeplay script` (golden 38-files-and-hooks)', async () => {
+  await scriptInBrowser(golden('38-files-and-hooks'), {
+    seed: 1,
+    checks: [
+      /HTTP\/1\.1 403 Forbidden\n/,
+      /\$ kubectl exec greeter -- cat \/usr\/share\/message\nHello from the postStart handler\n/,
+      /\$ kubectl exec pair -c server -- curl -s localhost\nHello from the writer\n/,
+      /Warning   FailedPostStartHook   pod\/bad-hook   PostStartHook failed\n/,
     ],
   });
 });

@@ -732,9 +732,9 @@ pub(crate) fn expand(input: &str, env: &BTreeMap<String, String>) -> String {
     while let Some(at) = rest.find('$') {
         out.push_str(&rest[..at]);
         let after = &rest[at + 1..];
-        if after.starts_with('$') {
+        if let Some(escaped) = after.strip_prefix('$') {
             out.push('$');
-            rest = &after[1..];
+            rest = escaped;
         } else if let Some(name) = after
             .strip_prefix('(')
             .and_then(|r| r.find(')').map(|end| &r[..end]))
@@ -950,10 +950,10 @@ pub(crate) fn build(
                 "netexec" => declared.push(port.unwrap_or(8080)),
                 "serve-hostname" => declared.push(port.unwrap_or(9376)),
                 "pause" => app.program = Program::Forever,
-                // No signal handler: Go's runtime dies of SIGTERM (143).
+                // No signal handler (see GO_PID1_SIGTERM_EXIT).
                 "liveness" => {
                     declared.push(8080);
-                    app.term_code = 143;
+                    app.term_code = GO_PID1_SIGTERM_EXIT;
                 }
                 "" => {
                     app.program = Program::Exits {
@@ -1082,7 +1082,7 @@ pub(crate) fn build(
             app.program = Program::Server;
             declared.push(8080);
             app.text = "goproxy".into();
-            app.term_code = 143;
+            app.term_code = GO_PID1_SIGTERM_EXIT;
             app.cpu_milli = 0;
             app.memory_bytes = 4 << 20;
         }
@@ -2151,16 +2151,36 @@ impl App {
 
     /// Answers one HTTP request: status, body, and the access-log line.
     /// The headers the server sends with an answer, in its order.
-    pub(crate) fn headers(&self, status: u16, body: &str, now: Millis) -> Vec<(String, String)> {
+    pub(crate) fn headers(
+        &self,
+        status: u16,
+        body: &str,
+        now: Millis,
+        path: &str,
+    ) -> Vec<(String, String)> {
         let pair = |k: &str, v: String| (k.to_string(), v);
         match self.flavor {
             Flavor::Nginx => {
-                let welcome = status == 200 && self.text.is_empty();
-                super::nginx::NginxImage::of(&self.image).headers(now, body, welcome)
+                // A file from its root (mime.types by extension), or a page
+                // of its own.
+                let file = (status == 200 && self.text.is_empty()).then(|| {
+                    let path = path.split(['?', '#']).next().unwrap_or(path);
+                    let name = path.rsplit('/').next().unwrap_or("");
+                    match name.rsplit_once('.').map(|(_, ext)| ext) {
+                        _ if name.is_empty() => "text/html",
+                        Some("html" | "htm") => "text/html",
+                        Some("txt") => "text/plain",
+                        Some("css") => "text/css",
+                        Some("js") => "application/javascript",
+                        Some("json") => "application/json",
+                        _ => "application/octet-stream",
+                    }
+                });
+                super::nginx::NginxImage::of(&self.image).headers(now, body, file)
             }
             // nginxdemos/hello: nginx with `expires -1`.
             Flavor::NginxHello => {
-                let mut h = super::nginx::NginxImage::of("nginx").headers(now, body, false);
+                let mut h = super::nginx::NginxImage::of("nginx").headers(now, body, None);
                 h.push(pair("Expires", "Thu, 01 Jan 1970 00:00:01 GMT".into()));
                 h.push(pair("Cache-Control", "no-cache".into()));
                 h
@@ -2206,6 +2226,40 @@ impl App {
         }
     }
 
+    /// What nginx's default server serves from its root, with the files
+    /// the container has `offset` after its start (and those its pod's
+    /// other containers wrote in volumes it shares with them): the file,
+    /// 403 for a directory without `index.html` (no autoindex), else 404.
+    fn nginx_static(
+        &self,
+        offset: Millis,
+        path: &str,
+        shared: Option<&BTreeMap<String, String>>,
+    ) -> (u16, String) {
+        let mut files = self.files_at(offset);
+        if let Some(shared) = shared {
+            files.extend(shared.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+        let path = path.split(['?', '#']).next().unwrap_or(path);
+        let nginx = super::nginx::NginxImage::of(&self.image);
+        let file = format!("{NGINX_ROOT}{path}");
+        let index = format!("{file}index.html");
+        match files.get(if path.ends_with('/') { &index } else { &file }) {
+            Some(body) => (200, body.clone()),
+            None if path.ends_with('/')
+                && (path == "/"
+                    || self
+                        .dirs
+                        .iter()
+                        .any(|d| d.trim_end_matches('/') == file.trim_end_matches('/'))
+                    || files.keys().any(|k| k.starts_with(&file))) =>
+            {
+                (403, nginx.error_page("403 Forbidden"))
+            }
+            None => (404, nginx.error_page("404 Not Found")),
+        }
+    }
+
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn answer(
         &self,
@@ -2215,6 +2269,7 @@ impl App {
         request: &crate::http::HttpRequest,
         pod_name: &str,
         pod_ip: &str,
+        shared: Option<&BTreeMap<String, String>>,
     ) -> (u16, String, Option<String>) {
         let (method, path, host, client) = (
             request.method.as_str(),
@@ -2225,19 +2280,14 @@ impl App {
         let status = self.status_at(offset);
         let ua = request.user_agent.as_str();
         let ts = nginx_time(now);
-        if status != 200 {
-            let body = format!("{} {}\n", status, crate::http::reason_phrase(status));
-            let log = format!("{client} - \"{method} {path} HTTP/1.1\" {status}");
-            return (status, body, Some(log));
-        }
+        // The app's own knobs (READY_AFTER, FAIL_AFTER, HTTP_STATUS) answer
+        // with a status line; the server logs it as it logs any answer.
         let (status, body) = match self.flavor {
-            Flavor::Nginx if self.text.is_empty() => {
-                if path == "/" || path == "/index.html" || path.starts_with("/?") {
-                    (200, super::nginx::NginxImage::of(&self.image).welcome_page().to_string())
-                } else {
-                    (404, super::nginx::NginxImage::of(&self.image).not_found_page())
-                }
-            }
+            _ if status != 200 => (
+                status,
+                format!("{} {}\n", status, crate::http::reason_phrase(status)),
+            ),
+            Flavor::Nginx if self.text.is_empty() => self.nginx_static(offset, path, shared),
             Flavor::Httpd => {
                 if path == "/" || path.starts_with("/?") || path == "/index.html" {
                     (200, "<html><body><h1>It works!</h1></body></html>\n".to_string())
@@ -2343,6 +2393,14 @@ impl App {
         (status, body, log)
     }
 }
+
+/// How a Go program without a SIGTERM handler ends as PID 1: its runtime
+/// re-raises the signal, which the kernel ignores for a namespace's init,
+/// and then exits with 2 (`dieFromSignal`).
+const GO_PID1_SIGTERM_EXIT: i32 = 2;
+
+/// nginx's default server's root.
+pub(crate) const NGINX_ROOT: &str = "/usr/share/nginx/html";
 
 /// How long agnhost's `liveness` server answers `/healthz` with 200.
 const AGNHOST_LIVENESS_ALIVE: Millis = 10 * SECOND;

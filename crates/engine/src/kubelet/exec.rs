@@ -39,7 +39,7 @@ impl Cluster {
     ) -> Result<Exec, ExecRefusal> {
         self.authorize_resource("create", crate::cluster::res("Pod"), "exec", namespace, pod)
             .map_err(ExecRefusal::Status)?;
-        let (ctx, flavor, image) = pods::exec_context(self, namespace, pod, container)?;
+        let (ctx, flavor, image, started) = pods::exec_context(self, namespace, pod, container)?;
         let program = argv.first().map(String::as_str).unwrap_or("");
         if !image_has(flavor, ctx.dialect, &image, program) {
             return Ok(Exec::NoExecutable(program.to_string()));
@@ -57,12 +57,16 @@ impl Cluster {
                 tool,
             )
         };
-        Ok(Exec::Ran(shell::exec_command(
-            argv,
-            &ctx,
-            EXEC_HORIZON,
-            &mut net,
-        )))
+        let mut ran = shell::exec_command(argv, &ctx, EXEC_HORIZON, &mut net);
+        let offset = ctx.started_at.saturating_sub(started);
+        pods::keep_exec_writes(
+            self,
+            &key,
+            container,
+            offset,
+            std::mem::take(&mut ran.file_events),
+        );
+        Ok(Exec::Ran(ran))
     }
 }
 

@@ -192,33 +192,38 @@ impl NginxImage {
         lines
     }
 
-    /// nginx's 404 page (`<body bgcolor="white">` until 1.15.4).
-    pub(crate) fn not_found_page(&self) -> String {
+    /// One of nginx's own error pages, `404 Not Found` or `403 Forbidden`
+    /// (`<body bgcolor="white">` until 1.15.4).
+    pub(crate) fn error_page(&self, status: &str) -> String {
         let body = if self.at_least(15, 4) {
             "<body>"
         } else {
             "<body bgcolor=\"white\">"
         };
         format!(
-            "<html>\r\n<head><title>404 Not Found</title></head>\r\n{body}\r\n<center><h1>404 Not Found</h1></center>\r\n<hr><center>{}</center>\r\n</body>\r\n</html>\r\n",
+            "<html>\r\n<head><title>{status}</title></head>\r\n{body}\r\n<center><h1>{status}</h1></center>\r\n<hr><center>{}</center>\r\n</body>\r\n</html>\r\n",
             self.server()
         )
     }
 
-    /// The headers nginx sends with a page: a static file (the welcome
-    /// page) has its modification time, ETag and byte ranges.
+    /// The headers nginx sends with a page: a static file (`Some` of its
+    /// type) has its modification time, ETag and byte ranges.
     pub(crate) fn headers(
         &self,
         now: crate::time::Millis,
         body: &str,
-        static_file: bool,
+        static_file: Option<&str>,
     ) -> Vec<(String, String)> {
         let mut h = vec![
             ("Server".to_string(), self.server()),
             ("Date".to_string(), crate::http::http_date(now)),
-            ("Content-Type".to_string(), "text/html".to_string()),
+            (
+                "Content-Type".to_string(),
+                static_file.unwrap_or("text/html").to_string(),
+            ),
             ("Content-Length".to_string(), body.len().to_string()),
         ];
+        let static_file = static_file.is_some();
         let built = BUILT
             .iter()
             .find(|(m, _)| *m == self.minor)
@@ -248,6 +253,23 @@ impl NginxImage {
             WELCOME_OLD
         }
     }
+
+    /// The files the image has in its web root: the default page and
+    /// `50x.html`, styled alike.
+    pub(crate) fn root_files(&self) -> [(&'static str, String); 2] {
+        let welcome = self.welcome_page();
+        let head = &welcome[..welcome.find("<body>").unwrap_or(0)];
+        [
+            ("index.html", welcome.to_string()),
+            (
+                "50x.html",
+                format!(
+                    "{}{FAILED_BODY}",
+                    head.replace("Welcome to nginx!", "Error")
+                ),
+            ),
+        ]
+    }
 }
 
 /// The welcome page's body, the same in every version.
@@ -269,6 +291,18 @@ Commercial support is available at
 "
     };
 }
+
+/// The body of nginx's `50x.html`.
+const FAILED_BODY: &str = "<body>
+<h1>An error occurred.</h1>
+<p>Sorry, the page you are looking for is currently unavailable.<br/>
+Please try again later.</p>
+<p>If you are the system administrator of this resource then you should check
+the error log for details.</p>
+<p><em>Faithfully yours, nginx.</em></p>
+</body>
+</html>
+";
 
 /// nginx's default page, from 1.21.3 (dark-mode aware, 615 bytes).
 const WELCOME: &str = concat!(
@@ -355,7 +389,17 @@ mod tests {
     fn pages_are_the_versions_own() {
         assert_eq!(NginxImage::of("nginx:1.14.2").welcome_page().len(), 612);
         assert_eq!(NginxImage::of("nginx:1.27").welcome_page().len(), 615);
-        assert_eq!(NginxImage::of("nginx:1.14.2").not_found_page().len(), 169);
-        assert_eq!(NginxImage::of("nginx:1.25.3").not_found_page().len(), 153);
+        assert_eq!(
+            NginxImage::of("nginx:1.14.2")
+                .error_page("404 Not Found")
+                .len(),
+            169
+        );
+        assert_eq!(
+            NginxImage::of("nginx:1.25.3")
+                .error_page("404 Not Found")
+                .len(),
+            153
+        );
     }
 }

@@ -99,8 +99,12 @@ pub(crate) struct Instance {
     /// When its readiness and liveness probes began: once the startup
     /// probe succeeded (at the start without one).
     pub probes_from: Option<Millis>,
-    /// When the kubelet began stopping it, which ends its probes.
+    /// When the kubelet began stopping it, which ends its liveness and
+    /// startup probes.
     pub probes_until: Option<Millis>,
+    /// When it stopped answering while being stopped (a server closes its
+    /// listeners on SIGTERM), which ends its readiness probes' requests.
+    pub serving_until: Option<Millis>,
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -1556,6 +1560,19 @@ fn create_and_start(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: u
     };
     let display = spec.get("image").as_str().unwrap_or("").to_string();
     let mut application = app::build(&spec, &pod, img.flavor, img.port, &display, env);
+    let mut files = files;
+    // nginx's web root, unless a volume is mounted over it.
+    if img.flavor == images::Flavor::Nginx {
+        for (name, text) in super::nginx::NginxImage::of(&display).root_files() {
+            let path = format!("{}/{name}", app::NGINX_ROOT);
+            let hidden = dirs
+                .iter()
+                .any(|d| path.starts_with(&format!("{}/", d.trim_end_matches('/'))));
+            if !hidden {
+                files.entry(path).or_insert(text);
+            }
+        }
+    }
     application.files = files;
     application.dirs = dirs;
     let now = cluster.now;
@@ -1607,6 +1624,7 @@ fn create_and_start(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: u
             probe_phase,
             probes_from: (!has_startup).then_some(now),
             probes_until: None,
+            serving_until: None,
         });
         old_previous
     };
@@ -1660,8 +1678,82 @@ fn create_and_start(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: u
     ] {
         schedule_probe(cluster, key, init, index, kind, now);
     }
+    if let Some(command) = spec
+        .at(&["lifecycle", "postStart", "exec", "command"])
+        .as_array()
+    {
+        let argv: Vec<String> = command
+            .iter()
+            .map(|v| v.as_str().unwrap_or("").to_string())
+            .collect();
+        if !post_start(cluster, key, (init, index), &name, &argv) {
+            return;
+        }
+    }
     dirty(cluster, key);
     advance(cluster, key);
+}
+
+/// Runs an `exec` postStart hook in the container as it starts: what it
+/// writes stays. When it fails, the kubelet reports `PostStartHook failed`
+/// (not the hook's output, which may hold secrets) and kills the container
+/// to start it again. False when it failed.
+fn post_start(
+    cluster: &mut Cluster,
+    key: &ObjectKey,
+    (init, index): (bool, usize),
+    name: &str,
+    argv: &[String],
+) -> bool {
+    let Some(app) = rt(cluster, key)
+        .and_then(|r| r.ctr(init, index))
+        .and_then(|c| c.current.as_ref())
+        .map(|inst| inst.app.clone())
+    else {
+        return true;
+    };
+    let hostname = pod_hostname(cluster, key);
+    let ctx = app.exec_context(cluster.now, &hostname, 0);
+    let (dialect, flavor, image) = (app.dialect, app.flavor, app.image.clone());
+    let caller = super::exec::Caller {
+        exec: false,
+        tty: false,
+    };
+    let ran = {
+        let mut net = |_: Millis, tool: &[String]| {
+            super::exec::network_tool(cluster, key, dialect, flavor, &image, caller, tool)
+        };
+        super::shell::exec_command(argv, &ctx, super::exec::EXEC_HORIZON, &mut net)
+    };
+    keep_exec_writes(cluster, key, name, 0, ran.file_events);
+    if ran.code == Some(0) {
+        return true;
+    }
+    pod_event(
+        cluster,
+        key,
+        Some((init, name)),
+        EventType::Warning,
+        "FailedPostStartHook",
+        "PostStartHook failed",
+    );
+    let grace = cluster
+        .store
+        .get(key)
+        .and_then(|p| p.at(&["spec", "terminationGracePeriodSeconds"]).as_i64())
+        .unwrap_or(30)
+        .max(0) as Millis
+        * SECOND;
+    stop_container(
+        cluster,
+        key,
+        init,
+        index,
+        Some("FailedPostStartHook".to_string()),
+        grace,
+        Then::Restart,
+    );
+    false
 }
 
 /// The pod's hostname: `spec.hostname`, else its name.
@@ -1845,6 +1937,52 @@ fn volume_sync(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: usize)
     if !app.update_volumes(elapsed, &mounts, &fresh) {
         return;
     }
+    files_changed(cluster, key, (init, index), app, started);
+}
+
+/// What a `kubectl exec` process (or a postStart hook) wrote stays in the
+/// container: its file changes join the container's own, `offset` after
+/// the container started.
+pub(crate) fn keep_exec_writes(
+    cluster: &mut Cluster,
+    key: &ObjectKey,
+    container: &str,
+    offset: Millis,
+    events: Vec<(Millis, String, super::shell::FileOp)>,
+) {
+    if events.is_empty() {
+        return;
+    }
+    let Some((init, index, started, mut app)) = rt(cluster, key).and_then(|r| {
+        let (init, list) = match r.main.iter().position(|c| &*c.name == container) {
+            Some(i) => ((false, i), &r.main[i]),
+            None => {
+                let i = r.init.iter().position(|c| &*c.name == container)?;
+                ((true, i), &r.init[i])
+            }
+        };
+        let inst = list.current.as_ref()?;
+        Some((init.0, init.1, inst.started, inst.app.clone()))
+    }) else {
+        return;
+    };
+    app.external.extend(
+        events
+            .into_iter()
+            .map(|(t, path, op)| (offset + t, path, op)),
+    );
+    files_changed(cluster, key, (init, index), app, started);
+}
+
+/// A container's files changed from outside its own program: its script
+/// runs again with them, and its idle probes look again.
+fn files_changed(
+    cluster: &mut Cluster,
+    key: &ObjectKey,
+    (init, index): (bool, usize),
+    app: App,
+    started: Millis,
+) {
     run_app_again(cluster, key, (init, index), app, started, App::rerun);
     // A probe waiting for the app's next change point looks again: an exec
     // probe may read the files that changed.
@@ -2293,7 +2431,7 @@ fn evaluate(
                 ),
             );
         }
-        let (status, _, _) = a.answer(offset, at, port, &request, &key.name, &ip);
+        let (status, _, _) = a.answer(offset, at, port, &request, &key.name, &ip, None);
         return if (200..400).contains(&status) {
             (true, String::new())
         } else {
@@ -2619,6 +2757,11 @@ fn stop_container(
         (Some(d), None) if prestop + d <= grace => (term_at + d, code),
         _ => (now.saturating_add(grace), 137),
     };
+    inst.serving_until = Some(if on_term.is_some() {
+        term_at.min(exit_at)
+    } else {
+        exit_at
+    });
     for (offset, line) in inst.app.sigterm_lines() {
         if term_at + offset <= exit_at {
             inst.extra.push((term_at + offset, line));
@@ -3393,7 +3536,7 @@ pub(crate) fn exec_context(
     namespace: &str,
     pod: &str,
     container: &str,
-) -> Result<(super::shell::Context, images::Flavor, String), ExecRefusal> {
+) -> Result<(super::shell::Context, images::Flavor, String, Millis), ExecRefusal> {
     let key = ObjectKey::new(res("Pod"), namespace, pod);
     let Some(obj) = cluster.store.get(&key) else {
         return Err(ExecRefusal::Status(StatusError::not_found("pods", pod)));
@@ -3431,11 +3574,9 @@ pub(crate) fn exec_context(
         .ok_or_else(not_found)?;
     let offset = cluster.now.saturating_sub(inst.started);
     let hostname = pod_hostname(cluster, &key);
-    Ok((
-        inst.app.exec_context(inst.started, &hostname, offset),
-        inst.app.flavor,
-        inst.app.image.clone(),
-    ))
+    let mut ctx = inst.app.exec_context(inst.started, &hostname, offset);
+    ctx.files.extend(sibling_writes(cluster, &key, r, c));
+    Ok((ctx, inst.app.flavor, inst.app.image.clone(), inst.started))
 }
 
 /// The log of one container instance.
@@ -3467,33 +3608,40 @@ fn instance_logs(
     }
     // Regular init containers are not probed. A probe that stopped the
     // container is logged before its shutdown.
+    let mut rotated = 0;
     if !init || c.sidecar {
-        lines.extend(probe_access_log(cluster, key, c, inst, end));
+        let (probes, from) = probe_access_log(cluster, key, c, inst, end);
+        lines.extend(probes);
+        rotated = from;
     }
     lines.extend(inst.extra.iter().filter(|(t, _)| *t <= end).cloned());
     lines.compact_sort_by_key(|(t, _)| *t);
+    if rotated > 0 {
+        lines.retain(|(t, _)| *t >= rotated);
+    }
     lines
 }
 
-/// The most recent probe requests of one probe a log keeps (a kubelet
-/// rotates logs at 10 MiB: about 100,000 access-log lines).
+/// How many requests of one probe a log keeps: past them, the log starts
+/// at the oldest one kept, as a rotated log file does (the kubelet rotates
+/// at 10 MiB, about 100,000 access-log lines; kubectl reads the newest
+/// file).
 const PROBE_LOG_LINES: u64 = 10_000;
 
 /// The access-log lines the kubelet's `httpGet` probes left, written out
 /// when the log is read: the simulation skips probes that cannot change
 /// the container's state, but each tick of a real probe worker reaches the
-/// app like any request.
+/// app like any request. Also the moment the log starts from, when it
+/// holds too many of them (0: from the start).
 fn probe_access_log(
     cluster: &Cluster,
     key: &ObjectKey,
     c: &Ctr,
     inst: &Instance,
     end: Millis,
-) -> Vec<(Millis, String)> {
+) -> (Vec<(Millis, String)>, Millis) {
     let mut lines = Vec::new();
-    // Ticks before `until`: the one that stopped the container (a failed
-    // liveness probe) ran.
-    let until = inst.probes_until.map_or(end, |t| t + 1).min(end);
+    let mut rotated = 0;
     let a = &inst.app;
     let pod_ip = rt(cluster, key)
         .and_then(|r| r.ip)
@@ -3510,8 +3658,16 @@ fn probe_access_log(
         let Some(http) = probe.get("httpGet").as_object() else {
             continue;
         };
-        let (delay, period, timeout, _, _) = probe_params(probe);
+        let (delay, period, _, _, _) = probe_params(probe);
         let first = inst.started + delay + inst.probe_phase;
+        // Liveness and startup stop when the kubelet begins stopping the
+        // container (the tick that made it, a failed liveness probe, ran);
+        // readiness goes on while it still answers.
+        let until = match kind {
+            ProbeKind::Readiness => inst.serving_until.unwrap_or(end),
+            _ => inst.probes_until.map_or(end, |t| t + 1),
+        }
+        .min(end);
         // The ticks this probe ran at, `from..last` (exclusive).
         let (from, last) = match (kind, inst.probes_from) {
             // The startup probe runs until it succeeds, that tick included.
@@ -3526,10 +3682,18 @@ fn probe_access_log(
         let ticks_before = |t: Millis| (t.saturating_sub(first)).div_ceil(period);
         let (k_from, k_last) = (ticks_before(from), ticks_before(last));
         let target = probe_target(cluster, key, &c.spec, http);
-        if !a.listens(target.port) || !a.http || a.latency_ms >= timeout {
+        // A probe of another `host` reaches some other server. A slow
+        // answer is logged too: the server finishes it after the kubelet
+        // stopped waiting.
+        if target.host != pod_ip || !a.listens(target.port) || !a.http {
             continue;
         }
-        for k in k_from.max(k_last.saturating_sub(PROBE_LOG_LINES))..k_last {
+        let kept = k_last.saturating_sub(PROBE_LOG_LINES);
+        if k_from < kept {
+            rotated = rotated.max(first + kept * period);
+        }
+        let k_from = k_from.max(kept);
+        for k in k_from..k_last {
             let t = first + k * period;
             let (_, _, log) = a.answer(
                 t - inst.started,
@@ -3538,11 +3702,12 @@ fn probe_access_log(
                 &target.request,
                 &key.name,
                 &pod_ip,
+                None,
             );
             lines.extend(log.map(|line| (t, line)));
         }
     }
-    lines
+    (lines, rotated)
 }
 
 /// `kubectl logs` through the kubelet, with its errors.
@@ -3739,6 +3904,71 @@ pub(crate) fn backoff_until(
     }
 }
 
+/// The files the pod's other running containers wrote in the emptyDir
+/// volumes they share with container `c`, at `c`'s paths (the docs'
+/// shared-volume example: one container writes the page the other's
+/// nginx serves).
+fn sibling_writes(
+    cluster: &Cluster,
+    key: &ObjectKey,
+    r: &PodRuntime,
+    c: &Ctr,
+) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let Some(pod) = cluster.store.get(key) else {
+        return out;
+    };
+    let empty_dirs: Vec<&str> = pod
+        .at(&["spec", "volumes"])
+        .items()
+        .filter(|v| !v.get("emptyDir").is_null())
+        .filter_map(|v| v.get("name").as_str())
+        .collect();
+    // Where a container mounts each shared emptyDir, whole (`name → path/`).
+    let mounts = |spec: &Value| -> Vec<(String, String)> {
+        spec.get("volumeMounts")
+            .items()
+            .filter(|m| m.get("subPath").as_str().is_none_or(str::is_empty))
+            .filter_map(|m| {
+                let name = m.get("name").as_str()?;
+                let path = m.get("mountPath").as_str()?;
+                empty_dirs
+                    .contains(&name)
+                    .then(|| (name.to_string(), format!("{}/", path.trim_end_matches('/'))))
+            })
+            .collect()
+    };
+    let ours = mounts(&c.spec);
+    if ours.is_empty() {
+        return out;
+    }
+    for other in r.init.iter().chain(&r.main) {
+        let Some(inst) = other.current.as_ref().filter(|_| !std::ptr::eq(other, c)) else {
+            continue;
+        };
+        let theirs = mounts(&other.spec);
+        if theirs.is_empty() {
+            continue;
+        }
+        let files = inst.app.files_at(cluster.now.saturating_sub(inst.started));
+        for (path, text) in &files {
+            // Only what it wrote: the volume's first content both have.
+            if inst.app.files.get(path) == Some(text) {
+                continue;
+            }
+            for (volume, at) in &theirs {
+                let Some(rel) = path.strip_prefix(at.as_str()) else {
+                    continue;
+                };
+                for (_, ours_at) in ours.iter().filter(|(v, _)| v == volume) {
+                    out.insert(format!("{ours_at}{rel}"), text.clone());
+                }
+            }
+        }
+    }
+    out
+}
+
 /// What a pod's container answers on a port.
 pub(crate) fn serve_http(
     cluster: &Cluster,
@@ -3791,6 +4021,7 @@ pub(crate) fn serve_http(
         return failed(ConnectFailure::EmptyReply, 1);
     }
     let now = cluster.now;
+    let shared = sibling_writes(cluster, &key, r, c);
     let (status, body, log) = a.answer(
         now.saturating_sub(inst.started),
         now,
@@ -3798,6 +4029,7 @@ pub(crate) fn serve_http(
         request,
         &key.name,
         &ip,
+        Some(&shared),
     );
     if let Some(line) = log {
         let mut logs = cluster.kubelet.request_logs.borrow_mut();
@@ -3822,7 +4054,7 @@ pub(crate) fn serve_http(
     {
         cpu_ms = cpu_ms * 1000 / limit as u64;
     }
-    let headers = a.headers(status, &body, now);
+    let headers = a.headers(status, &body, now, &request.path);
     // A HEAD answer has the headers of the GET, no body.
     let body = if request.method == "HEAD" {
         String::new()

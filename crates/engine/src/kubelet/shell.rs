@@ -904,6 +904,8 @@ pub(crate) struct ExecResult {
     pub code: Option<i32>,
     /// How long it ran (simulated).
     pub elapsed: Millis,
+    /// The files it wrote and removed, by time since it started.
+    pub file_events: Vec<(Millis, String, FileOp)>,
 }
 
 /// Runs `argv` as `kubectl exec` does: a new process beside the
@@ -928,6 +930,7 @@ pub(crate) fn exec_command(
         output: it.output(),
         code,
         elapsed: it.t,
+        file_events: std::mem::take(&mut it.file_events),
     }
 }
 

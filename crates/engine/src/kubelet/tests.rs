@@ -642,6 +642,74 @@ spec:
 }
 
 #[test]
+fn readiness_probes_reach_a_stopping_server_until_its_signal() {
+    let mut c = Cluster::new(8);
+    create(
+        &mut c,
+        "apiVersion: v1
+kind: Pod
+metadata: {name: web}
+spec:
+  nodeName: node-1
+  containers:
+  - name: nginx
+    image: nginx:1.27
+    env: [{name: READY_AFTER, value: 3s}]
+    lifecycle: {preStop: {sleep: {seconds: 10}}}
+    readinessProbe: {httpGet: {path: /, port: 80}, periodSeconds: 2}
+    livenessProbe: {httpGet: {path: /, port: 80, host: 192.0.2.10}, periodSeconds: 2}
+",
+    );
+    step_until(&mut c, 30_000, |c| {
+        container(c, "web").get("ready") == &Value::Bool(true)
+    });
+    c.step(5_000);
+    let key = ObjectKey::new(res("Pod"), "default", "web");
+    let deleted_at = c.now_ms();
+    c.delete(&key, crate::apiserver::DeleteOptions::default())
+        .unwrap();
+    c.step(5_000);
+    let entries = c
+        .container_log_entries("default", "web", None, false)
+        .unwrap();
+    let probes: Vec<&(u64, String)> = entries
+        .iter()
+        .filter(|(_, l)| l.contains("kube-probe"))
+        .collect();
+    let log = || {
+        entries
+            .iter()
+            .map(|(_, l)| l.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    // Before READY_AFTER the app answers 503, logged as nginx logs it.
+    assert!(
+        probes[0]
+            .1
+            .ends_with("\"GET / HTTP/1.1\" 503 24 \"-\" \"kube-probe/1.37\" \"-\""),
+        "{}",
+        log()
+    );
+    // The liveness probe goes to another host: none of its requests here.
+    assert!(
+        probes.iter().all(|(_, l)| l.contains("\"GET / ")),
+        "{}",
+        log()
+    );
+    // Readiness goes on through the preStop hook's 10 s: nginx gets its
+    // SIGQUIT only after it.
+    let after: Vec<_> = probes.iter().filter(|(t, _)| *t > deleted_at).collect();
+    assert_eq!(after.len(), 3, "{}", log());
+    assert!(
+        after.iter().all(|(_, l)| l.contains("200 615")),
+        "{}",
+        log()
+    );
+    assert!(!log().contains("SIGQUIT"), "{}", log());
+}
+
+#[test]
 fn agnhost_liveness_fails_after_ten_seconds_as_in_the_docs() {
     let mut c = Cluster::new(8);
     create(
@@ -681,8 +749,8 @@ spec:
     ));
     let last = container(&c, "liveness-http");
     let t = last.at(&["lastState", "terminated"]);
-    // Go's runtime dies of SIGTERM.
-    assert_eq!(t.get("exitCode"), &Value::Int(143));
+    // Go's runtime re-raises SIGTERM, which PID 1 ignores, then exits 2.
+    assert_eq!(t.get("exitCode"), &Value::Int(2));
     assert_eq!(t.str_at(&["reason"]), Some("Error"));
     let ran = time(t.str_at(&["finishedAt"]).unwrap()) - time(t.str_at(&["startedAt"]).unwrap());
     // 200 at 3, 6 and 9 s; 500 at 12, 15 and 18 s (plus the worker's phase;
