@@ -600,6 +600,18 @@ impl Cluster {
                         "labels",
                         Value::from_pairs(labels.into_iter().map(|(k, v)| (k, Value::from(v)))),
                     ),
+                    // The TTL controller's (0 s in a small cluster) and the
+                    // kubelet's, as it registers.
+                    (
+                        "annotations",
+                        Value::from_pairs([
+                            ("node.alpha.kubernetes.io/ttl", Value::str("0")),
+                            (
+                                "volumes.kubernetes.io/controller-managed-attach-detach",
+                                Value::str("true"),
+                            ),
+                        ]),
+                    ),
                 ]),
             ),
         ]);

@@ -806,8 +806,24 @@ pub(crate) fn build(
     flavor: Flavor,
     image_port: u16,
     image: &str,
-    env: BTreeMap<String, String>,
+    mut env: BTreeMap<String, String>,
 ) -> App {
+    // runc sets HOME from the user's passwd entry: root's, curlimages/curl's
+    // own user, or `/` for a user the image does not know.
+    let user = ["securityContext", "runAsUser"];
+    let uid = container
+        .at(&user)
+        .as_i64()
+        .or_else(|| pod.at(&["spec", "securityContext", "runAsUser"]).as_i64());
+    env.entry("HOME".to_string()).or_insert_with(|| {
+        match (uid, flavor) {
+            (Some(0), _) | (None, Flavor::Shell | Flavor::Nginx) => "/root",
+            (None, Flavor::Curl) => "/home/curl_user",
+            (None, _) => "/root",
+            (Some(_), _) => "/",
+        }
+        .to_string()
+    });
     let get = |k: &str| env.get(k).map(String::as_str);
     let dur = |k: &str| get(k).and_then(parse_duration);
     // curlimages/curl is built on Alpine: its shell and tools are BusyBox's.

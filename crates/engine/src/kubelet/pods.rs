@@ -2048,6 +2048,51 @@ fn run_app_again(
     exits
 }
 
+/// What the kubelet reads when a container ends: the last 4 KiB of the
+/// file at `terminationMessagePath`; with `FallbackToLogsOnError`, when
+/// that is empty and the exit code is not 0, the last 80 lines (2 KiB at
+/// most) of its log.
+fn termination_message(
+    cluster: &Cluster,
+    key: &ObjectKey,
+    init: bool,
+    index: usize,
+    code: i32,
+) -> Option<String> {
+    let c = rt(cluster, key)?.ctr(init, index)?;
+    let inst = c.current.as_ref()?;
+    let path = c
+        .spec
+        .get("terminationMessagePath")
+        .as_str()
+        .unwrap_or("/dev/termination-log");
+    let files = inst.app.files_at(cluster.now.saturating_sub(inst.started));
+    let last = |text: &str, max: usize| {
+        let mut from = text.len().saturating_sub(max);
+        while !text.is_char_boundary(from) {
+            from += 1;
+        }
+        text[from..].to_string()
+    };
+    let written = files.get(path).map(|t| last(t, 4096)).unwrap_or_default();
+    let fallback = code != 0
+        && c.spec.get("terminationMessagePolicy").as_str() == Some("FallbackToLogsOnError");
+    let message = if written.is_empty() && fallback {
+        let lines = instance_logs(cluster, key, (init, c), inst);
+        let tail: Vec<&str> = lines
+            .iter()
+            .rev()
+            .take(80)
+            .map(|(_, l)| l.as_str())
+            .collect();
+        let text: String = tail.into_iter().rev().map(|l| format!("{l}\n")).collect();
+        last(&text, 2048)
+    } else {
+        written
+    };
+    (!message.is_empty()).then_some(message)
+}
+
 /// The container's process ended on its own (or was killed outright).
 fn process_exit(
     cluster: &mut Cluster,
@@ -2059,6 +2104,7 @@ fn process_exit(
 ) {
     let now = cluster.now;
     let seq = token(cluster);
+    let message = termination_message(cluster, key, init, index, code);
     let Some(c) = rt_mut(cluster, key).and_then(|r| r.ctr_mut(init, index)) else {
         return;
     };
@@ -2069,7 +2115,7 @@ fn process_exit(
     let term = Term {
         exit: code,
         reason: reason.to_string(),
-        message: None,
+        message,
         started: inst.started,
         finished: now,
         id: inst.id.clone(),
@@ -2804,6 +2850,7 @@ fn stopped(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: usize, the
     let reason = if code == 0 { "Completed" } else { "Error" };
     let now = cluster.now;
     let seq = token(cluster);
+    let message = termination_message(cluster, key, init, index, code);
     let c = rt_mut(cluster, key)
         .and_then(|r| r.ctr_mut(init, index))
         .expect("checked");
@@ -2814,7 +2861,7 @@ fn stopped(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: usize, the
     c.state = CState::Terminated(Term {
         exit: code,
         reason: reason.to_string(),
-        message: None,
+        message,
         started: inst.started,
         finished: now,
         id: inst.id.clone(),

@@ -1864,9 +1864,22 @@ impl Interp<'_> {
                         }
                     }
                 } else {
-                    let lines: Vec<String> =
-                        self.vars.iter().map(|(k, v)| format!("{k}={v}")).collect();
-                    for l in lines {
+                    // The runtime's order: PATH and HOSTNAME first (the
+                    // image's and containerd's), the kubelet's variables,
+                    // runc's HOME last.
+                    let rank = |k: &str| match k {
+                        "PATH" => 0,
+                        "HOSTNAME" => 1,
+                        "HOME" => 3,
+                        _ => 2,
+                    };
+                    let mut lines: Vec<(u8, String)> = self
+                        .vars
+                        .iter()
+                        .map(|(k, v)| (rank(k), format!("{k}={v}")))
+                        .collect();
+                    lines.compact_sort_by_key(|(r, _)| *r);
+                    for (_, l) in lines {
                         self.emit(l);
                     }
                 }

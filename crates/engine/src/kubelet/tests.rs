@@ -1955,3 +1955,49 @@ fn dollar_references_expand_as_kubernetes_expands_them() {
         assert_eq!(super::app::expand(input, &env), want, "{input}");
     }
 }
+
+#[test]
+fn termination_messages_come_from_the_file_or_the_log() {
+    let mut c = Cluster::new(8);
+    create(
+        &mut c,
+        "apiVersion: v1
+kind: Pod
+metadata: {name: file}
+spec:
+  restartPolicy: Never
+  nodeName: node-1
+  containers:
+  - name: main
+    image: busybox:1.36
+    command: [sh, -c, 'sleep 2 && echo Sleep expired > /dev/termination-log']
+",
+    );
+    create(
+        &mut c,
+        "apiVersion: v1
+kind: Pod
+metadata: {name: logs}
+spec:
+  restartPolicy: Never
+  nodeName: node-2
+  containers:
+  - name: main
+    image: busybox:1.36
+    command: [sh, -c, 'echo starting; echo fatal: no config >&2; exit 3']
+    terminationMessagePolicy: FallbackToLogsOnError
+",
+    );
+    c.step(30_000);
+    let message = |name: &str| {
+        container(&c, name)
+            .at(&["state", "terminated", "message"])
+            .as_str()
+            .map(str::to_string)
+    };
+    assert_eq!(message("file").as_deref(), Some("Sleep expired\n"));
+    assert_eq!(
+        message("logs").as_deref(),
+        Some("starting\nfatal: no config\n")
+    );
+}
