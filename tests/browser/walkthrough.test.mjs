@@ -306,6 +306,17 @@ test('exec and postStart writes stay, and nginx serves its root in the browser a
   });
 });
 
+test('-o go-template prints in the browser as in `kubeplay script` (golden 39-go-template)', async () => {
+  await scriptInBrowser(golden('39-go-template'), {
+    seed: 1,
+    checks: [
+      /\nhostnames: 3\/3 ready\n/,
+      /\nscaled 3 replicas, hostnames\n/,
+      /error: error parsing template \{\{upper \.metadata\.name\}\}, template: output:1: function "upper" not defined\n/,
+    ],
+  });
+});
+
 test('the RBAC example: the viewer account reads pods and is refused the rest', async () => {
   const { page, problems, close } = await openApp(browser, { query: '?speed=16' });
   try {

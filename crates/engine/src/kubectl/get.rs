@@ -32,6 +32,8 @@ pub(crate) enum Format {
     JsonPath(Template, bool),
     /// `-o custom-columns=…`
     CustomColumns(Vec<(String, Template)>),
+    /// `-o go-template=…` (or `template=…`)
+    GoTemplate(crate::kubectl::gotemplate::GoTemplate),
 }
 
 impl Format {
@@ -93,17 +95,21 @@ pub(crate) fn parse_output(output: &str, tables: bool) -> Result<Format, Fail> {
         ("custom-columns", None) if tables => Err(Fail::error(
             "custom-columns format specified but no custom columns given",
         )),
-        (
-            "go-template"
-            | "go-template-file"
-            | "template"
-            | "templatefile"
-            | "jsonpath-file"
-            | "custom-columns-file",
-            _,
-        ) if allowed.split(',').any(|f| f == name) => Err(Fail::error(format!(
-            "-o {name} is not supported in Kubeplay; use -o jsonpath=… instead"
-        ))),
+        ("go-template" | "template", Some(t)) => {
+            let template = crate::kubectl::gotemplate::GoTemplate::parse(t)
+                .map_err(|e| Fail::error(format!("error parsing template {t}, {e}")))?;
+            Ok(Format::GoTemplate(template))
+        }
+        ("go-template" | "template", None) => Err(Fail::error(
+            "template format specified but no template given",
+        )),
+        ("go-template-file" | "templatefile" | "jsonpath-file" | "custom-columns-file", _)
+            if allowed.split(',').any(|f| f == name) =>
+        {
+            Err(Fail::error(format!(
+                "-o {name} is not supported in Kubeplay; use -o jsonpath=… instead"
+            )))
+        }
         _ => Err(no_printer()),
     }
 }
@@ -182,6 +188,23 @@ pub(crate) fn print_value(
             let text = jsonpath_text(t, *as_json, &data)?;
             ctx.out.out(&text);
         }
+        Format::GoTemplate(t) => match t.execute(&data) {
+            Ok(text) => ctx.out.out(&text),
+            // What it wrote, then kubectl's report of the data it had.
+            Err((partial, e)) => {
+                ctx.out.out(&partial);
+                ctx.out.out(&format!(
+                    "Error executing template: {e}. Printing more information for debugging the template:\n\ttemplate was:\n\t\t{}\n\traw data was:\n\t\t{}\n\tobject given to template engine was:\n\t\t{}\n\n",
+                    t.source(),
+                    yaml::to_json_compact(&data),
+                    crate::kubectl::gotemplate::go_v(&data)
+                ));
+                return Err(Fail::error(format!(
+                    "error executing template {}: {e}",
+                    crate::api::errors::quote(t.source())
+                )));
+            }
+        },
         Format::CustomColumns(cols) => {
             let items: Vec<Value> = if data.get("kind").as_str() == Some("List") {
                 data.get("items").items().cloned().collect()

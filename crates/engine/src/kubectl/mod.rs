@@ -12,6 +12,7 @@
 
 pub mod duration;
 pub mod flags;
+pub mod gotemplate;
 pub mod jsonpath;
 pub mod printers;
 pub mod selector;
