@@ -2252,15 +2252,25 @@ impl App {
         path: &str,
         shared: Option<&BTreeMap<String, String>>,
     ) -> (u16, String) {
-        let mut files = self.files_at(offset);
-        if let Some(shared) = shared {
-            files.extend(shared.iter().map(|(k, v)| (k.clone(), v.clone())));
-        }
+        // Its own files as they were at the start unless something wrote
+        // since (probes ask at every tick: no copy then).
+        let written;
+        let own = if self.external.is_empty()
+            && self.run.as_ref().is_none_or(|r| r.file_events.is_empty())
+        {
+            &self.files
+        } else {
+            written = self.files_at(offset);
+            &written
+        };
+        let none = BTreeMap::new();
+        let shared = shared.unwrap_or(&none);
+        let lookup = |p: &str| shared.get(p).or_else(|| own.get(p));
         let path = path.split(['?', '#']).next().unwrap_or(path);
         let nginx = super::nginx::NginxImage::of(&self.image);
         let file = format!("{NGINX_ROOT}{path}");
         let index = format!("{file}index.html");
-        match files.get(if path.ends_with('/') { &index } else { &file }) {
+        match lookup(if path.ends_with('/') { &index } else { &file }) {
             Some(body) => (200, body.clone()),
             None if path.ends_with('/')
                 && (path == "/"
@@ -2268,7 +2278,10 @@ impl App {
                         .dirs
                         .iter()
                         .any(|d| d.trim_end_matches('/') == file.trim_end_matches('/'))
-                    || files.keys().any(|k| k.starts_with(&file))) =>
+                    || own
+                        .keys()
+                        .chain(shared.keys())
+                        .any(|k| k.starts_with(&file))) =>
             {
                 (403, nginx.error_page("403 Forbidden"))
             }
