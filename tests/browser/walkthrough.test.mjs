@@ -312,7 +312,7 @@ test('-o go-template prints in the browser as in `kubeplay script` (golden 39-go
     checks: [
       /\nhostnames: 3\/3 ready\n/,
       /\nscaled 3 replicas, hostnames\n/,
-      /error: error parsing template \{\{upper \.metadata\.name\}\}, template: output:1: function "upper" not defined\n/,
+      /template: output:1: bad character U\+002F '\/'\n/,
     ],
   });
 });

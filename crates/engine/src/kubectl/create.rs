@@ -48,7 +48,8 @@ fn finish(
     operation: &str,
     wrap: Option<&str>,
 ) -> Result<(), Fail> {
-    let format = get::parse_output(p.str_or_empty("output"), false)?;
+    let mut format = get::parse_output(&get::output_of(p), false)?;
+    get::strict_keys(&mut format, p);
     let dry = dry_run(ctx, p)?;
     let rid = resources::rid_of(&client_obj).expect("generators build served kinds");
     let name = client_obj

@@ -25,7 +25,8 @@ pub(crate) fn run(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     // `sets.NewString(…).List()`: distinct and sorted.
     types.compact_sort();
     types.dedup();
-    let format = get::parse_output(p.str_or_empty("output"), false)?;
+    let mut format = get::parse_output(&get::output_of(p), false)?;
+    get::strict_keys(&mut format, p);
     if types
         .iter()
         .any(|t| !t.eq_ignore_ascii_case("Normal") && !t.eq_ignore_ascii_case("Warning"))

@@ -46,6 +46,32 @@ impl Format {
 const GET_FORMATS: &str = "custom-columns,custom-columns-file,go-template,go-template-file,json,jsonpath,jsonpath-as-json,jsonpath-file,name,template,templatefile,wide,yaml";
 const OBJECT_FORMATS: &str = "go-template,go-template-file,json,jsonpath,jsonpath-as-json,jsonpath-file,name,template,templatefile,yaml";
 
+/// The output format with `--template`: it completes `-o go-template`
+/// (or `template`, `jsonpath`, `jsonpath-as-json`), and alone means
+/// `go-template`, as kubectl's print flags read them.
+pub(crate) fn output_of(p: &Parsed) -> String {
+    let output = p.str_or_empty("output");
+    let template = p.str_or_empty("template");
+    if template.is_empty() || output.contains('=') {
+        return output.to_string();
+    }
+    match output {
+        "" => format!("go-template={template}"),
+        "go-template" | "template" | "jsonpath" | "jsonpath-as-json" => {
+            format!("{output}={template}")
+        }
+        _ => output.to_string(),
+    }
+}
+
+/// `--allow-missing-template-keys=false` makes a template's missing key an
+/// error.
+pub(crate) fn strict_keys(format: &mut Format, p: &Parsed) {
+    if let Format::GoTemplate(t) = format {
+        t.strict = !p.bool_or("allow-missing-template-keys", true);
+    }
+}
+
 /// Parses `-o`. `tables` allows `wide` and `custom-columns` (get only).
 pub(crate) fn parse_output(output: &str, tables: bool) -> Result<Format, Fail> {
     let allowed = if tables { GET_FORMATS } else { OBJECT_FORMATS };
@@ -95,12 +121,12 @@ pub(crate) fn parse_output(output: &str, tables: bool) -> Result<Format, Fail> {
         ("custom-columns", None) if tables => Err(Fail::error(
             "custom-columns format specified but no custom columns given",
         )),
-        ("go-template" | "template", Some(t)) => {
+        ("go-template" | "template", Some(t)) if !t.is_empty() => {
             let template = crate::kubectl::gotemplate::GoTemplate::parse(t)
                 .map_err(|e| Fail::error(format!("error parsing template {t}, {e}")))?;
             Ok(Format::GoTemplate(template))
         }
-        ("go-template" | "template", None) => Err(Fail::error(
+        ("go-template" | "template", _) => Err(Fail::error(
             "template format specified but no template given",
         )),
         ("go-template-file" | "templatefile" | "jsonpath-file" | "custom-columns-file", _)
@@ -378,8 +404,9 @@ pub(crate) fn is_v1_endpoints(rid: crate::api::registry::ResourceId) -> bool {
 }
 
 pub(crate) fn run(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
-    let output = p.str_or_empty("output").to_string();
-    let format = parse_output(&output, true)?;
+    let output = output_of(p);
+    let mut format = parse_output(&output, true)?;
+    strict_keys(&mut format, p);
     if p.bool("show-labels") && !format.is_table() {
         return Err(Fail::error(format!(
             "--show-labels option cannot be used with {output} printer"

@@ -10,6 +10,8 @@ use crate::value::Value;
 pub struct GoTemplate {
     source: String,
     nodes: Vec<Node>,
+    /// `missingkey=error` (`--allow-missing-template-keys=false`).
+    pub strict: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -145,6 +147,7 @@ impl GoTemplate {
             items: items.into_iter().peekable(),
             pending: None,
             depth: 0,
+            vars: vec!["$".to_string()],
         };
         let (nodes, stop) = parser.list()?;
         if let Some((pos, word)) = stop {
@@ -153,6 +156,7 @@ impl GoTemplate {
         Ok(GoTemplate {
             source: source.to_string(),
             nodes,
+            strict: false,
         })
     }
 
@@ -165,6 +169,7 @@ impl GoTemplate {
     /// an error and Go's error.
     pub fn execute(&self, data: &Value) -> Result<String, (String, String)> {
         let mut run = Run {
+            strict: self.strict,
             source: &self.source,
             out: String::new(),
             vars: vec![("$".to_string(), Some(data.clone()))],
@@ -214,6 +219,16 @@ fn lex(source: &str, base: usize, action: &str) -> Result<Vec<(usize, Tok)>, Str
     };
     // Where the last operand ended: a `.name` there chains to it.
     let mut operand_end = usize::MAX;
+    // What may follow a field or a variable (Go's `atTerminator`).
+    let terminated = |i: usize| match chars.get(i) {
+        None => Ok(()),
+        Some(&(_, c)) if c.is_whitespace() || ".,|:()".contains(c) => Ok(()),
+        Some(&(at, c)) => Err(err(
+            source,
+            base + at,
+            &format!("bad character U+{:04X} {c:?}", c as u32),
+        )),
+    };
     while i < chars.len() {
         let (at, c) = chars[i];
         let pos = base + at;
@@ -232,6 +247,7 @@ fn lex(source: &str, base: usize, action: &str) -> Result<Vec<(usize, Tok)>, Str
                 } else {
                     Tok::Field(name)
                 };
+                terminated(i)?;
                 toks.push((pos, tok));
                 operand_end = chars.get(i).map_or(action.len(), |x| x.0);
                 continue;
@@ -244,6 +260,7 @@ fn lex(source: &str, base: usize, action: &str) -> Result<Vec<(usize, Tok)>, Str
                 } else {
                     String::new()
                 };
+                terminated(i)?;
                 toks.push((pos, Tok::Var(format!("${name}"))));
                 operand_end = chars.get(i).map_or(action.len(), |x| x.0);
                 continue;
@@ -342,6 +359,8 @@ struct Parser<'a> {
     pending: Option<Vec<(usize, Tok)>>,
     /// How deep `if`, `range`, `with` and parentheses nest here.
     depth: usize,
+    /// The variables declared so far in scope (`$` always is).
+    vars: Vec<String>,
 }
 
 /// How deep a template may nest (Go's parser allows 10,000 parentheses;
@@ -353,6 +372,14 @@ impl Parser<'_> {
     /// that action), or the end of the template.
     #[allow(clippy::type_complexity)]
     fn list(&mut self) -> Result<(Vec<Node>, Option<(usize, String)>), String> {
+        let mark = self.vars.len();
+        let result = self.list_in_scope();
+        self.vars.truncate(mark);
+        result
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn list_in_scope(&mut self) -> Result<(Vec<Node>, Option<(usize, String)>), String> {
         let mut nodes = Vec::new();
         while let Some(item) = self.items.next() {
             let (pos, toks) = match item {
@@ -393,7 +420,9 @@ impl Parser<'_> {
         if self.depth > MAX_DEPTH {
             return Err(err(self.source, pos, "max expression depth exceeded"));
         }
+        let mark = self.vars.len();
         let node = self.control_body(control, pos, toks);
+        self.vars.truncate(mark);
         self.depth -= 1;
         node
     }
@@ -433,7 +462,7 @@ impl Parser<'_> {
         Ok(Node::Control(control, pipe, body, otherwise))
     }
 
-    fn pipe(&self, pos: usize, toks: &[(usize, Tok)]) -> Result<Pipe, String> {
+    fn pipe(&mut self, pos: usize, toks: &[(usize, Tok)]) -> Result<Pipe, String> {
         let mut decl = Vec::new();
         let mut assign = false;
         let mut rest = toks;
@@ -474,11 +503,16 @@ impl Parser<'_> {
         if cmds.is_empty() {
             return Err(err(self.source, pos, "missing value for command"));
         }
+        if !assign {
+            self.vars.extend(decl.iter().cloned());
+        } else if let Some(v) = decl.iter().find(|v| !self.vars.contains(v)) {
+            return Err(err(self.source, pos, &format!("undefined variable {v:?}")));
+        }
         Ok(Pipe { decl, assign, cmds })
     }
 
     /// One operand: a term and the fields chained to it. The tokens used.
-    fn operand(&self, toks: &[(usize, Tok)]) -> Result<(Arg, usize), String> {
+    fn operand(&mut self, toks: &[(usize, Tok)]) -> Result<(Arg, usize), String> {
         let (pos, tok) = &toks[0];
         let mut used = 1;
         let arg = match tok {
@@ -486,6 +520,9 @@ impl Parser<'_> {
                 *pos,
                 (!f.is_empty()).then(|| f.clone()).into_iter().collect(),
             ),
+            Tok::Var(v) if !self.vars.contains(v) => {
+                return Err(err(self.source, *pos, &format!("undefined variable {v:?}")));
+            }
             Tok::Var(v) => Arg::Var(*pos, v.clone(), Vec::new()),
             Tok::Str(s) => Arg::Str(s.clone()),
             Tok::Num(n) => match n.parse::<i64>() {
@@ -595,6 +632,7 @@ fn split_top<'t>(toks: &'t [(usize, Tok)], sep: &Tok) -> Vec<&'t [(usize, Tok)]>
 type GoValue = Option<Value>;
 
 struct Run<'a> {
+    strict: bool,
     source: &'a str,
     out: String,
     vars: Vec<(String, GoValue)>,
@@ -742,12 +780,17 @@ impl Run<'_> {
         if let Some(p) = piped {
             args.push(p);
         }
+        // Go reports a wrong count at the function's name.
         call(name, &args).map_err(|e| {
-            self.exec_err(
-                cmd.pos,
-                &cmd_text(cmd),
-                &format!("error calling {name}: {e}"),
-            )
+            if e.starts_with("wrong number of args") {
+                self.exec_err(cmd.pos, name, &e)
+            } else {
+                self.exec_err(
+                    cmd.pos,
+                    &cmd_text(cmd),
+                    &format!("error calling {name}: {e}"),
+                )
+            }
         })
     }
 
@@ -787,7 +830,16 @@ impl Run<'_> {
     ) -> Result<GoValue, String> {
         for name in chain {
             v = match v {
-                Some(Value::Object(m)) => m.get(name.as_str()).cloned(),
+                Some(Value::Object(m)) => match m.get(name.as_str()) {
+                    None if self.strict => {
+                        return Err(self.exec_err(
+                            pos,
+                            node,
+                            &format!("map has no entry for key {name:?}"),
+                        ));
+                    }
+                    found => found.cloned(),
+                },
                 None | Some(Value::Null) => None,
                 Some(_) => {
                     return Err(self.exec_err(
@@ -937,9 +989,7 @@ fn call(name: &str, args: &[GoValue]) -> Result<GoValue, String> {
                         match usize::try_from(*i).ok().and_then(|i| a.get(i)) {
                             Some(x) => Some(x.clone()),
                             None => {
-                                return Err(format!(
-                                    "error calling index: index out of range: {i}"
-                                ));
+                                return Err(format!("index out of range: {i}"));
                             }
                         }
                     }
@@ -1049,24 +1099,66 @@ fn call(name: &str, args: &[GoValue]) -> Result<GoValue, String> {
                     type_name(&args[0])
                 ));
             };
-            let bytes = crate::kubelet::images::decode_base64(s)
-                .ok_or_else(|| "illegal base64 data at input byte 0".to_string())?;
+            let bytes = crate::kubelet::images::decode_base64(s).ok_or_else(|| {
+                let at = s
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || "+/=".contains(c)))
+                    .unwrap_or(s.len());
+                format!("base64 decode failed: illegal base64 data at input byte {at}")
+            })?;
             Value::from(String::from_utf8_lossy(&bytes).as_ref())
         }
         _ => return Err(format!("function {name:?} not defined")),
     }))
 }
 
-/// Go's `fmt.Sprintf` for the verbs templates use: `%s %v %d %q %t %%`,
-/// with Go's `%!d(string=x)` for a wrong type and `%!s(MISSING)`.
+/// Go's `fmt.Sprintf`: flags (`-+ 0#`), width and precision (or `*`), the
+/// verbs `v s q d b o x X c f e g t`, and Go's `%!d(string=x)` for a wrong
+/// type, `%!s(MISSING)` and `%!(EXTRA …)`.
 fn printf(format: &str, args: &[GoValue]) -> String {
     let mut out = String::new();
     let mut next = args.iter();
-    let mut chars = format.chars();
+    let mut chars = format.chars().peekable();
     while let Some(c) = chars.next() {
         if c != '%' {
             out.push(c);
             continue;
+        }
+        let mut spec = Spec::default();
+        while let Some(&f) = chars.peek() {
+            match f {
+                '-' => spec.minus = true,
+                '+' => spec.plus = true,
+                ' ' => spec.space = true,
+                '0' => spec.zero = true,
+                '#' => spec.sharp = true,
+                _ => break,
+            }
+            chars.next();
+        }
+        let mut number = |chars: &mut std::iter::Peekable<std::str::Chars>| {
+            if chars.peek() == Some(&'*') {
+                chars.next();
+                return match next.next() {
+                    Some(Some(Value::Int(n))) => Some(*n as usize),
+                    _ => Some(0),
+                };
+            }
+            let mut n: Option<usize> = None;
+            while let Some(d) = chars.peek().and_then(|c| c.to_digit(10)) {
+                n = Some(
+                    n.unwrap_or(0)
+                        .saturating_mul(10)
+                        .saturating_add(d as usize)
+                        .min(1 << 16),
+                );
+                chars.next();
+            }
+            n
+        };
+        spec.width = number(&mut chars);
+        if chars.peek() == Some(&'.') {
+            chars.next();
+            spec.prec = Some(number(&mut chars).unwrap_or(0));
         }
         let Some(verb) = chars.next() else {
             out.push_str("%!(NOVERB)");
@@ -1076,21 +1168,9 @@ fn printf(format: &str, args: &[GoValue]) -> String {
             out.push('%');
             continue;
         }
-        let Some(arg) = next.next() else {
-            out.push_str(&format!("%!{verb}(MISSING)"));
-            continue;
-        };
-        let shown = arg.as_ref().map_or("<nil>".to_string(), go_v);
-        let text = match (verb, arg) {
-            ('v' | 's', _) => Some(shown.clone()),
-            ('d', Some(Value::Int(i))) => Some(i.to_string()),
-            ('t', Some(Value::Bool(b))) => Some(b.to_string()),
-            ('q', Some(Value::String(s))) => Some(crate::api::errors::quote(s)),
-            _ => None,
-        };
-        match text {
-            Some(t) => out.push_str(&t),
-            None => out.push_str(&format!("%!{verb}({}={shown})", type_name(arg))),
+        match next.next() {
+            Some(arg) => out.push_str(&format_arg(verb, &spec, arg)),
+            None => out.push_str(&format!("%!{verb}(MISSING)")),
         }
     }
     let extra: Vec<String> = next
@@ -1106,6 +1186,136 @@ fn printf(format: &str, args: &[GoValue]) -> String {
         out.push_str(&format!("%!(EXTRA {})", extra.join(", ")));
     }
     out
+}
+
+/// One `%` directive's flags, width and precision.
+#[derive(Clone, Copy, Default)]
+struct Spec {
+    minus: bool,
+    plus: bool,
+    space: bool,
+    zero: bool,
+    sharp: bool,
+    width: Option<usize>,
+    prec: Option<usize>,
+}
+
+fn format_arg(verb: char, spec: &Spec, arg: &GoValue) -> String {
+    let bad = || match arg {
+        None | Some(Value::Null) => format!("%!{verb}(<nil>)"),
+        Some(v) => format!("%!{verb}({}={})", type_name(arg), go_v(v)),
+    };
+    let signed = |digits: String, negative: bool| {
+        let sign = if negative {
+            "-"
+        } else if spec.plus {
+            "+"
+        } else if spec.space {
+            " "
+        } else {
+            ""
+        };
+        (sign.to_string(), digits)
+    };
+    let (sign, body) = match (verb, arg) {
+        // Lists and maps: the verb for each element, as fmt does.
+        (_, Some(Value::Array(items))) if verb != 'T' => {
+            let inner = Spec {
+                width: None,
+                ..*spec
+            };
+            let parts: Vec<String> = items
+                .iter()
+                .map(|x| format_arg(verb, &inner, &Some(x.clone())))
+                .collect();
+            (String::new(), format!("[{}]", parts.join(" ")))
+        }
+        (_, Some(Value::Object(m))) if verb != 'T' => {
+            let inner = Spec {
+                width: None,
+                ..*spec
+            };
+            let mut pairs: Vec<(&str, &Value)> = m.iter().map(|(k, v)| (k.as_ref(), v)).collect();
+            pairs.compact_sort_by(|a, b| a.0.cmp(b.0));
+            let parts: Vec<String> = pairs
+                .iter()
+                .map(|(k, v)| {
+                    format!(
+                        "{}:{}",
+                        format_arg(verb, &inner, &Some(Value::from(*k))),
+                        format_arg(verb, &inner, &Some((*v).clone()))
+                    )
+                })
+                .collect();
+            (String::new(), format!("map[{}]", parts.join(" ")))
+        }
+        ('T', _) => (String::new(), type_name(arg).to_string()),
+        ('v' | 's', Some(Value::String(s))) => {
+            let s: String = match spec.prec {
+                Some(p) => s.chars().take(p).collect(),
+                None => s.to_string(),
+            };
+            (String::new(), s)
+        }
+        ('q', Some(Value::String(s))) => (String::new(), crate::api::errors::quote(s)),
+        ('x' | 'X', Some(Value::String(s))) => {
+            let hex: String = s.bytes().map(|b| format!("{b:02x}")).collect();
+            (
+                String::new(),
+                if verb == 'X' {
+                    hex.to_ascii_uppercase()
+                } else {
+                    hex
+                },
+            )
+        }
+        ('v' | 't', Some(Value::Bool(b))) => (String::new(), b.to_string()),
+        ('v' | 'd', Some(Value::Int(i))) => signed(i.unsigned_abs().to_string(), *i < 0),
+        ('b', Some(Value::Int(i))) => signed(format!("{:b}", i.unsigned_abs()), *i < 0),
+        ('o', Some(Value::Int(i))) => signed(format!("{:o}", i.unsigned_abs()), *i < 0),
+        ('x', Some(Value::Int(i))) => signed(format!("{:x}", i.unsigned_abs()), *i < 0),
+        ('X', Some(Value::Int(i))) => signed(format!("{:X}", i.unsigned_abs()), *i < 0),
+        ('c', Some(Value::Int(i))) => (
+            String::new(),
+            u32::try_from(*i)
+                .ok()
+                .and_then(char::from_u32)
+                .unwrap_or('\u{fffd}')
+                .to_string(),
+        ),
+        ('v' | 'g', Some(Value::Float(f))) if spec.prec.is_none() => {
+            signed(go_float(f.abs()), *f < 0.0)
+        }
+        ('f' | 'F', Some(Value::Float(f))) => {
+            signed(format!("{:.*}", spec.prec.unwrap_or(6), f.abs()), *f < 0.0)
+        }
+        ('e' | 'E' | 'g', Some(Value::Float(f))) => {
+            let s = format!("{:.*e}", spec.prec.unwrap_or(6), f.abs());
+            let (m, e) = s.split_once('e').unwrap_or((&s, "0"));
+            let e: i32 = e.parse().unwrap_or(0);
+            let s = format!("{m}e{}{:02}", if e < 0 { '-' } else { '+' }, e.abs());
+            signed(
+                if verb == 'E' {
+                    s.to_ascii_uppercase()
+                } else {
+                    s
+                },
+                *f < 0.0,
+            )
+        }
+        ('v', None | Some(Value::Null)) => (String::new(), "<nil>".to_string()),
+        _ => return bad(),
+    };
+    let len = sign.chars().count() + body.chars().count();
+    let pad = spec.width.unwrap_or(0).saturating_sub(len);
+    let numeric = matches!(arg, Some(Value::Int(_) | Value::Float(_)));
+    if spec.minus {
+        format!("{sign}{body}{}", " ".repeat(pad))
+    } else if spec.zero && numeric {
+        format!("{sign}{}{body}", "0".repeat(pad))
+    } else {
+        format!("{}{sign}{body}", " ".repeat(pad))
+    }
 }
 
 #[cfg(test)]
@@ -1209,6 +1419,40 @@ mod tests {
             ("{{if and .kind (not .nope)}}yes{{end}}", "yes"),
             ("{{printf \"%d\" .metadata.name}}", "%!d(string=web)"),
             ("{{/* a comment */}}ok", "ok"),
+            // printf as Go's fmt (each checked against kubectl v1.32).
+            (
+                "{{printf \"%5s|%-8v|%.2s\" .kind .spec.replicas .kind}}",
+                "Deployment|3       |De",
+            ),
+            (
+                "{{printf \"%05d|%+d|% d|%x|%X|%o|%b|%c\" .spec.replicas .spec.replicas .spec.replicas 255 255 8 5 65}}",
+                "00003|+3| 3|ff|FF|10|101|A",
+            ),
+            ("{{printf \"%s\" .spec.replicas}}", "%!s(int64=3)"),
+            (
+                "{{printf \"%q\" .spec.template.spec.containers}}",
+                "[map[\"image\":\"nginx\" \"name\":\"nginx\"] map[\"image\":\"busybox\" \"name\":\"side\"]]",
+            ),
+            (
+                "{{printf \"%6.2f|%e|%g|%v\" 3.14159 1234.5 0.000012 2.5}}",
+                "  3.14|1.234500e+03|1.2e-05|2.5",
+            ),
+            ("{{printf \"%*d|%-*d|\" 5 3 4 7}}", "    3|7   |"),
+            ("{{printf \"%s %s\" .kind}}", "Deployment %!s(MISSING)"),
+            ("{{printf \"%s\" .nothing}}", "%!s(<nil>)"),
+            ("{{printf \"%08.3f\" -3.5}}", "-003.500"),
+            (
+                "{{.metadata.labels.app-name}}",
+                "PARSE template: output:1: bad character U+002D '-'",
+            ),
+            (
+                "{{.metadata.name}}{{$x}}",
+                "PARSE template: output:1: undefined variable \"$x\"",
+            ),
+            (
+                "{{len .kind .kind}}",
+                "ERR template: output:1:2: executing \"output\" at <len>: wrong number of args for len: want 1 got 2",
+            ),
             ("{{end}}", "PARSE template: output:1: unexpected {{end}}"),
         ] {
             assert_eq!(run(template), want, "{template}");

@@ -175,15 +175,6 @@ pub(crate) fn container_env(
     // The Services' variables come first: the container's own override
     // them, and `$(WEB_SERVICE_HOST)` in a value expands to them.
     let mut env = services;
-    env.insert(
-        "PATH".to_string(),
-        "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".to_string(),
-    );
-    // The sandbox's hostname: spec.hostname when set.
-    let hostname = pod
-        .str_at(&["spec", "hostname"])
-        .or_else(|| pod.str_at(&["metadata", "name"]));
-    env.insert("HOSTNAME".to_string(), hostname.unwrap_or("").to_string());
     for from in container.get("envFrom").items() {
         let prefix = from.get("prefix").as_str().unwrap_or("");
         for (kind, key) in [("ConfigMap", "configMapRef"), ("Secret", "secretRef")] {
@@ -227,8 +218,21 @@ pub(crate) fn container_env(
         };
         env.insert(name.to_string(), value.unwrap_or_default());
     }
+    // The image's PATH and the sandbox's hostname (spec.hostname when
+    // set), unless the container sets them: not there to expand into.
+    env.entry("PATH".to_string()).or_insert_with(|| {
+        "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".to_string()
+    });
+    let hostname = pod
+        .str_at(&["spec", "hostname"])
+        .or_else(|| pod.str_at(&["metadata", "name"]));
+    env.entry("HOSTNAME".to_string())
+        .or_insert_with(|| hostname.unwrap_or("").to_string());
     env
 }
+
+/// The variables the image and the runtime add (`$(PATH)` stays as it is).
+const RUNTIME_VARS: [&str; 3] = ["PATH", "HOSTNAME", "HOME"];
 
 /// The most distinct commands a script's run asks the network when it runs
 /// ahead (a loop over URLs), and the most repeated requests it sends at its
@@ -833,8 +837,21 @@ pub(crate) fn build(
     } else {
         Dialect::Gnu
     };
-    let command = expand_refs(strings(container.get("command")), &env);
-    let args = expand_refs(strings(container.get("args")), &env);
+    // The kubelet expands with the variables it passes (the container's
+    // and the Services'), not those the image and the runtime add.
+    let declared: BTreeMap<String, String> = env
+        .iter()
+        .filter(|(k, _)| {
+            !RUNTIME_VARS.contains(&k.as_str())
+                || container
+                    .get("env")
+                    .items()
+                    .any(|e| e.get("name").as_str() == Some(k.as_str()))
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let command = expand_refs(strings(container.get("command")), &declared);
+    let args = expand_refs(strings(container.get("args")), &declared);
     let (entry, cmd) = image_defaults(flavor, image);
     let overridden = !command.is_empty() || !args.is_empty();
     let argv: Vec<String> = if !command.is_empty() {
