@@ -1300,9 +1300,11 @@ fn config_value(cluster: &Cluster, ns: &str, kind: &str, name: &str, key: &str) 
         .unwrap_or_else(|| obj.at(&["stringData", key]).as_str().map(str::to_string))
 }
 
-/// What the pod's finished init containers left in its volumes, by volume
-/// name and path inside it: an emptyDir they wrote is what the app
-/// containers find (the docs' init-container and env-file examples).
+/// What the pod's containers have written in its emptyDir volumes, by
+/// volume name and path inside it: an emptyDir lives as long as the pod,
+/// so a container starting (or starting again after a crash) finds what
+/// the init containers, the others and its own earlier runs left there
+/// (the docs' init-container and env-file examples). Later runs' files win.
 fn init_volume_files(
     cluster: &Cluster,
     key: &ObjectKey,
@@ -1313,10 +1315,19 @@ fn init_volume_files(
         return shared;
     };
     let volumes: Vec<&Value> = pod.at(&["spec", "volumes"]).items().collect();
-    for c in &r.init {
-        let Some(inst) = c.current.as_ref() else {
-            continue;
-        };
+    let mut runs: Vec<(&Ctr, &Instance)> = r
+        .init
+        .iter()
+        .chain(&r.main)
+        .flat_map(|c| {
+            [&c.previous, &c.current]
+                .into_iter()
+                .flatten()
+                .map(move |i| (c, i))
+        })
+        .collect();
+    runs.compact_sort_by_key(|(_, i)| i.started);
+    for (c, inst) in runs {
         let end = inst.finished.unwrap_or(cluster.now);
         let files = inst.app.files_at(end.saturating_sub(inst.started));
         for mount in c.spec.get("volumeMounts").items() {
@@ -1328,7 +1339,7 @@ fn init_volume_files(
             let writable = volumes
                 .iter()
                 .any(|v| v.get("name").as_str() == Some(vname) && !v.get("emptyDir").is_null());
-            if !writable {
+            if !writable || mount.get("subPath").as_str().is_some_and(|p| !p.is_empty()) {
                 continue;
             }
             let prefix = format!("{}/", path.trim_end_matches('/'));
