@@ -128,6 +128,9 @@ pub(crate) struct App {
     pub net_waiting: bool,
     /// Its mount points.
     pub dirs: Vec<String>,
+    /// Its read-only mounts (ConfigMap, Secret, downward API and projected
+    /// volumes, `readOnly: true`), each with a trailing `/`, or a file.
+    pub read_only: Vec<String>,
     /// The kubelet's updates of its ConfigMap, Secret and downward API
     /// volumes since it started, by offset.
     pub external: Vec<(Millis, String, shell::FileOp)>,
@@ -286,9 +289,10 @@ pub(crate) fn container_files(
     pod_ip: &str,
     object: &dyn Fn(&str, &str) -> Option<Value>,
     shared: &BTreeMap<String, BTreeMap<String, String>>,
-) -> (BTreeMap<String, String>, Vec<String>) {
+) -> ContainerFiles {
     let mut files = BTreeMap::new();
     let mut dirs = Vec::new();
+    let mut dirs_ro = Vec::new();
     let ns = pod.str_at(&["metadata", "namespace"]).unwrap_or("default");
     let name = pod.str_at(&["metadata", "name"]).unwrap_or("");
     let hostname = pod.str_at(&["spec", "hostname"]).unwrap_or(name);
@@ -324,6 +328,19 @@ pub(crate) fn container_files(
         else {
             continue;
         };
+        // The kubelet mounts these read-only whatever the mount says.
+        let read_only = mount.get("readOnly").as_bool() == Some(true)
+            || ["configMap", "secret", "downwardAPI", "projected"]
+                .iter()
+                .any(|k| !volume.get(k).is_null());
+        if read_only {
+            let whole = mount.get("subPath").as_str().is_none_or(str::is_empty);
+            dirs_ro.push(if whole {
+                format!("{path}/")
+            } else {
+                path.to_string()
+            });
+        }
         let mut content = volume_files(volume, container, pod, object);
         if let Some(written) = shared.get(vname) {
             content.extend(written.iter().map(|(k, v)| (k.clone(), v.clone())));
@@ -351,7 +368,21 @@ pub(crate) fn container_files(
             }
         }
     }
-    (files, dirs)
+    ContainerFiles {
+        files,
+        dirs,
+        read_only: dirs_ro,
+    }
+}
+
+/// What a container's filesystem starts with.
+pub(crate) struct ContainerFiles {
+    /// Files by path.
+    pub files: BTreeMap<String, String>,
+    /// Mount points (directories that exist even when empty).
+    pub dirs: Vec<String>,
+    /// Read-only mounts: a directory (with a trailing `/`) or a file.
+    pub read_only: Vec<String>,
 }
 
 /// The pod's resolv.conf as the kubelet builds it (`dnsPolicy`, then
@@ -919,6 +950,7 @@ pub(crate) fn build(
         net_replies: Vec::new(),
         net_waiting: false,
         dirs: Vec::new(),
+        read_only: Vec::new(),
         external: Vec::new(),
         cmdline: String::new(),
         request_stream: None,
@@ -1753,6 +1785,7 @@ impl App {
             started_at,
             files: self.files.clone(),
             dirs: self.dirs.clone(),
+            read_only: self.read_only.clone(),
             cmdline: self.cmdline.clone(),
             external: self.external.clone(),
         }

@@ -1562,7 +1562,11 @@ fn create_and_start(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: u
         .unwrap_or_default();
     let shared = init_volume_files(cluster, key, &pod);
     file_key_refs(&spec, &shared, &mut env);
-    let (files, dirs) = app::container_files(&spec, &pod, &pod_ip, &object, &shared);
+    let app::ContainerFiles {
+        files,
+        dirs,
+        read_only,
+    } = app::container_files(&spec, &pod, &pod_ip, &object, &shared);
     let Some(img) = rt(cluster, key)
         .and_then(|r| r.ctr(init, index))
         .and_then(|c| c.image.clone())
@@ -1586,6 +1590,7 @@ fn create_and_start(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: u
     }
     application.files = files;
     application.dirs = dirs;
+    application.read_only = read_only;
     let now = cluster.now;
     let hostname = pod_hostname(cluster, key);
     {
@@ -1943,7 +1948,7 @@ fn volume_sync(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: usize)
         .map(ipv4)
         .unwrap_or_default();
     let shared = init_volume_files(cluster, key, &pod);
-    let (fresh, _) = app::container_files(&spec, &pod, &pod_ip, &object, &shared);
+    let fresh = app::container_files(&spec, &pod, &pod_ip, &object, &shared).files;
     let elapsed = cluster.now.saturating_sub(started);
     if !app.update_volumes(elapsed, &mounts, &fresh) {
         return;

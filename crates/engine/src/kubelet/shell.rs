@@ -674,6 +674,8 @@ pub(crate) struct Context {
     pub files: BTreeMap<String, String>,
     /// Directories that exist besides those of `files` (empty mounts).
     pub dirs: Vec<String>,
+    /// Read-only mounts: a directory (with a trailing `/`) or a file.
+    pub read_only: Vec<String>,
     /// PID 1's command line (what `ps` lists).
     pub cmdline: String,
     /// Changes made from outside while it runs (the kubelet updating a
@@ -1285,6 +1287,21 @@ impl Interp<'_> {
         if out == Dest::Stdout && err == Dest::Stderr {
             return run(self);
         }
+        // The shell cannot open the file: the command does not run.
+        for dest in [&out, &err] {
+            if let Dest::File(path, _) = dest
+                && self.read_only(path)
+            {
+                // ash and dash both fail the command with 2.
+                let msg = match self.ctx.dialect {
+                    Dialect::Busybox => format!("sh: can't create {path}: Read-only file system"),
+                    Dialect::Gnu => format!("sh: 1: cannot create {path}: Read-only file system"),
+                };
+                self.emit_err(msg);
+                self.status = 2;
+                return Flow::Normal;
+            }
+        }
         // A file is written as the command writes (`> file` truncates it
         // first), so a loop's log file grows as it runs; the other targets
         // take what was written when the command ends.
@@ -1514,6 +1531,17 @@ impl Interp<'_> {
         }
     }
 
+    /// Whether `path` is on a read-only mount.
+    fn read_only(&self, path: &str) -> bool {
+        self.ctx
+            .read_only
+            .iter()
+            .any(|m| match m.strip_suffix('/') {
+                Some(dir) => path.starts_with(m.as_str()) || path == dir,
+                None => path == m,
+            })
+    }
+
     fn write_file(&mut self, path: &str, content: String) {
         let kept = self.keep(&content);
         self.file_events
@@ -1736,7 +1764,16 @@ impl Interp<'_> {
             "continue" => return Flow::Continue,
             "touch" => {
                 for f in args.iter().filter(|a| !a.starts_with('-')) {
-                    if !self.files.contains_key(f) {
+                    if self.read_only(f) {
+                        let msg = match self.ctx.dialect {
+                            Dialect::Busybox => format!("touch: {f}: Read-only file system"),
+                            Dialect::Gnu => {
+                                format!("touch: cannot touch '{f}': Read-only file system")
+                            }
+                        };
+                        self.emit_err(msg);
+                        self.status = 1;
+                    } else if !self.files.contains_key(f) {
                         self.write_file(f, String::new());
                     }
                 }
@@ -1754,7 +1791,18 @@ impl Interp<'_> {
             "rm" => {
                 let force = args.iter().any(|a| a.starts_with('-') && a.contains('f'));
                 for f in args.iter().filter(|a| !a.starts_with('-')) {
-                    if self.files.remove(f).is_some() {
+                    if self.read_only(f) && self.files.contains_key(f) {
+                        let msg = match self.ctx.dialect {
+                            Dialect::Busybox => {
+                                format!("rm: can't remove '{f}': Read-only file system")
+                            }
+                            Dialect::Gnu => {
+                                format!("rm: cannot remove '{f}': Read-only file system")
+                            }
+                        };
+                        self.emit_err(msg);
+                        self.status = 1;
+                    } else if self.files.remove(f).is_some() {
                         self.file_events.push((self.t, f.clone(), FileOp::Remove));
                     } else if !force {
                         let msg = match self.ctx.dialect {
@@ -2708,6 +2756,7 @@ mod tests {
             started_at: 0,
             files: BTreeMap::new(),
             dirs: Vec::new(),
+            read_only: Vec::new(),
             cmdline: "sleep 3600".into(),
             external: Vec::new(),
         }
