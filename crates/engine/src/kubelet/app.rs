@@ -2443,6 +2443,27 @@ impl App {
         // A HEAD answer sends no body bytes.
         let sent = if method == "HEAD" { 0 } else { body.len() };
         let log = match self.flavor {
+            // A file nginx could not serve: its error log's line first,
+            // numbered by connection when the log is read.
+            Flavor::Nginx
+                if self.text.is_empty()
+                    && matches!(status, 403 | 404)
+                    && self.status_at(offset) == 200 =>
+            {
+                let file = format!(
+                    "{NGINX_ROOT}{}",
+                    path.split(['?', '#']).next().unwrap_or(path)
+                );
+                let what = if status == 403 {
+                    format!("directory index of \"{file}\" is forbidden")
+                } else {
+                    format!("open() \"{file}\" failed (2: No such file or directory)")
+                };
+                Some(format!(
+                    "{} [error] 29#29: *{NGINX_CONNECTION} {what}, client: {client}, server: localhost, request: \"{method} {path} HTTP/1.1\", host: \"{host}\"\n{client} - - [{ts}] \"{method} {path} HTTP/1.1\" {status} {sent} \"-\" \"{ua}\" \"-\"",
+                    go_log_time(now)
+                ))
+            }
             Flavor::Nginx | Flavor::NginxHello => Some(format!(
                 "{client} - - [{ts}] \"{method} {path} HTTP/1.1\" {status} {sent} \"-\" \"{ua}\" \"-\""
             )),
@@ -2477,6 +2498,10 @@ impl App {
 /// re-raises the signal, which the kernel ignores for a namespace's init,
 /// and then exits with 2 (`dieFromSignal`).
 const GO_PID1_SIGTERM_EXIT: i32 = 2;
+
+/// Where an nginx error line's connection number goes: the log numbers
+/// the connections when it is read (each request is one).
+pub(crate) const NGINX_CONNECTION: char = '\u{1}';
 
 /// nginx's default server's root.
 pub(crate) const NGINX_ROOT: &str = "/usr/share/nginx/html";

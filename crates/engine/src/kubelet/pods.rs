@@ -3655,7 +3655,8 @@ fn instance_logs(
         .map(ipv4)
         .unwrap_or_default();
     let hostname = pod_hostname(cluster, key);
-    let mut lines: Vec<(Millis, String)> = inst
+    // Each line, and whether a request (one connection) wrote it.
+    let mut lines: Vec<(Millis, String, bool)> = inst
         .app
         .logs_until(
             end.saturating_sub(inst.started),
@@ -3664,25 +3665,44 @@ fn instance_logs(
             &ip,
         )
         .into_iter()
-        .map(|(t, l)| (inst.started + t, l))
+        .map(|(t, l)| (inst.started + t, l, false))
         .collect();
     if let Some(reqs) = cluster.kubelet.request_logs.borrow().get(&inst.id) {
-        lines.extend(reqs.iter().cloned());
+        lines.extend(reqs.iter().map(|(t, l)| (*t, l.clone(), true)));
     }
     // Regular init containers are not probed. A probe that stopped the
     // container is logged before its shutdown.
     let mut rotated = 0;
     if !init || c.sidecar {
         let (probes, from) = probe_access_log(cluster, key, c, inst, end);
-        lines.extend(probes);
+        lines.extend(probes.into_iter().map(|(t, l)| (t, l, true)));
         rotated = from;
     }
-    lines.extend(inst.extra.iter().filter(|(t, _)| *t <= end).cloned());
-    lines.compact_sort_by_key(|(t, _)| *t);
-    if rotated > 0 {
-        lines.retain(|(t, _)| *t >= rotated);
+    lines.extend(
+        inst.extra
+            .iter()
+            .filter(|(t, _)| *t <= end)
+            .map(|(t, l)| (*t, l.clone(), false)),
+    );
+    lines.compact_sort_by_key(|(t, _, _)| *t);
+    // nginx numbers its connections: an error line gets its request's.
+    let mut connections = 0;
+    let mut out = Vec::with_capacity(lines.len());
+    for (t, line, request) in lines {
+        connections += usize::from(request);
+        match line.split_once('\n') {
+            Some((error, access)) if request => {
+                let n = connections.to_string();
+                out.push((t, error.replace(app::NGINX_CONNECTION, &n)));
+                out.push((t, access.to_string()));
+            }
+            _ => out.push((t, line)),
+        }
     }
-    lines
+    if rotated > 0 {
+        out.retain(|(t, _)| *t >= rotated);
+    }
+    out
 }
 
 /// How many requests of one probe a log keeps: past them, the log starts
