@@ -981,28 +981,7 @@ fn call(name: &str, args: &[GoValue]) -> Result<GoValue, String> {
             let Some((item, keys)) = args.split_first() else {
                 return Err("wrong number of args for index: want at least 1 got 0".to_string());
             };
-            let mut v = item.clone();
-            for k in keys {
-                v = match (&v, k) {
-                    (Some(Value::Object(m)), Some(Value::String(s))) => m.get(&**s).cloned(),
-                    (Some(Value::Array(a)), Some(Value::Int(i))) => {
-                        match usize::try_from(*i).ok().and_then(|i| a.get(i)) {
-                            Some(x) => Some(x.clone()),
-                            None => {
-                                return Err(format!("index out of range: {i}"));
-                            }
-                        }
-                    }
-                    (None | Some(Value::Null), _) => return Err("index of untyped nil".into()),
-                    (_, k) => {
-                        return Err(format!(
-                            "cannot index slice/array with type {}",
-                            type_name(k)
-                        ));
-                    }
-                };
-            }
-            return Ok(v);
+            return walk(item, keys, true);
         }
         "not" => {
             want(1)?;
@@ -1079,16 +1058,7 @@ fn call(name: &str, args: &[GoValue]) -> Result<GoValue, String> {
             let Some((item, keys)) = args.split_first() else {
                 return Err("wrong number of args for exists: want at least 1 got 0".into());
             };
-            let mut v = item.clone();
-            for k in keys {
-                v = match (&v, k) {
-                    (Some(Value::Object(m)), Some(Value::String(s))) => m.get(&**s).cloned(),
-                    (Some(Value::Array(a)), Some(Value::Int(i))) => {
-                        usize::try_from(*i).ok().and_then(|i| a.get(i)).cloned()
-                    }
-                    _ => None,
-                };
-            }
+            let v = walk(item, keys, false)?;
             Value::Bool(!matches!(v, None | Some(Value::Null)))
         }
         "base64decode" => {
@@ -1109,6 +1079,33 @@ fn call(name: &str, args: &[GoValue]) -> Result<GoValue, String> {
         }
         _ => return Err(format!("function {name:?} not defined")),
     }))
+}
+
+/// The keys `index` and `exists` follow: `index` fails where `exists`
+/// finds nothing.
+fn walk(item: &GoValue, keys: &[GoValue], strict: bool) -> Result<GoValue, String> {
+    let mut v = item.clone();
+    for k in keys {
+        v = match (&v, k) {
+            (Some(Value::Object(m)), Some(Value::String(s))) => m.get(&**s).cloned(),
+            (Some(Value::Array(a)), Some(Value::Int(i))) => {
+                match usize::try_from(*i).ok().and_then(|i| a.get(i)) {
+                    Some(x) => Some(x.clone()),
+                    None if strict => return Err(format!("index out of range: {i}")),
+                    None => None,
+                }
+            }
+            _ if !strict => None,
+            (None | Some(Value::Null), _) => return Err("index of untyped nil".into()),
+            (_, k) => {
+                return Err(format!(
+                    "cannot index slice/array with type {}",
+                    type_name(k)
+                ));
+            }
+        };
+    }
+    Ok(v)
 }
 
 /// Go's `fmt.Sprintf`: flags (`-+ 0#`), width and precision (or `*`), the
