@@ -132,8 +132,15 @@ pub(crate) fn parse_output(output: &str, tables: bool) -> Result<Format, Fail> {
         ("go-template-file" | "templatefile" | "jsonpath-file" | "custom-columns-file", _)
             if allowed.split(',').any(|f| f == name) =>
         {
+            // Kubeplay reads no local files for a printer: the same
+            // template inline works.
+            let inline = match name {
+                "go-template-file" | "templatefile" => "go-template",
+                "jsonpath-file" => "jsonpath",
+                _ => "custom-columns",
+            };
             Err(Fail::error(format!(
-                "-o {name} is not supported in Kubeplay; use -o jsonpath=… instead"
+                "-o {name} is not supported in Kubeplay; give the template inline with -o {inline}=…"
             )))
         }
         _ => Err(no_printer()),

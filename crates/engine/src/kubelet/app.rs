@@ -852,9 +852,8 @@ pub(crate) fn build(
         .or_else(|| pod.at(&["spec", "securityContext", "runAsUser"]).as_i64());
     env.entry("HOME".to_string()).or_insert_with(|| {
         match (uid, flavor) {
-            (Some(0), _) | (None, Flavor::Shell | Flavor::Nginx) => "/root",
             (None, Flavor::Curl) => "/home/curl_user",
-            (None, _) => "/root",
+            (None | Some(0), _) => "/root",
             (Some(_), _) => "/",
         }
         .to_string()
@@ -870,7 +869,7 @@ pub(crate) fn build(
     };
     // The kubelet expands with the variables it passes (the container's
     // and the Services'), not those the image and the runtime add.
-    let declared: BTreeMap<String, String> = env
+    let expandable: BTreeMap<String, String> = env
         .iter()
         .filter(|(k, _)| {
             !RUNTIME_VARS.contains(&k.as_str())
@@ -881,8 +880,8 @@ pub(crate) fn build(
         })
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    let command = expand_refs(strings(container.get("command")), &declared);
-    let args = expand_refs(strings(container.get("args")), &declared);
+    let command = expand_refs(strings(container.get("command")), &expandable);
+    let args = expand_refs(strings(container.get("args")), &expandable);
     let (entry, cmd) = image_defaults(flavor, image);
     let overridden = !command.is_empty() || !args.is_empty();
     let argv: Vec<String> = if !command.is_empty() {
@@ -2215,7 +2214,6 @@ impl App {
         }
     }
 
-    /// Answers one HTTP request: status, body, and the access-log line.
     /// The headers the server sends with an answer, in its order.
     pub(crate) fn headers(
         &self,
