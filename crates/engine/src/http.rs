@@ -73,6 +73,22 @@ pub enum ConnectFailure {
     EmptyReply,
 }
 
+/// The reason an answer's status line gives: nginx has words of its own
+/// for some (`405 Not Allowed`, `503 Service Temporarily Unavailable`).
+pub fn reason_of(status: u16, headers: &[(String, String)]) -> &'static str {
+    let nginx = headers
+        .iter()
+        .any(|(k, v)| k == "Server" && v.starts_with("nginx"));
+    match status {
+        302 if nginx => "Moved Temporarily",
+        405 if nginx => "Not Allowed",
+        408 if nginx => "Request Time-out",
+        503 if nginx => "Service Temporarily Unavailable",
+        504 if nginx => "Gateway Time-out",
+        _ => reason_phrase(status),
+    }
+}
+
 /// The reason phrase of a status code (`200 OK`, `503 Service Unavailable`).
 pub fn reason_phrase(status: u16) -> &'static str {
     match status {

@@ -499,7 +499,7 @@ fn curl_run(
     let status_line = format!(
         "HTTP/1.1 {} {}",
         response.status,
-        crate::http::reason_phrase(response.status)
+        crate::http::reason_of(response.status, &response.headers)
     );
     let mut header_block = format!("{status_line}\r\n");
     for (k, v) in &response.headers {

@@ -2220,8 +2220,9 @@ impl App {
         status: u16,
         body: &str,
         now: Millis,
-        path: &str,
+        request: &crate::http::HttpRequest,
     ) -> Vec<(String, String)> {
+        let path = request.path.as_str();
         let pair = |k: &str, v: String| (k.to_string(), v);
         match self.flavor {
             Flavor::Nginx => {
@@ -2240,7 +2241,18 @@ impl App {
                         _ => "application/octet-stream",
                     }
                 });
-                super::nginx::NginxImage::of(&self.image).headers(now, body, file)
+                let mut h = super::nginx::NginxImage::of(&self.image).headers(now, body, file);
+                // `absolute_redirect`: the Host's name, the port it listens
+                // on (80) left out.
+                if status == 301 {
+                    let host = request
+                        .host
+                        .rsplit_once(':')
+                        .map_or(request.host.as_str(), |(h, _)| h);
+                    let path = path.split(['?', '#']).next().unwrap_or(path);
+                    h.insert(4, pair("Location", format!("http://{host}{path}/")));
+                }
+                h
             }
             // nginxdemos/hello: nginx with `expires -1`.
             Flavor::NginxHello => {
@@ -2297,7 +2309,7 @@ impl App {
     fn nginx_static(
         &self,
         offset: Millis,
-        path: &str,
+        (method, path): (&str, &str),
         shared: Option<&BTreeMap<String, String>>,
     ) -> (u16, String) {
         // Its own files as they were at the start unless something wrote
@@ -2316,23 +2328,26 @@ impl App {
         let lookup = |p: &str| shared.get(p).or_else(|| own.get(p));
         let path = path.split(['?', '#']).next().unwrap_or(path);
         let nginx = super::nginx::NginxImage::of(&self.image);
+        // The static module serves GET and HEAD, refuses other methods
+        // (POST once it finds the file).
+        if !matches!(method, "GET" | "HEAD" | "POST") {
+            return (405, nginx.error_page("405 Not Allowed"));
+        }
         let file = format!("{NGINX_ROOT}{path}");
-        let index = format!("{file}index.html");
-        match lookup(if path.ends_with('/') { &index } else { &file }) {
+        let dir = format!("{}/", file.trim_end_matches('/'));
+        let is_dir = path == "/"
+            || self.dirs.iter().any(|d| format!("{d}/") == dir)
+            || own.keys().chain(shared.keys()).any(|k| k.starts_with(&dir));
+        let index = format!("{dir}index.html");
+        let found = lookup(if path.ends_with('/') { &index } else { &file });
+        match found {
+            Some(_) if method == "POST" => (405, nginx.error_page("405 Not Allowed")),
             Some(body) => (200, body.clone()),
-            None if path.ends_with('/')
-                && (path == "/"
-                    || self
-                        .dirs
-                        .iter()
-                        .any(|d| d.trim_end_matches('/') == file.trim_end_matches('/'))
-                    || own
-                        .keys()
-                        .chain(shared.keys())
-                        .any(|k| k.starts_with(&file))) =>
-            {
-                (403, nginx.error_page("403 Forbidden"))
+            // A directory named without its slash: nginx redirects.
+            None if is_dir && !path.ends_with('/') => {
+                (301, nginx.error_page("301 Moved Permanently"))
             }
+            None if is_dir => (403, nginx.error_page("403 Forbidden")),
             None => (404, nginx.error_page("404 Not Found")),
         }
     }
@@ -2364,7 +2379,9 @@ impl App {
                 status,
                 format!("{} {}\n", status, crate::http::reason_phrase(status)),
             ),
-            Flavor::Nginx if self.text.is_empty() => self.nginx_static(offset, path, shared),
+            Flavor::Nginx if self.text.is_empty() => {
+                self.nginx_static(offset, (method, path), shared)
+            }
             Flavor::Httpd => {
                 if path == "/" || path.starts_with("/?") || path == "/index.html" {
                     (200, "<html><body><h1>It works!</h1></body></html>\n".to_string())

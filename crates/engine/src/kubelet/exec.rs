@@ -283,7 +283,7 @@ fn wget_answer(
         out.push_str(&to_stderr(&format!(
             "wget: server returned error: HTTP/1.1 {} {}\n",
             response.status,
-            crate::http::reason_phrase(response.status)
+            crate::http::reason_of(response.status, &response.headers)
         )));
         return (1, out, took);
     }

@@ -4137,7 +4137,7 @@ pub(crate) fn serve_http(
     {
         cpu_ms = cpu_ms * 1000 / limit as u64;
     }
-    let headers = a.headers(status, &body, now, &request.path);
+    let headers = a.headers(status, &body, now, request);
     // A HEAD answer has the headers of the GET, no body.
     let body = if request.method == "HEAD" {
         String::new()
