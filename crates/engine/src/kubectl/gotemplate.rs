@@ -173,6 +173,7 @@ impl GoTemplate {
             source: &self.source,
             out: String::new(),
             vars: vec![("$".to_string(), Some(data.clone()))],
+            steps: 0,
         };
         match run.list(&self.nodes, &Some(data.clone())) {
             Ok(()) => Ok(run.out),
@@ -636,7 +637,14 @@ struct Run<'a> {
     source: &'a str,
     out: String,
     vars: Vec<(String, GoValue)>,
+    /// Range iterations so far (a tab must not freeze on `range 1e9`).
+    steps: u64,
 }
+
+/// How many range iterations and output bytes a template may take here
+/// (Go has no limit; the browser tab has).
+const MAX_STEPS: u64 = 1_000_000;
+const MAX_OUTPUT: usize = 16 << 20;
 
 impl Run<'_> {
     fn list(&mut self, nodes: &[Node], dot: &GoValue) -> Result<(), String> {
@@ -699,6 +707,15 @@ impl Run<'_> {
                     .map(|k| (Value::from(k), m.get(k).cloned().unwrap_or(Value::Null)))
                     .collect()
             }
+            Some(Value::Int(n)) if self.steps + (*n).max(0) as u64 > MAX_STEPS => {
+                return Err(self.exec_err(
+                    pipe.cmds[0].pos,
+                    &pipe_text(&bare),
+                    &format!(
+                        "range of {n}: more than {MAX_STEPS} iterations, where Kubeplay stops"
+                    ),
+                ));
+            }
             Some(Value::Int(n)) => (0..*n).map(|i| (Value::Int(i), Value::Int(i))).collect(),
             None | Some(Value::Null) => Vec::new(),
             Some(other) => {
@@ -713,6 +730,17 @@ impl Run<'_> {
             return self.list(otherwise, dot);
         }
         for (key, value) in entries {
+            self.steps += 1;
+            if self.steps > MAX_STEPS || self.out.len() > MAX_OUTPUT {
+                return Err(self.exec_err(
+                    pipe.cmds[0].pos,
+                    &pipe_text(&bare),
+                    &format!(
+                        "more than {MAX_STEPS} iterations or {} MiB of output, where Kubeplay stops",
+                        MAX_OUTPUT >> 20
+                    ),
+                ));
+            }
             let mark = self.vars.len();
             match pipe.decl.as_slice() {
                 [e] => self.vars.push((e.clone(), Some(value.clone()))),
@@ -1127,16 +1155,24 @@ fn printf(format: &str, args: &[GoValue]) -> String {
                 '+' => spec.plus = true,
                 ' ' => spec.space = true,
                 '0' => spec.zero = true,
-                '#' => spec.sharp = true,
+                // Go's alternate forms (`%#v`…) are not applied.
+                '#' => {}
                 _ => break,
             }
             chars.next();
         }
+        let mut minus = false;
         let mut number = |chars: &mut std::iter::Peekable<std::str::Chars>| {
             if chars.peek() == Some(&'*') {
                 chars.next();
+                // A negative width left-justifies; Go refuses more than 1e6.
                 return match next.next() {
-                    Some(Some(Value::Int(n))) => Some(*n as usize),
+                    Some(Some(Value::Int(n))) => {
+                        if *n < 0 {
+                            minus = true;
+                        }
+                        Some(n.unsigned_abs().min(1_000_000) as usize)
+                    }
                     _ => Some(0),
                 };
             }
@@ -1157,6 +1193,7 @@ fn printf(format: &str, args: &[GoValue]) -> String {
             chars.next();
             spec.prec = Some(number(&mut chars).unwrap_or(0));
         }
+        spec.minus |= minus;
         let Some(verb) = chars.next() else {
             out.push_str("%!(NOVERB)");
             break;
@@ -1192,7 +1229,6 @@ struct Spec {
     plus: bool,
     space: bool,
     zero: bool,
-    sharp: bool,
     width: Option<usize>,
     prec: Option<usize>,
 }
@@ -1512,6 +1548,16 @@ mod tests {
         assert!(GoTemplate::parse(&deep).is_err());
         let nested = "{{if .}}".repeat(5000);
         assert!(GoTemplate::parse(&nested).is_err());
+        // What would freeze a tab stops with an error.
+        for huge in [
+            "{{range 100000000}}{{end}}",
+            "{{range 1000}}{{range 1000}}{{range 1000}}x{{end}}{{end}}{{end}}",
+        ] {
+            let t = GoTemplate::parse(huge).unwrap();
+            assert!(t.execute(&data()).is_err(), "{huge}");
+        }
+        assert_eq!(run("{{printf \"%*d|\" -3 7}}"), "7  |");
+        assert_eq!(run("{{printf \"%*d\" 99999999999 7}}").len(), 1_000_000);
         for _ in 0..20_000 {
             let mut t = String::new();
             x ^= x << 13;
