@@ -2444,8 +2444,41 @@ fn probe_target(
     }
 }
 
-/// One probe against the container's app at time `at`: success, output.
+/// One probe against the container's app at time `at`: success and
+/// output, or the error that leaves its result unknown (a port the
+/// container does not name), which the kubelet reports and discards.
 fn evaluate(
+    cluster: &Cluster,
+    key: &ObjectKey,
+    c: &Ctr,
+    probe: &Value,
+    at: Millis,
+) -> Result<(bool, String), String> {
+    let http = probe.at(&["httpGet", "port"]);
+    let port = if http.is_null() {
+        probe.at(&["tcpSocket", "port"])
+    } else {
+        http
+    };
+    // `probe.ResolveContainerPort`: a name, else a number in a string.
+    let error = match port {
+        Value::String(name) if resolve_port(&c.spec, port).is_none() => {
+            Some(match name.parse::<i64>() {
+                Ok(n) => format!("invalid port number: {n}"),
+                Err(_) => format!("strconv.Atoi: parsing {name:?}: invalid syntax"),
+            })
+        }
+        Value::Int(n) if !(1..65536).contains(n) => Some(format!("invalid port number: {n}")),
+        _ => None,
+    };
+    match error {
+        Some(e) => Err(e),
+        None => Ok(evaluate_port(cluster, key, c, probe, at)),
+    }
+}
+
+/// [`evaluate`] once the probe's port is known.
+fn evaluate_port(
     cluster: &Cluster,
     key: &ObjectKey,
     c: &Ctr,
@@ -2602,7 +2635,7 @@ fn schedule_probe(
     let state = c.probes[probe_index(kind)];
     let mut t = tick_at(from);
     for _ in 0..64 {
-        let (ok, _) = evaluate(cluster, key, c, &probe, t);
+        let ok = evaluate(cluster, key, c, &probe, t).is_ok_and(|(ok, _)| ok);
         let matters = !ok
             || state.last != Some(true)
             || match kind {
@@ -2640,7 +2673,25 @@ fn probe_tick(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: usize, 
     let Some(probe) = c.probe(kind).cloned() else {
         return;
     };
-    let (ok, output) = evaluate(cluster, key, c, &probe, now);
+    let (ok, output) = match evaluate(cluster, key, c, &probe, now) {
+        Ok(result) => result,
+        Err(e) => {
+            let name = c.name.to_string();
+            pod_event(
+                cluster,
+                key,
+                Some((init, &name)),
+                EventType::Warning,
+                "Unhealthy",
+                &format!(
+                    "{} probe errored and resulted in unknown state: {e}",
+                    kind.title()
+                ),
+            );
+            schedule_probe(cluster, key, init, index, kind, now + 1);
+            return;
+        }
+    };
     let (_, _, _, success, failure) = probe_params(&probe);
     let name = c.name.to_string();
     let spec = c.spec.clone();
