@@ -2228,16 +2228,30 @@ impl App {
             Flavor::Nginx => {
                 // A file from its root (mime.types by extension), or a page
                 // of its own.
+                let uri = nginx_uri(path).unwrap_or_default();
                 let file = (status == 200 && self.text.is_empty()).then(|| {
-                    let path = path.split(['?', '#']).next().unwrap_or(path);
-                    let name = path.rsplit('/').next().unwrap_or("");
-                    match name.rsplit_once('.').map(|(_, ext)| ext) {
+                    let name = uri.rsplit('/').next().unwrap_or("");
+                    let ext = name
+                        .rsplit_once('.')
+                        .map(|(_, ext)| ext.to_ascii_lowercase());
+                    match ext.as_deref() {
                         _ if name.is_empty() => "text/html",
-                        Some("html" | "htm") => "text/html",
+                        Some("html" | "htm" | "shtml") => "text/html",
                         Some("txt") => "text/plain",
                         Some("css") => "text/css",
+                        Some("xml") => "text/xml",
                         Some("js") => "application/javascript",
                         Some("json") => "application/json",
+                        Some("png") => "image/png",
+                        Some("jpg" | "jpeg") => "image/jpeg",
+                        Some("gif") => "image/gif",
+                        Some("svg" | "svgz") => "image/svg+xml",
+                        Some("ico") => "image/x-icon",
+                        Some("webp") => "image/webp",
+                        Some("pdf") => "application/pdf",
+                        Some("wasm") => "application/wasm",
+                        Some("woff") => "font/woff",
+                        Some("woff2") => "font/woff2",
                         _ => "application/octet-stream",
                     }
                 });
@@ -2249,8 +2263,7 @@ impl App {
                         .host
                         .rsplit_once(':')
                         .map_or(request.host.as_str(), |(h, _)| h);
-                    let path = path.split(['?', '#']).next().unwrap_or(path);
-                    h.insert(4, pair("Location", format!("http://{host}{path}/")));
+                    h.insert(4, pair("Location", format!("http://{host}{uri}/")));
                 }
                 h
             }
@@ -2326,8 +2339,11 @@ impl App {
         let none = BTreeMap::new();
         let shared = shared.unwrap_or(&none);
         let lookup = |p: &str| shared.get(p).or_else(|| own.get(p));
-        let path = path.split(['?', '#']).next().unwrap_or(path);
         let nginx = super::nginx::NginxImage::of(&self.image);
+        let Some(uri) = nginx_uri(path) else {
+            return (400, nginx.error_page("400 Bad Request"));
+        };
+        let path = uri.as_str();
         // The static module serves GET and HEAD, refuses other methods
         // (POST once it finds the file).
         if !matches!(method, "GET" | "HEAD" | "POST") {
@@ -2465,10 +2481,7 @@ impl App {
                     && matches!(status, 403 | 404)
                     && self.status_at(offset) == 200 =>
             {
-                let file = format!(
-                    "{NGINX_ROOT}{}",
-                    path.split(['?', '#']).next().unwrap_or(path)
-                );
+                let file = format!("{NGINX_ROOT}{}", nginx_uri(path).unwrap_or_default());
                 let what = if status == 403 {
                     format!("directory index of \"{file}\" is forbidden")
                 } else {
@@ -2517,6 +2530,43 @@ const GO_PID1_SIGTERM_EXIT: i32 = 2;
 /// Where an nginx error line's connection number goes: the log numbers
 /// the connections when it is read (each request is one).
 pub(crate) const NGINX_CONNECTION: char = '\u{1}';
+
+/// The path nginx looks up for a request's URI: without its query, `%XX`
+/// decoded, slashes merged, `.` and `..` resolved (`None`: a `..` above the
+/// root or a bad escape, which nginx answers with 400).
+pub(crate) fn nginx_uri(raw: &str) -> Option<String> {
+    let raw = raw.split(['?', '#']).next().unwrap_or(raw);
+    let bytes = raw.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = raw.get(i + 1..i + 3)?;
+            decoded.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            decoded.push(bytes[i]);
+            i += 1;
+        }
+    }
+    let decoded = String::from_utf8_lossy(&decoded).into_owned();
+    let mut parts: Vec<&str> = Vec::new();
+    for segment in decoded.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            s => parts.push(s),
+        }
+    }
+    let dir = decoded.ends_with('/') || decoded.ends_with("/.") || decoded.ends_with("/..");
+    let mut out = format!("/{}", parts.join("/"));
+    if dir && out != "/" {
+        out.push('/');
+    }
+    Some(out)
+}
 
 /// nginx's default server's root.
 pub(crate) const NGINX_ROOT: &str = "/usr/share/nginx/html";

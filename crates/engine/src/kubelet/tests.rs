@@ -2001,3 +2001,20 @@ spec:
         Some("starting\nfatal: no config\n")
     );
 }
+
+#[test]
+fn nginx_resolves_uris_as_its_parser_does() {
+    for (raw, want) in [
+        ("/", Some("/")),
+        ("/%69ndex.html?x=1", Some("/index.html")),
+        ("//docs//", Some("/docs/")),
+        ("/a/./b/../c", Some("/a/c")),
+        ("/a/..", Some("/")),
+        ("/docs/.", Some("/docs/")),
+        ("/..", None),
+        ("/%zz", None),
+        ("/%4", None),
+    ] {
+        assert_eq!(super::app::nginx_uri(raw).as_deref(), want, "{raw}");
+    }
+}
