@@ -1310,11 +1310,9 @@ fn init_volume_files(
     key: &ObjectKey,
     pod: &Value,
 ) -> BTreeMap<String, BTreeMap<String, String>> {
-    let mut shared: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
     let Some(r) = rt(cluster, key) else {
-        return shared;
+        return BTreeMap::new();
     };
-    let volumes: Vec<&Value> = pod.at(&["spec", "volumes"]).items().collect();
     let mut runs: Vec<(&Ctr, &Instance)> = r
         .init
         .iter()
@@ -1327,26 +1325,51 @@ fn init_volume_files(
         })
         .collect();
     runs.compact_sort_by_key(|(_, i)| i.started);
+    empty_dir_files(cluster, pod, runs, false)
+}
+
+/// Where a container mounts the pod's emptyDir volumes whole: (volume,
+/// mount path with a trailing `/`).
+fn empty_dir_mounts(pod: &Value, spec: &Value) -> Vec<(String, String)> {
+    let volumes = pod.at(&["spec", "volumes"]);
+    spec.get("volumeMounts")
+        .items()
+        .filter(|m| m.get("subPath").as_str().is_none_or(str::is_empty))
+        .filter_map(|m| {
+            let name = m.get("name").as_str()?;
+            let path = m.get("mountPath").as_str()?;
+            volumes
+                .items()
+                .any(|v| v.get("name").as_str() == Some(name) && !v.get("emptyDir").is_null())
+                .then(|| (name.to_string(), format!("{}/", path.trim_end_matches('/'))))
+        })
+        .collect()
+}
+
+/// The files these runs have in the pod's emptyDir volumes, by volume and
+/// path inside it, the later runs' winning; `written`: only those a run
+/// changed from what it started with.
+fn empty_dir_files<'a>(
+    cluster: &Cluster,
+    pod: &Value,
+    runs: impl IntoIterator<Item = (&'a Ctr, &'a Instance)>,
+    written: bool,
+) -> BTreeMap<String, BTreeMap<String, String>> {
+    let mut shared: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
     for (c, inst) in runs {
+        let mounts = empty_dir_mounts(pod, &c.spec);
+        if mounts.is_empty() {
+            continue;
+        }
         let end = inst.finished.unwrap_or(cluster.now);
-        let files = inst.app.files_at(end.saturating_sub(inst.started));
-        for mount in c.spec.get("volumeMounts").items() {
-            let (Some(vname), Some(path)) =
-                (mount.get("name").as_str(), mount.get("mountPath").as_str())
-            else {
-                continue;
-            };
-            let writable = volumes
-                .iter()
-                .any(|v| v.get("name").as_str() == Some(vname) && !v.get("emptyDir").is_null());
-            if !writable || mount.get("subPath").as_str().is_some_and(|p| !p.is_empty()) {
+        for (file, text) in &inst.app.files_at(end.saturating_sub(inst.started)) {
+            if written && inst.app.files.get(file) == Some(text) {
                 continue;
             }
-            let prefix = format!("{}/", path.trim_end_matches('/'));
-            for (file, text) in &files {
-                if let Some(rel) = file.strip_prefix(&prefix) {
+            for (volume, at) in &mounts {
+                if let Some(rel) = file.strip_prefix(at.as_str()) {
                     shared
-                        .entry(vname.to_string())
+                        .entry(volume.clone())
                         .or_default()
                         .insert(rel.to_string(), text.clone());
                 }
@@ -4052,52 +4075,23 @@ fn sibling_writes(
     let Some(pod) = cluster.store.get(key) else {
         return out;
     };
-    let empty_dirs: Vec<&str> = pod
-        .at(&["spec", "volumes"])
-        .items()
-        .filter(|v| !v.get("emptyDir").is_null())
-        .filter_map(|v| v.get("name").as_str())
-        .collect();
-    // Where a container mounts each shared emptyDir, whole (`name → path/`).
-    let mounts = |spec: &Value| -> Vec<(String, String)> {
-        spec.get("volumeMounts")
-            .items()
-            .filter(|m| m.get("subPath").as_str().is_none_or(str::is_empty))
-            .filter_map(|m| {
-                let name = m.get("name").as_str()?;
-                let path = m.get("mountPath").as_str()?;
-                empty_dirs
-                    .contains(&name)
-                    .then(|| (name.to_string(), format!("{}/", path.trim_end_matches('/'))))
-            })
-            .collect()
-    };
-    let ours = mounts(&c.spec);
+    let ours = empty_dir_mounts(pod, &c.spec);
     if ours.is_empty() {
         return out;
     }
-    for other in r.init.iter().chain(&r.main) {
-        let Some(inst) = other.current.as_ref().filter(|_| !std::ptr::eq(other, c)) else {
-            continue;
-        };
-        let theirs = mounts(&other.spec);
-        if theirs.is_empty() {
-            continue;
-        }
-        let files = inst.app.files_at(cluster.now.saturating_sub(inst.started));
-        for (path, text) in &files {
-            // Only what it wrote: the volume's first content both have.
-            if inst.app.files.get(path) == Some(text) {
-                continue;
-            }
-            for (volume, at) in &theirs {
-                let Some(rel) = path.strip_prefix(at.as_str()) else {
-                    continue;
-                };
-                for (_, ours_at) in ours.iter().filter(|(v, _)| v == volume) {
-                    out.insert(format!("{ours_at}{rel}"), text.clone());
-                }
-            }
+    let others = r
+        .init
+        .iter()
+        .chain(&r.main)
+        .filter(|o| !std::ptr::eq(*o, c))
+        .filter_map(|o| o.current.as_ref().map(|i| (o, i)));
+    for (volume, files) in empty_dir_files(cluster, pod, others, true) {
+        for (_, at) in ours.iter().filter(|(v, _)| *v == volume) {
+            out.extend(
+                files
+                    .iter()
+                    .map(|(rel, text)| (format!("{at}{rel}"), text.clone())),
+            );
         }
     }
     out
@@ -4155,7 +4149,9 @@ pub(crate) fn serve_http(
         return failed(ConnectFailure::EmptyReply, 1);
     }
     let now = cluster.now;
-    let shared = sibling_writes(cluster, &key, r, c);
+    // Only nginx's static files come from what the other containers wrote.
+    let shared = (a.flavor == images::Flavor::Nginx && a.text.is_empty())
+        .then(|| sibling_writes(cluster, &key, r, c));
     let (status, body, log) = a.answer(
         now.saturating_sub(inst.started),
         now,
@@ -4163,7 +4159,7 @@ pub(crate) fn serve_http(
         request,
         &key.name,
         &ip,
-        Some(&shared),
+        shared.as_ref(),
     );
     if let Some(line) = log {
         let mut logs = cluster.kubelet.request_logs.borrow_mut();
