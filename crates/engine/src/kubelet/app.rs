@@ -90,6 +90,8 @@ pub(crate) struct App {
     pub ports: Vec<u16>,
     /// Ports speaking HTTP (the rest are raw TCP).
     pub http: bool,
+    /// Its HTTP is HTTPS (the control plane's secure ports).
+    pub tls: bool,
     pub dialect: Dialect,
     /// The container has a terminal (`tty: true`).
     pub tty: bool,
@@ -916,6 +918,7 @@ pub(crate) fn build(
         env: env.clone(),
         ports: Vec::new(),
         http: true,
+        tls: false,
         dialect,
         tty: container.get("tty").as_bool() == Some(true),
         crash: dur("CRASH_AFTER").map(|d| {
@@ -1219,6 +1222,10 @@ pub(crate) fn build(
         app.cpu_milli = cpu;
         app.memory_bytes = memory;
     }
+    app.tls = matches!(
+        program_name.as_str(),
+        "kube-apiserver" | "kube-controller-manager" | "kube-scheduler"
+    );
     declared.compact_sort();
     declared.dedup();
     app.ports = declared;

@@ -2541,6 +2541,18 @@ fn evaluate_port(
         if !a.http {
             return (false, format!("Get \"{url}\": EOF"));
         }
+        // A plain server answers the ClientHello with a 400, which Go's
+        // client recognises; a TLS server answers plain HTTP with a 400.
+        if url.starts_with("https:") != a.tls {
+            return (
+                false,
+                if a.tls {
+                    "HTTP probe failed with statuscode: 400".to_string()
+                } else {
+                    format!("Get \"{url}\": http: server gave HTTP response to HTTPS client")
+                },
+            );
+        }
         if a.latency_ms >= timeout {
             return (
                 false,
@@ -3842,7 +3854,12 @@ fn probe_access_log(
         // A probe of another `host` reaches some other server. A slow
         // answer is logged too: the server finishes it after the kubelet
         // stopped waiting.
-        if target.host != pod_ip || !a.listens(target.port) || !a.http {
+        // An HTTPS probe's handshake is a 400 with binary bytes there.
+        if target.host != pod_ip
+            || !a.listens(target.port)
+            || !a.http
+            || target.url.starts_with("https:") != a.tls
+        {
             continue;
         }
         let kept = k_last.saturating_sub(PROBE_LOG_LINES);

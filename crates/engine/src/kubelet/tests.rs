@@ -642,6 +642,47 @@ spec:
 }
 
 #[test]
+fn an_https_probe_of_a_plain_http_server_fails_as_gos_client_does() {
+    let mut c = Cluster::new(8);
+    create(
+        &mut c,
+        "apiVersion: v1
+kind: Pod
+metadata: {name: web}
+spec:
+  nodeName: node-1
+  containers:
+  - name: nginx
+    image: nginx:1.27
+    readinessProbe:
+      httpGet: {path: /, port: 80, scheme: HTTPS}
+      periodSeconds: 5
+",
+    );
+    c.step(20_000);
+    assert_eq!(container(&c, "web").get("ready"), &Value::Bool(false));
+    let ip = c
+        .get(res("Pod"), "default", "web")
+        .unwrap()
+        .str_at(&["status", "podIP"])
+        .unwrap()
+        .to_string();
+    let unhealthy = events(&c, "web")
+        .into_iter()
+        .find(|(r, _, _)| r == "Unhealthy")
+        .unwrap();
+    assert_eq!(
+        unhealthy.1,
+        format!(
+            "Readiness probe failed: Get \"https://{ip}:80/\": http: server gave HTTP response to HTTPS client"
+        )
+    );
+    // The handshake is not an HTTP request nginx could log readably.
+    let log = c.container_logs("default", "web", None, false).unwrap();
+    assert!(!log.contains("kube-probe"), "{log}");
+}
+
+#[test]
 fn readiness_probes_reach_a_stopping_server_until_its_signal() {
     let mut c = Cluster::new(8);
     create(

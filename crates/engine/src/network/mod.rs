@@ -662,7 +662,7 @@ pub(crate) fn url_host_port(url: &str) -> (String, u16) {
 
 /// The path and query curl asks for (`/` when the URL has none).
 pub(crate) fn url_path(url: &str) -> String {
-    url::parse(url).map_or_else(|_| "/".to_string(), |u| u.path)
+    url::parse(url).map_or_else(|_| "/".to_string(), |u| url::remove_dot_segments(&u.path))
 }
 
 /// What the pod's /etc/hosts (the kubelet's file) says of `host`. For a

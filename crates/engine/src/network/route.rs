@@ -167,7 +167,11 @@ pub(crate) fn plan(cluster: &Cluster, request: &Request) -> Plan {
         .host_header
         .clone()
         .unwrap_or_else(|| url.host_header());
-    plan.http.path = url.path.clone();
+    plan.http.path = if request.user_agent.is_none() {
+        url::remove_dot_segments(&url.path)
+    } else {
+        url.path.clone()
+    };
     let port = i64::from(url.port);
 
     // The user's own machine: its loopback is served by nothing but the

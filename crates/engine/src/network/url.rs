@@ -173,6 +173,30 @@ pub(crate) fn parse(url: &str) -> Result<Url, CurlError> {
     })
 }
 
+/// The path curl sends: its `.` and `..` segments resolved (RFC 3986's
+/// remove_dot_segments, curl's `dedotdotify`, unless `--path-as-is`),
+/// the query left alone. BusyBox wget sends the path as written.
+pub(crate) fn remove_dot_segments(path: &str) -> String {
+    let (path, query) = path.split_at(path.find('?').unwrap_or(path.len()));
+    let segments: Vec<&str> = path.split('/').skip(1).collect();
+    let mut out: Vec<&str> = Vec::new();
+    for (i, segment) in segments.iter().enumerate() {
+        let last = i + 1 == segments.len();
+        match *segment {
+            "." => {}
+            ".." => {
+                out.pop();
+            }
+            s => out.push(s),
+        }
+        // `/a/..` and `/a/.` name a directory: `/` and `/a/`.
+        if last && matches!(*segment, "." | "..") {
+            out.push("");
+        }
+    }
+    format!("/{}{query}", out.join("/"))
+}
+
 /// The Host header's name as nginx uses it to pick a server: lower case,
 /// without the port and a trailing dot.
 pub(crate) fn server_name(host_header: &str) -> String {
@@ -229,6 +253,23 @@ fn hex(b: u8) -> Option<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn curl_resolves_dot_segments_in_the_path_only() {
+        for (path, sent) in [
+            ("/", "/"),
+            ("/a/b/../c", "/a/c"),
+            ("/a/b/..", "/a/"),
+            ("/a/./b/.", "/a/b/"),
+            ("/../../x", "/x"),
+            ("/..", "/"),
+            ("/a//b", "/a//b"),
+            ("/a/..?x=/../y", "/?x=/../y"),
+            ("/.well-known/..x", "/.well-known/..x"),
+        ] {
+            assert_eq!(remove_dot_segments(path), sent, "{path}");
+        }
+    }
 
     #[test]
     fn urls_parse_like_curl() {
