@@ -1779,7 +1779,7 @@ impl Interp<'_> {
                 }
             }
             "mkdir" | "chmod" | "chown" | "cd" | "export" | "set" | "ulimit" | "umask" | "wait"
-            | "sync" | "ln" | "cp" | "mv" | "apk" | "apt-get" | "pip" | "npm" | "source" | "." => {
+            | "sync" | "ln" | "apk" | "apt-get" | "pip" | "npm" | "source" | "." => {
                 if name == "export" {
                     for a in args {
                         if let Some((k, v)) = a.split_once('=') {
@@ -1788,6 +1788,7 @@ impl Interp<'_> {
                     }
                 }
             }
+            "cp" | "mv" => self.copy(name, args),
             "rm" => {
                 let force = args.iter().any(|a| a.starts_with('-') && a.contains('f'));
                 for f in args.iter().filter(|a| !a.starts_with('-')) {
@@ -2274,6 +2275,85 @@ impl Interp<'_> {
     }
 
     /// Whether `path` is a directory: a standard one or one holding files.
+    /// `cp` and `mv` of files, and of directories (`cp -r`): into a
+    /// directory that exists, else to the name given; the errors in
+    /// BusyBox's or GNU's words.
+    fn copy(&mut self, tool: &str, args: &[String]) {
+        let gnu = self.ctx.dialect == Dialect::Gnu;
+        let recursive = args
+            .iter()
+            .any(|a| a.starts_with('-') && a.contains(['r', 'R', 'a']));
+        let paths: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
+        let Some((target, sources)) = paths.split_last() else {
+            return;
+        };
+        let into = self.is_dir(target);
+        for src in sources {
+            let src = src.trim_end_matches('/');
+            let name = src.rsplit('/').next().unwrap_or(src);
+            let dst = if into {
+                format!("{}/{name}", target.trim_end_matches('/'))
+            } else {
+                target.to_string()
+            };
+            // The files to copy, by their new names.
+            let moved: Vec<(String, String)> = if self.files.contains_key(src) {
+                vec![(src.to_string(), dst)]
+            } else if self.is_dir(src) && (recursive || tool == "mv") {
+                let prefix = format!("{src}/");
+                self.files
+                    .keys()
+                    .filter_map(|f| {
+                        Some((f.clone(), format!("{dst}/{}", f.strip_prefix(&prefix)?)))
+                    })
+                    .collect()
+            } else {
+                let msg = match (self.is_dir(src), gnu, tool) {
+                    (true, false, _) => format!("cp: omitting directory '{src}'"),
+                    (true, true, _) => format!("cp: -r not specified; omitting directory '{src}'"),
+                    (false, false, "mv") => {
+                        format!("mv: can't rename '{src}': No such file or directory")
+                    }
+                    (false, false, _) => {
+                        format!("cp: can't stat '{src}': No such file or directory")
+                    }
+                    (false, true, _) => {
+                        format!("{tool}: cannot stat '{src}': No such file or directory")
+                    }
+                };
+                self.emit_err(msg);
+                self.status = 1;
+                continue;
+            };
+            for (from, to) in moved {
+                if self.read_only(&to) {
+                    self.emit_err(if gnu {
+                        format!("{tool}: cannot create regular file '{to}': Read-only file system")
+                    } else {
+                        format!("{tool}: can't create '{to}': Read-only file system")
+                    });
+                    self.status = 1;
+                    continue;
+                }
+                let content = self.files.get(&from).cloned().unwrap_or_default();
+                self.write_file(&to, content);
+                if tool == "mv" {
+                    // Across mounts mv copies, then fails to unlink.
+                    if self.read_only(&from) {
+                        self.emit_err(if gnu {
+                            format!("mv: cannot remove '{from}': Read-only file system")
+                        } else {
+                            format!("mv: can't remove '{from}': Read-only file system")
+                        });
+                        self.status = 1;
+                    } else if self.files.remove(&from).is_some() {
+                        self.file_events.push((self.t, from, FileOp::Remove));
+                    }
+                }
+            }
+        }
+    }
+
     fn is_dir(&self, path: &str) -> bool {
         let dir = path.trim_end_matches('/');
         if dir.is_empty() || STANDARD_DIRS.contains(&dir) {
@@ -3157,6 +3237,56 @@ mod tests {
         assert_eq!(at(0).as_deref(), Some("one\n"));
         assert_eq!(at(1000).as_deref(), Some("one\ntwo\n"));
         assert_eq!(at(2000), None);
+    }
+
+    #[test]
+    fn cp_and_mv_copy_and_move_files_and_directories() {
+        let mut c = ctx();
+        c.read_only.push("/cfg/".into());
+        c.files.insert("/cfg/key".into(), "v".into());
+        let s = parse(
+            "echo hi > /tmp/a; cp /tmp/a /tmp/b; mv /tmp/b /tmp/c; cat /tmp/b; cat /tmp/c; \
+             cp /tmp/nope /x; mv /tmp/nope /x; cp /tmp /y; cp /tmp/a /cfg/a; cp -r /tmp /z; \
+             ls /z; mv /cfg/key /tmp; cat /tmp/key",
+        )
+        .unwrap();
+        let lines = |c: &Context| {
+            run(&s, c, 1000)
+                .logs
+                .into_iter()
+                .map(|(_, l)| l)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            lines(&c),
+            [
+                "cat: can't open '/tmp/b': No such file or directory",
+                "hi",
+                "cp: can't stat '/tmp/nope': No such file or directory",
+                "mv: can't rename '/tmp/nope': No such file or directory",
+                "cp: omitting directory '/tmp'",
+                "cp: can't create '/cfg/a': Read-only file system",
+                "a",
+                "c",
+                "mv: can't remove '/cfg/key': Read-only file system",
+                "v",
+            ]
+        );
+        c.dialect = Dialect::Gnu;
+        let gnu = lines(&c);
+        assert_eq!(
+            gnu[2],
+            "cp: cannot stat '/tmp/nope': No such file or directory"
+        );
+        assert_eq!(
+            gnu[3],
+            "mv: cannot stat '/tmp/nope': No such file or directory"
+        );
+        assert_eq!(gnu[4], "cp: -r not specified; omitting directory '/tmp'");
+        assert_eq!(
+            gnu[5],
+            "cp: cannot create regular file '/cfg/a': Read-only file system"
+        );
     }
 
     #[test]
