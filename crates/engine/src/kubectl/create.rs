@@ -942,7 +942,7 @@ pub(crate) fn secret_generic(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         );
     }
     let s = secret(ctx, &name, p.str_or_empty("type"), data)?;
-    finish(ctx, p, s, "created", Some("failed to create secret: "))
+    finish(ctx, p, s, "created", Some("failed to create secret "))
 }
 
 /// `kubectl create secret docker-registry`.

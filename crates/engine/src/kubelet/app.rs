@@ -213,11 +213,20 @@ pub(crate) fn container_env(
         } else if let Some(cm) = e.at(&["valueFrom", "configMapKeyRef"]).as_object() {
             let n = cm.get("name").and_then(Value::as_str).unwrap_or("");
             let k = cm.get("key").and_then(Value::as_str).unwrap_or("");
-            lookup("ConfigMap", n, k)
+            // An optional reference that is missing sets no variable
+            // (`makeEnvironmentVariables` skips it); a required one keeps
+            // the container from starting.
+            match lookup("ConfigMap", n, k) {
+                Some(v) => Some(v),
+                None => continue,
+            }
         } else if let Some(s) = e.at(&["valueFrom", "secretKeyRef"]).as_object() {
             let n = s.get("name").and_then(Value::as_str).unwrap_or("");
             let k = s.get("key").and_then(Value::as_str).unwrap_or("");
-            lookup("Secret", n, k)
+            match lookup("Secret", n, k) {
+                Some(v) => Some(v),
+                None => continue,
+            }
         } else {
             None
         };

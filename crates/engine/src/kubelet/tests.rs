@@ -1409,6 +1409,45 @@ data: {mode: fast}
 }
 
 #[test]
+fn optional_references_to_missing_keys_set_no_variable() {
+    let mut c = Cluster::new(15);
+    create(
+        &mut c,
+        "apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings}
+data: {mode: fast}
+",
+    );
+    create(
+        &mut c,
+        "apiVersion: v1
+kind: Pod
+metadata: {name: opt}
+spec:
+  nodeName: node-1
+  restartPolicy: Never
+  containers:
+  - name: app
+    image: busybox:1.36
+    command: [sh, -c, 'env | grep X_ | sort; echo done']
+    env:
+    - {name: X_MODE, valueFrom: {configMapKeyRef: {name: settings, key: mode}}}
+    - {name: X_KEY, valueFrom: {configMapKeyRef: {name: settings, key: nope, optional: true}}}
+    - {name: X_MAP, valueFrom: {configMapKeyRef: {name: nope, key: mode, optional: true}}}
+    - {name: X_SECRET, valueFrom: {secretKeyRef: {name: nope, key: pw, optional: true}}}
+",
+    );
+    step_until(&mut c, 30_000, |c| {
+        pod(c, "opt").str_at(&["status", "phase"]) == Some("Succeeded")
+    });
+    assert_eq!(
+        c.container_logs("default", "opt", None, false).unwrap(),
+        "X_MODE=fast\ndone\n"
+    );
+}
+
+#[test]
 fn kill_container_restarts_per_policy() {
     let mut c = Cluster::new(15);
     create(
