@@ -138,6 +138,8 @@ pub(crate) struct App {
     pub external: Vec<(Millis, String, shell::FileOp)>,
     /// PID 1's command line (`ps`).
     pub cmdline: String,
+    /// Who its processes run as.
+    pub user: shell::User,
     /// The URL its script keeps requesting, if it is a load generator or
     /// a poll ([`shell::NetworkUse::Stream`]).
     pub request_stream: Option<RequestStream>,
@@ -845,6 +847,85 @@ fn image_defaults(flavor: Flavor, image: &str) -> (Vec<&'static str>, Vec<&'stat
     }
 }
 
+/// The identity of a container's first process: its uid, gid and groups
+/// as the kernel lists them (sorted). Root keeps the image's groups for
+/// root; `runAsGroup`, `fsGroup` and `supplementalGroups` are added.
+pub(crate) fn identity(container: &Value, pod: &Value, image: &str) -> (i64, i64, Vec<i64>) {
+    let sc = |k: &str| {
+        container
+            .at(&["securityContext", k])
+            .as_i64()
+            .or_else(|| pod.at(&["spec", "securityContext", k]).as_i64())
+    };
+    // curlimages/curl runs as its own user (`curl_user`, 100:101).
+    let curl = image.contains("curlimages/curl") && sc("runAsUser").is_none();
+    let uid = sc("runAsUser").unwrap_or(if curl { 100 } else { 0 });
+    let gid = sc("runAsGroup").unwrap_or(if curl { 101 } else { 0 });
+    let mut groups: Vec<i64> = if uid == 0 && gid == 0 {
+        if image.contains("busybox") {
+            vec![0, 10]
+        } else if image.contains("alpine") {
+            ALPINE_ROOT_GROUPS.iter().map(|(g, _)| *g).collect()
+        } else {
+            vec![0]
+        }
+    } else {
+        vec![gid]
+    };
+    if let Some(fs) = pod.at(&["spec", "securityContext", "fsGroup"]).as_i64() {
+        groups.push(fs);
+    }
+    groups.extend(
+        pod.at(&["spec", "securityContext", "supplementalGroups"])
+            .items()
+            .filter_map(Value::as_i64),
+    );
+    groups.compact_sort();
+    groups.dedup();
+    (uid, gid, groups)
+}
+
+/// The groups root is in on Alpine, with their names (`/etc/group`).
+const ALPINE_ROOT_GROUPS: [(i64, &str); 11] = [
+    (0, "root"),
+    (1, "bin"),
+    (2, "daemon"),
+    (3, "sys"),
+    (4, "adm"),
+    (6, "disk"),
+    (10, "wheel"),
+    (11, "floppy"),
+    (20, "dialout"),
+    (26, "tape"),
+    (27, "video"),
+];
+
+/// Who a container's processes run as, with the names the image gives.
+fn user_of(container: &Value, pod: &Value, image: &str) -> shell::User {
+    let (uid, gid, groups) = identity(container, pod, image);
+    let curl = image.contains("curlimages/curl");
+    let mut group_names = vec![(0, "root")];
+    if image.contains("busybox") {
+        group_names.push((10, "wheel"));
+    } else if image.contains("alpine") || curl {
+        group_names.extend(ALPINE_ROOT_GROUPS);
+        if curl {
+            group_names.push((101, "curl_group"));
+        }
+    }
+    shell::User {
+        uid,
+        gid,
+        groups,
+        name: match uid {
+            0 => Some("root"),
+            100 if curl => Some("curl_user"),
+            _ => None,
+        },
+        group_names,
+    }
+}
+
 /// Builds the application of a container from its spec and image.
 pub(crate) fn build(
     container: &Value,
@@ -964,9 +1045,51 @@ pub(crate) fn build(
         read_only: Vec::new(),
         external: Vec::new(),
         cmdline: String::new(),
+        user: shell::User::default(),
         request_stream: None,
     };
     app.cmdline = argv.join(" ");
+    // `sh -c 'sleep 1h'`: the shell execs a lone external command, which
+    // becomes PID 1 (`ps` shows `sleep 1h`, as the docs' output does).
+    if let [shell, flag, script] = argv.as_slice()
+        && ["sh", "bash", "ash", "dash"].contains(&shell.rsplit('/').next().unwrap_or(shell))
+        && flag == "-c"
+        && !script.contains(['\'', '"', '$', '\\', '`', '*', '?'])
+        && let Ok(Stmt::Simple {
+            assigns,
+            words,
+            redirects,
+        }) = shell::parse(script)
+        && assigns.is_empty()
+        && redirects.is_empty()
+        && !words.is_empty()
+        && !matches!(
+            script.split_whitespace().next(),
+            Some(
+                "echo"
+                    | "printf"
+                    | "test"
+                    | "["
+                    | "true"
+                    | "false"
+                    | ":"
+                    | "cd"
+                    | "pwd"
+                    | "kill"
+                    | "read"
+                    | "exit"
+                    | "export"
+                    | "trap"
+                    | "wait"
+                    | "set"
+                    | "eval"
+                    | "exec"
+            )
+        )
+    {
+        app.cmdline = script.split_whitespace().collect::<Vec<_>>().join(" ");
+    }
+    app.user = user_of(container, pod, image);
     let program_name = argv
         .first()
         .map(|a| a.rsplit('/').next().unwrap_or(a).to_string())
@@ -1802,6 +1925,7 @@ impl App {
             dirs: self.dirs.clone(),
             read_only: self.read_only.clone(),
             cmdline: self.cmdline.clone(),
+            user: self.user.clone(),
             external: self.external.clone(),
         }
     }

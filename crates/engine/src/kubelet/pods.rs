@@ -3221,36 +3221,7 @@ fn term_value(t: &Term) -> Value {
 
 /// The identity of the container's first process (`status.containerStatuses[].user`).
 fn user_value(c: &Ctr, pod: &Value) -> Value {
-    let sc = |k: &str| {
-        c.spec
-            .at(&["securityContext", k])
-            .as_i64()
-            .or_else(|| pod.at(&["spec", "securityContext", k]).as_i64())
-    };
-    let uid = sc("runAsUser").unwrap_or(0);
-    let gid = sc("runAsGroup").unwrap_or(0);
-    let image = c.image_spec();
-    let mut groups: Vec<i64> = if uid == 0 && gid == 0 {
-        if image.contains("busybox") {
-            vec![0, 10]
-        } else if image.contains("alpine") {
-            vec![0, 1, 2, 3, 4, 6, 10, 11, 20, 26, 27]
-        } else {
-            vec![0]
-        }
-    } else {
-        vec![gid]
-    };
-    if let Some(fs) = pod.at(&["spec", "securityContext", "fsGroup"]).as_i64() {
-        groups.push(fs);
-    }
-    groups.extend(
-        pod.at(&["spec", "securityContext", "supplementalGroups"])
-            .items()
-            .filter_map(Value::as_i64),
-    );
-    groups.compact_sort();
-    groups.dedup();
+    let (uid, gid, groups) = app::identity(&c.spec, pod, c.image_spec());
     Value::from_pairs([(
         "linux",
         Value::from_pairs([

@@ -678,9 +678,45 @@ pub(crate) struct Context {
     pub read_only: Vec<String>,
     /// PID 1's command line (what `ps` lists).
     pub cmdline: String,
+    /// Who its processes run as.
+    pub user: User,
     /// Changes made from outside while it runs (the kubelet updating a
     /// ConfigMap or Secret volume), by offset: each shows from its offset on.
     pub external: Vec<(Millis, String, FileOp)>,
+}
+
+/// Who a container's processes run as (`id`, `whoami`, `ps`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct User {
+    pub uid: i64,
+    pub gid: i64,
+    /// The groups the kernel lists (sorted).
+    pub groups: Vec<i64>,
+    /// The user's name in the image's `/etc/passwd`.
+    pub name: Option<&'static str>,
+    /// Names of groups in the image's `/etc/group`.
+    pub group_names: Vec<(i64, &'static str)>,
+}
+
+impl User {
+    /// `1000`, or `0(root)` when the image names it.
+    fn group(&self, gid: i64) -> String {
+        match self.group_names.iter().find(|(g, _)| *g == gid) {
+            Some((_, n)) => format!("{gid}({n})"),
+            None => gid.to_string(),
+        }
+    }
+
+    /// The groups `id` lists: the kernel's order for BusyBox; GNU's puts
+    /// the primary group first.
+    fn listed_groups(&self, dialect: Dialect) -> Vec<i64> {
+        match dialect {
+            Dialect::Busybox => self.groups.clone(),
+            Dialect::Gnu => std::iter::once(self.gid)
+                .chain(self.groups.iter().copied().filter(|g| *g != self.gid))
+                .collect(),
+        }
+    }
 }
 
 /// A run of a script from the container's start up to a horizon.
@@ -1983,15 +2019,19 @@ impl Interp<'_> {
                     self.status = code;
                 }
             }
-            "id" => self.emit("uid=0(root) gid=0(root) groups=0(root)".to_string()),
+            "id" => return self.id(args, false),
             // busybox ps: PID 1 and itself (BSD-style arguments are ignored).
             "ps" if self.ctx.dialect == Dialect::Busybox => {
                 self.emit("PID   USER     TIME  COMMAND".to_string());
-                let pid1 = format!("    1 root      0:00 {}", self.ctx.cmdline);
+                let user = &self.ctx.user;
+                let who = user
+                    .name
+                    .map_or_else(|| user.uid.to_string(), str::to_string);
+                let pid1 = format!("    1 {who:<8.8}  0:00 {}", self.ctx.cmdline);
                 self.emit(pid1);
-                self.emit(format!("    7 root      0:00 {}", argv.join(" ")));
+                self.emit(format!("    7 {who:<8.8}  0:00 {}", argv.join(" ")));
             }
-            "whoami" => self.emit("root".to_string()),
+            "whoami" => return self.id(&[], true),
             "pwd" => self.emit(self.vars.get("PWD").cloned().unwrap_or_else(|| "/".into())),
             "uname" => {
                 let line = if args.iter().any(|a| a == "-a") {
@@ -2275,6 +2315,60 @@ impl Interp<'_> {
     }
 
     /// Whether `path` is a directory: a standard one or one holding files.
+    /// `id` (`-u`, `-g`, `-G`, with `-n` the names) and `whoami` (`id -un`).
+    fn id(&mut self, args: &[String], whoami: bool) -> Flow {
+        let user = self.ctx.user.clone();
+        let flags: String = if whoami {
+            "un".to_string()
+        } else {
+            args.iter().filter_map(|a| a.strip_prefix('-')).collect()
+        };
+        let names = flags.contains('n');
+        let gnu = self.ctx.dialect == Dialect::Gnu;
+        let line = if flags.contains('u') {
+            match (names, user.name) {
+                (false, _) => user.uid.to_string(),
+                (true, Some(n)) => n.to_string(),
+                (true, None) => {
+                    let tool = if whoami { "whoami" } else { "id" };
+                    self.emit_err(match (gnu, tool) {
+                        (true, _) => format!("{tool}: cannot find name for user ID {}", user.uid),
+                        (false, "whoami") => format!("whoami: unknown uid {}", user.uid),
+                        (false, _) => format!("id: unknown ID {}", user.uid),
+                    });
+                    self.status = 1;
+                    return Flow::Normal;
+                }
+            }
+        } else if flags.contains('g') {
+            user.gid.to_string()
+        } else if flags.contains('G') {
+            let groups = user.listed_groups(self.ctx.dialect);
+            groups
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(" ")
+        } else {
+            let uid = match user.name {
+                Some(n) => format!("{}({n})", user.uid),
+                None => user.uid.to_string(),
+            };
+            let groups: Vec<String> = user
+                .listed_groups(self.ctx.dialect)
+                .into_iter()
+                .map(|g| user.group(g))
+                .collect();
+            format!(
+                "uid={uid} gid={} groups={}",
+                user.group(user.gid),
+                groups.join(",")
+            )
+        };
+        self.emit(line);
+        Flow::Normal
+    }
+
     /// `cp` and `mv` of files, and of directories (`cp -r`): into a
     /// directory that exists, else to the name given; the errors in
     /// BusyBox's or GNU's words.
@@ -2838,6 +2932,7 @@ mod tests {
             dirs: Vec::new(),
             read_only: Vec::new(),
             cmdline: "sleep 3600".into(),
+            user: User::default(),
             external: Vec::new(),
         }
     }
