@@ -140,6 +140,8 @@ pub(crate) struct App {
     pub cmdline: String,
     /// Who its processes run as.
     pub user: shell::User,
+    /// Its working directory: `workingDir`, else the image's `WORKDIR`.
+    pub workdir: String,
     /// The URL its script keeps requesting, if it is a load generator or
     /// a poll ([`shell::NetworkUse::Stream`]).
     pub request_stream: Option<RequestStream>,
@@ -1046,6 +1048,16 @@ pub(crate) fn build(
         external: Vec::new(),
         cmdline: String::new(),
         user: shell::User::default(),
+        workdir: container
+            .get("workingDir")
+            .as_str()
+            .filter(|d| d.starts_with('/'))
+            .unwrap_or(match flavor {
+                Flavor::Redis => "/data",
+                Flavor::Httpd => "/usr/local/apache2",
+                _ => "/",
+            })
+            .to_string(),
         request_stream: None,
     };
     app.cmdline = argv.join(" ");
@@ -1926,6 +1938,7 @@ impl App {
             read_only: self.read_only.clone(),
             cmdline: self.cmdline.clone(),
             user: self.user.clone(),
+            workdir: self.workdir.clone(),
             external: self.external.clone(),
         }
     }

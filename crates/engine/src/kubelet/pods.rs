@@ -1613,6 +1613,9 @@ fn create_and_start(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: u
     }
     application.files = files;
     application.dirs = dirs;
+    if application.workdir != "/" && !application.dirs.contains(&application.workdir) {
+        application.dirs.push(application.workdir.clone());
+    }
     application.read_only = read_only;
     let now = cluster.now;
     let hostname = pod_hostname(cluster, key);

@@ -680,6 +680,8 @@ pub(crate) struct Context {
     pub cmdline: String,
     /// Who its processes run as.
     pub user: User,
+    /// The working directory it starts in (`workingDir`, the image's).
+    pub workdir: String,
     /// Changes made from outside while it runs (the kubelet updating a
     /// ConfigMap or Secret volume), by offset: each shows from its offset on.
     pub external: Vec<(Millis, String, FileOp)>,
@@ -827,6 +829,8 @@ struct Interp<'a> {
     /// What the current command reads on its standard input (a pipe's
     /// previous stage), consumed as it is read.
     stdin: Option<String>,
+    /// The working directory (`cd`, `pwd`, relative paths).
+    cwd: String,
 }
 
 impl<'a> Interp<'a> {
@@ -852,6 +856,7 @@ impl<'a> Interp<'a> {
             event_bytes: 0,
             external_applied: 0,
             stdin: None,
+            cwd: ctx.workdir.clone(),
         }
     }
 
@@ -1300,7 +1305,7 @@ impl Interp<'_> {
         let path = self.expand(word);
         let content = match path.as_str() {
             "/dev/null" => Some(String::new()),
-            p => self.files.get(p).cloned(),
+            p => self.file(p).cloned(),
         };
         let Some(content) = content else {
             let msg = match self.ctx.dialect {
@@ -1568,7 +1573,44 @@ impl Interp<'_> {
     }
 
     /// Whether `path` is on a read-only mount.
+    /// `path` from the working directory, its `.` and `..` resolved.
+    fn abs<'p>(&self, path: &'p str) -> std::borrow::Cow<'p, str> {
+        if path.starts_with('/') && !path.contains("/.") && !path.contains("//") {
+            return path.into();
+        }
+        let joined = if path.starts_with('/') {
+            path.to_string()
+        } else {
+            format!("{}/{path}", self.cwd)
+        };
+        let mut parts: Vec<&str> = Vec::new();
+        for segment in joined.split('/') {
+            match segment {
+                "" | "." => {}
+                ".." => {
+                    parts.pop();
+                }
+                s => parts.push(s),
+            }
+        }
+        format!("/{}", parts.join("/")).into()
+    }
+
+    /// A file's content, by a path from the working directory.
+    fn file(&self, path: &str) -> Option<&String> {
+        self.files.get(&*self.abs(path))
+    }
+
+    fn has_file(&self, path: &str) -> bool {
+        self.files.contains_key(&*self.abs(path))
+    }
+
+    fn is_system_file(&self, path: &str) -> bool {
+        is_system_file(&self.abs(path))
+    }
+
     fn read_only(&self, path: &str) -> bool {
+        let path = &*self.abs(path);
         self.ctx
             .read_only
             .iter()
@@ -1579,6 +1621,7 @@ impl Interp<'_> {
     }
 
     fn write_file(&mut self, path: &str, content: String) {
+        let path = &*self.abs(path).into_owned();
         let kept = self.keep(&content);
         self.file_events
             .push((self.t, path.to_string(), FileOp::Write(kept)));
@@ -1586,6 +1629,7 @@ impl Interp<'_> {
     }
 
     fn append_file(&mut self, path: &str, text: String) {
+        let path = &*self.abs(path).into_owned();
         self.files
             .entry(path.to_string())
             .or_default()
@@ -1809,12 +1853,12 @@ impl Interp<'_> {
                         };
                         self.emit_err(msg);
                         self.status = 1;
-                    } else if !self.files.contains_key(f) {
+                    } else if !self.has_file(f) {
                         self.write_file(f, String::new());
                     }
                 }
             }
-            "mkdir" | "chmod" | "chown" | "cd" | "export" | "set" | "ulimit" | "umask" | "wait"
+            "mkdir" | "chmod" | "chown" | "export" | "set" | "ulimit" | "umask" | "wait"
             | "sync" | "ln" | "apk" | "apt-get" | "pip" | "npm" | "source" | "." => {
                 if name == "export" {
                     for a in args {
@@ -1828,7 +1872,7 @@ impl Interp<'_> {
             "rm" => {
                 let force = args.iter().any(|a| a.starts_with('-') && a.contains('f'));
                 for f in args.iter().filter(|a| !a.starts_with('-')) {
-                    if self.read_only(f) && self.files.contains_key(f) {
+                    if self.read_only(f) && self.has_file(f) {
                         let msg = match self.ctx.dialect {
                             Dialect::Busybox => {
                                 format!("rm: can't remove '{f}': Read-only file system")
@@ -1839,8 +1883,10 @@ impl Interp<'_> {
                         };
                         self.emit_err(msg);
                         self.status = 1;
-                    } else if self.files.remove(f).is_some() {
-                        self.file_events.push((self.t, f.clone(), FileOp::Remove));
+                    } else if let Some(path) = Some(self.abs(f).into_owned())
+                        && self.files.remove(&path).is_some()
+                    {
+                        self.file_events.push((self.t, path, FileOp::Remove));
                     } else if !force {
                         let msg = match self.ctx.dialect {
                             Dialect::Busybox => {
@@ -1862,7 +1908,7 @@ impl Interp<'_> {
             }
             "cat" => {
                 for f in args.iter().filter(|a| !a.starts_with('-')) {
-                    match self.files.get(f).cloned() {
+                    match self.file(f).cloned() {
                         Some(content) => self.write(&content),
                         None if self.is_dir(f) => {
                             let msg = match self.ctx.dialect {
@@ -1872,7 +1918,7 @@ impl Interp<'_> {
                             self.emit_err(msg);
                             self.status = 1;
                         }
-                        None if is_system_file(f) => {}
+                        None if self.is_system_file(f) => {}
                         None => {
                             let msg = match self.ctx.dialect {
                                 Dialect::Busybox => {
@@ -1889,11 +1935,11 @@ impl Interp<'_> {
             "ls" => {
                 let paths: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
                 let all = args.iter().any(|a| a.starts_with('-') && a.contains('a'));
-                let root = "/".to_string();
-                let paths = if paths.is_empty() { vec![&root] } else { paths };
+                let here = self.cwd.clone();
+                let paths = if paths.is_empty() { vec![&here] } else { paths };
                 let headers = paths.len() > 1;
                 for f in paths {
-                    if self.files.contains_key(f) {
+                    if self.has_file(f) {
                         self.emit(f.clone());
                     } else if self.is_dir(f) {
                         if headers {
@@ -1906,7 +1952,7 @@ impl Interp<'_> {
                         for e in entries {
                             self.emit(e);
                         }
-                    } else if is_system_file(f) {
+                    } else if self.is_system_file(f) {
                         self.emit(f.clone());
                     } else {
                         let msg = match self.ctx.dialect {
@@ -2032,7 +2078,8 @@ impl Interp<'_> {
                 self.emit(format!("    7 {who:<8.8}  0:00 {}", argv.join(" ")));
             }
             "whoami" => return self.id(&[], true),
-            "pwd" => self.emit(self.vars.get("PWD").cloned().unwrap_or_else(|| "/".into())),
+            "pwd" => self.emit(self.cwd.clone()),
+            "cd" => self.cd(args),
             "uname" => {
                 let line = if args.iter().any(|a| a == "-a") {
                     format!(
@@ -2132,9 +2179,9 @@ impl Interp<'_> {
             text = self.stdin.take().unwrap_or_default();
         }
         for f in &operands {
-            match self.files.get(*f) {
+            match self.file(f) {
                 Some(content) => text.push_str(content),
-                None if is_system_file(f) => {}
+                None if self.is_system_file(f) => {}
                 None => {
                     let msg = match (self.ctx.dialect, name) {
                         (Dialect::Busybox, "grep") | (Dialect::Busybox, "wc") => {
@@ -2315,6 +2362,57 @@ impl Interp<'_> {
     }
 
     /// Whether `path` is a directory: a standard one or one holding files.
+    /// `cd DIR` (`cd` alone: HOME; `cd -`: back). A directory Kubeplay does
+    /// not know is taken to exist unless it is under a mount (whose
+    /// contents are all known) or a top-level name the image lacks.
+    fn cd(&mut self, args: &[String]) {
+        let target = match args.first().map(String::as_str) {
+            None => self.vars.get("HOME").cloned().unwrap_or_else(|| "/".into()),
+            Some("-") => {
+                let back = self
+                    .vars
+                    .get("OLDPWD")
+                    .cloned()
+                    .unwrap_or_else(|| self.cwd.clone());
+                self.emit(back.clone());
+                back
+            }
+            Some(dir) => dir.to_string(),
+        };
+        let dir = self.abs(&target).into_owned();
+        let top = dir.split('/').nth(1).unwrap_or("");
+        let under_mount = self
+            .ctx
+            .dirs
+            .iter()
+            .any(|m| dir.starts_with(&format!("{}/", m.trim_end_matches('/'))));
+        let known_top = ROOT_DIRS.contains(&top)
+            || ["opt", "srv", "mnt", "run", "sbin", "media", "lib64"].contains(&top)
+            || self.is_dir(&format!("/{top}"))
+            || self.ctx.workdir.split('/').nth(1) == Some(top);
+        let exists = self.is_dir(&dir)
+            || (!self.has_file(&dir) && !under_mount && known_top && !dir.starts_with("/proc/"))
+            || dir == "/proc/1"
+            || dir == "/proc/self";
+        if exists {
+            let old = std::mem::replace(&mut self.cwd, dir);
+            self.vars.insert("OLDPWD".into(), old);
+            self.status = 0;
+            return;
+        }
+        let why = if self.has_file(&dir) {
+            "Not a directory"
+        } else {
+            "No such file or directory"
+        };
+        let msg = match self.ctx.dialect {
+            Dialect::Busybox => format!("sh: cd: can't cd to {target}: {why}"),
+            Dialect::Gnu => format!("sh: 1: cd: can't cd to {target}"),
+        };
+        self.emit_err(msg);
+        self.status = 2;
+    }
+
     /// `id` (`-u`, `-g`, `-G`, with `-n` the names) and `whoami` (`id -un`).
     fn id(&mut self, args: &[String], whoami: bool) -> Flow {
         let user = self.ctx.user.clone();
@@ -2385,16 +2483,18 @@ impl Interp<'_> {
         for src in sources {
             let src = src.trim_end_matches('/');
             let name = src.rsplit('/').next().unwrap_or(src);
+            let target = self.abs(target).into_owned();
             let dst = if into {
                 format!("{}/{name}", target.trim_end_matches('/'))
             } else {
-                target.to_string()
+                target
             };
+            let from = self.abs(src).into_owned();
             // The files to copy, by their new names.
-            let moved: Vec<(String, String)> = if self.files.contains_key(src) {
-                vec![(src.to_string(), dst)]
+            let moved: Vec<(String, String)> = if self.files.contains_key(&from) {
+                vec![(from, dst)]
             } else if self.is_dir(src) && (recursive || tool == "mv") {
-                let prefix = format!("{src}/");
+                let prefix = format!("{}/", from.trim_end_matches('/'));
                 self.files
                     .keys()
                     .filter_map(|f| {
@@ -2449,6 +2549,7 @@ impl Interp<'_> {
     }
 
     fn is_dir(&self, path: &str) -> bool {
+        let path = self.abs(path);
         let dir = path.trim_end_matches('/');
         if dir.is_empty() || STANDARD_DIRS.contains(&dir) {
             return true;
@@ -2464,6 +2565,7 @@ impl Interp<'_> {
 
     /// The names in a directory, sorted as `ls` sorts them (by byte).
     fn dir_entries(&self, path: &str) -> Vec<String> {
+        let path = self.abs(path);
         let dir = path.trim_end_matches('/');
         let prefix = format!("{dir}/");
         let mut names: Vec<String> = self
@@ -2494,11 +2596,11 @@ impl Interp<'_> {
             [] => false,
             ["!", rest @ ..] => !self.test(rest),
             [op, path] if op.len() == 2 && op.starts_with('-') => match *op {
-                "-f" => self.files.contains_key(*path) || is_system_file(path),
+                "-f" => self.has_file(path) || self.is_system_file(path),
                 "-e" | "-r" | "-w" => {
-                    self.files.contains_key(*path) || is_system_file(path) || self.is_dir(path)
+                    self.has_file(path) || self.is_system_file(path) || self.is_dir(path)
                 }
-                "-s" => self.files.get(*path).is_some_and(|c| !c.is_empty()),
+                "-s" => self.file(path).is_some_and(|c| !c.is_empty()),
                 "-d" => self.is_dir(path),
                 "-z" => path.is_empty(),
                 "-n" => !path.is_empty(),
@@ -2600,6 +2702,7 @@ impl Interp<'_> {
                 "?" => self.status.to_string(),
                 "$" => "1".to_string(),
                 "#" => "0".to_string(),
+                "PWD" => self.cwd.clone(),
                 "HOSTNAME" => self
                     .vars
                     .get("HOSTNAME")
@@ -2933,6 +3036,7 @@ mod tests {
             read_only: Vec::new(),
             cmdline: "sleep 3600".into(),
             user: User::default(),
+            workdir: "/".into(),
             external: Vec::new(),
         }
     }
