@@ -317,6 +317,18 @@ test('-o go-template prints in the browser as in `kubeplay script` (golden 39-go
   });
 });
 
+test('a security context sets who runs and what it may do, in the browser as in `kubeplay script` (golden 40-security-context)', async () => {
+  await scriptInBrowser(golden('40-security-context'), {
+    seed: 1,
+    checks: [
+      /\n {4}1 1000 {6}0:00 sleep 1h\n/,
+      /\nuid=1000 gid=3000 groups=2000,3000,4000\n/,
+      /\nCapPrm:\t00000000aa0435fb\n/,
+      /\n\/data\/demo\n/,
+    ],
+  });
+});
+
 test('the RBAC example: the viewer account reads pods and is refused the rest', async () => {
   const { page, problems, close } = await openApp(browser, { query: '?speed=16' });
   try {

@@ -902,6 +902,81 @@ const ALPINE_ROOT_GROUPS: [(i64, &str); 11] = [
     (27, "video"),
 ];
 
+/// Linux's capabilities, by bit (`include/uapi/linux/capability.h`).
+const CAPABILITIES: [&str; 41] = [
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "DAC_READ_SEARCH",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "SETGID",
+    "SETUID",
+    "SETPCAP",
+    "LINUX_IMMUTABLE",
+    "NET_BIND_SERVICE",
+    "NET_BROADCAST",
+    "NET_ADMIN",
+    "NET_RAW",
+    "IPC_LOCK",
+    "IPC_OWNER",
+    "SYS_MODULE",
+    "SYS_RAWIO",
+    "SYS_CHROOT",
+    "SYS_PTRACE",
+    "SYS_PACCT",
+    "SYS_ADMIN",
+    "SYS_BOOT",
+    "SYS_NICE",
+    "SYS_RESOURCE",
+    "SYS_TIME",
+    "SYS_TTY_CONFIG",
+    "MKNOD",
+    "LEASE",
+    "AUDIT_WRITE",
+    "AUDIT_CONTROL",
+    "SETFCAP",
+    "MAC_OVERRIDE",
+    "MAC_ADMIN",
+    "SYSLOG",
+    "WAKE_ALARM",
+    "BLOCK_SUSPEND",
+    "AUDIT_READ",
+    "PERFMON",
+    "BPF",
+    "CHECKPOINT_RESTORE",
+];
+
+/// A container's capability set: containerd's default (CHOWN,
+/// DAC_OVERRIDE, FSETID, FOWNER, MKNOD, NET_RAW, SETGID, SETUID, SETFCAP,
+/// SETPCAP, NET_BIND_SERVICE, SYS_CHROOT, KILL, AUDIT_WRITE) with
+/// `capabilities.drop`, then `add`; all of them when privileged.
+fn capabilities(security_context: &Value) -> u64 {
+    const ALL: u64 = (1 << CAPABILITIES.len()) - 1;
+    if security_context.get("privileged").as_bool() == Some(true) {
+        return ALL;
+    }
+    let bits = |list: &str| {
+        security_context
+            .at(&["capabilities", list])
+            .items()
+            .filter_map(Value::as_str)
+            .map(|name| {
+                let name = name.strip_prefix("CAP_").unwrap_or(name);
+                if name.eq_ignore_ascii_case("ALL") {
+                    ALL
+                } else {
+                    CAPABILITIES
+                        .iter()
+                        .position(|c| c.eq_ignore_ascii_case(name))
+                        .map_or(0, |bit| 1 << bit)
+                }
+            })
+            .fold(0u64, |set, bit| set | bit)
+    };
+    (0xa804_25fb & !bits("drop")) | bits("add")
+}
+
 /// Who a container's processes run as, with the names the image gives.
 fn user_of(container: &Value, pod: &Value, image: &str) -> shell::User {
     let (uid, gid, groups) = identity(container, pod, image);
@@ -915,7 +990,25 @@ fn user_of(container: &Value, pod: &Value, image: &str) -> shell::User {
             group_names.push((101, "curl_group"));
         }
     }
+    let sc = |k: &str| {
+        let own = container.at(&["securityContext", k]);
+        if own.is_null() {
+            pod.at(&["spec", "securityContext", k])
+        } else {
+            own
+        }
+    };
+    let bounding = capabilities(container.get("securityContext"));
     shell::User {
+        capabilities: (bounding, if uid == 0 { bounding } else { 0 }),
+        no_new_privs: container
+            .at(&["securityContext", "allowPrivilegeEscalation"])
+            .as_bool()
+            == Some(false),
+        seccomp: matches!(
+            sc("seccompProfile").get("type").as_str(),
+            Some("RuntimeDefault" | "Localhost")
+        ),
         uid,
         gid,
         groups,
@@ -1061,6 +1154,12 @@ pub(crate) fn build(
         request_stream: None,
     };
     app.cmdline = argv.join(" ");
+    if argv.is_empty() {
+        // An image Kubeplay knows no command of runs its own program.
+        let repository = image.split('@').next().unwrap_or(image);
+        let name = repository.rsplit('/').next().unwrap_or(repository);
+        app.cmdline = format!("/{}", name.split(':').next().unwrap_or(name));
+    }
     // `sh -c 'sleep 1h'`: the shell execs a lone external command, which
     // becomes PID 1 (`ps` shows `sleep 1h`, as the docs' output does).
     if let [shell, flag, script] = argv.as_slice()
@@ -2875,5 +2974,24 @@ mod tests {
         // The Feynman point (…134999999… from the 759th decimal): rounding
         // carries through the nines.
         assert_eq!(&pi_digits(767)[760..], "13500000");
+    }
+    #[test]
+    fn capabilities_are_containerds_defaults_with_drops_then_adds() {
+        let sc = |yaml: &str| crate::yaml::load_str(yaml).unwrap()[0].root.to_value();
+        assert_eq!(capabilities(&Value::Null), 0xa804_25fb);
+        assert_eq!(
+            capabilities(&sc("capabilities: {add: [NET_ADMIN, CAP_SYS_TIME]}")),
+            0xaa04_35fb
+        );
+        assert_eq!(capabilities(&sc("capabilities: {drop: [ALL]}")), 0);
+        assert_eq!(
+            capabilities(&sc("capabilities: {drop: [ALL], add: [net_bind_service]}")),
+            1 << 10
+        );
+        assert_eq!(capabilities(&sc("privileged: true")), 0x1ff_ffff_ffff);
+        assert_eq!(
+            capabilities(&sc("capabilities: {add: [ALL]}")),
+            0x1ff_ffff_ffff
+        );
     }
 }

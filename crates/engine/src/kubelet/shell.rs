@@ -698,9 +698,76 @@ pub(crate) struct User {
     pub name: Option<&'static str>,
     /// Names of groups in the image's `/etc/group`.
     pub group_names: Vec<(i64, &'static str)>,
+    /// Its capabilities: the bounding set and the effective (and
+    /// permitted) one, which is empty for a user other than root.
+    pub capabilities: (u64, u64),
+    /// `allowPrivilegeEscalation: false`.
+    pub no_new_privs: bool,
+    /// A seccomp profile filters its system calls (`RuntimeDefault`).
+    pub seccomp: bool,
 }
 
 impl User {
+    /// `/proc/<pid>/status` of one of its processes, as Linux 6.8 prints
+    /// it (the memory figures are a small process's).
+    fn proc_status(&self, name: &str, pid: u32, cpus: u32) -> String {
+        let groups: String = self.groups.iter().map(|g| format!("{g} ")).collect();
+        let (bounding, effective) = self.capabilities;
+        let (uid, gid) = (self.uid, self.gid);
+        let memory: String = [
+            ("VmPeak", 4420),
+            ("VmSize", 4420),
+            ("VmLck", 0),
+            ("VmPin", 0),
+            ("VmHWM", 1024),
+            ("VmRSS", 1024),
+            ("RssAnon", 92),
+            ("RssFile", 932),
+            ("RssShmem", 0),
+            ("VmData", 172),
+            ("VmStk", 132),
+            ("VmExe", 520),
+            ("VmLib", 1424),
+            ("VmPTE", 48),
+            ("VmSwap", 0),
+            ("HugetlbPages", 0),
+        ]
+        .iter()
+        .map(|(k, v)| format!("{k}:\t{v:>8} kB\n"))
+        .collect();
+        let cpus_mask = format!("{:x}", (1u64 << cpus.clamp(1, 63)) - 1);
+        let mems = format!("{}00000001", "00000000,".repeat(31));
+        format!(
+            "Name:\t{name}\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t{pid}\nNgid:\t0\nPid:\t{pid}\nPPid:\t0\nTracerPid:\t0\n\
+             Uid:\t{uid}\t{uid}\t{uid}\t{uid}\nGid:\t{gid}\t{gid}\t{gid}\t{gid}\nFDSize:\t64\nGroups:\t{groups}\n\
+             NStgid:\t{pid}\nNSpid:\t{pid}\nNSpgid:\t{pid}\nNSsid:\t{pid}\n{memory}CoreDumping:\t0\nTHP_enabled:\t1\n\
+             untag_mask:\t0xffffffffffffffff\nThreads:\t1\nSigQ:\t0/63484\nSigPnd:\t0000000000000000\n\
+             ShdPnd:\t0000000000000000\nSigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n\
+             SigCgt:\t0000000000000000\nCapInh:\t0000000000000000\nCapPrm:\t{effective:016x}\n\
+             CapEff:\t{effective:016x}\nCapBnd:\t{bounding:016x}\nCapAmb:\t0000000000000000\n\
+             NoNewPrivs:\t{}\nSeccomp:\t{}\nSeccomp_filters:\t{}\n\
+             Speculation_Store_Bypass:\t{}\nSpeculationIndirectBranch:\t{}\n\
+             Cpus_allowed:\t{cpus_mask}\nCpus_allowed_list:\t0-{}\nMems_allowed:\t{mems}\n\
+             Mems_allowed_list:\t0\nvoluntary_ctxt_switches:\t25\nnonvoluntary_ctxt_switches:\t3\n\
+             x86_Thread_features:\t\nx86_Thread_features_locked:\t\n",
+            u8::from(self.no_new_privs),
+            if self.seccomp { 2 } else { 0 },
+            u8::from(self.seccomp),
+            // A seccomp filter turns on these mitigations for the task.
+            if self.seccomp {
+                "thread force mitigated"
+            } else {
+                "thread vulnerable"
+            },
+            if self.seccomp {
+                "conditional force disabled"
+            } else {
+                "conditional enabled"
+            },
+            cpus.max(1) - 1,
+        )
+    }
+
     /// `1000`, or `0(root)` when the image names it.
     fn group(&self, gid: i64) -> String {
         match self.group_names.iter().find(|(g, _)| *g == gid) {
@@ -1596,6 +1663,25 @@ impl Interp<'_> {
         format!("/{}", parts.join("/")).into()
     }
 
+    /// What the kernel shows in `/proc/1/status` (PID 1, named as its
+    /// command line's program) and `/proc/self/status` (`tool` itself).
+    fn proc_file(&self, path: &str, tool: &str) -> Option<String> {
+        let path = self.abs(path);
+        // The entrypoint script execs the program.
+        let first = (self.ctx.cmdline.split(' '))
+            .find(|w| !w.ends_with(".sh"))
+            .unwrap_or("");
+        let (name, pid) = match &*path {
+            "/proc/1/status" => (first.rsplit('/').next().unwrap_or(first), 1),
+            "/proc/self/status" => (tool, 7),
+            _ => return None,
+        };
+        // The kernel keeps 15 bytes of the name (TASK_COMM_LEN).
+        let name: String = name.chars().take(15).collect();
+        // The default nodes' 8 CPUs.
+        Some(self.ctx.user.proc_status(&name, pid, 8))
+    }
+
     /// A file's content, by a path from the working directory.
     fn file(&self, path: &str) -> Option<&String> {
         self.files.get(&*self.abs(path))
@@ -1918,7 +2004,11 @@ impl Interp<'_> {
                             self.emit_err(msg);
                             self.status = 1;
                         }
-                        None if self.is_system_file(f) => {}
+                        None if self.is_system_file(f) => {
+                            if let Some(text) = self.proc_file(f, "cat") {
+                                self.write(&text);
+                            }
+                        }
                         None => {
                             let msg = match self.ctx.dialect {
                                 Dialect::Busybox => {
@@ -2181,7 +2271,9 @@ impl Interp<'_> {
         for f in &operands {
             match self.file(f) {
                 Some(content) => text.push_str(content),
-                None if self.is_system_file(f) => {}
+                None if self.is_system_file(f) => {
+                    text.push_str(&self.proc_file(f, name).unwrap_or_default());
+                }
                 None => {
                     let msg = match (self.ctx.dialect, name) {
                         (Dialect::Busybox, "grep") | (Dialect::Busybox, "wc") => {
