@@ -15,12 +15,6 @@ use crate::store::ObjectKey;
 use crate::time::{Millis, SECOND};
 use crate::value::Value;
 
-/// A klog warning line as kubectl's stderr shows it, stamped with the
-/// simulated time.
-pub(crate) fn klog_warning(now: Millis, location: &str, msg: &str) -> String {
-    klog_line('W', now, 1, location, msg)
-}
-
 /// A klog line: severity, date and time (simulated), process id,
 /// `file:line]` and the message.
 pub(crate) fn klog_line(
@@ -458,18 +452,17 @@ fn force_replace(ctx: &mut Ctx, p: &Parsed, propagation: Propagation) -> Result<
 
 /// kubectl's `GetCascadingStrategy`.
 fn cascade(ctx: &mut Ctx, p: &Parsed) -> Result<Propagation, Fail> {
-    let now = ctx.cluster.now;
     match p.str("cascade").unwrap_or("background") {
         "background" => Ok(Propagation::Background),
         "foreground" => Ok(Propagation::Foreground),
         "orphan" => Ok(Propagation::Orphan),
         v => match crate::kubectl::flags::parse_bool(v) {
             Some(true) => {
-                ctx.out.err_line(&klog_warning(now, "helpers.go:681", &format!("--cascade={v} is deprecated (boolean value) and can be replaced with --cascade=background.")));
+                ctx.out.err_line(&format!("warning: --cascade={v} is deprecated (boolean value) and can be replaced with --cascade=background."));
                 Ok(Propagation::Background)
             }
             Some(false) => {
-                ctx.out.err_line(&klog_warning(now, "helpers.go:684", &format!("--cascade={v} is deprecated (boolean value) and can be replaced with --cascade=orphan.")));
+                ctx.out.err_line(&format!("warning: --cascade={v} is deprecated (boolean value) and can be replaced with --cascade=orphan."));
                 Ok(Propagation::Orphan)
             }
             None => Err(Fail::error(format!(

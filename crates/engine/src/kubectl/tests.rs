@@ -595,8 +595,12 @@ fn deleting_a_running_pod_waits_for_its_grace_period() {
         "apiVersion: v1\nkind: Pod\nmetadata: {name: q}\nspec: {nodeName: node-1, containers: [{name: a, image: nginx}]}\n",
         "phase: Running\n",
     );
-    let out = k(&mut c, "kubectl delete pod q --wait=false");
+    let out = k(&mut c, "kubectl delete pod q --wait=false --cascade=false");
     assert_eq!(out.stdout, "pod \"q\" deleted from default namespace\n");
+    assert_eq!(
+        out.stderr,
+        "warning: --cascade=false is deprecated (boolean value) and can be replaced with --cascade=orphan.\n"
+    );
     assert_eq!(
         k(&mut c, "kubectl get pod q --no-headers").stdout,
         "q     0/1   Terminating   0     0s\n"

@@ -1068,6 +1068,21 @@ fn known_repository_on(domain: &str) -> Option<&'static KnownImage> {
         .find(|k| k.repository.split('/').next() == Some(domain))
 }
 
+/// A repository whose name says it is not there (the docs'
+/// `non-existing-repo/non-existing-image` for a pull that fails): no
+/// registry has it.
+fn says_it_does_not_exist(path: &str) -> bool {
+    [
+        "non-existing",
+        "nonexisting",
+        "non-existent",
+        "nonexistent",
+        "does-not-exist",
+    ]
+    .iter()
+    .any(|w| path.contains(w))
+}
+
 /// What pulling `r` from the simulated registries gives, with the
 /// registry hosts the pod has credentials for.
 pub fn resolve(
@@ -1107,13 +1122,19 @@ pub fn resolve(
             return Err(not_found());
         }
     } else if r.domain == "docker.io"
-        && let Some(name) = r.path.strip_prefix("library/")
-        && !OFFICIAL_IMAGES.contains(&name)
+        && (r
+            .path
+            .strip_prefix("library/")
+            .is_some_and(|name| !OFFICIAL_IMAGES.contains(&name))
+            || says_it_does_not_exist(&r.path))
     {
         return Err(failed_resolve(
             "pull access denied, repository does not exist or may require authorization: server message: insufficient_scope: authorization failed".to_string(),
             "Unknown",
         ));
+    }
+    if says_it_does_not_exist(&r.path) {
+        return Err(not_found());
     }
     let digest = match &r.digest {
         Some(d) => d.clone(),
