@@ -343,6 +343,23 @@ pub fn load_stream(text: &str) -> (Vec<Document>, Option<LoadError>) {
         patched = next;
         result = parse_stream(&patched, &apostrophes);
     }
+    // go-yaml's words for saphyr's tab errors, at the tab's line.
+    if let Some(e) = &mut result.1 {
+        if e.message == "tabs disallowed within this context (block indentation)" {
+            e.message = "found character that cannot start any token".into();
+        } else if e.message == "while scanning a plain scalar, found a tab" {
+            e.message = "found a tab character that violates indentation".into();
+            if let Some((offset, column)) = text
+                .split('\n')
+                .skip(e.mark.line.saturating_sub(1) as usize)
+                .enumerate()
+                .find_map(|(i, l)| Some((i, l[..l.find('\t')?].chars().count())))
+            {
+                e.mark.line += offset as u32;
+                e.mark.column = column as u32 + 1;
+            }
+        }
+    }
     result
 }
 
@@ -1372,6 +1389,21 @@ mod tests {
         let err = load_str("a: 1\na: 2\n").unwrap_err();
         assert_eq!(err.mark.line, 2);
         assert!(err.message.contains("already defined at line 1"));
+    }
+
+    #[test]
+    fn tab_errors_read_as_go_yamls() {
+        let (_, err) = load_stream("a:\n\tb: 1\n");
+        let err = err.unwrap();
+        assert_eq!(err.message, "found character that cannot start any token");
+        assert_eq!(err.mark.line, 2);
+        let (_, err) = load_stream("a:\n  - type: x\n\tstatus: y\n");
+        let err = err.unwrap();
+        assert_eq!(
+            err.message,
+            "found a tab character that violates indentation"
+        );
+        assert_eq!((err.mark.line, err.mark.column), (3, 1));
     }
 
     #[test]
