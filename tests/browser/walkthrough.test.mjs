@@ -317,7 +317,7 @@ test('-o go-template prints in the browser as in `kubeplay script` (golden 39-go
   });
 });
 
-test('a security context sets who runs and what it may do, in the browser as in `kubeplay script` (golden 40-security-context)', async () => {
+test('a security context sets who runs, and the frontend proxies to its backend, in the browser as in `kubeplay script` (goldens 40-security-context, 41-frontend-backend)', async () => {
   await scriptInBrowser(golden('40-security-context'), {
     seed: 1,
     checks: [
@@ -325,6 +325,13 @@ test('a security context sets who runs and what it may do, in the browser as in 
       /\nuid=1000 gid=3000 groups=2000,3000,4000\n/,
       /\nCapPrm:\t00000000aa0435fb\n/,
       /\n\/data\/demo\n/,
+    ],
+  });
+  await scriptInBrowser(golden('41-frontend-backend'), {
+    seed: 1,
+    checks: [
+      /\n\{"message":"Hello"\}\n/,
+      /nginx: \[emerg\] host not found in upstream "hello"/,
     ],
   });
 });

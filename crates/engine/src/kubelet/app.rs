@@ -142,6 +142,10 @@ pub(crate) struct App {
     pub user: shell::User,
     /// Its working directory: `workingDir`, else the image's `WORKDIR`.
     pub workdir: String,
+    /// The upstream an nginx passes every request to (hello-frontend's
+    /// `upstream hello { server hello; }`), and the address it resolved
+    /// the name to as it started (nginx keeps it).
+    pub upstream: Option<(String, String)>,
     /// The URL its script keeps requesting, if it is a load generator or
     /// a poll ([`shell::NetworkUse::Stream`]).
     pub request_stream: Option<RequestStream>,
@@ -1152,6 +1156,8 @@ pub(crate) fn build(
             })
             .to_string(),
         request_stream: None,
+        upstream: (flavor == Flavor::Nginx && image.contains("google-samples/hello-frontend"))
+            .then(|| ("hello".to_string(), String::new())),
     };
     app.cmdline = argv.join(" ");
     if argv.is_empty() {
@@ -2713,6 +2719,10 @@ impl App {
                     ),
                 ),
             },
+            // The docs' backend greeter (`json.NewEncoder(w).Encode`).
+            _ if self.image.contains("google-samples/hello-go-gke") => {
+                (200, "{\"message\":\"Hello\"}\n".to_string())
+            }
             _ if self.text == "goproxy" => (
                 500,
                 "This is a proxy server. Does not respond to non-proxy requests.\n".to_string(),

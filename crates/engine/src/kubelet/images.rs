@@ -697,6 +697,17 @@ pub const KNOWN_IMAGES: &[KnownImage] = &[
         &[(1, 0), (2, 0)],
         &[],
     ),
+    // The docs' "Connect a Front End to a Back End": nginx passing every
+    // request to the `hello` Service.
+    img(
+        "gcr.io/google-samples/hello-frontend",
+        53_656_022,
+        0,
+        Nginx,
+        80,
+        &[(1, 0)],
+        &[],
+    ),
     img(
         "docker.io/hashicorp/http-echo",
         3_526_447,

@@ -9,7 +9,7 @@
 pub mod images;
 
 mod app;
-pub(crate) use pods::{instance_running, stream_request};
+pub(crate) use pods::{instance_running, proxied, proxy_upstream, stream_request};
 pub mod exec;
 mod nginx;
 mod node;
@@ -254,7 +254,6 @@ pub(crate) fn go_duration(ms: Millis) -> String {
 /// What a running pod's container answers on `port` (the simulated
 /// application; its behaviour follows the container's environment).
 /// Status 0 means the connection failed; the body is then curl's message.
-#[allow(dead_code)] // called by the network once it lands
 pub(crate) fn serve_http(
     cluster: &Cluster,
     pod: &Value,

@@ -65,6 +65,14 @@ impl NginxImage {
     pub(crate) fn of(image: &str) -> NginxImage {
         let no_digest = image.split('@').next().unwrap_or(image);
         let last = no_digest.rsplit('/').next().unwrap_or(no_digest);
+        // The docs' frontend image: nginx 1.17.3 with its own config.
+        if last.starts_with("hello-frontend") {
+            return NginxImage {
+                minor: 17,
+                patch: 3,
+                alpine: false,
+            };
+        }
         let tag = last.split_once(':').map_or("latest", |(_, t)| t);
         let (base, variant) = tag.split_once('-').unwrap_or((tag, ""));
         let alpine = variant.starts_with("alpine") || base.starts_with("alpine");

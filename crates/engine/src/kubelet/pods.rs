@@ -1618,6 +1618,27 @@ fn create_and_start(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: u
     }
     application.read_only = read_only;
     let now = cluster.now;
+    // nginx resolves an upstream's name as it loads its configuration: a
+    // name no one resolves stops it.
+    if let Some((upstream, address)) = &mut application.upstream {
+        match crate::network::resolve_from_pod(cluster, &key.namespace, upstream) {
+            Some((_, ip)) => *address = ip,
+            None => {
+                let what = format!(
+                    "host not found in upstream \"{upstream}\" in /etc/nginx/conf.d/frontend.conf:2"
+                );
+                application.program = app::Program::Exits {
+                    after: 20,
+                    code: 1,
+                    lines: vec![
+                        format!("{} [emerg] 1#1: {what}", app::go_log_time(now)),
+                        format!("nginx: [emerg] {what}"),
+                    ],
+                    oom: false,
+                };
+            }
+        }
+    }
     let hostname = pod_hostname(cluster, key);
     {
         let (dialect, flavor) = (application.dialect, img.flavor);
@@ -4086,6 +4107,116 @@ fn sibling_writes(
         }
     }
     out
+}
+
+/// The upstream of the nginx that serves `port` in `pod`, if one does
+/// (it passes the request on rather than answering it).
+pub(crate) fn proxy_upstream(
+    cluster: &Cluster,
+    pod: &Value,
+    port: i64,
+) -> Option<(String, String)> {
+    let r = rt(cluster, &ObjectKey::of(res("Pod"), pod))?;
+    let port = u16::try_from(port).ok()?;
+    if !cluster.kubelet.nodes.get(&r.node).is_some_and(|n| n.up) {
+        return None;
+    }
+    r.all()
+        .filter(|c| c.running())
+        .filter_map(|c| c.current.as_ref())
+        .find(|i| i.app.listens(port))
+        .and_then(|i| i.app.upstream.clone())
+}
+
+/// What an nginx proxy answers once its upstream answered (`Some` of its
+/// status, body, headers and time) or failed (`None`: 502, as nginx says
+/// when the connection is refused or closed; `timed_out`: 504), logged as
+/// nginx logs it.
+pub(crate) fn proxied(
+    cluster: &Cluster,
+    pod: &Value,
+    request: &HttpRequest,
+    upstream: Result<HttpAnswer, (bool, String)>,
+) -> HttpAnswer {
+    let key = ObjectKey::of(res("Pod"), pod);
+    let now = cluster.now;
+    let Some(inst) = rt(cluster, &key)
+        .and_then(|r| {
+            r.all().find(|c| {
+                c.running() && c.current.as_ref().is_some_and(|i| i.app.upstream.is_some())
+            })
+        })
+        .and_then(|c| c.current.as_ref())
+    else {
+        return HttpAnswer {
+            status: 0,
+            body: String::new(),
+            latency_ms: 1,
+            failure: Some(ConnectFailure::Refused),
+            headers: Vec::new(),
+        };
+    };
+    let nginx = super::nginx::NginxImage::of(&inst.app.image);
+    let (method, path, client) = (&request.method, &request.path, &request.client_ip);
+    let (status, body, headers, latency, error) = match upstream {
+        Ok(answer) => {
+            let mut h = vec![("Server".to_string(), nginx.server())];
+            h.extend(crate::network::proxied_headers(answer.headers));
+            (answer.status, answer.body, h, answer.latency_ms, None)
+        }
+        Err((timed_out, address)) => {
+            let (status, what) = if timed_out {
+                (
+                    504,
+                    "upstream timed out (110: Connection timed out) while connecting to upstream",
+                )
+            } else {
+                (
+                    502,
+                    "connect() failed (111: Connection refused) while connecting to upstream",
+                )
+            };
+            let body = nginx.error_page(if timed_out {
+                "504 Gateway Time-out"
+            } else {
+                "502 Bad Gateway"
+            });
+            let error = format!(
+                "{} [error] 6#6: *{} {what}, client: {client}, server: , request: \"{method} {path} HTTP/1.1\", upstream: \"http://{address}{path}\", host: \"{}\"\n",
+                app::go_log_time(now),
+                app::NGINX_CONNECTION,
+                request.host
+            );
+            let h = nginx.headers(now, &body, None);
+            (
+                status,
+                body,
+                h,
+                if timed_out { 60_000 } else { 1 },
+                Some(error),
+            )
+        }
+    };
+    let sent = if method == "HEAD" { 0 } else { body.len() };
+    let line = format!(
+        "{}{client} - - [{}] \"{method} {path} HTTP/1.1\" {status} {sent} \"-\" \"{}\" \"-\"",
+        error.unwrap_or_default(),
+        app::nginx_time(now),
+        request.user_agent
+    );
+    let mut logs = cluster.kubelet.request_logs.borrow_mut();
+    logs.entry(inst.id.clone()).or_default().push((now, line));
+    HttpAnswer {
+        status,
+        body: if method == "HEAD" {
+            String::new()
+        } else {
+            body
+        },
+        latency_ms: 1 + latency,
+        failure: None,
+        headers,
+    }
 }
 
 /// What a pod's container answers on a port.

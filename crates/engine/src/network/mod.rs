@@ -113,6 +113,9 @@ pub struct NetworkState {
     /// The user's `kubectl port-forward … &` jobs, running or ended and
     /// not yet reported by `jobs`.
     pub(crate) port_forwards: Vec<portforward::PortForward>,
+    /// How many proxies a request is passing through now (a proxy whose
+    /// upstream leads back to itself stops here).
+    pub(crate) proxy_depth: u8,
 }
 
 /// Lookups from addresses to objects, maintained from watch events (never
@@ -598,7 +601,7 @@ fn index_node(cluster: &mut Cluster, event: &WatchEvent, current: Option<&crate:
     }
 }
 
-pub(crate) use route::resolve_cluster_name;
+pub(crate) use route::{proxied_headers, resolve_cluster_name};
 
 /// Resolves `host` from a pod in `namespace` as its resolv.conf does
 /// (`ndots:5`, the search list `<ns>.svc.cluster.local svc.cluster.local

@@ -714,7 +714,7 @@ fn connect(cluster: &mut Cluster, plan: Plan) -> Response {
                 pod: format!("{}/{}", key.namespace, key.name),
                 node: pod.str_at(&["spec", "nodeName"]).unwrap_or("").to_string(),
             });
-            let answer = crate::kubelet::serve_http(cluster, &pod, port, &http);
+            let answer = serve(cluster, &pod, port, &http);
             connected(answer, &target, latency_ms, false, hops)
         }
         Outcome::Forward(fwd) => {
@@ -754,7 +754,7 @@ fn connect(cluster: &mut Cluster, plan: Plan) -> Response {
                     };
                 };
                 if source.judge(cluster, &pod, chosen.port).is_ok() {
-                    let answer = crate::kubelet::serve_http(cluster, &pod, chosen.port, &http);
+                    let answer = serve(cluster, &pod, chosen.port, &http);
                     let Some(failure) = answer.failure.filter(|_| via_ingress && attempt < tries)
                     else {
                         break (chosen, pod, answer);
@@ -791,6 +791,46 @@ fn connect(cluster: &mut Cluster, plan: Plan) -> Response {
             connected(answer, &target, latency_ms + waited, via_ingress, hops)
         }
     }
+}
+
+/// What a pod answers on `port`: its container's answer, or, for an nginx
+/// proxy, what its upstream answered, passed on. The proxy's request goes
+/// from the pod to the upstream's name as its resolver finds it, with
+/// `Host` set to that name (`$proxy_host`).
+fn serve(
+    cluster: &mut Cluster,
+    pod: &crate::value::Value,
+    port: i64,
+    http: &crate::http::HttpRequest,
+) -> crate::http::HttpAnswer {
+    let (name, ip) = match crate::kubelet::proxy_upstream(cluster, pod, port) {
+        Some(u) if cluster.network.proxy_depth < 4 => u,
+        _ => return crate::kubelet::serve_http(cluster, pod, port, http),
+    };
+    let request = super::Request {
+        method: http.method.clone(),
+        url: format!("http://{ip}{}", http.path),
+        host_header: Some(name),
+        from: Some(ObjectKey::of(res("Pod"), pod)),
+        user_agent: Some(http.user_agent.clone()),
+    };
+    cluster.network.proxy_depth += 1;
+    let now = cluster.now;
+    let response = cluster.deliver(&request, now, None);
+    cluster.network.proxy_depth -= 1;
+    let address = format!("{ip}:80");
+    let result = if response.status == 0 {
+        Err((response.latency_ms >= CONNECT_TIMEOUT_MS, address))
+    } else {
+        Ok(crate::http::HttpAnswer {
+            status: response.status,
+            body: response.body,
+            latency_ms: response.latency_ms,
+            failure: None,
+            headers: response.headers,
+        })
+    };
+    crate::kubelet::proxied(cluster, pod, http, result)
 }
 
 /// The response to a connection that reached a pod. The client's messages
@@ -849,7 +889,7 @@ fn connected(
 /// The headers nginx sends for a proxied answer: its own Date, the
 /// upstream's type and length, its Connection, then the upstream's others
 /// (its Server and Date are hidden, `proxy_hide_header`'s defaults).
-fn proxied_headers(upstream: Vec<(String, String)>) -> Vec<(String, String)> {
+pub(crate) fn proxied_headers(upstream: Vec<(String, String)>) -> Vec<(String, String)> {
     let find = |name: &str| {
         upstream
             .iter()
