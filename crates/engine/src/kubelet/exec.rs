@@ -66,6 +66,9 @@ impl Cluster {
             offset,
             std::mem::take(&mut ran.file_events),
         );
+        for signal in std::mem::take(&mut ran.pid1_signals) {
+            pods::signal_pid1(self, &key, container, signal);
+        }
         Ok(Exec::Ran(ran))
     }
 }
@@ -85,7 +88,7 @@ fn image_has(flavor: Flavor, dialect: Dialect, image: &str, program: &str) -> bo
         "wget" => dialect == Dialect::Busybox || flavor == Flavor::Curl,
         // Debian's slim images (nginx) have no procps, nor dnsutils
         // (the docs' jessie-dnsutils image has it).
-        "ps" => dialect == Dialect::Busybox,
+        "ps" | "kill" => dialect == Dialect::Busybox,
         "nslookup" => dialect == Dialect::Busybox || image.contains("dnsutils"),
         _ => shell::has_command(name),
     }

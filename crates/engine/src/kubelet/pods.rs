@@ -3151,6 +3151,65 @@ fn follow_spec(cluster: &mut Cluster, key: &ObjectKey, pod: &Value) -> bool {
     true
 }
 
+/// A signal to a container's PID 1 from inside it (`kubectl exec … kill
+/// 1`). The kernel delivers to a namespace's init only the signals it
+/// handles, so SIGKILL and a shell's unhandled SIGTERM do nothing; a
+/// process that handles SIGTERM, SIGINT or SIGQUIT stops as it stops on
+/// SIGTERM, and the kubelet restarts it per the pod's policy.
+pub(crate) fn signal_pid1(cluster: &mut Cluster, key: &ObjectKey, container: &str, signal: i32) {
+    if !matches!(signal, 2 | 3 | 15) {
+        return;
+    }
+    let now = cluster.now;
+    let Some(r) = rt_mut(cluster, key) else {
+        return;
+    };
+    let Some((init, index)) = r
+        .main
+        .iter()
+        .position(|c| &*c.name == container)
+        .map(|i| (false, i))
+        .or_else(|| {
+            r.init
+                .iter()
+                .position(|c| &*c.name == container)
+                .map(|i| (true, i))
+        })
+    else {
+        return;
+    };
+    let Some(c) = r
+        .ctr_mut(init, index)
+        .filter(|c| c.running() && !c.stopping)
+    else {
+        return;
+    };
+    let Some(inst) = c.current.as_mut() else {
+        return;
+    };
+    let (Some(_), code) = inst.app.on_sigterm() else {
+        return;
+    };
+    for (_, line) in inst.app.sigterm_lines() {
+        inst.extra.push((now, line));
+    }
+    if inst.app.flavor == images::Flavor::Nginx
+        && super::nginx::NginxImage::of(&inst.app.image).logs_notices()
+    {
+        let ts = app::go_log_time(now);
+        let received = match signal {
+            2 => "signal 2 (SIGINT) received, exiting",
+            3 => "signal 3 (SIGQUIT) received, shutting down",
+            _ => "signal 15 (SIGTERM) received, exiting",
+        };
+        inst.extra
+            .push((now, format!("{ts} [notice] 1#1: {received}")));
+        inst.extra.push((now, format!("{ts} [notice] 1#1: exit")));
+    }
+    let reason = if code == 0 { "Completed" } else { "Error" };
+    process_exit(cluster, key, init, index, code, reason);
+}
+
 /// `kill_container`: the process dies (SIGKILL, exit code 137).
 pub(crate) fn kill_container(
     cluster: &mut Cluster,

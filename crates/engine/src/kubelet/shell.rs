@@ -898,6 +898,8 @@ struct Interp<'a> {
     stdin: Option<String>,
     /// The working directory (`cd`, `pwd`, relative paths).
     cwd: String,
+    /// Signals sent to PID 1 (`kill 1`), for the kubelet to deliver.
+    pid1_signals: Vec<i32>,
 }
 
 impl<'a> Interp<'a> {
@@ -924,6 +926,7 @@ impl<'a> Interp<'a> {
             external_applied: 0,
             stdin: None,
             cwd: ctx.workdir.clone(),
+            pid1_signals: Vec::new(),
         }
     }
 
@@ -1016,6 +1019,8 @@ pub(crate) struct ExecResult {
     pub elapsed: Millis,
     /// The files it wrote and removed, by time since it started.
     pub file_events: Vec<(Millis, String, FileOp)>,
+    /// The signals it sent the container's PID 1 (`kill 1`).
+    pub pid1_signals: Vec<i32>,
 }
 
 /// Runs `argv` as `kubectl exec` does: a new process beside the
@@ -1041,6 +1046,7 @@ pub(crate) fn exec_command(
         code,
         elapsed: it.t,
         file_events: std::mem::take(&mut it.file_events),
+        pid1_signals: it.pid1_signals,
     }
 }
 
@@ -1219,7 +1225,7 @@ const COMMANDS: &[&str] = &[
     "apt-get", "pip", "npm", "rm", "cat", "ls", "test", "[", "[[", "date", "hostname", "env",
     "printenv", "seq", "trap", "exec", "nohup", "command", "time", "sh", "bash", "ash", "dash",
     "wget", "curl", "nslookup", "ping", "nc", "dig", "host", "yes", "id", "whoami", "uname", "pwd",
-    "ps", "head", "grep", "wc", "sort", "read",
+    "ps", "head", "grep", "wc", "sort", "read", "kill",
 ];
 
 /// Parses `sleep`'s argument: `30`, `0.5`, `1m`, `2h`, `infinity`.
@@ -1955,6 +1961,7 @@ impl Interp<'_> {
                 }
             }
             "cp" | "mv" => self.copy(name, args),
+            "kill" => self.kill(args),
             "rm" => {
                 let force = args.iter().any(|a| a.starts_with('-') && a.contains('f'));
                 for f in args.iter().filter(|a| !a.starts_with('-')) {
@@ -2454,6 +2461,54 @@ impl Interp<'_> {
     }
 
     /// Whether `path` is a directory: a standard one or one holding files.
+    /// `kill [-SIG] PID…`: a signal to PID 1 is recorded for the kubelet
+    /// (the container's processes are PID 1 and this one); other PIDs are
+    /// not there.
+    fn kill(&mut self, args: &[String]) {
+        let mut signal = 15;
+        let mut pids = args;
+        if let Some(first) = args.first().and_then(|a| a.strip_prefix('-')) {
+            let name = first.trim_start_matches("SIG");
+            signal = match name.parse::<i32>() {
+                Ok(n) => n,
+                Err(_) => match name {
+                    "HUP" => 1,
+                    "INT" => 2,
+                    "QUIT" => 3,
+                    "KILL" => 9,
+                    "USR1" => 10,
+                    "USR2" => 12,
+                    "TERM" => 15,
+                    _ => {
+                        let msg = match self.ctx.dialect {
+                            Dialect::Busybox => format!("sh: kill: bad signal name '{first}'"),
+                            Dialect::Gnu => {
+                                format!("sh: 1: kill: invalid signal number or name: {first}")
+                            }
+                        };
+                        self.emit_err(msg);
+                        self.status = 1;
+                        return;
+                    }
+                },
+            };
+            pids = &args[1..];
+        }
+        self.status = 0;
+        for pid in pids {
+            if pid == "1" {
+                self.pid1_signals.push(signal);
+                continue;
+            }
+            let msg = match self.ctx.dialect {
+                Dialect::Busybox => format!("sh: can't kill pid {pid}: No such process"),
+                Dialect::Gnu => "sh: 1: kill: No such process".to_string(),
+            };
+            self.emit_err(msg);
+            self.status = 1;
+        }
+    }
+
     /// `cd DIR` (`cd` alone: HOME; `cd -`: back). A directory Kubeplay does
     /// not know is taken to exist unless it is under a mount (whose
     /// contents are all known) or a top-level name the image lacks.

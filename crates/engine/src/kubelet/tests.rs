@@ -2098,3 +2098,53 @@ fn nginx_resolves_uris_as_its_parser_does() {
         assert_eq!(super::app::nginx_uri(raw).as_deref(), want, "{raw}");
     }
 }
+
+#[test]
+fn kill_from_inside_reaches_pid_1_only_through_its_handlers() {
+    use crate::kubectl::NoFiles;
+    let mut c = Cluster::new(7);
+    let run = |c: &mut Cluster, line: &str| {
+        let out = c.kubectl(line, &NoFiles);
+        (out.stdout, out.stderr, out.exit_code)
+    };
+    create(
+        &mut c,
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: redis}\nspec:\n  containers:\n  - {name: redis, image: redis}\n",
+    );
+    create(
+        &mut c,
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: box}\nspec:\n  containers:\n  - {name: box, image: busybox:1.36, command: [sh, -c, 'sleep 1h']}\n",
+    );
+    step_until(&mut c, 30_000, |c| {
+        container(c, "redis").get("ready") == &Value::Bool(true)
+            && container(c, "box").get("ready") == &Value::Bool(true)
+    });
+    // A namespace's init ignores what it does not handle: SIGKILL too.
+    assert_eq!(run(&mut c, "kubectl exec box -- kill -9 1").2, 0);
+    assert_eq!(run(&mut c, "kubectl exec box -- kill 1").2, 0);
+    assert_eq!(
+        run(&mut c, "kubectl exec box -- sh -c 'kill 42'"),
+        (
+            "sh: can't kill pid 42: No such process\n".to_string(),
+            "command terminated with exit code 1\n".to_string(),
+            1
+        )
+    );
+    // redis handles SIGTERM: it exits 0, and the kubelet restarts it.
+    assert!(
+        run(&mut c, "kubectl exec redis -- kill 1")
+            .1
+            .contains("executable file not found")
+    );
+    assert_eq!(run(&mut c, "kubectl exec redis -- sh -c 'kill 1'").2, 0);
+    let last = container(&c, "redis");
+    assert_eq!(
+        last.at(&["state", "terminated", "exitCode"]),
+        &Value::Int(0),
+        "{last:?}"
+    );
+    step_until(&mut c, 30_000, |c| {
+        container(c, "redis").get("restartCount") == &Value::Int(1)
+    });
+    assert_eq!(container(&c, "box").get("restartCount"), &Value::Int(0));
+}
