@@ -317,7 +317,7 @@ test('-o go-template prints in the browser as in `kubeplay script` (golden 39-go
   });
 });
 
-test('a security context sets who runs, and the frontend proxies to its backend, in the browser as in `kubeplay script` (goldens 40-security-context, 41-frontend-backend)', async () => {
+test('a security context sets who runs, the frontend proxies to its backend, and the Kubernetes Basics app answers, in the browser as in `kubeplay script` (goldens 40-security-context, 41-frontend-backend, 42-kubernetes-basics)', async () => {
   await scriptInBrowser(golden('40-security-context'), {
     seed: 1,
     checks: [
@@ -332,6 +332,13 @@ test('a security context sets who runs, and the frontend proxies to its backend,
     checks: [
       /\n\{"message":"Hello"\}\n/,
       /nginx: \[emerg\] host not found in upstream "hello"/,
+    ],
+  });
+  await scriptInBrowser(golden('42-kubernetes-basics'), {
+    seed: 1,
+    checks: [
+      /\nHello Kubernetes bootcamp! \| Running on: kubernetes-bootcamp-[a-z0-9]+-[a-z0-9]{5} \| v=2\n/,
+      /\| Total Requests: 2 \| App Uptime: /,
     ],
   });
 });

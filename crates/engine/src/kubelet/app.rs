@@ -253,6 +253,39 @@ pub(crate) fn container_env(
     env
 }
 
+/// The bootcamp image's own variables (node:6.3.1's `ENV`s), in order:
+/// containerd puts them after HOSTNAME, before the kubelet's.
+pub(crate) const BOOTCAMP_ENV: [(&str, &str); 2] =
+    [("NPM_CONFIG_LOGLEVEL", "info"), ("NODE_VERSION", "6.3.1")];
+
+/// The bootcamp app's source, `/server.js`.
+pub(crate) const BOOTCAMP_SERVER_JS: &str = "var http = require('http');
+var requests=0;
+var podname= process.env.HOSTNAME;
+var startTime;
+var host;
+var handleRequest = function(request, response) {
+  response.setHeader('Content-Type', 'text/plain');
+  response.writeHead(200);
+  response.write(\"Hello Kubernetes bootcamp! | Running on: \");
+  response.write(host);
+  response.end(\" | v=1\\n\");
+  console.log(\"Running On:\" ,host, \"| Total Requests:\", ++requests,\"| App Uptime:\", (new Date() - startTime)/1000 , \"seconds\", \"| Log Time:\",new Date());
+}
+var www = http.createServer(handleRequest);
+www.listen(8080,function () {
+    startTime = new Date();;
+    host = process.env.HOSTNAME;
+    console.log (\"Kubernetes Bootcamp App Started At:\",startTime, \"| Running On: \" ,host, \"\\n\" );
+});
+";
+
+/// A time as JavaScript's `Date` prints in node's console
+/// (`2026-01-01T00:01:04.123Z`).
+fn js_date(ms: Millis) -> String {
+    format!("{}Z", &crate::time::rfc3339_micro(ms)[..23])
+}
+
 /// The variables the image and the runtime add (`$(PATH)` stays as it is).
 const RUNTIME_VARS: [&str; 3] = ["PATH", "HOSTNAME", "HOME"];
 
@@ -1388,6 +1421,32 @@ pub(crate) fn build(
         }
         // Kubernetes' goproxy test image (the docs' TCP probe example):
         // elazarl/goproxy on 8080, which refuses requests that are not
+        // The Kubernetes Basics tutorial's node app (`node server.js`,
+        // which as PID 1 ignores SIGTERM): its version is in its answer.
+        _ if !overridden
+            && image
+                .split([':', '@'])
+                .next()
+                .is_some_and(|r| r.ends_with("/kubernetes-bootcamp")) =>
+        {
+            app.program = Program::Server;
+            declared.push(8080);
+            app.text = if image.ends_with(":v2") {
+                "bootcamp v=2"
+            } else {
+                "bootcamp v=1"
+            }
+            .into();
+            app.ignores_sigterm = true;
+            app.cmdline = "node server.js".into();
+            app.cpu_milli = 0;
+            app.memory_bytes = 9 << 20;
+            for (k, v) in BOOTCAMP_ENV {
+                app.env
+                    .entry(k.to_string())
+                    .or_insert_with(|| v.to_string());
+            }
+        }
         // proxy requests.
         _ if !overridden
             && matches!(
@@ -2458,6 +2517,15 @@ impl App {
                 Vec::new()
             }
             _ if self.text == "python-http" || self.text == "goproxy" => Vec::new(),
+            // console.log's arguments joined by spaces, the last a newline.
+            _ if self.text.starts_with("bootcamp ") => vec![
+                format!(
+                    "Kubernetes Bootcamp App Started At: {} | Running On:  {} ",
+                    js_date(started_at),
+                    self.env.get("HOSTNAME").map_or("", String::as_str)
+                ),
+                String::new(),
+            ],
             _ => {
                 let mut l = vec![format!(
                     "{} starting {} (simulated app)",
@@ -2547,6 +2615,18 @@ impl App {
                 pair("Content-Length", body.len().to_string()),
                 pair("Content-Type", "text/html; charset=iso-8859-1".into()),
             ],
+            // node's http: the body written in pieces goes chunked.
+            _ if self.text.starts_with("bootcamp ") => {
+                let mut h = vec![
+                    pair("Content-Type", "text/plain".into()),
+                    pair("Date", crate::http::http_date(now)),
+                    pair("Connection", "keep-alive".into()),
+                ];
+                if request.method != "HEAD" {
+                    h.push(pair("Transfer-Encoding", "chunked".into()));
+                }
+                h
+            }
             // Go's net/http (agnhost, whoami, hello-app, http-echo and the
             // generic app): sorted keys, a sniffed type.
             _ => {
@@ -2719,6 +2799,13 @@ impl App {
                     ),
                 ),
             },
+            _ if self.text.starts_with("bootcamp ") => (
+                200,
+                format!(
+                    "Hello Kubernetes bootcamp! | Running on: {pod_name} | {}\n",
+                    &self.text[9..]
+                ),
+            ),
             // The docs' backend greeter (`json.NewEncoder(w).Encode`).
             _ if self.image.contains("google-samples/hello-go-gke") => {
                 (200, "{\"message\":\"Hello\"}\n".to_string())
@@ -2774,6 +2861,12 @@ impl App {
             // Verbose: `[001] INFO: Got request …` with a session count
             // this model does not keep.
             _ if self.text == "goproxy" => None,
+            // `++requests`: numbered when the log is read.
+            _ if self.text.starts_with("bootcamp ") => Some(format!(
+                "Running On: {pod_name} | Total Requests: {NGINX_CONNECTION} | App Uptime: {} seconds | Log Time: {}",
+                offset as f64 / 1000.0,
+                js_date(now)
+            )),
             _ if self.text == "python-http" => Some(format!(
                 "{client} - - [{}] \"{method} {path} HTTP/1.1\" {status} -",
                 python_time(now)

@@ -697,6 +697,26 @@ pub const KNOWN_IMAGES: &[KnownImage] = &[
         &[(1, 0), (2, 0)],
         &[],
     ),
+    // The Kubernetes Basics tutorial's app (node 6.3.1 on Debian jessie);
+    // its v2 is on Docker Hub, and its v10 does not exist.
+    img(
+        "gcr.io/google-samples/kubernetes-bootcamp",
+        83_642_968,
+        0,
+        Generic,
+        8080,
+        &[],
+        &["v1"],
+    ),
+    img(
+        "docker.io/jocatalin/kubernetes-bootcamp",
+        83_642_968,
+        0,
+        Generic,
+        8080,
+        &[],
+        &["v1", "v2"],
+    ),
     // The docs' "Connect a Front End to a Back End": nginx passing every
     // request to the `hello` Service.
     img(

@@ -1611,6 +1611,13 @@ fn create_and_start(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: u
             }
         }
     }
+    // The bootcamp's source beside its root directories.
+    if let Some(version) = application.text.strip_prefix("bootcamp ") {
+        files.insert(
+            "/server.js".to_string(),
+            app::BOOTCAMP_SERVER_JS.replace("v=1", version),
+        );
+    }
     application.files = files;
     application.dirs = dirs;
     if application.workdir != "/" && !application.dirs.contains(&application.workdir) {
@@ -3835,6 +3842,13 @@ fn instance_logs(
                 let n = connections.to_string();
                 out.push((t, error.replace(app::NGINX_CONNECTION, &n)));
                 out.push((t, access.to_string()));
+            }
+            // An app that counts its requests (the bootcamp's `++requests`).
+            _ if request && line.contains(app::NGINX_CONNECTION) => {
+                out.push((
+                    t,
+                    line.replace(app::NGINX_CONNECTION, &connections.to_string()),
+                ));
             }
             _ => out.push((t, line)),
         }

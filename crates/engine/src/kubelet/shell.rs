@@ -2098,8 +2098,11 @@ impl Interp<'_> {
                     let rank = |k: &str| match k {
                         "PATH" => 0,
                         "HOSTNAME" => 1,
-                        "HOME" => 3,
-                        _ => 2,
+                        "HOME" => 9,
+                        _ => super::app::BOOTCAMP_ENV
+                            .iter()
+                            .position(|(name, _)| *name == k)
+                            .map_or(8, |i| 2 + i as u8),
                     };
                     let mut lines: Vec<(u8, String)> = self
                         .vars
