@@ -30,9 +30,11 @@ pub const MIRROR_ANNOTATION: &str = "kubernetes.io/config.mirror";
 
 /// Parses one YAML document of this module's manifests.
 fn manifest(text: &str) -> Value {
-    crate::yaml::load_str(text).expect("kubeadm manifests are valid YAML")[0]
-        .root
-        .to_value()
+    // Not `expect`: it would link LoadError's Debug into the bundle.
+    match crate::yaml::load_str(text) {
+        Ok(docs) => docs[0].root.to_value(),
+        Err(_) => panic!("kubeadm manifests are valid YAML"),
+    }
 }
 
 fn create(cluster: &mut Cluster, obj: Value) {

@@ -1093,17 +1093,18 @@ pub(crate) fn build(
     };
     // The kubelet expands with the variables it passes (the container's
     // and the Services'), not those the image and the runtime add.
-    let expandable: BTreeMap<String, String> = env
-        .iter()
-        .filter(|(k, _)| {
-            !RUNTIME_VARS.contains(&k.as_str())
-                || container
-                    .get("env")
-                    .items()
-                    .any(|e| e.get("name").as_str() == Some(k.as_str()))
-        })
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
+    // Inserted one by one: `collect` would link a second stable sort.
+    let expandable = crate::sort::btree_map(
+        env.iter()
+            .filter(|(k, _)| {
+                !RUNTIME_VARS.contains(&k.as_str())
+                    || container
+                        .get("env")
+                        .items()
+                        .any(|e| e.get("name").as_str() == Some(k.as_str()))
+            })
+            .map(|(k, v)| (k.clone(), v.clone())),
+    );
     let command = expand_refs(strings(container.get("command")), &expandable);
     let args = expand_refs(strings(container.get("args")), &expandable);
     let (entry, cmd) = image_defaults(flavor, image);
