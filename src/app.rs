@@ -70,7 +70,7 @@ struct Boot {
 impl Boot {
     fn read() -> Boot {
         let speed = dom::query_param("speed")
-            .and_then(|s| s.parse::<f64>().ok())
+            .and_then(|s| kubeplay_engine::num::parse_f64(&s))
             .and_then(|s| SPEEDS.iter().position(|x| *x == s))
             .unwrap_or(SPEED_1X);
         let view = match dom::query_param("view").as_deref() {

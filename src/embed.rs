@@ -117,8 +117,8 @@ pub fn send(messages: Vec<HostMessage>, time: u64) {
             .chain(fields)
         {
             pairs.push(&k.into());
-            let value: JsValue = match v.parse::<f64>() {
-                Ok(n) if k != "command" && k != "results" => n.into(),
+            let value: JsValue = match kubeplay_engine::num::parse_f64(&v) {
+                Some(n) if k != "command" && k != "results" => n.into(),
                 _ => v.into(),
             };
             pairs.push(&value);

@@ -20,6 +20,7 @@ pub mod kubeadm;
 pub mod kubectl;
 pub mod kubelet;
 pub mod network;
+pub mod num;
 pub mod quantity;
 pub mod rng;
 pub mod scheduler;

@@ -57,7 +57,7 @@ pub fn parse_sleep(text: &str) -> Result<Millis, String> {
     if text.is_empty() {
         return Err(bad());
     }
-    if let Ok(secs) = text.parse::<f64>() {
+    if let Some(secs) = crate::num::parse_f64(text) {
         if secs < 0.0 || !secs.is_finite() {
             return Err(bad());
         }
@@ -72,7 +72,7 @@ pub fn parse_sleep(text: &str) -> Result<Millis, String> {
         if n == 0 {
             return Err(bad());
         }
-        let num: f64 = rest[..n].parse().map_err(|_| bad())?;
+        let num = crate::num::parse_f64(&rest[..n]).ok_or_else(bad)?;
         rest = &rest[n..];
         let u = rest
             .find(|c: char| c.is_ascii_digit() || c == '.')

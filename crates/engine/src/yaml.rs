@@ -813,7 +813,7 @@ fn resolve_plain(text: &str) -> NodeValue {
         return NodeValue::Int(if negative { -i } else { i });
     }
     if is_yaml_float(&plain)
-        && let Ok(f) = plain.parse::<f64>()
+        && let Some(f) = crate::num::parse_f64(&plain)
     {
         return NodeValue::Float(f);
     }

@@ -1389,12 +1389,12 @@ pub(crate) fn autoscale(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             ]));
         }
         let invalid = || Fail::error(format!("invalid resource {resource} value: {text}"));
-        let quantity = match text.parse::<f64>() {
-            Ok(v) => {
+        let quantity = match crate::num::parse_f64(text) {
+            Some(v) => {
                 let unit = if resource == "cpu" { "m" } else { "Mi" };
                 Quantity::parse(&format!("{}{unit}", go_g(v)))
             }
-            Err(_) => Quantity::parse(text),
+            None => Quantity::parse(text),
         }
         .map_err(|_| invalid())?;
         Ok(Value::from_pairs([

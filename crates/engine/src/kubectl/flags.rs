@@ -228,7 +228,7 @@ pub fn parse_go_duration(s: &str) -> Result<i64, String> {
         if num_len == 0 {
             return Err(invalid());
         }
-        let number: f64 = rest[..num_len].parse().map_err(|_| invalid())?;
+        let number = crate::num::parse_f64(&rest[..num_len]).ok_or_else(invalid)?;
         rest = &rest[num_len..];
         let unit_len = rest
             .find(|c: char| c.is_ascii_digit() || c == '.')

@@ -528,9 +528,9 @@ impl Parser<'_> {
             Tok::Str(s) => Arg::Str(s.clone()),
             Tok::Num(n) => match n.parse::<i64>() {
                 Ok(i) => Arg::Int(i),
-                Err(_) => match n.parse::<f64>() {
-                    Ok(f) => Arg::Float(f, n.clone()),
-                    Err(_) => {
+                Err(_) => match crate::num::parse_f64(n) {
+                    Some(f) => Arg::Float(f, n.clone()),
+                    None => {
                         return Err(err(self.source, *pos, &format!("bad number syntax: {n:?}")));
                     }
                 },

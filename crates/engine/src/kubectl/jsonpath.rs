@@ -342,7 +342,7 @@ fn parse_filter(f: &str) -> Result<Step, String> {
                 Literal::Str(unquote(r)?)
             } else if r == "true" || r == "false" {
                 Literal::Bool(r == "true")
-            } else if let Ok(n) = r.parse::<f64>() {
+            } else if let Some(n) = crate::num::parse_f64(r) {
                 Literal::Num(n)
             } else {
                 return Err(format!("unrecognized filter value {r}"));

@@ -19,7 +19,7 @@ pub(crate) fn parse_duration(text: &str) -> Option<Millis> {
     if t.is_empty() {
         return None;
     }
-    if let Ok(secs) = t.parse::<f64>() {
+    if let Some(secs) = crate::num::parse_f64(t) {
         return (secs >= 0.0).then_some((secs * 1000.0) as Millis);
     }
     let mut total = 0f64;
@@ -34,7 +34,7 @@ pub(crate) fn parse_duration(text: &str) -> Option<Millis> {
         if c == 'm' && chars.peek() == Some(&'s') {
             unit.push(chars.next().expect("peeked"));
         }
-        let value: f64 = num.parse().ok()?;
+        let value = crate::num::parse_f64(&num)?;
         num.clear();
         total += value
             * match unit.as_str() {

@@ -231,7 +231,7 @@ fn wget(cluster: &mut Cluster, pod: &ObjectKey, args: &[String]) -> NetReply {
 
 /// A tool's timeout argument in seconds (`1`, `2.5`).
 pub(crate) fn seconds(value: &str) -> Option<Millis> {
-    let s: f64 = value.trim().parse().ok()?;
+    let s = crate::num::parse_f64(value.trim())?;
     // 0 is no timeout, in busybox and in curl.
     (s.is_finite() && s > 0.0).then_some((s * SECOND as f64) as Millis)
 }

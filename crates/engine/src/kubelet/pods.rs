@@ -2874,7 +2874,7 @@ fn prestop_duration(spec: &Value) -> Millis {
                 .chars()
                 .take_while(|c| c.is_ascii_digit() || *c == '.')
                 .collect();
-            if let Ok(secs) = arg.parse::<f64>() {
+            if let Some(secs) = crate::num::parse_f64(&arg) {
                 return (secs * 1000.0) as Millis;
             }
         }

@@ -125,7 +125,7 @@ fn tokens(line: &str) -> Option<Vec<Tok>> {
             }
             let text = line[start..i].replace('_', "");
             out.push(if text.contains('.') {
-                Tok::Float(text.parse().ok()?)
+                Tok::Float(crate::num::parse_f64(&text)?)
             } else {
                 Tok::Int(text.parse().ok()?)
             });

@@ -1237,7 +1237,7 @@ fn sleep_duration(arg: &str) -> Option<Option<Millis>> {
         Some((i, _)) => (&arg[..i], &arg[i..]),
         None => (arg, "s"),
     };
-    let value: f64 = num.parse().ok()?;
+    let value = crate::num::parse_f64(num)?;
     let scale = match unit {
         "s" => 1000.0,
         "m" => 60_000.0,
@@ -1761,11 +1761,14 @@ impl Interp<'_> {
                         sep = value;
                     }
                 }
-                _ if a.starts_with('-') && a.len() > 1 && a.parse::<f64>().is_err() => {}
+                _ if a.starts_with('-') && a.len() > 1 && crate::num::parse_f64(a).is_none() => {}
                 _ => operands.push(a),
             }
         }
-        let nums: Vec<f64> = operands.iter().filter_map(|a| a.parse().ok()).collect();
+        let nums: Vec<f64> = operands
+            .iter()
+            .filter_map(|a| crate::num::parse_f64(a))
+            .collect();
         let (first, inc, last) = match nums.as_slice() {
             [last] if operands.len() == 1 => (1.0, 1.0, *last),
             [first, last] if operands.len() == 2 => (*first, 1.0, *last),
@@ -1778,7 +1781,7 @@ impl Interp<'_> {
                     Dialect::Gnu => {
                         let bad = operands
                             .iter()
-                            .find(|a| a.parse::<f64>().is_err())
+                            .find(|a| crate::num::parse_f64(a).is_none())
                             .copied()
                             .unwrap_or("");
                         self.emit_err(if operands.is_empty() {
