@@ -890,12 +890,7 @@ fn image_defaults(flavor: Flavor, image: &str) -> (Vec<&'static str>, Vec<&'stat
 /// as the kernel lists them (sorted). Root keeps the image's groups for
 /// root; `runAsGroup`, `fsGroup` and `supplementalGroups` are added.
 pub(crate) fn identity(container: &Value, pod: &Value, image: &str) -> (i64, i64, Vec<i64>) {
-    let sc = |k: &str| {
-        container
-            .at(&["securityContext", k])
-            .as_i64()
-            .or_else(|| pod.at(&["spec", "securityContext", k]).as_i64())
-    };
+    let sc = |k: &str| security_context(container, pod, k).as_i64();
     // curlimages/curl runs as its own user (`curl_user`, 100:101).
     let curl = image.contains("curlimages/curl") && sc("runAsUser").is_none();
     let uid = sc("runAsUser").unwrap_or(if curl { 100 } else { 0 });
@@ -922,6 +917,16 @@ pub(crate) fn identity(container: &Value, pod: &Value, image: &str) -> (i64, i64
     groups.compact_sort();
     groups.dedup();
     (uid, gid, groups)
+}
+
+/// A security setting: the container's, else the pod's.
+fn security_context<'a>(container: &'a Value, pod: &'a Value, key: &str) -> &'a Value {
+    let own = container.at(&["securityContext", key]);
+    if own.is_null() {
+        pod.at(&["spec", "securityContext", key])
+    } else {
+        own
+    }
 }
 
 /// The groups root is in on Alpine, with their names (`/etc/group`).
@@ -1027,14 +1032,6 @@ fn user_of(container: &Value, pod: &Value, image: &str) -> shell::User {
             group_names.push((101, "curl_group"));
         }
     }
-    let sc = |k: &str| {
-        let own = container.at(&["securityContext", k]);
-        if own.is_null() {
-            pod.at(&["spec", "securityContext", k])
-        } else {
-            own
-        }
-    };
     let bounding = capabilities(container.get("securityContext"));
     shell::User {
         capabilities: (bounding, if uid == 0 { bounding } else { 0 }),
@@ -1043,7 +1040,9 @@ fn user_of(container: &Value, pod: &Value, image: &str) -> shell::User {
             .as_bool()
             == Some(false),
         seccomp: matches!(
-            sc("seccompProfile").get("type").as_str(),
+            security_context(container, pod, "seccompProfile")
+                .get("type")
+                .as_str(),
             Some("RuntimeDefault" | "Localhost")
         ),
         uid,

@@ -4182,6 +4182,17 @@ fn sibling_writes(
     out
 }
 
+/// Adds a line a request left in a container's log (its access log).
+fn log_request(cluster: &Cluster, instance: &str, line: String) {
+    let mut logs = cluster.kubelet.request_logs.borrow_mut();
+    let entry = logs.entry(instance.to_string()).or_default();
+    // Keep the most recent lines of a busy container.
+    if entry.len() >= 10_000 {
+        entry.drain(..1_000);
+    }
+    entry.push((cluster.now, line));
+}
+
 /// The upstream of the nginx that serves `port` in `pod`, if one does
 /// (it passes the request on rather than answering it).
 pub(crate) fn proxy_upstream(
@@ -4201,10 +4212,10 @@ pub(crate) fn proxy_upstream(
         .and_then(|i| i.app.upstream.clone())
 }
 
-/// What an nginx proxy answers once its upstream answered (`Some` of its
-/// status, body, headers and time) or failed (`None`: 502, as nginx says
-/// when the connection is refused or closed; `timed_out`: 504), logged as
-/// nginx logs it.
+/// What an nginx proxy answers once its upstream answered (`Ok`: passed
+/// on with nginx's headers) or failed (`Err` of whether it timed out and
+/// the upstream's address: 502 when the connection is refused or closed,
+/// 504 after a timeout), logged as nginx logs it.
 pub(crate) fn proxied(
     cluster: &Cluster,
     pod: &Value,
@@ -4277,8 +4288,7 @@ pub(crate) fn proxied(
         app::nginx_time(now),
         request.user_agent
     );
-    let mut logs = cluster.kubelet.request_logs.borrow_mut();
-    logs.entry(inst.id.clone()).or_default().push((now, line));
+    log_request(cluster, &inst.id, line);
     HttpAnswer {
         status,
         body: if method == "HEAD" {
@@ -4357,13 +4367,7 @@ pub(crate) fn serve_http(
         shared.as_ref(),
     );
     if let Some(line) = log {
-        let mut logs = cluster.kubelet.request_logs.borrow_mut();
-        let entry = logs.entry(inst.id.clone()).or_default();
-        // Keep the most recent lines of a busy container.
-        if entry.len() >= 10_000 {
-            entry.drain(..1_000);
-        }
-        entry.push((now, line));
+        log_request(cluster, &inst.id, line);
     }
     // A CPU-bound request takes its CPU time, stretched by a limit below
     // one core (hpa-example's 20 ms take 40 ms at 500m).
