@@ -1280,7 +1280,7 @@ static ROOT_COMMANDS: &[Command] = &[
         ]])
         .run(portforward::port_forward),
     Command::new("proxy", "Run a proxy to the Kubernetes API server", "kubectl proxy [--port=PORT] [--www=static-dir] [--www-prefix=prefix] [--api-prefix=prefix] [options]")
-        .unsupported("the API server of Kubeplay is not reachable over HTTP"),
+        .unsupported("the API server of Kubeplay is not reachable over HTTP; to reach a pod's port as the tutorials do through the proxy, forward it: kubectl port-forward POD 8080 &, then curl http://localhost:8080/"),
     Command::new("cp", "Copy files and directories to and from containers", "kubectl cp <file-spec-src> <file-spec-dest> [options]")
         .unsupported("copying files to and from containers is not simulated; read one with `kubectl exec POD -- cat FILE`"),
     Command::new("auth", "Inspect authorization", "kubectl auth [flags] [options]")
