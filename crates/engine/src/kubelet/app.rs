@@ -349,6 +349,13 @@ pub(crate) fn container_files(
     let name = pod.str_at(&["metadata", "name"]).unwrap_or("");
     let hostname = pod.str_at(&["spec", "hostname"]).unwrap_or(name);
     files.insert("/etc/hostname".to_string(), format!("{hostname}\n"));
+    if container
+        .get("image")
+        .as_str()
+        .is_some_and(|i| i.contains("busybox"))
+    {
+        files.insert("/etc/passwd".to_string(), BUSYBOX_PASSWD.to_string());
+    }
     files.insert("/etc/hosts".to_string(), managed_hosts_file(pod, pod_ip));
     files.insert("/etc/resolv.conf".to_string(), resolv_conf(pod, ns));
     // The service account's projected token volume (kube-api-access-…).
@@ -894,7 +901,15 @@ pub(crate) fn identity(container: &Value, pod: &Value, image: &str) -> (i64, i64
     // curlimages/curl runs as its own user (`curl_user`, 100:101).
     let curl = image.contains("curlimages/curl") && sc("runAsUser").is_none();
     let uid = sc("runAsUser").unwrap_or(if curl { 100 } else { 0 });
-    let gid = sc("runAsGroup").unwrap_or(if curl { 101 } else { 0 });
+    // Without runAsGroup, the runtime takes the user's group from the
+    // image's passwd file.
+    let gid = sc("runAsGroup").unwrap_or(if curl {
+        101
+    } else if image.contains("busybox") {
+        busybox_user(uid).map_or(0, |(_, gid, _)| gid)
+    } else {
+        0
+    });
     let mut groups: Vec<i64> = if uid == 0 && gid == 0 {
         if image.contains("busybox") {
             vec![0, 10]
@@ -927,6 +942,26 @@ fn security_context<'a>(container: &'a Value, pod: &'a Value, key: &str) -> &'a 
     } else {
         own
     }
+}
+
+/// The busybox image's `/etc/passwd`.
+const BUSYBOX_PASSWD: &str = "root:x:0:0:root:/root:/bin/sh
+daemon:x:1:1:daemon:/usr/sbin:/bin/false
+bin:x:2:2:bin:/bin:/bin/false
+sys:x:3:3:sys:/dev:/bin/false
+sync:x:4:100:sync:/bin:/bin/sync
+mail:x:8:8:mail:/var/spool/mail:/bin/false
+www-data:x:33:33:www-data:/var/www:/bin/false
+operator:x:37:37:Operator:/var:/bin/false
+nobody:x:65534:65534:nobody:/home:/bin/false
+";
+
+/// A user of the busybox image's `/etc/passwd`: name, group and home.
+fn busybox_user(uid: i64) -> Option<(&'static str, i64, &'static str)> {
+    BUSYBOX_PASSWD.lines().find_map(|l| {
+        let f: Vec<&'static str> = l.split(':').collect();
+        (f.get(2)?.parse::<i64>().ok()? == uid).then(|| (f[0], f[3].parse().unwrap_or(0), f[5]))
+    })
 }
 
 /// The groups root is in on Alpine, with their names (`/etc/group`).
@@ -1051,6 +1086,8 @@ fn user_of(container: &Value, pod: &Value, image: &str) -> shell::User {
         name: match uid {
             0 => Some("root"),
             100 if curl => Some("curl_user"),
+            // Only the busybox image's users are known here.
+            _ if image.contains("busybox") => busybox_user(uid).map(|(name, _, _)| name),
             _ => None,
         },
         group_names,
@@ -1077,6 +1114,9 @@ pub(crate) fn build(
         match (uid, flavor) {
             (None, Flavor::Curl) => "/home/curl_user",
             (None | Some(0), _) => "/root",
+            (Some(uid), _) if image.contains("busybox") => {
+                busybox_user(uid).map_or("/", |(_, _, home)| home)
+            }
             (Some(_), _) => "/",
         }
         .to_string()
