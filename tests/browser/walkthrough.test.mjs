@@ -317,7 +317,7 @@ test('-o go-template prints in the browser as in `kubeplay script` (golden 39-go
   });
 });
 
-test('a security context sets who runs, the frontend proxies to its backend, and the Kubernetes Basics app answers, in the browser as in `kubeplay script` (goldens 40-security-context, 41-frontend-backend, 42-kubernetes-basics)', async () => {
+test('a security context sets who runs, the frontend proxies to its backend, and the Kubernetes Basics app answers, in the browser as in `kubeplay script` (goldens 40-security-context, 41-frontend-backend, 42-kubernetes-basics, 43-persistent-data)', async () => {
   await scriptInBrowser(golden('40-security-context'), {
     seed: 1,
     checks: [
@@ -340,6 +340,10 @@ test('a security context sets who runs, the frontend proxies to its backend, and
       /\nHello Kubernetes bootcamp! \| Running on: kubernetes-bootcamp-[a-z0-9]+-[a-z0-9]{5} \| v=2\n/,
       /\| Total Requests: 2 \| App Uptime: /,
     ],
+  });
+  await scriptInBrowser(golden('43-persistent-data'), {
+    seed: 1,
+    checks: [/\$ kubectl exec -i -t web-1 -- curl http:\/\/localhost\/\nweb-1\n/],
   });
 });
 

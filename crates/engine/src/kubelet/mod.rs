@@ -69,6 +69,10 @@ pub struct KubeletState {
     pub(crate) request_logs: RefCell<crate::scheduler::util::FxMap<String, Vec<(Millis, String)>>>,
     /// Source of timer tokens.
     pub(crate) tokens: u64,
+    /// What containers left in storage that outlives their pods (a
+    /// PersistentVolume by name, a hostPath by node and path): path inside
+    /// it to content.
+    pub(crate) volume_data: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 /// Work this component scheduled for a later moment.

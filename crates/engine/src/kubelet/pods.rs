@@ -1325,11 +1325,43 @@ fn init_volume_files(
         })
         .collect();
     runs.compact_sort_by_key(|(_, i)| i.started);
-    empty_dir_files(cluster, pod, runs, false)
+    // Persistent storage starts with what earlier pods left in it.
+    let mut files: BTreeMap<String, BTreeMap<String, String>> = pod
+        .at(&["spec", "volumes"])
+        .items()
+        .filter_map(|v| {
+            let data = cluster
+                .kubelet
+                .volume_data
+                .get(&storage_of(cluster, pod, v)?)?;
+            Some((v.get("name").as_str()?.to_string(), data.clone()))
+        })
+        .collect();
+    for (volume, written) in empty_dir_files(cluster, pod, runs, false) {
+        files.entry(volume).or_default().extend(written);
+    }
+    files
 }
 
-/// Where a container mounts the pod's emptyDir volumes whole: (volume,
-/// mount path with a trailing `/`).
+/// Where a volume's data lives beyond the pod: the PersistentVolume its
+/// claim is bound to, or a hostPath on the pod's node. `None` for the
+/// pod's own emptyDirs.
+fn storage_of(cluster: &Cluster, pod: &Value, volume: &Value) -> Option<String> {
+    if let Some(claim) = volume.at(&["persistentVolumeClaim", "claimName"]).as_str() {
+        let ns = pod.str_at(&["metadata", "namespace"]).unwrap_or("default");
+        let pvc = cluster
+            .store
+            .get_named(res("PersistentVolumeClaim"), ns, claim)?;
+        return Some(format!("pv/{}", pvc.str_at(&["spec", "volumeName"])?));
+    }
+    let path = volume.at(&["hostPath", "path"]).as_str()?;
+    let node = pod.str_at(&["spec", "nodeName"])?;
+    Some(format!("hostPath/{node}/{}", path.trim_matches('/')))
+}
+
+/// Where a container mounts the pod's writable volumes whole (emptyDir,
+/// a claim's PersistentVolume, hostPath): (volume, mount path with a
+/// trailing `/`).
 fn empty_dir_mounts(pod: &Value, spec: &Value) -> Vec<(String, String)> {
     let volumes = pod.at(&["spec", "volumes"]);
     spec.get("volumeMounts")
@@ -1340,10 +1372,48 @@ fn empty_dir_mounts(pod: &Value, spec: &Value) -> Vec<(String, String)> {
             let path = m.get("mountPath").as_str()?;
             volumes
                 .items()
-                .any(|v| v.get("name").as_str() == Some(name) && !v.get("emptyDir").is_null())
+                .any(|v| {
+                    v.get("name").as_str() == Some(name)
+                        && ["emptyDir", "persistentVolumeClaim", "hostPath"]
+                            .iter()
+                            .any(|k| !v.get(k).is_null())
+                })
                 .then(|| (name.to_string(), format!("{}/", path.trim_end_matches('/'))))
         })
         .collect()
+}
+
+/// Keeps what a container that ended wrote in storage that outlives the
+/// pod, for the pods that mount it later.
+fn persist_volumes(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: usize) {
+    let Some(pod) = cluster.store.get(key).cloned() else {
+        return;
+    };
+    let Some(c) = rt(cluster, key).and_then(|r| r.ctr(init, index)) else {
+        return;
+    };
+    let Some(inst) = c.current.as_ref() else {
+        return;
+    };
+    let mut kept = Vec::new();
+    for (volume, files) in empty_dir_files(cluster, &pod, [(c, inst)], true) {
+        let storage = pod
+            .at(&["spec", "volumes"])
+            .items()
+            .find(|v| v.get("name").as_str() == Some(volume.as_str()))
+            .and_then(|v| storage_of(cluster, &pod, v));
+        if let Some(storage) = storage {
+            kept.push((storage, files));
+        }
+    }
+    for (storage, files) in kept {
+        cluster
+            .kubelet
+            .volume_data
+            .entry(storage)
+            .or_default()
+            .extend(files);
+    }
 }
 
 /// The files these runs have in the pod's emptyDir volumes, by volume and
@@ -2197,6 +2267,7 @@ fn process_exit(
     c.stopping = false;
     c.seq = seq;
     dirty(cluster, key);
+    persist_volumes(cluster, key, init, index);
     note(
         cluster,
         key,
@@ -3004,6 +3075,7 @@ fn stopped(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: usize, the
     c.stopping = false;
     c.seq = seq;
     dirty(cluster, key);
+    persist_volumes(cluster, key, init, index);
     match then {
         Then::Terminate => check_all_stopped(cluster, key),
         Then::Restart => detect(cluster, key, init, index),
