@@ -343,7 +343,10 @@ test('a security context sets who runs, the frontend proxies to its backend, and
   });
   await scriptInBrowser(golden('43-persistent-data'), {
     seed: 1,
-    checks: [/\$ kubectl exec -i -t web-1 -- curl http:\/\/localhost\/\nweb-1\n/],
+    checks: [
+      /\$ kubectl exec -i -t web-1 -- curl http:\/\/localhost\/\nweb-1\n/,
+      /\nAddress 2: 10\.244\.\d+\.\d+ web-1\.nginx\.default\.svc\.cluster\.local\n/,
+    ],
   });
 });
 

@@ -382,8 +382,10 @@ fn nslookup(
     } else {
         let mut out = format!("Server:\t\t{dns}\nAddress:\t{dns}#53\n\n");
         match resolve_from_pod(cluster, namespace, name) {
-            Some((fqdn, ip)) if crate::apiserver::parse_ipv4(name).is_none() => {
-                out.push_str(&format!("Name:\t{fqdn}\nAddress: {ip}\n"));
+            Some((fqdn, _)) if crate::apiserver::parse_ipv4(name).is_none() => {
+                for (ip, _) in crate::network::resolve_cluster_addresses(cluster, &fqdn) {
+                    out.push_str(&format!("Name:\t{fqdn}\nAddress: {ip}\n"));
+                }
                 (0, out)
             }
             _ => {
@@ -424,8 +426,14 @@ fn busybox_1_28_nslookup(cluster: &Cluster, namespace: &str, name: &str) -> (i32
     let mut out =
         format!("Server:    {dns}\nAddress 1: {dns} kube-dns.kube-system.svc.cluster.local\n\n");
     match resolve_from_pod(cluster, namespace, name) {
-        Some((fqdn, ip)) if crate::apiserver::parse_ipv4(name).is_none() => {
-            out.push_str(&format!("Name:      {name}\nAddress 1: {ip} {fqdn}\n"));
+        Some((fqdn, _)) if crate::apiserver::parse_ipv4(name).is_none() => {
+            out.push_str(&format!("Name:      {name}\n"));
+            for (i, (ip, ptr)) in crate::network::resolve_cluster_addresses(cluster, &fqdn)
+                .iter()
+                .enumerate()
+            {
+                out.push_str(&format!("Address {}: {ip} {ptr}\n", i + 1));
+            }
             (0, out)
         }
         _ => (
@@ -462,15 +470,22 @@ fn busybox_nslookup(cluster: &Cluster, namespace: &str, name: &str) -> (i32, Str
             .map(|d| format!("{name}.{d}"))
             .collect()
     };
-    let answers: Vec<Option<String>> = names
+    let answers: Vec<Option<Vec<(String, String)>>> = names
         .iter()
-        .map(|n| crate::network::resolve_cluster_name(cluster, n))
+        .map(|n| {
+            Some(crate::network::resolve_cluster_addresses(cluster, n)).filter(|a| !a.is_empty())
+        })
         .collect();
     let mut code = 0;
     for aaaa in [false, true] {
-        for (n, ip) in names.iter().zip(&answers) {
-            match ip {
-                Some(ip) if !aaaa => out.push_str(&format!("Name:\t{n}\nAddress: {ip}\n\n")),
+        for (n, ips) in names.iter().zip(&answers) {
+            match ips {
+                Some(ips) if !aaaa => {
+                    for (ip, _) in ips {
+                        out.push_str(&format!("Name:\t{n}\nAddress: {ip}\n"));
+                    }
+                    out.push('\n');
+                }
                 // An empty NOERROR answer prints nothing but its blank
                 // line (nslookup.c: "we do show an additional empty line").
                 Some(_) => out.push('\n'),

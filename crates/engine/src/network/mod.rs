@@ -601,7 +601,7 @@ fn index_node(cluster: &mut Cluster, event: &WatchEvent, current: Option<&crate:
     }
 }
 
-pub(crate) use route::{proxied_headers, resolve_cluster_name};
+pub(crate) use route::{proxied_headers, resolve_cluster_addresses};
 
 /// Resolves `host` from a pod in `namespace` as its resolv.conf does
 /// (`ndots:5`, the search list `<ns>.svc.cluster.local svc.cluster.local

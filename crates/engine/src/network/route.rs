@@ -1076,8 +1076,35 @@ fn resolve_pod_hostname(cluster: &Cluster, ns: &str, svc: &str, hostname: &str) 
         .and_then(|a| a.as_str().map(str::to_string))
 }
 
-/// What cluster DNS answers for a Service: its cluster IP, or for a
-/// headless Service the first ready endpoint.
+/// Every address cluster DNS answers for a fully qualified name, each with
+/// the name its reverse lookup gives: a headless Service has one per ready
+/// endpoint (`web-0.nginx.default.svc.cluster.local` for a pod with a
+/// hostname, `10-244-1-5.nginx…` for one without); other names have one.
+pub(crate) fn resolve_cluster_addresses(cluster: &Cluster, host: &str) -> Vec<(String, String)> {
+    if let Some((svc, ns)) = cluster_dns_name(host)
+        && let Some(service) = cluster.store.get_named(res("Service"), ns, svc)
+        && service.str_at(&["spec", "clusterIP"]) == Some("None")
+    {
+        return proxy::slices(cluster, ns, svc)
+            .into_iter()
+            .flat_map(|s| s.get("endpoints").items())
+            .filter(|e| e.at(&["conditions", "ready"]).as_bool().unwrap_or(true))
+            .filter_map(|e| {
+                let ip = e.get("addresses").items().next()?.as_str()?.to_string();
+                let label = match e.get("hostname").as_str() {
+                    Some(h) => h.to_string(),
+                    None => ip.replace('.', "-"),
+                };
+                Some((ip, format!("{label}.{svc}.{ns}.svc.cluster.local")))
+            })
+            .collect();
+    }
+    resolve_cluster_name(cluster, host)
+        .map(|ip| (ip, host.trim_end_matches('.').to_string()))
+        .into_iter()
+        .collect()
+}
+
 /// What cluster DNS answers for a fully qualified name: a Service's
 /// cluster IP (a ready endpoint for a headless one) or a pod's address
 /// under its headless Service.
