@@ -1326,17 +1326,14 @@ fn init_volume_files(
         .collect();
     runs.compact_sort_by_key(|(_, i)| i.started);
     // Persistent storage starts with what earlier pods left in it.
-    let mut files: BTreeMap<String, BTreeMap<String, String>> = pod
-        .at(&["spec", "volumes"])
-        .items()
-        .filter_map(|v| {
-            let data = cluster
-                .kubelet
-                .volume_data
-                .get(&storage_of(cluster, pod, v)?)?;
-            Some((v.get("name").as_str()?.to_string(), data.clone()))
-        })
-        .collect();
+    // Inserted one by one: `collect` would link a second stable sort.
+    let mut files = crate::sort::btree_map(pod.at(&["spec", "volumes"]).items().filter_map(|v| {
+        let data = cluster
+            .kubelet
+            .volume_data
+            .get(&storage_of(cluster, pod, v)?)?;
+        Some((v.get("name").as_str()?.to_string(), data.clone()))
+    }));
     for (volume, written) in empty_dir_files(cluster, pod, runs, false) {
         files.entry(volume).or_default().extend(written);
     }
