@@ -2540,7 +2540,7 @@ impl Interp<'_> {
             .iter()
             .any(|m| dir.starts_with(&format!("{}/", m.trim_end_matches('/'))));
         let known_top = ROOT_DIRS.contains(&top)
-            || ["opt", "srv", "mnt", "run", "sbin", "media", "lib64"].contains(&top)
+            || DEBIAN_ROOT_DIRS.contains(&top)
             || self.is_dir(&format!("/{top}"))
             || self.ctx.workdir.split('/').nth(1) == Some(top);
         let exists = self.is_dir(&dir)
@@ -2731,7 +2731,11 @@ impl Interp<'_> {
             .map(str::to_string)
             .collect();
         if dir.is_empty() {
-            names.extend(ROOT_DIRS.iter().map(|d| d.to_string()));
+            let root = match self.ctx.dialect {
+                Dialect::Busybox => ROOT_DIRS,
+                Dialect::Gnu => DEBIAN_ROOT_DIRS,
+            };
+            names.extend(root.iter().map(|d| d.to_string()));
         } else if dir == "/etc" {
             names.extend(
                 ["hostname", "hosts", "os-release", "passwd", "resolv.conf"]
@@ -2938,7 +2942,13 @@ const STANDARD_DIRS: &[&str] = &[
     "/tmp", "/etc", "/var", "/usr", "/bin", "/root", "/home", "/proc", "/dev",
 ];
 
-/// What `ls /` lists besides mount points.
+/// What `ls /` lists besides mount points in Debian-based images.
+const DEBIAN_ROOT_DIRS: &[&str] = &[
+    "bin", "boot", "dev", "etc", "home", "lib", "lib64", "media", "mnt", "opt", "proc", "root",
+    "run", "sbin", "srv", "sys", "tmp", "usr", "var",
+];
+
+/// What `ls /` lists besides mount points in BusyBox images.
 const ROOT_DIRS: &[&str] = &[
     "bin", "dev", "etc", "home", "lib", "proc", "root", "sys", "tmp", "usr", "var",
 ];
