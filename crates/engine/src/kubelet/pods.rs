@@ -1179,7 +1179,7 @@ pub(crate) fn container_step(cluster: &mut Cluster, slot: Slot, step: Step) {
         Step::PullRetry => {
             let c = slot_ctr(cluster, &slot).expect("checked");
             c.retry_pending = false;
-            let waiting_image = matches!(&c.state, CState::Waiting { reason, .. } if reason == "ImagePullBackOff" || reason == "ErrImagePull");
+            let waiting_image = matches!(&c.state, CState::Waiting { reason, .. } if reason == "ImagePullBackOff" || reason == "ErrImagePull" || reason == "CreateContainerConfigError");
             let created = c.created();
             if !waiting_image {
                 return;
@@ -1614,7 +1614,8 @@ fn create_and_start(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: u
             .expect("checked");
         c.in_flight = false;
         c.retry_pending = true;
-        // The kubelet retries on its next sync.
+        // The kubelet retries on its next sync, from the image check on
+        // (`Pulled`: already present, then this error again).
         let delay = rand_between(cluster, 10 * SECOND, 15 * SECOND);
         let (epoch, seq) = {
             let r = rt(cluster, key).expect("checked");
@@ -1631,7 +1632,7 @@ fn create_and_start(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: u
                     index,
                     seq,
                 },
-                Step::Start,
+                Step::PullRetry,
             ),
         );
         advance_after_failure(cluster, key, init);

@@ -1395,6 +1395,16 @@ spec:
         "Failed",
         "Error: configmap \"settings\" not found"
     ));
+    // Each retry checks the image again before it fails again.
+    let present = |c: &Cluster| {
+        events(c, "cfg")
+            .iter()
+            .find(|(r, m, _)| r == "Pulled" && m.contains("already present on machine"))
+            .map_or(0, |(_, _, n)| *n)
+    };
+    let before = present(&c);
+    c.step(16_000);
+    assert_eq!(present(&c), before + 1);
     create(
         &mut c,
         "apiVersion: v1
