@@ -795,8 +795,8 @@ fn connect(cluster: &mut Cluster, plan: Plan) -> Response {
 
 /// What a pod answers on `port`: its container's answer, or, for an nginx
 /// proxy, what its upstream answered, passed on. The proxy's request goes
-/// from the pod to the upstream's name as its resolver finds it, with
-/// `Host` set to that name (`$proxy_host`).
+/// from the pod to the address nginx resolved the upstream's name to as it
+/// started, with `Host` set to that name (`$proxy_host`).
 fn serve(
     cluster: &mut Cluster,
     pod: &crate::value::Value,
@@ -1118,6 +1118,8 @@ pub(crate) fn resolve_cluster_name(cluster: &Cluster, host: &str) -> Option<Stri
     resolve_pod_hostname(cluster, ns, svc, hostname)
 }
 
+/// What cluster DNS answers for a Service: its cluster IP, or for a
+/// headless Service the first ready endpoint.
 fn resolve_service_name(cluster: &Cluster, ns: &str, name: &str) -> Option<String> {
     let svc = cluster.store.get_named(res("Service"), ns, name)?;
     match svc.str_at(&["spec", "clusterIP"]) {
