@@ -246,6 +246,21 @@ impl PodRuntime {
         }
     }
 
+    /// Where the container of this name is: (init, index), a regular
+    /// container before an init container of the same name.
+    fn slot_of(&self, name: &str) -> Option<(bool, usize)> {
+        self.main
+            .iter()
+            .position(|c| &*c.name == name)
+            .map(|i| (false, i))
+            .or_else(|| {
+                self.init
+                    .iter()
+                    .position(|c| &*c.name == name)
+                    .map(|i| (true, i))
+            })
+    }
+
     /// What survives a node stop: (container, restarts, started, ID).
     pub(crate) fn frozen(&self) -> Vec<(String, u32, Millis, String)> {
         self.init
@@ -2092,15 +2107,9 @@ pub(crate) fn keep_exec_writes(
         return;
     }
     let Some((init, index, started, mut app)) = rt(cluster, key).and_then(|r| {
-        let (init, list) = match r.main.iter().position(|c| &*c.name == container) {
-            Some(i) => ((false, i), &r.main[i]),
-            None => {
-                let i = r.init.iter().position(|c| &*c.name == container)?;
-                ((true, i), &r.init[i])
-            }
-        };
-        let inst = list.current.as_ref()?;
-        Some((init.0, init.1, inst.started, inst.app.clone()))
+        let (init, index) = r.slot_of(container)?;
+        let inst = r.ctr(init, index)?.current.as_ref()?;
+        Some((init, index, inst.started, inst.app.clone()))
     }) else {
         return;
     };
@@ -3241,18 +3250,7 @@ pub(crate) fn signal_pid1(cluster: &mut Cluster, key: &ObjectKey, container: &st
     let Some(r) = rt_mut(cluster, key) else {
         return;
     };
-    let Some((init, index)) = r
-        .main
-        .iter()
-        .position(|c| &*c.name == container)
-        .map(|i| (false, i))
-        .or_else(|| {
-            r.init
-                .iter()
-                .position(|c| &*c.name == container)
-                .map(|i| (true, i))
-        })
-    else {
+    let Some((init, index)) = r.slot_of(container) else {
         return;
     };
     let Some(c) = r
@@ -3305,17 +3303,7 @@ pub(crate) fn kill_container(
             .position(Ctr::running)
             .map(|i| (false, i))
             .or(Some((false, 0))),
-        Some(name) => r
-            .main
-            .iter()
-            .position(|c| &*c.name == name)
-            .map(|i| (false, i))
-            .or_else(|| {
-                r.init
-                    .iter()
-                    .position(|c| &*c.name == name)
-                    .map(|i| (true, i))
-            }),
+        Some(name) => r.slot_of(name),
     };
     let Some((init, i)) = found else {
         return Err(format!(
