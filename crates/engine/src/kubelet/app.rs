@@ -253,6 +253,26 @@ pub(crate) fn container_env(
     env
 }
 
+/// Go's `Time.String()` of `time.Now()` in UTC: the fraction without its
+/// trailing zeros, then the monotonic reading (`m=+12.345000000`), here
+/// the time since the process started.
+fn go_time_string(now: Millis, since_start: Millis) -> String {
+    let micro = crate::time::rfc3339_micro(now);
+    let fraction = micro[20..23].trim_end_matches('0');
+    let fraction = if fraction.is_empty() {
+        String::new()
+    } else {
+        format!(".{fraction}")
+    };
+    format!(
+        "{} {}{fraction} +0000 UTC m=+{}.{:03}000000",
+        &micro[..10],
+        &micro[11..19],
+        since_start / 1000,
+        since_start % 1000
+    )
+}
+
 /// The bootcamp image's own variables (node:6.3.1's `ENV`s), in order:
 /// containerd puts them after HOSTNAME, before the kubelet's.
 pub(crate) const BOOTCAMP_ENV: [(&str, &str); 2] =
@@ -2829,15 +2849,9 @@ impl App {
             Flavor::Agnhost => match (self.text.as_str(), path) {
                 ("serve-hostname", _) | (_, "/hostname") => (200, pod_name.to_string()),
                 (_, "/echo") | (_, "/healthz") => (200, String::new()),
-                _ => (
-                    200,
-                    format!(
-                        "NOW: {} +0000 UTC",
-                        crate::time::rfc3339_micro(now)
-                            .replace('T', " ")
-                            .trim_end_matches('Z')
-                    ),
-                ),
+                // netexec's `fmt.Fprintf(w, "NOW: %v", time.Now())`: Go's
+                // Time.String, its monotonic reading since the start included.
+                _ => (200, format!("NOW: {}", go_time_string(now, offset))),
             },
             _ if self.text.starts_with("bootcamp ") => (
                 200,
@@ -3135,6 +3149,18 @@ mod tests {
         assert_eq!(
             capabilities(&sc("capabilities: {add: [ALL]}")),
             0x1ff_ffff_ffff
+        );
+    }
+
+    #[test]
+    fn times_print_as_gos_time_string_with_its_monotonic_reading() {
+        assert_eq!(
+            go_time_string(1_500, 1_000),
+            "2026-01-01 00:00:01.5 +0000 UTC m=+1.000000000"
+        );
+        assert_eq!(
+            go_time_string(61_000, 23_011),
+            "2026-01-01 00:01:01 +0000 UTC m=+23.011000000"
         );
     }
 }
