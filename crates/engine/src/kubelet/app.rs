@@ -1594,6 +1594,14 @@ pub(crate) fn build(
         program_name.as_str(),
         "kube-apiserver" | "kube-controller-manager" | "kube-scheduler"
     );
+    // The docs' backend greeter answers as itself (decided once here, not
+    // per request).
+    if matches!(app.program, Program::Server)
+        && app.text.is_empty()
+        && image.contains("google-samples/hello-go-gke")
+    {
+        app.text = "hello-go-gke".into();
+    }
     declared.compact_sort();
     declared.dedup();
     app.ports = declared;
@@ -2861,7 +2869,7 @@ impl App {
                 ),
             ),
             // The docs' backend greeter (`json.NewEncoder(w).Encode`).
-            _ if self.image.contains("google-samples/hello-go-gke") => {
+            _ if self.text == "hello-go-gke" => {
                 (200, "{\"message\":\"Hello\"}\n".to_string())
             }
             _ if self.text == "goproxy" => (
@@ -2891,7 +2899,7 @@ impl App {
                     format!("open() \"{file}\" failed (2: No such file or directory)")
                 };
                 Some(format!(
-                    "{} [error] 29#29: *{NGINX_CONNECTION} {what}, client: {client}, server: localhost, request: \"{method} {path} HTTP/1.1\", host: \"{host}\"\n{client} - - [{ts}] \"{method} {path} HTTP/1.1\" {status} {sent} \"-\" \"{ua}\" \"-\"",
+                    "{} [error] 29#29: *{REQUEST_NUMBER} {what}, client: {client}, server: localhost, request: \"{method} {path} HTTP/1.1\", host: \"{host}\"\n{client} - - [{ts}] \"{method} {path} HTTP/1.1\" {status} {sent} \"-\" \"{ua}\" \"-\"",
                     go_log_time(now)
                 ))
             }
@@ -2917,7 +2925,7 @@ impl App {
             _ if self.text == "goproxy" => None,
             // `++requests`: numbered when the log is read.
             _ if self.text.starts_with("bootcamp ") => Some(format!(
-                "Running On: {pod_name} | Total Requests: {NGINX_CONNECTION} | App Uptime: {} seconds | Log Time: {}",
+                "Running On: {pod_name} | Total Requests: {REQUEST_NUMBER} | App Uptime: {} seconds | Log Time: {}",
                 offset as f64 / 1000.0,
                 js_date(now)
             )),
@@ -2936,9 +2944,10 @@ impl App {
 /// and then exits with 2 (`dieFromSignal`).
 const GO_PID1_SIGTERM_EXIT: i32 = 2;
 
-/// Where an nginx error line's connection number goes: the log numbers
-/// the connections when it is read (each request is one).
-pub(crate) const NGINX_CONNECTION: char = '\u{1}';
+/// Where a request's number goes in a log line (nginx's connection number
+/// in its error lines, the bootcamp's `Total Requests`): the log numbers
+/// the requests when it is read.
+pub(crate) const REQUEST_NUMBER: char = '\u{1}';
 
 /// The path nginx looks up for a request's URI: without its query, `%XX`
 /// decoded, slashes merged, `.` and `..` resolved (`None`: a `..` above the

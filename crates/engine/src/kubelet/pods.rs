@@ -3898,14 +3898,14 @@ fn instance_logs(
         match line.split_once('\n') {
             Some((error, access)) if request => {
                 let n = connections.to_string();
-                out.push((t, error.replace(app::NGINX_CONNECTION, &n)));
+                out.push((t, error.replace(app::REQUEST_NUMBER, &n)));
                 out.push((t, access.to_string()));
             }
             // An app that counts its requests (the bootcamp's `++requests`).
-            _ if request && line.contains(app::NGINX_CONNECTION) => {
+            _ if request && line.contains(app::REQUEST_NUMBER) => {
                 out.push((
                     t,
-                    line.replace(app::NGINX_CONNECTION, &connections.to_string()),
+                    line.replace(app::REQUEST_NUMBER, &connections.to_string()),
                 ));
             }
             _ => out.push((t, line)),
@@ -4326,7 +4326,7 @@ pub(crate) fn proxied(
             let error = format!(
                 "{} [error] 6#6: *{} {what}, client: {client}, server: , request: \"{method} {path} HTTP/1.1\", upstream: \"http://{address}{path}\", host: \"{}\"\n",
                 app::go_log_time(now),
-                app::NGINX_CONNECTION,
+                app::REQUEST_NUMBER,
                 request.host
             );
             let h = nginx.headers(now, &body, None);
