@@ -282,6 +282,8 @@ impl Files {
 /// One command and what it printed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ConsoleEntry {
+    /// The prompt the line was typed at (`$`, or an attached shell's).
+    pub prompt: String,
     /// The line as typed.
     pub command: String,
     /// Its output.
@@ -306,6 +308,19 @@ pub fn run_command(
     files: &[(String, String)],
 ) -> (CommandOutput, bool) {
     let line = line.trim();
+    // An attached shell (`kubectl exec -it … -- sh`) takes the line.
+    if cluster.terminal_prompt().is_some() {
+        let mem = MemoryFiles::from_pairs(files.iter().cloned());
+        let out = cluster.terminal_input(line, &mem);
+        return (
+            CommandOutput {
+                stdout: out.stdout,
+                stderr: out.stderr,
+                exit_code: out.exit_code,
+            },
+            true,
+        );
+    }
     let words = kubeplay_engine::kubectl::shell::split(line);
     if let Ok(w) = &words
         && w.first().map(String::as_str) == Some("kubectl")
@@ -492,6 +507,14 @@ impl Handle {
         if self.recording.get() {
             let now = self.cluster.borrow().now_ms();
             self.session.borrow_mut().record(before, text, now);
+        }
+    }
+
+    /// The console's prompt: an attached shell's (`/ #`), else `$`.
+    pub fn prompt(&self) -> String {
+        match self.cluster.borrow().terminal_prompt() {
+            Some(p) => p.trim_end().to_string(),
+            None => "$".to_string(),
         }
     }
 

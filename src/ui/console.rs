@@ -41,7 +41,7 @@ fn split_warnings(stderr: &str) -> (String, String) {
 fn entry_html(m: &mut Markup, e: &ConsoleEntry) {
     let script = e.command.contains('\n');
     m.open("div", if script { "entry script" } else { "entry" });
-    m.open("div", "cmd").el("span", "prompt", "$");
+    m.open("div", "cmd").el("span", "prompt", &e.prompt);
     if script {
         // A script: its transcript echoes each command itself.
         let lines = e.command.lines().count();
@@ -142,7 +142,9 @@ pub fn console(p: &ConsoleProps) -> Html {
                 "c" if e.ctrl_key() && field.selection_start() == field.selection_end() => {
                     let line = field.value();
                     field.set_value("");
+                    let prompt = handle.prompt();
                     handle.console.borrow_mut().entries.push(ConsoleEntry {
+                        prompt,
                         command: format!("{line}^C"),
                         output: CommandOutput::default(),
                     });
@@ -212,7 +214,7 @@ pub fn console(p: &ConsoleProps) -> Html {
         <div class="console" onclick={focus}>
             <div class="scrollback" ref={scroll}>
                 <p class="hint">
-                    { "kubectl against the simulated cluster, and the script commands: sleep 30s, curl URL, stop node NAME, kill pod NAME, traffic start URL … Tab completes; ↑/↓ walk the history; Ctrl+L clears; pasting several lines opens them as a script. The editor's files are readable by name: " }
+                    { "kubectl against the simulated cluster, and the script commands: sleep 30s, curl URL, stop node NAME, kill pod NAME, traffic start URL … Tab completes; ↑/↓ walk the history; Ctrl+L clears; kubectl exec -it POD -- sh opens a shell in a container (exit leaves it); pasting several lines opens them as a script. The editor's files are readable by name: " }
                     <code>{ "kubectl apply -f deployment.yaml" }</code>
                 </p>
                 { {
@@ -238,7 +240,7 @@ pub fn console(p: &ConsoleProps) -> Html {
                 </div>
             } else {
                 <div class="prompt-line">
-                    <span class="prompt">{ "$" }</span>
+                    <span class="prompt">{ p.handle.prompt() }</span>
                     <input ref={input} class="console-input" aria-label="Command" spellcheck="false"
                         autocomplete="off" autocapitalize="off" placeholder="kubectl get pods" {onkeydown} {onpaste} />
                     <button class="btn small open-script" onclick={open_script} title="Write or paste a script of several lines">{ "Script…" }</button>
@@ -257,6 +259,7 @@ pub fn run_script(handle: &Handle, text: &str) {
     push(
         handle,
         ConsoleEntry {
+            prompt: "$".to_string(),
             command: format!("{}\n", text.trim_end()),
             output: CommandOutput {
                 stdout: result.output,
@@ -308,8 +311,10 @@ fn push(handle: &Handle, mut entry: ConsoleEntry) {
 
 /// Runs a typed line and records it.
 pub fn run_line(handle: &Handle, line: &str) {
+    let prompt = handle.prompt();
     if line.is_empty() {
         handle.console.borrow_mut().entries.push(ConsoleEntry {
+            prompt,
             command: String::new(),
             output: CommandOutput::default(),
         });
@@ -329,6 +334,7 @@ pub fn run_line(handle: &Handle, line: &str) {
     push(
         handle,
         ConsoleEntry {
+            prompt,
             command: line.to_string(),
             output,
         },

@@ -237,6 +237,21 @@ test('kubectl exec and run -it --rm reach a Service from a pod through the conso
     await run('kubectl exec box -- sh -c "exit 3"');
     await page.waitForFunction(() => [...document.querySelectorAll('.scrollback .out.stderr')]
       .some((e) => e.textContent.includes('command terminated with exit code 3')));
+    // An interactive shell: the console's prompt becomes the shell's, and
+    // the lines typed go to it (its working directory carries) until exit.
+    const prompt = () => page.textContent('.prompt-line .prompt');
+    await run('kubectl exec -it box -- sh');
+    assert.equal(await prompt(), '/ #');
+    await run('cd /tmp');
+    assert.equal(await prompt(), '/tmp #');
+    await run('wget -qO- web | head -4');
+    await stdoutHas('<title>Welcome to nginx!</title>');
+    assert.equal(await page.locator('.scrollback .entry .cmd .prompt').last().textContent(), '/tmp #');
+    await run('kubectl get pods');
+    await page.waitForFunction(() => [...document.querySelectorAll('.scrollback .out.stdout')]
+      .some((e) => e.textContent === 'sh: kubectl: not found\n'));
+    await run('exit');
+    assert.equal(await prompt(), '$');
     await screenshot(page, 'exec');
     // A NetworkPolicy from the editor: web takes connections only from
     // pods labelled access=true, so box's wget times out.

@@ -288,6 +288,9 @@ pub struct Cluster {
     /// The namespace kubectl's current context names
     /// (`kubectl config set-context --current --namespace=…`).
     pub(crate) kubeconfig_namespace: Option<String>,
+    /// The interactive shell the user's terminal is attached to
+    /// (`kubectl exec -it … -- sh`), whose prompt takes the lines typed.
+    pub(crate) terminal: Option<crate::kubectl::Terminal>,
 }
 
 /// How many recent watch events the cluster keeps for observers.
@@ -398,6 +401,7 @@ impl Cluster {
             recent_changes: VecDeque::new(),
             change_seq: 0,
             kubeconfig_namespace: None,
+            terminal: None,
         };
         cluster.bootstrap();
         cluster

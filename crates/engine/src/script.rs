@@ -1025,6 +1025,18 @@ pub fn run_script(cluster: &mut Cluster, script: &str, files: &dyn Files) -> Scr
                 kubectl_failures: failures,
             }
         };
+        // An open interactive shell (`kubectl exec -it … -- sh`) takes the
+        // line at its prompt.
+        if let Some(prompt) = cluster.terminal_prompt() {
+            out.push_str(&format!("{prompt}{line}\n"));
+            let result = cluster.terminal_input(line, files);
+            if result.exit_code != 0 {
+                failures += 1;
+            }
+            out.push_str(&result.terminal);
+            out.push_str(&jobs(cluster, true));
+            continue;
+        }
         // A here-document supplies standard input.
         let (command, stdin) = match heredoc(line) {
             Some((cmd, delim, strip)) => {

@@ -1073,20 +1073,10 @@ pub(crate) fn run(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         if p.bool("tty") {
             c.set("tty", Value::Bool(true));
         }
-        let first = p.args.get(1).map(|a| a.rsplit('/').next().unwrap_or(a));
-        let shell = |a: &str| matches!(a, "sh" | "bash" | "ash" | "dash" | "zsh");
-        let interactive = match first {
-            Some(cmd) => shell(cmd) && !p.args.iter().any(|a| a == "-c"),
-            None => ["busybox", "alpine", "ubuntu", "debian"]
-                .iter()
-                .any(|i| image.contains(i)),
-        };
-        if interactive {
-            return Err(Fail::error(format!(
-                "Kubeplay has no terminal for an interactive shell; run the pod with a command (kubectl run {name} --image={image} --restart=Never -- sh -c '…') or use kubectl exec"
-            )));
-        }
     }
+    // The shell an attached session talks to: the command's, or the
+    // image's default command when it is a shell.
+    let session_shell = super::terminal::container_shell(image, &p.args[1..]).filter(|_| stdin);
     let mut meta = Value::from_pairs([("labels", labels), ("name", Value::from(name.clone()))]);
     for a in p.all("annotations") {
         let (k, v) = a.split_once('=').unwrap_or((a, ""));
@@ -1108,16 +1098,24 @@ pub(crate) fn run(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     ]);
     let pod = with_namespace(ctx, pod);
     if attach && dry_run(ctx, p)?.is_none() {
-        return run_attached(ctx, p, pod, &name);
+        let waits = restart != "Always";
+        return run_attached(ctx, p, pod, &name, session_shell.as_deref(), waits);
     }
     finish(ctx, p, pod, "created", None)
 }
 
 /// `kubectl run -i [-t] [--rm]`: creates the pod, waits for it to run and
-/// shows what it prints. A command that ends within a minute is shown
-/// whole (then `--rm` deletes the pod); a terminal cannot stay attached
-/// in Kubeplay, so a pod that keeps running is left running, as said.
-fn run_attached(ctx: &mut Ctx, p: &Parsed, mut pod: Value, name: &str) -> Result<(), Fail> {
+/// attaches. A shell (`shell`) gets an interactive session; a command
+/// that ends within a minute is shown whole (then `--rm` deletes the
+/// pod); a pod that keeps running is left running, as said.
+fn run_attached(
+    ctx: &mut Ctx,
+    p: &Parsed,
+    mut pod: Value,
+    name: &str,
+    shell: Option<&str>,
+    waits: bool,
+) -> Result<(), Fail> {
     use crate::kubectl::apply::wait_until;
     let ns = ctx.namespace.clone();
     pod.remove("status");
@@ -1141,10 +1139,18 @@ fn run_attached(ctx: &mut Ctx, p: &Parsed, mut pod: Value, name: &str) -> Result
     }) {
         return Err(Fail::error("timed out waiting for the condition"));
     }
-    if phase(ctx.cluster) == "Running" {
-        if p.bool("tty") && !p.bool("quiet") {
-            ctx.out
-                .err_line("If you don't see a command prompt, try pressing enter.");
+    let attached = phase(ctx.cluster) == "Running";
+    if attached {
+        if !p.bool("quiet") {
+            super::terminal::attach_notice(ctx);
+        }
+        if let Some(shell) = shell {
+            let process = super::terminal::Process::Pid1 {
+                remove: p.bool("rm"),
+                run_waits: waits,
+            };
+            let target = (ns.as_str(), name, name);
+            return super::terminal::open(ctx, target, shell, p.bool("tty"), process);
         }
         wait_until(ctx.cluster, 60_000, |c| phase(c) != "Running");
     }
@@ -1161,10 +1167,39 @@ fn run_attached(ctx: &mut Ctx, p: &Parsed, mut pod: Value, name: &str) -> Result
         ));
         return Ok(());
     }
+    if attached && p.bool("tty") && !p.bool("quiet") {
+        ctx.out
+            .line(&super::terminal::reattach_message(name, name, &ns));
+    }
+    after_attach(ctx, &ns, name, p.bool("rm"), true)
+}
+
+/// What `kubectl run` does once its attached session ends: `--rm`
+/// deletes the pod, and with restartPolicy Never or OnFailure (`waits`)
+/// a failed pod's exit code is passed on.
+pub(crate) fn after_attach(
+    ctx: &mut Ctx,
+    ns: &str,
+    name: &str,
+    remove: bool,
+    waits: bool,
+) -> Result<(), Fail> {
+    use crate::kubectl::apply::wait_until;
+    let phase = |c: &crate::Cluster| -> String {
+        c.store()
+            .get_named(crate::cluster::res("Pod"), ns, name)
+            .and_then(|o| o.str_at(&["status", "phase"]))
+            .unwrap_or("")
+            .to_string()
+    };
+    if waits {
+        wait_until(ctx.cluster, 60_000, |c| phase(c) != "Running");
+    }
+    let final_phase = phase(ctx.cluster);
     let terminated = ctx
         .cluster
         .store()
-        .get_named(crate::cluster::res("Pod"), &ns, name)
+        .get_named(crate::cluster::res("Pod"), ns, name)
         .map(|o| {
             o.at(&["status", "containerStatuses"])
                 .items()
@@ -1173,10 +1208,10 @@ fn run_attached(ctx: &mut Ctx, p: &Parsed, mut pod: Value, name: &str) -> Result
         })
         .unwrap_or_default()
         .unwrap_or_default();
-    if p.bool("rm") {
-        let key = crate::store::ObjectKey::new(crate::cluster::res("Pod"), &ns, name);
+    if remove {
+        let key = crate::store::ObjectKey::new(crate::cluster::res("Pod"), ns, name);
         ctx.cluster
-            .authorize_resource("delete", key.resource, "", &ns, name)
+            .authorize_resource("delete", key.resource, "", ns, name)
             .and_then(|()| {
                 ctx.cluster
                     .delete(&key, crate::apiserver::DeleteOptions::default())
@@ -1186,7 +1221,7 @@ fn run_attached(ctx: &mut Ctx, p: &Parsed, mut pod: Value, name: &str) -> Result
         ctx.out
             .line(&format!("pod \"{name}\" deleted from {ns} namespace"));
     }
-    if final_phase == "Failed" {
+    if waits && final_phase == "Failed" {
         let code = terminated.get("exitCode").as_i64().unwrap_or(1) as i32;
         ctx.out.exit_code = Some(if code == 0 { 1 } else { code });
         return Err(Fail::raw(format!(

@@ -49,37 +49,19 @@ pub(crate) fn exec(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         Some(c) => c.to_string(),
         None => default_container(ctx, &pod, p.bool("quiet"))?,
     };
-    let interactive_shell = matches!(
-        command[0].rsplit('/').next().unwrap_or(""),
-        "sh" | "bash" | "ash" | "dash" | "zsh"
-    ) && !command.iter().any(|a| a == "-c");
-    if interactive_shell && p.bool("stdin") {
-        return Err(Fail::error(format!(
-            "Kubeplay has no terminal for an interactive shell; run one command at a time, e.g. kubectl exec {pod_name} -- sh -c 'ls /; env'"
-        )));
+    // SetupTTY: a terminal only with stdin too.
+    let tty = p.bool("stdin") && p.bool("tty");
+    if p.bool("stdin") && super::terminal::is_interactive_shell(command) {
+        let target = (ns.as_str(), pod_name.as_str(), container.as_str());
+        let process = super::terminal::Process::Exec;
+        return super::terminal::open(ctx, target, &command[0], tty, process);
     }
-    let outcome = ctx.cluster.exec_in_container(
-        &ns,
-        &pod_name,
-        &container,
-        command,
-        // SetupTTY: a terminal only with stdin too.
-        p.bool("stdin") && p.bool("tty"),
-    );
+    let outcome = ctx
+        .cluster
+        .exec_in_container(&ns, &pod_name, &container, command, tty, None);
     match outcome {
-        Err(ExecRefusal::Status(e)) => Err(Fail::status(&e)),
-        Err(ExecRefusal::Backend(msg)) => Err(Fail::raw(format!("Error from server: {msg}"))),
-        Err(ExecRefusal::Upgrade(msg)) => {
-            Err(Fail::error(format!("unable to upgrade connection: {msg}")))
-        }
-        Ok(Exec::NoExecutable(program)) => {
-            let id = exec_id(ctx);
-            Err(Fail::error(format!(
-                "Internal error occurred: error executing command in container: failed to exec in container: failed to start exec {}: OCI runtime exec failed: exec failed: unable to start container process: exec: {}: executable file not found in $PATH: unknown",
-                crate::api::errors::quote(&id),
-                crate::api::errors::quote(&program)
-            )))
-        }
+        Err(refusal) => Err(refused(refusal)),
+        Ok(Exec::NoExecutable(program)) => Err(not_executable(ctx, &program)),
         Ok(Exec::Ran(result)) => {
             ctx.out.out(&result.output);
             // kubectl waits for the command: the cluster's clock moves on.
@@ -99,6 +81,25 @@ pub(crate) fn exec(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             }
         }
     }
+}
+
+/// How kubectl reports an exec the API server or kubelet refused.
+pub(crate) fn refused(refusal: ExecRefusal) -> Fail {
+    match refusal {
+        ExecRefusal::Status(e) => Fail::status(&e),
+        ExecRefusal::Backend(msg) => Fail::raw(format!("Error from server: {msg}")),
+        ExecRefusal::Upgrade(msg) => Fail::error(format!("unable to upgrade connection: {msg}")),
+    }
+}
+
+/// How kubectl reports an exec whose program the image lacks.
+pub(crate) fn not_executable(ctx: &mut Ctx, program: &str) -> Fail {
+    let id = exec_id(ctx);
+    Fail::error(format!(
+        "Internal error occurred: error executing command in container: failed to exec in container: failed to start exec {}: OCI runtime exec failed: exec failed: unable to start container process: exec: {}: executable file not found in $PATH: unknown",
+        crate::api::errors::quote(&id),
+        crate::api::errors::quote(program)
+    ))
 }
 
 /// containerd's exec id: 64 hex digits.

@@ -35,11 +35,13 @@ mod portforward;
 mod rbac_rules;
 mod resources;
 mod rollout;
+mod terminal;
 mod wait;
 
 pub(crate) use apply::klog_line;
 pub use explain::{ExplainField, ExplainSource, ExplainedType};
 pub(crate) use flags::go_quote;
+pub use terminal::Terminal;
 
 use crate::sort::CompactSort;
 use std::collections::BTreeMap;
@@ -1258,7 +1260,14 @@ static ROOT_COMMANDS: &[Command] = &[
         ]])
         .run(logs::logs),
     Command::new("attach", "Attach to a running container", "kubectl attach (POD | TYPE/NAME) -c CONTAINER [options]")
-        .unsupported("containers in Kubeplay are simulated; there is no process to attach to"),
+        .flags(flags![&[
+            Flag::new("container", Kind::Str).short('c'),
+            Flag::new("stdin", Kind::Bool).short('i'),
+            Flag::new("tty", Kind::Bool).short('t'),
+            Flag::new("quiet", Kind::Bool).short('q'),
+            Flag::new("pod-running-timeout", Kind::Duration),
+        ]])
+        .run(terminal::attach),
     Command::new("exec", "Execute a command in a container", "kubectl exec (POD | TYPE/NAME) [-c CONTAINER] [flags] -- COMMAND [args...] [options]")
         .flags(flags![&[
             Flag::new("container", Kind::Str).short('c'),
@@ -1664,6 +1673,17 @@ impl Cluster {
             Some(w) if w == "kubectl" => &words[1..],
             _ => words,
         };
+        self.with_kubectl(files, background, |ctx| dispatch(ctx, words))
+    }
+
+    /// Runs `command` as kubectl would: with its context, then lets the
+    /// cluster react, and reports what it printed and how it exited.
+    pub(crate) fn with_kubectl(
+        &mut self,
+        files: &dyn Files,
+        background: Option<crate::network::ShellJob>,
+        command: impl FnOnce(&mut Ctx) -> Result<(), Fail>,
+    ) -> KubectlOutput {
         self.warnings.clear();
         let namespace = self
             .kubeconfig_namespace
@@ -1678,7 +1698,7 @@ impl Cluster {
             path: "kubectl".to_string(),
             background,
         };
-        let result = dispatch(&mut ctx, words);
+        let result = command(&mut ctx);
         ctx.cluster.requester = None;
         // Commands may change state; let the cluster react before anyone looks.
         ctx.cluster.settle();

@@ -1450,7 +1450,12 @@ pub(crate) fn build(
                         }
                     }
                 },
-                // `sh` with no script and no terminal reads EOF and exits.
+                // An interactive shell waits on its open standard input
+                // (`stdin: true`, as `kubectl run -it` sets) for a session.
+                None if container.get("stdin").as_bool() == Some(true) => {
+                    app.program = Program::Forever;
+                }
+                // `sh` with no script and no standard input reads EOF and exits.
                 None => {
                     app.program = Program::Exits {
                         after: 20,

@@ -28,7 +28,8 @@ pub(crate) enum Exec {
 }
 
 impl Cluster {
-    /// Runs `argv` in a running container of a pod, as `kubectl exec`.
+    /// Runs `argv` in a running container of a pod, as `kubectl exec`
+    /// (with `state`, as a line of an interactive shell's session).
     pub(crate) fn exec_in_container(
         &mut self,
         namespace: &str,
@@ -36,6 +37,7 @@ impl Cluster {
         container: &str,
         argv: &[String],
         tty: bool,
+        state: Option<&mut shell::ShellState>,
     ) -> Result<Exec, ExecRefusal> {
         self.authorize_resource("create", crate::cluster::res("Pod"), "exec", namespace, pod)
             .map_err(ExecRefusal::Status)?;
@@ -57,7 +59,7 @@ impl Cluster {
                 tool,
             )
         };
-        let mut ran = shell::exec_command(argv, &ctx, EXEC_HORIZON, &mut net);
+        let mut ran = shell::exec_command(argv, &ctx, EXEC_HORIZON, &mut net, state);
         let offset = ctx.started_at.saturating_sub(started);
         pods::keep_exec_writes(
             self,
@@ -70,6 +72,41 @@ impl Cluster {
             pods::signal_pid1(self, &key, container, signal);
         }
         Ok(Exec::Ran(ran))
+    }
+}
+
+/// What an interactive shell's prompt shows of its container.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct PromptFacts {
+    /// BusyBox's ash or a GNU userland's shells.
+    pub dialect: Dialect,
+    /// The pod's hostname.
+    pub hostname: String,
+    /// The user's name in the image's `/etc/passwd`.
+    pub user: Option<&'static str>,
+    /// The user's id (root's prompt ends in `#`).
+    pub uid: i64,
+    /// `$HOME` (shown as `~`).
+    pub home: String,
+}
+
+impl Cluster {
+    /// What a shell started in a running container would show in its
+    /// prompt.
+    pub(crate) fn prompt_facts(
+        &self,
+        namespace: &str,
+        pod: &str,
+        container: &str,
+    ) -> Option<PromptFacts> {
+        let (ctx, ..) = pods::exec_context(self, namespace, pod, container).ok()?;
+        Some(PromptFacts {
+            dialect: ctx.dialect,
+            hostname: ctx.hostname.clone(),
+            user: ctx.user.name,
+            uid: ctx.user.uid,
+            home: ctx.env.get("HOME").cloned().unwrap_or_default(),
+        })
     }
 }
 
@@ -89,6 +126,8 @@ fn image_has(flavor: Flavor, dialect: Dialect, image: &str, program: &str) -> bo
         // Debian's slim images (nginx) have no procps, nor dnsutils
         // (the docs' jessie-dnsutils image has it).
         "ps" | "kill" => dialect == Dialect::Busybox,
+        // BusyBox and Alpine have only ash.
+        "bash" => dialect == Dialect::Gnu,
         "nslookup" => dialect == Dialect::Busybox || image.contains("dnsutils"),
         _ => shell::has_command(name),
     }

@@ -9,7 +9,7 @@
 pub mod images;
 
 mod app;
-pub(crate) use pods::{instance_running, proxied, proxy_upstream, stream_request};
+pub(crate) use pods::{end_pid1, instance_running, proxied, proxy_upstream, stream_request};
 pub mod exec;
 mod nginx;
 mod node;
@@ -17,7 +17,7 @@ mod pods;
 mod python;
 mod shell;
 pub(crate) use exec::seconds as timeout_seconds;
-pub(crate) use shell::{CURL_VALUE_OPTIONS, terminal_text, to_stderr};
+pub(crate) use shell::{CURL_VALUE_OPTIONS, Dialect, ShellState, terminal_text, to_stderr};
 
 #[cfg(test)]
 mod tests;

@@ -1876,7 +1876,7 @@ fn post_start(
         let mut net = |_: Millis, tool: &[String]| {
             super::exec::network_tool(cluster, key, dialect, flavor, &image, caller, tool)
         };
-        super::shell::exec_command(argv, &ctx, super::exec::EXEC_HORIZON, &mut net)
+        super::shell::exec_command(argv, &ctx, super::exec::EXEC_HORIZON, &mut net, None)
     };
     keep_exec_writes(cluster, key, name, 0, ran.file_events);
     if ran.code == Some(0) {
@@ -3281,6 +3281,23 @@ pub(crate) fn signal_pid1(cluster: &mut Cluster, key: &ObjectKey, container: &st
             .push((now, format!("{ts} [notice] 1#1: {received}")));
         inst.extra.push((now, format!("{ts} [notice] 1#1: exit")));
     }
+    let reason = if code == 0 { "Completed" } else { "Error" };
+    process_exit(cluster, key, init, index, code, reason);
+}
+
+/// The container's own process (an attached shell) exits with `code`.
+pub(crate) fn end_pid1(cluster: &mut Cluster, key: &ObjectKey, container: &str, code: i32) {
+    let Some((init, index)) =
+        rt(cluster, key)
+            .and_then(|r| r.slot_of(container))
+            .filter(|&(init, index)| {
+                rt(cluster, key)
+                    .and_then(|r| r.ctr(init, index))
+                    .is_some_and(|c| c.running() && !c.stopping)
+            })
+    else {
+        return;
+    };
     let reason = if code == 0 { "Completed" } else { "Error" };
     process_exit(cluster, key, init, index, code, reason);
 }

@@ -900,6 +900,9 @@ struct Interp<'a> {
     cwd: String,
     /// Signals sent to PID 1 (`kill 1`), for the kubelet to deliver.
     pid1_signals: Vec<i32>,
+    /// An interactive shell's line: whether the shell is bash, and the
+    /// line's number (dash's messages count the lines read).
+    interactive: Option<(bool, u32)>,
 }
 
 impl<'a> Interp<'a> {
@@ -927,6 +930,7 @@ impl<'a> Interp<'a> {
             stdin: None,
             cwd: ctx.workdir.clone(),
             pid1_signals: Vec::new(),
+            interactive: None,
         }
     }
 
@@ -1021,19 +1025,57 @@ pub(crate) struct ExecResult {
     pub file_events: Vec<(Millis, String, FileOp)>,
     /// The signals it sent the container's PID 1 (`kill 1`).
     pub pid1_signals: Vec<i32>,
+    /// It ran `exit` (an interactive shell's session ends).
+    pub exited: bool,
+}
+
+/// What an interactive shell keeps from one line to the next: its
+/// variables, working directory and last status.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct ShellState {
+    /// Its variables (the environment it started with, then its own).
+    pub vars: BTreeMap<String, String>,
+    /// Its working directory; empty before its first line.
+    pub cwd: String,
+    /// `$?`.
+    pub status: i32,
+    /// The shell is bash (its messages differ from dash's).
+    pub bash: bool,
+    /// Lines read so far.
+    pub lines: u32,
 }
 
 /// Runs `argv` as `kubectl exec` does: a new process beside the
 /// container's own, seeing its files, reaching the network through `net`.
+/// With `state`, the process is a line of an interactive shell: it starts
+/// from the state the previous line left and leaves its own.
 pub(crate) fn exec_command(
     argv: &[String],
     ctx: &Context,
     horizon: Millis,
     net: &mut Network<'_>,
+    state: Option<&mut ShellState>,
 ) -> ExecResult {
-    let stmt = from_argv(argv);
     let mut it = Interp::new(ctx, horizon);
     it.net = Some(net);
+    // An interactive shell runs the line itself (its `exit` ends it); a
+    // line it cannot parse goes through `sh -c`, which says why.
+    let stmt = match (&state, argv) {
+        (Some(_), [_, _, line]) => parse(line).unwrap_or_else(|_| from_argv(argv)),
+        _ => from_argv(argv),
+    };
+    let mut state = state;
+    if let Some(s) = state.as_deref_mut() {
+        if s.cwd.is_empty() {
+            s.vars = ctx.env.clone();
+            s.cwd = ctx.workdir.clone();
+        }
+        s.lines += 1;
+        it.vars = std::mem::take(&mut s.vars);
+        it.cwd = std::mem::take(&mut s.cwd);
+        it.status = s.status;
+        it.interactive = Some((s.bash, s.lines));
+    }
     let flow = it.exec(&stmt);
     it.finish();
     let code = match flow {
@@ -1041,12 +1083,18 @@ pub(crate) fn exec_command(
         Flow::Stop => None,
         _ => Some(it.status),
     };
+    if let Some(s) = state {
+        s.vars = std::mem::take(&mut it.vars);
+        s.cwd = std::mem::take(&mut it.cwd);
+        s.status = code.unwrap_or(it.status);
+    }
     ExecResult {
         output: it.output(),
         code,
         elapsed: it.t,
         file_events: std::mem::take(&mut it.file_events),
         pid1_signals: it.pid1_signals,
+        exited: matches!(flow, Flow::Exit(_)),
     }
 }
 
@@ -1835,9 +1883,11 @@ impl Interp<'_> {
     }
 
     fn not_found(&mut self, cmd: &str) -> Flow {
-        let msg = match self.ctx.dialect {
-            Dialect::Busybox => format!("sh: {cmd}: not found"),
-            Dialect::Gnu => format!("sh: 1: {cmd}: not found"),
+        let msg = match (self.ctx.dialect, self.interactive) {
+            (Dialect::Busybox, _) => format!("sh: {cmd}: not found"),
+            (Dialect::Gnu, Some((true, _))) => format!("bash: {cmd}: command not found"),
+            (Dialect::Gnu, Some((false, line))) => format!("sh: {line}: {cmd}: not found"),
+            (Dialect::Gnu, None) => format!("sh: 1: {cmd}: not found"),
         };
         self.emit_err(msg);
         self.status = 127;
@@ -2785,9 +2835,16 @@ impl Interp<'_> {
     /// Expands `$VAR`, `${VAR}`, `$(cmd)` and `$((expr))` in a word.
     fn expand(&mut self, w: &Word) -> String {
         let mut out = String::new();
-        for p in &w.0 {
+        for (i, p) in w.0.iter().enumerate() {
             match p {
                 Part::Literal(s) => out.push_str(s),
+                // Tilde expansion: a word's leading unquoted `~` is $HOME.
+                Part::Expand(s) if i == 0 && (s == "~" || s.starts_with("~/")) => {
+                    let home = self.vars.get("HOME").cloned().unwrap_or_default();
+                    out.push_str(&home);
+                    let e = self.expand_text(&s[1..]);
+                    out.push_str(&e);
+                }
                 Part::Expand(s) => {
                     let e = self.expand_text(s);
                     out.push_str(&e);
@@ -3381,6 +3438,7 @@ mod tests {
                 &c,
                 60_000,
                 &mut net,
+                None,
             )
             .output
         };
@@ -3668,13 +3726,20 @@ mod tests {
             &c,
             60_000,
             &mut net,
+            None,
         );
         assert_eq!(r.output, "wget: bad address 'nope:80'\nfailed 1\n");
         // The tool's own time (a resolver timing out) counts.
         assert_eq!((r.code, r.elapsed), (Some(0), 12_000));
         assert_eq!(calls, ["wget -qO- nope"]);
         let mut quiet = |_: Millis, _: &[String]| (0, String::new(), 0);
-        let r = exec_command(&["sleep".into(), "infinity".into()], &c, 60_000, &mut quiet);
+        let r = exec_command(
+            &["sleep".into(), "infinity".into()],
+            &c,
+            60_000,
+            &mut quiet,
+            None,
+        );
         assert_eq!(r.code, None);
         assert!(has_command("/bin/ls") && !has_command("python3"));
     }

@@ -1699,11 +1699,26 @@ fn exec_sees_mounted_files_service_env_and_the_cluster_network() {
     let before = c.now;
     run(&mut c, "kubectl exec box -- sleep 3");
     assert!(c.now >= before + 3 * SECOND);
-    let (_, err, _) = run(&mut c, "kubectl exec -it box -- sh");
-    assert!(
-        err.contains("no terminal for an interactive shell"),
-        "{err}"
+    // An interactive shell takes the lines typed until its exit; what it
+    // writes stays in the container.
+    let (out, err, code) = run(&mut c, "kubectl exec -it box -- sh");
+    assert_eq!((out.as_str(), err.as_str(), code), ("", "", 0));
+    assert_eq!(c.terminal_prompt().as_deref(), Some("/ # "));
+    let line = |c: &mut Cluster, text: &str| c.terminal_input(text, &crate::kubectl::NoFiles);
+    assert_eq!(line(&mut c, "cd /tmp; N=7").terminal, "");
+    assert_eq!(c.terminal_prompt().as_deref(), Some("/tmp # "));
+    assert_eq!(line(&mut c, "echo $N > n.txt").terminal, "");
+    let before = c.now;
+    assert_eq!(line(&mut c, "sleep 2; cat n.txt").stdout, "7\n");
+    assert!(c.now >= before + 2 * SECOND);
+    let end = line(&mut c, "exit 5");
+    assert_eq!(
+        (end.stderr.as_str(), end.exit_code),
+        ("command terminated with exit code 5\n", 5)
     );
+    assert_eq!(c.terminal_prompt(), None);
+    let (out, _, _) = run(&mut c, "kubectl exec box -- cat /tmp/n.txt");
+    assert_eq!(out, "7\n");
 }
 
 #[test]
