@@ -138,6 +138,7 @@ pub(crate) fn on_change(cluster: &mut Cluster, event: &WatchEvent) {
                     schedule_pod_gc(cluster, &name);
                 }
                 _ => {
+                    unschedulable_taint(cluster, &name);
                     let old = event
                         .old
                         .as_ref()
@@ -542,6 +543,26 @@ fn set_taints(cluster: &mut Cluster, node: &str, add: &[(&str, &str)], remove: &
         obj.set_at(&["spec", "taints"], Value::array(taints));
     }
     let _ = cluster.write(obj);
+}
+
+/// `doNoScheduleTaintingPass`: a cordoned node (`spec.unschedulable`)
+/// carries `node.kubernetes.io/unschedulable:NoSchedule`, and loses it
+/// when uncordoned.
+fn unschedulable_taint(cluster: &mut Cluster, node: &str) {
+    const TAINT: &str = "node.kubernetes.io/unschedulable";
+    let Some(obj) = cluster.store.get(&node_key(node)) else {
+        return;
+    };
+    let cordoned = obj.at(&["spec", "unschedulable"]).as_bool() == Some(true);
+    let tainted = obj
+        .at(&["spec", "taints"])
+        .items()
+        .any(|t| t.get("key").as_str() == Some(TAINT));
+    if cordoned && !tainted {
+        set_taints(cluster, node, &[(TAINT, "NoSchedule")], &[]);
+    } else if !cordoned && tainted {
+        set_taints(cluster, node, &[], &[TAINT]);
+    }
 }
 
 /// A node's NoExecute taints: (key, value).

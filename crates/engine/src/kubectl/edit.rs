@@ -6,7 +6,6 @@ use crate::apiserver::{DeleteOptions, WriteOptions};
 use crate::cluster::res;
 use crate::controllers::disruption::EvictionRefused;
 use crate::kubectl::apply::{all_gone, wait_until};
-use crate::kubectl::describe::taint_string;
 use crate::kubectl::flags::Parsed;
 use crate::kubectl::get::{self, Filters};
 use crate::kubectl::resources::{self, Target};
@@ -290,18 +289,17 @@ fn label_or_annotate(ctx: &mut Ctx, p: &Parsed, labels: bool) -> Result<(), Fail
     let what = if labels { "label" } else { "annotation" };
     let field = if labels { "labels" } else { "annotations" };
     let (res_args, pairs) = split_pairs(&p.args, what)?;
+    // Validate's plain errors (no usage line).
     if res_args.is_empty() && p.all("filename").is_empty() {
-        return Err(Fail::usage(
-            &ctx.path.clone(),
+        return Err(Fail::error(
             "one or more resources must be specified as <resource> <name> or <resource>/<name>",
         ));
     }
     let list = p.bool("list");
     if pairs.is_empty() && !list {
-        return Err(Fail::usage(
-            &ctx.path.clone(),
-            &format!("at least one {what} update is required"),
-        ));
+        return Err(Fail::error(format!(
+            "at least one {what} update is required"
+        )));
     }
     let changes = parse_changes(&pairs, labels)?;
     let dry = dry_run(ctx, p)?;
@@ -824,37 +822,41 @@ pub(crate) fn set_subject(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
 
 // ------------------------------------------------------------------ taint
 
-fn parse_taint(spec: &str) -> Result<(String, String, String), Fail> {
-    let invalid = || Fail::error(format!("invalid taint spec: {spec}"));
+/// kubectl's `parseTaint`: `KEY[=VALUE][:EFFECT]`, its key a qualified
+/// name and its value a label value.
+fn parse_taint(spec: &str) -> Result<(String, String, String), String> {
+    let invalid = || format!("invalid taint spec: {spec}");
     let parts: Vec<&str> = spec.split(':').collect();
     let (key, value, effect) = match parts.len() {
         1 => (parts[0].to_string(), String::new(), String::new()),
         2 => {
             let effect = parts[1];
             if !matches!(effect, "NoSchedule" | "PreferNoSchedule" | "NoExecute") {
-                return Err(Fail::error(format!(
+                return Err(format!(
                     "invalid taint effect: {effect}, unsupported taint effect"
-                )));
+                ));
             }
             let kv: Vec<&str> = parts[0].split('=').collect();
             if kv.len() > 2 {
                 return Err(invalid());
             }
             let value = kv.get(1).copied().unwrap_or("");
-            if !valid_label_value(value) {
-                return Err(invalid());
+            let errs = crate::api::content::is_label_value(value);
+            if !errs.is_empty() {
+                return Err(format!("{}, {}", invalid(), errs.join("; ")));
             }
             (kv[0].to_string(), value.to_string(), effect.to_string())
         }
         _ => return Err(invalid()),
     };
-    if !valid_qualified_name(&key) {
-        return Err(invalid());
+    let errs = crate::api::content::is_label_key(&key);
+    if !errs.is_empty() {
+        return Err(format!("{}, {}", invalid(), errs.join("; ")));
     }
     Ok((key, value, effect))
 }
 
-/// `kubectl taint`.
+/// `kubectl taint`, as `TaintOptions.Complete`, `Validate` and `RunTaint`.
 pub(crate) fn taint(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     let mut res_args = Vec::new();
     let mut taint_args = Vec::new();
@@ -873,16 +875,35 @@ pub(crate) fn taint(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         }
     }
     if res_args.is_empty() {
-        return Err(Fail::usage(
-            "kubectl taint",
+        return Err(Fail::error(
             "one or more resources must be specified as <resource> <name>",
         ));
     }
     if taint_args.is_empty() {
-        return Err(Fail::usage(
-            "kubectl taint",
-            "at least one taint update is required",
-        ));
+        return Err(Fail::error("at least one taint update is required"));
+    }
+    // parseTaints: a removal keeps only the key and effect.
+    let usage = |msg: String| Fail::usage("kubectl taint", &msg);
+    let mut to_add: Vec<(String, String, String)> = Vec::new();
+    let mut to_remove: Vec<(String, String)> = Vec::new();
+    for spec in &taint_args {
+        if let Some(rm) = spec.strip_suffix('-') {
+            let (k, _, e) = parse_taint(rm).map_err(usage)?;
+            to_remove.push((k, e));
+        } else {
+            let t = parse_taint(spec).map_err(usage)?;
+            if t.2.is_empty() {
+                return Err(usage(format!("invalid taint spec: {spec}")));
+            }
+            if to_add.iter().any(|a| a.0 == t.0 && a.2 == t.2) {
+                // Go's %v of a corev1.Taint.
+                return Err(usage(format!(
+                    "duplicated taints with the same key and effect: {{{} {} {} <nil>}}",
+                    t.0, t.1, t.2
+                )));
+            }
+            to_add.push(t);
+        }
     }
     let first = res_args[0]
         .split('/')
@@ -891,47 +912,33 @@ pub(crate) fn taint(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         .to_ascii_lowercase();
     if !matches!(first.as_str(), "node" | "nodes" | "no") {
         return Err(Fail::error(format!(
-            "invalid resource type {}, only node types are supported",
-            res_args[0]
+            "invalid resource type {first}, only node types are supported"
         )));
     }
-    let mut to_add: Vec<(String, String, String)> = Vec::new();
-    let mut to_remove: Vec<(String, String)> = Vec::new();
-    for spec in &taint_args {
-        if let Some(rm) = spec.strip_suffix('-') {
-            let (k, e) = match rm.split_once(':') {
-                Some((k, e)) => (k.to_string(), e.to_string()),
-                None => (rm.to_string(), String::new()),
-            };
-            to_remove.push((k, e));
-        } else {
-            let t = parse_taint(spec)?;
-            if t.2.is_empty() {
-                return Err(Fail::error(format!("invalid taint spec: {spec}")));
+    let mut conflicts = Vec::new();
+    for a in &to_add {
+        for r in to_remove.iter().filter(|r| r.0 == a.0) {
+            if r.1.is_empty() || r.1 == a.2 {
+                conflicts.push(format!("{{\"{}\":\"{}\"}}", r.0, r.1));
             }
-            if to_add.iter().any(|a| a.0 == t.0 && a.2 == t.2) {
-                return Err(Fail::error(format!(
-                    "duplicated taints with the same key and effect: {}",
-                    taint_text(&t)
-                )));
-            }
-            to_add.push(t);
         }
     }
-    let conflicts: Vec<String> = to_add
-        .iter()
-        .filter(|a| {
-            to_remove
-                .iter()
-                .any(|r| r.0 == a.0 && (r.1.is_empty() || r.1 == a.2))
-        })
-        .map(taint_text)
-        .collect();
     if !conflicts.is_empty() {
         return Err(Fail::error(format!(
             "can not both modify and remove the following taint(s) in the same command: {}",
             conflicts.join(", ")
         )));
+    }
+    let (all, selector) = (p.bool("all"), p.changed("selector"));
+    if all && selector {
+        return Err(Fail::error(
+            "setting 'all' parameter with a non empty selector is prohibited",
+        ));
+    }
+    if !all && !selector && res_args.len() < 2 && !res_args[0].contains('/') {
+        return Err(Fail::error(
+            "at least one resource name must be specified since 'all' parameter is not set",
+        ));
     }
     let dry = dry_run(ctx, p)?;
     let overwrite = p.bool("overwrite");
@@ -1024,14 +1031,6 @@ pub(crate) fn taint(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         }
     }
     resources::aggregate(errors)
-}
-
-fn taint_text(t: &(String, String, String)) -> String {
-    taint_string(&Value::from_pairs([
-        ("key", Value::from(t.0.clone())),
-        ("value", Value::from(t.1.clone())),
-        ("effect", Value::from(t.2.clone())),
-    ]))
 }
 
 // ------------------------------------------------------ cordon and drain

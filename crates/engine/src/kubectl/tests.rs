@@ -646,7 +646,7 @@ fn label_annotate_scale_and_set_image() {
     );
     assert_eq!(
         run(&mut c, "kubectl label deploy web"),
-        "error: at least one label update is required\nSee 'kubectl label -h' for help and examples\n1"
+        "error: at least one label update is required\n1"
     );
     assert_eq!(
         run(&mut c, "kubectl annotate deploy web note=hi"),
@@ -759,7 +759,31 @@ fn nodes_cordon_taint_and_drain() {
     );
     assert_eq!(
         run(&mut c, "kubectl taint nodes node-2 gpu=x:Sometimes"),
-        "error: invalid taint effect: Sometimes, unsupported taint effect\n1"
+        "error: invalid taint effect: Sometimes, unsupported taint effect\nSee 'kubectl taint -h' for help and examples\n1"
+    );
+    // A removal names the key and effect; a value in it is ignored.
+    run(&mut c, "kubectl taint nodes node-2 gpu=true:NoSchedule");
+    assert_eq!(
+        run(
+            &mut c,
+            "kubectl taint nodes node-2 gpu=whatever:NoSchedule-"
+        ),
+        "node/node-2 untainted\n0"
+    );
+    assert_eq!(
+        run(&mut c, "kubectl taint nodes node-2 gpu=true:NoSchedule-"),
+        "error: taint \"gpu:NoSchedule\" not found\n1"
+    );
+    // cordon: the node lifecycle controller adds the unschedulable taint.
+    run(&mut c, "kubectl cordon node-2");
+    assert_eq!(
+        run(&mut c, "kubectl get node node-2 -o jsonpath={.spec.taints}"),
+        "[{\"effect\":\"NoSchedule\",\"key\":\"node.kubernetes.io/unschedulable\"}]0"
+    );
+    run(&mut c, "kubectl uncordon node-2");
+    assert_eq!(
+        run(&mut c, "kubectl get node node-2 -o jsonpath={.spec.taints}"),
+        "0"
     );
     assert_eq!(
         run(&mut c, "kubectl taint pods x a=b:NoSchedule"),
