@@ -604,7 +604,8 @@ fn requests(pod: &Value) -> (i64, i64) {
 
 /// The kubelet's own admission: a pod that does not fit the node's
 /// allocatable resources is rejected (`OutOfcpu`, `OutOfmemory`,
-/// `OutOfpods`), as happens when `nodeName` bypasses the scheduler.
+/// `OutOfpods`), as is one the node's labels do not suit
+/// (`NodeAffinity`), as happens when `nodeName` bypasses the scheduler.
 fn admission_failure(
     cluster: &Cluster,
     key: &ObjectKey,
@@ -649,6 +650,23 @@ fn admission_failure(
                 format!(
                     "Node didn't have enough resource: {name}, requested: {requested}, used: {used}, capacity: {capacity}"
                 ),
+            ));
+        }
+    }
+    // AdmissionCheck's next predicate: the pod's nodeSelector and required
+    // node affinity against the node's labels (a `nodeName` skips the
+    // scheduler, not this).
+    use crate::scheduler::{selectors::RequiredNodeAffinity, util};
+    let mut interner = util::Interner::default();
+    let required = RequiredNodeAffinity::compile(pod.get("spec"), &mut interner);
+    if required.is_set() {
+        let labels = util::intern_labels(&mut interner, node_obj.at(&["metadata", "labels"]));
+        let name = interner.intern(node);
+        if !required.matches(&labels, name, &interner) {
+            return Some((
+                "NodeAffinity".to_string(),
+                "Predicate NodeAffinity failed: node(s) didn't match Pod's node affinity/selector"
+                    .to_string(),
             ));
         }
     }

@@ -1614,6 +1614,38 @@ spec:
     ));
     c.step(10_000);
     assert_eq!(pod(&c, "huge").str_at(&["status", "phase"]), Some("Failed"));
+    // A nodeSelector the named node's labels do not meet: NodeAffinity.
+    create(
+        &mut c,
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: picky}\nspec:\n  nodeName: node-2\n  nodeSelector: {disktype: ssd}\n  containers: [{name: app, image: nginx}]\n",
+    );
+    let p = pod(&c, "picky");
+    assert_eq!(
+        (
+            p.str_at(&["status", "phase"]),
+            p.str_at(&["status", "reason"])
+        ),
+        (Some("Failed"), Some("NodeAffinity"))
+    );
+    assert_eq!(
+        p.str_at(&["status", "message"]),
+        Some(
+            "Pod was rejected: Predicate NodeAffinity failed: node(s) didn't match Pod's node affinity/selector"
+        )
+    );
+    // The same pod on a node with the label runs.
+    c.kubectl(
+        "kubectl label node node-3 disktype=ssd",
+        &crate::kubectl::NoFiles,
+    );
+    create(
+        &mut c,
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: suited}\nspec:\n  nodeName: node-3\n  nodeSelector: {disktype: ssd}\n  containers: [{name: app, image: nginx}]\n",
+    );
+    assert_ne!(
+        pod(&c, "suited").str_at(&["status", "phase"]),
+        Some("Failed")
+    );
 }
 
 #[test]
