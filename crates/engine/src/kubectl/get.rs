@@ -257,10 +257,12 @@ pub(crate) fn print_value(
                     if values.is_empty() {
                         cells.push("<none>".to_string());
                     } else {
+                        // The printer's fmt.Sprint: maps and lists in Go's
+                        // form (`[map[effect:NoSchedule key:…]]`), not JSON.
                         cells.push(
                             values
                                 .iter()
-                                .map(jsonpath::text_of)
+                                .map(crate::kubectl::gotemplate::go_v)
                                 .collect::<Vec<_>>()
                                 .join(","),
                         );

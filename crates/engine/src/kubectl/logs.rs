@@ -674,11 +674,6 @@ pub(crate) fn top_pod(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     let mut pods = filters.apply(res("Pod"), metrics_list(ctx, "pods", scope, name)?)?;
     if let Some(name) = p.args.first() {
         pods.retain(|pod| s(pod, &["metadata", "name"]) == name);
-        if pods.is_empty() {
-            return Err(Fail::raw(format!(
-                "Error from server (NotFound): podmetrics.metrics.k8s.io \"{ns}/{name}\" not found"
-            )));
-        }
     }
     let mut rows: Vec<(String, String, i64, i64)> = pods
         .iter()
@@ -693,6 +688,17 @@ pub(crate) fn top_pod(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             })
         })
         .collect();
+    // metrics-server's Get: the pod first, then its metrics.
+    if let Some(name) = p.args.first()
+        && rows.is_empty()
+    {
+        let exists = ctx.cluster.store().get_named(res("Pod"), &ns, name).is_some();
+        return Err(Fail::raw(if exists {
+            format!("Error from server (NotFound): podmetrics.metrics.k8s.io \"{ns}/{name}\" not found")
+        } else {
+            format!("Error from server (NotFound): pods \"{name}\" not found")
+        }));
+    }
     if rows.is_empty() {
         if all_ns {
             ctx.out.err_line("No resources found");
