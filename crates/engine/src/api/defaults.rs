@@ -490,7 +490,7 @@ fn pod_spec(spec: &mut Value) {
 
 /// `SetDefaults_Container` and the defaults of its ports, probes,
 /// lifecycle handlers, env field references and resource quantities.
-fn container(c: &mut Value) {
+pub(crate) fn container(c: &mut Value) {
     if unset_str(c.get("imagePullPolicy")) {
         let policy = default_pull_policy(c.get("image").as_str().unwrap_or(""));
         set_str(c, "imagePullPolicy", policy);

@@ -365,6 +365,80 @@ impl Cluster {
         Ok(self.store.put(key, obj).clone())
     }
 
+    /// Adds an ephemeral container to a running pod through the
+    /// `pods/ephemeralcontainers` subresource (`kubectl debug`): its name
+    /// must be new to the pod and its target one of the pod's containers.
+    pub(crate) fn add_ephemeral_container(
+        &mut self,
+        namespace: &str,
+        pod: &str,
+        mut container: Value,
+    ) -> Result<Value, StatusError> {
+        self.authorize_resource("patch", res("Pod"), "ephemeralcontainers", namespace, pod)?;
+        let key = ObjectKey::new(res("Pod"), namespace, pod);
+        let Some(mut obj) = self.store.get(&key).cloned() else {
+            return Err(StatusError::not_found("pods", pod));
+        };
+        let spec = obj.get("spec");
+        let at = format!(
+            "spec.ephemeralContainers[{}]",
+            spec.get("ephemeralContainers").items().count()
+        );
+        let named = |lists: &[&str], name: &str| {
+            lists.iter().any(|l| {
+                spec.get(l)
+                    .items()
+                    .any(|c| c.get("name").as_str() == Some(name))
+            })
+        };
+        defaults::container(&mut container);
+        let name = container.get("name").as_str().unwrap_or("");
+        // kubectl's patch merges by name: the same container again changes
+        // nothing; a different one would change an existing container.
+        if let Some(existing) = spec
+            .get("ephemeralContainers")
+            .items()
+            .find(|c| c.get("name").as_str() == Some(name))
+        {
+            if *existing == container {
+                return Ok(obj);
+            }
+            return Err(StatusError::invalid(
+                "Pod",
+                pod,
+                vec![FieldError::forbidden(
+                    "spec.ephemeralContainers",
+                    &format!(
+                        "existing ephemeral containers {} may not be changed",
+                        quote(name)
+                    ),
+                )],
+            ));
+        }
+        let mut errs = Vec::new();
+        if named(
+            &["containers", "initContainers", "ephemeralContainers"],
+            name,
+        ) {
+            errs.push(FieldError::duplicate(&format!("{at}.name"), quote(name)));
+        }
+        if let Some(target) = container.get("targetContainerName").as_str()
+            && !named(&["containers", "initContainers"], target)
+        {
+            errs.push(FieldError::not_found(
+                &format!("{at}.targetContainerName"),
+                quote(target),
+            ));
+        }
+        if !errs.is_empty() {
+            return Err(StatusError::invalid("Pod", pod, errs));
+        }
+        let mut list: Vec<Value> = spec.get("ephemeralContainers").items().cloned().collect();
+        list.push(container);
+        obj.set_at(&["spec", "ephemeralContainers"], Value::array(list));
+        Ok(self.store.put(&key, obj).clone())
+    }
+
     /// Writes a changed object as a cluster component would (an update
     /// with system rights), returning the stored object.
     pub(crate) fn write(&mut self, obj: Value) -> Result<Value, StatusError> {
@@ -866,28 +940,32 @@ impl Cluster {
         if pod.at(&["spec", "automountServiceAccountToken"]).as_bool() == Some(false) {
             return;
         }
-        let has_mount = pod
-            .at(&["spec", "containers"])
+        // The token volume a copied spec already has (`kubectl debug
+        // --copy-to`), else a new one; every container without a mount at
+        // the token path gets one (the ServiceAccount admission plugin).
+        const TOKEN_PATH: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
+        let existing = pod
+            .at(&["spec", "volumes"])
             .items()
-            .flat_map(|c| c.get("volumeMounts").items())
-            .any(|m| {
-                m.get("mountPath").as_str() == Some("/var/run/secrets/kubernetes.io/serviceaccount")
-            });
-        if has_mount {
+            .filter_map(|v| v.get("name").as_str())
+            .find(|n| n.starts_with("kube-api-access-"))
+            .map(str::to_string);
+        let lacks_mount = ["initContainers", "containers"].iter().any(|l| {
+            pod.at(&["spec", l]).items().any(|c| {
+                !c.get("volumeMounts")
+                    .items()
+                    .any(|m| m.get("mountPath").as_str() == Some(TOKEN_PATH))
+            })
+        });
+        if !lacks_mount {
             return;
         }
-        let volume_name = format!("kube-api-access-{}", self.rng.k8s_string(5));
-        let mut volume = Value::from_pairs([("name", Value::from(volume_name.clone()))]);
-        volume.set("projected", API_ACCESS_PROJECTION.with(Value::clone));
-        let mut volumes: Vec<Value> = pod.at(&["spec", "volumes"]).items().cloned().collect();
-        volumes.push(volume);
-        pod.set_at(&["spec", "volumes"], Value::array(volumes));
+        let volume_name = existing
+            .clone()
+            .unwrap_or_else(|| format!("kube-api-access-{}", self.rng.k8s_string(5)));
         let mount = Value::from_pairs([
-            (
-                "mountPath",
-                Value::str("/var/run/secrets/kubernetes.io/serviceaccount"),
-            ),
-            ("name", Value::from(volume_name)),
+            ("mountPath", Value::str(TOKEN_PATH)),
+            ("name", Value::from(volume_name.clone())),
             ("readOnly", Value::Bool(true)),
         ]);
         for list in ["initContainers", "containers"] {
@@ -900,12 +978,24 @@ impl Cluster {
                 .map(|c| {
                     let mut c = c.clone();
                     let mut mounts: Vec<Value> = c.get("volumeMounts").items().cloned().collect();
-                    mounts.push(mount.clone());
-                    c.set("volumeMounts", Value::array(mounts));
+                    if !mounts
+                        .iter()
+                        .any(|m| m.get("mountPath").as_str() == Some(TOKEN_PATH))
+                    {
+                        mounts.push(mount.clone());
+                        c.set("volumeMounts", Value::array(mounts));
+                    }
                     c
                 })
                 .collect();
             pod.set_at(&["spec", list], Value::array(updated));
+        }
+        if existing.is_none() {
+            let mut volume = Value::from_pairs([("name", Value::from(volume_name))]);
+            volume.set("projected", API_ACCESS_PROJECTION.with(Value::clone));
+            let mut volumes: Vec<Value> = pod.at(&["spec", "volumes"]).items().cloned().collect();
+            volumes.push(volume);
+            pod.set_at(&["spec", "volumes"], Value::array(volumes));
         }
     }
 

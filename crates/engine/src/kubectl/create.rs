@@ -95,7 +95,7 @@ fn finish(
     }
 }
 
-fn api_error(e: &StatusError, wrap: Option<&str>) -> Fail {
+pub(crate) fn api_error(e: &StatusError, wrap: Option<&str>) -> Fail {
     match wrap {
         // `fmt.Errorf("failed to create …: %v", err)` loses the status type.
         Some(w) => Fail::error(format!("{w}{}", e.message)),
@@ -1169,7 +1169,7 @@ fn run_attached(
     }
     if attached && p.bool("tty") && !p.bool("quiet") {
         ctx.out
-            .line(&super::terminal::reattach_message(name, name, &ns));
+            .line(&super::terminal::reattach_message(name, name, &ns, false));
     }
     after_attach(ctx, &ns, name, p.bool("rm"), true)
 }

@@ -943,6 +943,16 @@ fn describe_pod(cluster: &Cluster, pod: &Value, events: Option<Vec<Value>>) -> S
         Some(pod),
         "",
     );
+    if spec.get("ephemeralContainers").items().next().is_some() {
+        describe_containers(
+            &mut w,
+            "Ephemeral Containers",
+            spec.get("ephemeralContainers"),
+            status.get("ephemeralContainerStatuses"),
+            Some(pod),
+            "",
+        );
+    }
     let gates: Vec<&Value> = spec.get("readinessGates").items().collect();
     if !gates.is_empty() {
         w.w(0, "Readiness Gates:\n  Type\tStatus\n");

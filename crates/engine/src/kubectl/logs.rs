@@ -692,9 +692,15 @@ pub(crate) fn top_pod(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     if let Some(name) = p.args.first()
         && rows.is_empty()
     {
-        let exists = ctx.cluster.store().get_named(res("Pod"), &ns, name).is_some();
+        let exists = ctx
+            .cluster
+            .store()
+            .get_named(res("Pod"), &ns, name)
+            .is_some();
         return Err(Fail::raw(if exists {
-            format!("Error from server (NotFound): podmetrics.metrics.k8s.io \"{ns}/{name}\" not found")
+            format!(
+                "Error from server (NotFound): podmetrics.metrics.k8s.io \"{ns}/{name}\" not found"
+            )
         } else {
             format!("Error from server (NotFound): pods \"{name}\" not found")
         }));

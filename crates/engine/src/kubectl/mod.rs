@@ -21,6 +21,7 @@ pub mod tabwriter;
 
 mod apply;
 mod create;
+mod debug;
 mod describe;
 mod diff;
 mod edit;
@@ -1295,7 +1296,33 @@ static ROOT_COMMANDS: &[Command] = &[
     Command::new("auth", "Inspect authorization", "kubectl auth [flags] [options]")
         .subcommands(AUTH_SUBCOMMANDS),
     Command::new("debug", "Create debugging sessions for troubleshooting workloads and nodes", "kubectl debug (POD | TYPE[[.VERSION].GROUP]/NAME) [ -- COMMAND [args...] ] [options]")
-        .unsupported("debug containers are not simulated in Kubeplay"),
+        .flags(flags![&[
+            Flag::new("arguments-only", Kind::Bool),
+            Flag::new("attach", Kind::Bool),
+            Flag::new("container", Kind::Str).short('c'),
+            Flag::new("copy-to", Kind::Str),
+            Flag::new("custom", Kind::Str).unsupported("--custom profiles are not supported in Kubeplay"),
+            Flag::new("env", Kind::Array),
+            Flag::new("filename", Kind::Slice).short('f').unsupported("debug takes a pod or node by name in Kubeplay"),
+            Flag::new("image", Kind::Str),
+            Flag::new("image-pull-policy", Kind::Str),
+            Flag::new("keep-annotations", Kind::Bool),
+            Flag::new("keep-init-containers", Kind::Bool),
+            Flag::new("keep-labels", Kind::Bool),
+            Flag::new("keep-liveness", Kind::Bool),
+            Flag::new("keep-readiness", Kind::Bool),
+            Flag::new("keep-startup", Kind::Bool),
+            Flag::new("profile", Kind::Str),
+            Flag::new("quiet", Kind::Bool).short('q'),
+            Flag::new("replace", Kind::Bool),
+            Flag::new("same-node", Kind::Bool),
+            Flag::new("set-image", Kind::Slice),
+            Flag::new("share-processes", Kind::Bool),
+            Flag::new("stdin", Kind::Bool).short('i'),
+            Flag::new("target", Kind::Str),
+            Flag::new("tty", Kind::Bool).short('t'),
+        ]])
+        .run(debug::debug),
     Command::new("events", "List events", "kubectl events [(-o|--output=)json|yaml|name|go-template|go-template-file|template|templatefile|jsonpath|jsonpath-as-json|jsonpath-file] [--for TYPE/NAME] [--watch] [--types=Normal,Warning] [options]")
         .flags(flags![PRINT_FLAGS, &[
             Flag::new("all-namespaces", Kind::Bool).short('A'),

@@ -194,8 +194,17 @@ fn end(ctx: &mut Ctx, t: &Terminal, code: i32, said_exit: bool) -> Result<(), Fa
             crate::kubelet::end_pid1(ctx.cluster, &key, &t.container, code);
             ctx.cluster.settle();
             if t.tty {
-                ctx.out
-                    .line(&reattach_message(&t.pod, &t.container, &t.namespace));
+                let ephemeral = ctx
+                    .cluster
+                    .store()
+                    .get_named(crate::cluster::res("Pod"), &t.namespace, &t.pod)
+                    .is_some_and(|pod| {
+                        pod.at(&["spec", "ephemeralContainers"])
+                            .items()
+                            .any(|c| c.get("name").as_str() == Some(t.container.as_str()))
+                    });
+                let message = reattach_message(&t.pod, &t.container, &t.namespace, ephemeral);
+                ctx.out.line(&message);
             }
             super::create::after_attach(ctx, &t.namespace, &t.pod, remove, run_waits)
         }
@@ -203,11 +212,22 @@ fn end(ctx: &mut Ctx, t: &Terminal, code: i32, said_exit: bool) -> Result<(), Fa
 }
 
 /// What kubectl prints when an attached session with a terminal ends
-/// (`AttachOptions.reattachMessage`).
-pub(crate) fn reattach_message(pod: &str, container: &str, namespace: &str) -> String {
-    format!(
-        "Session ended, resume using 'kubectl attach {pod} -c {container} -n {namespace} -i -t' command"
-    )
+/// (`AttachOptions.reattachMessage`): an ephemeral container is not
+/// restarted.
+pub(crate) fn reattach_message(
+    pod: &str,
+    container: &str,
+    namespace: &str,
+    ephemeral: bool,
+) -> String {
+    let attach = format!("kubectl attach {pod} -c {container} -n {namespace} -i -t");
+    if ephemeral {
+        format!(
+            "Session ended, the ephemeral container will not be restarted but may be reattached using '{attach}' if it is still running"
+        )
+    } else {
+        format!("Session ended, resume using '{attach}' command")
+    }
 }
 
 /// What kubectl prints as it attaches (`AttachOptions.Run`, unless `-q`).

@@ -2177,6 +2177,7 @@ impl App {
             user: self.user.clone(),
             workdir: self.workdir.clone(),
             external: self.external.clone(),
+            processes: Vec::new(),
         }
     }
 

@@ -152,6 +152,10 @@ pub(crate) struct Ctr {
     /// An init container finished successfully.
     pub done: bool,
     pub stopping: bool,
+    /// An ephemeral container (`kubectl debug`): it follows the regular
+    /// ones in `main`, never restarts, and counts for neither the pod's
+    /// phase nor its readiness.
+    pub ephemeral: bool,
     stop_code: i32,
     probes: [ProbeRt; 3],
 }
@@ -183,6 +187,7 @@ impl Ctr {
             stuck: false,
             done: false,
             stopping: false,
+            ephemeral: false,
             stop_code: 0,
             probes: [ProbeRt::default(); 3],
         }
@@ -244,6 +249,11 @@ impl PodRuntime {
         } else {
             self.main.get_mut(index)
         }
+    }
+
+    /// The regular containers (not the ephemeral ones).
+    fn regular(&self) -> impl Iterator<Item = &Ctr> {
+        self.main.iter().filter(|c| !c.ephemeral)
     }
 
     /// Where the container of this name is: (init, index), a regular
@@ -356,7 +366,18 @@ fn pod_event(
         return;
     };
     let node = pod.str_at(&["spec", "nodeName"]).unwrap_or("").to_string();
-    let fp = container.map(|(init, name)| field_path(init, name));
+    let fp = container.map(|(init, name)| {
+        let ephemeral = !init
+            && pod
+                .at(&["spec", "ephemeralContainers"])
+                .items()
+                .any(|c| c.get("name").as_str() == Some(name));
+        if ephemeral {
+            format!("spec.ephemeralContainers{{{name}}}")
+        } else {
+            field_path(init, name)
+        }
+    });
     cluster.record_event(
         &pod,
         fp.as_deref(),
@@ -2318,6 +2339,10 @@ fn after_exit(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: usize, 
         return;
     }
     let sidecar = r.ctr(init, index).is_some_and(|c| c.sidecar);
+    // An ephemeral container is never restarted, and ends nothing.
+    if r.ctr(init, index).is_some_and(|c| c.ephemeral) {
+        return;
+    }
     if init && !sidecar {
         if code == 0 {
             if let Some(c) = rt_mut(cluster, key).and_then(|r| r.ctr_mut(init, index)) {
@@ -2350,7 +2375,7 @@ fn after_exit(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: usize, 
     }
     // Does the pod end? Every regular container has terminated for good.
     let r = rt(cluster, key).expect("checked above");
-    let all_done = r.main.iter().all(|c| match &c.state {
+    let all_done = r.regular().all(|c| match &c.state {
         CState::Terminated(t) => match policy.as_str() {
             "Never" => true,
             "OnFailure" => t.exit == 0,
@@ -2360,8 +2385,7 @@ fn after_exit(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: usize, 
     });
     if all_done {
         let failed = r
-            .main
-            .iter()
+            .regular()
             .any(|c| matches!(&c.state, CState::Terminated(t) if t.exit != 0));
         let r = rt_mut(cluster, key).expect("checked above");
         r.terminal = Some(if failed { "Failed" } else { "Succeeded" });
@@ -3202,6 +3226,32 @@ pub(crate) fn finish(cluster: &mut Cluster, key: &ObjectKey, epoch: u64) {
 
 /// A spec change on a running pod: a new image restarts that container.
 fn follow_spec(cluster: &mut Cluster, key: &ObjectKey, pod: &Value) -> bool {
+    // Ephemeral containers added through the API (`kubectl debug`) start
+    // in the running pod.
+    let added: Vec<Ctr> = pod
+        .at(&["spec", "ephemeralContainers"])
+        .items()
+        .filter(|spec| {
+            rt(cluster, key).is_some_and(|r| {
+                !r.main
+                    .iter()
+                    .any(|c| Some(&*c.name) == spec.get("name").as_str())
+            })
+        })
+        .map(|spec| {
+            let mut c = Ctr::new(spec, false, "ContainerCreating");
+            c.ephemeral = true;
+            c
+        })
+        .collect();
+    let started = !added.is_empty();
+    if started {
+        if let Some(r) = rt_mut(cluster, key) {
+            r.main.extend(added);
+        }
+        dirty(cluster, key);
+        advance(cluster, key);
+    }
     let mut changed = Vec::new();
     for (init, list) in [(true, "initContainers"), (false, "containers")] {
         for (i, spec) in pod.at(&["spec", list]).items().enumerate() {
@@ -3213,7 +3263,7 @@ fn follow_spec(cluster: &mut Cluster, key: &ObjectKey, pod: &Value) -> bool {
         }
     }
     if changed.is_empty() {
-        return false;
+        return started;
     }
     let grace = pod
         .at(&["spec", "terminationGracePeriodSeconds"])
@@ -3513,7 +3563,7 @@ fn phase(r: &PodRuntime, policy: &str) -> &'static str {
         return "Pending";
     }
     let (mut running, mut waiting, mut stopped, mut succeeded) = (0, 0, 0, 0);
-    for c in &r.main {
+    for c in r.regular() {
         match &c.state {
             CState::Running => running += 1,
             CState::Terminated(t) => {
@@ -3572,7 +3622,7 @@ fn build_status(cluster: &mut Cluster, key: &ObjectKey) -> Option<Value> {
             .init
             .iter()
             .filter(|c| c.sidecar && !c.ready)
-            .chain(r.main.iter().filter(|c| !c.ready)),
+            .chain(r.regular().filter(|c| !c.ready)),
     );
     let list = |v: &[String]| format!("[{}]", v.join(" "));
     let mut wanted: Vec<(&'static str, bool, Option<String>, Option<String>)> = Vec::new();
@@ -3689,12 +3739,27 @@ fn build_status(cluster: &mut Cluster, key: &ObjectKey) -> Option<Value> {
     ));
     let mut status = Value::object();
     status.set("conditions", Value::array(conditions));
-    let mut main: Vec<&Ctr> = r.main.iter().collect();
+    let mut main: Vec<&Ctr> = r.regular().collect();
     main.compact_sort_by(|a, b| a.name.cmp(&b.name));
     status.set(
         "containerStatuses",
         Value::array(main.iter().map(|c| container_status(c, &pod)).collect()),
     );
+    // Ephemeral containers' statuses: never ready, no `started`.
+    let ephemeral: Vec<Value> = r
+        .main
+        .iter()
+        .filter(|c| c.ephemeral)
+        .map(|c| {
+            let mut s = container_status(c, &pod);
+            s.remove("started");
+            s.remove("resources");
+            s
+        })
+        .collect();
+    if !ephemeral.is_empty() {
+        status.set("ephemeralContainerStatuses", Value::array(ephemeral));
+    }
     if !r.init.is_empty() {
         status.set(
             "initContainerStatuses",
@@ -3879,7 +3944,45 @@ pub(crate) fn exec_context(
     let hostname = pod_hostname(cluster, &key);
     let mut ctx = inst.app.exec_context(inst.started, &hostname, offset);
     ctx.files.extend(sibling_writes(cluster, &key, r, c));
+    ctx.processes = shared_processes(obj, r, c);
     Ok((ctx, inst.app.flavor, inst.app.image.clone(), inst.started))
+}
+
+/// What `ps` sees beyond the container's own process: with
+/// `shareProcessNamespace`, the sandbox's `/pause` and every running
+/// container's PID 1 in start order; for a debug container with a target,
+/// the target's process first.
+fn shared_processes(pod: &Value, r: &PodRuntime, own: &Ctr) -> Vec<(String, String)> {
+    let process = |c: &Ctr| {
+        c.current.as_ref().filter(|_| c.running()).map(|i| {
+            let user = &i.app.user;
+            let who = user
+                .name
+                .map_or_else(|| user.uid.to_string(), str::to_string);
+            (i.started, who, i.app.cmdline.clone())
+        })
+    };
+    if pod.at(&["spec", "shareProcessNamespace"]).as_bool() == Some(true) {
+        let mut running: Vec<(Millis, String, String)> =
+            r.init.iter().chain(&r.main).filter_map(process).collect();
+        running.compact_sort_by_key(|p| p.0);
+        let mut seen = vec![("65535".to_string(), "/pause".to_string())];
+        seen.extend(running.into_iter().map(|(_, user, cmd)| (user, cmd)));
+        return seen;
+    }
+    let target = pod
+        .at(&["spec", "ephemeralContainers"])
+        .items()
+        .find(|c| c.get("name").as_str() == Some(&*own.name))
+        .and_then(|c| c.get("targetContainerName").as_str());
+    match target.and_then(|t| r.main.iter().find(|c| &*c.name == t)) {
+        Some(t) => [t, own]
+            .into_iter()
+            .filter_map(process)
+            .map(|(_, user, cmd)| (user, cmd))
+            .collect(),
+        None => Vec::new(),
+    }
 }
 
 /// The log of one container instance.

@@ -685,6 +685,11 @@ pub(crate) struct Context {
     /// Changes made from outside while it runs (the kubelet updating a
     /// ConfigMap or Secret volume), by offset: each shows from its offset on.
     pub external: Vec<(Millis, String, FileOp)>,
+    /// The processes `ps` lists when the container shares a PID namespace
+    /// (`shareProcessNamespace`, a debug container's target): (user,
+    /// command line) in PID order, its own among them. Empty when it sees
+    /// only its own.
+    pub processes: Vec<(String, String)>,
 }
 
 /// Who a container's processes run as (`id`, `whoami`, `ps`).
@@ -2226,9 +2231,27 @@ impl Interp<'_> {
                 let who = user
                     .name
                     .map_or_else(|| user.uid.to_string(), str::to_string);
-                let pid1 = format!("    1 {who:<8.8}  0:00 {}", self.ctx.cmdline);
-                self.emit(pid1);
-                self.emit(format!("    7 {who:<8.8}  0:00 {}", argv.join(" ")));
+                let own = [(who, self.ctx.cmdline.clone())];
+                let seen = if self.ctx.processes.is_empty() {
+                    &own[..]
+                } else {
+                    &self.ctx.processes[..]
+                };
+                // PIDs as the runtime hands them out: 1, then a few apart.
+                let pid = |i: usize| if i == 0 { 1 } else { 1 + 6 * i };
+                for (i, (user, command)) in seen.iter().enumerate() {
+                    self.emit(format!("{:>5} {user:<8.8}  0:00 {command}", pid(i)));
+                }
+                let me = self
+                    .ctx
+                    .user
+                    .name
+                    .map_or_else(|| user.uid.to_string(), str::to_string);
+                self.emit(format!(
+                    "{:>5} {me:<8.8}  0:00 {}",
+                    pid(seen.len()),
+                    argv.join(" ")
+                ));
             }
             "whoami" => return self.id(&[], true),
             "pwd" => self.emit(self.cwd.clone()),
@@ -3258,6 +3281,7 @@ mod tests {
             user: User::default(),
             workdir: "/".into(),
             external: Vec::new(),
+            processes: Vec::new(),
         }
     }
 
