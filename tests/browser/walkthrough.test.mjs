@@ -350,6 +350,32 @@ test('a security context sets who runs, the frontend proxies to its backend, and
   });
 });
 
+test('interactive shells (exec -it, run -it, attach), kubectl debug and the scheduling pages run in the browser as in `kubeplay script` (goldens 18-run-attach, 45-scheduling-pages, 46-debug-running-pods)', async () => {
+  await scriptInBrowser(golden('18-run-attach'), {
+    seed: 1,
+    checks: [
+      /\nroot@deb:\/usr\/local# echo \$OLDPWD\n\/\n/,
+      /\nSession ended, resume using 'kubectl attach shell -c shell -n default -i -t' command\n/,
+    ],
+  });
+  await scriptInBrowser(golden('45-scheduling-pages'), {
+    seed: 1,
+    checks: [
+      /\nnode\/node-1 untainted\n/,
+      /\[map\[effect:NoSchedule key:node-role\.kubernetes\.io\/control-plane\]\]/,
+      /Pod was rejected: Predicate NodeAffinity failed/,
+    ],
+  });
+  await scriptInBrowser(golden('46-debug-running-pods'), {
+    seed: 1,
+    checks: [
+      /\nEphemeral Containers:\n {2}debugger-[a-z0-9]{5}:\n/,
+      /\n {4}1 root {6}0:00 \/pause\n {4}7 root {6}0:00 sh\n/,
+      /\nCreating debugging pod node-debugger-node-1-[a-z0-9]{5} with container debugger on node node-1\.\n/,
+    ],
+  });
+});
+
 test('the RBAC example: the viewer account reads pods and is refused the rest', async () => {
   const { page, problems, close } = await openApp(browser, { query: '?speed=16' });
   try {
