@@ -88,6 +88,15 @@ fn write_status(
 
 /// Prints `<kind>/<name> <op>` (or just the name with `-o name`), with the
 /// dry-run suffix.
+/// The `-o` format a mutating command prints its result in, unless it
+/// prints names (PrintFlags: none or `-o name`).
+fn result_format(p: &Parsed) -> Result<Option<get::Format>, Fail> {
+    match p.str("output") {
+        None | Some("" | "name") => Ok(None),
+        Some(output) => get::parse_output(output, false).map(Some),
+    }
+}
+
 pub(crate) fn print_name_op(
     ctx: &mut Ctx,
     p: &Parsed,
@@ -302,6 +311,7 @@ fn label_or_annotate(ctx: &mut Ctx, p: &Parsed, labels: bool) -> Result<(), Fail
         )));
     }
     let changes = parse_changes(&pairs, labels)?;
+    let format = result_format(p)?;
     let dry = dry_run(ctx, p)?;
     let overwrite = p.bool("overwrite");
     let (objs, mut errors) = select(ctx, p, &res_args)?;
@@ -394,12 +404,18 @@ fn label_or_annotate(ctx: &mut Ctx, p: &Parsed, labels: bool) -> Result<(), Fail
             if let Some(rv) = p.str("resource-version") {
                 obj.set_at(&["metadata", "resourceVersion"], Value::str(rv));
             }
-            if let Err(Fail(e)) = write(ctx, obj, dry) {
-                errors.push(e);
-                continue;
+            match write(ctx, obj, dry) {
+                Ok(written) => obj = written,
+                Err(Fail(e)) => {
+                    errors.push(e);
+                    continue;
+                }
             }
         }
-        print_name_op(ctx, p, rid, &name, msg, dry);
+        match &format {
+            Some(format) => get::print_objects(ctx, format, vec![obj], true, false)?,
+            None => print_name_op(ctx, p, rid, &name, msg, dry),
+        }
     }
     resources::aggregate(errors)
 }
@@ -940,6 +956,7 @@ pub(crate) fn taint(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             "at least one resource name must be specified since 'all' parameter is not set",
         ));
     }
+    let format = result_format(p)?;
     let dry = dry_run(ctx, p)?;
     let overwrite = p.bool("overwrite");
     let (objs, mut errors) = select(ctx, p, &res_args)?;
@@ -1026,7 +1043,10 @@ pub(crate) fn taint(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             node.set_at(&["spec", "taints"], Value::array(new));
         }
         match write(ctx, node, dry) {
-            Ok(_) => print_name_op(ctx, p, rid, &name, op, dry),
+            Ok(written) => match &format {
+                Some(format) => get::print_objects(ctx, format, vec![written], true, false)?,
+                None => print_name_op(ctx, p, rid, &name, op, dry),
+            },
             Err(Fail(e)) => errors.push(e),
         }
     }
