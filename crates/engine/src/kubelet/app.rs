@@ -904,6 +904,7 @@ fn image_defaults(flavor: Flavor, image: &str) -> (Vec<&'static str>, Vec<&'stat
         Flavor::Postgres => (vec!["docker-entrypoint.sh"], vec!["postgres"]),
         Flavor::Mysql => (vec!["docker-entrypoint.sh"], vec!["mysqld"]),
         Flavor::Pause => (vec!["/pause"], vec![]),
+        Flavor::Agnhost if image.contains("serve_hostname") => (vec!["/serve_hostname"], vec![]),
         Flavor::Agnhost => (vec!["/agnhost"], vec![]),
         Flavor::HttpEcho => (vec!["/http-echo"], vec![]),
         Flavor::Stress => (vec!["/usr/local/bin/stress"], vec![]),
@@ -1342,10 +1343,10 @@ pub(crate) fn build(
             }
         }
         _ if flavor == Flavor::Agnhost && !shells.contains(&program_name.as_str()) => {
-            let sub = if program_name == "agnhost" {
-                argv.get(1).cloned().unwrap_or_default()
-            } else {
-                program_name.clone()
+            let sub = match program_name.as_str() {
+                "agnhost" => argv.get(1).cloned().unwrap_or_default(),
+                "serve_hostname" => "serve-hostname".to_string(),
+                _ => program_name.clone(),
             };
             app.text = sub.clone();
             let port = argv

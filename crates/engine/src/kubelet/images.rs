@@ -1203,6 +1203,11 @@ pub fn resolve(
 
 /// What an official image outside the catalogue runs by default.
 fn official_flavor(r: &ImageRef) -> Flavor {
+    // Kubernetes' old serve_hostname test image ("Debug Services"): the
+    // program agnhost's serve-hostname grew from.
+    if r.domain == "registry.k8s.io" && r.path == "serve_hostname" {
+        return Flavor::Agnhost;
+    }
     match r.path.strip_prefix("library/") {
         Some(
             "almalinux" | "archlinux" | "bash" | "buildpack-deps" | "clearlinux" | "gcc" | "mageia"
