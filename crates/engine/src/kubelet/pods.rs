@@ -1950,10 +1950,17 @@ fn post_start(
 
 /// The pod's hostname: `spec.hostname`, else its name.
 fn pod_hostname(cluster: &Cluster, key: &ObjectKey) -> String {
-    cluster
-        .store
-        .get(key)
-        .and_then(|p| p.str_at(&["spec", "hostname"]))
+    let Some(pod) = cluster.store.get(key) else {
+        return key.name.to_string();
+    };
+    // A pod in the host's network shares its UTS namespace too: the node's
+    // name (`kubectl debug node/…`, kube-proxy).
+    if pod.at(&["spec", "hostNetwork"]).as_bool() == Some(true)
+        && let Some(node) = pod.str_at(&["spec", "nodeName"])
+    {
+        return node.to_string();
+    }
+    pod.str_at(&["spec", "hostname"])
         .unwrap_or(&key.name)
         .to_string()
 }
