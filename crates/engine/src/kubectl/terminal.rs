@@ -38,6 +38,8 @@ pub struct Terminal {
     state: ShellState,
     process: Process,
     facts: PromptFacts,
+    /// Lines typed so far of a command that needs more (`for …; do`).
+    pending: String,
 }
 
 impl Terminal {
@@ -46,6 +48,10 @@ impl Terminal {
     fn prompt(&self) -> String {
         if !self.tty {
             return String::new();
+        }
+        // PS2, while a command waits for its rest.
+        if !self.pending.is_empty() {
+            return "> ".to_string();
         }
         let f = &self.facts;
         let sign = if f.uid == 0 { '#' } else { '$' };
@@ -119,6 +125,7 @@ pub(crate) fn open(
         state,
         process,
         facts,
+        pending: String::new(),
     });
     Ok(())
 }
@@ -136,8 +143,19 @@ impl Cluster {
         let Some(mut t) = self.terminal.take() else {
             return KubectlOutput::default();
         };
+        let text = if t.pending.is_empty() {
+            line.to_string()
+        } else {
+            format!("{}\n{line}", t.pending)
+        };
+        if crate::kubelet::needs_more(&text) {
+            t.pending = text;
+            self.terminal = Some(t);
+            return KubectlOutput::default();
+        }
+        t.pending.clear();
         self.with_kubectl(files, None, |ctx| {
-            let argv = [t.shell.clone(), "-c".to_string(), line.to_string()];
+            let argv = [t.shell.clone(), "-c".to_string(), text];
             let outcome = ctx.cluster.exec_in_container(
                 &t.namespace,
                 &t.pod,

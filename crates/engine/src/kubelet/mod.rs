@@ -17,7 +17,9 @@ mod pods;
 mod python;
 mod shell;
 pub(crate) use exec::seconds as timeout_seconds;
-pub(crate) use shell::{CURL_VALUE_OPTIONS, Dialect, ShellState, terminal_text, to_stderr};
+pub(crate) use shell::{
+    CURL_VALUE_OPTIONS, Dialect, ShellState, needs_more, terminal_text, to_stderr,
+};
 
 #[cfg(test)]
 mod tests;

@@ -628,6 +628,22 @@ pub(crate) fn parse(src: &str) -> Result<Stmt, String> {
     Ok(stmt)
 }
 
+/// Whether an interactive shell needs more lines before it can run `src`:
+/// an open quote, `$(`, `for`/`while`/`if`/`case` block, or a trailing
+/// operator, where a shell prompts with `> ` for the rest.
+pub(crate) fn needs_more(src: &str) -> bool {
+    let toks = match tokenize(src) {
+        Ok(toks) => toks,
+        Err(e) => return e.starts_with("unterminated"),
+    };
+    let mut p = Parser { toks, pos: 0 };
+    match p.list(&[]) {
+        Ok(_) => false,
+        // The parser ran out of input looking for the rest.
+        Err(_) => p.pos >= p.toks.len(),
+    }
+}
+
 /// A command line as a statement (`["sleep", "3600"]`).
 pub(crate) fn from_argv(argv: &[String]) -> Stmt {
     Stmt::Simple {
