@@ -2179,6 +2179,7 @@ impl App {
             workdir: self.workdir.clone(),
             external: self.external.clone(),
             processes: Vec::new(),
+            tty: self.tty,
         }
     }
 

@@ -41,7 +41,9 @@ impl Cluster {
     ) -> Result<Exec, ExecRefusal> {
         self.authorize_resource("create", crate::cluster::res("Pod"), "exec", namespace, pod)
             .map_err(ExecRefusal::Status)?;
-        let (ctx, flavor, image, started) = pods::exec_context(self, namespace, pod, container)?;
+        let (mut ctx, flavor, image, started) =
+            pods::exec_context(self, namespace, pod, container)?;
+        ctx.tty = tty;
         let program = argv.first().map(String::as_str).unwrap_or("");
         if !image_has(flavor, ctx.dialect, &image, program) {
             return Ok(Exec::NoExecutable(program.to_string()));

@@ -706,6 +706,9 @@ pub(crate) struct Context {
     /// command line) in PID order, its own among them. Empty when it sees
     /// only its own.
     pub processes: Vec<(String, String)>,
+    /// Its standard output is a terminal (`kubectl exec -it`, `tty: true`):
+    /// `ls` prints columns.
+    pub tty: bool,
 }
 
 /// Who a container's processes run as (`id`, `whoami`, `ps`).
@@ -2106,6 +2109,11 @@ impl Interp<'_> {
             "ls" => {
                 let paths: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
                 let all = args.iter().any(|a| a.starts_with('-') && a.contains('a'));
+                let flag = |c: char| args.iter().any(|a| a.starts_with('-') && a.contains(c));
+                // Columns on a terminal (or with -C), one per line otherwise.
+                let columns = !flag('1')
+                    && (flag('C')
+                        || self.ctx.tty && self.capture.is_none() && self.file_out.is_none());
                 let here = self.cwd.clone();
                 let paths = if paths.is_empty() { vec![&here] } else { paths };
                 let headers = paths.len() > 1;
@@ -2120,8 +2128,14 @@ impl Interp<'_> {
                         if all {
                             entries.splice(0..0, [".".to_string(), "..".to_string()]);
                         }
-                        for e in entries {
-                            self.emit(e);
+                        if columns {
+                            for line in ls_columns(&entries, self.ctx.dialect) {
+                                self.emit(line);
+                            }
+                        } else {
+                            for e in entries {
+                                self.emit(e);
+                            }
                         }
                     } else if self.is_system_file(f) {
                         self.emit(f.clone());
@@ -3044,6 +3058,63 @@ const DEBIAN_ROOT_DIRS: &[&str] = &[
     "run", "sbin", "srv", "sys", "tmp", "usr", "var",
 ];
 
+/// `ls` in columns for an 80-column terminal, column by column. BusyBox
+/// gives every column the longest name's width plus 2; GNU ls
+/// (`calculate_columns`) finds the most columns whose own widths (each
+/// longest name plus 2, the last without) keep a line under 80.
+fn ls_columns(names: &[String], dialect: Dialect) -> Vec<String> {
+    const WIDTH: usize = 80;
+    let n = names.len();
+    if n == 0 {
+        return Vec::new();
+    }
+    let len = |s: &String| s.chars().count();
+    let (rows, widths): (usize, Vec<usize>) = match dialect {
+        Dialect::Busybox => {
+            let width = names.iter().map(len).max().unwrap_or(0) + 2;
+            let cols = (WIDTH / width).max(1);
+            let rows = n.div_ceil(cols);
+            (rows, vec![width; cols])
+        }
+        Dialect::Gnu => {
+            let fits = |cols: usize| {
+                let rows = n.div_ceil(cols);
+                let mut widths = vec![3usize; cols];
+                for (i, name) in names.iter().enumerate() {
+                    let col = i / rows;
+                    let w = len(name) + if col == cols - 1 { 0 } else { 2 };
+                    widths[col] = widths[col].max(w);
+                }
+                let line: usize = widths.iter().sum();
+                (line < WIDTH).then_some((rows, widths))
+            };
+            let max_cols = (WIDTH / 3).min(n);
+            (1..=max_cols)
+                .rev()
+                .find_map(fits)
+                .unwrap_or((n, vec![WIDTH]))
+        }
+    };
+    (0..rows)
+        .map(|row| {
+            let mut line = String::new();
+            let mut i = row;
+            let mut col = 0;
+            while i < n {
+                let name = &names[i];
+                line.push_str(name);
+                i += rows;
+                if i < n {
+                    let pad = widths[col].saturating_sub(len(name));
+                    line.push_str(&" ".repeat(pad));
+                }
+                col += 1;
+            }
+            line
+        })
+        .collect()
+}
+
 /// What `ls /` lists besides mount points in BusyBox images.
 const ROOT_DIRS: &[&str] = &[
     "bin", "dev", "etc", "home", "lib", "proc", "root", "sys", "tmp", "usr", "var",
@@ -3298,7 +3369,45 @@ mod tests {
             workdir: "/".into(),
             external: Vec::new(),
             processes: Vec::new(),
+            tty: false,
         }
+    }
+
+    #[test]
+    fn ls_prints_columns_as_busybox_and_gnu_ls_do_on_a_terminal() {
+        let names = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let busybox_root = names(ROOT_DIRS);
+        assert_eq!(
+            ls_columns(&busybox_root, Dialect::Busybox),
+            ["bin   dev   etc   home  lib   proc  root  sys   tmp   usr   var"]
+        );
+        assert_eq!(
+            ls_columns(&names(DEBIAN_ROOT_DIRS), Dialect::Gnu),
+            [
+                "bin   dev  home  lib64  mnt  proc  run   srv  tmp  var",
+                "boot  etc  lib   media  opt  root  sbin  sys  usr"
+            ]
+        );
+        // Long names: fewer columns, each as wide as its longest name.
+        let long = names(&[
+            "a-rather-long-file-name.txt",
+            "b",
+            "c",
+            "d",
+            "another-long-name",
+        ]);
+        assert_eq!(
+            ls_columns(&long, Dialect::Gnu),
+            ["a-rather-long-file-name.txt  b  c  d  another-long-name"]
+        );
+        assert_eq!(
+            ls_columns(&long, Dialect::Busybox),
+            [
+                "a-rather-long-file-name.txt  d",
+                "b                            another-long-name",
+                "c"
+            ]
+        );
     }
 
     #[test]
