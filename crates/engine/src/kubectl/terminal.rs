@@ -103,6 +103,10 @@ pub(crate) fn open(
 ) -> Result<(), Fail> {
     let mut state = ShellState {
         bash: shell.rsplit('/').next() == Some("bash"),
+        exec_program: match process {
+            Process::Exec => shell.to_string(),
+            Process::Pid1 { .. } => String::new(),
+        },
         ..ShellState::default()
     };
     let argv = [shell.to_string(), "-c".to_string(), String::new()];

@@ -3966,15 +3966,26 @@ fn shared_processes(pod: &Value, r: &PodRuntime, own: &Ctr) -> Vec<(String, Stri
             let who = user
                 .name
                 .map_or_else(|| user.uid.to_string(), str::to_string);
-            (i.started, who, i.app.cmdline.clone())
+            (i.started, who, i.app.cmdline.clone(), i.app.flavor)
         })
     };
     if pod.at(&["spec", "shareProcessNamespace"]).as_bool() == Some(true) {
-        let mut running: Vec<(Millis, String, String)> =
-            r.init.iter().chain(&r.main).filter_map(process).collect();
+        let mut running: Vec<_> = r.init.iter().chain(&r.main).filter_map(process).collect();
         running.compact_sort_by_key(|p| p.0);
         let mut seen = vec![("65535".to_string(), "/pause".to_string())];
-        seen.extend(running.into_iter().map(|(_, user, cmd)| (user, cmd)));
+        for (_, user, cmd, flavor) in running {
+            if flavor == images::Flavor::Nginx {
+                // nginx retitles its master and forks a worker per CPU
+                // (its log's four `start worker process` lines), as the
+                // image's user nginx (101).
+                seen.push((user, "nginx: master process nginx -g daemon off;".into()));
+                for _ in 0..4 {
+                    seen.push(("101".into(), "nginx: worker process".into()));
+                }
+            } else {
+                seen.push((user, cmd));
+            }
+        }
         return seen;
     }
     let target = pod
@@ -3986,7 +3997,7 @@ fn shared_processes(pod: &Value, r: &PodRuntime, own: &Ctr) -> Vec<(String, Stri
         Some(t) => [t, own]
             .into_iter()
             .filter_map(process)
-            .map(|(_, user, cmd)| (user, cmd))
+            .map(|(_, user, cmd, _)| (user, cmd))
             .collect(),
         None => Vec::new(),
     }

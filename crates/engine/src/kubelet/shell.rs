@@ -927,6 +927,9 @@ struct Interp<'a> {
     /// An interactive shell's line: whether the shell is bash, and the
     /// line's number (dash's messages count the lines read).
     interactive: Option<(bool, u32)>,
+    /// An interactive shell `kubectl exec` started (not PID 1): its
+    /// command line.
+    exec_shell: Option<String>,
 }
 
 impl<'a> Interp<'a> {
@@ -955,6 +958,7 @@ impl<'a> Interp<'a> {
             cwd: ctx.workdir.clone(),
             pid1_signals: Vec::new(),
             interactive: None,
+            exec_shell: None,
         }
     }
 
@@ -1067,6 +1071,9 @@ pub(crate) struct ShellState {
     pub bash: bool,
     /// Lines read so far.
     pub lines: u32,
+    /// A shell `kubectl exec` started beside PID 1 (its command line, as
+    /// `ps` lists it); empty for the container's own shell (PID 1).
+    pub exec_program: String,
 }
 
 /// Runs `argv` as `kubectl exec` does: a new process beside the
@@ -1099,6 +1106,7 @@ pub(crate) fn exec_command(
         it.cwd = std::mem::take(&mut s.cwd);
         it.status = s.status;
         it.interactive = Some((s.bash, s.lines));
+        it.exec_shell = Some(s.exec_program.clone()).filter(|p| !p.is_empty());
     }
     let flow = it.exec(&stmt);
     it.finish();
@@ -2261,12 +2269,15 @@ impl Interp<'_> {
                 let who = user
                     .name
                     .map_or_else(|| user.uid.to_string(), str::to_string);
-                let own = [(who, self.ctx.cmdline.clone())];
-                let seen = if self.ctx.processes.is_empty() {
-                    &own[..]
+                let mut seen = if self.ctx.processes.is_empty() {
+                    vec![(who.clone(), self.ctx.cmdline.clone())]
                 } else {
-                    &self.ctx.processes[..]
+                    self.ctx.processes.clone()
                 };
+                // An exec'd interactive shell runs beside them.
+                if let Some(shell) = &self.exec_shell {
+                    seen.push((who, shell.clone()));
+                }
                 // PIDs as the runtime hands them out: 1, then a few apart.
                 let pid = |i: usize| if i == 0 { 1 } else { 1 + 6 * i };
                 for (i, (user, command)) in seen.iter().enumerate() {
@@ -2967,7 +2978,14 @@ impl Interp<'_> {
             }
             let value = match name.as_str() {
                 "?" => self.status.to_string(),
-                "$" => "1".to_string(),
+                // PID 1's own shell, or the exec'd one after the others.
+                "$" => match &self.exec_shell {
+                    Some(_) => {
+                        let others = self.ctx.processes.len().max(1);
+                        (1 + 6 * others).to_string()
+                    }
+                    None => "1".to_string(),
+                },
                 "#" => "0".to_string(),
                 "PWD" => self.cwd.clone(),
                 "HOSTNAME" => self
