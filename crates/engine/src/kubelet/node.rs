@@ -14,7 +14,7 @@ use crate::events::EventType;
 use crate::store::{ObjectKey, WatchEvent, WatchEventType};
 use crate::time::{Millis, SECOND, rfc3339, rfc3339_micro};
 use crate::value::Value;
-use crate::vecmap::VecSet;
+use crate::vecmap::{VecMap, VecSet};
 
 /// How often the kubelet renews its Lease.
 pub(crate) const LEASE_RENEW: Millis = 10 * SECOND;
@@ -36,8 +36,9 @@ pub(crate) struct NodeAgent {
     pub last_ip: u32,
     /// A sorted vector: at most a node's pods, and no B-tree code for u32.
     pub used_ips: VecSet<u32>,
-    /// Pulled images by name (`docker.io/library/nginx:latest`).
-    pub images: BTreeMap<String, ResolvedImage>,
+    /// Pulled images by name (`docker.io/library/nginx:latest`): a few
+    /// dozen at most, so a sorted vector (no B-tree code for this type).
+    pub images: VecMap<String, ResolvedImage>,
     /// Image pulls are serialized: when the current one ends.
     pub pull_free_at: Millis,
     /// Container states kept across a stop, to report after the restart:
@@ -98,10 +99,11 @@ const PRELOADED: &[(&str, u64)] = &[
     ("registry.k8s.io/pause:3.10.1", 320_368),
 ];
 
-fn preloaded() -> BTreeMap<String, ResolvedImage> {
-    crate::sort::btree_map(PRELOADED.iter().map(|(name, size)| {
+fn preloaded() -> VecMap<String, ResolvedImage> {
+    let mut map = VecMap::new();
+    for (name, size) in PRELOADED {
         let repo = name.rsplit_once(':').map_or(*name, |(r, _)| r);
-        (
+        map.insert(
             name.to_string(),
             ResolvedImage {
                 name: name.to_string(),
@@ -110,8 +112,9 @@ fn preloaded() -> BTreeMap<String, ResolvedImage> {
                 flavor: images::Flavor::Generic,
                 port: 0,
             },
-        )
-    }))
+        );
+    }
+    map
 }
 
 /// A node appeared or went away.
