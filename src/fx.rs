@@ -3,13 +3,13 @@
 //! ingress → service → pod. Read from the engine's watch events, Events
 //! and activity log; positions are measured in the page by the caller.
 
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use kubeplay_engine::Cluster;
 use kubeplay_engine::network::Hop;
 use kubeplay_engine::store::{ObjectKey, WatchEvent, WatchEventType};
 use kubeplay_engine::value::Value;
+use kubeplay_engine::vecmap::VecMap;
 
 /// The control-plane components drawn on the control-plane node.
 pub const COMPONENTS: [(&str, &str); 4] = [
@@ -110,8 +110,9 @@ pub struct Fx {
     seen_activity: u64,
     /// The control-plane components' pulses, in [`COMPONENTS`] order.
     pub pulses: [Pulse; 4],
-    /// Each node's kubelet pulse.
-    pub kubelets: BTreeMap<Rc<str>, Pulse>,
+    /// Each node's kubelet pulse (a sorted vector: the page's clusters have
+    /// a few nodes, and it links no B-tree code for this type).
+    pub kubelets: VecMap<Rc<str>, Pulse>,
     /// Pods in flight.
     pub flights: Vec<Flight>,
     /// Requests in flight.
@@ -201,8 +202,7 @@ impl Fx {
                         let phase = c.str_at(&["status", "phase"]).unwrap_or("");
                         lit |= self
                             .kubelets
-                            .entry(Rc::from(node))
-                            .or_default()
+                            .get_or_insert_with(Rc::from(node), Pulse::default)
                             .hit(now, format!("{} {phase}", ev.key.name));
                     }
                     if ev.kind == WatchEventType::Added && owned {
@@ -241,8 +241,7 @@ impl Fx {
                     "default-scheduler" => self.pulses[SCHEDULER].hit(now, message),
                     "kubelet" => r.host.as_ref().is_some_and(|host| {
                         self.kubelets
-                            .entry(host.clone())
-                            .or_default()
+                            .get_or_insert_with(host.clone(), Pulse::default)
                             .hit(now, message)
                     }),
                     c if c.contains("controller") => self.pulses[CONTROLLERS].hit(now, message),
@@ -256,8 +255,7 @@ impl Fx {
             let message = a.message.clone();
             lit |= if let Some(node) = c.strip_prefix("kubelet/") {
                 self.kubelets
-                    .entry(Rc::from(node))
-                    .or_default()
+                    .get_or_insert_with(Rc::from(node), Pulse::default)
                     .hit(now, message)
             } else if let Some(i) = COMPONENTS.iter().position(|(_, full)| *full == c) {
                 self.pulses[i].hit(now, message)

@@ -30,6 +30,7 @@ pub mod store;
 pub mod time;
 pub mod unidiff;
 pub mod value;
+pub mod vecmap;
 pub mod yaml;
 
 pub use cluster::{Cluster, NodeOptions, NodeRole, NodeSummary, Taint};

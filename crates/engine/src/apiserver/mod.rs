@@ -7,7 +7,7 @@ pub mod manifest;
 pub(crate) mod quota;
 pub mod rbac;
 
-use std::collections::BTreeSet;
+use crate::vecmap::VecSet;
 
 use crate::api::errors::{FieldError, StatusError, quote};
 use crate::api::registry::ResourceId;
@@ -81,12 +81,14 @@ pub struct DeleteOptions {
 /// node pod CIDRs.
 #[derive(Clone, Debug, Default)]
 pub struct Allocators {
-    cluster_ips: BTreeSet<u32>,
+    /// Sorted vectors, not BTreeSets: one per Service at most, and no
+    /// B-tree code for u32 in the browser bundle.
+    cluster_ips: VecSet<u32>,
     /// Allocated NodePorts (validated into 30000-32767, so they fit a u32:
     /// one set type fewer in the browser bundle).
-    node_ports: BTreeSet<u32>,
+    node_ports: VecSet<u32>,
     next_pod_cidr: u32,
-    pub(crate) load_balancer_ips: BTreeSet<u32>,
+    pub(crate) load_balancer_ips: VecSet<u32>,
 }
 
 /// A node port as the allocator keeps it; a value no port can have (never

@@ -722,12 +722,15 @@ impl Cluster {
 }
 
 /// The RBAC objects of a fresh kubeadm cluster: the API server's bootstrap
-/// policy, then kubeadm's own.
-const BOOTSTRAP_RBAC: &str = include_str!("bootstrap_rbac.yaml");
+/// policy, then kubeadm's own. bootstrap_rbac.yaml is the readable source;
+/// the bundle carries it as compact JSON, one object per line (0.6 KiB
+/// less gzipped), which `tests::bootstrap_rbac_json_is_the_yaml_compacted`
+/// checks loads to the same objects and rewrites with KUBEPLAY_BLESS=1.
+const BOOTSTRAP_RBAC: &str = include_str!("bootstrap_rbac.json");
 
-thread_local! {
-    /// The parsed objects, shared by every cluster a thread boots.
-    static BOOTSTRAP_OBJECTS: Vec<Value> = crate::yaml::load_str(BOOTSTRAP_RBAC)
+/// The objects of a YAML or JSON stream, the items of a List in its place.
+fn load_objects(text: &str) -> Vec<Value> {
+    crate::yaml::load_str(text)
         .map(|docs| {
             docs.iter()
                 .flat_map(|d| {
@@ -740,7 +743,12 @@ thread_local! {
                 })
                 .collect()
         })
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+thread_local! {
+    /// The parsed objects, shared by every cluster a thread boots.
+    static BOOTSTRAP_OBJECTS: Vec<Value> = load_objects(BOOTSTRAP_RBAC);
 }
 
 /// The bootstrap RBAC objects, in the order they are created.
@@ -753,6 +761,30 @@ mod tests {
     use super::*;
     use crate::kubectl::NoFiles;
     use crate::rng::Rng;
+
+    #[test]
+    fn bootstrap_rbac_json_is_the_yaml_compacted() {
+        let source = load_objects(include_str!("bootstrap_rbac.yaml"));
+        assert!(source.len() > 100, "the source loads");
+        let items: Vec<String> = source.iter().map(crate::yaml::to_json_compact).collect();
+        let want = format!(
+            "{{\"apiVersion\":\"v1\",\"items\":[\n{}\n],\"kind\":\"List\"}}\n",
+            items.join(",\n")
+        );
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/src/apiserver/bootstrap_rbac.json"
+        );
+        if std::env::var_os("KUBEPLAY_BLESS").is_some() {
+            std::fs::write(path, &want).expect("writes the JSON");
+        }
+        assert!(
+            BOOTSTRAP_RBAC == want,
+            "bootstrap_rbac.json is stale: run with KUBEPLAY_BLESS=1"
+        );
+        // The same objects, in the same order.
+        assert!(load_objects(BOOTSTRAP_RBAC) == source);
+    }
 
     fn k(c: &mut Cluster, line: &str) -> String {
         c.kubectl(line, &NoFiles).terminal

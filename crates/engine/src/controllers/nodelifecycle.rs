@@ -6,7 +6,7 @@
 //! Nothing here runs periodically. A node that stops gets one timer for
 //! the end of its grace period; evictions get one timer each.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeSet, VecDeque};
 use std::rc::Rc;
 
 use crate::apiserver::DeleteOptions;
@@ -17,6 +17,7 @@ use crate::sort::CompactSort;
 use crate::store::{ObjectKey, WatchEvent, WatchEventType};
 use crate::time::{Millis, SECOND, parse_rfc3339, rfc3339};
 use crate::value::Value;
+use crate::vecmap::VecMap;
 
 /// `--node-monitor-grace-period` (50 s since Kubernetes 1.32).
 pub const NODE_MONITOR_GRACE_PERIOD: Millis = 50 * SECOND;
@@ -53,10 +54,11 @@ pub struct NodeLifecycleState {
     /// Scheduled evictions: when, and the token of the timer (by key only:
     /// the timers keep the order).
     evictions: FxMap<ObjectKey, (Millis, u64)>,
-    /// Nodes waiting for their NoExecute taint, per zone.
-    taint_queue: BTreeMap<String, VecDeque<Rc<str>>>,
+    /// Nodes waiting for their NoExecute taint, per zone. The per-zone
+    /// maps are sorted vectors (a few zones; no B-tree code for them).
+    taint_queue: VecMap<String, VecDeque<Rc<str>>>,
     /// When each zone's rate limiter allows the next taint.
-    zone_next: BTreeMap<String, Millis>,
+    zone_next: VecMap<String, Millis>,
     /// Zones with a pending `TaintPass` timer.
     zone_timer: BTreeSet<Rc<str>>,
     /// Every zone fully disrupted: taints lifted, evictions stopped.
@@ -296,8 +298,7 @@ fn mark_unknown(cluster: &mut Cluster, node: &str) {
     let q = cluster
         .nodelifecycle
         .taint_queue
-        .entry(zone.clone())
-        .or_default();
+        .get_or_insert_with(zone.clone(), VecDeque::new);
     if !q.iter().any(|n| &**n == node) {
         q.push_back(Rc::from(node));
     }
@@ -376,8 +377,8 @@ enum ZoneState {
 }
 
 /// `ComputeZoneState` over the nodes of each zone: (state, size).
-fn zone_states(cluster: &Cluster) -> BTreeMap<String, (ZoneState, usize)> {
-    let mut counts: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+fn zone_states(cluster: &Cluster) -> VecMap<String, (ZoneState, usize)> {
+    let mut counts: VecMap<String, (usize, usize)> = VecMap::new();
     for (_, n) in cluster.store.list(res("Node"), None) {
         let zone = n
             .at(&["metadata", "labels", "topology.kubernetes.io/zone"])
@@ -387,14 +388,15 @@ fn zone_states(cluster: &Cluster) -> BTreeMap<String, (ZoneState, usize)> {
         let ready = n.at(&["status", "conditions"]).items().any(|c| {
             c.get("type").as_str() == Some("Ready") && c.get("status").as_str() == Some("True")
         });
-        let e = counts.entry(zone).or_default();
+        let e = counts.get_or_insert_with(zone, Default::default);
         if ready {
             e.0 += 1;
         } else {
             e.1 += 1;
         }
     }
-    crate::sort::btree_map(counts.into_iter().map(|(z, (ready, not_ready))| {
+    let mut states = VecMap::new();
+    for (z, (ready, not_ready)) in counts {
         let state = if ready == 0 && not_ready > 0 {
             ZoneState::Full
         } else if not_ready > 2 && not_ready as f64 / (not_ready + ready) as f64 >= UNHEALTHY_ZONE {
@@ -402,8 +404,9 @@ fn zone_states(cluster: &Cluster) -> BTreeMap<String, (ZoneState, usize)> {
         } else {
             ZoneState::Normal
         };
-        (z, (state, ready + not_ready))
-    }))
+        states.insert(z, (state, ready + not_ready));
+    }
+    states
 }
 
 /// `handleDisruption`: entering or leaving master disruption mode.
@@ -448,8 +451,7 @@ fn update_disruption(cluster: &mut Cluster) {
                 cluster
                     .nodelifecycle
                     .taint_queue
-                    .entry(zone)
-                    .or_default()
+                    .get_or_insert_with(zone, VecDeque::new)
                     .push_back(n);
             }
         }

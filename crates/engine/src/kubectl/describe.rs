@@ -2832,7 +2832,8 @@ fn describe_node(cluster: &Cluster, node: &Value, events: Option<Vec<Value>>) ->
         1,
         "---------\t----\t\t------------\t----------\t---------------\t-------------\t---\n",
     );
-    let mut totals: std::collections::BTreeMap<(&str, &str), (i64, Option<QFormat>)> =
+    // Four entries: a sorted vector (no B-tree code for this type).
+    let mut totals: crate::vecmap::VecMap<(&str, &str), (i64, Option<QFormat>)> =
         Default::default();
     for p in &pods {
         let mut cells = Vec::new();
@@ -2843,7 +2844,7 @@ fn describe_node(cluster: &Cluster, node: &Value, events: Option<Vec<Value>>) ->
             ("memory", "limits"),
         ] {
             let (v, f) = pod_resource(p, key, r).unwrap_or((0, None));
-            let entry = totals.entry((r, key)).or_insert((0, None));
+            let entry = totals.get_or_insert_with((r, key), || (0, None));
             entry.0 += v;
             if entry.1.is_none() {
                 entry.1 = f;

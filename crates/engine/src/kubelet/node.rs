@@ -4,7 +4,7 @@
 
 use crate::scheduler::util::FxMap;
 use crate::sort::CompactSort;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use super::images::{self, ResolvedImage};
@@ -14,6 +14,7 @@ use crate::events::EventType;
 use crate::store::{ObjectKey, WatchEvent, WatchEventType};
 use crate::time::{Millis, SECOND, rfc3339, rfc3339_micro};
 use crate::value::Value;
+use crate::vecmap::{VecMap, VecSet};
 
 /// How often the kubelet renews its Lease.
 pub(crate) const LEASE_RENEW: Millis = 10 * SECOND;
@@ -33,9 +34,11 @@ pub(crate) struct NodeAgent {
     pub cidr: Option<(u32, u32)>,
     /// host-local IPAM: the last address handed out.
     pub last_ip: u32,
-    pub used_ips: BTreeSet<u32>,
-    /// Pulled images by name (`docker.io/library/nginx:latest`).
-    pub images: BTreeMap<String, ResolvedImage>,
+    /// A sorted vector: at most a node's pods, and no B-tree code for u32.
+    pub used_ips: VecSet<u32>,
+    /// Pulled images by name (`docker.io/library/nginx:latest`): a few
+    /// dozen at most, so a sorted vector (no B-tree code for this type).
+    pub images: VecMap<String, ResolvedImage>,
     /// Image pulls are serialized: when the current one ends.
     pub pull_free_at: Millis,
     /// Container states kept across a stop, to report after the restart:
@@ -96,10 +99,11 @@ const PRELOADED: &[(&str, u64)] = &[
     ("registry.k8s.io/pause:3.10.1", 320_368),
 ];
 
-fn preloaded() -> BTreeMap<String, ResolvedImage> {
-    crate::sort::btree_map(PRELOADED.iter().map(|(name, size)| {
+fn preloaded() -> VecMap<String, ResolvedImage> {
+    let mut map = VecMap::new();
+    for (name, size) in PRELOADED {
         let repo = name.rsplit_once(':').map_or(*name, |(r, _)| r);
-        (
+        map.insert(
             name.to_string(),
             ResolvedImage {
                 name: name.to_string(),
@@ -108,8 +112,9 @@ fn preloaded() -> BTreeMap<String, ResolvedImage> {
                 flavor: images::Flavor::Generic,
                 port: 0,
             },
-        )
-    }))
+        );
+    }
+    map
 }
 
 /// A node appeared or went away.
@@ -171,7 +176,7 @@ fn register(cluster: &mut Cluster, name: &Rc<str>) {
         boot_id,
         cidr: node.str_at(&["spec", "podCIDR"]).and_then(parse_cidr),
         last_ip: 1,
-        used_ips: BTreeSet::new(),
+        used_ips: VecSet::new(),
         images: preloaded(),
         pull_free_at: 0,
         frozen: FxMap::default(),

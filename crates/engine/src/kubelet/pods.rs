@@ -17,6 +17,7 @@ use crate::http::{ConnectFailure, HttpAnswer, HttpRequest};
 use crate::store::{ObjectKey, WatchEvent, WatchEventType};
 use crate::time::{Millis, SECOND, parse_rfc3339, rfc3339};
 use crate::value::Value;
+use crate::vecmap::VecMap;
 
 /// Crash back-off: 10 s doubling to 5 minutes (`MaxContainerBackOff`).
 const CRASH_INITIAL: Millis = 10 * SECOND;
@@ -227,7 +228,9 @@ pub(crate) struct PodRuntime {
     pub terminal: Option<&'static str>,
     /// Its effective (milli-CPU, memory) requests, for admitting others.
     pub requests: (i64, i64),
-    conds: BTreeMap<&'static str, (String, Millis)>,
+    /// The kubelet's conditions (status, last transition) by type: a
+    /// handful, so a sorted vector (no B-tree code for this type).
+    conds: VecMap<&'static str, (String, Millis)>,
     mount_backoff: Millis,
     /// The pod sync at which its volumes are next brought up to date, if
     /// one is scheduled.
@@ -789,7 +792,7 @@ fn admit(cluster: &mut Cluster, key: &ObjectKey, pod: &Value) {
         terminating: false,
         terminal: None,
         requests: requests(pod),
-        conds: BTreeMap::new(),
+        conds: VecMap::new(),
         mount_backoff: 500,
         volume_sync_due: None,
     };
@@ -3712,7 +3715,7 @@ fn build_status(cluster: &mut Cluster, key: &ObjectKey) -> Option<Value> {
         .filter(|c| !kubelet_owned.contains(&c.get("type").as_str().unwrap_or("")))
         .cloned()
         .collect();
-    let mut new_conds = BTreeMap::new();
+    let mut new_conds = VecMap::new();
     for (kind, status, reason, message) in &wanted {
         let s = if *status { "True" } else { "False" };
         let ltt = match r.conds.get(kind) {

@@ -15,7 +15,7 @@
 //! `status.go` (the address is written every 60 s).
 
 use crate::sort::CompactSort;
-use std::collections::BTreeMap;
+use crate::vecmap::VecMap;
 use std::rc::Rc;
 
 use crate::cluster::{Cluster, res};
@@ -325,8 +325,9 @@ pub(crate) fn build(cluster: &Cluster) -> Config {
         .collect();
 
     // createServers: the catch-all server, then one server per host with a
-    // root location on the Ingress's default backend.
-    let mut servers: BTreeMap<String, Server> = BTreeMap::new();
+    // root location on the Ingress's default backend. By host, in a sorted
+    // vector (a few hosts; no B-tree code for this type).
+    let mut servers: VecMap<String, Server> = VecMap::new();
     servers.insert(
         CATCH_ALL.into(),
         Server {
@@ -351,7 +352,7 @@ pub(crate) fn build(cluster: &Cluster) -> Config {
         }
         for rule in ing.at(&["spec", "rules"]).items() {
             let host = rule_host(rule);
-            servers.entry(host.clone()).or_insert_with(|| Server {
+            servers.get_or_insert_with(host.clone(), || Server {
                 host,
                 locations: vec![root_location(default.clone(), Some(key.clone()))],
             });
@@ -465,7 +466,7 @@ pub(crate) fn build(cluster: &Cluster) -> Config {
         }
         server.locations = out;
     }
-    cfg.servers = servers.into_values().collect();
+    cfg.servers = servers.into_iter().map(|(_, s)| s).collect();
     cfg
 }
 

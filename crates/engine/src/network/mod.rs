@@ -102,8 +102,8 @@ pub struct NetworkState {
     /// The last [`RECENT_REQUESTS`] requests, oldest first.
     recent: VecDeque<RequestRecord>,
     next_request_id: u64,
-    /// Traffic generators by id.
-    traffic: BTreeMap<u64, traffic::Generator>,
+    /// Traffic generators by id (a few: a sorted vector, no B-tree code).
+    traffic: crate::vecmap::VecMap<u64, traffic::Generator>,
     next_traffic_id: u64,
     /// While a container's poll sends its next request through its
     /// script's tool: when the request goes and the stream's generator.

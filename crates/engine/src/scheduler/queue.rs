@@ -11,6 +11,7 @@ use std::rc::Rc;
 use super::podinfo::PodSpecInfo;
 use super::util::{FxMap, PodKey, fx_map};
 use crate::time::{MINUTE, Millis, SECOND};
+use crate::vecmap::VecMap;
 
 /// `DefaultPodInitialBackoffDuration`.
 pub(crate) const INITIAL_BACKOFF: Millis = SECOND;
@@ -117,8 +118,8 @@ pub(crate) struct SchedulingQueue {
     /// Pending timers (at most one of each kind is scheduled).
     pub(crate) backoff_timer: Option<Millis>,
     pub(crate) flush_timer: Option<Millis>,
-    /// Nominated pods by node name.
-    pub(crate) nominated: BTreeMap<Rc<str>, Vec<PodKey>>,
+    /// Nominated pods by node name (few: a sorted vector, no B-tree code).
+    pub(crate) nominated: VecMap<Rc<str>, Vec<PodKey>>,
 }
 
 impl std::fmt::Debug for SchedulingQueue {
@@ -314,8 +315,7 @@ impl SchedulingQueue {
         }
         if let Some(n) = &node {
             self.nominated
-                .entry(n.clone())
-                .or_default()
+                .get_or_insert_with(n.clone(), Vec::new)
                 .push(key.clone());
         }
         e.nominated = node;
