@@ -245,8 +245,12 @@ pub(crate) fn container_env(
     env.entry("PATH".to_string()).or_insert_with(|| {
         "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".to_string()
     });
+    // A pod in the host's network has the node's hostname.
+    let host_network = pod.at(&["spec", "hostNetwork"]).as_bool() == Some(true);
     let hostname = pod
-        .str_at(&["spec", "hostname"])
+        .str_at(&["spec", "nodeName"])
+        .filter(|_| host_network)
+        .or_else(|| pod.str_at(&["spec", "hostname"]))
         .or_else(|| pod.str_at(&["metadata", "name"]));
     env.entry("HOSTNAME".to_string())
         .or_insert_with(|| hostname.unwrap_or("").to_string());

@@ -44,6 +44,12 @@ impl Cluster {
         let (mut ctx, flavor, image, started) =
             pods::exec_context(self, namespace, pod, container)?;
         ctx.tty = tty;
+        // containerd gives an exec with a terminal TERM=xterm.
+        if tty {
+            ctx.env
+                .entry("TERM".to_string())
+                .or_insert_with(|| "xterm".to_string());
+        }
         let program = argv.first().map(String::as_str).unwrap_or("");
         if !image_has(flavor, ctx.dialect, &image, program) {
             return Ok(Exec::NoExecutable(program.to_string()));

@@ -2195,6 +2195,8 @@ impl Interp<'_> {
                         "PATH" => 0,
                         "HOSTNAME" => 1,
                         "HOME" => 9,
+                        // Appended by containerd to an exec with a terminal.
+                        "TERM" => 10,
                         _ => super::app::BOOTCAMP_ENV
                             .iter()
                             .position(|(name, _)| *name == k)
