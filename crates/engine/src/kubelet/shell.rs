@@ -1800,6 +1800,49 @@ impl Interp<'_> {
         self.files.insert(path.to_string(), content);
     }
 
+    /// `mkdir [-p] DIR…`: a directory is kept as its path with a trailing
+    /// `/` among the files (so it lists, `cd`s and persists like them).
+    fn mkdir(&mut self, args: &[String]) {
+        let parents = args.iter().any(|a| a.starts_with('-') && a.contains('p'));
+        let cannot = match self.ctx.dialect {
+            Dialect::Busybox => "can't",
+            Dialect::Gnu => "cannot",
+        };
+        for dir in args.iter().filter(|a| !a.starts_with('-')) {
+            let path = self.abs(dir).into_owned();
+            let parent = match path.rsplit_once('/') {
+                Some(("", _)) | None => "/".to_string(),
+                Some((p, _)) => p.to_string(),
+            };
+            let why = if self.read_only(dir) {
+                Some("Read-only file system")
+            } else if self.has_file(dir) || (self.is_dir(dir) && !parents) {
+                Some("File exists")
+            } else if !parents && !self.is_dir(&parent) {
+                Some("No such file or directory")
+            } else {
+                None
+            };
+            if let Some(why) = why {
+                self.emit_err(format!("mkdir: {cannot} create directory '{dir}': {why}"));
+                self.status = 1;
+                continue;
+            }
+            // Each missing ancestor too (`-p`).
+            let mut at = String::new();
+            for part in path.split('/').filter(|p| !p.is_empty()) {
+                at.push('/');
+                at.push_str(part);
+                if !self.is_dir(&at) {
+                    let key = format!("{at}/");
+                    self.file_events
+                        .push((self.t, key.clone(), FileOp::Write(String::new())));
+                    self.files.insert(key, String::new());
+                }
+            }
+        }
+    }
+
     fn append_file(&mut self, path: &str, text: String) {
         let path = &*self.abs(path).into_owned();
         self.files
@@ -2035,8 +2078,9 @@ impl Interp<'_> {
                     }
                 }
             }
-            "mkdir" | "chmod" | "chown" | "export" | "set" | "ulimit" | "umask" | "wait"
-            | "sync" | "ln" | "apk" | "apt-get" | "pip" | "npm" | "source" | "." => {
+            "mkdir" => self.mkdir(args),
+            "chmod" | "chown" | "export" | "set" | "ulimit" | "umask" | "wait" | "sync" | "ln"
+            | "apk" | "apt-get" | "pip" | "npm" | "source" | "." => {
                 if name == "export" {
                     for a in args {
                         if let Some((k, v)) = a.split_once('=') {
