@@ -930,6 +930,13 @@ struct Interp<'a> {
     /// An interactive shell `kubectl exec` started (not PID 1): its
     /// command line.
     exec_shell: Option<String>,
+    /// `set -x`: each command is traced on standard error (`+ echo hi`).
+    xtrace: bool,
+    /// `set -e`: a failing command ends the shell.
+    errexit: bool,
+    /// How deep in contexts `set -e` ignores (conditions, `&&`/`||` left
+    /// sides, `!`, pipeline stages).
+    errexit_ignored: u32,
 }
 
 impl<'a> Interp<'a> {
@@ -959,6 +966,9 @@ impl<'a> Interp<'a> {
             pid1_signals: Vec::new(),
             interactive: None,
             exec_shell: None,
+            xtrace: false,
+            errexit: false,
+            errexit_ignored: 0,
         }
     }
 
@@ -1574,12 +1584,12 @@ impl Interp<'_> {
                 }
                 Flow::Normal
             }
-            Stmt::And(a, b) => match self.exec(a) {
+            Stmt::And(a, b) => match self.exec_ignoring_errexit(a) {
                 Flow::Normal if self.status == 0 => self.exec(b),
                 Flow::Normal => Flow::Normal,
                 other => other,
             },
-            Stmt::Or(a, b) => match self.exec(a) {
+            Stmt::Or(a, b) => match self.exec_ignoring_errexit(a) {
                 Flow::Normal if self.status != 0 => self.exec(b),
                 Flow::Normal => Flow::Normal,
                 other => other,
@@ -1597,7 +1607,7 @@ impl Interp<'_> {
                     self.stdin = input.take();
                     let vars = self.vars.clone();
                     let saved = (i < last).then(|| self.capture.replace(String::new()));
-                    let f = self.exec(stage);
+                    let f = self.exec_ignoring_errexit(stage);
                     self.vars = vars;
                     if let Some(saved) = saved {
                         input = std::mem::replace(&mut self.capture, saved);
@@ -1609,17 +1619,20 @@ impl Interp<'_> {
                     }
                 }
                 self.stdin = outer;
-                flow
+                match flow {
+                    Flow::Normal => self.errexit_check(),
+                    other => other,
+                }
             }
             Stmt::Not(a) => {
-                let f = self.exec(a);
+                let f = self.exec_ignoring_errexit(a);
                 self.status = i32::from(self.status == 0);
                 f
             }
             Stmt::While { cond, body, until } => {
                 let mut idle_iterations = 0;
                 loop {
-                    match self.exec(cond) {
+                    match self.exec_ignoring_errexit(cond) {
                         Flow::Normal => {}
                         other => return other,
                     }
@@ -1677,7 +1690,7 @@ impl Interp<'_> {
                 then,
                 otherwise,
             } => {
-                match self.exec(cond) {
+                match self.exec_ignoring_errexit(cond) {
                     Flow::Normal => {}
                     other => return other,
                 }
@@ -1713,15 +1726,40 @@ impl Interp<'_> {
                 if self.halted {
                     return Flow::Stop;
                 }
+                if self.xtrace {
+                    let traced: Vec<String> = argv.iter().map(|a| xtrace_word(a)).collect();
+                    self.emit_err(format!("+ {}", traced.join(" ")));
+                }
                 let (out, err) = self.dests(redirects);
-                self.with_input(redirects, |it| {
+                match self.with_input(redirects, |it| {
                     it.redirected(out, err, |it| it.command(&argv))
-                })
+                }) {
+                    Flow::Normal => self.errexit_check(),
+                    other => other,
+                }
             }
             Stmt::Redirected(body, redirects) => {
                 let (out, err) = self.dests(redirects);
                 self.with_input(redirects, |it| it.redirected(out, err, |it| it.exec(body)))
             }
+        }
+    }
+
+    /// Runs `stmt` where `set -e` does not apply (a condition, the left of
+    /// `&&`/`||`, `!`, a pipeline stage).
+    fn exec_ignoring_errexit(&mut self, stmt: &Stmt) -> Flow {
+        self.errexit_ignored += 1;
+        let flow = self.exec(stmt);
+        self.errexit_ignored -= 1;
+        flow
+    }
+
+    /// `set -e`: a command that failed where it applies ends the shell.
+    fn errexit_check(&self) -> Flow {
+        if self.errexit && self.errexit_ignored == 0 && self.status != 0 {
+            Flow::Exit(self.status)
+        } else {
+            Flow::Normal
         }
     }
 
@@ -2079,8 +2117,24 @@ impl Interp<'_> {
                 }
             }
             "mkdir" => self.mkdir(args),
-            "chmod" | "chown" | "export" | "set" | "ulimit" | "umask" | "wait" | "sync" | "ln"
-            | "apk" | "apt-get" | "pip" | "npm" | "source" | "." => {
+            "set" => {
+                for a in args {
+                    let (on, flags) = match a.split_at_checked(1) {
+                        Some(("-", f)) => (true, f),
+                        Some(("+", f)) => (false, f),
+                        _ => continue,
+                    };
+                    for flag in flags.chars() {
+                        match flag {
+                            'x' => self.xtrace = on,
+                            'e' => self.errexit = on,
+                            _ => {}
+                        }
+                    }
+                }
+            }
+            "chmod" | "chown" | "export" | "ulimit" | "umask" | "wait" | "sync" | "ln" | "apk"
+            | "apt-get" | "pip" | "npm" | "source" | "." => {
                 if name == "export" {
                     for a in args {
                         if let Some((k, v)) = a.split_once('=') {
@@ -3122,6 +3176,19 @@ const DEBIAN_ROOT_DIRS: &[&str] = &[
     "run", "sbin", "srv", "sys", "tmp", "usr", "var",
 ];
 
+/// A word as `set -x` shows it: quoted when the shell would need quotes.
+fn xtrace_word(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c));
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
 /// `ls` in columns for an 80-column terminal, column by column. BusyBox
 /// gives every column the longest name's width plus 2; GNU ls
 /// (`calculate_columns`) finds the most columns whose own widths (each
@@ -3435,6 +3502,29 @@ mod tests {
             processes: Vec::new(),
             tty: false,
         }
+    }
+
+    #[test]
+    fn set_x_traces_commands_and_set_e_exits_where_posix_says() {
+        let run_src = |src: &str| {
+            let r = run(&parse(src).unwrap(), &ctx(), 60_000);
+            let text: String = r.logs.iter().map(|(_, l)| format!("{l}\n")).collect();
+            (text, r.outcome)
+        };
+        let (out, outcome) = run_src("set -x; echo failing; echo 'a b' ''; exit 1");
+        assert_eq!(
+            out,
+            "+ echo failing\nfailing\n+ echo 'a b' ''\na b \n+ exit 1\n"
+        );
+        assert_eq!(outcome, Outcome::Exited(0, 1));
+        // Conditions and the left of && / || do not end it; a plain failure does.
+        let (out, outcome) = run_src(
+            "set -e; false || echo handled; if false; then :; fi; ! true; false && echo no; echo still; false; echo never",
+        );
+        assert_eq!(out, "handled\nstill\n");
+        assert_eq!(outcome, Outcome::Exited(0, 1));
+        let (out, _) = run_src("set -e; set +e; false; echo on");
+        assert_eq!(out, "on\n");
     }
 
     #[test]
