@@ -74,6 +74,8 @@ Usage:
                                        set status fields of an object no
                                        component manages (testing aid)
         echo TEXT, # comments and blank lines
+      After `kubectl exec -it POD -- sh` (or run, attach or debug -it) the
+      lines go to the container's shell, at its prompt, until `exit`.
       A kubectl error is printed and the script goes on; a malformed line
       stops it with its line number (exit status 2).
 
