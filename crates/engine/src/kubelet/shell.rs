@@ -1315,7 +1315,7 @@ const COMMANDS: &[&str] = &[
     "apt-get", "pip", "npm", "rm", "cat", "ls", "test", "[", "[[", "date", "hostname", "env",
     "printenv", "seq", "trap", "exec", "nohup", "command", "time", "sh", "bash", "ash", "dash",
     "wget", "curl", "nslookup", "ping", "nc", "dig", "host", "yes", "id", "whoami", "uname", "pwd",
-    "ps", "head", "grep", "wc", "sort", "read", "kill",
+    "ps", "head", "grep", "wc", "sort", "read", "kill", "apt",
 ];
 
 /// Parses `sleep`'s argument: `30`, `0.5`, `1m`, `2h`, `infinity`.
@@ -2133,8 +2133,23 @@ impl Interp<'_> {
                     }
                 }
             }
-            "chmod" | "chown" | "export" | "ulimit" | "umask" | "wait" | "sync" | "ln" | "apk"
-            | "apt-get" | "pip" | "npm" | "source" | "." => {
+            // Package managers download: the simulated cluster has no
+            // internet (as `wget info.cern.ch` finds), so they say so and
+            // fail rather than pretend to install.
+            "apt-get" | "apt" | "apk" | "pip" | "npm"
+                if (name.starts_with("apt") == (self.ctx.dialect == Dialect::Gnu)
+                    || matches!(name, "pip" | "npm"))
+                    && args.iter().any(|a| {
+                        matches!(a.as_str(), "update" | "install" | "add" | "upgrade")
+                    }) =>
+            {
+                self.emit_err(format!(
+                    "{name}: Kubeplay's cluster has no internet access, so packages cannot be downloaded"
+                ));
+                self.status = if name.starts_with("apt") { 100 } else { 1 };
+            }
+            "chmod" | "chown" | "export" | "ulimit" | "umask" | "wait" | "sync" | "ln"
+            | "source" | "." => {
                 if name == "export" {
                     for a in args {
                         if let Some((k, v)) = a.split_once('=') {
