@@ -1031,14 +1031,7 @@ pub(crate) fn run(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             Value::array(rest),
         );
     }
-    let env: Vec<Value> = p
-        .all("env")
-        .iter()
-        .map(|e| {
-            let (k, v) = e.split_once('=').unwrap_or((e, ""));
-            Value::from_pairs([("name", Value::str(k)), ("value", Value::str(v))])
-        })
-        .collect();
+    let env = env_flag(p);
     if !env.is_empty() {
         c.set("env", Value::array(env));
     }
@@ -1102,6 +1095,17 @@ pub(crate) fn run(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         return run_attached(ctx, p, pod, &name, session_shell.as_deref(), waits);
     }
     finish(ctx, p, pod, "created", None)
+}
+
+/// `--env NAME=VALUE` flags as a container's `env` entries.
+pub(crate) fn env_flag(p: &Parsed) -> Vec<Value> {
+    p.all("env")
+        .iter()
+        .map(|e| {
+            let (k, v) = e.split_once('=').unwrap_or((e, ""));
+            Value::from_pairs([("name", Value::str(k)), ("value", Value::str(v))])
+        })
+        .collect()
 }
 
 /// `kubectl run -i [-t] [--rm]`: creates the pod, waits for it to run and

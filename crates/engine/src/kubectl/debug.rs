@@ -143,14 +143,7 @@ pub(crate) fn debug(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     if !pull_policy.is_empty() {
         debug.set("imagePullPolicy", Value::str(pull_policy));
     }
-    let env: Vec<Value> = p
-        .all("env")
-        .iter()
-        .map(|e| {
-            let (k, v) = e.split_once('=').unwrap_or((e, ""));
-            Value::from_pairs([("name", Value::str(k)), ("value", Value::str(v))])
-        })
-        .collect();
+    let env = super::create::env_flag(p);
     if !env.is_empty() {
         debug.set("env", Value::array(env));
     }
@@ -172,16 +165,7 @@ pub(crate) fn debug(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     let ns = ctx.namespace.clone();
     match target {
         Target::Pod(pod) if copy_to.is_empty() => {
-            let Some(obj) = ctx
-                .cluster
-                .store()
-                .get_named(crate::cluster::res("Pod"), &ns, &pod)
-                .cloned()
-            else {
-                return Err(Fail::status(&crate::api::errors::StatusError::not_found(
-                    "pods", &pod,
-                )));
-            };
+            let obj = stored_pod(ctx, &ns, &pod)?;
             let name = container_name(ctx, &obj, container, quiet);
             debug.set("name", Value::from(name.clone()));
             debug.set("resources", Value::object());
@@ -196,16 +180,7 @@ pub(crate) fn debug(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             after_create(ctx, &ns, &pod, &name, attach, (stdin, tty, quiet))
         }
         Target::Pod(pod) => {
-            let Some(src) = ctx
-                .cluster
-                .store()
-                .get_named(crate::cluster::res("Pod"), &ns, &pod)
-                .cloned()
-            else {
-                return Err(Fail::status(&crate::api::errors::StatusError::not_found(
-                    "pods", &pod,
-                )));
-            };
+            let src = stored_pod(ctx, &ns, &pod)?;
             let (copy, name) = pod_copy(ctx, p, &src, copy_to, debug, &overrides, profile);
             create_pod(ctx, copy)?;
             if p.bool("replace") {
@@ -252,6 +227,15 @@ pub(crate) fn debug(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             after_create(ctx, &ns, &pod_name, name, attach, (stdin, tty, quiet))
         }
     }
+}
+
+/// The pod to debug, or the API server's NotFound.
+fn stored_pod(ctx: &Ctx, ns: &str, pod: &str) -> Result<Value, Fail> {
+    ctx.cluster
+        .store()
+        .get_named(crate::cluster::res("Pod"), ns, pod)
+        .cloned()
+        .ok_or_else(|| Fail::status(&crate::api::errors::StatusError::not_found("pods", pod)))
 }
 
 /// `-c`, or a generated `debugger-xxxxx` new to the pod (kubectl says so).
@@ -556,13 +540,7 @@ fn after_create(
                 .cloned()
         })
         .unwrap_or_default();
-    let argv: Vec<String> = ["command", "args"]
-        .iter()
-        .flat_map(|k| spec.get(k).items())
-        .filter_map(|a| a.as_str().map(str::to_string))
-        .collect();
-    let image = spec.get("image").as_str().unwrap_or("");
-    let Some(shell) = terminal::container_shell(image, &argv).filter(|_| stdin) else {
+    let Some(shell) = terminal::spec_shell(&spec).filter(|_| stdin) else {
         return Err(Fail::error(format!(
             "Kubeplay cannot stay attached to the output of container {container}; read it with kubectl logs {pod} -c {container}"
         )));

@@ -8,6 +8,7 @@ use crate::kubectl::{Ctx, Fail, Files, KubectlOutput};
 use crate::kubelet::exec::{EXEC_HORIZON, Exec, PromptFacts};
 use crate::kubelet::{Dialect, ShellState};
 use crate::store::ObjectKey;
+use crate::value::Value;
 
 /// The process a session talks to.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -274,6 +275,17 @@ pub(crate) fn container_shell(image: &str, argv: &[String]) -> Option<String> {
     }
 }
 
+/// [`container_shell`] of a container's spec (its command and args, or
+/// its image's default).
+pub(crate) fn spec_shell(spec: &Value) -> Option<String> {
+    let argv: Vec<String> = ["command", "args"]
+        .iter()
+        .flat_map(|k| spec.get(k).items())
+        .filter_map(|a| a.as_str().map(str::to_string))
+        .collect();
+    container_shell(spec.get("image").as_str().unwrap_or(""), &argv)
+}
+
 /// `kubectl attach`: joins a container's own process. A shell waiting on
 /// its standard input gets an interactive session.
 pub(crate) fn attach(ctx: &mut Ctx, p: &super::flags::Parsed) -> Result<(), Fail> {
@@ -333,14 +345,8 @@ pub(crate) fn attach(ctx: &mut Ctx, p: &super::flags::Parsed) -> Result<(), Fail
     } else if !tty && allocated {
         tty = true;
     }
-    let argv: Vec<String> = ["command", "args"]
-        .iter()
-        .flat_map(|k| spec.get(k).items())
-        .filter_map(|a| a.as_str().map(str::to_string))
-        .collect();
-    let image = spec.get("image").as_str().unwrap_or("");
-    let shell = container_shell(image, &argv)
-        .filter(|_| p.bool("stdin") && spec.get("stdin").as_bool() == Some(true));
+    let shell =
+        spec_shell(spec).filter(|_| p.bool("stdin") && spec.get("stdin").as_bool() == Some(true));
     let Some(shell) = shell else {
         return Err(Fail::error(format!(
             "Kubeplay cannot stay attached to the output of container {container}; read it with kubectl logs {pod_name} -c {container}, or run commands with kubectl exec -it {pod_name} -c {container} -- sh"
