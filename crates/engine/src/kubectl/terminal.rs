@@ -1,7 +1,8 @@
-//! Interactive shells: `kubectl exec -it POD -- sh`, `kubectl run -it` and
-//! `kubectl attach -it`. While a session is open, the lines typed at the
-//! terminal go to the shell in the container (its variables and working
-//! directory carry from line to line) until it exits.
+//! Interactive shells: `kubectl exec -it POD -- sh`, `kubectl run -it`,
+//! `kubectl attach -it` and `kubectl debug -it`. While a session is open,
+//! the lines typed at the terminal go to the shell in the container (its
+//! variables, working directory and `$?` carry from line to line) until it
+//! exits.
 
 use crate::cluster::Cluster;
 use crate::kubectl::{Ctx, Fail, Files, KubectlOutput};
@@ -118,6 +119,8 @@ pub(crate) fn open(
     if let Exec::NoExecutable(program) = outcome {
         return Err(super::exec::not_executable(ctx, &program));
     }
+    // The probe was not a line the user typed (dash numbers those).
+    state.lines = 0;
     let Some(facts) = ctx.cluster.prompt_facts(namespace, pod, container) else {
         return Ok(());
     };
