@@ -725,18 +725,19 @@ impl Snapshot {
             nodes.into_iter().partition(|n| n.control_plane);
         first.extend(workers);
         let mut nodes = first;
-        let node_index: FxMap<Rc<str>, usize> = nodes
-            .iter()
-            .enumerate()
-            .map(|(i, n)| (n.key.name.clone(), i))
-            .collect();
+        // Positions as u32: FxMap<Rc<str>, u32> is a map type the engine
+        // links already (no hash table code of its own).
+        let mut node_index: FxMap<Rc<str>, u32> = fx_map();
+        for (i, n) in nodes.iter().enumerate() {
+            node_index.insert(n.key.name.clone(), i as u32);
+        }
 
         for pod in &system_pods {
             let Some(&n) = pod.node.as_ref().and_then(|n| node_index.get(n)) else {
                 continue;
             };
             if !matches!(pod.state, PodState::Succeeded | PodState::Failed) {
-                let node = &mut nodes[n];
+                let node = &mut nodes[n as usize];
                 node.requested.0 += pod.requests.0;
                 node.requested.1 += pod.requests.1;
                 node.requested.2 += 1;
@@ -749,7 +750,7 @@ impl Snapshot {
                 queue.push(i);
                 continue;
             };
-            let node = &mut nodes[*n];
+            let node = &mut nodes[*n as usize];
             node.counts[pod.state.index()] += 1;
             if !matches!(pod.state, PodState::Succeeded | PodState::Failed) {
                 node.requested.0 += pod.requests.0;
@@ -820,14 +821,15 @@ fn workloads(
     }
     let int = |v: &Value| v.as_i64().unwrap_or(0);
     let mut out = Vec::new();
-    let mut deployment_index: FxMap<Rc<str>, usize> = fx_map();
+    // Positions as u32, as `node_index` above.
+    let mut deployment_index: FxMap<Rc<str>, u32> = fx_map();
     for ((ns, _), d) in store.list(rid("Deployment"), None) {
         if hidden(ns) {
             continue;
         }
         let name = str_rc(d.at(&["metadata", "name"])).unwrap_or_else(|| Rc::from(""));
         if let Some(uid) = str_rc(d.at(&["metadata", "uid"])) {
-            deployment_index.insert(uid, out.len());
+            deployment_index.insert(uid, out.len() as u32);
         }
         out.push(WorkloadView {
             key: Some(key_of("Deployment", d)),
@@ -879,7 +881,7 @@ fn workloads(
         let owner = controller_ref(rs)
             .filter(|o| o.get("kind").as_str() == Some("Deployment"))
             .and_then(|o| o.get("uid").as_str())
-            .and_then(|u| deployment_index.get(u).copied());
+            .and_then(|u| deployment_index.get(u).map(|&i| i as usize));
         match owner {
             Some(i) => out[i].replica_sets.push(view),
             None => {

@@ -15,6 +15,7 @@
 //! where it settles for a script that may not be shortest.
 
 use crate::{FxMap, fx_map};
+use std::rc::Rc;
 
 /// Lines of context around each change (`-u`).
 const CONTEXT: usize = 3;
@@ -138,14 +139,20 @@ fn changes(a: &[&str], b: &[&str]) -> Vec<Change> {
         .count();
     let suffix = same_end.saturating_sub(HORIZON);
     let mid = [&a[prefix..a.len() - suffix], &b[prefix..b.len() - suffix]];
-    // Equivalence classes, numbered from 1.
-    let mut classes: FxMap<&str, usize> = fx_map();
+    // Equivalence classes, numbered from 1. Keyed by Rc<str> with u32
+    // classes: a map type the bundle links already (no hash table code of
+    // its own); a line is copied once, when its class is new.
+    let mut classes: FxMap<Rc<str>, u32> = fx_map();
     let equivs: [Vec<usize>; 2] = mid.map(|lines| {
         lines
             .iter()
             .map(|l| {
+                if let Some(&class) = classes.get(*l) {
+                    return class as usize;
+                }
                 let next = classes.len() + 1;
-                *classes.entry(l).or_insert(next)
+                classes.insert(Rc::from(*l), next as u32);
+                next
             })
             .collect()
     });

@@ -145,6 +145,81 @@ impl<K: Ord, V> VecMap<K, V> {
     }
 }
 
+/// A place in a [`VecMap`] for one key, found or to be filled
+/// (`btree_map::Entry`'s `or_*` methods).
+pub struct Entry<'a, K, V> {
+    map: &'a mut VecMap<K, V>,
+    at: Result<usize, usize>,
+    key: K,
+}
+
+impl<'a, K, V> Entry<'a, K, V> {
+    /// The value, inserting `make()` first if there is none.
+    pub fn or_insert_with(self, make: impl FnOnce() -> V) -> &'a mut V {
+        let i = match self.at {
+            Ok(i) => i,
+            Err(i) => {
+                self.map.0.insert(i, (self.key, make()));
+                i
+            }
+        };
+        &mut self.map.0[i].1
+    }
+
+    /// The value, inserting `value` first if there is none.
+    pub fn or_insert(self, value: V) -> &'a mut V {
+        self.or_insert_with(|| value)
+    }
+
+    /// The value, inserting `V::default()` first if there is none.
+    pub fn or_default(self) -> &'a mut V
+    where
+        V: Default,
+    {
+        self.or_insert_with(V::default)
+    }
+}
+
+impl<K: Ord, V> VecMap<K, V> {
+    /// The entry for `key` (as `BTreeMap::entry`).
+    pub fn entry(&mut self, key: K) -> Entry<'_, K, V> {
+        let at = self.find(&key);
+        Entry { map: self, at, key }
+    }
+
+    /// The entries in key order, values writable.
+    pub fn iter_mut(
+        &mut self,
+    ) -> impl DoubleEndedIterator<Item = (&K, &mut V)> + ExactSizeIterator {
+        self.0.iter_mut().map(|(k, v)| (&*k, v))
+    }
+}
+
+/// Inserted one by one, so equal keys keep the last value, as a
+/// `BTreeMap` collected from the same pairs does.
+impl<K: Ord, V> FromIterator<(K, V)> for VecMap<K, V> {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(pairs: I) -> Self {
+        let mut map = VecMap::new();
+        map.extend(pairs);
+        map
+    }
+}
+
+impl<K: Ord, V> Extend<(K, V)> for VecMap<K, V> {
+    fn extend<I: IntoIterator<Item = (K, V)>>(&mut self, pairs: I) {
+        for (k, v) in pairs {
+            self.insert(k, v);
+        }
+    }
+}
+
+impl<K: Ord + Borrow<Q>, Q: Ord + ?Sized, V> std::ops::Index<&Q> for VecMap<K, V> {
+    type Output = V;
+    fn index(&self, key: &Q) -> &V {
+        self.get(key).expect("no entry found for key")
+    }
+}
+
 impl<K, V> IntoIterator for VecMap<K, V> {
     type Item = (K, V);
     type IntoIter = std::vec::IntoIter<(K, V)>;

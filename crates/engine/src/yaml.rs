@@ -7,7 +7,6 @@
 //! characters and invalid UTF-8. Printing follows kubectl: `-o yaml` as
 //! go-yaml v2 writes it and `-o json` as Go's `json.MarshalIndent` does.
 
-use crate::scheduler::util::FxMap;
 use std::fmt::Write as _;
 use std::rc::Rc;
 
@@ -409,7 +408,7 @@ fn parse_stream(text: &str, apostrophes: &[Mark]) -> (Vec<Document>, Option<Load
     let mut loader = Loader {
         parser: Parser::new_from_str(text),
         apostrophes,
-        anchors: FxMap::default(),
+        anchors: Vec::new(),
         nodes: 0,
         document: 0,
         start_line: 1,
@@ -451,7 +450,9 @@ struct Loader<'a> {
     parser: Parser<'a, saphyr_parser::StrInput<'a>>,
     /// Double-quoted scalars whose `\'` were rewritten as `\0`.
     apostrophes: &'a [Mark],
-    anchors: FxMap<usize, Node>,
+    /// Anchored nodes by the parser's anchor id (numbered from 1): a
+    /// vector indexed by id links no hash table code of its own.
+    anchors: Vec<Option<Node>>,
     nodes: usize,
     document: usize,
     start_line: u32,
@@ -592,7 +593,7 @@ impl<'a> Loader<'a> {
                 (Node { value, mark }, anchor)
             }
             Event::Alias(id) => {
-                let Some(target) = self.anchors.get(&id) else {
+                let Some(target) = self.anchors.get(id).and_then(Option::as_ref) else {
                     return Err(self.error("unknown anchor", mark));
                 };
                 let target = target.clone();
@@ -703,7 +704,10 @@ impl<'a> Loader<'a> {
             _ => return Err(self.error("unexpected YAML event", mark)),
         };
         if anchor > 0 {
-            self.anchors.insert(anchor, node.clone());
+            if self.anchors.len() <= anchor {
+                self.anchors.resize_with(anchor + 1, || None);
+            }
+            self.anchors[anchor] = Some(node.clone());
         }
         Ok(node)
     }

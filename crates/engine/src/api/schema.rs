@@ -10,6 +10,7 @@ mod decode;
 pub mod golang;
 
 use crate::scheduler::util::{FxMap, fx_map};
+use std::rc::Rc;
 use std::sync::OnceLock;
 
 use crate::api::registry::{RESOURCES, ResourceId};
@@ -232,23 +233,24 @@ fn parse(text: &'static str) -> Result<Schema, String> {
         let (name, fields) = line.split_once(' ').unwrap_or((line, ""));
         headers.push((package, name, fields));
     }
-    let mut ids: FxMap<String, TypeIndex> = fx_map();
-    let mut bare: FxMap<&str, Option<TypeIndex>> = fx_map();
+    // Both maps are the scheduler's `FxMap<Rc<str>, u32>` type, so they
+    // link no hash table code of their own; `AMBIGUOUS` marks a bare name
+    // two packages share.
+    const AMBIGUOUS: u32 = u32::MAX;
+    let mut ids: FxMap<Rc<str>, u32> = fx_map();
+    let mut bare: FxMap<Rc<str>, u32> = fx_map();
     for (i, (package, name, _)) in headers.iter().enumerate() {
-        let index = TypeIndex(u16::try_from(i).map_err(|_| "too many types")?);
-        ids.insert(format!("{package}.{name}"), index);
-        bare.entry(name)
-            .and_modify(|e| *e = None)
-            .or_insert(Some(index));
+        let index = u32::from(u16::try_from(i).map_err(|_| "too many types")?);
+        ids.insert(format!("{package}.{name}").into(), index);
+        bare.entry(Rc::from(*name))
+            .and_modify(|e| *e = AMBIGUOUS)
+            .or_insert(index);
     }
     let resolve = |id: &str| -> Result<TypeIndex, String> {
-        match bare.get(id) {
-            Some(Some(i)) => Ok(*i),
-            Some(None) => Err(format!("ambiguous type reference {id}")),
-            None => ids
-                .get(id)
-                .copied()
-                .ok_or_else(|| format!("unknown type {id}")),
+        match bare.get(id).or_else(|| ids.get(id)) {
+            Some(&AMBIGUOUS) => Err(format!("ambiguous type reference {id}")),
+            Some(&i) => Ok(TypeIndex(i as u16)),
+            None => Err(format!("unknown type {id}")),
         }
     };
     let mut types = Vec::with_capacity(headers.len());
@@ -296,7 +298,7 @@ fn parse(text: &'static str) -> Result<Schema, String> {
                 .strip_prefix("io.k8s.")
                 .ok_or_else(|| format!("odd schema name {}", r.schema))?;
             ids.get(rest)
-                .copied()
+                .map(|&i| TypeIndex(i as u16))
                 .ok_or_else(|| format!("no type for {}", r.schema))
         })
         .collect::<Result<Vec<_>, String>>()?;

@@ -3,6 +3,7 @@
 //! the selected pods' addresses, ready or not, and the resolved ports.
 
 use crate::sort::CompactSort;
+use crate::vecmap::VecMap;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -347,8 +348,10 @@ fn repack_subsets(entries: Vec<(Option<Value>, Value, bool)>) -> Vec<Subset> {
                 .to_string(),
         )
     };
-    // port (compact JSON, or "" for none) → address key → (address, ready)
-    let mut by_port: BTreeMap<String, (Option<Value>, AddressSet)> = BTreeMap::new();
+    // port (compact JSON, or "" for none) → address key → (address, ready).
+    // The few ports and subsets are sorted vectors (VecMap): B-trees of
+    // their own types linked code for a handful of entries.
+    let mut by_port: VecMap<String, (Option<Value>, AddressSet)> = VecMap::new();
     for (port, address, ready) in entries {
         let port_key = port
             .as_ref()
@@ -364,7 +367,7 @@ fn repack_subsets(entries: Vec<(Option<Value>, Value, bool)>) -> Vec<Subset> {
         entry.1 |= ready;
     }
     // address set → ports
-    let mut by_addresses: BTreeMap<String, Subset> = BTreeMap::new();
+    let mut by_addresses: VecMap<String, Subset> = VecMap::new();
     for (_, (port, addresses)) in by_port {
         let key: String = addresses
             .iter()
@@ -387,7 +390,7 @@ fn repack_subsets(entries: Vec<(Option<Value>, Value, bool)>) -> Vec<Subset> {
             p.get("protocol").as_str().unwrap_or("").to_string(),
         )
     };
-    let mut subsets: Vec<Subset> = by_addresses.into_values().collect();
+    let mut subsets: Vec<Subset> = by_addresses.into_iter().map(|(_, s)| s).collect();
     for subset in &mut subsets {
         subset.ports.compact_sort_by_key(port_key);
     }

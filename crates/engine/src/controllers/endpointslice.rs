@@ -380,10 +380,18 @@ fn pod_to_endpoint(cluster: &Cluster, pod: &Value, service: &Value) -> Option<Va
 fn endpoint_key(endpoint: &Value) -> String {
     match endpoint.at(&["targetRef", "uid"]).as_str() {
         Some(uid) if !uid.is_empty() => uid.to_string(),
-        _ => crate::sort::btree_set(endpoint.get("addresses").items().filter_map(|a| a.as_str()))
-            .into_iter()
-            .collect::<Vec<_>>()
-            .join(","),
+        _ => {
+            // Sorted and deduplicated in a vector: a BTreeSet<&str> linked
+            // B-tree code for this one call.
+            let mut addresses: Vec<&str> = endpoint
+                .get("addresses")
+                .items()
+                .filter_map(|a| a.as_str())
+                .collect();
+            addresses.compact_sort();
+            addresses.dedup();
+            addresses.join(",")
+        }
     }
 }
 

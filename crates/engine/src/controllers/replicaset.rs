@@ -322,8 +322,9 @@ fn pods_to_delete(
     if count >= active.len() {
         return active;
     }
-    // Active pods of the ReplicaSets sharing this one's controller, per node.
-    let mut pods_on_node: FxMap<Rc<str>, i64> = fx_map();
+    // Active pods of the ReplicaSets sharing this one's controller, per node
+    // (counted in u32: a map type the bundle has already).
+    let mut pods_on_node: FxMap<Rc<str>, u32> = fx_map();
     if let Some(owner) = controller_uid(rs) {
         let (related, _) = state.replica_sets_for(ns, owner);
         for rs_name in related {
@@ -351,7 +352,7 @@ fn pods_to_delete(
             let (ready, ready_at) = pod_ready(pod);
             Some(Candidate {
                 name: name.clone(),
-                rank: pods_on_node.get(&node).copied().unwrap_or(0),
+                rank: i64::from(pods_on_node.get(&node).copied().unwrap_or(0)),
                 node,
                 phase: match pod.str_at(&["status", "phase"]) {
                     Some("Unknown") => 1,

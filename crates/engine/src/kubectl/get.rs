@@ -525,9 +525,10 @@ pub(crate) fn run(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         return resources::aggregate(errors);
     }
     // Tables: one per run of infos of the same type.
-    let distinct: std::collections::BTreeSet<ResourceId> =
-        crate::sort::btree_set(infos.iter().map(|i| i.rid));
-    let with_kind = p.bool("show-kind") || (infos.len() >= 2 && distinct.len() >= 2);
+    // Two or more types among the infos (no set of them: a BTreeSet of
+    // ResourceIds linked B-tree code for this one count).
+    let with_kind =
+        p.bool("show-kind") || (infos.len() >= 2 && infos.iter().any(|i| i.rid != infos[0].rid));
     let all_namespaced = !all_ns && infos.iter().all(|i| i.rid.get().namespaced);
     let now = ctx.cluster.now;
     let mut wrote = false;

@@ -45,7 +45,7 @@ pub(crate) use flags::go_quote;
 pub use terminal::Terminal;
 
 use crate::sort::CompactSort;
-use std::collections::BTreeMap;
+use crate::vecmap::VecMap;
 
 use crate::api::errors::StatusError;
 use crate::apiserver::rbac::{self, Request, UserInfo};
@@ -99,14 +99,13 @@ impl Files for NoFiles {
 
 /// Files held in memory (editor tabs, tests), keyed by path.
 #[derive(Clone, Debug, Default)]
-pub struct MemoryFiles(pub BTreeMap<String, String>);
+pub struct MemoryFiles(pub VecMap<String, String>);
 
 impl MemoryFiles {
     /// Files from (path, text) pairs; a later pair replaces an earlier one
-    /// with the same path. (Inserted one by one: `collect()` would bring a
-    /// sort of its own into the browser bundle.)
+    /// with the same path. (A VecMap collects by inserting one by one.)
     pub fn from_pairs(pairs: impl IntoIterator<Item = (String, String)>) -> MemoryFiles {
-        MemoryFiles(crate::sort::btree_map(pairs))
+        MemoryFiles(pairs.into_iter().collect())
     }
 
     /// Adds a file.

@@ -4,7 +4,7 @@
 //! environment variables change its behaviour (docs/simulated-containers.md).
 
 use crate::sort::CompactSort;
-use std::collections::BTreeMap;
+use crate::vecmap::VecMap;
 
 use super::images::Flavor;
 use super::shell::{self, Context, Dialect, Outcome, Stmt};
@@ -85,7 +85,10 @@ pub(crate) struct ExitPlan {
 pub(crate) struct App {
     pub flavor: Flavor,
     pub program: Program,
-    pub env: BTreeMap<String, String>,
+    /// Environment and files are sorted vectors, not B-trees of strings:
+    /// a few dozen entries each, and the browser bundle then links only
+    /// the B-tree operations the YAML parser's tag map needs.
+    pub env: VecMap<String, String>,
     /// Ports it listens on.
     pub ports: Vec<u16>,
     /// Ports speaking HTTP (the rest are raw TCP).
@@ -121,7 +124,7 @@ pub(crate) struct App {
     /// The script run, computed once from the start.
     pub run: Option<shell::Run>,
     /// The files it starts with (kubelet-written and mounted).
-    pub files: BTreeMap<String, String>,
+    pub files: VecMap<String, String>,
     /// The network's answers to its script's tools, in call order, with
     /// each call's offset: what replays of the script (its logs) print.
     pub net_replies: Vec<(Millis, shell::NetReply)>,
@@ -183,8 +186,8 @@ pub(crate) fn container_env(
     pod: &Value,
     lookup: &dyn Fn(&str, &str, &str) -> Option<String>,
     node: &dyn Fn(&str, &str) -> Option<Value>,
-    services: BTreeMap<String, String>,
-) -> BTreeMap<String, String> {
+    services: VecMap<String, String>,
+) -> VecMap<String, String> {
     // The Services' variables come first: the container's own override
     // them, and `$(WEB_SERVICE_HOST)` in a value expands to them.
     let mut env = services;
@@ -364,9 +367,9 @@ pub(crate) fn container_files(
     pod: &Value,
     pod_ip: &str,
     object: &dyn Fn(&str, &str) -> Option<Value>,
-    shared: &BTreeMap<String, BTreeMap<String, String>>,
+    shared: &VecMap<String, VecMap<String, String>>,
 ) -> ContainerFiles {
-    let mut files = BTreeMap::new();
+    let mut files = VecMap::new();
     let mut dirs = Vec::new();
     let mut dirs_ro = Vec::new();
     let ns = pod.str_at(&["metadata", "namespace"]).unwrap_or("default");
@@ -461,7 +464,7 @@ pub(crate) fn container_files(
 /// What a container's filesystem starts with.
 pub(crate) struct ContainerFiles {
     /// Files by path.
-    pub files: BTreeMap<String, String>,
+    pub files: VecMap<String, String>,
     /// Mount points (directories that exist even when empty).
     pub dirs: Vec<String>,
     /// Read-only mounts: a directory (with a trailing `/`) or a file.
@@ -619,8 +622,8 @@ fn volume_files(
     container: &Value,
     pod: &Value,
     object: &dyn Fn(&str, &str) -> Option<Value>,
-) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
+) -> VecMap<String, String> {
+    let mut out = VecMap::new();
     let sources: Vec<&Value> = if volume.get("projected").is_null() {
         vec![volume]
     } else {
@@ -838,13 +841,13 @@ fn strings(v: &Value) -> Vec<String> {
 }
 
 /// Expands `$(VAR)` in command and args as the kubelet does.
-fn expand_refs(args: Vec<String>, env: &BTreeMap<String, String>) -> Vec<String> {
+fn expand_refs(args: Vec<String>, env: &VecMap<String, String>) -> Vec<String> {
     args.into_iter().map(|a| expand(&a, env)).collect()
 }
 
 /// Kubernetes' `$(VAR)` expansion (third_party/forked/golang/expansion):
 /// `$$` is a literal `$`, an unknown or unclosed reference stays as it is.
-pub(crate) fn expand(input: &str, env: &BTreeMap<String, String>) -> String {
+pub(crate) fn expand(input: &str, env: &VecMap<String, String>) -> String {
     let mut out = String::with_capacity(input.len());
     let mut rest = input;
     while let Some(at) = rest.find('$') {
@@ -1126,7 +1129,7 @@ pub(crate) fn build(
     flavor: Flavor,
     image_port: u16,
     image: &str,
-    mut env: BTreeMap<String, String>,
+    mut env: VecMap<String, String>,
 ) -> App {
     // runc sets HOME from the user's passwd entry: root's, curlimages/curl's
     // own user, or `/` for a user the image does not know.
@@ -1157,8 +1160,8 @@ pub(crate) fn build(
     };
     // The kubelet expands with the variables it passes (the container's
     // and the Services'), not those the image and the runtime add.
-    // Inserted one by one: `collect` would link a second stable sort.
-    let expandable = crate::sort::btree_map(
+    // A VecMap collects by inserting one by one: no sort linked.
+    let expandable: VecMap<String, String> = VecMap::from_iter(
         env.iter()
             .filter(|(k, _)| {
                 !RUNTIME_VARS.contains(&k.as_str())
@@ -1235,7 +1238,7 @@ pub(crate) fn build(
         image: image.to_string(),
         text: String::new(),
         run: None,
-        files: BTreeMap::new(),
+        files: VecMap::new(),
         net_replies: Vec::new(),
         net_waiting: false,
         dirs: Vec::new(),
@@ -2237,7 +2240,7 @@ impl App {
 
     /// Whether the file exists `offset` ms after the start (scripts).
     /// Its files `offset` after its start.
-    pub(crate) fn files_at(&self, offset: Millis) -> BTreeMap<String, String> {
+    pub(crate) fn files_at(&self, offset: Millis) -> VecMap<String, String> {
         let own: &[(Millis, String, shell::FileOp)] =
             self.run.as_ref().map_or(&[], |r| &r.file_events);
         if self.external.is_empty() {
@@ -2262,7 +2265,7 @@ impl App {
         &mut self,
         offset: Millis,
         mounts: &[String],
-        fresh: &BTreeMap<String, String>,
+        fresh: &VecMap<String, String>,
     ) -> bool {
         let under = |path: &str| {
             mounts.iter().any(|m| {
@@ -2741,7 +2744,7 @@ impl App {
         &self,
         offset: Millis,
         (method, path): (&str, &str),
-        shared: Option<&BTreeMap<String, String>>,
+        shared: Option<&VecMap<String, String>>,
     ) -> (u16, String) {
         // Its own files as they were at the start unless something wrote
         // since (probes ask at every tick: no copy then).
@@ -2754,7 +2757,7 @@ impl App {
             written = self.files_at(offset);
             &written
         };
-        let none = BTreeMap::new();
+        let none = VecMap::new();
         let shared = shared.unwrap_or(&none);
         let lookup = |p: &str| shared.get(p).or_else(|| own.get(p));
         let nginx = super::nginx::NginxImage::of(&self.image);
@@ -2795,7 +2798,7 @@ impl App {
         request: &crate::http::HttpRequest,
         pod_name: &str,
         pod_ip: &str,
-        shared: Option<&BTreeMap<String, String>>,
+        shared: Option<&VecMap<String, String>>,
     ) -> (u16, String, Option<String>) {
         let (method, path, host, client) = (
             request.method.as_str(),

@@ -73,8 +73,9 @@ pub struct KubeletState {
     pub(crate) tokens: u64,
     /// What containers left in storage that outlives their pods (a
     /// PersistentVolume by name, a hostPath by node and path): path inside
-    /// it to content.
-    pub(crate) volume_data: BTreeMap<String, BTreeMap<String, String>>,
+    /// it to content. A sorted vector as the files are (`App::env`): its
+    /// own B-tree type cost more code than the map's few volumes warrant.
+    pub(crate) volume_data: crate::vecmap::VecMap<String, crate::vecmap::VecMap<String, String>>,
 }
 
 /// Work this component scheduled for a later moment.

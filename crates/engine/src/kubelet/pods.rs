@@ -3,7 +3,6 @@
 //! graceful termination, and the pod status it writes.
 
 use crate::sort::CompactSort;
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use super::app::{self, App};
@@ -1366,9 +1365,9 @@ fn init_volume_files(
     cluster: &Cluster,
     key: &ObjectKey,
     pod: &Value,
-) -> BTreeMap<String, BTreeMap<String, String>> {
+) -> VecMap<String, VecMap<String, String>> {
     let Some(r) = rt(cluster, key) else {
-        return BTreeMap::new();
+        return VecMap::new();
     };
     let mut runs: Vec<(&Ctr, &Instance)> = r
         .init
@@ -1383,14 +1382,15 @@ fn init_volume_files(
         .collect();
     runs.compact_sort_by_key(|(_, i)| i.started);
     // Persistent storage starts with what earlier pods left in it.
-    // Inserted one by one: `collect` would link a second stable sort.
-    let mut files = crate::sort::btree_map(pod.at(&["spec", "volumes"]).items().filter_map(|v| {
-        let data = cluster
-            .kubelet
-            .volume_data
-            .get(&storage_of(cluster, pod, v)?)?;
-        Some((v.get("name").as_str()?.to_string(), data.clone()))
-    }));
+    // A VecMap collects by inserting one by one: no sort linked.
+    let mut files: VecMap<_, _> =
+        VecMap::from_iter(pod.at(&["spec", "volumes"]).items().filter_map(|v| {
+            let data = cluster
+                .kubelet
+                .volume_data
+                .get(&storage_of(cluster, pod, v)?)?;
+            Some((v.get("name").as_str()?.to_string(), data.clone()))
+        }));
     for (volume, written) in empty_dir_files(cluster, pod, runs, false) {
         files.entry(volume).or_default().extend(written);
     }
@@ -1478,8 +1478,8 @@ fn empty_dir_files<'a>(
     pod: &Value,
     runs: impl IntoIterator<Item = (&'a Ctr, &'a Instance)>,
     written: bool,
-) -> BTreeMap<String, BTreeMap<String, String>> {
-    let mut shared: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+) -> VecMap<String, VecMap<String, String>> {
+    let mut shared: VecMap<String, VecMap<String, String>> = VecMap::new();
     for (c, inst) in runs {
         let mounts = empty_dir_mounts(pod, &c.spec);
         if mounts.is_empty() {
@@ -1507,8 +1507,8 @@ fn empty_dir_files<'a>(
 /// pod's emptyDir volumes (`KEY=VALUE` lines; quotes around the value go).
 fn file_key_refs(
     container: &Value,
-    shared: &BTreeMap<String, BTreeMap<String, String>>,
-    env: &mut BTreeMap<String, String>,
+    shared: &VecMap<String, VecMap<String, String>>,
+    env: &mut VecMap<String, String>,
 ) {
     for e in container.get("env").items() {
         let r = e.at(&["valueFrom", "fileKeyRef"]);
@@ -1549,8 +1549,8 @@ fn file_key_refs(
 /// (`getServiceEnvVarMap`, `envvars.FromServices`): the `kubernetes`
 /// Service always, the namespace's other Services with a cluster IP when
 /// service links are on.
-fn service_env(cluster: &Cluster, ns: &str, links: bool) -> BTreeMap<String, String> {
-    let mut env = BTreeMap::new();
+fn service_env(cluster: &Cluster, ns: &str, links: bool) -> VecMap<String, String> {
+    let mut env = VecMap::new();
     let master = cluster
         .store
         .get_named(res("Service"), "default", "kubernetes");
@@ -4372,8 +4372,8 @@ fn sibling_writes(
     key: &ObjectKey,
     r: &PodRuntime,
     c: &Ctr,
-) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
+) -> VecMap<String, String> {
+    let mut out = VecMap::new();
     let Some(pod) = cluster.store.get(key) else {
         return out;
     };

@@ -4,7 +4,7 @@
 //! strings, arithmetic and comparisons. A program using anything else is not run here (the caller
 //! falls back); a runtime error prints CPython's traceback and exits 1.
 
-use std::collections::BTreeMap;
+use crate::vecmap::VecMap;
 
 use crate::time::Millis;
 
@@ -178,7 +178,7 @@ struct Line {
 
 /// Runs `source` with the container's environment; `None` when it uses
 /// Python this module does not know.
-pub(crate) fn run(source: &str, env: &BTreeMap<String, String>) -> Option<PyRun> {
+pub(crate) fn run(source: &str, env: &VecMap<String, String>) -> Option<PyRun> {
     let mut lines = Vec::new();
     for (i, raw) in source.lines().enumerate() {
         let indent = raw.len() - raw.trim_start().len();
@@ -297,7 +297,7 @@ impl Vars {
 }
 
 struct Py<'e> {
-    env: &'e BTreeMap<String, String>,
+    env: &'e VecMap<String, String>,
     vars: Vars,
     out: Vec<String>,
     slept: Millis,
@@ -906,7 +906,7 @@ mod tests {
     use super::*;
 
     fn py(src: &str, env: &[(&str, &str)]) -> (Vec<String>, i32) {
-        let env: BTreeMap<String, String> = env
+        let env: VecMap<String, String> = env
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
@@ -954,7 +954,7 @@ mod tests {
             "ZeroDivisionError: integer division or modulo by zero"
         );
         // Output, arithmetic and sleeps.
-        let env = BTreeMap::new();
+        let env = VecMap::new();
         let r = run("import time\nprint('a', 7 // 2, -7 % 3, 2 * 3 + 1, end='')\nprint('!')\ntime.sleep(1.5)\nsys_gone = 1", &env).unwrap();
         assert_eq!(
             (r.lines, r.code, r.slept),

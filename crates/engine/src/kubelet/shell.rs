@@ -5,7 +5,7 @@
 //! a sleeping container costs nothing until someone looks.
 
 use crate::sort::CompactSort;
-use std::collections::BTreeMap;
+use crate::vecmap::VecMap;
 
 use crate::time::{MINUTE, Millis, SECOND};
 
@@ -679,7 +679,7 @@ pub(crate) enum Outcome {
 #[derive(Clone, Debug)]
 pub(crate) struct Context {
     /// The container's environment.
-    pub env: BTreeMap<String, String>,
+    pub env: VecMap<String, String>,
     /// `hostname` (the pod name).
     pub hostname: String,
     /// Messages dialect.
@@ -687,7 +687,7 @@ pub(crate) struct Context {
     /// Simulated time of the container's start (for `date`).
     pub started_at: Millis,
     /// Files that exist before the run starts.
-    pub files: BTreeMap<String, String>,
+    pub files: VecMap<String, String>,
     /// Directories that exist besides those of `files` (empty mounts).
     pub dirs: Vec<String>,
     /// Read-only mounts: a directory (with a trailing `/`) or a file.
@@ -846,10 +846,10 @@ pub(crate) type Network<'n> = dyn FnMut(Millis, &[String]) -> NetReply + 'n;
 
 /// The files a run's events leave at `offset`, starting from `files`.
 pub(crate) fn files_after(
-    mut files: BTreeMap<String, String>,
+    mut files: VecMap<String, String>,
     events: &[(Millis, String, FileOp)],
     offset: Millis,
-) -> BTreeMap<String, String> {
+) -> VecMap<String, String> {
     for (t, path, op) in events {
         if *t > offset {
             break;
@@ -860,7 +860,7 @@ pub(crate) fn files_after(
 }
 
 /// Applies one file change.
-pub(crate) fn apply_op(files: &mut BTreeMap<String, String>, path: &str, op: &FileOp) {
+pub(crate) fn apply_op(files: &mut VecMap<String, String>, path: &str, op: &FileOp) {
     match op {
         FileOp::Write(text) => {
             files.insert(path.to_string(), text.clone());
@@ -892,8 +892,8 @@ struct Interp<'a> {
     /// The network tools' hook (`kubectl exec`); without it they succeed
     /// quietly (a container's own script cannot wait for answers).
     net: Option<&'a mut Network<'a>>,
-    vars: BTreeMap<String, String>,
-    files: BTreeMap<String, String>,
+    vars: VecMap<String, String>,
+    files: VecMap<String, String>,
     t: Millis,
     horizon: Millis,
     status: i32,
@@ -1072,7 +1072,7 @@ pub(crate) struct ExecResult {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct ShellState {
     /// Its variables (the environment it started with, then its own).
-    pub vars: BTreeMap<String, String>,
+    pub vars: VecMap<String, String>,
     /// Its working directory; empty before its first line.
     pub cwd: String,
     /// `$?`.
@@ -3503,11 +3503,11 @@ mod tests {
 
     fn ctx() -> Context {
         Context {
-            env: BTreeMap::new(),
+            env: VecMap::new(),
             hostname: "web-0".into(),
             dialect: Dialect::Busybox,
             started_at: 0,
-            files: BTreeMap::new(),
+            files: VecMap::new(),
             dirs: Vec::new(),
             read_only: Vec::new(),
             cmdline: "sleep 3600".into(),
@@ -3694,7 +3694,7 @@ mod tests {
         let s = parse("while true; do date; sleep 5; done > /tmp/log").unwrap();
         let r = run(&s, &ctx(), 12_000);
         let at = |t: Millis| {
-            files_after(BTreeMap::new(), &r.file_events, t)["/tmp/log"]
+            files_after(VecMap::new(), &r.file_events, t)["/tmp/log"]
                 .lines()
                 .count()
         };
@@ -3968,7 +3968,7 @@ mod tests {
             parse("echo one > /tmp/f; sleep 1; echo two >> /tmp/f; sleep 1; rm /tmp/f").unwrap();
         let r = run(&s, &c, 10_000);
         let at = |t| {
-            files_after(BTreeMap::new(), &r.file_events, t)
+            files_after(VecMap::new(), &r.file_events, t)
                 .get("/tmp/f")
                 .cloned()
         };

@@ -2073,7 +2073,7 @@ fn a_poll_backs_off_as_its_script_does() {
 
 #[test]
 fn dollar_references_expand_as_kubernetes_expands_them() {
-    let env: std::collections::BTreeMap<String, String> = [("PROTOCOL", "https"), ("HOST", "h")]
+    let env: crate::vecmap::VecMap<String, String> = [("PROTOCOL", "https"), ("HOST", "h")]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();

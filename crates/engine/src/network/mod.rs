@@ -127,7 +127,9 @@ struct Index {
     /// (one map type for the four in the browser bundle).
     node_ports: FxMap<String, ObjectKey>,
     lb_ips: FxMap<String, ObjectKey>,
-    node_ips: BTreeMap<String, String>,
+    /// The node's key, not its name: the map type of the indexes beside
+    /// it, so no B-tree of strings to strings is linked for it.
+    node_ips: FxMap<String, ObjectKey>,
     pod_ips: FxMap<String, ObjectKey>,
     /// EndpointSlice names per (namespace, service name).
     slices: BTreeMap<(String, String), BTreeSet<Rc<str>>>,
@@ -592,12 +594,16 @@ fn index_node(cluster: &mut Cluster, event: &WatchEvent, current: Option<&crate:
     }
     let idx = &mut cluster.network.index;
     for ip in old_ips {
-        if idx.node_ips.get(&ip).map(String::as_str) == Some(&*event.key.name) {
+        if idx
+            .node_ips
+            .get(&ip)
+            .is_some_and(|k| k.name == event.key.name)
+        {
             idx.node_ips.remove(&ip);
         }
     }
     for ip in new_ips {
-        idx.node_ips.insert(ip, event.key.name.to_string());
+        idx.node_ips.insert(ip, event.key.clone());
     }
 }
 

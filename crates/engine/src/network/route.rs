@@ -1137,7 +1137,12 @@ fn resolve_service_name(cluster: &Cluster, ns: &str, name: &str) -> Option<Strin
 /// The node with this address.
 fn node_by_ip(cluster: &Cluster, ip: &str) -> Option<String> {
     if !cluster.store.has_events() {
-        return cluster.network.index.node_ips.get(ip).cloned();
+        return cluster
+            .network
+            .index
+            .node_ips
+            .get(ip)
+            .map(|k| k.name.to_string());
     }
     cluster
         .store
