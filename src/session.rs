@@ -38,6 +38,30 @@ pub fn sleep_line(ms: u64) -> String {
     }
 }
 
+/// The same wait typed at a container shell's prompt (an interactive
+/// session, `kubectl exec -it`): the shell's `sleep` takes seconds with a
+/// fraction, and a command waits at most five minutes, so a long wait is
+/// several.
+pub fn shell_sleep_lines(ms: u64) -> String {
+    let mut out = String::new();
+    let mut left = ms;
+    while left > 240_000 {
+        out.push_str("sleep 240\n");
+        left -= 240_000;
+    }
+    if left.is_multiple_of(1000) {
+        out.push_str(&format!("sleep {}\n", left / 1000));
+    } else {
+        let frac = format!("{:03}", left % 1000);
+        out.push_str(&format!(
+            "sleep {}.{}\n",
+            left / 1000,
+            frac.trim_end_matches('0')
+        ));
+    }
+    out
+}
+
 /// `command <<EOF`, the body and its delimiter (one the body does not contain).
 pub fn heredoc(command: &str, body: &str) -> String {
     let mut delim = "EOF".to_string();
@@ -123,8 +147,20 @@ impl Session {
     /// Records `text` (whole script lines) done from `before` to `after`
     /// (simulated ms; a command like `kubectl delete` may wait).
     pub fn record(&mut self, before: u64, text: &str, after: u64) {
+        self.record_at(before, text, after, false);
+    }
+
+    /// [`Session::record`] of a line typed at a container shell's prompt:
+    /// the wait before it is the shell's `sleep`, which the replay's shell
+    /// runs.
+    pub fn record_at(&mut self, before: u64, text: &str, after: u64, in_shell: bool) {
         if before > self.at {
-            self.script.push_str(&sleep_line(before - self.at));
+            let wait = before - self.at;
+            self.script.push_str(&if in_shell {
+                shell_sleep_lines(wait)
+            } else {
+                sleep_line(wait)
+            });
         }
         self.script.push_str(text);
         if !text.is_empty() && !text.ends_with('\n') {
@@ -513,6 +549,44 @@ mod tests {
         let mut cli = Cluster::new(3);
         let r = run_script(&mut cli, &ws.script, &NoFiles);
         assert_eq!(r.exit_code, 0, "{}", r.output);
+        assert_eq!(dump(&cli), dump(&c));
+    }
+
+    #[test]
+    fn a_shell_session_replays_with_its_waits_as_the_shells_sleep() {
+        assert_eq!(shell_sleep_lines(1_500), "sleep 1.5\n");
+        assert_eq!(shell_sleep_lines(2_000), "sleep 2\n");
+        assert_eq!(
+            shell_sleep_lines(500_250),
+            "sleep 240\nsleep 240\nsleep 20.25\n"
+        );
+        let mut c = Cluster::new(5);
+        let mut s = Session::starting_at(c.booted_at());
+        let files: Vec<(String, String)> = Vec::new();
+        for (line, wait) in [
+            ("kubectl run box --image=busybox -- sleep 1d", 12_000),
+            ("kubectl exec -it box -- sh", 1_234),
+            ("cd /tmp && echo hi > note", 500_250),
+            ("cat note", 700),
+            ("exit", 3_000),
+            ("kubectl exec box -- cat /tmp/note", 0),
+        ] {
+            let before = c.now_ms();
+            let in_shell = c.terminal_prompt().is_some();
+            crate::state::run_command(&mut c, line, &files);
+            if in_shell {
+                s.record_at(before, &format!("{line}\n"), c.now_ms(), true);
+            } else {
+                s.record(before, &recordable(line, &files), c.now_ms());
+            }
+            c.step(wait);
+        }
+        let script = s.script_until(c.now_ms());
+        assert!(script.contains("cat note\nsleep 0.7\nexit\n"), "{script}");
+        let mut cli = Cluster::new(5);
+        let r = run_script(&mut cli, &script, &NoFiles);
+        assert_eq!(r.exit_code, 0, "{}", r.output);
+        assert!(r.output.contains("/tmp # cat note\nhi\n"), "{}", r.output);
         assert_eq!(dump(&cli), dump(&c));
     }
 }

@@ -522,8 +522,18 @@ impl Handle {
     pub fn run(&self, line: &str) -> CommandOutput {
         let files = self.files.borrow().named();
         let before = self.cluster.borrow().now_ms();
+        // A line typed at a container shell's prompt is recorded as typed.
+        let in_shell = self.cluster.borrow().terminal_prompt().is_some();
         let (out, ok) = run_command(&mut self.cluster.borrow_mut(), line, &files);
-        if ok {
+        if ok && in_shell {
+            if self.recording.get() {
+                let now = self.cluster.borrow().now_ms();
+                let text = format!("{}\n", line.trim());
+                self.session
+                    .borrow_mut()
+                    .record_at(before, &text, now, true);
+            }
+        } else if ok {
             self.record(before, &crate::session::recordable(line.trim(), &files));
         }
         self.outbox.borrow_mut().push((
