@@ -2187,6 +2187,8 @@ impl App {
             external: self.external.clone(),
             processes: Vec::new(),
             tty: self.tty,
+            nginx: (self.flavor == Flavor::Nginx)
+                .then(|| super::nginx::NginxImage::of(&self.image).server()),
         }
     }
 

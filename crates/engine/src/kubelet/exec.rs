@@ -134,6 +134,7 @@ fn image_has(flavor: Flavor, dialect: Dialect, image: &str, program: &str) -> bo
         // Debian's slim images (nginx) have no procps, nor dnsutils
         // (the docs' jessie-dnsutils image has it).
         "ps" | "kill" => dialect == Dialect::Busybox,
+        "nginx" => flavor == Flavor::Nginx,
         // BusyBox and Alpine have only ash, and apk for apt.
         "bash" | "apt-get" | "apt" => dialect == Dialect::Gnu,
         "apk" => dialect == Dialect::Busybox,

@@ -709,6 +709,8 @@ pub(crate) struct Context {
     /// Its standard output is a terminal (`kubectl exec -it`, `tty: true`):
     /// `ls` prints columns.
     pub tty: bool,
+    /// The image's nginx (`nginx/1.29.4`), for `nginx -v` and `-t`.
+    pub nginx: Option<String>,
 }
 
 /// Who a container's processes run as (`id`, `whoami`, `ps`).
@@ -2409,6 +2411,28 @@ impl Interp<'_> {
                     argv.join(" ")
                 ));
             }
+            // The nginx binary of nginx images: its version and config test
+            // (to standard error, as nginx writes them).
+            "nginx" if self.ctx.nginx.is_some() => {
+                let version = self.ctx.nginx.clone().unwrap_or_default();
+                match args.first().map(String::as_str) {
+                    Some("-v") => self.emit_err(format!("nginx version: {version}")),
+                    Some("-t") => {
+                        const CONF: &str = "/etc/nginx/nginx.conf";
+                        self.emit_err(format!("nginx: the configuration file {CONF} syntax is ok"));
+                        self.emit_err(format!(
+                            "nginx: configuration file {CONF} test is successful"
+                        ));
+                    }
+                    _ => {
+                        self.emit_err(
+                            "nginx: Kubeplay runs only `nginx -v` and `nginx -t` beside the container's nginx"
+                                .to_string(),
+                        );
+                        self.status = 1;
+                    }
+                }
+            }
             "whoami" => return self.id(&[], true),
             "pwd" => self.emit(self.cwd.clone()),
             "cd" => self.cd(args),
@@ -3516,6 +3540,7 @@ mod tests {
             external: Vec::new(),
             processes: Vec::new(),
             tty: false,
+            nginx: None,
         }
     }
 
