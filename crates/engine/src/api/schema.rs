@@ -16,7 +16,7 @@ use std::sync::OnceLock;
 use crate::api::registry::{RESOURCES, ResourceId};
 use crate::yaml::Mark;
 
-pub use decode::{decode, diagnose, status_message};
+pub use decode::{decode, decode_lenient, diagnose, status_message};
 
 /// The generated schema text.
 const SCHEMA_TEXT: &str = include_str!("schema.txt");

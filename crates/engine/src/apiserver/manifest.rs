@@ -36,6 +36,19 @@ pub enum ManifestVerb {
     Recreate,
 }
 
+/// kubectl's `--validate`: what the API server does with fields it does
+/// not know (`fieldValidation`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FieldValidation {
+    /// `strict` (or `true`, the default): the request fails.
+    #[default]
+    Strict,
+    /// `warn`: the fields are dropped, each with a warning.
+    Warn,
+    /// `ignore` (or `false`): the fields are dropped silently.
+    Ignore,
+}
+
 /// Options of a manifest run besides its verb.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ManifestOptions<'a> {
@@ -45,6 +58,8 @@ pub struct ManifestOptions<'a> {
     /// `--save-config`: record the object in the last-applied annotation
     /// (create and replace).
     pub save_config: bool,
+    /// `--validate`.
+    pub field_validation: FieldValidation,
 }
 
 /// A problem with one object, placed in the source.
@@ -340,6 +355,25 @@ impl Cluster {
         };
         let decoded = match schema::decode(node, resource) {
             Ok(v) => v,
+            // Unknown and duplicate fields are errors only under strict
+            // field validation; otherwise they are dropped (with a warning
+            // each for `warn`).
+            Err(errors)
+                if options.field_validation != FieldValidation::Strict
+                    && errors.iter().all(|e| {
+                        matches!(
+                            e.kind,
+                            DecodeErrorKind::UnknownField | DecodeErrorKind::DuplicateField
+                        )
+                    }) =>
+            {
+                if options.field_validation == FieldValidation::Warn {
+                    outcome
+                        .warnings
+                        .extend(errors.iter().map(|e| e.message.clone()));
+                }
+                schema::decode_lenient(node, resource)
+            }
             Err(errors) => {
                 let strict: Vec<&schema::DecodeError> = errors
                     .iter()

@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 
 use crate::apiserver::manifest::{
-    Done, ManifestOptions, ManifestVerb, ObjectOutcome, deleted_line,
+    Done, FieldValidation, ManifestOptions, ManifestVerb, ObjectOutcome, deleted_line,
 };
 use crate::apiserver::{DeleteOptions, Propagation};
 use crate::cluster::Cluster;
@@ -117,6 +117,7 @@ fn run_manifests(ctx: &mut Ctx, p: &Parsed, verb: ManifestVerb) -> Result<(), Fa
     let sources = resources::read_sources(ctx, p.all("filename"), p.bool("recursive"))?;
     let mut outcomes: Vec<ObjectOutcome> = Vec::new();
     // A dry run happens on a copy of the cluster, so nothing changes.
+    let field_validation = field_validation(p)?;
     let mut scratch = dry.map(|_| ctx.cluster.clone());
     for src in &sources {
         let text = namespaced_text(ctx, src)?;
@@ -127,6 +128,7 @@ fn run_manifests(ctx: &mut Ctx, p: &Parsed, verb: ManifestVerb) -> Result<(), Fa
         let options = ManifestOptions {
             selector: selector.as_ref(),
             save_config: p.bool("save-config"),
+            field_validation,
         };
         outcomes.extend(cluster.run_manifest_with(&text, &src.name, verb, options));
     }
@@ -407,6 +409,7 @@ fn force_replace(ctx: &mut Ctx, p: &Parsed, propagation: Propagation) -> Result<
     }
     let options = ManifestOptions {
         save_config: p.bool("save-config"),
+        field_validation: field_validation(p)?,
         ..ManifestOptions::default()
     };
     let format = get::parse_output(p.str_or_empty("output"), false)?;
@@ -697,4 +700,19 @@ pub(crate) fn delete(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         }
     }
     resources::aggregate(errors)
+}
+
+/// `--validate` as the API server's field validation
+/// (`cmdutil.GetValidationDirective`): a boolean, or `strict`, `warn`,
+/// `ignore`.
+pub(crate) fn field_validation(p: &Parsed) -> Result<FieldValidation, Fail> {
+    let flag = p.str("validate").unwrap_or("strict");
+    match flag {
+        "1" | "t" | "T" | "TRUE" | "true" | "True" | "strict" => Ok(FieldValidation::Strict),
+        "0" | "f" | "F" | "FALSE" | "false" | "False" | "ignore" => Ok(FieldValidation::Ignore),
+        "warn" => Ok(FieldValidation::Warn),
+        other => Err(Fail::error(format!(
+            "invalid - validate option \"{other}\"; must be one of: strict (or true), warn, ignore (or false)"
+        ))),
+    }
 }

@@ -52,6 +52,16 @@ pub fn decode(root: &Node, resource: ResourceId) -> Result<Value, Vec<DecodeErro
     }
 }
 
+/// The object with the fields the schema does not know dropped, as the
+/// server decodes it under `fieldValidation=Ignore` or `Warn`.
+pub fn decode_lenient(root: &Node, resource: ResourceId) -> Value {
+    let schema = schema();
+    let mut decoder = Decoder::new(schema, true, String::new());
+    decoder
+        .value(root, &FieldType::Object(schema.root(resource)), None, 0)
+        .unwrap_or_else(Value::object)
+}
+
 /// Every problem in a manifest, in the order the server's decoder meets them
 /// (keys sorted, as kubectl sends them); for editors that mark them all.
 pub fn diagnose(root: &Node, resource: ResourceId) -> Vec<DecodeError> {
