@@ -1067,9 +1067,6 @@ pub(crate) fn run(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             c.set("tty", Value::Bool(true));
         }
     }
-    // The shell an attached session talks to: the command's, or the
-    // image's default command when it is a shell.
-    let session_shell = super::terminal::container_shell(image, &p.args[1..]).filter(|_| stdin);
     let mut meta = Value::from_pairs([("labels", labels), ("name", Value::from(name.clone()))]);
     for a in p.all("annotations") {
         let (k, v) = a.split_once('=').unwrap_or((a, ""));
@@ -1092,7 +1089,7 @@ pub(crate) fn run(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     let pod = with_namespace(ctx, pod);
     if attach && dry_run(ctx, p)?.is_none() {
         let waits = restart != "Always";
-        return run_attached(ctx, p, pod, &name, session_shell.as_deref(), waits);
+        return run_attached(ctx, p, pod, &name, waits);
     }
     finish(ctx, p, pod, "created", None)
 }
@@ -1109,15 +1106,14 @@ pub(crate) fn env_flag(p: &Parsed) -> Vec<Value> {
 }
 
 /// `kubectl run -i [-t] [--rm]`: creates the pod, waits for it to run and
-/// attaches. A shell (`shell`) gets an interactive session; a command
-/// that ends within a minute is shown whole (then `--rm` deletes the
-/// pod); a pod that keeps running is left running, as said.
+/// attaches. A shell waiting on its input gets an interactive session; a
+/// command that ends within a minute is shown whole (then `--rm` deletes
+/// the pod); a pod that keeps running is left running, as said.
 fn run_attached(
     ctx: &mut Ctx,
     p: &Parsed,
     mut pod: Value,
     name: &str,
-    shell: Option<&str>,
     waits: bool,
 ) -> Result<(), Fail> {
     use crate::kubectl::apply::wait_until;
@@ -1148,13 +1144,13 @@ fn run_attached(
         if !p.bool("quiet") {
             super::terminal::attach_notice(ctx);
         }
-        if let Some(shell) = shell {
+        if let Some(shell) = crate::kubelet::interactive_shell(ctx.cluster, &ns, name, name) {
             let process = super::terminal::Process::Pid1 {
                 remove: p.bool("rm"),
                 run_waits: waits,
             };
             let target = (ns.as_str(), name, name);
-            return super::terminal::open(ctx, target, shell, p.bool("tty"), process);
+            return super::terminal::open(ctx, target, &shell, p.bool("tty"), process);
         }
         wait_until(ctx.cluster, 60_000, |c| phase(c) != "Running");
     }

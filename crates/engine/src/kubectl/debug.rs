@@ -528,19 +528,8 @@ fn after_create(
         ctx.out.out(&logs);
         return Ok(());
     }
-    let spec = ctx
-        .cluster
-        .store()
-        .get_named(crate::cluster::res("Pod"), ns, pod)
-        .and_then(|o| {
-            ["containers", "ephemeralContainers"]
-                .iter()
-                .flat_map(|l| o.at(&["spec", l]).items())
-                .find(|c| c.get("name").as_str() == Some(container))
-                .cloned()
-        })
-        .unwrap_or_default();
-    let Some(shell) = terminal::spec_shell(&spec).filter(|_| stdin) else {
+    let shell = crate::kubelet::interactive_shell(ctx.cluster, ns, pod, container);
+    let Some(shell) = shell.filter(|_| stdin) else {
         return Err(Fail::error(format!(
             "Kubeplay cannot stay attached to the output of container {container}; read it with kubectl logs {pod} -c {container}"
         )));

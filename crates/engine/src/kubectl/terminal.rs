@@ -9,7 +9,6 @@ use crate::kubectl::{Ctx, Fail, Files, KubectlOutput};
 use crate::kubelet::exec::{EXEC_HORIZON, Exec, PromptFacts};
 use crate::kubelet::{Dialect, ShellState};
 use crate::store::ObjectKey;
-use crate::value::Value;
 
 /// The process a session talks to.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -263,32 +262,6 @@ pub(crate) fn attach_notice(ctx: &mut Ctx) {
         .err_line("If you don't see a command prompt, try pressing enter.");
 }
 
-/// The shell a container's own process is, when it is one with nothing
-/// to run: its command's, or the image's default command's.
-pub(crate) fn container_shell(image: &str, argv: &[String]) -> Option<String> {
-    if !argv.is_empty() {
-        return Some(argv[0].clone()).filter(|_| is_interactive_shell(argv));
-    }
-    if ["busybox", "alpine"].iter().any(|i| image.contains(i)) {
-        Some("sh".to_string())
-    } else if ["ubuntu", "debian"].iter().any(|i| image.contains(i)) {
-        Some("bash".to_string())
-    } else {
-        None
-    }
-}
-
-/// [`container_shell`] of a container's spec (its command and args, or
-/// its image's default).
-pub(crate) fn spec_shell(spec: &Value) -> Option<String> {
-    let argv: Vec<String> = ["command", "args"]
-        .iter()
-        .flat_map(|k| spec.get(k).items())
-        .filter_map(|a| a.as_str().map(str::to_string))
-        .collect();
-    container_shell(spec.get("image").as_str().unwrap_or(""), &argv)
-}
-
 /// `kubectl attach`: joins a container's own process. A shell waiting on
 /// its standard input gets an interactive session.
 pub(crate) fn attach(ctx: &mut Ctx, p: &super::flags::Parsed) -> Result<(), Fail> {
@@ -348,8 +321,8 @@ pub(crate) fn attach(ctx: &mut Ctx, p: &super::flags::Parsed) -> Result<(), Fail
     } else if !tty && allocated {
         tty = true;
     }
-    let shell =
-        spec_shell(spec).filter(|_| p.bool("stdin") && spec.get("stdin").as_bool() == Some(true));
+    let shell = crate::kubelet::interactive_shell(ctx.cluster, &ns, &pod_name, &container)
+        .filter(|_| p.bool("stdin"));
     let Some(shell) = shell else {
         return Err(Fail::error(format!(
             "Kubeplay cannot stay attached to the output of container {container}; read it with kubectl logs {pod_name} -c {container}, or run commands with kubectl exec -it {pod_name} -c {container} -- sh"

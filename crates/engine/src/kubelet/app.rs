@@ -152,6 +152,9 @@ pub(crate) struct App {
     /// The URL its script keeps requesting, if it is a load generator or
     /// a poll ([`shell::NetworkUse::Stream`]).
     pub request_stream: Option<RequestStream>,
+    /// PID 1 is a shell waiting on its standard input (`stdin: true`, no
+    /// script): its program as given, for an attached session.
+    pub interactive_shell: Option<String>,
 }
 
 /// A script's loop requesting one URL again and again: its requests reach
@@ -1257,6 +1260,7 @@ pub(crate) fn build(
             })
             .to_string(),
         request_stream: None,
+        interactive_shell: None,
         upstream: (flavor == Flavor::Nginx && image.contains("google-samples/hello-frontend"))
             .then(|| ("hello".to_string(), String::new())),
     };
@@ -1462,6 +1466,7 @@ pub(crate) fn build(
                 // (`stdin: true`, as `kubectl run -it` sets) for a session.
                 None if container.get("stdin").as_bool() == Some(true) => {
                     app.program = Program::Forever;
+                    app.interactive_shell = argv.first().cloned();
                 }
                 // `sh` with no script and no standard input reads EOF and exits.
                 None => {

@@ -9,7 +9,9 @@
 pub mod images;
 
 mod app;
-pub(crate) use pods::{end_pid1, instance_running, proxied, proxy_upstream, stream_request};
+pub(crate) use pods::{
+    end_pid1, instance_running, interactive_shell, proxied, proxy_upstream, stream_request,
+};
 pub mod exec;
 mod nginx;
 mod node;

@@ -3363,6 +3363,21 @@ pub(crate) fn signal_pid1(cluster: &mut Cluster, key: &ObjectKey, container: &st
     process_exit(cluster, key, init, index, code, reason);
 }
 
+/// The shell a running container's PID 1 is, when it waits on its
+/// standard input for a session (`kubectl run -it`, `attach -it`,
+/// `debug -it`).
+pub(crate) fn interactive_shell(
+    cluster: &Cluster,
+    namespace: &str,
+    pod: &str,
+    container: &str,
+) -> Option<String> {
+    let key = ObjectKey::new(res("Pod"), namespace, pod);
+    let (_, c) = find_ctr(rt(cluster, &key)?, container)?;
+    let inst = c.current.as_ref().filter(|_| c.running())?;
+    inst.app.interactive_shell.clone()
+}
+
 /// The container's own process (an attached shell) exits with `code`.
 pub(crate) fn end_pid1(cluster: &mut Cluster, key: &ObjectKey, container: &str, code: i32) {
     let Some((init, index)) =
