@@ -291,6 +291,8 @@ pub struct Cluster {
     /// The interactive shell the user's terminal is attached to
     /// (`kubectl exec -it … -- sh`), whose prompt takes the lines typed.
     pub(crate) terminal: Option<crate::kubectl::Terminal>,
+    /// The user's own shell (its variables and the files it wrote).
+    pub(crate) host_shell: crate::host::HostShell,
 }
 
 /// How many recent watch events the cluster keeps for observers.
@@ -402,6 +404,7 @@ impl Cluster {
             change_seq: 0,
             kubeconfig_namespace: None,
             terminal: None,
+            host_shell: Default::default(),
         };
         cluster.bootstrap();
         cluster

@@ -15,6 +15,7 @@ pub mod casemap;
 pub mod cluster;
 pub mod controllers;
 pub mod events;
+pub(crate) mod host;
 pub mod http;
 pub mod kubeadm;
 pub mod kubectl;

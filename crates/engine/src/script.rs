@@ -728,7 +728,7 @@ fn write_out_text(format: &str, status: u16, response: &crate::network::Response
 }
 
 /// Runs one non-kubectl script command. `Err` is a malformed line.
-fn run_builtin(cluster: &mut Cluster, words: &[String]) -> Result<String, String> {
+pub(crate) fn run_builtin(cluster: &mut Cluster, words: &[String]) -> Result<String, String> {
     let w: Vec<&str> = words.iter().map(String::as_str).collect();
     let report = |r: Result<(), String>| match r {
         Ok(()) => String::new(),
@@ -911,6 +911,12 @@ fn heredoc(line: &str) -> Option<(String, String, bool)> {
     None
 }
 
+/// Whether `line` ends in a backslash that escapes its newline (an odd
+/// run of them).
+fn continues(line: &str) -> bool {
+    (line.len() - line.trim_end_matches('\\').len()) % 2 == 1
+}
+
 /// The command of a line that ends in a background `&` (not `&&`, not
 /// escaped).
 fn background_job(line: &str) -> Option<&str> {
@@ -1037,6 +1043,26 @@ pub fn run_script(cluster: &mut Cluster, script: &str, files: &dyn Files) -> Scr
             out.push_str(&jobs(cluster, true));
             continue;
         }
+        // A line ending in `\` goes on on the next (as bash joins them),
+        // and so does an unfinished shell command (`for …; do`, an open
+        // quote), each further line echoed after bash's `> `.
+        let mut joined = line.to_string();
+        let mut more: Vec<&str> = Vec::new();
+        while i < lines.len() {
+            if continues(&joined) {
+                joined.pop();
+            } else if heredoc(&joined).is_some()
+                || !(crate::host::wants_shell(&joined) && crate::kubelet::needs_more(&joined))
+            {
+                break;
+            } else {
+                joined.push('\n');
+            }
+            more.push(lines[i].trim_end());
+            joined.push_str(lines[i].trim_start());
+            i += 1;
+        }
+        let line = joined.as_str();
         // A here-document supplies standard input.
         let (command, stdin) = match heredoc(line) {
             Some((cmd, delim, strip)) => {
@@ -1068,7 +1094,11 @@ pub fn run_script(cluster: &mut Cluster, script: &str, files: &dyn Files) -> Scr
                 (cmd, Some(body))
             }
             None => {
-                out.push_str(&format!("$ {line}\n"));
+                let first = raw.trim();
+                out.push_str(&format!("$ {first}\n"));
+                for l in &more {
+                    out.push_str(&format!("> {l}\n"));
+                }
                 (line.to_string(), None)
             }
         };
@@ -1077,6 +1107,16 @@ pub fn run_script(cluster: &mut Cluster, script: &str, files: &dyn Files) -> Scr
             Some(c) if stdin.is_none() => (c.to_string(), true),
             _ => (command, false),
         };
+        // Pipes, lists, variables and the like: the user's own shell.
+        if !background && crate::host::wants_shell(&command) {
+            let result = cluster.host_shell_line(&command, stdin, files);
+            if result.exit_code != 0 {
+                failures += 1;
+            }
+            out.push_str(&result.terminal);
+            out.push_str(&jobs(cluster, true));
+            continue;
+        }
         let words = match shell::split(&command) {
             Ok(w) => w,
             Err(e) => return fail(out, e),
@@ -1308,10 +1348,53 @@ mod tests {
             r.error.unwrap().message,
             "only `kubectl port-forward` runs in the background (`&`) in Kubeplay"
         );
-        let r = run_script(&mut c, "kubectl get ns && echo hi\n", &NoFiles);
-        assert_eq!(
-            r.error.unwrap().message,
-            "the shell operator `&&` is not supported: write one command per line"
+        // Lists, pipes and variables run in the user's shell.
+        let r = run_script(
+            &mut c,
+            "kubectl get ns nope && echo yes || echo no\n",
+            &NoFiles,
         );
+        assert_eq!(r.error, None);
+        assert!(
+            r.output
+                .ends_with("Error from server (NotFound): namespaces \"nope\" not found\nno\n")
+        );
+    }
+
+    #[test]
+    fn the_users_shell_pipes_keeps_variables_and_files_and_joins_lines() {
+        let mut c = Cluster::new(1);
+        let script = "kubectl create secret generic s --from-literal=password=1f2d1e2e67df\n\
+            kubectl get secret s -o jsonpath='{.data.password}' | base64 --decode\n\
+            NS=$(kubectl get secret s -o jsonpath='{.metadata.namespace}')\n\
+            echo \"in $NS\"\n\
+            echo -n admin > ./username.txt\n\
+            kubectl create secret generic user --from-file=./username.txt\n\
+            kubectl get secret user -o jsonpath='{.data.username\\.txt}'\n\
+            kubectl create configmap c \\\n  --from-literal=a=b\n\
+            for i in 1 2; do sleep 5; done\n";
+        let before = c.now_ms();
+        let r = run_script(&mut c, script, &NoFiles);
+        assert_eq!(r.error, None, "{}", r.output);
+        assert!(
+            r.output.contains("| base64 --decode\n1f2d1e2e67df\n"),
+            "{}",
+            r.output
+        );
+        assert!(r.output.contains("\nin default\n"), "{}", r.output);
+        assert!(r.output.contains("secret/user created\n"), "{}", r.output);
+        assert!(
+            r.output.contains("txt}'\nYWRtaW4=$ kubectl"),
+            "{}",
+            r.output
+        );
+        assert!(
+            r.output
+                .contains("c \\\n>   --from-literal=a=b\nconfigmap/c created\n"),
+            "{}",
+            r.output
+        );
+        // The loop's sleeps move the cluster's clock.
+        assert_eq!(c.now_ms() - before, 10_000);
     }
 }

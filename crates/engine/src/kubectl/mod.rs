@@ -1699,6 +1699,10 @@ impl Cluster {
             Some(w) if w == "kubectl" => &words[1..],
             _ => words,
         };
+        // Files the user's shell wrote (`echo -n admin > ./username.txt`).
+        if let Some(host) = self.host_files(files) {
+            return self.with_kubectl(&host, background, |ctx| dispatch(ctx, words));
+        }
         self.with_kubectl(files, background, |ctx| dispatch(ctx, words))
     }
 

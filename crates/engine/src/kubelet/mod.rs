@@ -20,7 +20,8 @@ mod python;
 mod shell;
 pub(crate) use exec::seconds as timeout_seconds;
 pub(crate) use shell::{
-    CURL_VALUE_OPTIONS, Dialect, ShellState, needs_more, terminal_text, to_stderr,
+    CURL_VALUE_OPTIONS, Context, Dialect, ShellState, User, apply_op, host_line, needs_more,
+    terminal_text, to_stderr,
 };
 
 #[cfg(test)]

@@ -185,6 +185,16 @@ fn tokenize(src: &str) -> Result<Vec<Tok>, String> {
                 let mut j = i + 1;
                 let mut s = String::new();
                 while j < chars.len() && chars[j] != '"' {
+                    // `"$(…)"`: the command inside has quotes of its own.
+                    if chars[j] == '$' && chars.get(j + 1) == Some(&'(') {
+                        let k = matching_paren(&chars, j + 1);
+                        if k >= chars.len() {
+                            return Err("unterminated $(".into());
+                        }
+                        s.extend(&chars[j..=k]);
+                        j = k + 1;
+                        continue;
+                    }
                     if chars[j] == '\\' && j + 1 < chars.len() && "\"\\$`".contains(chars[j + 1]) {
                         if chars[j + 1] == '$' {
                             // A literal dollar inside double quotes.
@@ -846,6 +856,12 @@ pub(crate) type NetReply = (i32, String, Millis);
 /// given the run's clock and `argv` (with the tool's name).
 pub(crate) type Network<'n> = dyn FnMut(Millis, &[String]) -> NetReply + 'n;
 
+/// The user's own machine: what its shell does not run itself (kubectl and
+/// Kubeplay's commands), at an offset into the line, with the command's
+/// standard input. `None`: not one of them.
+pub(crate) type HostCommands<'h> =
+    dyn FnMut(Millis, &[String], Option<&str>) -> Option<NetReply> + 'h;
+
 /// The files a run's events leave at `offset`, starting from `files`.
 pub(crate) fn files_after(
     mut files: VecMap<String, String>,
@@ -894,6 +910,8 @@ struct Interp<'a> {
     /// The network tools' hook (`kubectl exec`); without it they succeed
     /// quietly (a container's own script cannot wait for answers).
     net: Option<&'a mut Network<'a>>,
+    /// The user's machine (a line typed at Kubeplay's own prompt).
+    host: Option<&'a mut HostCommands<'a>>,
     vars: VecMap<String, String>,
     files: VecMap<String, String>,
     t: Millis,
@@ -946,6 +964,7 @@ impl<'a> Interp<'a> {
         Interp {
             ctx,
             net: None,
+            host: None,
             vars: ctx.env.clone(),
             files: ctx.files.clone(),
             t: 0,
@@ -1142,6 +1161,58 @@ pub(crate) fn exec_command(
     }
 }
 
+/// Runs a line typed at Kubeplay's own prompt in the user's shell (bash):
+/// pipes, lists, loops, variables and `$(…)`, with `host` running kubectl
+/// and Kubeplay's commands and `stdin` (a here-document) as its input.
+/// `state` carries the shell's variables from line to line.
+pub(crate) fn host_line(
+    line: &str,
+    stdin: Option<String>,
+    ctx: &Context,
+    horizon: Millis,
+    host: &mut HostCommands<'_>,
+    state: &mut ShellState,
+) -> ExecResult {
+    let mut it = Interp::new(ctx, horizon);
+    it.host = Some(host);
+    it.stdin = stdin;
+    if state.cwd.is_empty() {
+        state.vars = ctx.env.clone();
+        state.cwd = ctx.workdir.clone();
+        state.bash = true;
+    }
+    state.lines += 1;
+    it.vars = std::mem::take(&mut state.vars);
+    it.cwd = std::mem::take(&mut state.cwd);
+    it.status = state.status;
+    it.interactive = Some((true, state.lines));
+    let flow = match parse(line) {
+        Ok(stmt) => it.exec(&stmt),
+        Err(e) => {
+            it.emit_err(format!("bash: {e}"));
+            it.status = 2;
+            Flow::Normal
+        }
+    };
+    it.finish();
+    let code = match flow {
+        Flow::Exit(c) => Some(c),
+        Flow::Stop => None,
+        _ => Some(it.status),
+    };
+    state.vars = std::mem::take(&mut it.vars);
+    state.cwd = std::mem::take(&mut it.cwd);
+    state.status = code.unwrap_or(it.status);
+    ExecResult {
+        output: it.output(),
+        code,
+        elapsed: it.t,
+        file_events: std::mem::take(&mut it.file_events),
+        pid1_signals: it.pid1_signals,
+        exited: matches!(flow, Flow::Exit(_)),
+    }
+}
+
 /// How a script uses the network in its first minute (one run with a
 /// counting hook, done once when the container starts).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -1317,7 +1388,7 @@ const COMMANDS: &[&str] = &[
     "apt-get", "pip", "npm", "rm", "cat", "ls", "test", "[", "[[", "date", "hostname", "env",
     "printenv", "seq", "trap", "exec", "nohup", "command", "time", "sh", "bash", "ash", "dash",
     "wget", "curl", "nslookup", "ping", "nc", "dig", "host", "yes", "id", "whoami", "uname", "pwd",
-    "ps", "head", "grep", "wc", "sort", "read", "kill", "apt",
+    "ps", "head", "grep", "wc", "sort", "read", "kill", "apt", "base64",
 ];
 
 /// Parses `sleep`'s argument: `30`, `0.5`, `1m`, `2h`, `infinity`.
@@ -2018,6 +2089,16 @@ impl Interp<'_> {
         let name = cmd.rsplit('/').next().unwrap_or(cmd);
         let args = &argv[1..];
         self.status = 0;
+        if let Some(host) = self.host.as_mut() {
+            let input = self.stdin.take();
+            if let Some((code, text, took)) = host(self.t, argv, input.as_deref()) {
+                self.t = self.t.saturating_add(took).min(self.horizon);
+                self.write_reply(&text);
+                self.status = code;
+                return Flow::Normal;
+            }
+            self.stdin = input;
+        }
         match name {
             "echo" => {
                 let mut newline = true;
@@ -2451,7 +2532,9 @@ impl Interp<'_> {
                 self.forever = true;
                 return Flow::Stop;
             }
-            "head" | "tail" | "grep" | "wc" | "sort" | "read" => return self.text_tool(name, args),
+            "head" | "tail" | "grep" | "wc" | "sort" | "read" | "base64" => {
+                return self.text_tool(name, args);
+            }
             _ => return self.not_found(cmd),
         }
         Flow::Normal
@@ -2484,6 +2567,17 @@ impl Interp<'_> {
                 Some("n") if lines_tool && i + 1 < args.len() => {
                     count = number(&args[i + 1]);
                     i += 1;
+                }
+                Some("-decode") if name == "base64" => flags.push('d'),
+                Some("w") if name == "base64" && i + 1 < args.len() => {
+                    count = number(&args[i + 1]);
+                    i += 1;
+                }
+                Some(rest) if name == "base64" && rest.starts_with("-wrap=") => {
+                    count = number(&rest["-wrap=".len()..]);
+                }
+                Some(rest) if name == "base64" && rest.starts_with('w') && rest.len() > 1 => {
+                    count = number(&rest[1..]);
                 }
                 Some("e") if name == "grep" && i + 1 < args.len() => {
                     patterns.push(args[i + 1].clone());
@@ -2554,6 +2648,9 @@ impl Interp<'_> {
                     missing = true;
                 }
             }
+        }
+        if name == "base64" {
+            return self.base64(&text, flags.contains('d'), count.map_or(76, |c| c.0));
         }
         let lines: Vec<&str> = text.lines().collect();
         let mut status = i32::from(missing);
@@ -2684,6 +2781,43 @@ impl Interp<'_> {
             self.emit(line);
         }
         self.status = status;
+        Flow::Normal
+    }
+
+    /// `base64 [-d] [-w COLS]`: encodes, its lines `wrap` long (0: one
+    /// line), or decodes (blanks and newlines between the characters are
+    /// allowed, as GNU's and BusyBox's decoders allow them).
+    fn base64(&mut self, text: &str, decode: bool, wrap: usize) -> Flow {
+        use crate::api::schema::golang::{base64_decode, base64_encode};
+        if decode {
+            let compact: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+            match base64_decode(&compact) {
+                Ok(bytes) => self.write(&String::from_utf8_lossy(&bytes)),
+                Err(_) => {
+                    self.emit_err("base64: invalid input".to_string());
+                    self.status = 1;
+                    return Flow::Normal;
+                }
+            }
+        } else {
+            let encoded = base64_encode(text.as_bytes());
+            let mut out = String::new();
+            if wrap == 0 {
+                out.push_str(&encoded);
+            } else {
+                for (i, c) in encoded.chars().enumerate() {
+                    if i > 0 && i % wrap == 0 {
+                        out.push('\n');
+                    }
+                    out.push(c);
+                }
+            }
+            if !encoded.is_empty() || wrap == 0 {
+                out.push('\n');
+            }
+            self.write(&out);
+        }
+        self.status = 0;
         Flow::Normal
     }
 
@@ -3506,10 +3640,15 @@ pub(crate) fn busybox_date(ms: Millis) -> String {
 /// it is never closed).
 fn matching_paren(chars: &[char], open: usize) -> usize {
     let mut depth = 0;
+    // Parentheses inside quotes do not count (`$(echo ')')`).
+    let mut quote = None;
     for (j, &c) in chars.iter().enumerate().skip(open) {
-        match c {
-            '(' => depth += 1,
-            ')' => {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '(') => depth += 1,
+            (None, ')') => {
                 depth -= 1;
                 if depth == 0 {
                     return j;
