@@ -841,11 +841,16 @@ mod tests {
         assert_eq!(out.stdout, "deployment.apps/snacker-deployment created\n");
         let out = h.run("sleep 2s");
         assert_eq!((out.stdout.as_str(), out.exit_code), ("", 0));
-        let out = h.run("ls -l");
+        let out = h.run("jq .");
         assert_eq!(
             (out.stderr.as_str(), out.exit_code),
-            ("ls: command not found\n", 127)
+            ("jq: command not found\n", 127)
         );
+        // The user's shell: a pipe, and a variable kept for the next line.
+        let out = h.run("N=$(kubectl get deploy -o name | wc -l)");
+        assert_eq!((out.stdout.as_str(), out.exit_code), ("", 0));
+        let out = h.run("echo \"$N deployment\"");
+        assert_eq!(out.stdout, "1 deployment\n");
         let out = h.run("stop node");
         assert_eq!(
             (out.stderr.as_str(), out.exit_code),
@@ -860,7 +865,7 @@ mod tests {
         assert_eq!(
             ws.script,
             format!(
-                "{}sleep 2s\nstop node nope\nsleep 500ms\nkubectl get deploy -o name\nsleep 1s\n",
+                "{}sleep 2s\nN=$(kubectl get deploy -o name | wc -l)\necho \"$N deployment\"\nstop node nope\nsleep 500ms\nkubectl get deploy -o name\nsleep 1s\n",
                 crate::session::heredoc("kubectl apply -f -", crate::examples::SEED_DEPLOYMENT)
             )
         );
