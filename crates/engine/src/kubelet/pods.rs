@@ -2045,6 +2045,11 @@ fn schedule_volume_sync(cluster: &mut Cluster, key: &ObjectKey, soon: bool) {
         .filter(|(_, _, c)| c.running())
         .map(|(init, i, _)| (init, i))
         .collect();
+    // A pod with nothing running yet mounts what is current when its
+    // containers start; marking a sync due would swallow the next change.
+    if running.is_empty() {
+        return;
+    }
     let delay = at - cluster.now;
     if let Some(r) = rt_mut(cluster, key) {
         r.volume_sync_due = Some(at);

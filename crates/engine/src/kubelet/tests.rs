@@ -2205,3 +2205,35 @@ fn kill_from_inside_reaches_pid_1_only_through_its_handlers() {
     });
     assert_eq!(container(&c, "box").get("restartCount"), &Value::Int(0));
 }
+
+#[test]
+fn a_change_before_the_containers_start_does_not_swallow_later_ones() {
+    use crate::kubectl::NoFiles;
+    let mut c = Cluster::new(3);
+    let run = |c: &mut Cluster, line: &str| c.kubectl(line, &NoFiles).stdout;
+    c.kubectl(
+        "kubectl create configmap cfg --from-literal=k=one",
+        &NoFiles,
+    );
+    create(
+        &mut c,
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: late}\nspec:\n  containers:\n  - name: c\n    image: busybox:1.36\n    command: [sleep, '3600']\n    volumeMounts: [{name: cfg, mountPath: /etc/config}]\n  volumes:\n  - {name: cfg, configMap: {name: cfg}}\n",
+    );
+    // Still being created: its volume is written when it starts.
+    run(
+        &mut c,
+        r#"kubectl patch configmap cfg -p '{"data":{"k":"two"}}'"#,
+    );
+    c.step(20 * SECOND);
+    assert_eq!(run(&mut c, "kubectl exec late -- cat /etc/config/k"), "two\n");
+    run(
+        &mut c,
+        r#"kubectl patch configmap cfg -p '{"data":{"k":"three"}}'"#,
+    );
+    // At the pod's next sync, within its period (60 s) and jitter.
+    c.step(100 * SECOND);
+    assert_eq!(
+        run(&mut c, "kubectl exec late -- cat /etc/config/k"),
+        "three\n"
+    );
+}
