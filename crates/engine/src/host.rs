@@ -234,6 +234,10 @@ impl Cluster {
                 if due > now {
                     cluster.step(due - now);
                 }
+                if argv[0] == "curl" {
+                    // Its wait is the line's: the cluster follows it.
+                    return Some(crate::script::curl_code(cluster, &argv[1..], None, true));
+                }
                 let before = cluster.now_ms();
                 let (code, text) = if argv[0] == "kubectl" {
                     let out = match input {

@@ -321,6 +321,8 @@ fn curl_run(
     let mut method = "GET".to_string();
     let mut host_header = None;
     let mut discard_body = false;
+    let mut output_file: Option<String> = None;
+    let mut remote_name = false;
     let mut write_out: Option<String> = None;
     let mut url = None;
     let mut i = 0;
@@ -361,13 +363,17 @@ fn curl_run(
             "--connect-timeout" => {
                 connect_timeout = crate::kubelet::timeout_seconds(&next(&mut i)?);
             }
-            // The body goes to the file (which the simulation does not
-            // keep: a tool's output files are not written).
+            // The body goes to the file (`-o -` is standard output; `-O`
+            // names it after the URL's last path component).
             "-o" | "--output" => {
-                // `-o -` is standard output.
-                discard_body = next(&mut i)? != "-";
+                let path = next(&mut i)?;
+                discard_body = path != "-";
+                output_file = Some(path).filter(|p| p != "-");
             }
-            "-O" | "--remote-name" => discard_body = true,
+            "-O" | "--remote-name" => {
+                discard_body = true;
+                remote_name = true;
+            }
             "-w" | "--write-out" => write_out = Some(next(&mut i)?),
             s if s.starts_with('-') => {
                 *code = 2;
@@ -526,6 +532,23 @@ fn curl_run(
     }
     if !discard_body && !head {
         out.push_str(&response.body);
+    }
+    let remote = remote_name.then(|| {
+        let path = url.split(['?', '#']).next().unwrap_or("");
+        let after_host = path.split_once("://").map_or(path, |(_, r)| r);
+        let file = after_host.split_once('/').map_or("", |(_, p)| p);
+        file.rsplit('/').next().unwrap_or("").to_string()
+    });
+    if let Some(path) = output_file.or(remote).filter(|p| !p.is_empty()) {
+        let mut content = if include {
+            header_block.clone()
+        } else {
+            String::new()
+        };
+        if !head {
+            content.push_str(&response.body);
+        }
+        out.push_str(&crate::kubelet::to_file(&path, &content));
     }
     if verbose {
         out.push_str(&to_stderr(&format!(

@@ -359,10 +359,10 @@ fn wget_answer(
             }
         }
         other => {
-            // The file itself is not kept: a process started by exec
-            // leaves no files in the simulation. The progress line names
-            // the file's last path component (`G.curfile`).
+            // The progress line names the file's last path component
+            // (`G.curfile`).
             let file = other.unwrap_or("index.html");
+            out.push_str(&super::to_file(file, &response.body));
             let shown = file.rsplit('/').next().unwrap_or(file);
             if !how.quiet {
                 out.push_str(&to_stderr(&format!(

@@ -21,7 +21,7 @@ mod shell;
 pub(crate) use exec::seconds as timeout_seconds;
 pub(crate) use shell::{
     CURL_VALUE_OPTIONS, Context, Dialect, ShellState, User, apply_op, host_line, needs_more,
-    terminal_text, to_stderr,
+    terminal_text, to_file, to_stderr,
 };
 
 #[cfg(test)]

@@ -132,9 +132,40 @@ pub(crate) fn to_stderr(text: &str) -> String {
     format!("{STDERR_START}{text}{STDERR_END}")
 }
 
-/// A reply's text as a terminal shows it (both streams, markers gone).
+/// Marks the start of a file a network tool wrote (`wget -O f`, `curl -o
+/// f`) inside its reply: its path, a NUL, its content, [`FILE_END`].
+pub(crate) const FILE_START: char = '\u{3}';
+/// Marks the end of a written file in a reply.
+pub(crate) const FILE_END: char = '\u{4}';
+
+/// A file a network tool wrote, marked as such inside its reply.
+pub(crate) fn to_file(path: &str, content: &str) -> String {
+    format!("{FILE_START}{path}\u{0}{content}{FILE_END}")
+}
+
+/// A reply without the files it wrote, and those files (path, content).
+fn split_files(text: &str) -> (String, Vec<(String, String)>) {
+    let mut shown = String::new();
+    let mut files = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find(FILE_START) {
+        shown.push_str(&rest[..i]);
+        let after = &rest[i + FILE_START.len_utf8()..];
+        let end = after.find(FILE_END).unwrap_or(after.len());
+        let (path, content) = after[..end]
+            .split_once('\u{0}')
+            .unwrap_or((&after[..end], ""));
+        files.push((path.to_string(), content.to_string()));
+        rest = after.get(end + FILE_END.len_utf8()..).unwrap_or("");
+    }
+    shown.push_str(rest);
+    (shown, files)
+}
+
+/// A reply's text as a terminal shows it (both streams, markers and
+/// written files gone).
 pub(crate) fn terminal_text(text: &str) -> String {
-    text.replace([STDERR_START, STDERR_END], "")
+    split_files(text).0.replace([STDERR_START, STDERR_END], "")
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -1491,7 +1522,22 @@ impl Interp<'_> {
     /// Writes a network tool's reply: its standard-error parts (marked)
     /// to standard error, the rest to standard output, in order.
     fn write_reply(&mut self, text: &str) {
-        let mut rest = text;
+        let (text, files) = split_files(text);
+        for (path, content) in files {
+            if self.read_only(&path) {
+                let tool = match self.ctx.dialect {
+                    Dialect::Busybox => format!("wget: can't open '{path}'"),
+                    Dialect::Gnu => {
+                        format!("curl: (23) Failure writing output to destination, {path}")
+                    }
+                };
+                self.emit_err(format!("{tool}: Read-only file system"));
+                self.status = 1;
+                continue;
+            }
+            self.write_file(&path, content);
+        }
+        let mut rest = text.as_str();
         while let Some(i) = rest.find(STDERR_START) {
             self.write(&rest[..i]);
             let after = &rest[i + STDERR_START.len_utf8()..];
@@ -2731,13 +2777,16 @@ impl Interp<'_> {
                     _ => String::new(),
                 };
                 // One count of standard input: the bare number; otherwise
-                // busybox's `%9u` columns (GNU's 7 wide).
-                let width = if self.ctx.dialect == Dialect::Busybox {
-                    9
-                } else {
-                    7
+                // busybox's `%9u` columns. GNU sizes its columns from the
+                // files' bytes (7 wide for standard input), and one count
+                // of one file needs none.
+                let width = match self.ctx.dialect {
+                    Dialect::Busybox => 9,
+                    Dialect::Gnu if operands.is_empty() => 7,
+                    Dialect::Gnu => text.len().max(1).to_string().len(),
                 };
-                let line = if chosen.len() == 1 && name_part.is_empty() {
+                let bare = name_part.is_empty() || self.ctx.dialect == Dialect::Gnu;
+                let line = if chosen.len() == 1 && bare {
                     chosen[0].to_string()
                 } else {
                     chosen

@@ -2225,7 +2225,10 @@ fn a_change_before_the_containers_start_does_not_swallow_later_ones() {
         r#"kubectl patch configmap cfg -p '{"data":{"k":"two"}}'"#,
     );
     c.step(20 * SECOND);
-    assert_eq!(run(&mut c, "kubectl exec late -- cat /etc/config/k"), "two\n");
+    assert_eq!(
+        run(&mut c, "kubectl exec late -- cat /etc/config/k"),
+        "two\n"
+    );
     run(
         &mut c,
         r#"kubectl patch configmap cfg -p '{"data":{"k":"three"}}'"#,
@@ -2235,5 +2238,27 @@ fn a_change_before_the_containers_start_does_not_swallow_later_ones() {
     assert_eq!(
         run(&mut c, "kubectl exec late -- cat /etc/config/k"),
         "three\n"
+    );
+}
+
+#[test]
+fn files_wget_and_curl_download_are_kept() {
+    use crate::kubectl::NoFiles;
+    let mut c = Cluster::new(4);
+    let run = |c: &mut Cluster, line: &str| c.kubectl(line, &NoFiles).stdout;
+    run(&mut c, "kubectl create deployment web --image=nginx:1.27");
+    run(&mut c, "kubectl expose deployment web --port=80");
+    run(&mut c, "kubectl run b --image=busybox:1.36 -- sleep 3600");
+    run(&mut c, "kubectl run d --image=debian -- sleep 3600");
+    c.step(20 * SECOND);
+    run(&mut c, "kubectl exec b -- wget -q -O /tmp/page http://web");
+    assert_eq!(
+        run(&mut c, "kubectl exec b -- head -1 /tmp/page"),
+        "<!DOCTYPE html>\n"
+    );
+    run(&mut c, "kubectl exec d -- curl -s -o /tmp/page http://web");
+    assert_eq!(
+        run(&mut c, "kubectl exec d -- wc -c /tmp/page"),
+        "615 /tmp/page\n"
     );
 }
