@@ -606,9 +606,12 @@ fn describe_containers(
             } else if !vf.get("resourceFieldRef").is_null() {
                 let rf = vf.get("resourceFieldRef");
                 let resource = s(rf, &["resource"]);
-                let value = match resource {
-                    "limits.cpu" | "limits.memory" => "node allocatable".to_string(),
-                    _ => String::new(),
+                // kubectl computes it from the container described alone.
+                let value = match crate::kubelet::container_resource_value(rf, c, None) {
+                    Some(v) if v == "0" && matches!(resource, "limits.cpu" | "limits.memory") => {
+                        "node allocatable".to_string()
+                    }
+                    v => v.unwrap_or_default(),
                 };
                 w.w(3, &format!("{name}:\t{value} ({resource})\n"));
             } else if !vf.get("secretKeyRef").is_null() {

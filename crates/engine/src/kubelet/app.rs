@@ -774,7 +774,7 @@ fn resource_field_ref(
     pod: &Value,
     object: &dyn Fn(&str, &str) -> Option<Value>,
 ) -> Option<String> {
-    let resource = r.get("resource").as_str()?;
+    r.get("resource").as_str()?;
     let target = match r.get("containerName").as_str() {
         Some(c) if !c.is_empty() => pod
             .at(&["spec", "containers"])
@@ -783,13 +783,25 @@ fn resource_field_ref(
             .find(|x| x.get("name").as_str() == Some(c))?,
         _ => container,
     };
+    let node = pod
+        .str_at(&["spec", "nodeName"])
+        .and_then(|n| object("Node", n));
+    container_resource_value(r, target, node.as_ref())
+}
+
+/// A container's resource as `resourceFieldRef` asks for it, divided by
+/// its `divisor` and rounded up; an unset limit is the node's allocatable
+/// (`node`), or 0 without one (as `kubectl describe` computes it).
+pub(crate) fn container_resource_value(
+    r: &Value,
+    target: &Value,
+    node: Option<&Value>,
+) -> Option<String> {
+    let resource = r.get("resource").as_str()?;
     let (group, name) = resource.split_once('.')?;
     let q = |v: &Value| v.as_str().and_then(|t| Quantity::parse(t).ok());
     let mut value = q(target.at(&["resources", group, name]));
     if value.is_none() && group == "limits" {
-        let node = pod
-            .str_at(&["spec", "nodeName"])
-            .and_then(|n| object("Node", n));
         value = node.and_then(|n| q(n.at(&["status", "allocatable", name])));
     }
     let value = value.unwrap_or_else(|| Quantity::from_units(0));

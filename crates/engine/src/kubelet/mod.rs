@@ -38,7 +38,7 @@ use crate::store::{ObjectKey, WatchEvent};
 use crate::time::Millis;
 use crate::value::Value;
 
-pub(crate) use app::managed_hosts_file;
+pub(crate) use app::{container_resource_value, managed_hosts_file};
 pub(crate) use node::NodeAgent;
 pub(crate) use pods::PodRuntime;
 

@@ -2761,7 +2761,7 @@ fn evaluate_port(
             return (
                 false,
                 format!(
-                    "timeout: failed to connect service \"{ip}:{port}\" within {}s",
+                    "timeout: failed to connect service \"{ip}:{port}\" within {}s: context deadline exceeded",
                     timeout / SECOND
                 ),
             );

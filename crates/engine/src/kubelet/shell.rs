@@ -1885,7 +1885,11 @@ impl Interp<'_> {
     /// Whether `path` is on a read-only mount.
     /// `path` from the working directory, its `.` and `..` resolved.
     fn abs<'p>(&self, path: &'p str) -> std::borrow::Cow<'p, str> {
-        if path.starts_with('/') && !path.contains("/.") && !path.contains("//") {
+        if path.starts_with('/')
+            && !path.contains("/.")
+            && !path.contains("//")
+            && (path.len() == 1 || !path.ends_with('/'))
+        {
             return path.into();
         }
         let joined = if path.starts_with('/') {
@@ -2984,6 +2988,8 @@ impl Interp<'_> {
             || dir == "/proc/1"
             || dir == "/proc/self";
         if exists {
+            // Both are exported, as every shell's `cd` does.
+            self.vars.insert("PWD".into(), dir.clone());
             let old = std::mem::replace(&mut self.cwd, dir);
             self.vars.insert("OLDPWD".into(), old);
             self.status = 0;
