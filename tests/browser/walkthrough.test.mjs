@@ -376,6 +376,18 @@ test('interactive shells (exec -it, run -it, attach), kubectl debug and the sche
   });
 });
 
+test("the user's own shell (pipes, variables, $(kubectl …), files, continued lines) runs in the browser as in `kubeplay script` (golden 47-users-shell)", async () => {
+  await scriptInBrowser(golden('47-users-shell'), {
+    seed: 1,
+    checks: [
+      /\$ echo -n 'my-app' \| base64\nbXktYXBw\n/,
+      /\n>     --from-file=\.\/password\.txt\nsecret\/db-user-pass created\n/,
+      /\nName of the Pod: kubernetes-bootcamp-[a-z0-9]+-[a-z0-9]{5}\n/,
+      /\n> done\n1\n2\n3\n/,
+    ],
+  });
+});
+
 test('the RBAC example: the viewer account reads pods and is refused the rest', async () => {
   const { page, problems, close } = await openApp(browser, { query: '?speed=16' });
   try {
