@@ -1171,25 +1171,7 @@ pub(crate) fn exec_command(
         it.exec_shell = Some(s.exec_program.clone()).filter(|p| !p.is_empty());
     }
     let flow = it.exec(&stmt);
-    it.finish();
-    let code = match flow {
-        Flow::Exit(c) => Some(c),
-        Flow::Stop => None,
-        _ => Some(it.status),
-    };
-    if let Some(s) = state {
-        s.vars = std::mem::take(&mut it.vars);
-        s.cwd = std::mem::take(&mut it.cwd);
-        s.status = code.unwrap_or(it.status);
-    }
-    ExecResult {
-        output: it.output(),
-        code,
-        elapsed: it.t,
-        file_events: std::mem::take(&mut it.file_events),
-        pid1_signals: it.pid1_signals,
-        exited: matches!(flow, Flow::Exit(_)),
-    }
+    it.end_line(flow, state)
 }
 
 /// Runs a line typed at Kubeplay's own prompt in the user's shell (bash):
@@ -1225,22 +1207,32 @@ pub(crate) fn host_line(
             Flow::Normal
         }
     };
-    it.finish();
-    let code = match flow {
-        Flow::Exit(c) => Some(c),
-        Flow::Stop => None,
-        _ => Some(it.status),
-    };
-    state.vars = std::mem::take(&mut it.vars);
-    state.cwd = std::mem::take(&mut it.cwd);
-    state.status = code.unwrap_or(it.status);
-    ExecResult {
-        output: it.output(),
-        code,
-        elapsed: it.t,
-        file_events: std::mem::take(&mut it.file_events),
-        pid1_signals: it.pid1_signals,
-        exited: matches!(flow, Flow::Exit(_)),
+    it.end_line(flow, Some(state))
+}
+
+impl Interp<'_> {
+    /// Ends a `kubectl exec` process or a line of a shell: what it printed
+    /// and how it ended, its state kept for the next line.
+    fn end_line(mut self, flow: Flow, state: Option<&mut ShellState>) -> ExecResult {
+        self.finish();
+        let code = match flow {
+            Flow::Exit(c) => Some(c),
+            Flow::Stop => None,
+            _ => Some(self.status),
+        };
+        if let Some(s) = state {
+            s.vars = std::mem::take(&mut self.vars);
+            s.cwd = std::mem::take(&mut self.cwd);
+            s.status = code.unwrap_or(self.status);
+        }
+        ExecResult {
+            output: self.output(),
+            code,
+            elapsed: self.t,
+            file_events: std::mem::take(&mut self.file_events),
+            pid1_signals: self.pid1_signals,
+            exited: matches!(flow, Flow::Exit(_)),
+        }
     }
 }
 
