@@ -6,6 +6,8 @@
 //! moment the line reaches it. Variables and files written stay from line
 //! to line, and kubectl reads those files (`--from-file=./username.txt`).
 
+use std::rc::Rc;
+
 use crate::cluster::Cluster;
 use crate::kubectl::{FileError, Files, KubectlOutput, WithStdin};
 use crate::kubelet::{Context, Dialect, ShellState, User, apply_op, host_line, to_stderr};
@@ -24,8 +26,8 @@ const HOME: &str = "/home/user";
 pub struct HostShell {
     state: ShellState,
     /// Files the shell wrote (`echo -n admin > ./username.txt`), by
-    /// absolute path.
-    files: VecMap<String, String>,
+    /// absolute path; shared with each kubectl run that reads them.
+    files: Rc<VecMap<String, String>>,
 }
 
 /// What one line printed, and how it exited.
@@ -98,7 +100,7 @@ fn is_assignment(word: &str) -> bool {
 /// The files kubectl reads: the shell's own first (relative to its
 /// working directory), then the others.
 pub(crate) struct HostFiles<'a> {
-    written: VecMap<String, String>,
+    written: Rc<VecMap<String, String>>,
     cwd: String,
     others: &'a dyn Files,
 }
@@ -171,7 +173,7 @@ impl Cluster {
     pub(crate) fn host_files<'a>(&self, others: &'a dyn Files) -> Option<HostFiles<'a>> {
         let host = &self.host_shell;
         (!host.files.is_empty()).then(|| HostFiles {
-            written: host.files.clone(),
+            written: Rc::clone(&host.files),
             cwd: match host.state.cwd.as_str() {
                 "" => HOME.to_string(),
                 cwd => cwd.to_string(),
@@ -204,7 +206,7 @@ impl Cluster {
             hostname: "kubeplay".to_string(),
             dialect: Dialect::Gnu,
             started_at: start,
-            files: host.files.clone(),
+            files: (*host.files).clone(),
             dirs: vec![HOME.to_string()],
             read_only: Vec::new(),
             cmdline: "bash".to_string(),
@@ -262,8 +264,11 @@ impl Cluster {
         if end > now {
             self.step(end - now);
         }
-        for (_, path, op) in &ran.file_events {
-            apply_op(&mut host.files, path, op);
+        if !ran.file_events.is_empty() {
+            let files = Rc::make_mut(&mut host.files);
+            for (_, path, op) in &ran.file_events {
+                apply_op(files, path, op);
+            }
         }
         let mut terminal = crate::kubelet::terminal_text(&ran.output);
         if ran.code.is_none() {

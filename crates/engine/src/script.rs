@@ -1081,8 +1081,10 @@ pub fn run_script(cluster: &mut Cluster, script: &str, files: &dyn Files) -> Scr
             } else {
                 joined.push('\n');
             }
+            // bash removes only the backslash and newline: indentation
+            // inside quotes stays.
             more.push(lines[i].trim_end());
-            joined.push_str(lines[i].trim_start());
+            joined.push_str(lines[i].trim_end());
             i += 1;
         }
         let line = joined.as_str();
@@ -1395,7 +1397,8 @@ mod tests {
             kubectl create secret generic user --from-file=./username.txt\n\
             kubectl get secret user -o jsonpath='{.data.username\\.txt}'\n\
             kubectl create configmap c \\\n  --from-literal=a=b\n\
-            for i in 1 2; do sleep 5; done\n";
+            for i in 1 2; do sleep 5; done\n\
+            wget -qO- http://web | head -1\n";
         let before = c.now_ms();
         let r = run_script(&mut c, script, &NoFiles);
         assert_eq!(r.error, None, "{}", r.output);
@@ -1414,6 +1417,13 @@ mod tests {
         assert!(
             r.output
                 .contains("c \\\n>   --from-literal=a=b\nconfigmap/c created\n"),
+            "{}",
+            r.output
+        );
+        // The user's machine has curl, not the pods' network tools.
+        assert!(
+            r.output
+                .ends_with("| head -1\nbash: wget: command not found\n"),
             "{}",
             r.output
         );

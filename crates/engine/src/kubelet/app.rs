@@ -774,7 +774,6 @@ fn resource_field_ref(
     pod: &Value,
     object: &dyn Fn(&str, &str) -> Option<Value>,
 ) -> Option<String> {
-    r.get("resource").as_str()?;
     let target = match r.get("containerName").as_str() {
         Some(c) if !c.is_empty() => pod
             .at(&["spec", "containers"])

@@ -165,7 +165,11 @@ fn split_files(text: &str) -> (String, Vec<(String, String)>) {
 /// A reply's text as a terminal shows it (both streams, markers and
 /// written files gone).
 pub(crate) fn terminal_text(text: &str) -> String {
-    split_files(text).0.replace([STDERR_START, STDERR_END], "")
+    if text.contains(FILE_START) {
+        split_files(text).0.replace([STDERR_START, STDERR_END], "")
+    } else {
+        text.replace([STDERR_START, STDERR_END], "")
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -1514,6 +1518,10 @@ impl Interp<'_> {
     /// Writes a network tool's reply: its standard-error parts (marked)
     /// to standard error, the rest to standard output, in order.
     fn write_reply(&mut self, text: &str) {
+        // Most replies wrote no file (a load generator's every request).
+        if !text.contains(FILE_START) {
+            return self.write_streams(text);
+        }
         let (text, files) = split_files(text);
         for (path, content) in files {
             if self.read_only(&path) {
@@ -1529,7 +1537,13 @@ impl Interp<'_> {
             }
             self.write_file(&path, content);
         }
-        let mut rest = text.as_str();
+        self.write_streams(&text);
+    }
+
+    /// Writes a reply's standard-error parts (marked) to standard error,
+    /// the rest to standard output, in order.
+    fn write_streams(&mut self, text: &str) {
+        let mut rest = text;
         while let Some(i) = rest.find(STDERR_START) {
             self.write(&rest[..i]);
             let after = &rest[i + STDERR_START.len_utf8()..];
@@ -2499,6 +2513,10 @@ impl Interp<'_> {
                     self.t += took;
                     self.write_reply(&text);
                     self.status = code;
+                } else if self.host.is_some() {
+                    // The user's machine: curl is the cluster's (its hook);
+                    // the others would not reach pods and Services.
+                    return self.not_found(cmd);
                 }
             }
             "id" => return self.id(args, false),
