@@ -935,6 +935,12 @@ fn heredoc(line: &str) -> Option<(String, String, bool)> {
 }
 
 /// Whether `line` ends in a backslash that escapes its newline (an odd
+/// Whether a line leaves a quote open (its command goes on on the next
+/// line, quote and all, as bash reads it).
+fn open_quote(line: &str) -> bool {
+    crate::kubectl::shell::split(line).is_err_and(|e| e.starts_with("unterminated"))
+}
+
 /// run of them).
 fn continues(line: &str) -> bool {
     (line.len() - line.trim_end_matches('\\').len()) % 2 == 1
@@ -1075,7 +1081,8 @@ pub fn run_script(cluster: &mut Cluster, script: &str, files: &dyn Files) -> Scr
             if continues(&joined) {
                 joined.pop();
             } else if heredoc(&joined).is_some()
-                || !(crate::host::wants_shell(&joined) && crate::kubelet::needs_more(&joined))
+                || !(crate::kubelet::needs_more(&joined)
+                    && (crate::host::wants_shell(&joined) || open_quote(&joined)))
             {
                 break;
             } else {

@@ -56,6 +56,10 @@ pub(crate) fn exec(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         let process = super::terminal::Process::Exec;
         return super::terminal::open(ctx, target, &command[0], tty, process);
     }
+    if p.bool("stdin") && crate::kubelet::exec::is_redis_repl(command) {
+        let target = (ns.as_str(), pod_name.as_str(), container.as_str());
+        return super::terminal::open_redis(ctx, target, command, tty);
+    }
     let outcome = ctx
         .cluster
         .exec_in_container(&ns, &pod_name, &container, command, tty, None);

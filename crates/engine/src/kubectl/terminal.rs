@@ -6,7 +6,7 @@
 
 use crate::cluster::Cluster;
 use crate::kubectl::{Ctx, Fail, Files, KubectlOutput};
-use crate::kubelet::exec::{EXEC_HORIZON, Exec, PromptFacts};
+use crate::kubelet::exec::{EXEC_HORIZON, Exec, PromptFacts, RedisRepl};
 use crate::kubelet::{Dialect, ShellState};
 use crate::store::ObjectKey;
 
@@ -41,12 +41,17 @@ pub struct Terminal {
     facts: PromptFacts,
     /// Lines typed so far of a command that needs more (`for …; do`).
     pending: String,
+    /// The session is redis-cli's prompt, not a shell's.
+    redis: Option<RedisRepl>,
 }
 
 impl Terminal {
     /// The shell's prompt: BusyBox ash's `\w \$ `, Debian's bash.bashrc
     /// `\u@\h:\w\$ `, dash's `# ` (none without a terminal).
     fn prompt(&self) -> String {
+        if let Some(repl) = &self.redis {
+            return repl.prompt(self.tty);
+        }
         if !self.tty {
             return String::new();
         }
@@ -133,6 +138,43 @@ pub(crate) fn open(
         process,
         facts,
         pending: String::new(),
+        redis: None,
+    });
+    Ok(())
+}
+
+/// Opens redis-cli's prompt in a running container (`kubectl exec -it
+/// POD -- redis-cli`): it connects as it starts.
+pub(crate) fn open_redis(
+    ctx: &mut Ctx,
+    (namespace, pod, container): (&str, &str, &str),
+    argv: &[String],
+    tty: bool,
+) -> Result<(), Fail> {
+    let opened = ctx
+        .cluster
+        .redis_repl_open(namespace, pod, container, argv)
+        .map_err(super::exec::refused)?;
+    let (repl, step) = match opened {
+        Ok(started) => started,
+        Err(program) => return Err(super::exec::not_executable(ctx, &program)),
+    };
+    ctx.out.out(&step.output);
+    ctx.cluster.step(step.elapsed);
+    let Some(facts) = ctx.cluster.prompt_facts(namespace, pod, container) else {
+        return Ok(());
+    };
+    ctx.cluster.terminal = Some(Terminal {
+        namespace: namespace.to_string(),
+        pod: pod.to_string(),
+        container: container.to_string(),
+        shell: argv[0].clone(),
+        tty,
+        state: ShellState::default(),
+        process: Process::Exec,
+        facts,
+        pending: String::new(),
+        redis: Some(repl),
     });
     Ok(())
 }
@@ -150,6 +192,30 @@ impl Cluster {
         let Some(mut t) = self.terminal.take() else {
             return KubectlOutput::default();
         };
+        if let Some(mut repl) = t.redis.take() {
+            return self.with_kubectl(files, None, |ctx| {
+                // The container (and redis-cli in it) went since the last
+                // line: the stream had ended.
+                if ctx
+                    .cluster
+                    .prompt_facts(&t.namespace, &t.pod, &t.container)
+                    .is_none()
+                {
+                    return end(ctx, &t, 137, false);
+                }
+                let step =
+                    ctx.cluster
+                        .redis_repl_line(&t.namespace, &t.pod, &mut repl, t.tty, line);
+                ctx.out.out(&step.output);
+                ctx.cluster.step(step.elapsed);
+                if step.quit {
+                    return end(ctx, &t, 0, false);
+                }
+                t.redis = Some(repl.clone());
+                ctx.cluster.terminal = Some(t.clone());
+                Ok(())
+            });
+        }
         let text = if t.pending.is_empty() {
             line.to_string()
         } else {

@@ -155,6 +155,8 @@ pub(crate) struct App {
     /// PID 1 is a shell waiting on its standard input (`stdin: true`, no
     /// script): its program as given, for an attached session.
     pub interactive_shell: Option<String>,
+    /// How its `redis-server` was started (Redis images' server).
+    pub redis: Option<Box<super::redis::Launch>>,
 }
 
 /// A script's loop requesting one URL again and again: its requests reach
@@ -1272,6 +1274,7 @@ pub(crate) fn build(
             .to_string(),
         request_stream: None,
         interactive_shell: None,
+        redis: None,
         upstream: (flavor == Flavor::Nginx && image.contains("google-samples/hello-frontend"))
             .then(|| ("hello".to_string(), String::new())),
     };
@@ -1411,6 +1414,9 @@ pub(crate) fn build(
             if !overridden || !matches!(flavor, Flavor::Shell | Flavor::Repl) =>
         {
             server_defaults(&mut app, flavor, image_port, &mut declared);
+            if flavor == Flavor::Redis {
+                app.redis = Some(Box::new(super::redis::Launch::of(image, &argv)));
+            }
         }
         "python" | "python3"
             if argv
@@ -2534,20 +2540,17 @@ impl App {
                 ]
             }
             Flavor::Redis => {
-                let t = redis_time(started_at);
-                vec![
-                    format!("1:C {t} * oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo"),
-                    format!(
-                        "1:C {t} * Redis version=8.2.2, bits=64, commit=00000000, modified=1, pid=1, just started"
-                    ),
-                    format!(
-                        "1:C {t} # Warning: no config file specified, using the default config. In order to specify a config file use redis-server /path/to/redis.conf"
-                    ),
-                    format!("1:M {t} * monotonic clock: POSIX clock_gettime"),
-                    format!("1:M {t} * Running mode=standalone, port=6379."),
-                    format!("1:M {t} * Server initialized"),
-                    format!("1:M {t} * Ready to accept connections tcp"),
-                ]
+                let launch = self
+                    .redis
+                    .as_deref()
+                    .cloned()
+                    .unwrap_or_else(|| super::redis::Launch::of(&self.image, &[]));
+                let port = launch
+                    .settings(&self.files)
+                    .ok()
+                    .and_then(|s| super::redis::port(&s))
+                    .unwrap_or(6379);
+                super::redis::banner(&launch, port, &redis_time(started_at))
             }
             Flavor::Postgres => {
                 let t = pg_time(started_at);

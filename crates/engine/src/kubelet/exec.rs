@@ -4,6 +4,7 @@
 
 use super::images::Flavor;
 use super::pods;
+use super::redis;
 use super::shell::{self, Dialect, ExecResult};
 use super::shell::{NetReply, to_stderr};
 use crate::cluster::Cluster;
@@ -83,6 +84,139 @@ impl Cluster {
     }
 }
 
+/// redis-cli at its prompt (`kubectl exec -it redis -- redis-cli`).
+#[derive(Clone, Debug)]
+pub(crate) struct RedisRepl {
+    cli: redis::Cli,
+    connected: bool,
+    dialect: Dialect,
+}
+
+/// What one line typed at redis-cli's prompt did.
+pub(crate) struct ReplStep {
+    /// What it printed (standard error marked).
+    pub output: String,
+    /// The time it took.
+    pub elapsed: Millis,
+    /// `quit` or `exit`: redis-cli ended (exit code 0).
+    pub quit: bool,
+}
+
+impl RedisRepl {
+    /// Its prompt (none without a terminal).
+    pub(crate) fn prompt(&self, tty: bool) -> String {
+        if tty {
+            self.cli.prompt(self.connected)
+        } else {
+            String::new()
+        }
+    }
+}
+
+/// Whether `argv` starts redis-cli's prompt: no command to send, nothing
+/// it prints and exits on.
+pub(crate) fn is_redis_repl(argv: &[String]) -> bool {
+    argv.first()
+        .is_some_and(|p| p.rsplit('/').next() == Some("redis-cli"))
+        && matches!(redis::parse_cli(&argv[1..], ""), redis::Invocation::Run(cli) if cli.command.is_empty())
+}
+
+impl Cluster {
+    /// Starts redis-cli's prompt in a running container (checked as a
+    /// `kubectl exec` is): its state and what it printed as it connected.
+    pub(crate) fn redis_repl_open(
+        &mut self,
+        namespace: &str,
+        pod: &str,
+        container: &str,
+        argv: &[String],
+    ) -> Result<Result<(RedisRepl, ReplStep), String>, ExecRefusal> {
+        self.authorize_resource("create", crate::cluster::res("Pod"), "exec", namespace, pod)
+            .map_err(ExecRefusal::Status)?;
+        let (ctx, flavor, image, _) = pods::exec_context(self, namespace, pod, container)?;
+        if !image_has(flavor, ctx.dialect, &image, &argv[0]) {
+            return Ok(Err(argv[0].clone()));
+        }
+        let version = redis::Launch::of(&image, &[]).version;
+        let redis::Invocation::Run(cli) = redis::parse_cli(&argv[1..], &version) else {
+            return Ok(Err(argv[0].clone()));
+        };
+        let mut output = String::new();
+        if cli.password.is_some() {
+            output.push_str(&to_stderr(REDIS_PASSWORD_WARNING));
+        }
+        let mut repl = RedisRepl {
+            cli,
+            connected: false,
+            dialect: ctx.dialect,
+        };
+        let key = ObjectKey::new(crate::cluster::res("Pod"), namespace, pod);
+        let (result, elapsed) = redis_send(self, &key, repl.dialect, &mut repl.cli, None);
+        match result {
+            Ok(_) => repl.connected = true,
+            Err(why) => output.push_str(&to_stderr(&format!("{}\n", why.message(&repl.cli)))),
+        }
+        Ok(Ok((
+            repl,
+            ReplStep {
+                output,
+                elapsed,
+                quit: false,
+            },
+        )))
+    }
+
+    /// One line typed at redis-cli's prompt (`tty`: replies print for a
+    /// terminal), as its `repl` loop takes it.
+    pub(crate) fn redis_repl_line(
+        &mut self,
+        namespace: &str,
+        pod: &str,
+        repl: &mut RedisRepl,
+        tty: bool,
+        line: &str,
+    ) -> ReplStep {
+        let mut step = ReplStep {
+            output: String::new(),
+            elapsed: 0,
+            quit: false,
+        };
+        let Some(words) = redis::split_args(line) else {
+            step.output = "Invalid argument(s)\n".into();
+            return step;
+        };
+        let Some(first) = words.first().map(|w| w.to_ascii_lowercase()) else {
+            return step;
+        };
+        match first.as_str() {
+            "quit" | "exit" => step.quit = true,
+            "help" | "?" if words.len() == 1 => {
+                step.output = redis::repl_help(&repl.cli.version);
+            }
+            "clear" if words.len() == 1 => {}
+            _ => {
+                let key = ObjectKey::new(crate::cluster::res("Pod"), namespace, pod);
+                let (result, elapsed) =
+                    redis_send(self, &key, repl.dialect, &mut repl.cli, Some(&words));
+                step.elapsed = elapsed;
+                match result {
+                    Ok(reply) => {
+                        repl.connected = true;
+                        if let Some(reply) = reply {
+                            step.output = repl.cli.format(&reply, tty);
+                        }
+                    }
+                    Err(why) => {
+                        repl.connected = false;
+                        step.output = to_stderr(&format!("{}\n", why.message(&repl.cli)));
+                    }
+                }
+            }
+        }
+        step
+    }
+}
+
 /// What an interactive shell's prompt shows of its container.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct PromptFacts {
@@ -135,6 +269,7 @@ fn image_has(flavor: Flavor, dialect: Dialect, image: &str, program: &str) -> bo
         // (the docs' jessie-dnsutils image has it).
         "ps" | "kill" => dialect == Dialect::Busybox,
         "nginx" => flavor == Flavor::Nginx,
+        "redis-cli" => flavor == Flavor::Redis,
         // BusyBox and Alpine have only ash, and apk for apt.
         "bash" | "apt-get" | "apt" => dialect == Dialect::Gnu,
         "apk" => dialect == Dialect::Busybox,
@@ -177,6 +312,7 @@ pub(crate) fn network_tool(
         "curl" => crate::script::curl_code(cluster, args, Some(pod), caller.tty),
         "wget" => wget(cluster, pod, args),
         "nslookup" => nslookup(cluster, pod, dialect, image, args),
+        "redis-cli" if caller.exec => redis_cli(cluster, pod, dialect, image, caller.tty, args),
         other if caller.exec => (
             1,
             to_stderr(&format!(
@@ -186,6 +322,137 @@ pub(crate) fn network_tool(
         ),
         _ => (0, String::new(), 0),
     }
+}
+
+/// `redis-cli [OPTIONS] [command]` in a pod: one command, or nothing
+/// to read from an empty standard input.
+fn redis_cli(
+    cluster: &mut Cluster,
+    pod: &ObjectKey,
+    dialect: Dialect,
+    image: &str,
+    tty: bool,
+    args: &[String],
+) -> NetReply {
+    let version = redis::Launch::of(image, &[]).version;
+    let mut cli = match redis::parse_cli(args, &version) {
+        redis::Invocation::Print(text) => return (0, text, 0),
+        redis::Invocation::Fail(text) => return (1, to_stderr(&text), 0),
+        redis::Invocation::Run(cli) => cli,
+    };
+    let mut out = String::new();
+    if cli.password.is_some() {
+        out.push_str(&to_stderr(REDIS_PASSWORD_WARNING));
+    }
+    if cli.command.is_empty() {
+        return (0, out, 0);
+    }
+    let command = cli.command.clone();
+    let (result, took) = redis_send(cluster, pod, dialect, &mut cli, Some(&command));
+    match result {
+        Ok(Some(reply)) => {
+            out.push_str(&cli.format(&reply, tty));
+            (0, out, took)
+        }
+        Ok(None) => (0, out, took),
+        Err(why) => {
+            out.push_str(&to_stderr(&format!("{}\n", why.message(&cli))));
+            (1, out, took)
+        }
+    }
+}
+
+/// What redis-cli says of `-a` on its command line.
+pub(crate) const REDIS_PASSWORD_WARNING: &str = "Warning: Using a password with '-a' or '-u' option on the command line interface may not be safe.\n";
+
+impl redis::LinkError {
+    /// How redis-cli reports it.
+    pub(crate) fn message(&self, cli: &redis::Cli) -> String {
+        match self {
+            redis::LinkError::Connect(why) => {
+                format!(
+                    "Could not connect to Redis at {}:{}: {why}",
+                    cli.host, cli.port
+                )
+            }
+            redis::LinkError::Protocol(why) => format!("Error: {why}"),
+        }
+    }
+}
+
+/// Connects redis-cli to the server it names, from a pod, through the
+/// cluster's network (Services, NetworkPolicies, a pod's own loopback),
+/// and sends `command` after its AUTH and SELECT: the reply (none when
+/// only connecting) and the time it took.
+pub(crate) fn redis_send(
+    cluster: &mut Cluster,
+    pod: &ObjectKey,
+    dialect: Dialect,
+    cli: &mut redis::Cli,
+    command: Option<&[String]>,
+) -> (Result<Option<redis::Reply>, redis::LinkError>, Millis) {
+    let host = if cli.host.contains(':') {
+        format!("[{}]", cli.host)
+    } else {
+        cli.host.clone()
+    };
+    let url = format!("http://{host}:{}/", cli.port);
+    let response = cluster.send_request(
+        &Request::get(&url)
+            .from_pod(pod.clone())
+            .with_user_agent("redis-cli"),
+    );
+    let took = response.latency_ms.max(1);
+    let fail = |why: &str| (Err(redis::LinkError::Connect(why.to_string())), took);
+    if response.remote_ip.is_none() {
+        return fail(match dialect {
+            Dialect::Busybox => "Name does not resolve",
+            Dialect::Gnu => "Name or service not known",
+        });
+    }
+    if response.status != 0 {
+        // An HTTP server answers the command with `HTTP/1.1 400`.
+        return (
+            Err(redis::LinkError::Protocol(
+                "Protocol error, got \"H\" as reply type byte".into(),
+            )),
+            took,
+        );
+    }
+    if response.body.starts_with("curl: (7)") {
+        return fail("Connection refused");
+    }
+    if !response.body.starts_with("curl: (52)") {
+        return fail("Connection timed out");
+    }
+    let server_pod = response.hops.iter().rev().find_map(|h| match h {
+        crate::network::Hop::Pod { pod, .. } => pod.split_once('/'),
+        _ => None,
+    });
+    let server = server_pod.and_then(|(ns, name)| {
+        let key = ObjectKey::new(crate::cluster::res("Pod"), ns, name);
+        pods::redis_server(cluster, &key)
+    });
+    let Some(server) = server else {
+        return (
+            Err(redis::LinkError::Protocol(
+                "Server closed the connection".into(),
+            )),
+            took,
+        );
+    };
+    let mut session = redis::Session::default();
+    for step in cli.handshake() {
+        server.command(&step, &mut session);
+    }
+    let Some(command) = command else {
+        return (Ok(None), took);
+    };
+    let reply = server.command(command, &mut session);
+    if command[0].eq_ignore_ascii_case("select") && !matches!(reply, redis::Reply::Error(_)) {
+        cli.db = session.db;
+    }
+    (Ok(Some(reply)), took)
 }
 
 /// busybox `wget`.

@@ -17,6 +17,7 @@ mod nginx;
 mod node;
 mod pods;
 mod python;
+pub(crate) mod redis;
 mod shell;
 pub(crate) use exec::seconds as timeout_seconds;
 pub(crate) use shell::{

@@ -105,6 +105,9 @@ pub(crate) struct Instance {
     /// When it stopped answering while being stopped (a server closes its
     /// listeners on SIGTERM), which ends its readiness probes' requests.
     pub serving_until: Option<Millis>,
+    /// The Redis server it runs, once a client connected: its settings
+    /// and keys live as long as the process.
+    pub redis: Option<Box<super::redis::Server>>,
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -1744,6 +1747,24 @@ fn create_and_start(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: u
         );
     }
     application.files = files;
+    // redis-server reads its configuration file as it starts.
+    if let Some(launch) = &application.redis {
+        match launch.settings(&application.files) {
+            Err(lines) => {
+                application.program = app::Program::Exits {
+                    after: 10,
+                    code: 1,
+                    lines,
+                    oom: false,
+                };
+            }
+            Ok(settings) => {
+                if let Some(port) = super::redis::port(&settings) {
+                    application.ports = vec![port];
+                }
+            }
+        }
+    }
     application.dirs = dirs;
     if application.workdir != "/" && !application.dirs.contains(&application.workdir) {
         application.dirs.push(application.workdir.clone());
@@ -1820,6 +1841,7 @@ fn create_and_start(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: u
             probes_from: (!has_startup).then_some(now),
             probes_until: None,
             serving_until: None,
+            redis: None,
         });
         old_previous
     };
@@ -3381,6 +3403,29 @@ pub(crate) fn interactive_shell(
     let (_, c) = find_ctr(rt(cluster, &key)?, container)?;
     let inst = c.current.as_ref().filter(|_| c.running())?;
     inst.app.interactive_shell.clone()
+}
+
+/// The Redis server a pod's running `redis-server` is: its settings and
+/// keys, made from how it started as the first client connects.
+pub(crate) fn redis_server<'a>(
+    cluster: &'a mut Cluster,
+    key: &ObjectKey,
+) -> Option<&'a mut super::redis::Server> {
+    let r = rt_mut(cluster, key)?;
+    let inst = r
+        .init
+        .iter_mut()
+        .chain(r.main.iter_mut())
+        .filter(|c| c.running())
+        .filter_map(|c| c.current.as_mut())
+        .find(|i| i.app.redis.is_some() && matches!(i.app.program, app::Program::Server))?;
+    if inst.redis.is_none() {
+        let launch = inst.app.redis.as_deref()?;
+        let settings = launch.settings(&inst.app.files).ok()?;
+        let server = super::redis::Server::start(launch, settings, &inst.app.workdir);
+        inst.redis = Some(Box::new(server));
+    }
+    inst.redis.as_deref_mut()
 }
 
 /// The container's own process (an attached shell) exits with `code`.

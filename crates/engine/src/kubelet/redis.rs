@@ -1,0 +1,1321 @@
+//! Redis, as the `redis` images run it: `redis-server` reads its
+//! configuration file and command-line options as it starts (a bad
+//! directive stops it), keeps its settings (`CONFIG GET`/`CONFIG SET`) and
+//! a keyspace of strings; `redis-cli` talks to it, one command or a prompt,
+//! and prints replies as redis-cli does (quoted on a terminal, raw when
+//! piped).
+
+use crate::vecmap::VecMap;
+
+/// How a container's `redis-server` was started.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Launch {
+    /// The release (`8.2.2`): the image's tag, or its newest patch.
+    pub version: String,
+    /// The configuration file named on its command line.
+    pub config_file: Option<String>,
+    /// Its `--name value` options, as configuration lines.
+    pub options: Vec<String>,
+    /// Arguments beyond the program (Redis warns about the default
+    /// configuration only without any).
+    pub has_args: bool,
+}
+
+/// The newest patch release of each line the images are tagged with.
+const RELEASES: &[(&str, &str)] = &[
+    ("5", "5.0.14"),
+    ("5.0", "5.0.14"),
+    ("6", "6.2.20"),
+    ("6.0", "6.0.20"),
+    ("6.2", "6.2.20"),
+    ("7", "7.4.6"),
+    ("7.0", "7.0.15"),
+    ("7.2", "7.2.11"),
+    ("7.4", "7.4.6"),
+    ("8", "8.2.2"),
+    ("8.0", "8.0.4"),
+    ("8.2", "8.2.2"),
+];
+
+impl Launch {
+    /// The launch of `argv` (`redis-server CONF --opt v`, or the image's
+    /// entrypoint, which runs `redis-server` for a first argument that is
+    /// a `.conf` file or an option).
+    pub(crate) fn of(image: &str, argv: &[String]) -> Launch {
+        let tag = image
+            .split('@')
+            .next()
+            .unwrap_or(image)
+            .rsplit_once(':')
+            .map_or("", |(_, t)| t);
+        let numbers = tag.split('-').next().unwrap_or("");
+        let version = if numbers.split('.').count() == 3
+            && numbers
+                .split('.')
+                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        {
+            numbers.to_string()
+        } else {
+            RELEASES
+                .iter()
+                .find(|(line, _)| *line == numbers)
+                .map_or("8.2.2", |(_, v)| v)
+                .to_string()
+        };
+        let mut args = argv;
+        if let Some(first) = args.first()
+            && first.ends_with("docker-entrypoint.sh")
+        {
+            args = &args[1..];
+        }
+        if args
+            .first()
+            .is_some_and(|a| a.rsplit('/').next() == Some("redis-server"))
+        {
+            args = &args[1..];
+        }
+        let mut launch = Launch {
+            version,
+            config_file: None,
+            options: Vec::new(),
+            has_args: !args.is_empty(),
+        };
+        let mut rest = args;
+        if let Some(first) = rest.first()
+            && !first.starts_with("--")
+        {
+            launch.config_file = Some(first.clone());
+            rest = &rest[1..];
+        }
+        // Each `--name` starts a line; the words up to the next join it.
+        for a in rest {
+            match a.strip_prefix("--") {
+                Some(name) => launch.options.push(name.to_string()),
+                None => match launch.options.last_mut() {
+                    Some(line) => {
+                        line.push(' ');
+                        line.push_str(&quote_arg(a));
+                    }
+                    None => launch.options.push(a.clone()),
+                },
+            }
+        }
+        launch
+    }
+
+    /// The major release (5, 6, 7, 8).
+    pub(crate) fn major(&self) -> u32 {
+        major_of(&self.version)
+    }
+
+    /// The settings it starts with, from its configuration file (`files`
+    /// are the container's) and options, or what Redis prints as it
+    /// refuses them and exits.
+    pub(crate) fn settings(
+        &self,
+        files: &VecMap<String, String>,
+    ) -> Result<Vec<(String, String)>, Vec<String>> {
+        let mut text = String::new();
+        if let Some(path) = &self.config_file {
+            match files.get(path.as_str()) {
+                Some(content) => text.push_str(content),
+                None => {
+                    return Err(vec![format!(
+                        "Fatal error, can't open config file '{path}': No such file or directory"
+                    )]);
+                }
+            }
+            if !text.is_empty() && !text.ends_with('\n') {
+                text.push('\n');
+            }
+        }
+        for line in &self.options {
+            text.push_str(line);
+            text.push('\n');
+        }
+        let major = self.major();
+        let mut settings = Vec::new();
+        for (i, raw) in text.lines().enumerate() {
+            let line = raw.trim_matches([' ', '\t', '\r']);
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let fatal = |why: &str| {
+                let header = if major >= 6 {
+                    format!("*** FATAL CONFIG FILE ERROR (Redis {}) ***", self.version)
+                } else {
+                    "*** FATAL CONFIG FILE ERROR ***".to_string()
+                };
+                vec![
+                    String::new(),
+                    header,
+                    format!("Reading the configuration file, at line {}", i + 1),
+                    format!(">>> '{line}'"),
+                    why.to_string(),
+                ]
+            };
+            let Some(words) = split_args(line) else {
+                return Err(fatal("Unbalanced quotes in configuration line"));
+            };
+            let name = words[0].to_ascii_lowercase();
+            // What the loader takes itself (modules, users, renames).
+            if matches!(
+                name.as_str(),
+                "include" | "rename-command" | "user" | "loadmodule" | "sentinel"
+            ) {
+                continue;
+            }
+            let value = words[1..].join(" ");
+            match param(&name) {
+                Some(p) if words.len() != 2 && !matches!(p.kind, Kind::Text) => {
+                    return Err(fatal("wrong number of arguments"));
+                }
+                Some(p) => match p.kind.normalize(&value) {
+                    Ok(v) => set(&mut settings, &name, v),
+                    Err(why) => return Err(fatal(why)),
+                },
+                // Directives Kubeplay has no table entry for are kept as
+                // written.
+                None if words.len() >= 2 && DIRECTIVES.split(' ').any(|d| d == name) => {
+                    set(&mut settings, &name, value)
+                }
+                None => return Err(fatal("Bad directive or wrong number of arguments")),
+            }
+        }
+        Ok(settings)
+    }
+}
+
+/// The port set by `port` (only it is listened on).
+pub(crate) fn port(settings: &[(String, String)]) -> Option<u16> {
+    settings
+        .iter()
+        .find(|(n, _)| n == "port")
+        .and_then(|(_, v)| v.parse().ok())
+}
+
+fn major_of(version: &str) -> u32 {
+    release_of(version).0
+}
+
+/// A version's major and minor numbers.
+fn release_of(version: &str) -> (u32, u32) {
+    let mut parts = version.split('.').map(|p| p.parse::<u32>().ok());
+    (
+        parts.next().flatten().unwrap_or(8),
+        parts.next().flatten().unwrap_or(0),
+    )
+}
+
+fn set(settings: &mut Vec<(String, String)>, name: &str, value: String) {
+    match settings.iter_mut().find(|(n, _)| n == name) {
+        Some(slot) => slot.1 = value,
+        None => settings.push((name.to_string(), value)),
+    }
+}
+
+/// How a setting's value is read.
+#[derive(Clone, Copy, Debug)]
+enum Kind {
+    /// Bytes, with k/kb/m/mb/g/gb units.
+    Memory,
+    /// One of these names.
+    Enum(&'static [&'static str]),
+    /// yes or no.
+    Bool,
+    /// An integer in this range.
+    Int(i64, i64),
+    /// Anything (several words too).
+    Text,
+}
+
+const POLICIES: &[&str] = &[
+    "volatile-lru",
+    "volatile-lfu",
+    "volatile-random",
+    "volatile-ttl",
+    "allkeys-lru",
+    "allkeys-lfu",
+    "allkeys-random",
+    "noeviction",
+];
+
+impl Kind {
+    /// The value as `CONFIG GET` shows it, or Redis's complaint.
+    fn normalize(self, value: &str) -> Result<String, &'static str> {
+        match self {
+            Kind::Memory => memory_bytes(value)
+                .map(|b| b.to_string())
+                .ok_or("argument must be a memory value"),
+            Kind::Enum(names) => {
+                let lower = value.to_ascii_lowercase();
+                if names.contains(&lower.as_str()) {
+                    Ok(lower)
+                } else if names.len() == POLICIES.len() {
+                    Err(
+                        "argument(s) must be one of the following: volatile-lru, volatile-lfu, volatile-random, volatile-ttl, allkeys-lru, allkeys-lfu, allkeys-random, noeviction",
+                    )
+                } else if names.contains(&"everysec") {
+                    Err("argument(s) must be one of the following: always, everysec, no")
+                } else {
+                    Err(
+                        "argument(s) must be one of the following: debug, verbose, notice, warning, nothing",
+                    )
+                }
+            }
+            Kind::Bool => match value.to_ascii_lowercase().as_str() {
+                "yes" => Ok("yes".into()),
+                "no" => Ok("no".into()),
+                _ => Err("argument must be 'yes' or 'no'"),
+            },
+            Kind::Int(min, max) => match value.parse::<i64>() {
+                Ok(n) if (min..=max).contains(&n) => Ok(n.to_string()),
+                Ok(_) => Err("argument must be within the allowed range"),
+                Err(_) => Err("argument couldn't be parsed into an integer"),
+            },
+            Kind::Text => Ok(value.to_string()),
+        }
+    }
+}
+
+/// A setting Kubeplay knows: its name, kind and default (Redis 7's; `dir`
+/// is the working directory).
+struct Param {
+    name: &'static str,
+    kind: Kind,
+    default: &'static str,
+}
+
+const fn p(name: &'static str, kind: Kind, default: &'static str) -> Param {
+    Param {
+        name,
+        kind,
+        default,
+    }
+}
+
+const PARAMS: &[Param] = &[
+    p("maxmemory", Kind::Memory, "0"),
+    p("maxmemory-policy", Kind::Enum(POLICIES), "noeviction"),
+    p("maxmemory-samples", Kind::Int(1, 64), "5"),
+    p("port", Kind::Int(0, 65535), "6379"),
+    p("bind", Kind::Text, "* -::*"),
+    // The images build Redis with protected mode off.
+    p("protected-mode", Kind::Bool, "no"),
+    p("requirepass", Kind::Text, ""),
+    p("databases", Kind::Int(1, i32::MAX as i64), "16"),
+    p("timeout", Kind::Int(0, i32::MAX as i64), "0"),
+    p("tcp-keepalive", Kind::Int(0, i32::MAX as i64), "300"),
+    p("tcp-backlog", Kind::Int(0, i32::MAX as i64), "511"),
+    p("maxclients", Kind::Int(1, u32::MAX as i64), "10000"),
+    p("save", Kind::Text, "3600 1 300 100 60 10000"),
+    p("appendonly", Kind::Bool, "no"),
+    p(
+        "appendfsync",
+        Kind::Enum(&["always", "everysec", "no"]),
+        "everysec",
+    ),
+    p("appendfilename", Kind::Text, "appendonly.aof"),
+    p("dbfilename", Kind::Text, "dump.rdb"),
+    p("dir", Kind::Text, ""),
+    p(
+        "loglevel",
+        Kind::Enum(&["debug", "verbose", "notice", "warning", "nothing"]),
+        "notice",
+    ),
+    p("logfile", Kind::Text, ""),
+    p("daemonize", Kind::Bool, "no"),
+    p("hz", Kind::Int(0, i32::MAX as i64), "10"),
+    p("lazyfree-lazy-eviction", Kind::Bool, "no"),
+    p("notify-keyspace-events", Kind::Text, ""),
+    p("slowlog-log-slower-than", Kind::Int(-1, i64::MAX), "10000"),
+    p("slowlog-max-len", Kind::Int(0, i64::MAX), "128"),
+    p("replica-read-only", Kind::Bool, "yes"),
+    p("activedefrag", Kind::Bool, "no"),
+    p("cluster-enabled", Kind::Bool, "no"),
+];
+
+/// Every directive Redis 6 to 8 reads from its configuration file (Redis
+/// 7's `configs[]` with their aliases, later additions, and the ones its
+/// loader takes itself); any other stops it.
+const DIRECTIVES: &str = concat!(
+    "rdbchecksum daemonize io-threads-do-reads always-show-logo protected-mode ",
+    "rdbcompression rdb-del-sync-files activerehashing stop-writes-on-bgsave-error ",
+    "set-proc-title dynamic-hz lazyfree-lazy-eviction lazyfree-lazy-expire ",
+    "lazyfree-lazy-server-del lazyfree-lazy-user-del lazyfree-lazy-user-flush ",
+    "repl-disable-tcp-nodelay repl-diskless-sync aof-rewrite-incremental-fsync ",
+    "no-appendfsync-on-rewrite cluster-require-full-coverage rdb-save-incremental-fsync ",
+    "aof-load-truncated aof-use-rdb-preamble aof-timestamp-enabled ",
+    "cluster-replica-no-failover cluster-slave-no-failover replica-lazy-flush ",
+    "slave-lazy-flush replica-serve-stale-data slave-serve-stale-data replica-read-only ",
+    "slave-read-only replica-ignore-maxmemory slave-ignore-maxmemory jemalloc-bg-thread ",
+    "activedefrag syslog-enabled cluster-enabled appendonly cluster-allow-reads-when-down ",
+    "cluster-allow-pubsubshard-when-down crash-log-enabled crash-memcheck-enabled ",
+    "use-exit-on-panic disable-thp cluster-allow-replica-migration replica-announced ",
+    "latency-tracking aof-disable-auto-gc aclfile unixsocket pidfile replica-announce-ip ",
+    "slave-announce-ip masteruser cluster-announce-ip cluster-config-file ",
+    "cluster-announce-hostname cluster-announce-human-nodename syslog-ident dbfilename ",
+    "appendfilename appenddirname server_cpulist bio_cpulist aof_rewrite_cpulist ",
+    "bgsave_cpulist ignore-warnings proc-title-template bind-source-addr logfile ",
+    "locale-collate masterauth requirepass supervised syslog-facility repl-diskless-load ",
+    "loglevel maxmemory-policy appendfsync oom-score-adj acl-pubsub-default ",
+    "sanitize-dump-payload enable-protected-configs enable-debug-command ",
+    "enable-module-command cluster-preferred-endpoint-type databases port io-threads ",
+    "auto-aof-rewrite-percentage cluster-replica-validity-factor ",
+    "cluster-slave-validity-factor list-max-listpack-size list-max-ziplist-size ",
+    "tcp-keepalive cluster-migration-barrier active-defrag-cycle-min active-defrag-cycle-max ",
+    "active-defrag-threshold-lower active-defrag-threshold-upper lfu-log-factor ",
+    "lfu-decay-time replica-priority slave-priority repl-diskless-sync-delay ",
+    "maxmemory-samples maxmemory-eviction-tenacity timeout replica-announce-port ",
+    "slave-announce-port tcp-backlog cluster-port cluster-announce-bus-port ",
+    "cluster-announce-port cluster-announce-tls-port repl-timeout repl-ping-replica-period ",
+    "repl-ping-slave-period list-compress-depth rdb-key-save-delay key-load-delay ",
+    "active-expire-effort hz min-replicas-to-write min-slaves-to-write min-replicas-max-lag ",
+    "min-slaves-max-lag watchdog-period shutdown-timeout shutdown-on-sigint ",
+    "shutdown-on-sigterm repl-diskless-sync-max-replicas max-new-connections-per-cycle ",
+    "max-new-tls-connections-per-cycle maxclients unixsocketperm ",
+    "active-defrag-max-scan-fields slowlog-max-len acllog-max-len busy-reply-threshold ",
+    "lua-time-limit cluster-node-timeout slowlog-log-slower-than latency-monitor-threshold ",
+    "proto-max-bulk-len stream-node-max-entries repl-backlog-size maxmemory ",
+    "cluster-link-sendbuf-limit cluster-link-msg-queue-limit hash-max-listpack-entries ",
+    "hash-max-ziplist-entries set-max-intset-entries set-max-listpack-entries ",
+    "set-max-listpack-value zset-max-listpack-entries zset-max-ziplist-entries ",
+    "active-defrag-ignore-bytes hash-max-listpack-value hash-max-ziplist-value ",
+    "stream-node-max-bytes zset-max-listpack-value zset-max-ziplist-value ",
+    "hll-sparse-max-bytes tracking-table-max-keys client-query-buffer-limit ",
+    "maxmemory-clients repl-backlog-ttl auto-aof-rewrite-min-size ",
+    "loading-process-events-interval-bytes tls-port tls-session-cache-size ",
+    "tls-session-cache-timeout tls-cluster tls-replication tls-auth-clients ",
+    "tls-prefer-server-ciphers tls-session-caching tls-cert-file tls-key-file ",
+    "tls-key-file-pass tls-client-cert-file tls-client-key-file tls-client-key-file-pass ",
+    "tls-dh-params-file tls-ca-cert-file tls-ca-cert-dir tls-protocols tls-ciphers ",
+    "tls-ciphersuites dir save client-output-buffer-limit oom-score-adj-values ",
+    "notify-keyspace-events bind replicaof slaveof latency-tracking-info-percentiles include ",
+    "rename-command user loadmodule sentinel list-max-ziplist-entries list-max-ziplist-value ",
+    "lua-replicate-commands gopher-enabled hide-user-data-from-log",
+);
+
+fn param(name: &str) -> Option<&'static Param> {
+    PARAMS.iter().find(|p| p.name == name)
+}
+
+/// Redis's `memtoull`: a count of bytes with an optional unit (`1k` is
+/// 1000, `1kb` 1024), units in any case.
+fn memory_bytes(value: &str) -> Option<u64> {
+    let lower = value.to_ascii_lowercase();
+    let digits = lower.bytes().take_while(u8::is_ascii_digit).count();
+    let (number, unit) = lower.split_at(digits);
+    let scale: u64 = match unit {
+        "" | "b" => 1,
+        "k" => 1000,
+        "kb" => 1024,
+        "m" => 1_000_000,
+        "mb" => 1 << 20,
+        "g" => 1_000_000_000,
+        "gb" => 1 << 30,
+        _ => return None,
+    };
+    number.parse::<u64>().ok()?.checked_mul(scale)
+}
+
+/// Redis's `sdssplitargs`: words, "double-quoted" with escapes, or
+/// 'single-quoted'; None for unbalanced quotes.
+pub(crate) fn split_args(line: &str) -> Option<Vec<String>> {
+    let mut words = Vec::new();
+    let mut chars = line.chars().peekable();
+    loop {
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+        let Some(&first) = chars.peek() else {
+            return Some(words);
+        };
+        let mut word = String::new();
+        if first == '"' || first == '\'' {
+            chars.next();
+            loop {
+                match chars.next()? {
+                    c if c == first => break,
+                    '\\' if first == '"' => match chars.next()? {
+                        'n' => word.push('\n'),
+                        'r' => word.push('\r'),
+                        't' => word.push('\t'),
+                        'b' => word.push('\u{8}'),
+                        'a' => word.push('\u{7}'),
+                        c => word.push(c),
+                    },
+                    '\\' if chars.peek() == Some(&'\'') => {
+                        chars.next();
+                        word.push('\'');
+                    }
+                    c => word.push(c),
+                }
+            }
+            // A closing quote must be followed by a space or the end.
+            if chars.peek().is_some_and(|c| !c.is_whitespace()) {
+                return None;
+            }
+        } else {
+            while let Some(&c) = chars.peek() {
+                if c.is_whitespace() {
+                    break;
+                }
+                word.push(c);
+                chars.next();
+            }
+        }
+        words.push(word);
+    }
+}
+
+fn quote_arg(word: &str) -> String {
+    if word.is_empty() || word.contains([' ', '"', '\'', '\\']) {
+        format!("\"{}\"", word.replace('\\', "\\\\").replace('"', "\\\""))
+    } else {
+        word.to_string()
+    }
+}
+
+/// A reply in the Redis protocol.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Reply {
+    /// `+OK`.
+    Status(&'static str),
+    /// `-ERR …`.
+    Error(String),
+    /// `:1`.
+    Int(i64),
+    /// A bulk string, or nil.
+    Bulk(Option<String>),
+    /// An array.
+    Array(Vec<Reply>),
+}
+
+fn bulk(s: &str) -> Reply {
+    Reply::Bulk(Some(s.to_string()))
+}
+
+fn err(message: impl Into<String>) -> Reply {
+    Reply::Error(message.into())
+}
+
+/// A running `redis-server`: its settings and its databases.
+#[derive(Clone, Debug)]
+pub(crate) struct Server {
+    version: String,
+    settings: Vec<(String, String)>,
+    /// Each database's string keys.
+    dbs: Vec<(u32, VecMap<String, String>)>,
+}
+
+/// One client connection's state.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Session {
+    /// The selected database.
+    pub db: u32,
+    /// AUTH succeeded.
+    pub authenticated: bool,
+}
+
+impl Server {
+    /// A server started as `launch` with these settings; `dir` is its
+    /// working directory.
+    pub(crate) fn start(launch: &Launch, settings: Vec<(String, String)>, dir: &str) -> Server {
+        let mut server = Server {
+            version: launch.version.clone(),
+            settings,
+            dbs: Vec::new(),
+        };
+        if server.setting("dir").is_empty() {
+            set(&mut server.settings, "dir", dir.to_string());
+        }
+        server
+    }
+
+    fn major(&self) -> u32 {
+        major_of(&self.version)
+    }
+
+    fn setting(&self, name: &str) -> String {
+        if let Some((_, v)) = self.settings.iter().find(|(n, _)| n == name) {
+            return v.clone();
+        }
+        match param(name) {
+            // Redis 7 saves more often by default.
+            Some(_) if name == "save" && self.major() < 7 => "900 1 300 10 60 10000".to_string(),
+            Some(p) => p.default.to_string(),
+            None => String::new(),
+        }
+    }
+
+    fn db(&mut self, session: &Session) -> &mut VecMap<String, String> {
+        let at = match self.dbs.iter().position(|(n, _)| *n == session.db) {
+            Some(at) => at,
+            None => {
+                self.dbs.push((session.db, VecMap::new()));
+                self.dbs.len() - 1
+            }
+        };
+        &mut self.dbs[at].1
+    }
+
+    /// Runs one command for a client.
+    pub(crate) fn command(&mut self, argv: &[String], session: &mut Session) -> Reply {
+        let Some(first) = argv.first() else {
+            return Reply::Bulk(None);
+        };
+        let name = first.to_ascii_lowercase();
+        let args = &argv[1..];
+        let password = self.setting("requirepass");
+        if !password.is_empty() && !session.authenticated && name != "auth" && name != "hello" {
+            return err("NOAUTH Authentication required.");
+        }
+        let Some(&(_, min, max)) = COMMANDS.iter().find(|(n, _, _)| *n == name) else {
+            if NOT_SIMULATED.split(' ').any(|c| c == name) {
+                return err(format!(
+                    "ERR Kubeplay does not simulate {} (its Redis has strings, keys, CONFIG, AUTH and SELECT)",
+                    name.to_ascii_uppercase()
+                ));
+            }
+            return self.unknown(first, args);
+        };
+        if args.len() < min || max.is_some_and(|m| args.len() > m) {
+            return err(format!(
+                "ERR wrong number of arguments for '{name}' command"
+            ));
+        }
+        let int = |s: &str| s.parse::<i64>().ok();
+        const NOT_INT: &str = "ERR value is not an integer or out of range";
+        match name.as_str() {
+            "ping" => match args.first() {
+                Some(m) => bulk(m),
+                None => Reply::Status("PONG"),
+            },
+            "echo" => bulk(&args[0]),
+            "auth" => {
+                let given = args.last().map_or("", String::as_str);
+                if password.is_empty() {
+                    err(
+                        "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?",
+                    )
+                } else if given == password {
+                    session.authenticated = true;
+                    Reply::Status("OK")
+                } else if self.major() >= 6 {
+                    err("WRONGPASS invalid username-password pair or user is disabled.")
+                } else {
+                    err("ERR invalid password")
+                }
+            }
+            "select" => match int(&args[0]) {
+                Some(n) if n >= 0 && n < int(&self.setting("databases")).unwrap_or(16) => {
+                    session.db = n as u32;
+                    Reply::Status("OK")
+                }
+                Some(_) => err("ERR DB index is out of range"),
+                None => err(NOT_INT),
+            },
+            "set" if args.len() == 2 => {
+                self.db(session).insert(args[0].clone(), args[1].clone());
+                Reply::Status("OK")
+            }
+            "get" => Reply::Bulk(self.db(session).get(args[0].as_str()).cloned()),
+            "del" => {
+                let db = self.db(session);
+                Reply::Int(
+                    args.iter()
+                        .filter(|k| db.remove(k.as_str()).is_some())
+                        .count() as i64,
+                )
+            }
+            "exists" => {
+                let db = self.db(session);
+                Reply::Int(args.iter().filter(|k| db.contains_key(k.as_str())).count() as i64)
+            }
+            "incr" | "decr" => {
+                let value = self
+                    .db(session)
+                    .entry(args[0].clone())
+                    .or_insert_with(|| "0".into());
+                let by = if name == "incr" { 1 } else { -1 };
+                match int(value).map(|v| v.checked_add(by)) {
+                    Some(Some(n)) => {
+                        *value = n.to_string();
+                        Reply::Int(n)
+                    }
+                    Some(None) => err("ERR increment or decrement would overflow"),
+                    None => err(NOT_INT),
+                }
+            }
+            "keys" => Reply::Array(
+                self.db(session)
+                    .keys()
+                    .filter(|k| glob(&args[0], k))
+                    .map(|k| bulk(k))
+                    .collect(),
+            ),
+            "dbsize" => Reply::Int(self.db(session).len() as i64),
+            "flushdb" => {
+                self.db(session).clear();
+                Reply::Status("OK")
+            }
+            "flushall" => {
+                self.dbs.clear();
+                Reply::Status("OK")
+            }
+            "config" => self.config(args),
+            // Redis answers QUIT with OK and closes the connection.
+            "quit" => Reply::Status("OK"),
+            // SET's options (EX, PX, NX, XX, GET, KEEPTTL).
+            _ => err("ERR Kubeplay simulates SET key value only, without options"),
+        }
+    }
+
+    fn unknown(&self, command: &str, args: &[String]) -> Reply {
+        let mut message = String::new();
+        if self.major() >= 7 {
+            message.push_str(&format!(
+                "ERR unknown command '{command}', with args beginning with: "
+            ));
+            for a in args {
+                message.push_str(&format!("'{a}' "));
+            }
+        } else {
+            message.push_str(&format!(
+                "ERR unknown command `{command}`, with args beginning with: "
+            ));
+            for a in args {
+                message.push_str(&format!("`{a}`, "));
+            }
+        }
+        Reply::Error(message)
+    }
+
+    /// `CONFIG GET pattern…` and `CONFIG SET name value`.
+    fn config(&mut self, args: &[String]) -> Reply {
+        let sub = args[0].to_ascii_lowercase();
+        let new = self.major() >= 7;
+        match sub.as_str() {
+            "get" if args.len() >= 2 && (new || args.len() == 2) => {
+                let mut out = Vec::new();
+                let names = PARAMS
+                    .iter()
+                    .map(|p| p.name)
+                    .chain(self.settings.iter().map(|(n, _)| n.as_str()))
+                    .collect::<Vec<_>>();
+                let mut seen: Vec<&str> = Vec::new();
+                for pattern in &args[1..] {
+                    let pattern = pattern.to_ascii_lowercase();
+                    for name in &names {
+                        if glob(&pattern, name) && !seen.contains(name) {
+                            seen.push(name);
+                        }
+                    }
+                }
+                for name in seen {
+                    out.push(bulk(name));
+                    out.push(bulk(&self.setting(name)));
+                }
+                Reply::Array(out)
+            }
+            "set" if args.len() == 3 => {
+                let name = args[1].to_ascii_lowercase();
+                let Some(p) = param(&name) else {
+                    return err(if new {
+                        format!(
+                            "ERR Unknown option or number of arguments for CONFIG SET - '{}'",
+                            args[1]
+                        )
+                    } else {
+                        format!("ERR Unsupported CONFIG parameter: {}", args[1])
+                    });
+                };
+                match p.kind.normalize(&args[2]) {
+                    Ok(v) => {
+                        set(&mut self.settings, &name, v);
+                        Reply::Status("OK")
+                    }
+                    Err(why) if new => err(format!(
+                        "ERR CONFIG SET failed (possibly related to argument '{}') - {why}",
+                        args[1]
+                    )),
+                    Err(_) => err(format!(
+                        "ERR Invalid argument '{}' for CONFIG SET '{}'",
+                        args[2], args[1]
+                    )),
+                }
+            }
+            "resetstat" if args.len() == 1 => Reply::Status("OK"),
+            "get" | "set" | "resetstat" => err(format!(
+                "ERR wrong number of arguments for '{}' command",
+                if new {
+                    format!("config|{sub}")
+                } else {
+                    "config".to_string()
+                }
+            )),
+            _ if new => err(format!(
+                "ERR unknown subcommand '{}'. Try CONFIG HELP.",
+                args[0]
+            )),
+            _ => err("ERR CONFIG subcommand must be one of GET, SET, RESETSTAT, REWRITE"),
+        }
+    }
+}
+
+/// The commands Kubeplay's Redis runs: name, fewest and most arguments.
+const COMMANDS: &[(&str, usize, Option<usize>)] = &[
+    ("ping", 0, Some(1)),
+    ("echo", 1, Some(1)),
+    ("auth", 1, Some(2)),
+    ("select", 1, Some(1)),
+    ("set", 2, None),
+    ("get", 1, Some(1)),
+    ("del", 1, None),
+    ("exists", 1, None),
+    ("incr", 1, Some(1)),
+    ("decr", 1, Some(1)),
+    ("keys", 1, Some(1)),
+    ("dbsize", 0, Some(0)),
+    ("flushdb", 0, Some(1)),
+    ("flushall", 0, Some(1)),
+    ("config", 1, None),
+    ("quit", 0, None),
+];
+
+/// Real commands Kubeplay does not run (it says so, rather than calling
+/// them unknown).
+const NOT_SIMULATED: &str = "mget mset unlink incrby decrby append strlen type expire pexpire ttl pttl persist info client lpush rpush lpop rpop lrange llen hset hget hgetall hdel sadd srem smembers zadd zrange publish subscribe monitor multi exec eval scan save bgsave shutdown replicaof slaveof role";
+
+/// Redis's `stringmatchlen` for `*`, `?` and `[…]`.
+fn glob(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    fn go(p: &[char], t: &[char]) -> bool {
+        match p.first() {
+            None => t.is_empty(),
+            Some('*') => (0..=t.len()).any(|i| go(&p[1..], &t[i..])),
+            Some('?') => !t.is_empty() && go(&p[1..], &t[1..]),
+            Some('[') => {
+                let Some(close) = p.iter().skip(1).position(|&c| c == ']') else {
+                    return !t.is_empty() && t[0] == '[' && go(&p[1..], &t[1..]);
+                };
+                let class = &p[1..=close];
+                let (negate, class) = match class.first() {
+                    Some('^') => (true, &class[1..]),
+                    _ => (false, class),
+                };
+                let Some(&c) = t.first() else {
+                    return false;
+                };
+                let mut hit = false;
+                let mut i = 0;
+                while i < class.len() {
+                    if i + 2 < class.len() && class[i + 1] == '-' {
+                        hit |= (class[i]..=class[i + 2]).contains(&c);
+                        i += 3;
+                    } else {
+                        hit |= class[i] == c;
+                        i += 1;
+                    }
+                }
+                hit != negate && go(&p[close + 2..], &t[1..])
+            }
+            Some('\\') if p.len() > 1 => t.first() == Some(&p[1]) && go(&p[2..], &t[1..]),
+            Some(c) => t.first() == Some(c) && go(&p[1..], &t[1..]),
+        }
+    }
+    go(&p, &t)
+}
+
+/// `sdscatrepr`: a string in double quotes, with C escapes for the bytes
+/// that are not printable ASCII.
+fn repr(s: &str) -> String {
+    let mut out = String::from("\"");
+    for b in s.bytes() {
+        match b {
+            b'\\' => out.push_str("\\\\"),
+            b'"' => out.push_str("\\\""),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            7 => out.push_str("\\a"),
+            8 => out.push_str("\\b"),
+            0x20..=0x7e => out.push(char::from(b)),
+            _ => out.push_str(&format!("\\x{b:02x}")),
+        }
+    }
+    out.push('"');
+    out
+}
+
+impl Reply {
+    /// redis-cli's `cliFormatReplyTTY` (`empty` is how its release shows
+    /// an empty array).
+    fn tty(&self, prefix: &str, empty: &str) -> String {
+        match self {
+            Reply::Error(e) => format!("(error) {e}\n"),
+            Reply::Status(s) => format!("{s}\n"),
+            Reply::Int(n) => format!("(integer) {n}\n"),
+            Reply::Bulk(Some(s)) => format!("{}\n", repr(s)),
+            Reply::Bulk(None) => "(nil)\n".to_string(),
+            Reply::Array(items) if items.is_empty() => format!("{empty}\n"),
+            Reply::Array(items) => {
+                let width = items.len().to_string().len();
+                let inner = format!("{prefix}{}", " ".repeat(width + 2));
+                let mut out = String::new();
+                for (i, item) in items.iter().enumerate() {
+                    let lead = if i == 0 { "" } else { prefix };
+                    out.push_str(&format!("{lead}{:>width$}) ", i + 1));
+                    out.push_str(&item.tty(&inner, empty));
+                }
+                out
+            }
+        }
+    }
+
+    /// redis-cli's `cliFormatReplyRaw`.
+    fn raw(&self) -> String {
+        match self {
+            Reply::Error(e) => format!("{e}\n"),
+            Reply::Status(s) => s.to_string(),
+            Reply::Int(n) => n.to_string(),
+            Reply::Bulk(s) => s.clone().unwrap_or_default(),
+            Reply::Array(items) => items.iter().map(Reply::raw).collect::<Vec<_>>().join("\n"),
+        }
+    }
+}
+
+/// What a `redis-cli` command line asks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Cli {
+    /// `-h`.
+    pub host: String,
+    /// `-p`.
+    pub port: u16,
+    /// `-n`, and what SELECT chose since.
+    pub db: u32,
+    /// `-a`.
+    pub password: Option<String>,
+    /// `--raw` (Some(true)) or `--no-raw` (Some(false)); by default raw
+    /// only when the output is not a terminal.
+    pub raw: Option<bool>,
+    /// The command to send; empty for the prompt.
+    pub command: Vec<String>,
+    /// The release (for its wording).
+    pub version: String,
+}
+
+/// How a redis-cli invocation goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Invocation {
+    /// Send this.
+    Run(Cli),
+    /// Print this and exit with 0 (`--version`, `--help`).
+    Print(String),
+    /// Print this to standard error and exit with 1.
+    Fail(String),
+}
+
+/// Parses redis-cli's options as `parseOptions` does; `version` is the
+/// image's release.
+pub(crate) fn parse_cli(args: &[String], version: &str) -> Invocation {
+    let mut cli = Cli {
+        host: "127.0.0.1".into(),
+        port: 6379,
+        db: 0,
+        password: None,
+        raw: None,
+        command: Vec::new(),
+        version: version.to_string(),
+    };
+    let mut i = 0;
+    while i < args.len() {
+        let a = args[i].as_str();
+        let value = args.get(i + 1).cloned();
+        match (a, value) {
+            ("-h", Some(v)) => cli.host = v,
+            ("-p", Some(v)) => cli.port = v.parse().unwrap_or(0),
+            ("-n", Some(v)) => cli.db = v.parse().unwrap_or(0),
+            ("-a" | "--pass", Some(v)) => cli.password = Some(v),
+            ("--raw", _) => {
+                cli.raw = Some(true);
+                i += 1;
+                continue;
+            }
+            ("--no-raw", _) => {
+                cli.raw = Some(false);
+                i += 1;
+                continue;
+            }
+            ("-v" | "--version", _) => {
+                return Invocation::Print(format!("redis-cli {version}\n"));
+            }
+            ("--help" | "-h", _) => {
+                return Invocation::Print(format!(
+                    "redis-cli {version}\n\nUsage: redis-cli [OPTIONS] [cmd [arg [arg ...]]]\n  -h <hostname>      Server hostname (default: 127.0.0.1).\n  -p <port>          Server port (default: 6379).\n  -a <password>      Password to use when connecting to the server.\n  -n <db>            Database number.\n  --raw              Use raw formatting for replies (default when STDOUT is\n                     not a tty).\n  --no-raw           Force formatted output even when STDOUT is not a tty.\n"
+                ));
+            }
+            (o, _) if o.starts_with('-') && cli.command.is_empty() => {
+                return Invocation::Fail(format!(
+                    "Unrecognized option or bad number of args for: '{o}'\n"
+                ));
+            }
+            _ => {
+                cli.command = args[i..].to_vec();
+                break;
+            }
+        }
+        i += 2;
+    }
+    Invocation::Run(cli)
+}
+
+/// Why redis-cli could not talk to a server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum LinkError {
+    /// `Could not connect to Redis at HOST:PORT: WHY`.
+    Connect(String),
+    /// The other end is not Redis.
+    Protocol(String),
+}
+
+impl Cli {
+    /// The prompt (`127.0.0.1:6379> `, `127.0.0.1:6379[1]> `, `not
+    /// connected> `).
+    pub(crate) fn prompt(&self, connected: bool) -> String {
+        if !connected {
+            return "not connected> ".into();
+        }
+        let db = if self.db == 0 {
+            String::new()
+        } else {
+            format!("[{}]", self.db)
+        };
+        format!("{}:{}{db}> ", self.host, self.port)
+    }
+
+    /// Whether replies print raw (`tty`: the output is a terminal).
+    fn raw(&self, tty: bool) -> bool {
+        self.raw.unwrap_or(!tty)
+    }
+
+    /// Formats a reply for the output.
+    pub(crate) fn format(&self, reply: &Reply, tty: bool) -> String {
+        if self.raw(tty) {
+            format!("{}\n", reply.raw())
+        } else {
+            let empty = if release_of(&self.version) >= (6, 2) {
+                "(empty array)"
+            } else {
+                "(empty list or set)"
+            };
+            reply.tty("", empty)
+        }
+    }
+
+    /// What a connection sends before the command: AUTH for `-a`, SELECT
+    /// for a database other than 0.
+    pub(crate) fn handshake(&self) -> Vec<Vec<String>> {
+        let mut out = Vec::new();
+        if let Some(p) = &self.password {
+            out.push(vec!["AUTH".to_string(), p.clone()]);
+        }
+        if self.db != 0 {
+            out.push(vec!["SELECT".to_string(), self.db.to_string()]);
+        }
+        out
+    }
+}
+
+/// The help redis-cli prints for `help` at its prompt.
+pub(crate) fn repl_help(version: &str) -> String {
+    format!(
+        "redis-cli {version}\nTo get help about Redis commands type:\n      \"help @<group>\" to get a list of commands in <group>\n      \"help <command>\" for help on <command>\n      \"help <tab>\" to get a list of possible help topics\n      \"quit\" to exit\n\nTo set redis-cli preferences:\n      \":set hints\" enable online hints\n      \":set nohints\" disable online hints\nSet your preferences in ~/.redisclirc\n"
+    )
+}
+
+/// redis-server's start-up log (`t` is its clock as Redis prints it).
+pub(crate) fn banner(launch: &Launch, port: u16, t: &str) -> Vec<String> {
+    let release = release_of(&launch.version);
+    // Redis 7.2 logs its start at the notice level (`*`), older ones as
+    // warnings (`#`); 7.2 also names the listener's type.
+    let notice = if release >= (7, 2) { '*' } else { '#' };
+    let mut lines = vec![
+        format!("1:C {t} {notice} oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo"),
+        format!(
+            "1:C {t} {notice} Redis version={}, bits=64, commit=00000000, modified=0, pid=1, just started",
+            launch.version
+        ),
+    ];
+    if launch.has_args {
+        lines.push(format!("1:C {t} {notice} Configuration loaded"));
+    } else {
+        lines.push(format!(
+            "1:C {t} # Warning: no config file specified, using the default config. In order to specify a config file use redis-server /path/to/redis.conf"
+        ));
+    }
+    if release >= (6, 2) {
+        lines.push(format!("1:M {t} * monotonic clock: POSIX clock_gettime"));
+    }
+    lines.push(format!("1:M {t} * Running mode=standalone, port={port}."));
+    lines.push(format!("1:M {t} {notice} Server initialized"));
+    let tcp = if release >= (7, 2) { " tcp" } else { "" };
+    lines.push(format!("1:M {t} * Ready to accept connections{tcp}"));
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(s: &str) -> Vec<String> {
+        s.split_whitespace().map(str::to_string).collect()
+    }
+
+    fn launch(image: &str, argv: &str) -> Launch {
+        Launch::of(image, &words(argv))
+    }
+
+    #[test]
+    fn launch_reads_the_tag_and_the_command_line() {
+        let l = launch("redis:8.0.2", "redis-server /redis-master/redis.conf");
+        assert_eq!(l.version, "8.0.2");
+        assert_eq!(l.config_file.as_deref(), Some("/redis-master/redis.conf"));
+        assert!(l.has_args);
+        let l = launch(
+            "redis:5",
+            "docker-entrypoint.sh /usr/local/etc/redis/redis.conf",
+        );
+        assert_eq!(l.version, "5.0.14");
+        assert_eq!(
+            l.config_file.as_deref(),
+            Some("/usr/local/etc/redis/redis.conf")
+        );
+        let l = launch("redis", "docker-entrypoint.sh redis-server");
+        assert_eq!(
+            (l.version.as_str(), l.config_file, l.has_args),
+            ("8.2.2", None, false)
+        );
+        let l = launch("redis:7-alpine", "redis-server --maxmemory 2mb --save");
+        assert_eq!(l.version, "7.4.6");
+        assert_eq!(l.options, ["maxmemory 2mb", "save"]);
+    }
+
+    #[test]
+    fn settings_come_from_the_file_and_bad_ones_stop_redis() {
+        let mut files = VecMap::new();
+        files.insert(
+            "/c/redis.conf".to_string(),
+            "maxmemory 2mb\nmaxmemory-policy allkeys-lru\n".to_string(),
+        );
+        let l = launch("redis:8.0.2", "redis-server /c/redis.conf --port 7000");
+        let s = l.settings(&files).unwrap();
+        assert_eq!(
+            s,
+            [
+                ("maxmemory".to_string(), "2097152".to_string()),
+                ("maxmemory-policy".into(), "allkeys-lru".into()),
+                ("port".into(), "7000".into())
+            ]
+        );
+        files.insert(
+            "/c/redis.conf".to_string(),
+            "# tuned\nmaxmemory 2xb\n".to_string(),
+        );
+        assert_eq!(
+            l.settings(&files).unwrap_err(),
+            [
+                "",
+                "*** FATAL CONFIG FILE ERROR (Redis 8.0.2) ***",
+                "Reading the configuration file, at line 2",
+                ">>> 'maxmemory 2xb'",
+                "argument must be a memory value"
+            ]
+        );
+        files.insert(
+            "/c/redis.conf".to_string(),
+            "maxmemory-polcy allkeys-lru\n".to_string(),
+        );
+        assert_eq!(
+            l.settings(&files).unwrap_err()[2..],
+            [
+                "Reading the configuration file, at line 1",
+                ">>> 'maxmemory-polcy allkeys-lru'",
+                "Bad directive or wrong number of arguments"
+            ]
+        );
+        files.insert(
+            "/c/redis.conf".to_string(),
+            "appendonly yes\nappenddirname aof\n".to_string(),
+        );
+        assert!(l.settings(&files).is_ok());
+        files.insert("/c/redis.conf".to_string(), "maxmemory\n".to_string());
+        assert_eq!(
+            l.settings(&files).unwrap_err()[4],
+            "wrong number of arguments"
+        );
+        let missing = launch("redis", "redis-server /nope.conf");
+        assert_eq!(
+            missing.settings(&files).unwrap_err(),
+            ["Fatal error, can't open config file '/nope.conf': No such file or directory"]
+        );
+    }
+
+    #[test]
+    fn memory_values_use_redis_units() {
+        assert_eq!(memory_bytes("2mb"), Some(2_097_152));
+        assert_eq!(memory_bytes("2MB"), Some(2_097_152));
+        assert_eq!(memory_bytes("1k"), Some(1000));
+        assert_eq!(memory_bytes("100"), Some(100));
+        assert_eq!(memory_bytes("1.5gb"), None);
+        assert_eq!(memory_bytes("-1"), None);
+    }
+
+    fn run(server: &mut Server, line: &str) -> Reply {
+        let mut session = Session::default();
+        server.command(&split_args(line).unwrap(), &mut session)
+    }
+
+    #[test]
+    fn commands_answer_as_redis_does() {
+        let l = launch("redis:8.0.2", "redis-server");
+        let mut s = Server::start(&l, Vec::new(), "/data");
+        assert_eq!(run(&mut s, "PING"), Reply::Status("PONG"));
+        assert_eq!(
+            run(&mut s, "set greeting \"hi there\""),
+            Reply::Status("OK")
+        );
+        assert_eq!(run(&mut s, "GET greeting"), bulk("hi there"));
+        assert_eq!(run(&mut s, "incr n"), Reply::Int(1));
+        assert_eq!(
+            run(&mut s, "incr greeting"),
+            err("ERR value is not an integer or out of range")
+        );
+        assert_eq!(
+            run(&mut s, "get"),
+            err("ERR wrong number of arguments for 'get' command")
+        );
+        assert_eq!(
+            run(&mut s, "foo bar"),
+            err("ERR unknown command 'foo', with args beginning with: 'bar' ")
+        );
+        assert_eq!(
+            run(&mut s, "CONFIG GET maxmemory"),
+            Reply::Array(vec![bulk("maxmemory"), bulk("0")])
+        );
+        assert_eq!(run(&mut s, "CONFIG SET maxmemory 1mb"), Reply::Status("OK"));
+        assert_eq!(
+            run(&mut s, "config get maxmemory"),
+            Reply::Array(vec![bulk("maxmemory"), bulk("1048576")])
+        );
+        assert_eq!(
+            run(&mut s, "CONFIG SET maxmemory-policy lots"),
+            err(
+                "ERR CONFIG SET failed (possibly related to argument 'maxmemory-policy') - argument(s) must be one of the following: volatile-lru, volatile-lfu, volatile-random, volatile-ttl, allkeys-lru, allkeys-lfu, allkeys-random, noeviction"
+            )
+        );
+        assert_eq!(
+            run(&mut s, "config get dir"),
+            Reply::Array(vec![bulk("dir"), bulk("/data")])
+        );
+        assert_eq!(
+            run(&mut s, "keys *"),
+            Reply::Array(vec![bulk("greeting"), bulk("n")])
+        );
+        let old = Server::start(&launch("redis:5", "redis-server"), Vec::new(), "/data");
+        let mut old = old;
+        assert_eq!(
+            run(&mut old, "foo bar"),
+            err("ERR unknown command `foo`, with args beginning with: `bar`, ")
+        );
+    }
+
+    #[test]
+    fn a_password_guards_the_commands() {
+        let l = launch("redis:7", "redis-server");
+        let mut s = Server::start(&l, vec![("requirepass".into(), "s3cret".into())], "/data");
+        let mut session = Session::default();
+        let mut send = |line: &str| s.command(&words(line), &mut session);
+        assert_eq!(send("GET a"), err("NOAUTH Authentication required."));
+        assert_eq!(
+            send("AUTH nope"),
+            err("WRONGPASS invalid username-password pair or user is disabled.")
+        );
+        assert_eq!(send("AUTH s3cret"), Reply::Status("OK"));
+        assert_eq!(send("GET a"), Reply::Bulk(None));
+    }
+
+    #[test]
+    fn replies_print_as_redis_cli_prints_them() {
+        let Invocation::Run(cli) = parse_cli(&[], "8.0.2") else {
+            panic!("a prompt")
+        };
+        let pair = Reply::Array(vec![bulk("maxmemory"), bulk("0")]);
+        assert_eq!(cli.format(&pair, true), "1) \"maxmemory\"\n2) \"0\"\n");
+        assert_eq!(cli.format(&pair, false), "maxmemory\n0\n");
+        assert_eq!(cli.format(&Reply::Bulk(None), true), "(nil)\n");
+        assert_eq!(cli.format(&Reply::Bulk(None), false), "\n");
+        assert_eq!(cli.format(&Reply::Int(3), true), "(integer) 3\n");
+        assert_eq!(cli.format(&Reply::Array(vec![]), true), "(empty array)\n");
+        assert_eq!(cli.format(&err("ERR x"), true), "(error) ERR x\n");
+        assert_eq!(cli.format(&err("ERR x"), false), "ERR x\n\n");
+        assert_eq!(
+            cli.format(&bulk("a\"b\n\u{e9}"), true),
+            "\"a\\\"b\\n\\xc3\\xa9\"\n"
+        );
+        let nested = Reply::Array(
+            (1..=10)
+                .map(Reply::Int)
+                .chain([Reply::Array(vec![bulk("x"), bulk("y")])])
+                .collect(),
+        );
+        let text = cli.format(&nested, true);
+        assert!(
+            text.starts_with(" 1) (integer) 1\n 2) (integer) 2\n"),
+            "{text}"
+        );
+        assert!(text.ends_with("11) 1) \"x\"\n    2) \"y\"\n"), "{text}");
+        assert_eq!(cli.prompt(true), "127.0.0.1:6379> ");
+        let Invocation::Run(cli) = parse_cli(&words("-h redis -n 2 get k"), "7.4.6") else {
+            panic!("a command")
+        };
+        assert_eq!(cli.prompt(true), "redis:6379[2]> ");
+        assert_eq!(cli.command, ["get", "k"]);
+        assert_eq!(
+            parse_cli(&words("--version"), "5.0.14"),
+            Invocation::Print("redis-cli 5.0.14\n".into())
+        );
+    }
+
+    #[test]
+    fn glob_matches_like_redis() {
+        assert!(glob("maxmemory*", "maxmemory-policy"));
+        assert!(glob("h?llo", "hello"));
+        assert!(glob("h[ae]llo", "hallo"));
+        assert!(!glob("h[^e]llo", "hello"));
+        assert!(glob("*", ""));
+        assert!(!glob("a", "ab"));
+    }
+
+    #[test]
+    fn the_banner_follows_the_release_and_the_config_file() {
+        let new = banner(&launch("redis:8.0.2", "redis-server /c.conf"), 6379, "T");
+        assert_eq!(new[2], "1:C T * Configuration loaded");
+        assert_eq!(
+            new.last().unwrap(),
+            "1:M T * Ready to accept connections tcp"
+        );
+        let old = banner(
+            &launch("redis:5", "docker-entrypoint.sh redis-server"),
+            6379,
+            "T",
+        );
+        assert_eq!(
+            old[0],
+            "1:C T # oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo"
+        );
+        assert!(old[2].contains("no config file specified"));
+        assert_eq!(old.last().unwrap(), "1:M T * Ready to accept connections");
+    }
+}
