@@ -388,6 +388,34 @@ test("the user's own shell (pipes, variables, $(kubectl …), files, continued l
   });
 });
 
+test('Configuring Redis using a ConfigMap runs in the browser as in `kubeplay script` (golden 48-redis-configmap), and redis-cli takes over the console prompt', async () => {
+  await scriptInBrowser(golden('48-redis-configmap'), {
+    seed: 1,
+    checks: [
+      /\n127\.0\.0\.1:6379> CONFIG GET maxmemory\n1\) "maxmemory"\n2\) "2097152"\n/,
+      /\n>>> 'maxmemory-polcy allkeys-lru'\nBad directive or wrong number of arguments\n/,
+      // Standard error is marked (\u0001 … \u0002) in the native transcript.
+      /not connected> PING\n\u0001Could not connect to Redis at nowhere:6379: Name or service not known\n/,
+    ],
+  });
+  const { page, problems, close } = await openApp(browser, { query: '?speed=16' });
+  try {
+    await run(page, 'kubectl run cache --image=redis:7 -- redis-server --maxmemory 2mb');
+    await page.waitForSelector('.nodes .pod.st-ready[data-obj="Pod/default/cache"]', { timeout: 30_000 });
+    const prompt = () => page.textContent('.prompt-line .prompt');
+    await run(page, 'kubectl exec -it cache -- redis-cli');
+    assert.equal(await prompt(), '127.0.0.1:6379>');
+    assert.equal(await run(page, 'CONFIG GET maxmemory'), '1) "maxmemory"\n2) "2097152"\n');
+    assert.equal(await run(page, 'SELECT 2'), 'OK\n');
+    assert.equal(await prompt(), '127.0.0.1:6379[2]>');
+    await run(page, 'quit');
+    assert.equal(await prompt(), '$');
+    assert.deepEqual(problems, []);
+  } finally {
+    await close();
+  }
+});
+
 test('the RBAC example: the viewer account reads pods and is refused the rest', async () => {
   const { page, problems, close } = await openApp(browser, { query: '?speed=16' });
   try {
