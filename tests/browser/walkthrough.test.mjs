@@ -416,6 +416,18 @@ test('Configuring Redis using a ConfigMap runs in the browser as in `kubeplay sc
   }
 });
 
+test('kubectl get --watch and kubectl logs --follow run in the browser as in `kubeplay script` (golden 49-watch-follow)', async () => {
+  await scriptInBrowser(golden('49-watch-follow'), {
+    seed: 1,
+    checks: [
+      /\nweb-[a-z0-9]+-[a-z0-9]{5}   1\/1     Running             0          2s\n/,
+      /\nDELETED    web-[a-z0-9]+-[a-z0-9]{5}   0\/1     Completed           0          \d+s\n/,
+      /\nhello-\d+   Complete   1\/1           \ds         \ds\n/,
+      /\n\$ kubectl logs -f job\/countdown\n3\n2\n1\nliftoff\n/,
+    ],
+  });
+});
+
 test('the RBAC example: the viewer account reads pods and is refused the rest', async () => {
   const { page, problems, close } = await openApp(browser, { query: '?speed=16' });
   try {

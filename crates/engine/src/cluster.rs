@@ -285,6 +285,9 @@ pub struct Cluster {
     /// Watch events dispatched so far, kept for the UI to read (bounded).
     pub(crate) recent_changes: VecDeque<WatchEvent>,
     change_seq: u64,
+    /// Every watch event while `kubectl get --watch` watches (all of
+    /// them, where `recent_changes` keeps the last few).
+    pub(crate) watch_tap: Option<Vec<WatchEvent>>,
     /// The namespace kubectl's current context names
     /// (`kubectl config set-context --current --namespace=…`).
     pub(crate) kubeconfig_namespace: Option<String>,
@@ -402,6 +405,7 @@ impl Cluster {
             daemonsets: Default::default(),
             recent_changes: VecDeque::new(),
             change_seq: 0,
+            watch_tap: None,
             kubeconfig_namespace: None,
             terminal: None,
             host_shell: Default::default(),
@@ -567,6 +571,9 @@ impl Cluster {
             }
             if std::mem::take(&mut self.controllers.aggregation_pending) {
                 crate::controllers::clusterroleaggregation::sync(self);
+            }
+            if let Some(tap) = &mut self.watch_tap {
+                tap.extend(events.iter().cloned());
             }
             for event in events {
                 self.change_seq += 1;

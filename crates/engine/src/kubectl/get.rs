@@ -365,6 +365,193 @@ struct Info {
     objs: Vec<Value>,
 }
 
+/// One target of a watch: its type, its namespace (none across all
+/// namespaces or for cluster-scoped types) and its name.
+struct WatchScope {
+    rid: ResourceId,
+    namespace: Option<String>,
+    name: Option<String>,
+}
+
+/// How long a watch goes on after its last change before Kubeplay stops
+/// it (kubectl would watch until Ctrl-C): longer than a minute, so a
+/// CronJob's every-minute Jobs keep it going.
+pub(crate) const WATCH_QUIET: crate::time::Millis = 90 * crate::time::SECOND;
+/// The longest a watch goes on.
+pub(crate) const WATCH_HORIZON: crate::time::Millis = 5 * crate::time::MINUTE;
+
+/// `--request-timeout` (`10s`, or bare seconds): a watch or a followed
+/// log ends after it; 0 or none is no timeout.
+pub(crate) fn request_timeout(p: &Parsed) -> Option<crate::time::Millis> {
+    p.str("request-timeout")
+        .and_then(|t| match t.parse::<u64>() {
+            Ok(seconds) => Some(seconds * crate::time::SECOND),
+            Err(_) => crate::kubectl::flags::parse_go_duration(t)
+                .ok()
+                .map(|d| d.max(0) as crate::time::Millis),
+        })
+        .filter(|t| *t > 0)
+}
+
+/// `kubectl get --watch`: the list (unless `--watch-only`), then a row
+/// for every change as the cluster runs, each printed as it arrives with
+/// the column widths kubectl's writer remembers. Kubeplay stops after a
+/// minute without a change (five at most), or at `--request-timeout`.
+fn watch(
+    ctx: &mut Ctx,
+    p: &Parsed,
+    format: &Format,
+    infos: Vec<Info>,
+    scopes: &[WatchScope],
+    filters: &Filters,
+) -> Result<(), Fail> {
+    let Some(rid) = scopes.first().map(|s| s.rid) else {
+        return Ok(());
+    };
+    if scopes.iter().any(|s| s.rid != rid) {
+        // The builder's SingleResourceType for typed arguments; objects
+        // of several kinds from files reach the watch itself.
+        return Err(Fail::error(if p.all("filename").is_empty() {
+            "you may only specify a single resource type"
+        } else {
+            "watch is only supported on individual resources and resource collections - more than 1 resource was found"
+        }));
+    }
+    let events = p.bool("output-watch-events");
+    let wide = matches!(format, Format::Wide);
+    let opts = TableOptions {
+        wide,
+        no_headers: p.bool("no-headers"),
+        with_namespace: p.bool("all-namespaces") && rid.get().namespaced,
+        with_kind: p.bool("show-kind").then(|| rid.get().singular_group()),
+        label_columns: p.all("label-columns").to_vec(),
+        show_labels: p.bool("show-labels"),
+    };
+    let mut tw = TabWriter::table_remembering_widths();
+    let mut printed = 0usize;
+    let mut print = |ctx: &mut Ctx, objs: &[&Value], event: &str, headers: bool| {
+        if !format.is_table() {
+            for obj in objs {
+                let obj = if events {
+                    Value::from_pairs([("type", Value::str(event)), ("object", (*obj).clone())])
+                } else {
+                    (*obj).clone()
+                };
+                // The YAML printer separates the documents it prints.
+                if matches!(format, Format::Yaml) && printed > 0 {
+                    ctx.out.out("---\n");
+                }
+                let _ = print_value(ctx, format, obj, true);
+                printed += 1;
+            }
+            return;
+        }
+        let table = printers::table(rid, objs, wide, ctx.cluster.now);
+        let mut raw = TabWriter::table();
+        printers::write_table(&mut raw, &table, objs, &opts, headers);
+        let mut text = raw.raw();
+        if events {
+            // `--output-watch-events`: an EVENT column first.
+            text = text
+                .lines()
+                .enumerate()
+                .map(|(i, l)| {
+                    let cell = if headers && !opts.no_headers && i == 0 {
+                        "EVENT"
+                    } else {
+                        event
+                    };
+                    format!("{cell}\t{l}\n")
+                })
+                .collect();
+        }
+        tw.write(&text);
+        ctx.out.out(&tw.take());
+    };
+    // The header comes with the first rows printed.
+    let mut headers = true;
+    if !p.bool("watch-only") {
+        let objs: Vec<&Value> = infos.iter().flat_map(|i| i.objs.iter()).collect();
+        if !objs.is_empty() {
+            print(ctx, &objs, "ADDED", true);
+            headers = false;
+        }
+    }
+    let timeout = request_timeout(p);
+    let start = ctx.cluster.now;
+    // Until a first change, the watch waits (a CronJob's first Job).
+    let mut last_change: Option<crate::time::Millis> = None;
+    ctx.cluster.watch_tap = Some(Vec::new());
+    loop {
+        let now = ctx.cluster.now;
+        let stop_at = match (timeout, last_change) {
+            (Some(t), _) => start + t,
+            (None, Some(last)) => (last + WATCH_QUIET).min(start + WATCH_HORIZON),
+            (None, None) => start + WATCH_HORIZON,
+        };
+        if now >= stop_at {
+            break;
+        }
+        let next = ctx.cluster.next_timer_at().unwrap_or(stop_at);
+        ctx.cluster.step(next.clamp(now, stop_at) - now);
+        let changes = ctx
+            .cluster
+            .watch_tap
+            .replace(Vec::new())
+            .unwrap_or_default();
+        for (i, change) in changes.iter().enumerate() {
+            let key = &change.key;
+            let watched = key.resource == rid
+                && scopes.iter().any(|s| {
+                    s.rid == rid
+                        && s.namespace
+                            .as_deref()
+                            .is_none_or(|ns| *key.namespace == *ns)
+                        && s.name.as_deref().is_none_or(|n| *key.name == *n)
+                });
+            if !watched {
+                continue;
+            }
+            // The object as this change left it: what the next change of
+            // it started from, or what the store holds now.
+            let after = match change.kind {
+                crate::store::WatchEventType::Deleted => change.old.clone(),
+                _ => changes[i + 1..]
+                    .iter()
+                    .find(|c| c.key == *key)
+                    .map_or_else(|| ctx.cluster.store.get(key).cloned(), |c| c.old.clone()),
+            };
+            let Some(obj) = after else {
+                continue;
+            };
+            let Ok(mut kept) = filters.apply(rid, vec![obj]) else {
+                continue;
+            };
+            let Some(obj) = kept.pop() else {
+                continue;
+            };
+            last_change = Some(ctx.cluster.now);
+            print(ctx, &[&obj], change.kind.as_str(), headers);
+            headers = false;
+        }
+    }
+    ctx.cluster.watch_tap = None;
+    if timeout.is_none() {
+        let why = if ctx.cluster.now >= start + WATCH_HORIZON {
+            format!("after {}", crate::kubelet::go_duration(WATCH_HORIZON))
+        } else {
+            format!(
+                "{} after the last change",
+                crate::kubelet::go_duration(WATCH_QUIET)
+            )
+        };
+        ctx.out.err_line(&format!(
+            "(Kubeplay stopped watching {why}; kubectl watches until Ctrl-C, or --request-timeout)"
+        ));
+    }
+    Ok(())
+}
+
 fn compare_values(a: &[Value], b: &[Value]) -> Ordering {
     match (a.first(), b.first()) {
         (None, None) => Ordering::Equal,
@@ -421,7 +608,8 @@ pub(crate) fn run(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             "--show-labels option cannot be used with {output} printer"
         )));
     }
-    if p.bool("output-watch-events") {
+    let watching = p.bool("watch") || p.bool("watch-only");
+    if p.bool("output-watch-events") && !watching {
         return Err(Fail::error(
             "--output-watch-events option can only be used with --watch or --watch-only",
         ));
@@ -476,10 +664,20 @@ pub(crate) fn run(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     };
     let mut infos: Vec<Info> = Vec::new();
     let mut warned = false;
+    // What a watch follows: each target's type, namespace and name.
+    let mut scopes: Vec<WatchScope> = Vec::new();
     for (target, ns) in targets {
         let rid = match &target {
             Target::List(rid) | Target::Named(rid, _) => *rid,
         };
+        scopes.push(WatchScope {
+            rid,
+            namespace: (!all_ns && rid.get().namespaced).then(|| ns.clone()),
+            name: match &target {
+                Target::Named(_, name) => Some(name.clone()),
+                Target::List(_) => None,
+            },
+        });
         if !warned && is_v1_endpoints(rid) {
             // The server's deprecation warning (kubectl prints each once).
             ctx.out.err_line(ENDPOINTS_WARNING);
@@ -513,6 +711,12 @@ pub(crate) fn run(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         for info in &mut infos {
             sort_by(&mut info.objs, expr)?;
         }
+    }
+    if watching {
+        if !errors.is_empty() {
+            return resources::aggregate(errors);
+        }
+        return watch(ctx, p, &format, infos, &scopes, &filters);
     }
     if !format.is_table() {
         if single && !errors.is_empty() {

@@ -81,6 +81,9 @@ pub(crate) fn logs(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         announce_found(ctx, pod, found_pods);
     }
     let container_arg = p.str("container").map(str::to_string).or(inline);
+    // What `--follow` goes on reading: each stream's container instance
+    // and how many of its lines were printed.
+    let mut streams: Vec<Followed> = Vec::new();
     for pod in &pods {
         let pod_name = s(pod, &["metadata", "name"]).to_string();
         let names = |key: &str| -> Vec<String> {
@@ -127,10 +130,125 @@ pub(crate) fn logs(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
                 .container_log_entries(&pod_ns, &pod_name, Some(c), p.bool("previous"))
                 .map_err(|e| Fail::status(&e))?;
             let prefix = p.bool("prefix").then(|| format!("[pod/{pod_name}/{c}] "));
+            if p.bool("follow")
+                && !p.bool("previous")
+                && let Some(id) = running_container_id(ctx, &pod_ns, &pod_name, c)
+            {
+                streams.push(Followed {
+                    namespace: pod_ns.clone(),
+                    pod: pod_name.clone(),
+                    container: c.clone(),
+                    id,
+                    printed: entries.len(),
+                    prefix: prefix.clone(),
+                });
+            }
             emit(ctx, &window, entries, prefix);
         }
     }
+    if !streams.is_empty() {
+        follow(ctx, p, &window, streams);
+    }
     Ok(())
+}
+
+/// A log stream `kubectl logs -f` follows.
+struct Followed {
+    namespace: String,
+    pod: String,
+    container: String,
+    /// The container instance (its `containerID`): the stream ends with it.
+    id: String,
+    /// Its lines printed so far.
+    printed: usize,
+    prefix: Option<String>,
+}
+
+/// The ID of a container's instance while it runs.
+fn running_container_id(ctx: &Ctx, namespace: &str, pod: &str, container: &str) -> Option<String> {
+    let pod = ctx.cluster.store().get_named(res("Pod"), namespace, pod)?;
+    ["containerStatuses", "initContainerStatuses"]
+        .iter()
+        .flat_map(|l| pod.at(&["status", l]).items())
+        .find(|c| s(c, &["name"]) == container && !c.at(&["state", "running"]).is_null())
+        .map(|c| s(c, &["containerID"]).to_string())
+}
+
+/// `--follow`: the cluster runs on and each stream's new lines print as
+/// they are written, until its container stops (kubectl's stream ends
+/// there). Kubeplay stops a minute after the last line (five at most),
+/// or at `--request-timeout`.
+fn follow(ctx: &mut Ctx, p: &Parsed, window: &LogWindow, mut streams: Vec<Followed>) {
+    let follow_window = LogWindow {
+        tail: None,
+        since: window.since,
+        since_seconds: window.since_seconds,
+        timestamps: window.timestamps,
+        limit_bytes: None,
+    };
+    let timeout = super::get::request_timeout(p);
+    let start = ctx.cluster.now;
+    let mut last_line = start;
+    while !streams.is_empty() {
+        let now = ctx.cluster.now;
+        let stop_at = match timeout {
+            Some(t) => start + t,
+            None => (last_line + super::get::WATCH_QUIET).min(start + super::get::WATCH_HORIZON),
+        };
+        if now >= stop_at {
+            break;
+        }
+        let next = ctx.cluster.next_timer_at().unwrap_or(stop_at);
+        ctx.cluster.step(next.clamp(now, stop_at) - now);
+        streams.retain_mut(|f| {
+            let pod = ctx
+                .cluster
+                .store()
+                .get_named(res("Pod"), &f.namespace, &f.pod);
+            let status = pod.and_then(|pod| {
+                ["containerStatuses", "initContainerStatuses"]
+                    .iter()
+                    .flat_map(|l| pod.at(&["status", l]).items())
+                    .find(|c| s(c, &["name"]) == f.container)
+                    .cloned()
+            });
+            let same = status
+                .as_ref()
+                .is_some_and(|c| s(c, &["containerID"]) == f.id);
+            if same
+                && let Ok(entries) = ctx.cluster.container_log_entries(
+                    &f.namespace,
+                    &f.pod,
+                    Some(&f.container),
+                    false,
+                )
+                && entries.len() > f.printed
+            {
+                let new = entries[f.printed..].to_vec();
+                f.printed = entries.len();
+                last_line = ctx.cluster.now;
+                emit(ctx, &follow_window, new, f.prefix.clone());
+            }
+            // The stream ends with its container's instance.
+            same && status.is_some_and(|c| !c.at(&["state", "running"]).is_null())
+        });
+    }
+    if !streams.is_empty() && timeout.is_none() {
+        let why = if ctx.cluster.now >= start + super::get::WATCH_HORIZON {
+            format!(
+                "after {}",
+                crate::kubelet::go_duration(super::get::WATCH_HORIZON)
+            )
+        } else {
+            format!(
+                "{} after the last line",
+                crate::kubelet::go_duration(super::get::WATCH_QUIET)
+            )
+        };
+        ctx.out.err_line(&format!(
+            "(Kubeplay stopped following {why}; kubectl follows until the container stops, or Ctrl-C)"
+        ));
+    }
 }
 
 /// Which lines `kubectl logs` asks the kubelet for and how: `--tail`,

@@ -996,10 +996,8 @@ static AUTH_SUBCOMMANDS: &[Command] = &[
 ];
 
 const GET_FLAGS: &[Flag] = &[
-    Flag::new("watch", Kind::Bool)
-        .short('w')
-        .unsupported(WATCH_WHY),
-    Flag::new("watch-only", Kind::Bool).unsupported(WATCH_WHY),
+    Flag::new("watch", Kind::Bool).short('w'),
+    Flag::new("watch-only", Kind::Bool),
     Flag::new("output-watch-events", Kind::Bool),
     Flag::new("ignore-not-found", Kind::Bool),
     Flag::new("label-columns", Kind::Slice).short('L'),
@@ -1252,7 +1250,7 @@ static ROOT_COMMANDS: &[Command] = &[
             Flag::new("since", Kind::Duration),
             Flag::new("since-time", Kind::Str),
             Flag::new("limit-bytes", Kind::Int),
-            Flag::new("follow", Kind::Bool).short('f').unsupported(WATCH_WHY),
+            Flag::new("follow", Kind::Bool).short('f'),
             Flag::new("ignore-errors", Kind::Bool),
             Flag::new("max-log-requests", Kind::Int),
             Flag::new("pod-running-timeout", Kind::Duration),

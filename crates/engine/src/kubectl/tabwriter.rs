@@ -22,6 +22,9 @@ pub struct TabWriter {
     lines: Vec<Vec<Cell>>,
     cell: String,
     out: String,
+    /// kubectl's `RememberWidths` (its fork's flag, for `get --watch`):
+    /// each column keeps the widest width any flush gave it.
+    remembered: Option<Vec<usize>>,
 }
 
 impl TabWriter {
@@ -34,7 +37,16 @@ impl TabWriter {
             lines: vec![Vec::new()],
             cell: String::new(),
             out: String::new(),
+            remembered: None,
         }
+    }
+
+    /// kubectl's table writer that remembers column widths across
+    /// flushes, so a watch's rows line up under the first table.
+    pub fn table_remembering_widths() -> TabWriter {
+        let mut w = TabWriter::table();
+        w.remembered = Some(Vec::new());
+        w
     }
 
     /// kubectl's table writer (`printers.GetNewTabWriter`: minwidth 6, padding 3).
@@ -137,6 +149,15 @@ impl TabWriter {
                 width = width.max(line[column].width + self.padding);
                 this += 1;
             }
+            if let Some(remembered) = &mut self.remembered {
+                match remembered.get_mut(column) {
+                    Some(w) => {
+                        width = width.max(*w);
+                        *w = width;
+                    }
+                    None => remembered.push(width),
+                }
+            }
             widths.push(width);
             self.format(widths, line0, this);
             widths.pop();
@@ -176,6 +197,20 @@ mod tests {
             "NAME                     READY   STATUS    RESTARTS   AGE\n\
              nginx-7c5ddbdf54-x2k4p   1/1     Running   0          5m\n"
         );
+    }
+
+    #[test]
+    fn remembered_widths_line_later_flushes_up_and_grow() {
+        let mut w = TabWriter::table_remembering_widths();
+        w.write("NAME\tREADY\tSTATUS\n");
+        w.write("web\t0/1\tPending\n");
+        assert_eq!(w.take(), "NAME   READY   STATUS\nweb    0/1     Pending\n");
+        w.write("web\t0/1\tContainerCreating\n");
+        assert_eq!(w.take(), "web    0/1     ContainerCreating\n");
+        w.write("web-longer\t1/1\tRunning\n");
+        assert_eq!(w.take(), "web-longer   1/1     Running\n");
+        w.write("web\t1/1\tRunning\n");
+        assert_eq!(w.take(), "web          1/1     Running\n");
     }
 
     #[test]

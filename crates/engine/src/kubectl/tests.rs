@@ -269,7 +269,7 @@ fn unknown_commands_flags_and_types() {
         "error: the server doesn't have a resource type \"foo\"\n"
     );
     assert_eq!(
-        k(&mut c, "kubectl get pods -w").stderr,
+        k(&mut c, "kubectl events -w").stderr,
         "error: --watch: watching never ends, so it cannot run in a script or the console; run the command again later (after `sleep`) instead\n"
     );
     assert_eq!(
@@ -3215,4 +3215,82 @@ fn set_env_and_replace_lines_never_panic() {
         succeeded += usize::from(out.exit_code == 0 && !out.stdout.is_empty());
     }
     assert!(succeeded >= 60, "only {succeeded} lines did something");
+}
+
+#[test]
+fn get_watch_prints_each_change_under_the_first_table_then_stops() {
+    let mut c = Cluster::new(1);
+    k(&mut c, "kubectl create deployment web --image=nginx");
+    let out = k(&mut c, "kubectl get pods -w");
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert!(lines[0].starts_with("NAME "), "{}", out.stdout);
+    // The pod's start arrives as a row, aligned under the header.
+    let running = lines
+        .iter()
+        .find(|l| l.contains("Running"))
+        .expect("the pod's start is watched");
+    assert_eq!(running.find("1/1"), lines[0].find("READY"));
+    assert_eq!(
+        out.stderr,
+        "(Kubeplay stopped watching 1m30s after the last change; kubectl watches until Ctrl-C, or --request-timeout)\n"
+    );
+    // --request-timeout ends it, quietly, after exactly that long.
+    let before = c.now;
+    let out = k(&mut c, "kubectl get deploy web -w --request-timeout=10s");
+    assert_eq!(c.now - before, 10_000);
+    assert_eq!((out.stdout.lines().count(), out.stderr.as_str()), (2, ""));
+    // A deletion is the object's last row, with --output-watch-events.
+    let out = k(
+        &mut c,
+        "kubectl get pods -w --watch-only --output-watch-events --request-timeout=1m",
+    );
+    assert_eq!(out.stdout, "");
+    let pod = c
+        .store()
+        .list(crate::cluster::res("Pod"), Some("default"))
+        .map(|(_, p)| p.str_at(&["metadata", "name"]).unwrap_or("").to_string())
+        .next()
+        .unwrap();
+    k(&mut c, &format!("kubectl delete pod {pod} --wait=false"));
+    let out = k(
+        &mut c,
+        &format!("kubectl get pod {pod} -w --output-watch-events --request-timeout=1m"),
+    );
+    assert!(out.stdout.starts_with("EVENT "), "{}", out.stdout);
+    assert!(
+        out.stdout.lines().last().unwrap().starts_with("DELETED "),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(
+        k(&mut c, "kubectl get pods,deploy -w").stderr,
+        "error: you may only specify a single resource type\n"
+    );
+}
+
+#[test]
+fn logs_follow_prints_new_lines_until_the_container_stops() {
+    let mut c = Cluster::new(1);
+    k(
+        &mut c,
+        "kubectl run ticker --image=busybox --restart=Never -- sh -c 'for i in 1 2 3; do echo tick $i; sleep 10; done'",
+    );
+    c.step(3_000);
+    let before = c.now;
+    let out = k(&mut c, "kubectl logs -f ticker");
+    assert_eq!(out.stdout, "tick 1\ntick 2\ntick 3\n");
+    // The stream ended with the container, about 30 s after it started.
+    assert_eq!(out.stderr, "");
+    assert!(
+        (25_000..35_000).contains(&(c.now - before)),
+        "{}",
+        c.now - before
+    );
+    // A finished container's log prints at once.
+    let before = c.now;
+    assert_eq!(
+        k(&mut c, "kubectl logs -f ticker").stdout,
+        "tick 1\ntick 2\ntick 3\n"
+    );
+    assert_eq!(c.now, before);
 }
