@@ -288,6 +288,8 @@ pub struct Cluster {
     /// Every watch event while `kubectl get --watch` watches (all of
     /// them, where `recent_changes` keeps the last few).
     pub(crate) watch_tap: Option<Vec<WatchEvent>>,
+    /// While a kubectl command with `--record` runs: its change cause.
+    pub(crate) change_cause: Option<String>,
     /// The namespace kubectl's current context names
     /// (`kubectl config set-context --current --namespace=…`).
     pub(crate) kubeconfig_namespace: Option<String>,
@@ -406,6 +408,7 @@ impl Cluster {
             recent_changes: VecDeque::new(),
             change_seq: 0,
             watch_tap: None,
+            change_cause: None,
             kubeconfig_namespace: None,
             terminal: None,
             host_shell: Default::default(),

@@ -203,6 +203,7 @@ impl Cluster {
         let start = self.now_ms();
         let ctx = Context {
             env,
+            positional: vec!["bash".to_string()],
             hostname: "kubeplay".to_string(),
             dialect: Dialect::Gnu,
             started_at: start,

@@ -706,6 +706,18 @@ pub fn split_api_version(api_version: &str) -> (&str, &str) {
 /// short name or kind, optionally qualified by group (`deployments.apps`).
 pub fn lookup_resource(name: &str) -> Option<ResourceId> {
     let lower = name.to_ascii_lowercase();
+    // `resource.version.group` (`deployments.v1.apps`) first, as
+    // `schema.ParseResourceArg` reads two or more dots.
+    let mut parts = lower.splitn(3, '.');
+    if let (Some(base), Some(version), Some(group)) = (parts.next(), parts.next(), parts.next())
+        && let Some(i) = RESOURCES.iter().position(|r| {
+            r.group == group
+                && r.version == version
+                && (r.plural == base || r.singular == base || r.short_names.contains(&base))
+        })
+    {
+        return Some(ResourceId(i as u16));
+    }
     let (base, group) = match lower.split_once('.') {
         Some((b, g)) => (b.to_string(), Some(g.to_string())),
         None => (lower.clone(), None),
@@ -745,6 +757,16 @@ pub fn by_kind(kind: &str) -> Option<ResourceId> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn resources_resolve_with_version_and_group() {
+        let plural = |n: &str| lookup_resource(n).map(|id| id.get().plural);
+        assert_eq!(plural("deployments.v1.apps"), Some("deployments"));
+        assert_eq!(plural("jobs.v1.batch"), Some("jobs"));
+        assert_eq!(plural("deploy.apps"), Some("deployments"));
+        assert_eq!(plural("ingresses.v1.networking.k8s.io"), Some("ingresses"));
+        assert_eq!(plural("jobs.v2.batch"), None);
+    }
 
     #[test]
     fn kinds_resolve_by_api_version() {

@@ -146,8 +146,36 @@ impl Cluster {
     }
 
     /// Creates an object: defaults, admits, validates and stores it.
+    /// kubectl's `--record`: the user's object carries the command that
+    /// wrote it in `kubernetes.io/change-cause`.
+    fn record_change_cause(&self, obj: &mut Value, opts: &WriteOptions) {
+        let Some(cause) = &self.change_cause else {
+            return;
+        };
+        if opts.system {
+            return;
+        }
+        let path = ["metadata", "annotations", "kubernetes.io/change-cause"];
+        // kubectl records before the command's own changes: a change
+        // cause the command sets itself (`kubectl annotate`) wins.
+        let stored = resource_of(obj).ok().and_then(|resource| {
+            let ns = if resource.get().namespaced {
+                obj.str_at(&["metadata", "namespace"]).unwrap_or("default")
+            } else {
+                ""
+            };
+            let name = obj.str_at(&["metadata", "name"]).unwrap_or("");
+            self.store.get(&ObjectKey::new(resource, ns, name))
+        });
+        if stored.is_some_and(|s| s.at(&path) != obj.at(&path)) {
+            return;
+        }
+        obj.set_at(&path, Value::from(cause.clone()));
+    }
+
     /// Returns the stored object.
     pub fn create(&mut self, mut obj: Value, opts: &WriteOptions) -> Result<Value, StatusError> {
+        self.record_change_cause(&mut obj, opts);
         let resource = resource_of(&obj)?;
         let rt = resource.get();
         // Namespace: defaulted for namespaced kinds, cleared for cluster-scoped ones.
@@ -259,6 +287,7 @@ impl Cluster {
     /// Replaces an object's spec and metadata (`PUT`); status written by
     /// users is ignored for kinds with a status subresource.
     pub fn update(&mut self, mut obj: Value, opts: &WriteOptions) -> Result<Value, StatusError> {
+        self.record_change_cause(&mut obj, opts);
         let resource = resource_of(&obj)?;
         let rt = resource.get();
         let namespace = if rt.namespaced {

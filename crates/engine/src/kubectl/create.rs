@@ -1960,8 +1960,8 @@ pub(crate) fn clusterrole(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         for given in p.all("aggregation-rule") {
             for pair in given.split(',').filter(|s| !s.trim().is_empty()) {
                 let Some((k, v)) = pair.split_once('=') else {
-                    return Err(Fail::error(format!(
-                        "invalid argument \"{given}\" for \"--aggregation-rule\" flag: malformed pair, expect string=string\nSee '{} --help' for usage.",
+                    return Err(Fail::raw(format!(
+                        "Error: invalid argument \"{given}\" for \"--aggregation-rule\" flag: malformed pair, expect string=string\nSee '{} --help' for usage.",
                         ctx.path
                     )));
                 };

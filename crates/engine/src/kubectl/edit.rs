@@ -524,15 +524,6 @@ pub(crate) fn set_image(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             continue;
         }
         obj.set_at(path, spec);
-        if p.bool("record") {
-            obj.set_at(
-                &["metadata", "annotations", "kubernetes.io/change-cause"],
-                Value::from(format!(
-                    "kubectl set image {} --record=true",
-                    p.args.join(" ")
-                )),
-            );
-        }
         report.patch(ctx, p, rid, obj, &mut errors)?;
     }
     resources::aggregate(errors)

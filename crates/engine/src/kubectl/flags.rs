@@ -96,6 +96,9 @@ pub struct Parsed {
     /// How many arguments came before `--`, when it was given (cobra's
     /// `ArgsLenAtDash`).
     pub dash: Option<usize>,
+    /// Every flag given, in order, with its value as given (what
+    /// `--record` writes into the change cause).
+    pub given: Vec<(&'static str, String)>,
 }
 
 impl Parsed {
@@ -404,6 +407,7 @@ fn set(parsed: &mut Parsed, flag: &Flag, value: String) -> Result<(), FlagError>
     {
         parsed.unsupported.push((flag.name, why));
     }
+    parsed.given.push((flag.name, value.clone()));
     let entry = parsed.values.entry(flag.name).or_default();
     match flag.kind {
         Kind::Array => entry.push(value),

@@ -382,8 +382,10 @@ pub(crate) const MUTATE_FLAGS: &[Flag] = &[
     Flag::new("field-manager", Kind::Str),
     Flag::new("validate", Kind::Str).no_opt("strict"),
     Flag::new("save-config", Kind::Bool),
-    Flag::new("record", Kind::Bool),
 ];
+
+/// `--record` (deprecated), on the commands that still take it.
+pub(crate) const RECORD_FLAGS: &[Flag] = &[Flag::new("record", Kind::Bool)];
 
 const WATCH_WHY: &str = "watching never ends, so it cannot run in a script or the console; run the command again later (after `sleep`) instead";
 
@@ -862,7 +864,7 @@ static SET_SUBCOMMANDS: &[Command] = &[
         .run(edit::set_env),
     Command::new("resources", "Update resource requests/limits on objects with pod templates", "kubectl set resources (-f FILENAME | TYPE NAME) ([--limits=LIMITS & --requests=REQUESTS] [options]")
         .flags(flags![
-            PRINT_FLAGS, FILENAME_FLAGS, DRY_RUN_FLAGS, SET_FLAGS,
+            PRINT_FLAGS, FILENAME_FLAGS, DRY_RUN_FLAGS, SET_FLAGS, RECORD_FLAGS,
             &[
                 Flag::new("selector", Kind::Str).short('l'),
                 Flag::new("containers", Kind::Str).short('c'),
@@ -1045,6 +1047,7 @@ static ROOT_COMMANDS: &[Command] = &[
         FILENAME_FLAGS,
         DRY_RUN_FLAGS,
         MUTATE_FLAGS,
+        RECORD_FLAGS,
         &[
             Flag::new("edit", Kind::Bool).unsupported("interactive editing is not supported in Kubeplay"),
             Flag::new("raw", Kind::Str).unsupported("raw API requests are not supported in Kubeplay"),
@@ -1064,6 +1067,7 @@ static ROOT_COMMANDS: &[Command] = &[
         FILENAME_FLAGS,
         DRY_RUN_FLAGS,
         MUTATE_FLAGS,
+        RECORD_FLAGS,
         &[
             Flag::new("port", Kind::Str),
             Flag::new("target-port", Kind::Str),
@@ -1089,6 +1093,7 @@ static ROOT_COMMANDS: &[Command] = &[
         PRINT_FLAGS,
         DRY_RUN_FLAGS,
         MUTATE_FLAGS,
+        RECORD_FLAGS,
         &[
             Flag::new("image", Kind::Str),
             Flag::new("port", Kind::Str),
@@ -1169,6 +1174,7 @@ static ROOT_COMMANDS: &[Command] = &[
     .flags(flags![
         PRINT_FLAGS,
         DRY_RUN_FLAGS,
+        RECORD_FLAGS,
         &[
             Flag::new("min", Kind::Int),
             Flag::new("max", Kind::Int),
@@ -1351,6 +1357,7 @@ static ROOT_COMMANDS: &[Command] = &[
             FILENAME_FLAGS,
             DRY_RUN_FLAGS,
             MUTATE_FLAGS,
+            RECORD_FLAGS,
             &[
                 Flag::new("all", Kind::Bool),
                 Flag::new("cascade", Kind::Str).no_opt("background"),
@@ -1421,6 +1428,7 @@ static ROOT_COMMANDS: &[Command] = &[
             PRINT_FLAGS,
             FILENAME_FLAGS,
             DRY_RUN_FLAGS,
+            RECORD_FLAGS,
             &[
                 Flag::new("all", Kind::Bool),
                 Flag::new("all-namespaces", Kind::Bool).short('A'),
@@ -1439,6 +1447,7 @@ static ROOT_COMMANDS: &[Command] = &[
             PRINT_FLAGS,
             FILENAME_FLAGS,
             DRY_RUN_FLAGS,
+            RECORD_FLAGS,
             &[
                 Flag::new("all", Kind::Bool),
                 Flag::new("all-namespaces", Kind::Bool).short('A'),
@@ -1770,8 +1779,9 @@ fn dispatch(ctx: &mut Ctx, words: &[String]) -> Result<(), Fail> {
     }
     let Some(at) = command_at else {
         // Only flags: validate them against the root, then print help.
-        let parsed = flags::parse(&[GLOBAL_FLAGS], words)
-            .map_err(|FlagError(e)| Fail::error(format!("{e}\nSee 'kubectl --help' for usage.")))?;
+        let parsed = flags::parse(&[GLOBAL_FLAGS], words).map_err(|FlagError(e)| {
+            Fail::raw(format!("Error: {e}\nSee 'kubectl --help' for usage."))
+        })?;
         let _ = parsed;
         ctx.out.out(ROOT_HELP);
         return Ok(());
@@ -1842,10 +1852,16 @@ fn dispatch(ctx: &mut Ctx, words: &[String]) -> Result<(), Fail> {
         // means that differences were found.
         ctx.out.exit_code = Some(2);
     }
+    // Cobra prints flag errors itself, with its `Error:` prefix.
     let parsed = flags::parse(&groups, &rest).map_err(|FlagError(e)| match cmd.name {
-        "diff" => Fail::usage(&path, &e),
-        _ => Fail::error(format!("{e}\nSee '{path} --help' for usage.")),
+        "diff" => Fail::raw(format!("Error: {e}\nSee '{path} -h' for help and examples")),
+        _ => Fail::raw(format!("Error: {e}\nSee '{path} --help' for usage.")),
     })?;
+    // pflag's notice as it parses a deprecated flag.
+    if parsed.changed("record") {
+        ctx.out
+            .err_line("Flag --record has been deprecated, --record will be removed in the future");
+    }
     if parsed.help {
         ctx.out.out(&help_text(&path, cmd));
         return Ok(());
@@ -1858,23 +1874,50 @@ fn dispatch(ctx: &mut Ctx, words: &[String]) -> Result<(), Fail> {
         ctx.namespace_explicit = true;
     }
     ctx.cluster.requester = Some(requester(ctx.cluster, &parsed)?);
+    // RecordFlags: with --record, the objects written get the command as
+    // their change cause.
+    if parsed.bool("record") {
+        ctx.cluster.change_cause = Some(change_cause(&path, &parsed));
+    }
+    let result = run_command(ctx, cmd, &path, &parsed);
+    ctx.cluster.change_cause = None;
+    result
+}
+
+/// The change cause `--record` writes: the command path, its arguments,
+/// then every flag given as `--name=value` (kubectl's
+/// `parseCommandArguments`).
+fn change_cause(path: &str, p: &Parsed) -> String {
+    let mut cause = path.to_string();
+    for a in &p.args {
+        cause.push(' ');
+        cause.push_str(a);
+    }
+    for (name, value) in &p.given {
+        cause.push_str(&format!(" --{name}={value}"));
+    }
+    cause
+}
+
+/// Runs a parsed command (a group without a subcommand prints its help).
+fn run_command(ctx: &mut Ctx, cmd: &Command, path: &str, parsed: &Parsed) -> Result<(), Fail> {
     match cmd.run {
-        Some(run) => run(ctx, &parsed),
+        Some(run) => run(ctx, parsed),
         None => {
             // A command group (cobra's DefaultSubCommandRun).
             if let Some(arg) = parsed.args.first() {
                 let _ = arg;
                 return Err(Fail::usage(
-                    &path,
+                    path,
                     &format!("unknown command \"{}\"", parsed.args.join(" ")),
                 ));
             }
             // DefaultSubCommandRun: the help, then exit status 1 with no
             // message; `rollout` writes it to stdout, the others to stderr.
             if cmd.name == "rollout" {
-                ctx.out.out(&help_text(&path, cmd));
+                ctx.out.out(&help_text(path, cmd));
             } else {
-                ctx.out.err(&help_text(&path, cmd));
+                ctx.out.err(&help_text(path, cmd));
             }
             Err(Fail(String::new()))
         }

@@ -254,15 +254,15 @@ fn unknown_commands_flags_and_types() {
     );
     assert_eq!(
         k(&mut c, "kubectl get pods --foo").stderr,
-        "error: unknown flag: --foo\nSee 'kubectl get --help' for usage.\n"
+        "Error: unknown flag: --foo\nSee 'kubectl get --help' for usage.\n"
     );
     assert_eq!(
         k(&mut c, "kubectl delete pod x --grace-period").stderr,
-        "error: flag needs an argument: --grace-period\nSee 'kubectl delete --help' for usage.\n"
+        "Error: flag needs an argument: --grace-period\nSee 'kubectl delete --help' for usage.\n"
     );
     assert_eq!(
         k(&mut c, "kubectl rollout status -z").stderr,
-        "error: unknown shorthand flag: 'z' in -z\nSee 'kubectl rollout status --help' for usage.\n"
+        "Error: unknown shorthand flag: 'z' in -z\nSee 'kubectl rollout status --help' for usage.\n"
     );
     assert_eq!(
         k(&mut c, "kubectl get foo").stderr,
@@ -673,7 +673,7 @@ fn label_annotate_scale_and_set_image() {
     );
     assert_eq!(
         run(&mut c, "kubectl scale --replicas=abc deploy web"),
-        "error: invalid argument \"abc\" for \"--replicas\" flag: strconv.ParseInt: parsing \"abc\": invalid syntax\nSee 'kubectl scale --help' for usage.\n1"
+        "Error: invalid argument \"abc\" for \"--replicas\" flag: strconv.ParseInt: parsing \"abc\": invalid syntax\nSee 'kubectl scale --help' for usage.\n1"
     );
     assert_eq!(
         run(&mut c, "kubectl set image deployment/web web=nginx:1.26"),
@@ -3019,7 +3019,7 @@ fn diff_errors_exit_2_and_print_no_diff() {
     assert_eq!(
         (out.stderr.as_str(), out.exit_code),
         (
-            "error: unknown flag: --nope\nSee 'kubectl diff -h' for help and examples\n",
+            "Error: unknown flag: --nope\nSee 'kubectl diff -h' for help and examples\n",
             2
         )
     );
@@ -3293,4 +3293,51 @@ fn logs_follow_prints_new_lines_until_the_container_stops() {
         "tick 1\ntick 2\ntick 3\n"
     );
     assert_eq!(c.now, before);
+}
+
+#[test]
+fn record_is_deprecated_and_writes_the_command_as_the_change_cause() {
+    let mut c = Cluster::new(1);
+    k(&mut c, "kubectl create deployment web --image=nginx:1.26");
+    c.step(SECOND);
+    let out = k(
+        &mut c,
+        "kubectl set image deployment/web nginx=nginx:1.27 --record",
+    );
+    assert_eq!(
+        out.stderr,
+        "Flag --record has been deprecated, --record will be removed in the future\n"
+    );
+    c.step(SECOND);
+    // A change cause the command sets itself wins over the recorded one.
+    k(
+        &mut c,
+        "kubectl annotate deployment/web kubernetes.io/change-cause=mine --overwrite --record",
+    );
+    let cause = |c: &mut Cluster| {
+        k(
+            c,
+            "kubectl get deploy web -o jsonpath='{.metadata.annotations.kubernetes\\.io/change-cause}'",
+        )
+        .stdout
+    };
+    assert_eq!(cause(&mut c), "mine");
+    k(
+        &mut c,
+        "kubectl scale deploy web --replicas=2 -n default --record",
+    );
+    assert_eq!(
+        cause(&mut c),
+        "kubectl scale deploy web --replicas=2 --namespace=default --record=true"
+    );
+    assert_eq!(
+        k(&mut c, "kubectl rollout history deployment/web").stdout,
+        // The Deployment's annotations reach its current ReplicaSet.
+        "deployment.apps/web \nREVISION  CHANGE-CAUSE\n1         <none>\n2         kubectl scale deploy web --replicas=2 --namespace=default --record=true\n\n"
+    );
+    // Commands without the flag refuse it, as cobra does.
+    assert_eq!(
+        k(&mut c, "kubectl create deployment x --image=nginx --record").stderr,
+        "Error: unknown flag: --record\nSee 'kubectl create deployment --help' for usage.\n"
+    );
 }

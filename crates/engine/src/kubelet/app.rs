@@ -155,6 +155,9 @@ pub(crate) struct App {
     /// PID 1 is a shell waiting on its standard input (`stdin: true`, no
     /// script): its program as given, for an attached session.
     pub interactive_shell: Option<String>,
+    /// Its script's `$0` and positional parameters (`sh -c SCRIPT NAME
+    /// ARG…`).
+    pub positional: Vec<String>,
     /// How its `redis-server` was started (Redis images' server).
     pub redis: Option<Box<super::redis::Launch>>,
 }
@@ -1275,6 +1278,7 @@ pub(crate) fn build(
         request_stream: None,
         interactive_shell: None,
         redis: None,
+        positional: Vec::new(),
         upstream: (flavor == Flavor::Nginx && image.contains("google-samples/hello-frontend"))
             .then(|| ("hello".to_string(), String::new())),
     };
@@ -1469,7 +1473,15 @@ pub(crate) fn build(
                 .and_then(|i| argv.get(i + 1));
             match script {
                 Some(src) => match shell::parse(src) {
-                    Ok(stmt) => app.program = Program::Script(stmt),
+                    Ok(stmt) => {
+                        app.program = Program::Script(stmt);
+                        // `sh -c SCRIPT NAME ARG…`: $0 and $1….
+                        let after = argv.iter().skip_while(|a| *a != src).skip(1);
+                        app.positional = after.cloned().collect();
+                        if app.positional.is_empty() {
+                            app.positional.push(argv[0].clone());
+                        }
+                    }
                     Err(e) => {
                         app.program = Program::Exits {
                             after: 20,
@@ -2197,6 +2209,7 @@ impl App {
     fn context(&self, started_at: Millis, hostname: &str) -> Context {
         Context {
             env: self.env.clone(),
+            positional: self.positional.clone(),
             hostname: hostname.to_string(),
             dialect: self.dialect,
             started_at,

@@ -725,6 +725,9 @@ pub(crate) enum Outcome {
 pub(crate) struct Context {
     /// The container's environment.
     pub env: VecMap<String, String>,
+    /// `$0` and the positional parameters its script starts with (`sh
+    /// -c SCRIPT NAME ARG…`); empty is `sh`.
+    pub positional: Vec<String>,
     /// `hostname` (the pod name).
     pub hostname: String,
     /// Messages dialect.
@@ -992,6 +995,9 @@ struct Interp<'a> {
     /// How deep in contexts `set -e` ignores (conditions, `&&`/`||` left
     /// sides, `!`, pipeline stages).
     errexit_ignored: u32,
+    /// `$0` and the positional parameters `$1`…: `sh -c SCRIPT NAME
+    /// ARG…` sets them.
+    params: Vec<String>,
 }
 
 impl<'a> Interp<'a> {
@@ -1025,6 +1031,7 @@ impl<'a> Interp<'a> {
             xtrace: false,
             errexit: false,
             errexit_ignored: 0,
+            params: ctx.positional.clone(),
         }
     }
 
@@ -1425,6 +1432,7 @@ const COMMANDS: &[&str] = &[
     "cd",
     "export",
     "set",
+    "shift",
     "ulimit",
     "umask",
     "wait",
@@ -1479,6 +1487,126 @@ const COMMANDS: &[&str] = &[
     "base64",
     "redis-cli",
 ];
+
+/// printf(1): the format's backslash escapes and `%` conversions (`s`,
+/// `d`/`i`, `u`, `x`/`X`, `o`, `c`, `%%`, with `-`/`0` flags, width and
+/// precision), the format used again while arguments remain.
+fn printf(format: &str, args: &[String]) -> String {
+    let f: Vec<char> = format.chars().collect();
+    let mut out = String::new();
+    let mut next = 0;
+    loop {
+        let mut i = 0;
+        while i < f.len() {
+            match f[i] {
+                '\\' if i + 1 < f.len() => {
+                    i += 1;
+                    match f[i] {
+                        'n' => out.push('\n'),
+                        't' => out.push('\t'),
+                        'r' => out.push('\r'),
+                        'a' => out.push('\u{7}'),
+                        'b' => out.push('\u{8}'),
+                        'v' => out.push('\u{b}'),
+                        'f' => out.push('\u{c}'),
+                        '0'..='7' => {
+                            let digits: String = f[i..]
+                                .iter()
+                                .take(3)
+                                .take_while(|c| c.is_digit(8))
+                                .collect();
+                            i += digits.len() - 1;
+                            let code = u32::from_str_radix(&digits, 8).unwrap_or(0);
+                            out.push(char::from_u32(code).unwrap_or('?'));
+                        }
+                        c => out.push(c),
+                    }
+                    i += 1;
+                }
+                '%' if i + 1 < f.len() => {
+                    let start = i;
+                    i += 1;
+                    let flags: String = f[i..]
+                        .iter()
+                        .take_while(|c| matches!(c, '-' | '0' | '+' | ' ' | '#'))
+                        .collect();
+                    i += flags.len();
+                    let width: String = f[i..].iter().take_while(|c| c.is_ascii_digit()).collect();
+                    i += width.len();
+                    let mut precision = None;
+                    if f.get(i) == Some(&'.') {
+                        let p: String = f[i + 1..]
+                            .iter()
+                            .take_while(|c| c.is_ascii_digit())
+                            .collect();
+                        i += 1 + p.len();
+                        precision = Some(p.parse::<usize>().unwrap_or(0));
+                    }
+                    let Some(&conv) = f.get(i) else {
+                        out.extend(&f[start..]);
+                        break;
+                    };
+                    i += 1;
+                    if conv == '%' {
+                        out.push('%');
+                        continue;
+                    }
+                    let arg = args.get(next).map_or("", String::as_str);
+                    if next < args.len() {
+                        next += 1;
+                    }
+                    let number = || {
+                        let a = arg.trim();
+                        match a.strip_prefix('\'').or_else(|| a.strip_prefix('"')) {
+                            Some(c) => c.chars().next().map_or(0, |c| c as i64),
+                            None => a.parse::<i64>().unwrap_or(0),
+                        }
+                    };
+                    let text = match conv {
+                        's' => match precision {
+                            Some(p) => arg.chars().take(p).collect(),
+                            None => arg.to_string(),
+                        },
+                        'd' | 'i' => number().to_string(),
+                        'u' => (number() as u64).to_string(),
+                        'x' => format!("{:x}", number()),
+                        'X' => format!("{:X}", number()),
+                        'o' => format!("{:o}", number()),
+                        'c' => arg.chars().next().map(String::from).unwrap_or_default(),
+                        _ => f[start..i].iter().collect(),
+                    };
+                    let width = width.parse::<usize>().unwrap_or(0);
+                    let len = text.chars().count();
+                    if len >= width {
+                        out.push_str(&text);
+                    } else if flags.contains('-') {
+                        out.push_str(&text);
+                        out.extend(std::iter::repeat_n(' ', width - len));
+                    } else if flags.contains('0') && conv != 's' {
+                        let (sign, digits) = match text.strip_prefix('-') {
+                            Some(d) => ("-", d),
+                            None => ("", text.as_str()),
+                        };
+                        out.push_str(sign);
+                        out.extend(std::iter::repeat_n('0', width - len));
+                        out.push_str(digits);
+                    } else {
+                        out.extend(std::iter::repeat_n(' ', width - len));
+                        out.push_str(&text);
+                    }
+                }
+                c => {
+                    out.push(c);
+                    i += 1;
+                }
+            }
+        }
+        // The format is used again for the arguments left (none used: once).
+        if next == 0 || next >= args.len() {
+            return out;
+        }
+    }
+}
 
 /// Parses `sleep`'s argument: `30`, `0.5`, `1m`, `2h`, `infinity`.
 fn sleep_duration(arg: &str) -> Option<Option<Millis>> {
@@ -1909,7 +2037,16 @@ impl Interp<'_> {
                 if words.is_empty() {
                     return Flow::Normal;
                 }
-                let argv: Vec<String> = words.iter().map(|w| self.expand(w)).collect();
+                let mut argv: Vec<String> = Vec::with_capacity(words.len());
+                for w in words {
+                    // `"$@"`: each positional parameter is a word.
+                    if matches!(w.0.as_slice(), [Part::Expand(e)] if e == "$@") {
+                        argv.extend(self.params.iter().skip(1).cloned());
+                    } else {
+                        let word = self.expand(w);
+                        argv.push(word);
+                    }
+                }
                 if self.halted {
                     return Flow::Stop;
                 }
@@ -2241,12 +2378,7 @@ impl Interp<'_> {
             }
             "printf" => {
                 if let Some(fmt) = args.first() {
-                    let mut text = fmt.replace("\\n", "\n");
-                    for a in &args[1..] {
-                        if let Some(i) = text.find("%s").or_else(|| text.find("%d")) {
-                            text.replace_range(i..i + 2, a);
-                        }
-                    }
+                    let text = printf(fmt, &args[1..]);
                     self.write(&text);
                 }
             }
@@ -2318,6 +2450,30 @@ impl Interp<'_> {
                 }
             }
             "mkdir" => self.mkdir(args),
+            "shift" => {
+                let n = args
+                    .first()
+                    .and_then(|a| a.parse::<usize>().ok())
+                    .unwrap_or(1);
+                if n < self.params.len() {
+                    self.params.drain(1..=n);
+                } else if n > 0 {
+                    // More than there are: a special builtin's error, which
+                    // ends the shell with 2 (ash and dash).
+                    let msg = match self.ctx.dialect {
+                        Dialect::Busybox => "sh: shift: line 1: can't shift that many",
+                        Dialect::Gnu => "sh: 1: shift: can't shift that many",
+                    };
+                    self.emit_err(msg.to_string());
+                    return Flow::Exit(2);
+                }
+            }
+            "set" if args.first().is_some_and(|a| a == "--") => {
+                let name = self.params.first().cloned().unwrap_or_else(|| "sh".into());
+                self.params = std::iter::once(name)
+                    .chain(args[1..].iter().cloned())
+                    .collect();
+            }
             "set" => {
                 for a in args {
                     let (on, flags) = match a.split_at_checked(1) {
@@ -2545,7 +2701,15 @@ impl Interp<'_> {
                 {
                     match parse(src) {
                         Ok(stmt) => {
-                            return match self.exec(&stmt) {
+                            // `sh -c SCRIPT NAME ARG…`: $0 and $1….
+                            let params = match args.get(pos + 2..) {
+                                Some(named) if !named.is_empty() => named.to_vec(),
+                                _ => vec![name.to_string()],
+                            };
+                            let saved = std::mem::replace(&mut self.params, params);
+                            let flow = self.exec(&stmt);
+                            self.params = saved;
+                            return match flow {
                                 Flow::Exit(c) => {
                                     self.status = c;
                                     Flow::Normal
@@ -3361,7 +3525,7 @@ impl Interp<'_> {
                     Some(e) => (chars[i + 2..i + 2 + e].iter().collect::<String>(), e + 3),
                     None => (String::new(), 1),
                 }
-            } else if next == '?' || next == '$' || next == '#' {
+            } else if matches!(next, '?' | '$' | '#' | '@' | '*') || next.is_ascii_digit() {
                 (next.to_string(), 2)
             } else {
                 let n: String = chars[i + 1..]
@@ -3386,7 +3550,15 @@ impl Interp<'_> {
                     }
                     None => "1".to_string(),
                 },
-                "#" => "0".to_string(),
+                "#" => self.params.len().saturating_sub(1).to_string(),
+                "@" | "*" => self.params.get(1..).unwrap_or_default().join(" "),
+                "0" => self.params.first().cloned().unwrap_or_else(|| "sh".into()),
+                n if n.bytes().all(|b| b.is_ascii_digit()) => n
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|i| self.params.get(i))
+                    .cloned()
+                    .unwrap_or_default(),
                 "PWD" => self.cwd.clone(),
                 "HOSTNAME" => self
                     .vars
@@ -3793,6 +3965,7 @@ mod tests {
 
     fn ctx() -> Context {
         Context {
+            positional: Vec::new(),
             env: VecMap::new(),
             hostname: "web-0".into(),
             dialect: Dialect::Busybox,
@@ -4410,6 +4583,47 @@ mod tests {
             .sum();
         assert!(kept <= MAX_EVENT_BYTES, "{kept}");
         assert!(r.file_events.len() > 10_000, "{}", r.file_events.len());
+    }
+
+    #[test]
+    fn positional_parameters_and_shift() {
+        let out = |script: &str| -> String {
+            let r = run(&parse(script).unwrap(), &ctx(), 60_000);
+            r.logs.iter().map(|(_, l)| format!("{l}\n")).collect()
+        };
+        assert_eq!(
+            out("sh -c 'echo $0 $# $1 $2; for a in \"$@\"; do echo \"<$a>\"; done' me one two"),
+            "me 2 one two\n<one>\n<two>\n"
+        );
+        assert_eq!(
+            out("sh -c 'shift; echo $1 $#; echo \"$*\"' me a b c"),
+            "b 2\nb c\n"
+        );
+        assert_eq!(out("sh -c 'echo $0'"), "sh\n");
+        assert_eq!(
+            out("set -- x y; echo $#:$2; shift 3; echo not reached"),
+            "2:y\nsh: shift: line 1: can't shift that many\n"
+        );
+        // "$@" keeps each parameter one word.
+        assert_eq!(
+            out("sh -c 'printf \"[%s]\\n\" \"$@\"' sh 'a b' c"),
+            "[a b]\n[c]\n"
+        );
+    }
+
+    #[test]
+    fn printf_formats_like_coreutils() {
+        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(printf("%s=%s\\n", &args(&["a", "1", "b"])), "a=1\nb=\n");
+        assert_eq!(
+            printf(
+                "%-4s|%3d|%03d|%x|%%|%.2s\\t.",
+                &args(&["ab", "7", "-5", "255", "xyz"])
+            ),
+            "ab  |  7|-05|ff|%|xy\t."
+        );
+        assert_eq!(printf("plain", &args(&["ignored"])), "plain");
+        assert_eq!(printf("\\101%c", &args(&["Bee"])), "AB");
     }
 
     #[test]
