@@ -428,6 +428,18 @@ test('kubectl get --watch and kubectl logs --follow run in the browser as in `ku
   });
 });
 
+test('ls -l (the atomic writer layout, fsGroup ownership), positional parameters and printf run in the browser as in `kubeplay script` (golden 50-long-listing)', async () => {
+  await scriptInBrowser(golden('50-long-listing'), {
+    seed: 1,
+    checks: [
+      /\nlrwxrwxrwx    1 root     root            32 Jan  1 00:01 \.\.data -> \.\.2026_01_01_00_01_01\.\d+\n/,
+      /\n-rw-r--r--    1 1000     2000             6 Jan  1 00:02 testfile\n/,
+      /\ntwo words\|  9\|\n/,
+      /\n-rw-r--r-- 1 root root  615 Jan  1 00:02 index\.html\n/,
+    ],
+  });
+});
+
 test('the RBAC example: the viewer account reads pods and is refused the rest', async () => {
   const { page, problems, close } = await openApp(browser, { query: '?speed=16' });
   try {

@@ -210,6 +210,9 @@ impl Cluster {
             files: (*host.files).clone(),
             dirs: vec![HOME.to_string()],
             read_only: Vec::new(),
+            volumes: Vec::new(),
+            born: start,
+            file_log: Vec::new(),
             cmdline: "bash".to_string(),
             user: User {
                 uid: 1000,

@@ -136,6 +136,8 @@ pub(crate) struct App {
     /// Its read-only mounts (ConfigMap, Secret, downward API and projected
     /// volumes, `readOnly: true`), each with a trailing `/`, or a file.
     pub read_only: Vec<String>,
+    /// Its volumes mounted whole, for `ls -l`.
+    pub volumes: Vec<shell::VolumeDir>,
     /// The kubelet's updates of its ConfigMap, Secret and downward API
     /// volumes since it started, by offset.
     pub external: Vec<(Millis, String, shell::FileOp)>,
@@ -408,6 +410,19 @@ pub(crate) fn container_files(
             ),
         );
     }
+    let fs_group = pod.at(&["spec", "securityContext", "fsGroup"]).as_i64();
+    let mut volumes_seen: Vec<shell::VolumeDir> = Vec::new();
+    if pod.at(&["spec", "automountServiceAccountToken"]).as_bool() != Some(false) {
+        volumes_seen.push(shell::VolumeDir {
+            path: "/var/run/secrets/kubernetes.io/serviceaccount".to_string(),
+            kind: shell::VolumeKind::Atomic {
+                tmpfs: true,
+                modes: Vec::new(),
+                default_mode: 0o644,
+            },
+            fs_group,
+        });
+    }
     let volumes: Vec<&Value> = pod.at(&["spec", "volumes"]).items().collect();
     for mount in container.get("volumeMounts").items() {
         let (Some(vname), Some(path)) =
@@ -459,13 +474,62 @@ pub(crate) fn container_files(
                     files.insert(format!("{path}/{rel}"), text);
                 }
                 dirs.push(path.to_string());
+                volumes_seen.push(volume_dir(volume, path, fs_group));
             }
         }
     }
+    let volumes = volumes_seen;
     ContainerFiles {
         files,
         dirs,
         read_only: dirs_ro,
+        volumes,
+    }
+}
+
+/// How `ls -l` sees a volume: its kind and the modes its files get.
+fn volume_dir(volume: &Value, path: &str, fs_group: Option<i64>) -> shell::VolumeDir {
+    let atomic = |source: &Value, tmpfs: bool| {
+        // 0644 by default; an item's mode wins.
+        let default_mode = source
+            .get("defaultMode")
+            .as_i64()
+            .map_or(0o644, |m| m as u32);
+        let modes = source
+            .get("items")
+            .items()
+            .filter_map(|i| {
+                Some((
+                    i.get("path").as_str()?.to_string(),
+                    i.get("mode").as_i64()? as u32,
+                ))
+            })
+            .collect();
+        shell::VolumeKind::Atomic {
+            tmpfs,
+            modes,
+            default_mode,
+        }
+    };
+    let kind = if !volume.get("configMap").is_null() {
+        atomic(volume.get("configMap"), false)
+    } else if !volume.get("secret").is_null() {
+        atomic(volume.get("secret"), true)
+    } else if !volume.get("downwardAPI").is_null() {
+        atomic(volume.get("downwardAPI"), true)
+    } else if !volume.get("projected").is_null() {
+        atomic(volume.get("projected"), true)
+    } else if !volume.get("emptyDir").is_null() {
+        shell::VolumeKind::EmptyDir {
+            tmpfs: volume.at(&["emptyDir", "medium"]).as_str() == Some("Memory"),
+        }
+    } else {
+        shell::VolumeKind::Other
+    };
+    shell::VolumeDir {
+        path: path.to_string(),
+        kind,
+        fs_group,
     }
 }
 
@@ -477,6 +541,8 @@ pub(crate) struct ContainerFiles {
     pub dirs: Vec<String>,
     /// Read-only mounts: a directory (with a trailing `/`) or a file.
     pub read_only: Vec<String>,
+    /// The volumes mounted whole.
+    pub volumes: Vec<shell::VolumeDir>,
 }
 
 /// The pod's resolv.conf as the kubelet builds it (`dnsPolicy`, then
@@ -1262,6 +1328,7 @@ pub(crate) fn build(
         net_waiting: false,
         dirs: Vec::new(),
         read_only: Vec::new(),
+        volumes: Vec::new(),
         external: Vec::new(),
         cmdline: String::new(),
         user: shell::User::default(),
@@ -2195,6 +2262,13 @@ impl App {
         let mut ctx = self.context(started_at + offset, hostname);
         ctx.files = self.files_at(offset);
         ctx.external = Vec::new();
+        ctx.born = started_at;
+        ctx.file_log = self
+            .external
+            .iter()
+            .filter(|(t, _, _)| *t <= offset)
+            .map(|(t, path, _)| (started_at + t, path.clone()))
+            .collect();
         ctx
     }
 
@@ -2216,6 +2290,13 @@ impl App {
             files: self.files.clone(),
             dirs: self.dirs.clone(),
             read_only: self.read_only.clone(),
+            volumes: self.volumes.clone(),
+            born: started_at,
+            file_log: self
+                .external
+                .iter()
+                .map(|(t, path, _)| (started_at + t, path.clone()))
+                .collect(),
             cmdline: self.cmdline.clone(),
             user: self.user.clone(),
             workdir: self.workdir.clone(),

@@ -1717,6 +1717,7 @@ fn create_and_start(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: u
         files,
         dirs,
         read_only,
+        volumes,
     } = app::container_files(&spec, &pod, &pod_ip, &object, &shared);
     let Some(img) = rt(cluster, key)
         .and_then(|r| r.ctr(init, index))
@@ -1770,6 +1771,7 @@ fn create_and_start(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: u
         application.dirs.push(application.workdir.clone());
     }
     application.read_only = read_only;
+    application.volumes = volumes;
     let now = cluster.now;
     // nginx resolves an upstream's name as it loads its configuration: a
     // name no one resolves stops it.

@@ -720,6 +720,93 @@ pub(crate) enum Outcome {
     Forever(Millis),
 }
 
+/// A file's metadata as `ls -l` shows it.
+#[derive(Clone, Debug)]
+struct Stat {
+    /// `-`, `d` or `l`.
+    kind: char,
+    /// Permission bits with set-ID and sticky bits.
+    mode: u32,
+    nlink: u32,
+    uid: i64,
+    gid: i64,
+    size: u64,
+    /// Last modified (absolute).
+    mtime: Millis,
+    /// A link's target.
+    target: Option<String>,
+}
+
+impl Stat {
+    /// `drwxr-sr-x`, `-rw-r--r--`, `lrwxrwxrwx`, `drwxrwxrwt`.
+    fn mode_string(&self) -> String {
+        let mut out = String::with_capacity(10);
+        out.push(self.kind);
+        for (shift, special, lower, upper) in [
+            (6, 0o4000, 's', 'S'),
+            (3, 0o2000, 's', 'S'),
+            (0, 0o1000, 't', 'T'),
+        ] {
+            let bits = (self.mode >> shift) & 7;
+            out.push(if bits & 4 != 0 { 'r' } else { '-' });
+            out.push(if bits & 2 != 0 { 'w' } else { '-' });
+            out.push(match (self.mode & special != 0, bits & 1 != 0) {
+                (true, true) => lower,
+                (true, false) => upper,
+                (false, true) => 'x',
+                (false, false) => '-',
+            });
+        }
+        out
+    }
+
+    /// Its 1K blocks (what `total` adds up): 4K pages for file content
+    /// and on-disk directories; links and tmpfs directories take none.
+    fn blocks(&self) -> u64 {
+        match self.kind {
+            'l' => 0,
+            'd' if self.size != 4096 => 0,
+            _ => self.size.div_ceil(4096) * 4,
+        }
+    }
+}
+
+/// A volume mounted at a directory, for `ls -l`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct VolumeDir {
+    /// The mount point.
+    pub path: String,
+    /// What backs it.
+    pub kind: VolumeKind,
+    /// The pod's `fsGroup`: the volume's group (emptyDir directories get
+    /// the set-group-ID bit).
+    pub fs_group: Option<i64>,
+}
+
+/// How a mounted volume lays out its directory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum VolumeKind {
+    /// The kubelet's atomic writer (ConfigMap, Secret, downward API and
+    /// projected volumes): the files live in a timestamped directory that
+    /// `..data` links to, and each key is a link through `..data`. Secret,
+    /// downward API and projected volumes are tmpfs.
+    Atomic {
+        /// On tmpfs (not the node's disk).
+        tmpfs: bool,
+        /// Each file's mode (`defaultMode`, or its item's `mode`).
+        modes: Vec<(String, u32)>,
+        /// The mode of files without their own.
+        default_mode: u32,
+    },
+    /// An emptyDir (`tmpfs` with `medium: Memory`).
+    EmptyDir {
+        /// On tmpfs.
+        tmpfs: bool,
+    },
+    /// Anything else (hostPath, a claim's volume).
+    Other,
+}
+
 /// What the environment of a run provides.
 #[derive(Clone, Debug)]
 pub(crate) struct Context {
@@ -740,6 +827,14 @@ pub(crate) struct Context {
     pub dirs: Vec<String>,
     /// Read-only mounts: a directory (with a trailing `/`) or a file.
     pub read_only: Vec<String>,
+    /// The volumes mounted whole, as `ls -l` shows them.
+    pub volumes: Vec<VolumeDir>,
+    /// When the container started (absolute): its image's and the
+    /// kubelet's files date from then.
+    pub born: Millis,
+    /// Files written since it started, by its processes or the kubelet's
+    /// volume updates, with when (absolute).
+    pub file_log: Vec<(Millis, String)>,
     /// PID 1's command line (what `ps` lists).
     pub cmdline: String,
     /// Who its processes run as.
@@ -998,6 +1093,8 @@ struct Interp<'a> {
     /// `$0` and the positional parameters `$1`…: `sh -c SCRIPT NAME
     /// ARG…` sets them.
     params: Vec<String>,
+    /// When each file was last written in this run (for `ls -l`).
+    mtimes: VecMap<String, Millis>,
 }
 
 impl<'a> Interp<'a> {
@@ -1032,6 +1129,7 @@ impl<'a> Interp<'a> {
             errexit: false,
             errexit_ignored: 0,
             params: ctx.positional.clone(),
+            mtimes: VecMap::new(),
         }
     }
 
@@ -1043,6 +1141,7 @@ impl<'a> Interp<'a> {
                 break;
             }
             apply_op(&mut self.files, path, op);
+            self.mtimes.insert(path.clone(), *t);
             self.external_applied += 1;
         }
     }
@@ -1980,6 +2079,11 @@ impl Interp<'_> {
             Stmt::For { var, items, body } => {
                 let mut values = Vec::new();
                 for w in items {
+                    // `"$@"`: each positional parameter is an item.
+                    if matches!(w.0.as_slice(), [Part::Expand(e)] if e == "$@") {
+                        values.extend(self.params.iter().skip(1).cloned());
+                        continue;
+                    }
                     let text = self.expand(w);
                     if w.0.iter().any(|p| matches!(p, Part::Expand(_))) {
                         values.extend(text.split_whitespace().map(str::to_string));
@@ -2090,6 +2194,25 @@ impl Interp<'_> {
     /// Whether `path` is on a read-only mount.
     /// `path` from the working directory, its `.` and `..` resolved.
     fn abs<'p>(&self, path: &'p str) -> std::borrow::Cow<'p, str> {
+        let normal = self.normalize(path);
+        // The atomic writer's links: `M/..data/key` and `M/..<stamp>/key`
+        // are `M/key`.
+        for v in &self.ctx.volumes {
+            if let VolumeKind::Atomic { .. } = v.kind
+                && let Some(rest) = normal.strip_prefix(v.path.as_str())
+                && let Some(rest) = rest.strip_prefix("/..")
+                && (rest.starts_with("data") || rest.starts_with('2'))
+            {
+                let tail = rest.find('/').map_or("", |i| &rest[i..]);
+                return format!("{}{tail}", v.path).into();
+            }
+        }
+        normal
+    }
+
+    /// A path made absolute and normal (`.`, `..` and repeated slashes
+    /// resolved), links not followed.
+    fn normalize<'p>(&self, path: &'p str) -> std::borrow::Cow<'p, str> {
         if path.starts_with('/')
             && !path.contains("/.")
             && !path.contains("//")
@@ -2164,6 +2287,7 @@ impl Interp<'_> {
         self.file_events
             .push((self.t, path.to_string(), FileOp::Write(kept)));
         self.files.insert(path.to_string(), content);
+        self.mtimes.insert(path.to_string(), self.t);
     }
 
     /// `mkdir [-p] DIR…`: a directory is kept as its path with a trailing
@@ -2216,6 +2340,7 @@ impl Interp<'_> {
             .or_default()
             .push_str(&text);
         let kept = self.keep(&text);
+        self.mtimes.insert(path.to_string(), self.t);
         self.file_events
             .push((self.t, path.to_string(), FileOp::Append(kept)));
     }
@@ -2584,6 +2709,12 @@ impl Interp<'_> {
                     }
                 }
             }
+            "ls" if args
+                .iter()
+                .any(|a| a.starts_with('-') && a.contains(['l', 'n', 'R'])) =>
+            {
+                self.ls_long(args);
+            }
             "ls" => {
                 let paths: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
                 let all = args.iter().any(|a| a.starts_with('-') && a.contains('a'));
@@ -2602,10 +2733,7 @@ impl Interp<'_> {
                         if headers {
                             self.emit(format!("{f}:"));
                         }
-                        let mut entries = self.dir_entries(f);
-                        if all {
-                            entries.splice(0..0, [".".to_string(), "..".to_string()]);
-                        }
+                        let entries = self.ls_entries(&self.normalize(f), all);
                         if columns {
                             for line in ls_columns(&entries, self.ctx.dialect) {
                                 self.emit(line);
@@ -3379,6 +3507,407 @@ impl Interp<'_> {
         }
     }
 
+    /// The atomic-writer volume whose mount point `dir` is, or whose data
+    /// directory (`M/..data`, `M/..<stamp>`) it is: the volume and whether
+    /// `dir` is its data directory.
+    fn atomic_view(&self, dir: &str) -> Option<(&VolumeDir, bool)> {
+        self.ctx.volumes.iter().find_map(|v| {
+            if !matches!(v.kind, VolumeKind::Atomic { .. }) {
+                return None;
+            }
+            if dir == v.path {
+                return Some((v, false));
+            }
+            let rest = dir.strip_prefix(v.path.as_str())?.strip_prefix('/')?;
+            (rest == "..data" || rest == self.data_dir(v)).then_some((v, true))
+        })
+    }
+
+    /// The atomic writer's timestamped directory of a volume
+    /// (`..2026_01_01_00_01_02.123456789`), named for its last write; its
+    /// random suffix comes from the path and time here, so runs repeat.
+    fn data_dir(&self, v: &VolumeDir) -> String {
+        self.data_dir_written(v).0
+    }
+
+    /// The data directory's name and when it was written (absolute).
+    fn data_dir_written(&self, v: &VolumeDir) -> (String, Millis) {
+        let at = self
+            .written_at(&format!("{}/", v.path), true)
+            .unwrap_or(self.ctx.born);
+        let stamp: String = crate::time::rfc3339(at)
+            .chars()
+            .take(19)
+            .map(|c| if c.is_ascii_digit() { c } else { '_' })
+            .collect();
+        let mut hash: u32 = 2_166_136_261;
+        for b in v.path.bytes().chain(at.to_le_bytes()) {
+            hash = (hash ^ u32::from(b)).wrapping_mul(16_777_619);
+        }
+        (format!("..{stamp}.{hash}"), at)
+    }
+
+    /// When a file (or, with `under`, anything below a directory) was
+    /// last written since the container started (absolute).
+    fn written_at(&self, path: &str, under: bool) -> Option<Millis> {
+        let now = self.ctx.started_at + self.t;
+        let hit = |p: &str| {
+            if under {
+                p.starts_with(path)
+            } else {
+                p == path
+            }
+        };
+        let logged = self
+            .ctx
+            .file_log
+            .iter()
+            .filter(|(t, p)| *t <= now && hit(p))
+            .map(|(t, _)| *t);
+        let here = self
+            .mtimes
+            .iter()
+            .filter(|(p, _)| hit(p))
+            .map(|(_, t)| self.ctx.started_at + t);
+        logged.chain(here).max()
+    }
+
+    /// A directory's entries as `ls` lists them, sorted by byte (`-a`
+    /// adds `.`, `..` and the hidden ones).
+    fn ls_entries(&self, dir: &str, all: bool) -> Vec<String> {
+        let mut names = match self.atomic_view(dir) {
+            Some((v, true)) => self.dir_entries(&v.path),
+            Some((v, false)) => {
+                let mut n = self.dir_entries(&v.path);
+                if all {
+                    n.push("..data".to_string());
+                    n.push(self.data_dir(v));
+                }
+                n
+            }
+            None => {
+                let mut n = self.dir_entries(dir);
+                if all {
+                    let prefix = format!("{}/", dir.trim_end_matches('/'));
+                    n.extend(
+                        self.files
+                            .keys()
+                            .filter_map(|f| f.strip_prefix(&prefix))
+                            .filter_map(|rest| rest.split('/').next())
+                            .filter(|n| n.starts_with('.') && *n != "." && *n != "..")
+                            .map(str::to_string),
+                    );
+                }
+                n
+            }
+        };
+        if all {
+            names.push(".".to_string());
+            names.push("..".to_string());
+        }
+        names.compact_sort();
+        names.dedup();
+        names
+    }
+
+    /// What `ls -l` shows of a path (not following a last link).
+    fn stat(&self, path: &str) -> Option<Stat> {
+        let path = &*self.normalize(path);
+        let (parent, name) = path.rsplit_once('/').unwrap_or(("", path));
+        let parent = if parent.is_empty() { "/" } else { parent };
+        let started = self.ctx.born;
+        let mut st = Stat {
+            kind: '-',
+            mode: 0o644,
+            nlink: 1,
+            uid: 0,
+            gid: 0,
+            size: 0,
+            mtime: started,
+            target: None,
+        };
+        // The atomic writer's links and data directory.
+        if let Some((v, data)) = self.atomic_view(parent)
+            && name != "."
+            && name != ".."
+        {
+            let (written, at) = self.data_dir_written(v);
+            st.mtime = at;
+            st.gid = v.fs_group.unwrap_or(0);
+            if !data {
+                if name == "..data" {
+                    st.kind = 'l';
+                    st.target = Some(written);
+                } else if name == written {
+                    let keys = self.dir_entries(&v.path).len() as u64;
+                    let tmpfs = matches!(v.kind, VolumeKind::Atomic { tmpfs: true, .. });
+                    return self.stat(&v.path).map(|mut d| {
+                        d.mode = 0o755;
+                        d.nlink = 2;
+                        d.size = if tmpfs { 20 * (2 + keys) } else { 4096 };
+                        d
+                    });
+                } else if self.dir_entries(&v.path).iter().any(|n| n == name) {
+                    st.kind = 'l';
+                    st.target = Some(format!("..data/{name}"));
+                } else {
+                    return None;
+                }
+                st.mode = 0o777;
+                st.size = st.target.as_ref().map_or(0, |t| t.len() as u64);
+                return Some(st);
+            }
+            let file = format!("{}/{name}", v.path);
+            if let Some(text) = self.files.get(&file) {
+                let VolumeKind::Atomic {
+                    modes,
+                    default_mode,
+                    ..
+                } = &v.kind
+                else {
+                    return None;
+                };
+                st.mode = modes
+                    .iter()
+                    .find(|(p, _)| p == name)
+                    .map_or(*default_mode, |(_, m)| *m);
+                st.size = text.len() as u64;
+                return Some(st);
+            }
+        }
+        let resolved = &*self.abs(path);
+        if let Some(text) = self
+            .files
+            .get(resolved)
+            .filter(|_| !resolved.ends_with('/'))
+        {
+            st.size = text.len() as u64;
+            // What the processes wrote is theirs; the rest came with the
+            // image or from the kubelet.
+            if let Some(t) = self
+                .written_at(resolved, false)
+                .filter(|_| !self.read_only(resolved))
+            {
+                st.mtime = t;
+                st.uid = self.ctx.user.uid;
+                st.gid = self
+                    .volume_of(resolved)
+                    .and_then(|v| v.fs_group)
+                    .unwrap_or(self.ctx.user.gid);
+            }
+            return Some(st);
+        }
+        if self.is_dir(resolved) || self.files.contains_key(&format!("{resolved}/")) {
+            st.kind = 'd';
+            st.mode = 0o755;
+            st.size = 4096;
+            st.nlink = 2 + self
+                .dir_entries(resolved)
+                .iter()
+                .filter(|n| self.is_dir(&format!("{}/{n}", resolved.trim_end_matches('/'))))
+                .count() as u32;
+            if resolved == "/tmp" {
+                st.mode = 0o1777;
+            }
+            if self.files.contains_key(&format!("{resolved}/")) {
+                st.uid = self.ctx.user.uid;
+                st.gid = self.ctx.user.gid;
+                // In an fsGroup volume the set-group-ID directory passes
+                // its group and the bit on.
+                if let Some(g) = self.volume_of(resolved).and_then(|v| v.fs_group) {
+                    st.gid = g;
+                    st.mode |= 0o2000;
+                }
+            }
+            if let Some(v) = self.ctx.volumes.iter().find(|v| v.path == resolved) {
+                let entries = self.ls_entries(resolved, true).len() as u64;
+                match v.kind {
+                    VolumeKind::EmptyDir { tmpfs } => {
+                        st.mode = if v.fs_group.is_some() { 0o2777 } else { 0o777 };
+                        st.gid = v.fs_group.unwrap_or(0);
+                        if tmpfs {
+                            st.mode |= 0o1000;
+                            st.size = 20 * entries;
+                        }
+                    }
+                    VolumeKind::Atomic { tmpfs, .. } => {
+                        st.mtime = self.data_dir_written(v).1;
+                        st.mode = if tmpfs { 0o1777 } else { 0o777 };
+                        st.nlink = 3;
+                        st.gid = v.fs_group.unwrap_or(0);
+                        if tmpfs {
+                            st.size = 20 * entries;
+                        }
+                    }
+                    VolumeKind::Other => {}
+                }
+            }
+            return Some(st);
+        }
+        if self.is_system_file(resolved) {
+            return Some(st);
+        }
+        None
+    }
+
+    /// The whole-mounted volume a path lies in.
+    fn volume_of(&self, path: &str) -> Option<&VolumeDir> {
+        self.ctx.volumes.iter().find(|v| {
+            path.strip_prefix(v.path.as_str())
+                .is_some_and(|r| r.starts_with('/'))
+        })
+    }
+
+    /// `ls -l` (with `-a`, `-d`, `-n`, `-R`): BusyBox's fixed columns or
+    /// coreutils' fitted ones, `total` in 1K blocks, links with targets.
+    fn ls_long(&mut self, args: &[String]) {
+        let flag = |c: char| args.iter().any(|a| a.starts_with('-') && a.contains(c));
+        let (all, dirs_only, numeric, recursive) = (flag('a'), flag('d'), flag('n'), flag('R'));
+        let mut todo: Vec<String> = args
+            .iter()
+            .filter(|a| !a.starts_with('-'))
+            .cloned()
+            .collect();
+        if todo.is_empty() {
+            todo.push(".".to_string());
+        }
+        let headers = todo.len() > 1 || recursive;
+        let mut first = true;
+        let mut i = 0;
+        while i < todo.len() {
+            let arg = todo[i].clone();
+            i += 1;
+            let Some(mut st) = self.stat(&arg) else {
+                let msg = match self.ctx.dialect {
+                    Dialect::Busybox => format!("ls: {arg}: No such file or directory"),
+                    Dialect::Gnu => format!("ls: cannot access '{arg}': No such file or directory"),
+                };
+                self.emit_err(msg);
+                self.status = if self.ctx.dialect == Dialect::Gnu {
+                    2
+                } else {
+                    1
+                };
+                continue;
+            };
+            // `link/` is the directory the link points to.
+            if st.kind == 'l' && arg.ends_with('/') {
+                st.kind = 'd';
+            }
+            if st.kind != 'd' || dirs_only {
+                let lines = self.ls_lines(&[(arg.clone(), st)], numeric);
+                for line in lines {
+                    self.emit(line);
+                }
+                continue;
+            }
+            if !first {
+                self.emit(String::new());
+            }
+            first = false;
+            if headers {
+                self.emit(format!("{arg}:"));
+            }
+            let dir = self.normalize(&arg).into_owned();
+            let rows: Vec<(String, Stat)> = self
+                .ls_entries(&dir, all)
+                .into_iter()
+                .filter_map(|n| {
+                    let full = if n == "." || n == ".." {
+                        if n == "." {
+                            dir.clone()
+                        } else {
+                            self.normalize(&format!("{dir}/..")).into_owned()
+                        }
+                    } else {
+                        format!("{}/{n}", dir.trim_end_matches('/'))
+                    };
+                    self.stat(&full).map(|st| (n, st))
+                })
+                .collect();
+            let blocks: u64 = rows.iter().map(|(_, st)| st.blocks()).sum();
+            self.emit(format!("total {blocks}"));
+            let mut sub = Vec::new();
+            for (n, st) in &rows {
+                if recursive && st.kind == 'd' && n != "." && n != ".." {
+                    sub.push(format!("{}/{n}", arg.trim_end_matches('/')));
+                }
+            }
+            for line in self.ls_lines(&rows, numeric) {
+                self.emit(line);
+            }
+            // -R lists the subdirectories next, depth first.
+            for (k, s) in sub.into_iter().enumerate() {
+                todo.insert(i + k, s);
+            }
+        }
+    }
+
+    /// `ls -l` lines for named entries.
+    fn ls_lines(&self, rows: &[(String, Stat)], numeric: bool) -> Vec<String> {
+        let user = &self.ctx.user;
+        let owner = |uid: i64| match (uid, numeric) {
+            (0, false) => "root".to_string(),
+            (u, false) if u == user.uid && user.name.is_some() => {
+                user.name.unwrap_or_default().to_string()
+            }
+            (u, _) => u.to_string(),
+        };
+        let group = |gid: i64| match (gid, numeric) {
+            (0, false) => "root".to_string(),
+            (g, false) => user
+                .group_names
+                .iter()
+                .find(|(id, _)| *id == g)
+                .map_or_else(|| g.to_string(), |(_, n)| n.to_string()),
+            (g, true) => g.to_string(),
+        };
+        let cells: Vec<[String; 6]> = rows
+            .iter()
+            .map(|(name, st)| {
+                let date = busybox_date(st.mtime);
+                let link = st
+                    .target
+                    .as_ref()
+                    .map_or(String::new(), |t| format!(" -> {t}"));
+                [
+                    st.mode_string(),
+                    st.nlink.to_string(),
+                    owner(st.uid),
+                    group(st.gid),
+                    st.size.to_string(),
+                    format!("{} {}{link}", &date[4..16], name),
+                ]
+            })
+            .collect();
+        match self.ctx.dialect {
+            Dialect::Busybox => cells
+                .iter()
+                .map(|[m, n, u, g, s, rest]| {
+                    let u: String = u.chars().take(8).collect();
+                    let g: String = g.chars().take(8).collect();
+                    format!("{m} {n:>4} {u:<8} {g:<8} {s:>9} {rest}")
+                })
+                .collect(),
+            Dialect::Gnu => {
+                let width = |k: usize| {
+                    cells
+                        .iter()
+                        .map(|c| c[k].chars().count())
+                        .max()
+                        .unwrap_or(0)
+                };
+                let (wn, wu, wg, ws) = (width(1), width(2), width(3), width(4));
+                cells
+                    .iter()
+                    .map(|[m, n, u, g, s, rest]| {
+                        format!("{m} {n:>wn$} {u:<wu$} {g:<wg$} {s:>ws$} {rest}")
+                    })
+                    .collect()
+            }
+        }
+    }
+
     fn is_dir(&self, path: &str) -> bool {
         let path = self.abs(path);
         let dir = path.trim_end_matches('/');
@@ -3559,6 +4088,21 @@ impl Interp<'_> {
                     .and_then(|i| self.params.get(i))
                     .cloned()
                     .unwrap_or_default(),
+                // `${#NAME}`: the value's length in characters.
+                n if n.len() > 1 && n.starts_with('#') => {
+                    let var = &n[1..];
+                    let value = match var {
+                        "@" | "*" => self.params.get(1..).unwrap_or_default().join(" "),
+                        v if v.bytes().all(|b| b.is_ascii_digit()) => v
+                            .parse::<usize>()
+                            .ok()
+                            .and_then(|i| self.params.get(i))
+                            .cloned()
+                            .unwrap_or_default(),
+                        v => self.vars.get(v).cloned().unwrap_or_default(),
+                    };
+                    value.chars().count().to_string()
+                }
                 "PWD" => self.cwd.clone(),
                 "HOSTNAME" => self
                     .vars
@@ -3973,6 +4517,9 @@ mod tests {
             files: VecMap::new(),
             dirs: Vec::new(),
             read_only: Vec::new(),
+            volumes: Vec::new(),
+            born: 0,
+            file_log: Vec::new(),
             cmdline: "sleep 3600".into(),
             user: User::default(),
             workdir: "/".into(),
@@ -4603,6 +5150,12 @@ mod tests {
         assert_eq!(
             out("set -- x y; echo $#:$2; shift 3; echo not reached"),
             "2:y\nsh: shift: line 1: can't shift that many\n"
+        );
+        assert_eq!(
+            out(
+                "sh -c 'for a in \"$@\"; do echo ${#a}:$a; done; x=hello; echo ${#x} ${#}' me 'a b' c"
+            ),
+            "3:a b\n1:c\n5 2\n"
         );
         // "$@" keeps each parameter one word.
         assert_eq!(
