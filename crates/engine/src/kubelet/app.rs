@@ -1006,6 +1006,31 @@ fn image_defaults(flavor: Flavor, image: &str) -> (Vec<&'static str>, Vec<&'stat
     }
 }
 
+/// Whether an image's `docker-entrypoint.sh` runs its arguments as they
+/// are (`exec "$@"`): nginx's unless they start with `nginx`; redis',
+/// postgres' and mysql's unless they are options (or a `.conf` file) or
+/// their server.
+fn entrypoint_passes_through(flavor: Flavor, entry: &[&str], args: &[String]) -> bool {
+    if !entry
+        .first()
+        .is_some_and(|e| e.ends_with("docker-entrypoint.sh"))
+    {
+        return false;
+    }
+    let first = args[0].as_str();
+    let program = first.rsplit('/').next().unwrap_or(first);
+    let option = first.starts_with('-');
+    match flavor {
+        Flavor::Nginx => !matches!(program, "nginx" | "nginx-debug"),
+        Flavor::Redis => !option && !first.ends_with(".conf") && program != "redis-server",
+        Flavor::Postgres => !option && program != "postgres",
+        Flavor::Mysql => !option && program != "mysqld",
+        // node's runs a command it finds on the PATH, else `node ARGS`.
+        Flavor::Repl => !option && shell::has_command(program),
+        _ => false,
+    }
+}
+
 /// The identity of a container's first process: its uid, gid and groups
 /// as the kernel lists them (sorted). Root keeps the image's groups for
 /// root; `runAsGroup`, `fsGroup` and `supplementalGroups` are added.
@@ -1267,6 +1292,10 @@ pub(crate) fn build(
             .cloned()
             .chain(args.iter().cloned())
             .collect()
+    } else if !args.is_empty() && entrypoint_passes_through(flavor, &entry, &args) {
+        // The image's entrypoint script ends in `exec "$@"`: arguments
+        // that are not its server's become the program.
+        args.clone()
     } else if !args.is_empty() {
         entry
             .iter()
@@ -1578,7 +1607,7 @@ pub(crate) fn build(
         }
         "sleep" | "echo" | "true" | "false" | "exit" | "cat" | "ls" | "date" | "printenv"
         | "env" | "tail" | "touch" | "hostname" | "printf" | "seq" | "nslookup" | "wget"
-        | "ping" | "nc" => {
+        | "ping" | "nc" | "redis-cli" => {
             app.program = Program::Script(shell::from_argv(&argv));
             shell_process(&mut app);
         }
@@ -1593,8 +1622,6 @@ pub(crate) fn build(
             words.extend(rest.iter().cloned());
             app.program = Program::Script(shell::from_argv(&words));
         }
-        // Kubernetes' goproxy test image (the docs' TCP probe example):
-        // elazarl/goproxy on 8080, which refuses requests that are not
         // The Kubernetes Basics tutorial's node app (`node server.js`,
         // which as PID 1 ignores SIGTERM): its version is in its answer.
         _ if !overridden
@@ -1621,6 +1648,8 @@ pub(crate) fn build(
                     .or_insert_with(|| v.to_string());
             }
         }
+        // Kubernetes' goproxy test image (the docs' TCP probe example):
+        // elazarl/goproxy on 8080, which refuses requests that are not
         // proxy requests.
         _ if !overridden
             && matches!(

@@ -312,7 +312,7 @@ pub(crate) fn network_tool(
         "curl" => crate::script::curl_code(cluster, args, Some(pod), caller.tty),
         "wget" => wget(cluster, pod, args),
         "nslookup" => nslookup(cluster, pod, dialect, image, args),
-        "redis-cli" if caller.exec => redis_cli(cluster, pod, dialect, image, caller.tty, args),
+        "redis-cli" => redis_cli(cluster, pod, dialect, image, caller.tty, args),
         other if caller.exec => (
             1,
             to_stderr(&format!(

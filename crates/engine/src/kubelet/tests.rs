@@ -2262,3 +2262,30 @@ fn files_wget_and_curl_download_are_kept() {
         "615 /tmp/page\n"
     );
 }
+
+#[test]
+fn entrypoint_scripts_run_arguments_that_are_not_their_servers() {
+    let mut c = Cluster::new(1);
+    let kubectl = |c: &mut Cluster, line: &str| c.kubectl(line, &crate::kubectl::NoFiles);
+    kubectl(
+        &mut c,
+        "kubectl run a --image=nginx -- sh -c 'echo from args; sleep 3600'",
+    );
+    kubectl(
+        &mut c,
+        "kubectl run b --image=redis:7 -- redis-cli --version",
+    );
+    kubectl(&mut c, "kubectl run r --image=redis:7 -- --port 7000");
+    c.step(10_000);
+    assert_eq!(kubectl(&mut c, "kubectl logs a").stdout, "from args\n");
+    assert_eq!(
+        kubectl(&mut c, "kubectl logs b").stdout,
+        "redis-cli 7.4.6\n"
+    );
+    // An option goes to the server, as redis' entrypoint prepends it.
+    assert!(
+        kubectl(&mut c, "kubectl logs r")
+            .stdout
+            .contains("Running mode=standalone, port=7000.")
+    );
+}
