@@ -404,11 +404,17 @@ pub(crate) fn history(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             let Some((_, rs)) = revisions.iter().find(|(r, _)| *r == revision) else {
                 return Err(Fail::error("unable to find the specified revision"));
             };
-            let template = if kind == "Deployment" {
+            let mut template = if kind == "Deployment" {
                 rs.at(&["spec", "template"]).clone()
             } else {
                 rs.at(&["data", "spec", "template"]).clone()
             };
+            // The history viewers show the revision's change cause among
+            // the template's annotations.
+            let cause = ["metadata", "annotations", "kubernetes.io/change-cause"];
+            if let Some(c) = rs.str_at(&cause).filter(|c| !c.is_empty()) {
+                template.set_at(&cause, Value::str(c));
+            }
             ctx.out.out(&format!(
                 "{kn} with revision #{revision}\n{}\n",
                 pod_template_raw(&template)

@@ -3186,7 +3186,7 @@ fn httpd_time(ms: Millis) -> String {
     )
 }
 
-fn redis_time(ms: Millis) -> String {
+pub(crate) fn redis_time(ms: Millis) -> String {
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];

@@ -90,6 +90,8 @@ pub(crate) struct RedisRepl {
     cli: redis::Cli,
     connected: bool,
     dialect: Dialect,
+    /// Its connection's state (AUTH, SELECT), kept while it is connected.
+    session: redis::Session,
 }
 
 /// What one line typed at redis-cli's prompt did.
@@ -149,12 +151,19 @@ impl Cluster {
             cli,
             connected: false,
             dialect: ctx.dialect,
+            session: redis::Session::default(),
         };
         let key = ObjectKey::new(crate::cluster::res("Pod"), namespace, pod);
-        let (result, elapsed) = redis_send(self, &key, repl.dialect, &mut repl.cli, None);
-        match result {
+        let link = Link {
+            dialect: repl.dialect,
+            fresh: true,
+        };
+        let sent = redis_send(self, &key, link, &mut repl.cli, &mut repl.session, None);
+        let elapsed = sent.took;
+        output.push_str(&sent.warning);
+        match sent.result {
             Ok(_) => repl.connected = true,
-            Err(why) => output.push_str(&to_stderr(&format!("{}\n", why.message(&repl.cli)))),
+            Err(why) => output.push_str(&why.stderr(&repl.cli)),
         }
         Ok(Ok((
             repl,
@@ -196,19 +205,32 @@ impl Cluster {
             "clear" if words.len() == 1 => {}
             _ => {
                 let key = ObjectKey::new(crate::cluster::res("Pod"), namespace, pod);
-                let (result, elapsed) =
-                    redis_send(self, &key, repl.dialect, &mut repl.cli, Some(&words));
-                step.elapsed = elapsed;
-                match result {
+                // One connection for the prompt: a new one (AUTH and
+                // SELECT again) only after it was lost.
+                let link = Link {
+                    dialect: repl.dialect,
+                    fresh: !repl.connected,
+                };
+                let sent = redis_send(
+                    self,
+                    &key,
+                    link,
+                    &mut repl.cli,
+                    &mut repl.session,
+                    Some(&words),
+                );
+                step.elapsed = sent.took;
+                step.output.push_str(&sent.warning);
+                match sent.result {
                     Ok(reply) => {
                         repl.connected = true;
                         if let Some(reply) = reply {
-                            step.output = repl.cli.format(&reply, tty);
+                            step.output.push_str(&repl.cli.format(&reply, tty));
                         }
                     }
                     Err(why) => {
                         repl.connected = false;
-                        step.output = to_stderr(&format!("{}\n", why.message(&repl.cli)));
+                        step.output.push_str(&why.stderr(&repl.cli));
                     }
                 }
             }
@@ -348,15 +370,22 @@ fn redis_cli(
         return (0, out, 0);
     }
     let command = cli.command.clone();
-    let (result, took) = redis_send(cluster, pod, dialect, &mut cli, Some(&command));
-    match result {
+    let link = Link {
+        dialect,
+        fresh: true,
+    };
+    let mut session = redis::Session::default();
+    let sent = redis_send(cluster, pod, link, &mut cli, &mut session, Some(&command));
+    let took = sent.took;
+    out.push_str(&sent.warning);
+    match sent.result {
         Ok(Some(reply)) => {
             out.push_str(&cli.format(&reply, tty));
             (0, out, took)
         }
         Ok(None) => (0, out, took),
         Err(why) => {
-            out.push_str(&to_stderr(&format!("{}\n", why.message(&cli))));
+            out.push_str(&why.stderr(&cli));
             (1, out, took)
         }
     }
@@ -366,6 +395,14 @@ fn redis_cli(
 pub(crate) const REDIS_PASSWORD_WARNING: &str = "Warning: Using a password with '-a' or '-u' option on the command line interface may not be safe.\n";
 
 impl redis::LinkError {
+    /// What redis-cli writes to its standard error for it.
+    pub(crate) fn stderr(&self, cli: &redis::Cli) -> String {
+        match self.message(cli) {
+            m if m.is_empty() => m,
+            m => to_stderr(&format!("{m}\n")),
+        }
+    }
+
     /// How redis-cli reports it.
     pub(crate) fn message(&self, cli: &redis::Cli) -> String {
         match self {
@@ -376,21 +413,43 @@ impl redis::LinkError {
                 )
             }
             redis::LinkError::Protocol(why) => format!("Error: {why}"),
+            redis::LinkError::Handshake(why) => why.clone(),
         }
     }
 }
 
+/// How redis-cli reaches a server.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Link {
+    /// The client image's resolver messages.
+    pub dialect: Dialect,
+    /// A new connection: the session starts over with `-a`'s AUTH and
+    /// `-n`'s SELECT.
+    pub fresh: bool,
+}
+
+/// What one exchange with a server came to.
+pub(crate) struct Sent {
+    /// The reply (none when only connecting), or why there is none.
+    pub result: Result<Option<redis::Reply>, redis::LinkError>,
+    /// The time it took.
+    pub took: Millis,
+    /// What redis-cli warned on its standard error as it connected.
+    pub warning: String,
+}
+
 /// Connects redis-cli to the server it names, from a pod, through the
 /// cluster's network (Services, NetworkPolicies, a pod's own loopback),
-/// and sends `command` after its AUTH and SELECT: the reply (none when
-/// only connecting) and the time it took.
+/// and sends `command` in `session` (after `-a`'s AUTH and `-n`'s SELECT
+/// on a fresh connection, as `cliConnect` does).
 pub(crate) fn redis_send(
     cluster: &mut Cluster,
     pod: &ObjectKey,
-    dialect: Dialect,
+    link: Link,
     cli: &mut redis::Cli,
+    session: &mut redis::Session,
     command: Option<&[String]>,
-) -> (Result<Option<redis::Reply>, redis::LinkError>, Millis) {
+) -> Sent {
     let host = if cli.host.contains(':') {
         format!("[{}]", cli.host)
     } else {
@@ -403,27 +462,37 @@ pub(crate) fn redis_send(
             .with_user_agent("redis-cli"),
     );
     let took = response.latency_ms.max(1);
-    let fail = |why: &str| (Err(redis::LinkError::Connect(why.to_string())), took);
+    let mut sent = Sent {
+        result: Ok(None),
+        took,
+        warning: String::new(),
+    };
+    let failed = |mut sent: Sent, why: redis::LinkError| {
+        sent.result = Err(why);
+        sent
+    };
+    let connect = |why: &str| redis::LinkError::Connect(why.to_string());
     if response.remote_ip.is_none() {
-        return fail(match dialect {
-            Dialect::Busybox => "Name does not resolve",
-            Dialect::Gnu => "Name or service not known",
-        });
+        return failed(
+            sent,
+            connect(match link.dialect {
+                Dialect::Busybox => "Name does not resolve",
+                Dialect::Gnu => "Name or service not known",
+            }),
+        );
     }
     if response.status != 0 {
         // An HTTP server answers the command with `HTTP/1.1 400`.
-        return (
-            Err(redis::LinkError::Protocol(
-                "Protocol error, got \"H\" as reply type byte".into(),
-            )),
-            took,
+        return failed(
+            sent,
+            redis::LinkError::Protocol("Protocol error, got \"H\" as reply type byte".into()),
         );
     }
     if response.body.starts_with("curl: (7)") {
-        return fail("Connection refused");
+        return failed(sent, connect("Connection refused"));
     }
     if !response.body.starts_with("curl: (52)") {
-        return fail("Connection timed out");
+        return failed(sent, connect("Connection timed out"));
     }
     let server_pod = response.hops.iter().rev().find_map(|h| match h {
         crate::network::Hop::Pod { pod, .. } => pod.split_once('/'),
@@ -434,25 +503,50 @@ pub(crate) fn redis_send(
         pods::redis_server(cluster, &key)
     });
     let Some(server) = server else {
-        return (
-            Err(redis::LinkError::Protocol(
-                "Server closed the connection".into(),
-            )),
-            took,
+        return failed(
+            sent,
+            redis::LinkError::Protocol("Server closed the connection".into()),
         );
     };
-    let mut session = redis::Session::default();
-    for step in cli.handshake() {
-        server.command(&step, &mut session);
+    if link.fresh {
+        *session = redis::Session::default();
+        // Redis 7's cliAuth and cliSelect fail the connection; 6 warns
+        // about a refused AUTH and goes on.
+        let modern = cli.major() >= 7;
+        for step in cli.handshake() {
+            let redis::Reply::Error(e) = server.command(&step, session) else {
+                continue;
+            };
+            let is_auth = step[0] == "AUTH";
+            match (modern, is_auth) {
+                (true, true) => {
+                    return failed(
+                        sent,
+                        redis::LinkError::Handshake(format!("AUTH failed: {e}")),
+                    );
+                }
+                (true, false) => {
+                    let what = format!("SELECT {} failed: {e}", cli.db);
+                    cli.db = 0;
+                    return failed(sent, redis::LinkError::Handshake(what));
+                }
+                (false, true) => sent.warning.push_str(&to_stderr("Warning: AUTH failed\n")),
+                (false, false) => {
+                    cli.db = 0;
+                    return failed(sent, redis::LinkError::Handshake(String::new()));
+                }
+            }
+        }
     }
     let Some(command) = command else {
-        return (Ok(None), took);
+        return sent;
     };
-    let reply = server.command(command, &mut session);
+    let reply = server.command(command, session);
     if command[0].eq_ignore_ascii_case("select") && !matches!(reply, redis::Reply::Error(_)) {
         cli.db = session.db;
     }
-    (Ok(Some(reply)), took)
+    sent.result = Ok(Some(reply));
+    sent
 }
 
 /// busybox `wget`.

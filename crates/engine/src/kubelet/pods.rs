@@ -1751,11 +1751,12 @@ fn create_and_start(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: u
     // redis-server reads its configuration file as it starts.
     if let Some(launch) = &application.redis {
         match launch.settings(&application.files) {
-            Err(lines) => {
+            Err(fatal) => {
+                let t = app::redis_time(cluster.now);
                 application.program = app::Program::Exits {
                     after: 10,
                     code: 1,
-                    lines,
+                    lines: fatal.lines(&launch.version, &t),
                     oom: false,
                 };
             }
@@ -3105,6 +3106,7 @@ fn stop_container(
             inst.extra.push((term_at + offset, line));
         }
     }
+    redis_shutdown(inst, term_at, "SIGTERM");
     // Images before 1.20.1 log at `warn`: their shutdown notices are hidden.
     if inst.app.flavor == images::Flavor::Nginx
         && matches!(inst.app.program, app::Program::Server)
@@ -3375,6 +3377,14 @@ pub(crate) fn signal_pid1(cluster: &mut Cluster, key: &ObjectKey, container: &st
     for (_, line) in inst.app.sigterm_lines() {
         inst.extra.push((now, line));
     }
+    redis_shutdown(
+        inst,
+        now,
+        match signal {
+            2 => "SIGINT",
+            _ => "SIGTERM",
+        },
+    );
     if inst.app.flavor == images::Flavor::Nginx
         && super::nginx::NginxImage::of(&inst.app.image).logs_notices()
     {
@@ -3405,6 +3415,16 @@ pub(crate) fn interactive_shell(
     let (_, c) = find_ctr(rt(cluster, &key)?, container)?;
     let inst = c.current.as_ref().filter(|_| c.running())?;
     inst.app.interactive_shell.clone()
+}
+
+/// redis-server's lines as a signal shuts it down (it saves its data).
+fn redis_shutdown(inst: &mut Instance, at: Millis, signal: &str) {
+    if let Some(launch) = &inst.app.redis
+        && matches!(inst.app.program, app::Program::Server)
+    {
+        let lines = super::redis::shutdown_lines(&launch.version, &app::redis_time(at), at, signal);
+        inst.extra.extend(lines.into_iter().map(|l| (at, l)));
+    }
 }
 
 /// The Redis server a pod's running `redis-server` is: its settings and

@@ -5,6 +5,7 @@
 //! and prints replies as redis-cli does (quoted on a terminal, raw when
 //! piped).
 
+use crate::time::Millis;
 use crate::vecmap::VecMap;
 
 /// How a container's `redis-server` was started.
@@ -19,6 +20,33 @@ pub(crate) struct Launch {
     /// Arguments beyond the program (Redis warns about the default
     /// configuration only without any).
     pub has_args: bool,
+    /// Started by the image's entrypoint (Redis 8's loads its modules).
+    pub via_entrypoint: bool,
+}
+
+/// Why redis-server stopped as it read its configuration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Fatal {
+    /// The file named on its command line is not there.
+    MissingFile(String),
+    /// A bad line: the lines Redis prints.
+    Config(Vec<String>),
+}
+
+impl Fatal {
+    /// What it prints (`t` is its log clock), for `version`.
+    pub(crate) fn lines(&self, version: &str, t: &str) -> Vec<String> {
+        match self {
+            // Logged; Redis 7 adds the error's text.
+            Fatal::MissingFile(path) if major_of(version) >= 7 => vec![format!(
+                "1:C {t} # Fatal error, can't open config file '{path}': No such file or directory"
+            )],
+            Fatal::MissingFile(path) => vec![format!(
+                "1:C {t} # Fatal error, can't open config file '{path}'"
+            )],
+            Fatal::Config(lines) => lines.clone(),
+        }
+    }
 }
 
 /// The newest patch release of each line the images are tagged with.
@@ -63,9 +91,10 @@ impl Launch {
                 .to_string()
         };
         let mut args = argv;
-        if let Some(first) = args.first()
-            && first.ends_with("docker-entrypoint.sh")
-        {
+        let via_entrypoint = args
+            .first()
+            .is_some_and(|first| first.ends_with("docker-entrypoint.sh"));
+        if via_entrypoint {
             args = &args[1..];
         }
         if args
@@ -74,11 +103,14 @@ impl Launch {
         {
             args = &args[1..];
         }
+        let entrypoint_args = via_entrypoint && major_of(&version) >= 8;
         let mut launch = Launch {
             version,
             config_file: None,
             options: Vec::new(),
-            has_args: !args.is_empty(),
+            // Redis 8's entrypoint adds its modules' --loadmodule.
+            has_args: !args.is_empty() || entrypoint_args,
+            via_entrypoint,
         };
         let mut rest = args;
         if let Some(first) = rest.first()
@@ -91,10 +123,11 @@ impl Launch {
         for a in rest {
             match a.strip_prefix("--") {
                 Some(name) => launch.options.push(name.to_string()),
+                // main() quotes each value as `sdscatrepr` does.
                 None => match launch.options.last_mut() {
                     Some(line) => {
                         line.push(' ');
-                        line.push_str(&quote_arg(a));
+                        line.push_str(&repr(a));
                     }
                     None => launch.options.push(a.clone()),
                 },
@@ -114,20 +147,20 @@ impl Launch {
     pub(crate) fn settings(
         &self,
         files: &VecMap<String, String>,
-    ) -> Result<Vec<(String, String)>, Vec<String>> {
+    ) -> Result<Vec<(String, String)>, Fatal> {
         let mut text = String::new();
         if let Some(path) = &self.config_file {
             match files.get(path.as_str()) {
                 Some(content) => text.push_str(content),
-                None => {
-                    return Err(vec![format!(
-                        "Fatal error, can't open config file '{path}': No such file or directory"
-                    )]);
-                }
+                None => return Err(Fatal::MissingFile(path.clone())),
             }
             if !text.is_empty() && !text.ends_with('\n') {
                 text.push('\n');
             }
+        }
+        // `loadServerConfig` puts the options after a newline.
+        if !self.options.is_empty() {
+            text.push('\n');
         }
         for line in &self.options {
             text.push_str(line);
@@ -155,7 +188,9 @@ impl Launch {
                 ]
             };
             let Some(words) = split_args(line) else {
-                return Err(fatal("Unbalanced quotes in configuration line"));
+                return Err(Fatal::Config(fatal(
+                    "Unbalanced quotes in configuration line",
+                )));
             };
             let name = words[0].to_ascii_lowercase();
             // What the loader takes itself (modules, users, renames).
@@ -168,18 +203,22 @@ impl Launch {
             let value = words[1..].join(" ");
             match param(&name) {
                 Some(p) if words.len() != 2 && !matches!(p.kind, Kind::Text) => {
-                    return Err(fatal("wrong number of arguments"));
+                    return Err(Fatal::Config(fatal("wrong number of arguments")));
                 }
                 Some(p) => match p.kind.normalize(&value) {
                     Ok(v) => set(&mut settings, &name, v),
-                    Err(why) => return Err(fatal(why)),
+                    Err(why) => return Err(Fatal::Config(fatal(why))),
                 },
                 // Directives Kubeplay has no table entry for are kept as
                 // written.
                 None if words.len() >= 2 && DIRECTIVES.split(' ').any(|d| d == name) => {
                     set(&mut settings, &name, value)
                 }
-                None => return Err(fatal("Bad directive or wrong number of arguments")),
+                None => {
+                    return Err(Fatal::Config(fatal(
+                        "Bad directive or wrong number of arguments",
+                    )));
+                }
             }
         }
         Ok(settings)
@@ -465,14 +504,6 @@ pub(crate) fn split_args(line: &str) -> Option<Vec<String>> {
             }
         }
         words.push(word);
-    }
-}
-
-fn quote_arg(word: &str) -> String {
-    if word.is_empty() || word.contains([' ', '"', '\'', '\\']) {
-        format!("\"{}\"", word.replace('\\', "\\\\").replace('"', "\\\""))
-    } else {
-        word.to_string()
     }
 }
 
@@ -978,6 +1009,8 @@ pub(crate) enum LinkError {
     Connect(String),
     /// The other end is not Redis.
     Protocol(String),
+    /// `-a`'s AUTH or `-n`'s SELECT was refused (what redis-cli says).
+    Handshake(String),
 }
 
 impl Cli {
@@ -993,6 +1026,11 @@ impl Cli {
             format!("[{}]", self.db)
         };
         format!("{}:{}{db}> ", self.host, self.port)
+    }
+
+    /// The client's major release.
+    pub(crate) fn major(&self) -> u32 {
+        major_of(&self.version)
     }
 
     /// Whether replies print raw (`tty`: the output is a terminal).
@@ -1041,13 +1079,20 @@ pub(crate) fn banner(launch: &Launch, port: u16, t: &str) -> Vec<String> {
     // Redis 7.2 logs its start at the notice level (`*`), older ones as
     // warnings (`#`); 7.2 also names the listener's type.
     let notice = if release >= (7, 2) { '*' } else { '#' };
-    let mut lines = vec![
-        format!("1:C {t} {notice} oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo"),
-        format!(
-            "1:C {t} {notice} Redis version={}, bits=64, commit=00000000, modified=0, pid=1, just started",
-            launch.version
-        ),
-    ];
+    let eight = release.0 >= 8;
+    let mut lines = Vec::new();
+    if eight && launch.via_entrypoint {
+        lines.push("Starting Redis Server".to_string());
+    }
+    lines.push(format!(
+        "1:C {t} {notice} oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo"
+    ));
+    // Redis 8's images build a patched tree.
+    lines.push(format!(
+        "1:C {t} {notice} Redis version={}, bits=64, commit=00000000, modified={}, pid=1, just started",
+        launch.version,
+        u8::from(eight)
+    ));
     if launch.has_args {
         lines.push(format!("1:C {t} {notice} Configuration loaded"));
     } else {
@@ -1059,10 +1104,38 @@ pub(crate) fn banner(launch: &Launch, port: u16, t: &str) -> Vec<String> {
         lines.push(format!("1:M {t} * monotonic clock: POSIX clock_gettime"));
     }
     lines.push(format!("1:M {t} * Running mode=standalone, port={port}."));
+    // The modules Redis 8's entrypoint loads (their own lines are left
+    // out).
+    if eight && launch.via_entrypoint {
+        for (name, file) in [
+            ("bf", "redisbloom"),
+            ("search", "redisearch"),
+            ("timeseries", "redistimeseries"),
+            ("ReJSON", "rejson"),
+        ] {
+            lines.push(format!(
+                "1:M {t} * Module '{name}' loaded from /usr/local/lib/redis/modules//{file}.so"
+            ));
+        }
+    }
     lines.push(format!("1:M {t} {notice} Server initialized"));
     let tcp = if release >= (7, 2) { " tcp" } else { "" };
     lines.push(format!("1:M {t} * Ready to accept connections{tcp}"));
     lines
+}
+
+/// What redis-server logs as `signal` shuts it down at `at` (`t` its log
+/// clock): the signal handler's line, then the shutdown with its save.
+pub(crate) fn shutdown_lines(version: &str, t: &str, at: Millis, signal: &str) -> Vec<String> {
+    let unix = crate::time::EPOCH_UNIX_SECONDS + (at / 1000) as i64;
+    let notice = if major_of(version) >= 7 { '*' } else { '#' };
+    vec![
+        format!("1:signal-handler ({unix}) Received {signal} scheduling shutdown..."),
+        format!("1:M {t} {notice} User requested shutdown..."),
+        format!("1:M {t} * Saving the final RDB snapshot before exiting."),
+        format!("1:M {t} * DB saved on disk"),
+        format!("1:M {t} # Redis is now ready to exit, bye bye..."),
+    ]
 }
 
 #[cfg(test)]
@@ -1095,11 +1168,12 @@ mod tests {
         let l = launch("redis", "docker-entrypoint.sh redis-server");
         assert_eq!(
             (l.version.as_str(), l.config_file, l.has_args),
-            ("8.2.2", None, false)
+            // Redis 8's entrypoint loads its modules with arguments.
+            ("8.2.2", None, true)
         );
         let l = launch("redis:7-alpine", "redis-server --maxmemory 2mb --save");
         assert_eq!(l.version, "7.4.6");
-        assert_eq!(l.options, ["maxmemory 2mb", "save"]);
+        assert_eq!(l.options, ["maxmemory \"2mb\"", "save"]);
     }
 
     #[test]
@@ -1124,7 +1198,7 @@ mod tests {
             "# tuned\nmaxmemory 2xb\n".to_string(),
         );
         assert_eq!(
-            l.settings(&files).unwrap_err(),
+            l.settings(&files).unwrap_err().lines("8.0.2", "T"),
             [
                 "",
                 "*** FATAL CONFIG FILE ERROR (Redis 8.0.2) ***",
@@ -1138,7 +1212,7 @@ mod tests {
             "maxmemory-polcy allkeys-lru\n".to_string(),
         );
         assert_eq!(
-            l.settings(&files).unwrap_err()[2..],
+            l.settings(&files).unwrap_err().lines("8.0.2", "T")[2..],
             [
                 "Reading the configuration file, at line 1",
                 ">>> 'maxmemory-polcy allkeys-lru'",
@@ -1152,13 +1226,22 @@ mod tests {
         assert!(l.settings(&files).is_ok());
         files.insert("/c/redis.conf".to_string(), "maxmemory\n".to_string());
         assert_eq!(
-            l.settings(&files).unwrap_err()[4],
+            l.settings(&files).unwrap_err().lines("8.0.2", "T")[4],
             "wrong number of arguments"
         );
         let missing = launch("redis", "redis-server /nope.conf");
         assert_eq!(
-            missing.settings(&files).unwrap_err(),
-            ["Fatal error, can't open config file '/nope.conf': No such file or directory"]
+            missing.settings(&files).unwrap_err().lines("8.2.2", "T"),
+            ["1:C T # Fatal error, can't open config file '/nope.conf': No such file or directory"]
+        );
+        // Options follow the file after a newline, their values quoted.
+        let opt = launch("redis:7.2", "redis-server --maxmemory-policy bogus");
+        assert_eq!(
+            opt.settings(&files).unwrap_err().lines("7.2.11", "T")[2..4],
+            [
+                "Reading the configuration file, at line 2",
+                ">>> 'maxmemory-policy \"bogus\"'"
+            ]
         );
     }
 
@@ -1306,6 +1389,17 @@ mod tests {
             new.last().unwrap(),
             "1:M T * Ready to accept connections tcp"
         );
+        let eight = banner(
+            &launch("redis:8.0.2", "docker-entrypoint.sh redis-server"),
+            6379,
+            "T",
+        );
+        assert_eq!(eight[0], "Starting Redis Server");
+        assert!(eight[2].ends_with("modified=1, pid=1, just started"));
+        assert_eq!(eight[3], "1:C T * Configuration loaded");
+        assert!(eight.iter().any(|l| {
+            l.ends_with("Module 'ReJSON' loaded from /usr/local/lib/redis/modules//rejson.so")
+        }));
         let old = banner(
             &launch("redis:5", "docker-entrypoint.sh redis-server"),
             6379,

@@ -771,6 +771,17 @@ impl Stat {
     }
 }
 
+/// A mode after the kubelet's fsGroup walk of a read-only (atomic
+/// writer) volume (`SetVolumeOwnership`): group-readable, directories
+/// group-searchable with the set-group-ID bit.
+fn fs_group_mode(v: &VolumeDir, mode: u32, dir: bool) -> u32 {
+    match (v.fs_group, &v.kind, dir) {
+        (Some(_), VolumeKind::Atomic { .. }, true) => mode | 0o2550,
+        (Some(_), VolumeKind::Atomic { .. }, false) => mode | 0o440,
+        _ => mode,
+    }
+}
+
 /// A volume mounted at a directory, for `ls -l`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct VolumeDir {
@@ -3642,7 +3653,7 @@ impl Interp<'_> {
                     let keys = self.dir_entries(&v.path).len() as u64;
                     let tmpfs = matches!(v.kind, VolumeKind::Atomic { tmpfs: true, .. });
                     return self.stat(&v.path).map(|mut d| {
-                        d.mode = 0o755;
+                        d.mode = fs_group_mode(v, 0o755, true);
                         d.nlink = 2;
                         d.size = if tmpfs { 20 * (2 + keys) } else { 4096 };
                         d
@@ -3657,25 +3668,32 @@ impl Interp<'_> {
                 st.size = st.target.as_ref().map_or(0, |t| t.len() as u64);
                 return Some(st);
             }
-            let file = format!("{}/{name}", v.path);
-            if let Some(text) = self.files.get(&file) {
-                let VolumeKind::Atomic {
-                    modes,
-                    default_mode,
-                    ..
-                } = &v.kind
-                else {
-                    return None;
-                };
-                st.mode = modes
-                    .iter()
-                    .find(|(p, _)| p == name)
-                    .map_or(*default_mode, |(_, m)| *m);
-                st.size = text.len() as u64;
-                return Some(st);
-            }
         }
         let resolved = &*self.abs(path);
+        // A file the kubelet's atomic writer wrote: its item's mode or the
+        // volume's, with fsGroup's group and read bits.
+        if let Some(v) = self.volume_of(resolved)
+            && let VolumeKind::Atomic {
+                modes,
+                default_mode,
+                ..
+            } = &v.kind
+            && let Some(text) = self.files.get(resolved)
+        {
+            let rel = &resolved[v.path.len() + 1..];
+            let service_account = v.path.ends_with("/serviceaccount") && rel == "token";
+            let mode = match modes.iter().find(|(p, _)| p == rel) {
+                Some((_, m)) => *m,
+                // The projected token is 0600 under an fsGroup.
+                None if service_account && v.fs_group.is_some() => 0o600,
+                None => *default_mode,
+            };
+            st.mode = fs_group_mode(v, mode, false);
+            st.gid = v.fs_group.unwrap_or(0);
+            st.size = text.len() as u64;
+            st.mtime = self.data_dir_written(v).1;
+            return Some(st);
+        }
         if let Some(text) = self
             .files
             .get(resolved)
@@ -3709,6 +3727,15 @@ impl Interp<'_> {
             if resolved == "/tmp" {
                 st.mode = 0o1777;
             }
+            // A directory of nested items in an atomic-writer volume.
+            if let Some(v) = self
+                .volume_of(resolved)
+                .filter(|v| matches!(v.kind, VolumeKind::Atomic { .. }))
+            {
+                st.mode = fs_group_mode(v, 0o755, true);
+                st.gid = v.fs_group.unwrap_or(0);
+                st.mtime = self.data_dir_written(v).1;
+            }
             if self.files.contains_key(&format!("{resolved}/")) {
                 st.uid = self.ctx.user.uid;
                 st.gid = self.ctx.user.gid;
@@ -3732,7 +3759,7 @@ impl Interp<'_> {
                     }
                     VolumeKind::Atomic { tmpfs, .. } => {
                         st.mtime = self.data_dir_written(v).1;
-                        st.mode = if tmpfs { 0o1777 } else { 0o777 };
+                        st.mode = fs_group_mode(v, if tmpfs { 0o1777 } else { 0o777 }, true);
                         st.nlink = 3;
                         st.gid = v.fs_group.unwrap_or(0);
                         if tmpfs {
@@ -3761,8 +3788,16 @@ impl Interp<'_> {
     /// `ls -l` (with `-a`, `-d`, `-n`, `-R`): BusyBox's fixed columns or
     /// coreutils' fitted ones, `total` in 1K blocks, links with targets.
     fn ls_long(&mut self, args: &[String]) {
-        let flag = |c: char| args.iter().any(|a| a.starts_with('-') && a.contains(c));
-        let (all, dirs_only, numeric, recursive) = (flag('a'), flag('d'), flag('n'), flag('R'));
+        // Short options only (`--all` is `-a`; other long ones change
+        // nothing Kubeplay shows).
+        let short: Vec<&str> = args
+            .iter()
+            .filter(|a| a.starts_with('-') && !a.starts_with("--"))
+            .map(String::as_str)
+            .collect();
+        let flag = |c: char| short.iter().any(|a| a.contains(c));
+        let all = flag('a') || args.iter().any(|a| a == "--all");
+        let (dirs_only, numeric, recursive) = (flag('d'), flag('n'), flag('R'));
         let mut todo: Vec<String> = args
             .iter()
             .filter(|a| !a.starts_with('-'))
@@ -3772,11 +3807,10 @@ impl Interp<'_> {
             todo.push(".".to_string());
         }
         let headers = todo.len() > 1 || recursive;
-        let mut first = true;
-        let mut i = 0;
-        while i < todo.len() {
-            let arg = todo[i].clone();
-            i += 1;
+        // Files first, aligned together; then each directory.
+        let mut files: Vec<(String, Stat)> = Vec::new();
+        let mut dirs: Vec<(String, Stat)> = Vec::new();
+        for arg in todo {
             let Some(mut st) = self.stat(&arg) else {
                 let msg = match self.ctx.dialect {
                     Dialect::Busybox => format!("ls: {arg}: No such file or directory"),
@@ -3792,19 +3826,27 @@ impl Interp<'_> {
             };
             // `link/` is the directory the link points to.
             if st.kind == 'l' && arg.ends_with('/') {
+                st = self.link_target(&arg).unwrap_or(st);
                 st.kind = 'd';
             }
             if st.kind != 'd' || dirs_only {
-                let lines = self.ls_lines(&[(arg.clone(), st)], numeric);
-                for line in lines {
-                    self.emit(line);
-                }
-                continue;
+                files.push((arg, st));
+            } else {
+                dirs.push((arg, st));
             }
-            if !first {
+        }
+        let mut printed = !files.is_empty();
+        for line in self.ls_lines(&files, numeric) {
+            self.emit(line);
+        }
+        let mut i = 0;
+        while i < dirs.len() {
+            let (arg, st) = dirs[i].clone();
+            i += 1;
+            if printed {
                 self.emit(String::new());
             }
-            first = false;
+            printed = true;
             if headers {
                 self.emit(format!("{arg}:"));
             }
@@ -3813,16 +3855,12 @@ impl Interp<'_> {
                 .ls_entries(&dir, all)
                 .into_iter()
                 .filter_map(|n| {
-                    let full = if n == "." || n == ".." {
-                        if n == "." {
-                            dir.clone()
-                        } else {
-                            self.normalize(&format!("{dir}/..")).into_owned()
-                        }
-                    } else {
-                        format!("{}/{n}", dir.trim_end_matches('/'))
+                    let st = match n.as_str() {
+                        "." => Some(st.clone()),
+                        ".." => self.stat(&self.normalize(&format!("{dir}/.."))),
+                        _ => self.stat(&format!("{}/{n}", dir.trim_end_matches('/'))),
                     };
-                    self.stat(&full).map(|st| (n, st))
+                    st.map(|st| (n, st))
                 })
                 .collect();
             let blocks: u64 = rows.iter().map(|(_, st)| st.blocks()).sum();
@@ -3830,7 +3868,7 @@ impl Interp<'_> {
             let mut sub = Vec::new();
             for (n, st) in &rows {
                 if recursive && st.kind == 'd' && n != "." && n != ".." {
-                    sub.push(format!("{}/{n}", arg.trim_end_matches('/')));
+                    sub.push((format!("{}/{n}", arg.trim_end_matches('/')), st.clone()));
                 }
             }
             for line in self.ls_lines(&rows, numeric) {
@@ -3838,9 +3876,18 @@ impl Interp<'_> {
             }
             // -R lists the subdirectories next, depth first.
             for (k, s) in sub.into_iter().enumerate() {
-                todo.insert(i + k, s);
+                dirs.insert(i + k, s);
             }
         }
+    }
+
+    /// What a link (`M/..data`) points to, as `stat` follows it.
+    fn link_target(&self, path: &str) -> Option<Stat> {
+        let link = self.stat(path)?;
+        let target = link.target?;
+        let path = self.normalize(path);
+        let parent = path.rsplit_once('/').map_or("", |(p, _)| p);
+        self.stat(&format!("{parent}/{target}"))
     }
 
     /// `ls -l` lines for named entries.
@@ -3911,7 +3958,14 @@ impl Interp<'_> {
     fn is_dir(&self, path: &str) -> bool {
         let path = self.abs(path);
         let dir = path.trim_end_matches('/');
-        if dir.is_empty() || STANDARD_DIRS.contains(&dir) {
+        let root = match self.ctx.dialect {
+            Dialect::Busybox => ROOT_DIRS,
+            Dialect::Gnu => DEBIAN_ROOT_DIRS,
+        };
+        if dir.is_empty()
+            || STANDARD_DIRS.contains(&dir)
+            || dir.strip_prefix('/').is_some_and(|d| root.contains(&d))
+        {
             return true;
         }
         let prefix = format!("{dir}/");
