@@ -432,7 +432,18 @@ fn watch(
     let mut print = |ctx: &mut Ctx, objs: &[&Value], event: &str, headers: bool| {
         if !format.is_table() {
             for obj in objs {
-                let obj = if events {
+                // A watch event: JSON on one line (`json.Marshal`); the
+                // name printer names the object.
+                if events && matches!(format, Format::Json) {
+                    let wrapped = Value::from_pairs([
+                        ("type", Value::str(event)),
+                        ("object", (*obj).clone()),
+                    ]);
+                    ctx.out
+                        .out(&format!("{}\n", yaml::to_json_compact(&wrapped)));
+                    continue;
+                }
+                let obj = if events && !matches!(format, Format::Name) {
                     Value::from_pairs([("type", Value::str(event)), ("object", (*obj).clone())])
                 } else {
                     (*obj).clone()
@@ -456,10 +467,11 @@ fn watch(
                 .lines()
                 .enumerate()
                 .map(|(i, l)| {
+                    // `formattedEventType` pads the type to 8.
                     let cell = if headers && !opts.no_headers && i == 0 {
-                        "EVENT"
+                        "EVENT".to_string()
                     } else {
-                        event
+                        format!("{event:<8}")
                     };
                     format!("{cell}\t{l}\n")
                 })
@@ -479,15 +491,42 @@ fn watch(
     }
     let timeout = request_timeout(p);
     let start = ctx.cluster.now;
+    // An HPA's scale-down waits out its five-minute stabilization window.
+    let (quiet, horizon) = if rid.get().kind == "HorizontalPodAutoscaler" {
+        (6 * crate::time::MINUTE, 2 * WATCH_HORIZON)
+    } else {
+        (WATCH_QUIET, WATCH_HORIZON)
+    };
     // Until a first change, the watch waits (a CronJob's first Job).
     let mut last_change: Option<crate::time::Millis> = None;
+    // Events are the recorder's, not stored objects: compared step by step.
+    let is_event = rid.get().kind == "Event";
+    let list_events = |ctx: &Ctx| -> Vec<Value> {
+        let ns = scopes.first().and_then(|s| s.namespace.as_deref());
+        resources::list(ctx.cluster, rid, ns)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|e| {
+                scopes.iter().any(|s| {
+                    s.name
+                        .as_deref()
+                        .is_none_or(|n| e.str_at(&["metadata", "name"]) == Some(n))
+                })
+            })
+            .collect()
+    };
+    let mut seen_events = if is_event {
+        list_events(ctx)
+    } else {
+        Vec::new()
+    };
     ctx.cluster.watch_tap = Some(Vec::new());
     loop {
         let now = ctx.cluster.now;
         let stop_at = match (timeout, last_change) {
             (Some(t), _) => start + t,
-            (None, Some(last)) => (last + WATCH_QUIET).min(start + WATCH_HORIZON),
-            (None, None) => start + WATCH_HORIZON,
+            (None, Some(last)) => (last + quiet).min(start + horizon),
+            (None, None) => start + horizon,
         };
         if now >= stop_at {
             break;
@@ -499,6 +538,31 @@ fn watch(
             .watch_tap
             .replace(Vec::new())
             .unwrap_or_default();
+        if is_event {
+            let current = list_events(ctx);
+            for e in &current {
+                let name = e.str_at(&["metadata", "name"]);
+                let kind = match seen_events
+                    .iter()
+                    .find(|s| s.str_at(&["metadata", "name"]) == name)
+                {
+                    None => "ADDED",
+                    Some(old) if old != e => "MODIFIED",
+                    Some(_) => continue,
+                };
+                let Ok(mut kept) = filters.apply(rid, vec![e.clone()]) else {
+                    continue;
+                };
+                let Some(obj) = kept.pop() else {
+                    continue;
+                };
+                last_change = Some(ctx.cluster.now);
+                print(ctx, &[&obj], kind, headers);
+                headers = false;
+            }
+            seen_events = current;
+            continue;
+        }
         for (i, change) in changes.iter().enumerate() {
             let key = &change.key;
             let watched = key.resource == rid
@@ -537,12 +601,12 @@ fn watch(
     }
     ctx.cluster.watch_tap = None;
     if timeout.is_none() {
-        let why = if ctx.cluster.now >= start + WATCH_HORIZON {
-            format!("after {}", crate::kubelet::go_duration(WATCH_HORIZON))
+        let why = if ctx.cluster.now >= start + horizon {
+            format!("after {}", crate::kubelet::go_duration(horizon))
         } else {
             format!(
                 "{} after the last change",
-                crate::kubelet::go_duration(WATCH_QUIET)
+                crate::kubelet::go_duration(quiet)
             )
         };
         ctx.out.err_line(&format!(

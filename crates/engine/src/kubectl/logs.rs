@@ -81,6 +81,32 @@ pub(crate) fn logs(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         announce_found(ctx, pod, found_pods);
     }
     let container_arg = p.str("container").map(str::to_string).or(inline);
+    // `RunLogs`: following more streams than --max-log-requests allows is
+    // refused before any is read.
+    if p.bool("follow") {
+        let per_pod = |pod: &Value| -> usize {
+            if container_arg.is_some() {
+                1
+            } else if p.bool("all-containers") {
+                ["containers", "initContainers"]
+                    .iter()
+                    .map(|l| pod.at(&["spec", l]).items().count())
+                    .sum()
+            } else {
+                1
+            }
+        };
+        let requested: usize = pods.iter().map(per_pod).sum();
+        let max = p
+            .str("max-log-requests")
+            .and_then(|m| m.parse().ok())
+            .unwrap_or(5);
+        if requested > max {
+            return Err(Fail::error(format!(
+                "you are attempting to follow {requested} log streams, but maximum allowed concurrency is {max}, use --max-log-requests to increase the limit"
+            )));
+        }
+    }
     // What `--follow` goes on reading: each stream's container instance
     // and how many of its lines were printed.
     let mut streams: Vec<Followed> = Vec::new();

@@ -3262,6 +3262,14 @@ fn get_watch_prints_each_change_under_the_first_table_then_stops() {
         "{}",
         out.stdout
     );
+    // Events recorded while watching arrive too, the event type padded.
+    k(&mut c, "kubectl run late --image=nginx");
+    let out = k(
+        &mut c,
+        "kubectl get events --watch-only --output-watch-events --request-timeout=10s",
+    );
+    assert!(out.stdout.contains("\nADDED      "), "{}", out.stdout);
+    assert!(out.stdout.contains("Started"), "{}", out.stdout);
     assert_eq!(
         k(&mut c, "kubectl get pods,deploy -w").stderr,
         "error: you may only specify a single resource type\n"
@@ -3339,5 +3347,19 @@ fn record_is_deprecated_and_writes_the_command_as_the_change_cause() {
     assert_eq!(
         k(&mut c, "kubectl create deployment x --image=nginx --record").stderr,
         "Error: unknown flag: --record\nSee 'kubectl create deployment --help' for usage.\n"
+    );
+}
+
+#[test]
+fn logs_follow_refuses_more_streams_than_max_log_requests() {
+    let mut c = Cluster::new(1);
+    k(
+        &mut c,
+        "kubectl create deployment many --image=nginx --replicas=6",
+    );
+    c.step(10_000);
+    assert_eq!(
+        k(&mut c, "kubectl logs -f -l app=many").stderr,
+        "error: you are attempting to follow 6 log streams, but maximum allowed concurrency is 5, use --max-log-requests to increase the limit\n"
     );
 }
