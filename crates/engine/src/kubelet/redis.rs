@@ -818,8 +818,9 @@ const COMMANDS: &[(&str, usize, Option<usize>)] = &[
 /// them unknown).
 const NOT_SIMULATED: &str = "mget mset unlink incrby decrby append strlen type expire pexpire ttl pttl persist info client lpush rpush lpop rpop lrange llen hset hget hgetall hdel sadd srem smembers zadd zrange publish subscribe monitor multi exec eval scan save bgsave shutdown replicaof slaveof role";
 
-/// Redis's `stringmatchlen` for `*`, `?` and `[…]`.
-fn glob(pattern: &str, text: &str) -> bool {
+/// Redis's `stringmatchlen` for `*`, `?` and `[…]` (the shells' pattern
+/// matching too).
+pub(crate) fn glob(pattern: &str, text: &str) -> bool {
     let p: Vec<char> = pattern.chars().collect();
     let t: Vec<char> = text.chars().collect();
     fn go(p: &[char], t: &[char]) -> bool {

@@ -1543,6 +1543,7 @@ const COMMANDS: &[&str] = &[
     "export",
     "set",
     "shift",
+    "unset",
     "ulimit",
     "umask",
     "wait",
@@ -2586,6 +2587,11 @@ impl Interp<'_> {
                 }
             }
             "mkdir" => self.mkdir(args),
+            "unset" => {
+                for a in args.iter().filter(|a| !a.starts_with('-')) {
+                    self.vars.remove(a.as_str());
+                }
+            }
             "shift" => {
                 let n = args
                     .first()
@@ -4163,23 +4169,92 @@ impl Interp<'_> {
                     .get("HOSTNAME")
                     .cloned()
                     .unwrap_or_else(|| self.ctx.hostname.clone()),
-                _ => {
-                    let (var, default) = match name.split_once(":-") {
-                        Some((v, d)) => (v, Some(d)),
-                        None => (name.as_str(), None),
-                    };
-                    match (self.vars.get(var), default) {
-                        (Some(v), _) if !v.is_empty() => v.clone(),
-                        (_, Some(d)) => d.to_string(),
-                        (Some(v), None) => v.clone(),
-                        (None, None) => String::new(),
-                    }
-                }
+                _ => self.param_expansion(&name),
             };
             out.push_str(&value);
             i += len;
         }
         out
+    }
+
+    /// `${NAME}` with its operators: `-`, `=`, `+`, `?` (with `:` also for
+    /// an empty value), and the pattern removals `#`, `##`, `%`, `%%`.
+    fn param_expansion(&mut self, expr: &str) -> String {
+        let split = expr
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(expr.len());
+        let (var, op) = expr.split_at(split);
+        let value = if !var.is_empty() && var.bytes().all(|b| b.is_ascii_digit()) {
+            var.parse::<usize>()
+                .ok()
+                .and_then(|i| self.params.get(i))
+                .cloned()
+        } else {
+            self.vars.get(var).cloned()
+        };
+        let (colon, rest) = match op.strip_prefix(':') {
+            Some(r) => (true, r),
+            None => (false, op),
+        };
+        let set = value.as_ref().is_some_and(|v| !colon || !v.is_empty());
+        let mut chars = rest.chars();
+        match chars.next() {
+            None => value.unwrap_or_default(),
+            Some(c @ ('-' | '=' | '+' | '?')) => {
+                let word = self.expand_text(chars.as_str());
+                match (c, set) {
+                    ('-', false) => word,
+                    ('=', false) => {
+                        self.vars.insert(var.to_string(), word.clone());
+                        word
+                    }
+                    ('+', true) => word,
+                    ('+', false) => String::new(),
+                    ('?', false) => {
+                        let why = if word.is_empty() {
+                            "parameter not set".to_string()
+                        } else {
+                            word
+                        };
+                        self.emit_err(format!("sh: {var}: {why}"));
+                        self.status = 1;
+                        String::new()
+                    }
+                    _ => value.unwrap_or_default(),
+                }
+            }
+            Some(c @ ('#' | '%')) if !colon => {
+                let value = value.unwrap_or_default();
+                let longest = chars.as_str().starts_with(c);
+                let pattern_text = if longest { &rest[2..] } else { &rest[1..] };
+                let pattern = self.expand_text(pattern_text);
+                let bounds: Vec<usize> = value
+                    .char_indices()
+                    .map(|(i, _)| i)
+                    .chain([value.len()])
+                    .collect();
+                let matches = |s: &str| super::redis::glob(&pattern, s);
+                let cut = if c == '#' {
+                    let mut found = bounds.iter().filter(|&&i| matches(&value[..i]));
+                    let end = if longest {
+                        found.next_back()
+                    } else {
+                        found.next()
+                    };
+                    end.map(|&i| value[i..].to_string())
+                } else {
+                    let mut found = bounds.iter().rev().filter(|&&i| matches(&value[i..]));
+                    let start = if longest {
+                        found.next_back()
+                    } else {
+                        found.next()
+                    };
+                    start.map(|&i| value[..i].to_string())
+                };
+                cut.unwrap_or(value)
+            }
+            _ => value.unwrap_or_default(),
+        }
     }
 
     /// Integer arithmetic: + - * / % over variables and numbers, left to right
@@ -5210,6 +5285,12 @@ mod tests {
                 "sh -c 'for a in \"$@\"; do echo ${#a}:$a; done; x=hello; echo ${#x} ${#}' me 'a b' c"
             ),
             "3:a b\n1:c\n5 2\n"
+        );
+        assert_eq!(
+            out(
+                "Y=abc.tar.gz; echo ${Y#*.} ${Y##*.} ${Y%.*} ${Y%%.*}; echo \"${X-def}|${X=set}|$X\"; unset X; echo \"${X:-gone}|${X+alt}|${Y:+alt}\""
+            ),
+            "tar.gz gz abc.tar abc\ndef|set|set\ngone||alt\n"
         );
         // "$@" keeps each parameter one word.
         assert_eq!(
