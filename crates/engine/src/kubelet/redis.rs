@@ -207,7 +207,7 @@ impl Launch {
                 }
                 Some(p) => match p.kind.normalize(&value) {
                     Ok(v) => set(&mut settings, &name, v),
-                    Err(why) => return Err(Fatal::Config(fatal(why))),
+                    Err(why) => return Err(Fatal::Config(fatal(&why))),
                 },
                 // Directives Kubeplay has no table entry for are kept as
                 // written.
@@ -281,36 +281,38 @@ const POLICIES: &[&str] = &[
 
 impl Kind {
     /// The value as `CONFIG GET` shows it, or Redis's complaint.
-    fn normalize(self, value: &str) -> Result<String, &'static str> {
+    fn normalize(self, value: &str) -> Result<String, String> {
         match self {
             Kind::Memory => memory_bytes(value)
                 .map(|b| b.to_string())
-                .ok_or("argument must be a memory value"),
+                .ok_or_else(|| "argument must be a memory value".to_string()),
             Kind::Enum(names) => {
                 let lower = value.to_ascii_lowercase();
                 if names.contains(&lower.as_str()) {
                     Ok(lower)
                 } else if names.len() == POLICIES.len() {
                     Err(
-                        "argument(s) must be one of the following: volatile-lru, volatile-lfu, volatile-random, volatile-ttl, allkeys-lru, allkeys-lfu, allkeys-random, noeviction",
+                        "argument(s) must be one of the following: volatile-lru, volatile-lfu, volatile-random, volatile-ttl, allkeys-lru, allkeys-lfu, allkeys-random, noeviction".into(),
                     )
                 } else if names.contains(&"everysec") {
-                    Err("argument(s) must be one of the following: always, everysec, no")
+                    Err("argument(s) must be one of the following: everysec, always, no".into())
                 } else {
                     Err(
-                        "argument(s) must be one of the following: debug, verbose, notice, warning, nothing",
+                        "argument(s) must be one of the following: debug, verbose, notice, warning, nothing".into(),
                     )
                 }
             }
             Kind::Bool => match value.to_ascii_lowercase().as_str() {
                 "yes" => Ok("yes".into()),
                 "no" => Ok("no".into()),
-                _ => Err("argument must be 'yes' or 'no'"),
+                _ => Err("argument must be 'yes' or 'no'".into()),
             },
             Kind::Int(min, max) => match value.parse::<i64>() {
                 Ok(n) if (min..=max).contains(&n) => Ok(n.to_string()),
-                Ok(_) => Err("argument must be within the allowed range"),
-                Err(_) => Err("argument couldn't be parsed into an integer"),
+                Ok(_) => Err(format!(
+                    "argument must be between {min} and {max} inclusive"
+                )),
+                Err(_) => Err("argument couldn't be parsed into an integer".into()),
             },
             Kind::Text => Ok(value.to_string()),
         }
@@ -337,6 +339,8 @@ const PARAMS: &[Param] = &[
     p("maxmemory", Kind::Memory, "0"),
     p("maxmemory-policy", Kind::Enum(POLICIES), "noeviction"),
     p("maxmemory-samples", Kind::Int(1, 64), "5"),
+    p("maxmemory-eviction-tenacity", Kind::Int(0, 100), "10"),
+    p("maxmemory-clients", Kind::Memory, "0"),
     p("port", Kind::Int(0, 65535), "6379"),
     p("bind", Kind::Text, "* -::*"),
     // The images build Redis with protected mode off.
@@ -572,8 +576,9 @@ impl Server {
             return v.clone();
         }
         match param(name) {
-            // Redis 7 saves more often by default.
+            // Redis 7 saves more often by default, and binds every address.
             Some(_) if name == "save" && self.major() < 7 => "900 1 300 10 60 10000".to_string(),
+            Some(_) if name == "bind" && self.major() < 7 => String::new(),
             Some(p) => p.default.to_string(),
             None => String::new(),
         }
@@ -729,9 +734,15 @@ impl Server {
         match sub.as_str() {
             "get" if args.len() >= 2 && (new || args.len() == 2) => {
                 let mut out = Vec::new();
+                // Redis 7's additions are not in older releases.
                 let names = PARAMS
                     .iter()
                     .map(|p| p.name)
+                    .filter(|n| {
+                        new || !n.starts_with("maxmemory-")
+                            || *n == "maxmemory-policy"
+                            || *n == "maxmemory-samples"
+                    })
                     .chain(self.settings.iter().map(|(n, _)| n.as_str()))
                     .collect::<Vec<_>>();
                 let mut seen: Vec<&str> = Vec::new();

@@ -2600,13 +2600,14 @@ impl Interp<'_> {
                 if n < self.params.len() {
                     self.params.drain(1..=n);
                 } else if n > 0 {
-                    // More than there are: a special builtin's error, which
-                    // ends the shell with 2 (ash and dash).
-                    let msg = match self.ctx.dialect {
-                        Dialect::Busybox => "sh: shift: line 1: can't shift that many",
-                        Dialect::Gnu => "sh: 1: shift: can't shift that many",
-                    };
-                    self.emit_err(msg.to_string());
+                    // More than there are: BusyBox's ash returns 1; dash's
+                    // special-builtin error (named by $0) ends the shell.
+                    if self.ctx.dialect == Dialect::Busybox {
+                        self.status = 1;
+                        return Flow::Normal;
+                    }
+                    let arg0 = self.params.first().cloned().unwrap_or_else(|| "sh".into());
+                    self.emit_err(format!("{arg0}: 1: shift: can't shift that many"));
                     return Flow::Exit(2);
                 }
             }
@@ -2873,8 +2874,14 @@ impl Interp<'_> {
                 // Under `kubectl exec` the tools reach the simulated network;
                 // a container's own script runs ahead of time, so there
                 // they succeed quietly.
+                let terminal = self.ctx.tty && self.capture.is_none() && self.file_out.is_none();
                 if let Some(net) = self.net.as_mut() {
                     let mut argv = vec![name.to_string()];
+                    // redis-cli prints raw when its output is not a
+                    // terminal (a pipe, a file); its own flags come after.
+                    if name == "redis-cli" && !terminal {
+                        argv.push("--raw".to_string());
+                    }
                     argv.extend(args.iter().cloned());
                     let (code, text, took) = net(self.t, &argv);
                     if self.t.saturating_add(took) > self.horizon {
@@ -5277,8 +5284,8 @@ mod tests {
         );
         assert_eq!(out("sh -c 'echo $0'"), "sh\n");
         assert_eq!(
-            out("set -- x y; echo $#:$2; shift 3; echo not reached"),
-            "2:y\nsh: shift: line 1: can't shift that many\n"
+            out("set -- x y; echo $#:$2; shift 3; echo rc=$?"),
+            "2:y\nrc=1\n"
         );
         assert_eq!(
             out(
