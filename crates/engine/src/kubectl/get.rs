@@ -780,6 +780,10 @@ pub(crate) fn run(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         if !errors.is_empty() {
             return resources::aggregate(errors);
         }
+        if p.changed("sort-by") {
+            ctx.out
+                .err_line("warning: --watch or --watch-only requested, --sort-by will be ignored");
+        }
         return watch(ctx, p, &format, infos, &scopes, &filters);
     }
     if !format.is_table() {

@@ -1873,6 +1873,15 @@ fn dispatch(ctx: &mut Ctx, words: &[String]) -> Result<(), Fail> {
         ctx.namespace = ns.to_string();
         ctx.namespace_explicit = true;
     }
+    // The REST client's config refuses a timeout it cannot read.
+    if let Some(t) = parsed.str("request-timeout")
+        && t.parse::<u64>().is_err()
+        && flags::parse_go_duration(t).is_err()
+    {
+        return Err(Fail::error(
+            "Invalid timeout value. Timeout must be a single integer in seconds, or an integer followed by a corresponding time unit (e.g. 1s | 2m | 3h)",
+        ));
+    }
     ctx.cluster.requester = Some(requester(ctx.cluster, &parsed)?);
     // RecordFlags: with --record, the objects written get the command as
     // their change cause.

@@ -144,7 +144,7 @@ impl Cluster {
             return Ok(Err(argv[0].clone()));
         };
         let mut output = String::new();
-        if cli.password.is_some() {
+        if cli.password.is_some() && !cli.quiet_auth {
             output.push_str(&to_stderr(REDIS_PASSWORD_WARNING));
         }
         let mut repl = RedisRepl {
@@ -363,7 +363,7 @@ fn redis_cli(
         redis::Invocation::Run(cli) => cli,
     };
     let mut out = String::new();
-    if cli.password.is_some() {
+    if cli.password.is_some() && !cli.quiet_auth {
         out.push_str(&to_stderr(REDIS_PASSWORD_WARNING));
     }
     if cli.command.is_empty() {
@@ -379,6 +379,11 @@ fn redis_cli(
     let took = sent.took;
     out.push_str(&sent.warning);
     match sent.result {
+        // `-e`: the error on standard error, and exit code 1.
+        Ok(Some(redis::Reply::Error(e))) if cli.errexit => {
+            out.push_str(&to_stderr(&format!("{e}\n")));
+            (1, out, took)
+        }
         Ok(Some(reply)) => {
             out.push_str(&cli.format(&reply, tty));
             (0, out, took)

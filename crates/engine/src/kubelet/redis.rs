@@ -945,6 +945,10 @@ pub(crate) struct Cli {
     pub raw: Option<bool>,
     /// The command to send; empty for the prompt.
     pub command: Vec<String>,
+    /// `--no-auth-warning`.
+    pub quiet_auth: bool,
+    /// `-e`: an error reply ends a command line with exit code 1.
+    pub errexit: bool,
     /// The release (for its wording).
     pub version: String,
 }
@@ -970,6 +974,8 @@ pub(crate) fn parse_cli(args: &[String], version: &str) -> Invocation {
         password: None,
         raw: None,
         command: Vec::new(),
+        quiet_auth: false,
+        errexit: false,
         version: version.to_string(),
     };
     let mut i = 0;
@@ -988,6 +994,16 @@ pub(crate) fn parse_cli(args: &[String], version: &str) -> Invocation {
             }
             ("--no-raw", _) => {
                 cli.raw = Some(false);
+                i += 1;
+                continue;
+            }
+            ("--no-auth-warning", _) => {
+                cli.quiet_auth = true;
+                i += 1;
+                continue;
+            }
+            ("-e", _) => {
+                cli.errexit = true;
                 i += 1;
                 continue;
             }

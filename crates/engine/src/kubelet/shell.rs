@@ -1600,39 +1600,29 @@ const COMMANDS: &[&str] = &[
 ];
 
 /// printf(1): the format's backslash escapes and `%` conversions (`s`,
-/// `d`/`i`, `u`, `x`/`X`, `o`, `c`, `%%`, with `-`/`0` flags, width and
-/// precision), the format used again while arguments remain.
-fn printf(format: &str, args: &[String]) -> String {
+/// `b`, `c`, `d`/`i`, `u`, `x`/`X`, `o`, `f`, `e`, `g`, `%%`, with the
+/// `-`, `0`, `+`, space and `#` flags, width and precision, `*` from the
+/// arguments), the format used again while arguments remain. Numbers take
+/// C's `0x`/`0` prefixes and `'c`; one that is not a number is reported
+/// (`errors`, in the shell's words) and printed as what was read of it.
+fn printf(format: &str, args: &[String], dialect: Dialect, errors: &mut Vec<String>) -> String {
     let f: Vec<char> = format.chars().collect();
     let mut out = String::new();
     let mut next = 0;
+    let take = |next: &mut usize| -> String {
+        let arg = args.get(*next).cloned().unwrap_or_default();
+        if *next < args.len() {
+            *next += 1;
+        }
+        arg
+    };
     loop {
         let mut i = 0;
         while i < f.len() {
             match f[i] {
                 '\\' if i + 1 < f.len() => {
                     i += 1;
-                    match f[i] {
-                        'n' => out.push('\n'),
-                        't' => out.push('\t'),
-                        'r' => out.push('\r'),
-                        'a' => out.push('\u{7}'),
-                        'b' => out.push('\u{8}'),
-                        'v' => out.push('\u{b}'),
-                        'f' => out.push('\u{c}'),
-                        '0'..='7' => {
-                            let digits: String = f[i..]
-                                .iter()
-                                .take(3)
-                                .take_while(|c| c.is_digit(8))
-                                .collect();
-                            i += digits.len() - 1;
-                            let code = u32::from_str_radix(&digits, 8).unwrap_or(0);
-                            out.push(char::from_u32(code).unwrap_or('?'));
-                        }
-                        c => out.push(c),
-                    }
-                    i += 1;
+                    i += escape(&f[i..], &mut out);
                 }
                 '%' if i + 1 < f.len() => {
                     let start = i;
@@ -1642,8 +1632,15 @@ fn printf(format: &str, args: &[String]) -> String {
                         .take_while(|c| matches!(c, '-' | '0' | '+' | ' ' | '#'))
                         .collect();
                     i += flags.len();
-                    let width: String = f[i..].iter().take_while(|c| c.is_ascii_digit()).collect();
-                    i += width.len();
+                    let mut width: usize = 0;
+                    if f.get(i) == Some(&'*') {
+                        width = take(&mut next).trim().parse().unwrap_or(0);
+                        i += 1;
+                    } else {
+                        let w: String = f[i..].iter().take_while(|c| c.is_ascii_digit()).collect();
+                        i += w.len();
+                        width = w.parse().unwrap_or(width);
+                    }
                     let mut precision = None;
                     if f.get(i) == Some(&'.') {
                         let p: String = f[i + 1..]
@@ -1662,43 +1659,93 @@ fn printf(format: &str, args: &[String]) -> String {
                         out.push('%');
                         continue;
                     }
-                    let arg = args.get(next).map_or("", String::as_str);
-                    if next < args.len() {
-                        next += 1;
-                    }
-                    let number = || {
-                        let a = arg.trim();
-                        match a.strip_prefix('\'').or_else(|| a.strip_prefix('"')) {
-                            Some(c) => c.chars().next().map_or(0, |c| c as i64),
-                            None => a.parse::<i64>().unwrap_or(0),
+                    let arg = if "sbcdiuxXofeEgG".contains(conv) {
+                        take(&mut next)
+                    } else {
+                        String::new()
+                    };
+                    let mut number = |float: bool| -> f64 {
+                        let (value, complete) = printf_number(&arg, float);
+                        if !complete {
+                            errors.push(match dialect {
+                                Dialect::Busybox => format!("sh: invalid number '{arg}'"),
+                                Dialect::Gnu if value == 0.0 => {
+                                    format!("sh: 1: printf: {arg}: expected numeric value")
+                                }
+                                Dialect::Gnu => {
+                                    format!("sh: 1: printf: {arg}: not completely converted")
+                                }
+                            });
+                        }
+                        value
+                    };
+                    let sign = |n: f64, text: String| -> String {
+                        if n >= 0.0 && flags.contains('+') {
+                            format!("+{text}")
+                        } else if n >= 0.0 && flags.contains(' ') {
+                            format!(" {text}")
+                        } else {
+                            text
                         }
                     };
                     let text = match conv {
                         's' => match precision {
                             Some(p) => arg.chars().take(p).collect(),
-                            None => arg.to_string(),
+                            None => arg.clone(),
                         },
-                        'd' | 'i' => number().to_string(),
-                        'u' => (number() as u64).to_string(),
-                        'x' => format!("{:x}", number()),
-                        'X' => format!("{:X}", number()),
-                        'o' => format!("{:o}", number()),
+                        'b' => {
+                            let chars: Vec<char> = arg.chars().collect();
+                            let mut text = String::new();
+                            let mut k = 0;
+                            while k < chars.len() {
+                                if chars[k] == '\\' && k + 1 < chars.len() {
+                                    k += 1 + escape(&chars[k + 1..], &mut text);
+                                } else {
+                                    text.push(chars[k]);
+                                    k += 1;
+                                }
+                            }
+                            text
+                        }
                         'c' => arg.chars().next().map(String::from).unwrap_or_default(),
+                        'd' | 'i' => {
+                            let n = number(false);
+                            sign(n, (n as i64).to_string())
+                        }
+                        'u' => (number(false) as i64 as u64).to_string(),
+                        'x' | 'X' | 'o' => {
+                            let n = number(false) as i64;
+                            let digits = match conv {
+                                'x' => format!("{n:x}"),
+                                'X' => format!("{n:X}"),
+                                _ => format!("{n:o}"),
+                            };
+                            match (flags.contains('#'), conv) {
+                                (true, 'x') if n != 0 => format!("0x{digits}"),
+                                (true, 'X') if n != 0 => format!("0X{digits}"),
+                                (true, 'o') if n != 0 => format!("0{digits}"),
+                                _ => digits,
+                            }
+                        }
+                        'f' | 'e' | 'E' | 'g' | 'G' => {
+                            let n = number(true);
+                            let text = float_format(n, conv, precision.unwrap_or(6));
+                            sign(n, text)
+                        }
                         _ => f[start..i].iter().collect(),
                     };
-                    let width = width.parse::<usize>().unwrap_or(0);
                     let len = text.chars().count();
                     if len >= width {
                         out.push_str(&text);
                     } else if flags.contains('-') {
                         out.push_str(&text);
                         out.extend(std::iter::repeat_n(' ', width - len));
-                    } else if flags.contains('0') && conv != 's' {
-                        let (sign, digits) = match text.strip_prefix('-') {
-                            Some(d) => ("-", d),
-                            None => ("", text.as_str()),
+                    } else if flags.contains('0') && !matches!(conv, 's' | 'b' | 'c') {
+                        let (lead, digits) = match text.chars().next() {
+                            Some(c @ ('-' | '+' | ' ')) => (c.to_string(), &text[1..]),
+                            _ => (String::new(), text.as_str()),
                         };
-                        out.push_str(sign);
+                        out.push_str(&lead);
                         out.extend(std::iter::repeat_n('0', width - len));
                         out.push_str(digits);
                     } else {
@@ -1716,6 +1763,114 @@ fn printf(format: &str, args: &[String]) -> String {
         if next == 0 || next >= args.len() {
             return out;
         }
+    }
+}
+
+/// A backslash escape of printf's format (after the `\\`): what it
+/// writes, and how many characters it took.
+fn escape(rest: &[char], out: &mut String) -> usize {
+    match rest[0] {
+        'n' => out.push('\n'),
+        't' => out.push('\t'),
+        'r' => out.push('\r'),
+        'a' => out.push('\u{7}'),
+        'b' => out.push('\u{8}'),
+        'v' => out.push('\u{b}'),
+        'f' => out.push('\u{c}'),
+        '\\' => out.push('\\'),
+        '0'..='7' => {
+            let digits: String = rest.iter().take(3).take_while(|c| c.is_digit(8)).collect();
+            let code = u32::from_str_radix(&digits, 8).unwrap_or(0);
+            out.push(char::from_u32(code).unwrap_or('?'));
+            return digits.len();
+        }
+        c => {
+            out.push('\\');
+            out.push(c);
+        }
+    }
+    1
+}
+
+/// printf's reading of a numeric argument (C's `strtol`/`strtod`: `0x`
+/// and `0` prefixes, `'c` for a character's code): its value and whether
+/// all of it was a number.
+fn printf_number(arg: &str, float: bool) -> (f64, bool) {
+    let a = arg.trim();
+    if a.is_empty() {
+        return (0.0, true);
+    }
+    if let Some(c) = a.strip_prefix('\'').or_else(|| a.strip_prefix('"')) {
+        return (c.chars().next().map_or(0.0, |c| f64::from(c as u32)), true);
+    }
+    let (neg, body) = match a.strip_prefix('-') {
+        Some(b) => (true, b),
+        None => (false, a.strip_prefix('+').unwrap_or(a)),
+    };
+    let signed = |v: f64| if neg { -v } else { v };
+    if float {
+        // `strtod`: the longest prefix that is a number.
+        let found = (1..=body.len())
+            .rev()
+            .filter(|&end| body.is_char_boundary(end))
+            .find_map(|end| crate::num::parse_f64(&body[..end]).map(|v| (v, end)));
+        return match found {
+            Some((v, end)) => (signed(v), end == body.len()),
+            None => (0.0, false),
+        };
+    }
+    let (radix, digits) =
+        if let Some(h) = body.strip_prefix("0x").or_else(|| body.strip_prefix("0X")) {
+            (16, h)
+        } else if body.len() > 1 && body.starts_with('0') {
+            (8, &body[1..])
+        } else {
+            (10, body)
+        };
+    let end = digits.chars().take_while(|c| c.is_digit(radix)).count();
+    let value = i64::from_str_radix(&digits[..end], radix).unwrap_or(0) as f64;
+    (signed(value), end == digits.len() && end > 0)
+}
+
+/// `%f`, `%e` and `%g` as C formats them.
+fn float_format(n: f64, conv: char, precision: usize) -> String {
+    let exp_form = |p: usize| {
+        let s = format!("{n:.p$e}");
+        let (mantissa, exp) = s.split_once('e').unwrap_or((&s, "0"));
+        let exp: i32 = exp.parse().unwrap_or(0);
+        let sign = if exp < 0 { '-' } else { '+' };
+        format!("{mantissa}e{sign}{:02}", exp.abs())
+    };
+    let text = match conv {
+        'f' => format!("{n:.precision$}"),
+        'e' | 'E' => exp_form(precision),
+        _ => {
+            let p = precision.max(1);
+            let exp = if n == 0.0 {
+                0
+            } else {
+                n.abs().log10().floor() as i32
+            };
+            let trim = |s: String| {
+                if s.contains('.') {
+                    s.trim_end_matches('0').trim_end_matches('.').to_string()
+                } else {
+                    s
+                }
+            };
+            if exp < -4 || exp >= p as i32 {
+                let s = exp_form(p - 1);
+                let (m, e) = s.split_once('e').unwrap_or((&s, ""));
+                format!("{}e{e}", trim(m.to_string()))
+            } else {
+                trim(format!("{n:.*}", (p as i32 - 1 - exp).max(0) as usize))
+            }
+        }
+    };
+    if conv.is_ascii_uppercase() {
+        text.to_ascii_uppercase()
+    } else {
+        text
     }
 }
 
@@ -2515,8 +2670,13 @@ impl Interp<'_> {
             }
             "printf" => {
                 if let Some(fmt) = args.first() {
-                    let text = printf(fmt, &args[1..]);
+                    let mut errors = Vec::new();
+                    let text = printf(fmt, &args[1..], self.ctx.dialect, &mut errors);
                     self.write(&text);
+                    for e in errors {
+                        self.emit_err(e);
+                        self.status = 1;
+                    }
                 }
             }
             "sleep" => {
@@ -5309,6 +5469,7 @@ mod tests {
     #[test]
     fn printf_formats_like_coreutils() {
         let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let printf = |f: &str, a: &[String]| printf(f, a, Dialect::Busybox, &mut Vec::new());
         assert_eq!(printf("%s=%s\\n", &args(&["a", "1", "b"])), "a=1\nb=\n");
         assert_eq!(
             printf(
@@ -5319,6 +5480,26 @@ mod tests {
         );
         assert_eq!(printf("plain", &args(&["ignored"])), "plain");
         assert_eq!(printf("\\101%c", &args(&["Bee"])), "AB");
+        assert_eq!(
+            printf(
+                "%f|%g|%.1f|%5.2f|%e|%g",
+                &args(&["1.5", "0.25", "2.25", "3.14159", "1234.5", "1e-5"])
+            ),
+            "1.500000|0.25|2.2| 3.14|1.234500e+03|1e-05"
+        );
+        assert_eq!(
+            printf(
+                "%b|%*d|%+3d|% d|%#x|%d %d|%d",
+                &args(&["a\\tb", "5", "42", "5", "5", "255", "0x1F", "010", "'A"])
+            ),
+            "a\tb|   42| +5| 5|0xff|31 8|65"
+        );
+        let mut errors = Vec::new();
+        assert_eq!(
+            super::printf("%d", &args(&["abc"]), Dialect::Gnu, &mut errors),
+            "0"
+        );
+        assert_eq!(errors, ["sh: 1: printf: abc: expected numeric value"]);
     }
 
     #[test]
