@@ -417,6 +417,9 @@ pub(crate) fn may_expire_grace(cluster: &Cluster, key: &ObjectKey) -> bool {
         return false;
     };
     match pod.str_at(&["spec", "nodeName"]).filter(|n| !n.is_empty()) {
+        // A kubelet that runs the pod kills what is left at the grace
+        // period's end, writes the status and deletes it itself.
+        Some(_) if cluster.kubelet.pods.contains_key(key) => false,
         Some(node) => cluster.kubelet.nodes.get(node).is_some_and(|n| n.up),
         None => true,
     }

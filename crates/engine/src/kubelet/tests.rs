@@ -834,8 +834,10 @@ fn graceful_termination_takes_as_long_as_the_app() {
     let gone = step_until(&mut c, 5_000, |c| pod(c, "quick").is_null());
     assert!(gone - t0 <= 1_000, "nginx took {} ms", gone - t0);
     assert!(!pod(&c, "stubborn").is_null());
+    // Killed at the grace period's end; the kubelet writes its status,
+    // then deletes it.
     let gone = step_until(&mut c, 40_000, |c| pod(c, "stubborn").is_null());
-    assert_eq!(gone - t0, 30_000);
+    assert!((30_000..31_000).contains(&(gone - t0)), "{}", gone - t0);
 }
 
 #[test]
