@@ -125,22 +125,40 @@ pub(crate) fn open(
     }
     // The probe was not a line the user typed (dash numbers those).
     state.lines = 0;
+    attach_terminal(
+        ctx,
+        (namespace, pod, container),
+        (shell, tty, process),
+        state,
+        None,
+    );
+    Ok(())
+}
+
+/// Keeps a session open with a container's process: the lines typed next
+/// go to it.
+fn attach_terminal(
+    ctx: &mut Ctx,
+    (namespace, pod, container): (&str, &str, &str),
+    (program, tty, process): (&str, bool, Process),
+    state: ShellState,
+    redis: Option<RedisRepl>,
+) {
     let Some(facts) = ctx.cluster.prompt_facts(namespace, pod, container) else {
-        return Ok(());
+        return;
     };
     ctx.cluster.terminal = Some(Terminal {
         namespace: namespace.to_string(),
         pod: pod.to_string(),
         container: container.to_string(),
-        shell: shell.to_string(),
+        shell: program.to_string(),
         tty,
         state,
         process,
         facts,
         pending: String::new(),
-        redis: None,
+        redis,
     });
-    Ok(())
 }
 
 /// Opens redis-cli's prompt in a running container (`kubectl exec -it
@@ -161,21 +179,13 @@ pub(crate) fn open_redis(
     };
     ctx.out.out(&step.output);
     ctx.cluster.step(step.elapsed);
-    let Some(facts) = ctx.cluster.prompt_facts(namespace, pod, container) else {
-        return Ok(());
-    };
-    ctx.cluster.terminal = Some(Terminal {
-        namespace: namespace.to_string(),
-        pod: pod.to_string(),
-        container: container.to_string(),
-        shell: argv[0].clone(),
-        tty,
-        state: ShellState::default(),
-        process: Process::Exec,
-        facts,
-        pending: String::new(),
-        redis: Some(repl),
-    });
+    attach_terminal(
+        ctx,
+        (namespace, pod, container),
+        (&argv[0], tty, Process::Exec),
+        ShellState::default(),
+        Some(repl),
+    );
     Ok(())
 }
 
