@@ -285,9 +285,9 @@ pub struct Cluster {
     /// Watch events dispatched so far, kept for the UI to read (bounded).
     pub(crate) recent_changes: VecDeque<WatchEvent>,
     change_seq: u64,
-    /// Every watch event while `kubectl get --watch` watches (all of
-    /// them, where `recent_changes` keeps the last few).
-    pub(crate) watch_tap: Option<Vec<WatchEvent>>,
+    /// While `kubectl get --watch` watches a resource type: its watch
+    /// events (all of them, where `recent_changes` keeps the last few).
+    pub(crate) watch_tap: Option<(crate::api::registry::ResourceId, Vec<WatchEvent>)>,
     /// While a kubectl command with `--record` runs: its change cause.
     pub(crate) change_cause: Option<String>,
     /// The namespace kubectl's current context names
@@ -575,8 +575,13 @@ impl Cluster {
             if std::mem::take(&mut self.controllers.aggregation_pending) {
                 crate::controllers::clusterroleaggregation::sync(self);
             }
-            if let Some(tap) = &mut self.watch_tap {
-                tap.extend(events.iter().cloned());
+            if let Some((watched, tap)) = &mut self.watch_tap {
+                tap.extend(
+                    events
+                        .iter()
+                        .filter(|e| e.key.resource == *watched)
+                        .cloned(),
+                );
             }
             for event in events {
                 self.change_seq += 1;

@@ -934,13 +934,13 @@ fn heredoc(line: &str) -> Option<(String, String, bool)> {
     None
 }
 
-/// Whether `line` ends in a backslash that escapes its newline (an odd
 /// Whether a line leaves a quote open (its command goes on on the next
 /// line, quote and all, as bash reads it).
 fn open_quote(line: &str) -> bool {
     crate::kubectl::shell::split(line).is_err_and(|e| e.starts_with("unterminated"))
 }
 
+/// Whether `line` ends in a backslash that escapes its newline (an odd
 /// run of them).
 fn continues(line: &str) -> bool {
     (line.len() - line.trim_end_matches('\\').len()) % 2 == 1

@@ -385,13 +385,19 @@ pub(crate) const WATCH_HORIZON: crate::time::Millis = 5 * crate::time::MINUTE;
 pub(crate) fn request_timeout(p: &Parsed) -> Option<crate::time::Millis> {
     p.str("request-timeout")
         .and_then(|t| match t.parse::<u64>() {
-            Ok(seconds) => Some(seconds * crate::time::SECOND),
+            Ok(seconds) => seconds.checked_mul(crate::time::SECOND),
             Err(_) => crate::kubectl::flags::parse_go_duration(t)
                 .ok()
                 .map(|d| d.max(0) as crate::time::Millis),
         })
         .filter(|t| *t > 0)
+        // Kubeplay watches an hour at most, whatever the timeout.
+        .map(|t| t.min(WATCH_LONGEST))
 }
+
+/// The longest Kubeplay watches or follows, even with a longer
+/// `--request-timeout`.
+pub(crate) const WATCH_LONGEST: crate::time::Millis = 60 * crate::time::MINUTE;
 
 /// `kubectl get --watch`: the list (unless `--watch-only`), then a row
 /// for every change as the cluster runs, each printed as it arrives with
@@ -515,12 +521,19 @@ fn watch(
             })
             .collect()
     };
-    let mut seen_events = if is_event {
+    // The events seen, by name.
+    let by_name = |events: Vec<Value>| -> crate::vecmap::VecMap<String, Value> {
+        events
+            .into_iter()
+            .map(|e| (e.str_at(&["metadata", "name"]).unwrap_or("").to_string(), e))
+            .collect()
+    };
+    let mut seen_events = by_name(if is_event {
         list_events(ctx)
     } else {
         Vec::new()
-    };
-    ctx.cluster.watch_tap = Some(Vec::new());
+    });
+    ctx.cluster.watch_tap = Some((rid, Vec::new()));
     loop {
         let now = ctx.cluster.now;
         let stop_at = match (timeout, last_change) {
@@ -536,16 +549,15 @@ fn watch(
         let changes = ctx
             .cluster
             .watch_tap
-            .replace(Vec::new())
+            .as_mut()
+            .map(|(_, tap)| std::mem::take(tap))
             .unwrap_or_default();
         if is_event {
+            // In the order they were recorded; looked up by name.
             let current = list_events(ctx);
             for e in &current {
-                let name = e.str_at(&["metadata", "name"]);
-                let kind = match seen_events
-                    .iter()
-                    .find(|s| s.str_at(&["metadata", "name"]) == name)
-                {
+                let name = e.str_at(&["metadata", "name"]).unwrap_or("");
+                let kind = match seen_events.get(name) {
                     None => "ADDED",
                     Some(old) if old != e => "MODIFIED",
                     Some(_) => continue,
@@ -560,7 +572,7 @@ fn watch(
                 print(ctx, &[&obj], kind, headers);
                 headers = false;
             }
-            seen_events = current;
+            seen_events = by_name(current);
             continue;
         }
         for (i, change) in changes.iter().enumerate() {

@@ -165,7 +165,7 @@ pub(crate) fn logs(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
                     pod: pod_name.clone(),
                     container: c.clone(),
                     id,
-                    printed: entries.len(),
+                    printed: printed_up_to(&entries),
                     prefix: prefix.clone(),
                 });
             }
@@ -185,9 +185,39 @@ struct Followed {
     container: String,
     /// The container instance (its `containerID`): the stream ends with it.
     id: String,
-    /// Its lines printed so far.
-    printed: usize,
+    /// Where its printed lines end: the last one's time and how many were
+    /// printed at that time (a log is rebuilt as it grows, and a probe's
+    /// oldest lines rotate away, so positions do not last).
+    printed: (Millis, usize),
     prefix: Option<String>,
+}
+
+/// Where a log's lines end: its last line's time and how many lines have
+/// that time.
+fn printed_up_to(entries: &[(Millis, String)]) -> (Millis, usize) {
+    let last = entries.last().map_or(0, |(t, _)| *t);
+    let at_last = entries.iter().rev().take_while(|(t, _)| *t == last).count();
+    (last, at_last)
+}
+
+/// The lines of a log after `printed` (see [`printed_up_to`]).
+fn lines_after(
+    entries: &[(Millis, String)],
+    (last, at_last): (Millis, usize),
+) -> Vec<(Millis, String)> {
+    let mut seen_at_last = 0;
+    entries
+        .iter()
+        .filter(|(t, _)| {
+            if *t == last {
+                seen_at_last += 1;
+                seen_at_last > at_last
+            } else {
+                *t > last
+            }
+        })
+        .cloned()
+        .collect()
 }
 
 /// The ID of a container's instance while it runs.
@@ -248,10 +278,10 @@ fn follow(ctx: &mut Ctx, p: &Parsed, window: &LogWindow, mut streams: Vec<Follow
                     Some(&f.container),
                     false,
                 )
-                && entries.len() > f.printed
+                && let new = lines_after(&entries, f.printed)
+                && !new.is_empty()
             {
-                let new = entries[f.printed..].to_vec();
-                f.printed = entries.len();
+                f.printed = printed_up_to(&entries);
                 last_line = ctx.cluster.now;
                 emit(ctx, &follow_window, new, f.prefix.clone());
             }

@@ -3363,3 +3363,25 @@ fn logs_follow_refuses_more_streams_than_max_log_requests() {
         "error: you are attempting to follow 6 log streams, but maximum allowed concurrency is 5, use --max-log-requests to increase the limit\n"
     );
 }
+
+#[test]
+fn redis_cli_prompt_stays_with_the_server_it_reached() {
+    let mut c = Cluster::new(3);
+    k(
+        &mut c,
+        "kubectl create deployment cache --image=redis:7 --replicas=2",
+    );
+    k(&mut c, "kubectl expose deployment cache --port=6379");
+    k(&mut c, "kubectl run client --image=redis:7");
+    c.step(20_000);
+    k(&mut c, "kubectl exec -it client -- redis-cli -h cache");
+    assert_eq!(c.terminal_prompt().as_deref(), Some("cache:6379> "));
+    assert_eq!(c.terminal_input("SET a 1", &NoFiles).stdout, "OK\n");
+    // The Service balanced the connection once: every line reads the same
+    // server's keys.
+    for _ in 0..6 {
+        assert_eq!(c.terminal_input("GET a", &NoFiles).stdout, "\"1\"\n");
+    }
+    c.terminal_input("quit", &NoFiles);
+    assert_eq!(c.terminal_prompt(), None);
+}

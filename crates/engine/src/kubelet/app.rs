@@ -1572,8 +1572,8 @@ pub(crate) fn build(
                     Ok(stmt) => {
                         app.program = Program::Script(stmt);
                         // `sh -c SCRIPT NAME ARG…`: $0 and $1….
-                        let after = argv.iter().skip_while(|a| *a != src).skip(1);
-                        app.positional = after.cloned().collect();
+                        let c = argv.iter().position(|a| a == "-c").unwrap_or(0);
+                        app.positional = argv.iter().skip(c + 2).cloned().collect();
                         if app.positional.is_empty() {
                             app.positional.push(argv[0].clone());
                         }
@@ -2292,12 +2292,18 @@ impl App {
         ctx.files = self.files_at(offset);
         ctx.external = Vec::new();
         ctx.born = started_at;
+        // What the kubelet and exec'd processes wrote, and PID 1's script.
+        let own: &[(Millis, String, shell::FileOp)] =
+            self.run.as_ref().map_or(&[], |r| &r.file_events);
         ctx.file_log = self
             .external
             .iter()
+            .chain(own)
             .filter(|(t, _, _)| *t <= offset)
             .map(|(t, path, _)| (started_at + t, path.clone()))
             .collect();
+        // An exec'd command is not PID 1's script: no positional parameters.
+        ctx.positional = Vec::new();
         ctx
     }
 

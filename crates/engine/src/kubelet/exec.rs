@@ -92,6 +92,8 @@ pub(crate) struct RedisRepl {
     dialect: Dialect,
     /// Its connection's state (AUTH, SELECT), kept while it is connected.
     session: redis::Session,
+    /// The server process it is connected to (its pod and container id).
+    server: Option<(ObjectKey, String)>,
 }
 
 /// What one line typed at redis-cli's prompt did.
@@ -152,6 +154,7 @@ impl Cluster {
             connected: false,
             dialect: ctx.dialect,
             session: redis::Session::default(),
+            server: None,
         };
         let key = ObjectKey::new(crate::cluster::res("Pod"), namespace, pod);
         let link = Link {
@@ -159,6 +162,7 @@ impl Cluster {
             fresh: true,
         };
         let sent = redis_send(self, &key, link, &mut repl.cli, &mut repl.session, None);
+        repl.server = sent.reached.clone();
         let elapsed = sent.took;
         output.push_str(&sent.warning);
         match sent.result {
@@ -205,20 +209,45 @@ impl Cluster {
             "clear" if words.len() == 1 => {}
             _ => {
                 let key = ObjectKey::new(crate::cluster::res("Pod"), namespace, pod);
-                // One connection for the prompt: a new one (AUTH and
-                // SELECT again) only after it was lost.
-                let link = Link {
-                    dialect: repl.dialect,
-                    fresh: !repl.connected,
+                // One connection for the prompt, to the server process it
+                // reached: a new one (through the Service again, AUTH and
+                // SELECT again) only once that is gone.
+                let pinned = repl.server.clone().filter(|_| repl.connected);
+                let kept = pinned.and_then(|(server_pod, id)| {
+                    let (server, _) = pods::redis_server(self, &server_pod, Some(&id))?;
+                    let reply = server.command(&words, &mut repl.session);
+                    Some(Sent {
+                        result: Ok(Some(reply)),
+                        took: 1,
+                        warning: String::new(),
+                        reached: Some((server_pod, id)),
+                    })
+                });
+                let sent = match kept {
+                    Some(sent) => {
+                        if words[0].eq_ignore_ascii_case("select")
+                            && matches!(sent.result, Ok(Some(ref r)) if !matches!(r, redis::Reply::Error(_)))
+                        {
+                            repl.cli.db = repl.session.db;
+                        }
+                        sent
+                    }
+                    None => {
+                        let link = Link {
+                            dialect: repl.dialect,
+                            fresh: true,
+                        };
+                        redis_send(
+                            self,
+                            &key,
+                            link,
+                            &mut repl.cli,
+                            &mut repl.session,
+                            Some(&words),
+                        )
+                    }
                 };
-                let sent = redis_send(
-                    self,
-                    &key,
-                    link,
-                    &mut repl.cli,
-                    &mut repl.session,
-                    Some(&words),
-                );
+                repl.server = sent.reached.clone();
                 step.elapsed = sent.took;
                 step.output.push_str(&sent.warning);
                 match sent.result {
@@ -441,6 +470,8 @@ pub(crate) struct Sent {
     pub took: Millis,
     /// What redis-cli warned on its standard error as it connected.
     pub warning: String,
+    /// The server process it reached (its pod and container id).
+    pub reached: Option<(ObjectKey, String)>,
 }
 
 /// Connects redis-cli to the server it names, from a pod, through the
@@ -471,6 +502,7 @@ pub(crate) fn redis_send(
         result: Ok(None),
         took,
         warning: String::new(),
+        reached: None,
     };
     let failed = |mut sent: Sent, why: redis::LinkError| {
         sent.result = Err(why);
@@ -503,16 +535,18 @@ pub(crate) fn redis_send(
         crate::network::Hop::Pod { pod, .. } => pod.split_once('/'),
         _ => None,
     });
-    let server = server_pod.and_then(|(ns, name)| {
-        let key = ObjectKey::new(crate::cluster::res("Pod"), ns, name);
-        pods::redis_server(cluster, &key)
-    });
-    let Some(server) = server else {
+    let server_key =
+        server_pod.map(|(ns, name)| ObjectKey::new(crate::cluster::res("Pod"), ns, name));
+    let server = server_key
+        .as_ref()
+        .and_then(|key| pods::redis_server(cluster, key, None));
+    let Some((server, id)) = server else {
         return failed(
             sent,
             redis::LinkError::Protocol("Server closed the connection".into()),
         );
     };
+    sent.reached = server_key.map(|key| (key, id));
     if link.fresh {
         *session = redis::Session::default();
         // Redis 7's cliAuth and cliSelect fail the connection; 6 warns

@@ -3377,14 +3377,11 @@ pub(crate) fn signal_pid1(cluster: &mut Cluster, key: &ObjectKey, container: &st
     for (_, line) in inst.app.sigterm_lines() {
         inst.extra.push((now, line));
     }
-    redis_shutdown(
-        inst,
-        now,
-        match signal {
-            2 => "SIGINT",
-            _ => "SIGTERM",
-        },
-    );
+    match signal {
+        2 => redis_shutdown(inst, now, "SIGINT"),
+        15 => redis_shutdown(inst, now, "SIGTERM"),
+        _ => {}
+    }
     if inst.app.flavor == images::Flavor::Nginx
         && super::nginx::NginxImage::of(&inst.app.image).logs_notices()
     {
@@ -3422,7 +3419,14 @@ fn redis_shutdown(inst: &mut Instance, at: Millis, signal: &str) {
     if let Some(launch) = &inst.app.redis
         && matches!(inst.app.program, app::Program::Server)
     {
-        let lines = super::redis::shutdown_lines(&launch.version, &app::redis_time(at), at, signal);
+        // Without save points (`save ""`) it does not save as it stops.
+        let saves = launch.settings(&inst.app.files).is_ok_and(|s| {
+            s.iter()
+                .find(|(n, _)| n == "save")
+                .is_none_or(|(_, v)| !v.is_empty() && v != "\"\"")
+        });
+        let lines =
+            super::redis::shutdown_lines(&launch.version, &app::redis_time(at), at, signal, saves);
         inst.extra.extend(lines.into_iter().map(|l| (at, l)));
     }
 }
@@ -3432,7 +3436,8 @@ fn redis_shutdown(inst: &mut Instance, at: Millis, signal: &str) {
 pub(crate) fn redis_server<'a>(
     cluster: &'a mut Cluster,
     key: &ObjectKey,
-) -> Option<&'a mut super::redis::Server> {
+    instance: Option<&str>,
+) -> Option<(&'a mut super::redis::Server, String)> {
     let r = rt_mut(cluster, key)?;
     let inst = r
         .init
@@ -3440,14 +3445,17 @@ pub(crate) fn redis_server<'a>(
         .chain(r.main.iter_mut())
         .filter(|c| c.running())
         .filter_map(|c| c.current.as_mut())
-        .find(|i| i.app.redis.is_some() && matches!(i.app.program, app::Program::Server))?;
+        .find(|i| i.app.redis.is_some() && matches!(i.app.program, app::Program::Server))
+        // A connection stays with the process it reached.
+        .filter(|i| instance.is_none_or(|id| i.id == id))?;
     if inst.redis.is_none() {
         let launch = inst.app.redis.as_deref()?;
         let settings = launch.settings(&inst.app.files).ok()?;
         let server = super::redis::Server::start(launch, settings, &inst.app.workdir);
         inst.redis = Some(Box::new(server));
     }
-    inst.redis.as_deref_mut()
+    let id = inst.id.clone();
+    inst.redis.as_deref_mut().map(|s| (s, id))
 }
 
 /// The container's own process (an attached shell) exits with `code`.

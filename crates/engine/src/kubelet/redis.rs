@@ -192,7 +192,10 @@ impl Launch {
                     "Unbalanced quotes in configuration line",
                 )));
             };
-            let name = words[0].to_ascii_lowercase();
+            let Some(first) = words.first() else {
+                continue;
+            };
+            let name = first.to_ascii_lowercase();
             // What the loader takes itself (modules, users, renames).
             if matches!(
                 name.as_str(),
@@ -461,13 +464,18 @@ fn memory_bytes(value: &str) -> Option<u64> {
     number.parse::<u64>().ok()?.checked_mul(scale)
 }
 
+/// C's `isspace` (ASCII only, vertical tab included).
+fn is_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\r' | '\u{b}' | '\u{c}')
+}
+
 /// Redis's `sdssplitargs`: words, "double-quoted" with escapes, or
 /// 'single-quoted'; None for unbalanced quotes.
 pub(crate) fn split_args(line: &str) -> Option<Vec<String>> {
     let mut words = Vec::new();
     let mut chars = line.chars().peekable();
     loop {
-        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+        while chars.peek().is_some_and(|c| is_space(*c)) {
             chars.next();
         }
         let Some(&first) = chars.peek() else {
@@ -495,12 +503,12 @@ pub(crate) fn split_args(line: &str) -> Option<Vec<String>> {
                 }
             }
             // A closing quote must be followed by a space or the end.
-            if chars.peek().is_some_and(|c| !c.is_whitespace()) {
+            if chars.peek().is_some_and(|c| !is_space(*c)) {
                 return None;
             }
         } else {
             while let Some(&c) = chars.peek() {
-                if c.is_whitespace() {
+                if is_space(c) {
                     break;
                 }
                 word.push(c);
@@ -834,41 +842,71 @@ const NOT_SIMULATED: &str = "mget mset unlink incrby decrby append strlen type e
 pub(crate) fn glob(pattern: &str, text: &str) -> bool {
     let p: Vec<char> = pattern.chars().collect();
     let t: Vec<char> = text.chars().collect();
-    fn go(p: &[char], t: &[char]) -> bool {
-        match p.first() {
-            None => t.is_empty(),
-            Some('*') => (0..=t.len()).any(|i| go(&p[1..], &t[i..])),
-            Some('?') => !t.is_empty() && go(&p[1..], &t[1..]),
-            Some('[') => {
-                let Some(close) = p.iter().skip(1).position(|&c| c == ']') else {
-                    return !t.is_empty() && t[0] == '[' && go(&p[1..], &t[1..]);
+    // One token of the pattern at `i` against `c`: whether it matches, and
+    // its length in the pattern.
+    let token = |i: usize, c: char| -> (bool, usize) {
+        match p[i] {
+            '?' => (true, 1),
+            '[' => {
+                let Some(close) = p[i + 1..].iter().position(|&x| x == ']').map(|k| i + 1 + k)
+                else {
+                    return (c == '[', 1);
                 };
-                let class = &p[1..=close];
+                let class = &p[i + 1..close];
                 let (negate, class) = match class.first() {
                     Some('^') => (true, &class[1..]),
                     _ => (false, class),
                 };
-                let Some(&c) = t.first() else {
-                    return false;
-                };
                 let mut hit = false;
-                let mut i = 0;
-                while i < class.len() {
-                    if i + 2 < class.len() && class[i + 1] == '-' {
-                        hit |= (class[i]..=class[i + 2]).contains(&c);
-                        i += 3;
+                let mut k = 0;
+                while k < class.len() {
+                    if k + 2 < class.len() && class[k + 1] == '-' {
+                        hit |= (class[k]..=class[k + 2]).contains(&c);
+                        k += 3;
                     } else {
-                        hit |= class[i] == c;
-                        i += 1;
+                        hit |= class[k] == c;
+                        k += 1;
                     }
                 }
-                hit != negate && go(&p[close + 2..], &t[1..])
+                (hit != negate, close + 1 - i)
             }
-            Some('\\') if p.len() > 1 => t.first() == Some(&p[1]) && go(&p[2..], &t[1..]),
-            Some(c) => t.first() == Some(c) && go(&p[1..], &t[1..]),
+            '\\' if i + 1 < p.len() => (c == p[i + 1], 2),
+            x => (c == x, 1),
+        }
+    };
+    // The classic linear wildcard match: on a mismatch, the last `*`
+    // takes one more character.
+    let (mut pi, mut ti) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        if pi < p.len() && p[pi] == '*' {
+            while pi < p.len() && p[pi] == '*' {
+                pi += 1;
+            }
+            star = Some((pi, ti));
+            continue;
+        }
+        if pi < p.len() {
+            let (ok, len) = token(pi, t[ti]);
+            if ok {
+                pi += len;
+                ti += 1;
+                continue;
+            }
+        }
+        match star {
+            Some((after, from)) => {
+                pi = after;
+                ti = from + 1;
+                star = Some((after, from + 1));
+            }
+            None => return false,
         }
     }
-    go(&p, &t)
+    while pi < p.len() && p[pi] == '*' {
+        pi += 1;
+    }
+    pi == p.len()
 }
 
 /// `sdscatrepr`: a string in double quotes, with C escapes for the bytes
@@ -1154,16 +1192,27 @@ pub(crate) fn banner(launch: &Launch, port: u16, t: &str) -> Vec<String> {
 
 /// What redis-server logs as `signal` shuts it down at `at` (`t` its log
 /// clock): the signal handler's line, then the shutdown with its save.
-pub(crate) fn shutdown_lines(version: &str, t: &str, at: Millis, signal: &str) -> Vec<String> {
+pub(crate) fn shutdown_lines(
+    version: &str,
+    t: &str,
+    at: Millis,
+    signal: &str,
+    saves: bool,
+) -> Vec<String> {
     let unix = crate::time::EPOCH_UNIX_SECONDS + (at / 1000) as i64;
     let notice = if major_of(version) >= 7 { '*' } else { '#' };
-    vec![
+    let mut lines = vec![
         format!("1:signal-handler ({unix}) Received {signal} scheduling shutdown..."),
         format!("1:M {t} {notice} User requested shutdown..."),
-        format!("1:M {t} * Saving the final RDB snapshot before exiting."),
-        format!("1:M {t} * DB saved on disk"),
-        format!("1:M {t} # Redis is now ready to exit, bye bye..."),
-    ]
+    ];
+    if saves {
+        lines.push(format!(
+            "1:M {t} * Saving the final RDB snapshot before exiting."
+        ));
+        lines.push(format!("1:M {t} * DB saved on disk"));
+    }
+    lines.push(format!("1:M {t} # Redis is now ready to exit, bye bye..."));
+    lines
 }
 
 #[cfg(test)]
@@ -1251,6 +1300,11 @@ mod tests {
             "/c/redis.conf".to_string(),
             "appendonly yes\nappenddirname aof\n".to_string(),
         );
+        assert!(l.settings(&files).is_ok());
+        // Lines of only whitespace are skipped (no panic on `\u{b}`).
+        files.insert("/c/redis.conf".to_string(), "\u{b}\n\u{a0}x\n".to_string());
+        assert!(matches!(l.settings(&files), Err(Fatal::Config(_))));
+        files.insert("/c/redis.conf".to_string(), "\u{b}\n".to_string());
         assert!(l.settings(&files).is_ok());
         files.insert("/c/redis.conf".to_string(), "maxmemory\n".to_string());
         assert_eq!(
@@ -1407,6 +1461,12 @@ mod tests {
         assert!(!glob("h[^e]llo", "hello"));
         assert!(glob("*", ""));
         assert!(!glob("a", "ab"));
+        assert!(glob("a*b*c", "aXXbYYc"));
+        assert!(!glob("a*b*c", "aXXbYY"));
+        assert!(glob("\\*x", "*x"));
+        // Linear: no backtracking blow-up.
+        assert!(!glob("*a*a*a*a*a*a*a*a*a*a*a*a*b", &"a".repeat(60)));
+        assert!(!glob("*************x", "maxmemory-eviction-tenacity"));
     }
 
     #[test]

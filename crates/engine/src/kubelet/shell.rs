@@ -1650,6 +1650,10 @@ fn printf(format: &str, args: &[String], dialect: Dialect, errors: &mut Vec<Stri
                         i += 1 + p.len();
                         precision = Some(p.parse::<usize>().unwrap_or(0));
                     }
+                    // Fields are bounded (`format!` takes precisions up to
+                    // 65535; a huge width would only exhaust memory).
+                    width = width.min(PRINTF_FIELD_MAX);
+                    let precision = precision.map(|p: usize| p.min(PRINTF_FIELD_MAX));
                     let Some(&conv) = f.get(i) else {
                         out.extend(&f[start..]);
                         break;
@@ -1765,6 +1769,9 @@ fn printf(format: &str, args: &[String], dialect: Dialect, errors: &mut Vec<Stri
         }
     }
 }
+
+/// The widest field and longest precision printf formats.
+const PRINTF_FIELD_MAX: usize = 4096;
 
 /// A backslash escape of printf's format (after the `\\`): what it
 /// writes, and how many characters it took.
@@ -2358,8 +2365,8 @@ impl Interp<'_> {
         }
     }
 
-    /// Whether `path` is on a read-only mount.
-    /// `path` from the working directory, its `.` and `..` resolved.
+    /// `path` from the working directory, its `.` and `..` resolved, and
+    /// the atomic writer's links followed.
     fn abs<'p>(&self, path: &'p str) -> std::borrow::Cow<'p, str> {
         let normal = self.normalize(path);
         // The atomic writer's links: `M/..data/key` and `M/..<stamp>/key`
@@ -2437,6 +2444,7 @@ impl Interp<'_> {
         is_system_file(&self.abs(path))
     }
 
+    /// Whether `path` is on a read-only mount.
     fn read_only(&self, path: &str) -> bool {
         let path = &*self.abs(path);
         self.ctx
@@ -2887,9 +2895,9 @@ impl Interp<'_> {
                     }
                 }
             }
-            "ls" if args
-                .iter()
-                .any(|a| a.starts_with('-') && a.contains(['l', 'n', 'R'])) =>
+            "ls" if args.iter().any(|a| {
+                a.starts_with('-') && !a.starts_with("--") && a.contains(['l', 'n', 'R'])
+            }) =>
             {
                 self.ls_long(args);
             }
@@ -5494,6 +5502,9 @@ mod tests {
             ),
             "a\tb|   42| +5| 5|0xff|31 8|65"
         );
+        // Huge fields are bounded rather than panicking or exhausting memory.
+        assert_eq!(printf("%.70000f", &args(&["1"])).len(), 4098);
+        assert_eq!(printf("%99999999999d", &args(&["1"])).len(), 4096);
         let mut errors = Vec::new();
         assert_eq!(
             super::printf("%d", &args(&["abc"]), Dialect::Gnu, &mut errors),
