@@ -34,26 +34,16 @@ pub(crate) fn run(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         return Err(Fail::error("valid --types are Normal or Warning"));
     }
     let all_namespaces = p.bool("all-namespaces");
-    let scope = (!all_namespaces).then_some(ctx.namespace.as_str());
-    let listed = resources::list(ctx.cluster, res("Event"), scope).map_err(|e| Fail::status(&e))?;
-    let mut events: Vec<Value> = listed
-        .into_iter()
-        .filter(|e| {
-            let involved = e.get("involvedObject");
-            // `forName == ""` (`--for pod/`) selects nothing: every event.
-            for_object
-                .as_ref()
-                .filter(|(_, name)| !name.is_empty())
-                .is_none_or(|(kind, name)| {
-                    involved.get("kind").as_str() == Some(kind)
-                        && involved.get("name").as_str() == Some(name)
-                })
-        })
-        .filter(|e| {
-            let t = e.get("type").as_str().unwrap_or("");
-            types.is_empty() || types.iter().any(|f| f.eq_ignore_ascii_case(t))
-        })
-        .collect();
+    let mut events = selected(ctx, all_namespaces, for_object.as_ref(), &types)?;
+    if p.bool("watch") {
+        return watch(
+            ctx,
+            p,
+            &format,
+            events,
+            (all_namespaces, for_object.as_ref(), &types),
+        );
+    }
     if events.is_empty() {
         if all_namespaces {
             ctx.out.err_line("No events found.");
@@ -67,31 +57,8 @@ pub(crate) fn run(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     crate::sort::go_sort_by(&mut events, |a, b| event_time(a) < event_time(b));
     match format {
         Format::Table => {
-            let now = ctx.cluster.now;
             let mut tw = TabWriter::table();
-            if !p.bool("no-headers") {
-                if all_namespaces {
-                    tw.write("NAMESPACE\t");
-                }
-                tw.write("LAST SEEN\tTYPE\tREASON\tOBJECT\tMESSAGE\n");
-            }
-            for e in &events {
-                if all_namespaces {
-                    tw.write(e.str_at(&["metadata", "namespace"]).unwrap_or(""));
-                    tw.write("\t");
-                }
-                let involved = e.get("involvedObject");
-                let text = |v: &Value| escape_cell(v.as_str().unwrap_or(""));
-                tw.write(&format!(
-                    "{}\t{}\t{}\t{}/{}\t{}\n",
-                    interval(e, now),
-                    text(e.get("type")),
-                    text(e.get("reason")),
-                    text(involved.get("kind")),
-                    text(involved.get("name")),
-                    escape_cell(e.get("message").as_str().unwrap_or("").trim()),
-                ));
-            }
+            write_rows(ctx, &mut tw, &events, all_namespaces, !p.bool("no-headers"));
             ctx.out.out(&tw.finish());
         }
         // json.MarshalIndent of the typed EventList: fields in struct order.
@@ -108,6 +75,146 @@ pub(crate) fn run(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             ctx.out.out(&tw.finish());
         }
         format => get::print_value(ctx, &format, event_list(events), false)?,
+    }
+    Ok(())
+}
+
+/// The events `kubectl events` shows: the namespace's (or all), of the
+/// `--for` object, of the `--types`.
+fn selected(
+    ctx: &Ctx,
+    all_namespaces: bool,
+    for_object: Option<&(&'static str, String)>,
+    types: &[String],
+) -> Result<Vec<Value>, Fail> {
+    let scope = (!all_namespaces).then_some(ctx.namespace.as_str());
+    let listed = resources::list(ctx.cluster, res("Event"), scope).map_err(|e| Fail::status(&e))?;
+    Ok(listed
+        .into_iter()
+        .filter(|e| {
+            let involved = e.get("involvedObject");
+            // `forName == ""` (`--for pod/`) selects nothing: every event.
+            for_object
+                .filter(|(_, name)| !name.is_empty())
+                .is_none_or(|(kind, name)| {
+                    involved.get("kind").as_str() == Some(kind)
+                        && involved.get("name").as_str() == Some(name)
+                })
+        })
+        .filter(|e| {
+            let t = e.get("type").as_str().unwrap_or("");
+            types.is_empty() || types.iter().any(|f| f.eq_ignore_ascii_case(t))
+        })
+        .collect())
+}
+
+/// The table's rows (and its header, with `headers`).
+fn write_rows(
+    ctx: &Ctx,
+    tw: &mut TabWriter,
+    events: &[Value],
+    all_namespaces: bool,
+    headers: bool,
+) {
+    let now = ctx.cluster.now;
+    if headers {
+        if all_namespaces {
+            tw.write("NAMESPACE\t");
+        }
+        tw.write("LAST SEEN\tTYPE\tREASON\tOBJECT\tMESSAGE\n");
+    }
+    for e in events {
+        if all_namespaces {
+            tw.write(e.str_at(&["metadata", "namespace"]).unwrap_or(""));
+            tw.write("\t");
+        }
+        let involved = e.get("involvedObject");
+        let text = |v: &Value| escape_cell(v.as_str().unwrap_or(""));
+        tw.write(&format!(
+            "{}\t{}\t{}\t{}/{}\t{}\n",
+            interval(e, now),
+            text(e.get("type")),
+            text(e.get("reason")),
+            text(involved.get("kind")),
+            text(involved.get("name")),
+            escape_cell(e.get("message").as_str().unwrap_or("").trim()),
+        ));
+    }
+}
+
+/// `kubectl events --watch`: the events so far, then each new or updated
+/// one as the cluster runs on, in the table's remembered columns. Kubeplay
+/// stops as `get --watch` does.
+fn watch(
+    ctx: &mut Ctx,
+    p: &Parsed,
+    format: &Format,
+    mut events: Vec<Value>,
+    (all_namespaces, for_object, types): (bool, Option<&(&'static str, String)>, &[String]),
+) -> Result<(), Fail> {
+    crate::sort::go_sort_by(&mut events, |a, b| event_time(a) < event_time(b));
+    let mut tw = TabWriter::table_remembering_widths();
+    let mut headers = !p.bool("no-headers");
+    // Each event as it arrives: a row, or the object in another format.
+    let mut show = |ctx: &mut Ctx, events: &[Value], headers: bool| -> Result<(), Fail> {
+        if matches!(format, Format::Table) {
+            write_rows(ctx, &mut tw, events, all_namespaces, headers);
+            ctx.out.out(&tw.take());
+            return Ok(());
+        }
+        for e in events {
+            get::print_value(ctx, format, e.clone(), true)?;
+        }
+        Ok(())
+    };
+    if !events.is_empty() {
+        show(ctx, &events, headers)?;
+        headers = false;
+    }
+    let name = |e: &Value| e.str_at(&["metadata", "name"]).unwrap_or("").to_string();
+    let mut seen: crate::vecmap::VecMap<String, Value> =
+        events.into_iter().map(|e| (name(&e), e)).collect();
+    let timeout = get::request_timeout(p);
+    let start = ctx.cluster.now;
+    let mut last_change: Option<crate::time::Millis> = None;
+    loop {
+        let now = ctx.cluster.now;
+        let stop_at = match (timeout, last_change) {
+            (Some(t), _) => start + t,
+            (None, Some(last)) => (last + get::WATCH_QUIET).min(start + get::WATCH_HORIZON),
+            (None, None) => start + get::WATCH_HORIZON,
+        };
+        if now >= stop_at {
+            break;
+        }
+        let next = ctx.cluster.next_timer_at().unwrap_or(stop_at);
+        ctx.cluster.step(next.clamp(now, stop_at) - now);
+        let mut current = selected(ctx, all_namespaces, for_object, types)?;
+        crate::sort::go_sort_by(&mut current, |a, b| event_time(a) < event_time(b));
+        let changed: Vec<Value> = current
+            .iter()
+            .filter(|e| seen.get(name(e).as_str()) != Some(*e))
+            .cloned()
+            .collect();
+        if !changed.is_empty() {
+            last_change = Some(ctx.cluster.now);
+            show(ctx, &changed, headers)?;
+            headers = false;
+        }
+        seen = current.into_iter().map(|e| (name(&e), e)).collect();
+    }
+    if timeout.is_none() {
+        let why = if ctx.cluster.now >= start + get::WATCH_HORIZON {
+            format!("after {}", crate::kubelet::go_duration(get::WATCH_HORIZON))
+        } else {
+            format!(
+                "{} after the last change",
+                crate::kubelet::go_duration(get::WATCH_QUIET)
+            )
+        };
+        ctx.out.err_line(&format!(
+            "(Kubeplay stopped watching {why}; kubectl watches until Ctrl-C, or --request-timeout)"
+        ));
     }
     Ok(())
 }

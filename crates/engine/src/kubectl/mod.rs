@@ -387,8 +387,6 @@ pub(crate) const MUTATE_FLAGS: &[Flag] = &[
 /// `--record` (deprecated), on the commands that still take it.
 pub(crate) const RECORD_FLAGS: &[Flag] = &[Flag::new("record", Kind::Bool)];
 
-const WATCH_WHY: &str = "watching never ends, so it cannot run in a script or the console; run the command again later (after `sleep`) instead";
-
 // ---------------------------------------------------------------- the tree
 
 macro_rules! flags {
@@ -1333,7 +1331,7 @@ static ROOT_COMMANDS: &[Command] = &[
             Flag::new("for", Kind::Str),
             Flag::new("no-headers", Kind::Bool),
             Flag::new("types", Kind::Slice),
-            Flag::new("watch", Kind::Bool).short('w').unsupported(WATCH_WHY),
+            Flag::new("watch", Kind::Bool).short('w'),
         ]])
         .run(events::run),
     Command::new("diff", "Diff the live version against a would-be applied version", "kubectl diff -f FILENAME [options]")

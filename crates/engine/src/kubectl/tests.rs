@@ -268,10 +268,7 @@ fn unknown_commands_flags_and_types() {
         k(&mut c, "kubectl get foo").stderr,
         "error: the server doesn't have a resource type \"foo\"\n"
     );
-    assert_eq!(
-        k(&mut c, "kubectl events -w").stderr,
-        "error: --watch: watching never ends, so it cannot run in a script or the console; run the command again later (after `sleep`) instead\n"
-    );
+
     assert_eq!(
         k(&mut c, "get").stderr,
         "You must specify the type of resource to get. Use \"kubectl api-resources\" for a complete list of supported resources.\n\nerror: Required resource not specified.\nUse \"kubectl explain <resource>\" for a detailed description of that resource (e.g. kubectl explain pods).\nSee 'kubectl get -h' for help and examples\n"
@@ -3262,6 +3259,12 @@ fn get_watch_prints_each_change_under_the_first_table_then_stops() {
         "{}",
         out.stdout
     );
+    // `kubectl events -w`: the events so far, then the new ones as rows.
+    k(&mut c, "kubectl run later --image=nginx");
+    let out = k(&mut c, "kubectl events -w --request-timeout=10s");
+    assert!(out.stdout.starts_with("LAST SEEN "), "{}", out.stdout);
+    assert!(out.stdout.contains("Pod/later"), "{}", out.stdout);
+    assert_eq!(out.stdout.matches("LAST SEEN").count(), 1);
     // Events recorded while watching arrive too, the event type padded.
     k(&mut c, "kubectl run late --image=nginx");
     let out = k(
