@@ -210,6 +210,20 @@ impl Launch {
                 }
                 Some(p) => match p.kind.normalize(&value) {
                     Ok(v) => set(&mut settings, &name, v),
+                    // Redis 5 read memory values with `memtoll`, which
+                    // takes what it cannot read as 0, and had its own
+                    // word for a bad policy; 6 says "argument" once.
+                    Err(_) if major < 6 && matches!(p.kind, Kind::Memory) => {
+                        set(&mut settings, &name, "0".into())
+                    }
+                    Err(_) if major < 6 && name == "maxmemory-policy" => {
+                        return Err(Fatal::Config(fatal("Invalid maxmemory policy")));
+                    }
+                    Err(why) if major == 6 => {
+                        return Err(Fatal::Config(fatal(
+                            &why.replace("argument(s)", "argument"),
+                        )));
+                    }
                     Err(why) => return Err(Fatal::Config(fatal(&why))),
                 },
                 // Directives Kubeplay has no table entry for are kept as
@@ -638,7 +652,9 @@ impl Server {
             "echo" => bulk(&args[0]),
             "auth" => {
                 let given = args.last().map_or("", String::as_str);
-                if password.is_empty() {
+                if password.is_empty() && self.major() < 6 {
+                    err("ERR Client sent AUTH, but no password is set")
+                } else if password.is_empty() {
                     err(
                         "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?",
                     )
@@ -789,6 +805,13 @@ impl Server {
                         "ERR CONFIG SET failed (possibly related to argument '{}') - {why}",
                         args[1]
                     )),
+                    // Redis 6 adds why; 5 does not.
+                    Err(why) if self.major() == 6 => err(format!(
+                        "ERR Invalid argument '{}' for CONFIG SET '{}' - {}",
+                        args[2],
+                        args[1],
+                        why.replace("argument(s)", "argument")
+                    )),
                     Err(_) => err(format!(
                         "ERR Invalid argument '{}' for CONFIG SET '{}'",
                         args[2], args[1]
@@ -796,19 +819,18 @@ impl Server {
                 }
             }
             "resetstat" if args.len() == 1 => Reply::Status("OK"),
-            "get" | "set" | "resetstat" => err(format!(
-                "ERR wrong number of arguments for '{}' command",
-                if new {
-                    format!("config|{sub}")
-                } else {
-                    "config".to_string()
-                }
+            "get" | "set" | "resetstat" if new => err(format!(
+                "ERR wrong number of arguments for 'config|{sub}' command"
             )),
             _ if new => err(format!(
                 "ERR unknown subcommand '{}'. Try CONFIG HELP.",
                 args[0]
             )),
-            _ => err("ERR CONFIG subcommand must be one of GET, SET, RESETSTAT, REWRITE"),
+            // `addReplySubcommandSyntaxError`, before Redis 7.
+            _ => err(format!(
+                "ERR Unknown subcommand or wrong number of arguments for '{}'. Try CONFIG HELP.",
+                args[0]
+            )),
         }
     }
 }
@@ -1393,6 +1415,38 @@ mod tests {
         assert_eq!(
             run(&mut old, "foo bar"),
             err("ERR unknown command `foo`, with args beginning with: `bar`, ")
+        );
+    }
+
+    #[test]
+    fn older_releases_word_their_errors_their_way() {
+        let mut files = VecMap::new();
+        files.insert("/c.conf".to_string(), "maxmemory-policy lots\n".to_string());
+        let five = launch("redis:5", "redis-server /c.conf");
+        assert_eq!(
+            five.settings(&files).unwrap_err().lines("5.0.14", "T")[4],
+            "Invalid maxmemory policy"
+        );
+        files.insert("/c.conf".to_string(), "maxmemory 2xb\n".to_string());
+        assert_eq!(
+            five.settings(&files).unwrap(),
+            [("maxmemory".to_string(), "0".to_string())]
+        );
+        let mut s = Server::start(&five, Vec::new(), "/data");
+        assert_eq!(
+            run(&mut s, "config foo"),
+            err("ERR Unknown subcommand or wrong number of arguments for 'foo'. Try CONFIG HELP.")
+        );
+        assert_eq!(
+            run(&mut s, "auth x"),
+            err("ERR Client sent AUTH, but no password is set")
+        );
+        let mut six = Server::start(&launch("redis:6.2", "redis-server"), Vec::new(), "/data");
+        assert_eq!(
+            run(&mut six, "config set appendfsync sometimes"),
+            err(
+                "ERR Invalid argument 'sometimes' for CONFIG SET 'appendfsync' - argument must be one of the following: everysec, always, no"
+            )
         );
     }
 
