@@ -174,21 +174,8 @@ fn watch(
     let name = |e: &Value| e.str_at(&["metadata", "name"]).unwrap_or("").to_string();
     let mut seen: crate::vecmap::VecMap<String, Value> =
         events.into_iter().map(|e| (name(&e), e)).collect();
-    let timeout = get::request_timeout(p);
-    let start = ctx.cluster.now;
-    let mut last_change: Option<crate::time::Millis> = None;
-    loop {
-        let now = ctx.cluster.now;
-        let stop_at = match (timeout, last_change) {
-            (Some(t), _) => start + t,
-            (None, Some(last)) => (last + get::WATCH_QUIET).min(start + get::WATCH_HORIZON),
-            (None, None) => start + get::WATCH_HORIZON,
-        };
-        if now >= stop_at {
-            break;
-        }
-        let next = ctx.cluster.next_timer_at().unwrap_or(stop_at);
-        ctx.cluster.step(next.clamp(now, stop_at) - now);
+    let mut watching = get::Watching::new(ctx, p);
+    while watching.step(ctx) {
         let mut current = selected(ctx, all_namespaces, for_object, types)?;
         crate::sort::go_sort_by(&mut current, |a, b| event_time(a) < event_time(b));
         let changed: Vec<Value> = current
@@ -197,25 +184,13 @@ fn watch(
             .cloned()
             .collect();
         if !changed.is_empty() {
-            last_change = Some(ctx.cluster.now);
+            watching.last_change = Some(ctx.cluster.now);
             show(ctx, &changed, headers)?;
             headers = false;
         }
         seen = current.into_iter().map(|e| (name(&e), e)).collect();
     }
-    if timeout.is_none() {
-        let why = if ctx.cluster.now >= start + get::WATCH_HORIZON {
-            format!("after {}", crate::kubelet::go_duration(get::WATCH_HORIZON))
-        } else {
-            format!(
-                "{} after the last change",
-                crate::kubelet::go_duration(get::WATCH_QUIET)
-            )
-        };
-        ctx.out.err_line(&format!(
-            "(Kubeplay stopped watching {why}; kubectl watches until Ctrl-C, or --request-timeout)"
-        ));
-    }
+    watching.note(ctx, get::WATCH_NOTE);
     Ok(())
 }
 

@@ -380,6 +380,74 @@ pub(crate) const WATCH_QUIET: crate::time::Millis = 90 * crate::time::SECOND;
 /// The longest a watch goes on.
 pub(crate) const WATCH_HORIZON: crate::time::Millis = 5 * crate::time::MINUTE;
 
+/// When a watch (or a followed log) that Kubeplay runs stops, since
+/// kubectl's would go on until Ctrl-C: `quiet` after the last change,
+/// `horizon` after the start (before any change too), or at the timeout.
+pub(crate) struct Watching {
+    pub start: crate::time::Millis,
+    pub quiet: crate::time::Millis,
+    pub horizon: crate::time::Millis,
+    /// `--request-timeout`, which replaces the other two.
+    pub timeout: Option<crate::time::Millis>,
+    /// When the last change was seen.
+    pub last_change: Option<crate::time::Millis>,
+}
+
+impl Watching {
+    /// A watch from now with `--request-timeout` read from `p`.
+    pub(crate) fn new(ctx: &Ctx, p: &Parsed) -> Watching {
+        Watching {
+            start: ctx.cluster.now,
+            quiet: WATCH_QUIET,
+            horizon: WATCH_HORIZON,
+            timeout: request_timeout(p),
+            last_change: None,
+        }
+    }
+
+    /// Runs the cluster to its next timer (not past the stop); false once
+    /// the watch has stopped.
+    pub(crate) fn step(&self, ctx: &mut Ctx) -> bool {
+        let now = ctx.cluster.now;
+        let stop_at = match (self.timeout, self.last_change) {
+            (Some(t), _) => self.start + t,
+            (None, Some(last)) => (last + self.quiet).min(self.start + self.horizon),
+            (None, None) => self.start + self.horizon,
+        };
+        if now >= stop_at {
+            return false;
+        }
+        let next = ctx.cluster.next_timer_at().unwrap_or(stop_at);
+        ctx.cluster.step(next.clamp(now, stop_at) - now);
+        true
+    }
+
+    /// Kubeplay's note on why it stopped (none at a timeout): `watching`
+    /// or `following`, the change's name and kubectl's own end.
+    pub(crate) fn note(&self, ctx: &mut Ctx, (verb, change, kubectl): (&str, &str, &str)) {
+        if self.timeout.is_some() {
+            return;
+        }
+        let why = if ctx.cluster.now >= self.start + self.horizon {
+            format!("after {}", crate::kubelet::go_duration(self.horizon))
+        } else {
+            format!(
+                "{} after the last {change}",
+                crate::kubelet::go_duration(self.quiet)
+            )
+        };
+        ctx.out
+            .err_line(&format!("(Kubeplay stopped {verb} {why}; {kubectl})"));
+    }
+}
+
+/// The note's words for a watch.
+pub(crate) const WATCH_NOTE: (&str, &str, &str) = (
+    "watching",
+    "change",
+    "kubectl watches until Ctrl-C, or --request-timeout",
+);
+
 /// `--request-timeout` (`10s`, or bare seconds): a watch or a followed
 /// log ends after it; 0 or none is no timeout.
 pub(crate) fn request_timeout(p: &Parsed) -> Option<crate::time::Millis> {
@@ -495,16 +563,12 @@ fn watch(
             headers = false;
         }
     }
-    let timeout = request_timeout(p);
-    let start = ctx.cluster.now;
+    let mut watching = Watching::new(ctx, p);
     // An HPA's scale-down waits out its five-minute stabilization window.
-    let (quiet, horizon) = if rid.get().kind == "HorizontalPodAutoscaler" {
-        (6 * crate::time::MINUTE, 2 * WATCH_HORIZON)
-    } else {
-        (WATCH_QUIET, WATCH_HORIZON)
-    };
-    // Until a first change, the watch waits (a CronJob's first Job).
-    let mut last_change: Option<crate::time::Millis> = None;
+    if rid.get().kind == "HorizontalPodAutoscaler" {
+        watching.quiet = 6 * crate::time::MINUTE;
+        watching.horizon = 2 * WATCH_HORIZON;
+    }
     // Events are the recorder's, not stored objects: compared step by step.
     let is_event = rid.get().kind == "Event";
     let list_events = |ctx: &Ctx| -> Vec<Value> {
@@ -534,18 +598,8 @@ fn watch(
         Vec::new()
     });
     ctx.cluster.watch_tap = Some((rid, Vec::new()));
-    loop {
-        let now = ctx.cluster.now;
-        let stop_at = match (timeout, last_change) {
-            (Some(t), _) => start + t,
-            (None, Some(last)) => (last + quiet).min(start + horizon),
-            (None, None) => start + horizon,
-        };
-        if now >= stop_at {
-            break;
-        }
-        let next = ctx.cluster.next_timer_at().unwrap_or(stop_at);
-        ctx.cluster.step(next.clamp(now, stop_at) - now);
+    // Until a first change, the watch waits (a CronJob's first Job).
+    while watching.step(ctx) {
         let changes = ctx
             .cluster
             .watch_tap
@@ -568,7 +622,7 @@ fn watch(
                 let Some(obj) = kept.pop() else {
                     continue;
                 };
-                last_change = Some(ctx.cluster.now);
+                watching.last_change = Some(ctx.cluster.now);
                 print(ctx, &[&obj], kind, headers);
                 headers = false;
             }
@@ -606,25 +660,13 @@ fn watch(
             let Some(obj) = kept.pop() else {
                 continue;
             };
-            last_change = Some(ctx.cluster.now);
+            watching.last_change = Some(ctx.cluster.now);
             print(ctx, &[&obj], change.kind.as_str(), headers);
             headers = false;
         }
     }
     ctx.cluster.watch_tap = None;
-    if timeout.is_none() {
-        let why = if ctx.cluster.now >= start + horizon {
-            format!("after {}", crate::kubelet::go_duration(horizon))
-        } else {
-            format!(
-                "{} after the last change",
-                crate::kubelet::go_duration(quiet)
-            )
-        };
-        ctx.out.err_line(&format!(
-            "(Kubeplay stopped watching {why}; kubectl watches until Ctrl-C, or --request-timeout)"
-        ));
-    }
+    watching.note(ctx, WATCH_NOTE);
     Ok(())
 }
 

@@ -242,20 +242,11 @@ fn follow(ctx: &mut Ctx, p: &Parsed, window: &LogWindow, mut streams: Vec<Follow
         timestamps: window.timestamps,
         limit_bytes: None,
     };
-    let timeout = super::get::request_timeout(p);
-    let start = ctx.cluster.now;
-    let mut last_line = start;
-    while !streams.is_empty() {
-        let now = ctx.cluster.now;
-        let stop_at = match timeout {
-            Some(t) => start + t,
-            None => (last_line + super::get::WATCH_QUIET).min(start + super::get::WATCH_HORIZON),
-        };
-        if now >= stop_at {
-            break;
-        }
-        let next = ctx.cluster.next_timer_at().unwrap_or(stop_at);
-        ctx.cluster.step(next.clamp(now, stop_at) - now);
+    let mut watching = super::get::Watching::new(ctx, p);
+    // The quiet time counts from the start: a log may never print again.
+    watching.last_change = Some(watching.start);
+    while !streams.is_empty() && watching.step(ctx) {
+        let mut wrote = false;
         streams.retain_mut(|f| {
             let pod = ctx
                 .cluster
@@ -282,28 +273,25 @@ fn follow(ctx: &mut Ctx, p: &Parsed, window: &LogWindow, mut streams: Vec<Follow
                 && !new.is_empty()
             {
                 f.printed = printed_up_to(&entries);
-                last_line = ctx.cluster.now;
+                wrote = true;
                 emit(ctx, &follow_window, new, f.prefix.clone());
             }
             // The stream ends with its container's instance.
             same && status.is_some_and(|c| !c.at(&["state", "running"]).is_null())
         });
+        if wrote {
+            watching.last_change = Some(ctx.cluster.now);
+        }
     }
-    if !streams.is_empty() && timeout.is_none() {
-        let why = if ctx.cluster.now >= start + super::get::WATCH_HORIZON {
-            format!(
-                "after {}",
-                crate::kubelet::go_duration(super::get::WATCH_HORIZON)
-            )
-        } else {
-            format!(
-                "{} after the last line",
-                crate::kubelet::go_duration(super::get::WATCH_QUIET)
-            )
-        };
-        ctx.out.err_line(&format!(
-            "(Kubeplay stopped following {why}; kubectl follows until the container stops, or Ctrl-C)"
-        ));
+    if !streams.is_empty() {
+        watching.note(
+            ctx,
+            (
+                "following",
+                "line",
+                "kubectl follows until the container stops, or Ctrl-C",
+            ),
+        );
     }
 }
 
