@@ -212,7 +212,7 @@ impl Cluster {
             read_only: Vec::new(),
             volumes: Vec::new(),
             born: start,
-            file_log: Vec::new(),
+            file_log: crate::vecmap::VecMap::new(),
             cmdline: "bash".to_string(),
             user: User {
                 uid: 1000,

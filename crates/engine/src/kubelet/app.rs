@@ -2045,7 +2045,7 @@ impl App {
             } = network
             {
                 let mut run = shell::run(stmt, &ctx, horizon);
-                let mut failing = |_: Millis, _: &[String]| (1, String::new(), 0);
+                let mut failing = |_: Millis, _: &[String], _: bool| (1, String::new(), 0);
                 let on_failures = shell::run_with(stmt, &ctx, horizon, Some(&mut failing));
                 self.request_stream = Some(RequestStream {
                     url,
@@ -2106,7 +2106,7 @@ impl App {
             .or(self.net_replies.last().map(|(_, r)| r));
         let mut next = 0;
         let mut watched = None;
-        let mut recorded = |t: Millis, _: &[String]| {
+        let mut recorded = |t: Millis, _: &[String], _: bool| {
             next += 1;
             if watch == Some(next) {
                 watched = Some(t);
@@ -2191,7 +2191,7 @@ impl App {
         // one succeeded.
         let mut asked: Vec<(Vec<String>, shell::NetReply, bool)> = Vec::new();
         let mut repeats = 0;
-        let mut answer = |t: Millis, argv: &[String]| {
+        let mut answer = |t: Millis, argv: &[String], terminal: bool| {
             let i = replies.len();
             let reply = match self.net_replies.get(i) {
                 Some((at, reply)) if *at < elapsed => reply.clone(),
@@ -2205,7 +2205,7 @@ impl App {
                         if elapsed == 0 && asked[k].2 && t < MINUTE && repeats < MAX_LIVE_CALLS =>
                     {
                         repeats += 1;
-                        let r = net(t, argv);
+                        let r = net(t, argv, terminal);
                         asked[k].1 = r.clone();
                         r
                     }
@@ -2216,7 +2216,7 @@ impl App {
                         asked.last().map(|(_, r, _)| r.clone()).unwrap_or_default()
                     }
                     None => {
-                        let r = net(t, argv);
+                        let r = net(t, argv, terminal);
                         asked.push((argv.to_vec(), r.clone(), r.0 == 0));
                         r
                     }
@@ -2295,13 +2295,15 @@ impl App {
         // What the kubelet and exec'd processes wrote, and PID 1's script.
         let own: &[(Millis, String, shell::FileOp)] =
             self.run.as_ref().map_or(&[], |r| &r.file_events);
-        ctx.file_log = self
-            .external
-            .iter()
-            .chain(own)
-            .filter(|(t, _, _)| *t <= offset)
-            .map(|(t, path, _)| (started_at + t, path.clone()))
-            .collect();
+        // Each path's last write (a loop rewriting one file is one entry).
+        for (t, path, _) in self.external.iter().chain(own).filter(|e| e.0 <= offset) {
+            match ctx.file_log.get_mut(path.as_str()) {
+                Some(at) => *at = (*at).max(started_at + t),
+                None => {
+                    ctx.file_log.insert(path.clone(), started_at + t);
+                }
+            }
+        }
         // An exec'd command is not PID 1's script: no positional parameters.
         ctx.positional = Vec::new();
         ctx
@@ -2327,11 +2329,9 @@ impl App {
             read_only: self.read_only.clone(),
             volumes: self.volumes.clone(),
             born: started_at,
-            file_log: self
-                .external
-                .iter()
-                .map(|(t, path, _)| (started_at + t, path.clone()))
-                .collect(),
+            // A script's own run learns its writes and the kubelet's as it
+            // goes (`Interp::mtimes`); only an exec fills this.
+            file_log: VecMap::new(),
             cmdline: self.cmdline.clone(),
             user: self.user.clone(),
             workdir: self.workdir.clone(),

@@ -57,16 +57,9 @@ impl Cluster {
         }
         let dialect = ctx.dialect;
         let key = ObjectKey::new(crate::cluster::res("Pod"), namespace, pod);
-        let mut net = |_: Millis, tool: &[String]| {
-            network_tool(
-                self,
-                &key,
-                dialect,
-                flavor,
-                &image,
-                Caller { exec: true, tty },
-                tool,
-            )
+        let mut net = |_: Millis, tool: &[String], terminal: bool| {
+            let caller = Caller { exec: true, tty }.writing(terminal);
+            network_tool(self, &key, dialect, flavor, &image, caller, tool)
         };
         let mut ran = shell::exec_command(argv, &ctx, EXEC_HORIZON, &mut net, state);
         let offset = ctx.started_at.saturating_sub(started);
@@ -338,6 +331,17 @@ pub(crate) struct Caller {
     /// Its output is a terminal (`kubectl exec -it`, a container with
     /// `tty: true`): curl shows no progress meter for a body it prints.
     pub tty: bool,
+}
+
+impl Caller {
+    /// This caller for one tool run: a terminal only where the tool's
+    /// output goes to one (not into a pipe, `$(…)` or a file).
+    pub(crate) fn writing(self, terminal: bool) -> Caller {
+        Caller {
+            tty: self.tty && terminal,
+            ..self
+        }
+    }
 }
 
 /// Runs a network tool from the pod: its exit code, output and time.

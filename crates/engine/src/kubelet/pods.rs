@@ -1803,8 +1803,16 @@ fn create_and_start(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: u
             exec: false,
             tty: application.tty,
         };
-        let mut net = |_: Millis, argv: &[String]| {
-            super::exec::network_tool(cluster, key, dialect, flavor, &image, caller, argv)
+        let mut net = |_: Millis, argv: &[String], terminal: bool| {
+            super::exec::network_tool(
+                cluster,
+                key,
+                dialect,
+                flavor,
+                &image,
+                caller.writing(terminal),
+                argv,
+            )
         };
         application.prepare(now, &hostname, &mut net);
     }
@@ -1940,8 +1948,16 @@ fn post_start(
         tty: false,
     };
     let ran = {
-        let mut net = |_: Millis, tool: &[String]| {
-            super::exec::network_tool(cluster, key, dialect, flavor, &image, caller, tool)
+        let mut net = |_: Millis, tool: &[String], terminal: bool| {
+            super::exec::network_tool(
+                cluster,
+                key,
+                dialect,
+                flavor,
+                &image,
+                caller.writing(terminal),
+                tool,
+            )
         };
         super::shell::exec_command(argv, &ctx, super::exec::EXEC_HORIZON, &mut net, None)
     };
@@ -2250,8 +2266,16 @@ fn run_app_again(
         tty: app.tty,
     };
     let exits = {
-        let mut net = |_: Millis, argv: &[String]| {
-            super::exec::network_tool(cluster, key, dialect, flavor, &image, caller, argv)
+        let mut net = |_: Millis, argv: &[String], terminal: bool| {
+            super::exec::network_tool(
+                cluster,
+                key,
+                dialect,
+                flavor,
+                &image,
+                caller.writing(terminal),
+                argv,
+            )
         };
         again(&mut app, started, &hostname, elapsed, &mut net)
     };

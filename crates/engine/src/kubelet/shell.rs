@@ -843,9 +843,9 @@ pub(crate) struct Context {
     /// When the container started (absolute): its image's and the
     /// kubelet's files date from then.
     pub born: Millis,
-    /// Files written since it started, by its processes or the kubelet's
-    /// volume updates, with when (absolute).
-    pub file_log: Vec<(Millis, String)>,
+    /// For an exec: each file written since the container started (by its
+    /// processes or the kubelet's volume updates) and when last (absolute).
+    pub file_log: VecMap<String, Millis>,
     /// PID 1's command line (what `ps` lists).
     pub cmdline: String,
     /// Who its processes run as.
@@ -997,8 +997,9 @@ pub(crate) enum FileOp {
 pub(crate) type NetReply = (i32, String, Millis);
 
 /// What a network tool (`wget`, `curl`, `nslookup`) prints and exits with,
-/// given the run's clock and `argv` (with the tool's name).
-pub(crate) type Network<'n> = dyn FnMut(Millis, &[String]) -> NetReply + 'n;
+/// given the run's clock, `argv` (with the tool's name) and whether its
+/// output is a terminal (curl's meter and redis-cli's quoting depend on it).
+pub(crate) type Network<'n> = dyn FnMut(Millis, &[String], bool) -> NetReply + 'n;
 
 /// The user's own machine: what its shell does not run itself (kubectl and
 /// Kubeplay's commands), at an offset into the line, with the command's
@@ -1444,7 +1445,7 @@ fn observe(script: &Stmt, ctx: &Context, window: Millis) -> Observed {
     let mut first_argv = Vec::new();
     let mut same_argv = true;
     let (still_running, end) = {
-        let mut record = |t: Millis, argv: &[String]| {
+        let mut record = |t: Millis, argv: &[String], _: bool| {
             if calls.is_empty() {
                 first_argv = argv.to_vec();
             }
@@ -3045,13 +3046,8 @@ impl Interp<'_> {
                 let terminal = self.ctx.tty && self.capture.is_none() && self.file_out.is_none();
                 if let Some(net) = self.net.as_mut() {
                     let mut argv = vec![name.to_string()];
-                    // redis-cli prints raw when its output is not a
-                    // terminal (a pipe, a file); its own flags come after.
-                    if name == "redis-cli" && !terminal {
-                        argv.push("--raw".to_string());
-                    }
                     argv.extend(args.iter().cloned());
-                    let (code, text, took) = net(self.t, &argv);
+                    let (code, text, took) = net(self.t, &argv, terminal);
                     if self.t.saturating_add(took) > self.horizon {
                         self.t = self.horizon;
                         return Flow::Stop;
@@ -3754,8 +3750,8 @@ impl Interp<'_> {
             .ctx
             .file_log
             .iter()
-            .filter(|(t, p)| *t <= now && hit(p))
-            .map(|(t, _)| *t);
+            .filter(|(p, t)| **t <= now && hit(p))
+            .map(|(_, t)| *t);
         let here = self
             .mtimes
             .iter()
@@ -4823,7 +4819,7 @@ mod tests {
             read_only: Vec::new(),
             volumes: Vec::new(),
             born: 0,
-            file_log: Vec::new(),
+            file_log: VecMap::new(),
             cmdline: "sleep 3600".into(),
             user: User::default(),
             workdir: "/".into(),
@@ -5033,7 +5029,7 @@ mod tests {
             parse("while true; do out=$(wget -qO- web); echo \"got $out\"; sleep 1; done").unwrap();
         let mut calls = 0;
         // The second answer is not known yet: it comes after any horizon.
-        let mut net = |_: Millis, _: &[String]| -> NetReply {
+        let mut net = |_: Millis, _: &[String], _: bool| -> NetReply {
             calls += 1;
             if calls == 1 {
                 (0, "a".into(), 0)
@@ -5050,7 +5046,7 @@ mod tests {
     #[test]
     fn network_tools_write_their_messages_to_standard_error() {
         let c = ctx();
-        let mut net = |_: Millis, argv: &[String]| -> NetReply {
+        let mut net = |_: Millis, argv: &[String], _: bool| -> NetReply {
             let body = "<h1>hi</h1>\n";
             match argv.last().map(String::as_str) {
                 Some("down") => (1, to_stderr("wget: bad address 'down'\n"), 0),
@@ -5346,7 +5342,7 @@ mod tests {
     fn exec_commands_reach_the_network_hook_and_report_time_and_code() {
         let c = ctx();
         let mut calls = Vec::new();
-        let mut net = |_: Millis, argv: &[String]| {
+        let mut net = |_: Millis, argv: &[String], _: bool| {
             calls.push(argv.join(" "));
             (1, "wget: bad address 'nope:80'\n".to_string(), 10_000)
         };
@@ -5365,7 +5361,7 @@ mod tests {
         // The tool's own time (a resolver timing out) counts.
         assert_eq!((r.code, r.elapsed), (Some(0), 12_000));
         assert_eq!(calls, ["wget -qO- nope"]);
-        let mut quiet = |_: Millis, _: &[String]| (0, String::new(), 0);
+        let mut quiet = |_: Millis, _: &[String], _: bool| (0, String::new(), 0);
         let r = exec_command(
             &["sleep".into(), "infinity".into()],
             &c,
