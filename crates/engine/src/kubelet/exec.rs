@@ -344,6 +344,29 @@ impl Caller {
     }
 }
 
+/// The network hook for a container's own processes (its script, a
+/// lifecycle hook), whose output is a terminal when the container has
+/// `tty: true`.
+pub(crate) fn container_network<'a>(
+    cluster: &'a mut Cluster,
+    pod: &'a ObjectKey,
+    (dialect, flavor, image): (Dialect, Flavor, String),
+    tty: bool,
+) -> impl FnMut(Millis, &[String], bool) -> NetReply + 'a {
+    let caller = Caller { exec: false, tty };
+    move |_, argv, terminal| {
+        network_tool(
+            cluster,
+            pod,
+            dialect,
+            flavor,
+            &image,
+            caller.writing(terminal),
+            argv,
+        )
+    }
+}
+
 /// Runs a network tool from the pod: its exit code, output and time.
 pub(crate) fn network_tool(
     cluster: &mut Cluster,

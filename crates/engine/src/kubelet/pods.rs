@@ -1797,23 +1797,8 @@ fn create_and_start(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: u
     }
     let hostname = pod_hostname(cluster, key);
     {
-        let (dialect, flavor) = (application.dialect, img.flavor);
-        let image = display.clone();
-        let caller = super::exec::Caller {
-            exec: false,
-            tty: application.tty,
-        };
-        let mut net = |_: Millis, argv: &[String], terminal: bool| {
-            super::exec::network_tool(
-                cluster,
-                key,
-                dialect,
-                flavor,
-                &image,
-                caller.writing(terminal),
-                argv,
-            )
-        };
+        let tool = (application.dialect, img.flavor, display.clone());
+        let mut net = super::exec::container_network(cluster, key, tool, application.tty);
         application.prepare(now, &hostname, &mut net);
     }
     let id = {
@@ -1942,23 +1927,10 @@ fn post_start(
     };
     let hostname = pod_hostname(cluster, key);
     let ctx = app.exec_context(cluster.now, &hostname, 0);
-    let (dialect, flavor, image) = (app.dialect, app.flavor, app.image.clone());
-    let caller = super::exec::Caller {
-        exec: false,
-        tty: false,
-    };
+    let tool = (app.dialect, app.flavor, app.image.clone());
     let ran = {
-        let mut net = |_: Millis, tool: &[String], terminal: bool| {
-            super::exec::network_tool(
-                cluster,
-                key,
-                dialect,
-                flavor,
-                &image,
-                caller.writing(terminal),
-                tool,
-            )
-        };
+        // A hook's output is not the container's terminal.
+        let mut net = super::exec::container_network(cluster, key, tool, false);
         super::shell::exec_command(argv, &ctx, super::exec::EXEC_HORIZON, &mut net, None)
     };
     keep_exec_writes(cluster, key, name, 0, ran.file_events);
@@ -2260,23 +2232,9 @@ fn run_app_again(
 ) -> Option<Millis> {
     let elapsed = cluster.now.saturating_sub(started);
     let hostname = pod_hostname(cluster, key);
-    let (dialect, flavor, image) = (app.dialect, app.flavor, app.image.clone());
-    let caller = super::exec::Caller {
-        exec: false,
-        tty: app.tty,
-    };
+    let tool = (app.dialect, app.flavor, app.image.clone());
     let exits = {
-        let mut net = |_: Millis, argv: &[String], terminal: bool| {
-            super::exec::network_tool(
-                cluster,
-                key,
-                dialect,
-                flavor,
-                &image,
-                caller.writing(terminal),
-                argv,
-            )
-        };
+        let mut net = super::exec::container_network(cluster, key, tool, app.tty);
         again(&mut app, started, &hostname, elapsed, &mut net)
     };
     if let Some(inst) = rt_mut(cluster, key)
