@@ -976,6 +976,7 @@ fn image_defaults(flavor: Flavor, image: &str) -> (Vec<&'static str>, Vec<&'stat
             vec!["nginx", "-g", "daemon off;"],
         ),
         Flavor::Httpd => (vec![], vec!["httpd-foreground"]),
+        Flavor::Guestbook => (vec!["docker-php-entrypoint"], vec!["apache2-foreground"]),
         Flavor::Shell => {
             if image.contains("ubuntu") || image.contains("debian") || image.contains("golang") {
                 (vec![], vec!["bash"])
@@ -992,6 +993,10 @@ fn image_defaults(flavor: Flavor, image: &str) -> (Vec<&'static str>, Vec<&'stat
                 (vec![], vec!["irb"])
             }
         }
+        Flavor::Redis if image.contains("gb-redis-follower") => (
+            vec!["docker-entrypoint.sh"],
+            vec!["redis-server", "--replicaof", "redis-leader", "6379"],
+        ),
         Flavor::Redis => (vec!["docker-entrypoint.sh"], vec!["redis-server"]),
         Flavor::Postgres => (vec!["docker-entrypoint.sh"], vec!["postgres"]),
         Flavor::Mysql => (vec!["docker-entrypoint.sh"], vec!["mysqld"]),
@@ -1506,6 +1511,7 @@ pub(crate) fn build(
         | "httpd"
         | "httpd-foreground"
         | "apache2-foreground"
+        | "docker-php-entrypoint"
         | "redis-server"
         | "postgres"
         | "mysqld"
@@ -1515,7 +1521,25 @@ pub(crate) fn build(
         {
             server_defaults(&mut app, flavor, image_port, &mut declared);
             if flavor == Flavor::Redis {
-                app.redis = Some(Box::new(super::redis::Launch::of(image, &argv)));
+                let mut launch = super::redis::Launch::of(image, &argv);
+                // gb-redis-follower (on redis:6.0.5): `CMD /run.sh`, whose
+                // bash runs redis-server as a child, and, as PID 1,
+                // ignores SIGTERM; with GET_HOSTS_FROM=env it follows the
+                // leader Service's address.
+                if !overridden && image.contains("gb-redis-follower") {
+                    launch.version = "6.0.5".into();
+                    launch.pid = 10;
+                    app.ignores_sigterm = true;
+                    if app.env.get("GET_HOSTS_FROM").is_some_and(|v| v == "env") {
+                        let host = app
+                            .env
+                            .get("REDIS_LEADER_SERVICE_HOST")
+                            .cloned()
+                            .unwrap_or_default();
+                        launch.options = vec![format!("replicaof {host} 6379")];
+                    }
+                }
+                app.redis = Some(Box::new(launch));
             }
         }
         "python" | "python3"
@@ -1940,6 +1964,9 @@ fn server_defaults(app: &mut App, flavor: Flavor, image_port: u16, declared: &mu
         Flavor::Echo | Flavor::Whoami | Flavor::HelloApp | Flavor::HttpEcho => {
             app.cpu_milli = 0;
             app.memory_bytes = 4 << 20;
+        }
+        Flavor::Guestbook => {
+            app.memory_bytes = 11 << 20;
         }
         Flavor::HpaExample => {
             app.memory_bytes = 12 << 20;
@@ -2668,18 +2695,33 @@ impl App {
                     ),
                 ]
             }
+            // php:7.4.7-apache (Debian buster): Apache's prefork MPM.
+            Flavor::Guestbook => {
+                let t = httpd_time(started_at);
+                let fqdn = format!(
+                    "AH00558: apache2: Could not reliably determine the server's fully qualified domain name, using {pod_ip}. Set the 'ServerName' directive globally to suppress this message"
+                );
+                vec![
+                    fqdn.clone(),
+                    fqdn,
+                    format!(
+                        "[{t}] [mpm_prefork:notice] [pid 1] AH00163: Apache/2.4.38 (Debian) PHP/7.4.7 configured -- resuming normal operations"
+                    ),
+                    format!(
+                        "[{t}] [core:notice] [pid 1] AH00094: Command line: 'apache2 -D FOREGROUND'"
+                    ),
+                ]
+            }
             Flavor::Redis => {
                 let launch = self
                     .redis
                     .as_deref()
                     .cloned()
                     .unwrap_or_else(|| super::redis::Launch::of(&self.image, &[]));
-                let port = launch
-                    .settings(&self.files)
-                    .ok()
-                    .and_then(|s| super::redis::port(&s))
-                    .unwrap_or(6379);
-                super::redis::banner(&launch, port, &redis_time(started_at))
+                let settings = launch.settings(&self.files).unwrap_or_default();
+                let port = super::redis::port(&settings).unwrap_or(6379);
+                let replica = super::redis::replica_of(&settings).is_some();
+                super::redis::banner(&launch, port, replica, &redis_time(started_at))
             }
             Flavor::Postgres => {
                 let t = pg_time(started_at);
@@ -2842,6 +2884,7 @@ impl App {
                 pair("Content-Length", body.len().to_string()),
                 pair("Content-Type", "text/html".into()),
             ],
+            Flavor::Guestbook => guestbook_headers(status, path, body, now),
             Flavor::Httpd => vec![
                 pair("Date", crate::http::http_date(now)),
                 pair("Server", "Apache/2.4.65 (Unix)".into()),
@@ -2999,6 +3042,7 @@ impl App {
                 ),
             ),
             Flavor::HpaExample => (200, "OK!".to_string()),
+            Flavor::Guestbook => guestbook_static(path, host, port),
             Flavor::Echo => (
                 200,
                 format!(
@@ -3079,6 +3123,13 @@ impl App {
                 "{client} - - [{ts}] \"{method} {path} HTTP/1.1\" {status} {sent} \"-\" \"{ua}\""
             )),
             Flavor::Whoami | Flavor::HttpEcho | Flavor::HpaExample => None,
+            Flavor::Guestbook => Some(apache_combined(
+                request,
+                &ts,
+                status,
+                &self.headers(status, &body, now, request),
+                sent,
+            )),
             // agnhost liveness logs nothing.
             Flavor::Agnhost if self.text == "liveness" => None,
             Flavor::Agnhost => Some(format!(
@@ -3234,6 +3285,163 @@ fn mysql_no_password(started_at: Millis) -> Vec<String> {
         "    - MYSQL_ALLOW_EMPTY_PASSWORD".to_string(),
         "    - MYSQL_RANDOM_ROOT_PASSWORD".to_string(),
     ]
+}
+
+/// The Guestbook frontend's page (gb-frontend v5's index.html, 920 bytes).
+pub(crate) const GUESTBOOK_INDEX: &str = "<html ng-app=\"redis\">
+  <head>
+    <title>Guestbook</title>
+    <link rel=\"stylesheet\" href=\"//netdna.bootstrapcdn.com/bootstrap/3.1.1/css/bootstrap.min.css\">
+    <script src=\"https://ajax.googleapis.com/ajax/libs/angularjs/1.2.12/angular.min.js\"></script>
+    <script src=\"controllers.js\"></script>
+    <script src=\"https://cdnjs.cloudflare.com/ajax/libs/angular-ui-bootstrap/2.5.6/ui-bootstrap-tpls.js\"></script>
+  </head>
+  <body ng-controller=\"RedisCtrl\">
+    <div style=\"width: 50%; margin-left: 20px\">
+      <h2>Guestbook</h2>
+    <form>
+    <fieldset>
+    <input ng-model=\"msg\" placeholder=\"Messages\" class=\"form-control\" type=\"text\" name=\"input\"><br>
+    <button type=\"button\" class=\"btn btn-primary\" ng-click=\"controller.onRedis()\">Submit</button>
+    </fieldset>
+    </form>
+    <div>
+      <div ng-repeat=\"msg in messages track by $index\">
+        {{msg}}
+      </div>
+    </div>
+    </div>
+  </body>
+</html>
+";
+
+/// The Guestbook's script: the messages are read and written through
+/// `guestbook.php` (controllers.js, without its license header).
+const GUESTBOOK_CONTROLLERS: &str = "var redisApp = angular.module('redis', ['ui.bootstrap']);
+
+/**
+ * Constructor
+ */
+function RedisController() {}
+
+RedisController.prototype.onRedis = function() {
+    this.scope_.messages.push(this.scope_.msg);
+    this.scope_.msg = \"\";
+    var value = this.scope_.messages.join();
+    this.http_.get(\"guestbook.php?cmd=set&key=messages&value=\" + value)
+            .success(angular.bind(this, function(data) {
+                this.scope_.redisResponse = \"Updated.\";
+            }));
+};
+
+redisApp.controller('RedisCtrl', function ($scope, $http, $location) {
+        $scope.controller = new RedisController();
+        $scope.controller.scope_ = $scope;
+        $scope.controller.location_ = $location;
+        $scope.controller.http_ = $http;
+
+        $scope.controller.http_.get(\"guestbook.php?cmd=get&key=messages\")
+            .success(function(data) {
+                console.log(data);
+                $scope.messages = data.data.split(\",\");
+            });
+});
+";
+
+/// What the Guestbook's Apache serves from /var/www/html, but for
+/// `guestbook.php`'s commands (which reach Redis, see
+/// `pods::guestbook_php`): its page and script, else Debian Apache's 404.
+fn guestbook_static(path: &str, host: &str, port: u16) -> (u16, String) {
+    match path.split('?').next().unwrap_or(path) {
+        "/" | "/index.html" => (200, GUESTBOOK_INDEX.to_string()),
+        "/controllers.js" => (200, GUESTBOOK_CONTROLLERS.to_string()),
+        "/guestbook.php" => (
+            200,
+            "Kubeplay does not simulate phpinfo() (guestbook.php without ?cmd=)\n".to_string(),
+        ),
+        _ => {
+            let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
+            (
+                404,
+                format!(
+                    "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\n<html><head>\n<title>404 Not Found</title>\n</head><body>\n<h1>Not Found</h1>\n<p>The requested URL was not found on this server.</p>\n<hr>\n<address>Apache/2.4.38 (Debian) Server at {host} Port {port}</address>\n</body></html>\n"
+                ),
+            )
+        }
+    }
+}
+
+/// The Guestbook's response headers: Debian Apache's for its files,
+/// PHP's for `guestbook.php` (which sets the JSON type itself).
+pub(crate) fn guestbook_headers(
+    status: u16,
+    path: &str,
+    body: &str,
+    now: Millis,
+) -> Vec<(String, String)> {
+    let pair = |k: &str, v: &str| (k.to_string(), v.to_string());
+    let mut h = vec![
+        pair("Date", &crate::http::http_date(now)),
+        pair("Server", "Apache/2.4.38 (Debian)"),
+    ];
+    let file = path.split('?').next().unwrap_or(path);
+    let kind = match file {
+        "/guestbook.php" if path.contains("cmd=") => {
+            h.push(pair("X-Powered-By", "PHP/7.4.7"));
+            "application/json"
+        }
+        "/guestbook.php" => {
+            h.push(pair("X-Powered-By", "PHP/7.4.7"));
+            "text/html; charset=UTF-8"
+        }
+        _ if status != 200 => "text/html; charset=iso-8859-1",
+        _ => {
+            // The files' time in the image.
+            h.push(pair("Last-Modified", "Tue, 23 Jun 2020 18:04:36 GMT"));
+            h.push(pair("ETag", &format!("\"{:x}-5a8c4a3e3a500\"", body.len())));
+            h.push(pair("Accept-Ranges", "bytes"));
+            if file.ends_with(".js") {
+                "application/javascript"
+            } else {
+                "text/html"
+            }
+        }
+    };
+    h.push(pair("Content-Length", &body.len().to_string()));
+    if status == 200 && !file.ends_with(".php") {
+        h.push(pair("Vary", "Accept-Encoding"));
+    }
+    h.push(pair("Content-Type", kind));
+    h
+}
+
+/// An access-log line in Debian Apache's `combined` format; `%O` counts
+/// the bytes sent with the headers.
+pub(crate) fn apache_combined(
+    request: &crate::http::HttpRequest,
+    ts: &str,
+    status: u16,
+    headers: &[(String, String)],
+    body_bytes: usize,
+) -> String {
+    let head = format!(
+        "HTTP/1.1 {status} {}\r\n",
+        crate::http::reason_phrase(status)
+    )
+    .len()
+        + headers
+            .iter()
+            .map(|(k, v)| k.len() + v.len() + 4)
+            .sum::<usize>()
+        + 2;
+    format!(
+        "{} - - [{ts}] \"{} {} HTTP/1.1\" {status} {} \"-\" \"{}\"",
+        request.client_ip,
+        request.method,
+        request.path,
+        head + body_bytes,
+        request.user_agent
+    )
 }
 
 const HTTPD_404: &str = "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\n<html><head>\n<title>404 Not Found</title>\n</head><body>\n<h1>Not Found</h1>\n<p>The requested URL was not found on this server.</p>\n</body></html>\n";

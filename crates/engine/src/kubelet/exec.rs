@@ -207,7 +207,7 @@ impl Cluster {
                 // SELECT again) only once that is gone.
                 let pinned = repl.server.clone().filter(|_| repl.connected);
                 let kept = pinned.and_then(|(server_pod, id)| {
-                    let (server, _) = pods::redis_server(self, &server_pod, Some(&id))?;
+                    let (server, _) = pods::redis_server_synced(self, &server_pod, Some(&id))?;
                     let reply = server.command(&words, &mut repl.session);
                     Some(Sent {
                         result: Ok(Some(reply)),
@@ -566,7 +566,7 @@ pub(crate) fn redis_send(
         server_pod.map(|(ns, name)| ObjectKey::new(crate::cluster::res("Pod"), ns, name));
     let server = server_key
         .as_ref()
-        .and_then(|key| pods::redis_server(cluster, key, None));
+        .and_then(|key| pods::redis_server_synced(cluster, key, None));
     let Some((server, id)) = server else {
         return failed(
             sent,
@@ -613,6 +613,55 @@ pub(crate) fn redis_send(
     }
     sent.result = Ok(Some(reply));
     sent
+}
+
+/// A Redis command from a client library in a pod's server (Predis in
+/// the Guestbook's frontend) while that server answers a request: through
+/// the cluster's network, to `host:port`. The error is the client's
+/// connection message.
+pub(crate) fn redis_call(
+    cluster: &mut Cluster,
+    pod: &ObjectKey,
+    (host, port): (&str, u16),
+    command: &[String],
+) -> (Result<redis::Reply, &'static str>, Millis) {
+    let request = Request::get(&format!("http://{host}:{port}/"))
+        .from_pod(pod.clone())
+        .with_user_agent("predis");
+    let now = cluster.now;
+    cluster.network.proxy_depth += 1;
+    let response = cluster.deliver(&request, now, None);
+    cluster.network.proxy_depth -= 1;
+    let took = response.latency_ms.max(1);
+    if response.remote_ip.is_none() {
+        return (
+            Err("php_network_getaddresses: getaddrinfo failed: Name or service not known"),
+            took,
+        );
+    }
+    if response.status != 0 {
+        return (Err("Unknown response prefix: 'H'."), took);
+    }
+    if response.body.starts_with("curl: (7)") {
+        return (Err("Connection refused"), took);
+    }
+    if !response.body.starts_with("curl: (52)") {
+        // Predis' default connection timeout: 5 seconds.
+        return (Err("Connection timed out"), 5_000);
+    }
+    let server = response.hops.iter().rev().find_map(|h| match h {
+        crate::network::Hop::Pod { pod, .. } => pod
+            .split_once('/')
+            .map(|(ns, name)| ObjectKey::new(crate::cluster::res("Pod"), ns, name)),
+        _ => None,
+    });
+    match server.and_then(|key| pods::redis_server_synced(cluster, &key, None)) {
+        Some((server, _)) => (
+            Ok(server.command(command, &mut redis::Session::default())),
+            took,
+        ),
+        None => (Err("Error while reading line from the server."), took),
+    }
 }
 
 /// busybox `wget`.

@@ -209,6 +209,9 @@ pub enum Flavor {
     NginxHello,
     /// The HPA example (php-apache): answers "OK!".
     HpaExample,
+    /// The Guestbook's PHP frontend on Apache: its page, and
+    /// `guestbook.php` reading and writing Redis.
+    Guestbook,
     /// hello-world: prints its greeting and exits 0.
     HelloWorld,
     /// stress tools (polinux/stress, vish/stress): burn CPU or memory.
@@ -696,6 +699,35 @@ pub const KNOWN_IMAGES: &[KnownImage] = &[
         8080,
         &[(1, 0), (2, 0)],
         &[],
+    ),
+    // The Guestbook tutorial's images: Redis 6.0.5 following
+    // `redis-leader`, and the PHP frontend on Apache.
+    img(
+        "us-docker.pkg.dev/google-samples/containers/gke/gb-redis-follower",
+        37_952_518,
+        0,
+        Redis,
+        6379,
+        &[],
+        &["v2"],
+    ),
+    img(
+        "us-docker.pkg.dev/google-samples/containers/gke/gb-frontend",
+        158_402_106,
+        0,
+        Guestbook,
+        80,
+        &[],
+        &["v5"],
+    ),
+    img(
+        "docker.io/corelab/gb-frontend",
+        158_402_106,
+        0,
+        Guestbook,
+        80,
+        &[],
+        &["v5"],
     ),
     // The Kubernetes Basics tutorial's app (node 6.3.1 on Debian jessie);
     // its v2 is on Docker Hub, and its v10 does not exist.

@@ -10,7 +10,8 @@ pub mod images;
 
 mod app;
 pub(crate) use pods::{
-    end_pid1, instance_running, interactive_shell, proxied, proxy_upstream, stream_request,
+    end_pid1, guestbook_php, instance_running, interactive_shell, proxied, proxy_upstream,
+    stream_request,
 };
 pub mod exec;
 mod nginx;
@@ -134,6 +135,9 @@ pub enum Step {
     /// The pod's periodic sync brings its ConfigMap, Secret and downward
     /// API volumes up to date.
     VolumeSync,
+    /// A Redis replica's `replicationCron` connects to its master, or
+    /// notices the link is lost.
+    ReplicaSync,
 }
 
 /// Which probe.

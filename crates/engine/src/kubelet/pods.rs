@@ -1257,6 +1257,7 @@ pub(crate) fn container_step(cluster: &mut Cluster, slot: Slot, step: Step) {
         Step::Stopped(then) => stopped(cluster, &key, init, index, then),
         Step::NetCheck => net_check(cluster, &key, init, index),
         Step::VolumeSync => volume_sync(cluster, &key, init, index),
+        Step::ReplicaSync => replica_sync(cluster, &key, init, index),
     }
 }
 
@@ -1867,6 +1868,15 @@ fn create_and_start(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: u
     if application.net_waiting {
         schedule_step(cluster, key, init, index, NET_CHECK_EVERY, Step::NetCheck);
     }
+    // A replica's first `replicationCron` runs as it starts serving.
+    if let Some(launch) = application.redis.as_deref()
+        && matches!(application.program, app::Program::Server)
+        && launch
+            .settings(&application.files)
+            .is_ok_and(|s| super::redis::replica_of(&s).is_some())
+    {
+        schedule_step(cluster, key, init, index, 0, Step::ReplicaSync);
+    }
     if let Some(app::RequestStream {
         url,
         pause,
@@ -2335,6 +2345,7 @@ fn process_exit(
     c.stopping = false;
     c.seq = seq;
     dirty(cluster, key);
+    redis_master_ended(cluster, key, init, index);
     persist_volumes(cluster, key, init, index);
     note(
         cluster,
@@ -3147,6 +3158,7 @@ fn stopped(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: usize, the
     c.stopping = false;
     c.seq = seq;
     dirty(cluster, key);
+    redis_master_ended(cluster, key, init, index);
     persist_volumes(cluster, key, init, index);
     match then {
         Then::Terminate => check_all_stopped(cluster, key),
@@ -3398,8 +3410,10 @@ pub(crate) fn interactive_shell(
 
 /// redis-server's lines as a signal shuts it down (it saves its data).
 fn redis_shutdown(inst: &mut Instance, at: Millis, signal: &str) {
+    // A script as PID 1 (gb-redis-follower's run.sh) takes the signal.
     if let Some(launch) = &inst.app.redis
         && matches!(inst.app.program, app::Program::Server)
+        && !inst.app.ignores_sigterm
     {
         // Without save points (`save ""`) it does not save as it stops.
         let saves = launch.settings(&inst.app.files).is_ok_and(|s| {
@@ -3430,14 +3444,247 @@ pub(crate) fn redis_server<'a>(
         .find(|i| i.app.redis.is_some() && matches!(i.app.program, app::Program::Server))
         // A connection stays with the process it reached.
         .filter(|i| instance.is_none_or(|id| i.id == id))?;
+    let id = inst.id.clone();
+    server_of(inst).map(|s| (s, id))
+}
+
+/// The Redis server an instance runs, made from how it started as the
+/// first client connects.
+fn server_of(inst: &mut Instance) -> Option<&mut super::redis::Server> {
     if inst.redis.is_none() {
         let launch = inst.app.redis.as_deref()?;
         let settings = launch.settings(&inst.app.files).ok()?;
         let server = super::redis::Server::start(launch, settings, &inst.app.workdir);
         inst.redis = Some(Box::new(server));
     }
-    let id = inst.id.clone();
-    inst.redis.as_deref_mut().map(|s| (s, id))
+    inst.redis.as_deref_mut()
+}
+
+/// [`redis_server`], with a replica's data brought up to its master's
+/// (the master propagates every write to the replicas in sync with it).
+pub(crate) fn redis_server_synced<'a>(
+    cluster: &'a mut Cluster,
+    key: &ObjectKey,
+    instance: Option<&str>,
+) -> Option<(&'a mut super::redis::Server, String)> {
+    let link = redis_server(cluster, key, instance)?.0.replica.link.clone();
+    if let Some((master, id)) = link
+        && let Some((m, _)) = redis_server(cluster, &master, Some(&id))
+    {
+        let data = m.dataset();
+        redis_server(cluster, key, instance)?.0.load(data);
+    }
+    redis_server(cluster, key, instance)
+}
+
+/// A Redis process, running or ended, by its container id.
+fn redis_instance<'a>(
+    cluster: &'a mut Cluster,
+    key: &ObjectKey,
+    id: &str,
+) -> Option<&'a mut Instance> {
+    let r = rt_mut(cluster, key)?;
+    r.init.iter_mut().chain(r.main.iter_mut()).find_map(|c| {
+        [c.current.as_mut(), c.previous.as_mut()]
+            .into_iter()
+            .flatten()
+            .find(|i| i.id == id)
+    })
+}
+
+/// One run of a replica's `replicationCron`: a lost link to the master is
+/// noticed, a connection attempt made (and logged as Redis 6 logs it),
+/// or, with the master reached, a full synchronization on both sides.
+/// While unconnected it runs again each second.
+fn replica_sync(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: usize) {
+    let now = cluster.now;
+    let t = |ms: Millis| app::redis_time(ms);
+    let Some(c) = rt_mut(cluster, key).and_then(|r| r.ctr_mut(init, index)) else {
+        return;
+    };
+    if !c.running() {
+        return;
+    }
+    let Some(inst) = c.current.as_mut() else {
+        return;
+    };
+    let (started, pid, port) = (
+        inst.started,
+        inst.app.redis.as_deref().map_or(1, |l| l.pid),
+        inst.app.ports.first().copied().unwrap_or(6379),
+    );
+    let Some(server) = server_of(inst) else {
+        return;
+    };
+    let Some((host, master_port)) = server.replica.of.clone() else {
+        return;
+    };
+    let link = server.replica.link.clone();
+    let since = server.replica.connecting_since;
+    // The next run of the cron, once a second from the start.
+    let next_tick = 1000 - (now - started) % 1000;
+    let mut lines: Vec<(Millis, String)> = Vec::new();
+    let mut line = |ms: Millis, text: &str| lines.push((ms, format!("{pid}:S {} {text}", t(ms))));
+    let push = |cluster: &mut Cluster, lines: Vec<(Millis, String)>| {
+        if let Some(inst) = rt_mut(cluster, key)
+            .and_then(|r| r.ctr_mut(init, index))
+            .and_then(|c| c.current.as_mut())
+        {
+            inst.extra.extend(lines);
+        }
+    };
+    if let Some((master, id)) = link {
+        if redis_server(cluster, &master, Some(&id)).is_some() {
+            return;
+        }
+        // The master's process ended: its connection closed.
+        line(now, "# Connection with master lost.");
+        line(now, "* Caching the disconnected master state.");
+        let old = redis_instance(cluster, &master, &id)
+            .and_then(|i| Some((i.redis.as_deref()?.clone(), i.started)));
+        if let Some(server) = rt_mut(cluster, key)
+            .and_then(|r| r.ctr_mut(init, index))
+            .and_then(|c| c.current.as_mut())
+            .and_then(|i| i.redis.as_deref_mut())
+        {
+            server.cache_master(old.as_ref().map(|(m, started)| (m, *started, now)));
+        }
+        push(cluster, lines);
+        schedule_step(cluster, key, init, index, next_tick, Step::ReplicaSync);
+        return;
+    }
+    if let Some(since) = since {
+        if now < since + super::redis::REPL_TIMEOUT {
+            return;
+        }
+        line(now, "# Timeout connecting to the MASTER...");
+    }
+    let url = format!("http://{host}:{master_port}/");
+    let response = cluster.send_request(
+        &crate::network::Request::get(&url)
+            .from_pod(key.clone())
+            .with_user_agent("redis-server"),
+    );
+    let reached = response.hops.iter().rev().find_map(|h| match h {
+        crate::network::Hop::Pod { pod, .. } => pod
+            .split_once('/')
+            .map(|(ns, name)| ObjectKey::new(res("Pod"), ns, name)),
+        _ => None,
+    });
+    let connecting = format!("* Connecting to MASTER {host}:{master_port}");
+    let mut retry = Some(next_tick);
+    let mut connecting_since = None;
+    if response.remote_ip.is_none() {
+        line(now, &connecting);
+        line(
+            now,
+            "# Unable to connect to MASTER: Resource temporarily unavailable",
+        );
+    } else if response.status != 0 {
+        // An HTTP server answers the PING with its status line.
+        line(now, &connecting);
+        line(now + 7, "* MASTER <-> REPLICA sync started");
+        line(now + 7, "* Non blocking connect for SYNC fired the event.");
+        line(
+            now + 8,
+            &format!("# Error reply to PING from master: 'HTTP/1.1 400 Bad Request'"),
+        );
+    } else if response.body.starts_with("curl: (7)") {
+        line(now, &connecting);
+        line(now + 7, "* MASTER <-> REPLICA sync started");
+        line(
+            now + 7,
+            "# Error condition on socket for SYNC: Connection refused",
+        );
+    } else if !response.body.starts_with("curl: (52)") {
+        // No answer: `repl-timeout` ends the attempt.
+        line(now, &connecting);
+        line(now + 7, "* MASTER <-> REPLICA sync started");
+        connecting_since = Some(now);
+        retry = Some(super::redis::REPL_TIMEOUT);
+    } else if let Some(master) = reached
+        && let Some(mid) = redis_server(cluster, &master, None).map(|(_, id)| id)
+    {
+        let replica_ip = cluster
+            .store
+            .get(key)
+            .and_then(|p| p.str_at(&["status", "podIP"]).map(str::to_string))
+            .unwrap_or_default();
+        let master_started = redis_instance(cluster, &master, &mid).map_or(now, |i| i.started);
+        let Some(mut replica) = rt_mut(cluster, key)
+            .and_then(|r| r.ctr_mut(init, index))
+            .and_then(|c| c.current.as_mut())
+            .and_then(|i| i.redis.take())
+        else {
+            return;
+        };
+        let addr = format!("{replica_ip}:{port}");
+        let log = redis_server(cluster, &master, Some(&mid)).map(|(m, _)| {
+            let parties = super::redis::SyncParties {
+                replica_addr: &addr,
+                replica_pid: pid,
+                master_started,
+                seed: &mid,
+            };
+            let log = m.full_sync(&mut replica, &parties, now, &t);
+            if !m
+                .master
+                .replicas
+                .iter()
+                .any(|(k, i, x)| k == key && *i == init && *x == index)
+            {
+                m.master.replicas.push((key.clone(), init, index));
+            }
+            log
+        });
+        if log.is_some() {
+            replica.replica.link = Some((master.clone(), mid.clone()));
+            retry = None;
+        }
+        if let Some(inst) = rt_mut(cluster, key)
+            .and_then(|r| r.ctr_mut(init, index))
+            .and_then(|c| c.current.as_mut())
+        {
+            inst.redis = Some(replica);
+        }
+        if let Some(log) = log {
+            lines.extend(log.replica);
+            if let Some(inst) = redis_instance(cluster, &master, &mid) {
+                inst.extra.extend(log.master);
+            }
+        }
+    } else {
+        // A process that takes connections but is no Redis closes them.
+        line(now, &connecting);
+        line(now + 7, "* MASTER <-> REPLICA sync started");
+        line(now + 7, "* Non blocking connect for SYNC fired the event.");
+        line(now + 8, "# Error reply to PING from master: ''");
+    }
+    if let Some(server) = rt_mut(cluster, key)
+        .and_then(|r| r.ctr_mut(init, index))
+        .and_then(|c| c.current.as_mut())
+        .and_then(|i| i.redis.as_deref_mut())
+    {
+        server.replica.connecting_since = connecting_since;
+    }
+    push(cluster, lines);
+    if let Some(delay) = retry {
+        schedule_step(cluster, key, init, index, delay, Step::ReplicaSync);
+    }
+}
+
+/// A Redis master's process ended: its replicas notice as its
+/// connections close.
+fn redis_master_ended(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: usize) {
+    let replicas = rt(cluster, key)
+        .and_then(|r| r.ctr(init, index))
+        .and_then(|c| c.current.as_ref())
+        .and_then(|i| i.redis.as_deref())
+        .map(|s| s.master.replicas.clone())
+        .unwrap_or_default();
+    for (pod, i, x) in replicas {
+        schedule_step(cluster, &pod, i, x, 0, Step::ReplicaSync);
+    }
 }
 
 /// The container's own process (an attached shell) exits with `code`.
@@ -4594,6 +4841,126 @@ pub(crate) fn proxied(
         failure: None,
         headers,
     }
+}
+
+/// `guestbook.php?cmd=…` on the Guestbook's frontend: PHP sets a key
+/// on `redis-leader` or gets it from `redis-follower` (their Services'
+/// addresses with `GET_HOSTS_FROM=env`) through Predis, and prints JSON;
+/// a Redis it cannot reach ends the script with PHP's fatal error, shown
+/// (`display_errors`). `None` for any other request.
+pub(crate) fn guestbook_php(
+    cluster: &mut Cluster,
+    pod: &Value,
+    port: i64,
+    request: &HttpRequest,
+) -> Option<HttpAnswer> {
+    let (file, query) = request.path.split_once('?')?;
+    if file != "/guestbook.php" {
+        return None;
+    }
+    let key = ObjectKey::of(res("Pod"), pod);
+    let r = rt(cluster, &key)?;
+    if !cluster.kubelet.nodes.get(&r.node).is_some_and(|n| n.up) {
+        return None;
+    }
+    let port = u16::try_from(port).ok()?;
+    let inst = r
+        .all()
+        .filter(|c| c.running())
+        .filter_map(|c| c.current.as_ref())
+        .find(|i| i.app.listens(port) && i.app.flavor == images::Flavor::Guestbook)?;
+    if inst.app.status_at(cluster.now.saturating_sub(inst.started)) != 200 {
+        return None;
+    }
+    // PHP's $_GET: `+` and %XX decoded, the last of a name kept.
+    let decode = |s: &str| {
+        let s = s.replace('+', " ");
+        let bytes = s.as_bytes();
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            match s
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+            {
+                Some(b) if bytes[i] == b'%' => {
+                    out.push(b);
+                    i += 3;
+                }
+                _ => {
+                    out.push(bytes[i]);
+                    i += 1;
+                }
+            }
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    };
+    let mut params: VecMap<String, String> = VecMap::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        params.insert(decode(name), decode(value));
+    }
+    let cmd = params.get("cmd")?.clone();
+    let from_env = inst
+        .app
+        .env
+        .get("GET_HOSTS_FROM")
+        .is_some_and(|v| v == "env");
+    let host = |name: &str, var: &str| {
+        if from_env {
+            inst.app.env.get(var).cloned().unwrap_or_default()
+        } else {
+            name.to_string()
+        }
+    };
+    let param = |name: &str| params.get(name).cloned().unwrap_or_default();
+    let (host, command) = if cmd == "set" {
+        (
+            host("redis-leader", "REDIS_LEADER_SERVICE_HOST"),
+            vec!["SET".to_string(), param("key"), param("value")],
+        )
+    } else {
+        (
+            host("redis-follower", "REDIS_FOLLOWER_SERVICE_HOST"),
+            vec!["GET".to_string(), param("key")],
+        )
+    };
+    let instance = inst.id.clone();
+    let (result, took) = super::exec::redis_call(cluster, &key, (&host, 6379), &command);
+    let fatal = |what: String| format!("<br />\n<b>Fatal error</b>:  Uncaught {what}\n");
+    let body = match result {
+        Ok(super::redis::Reply::Error(e)) => {
+            fatal(format!("Predis\\Response\\ServerException: {e}"))
+        }
+        Ok(_) if cmd == "set" => "{\"message\": \"Updated\"}".to_string(),
+        Ok(super::redis::Reply::Bulk(value)) => {
+            format!("{{\"data\": \"{}\"}}", value.unwrap_or_default())
+        }
+        Ok(_) => "{\"data\": \"\"}".to_string(),
+        Err(why) => fatal(format!(
+            "Predis\\Connection\\ConnectionException: {why} [tcp://{host}:6379]"
+        )),
+    };
+    let now = cluster.now;
+    let headers = app::guestbook_headers(200, &request.path, &body, now);
+    let sent = if request.method == "HEAD" {
+        0
+    } else {
+        body.len()
+    };
+    let line = app::apache_combined(request, &app::nginx_time(now), 200, &headers, sent);
+    log_request(cluster, &instance, line);
+    Some(HttpAnswer {
+        status: 200,
+        body: if request.method == "HEAD" {
+            String::new()
+        } else {
+            body
+        },
+        latency_ms: 2 + took,
+        failure: None,
+        headers,
+    })
 }
 
 /// What a pod's container answers on a port.

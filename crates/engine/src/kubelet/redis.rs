@@ -22,6 +22,8 @@ pub(crate) struct Launch {
     pub has_args: bool,
     /// Started by the image's entrypoint (Redis 8's loads its modules).
     pub via_entrypoint: bool,
+    /// Its pid in the container: 1, unless a script runs it as a child.
+    pub pid: u32,
 }
 
 /// Why redis-server stopped as it read its configuration.
@@ -111,6 +113,7 @@ impl Launch {
             // Redis 8's entrypoint adds its modules' --loadmodule.
             has_args: !args.is_empty() || entrypoint_args,
             via_entrypoint,
+            pid: 1,
         };
         let mut rest = args;
         if let Some(first) = rest.first()
@@ -240,6 +243,293 @@ impl Launch {
         }
         Ok(settings)
     }
+}
+
+/// The bytes of an RDB string (`rdbSaveRawString`): an integer in a few
+/// bytes, else its length and bytes (LZF compression, tried above 20
+/// bytes, is not modelled).
+fn rdb_string(s: &str) -> u64 {
+    let len = |n: u64| match n {
+        0..64 => 1,
+        64..16_384 => 2,
+        _ => 5,
+    };
+    if s.len() <= 11
+        && let Ok(n) = s.parse::<i64>()
+        && n.to_string() == s
+    {
+        return match n {
+            -128..=127 => 2,
+            -32_768..=32_767 => 3,
+            -2_147_483_648..=2_147_483_647 => 5,
+            _ => len(s.len() as u64) + s.len() as u64,
+        };
+    }
+    len(s.len() as u64) + s.len() as u64
+}
+
+/// What a replica and its master log as the replica connects and
+/// synchronizes in full, with when.
+#[derive(Debug, Default)]
+pub(crate) struct SyncLog {
+    /// The replica's lines.
+    pub replica: Vec<(Millis, String)>,
+    /// The master's lines.
+    pub master: Vec<(Millis, String)>,
+}
+
+/// Who takes part in a full synchronization: the replica's address as the
+/// master names it (`10.244.1.5:6379`), the replica's pid, and the
+/// master's start (its cron's PINGs count from it).
+pub(crate) struct SyncParties<'a> {
+    /// The replica's address and port as the master names it.
+    pub replica_addr: &'a str,
+    /// The replica process's pid (its log lines' prefix).
+    pub replica_pid: u32,
+    /// When the master process started.
+    pub master_started: Millis,
+    /// A seed for the replication ID (the master's container id).
+    pub seed: &'a str,
+}
+
+impl Server {
+    /// The replication offset at `now`: the writes propagated and the
+    /// PING sent every 10 s (`repl-ping-replica-period`) since the backlog
+    /// was made.
+    fn repl_offset(&self, started: Millis, now: Millis) -> u64 {
+        let period = |t: Millis| t.saturating_sub(started) / 10_000;
+        self.master.propagated + 14 * (period(now) - period(self.master.backlog_at))
+    }
+
+    /// The size of the RDB file a BGSAVE writes of this dataset at
+    /// `offset`: header, the auxiliary fields (175 bytes empty), each
+    /// database and its keys.
+    fn rdb_size(&self, offset: u64) -> u64 {
+        let mut size = 175
+            + match offset {
+                0..128 => 0,
+                128..32_768 => 1,
+                _ => 3,
+            };
+        for (db, keys) in self.dbs.iter().filter(|(_, k)| !k.is_empty()) {
+            // SELECTDB and RESIZEDB with their lengths.
+            size += 2 + u64::from(*db >= 64) + 1 + if keys.len() < 64 { 1 } else { 2 } + 1;
+            size += keys
+                .iter()
+                .map(|(k, v)| 1 + rdb_string(k) + rdb_string(v))
+                .sum::<u64>();
+        }
+        size
+    }
+
+    /// The master's dataset, which a replica loads.
+    pub(crate) fn dataset(&self) -> Vec<(u32, VecMap<String, String>)> {
+        self.dbs.clone()
+    }
+
+    /// Loads a dataset received from the master.
+    pub(crate) fn load(&mut self, dbs: Vec<(u32, VecMap<String, String>)>) {
+        self.dbs = dbs;
+    }
+
+    /// A full synchronization of `replica` from this master, the replica
+    /// having connected at `at`; `t` formats a log time. Both sides' lines
+    /// as Redis 6 logs them, and the replica gets the data.
+    pub(crate) fn full_sync(
+        &mut self,
+        replica: &mut Server,
+        parties: &SyncParties,
+        at: Millis,
+        t: &dyn Fn(Millis) -> String,
+    ) -> SyncLog {
+        let mut log = SyncLog::default();
+        let rpid = parties.replica_pid;
+        let addr = parties.replica_addr;
+        let (host, port) = replica.replica.of.clone().unwrap_or_default();
+        let mut r =
+            |ms: Millis, text: String| log.replica.push((ms, format!("{rpid}:S {} {text}", t(ms))));
+        r(at, format!("* Connecting to MASTER {host}:{port}"));
+        // The name's lookup, then the handshake (PING, REPLCONF, PSYNC).
+        r(at + 7, "* MASTER <-> REPLICA sync started".into());
+        r(
+            at + 7,
+            "* Non blocking connect for SYNC fired the event.".into(),
+        );
+        r(
+            at + 8,
+            "* Master replied to PING, replication can continue...".into(),
+        );
+        let cached = replica.replica.cached.take();
+        match &cached {
+            Some((id, offset)) => r(
+                at + 8,
+                format!(
+                    "* Trying a partial resynchronization (request {id}:{}).",
+                    offset + 1
+                ),
+            ),
+            None => r(
+                at + 8,
+                "* Partial resynchronization not possible (no cached master)".into(),
+            ),
+        }
+        let m_at = at + 8;
+        let mut m = |ms: Millis, pid: u32, role: char, text: String| {
+            log.master
+                .push((ms, format!("{pid}:{role} {} {text}", t(ms))))
+        };
+        m(
+            m_at,
+            1,
+            'M',
+            format!("* Replica {addr} asks for synchronization"),
+        );
+        let fresh = self.master.replid.is_none();
+        if fresh {
+            self.master.replid =
+                Some(super::images::hex64(&format!("{}{m_at}", parties.seed))[..40].to_string());
+            self.master.backlog_at = m_at;
+        }
+        let replid = self.master.replid.clone().unwrap_or_default();
+        let zeros = "0".repeat(40);
+        match &cached {
+            Some((id, _)) if *id != replid => m(
+                m_at,
+                1,
+                'M',
+                format!(
+                    "* Partial resynchronization not accepted: Replication ID mismatch (Replica asked for '{id}', my replication IDs are '{replid}' and '{zeros}')"
+                ),
+            ),
+            _ => m(
+                m_at,
+                1,
+                'M',
+                format!("* Full resync requested by replica {addr}"),
+            ),
+        }
+        if fresh {
+            m(
+                m_at,
+                1,
+                'M',
+                format!(
+                    "* Replication backlog created, my new replication IDs are '{replid}' and '{zeros}'"
+                ),
+            );
+        }
+        // A BGSAVE still running for another replica is shared.
+        let (done, offset) = match self.master.bgsave {
+            Some((end, _, offset)) if end > m_at => {
+                m(m_at, 1, 'M', "* Waiting for end of BGSAVE for SYNC".into());
+                (end, offset)
+            }
+            _ => {
+                let offset = self.repl_offset(parties.master_started, m_at);
+                self.master.forks += 1;
+                // The first child's pid in a redis image's container.
+                let child = 10 + self.master.forks;
+                m(
+                    m_at,
+                    1,
+                    'M',
+                    "* Starting BGSAVE for SYNC with target: disk".into(),
+                );
+                m(
+                    m_at + 1,
+                    1,
+                    'M',
+                    format!("* Background saving started by pid {child}"),
+                );
+                m(m_at + 14, child, 'C', "* DB saved on disk".into());
+                m(
+                    m_at + 14,
+                    child,
+                    'C',
+                    "* RDB: 0 MB of memory used by copy-on-write".into(),
+                );
+                // Reaped by serverCron, 10 times a second.
+                let end = m_at + 54;
+                m(
+                    end,
+                    1,
+                    'M',
+                    "* Background saving terminated with success".into(),
+                );
+                self.master.bgsave = Some((end, child, offset));
+                (end, offset)
+            }
+        };
+        m(
+            done,
+            1,
+            'M',
+            format!("* Synchronization with replica {addr} succeeded"),
+        );
+        let mut r =
+            |ms: Millis, text: String| log.replica.push((ms, format!("{rpid}:S {} {text}", t(ms))));
+        r(
+            at + 9,
+            format!("* Full resync from master: {replid}:{offset}"),
+        );
+        if cached.is_some() {
+            r(
+                at + 9,
+                "* Discarding previously cached master state.".into(),
+            );
+        }
+        let size = self.rdb_size(offset);
+        r(
+            done + 1,
+            format!("* MASTER <-> REPLICA sync: receiving {size} bytes from master to disk"),
+        );
+        r(
+            done + 1,
+            "* MASTER <-> REPLICA sync: Flushing old data".into(),
+        );
+        r(
+            done + 1,
+            "* MASTER <-> REPLICA sync: Loading DB in memory".into(),
+        );
+        r(
+            done + 1,
+            format!("* Loading RDB produced by version {}", self.version),
+        );
+        r(done + 1, "* RDB age 0 seconds".into());
+        r(done + 1, "* RDB memory usage when created 1.83 Mb".into());
+        r(
+            done + 2,
+            "* MASTER <-> REPLICA sync: Finished with success".into(),
+        );
+        replica.load(self.dataset());
+        replica.replica.connecting_since = None;
+        log.replica.sort_by_key(|(ms, _)| *ms);
+        log
+    }
+
+    /// The replication ID and offset a replica keeps of the master it
+    /// lost (its `cached_master`).
+    pub(crate) fn cache_master(&mut self, master: Option<(&Server, Millis, Millis)>) {
+        self.replica.link = None;
+        self.replica.cached = master.and_then(|(m, started, now)| {
+            Some((m.master.replid.clone()?, m.repl_offset(started, now)))
+        });
+    }
+}
+
+/// The master `replicaof` (or `slaveof`) names: host and port.
+pub(crate) fn replica_of(settings: &[(String, String)]) -> Option<(String, u16)> {
+    settings
+        .iter()
+        .rev()
+        .find(|(n, _)| n == "replicaof" || n == "slaveof")
+        .and_then(|(_, v)| {
+            let (host, port) = v.split_once(' ')?;
+            Some((
+                host.trim_matches('"').to_string(),
+                port.trim().parse().ok()?,
+            ))
+        })
 }
 
 /// The port set by `port` (only it is listened on).
@@ -563,7 +853,53 @@ pub(crate) struct Server {
     settings: Vec<(String, String)>,
     /// Each database's string keys.
     dbs: Vec<(u32, VecMap<String, String>)>,
+    /// As a replica: its link to the master.
+    pub replica: Replica,
+    /// As a master: what replicating to others keeps.
+    pub master: MasterSide,
 }
+
+/// A replica's side of replication (`replicaof HOST PORT`).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Replica {
+    /// The master it was told to follow.
+    pub of: Option<(String, u16)>,
+    /// The master process it is in sync with (its pod and container id).
+    pub link: Option<(crate::store::ObjectKey, String)>,
+    /// A connection attempt that has not been answered (a dropped SYN),
+    /// since when: `repl-timeout` ends it.
+    pub connecting_since: Option<Millis>,
+    /// The replication ID and offset of the master it lost, which it
+    /// offers for a partial resynchronization.
+    pub cached: Option<(String, u64)>,
+}
+
+/// A master's side of replication.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct MasterSide {
+    /// Its replication ID, made with the backlog as the first replica
+    /// connects.
+    pub replid: Option<String>,
+    /// When the backlog was made: `repl-ping-replica-period` PINGs count
+    /// from then into the offset.
+    pub backlog_at: Millis,
+    /// Bytes of write commands propagated to replicas.
+    pub propagated: u64,
+    /// The BGSAVE for SYNC in progress: when it ends, the child's pid and
+    /// the offset it was started at.
+    pub bgsave: Option<(Millis, u32, u64)>,
+    /// Processes forked so far (each BGSAVE child takes the next pid).
+    pub forks: u32,
+    /// The replicas it synchronized: pod, init container or not, index.
+    pub replicas: Vec<(crate::store::ObjectKey, bool, usize)>,
+}
+
+/// Commands that write, which a read-only replica refuses.
+const WRITES: &[&str] = &["set", "del", "incr", "decr", "flushdb", "flushall"];
+
+/// How long a replica waits for its master to answer a connection
+/// (`repl-timeout`), checked by `replicationCron` once a second.
+pub(crate) const REPL_TIMEOUT: Millis = 61_000;
 
 /// One client connection's state.
 #[derive(Clone, Debug, Default)]
@@ -578,10 +914,16 @@ impl Server {
     /// A server started as `launch` with these settings; `dir` is its
     /// working directory.
     pub(crate) fn start(launch: &Launch, settings: Vec<(String, String)>, dir: &str) -> Server {
+        let of = replica_of(&settings);
         let mut server = Server {
             version: launch.version.clone(),
             settings,
             dbs: Vec::new(),
+            replica: Replica {
+                of,
+                ..Replica::default()
+            },
+            master: MasterSide::default(),
         };
         if server.setting("dir").is_empty() {
             set(&mut server.settings, "dir", dir.to_string());
@@ -641,6 +983,24 @@ impl Server {
             return err(format!(
                 "ERR wrong number of arguments for '{name}' command"
             ));
+        }
+        let writes = WRITES.contains(&name.as_str());
+        if writes && self.replica.of.is_some() && self.setting("replica-read-only") != "no" {
+            return err("READONLY You can't write against a read only replica.");
+        }
+        // What a master sends its replicas: the command in the protocol,
+        // after a SELECT of its database the first time.
+        if writes && self.master.replid.is_some() {
+            let resp = |argv: &[String]| {
+                argv.iter().fold(format!("*{}\r\n", argv.len()), |out, a| {
+                    format!("{out}${}\r\n{a}\r\n", a.len())
+                })
+            };
+            if self.master.propagated == 0 {
+                self.master.propagated +=
+                    resp(&["SELECT".into(), session.db.to_string()]).len() as u64;
+            }
+            self.master.propagated += resp(argv).len() as u64;
         }
         let int = |s: &str| s.parse::<i64>().ok();
         const NOT_INT: &str = "ERR value is not an integer or out of range";
@@ -1162,7 +1522,10 @@ pub(crate) fn repl_help(version: &str) -> String {
 }
 
 /// redis-server's start-up log (`t` is its clock as Redis prints it).
-pub(crate) fn banner(launch: &Launch, port: u16, t: &str) -> Vec<String> {
+pub(crate) fn banner(launch: &Launch, port: u16, replica: bool, t: &str) -> Vec<String> {
+    let pid = launch.pid;
+    // Lines after initServer name the role: a replica's is S.
+    let role = if replica { 'S' } else { 'M' };
     let release = release_of(&launch.version);
     // Redis 7.2 logs its start at the notice level (`*`), older ones as
     // warnings (`#`); 7.2 also names the listener's type.
@@ -1173,25 +1536,29 @@ pub(crate) fn banner(launch: &Launch, port: u16, t: &str) -> Vec<String> {
         lines.push("Starting Redis Server".to_string());
     }
     lines.push(format!(
-        "1:C {t} {notice} oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo"
+        "{pid}:C {t} {notice} oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo"
     ));
     // Redis 8's images build a patched tree.
     lines.push(format!(
-        "1:C {t} {notice} Redis version={}, bits=64, commit=00000000, modified={}, pid=1, just started",
+        "{pid}:C {t} {notice} Redis version={}, bits=64, commit=00000000, modified={}, pid={pid}, just started",
         launch.version,
         u8::from(eight)
     ));
     if launch.has_args {
-        lines.push(format!("1:C {t} {notice} Configuration loaded"));
+        lines.push(format!("{pid}:C {t} {notice} Configuration loaded"));
     } else {
         lines.push(format!(
-            "1:C {t} # Warning: no config file specified, using the default config. In order to specify a config file use redis-server /path/to/redis.conf"
+            "{pid}:C {t} # Warning: no config file specified, using the default config. In order to specify a config file use redis-server /path/to/redis.conf"
         ));
     }
     if release >= (6, 2) {
-        lines.push(format!("1:M {t} * monotonic clock: POSIX clock_gettime"));
+        lines.push(format!(
+            "{pid}:{role} {t} * monotonic clock: POSIX clock_gettime"
+        ));
     }
-    lines.push(format!("1:M {t} * Running mode=standalone, port={port}."));
+    lines.push(format!(
+        "{pid}:{role} {t} * Running mode=standalone, port={port}."
+    ));
     // The modules Redis 8's entrypoint loads (their own lines are left
     // out).
     if eight && launch.via_entrypoint {
@@ -1202,13 +1569,15 @@ pub(crate) fn banner(launch: &Launch, port: u16, t: &str) -> Vec<String> {
             ("ReJSON", "rejson"),
         ] {
             lines.push(format!(
-                "1:M {t} * Module '{name}' loaded from /usr/local/lib/redis/modules//{file}.so"
+                "{pid}:{role} {t} * Module '{name}' loaded from /usr/local/lib/redis/modules//{file}.so"
             ));
         }
     }
-    lines.push(format!("1:M {t} {notice} Server initialized"));
+    lines.push(format!("{pid}:{role} {t} {notice} Server initialized"));
     let tcp = if release >= (7, 2) { " tcp" } else { "" };
-    lines.push(format!("1:M {t} * Ready to accept connections{tcp}"));
+    lines.push(format!(
+        "{pid}:{role} {t} * Ready to accept connections{tcp}"
+    ));
     lines
 }
 
@@ -1525,7 +1894,12 @@ mod tests {
 
     #[test]
     fn the_banner_follows_the_release_and_the_config_file() {
-        let new = banner(&launch("redis:8.0.2", "redis-server /c.conf"), 6379, "T");
+        let new = banner(
+            &launch("redis:8.0.2", "redis-server /c.conf"),
+            6379,
+            false,
+            "T",
+        );
         assert_eq!(new[2], "1:C T * Configuration loaded");
         assert_eq!(
             new.last().unwrap(),
@@ -1534,6 +1908,7 @@ mod tests {
         let eight = banner(
             &launch("redis:8.0.2", "docker-entrypoint.sh redis-server"),
             6379,
+            false,
             "T",
         );
         assert_eq!(eight[0], "Starting Redis Server");
@@ -1545,6 +1920,7 @@ mod tests {
         let old = banner(
             &launch("redis:5", "docker-entrypoint.sh redis-server"),
             6379,
+            false,
             "T",
         );
         assert_eq!(
@@ -1553,5 +1929,89 @@ mod tests {
         );
         assert!(old[2].contains("no config file specified"));
         assert_eq!(old.last().unwrap(), "1:M T * Ready to accept connections");
+    }
+
+    #[test]
+    fn a_replica_refuses_writes_and_a_full_sync_logs_both_sides() {
+        let l = launch("redis:6.0.5", "redis-server");
+        let mut master = Server::start(&l, Vec::new(), "/data");
+        let follower = launch("redis:6.0.5", "redis-server --replicaof redis-leader 6379");
+        let settings = follower.settings(&VecMap::new()).unwrap();
+        assert_eq!(replica_of(&settings), Some(("redis-leader".into(), 6379)));
+        let mut replica = Server::start(&follower, settings, "/data");
+        assert_eq!(
+            run(&mut replica, "SET a b"),
+            err("READONLY You can't write against a read only replica.")
+        );
+        assert_eq!(run(&mut replica, "GET a"), Reply::Bulk(None));
+        assert_eq!(run(&mut master, "SET messages ,hello"), Reply::Status("OK"));
+        let parties = SyncParties {
+            replica_addr: "10.244.1.5:6379",
+            replica_pid: 10,
+            master_started: 0,
+            seed: "containerd://m",
+        };
+        let log = master.full_sync(&mut replica, &parties, 5_000, &|ms| format!("T{ms}"));
+        let replica_lines: Vec<&str> = log.replica.iter().map(|(_, l)| l.as_str()).collect();
+        assert_eq!(
+            replica_lines[0],
+            "10:S T5000 * Connecting to MASTER redis-leader:6379"
+        );
+        assert!(
+            replica_lines.contains(
+                &"10:S T5008 * Partial resynchronization not possible (no cached master)"
+            )
+        );
+        // An empty RDB is 175 bytes; one key of short strings adds its
+        // SELECTDB, RESIZEDB and entry (type, key, value): 5 + 1 + 9 + 7.
+        assert!(replica_lines.contains(
+            &"10:S T5063 * MASTER <-> REPLICA sync: receiving 197 bytes from master to disk"
+        ));
+        assert_eq!(
+            *replica_lines.last().unwrap(),
+            "10:S T5064 * MASTER <-> REPLICA sync: Finished with success"
+        );
+        let master_lines: Vec<&str> = log.master.iter().map(|(_, l)| l.as_str()).collect();
+        assert_eq!(
+            master_lines[0],
+            "1:M T5008 * Replica 10.244.1.5:6379 asks for synchronization"
+        );
+        assert!(
+            master_lines[2].starts_with(
+                "1:M T5008 * Replication backlog created, my new replication IDs are '"
+            )
+        );
+        assert!(master_lines[2].ends_with("' and '0000000000000000000000000000000000000000'"));
+        assert!(master_lines.contains(&"11:C T5022 * DB saved on disk"));
+        assert_eq!(
+            *master_lines.last().unwrap(),
+            "1:M T5062 * Synchronization with replica 10.244.1.5:6379 succeeded"
+        );
+        assert_eq!(run(&mut replica, "GET messages"), bulk(",hello"));
+        // A second replica while the BGSAVE runs shares it.
+        let mut second = Server::start(
+            &follower,
+            follower.settings(&VecMap::new()).unwrap(),
+            "/data",
+        );
+        let log = master.full_sync(&mut second, &parties, 5_010, &|ms| format!("T{ms}"));
+        assert!(
+            log.master
+                .iter()
+                .any(|(_, l)| l.ends_with("* Waiting for end of BGSAVE for SYNC"))
+        );
+        assert!(
+            !log.master
+                .iter()
+                .any(|(_, l)| l.contains("backlog created"))
+        );
+    }
+
+    #[test]
+    fn rdb_strings_take_their_encoded_size() {
+        assert_eq!(rdb_string("12"), 2);
+        assert_eq!(rdb_string("1000"), 3);
+        assert_eq!(rdb_string("012"), 4);
+        assert_eq!(rdb_string(&"x".repeat(70)), 72);
     }
 }

@@ -458,7 +458,12 @@ impl Cluster {
     }
 
     /// Sends one request and records it.
-    fn deliver(&mut self, request: &Request, at: Millis, traffic: Option<TrafficId>) -> Response {
+    pub(crate) fn deliver(
+        &mut self,
+        request: &Request,
+        at: Millis,
+        traffic: Option<TrafficId>,
+    ) -> Response {
         let plan = route::plan(self, request);
         let response = route::execute(self, plan);
         let net = &mut self.network;
