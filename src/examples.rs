@@ -570,6 +570,159 @@ spec:
 ";
 
 /// The Examples menu, in order.
+/// The Guestbook tutorial's six manifests ("Example: Deploying PHP
+/// Guestbook application with Redis"): a Redis leader, two followers that
+/// replicate it, and the PHP frontend.
+const GUESTBOOK: &str =
+    "# SOURCE: https://cloud.google.com/kubernetes-engine/docs/tutorials/guestbook
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: redis-leader
+  labels:
+    app: redis
+    role: leader
+    tier: backend
+spec:
+  replicas: 1
+  selector:
+    matchLabels:
+      app: redis
+  template:
+    metadata:
+      labels:
+        app: redis
+        role: leader
+        tier: backend
+    spec:
+      containers:
+      - name: leader
+        image: \"docker.io/redis:6.0.5\"
+        resources:
+          requests:
+            cpu: 100m
+            memory: 100Mi
+        ports:
+        - containerPort: 6379
+---
+# SOURCE: https://cloud.google.com/kubernetes-engine/docs/tutorials/guestbook
+apiVersion: v1
+kind: Service
+metadata:
+  name: redis-leader
+  labels:
+    app: redis
+    role: leader
+    tier: backend
+spec:
+  ports:
+  - port: 6379
+    targetPort: 6379
+  selector:
+    app: redis
+    role: leader
+    tier: backend
+---
+# SOURCE: https://cloud.google.com/kubernetes-engine/docs/tutorials/guestbook
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: redis-follower
+  labels:
+    app: redis
+    role: follower
+    tier: backend
+spec:
+  replicas: 2
+  selector:
+    matchLabels:
+      app: redis
+  template:
+    metadata:
+      labels:
+        app: redis
+        role: follower
+        tier: backend
+    spec:
+      containers:
+      - name: follower
+        image: us-docker.pkg.dev/google-samples/containers/gke/gb-redis-follower:v2
+        resources:
+          requests:
+            cpu: 100m
+            memory: 100Mi
+        ports:
+        - containerPort: 6379
+---
+# SOURCE: https://cloud.google.com/kubernetes-engine/docs/tutorials/guestbook
+apiVersion: v1
+kind: Service
+metadata:
+  name: redis-follower
+  labels:
+    app: redis
+    role: follower
+    tier: backend
+spec:
+  ports:
+    # the port that this service should serve on
+  - port: 6379
+  selector:
+    app: redis
+    role: follower
+    tier: backend
+---
+# SOURCE: https://cloud.google.com/kubernetes-engine/docs/tutorials/guestbook
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: frontend
+spec:
+  replicas: 3
+  selector:
+    matchLabels:
+        app: guestbook
+        tier: frontend
+  template:
+    metadata:
+      labels:
+        app: guestbook
+        tier: frontend
+    spec:
+      containers:
+      - name: php-redis
+        image: us-docker.pkg.dev/google-samples/containers/gke/gb-frontend:v5
+        env:
+        - name: GET_HOSTS_FROM
+          value: \"dns\"
+        resources:
+          requests:
+            cpu: 100m
+            memory: 100Mi
+        ports:
+        - containerPort: 80
+---
+# SOURCE: https://cloud.google.com/kubernetes-engine/docs/tutorials/guestbook
+apiVersion: v1
+kind: Service
+metadata:
+  name: frontend
+  labels:
+    app: guestbook
+    tier: frontend
+spec:
+  # if your cluster supports it, uncomment the following to automatically create
+  # an external load-balanced IP for the frontend service.
+  # type: LoadBalancer
+  #type: LoadBalancer
+  ports:
+    # the port that this service should serve on
+  - port: 80
+  selector:
+    app: guestbook
+    tier: frontend
+";
+
 pub const EXAMPLES: &[Example] = &[
     Example {
         id: "seed-app",
@@ -676,6 +829,13 @@ pub const EXAMPLES: &[Example] = &[
         file_name: "cronjob.yaml",
         text: HELLO_CRONJOB,
     },
+    Example {
+        id: "guestbook",
+        title: "Guestbook: PHP and Redis",
+        description: "The docs' tutorial: Redis followers replicate the leader; the frontend reads and writes them",
+        file_name: "guestbook.yaml",
+        text: GUESTBOOK,
+    },
 ];
 
 #[cfg(test)]
@@ -714,7 +874,8 @@ mod tests {
                 "job",
                 "quota-limits",
                 "rbac-reader",
-                "cronjob"
+                "cronjob",
+                "guestbook"
             ]
         );
     }
@@ -761,6 +922,29 @@ mod tests {
             files,
         );
         assert_eq!(free.stdout, "6");
+    }
+
+    #[test]
+    fn the_guestbook_followers_replicate_what_the_frontend_writes() {
+        let mut cluster = Cluster::new(1);
+        cluster.run_manifest(GUESTBOOK, "guestbook.yaml", ManifestVerb::Apply);
+        cluster.step(60_000);
+        let files = &kubeplay_engine::kubectl::NoFiles;
+        let ip = cluster
+            .kubectl("get svc frontend -o jsonpath={.spec.clusterIP}", files)
+            .stdout;
+        let mut curl = |query: &str| {
+            let url = format!("http://{ip}/guestbook.php?{query}");
+            let request = kubeplay_engine::network::Request::get(&url);
+            cluster.send_request(&request).body
+        };
+        assert_eq!(
+            curl("cmd=set&key=messages&value=,hello"),
+            "{\"message\": \"Updated\"}"
+        );
+        assert_eq!(curl("cmd=get&key=messages"), "{\"data\": \",hello\"}");
+        let leader = cluster.kubectl("logs -l role=leader", files).stdout;
+        assert_eq!(leader.matches("succeeded").count(), 2, "{leader}");
     }
 
     #[test]

@@ -440,6 +440,19 @@ test('ls -l (the atomic writer layout, fsGroup ownership), positional parameters
   });
 });
 
+test('the Guestbook tutorial (Redis replication, the PHP frontend through port-forward) runs in the browser as in `kubeplay script` (golden 51-guestbook)', async () => {
+  await scriptInBrowser(golden('51-guestbook'), {
+    seed: 1,
+    checks: [
+      /\n10:S \d\d Jan 2026 [\d:.]+ \* MASTER <-> REPLICA sync: receiving 175 bytes from master to disk\n/,
+      /\n1:M \d\d Jan 2026 [\d:.]+ \* Synchronization with replica 10\.244\.\d+\.\d+:6379 succeeded\n/,
+      /\n\{"data": ",hello"\}\$ curl/,
+      /\nREADONLY You can't write against a read only replica\.\n/,
+      /\n10:S \d\d Jan 2026 [\d:.]+ # Timeout connecting to the MASTER\.\.\.\n/,
+    ],
+  });
+});
+
 test('the RBAC example: the viewer account reads pods and is refused the rest', async () => {
   const { page, problems, close } = await openApp(browser, { query: '?speed=16' });
   try {

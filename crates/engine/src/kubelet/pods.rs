@@ -3587,7 +3587,7 @@ fn replica_sync(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: usize
         line(now + 7, "* Non blocking connect for SYNC fired the event.");
         line(
             now + 8,
-            &format!("# Error reply to PING from master: 'HTTP/1.1 400 Bad Request'"),
+            "# Error reply to PING from master: 'HTTP/1.1 400 Bad Request'",
         );
     } else if response.body.starts_with("curl: (7)") {
         line(now, &connecting);

@@ -503,7 +503,6 @@ impl Server {
         );
         replica.load(self.dataset());
         replica.replica.connecting_since = None;
-        log.replica.sort_by_key(|(ms, _)| *ms);
         log
     }
 
