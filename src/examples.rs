@@ -569,7 +569,6 @@ spec:
           averageUtilization: 50
 ";
 
-/// The Examples menu, in order.
 /// The Guestbook tutorial's six manifests ("Example: Deploying PHP
 /// Guestbook application with Redis"): a Redis leader, two followers that
 /// replicate it, and the PHP frontend.
@@ -723,6 +722,7 @@ spec:
     tier: frontend
 ";
 
+/// The Examples menu, in order.
 pub const EXAMPLES: &[Example] = &[
     Example {
         id: "seed-app",

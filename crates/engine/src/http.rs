@@ -32,6 +32,32 @@ pub struct HttpAnswer {
 }
 
 /// An HTTP date (`Thu, 01 Jan 2026 00:01:02 GMT`) of a simulated moment.
+/// `%XX` decoded (a malformed escape: `None`, or kept as written when
+/// `lenient`, as PHP's query parsing keeps it).
+pub(crate) fn percent_decode(s: &str, lenient: bool) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escape = (bytes[i] == b'%').then(|| {
+            s.get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        });
+        match escape {
+            Some(Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            Some(None) if !lenient => return None,
+            _ => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    Some(String::from_utf8_lossy(&out).into_owned())
+}
+
 pub fn http_date(ms: crate::time::Millis) -> String {
     http_date_unix(crate::time::EPOCH_UNIX_SECONDS + (ms / 1000) as i64)
 }

@@ -1527,17 +1527,22 @@ pub(crate) fn build(
                 // ignores SIGTERM; with GET_HOSTS_FROM=env it follows the
                 // leader Service's address.
                 if !overridden && image.contains("gb-redis-follower") {
-                    launch.version = "6.0.5".into();
-                    launch.pid = 10;
-                    app.ignores_sigterm = true;
+                    // `--replicaof ${REDIS_LEADER_SERVICE_HOST} 6379`,
+                    // unquoted: an empty variable is no word at all.
                     if app.env.get("GET_HOSTS_FROM").is_some_and(|v| v == "env") {
                         let host = app
                             .env
                             .get("REDIS_LEADER_SERVICE_HOST")
                             .cloned()
                             .unwrap_or_default();
-                        launch.options = vec![format!("replicaof {host} 6379")];
+                        let mut run = vec!["redis-server".to_string(), "--replicaof".into()];
+                        run.extend(host.split_whitespace().map(str::to_string));
+                        run.push("6379".into());
+                        launch = super::redis::Launch::of(image, &run);
                     }
+                    launch.version = "6.0.5".into();
+                    launch.pid = 10;
+                    app.ignores_sigterm = true;
                 }
                 app.redis = Some(Box::new(launch));
             }
@@ -2884,7 +2889,7 @@ impl App {
                 pair("Content-Length", body.len().to_string()),
                 pair("Content-Type", "text/html".into()),
             ],
-            Flavor::Guestbook => guestbook_headers(status, path, body, now),
+            Flavor::Guestbook => guestbook_headers(status, path, body, now, false),
             Flavor::Httpd => vec![
                 pair("Date", crate::http::http_date(now)),
                 pair("Server", "Apache/2.4.65 (Unix)".into()),
@@ -3170,20 +3175,7 @@ pub(crate) const REQUEST_NUMBER: char = '\u{1}';
 /// root or a bad escape, which nginx answers with 400).
 pub(crate) fn nginx_uri(raw: &str) -> Option<String> {
     let raw = raw.split(['?', '#']).next().unwrap_or(raw);
-    let bytes = raw.as_bytes();
-    let mut decoded = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = raw.get(i + 1..i + 3)?;
-            decoded.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            decoded.push(bytes[i]);
-            i += 1;
-        }
-    }
-    let decoded = String::from_utf8_lossy(&decoded).into_owned();
+    let decoded = crate::http::percent_decode(raw, false)?;
     let mut parts: Vec<&str> = Vec::new();
     for segment in decoded.split('/') {
         match segment {
@@ -3316,8 +3308,24 @@ pub(crate) const GUESTBOOK_INDEX: &str = "<html ng-app=\"redis\">
 ";
 
 /// The Guestbook's script: the messages are read and written through
-/// `guestbook.php` (controllers.js, without its license header).
-const GUESTBOOK_CONTROLLERS: &str = "var redisApp = angular.module('redis', ['ui.bootstrap']);
+/// `guestbook.php` (controllers.js).
+const GUESTBOOK_CONTROLLERS: &str = "/**
+ * Copyright 2016 The Kubernetes Authors All rights reserved.
+ *
+ * Licensed under the Apache License, Version 2.0 (the \"License\");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *   http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an \"AS IS\" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+var redisApp = angular.module('redis', ['ui.bootstrap']);
 
 /**
  * Constructor
@@ -3360,7 +3368,11 @@ fn guestbook_static(path: &str, host: &str, port: u16) -> (u16, String) {
             "Kubeplay does not simulate phpinfo() (guestbook.php without ?cmd=)\n".to_string(),
         ),
         _ => {
-            let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
+            // `UseCanonicalName Off`: the name and port the client asked for.
+            let (host, port) = match host.rsplit_once(':') {
+                Some((h, p)) if p.parse::<u16>().is_ok() => (h, p.to_string()),
+                _ => (host, port.to_string()),
+            };
             (
                 404,
                 format!(
@@ -3378,6 +3390,7 @@ pub(crate) fn guestbook_headers(
     path: &str,
     body: &str,
     now: Millis,
+    json: bool,
 ) -> Vec<(String, String)> {
     let pair = |k: &str, v: &str| (k.to_string(), v.to_string());
     let mut h = vec![
@@ -3386,7 +3399,7 @@ pub(crate) fn guestbook_headers(
     ];
     let file = path.split('?').next().unwrap_or(path);
     let kind = match file {
-        "/guestbook.php" if path.contains("cmd=") => {
+        "/guestbook.php" if json => {
             h.push(pair("X-Powered-By", "PHP/7.4.7"));
             "application/json"
         }
@@ -3398,7 +3411,7 @@ pub(crate) fn guestbook_headers(
         _ => {
             // The files' time in the image.
             h.push(pair("Last-Modified", "Tue, 23 Jun 2020 18:04:36 GMT"));
-            h.push(pair("ETag", &format!("\"{:x}-5a8c4a3e3a500\"", body.len())));
+            h.push(pair("ETag", &format!("\"{:x}-5a8c431327500\"", body.len())));
             h.push(pair("Accept-Ranges", "bytes"));
             if file.ends_with(".js") {
                 "application/javascript"

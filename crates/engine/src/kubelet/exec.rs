@@ -207,7 +207,8 @@ impl Cluster {
                 // SELECT again) only once that is gone.
                 let pinned = repl.server.clone().filter(|_| repl.connected);
                 let kept = pinned.and_then(|(server_pod, id)| {
-                    let (server, _) = pods::redis_server_synced(self, &server_pod, Some(&id))?;
+                    let (server, _) =
+                        pods::redis_server_synced(self, &server_pod, Some(&id), None)?;
                     let reply = server.command(&words, &mut repl.session);
                     Some(Sent {
                         result: Ok(Some(reply)),
@@ -566,7 +567,7 @@ pub(crate) fn redis_send(
         server_pod.map(|(ns, name)| ObjectKey::new(crate::cluster::res("Pod"), ns, name));
     let server = server_key
         .as_ref()
-        .and_then(|key| pods::redis_server_synced(cluster, key, None));
+        .and_then(|key| pods::redis_server_synced(cluster, key, None, Some(cli.port)));
     let Some((server, id)) = server else {
         return failed(
             sent,
@@ -617,8 +618,8 @@ pub(crate) fn redis_send(
 
 /// A Redis command from a client library in a pod's server (Predis in
 /// the Guestbook's frontend) while that server answers a request: through
-/// the cluster's network, to `host:port`. The error is the client's
-/// connection message.
+/// the cluster's network, to `host:port`. The error is the exception the
+/// client throws (its class and message).
 pub(crate) fn redis_call(
     cluster: &mut Cluster,
     pod: &ObjectKey,
@@ -635,19 +636,30 @@ pub(crate) fn redis_call(
     let took = response.latency_ms.max(1);
     if response.remote_ip.is_none() {
         return (
-            Err("php_network_getaddresses: getaddrinfo failed: Name or service not known"),
+            Err(
+                "Predis\\Connection\\ConnectionException: php_network_getaddresses: getaddrinfo failed: Name or service not known",
+            ),
             took,
         );
     }
     if response.status != 0 {
-        return (Err("Unknown response prefix: 'H'."), took);
+        return (
+            Err("Predis\\Protocol\\ProtocolException: Unknown response prefix: 'H'."),
+            took,
+        );
     }
     if response.body.starts_with("curl: (7)") {
-        return (Err("Connection refused"), took);
+        return (
+            Err("Predis\\Connection\\ConnectionException: Connection refused"),
+            took,
+        );
     }
     if !response.body.starts_with("curl: (52)") {
         // Predis' default connection timeout: 5 seconds.
-        return (Err("Connection timed out"), 5_000);
+        return (
+            Err("Predis\\Connection\\ConnectionException: Connection timed out"),
+            5_000,
+        );
     }
     let server = response.hops.iter().rev().find_map(|h| match h {
         crate::network::Hop::Pod { pod, .. } => pod
@@ -655,12 +667,17 @@ pub(crate) fn redis_call(
             .map(|(ns, name)| ObjectKey::new(crate::cluster::res("Pod"), ns, name)),
         _ => None,
     });
-    match server.and_then(|key| pods::redis_server_synced(cluster, &key, None)) {
+    match server.and_then(|key| pods::redis_server_synced(cluster, &key, None, Some(port))) {
         Some((server, _)) => (
             Ok(server.command(command, &mut redis::Session::default())),
             took,
         ),
-        None => (Err("Error while reading line from the server."), took),
+        None => (
+            Err(
+                "Predis\\Connection\\ConnectionException: Error while reading line from the server.",
+            ),
+            took,
+        ),
     }
 }
 

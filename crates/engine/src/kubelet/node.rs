@@ -553,6 +553,8 @@ pub(crate) fn stop(cluster: &mut Cluster, name: &str) -> Result<(), String> {
         .unwrap_or_default();
     let mut frozen = FxMap::default();
     for key in keys {
+        // Its Redis masters' replicas elsewhere hear nothing more.
+        super::pods::redis_pod_gone(cluster, &key, true);
         if let Some(rt) = cluster.kubelet.pods.remove(&key) {
             cluster.kubelet.status_dirty.remove(&key);
             frozen.insert(key, rt.frozen());
@@ -610,6 +612,7 @@ pub(crate) fn start(cluster: &mut Cluster, name: &str) -> Result<(), String> {
 fn forget(cluster: &mut Cluster, name: &str) {
     if let Some(keys) = cluster.kubelet.bound.get(name).cloned() {
         for key in keys {
+            super::pods::redis_pod_gone(cluster, &key, true);
             cluster.kubelet.pods.remove(&key);
             cluster.kubelet.status_dirty.remove(&key);
         }

@@ -586,6 +586,7 @@ fn terminal_phase(pod: &Value) -> Option<&'static str> {
 }
 
 fn forget_pod(cluster: &mut Cluster, key: &ObjectKey) {
+    redis_pod_gone(cluster, key, false);
     if let Some(r) = cluster.kubelet.pods.remove(key) {
         if let (Some(ip), Some(agent)) = (r.ip, cluster.kubelet.nodes.get_mut(&r.node)) {
             agent.used_ips.remove(&ip);
@@ -2345,7 +2346,7 @@ fn process_exit(
     c.stopping = false;
     c.seq = seq;
     dirty(cluster, key);
-    redis_master_ended(cluster, key, init, index);
+    redis_process_ended(cluster, key, init, index, false);
     persist_volumes(cluster, key, init, index);
     note(
         cluster,
@@ -2461,6 +2462,7 @@ fn process_exit_quiet(cluster: &mut Cluster, key: &ObjectKey, index: usize) {
         c.started = false;
         c.seq = c.seq.wrapping_add(1 << 40);
     }
+    redis_process_ended(cluster, key, true, index, false);
 }
 
 /// The pod finished: its sandbox goes and its IP returns to the range.
@@ -3158,7 +3160,7 @@ fn stopped(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: usize, the
     c.stopping = false;
     c.seq = seq;
     dirty(cluster, key);
-    redis_master_ended(cluster, key, init, index);
+    redis_process_ended(cluster, key, init, index, false);
     persist_volumes(cluster, key, init, index);
     match then {
         Then::Terminate => check_all_stopped(cluster, key),
@@ -3427,12 +3429,14 @@ fn redis_shutdown(inst: &mut Instance, at: Millis, signal: &str) {
     }
 }
 
-/// The Redis server a pod's running `redis-server` is: its settings and
-/// keys, made from how it started as the first client connects.
+/// The Redis server a pod's running `redis-server` is (the process a
+/// connection stays with, or the one listening on `port`): its settings
+/// and keys, made from how it started as the first client connects.
 pub(crate) fn redis_server<'a>(
     cluster: &'a mut Cluster,
     key: &ObjectKey,
     instance: Option<&str>,
+    port: Option<u16>,
 ) -> Option<(&'a mut super::redis::Server, String)> {
     let r = rt_mut(cluster, key)?;
     let inst = r
@@ -3441,9 +3445,12 @@ pub(crate) fn redis_server<'a>(
         .chain(r.main.iter_mut())
         .filter(|c| c.running())
         .filter_map(|c| c.current.as_mut())
-        .find(|i| i.app.redis.is_some() && matches!(i.app.program, app::Program::Server))
-        // A connection stays with the process it reached.
-        .filter(|i| instance.is_none_or(|id| i.id == id))?;
+        .find(|i| {
+            i.app.redis.is_some()
+                && matches!(i.app.program, app::Program::Server)
+                && instance.is_none_or(|id| i.id == id)
+                && port.is_none_or(|p| i.app.listens(p))
+        })?;
     let id = inst.id.clone();
     server_of(inst).map(|s| (s, id))
 }
@@ -3460,21 +3467,39 @@ fn server_of(inst: &mut Instance) -> Option<&mut super::redis::Server> {
     inst.redis.as_deref_mut()
 }
 
-/// [`redis_server`], with a replica's data brought up to its master's
-/// (the master propagates every write to the replicas in sync with it).
+/// [`redis_server`], with a replica's data brought up to its master's,
+/// through a chain of replicas too (a master propagates every write to
+/// the replicas in sync with it).
 pub(crate) fn redis_server_synced<'a>(
     cluster: &'a mut Cluster,
     key: &ObjectKey,
     instance: Option<&str>,
+    port: Option<u16>,
 ) -> Option<(&'a mut super::redis::Server, String)> {
-    let link = redis_server(cluster, key, instance)?.0.replica.link.clone();
-    if let Some((master, id)) = link
-        && let Some((m, _)) = redis_server(cluster, &master, Some(&id))
-    {
-        let data = m.dataset();
-        redis_server(cluster, key, instance)?.0.load(data);
+    let id = redis_server(cluster, key, instance, port)?.1;
+    let mut chain = vec![(key.clone(), id)];
+    while chain.len() < 8 {
+        let (k, i) = chain.last().expect("not empty").clone();
+        let Some(link) = redis_server(cluster, &k, Some(&i), None)
+            .and_then(|(s, _)| s.replica.link.clone())
+            .filter(|l| !chain.contains(l))
+        else {
+            break;
+        };
+        chain.push(link);
     }
-    redis_server(cluster, key, instance)
+    // From the top of the chain down, each loads what the one above has.
+    for pair in chain.windows(2).rev() {
+        let data =
+            redis_server(cluster, &pair[1].0, Some(&pair[1].1), None).map(|(s, _)| s.dataset());
+        if let (Some(data), Some((s, _))) = (
+            data,
+            redis_server(cluster, &pair[0].0, Some(&pair[0].1), None),
+        ) {
+            s.load(data);
+        }
+    }
+    redis_server(cluster, key, Some(&chain[0].1), None)
 }
 
 /// A Redis process, running or ended, by its container id.
@@ -3492,6 +3517,29 @@ fn redis_instance<'a>(
     })
 }
 
+/// The replica server of a container slot's running instance.
+fn replica_server<'a>(
+    cluster: &'a mut Cluster,
+    key: &ObjectKey,
+    init: bool,
+    index: usize,
+) -> Option<&'a mut Instance> {
+    rt_mut(cluster, key)?
+        .ctr_mut(init, index)
+        .filter(|c| c.running())?
+        .current
+        .as_mut()
+}
+
+/// Adds a Redis process's log lines, keeping its most recent ones (the
+/// kubelet rotates a container's log as it grows).
+fn redis_log(inst: &mut Instance, lines: Vec<(Millis, String)>) {
+    if inst.extra.len() >= 10_000 {
+        inst.extra.drain(..1_000);
+    }
+    inst.extra.extend(lines);
+}
+
 /// One run of a replica's `replicationCron`: a lost link to the master is
 /// noticed, a connection attempt made (and logged as Redis 6 logs it),
 /// or, with the master reached, a full synchronization on both sides.
@@ -3499,191 +3547,309 @@ fn redis_instance<'a>(
 fn replica_sync(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: usize) {
     let now = cluster.now;
     let t = |ms: Millis| app::redis_time(ms);
-    let Some(c) = rt_mut(cluster, key).and_then(|r| r.ctr_mut(init, index)) else {
+    let Some(inst) = replica_server(cluster, key, init, index) else {
         return;
     };
-    if !c.running() {
-        return;
-    }
-    let Some(inst) = c.current.as_mut() else {
-        return;
-    };
-    let (started, pid, port) = (
-        inst.started,
-        inst.app.redis.as_deref().map_or(1, |l| l.pid),
-        inst.app.ports.first().copied().unwrap_or(6379),
-    );
+    let (started, own_id) = (inst.started, inst.id.clone());
+    let pid = inst.app.redis.as_deref().map_or(1, |l| l.pid);
     let Some(server) = server_of(inst) else {
         return;
     };
     let Some((host, master_port)) = server.replica.of.clone() else {
         return;
     };
+    let port = super::redis::port(server.settings()).unwrap_or(6379);
     let link = server.replica.link.clone();
-    let since = server.replica.connecting_since;
-    // The next run of the cron, once a second from the start.
-    let next_tick = 1000 - (now - started) % 1000;
-    let mut lines: Vec<(Millis, String)> = Vec::new();
-    let mut line = |ms: Millis, text: &str| lines.push((ms, format!("{pid}:S {} {text}", t(ms))));
-    let push = |cluster: &mut Cluster, lines: Vec<(Millis, String)>| {
-        if let Some(inst) = rt_mut(cluster, key)
-            .and_then(|r| r.ctr_mut(init, index))
-            .and_then(|c| c.current.as_mut())
-        {
-            inst.extra.extend(lines);
-        }
-    };
-    if let Some((master, id)) = link {
-        if redis_server(cluster, &master, Some(&id)).is_some() {
-            return;
-        }
-        // The master's process ended: its connection closed.
-        line(now, "# Connection with master lost.");
-        line(now, "* Caching the disconnected master state.");
-        let old = redis_instance(cluster, &master, &id)
-            .and_then(|i| Some((i.redis.as_deref()?.clone(), i.started)));
-        if let Some(server) = rt_mut(cluster, key)
-            .and_then(|r| r.ctr_mut(init, index))
-            .and_then(|c| c.current.as_mut())
-            .and_then(|i| i.redis.as_deref_mut())
-        {
-            server.cache_master(old.as_ref().map(|(m, started)| (m, *started, now)));
-        }
-        push(cluster, lines);
-        schedule_step(cluster, key, init, index, next_tick, Step::ReplicaSync);
+    // Only the cron run it scheduled itself goes on unconnected (a
+    // master's end may wake it too).
+    if link.is_none() && server.replica.cron_at.is_some_and(|at| at != now) {
         return;
     }
-    if let Some(since) = since {
-        if now < since + super::redis::REPL_TIMEOUT {
-            return;
-        }
-        line(now, "# Timeout connecting to the MASTER...");
-    }
-    let url = format!("http://{host}:{master_port}/");
-    let response = cluster.send_request(
-        &crate::network::Request::get(&url)
-            .from_pod(key.clone())
-            .with_user_agent("redis-server"),
-    );
-    let reached = response.hops.iter().rev().find_map(|h| match h {
-        crate::network::Hop::Pod { pod, .. } => pod
-            .split_once('/')
-            .map(|(ns, name)| ObjectKey::new(res("Pod"), ns, name)),
-        _ => None,
-    });
-    let connecting = format!("* Connecting to MASTER {host}:{master_port}");
+    let since = server.replica.connecting_since;
+    let silent = server.replica.silent_since.take();
+    // The next run of the cron, once a second from the start.
+    let next_tick = 1000 - now.saturating_sub(started) % 1000;
+    let mut lines: Vec<(Millis, String)> = Vec::new();
+    let mut line = |ms: Millis, text: &str| lines.push((ms, format!("{pid}:S {} {text}", t(ms))));
     let mut retry = Some(next_tick);
-    let mut connecting_since = None;
-    if response.remote_ip.is_none() {
-        line(now, &connecting);
-        line(
-            now,
-            "# Unable to connect to MASTER: Resource temporarily unavailable",
-        );
-    } else if response.status != 0 {
-        // An HTTP server answers the PING with its status line.
-        line(now, &connecting);
-        line(now + 7, "* MASTER <-> REPLICA sync started");
-        line(now + 7, "* Non blocking connect for SYNC fired the event.");
-        line(
-            now + 8,
-            "# Error reply to PING from master: 'HTTP/1.1 400 Bad Request'",
-        );
-    } else if response.body.starts_with("curl: (7)") {
-        line(now, &connecting);
-        line(now + 7, "* MASTER <-> REPLICA sync started");
-        line(
-            now + 7,
-            "# Error condition on socket for SYNC: Connection refused",
-        );
-    } else if !response.body.starts_with("curl: (52)") {
-        // No answer: `repl-timeout` ends the attempt.
-        line(now, &connecting);
-        line(now + 7, "* MASTER <-> REPLICA sync started");
-        connecting_since = Some(now);
-        retry = Some(super::redis::REPL_TIMEOUT);
-    } else if let Some(master) = reached
-        && let Some(mid) = redis_server(cluster, &master, None).map(|(_, id)| id)
-    {
-        let replica_ip = cluster
-            .store
-            .get(key)
-            .and_then(|p| p.str_at(&["status", "podIP"]).map(str::to_string))
-            .unwrap_or_default();
-        let master_started = redis_instance(cluster, &master, &mid).map_or(now, |i| i.started);
-        let Some(mut replica) = rt_mut(cluster, key)
-            .and_then(|r| r.ctr_mut(init, index))
-            .and_then(|c| c.current.as_mut())
-            .and_then(|i| i.redis.take())
-        else {
+    if let Some((master, id)) = link {
+        let alive = redis_server(cluster, &master, Some(&id), None).is_some()
+            && rt(cluster, &master)
+                .is_some_and(|r| cluster.kubelet.nodes.get(&r.node).is_some_and(|n| n.up));
+        if alive {
             return;
-        };
-        let addr = format!("{replica_ip}:{port}");
-        let log = redis_server(cluster, &master, Some(&mid)).map(|(m, _)| {
-            let parties = super::redis::SyncParties {
-                replica_addr: &addr,
-                replica_pid: pid,
-                master_started,
-                seed: &mid,
-            };
-            let log = m.full_sync(&mut replica, &parties, now, &t);
-            if !m
-                .master
-                .replicas
-                .iter()
-                .any(|(k, i, x)| k == key && *i == init && *x == index)
-            {
-                m.master.replicas.push((key.clone(), init, index));
-            }
-            log
-        });
-        if log.is_some() {
-            replica.replica.link = Some((master.clone(), mid.clone()));
-            retry = None;
         }
-        if let Some(inst) = rt_mut(cluster, key)
-            .and_then(|r| r.ctr_mut(init, index))
-            .and_then(|c| c.current.as_mut())
+        // A master that went silent (its node gone): `repl-timeout` ends
+        // the link; one that ended closed its connection.
+        if silent.is_some() {
+            line(now, "# MASTER timeout: no data nor PING received...");
+        }
+        line(now, "# Connection with master lost.");
+        line(now, "* Caching the disconnected master state.");
+        // What it keeps of the master (the hook that woke it may have
+        // kept it already, the master's pod being gone since).
+        let cached = redis_instance(cluster, &master, &id)
+            .and_then(|i| i.redis.as_deref()?.as_cached_master(i.started, now));
+        if let Some(server) =
+            replica_server(cluster, key, init, index).and_then(|i| i.redis.as_deref_mut())
         {
-            inst.redis = Some(replica);
-        }
-        if let Some(log) = log {
-            lines.extend(log.replica);
-            if let Some(inst) = redis_instance(cluster, &master, &mid) {
-                inst.extra.extend(log.master);
+            server.replica.link = None;
+            if cached.is_some() {
+                server.replica.cached = cached;
             }
         }
     } else {
-        // A process that takes connections but is no Redis closes them.
-        line(now, &connecting);
-        line(now + 7, "* MASTER <-> REPLICA sync started");
-        line(now + 7, "* Non blocking connect for SYNC fired the event.");
-        line(now + 8, "# Error reply to PING from master: ''");
+        if let Some(since) = since {
+            if now < since + super::redis::REPL_TIMEOUT {
+                return;
+            }
+            line(now, "# Timeout connecting to the MASTER...");
+        }
+        // The replication connection: a TCP dial, not a request the
+        // network's counters keep.
+        let request = crate::network::Request::get(&format!("http://{host}:{master_port}/"))
+            .from_pod(key.clone())
+            .with_user_agent("redis-server");
+        let response = cluster.deliver(&request, now, None);
+        let reached = response.hops.iter().rev().find_map(|h| match h {
+            crate::network::Hop::Pod { pod, .. } => pod
+                .split_once('/')
+                .map(|(ns, name)| ObjectKey::new(res("Pod"), ns, name)),
+            _ => None,
+        });
+        let target = reached.as_ref().and_then(|master| {
+            let (server, id) = redis_server(cluster, master, None, Some(master_port))?;
+            Some((
+                master.clone(),
+                id,
+                server.replica.of.is_some(),
+                server.replica.link.is_some(),
+            ))
+        });
+        const STARTED: &str = "* MASTER <-> REPLICA sync started";
+        const FIRED: &str = "* Non blocking connect for SYNC fired the event.";
+        const PINGED: &str = "* Master replied to PING, replication can continue...";
+        const NO_CACHE: &str = "* Partial resynchronization not possible (no cached master)";
+        let mut connecting_since = None;
+        // What an attempt that does not reach a master logs after
+        // `Connecting`.
+        let failed: Option<&[(Millis, &str)]> = if response.remote_ip.is_none() {
+            Some(&[(
+                0,
+                "# Unable to connect to MASTER: Resource temporarily unavailable",
+            )])
+        } else if response.status != 0 {
+            // An HTTP server answers the PING with its status line.
+            Some(&[
+                (7, STARTED),
+                (7, FIRED),
+                (
+                    8,
+                    "# Error reply to PING from master: 'HTTP/1.1 400 Bad Request'",
+                ),
+            ])
+        } else if response.body.starts_with("curl: (7)") {
+            Some(&[
+                (7, STARTED),
+                (
+                    7,
+                    "# Error condition on socket for SYNC: Connection refused",
+                ),
+            ])
+        } else if !response.body.starts_with("curl: (52)") {
+            // No answer: `repl-timeout` ends the attempt.
+            connecting_since = Some(now);
+            retry = Some(super::redis::REPL_TIMEOUT);
+            Some(&[(7, STARTED)])
+        } else {
+            match &target {
+                // A process that takes connections but is no Redis closes
+                // them.
+                None => Some(&[
+                    (7, STARTED),
+                    (7, FIRED),
+                    (
+                        8,
+                        "# Error reply to PING from master: '-Reading from master: Resource temporarily unavailable'",
+                    ),
+                ]),
+                // A replica not in sync itself (this one, say) refuses.
+                Some((_, id, is_replica, linked)) if *id == own_id || (*is_replica && !*linked) => {
+                    Some(&[
+                        (7, STARTED),
+                        (7, FIRED),
+                        (8, PINGED),
+                        (8, NO_CACHE),
+                        (
+                            9,
+                            "* Master is currently unable to PSYNC but should be in the future: -NOMASTERLINK Can't SYNC while not connected with my master",
+                        ),
+                    ])
+                }
+                Some(_) => None,
+            }
+        };
+        if let Some(after) = failed {
+            line(now, &format!("* Connecting to MASTER {host}:{master_port}"));
+            for (ms, text) in after {
+                line(now + ms, text);
+            }
+        } else if let Some((master, mid, is_replica, _)) = target {
+            let replica_ip = cluster
+                .store
+                .get(key)
+                .and_then(|p| p.str_at(&["status", "podIP"]).map(str::to_string))
+                .unwrap_or_default();
+            let (master_started, master_pid) = redis_instance(cluster, &master, &mid)
+                .map_or((now, 1), |i| {
+                    (i.started, i.app.redis.as_deref().map_or(1, |l| l.pid))
+                });
+            let taken = replica_server(cluster, key, init, index).and_then(|i| i.redis.take());
+            if let Some(mut replica) = taken {
+                let addr = format!("{replica_ip}:{port}");
+                let who = format!("{master_pid}:{}", if is_replica { 'S' } else { 'M' });
+                let log = redis_server(cluster, &master, Some(&mid), None).map(|(m, _)| {
+                    let parties = super::redis::SyncParties {
+                        replica_addr: &addr,
+                        replica_pid: pid,
+                        master_started,
+                        seed: &mid,
+                        master_who: &who,
+                    };
+                    let log = m.full_sync(&mut replica, &parties, now, &t);
+                    m.master
+                        .replicas
+                        .retain(|(k, i, x, _)| (k, *i, *x) != (key, init, index));
+                    m.master
+                        .replicas
+                        .push((key.clone(), init, index, addr.clone()));
+                    log
+                });
+                if log.is_some() {
+                    replica.replica.link = Some((master.clone(), mid.clone()));
+                    retry = None;
+                }
+                if let Some(inst) = replica_server(cluster, key, init, index) {
+                    inst.redis = Some(replica);
+                }
+                if let Some(log) = log {
+                    lines.extend(log.replica);
+                    if let Some(inst) = redis_instance(cluster, &master, &mid) {
+                        redis_log(inst, log.master);
+                    }
+                }
+            }
+        }
+        if let Some(server) =
+            replica_server(cluster, key, init, index).and_then(|i| i.redis.as_deref_mut())
+        {
+            server.replica.connecting_since = connecting_since;
+        }
     }
-    if let Some(server) = rt_mut(cluster, key)
-        .and_then(|r| r.ctr_mut(init, index))
-        .and_then(|c| c.current.as_mut())
-        .and_then(|i| i.redis.as_deref_mut())
-    {
-        server.replica.connecting_since = connecting_since;
+    if let Some(inst) = replica_server(cluster, key, init, index) {
+        redis_log(inst, lines);
     }
-    push(cluster, lines);
     if let Some(delay) = retry {
+        if let Some(server) =
+            replica_server(cluster, key, init, index).and_then(|i| i.redis.as_deref_mut())
+        {
+            server.replica.cron_at = Some(now + delay);
+        }
         schedule_step(cluster, key, init, index, delay, Step::ReplicaSync);
     }
 }
 
-/// A Redis master's process ended: its replicas notice as its
-/// connections close.
-fn redis_master_ended(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: usize) {
-    let replicas = rt(cluster, key)
+/// A pod's processes are gone with it (`silently`: with their node).
+pub(crate) fn redis_pod_gone(cluster: &mut Cluster, key: &ObjectKey, silently: bool) {
+    let Some(r) = rt(cluster, key) else {
+        return;
+    };
+    let slots: Vec<(bool, usize)> = (r.init.iter().enumerate().map(|(i, c)| (true, i, c)))
+        .chain(r.main.iter().enumerate().map(|(i, c)| (false, i, c)))
+        .filter(|(_, _, c)| c.running() && c.current.as_ref().is_some_and(|i| i.redis.is_some()))
+        .map(|(init, i, _)| (init, i))
+        .collect();
+    for (init, index) in slots {
+        redis_process_ended(cluster, key, init, index, silently);
+    }
+}
+
+/// A Redis process ended (`silently`: its node went away, so nothing
+/// closed its connections). Its replicas notice: at once as the
+/// connection closes, else after `repl-timeout`. A replica's master logs
+/// the connection's loss.
+fn redis_process_ended(
+    cluster: &mut Cluster,
+    key: &ObjectKey,
+    init: bool,
+    index: usize,
+    silently: bool,
+) {
+    let now = cluster.now;
+    let Some(inst) = rt(cluster, key)
         .and_then(|r| r.ctr(init, index))
         .and_then(|c| c.current.as_ref())
-        .and_then(|i| i.redis.as_deref())
-        .map(|s| s.master.replicas.clone())
-        .unwrap_or_default();
-    for (pod, i, x) in replicas {
-        schedule_step(cluster, &pod, i, x, 0, Step::ReplicaSync);
+    else {
+        return;
+    };
+    let Some(server) = inst.redis.as_deref() else {
+        return;
+    };
+    let id = inst.id.clone();
+    let replicas = server.master.replicas.clone();
+    let master = server.replica.link.clone();
+    let cached = server.as_cached_master(inst.started, now);
+    for (pod, i, x, _) in replicas {
+        let Some(replica) =
+            replica_server(cluster, &pod, i, x).and_then(|r| r.redis.as_deref_mut())
+        else {
+            continue;
+        };
+        // Only a replica still in sync with this process.
+        if replica.replica.link.as_ref() != Some(&(key.clone(), id.clone())) {
+            continue;
+        }
+        if silently {
+            replica.replica.silent_since = Some(now);
+        }
+        replica.replica.cached.clone_from(&cached);
+        let delay = if silently {
+            super::redis::REPL_TIMEOUT - 1_000
+        } else {
+            0
+        };
+        schedule_step(cluster, &pod, i, x, delay, Step::ReplicaSync);
+    }
+    if let Some((master, mid)) = master.filter(|_| !silently)
+        && let Some(m) = redis_instance(cluster, &master, &mid)
+        && m.finished.is_none()
+        && let Some(server) = m.redis.as_deref_mut()
+        && let Some(at) = server
+            .master
+            .replicas
+            .iter()
+            .position(|(k, i, x, _)| (k, *i, *x) == (key, init, index))
+    {
+        let (_, _, _, addr) = server.master.replicas.remove(at);
+        let who = format!(
+            "{}:{}",
+            m.app.redis.as_deref().map_or(1, |l| l.pid),
+            if server.replica.of.is_some() {
+                'S'
+            } else {
+                'M'
+            }
+        );
+        redis_log(
+            m,
+            vec![(
+                now,
+                format!(
+                    "{who} {} # Connection with replica {addr} lost.",
+                    app::redis_time(now)
+                ),
+            )],
+        );
     }
 }
 
@@ -4873,28 +5039,8 @@ pub(crate) fn guestbook_php(
         return None;
     }
     // PHP's $_GET: `+` and %XX decoded, the last of a name kept.
-    let decode = |s: &str| {
-        let s = s.replace('+', " ");
-        let bytes = s.as_bytes();
-        let mut out = Vec::with_capacity(bytes.len());
-        let mut i = 0;
-        while i < bytes.len() {
-            match s
-                .get(i + 1..i + 3)
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-            {
-                Some(b) if bytes[i] == b'%' => {
-                    out.push(b);
-                    i += 3;
-                }
-                _ => {
-                    out.push(bytes[i]);
-                    i += 1;
-                }
-            }
-        }
-        String::from_utf8_lossy(&out).into_owned()
-    };
+    let decode =
+        |s: &str| crate::http::percent_decode(&s.replace('+', " "), true).unwrap_or_default();
     let mut params: VecMap<String, String> = VecMap::new();
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
@@ -4937,12 +5083,10 @@ pub(crate) fn guestbook_php(
             format!("{{\"data\": \"{}\"}}", value.unwrap_or_default())
         }
         Ok(_) => "{\"data\": \"\"}".to_string(),
-        Err(why) => fatal(format!(
-            "Predis\\Connection\\ConnectionException: {why} [tcp://{host}:6379]"
-        )),
+        Err(why) => fatal(format!("{why} [tcp://{host}:6379]")),
     };
     let now = cluster.now;
-    let headers = app::guestbook_headers(200, &request.path, &body, now);
+    let headers = app::guestbook_headers(200, &request.path, &body, now, true);
     let sent = if request.method == "HEAD" {
         0
     } else {

@@ -231,6 +231,12 @@ impl Launch {
                 },
                 // Directives Kubeplay has no table entry for are kept as
                 // written.
+                // `replicaof` takes a host and a port.
+                None if matches!(name.as_str(), "replicaof" | "slaveof") && words.len() != 3 => {
+                    return Err(Fatal::Config(fatal(
+                        "Bad directive or wrong number of arguments",
+                    )));
+                }
                 None if words.len() >= 2 && DIRECTIVES.split(' ').any(|d| d == name) => {
                     set(&mut settings, &name, value)
                 }
@@ -290,6 +296,9 @@ pub(crate) struct SyncParties<'a> {
     pub master_started: Millis,
     /// A seed for the replication ID (the master's container id).
     pub seed: &'a str,
+    /// The master's log prefix: `1:M`, or a replica's own (`10:S`) when
+    /// it serves a replica of its own.
+    pub master_who: &'a str,
 }
 
 impl Server {
@@ -298,7 +307,7 @@ impl Server {
     /// was made.
     fn repl_offset(&self, started: Millis, now: Millis) -> u64 {
         let period = |t: Millis| t.saturating_sub(started) / 10_000;
-        self.master.propagated + 14 * (period(now) - period(self.master.backlog_at))
+        self.master.propagated + 14 * period(now).saturating_sub(period(self.master.backlog_at))
     }
 
     /// The size of the RDB file a BGSAVE writes of this dataset at
@@ -342,48 +351,37 @@ impl Server {
         at: Millis,
         t: &dyn Fn(Millis) -> String,
     ) -> SyncLog {
+        // One writer for every line (`PID:ROLE TIME TEXT`): each call
+        // site passes its text only.
+        let write = |out: &mut Vec<(Millis, String)>, ms: Millis, who: &str, text: &str| {
+            out.push((ms, format!("{who} {} {text}", t(ms))))
+        };
         let mut log = SyncLog::default();
-        let rpid = parties.replica_pid;
+        let me = format!("{}:S", parties.replica_pid);
         let addr = parties.replica_addr;
         let (host, port) = replica.replica.of.clone().unwrap_or_default();
-        let mut r =
-            |ms: Millis, text: String| log.replica.push((ms, format!("{rpid}:S {} {text}", t(ms))));
-        r(at, format!("* Connecting to MASTER {host}:{port}"));
-        // The name's lookup, then the handshake (PING, REPLCONF, PSYNC).
-        r(at + 7, "* MASTER <-> REPLICA sync started".into());
-        r(
-            at + 7,
-            "* Non blocking connect for SYNC fired the event.".into(),
-        );
-        r(
-            at + 8,
-            "* Master replied to PING, replication can continue...".into(),
-        );
         let cached = replica.replica.cached.take();
-        match &cached {
-            Some((id, offset)) => r(
-                at + 8,
-                format!(
-                    "* Trying a partial resynchronization (request {id}:{}).",
-                    offset + 1
-                ),
+        let partial = match &cached {
+            Some((id, offset)) => format!(
+                "* Trying a partial resynchronization (request {id}:{}).",
+                offset + 1
             ),
-            None => r(
+            None => "* Partial resynchronization not possible (no cached master)".into(),
+        };
+        // The name's lookup, then the handshake (PING, REPLCONF, PSYNC).
+        for (ms, text) in [
+            (at, format!("* Connecting to MASTER {host}:{port}").as_str()),
+            (at + 7, "* MASTER <-> REPLICA sync started"),
+            (at + 7, "* Non blocking connect for SYNC fired the event."),
+            (
                 at + 8,
-                "* Partial resynchronization not possible (no cached master)".into(),
+                "* Master replied to PING, replication can continue...",
             ),
+            (at + 8, &partial),
+        ] {
+            write(&mut log.replica, ms, &me, text);
         }
         let m_at = at + 8;
-        let mut m = |ms: Millis, pid: u32, role: char, text: String| {
-            log.master
-                .push((ms, format!("{pid}:{role} {} {text}", t(ms))))
-        };
-        m(
-            m_at,
-            1,
-            'M',
-            format!("* Replica {addr} asks for synchronization"),
-        );
         let fresh = self.master.replid.is_none();
         if fresh {
             self.master.replid =
@@ -392,36 +390,40 @@ impl Server {
         }
         let replid = self.master.replid.clone().unwrap_or_default();
         let zeros = "0".repeat(40);
-        match &cached {
-            Some((id, _)) if *id != replid => m(
-                m_at,
-                1,
-                'M',
-                format!(
-                    "* Partial resynchronization not accepted: Replication ID mismatch (Replica asked for '{id}', my replication IDs are '{replid}' and '{zeros}')"
-                ),
+        let ids = format!("'{replid}' and '{zeros}'");
+        let mut master = vec![format!("* Replica {addr} asks for synchronization")];
+        // The IDs it had before the backlog: its start's.
+        let before = if fresh {
+            format!(
+                "'{}' and '{zeros}'",
+                &super::images::hex64(&format!("{}start", parties.seed))[..40]
+            )
+        } else {
+            ids.clone()
+        };
+        master.push(match &cached {
+            Some((id, _)) if *id != replid => format!(
+                "* Partial resynchronization not accepted: Replication ID mismatch (Replica asked for '{id}', my replication IDs are {before})"
             ),
-            _ => m(
-                m_at,
-                1,
-                'M',
-                format!("* Full resync requested by replica {addr}"),
-            ),
-        }
+            _ => format!("* Full resync requested by replica {addr}"),
+        });
         if fresh {
-            m(
-                m_at,
-                1,
-                'M',
-                format!(
-                    "* Replication backlog created, my new replication IDs are '{replid}' and '{zeros}'"
-                ),
-            );
+            master.push(format!(
+                "* Replication backlog created, my new replication IDs are {ids}"
+            ));
+        }
+        for text in &master {
+            write(&mut log.master, m_at, parties.master_who, text);
         }
         // A BGSAVE still running for another replica is shared.
         let (done, offset) = match self.master.bgsave {
             Some((end, _, offset)) if end > m_at => {
-                m(m_at, 1, 'M', "* Waiting for end of BGSAVE for SYNC".into());
+                write(
+                    &mut log.master,
+                    m_at,
+                    parties.master_who,
+                    "* Waiting for end of BGSAVE for SYNC",
+                );
                 (end, offset)
             }
             _ => {
@@ -429,90 +431,91 @@ impl Server {
                 self.master.forks += 1;
                 // The first child's pid in a redis image's container.
                 let child = 10 + self.master.forks;
-                m(
-                    m_at,
-                    1,
-                    'M',
-                    "* Starting BGSAVE for SYNC with target: disk".into(),
-                );
-                m(
-                    m_at + 1,
-                    1,
-                    'M',
-                    format!("* Background saving started by pid {child}"),
-                );
-                m(m_at + 14, child, 'C', "* DB saved on disk".into());
-                m(
-                    m_at + 14,
-                    child,
-                    'C',
-                    "* RDB: 0 MB of memory used by copy-on-write".into(),
-                );
+                let kid = format!("{child}:C");
                 // Reaped by serverCron, 10 times a second.
                 let end = m_at + 54;
-                m(
-                    end,
-                    1,
-                    'M',
-                    "* Background saving terminated with success".into(),
-                );
+                for (ms, who, text) in [
+                    (
+                        m_at,
+                        parties.master_who,
+                        "* Starting BGSAVE for SYNC with target: disk",
+                    ),
+                    (
+                        m_at + 1,
+                        parties.master_who,
+                        &format!("* Background saving started by pid {child}"),
+                    ),
+                    (m_at + 14, &kid, "* DB saved on disk"),
+                    (
+                        m_at + 14,
+                        &kid,
+                        "* RDB: 0 MB of memory used by copy-on-write",
+                    ),
+                    (
+                        end,
+                        parties.master_who,
+                        "* Background saving terminated with success",
+                    ),
+                ] {
+                    write(&mut log.master, ms, who, text);
+                }
                 self.master.bgsave = Some((end, child, offset));
                 (end, offset)
             }
         };
-        m(
-            done,
-            1,
-            'M',
-            format!("* Synchronization with replica {addr} succeeded"),
-        );
-        let mut r =
-            |ms: Millis, text: String| log.replica.push((ms, format!("{rpid}:S {} {text}", t(ms))));
-        r(
+        let succeeded = format!("* Synchronization with replica {addr} succeeded");
+        write(&mut log.master, done, parties.master_who, &succeeded);
+        let mut lines = vec![(
             at + 9,
             format!("* Full resync from master: {replid}:{offset}"),
-        );
+        )];
         if cached.is_some() {
-            r(
+            lines.push((
                 at + 9,
                 "* Discarding previously cached master state.".into(),
-            );
+            ));
         }
         let size = self.rdb_size(offset);
-        r(
+        lines.push((
             done + 1,
             format!("* MASTER <-> REPLICA sync: receiving {size} bytes from master to disk"),
-        );
-        r(
-            done + 1,
-            "* MASTER <-> REPLICA sync: Flushing old data".into(),
-        );
-        r(
-            done + 1,
-            "* MASTER <-> REPLICA sync: Loading DB in memory".into(),
-        );
-        r(
+        ));
+        lines.push((
             done + 1,
             format!("* Loading RDB produced by version {}", self.version),
-        );
-        r(done + 1, "* RDB age 0 seconds".into());
-        r(done + 1, "* RDB memory usage when created 1.83 Mb".into());
-        r(
-            done + 2,
-            "* MASTER <-> REPLICA sync: Finished with success".into(),
-        );
+        ));
+        for (ms, text) in lines {
+            write(&mut log.replica, ms, &me, &text);
+        }
+        // The RDB's loading lines, between the transfer and its end.
+        let loading = log.replica.pop();
+        for text in [
+            "* MASTER <-> REPLICA sync: Flushing old data",
+            "* MASTER <-> REPLICA sync: Loading DB in memory",
+        ] {
+            write(&mut log.replica, done + 1, &me, text);
+        }
+        log.replica.extend(loading);
+        for (ms, text) in [
+            (done + 1, "* RDB age 0 seconds"),
+            (done + 1, "* RDB memory usage when created 1.83 Mb"),
+            (done + 2, "* MASTER <-> REPLICA sync: Finished with success"),
+        ] {
+            write(&mut log.replica, ms, &me, text);
+        }
         replica.load(self.dataset());
         replica.replica.connecting_since = None;
+        // A replica takes its master's replication ID (and serves it to
+        // replicas of its own).
+        replica.master.replid.clone_from(&self.master.replid);
         log
     }
 
-    /// The replication ID and offset a replica keeps of the master it
-    /// lost (its `cached_master`).
-    pub(crate) fn cache_master(&mut self, master: Option<(&Server, Millis, Millis)>) {
-        self.replica.link = None;
-        self.replica.cached = master.and_then(|(m, started, now)| {
-            Some((m.master.replid.clone()?, m.repl_offset(started, now)))
-        });
+    /// The replication ID and offset a replica keeps of this master when
+    /// it loses it (its `cached_master`), the master having started at
+    /// `started`.
+    pub(crate) fn as_cached_master(&self, started: Millis, now: Millis) -> Option<(String, u64)> {
+        Some((self.master.replid.clone()?, self.repl_offset(started, now)))
     }
 }
 
@@ -871,6 +874,11 @@ pub(crate) struct Replica {
     /// The replication ID and offset of the master it lost, which it
     /// offers for a partial resynchronization.
     pub cached: Option<(String, u64)>,
+    /// Since when its master has been silent (its node gone): the link
+    /// times out.
+    pub silent_since: Option<Millis>,
+    /// When its next `replicationCron` run is due while unconnected.
+    pub cron_at: Option<Millis>,
 }
 
 /// A master's side of replication.
@@ -889,8 +897,9 @@ pub(crate) struct MasterSide {
     pub bgsave: Option<(Millis, u32, u64)>,
     /// Processes forked so far (each BGSAVE child takes the next pid).
     pub forks: u32,
-    /// The replicas it synchronized: pod, init container or not, index.
-    pub replicas: Vec<(crate::store::ObjectKey, bool, usize)>,
+    /// The replicas in sync with it: pod, init container or not, index,
+    /// and the address it names them by.
+    pub replicas: Vec<(crate::store::ObjectKey, bool, usize, String)>,
 }
 
 /// Commands that write, which a read-only replica refuses.
@@ -932,6 +941,11 @@ impl Server {
 
     fn major(&self) -> u32 {
         major_of(&self.version)
+    }
+
+    /// The settings it started with and was given since.
+    pub(crate) fn settings(&self) -> &[(String, String)] {
+        &self.settings
     }
 
     fn setting(&self, name: &str) -> String {
@@ -987,9 +1001,13 @@ impl Server {
         if writes && self.replica.of.is_some() && self.setting("replica-read-only") != "no" {
             return err("READONLY You can't write against a read only replica.");
         }
-        // What a master sends its replicas: the command in the protocol,
-        // after a SELECT of its database the first time.
-        if writes && self.master.replid.is_some() {
+        let reply = self.execute(&name, argv, session, &password);
+        // What a master sends its replicas: each write that changed the
+        // data, in the protocol, after a SELECT of its database the first
+        // time.
+        let changed =
+            !(matches!(reply, Reply::Error(_)) || name == "del" && reply == Reply::Int(0));
+        if writes && changed && self.master.replid.is_some() {
             let resp = |argv: &[String]| {
                 argv.iter().fold(format!("*{}\r\n", argv.len()), |out, a| {
                     format!("{out}${}\r\n{a}\r\n", a.len())
@@ -1001,9 +1019,22 @@ impl Server {
             }
             self.master.propagated += resp(argv).len() as u64;
         }
+        reply
+    }
+
+    /// Runs a command that passed the checks for its name, arity,
+    /// authentication and the replica's read-only mode.
+    fn execute(
+        &mut self,
+        name: &str,
+        argv: &[String],
+        session: &mut Session,
+        password: &str,
+    ) -> Reply {
+        let args = &argv[1..];
         let int = |s: &str| s.parse::<i64>().ok();
         const NOT_INT: &str = "ERR value is not an integer or out of range";
-        match name.as_str() {
+        match name {
             "ping" => match args.first() {
                 Some(m) => bulk(m),
                 None => Reply::Status("PONG"),
@@ -1949,6 +1980,7 @@ mod tests {
             replica_pid: 10,
             master_started: 0,
             seed: "containerd://m",
+            master_who: "1:M",
         };
         let log = master.full_sync(&mut replica, &parties, 5_000, &|ms| format!("T{ms}"));
         let replica_lines: Vec<&str> = log.replica.iter().map(|(_, l)| l.as_str()).collect();

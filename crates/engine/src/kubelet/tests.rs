@@ -2291,3 +2291,117 @@ fn entrypoint_scripts_run_arguments_that_are_not_their_servers() {
             .contains("Running mode=standalone, port=7000.")
     );
 }
+
+fn kubectl(c: &mut Cluster, line: &str) -> String {
+    c.kubectl(line, &crate::kubectl::NoFiles).stdout
+}
+
+const FOLLOWER: &str = "us-docker.pkg.dev/google-samples/containers/gke/gb-redis-follower:v2";
+
+#[test]
+fn a_redis_replica_that_reaches_itself_is_refused_and_retries_each_second() {
+    let mut c = Cluster::new(1);
+    kubectl(
+        &mut c,
+        &format!("create deployment redis-leader --image={FOLLOWER}"),
+    );
+    kubectl(&mut c, "expose deployment redis-leader --port=6379");
+    c.step(30 * SECOND);
+    let log = kubectl(&mut c, "logs deployment/redis-leader");
+    assert!(
+        log.contains("* Master is currently unable to PSYNC but should be in the future: -NOMASTERLINK Can't SYNC while not connected with my master"),
+        "{log}"
+    );
+    // No master's lines in its own log, and one attempt a second.
+    assert!(!log.contains(":M "), "{log}");
+    let attempts = log
+        .matches("* Connecting to MASTER redis-leader:6379")
+        .count();
+    assert!((20..=30).contains(&attempts), "{attempts}\n{log}");
+    assert_eq!(
+        kubectl(&mut c, "exec deployment/redis-leader -- redis-cli SET a b"),
+        "READONLY You can't write against a read only replica.\n\n"
+    );
+}
+
+#[test]
+fn gb_redis_follower_with_get_hosts_from_env_and_no_service_fails_its_config() {
+    let mut c = Cluster::new(1);
+    c.run_manifest(
+        &format!(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: follower\nspec:\n  containers:\n  - name: follower\n    image: {FOLLOWER}\n    env:\n    - name: GET_HOSTS_FROM\n      value: env\n"
+        ),
+        "follower.yaml",
+        crate::apiserver::manifest::ManifestVerb::Apply,
+    );
+    c.step(30 * SECOND);
+    let log = kubectl(&mut c, "logs follower");
+    assert!(log.contains(">>> 'replicaof \"6379\"'"), "{log}");
+    assert!(
+        log.contains("Bad directive or wrong number of arguments"),
+        "{log}"
+    );
+    assert!(kubectl(&mut c, "get pod follower").contains("CrashLoopBackOff"));
+}
+
+#[test]
+fn a_replica_times_out_a_master_whose_node_stopped_and_follows_its_successor() {
+    let mut c = Cluster::new(1);
+    kubectl(&mut c, "create deployment redis-leader --image=redis:6.0.5");
+    kubectl(&mut c, "expose deployment redis-leader --port=6379");
+    kubectl(
+        &mut c,
+        &format!("create deployment redis-follower --image={FOLLOWER}"),
+    );
+    c.step(30 * SECOND);
+    let node_of = |c: &mut Cluster, app: &str| {
+        kubectl(
+            c,
+            &format!("get pods -l app={app} -o jsonpath={{.items[0].spec.nodeName}}"),
+        )
+    };
+    let leader_node = node_of(&mut c, "redis-leader");
+    assert_ne!(leader_node, node_of(&mut c, "redis-follower"));
+    kubectl(
+        &mut c,
+        "exec deployment/redis-leader -- redis-cli SET k old",
+    );
+    assert_eq!(
+        kubectl(&mut c, "exec deployment/redis-follower -- redis-cli GET k"),
+        "old\n"
+    );
+    c.stop_node(&leader_node).unwrap();
+    c.step(59 * SECOND);
+    assert!(!kubectl(&mut c, "logs deployment/redis-follower").contains("MASTER timeout"));
+    c.step(10 * SECOND);
+    let log = kubectl(&mut c, "logs deployment/redis-follower");
+    let lost = log
+        .lines()
+        .skip_while(|l| !l.ends_with("# MASTER timeout: no data nor PING received..."))
+        .take(3)
+        .map(|l| {
+            l.split_once(" # ")
+                .or(l.split_once(" * "))
+                .map_or("", |(_, t)| t)
+        })
+        .collect::<Vec<_>>();
+    assert_eq!(
+        lost,
+        [
+            "MASTER timeout: no data nor PING received...",
+            "Connection with master lost.",
+            "Caching the disconnected master state."
+        ],
+        "{log}"
+    );
+    // The Deployment's new leader, once the node is found gone.
+    c.step(400 * SECOND);
+    kubectl(
+        &mut c,
+        "exec deployment/redis-leader -- redis-cli SET k new",
+    );
+    assert_eq!(
+        kubectl(&mut c, "exec deployment/redis-follower -- redis-cli GET k"),
+        "new\n"
+    );
+}
