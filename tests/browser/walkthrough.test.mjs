@@ -453,6 +453,18 @@ test('the Guestbook tutorial (Redis replication, the PHP frontend through port-f
   });
 });
 
+test('the Kubernetes Basics tutorial\'s kubectl proxy and kubectl get --raw run in the browser as in `kubeplay script` (golden 52-kubectl-proxy)', async () => {
+  await scriptInBrowser(golden('52-kubectl-proxy'), {
+    seed: 1,
+    checks: [
+      /\nStarting to serve on 127\.0\.0\.1:8001\n/,
+      /\n  "gitVersion": "v1\.37\.0",\n/,
+      /\nHello Kubernetes bootcamp! \| Running on: kubernetes-bootcamp-[a-z0-9]+-[a-z0-9]{5} \| v=1\n/,
+      /\n\{"kind":"Endpoints","apiVersion":"v1","metadata":\{"name":"kubernetes"/,
+    ],
+  });
+});
+
 test('the RBAC example: the viewer account reads pods and is refused the rest', async () => {
   const { page, problems, close } = await openApp(browser, { query: '?speed=16' });
   try {

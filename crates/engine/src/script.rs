@@ -1155,11 +1155,11 @@ pub fn run_script(cluster: &mut Cluster, script: &str, files: &dyn Files) -> Scr
         };
         if background
             && !(words.first().is_some_and(|w| w == "kubectl")
-                && words.iter().any(|w| w == "port-forward"))
+                && words.iter().any(|w| w == "port-forward" || w == "proxy"))
         {
             return fail(
                 out,
-                "only `kubectl port-forward` runs in the background (`&`) in Kubeplay".into(),
+                "only `kubectl port-forward` and `kubectl proxy` run in the background (`&`) in Kubeplay".into(),
             );
         }
         if words.first().map(String::as_str) == Some("kubectl") {
@@ -1378,7 +1378,7 @@ mod tests {
         let r = run_script(&mut c, "kubectl get pods &\n", &NoFiles);
         assert_eq!(
             r.error.unwrap().message,
-            "only `kubectl port-forward` runs in the background (`&`) in Kubeplay"
+            "only `kubectl port-forward` and `kubectl proxy` run in the background (`&`) in Kubeplay"
         );
         // Lists, pipes and variables run in the user's shell.
         let r = run_script(

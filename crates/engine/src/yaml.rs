@@ -919,6 +919,14 @@ pub fn to_json_pretty_in_order(value: &Value, order: FieldOrder) -> String {
     out
 }
 
+/// JSON with `indent` spaces a level (none: on one line), members in the
+/// order `order` gives and then sorted, without a final newline.
+pub fn to_json_in_order(value: &Value, indent: Option<usize>, order: FieldOrder) -> String {
+    let mut out = String::new();
+    write_json(&mut out, value, indent, 0, Some((order, "")));
+    out
+}
+
 fn write_json(
     out: &mut String,
     value: &Value,

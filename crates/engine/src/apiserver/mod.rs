@@ -5,6 +5,7 @@ pub mod apply;
 pub mod binding;
 pub mod manifest;
 pub(crate) mod quota;
+pub(crate) mod raw;
 pub mod rbac;
 
 use crate::vecmap::VecSet;

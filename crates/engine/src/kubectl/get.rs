@@ -718,6 +718,9 @@ pub(crate) fn is_v1_endpoints(rid: crate::api::registry::ResourceId) -> bool {
 }
 
 pub(crate) fn run(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
+    if let Some(raw) = p.str("raw") {
+        return get_raw(ctx, p, raw);
+    }
     let output = output_of(p);
     let mut format = parse_output(&output, true)?;
     strict_keys(&mut format, p);
@@ -896,4 +899,33 @@ pub(crate) fn run(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         }
     }
     resources::aggregate(errors)
+}
+
+/// `kubectl get --raw PATH`: the API server's answer, byte for byte.
+fn get_raw(ctx: &mut Ctx, p: &Parsed, raw: &str) -> Result<(), Fail> {
+    if !p.args.is_empty() {
+        return Err(Fail::error(
+            "arguments may not be passed when --raw is specified",
+        ));
+    }
+    let filtered = ["watch", "watch-only"].iter().any(|f| p.bool(f))
+        || p.str("selector").is_some()
+        || p.str("output").is_some_and(|o| !o.is_empty());
+    if filtered {
+        return Err(Fail::error(
+            "--raw may not be specified with other flags that filter the server request or alter the output",
+        ));
+    }
+    if !raw.starts_with('/') {
+        return Err(Fail::error(format!(
+            "--raw must be a valid URL path: parse \"{raw}\": invalid URI for request"
+        )));
+    }
+    match crate::apiserver::raw::kubectl_get_raw(ctx.cluster, raw) {
+        Ok(body) => {
+            ctx.out.out(&body);
+            Ok(())
+        }
+        Err(message) => Err(Fail::raw(message)),
+    }
 }

@@ -34,7 +34,7 @@ mod logs;
 mod patch;
 mod portforward;
 mod rbac_rules;
-mod resources;
+pub(crate) mod resources;
 mod rollout;
 mod terminal;
 mod wait;
@@ -247,7 +247,7 @@ pub(crate) struct Ctx<'a> {
     /// The command path (`kubectl rollout status`).
     pub path: String,
     /// The job, when the user's shell runs the command in the background
-    /// (`&`): only `port-forward` can.
+    /// (`&`): only `port-forward` and `proxy` can.
     pub background: Option<crate::network::ShellJob>,
 }
 
@@ -1009,7 +1009,7 @@ const GET_FLAGS: &[Flag] = &[
     Flag::new("selector", Kind::Str).short('l'),
     Flag::new("field-selector", Kind::Str),
     Flag::new("no-headers", Kind::Bool),
-    Flag::new("raw", Kind::Str).unsupported("raw API requests are not supported in Kubeplay"),
+    Flag::new("raw", Kind::Str),
     Flag::new("server-print", Kind::Bool),
     Flag::new("subresource", Kind::Str),
 ];
@@ -1291,7 +1291,22 @@ static ROOT_COMMANDS: &[Command] = &[
         ]])
         .run(portforward::port_forward),
     Command::new("proxy", "Run a proxy to the Kubernetes API server", "kubectl proxy [--port=PORT] [--www=static-dir] [--www-prefix=prefix] [--api-prefix=prefix] [options]")
-        .unsupported("the API server of Kubeplay is not reachable over HTTP; to reach a pod's port as the tutorials do through the proxy, forward it: kubectl port-forward POD 8080 &, then curl http://localhost:8080/"),
+        .flags(flags![&[
+            Flag::new("port", Kind::Str).short('p'),
+            Flag::new("address", Kind::Str),
+            Flag::new("api-prefix", Kind::Str),
+            Flag::new("keepalive", Kind::Duration),
+            Flag::new("append-server-path", Kind::Bool),
+            Flag::new("www", Kind::Str).short('w').unsupported("Kubeplay's proxy serves no static files"),
+            Flag::new("www-prefix", Kind::Str).short('P').unsupported("Kubeplay's proxy serves no static files"),
+            Flag::new("accept-hosts", Kind::Str).unsupported("Kubeplay's proxy keeps its default filter"),
+            Flag::new("accept-paths", Kind::Str).unsupported("Kubeplay's proxy keeps its default filter"),
+            Flag::new("reject-paths", Kind::Str).unsupported("Kubeplay's proxy keeps its default filter"),
+            Flag::new("reject-methods", Kind::Str).unsupported("Kubeplay's proxy keeps its default filter"),
+            Flag::new("disable-filter", Kind::Bool).unsupported("Kubeplay's proxy keeps its default filter"),
+            Flag::new("unix-socket", Kind::Str).short('u').unsupported("Kubeplay's proxy listens on TCP only"),
+        ]])
+        .run(portforward::proxy),
     Command::new("cp", "Copy files and directories to and from containers", "kubectl cp <file-spec-src> <file-spec-dest> [options]")
         .unsupported("copying files to and from containers is not simulated; read one with `kubectl exec POD -- cat FILE`"),
     Command::new("auth", "Inspect authorization", "kubectl auth [flags] [options]")

@@ -403,6 +403,51 @@ pub(crate) fn port_forward(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         netns,
         listeners,
         ended: None,
+        api: None,
+    });
+    Ok(())
+}
+
+/// `kubectl proxy`: a listener on the user's machine that passes requests
+/// to the API server (in the background of the user's shell).
+pub(crate) fn proxy(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
+    let address = p.str("address").unwrap_or("127.0.0.1").to_string();
+    let mut port = match p.str("port") {
+        None => 8001,
+        Some(s) => s
+            .parse::<u16>()
+            .map_err(|_| Fail::error(format!("invalid argument \"{s}\" for \"-p, --port\" flag: strconv.ParseInt: parsing \"{s}\": invalid syntax")))?,
+    };
+    let prefix = p.str("api-prefix").unwrap_or("/").to_string();
+    let Some(job) = ctx.background.clone() else {
+        return Err(Fail::error(
+            "kubectl proxy runs until it is stopped, so it cannot run in the foreground in Kubeplay; start it in the background with a trailing `&` (kubectl proxy &), then curl http://localhost:8001/version",
+        ));
+    };
+    if port == 0 && assignable(&address) {
+        port = random_port(ctx.cluster);
+    }
+    let listen = join_host_port(&address, port);
+    if !assignable(&address) {
+        return Err(Fail::error(format!(
+            "listen tcp {listen}: bind: cannot assign requested address"
+        )));
+    }
+    if in_use(ctx.cluster, &address, port) {
+        return Err(Fail::error(format!(
+            "listen tcp {listen}: bind: address already in use"
+        )));
+    }
+    ctx.out.line(&format!("Starting to serve on {listen}"));
+    ctx.cluster.network.port_forwards.push(PortForward {
+        job,
+        pod: ObjectKey::new(res("Pod"), "", ""),
+        uid: String::new(),
+        sandbox: String::new(),
+        netns: String::new(),
+        listeners: vec![(address, port, 0)],
+        ended: None,
+        api: Some(prefix),
     });
     Ok(())
 }

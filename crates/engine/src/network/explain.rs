@@ -372,9 +372,15 @@ pub(crate) fn build(cluster: &Cluster, request: &Request, plan: &Plan) -> RouteE
             pods: vec![format!("{}/{}", key.namespace, key.name)],
         },
         Outcome::PortForward(index, ..) => {
-            let key = &cluster.network.port_forwards[*index].pod;
+            let forward = &cluster.network.port_forwards[*index];
+            let key = &forward.pod;
             Verdict::Forwarded {
-                pods: vec![format!("{}/{}", key.namespace, key.name)],
+                // `kubectl proxy` goes to the API server, not a pod.
+                pods: if forward.api.is_some() {
+                    Vec::new()
+                } else {
+                    vec![format!("{}/{}", key.namespace, key.name)]
+                },
             }
         }
     };

@@ -38,6 +38,9 @@ pub(crate) struct PortForward {
     pub listeners: Vec<(String, u16, u16)>,
     /// How it ended: `Exit 1` (lost connection), `Terminated` (`kill`).
     pub ended: Option<String>,
+    /// A `kubectl proxy` to the API server (its `--api-prefix`), rather
+    /// than a forward to a pod.
+    pub api: Option<String>,
 }
 
 impl PortForward {
@@ -149,6 +152,9 @@ pub(crate) fn connect(
     local: u16,
     http: &crate::http::HttpRequest,
 ) -> Response {
+    if let Some(prefix) = cluster.network.port_forwards[index].api.clone() {
+        return api_proxy(cluster, &prefix, http);
+    }
     let forward = cluster.network.port_forwards[index].clone();
     let mut job_output = format!("Handling connection for {local}\n");
     let pod = cluster
@@ -236,6 +242,60 @@ pub(crate) fn connect(
         body: CurlError::empty_reply().line(),
         latency_ms: NETWORK_LATENCY_MS,
         job_output,
+        ..Default::default()
+    }
+}
+
+/// A request to `kubectl proxy`: its filter (local Host names only, no
+/// exec or attach), then the API server's answer, passed on as it is.
+fn api_proxy(cluster: &mut Cluster, prefix: &str, http: &crate::http::HttpRequest) -> Response {
+    let plain = |status: u16, body: &str| Response {
+        status,
+        body: body.to_string(),
+        latency_ms: NETWORK_LATENCY_MS,
+        headers: vec![
+            ("Content-Type".into(), "text/plain; charset=utf-8".into()),
+            ("X-Content-Type-Options".into(), "nosniff".into()),
+        ],
+        ..Default::default()
+    };
+    let host = match http.host.rsplit_once(':') {
+        Some((h, p)) if p.bytes().all(|b| b.is_ascii_digit()) => h,
+        _ => http.host.as_str(),
+    };
+    let path = http.path.split('?').next().unwrap_or("");
+    let pod_stream = |what: &str| {
+        let rest = path.strip_prefix("/api/").unwrap_or("");
+        rest.split_once("/pods/")
+            .is_some_and(|(_, tail)| tail.split('/').nth(1) == Some(what))
+    };
+    if !matches!(host, "localhost" | "127.0.0.1" | "[::1]")
+        || pod_stream("exec")
+        || pod_stream("attach")
+    {
+        return plain(403, "Forbidden\n");
+    }
+    // `--api-prefix`: what follows it goes to the API server.
+    let Some(rest) = http.path.strip_prefix(prefix.trim_end_matches('/')) else {
+        return plain(404, "404 page not found\n");
+    };
+    let target = if rest.starts_with('/') {
+        rest.to_string()
+    } else {
+        format!("/{rest}")
+    };
+    if !matches!(http.method.as_str(), "GET" | "HEAD") {
+        return plain(
+            501,
+            "Kubeplay's API server answers GET requests over HTTP; change objects with kubectl\n",
+        );
+    }
+    let answer = crate::apiserver::raw::get(cluster, &target, &http.user_agent);
+    Response {
+        status: answer.status,
+        body: answer.body,
+        latency_ms: NETWORK_LATENCY_MS + answer.latency_ms,
+        headers: answer.headers,
         ..Default::default()
     }
 }
