@@ -1597,6 +1597,7 @@ const COMMANDS: &[&str] = &[
     "kill",
     "apt",
     "base64",
+    "cut",
     "redis-cli",
 ];
 
@@ -3134,7 +3135,7 @@ impl Interp<'_> {
                 self.forever = true;
                 return Flow::Stop;
             }
-            "head" | "tail" | "grep" | "wc" | "sort" | "read" | "base64" => {
+            "head" | "tail" | "grep" | "wc" | "sort" | "read" | "base64" | "cut" => {
                 return self.text_tool(name, args);
             }
             _ => return self.not_found(cmd),
@@ -3159,13 +3160,44 @@ impl Interp<'_> {
             };
             digits.parse().ok().map(|n| (n, from_start))
         };
+        // `head -c N`, `cut -c LIST`/`-f LIST` and `-d DELIM`.
+        let mut bytes: Option<usize> = None;
+        let mut list: Option<(char, String)> = None;
+        let mut delimiter = '\t';
         let mut i = 0;
         while i < args.len() {
             let a = args[i].as_str();
-            match a
+            let option = a
                 .strip_prefix('-')
-                .filter(|_| a.len() > 1 && operands.is_empty())
+                .filter(|_| a.len() > 1 && operands.is_empty());
+            // An option's value, attached (`-d:`) or the next word.
+            let value = |i: &mut usize| -> Option<String> {
+                if a.len() > 2 {
+                    Some(a[2..].to_string())
+                } else {
+                    *i += 1;
+                    args.get(*i).cloned()
+                }
+            };
+            if name == "cut"
+                && let Some(o) = option
+                    .and_then(|o| o.chars().next())
+                    .filter(|c| matches!(c, 'd' | 'f' | 'c' | 'b'))
             {
+                match (o, value(&mut i)) {
+                    ('d', Some(d)) => delimiter = d.chars().next().unwrap_or('\t'),
+                    (o, Some(l)) if o != 'd' => list = Some((o, l)),
+                    _ => {}
+                }
+                i += 1;
+                continue;
+            }
+            if name == "head" && option.is_some_and(|o| o.starts_with('c')) {
+                bytes = value(&mut i).and_then(|v| v.parse().ok());
+                i += 1;
+                continue;
+            }
+            match option {
                 Some("n") if lines_tool && i + 1 < args.len() => {
                     count = number(&args[i + 1]);
                     i += 1;
@@ -3253,6 +3285,58 @@ impl Interp<'_> {
         }
         if name == "base64" {
             return self.base64(&text, flags.contains('d'), count.map_or(76, |c| c.0));
+        }
+        if let Some(n) = bytes {
+            let end = (0..=n.min(text.len()))
+                .rev()
+                .find(|&e| text.is_char_boundary(e))
+                .unwrap_or(0);
+            let head = text[..end].to_string();
+            self.write(&head);
+            return Flow::Normal;
+        }
+        if name == "cut" {
+            let Some((unit, list)) = list else {
+                self.emit_err(match self.ctx.dialect {
+                    Dialect::Busybox => "cut: expected a list of bytes, characters, or fields".into(),
+                    Dialect::Gnu => "cut: you must specify a list of bytes, characters, or fields\nTry 'cut --help' for more information.".into(),
+                });
+                self.status = 1;
+                return Flow::Normal;
+            };
+            // `N`, `N-M`, `N-` and `-M`, by commas.
+            let ranges: Vec<(usize, usize)> = list
+                .split(',')
+                .filter_map(|r| match r.split_once('-') {
+                    Some((a, b)) => Some((a.parse().unwrap_or(1), b.parse().unwrap_or(usize::MAX))),
+                    None => r.parse().ok().map(|n| (n, n)),
+                })
+                .collect();
+            let picked = |k: usize| ranges.iter().any(|(a, b)| (*a..=*b).contains(&k));
+            for line in text.lines() {
+                let out: String = if unit == 'f' {
+                    if !line.contains(delimiter) {
+                        // A line without the delimiter passes whole.
+                        line.to_string()
+                    } else {
+                        line.split(delimiter)
+                            .enumerate()
+                            .filter(|(k, _)| picked(k + 1))
+                            .map(|(_, f)| f)
+                            .collect::<Vec<_>>()
+                            .join(&delimiter.to_string())
+                    }
+                } else {
+                    line.chars()
+                        .enumerate()
+                        .filter(|(k, _)| picked(k + 1))
+                        .map(|(_, c)| c)
+                        .collect()
+                };
+                self.emit(out);
+            }
+            self.status = i32::from(missing);
+            return Flow::Normal;
         }
         let lines: Vec<&str> = text.lines().collect();
         let mut status = i32::from(missing);
@@ -5467,6 +5551,29 @@ mod tests {
         assert_eq!(
             out("sh -c 'printf \"[%s]\\n\" \"$@\"' sh 'a b' c"),
             "[a b]\n[c]\n"
+        );
+    }
+
+    #[test]
+    fn cut_takes_fields_and_characters_and_head_bytes() {
+        let out = |script: &str| -> String {
+            let r = run(&parse(script).unwrap(), &ctx(), 60_000);
+            r.logs.iter().map(|(_, l)| format!("{l}\n")).collect()
+        };
+        assert_eq!(
+            out("echo a:b:c | cut -d: -f2-; echo a:b:c | cut -d : -f 1,3"),
+            "b:c\na:c\n"
+        );
+        assert_eq!(
+            out("echo pod/web-1 | cut -d/ -f2; echo abcdef | cut -c2-4"),
+            "web-1\nbcd\n"
+        );
+        // A line without the delimiter passes whole.
+        assert_eq!(out("echo plain | cut -d, -f2"), "plain\n");
+        assert_eq!(out("printf 'hello world' | head -c 5; echo"), "hello\n");
+        assert_eq!(
+            out("echo x | cut; echo $?"),
+            "cut: expected a list of bytes, characters, or fields\n1\n"
         );
     }
 
