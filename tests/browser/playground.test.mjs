@@ -435,6 +435,7 @@ test('warnings are listed apart from errors: the legacy Ingress', async () => {
       'Seed: the whole snacker app', 'Seed: Deployment', 'Seed: pull Secret', 'Seed: Service',
       'Seed: Ingress (extensions/v1beta1)', 'nginx Deployment', 'Crash-looping app', 'Node affinity and taints', 'Rolling update',
       'StatefulSet: ordered pods', 'Autoscaling: php-apache', 'Job: compute π', 'Quota and LimitRange', 'RBAC: a read-only account', 'CronJob: every minute',
+      'Guestbook: PHP and Redis',
     ]);
     // The list scrolls inside the window rather than running off it.
     const [bottom, height] = await page.$eval('.menu', (e) => [e.getBoundingClientRect().bottom, window.innerHeight]);

@@ -1153,9 +1153,12 @@ pub fn run_script(cluster: &mut Cluster, script: &str, files: &dyn Files) -> Scr
             Ok(w) => w,
             Err(e) => return fail(out, e),
         };
+        // kubectl's command: its first word that is no flag.
+        let subcommand = words.iter().skip(1).find(|w| !w.starts_with('-'));
         if background
             && !(words.first().is_some_and(|w| w == "kubectl")
-                && words.iter().any(|w| w == "port-forward" || w == "proxy"))
+                && (words.iter().any(|w| w == "port-forward")
+                    || subcommand.is_some_and(|w| w == "proxy")))
         {
             return fail(
                 out,

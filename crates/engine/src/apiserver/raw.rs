@@ -117,11 +117,9 @@ fn details(name: &str, group: &str, plural: &str) -> Value {
 /// priority level: `exempt` for the cluster's admin), sorted as Go writes
 /// them; a proxied answer comes back as the pod gave it.
 pub(crate) fn get(cluster: &mut Cluster, target: &str, user_agent: &str) -> RawAnswer {
-    let proxied = target.contains("/proxy");
+    let proxied = target.split('?').next().unwrap_or("").contains("/proxy");
     let mut answer = answer(cluster, target, user_agent);
-    if proxied && !answer.headers.iter().any(|(_, v)| v == "application/json") {
-        return answer;
-    }
+    cluster.network.api_requests += 1;
     let uuid = |seed: &str| {
         let h = crate::kubelet::images::hex64(seed);
         // A version 4 UUID: its version nibble 4, its variant 8 to b.
@@ -135,31 +133,79 @@ pub(crate) fn get(cluster: &mut Cluster, target: &str, user_agent: &str) -> RawA
             &h[20..32]
         )
     };
-    let kind = answer
-        .headers
-        .first()
-        .map_or_else(String::new, |(_, v)| v.clone());
+    let audit = uuid(&format!(
+        "audit {} {}",
+        cluster.now, cluster.network.api_requests
+    ));
+    let from_api_server = answer.body.starts_with("{\"kind\":\"Status\"")
+        || answer.body.starts_with("{\n  \"kind\": \"Status\"")
+        || answer.status == 301;
+    if proxied && !from_api_server {
+        // The pod's answer through the API server's and kubectl's reverse
+        // proxies: Go's canonical names, sorted, the hop-by-hop ones gone.
+        let canonical = |k: &str| {
+            let mut out = String::with_capacity(k.len());
+            let mut upper = true;
+            for c in k.chars() {
+                out.push(if upper {
+                    c.to_ascii_uppercase()
+                } else {
+                    c.to_ascii_lowercase()
+                });
+                upper = c == '-';
+            }
+            out
+        };
+        let mut headers: Vec<(String, String)> = answer
+            .headers
+            .iter()
+            .filter(|(k, _)| {
+                !k.eq_ignore_ascii_case("Connection") && !k.eq_ignore_ascii_case("Keep-Alive")
+            })
+            .map(|(k, v)| (canonical(k), v.clone()))
+            .collect();
+        headers.push(("Audit-Id".into(), audit));
+        headers.push(("Cache-Control".into(), "no-cache, private".into()));
+        crate::sort::CompactSort::compact_sort_by(headers.as_mut_slice(), |a, b| a.0.cmp(&b.0));
+        answer.headers = headers;
+        return answer;
+    }
+    let field = |name: &str| {
+        answer
+            .headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let kind = field("Content-Type").unwrap_or_default();
+    let location = field("Location");
     let mut headers = vec![
-        (
-            "Audit-Id".into(),
-            uuid(&format!("audit {} {target}", cluster.now)),
-        ),
+        ("Audit-Id".into(), audit),
         ("Cache-Control".into(), "no-cache, private".into()),
         ("Content-Length".into(), answer.body.len().to_string()),
-        ("Content-Type".into(), kind.clone()),
-        ("Date".into(), crate::http::http_date(cluster.now)),
     ];
+    if !kind.is_empty() {
+        headers.push(("Content-Type".into(), kind.clone()));
+    }
+    headers.push(("Date".into(), crate::http::http_date(cluster.now)));
+    if let Some(location) = location {
+        headers.push(("Location".into(), location));
+    }
     if kind.starts_with("text/plain") {
         headers.push(("X-Content-Type-Options".into(), "nosniff".into()));
     }
-    headers.push((
-        "X-Kubernetes-Pf-Flowschema-Uid".into(),
-        uuid("flowschema exempt"),
-    ));
-    headers.push((
-        "X-Kubernetes-Pf-Prioritylevel-Uid".into(),
-        uuid("prioritylevel exempt"),
-    ));
+    // API Priority and Fairness tells which flow schema and priority
+    // level a request was classified by (none for a long-running proxy).
+    if !proxied {
+        headers.push((
+            "X-Kubernetes-Pf-Flowschema-Uid".into(),
+            uuid("flowschema exempt"),
+        ));
+        headers.push((
+            "X-Kubernetes-Pf-Prioritylevel-Uid".into(),
+            uuid("prioritylevel exempt"),
+        ));
+    }
     answer.headers = headers;
     answer
 }
@@ -174,7 +220,7 @@ fn answer(cluster: &mut Cluster, target: &str, user_agent: &str) -> RawAnswer {
             _ => None,
         })
     };
-    let pretty = match param("pretty") {
+    let pretty = match param("pretty").filter(|v| !v.is_empty()) {
         Some(v) => matches!(v, "1" | "t" | "T" | "true" | "TRUE" | "True"),
         None => ["curl", "Wget", "Mozilla/5.0"]
             .iter()
@@ -222,11 +268,26 @@ fn answer(cluster: &mut Cluster, target: &str, user_agent: &str) -> RawAnswer {
         }
         _ => {}
     }
-    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    // Each segment `%XX`-decoded (`pods/web%3A8080`).
+    let Some(decoded) = path
+        .trim_start_matches('/')
+        .split('/')
+        .map(|seg| crate::http::percent_decode(seg, false))
+        .collect::<Option<Vec<String>>>()
+    else {
+        return text(400, "400 Bad Request\n".into());
+    };
+    let segments: Vec<&str> = decoded.iter().map(String::as_str).collect();
+    let known_group = |g: &str| crate::api::registry::RESOURCES.iter().any(|r| r.group == g);
     let (group, version, rest) = match segments.as_slice() {
-        ["api", "v1", rest @ ..] => ("", "v1", rest),
-        ["apis", group, version, rest @ ..] if !rest.is_empty() => (*group, *version, rest),
-        ["api" | "apis", ..] | ["openapi", ..] | ["metrics"] => {
+        ["api", "v1", rest @ ..] if !rest.is_empty() => ("", "v1", rest),
+        ["apis", group, version, rest @ ..] if !rest.is_empty() && known_group(group) => {
+            (*group, *version, rest)
+        }
+        ["apis", group, ..] if !known_group(group) => {
+            return text(404, "404 page not found\n".into());
+        }
+        [""] | ["api" | "apis", ..] | ["openapi", ..] | ["metrics"] => {
             return text(
                 501,
                 format!(
@@ -299,12 +360,23 @@ fn answer(cluster: &mut Cluster, target: &str, user_agent: &str) -> RawAnswer {
             list.set("items", items.into());
             json(200, encode(&list, pretty))
         }
+        [_, ""] => unknown(),
         [_, name] => {
             match crate::kubectl::resources::get(cluster, rid, namespace.unwrap_or(""), name) {
                 Ok(obj) => json(200, encode(&obj, pretty)),
                 Err(e) => failure(&e, Some(details(name, group, plural))),
             }
         }
+        // `…/proxy` without its slash: redirected to it.
+        [_, _, "proxy"] if group.is_empty() && matches!(plural, "pods" | "services") => RawAnswer {
+            status: 301,
+            body: String::new(),
+            headers: vec![
+                ("Content-Type".into(), String::new()),
+                ("Location".into(), format!("{path}/")),
+            ],
+            latency_ms: 2,
+        },
         [_, name, "proxy", tail @ ..]
             if group.is_empty() && matches!(plural, "pods" | "services") =>
         {
@@ -332,8 +404,9 @@ fn answer(cluster: &mut Cluster, target: &str, user_agent: &str) -> RawAnswer {
 }
 
 /// The `proxy` subresource: `pods/NAME[:PORT]/proxy/PATH` dials the pod,
-/// `services/NAME[:PORT]/proxy/PATH` one of the Service's endpoints; the
-/// answer comes back as it is.
+/// `services/NAME[:PORT]/proxy/PATH` one of the Service's ready endpoints
+/// (read from its EndpointSlices, as the API server reads its
+/// endpoints); the answer comes back as it is.
 fn proxy(
     cluster: &mut Cluster,
     (namespace, plural, id): (&str, &str, &str),
@@ -347,22 +420,23 @@ fn proxy(
         headers: vec![("Content-Type".into(), "application/json".into())],
         latency_ms: 2,
     };
-    // `name`, `name:port` or `scheme:name:port`.
+    let what = if plural == "pods" { "pod" } else { "service" };
+    // `name`, `name:port` or `scheme:name:port` (http or https).
     let parts: Vec<&str> = id.split(':').collect();
     let (name, port) = match parts.as_slice() {
         [name] => (*name, ""),
         [name, port] => (*name, *port),
-        [_, name, port] => (*name, *port),
-        _ => {
-            let what = if plural == "pods" { "pod" } else { "service" };
-            return fail(
-                400,
-                "BadRequest",
-                &format!("invalid {what} request \"{id}\""),
-                None,
-            );
-        }
+        ["http" | "https", name, port] => (*name, *port),
+        _ => ("", ""),
     };
+    if name.is_empty() {
+        return fail(
+            400,
+            "BadRequest",
+            &format!("invalid {what} request \"{id}\""),
+            None,
+        );
+    }
     let (address, port) = if plural == "pods" {
         let pod = match crate::kubectl::resources::get(cluster, res("Pod"), namespace, name) {
             Ok(p) => p,
@@ -387,10 +461,12 @@ fn proxy(
         } else {
             port.to_string()
         };
-        match pod.str_at(&["status", "podIP"]).filter(|ip| !ip.is_empty()) {
-            Some(ip) => (ip.to_string(), port),
-            None => return fail(400, "BadRequest", "address not allowed", None),
+        // Only a pod's own unicast address is dialled.
+        let ip = pod.str_at(&["status", "podIP"]).unwrap_or("");
+        if crate::apiserver::parse_ipv4(ip).is_none_or(|a| a >> 24 == 127 || a == 0) {
+            return fail(400, "BadRequest", "address not allowed", None);
         }
+        (ip.to_string(), port)
     } else {
         let service = match crate::kubectl::resources::get(cluster, res("Service"), namespace, name)
         {
@@ -405,43 +481,77 @@ fn proxy(
                 );
             }
         };
-        let ip = service
-            .str_at(&["spec", "clusterIP"])
-            .unwrap_or("")
-            .to_string();
-        let port = if port.is_empty() {
-            service
-                .at(&["spec", "ports"])
-                .items()
-                .next()
-                .and_then(|p| p.get("port").as_i64())
-                .unwrap_or(80)
-                .to_string()
+        // The Service port (by number or name), then a ready endpoint's
+        // address and port for it.
+        let ports: Vec<&Value> = service.at(&["spec", "ports"]).items().collect();
+        let chosen = if port.is_empty() {
+            ports.first().copied()
         } else {
-            port.to_string()
+            ports.iter().copied().find(|p| {
+                p.get("name").as_str() == Some(port)
+                    || p.get("port")
+                        .as_i64()
+                        .is_some_and(|n| n.to_string() == port)
+            })
         };
-        (ip, port)
+        let Some(service_port) = chosen else {
+            return fail(
+                503,
+                "ServiceUnavailable",
+                &format!("no service port {port} found for service \"{name}\""),
+                None,
+            );
+        };
+        let port_name = service_port.get("name").as_str().unwrap_or("");
+        let endpoint =
+            crate::network::proxy::endpoints_for_port(cluster, namespace, name, port_name)
+                .into_iter()
+                .find(|e| e.ready && e.pod.is_some());
+        let Some(endpoint) = endpoint else {
+            return fail(
+                503,
+                "ServiceUnavailable",
+                &format!("no endpoints available for service \"{id}\""),
+                None,
+            );
+        };
+        (endpoint.address, endpoint.port.to_string())
     };
+    if cluster.network.proxy_depth >= 4 {
+        return fail(
+            503,
+            "ServiceUnavailable",
+            "error trying to reach service: EOF",
+            None,
+        );
+    }
     let path = format!("/{tail}{query}");
     let request = crate::network::Request::get(&format!("http://{address}:{port}{path}"))
         .with_user_agent(user_agent);
     let now = cluster.now;
+    cluster.network.proxy_depth += 1;
     let response = cluster.deliver(&request, now, None);
+    cluster.network.proxy_depth -= 1;
     if response.status == 0 {
-        // The API server's dial failed.
-        let why = if response.body.contains("(7)") {
-            "connect: connection refused"
+        // The API server's dial failed (it gives up after 30 s).
+        let (why, latency) = if response.body.contains("(7)") {
+            (
+                format!("dial tcp {address}:{port}: connect: connection refused"),
+                response.latency_ms,
+            )
+        } else if response.body.contains("(52)") {
+            ("EOF".to_string(), response.latency_ms)
         } else {
-            "i/o timeout"
-        };
-        let message = if plural == "services" && response.remote_ip.is_none() {
-            format!("no endpoints available for service \"{name}\"")
-        } else {
-            format!("error trying to reach service: dial tcp {address}:{port}: {why}")
+            (format!("dial tcp {address}:{port}: i/o timeout"), 30_000)
         };
         return RawAnswer {
-            latency_ms: response.latency_ms,
-            ..fail(503, "ServiceUnavailable", &message, None)
+            latency_ms: latency,
+            ..fail(
+                503,
+                "ServiceUnavailable",
+                &format!("error trying to reach service: {why}"),
+                None,
+            )
         };
     }
     RawAnswer {
@@ -463,17 +573,23 @@ pub(crate) fn kubectl_get_raw(cluster: &mut Cluster, target: &str) -> Result<Str
     if (200..300).contains(&answer.status) {
         return Ok(answer.body);
     }
-    let status = crate::yaml::load_str(&answer.body)
-        .ok()
+    let status = Some(&answer.body)
+        .filter(|b| b.starts_with('{'))
+        .and_then(|b| crate::yaml::load_str(b).ok())
         .and_then(|docs| docs.into_iter().next())
         .map(|d| d.root.to_value())
         .filter(|v| v.str_at(&["kind"]) == Some("Status"));
     Err(match status {
-        Some(s) => format!(
-            "Error from server ({}): {}",
-            s.str_at(&["reason"]).unwrap_or("Unknown"),
-            s.str_at(&["message"]).unwrap_or("")
-        ),
+        Some(s) => match s.str_at(&["reason"]) {
+            Some(reason) => format!(
+                "Error from server ({reason}): {}",
+                s.str_at(&["message"]).unwrap_or("")
+            ),
+            None => format!(
+                "Error from server: {}",
+                s.str_at(&["message"]).unwrap_or("")
+            ),
+        },
         None if answer.status == 404 => {
             "Error from server (NotFound): the server could not find the requested resource"
                 .to_string()
@@ -605,5 +721,56 @@ mod tests {
             KUBECTL,
         );
         assert!(bad.body.contains("invalid pod request \\\"a:b:c:d\\\""));
+    }
+
+    #[test]
+    fn the_service_proxy_picks_a_ready_endpoint_of_the_port_and_redirects_the_bare_path() {
+        let mut c = Cluster::new(1);
+        let files = &crate::kubectl::NoFiles;
+        c.kubectl("create deployment web --image=nginx:1.27", files);
+        c.kubectl("expose deployment web --port=8000 --target-port=80", files);
+        c.kubectl("create service clusterip empty --tcp=80", files);
+        c.step(30_000);
+        let page = get(
+            &mut c,
+            "/api/v1/namespaces/default/services/web:8000/proxy/",
+            CURL,
+        );
+        assert!(page.body.contains("<title>Welcome to nginx!</title>"));
+        // The pod's headers, canonical and sorted, with the API server's.
+        let names: Vec<&str> = page.headers.iter().map(|(k, _)| k.as_str()).collect();
+        let mut sorted = names.clone();
+        sorted.sort_unstable();
+        assert_eq!(names, sorted);
+        assert!(names.contains(&"Audit-Id") && names.contains(&"Etag"));
+        assert!(!names.contains(&"Connection"));
+        let port = get(
+            &mut c,
+            "/api/v1/namespaces/default/services/web:9/proxy/",
+            KUBECTL,
+        );
+        assert!(
+            port.body
+                .contains(r#""message":"no service port 9 found for service \"web\"""#)
+        );
+        let none = get(
+            &mut c,
+            "/api/v1/namespaces/default/services/empty/proxy/",
+            KUBECTL,
+        );
+        assert!(
+            none.body
+                .contains(r#""message":"no endpoints available for service \"empty\"""#)
+        );
+        let bare = get(
+            &mut c,
+            "/api/v1/namespaces/default/services/web/proxy",
+            KUBECTL,
+        );
+        assert_eq!(bare.status, 301);
+        assert!(bare.headers.contains(&(
+            "Location".into(),
+            "/api/v1/namespaces/default/services/web/proxy/".into()
+        )));
     }
 }

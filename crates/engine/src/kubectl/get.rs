@@ -908,13 +908,14 @@ fn get_raw(ctx: &mut Ctx, p: &Parsed, raw: &str) -> Result<(), Fail> {
             "arguments may not be passed when --raw is specified",
         ));
     }
-    let filtered = ["watch", "watch-only"].iter().any(|f| p.bool(f))
-        || p.str("selector").is_some()
-        || p.str("output").is_some_and(|o| !o.is_empty());
+    let filtered = ["watch", "watch-only"].iter().any(|f| p.bool(f)) || p.str("selector").is_some();
     if filtered {
         return Err(Fail::error(
             "--raw may not be specified with other flags that filter the server request or alter the output",
         ));
+    }
+    if p.str("output").is_some_and(|o| !o.is_empty()) {
+        return Err(Fail::error("--raw and --output are mutually exclusive"));
     }
     if !raw.starts_with('/') {
         return Err(Fail::error(format!(

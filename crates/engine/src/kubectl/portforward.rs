@@ -411,12 +411,24 @@ pub(crate) fn port_forward(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
 /// `kubectl proxy`: a listener on the user's machine that passes requests
 /// to the API server (in the background of the user's shell).
 pub(crate) fn proxy(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
-    let address = p.str("address").unwrap_or("127.0.0.1").to_string();
+    // `localhost` listens on its IPv4 address; Go opens `0.0.0.0` on both
+    // families (`[::]`).
+    let address = match p.str("address").unwrap_or("127.0.0.1") {
+        "localhost" => "127.0.0.1",
+        other => other,
+    }
+    .to_string();
     let mut port = match p.str("port") {
         None => 8001,
-        Some(s) => s
-            .parse::<u16>()
-            .map_err(|_| Fail::error(format!("invalid argument \"{s}\" for \"-p, --port\" flag: strconv.ParseInt: parsing \"{s}\": invalid syntax")))?,
+        Some(s) => match s.parse::<i64>() {
+            Ok(n) => u16::try_from(n)
+                .map_err(|_| Fail::error(format!("listen tcp: address {n}: invalid port")))?,
+            Err(_) => {
+                return Err(Fail::error(format!(
+                    "invalid argument \"{s}\" for \"-p, --port\" flag: strconv.ParseInt: parsing \"{s}\": invalid syntax"
+                )));
+            }
+        },
     };
     let prefix = p.str("api-prefix").unwrap_or("/").to_string();
     let Some(job) = ctx.background.clone() else {
@@ -438,7 +450,12 @@ pub(crate) fn proxy(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             "listen tcp {listen}: bind: address already in use"
         )));
     }
-    ctx.out.line(&format!("Starting to serve on {listen}"));
+    let shown = if address == "0.0.0.0" {
+        format!("[::]:{port}")
+    } else {
+        listen
+    };
+    ctx.out.line(&format!("Starting to serve on {shown}"));
     ctx.cluster.network.port_forwards.push(PortForward {
         job,
         pod: ObjectKey::new(res("Pod"), "", ""),

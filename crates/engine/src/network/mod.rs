@@ -23,7 +23,7 @@ mod ingress;
 mod loadbalancer;
 mod policy;
 pub(crate) mod portforward;
-mod proxy;
+pub(crate) mod proxy;
 mod route;
 mod traffic;
 mod url;
@@ -116,6 +116,9 @@ pub struct NetworkState {
     /// How many proxies a request is passing through now (a proxy whose
     /// upstream leads back to itself stops here).
     pub(crate) proxy_depth: u8,
+    /// Requests the API server answered over HTTP (each gets its own
+    /// audit ID).
+    pub(crate) api_requests: u64,
 }
 
 /// Lookups from addresses to objects, maintained from watch events (never

@@ -249,6 +249,8 @@ pub(crate) fn connect(
 /// A request to `kubectl proxy`: its filter (local Host names only, no
 /// exec or attach), then the API server's answer, passed on as it is.
 fn api_proxy(cluster: &mut Cluster, prefix: &str, http: &crate::http::HttpRequest) -> Response {
+    // Go's `http.Error` and `http.NotFound`.
+    let now = cluster.now;
     let plain = |status: u16, body: &str| Response {
         status,
         body: body.to_string(),
@@ -256,6 +258,8 @@ fn api_proxy(cluster: &mut Cluster, prefix: &str, http: &crate::http::HttpReques
         headers: vec![
             ("Content-Type".into(), "text/plain; charset=utf-8".into()),
             ("X-Content-Type-Options".into(), "nosniff".into()),
+            ("Date".into(), crate::http::http_date(now)),
+            ("Content-Length".into(), body.len().to_string()),
         ],
         ..Default::default()
     };
@@ -264,10 +268,11 @@ fn api_proxy(cluster: &mut Cluster, prefix: &str, http: &crate::http::HttpReques
         _ => http.host.as_str(),
     };
     let path = http.path.split('?').next().unwrap_or("");
+    // The default `--reject-paths`: `^/api/.*/pods/.*/exec` and `…/attach`.
     let pod_stream = |what: &str| {
-        let rest = path.strip_prefix("/api/").unwrap_or("");
-        rest.split_once("/pods/")
-            .is_some_and(|(_, tail)| tail.split('/').nth(1) == Some(what))
+        path.strip_prefix("/api/")
+            .and_then(|rest| rest.find("/pods/").map(|at| &rest[at + 6..]))
+            .is_some_and(|tail| tail.contains(&format!("/{what}")))
     };
     if !matches!(host, "localhost" | "127.0.0.1" | "[::1]")
         || pod_stream("exec")
@@ -275,8 +280,14 @@ fn api_proxy(cluster: &mut Cluster, prefix: &str, http: &crate::http::HttpReques
     {
         return plain(403, "Forbidden\n");
     }
-    // `--api-prefix`: what follows it goes to the API server.
-    let Some(rest) = http.path.strip_prefix(prefix.trim_end_matches('/')) else {
+    // `--api-prefix`: what follows it goes to the API server (a prefix
+    // that starts with `/api` is passed on whole).
+    let stripped = if prefix.starts_with("/api") {
+        http.path.starts_with(prefix).then_some(http.path.as_str())
+    } else {
+        http.path.strip_prefix(prefix.trim_end_matches('/'))
+    };
+    let Some(rest) = stripped else {
         return plain(404, "404 page not found\n");
     };
     let target = if rest.starts_with('/') {

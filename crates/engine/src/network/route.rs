@@ -184,10 +184,17 @@ pub(crate) fn plan(cluster: &Cluster, request: &Request) -> Plan {
             return plan.fail(CurlError::refused(&url.host, url.port, 0), 0);
         };
         let forward = &cluster.network.port_forwards[index];
-        plan.entry = format!(
-            "{address}:{port} is `{}` (job {}), to pod {}/{} port {remote}",
-            forward.job.command, forward.job.number, forward.pod.namespace, forward.pod.name
-        );
+        plan.entry = if forward.api.is_some() {
+            format!(
+                "{address}:{port} is `{}` (job {}), to the API server",
+                forward.job.command, forward.job.number
+            )
+        } else {
+            format!(
+                "{address}:{port} is `{}` (job {}), to pod {}/{} port {remote}",
+                forward.job.command, forward.job.number, forward.pod.namespace, forward.pod.name
+            )
+        };
         // containerd dials localhost inside the pod, IPv4 first.
         plan.http.client_ip = "127.0.0.1".into();
         plan.remote_ip = Some(address);
