@@ -1383,6 +1383,9 @@ mod tests {
             r.error.unwrap().message,
             "only `kubectl port-forward` and `kubectl proxy` run in the background (`&`) in Kubeplay"
         );
+        // A pod named `proxy` is no `kubectl proxy`.
+        let r = run_script(&mut c, "kubectl run proxy --image=nginx &\n", &NoFiles);
+        assert!(r.error.is_some());
         // Lists, pipes and variables run in the user's shell.
         let r = run_script(
             &mut c,

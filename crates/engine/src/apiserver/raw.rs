@@ -29,6 +29,25 @@ const VERSION_JSON: &str = "{\n  \"major\": \"1\",\n  \"minor\": \"37\",\n  \"em
 /// the last three of the first five's kind: see [`health`]).
 const READY_CHECKS: &str = "ping log etcd etcd-readiness informer-sync poststarthook/start-apiserver-admission-initializer poststarthook/generic-apiserver-start-informers poststarthook/priority-and-fairness-config-consumer poststarthook/priority-and-fairness-filter poststarthook/storage-object-count-tracker-hook poststarthook/start-apiextensions-informers poststarthook/start-apiextensions-controllers poststarthook/crd-informer-synced poststarthook/start-system-namespaces-controller poststarthook/start-cluster-authentication-info-controller poststarthook/start-kube-apiserver-identity-lease-controller poststarthook/start-kube-apiserver-identity-lease-garbage-collector poststarthook/start-legacy-token-tracking-controller poststarthook/start-service-ip-repair-controllers poststarthook/rbac/bootstrap-roles poststarthook/scheduling/bootstrap-system-priority-classes poststarthook/priority-and-fairness-config-producer poststarthook/bootstrap-controller poststarthook/aggregator-reload-proxy-client-cert poststarthook/start-kube-aggregator-informers poststarthook/apiservice-status-local-available-controller poststarthook/apiservice-status-remote-available-controller poststarthook/apiservice-registration-controller poststarthook/apiservice-discovery-controller poststarthook/kube-apiserver-autoregistration autoregister-completion poststarthook/apiservice-openapi-controller poststarthook/apiservice-openapiv3-controller shutdown";
 
+/// `metav1.ObjectMeta`'s members in the order its Go struct declares them.
+pub(crate) const OBJECT_META_FIELDS: &[&str] = &[
+    "name",
+    "generateName",
+    "namespace",
+    "selfLink",
+    "uid",
+    "resourceVersion",
+    "generation",
+    "creationTimestamp",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+    "labels",
+    "annotations",
+    "ownerReferences",
+    "finalizers",
+    "managedFields",
+];
+
 /// The members of an API object in the order its Go struct declares
 /// them, for the parts every object shares (the rest in key order).
 fn field_order(key: &str) -> &'static [&'static str] {
@@ -45,23 +64,7 @@ fn field_order(key: &str) -> &'static [&'static str] {
             "code",
             "items",
         ],
-        "metadata" => &[
-            "name",
-            "generateName",
-            "namespace",
-            "selfLink",
-            "uid",
-            "resourceVersion",
-            "generation",
-            "creationTimestamp",
-            "deletionTimestamp",
-            "deletionGracePeriodSeconds",
-            "labels",
-            "annotations",
-            "ownerReferences",
-            "finalizers",
-            "managedFields",
-        ],
+        "metadata" => OBJECT_META_FIELDS,
         "details" => &["name", "group", "kind", "causes", "retryAfterSeconds"],
         _ => &[],
     }
@@ -437,18 +440,22 @@ fn proxy(
             None,
         );
     }
+    // The pod or Service, or the API server's NotFound.
+    let lookup = |cluster: &Cluster, kind: &str| {
+        crate::kubectl::resources::get(cluster, res(kind), namespace, name).map_err(|e| {
+            let code = e.reason.code();
+            fail(
+                code,
+                e.reason.name(),
+                &e.message,
+                Some(details(name, "", plural)),
+            )
+        })
+    };
     let (address, port) = if plural == "pods" {
-        let pod = match crate::kubectl::resources::get(cluster, res("Pod"), namespace, name) {
+        let pod = match lookup(cluster, "Pod") {
             Ok(p) => p,
-            Err(e) => {
-                let code = e.reason.code();
-                return fail(
-                    code,
-                    e.reason.name(),
-                    &e.message,
-                    Some(details(name, "", "pods")),
-                );
-            }
+            Err(answer) => return answer,
         };
         // No port: the first one a container declares, else HTTP's.
         let declared = pod
@@ -468,18 +475,9 @@ fn proxy(
         }
         (ip.to_string(), port)
     } else {
-        let service = match crate::kubectl::resources::get(cluster, res("Service"), namespace, name)
-        {
+        let service = match lookup(cluster, "Service") {
             Ok(s) => s,
-            Err(e) => {
-                let code = e.reason.code();
-                return fail(
-                    code,
-                    e.reason.name(),
-                    &e.message,
-                    Some(details(name, "", "services")),
-                );
-            }
+            Err(answer) => return answer,
         };
         // The Service port (by number or name), then a ready endpoint's
         // address and port for it.

@@ -255,16 +255,7 @@ fn field_order(key: &str) -> &'static [&'static str] {
             "reportingComponent",
             "reportingInstance",
         ],
-        "metadata" => &[
-            "name",
-            "generateName",
-            "namespace",
-            "selfLink",
-            "uid",
-            "resourceVersion",
-            "generation",
-            "creationTimestamp",
-        ],
+        "metadata" => crate::apiserver::raw::OBJECT_META_FIELDS,
         "involvedObject" | "related" => &[
             "kind",
             "namespace",
