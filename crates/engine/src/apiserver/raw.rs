@@ -22,8 +22,52 @@ pub(crate) struct RawAnswer {
     pub latency_ms: Millis,
 }
 
-/// The release's `version.Info`.
-const VERSION_JSON: &str = "{\n  \"major\": \"1\",\n  \"minor\": \"37\",\n  \"emulationMajor\": \"1\",\n  \"emulationMinor\": \"37\",\n  \"minCompatibilityMajor\": \"1\",\n  \"minCompatibilityMinor\": \"36\",\n  \"gitVersion\": \"v1.37.0\",\n  \"gitCommit\": \"f54c212e3a2f75d674b717a9b29052b20b60aefc\",\n  \"gitTreeState\": \"clean\",\n  \"buildDate\": \"2026-08-26T10:44:25Z\",\n  \"goVersion\": \"go1.26.6\",\n  \"compiler\": \"gc\",\n  \"platform\": \"linux/amd64\"\n}";
+/// `version.Info` of this release's server, or of its kubectl (which
+/// leaves the emulation fields empty).
+pub(crate) fn version_info(server: bool) -> Value {
+    let mut v = Value::object();
+    v.set("major", "1".into());
+    v.set("minor", "37".into());
+    if server {
+        for (k, val) in [
+            ("emulationMajor", "1"),
+            ("emulationMinor", "37"),
+            ("minCompatibilityMajor", "1"),
+            ("minCompatibilityMinor", "36"),
+        ] {
+            v.set(k, val.into());
+        }
+    }
+    for (k, val) in [
+        ("gitVersion", crate::KUBERNETES_VERSION),
+        ("gitCommit", "f54c212e3a2f75d674b717a9b29052b20b60aefc"),
+        ("gitTreeState", "clean"),
+        ("buildDate", "2026-08-26T10:44:25Z"),
+        ("goVersion", "go1.26.6"),
+        ("compiler", "gc"),
+        ("platform", "linux/amd64"),
+    ] {
+        v.set(k, val.into());
+    }
+    v
+}
+
+/// `version.Info`'s members in its struct's order.
+pub(crate) const VERSION_FIELDS: &[&str] = &[
+    "major",
+    "minor",
+    "emulationMajor",
+    "emulationMinor",
+    "minCompatibilityMajor",
+    "minCompatibilityMinor",
+    "gitVersion",
+    "gitCommit",
+    "gitTreeState",
+    "buildDate",
+    "goVersion",
+    "compiler",
+    "platform",
+];
 
 /// The readiness checks `/readyz?verbose` lists (`/livez` has all but
 /// the last three of the first five's kind: see [`health`]).
@@ -249,7 +293,12 @@ fn answer(cluster: &mut Cluster, target: &str, user_agent: &str) -> RawAnswer {
         )
     };
     match path {
-        "/version" | "/version/" => return json(200, VERSION_JSON.into()),
+        // `WriteRawJSON`: always indented, without a final newline.
+        "/version" | "/version/" => {
+            let body =
+                crate::yaml::to_json_in_order(&version_info(true), Some(2), &|_| VERSION_FIELDS);
+            return json(200, body);
+        }
         "/healthz" | "/livez" | "/readyz" => {
             if param("verbose").is_none() {
                 return text(200, "ok".into());

@@ -24,9 +24,27 @@ pub(crate) fn version(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         if o != "json" && o != "yaml" {
             return Err(Fail::error("--output must be 'yaml' or 'json'"));
         }
-        return Err(Fail::error(format!(
-            "--output={o} is not supported by Kubeplay's version command (it has no build metadata to report)"
-        )));
+        let info = crate::apiserver::raw::version_info;
+        let mut all = Value::object();
+        all.set("clientVersion", info(false));
+        all.set("kustomizeVersion", KUSTOMIZE_VERSION.into());
+        if !p.bool("client") {
+            all.set("serverVersion", info(true));
+        }
+        // `json.MarshalIndent` in struct order; `yaml.Marshal` sorts.
+        let order = |key: &str| -> &'static [&'static str] {
+            match key {
+                "" => &["clientVersion", "kustomizeVersion", "serverVersion"],
+                _ => crate::apiserver::raw::VERSION_FIELDS,
+            }
+        };
+        let text = if o == "json" {
+            crate::yaml::to_json_in_order(&all, Some(2), &order)
+        } else {
+            crate::yaml::to_yaml(&all)
+        };
+        ctx.out.line(&text);
+        return Ok(());
     }
     let v = crate::KUBERNETES_VERSION;
     ctx.out.line(&format!("Client Version: {v}"));
