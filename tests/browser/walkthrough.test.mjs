@@ -495,6 +495,31 @@ test('the RBAC example: the viewer account reads pods and is refused the rest', 
   }
 });
 
+test('the Guestbook example: the followers sync with the leader and the frontend reads what it wrote', async () => {
+  const { page, problems, close } = await openApp(browser, { query: '?speed=16' });
+  try {
+    const lines = await applyExample(page, 'Guestbook: PHP and Redis');
+    assert.deepEqual(lines, [
+      'deployment.apps/redis-leader created',
+      'service/redis-leader created',
+      'deployment.apps/redis-follower created',
+      'service/redis-follower created',
+      'deployment.apps/frontend created',
+      'service/frontend created',
+    ]);
+    await page.waitForFunction(() => document.querySelectorAll('.nodes .pod.st-ready[data-obj^="Pod/default/"]').length === 6, null, { timeout: 30_000 });
+    // Both followers' full synchronizations, in the leader's log.
+    const leader = await run(page, 'kubectl logs -l role=leader');
+    assert.equal(leader.match(/\* Synchronization with replica 10\.244\.\d+\.\d+:6379 succeeded/g)?.length, 2, leader);
+    assert.equal(await run(page, "kubectl exec deploy/frontend -- curl -s 'localhost/guestbook.php?cmd=set&key=messages&value=,hi'"), '{"message": "Updated"}\n');
+    assert.equal(await run(page, "kubectl exec deploy/frontend -- curl -s 'localhost/guestbook.php?cmd=get&key=messages'"), '{"data": ",hi"}\n');
+    await screenshot(page, 'guestbook-example');
+    assert.deepEqual(problems, []);
+  } finally {
+    await close();
+  }
+});
+
 test('the quota example: four of six pods, defaults filled in, FailedCreate for the rest', async () => {
   const { page, problems, close } = await openApp(browser, { query: '?speed=16' });
   try {
