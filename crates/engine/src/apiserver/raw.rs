@@ -313,7 +313,12 @@ fn answer(cluster: &mut Cluster, target: &str, user_agent: &str) -> RawAnswer {
                 {
                     continue;
                 }
-                out.push_str(&format!("[+]{check} ok\n"));
+                // `?exclude=CHECK` (repeatable) skips a check.
+                let excluded = query
+                    .split('&')
+                    .any(|p| p.strip_prefix("exclude=") == Some(check));
+                let how = if excluded { " excluded: ok" } else { " ok" };
+                out.push_str(&format!("[+]{check}{how}\n"));
             }
             out.push_str(&format!("{name} check passed\n"));
             return text(200, out);
@@ -739,6 +744,11 @@ mod tests {
             get(&mut c, "/livez?verbose", KUBECTL)
                 .body
                 .ends_with("livez check passed\n")
+        );
+        assert!(
+            get(&mut c, "/readyz?verbose&exclude=etcd", KUBECTL)
+                .body
+                .contains("\n[+]etcd excluded: ok\n[+]etcd-readiness ok\n")
         );
     }
 
