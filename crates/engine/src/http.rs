@@ -31,7 +31,6 @@ pub struct HttpAnswer {
     pub headers: Vec<(String, String)>,
 }
 
-/// An HTTP date (`Thu, 01 Jan 2026 00:01:02 GMT`) of a simulated moment.
 /// `%XX` decoded (a malformed escape: `None`, or kept as written when
 /// `lenient`, as PHP's query parsing keeps it).
 pub(crate) fn percent_decode(s: &str, lenient: bool) -> Option<String> {
@@ -58,6 +57,7 @@ pub(crate) fn percent_decode(s: &str, lenient: bool) -> Option<String> {
     Some(String::from_utf8_lossy(&out).into_owned())
 }
 
+/// An HTTP date (`Thu, 01 Jan 2026 00:01:02 GMT`) of a simulated moment.
 pub fn http_date(ms: crate::time::Millis) -> String {
     http_date_unix(crate::time::EPOCH_UNIX_SECONDS + (ms / 1000) as i64)
 }

@@ -20,6 +20,8 @@ pub(crate) struct RawAnswer {
     pub headers: Vec<(String, String)>,
     /// How long it took.
     pub latency_ms: Millis,
+    /// The body is the pod's own answer through the proxy subresource.
+    pub from_pod: bool,
 }
 
 /// `version.Info` of this release's server, or of its kubectl (which
@@ -69,8 +71,9 @@ pub(crate) const VERSION_FIELDS: &[&str] = &[
     "platform",
 ];
 
-/// The readiness checks `/readyz?verbose` lists (`/livez` has all but
-/// the last three of the first five's kind: see [`health`]).
+/// The checks `/readyz?verbose` lists, as a v1.31 API server printed
+/// them (`/livez` and `/healthz` have all but `etcd-readiness`,
+/// `informer-sync` and `shutdown`).
 const READY_CHECKS: &str = "ping log etcd etcd-readiness informer-sync poststarthook/start-apiserver-admission-initializer poststarthook/generic-apiserver-start-informers poststarthook/priority-and-fairness-config-consumer poststarthook/priority-and-fairness-filter poststarthook/storage-object-count-tracker-hook poststarthook/start-apiextensions-informers poststarthook/start-apiextensions-controllers poststarthook/crd-informer-synced poststarthook/start-system-namespaces-controller poststarthook/start-cluster-authentication-info-controller poststarthook/start-kube-apiserver-identity-lease-controller poststarthook/start-kube-apiserver-identity-lease-garbage-collector poststarthook/start-legacy-token-tracking-controller poststarthook/start-service-ip-repair-controllers poststarthook/rbac/bootstrap-roles poststarthook/scheduling/bootstrap-system-priority-classes poststarthook/priority-and-fairness-config-producer poststarthook/bootstrap-controller poststarthook/aggregator-reload-proxy-client-cert poststarthook/start-kube-aggregator-informers poststarthook/apiservice-status-local-available-controller poststarthook/apiservice-status-remote-available-controller poststarthook/apiservice-registration-controller poststarthook/apiservice-discovery-controller poststarthook/kube-apiserver-autoregistration autoregister-completion poststarthook/apiservice-openapi-controller poststarthook/apiservice-openapiv3-controller shutdown";
 
 /// `metav1.ObjectMeta`'s members in the order its Go struct declares them.
@@ -167,27 +170,17 @@ pub(crate) fn get(cluster: &mut Cluster, target: &str, user_agent: &str) -> RawA
     let proxied = target.split('?').next().unwrap_or("").contains("/proxy");
     let mut answer = answer(cluster, target, user_agent);
     cluster.network.api_requests += 1;
+    // Version 4 UUIDs drawn from their own seeds (not the cluster's
+    // random numbers, which a request through the proxy must not move).
     let uuid = |seed: &str| {
         let h = crate::kubelet::images::hex64(seed);
-        // A version 4 UUID: its version nibble 4, its variant 8 to b.
-        let variant = ["8", "9", "a", "b"][usize::from(h.as_bytes()[16] % 4)];
-        format!(
-            "{}-{}-4{}-{variant}{}-{}",
-            &h[..8],
-            &h[8..12],
-            &h[13..16],
-            &h[17..20],
-            &h[20..32]
-        )
+        crate::rng::Rng::new(u64::from_str_radix(&h[..16], 16).unwrap_or(0)).uuid()
     };
     let audit = uuid(&format!(
         "audit {} {}",
         cluster.now, cluster.network.api_requests
     ));
-    let from_api_server = answer.body.starts_with("{\"kind\":\"Status\"")
-        || answer.body.starts_with("{\n  \"kind\": \"Status\"")
-        || answer.status == 301;
-    if proxied && !from_api_server {
+    if answer.from_pod {
         // The pod's answer through the API server's and kubectl's reverse
         // proxies: Go's canonical names, sorted, the hop-by-hop ones gone.
         let canonical = |k: &str| {
@@ -278,12 +271,14 @@ fn answer(cluster: &mut Cluster, target: &str, user_agent: &str) -> RawAnswer {
         body,
         headers: vec![("Content-Type".into(), "text/plain; charset=utf-8".into())],
         latency_ms: 2,
+        from_pod: false,
     };
     let json = |status: u16, body: String| RawAnswer {
         status,
         body,
         headers: vec![("Content-Type".into(), "application/json".into())],
         latency_ms: 2,
+        from_pod: false,
     };
     let failure = |e: &StatusError, d: Option<Value>| {
         let code = e.reason.code();
@@ -433,6 +428,7 @@ fn answer(cluster: &mut Cluster, target: &str, user_agent: &str) -> RawAnswer {
                 ("Location".into(), format!("{path}/")),
             ],
             latency_ms: 2,
+            from_pod: false,
         },
         [_, name, "proxy", tail @ ..]
             if group.is_empty() && matches!(plural, "pods" | "services") =>
@@ -476,6 +472,7 @@ fn proxy(
         body: encode(&status_body(code, reason, message, d), pretty),
         headers: vec![("Content-Type".into(), "application/json".into())],
         latency_ms: 2,
+        from_pod: false,
     };
     let what = if plural == "pods" { "pod" } else { "service" };
     // `name`, `name:port` or `scheme:name:port` (http or https).
@@ -584,33 +581,35 @@ fn proxy(
     cluster.network.proxy_depth += 1;
     let response = cluster.deliver(&request, now, None);
     cluster.network.proxy_depth -= 1;
-    if response.status == 0 {
-        // The API server's dial failed (it gives up after 30 s).
-        let (why, latency) = if response.body.contains("(7)") {
-            (
-                format!("dial tcp {address}:{port}: connect: connection refused"),
-                response.latency_ms,
-            )
-        } else if response.body.contains("(52)") {
-            ("EOF".to_string(), response.latency_ms)
-        } else {
+    // The API server's dial failed (it gives up after 30 s).
+    use crate::kubelet::exec::Dial;
+    let (why, latency) = match Dial::of(&response) {
+        Dial::Http => {
+            return RawAnswer {
+                status: response.status,
+                body: response.body,
+                headers: response.headers,
+                latency_ms: response.latency_ms,
+                from_pod: true,
+            };
+        }
+        Dial::Refused => (
+            format!("dial tcp {address}:{port}: connect: connection refused"),
+            response.latency_ms,
+        ),
+        Dial::Accepted(_) => ("EOF".to_string(), response.latency_ms),
+        Dial::Unresolved | Dial::NoAnswer => {
             (format!("dial tcp {address}:{port}: i/o timeout"), 30_000)
-        };
-        return RawAnswer {
-            latency_ms: latency,
-            ..fail(
-                503,
-                "ServiceUnavailable",
-                &format!("error trying to reach service: {why}"),
-                None,
-            )
-        };
-    }
+        }
+    };
     RawAnswer {
-        status: response.status,
-        body: response.body,
-        headers: response.headers,
-        latency_ms: response.latency_ms,
+        latency_ms: latency,
+        ..fail(
+            503,
+            "ServiceUnavailable",
+            &format!("error trying to reach service: {why}"),
+            None,
+        )
     }
 }
 

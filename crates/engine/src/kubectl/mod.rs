@@ -1292,7 +1292,7 @@ static ROOT_COMMANDS: &[Command] = &[
         .run(portforward::port_forward),
     Command::new("proxy", "Run a proxy to the Kubernetes API server", "kubectl proxy [--port=PORT] [--www=static-dir] [--www-prefix=prefix] [--api-prefix=prefix] [options]")
         .flags(flags![&[
-            Flag::new("port", Kind::Str).short('p'),
+            Flag::new("port", Kind::Int).short('p'),
             Flag::new("address", Kind::Str),
             Flag::new("api-prefix", Kind::Str),
             Flag::new("keepalive", Kind::Duration),

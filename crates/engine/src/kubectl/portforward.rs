@@ -418,18 +418,9 @@ pub(crate) fn proxy(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         other => other,
     }
     .to_string();
-    let mut port = match p.str("port") {
-        None => 8001,
-        Some(s) => match s.parse::<i64>() {
-            Ok(n) => u16::try_from(n)
-                .map_err(|_| Fail::error(format!("listen tcp: address {n}: invalid port")))?,
-            Err(_) => {
-                return Err(Fail::error(format!(
-                    "invalid argument \"{s}\" for \"-p, --port\" flag: strconv.ParseInt: parsing \"{s}\": invalid syntax"
-                )));
-            }
-        },
-    };
+    let port = p.int("port").unwrap_or(8001);
+    let mut port = u16::try_from(port)
+        .map_err(|_| Fail::error(format!("listen tcp: address {port}: invalid port")))?;
     let prefix = p.str("api-prefix").unwrap_or("/").to_string();
     let Some(job) = ctx.background.clone() else {
         return Err(Fail::error(

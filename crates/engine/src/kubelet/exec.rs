@@ -502,6 +502,47 @@ pub(crate) struct Sent {
     pub reached: Option<(ObjectKey, String)>,
 }
 
+/// What a TCP client's connection came to, read from the network's answer
+/// to the same dial as an HTTP request (Redis clients, replication, the
+/// API server's proxy).
+pub(crate) enum Dial {
+    /// The name did not resolve.
+    Unresolved,
+    /// An HTTP server answered (it takes a Redis command for a bad
+    /// request).
+    Http,
+    /// Nothing listens there.
+    Refused,
+    /// The connection was never answered (a dropped SYN).
+    NoAnswer,
+    /// Something that is no HTTP server took it, in this pod if known.
+    Accepted(Option<ObjectKey>),
+}
+
+impl Dial {
+    /// The outcome of `response`.
+    pub(crate) fn of(response: &crate::network::Response) -> Dial {
+        if response.remote_ip.is_none() {
+            Dial::Unresolved
+        } else if response.status != 0 {
+            Dial::Http
+        } else if response.body.starts_with("curl: (7)") {
+            Dial::Refused
+        } else if !response.body.starts_with("curl: (52)") {
+            Dial::NoAnswer
+        } else {
+            Dial::Accepted(response.hops.iter().rev().find_map(|h| {
+                match h {
+                    crate::network::Hop::Pod { pod, .. } => pod
+                        .split_once('/')
+                        .map(|(ns, name)| ObjectKey::new(crate::cluster::res("Pod"), ns, name)),
+                    _ => None,
+                }
+            }))
+        }
+    }
+}
+
 /// Connects redis-cli to the server it names, from a pod, through the
 /// cluster's network (Services, NetworkPolicies, a pod's own loopback),
 /// and sends `command` in `session` (after `-a`'s AUTH and `-n`'s SELECT
@@ -537,34 +578,27 @@ pub(crate) fn redis_send(
         sent
     };
     let connect = |why: &str| redis::LinkError::Connect(why.to_string());
-    if response.remote_ip.is_none() {
-        return failed(
-            sent,
-            connect(match link.dialect {
-                Dialect::Busybox => "Name does not resolve",
-                Dialect::Gnu => "Name or service not known",
-            }),
-        );
-    }
-    if response.status != 0 {
+    let server_key = match Dial::of(&response) {
+        Dial::Unresolved => {
+            return failed(
+                sent,
+                connect(match link.dialect {
+                    Dialect::Busybox => "Name does not resolve",
+                    Dialect::Gnu => "Name or service not known",
+                }),
+            );
+        }
         // An HTTP server answers the command with `HTTP/1.1 400`.
-        return failed(
-            sent,
-            redis::LinkError::Protocol("Protocol error, got \"H\" as reply type byte".into()),
-        );
-    }
-    if response.body.starts_with("curl: (7)") {
-        return failed(sent, connect("Connection refused"));
-    }
-    if !response.body.starts_with("curl: (52)") {
-        return failed(sent, connect("Connection timed out"));
-    }
-    let server_pod = response.hops.iter().rev().find_map(|h| match h {
-        crate::network::Hop::Pod { pod, .. } => pod.split_once('/'),
-        _ => None,
-    });
-    let server_key =
-        server_pod.map(|(ns, name)| ObjectKey::new(crate::cluster::res("Pod"), ns, name));
+        Dial::Http => {
+            return failed(
+                sent,
+                redis::LinkError::Protocol("Protocol error, got \"H\" as reply type byte".into()),
+            );
+        }
+        Dial::Refused => return failed(sent, connect("Connection refused")),
+        Dial::NoAnswer => return failed(sent, connect("Connection timed out")),
+        Dial::Accepted(pod) => pod,
+    };
     let server = server_key
         .as_ref()
         .and_then(|key| pods::redis_server_synced(cluster, key, None, Some(cli.port)));
@@ -634,39 +668,28 @@ pub(crate) fn redis_call(
     let response = cluster.deliver(&request, now, None);
     cluster.network.proxy_depth -= 1;
     let took = response.latency_ms.max(1);
-    if response.remote_ip.is_none() {
-        return (
-            Err(
+    let fail = |why: &'static str| (Err(why), took);
+    let server = match Dial::of(&response) {
+        Dial::Unresolved => {
+            return fail(
                 "Predis\\Connection\\ConnectionException: php_network_getaddresses: getaddrinfo failed: Name or service not known",
-            ),
-            took,
-        );
-    }
-    if response.status != 0 {
-        return (
-            Err("Predis\\Protocol\\ProtocolException: Unknown response prefix: 'H'."),
-            took,
-        );
-    }
-    if response.body.starts_with("curl: (7)") {
-        return (
-            Err("Predis\\Connection\\ConnectionException: Connection refused"),
-            took,
-        );
-    }
-    if !response.body.starts_with("curl: (52)") {
+            );
+        }
+        Dial::Http => {
+            return fail("Predis\\Protocol\\ProtocolException: Unknown response prefix: 'H'.");
+        }
+        Dial::Refused => {
+            return fail("Predis\\Connection\\ConnectionException: Connection refused");
+        }
         // Predis' default connection timeout: 5 seconds.
-        return (
-            Err("Predis\\Connection\\ConnectionException: Connection timed out"),
-            5_000,
-        );
-    }
-    let server = response.hops.iter().rev().find_map(|h| match h {
-        crate::network::Hop::Pod { pod, .. } => pod
-            .split_once('/')
-            .map(|(ns, name)| ObjectKey::new(crate::cluster::res("Pod"), ns, name)),
-        _ => None,
-    });
+        Dial::NoAnswer => {
+            return (
+                Err("Predis\\Connection\\ConnectionException: Connection timed out"),
+                5_000,
+            );
+        }
+        Dial::Accepted(pod) => pod,
+    };
     match server.and_then(|key| pods::redis_server_synced(cluster, &key, None, Some(port))) {
         Some((server, _)) => (
             Ok(server.command(command, &mut redis::Session::default())),

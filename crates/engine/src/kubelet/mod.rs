@@ -10,8 +10,7 @@ pub mod images;
 
 mod app;
 pub(crate) use pods::{
-    end_pid1, guestbook_php, instance_running, interactive_shell, proxied, proxy_upstream,
-    stream_request,
+    end_pid1, instance_running, interactive_shell, proxied, proxy_upstream, stream_request,
 };
 pub mod exec;
 mod nginx;
@@ -269,12 +268,20 @@ pub(crate) fn go_duration(ms: Millis) -> String {
 /// What a running pod's container answers on `port` (the simulated
 /// application; its behaviour follows the container's environment).
 /// Status 0 means the connection failed; the body is then curl's message.
+/// An application that asks other services while it answers (the
+/// Guestbook's PHP) does so through the network, as far as the nesting
+/// of proxies allows.
 pub(crate) fn serve_http(
-    cluster: &Cluster,
+    cluster: &mut Cluster,
     pod: &Value,
     port: i64,
     request: &HttpRequest,
 ) -> HttpAnswer {
+    if cluster.network.proxy_depth < 4
+        && let Some(answer) = pods::guestbook_php(cluster, pod, port, request)
+    {
+        return answer;
+    }
     pods::serve_http(cluster, pod, port, request)
 }
 

@@ -3517,8 +3517,8 @@ fn redis_instance<'a>(
     })
 }
 
-/// The replica server of a container slot's running instance.
-fn replica_server<'a>(
+/// A container slot's running process.
+fn running_instance<'a>(
     cluster: &'a mut Cluster,
     key: &ObjectKey,
     init: bool,
@@ -3529,6 +3529,19 @@ fn replica_server<'a>(
         .filter(|c| c.running())?
         .current
         .as_mut()
+}
+
+/// A Redis process's log prefix: its pid and role (`1:M`, `10:S`).
+fn redis_who(inst: &Instance) -> String {
+    let replica = inst
+        .redis
+        .as_deref()
+        .is_some_and(|s| s.replica.of.is_some());
+    format!(
+        "{}:{}",
+        inst.app.redis.as_deref().map_or(1, |l| l.pid),
+        if replica { 'S' } else { 'M' }
+    )
 }
 
 /// Adds a Redis process's log lines, keeping its most recent ones (the
@@ -3547,7 +3560,7 @@ fn redis_log(inst: &mut Instance, lines: Vec<(Millis, String)>) {
 fn replica_sync(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: usize) {
     let now = cluster.now;
     let t = |ms: Millis| app::redis_time(ms);
-    let Some(inst) = replica_server(cluster, key, init, index) else {
+    let Some(inst) = running_instance(cluster, key, init, index) else {
         return;
     };
     let (started, own_id) = (inst.started, inst.id.clone());
@@ -3591,7 +3604,7 @@ fn replica_sync(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: usize
         let cached = redis_instance(cluster, &master, &id)
             .and_then(|i| i.redis.as_deref()?.as_cached_master(i.started, now));
         if let Some(server) =
-            replica_server(cluster, key, init, index).and_then(|i| i.redis.as_deref_mut())
+            running_instance(cluster, key, init, index).and_then(|i| i.redis.as_deref_mut())
         {
             server.replica.link = None;
             if cached.is_some() {
@@ -3611,12 +3624,11 @@ fn replica_sync(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: usize
             .from_pod(key.clone())
             .with_user_agent("redis-server");
         let response = cluster.deliver(&request, now, None);
-        let reached = response.hops.iter().rev().find_map(|h| match h {
-            crate::network::Hop::Pod { pod, .. } => pod
-                .split_once('/')
-                .map(|(ns, name)| ObjectKey::new(res("Pod"), ns, name)),
+        let dial = super::exec::Dial::of(&response);
+        let reached = match &dial {
+            super::exec::Dial::Accepted(pod) => pod.clone(),
             _ => None,
-        });
+        };
         let target = reached.as_ref().and_then(|master| {
             let (server, id) = redis_server(cluster, master, None, Some(master_port))?;
             Some((
@@ -3626,88 +3638,84 @@ fn replica_sync(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: usize
                 server.replica.link.is_some(),
             ))
         });
-        const STARTED: &str = "* MASTER <-> REPLICA sync started";
-        const FIRED: &str = "* Non blocking connect for SYNC fired the event.";
-        const PINGED: &str = "* Master replied to PING, replication can continue...";
-        const NO_CACHE: &str = "* Partial resynchronization not possible (no cached master)";
+        use super::exec::Dial;
+        use super::redis::{
+            CONNECT_FIRED as FIRED, NO_CACHED_MASTER as NO_CACHE, PING_REPLIED as PINGED,
+            SYNC_STARTED as STARTED,
+        };
         let mut connecting_since = None;
         // What an attempt that does not reach a master logs after
         // `Connecting`.
-        let failed: Option<&[(Millis, &str)]> = if response.remote_ip.is_none() {
-            Some(&[(
+        let failed: Option<&[(Millis, &str)]> = match (&dial, &target) {
+            (Dial::Unresolved, _) => Some(&[(
                 0,
                 "# Unable to connect to MASTER: Resource temporarily unavailable",
-            )])
-        } else if response.status != 0 {
+            )]),
             // An HTTP server answers the PING with its status line.
-            Some(&[
+            (Dial::Http, _) => Some(&[
                 (7, STARTED),
                 (7, FIRED),
                 (
                     8,
                     "# Error reply to PING from master: 'HTTP/1.1 400 Bad Request'",
                 ),
-            ])
-        } else if response.body.starts_with("curl: (7)") {
-            Some(&[
+            ]),
+            (Dial::Refused, _) => Some(&[
                 (7, STARTED),
                 (
                     7,
                     "# Error condition on socket for SYNC: Connection refused",
                 ),
-            ])
-        } else if !response.body.starts_with("curl: (52)") {
+            ]),
             // No answer: `repl-timeout` ends the attempt.
-            connecting_since = Some(now);
-            retry = Some(super::redis::REPL_TIMEOUT);
-            Some(&[(7, STARTED)])
-        } else {
-            match &target {
-                // A process that takes connections but is no Redis closes
-                // them.
-                None => Some(&[
+            (Dial::NoAnswer, _) => {
+                connecting_since = Some(now);
+                retry = Some(super::redis::REPL_TIMEOUT);
+                Some(&[(7, STARTED)])
+            }
+            // A process that takes connections but is no Redis closes
+            // them.
+            (Dial::Accepted(_), None) => Some(&[
+                (7, STARTED),
+                (7, FIRED),
+                (
+                    8,
+                    "# Error reply to PING from master: '-Reading from master: Resource temporarily unavailable'",
+                ),
+            ]),
+            // A replica not in sync itself (this one, say) refuses.
+            (Dial::Accepted(_), Some((_, id, is_replica, linked)))
+                if *id == own_id || (*is_replica && !*linked) =>
+            {
+                Some(&[
                     (7, STARTED),
                     (7, FIRED),
+                    (8, PINGED),
+                    (8, NO_CACHE),
                     (
-                        8,
-                        "# Error reply to PING from master: '-Reading from master: Resource temporarily unavailable'",
+                        9,
+                        "* Master is currently unable to PSYNC but should be in the future: -NOMASTERLINK Can't SYNC while not connected with my master",
                     ),
-                ]),
-                // A replica not in sync itself (this one, say) refuses.
-                Some((_, id, is_replica, linked)) if *id == own_id || (*is_replica && !*linked) => {
-                    Some(&[
-                        (7, STARTED),
-                        (7, FIRED),
-                        (8, PINGED),
-                        (8, NO_CACHE),
-                        (
-                            9,
-                            "* Master is currently unable to PSYNC but should be in the future: -NOMASTERLINK Can't SYNC while not connected with my master",
-                        ),
-                    ])
-                }
-                Some(_) => None,
+                ])
             }
+            (Dial::Accepted(_), Some(_)) => None,
         };
         if let Some(after) = failed {
             line(now, &format!("* Connecting to MASTER {host}:{master_port}"));
             for (ms, text) in after {
                 line(now + ms, text);
             }
-        } else if let Some((master, mid, is_replica, _)) = target {
+        } else if let Some((master, mid, _, _)) = target {
             let replica_ip = cluster
                 .store
                 .get(key)
                 .and_then(|p| p.str_at(&["status", "podIP"]).map(str::to_string))
                 .unwrap_or_default();
-            let (master_started, master_pid) = redis_instance(cluster, &master, &mid)
-                .map_or((now, 1), |i| {
-                    (i.started, i.app.redis.as_deref().map_or(1, |l| l.pid))
-                });
-            let taken = replica_server(cluster, key, init, index).and_then(|i| i.redis.take());
+            let (master_started, who) = redis_instance(cluster, &master, &mid)
+                .map_or((now, "1:M".to_string()), |i| (i.started, redis_who(i)));
+            let taken = running_instance(cluster, key, init, index).and_then(|i| i.redis.take());
             if let Some(mut replica) = taken {
                 let addr = format!("{replica_ip}:{port}");
-                let who = format!("{master_pid}:{}", if is_replica { 'S' } else { 'M' });
                 let log = redis_server(cluster, &master, Some(&mid), None).map(|(m, _)| {
                     let parties = super::redis::SyncParties {
                         replica_addr: &addr,
@@ -3729,7 +3737,7 @@ fn replica_sync(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: usize
                     replica.replica.link = Some((master.clone(), mid.clone()));
                     retry = None;
                 }
-                if let Some(inst) = replica_server(cluster, key, init, index) {
+                if let Some(inst) = running_instance(cluster, key, init, index) {
                     inst.redis = Some(replica);
                 }
                 if let Some(log) = log {
@@ -3741,17 +3749,17 @@ fn replica_sync(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: usize
             }
         }
         if let Some(server) =
-            replica_server(cluster, key, init, index).and_then(|i| i.redis.as_deref_mut())
+            running_instance(cluster, key, init, index).and_then(|i| i.redis.as_deref_mut())
         {
             server.replica.connecting_since = connecting_since;
         }
     }
-    if let Some(inst) = replica_server(cluster, key, init, index) {
+    if let Some(inst) = running_instance(cluster, key, init, index) {
         redis_log(inst, lines);
     }
     if let Some(delay) = retry {
         if let Some(server) =
-            replica_server(cluster, key, init, index).and_then(|i| i.redis.as_deref_mut())
+            running_instance(cluster, key, init, index).and_then(|i| i.redis.as_deref_mut())
         {
             server.replica.cron_at = Some(now + delay);
         }
@@ -3801,7 +3809,7 @@ fn redis_process_ended(
     let cached = server.as_cached_master(inst.started, now);
     for (pod, i, x, _) in replicas {
         let Some(replica) =
-            replica_server(cluster, &pod, i, x).and_then(|r| r.redis.as_deref_mut())
+            running_instance(cluster, &pod, i, x).and_then(|r| r.redis.as_deref_mut())
         else {
             continue;
         };
@@ -3831,15 +3839,7 @@ fn redis_process_ended(
             .position(|(k, i, x, _)| (k, *i, *x) == (key, init, index))
     {
         let (_, _, _, addr) = server.master.replicas.remove(at);
-        let who = format!(
-            "{}:{}",
-            m.app.redis.as_deref().map_or(1, |l| l.pid),
-            if server.replica.of.is_some() {
-                'S'
-            } else {
-                'M'
-            }
-        );
+        let who = redis_who(m);
         redis_log(
             m,
             vec![(

@@ -274,6 +274,17 @@ fn rdb_string(s: &str) -> u64 {
     len(s.len() as u64) + s.len() as u64
 }
 
+/// The replica's handshake lines, as Redis 6 logs them (a sync, and the
+/// attempts that fail partway).
+pub(crate) const SYNC_STARTED: &str = "* MASTER <-> REPLICA sync started";
+/// The connection is up.
+pub(crate) const CONNECT_FIRED: &str = "* Non blocking connect for SYNC fired the event.";
+/// The master answered the PING.
+pub(crate) const PING_REPLIED: &str = "* Master replied to PING, replication can continue...";
+/// A first PSYNC, with no master to resume.
+pub(crate) const NO_CACHED_MASTER: &str =
+    "* Partial resynchronization not possible (no cached master)";
+
 /// What a replica and its master log as the replica connects and
 /// synchronizes in full, with when.
 #[derive(Debug, Default)]
@@ -366,17 +377,14 @@ impl Server {
                 "* Trying a partial resynchronization (request {id}:{}).",
                 offset + 1
             ),
-            None => "* Partial resynchronization not possible (no cached master)".into(),
+            None => NO_CACHED_MASTER.into(),
         };
         // The name's lookup, then the handshake (PING, REPLCONF, PSYNC).
         for (ms, text) in [
             (at, format!("* Connecting to MASTER {host}:{port}").as_str()),
-            (at + 7, "* MASTER <-> REPLICA sync started"),
-            (at + 7, "* Non blocking connect for SYNC fired the event."),
-            (
-                at + 8,
-                "* Master replied to PING, replication can continue...",
-            ),
+            (at + 7, SYNC_STARTED),
+            (at + 7, CONNECT_FIRED),
+            (at + 8, PING_REPLIED),
             (at + 8, &partial),
         ] {
             write(&mut log.replica, ms, &me, text);
@@ -465,43 +473,38 @@ impl Server {
         };
         let succeeded = format!("* Synchronization with replica {addr} succeeded");
         write(&mut log.master, done, parties.master_who, &succeeded);
-        let mut lines = vec![(
-            at + 9,
-            format!("* Full resync from master: {replid}:{offset}"),
-        )];
-        if cached.is_some() {
-            lines.push((
-                at + 9,
-                "* Discarding previously cached master state.".into(),
-            ));
-        }
-        let size = self.rdb_size(offset);
-        lines.push((
-            done + 1,
-            format!("* MASTER <-> REPLICA sync: receiving {size} bytes from master to disk"),
-        ));
-        lines.push((
-            done + 1,
-            format!("* Loading RDB produced by version {}", self.version),
-        ));
-        for (ms, text) in lines {
-            write(&mut log.replica, ms, &me, &text);
-        }
-        // The RDB's loading lines, between the transfer and its end.
-        let loading = log.replica.pop();
-        for text in [
-            "* MASTER <-> REPLICA sync: Flushing old data",
-            "* MASTER <-> REPLICA sync: Loading DB in memory",
-        ] {
-            write(&mut log.replica, done + 1, &me, text);
-        }
-        log.replica.extend(loading);
+        let resync = format!("* Full resync from master: {replid}:{offset}");
+        let receiving = format!(
+            "* MASTER <-> REPLICA sync: receiving {} bytes from master to disk",
+            self.rdb_size(offset)
+        );
+        let produced = format!("* Loading RDB produced by version {}", self.version);
+        let discarding = cached
+            .as_ref()
+            .map(|_| "* Discarding previously cached master state.");
         for (ms, text) in [
-            (done + 1, "* RDB age 0 seconds"),
-            (done + 1, "* RDB memory usage when created 1.83 Mb"),
-            (done + 2, "* MASTER <-> REPLICA sync: Finished with success"),
+            (at + 9, Some(resync.as_str())),
+            (at + 9, discarding),
+            (done + 1, Some(receiving.as_str())),
+            (
+                done + 1,
+                Some("* MASTER <-> REPLICA sync: Flushing old data"),
+            ),
+            (
+                done + 1,
+                Some("* MASTER <-> REPLICA sync: Loading DB in memory"),
+            ),
+            (done + 1, Some(produced.as_str())),
+            (done + 1, Some("* RDB age 0 seconds")),
+            (done + 1, Some("* RDB memory usage when created 1.83 Mb")),
+            (
+                done + 2,
+                Some("* MASTER <-> REPLICA sync: Finished with success"),
+            ),
         ] {
-            write(&mut log.replica, ms, &me, text);
+            if let Some(text) = text {
+                write(&mut log.replica, ms, &me, text);
+            }
         }
         replica.load(self.dataset());
         replica.replica.connecting_since = None;

@@ -331,7 +331,7 @@ spec:
     // The app answers; nginx logs the request.
     let p = pod(&c, "web");
     let answer = super::serve_http(
-        &c,
+        &mut c,
         &p,
         80,
         &crate::http::HttpRequest {

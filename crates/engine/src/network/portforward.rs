@@ -175,11 +175,7 @@ pub(crate) fn connect(
             forward.sandbox
         )),
         Some(pod) => {
-            let answer = match crate::kubelet::guestbook_php(cluster, pod, i64::from(remote), http)
-            {
-                Some(answer) => answer,
-                None => crate::kubelet::serve_http(cluster, pod, i64::from(remote), http),
-            };
+            let answer = crate::kubelet::serve_http(cluster, pod, i64::from(remote), http);
             match answer.failure {
                 None => {
                     return Response {

@@ -810,11 +810,6 @@ fn serve(
     port: i64,
     http: &crate::http::HttpRequest,
 ) -> crate::http::HttpAnswer {
-    if cluster.network.proxy_depth < 4
-        && let Some(answer) = crate::kubelet::guestbook_php(cluster, pod, port, http)
-    {
-        return answer;
-    }
     let (name, ip) = match crate::kubelet::proxy_upstream(cluster, pod, port) {
         Some(u) if cluster.network.proxy_depth < 4 => u,
         _ => return crate::kubelet::serve_http(cluster, pod, port, http),

@@ -609,7 +609,7 @@ fn ingress_balances_round_robin_over_ready_endpoints() {
         .unwrap()
         .clone();
     let expected = crate::kubelet::serve_http(
-        &c,
+        &mut c,
         &pod,
         80,
         &crate::http::HttpRequest {
