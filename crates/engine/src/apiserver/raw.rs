@@ -1,11 +1,13 @@
 //! The API server's HTTP answers to a plain GET, as `kubectl get --raw`
 //! and a `kubectl proxy` pass them on: `/version`, the health checks, the
-//! resource paths (`/api/v1/namespaces/default/pods/web`, lists) and the
-//! `proxy` subresource of pods and Services, which the Kubernetes Basics
-//! tutorial reaches its app through.
+//! resource paths (`/api/v1/namespaces/default/pods/web`, lists), a pod's
+//! `log` and the `proxy` subresource of pods and Services, which the
+//! Kubernetes Basics tutorial reaches its app through.
 
-use crate::api::errors::StatusError;
+use crate::api::errors::{FieldError, StatusError};
+use crate::api::schema::golang::{self, TimeLayout};
 use crate::cluster::{Cluster, res};
+use crate::store::ObjectKey;
 use crate::time::Millis;
 use crate::value::Value;
 
@@ -219,11 +221,16 @@ pub(crate) fn get(cluster: &mut Cluster, target: &str, user_agent: &str) -> RawA
     };
     let kind = field("Content-Type").unwrap_or_default();
     let location = field("Location");
+    // Go's server counts a body it holds whole (up to its 2048-byte
+    // buffer) and sends a longer one in chunks.
+    let chunked = answer.body.len() > 2048;
     let mut headers = vec![
         ("Audit-Id".into(), audit),
         ("Cache-Control".into(), "no-cache, private".into()),
-        ("Content-Length".into(), answer.body.len().to_string()),
     ];
+    if !chunked {
+        headers.push(("Content-Length".into(), answer.body.len().to_string()));
+    }
     if !kind.is_empty() {
         headers.push(("Content-Type".into(), kind.clone()));
     }
@@ -231,7 +238,8 @@ pub(crate) fn get(cluster: &mut Cluster, target: &str, user_agent: &str) -> RawA
     if let Some(location) = location {
         headers.push(("Location".into(), location));
     }
-    if kind.starts_with("text/plain") {
+    // Go's `http.Error` and the health checks say so; a log stream does not.
+    if kind == "text/plain; charset=utf-8" {
         headers.push(("X-Content-Type-Options".into(), "nosniff".into()));
     }
     // API Priority and Fairness tells which flow schema and priority
@@ -245,6 +253,9 @@ pub(crate) fn get(cluster: &mut Cluster, target: &str, user_agent: &str) -> RawA
             "X-Kubernetes-Pf-Prioritylevel-Uid".into(),
             uuid("prioritylevel exempt"),
         ));
+    }
+    if chunked {
+        headers.push(("Transfer-Encoding".into(), "chunked".into()));
     }
     answer.headers = headers;
     answer
@@ -419,6 +430,10 @@ fn answer(cluster: &mut Cluster, target: &str, user_agent: &str) -> RawAnswer {
                 Err(e) => failure(&e, Some(details(name, group, plural))),
             }
         }
+        [_, name, "log"] if group.is_empty() && plural == "pods" => {
+            pod_log(cluster, namespace.unwrap_or(""), name, &param)
+                .unwrap_or_else(|e| failure(&e, Some(details(name, group, plural))))
+        }
         // `…/proxy` without its slash: redirected to it.
         [_, _, "proxy"] if group.is_empty() && matches!(plural, "pods" | "services") => RawAnswer {
             status: 301,
@@ -450,10 +465,129 @@ fn answer(cluster: &mut Cluster, target: &str, user_agent: &str) -> RawAnswer {
         _ => text(
             501,
             format!(
-                "Kubeplay's API server answers GETs of objects, lists and the proxy subresource, not {path}\n"
+                "Kubeplay's API server answers GETs of objects, lists and the log and proxy subresources, not {path}\n"
             ),
         ),
     }
+}
+
+/// The `log` subresource: the container's log as plain text, read for
+/// `PodLogOptions` (`container`, `previous`, `timestamps`, `tailLines`,
+/// `sinceSeconds`, `sinceTime`, `limitBytes`). Without a container, the
+/// pod's only one (the default-container annotation is kubectl's, not the
+/// API server's).
+fn pod_log<'q>(
+    cluster: &Cluster,
+    namespace: &str,
+    name: &str,
+    param: &dyn Fn(&str) -> Option<&'q str>,
+) -> Result<RawAnswer, StatusError> {
+    let Some(pod) = cluster
+        .store
+        .get(&ObjectKey::new(res("Pod"), namespace, name))
+    else {
+        return Err(StatusError::not_found("pods", name));
+    };
+    let flag = |key: &str| {
+        param(key).is_some_and(|v| matches!(v, "" | "1" | "t" | "T" | "true" | "TRUE" | "True"))
+    };
+    // Query parameters convert as Go's `strconv.ParseInt` does.
+    let int = |key: &str| -> Result<Option<i64>, StatusError> {
+        match param(key).filter(|v| !v.is_empty()) {
+            None => Ok(None),
+            Some(v) => v.parse().map(Some).map_err(|_| {
+                StatusError::bad_request(format!(
+                    "strconv.ParseInt: parsing {}: invalid syntax",
+                    golang::quote(v)
+                ))
+            }),
+        }
+    };
+    let (tail, since_seconds, limit) =
+        (int("tailLines")?, int("sinceSeconds")?, int("limitBytes")?);
+    let mut causes = Vec::new();
+    if let Some(n) = tail.filter(|n| *n < 0) {
+        causes.push(FieldError::invalid(
+            "tailLines",
+            n.to_string(),
+            "must be greater than or equal to 0",
+        ));
+    }
+    if let Some(n) = limit.filter(|n| *n < 1) {
+        causes.push(FieldError::invalid(
+            "limitBytes",
+            n.to_string(),
+            "must be greater than 0",
+        ));
+    }
+    // `ValidatePodLogOptions`, in its order.
+    let since_time = param("sinceTime").filter(|v| !v.is_empty());
+    if since_seconds.is_some() && since_time.is_some() {
+        causes.push(FieldError::forbidden(
+            "",
+            "at most one of `sinceTime` or `sinceSeconds` may be specified",
+        ));
+    } else if let Some(n) = since_seconds.filter(|n| *n < 1) {
+        causes.push(FieldError::invalid(
+            "sinceSeconds",
+            n.to_string(),
+            "must be greater than 0",
+        ));
+    }
+    if !causes.is_empty() {
+        return Err(StatusError::invalid("PodLogOptions", name, causes));
+    }
+    let since_time = match since_time {
+        Some(t) => {
+            let t = golang::parse_time(t, TimeLayout::Rfc3339).map_err(StatusError::bad_request)?;
+            crate::time::parse_rfc3339(&t.format(TimeLayout::Rfc3339))
+        }
+        None => None,
+    };
+    let container = match param("container").filter(|c| !c.is_empty()) {
+        Some(c) => c.to_string(),
+        None => {
+            let names = |list: &str| {
+                pod.at(&["spec", list])
+                    .items()
+                    .filter_map(|c| c.get("name").as_str())
+                    .collect::<Vec<_>>()
+            };
+            let containers = names("containers");
+            if let [only] = containers.as_slice() {
+                only.to_string()
+            } else {
+                let mut message = format!(
+                    "a container name must be specified for pod {name}, choose one of: [{}]",
+                    containers.join(" ")
+                );
+                let inits = names("initContainers");
+                if !inits.is_empty() {
+                    message.push_str(&format!(
+                        " or one of the init containers: [{}]",
+                        inits.join(" ")
+                    ));
+                }
+                return Err(StatusError::bad_request(message));
+            }
+        }
+    };
+    let entries =
+        cluster.container_log_entries(namespace, name, Some(&container), flag("previous"))?;
+    let window = crate::kubectl::logs::LogWindow {
+        tail: tail.and_then(|n| usize::try_from(n).ok()),
+        since: since_time.or(since_seconds.map(|s| cluster.now.saturating_sub(s as Millis * 1000))),
+        since_seconds,
+        timestamps: flag("timestamps"),
+        limit_bytes: limit.and_then(|n| usize::try_from(n).ok()),
+    };
+    Ok(RawAnswer {
+        status: 200,
+        body: window.render(&entries),
+        headers: vec![("Content-Type".into(), "text/plain".into())],
+        latency_ms: 2,
+        from_pod: false,
+    })
 }
 
 /// The `proxy` subresource: `pods/NAME[:PORT]/proxy/PATH` dials the pod,
@@ -749,6 +883,60 @@ mod tests {
                 .body
                 .contains("\n[+]etcd excluded: ok\n[+]etcd-readiness ok\n")
         );
+    }
+
+    #[test]
+    fn the_log_subresource_reads_one_container_as_plain_text() {
+        let mut c = Cluster::new(1);
+        c.run_manifest(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: two\nspec:\n  initContainers:\n  - name: init\n    image: busybox\n    command: [\"sh\", \"-c\", \"echo ready\"]\n  containers:\n  - name: a\n    image: busybox\n    command: [\"sh\", \"-c\", \"echo one; echo two; sleep 3600\"]\n  - name: b\n    image: busybox\n    command: [\"sleep\", \"3600\"]\n",
+            "two.yaml",
+            crate::apiserver::manifest::ManifestVerb::Apply,
+        );
+        c.step(30_000);
+        let log = |c: &mut Cluster, query: &str| {
+            kubectl_get_raw(
+                c,
+                &format!("/api/v1/namespaces/default/pods/two/log{query}"),
+            )
+        };
+        assert_eq!(log(&mut c, "?container=a"), Ok("one\ntwo\n".into()));
+        assert_eq!(log(&mut c, "?container=a&tailLines=1"), Ok("two\n".into()));
+        assert_eq!(
+            log(&mut c, "?container=a&limitBytes=5"),
+            Ok("one\nt".into())
+        );
+        assert_eq!(log(&mut c, "?container=init"), Ok("ready\n".into()));
+        assert_eq!(
+            log(&mut c, ""),
+            Err("Error from server (BadRequest): a container name must be specified for pod two, choose one of: [a b] or one of the init containers: [init]".into())
+        );
+        assert_eq!(
+            log(&mut c, "?container=a&tailLines=-2&sinceSeconds=0"),
+            Err("Error from server (Invalid): PodLogOptions \"two\" is invalid: [tailLines: Invalid value: -2: must be greater than or equal to 0, sinceSeconds: Invalid value: 0: must be greater than 0]".into())
+        );
+        assert_eq!(
+            log(&mut c, "?container=a&tailLines=x"),
+            Err(
+                "Error from server (BadRequest): strconv.ParseInt: parsing \"x\": invalid syntax"
+                    .into()
+            )
+        );
+        let a = get(
+            &mut c,
+            "/api/v1/namespaces/default/pods/two/log?container=a",
+            CURL,
+        );
+        assert_eq!(a.headers[3], ("Content-Type".into(), "text/plain".into()));
+        assert!(!a.headers.iter().any(|(k, _)| k == "X-Content-Type-Options"));
+        // A long answer goes in chunks, without a length.
+        let list = get(&mut c, "/api/v1/pods", CURL);
+        assert!(list.body.len() > 2048);
+        assert_eq!(
+            list.headers.last(),
+            Some(&("Transfer-Encoding".into(), "chunked".into()))
+        );
+        assert!(!list.headers.iter().any(|(k, _)| k == "Content-Length"));
     }
 
     #[test]

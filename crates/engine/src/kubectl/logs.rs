@@ -297,16 +297,51 @@ fn follow(ctx: &mut Ctx, p: &Parsed, window: &LogWindow, mut streams: Vec<Follow
 
 /// Which lines `kubectl logs` asks the kubelet for and how: `--tail`,
 /// `--since`/`--since-time`, `--timestamps`, `--limit-bytes`.
-struct LogWindow {
-    tail: Option<usize>,
-    since: Option<Millis>,
+pub(crate) struct LogWindow {
+    /// `tailLines`
+    pub tail: Option<usize>,
+    /// The first line's earliest time.
+    pub since: Option<Millis>,
     /// `sinceSeconds` as sent (`--since` rounded to whole seconds).
-    since_seconds: Option<i64>,
-    timestamps: bool,
-    limit_bytes: Option<usize>,
+    pub since_seconds: Option<i64>,
+    /// `timestamps`
+    pub timestamps: bool,
+    /// `limitBytes`
+    pub limit_bytes: Option<usize>,
 }
 
 impl LogWindow {
+    /// A container's log as the kubelet reads it for the window: the last
+    /// `tailLines` lines of the file, those not before `since`, cut after
+    /// `limitBytes`.
+    pub(crate) fn render(&self, entries: &[(Millis, String)]) -> String {
+        let mut lines = entries;
+        if let Some(n) = self.tail {
+            lines = &lines[lines.len().saturating_sub(n)..];
+        }
+        let mut stream = String::new();
+        for (t, l) in lines {
+            if self.since.is_some_and(|since| *t < since) {
+                continue;
+            }
+            if self.timestamps {
+                stream.push_str(&rfc3339_nano(*t));
+                stream.push(' ');
+            }
+            stream.push_str(l);
+            stream.push('\n');
+        }
+        if let Some(limit) = self.limit_bytes {
+            let mut cut = limit.min(stream.len());
+            // A cut inside a character would not be text; the bytes before it are.
+            while !stream.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            stream.truncate(cut);
+        }
+        stream
+    }
+
     /// `ToLogOptions` and `Validate`, with kubectl's messages in its order.
     fn validate(
         ctx: &Ctx,
@@ -643,34 +678,10 @@ pub(crate) fn default_container(ctx: &mut Ctx, pod: &Value, quiet: bool) -> Resu
     Ok(first)
 }
 
-/// Prints a container's log as the kubelet reads it for the window: the
-/// last `--tail` lines of the file, those not before `--since`, cut after
-/// `--limit-bytes`; kubectl then puts `--prefix` before each line.
+/// Prints a container's log as the kubelet reads it for the window;
+/// kubectl then puts `--prefix` before each line.
 fn emit(ctx: &mut Ctx, window: &LogWindow, entries: Vec<(Millis, String)>, prefix: Option<String>) {
-    let mut lines = entries.as_slice();
-    if let Some(n) = window.tail {
-        lines = &lines[lines.len().saturating_sub(n)..];
-    }
-    let mut stream = String::new();
-    for (t, l) in lines {
-        if window.since.is_some_and(|since| *t < since) {
-            continue;
-        }
-        if window.timestamps {
-            stream.push_str(&rfc3339_nano(*t));
-            stream.push(' ');
-        }
-        stream.push_str(l);
-        stream.push('\n');
-    }
-    if let Some(limit) = window.limit_bytes {
-        let mut cut = limit.min(stream.len());
-        // A cut inside a character would not be text; the bytes before it are.
-        while !stream.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        stream.truncate(cut);
-    }
+    let stream = window.render(&entries);
     match prefix {
         Some(pfx) => {
             let mut out = String::with_capacity(stream.len());

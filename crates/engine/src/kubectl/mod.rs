@@ -30,7 +30,7 @@ mod exec;
 mod explain;
 mod get;
 mod info;
-mod logs;
+pub(crate) mod logs;
 mod patch;
 mod portforward;
 mod rbac_rules;
