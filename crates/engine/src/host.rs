@@ -30,6 +30,13 @@ pub struct HostShell {
     files: Rc<VecMap<String, String>>,
 }
 
+impl HostShell {
+    /// A background job started: its PID is `$!` from now on.
+    pub(crate) fn started_job(&mut self, pid: u32) {
+        self.state.last_job = Some(pid);
+    }
+}
+
 /// What one line printed, and how it exited.
 pub(crate) struct HostOutput {
     /// Both streams as the terminal shows them.
@@ -64,7 +71,7 @@ pub(crate) fn wants_shell(command: &str) -> bool {
 }
 
 /// Whether `command` expands something outside single quotes: `$NAME`,
-/// `${…}`, `$(…)`, `$?` or a backquote.
+/// `${…}`, `$(…)`, `$?`, `$!` or a backquote.
 fn expands(command: &str) -> bool {
     let chars: Vec<char> = command.chars().collect();
     let mut single = false;
@@ -76,7 +83,8 @@ fn expands(command: &str) -> bool {
             '`' if !single => return true,
             '$' if !single
                 && chars.get(i + 1).is_some_and(|c| {
-                    c.is_ascii_alphanumeric() || matches!(c, '_' | '(' | '{' | '?' | '#' | '@')
+                    c.is_ascii_alphanumeric()
+                        || matches!(c, '_' | '(' | '{' | '?' | '!' | '#' | '@')
                 }) =>
             {
                 return true;
@@ -162,7 +170,8 @@ fn is_cluster_command(argv: &[String]) -> bool {
     match arg(0) {
         "kubectl" | "curl" | "jobs" | "traffic" | "break" | "fix" => true,
         "stop" | "start" | "remove" | "add" => arg(1) == "node",
-        "kill" => arg(1) == "pod" || arg(1).starts_with('%'),
+        // The user's machine runs no process Kubeplay knows but its jobs.
+        "kill" => true,
         _ => false,
     }
 }

@@ -767,7 +767,7 @@ pub(crate) fn run_builtin(cluster: &mut Cluster, words: &[String]) -> Result<Str
         ["echo", rest @ ..] => Ok(format!("{}\n", rest.join(" "))),
         ["curl", ..] => curl(cluster, &words[1..]),
         ["jobs"] => Ok(jobs(cluster, false)),
-        ["kill", spec] if spec.starts_with('%') => Ok(kill_job(cluster, spec)),
+        ["kill", rest @ ..] if rest.first() != Some(&"pod") => Ok(kill_jobs(cluster, rest)),
         ["stop", "node", name] => Ok(report(cluster.stop_node(name))),
         ["start", "node", name] => Ok(report(cluster.start_node(name))),
         ["remove", "node", name] => Ok(report(cluster.remove_node(name))),
@@ -1003,6 +1003,7 @@ fn background_kubectl(
         command: command.to_string(),
     };
     let (number, pid) = (job.number, job.pid);
+    cluster.host_shell.started_job(pid);
     let result = cluster.kubectl_background(words, files, job);
     let mut out = format!("[{number}] {pid}\n{}", result.terminal);
     if cluster.network.port_forwards.len() == before {
@@ -1011,26 +1012,82 @@ fn background_kubectl(
     out
 }
 
-/// `kill %N` (`%%` and `%+` are the current job, `%-` the previous one):
-/// stops a background job.
-fn kill_job(cluster: &mut Cluster, spec: &str) -> String {
-    let forwards = &mut cluster.network.port_forwards;
-    let n = forwards.len();
-    let index = match &spec[1..] {
-        "%" | "+" | "" => n.checked_sub(1),
-        // With one job, it is the previous job too.
-        "-" => n.checked_sub(2).or(n.checked_sub(1)),
-        number => forwards
-            .iter()
-            .position(|f| f.job.number.to_string() == number),
+/// `kill [-SIGNAL | -s SIGNAL] JOB…`: signals background jobs, named
+/// `%N` (`%%` and `%+` the current job, `%-` the previous one) or by PID,
+/// with bash's messages. kubectl dies of SIGHUP, SIGTERM and SIGKILL as Go
+/// programs do; `port-forward` handles SIGINT and exits 0; the user
+/// signals Go ignores change nothing.
+fn kill_jobs(cluster: &mut Cluster, args: &[&str]) -> String {
+    let (signal, targets) = match args {
+        ["-s" | "-n", name, rest @ ..] => (*name, rest),
+        [flag, rest @ ..] if flag.len() > 1 && flag.starts_with('-') => (&flag[1..], rest),
+        _ => ("TERM", args),
     };
-    match index.map(|i| &mut forwards[i]) {
-        Some(f) if f.ended.is_none() => {
-            f.ended = Some("Terminated".into());
-            String::new()
-        }
-        _ => format!("kubeplay: kill: {spec}: no such job\n"),
+    let number = match signal
+        .trim_start_matches("SIG")
+        .to_ascii_uppercase()
+        .as_str()
+    {
+        "HUP" | "1" => 1,
+        "INT" | "2" => 2,
+        "QUIT" | "3" => 3,
+        "KILL" | "9" => 9,
+        "USR1" | "10" => 10,
+        "USR2" | "12" => 12,
+        "TERM" | "15" => 15,
+        _ => return format!("kubeplay: kill: {signal}: invalid signal specification\n"),
+    };
+    if targets.is_empty() {
+        return "kill: usage: kill [-s sigspec | -n signum | -sigspec] pid | jobspec ... or kill -l [sigspec]\n".into();
     }
+    let mut out = String::new();
+    for spec in targets {
+        let forwards = &mut cluster.network.port_forwards;
+        let n = forwards.len();
+        let index = match spec.strip_prefix('%') {
+            Some("%" | "+" | "") => n.checked_sub(1),
+            // With one job, it is the previous job too.
+            Some("-") => n.checked_sub(2).or(n.checked_sub(1)),
+            Some(number) => forwards
+                .iter()
+                .position(|f| f.job.number.to_string() == number),
+            None if spec.bytes().all(|b| b.is_ascii_digit()) && !spec.is_empty() => {
+                match forwards.iter().position(|f| f.job.pid.to_string() == *spec) {
+                    Some(i) => Some(i),
+                    None => {
+                        out.push_str(&format!("kubeplay: kill: ({spec}) - No such process\n"));
+                        continue;
+                    }
+                }
+            }
+            None => {
+                out.push_str(&format!(
+                    "kubeplay: kill: {spec}: arguments must be process or job IDs\n"
+                ));
+                continue;
+            }
+        };
+        match index.map(|i| &mut forwards[i]) {
+            Some(f) if f.ended.is_none() => {
+                f.ended = match number {
+                    1 => Some("Hangup".into()),
+                    2 if f.api.is_none() => Some("Done".into()),
+                    2 => Some("Interrupt".into()),
+                    // Go's stack dump, then exit status 2.
+                    3 => Some("Exit 2".into()),
+                    9 => Some("Killed".into()),
+                    15 => Some("Terminated".into()),
+                    _ => None,
+                };
+            }
+            Some(f) => out.push_str(&format!(
+                "kubeplay: kill: ({}) - No such process\n",
+                f.job.pid
+            )),
+            None => out.push_str(&format!("kubeplay: kill: {spec}: no such job\n")),
+        }
+    }
+    out
 }
 
 /// Runs a whole script.
@@ -1223,6 +1280,35 @@ pub fn run_script(cluster: &mut Cluster, script: &str, files: &dyn Files) -> Scr
 mod tests {
     use super::*;
     use crate::kubectl::NoFiles;
+
+    #[test]
+    fn kill_signals_jobs_by_number_or_pid_and_dollar_bang_is_the_last_job() {
+        let mut c = Cluster::new(1);
+        let script = "echo \"[$!]\"\nkubectl proxy &\necho \"[$!]\"\nkill -HUP $!\nkubectl proxy &\nkill -USR1 %1\njobs\nkill -s KILL %%\nkubectl port-forward svc/kubernetes 6443:443 &\nkill 1 %4 x\nkill -FOO %1\n";
+        let out = run_script(&mut c, script, &NoFiles).output;
+        let pid = |n: usize| {
+            out.lines()
+                .filter_map(|l| l.strip_prefix("[1] "))
+                .nth(n)
+                .unwrap()
+                .to_string()
+        };
+        let first = pid(0);
+        assert!(
+            out.starts_with(&format!(
+                "$ echo \"[$!]\"\n[]\n$ kubectl proxy &\n[1] {first}\n"
+            )),
+            "{out}"
+        );
+        assert!(out.contains(&format!("$ echo \"[$!]\"\n[{first}]\n$ kill -HUP $!\n[1]+  Hangup                  kubectl proxy\n")), "{out}");
+        // Go ignores SIGUSR1: the job runs on.
+        assert!(out.contains("$ kill -USR1 %1\n$ jobs\n[1]+  Running                 kubectl proxy &\n$ kill -s KILL %%\n[1]+  Killed                  kubectl proxy\n"), "{out}");
+        assert!(out.contains("$ kill 1 %4 x\nkubeplay: kill: (1) - No such process\nkubeplay: kill: %4: no such job\nkubeplay: kill: x: arguments must be process or job IDs\n"), "{out}");
+        assert!(
+            out.ends_with("$ kill -FOO %1\nkubeplay: kill: FOO: invalid signal specification\n"),
+            "{out}"
+        );
+    }
 
     #[test]
     fn curls_meter_sizes_and_times_fit_their_columns() {

@@ -1062,6 +1062,8 @@ struct Interp<'a> {
     t: Millis,
     horizon: Millis,
     status: i32,
+    /// `$!`
+    last_job: Option<u32>,
     steps: usize,
     out: Vec<(Millis, String)>,
     file_events: Vec<(Millis, String, FileOp)>,
@@ -1120,6 +1122,7 @@ impl<'a> Interp<'a> {
             t: 0,
             horizon,
             status: 0,
+            last_job: None,
             steps: 0,
             out: Vec::new(),
             file_events: Vec::new(),
@@ -1251,6 +1254,8 @@ pub(crate) struct ShellState {
     pub cwd: String,
     /// `$?`.
     pub status: i32,
+    /// `$!`: the PID of its last background job.
+    pub last_job: Option<u32>,
     /// The shell is bash (its messages differ from dash's).
     pub bash: bool,
     /// Lines read so far.
@@ -1320,6 +1325,7 @@ pub(crate) fn host_line(
     it.vars = std::mem::take(&mut state.vars);
     it.cwd = std::mem::take(&mut state.cwd);
     it.status = state.status;
+    it.last_job = state.last_job;
     it.interactive = Some((true, state.lines));
     let flow = match parse(line) {
         Ok(stmt) => it.exec(&stmt),
@@ -4369,7 +4375,7 @@ impl Interp<'_> {
                     Some(e) => (chars[i + 2..i + 2 + e].iter().collect::<String>(), e + 3),
                     None => (String::new(), 1),
                 }
-            } else if matches!(next, '?' | '$' | '#' | '@' | '*') || next.is_ascii_digit() {
+            } else if matches!(next, '?' | '$' | '!' | '#' | '@' | '*') || next.is_ascii_digit() {
                 (next.to_string(), 2)
             } else {
                 let n: String = chars[i + 1..]
@@ -4386,6 +4392,8 @@ impl Interp<'_> {
             }
             let value = match name.as_str() {
                 "?" => self.status.to_string(),
+                // Empty until a job runs in the background.
+                "!" => self.last_job.map(|p| p.to_string()).unwrap_or_default(),
                 // PID 1's own shell, or the exec'd one after the others.
                 "$" => match &self.exec_shell {
                     Some(_) => {
