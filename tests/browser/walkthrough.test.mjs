@@ -510,7 +510,7 @@ test('the Guestbook example: the followers sync with the leader and the frontend
     await page.waitForFunction(() => document.querySelectorAll('.nodes .pod.st-ready[data-obj^="Pod/default/"]').length === 6, null, { timeout: 30_000 });
     // Both followers' full synchronizations, in the leader's log.
     const leader = await run(page, 'kubectl logs -l role=leader');
-    assert.equal(leader.match(/\* Synchronization with replica 10\.244\.\d+\.\d+:6379 succeeded/g)?.length, 2, leader);
+    assert.equal(leader.match(/\* Synchronization with slave 10\.244\.\d+\.\d+:6379 succeeded/g)?.length, 2, leader);
     assert.equal(await run(page, "kubectl exec deploy/frontend -- curl -s 'localhost/guestbook.php?cmd=set&key=messages&value=,hi'"), '{"message": "Updated"}\n');
     assert.equal(await run(page, "kubectl exec deploy/frontend -- curl -s 'localhost/guestbook.php?cmd=get&key=messages'"), '{"data": ",hi"}\n');
     await screenshot(page, 'guestbook-example');

@@ -393,6 +393,16 @@ pub(crate) fn container_files(
     {
         files.insert("/etc/passwd".to_string(), BUSYBOX_PASSWD.to_string());
     }
+    if container
+        .get("image")
+        .as_str()
+        .is_some_and(super::redis::legacy_image)
+    {
+        files.insert(
+            "/etc/redis/redis.conf".to_string(),
+            super::redis::LEGACY_CONF.to_string(),
+        );
+    }
     files.insert("/etc/hosts".to_string(), managed_hosts_file(pod, pod_ip));
     files.insert("/etc/resolv.conf".to_string(), resolv_conf(pod, ns));
     // The service account's projected token volume (kube-api-access-…).
@@ -993,6 +1003,9 @@ fn image_defaults(flavor: Flavor, image: &str) -> (Vec<&'static str>, Vec<&'stat
                 (vec![], vec!["irb"])
             }
         }
+        Flavor::Redis if super::redis::legacy_image(image) => {
+            (vec![], vec!["redis-server", "/etc/redis/redis.conf"])
+        }
         Flavor::Redis if image.contains("gb-redis-follower") => (
             vec!["docker-entrypoint.sh"],
             vec!["redis-server", "--replicaof", "redis-leader", "6379"],
@@ -1540,7 +1553,6 @@ pub(crate) fn build(
                         run.push("6379".into());
                         launch = super::redis::Launch::of(image, &run);
                     }
-                    launch.version = "6.0.5".into();
                     launch.pid = 10;
                     app.ignores_sigterm = true;
                 }

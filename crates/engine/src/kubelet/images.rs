@@ -700,6 +700,17 @@ pub const KNOWN_IMAGES: &[KnownImage] = &[
         &[(1, 0), (2, 0)],
         &[],
     ),
+    // The Guestbook tutorial's leader (pinned by digest): Kubernetes' old
+    // Redis 2.8.19 image; its size is that of the same repository's `e2e`.
+    img(
+        "registry.k8s.io/redis",
+        419_003_740,
+        0,
+        Redis,
+        6379,
+        &[],
+        &[],
+    ),
     // The Guestbook tutorial's images: Redis 6.0.5 following
     // `redis-leader`, and the PHP frontend on Apache.
     img(

@@ -3550,7 +3550,15 @@ fn redis_log(inst: &mut Instance, lines: Vec<(Millis, String)>) {
     if inst.extra.len() >= 10_000 {
         inst.extra.drain(..1_000);
     }
-    inst.extra.extend(lines);
+    if inst.app.redis.as_ref().is_some_and(|l| l.major() < 3) {
+        inst.extra.extend(
+            lines
+                .into_iter()
+                .filter_map(|(t, l)| Some((t, super::redis::legacy_line(l)?))),
+        );
+    } else {
+        inst.extra.extend(lines);
+    }
 }
 
 /// One run of a replica's `replicationCron`: a lost link to the master is

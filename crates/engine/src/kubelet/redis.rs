@@ -38,6 +38,15 @@ pub(crate) enum Fatal {
 impl Fatal {
     /// What it prints (`t` is its log clock), for `version`.
     pub(crate) fn lines(&self, version: &str, t: &str) -> Vec<String> {
+        let lines = self.lines_of_3(version, t);
+        if major_of(version) < 3 {
+            return lines.into_iter().filter_map(legacy_line).collect();
+        }
+        lines
+    }
+
+    /// [`Fatal::lines`] as Redis 3 and later write them.
+    fn lines_of_3(&self, version: &str, t: &str) -> Vec<String> {
         match self {
             // Logged; Redis 7 adds the error's text.
             Fatal::MissingFile(path) if major_of(version) >= 7 => vec![format!(
@@ -67,6 +76,67 @@ const RELEASES: &[(&str, &str)] = &[
     ("8.2", "8.2.2"),
 ];
 
+/// Kubernetes' old `redis` image (`registry.k8s.io/redis`, once
+/// `k8s.gcr.io/redis`), which the Guestbook tutorial's leader pins by
+/// digest: Redis 2.8.19, as its logs in Guestbook runs show, started as
+/// `redis-server /etc/redis/redis.conf`.
+pub(crate) fn legacy_image(image: &str) -> bool {
+    let name = image.split('@').next().unwrap_or(image);
+    let name = match name.rsplit_once(':') {
+        Some((n, tag)) if !tag.contains('/') => n,
+        _ => name,
+    };
+    matches!(name, "registry.k8s.io/redis" | "k8s.gcr.io/redis")
+}
+
+/// The stock `redis.conf` of Redis 2.8.19 as that image's Dockerfile
+/// edits it (no `bind`, `daemonize` or `logfile`; `dir /data`): its
+/// directives, without the file's comments.
+pub(crate) const LEGACY_CONF: &str = "pidfile /var/run/redis.pid\nport 6379\ntcp-backlog 511\ntimeout 0\ntcp-keepalive 0\nloglevel notice\ndatabases 16\nsave 900 1\nsave 300 10\nsave 60 10000\nstop-writes-on-bgsave-error yes\nrdbcompression yes\nrdbchecksum yes\ndbfilename dump.rdb\ndir /data\nslave-serve-stale-data yes\nslave-read-only yes\nrepl-diskless-sync no\nrepl-diskless-sync-delay 5\nrepl-disable-tcp-nodelay no\nslave-priority 100\nappendonly no\nappendfilename \"appendonly.aof\"\nappendfsync everysec\nno-appendfsync-on-rewrite no\nauto-aof-rewrite-percentage 100\nauto-aof-rewrite-min-size 64mb\naof-load-truncated yes\nlua-time-limit 5000\nslowlog-log-slower-than 10000\nslowlog-max-len 128\nlatency-monitor-threshold 0\nnotify-keyspace-events \"\"\nhash-max-ziplist-entries 512\nhash-max-ziplist-value 64\nlist-max-ziplist-entries 512\nlist-max-ziplist-value 64\nset-max-intset-entries 512\nzset-max-ziplist-entries 128\nzset-max-ziplist-value 64\nhll-sparse-max-bytes 3000\nactiverehashing yes\nclient-output-buffer-limit normal 0 0 0\nclient-output-buffer-limit slave 256mb 64mb 60\nclient-output-buffer-limit pubsub 32mb 8mb 60\nhz 10\naof-rewrite-incremental-fsync yes\n";
+
+/// A log line of Redis 3 and later (`PID:ROLE DD Mon YYYY HH:MM:SS.mmm c
+/// text`) as Redis 2.8 writes it: `[PID] DD Mon HH:MM:SS.mmm c text`,
+/// replicas called slaves, its run ID in place of replication IDs; `None`
+/// for what 2.8 does not log.
+pub(crate) fn legacy_line(line: String) -> Option<String> {
+    let Some((who, rest)) = line.split_once(' ') else {
+        return Some(line);
+    };
+    let Some((pid, role)) = who.split_once(':') else {
+        return Some(line);
+    };
+    if role == "signal-handler" {
+        let rest = rest.replace(
+            "Received SIGTERM scheduling",
+            "Received SIGTERM, scheduling",
+        );
+        return Some(format!("[{pid} | signal handler] {rest}"));
+    }
+    let mut words = rest.splitn(4, ' ');
+    let (Some(day), Some(month), Some(_year), Some(text)) =
+        (words.next(), words.next(), words.next(), words.next())
+    else {
+        return Some(line);
+    };
+    if text.contains("Replication backlog created") {
+        return None;
+    }
+    let text = match text.split_once("Replication ID mismatch (Replica asked for '") {
+        Some((head, tail)) => {
+            let (asked, ids) = tail.split_once("', my replication IDs are '")?;
+            let runid = ids.split('\'').next()?;
+            format!(
+                "{head}Runid mismatch (Client asked for runid '{asked}', my runid is '{runid}')"
+            )
+        }
+        None => text
+            .replace("Replica ", "Slave ")
+            .replace(" replica ", " slave ")
+            .replace("<-> REPLICA", "<-> SLAVE"),
+    };
+    Some(format!("[{pid}] {day} {month} {text}"))
+}
+
 impl Launch {
     /// The launch of `argv` (`redis-server CONF --opt v`, or the image's
     /// entrypoint, which runs `redis-server` for a first argument that is
@@ -79,7 +149,12 @@ impl Launch {
             .rsplit_once(':')
             .map_or("", |(_, t)| t);
         let numbers = tag.split('-').next().unwrap_or("");
-        let version = if numbers.split('.').count() == 3
+        let version = if legacy_image(image) {
+            "2.8.19".to_string()
+        } else if image.contains("gb-redis-follower") {
+            // Built on redis:6.0.5.
+            "6.0.5".to_string()
+        } else if numbers.split('.').count() == 3
             && numbers
                 .split('.')
                 .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
@@ -170,7 +245,7 @@ impl Launch {
             text.push('\n');
         }
         let major = self.major();
-        let mut settings = Vec::new();
+        let mut settings: Vec<(String, String)> = Vec::new();
         for (i, raw) in text.lines().enumerate() {
             let line = raw.trim_matches([' ', '\t', '\r']);
             if line.is_empty() || line.starts_with('#') {
@@ -212,6 +287,16 @@ impl Launch {
                     return Err(Fatal::Config(fatal("wrong number of arguments")));
                 }
                 Some(p) => match p.kind.normalize(&value) {
+                    // Save points add up, line after line.
+                    Ok(v) if name == "save" && !v.is_empty() && v != "\"\"" => {
+                        match settings
+                            .iter_mut()
+                            .find(|(n, old)| n == "save" && !old.is_empty() && old != "\"\"")
+                        {
+                            Some(slot) => slot.1 = format!("{} {v}", slot.1),
+                            None => set(&mut settings, &name, v),
+                        }
+                    }
                     Ok(v) => set(&mut settings, &name, v),
                     // Redis 5 read memory values with `memtoll`, which
                     // takes what it cannot read as 0, and had its own
@@ -318,13 +403,34 @@ impl Server {
     /// was made.
     fn repl_offset(&self, started: Millis, now: Millis) -> u64 {
         let period = |t: Millis| t.saturating_sub(started) / 10_000;
-        self.master.propagated + 14 * period(now).saturating_sub(period(self.master.backlog_at))
+        // Redis 2.8 counts one more as it creates its backlog, so that no
+        // earlier replica can resume.
+        let created = u64::from(self.major() < 3 && self.master.replid.is_some());
+        created
+            + self.master.propagated
+            + 14 * period(now).saturating_sub(period(self.master.backlog_at))
     }
 
     /// The size of the RDB file a BGSAVE writes of this dataset at
     /// `offset`: header, the auxiliary fields (175 bytes empty), each
     /// database and its keys.
     fn rdb_size(&self, offset: u64) -> u64 {
+        // Redis 2.8's RDB 6: `REDIS0006`, each database's SELECTDB and
+        // its keys, EOF and the checksum.
+        if self.major() < 3 {
+            let keys = |keys: &VecMap<String, String>| {
+                keys.iter()
+                    .map(|(k, v)| 1 + rdb_string(k) + rdb_string(v))
+                    .sum::<u64>()
+            };
+            return 18
+                + self
+                    .dbs
+                    .iter()
+                    .filter(|(_, k)| !k.is_empty())
+                    .map(|(db, k)| 2 + u64::from(*db >= 64) + keys(k))
+                    .sum::<u64>();
+        }
         let mut size = 175
             + match offset {
                 0..128 => 0,
@@ -379,21 +485,37 @@ impl Server {
             ),
             None => NO_CACHED_MASTER.into(),
         };
+        // Redis 2.8 knows no `REPLCONF capa`, and keeps the run ID it
+        // started with instead of replication IDs.
+        let legacy = self.major() < 3;
+        let capa = legacy.then_some(
+            "* (Non critical) Master does not understand REPLCONF capa: -ERR Unrecognized REPLCONF option: capa",
+        );
         // The name's lookup, then the handshake (PING, REPLCONF, PSYNC).
         for (ms, text) in [
-            (at, format!("* Connecting to MASTER {host}:{port}").as_str()),
-            (at + 7, SYNC_STARTED),
-            (at + 7, CONNECT_FIRED),
-            (at + 8, PING_REPLIED),
-            (at + 8, &partial),
+            (
+                at,
+                Some(format!("* Connecting to MASTER {host}:{port}").as_str()),
+            ),
+            (at + 7, Some(SYNC_STARTED)),
+            (at + 7, Some(CONNECT_FIRED)),
+            (at + 8, Some(PING_REPLIED)),
+            (at + 8, capa),
+            (at + 8, Some(&partial)),
         ] {
-            write(&mut log.replica, ms, &me, text);
+            if let Some(text) = text {
+                write(&mut log.replica, ms, &me, text);
+            }
         }
         let m_at = at + 8;
         let fresh = self.master.replid.is_none();
+        let start_id = || super::images::hex64(&format!("{}start", parties.seed))[..40].to_string();
         if fresh {
-            self.master.replid =
-                Some(super::images::hex64(&format!("{}{m_at}", parties.seed))[..40].to_string());
+            self.master.replid = Some(if legacy {
+                start_id()
+            } else {
+                super::images::hex64(&format!("{}{m_at}", parties.seed))[..40].to_string()
+            });
             self.master.backlog_at = m_at;
         }
         let replid = self.master.replid.clone().unwrap_or_default();
@@ -402,10 +524,7 @@ impl Server {
         let mut master = vec![format!("* Replica {addr} asks for synchronization")];
         // The IDs it had before the backlog: its start's.
         let before = if fresh {
-            format!(
-                "'{}' and '{zeros}'",
-                &super::images::hex64(&format!("{}start", parties.seed))[..40]
-            )
+            format!("'{}' and '{zeros}'", start_id())
         } else {
             ids.clone()
         };
@@ -437,8 +556,9 @@ impl Server {
             _ => {
                 let offset = self.repl_offset(parties.master_started, m_at);
                 self.master.forks += 1;
-                // The first child's pid in a redis image's container.
-                let child = 10 + self.master.forks;
+                // The first child's pid in a redis image's container (the
+                // old image's children in a Guestbook run: 8, 9).
+                let child = if legacy { 7 } else { 10 } + self.master.forks;
                 let kid = format!("{child}:C");
                 // Reaped by serverCron, 10 times a second.
                 let end = m_at + 54;
@@ -478,7 +598,9 @@ impl Server {
             "* MASTER <-> REPLICA sync: receiving {} bytes from master to disk",
             self.rdb_size(offset)
         );
+        // An RDB 6 carries no auxiliary fields to report.
         let produced = format!("* Loading RDB produced by version {}", self.version);
+        let aux = |text: &'static str| (!legacy).then_some(text);
         let discarding = cached
             .as_ref()
             .map(|_| "* Discarding previously cached master state.");
@@ -494,9 +616,9 @@ impl Server {
                 done + 1,
                 Some("* MASTER <-> REPLICA sync: Loading DB in memory"),
             ),
-            (done + 1, Some(produced.as_str())),
-            (done + 1, Some("* RDB age 0 seconds")),
-            (done + 1, Some("* RDB memory usage when created 1.83 Mb")),
+            (done + 1, (!legacy).then_some(produced.as_str())),
+            (done + 1, aux("* RDB age 0 seconds")),
+            (done + 1, aux("* RDB memory usage when created 1.83 Mb")),
             (
                 done + 2,
                 Some("* MASTER <-> REPLICA sync: Finished with success"),
@@ -1126,7 +1248,9 @@ impl Server {
 
     fn unknown(&self, command: &str, args: &[String]) -> Reply {
         let mut message = String::new();
-        if self.major() >= 7 {
+        if self.major() < 3 {
+            message.push_str(&format!("ERR unknown command '{command}'"));
+        } else if self.major() >= 7 {
             message.push_str(&format!(
                 "ERR unknown command '{command}', with args beginning with: "
             ));
@@ -1549,6 +1673,11 @@ impl Cli {
 
 /// The help redis-cli prints for `help` at its prompt.
 pub(crate) fn repl_help(version: &str) -> String {
+    if major_of(version) < 3 {
+        return format!(
+            "redis-cli {version}\nType: \"help @<group>\" to get a list of commands in <group>\n      \"help <command>\" for help on <command>\n      \"help <tab>\" to get a list of possible help topics\n      \"quit\" to exit\n"
+        );
+    }
     format!(
         "redis-cli {version}\nTo get help about Redis commands type:\n      \"help @<group>\" to get a list of commands in <group>\n      \"help <command>\" for help on <command>\n      \"help <tab>\" to get a list of possible help topics\n      \"quit\" to exit\n\nTo set redis-cli preferences:\n      \":set hints\" enable online hints\n      \":set nohints\" disable online hints\nSet your preferences in ~/.redisclirc\n"
     )
@@ -1557,6 +1686,63 @@ pub(crate) fn repl_help(version: &str) -> String {
 /// redis-server's start-up log (`t` is its clock as Redis prints it).
 pub(crate) fn banner(launch: &Launch, port: u16, replica: bool, t: &str) -> Vec<String> {
     let pid = launch.pid;
+    if launch.major() < 3 {
+        // Redis 2.8's ASCII art, written raw (lines padded to 69 columns).
+        let mut lines = Vec::new();
+        if !launch.has_args {
+            lines.extend(legacy_line(format!(
+                "{pid}:C {t} # Warning: no config file specified, using the default config. In order to specify a config file use redis-server /path/to/redis.conf"
+            )));
+        }
+        let version = format!("Redis {} (00000000/0) 64 bit", launch.version);
+        let port_text = format!("Port: {port}");
+        let pid_text = format!("PID: {pid}");
+        for (art, text) in [
+            ("                _._", ""),
+            ("           _.-``__ ''-._", ""),
+            ("      _.-``    `.  `_.  ''-._           ", version.as_str()),
+            ("  .-`` .-```.  ```\\/    _.,_ ''-._", ""),
+            (
+                " (    '      ,       .-`  | `,    )     ",
+                "Running in stand alone mode",
+            ),
+            (
+                " |`-._`-...-` __...-.``-._|'` _.-'|     ",
+                port_text.as_str(),
+            ),
+            (
+                " |    `-._   `._    /     _.-'    |     ",
+                pid_text.as_str(),
+            ),
+            ("  `-._    `-._  `-./  _.-'    _.-'", ""),
+            (" |`-._`-._    `-.__.-'    _.-'_.-'|", ""),
+            (
+                " |    `-._`-._        _.-'_.-'    |           http://redis.io",
+                "",
+            ),
+            ("  `-._    `-._`-.__.-'_.-'    _.-'", ""),
+            (" |`-._`-._    `-.__.-'    _.-'_.-'|", ""),
+            (" |    `-._`-._        _.-'_.-'    |", ""),
+            ("  `-._    `-._`-.__.-'_.-'    _.-'", ""),
+            ("      `-._    `-.__.-'    _.-'", ""),
+            ("          `-._        _.-'", ""),
+            ("              `-.__.-'", ""),
+        ] {
+            lines.push(if text.is_empty() {
+                format!("{art:<69}")
+            } else {
+                format!("{art}{text}")
+            });
+        }
+        lines.push(String::new());
+        for text in [
+            format!("# Server started, Redis version {}", launch.version),
+            format!("* The server is now ready to accept connections on port {port}"),
+        ] {
+            lines.extend(legacy_line(format!("{pid}:M {t} {text}")));
+        }
+        return lines;
+    }
     // Lines after initServer name the role: a replica's is S.
     let role = if replica { 'S' } else { 'M' };
     let release = release_of(&launch.version);
@@ -1636,6 +1822,9 @@ pub(crate) fn shutdown_lines(
         lines.push(format!("1:M {t} * DB saved on disk"));
     }
     lines.push(format!("1:M {t} # Redis is now ready to exit, bye bye..."));
+    if major_of(version) < 3 {
+        return lines.into_iter().filter_map(legacy_line).collect();
+    }
     lines
 }
 
@@ -1748,6 +1937,57 @@ mod tests {
                 "Reading the configuration file, at line 2",
                 ">>> 'maxmemory-policy \"bogus\"'"
             ]
+        );
+    }
+
+    #[test]
+    fn redis_2_8_writes_its_own_prefix_words_and_rdb() {
+        let t = "01 Jan 2026 00:01:02.011";
+        assert_eq!(
+            shutdown_lines("2.8.19", t, 62_011, "SIGTERM", true),
+            [
+                format!(
+                    "[1 | signal handler] ({}) Received SIGTERM, scheduling shutdown...",
+                    crate::time::EPOCH_UNIX_SECONDS + 62
+                ),
+                "[1] 01 Jan 00:01:02.011 # User requested shutdown...".to_string(),
+                "[1] 01 Jan 00:01:02.011 * Saving the final RDB snapshot before exiting.".into(),
+                "[1] 01 Jan 00:01:02.011 * DB saved on disk".into(),
+                "[1] 01 Jan 00:01:02.011 # Redis is now ready to exit, bye bye...".into(),
+            ]
+        );
+        assert_eq!(
+            legacy_line(format!(
+                "1:M {t} * Replication backlog created, my new replication IDs are 'a' and 'b'"
+            )),
+            None
+        );
+        assert_eq!(
+            legacy_line(format!(
+                "1:M {t} # Connection with replica 10.0.0.1:6379 lost."
+            ))
+            .unwrap(),
+            "[1] 01 Jan 00:01:02.011 # Connection with slave 10.0.0.1:6379 lost."
+        );
+        let launch = launch(
+            "registry.k8s.io/redis@sha256:cb111d1bd870a6a471385a4a69ad17469d326e9dd91e0e455350cacf36e1b3ee",
+            "redis-server /etc/redis/redis.conf",
+        );
+        assert_eq!(launch.version, "2.8.19");
+        let mut files = VecMap::new();
+        files.insert("/etc/redis/redis.conf".to_string(), LEGACY_CONF.to_string());
+        let settings = launch.settings(&files).unwrap();
+        assert!(settings.contains(&("save".into(), "900 1 300 10 60 10000".into())));
+        assert!(settings.contains(&("dir".into(), "/data".into())));
+        // An RDB 6: 18 bytes empty, then SELECTDB and each key.
+        let mut server = Server::start(&launch, settings, "/data");
+        assert_eq!(server.rdb_size(0), 18);
+        let mut session = Session::default();
+        server.command(&words("SET messages hi"), &mut session);
+        assert_eq!(server.rdb_size(0), 18 + 2 + 1 + 9 + 3);
+        assert_eq!(
+            server.unknown("nope", &words("x")),
+            Reply::Error("ERR unknown command 'nope'".into())
         );
     }
 

@@ -2298,6 +2298,84 @@ fn kubectl(c: &mut Cluster, line: &str) -> String {
 
 const FOLLOWER: &str = "us-docker.pkg.dev/google-samples/containers/gke/gb-redis-follower:v2";
 
+/// The Guestbook tutorial's leader image today (kubernetes/website pins
+/// it by digest).
+const LEGACY_LEADER: &str =
+    "registry.k8s.io/redis@sha256:cb111d1bd870a6a471385a4a69ad17469d326e9dd91e0e455350cacf36e1b3ee";
+
+#[test]
+fn the_tutorials_redis_2_8_leader_syncs_6_0_followers_and_logs_as_2_8_does() {
+    let mut c = Cluster::new(1);
+    kubectl(
+        &mut c,
+        &format!("run leader --image={LEGACY_LEADER} --labels=role=leader"),
+    );
+    kubectl(&mut c, "expose pod leader --name=redis-leader --port=6379");
+    kubectl(&mut c, &format!("run follower --image={FOLLOWER}"));
+    c.step(60 * SECOND);
+    let leader = kubectl(&mut c, "logs leader");
+    assert!(
+        leader.contains("           Redis 2.8.19 (00000000/0) 64 bit\n  .-`` .-```.  ```\\/    _.,_ ''-._                                   \n (    '      ,       .-`  | `,    )     Running in stand alone mode\n"),
+        "{leader}"
+    );
+    let follower_ip = pod(&c, "follower")
+        .str_at(&["status", "podIP"])
+        .unwrap()
+        .to_string();
+    let synced: Vec<&str> = leader
+        .lines()
+        .skip_while(|l| !l.starts_with('['))
+        .map(|l| l.split_once(' ').unwrap().1.split_once(" 00:").unwrap().0)
+        .collect();
+    assert_eq!(synced.len(), 10, "{leader}");
+    assert!(leader.contains("\n[1] 01 Jan 00:0"));
+    for text in [
+        "# Server started, Redis version 2.8.19".to_string(),
+        "* The server is now ready to accept connections on port 6379".into(),
+        format!("* Slave {follower_ip}:6379 asks for synchronization"),
+        format!("* Full resync requested by slave {follower_ip}:6379"),
+        "* Background saving started by pid 8".into(),
+        format!("* Synchronization with slave {follower_ip}:6379 succeeded"),
+    ] {
+        assert!(leader.contains(&text), "{text}\n{leader}");
+    }
+    assert!(leader.contains("\n[8] 01 Jan "), "{leader}");
+    let follower = kubectl(&mut c, "logs follower");
+    assert!(follower.contains("* (Non critical) Master does not understand REPLCONF capa: -ERR Unrecognized REPLCONF option: capa\n"), "{follower}");
+    assert!(follower.contains(":1\n"), "{follower}");
+    assert!(
+        follower.contains("* MASTER <-> REPLICA sync: receiving 18 bytes from master to disk\n"),
+        "{follower}"
+    );
+    assert!(!follower.contains("Loading RDB produced"), "{follower}");
+    assert_eq!(kubectl(&mut c, "exec leader -- redis-cli SET k v"), "OK\n");
+    assert_eq!(kubectl(&mut c, "exec follower -- redis-cli GET k"), "v\n");
+    assert_eq!(
+        kubectl(&mut c, "exec leader -- redis-cli --version"),
+        "redis-cli 2.8.19\n"
+    );
+    assert_eq!(
+        kubectl(&mut c, "exec follower -- redis-cli --version"),
+        "redis-cli 6.0.5\n"
+    );
+    // A new leader process knows nothing of the run ID the follower
+    // cached, and 2.8 says so in its own words.
+    kubectl(&mut c, "delete pod leader");
+    kubectl(
+        &mut c,
+        &format!("run leader --image={LEGACY_LEADER} --labels=role=leader"),
+    );
+    c.step(60 * SECOND);
+    let leader = kubectl(&mut c, "logs leader");
+    assert!(
+        leader.contains(
+            "* Partial resynchronization not accepted: Runid mismatch (Client asked for runid '"
+        ),
+        "{leader}"
+    );
+    assert!(!leader.contains("replica"), "{leader}");
+}
+
 #[test]
 fn a_redis_replica_that_reaches_itself_is_refused_and_retries_each_second() {
     let mut c = Cluster::new(1);
