@@ -3,6 +3,7 @@
 
 pub mod apply;
 pub mod binding;
+pub(crate) mod discovery;
 pub mod manifest;
 pub(crate) mod quota;
 pub(crate) mod raw;

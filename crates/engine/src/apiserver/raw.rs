@@ -115,6 +115,7 @@ fn field_order(key: &str) -> &'static [&'static str] {
         ],
         "metadata" => OBJECT_META_FIELDS,
         "details" => &["name", "group", "kind", "causes", "retryAfterSeconds"],
+        "causes" => &["reason", "message", "field"],
         _ => &[],
     }
 }
@@ -123,10 +124,15 @@ fn field_order(key: &str) -> &'static [&'static str] {
 /// or browser client, or `?pretty=true`) without a final newline, else on
 /// one line with one.
 fn encode(value: &Value, pretty: bool) -> String {
+    encode_in(value, pretty, &field_order)
+}
+
+/// [`encode`] with the fields of another Go type in order.
+fn encode_in(value: &Value, pretty: bool, order: crate::yaml::FieldOrder) -> String {
     if pretty {
-        crate::yaml::to_json_in_order(value, Some(2), &field_order)
+        crate::yaml::to_json_in_order(value, Some(2), order)
     } else {
-        crate::yaml::to_json_in_order(value, None, &field_order) + "\n"
+        crate::yaml::to_json_in_order(value, None, order) + "\n"
     }
 }
 
@@ -293,6 +299,26 @@ fn answer(cluster: &mut Cluster, target: &str, user_agent: &str) -> RawAnswer {
     };
     let failure = |e: &StatusError, d: Option<Value>| {
         let code = e.reason.code();
+        // An invalid object's details name its kind and each cause.
+        let d = if e.causes.is_empty() {
+            d
+        } else {
+            let causes = e.causes.iter().map(|c| {
+                let mut cause = Value::from_pairs([
+                    ("reason", Value::str(c.kind.reason())),
+                    ("message", Value::from(c.body())),
+                ]);
+                if !c.field.is_empty() {
+                    cause.set("field", Value::str(&c.field));
+                }
+                cause
+            });
+            Some(Value::from_pairs([
+                ("name", Value::str(&e.name)),
+                ("kind", Value::str(&e.kind)),
+                ("causes", Value::array(causes.collect())),
+            ]))
+        };
         json(
             code,
             encode(&status_body(code, e.reason.name(), &e.message, d), pretty),
@@ -341,20 +367,45 @@ fn answer(cluster: &mut Cluster, target: &str, user_agent: &str) -> RawAnswer {
         return text(400, "400 Bad Request\n".into());
     };
     let segments: Vec<&str> = decoded.iter().map(String::as_str).collect();
+    // Discovery: `/api`, `/apis`, `/api/v1`, `/apis/GROUP[/VERSION]`, the
+    // API server answering at its advertised address.
+    let address = cluster
+        .store
+        .get(&ObjectKey::new(res("Endpoints"), "default", "kubernetes"))
+        .and_then(|e| {
+            let subset = e.get("subsets").items().next()?;
+            let ip = subset.get("addresses").items().next()?.get("ip").as_str()?;
+            let port = subset.get("ports").items().next()?.get("port").as_i64()?;
+            Some(format!("{ip}:{port}"))
+        })
+        .unwrap_or_default();
+    if let Some(doc) = super::discovery::document(&segments, &address) {
+        return json(200, encode_in(&doc, pretty, &super::discovery::field_order));
+    }
     let known_group = |g: &str| crate::api::registry::RESOURCES.iter().any(|r| r.group == g);
     let (group, version, rest) = match segments.as_slice() {
         ["api", "v1", rest @ ..] if !rest.is_empty() => ("", "v1", rest),
         ["apis", group, version, rest @ ..] if !rest.is_empty() && known_group(group) => {
             (*group, *version, rest)
         }
-        ["apis", group, ..] if !known_group(group) => {
-            return text(404, "404 page not found\n".into());
-        }
-        [""] | ["api" | "apis", ..] | ["openapi", ..] | ["metrics"] => {
+        ["apis", group, version, _, ..]
+            if super::discovery::api_versions().contains(&format!("{group}/{version}")) =>
+        {
             return text(
                 501,
                 format!(
-                    "Kubeplay does not simulate the API server's discovery, OpenAPI and metrics paths ({path})\n"
+                    "Kubeplay lists the resources of {group}/{version} but does not serve them ({path})\n"
+                ),
+            );
+        }
+        ["api" | "apis", ..] => {
+            return text(404, "404 page not found\n".into());
+        }
+        [""] | ["openapi", ..] | ["metrics"] => {
+            return text(
+                501,
+                format!(
+                    "Kubeplay does not simulate the API server's root, OpenAPI and metrics paths ({path})\n"
                 ),
             );
         }
@@ -390,6 +441,15 @@ fn answer(cluster: &mut Cluster, target: &str, user_agent: &str) -> RawAnswer {
     let Some(rid) =
         crate::api::registry::by_plural_group(plural, group).filter(|r| r.get().version == version)
     else {
+        if super::discovery::resources()
+            .iter()
+            .any(|r| r.plural == plural && r.group == group && !r.served)
+        {
+            return text(
+                501,
+                format!("Kubeplay lists {plural} but does not serve them ({path})\n"),
+            );
+        }
         return unknown();
     };
     let kind = rid.get();

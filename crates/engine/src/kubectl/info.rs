@@ -2,9 +2,7 @@
 //! `api-versions`, `config …`, `auth …` and `options`.
 
 use crate::sort::CompactSort;
-use std::collections::BTreeSet;
 
-use crate::api::registry::{OTHER_VERSIONS, RESOURCES, ResourceType};
 use crate::cluster::res;
 use crate::kubectl::flags::Parsed;
 use crate::kubectl::tabwriter::TabWriter;
@@ -136,39 +134,13 @@ pub(crate) fn cluster_info(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     Ok(())
 }
 
-fn verbs(rt: &ResourceType) -> &'static str {
-    match rt.kind {
-        "Namespace" => "create,delete,get,list,patch,update,watch",
-        "Event" | "Pod" | "Node" | "Service" | "ConfigMap" | "Secret" => {
-            "create,delete,deletecollection,get,list,patch,update,watch"
-        }
-        _ => "create,delete,deletecollection,get,list,patch,update,watch",
-    }
-}
-
-fn in_all_category(kind: &str) -> bool {
-    matches!(
-        kind,
-        "Pod"
-            | "ReplicationController"
-            | "Service"
-            | "DaemonSet"
-            | "Deployment"
-            | "ReplicaSet"
-            | "StatefulSet"
-            | "HorizontalPodAutoscaler"
-            | "CronJob"
-            | "Job"
-    )
-}
-
 /// `kubectl api-resources`.
 pub(crate) fn api_resources(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     let output = p.str_or_empty("output").to_string();
     if !matches!(output.as_str(), "" | "wide" | "name") {
         return Err(Fail::error(format!("--output {output} is not available")));
     }
-    let mut rows: Vec<&ResourceType> = RESOURCES.iter().collect();
+    let mut rows = crate::apiserver::discovery::resources();
     if p.changed("namespaced") {
         let want = p.bool("namespaced");
         rows.retain(|r| r.namespaced == want);
@@ -178,11 +150,7 @@ pub(crate) fn api_resources(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     }
     let wanted_verbs = p.all("verbs");
     if !wanted_verbs.is_empty() {
-        rows.retain(|r| {
-            wanted_verbs
-                .iter()
-                .all(|v| verbs(r).split(',').any(|x| x == v))
-        });
+        rows.retain(|r| wanted_verbs.iter().all(|v| r.verbs().contains(&v.as_str())));
     }
     match p.str("sort-by") {
         None => {}
@@ -223,8 +191,7 @@ pub(crate) fn api_resources(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         );
         tw.write(&line);
         if output == "wide" {
-            let cat = if in_all_category(r.kind) { "all" } else { "" };
-            tw.write(&format!("\t{}\t{cat}", verbs(r)));
+            tw.write(&format!("\t{}\t{}", r.verbs().join(","), r.categories()));
         }
         tw.write("\n");
     }
@@ -232,17 +199,9 @@ pub(crate) fn api_resources(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     Ok(())
 }
 
-/// `kubectl api-versions`.
+/// `kubectl api-versions`: every served group version.
 pub(crate) fn api_versions(ctx: &mut Ctx, _p: &Parsed) -> Result<(), Fail> {
-    let mut versions: BTreeSet<std::rc::Rc<str>> =
-        crate::sort::btree_set(RESOURCES.iter().map(|r| r.api_version().into()));
-    for v in OTHER_VERSIONS {
-        // Served legacy Ingress versions are converted, not listed.
-        if v.deprecation.is_none() {
-            versions.insert(v.api_version.into());
-        }
-    }
-    for v in versions {
+    for v in crate::apiserver::discovery::api_versions() {
         ctx.out.line(&v);
     }
     Ok(())

@@ -44,6 +44,17 @@ const ALL_CATEGORY: &[&str] = &[
 /// Resolves one resource type name (`po`, `deployments.apps`, `Pod`).
 pub(crate) fn lookup_type(name: &str) -> Result<ResourceId, Fail> {
     lookup_resource(name).ok_or_else(|| {
+        // A resource real clusters serve: said plainly, not denied.
+        if let Some(r) = crate::apiserver::discovery::unserved(name) {
+            let full = if r.group.is_empty() {
+                r.plural.to_string()
+            } else {
+                format!("{}.{}", r.plural, r.group)
+            };
+            return Fail::error(format!(
+                "Kubeplay does not serve {full}: a real cluster does (kubectl api-resources lists it), but here nothing stores it"
+            ));
+        }
         let resource = name.split('.').next().unwrap_or(name);
         Fail::error(format!(
             "the server doesn't have a resource type \"{resource}\""

@@ -2120,9 +2120,16 @@ fn version_api_resources_and_cluster_info() {
         lines[0],
         "NAME                                SHORTNAMES   APIVERSION                        NAMESPACED   KIND"
     );
+    // What a v1.37 cluster serves, Kubeplay's or not (a pasted minikube
+    // v1.37.0 listing has these 71 rows).
     assert_eq!(
         lines[1],
-        "configmaps                          cm           v1                                true         ConfigMap"
+        "bindings                                         v1                                true         Binding"
+    );
+    assert_eq!(lines.len(), 72);
+    assert_eq!(
+        lines[71],
+        "storageversionmigrations                         storagemigration.k8s.io/v1        false        StorageVersionMigration"
     );
     assert!(lines.contains(&"deployments                         deploy       apps/v1                           true         Deployment"));
     assert_eq!(

@@ -3168,6 +3168,8 @@ impl Interp<'_> {
         };
         // `head -c N`, `cut -c LIST`/`-f LIST` and `-d DELIM`.
         let mut bytes: Option<usize> = None;
+        // grep's context: lines after and before each match.
+        let (mut after, mut before) = (0usize, 0usize);
         let mut list: Option<(char, String)> = None;
         let mut delimiter = '\t';
         let mut i = 0;
@@ -3222,6 +3224,29 @@ impl Interp<'_> {
                 Some("e") if name == "grep" && i + 1 < args.len() => {
                     patterns.push(args[i + 1].clone());
                     i += 1;
+                }
+                Some(o) if name == "grep" && o.starts_with(['A', 'B', 'C']) => {
+                    let n = match &o[1..] {
+                        "" => {
+                            i += 1;
+                            args.get(i).and_then(|v| v.parse().ok())
+                        }
+                        rest => rest.parse().ok(),
+                    };
+                    let Some(n) = n else {
+                        self.emit_err(format!(
+                            "grep: invalid context length argument: {}",
+                            args.get(i).map_or("", |a| a.as_str())
+                        ));
+                        self.status = 2;
+                        return Flow::Normal;
+                    };
+                    if !o.starts_with('B') {
+                        after = n;
+                    }
+                    if !o.starts_with('A') {
+                        before = n;
+                    }
                 }
                 Some(rest) if lines_tool && rest.bytes().all(|b| b.is_ascii_digit()) => {
                     count = number(rest)
@@ -3394,16 +3419,27 @@ impl Interp<'_> {
                 } else if flags.contains('c') {
                     vec![matching.len().to_string()]
                 } else {
-                    matching
-                        .into_iter()
-                        .map(|(i, l)| {
-                            if flags.contains('n') {
-                                format!("{}:{l}", i + 1)
-                            } else {
-                                l.to_string()
-                            }
-                        })
-                        .collect()
+                    // Each match with its context (`N-` numbers a context
+                    // line), groups apart joined by `--`.
+                    let mut out = Vec::new();
+                    let mut shown: Option<usize> = None;
+                    for (i, _) in &matching {
+                        let from = i.saturating_sub(before).max(shown.map_or(0, |s| s + 1));
+                        let to = (i + after).min(lines.len().saturating_sub(1));
+                        if shown.is_some_and(|s| from > s + 1) && (after > 0 || before > 0) {
+                            out.push("--".to_string());
+                        }
+                        for (j, line) in lines.iter().enumerate().take(to + 1).skip(from) {
+                            let hit = matching.iter().any(|(m, _)| *m == j);
+                            out.push(match (flags.contains('n'), hit) {
+                                (true, true) => format!("{}:{line}", j + 1),
+                                (true, false) => format!("{}-{line}", j + 1),
+                                _ => line.to_string(),
+                            });
+                        }
+                        shown = Some(shown.map_or(to, |s| s.max(to)));
+                    }
+                    out
                 }
             }
             "wc" if missing && !operands.is_empty() && text.is_empty() => Vec::new(),
