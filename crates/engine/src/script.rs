@@ -767,7 +767,7 @@ pub(crate) fn run_builtin(cluster: &mut Cluster, words: &[String]) -> Result<Str
         ["echo", rest @ ..] => Ok(format!("{}\n", rest.join(" "))),
         ["curl", ..] => curl(cluster, &words[1..]),
         ["jobs"] => Ok(jobs(cluster, false)),
-        ["kill", rest @ ..] if rest.first() != Some(&"pod") => Ok(kill_jobs(cluster, rest)),
+        ["kill", rest @ ..] if rest.first() != Some(&"pod") => Ok(kill_jobs(cluster, rest).1),
         ["stop", "node", name] => Ok(report(cluster.stop_node(name))),
         ["start", "node", name] => Ok(report(cluster.start_node(name))),
         ["remove", "node", name] => Ok(report(cluster.remove_node(name))),
@@ -1012,33 +1012,106 @@ fn background_kubectl(
     out
 }
 
-/// `kill [-SIGNAL | -s SIGNAL] JOB…`: signals background jobs, named
-/// `%N` (`%%` and `%+` the current job, `%-` the previous one) or by PID,
-/// with bash's messages. kubectl dies of SIGHUP, SIGTERM and SIGKILL as Go
-/// programs do; `port-forward` handles SIGINT and exits 0; the user
-/// signals Go ignores change nothing.
-fn kill_jobs(cluster: &mut Cluster, args: &[&str]) -> String {
+/// Linux's signals 1 to 31, as bash names them (`kill -l`).
+const SIGNALS: [&str; 31] = [
+    "HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS", "FPE", "KILL", "USR1", "SEGV", "USR2",
+    "PIPE", "ALRM", "TERM", "STKFLT", "CHLD", "CONT", "STOP", "TSTP", "TTIN", "TTOU", "URG",
+    "XCPU", "XFSZ", "VTALRM", "PROF", "WINCH", "IO", "PWR", "SYS",
+];
+
+/// A signal's name without `SIG` (34 to 64 are the real-time ones), or
+/// `None` for a number Linux has none for.
+fn signal_name(n: u32) -> Option<String> {
+    match n {
+        1..=31 => Some(SIGNALS[n as usize - 1].to_string()),
+        34 => Some("RTMIN".into()),
+        35..=49 => Some(format!("RTMIN+{}", n - 34)),
+        50..=63 => Some(format!("RTMAX-{}", 64 - n)),
+        64 => Some("RTMAX".into()),
+        _ => None,
+    }
+}
+
+/// A signal bash reads (`9`, `KILL`, `SIGKILL`, `sigkill`).
+fn signal_number(spec: &str) -> Option<u32> {
+    if let Ok(n) = spec.parse::<u32>() {
+        return (n == 0 || signal_name(n).is_some()).then_some(n);
+    }
+    let upper = spec.to_ascii_uppercase();
+    let name = upper.strip_prefix("SIG").unwrap_or(&upper);
+    (1..=64).find(|&n| signal_name(n).as_deref() == Some(name))
+}
+
+/// `kill [-SIGNAL | -s SIGNAL | -n NUMBER] JOB…` and `kill -l`: signals
+/// background jobs, named `%N` (`%%` and `%+` the current job, `%-` the
+/// previous one) or by PID, with bash's messages and exit status. kubectl
+/// dies of SIGHUP, SIGTERM and SIGKILL as Go programs do, exits 2 after a
+/// stack dump on SIGQUIT and its kin, and ignores the rest;
+/// `port-forward` handles SIGINT and exits 0.
+pub(crate) fn kill_jobs(cluster: &mut Cluster, args: &[&str]) -> (i32, String) {
+    const USAGE: &str = "kill: usage: kill [-s sigspec | -n signum | -sigspec] pid | jobspec ... or kill -l [sigspec]\n";
+    let invalid = |spec: &str| {
+        (
+            1,
+            format!("bash: kill: {spec}: invalid signal specification\n"),
+        )
+    };
     let (signal, targets) = match args {
+        ["-l" | "-L"] => {
+            let mut out = String::new();
+            for (i, n) in (1..=64).filter(|n| !matches!(n, 32 | 33)).enumerate() {
+                let name = signal_name(n).unwrap_or_default();
+                out.push_str(&format!("{n:2}) SIG{name}\t"));
+                if i % 5 == 4 {
+                    out.pop();
+                    out.push('\n');
+                }
+            }
+            out.push('\n');
+            return (0, out);
+        }
+        ["-l" | "-L", specs @ ..] => {
+            let mut out = String::new();
+            for spec in specs {
+                match spec.parse::<u32>() {
+                    Ok(n) => match signal_name(n) {
+                        Some(name) => out.push_str(&format!("{name}\n")),
+                        None => return invalid(spec),
+                    },
+                    Err(_) => match signal_number(spec) {
+                        Some(n) => out.push_str(&format!("{n}\n")),
+                        None => return invalid(spec),
+                    },
+                }
+            }
+            return (0, out);
+        }
+        [flag @ ("-s" | "-n")] => {
+            return (
+                1,
+                format!("bash: kill: {flag}: option requires an argument\n"),
+            );
+        }
         ["-s" | "-n", name, rest @ ..] => (*name, rest),
+        ["--", rest @ ..] => ("TERM", rest),
+        // `-sNAME` and `-nNUMBER` are the options with their values.
+        [flag, rest @ ..]
+            if flag.len() > 2 && (flag.starts_with("-s") || flag.starts_with("-n")) =>
+        {
+            (&flag[2..], rest)
+        }
         [flag, rest @ ..] if flag.len() > 1 && flag.starts_with('-') => (&flag[1..], rest),
         _ => ("TERM", args),
     };
-    let number = match signal
-        .trim_start_matches("SIG")
-        .to_ascii_uppercase()
-        .as_str()
-    {
-        "HUP" | "1" => 1,
-        "INT" | "2" => 2,
-        "QUIT" | "3" => 3,
-        "KILL" | "9" => 9,
-        "USR1" | "10" => 10,
-        "USR2" | "12" => 12,
-        "TERM" | "15" => 15,
-        _ => return format!("kubeplay: kill: {signal}: invalid signal specification\n"),
+    let targets = match targets {
+        ["--", rest @ ..] => rest,
+        t => t,
+    };
+    let Some(number) = signal_number(signal) else {
+        return invalid(signal);
     };
     if targets.is_empty() {
-        return "kill: usage: kill [-s sigspec | -n signum | -sigspec] pid | jobspec ... or kill -l [sigspec]\n".into();
+        return (2, USAGE.into());
     }
     let mut out = String::new();
     for spec in targets {
@@ -1055,14 +1128,14 @@ fn kill_jobs(cluster: &mut Cluster, args: &[&str]) -> String {
                 match forwards.iter().position(|f| f.job.pid.to_string() == *spec) {
                     Some(i) => Some(i),
                     None => {
-                        out.push_str(&format!("kubeplay: kill: ({spec}) - No such process\n"));
+                        out.push_str(&format!("bash: kill: ({spec}) - No such process\n"));
                         continue;
                     }
                 }
             }
             None => {
                 out.push_str(&format!(
-                    "kubeplay: kill: {spec}: arguments must be process or job IDs\n"
+                    "bash: kill: {spec}: arguments must be process or job IDs\n"
                 ));
                 continue;
             }
@@ -1074,20 +1147,25 @@ fn kill_jobs(cluster: &mut Cluster, args: &[&str]) -> String {
                     2 if f.api.is_none() => Some("Done".into()),
                     2 => Some("Interrupt".into()),
                     // Go's stack dump, then exit status 2.
-                    3 => Some("Exit 2".into()),
+                    3..=6 | 16 | 31 => Some("Exit 2".into()),
                     9 => Some("Killed".into()),
                     15 => Some("Terminated".into()),
+                    19..=22 => {
+                        out.push_str(&format!(
+                            "kubeplay: kill: SIG{}: Kubeplay does not stop jobs; a signal that ends them does\n",
+                            signal_name(number).unwrap_or_default()
+                        ));
+                        None
+                    }
+                    // 0 only asks whether it exists; Go ignores the others.
                     _ => None,
                 };
             }
-            Some(f) => out.push_str(&format!(
-                "kubeplay: kill: ({}) - No such process\n",
-                f.job.pid
-            )),
-            None => out.push_str(&format!("kubeplay: kill: {spec}: no such job\n")),
+            Some(f) => out.push_str(&format!("bash: kill: ({}) - No such process\n", f.job.pid)),
+            None => out.push_str(&format!("bash: kill: {spec}: no such job\n")),
         }
     }
-    out
+    (i32::from(!out.is_empty()), out)
 }
 
 /// Runs a whole script.
@@ -1285,6 +1363,23 @@ mod tests {
     fn kill_signals_jobs_by_number_or_pid_and_dollar_bang_is_the_last_job() {
         let mut c = Cluster::new(1);
         let script = "echo \"[$!]\"\nkubectl proxy &\necho \"[$!]\"\nkill -HUP $!\nkubectl proxy &\nkill -USR1 %1\njobs\nkill -s KILL %%\nkubectl port-forward svc/kubernetes 6443:443 &\nkill 1 %4 x\nkill -FOO %1\n";
+        // bash's own, checked against bash 5: the user's shell gives its
+        // errors on standard error with status 1 (2 for usage).
+        let mut shell = Cluster::new(1);
+        let line = |c: &mut Cluster, l: &str| run_script(c, l, &NoFiles).output;
+        assert_eq!(
+            line(&mut shell, "kill -l | head -1"),
+            "$ kill -l | head -1\n 1) SIGHUP\t 2) SIGINT\t 3) SIGQUIT\t 4) SIGILL\t 5) SIGTRAP\n"
+        );
+        assert!(line(&mut shell, "kill -l").ends_with("63) SIGRTMAX-1\t64) SIGRTMAX\t\n"));
+        assert_eq!(
+            line(&mut shell, "kill %9 2>/dev/null || echo \"failed: $?\""),
+            "$ kill %9 2>/dev/null || echo \"failed: $?\"\nfailed: 1\n"
+        );
+        assert_eq!(
+            line(&mut shell, "kill -sigterm %1; kill -l sigkill 35; kill -s"),
+            "$ kill -sigterm %1; kill -l sigkill 35; kill -s\nbash: kill: igterm: invalid signal specification\n9\nRTMIN+1\nbash: kill: -s: option requires an argument\n"
+        );
         let out = run_script(&mut c, script, &NoFiles).output;
         let pid = |n: usize| {
             out.lines()
@@ -1303,9 +1398,9 @@ mod tests {
         assert!(out.contains(&format!("$ echo \"[$!]\"\n[{first}]\n$ kill -HUP $!\n[1]+  Hangup                  kubectl proxy\n")), "{out}");
         // Go ignores SIGUSR1: the job runs on.
         assert!(out.contains("$ kill -USR1 %1\n$ jobs\n[1]+  Running                 kubectl proxy &\n$ kill -s KILL %%\n[1]+  Killed                  kubectl proxy\n"), "{out}");
-        assert!(out.contains("$ kill 1 %4 x\nkubeplay: kill: (1) - No such process\nkubeplay: kill: %4: no such job\nkubeplay: kill: x: arguments must be process or job IDs\n"), "{out}");
+        assert!(out.contains("$ kill 1 %4 x\nbash: kill: (1) - No such process\nbash: kill: %4: no such job\nbash: kill: x: arguments must be process or job IDs\n"), "{out}");
         assert!(
-            out.ends_with("$ kill -FOO %1\nkubeplay: kill: FOO: invalid signal specification\n"),
+            out.ends_with("$ kill -FOO %1\nbash: kill: FOO: invalid signal specification\n"),
             "{out}"
         );
     }

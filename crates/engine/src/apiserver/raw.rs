@@ -175,7 +175,11 @@ fn details(name: &str, group: &str, plural: &str) -> Value {
 /// priority level: `exempt` for the cluster's admin), sorted as Go writes
 /// them; a proxied answer comes back as the pod gave it.
 pub(crate) fn get(cluster: &mut Cluster, target: &str, user_agent: &str) -> RawAnswer {
-    let proxied = target.split('?').next().unwrap_or("").contains("/proxy");
+    let path = target.split('?').next().unwrap_or("");
+    let proxied = path.contains("/proxy");
+    // A log is streamed, and, like a proxy, a long-running request that
+    // API Priority and Fairness does not classify.
+    let log = path.ends_with("/log");
     let mut answer = answer(cluster, target, user_agent);
     cluster.network.api_requests += 1;
     // Version 4 UUIDs drawn from their own seeds (not the cluster's
@@ -228,13 +232,14 @@ pub(crate) fn get(cluster: &mut Cluster, target: &str, user_agent: &str) -> RawA
     let kind = field("Content-Type").unwrap_or_default();
     let location = field("Location");
     // Go's server counts a body it holds whole (up to its 2048-byte
-    // buffer) and sends a longer one in chunks.
-    let chunked = answer.body.len() > 2048;
+    // buffer) and sends a longer one in chunks; a stream is flushed from
+    // its start.
+    let chunked = answer.body.len() > 2048 || (log && answer.status == 200);
     let mut headers = vec![
         ("Audit-Id".into(), audit),
         ("Cache-Control".into(), "no-cache, private".into()),
     ];
-    if !chunked {
+    if !chunked && answer.status != 204 {
         headers.push(("Content-Length".into(), answer.body.len().to_string()));
     }
     if !kind.is_empty() {
@@ -250,7 +255,7 @@ pub(crate) fn get(cluster: &mut Cluster, target: &str, user_agent: &str) -> RawA
     }
     // API Priority and Fairness tells which flow schema and priority
     // level a request was classified by (none for a long-running proxy).
-    if !proxied {
+    if !proxied && !log {
         headers.push((
             "X-Kubernetes-Pf-Flowschema-Uid".into(),
             uuid("flowschema exempt"),
@@ -270,12 +275,25 @@ pub(crate) fn get(cluster: &mut Cluster, target: &str, user_agent: &str) -> RawA
 /// [`get`] without the API server's headers.
 fn answer(cluster: &mut Cluster, target: &str, user_agent: &str) -> RawAnswer {
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
-    let param = |name: &str| {
-        query.split('&').find_map(|p| match p.split_once('=') {
-            Some((k, v)) if k == name => Some(v),
-            None if p == name => Some(""),
-            _ => None,
+    // `url.ParseQuery`: `+` is a space, `%XX` decoded, the first value of
+    // a name counts.
+    let pairs: Vec<(String, String)> = query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            let decode = |s: &str| {
+                let spaced = s.replace('+', " ");
+                crate::http::percent_decode(&spaced, false).unwrap_or(spaced)
+            };
+            (decode(k), decode(v))
         })
+        .collect();
+    let param = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     };
     let pretty = match param("pretty").filter(|v| !v.is_empty()) {
         Some(v) => matches!(v, "1" | "t" | "T" | "true" | "TRUE" | "True"),
@@ -441,6 +459,15 @@ fn answer(cluster: &mut Cluster, target: &str, user_agent: &str) -> RawAnswer {
     let Some(rid) =
         crate::api::registry::by_plural_group(plural, group).filter(|r| r.get().version == version)
     else {
+        if let Some(served) = crate::api::registry::by_plural_group(plural, group) {
+            return text(
+                501,
+                format!(
+                    "Kubeplay serves {plural} as {} only ({path})\n",
+                    served.get().api_version()
+                ),
+            );
+        }
         if super::discovery::resources()
             .iter()
             .any(|r| r.plural == plural && r.group == group && !r.served)
@@ -542,29 +569,43 @@ fn pod_log<'q>(
     name: &str,
     param: &dyn Fn(&str) -> Option<&'q str>,
 ) -> Result<RawAnswer, StatusError> {
-    let Some(pod) = cluster
-        .store
-        .get(&ObjectKey::new(res("Pod"), namespace, name))
-    else {
-        return Err(StatusError::not_found("pods", name));
-    };
+    // The query converts as apimachinery converts it, field by field in
+    // PodLogOptions' order (the first error is the answer): a boolean is
+    // false only for `0` and `false`, a number as `strconv.ParseInt`
+    // reads it, a time as RFC 3339 (empty: the zero time).
     let flag = |key: &str| {
-        param(key).is_some_and(|v| matches!(v, "" | "1" | "t" | "T" | "true" | "TRUE" | "True"))
+        param(key).is_some_and(|v| !matches!(v.to_ascii_lowercase().as_str(), "0" | "false"))
     };
-    // Query parameters convert as Go's `strconv.ParseInt` does.
     let int = |key: &str| -> Result<Option<i64>, StatusError> {
-        match param(key).filter(|v| !v.is_empty()) {
-            None => Ok(None),
-            Some(v) => v.parse().map(Some).map_err(|_| {
-                StatusError::bad_request(format!(
-                    "strconv.ParseInt: parsing {}: invalid syntax",
-                    golang::quote(v)
-                ))
-            }),
-        }
+        let Some(v) = param(key) else {
+            return Ok(None);
+        };
+        v.parse().map(Some).map_err(|_| {
+            let digits = v.strip_prefix(['+', '-']).unwrap_or(v);
+            let why = if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+                "value out of range"
+            } else {
+                "invalid syntax"
+            };
+            StatusError::bad_request(format!(
+                "strconv.ParseInt: parsing {}: {why}",
+                golang::quote(v)
+            ))
+        })
     };
-    let (tail, since_seconds, limit) =
-        (int("tailLines")?, int("sinceSeconds")?, int("limitBytes")?);
+    let previous = flag("previous");
+    let since_seconds = int("sinceSeconds")?;
+    let since_time = match param("sinceTime") {
+        Some("") => Some(0),
+        Some(t) => {
+            let t = golang::parse_time(t, TimeLayout::Rfc3339).map_err(StatusError::bad_request)?;
+            Some(crate::time::parse_rfc3339(&t.format(TimeLayout::Rfc3339)).unwrap_or(0))
+        }
+        None => None,
+    };
+    let timestamps = flag("timestamps");
+    let (tail, limit) = (int("tailLines")?, int("limitBytes")?);
+    // `ValidatePodLogOptions`, in its order, before the pod is read.
     let mut causes = Vec::new();
     if let Some(n) = tail.filter(|n| *n < 0) {
         causes.push(FieldError::invalid(
@@ -580,8 +621,6 @@ fn pod_log<'q>(
             "must be greater than 0",
         ));
     }
-    // `ValidatePodLogOptions`, in its order.
-    let since_time = param("sinceTime").filter(|v| !v.is_empty());
     if since_seconds.is_some() && since_time.is_some() {
         causes.push(FieldError::forbidden(
             "",
@@ -597,12 +636,11 @@ fn pod_log<'q>(
     if !causes.is_empty() {
         return Err(StatusError::invalid("PodLogOptions", name, causes));
     }
-    let since_time = match since_time {
-        Some(t) => {
-            let t = golang::parse_time(t, TimeLayout::Rfc3339).map_err(StatusError::bad_request)?;
-            crate::time::parse_rfc3339(&t.format(TimeLayout::Rfc3339))
-        }
-        None => None,
+    let Some(pod) = cluster
+        .store
+        .get(&ObjectKey::new(res("Pod"), namespace, name))
+    else {
+        return Err(StatusError::not_found("pods", name));
     };
     let container = match param("container").filter(|c| !c.is_empty()) {
         Some(c) => c.to_string(),
@@ -632,13 +670,26 @@ fn pod_log<'q>(
             }
         }
     };
-    let entries =
-        cluster.container_log_entries(namespace, name, Some(&container), flag("previous"))?;
+    // A pod on no node has no log to stream: no content.
+    if pod.str_at(&["spec", "nodeName"]).unwrap_or("").is_empty() {
+        return Ok(RawAnswer {
+            status: 204,
+            body: String::new(),
+            headers: Vec::new(),
+            latency_ms: 2,
+            from_pod: false,
+        });
+    }
+    let entries = cluster.container_log_entries(namespace, name, Some(&container), previous)?;
     let window = crate::kubectl::logs::LogWindow {
         tail: tail.and_then(|n| usize::try_from(n).ok()),
-        since: since_time.or(since_seconds.map(|s| cluster.now.saturating_sub(s as Millis * 1000))),
+        since: since_time.or(since_seconds.map(|s| {
+            cluster
+                .now
+                .saturating_sub((s as Millis).saturating_mul(1000))
+        })),
         since_seconds,
-        timestamps: flag("timestamps"),
+        timestamps,
         limit_bytes: limit.and_then(|n| usize::try_from(n).ok()),
     };
     Ok(RawAnswer {
@@ -825,6 +876,33 @@ pub(crate) fn kubectl_get_raw(cluster: &mut Cluster, target: &str) -> Result<Str
         .map(|d| d.root.to_value())
         .filter(|v| v.str_at(&["kind"]) == Some("Status"));
     Err(match status {
+        // `checkErr`'s Invalid: the kind and name, then each cause.
+        Some(s)
+            if s.str_at(&["reason"]) == Some("Invalid")
+                && s.at(&["details", "causes"]).items().next().is_some() =>
+        {
+            let d = s.get("details");
+            let causes: Vec<String> = d
+                .get("causes")
+                .items()
+                .map(|c| {
+                    format!(
+                        "{}: {}",
+                        c.str_at(&["field"]).unwrap_or(""),
+                        c.str_at(&["message"]).unwrap_or("")
+                    )
+                })
+                .collect();
+            let head = format!(
+                "The {} \"{}\" is invalid: ",
+                d.str_at(&["kind"]).unwrap_or(""),
+                d.str_at(&["name"]).unwrap_or("")
+            );
+            match causes.as_slice() {
+                [one] => format!("{head}{one}"),
+                many => format!("{head}\n* {}", many.join("\n* ")),
+            }
+        }
         Some(s) => match s.str_at(&["reason"]) {
             Some(reason) => format!(
                 "Error from server ({reason}): {}",
@@ -973,7 +1051,7 @@ mod tests {
         );
         assert_eq!(
             log(&mut c, "?container=a&tailLines=-2&sinceSeconds=0"),
-            Err("Error from server (Invalid): PodLogOptions \"two\" is invalid: [tailLines: Invalid value: -2: must be greater than or equal to 0, sinceSeconds: Invalid value: 0: must be greater than 0]".into())
+            Err("The PodLogOptions \"two\" is invalid: \n* tailLines: Invalid value: -2: must be greater than or equal to 0\n* sinceSeconds: Invalid value: 0: must be greater than 0".into())
         );
         assert_eq!(
             log(&mut c, "?container=a&tailLines=x"),
@@ -982,13 +1060,56 @@ mod tests {
                     .into()
             )
         );
+        // Options are read and checked before the pod: in Go's order, as
+        // apimachinery converts them.
+        assert_eq!(
+            kubectl_get_raw(&mut c, "/api/v1/namespaces/default/pods/nope/log?tailLines=-1"),
+            Err("The PodLogOptions \"nope\" is invalid: tailLines: Invalid value: -1: must be greater than or equal to 0".into())
+        );
+        assert_eq!(
+            log(&mut c, "?container=a&tailLines=x&sinceSeconds=y"),
+            Err(
+                "Error from server (BadRequest): strconv.ParseInt: parsing \"y\": invalid syntax"
+                    .into()
+            )
+        );
+        assert_eq!(
+            log(&mut c, "?container=a&tailLines=99999999999999999999"),
+            Err("Error from server (BadRequest): strconv.ParseInt: parsing \"99999999999999999999\": value out of range".into())
+        );
+        assert_eq!(
+            log(
+                &mut c,
+                "?container=a&sinceSeconds=9223372036854775807&tailLines=1"
+            ),
+            Ok("two\n".into())
+        );
+        assert_eq!(
+            log(
+                &mut c,
+                "?container=%61&timestamps=yes&sinceTime=2025-12-31T23:00:00%2B00:00"
+            ),
+            log(&mut c, "?container=a&timestamps=1")
+        );
+        // A stream: chunked from its start, and not classified by API
+        // Priority and Fairness.
         let a = get(
             &mut c,
             "/api/v1/namespaces/default/pods/two/log?container=a",
             CURL,
         );
-        assert_eq!(a.headers[3], ("Content-Type".into(), "text/plain".into()));
-        assert!(!a.headers.iter().any(|(k, _)| k == "X-Content-Type-Options"));
+        let names: Vec<&str> = a.headers.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "Audit-Id",
+                "Cache-Control",
+                "Content-Type",
+                "Date",
+                "Transfer-Encoding"
+            ]
+        );
+        assert_eq!(a.headers[2].1, "text/plain");
         // A long answer goes in chunks, without a length.
         let list = get(&mut c, "/api/v1/pods", CURL);
         assert!(list.body.len() > 2048);

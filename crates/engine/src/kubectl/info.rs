@@ -148,6 +148,10 @@ pub(crate) fn api_resources(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     if let Some(g) = p.str("api-group") {
         rows.retain(|r| r.group == g);
     }
+    let categories = p.all("categories");
+    if !categories.is_empty() {
+        rows.retain(|r| categories.iter().all(|c| r.categories() == c));
+    }
     let wanted_verbs = p.all("verbs");
     if !wanted_verbs.is_empty() {
         rows.retain(|r| wanted_verbs.iter().all(|v| r.verbs().contains(&v.as_str())));

@@ -129,10 +129,27 @@ pub(crate) fn legacy_line(line: String) -> Option<String> {
                 "{head}Runid mismatch (Client asked for runid '{asked}', my runid is '{runid}')"
             )
         }
-        None => text
-            .replace("Replica ", "Slave ")
-            .replace(" replica ", " slave ")
-            .replace("<-> REPLICA", "<-> SLAVE"),
+        // The word, not "replication".
+        None => {
+            let mut out = String::with_capacity(text.len());
+            let mut rest = text;
+            while let Some(at) = rest.find(['r', 'R']) {
+                out.push_str(&rest[..at]);
+                rest = &rest[at..];
+                let word = rest
+                    .find(|c: char| !c.is_ascii_alphabetic())
+                    .unwrap_or(rest.len());
+                out.push_str(match &rest[..word] {
+                    "replica" => "slave",
+                    "Replica" => "Slave",
+                    "REPLICA" => "SLAVE",
+                    other => other,
+                });
+                rest = &rest[word..];
+            }
+            out.push_str(rest);
+            out
+        }
     };
     Some(format!("[{pid}] {day} {month} {text}"))
 }

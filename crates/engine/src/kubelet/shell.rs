@@ -3168,8 +3168,10 @@ impl Interp<'_> {
         };
         // `head -c N`, `cut -c LIST`/`-f LIST` and `-d DELIM`.
         let mut bytes: Option<usize> = None;
-        // grep's context: lines after and before each match.
-        let (mut after, mut before) = (0usize, 0usize);
+        // grep's context (`-A`, `-B`, `-C`/`-NUM`; `-A` and `-B` win over
+        // `-C` whatever their order) and `-m`'s most matches.
+        let (mut after, mut before, mut context) = (None::<usize>, None::<usize>, None::<usize>);
+        let mut max_count: Option<usize> = None;
         let mut list: Option<(char, String)> = None;
         let mut delimiter = '\t';
         let mut i = 0;
@@ -3187,6 +3189,71 @@ impl Interp<'_> {
                     args.get(*i).cloned()
                 }
             };
+            // grep's bundled short options (`-inA2`, `-e PAT`, `-2`): an
+            // option that takes a value takes the rest of the word, else
+            // the next one.
+            if name == "grep"
+                && let Some(o) = option.filter(|o| !o.starts_with('-'))
+            {
+                let mut digits = String::new();
+                for (k, c) in o.char_indices() {
+                    if c.is_ascii_digit() {
+                        digits.push(c);
+                        continue;
+                    }
+                    if !matches!(c, 'A' | 'B' | 'C' | 'e' | 'm') {
+                        flags.push(c);
+                        continue;
+                    }
+                    let rest = &o[k + c.len_utf8()..];
+                    let value = if rest.is_empty() {
+                        i += 1;
+                        match args.get(i) {
+                            Some(v) => v.clone(),
+                            None => {
+                                self.emit_err(format!("grep: option requires an argument -- '{c}'\nUsage: grep [OPTION]... PATTERNS [FILE]...\nTry 'grep --help' for more information."));
+                                self.status = 2;
+                                return Flow::Normal;
+                            }
+                        }
+                    } else {
+                        rest.to_string()
+                    };
+                    if c == 'e' {
+                        patterns.push(value);
+                        break;
+                    }
+                    // GNU takes a huge count as "all".
+                    let n = if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+                        Some(value.parse().unwrap_or(usize::MAX))
+                    } else {
+                        None
+                    };
+                    let Some(n) = n else {
+                        self.emit_err(match (c, self.ctx.dialect) {
+                            ('m', _) => "grep: invalid max count".to_string(),
+                            (_, Dialect::Busybox) => format!("grep: invalid number '{value}'"),
+                            (_, Dialect::Gnu) => {
+                                format!("grep: {value}: invalid context length argument")
+                            }
+                        });
+                        self.status = 2;
+                        return Flow::Normal;
+                    };
+                    match c {
+                        'A' => after = Some(n),
+                        'B' => before = Some(n),
+                        'C' => context = Some(n),
+                        _ => max_count = Some(n),
+                    }
+                    break;
+                }
+                if !digits.is_empty() {
+                    context = Some(digits.parse().unwrap_or(usize::MAX));
+                }
+                i += 1;
+                continue;
+            }
             if name == "cut"
                 && let Some(o) = option
                     .and_then(|o| o.chars().next())
@@ -3220,33 +3287,6 @@ impl Interp<'_> {
                 }
                 Some(rest) if name == "base64" && rest.starts_with('w') && rest.len() > 1 => {
                     count = number(&rest[1..]);
-                }
-                Some("e") if name == "grep" && i + 1 < args.len() => {
-                    patterns.push(args[i + 1].clone());
-                    i += 1;
-                }
-                Some(o) if name == "grep" && o.starts_with(['A', 'B', 'C']) => {
-                    let n = match &o[1..] {
-                        "" => {
-                            i += 1;
-                            args.get(i).and_then(|v| v.parse().ok())
-                        }
-                        rest => rest.parse().ok(),
-                    };
-                    let Some(n) = n else {
-                        self.emit_err(format!(
-                            "grep: invalid context length argument: {}",
-                            args.get(i).map_or("", |a| a.as_str())
-                        ));
-                        self.status = 2;
-                        return Flow::Normal;
-                    };
-                    if !o.starts_with('B') {
-                        after = n;
-                    }
-                    if !o.starts_with('A') {
-                        before = n;
-                    }
                 }
                 Some(rest) if lines_tool && rest.bytes().all(|b| b.is_ascii_digit()) => {
                     count = number(rest)
@@ -3406,6 +3446,7 @@ impl Interp<'_> {
                         hit != flags.contains('v')
                     })
                     .map(|(i, l)| (i, *l))
+                    .take(max_count.unwrap_or(usize::MAX))
                     .collect();
                 // busybox: 0 when a line was selected (-q: even with
                 // unreadable files), else 1; 2 when a file was unreadable.
@@ -3420,13 +3461,17 @@ impl Interp<'_> {
                     vec![matching.len().to_string()]
                 } else {
                     // Each match with its context (`N-` numbers a context
-                    // line), groups apart joined by `--`.
+                    // line), groups apart joined by `--` once any context
+                    // was asked for (0 too).
+                    let separated = after.is_some() || before.is_some() || context.is_some();
+                    let after = after.or(context).unwrap_or(0);
+                    let before = before.or(context).unwrap_or(0);
                     let mut out = Vec::new();
                     let mut shown: Option<usize> = None;
                     for (i, _) in &matching {
                         let from = i.saturating_sub(before).max(shown.map_or(0, |s| s + 1));
-                        let to = (i + after).min(lines.len().saturating_sub(1));
-                        if shown.is_some_and(|s| from > s + 1) && (after > 0 || before > 0) {
+                        let to = i.saturating_add(after).min(lines.len().saturating_sub(1));
+                        if shown.is_some_and(|s| from > s + 1) && separated {
                             out.push("--".to_string());
                         }
                         for (j, line) in lines.iter().enumerate().take(to + 1).skip(from) {
@@ -4428,7 +4473,8 @@ impl Interp<'_> {
             }
             let value = match name.as_str() {
                 "?" => self.status.to_string(),
-                // Empty until a job runs in the background.
+                // The user's last `kubectl … &`; these shells run `cmd &`
+                // in the foreground, so it stays empty in a container.
                 "!" => self.last_job.map(|p| p.to_string()).unwrap_or_default(),
                 // PID 1's own shell, or the exec'd one after the others.
                 "$" => match &self.exec_shell {
