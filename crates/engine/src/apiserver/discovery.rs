@@ -480,74 +480,72 @@ pub(crate) fn field_order(key: &str) -> &'static [&'static str] {
     }
 }
 
-fn strings(items: impl IntoIterator<Item = impl Into<Value>>) -> Value {
-    Value::array(items.into_iter().map(Into::into).collect())
+/// A JSON array of strings (names and verbs need no escapes).
+fn strings<'a>(items: impl IntoIterator<Item = &'a str>) -> String {
+    let quoted: Vec<String> = items.into_iter().map(|s| format!("\"{s}\"")).collect();
+    format!("[{}]", quoted.join(","))
 }
 
-fn group_version(group: &str, version: &str) -> Value {
-    Value::from_pairs([
-        ("groupVersion", Value::from(format!("{group}/{version}"))),
-        ("version", Value::str(version)),
-    ])
-}
-
-/// `APIGroup` of a group: its versions, the first preferred.
-fn api_group(name: &str, versions: &[&str], kind: bool) -> Value {
-    let mut pairs = Vec::new();
-    if kind {
-        pairs.push(("kind", Value::str("APIGroup")));
-        pairs.push(("apiVersion", Value::str("v1")));
-    }
-    pairs.push(("name", Value::str(name)));
-    pairs.push((
-        "versions",
-        Value::array(versions.iter().map(|v| group_version(name, v)).collect()),
-    ));
-    pairs.push(("preferredVersion", group_version(name, versions[0])));
-    Value::from_pairs(pairs)
+/// `APIGroup` of a group (its versions, the first preferred), without
+/// its type for a member of a list.
+fn api_group(name: &str, versions: &[&str], kind: bool) -> String {
+    let gv = |v: &str| format!("{{\"groupVersion\":\"{name}/{v}\",\"version\":\"{v}\"}}");
+    let all: Vec<String> = versions.iter().map(|v| gv(v)).collect();
+    format!(
+        "{{{}\"name\":\"{name}\",\"versions\":[{}],\"preferredVersion\":{}}}",
+        if kind {
+            "\"kind\":\"APIGroup\",\"apiVersion\":\"v1\","
+        } else {
+            ""
+        },
+        all.join(","),
+        gv(versions[0])
+    )
 }
 
 /// `APIResourceList` of a group version: its resources and their
 /// subresources, sorted by name.
-fn resource_list(group: &str, version: &str) -> Value {
-    let mut entries: Vec<(String, Value)> = Vec::new();
+fn resource_list(group: &str, version: &str) -> String {
+    let mut entries: Vec<(String, String)> = Vec::new();
     for r in resources().iter().filter(|r| r.group == group) {
-        let mut pairs = vec![
-            ("name", Value::str(r.plural)),
-            ("singularName", Value::str(r.singular)),
-            ("namespaced", Value::from(r.namespaced)),
-            ("kind", Value::str(r.kind)),
-            ("verbs", strings(r.verbs().iter().copied())),
-        ];
+        let mut entry = format!(
+            "{{\"name\":\"{}\",\"singularName\":\"{}\",\"namespaced\":{},\"kind\":\"{}\",\"verbs\":{}",
+            r.plural,
+            r.singular,
+            r.namespaced,
+            r.kind,
+            strings(r.verbs().iter().copied())
+        );
         if !r.short_names.is_empty() {
-            pairs.push(("shortNames", strings(r.short_names.iter().copied())));
+            entry.push_str(&format!(
+                ",\"shortNames\":{}",
+                strings(r.short_names.iter().copied())
+            ));
         }
         if !r.categories().is_empty() {
-            pairs.push(("categories", strings([r.categories()])));
+            entry.push_str(&format!(",\"categories\":{}", strings([r.categories()])));
         }
         if let Some(hash) = r.storage_version_hash() {
-            pairs.push(("storageVersionHash", Value::from(hash)));
+            entry.push_str(&format!(",\"storageVersionHash\":\"{hash}\""));
         }
-        entries.push((r.plural.to_string(), Value::from_pairs(pairs)));
+        entries.push((r.plural.to_string(), entry + "}"));
         for (name, gvk, verbs) in r.subresources() {
-            let mut pairs = vec![
-                ("name", Value::from(format!("{}/{name}", r.plural))),
-                ("singularName", Value::str("")),
-                ("namespaced", Value::from(r.namespaced)),
-            ];
+            let path = format!("{}/{name}", r.plural);
+            let mut entry = format!(
+                "{{\"name\":\"{path}\",\"singularName\":\"\",\"namespaced\":{}",
+                r.namespaced
+            );
             let kind = match gvk.rsplit_once('/') {
                 Some((gv, kind)) => {
                     // Another group's kind names its group and version.
                     let (g, v) = gv.split_once('/').unwrap_or(("", gv));
                     if g != group {
-                        pairs.push(("group", Value::str(g)));
-                        pairs.push(("version", Value::str(v)));
+                        entry.push_str(&format!(",\"group\":\"{g}\",\"version\":\"{v}\""));
                     }
                     kind
                 }
                 None => r.kind,
             };
-            pairs.push(("kind", Value::str(kind)));
             let verbs = verbs.chars().map(|c| match c {
                 'c' => "create",
                 'd' => "delete",
@@ -555,67 +553,65 @@ fn resource_list(group: &str, version: &str) -> Value {
                 'p' => "patch",
                 _ => "update",
             });
-            pairs.push(("verbs", strings(verbs)));
-            entries.push((format!("{}/{name}", r.plural), Value::from_pairs(pairs)));
+            entry.push_str(&format!(
+                ",\"kind\":\"{kind}\",\"verbs\":{}}}",
+                strings(verbs)
+            ));
+            entries.push((path, entry));
         }
     }
     crate::sort::CompactSort::compact_sort_by(entries.as_mut_slice(), |a, b| a.0.cmp(&b.0));
-    let mut pairs = vec![("kind", Value::str("APIResourceList"))];
+    let entries: Vec<String> = entries.into_iter().map(|(_, e)| e).collect();
     // The core group's list is written without its apiVersion.
-    let group_version = if group.is_empty() {
-        version.to_string()
+    let head = if group.is_empty() {
+        format!("\"groupVersion\":\"{version}\"")
     } else {
-        pairs.push(("apiVersion", Value::str("v1")));
-        format!("{group}/{version}")
+        format!("\"apiVersion\":\"v1\",\"groupVersion\":\"{group}/{version}\"")
     };
-    pairs.push(("groupVersion", Value::from(group_version)));
-    pairs.push((
-        "resources",
-        Value::array(entries.into_iter().map(|(_, v)| v).collect()),
-    ));
-    Value::from_pairs(pairs)
+    format!(
+        "{{\"kind\":\"APIResourceList\",{head},\"resources\":[{}]}}",
+        entries.join(",")
+    )
 }
 
 /// The discovery document at `segments` (`["api"]`, `["apis", "apps"]`,
 /// …), `server_address` being the API server's (`172.18.0.2:6443`), or
 /// `None` for a path that is none.
 pub(crate) fn document(segments: &[&str], server_address: &str) -> Option<Value> {
-    match segments {
-        ["api"] | ["api", ""] => Some(Value::from_pairs([
-            ("kind", Value::str("APIVersions")),
-            ("versions", strings(["v1"])),
-            (
-                "serverAddressByClientCIDRs",
-                Value::array(vec![Value::from_pairs([
-                    ("clientCIDR", Value::str("0.0.0.0/0")),
-                    ("serverAddress", Value::str(server_address)),
-                ])]),
-            ),
-        ])),
-        ["api", "v1"] | ["api", "v1", ""] => Some(resource_list("", "v1")),
-        ["apis"] | ["apis", ""] => Some(Value::from_pairs([
-            ("kind", Value::str("APIGroupList")),
-            ("apiVersion", Value::str("v1")),
-            (
-                "groups",
-                Value::array(
-                    GROUPS
-                        .iter()
-                        .map(|(g, vs)| api_group(g, vs, false))
-                        .collect(),
-                ),
-            ),
-        ])),
-        ["apis", group] | ["apis", group, ""] => {
-            let (g, vs) = GROUPS.iter().find(|(g, _)| g == group)?;
-            Some(api_group(g, vs, true))
+    let segments = match segments {
+        [rest @ .., ""] => rest,
+        s => s,
+    };
+    let text = match segments {
+        ["api"] => format!(
+            "{{\"kind\":\"APIVersions\",\"versions\":[\"v1\"],\"serverAddressByClientCIDRs\":[{{\"clientCIDR\":\"0.0.0.0/0\",\"serverAddress\":\"{server_address}\"}}]}}"
+        ),
+        ["api", "v1"] => resource_list("", "v1"),
+        ["apis"] => {
+            let groups: Vec<String> = GROUPS
+                .iter()
+                .map(|(g, vs)| api_group(g, vs, false))
+                .collect();
+            format!(
+                "{{\"kind\":\"APIGroupList\",\"apiVersion\":\"v1\",\"groups\":[{}]}}",
+                groups.join(",")
+            )
         }
-        ["apis", group, version] | ["apis", group, version, ""] => {
+        ["apis", group] => {
             let (g, vs) = GROUPS.iter().find(|(g, _)| g == group)?;
-            vs.contains(version).then(|| resource_list(g, version))
+            api_group(g, vs, true)
         }
-        _ => None,
-    }
+        ["apis", group, version] => {
+            let (g, vs) = GROUPS.iter().find(|(g, _)| g == group)?;
+            if !vs.contains(version) {
+                return None;
+            }
+            resource_list(g, version)
+        }
+        _ => return None,
+    };
+    let docs = crate::yaml::load_str(&text).ok()?;
+    Some(docs.into_iter().next()?.root.to_value())
 }
 
 /// SHA-256 of `data` (FIPS 180-4).
@@ -739,7 +735,7 @@ mod tests {
 
     #[test]
     fn the_core_list_has_subresources_sorted_in_and_no_api_version() {
-        let list = resource_list("", "v1");
+        let list = document(&["api", "v1"], "").unwrap();
         assert!(list.get("apiVersion").is_null());
         let names: Vec<&str> = list
             .get("resources")
