@@ -35,6 +35,11 @@ impl HostShell {
     pub(crate) fn started_job(&mut self, pid: u32) {
         self.state.last_job = Some(pid);
     }
+
+    /// Whether the shell has a function of that name.
+    pub(crate) fn has_function(&self, name: &str) -> bool {
+        self.state.functions.get(name).is_some()
+    }
 }
 
 /// What one line printed, and how it exited.
@@ -51,11 +56,13 @@ const SHELL_WORDS: &[&str] = &[
     "export", "unset", "for", "while", "until", "if", "case", "base64", "grep", "cat", "printf",
     "head", "tail", "wc", "sort", "env", "printenv", "pwd", "cd", "ls", "test", "[", "true",
     "false", "seq", "date", "set", "read", "mkdir", "rm", "touch", "cp", "mv", "sh", "bash",
+    "function", "return", "local",
 ];
 
 /// Whether `command` needs the user's shell rather than Kubeplay's
-/// one-command-per-line runner.
-pub(crate) fn wants_shell(command: &str) -> bool {
+/// one-command-per-line runner (`functions`: the names the shell has
+/// functions for).
+pub(crate) fn wants_shell(command: &str, functions: &dyn Fn(&str) -> bool) -> bool {
     if expands(command) {
         return true;
     }
@@ -64,7 +71,7 @@ pub(crate) fn wants_shell(command: &str) -> bool {
         Err(e) => !e.starts_with("unterminated"),
         Ok(words) => match words.first().map(String::as_str) {
             Some("echo") => words.get(1).is_some_and(|w| w.starts_with('-')),
-            Some(first) => SHELL_WORDS.contains(&first) || is_assignment(first),
+            Some(first) => SHELL_WORDS.contains(&first) || is_assignment(first) || functions(first),
             None => false,
         },
     }

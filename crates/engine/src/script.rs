@@ -1217,7 +1217,8 @@ pub fn run_script(cluster: &mut Cluster, script: &str, files: &dyn Files) -> Scr
                 joined.pop();
             } else if heredoc(&joined).is_some()
                 || !(crate::kubelet::needs_more(&joined)
-                    && (crate::host::wants_shell(&joined) || open_quote(&joined)))
+                    && (crate::host::wants_shell(&joined, &|f| cluster.host_shell.has_function(f))
+                        || open_quote(&joined)))
             {
                 break;
             } else {
@@ -1275,7 +1276,9 @@ pub fn run_script(cluster: &mut Cluster, script: &str, files: &dyn Files) -> Scr
             _ => (command, false),
         };
         // Pipes, lists, variables and the like: the user's own shell.
-        if !background && crate::host::wants_shell(&command) {
+        if !background
+            && crate::host::wants_shell(&command, &|f| cluster.host_shell.has_function(f))
+        {
             let result = cluster.host_shell_line(&command, stdin, files);
             if result.exit_code != 0 {
                 failures += 1;
@@ -1358,6 +1361,21 @@ pub fn run_script(cluster: &mut Cluster, script: &str, files: &dyn Files) -> Scr
 mod tests {
     use super::*;
     use crate::kubectl::NoFiles;
+
+    #[test]
+    fn the_users_shell_keeps_its_functions_from_line_to_line() {
+        let mut c = Cluster::new(1);
+        let out = run_script(
+            &mut c,
+            "greet() { echo \"Hello, $1\"; }\ngreet world\nfunction nodes { kubectl get nodes -o name | wc -l; }\nnodes\nreturn 1\n",
+            &NoFiles,
+        )
+        .output;
+        assert_eq!(
+            out,
+            "$ greet() { echo \"Hello, $1\"; }\n$ greet world\nHello, world\n$ function nodes { kubectl get nodes -o name | wc -l; }\n$ nodes\n4\n$ return 1\nbash: return: can only `return' from a function or sourced script\n"
+        );
+    }
 
     #[test]
     fn kill_signals_jobs_by_number_or_pid_and_dollar_bang_is_the_last_job() {

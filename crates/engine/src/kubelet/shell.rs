@@ -9,11 +9,15 @@ use crate::vecmap::VecMap;
 
 use crate::time::{MINUTE, Millis, SECOND};
 
+/// How deep function calls nest before Kubeplay stops them (the shells
+/// go on until their stack runs out).
+const MAX_CALL_DEPTH: usize = 64;
+
 /// A word: literal parts (quoted) and parts subject to `$` expansion.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Word(Vec<Part>);
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 enum Part {
     Literal(String),
     Expand(String),
@@ -40,7 +44,7 @@ impl Word {
 }
 
 /// A command or compound statement.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Stmt {
     /// `name=value … cmd args…` with its redirections, in order.
     Simple {
@@ -76,10 +80,12 @@ pub(crate) enum Stmt {
     Not(Box<Stmt>),
     /// A compound command with its redirections (`while …; done > log`).
     Redirected(Box<Stmt>, Vec<Redirect>),
+    /// `name() compound-command` (bash's `function name`): defines it.
+    Function(String, std::rc::Rc<Stmt>),
 }
 
 /// One redirection of a simple command.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Redirect {
     /// `> file`, `>> file` (appending).
     Out(Word, bool),
@@ -522,6 +528,35 @@ impl Parser {
                 let body = self.list(&["}"])?;
                 self.expect_word("}")?;
                 Ok(body)
+            }
+            // `name() body` and bash's `function name [()] body`.
+            Some(w)
+                if w == "function"
+                    || (self.toks.get(self.pos + 1) == Some(&Tok::Op("("))
+                        && self.toks.get(self.pos + 2) == Some(&Tok::Op(")"))) =>
+            {
+                if w == "function" {
+                    self.pos += 1;
+                }
+                let name = self
+                    .peek_word()
+                    .filter(|n| !n.is_empty() && !n.contains(['=', '$']))
+                    .ok_or("syntax error: bad function name")?;
+                self.pos += 1;
+                if self.peek_op() == Some("(") {
+                    self.pos += 1;
+                    if self.peek_op() != Some(")") {
+                        return Err("syntax error: \"(\" unexpected".into());
+                    }
+                    self.pos += 1;
+                }
+                while self.peek_op() == Some("\n") {
+                    self.pos += 1;
+                }
+                // dash and busybox take a simple command too (bash does
+                // not).
+                let body = self.command()?;
+                Ok(Stmt::Function(name, std::rc::Rc::new(body)))
             }
             _ if self.peek_op() == Some("(") => {
                 self.pos += 1;
@@ -1048,6 +1083,8 @@ enum Flow {
     Stop,
     Break,
     Continue,
+    /// `return N` from a function.
+    Return(i32),
 }
 
 struct Interp<'a> {
@@ -1064,6 +1101,10 @@ struct Interp<'a> {
     status: i32,
     /// `$!`
     last_job: Option<u32>,
+    /// Its functions, and the `local` variables each running call saved
+    /// (name and value before, to restore as it returns).
+    functions: VecMap<String, std::rc::Rc<Stmt>>,
+    frames: Vec<Vec<(String, Option<String>)>>,
     steps: usize,
     out: Vec<(Millis, String)>,
     file_events: Vec<(Millis, String, FileOp)>,
@@ -1123,6 +1164,8 @@ impl<'a> Interp<'a> {
             horizon,
             status: 0,
             last_job: None,
+            functions: VecMap::new(),
+            frames: Vec::new(),
             steps: 0,
             out: Vec::new(),
             file_events: Vec::new(),
@@ -1199,7 +1242,7 @@ pub(crate) fn run_with(
     let flow = it.exec(script);
     it.finish();
     let outcome = match flow {
-        Flow::Exit(code) => Outcome::Exited(it.t, code),
+        Flow::Exit(code) | Flow::Return(code) => Outcome::Exited(it.t, code),
         Flow::Stop if it.forever => Outcome::Forever(it.t),
         Flow::Stop => Outcome::Running,
         _ => Outcome::Exited(it.t, it.status),
@@ -1219,7 +1262,7 @@ pub(crate) fn probe(argv: &[String], ctx: &Context, timeout: Millis) -> Option<(
     let stmt = from_argv(argv);
     let mut it = Interp::new(ctx, timeout);
     let code = match it.exec(&stmt) {
-        Flow::Exit(c) => c,
+        Flow::Exit(c) | Flow::Return(c) => c,
         Flow::Stop => return None,
         _ => it.status,
     };
@@ -1256,6 +1299,8 @@ pub(crate) struct ShellState {
     pub status: i32,
     /// `$!`: the PID of its last background job.
     pub last_job: Option<u32>,
+    /// The functions it defined.
+    pub functions: VecMap<String, std::rc::Rc<Stmt>>,
     /// The shell is bash (its messages differ from dash's).
     pub bash: bool,
     /// Lines read so far.
@@ -1293,6 +1338,7 @@ pub(crate) fn exec_command(
         s.lines += 1;
         it.vars = std::mem::take(&mut s.vars);
         it.cwd = std::mem::take(&mut s.cwd);
+        it.functions = std::mem::take(&mut s.functions);
         it.status = s.status;
         it.interactive = Some((s.bash, s.lines));
         it.exec_shell = Some(s.exec_program.clone()).filter(|p| !p.is_empty());
@@ -1324,6 +1370,7 @@ pub(crate) fn host_line(
     state.lines += 1;
     it.vars = std::mem::take(&mut state.vars);
     it.cwd = std::mem::take(&mut state.cwd);
+    it.functions = std::mem::take(&mut state.functions);
     it.status = state.status;
     it.last_job = state.last_job;
     it.interactive = Some((true, state.lines));
@@ -1344,13 +1391,16 @@ impl Interp<'_> {
     fn end_line(mut self, flow: Flow, state: Option<&mut ShellState>) -> ExecResult {
         self.finish();
         let code = match flow {
-            Flow::Exit(c) => Some(c),
+            // dash's and busybox's `return` outside a function ends the
+            // shell, as `exit` does.
+            Flow::Exit(c) | Flow::Return(c) => Some(c),
             Flow::Stop => None,
             _ => Some(self.status),
         };
         if let Some(s) = state {
             s.vars = std::mem::take(&mut self.vars);
             s.cwd = std::mem::take(&mut self.cwd);
+            s.functions = std::mem::take(&mut self.functions);
             s.status = code.unwrap_or(self.status);
         }
         ExecResult {
@@ -1359,7 +1409,7 @@ impl Interp<'_> {
             elapsed: self.t,
             file_events: std::mem::take(&mut self.file_events),
             pid1_signals: self.pid1_signals,
-            exited: matches!(flow, Flow::Exit(_)),
+            exited: matches!(flow, Flow::Exit(_) | Flow::Return(_)),
         }
     }
 }
@@ -2209,7 +2259,7 @@ impl Interp<'_> {
                         input = std::mem::replace(&mut self.capture, saved);
                     }
                     match f {
-                        Flow::Exit(code) => self.status = code,
+                        Flow::Exit(code) | Flow::Return(code) => self.status = code,
                         Flow::Stop => flow = Flow::Stop,
                         _ => {}
                     }
@@ -2352,6 +2402,50 @@ impl Interp<'_> {
                 let (out, err) = self.dests(redirects);
                 self.with_input(redirects, |it| it.redirected(out, err, |it| it.exec(body)))
             }
+            Stmt::Function(name, body) => {
+                self.functions.insert(name.clone(), body.clone());
+                self.status = 0;
+                Flow::Normal
+            }
+        }
+    }
+
+    /// Calls a function: `argv` after its name are its positional
+    /// parameters (`$0` stays the shell's); `return` ends it, and its
+    /// `local` variables get their values back.
+    fn call(&mut self, body: &Stmt, argv: &[String]) -> Flow {
+        // The shells recurse until their stack runs out; Kubeplay stops
+        // a call nested this deep and says so.
+        if self.frames.len() >= MAX_CALL_DEPTH {
+            self.emit_err(format!(
+                "{}: Kubeplay stops functions nested {MAX_CALL_DEPTH} deep",
+                argv[0]
+            ));
+            self.status = 1;
+            return Flow::Exit(1);
+        }
+        let mut params = vec![self.params.first().cloned().unwrap_or_else(|| "sh".into())];
+        params.extend_from_slice(&argv[1..]);
+        let saved = std::mem::replace(&mut self.params, params);
+        self.frames.push(Vec::new());
+        let flow = self.exec(body);
+        for (name, before) in self.frames.pop().unwrap_or_default().into_iter().rev() {
+            match before {
+                Some(v) => {
+                    self.vars.insert(name, v);
+                }
+                None => {
+                    self.vars.remove(&name);
+                }
+            }
+        }
+        self.params = saved;
+        match flow {
+            Flow::Return(code) => {
+                self.status = code;
+                Flow::Normal
+            }
+            other => other,
         }
     }
 
@@ -2649,6 +2743,9 @@ impl Interp<'_> {
             self.status = 0;
             return Flow::Normal;
         };
+        if let Some(body) = self.functions.get(cmd.as_str()).cloned() {
+            return self.call(&body, argv);
+        }
         let name = cmd.rsplit('/').next().unwrap_or(cmd);
         let args = &argv[1..];
         self.status = 0;
@@ -2744,6 +2841,52 @@ impl Interp<'_> {
             }
             "true" | ":" => {}
             "false" => self.status = 1,
+            "return" => {
+                let code = args.first().map_or(self.status, |a| {
+                    a.parse::<i64>().map_or(2, |c| (c & 255) as i32)
+                });
+                // bash refuses one outside a function; dash and busybox
+                // end the shell with it.
+                if self.frames.is_empty() && matches!(self.interactive, Some((true, _))) {
+                    self.emit_err(
+                        "bash: return: can only `return' from a function or sourced script"
+                            .to_string(),
+                    );
+                    self.status = 2;
+                    return Flow::Normal;
+                }
+                return Flow::Return(code);
+            }
+            // `local NAME[=VALUE]…`: the value before comes back when the
+            // function returns.
+            "local" if !self.frames.is_empty() => {
+                for a in args {
+                    let (name, value) = match a.split_once('=') {
+                        Some((n, v)) => (n, Some(v.to_string())),
+                        None => (a.as_str(), None),
+                    };
+                    let before = self.vars.get(name).cloned();
+                    if let Some(frame) = self.frames.last_mut()
+                        && !frame.iter().any(|(n, _)| n == name)
+                    {
+                        frame.push((name.to_string(), before));
+                    }
+                    if let Some(v) = value {
+                        self.vars.insert(name.to_string(), v);
+                    }
+                }
+            }
+            "local" => {
+                let msg = match self.ctx.dialect {
+                    Dialect::Busybox => "sh: local: not in a function".to_string(),
+                    Dialect::Gnu if matches!(self.interactive, Some((true, _))) => {
+                        "bash: local: can only be used in a function".to_string()
+                    }
+                    Dialect::Gnu => "sh: 1: local: not in a function".to_string(),
+                };
+                self.emit_err(msg);
+                self.status = 1;
+            }
             "break" => return Flow::Break,
             "continue" => return Flow::Continue,
             "touch" => {
@@ -3028,11 +3171,17 @@ impl Interp<'_> {
                                 Some(named) if !named.is_empty() => named.to_vec(),
                                 _ => vec![name.to_string()],
                             };
+                            // A new shell: its own parameters and
+                            // functions.
                             let saved = std::mem::replace(&mut self.params, params);
+                            let functions = std::mem::take(&mut self.functions);
+                            let frames = std::mem::take(&mut self.frames);
                             let flow = self.exec(&stmt);
                             self.params = saved;
+                            self.functions = functions;
+                            self.frames = frames;
                             return match flow {
-                                Flow::Exit(c) => {
+                                Flow::Exit(c) | Flow::Return(c) => {
                                     self.status = c;
                                     Flow::Normal
                                 }
@@ -4440,7 +4589,7 @@ impl Interp<'_> {
                     let vars = self.vars.clone();
                     match self.exec(&stmt) {
                         Flow::Stop => self.halted = true,
-                        Flow::Exit(code) => self.status = code,
+                        Flow::Exit(code) | Flow::Return(code) => self.status = code,
                         _ => {}
                     }
                     self.vars = vars;
@@ -5002,6 +5151,42 @@ mod tests {
             tty: false,
             nginx: None,
         }
+    }
+
+    #[test]
+    fn functions_take_their_arguments_return_and_restore_locals_as_dash_does() {
+        // Each case checked against dash 0.5.12 and busybox 1.36's sh.
+        let run_src = |src: &str| {
+            let r = run(&parse(src).unwrap(), &ctx(), 60_000);
+            let text: String = r.logs.iter().map(|(_, l)| format!("{l}\n")).collect();
+            (text, r.outcome)
+        };
+        let (out, _) =
+            run_src("f() { echo \"in f $1 $#\"; return 4; echo no; }; f a b; echo \"rc=$? $1\"");
+        assert_eq!(out, "in f a 2\nrc=4 \n");
+        let (out, _) =
+            run_src("g() { local y=5 x; x=9; echo \"y=$y x=$x\"; }; x=1; g; echo \"x=$x y=$y\"");
+        assert_eq!(out, "y=5 x=9\nx=1 y=\n");
+        // `return` in a loop ends the function, not the loop only.
+        let (out, _) = run_src(
+            "l() { for i in 1 2 3; do [ $i = 2 ] && return 7; echo $i; done; }; l; echo \"rc=$?\"",
+        );
+        assert_eq!(out, "1\nrc=7\n");
+        // Defined again, the last body counts; a newline may come before it.
+        let (out, _) = run_src("h() { echo one; }\nh()\n{\n  echo two\n}\nh");
+        assert_eq!(out, "two\n");
+        // Outside a function, dash's `return` ends the shell as `exit` does.
+        let (out, outcome) = run_src("echo before; return 3; echo after");
+        assert_eq!((out.as_str(), outcome), ("before\n", Outcome::Exited(0, 3)));
+        // A new shell does not see them.
+        let (out, _) = run_src("f() { echo in; }; sh -c f; echo \"rc=$?\"");
+        assert_eq!(out, "sh: f: not found\nrc=127\n");
+        // A runaway recursion is stopped, and said to be.
+        let (out, outcome) = run_src("r() { r; }; r");
+        assert_eq!(out, "r: Kubeplay stops functions nested 64 deep\n");
+        assert_eq!(outcome, Outcome::Exited(0, 1));
+        let (out, _) = run_src("f() echo no; f");
+        assert_eq!(out, "no\n");
     }
 
     #[test]
