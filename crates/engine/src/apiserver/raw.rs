@@ -580,18 +580,9 @@ fn pod_log<'q>(
         let Some(v) = param(key) else {
             return Ok(None);
         };
-        v.parse().map(Some).map_err(|_| {
-            let digits = v.strip_prefix(['+', '-']).unwrap_or(v);
-            let why = if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
-                "value out of range"
-            } else {
-                "invalid syntax"
-            };
-            StatusError::bad_request(format!(
-                "strconv.ParseInt: parsing {}: {why}",
-                golang::quote(v)
-            ))
-        })
+        v.parse()
+            .map(Some)
+            .map_err(|_| StatusError::bad_request(golang::strconv_error("ParseInt", v)))
     };
     let previous = flag("previous");
     let since_seconds = int("sinceSeconds")?;

@@ -235,14 +235,9 @@ pub(crate) fn service(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         let mut parts = spec.split(':');
         let first = parts.next().unwrap_or("");
         let port: u16 = first.parse().map_err(|_| {
-            let why = if !first.is_empty() && first.bytes().all(|b| b.is_ascii_digit()) {
-                "value out of range"
-            } else {
-                "invalid syntax"
-            };
-            Fail::error(format!(
-                "strconv.ParseUint: parsing {}: {why}",
-                crate::api::errors::quote(first)
+            Fail::error(crate::api::schema::golang::strconv_error(
+                "ParseUint",
+                first,
             ))
         })?;
         let target = match parts.next() {

@@ -5153,14 +5153,16 @@ mod tests {
         }
     }
 
+    /// A script's output lines and how it ended.
+    fn run_src(src: &str) -> (String, Outcome) {
+        let r = run(&parse(src).unwrap(), &ctx(), 60_000);
+        let text: String = r.logs.iter().map(|(_, l)| format!("{l}\n")).collect();
+        (text, r.outcome)
+    }
+
     #[test]
     fn functions_take_their_arguments_return_and_restore_locals_as_dash_does() {
         // Each case checked against dash 0.5.12 and busybox 1.36's sh.
-        let run_src = |src: &str| {
-            let r = run(&parse(src).unwrap(), &ctx(), 60_000);
-            let text: String = r.logs.iter().map(|(_, l)| format!("{l}\n")).collect();
-            (text, r.outcome)
-        };
         let (out, _) =
             run_src("f() { echo \"in f $1 $#\"; return 4; echo no; }; f a b; echo \"rc=$? $1\"");
         assert_eq!(out, "in f a 2\nrc=4 \n");
@@ -5191,11 +5193,6 @@ mod tests {
 
     #[test]
     fn set_x_traces_commands_and_set_e_exits_where_posix_says() {
-        let run_src = |src: &str| {
-            let r = run(&parse(src).unwrap(), &ctx(), 60_000);
-            let text: String = r.logs.iter().map(|(_, l)| format!("{l}\n")).collect();
-            (text, r.outcome)
-        };
         let (out, outcome) = run_src("set -x; echo failing; echo 'a b' ''; exit 1");
         assert_eq!(
             out,

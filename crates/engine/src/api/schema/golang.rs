@@ -114,6 +114,24 @@ pub fn base64_encode(data: &[u8]) -> String {
     out
 }
 
+// ----------------------------------------------------------------- strconv
+
+/// Go's error for `strconv.ParseInt(s, 10, …)` (`func` "ParseInt") or
+/// `ParseUint` refusing `s`: digits that do not fit are out of range,
+/// anything else (a sign, for `ParseUint`) invalid syntax.
+pub fn strconv_error(func: &str, s: &str) -> String {
+    let digits = match func {
+        "ParseInt" => s.strip_prefix(['+', '-']).unwrap_or(s),
+        _ => s,
+    };
+    let why = if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        "value out of range"
+    } else {
+        "invalid syntax"
+    };
+    format!("strconv.{func}: parsing {}: {why}", quote(s))
+}
+
 // ------------------------------------------------------------------- quote
 
 /// Quotes a string as Go's `strconv.Quote` does (`%q`): printable text kept,
