@@ -37,11 +37,7 @@ pub struct ResourceType {
 impl ResourceType {
     /// `apps/v1`, or `v1` for the core group.
     pub fn api_version(&self) -> String {
-        if self.group.is_empty() {
-            self.version.to_string()
-        } else {
-            format!("{}/{}", self.group, self.version)
-        }
+        group_version(self.group, self.version)
     }
 
     /// `deployments.apps`, or `pods` for the core group (used in error messages).
@@ -79,6 +75,15 @@ impl ResourceType {
                 .position(|r| r.kind == self.kind && r.group == self.group)
                 .expect("every ResourceType comes from RESOURCES") as u16,
         )
+    }
+}
+
+/// `apps/v1` of a group and version, or `v1` for the core group.
+pub fn group_version(group: &str, version: &str) -> String {
+    if group.is_empty() {
+        version.to_string()
+    } else {
+        format!("{group}/{version}")
     }
 }
 

@@ -45,11 +45,7 @@ impl Listed {
 
     /// `apps/v1`, or `v1` for the core group.
     pub fn api_version(&self) -> String {
-        if self.group.is_empty() {
-            self.version.to_string()
-        } else {
-            format!("{}/{}", self.group, self.version)
-        }
+        crate::api::registry::group_version(self.group, self.version)
     }
 
     /// Its verbs, sorted: the review kinds and bindings are only created,

@@ -633,15 +633,25 @@ fn pod_log<'q>(
     else {
         return Err(StatusError::not_found("pods", name));
     };
+    let names = |list: &str| {
+        pod.at(&["spec", list])
+            .items()
+            .filter_map(|c| c.get("name").as_str())
+            .collect::<Vec<_>>()
+    };
     let container = match param("container").filter(|c| !c.is_empty()) {
-        Some(c) => c.to_string(),
+        Some(c) => {
+            let known = ["containers", "initContainers", "ephemeralContainers"]
+                .iter()
+                .any(|l| names(l).contains(&c));
+            if !known {
+                return Err(StatusError::bad_request(format!(
+                    "container {c} is not valid for pod {name}"
+                )));
+            }
+            c.to_string()
+        }
         None => {
-            let names = |list: &str| {
-                pod.at(&["spec", list])
-                    .items()
-                    .filter_map(|c| c.get("name").as_str())
-                    .collect::<Vec<_>>()
-            };
             let containers = names("containers");
             if let [only] = containers.as_slice() {
                 only.to_string()

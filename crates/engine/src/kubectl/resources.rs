@@ -27,20 +27,6 @@ pub(crate) struct Resolved {
     pub single_item_implied: bool,
 }
 
-/// The kinds in the `all` category, in discovery order.
-const ALL_CATEGORY: &[&str] = &[
-    "Pod",
-    "ReplicationController",
-    "Service",
-    "DaemonSet",
-    "Deployment",
-    "ReplicaSet",
-    "StatefulSet",
-    "HorizontalPodAutoscaler",
-    "CronJob",
-    "Job",
-];
-
 /// Resolves one resource type name (`po`, `deployments.apps`, `Pod`).
 pub(crate) fn lookup_type(name: &str) -> Result<ResourceId, Fail> {
     lookup_resource(name).ok_or_else(|| {
@@ -70,7 +56,12 @@ pub(crate) fn expand_types(list: &str) -> Result<Vec<ResourceId>, Fail> {
             continue;
         }
         let ids: Vec<ResourceId> = if t == "all" {
-            ALL_CATEGORY.iter().map(|k| res(k)).collect()
+            // The `all` category, in discovery order.
+            crate::apiserver::discovery::resources()
+                .iter()
+                .filter(|r| r.categories() == "all")
+                .map(|r| res(r.kind))
+                .collect()
         } else {
             vec![lookup_type(t)?]
         };
