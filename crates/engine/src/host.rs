@@ -175,7 +175,9 @@ fn marked(out: &KubectlOutput) -> String {
 fn is_cluster_command(argv: &[String]) -> bool {
     let arg = |i: usize| argv.get(i).map(String::as_str).unwrap_or("");
     match arg(0) {
-        "kubectl" | "curl" | "jobs" | "traffic" | "break" | "fix" => true,
+        "kubectl" | "curl" | "jobs" | "traffic" => true,
+        // The shell's own `break` ends a loop.
+        "break" | "fix" => arg(1) == "image",
         "stop" | "start" | "remove" | "add" => arg(1) == "node",
         // The user's machine runs no process Kubeplay knows but its jobs.
         "kill" => true,

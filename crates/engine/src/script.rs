@@ -1071,20 +1071,26 @@ pub(crate) fn kill_jobs(cluster: &mut Cluster, args: &[&str]) -> (i32, String) {
             return (0, out);
         }
         ["-l" | "-L", specs @ ..] => {
+            // A number names its signal (an exit status above 128 its
+            // signal's, 0 the EXIT trap), a name gives its number; each
+            // bad one is said in its turn.
             let mut out = String::new();
+            let mut code = 0;
             for spec in specs {
-                match spec.parse::<u32>() {
-                    Ok(n) => match signal_name(n) {
-                        Some(name) => out.push_str(&format!("{name}\n")),
-                        None => return invalid(spec),
-                    },
-                    Err(_) => match signal_number(spec) {
-                        Some(n) => out.push_str(&format!("{n}\n")),
-                        None => return invalid(spec),
-                    },
+                let answer = match spec.parse::<u32>() {
+                    Ok(0) => Some("EXIT".to_string()),
+                    Ok(n) => signal_name(if n > 128 { n - 128 } else { n }),
+                    Err(_) => signal_number(spec).map(|n| n.to_string()),
+                };
+                match answer {
+                    Some(a) => out.push_str(&format!("{a}\n")),
+                    None => {
+                        out.push_str(&invalid(spec).1);
+                        code = 1;
+                    }
                 }
             }
-            return (0, out);
+            return (code, out);
         }
         [flag @ ("-s" | "-n")] => {
             return (

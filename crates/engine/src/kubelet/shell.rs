@@ -9,9 +9,9 @@ use crate::vecmap::VecMap;
 
 use crate::time::{MINUTE, Millis, SECOND};
 
-/// How deep function calls nest before Kubeplay stops them (the shells
-/// go on until their stack runs out).
-const MAX_CALL_DEPTH: usize = 64;
+/// How deep the interpreter nests (commands in functions in loops in
+/// `$(…)`…) before Kubeplay stops the shell, within the page's stack.
+const MAX_NESTING: usize = 150;
 
 /// A word: literal parts (quoted) and parts subject to `$` expansion.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -82,6 +82,8 @@ pub(crate) enum Stmt {
     Redirected(Box<Stmt>, Vec<Redirect>),
     /// `name() compound-command` (bash's `function name`): defines it.
     Function(String, std::rc::Rc<Stmt>),
+    /// `( list )`: a subshell.
+    Subshell(Box<Stmt>),
 }
 
 /// One redirection of a simple command.
@@ -564,7 +566,7 @@ impl Parser {
                 if self.peek_op() == Some(")") {
                     self.pos += 1;
                 }
-                Ok(body)
+                Ok(Stmt::Subshell(Box::new(body)))
             }
             _ => self.simple(),
         }
@@ -1101,6 +1103,10 @@ struct Interp<'a> {
     status: i32,
     /// `$!`
     last_job: Option<u32>,
+    /// How deep `exec` is nested, and the status the shell ended with
+    /// once that went too deep.
+    depth: usize,
+    aborted: Option<i32>,
     /// Its functions, and the `local` variables each running call saved
     /// (name and value before, to restore as it returns).
     functions: VecMap<String, std::rc::Rc<Stmt>>,
@@ -1164,6 +1170,8 @@ impl<'a> Interp<'a> {
             horizon,
             status: 0,
             last_job: None,
+            depth: 0,
+            aborted: None,
             functions: VecMap::new(),
             frames: Vec::new(),
             steps: 0,
@@ -2212,6 +2220,31 @@ impl Interp<'_> {
     }
 
     fn exec(&mut self, stmt: &Stmt) -> Flow {
+        if let Some(code) = self.aborted {
+            return Flow::Exit(code);
+        }
+        // Each level of commands, `$(…)`, shells and calls costs the
+        // interpreter stack; the real shells go on until theirs runs out,
+        // Kubeplay stops before the page's does.
+        if self.depth >= MAX_NESTING {
+            let shell = match self.interactive {
+                Some((true, _)) => "bash",
+                _ => "sh",
+            };
+            self.emit_err(format!(
+                "{shell}: Kubeplay stops commands nested {MAX_NESTING} deep (functions, loops and $(…) within each other)"
+            ));
+            self.aborted = Some(2);
+            return Flow::Exit(2);
+        }
+        self.depth += 1;
+        let flow = self.exec_level(stmt);
+        self.depth -= 1;
+        flow
+    }
+
+    /// [`Interp::exec`] one level down.
+    fn exec_level(&mut self, stmt: &Stmt) -> Flow {
         if self.halted {
             return Flow::Stop;
         }
@@ -2251,10 +2284,8 @@ impl Interp<'_> {
                 let mut flow = Flow::Normal;
                 for (i, stage) in stages.iter().enumerate() {
                     self.stdin = input.take();
-                    let vars = self.vars.clone();
                     let saved = (i < last).then(|| self.capture.replace(String::new()));
-                    let f = self.exec_ignoring_errexit(stage);
-                    self.vars = vars;
+                    let f = self.isolated(|it| it.exec_ignoring_errexit(stage));
                     if let Some(saved) = saved {
                         input = std::mem::replace(&mut self.capture, saved);
                     }
@@ -2407,23 +2438,39 @@ impl Interp<'_> {
                 self.status = 0;
                 Flow::Normal
             }
+            // Its `exit`, `return`, `break` end it, not the shell.
+            Stmt::Subshell(body) => match self.isolated(|it| it.exec(body)) {
+                Flow::Exit(code) | Flow::Return(code) => {
+                    self.status = code;
+                    self.errexit_check()
+                }
+                Flow::Stop => Flow::Stop,
+                _ => self.errexit_check(),
+            },
         }
+    }
+
+    /// Runs `f` in a subshell: the variables, working directory and
+    /// functions it sets, and the `local`s it declares, stay there.
+    fn isolated(&mut self, f: impl FnOnce(&mut Self) -> Flow) -> Flow {
+        let vars = self.vars.clone();
+        let cwd = self.cwd.clone();
+        let functions = self.functions.clone();
+        let frame = self.frames.last().map_or(0, Vec::len);
+        let flow = f(self);
+        self.vars = vars;
+        self.cwd = cwd;
+        self.functions = functions;
+        if let Some(locals) = self.frames.last_mut() {
+            locals.truncate(frame);
+        }
+        flow
     }
 
     /// Calls a function: `argv` after its name are its positional
     /// parameters (`$0` stays the shell's); `return` ends it, and its
     /// `local` variables get their values back.
     fn call(&mut self, body: &Stmt, argv: &[String]) -> Flow {
-        // The shells recurse until their stack runs out; Kubeplay stops
-        // a call nested this deep and says so.
-        if self.frames.len() >= MAX_CALL_DEPTH {
-            self.emit_err(format!(
-                "{}: Kubeplay stops functions nested {MAX_CALL_DEPTH} deep",
-                argv[0]
-            ));
-            self.status = 1;
-            return Flow::Exit(1);
-        }
         let mut params = vec![self.params.first().cloned().unwrap_or_else(|| "sh".into())];
         params.extend_from_slice(&argv[1..]);
         let saved = std::mem::replace(&mut self.params, params);
@@ -2445,6 +2492,9 @@ impl Interp<'_> {
                 self.status = code;
                 Flow::Normal
             }
+            // dash's `break` in a function does not reach the caller's
+            // loop.
+            Flow::Break | Flow::Continue => Flow::Normal,
             other => other,
         }
     }
@@ -2738,16 +2788,28 @@ impl Interp<'_> {
     }
 
     fn command(&mut self, argv: &[String]) -> Flow {
+        if let Some(body) = argv
+            .first()
+            .and_then(|c| self.functions.get(c.as_str()))
+            .cloned()
+        {
+            self.apply_external();
+            return self.call(&body, argv);
+        }
+        self.run_command(argv)
+    }
+
+    /// [`Interp::command`] past the functions (`command NAME`).
+    fn run_command(&mut self, argv: &[String]) -> Flow {
         self.apply_external();
         let Some(cmd) = argv.first() else {
             self.status = 0;
             return Flow::Normal;
         };
-        if let Some(body) = self.functions.get(cmd.as_str()).cloned() {
-            return self.call(&body, argv);
-        }
         let name = cmd.rsplit('/').next().unwrap_or(cmd);
         let args = &argv[1..];
+        // `$?` before this command, for `return` and `exit` alone.
+        let last = self.status;
         self.status = 0;
         if let Some(host) = self.host.as_mut() {
             let input = self.stdin.take();
@@ -2822,7 +2884,7 @@ impl Interp<'_> {
             }
             "exit" => {
                 let Some(arg) = args.first() else {
-                    return Flow::Exit(self.status & 255);
+                    return Flow::Exit(last & 255);
                 };
                 // The shells take decimal digits only (`exit -1` too is
                 // refused); a special builtin's error ends the shell with 2.
@@ -2842,12 +2904,10 @@ impl Interp<'_> {
             "true" | ":" => {}
             "false" => self.status = 1,
             "return" => {
-                let code = args.first().map_or(self.status, |a| {
-                    a.parse::<i64>().map_or(2, |c| (c & 255) as i32)
-                });
+                let bash = matches!(self.interactive, Some((true, _)));
                 // bash refuses one outside a function; dash and busybox
                 // end the shell with it.
-                if self.frames.is_empty() && matches!(self.interactive, Some((true, _))) {
+                if self.frames.is_empty() && bash {
                     self.emit_err(
                         "bash: return: can only `return' from a function or sourced script"
                             .to_string(),
@@ -2855,6 +2915,25 @@ impl Interp<'_> {
                     self.status = 2;
                     return Flow::Normal;
                 }
+                let Some(arg) = args.first() else {
+                    return Flow::Return(last & 255);
+                };
+                // As `exit`'s: digits only in dash and busybox, a special
+                // builtin's error ending the shell; bash says so and
+                // returns 2.
+                let digits = arg.strip_prefix('-').filter(|_| bash).unwrap_or(arg);
+                if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                    let msg = match (self.ctx.dialect, bash) {
+                        (_, true) => format!("bash: return: {arg}: numeric argument required"),
+                        (Dialect::Busybox, _) => {
+                            format!("sh: return: line 1: Illegal number: {arg}")
+                        }
+                        (Dialect::Gnu, _) => format!("sh: 1: return: Illegal number: {arg}"),
+                    };
+                    self.emit_err(msg);
+                    return if bash { Flow::Return(2) } else { Flow::Exit(2) };
+                }
+                let code = arg.parse::<i64>().map_or(255, |c| (c & 255) as i32);
                 return Flow::Return(code);
             }
             // `local NAME[=VALUE]…`: the value before comes back when the
@@ -2876,16 +2955,19 @@ impl Interp<'_> {
                     }
                 }
             }
+            // bash says so; dash and busybox, whose `local` is a special
+            // builtin there, end the shell with 2.
+            "local" if matches!(self.interactive, Some((true, _))) => {
+                self.emit_err("bash: local: can only be used in a function".to_string());
+                self.status = 1;
+            }
             "local" => {
                 let msg = match self.ctx.dialect {
-                    Dialect::Busybox => "sh: local: not in a function".to_string(),
-                    Dialect::Gnu if matches!(self.interactive, Some((true, _))) => {
-                        "bash: local: can only be used in a function".to_string()
-                    }
-                    Dialect::Gnu => "sh: 1: local: not in a function".to_string(),
+                    Dialect::Busybox => "sh: local: line 1: not in a function",
+                    Dialect::Gnu => "sh: 1: local: not in a function",
                 };
-                self.emit_err(msg);
-                self.status = 1;
+                self.emit_err(msg.to_string());
+                return Flow::Exit(2);
             }
             "break" => return Flow::Break,
             "continue" => return Flow::Continue,
@@ -2907,8 +2989,13 @@ impl Interp<'_> {
             }
             "mkdir" => self.mkdir(args),
             "unset" => {
+                let functions = args.first().is_some_and(|a| a == "-f");
                 for a in args.iter().filter(|a| !a.starts_with('-')) {
-                    self.vars.remove(a.as_str());
+                    if functions {
+                        self.functions.remove(a.as_str());
+                    } else {
+                        self.vars.remove(a.as_str());
+                    }
                 }
             }
             "shift" => {
@@ -3159,7 +3246,30 @@ impl Interp<'_> {
                     self.term_trap = Some(handler.clone());
                 }
             }
-            "exec" | "nohup" | "command" | "time" => return self.command(args),
+            // `command NAME` passes the functions by; `-v` and `-V` say
+            // what a function's name is.
+            "command"
+                if matches!(args.first().map(String::as_str), Some("-v" | "-V"))
+                    && args[1..]
+                        .iter()
+                        .all(|n| self.functions.get(n.as_str()).is_some()) =>
+            {
+                let verbose = args[0] == "-V";
+                self.status = 1;
+                for n in &args[1..] {
+                    if self.functions.get(n.as_str()).is_some() {
+                        let line = if verbose {
+                            format!("{n} is a shell function\n")
+                        } else {
+                            format!("{n}\n")
+                        };
+                        self.write_reply(&line);
+                        self.status = 0;
+                    }
+                }
+            }
+            "command" => return self.run_command(args),
+            "exec" | "nohup" | "time" => return self.command(args),
             "sh" | "bash" | "ash" | "dash" => {
                 if let Some(pos) = args.iter().position(|a| a == "-c")
                     && let Some(src) = args.get(pos + 1)
@@ -3324,11 +3434,63 @@ impl Interp<'_> {
         let mut list: Option<(char, String)> = None;
         let mut delimiter = '\t';
         let mut i = 0;
+        // GNU grep takes options after its operands too, until `--`.
+        let mut options_end = false;
         while i < args.len() {
             let a = args[i].as_str();
+            let permuted = name == "grep" && self.ctx.dialect == Dialect::Gnu;
             let option = a
                 .strip_prefix('-')
-                .filter(|_| a.len() > 1 && operands.is_empty());
+                .filter(|_| a.len() > 1 && !options_end && (operands.is_empty() || permuted));
+            if name == "grep" && option == Some("-") {
+                options_end = true;
+                i += 1;
+                continue;
+            }
+            // grep's long options.
+            if name == "grep"
+                && let Some(long) = option.and_then(|o| o.strip_prefix('-'))
+            {
+                let (key, value) = match long.split_once('=') {
+                    Some((k, v)) => (k, Some(v.to_string())),
+                    None => (long, None),
+                };
+                let needs_value = matches!(
+                    key,
+                    "max-count" | "after-context" | "before-context" | "context" | "regexp"
+                );
+                let value = match value {
+                    Some(v) => Some(v),
+                    None if needs_value => {
+                        i += 1;
+                        args.get(i).cloned()
+                    }
+                    None => None,
+                };
+                let count = value.as_deref().and_then(|v| v.parse::<usize>().ok());
+                match (key, count) {
+                    ("count", _) => flags.push('c'),
+                    ("invert-match", _) => flags.push('v'),
+                    ("ignore-case", _) => flags.push('i'),
+                    ("line-number", _) => flags.push('n'),
+                    ("quiet" | "silent", _) => flags.push('q'),
+                    ("extended-regexp", _) => flags.push('E'),
+                    ("fixed-strings", _) => flags.push('F'),
+                    ("color" | "colour", _) => {}
+                    ("regexp", _) if value.is_some() => patterns.extend(value),
+                    ("max-count", Some(n)) => max_count = Some(n),
+                    ("after-context", Some(n)) => after = Some(n),
+                    ("before-context", Some(n)) => before = Some(n),
+                    ("context", Some(n)) => context = Some(n),
+                    _ => {
+                        self.emit_err(format!("grep: unrecognized option '{a}'\nUsage: grep [OPTION]... PATTERNS [FILE]...\nTry 'grep --help' for more information."));
+                        self.status = 2;
+                        return Flow::Normal;
+                    }
+                }
+                i += 1;
+                continue;
+            }
             // An option's value, attached (`-d:`) or the next word.
             let value = |i: &mut usize| -> Option<String> {
                 if a.len() > 2 {
@@ -4586,13 +4748,11 @@ impl Interp<'_> {
                     // script's (the shell waits for it). One still running
                     // at the horizon (a sleep past it, a tool whose answer
                     // is not known yet, `sleep infinity`) halts the run.
-                    let vars = self.vars.clone();
-                    match self.exec(&stmt) {
+                    match self.isolated(|it| it.exec(&stmt)) {
                         Flow::Stop => self.halted = true,
                         Flow::Exit(code) | Flow::Return(code) => self.status = code,
                         _ => {}
                     }
-                    self.vars = vars;
                     let captured = std::mem::replace(&mut self.capture, saved).unwrap_or_default();
                     out.push_str(captured.trim_end_matches('\n'));
                 }
@@ -5161,6 +5321,36 @@ mod tests {
     }
 
     #[test]
+    fn gnu_grep_reads_bundled_long_and_late_options_and_context_as_grep_3_does() {
+        // Each case checked against GNU grep 3.8.
+        let mut gnu = ctx();
+        gnu.dialect = Dialect::Gnu;
+        gnu.files
+            .insert("/f".into(), "a\nb\nc\nd\ne\nf\ng\nh\na\n".into());
+        let grep = |line: &str| {
+            let r = run(&parse(line).unwrap(), &gnu, 60_000);
+            r.logs
+                .iter()
+                .map(|(_, l)| format!("{l}\n"))
+                .collect::<String>()
+        };
+        assert_eq!(grep("grep -nA1 b /f"), "2:b\n3-c\n");
+        assert_eq!(grep("grep -A0 a /f"), "a\n--\na\n");
+        assert_eq!(grep("grep -A 1 -C 0 b /f"), "b\nc\n");
+        assert_eq!(grep("grep -1 e /f"), "d\ne\nf\n");
+        assert_eq!(grep("grep -m1 a /f; grep --max-count=1 -e a /f"), "a\na\n");
+        assert_eq!(
+            grep("grep --color=never -c a /f; grep a /f --count"),
+            "2\n2\n"
+        );
+        assert_eq!(grep("grep -- -x /f; echo $?"), "1\n");
+        assert_eq!(
+            grep("grep -A x h /f; grep --nope a /f"),
+            "grep: x: invalid context length argument\ngrep: unrecognized option '--nope'\nUsage: grep [OPTION]... PATTERNS [FILE]...\nTry 'grep --help' for more information.\n"
+        );
+    }
+
+    #[test]
     fn functions_take_their_arguments_return_and_restore_locals_as_dash_does() {
         // Each case checked against dash 0.5.12 and busybox 1.36's sh.
         let (out, _) =
@@ -5183,12 +5373,48 @@ mod tests {
         // A new shell does not see them.
         let (out, _) = run_src("f() { echo in; }; sh -c f; echo \"rc=$?\"");
         assert_eq!(out, "sh: f: not found\nrc=127\n");
-        // A runaway recursion is stopped, and said to be.
-        let (out, outcome) = run_src("r() { r; }; r");
-        assert_eq!(out, "r: Kubeplay stops functions nested 64 deep\n");
-        assert_eq!(outcome, Outcome::Exited(0, 1));
+        // A runaway recursion is stopped, and said to be; a deep but
+        // finite one runs (a debug build's frames need more than a test
+        // thread's stack).
+        let deep = std::thread::Builder::new()
+            .stack_size(64 << 20)
+            .spawn(move || {
+                let (out, outcome) = run_src("r() { r; }; r; echo never");
+                assert_eq!(
+                    out,
+                    "sh: Kubeplay stops commands nested 150 deep (functions, loops and $(…) within each other)\n"
+                );
+                assert_eq!(outcome, Outcome::Exited(0, 2));
+                let (out, _) = run_src("c() { [ $1 -gt 0 ] && c $(($1-1)); echo -n \"$1 \"; }; c 40");
+                assert!(out.starts_with("0 1 2 ") && out.ends_with(" 40 \n"), "{out}");
+            })
+            .unwrap();
+        deep.join().unwrap();
         let (out, _) = run_src("f() echo no; f");
         assert_eq!(out, "no\n");
+        // `return` alone keeps the last status; subshells, `$(…)` and pipe
+        // stages keep what they define and declare; `command` passes the
+        // functions by and `unset -f` removes one.
+        let (out, _) =
+            run_src("f() { false; return; }; f; echo \"rc=$?\"; false; (exit); echo \"sub=$?\"");
+        assert_eq!(out, "rc=1\nsub=1\n");
+        let (out, _) = run_src(
+            "x=$(h() { echo h; }); h; f() { x=2; y=$(local x=5); x=3; }; x=1; f; echo \"x=$x\"; f2() { (return 7); echo \"sub $?\"; }; f2; (g() { :; }); cd /tmp; (cd /); pwd",
+        );
+        assert_eq!(out, "sh: h: not found\nx=3\nsub 7\n/tmp\n");
+        let (out, _) =
+            run_src("f() { echo in; }; command f; command -v f; unset -f f; f; echo \"rc=$?\"");
+        assert_eq!(out, "sh: f: not found\nf\nsh: f: not found\nrc=127\n");
+        // `break` in a function does not reach the caller's loop (dash).
+        let (out, _) = run_src("f() { break; }; for i in 1 2; do f; echo $i; done");
+        assert_eq!(out, "1\n2\n");
+        // Special builtins' errors end the shell with 2.
+        let (out, outcome) = run_src("f() { return abc; }; f; echo after");
+        assert_eq!(out, "sh: return: line 1: Illegal number: abc\n");
+        assert_eq!(outcome, Outcome::Exited(0, 2));
+        let (out, outcome) = run_src("local x=1; echo after");
+        assert_eq!(out, "sh: local: line 1: not in a function\n");
+        assert_eq!(outcome, Outcome::Exited(0, 2));
     }
 
     #[test]
