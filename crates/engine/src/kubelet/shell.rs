@@ -367,6 +367,8 @@ fn tokenize(src: &str) -> Result<Vec<Tok>, String> {
 struct Parser {
     toks: Vec<Tok>,
     pos: usize,
+    /// How deep compound commands nest here (the parser recurses).
+    depth: usize,
 }
 
 impl Parser {
@@ -471,6 +473,19 @@ impl Parser {
     }
 
     fn command(&mut self) -> Result<Stmt, String> {
+        // Within the page's stack, as the interpreter's budget is.
+        if self.depth >= MAX_NESTING {
+            return Err(format!(
+                "Kubeplay reads compound commands nested up to {MAX_NESTING} deep"
+            ));
+        }
+        self.depth += 1;
+        let stmt = self.command_nested();
+        self.depth -= 1;
+        stmt
+    }
+
+    fn command_nested(&mut self) -> Result<Stmt, String> {
         let compound = matches!(
             self.peek_word().as_deref(),
             Some("while" | "until" | "for" | "if" | "{")
@@ -698,6 +713,7 @@ pub(crate) fn parse(src: &str) -> Result<Stmt, String> {
     let mut p = Parser {
         toks: tokenize(src)?,
         pos: 0,
+        depth: 0,
     };
     let stmt = p.list(&[])?;
     if p.pos < p.toks.len() {
@@ -718,7 +734,11 @@ pub(crate) fn needs_more(src: &str) -> bool {
         Ok(toks) => toks,
         Err(e) => return e.starts_with("unterminated"),
     };
-    let mut p = Parser { toks, pos: 0 };
+    let mut p = Parser {
+        toks,
+        pos: 0,
+        depth: 0,
+    };
     match p.list(&[]) {
         Ok(_) => false,
         // The parser ran out of input looking for the rest.
@@ -5379,6 +5399,12 @@ mod tests {
         let deep = std::thread::Builder::new()
             .stack_size(64 << 20)
             .spawn(move || {
+                // The parser recurses too, within the same budget.
+                let nested = format!("{}echo hi{}", "(".repeat(3000), ")".repeat(3000));
+                assert_eq!(
+                    parse(&nested),
+                    Err("Kubeplay reads compound commands nested up to 150 deep".into())
+                );
                 let (out, outcome) = run_src("r() { r; }; r; echo never");
                 assert_eq!(
                     out,
