@@ -2413,17 +2413,18 @@ impl Interp<'_> {
                 // An assignment alone has the status of its last `$(…)`.
                 if words.is_empty() {
                     self.status = 0;
+                    for (name, w) in assigns {
+                        let v = self.expand(w);
+                        self.vars.insert(name.clone(), v);
+                    }
+                    return if self.halted {
+                        Flow::Stop
+                    } else {
+                        Flow::Normal
+                    };
                 }
-                for (name, w) in assigns {
-                    let v = self.expand(w);
-                    self.vars.insert(name.clone(), v);
-                }
-                if self.halted {
-                    return Flow::Stop;
-                }
-                if words.is_empty() {
-                    return Flow::Normal;
-                }
+                // The words first: assignments before a command do not
+                // change them.
                 let mut argv: Vec<String> = Vec::with_capacity(words.len());
                 for w in words {
                     // `"$@"`: each positional parameter is a word.
@@ -2437,14 +2438,59 @@ impl Interp<'_> {
                 if self.halted {
                     return Flow::Stop;
                 }
+                // They hold for the command's run only (a function's too),
+                // except before one of POSIX's special builtins in dash and
+                // busybox.
+                let special = !matches!(self.interactive, Some((true, _)))
+                    && argv.first().is_some_and(|c| {
+                        matches!(
+                            c.as_str(),
+                            ":" | "."
+                                | "break"
+                                | "continue"
+                                | "eval"
+                                | "exec"
+                                | "exit"
+                                | "export"
+                                | "readonly"
+                                | "return"
+                                | "set"
+                                | "shift"
+                                | "times"
+                                | "trap"
+                                | "unset"
+                        )
+                    });
+                let mut before: Vec<(String, Option<String>)> = Vec::new();
+                for (name, w) in assigns {
+                    let v = self.expand(w);
+                    let old = self.vars.insert(name.clone(), v);
+                    if !special && !before.iter().any(|(n, _)| n == name) {
+                        before.push((name.clone(), old));
+                    }
+                }
+                if self.halted {
+                    return Flow::Stop;
+                }
                 if self.xtrace {
                     let traced: Vec<String> = argv.iter().map(|a| xtrace_word(a)).collect();
                     self.emit_err(format!("+ {}", traced.join(" ")));
                 }
                 let (out, err) = self.dests(redirects);
-                match self.with_input(redirects, |it| {
+                let flow = self.with_input(redirects, |it| {
                     it.redirected(out, err, |it| it.command(&argv))
-                }) {
+                });
+                for (name, old) in before {
+                    match old {
+                        Some(v) => {
+                            self.vars.insert(name, v);
+                        }
+                        None => {
+                            self.vars.remove(&name);
+                        }
+                    }
+                }
+                match flow {
                     Flow::Normal => self.errexit_check(),
                     other => other,
                 }
@@ -5431,6 +5477,13 @@ mod tests {
         let (out, _) =
             run_src("f() { echo in; }; command f; command -v f; unset -f f; f; echo \"rc=$?\"");
         assert_eq!(out, "sh: f: not found\nf\nsh: f: not found\nrc=127\n");
+        // Assignments before a command hold for its run only (a
+        // function's too), not before a special builtin, and do not change
+        // its words.
+        let (out, _) = run_src(
+            "x=1; x=5 true; echo \"[$x]\"; y=6 :; echo \"[$y]\"; f() { echo \"in $z\"; z=9; }; z=5 f; echo \"after [$z]\"; x=7 echo \"$x\"",
+        );
+        assert_eq!(out, "[1]\n[6]\nin 5\nafter []\n1\n");
         // `break` in a function does not reach the caller's loop (dash).
         let (out, _) = run_src("f() { break; }; for i in 1 2; do f; echo $i; done");
         assert_eq!(out, "1\n2\n");
