@@ -2480,16 +2480,7 @@ impl Interp<'_> {
                 let flow = self.with_input(redirects, |it| {
                     it.redirected(out, err, |it| it.command(&argv))
                 });
-                for (name, old) in before {
-                    match old {
-                        Some(v) => {
-                            self.vars.insert(name, v);
-                        }
-                        None => {
-                            self.vars.remove(&name);
-                        }
-                    }
-                }
+                self.restore_vars(before);
                 match flow {
                     Flow::Normal => self.errexit_check(),
                     other => other,
@@ -2513,6 +2504,21 @@ impl Interp<'_> {
                 Flow::Stop => Flow::Stop,
                 _ => self.errexit_check(),
             },
+        }
+    }
+
+    /// Gives variables back the values they had (`None`: unset), the
+    /// last saved first.
+    fn restore_vars(&mut self, saved: Vec<(String, Option<String>)>) {
+        for (name, before) in saved.into_iter().rev() {
+            match before {
+                Some(v) => {
+                    self.vars.insert(name, v);
+                }
+                None => {
+                    self.vars.remove(&name);
+                }
+            }
         }
     }
 
@@ -2542,16 +2548,8 @@ impl Interp<'_> {
         let saved = std::mem::replace(&mut self.params, params);
         self.frames.push(Vec::new());
         let flow = self.exec(body);
-        for (name, before) in self.frames.pop().unwrap_or_default().into_iter().rev() {
-            match before {
-                Some(v) => {
-                    self.vars.insert(name, v);
-                }
-                None => {
-                    self.vars.remove(&name);
-                }
-            }
-        }
+        let locals = self.frames.pop().unwrap_or_default();
+        self.restore_vars(locals);
         self.params = saved;
         match flow {
             Flow::Return(code) => {
