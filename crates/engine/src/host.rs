@@ -263,13 +263,7 @@ impl Cluster {
                     return Some(crate::script::curl_code(cluster, &argv[1..], None, true));
                 }
                 let before = cluster.now_ms();
-                let args: Vec<&str> = argv[1..].iter().map(String::as_str).collect();
-                let (code, text) = if argv[0] == "kill" && args.first() != Some(&"pod") {
-                    // bash's own: its errors on standard error.
-                    let (code, text) = crate::script::kill_jobs(cluster, &args);
-                    let text = if code == 0 { text } else { to_stderr(&text) };
-                    (code, text)
-                } else if argv[0] == "kubectl" {
+                let (code, text) = if argv[0] == "kubectl" {
                     let out = match input {
                         Some(stdin) => cluster.kubectl_args(argv, &WithStdin { files, stdin }),
                         None => cluster.kubectl_args(argv, files),
@@ -279,7 +273,8 @@ impl Cluster {
                     let result = crate::script::run_builtin(cluster, argv);
                     cluster.settle();
                     match result {
-                        Ok(text) => (0, text),
+                        Ok((0, text)) => (0, text),
+                        Ok((code, text)) => (code, to_stderr(&text)),
                         Err(e) => (2, to_stderr(&format!("{}: {e}\n", argv[0]))),
                     }
                 };

@@ -750,33 +750,44 @@ fn write_out_text(format: &str, status: u16, response: &crate::network::Response
         .replace("\\t", "\t")
 }
 
-/// Runs one non-kubectl script command. `Err` is a malformed line.
-pub(crate) fn run_builtin(cluster: &mut Cluster, words: &[String]) -> Result<String, String> {
+/// Runs one non-kubectl script command: its exit status and what it
+/// printed (its standard error when the status is not 0). `Err` is a
+/// malformed line.
+pub(crate) fn run_builtin(
+    cluster: &mut Cluster,
+    words: &[String],
+) -> Result<(i32, String), String> {
     let w: Vec<&str> = words.iter().map(String::as_str).collect();
     let report = |r: Result<(), String>| match r {
         Ok(()) => String::new(),
         Err(e) => format!("error: {e}\n"),
     };
-    match w.as_slice() {
+    let mut status = 0;
+    let text = match w.as_slice() {
         ["sleep", d] => {
             let ms = parse_sleep(d)?;
             cluster.step(ms);
-            Ok(String::new())
+            String::new()
         }
-        ["sleep", ..] => Err("usage: sleep DURATION (30s, 2m, 1h30m)".into()),
-        ["echo", rest @ ..] => Ok(format!("{}\n", rest.join(" "))),
-        ["curl", ..] => curl(cluster, &words[1..]),
-        ["jobs"] => Ok(jobs(cluster, false)),
-        ["kill", rest @ ..] if rest.first() != Some(&"pod") => Ok(kill_jobs(cluster, rest).1),
-        ["stop", "node", name] => Ok(report(cluster.stop_node(name))),
-        ["start", "node", name] => Ok(report(cluster.start_node(name))),
-        ["remove", "node", name] => Ok(report(cluster.remove_node(name))),
+        ["sleep", ..] => return Err("usage: sleep DURATION (30s, 2m, 1h30m)".into()),
+        ["echo", rest @ ..] => format!("{}\n", rest.join(" ")),
+        ["curl", ..] => curl(cluster, &words[1..])?,
+        ["jobs"] => jobs(cluster, false),
+        // bash's own `kill`, with its status.
+        ["kill", rest @ ..] if rest.first() != Some(&"pod") => {
+            let (code, text) = kill_jobs(cluster, rest);
+            status = code;
+            text
+        }
+        ["stop", "node", name] => report(cluster.stop_node(name)),
+        ["start", "node", name] => report(cluster.start_node(name)),
+        ["remove", "node", name] => report(cluster.remove_node(name)),
         ["add", "node", ..] => {
             let opts = add_node_options(&words[2..])?;
-            Ok(match cluster.add_node(opts) {
+            match cluster.add_node(opts) {
                 Ok(_) => String::new(),
                 Err(e) => format!("error: {}\n", e.kubectl_message(None)),
-            })
+            }
         }
         ["kill", "pod", rest @ ..] => {
             let mut pod = None;
@@ -806,35 +817,32 @@ pub(crate) fn run_builtin(cluster: &mut Cluster, words: &[String]) -> Result<Str
                 i += 1;
             }
             let pod = pod.ok_or("usage: kill pod NAME [-c CONTAINER] [-n NAMESPACE]")?;
-            Ok(report(cluster.kill_container(
-                &namespace,
-                &pod,
-                container.as_deref(),
-            )))
+            report(cluster.kill_container(&namespace, &pod, container.as_deref()))
         }
         ["traffic", "start", ..] => {
             let (url, host, rate) = traffic_options(&words[2..])?;
             cluster.start_traffic(&url, host.as_deref(), rate);
-            Ok(String::new())
+            String::new()
         }
         ["traffic", "stop"] => {
             for id in cluster.traffic_ids() {
                 cluster.stop_traffic(id);
             }
-            Ok(String::new())
+            String::new()
         }
-        ["traffic", ..] => Err(TRAFFIC_USAGE.into()),
+        ["traffic", ..] => return Err(TRAFFIC_USAGE.into()),
         ["break", "image", image] => {
             cluster.set_image_available(image, false);
-            Ok(String::new())
+            String::new()
         }
         ["fix", "image", image] => {
             cluster.set_image_available(image, true);
-            Ok(String::new())
+            String::new()
         }
-        [cmd, ..] => Err(format!("unknown command \"{cmd}\"")),
-        [] => Ok(String::new()),
-    }
+        [cmd, ..] => return Err(format!("unknown command \"{cmd}\"")),
+        [] => String::new(),
+    };
+    Ok((status, text))
 }
 
 /// `status TYPE/NAME [-n NS]`: writes `body` (YAML) into the object's status
@@ -1048,7 +1056,7 @@ fn signal_number(spec: &str) -> Option<u32> {
 /// dies of SIGHUP, SIGTERM and SIGKILL as Go programs do, exits 2 after a
 /// stack dump on SIGQUIT and its kin, and ignores the rest;
 /// `port-forward` handles SIGINT and exits 0.
-pub(crate) fn kill_jobs(cluster: &mut Cluster, args: &[&str]) -> (i32, String) {
+fn kill_jobs(cluster: &mut Cluster, args: &[&str]) -> (i32, String) {
     const USAGE: &str = "kill: usage: kill [-s sigspec | -n signum | -sigspec] pid | jobspec ... or kill -l [sigspec]\n";
     let invalid = |spec: &str| {
         (
@@ -1350,7 +1358,7 @@ pub fn run_script(cluster: &mut Cluster, script: &str, files: &dyn Files) -> Scr
         // killed container's restart is noticed) before the next line looks.
         cluster.settle();
         match result {
-            Ok(text) => out.push_str(&text),
+            Ok((_, text)) => out.push_str(&text),
             Err(e) => return fail(out, e),
         }
         out.push_str(&jobs(cluster, true));

@@ -571,16 +571,17 @@ fn resource_list(group: &str, version: &str) -> String {
 }
 
 /// The discovery document at `segments` (`["api"]`, `["apis", "apps"]`,
-/// …), `server_address` being the API server's (`172.18.0.2:6443`), or
+/// …), `server_address` giving the API server's (`172.18.0.2:6443`), or
 /// `None` for a path that is none.
-pub(crate) fn document(segments: &[&str], server_address: &str) -> Option<Value> {
+pub(crate) fn document(segments: &[&str], server_address: &dyn Fn() -> String) -> Option<Value> {
     let segments = match segments {
         [rest @ .., ""] => rest,
         s => s,
     };
     let text = match segments {
         ["api"] => format!(
-            "{{\"kind\":\"APIVersions\",\"versions\":[\"v1\"],\"serverAddressByClientCIDRs\":[{{\"clientCIDR\":\"0.0.0.0/0\",\"serverAddress\":\"{server_address}\"}}]}}"
+            "{{\"kind\":\"APIVersions\",\"versions\":[\"v1\"],\"serverAddressByClientCIDRs\":[{{\"clientCIDR\":\"0.0.0.0/0\",\"serverAddress\":\"{}\"}}]}}",
+            server_address()
         ),
         ["api", "v1"] => resource_list("", "v1"),
         ["apis"] => {
@@ -731,7 +732,7 @@ mod tests {
 
     #[test]
     fn the_core_list_has_subresources_sorted_in_and_no_api_version() {
-        let list = document(&["api", "v1"], "").unwrap();
+        let list = document(&["api", "v1"], &String::new).unwrap();
         assert!(list.get("apiVersion").is_null());
         let names: Vec<&str> = list
             .get("resources")
@@ -766,7 +767,7 @@ mod tests {
 
     #[test]
     fn groups_come_in_the_aggregators_order_and_autoscaling_prefers_v2() {
-        let list = document(&["apis"], "172.18.0.2:6443").unwrap();
+        let list = document(&["apis"], &String::new).unwrap();
         let names: Vec<&str> = list
             .get("groups")
             .items()
@@ -777,14 +778,14 @@ mod tests {
             ["apiregistration.k8s.io", "apps", "events.k8s.io"]
         );
         assert_eq!(names.last(), Some(&"storagemigration.k8s.io"));
-        let autoscaling = document(&["apis", "autoscaling"], "").unwrap();
+        let autoscaling = document(&["apis", "autoscaling"], &String::new).unwrap();
         assert_eq!(
             autoscaling
                 .at(&["preferredVersion", "groupVersion"])
                 .as_str(),
             Some("autoscaling/v2")
         );
-        assert!(document(&["apis", "autoscaling", "v2beta2"], "").is_none());
+        assert!(document(&["apis", "autoscaling", "v2beta2"], &String::new).is_none());
         assert_eq!(api_versions().last().map(String::as_str), Some("v1"));
         assert_eq!(api_versions().len(), 23);
     }

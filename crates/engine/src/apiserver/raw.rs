@@ -385,18 +385,20 @@ fn answer(cluster: &mut Cluster, target: &str, user_agent: &str) -> RawAnswer {
         return text(400, "400 Bad Request\n".into());
     };
     let segments: Vec<&str> = decoded.iter().map(String::as_str).collect();
-    // Discovery: `/api`, `/apis`, `/api/v1`, `/apis/GROUP[/VERSION]`, the
-    // API server answering at its advertised address.
-    let address = cluster
-        .store
-        .get(&ObjectKey::new(res("Endpoints"), "default", "kubernetes"))
-        .and_then(|e| {
-            let subset = e.get("subsets").items().next()?;
-            let ip = subset.get("addresses").items().next()?.get("ip").as_str()?;
-            let port = subset.get("ports").items().next()?.get("port").as_i64()?;
-            Some(format!("{ip}:{port}"))
-        })
-        .unwrap_or_default();
+    // Discovery: `/api`, `/apis`, `/api/v1`, `/apis/GROUP[/VERSION]`;
+    // `/api` names the API server's advertised address.
+    let address = || {
+        cluster
+            .store
+            .get(&ObjectKey::new(res("Endpoints"), "default", "kubernetes"))
+            .and_then(|e| {
+                let subset = e.get("subsets").items().next()?;
+                let ip = subset.get("addresses").items().next()?.get("ip").as_str()?;
+                let port = subset.get("ports").items().next()?.get("port").as_i64()?;
+                Some(format!("{ip}:{port}"))
+            })
+            .unwrap_or_default()
+    };
     if let Some(doc) = super::discovery::document(&segments, &address) {
         return json(200, encode_in(&doc, pretty, &super::discovery::field_order));
     }
