@@ -343,6 +343,7 @@ impl Cluster {
         // The kubelets register their nodes, then kubeadm's objects appear.
         cluster.settle();
         crate::kubeadm::install(&mut cluster, crate::kubeadm::CONTROL_PLANE);
+        crate::metrics_server::install(&mut cluster);
         // The default cluster runs an ingress controller (ingress-nginx).
         crate::network::install_ingress_controller(&mut cluster);
         cluster.settle();
@@ -439,6 +440,15 @@ impl Cluster {
                 panic!("system namespaces are valid");
             }
         }
+        // kube-apiserver registers its group versions' APIServices, from
+        // a random stream of their own (the user's names stay the same).
+        let main_rng = std::mem::replace(
+            &mut self.rng,
+            Rng::new(self.seed ^ 0x6167_6772_6567_6174),
+        );
+        crate::apiserver::aggregator::register_local(self);
+        self.settle();
+        self.rng = main_rng;
         self.settle();
     }
 
@@ -575,6 +585,9 @@ impl Cluster {
             if std::mem::take(&mut self.controllers.aggregation_pending) {
                 crate::controllers::clusterroleaggregation::sync(self);
             }
+            if std::mem::take(&mut self.controllers.apiservice_pending) {
+                crate::apiserver::aggregator::sync(self);
+            }
             if let Some((watched, tap)) = &mut self.watch_tap {
                 tap.extend(
                     events
@@ -675,6 +688,11 @@ impl Cluster {
             "Namespace" => self.enqueue(Controller::Namespace, event.key.clone()),
             // One sync after the round's events (boot makes 72 at once).
             "ClusterRole" => self.controllers.aggregation_pending = true,
+            "APIService" | "Service" | "EndpointSlice"
+                if crate::apiserver::aggregator::concerns(self, &event.key) =>
+            {
+                self.controllers.apiservice_pending = true;
+            }
             _ => {}
         }
         if event.kind == crate::store::WatchEventType::Deleted {

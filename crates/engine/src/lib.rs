@@ -20,6 +20,7 @@ pub mod http;
 pub mod kubeadm;
 pub mod kubectl;
 pub mod kubelet;
+pub(crate) mod metrics_server;
 pub mod network;
 pub mod num;
 pub mod quantity;

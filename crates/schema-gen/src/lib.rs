@@ -128,6 +128,7 @@ where
 pub fn roots() -> Vec<Root> {
     use k8s_openapi::api::*;
     use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions;
+    use k8s_openapi::kube_aggregator::pkg::apis::apiregistration;
     vec![
         root::<core::v1::ConfigMap>(),
         root::<core::v1::Endpoints>(),
@@ -149,6 +150,7 @@ pub fn roots() -> Vec<Root> {
         root::<admissionregistration::v1::ValidatingAdmissionPolicyBinding>(),
         root::<admissionregistration::v1::ValidatingWebhookConfiguration>(),
         root::<apiextensions::v1::CustomResourceDefinition>(),
+        root::<apiregistration::v1::APIService>(),
         root::<apps::v1::ControllerRevision>(),
         root::<apps::v1::DaemonSet>(),
         root::<apps::v1::Deployment>(),

@@ -57,6 +57,12 @@ pub fn apply_defaults(resource: ResourceId, object: &mut Value) {
                 Value::str("PreemptLowerPriority")
             });
         }
+        ("apiregistration.k8s.io", "APIService") => {
+            // SetDefaults_ServiceReference.
+            if let Some(service) = obj_child(object, "spec").and_then(|s| obj_child(s, "service")) {
+                set_if_null(service, "port", || Value::Int(443));
+            }
+        }
         ("storage.k8s.io", "StorageClass") => {
             // SetDefaults_StorageClass.
             set_if_null(object, "reclaimPolicy", || Value::str("Delete"));

@@ -340,6 +340,18 @@ pub static RESOURCES: &[ResourceType] = &[
         StoredOnly,
         "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinition"
     ),
+    // apiregistration.k8s.io
+    resource!(
+        "APIService",
+        "apiservice",
+        "apiregistration.k8s.io",
+        "v1",
+        "apiservices",
+        [],
+        false,
+        Simulated,
+        "io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIService"
+    ),
     // apps
     resource!(
         "ControllerRevision",

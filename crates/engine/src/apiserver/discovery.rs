@@ -214,14 +214,6 @@ const UNSERVED: &[Listed] = &[
         []
     ),
     listed!(
-        "apiservices",
-        "apiservice",
-        "APIService",
-        "apiregistration.k8s.io",
-        false,
-        []
-    ),
-    listed!(
         "selfsubjectreviews",
         "selfsubjectreview",
         "SelfSubjectReview",

@@ -1,6 +1,7 @@
 //! The simulated kube-apiserver: create, update, delete and get objects with
 //! the real server's defaulting, admission, validation and metadata rules.
 
+pub(crate) mod aggregator;
 pub mod apply;
 pub mod binding;
 pub(crate) mod discovery;

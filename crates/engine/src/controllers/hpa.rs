@@ -276,6 +276,11 @@ fn resource_replicas(
     container: Option<&str>,
     target: &Value,
 ) -> Result<(i64, Option<i64>, i64), String> {
+    if let Some(e) = crate::metrics_server::request_error(cluster, "pods") {
+        return Err(format!(
+            "unable to get metrics for resource {resource}: unable to fetch metrics from resource metrics API: {e}"
+        ));
+    }
     let now = cluster.now;
     let mut metrics: Vec<(usize, i64)> = Vec::new();
     let usage: Vec<Option<i64>> = pods

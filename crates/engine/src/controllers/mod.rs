@@ -231,6 +231,9 @@ pub struct ControllersState {
     pub(crate) aggregation_streak: u32,
     /// A ClusterRole changed since the aggregation controller last synced.
     pub(crate) aggregation_pending: bool,
+    /// An APIService, or a Service or Endpoints one names, changed since
+    /// the aggregator's availability controller last synced.
+    pub(crate) apiservice_pending: bool,
     /// Every pod, by namespace and name.
     pods: FxMap<NsName, PodEntry>,
     /// Pods by the UID of their controller.

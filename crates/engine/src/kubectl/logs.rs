@@ -720,18 +720,11 @@ fn usage_of(ctx: &Ctx, pod: &Value) -> Option<(i64, i64)> {
     )
 }
 
-/// Whether metrics exist at all (metrics-server answers for some node or
-/// pod).
+/// kubectl's check before it asks for metrics: the metrics API is among
+/// the discovered groups. Aggregated discovery leaves out a group whose
+/// APIService is unavailable, so that too reads as not available.
 fn metrics_available(ctx: &Ctx) -> bool {
-    ctx.cluster.store.list(res("Node"), None).any(|(_, n)| {
-        ctx.cluster
-            .node_usage(s(n, &["metadata", "name"]))
-            .is_some()
-    }) || ctx
-        .cluster
-        .store
-        .list(res("Pod"), None)
-        .any(|(_, p)| usage_of(ctx, p).is_some())
+    crate::metrics_server::metrics_api(ctx.cluster) == crate::metrics_server::MetricsApi::Available
 }
 
 fn mi(bytes: i64) -> String {
@@ -877,6 +870,23 @@ pub(crate) fn top_pod(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         } else {
             format!("Error from server (NotFound): pods \"{name}\" not found")
         }));
+    }
+    // `verifyEmptyMetrics`: pods without metrics are too young for
+    // them, unless one is over two minutes old.
+    if rows.is_empty() && !pods.is_empty() {
+        let now = ctx.cluster.now_ms();
+        let created = |pod: &Value| {
+            crate::time::parse_rfc3339(s(pod, &["metadata", "creationTimestamp"])).unwrap_or(now)
+        };
+        if let Some(old) = pods.iter().find(|pod| now - created(pod) > 2 * 60 * 1000) {
+            return Err(Fail::error(format!(
+                "Metrics not available for pod {}/{}, age: {}",
+                s(old, &["metadata", "namespace"]),
+                s(old, &["metadata", "name"]),
+                crate::kubelet::go_duration(now - created(old))
+            )));
+        }
+        return Err(Fail::error("metrics not available yet"));
     }
     if rows.is_empty() {
         if all_ns {

@@ -246,6 +246,7 @@ pub fn columns_for(kind: &str) -> Vec<Col> {
             c("PREEMPTIONPOLICY"),
         ],
         "RuntimeClass" => vec![NAME, c("HANDLER"), AGE],
+        "APIService" => vec![NAME, c("SERVICE"), c("AVAILABLE"), AGE],
         "VolumeAttachment" => vec![NAME, c("ATTACHER"), c("PV"), c("NODE"), c("ATTACHED"), AGE],
         "EndpointSlice" => vec![NAME, c("ADDRESSTYPE"), c("PORTS"), c("ENDPOINTS"), AGE],
         "CSIDriver" => vec![
@@ -827,6 +828,36 @@ fn row_for(kind: &str, o: &Value, wide: bool, now: Millis) -> Vec<String> {
             s(o, &["preemptionPolicy"]).to_string(),
         ],
         "RuntimeClass" => vec![name(o), s(o, &["handler"]).to_string(), age(o, now)],
+        // kube-aggregator's printAPIService.
+        "APIService" => {
+            let service = o.at(&["spec", "service"]);
+            let service = if service.is_null() {
+                "Local".to_string()
+            } else {
+                format!(
+                    "{}/{}",
+                    s(service, &["namespace"]),
+                    s(service, &["name"])
+                )
+            };
+            let available = o
+                .at(&["status", "conditions"])
+                .items()
+                .find(|c| c.get("type").as_str() == Some("Available"));
+            let available = match available {
+                None => "Unknown".to_string(),
+                Some(c) => {
+                    let status = s(c, &["status"]);
+                    let reason = s(c, &["reason"]);
+                    if status == "True" || reason.is_empty() {
+                        status.to_string()
+                    } else {
+                        format!("{status} ({reason})")
+                    }
+                }
+            };
+            vec![name(o), service, available, age(o, now)]
+        }
         "VolumeAttachment" => vec![
             name(o),
             s(o, &["spec", "attacher"]).to_string(),

@@ -1760,7 +1760,14 @@ pub(crate) fn build(
         }
     }
     // The cluster's own components, idle, as `kubectl top` shows them on
-    // a fresh kubeadm cluster.
+    // a fresh kubeadm cluster. Given only options, an image runs its own
+    // program (metrics-server's `/metrics-server`).
+    let program_name = if argv.first().is_none_or(|a| a.starts_with('-')) {
+        let repository = image.split(['@', ':']).next().unwrap_or(image);
+        repository.rsplit('/').next().unwrap_or(repository).to_string()
+    } else {
+        program_name
+    };
     let system = match program_name.as_str() {
         "etcd" => Some((24, 48 << 20)),
         "kube-apiserver" => Some((42, 262 << 20)),
@@ -1768,6 +1775,7 @@ pub(crate) fn build(
         "kube-scheduler" => Some((4, 24 << 20)),
         "kube-proxy" => Some((1, 21 << 20)),
         _ if image.starts_with("registry.k8s.io/coredns/") => Some((3, 16 << 20)),
+        "metrics-server" => Some((4, 19 << 20)),
         _ => None,
     };
     if let Some((cpu, memory)) = system {
@@ -1776,7 +1784,7 @@ pub(crate) fn build(
     }
     app.tls = matches!(
         program_name.as_str(),
-        "kube-apiserver" | "kube-controller-manager" | "kube-scheduler"
+        "kube-apiserver" | "kube-controller-manager" | "kube-scheduler" | "metrics-server"
     );
     // The docs' backend greeter answers as itself (decided once here, not
     // per request).

@@ -682,6 +682,16 @@ pub const KNOWN_IMAGES: &[KnownImage] = &[
         &[],
         &[],
     ),
+    // The metrics-server add-on (its v0.8.0 image, 20582732 bytes).
+    img(
+        "registry.k8s.io/metrics-server/metrics-server",
+        20_582_732,
+        0,
+        Generic,
+        10250,
+        &[(0, 9)],
+        &[],
+    ),
     img(
         "gcr.io/google-samples/hello-app",
         4_726_711,

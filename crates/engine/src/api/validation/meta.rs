@@ -18,7 +18,7 @@ pub fn name_rule(rt: &ResourceType) -> NameRule {
     match (rt.group, rt.kind) {
         ("", "Namespace") | ("apps", "StatefulSet") => NameRule::Dns1123Label,
         ("", "Service") => NameRule::Dns1035Label,
-        ("rbac.authorization.k8s.io", _) => NameRule::PathSegment,
+        ("rbac.authorization.k8s.io" | "apiregistration.k8s.io", _) => NameRule::PathSegment,
         _ => NameRule::Dns1123Subdomain,
     }
 }

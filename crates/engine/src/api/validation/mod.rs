@@ -75,6 +75,7 @@ pub fn validate(resource: ResourceId, object: &Value, old: Option<&Value>) -> Ve
         ("rbac.authorization.k8s.io", "ClusterRoleBinding") => {
             rbac::binding(object, old, false, &mut errs);
         }
+        ("apiregistration.k8s.io", "APIService") => core::api_service(object, &mut errs),
         ("scheduling.k8s.io", "PriorityClass") => core::priority_class(object, old, &mut errs),
         ("policy", "PodDisruptionBudget") => apps::pod_disruption_budget(object, &mut errs),
         ("discovery.k8s.io", "EndpointSlice") => networking::endpoint_slice(object, &mut errs),

@@ -1,0 +1,241 @@
+//! The kube-aggregator's APIServices: the ones kube-apiserver registers
+//! for its own group versions at start (`Local`, always available), and
+//! those an add-on registers for an API a Service of its own serves
+//! (metrics-server's `v1beta1.metrics.k8s.io`), whose `Available`
+//! condition the aggregator's availability controller keeps
+//! (`pkg/controllers/status/remote`).
+
+use crate::apiserver::WriteOptions;
+use crate::cluster::{Cluster, res};
+use crate::store::ObjectKey;
+use crate::value::Value;
+
+/// The group versions kube-apiserver registers at start, with their
+/// group and version priorities (`apiVersionPriorities`, merged with
+/// `DefaultGenericAPIServicePriorities`).
+const LOCAL: &[(&str, &str, i64, i64)] = &[
+    ("", "v1", 18000, 1),
+    ("admissionregistration.k8s.io", "v1", 16700, 15),
+    ("apiextensions.k8s.io", "v1", 16700, 15),
+    ("apps", "v1", 17800, 15),
+    ("authentication.k8s.io", "v1", 17700, 15),
+    ("authorization.k8s.io", "v1", 17600, 15),
+    ("autoscaling", "v1", 17500, 15),
+    ("autoscaling", "v2", 17500, 30),
+    ("batch", "v1", 17400, 15),
+    ("certificates.k8s.io", "v1", 17300, 15),
+    ("coordination.k8s.io", "v1", 16500, 15),
+    ("discovery.k8s.io", "v1", 16200, 15),
+    ("events.k8s.io", "v1", 17750, 15),
+    ("flowcontrol.apiserver.k8s.io", "v1", 16100, 21),
+    ("networking.k8s.io", "v1", 17200, 15),
+    ("node.k8s.io", "v1", 16300, 15),
+    ("policy", "v1", 17100, 15),
+    ("rbac.authorization.k8s.io", "v1", 17000, 15),
+    ("resource.k8s.io", "v1", 16200, 21),
+    ("scheduling.k8s.io", "v1", 16600, 15),
+    ("storage.k8s.io", "v1", 16800, 15),
+    ("storagemigration.k8s.io", "v1", 15800, 15),
+];
+
+/// The label the autoregister controller puts on the APIServices it
+/// keeps.
+const AUTOMANAGED: &str = "kube-aggregator.kubernetes.io/automanaged";
+
+/// Registers kube-apiserver's own group versions, as its
+/// `kube-apiserver-autoregistration` post-start hook does.
+pub(crate) fn register_local(cluster: &mut Cluster) {
+    for (group, version, group_priority, version_priority) in LOCAL {
+        let obj = Value::from_pairs([
+            ("apiVersion", Value::str("apiregistration.k8s.io/v1")),
+            ("kind", Value::str("APIService")),
+            (
+                "metadata",
+                Value::from_pairs([
+                    ("name", Value::str(&format!("{version}.{group}"))),
+                    (
+                        "labels",
+                        Value::from_pairs([(AUTOMANAGED, Value::str("onstart"))]),
+                    ),
+                ]),
+            ),
+            (
+                "spec",
+                Value::from_pairs([
+                    ("group", Value::str(group)),
+                    ("version", Value::str(version)),
+                    ("groupPriorityMinimum", Value::Int(*group_priority)),
+                    ("versionPriority", Value::Int(*version_priority)),
+                ]),
+            ),
+        ]);
+        if let Err(e) = cluster.create(obj, &WriteOptions::system()) {
+            debug_assert!(false, "APIService refused: {}", e.message);
+        }
+    }
+}
+
+/// Why an APIService is not available: the condition's reason and message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Unavailable {
+    /// `MissingEndpoints`
+    pub reason: &'static str,
+    /// `endpoints for service/metrics-server in "kube-system" have no addresses …`
+    pub message: String,
+}
+
+/// Whether the Service an APIService names can serve it
+/// (`remote_available_controller.go`'s checks, in its order): it exists,
+/// has a port the APIService's port matches, and a ready endpoint for
+/// that port. `Ok` for one with no Service (served here).
+fn check(cluster: &Cluster, api_service: &Value) -> Result<(), Unavailable> {
+    let service_ref = api_service.at(&["spec", "service"]);
+    if service_ref.is_null() {
+        return Ok(());
+    }
+    let namespace = service_ref.get("namespace").as_str().unwrap_or("");
+    let name = service_ref.get("name").as_str().unwrap_or("");
+    let port = service_ref.get("port").as_i64().unwrap_or(443);
+    let Some(service) = cluster.store.get_named(res("Service"), namespace, name) else {
+        return Err(Unavailable {
+            reason: "ServiceNotFound",
+            message: format!("service/{name} in \"{namespace}\" is not present"),
+        });
+    };
+    if service.str_at(&["spec", "type"]) == Some("ExternalName") {
+        return Ok(());
+    }
+    let Some(port_name) = service
+        .at(&["spec", "ports"])
+        .items()
+        .find(|p| p.get("port").as_i64() == Some(port))
+        .map(|p| p.get("name").as_str().unwrap_or("").to_string())
+    else {
+        return Err(Unavailable {
+            reason: "ServicePortError",
+            message: format!(
+                "service/{name} in \"{namespace}\" is not listening on port {port}"
+            ),
+        });
+    };
+    // EndpointSlices since v1.33 (`hasAvailableEndpoint`): an endpoint
+    // not marked unready, in a slice with the port's name.
+    let mut slices = cluster
+        .store
+        .list(res("EndpointSlice"), Some(namespace))
+        .filter(|(_, slice)| {
+            slice.str_at(&["metadata", "labels", "kubernetes.io/service-name"]) == Some(name)
+        })
+        .peekable();
+    if slices.peek().is_none() {
+        return Err(Unavailable {
+            reason: "EndpointsNotFound",
+            message: format!("cannot find endpointslices for service/{name} in \"{namespace}\""),
+        });
+    }
+    let ready = slices.any(|(_, slice)| {
+        slice.get("ports").items().any(|p| {
+            p.get("name").as_str().unwrap_or("") == port_name && !p.get("port").is_null()
+        }) && slice
+            .get("endpoints")
+            .items()
+            .any(|e| e.at(&["conditions", "ready"]).as_bool() != Some(false))
+    });
+    if !ready {
+        return Err(Unavailable {
+            reason: "MissingEndpoints",
+            message: format!(
+                "endpointslices for service/{name} in \"{namespace}\" have no addresses with port name \"{port_name}\""
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// The availability of the APIService serving `group`/`version`: `None`
+/// when none is registered.
+pub(crate) fn availability(
+    cluster: &Cluster,
+    group: &str,
+    version: &str,
+) -> Option<Result<(), Unavailable>> {
+    let api_service =
+        cluster
+            .store
+            .get_named(res("APIService"), "", &format!("{version}.{group}"))?;
+    Some(check(cluster, api_service))
+}
+
+/// The APIServices' `Available` conditions, brought up to date.
+pub(crate) fn sync(cluster: &mut Cluster) {
+    let names: Vec<String> = cluster
+        .store
+        .list(res("APIService"), None)
+        .map(|((_, name), _)| name.to_string())
+        .collect();
+    let now = crate::time::rfc3339(cluster.now);
+    for name in names {
+        let key = ObjectKey::new(res("APIService"), "", &name);
+        let Some(api_service) = cluster.store.get(&key) else {
+            continue;
+        };
+        let (status, reason, message) = if api_service.at(&["spec", "service"]).is_null() {
+            ("True", "Local", "Local APIServices are always available".to_string())
+        } else {
+            match check(cluster, api_service) {
+                Ok(()) => ("True", "Passed", "all checks passed".to_string()),
+                Err(u) => ("False", u.reason, u.message),
+            }
+        };
+        let old = api_service
+            .at(&["status", "conditions"])
+            .items()
+            .find(|c| c.get("type").as_str() == Some("Available"));
+        let unchanged = |field: &str, want: &str| {
+            old.is_some_and(|c| c.get(field).as_str() == Some(want))
+        };
+        if unchanged("status", status) && unchanged("reason", reason) && unchanged("message", &message)
+        {
+            continue;
+        }
+        // The transition time moves only when the status does.
+        let since = match old {
+            Some(c) if c.get("status").as_str() == Some(status) => c
+                .get("lastTransitionTime")
+                .as_str()
+                .unwrap_or(&now)
+                .to_string(),
+            _ => now.clone(),
+        };
+        let condition = Value::from_pairs([
+            ("lastTransitionTime", Value::str(&since)),
+            ("message", Value::str(&message)),
+            ("reason", Value::str(reason)),
+            ("status", Value::str(status)),
+            ("type", Value::str("Available")),
+        ]);
+        let status = Value::from_pairs([("conditions", Value::array(vec![condition]))]);
+        let _ = cluster.update_status(&key, status);
+    }
+}
+
+/// Whether a change to this object can change an APIService's
+/// availability: an APIService, or the Service one names or its
+/// EndpointSlices (named after it, plus a suffix).
+pub(crate) fn concerns(cluster: &Cluster, key: &ObjectKey) -> bool {
+    let service_named = |name: &str| {
+        cluster.store.list(res("APIService"), None).any(|(_, a)| {
+            let service = a.at(&["spec", "service"]);
+            service.get("namespace").as_str() == Some(key.namespace.as_ref())
+                && service
+                    .get("name")
+                    .as_str()
+                    .is_some_and(|n| name == n || name.starts_with(&format!("{n}-")))
+        })
+    };
+    match key.resource.get().kind {
+        "APIService" => true,
+        "Service" | "EndpointSlice" => service_named(&key.name),
+        _ => false,
+    }
+}
