@@ -130,6 +130,7 @@ pub fn roots() -> Vec<Root> {
     use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions;
     use k8s_openapi::kube_aggregator::pkg::apis::apiregistration;
     vec![
+        root::<core::v1::ComponentStatus>(),
         root::<core::v1::ConfigMap>(),
         root::<core::v1::Endpoints>(),
         root::<core::v1::Event>(),

@@ -262,6 +262,15 @@ impl StatusError {
         )
     }
 
+    /// A verb the resource does not serve (`componentstatuses` are only
+    /// read).
+    pub fn method_not_allowed() -> StatusError {
+        StatusError::plain(
+            StatusReason::MethodNotAllowed,
+            "the server does not allow this method on the requested resource".into(),
+        )
+    }
+
     /// `<resource> "<name>" already exists`
     pub fn already_exists(resource: &str, name: &str) -> StatusError {
         StatusError::plain(

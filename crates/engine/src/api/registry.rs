@@ -119,6 +119,17 @@ macro_rules! resource {
 pub static RESOURCES: &[ResourceType] = &[
     // Core group (v1).
     resource!(
+        "ComponentStatus",
+        "componentstatus",
+        "",
+        "v1",
+        "componentstatuses",
+        ["cs"],
+        false,
+        Simulated,
+        "io.k8s.api.core.v1.ComponentStatus"
+    ),
+    resource!(
         "ConfigMap",
         "configmap",
         "",

@@ -148,6 +148,21 @@ fn check(cluster: &Cluster, api_service: &Value) -> Result<(), Unavailable> {
                 "endpointslices for service/{name} in \"{namespace}\" have no addresses with port name \"{port_name}\""
             ),
         });
+    };
+    // The discovery check: only metrics-server's API answers here; any
+    // other server's would have to be simulated to.
+    let group = api_service.str_at(&["spec", "group"]).unwrap_or("");
+    let version = api_service.str_at(&["spec", "version"]).unwrap_or("");
+    if (group, version) != (crate::metrics_server::GROUP, crate::metrics_server::VERSION) {
+        // The Service's cluster IP (no `--enable-aggregator-routing`).
+        let ip = service.str_at(&["spec", "clusterIP"]).unwrap_or("");
+        let url = format!("https://{ip}:{port}/apis/{group}/{version}");
+        return Err(Unavailable {
+            reason: "FailedDiscoveryCheck",
+            message: format!(
+                "failing or missing response from {url}: bad status from {url}: 404"
+            ),
+        });
     }
     Ok(())
 }
@@ -238,4 +253,105 @@ pub(crate) fn concerns(cluster: &Cluster, key: &ObjectKey) -> bool {
         "Service" | "EndpointSlice" => service_named(&key.name),
         _ => false,
     }
+}
+
+/// An API another server serves through the aggregator.
+#[derive(Clone, Debug)]
+pub(crate) struct Remote {
+    /// `metrics.k8s.io`
+    pub group: String,
+    /// `v1beta1`
+    pub version: String,
+    /// `spec.groupPriorityMinimum`, which orders it among the groups.
+    pub group_priority: i64,
+    /// Whether it answers (its `Available` condition is True).
+    pub available: bool,
+}
+
+/// The APIServices a Service serves, by group priority (highest first)
+/// and then name, as the aggregator orders groups.
+pub(crate) fn remote(cluster: &Cluster) -> Vec<Remote> {
+    let mut out: Vec<(String, Remote)> = cluster
+        .store
+        .list(res("APIService"), None)
+        .filter(|(_, a)| !a.at(&["spec", "service"]).is_null())
+        .map(|((_, name), a)| {
+            let available = a
+                .at(&["status", "conditions"])
+                .items()
+                .any(|c| c.get("type").as_str() == Some("Available") && c.get("status").as_str() == Some("True"));
+            (
+                name.to_string(),
+                Remote {
+                    group: a.str_at(&["spec", "group"]).unwrap_or("").to_string(),
+                    version: a.str_at(&["spec", "version"]).unwrap_or("").to_string(),
+                    group_priority: a.at(&["spec", "groupPriorityMinimum"]).as_i64().unwrap_or(0),
+                    available,
+                },
+            )
+        })
+        .collect();
+    crate::sort::CompactSort::compact_sort_by(out.as_mut_slice(), |a, b| {
+        b.1.group_priority.cmp(&a.1.group_priority).then_with(|| a.0.cmp(&b.0))
+    });
+    out.into_iter().map(|(_, r)| r).collect()
+}
+
+/// `kubectl get componentstatuses`: the API server probes the controller
+/// manager's and the scheduler's `/healthz` on its own host, and etcd,
+/// each time it is asked (nothing is stored, so no creation time).
+pub(crate) fn component_statuses(cluster: &Cluster) -> Vec<Value> {
+    let running = |pod: &str| {
+        cluster
+            .store
+            .get_named(res("Pod"), "kube-system", pod)
+            .is_some_and(|p| {
+                p.at(&["status", "containerStatuses"])
+                    .items()
+                    .any(|c| !c.at(&["state", "running"]).is_null())
+            })
+    };
+    let control_plane = crate::kubeadm::CONTROL_PLANE;
+    let probe = |name: &str, pod: String, port: u16| {
+        if running(&pod) {
+            (name.to_string(), "True", "ok".to_string())
+        } else {
+            (
+                name.to_string(),
+                "False",
+                format!(
+                    "Get \"https://127.0.0.1:{port}/healthz\": dial tcp 127.0.0.1:{port}: connect: connection refused"
+                ),
+            )
+        }
+    };
+    [
+        probe(
+            "controller-manager",
+            format!("kube-controller-manager-{control_plane}"),
+            10257,
+        ),
+        probe("scheduler", format!("kube-scheduler-{control_plane}"), 10259),
+        ("etcd-0".to_string(), "True", "ok".to_string()),
+    ]
+    .into_iter()
+    .map(|(name, status, message)| {
+        Value::from_pairs([
+            ("apiVersion", Value::str("v1")),
+            ("kind", Value::str("ComponentStatus")),
+            (
+                "metadata",
+                Value::from_pairs([("creationTimestamp", Value::Null), ("name", Value::str(&name))]),
+            ),
+            (
+                "conditions",
+                Value::array(vec![Value::from_pairs([
+                    ("message", Value::str(&message)),
+                    ("status", Value::str(status)),
+                    ("type", Value::str("Healthy")),
+                ])]),
+            ),
+        ])
+    })
+    .collect()
 }

@@ -6,6 +6,7 @@
 //! and a `curl` through `kubectl proxy` read.
 
 use crate::api::registry::{RESOURCES, ResourceType};
+use crate::apiserver::aggregator::Remote;
 use crate::value::Value;
 
 /// A resource as discovery lists it.
@@ -66,7 +67,7 @@ impl Listed {
             "Namespace" => &[
                 "create", "delete", "get", "list", "patch", "update", "watch",
             ],
-            "ComponentStatus" => &["get", "list"],
+            "ComponentStatus" | "NodeMetrics" | "PodMetrics" => &["get", "list"],
             "Binding" => &["create"],
             k if k.ends_with("Review") => &["create"],
             _ => ALL,
@@ -189,14 +190,6 @@ macro_rules! listed {
 /// discovery, refused by `kubectl get` with a word on why.
 const UNSERVED: &[Listed] = &[
     listed!("bindings", "binding", "Binding", "", true, []),
-    listed!(
-        "componentstatuses",
-        "componentstatus",
-        "ComponentStatus",
-        "",
-        false,
-        ["cs"]
-    ),
     listed!(
         "mutatingadmissionpolicies",
         "mutatingadmissionpolicy",
@@ -368,6 +361,40 @@ const UNSERVED: &[Listed] = &[
     ),
 ];
 
+/// What metrics-server serves (`metrics.k8s.io/v1beta1`), listed while
+/// its APIService is available.
+const METRICS: [Listed; 2] = [
+    Listed {
+        plural: "nodes",
+        singular: "node",
+        kind: "NodeMetrics",
+        group: crate::metrics_server::GROUP,
+        version: crate::metrics_server::VERSION,
+        namespaced: false,
+        short_names: &[],
+        served: false,
+    },
+    Listed {
+        plural: "pods",
+        singular: "pod",
+        kind: "PodMetrics",
+        group: crate::metrics_server::GROUP,
+        version: crate::metrics_server::VERSION,
+        namespaced: true,
+        short_names: &[],
+        served: false,
+    },
+];
+
+/// The resources of an aggregated API Kubeplay knows.
+fn remote_resources(group: &str, version: &str) -> &'static [Listed] {
+    if (group, version) == (crate::metrics_server::GROUP, crate::metrics_server::VERSION) {
+        &METRICS
+    } else {
+        &[]
+    }
+}
+
 /// The API groups in `/apis` order (the aggregator's: its own group first,
 /// then by group priority, ties by name) with their versions, preferred
 /// first.
@@ -395,11 +422,31 @@ const GROUPS: &[(&str, &[&str])] = &[
     ("storagemigration.k8s.io", &["v1"]),
 ];
 
-/// Every listed resource in its preferred version, sorted by group (the
-/// core group first) and name, as `kubectl api-resources` prints them.
+/// Every built-in resource in its preferred version, sorted by group
+/// (the core group first) and name, as `kubectl api-resources` prints
+/// them.
 pub(crate) fn resources() -> Vec<Listed> {
+    with_remote(&[])
+}
+
+/// The built-in resources and those of the aggregated APIs that answer,
+/// sorted as [`resources`]; and the group versions that do not answer,
+/// as aggregated discovery marks them stale (`metrics.k8s.io/v1beta1`).
+pub(crate) fn served_resources(remote: &[Remote]) -> (Vec<Listed>, Vec<String>) {
+    let stale = remote
+        .iter()
+        .filter(|r| !r.available)
+        .map(|r| format!("{}/{}", r.group, r.version))
+        .collect();
+    (with_remote(remote), stale)
+}
+
+fn with_remote(remote: &[Remote]) -> Vec<Listed> {
     let mut all: Vec<Listed> = RESOURCES.iter().map(Listed::of).collect();
     all.extend_from_slice(UNSERVED);
+    for r in remote.iter().filter(|r| r.available) {
+        all.extend_from_slice(remote_resources(&r.group, &r.version));
+    }
     crate::sort::CompactSort::compact_sort_by(all.as_mut_slice(), |a, b| {
         (a.group, a.plural).cmp(&(b.group, b.plural))
     });
@@ -424,12 +471,19 @@ pub(crate) fn unserved(name: &str) -> Option<&'static Listed> {
     })
 }
 
-/// Every served group version (`kubectl api-versions`), sorted as strings.
-pub(crate) fn api_versions() -> Vec<String> {
+/// Every served group version (`kubectl api-versions`), sorted as
+/// strings: the built-in ones and the aggregated ones that answer.
+pub(crate) fn api_versions(remote: &[Remote]) -> Vec<String> {
     let mut out: Vec<String> = GROUPS
         .iter()
         .flat_map(|(g, vs)| vs.iter().map(move |v| format!("{g}/{v}")))
         .collect();
+    out.extend(
+        remote
+            .iter()
+            .filter(|r| r.available)
+            .map(|r| format!("{}/{}", r.group, r.version)),
+    );
     out.push("v1".into());
     crate::sort::CompactSort::compact_sort_by(out.as_mut_slice(), |a, b| a.cmp(b));
     out
@@ -493,9 +547,9 @@ fn api_group(name: &str, versions: &[&str], kind: bool) -> String {
 
 /// `APIResourceList` of a group version: its resources and their
 /// subresources, sorted by name.
-fn resource_list(group: &str, version: &str) -> String {
+fn resource_list(group: &str, version: &str, listed: &[Listed]) -> String {
     let mut entries: Vec<(String, String)> = Vec::new();
-    for r in resources().iter().filter(|r| r.group == group) {
+    for r in listed.iter().filter(|r| r.group == group) {
         let mut entry = format!(
             "{{\"name\":\"{}\",\"singularName\":\"{}\",\"namespaced\":{},\"kind\":\"{}\",\"verbs\":{}",
             r.plural,
@@ -564,8 +618,22 @@ fn resource_list(group: &str, version: &str) -> String {
 
 /// The discovery document at `segments` (`["api"]`, `["apis", "apps"]`,
 /// …), `server_address` giving the API server's (`172.18.0.2:6443`), or
-/// `None` for a path that is none.
-pub(crate) fn document(segments: &[&str], server_address: &dyn Fn() -> String) -> Option<Value> {
+/// `None` for a path that is none. `/apis` lists the aggregated APIs
+/// whether or not they answer; their resource lists are theirs to serve
+/// (`None` here when they do not answer).
+pub(crate) fn document(
+    segments: &[&str],
+    server_address: &dyn Fn() -> String,
+    remote: &[Remote],
+) -> Option<Value> {
+    // Each aggregated group with its versions, in the aggregator's order.
+    let mut remote_groups: Vec<(&str, Vec<&str>)> = Vec::new();
+    for r in remote {
+        match remote_groups.iter_mut().find(|(g, _)| *g == r.group) {
+            Some((_, versions)) => versions.push(&r.version),
+            None => remote_groups.push((&r.group, vec![&r.version])),
+        }
+    }
     let segments = match segments {
         [rest @ .., ""] => rest,
         s => s,
@@ -575,28 +643,39 @@ pub(crate) fn document(segments: &[&str], server_address: &dyn Fn() -> String) -
             "{{\"kind\":\"APIVersions\",\"versions\":[\"v1\"],\"serverAddressByClientCIDRs\":[{{\"clientCIDR\":\"0.0.0.0/0\",\"serverAddress\":\"{}\"}}]}}",
             server_address()
         ),
-        ["api", "v1"] => resource_list("", "v1"),
+        ["api", "v1"] => resource_list("", "v1", &resources()),
         ["apis"] => {
             let groups: Vec<String> = GROUPS
                 .iter()
                 .map(|(g, vs)| api_group(g, vs, false))
+                .chain(remote_groups.iter().map(|(g, vs)| api_group(g, vs, false)))
                 .collect();
             format!(
                 "{{\"kind\":\"APIGroupList\",\"apiVersion\":\"v1\",\"groups\":[{}]}}",
                 groups.join(",")
             )
         }
-        ["apis", group] => {
-            let (g, vs) = GROUPS.iter().find(|(g, _)| g == group)?;
-            api_group(g, vs, true)
-        }
-        ["apis", group, version] => {
-            let (g, vs) = GROUPS.iter().find(|(g, _)| g == group)?;
-            if !vs.contains(version) {
-                return None;
+        ["apis", group] => match GROUPS.iter().find(|(g, _)| g == group) {
+            Some((g, vs)) => api_group(g, vs, true),
+            None => {
+                let (g, vs) = remote_groups.iter().find(|(g, _)| g == group)?;
+                api_group(g, vs, true)
             }
-            resource_list(g, version)
-        }
+        },
+        ["apis", group, version] => match GROUPS.iter().find(|(g, _)| g == group) {
+            Some((g, vs)) => {
+                if !vs.contains(version) {
+                    return None;
+                }
+                resource_list(g, version, &resources())
+            }
+            None => {
+                let r = remote
+                    .iter()
+                    .find(|r| r.group == *group && r.version == *version && r.available)?;
+                resource_list(&r.group, &r.version, remote_resources(&r.group, &r.version))
+            }
+        },
         _ => return None,
     };
     let docs = crate::yaml::load_str(&text).ok()?;

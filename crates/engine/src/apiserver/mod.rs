@@ -181,6 +181,9 @@ impl Cluster {
         self.record_change_cause(&mut obj, opts);
         let resource = resource_of(&obj)?;
         let rt = resource.get();
+        if rt.kind == "ComponentStatus" {
+            return Err(StatusError::method_not_allowed());
+        }
         // Namespace: defaulted for namespaced kinds, cleared for cluster-scoped ones.
         if rt.namespaced {
             if obj
@@ -293,6 +296,9 @@ impl Cluster {
         self.record_change_cause(&mut obj, opts);
         let resource = resource_of(&obj)?;
         let rt = resource.get();
+        if rt.kind == "ComponentStatus" {
+            return Err(StatusError::method_not_allowed());
+        }
         let namespace = if rt.namespaced {
             obj.str_at(&["metadata", "namespace"])
                 .unwrap_or("default")
@@ -483,6 +489,9 @@ impl Cluster {
     /// finalizers are marked and wait; dependents follow `propagation`.
     pub fn delete(&mut self, key: &ObjectKey, opts: DeleteOptions) -> Result<Value, StatusError> {
         let rt = key.resource.get();
+        if rt.kind == "ComponentStatus" {
+            return Err(StatusError::method_not_allowed());
+        }
         let Some(mut obj) = self.store.get(key).cloned() else {
             return Err(StatusError::not_found(&rt.plural_group(), &key.name));
         };

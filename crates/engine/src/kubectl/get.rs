@@ -804,6 +804,10 @@ pub(crate) fn run(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             ctx.out.err_line(ENDPOINTS_WARNING);
             warned = true;
         }
+        if rid.get().kind == "ComponentStatus" {
+            ctx.out
+                .err_line("Warning: v1 ComponentStatus is deprecated in v1.19+");
+        }
         match target {
             Target::List(rid) => {
                 let scope = if all_ns { None } else { Some(ns.as_str()) };

@@ -140,7 +140,20 @@ pub(crate) fn api_resources(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     if !matches!(output.as_str(), "" | "wide" | "name") {
         return Err(Fail::error(format!("--output {output} is not available")));
     }
-    let mut rows = crate::apiserver::discovery::resources();
+    let remote = crate::apiserver::aggregator::remote(ctx.cluster);
+    let (mut rows, stale) = crate::apiserver::discovery::served_resources(&remote);
+    // Aggregated discovery marks a group version whose server does not
+    // answer stale; kubectl lists the rest, then says which it missed.
+    let missed = (!stale.is_empty()).then(|| {
+        let groups: Vec<String> = stale
+            .iter()
+            .map(|gv| format!("{gv}: stale GroupVersion discovery: {gv}"))
+            .collect();
+        Fail::error(format!(
+            "unable to retrieve the complete list of server APIs: {}",
+            groups.join(", ")
+        ))
+    });
     if p.changed("namespaced") {
         let want = p.bool("namespaced");
         rows.retain(|r| r.namespaced == want);
@@ -174,7 +187,7 @@ pub(crate) fn api_resources(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
                 ctx.out.line(&format!("{}.{}", r.plural, r.group));
             }
         }
-        return Ok(());
+        return missed.map_or(Ok(()), Err);
     }
     let mut tw = TabWriter::table();
     if !p.bool("no-headers") {
@@ -200,12 +213,13 @@ pub(crate) fn api_resources(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         tw.write("\n");
     }
     ctx.out.out(&tw.finish());
-    Ok(())
+    missed.map_or(Ok(()), Err)
 }
 
 /// `kubectl api-versions`: every served group version.
 pub(crate) fn api_versions(ctx: &mut Ctx, _p: &Parsed) -> Result<(), Fail> {
-    for v in crate::apiserver::discovery::api_versions() {
+    let remote = crate::apiserver::aggregator::remote(ctx.cluster);
+    for v in crate::apiserver::discovery::api_versions(&remote) {
         ctx.out.line(&v);
     }
     Ok(())

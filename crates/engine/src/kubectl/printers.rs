@@ -247,6 +247,7 @@ pub fn columns_for(kind: &str) -> Vec<Col> {
         ],
         "RuntimeClass" => vec![NAME, c("HANDLER"), AGE],
         "APIService" => vec![NAME, c("SERVICE"), c("AVAILABLE"), AGE],
+        "ComponentStatus" => vec![NAME, c("STATUS"), c("MESSAGE"), c("ERROR")],
         "VolumeAttachment" => vec![NAME, c("ATTACHER"), c("PV"), c("NODE"), c("ATTACHED"), AGE],
         "EndpointSlice" => vec![NAME, c("ADDRESSTYPE"), c("PORTS"), c("ENDPOINTS"), AGE],
         "CSIDriver" => vec![
@@ -828,6 +829,20 @@ fn row_for(kind: &str, o: &Value, wide: bool, now: Millis) -> Vec<String> {
             s(o, &["preemptionPolicy"]).to_string(),
         ],
         "RuntimeClass" => vec![name(o), s(o, &["handler"]).to_string(), age(o, now)],
+        // printComponentStatus: the Healthy condition.
+        "ComponentStatus" => {
+            let healthy = o
+                .get("conditions")
+                .items()
+                .find(|c| c.get("type").as_str() == Some("Healthy"));
+            let status = match healthy {
+                None => "Unknown",
+                Some(c) if c.get("status").as_str() == Some("True") => "Healthy",
+                Some(_) => "Unhealthy",
+            };
+            let field = |f: &str| healthy.map_or("", |c| s(c, &[f])).to_string();
+            vec![name(o), status.to_string(), field("message"), field("error")]
+        }
         // kube-aggregator's printAPIService.
         "APIService" => {
             let service = o.at(&["spec", "service"]);

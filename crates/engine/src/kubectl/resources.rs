@@ -179,8 +179,10 @@ pub(crate) fn list(
         None
     };
     cluster.authorize_resource("list", rid, "", ns.unwrap_or(""), "")?;
-    if rid.get().kind == "Event" {
-        return Ok(event_objects(cluster, ns));
+    match rid.get().kind {
+        "Event" => return Ok(event_objects(cluster, ns)),
+        "ComponentStatus" => return Ok(crate::apiserver::aggregator::component_statuses(cluster)),
+        _ => {}
     }
     Ok(cluster
         .store
@@ -202,6 +204,16 @@ pub(crate) fn get(
             .into_iter()
             .find(|e| e.str_at(&["metadata", "name"]) == Some(name))
             .ok_or_else(|| StatusError::not_found("events", name));
+    }
+    if rid.get().kind == "ComponentStatus" {
+        return crate::apiserver::aggregator::component_statuses(cluster)
+            .into_iter()
+            .find(|c| c.str_at(&["metadata", "name"]) == Some(name))
+            .ok_or_else(|| {
+                let mut e = StatusError::not_found("componentstatuses", name);
+                e.message = format!("Component not found: {name}");
+                e
+            });
     }
     cluster.get(rid, namespace, name).cloned()
 }
