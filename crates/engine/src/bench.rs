@@ -244,8 +244,9 @@ mod tests {
     #[test]
     fn a_small_steady_cluster_runs_every_pod_and_idles() {
         let r = steady_state_benchmark(20, 500, 60, &|| None);
-        // 500 pods, plus per node a kube-proxy, plus the control plane's.
-        assert_eq!(r.running, 500 + 21 + 4 + 2);
+        // 500 pods, plus per node a kube-proxy, plus the control plane's,
+        // CoreDNS and metrics-server.
+        assert_eq!(r.running, 500 + 21 + 4 + 2 + 1);
         assert_eq!(r.deployments, 5);
         assert_eq!(r.pending_timers, 0);
         assert!(r.start_simulated_s < 120.0, "{}", r.start_simulated_s);

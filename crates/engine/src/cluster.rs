@@ -309,8 +309,9 @@ impl Cluster {
     /// The default cluster, as kubeadm sets one up: a tainted control-plane
     /// node running the control plane's static pods, three workers
     /// (`node-1` … `node-3`), each with 4 CPU, 8Gi memory and 110 pods,
-    /// the `kubernetes` Service, the CoreDNS and kube-proxy add-ons, and an
-    /// ingress controller (ingress-nginx, with its `nginx` IngressClass).
+    /// the `kubernetes` Service, the CoreDNS and kube-proxy add-ons, an
+    /// ingress controller (ingress-nginx, with its `nginx` IngressClass)
+    /// and metrics-server.
     pub fn new(seed: u64) -> Cluster {
         Cluster::with_workers(
             seed,
@@ -321,7 +322,7 @@ impl Cluster {
     }
 
     /// A cluster set up like [`Cluster::new`] (control plane, add-ons,
-    /// ingress controller) with the given worker nodes instead of the
+    /// ingress controller, metrics-server) with the given worker nodes instead of the
     /// default three.
     pub fn with_workers(seed: u64, workers: Vec<NodeOptions>) -> Cluster {
         let mut cluster = Cluster::empty(seed);
@@ -343,10 +344,12 @@ impl Cluster {
         // The kubelets register their nodes, then kubeadm's objects appear.
         cluster.settle();
         crate::kubeadm::install(&mut cluster, crate::kubeadm::CONTROL_PLANE);
-        crate::metrics_server::install(&mut cluster);
         // The default cluster runs an ingress controller (ingress-nginx).
         crate::network::install_ingress_controller(&mut cluster);
         cluster.settle();
+        // metrics-server comes after kubeadm's add-ons are placed, as a
+        // user applies it to a running cluster.
+        crate::metrics_server::install(&mut cluster);
         cluster.boot();
         cluster
     }

@@ -940,7 +940,8 @@ mod tests {
 
     #[test]
     fn a_fresh_cluster_looks_like_kubeadm_made_it() {
-        // Handed over once the add-ons are up, a minute after kubeadm init.
+        // Handed over once the add-ons (and metrics-server) are up, a
+        // minute after kubeadm init.
         let mut c = Cluster::new(1);
         assert_eq!(
             k(&mut c, "kubectl get svc"),
@@ -970,7 +971,8 @@ mod tests {
              kube-proxy-kzbz5                        1/1     Running   0          60s   172.18.0.4   node-2          <none>           <none>\n\
              kube-proxy-nvt2r                        1/1     Running   0          60s   172.18.0.5   node-3          <none>           <none>\n\
              kube-proxy-q9w4m                        1/1     Running   0          60s   172.18.0.3   node-1          <none>           <none>\n\
-             kube-scheduler-control-plane            1/1     Running   0          60s   172.18.0.2   control-plane   <none>           <none>\n"
+             kube-scheduler-control-plane            1/1     Running   0          60s   172.18.0.2   control-plane   <none>           <none>\n\
+             metrics-server-7c76675888-c8k9b         1/1     Running   0          60s   10.244.3.2   node-3          <none>           <none>\n"
         );
         assert_eq!(
             k(&mut c, "kubectl get endpoints kube-dns -n kube-system"),

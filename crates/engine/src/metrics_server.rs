@@ -5,7 +5,7 @@
 //! HorizontalPodAutoscaler reach the metrics API through: while no ready
 //! metrics-server endpoint backs it, there are no metrics.
 
-use crate::apiserver::aggregator::{self, Unavailable};
+use crate::apiserver::aggregator;
 use crate::cluster::Cluster;
 
 /// The release manifest, as applied.
@@ -35,18 +35,19 @@ pub(crate) fn install(cluster: &mut Cluster) {
 pub(crate) enum MetricsApi {
     /// No APIService registers it (metrics-server is not installed).
     NotRegistered,
-    /// Registered, but its Service has no ready endpoint.
-    Unavailable(Unavailable),
+    /// Registered, but not available (no ready endpoint, or it does not
+    /// answer).
+    Unavailable,
     /// metrics-server answers.
     Available,
 }
 
 /// The resource metrics API's state, from its APIService.
 pub(crate) fn metrics_api(cluster: &Cluster) -> MetricsApi {
-    match aggregator::availability(cluster, GROUP, VERSION) {
+    match aggregator::available(cluster, GROUP, VERSION) {
         None => MetricsApi::NotRegistered,
-        Some(Err(why)) => MetricsApi::Unavailable(why),
-        Some(Ok(())) => MetricsApi::Available,
+        Some(false) => MetricsApi::Unavailable,
+        Some(true) => MetricsApi::Available,
     }
 }
 
@@ -59,7 +60,7 @@ pub(crate) fn request_error(cluster: &Cluster, resource: &str) -> Option<String>
         MetricsApi::NotRegistered => Some(format!(
             "the server could not find the requested resource (get {resource}.{GROUP})"
         )),
-        MetricsApi::Unavailable(_) => Some(format!(
+        MetricsApi::Unavailable => Some(format!(
             "the server is currently unable to handle the request (get {resource}.{GROUP})"
         )),
     }

@@ -77,7 +77,7 @@ pub(crate) fn register_local(cluster: &mut Cluster) {
 
 /// Why an APIService is not available: the condition's reason and message.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Unavailable {
+struct Unavailable {
     /// `MissingEndpoints`
     pub reason: &'static str,
     /// `endpoints for service/metrics-server in "kube-system" have no addresses …`
@@ -133,30 +133,48 @@ fn check(cluster: &Cluster, api_service: &Value) -> Result<(), Unavailable> {
             message: format!("cannot find endpointslices for service/{name} in \"{namespace}\""),
         });
     }
-    let ready = slices.any(|(_, slice)| {
-        slice.get("ports").items().any(|p| {
+    // Ready endpoints for the port, by the node each runs on.
+    let mut ready_nodes = Vec::new();
+    for (_, slice) in slices {
+        let has_port = slice.get("ports").items().any(|p| {
             p.get("name").as_str().unwrap_or("") == port_name && !p.get("port").is_null()
-        }) && slice
-            .get("endpoints")
-            .items()
-            .any(|e| e.at(&["conditions", "ready"]).as_bool() != Some(false))
-    });
-    if !ready {
+        });
+        if !has_port {
+            continue;
+        }
+        for e in slice.get("endpoints").items() {
+            if e.at(&["conditions", "ready"]).as_bool() != Some(false) {
+                ready_nodes.push(e.get("nodeName").as_str().unwrap_or("").to_string());
+            }
+        }
+    }
+    if ready_nodes.is_empty() {
         return Err(Unavailable {
             reason: "MissingEndpoints",
             message: format!(
                 "endpointslices for service/{name} in \"{namespace}\" have no addresses with port name \"{port_name}\""
             ),
         });
-    };
-    // The discovery check: only metrics-server's API answers here; any
-    // other server's would have to be simulated to.
+    }
+    // The discovery check goes through the Service's cluster IP (no
+    // `--enable-aggregator-routing`), with a 5 s client timeout.
     let group = api_service.str_at(&["spec", "group"]).unwrap_or("");
     let version = api_service.str_at(&["spec", "version"]).unwrap_or("");
+    let ip = service.str_at(&["spec", "clusterIP"]).unwrap_or("");
+    let url = format!("https://{ip}:{port}/apis/{group}/{version}");
+    // A stopped node's pods stay ready until the node lifecycle
+    // controller notices; meanwhile nothing answers.
+    if !ready_nodes.iter().any(|n| cluster.node_running(n)) {
+        return Err(Unavailable {
+            reason: "FailedDiscoveryCheck",
+            message: format!(
+                "failing or missing response from {url}: Get \"{url}\": context deadline exceeded (Client.Timeout exceeded while awaiting headers)"
+            ),
+        });
+    }
+    // Only metrics-server's API answers here; any other server's would
+    // have to be simulated to.
     if (group, version) != (crate::metrics_server::GROUP, crate::metrics_server::VERSION) {
-        // The Service's cluster IP (no `--enable-aggregator-routing`).
-        let ip = service.str_at(&["spec", "clusterIP"]).unwrap_or("");
-        let url = format!("https://{ip}:{port}/apis/{group}/{version}");
         return Err(Unavailable {
             reason: "FailedDiscoveryCheck",
             message: format!(
@@ -167,18 +185,23 @@ fn check(cluster: &Cluster, api_service: &Value) -> Result<(), Unavailable> {
     Ok(())
 }
 
-/// The availability of the APIService serving `group`/`version`: `None`
+/// Whether the APIService serving `group`/`version` is available, as
+/// the aggregator's proxy reads it (its `Available` condition): `None`
 /// when none is registered.
-pub(crate) fn availability(
-    cluster: &Cluster,
-    group: &str,
-    version: &str,
-) -> Option<Result<(), Unavailable>> {
+pub(crate) fn available(cluster: &Cluster, group: &str, version: &str) -> Option<bool> {
     let api_service =
         cluster
             .store
             .get_named(res("APIService"), "", &format!("{version}.{group}"))?;
-    Some(check(cluster, api_service))
+    Some(is_available(api_service))
+}
+
+/// Whether an APIService's `Available` condition is True.
+fn is_available(api_service: &Value) -> bool {
+    api_service
+        .at(&["status", "conditions"])
+        .items()
+        .any(|c| c.get("type").as_str() == Some("Available") && c.get("status").as_str() == Some("True"))
 }
 
 /// The APIServices' `Available` conditions, brought up to date.
@@ -276,10 +299,7 @@ pub(crate) fn remote(cluster: &Cluster) -> Vec<Remote> {
         .list(res("APIService"), None)
         .filter(|(_, a)| !a.at(&["spec", "service"]).is_null())
         .map(|((_, name), a)| {
-            let available = a
-                .at(&["status", "conditions"])
-                .items()
-                .any(|c| c.get("type").as_str() == Some("Available") && c.get("status").as_str() == Some("True"));
+            let available = is_available(a);
             (
                 name.to_string(),
                 Remote {

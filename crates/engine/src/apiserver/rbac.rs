@@ -911,25 +911,26 @@ mod tests {
                 .get_named(res("ClusterRole"), "", name)
                 .map(|r| r.get("rules").items().len())
         };
-        // The rule counts upstream's aggregation gives the bootstrap roles.
-        assert_eq!(count(&c, "admin"), Some(29));
-        assert_eq!(count(&c, "edit"), Some(27));
-        assert_eq!(count(&c, "view"), Some(12));
+        // The rule counts upstream's aggregation gives the bootstrap roles,
+        // with metrics-server's `system:aggregated-metrics-reader` rule.
+        assert_eq!(count(&c, "admin"), Some(30));
+        assert_eq!(count(&c, "edit"), Some(28));
+        assert_eq!(count(&c, "view"), Some(13));
         // A labelled role joins view, and through edit's label, admin too.
         k(
             &mut c,
             "kubectl create clusterrole extra --verb=get --resource=secrets",
         );
-        assert_eq!(count(&c, "view"), Some(12));
+        assert_eq!(count(&c, "view"), Some(13));
         k(
             &mut c,
             "kubectl label clusterrole extra rbac.authorization.k8s.io/aggregate-to-view=true",
         );
-        assert_eq!(count(&c, "view"), Some(13));
-        assert_eq!(count(&c, "edit"), Some(28));
-        assert_eq!(count(&c, "admin"), Some(30));
+        assert_eq!(count(&c, "view"), Some(14));
+        assert_eq!(count(&c, "edit"), Some(29));
+        assert_eq!(count(&c, "admin"), Some(31));
         k(&mut c, "kubectl delete clusterrole extra");
-        assert_eq!(count(&c, "admin"), Some(29));
+        assert_eq!(count(&c, "admin"), Some(30));
     }
 
     #[test]

@@ -803,17 +803,33 @@ fn nodes_cordon_taint_and_drain() {
         })
         .map(|((_, n), _)| n.to_string())
         .unwrap();
+    // metrics-server runs there, with an emptyDir for its certificates.
+    let metrics = c
+        .store
+        .list(res("Pod"), Some("kube-system"))
+        .find(|(_, p)| {
+            p.str_at(&["spec", "nodeName"]) == Some("node-3")
+                && p.str_at(&["metadata", "labels", "k8s-app"]) == Some("metrics-server")
+        })
+        .map(|((_, n), _)| n.to_string())
+        .unwrap();
     assert_eq!(
         run(&mut c, "kubectl drain node-3"),
         format!(
-            "node/node-3 cordoned\nerror: unable to drain node \"node-3\" due to error: [cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): kube-system/{proxy}, cannot delete Pods that declare no controller (use --force to override): default/bare], continuing command...\nThere are pending nodes to be drained:\n node-3\ncannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): kube-system/{proxy}\ncannot delete Pods that declare no controller (use --force to override): default/bare\n1"
+            "node/node-3 cordoned\nerror: unable to drain node \"node-3\" due to error: [cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): kube-system/{proxy}, cannot delete Pods with local storage (use --delete-emptydir-data to override): kube-system/{metrics}, cannot delete Pods that declare no controller (use --force to override): default/bare], continuing command...\nThere are pending nodes to be drained:\n node-3\ncannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): kube-system/{proxy}\ncannot delete Pods with local storage (use --delete-emptydir-data to override): kube-system/{metrics}\ncannot delete Pods that declare no controller (use --force to override): default/bare\n1"
         )
     );
     assert_eq!(
         run(&mut c, "kubectl drain node-3 --force"),
         format!(
-            "node/node-3 already cordoned\nerror: unable to drain node \"node-3\" due to error: cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): kube-system/{proxy}, continuing command...\nThere are pending nodes to be drained:\n node-3\ncannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): kube-system/{proxy}\n1"
+            "node/node-3 already cordoned\nerror: unable to drain node \"node-3\" due to error: [cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): kube-system/{proxy}, cannot delete Pods with local storage (use --delete-emptydir-data to override): kube-system/{metrics}], continuing command...\nThere are pending nodes to be drained:\n node-3\ncannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): kube-system/{proxy}\ncannot delete Pods with local storage (use --delete-emptydir-data to override): kube-system/{metrics}\n1"
         )
+    );
+    // Pods here end only by hand: metrics-server goes at once.
+    k(&mut c, "kubectl delete deploy metrics-server -n kube-system");
+    k(
+        &mut c,
+        &format!("kubectl delete pod {metrics} -n kube-system --grace-period=0 --force"),
     );
     assert_eq!(
         run(&mut c, "kubectl drain node-3 --force --ignore-daemonsets"),
@@ -2037,17 +2053,17 @@ fn events_are_listed_and_filtered() {
         .stdout,
         format!(
             "LAST SEEN   TYPE      REASON      OBJECT   MESSAGE\n\
-             15s         Normal    Scheduled   pod/a    Successfully assigned default/a to node-3\n\
+             15s         Normal    Scheduled   pod/a    Successfully assigned default/a to node-2\n\
              15s         Normal    Pulling     pod/a    Pulling image \"nginx\"\n\
-             13s         Normal    Pulled      pod/a    Successfully pulled image \"nginx\" in 1.794s (1.794s including waiting). Image size: 72319283 bytes.\n\
+             13s         Normal    Pulled      pod/a    Successfully pulled image \"nginx\" in 1.787s (1.787s including waiting). Image size: 72319283 bytes.\n\
              13s         Normal    Created     pod/a    Container created\n\
              13s         Normal    Started     pod/a    Container started\n\
              15s         Normal    Scheduled   pod/b    Successfully assigned default/b to node-1\n\
-             2s          Normal    Pulling     pod/b    Pulling image \"nginx:no-such-tag\"\n\
-             2s          Warning   Failed      pod/b    Failed to pull image \"nginx:no-such-tag\": {not_found}\n\
-             2s          Warning   Failed      pod/b    Error: ErrImagePull\n\
-             1s          Normal    BackOff     pod/b    Back-off pulling image \"nginx:no-such-tag\"\n\
-             1s          Warning   Failed      pod/b    Error: ImagePullBackOff\n"
+             1s          Normal    Pulling     pod/b    Pulling image \"nginx:no-such-tag\"\n\
+             1s          Warning   Failed      pod/b    Failed to pull image \"nginx:no-such-tag\": {not_found}\n\
+             1s          Warning   Failed      pod/b    Error: ErrImagePull\n\
+             14s         Normal    BackOff     pod/b    Back-off pulling image \"nginx:no-such-tag\"\n\
+             14s         Warning   Failed      pod/b    Error: ImagePullBackOff\n"
         )
     );
     assert_eq!(
@@ -2057,9 +2073,9 @@ fn events_are_listed_and_filtered() {
         )
         .stdout,
         format!(
-            "2s    Warning   Failed   pod/b   Failed to pull image \"nginx:no-such-tag\": {not_found}\n\
-             2s    Warning   Failed   pod/b   Error: ErrImagePull\n\
-             1s    Warning   Failed   pod/b   Error: ImagePullBackOff\n"
+            "1s    Warning   Failed   pod/b   Failed to pull image \"nginx:no-such-tag\": {not_found}\n\
+             1s    Warning   Failed   pod/b   Error: ErrImagePull\n\
+             14s   Warning   Failed   pod/b   Error: ImagePullBackOff\n"
         )
     );
     assert_eq!(
@@ -2083,11 +2099,11 @@ fn events_are_listed_and_filtered() {
     // The scheduler writes through events.k8s.io: no source, its
     // reporting controller and instance instead (`formatEventSource`).
     assert!(
-        lines[1].starts_with("15s         Normal   Scheduled   pod/a                         default-scheduler, default-scheduler-control-plane   Successfully assigned default/a to node-3 "),
+        lines[1].starts_with("15s         Normal   Scheduled   pod/a                         default-scheduler, default-scheduler-control-plane   Successfully assigned default/a to node-2 "),
         "{wide}"
     );
     assert!(
-        lines[2].starts_with("15s         Normal   Pulling     pod/a    spec.containers{a}   kubelet, node-3                                      Pulling image \"nginx\" "),
+        lines[2].starts_with("15s         Normal   Pulling     pod/a    spec.containers{a}   kubelet, node-2                                      Pulling image \"nginx\" "),
         "{wide}"
     );
     // Repeats are aggregated: b's image is pulled again after the back-off.
@@ -2098,7 +2114,7 @@ fn events_are_listed_and_filtered() {
     )
     .stdout;
     assert!(
-        wide_b.starts_with("22s   Normal   Pulling   pod/b   spec.containers{b}   kubelet, node-1   Pulling image \"nginx:no-such-tag\"   35s   2     b."),
+        wide_b.starts_with("21s   Normal   Pulling   pod/b   spec.containers{b}   kubelet, node-1   Pulling image \"nginx:no-such-tag\"   35s   2     b."),
         "{wide_b}"
     );
 }
@@ -2121,14 +2137,18 @@ fn version_api_resources_and_cluster_info() {
         "NAME                                SHORTNAMES   APIVERSION                        NAMESPACED   KIND"
     );
     // What a v1.37 cluster serves, Kubeplay's or not (a pasted minikube
-    // v1.37.0 listing has these 71 rows).
+    // v1.37.0 listing has these 71 rows), and metrics-server's two.
     assert_eq!(
         lines[1],
         "bindings                                         v1                                true         Binding"
     );
-    assert_eq!(lines.len(), 72);
+    assert_eq!(lines.len(), 74);
     assert_eq!(
-        lines[71],
+        lines[48],
+        "nodes                                            metrics.k8s.io/v1beta1            false        NodeMetrics"
+    );
+    assert_eq!(
+        lines[73],
         "storageversionmigrations                         storagemigration.k8s.io/v1        false        StorageVersionMigration"
     );
     assert!(lines.contains(&"deployments                         deploy       apps/v1                           true         Deployment"));

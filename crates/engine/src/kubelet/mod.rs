@@ -288,12 +288,23 @@ pub(crate) fn serve_http(
 impl Cluster {
     /// Stops a node: its kubelet stops posting status and its containers stop.
     pub fn stop_node(&mut self, name: &str) -> Result<(), String> {
-        node::stop(self, name)
+        node::stop(self, name)?;
+        self.node_reachability_changed();
+        Ok(())
     }
 
     /// Starts a stopped node again.
     pub fn start_node(&mut self, name: &str) -> Result<(), String> {
-        node::start(self, name)
+        node::start(self, name)?;
+        self.node_reachability_changed();
+        Ok(())
+    }
+
+    /// The aggregator's discovery checks reach pods on a node, or stop
+    /// reaching them, the moment its kubelet stops or starts.
+    fn node_reachability_changed(&mut self) {
+        self.controllers.apiservice_pending = true;
+        self.settle();
     }
 
     /// Removes a node from the cluster (its Node object and kubelet).

@@ -169,7 +169,10 @@ spec:
         .events
         .records()
         .iter()
-        .find(|r| &*r.reason == "Pulling")
+        .find(|r| {
+            &*r.reason == "Pulling"
+                && r.involved.field_path.as_deref() == Some("spec.containers{snacker}")
+        })
         .unwrap();
     assert_eq!(&*rec.component, "kubelet");
     assert_eq!(rec.host.as_deref(), Some("node-1"));
@@ -294,7 +297,7 @@ spec:
     });
     let p = pod(&c, "web");
     assert_eq!(p.str_at(&["status", "phase"]), Some("Running"));
-    assert_eq!(p.str_at(&["status", "podIP"]), Some("10.244.2.2"));
+    assert_eq!(p.str_at(&["status", "podIP"]), Some("10.244.2.3"));
     let cs = container(&c, "web");
     assert_eq!(cs.str_at(&["image"]), Some("docker.io/library/nginx:1.27"));
     assert_eq!(cs.get("ready"), &Value::Bool(true));
@@ -326,7 +329,7 @@ spec:
     ));
     assert_eq!(
         pod(&c, "web2").str_at(&["status", "podIP"]),
-        Some("10.244.2.3")
+        Some("10.244.2.4")
     );
     // The app answers; nginx logs the request.
     let p = pod(&c, "web");
@@ -1605,14 +1608,14 @@ spec:
     assert_eq!(
         p.str_at(&["status", "message"]),
         Some(
-            "Pod was rejected: Node didn't have enough resource: cpu, requested: 8000, used: 0, capacity: 4000"
+            "Pod was rejected: Node didn't have enough resource: cpu, requested: 8000, used: 100, capacity: 4000"
         )
     );
     assert!(has_event(
         &c,
         "huge",
         "OutOfcpu",
-        "Node didn't have enough resource: cpu, requested: 8000, used: 0, capacity: 4000"
+        "Node didn't have enough resource: cpu, requested: 8000, used: 100, capacity: 4000"
     ));
     c.step(10_000);
     assert_eq!(pod(&c, "huge").str_at(&["status", "phase"]), Some("Failed"));

@@ -718,7 +718,7 @@ fn scores_match_hand_computed_values() {
     // The default cluster's system pods count: node-1 runs a coredns pod
     // (100m, 70Mi) and every node a kube-proxy pod without requests, which
     // LeastAllocated counts as 100m and 200Mi (the non-zero defaults).
-    // node-3 has only kube-proxy.
+    // node-3 has kube-proxy and metrics-server (100m, 200Mi).
     let mut c = Cluster::new(1);
     create(
         &mut c,
@@ -738,15 +738,17 @@ fn scores_match_hand_computed_values() {
     // LeastAllocated: cpu (4000−2000−100−100−500)·100/4000 = 32,
     // memory (8192−1024−70−200−512)Mi·100/8Gi = 77 → 54.
     assert_eq!(get(&n1, "NodeResourcesFit"), (54, 54, 54, false));
-    // node-3: cpu (4000−100−500)·100/4000 = 85, memory (8192−200−512)·100/8192 = 91 → 88.
-    assert_eq!(get(&n3, "NodeResourcesFit"), (88, 88, 88, false));
+    // node-3: cpu (4000−100−100−500)·100/4000 = 82, memory
+    // (8192−200−200−512)·100/8192 = 88 → 85.
+    assert_eq!(get(&n3, "NodeResourcesFit"), (85, 85, 85, false));
     // Balance (actual requests): without the pod 0.525/0.134 → 80, with
     // it 0.65/0.196 → 77: 50 + (50+77−80)/2 = 73.
     assert_eq!(
         get(&n1, "NodeResourcesBalancedAllocation"),
         (73, 73, 73, false)
     );
-    // node-3: without → 100, with 0.125/0.0625 → 96: 50 + (50+96−100)/2 = 73.
+    // node-3: without 0.025/0.024 → 99, with 0.15/0.087 → 96:
+    // 50 + (50+96−99)/2 = 73.
     assert_eq!(
         get(&n3, "NodeResourcesBalancedAllocation"),
         (73, 73, 73, false)
@@ -757,9 +759,13 @@ fn scores_match_hand_computed_values() {
     assert_eq!(get(&n1, "InterPodAffinity"), (0, 0, 0, false));
     assert_eq!(get(&n1, "ImageLocality"), (0, 0, 0, false));
     assert_eq!(n1.total_score, Some(300 + 54 + 73));
-    assert_eq!(n3.total_score, Some(300 + 88 + 73));
-    assert_eq!(node_of(&c, "p").as_deref(), Some("node-3"));
-    assert!(node_explanation(&c, "p", "node-3").selected);
+    assert_eq!(n3.total_score, Some(300 + 85 + 73));
+    // node-2's coredns pod (100m, 70Mi) leaves more memory than node-3's
+    // metrics-server (100m, 200Mi).
+    let n2 = node_explanation(&c, "p", "node-2");
+    assert!(n2.total_score > n3.total_score);
+    assert_eq!(node_of(&c, "p").as_deref(), Some("node-2"));
+    assert!(n2.selected);
 }
 
 /// Sets a node's `status.images` (YAML flow text), as its kubelet reports them.
