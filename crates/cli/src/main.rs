@@ -437,7 +437,7 @@ mod tests {
         assert_eq!(out.code, 0, "{}", out.stderr);
         assert!(out.stdout.starts_with("steady: 3600 simulated seconds in "));
         assert!(
-            out.stdout.contains("5 nodes, 62 running pods"),
+            out.stdout.contains("5 nodes, 63 running pods"),
             "{}",
             out.stdout
         );
