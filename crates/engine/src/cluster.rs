@@ -445,10 +445,8 @@ impl Cluster {
         }
         // kube-apiserver registers its group versions' APIServices, from
         // a random stream of their own (the user's names stay the same).
-        let main_rng = std::mem::replace(
-            &mut self.rng,
-            Rng::new(self.seed ^ 0x6167_6772_6567_6174),
-        );
+        let main_rng =
+            std::mem::replace(&mut self.rng, Rng::new(self.seed ^ 0x6167_6772_6567_6174));
         crate::apiserver::aggregator::register_local(self);
         self.settle();
         self.rng = main_rng;

@@ -113,9 +113,7 @@ fn check(cluster: &Cluster, api_service: &Value) -> Result<(), Unavailable> {
     else {
         return Err(Unavailable {
             reason: "ServicePortError",
-            message: format!(
-                "service/{name} in \"{namespace}\" is not listening on port {port}"
-            ),
+            message: format!("service/{name} in \"{namespace}\" is not listening on port {port}"),
         });
     };
     // EndpointSlices since v1.33 (`hasAvailableEndpoint`): an endpoint
@@ -136,9 +134,10 @@ fn check(cluster: &Cluster, api_service: &Value) -> Result<(), Unavailable> {
     // Ready endpoints for the port, by the node each runs on.
     let mut ready_nodes = Vec::new();
     for (_, slice) in slices {
-        let has_port = slice.get("ports").items().any(|p| {
-            p.get("name").as_str().unwrap_or("") == port_name && !p.get("port").is_null()
-        });
+        let has_port = slice
+            .get("ports")
+            .items()
+            .any(|p| p.get("name").as_str().unwrap_or("") == port_name && !p.get("port").is_null());
         if !has_port {
             continue;
         }
@@ -177,9 +176,7 @@ fn check(cluster: &Cluster, api_service: &Value) -> Result<(), Unavailable> {
     if (group, version) != (crate::metrics_server::GROUP, crate::metrics_server::VERSION) {
         return Err(Unavailable {
             reason: "FailedDiscoveryCheck",
-            message: format!(
-                "failing or missing response from {url}: bad status from {url}: 404"
-            ),
+            message: format!("failing or missing response from {url}: bad status from {url}: 404"),
         });
     }
     Ok(())
@@ -198,10 +195,9 @@ pub(crate) fn available(cluster: &Cluster, group: &str, version: &str) -> Option
 
 /// Whether an APIService's `Available` condition is True.
 fn is_available(api_service: &Value) -> bool {
-    api_service
-        .at(&["status", "conditions"])
-        .items()
-        .any(|c| c.get("type").as_str() == Some("Available") && c.get("status").as_str() == Some("True"))
+    api_service.at(&["status", "conditions"]).items().any(|c| {
+        c.get("type").as_str() == Some("Available") && c.get("status").as_str() == Some("True")
+    })
 }
 
 /// The APIServices' `Available` conditions, brought up to date.
@@ -218,7 +214,11 @@ pub(crate) fn sync(cluster: &mut Cluster) {
             continue;
         };
         let (status, reason, message) = if api_service.at(&["spec", "service"]).is_null() {
-            ("True", "Local", "Local APIServices are always available".to_string())
+            (
+                "True",
+                "Local",
+                "Local APIServices are always available".to_string(),
+            )
         } else {
             match check(cluster, api_service) {
                 Ok(()) => ("True", "Passed", "all checks passed".to_string()),
@@ -229,10 +229,11 @@ pub(crate) fn sync(cluster: &mut Cluster) {
             .at(&["status", "conditions"])
             .items()
             .find(|c| c.get("type").as_str() == Some("Available"));
-        let unchanged = |field: &str, want: &str| {
-            old.is_some_and(|c| c.get(field).as_str() == Some(want))
-        };
-        if unchanged("status", status) && unchanged("reason", reason) && unchanged("message", &message)
+        let unchanged =
+            |field: &str, want: &str| old.is_some_and(|c| c.get(field).as_str() == Some(want));
+        if unchanged("status", status)
+            && unchanged("reason", reason)
+            && unchanged("message", &message)
         {
             continue;
         }
@@ -305,14 +306,19 @@ pub(crate) fn remote(cluster: &Cluster) -> Vec<Remote> {
                 Remote {
                     group: a.str_at(&["spec", "group"]).unwrap_or("").to_string(),
                     version: a.str_at(&["spec", "version"]).unwrap_or("").to_string(),
-                    group_priority: a.at(&["spec", "groupPriorityMinimum"]).as_i64().unwrap_or(0),
+                    group_priority: a
+                        .at(&["spec", "groupPriorityMinimum"])
+                        .as_i64()
+                        .unwrap_or(0),
                     available,
                 },
             )
         })
         .collect();
     crate::sort::CompactSort::compact_sort_by(out.as_mut_slice(), |a, b| {
-        b.1.group_priority.cmp(&a.1.group_priority).then_with(|| a.0.cmp(&b.0))
+        b.1.group_priority
+            .cmp(&a.1.group_priority)
+            .then_with(|| a.0.cmp(&b.0))
     });
     out.into_iter().map(|(_, r)| r).collect()
 }
@@ -351,7 +357,11 @@ pub(crate) fn component_statuses(cluster: &Cluster) -> Vec<Value> {
             format!("kube-controller-manager-{control_plane}"),
             10257,
         ),
-        probe("scheduler", format!("kube-scheduler-{control_plane}"), 10259),
+        probe(
+            "scheduler",
+            format!("kube-scheduler-{control_plane}"),
+            10259,
+        ),
         ("etcd-0".to_string(), "True", "ok".to_string()),
     ]
     .into_iter()
@@ -361,7 +371,10 @@ pub(crate) fn component_statuses(cluster: &Cluster) -> Vec<Value> {
             ("kind", Value::str("ComponentStatus")),
             (
                 "metadata",
-                Value::from_pairs([("creationTimestamp", Value::Null), ("name", Value::str(&name))]),
+                Value::from_pairs([
+                    ("creationTimestamp", Value::Null),
+                    ("name", Value::str(&name)),
+                ]),
             ),
             (
                 "conditions",
@@ -374,4 +387,119 @@ pub(crate) fn component_statuses(cluster: &Cluster) -> Vec<Value> {
         ])
     })
     .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kubectl(c: &mut Cluster, line: &str) -> String {
+        let out = c.kubectl(line, &crate::kubectl::NoFiles);
+        out.stdout + &out.stderr
+    }
+
+    #[test]
+    fn local_apiservices_are_registered_and_always_available() {
+        let c = Cluster::empty(3);
+        let names: Vec<String> = c
+            .store
+            .list(res("APIService"), None)
+            .map(|((_, n), _)| n.to_string())
+            .collect();
+        // Sorted as the store's keys are: `v1.` first, `v2.autoscaling` last.
+        assert_eq!(names.first().map(String::as_str), Some("v1."));
+        assert_eq!(names.last().map(String::as_str), Some("v2.autoscaling"));
+        assert_eq!(names.len(), LOCAL.len());
+        assert!(
+            c.store
+                .list(res("APIService"), None)
+                .all(|(_, a)| is_available(a))
+        );
+        // Nothing aggregated in an empty cluster: no metrics API.
+        assert!(remote(&c).is_empty());
+    }
+
+    #[test]
+    fn the_metrics_apiservice_follows_its_endpoints() {
+        let mut c = Cluster::new(1);
+        let condition = |c: &Cluster| {
+            let a = c
+                .store
+                .get_named(res("APIService"), "", "v1beta1.metrics.k8s.io")
+                .unwrap();
+            let cond = a
+                .at(&["status", "conditions"])
+                .items()
+                .next()
+                .unwrap()
+                .clone();
+            format!(
+                "{} {}",
+                cond.str_at(&["status"]).unwrap_or(""),
+                cond.str_at(&["reason"]).unwrap_or("")
+            )
+        };
+        assert_eq!(condition(&c), "True Passed");
+        let r = remote(&c);
+        assert_eq!(r.len(), 1);
+        assert!(r[0].available);
+        kubectl(
+            &mut c,
+            "kubectl scale deploy metrics-server -n kube-system --replicas=0",
+        );
+        c.step(40_000);
+        assert_eq!(condition(&c), "False MissingEndpoints");
+        assert!(!remote(&c)[0].available);
+        kubectl(&mut c, "kubectl delete svc metrics-server -n kube-system");
+        assert_eq!(condition(&c), "False ServiceNotFound");
+        assert_eq!(
+            kubectl(&mut c, "kubectl top pods"),
+            "error: Metrics API not available\n"
+        );
+        kubectl(&mut c, "kubectl delete apiservice v1beta1.metrics.k8s.io");
+        assert_eq!(
+            crate::metrics_server::metrics_api(&c),
+            crate::metrics_server::MetricsApi::NotRegistered
+        );
+        assert_eq!(
+            crate::metrics_server::request_error(&c, "pods").as_deref(),
+            Some("the server could not find the requested resource (get pods.metrics.k8s.io)")
+        );
+    }
+
+    #[test]
+    fn component_statuses_probe_the_control_plane() {
+        let mut c = Cluster::new(1);
+        let statuses = |c: &Cluster| -> Vec<String> {
+            component_statuses(c)
+                .iter()
+                .map(|s| {
+                    format!(
+                        "{} {}",
+                        s.str_at(&["metadata", "name"]).unwrap_or(""),
+                        s.at(&["conditions"])
+                            .items()
+                            .next()
+                            .unwrap()
+                            .str_at(&["status"])
+                            .unwrap_or("")
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(
+            statuses(&c),
+            ["controller-manager True", "scheduler True", "etcd-0 True"]
+        );
+        // A scheduler whose process died is refused until it restarts.
+        c.kill_container("kube-system", "kube-scheduler-control-plane", None)
+            .unwrap();
+        assert_eq!(
+            statuses(&c),
+            ["controller-manager True", "scheduler False", "etcd-0 True"]
+        );
+        assert!(kubectl(&mut c, "kubectl get cs scheduler").contains(
+            "scheduler   Unhealthy   Get \"https://127.0.0.1:10259/healthz\": dial tcp 127.0.0.1:10259: connect: connection refused   \n"
+        ));
+    }
 }

@@ -948,6 +948,152 @@ pub(crate) fn kubectl_get_raw(cluster: &mut Cluster, target: &str) -> Result<Str
     })
 }
 
+/// The members of metrics-server's objects in Go's order.
+fn metrics_field_order(key: &str) -> &'static [&'static str] {
+    match key {
+        "" | "items" => &[
+            "kind",
+            "apiVersion",
+            "metadata",
+            "timestamp",
+            "window",
+            "usage",
+            "containers",
+            "items",
+        ],
+        "metadata" => OBJECT_META_FIELDS,
+        "containers" => &["name", "usage"],
+        "usage" => &["cpu", "memory"],
+        _ => &[],
+    }
+}
+
+/// metrics-server's answer at `rest` under `/apis/metrics.k8s.io/v1beta1`
+/// (`nodes[/NAME]`, `pods`, `namespaces/NS/pods[/NAME]`): the latest
+/// scrape of each node and running pod, CPU in nanocores and memory in
+/// KiB, as its `resource.Quantity` values print.
+fn metrics(cluster: &Cluster, rest: &[&str]) -> Result<Value, StatusError> {
+    use crate::metrics_server::GROUP;
+    let (plural, namespace, name) = match rest {
+        ["nodes"] => ("nodes", None, None),
+        ["nodes", name] => ("nodes", None, Some(*name)),
+        ["pods"] => ("pods", None, None),
+        ["namespaces", ns, "pods"] => ("pods", Some(*ns), None),
+        ["namespaces", ns, "pods", name] => ("pods", Some(*ns), Some(*name)),
+        _ => {
+            let mut e = StatusError::not_found("", "");
+            e.message = "the server could not find the requested resource".into();
+            return Err(e);
+        }
+    };
+    cluster.authorize_request(&crate::apiserver::rbac::Request {
+        verb: if name.is_some() { "get" } else { "list" },
+        api_group: GROUP,
+        resource: plural,
+        namespace: namespace.unwrap_or(""),
+        name: name.unwrap_or(""),
+        ..Default::default()
+    })?;
+    // Scrapes land every 15 s (`--metric-resolution`).
+    let resolution = 15 * crate::time::SECOND;
+    let scraped = crate::time::rfc3339(cluster.now / resolution * resolution);
+    let usage = |cpu: i64, memory: i64| {
+        Value::from_pairs([
+            ("cpu", Value::str(&format!("{}n", cpu * 1_000_000))),
+            ("memory", Value::str(&format!("{}Ki", memory / 1024))),
+        ])
+    };
+    let meta = |obj: &Value, namespaced: bool| {
+        let mut m = Value::object();
+        m.set("name", obj.at(&["metadata", "name"]).clone());
+        if namespaced {
+            m.set("namespace", obj.at(&["metadata", "namespace"]).clone());
+        }
+        m.set(
+            "creationTimestamp",
+            Value::str(&crate::time::rfc3339(cluster.now)),
+        );
+        if !obj.at(&["metadata", "labels"]).is_null() {
+            m.set("labels", obj.at(&["metadata", "labels"]).clone());
+        }
+        m
+    };
+    let mut items = Vec::new();
+    if plural == "nodes" {
+        for (_, node) in cluster.store.list(res("Node"), None) {
+            let node_name = node.str_at(&["metadata", "name"]).unwrap_or("");
+            if name.is_some_and(|n| n != node_name) {
+                continue;
+            }
+            let Some((cpu, memory)) = cluster.node_usage(node_name) else {
+                continue;
+            };
+            items.push(Value::from_pairs([
+                ("metadata", meta(node, false)),
+                ("timestamp", Value::str(&scraped)),
+                ("window", Value::str("15s")),
+                ("usage", usage(cpu, memory)),
+            ]));
+        }
+    } else {
+        for (_, pod) in cluster.store.list(res("Pod"), namespace) {
+            let pod_ns = pod.str_at(&["metadata", "namespace"]).unwrap_or("");
+            let pod_name = pod.str_at(&["metadata", "name"]).unwrap_or("");
+            if name.is_some_and(|n| n != pod_name) {
+                continue;
+            }
+            let Some(containers) = cluster.container_usage(pod_ns, pod_name) else {
+                continue;
+            };
+            let containers = containers
+                .into_iter()
+                .map(|(c, cpu, memory)| {
+                    Value::from_pairs([("name", Value::str(&c)), ("usage", usage(cpu, memory))])
+                })
+                .collect();
+            items.push(Value::from_pairs([
+                ("metadata", meta(pod, true)),
+                ("timestamp", Value::str(&scraped)),
+                ("window", Value::str("15s")),
+                ("containers", Value::array(containers)),
+            ]));
+        }
+    }
+    let kind = if plural == "nodes" {
+        "NodeMetrics"
+    } else {
+        "PodMetrics"
+    };
+    if let Some(name) = name {
+        return items
+            .pop()
+            .ok_or_else(|| {
+                let shown = match namespace {
+                    Some(ns) => format!("{ns}/{name}"),
+                    None => name.to_string(),
+                };
+                let mut e = StatusError::not_found(
+                    &format!("{}.{GROUP}", kind.to_ascii_lowercase()),
+                    &shown,
+                );
+                e.name = name.to_string();
+                e.kind = plural.to_string();
+                e
+            })
+            .map(|mut item| {
+                item.set("kind", Value::str(kind));
+                item.set("apiVersion", Value::str("metrics.k8s.io/v1beta1"));
+                item
+            });
+    }
+    Ok(Value::from_pairs([
+        ("kind", Value::str(&format!("{kind}List"))),
+        ("apiVersion", Value::str("metrics.k8s.io/v1beta1")),
+        ("metadata", Value::object()),
+        ("items", Value::array(items)),
+    ]))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1225,140 +1371,4 @@ mod tests {
             "/api/v1/namespaces/default/services/web/proxy/".into()
         )));
     }
-}
-
-/// The members of metrics-server's objects in Go's order.
-fn metrics_field_order(key: &str) -> &'static [&'static str] {
-    match key {
-        "" | "items" => &[
-            "kind",
-            "apiVersion",
-            "metadata",
-            "timestamp",
-            "window",
-            "usage",
-            "containers",
-            "items",
-        ],
-        "metadata" => OBJECT_META_FIELDS,
-        "containers" => &["name", "usage"],
-        "usage" => &["cpu", "memory"],
-        _ => &[],
-    }
-}
-
-/// metrics-server's answer at `rest` under `/apis/metrics.k8s.io/v1beta1`
-/// (`nodes[/NAME]`, `pods`, `namespaces/NS/pods[/NAME]`): the latest
-/// scrape of each node and running pod, CPU in nanocores and memory in
-/// KiB, as its `resource.Quantity` values print.
-fn metrics(cluster: &Cluster, rest: &[&str]) -> Result<Value, StatusError> {
-    use crate::metrics_server::GROUP;
-    let (plural, namespace, name) = match rest {
-        ["nodes"] => ("nodes", None, None),
-        ["nodes", name] => ("nodes", None, Some(*name)),
-        ["pods"] => ("pods", None, None),
-        ["namespaces", ns, "pods"] => ("pods", Some(*ns), None),
-        ["namespaces", ns, "pods", name] => ("pods", Some(*ns), Some(*name)),
-        _ => {
-            let mut e = StatusError::not_found("", "");
-            e.message = "the server could not find the requested resource".into();
-            return Err(e);
-        }
-    };
-    cluster.authorize_request(&crate::apiserver::rbac::Request {
-        verb: if name.is_some() { "get" } else { "list" },
-        api_group: GROUP,
-        resource: plural,
-        namespace: namespace.unwrap_or(""),
-        name: name.unwrap_or(""),
-        ..Default::default()
-    })?;
-    // Scrapes land every 15 s (`--metric-resolution`).
-    let resolution = 15 * crate::time::SECOND;
-    let scraped = crate::time::rfc3339(cluster.now / resolution * resolution);
-    let usage = |cpu: i64, memory: i64| {
-        Value::from_pairs([
-            ("cpu", Value::str(&format!("{}n", cpu * 1_000_000))),
-            ("memory", Value::str(&format!("{}Ki", memory / 1024))),
-        ])
-    };
-    let meta = |obj: &Value, namespaced: bool| {
-        let mut m = Value::object();
-        m.set("name", obj.at(&["metadata", "name"]).clone());
-        if namespaced {
-            m.set("namespace", obj.at(&["metadata", "namespace"]).clone());
-        }
-        m.set("creationTimestamp", Value::str(&crate::time::rfc3339(cluster.now)));
-        if !obj.at(&["metadata", "labels"]).is_null() {
-            m.set("labels", obj.at(&["metadata", "labels"]).clone());
-        }
-        m
-    };
-    let mut items = Vec::new();
-    if plural == "nodes" {
-        for (_, node) in cluster.store.list(res("Node"), None) {
-            let node_name = node.str_at(&["metadata", "name"]).unwrap_or("");
-            if name.is_some_and(|n| n != node_name) {
-                continue;
-            }
-            let Some((cpu, memory)) = cluster.node_usage(node_name) else {
-                continue;
-            };
-            items.push(Value::from_pairs([
-                ("metadata", meta(node, false)),
-                ("timestamp", Value::str(&scraped)),
-                ("window", Value::str("15s")),
-                ("usage", usage(cpu, memory)),
-            ]));
-        }
-    } else {
-        for (_, pod) in cluster.store.list(res("Pod"), namespace) {
-            let pod_ns = pod.str_at(&["metadata", "namespace"]).unwrap_or("");
-            let pod_name = pod.str_at(&["metadata", "name"]).unwrap_or("");
-            if name.is_some_and(|n| n != pod_name) {
-                continue;
-            }
-            let Some(containers) = cluster.container_usage(pod_ns, pod_name) else {
-                continue;
-            };
-            let containers = containers
-                .into_iter()
-                .map(|(c, cpu, memory)| {
-                    Value::from_pairs([("name", Value::str(&c)), ("usage", usage(cpu, memory))])
-                })
-                .collect();
-            items.push(Value::from_pairs([
-                ("metadata", meta(pod, true)),
-                ("timestamp", Value::str(&scraped)),
-                ("window", Value::str("15s")),
-                ("containers", Value::array(containers)),
-            ]));
-        }
-    }
-    let kind = if plural == "nodes" { "NodeMetrics" } else { "PodMetrics" };
-    if let Some(name) = name {
-        return items.pop().ok_or_else(|| {
-            let shown = match namespace {
-                Some(ns) => format!("{ns}/{name}"),
-                None => name.to_string(),
-            };
-            let mut e = StatusError::not_found(
-                &format!("{}.{GROUP}", kind.to_ascii_lowercase()),
-                &shown,
-            );
-            e.name = name.to_string();
-            e.kind = plural.to_string();
-            e
-        }).map(|mut item| {
-            item.set("kind", Value::str(kind));
-            item.set("apiVersion", Value::str("metrics.k8s.io/v1beta1"));
-            item
-        });
-    }
-    Ok(Value::from_pairs([
-        ("kind", Value::str(&format!("{kind}List"))),
-        ("apiVersion", Value::str("metrics.k8s.io/v1beta1")),
-        ("metadata", Value::object()),
-        ("items", Value::array(items)),
-    ]))
 }

@@ -841,7 +841,12 @@ fn row_for(kind: &str, o: &Value, wide: bool, now: Millis) -> Vec<String> {
                 Some(_) => "Unhealthy",
             };
             let field = |f: &str| healthy.map_or("", |c| s(c, &[f])).to_string();
-            vec![name(o), status.to_string(), field("message"), field("error")]
+            vec![
+                name(o),
+                status.to_string(),
+                field("message"),
+                field("error"),
+            ]
         }
         // kube-aggregator's printAPIService.
         "APIService" => {
@@ -849,11 +854,7 @@ fn row_for(kind: &str, o: &Value, wide: bool, now: Millis) -> Vec<String> {
             let service = if service.is_null() {
                 "Local".to_string()
             } else {
-                format!(
-                    "{}/{}",
-                    s(service, &["namespace"]),
-                    s(service, &["name"])
-                )
+                format!("{}/{}", s(service, &["namespace"]), s(service, &["name"]))
             };
             let available = o
                 .at(&["status", "conditions"])

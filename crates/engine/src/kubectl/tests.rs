@@ -826,7 +826,10 @@ fn nodes_cordon_taint_and_drain() {
         )
     );
     // Pods here end only by hand: metrics-server goes at once.
-    k(&mut c, "kubectl delete deploy metrics-server -n kube-system");
+    k(
+        &mut c,
+        "kubectl delete deploy metrics-server -n kube-system",
+    );
     k(
         &mut c,
         &format!("kubectl delete pod {metrics} -n kube-system --grace-period=0 --force"),

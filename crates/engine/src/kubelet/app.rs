@@ -1764,7 +1764,11 @@ pub(crate) fn build(
     // program (metrics-server's `/metrics-server`).
     let program_name = if argv.first().is_none_or(|a| a.starts_with('-')) {
         let repository = image.split(['@', ':']).next().unwrap_or(image);
-        repository.rsplit('/').next().unwrap_or(repository).to_string()
+        repository
+            .rsplit('/')
+            .next()
+            .unwrap_or(repository)
+            .to_string()
     } else {
         program_name
     };

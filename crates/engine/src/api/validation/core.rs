@@ -404,7 +404,10 @@ pub(super) fn api_service(obj: &Value, errs: &mut Vec<FieldError>) {
         errs.invalid(
             &Path::new("metadata").child("name"),
             quote(name),
-            &format!("must be `spec.version+\".\"+spec.group`: {}", quote(&required)),
+            &format!(
+                "must be `spec.version+\".\"+spec.group`: {}",
+                quote(&required)
+            ),
         );
     }
     let p = Path::new("spec");
