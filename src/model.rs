@@ -459,7 +459,7 @@ pub struct NodeView {
     pub unknown_at: Option<u64>,
     /// The first scheduled eviction of its pods (taint-based eviction).
     pub evict_at: Option<u64>,
-    /// Pods of the system namespaces running here (kube-proxy, CoreDNS,
+    /// Pods of the system namespaces running here (kube-proxy, CoreDNS, metrics-server,
     /// the control plane's static pods) when they are not drawn: counted in
     /// `requested` all the same.
     pub system_pods: u32,

@@ -118,7 +118,7 @@ fn allocs(n: &NodeView) -> Html {
             { alloc_bar("mem", mem, mem_a, format!("{} / {}", mem_text(mem), mem_text(mem_a))) }
             { alloc_bar("pods", pods, pods_a, format!("{pods} / {pods_a}")) }
             if n.system_pods > 0 {
-                <div class="sys-pods" title="Pods of kube-system (kube-proxy, CoreDNS, the control plane's static pods): counted here, listed by kubectl get pods -n kube-system">
+                <div class="sys-pods" title="Pods of kube-system (kube-proxy, CoreDNS, metrics-server, the control plane's static pods): counted here, listed by kubectl get pods -n kube-system">
                     { format!("incl. {} kube-system pod{}", n.system_pods, if n.system_pods == 1 { "" } else { "s" }) }
                 </div>
             }
@@ -810,7 +810,7 @@ pub fn cluster_view(p: &ClusterViewProps) -> Html {
                 <ul class="legend">{ for legend }</ul>
                 <button class={classes!("btn", "small", "sys-toggle", show_system.then_some("on"))} onclick={toggle_system}
                     aria-pressed={show_system.to_string()}
-                    title="Also draw kube-system's pods and workloads (CoreDNS, kube-proxy, the control plane's static pods)">{ "kube-system" }</button>
+                    title="Also draw kube-system's pods and workloads (CoreDNS, kube-proxy, metrics-server, the control plane's static pods)">{ "kube-system" }</button>
                 <div class="seg-ctl" role="group" aria-label="Draw pods">
                     <button class={classes!("btn", "small", individual.then_some("on"))} onclick={one}
                         aria-pressed={individual.to_string()} title="One shape per pod">{ "Pods" }</button>

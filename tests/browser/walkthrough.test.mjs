@@ -287,7 +287,7 @@ test('HTTP probes reach the access log in the browser as in `kubeplay script` (g
   await scriptInBrowser(golden('37-probe-logs'), {
     seed: 1,
     checks: [
-      /\n10\.244\.3\.1 - - \[01\/Jan\/2026:00:01:17 \+0000\] "GET \/index\.html HTTP\/1\.1" 200 615 "-" "health-checker\/2\.0" "-"\n/,
+      /\n10\.244\.2\.1 - - \[01\/Jan\/2026:00:01:15 \+0000\] "GET \/index\.html HTTP\/1\.1" 200 615 "-" "health-checker\/2\.0" "-"\n/,
       /Liveness probe failed: HTTP probe failed with statuscode: 500\n/,
       /"exitCode":2,/,
     ],
