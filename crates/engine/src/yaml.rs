@@ -1049,7 +1049,7 @@ fn indent(out: &mut String, n: usize) {
 fn write_yaml_map(out: &mut String, map: &Map, level: usize) {
     for (k, v) in map {
         indent(out, level);
-        write_yaml_string(out, k, level);
+        write_yaml_key(out, k, level);
         out.push(':');
         write_yaml_value_after_key(out, v, level);
     }
@@ -1087,7 +1087,7 @@ fn write_yaml_seq(out: &mut String, items: &[Value], level: usize) {
                         indent(out, level + 2);
                     }
                     first = false;
-                    write_yaml_string(out, k, level + 2);
+                    write_yaml_key(out, k, level + 2);
                     out.push(':');
                     write_yaml_value_after_key(out, v, level + 2);
                 }
@@ -1119,27 +1119,110 @@ fn write_yaml_scalar(out: &mut String, v: &Value, level: usize) {
     }
 }
 
-/// Writes a string the way go-yaml v2 chooses its style: literal block for
-/// multi-line text, plain when it would read back as the same string,
-/// single-quoted when plain is not allowed, double-quoted when it would
-/// resolve to another type or holds characters that need escapes.
-fn write_yaml_string(out: &mut String, s: &str, level: usize) {
-    if s.contains('\n') && s.chars().all(|c| c == '\n' || !c.is_control() || c == '\t') {
-        write_literal(out, s, level);
-        return;
-    }
+/// go-yaml v2's `best_width`: past this column a scalar breaks at its
+/// next space (kubectl's YAML printer never sets another).
+const BEST_WIDTH: usize = 80;
+
+/// How a string is written (go-yaml v2's scalar styles, block literal
+/// aside).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Style {
+    Plain,
+    SingleQuoted,
+    DoubleQuoted,
+}
+
+/// The style go-yaml v2 chooses for a one-line string: plain when it
+/// would read back as the same string, single-quoted when plain is not
+/// allowed, double-quoted when it would resolve to another type or holds
+/// characters that need escapes.
+fn style_of(s: &str) -> Style {
     let resolves_to_string = !s.is_empty()
         && matches!(resolve_plain(s), NodeValue::String(_))
         && !looks_like_timestamp(s)
         && !is_base60_float(s);
     if !resolves_to_string || s.chars().any(|c| c.is_control()) {
-        write_double_quoted(out, s);
+        Style::DoubleQuoted
     } else if plain_allowed(s) {
-        out.push_str(s);
+        Style::Plain
     } else {
-        out.push('\'');
-        out.push_str(&s.replace('\'', "''"));
-        out.push('\'');
+        Style::SingleQuoted
+    }
+}
+
+/// A mapping key: never broken across lines (a simple key).
+fn write_yaml_key(out: &mut String, s: &str, level: usize) {
+    write_scalar_string(out, s, level, false);
+}
+
+/// Writes a string value: a literal block for multi-line text, else in
+/// its style, broken at spaces past [`BEST_WIDTH`] onto lines indented
+/// at `level`, as go-yaml v2's emitter folds long scalars.
+fn write_yaml_string(out: &mut String, s: &str, level: usize) {
+    if s.contains('\n') && s.chars().all(|c| c == '\n' || !c.is_control() || c == '\t') {
+        write_literal(out, s, level);
+        return;
+    }
+    write_scalar_string(out, s, level, true);
+}
+
+fn write_scalar_string(out: &mut String, s: &str, level: usize, allow_breaks: bool) {
+    let style = style_of(s);
+    let quote = match style {
+        Style::Plain => None,
+        Style::SingleQuoted => Some('\''),
+        Style::DoubleQuoted => Some('"'),
+    };
+    if let Some(q) = quote {
+        out.push(q);
+    }
+    let mut column = out[out.rfind('\n').map_or(0, |i| i + 1)..].chars().count();
+    let chars: Vec<char> = s.chars().collect();
+    let last = chars.len().saturating_sub(1);
+    let mut spaces = false;
+    for (i, &c) in chars.iter().enumerate() {
+        if c == ' ' {
+            let next_is_space = chars.get(i + 1) == Some(&' ');
+            let may_break = match style {
+                Style::Plain => !next_is_space,
+                Style::SingleQuoted => i > 0 && i < last && !next_is_space,
+                Style::DoubleQuoted => i > 0 && i < last,
+            };
+            if allow_breaks && !spaces && column > BEST_WIDTH && may_break {
+                out.push('\n');
+                indent(out, level);
+                column = level;
+                // A double-quoted line may not start with the space it keeps.
+                if style == Style::DoubleQuoted && next_is_space {
+                    out.push('\\');
+                    column += 1;
+                }
+            } else {
+                out.push(' ');
+                column += 1;
+            }
+            spaces = true;
+            continue;
+        }
+        spaces = false;
+        let before = out.len();
+        match (style, c) {
+            (Style::SingleQuoted, '\'') => out.push_str("''"),
+            (Style::DoubleQuoted, '"') => out.push_str("\\\""),
+            (Style::DoubleQuoted, '\\') => out.push_str("\\\\"),
+            (Style::DoubleQuoted, '\t') => out.push_str("\\t"),
+            (Style::DoubleQuoted, '\r') => out.push_str("\\r"),
+            (Style::DoubleQuoted, '\n') => out.push_str("\\n"),
+            (Style::DoubleQuoted, '\0') => out.push_str("\\0"),
+            (Style::DoubleQuoted, c) if c.is_control() => {
+                let _ = write!(out, "\\x{:02X}", c as u32);
+            }
+            (_, c) => out.push(c),
+        }
+        column += out[before..].chars().count();
+    }
+    if let Some(q) = quote {
+        out.push(q);
     }
 }
 
@@ -1168,25 +1251,6 @@ fn write_literal(out: &mut String, s: &str, level: usize) {
     }
     // The caller adds the newline that ends the entry: remove ours.
     out.pop();
-}
-
-fn write_double_quoted(out: &mut String, s: &str) {
-    out.push('"');
-    for ch in s.chars() {
-        match ch {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            '\n' => out.push_str("\\n"),
-            '\0' => out.push_str("\\0"),
-            c if c.is_control() => {
-                let _ = write!(out, "\\x{:02X}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
 }
 
 /// go-yaml v2 quotes strings that look like timestamps.
@@ -1278,6 +1342,59 @@ mod tests {
         let docs = load_str(text).unwrap();
         assert_eq!(docs.len(), 1);
         docs[0].root.to_value()
+    }
+
+    #[test]
+    fn long_strings_fold_at_spaces_past_column_80_as_go_yaml_v2() {
+        let message = "Back-off pulling image \"nginx:nope\": ErrImagePull: rpc error: code = NotFound desc = failed to pull and unpack image \"docker.io/library/nginx:nope\": failed to resolve reference \"docker.io/library/nginx:nope\": docker.io/library/nginx:nope: not found";
+        let waiting = Value::from_pairs([("message", Value::str(message))]);
+        let v = Value::from_pairs([(
+            "containerStatuses",
+            Value::array(vec![Value::from_pairs([(
+                "state",
+                Value::from_pairs([("waiting", waiting)]),
+            )])]),
+        )]);
+        // What kubectl prints for such a pod's status (single-quoted: the
+        // message has `: `).
+        assert_eq!(
+            to_yaml(&v),
+            "containerStatuses:\n- state:\n    waiting:\n      message: 'Back-off pulling image \"nginx:nope\": ErrImagePull: rpc error: code\n        = NotFound desc = failed to pull and unpack image \"docker.io/library/nginx:nope\":\n        failed to resolve reference \"docker.io/library/nginx:nope\": docker.io/library/nginx:nope:\n        not found'\n"
+        );
+        // Plain and double-quoted, in a sequence; keys never break; a run
+        // of spaces is not broken inside.
+        let long = "word ".repeat(20) + "end";
+        let v = Value::from_pairs([(
+            long.as_str(),
+            Value::array(vec![
+                Value::str(&long),
+                Value::str(&format!("{long}\t  tab")),
+            ]),
+        )]);
+        let text = to_yaml(&v);
+        assert!(text.starts_with(&format!("{long}:\n- word word")), "{text}");
+        assert!(text.lines().skip(1).all(|l| l.chars().count() <= 86), "{text}");
+        assert_eq!(load_one(&text), v);
+        // Random words, spaces, quotes and escapes read back unchanged.
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % n
+        };
+        let pieces = ["a", "bb", "ccc", "'q'", "\"d\"", ": ", " ", "  ", "\t", "\\", "é", "#x", "- ", "yes"];
+        for _ in 0..300 {
+            let len = next(60) as usize;
+            let text: String = (0..len).map(|_| pieces[next(pieces.len() as u64) as usize]).collect();
+            let depth = next(4) as usize;
+            let mut v = Value::from_pairs([("k", Value::str(&text))]);
+            for _ in 0..depth {
+                v = Value::from_pairs([("nested", Value::array(vec![v]))]);
+            }
+            let yaml = to_yaml(&v);
+            assert_eq!(load_one(&yaml), v, "{yaml}");
+        }
     }
 
     #[test]
