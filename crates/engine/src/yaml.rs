@@ -1373,7 +1373,10 @@ mod tests {
         )]);
         let text = to_yaml(&v);
         assert!(text.starts_with(&format!("{long}:\n- word word")), "{text}");
-        assert!(text.lines().skip(1).all(|l| l.chars().count() <= 86), "{text}");
+        assert!(
+            text.lines().skip(1).all(|l| l.chars().count() <= 86),
+            "{text}"
+        );
         assert_eq!(load_one(&text), v);
         // Random words, spaces, quotes and escapes read back unchanged.
         let mut state = 0x2545_F491_4F6C_DD1Du64;
@@ -1383,10 +1386,14 @@ mod tests {
             state ^= state << 17;
             state % n
         };
-        let pieces = ["a", "bb", "ccc", "'q'", "\"d\"", ": ", " ", "  ", "\t", "\\", "é", "#x", "- ", "yes"];
+        let pieces = [
+            "a", "bb", "ccc", "'q'", "\"d\"", ": ", " ", "  ", "\t", "\\", "é", "#x", "- ", "yes",
+        ];
         for _ in 0..300 {
             let len = next(60) as usize;
-            let text: String = (0..len).map(|_| pieces[next(pieces.len() as u64) as usize]).collect();
+            let text: String = (0..len)
+                .map(|_| pieces[next(pieces.len() as u64) as usize])
+                .collect();
             let depth = next(4) as usize;
             let mut v = Value::from_pairs([("k", Value::str(&text))]);
             for _ in 0..depth {

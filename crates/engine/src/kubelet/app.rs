@@ -290,6 +290,87 @@ fn go_time_string(now: Millis, since_start: Millis) -> String {
     )
 }
 
+/// metrics-server's start at klog's default verbosity (v0.8's lines, its
+/// client-go's structured ones): a self-signed serving certificate in
+/// `--cert-dir`, the API group, the authentication controllers and their
+/// caches, then serving on `--secure-port`. With `--kubelet-insecure-tls`
+/// its scrapes succeed, which it logs only at higher verbosity.
+fn metrics_server_start(started_at: Millis) -> Vec<String> {
+    const CA: &str = "client-ca::kube-system::extension-apiserver-authentication::";
+    // klog's header: Lmmdd hh:mm:ss.uuuuuu, the thread ID in 7 columns.
+    let at = |ms: Millis, line: &str| {
+        let t = crate::time::rfc3339_micro(started_at + ms);
+        format!("I{}{} {}       1 {line}", &t[5..7], &t[8..10], &t[11..26])
+    };
+    vec![
+        at(
+            0,
+            "serving.go:380] Generated self-signed cert (/tmp/apiserver.crt, /tmp/apiserver.key)",
+        ),
+        at(
+            208,
+            "handler.go:288] Adding GroupVersion metrics.k8s.io v1beta1 to ResourceManager",
+        ),
+        at(
+            313,
+            "requestheader_controller.go:180] Starting RequestHeaderAuthRequestController",
+        ),
+        at(
+            313,
+            &format!(
+                "configmap_cafile_content.go:205] \"Starting controller\" name=\"{CA}requestheader-client-ca-file\""
+            ),
+        ),
+        at(
+            313,
+            &format!(
+                "configmap_cafile_content.go:205] \"Starting controller\" name=\"{CA}client-ca-file\""
+            ),
+        ),
+        at(
+            313,
+            "shared_informer.go:350] \"Waiting for caches to sync\" controller=\"RequestHeaderAuthRequestController\"",
+        ),
+        at(
+            313,
+            &format!(
+                "shared_informer.go:350] \"Waiting for caches to sync\" controller=\"{CA}requestheader-client-ca-file\""
+            ),
+        ),
+        at(
+            313,
+            &format!(
+                "shared_informer.go:350] \"Waiting for caches to sync\" controller=\"{CA}client-ca-file\""
+            ),
+        ),
+        at(
+            313,
+            "dynamic_serving_content.go:135] \"Starting controller\" name=\"serving-cert::/tmp/apiserver.crt::/tmp/apiserver.key\"",
+        ),
+        at(314, "secure_serving.go:211] Serving securely on [::]:10250"),
+        at(
+            314,
+            "tlsconfig.go:243] \"Starting DynamicServingCertificateController\"",
+        ),
+        at(
+            414,
+            &format!(
+                "shared_informer.go:357] \"Caches are synced\" controller=\"{CA}requestheader-client-ca-file\""
+            ),
+        ),
+        at(
+            414,
+            &format!(
+                "shared_informer.go:357] \"Caches are synced\" controller=\"{CA}client-ca-file\""
+            ),
+        ),
+        at(
+            414,
+            "shared_informer.go:357] \"Caches are synced\" controller=\"RequestHeaderAuthRequestController\"",
+        ),
+    ]
+}
+
 /// The bootcamp image's own variables (node:6.3.1's `ENV`s), in order:
 /// containerd puts them after HOSTNAME, before the kubelet's.
 pub(crate) const BOOTCAMP_ENV: [(&str, &str); 2] =
@@ -1790,6 +1871,9 @@ pub(crate) fn build(
         program_name.as_str(),
         "kube-apiserver" | "kube-controller-manager" | "kube-scheduler" | "metrics-server"
     );
+    if program_name == "metrics-server" {
+        app.text = "metrics-server".into();
+    }
     // The docs' backend greeter answers as itself (decided once here, not
     // per request).
     if matches!(app.program, Program::Server)
@@ -2821,6 +2905,7 @@ impl App {
                 Vec::new()
             }
             _ if self.text == "python-http" || self.text == "goproxy" => Vec::new(),
+            _ if self.text == "metrics-server" => metrics_server_start(started_at),
             // console.log's arguments joined by spaces, the last a newline.
             _ if self.text.starts_with("bootcamp ") => vec![
                 format!(
@@ -3166,8 +3251,9 @@ impl App {
                 &crate::time::rfc3339_micro(now)[11..26]
             )),
             // Verbose: `[001] INFO: Got request …` with a session count
-            // this model does not keep.
-            _ if self.text == "goproxy" => None,
+            // this model does not keep. metrics-server logs requests only
+            // at higher verbosity.
+            _ if self.text == "goproxy" || self.text == "metrics-server" => None,
             // `++requests`: numbered when the log is read.
             _ if self.text.starts_with("bootcamp ") => Some(format!(
                 "Running On: {pod_name} | Total Requests: {REQUEST_NUMBER} | App Uptime: {} seconds | Log Time: {}",

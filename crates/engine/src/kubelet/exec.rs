@@ -307,6 +307,13 @@ fn image_has(flavor: Flavor, dialect: Dialect, image: &str, program: &str) -> bo
         return false;
     }
     let name = program.rsplit('/').next().unwrap_or(program);
+    // CoreDNS (FROM scratch) and metrics-server (distroless/static) hold
+    // their own binary and nothing else.
+    for own in ["coredns", "metrics-server"] {
+        if image.contains(&format!("/{own}:")) || image.contains(&format!("/{own}@")) {
+            return name == own;
+        }
+    }
     match name {
         "curl" => dialect == Dialect::Gnu || flavor == Flavor::Curl,
         "wget" => dialect == Dialect::Busybox || flavor == Flavor::Curl,
