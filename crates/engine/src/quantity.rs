@@ -193,6 +193,20 @@ impl Quantity {
         }
     }
 
+    /// A quantity of billionths of a unit (CPU nanocores, as metrics-server
+    /// reports usage) in DecimalSI form.
+    pub fn from_nanos(nanos: i64) -> Quantity {
+        Quantity {
+            nanos: i128::from(nanos),
+            format: Format::DecimalSI,
+        }
+    }
+
+    /// The value in billionths (exact: quantities are held in nanos).
+    pub fn nano_value(&self) -> i64 {
+        i64::try_from(self.nanos).unwrap_or(if self.nanos < 0 { i64::MIN } else { i64::MAX })
+    }
+
     /// The value in thousandths, rounded up (how Kubernetes reads CPU).
     pub fn milli_value(&self) -> i64 {
         let v = self.nanos;

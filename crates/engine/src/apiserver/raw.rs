@@ -972,7 +972,7 @@ fn metrics_field_order(key: &str) -> &'static [&'static str] {
 /// (`nodes[/NAME]`, `pods`, `namespaces/NS/pods[/NAME]`): the latest
 /// scrape of each node and running pod, CPU in nanocores and memory in
 /// KiB, as its `resource.Quantity` values print.
-fn metrics(cluster: &Cluster, rest: &[&str]) -> Result<Value, StatusError> {
+pub(crate) fn metrics(cluster: &Cluster, rest: &[&str]) -> Result<Value, StatusError> {
     use crate::metrics_server::GROUP;
     let (plural, namespace, name) = match rest {
         ["nodes"] => ("nodes", None, None),
@@ -997,10 +997,27 @@ fn metrics(cluster: &Cluster, rest: &[&str]) -> Result<Value, StatusError> {
     // Scrapes land every 15 s (`--metric-resolution`).
     let resolution = 15 * crate::time::SECOND;
     let scraped = crate::time::rfc3339(cluster.now / resolution * resolution);
-    let usage = |cpu: i64, memory: i64| {
+    // What the scrape read: CPU in nanocores (below the millicore
+    // `kubectl top` rounds up to), memory as the kubelet's page-aligned
+    // working set, both as `resource.Quantity` prints them.
+    let usage = |cpu: i64, memory: i64, seed: &str| {
+        let cpu = if cpu > 0 {
+            let jitter = crate::kubelet::images::hex64(seed)[..5]
+                .chars()
+                .fold(0i64, |n, c| n * 16 + i64::from(c.to_digit(16).unwrap_or(0)));
+            (cpu - 1) * 1_000_000 + 1 + jitter % 1_000_000
+        } else {
+            0
+        };
         Value::from_pairs([
-            ("cpu", Value::str(&format!("{}n", cpu * 1_000_000))),
-            ("memory", Value::str(&format!("{}Ki", memory / 1024))),
+            (
+                "cpu",
+                Value::str(&crate::quantity::Quantity::from_nanos(cpu).to_string()),
+            ),
+            (
+                "memory",
+                Value::str(&crate::quantity::Quantity::from_bytes(memory & !4095).to_string()),
+            ),
         ])
     };
     let meta = |obj: &Value, namespaced: bool| {
@@ -1032,7 +1049,10 @@ fn metrics(cluster: &Cluster, rest: &[&str]) -> Result<Value, StatusError> {
                 ("metadata", meta(node, false)),
                 ("timestamp", Value::str(&scraped)),
                 ("window", Value::str("15s")),
-                ("usage", usage(cpu, memory)),
+                (
+                    "usage",
+                    usage(cpu, memory, &format!("{node_name}{scraped}")),
+                ),
             ]));
         }
     } else {
@@ -1048,7 +1068,11 @@ fn metrics(cluster: &Cluster, rest: &[&str]) -> Result<Value, StatusError> {
             let containers = containers
                 .into_iter()
                 .map(|(c, cpu, memory)| {
-                    Value::from_pairs([("name", Value::str(&c)), ("usage", usage(cpu, memory))])
+                    let seed = format!("{pod_ns}/{pod_name}/{c}{scraped}");
+                    Value::from_pairs([
+                        ("name", Value::str(&c)),
+                        ("usage", usage(cpu, memory, &seed)),
+                    ])
                 })
                 .collect();
             items.push(Value::from_pairs([

@@ -721,6 +721,9 @@ pub(crate) fn run(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     if let Some(raw) = p.str("raw") {
         return get_raw(ctx, p, raw);
     }
+    if let Some(plural) = p.args.first().and_then(|t| metrics_type(ctx, t)) {
+        return get_metrics(ctx, p, plural);
+    }
     let output = output_of(p);
     let mut format = parse_output(&output, true)?;
     strict_keys(&mut format, p);
@@ -932,5 +935,139 @@ fn get_raw(ctx: &mut Ctx, p: &Parsed, raw: &str) -> Result<(), Fail> {
             Ok(())
         }
         Err(message) => Err(Fail::raw(message)),
+    }
+}
+
+/// metrics-server's resource a type name means while discovery lists it
+/// (its lowercase kinds, and `nodes`/`pods` with their group): `nodes` or
+/// `pods`.
+fn metrics_type(ctx: &Ctx, name: &str) -> Option<&'static str> {
+    let name = name.split('/').next().unwrap_or(name).to_ascii_lowercase();
+    let (resource, group) = name.split_once('.').unwrap_or((&name, ""));
+    let plural = match (resource, group) {
+        ("nodemetrics", "" | "metrics.k8s.io" | "v1beta1.metrics.k8s.io")
+        | ("nodes" | "node", "metrics.k8s.io" | "v1beta1.metrics.k8s.io") => "nodes",
+        ("podmetrics", "" | "metrics.k8s.io" | "v1beta1.metrics.k8s.io")
+        | ("pods" | "pod", "metrics.k8s.io" | "v1beta1.metrics.k8s.io") => "pods",
+        _ => return None,
+    };
+    (crate::metrics_server::metrics_api(ctx.cluster)
+        == crate::metrics_server::MetricsApi::Available)
+        .then_some(plural)
+}
+
+/// `kubectl get nodemetrics|podmetrics [NAME…]`: metrics-server's objects,
+/// in its table (NAME, CPU, MEMORY, WINDOW: the usage as quantities) or
+/// as objects.
+fn get_metrics(ctx: &mut Ctx, p: &Parsed, plural: &str) -> Result<(), Fail> {
+    let output = output_of(p);
+    let format = parse_output(&output, true)?;
+    let all_ns = p.bool("all-namespaces") && plural == "pods";
+    let ns = ctx.namespace.clone();
+    // `TYPE/NAME` or `TYPE NAME…`.
+    let mut names: Vec<String> = p.args[1..].to_vec();
+    if let Some((_, name)) = p.args[0].split_once('/') {
+        names.insert(0, name.to_string());
+    }
+    let path = |name: Option<&str>| -> Vec<String> {
+        let mut path: Vec<String> = if plural == "pods" && !all_ns {
+            vec!["namespaces".into(), ns.clone(), "pods".into()]
+        } else {
+            vec![plural.to_string()]
+        };
+        path.extend(name.map(str::to_string));
+        path
+    };
+    let fetch = |ctx: &Ctx, segments: Vec<String>| {
+        let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+        crate::apiserver::raw::metrics(ctx.cluster, &segments)
+    };
+    let mut objects: Vec<Value> = Vec::new();
+    let mut errors: Vec<String> = Vec::new();
+    if names.is_empty() {
+        let list = fetch(ctx, path(None)).map_err(|e| Fail::status(&e))?;
+        objects.extend(list.get("items").items().cloned());
+    } else {
+        for name in &names {
+            match fetch(ctx, path(Some(name))) {
+                Ok(obj) => objects.push(obj),
+                Err(e) => errors.push(format!(
+                    "Error from server ({}): {}",
+                    e.reason.name(),
+                    e.message
+                )),
+            }
+        }
+    }
+    if !format.is_table() {
+        print_objects(
+            ctx,
+            &format,
+            objects,
+            names.len() == 1,
+            p.bool("no-headers"),
+        )?;
+    } else if objects.is_empty() && names.is_empty() {
+        if all_ns || plural == "nodes" {
+            ctx.out.err_line("No resources found");
+        } else {
+            ctx.out
+                .err_line(&format!("No resources found in {ns} namespace."));
+        }
+    } else if !objects.is_empty() {
+        let mut tw = TabWriter::table();
+        if !p.bool("no-headers") {
+            if all_ns {
+                tw.write("NAMESPACE\t");
+            }
+            tw.write("NAME\tCPU\tMEMORY\tWINDOW\n");
+        }
+        for obj in &objects {
+            // A pod's usage is its containers' summed.
+            let usages: Vec<&Value> = if plural == "pods" {
+                obj.get("containers")
+                    .items()
+                    .map(|c| c.get("usage"))
+                    .collect()
+            } else {
+                vec![obj.get("usage")]
+            };
+            let sum = |resource: &str, bytes: bool| {
+                let total: i64 = usages
+                    .iter()
+                    .filter_map(|u| u.get(resource).as_str())
+                    .filter_map(|q| crate::quantity::Quantity::parse(q).ok())
+                    .map(|q| if bytes { q.value() } else { q.nano_value() })
+                    .sum();
+                if bytes {
+                    crate::quantity::Quantity::from_bytes(total).to_string()
+                } else {
+                    crate::quantity::Quantity::from_nanos(total).to_string()
+                }
+            };
+            if all_ns {
+                tw.write(&format!(
+                    "{}\t",
+                    obj.str_at(&["metadata", "namespace"]).unwrap_or("")
+                ));
+            }
+            tw.write(&format!(
+                "{}\t{}\t{}\t{}\n",
+                obj.str_at(&["metadata", "name"]).unwrap_or(""),
+                sum("cpu", false),
+                sum("memory", true),
+                obj.get("window").as_str().unwrap_or("")
+            ));
+        }
+        ctx.out.out(&tw.finish());
+    }
+    match errors.len() {
+        0 => Ok(()),
+        _ => {
+            for e in &errors[..errors.len() - 1] {
+                ctx.out.err_line(e);
+            }
+            Err(Fail::raw(errors.pop().unwrap_or_default()))
+        }
     }
 }
