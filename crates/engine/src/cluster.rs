@@ -690,7 +690,7 @@ impl Cluster {
             // One sync after the round's events (boot makes 72 at once).
             "ClusterRole" => self.controllers.aggregation_pending = true,
             "APIService" | "Service" | "EndpointSlice"
-                if crate::apiserver::aggregator::concerns(self, &event.key) =>
+                if crate::apiserver::aggregator::concerns(self, &event.key, obj.as_ref()) =>
             {
                 self.controllers.apiservice_pending = true;
             }

@@ -30,6 +30,16 @@ pub(crate) fn install(cluster: &mut Cluster) {
     cluster.rng = main_rng;
 }
 
+/// Whether a pod runs metrics-server (its image), the one aggregated API
+/// server Kubeplay simulates.
+pub(crate) fn runs_metrics_server(pod: &crate::value::Value) -> bool {
+    pod.at(&["spec", "containers"]).items().any(|c| {
+        c.get("image")
+            .as_str()
+            .is_some_and(|image| image.contains("metrics-server/metrics-server"))
+    })
+}
+
 /// Whether the resource metrics API answers.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum MetricsApi {

@@ -193,6 +193,9 @@ pub enum StatusReason {
     MethodNotAllowed,
     /// 500
     InternalError,
+    /// 500 without a reason: an error the server had as no Status
+    /// (`ErrorToAPIStatus` of a plain Go error).
+    Unknown,
 }
 
 impl StatusReason {
@@ -207,6 +210,7 @@ impl StatusReason {
             StatusReason::Forbidden => "Forbidden",
             StatusReason::MethodNotAllowed => "MethodNotAllowed",
             StatusReason::InternalError => "InternalError",
+            StatusReason::Unknown => "",
         }
     }
 
@@ -219,7 +223,7 @@ impl StatusReason {
             StatusReason::BadRequest => 400,
             StatusReason::Forbidden => 403,
             StatusReason::MethodNotAllowed => 405,
-            StatusReason::InternalError => 500,
+            StatusReason::InternalError | StatusReason::Unknown => 500,
         }
     }
 }
@@ -260,6 +264,11 @@ impl StatusError {
             StatusReason::NotFound,
             format!("{resource} \"{name}\" not found"),
         )
+    }
+
+    /// A plain error the server returns as a Status with no reason.
+    pub fn unknown(message: impl Into<String>) -> StatusError {
+        StatusError::plain(StatusReason::Unknown, message.into())
     }
 
     /// A verb the resource does not serve (`componentstatuses` are only
@@ -369,7 +378,10 @@ impl StatusError {
             Some((verb, file)) => format!("error when {verb} \"{file}\": {}", self.message),
             None => self.message.clone(),
         };
-        format!("Error from server ({}): {}", self.reason.name(), message)
+        match self.reason.name() {
+            "" => format!("Error from server: {message}"),
+            reason => format!("Error from server ({reason}): {message}"),
+        }
     }
 }
 

@@ -38,6 +38,17 @@ const LOCAL: &[(&str, &str, i64, i64)] = &[
     ("storagemigration.k8s.io", "v1", 15800, 15),
 ];
 
+/// A built-in group's priority among the groups (its versions' highest
+/// `groupPriorityMinimum`).
+pub(crate) fn local_group_priority(group: &str) -> i64 {
+    LOCAL
+        .iter()
+        .filter(|(g, ..)| *g == group)
+        .map(|(_, _, priority, _)| *priority)
+        .max()
+        .unwrap_or(0)
+}
+
 /// The label the autoregister controller puts on the APIServices it
 /// keeps.
 const AUTOMANAGED: &str = "kube-aggregator.kubernetes.io/automanaged";
@@ -84,10 +95,12 @@ struct Unavailable {
     pub message: String,
 }
 
-/// Whether the Service an APIService names can serve it
-/// (`remote_available_controller.go`'s checks, in its order): it exists,
-/// has a port the APIService's port matches, and a ready endpoint for
-/// that port. `Ok` for one with no Service (served here).
+/// Whether the Service an APIService names can serve it, in
+/// `remote_available_controller.go`'s order: the Service exists; for a
+/// ClusterIP Service, a port matches the APIService's and an EndpointSlice
+/// has a ready endpoint for it; then the discovery request resolves (as
+/// `ResolveCluster` does) and a server answers it. `Ok` for one with no
+/// Service (served here).
 fn check(cluster: &Cluster, api_service: &Value) -> Result<(), Unavailable> {
     let service_ref = api_service.at(&["spec", "service"]);
     if service_ref.is_null() {
@@ -102,82 +115,129 @@ fn check(cluster: &Cluster, api_service: &Value) -> Result<(), Unavailable> {
             message: format!("service/{name} in \"{namespace}\" is not present"),
         });
     };
-    if service.str_at(&["spec", "type"]) == Some("ExternalName") {
-        return Ok(());
-    }
-    let Some(port_name) = service
+    let failed = |message: String| Unavailable {
+        reason: "FailedDiscoveryCheck",
+        message,
+    };
+    let service_type = service.str_at(&["spec", "type"]).unwrap_or("ClusterIP");
+    let port_name = service
         .at(&["spec", "ports"])
         .items()
         .find(|p| p.get("port").as_i64() == Some(port))
-        .map(|p| p.get("name").as_str().unwrap_or("").to_string())
-    else {
-        return Err(Unavailable {
-            reason: "ServicePortError",
-            message: format!("service/{name} in \"{namespace}\" is not listening on port {port}"),
-        });
-    };
-    // EndpointSlices since v1.33 (`hasAvailableEndpoint`): an endpoint
-    // not marked unready, in a slice with the port's name.
-    let mut slices = cluster
+        .map(|p| p.get("name").as_str().unwrap_or("").to_string());
+    // The Service's EndpointSlices (found by their service-name label).
+    let slices: Vec<&Value> = cluster
         .store
         .list(res("EndpointSlice"), Some(namespace))
         .filter(|(_, slice)| {
             slice.str_at(&["metadata", "labels", "kubernetes.io/service-name"]) == Some(name)
         })
-        .peekable();
-    if slices.peek().is_none() {
-        return Err(Unavailable {
-            reason: "EndpointsNotFound",
-            message: format!("cannot find endpointslices for service/{name} in \"{namespace}\""),
-        });
-    }
-    // Ready endpoints for the port, by the node each runs on.
-    let mut ready_nodes = Vec::new();
-    for (_, slice) in slices {
-        let has_port = slice
-            .get("ports")
-            .items()
-            .any(|p| p.get("name").as_str().unwrap_or("") == port_name && !p.get("port").is_null());
-        if !has_port {
-            continue;
+        .map(|(_, slice)| slice)
+        .collect();
+    // Ready endpoints serving the port (any port of a Service without one
+    // that matches), as (node, pod).
+    let ready: Vec<(&str, &str)> = slices
+        .iter()
+        .filter(|slice| {
+            port_name.as_ref().is_none_or(|want| {
+                slice.get("ports").items().any(|p| {
+                    p.get("name").as_str().unwrap_or("") == want && !p.get("port").is_null()
+                })
+            })
+        })
+        .flat_map(|slice| slice.get("endpoints").items())
+        .filter(|e| e.at(&["conditions", "ready"]).as_bool() != Some(false))
+        .map(|e| {
+            (
+                e.get("nodeName").as_str().unwrap_or(""),
+                e.at(&["targetRef", "name"]).as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    if service_type == "ClusterIP" {
+        let Some(port_name) = &port_name else {
+            return Err(Unavailable {
+                reason: "ServicePortError",
+                message: format!(
+                    "service/{name} in \"{namespace}\" is not listening on port {port}"
+                ),
+            });
+        };
+        if slices.is_empty() {
+            return Err(Unavailable {
+                reason: "EndpointsNotFound",
+                message: format!(
+                    "cannot find endpointslices for service/{name} in \"{namespace}\""
+                ),
+            });
         }
-        for e in slice.get("endpoints").items() {
-            if e.at(&["conditions", "ready"]).as_bool() != Some(false) {
-                ready_nodes.push(e.get("nodeName").as_str().unwrap_or("").to_string());
-            }
+        if ready.is_empty() {
+            return Err(Unavailable {
+                reason: "MissingEndpoints",
+                message: format!(
+                    "endpointslices for service/{name} in \"{namespace}\" have no addresses with port name \"{port_name}\""
+                ),
+            });
         }
     }
-    if ready_nodes.is_empty() {
-        return Err(Unavailable {
-            reason: "MissingEndpoints",
-            message: format!(
-                "endpointslices for service/{name} in \"{namespace}\" have no addresses with port name \"{port_name}\""
-            ),
-        });
-    }
-    // The discovery check goes through the Service's cluster IP (no
-    // `--enable-aggregator-routing`), with a 5 s client timeout.
+    // `ResolveCluster` (no `--enable-aggregator-routing`): the cluster IP,
+    // or an ExternalName's host.
+    let host = match service_type {
+        "ExternalName" => service.str_at(&["spec", "externalName"]).unwrap_or(""),
+        _ if service.str_at(&["spec", "clusterIP"]) == Some("None") => {
+            return Err(failed(
+                "cannot route to service with ClusterIP \"None\"".to_string(),
+            ));
+        }
+        _ if port_name.is_none() => {
+            return Err(failed(format!(
+                "no service port {port} found for service \"{name}\""
+            )));
+        }
+        _ => service.str_at(&["spec", "clusterIP"]).unwrap_or(""),
+    };
     let group = api_service.str_at(&["spec", "group"]).unwrap_or("");
     let version = api_service.str_at(&["spec", "version"]).unwrap_or("");
-    let ip = service.str_at(&["spec", "clusterIP"]).unwrap_or("");
-    let url = format!("https://{ip}:{port}/apis/{group}/{version}");
+    let url = format!("https://{host}:{port}/apis/{group}/{version}");
+    let unanswered = |why: &str| failed(format!("failing or missing response from {url}: {why}"));
+    // The discovery request, with a 5 s client timeout.
+    if service_type == "ExternalName" {
+        return Err(unanswered(&format!(
+            "Get \"{url}\": dial tcp: lookup {host}: no such host"
+        )));
+    }
+    if ready.is_empty() {
+        return Err(unanswered(&format!(
+            "Get \"{url}\": dial tcp {host}:{port}: connect: connection refused"
+        )));
+    }
     // A stopped node's pods stay ready until the node lifecycle
     // controller notices; meanwhile nothing answers.
-    if !ready_nodes.iter().any(|n| cluster.node_running(n)) {
-        return Err(Unavailable {
-            reason: "FailedDiscoveryCheck",
-            message: format!(
-                "failing or missing response from {url}: Get \"{url}\": context deadline exceeded (Client.Timeout exceeded while awaiting headers)"
-            ),
-        });
+    let answering: Vec<&str> = ready
+        .iter()
+        .filter(|(node, _)| cluster.node_running(node))
+        .map(|(_, pod)| *pod)
+        .collect();
+    if answering.is_empty() {
+        return Err(unanswered(&format!(
+            "Get \"{url}\": context deadline exceeded (Client.Timeout exceeded while awaiting headers)"
+        )));
     }
-    // Only metrics-server's API answers here; any other server's would
-    // have to be simulated to.
+    // Only metrics-server is an API server here: it serves its one group
+    // version; another server answers TLS with plain HTTP.
+    let metrics_server = answering.iter().any(|pod| {
+        cluster
+            .store
+            .get_named(res("Pod"), namespace, pod)
+            .is_some_and(crate::metrics_server::runs_metrics_server)
+    });
+    if !metrics_server {
+        return Err(unanswered(&format!(
+            "Get \"{url}\": http: server gave HTTP response to HTTPS client"
+        )));
+    }
     if (group, version) != (crate::metrics_server::GROUP, crate::metrics_server::VERSION) {
-        return Err(Unavailable {
-            reason: "FailedDiscoveryCheck",
-            message: format!("failing or missing response from {url}: bad status from {url}: 404"),
-        });
+        return Err(unanswered(&format!("bad status from {url}: 404")));
     }
     Ok(())
 }
@@ -259,24 +319,27 @@ pub(crate) fn sync(cluster: &mut Cluster) {
 }
 
 /// Whether a change to this object can change an APIService's
-/// availability: an APIService, or the Service one names or its
-/// EndpointSlices (named after it, plus a suffix).
-pub(crate) fn concerns(cluster: &Cluster, key: &ObjectKey) -> bool {
-    let service_named = |name: &str| {
-        cluster.store.list(res("APIService"), None).any(|(_, a)| {
-            let service = a.at(&["spec", "service"]);
-            service.get("namespace").as_str() == Some(key.namespace.as_ref())
-                && service
-                    .get("name")
-                    .as_str()
-                    .is_some_and(|n| name == n || name.starts_with(&format!("{n}-")))
-        })
+/// availability: an APIService, or the Service one names, or one of that
+/// Service's EndpointSlices (by their service-name label). `obj` is the
+/// object as it is, or was before its deletion.
+pub(crate) fn concerns(cluster: &Cluster, key: &ObjectKey, obj: Option<&Value>) -> bool {
+    let service = match key.resource.get().kind {
+        "APIService" => return true,
+        "Service" => &*key.name,
+        "EndpointSlice" => {
+            match obj.and_then(|o| o.str_at(&["metadata", "labels", "kubernetes.io/service-name"]))
+            {
+                Some(service) => service,
+                None => return false,
+            }
+        }
+        _ => return false,
     };
-    match key.resource.get().kind {
-        "APIService" => true,
-        "Service" | "EndpointSlice" => service_named(&key.name),
-        _ => false,
-    }
+    cluster.store.list(res("APIService"), None).any(|(_, a)| {
+        let reference = a.at(&["spec", "service"]);
+        reference.get("namespace").as_str() == Some(&*key.namespace)
+            && reference.get("name").as_str() == Some(service)
+    })
 }
 
 /// An API another server serves through the aggregator.
@@ -464,6 +527,88 @@ mod tests {
         assert_eq!(
             crate::metrics_server::request_error(&c, "pods").as_deref(),
             Some("the server could not find the requested resource (get pods.metrics.k8s.io)")
+        );
+    }
+
+    #[test]
+    fn the_discovery_check_needs_a_server_that_answers() {
+        let mut c = Cluster::new(1);
+        let files = crate::kubectl::MemoryFiles::default().with(
+            "api.yaml",
+            "apiVersion: v1
+kind: Service
+metadata: {name: headless, namespace: kube-system}
+spec: {clusterIP: None, selector: {k8s-app: kube-dns}, ports: [{name: https, port: 443}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: outside}
+spec: {type: ExternalName, externalName: api.example.com}
+---
+apiVersion: apiregistration.k8s.io/v1
+kind: APIService
+metadata: {name: v1.a.example.com}
+spec: {group: a.example.com, version: v1, groupPriorityMinimum: 100, versionPriority: 10, service: {namespace: kube-system, name: headless}}
+---
+apiVersion: apiregistration.k8s.io/v1
+kind: APIService
+metadata: {name: v1.b.example.com}
+spec: {group: b.example.com, version: v1, groupPriorityMinimum: 20000, versionPriority: 10, service: {namespace: default, name: outside}}
+",
+        );
+        let out = c.kubectl("kubectl apply -f api.yaml", &files);
+        assert_eq!(out.exit_code, 0, "{}", out.stderr);
+        c.step(1_000);
+        let condition = |c: &Cluster, name: &str| {
+            let a = c.store.get_named(res("APIService"), "", name).unwrap();
+            let cond = a
+                .at(&["status", "conditions"])
+                .items()
+                .next()
+                .unwrap()
+                .clone();
+            format!(
+                "{}: {}",
+                cond.str_at(&["reason"]).unwrap_or(""),
+                cond.str_at(&["message"]).unwrap_or("")
+            )
+        };
+        assert_eq!(
+            condition(&c, "v1.a.example.com"),
+            "FailedDiscoveryCheck: cannot route to service with ClusterIP \"None\""
+        );
+        assert_eq!(
+            condition(&c, "v1.b.example.com"),
+            "FailedDiscoveryCheck: failing or missing response from https://api.example.com:443/apis/b.example.com/v1: Get \"https://api.example.com:443/apis/b.example.com/v1\": dial tcp: lookup api.example.com: no such host"
+        );
+        // A group of priority 20000 comes right after the aggregator's own.
+        let apis = c
+            .kubectl("kubectl get --raw /apis", &crate::kubectl::NoFiles)
+            .stdout;
+        assert!(
+            apis.contains("\"name\":\"apiregistration.k8s.io\",\"versions\":[{\"groupVersion\":\"apiregistration.k8s.io/v1\",\"version\":\"v1\"}],\"preferredVersion\":{\"groupVersion\":\"apiregistration.k8s.io/v1\",\"version\":\"v1\"}},{\"name\":\"b.example.com\""),
+            "{apis}"
+        );
+        // Another server behind metrics-server's Service answers TLS with
+        // plain HTTP: the metrics API is not available.
+        kubectl(
+            &mut c,
+            "kubectl create deployment fake -n kube-system --image=nginx",
+        );
+        kubectl(
+            &mut c,
+            r#"kubectl patch svc metrics-server -n kube-system -p '{"spec":{"selector":{"k8s-app":null,"app":"fake"},"ports":[{"name":"https","port":443,"targetPort":80}]}}'"#,
+        );
+        c.step(30_000);
+        assert!(
+            condition(&c, "v1beta1.metrics.k8s.io")
+                .ends_with(": http: server gave HTTP response to HTTPS client"),
+            "{}",
+            condition(&c, "v1beta1.metrics.k8s.io")
+        );
+        assert_eq!(
+            kubectl(&mut c, "kubectl top nodes"),
+            "error: Metrics API not available\n"
         );
     }
 

@@ -645,10 +645,33 @@ pub(crate) fn document(
         ),
         ["api", "v1"] => resource_list("", "v1", &resources()),
         ["apis"] => {
-            let groups: Vec<String> = GROUPS
+            // The aggregator's own group first, then every group by its
+            // priority (highest first) and name: the aggregated ones fall
+            // among the built-in ones by their `groupPriorityMinimum`.
+            let mut ordered: Vec<(i64, &str, String)> = GROUPS[1..]
                 .iter()
-                .map(|(g, vs)| api_group(g, vs, false))
-                .chain(remote_groups.iter().map(|(g, vs)| api_group(g, vs, false)))
+                .map(|(g, vs)| {
+                    (
+                        crate::apiserver::aggregator::local_group_priority(g),
+                        *g,
+                        api_group(g, vs, false),
+                    )
+                })
+                .collect();
+            for (g, vs) in &remote_groups {
+                let priority = remote
+                    .iter()
+                    .filter(|r| r.group == *g)
+                    .map(|r| r.group_priority)
+                    .max()
+                    .unwrap_or(0);
+                ordered.push((priority, g, api_group(g, vs, false)));
+            }
+            crate::sort::CompactSort::compact_sort_by(ordered.as_mut_slice(), |a, b| {
+                b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1))
+            });
+            let groups: Vec<String> = std::iter::once(api_group(GROUPS[0].0, GROUPS[0].1, false))
+                .chain(ordered.into_iter().map(|(_, _, doc)| doc))
                 .collect();
             format!(
                 "{{\"kind\":\"APIGroupList\",\"apiVersion\":\"v1\",\"groups\":[{}]}}",

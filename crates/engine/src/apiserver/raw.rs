@@ -413,10 +413,17 @@ fn answer(cluster: &mut Cluster, target: &str, user_agent: &str) -> RawAnswer {
         if !r.available {
             return text(503, "service unavailable\n".into());
         }
+        // Available means metrics-server answers (the aggregator's check).
         return match metrics(cluster, rest) {
             Ok(list) => json(200, encode_in(&list, pretty, &metrics_field_order)),
             Err(e) => {
-                let d = details(&e.name, crate::metrics_server::GROUP, &e.kind);
+                // Its own NotFound names its group; its listers' do not.
+                let group = if e.message.contains(".metrics.k8s.io") {
+                    crate::metrics_server::GROUP
+                } else {
+                    ""
+                };
+                let d = details(&e.name, group, &e.kind);
                 failure(&e, Some(d))
             }
         };
@@ -1092,16 +1099,33 @@ pub(crate) fn metrics(cluster: &Cluster, rest: &[&str]) -> Result<Value, StatusE
         return items
             .pop()
             .ok_or_else(|| {
-                let shown = match namespace {
-                    Some(ns) => format!("{ns}/{name}"),
-                    None => name.to_string(),
+                // The node's or pod's lister says so first (typed for
+                // nodes, metadata-only for pods); then metrics-server's
+                // own word for an object without metrics.
+                let (resource, exists) = match namespace {
+                    Some(ns) => (
+                        "pods",
+                        cluster.store.get_named(res("Pod"), ns, name).is_some(),
+                    ),
+                    None => (
+                        "node",
+                        cluster.store.get_named(res("Node"), "", name).is_some(),
+                    ),
                 };
-                let mut e = StatusError::not_found(
-                    &format!("{}.{GROUP}", kind.to_ascii_lowercase()),
-                    &shown,
-                );
+                let mut e = if exists {
+                    let shown = match namespace {
+                        Some(ns) => format!("{ns}/{name}"),
+                        None => name.to_string(),
+                    };
+                    StatusError::not_found(
+                        &format!("{}.{GROUP}", kind.to_ascii_lowercase()),
+                        &shown,
+                    )
+                } else {
+                    StatusError::not_found(resource, name)
+                };
                 e.name = name.to_string();
-                e.kind = plural.to_string();
+                e.kind = if exists { plural } else { resource }.to_string();
                 e
             })
             .map(|mut item| {

@@ -677,9 +677,58 @@ fn compare_values(a: &[Value], b: &[Value]) -> Ordering {
         (Some(_), None) => Ordering::Greater,
         (Some(x), Some(y)) => match (x.as_f64(), y.as_f64()) {
             (Some(p), Some(q)) => p.partial_cmp(&q).unwrap_or(Ordering::Equal),
-            _ => jsonpath::text_of(x).cmp(&jsonpath::text_of(y)),
+            _ => natural_cmp(&jsonpath::text_of(x), &jsonpath::text_of(y)),
         },
     }
+}
+
+/// kubectl's `sortorder.NaturalLess` for strings: runs of digits compare
+/// as numbers (`web-9` before `web-10`, `776240Ki` before `1197872Ki`),
+/// the shorter run of leading zeros first on a tie, and digits before
+/// other bytes.
+fn natural_cmp(a: &str, b: &str) -> Ordering {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        let (da, db) = (a[i].is_ascii_digit(), b[j].is_ascii_digit());
+        if da != db {
+            return if da {
+                Ordering::Less
+            } else {
+                Ordering::Greater
+            };
+        }
+        if !da {
+            if a[i] != b[j] {
+                return a[i].cmp(&b[j]);
+            }
+            i += 1;
+            j += 1;
+            continue;
+        }
+        let (zi, zj) = (i, j);
+        while i < a.len() && a[i] == b'0' {
+            i += 1;
+        }
+        while j < b.len() && b[j] == b'0' {
+            j += 1;
+        }
+        let (ni, nj) = (i, j);
+        while i < a.len() && a[i].is_ascii_digit() {
+            i += 1;
+        }
+        while j < b.len() && b[j].is_ascii_digit() {
+            j += 1;
+        }
+        let by_number = (i - ni)
+            .cmp(&(j - nj))
+            .then_with(|| a[ni..i].cmp(&b[nj..j]))
+            .then_with(|| (ni - zi).cmp(&(nj - zj)));
+        if by_number != Ordering::Equal {
+            return by_number;
+        }
+    }
+    (a.len() - i).cmp(&(b.len() - j))
 }
 
 /// `--sort-by`: sorts objects by a JSONPath.
@@ -982,20 +1031,51 @@ fn get_metrics(ctx: &mut Ctx, p: &Parsed, plural: &str) -> Result<(), Fail> {
         let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
         crate::apiserver::raw::metrics(ctx.cluster, &segments)
     };
+    let filters = Filters::from(p)?;
+    let kind = if plural == "nodes" {
+        "NodeMetrics"
+    } else {
+        "PodMetrics"
+    };
     let mut objects: Vec<Value> = Vec::new();
     let mut errors: Vec<String> = Vec::new();
     if names.is_empty() {
         let list = fetch(ctx, path(None)).map_err(|e| Fail::status(&e))?;
-        objects.extend(list.get("items").items().cloned());
+        // metrics-server lists through its listers with the selectors;
+        // kubectl's decoding gives each item the list's type.
+        let labels = filters
+            .labels
+            .as_ref()
+            .map_err(|e| Fail::error(e.clone()))?;
+        objects.extend(
+            list.get("items")
+                .items()
+                .filter(|o| labels.matches(o.at(&["metadata", "labels"])))
+                .filter(|o| {
+                    filters.fields.iter().all(|t| {
+                        let v = match t.field.as_str() {
+                            "metadata.name" => o.str_at(&["metadata", "name"]),
+                            "metadata.namespace" => o.str_at(&["metadata", "namespace"]),
+                            _ => None,
+                        };
+                        (v.unwrap_or("") == t.value) != t.negated
+                    })
+                })
+                .map(|o| {
+                    let mut o = o.clone();
+                    o.set("kind", Value::str(kind));
+                    o.set("apiVersion", Value::str("metrics.k8s.io/v1beta1"));
+                    o
+                }),
+        );
+        if let Some(expr) = p.str("sort-by") {
+            sort_by(&mut objects, expr)?;
+        }
     } else {
         for name in &names {
             match fetch(ctx, path(Some(name))) {
                 Ok(obj) => objects.push(obj),
-                Err(e) => errors.push(format!(
-                    "Error from server ({}): {}",
-                    e.reason.name(),
-                    e.message
-                )),
+                Err(e) => errors.push(e.kubectl_message(None)),
             }
         }
     }
@@ -1060,6 +1140,12 @@ fn get_metrics(ctx: &mut Ctx, p: &Parsed, plural: &str) -> Result<(), Fail> {
             ));
         }
         ctx.out.out(&tw.finish());
+    }
+    // metrics-server serves no watch.
+    if p.bool("watch") || p.bool("watch-only") {
+        errors.push(format!(
+            "Error from server (MethodNotAllowed): the server does not allow this method on the requested resource (get {plural}.metrics.k8s.io)"
+        ));
     }
     match errors.len() {
         0 => Ok(()),

@@ -145,10 +145,12 @@ pub(crate) fn api_resources(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     // Aggregated discovery marks a group version whose server does not
     // answer stale; kubectl lists the rest, then says which it missed.
     let missed = (!stale.is_empty()).then(|| {
-        let groups: Vec<String> = stale
+        // `ErrGroupDiscoveryFailed` sorts its lines as strings.
+        let mut groups: Vec<String> = stale
             .iter()
             .map(|gv| format!("{gv}: stale GroupVersion discovery: {gv}"))
             .collect();
+        groups.compact_sort();
         Fail::error(format!(
             "unable to retrieve the complete list of server APIs: {}",
             groups.join(", ")

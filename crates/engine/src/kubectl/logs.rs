@@ -752,8 +752,9 @@ pub(crate) fn top_node(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     if let Some(name) = p.args.first() {
         nodes.retain(|n| s(n, &["metadata", "name"]) == name);
         if nodes.is_empty() {
+            // metrics-server's node lister answers first.
             return Err(Fail::raw(format!(
-                "Error from server (NotFound): nodemetrics.metrics.k8s.io \"{name}\" not found"
+                "Error from server (NotFound): node \"{name}\" not found"
             )));
         }
     }

@@ -209,11 +209,7 @@ pub(crate) fn get(
         return crate::apiserver::aggregator::component_statuses(cluster)
             .into_iter()
             .find(|c| c.str_at(&["metadata", "name"]) == Some(name))
-            .ok_or_else(|| {
-                let mut e = StatusError::not_found("componentstatuses", name);
-                e.message = format!("Component not found: {name}");
-                e
-            });
+            .ok_or_else(|| StatusError::unknown(format!("Component not found: {name}")));
     }
     cluster.get(rid, namespace, name).cloned()
 }

@@ -3418,3 +3418,21 @@ fn redis_cli_prompt_stays_with_the_server_it_reached() {
     c.terminal_input("quit", &NoFiles);
     assert_eq!(c.terminal_prompt(), None);
 }
+
+#[test]
+fn sort_by_compares_strings_naturally_as_kubectl() {
+    // `sortorder.NaturalLess`: web-9 before web-10 (the store lists them
+    // the other way), digits before letters.
+    let mut c = Cluster::new(1);
+    for name in ["web-10", "web-9", "web-a", "web-09"] {
+        k(&mut c, &format!("kubectl create configmap {name}"));
+    }
+    assert_eq!(
+        k(
+            &mut c,
+            "kubectl get cm --sort-by=.metadata.name -o custom-columns=N:.metadata.name --no-headers"
+        )
+        .stdout,
+        "kube-root-ca.crt\nweb-9\nweb-09\nweb-10\nweb-a\n"
+    );
+}

@@ -1843,17 +1843,15 @@ pub(crate) fn build(
     // The cluster's own components, idle, as `kubectl top` shows them on
     // a fresh kubeadm cluster. Given only options, an image runs its own
     // program (metrics-server's `/metrics-server`).
-    let program_name = if argv.first().is_none_or(|a| a.starts_with('-')) {
-        let repository = image.split(['@', ':']).next().unwrap_or(image);
-        repository
-            .rsplit('/')
-            .next()
-            .unwrap_or(repository)
-            .to_string()
+    let entry_program = if argv.first().is_none_or(|a| a.starts_with('-')) {
+        // The image's name: its last path segment, without tag or digest
+        // (`localhost:5000/team/app:v1` is `app`).
+        let last = image.rsplit('/').next().unwrap_or(image);
+        last.split(['@', ':']).next().unwrap_or(last).to_string()
     } else {
         program_name
     };
-    let system = match program_name.as_str() {
+    let system = match entry_program.as_str() {
         "etcd" => Some((24, 48 << 20)),
         "kube-apiserver" => Some((42, 262 << 20)),
         "kube-controller-manager" => Some((14, 58 << 20)),
@@ -1868,10 +1866,10 @@ pub(crate) fn build(
         app.memory_bytes = memory;
     }
     app.tls = matches!(
-        program_name.as_str(),
+        entry_program.as_str(),
         "kube-apiserver" | "kube-controller-manager" | "kube-scheduler" | "metrics-server"
     );
-    if program_name == "metrics-server" {
+    if entry_program == "metrics-server" {
         app.text = "metrics-server".into();
     }
     // The docs' backend greeter answers as itself (decided once here, not

@@ -55,6 +55,20 @@ impl Cluster {
         if !image_has(flavor, ctx.dialect, &image, program) {
             return Ok(Exec::NoExecutable(program.to_string()));
         }
+        // A scratch image's own binary: there, but not simulated by exec
+        // (there is no shell to have run it either).
+        if let Some(own) = scratch_binary(&image) {
+            return Ok(Exec::Ran(shell::ExecResult {
+                output: format!(
+                    "Kubeplay does not simulate running {program} by exec: {own} runs only as the container's process\n"
+                ),
+                code: Some(1),
+                elapsed: 0,
+                file_events: Vec::new(),
+                pid1_signals: Vec::new(),
+                exited: false,
+            }));
+        }
         let dialect = ctx.dialect;
         let key = ObjectKey::new(crate::cluster::res("Pod"), namespace, pod);
         let mut net = |_: Millis, tool: &[String], terminal: bool| {
@@ -297,6 +311,16 @@ impl Cluster {
     }
 }
 
+/// The one binary of an image built FROM scratch or distroless/static:
+/// CoreDNS's and metrics-server's.
+fn scratch_binary(image: &str) -> Option<&'static str> {
+    let last = image.rsplit('/').next().unwrap_or(image);
+    let name = last.split(['@', ':']).next().unwrap_or(last);
+    ["coredns", "metrics-server"]
+        .into_iter()
+        .find(|own| *own == name && image.starts_with("registry.k8s.io/"))
+}
+
 /// Whether the image has `program`: scratch images have only their own
 /// binary; busybox has `wget` and no `curl`, Debian-based images the reverse.
 fn image_has(flavor: Flavor, dialect: Dialect, image: &str, program: &str) -> bool {
@@ -307,12 +331,8 @@ fn image_has(flavor: Flavor, dialect: Dialect, image: &str, program: &str) -> bo
         return false;
     }
     let name = program.rsplit('/').next().unwrap_or(program);
-    // CoreDNS (FROM scratch) and metrics-server (distroless/static) hold
-    // their own binary and nothing else.
-    for own in ["coredns", "metrics-server"] {
-        if image.contains(&format!("/{own}:")) || image.contains(&format!("/{own}@")) {
-            return name == own;
-        }
+    if let Some(own) = scratch_binary(image) {
+        return name == own;
     }
     match name {
         "curl" => dialect == Dialect::Gnu || flavor == Flavor::Curl,
