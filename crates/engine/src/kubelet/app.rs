@@ -290,6 +290,37 @@ fn go_time_string(now: Millis, since_start: Millis) -> String {
     )
 }
 
+/// What a metrics-server that verifies the kubelets' certificates is
+/// marked with (its text then lists the nodes it scrapes, `name=ip`).
+pub(crate) const METRICS_SERVER_X509: &str = "metrics-server x509";
+
+impl App {
+    /// metrics-server's failed scrapes (every 15 s, `--metric-resolution`)
+    /// between `from` and `to` ms after its start, one line per node.
+    fn failed_scrapes(&self, started_at: Millis, from: Millis, to: Millis) -> Vec<String> {
+        let Some(nodes) = self.text.strip_prefix(METRICS_SERVER_X509) else {
+            return Vec::new();
+        };
+        let mut lines = Vec::new();
+        let mut tick = from.div_ceil(15_000) * 15_000;
+        while tick < to {
+            for (i, node) in nodes.split_whitespace().enumerate() {
+                let (name, ip) = node.split_once('=').unwrap_or((node, ""));
+                // Its scrape loop starts as it serves, 318 ms in.
+                let t = crate::time::rfc3339_micro(started_at + tick + 318 + i as Millis);
+                lines.push(format!(
+                    "E{}{} {}       1 scraper.go:149] \"Failed to scrape node\" err=\"Get \\\"https://{ip}:10250/metrics/resource\\\": tls: failed to verify certificate: x509: cannot validate certificate for {ip} because it doesn't contain any IP SANs\" node=\"{name}\"",
+                    &t[5..7],
+                    &t[8..10],
+                    &t[11..26]
+                ));
+            }
+            tick += 15_000;
+        }
+        lines
+    }
+}
+
 /// metrics-server's start at klog's default verbosity (v0.8's lines, its
 /// client-go's structured ones): a self-signed serving certificate in
 /// `--cert-dir`, the API group, the authentication controllers and their
@@ -1870,7 +1901,19 @@ pub(crate) fn build(
         "kube-apiserver" | "kube-controller-manager" | "kube-scheduler" | "metrics-server"
     );
     if entry_program == "metrics-server" {
-        app.text = "metrics-server".into();
+        // Without `--kubelet-insecure-tls` (or a CA for the kubelets'
+        // certificates) it refuses a kubeadm kubelet's self-signed one.
+        let verifies = !argv.iter().any(|a| {
+            a == "--kubelet-insecure-tls"
+                || a == "--kubelet-insecure-tls=true"
+                || a.starts_with("--kubelet-certificate-authority=")
+        });
+        app.text = if verifies {
+            METRICS_SERVER_X509
+        } else {
+            "metrics-server"
+        }
+        .into();
     }
     // The docs' backend greeter answers as itself (decided once here, not
     // per request).
@@ -2903,7 +2946,13 @@ impl App {
                 Vec::new()
             }
             _ if self.text == "python-http" || self.text == "goproxy" => Vec::new(),
-            _ if self.text == "metrics-server" => metrics_server_start(started_at),
+            _ if self.text.starts_with("metrics-server") => {
+                let mut lines = metrics_server_start(started_at);
+                // Its first scrape, once it serves, before its caches sync.
+                let at = lines.len() - 3;
+                lines.splice(at..at, self.failed_scrapes(started_at, 0, 1));
+                lines
+            }
             // console.log's arguments joined by spaces, the last a newline.
             _ if self.text.starts_with("bootcamp ") => vec![
                 format!(
@@ -3117,6 +3166,10 @@ impl App {
         // The app's own knobs (READY_AFTER, FAIL_AFTER, HTTP_STATUS) answer
         // with a status line; the server logs it as it logs any answer.
         let (status, body) = match self.flavor {
+            _ if self.text.starts_with(METRICS_SERVER_X509) && path == "/readyz" => (
+                500,
+                "[-]metric-storage-ready failed: reason withheld\nreadyz check failed\n".to_string(),
+            ),
             _ if status != 200 => (
                 status,
                 format!("{} {}\n", status, crate::http::reason_phrase(status)),
@@ -3252,6 +3305,20 @@ impl App {
             // this model does not keep. metrics-server logs requests only
             // at higher verbosity.
             _ if self.text == "goproxy" || self.text == "metrics-server" => None,
+            // Its readiness fails with no metrics: the probe's failure and
+            // the scrapes since the last probe are what it logs.
+            _ if self.text.starts_with(METRICS_SERVER_X509) => (path == "/readyz").then(|| {
+                let started = now - offset;
+                let mut lines = self.failed_scrapes(started, offset.saturating_sub(9_999), offset + 1);
+                let t = crate::time::rfc3339_micro(now);
+                lines.push(format!(
+                    "I{}{} {}       1 server.go:192] \"Failed probe\" probe=\"metric-storage-ready\" err=\"no metrics to serve\"",
+                    &t[5..7],
+                    &t[8..10],
+                    &t[11..26]
+                ));
+                lines.join("\n")
+            }),
             // `++requests`: numbered when the log is read.
             _ if self.text.starts_with("bootcamp ") => Some(format!(
                 "Running On: {pod_name} | Total Requests: {REQUEST_NUMBER} | App Uptime: {} seconds | Log Time: {}",

@@ -1729,6 +1729,16 @@ fn create_and_start(cluster: &mut Cluster, key: &ObjectKey, init: bool, index: u
     };
     let display = spec.get("image").as_str().unwrap_or("").to_string();
     let mut application = app::build(&spec, &pod, img.flavor, img.port, &display, env);
+    // metrics-server that verifies the kubelets' certificates scrapes the
+    // nodes there are as it starts (their InternalIP, the first address
+    // type it prefers) and fails on each.
+    if application.text == app::METRICS_SERVER_X509 {
+        for (_, node) in cluster.store.list(res("Node"), None) {
+            let name = node.str_at(&["metadata", "name"]).unwrap_or("");
+            let ip = crate::network::node_internal_ip(node).unwrap_or_default();
+            application.text.push_str(&format!(" {name}={ip}"));
+        }
+    }
     let mut files = files;
     // nginx's web root, unless a volume is mounted over it.
     if img.flavor == images::Flavor::Nginx {
@@ -4553,10 +4563,12 @@ fn instance_logs(
     for (t, line, request) in lines {
         connections += usize::from(request);
         match line.split_once('\n') {
-            Some((error, access)) if request => {
+            // One request's lines (nginx's error and access lines,
+            // metrics-server's scrapes and probe), one entry each.
+            Some((error, rest)) if request => {
                 let n = connections.to_string();
                 out.push((t, error.replace(app::REQUEST_NUMBER, &n)));
-                out.push((t, access.to_string()));
+                out.extend(rest.split('\n').map(|l| (t, l.to_string())));
             }
             // An app that counts its requests (the bootcamp's `++requests`).
             _ if request && line.contains(app::REQUEST_NUMBER) => {
