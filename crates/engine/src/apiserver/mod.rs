@@ -4,6 +4,7 @@
 pub(crate) mod aggregator;
 pub mod apply;
 pub mod binding;
+pub(crate) mod componentstatus;
 pub(crate) mod discovery;
 pub mod manifest;
 pub(crate) mod quota;

@@ -3565,6 +3565,12 @@ pub(crate) fn run(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     {
         ctx.out.err_line(super::get::ENDPOINTS_WARNING);
     }
+    if objects
+        .iter()
+        .any(|(rid, _)| rid.get().kind == "ComponentStatus")
+    {
+        ctx.out.err_line(super::get::COMPONENT_STATUS_WARNING);
+    }
     let show_events = if p.changed("show-events") {
         p.bool("show-events")
     } else {

@@ -760,6 +760,10 @@ pub(crate) fn sort_by(objs: &mut [Value], expr: &str) -> Result<(), Fail> {
 pub(crate) const ENDPOINTS_WARNING: &str =
     "Warning: v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice";
 
+/// What the API server answers every ComponentStatus request with.
+pub(crate) const COMPONENT_STATUS_WARNING: &str =
+    "Warning: v1 ComponentStatus is deprecated in v1.19+";
+
 /// Whether a resource is the deprecated core `v1` Endpoints.
 pub(crate) fn is_v1_endpoints(rid: crate::api::registry::ResourceId) -> bool {
     let r = rid.get();
@@ -857,8 +861,7 @@ pub(crate) fn run(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
             warned = true;
         }
         if rid.get().kind == "ComponentStatus" {
-            ctx.out
-                .err_line("Warning: v1 ComponentStatus is deprecated in v1.19+");
+            ctx.out.err_line(COMPONENT_STATUS_WARNING);
         }
         match target {
             Target::List(rid) => {

@@ -181,7 +181,7 @@ pub(crate) fn list(
     cluster.authorize_resource("list", rid, "", ns.unwrap_or(""), "")?;
     match rid.get().kind {
         "Event" => return Ok(event_objects(cluster, ns)),
-        "ComponentStatus" => return Ok(crate::apiserver::aggregator::component_statuses(cluster)),
+        "ComponentStatus" => return Ok(crate::apiserver::componentstatus::list(cluster)),
         _ => {}
     }
     Ok(cluster
@@ -206,7 +206,7 @@ pub(crate) fn get(
             .ok_or_else(|| StatusError::not_found("events", name));
     }
     if rid.get().kind == "ComponentStatus" {
-        return crate::apiserver::aggregator::component_statuses(cluster)
+        return crate::apiserver::componentstatus::list(cluster)
             .into_iter()
             .find(|c| c.str_at(&["metadata", "name"]) == Some(name))
             .ok_or_else(|| StatusError::unknown(format!("Component not found: {name}")));

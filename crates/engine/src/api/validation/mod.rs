@@ -15,6 +15,7 @@
 //! the hand-written rules it shadows give the same messages.
 
 pub(crate) use core::SYSTEM_PRIORITY_CLASSES;
+mod apiregistration;
 mod apps;
 mod core;
 mod json;
@@ -75,7 +76,7 @@ pub fn validate(resource: ResourceId, object: &Value, old: Option<&Value>) -> Ve
         ("rbac.authorization.k8s.io", "ClusterRoleBinding") => {
             rbac::binding(object, old, false, &mut errs);
         }
-        ("apiregistration.k8s.io", "APIService") => core::api_service(object, &mut errs),
+        ("apiregistration.k8s.io", "APIService") => apiregistration::api_service(object, &mut errs),
         ("scheduling.k8s.io", "PriorityClass") => core::priority_class(object, old, &mut errs),
         ("policy", "PodDisruptionBudget") => apps::pod_disruption_budget(object, &mut errs),
         ("discovery.k8s.io", "EndpointSlice") => networking::endpoint_slice(object, &mut errs),
