@@ -395,6 +395,14 @@ mod tests {
         out.stdout + &out.stderr
     }
 
+    /// An APIService's `Available` condition: status, reason, message.
+    fn available_condition(c: &Cluster, name: &str) -> (String, String, String) {
+        let a = c.store.get_named(res("APIService"), "", name).unwrap();
+        let cond = a.at(&["status", "conditions"]).items().next().unwrap();
+        let field = |f: &str| cond.str_at(&[f]).unwrap_or("").to_string();
+        (field("status"), field("reason"), field("message"))
+    }
+
     #[test]
     fn local_apiservices_are_registered_and_always_available() {
         let c = Cluster::empty(3);
@@ -420,21 +428,8 @@ mod tests {
     fn the_metrics_apiservice_follows_its_endpoints() {
         let mut c = Cluster::new(1);
         let condition = |c: &Cluster| {
-            let a = c
-                .store
-                .get_named(res("APIService"), "", "v1beta1.metrics.k8s.io")
-                .unwrap();
-            let cond = a
-                .at(&["status", "conditions"])
-                .items()
-                .next()
-                .unwrap()
-                .clone();
-            format!(
-                "{} {}",
-                cond.str_at(&["status"]).unwrap_or(""),
-                cond.str_at(&["reason"]).unwrap_or("")
-            )
+            let (status, reason, _) = available_condition(c, "v1beta1.metrics.k8s.io");
+            format!("{status} {reason}")
         };
         assert_eq!(condition(&c), "True Passed");
         let r = remote(&c);
@@ -494,18 +489,8 @@ spec: {group: b.example.com, version: v1, groupPriorityMinimum: 20000, versionPr
         assert_eq!(out.exit_code, 0, "{}", out.stderr);
         c.step(1_000);
         let condition = |c: &Cluster, name: &str| {
-            let a = c.store.get_named(res("APIService"), "", name).unwrap();
-            let cond = a
-                .at(&["status", "conditions"])
-                .items()
-                .next()
-                .unwrap()
-                .clone();
-            format!(
-                "{}: {}",
-                cond.str_at(&["reason"]).unwrap_or(""),
-                cond.str_at(&["message"]).unwrap_or("")
-            )
+            let (_, reason, message) = available_condition(c, name);
+            format!("{reason}: {message}")
         };
         assert_eq!(
             condition(&c, "v1.a.example.com"),
