@@ -7,6 +7,7 @@
 
 use crate::apiserver::aggregator;
 use crate::cluster::Cluster;
+use crate::value::Value;
 
 /// The release manifest, as applied.
 const COMPONENTS_YAML: &str = include_str!("metrics_server.yaml");
@@ -30,14 +31,84 @@ pub(crate) fn install(cluster: &mut Cluster) {
     cluster.rng = main_rng;
 }
 
-/// Whether a pod runs metrics-server (its image), the one aggregated API
-/// server Kubeplay simulates.
-pub(crate) fn runs_metrics_server(pod: &crate::value::Value) -> bool {
-    pod.at(&["spec", "containers"]).items().any(|c| {
+/// metrics-server's image repository, on any registry.
+pub(crate) const IMAGE_REPOSITORY: &str = "metrics-server/metrics-server";
+
+/// The container of a pod that runs metrics-server (its image), the one
+/// aggregated API server Kubeplay simulates.
+fn metrics_server_container(pod: &Value) -> Option<&Value> {
+    pod.at(&["spec", "containers"]).items().find(|c| {
         c.get("image")
             .as_str()
-            .is_some_and(|image| image.contains("metrics-server/metrics-server"))
+            .is_some_and(|image| crate::kubelet::images::repository_path(image) == IMAGE_REPOSITORY)
     })
+}
+
+/// The port a pod's metrics-server serves on (`--secure-port`, 10250 in
+/// v0.8), if it runs one.
+pub(crate) fn secure_port(pod: &Value) -> Option<i64> {
+    let c = metrics_server_container(pod)?;
+    let port = args_of(c)
+        .iter()
+        .rev()
+        .find_map(|a| a.strip_prefix("--secure-port=")?.parse().ok());
+    Some(port.unwrap_or(10250))
+}
+
+/// A container's command and arguments.
+fn args_of(c: &Value) -> Vec<String> {
+    c.get("command")
+        .items()
+        .chain(c.get("args").items())
+        .filter_map(|a| a.as_str().map(str::to_string))
+        .collect()
+}
+
+/// Whether metrics-server started with `args` verifies the kubelets'
+/// serving certificates: unless `--kubelet-insecure-tls` (a pflag bool,
+/// its last occurrence winning) is true. A kubeadm kubelet's self-signed
+/// certificate has no IP SANs, so no CA makes it pass.
+pub(crate) fn verifies_kubelet_tls(args: &[String]) -> bool {
+    let mut insecure = false;
+    for a in args {
+        if a == "--kubelet-insecure-tls" {
+            insecure = true;
+        } else if let Some(v) = a.strip_prefix("--kubelet-insecure-tls=") {
+            insecure = matches!(v, "1" | "t" | "T" | "TRUE" | "true" | "True");
+        }
+    }
+    !insecure
+}
+
+/// Whether metrics-server has scraped anything: a pod behind its
+/// APIService's Service that runs it without verifying the kubelets'
+/// certificates (else every scrape fails and it serves empty lists).
+pub(crate) fn has_metrics(cluster: &Cluster) -> bool {
+    let Some(api_service) = cluster.store.get_named(
+        crate::cluster::res("APIService"),
+        "",
+        &format!("{VERSION}.{GROUP}"),
+    ) else {
+        return false;
+    };
+    let service = api_service.at(&["spec", "service"]);
+    let namespace = service.get("namespace").as_str().unwrap_or("");
+    let name = service.get("name").as_str().unwrap_or("");
+    cluster
+        .store
+        .list(crate::cluster::res("EndpointSlice"), Some(namespace))
+        .filter(|(_, slice)| {
+            slice.str_at(&["metadata", "labels", "kubernetes.io/service-name"]) == Some(name)
+        })
+        .flat_map(|(_, slice)| slice.get("endpoints").items())
+        .filter_map(|e| e.at(&["targetRef", "name"]).as_str())
+        .filter_map(|pod| {
+            cluster
+                .store
+                .get_named(crate::cluster::res("Pod"), namespace, pod)
+        })
+        .filter_map(metrics_server_container)
+        .any(|c| !verifies_kubelet_tls(&args_of(c)))
 }
 
 /// Whether the resource metrics API answers.

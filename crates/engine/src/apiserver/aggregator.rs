@@ -91,7 +91,7 @@ pub(crate) fn register_local(cluster: &mut Cluster) {
 struct Unavailable {
     /// `MissingEndpoints`
     pub reason: &'static str,
-    /// `endpoints for service/metrics-server in "kube-system" have no addresses …`
+    /// `endpointslices for service/metrics-server in "kube-system" have no addresses …`
     pub message: String,
 }
 
@@ -134,23 +134,26 @@ fn check(cluster: &Cluster, api_service: &Value) -> Result<(), Unavailable> {
         })
         .map(|(_, slice)| slice)
         .collect();
-    // Ready endpoints serving the port (any port of a Service without one
-    // that matches), as (node, pod).
-    let ready: Vec<(&str, &str)> = slices
+    // Ready endpoints serving the port, as (node, pod, pod port).
+    let ready: Vec<(&str, &str, i64)> = slices
         .iter()
-        .filter(|slice| {
-            port_name.as_ref().is_none_or(|want| {
-                slice.get("ports").items().any(|p| {
-                    p.get("name").as_str().unwrap_or("") == want && !p.get("port").is_null()
-                })
-            })
+        .filter_map(|slice| {
+            let want = port_name.as_deref()?;
+            let port = slice
+                .get("ports")
+                .items()
+                .find(|p| p.get("name").as_str().unwrap_or("") == want)?
+                .get("port")
+                .as_i64()?;
+            Some((slice, port))
         })
-        .flat_map(|slice| slice.get("endpoints").items())
-        .filter(|e| e.at(&["conditions", "ready"]).as_bool() != Some(false))
-        .map(|e| {
+        .flat_map(|(slice, port)| slice.get("endpoints").items().map(move |e| (e, port)))
+        .filter(|(e, _)| e.at(&["conditions", "ready"]).as_bool() != Some(false))
+        .map(|(e, port)| {
             (
                 e.get("nodeName").as_str().unwrap_or(""),
                 e.at(&["targetRef", "name"]).as_str().unwrap_or(""),
+                port,
             )
         })
         .collect();
@@ -202,8 +205,10 @@ fn check(cluster: &Cluster, api_service: &Value) -> Result<(), Unavailable> {
     let unanswered = |why: &str| failed(format!("failing or missing response from {url}: {why}"));
     // The discovery request, with a 5 s client timeout.
     if service_type == "ExternalName" {
+        // kube-apiserver's pure-Go resolver names the node's server.
         return Err(unanswered(&format!(
-            "Get \"{url}\": dial tcp: lookup {host}: no such host"
+            "Get \"{url}\": dial tcp: lookup {host} on {}:53: no such host",
+            crate::kubelet::NODE_RESOLVER
         )));
     }
     if ready.is_empty() {
@@ -212,25 +217,42 @@ fn check(cluster: &Cluster, api_service: &Value) -> Result<(), Unavailable> {
         )));
     }
     // A stopped node's pods stay ready until the node lifecycle
-    // controller notices; meanwhile nothing answers.
-    let answering: Vec<&str> = ready
+    // controller notices; meanwhile nothing answers there.
+    let answering: Vec<(&str, i64)> = ready
         .iter()
-        .filter(|(node, _)| cluster.node_running(node))
-        .map(|(_, pod)| *pod)
+        .filter(|(node, ..)| cluster.node_running(node))
+        .map(|(_, pod, port)| (*pod, *port))
         .collect();
     if answering.is_empty() {
+        // As the API server's own dials to a stopped node fail.
         return Err(unanswered(&format!(
-            "Get \"{url}\": context deadline exceeded (Client.Timeout exceeded while awaiting headers)"
+            "Get \"{url}\": dial tcp {host}:{port}: connect: no route to host"
         )));
     }
     // Only metrics-server is an API server here: it serves its one group
     // version; another server answers TLS with plain HTTP.
-    let metrics_server = answering.iter().any(|pod| {
-        cluster
-            .store
-            .get_named(res("Pod"), namespace, pod)
-            .is_some_and(crate::metrics_server::runs_metrics_server)
-    });
+    // metrics-server serves on its `--secure-port`: another port of its
+    // pod refuses the connection kube-proxy forwards.
+    let servers: Vec<Option<i64>> = answering
+        .iter()
+        .map(|(pod, _)| {
+            cluster
+                .store
+                .get_named(res("Pod"), namespace, pod)
+                .and_then(crate::metrics_server::secure_port)
+        })
+        .collect();
+    let metrics_server = servers.iter().any(Option::is_some);
+    if metrics_server
+        && !answering
+            .iter()
+            .zip(&servers)
+            .any(|((_, port), serves)| *serves == Some(*port))
+    {
+        return Err(unanswered(&format!(
+            "Get \"{url}\": dial tcp {host}:{port}: connect: connection refused"
+        )));
+    }
     if !metrics_server {
         return Err(unanswered(&format!(
             "Get \"{url}\": http: server gave HTTP response to HTTPS client"
@@ -498,7 +520,7 @@ spec: {group: b.example.com, version: v1, groupPriorityMinimum: 20000, versionPr
         );
         assert_eq!(
             condition(&c, "v1.b.example.com"),
-            "FailedDiscoveryCheck: failing or missing response from https://api.example.com:443/apis/b.example.com/v1: Get \"https://api.example.com:443/apis/b.example.com/v1\": dial tcp: lookup api.example.com: no such host"
+            "FailedDiscoveryCheck: failing or missing response from https://api.example.com:443/apis/b.example.com/v1: Get \"https://api.example.com:443/apis/b.example.com/v1\": dial tcp: lookup api.example.com on 172.18.0.1:53: no such host"
         );
         // A group of priority 20000 comes right after the aggregator's own.
         let apis = c

@@ -648,12 +648,20 @@ pub(crate) fn document(
             // The aggregator's own group first, then every group by its
             // priority (highest first) and name: the aggregated ones fall
             // among the built-in ones by their `groupPriorityMinimum`.
-            let mut ordered: Vec<(i64, &str, String)> = GROUPS[1..]
+            // Ties go by APIService name (`version.group`), the first of
+            // the group's in that order.
+            let first_name = |g: &str, vs: &[&str]| {
+                vs.iter()
+                    .map(|v| format!("{v}.{g}"))
+                    .min()
+                    .unwrap_or_default()
+            };
+            let mut ordered: Vec<(i64, String, String)> = GROUPS[1..]
                 .iter()
                 .map(|(g, vs)| {
                     (
                         crate::apiserver::aggregator::local_group_priority(g),
-                        *g,
+                        first_name(g, vs),
                         api_group(g, vs, false),
                     )
                 })
@@ -665,10 +673,10 @@ pub(crate) fn document(
                     .map(|r| r.group_priority)
                     .max()
                     .unwrap_or(0);
-                ordered.push((priority, g, api_group(g, vs, false)));
+                ordered.push((priority, first_name(g, vs), api_group(g, vs, false)));
             }
             crate::sort::CompactSort::compact_sort_by(ordered.as_mut_slice(), |a, b| {
-                b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1))
+                b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1))
             });
             let groups: Vec<String> = std::iter::once(api_group(GROUPS[0].0, GROUPS[0].1, false))
                 .chain(ordered.into_iter().map(|(_, _, doc)| doc))
@@ -857,6 +865,17 @@ mod tests {
         assert_eq!(eviction.get("singularName").as_str(), Some(""));
         let binding = &list.get("resources").items().nth(pods + 2).unwrap();
         assert!(binding.get("group").is_null());
+    }
+
+    #[test]
+    fn every_built_in_group_has_its_apiservice_priority() {
+        // `/apis` orders the groups by these priorities: each needs one.
+        for (group, _) in &GROUPS[1..] {
+            assert!(
+                crate::apiserver::aggregator::local_group_priority(group) > 0,
+                "{group}"
+            );
+        }
     }
 
     #[test]

@@ -317,8 +317,11 @@ fn answer(cluster: &mut Cluster, target: &str, user_agent: &str) -> RawAnswer {
     };
     let failure = |e: &StatusError, d: Option<Value>| {
         let code = e.reason.code();
-        // An invalid object's details name its kind and each cause.
-        let d = if e.causes.is_empty() {
+        // An invalid object's details name its kind and each cause; a
+        // plain error (no reason) has none.
+        let d = if e.reason == crate::api::StatusReason::Unknown {
+            None
+        } else if e.causes.is_empty() {
             d
         } else {
             let causes = e.causes.iter().map(|c| {
@@ -417,8 +420,11 @@ fn answer(cluster: &mut Cluster, target: &str, user_agent: &str) -> RawAnswer {
         return match metrics(cluster, rest) {
             Ok(list) => json(200, encode_in(&list, pretty, &metrics_field_order)),
             Err(e) => {
-                // Its own NotFound names its group; its listers' do not.
-                let group = if e.message.contains(".metrics.k8s.io") {
+                // Its own NotFound (about `nodes`/`pods`) names its group;
+                // its listers' (`node`, `pods` of the core group) do not.
+                let own =
+                    e.message.starts_with("nodemetrics.") || e.message.starts_with("podmetrics.");
+                let group = if own {
                     crate::metrics_server::GROUP
                 } else {
                     ""

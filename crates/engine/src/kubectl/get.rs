@@ -677,15 +677,25 @@ fn compare_values(a: &[Value], b: &[Value]) -> Ordering {
         (Some(_), None) => Ordering::Greater,
         (Some(x), Some(y)) => match (x.as_f64(), y.as_f64()) {
             (Some(p), Some(q)) => p.partial_cmp(&q).unwrap_or(Ordering::Equal),
-            _ => natural_cmp(&jsonpath::text_of(x), &jsonpath::text_of(y)),
+            _ => {
+                let (a, b) = (jsonpath::text_of(x), jsonpath::text_of(y));
+                // sorter.go: two quantities by value (`128Mi` before
+                // `1Gi`), other strings in natural order.
+                match (
+                    crate::quantity::Quantity::parse(&a),
+                    crate::quantity::Quantity::parse(&b),
+                ) {
+                    (Ok(p), Ok(q)) => p.cmp_value(&q),
+                    _ => natural_cmp(&a, &b),
+                }
+            }
         },
     }
 }
 
 /// kubectl's `sortorder.NaturalLess` for strings: runs of digits compare
-/// as numbers (`web-9` before `web-10`, `776240Ki` before `1197872Ki`),
-/// the shorter run of leading zeros first on a tie, and digits before
-/// other bytes.
+/// as numbers (`web-9` before `web-10`), the shorter run of leading zeros
+/// first on a tie, and digits before other bytes.
 fn natural_cmp(a: &str, b: &str) -> Ordering {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     let (mut i, mut j) = (0, 0);
@@ -1035,6 +1045,11 @@ fn get_metrics(ctx: &mut Ctx, p: &Parsed, plural: &str) -> Result<(), Fail> {
         crate::apiserver::raw::metrics(ctx.cluster, &segments)
     };
     let filters = Filters::from(p)?;
+    if !names.is_empty() && !filters.label_text.trim().is_empty() {
+        return Err(Fail::error(
+            "name cannot be provided when a selector is specified",
+        ));
+    }
     let kind = if plural == "nodes" {
         "NodeMetrics"
     } else {
@@ -1071,9 +1086,6 @@ fn get_metrics(ctx: &mut Ctx, p: &Parsed, plural: &str) -> Result<(), Fail> {
                     o
                 }),
         );
-        if let Some(expr) = p.str("sort-by") {
-            sort_by(&mut objects, expr)?;
-        }
     } else {
         for name in &names {
             match fetch(ctx, path(Some(name))) {
@@ -1082,7 +1094,12 @@ fn get_metrics(ctx: &mut Ctx, p: &Parsed, plural: &str) -> Result<(), Fail> {
             }
         }
     }
-    if !format.is_table() {
+    if let Some(expr) = p.str("sort-by") {
+        sort_by(&mut objects, expr)?;
+    }
+    if p.bool("watch-only") {
+        // Only the watch's events, and there are none.
+    } else if !format.is_table() {
         print_objects(
             ctx,
             &format,
@@ -1144,10 +1161,10 @@ fn get_metrics(ctx: &mut Ctx, p: &Parsed, plural: &str) -> Result<(), Fail> {
         }
         ctx.out.out(&tw.finish());
     }
-    // metrics-server serves no watch.
+    // metrics-server's storage is no watcher.
     if p.bool("watch") || p.bool("watch-only") {
         errors.push(format!(
-            "Error from server (MethodNotAllowed): the server does not allow this method on the requested resource (get {plural}.metrics.k8s.io)"
+            "Error from server (MethodNotAllowed): watch is not supported on resources of kind \"{plural}.metrics.k8s.io\""
         ));
     }
     match errors.len() {

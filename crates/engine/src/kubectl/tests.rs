@@ -3436,3 +3436,28 @@ fn sort_by_compares_strings_naturally_as_kubectl() {
         "kube-root-ca.crt\nweb-9\nweb-09\nweb-10\nweb-a\n"
     );
 }
+
+#[test]
+fn sort_by_compares_quantities_by_value() {
+    // sorter.go: two strings that are quantities compare as quantities.
+    let mut c = Cluster::new(1);
+    for (name, v) in [
+        ("a", "1Gi"),
+        ("b", "128Mi"),
+        ("c", "19Mi"),
+        ("d", "17200Ki"),
+    ] {
+        k(
+            &mut c,
+            &format!("kubectl create configmap {name} --from-literal=v={v}"),
+        );
+    }
+    assert_eq!(
+        k(
+            &mut c,
+            "kubectl get cm a b c d --sort-by=.data.v -o custom-columns=N:.metadata.name --no-headers"
+        )
+        .stdout,
+        "d\nc\nb\na\n"
+    );
+}

@@ -290,6 +290,10 @@ fn go_time_string(now: Millis, since_start: Millis) -> String {
     )
 }
 
+/// The nodes' DNS resolver (the node network's gateway), which a pod with
+/// `dnsPolicy: Default` and the control plane's own processes use.
+pub(crate) const NODE_RESOLVER: &str = "172.18.0.1";
+
 /// What a metrics-server that verifies the kubelets' certificates is
 /// marked with (its text then lists the nodes it scrapes, `name=ip`).
 pub(crate) const METRICS_SERVER_X509: &str = "metrics-server x509";
@@ -687,7 +691,7 @@ fn resolv_conf(pod: &Value, ns: &str) -> String {
             (Vec::new(), Vec::new(), Vec::new())
         } else {
             // Default: the node's own resolver (the node network's gateway).
-            (vec!["172.18.0.1".into()], Vec::new(), Vec::new())
+            (vec![NODE_RESOLVER.into()], Vec::new(), Vec::new())
         };
     let config = spec.get("dnsConfig");
     for s in config.get("nameservers").items().filter_map(Value::as_str) {
@@ -1901,14 +1905,9 @@ pub(crate) fn build(
         "kube-apiserver" | "kube-controller-manager" | "kube-scheduler" | "metrics-server"
     );
     if entry_program == "metrics-server" {
-        // Without `--kubelet-insecure-tls` (or a CA for the kubelets'
-        // certificates) it refuses a kubeadm kubelet's self-signed one.
-        let verifies = !argv.iter().any(|a| {
-            a == "--kubelet-insecure-tls"
-                || a == "--kubelet-insecure-tls=true"
-                || a.starts_with("--kubelet-certificate-authority=")
-        });
-        app.text = if verifies {
+        // Without `--kubelet-insecure-tls` it refuses a kubeadm kubelet's
+        // self-signed certificate.
+        app.text = if crate::metrics_server::verifies_kubelet_tls(&argv) {
             METRICS_SERVER_X509
         } else {
             "metrics-server"
@@ -2949,7 +2948,10 @@ impl App {
             _ if self.text.starts_with("metrics-server") => {
                 let mut lines = metrics_server_start(started_at);
                 // Its first scrape, once it serves, before its caches sync.
-                let at = lines.len() - 3;
+                let at = lines
+                    .iter()
+                    .position(|l| l.contains("\"Caches are synced\""))
+                    .unwrap_or(lines.len());
                 lines.splice(at..at, self.failed_scrapes(started_at, 0, 1));
                 lines
             }

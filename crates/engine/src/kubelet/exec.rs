@@ -312,13 +312,13 @@ impl Cluster {
 }
 
 /// The one binary of an image built FROM scratch or distroless/static:
-/// CoreDNS's and metrics-server's.
+/// CoreDNS's and metrics-server's, on any registry.
 fn scratch_binary(image: &str) -> Option<&'static str> {
-    let last = image.rsplit('/').next().unwrap_or(image);
-    let name = last.split(['@', ':']).next().unwrap_or(last);
-    ["coredns", "metrics-server"]
-        .into_iter()
-        .find(|own| *own == name && image.starts_with("registry.k8s.io/"))
+    match super::images::repository_path(image) {
+        "coredns/coredns" => Some("coredns"),
+        crate::metrics_server::IMAGE_REPOSITORY => Some("metrics-server"),
+        _ => None,
+    }
 }
 
 /// Whether the image has `program`: scratch images have only their own

@@ -984,6 +984,22 @@ const OFFICIAL_IMAGES: &[&str] = &[
     "zookeeper",
 ];
 
+/// An image reference's repository path, without its registry, tag or
+/// digest: `metrics-server/metrics-server` for
+/// `registry.k8s.io/metrics-server/metrics-server:v0.8.0`.
+pub fn repository_path(image: &str) -> &str {
+    let image = image.split('@').next().unwrap_or(image);
+    // A tag follows the last `:` after the last `/`.
+    let image = match (image.rfind(':'), image.rfind('/')) {
+        (Some(colon), slash) if slash.is_none_or(|s| colon > s) => &image[..colon],
+        _ => image,
+    };
+    match image.split_once('/') {
+        Some((first, rest)) if first.contains(['.', ':']) || first == "localhost" => rest,
+        _ => image,
+    }
+}
+
 /// The catalogue entry for a repository, if it is well known.
 pub fn known(repository: &str) -> Option<&'static KnownImage> {
     let repository = repository.strip_prefix("k8s.gcr.io/").map_or_else(

@@ -9,6 +9,7 @@
 pub mod images;
 
 mod app;
+pub(crate) use app::NODE_RESOLVER;
 pub(crate) use pods::{
     end_pid1, instance_running, interactive_shell, proxied, proxy_upstream, stream_request,
 };
@@ -404,12 +405,19 @@ impl Cluster {
     /// Each running container's CPU (millicores) and memory (bytes), for
     /// `kubectl top pod --containers`.
     pub fn container_usage(&self, namespace: &str, pod: &str) -> Option<Vec<(String, i64, i64)>> {
+        // Nothing while metrics-server's scrapes fail.
+        if !crate::metrics_server::has_metrics(self) {
+            return None;
+        }
         pods::usage(self, namespace, pod)
     }
 
     /// A node's CPU (millicores) and memory (bytes) use: its pods plus the
     /// system's own share, for `kubectl top node`.
     pub fn node_usage(&self, name: &str) -> Option<(i64, i64)> {
+        if !crate::metrics_server::has_metrics(self) {
+            return None;
+        }
         node::usage(self, name)
     }
 

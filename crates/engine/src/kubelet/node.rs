@@ -634,7 +634,9 @@ pub(crate) fn usage(cluster: &Cluster, name: &str) -> Option<(i64, i64)> {
     let (mut cpu, mut mem) = (95i64, 720i64 << 20);
     if let Some(keys) = cluster.kubelet.bound.get(name) {
         for key in keys {
-            if let Some((c, m)) = cluster.pod_usage(&key.namespace, &key.name) {
+            for (_, c, m) in
+                super::pods::usage(cluster, &key.namespace, &key.name).unwrap_or_default()
+            {
                 cpu += c;
                 mem += m;
             }
