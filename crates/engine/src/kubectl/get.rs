@@ -898,6 +898,16 @@ pub(crate) fn run(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         }
     }
     if let Some(expr) = p.str("sort-by") {
+        // Named objects of one type sort together, as kubectl sorts the
+        // objects it got.
+        let mut merged: Vec<Info> = Vec::new();
+        for info in infos {
+            match merged.last_mut() {
+                Some(last) if last.rid == info.rid => last.objs.extend(info.objs),
+                _ => merged.push(info),
+            }
+        }
+        infos = merged;
         for info in &mut infos {
             sort_by(&mut info.objs, expr)?;
         }

@@ -3452,10 +3452,11 @@ fn sort_by_compares_quantities_by_value() {
             &format!("kubectl create configmap {name} --from-literal=v={v}"),
         );
     }
+    k(&mut c, "kubectl label cm a b c d size=t");
     assert_eq!(
         k(
             &mut c,
-            "kubectl get cm a b c d --sort-by=.data.v -o custom-columns=N:.metadata.name --no-headers"
+            "kubectl get cm -l size=t --sort-by=.data.v -o custom-columns=N:.metadata.name --no-headers"
         )
         .stdout,
         "d\nc\nb\na\n"
