@@ -299,27 +299,30 @@ pub(crate) const NODE_RESOLVER: &str = "172.18.0.1";
 pub(crate) const METRICS_SERVER_X509: &str = "metrics-server x509";
 
 impl App {
-    /// metrics-server's failed scrapes (every 15 s, `--metric-resolution`)
-    /// between `from` and `to` ms after its start, one line per node.
-    fn failed_scrapes(&self, started_at: Millis, from: Millis, to: Millis) -> Vec<String> {
+    /// metrics-server's failed scrapes (every 15 s, `--metric-resolution`,
+    /// its loop starting as it serves, 318 ms in) of ticks `from..to`
+    /// (counted from its start), one line per node, each with its offset.
+    fn failed_scrapes(
+        &self,
+        started_at: Millis,
+        ticks: std::ops::Range<Millis>,
+    ) -> Vec<(Millis, String)> {
         let Some(nodes) = self.text.strip_prefix(METRICS_SERVER_X509) else {
             return Vec::new();
         };
         let mut lines = Vec::new();
-        let mut tick = from.div_ceil(15_000) * 15_000;
-        while tick < to {
+        for tick in ticks {
             for (i, node) in nodes.split_whitespace().enumerate() {
                 let (name, ip) = node.split_once('=').unwrap_or((node, ""));
-                // Its scrape loop starts as it serves, 318 ms in.
-                let t = crate::time::rfc3339_micro(started_at + tick + 318 + i as Millis);
-                lines.push(format!(
+                let at = tick * 15_000 + 318 + i as Millis;
+                let t = crate::time::rfc3339_micro(started_at + at);
+                lines.push((at, format!(
                     "E{}{} {}       1 scraper.go:149] \"Failed to scrape node\" err=\"Get \\\"https://{ip}:10250/metrics/resource\\\": tls: failed to verify certificate: x509: cannot validate certificate for {ip} because it doesn't contain any IP SANs\" node=\"{name}\"",
                     &t[5..7],
                     &t[8..10],
                     &t[11..26]
-                ));
+                )));
             }
-            tick += 15_000;
         }
         lines
     }
@@ -2797,6 +2800,13 @@ impl App {
             }
             Program::Server => {
                 lines.extend(self.banner(started_at, pod_ip).into_iter().map(|l| (0, l)));
+                // metrics-server's later scrapes, on their own ticker.
+                let ticks = offset.saturating_sub(318) / 15_000 + 1;
+                lines.extend(
+                    self.failed_scrapes(started_at, 1..ticks)
+                        .into_iter()
+                        .filter(|(at, _)| *at <= offset),
+                );
             }
             Program::Forever => {
                 if self.text == "stress" {
@@ -2952,7 +2962,11 @@ impl App {
                     .iter()
                     .position(|l| l.contains("\"Caches are synced\""))
                     .unwrap_or(lines.len());
-                lines.splice(at..at, self.failed_scrapes(started_at, 0, 1));
+                let first = self
+                    .failed_scrapes(started_at, 0..1)
+                    .into_iter()
+                    .map(|(_, l)| l);
+                lines.splice(at..at, first);
                 lines
             }
             // console.log's arguments joined by spaces, the last a newline.
@@ -3307,19 +3321,15 @@ impl App {
             // this model does not keep. metrics-server logs requests only
             // at higher verbosity.
             _ if self.text == "goproxy" || self.text == "metrics-server" => None,
-            // Its readiness fails with no metrics: the probe's failure and
-            // the scrapes since the last probe are what it logs.
+            // Its readiness fails with no metrics, and it says so.
             _ if self.text.starts_with(METRICS_SERVER_X509) => (path == "/readyz").then(|| {
-                let started = now - offset;
-                let mut lines = self.failed_scrapes(started, offset.saturating_sub(9_999), offset + 1);
                 let t = crate::time::rfc3339_micro(now);
-                lines.push(format!(
+                format!(
                     "I{}{} {}       1 server.go:192] \"Failed probe\" probe=\"metric-storage-ready\" err=\"no metrics to serve\"",
                     &t[5..7],
                     &t[8..10],
                     &t[11..26]
-                ));
-                lines.join("\n")
+                )
             }),
             // `++requests`: numbered when the log is read.
             _ if self.text.starts_with("bootcamp ") => Some(format!(
