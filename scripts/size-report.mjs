@@ -10,7 +10,7 @@ import { join, extname } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
 const BUDGET_GZIP_BYTES = 450 * 1024;
-const CEILING_GZIP_BYTES = 1190 * 1024;
+const CEILING_GZIP_BYTES = 1192 * 1024;
 const dist = process.argv[2] ?? 'dist';
 
 const totals = { wasm: [0, 0], js: [0, 0], css: [0, 0] };
