@@ -229,10 +229,10 @@ fn check(cluster: &Cluster, api_service: &Value) -> Result<(), Unavailable> {
             "Get \"{url}\": dial tcp {host}:{port}: connect: no route to host"
         )));
     }
-    // Only metrics-server is an API server here: it serves its one group
-    // version; another server answers TLS with plain HTTP.
-    // metrics-server serves on its `--secure-port`: another port of its
-    // pod refuses the connection kube-proxy forwards.
+    // Only metrics-server is an API server here. It serves on its
+    // `--secure-port` (another port of its pod refuses the connection
+    // kube-proxy forwards) and its one group version; any other server
+    // answers TLS with plain HTTP.
     let servers: Vec<Option<i64>> = answering
         .iter()
         .map(|(pod, _)| {

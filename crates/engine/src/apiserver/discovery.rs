@@ -361,6 +361,12 @@ const UNSERVED: &[Listed] = &[
     ),
 ];
 
+/// Whether the API server serves `verb` on a resource, as discovery lists
+/// its verbs (component statuses are only read).
+pub(crate) fn serves_verb(r: &'static ResourceType, verb: &str) -> bool {
+    Listed::of(r).verbs().contains(&verb)
+}
+
 /// What metrics-server serves (`metrics.k8s.io/v1beta1`), listed while
 /// its APIService is available.
 const METRICS: [Listed; 2] = [

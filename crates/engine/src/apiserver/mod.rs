@@ -182,7 +182,7 @@ impl Cluster {
         self.record_change_cause(&mut obj, opts);
         let resource = resource_of(&obj)?;
         let rt = resource.get();
-        if rt.kind == "ComponentStatus" {
+        if !discovery::serves_verb(rt, "create") {
             return Err(StatusError::method_not_allowed());
         }
         // Namespace: defaulted for namespaced kinds, cleared for cluster-scoped ones.
@@ -297,7 +297,7 @@ impl Cluster {
         self.record_change_cause(&mut obj, opts);
         let resource = resource_of(&obj)?;
         let rt = resource.get();
-        if rt.kind == "ComponentStatus" {
+        if !discovery::serves_verb(rt, "update") {
             return Err(StatusError::method_not_allowed());
         }
         let namespace = if rt.namespaced {
@@ -490,7 +490,7 @@ impl Cluster {
     /// finalizers are marked and wait; dependents follow `propagation`.
     pub fn delete(&mut self, key: &ObjectKey, opts: DeleteOptions) -> Result<Value, StatusError> {
         let rt = key.resource.get();
-        if rt.kind == "ComponentStatus" {
+        if !discovery::serves_verb(rt, "delete") {
             return Err(StatusError::method_not_allowed());
         }
         let Some(mut obj) = self.store.get(key).cloned() else {

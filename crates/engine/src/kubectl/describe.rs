@@ -3559,17 +3559,15 @@ pub(crate) fn run(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         }
         return Ok(());
     }
-    if objects
-        .iter()
-        .any(|(rid, _)| super::get::is_v1_endpoints(*rid))
-    {
-        ctx.out.err_line(super::get::ENDPOINTS_WARNING);
-    }
-    if objects
-        .iter()
-        .any(|(rid, _)| rid.get().kind == "ComponentStatus")
-    {
-        ctx.out.err_line(super::get::COMPONENT_STATUS_WARNING);
+    // The server's deprecation warnings, each once.
+    let mut warned: Vec<&str> = Vec::new();
+    for (rid, _) in &objects {
+        if let Some(warning) = super::get::read_warning(*rid)
+            && !warned.contains(&warning)
+        {
+            ctx.out.err_line(warning);
+            warned.push(warning);
+        }
     }
     let show_events = if p.changed("show-events") {
         p.bool("show-events")

@@ -765,21 +765,20 @@ pub(crate) fn sort_by(objs: &mut [Value], expr: &str) -> Result<(), Fail> {
     Ok(())
 }
 
-/// `kubectl get`.
-/// What the API server answers every `v1` Endpoints request with (1.33+).
-pub(crate) const ENDPOINTS_WARNING: &str =
-    "Warning: v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice";
-
-/// What the API server answers every ComponentStatus request with.
-pub(crate) const COMPONENT_STATUS_WARNING: &str =
-    "Warning: v1 ComponentStatus is deprecated in v1.19+";
-
-/// Whether a resource is the deprecated core `v1` Endpoints.
-pub(crate) fn is_v1_endpoints(rid: crate::api::registry::ResourceId) -> bool {
+/// The deprecation warning the API server sends with every read of a
+/// resource whose served version is deprecated (kubectl prints each once).
+pub(crate) fn read_warning(rid: ResourceId) -> Option<&'static str> {
     let r = rid.get();
-    r.kind == "Endpoints" && r.group.is_empty()
+    match (r.group, r.kind) {
+        ("", "Endpoints") => Some(
+            "Warning: v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice",
+        ),
+        ("", "ComponentStatus") => Some("Warning: v1 ComponentStatus is deprecated in v1.19+"),
+        _ => None,
+    }
 }
 
+/// `kubectl get`.
 pub(crate) fn run(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
     if let Some(raw) = p.str("raw") {
         return get_raw(ctx, p, raw);
@@ -850,7 +849,7 @@ pub(crate) fn run(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
         )
     };
     let mut infos: Vec<Info> = Vec::new();
-    let mut warned = false;
+    let mut warned: Vec<&str> = Vec::new();
     // What a watch follows: each target's type, namespace and name.
     let mut scopes: Vec<WatchScope> = Vec::new();
     for (target, ns) in targets {
@@ -865,13 +864,11 @@ pub(crate) fn run(ctx: &mut Ctx, p: &Parsed) -> Result<(), Fail> {
                 Target::List(_) => None,
             },
         });
-        if !warned && is_v1_endpoints(rid) {
-            // The server's deprecation warning (kubectl prints each once).
-            ctx.out.err_line(ENDPOINTS_WARNING);
-            warned = true;
-        }
-        if rid.get().kind == "ComponentStatus" {
-            ctx.out.err_line(COMPONENT_STATUS_WARNING);
+        if let Some(warning) = read_warning(rid)
+            && !warned.contains(&warning)
+        {
+            ctx.out.err_line(warning);
+            warned.push(warning);
         }
         match target {
             Target::List(rid) => {
